@@ -1,0 +1,1 @@
+"""reliefplan: plan evacuation, sheltering and supply of a displaced population."""

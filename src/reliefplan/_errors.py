@@ -1,0 +1,41 @@
+"""Exception types: a few, specific, each saying what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected."""
+
+    file: str
+    message: str
+    feature: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.feature is not None:
+            where += f", feature {self.feature}"
+        if self.field is not None:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class ReliefplanError(Exception):
+    """Base class of every error reliefplan raises on purpose."""
+
+
+class InputError(ReliefplanError):
+    """Input files or parameters are wrong; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        lines = [str(p) for p in self.problems]
+        head = f"{len(lines)} problem(s) in the input" if len(lines) > 1 else "problem in the input"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class SolverError(ReliefplanError):
+    """A solver failed for a reason that is not a property of the plan (e.g. the library crashed)."""

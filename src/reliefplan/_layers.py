@@ -1,0 +1,162 @@
+"""Read layer files (GeoJSON, GeoPackage, CSV with optional HXL row) into plain feature records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ._errors import InputError, Problem
+from .geo import WGS84, project
+
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
+CSV_SUFFIXES = {".csv"}
+
+
+@dataclass
+class Feature:
+    """One input feature: its position in the file, properties and WGS84 geometry (None if absent)."""
+
+    index: int
+    properties: dict[str, Any]
+    geometry: shapely.Geometry | None
+    geometry_error: str | None = None  # why geometry is None, when the file had something unusable
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a UTF-8 text file; missing, empty and non-UTF-8 files are input errors."""
+    if not path.exists():
+        raise InputError(Problem(file=str(path), message=f"{what} not found"))
+    if not path.is_file():
+        raise InputError(Problem(file=str(path), message=f"{what} is not a regular file"))
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(Problem(file=str(path), message=f"{what} is empty"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")) from None
+
+
+def _crs_from_geojson(path: Path, doc: dict[str, Any]) -> CRS:
+    member = doc.get("crs")
+    if member is None:
+        return WGS84
+    name = (member.get("properties") or {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(name, str):
+        raise InputError(Problem(file=str(path), field="crs", message="crs member has no properties.name; expected e.g. 'EPSG:4326'"))
+    if name.upper().endswith("CRS84") or name.upper().replace("::", ":").endswith("EPSG:4326"):
+        return WGS84
+    try:
+        return CRS.from_user_input(name)
+    except CRSError:
+        raise InputError(Problem(file=str(path), field="crs", message=f"unknown CRS '{name}'; expected an EPSG code or OGC URN")) from None
+
+
+def read_geojson(path: Path) -> list[Feature]:
+    text = read_text(path, "layer file")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(Problem(file=str(path), message=f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")) from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        raise InputError(Problem(file=str(path), message="expected a GeoJSON FeatureCollection with a 'features' list"))
+    crs = _crs_from_geojson(path, doc)
+    features: list[Feature] = []
+    problems: list[Problem] = []
+    for i, f in enumerate(doc["features"]):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            problems.append(Problem(file=str(path), feature=str(i), message="expected a GeoJSON Feature object"))
+            continue
+        props = f.get("properties") or {}
+        geom = None
+        if f.get("geometry") is not None:
+            try:
+                geom = shapely.geometry.shape(f["geometry"])
+            except Exception as e:  # shapely raises several types for malformed coordinates
+                problems.append(Problem(file=str(path), feature=str(i), field="geometry", message=f"malformed geometry ({e})"))
+                continue
+        features.append(Feature(i, dict(props), geom))
+    if problems:
+        raise InputError(problems)
+    return _to_wgs84(features, crs)
+
+
+def read_gpkg(path: Path, layer: str | None = None) -> list[Feature]:
+    import pyogrio
+
+    if not path.exists():
+        raise InputError(Problem(file=str(path), message="layer file not found"))
+    try:
+        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=layer)
+    except Exception as e:  # pyogrio wraps GDAL errors in several classes
+        raise InputError(Problem(file=str(path), message=f"cannot read GeoPackage layer {layer!r}: {e}")) from None
+    names = list(meta["fields"])
+    geoms = shapely.from_wkb(wkb) if wkb is not None else [None] * len(field_data[0] if field_data else [])
+    n = len(geoms)
+    features = [
+        Feature(i, {name: _plain(field_data[k][i]) for k, name in enumerate(names)}, geoms[i])
+        for i in range(n)
+    ]
+    crs_text = meta.get("crs")
+    try:
+        crs = CRS.from_user_input(crs_text) if crs_text else WGS84
+    except CRSError:
+        raise InputError(Problem(file=str(path), field="crs", message=f"unknown CRS '{crs_text}'")) from None
+    return _to_wgs84(features, crs)
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def _to_wgs84(features: list[Feature], crs: CRS) -> list[Feature]:
+    if crs == WGS84 or crs.equals(WGS84, ignore_axis_order=True):
+        return features
+    for f in features:
+        if f.geometry is not None:
+            f.geometry = project(f.geometry, crs, WGS84)
+    return features
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    """CSV rows as dicts; a second row of HXL hashtags (cells starting with '#') is skipped."""
+    text = read_text(path, "table")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if rows and all((v or "").strip().startswith("#") or not (v or "").strip() for v in rows[0].values()):
+        rows = rows[1:]
+    return rows
+
+
+def read_points_csv(path: Path) -> list[Feature]:
+    """Rows with `lon`,`lat` as WGS84 points; a row with bad coordinates keeps geometry None and says why."""
+    features: list[Feature] = []
+    for i, row in enumerate(read_csv_rows(path)):
+        geom, err = None, None
+        try:
+            lon, lat = float(row.get("lon", "")), float(row.get("lat", ""))
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError
+            geom = shapely.Point(lon, lat)
+        except (TypeError, ValueError):
+            err = f"expected decimal degrees (lon -180..180, lat -90..90), got {row.get('lon')!r}, {row.get('lat')!r}"
+        features.append(Feature(i, {k: v for k, v in row.items() if k is not None}, geom, err))
+    return features
+
+
+def read_layer(path: Path, layer: str | None = None) -> list[Feature]:
+    suffix = path.suffix.lower()
+    if suffix in {".geojson", ".json"}:
+        return read_geojson(path)
+    if suffix == ".gpkg":
+        return read_gpkg(path, layer)
+    if suffix in CSV_SUFFIXES:
+        return read_points_csv(path)
+    raise InputError(Problem(file=str(path), message=f"unsupported layer format '{suffix}'; expected .geojson, .json, .gpkg or .csv"))

@@ -1,0 +1,49 @@
+"""Scenario A vs B: the key figures side by side with differences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .plan import Plan
+
+
+@dataclass
+class Row:
+    key: str
+    a: float | None
+    b: float | None
+    unit: str
+
+    @property
+    def diff(self) -> float | None:
+        return None if self.a is None or self.b is None else self.b - self.a
+
+
+def _failed(p: Plan) -> float:
+    return float(sum(1 for i in p.verdict if i.met is False))
+
+
+def compare(a: Plan, b: Plan) -> list[Row]:
+    """Key performance indicators of two plans (B - A in `diff`)."""
+    def open_sites(p: Plan) -> float:
+        return float(sum(s.open for s in p.sites))
+
+    spec = [
+        ("people displaced", lambda p: p.people.displaced, "people"),
+        ("people sheltered", lambda p: p.people.sheltered, "people"),
+        ("people unsheltered", lambda p: p.people.unsheltered, "people"),
+        ("people staying", lambda p: p.people.staying, "people"),
+        ("sites opened", open_sites, "sites"),
+        ("water need", lambda p: p.needs.water_l_per_day / 1000.0, "m3/day"),
+        ("food need", lambda p: p.needs.food_kg_per_day / 1000.0, "t/day"),
+        ("energy need", lambda p: p.needs.kcal_per_day / 1e6, "Mkcal/day"),
+        ("site area needed", lambda p: p.needs.site_area_m2 / 1e6, "km2"),
+        ("covered area needed", lambda p: p.needs.covered_area_m2 / 1e6, "km2"),
+        ("tents", lambda p: p.needs.tents, "tents"),
+        ("latrines (acute)", lambda p: p.needs.latrines, "latrines"),
+        ("water taps", lambda p: p.needs.water_taps, "taps"),
+        ("health posts", lambda p: p.needs.health_posts, "posts"),
+        ("food+medical trucks", lambda p: p.needs.trucks_per_day_food_medical, "trucks/day"),
+        ("indicators failed", _failed, "indicators"),
+    ]
+    return [Row(k, float(f(a)), float(f(b)), u) for k, f, u in spec]

@@ -1,0 +1,118 @@
+"""Runs the stages in order: the only module that knows the order."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Callable
+
+import numpy as np
+import shapely
+
+from .allocation import AllocationResult, nearest_fill
+from .capacity import SiteCapacity, site_capacity
+from .displacement import Displacement, displace
+from .geo import pairwise_distance_m, to_lon_lat
+from .needs import compute_needs, energy_kcal_per_person_day
+from .plan import (Allocation, EntryPointResult, Flow, People, Plan, SiteResult, StandardsUsed, ZoneResult)
+from .scenario import Scenario
+from .verdict import assess
+
+Progress = Callable[[str], None]
+
+
+def _version() -> str:
+    try:
+        return version("reliefplan")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0+unknown"
+
+
+def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneResult]:
+    sheltered = np.bincount(alloc.origin, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
+    out = []
+    for i, z in enumerate(sc.zones):
+        departures = [(float(day), int(n)) for day, n in zip(d.days, d.displaced_by_day[i]) if n > 0]
+        out.append(ZoneResult(
+            id=z.id, name=z.name, pcode=z.pcode, population=int(d.population[i]), displaced=int(d.displaced[i]),
+            staying=int(d.staying[i]), displaced_share=float(d.share[i]), start_day=d.start_day(i),
+            departures=departures, sheltered=int(sheltered[i]), unsheltered=int(alloc.unmet[i]),
+            lon=float(d.origin_lonlat[i, 0]), lat=float(d.origin_lonlat[i, 1])))
+    return out
+
+
+def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, kcal_pp: float) -> list[SiteResult]:
+    pop = np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)).astype(np.int64)
+    lonlat = to_lon_lat(shapely.points(cap.point_xy), sc.crs)
+    out = []
+    for j, s in enumerate(sc.sites):
+        present = int(pop[j]) + s.existing_population
+        out.append(SiteResult(
+            id=s.id, name=s.name, area_m2=float(cap.area_m2[j]), excluded_area_m2=float(cap.excluded_area_m2[j]),
+            usable_fraction=s.usable_fraction, usable_area_m2=float(cap.usable_area_m2[j]),
+            existing_population=s.existing_population, capacity=int(cap.capacity[j]), population=int(pop[j]),
+            m2_per_person=float(cap.usable_area_m2[j] / present) if present else None, open=bool(pop[j] > 0),
+            needs=compute_needs(int(pop[j]), sc.standards, household_size=sc.household_size,
+                                kcal_per_person_day=kcal_pp) if pop[j] > 0 else None,
+            lon=float(lonlat[j].x), lat=float(lonlat[j].y)))
+    return out
+
+
+def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
+    """Displacement -> needs -> site capacity -> allocation -> verdict, for one named scenario."""
+    step = progress or (lambda _msg: None)
+    std = sc.standards
+
+    step("displacement")
+    d = displace(sc.zones, sc.footprints, sc.crs)
+    displaced = int(d.displaced.sum())
+
+    step("needs")
+    kcal_pp = energy_kcal_per_person_day(std, sc.population_structure)
+    needs = compute_needs(displaced, std, household_size=sc.household_size, kcal_per_person_day=kcal_pp)
+
+    step("site capacity")
+    cap = site_capacity(sc.sites, sc.footprints, std)
+
+    step("allocation")
+    dist = pairwise_distance_m(d.origin_xy, cap.point_xy)
+    alloc = nearest_fill(dist, d.displaced, cap.capacity)
+    sheltered = int(alloc.people.sum())
+    unsheltered = int(alloc.unmet.sum())
+    if sheltered + unsheltered != displaced:  # conservation is a hard invariant, never a rounding matter
+        raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
+
+    people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
+                    sheltered=sheltered, unsheltered=unsheltered)
+    zones = _zones(sc, d, alloc)
+    sites = _sites(sc, cap, alloc, kcal_pp)
+    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, people=int(q), distance_m=float(dist[i, j]))
+             for i, j, q in zip(alloc.origin, alloc.site, alloc.people)]
+    entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
+                              design_trucks_per_day=e.design_trucks_per_day,
+                              payload_t=e.payload_t or std.value("truck_payload_t"),
+                              lon=e.geometry.x, lat=e.geometry.y) for e in sc.entry_points]
+
+    step("verdict")
+    verdict = assess(people, needs, sites, float(cap.usable_area_m2.sum()),
+                     sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std)
+    assumptions = [
+        "Population inside a zone is spread evenly over its area (area-weighted displacement).",
+        f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "
+        "(site area incl. plots, roads, services, firebreaks), minus people already there.",
+        "The part of a candidate site inside the operation footprint is not usable.",
+        f"Food: the '{std.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
+        + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
+        "Allocation: nearest-fill by straight-line distance (placeholder; no optimality claim).",
+    ]
+    overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
+    return Plan(
+        reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
+        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=needs, zones=zones, sites=sites,
+        flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
+        allocation=Allocation(method=alloc.method, status=alloc.status, objective=alloc.objective,
+                              bound=alloc.bound, gap=alloc.gap, note=alloc.note),
+        entry_points=entry, verdict=verdict,
+        standards=StandardsUsed(profile=std.profile, title=std.title, overrides=overrides,
+                                figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()}),
+        assumptions=assumptions,
+    )

@@ -1,0 +1,468 @@
+"""Input models (pydantic) and the scenario-folder loader."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import shapely
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ._errors import InputError, Problem
+from ._layers import Feature, read_csv_rows, read_layer, read_text
+from .geo import WGS84, local_crs, project
+from .standards import DEFAULT_PROFILE, Standards, load_standards
+
+SCENARIO_FILE = "scenario.yaml"
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+# ---- scenario.yaml (the configuration) -------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LayerSpec(_Strict):
+    file: str
+    layer: str | None = None
+    fields: dict[str, str] = {}
+    usable_fraction: float | None = Field(default=None, ge=0, le=1)
+
+
+class FootprintSpec(_Strict):
+    file: str
+    layer: str | None = None
+    start_day: float = Field(default=0, ge=0)
+    description: str = ""
+
+
+class StandardsSpec(_Strict):
+    profile: str = DEFAULT_PROFILE
+    overrides: dict[str, float] = {}
+
+
+class Layers(_Strict):
+    zones: LayerSpec
+    sites: LayerSpec
+    entry_points: LayerSpec | None = None
+    roads: LayerSpec | None = None
+
+
+class ScenarioSettings(_Strict):
+    """Keys a named scenario may set or override."""
+
+    description: str = ""
+    footprints: list[str] = []
+    standards: StandardsSpec | None = None
+    horizon_days: int | None = Field(default=None, ge=1)
+    household_size: float | None = Field(default=None, gt=0)
+    population_structure: str | None = None
+
+
+class ScenarioFile(_Strict):
+    title: str = ""
+    description: str = ""
+    crs: str = "auto"
+    standards: StandardsSpec = StandardsSpec()
+    population_structure: str | None = None
+    household_size: float | None = Field(default=None, gt=0)
+    horizon_days: int = Field(default=30, ge=1)
+    layers: Layers
+    footprints: dict[str, FootprintSpec]
+    scenarios: dict[str, ScenarioSettings]
+
+
+# ---- loaded inputs -------------------------------------------------------------------
+
+class _Geo(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    id: str
+    source: str  # "file#feature-index", for error messages downstream
+    geometry: Any  # shapely geometry, WGS84 lon/lat
+    geometry_m: Any = None  # the same in the scenario's local metric CRS
+
+
+class Zone(_Geo):
+    name: str = ""
+    pcode: str = ""
+    population: int = Field(ge=0)
+
+
+class Site(_Geo):
+    name: str = ""
+    usable_fraction: float = Field(ge=0, le=1)
+    max_population: int | None = Field(default=None, ge=0)
+    existing_population: int = Field(default=0, ge=0)
+
+
+class Footprint(_Geo):
+    operation: str
+    start_day: float = Field(ge=0)
+
+
+class EntryPoint(_Geo):
+    name: str = ""
+    trucks_per_day: float = Field(ge=0)
+    design_trucks_per_day: float | None = Field(default=None, ge=0)
+    payload_t: float | None = Field(default=None, gt=0)
+    source_note: str = ""
+
+
+class AgeBand(BaseModel):
+    age: str
+    male: float = Field(ge=0)
+    female: float = Field(ge=0)
+
+
+class PopulationStructure(BaseModel):
+    """Shares of the total population by age band and sex (sum 1), plus pregnant/lactating shares."""
+
+    file: str
+    bands: list[AgeBand]
+    pregnant: float = Field(default=0, ge=0)
+    lactating: float = Field(default=0, ge=0)
+
+
+class Scenario(BaseModel):
+    """A named scenario resolved from a folder: layers loaded, projected, standards resolved."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    folder: Path
+    name: str
+    title: str
+    description: str
+    available: list[str]
+    crs: Any  # pyproj CRS, local metric
+    standards: Standards
+    horizon_days: int
+    household_size: float
+    zones: list[Zone]
+    sites: list[Site]
+    footprints: list[Footprint]
+    entry_points: list[EntryPoint]
+    roads_file: Path | None = None
+    roads_layer: str | None = None
+    population_structure: PopulationStructure | None = None
+
+
+# ---- loader ---------------------------------------------------------------------------
+
+def _yaml(path: Path) -> dict[str, Any]:
+    text = read_text(path, "scenario file")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(Problem(file=str(path), message=f"invalid YAML{where}: {getattr(e, 'problem', e)}")) from None
+    if not isinstance(doc, dict):
+        raise InputError(Problem(file=str(path), message="expected a YAML mapping (key: value) at the top level"))
+    return doc
+
+
+def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
+    return [Problem(file=str(path), field=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in err.errors()]
+
+
+def read_scenario_file(folder: Path) -> ScenarioFile:
+    path = folder / SCENARIO_FILE
+    doc = _yaml(path)
+    try:
+        return ScenarioFile.model_validate(doc)
+    except ValidationError as e:
+        raise InputError(_validation_problems(path, e)) from None
+
+
+def list_scenarios(folder: Path) -> list[str]:
+    return list(read_scenario_file(Path(folder)).scenarios)
+
+
+class _Collector:
+    """Gathers problems across all layers so the user sees every one at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: Path | str, message: str, feature: str | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(file=str(file), message=message, feature=feature, field=field))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)
+
+
+def _read(folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector) -> tuple[Path, list[Feature]] | None:
+    path = folder / spec.file
+    try:
+        return path, read_layer(path, spec.layer)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+
+
+def _prop(f: Feature, spec: LayerSpec | None, name: str) -> Any:
+    key = spec.fields.get(name, name) if isinstance(spec, LayerSpec) else name
+    return f.properties.get(key)
+
+
+def _feature_id(f: Feature, spec: LayerSpec | FootprintSpec | None) -> str:
+    raw = _prop(f, spec if isinstance(spec, LayerSpec) else None, "id")
+    return str(raw) if raw not in (None, "") else str(f.index)
+
+
+def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, *, required: bool,
+            integer: bool = False, lo: float | None = 0.0, hi: float | None = None) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            col.add(path, "missing; expected a number" + (" >= 0" if lo == 0 else ""), fid, field)
+        return None
+    try:
+        x = float(value)
+        if isinstance(value, bool) or math.isnan(x) or math.isinf(x):
+            raise ValueError
+    except (TypeError, ValueError):
+        col.add(path, f"expected a number, got {value!r}", fid, field)
+        return None
+    if lo is not None and x < lo:
+        col.add(path, f"expected a number >= {lo:g}, got {x:g}", fid, field)
+        return None
+    if hi is not None and x > hi:
+        col.add(path, f"expected a number <= {hi:g}, got {x:g}", fid, field)
+        return None
+    return float(round(x)) if integer else x
+
+
+def _check_geometry(col: _Collector, path: Path, f: Feature, fid: str, kinds: tuple[str, ...]) -> bool:
+    g = f.geometry
+    if f.geometry_error is not None:
+        col.add(path, f.geometry_error, fid, "lon/lat")
+        return False
+    if g is None:
+        col.add(path, f"missing geometry; expected {' or '.join(kinds)}", fid, "geometry")
+        return False
+    if g.geom_type not in kinds:
+        col.add(path, f"wrong geometry type {g.geom_type}; expected {' or '.join(kinds)}", fid, "geometry")
+        return False
+    if g.is_empty:
+        col.add(path, "empty geometry", fid, "geometry")
+        return False
+    if not shapely.is_valid(g):
+        col.add(path, f"invalid geometry ({shapely.is_valid_reason(g)}); expected a valid, non-self-intersecting polygon",
+                fid, "geometry")
+        return False
+    if kinds == POLYGONAL and g.area == 0:
+        col.add(path, "polygon has zero area", fid, "geometry")
+        return False
+    return True
+
+
+def _unique(col: _Collector, path: Path, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            col.add(path, "duplicate id; ids must be unique within a layer", i, "id")
+        seen.add(i)
+
+
+def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    if not feats:
+        col.add(path, "no features; expected at least one zone polygon")
+    zones = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, POLYGONAL)
+        pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
+                      required=True, integer=True)
+        if ok and pop is not None:
+            zones.append(Zone(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, population=int(pop),
+                              name=str(_prop(f, spec, "name") or ""), pcode=str(_prop(f, spec, "pcode") or "")))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return zones
+
+
+def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    if not feats:
+        col.add(path, "no features; expected at least one candidate site polygon")
+    default_fraction = 1.0 if spec.usable_fraction is None else spec.usable_fraction
+    sites = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, POLYGONAL)
+        frac = _number(col, path, f, fid, "usable_fraction", _prop(f, spec, "usable_fraction"), required=False, hi=1.0)
+        maxp = _number(col, path, f, fid, "max_population", _prop(f, spec, "max_population"), required=False, integer=True)
+        existing = _number(col, path, f, fid, "existing_population", _prop(f, spec, "existing_population"),
+                           required=False, integer=True)
+        if ok:
+            sites.append(Site(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
+                              name=str(_prop(f, spec, "name") or ""),
+                              usable_fraction=default_fraction if frac is None else frac,
+                              max_population=None if maxp is None else int(maxp),
+                              existing_population=0 if existing is None else int(existing)))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return sites
+
+
+def _footprints(folder: Path, name: str, spec: FootprintSpec, col: _Collector) -> list[Footprint]:
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    if not feats:
+        col.add(path, f"no features; footprint '{name}' needs at least one polygon")
+    out = []
+    for f in feats:
+        fid = _feature_id(f, None)
+        ok = _check_geometry(col, path, f, fid, POLYGONAL)
+        start = _number(col, path, f, fid, "start_day", f.properties.get("start_day"), required=False)
+        if ok:
+            out.append(Footprint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, operation=name,
+                                 start_day=spec.start_day if start is None else start))
+    _unique(col, path, [_feature_id(f, None) for f in feats])
+    return out
+
+
+def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryPoint]:
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    out = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, ("Point",))
+        tpd = _number(col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True)
+        design = _number(col, path, f, fid, "design_trucks_per_day", _prop(f, spec, "design_trucks_per_day"), required=False)
+        payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=1e-9)
+        if ok and tpd is not None:
+            out.append(EntryPoint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
+                                  name=str(_prop(f, spec, "name") or ""), trucks_per_day=tpd,
+                                  design_trucks_per_day=design, payload_t=payload,
+                                  source_note=str(_prop(f, spec, "source") or "")))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return out
+
+
+def _population_structure(folder: Path, file: str, col: _Collector) -> PopulationStructure | None:
+    path = folder / file
+    try:
+        rows = read_csv_rows(path)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+    bands: list[AgeBand] = []
+    extra = {"pregnant": 0.0, "lactating": 0.0}
+    for i, row in enumerate(rows):
+        age = (row.get("age") or "").strip()
+        if not age:
+            continue
+        if age in extra:
+            v = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True)
+            extra[age] = v or 0.0
+            continue
+        m = _number(col, path, Feature(i, row, None), age, "male", row.get("male"), required=True)
+        w = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True)
+        if m is not None and w is not None:
+            bands.append(AgeBand(age=age, male=m, female=w))
+    total = sum(b.male + b.female for b in bands)
+    if bands and abs(total - 1.0) > 1e-3:
+        col.add(path, f"age/sex shares sum to {total:.4f}; expected 1 (shares of the total population)", field="male+female")
+    return PopulationStructure(file=file, bands=bands, **extra)
+
+
+def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col: _Collector) -> CRS | None:
+    if setting != "auto":
+        try:
+            crs = CRS.from_user_input(setting)
+        except CRSError:
+            col.add(cfg_path, f"unknown CRS '{setting}'; expected 'auto' or an EPSG code such as 'EPSG:32636'", field="crs")
+            return None
+        if not crs.is_projected:
+            col.add(cfg_path, f"CRS '{setting}' is not projected; metric work needs a projected CRS in metres", field="crs")
+            return None
+        return crs
+    if not geoms:
+        return None
+    b = shapely.total_bounds(geoms)
+    return local_crs((b[0], b[1], b[2], b[3]))
+
+
+def load_scenario(folder: str | Path, name: str) -> Scenario:
+    """Load and validate the named scenario of a scenario folder; raises InputError listing every problem."""
+    folder = Path(folder)
+    cfg = read_scenario_file(folder)
+    cfg_path = folder / SCENARIO_FILE
+    if name not in cfg.scenarios:
+        raise InputError(Problem(file=str(cfg_path), field="scenarios",
+                                 message=f"no scenario named '{name}'; expected one of {list(cfg.scenarios)}"))
+    sc = cfg.scenarios[name]
+    col = _Collector()
+    for fp in sc.footprints:
+        if fp not in cfg.footprints:
+            col.add(cfg_path, f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
+                    field=f"scenarios.{name}.footprints")
+    if not sc.footprints:
+        col.add(cfg_path, "a scenario needs at least one footprint (the area the operation empties)",
+                field=f"scenarios.{name}.footprints")
+
+    zones = _zones(folder, cfg.layers.zones, col)
+    sites = _sites(folder, cfg.layers.sites, col)
+    footprints = [f for fp in sc.footprints if fp in cfg.footprints
+                  for f in _footprints(folder, fp, cfg.footprints[fp], col)]
+    entry_points = _entry_points(folder, cfg.layers.entry_points, col) if cfg.layers.entry_points else []
+    structure_file = sc.population_structure or cfg.population_structure
+    structure = _population_structure(folder, structure_file, col) if structure_file else None
+    roads_file = None
+    if cfg.layers.roads is not None:
+        roads_file = folder / cfg.layers.roads.file
+        if not roads_file.exists():
+            col.add(roads_file, "roads file not found", field="layers.roads.file")
+
+    std_spec = sc.standards or cfg.standards
+    standards = None
+    try:
+        standards = load_standards(std_spec.profile, std_spec.overrides, source_file=str(cfg_path))
+    except InputError as e:
+        col.problems.extend(e.problems)
+
+    crs = _metric_crs(cfg.crs, cfg_path, [z.geometry for z in zones] + [s.geometry for s in sites], col)
+    col.raise_if_any()
+    assert standards is not None and crs is not None
+
+    for items in (zones, sites, footprints, entry_points):
+        if items:
+            projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
+            for item, g in zip(items, projected):
+                item.geometry_m = g
+
+    household_size = sc.household_size or cfg.household_size or standards.value("household_size")
+    return Scenario(
+        folder=folder, name=name, title=cfg.title, description=sc.description or cfg.description,
+        available=list(cfg.scenarios), crs=crs, standards=standards,
+        horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
+        zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
+        roads_file=roads_file, roads_layer=cfg.layers.roads.layer if cfg.layers.roads else None,
+        population_structure=structure,
+    )
+
+
+def _as_array(geoms: list[shapely.Geometry]):
+    import numpy as np
+
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    return arr

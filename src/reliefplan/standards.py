@@ -1,0 +1,146 @@
+"""Standards profiles as data: every planning figure with its edition, chapter, source and a verified flag."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._errors import InputError, Problem
+
+DEFAULT_PROFILE = "sphere-2018"
+
+
+class Figure(BaseModel):
+    """One planning figure and where it comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    value: float
+    unit: str
+    edition: str
+    chapter: str
+    source: str
+    verified: bool
+    overridden: bool = False
+
+
+class BasketItem(BaseModel):
+    item: str
+    g_per_person_day: float = Field(ge=0)
+    kcal_per_100g: float = Field(ge=0)
+
+
+class RationBasket(BaseModel):
+    name: str
+    source: str
+    verified: bool
+    items: list[BasketItem]
+
+    @property
+    def kg_per_person_day(self) -> float:
+        return sum(i.g_per_person_day for i in self.items) / 1000.0
+
+    @property
+    def kcal_per_person_day(self) -> float:
+        return sum(i.g_per_person_day * i.kcal_per_100g / 100.0 for i in self.items)
+
+    @property
+    def kcal_per_kg(self) -> float:
+        return self.kcal_per_person_day / self.kg_per_person_day
+
+
+class EnergyBand(BaseModel):
+    age: str
+    male: float
+    female: float
+
+
+class EnergyRequirements(BaseModel):
+    source: str
+    verified: bool
+    bands: list[EnergyBand]
+    extra_kcal: dict[str, float] = {}
+
+
+class Standards(BaseModel):
+    """A resolved profile: figures by key (after inheritance and overrides), basket, energy table."""
+
+    profile: str
+    title: str
+    figures: dict[str, Figure]
+    ration_basket: RationBasket
+    energy_requirements: EnergyRequirements
+
+    def value(self, key: str) -> float:
+        return self.figures[key].value
+
+    def figure(self, key: str) -> Figure:
+        return self.figures[key]
+
+    def cite(self, key: str) -> str:
+        """Short citation for verdict rows: 'chapter — source (unverified)'."""
+        f = self.figures[key]
+        tail = "" if f.verified else " [figure not verified against the handbook text]"
+        return f"{f.chapter}. {f.source}{tail}"
+
+
+def available_profiles() -> list[str]:
+    folder = resources.files("reliefplan") / "data" / "standards"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+@lru_cache(maxsize=None)
+def _raw_profile(name: str) -> dict[str, Any]:
+    path = resources.files("reliefplan") / "data" / "standards" / f"{name}.yaml"
+    if not path.is_file():
+        raise InputError(Problem(file="standards", field="profile",
+                                 message=f"unknown standards profile '{name}'; expected one of {available_profiles()}"))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _merged(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    if name in seen:
+        raise InputError(Problem(file="standards", field="extends", message=f"profile inheritance loops: {seen + (name,)}"))
+    raw = _raw_profile(name)
+    if "extends" not in raw:
+        return {**raw, "figures": dict(raw["figures"])}
+    base = _merged(raw["extends"], seen + (name,))
+    merged = {**base, **{k: v for k, v in raw.items() if k != "figures"}}
+    merged["figures"] = {**base["figures"], **raw.get("figures", {})}
+    return merged
+
+
+def load_standards(profile: str = DEFAULT_PROFILE, overrides: dict[str, float] | None = None,
+                   *, source_file: str = "scenario.yaml") -> Standards:
+    """Resolve a profile (with `extends`) and apply numeric overrides; unknown keys are input errors."""
+    raw = _merged(profile)
+    figures = {k: Figure(key=k, **v) for k, v in raw["figures"].items()}
+    problems: list[Problem] = []
+    for key, value in (overrides or {}).items():
+        if key not in figures:
+            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}",
+                                    message=f"unknown standards figure; expected one of {sorted(figures)}"))
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}",
+                                    message=f"expected a non-negative number, got {value!r}"))
+            continue
+        old = figures[key]
+        figures[key] = old.model_copy(update={
+            "value": float(value), "overridden": True,
+            "source": f"scenario override (profile value {old.value:g} {old.unit}; {old.source})",
+        })
+    if problems:
+        raise InputError(problems)
+    return Standards(
+        profile=raw["profile"],
+        title=raw["title"],
+        figures=figures,
+        ration_basket=RationBasket(**raw["ration_basket"]),
+        energy_requirements=EnergyRequirements(**raw["energy_requirements"]),
+    )

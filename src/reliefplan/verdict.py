@@ -1,0 +1,66 @@
+"""Compliance of a plan against the standards: one indicator row per check, with its source."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .plan import Indicator, Needs, People, Severity, SiteResult
+from .standards import Standards
+
+
+def severity_of(value: float | None, target: float, comparison: Literal[">=", "<="]) -> tuple[bool | None, Severity]:
+    """met, and how bad a miss is: <10 % short 'minor', <50 % 'major', else 'critical'."""
+    if value is None:
+        return None, "info"
+    if comparison == ">=":
+        ratio = 1.0 if target <= 0 else value / target
+    else:
+        ratio = 1.0 if value <= 0 else target / value
+    if ratio >= 1.0 - 1e-9:
+        return True, "ok"
+    if ratio >= 0.9:
+        return False, "minor"
+    if ratio >= 0.5:
+        return False, "major"
+    return False, "critical"
+
+
+def indicator(name: str, scope: str, value: float | None, target: float, unit: str,
+              comparison: Literal[">=", "<="], source: str, note: str = "") -> Indicator:
+    met, sev = severity_of(value, target, comparison)
+    return Indicator(indicator=name, scope=scope, value=value, target=target, unit=unit, comparison=comparison,
+                     met=met, severity=sev, source=source, note=note)
+
+
+def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2: float,
+           entry_trucks_per_day: float | None, standards: Standards) -> list[Indicator]:
+    """Scenario-wide indicators first, then per open site."""
+    v, cite = standards.value, standards.cite
+    out: list[Indicator] = []
+    share = 1.0 if people.displaced == 0 else people.sheltered / people.displaced
+    out.append(indicator(
+        "displaced_people_sheltered_share", "scenario", share, v("sheltered_share_target"), "share", ">=",
+        cite("sheltered_share_target"),
+        note=f"{people.unsheltered:,} of {people.displaced:,} displaced people have no site place"))
+    area_pp = None if people.displaced == 0 else usable_area_m2 / people.displaced
+    out.append(indicator(
+        "usable_site_area_m2_per_displaced_person", "scenario", area_pp, v("site_area_m2_per_person"), "m2/person",
+        ">=", cite("site_area_m2_per_person"),
+        note="all usable candidate-site area divided by everyone displaced (existing residents of the sites not deducted)"))
+    if entry_trucks_per_day is not None:
+        out.append(indicator(
+            "entry_trucks_per_day_vs_food_medical_need", "scenario", entry_trucks_per_day,
+            needs.trucks_per_day_food_medical, "trucks/day", ">=", cite("truck_payload_t"),
+            note=("declared entry capacity vs truckloads of food (energy requirement) and medical kits for the displaced "
+                  "only; the same crossings also supply everyone else, so this check is optimistic; water "
+                  f"({needs.water_tankers_per_day:,.0f} tanker loads/day if trucked) is not included")))
+    for s in sites:
+        if not s.open:
+            continue
+        scope = f"site:{s.id}"
+        out.append(indicator("site_area_m2_per_person", scope, s.m2_per_person, v("site_area_m2_per_person"),
+                             "m2/person", ">=", cite("site_area_m2_per_person")))
+        out.append(indicator("camp_population", scope, float(s.population + s.existing_population),
+                             v("max_camp_population"), "people", "<=", cite("max_camp_population"),
+                             note="recommended maximum camp size; larger camps need splitting into modules"))
+    return out

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small synthetic scenario folder written on the fly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+# A 0.01 degree square near Rafah is about 950 m x 1110 m.
+LON0, LAT0 = 34.25, 31.28
+D = 0.01
+
+
+def square(i: float, j: float, size: float = D) -> dict[str, Any]:
+    x, y = LON0 + i * D, LAT0 + j * D
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
+
+
+def fc(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def feat(props: dict[str, Any], geom: dict[str, Any] | None) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": geom}
+
+
+def write_scenario(folder: Path, *, zones=None, sites=None, footprints=None, config: dict | None = None,
+                   entry_points: str | None = None) -> Path:
+    """Write a scenario folder: 2 zones of 10,000 people, 2 sites, a footprint over zone A, entry points CSV."""
+    folder.mkdir(parents=True, exist_ok=True)
+    zones = zones if zones is not None else fc([
+        feat({"id": "A", "population": 10000, "name": "zone A"}, square(0, 0)),
+        feat({"id": "B", "population": 10000, "name": "zone B"}, square(1, 0)),
+    ])
+    sites = sites if sites is not None else fc([
+        feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
+        feat({"id": "S2", "usable_fraction": 0.5}, square(3, 3)),
+    ])
+    footprints = footprints if footprints is not None else fc([feat({"id": "F1"}, square(0, 0))])
+    (folder / "zones.geojson").write_text(json.dumps(zones))
+    (folder / "sites.geojson").write_text(json.dumps(sites))
+    (folder / "footprint.geojson").write_text(json.dumps(footprints))
+    (folder / "entry_points.csv").write_text(entry_points if entry_points is not None else
+                                             "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
+                                             "KS,Kerem Shalom,34.27056,31.22083,100\n")
+    cfg = {
+        "title": "test",
+        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
+                   "entry_points": {"file": "entry_points.csv"}},
+        "footprints": {"op": {"file": "footprint.geojson", "start_day": 0}},
+        "scenarios": {"main": {"footprints": ["op"]}},
+    }
+    if config:
+        cfg.update(config)
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return folder
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path) -> Path:
+    return write_scenario(tmp_path / "sc")
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
