@@ -67,7 +67,8 @@ def _summary(p) -> None:  # p: Plan
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
-    for col in ("indicator", "value", "target", "met", "severity"):
+    v.add_column("indicator", overflow="fold")
+    for col in ("value", "target", "met", "severity"):
         v.add_column(col)
     for i in scen:
         colour = {"ok": "green", "minor": "yellow", "major": "dark_orange", "critical": "red"}.get(i.severity, "white")
@@ -116,8 +117,15 @@ def compare_cmd(plan_a: Path, plan_b: Path) -> None:
     for col in ("", a.scenario, b.scenario, f"{b.scenario} - {a.scenario}", "unit"):
         t.add_column(col, justify="right")
     for r in compare(a, b):
-        t.add_row(r.key, f"{r.a:,.0f}", f"{r.b:,.0f}", f"{r.diff:+,.0f}", r.unit)
+        t.add_row(r.key, _num(r.a), _num(r.b), _num(r.diff, sign=True), r.unit)
     console.print(t)
+
+
+def _num(x: float | None, sign: bool = False) -> str:
+    if x is None:
+        return "—"
+    spec = ",.0f" if abs(x) >= 100 or float(x).is_integer() else ",.2f"
+    return format(x, ("+" if sign else "") + spec)
 
 
 @app.command()
@@ -148,3 +156,34 @@ def scenarios_cmd(scenario_dir: Path) -> None:
 __all__ = ["app", "InputError"]
 
 # ---- commands of other modules are appended below this line, one function each ----
+
+
+@app.command("travel-times")
+def travel_times_cmd(
+    roads: Path = typer.Argument(..., help="road file: .osm/.osm.pbf, GeoJSON or GeoPackage lines"),
+    points: Path = typer.Argument(..., help="CSV id,lon,lat or GeoJSON points with `id`"),
+    mode: str = typer.Option(..., "--mode", help="walk or drive"),
+    to: Optional[Path] = typer.Option(None, "--to", help="destination points (default: POINTS to POINTS)"),
+    cutoff_s: Optional[float] = typer.Option(None, "--cutoff-s", help="pairs slower than this are left empty"),
+    max_snap_m: float = typer.Option(5000.0, "--max-snap-m", help="points farther than this from a road are an error"),
+    out: Optional[Path] = typer.Option(None, "--out", help="CSV to write (default: print the CSV)"),
+) -> None:
+    """Network travel times, long-form CSV origin_id,destination_id,distance_m,travel_time_s."""
+    import json
+
+    from .network import travel_times_between_files, write_long_csv
+
+    try:
+        tt, oid, did, net = travel_times_between_files(roads, points, mode=mode, to_path=to, cutoff_s=cutoff_s,
+                                                       max_snap_m=max_snap_m)
+    except ReliefplanError as e:
+        fail(e)
+        return
+    text = write_long_csv(out, tt, oid, did)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        summary = net.summary() | {"pairs": int(tt.time_s.size), "unreachable_pairs": int((~tt.reachable).sum()),
+                                   "max_snap_m": round(float(max(tt.origin_snap_m.max(), tt.destination_snap_m.max())), 1),
+                                   "out": str(out)}
+        typer.echo(json.dumps(summary, indent=2))
