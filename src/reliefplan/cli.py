@@ -35,7 +35,8 @@ def plan(
     """Plan one named scenario and write OUT/plan.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .output import write_plan
+    from .layers import plan_layers
+    from .output import write_geojson, write_plan
     from .pipeline import make_plan
     from .scenario import load_scenario
 
@@ -47,11 +48,12 @@ def plan(
             result = make_plan(sc, progress=lambda msg: bar.update(task, description=msg))
             bar.update(task, description="writing plan.json")
             path = write_plan(result, out)
+            flows_path = write_geojson(plan_layers(sc, result)["flows"], out / "flows.geojson")
     except ReliefplanError as e:
         fail(e)
         return
     _summary(result)
-    console.print(f"wrote [bold]{path}[/]")
+    console.print(f"wrote [bold]{path}[/] and {flows_path.name} (zone -> site desire lines)")
 
 
 def _summary(p) -> None:  # p: Plan

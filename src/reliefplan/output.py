@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .layers import Layer
 from .plan import Plan
 
 
@@ -32,6 +33,11 @@ def plan_to_json(plan: Plan) -> str:
 def write_plan(plan: Plan, out_dir: Path) -> Path:
     path = Path(out_dir) / "plan.json"
     write_text_atomic(path, plan_to_json(plan))
+    return path
+
+
+def write_geojson(layer: Layer, path: Path) -> Path:
+    write_text_atomic(path, json.dumps(layer.to_geojson(), separators=(",", ":")) + "\n")
     return path
 
 

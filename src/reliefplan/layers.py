@@ -1,0 +1,76 @@
+"""The plan's map layers (WGS84 geometries + properties), for GeoJSON/GeoPackage exports and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+from .plan import Plan
+from .scenario import Scenario
+
+
+@dataclass
+class Layer:
+    """One map layer: parallel lists of WGS84 shapely geometries and property dicts."""
+
+    name: str
+    geometry_type: str  # "Polygon", "MultiPolygon", "Point", "LineString"
+    geometries: list[shapely.Geometry] = field(default_factory=list)
+    properties: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, geometry: shapely.Geometry, **props: Any) -> None:
+        self.geometries.append(geometry)
+        self.properties.append(props)
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {"type": "FeatureCollection", "name": self.name, "features": [
+            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+            for g, p in zip(self.geometries, self.properties)]}
+
+
+def _worst(plan: Plan) -> dict[str, str]:
+    """Worst verdict severity per site id ('ok' when every site indicator is met)."""
+    rank = {"ok": 0, "info": 0, "minor": 1, "major": 2, "critical": 3}
+    worst: dict[str, str] = {}
+    for row in plan.verdict:
+        if row.scope.startswith("site:"):
+            sid = row.scope[5:]
+            if rank[row.severity] >= rank.get(worst.get(sid, "ok"), 0):
+                worst[sid] = row.severity
+    return worst
+
+
+def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
+    """zones, footprint, sites (coloured by compliance), flows (zone -> site desire lines), entry points."""
+    zones = Layer("zones", "MultiPolygon")
+    for z, r in zip(sc.zones, plan.zones):
+        zones.add(z.geometry, id=z.id, name=z.name, pcode=z.pcode, population=r.population, displaced=r.displaced,
+                  staying=r.staying, sheltered=r.sheltered, unsheltered=r.unsheltered, start_day=r.start_day)
+    footprint = Layer("footprint", "MultiPolygon")
+    for f in sc.footprints:
+        footprint.add(f.geometry, id=f.id, operation=f.operation, start_day=f.start_day)
+    worst = _worst(plan)
+    sites = Layer("sites", "MultiPolygon")
+    for s, r in zip(sc.sites, plan.sites):
+        sites.add(s.geometry, id=s.id, name=s.name, capacity=r.capacity, population=r.population,
+                  existing_population=r.existing_population, usable_area_m2=r.usable_area_m2,
+                  m2_per_person=r.m2_per_person, open=r.open, compliance=worst.get(s.id, "ok" if r.open else "closed"))
+    zone_pt = {r.id: (r.lon, r.lat) for r in plan.zones}
+    site_pt = {r.id: (r.lon, r.lat) for r in plan.sites}
+    flows = Layer("flows", "LineString")
+    for f in plan.flows:
+        flows.add(shapely.LineString([zone_pt[f.zone], site_pt[f.site]]), zone=f.zone, site=f.site, people=f.people,
+                  distance_m=f.distance_m, travel_time_s=f.travel_time_s)
+    entry = Layer("entry_points", "Point")
+    for e in plan.entry_points:
+        entry.add(shapely.Point(e.lon, e.lat), id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
+                  design_trucks_per_day=e.design_trucks_per_day, payload_t=e.payload_t)
+    return {layer.name: layer for layer in (zones, footprint, sites, flows, entry)}
+
+
+def as_multipolygon(g: shapely.Geometry) -> shapely.Geometry:
+    return shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
+
+
