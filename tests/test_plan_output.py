@@ -35,7 +35,9 @@ def test_cli_plan_writes_valid_plan_json(scenario_dir, tmp_path):
         assert {"indicator", "value", "target", "met", "severity", "source"} <= set(row)
         assert row["source"]
     assert sum(f["people"] for f in doc["flows"]) == p["sheltered"]
-    assert not [f for f in out.iterdir() if f.name != "plan.json"]  # no temp files left behind
+    assert not [f for f in out.iterdir() if f.name.startswith(".")]  # no temp files left behind
+    flows = json.loads((out / "flows.geojson").read_text())
+    assert sum(f["properties"]["people"] for f in flows["features"]) == p["sheltered"]
 
 
 def test_compare_prints_both(scenario_dir, tmp_path):
