@@ -36,6 +36,8 @@ def nearest_fill(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray) -> 
     n_sites = cost.shape[1]
     for flat in order:
         i, j = divmod(int(flat), n_sites)
+        if not np.isfinite(cost[i, j]):  # sorted ascending: only unreachable pairs remain
+            break
         if demand_left[i] == 0 or cap_left[j] == 0:
             continue
         q = min(demand_left[i], cap_left[j])

@@ -27,6 +27,7 @@ class Displacement:
     displaced_by_day: np.ndarray    # int [zone, day]
     origin_xy: np.ndarray           # metric [zone, 2]: a point inside the displaced part (or the zone)
     origin_lonlat: np.ndarray       # WGS84 [zone, 2]
+    displaced_part_m: np.ndarray    # shapely polygons: the part of each zone people leave (the zone if none)
 
     @property
     def staying(self) -> np.ndarray:
@@ -76,11 +77,12 @@ def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displa
 
     footprint_union = shapely.union_all(fp_geoms)
     inside = shapely.intersection(zone_geoms, footprint_union)
-    pts = np.array([shapely.point_on_surface(p if d > 0 and not p.is_empty else z)
-                    for p, z, d in zip(inside, zone_geoms, displaced)], dtype=object)
+    part = np.array([p if d > 0 and not p.is_empty else z for p, z, d in zip(inside, zone_geoms, displaced)],
+                    dtype=object)
+    pts = shapely.point_on_surface(part)
     origin_xy = shapely.get_coordinates(pts)
     lonlat = shapely.get_coordinates(to_lon_lat(pts, crs))
     return Displacement(
         zone_ids=[z.id for z in zones], population=population, displaced=displaced, share=share,
-        days=days, displaced_by_day=by_day, origin_xy=origin_xy, origin_lonlat=lonlat,
+        days=days, displaced_by_day=by_day, origin_xy=origin_xy, origin_lonlat=lonlat, displaced_part_m=part,
     )

@@ -11,10 +11,11 @@ import shapely
 from .allocation import AllocationResult, nearest_fill
 from .capacity import SiteCapacity, site_capacity
 from .displacement import Displacement, displace
-from .geo import pairwise_distance_m, to_lon_lat
+from .geo import to_lon_lat
 from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import (Allocation, EntryPointResult, Flow, People, Plan, SiteResult, StandardsUsed, ZoneResult)
 from .scenario import Scenario
+from .travel import walking_times
 from .verdict import assess
 
 Progress = Callable[[str], None]
@@ -73,9 +74,11 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     step("site capacity")
     cap = site_capacity(sc.sites, sc.footprints, std)
 
+    step("walking times")
+    times = walking_times(sc, d.displaced_part_m, cap.point_xy)
+
     step("allocation")
-    dist = pairwise_distance_m(d.origin_xy, cap.point_xy)
-    alloc = nearest_fill(dist, d.displaced, cap.capacity)
+    alloc = nearest_fill(times.time_s, d.displaced, cap.capacity)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
     if sheltered + unsheltered != displaced:  # conservation is a hard invariant, never a rounding matter
@@ -85,8 +88,8 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
                     sheltered=sheltered, unsheltered=unsheltered)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
-    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, people=int(q), distance_m=float(dist[i, j]))
-             for i, j, q in zip(alloc.origin, alloc.site, alloc.people)]
+    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, people=int(q), distance_m=float(times.distance_m[i, j]),
+                  travel_time_s=float(times.time_s[i, j])) for i, j, q in zip(alloc.origin, alloc.site, alloc.people)]
     entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
                               design_trucks_per_day=e.design_trucks_per_day,
                               payload_t=e.payload_t or std.value("truck_payload_t"),
@@ -94,7 +97,8 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
 
     step("verdict")
     verdict = assess(people, needs, sites, float(cap.usable_area_m2.sum()),
-                     sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std)
+                     sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std,
+                     network=times.network)
     assumptions = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
         f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "
@@ -102,7 +106,10 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
         "The part of a candidate site inside the operation footprint is not usable.",
         f"Food: the '{std.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
         + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
-        "Allocation: nearest-fill by straight-line distance (placeholder; no optimality claim).",
+        "Allocation: nearest-fill by walking time (placeholder; no optimality claim).",
+        ("Walking times: no road network; straight-line distance x circuity factor." if times.fallback else
+         f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
+         "sample points of its displaced part; off-road legs walked straight at walking speed."),
     ]
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     return Plan(
@@ -111,6 +118,7 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
         flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
         allocation=Allocation(method=alloc.method, status=alloc.status, objective=alloc.objective,
                               bound=alloc.bound, gap=alloc.gap, note=alloc.note),
+        network=times.network,
         entry_points=entry, verdict=verdict,
         standards=StandardsUsed(profile=std.profile, title=std.title, overrides=overrides,
                                 figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()}),

@@ -99,8 +99,8 @@ class Flow(_Out):
     zone: str
     site: str
     people: int
-    distance_m: float
-    travel_time_s: float | None = None
+    distance_m: float = Field(description="walking distance along the roads (or straight line x circuity on fallback)")
+    travel_time_s: float = Field(description="mean walking time from the zone's displaced part to the site")
 
 
 class Allocation(_Out):
@@ -158,6 +158,8 @@ class Plan(_Out):
     flows: list[Flow]
     unsheltered_by_zone: dict[str, int]
     allocation: Allocation
+    network: dict[str, Any] = Field(description="walking network used for travel times: nodes, links, mode, "
+                                                "source file, fallback used or not")
     entry_points: list[EntryPointResult]
     verdict: list[Indicator]
     standards: StandardsUsed

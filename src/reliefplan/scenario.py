@@ -147,8 +147,7 @@ class Scenario(BaseModel):
     sites: list[Site]
     footprints: list[Footprint]
     entry_points: list[EntryPoint]
-    roads_file: Path | None = None
-    roads_layer: str | None = None
+    roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
     population_structure: PopulationStructure | None = None
 
 
@@ -426,11 +425,14 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     entry_points = _entry_points(folder, cfg.layers.entry_points, col) if cfg.layers.entry_points else []
     structure_file = sc.population_structure or cfg.population_structure
     structure = _population_structure(folder, structure_file, col) if structure_file else None
-    roads_file = None
+    roads = None
     if cfg.layers.roads is not None:
-        roads_file = folder / cfg.layers.roads.file
-        if not roads_file.exists():
-            col.add(roads_file, "roads file not found", field="layers.roads.file")
+        from .network import load_roads  # pyosmium and friends load only when a scenario has roads
+
+        try:
+            roads = load_roads(folder / cfg.layers.roads.file, layer=cfg.layers.roads.layer)
+        except InputError as e:
+            col.problems.extend(e.problems)
 
     std_spec = sc.standards or cfg.standards
     standards = None
@@ -455,7 +457,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         available=list(cfg.scenarios), crs=crs, standards=standards,
         horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
-        roads_file=roads_file, roads_layer=cfg.layers.roads.layer if cfg.layers.roads else None,
+        roads=roads,
         population_structure=structure,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from .plan import Indicator, Needs, People, Severity, SiteResult
 from .standards import Standards
@@ -33,10 +33,18 @@ def indicator(name: str, scope: str, value: float | None, target: float, unit: s
 
 
 def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2: float,
-           entry_trucks_per_day: float | None, standards: Standards) -> list[Indicator]:
+           entry_trucks_per_day: float | None, standards: Standards,
+           network: dict[str, Any] | None = None) -> list[Indicator]:
     """Scenario-wide indicators first, then per open site."""
     v, cite = standards.value, standards.cite
     out: list[Indicator] = []
+    if network is not None and network.get("fallback"):
+        out.append(Indicator(
+            indicator="travel_times_on_road_network", scope="scenario", value=None, target=1.0, unit="yes/no",
+            comparison=">=", met=None, severity="info",
+            source=network.get("circuity_source") or "reliefplan network profile",
+            note=(f"no road network ({network.get('reason')}): walking times are straight-line distance x "
+                  f"circuity {network.get('circuity')}; routes and bottlenecks are unknown")))
     share = 1.0 if people.displaced == 0 else people.sheltered / people.displaced
     out.append(indicator(
         "displaced_people_sheltered_share", "scenario", share, v("sheltered_share_target"), "share", ">=",

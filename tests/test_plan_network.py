@@ -1,0 +1,44 @@
+"""The plan walks on the roads when the scenario has them, and says so when it falls back."""
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+from conftest import D, LAT0, LON0, write_scenario
+
+from reliefplan.geo import project, WGS84
+from reliefplan.network import NetworkParams
+from reliefplan.pipeline import make_plan
+from reliefplan.scenario import load_scenario
+
+
+def test_no_roads_falls_back_and_says_so(scenario_dir):
+    plan = make_plan(load_scenario(scenario_dir, "main"))
+    assert plan.network["fallback"] is True
+    row = next(i for i in plan.verdict if i.indicator == "travel_times_on_road_network")
+    assert row.met is None and "straight-line" in row.note
+    p = NetworkParams.default()
+    for f in plan.flows:
+        assert f.travel_time_s == pytest.approx(f.distance_m / p.walk_speed_m_s)
+
+
+def test_roads_are_used_for_walking_times(tmp_path):
+    d = write_scenario(tmp_path / "s")
+    # a road running north from zone A (centre) to site S1 (centre), 3 cells = ~3.3 km
+    x = LON0 + D / 2
+    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
+            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
+    (d / "roads.geojson").write_text(json.dumps(road))
+    cfg = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    (d / "scenario.yaml").write_text(cfg)
+    sc = load_scenario(d, "main")
+    plan = make_plan(sc)
+    assert plan.network["fallback"] is False and plan.network["source"] == "roads.geojson"
+    assert plan.people.sheltered + plan.people.unsheltered == plan.people.displaced == 10000
+    (flow,) = plan.flows
+    assert flow.site == "S1" and np.isfinite(flow.travel_time_s)
+    # zone A's sample points walk to the road, along ~3 cells of it, then to the site point
+    a, b = project(np.array([shapely.Point(x, LAT0 + D / 2), shapely.Point(x, LAT0 + 3.5 * D)]), WGS84, sc.crs)
+    assert 0.8 * a.distance(b) <= flow.distance_m <= 1.5 * a.distance(b)
+    assert flow.travel_time_s == pytest.approx(flow.distance_m / NetworkParams.default().walk_speed_m_s, rel=1e-3)
