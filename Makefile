@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario targeted --out out/rafah-2024/targeted
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario full --out out/rafah-2024/full
-	$(BIN)/reliefplan compare out/rafah-2024/targeted/plan.json out/rafah-2024/full/plan.json
+	$(BIN)/reliefplan compare out/rafah-2024/targeted/plan.json out/rafah-2024/full/plan.json --out out/rafah-2024/compare
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

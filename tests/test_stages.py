@@ -1,13 +1,10 @@
 """Displacement, site capacity and the first allocation against hand calculations and brute force."""
 
-import itertools
-
 import numpy as np
 import pytest
 from conftest import fc, feat, square, write_scenario
 
 from reliefplan._rounding import largest_remainder
-from reliefplan.allocation import nearest_fill
 from reliefplan.capacity import site_capacity
 from reliefplan.displacement import displace
 from reliefplan.pipeline import make_plan
@@ -66,39 +63,6 @@ def test_site_capacity_hand_calculation(tmp_path):
     assert cap.capacity[3] == 0 and cap.excluded_area_m2[3] == pytest.approx(cap.area_m2[3])
 
 
-def brute_force_greedy_is_feasible(cost, demand, capacity, res):
-    flow = np.zeros_like(cost, dtype=int)
-    np.add.at(flow, (res.origin, res.site), res.people)
-    assert (flow.sum(axis=1) + res.unmet == demand).all()
-    assert (flow.sum(axis=0) <= capacity).all()
-    # greedy leaves nobody unmet while some site still has room
-    assert res.unmet.sum() == 0 or (flow.sum(axis=0) == capacity).all()
-
-
-def test_nearest_fill_small_cases_brute_force():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        n, m = rng.integers(1, 5), rng.integers(1, 4)
-        cost = rng.random((n, m))
-        demand, capacity = rng.integers(0, 50, n), rng.integers(0, 50, m)
-        res = nearest_fill(cost, demand, capacity)
-        brute_force_greedy_is_feasible(cost, demand, capacity, res)
-        if n == 1 and m <= 3:
-            # one origin: greedy fills in cost order, which is optimal; check against all fill orders
-            best = min(sum(cost[0, j] * q for j, q in zip(perm, _fill(demand[0], capacity[list(perm)])))
-                       for perm in itertools.permutations(range(m)))
-            assert res.objective == pytest.approx(best)
-
-
-def _fill(d, caps):
-    out = []
-    for c in caps:
-        q = min(d, c)
-        out.append(q)
-        d -= q
-    return out
-
-
 def test_overfull_scenario_reports_unsheltered_per_zone(tmp_path):
     fps = fc([feat({"id": "all"}, {"type": "Polygon", "coordinates": [[[34.2, 31.2], [34.4, 31.2], [34.4, 31.29],
                                                                          [34.2, 31.29], [34.2, 31.2]]]})])
@@ -111,3 +75,31 @@ def test_overfull_scenario_reports_unsheltered_per_zone(tmp_path):
     share = next(i for i in plan.verdict if i.indicator == "displaced_people_sheltered_share")
     assert share.met is False and share.severity == "critical"
     assert share.value == pytest.approx(1234 / 20000)
+
+
+def test_siting_minimises_walking_and_respects_limits(tmp_path):
+    # two zones displaced; S1 is near A, S2 far; S1 holds everyone -> everyone to S1 (optimal, exact)
+    fps = fc([feat({"id": "AB"}, {"type": "Polygon", "coordinates": [[[34.25, 31.28], [34.27, 31.28], [34.27, 31.29],
+                                                                        [34.25, 31.29], [34.25, 31.28]]]})])
+    sites = fc([feat({"id": "S1"}, square(0, 2)), feat({"id": "S2"}, square(8, 8))])
+    d = write_scenario(tmp_path / "s", sites=sites, footprints=fps)
+    plan = make_plan(load_scenario(d, "main"))
+    assert plan.siting.status == "optimal" and plan.siting.gap <= 1e-6
+    assert {f.site for f in plan.flows} == {"S1"} and plan.people.sheltered == 20000
+    # a 1.5-hour walking limit leaves S2 out of reach; S1 capped at 15,000 -> 5,000 unsheltered, explained per zone
+    sites = fc([feat({"id": "S1", "max_population": 15000}, square(0, 2)), feat({"id": "S2"}, square(8, 8))])
+    d = write_scenario(tmp_path / "t", sites=sites, footprints=fps, config={"siting": {"max_walk_h": 1.5}})
+    plan = make_plan(load_scenario(d, "main"))
+    assert plan.people.sheltered == 15000 and plan.people.unsheltered == 5000
+    assert sum(plan.unsheltered_by_zone.values()) == 5000
+    assert all(f.travel_time_s <= 5400 for f in plan.flows)
+
+
+def test_vulnerable_group_gets_its_own_walking_limit(tmp_path):
+    fps = fc([feat({"id": "A"}, square(0, 0))])
+    sites = fc([feat({"id": "near", "max_population": 2000}, square(0, 1)), feat({"id": "far"}, square(0, 6))])
+    cfg = {"siting": {"vulnerable_share": 0.2, "vulnerable_max_walk_h": 1.0}}
+    plan = make_plan(load_scenario(write_scenario(tmp_path / "s", sites=sites, footprints=fps, config=cfg), "main"))
+    vul = [f for f in plan.flows if f.group == "vulnerable"]
+    assert sum(f.people for f in vul) == 2000 and all(f.site == "near" for f in vul)
+    assert plan.people.sheltered + plan.people.unsheltered == plan.people.displaced == 10000

@@ -1,4 +1,4 @@
-"""First allocation: fill the nearest sites by straight-line distance (placeholder for the siting optimiser)."""
+"""Who goes to which site: the scenario's zones and sites as a capacitated facility-location instance."""
 
 from __future__ import annotations
 
@@ -6,49 +6,97 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._rounding import largest_remainder
+from .scenario import Scenario
+from .siting import SitingInstance, SitingResult, default_unmet_penalty, solve_siting
+
 
 @dataclass
 class AllocationResult:
-    """flows as parallel arrays (origin index, site index, people); unmet people per origin."""
+    """Flows as parallel arrays (zone index, site index, group, people); unsheltered people per zone."""
 
-    origin: np.ndarray
+    zone: np.ndarray
     site: np.ndarray
+    group: np.ndarray  # object: "all" | "general" | "vulnerable"
     people: np.ndarray
-    unmet: np.ndarray
-    method: str
-    status: str
-    objective: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    note: str = ""
+    unmet: np.ndarray  # per zone
+    unmet_vulnerable: np.ndarray  # per zone, part of `unmet`
+    siting: SitingResult
+    unmet_penalty_per_person_s: float
 
 
-def nearest_fill(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray) -> AllocationResult:
-    """Greedy: take (origin, site) pairs in increasing cost and move as many people as fit.
-
-    Not optimal; used only where no optimiser is available. Conserves people exactly:
-    sum(people of origin i) + unmet[i] == demand[i].
-    """
-    demand_left = demand.astype(np.int64).copy()
-    cap_left = capacity.astype(np.int64).copy()
-    order = np.argsort(cost, axis=None, kind="stable")
-    rows, cols, amounts = [], [], []
-    n_sites = cost.shape[1]
-    for flat in order:
-        i, j = divmod(int(flat), n_sites)
-        if not np.isfinite(cost[i, j]):  # sorted ascending: only unreachable pairs remain
-            break
-        if demand_left[i] == 0 or cap_left[j] == 0:
+def _clients(sc: Scenario, displaced: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(zone index, group, demand) per client: a zone splits into general + vulnerable when a limit applies."""
+    spec = sc.siting
+    shares = np.array([z.vulnerable_share if z.vulnerable_share is not None else spec.vulnerable_share
+                       for z in sc.zones])
+    split = spec.vulnerable_max_walk_h is not None
+    vulnerable = largest_remainder(displaced * shares, int(round((displaced * shares).sum())), cap=displaced) \
+        if split else np.zeros_like(displaced)
+    zone, group, demand = [], [], []
+    for i, n in enumerate(displaced):
+        if n == 0:
             continue
-        q = min(demand_left[i], cap_left[j])
-        demand_left[i] -= q
-        cap_left[j] -= q
-        rows.append(i), cols.append(j), amounts.append(q)
-        if not demand_left.any() or not cap_left.any():
-            break
+        if vulnerable[i] > 0:
+            zone += [i, i]
+            group += ["general", "vulnerable"]
+            demand += [int(n - vulnerable[i]), int(vulnerable[i])]
+        else:
+            zone.append(i), group.append("all"), demand.append(int(n))
+    return np.array(zone, dtype=np.int64), np.array(group, dtype=object), np.array(demand, dtype=np.int64)
+
+
+def _whole_people(res: SitingResult, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole people per assignment and unmet per client, conserving each client's demand exactly.
+
+    Transportation solves are integral already; a MILP may split a person, so each client's
+    assignments are rounded by largest remainder to its rounded sheltered total.
+    """
+    people = np.rint(res.assign_people).astype(np.int64)
+    if np.allclose(res.assign_people, people, atol=1e-6):
+        sheltered = np.bincount(res.assign_client, weights=people, minlength=demand.size).astype(np.int64)
+        return people, demand - sheltered
+    people = np.zeros(res.assign_people.size, dtype=np.int64)
+    unmet = demand.copy()
+    for c in np.unique(res.assign_client):
+        rows = np.flatnonzero(res.assign_client == c)
+        total = min(int(round(res.assign_people[rows].sum())), int(demand[c]))
+        people[rows] = largest_remainder(res.assign_people[rows], total)
+        unmet[c] = demand[c] - total
+    return people, unmet
+
+
+def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray, time_s: np.ndarray) -> AllocationResult:
+    """Minimise people x walking time (+ opening costs), leaving people unsheltered only when nothing fits.
+
+    Unsheltered people cost `unmet_penalty_factor` x the longest allowed walk each, so the optimiser
+    shelters everyone it can; pairs with no route or over the walking limit are not allowed.
+    """
+    spec = sc.siting
+    zone, group, demand = _clients(sc, displaced.astype(np.int64))
+    unit = time_s[zone] if zone.size else np.zeros((0, len(sc.sites)))
+    allowed = np.isfinite(unit)
+    if spec.max_walk_h is not None:
+        allowed &= unit <= spec.max_walk_h * 3600.0
+    if spec.vulnerable_max_walk_h is not None:
+        allowed[group == "vulnerable"] &= unit[group == "vulnerable"] <= spec.vulnerable_max_walk_h * 3600.0
+    cost = np.where(allowed, unit, np.inf) * demand[:, None]
+    penalty = default_unmet_penalty(np.where(allowed, cost, np.nan), demand, factor=spec.unmet_penalty_factor)
+    sites = sc.sites
+    fixed = np.array([s.opening_cost for s in sites], dtype=float)
+    inst = SitingInstance(
+        facility_ids=[s.id for s in sites], capacity=capacity.astype(float), fixed_cost=fixed,
+        client_ids=[f"{sc.zones[i].id}/{g}" for i, g in zip(zone, group)], demand=demand.astype(float), cost=cost,
+        allowed=allowed, must_open=np.array([s.must_open for s in sites]),
+        never_open=np.array([s.never_open for s in sites]), single_source=spec.single_site_per_zone,
+        min_open=spec.min_open_sites, max_open=spec.max_open_sites, unmet_penalty=penalty)
+    res = solve_siting(inst, time_limit_s=spec.time_limit_s)
+    people, unmet_client = _whole_people(res, demand)
+    keep = people > 0
+    n_z = len(sc.zones)
+    unmet = np.bincount(zone, weights=unmet_client, minlength=n_z).astype(np.int64)
+    unmet_v = np.bincount(zone[group == "vulnerable"], weights=unmet_client[group == "vulnerable"],
+                          minlength=n_z).astype(np.int64)
     return AllocationResult(
-        origin=np.array(rows, dtype=np.int64), site=np.array(cols, dtype=np.int64),
-        people=np.array(amounts, dtype=np.int64), unmet=demand_left, method="nearest-fill (straight line)",
-        status="heuristic", objective=float(sum(cost[i, j] * q for i, j, q in zip(rows, cols, amounts))),
-        note="greedy placeholder: not an optimum, no bound",
-    )
+        zone=zone[res.assign_client[keep]], site=res.assign_facility[keep], group=group[res.assign_client[keep]],
+        people=people[keep], unmet=unmet, unmet_vulnerable=unmet_v, siting=res, unmet_penalty_per_person_s=penalty)

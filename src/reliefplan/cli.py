@@ -37,6 +37,7 @@ def plan(
 
     from .layers import plan_layers
     from .output import write_geojson, write_plan
+    from .report import read_attribution, write_plan_products
     from .pipeline import make_plan
     from .scenario import load_scenario
 
@@ -48,12 +49,17 @@ def plan(
             result = make_plan(sc, progress=lambda msg: bar.update(task, description=msg))
             bar.update(task, description="writing plan.json")
             path = write_plan(result, out)
-            flows_path = write_geojson(plan_layers(sc, result)["flows"], out / "flows.geojson")
+            layers = plan_layers(sc, result)
+            flows_path = write_geojson(layers["flows"], out / "flows.geojson")
+            bar.update(task, description="writing report.html, plan.gpkg and tables")
+            products = write_plan_products(result, layers, out, attribution=read_attribution(scenario_dir))
     except ReliefplanError as e:
         fail(e)
         return
     _summary(result)
-    console.print(f"wrote [bold]{path}[/] and {flows_path.name} (zone -> site desire lines)")
+    console.print(f"wrote [bold]{path}[/]")
+    for p in [flows_path, *products]:
+        console.print(f"      {p}")
 
 
 def _summary(p) -> None:  # p: Plan
@@ -64,7 +70,7 @@ def _summary(p) -> None:  # p: Plan
     t.add_row("sites opened", f"{sum(s.open for s in p.sites)} of {len(p.sites)}")
     t.add_row("water need", f"{p.needs.water_l_per_day / 1000:,.0f} m³/day")
     t.add_row("food need", f"{p.needs.food_kg_per_day / 1000:,.0f} t/day ({p.needs.kcal_per_person_day:,.0f} kcal/person/day)")
-    t.add_row("allocation", f"{p.allocation.method} ({p.allocation.status})")
+    t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, gap {p.siting.gap:.2%}, {p.siting.solve_time_s:.2f} s")
     console.print(t)
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
@@ -105,13 +111,16 @@ def standards_show(profile: str = typer.Argument("sphere-2018", help="profile na
 
 
 @app.command("compare")
-def compare_cmd(plan_a: Path, plan_b: Path) -> None:
-    """Print two plans side by side (B - A)."""
+def compare_cmd(plan_a: Path, plan_b: Path,
+                out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html")) -> None:
+    """Print two plans side by side (B - A); with --out also write a comparison report."""
     from .compare import compare
     from .output import read_plan
+    from .report import write_comparison_from_files
 
     try:
         a, b = read_plan(plan_a), read_plan(plan_b)
+        page = write_comparison_from_files(plan_a, plan_b, out) if out is not None else None
     except ReliefplanError as e:
         fail(e)
         return
@@ -121,6 +130,8 @@ def compare_cmd(plan_a: Path, plan_b: Path) -> None:
     for r in compare(a, b):
         t.add_row(r.key, _num(r.a), _num(r.b), _num(r.diff, sign=True), r.unit)
     console.print(t)
+    if page is not None:
+        console.print(f"wrote [bold]{page}[/]")
 
 
 def _num(x: float | None, sign: bool = False) -> str:
@@ -189,3 +200,103 @@ def travel_times_cmd(
                                    "max_snap_m": round(float(max(tt.origin_snap_m.max(), tt.destination_snap_m.max())), 1),
                                    "out": str(out)}
         typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command("solve-evacuation")
+def solve_evacuation_cmd(
+    instance: Path = typer.Argument(..., help="JSON: nodes, arcs (from,to,travel_time_s,capacity_per_h), sources, sinks"),
+    time_step: Optional[float] = typer.Option(None, "--time-step", help="time step in seconds (default: chosen)"),
+    horizon: Optional[float] = typer.Option(None, "--horizon", help="stop after this many seconds (default: until clear)"),
+    routing: str = typer.Option("free", "--routing", help="free (optimised routes) or fixed (given/shortest routes)"),
+    method: str = typer.Option("auto", "--method", help="auto, exact (time-expanded flow) or queue (point queues)"),
+    flows: bool = typer.Option(True, "--flows/--no-flows", help="include per-arc flow time series"),
+) -> None:
+    """Clearance time, arrivals per site and bottlenecks of an evacuation; prints JSON."""
+    import json
+
+    from .evacuation import read_instance, result_to_dict, solve_evacuation
+
+    try:
+        inst = read_instance(instance)
+        res = solve_evacuation(inst, time_step_s=time_step, horizon_s=horizon, routing=routing,  # type: ignore[arg-type]
+                               method=method)  # type: ignore[arg-type]
+    except ReliefplanError as e:
+        fail(e)
+        return
+    typer.echo(json.dumps(result_to_dict(res, inst, include_flows=flows), indent=1))
+
+
+@app.command("solve-supply")
+def solve_supply_cmd(
+    instance: Path = typer.Argument(..., help="JSON: days, commodities, entry_points, warehouses, sites, arcs"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="HiGHS time limit per solve (s)"),
+    step_trucks: float = typer.Option(50.0, "--step-trucks", help="capacity change the binding statements speak of"),
+    deep_factor: float = typer.Option(2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"),
+) -> None:
+    """Daily supply through capacity-limited crossings: deliveries, shortfalls, binding constraints; prints JSON."""
+    import json
+
+    from .supply import result_to_dict, solve_supply
+    from .sustain import read_supply_file, sustain, sustain_to_dict
+
+    try:
+        inst, _ = read_supply_file(instance)
+        res = solve_supply(inst, time_limit_s=time_limit, step_trucks_per_day=step_trucks, deep_factor=deep_factor,
+                           file=str(instance))
+    except ReliefplanError as e:
+        fail(e)
+        return
+    out = result_to_dict(res, inst)
+    out["sustain"] = sustain_to_dict(sustain(inst, res))
+    typer.echo(json.dumps(out, indent=1))
+
+
+@app.command("layout")
+def layout_cmd(
+    site_polygon: Path = typer.Argument(..., help="GeoJSON with one Polygon/MultiPolygon feature (WGS84)"),
+    people: int = typer.Option(..., "--people", help="people to house on the site"),
+    profile: str = typer.Option("sphere-2018", "--profile", help="standards profile: sphere-2018 or unhcr-emergency"),
+    household_size: Optional[int] = typer.Option(None, "--household-size", help="people per family plot"),
+    site_id: Optional[str] = typer.Option(None, "--site-id", help="site id in the output (default: feature id)"),
+    out: Path = typer.Option(Path("layout.gpkg"), "--out", "-o", help="GeoPackage to write"),
+) -> None:
+    """Lay out one tent camp inside SITE_POLYGON; write OUT (GeoPackage, WGS84) and print a summary."""
+    from .layout import layout_site_file, params_for_profile, summary_rows, write_layout_gpkg
+
+    try:
+        overrides = {} if household_size is None else {"household_size": household_size}
+        lay, crs = layout_site_file(site_polygon, people, params_for_profile(profile, **overrides), site_id=site_id)
+        write_layout_gpkg([lay], out, crs)
+    except ReliefplanError as e:
+        fail(e)
+        return
+    s = lay.summary
+    table = Table(title=f"camp layout: {s.site_id} ({profile})")
+    for col, justify in (("figure", "left"), ("value", "right"), ("standard met", "center")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for label, value, ok in summary_rows(s):
+        table.add_row(label, value, "" if ok is None else ("[green]yes[/]" if ok else "[red]no[/]"))
+    console.print(table)
+    for note in s.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"wrote {out}")
+
+
+@app.command("solve-siting")
+def solve_siting_cmd(
+    instance: Path = typer.Argument(..., help="JSON: facilities [{id,capacity,fixed_cost}], clients [{id,demand}], cost"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="time limit for the whole solve (s)"),
+    mip_gap: float = typer.Option(1e-6, "--mip-gap", help="relative gap at which a plan counts as optimal"),
+) -> None:
+    """Capacitated facility location: which sites to open and who goes where; prints JSON."""
+    import json
+
+    from .siting import read_instance_file, result_to_json, solve_siting
+
+    try:
+        inst = read_instance_file(instance)
+        res = solve_siting(inst, time_limit_s=time_limit, mip_gap=mip_gap, file=str(instance))
+    except ReliefplanError as e:
+        fail(e)
+        return
+    typer.echo(json.dumps(result_to_json(res, inst), indent=1))

@@ -8,12 +8,12 @@ from typing import Callable
 import numpy as np
 import shapely
 
-from .allocation import AllocationResult, nearest_fill
+from .allocation import AllocationResult, allocate
 from .capacity import SiteCapacity, site_capacity
 from .displacement import Displacement, displace
 from .geo import to_lon_lat
 from .needs import compute_needs, energy_kcal_per_person_day
-from .plan import (Allocation, EntryPointResult, Flow, People, Plan, SiteResult, StandardsUsed, ZoneResult)
+from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
 from .travel import walking_times
 from .verdict import assess
@@ -29,7 +29,7 @@ def _version() -> str:
 
 
 def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneResult]:
-    sheltered = np.bincount(alloc.origin, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
+    sheltered = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
     out = []
     for i, z in enumerate(sc.zones):
         departures = [(float(day), int(n)) for day, n in zip(d.days, d.displaced_by_day[i]) if n > 0]
@@ -77,10 +77,12 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     step("walking times")
     times = walking_times(sc, d.displaced_part_m, cap.point_xy)
 
-    step("allocation")
-    alloc = nearest_fill(times.time_s, d.displaced, cap.capacity)
+    step("siting")
+    alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
+    if (np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)) > cap.capacity).any():
+        raise AssertionError("siting placed people beyond a site's capacity")
     if sheltered + unsheltered != displaced:  # conservation is a hard invariant, never a rounding matter
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
@@ -88,8 +90,9 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
                     sheltered=sheltered, unsheltered=unsheltered)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
-    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, people=int(q), distance_m=float(times.distance_m[i, j]),
-                  travel_time_s=float(times.time_s[i, j])) for i, j, q in zip(alloc.origin, alloc.site, alloc.people)]
+    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
+                  distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
+             for i, j, g, q in zip(alloc.zone, alloc.site, alloc.group, alloc.people)]
     entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
                               design_trucks_per_day=e.design_trucks_per_day,
                               payload_t=e.payload_t or std.value("truck_payload_t"),
@@ -106,7 +109,9 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
         "The part of a candidate site inside the operation footprint is not usable.",
         f"Food: the '{std.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
         + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
-        "Allocation: nearest-fill by walking time (placeholder; no optimality claim).",
+        "Siting minimises total walking time (person-seconds) plus opening costs; an unsheltered person costs "
+        f"{sc.siting.unmet_penalty_factor:g} x the longest allowed walk, so nobody is left out while a place "
+        "within reach remains.",
         ("Walking times: no road network; straight-line distance x circuity factor." if times.fallback else
          f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
          "sample points of its displaced part; off-road legs walked straight at walking speed."),
@@ -116,8 +121,10 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
         crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=needs, zones=zones, sites=sites,
         flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        allocation=Allocation(method=alloc.method, status=alloc.status, objective=alloc.objective,
-                              bound=alloc.bound, gap=alloc.gap, note=alloc.note),
+        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=alloc.siting.objective,
+                      bound=alloc.siting.bound, gap=alloc.siting.gap, solve_time_s=alloc.siting.solve_time_s,
+                      open_sites=list(alloc.siting.open_ids), message=alloc.siting.message,
+                      unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s),
         network=times.network,
         entry_points=entry, verdict=verdict,
         standards=StandardsUsed(profile=std.profile, title=std.title, overrides=overrides,

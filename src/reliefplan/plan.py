@@ -98,18 +98,24 @@ class SiteResult(_Out):
 class Flow(_Out):
     zone: str
     site: str
+    group: str = Field(default="all", description="'all', or 'general'/'vulnerable' when groups have own walk limits")
     people: int
     distance_m: float = Field(description="walking distance along the roads (or straight line x circuity on fallback)")
     travel_time_s: float = Field(description="mean walking time from the zone's displaced part to the site")
 
 
-class Allocation(_Out):
-    method: str
-    status: str
-    objective: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    note: str = ""
+class Siting(_Out):
+    """The siting optimiser's answer and how good it provably is."""
+
+    solver: str
+    status: str = Field(description="optimal | time_limit | feasible | infeasible")
+    objective: float = Field(description="person-seconds of walking + opening costs + penalty x unsheltered")
+    bound: float = Field(description="lower bound on the optimum")
+    gap: float = Field(description="(objective - bound) / objective")
+    solve_time_s: float
+    open_sites: list[str]
+    unmet_penalty_per_person_s: float
+    message: str = ""
 
 
 class EntryPointResult(_Out):
@@ -157,7 +163,7 @@ class Plan(_Out):
     sites: list[SiteResult]
     flows: list[Flow]
     unsheltered_by_zone: dict[str, int]
-    allocation: Allocation
+    siting: Siting
     network: dict[str, Any] = Field(description="walking network used for travel times: nodes, links, mode, "
                                                 "source file, fallback used or not")
     entry_points: list[EntryPointResult]

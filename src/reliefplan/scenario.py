@@ -46,6 +46,19 @@ class StandardsSpec(_Strict):
     overrides: dict[str, float] = {}
 
 
+class SitingSpec(_Strict):
+    """Options of the siting optimiser (who goes to which site)."""
+
+    single_site_per_zone: bool = False  # keeps communities together
+    max_walk_h: float | None = Field(default=None, gt=0)  # nobody walks longer than this
+    vulnerable_share: float = Field(default=0.0, ge=0, le=1)  # default share of each zone's displaced
+    vulnerable_max_walk_h: float | None = Field(default=None, gt=0)  # tighter limit for the vulnerable group
+    min_open_sites: int | None = Field(default=None, ge=0)
+    max_open_sites: int | None = Field(default=None, ge=0)
+    unmet_penalty_factor: float = Field(default=10.0, gt=1)  # x the largest per-person walking cost
+    time_limit_s: float = Field(default=60.0, gt=0)
+
+
 class Layers(_Strict):
     zones: LayerSpec
     sites: LayerSpec
@@ -62,6 +75,7 @@ class ScenarioSettings(_Strict):
     horizon_days: int | None = Field(default=None, ge=1)
     household_size: float | None = Field(default=None, gt=0)
     population_structure: str | None = None
+    siting: SitingSpec | None = None
 
 
 class ScenarioFile(_Strict):
@@ -72,6 +86,7 @@ class ScenarioFile(_Strict):
     population_structure: str | None = None
     household_size: float | None = Field(default=None, gt=0)
     horizon_days: int = Field(default=30, ge=1)
+    siting: SitingSpec = SitingSpec()
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -92,6 +107,7 @@ class Zone(_Geo):
     name: str = ""
     pcode: str = ""
     population: int = Field(ge=0)
+    vulnerable_share: float | None = Field(default=None, ge=0, le=1)
 
 
 class Site(_Geo):
@@ -99,6 +115,9 @@ class Site(_Geo):
     usable_fraction: float = Field(ge=0, le=1)
     max_population: int | None = Field(default=None, ge=0)
     existing_population: int = Field(default=0, ge=0)
+    opening_cost: float = Field(default=0.0, ge=0)  # setup days or money; 0 = no opening decision
+    must_open: bool = False
+    never_open: bool = False
 
 
 class Footprint(_Geo):
@@ -149,6 +168,7 @@ class Scenario(BaseModel):
     entry_points: list[EntryPoint]
     roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
     population_structure: PopulationStructure | None = None
+    siting: SitingSpec = SitingSpec()
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -238,6 +258,20 @@ def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value
     return float(round(x)) if integer else x
 
 
+def _flag(col: _Collector, path: Path, fid: str, field: str, value: Any) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "1"}:
+        return True
+    if text in {"false", "no", "0"}:
+        return False
+    col.add(path, f"expected true or false, got {value!r}", fid, field)
+    return False
+
+
 def _check_geometry(col: _Collector, path: Path, f: Feature, fid: str, kinds: tuple[str, ...]) -> bool:
     g = f.geometry
     if f.geometry_error is not None:
@@ -283,9 +317,11 @@ def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
         pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
                       required=True, integer=True)
+        vul = _number(col, path, f, fid, "vulnerable_share", _prop(f, spec, "vulnerable_share"), required=False, hi=1.0)
         if ok and pop is not None:
             zones.append(Zone(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, population=int(pop),
-                              name=str(_prop(f, spec, "name") or ""), pcode=str(_prop(f, spec, "pcode") or "")))
+                              name=str(_prop(f, spec, "name") or ""), pcode=str(_prop(f, spec, "pcode") or ""),
+                              vulnerable_share=vul))
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return zones
 
@@ -306,12 +342,17 @@ def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
         maxp = _number(col, path, f, fid, "max_population", _prop(f, spec, "max_population"), required=False, integer=True)
         existing = _number(col, path, f, fid, "existing_population", _prop(f, spec, "existing_population"),
                            required=False, integer=True)
+        opening = _number(col, path, f, fid, "opening_cost", _prop(f, spec, "opening_cost"), required=False)
+        must, never = (_flag(col, path, fid, k, _prop(f, spec, k)) for k in ("must_open", "never_open"))
+        if must and never:
+            col.add(path, "a site cannot be both must_open and never_open", fid, "must_open")
         if ok:
             sites.append(Site(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
                               name=str(_prop(f, spec, "name") or ""),
                               usable_fraction=default_fraction if frac is None else frac,
                               max_population=None if maxp is None else int(maxp),
-                              existing_population=0 if existing is None else int(existing)))
+                              existing_population=0 if existing is None else int(existing),
+                              opening_cost=opening or 0.0, must_open=must, never_open=never))
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return sites
 
@@ -458,7 +499,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
         roads=roads,
-        population_structure=structure,
+        population_structure=structure, siting=sc.siting or cfg.siting,
     )
 
 

@@ -1,0 +1,207 @@
+"""report.html and comparison.html: self-contained, offline pages with a map, charts and the verdict.
+
+Leaflet and Chart.js are shipped as package data (``assets/``) and inlined into each page together with
+the plan's layers as GeoJSON, so the page opens from a USB stick with no network: no tiles, no CDN.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..compare import compare
+from ..layers import Layer
+from ..output import write_text_atomic
+from ..plan import Plan
+from . import views
+
+LEAFLET_VERSION = "1.9.4"
+CHARTJS_VERSION = "4.6.1"
+ATTRIBUTION_FILE = "ATTRIBUTION.md"
+
+__all__ = ["write_report", "write_comparison", "render_report", "render_comparison", "read_attribution",
+           "write_plan_products", "write_comparison_from_files"]
+
+
+@cache
+def _asset(name: str) -> str:
+    text = resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+    # a source-map comment would make developer tools fetch a file we do not ship
+    return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+
+
+@cache
+def _data_uri(name: str) -> str:
+    raw = resources.files(__package__).joinpath("assets", "images", name).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
+
+
+@cache
+def _leaflet_css() -> str:
+    css = _asset("leaflet.css")
+    return re.sub(r"url\(images/([a-z0-9-]+\.png)\)", lambda m: f"url({_data_uri(m.group(1))})", css)
+
+
+def _icons() -> dict[str, str]:
+    return {"icon": _data_uri("marker-icon.png"), "icon2x": _data_uri("marker-icon-2x.png"),
+            "shadow": _data_uri("marker-shadow.png")}
+
+
+def _num(v: Any, sign: bool = False) -> str:
+    """Numbers for people: thousands separators, few decimals; None -> '—'."""
+    if v is None or v == "":
+        return "—"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return "—"
+    s = "+" if sign else ""
+    if float(v).is_integer() or abs(v) >= 1000:
+        return format(v, s + ",.0f")
+    if abs(v) >= 10:
+        return format(v, s + ",.1f")
+    return format(v, s + ",.3g")
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("reliefplan.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["num"] = _num
+    return env
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside a <script> element (no '</' or HTML comment openers)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _markdown(text: str | None) -> str | None:
+    if not text or not text.strip():
+        return None
+    from markdown_it import MarkdownIt  # a dependency of rich
+
+    html = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").render(text)
+    # the attribution sits under the page's own h2: its headings move down two levels
+    return re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 2)}>", html)
+
+
+def read_attribution(scenario_dir: Path) -> str | None:
+    """The scenario folder's ATTRIBUTION.md, or None when there is none."""
+    p = Path(scenario_dir) / ATTRIBUTION_FILE
+    return p.read_text(encoding="utf-8") if p.is_file() else None
+
+
+def _common(version: str) -> dict[str, Any]:
+    return {"version": version, "css_leaflet": _leaflet_css(), "css_report": _asset("report.css"),
+            "js_leaflet": _asset("leaflet.js"), "js_chart": _asset("chart.umd.min.js"),
+            "js_report": _asset("report.js"), "leaflet_version": LEAFLET_VERSION,
+            "chartjs_version": CHARTJS_VERSION}
+
+
+def _absent_charts(plan: Plan, *more: Plan) -> list[tuple[str, str]]:
+    present = set(views.optional_sections(plan))
+    for p in more:
+        present &= set(views.optional_sections(p))
+    return [(title, section) for title, section in views.EXPECTED_CHARTS if section not in present]
+
+
+def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None,
+                  files: Sequence[str] = ()) -> str:
+    """The report page as one HTML string (see `write_report`)."""
+    sections, missing = views.sections(plan)
+    charts = [views.shorten(c) for c in views.core_charts(plan) + [c for s in sections for c in s["charts"]]]
+    data = {"maps": [{"id": "map", "layers": views.map_layers(layers)}], "charts": charts, "icons": _icons()}
+    return _env().get_template("report.html.j2").render(
+        plan=plan, kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan),
+        verdict=views.verdict_view(plan), needs=views.needs_rows(plan), sites=views.site_rows(plan),
+        sections=sections, missing=missing, attribution_html=_markdown(attribution), files=list(files),
+        data_json=_script_json(data), **_common(plan.reliefplan_version))
+
+
+def write_report(plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *, attribution: str | None = None,
+                 files: Sequence[str] = ()) -> Path:
+    """Write out_dir/report.html: map of every layer, charts, verdict with sources, needs, assumptions and
+    attribution (markdown text, e.g. the scenario's ATTRIBUTION.md). `files` are links to list (relative paths)."""
+    path = Path(out_dir) / "report.html"
+    write_text_atomic(path, render_report(plan, layers, attribution=attribution, files=files))
+    return path
+
+
+def _labels(a: Plan, b: Plan) -> tuple[str, str]:
+    if a.scenario != b.scenario:
+        return a.scenario, b.scenario
+    return f"A ({a.scenario})", f"B ({b.scenario})"
+
+
+def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer], *,
+                      attribution: str | None = None) -> str:
+    """The comparison page as one HTML string (see `write_comparison`)."""
+    name_a, name_b = _labels(plan_a, plan_b)
+    secs_a, _ = views.sections(plan_a)
+    secs_b, _ = views.sections(plan_b)
+    ca = views.core_charts(plan_a) + [c for s in secs_a for c in s["charts"]]
+    cb = views.core_charts(plan_b) + [c for s in secs_b for c in s["charts"]]
+    charts = [views.shorten(c) for c in views.overlay_charts(ca, cb, name_a, name_b)]
+    sources: dict[str, int] = {}
+    va, vb = views.verdict_view(plan_a, sources), views.verdict_view(plan_b, sources)
+    data = {"maps": [{"id": "map-a", "layers": views.map_layers(layers_a)},
+                     {"id": "map-b", "layers": views.map_layers(layers_b)}],
+            "charts": charts, "icons": _icons(), "sync_maps": True}
+    return _env().get_template("comparison.html.j2").render(
+        a=plan_a, b=plan_b, rows=compare(plan_a, plan_b), charts=charts,
+        absent_charts=_absent_charts(plan_a, plan_b), verdict_a=va, verdict_b=vb,
+        sources=[(n, s) for s, n in sources.items()], attribution_html=_markdown(attribution),
+        data_json=_script_json(data), **_common(plan_a.reliefplan_version))
+
+
+def write_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer],
+                     out_dir: Path, *, attribution: str | None = None) -> Path:
+    """Write out_dir/comparison.html: both maps side by side (stacked on phones), KPI table with B − A,
+    charts of both plans overlaid, scenario-wide verdicts."""
+    path = Path(out_dir) / "comparison.html"
+    write_text_atomic(path, render_comparison(plan_a, layers_a, plan_b, layers_b, attribution=attribution))
+    return path
+
+
+def write_plan_products(plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *,
+                        attribution: str | None = None) -> list[Path]:
+    """Everything a planner opens, next to plan.json: plan.gpkg (every layer), tables/*.csv (HXL),
+    ATTRIBUTION.md (when given, so `compare` finds it later) and report.html linking them. Returns the paths."""
+    from ..export import write_geopackage, write_tables
+
+    out_dir = Path(out_dir)
+    paths = [write_geopackage(layers, out_dir / "plan.gpkg")]
+    paths += write_tables(plan, out_dir, layers)
+    if attribution:
+        write_text_atomic(out_dir / ATTRIBUTION_FILE, attribution)
+        paths.append(out_dir / ATTRIBUTION_FILE)
+    links = ["plan.json"] + [p.relative_to(out_dir).as_posix() for p in paths]
+    paths.append(write_report(plan, layers, out_dir, attribution=attribution, files=links))
+    return paths
+
+
+def write_comparison_from_files(plan_a: Path, plan_b: Path, out_dir: Path) -> Path:
+    """comparison.html from two plan.json files; their layers come from the plan.gpkg next to each and the
+    attribution from the ATTRIBUTION.md next to each (both when they differ)."""
+    from ..export import read_geopackage
+    from ..output import read_plan
+
+    a, b = read_plan(Path(plan_a)), read_plan(Path(plan_b))
+    la = read_geopackage(Path(plan_a).with_name("plan.gpkg"))
+    lb = read_geopackage(Path(plan_b).with_name("plan.gpkg"))
+    texts = list(dict.fromkeys(t for t in (read_attribution(Path(plan_a).parent),
+                                           read_attribution(Path(plan_b).parent)) if t))
+    return write_comparison(a, la, b, lb, out_dir, attribution="\n\n".join(texts) or None)

@@ -1,0 +1,432 @@
+"""What the report shows, as plain data: chart specs, GeoJSON layers, tables. No HTML here.
+
+Chart specs are dicts the page's script hands to Chart.js:
+``{"id", "title", "type": "bar"|"line", "labels", "datasets": [{"label", "data"}], "x_title", "y_title",
+"stacked", "horizontal", "note"}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..export import optional_sections, site_compliance
+from ..layers import Layer
+from ..plan import Plan
+
+# Optional sections later stages add to the plan, with what the report draws from them.
+EXPECTED_SECTIONS: dict[str, str] = {
+    "evacuation": "Evacuation timing (arrivals over time, bottleneck links, clearance time)",
+    "supply": "Supply (daily coverage per commodity, trucks needed vs available per crossing, first shortfall day)",
+    "sustain": "Sustainment (shortfall over time)",
+    "layout": "Camp layouts",
+}
+
+# Charts the issue asks for that need an optional section, and which section provides them.
+EXPECTED_CHARTS: list[tuple[str, str]] = [
+    ("Arrivals over time", "evacuation"),
+    ("Daily coverage per commodity", "supply"),
+    ("Trucks needed vs available per crossing", "supply"),
+    ("Shortfall over time", "sustain"),
+]
+
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3, "ok": 4}
+COORD_DECIMALS = 6  # ~0.1 m: more only inflates the page
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return str(v)
+
+
+def layer_geojson(layer: Layer) -> dict[str, Any]:
+    """A layer as a GeoJSON FeatureCollection with coordinates rounded to 1e-6 degrees."""
+    geoms = np.array(layer.geometries, dtype=object)
+    if len(geoms):
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    feats = []
+    for g, p in zip(geoms, layer.properties):
+        if g is None or g.is_empty:
+            continue
+        feats.append({"type": "Feature", "properties": _jsonable(p), "geometry": shapely.geometry.mapping(g)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
+    """Every layer for the map script, in drawing order (areas under lines under points)."""
+    rank = {"zones": 0, "footprint": 1, "sites": 2, "flows": 6, "entry_points": 9}
+
+    def order(item: tuple[str, Layer]) -> tuple[int, str]:
+        name, layer = item
+        if name in rank:
+            return rank[name], name
+        gt = layer.geometry_type.lower()
+        return (3 if "polygon" in gt else 5 if "line" in gt else 8 if "point" in gt else 4), name
+
+    return [{"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer)}
+            for name, layer in sorted(layers.items(), key=order)]
+
+
+def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
+           x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
+           overlap: bool = False, note: str = "") -> dict[str, Any]:
+    return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
+            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note}
+
+
+def shorten(chart: dict[str, Any]) -> dict[str, Any]:
+    """The chart with the words all its category labels share moved into the axis title."""
+    labels, prefix = short_labels([str(x) for x in chart["labels"]])
+    if not prefix:
+        return chart
+    key = "y_title" if chart.get("horizontal") else "x_title"
+    return chart | {"labels": labels, key: f"{chart.get(key) or 'label'}: {prefix} …"}
+
+
+def short_labels(labels: list[str], min_count: int = 6) -> tuple[list[str], str]:
+    """Drop the words every label starts with ('Rafah - IDF map block 3' -> '3'); returns (labels, prefix)."""
+    if len(labels) < min_count:
+        return labels, ""
+    first = labels[0]
+    n = 0
+    for i in range(len(first)):
+        if all(len(lab) > i and lab[i] == first[i] for lab in labels):
+            n = i + 1
+        else:
+            break
+    cut = first[:n].rfind(" ") + 1  # whole words only
+    if cut < 4 or any(len(lab) <= cut for lab in labels):
+        return labels, ""
+    return [lab[cut:] for lab in labels], first[:cut].rstrip(" -")
+
+
+def core_charts(plan: Plan) -> list[dict[str, Any]]:
+    """Charts from the core plan: people, zones, sites, trucks, departures."""
+    p = plan.people
+    charts = [_chart("people", "People", ["displaced", "sheltered", "unsheltered", "staying"],
+                     [{"label": "people", "data": [p.displaced, p.sheltered, p.unsheltered, p.staying],
+                       "colors": ["#555f6d", "#1a9850", "#d73027", "#9aa5b1"]}], y_title="people")]
+
+    zones = sorted((z for z in plan.zones if z.displaced > 0), key=lambda z: -z.displaced)
+    if zones:
+        labels = [z.name or z.id for z in zones]
+        charts.append(_chart(
+            "zones", "Displaced people per zone: sheltered and unsheltered", labels,
+            [{"label": "sheltered", "data": [z.sheltered for z in zones], "color": "#1a9850"},
+             {"label": "unsheltered", "data": [z.unsheltered for z in zones], "color": "#d73027"}],
+            stacked=True, y_title="people", x_title="zone",
+            note=f"{len(zones)} zone(s) with displaced people, largest first"))
+
+    sites = sorted((s for s in plan.sites if s.capacity > 0 or s.population > 0 or s.existing_population > 0),
+                   key=lambda s: (-(s.population + s.existing_population), -s.capacity))
+    if sites:
+        labels = [s.name or s.id for s in sites]
+        ds = [{"label": "capacity (additional people)", "data": [s.capacity for s in sites], "color": "#c3cad3"},
+              {"label": "people allocated", "data": [s.population for s in sites], "color": "#2b6cb0"}]
+        if any(s.existing_population for s in sites):
+            ds.append({"label": "people already there", "data": [s.existing_population for s in sites],
+                       "color": "#805ad5"})
+        charts.append(_chart(
+            "sites", "Site capacity vs people allocated per site", labels, ds, y_title="people",
+            x_title="site", overlap=True,
+            note="bars drawn over the capacity bar; sites with capacity or people, most people first"))
+
+    n = plan.needs
+    avail = [e.trucks_per_day for e in plan.entry_points]
+    labels = ["needed: food + medical", "needed: water, if all trucked"]
+    data = [n.trucks_per_day_food_medical, n.water_tankers_per_day]
+    colors = ["#2b6cb0", "#63b3ed"]
+    for e in plan.entry_points:
+        labels.append(f"available: {e.name or e.id}")
+        data.append(e.trucks_per_day)
+        colors.append("#1a9850")
+    if avail:
+        labels.append("available: all crossings")
+        data.append(sum(avail))
+        colors.append("#276749")
+    charts.append(_chart("trucks", "Truckloads per day: needed vs available at the crossings", labels,
+                         [{"label": "trucks/day", "data": data, "colors": colors}], horizontal=True,
+                         x_title="trucks per day",
+                         note="needs at the standards profile's payload; available = observed trucks/day"))
+
+    days: dict[float, int] = {}
+    for z in plan.zones:
+        for day, people in z.departures:
+            days[day] = days.get(day, 0) + people
+    if days:
+        xs = sorted(days)
+        charts.append(_chart("departures", "People leaving the footprint per day", [_num_label(x) for x in xs],
+                             [{"label": "people leaving", "data": [days[x] for x in xs], "color": "#555f6d"}],
+                             x_title="day of the operation", y_title="people",
+                             note="when each footprint starts; travel and arrival times need the evacuation stage"))
+    order = {"people": 0, "trucks": 1, "zones": 2, "sites": 3, "departures": 4}  # narrow charts pair up first
+    return sorted(charts, key=lambda c: order.get(c["id"], 9))
+
+
+def _num_label(x: float) -> str:
+    return f"{x:g}"
+
+
+TIME_KEYS = ("day", "t_day", "time_day", "t_h", "time_h", "hour", "t_s", "time_s", "t")
+CATEGORY_KEYS = ("commodity", "item", "crossing", "entry_point", "sink", "site", "site_id", "zone", "zone_id",
+                 "link", "arc", "layout", "id", "name")
+# value columns charted first (a records list may have many numeric columns; at most MAX_VALUES are charted)
+VALUE_PRIORITY = ("shortfall", "coverage", "trucks_needed", "trucks_available", "trucks_used", "needed",
+                  "available", "delivered", "required", "arrived", "arrivals", "people", "used")
+CUMULATIVE = ("people", "arrivals", "arrived")  # counts per step also drawn as a running total
+UNIT_WORDS = {"t": "tonnes", "s": "seconds", "h": "hours", "m": "metres", "m3": "m³", "kg": "kg", "l": "litres"}
+MAX_SERIES = 10
+MAX_CATEGORIES = 40
+MAX_VALUES = 4
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _priority(key: str) -> int:
+    return next((i for i, p in enumerate(VALUE_PRIORITY) if key.startswith(p)), len(VALUE_PRIORITY))
+
+
+def _family(key: str) -> str:
+    """Values in one family share a unit and can share an axis: trucks_*, *_t, *_people ..."""
+    if key.startswith("trucks"):
+        return "trucks"
+    return key.rsplit("_", 1)[-1] if "_" in key else key
+
+
+def _pretty(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Charts for a list of records: lines over time (a series per category), bars per category, or lines
+    from per-day lists inside each record (e.g. coverage_by_day per commodity)."""
+    keys: dict[str, None] = {}
+    for r in records:
+        keys.update(dict.fromkeys(r))
+    tkey = next((k for k in TIME_KEYS if k in keys and all(_is_num(r.get(k)) for r in records)), None)
+    ckey = next((k for k in CATEGORY_KEYS if k in keys and k != tkey), None)
+    values = [k for k in keys if k not in (tkey, ckey) and not k.endswith("_index") and "day" not in k
+              and all(_is_num(r.get(k)) or r.get(k) is None for r in records)
+              and any(_is_num(r.get(k)) for r in records)]
+    values = sorted(values, key=_priority)[:MAX_VALUES]
+    series_keys = [k for k in keys if k not in (tkey, ckey) and all(
+        isinstance(r.get(k), list) and all(_is_num(x) or x is None for x in r[k]) for r in records)
+        and any(r.get(k) for r in records)]
+    charts: list[dict[str, Any]] = []
+    if tkey is not None and values:
+        scale, xlab = (3600.0, "hours") if tkey in ("t_s", "time_s") else (1.0, _pretty(tkey))
+        xs = sorted({float(r[tkey]) for r in records})
+        cats = list(dict.fromkeys(str(r.get(ckey)) for r in records)) if ckey else ["all"]
+        pooled = len(cats) > MAX_SERIES
+
+        def series(v: str) -> dict[str, list[float | None]]:
+            acc: dict[str, dict[float, float]] = {}
+            for r in records:
+                if _is_num(r.get(v)):
+                    c = "all" if pooled or not ckey else str(r.get(ckey))
+                    d = acc.setdefault(c, {})
+                    d[float(r[tkey])] = d.get(float(r[tkey]), 0.0) + float(r[v])
+            return {c: [d.get(x) for x in xs] for c, d in acc.items()}
+
+        labels = [_num_label(x / scale) for x in xs]
+        note = f"summed over {len(cats)} {ckey}s" if pooled else ""
+        families: dict[str, list[str]] = {}
+        for v in values:
+            families.setdefault(_family(v), []).append(v)
+        for fam, vs in families.items():
+            n_cats = 1 if pooled or not ckey else len(cats)
+            if len(vs) > 1 and n_cats * len(vs) <= MAX_SERIES:  # e.g. trucks used vs available per crossing
+                sers = {v: series(v) for v in vs}
+                order = dict.fromkeys(c for v in vs for c in sers[v])
+                ds = [{"label": (f"{c}: " if n_cats > 1 else "") + _pretty(v), "data": sers[v][c]}
+                      for c in order for v in vs if c in sers[v]]
+                charts.append(_chart(f"{cid}-{fam}", f"{title}: {', '.join(map(_pretty, vs))}", labels, ds,
+                                     type="line", x_title=xlab, y_title=UNIT_WORDS.get(fam, fam), note=note))
+                continue
+            for v in vs:
+                ser = series(v)
+                charts.append(_chart(f"{cid}-{v}", f"{title}: {_pretty(v)}", labels,
+                                     [{"label": c, "data": d} for c, d in ser.items()], type="line", x_title=xlab,
+                                     y_title=_pretty(v), note=note))
+                if v in CUMULATIVE:
+                    cum = {c: list(np.cumsum([x or 0.0 for x in d]).tolist()) for c, d in ser.items()}
+                    charts.append(_chart(f"{cid}-{v}-cumulative", f"{title}: {_pretty(v)}, running total",
+                                         labels, [{"label": c, "data": d} for c, d in cum.items()], type="line",
+                                         x_title=xlab, y_title=_pretty(v), note=note))
+    elif ckey is not None and values:
+        rows = records
+        if len(rows) > MAX_CATEGORIES:
+            rows = sorted(rows, key=lambda r: -(r.get(values[0]) or 0))[:MAX_CATEGORIES]
+        charts.append(_chart(cid, title, [str(r.get(ckey)) for r in rows],
+                             [{"label": _pretty(v), "data": [r.get(v) for r in rows]} for v in values],
+                             x_title=_pretty(ckey),
+                             note=f"first {MAX_CATEGORIES} of {len(records)} by {values[0]}"
+                             if len(records) > MAX_CATEGORIES else ""))
+    if ckey is not None and len(records) <= MAX_SERIES:
+        for k in series_keys:
+            n = max(len(r[k]) for r in records)
+            xlab = "day" if "day" in k else "step"
+            charts.append(_chart(f"{cid}-{k}", f"{title}: {_pretty(k)}", [str(i) for i in range(n)],
+                                 [{"label": str(r.get(ckey)), "data": r[k]} for r in records], type="line",
+                                 x_title=xlab, y_title=_pretty(k.removesuffix("_by_day"))))
+    return charts
+
+
+def section_view(name: str, data: Any) -> dict[str, Any]:
+    """A present optional section: its scalar figures, its lists of records (tables) and charts."""
+    scalars: list[tuple[str, Any]] = []
+    tables: list[dict[str, Any]] = []
+    charts: list[dict[str, Any]] = []
+
+    def walk(obj: Any, path: str, depth: int) -> None:
+        label = path or name
+        if isinstance(obj, Mapping):
+            if obj and all(isinstance(v, list) and v and all(_is_num(x) for x in v) for v in obj.values()):
+                n = max(len(v) for v in obj.values())
+                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [str(i) for i in range(n)],
+                                     [{"label": str(k), "data": list(v)} for k, v in list(obj.items())[:MAX_SERIES]],
+                                     type="line", x_title="step"))
+                return
+            for k, v in obj.items():
+                walk(v, f"{path}.{k}" if path else str(k), depth + 1)
+        elif isinstance(obj, list):
+            if obj and all(isinstance(r, Mapping) for r in obj):
+                cols = list(dict.fromkeys(k for r in obj for k in r))
+                tables.append({"title": label, "columns": cols,
+                               "rows": [[_jsonable(r.get(c)) for c in cols] for r in obj], "total": len(obj)})
+                charts.extend(_records_charts(f"{name}-{label}", f"{name}: {_pretty(label)}", list(obj)))
+            elif obj and all(_is_num(x) for x in obj):
+                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [str(i) for i in range(len(obj))],
+                                     [{"label": label, "data": list(obj)}], type="line", x_title="step"))
+            elif obj and all(isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_num(y) for y in x) for x in obj):
+                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [_num_label(x[0]) for x in obj],
+                                     [{"label": label, "data": [x[1] for x in obj]}], type="line"))
+            else:
+                scalars.append((label, ", ".join(map(str, obj)) if obj else "(none)"))
+        else:
+            scalars.append((label, _jsonable(obj)))
+
+    walk(data, "", 0)
+    return {"name": name, "title": EXPECTED_SECTIONS.get(name, name.replace("_", " ").capitalize()),
+            "scalars": scalars, "tables": tables, "charts": charts}
+
+
+def sections(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """(views of present optional sections, [(name, description)] of expected sections that are absent)."""
+    present = optional_sections(plan)
+    views = [section_view(k, v) for k, v in present.items()]
+    missing = [(k, d) for k, d in EXPECTED_SECTIONS.items() if k not in present]
+    return views, missing
+
+
+def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str, Any]:
+    """Verdict rows (scenario-wide first, then per site/zone, failing first) and their numbered sources.
+
+    Pass the same `sources` dict for several plans to number their sources in one list."""
+    sources = {} if sources is None else sources
+    rows = []
+    for i in plan.verdict:
+        ref = sources.setdefault(i.source, len(sources) + 1)
+        rows.append({"indicator": i.indicator, "scope": i.scope, "value": i.value, "target": i.target,
+                     "unit": i.unit, "comparison": i.comparison, "met": i.met, "severity": i.severity,
+                     "note": i.note, "ref": ref})
+    scenario = [r for r in rows if r["scope"] == "scenario"]
+    local = sorted((r for r in rows if r["scope"] != "scenario"),
+                   key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]))
+    failed_local = sum(1 for r in local if r["met"] is False)
+    return {"scenario": scenario, "local": local, "failed_local": failed_local,
+            "sources": [(n, s) for s, n in sources.items()]}
+
+
+def kpis(plan: Plan) -> list[tuple[str, str, str]]:
+    """Headline figures: (label, value, css class)."""
+    p = plan.people
+    failed = sum(1 for i in plan.verdict if i.met is False)
+    return [
+        ("displaced", f"{p.displaced:,}", ""),
+        ("sheltered", f"{p.sheltered:,}", "good" if p.sheltered else ""),
+        ("unsheltered", f"{p.unsheltered:,}", "bad" if p.unsheltered else "good"),
+        ("sites opened", f"{sum(s.open for s in plan.sites)} of {len(plan.sites)}", ""),
+        ("water need", f"{plan.needs.water_l_per_day / 1000:,.0f} m³/day", ""),
+        ("indicators not met", f"{failed} of {len(plan.verdict)}", "bad" if failed else "good"),
+    ]
+
+
+def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
+    """(need, value, unit) for the needs table."""
+    n = plan.needs
+    return [
+        ("people", f"{n.people:,}", "people"),
+        ("water", f"{n.water_l_per_day / 1000:,.1f}", "m³/day"),
+        ("survival water", f"{n.survival_water_l_per_day / 1000:,.1f}", "m³/day"),
+        ("energy", f"{n.kcal_per_person_day:,.0f}", "kcal/person/day"),
+        ("food", f"{n.food_kg_per_day / 1000:,.1f}", "t/day"),
+        ("medical kits", f"{n.medical_kits_per_day:,.2f}", "kits/day"),
+        ("households", f"{n.households:,}", "households"),
+        ("tents", f"{n.tents:,}", "tents"),
+        ("household NFI kits", f"{n.nfi_kits:,}", "kits"),
+        ("shelter items (one-off)", f"{n.shelter_items_kg / 1000:,.0f}", "t"),
+        ("covered area", f"{n.covered_area_m2 / 1e6:,.2f}", "km²"),
+        ("site area", f"{n.site_area_m2 / 1e6:,.2f}", "km²"),
+        ("latrines, first phase (female / male)", f"{n.latrines:,} ({n.latrines_female:,} / {n.latrines_male:,})",
+         "latrines"),
+        ("latrines, medium term", f"{n.latrines_medium_term:,}", "latrines"),
+        ("water taps", f"{n.water_taps:,}", "taps"),
+        ("health posts / centres / hospitals", f"{n.health_posts:,} / {n.health_centres:,} / {n.hospitals:,}", ""),
+        ("hospital beds", f"{n.hospital_beds:,}", "beds"),
+        ("health workers", f"{n.health_workers:,}", "people"),
+        ("distribution points", f"{n.distribution_points:,}", "points"),
+        ("trucks, food + medical", f"{n.trucks_per_day_food_medical:,.1f}", "trucks/day"),
+        ("water tankers, if all water were trucked", f"{n.water_tankers_per_day:,.1f}", "tankers/day"),
+    ]
+
+
+def site_rows(plan: Plan) -> list[dict[str, Any]]:
+    comp = site_compliance(plan)
+    rows = [{"id": s.id, "name": s.name, "capacity": s.capacity, "population": s.population,
+             "existing": s.existing_population, "m2pp": s.m2_per_person, "compliance": comp[s.id]}
+            for s in plan.sites]
+    return sorted(rows, key=lambda r: (-(r["population"] + r["existing"]), r["id"]))
+
+
+def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str, name_b: str
+                   ) -> list[dict[str, Any]]:
+    """Charts of plan A and plan B with the same id drawn as one chart (A and B datasets overlaid)."""
+    by_b = {c["id"]: c for c in b}
+    out = []
+    for ca in a:
+        cb = by_b.pop(ca["id"], None)
+        if cb is None:
+            out.append(ca | {"title": f"{ca['title']} ({name_a} only)"})
+            continue
+        labels = list(dict.fromkeys([*ca["labels"], *cb["labels"]]))
+        ds: list[dict[str, Any]] = []
+        for tag, c, tone in ((name_a, ca, "a"), (name_b, cb, "b")):
+            pos = {lab: i for i, lab in enumerate(c["labels"])}
+            for d in c["datasets"]:
+                data = [d["data"][pos[lab]] if lab in pos else None for lab in labels]
+                same = next((x for x in ds if x["base"] == d["label"] and x["data"] == data), None)
+                if same is not None:  # identical in A and B (e.g. site capacity): draw once
+                    same.update(label=f"{name_a} and {name_b}: {d['label']}", tone="n")
+                    continue
+                ds.append({"label": f"{tag}: {d['label']}", "tone": tone, "data": data, "base": d["label"]})
+        for d in ds:
+            del d["base"]
+        out.append(ca | {"labels": labels, "datasets": ds, "overlay": True, "overlap": False})
+    out += [c | {"title": f"{c['title']} ({name_b} only)"} for c in by_b.values()]
+    return out
