@@ -12,6 +12,14 @@ def plans():
     return {name: make_plan(load_scenario(EXAMPLE, name)) for name in ("targeted", "full")}
 
 
+@pytest.fixture(scope="module")
+def full_by_area():
+    """The full scenario with capacity from area alone (no camp layouts)."""
+    sc = load_scenario(EXAMPLE, "full")
+    sc.layout.enabled = False
+    return make_plan(sc)
+
+
 def test_people_conserved_in_both_scenarios(plans):
     for p in plans.values():
         assert p.people.sheltered + p.people.unsheltered == p.people.displaced
@@ -30,8 +38,8 @@ def test_targeted_scenario_figures(plans):
     assert p.needs.water_l_per_day == 137_375 * 15
 
 
-def test_full_scenario_runs_out_of_site_area(plans):
-    p = plans["full"]
+def test_full_scenario_runs_out_of_site_area(full_by_area):
+    p = full_by_area
     assert p.people.displaced == 1_400_000
     # usable site area outside the governorate: (60.93 - 0.97) km2 x 0.7 / 45 m2 ~ 932,663 places
     capacity = sum(s.capacity for s in p.sites)
@@ -41,3 +49,16 @@ def test_full_scenario_runs_out_of_site_area(plans):
     assert share.met is False and share.value == pytest.approx(932_663 / 1_400_000)
     area = next(i for i in p.verdict if i.indicator == "usable_site_area_m2_per_displaced_person")
     assert area.met is False and area.value == pytest.approx(30.0, abs=0.3)
+
+
+def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
+    p = plans["full"]
+    by_area = {s.id: s.capacity for s in full_by_area.sites}
+    assert all(s.capacity <= by_area[s.id] for s in p.sites)
+    assert p.people.sheltered == sum(s.capacity for s in p.sites) < 932_663
+    assert len(p.layout) == sum(s.open for s in p.sites)
+    for lay in p.layout:
+        assert lay["shortfall"] == pytest.approx(0, abs=1e-6) and lay["people"] == pytest.approx(lay["people_requested"])
+        assert lay["max_plot_to_water_m"] <= 500 and lay["max_plot_to_latrine_m"] <= 50
+    rows = [i for i in p.verdict if i.indicator == "layout_people_with_a_plot"]
+    assert rows and all(i.met for i in rows)

@@ -29,8 +29,9 @@ from reliefplan.scenario import load_scenario
 HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 
 
-def _planned(folder: Path, name: str = "main") -> tuple[Plan, dict[str, Layer]]:
+def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
     sc = load_scenario(folder, name)
+    sc.layout.enabled = layouts  # camp layouts are tested on their own; keeps these plans fast
     plan = make_plan(sc)
     return plan, plan_layers(sc, plan)
 

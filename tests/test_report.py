@@ -38,8 +38,9 @@ class PlanPlus(Plan):
     sustain: dict[str, Any] | None = None
 
 
-def _planned(folder: Path, name: str = "main") -> tuple[Plan, dict[str, Layer]]:
+def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
     sc = load_scenario(folder, name)
+    sc.layout.enabled = layouts  # camp layouts are tested on their own; keeps these plans fast
     plan = make_plan(sc)
     return plan, plan_layers(sc, plan)
 
@@ -353,3 +354,11 @@ def test_plan_products_and_comparison_from_files(small, tmp_path):
     assert out == tmp_path / "cmp" / "comparison.html" and "<strong>Test</strong>" in html
     data = _data(html)
     assert [len(m["layers"]) for m in data["maps"]] == [len(layers)] * 2
+
+
+def test_camp_layouts_are_rendered_when_present(tmp_path):
+    plan, layers = _planned(write_scenario(tmp_path / "sc"), layouts=True)
+    assert plan.layout
+    html = render_report(plan, layers)
+    assert "max_plot_to_water_m" in html
+    assert f"{views.EXPECTED_SECTIONS['layout']}</b>: not computed" not in html

@@ -24,22 +24,32 @@ class SiteCapacity:
     usable_geometry_m: np.ndarray  # shapely polygons: site minus footprint
 
 
-def site_capacity(sites: list[Site], footprints: list[Footprint], standards: Standards) -> SiteCapacity:
-    """Capacity = min(usable area / site_area_m2_per_person, max_population) - existing population, >= 0.
+def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:
+    """Each site's polygon minus the operation footprint (metric CRS)."""
+    geoms = np.array([s.geometry_m for s in sites], dtype=object)
+    if not footprints:
+        return geoms
+    return shapely.difference(geoms, shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object)))
 
-    The part of a site inside the operation footprint is excluded: nobody can be sheltered in the area being emptied.
+
+def site_capacity(sites: list[Site], footprints: list[Footprint], standards: Standards,
+                  layout_people: np.ndarray | None = None) -> SiteCapacity:
+    """Capacity = min(usable area / site_area_m2_per_person, layout people x usable fraction, max_population)
+    - existing population, >= 0.
+
+    The part of a site inside the operation footprint is excluded: nobody can be sheltered in the area being
+    emptied. `layout_people` (people the camp layout fits on the free part of each site) is the capacity truth:
+    a site whose shape holds fewer plots than its area suggests gets the lower figure.
     """
     geoms = np.array([s.geometry_m for s in sites], dtype=object)
     area = shapely.area(geoms)
-    if footprints:
-        fp = shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object))
-        free = shapely.difference(geoms, fp)
-    else:
-        free = geoms
+    free = free_geometry(sites, footprints)
     free_area = shapely.area(free)
     fraction = np.array([s.usable_fraction for s in sites])
     usable = free_area * fraction
     by_area = np.floor(usable / standards.value("site_area_m2_per_person") + 1e-9).astype(np.int64)
+    if layout_people is not None:
+        by_area = np.minimum(by_area, np.floor(np.asarray(layout_people) * fraction + 1e-9).astype(np.int64))
     cap_total = np.array([s.max_population if s.max_population is not None else np.iinfo(np.int64).max for s in sites])
     existing = np.array([s.existing_population for s in sites], dtype=np.int64)
     capacity = np.maximum(np.minimum(by_area, cap_total) - existing, 0)

@@ -38,7 +38,8 @@ def plan(
     from .layers import plan_layers
     from .output import write_geojson, write_plan
     from .report import read_attribution, write_plan_products
-    from .pipeline import make_plan
+    from .layout import write_layout_gpkg
+    from .pipeline import run
     from .scenario import load_scenario
 
     try:
@@ -46,9 +47,15 @@ def plan(
                       console=err_console, transient=True) as bar:
             task = bar.add_task("loading scenario", total=None)
             sc = load_scenario(scenario_dir, scenario)
-            result = make_plan(sc, progress=lambda msg: bar.update(task, description=msg))
+            done = run(sc, progress=lambda msg: bar.update(task, description=msg))
+            result = done.plan
             bar.update(task, description="writing plan.json")
             path = write_plan(result, out)
+            extra = []
+            if done.layouts:
+                bar.update(task, description="writing layout.gpkg")
+                write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
+                extra.append(out / "layout.gpkg")
             layers = plan_layers(sc, result)
             flows_path = write_geojson(layers["flows"], out / "flows.geojson")
             bar.update(task, description="writing report.html, plan.gpkg and tables")
@@ -58,7 +65,7 @@ def plan(
         return
     _summary(result)
     console.print(f"wrote [bold]{path}[/]")
-    for p in [flows_path, *products]:
+    for p in [flows_path, *extra, *products]:
         console.print(f"      {p}")
 
 
@@ -75,7 +82,7 @@ def _summary(p) -> None:  # p: Plan
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
-    v.add_column("indicator", overflow="fold")
+    v.add_column("indicator", no_wrap=True)
     for col in ("value", "target", "met", "severity"):
         v.add_column(col)
     for i in scen:

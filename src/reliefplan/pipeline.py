@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import shapely
 
 from .allocation import AllocationResult, allocate
-from .capacity import SiteCapacity, site_capacity
+from .camps import lay_out, layout_capacities, layout_params
+from .capacity import SiteCapacity, free_geometry, site_capacity
 from .displacement import Displacement, displace
 from .geo import to_lon_lat
 from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
 from .travel import walking_times
-from .verdict import assess
+from .verdict import assess, layout_indicators
 
 Progress = Callable[[str], None]
 
@@ -58,8 +60,21 @@ def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, kcal_pp: fl
     return out
 
 
+@dataclass
+class PlanRun:
+    """A plan and the geometry-heavy results that do not go into plan.json (camp layouts)."""
+
+    plan: Plan
+    layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
+
+
 def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
-    """Displacement -> needs -> site capacity -> allocation -> verdict, for one named scenario."""
+    """Plan one named scenario (see `run`)."""
+    return run(sc, progress).plan
+
+
+def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
+    """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict."""
     step = progress or (lambda _msg: None)
     std = sc.standards
 
@@ -71,8 +86,11 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     kcal_pp = energy_kcal_per_person_day(std, sc.population_structure)
     needs = compute_needs(displaced, std, household_size=sc.household_size, kcal_per_person_day=kcal_pp)
 
-    step("site capacity")
-    cap = site_capacity(sc.sites, sc.footprints, std)
+    step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
+    free = free_geometry(sc.sites, sc.footprints)
+    params = layout_params(sc) if sc.layout.enabled else None
+    fit = layout_capacities(sc, free, params) if params is not None else None
+    cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
     times = walking_times(sc, d.displaced_part_m, cap.point_xy)
@@ -88,6 +106,11 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
 
     people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
                     sheltered=sheltered, unsheltered=unsheltered)
+    site_people = np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)).astype(np.int64)
+    layouts = []
+    if params is not None:
+        step("camp layouts")
+        layouts = lay_out(sc, free, site_people, params)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
     flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
@@ -102,6 +125,7 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     verdict = assess(people, needs, sites, float(cap.usable_area_m2.sum()),
                      sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std,
                      network=times.network)
+    verdict += layout_indicators([lay.summary for lay in layouts], std)
     assumptions = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
         f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "
@@ -116,8 +140,12 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
          f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
          "sample points of its displaced part; off-road legs walked straight at walking speed."),
     ]
+    if params is not None:
+        assumptions.append(
+            "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
+            "by the plots its layout holds x the usable fraction (the layout's capacity truth).")
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
-    return Plan(
+    plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
         crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=needs, zones=zones, sites=sites,
         flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
@@ -130,4 +158,6 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
         standards=StandardsUsed(profile=std.profile, title=std.title, overrides=overrides,
                                 figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()}),
         assumptions=assumptions,
+        layout=[lay.summary.to_dict() for lay in layouts],
     )
+    return PlanRun(plan=plan, layouts=layouts)

@@ -171,6 +171,9 @@ class Plan(_Out):
     standards: StandardsUsed
     assumptions: list[str]
     warnings: list[str] = []
+    layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
+                                         "latrines, max distance plot->water point and plot->latrine, covered and "
+                                         "gross m2 per person, standards met")
 
 
 def plan_json_schema() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import shapely
 import yaml
@@ -59,6 +59,17 @@ class SitingSpec(_Strict):
     time_limit_s: float = Field(default=60.0, gt=0)
 
 
+class LayoutSpec(_Strict):
+    """Camp layout options: each opened site gets a modular plan; its plot count caps the site's capacity."""
+
+    enabled: bool = True
+    latrine_phase: Literal["acute", "medium"] = "acute"
+    distance_metric: Literal["grid", "euclidean"] = "grid"
+    search_origin: bool = False  # also shift the grid origin: ~0.2 % more plots, ~2.5x slower
+    no_build: str | None = None  # file of polygons/lines nobody may build on (shoreline, road buffers)
+    no_build_buffer_m: float = Field(default=0.0, ge=0)
+
+
 class Layers(_Strict):
     zones: LayerSpec
     sites: LayerSpec
@@ -76,6 +87,7 @@ class ScenarioSettings(_Strict):
     household_size: float | None = Field(default=None, gt=0)
     population_structure: str | None = None
     siting: SitingSpec | None = None
+    layout: LayoutSpec | None = None
 
 
 class ScenarioFile(_Strict):
@@ -87,6 +99,7 @@ class ScenarioFile(_Strict):
     household_size: float | None = Field(default=None, gt=0)
     horizon_days: int = Field(default=30, ge=1)
     siting: SitingSpec = SitingSpec()
+    layout: LayoutSpec = LayoutSpec()
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -169,6 +182,8 @@ class Scenario(BaseModel):
     roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
     population_structure: PopulationStructure | None = None
     siting: SitingSpec = SitingSpec()
+    layout: LayoutSpec = LayoutSpec()
+    no_build_m: list[Any] = []  # metric geometries nobody may build on
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -475,6 +490,12 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         except InputError as e:
             col.problems.extend(e.problems)
 
+    layout_spec = sc.layout or cfg.layout
+    no_build: list[Feature] = []
+    if layout_spec.no_build:
+        got = _read(folder, FootprintSpec(file=layout_spec.no_build), col)
+        no_build = [f for f in (got[1] if got else []) if f.geometry is not None and not f.geometry.is_empty]
+
     std_spec = sc.standards or cfg.standards
     standards = None
     try:
@@ -499,7 +520,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
         roads=roads,
-        population_structure=structure, siting=sc.siting or cfg.siting,
+        population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
+        no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
     )
 
 

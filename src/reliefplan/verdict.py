@@ -72,3 +72,24 @@ def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2
                              v("max_camp_population"), "people", "<=", cite("max_camp_population"),
                              note="recommended maximum camp size; larger camps need splitting into modules"))
     return out
+
+
+def layout_indicators(summaries: list[Any], standards: Standards) -> list[Indicator]:
+    """Per laid-out site: the people its plots hold, and the distances and ratios the layout achieves."""
+    v, cite = standards.value, standards.cite
+    out: list[Indicator] = []
+    for s in summaries:
+        scope = f"site:{s.site_id}"
+        out.append(indicator("layout_people_with_a_plot", scope, float(s.people), float(s.people_requested),
+                             "people", ">=", cite("site_area_m2_per_person"),
+                             note="people the camp layout's plots hold vs people allocated"))
+        out.append(indicator("max_distance_plot_to_water_m", scope, s.max_plot_to_water_m,
+                             v("max_distance_to_water_m"), "m", "<=", cite("max_distance_to_water_m"),
+                             note=f"distance {s.distance_metric}"))
+        out.append(indicator("max_distance_plot_to_latrine_m", scope, s.max_plot_to_latrine_m,
+                             v("max_distance_to_latrine_m"), "m", "<=", cite("max_distance_to_latrine_m"),
+                             note=f"distance {s.distance_metric}"))
+        out.append(indicator("covered_m2_per_person", scope, s.covered_m2_per_person,
+                             v("covered_area_m2_per_person"), "m2/person", ">=", cite("covered_area_m2_per_person"),
+                             note="if every plot gets its planned shelter"))
+    return out

@@ -1,0 +1,32 @@
+"""Camp layouts for the plan: layout capacity per candidate site, then a layout for each opened site."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layout import CampLayout, LayoutParams, generate_layout, layout_capacity
+from .scenario import Scenario
+
+
+def layout_params(sc: Scenario) -> LayoutParams:
+    spec = sc.layout
+    return LayoutParams.from_standards(
+        sc.standards, latrine_phase=spec.latrine_phase, household_size=sc.household_size,
+        distance_metric=spec.distance_metric, search_phase=spec.search_origin,
+        no_build_buffer_m=spec.no_build_buffer_m)
+
+
+def _no_build(sc: Scenario) -> list | None:
+    return list(sc.no_build_m) or None
+
+
+def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams) -> np.ndarray:
+    """People the modular layout fits on each site's free part (before the usable fraction)."""
+    return np.array([0.0 if g.is_empty else layout_capacity(g, params, _no_build(sc), site_id=s.id)
+                     for s, g in zip(sc.sites, free_geoms)])
+
+
+def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams) -> list[CampLayout]:
+    """A layout for every site that receives people, in site order."""
+    return [generate_layout(g, int(n), params, site_id=s.id, no_build=_no_build(sc), source=s.source)
+            for s, g, n in zip(sc.sites, free_geoms, people) if n > 0]
