@@ -54,7 +54,7 @@ def _with_sections(plan: Plan) -> PlanPlus:
                   for d in range(3) for s in ("S1", "S2") for c in ("food", "water")]
     commodities = [{"commodity": c, "required_t": 30.0, "shortfall_t": 3.0, "first_shortfall_day": 1,
                     "coverage_by_day": [1.0, 0.9, 0.8 if c == "food" else 0.7]} for c in ("food", "water")]
-    return PlanPlus(**plan.model_dump(),
+    return PlanPlus(**plan.model_dump(exclude={"evacuation"}),
                     evacuation={"status": "optimal", "clearance_s": 7200.0, "arrivals": arrivals,
                                 "bottlenecks": [{"from": "n1", "to": "n2", "saturated_s": 1800.0}]},
                     supply={"status": "optimal", "first_shortfall_day": 1, "deliveries": deliveries,

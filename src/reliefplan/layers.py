@@ -67,7 +67,18 @@ def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
     for e in plan.entry_points:
         entry.add(shapely.Point(e.lon, e.lat), id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
                   design_trucks_per_day=e.design_trucks_per_day, payload_t=e.payload_t)
-    return {layer.name: layer for layer in (zones, footprint, sites, flows, entry)}
+    out = [zones, footprint, sites, flows, entry]
+    if sc.roads is not None:
+        roads = Layer("roads", "LineString")
+        for g, hw in zip(sc.roads.geometry, sc.roads.highway):
+            roads.add(g, highway=str(hw))
+        out.insert(0, roads)
+    if plan.evacuation and plan.evacuation.get("bottlenecks"):
+        bottlenecks = Layer("bottlenecks", "LineString")
+        for b in plan.evacuation["bottlenecks"]:
+            bottlenecks.add(shapely.LineString(b["coordinates"]), **{k: v for k, v in b.items() if k != "coordinates"})
+        out.append(bottlenecks)
+    return {layer.name: layer for layer in out}
 
 
 def as_multipolygon(g: shapely.Geometry) -> shapely.Geometry:

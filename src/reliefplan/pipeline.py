@@ -17,8 +17,9 @@ from .geo import to_lon_lat
 from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
+from .movement import move, movement_summary
 from .travel import walking_times
-from .verdict import assess, layout_indicators
+from .verdict import assess, evacuation_indicators, layout_indicators
 
 Progress = Callable[[str], None]
 
@@ -111,6 +112,14 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
     if params is not None:
         step("camp layouts")
         layouts = lay_out(sc, free, site_people, params)
+
+    evacuation = None
+    if sc.evacuation.enabled and times.graph is not None and sheltered > 0:
+        step("evacuation timing")
+        zone_sheltered = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
+        moved = move(sc, times.graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
+                     zone_sheltered, cap.point_xy, site_people)
+        evacuation = movement_summary(moved, sc, times.graph, sc.crs)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
     flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
@@ -126,6 +135,8 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
                      sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std,
                      network=times.network)
     verdict += layout_indicators([lay.summary for lay in layouts], std)
+    if evacuation is not None:
+        verdict += evacuation_indicators(evacuation)
     assumptions = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
         f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "
@@ -140,6 +151,14 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
          f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
          "sample points of its displaced part; off-road legs walked straight at walking speed."),
     ]
+    if evacuation is not None:
+        assumptions.append(
+            f"Evacuation: sheltered people walk to their sites over the road network ({sc.evacuation.routing} "
+            f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
+            + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
+            + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
+    elif sc.evacuation.enabled:
+        assumptions.append("Evacuation timing not computed: it needs a road network and people with a site.")
     if params is not None:
         assumptions.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -159,5 +178,6 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
                                 figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()}),
         assumptions=assumptions,
         layout=[lay.summary.to_dict() for lay in layouts],
+        evacuation=evacuation,
     )
     return PlanRun(plan=plan, layouts=layouts)

@@ -171,6 +171,9 @@ class Plan(_Out):
     standards: StandardsUsed
     assumptions: list[str]
     warnings: list[str] = []
+    evacuation: dict[str, Any] | None = Field(default=None, description=(
+        "the move under road capacity: status, method, time step, clearance_h, arrivals per site over time, "
+        "bottleneck links (saturated links with queue and delay); None when not computed"))
     layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
                                          "latrines, max distance plot->water point and plot->latrine, covered and "
                                          "gross m2 per person, standards met")

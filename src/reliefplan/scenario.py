@@ -70,6 +70,17 @@ class LayoutSpec(_Strict):
     no_build_buffer_m: float = Field(default=0.0, ge=0)
 
 
+class EvacuationSpec(_Strict):
+    """How people leave: departures per zone, routing, and the solver's method and time step."""
+
+    enabled: bool = True
+    departure: Literal["all_at_once", "spread"] = "spread"  # staged by zone follows the footprints' start days
+    spread_h: float = Field(default=12.0, ge=0)  # departures spread uniformly over this long
+    routing: Literal["free", "fixed"] = "free"  # free = best achievable; fixed = everyone takes the shortest road
+    method: Literal["auto", "exact", "queue"] = "auto"
+    time_step_s: float | None = Field(default=None, gt=0)
+
+
 class Layers(_Strict):
     zones: LayerSpec
     sites: LayerSpec
@@ -88,6 +99,7 @@ class ScenarioSettings(_Strict):
     population_structure: str | None = None
     siting: SitingSpec | None = None
     layout: LayoutSpec | None = None
+    evacuation: EvacuationSpec | None = None
 
 
 class ScenarioFile(_Strict):
@@ -100,6 +112,7 @@ class ScenarioFile(_Strict):
     horizon_days: int = Field(default=30, ge=1)
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
+    evacuation: EvacuationSpec = EvacuationSpec()
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -183,6 +196,7 @@ class Scenario(BaseModel):
     population_structure: PopulationStructure | None = None
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
+    evacuation: EvacuationSpec = EvacuationSpec()
     no_build_m: list[Any] = []  # metric geometries nobody may build on
 
 
@@ -521,6 +535,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
         roads=roads,
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
+        evacuation=sc.evacuation or cfg.evacuation,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
     )
 

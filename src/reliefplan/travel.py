@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .network import (NetworkParams, TravelTimes, aggregate_origins, build_network, fallback_summary,
+from .network import (Network, NetworkParams, TravelTimes, aggregate_origins, build_network, fallback_summary,
                       straight_line_matrix, travel_time_matrix, zone_sample_points)
 from .scenario import Scenario
 
@@ -20,6 +20,9 @@ class ZoneSiteTimes:
     distance_m: np.ndarray
     network: dict[str, Any]  # the plan.json `network` block
     fallback: bool
+    graph: Network | None = None  # the walking network (None on fallback), reused by the evacuation stage
+    samples_xy: np.ndarray | None = None  # origin sample points (metric) and the zone of each
+    samples_zone: np.ndarray | None = None
 
 
 def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, *,
@@ -31,6 +34,7 @@ def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray,
     """
     samples_xy, zone_of = zone_sample_points(origin_parts_m, spacing_m=sample_spacing_m)
     params = NetworkParams.default()
+    net = None
     if sc.roads is None:
         tt: TravelTimes = straight_line_matrix(samples_xy, site_xy, speed_m_s=params.walk_speed_m_s)
         summary = fallback_summary("walk", params=params)
@@ -43,4 +47,5 @@ def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray,
         summary["max_origin_snap_m"] = float(np.max(tt.origin_snap_m))
         summary["max_site_snap_m"] = float(np.max(tt.destination_snap_m))
     agg = aggregate_origins(tt, zone_of, len(origin_parts_m))
-    return ZoneSiteTimes(time_s=agg.time_s, distance_m=agg.distance_m, network=summary, fallback=tt.fallback)
+    return ZoneSiteTimes(time_s=agg.time_s, distance_m=agg.distance_m, network=summary, fallback=tt.fallback,
+                         graph=net, samples_xy=samples_xy, samples_zone=zone_of)

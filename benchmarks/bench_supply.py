@@ -1,0 +1,102 @@
+"""Supply LP at the issue's size: 200 sites × 60 days × 4 commodities × 5 crossings × 10 warehouses.
+
+Run: `python -m benchmarks.bench_supply [--hard]`. Prints build+solve time (wall and CPU: on a
+shared machine wall time mostly measures the neighbours), the LP size, the process's peak resident
+memory and the ratio to a 20-site baseline run first in the same process. Target: < 10 s and
+< 2 GB on 2 cores. `--hard` adds 50 sites each served by 3 warehouses over capped roads.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+
+from reliefplan.supply import Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse, solve_supply
+
+
+KG_PP = {"water": 15.0, "food": 0.55, "medical": 0.011, "shelter_nfi": 0.5}  # kg/person/day
+
+
+def make_instance(n_sites: int = 200, days: int = 60, n_entries: int = 5, n_warehouses: int = 10,
+                  seed: int = 1, warehouses_per_site: int = 1, road_caps: bool = False) -> SupplyInstance:
+    """A synthetic instance whose crossings are short of need, with closures and arrival curves.
+
+    Every crossing reaches every warehouse (0-1 day); each site is served by `warehouses_per_site`
+    warehouses (the last mile from a district warehouse: 1 by default), roads capped in t/day
+    only if `road_caps`. Sites hold 3 days of their final need; a quarter have wells (40 % of water).
+    """
+    rng = np.random.default_rng(seed)
+    kg_pp = KG_PP  # kg/person/day
+    prio = {"water": 3.0, "food": 2.0, "medical": 4.0, "shelter_nfi": 1.0}
+    commodities = [Commodity(id=k, priority=prio[k]) for k in kg_pp]
+    people = rng.integers(2_000, 12_000, n_sites).astype(float)
+    arrive = rng.integers(0, 10, n_sites)  # day everyone of a site has arrived (linear ramp)
+    t = np.arange(days)
+    ramp = np.clip((t[None, :] + 1) / (arrive[:, None] + 1), 0, 1)
+    present = people[:, None] * ramp
+    sites = []
+    for s in range(n_sites):
+        demand = {k: list(present[s] * kg / 1000.0) for k, kg in kg_pp.items()}
+        need = sum(v[-1] for v in demand.values())
+        sites.append(Site(id=f"s{s}", demand_t=demand, storage_t=3.0 * need, people=list(present[s])))
+    total_need = float(sum(sum(v[-1] for v in s.demand_t.values()) for s in sites))
+    entries = []
+    for e in range(n_entries):
+        closed = tuple(range(20 + 3 * e, 25 + 3 * e)) if e < 2 else ()
+        entries.append(EntryPoint(id=f"e{e}", capacity_t_per_day=0.15 * total_need, closed_days=closed,
+                                  inspection_delay_days=int(e % 2)))
+    warehouses = [Warehouse(id=f"w{w}", capacity_t=0.5 * total_need, initial_t={"food": 100.0}) for w in
+                  range(n_warehouses)]
+    arcs = [Arc(source=f"e{e}", target=f"w{w}", travel_days=int(rng.integers(0, 2)), round_trip_h=6.0)
+            for e in range(n_entries) for w in range(n_warehouses)]
+    for s in range(n_sites):
+        cap = 0.5 * sum(v[-1] for v in sites[s].demand_t.values()) if road_caps else None
+        for w in rng.choice(n_warehouses, warehouses_per_site, replace=False):
+            arcs.append(Arc(source=f"w{w}", target=f"s{s}", travel_days=0, round_trip_h=3.0, capacity_t_per_day=cap))
+    production = [Production(node=f"s{s}", commodity="water", t_per_day=[0.4 * sites[s].demand_t["water"][-1]] * days)
+                  for s in range(0, n_sites, 4)]
+    return SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses,
+                          sites=sites, arcs=arcs, production=production)
+
+
+def run(n_sites: int, **kw: object) -> tuple[float, float]:
+    inst = make_instance(n_sites, **kw)  # type: ignore[arg-type]
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = solve_supply(inst, time_limit_s=300)
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    short = res.shortfall_by_commodity_t()
+    fmt = lambda v: "n/a" if v is None else f"{v:,.0f}"  # noqa: E731
+    print(f"  {n_sites} sites {kw or ''}: {res.status}, {dt:.2f} s wall, {cpu:.2f} s CPU ("
+          + ", ".join(f"{k} {v:.2f} s" for k, v in res.timings_s.items())
+          + f"), deprivation {fmt(res.objective_deprivation)}, truckloads {fmt(res.objective_trucks)}, shortfall t "
+          + ", ".join(f"{k} {v:,.0f}" for k, v in short.items())
+          + f", conservation residual {res.max_conservation_residual_t:.2e} t {res.message}", flush=True)
+    return dt, cpu
+
+
+def peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
+
+
+def main() -> None:
+    base, _ = run(20)
+    inst = make_instance(200)
+    K, A, T = len(inst.commodities), len(inst.arcs), inst.days
+    print(f"  LP size (before presolve): {K * A * T + K * (len(inst.warehouses) + len(inst.sites)) * T:,} flow+stock "
+          f"columns, {K * (len(inst.entry_points) + len(inst.warehouses) + len(inst.sites)) * T:,} balance rows")
+    full, cpu = run(200)
+    rss = peak_rss_mb()
+    print(f"supply 200x60x4x5x10: {full:.2f} s wall, {cpu:.2f} s CPU ({full / base:.1f}x the 20-site baseline "
+          f"{base:.2f} s); "
+          f"peak RSS {rss:,.0f} MB; target < 10 s and < 2048 MB -> wall {'OK' if full < 10 else 'MISSED'}, "
+          f"CPU {'OK' if cpu < 10 else 'MISSED'}, memory {'OK' if rss < 2048 else 'MISSED'}")
+    if "--hard" in sys.argv:  # denser last mile: 3 warehouses per site, roads capped (much harder for simplex)
+        run(50, warehouses_per_site=3, road_caps=True)
+
+
+if __name__ == "__main__":
+    main()

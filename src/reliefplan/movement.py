@@ -1,0 +1,97 @@
+"""The move itself: the plan's zone -> site flows as an evacuation instance on the walking network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._rounding import largest_remainder
+from .evacuation import EvacuationInstance, EvacuationResult, solve_evacuation
+from .network import Network, snap
+from .scenario import Scenario
+
+
+@dataclass
+class Movement:
+    instance: EvacuationInstance
+    result: EvacuationResult
+    site_of_sink: list[int]  # scenario site index per sink
+
+
+def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray,
+                        days: np.ndarray, by_day: np.ndarray, sheltered_by_zone: np.ndarray,
+                        site_xy: np.ndarray, site_people: np.ndarray) -> tuple[EvacuationInstance, list[int]]:
+    """Sources: each zone's sheltered people, split over its sample points and departure days; the walk to
+    the nearest road delays their release. Sinks: opened sites, each taking the people allocated to it."""
+    spec = sc.evacuation
+    spread_s = spec.spread_h * 3600.0 if spec.departure == "spread" else 0.0
+    snapped = snap(net, samples_xy)
+    src_node, src_people, src_release = [], [], []
+    for z in np.flatnonzero(sheltered_by_zone):
+        pts = np.flatnonzero(samples_zone == z)
+        leaving = by_day[z]
+        per_day = largest_remainder(leaving / max(leaving.sum(), 1) * sheltered_by_zone[z],
+                                    int(sheltered_by_zone[z]))
+        for day, n in zip(days, per_day):
+            if n == 0:
+                continue
+            split = largest_remainder(np.full(len(pts), n / len(pts)), int(n))
+            for p, q in zip(pts, split):
+                if q > 0:
+                    src_node.append(snapped.node[p])
+                    src_people.append(int(q))
+                    src_release.append(float(day) * 86400.0 + float(snapped.time_s[p]))
+    open_sites = [int(j) for j in np.flatnonzero(site_people)]
+    site_nodes = snap(net, site_xy[open_sites]).node if open_sites else np.empty(0, dtype=np.int64)
+    inst = EvacuationInstance(
+        node_ids=[str(i) for i in range(len(net.node_xy))], arc_from=net.link_from, arc_to=net.link_to,
+        arc_travel_time_s=net.link_time_s, arc_capacity_per_h=net.link_capacity_per_h,
+        source_node=np.array(src_node, dtype=np.int64), source_people=np.array(src_people, dtype=np.int64),
+        source_release_s=np.array(src_release), source_spread_s=np.full(len(src_node), spread_s),
+        sink_node=site_nodes, sink_capacity=site_people[open_sites].astype(float))
+    return inst, open_sites
+
+
+def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray, days: np.ndarray,
+         by_day: np.ndarray, sheltered_by_zone: np.ndarray, site_xy: np.ndarray,
+         site_people: np.ndarray) -> Movement:
+    inst, sites = evacuation_instance(sc, net, samples_xy, samples_zone, days, by_day, sheltered_by_zone,
+                                      site_xy, site_people)
+    spec = sc.evacuation
+    res = solve_evacuation(inst, time_step_s=spec.time_step_s, routing=spec.routing, method=spec.method)
+    return Movement(instance=inst, result=res, site_of_sink=sites)
+
+
+def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_bottlenecks: int = 25) -> dict[str, Any]:
+    """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
+    from .geo import to_lon_lat
+    import shapely
+
+    r, inst = m.result, m.instance
+    dt = r.time_step_s
+    arrivals = []
+    for k, j in enumerate(m.site_of_sink):
+        series = r.sink_arrivals[k]
+        nz = np.flatnonzero(series)
+        arrivals += [{"site": sc.sites[j].id, "t_s": float((t + 1) * dt), "people": int(series[t])} for t in nz]
+    worst = sorted(r.bottlenecks, key=lambda b: -b.max_delay_s)[:max_bottlenecks]
+    a_xy, b_xy = net.node_xy[inst.arc_from], net.node_xy[inst.arc_to]
+    bottlenecks = []
+    for b in worst:
+        line = to_lon_lat(shapely.LineString([a_xy[b.arc], b_xy[b.arc]]), crs)
+        bottlenecks.append({
+            "link": int(b.arc), "capacity_per_h": float(inst.arc_capacity_per_h[b.arc]),
+            "saturated_from_h": b.saturated_from_s / 3600.0, "saturated_until_h": b.saturated_until_s / 3600.0,
+            "max_queue_people": round(float(b.max_queue_people)), "max_delay_h": b.max_delay_s / 3600.0,
+            "coordinates": [list(c) for c in line.coords]})
+    return {
+        "status": r.status, "method": r.method, "routing": r.routing, "time_step_s": dt,
+        "departure": sc.evacuation.departure, "spread_h": sc.evacuation.spread_h,
+        "clearance_h": None if r.clearance_s is None else r.clearance_s / 3600.0,
+        "people_moving": r.total_people, "arrived": r.arrived, "not_arrived": r.not_arrived,
+        "objective_person_s": r.objective_person_s, "best_bound_person_s": r.best_bound_person_s, "gap": r.gap,
+        "condensed": {"nodes": r.condensed_nodes, "links": r.condensed_arcs},
+        "arrivals": arrivals, "bottlenecks": bottlenecks, "explanations": list(r.explanations),
+    }

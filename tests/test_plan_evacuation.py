@@ -1,0 +1,53 @@
+"""The plan times the move over the roads: everyone with a site arrives; spreading departures takes longer."""
+
+import json
+
+from conftest import D, LAT0, LON0, write_scenario
+
+from reliefplan.layers import plan_layers
+from reliefplan.pipeline import make_plan
+from reliefplan.scenario import load_scenario
+
+
+def _with_road(tmp_path, evacuation: dict | None = None, width_m: float | None = None):
+    d = write_scenario(tmp_path, config={"evacuation": evacuation} if evacuation else None)
+    x = LON0 + D / 2
+    props = {"highway": "primary"}
+    if width_m:
+        props["width"] = width_m
+    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": props,
+            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
+    (d / "roads.geojson").write_text(json.dumps(road))
+    cfg = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    (d / "scenario.yaml").write_text(cfg)
+    return load_scenario(d, "main")
+
+
+def test_everyone_with_a_site_arrives(tmp_path):
+    sc = _with_road(tmp_path / "a", {"departure": "all_at_once"})
+    plan = make_plan(sc)
+    ev = plan.evacuation
+    assert ev["status"] == "optimal" and ev["arrived"] == ev["people_moving"] == plan.people.sheltered == 10000
+    assert sum(a["people"] for a in ev["arrivals"]) == 10000
+    row = next(i for i in plan.verdict if i.indicator == "evacuees_reaching_their_site_share")
+    assert row.met is True
+    # 10,000 people on one 1 m wide road at 4,500 persons/h/m: at least 10,000 / 4,500 h = 2.2 h of queueing
+    narrow_sc = _with_road(tmp_path / "n", {"departure": "all_at_once"}, width_m=1.0)
+    narrow_plan = make_plan(narrow_sc)
+    narrow = narrow_plan.evacuation
+    assert narrow["clearance_h"] >= 10000 / 4500
+    assert narrow["bottlenecks"] and narrow["clearance_h"] > ev["clearance_h"]
+    assert "bottlenecks" in plan_layers(narrow_sc, narrow_plan)
+
+
+def test_spread_departures_take_at_least_the_spread(tmp_path):
+    spread = make_plan(_with_road(tmp_path / "s", {"departure": "spread", "spread_h": 6})).evacuation
+    at_once = make_plan(_with_road(tmp_path / "a", {"departure": "all_at_once"})).evacuation
+    assert spread["clearance_h"] >= 6 - 1e-9
+    assert spread["clearance_h"] >= at_once["clearance_h"]
+
+
+def test_no_roads_no_evacuation_timing(scenario_dir):
+    plan = make_plan(load_scenario(scenario_dir, "main"))
+    assert plan.evacuation is None
+    assert any("Evacuation timing not computed" in a for a in plan.assumptions)
