@@ -2,10 +2,12 @@
 
 Run: ``nice .venv/bin/python -m benchmarks.bench_evacuation [--quick] [--skip-large]``.
 
-* grid: a 45 × 45 street grid, every block side split into 3 links (≈ 6,000 nodes, 2,025 after
-  condensing), 50 sources, 10 sites on the southern edge, 1.4 million people leaving over 4 h.
-* large: 70 × 70 grid with blocks split in 3 (≈ 55 k links), 10 k sources (mid-block nodes, which
-  cannot be condensed away), 10 sites; queue model (and the exact method at a coarse step).
+* grid: a 45 × 45 street grid, every block side split into 3 links (9,945 nodes / 23,760 links,
+  2,021 / 7,912 after condensing), 50 sources, 10 sites on the southern edge, 1.4 million people
+  leaving over 4 h; exact vs queue.
+* large: 70 × 70 grid with blocks split in 3 (24,220 nodes / 57,960 links), 10 k sources
+  (mid-block nodes, which cannot be condensed away), 10 sites; queue model and the exact method
+  at a 30 min step.
 
 Each case runs in a forked child so peak memory (max RSS, includes OR-Tools) is per case.
 Figures are printed with ratios against the queue model of the same network and against a
@@ -113,11 +115,11 @@ def report(name: str, inst: EvacuationInstance, cases: dict[str, dict]) -> None:
               f"arrived {r['arrived']:,}  not arrived {r['not_arrived']:,}  bottlenecks {r['bottlenecks']}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller grid (smoke run)")
     ap.add_argument("--skip-large", action="store_true")
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args(argv)  # `python -m benchmarks evacuation` passes its own names
     size = 15 if args.quick else 45
     g = grid_instance(size, size, 3, 50 if not args.quick else 10, 10 if not args.quick else 3, 1_400_000, False)
     cases = {"queue": run_case(g, method="queue"), "exact": run_case(g, method="exact")}

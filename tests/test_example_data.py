@@ -62,7 +62,7 @@ def test_every_file_parses_and_every_referenced_file_exists() -> None:
     referenced += [fp["file"] for fp in sc["footprints"].values()]
     missing = [f for f in referenced if not (EXAMPLE / f).is_file()]
     assert not missing, f"scenario.yaml references missing files: {missing}"
-    assert set(sc["scenarios"]) == {"targeted", "full"}
+    assert {"targeted", "full", "full-design", "full-observed"} <= set(sc["scenarios"])
     for s in sc["scenarios"].values():
         assert set(s["footprints"]) <= set(sc["footprints"])
 

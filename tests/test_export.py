@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import Any
 
 import pyogrio
 import pytest
@@ -31,7 +30,8 @@ HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 
 def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
     sc = load_scenario(folder, name)
-    sc.layout.enabled = layouts  # camp layouts are tested on their own; keeps these plans fast
+    sc.layout.enabled = layouts  # camp layouts and supply are tested on their own; keeps these plans fast
+    sc.supply.enabled = False
     plan = make_plan(sc)
     return plan, plan_layers(sc, plan)
 
@@ -190,15 +190,11 @@ def test_tables_without_pcodes_have_no_pcode_column(tmp_path):
     assert "pcode" not in header and not any("+code" in t for t in tags)
 
 
-class _PlanWithSupply(Plan):
-    supply: dict[str, Any] | None = None
-
-
 def test_optional_section_records_become_hxl_tables(synthetic):
     plan, _ = synthetic
     daily = [{"day": d, "commodity": c, "needed_t": 10.0, "delivered_t": 8.0 + d, "coverage": (8.0 + d) / 10}
              for d in range(3) for c in ("food", "water")]
-    p = _PlanWithSupply(**plan.model_dump(), supply={"first_shortfall_day": 0, "daily": daily})
+    p = plan.model_copy(update={"supply": {"first_shortfall_day": 0, "daily": daily}})
     tables = plan_tables(p)
     t = tables["supply_daily"]
     assert t.columns == ["day", "commodity", "needed_t", "delivered_t", "coverage"]

@@ -30,22 +30,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ATTRIBUTION = "# Attribution\n\n| file | source |\n|---|---|\n| zones | **Test** data <script>x</script> |\n"
 
 
-class PlanPlus(Plan):
-    """A plan with the optional sections later stages add (shapes as their result_to_dict functions emit)."""
-
-    evacuation: dict[str, Any] | None = None
-    supply: dict[str, Any] | None = None
-    sustain: dict[str, Any] | None = None
-
-
 def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
     sc = load_scenario(folder, name)
-    sc.layout.enabled = layouts  # camp layouts are tested on their own; keeps these plans fast
+    sc.layout.enabled = layouts  # camp layouts and supply are tested on their own; keeps these plans fast
+    sc.supply.enabled = False
     plan = make_plan(sc)
     return plan, plan_layers(sc, plan)
 
 
-def _with_sections(plan: Plan) -> PlanPlus:
+def _with_sections(plan: Plan) -> Plan:
     arrivals = [{"sink": s, "sink_index": i, "t_s": t * 1800.0, "people": 100 * t}
                 for i, s in enumerate(("S1", "S2")) for t in range(1, 5)]
     entry_use = [{"entry_point": e, "day": d, "capacity_t": 2000.0, "used_t": 100.0 * d, "trucks_available": 100.0,
@@ -54,13 +47,13 @@ def _with_sections(plan: Plan) -> PlanPlus:
                   for d in range(3) for s in ("S1", "S2") for c in ("food", "water")]
     commodities = [{"commodity": c, "required_t": 30.0, "shortfall_t": 3.0, "first_shortfall_day": 1,
                     "coverage_by_day": [1.0, 0.9, 0.8 if c == "food" else 0.7]} for c in ("food", "water")]
-    return PlanPlus(**plan.model_dump(exclude={"evacuation"}),
+    return plan.model_copy(update=dict(
                     evacuation={"status": "optimal", "clearance_s": 7200.0, "arrivals": arrivals,
                                 "bottlenecks": [{"from": "n1", "to": "n2", "saturated_s": 1800.0}]},
                     supply={"status": "optimal", "first_shortfall_day": 1, "deliveries": deliveries,
                             "entry_use": entry_use},
                     sustain={"first_shortfall_day": 1, "shortfall_t": {"food": 3.0, "water": 3.0},
-                             "commodities": commodities})
+                             "commodities": commodities}))
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """The bad-input catalogue: every error names file, feature and field, and nothing is written."""
 
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import fc, feat, square, write_scenario
 from typer.testing import CliRunner
 

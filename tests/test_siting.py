@@ -372,3 +372,15 @@ def test_missing_and_invalid_json_file(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(InputError, match="not valid JSON"):
         read_instance_file(bad)
+
+
+def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    p = write(tmp_path, {"facilities": [{"id": "a", "capacity": -1}], "clients": [{"id": "z", "demand": 1}],
+                         "cost": [[1, 2]]})
+    res = CliRunner().invoke(app, ["solve-siting", str(p)])
+    assert res.exit_code == 2
+    assert "capacity" in res.output and "cost row 0" in res.output

@@ -46,12 +46,16 @@ def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand
               capacity: np.ndarray, fixed: np.ndarray, y_lower: np.ndarray, y_upper: np.ndarray,
               min_open: int | None, max_open: int | None, penalty_per_person: float | None,
               single_source: bool, time_limit_s: float, mip_gap: float,
-              start: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> MipOutcome:
+              start: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+              link: np.ndarray | None = None) -> MipOutcome:
     """Solve min sum c x + sum f y + sum p d u over the given arcs.
 
     Rows: demand (sum_j x_ij + u_i = 1), capacity (sum_i d_i x_ij <= cap_j y_j), disaggregated
     linking (x_ij <= min(1, cap_j / d_i) y_j), cover (sum_j cap_j y_j >= total demand, when unmet
     demand is not allowed) and the open-count limits. `start` = (x, y, u) is passed to setSolution.
+    `link` (bool per arc) limits the disaggregated rows to those arcs: the model stays exact (the
+    capacity rows link every arc), only the LP relaxation of the far arcs is weaker, and the LP is
+    far smaller.
     """
     import highspy
 
@@ -76,12 +80,14 @@ def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand
     hi.append(np.zeros(n_f))
     r += n_f
     # disaggregated linking rows; the coefficient min(1, cap/d) is a free strengthening
-    rows += [r + np.arange(n_a), r + np.arange(n_a)]
-    cols += [np.arange(n_a), col_y + arc_j]
-    vals += [np.ones(n_a), -np.minimum(1.0, capacity[arc_j] / demand[arc_i])]
-    lo.append(np.full(n_a, -np.inf))
-    hi.append(np.zeros(n_a))
-    r += n_a
+    la = np.arange(n_a) if link is None else np.flatnonzero(link)
+    n_l = la.size
+    rows += [r + np.arange(n_l), r + np.arange(n_l)]
+    cols += [la, col_y + arc_j[la]]
+    vals += [np.ones(n_l), -np.minimum(1.0, capacity[arc_j[la]] / demand[arc_i[la]])]
+    lo.append(np.full(n_l, -np.inf))
+    hi.append(np.zeros(n_l))
+    r += n_l
     if not with_u:
         rows.append(np.full(n_f, r))
         cols.append(col_y + np.arange(n_f))

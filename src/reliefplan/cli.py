@@ -239,6 +239,7 @@ def solve_supply_cmd(
     time_limit: float = typer.Option(60.0, "--time-limit", help="HiGHS time limit per solve (s)"),
     step_trucks: float = typer.Option(50.0, "--step-trucks", help="capacity change the binding statements speak of"),
     deep_factor: float = typer.Option(2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"),
+    trucks: str = typer.Option("auto", "--trucks", help="truckload objective: auto, second_solve, epsilon or off"),
 ) -> None:
     """Daily supply through capacity-limited crossings: deliveries, shortfalls, binding constraints; prints JSON."""
     import json
@@ -249,7 +250,7 @@ def solve_supply_cmd(
     try:
         inst, _ = read_supply_file(instance)
         res = solve_supply(inst, time_limit_s=time_limit, step_trucks_per_day=step_trucks, deep_factor=deep_factor,
-                           file=str(instance))
+                           trucks=trucks, file=str(instance))
     except ReliefplanError as e:
         fail(e)
         return

@@ -851,7 +851,7 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         jf, jl, js, mq = _jam_stats(net.m, cut_arc[keep], cut_t[keep], q_at[cut_arc[keep], cut_t[keep]])
     else:
         jf, jl, js, mq = _jam_stats(net.m, ten.move_arc[jam], ten.move_t[jam], wait_tail[jam].astype(float))
-    by_min_cost = len(ten.costs) > 0
+    by_min_cost = not any("max flow" in x for x in notes)
     objective = float((arrivals.sum(axis=0) * (np.arange(T) + 1) * dt).sum()) if by_min_cost else None
     return _Core(T=T, arrivals=arrivals, flow_arc=ten.move_arc[nz], flow_t=ten.move_t[nz], flow_val=fm[nz].astype(float),
                  jam_first=jf, jam_last=jl, jam_steps=js, max_queue=mq,
@@ -1119,7 +1119,7 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
     # people on no road with capacity towards any site
     for i in np.flatnonzero((src_net < 0) & (people > 0)).tolist():
         explanations.append(f"source {i} at node '{instance.node_ids[instance.source_node[i]]}': no link with capacity "
-                            f"leads to any site; {int(people[i]):,} people cannot leave")
+                            f"leads to any site with room; {int(people[i]):,} people cannot leave")
     ok_src = np.flatnonzero((src_net >= 0) & (people > 0))
     ok_sink = np.flatnonzero(sinks_net >= 0)
     deliverable, rate_per_h = (0, 0.0)

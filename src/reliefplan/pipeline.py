@@ -17,9 +17,10 @@ from .geo import to_lon_lat
 from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
+from .deliveries import deliver, people_by_day, supply_summary
 from .movement import move, movement_summary
 from .travel import walking_times
-from .verdict import assess, evacuation_indicators, layout_indicators
+from .verdict import assess, evacuation_indicators, layout_indicators, supply_indicators
 
 Progress = Callable[[str], None]
 
@@ -134,7 +135,18 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
     verdict = assess(people, needs, sites, float(cap.usable_area_m2.sum()),
                      sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std,
                      network=times.network)
+    supply = sustained = None
+    if sc.supply.enabled and sc.entry_points and sheltered > 0:
+        step("supply (daily deliveries)")
+        open_idx = np.flatnonzero(site_people)
+        open_ids = [sc.sites[j].id for j in open_idx]
+        present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
+        delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp)
+        supply, sustained = supply_summary(delivered, sc)
+
     verdict += layout_indicators([lay.summary for lay in layouts], std)
+    if sustained is not None:
+        verdict += supply_indicators(supply, sustained, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation)
     assumptions = [
@@ -159,6 +171,12 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
             + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
     elif sc.evacuation.enabled:
         assumptions.append("Evacuation timing not computed: it needs a road network and people with a site.")
+    if supply is not None:
+        assumptions.append(
+            f"Supply: entry capacity '{sc.supply.entry_capacity}' straight to the opened sites (no warehouses), "
+            f"{sc.supply.site_storage_days:g} days of storage per site, local water "
+            f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
+            "here, so the check is optimistic; people present per day follow the evacuation arrivals when timed.")
     if params is not None:
         assumptions.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -179,5 +197,7 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
         assumptions=assumptions,
         layout=[lay.summary.to_dict() for lay in layouts],
         evacuation=evacuation,
+        supply=supply,
+        sustain=sustained,
     )
     return PlanRun(plan=plan, layouts=layouts)

@@ -174,6 +174,11 @@ class Plan(_Out):
     evacuation: dict[str, Any] | None = Field(default=None, description=(
         "the move under road capacity: status, method, time step, clearance_h, arrivals per site over time, "
         "bottleneck links (saturated links with queue and delay); None when not computed"))
+    supply: dict[str, Any] | None = Field(default=None, description=(
+        "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "
+        "available per crossing and day), binding constraints in words, fleet; None when not computed"))
+    sustain: dict[str, Any] | None = Field(default=None, description=(
+        "coverage series per commodity, first shortfall day per commodity and site, people below standard"))
     layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
                                          "latrines, max distance plot->water point and plot->latrine, covered and "
                                          "gross m2 per person, standards met")

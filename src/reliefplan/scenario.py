@@ -81,6 +81,27 @@ class EvacuationSpec(_Strict):
     time_step_s: float | None = Field(default=None, gt=0)
 
 
+class DisruptionSpec(_Strict):
+    entry_point: str
+    first_day: int = Field(ge=0)
+    last_day: int = Field(ge=0)
+    capacity_factor: float = Field(default=0.0, ge=0)  # 0 = closed
+    reason: str = ""
+
+
+class SupplySpec(_Strict):
+    """Daily deliveries: entry capacity (declared, or an observed series), storage, local water, disruptions."""
+
+    enabled: bool = True
+    entry_capacity: Literal["declared", "design", "observed"] = "declared"
+    observed_file: str | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
+    observed_start: str | None = None  # ISO date of day 0 in the observed series
+    site_storage_days: float = Field(default=3.0, ge=0)  # storage at each site, in days of its peak need
+    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # wells/desalination per 1,000 sheltered people
+    disruptions: list[DisruptionSpec] = []
+    time_limit_s: float = Field(default=60.0, gt=0)
+
+
 class Layers(_Strict):
     zones: LayerSpec
     sites: LayerSpec
@@ -100,6 +121,7 @@ class ScenarioSettings(_Strict):
     siting: SitingSpec | None = None
     layout: LayoutSpec | None = None
     evacuation: EvacuationSpec | None = None
+    supply: SupplySpec | None = None
 
 
 class ScenarioFile(_Strict):
@@ -113,6 +135,7 @@ class ScenarioFile(_Strict):
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
+    supply: SupplySpec = SupplySpec()
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -197,6 +220,8 @@ class Scenario(BaseModel):
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
+    supply: SupplySpec = SupplySpec()
+    observed_trucks: dict[str, Any] | None = None  # entry id -> trucks per day (numpy) when supply is 'observed'
     no_build_m: list[Any] = []  # metric geometries nobody may build on
 
 
@@ -470,6 +495,20 @@ def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col
     return local_crs((b[0], b[1], b[2], b[3]))
 
 
+def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _Collector) -> dict[str, Any] | None:
+    if not spec.observed_file or not spec.observed_start:
+        col.add(cfg_path, "entry_capacity 'observed' needs observed_file and observed_start (ISO date of day 0)",
+                field="supply.observed_file")
+        return None
+    from .supply import read_observed_trucks
+
+    try:
+        return read_observed_trucks(folder / spec.observed_file, spec.observed_start, days)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+
+
 def load_scenario(folder: str | Path, name: str) -> Scenario:
     """Load and validate the named scenario of a scenario folder; raises InputError listing every problem."""
     folder = Path(folder)
@@ -510,6 +549,11 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         got = _read(folder, FootprintSpec(file=layout_spec.no_build), col)
         no_build = [f for f in (got[1] if got else []) if f.geometry is not None and not f.geometry.is_empty]
 
+    supply_spec = sc.supply or cfg.supply
+    observed = None
+    if supply_spec.entry_capacity == "observed":
+        observed = _observed(folder, cfg_path, supply_spec, sc.horizon_days or cfg.horizon_days, col)
+
     std_spec = sc.standards or cfg.standards
     standards = None
     try:
@@ -535,7 +579,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
         roads=roads,
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
-        evacuation=sc.evacuation or cfg.evacuation,
+        evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
     )
 

@@ -357,7 +357,7 @@ class _Plan:
 
 
 def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_gap: float = 1e-6,
-                 arc_limit: int = 250_000, file: str = "<instance>") -> SitingResult:
+                 arc_limit: int = 1_000_000, file: str = "<instance>") -> SitingResult:
     """Decide which facilities to open and who goes where, with status, objective, bound and gap.
 
     time_limit_s bounds the whole solve (heuristics + MILP). mip_gap is the relative gap at which a
@@ -460,6 +460,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                    unit: np.ndarray, penalty: float | None, finish: Any) -> SitingResult:
     n_f, n_a, n_cl = capacity.size, ai.size, d.size
     integral = is_integral(d)
+    link_k = 10
     dense = np.full((n_cl, n_f), np.inf)
     dense[ai, aj] = arc_cost
     cache: dict[bytes, float] = {}
@@ -535,8 +536,15 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
         return best[0].objective if best else np.inf
 
     budget = max(0.05, time_limit_s - (time.perf_counter() - t0))
-    # Seeds: everything that may open (feasible if anything is), and the must-open set.
-    consider(~never if inst.max_open is None else must | (np.argsort(fixed) < inst.max_open))
+    # Seed: every site that may open (feasible if anything is), or the largest ones up to max_open.
+    if inst.max_open is None:
+        consider(~never)
+    else:
+        seed = must.copy()
+        room = max(0, inst.max_open - int(must.sum()))
+        cand = np.flatnonzero(~must & ~never)
+        seed[cand[np.argsort(-capacity[cand], kind="stable")[:room]]] = True
+        consider(seed)
     calls = [0, 0.0]  # probes, seconds spent allocating
     t_lag = time.perf_counter()
 
@@ -553,7 +561,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
 
     lag = lagrangian(dense, d, capacity, fixed, must, never, inst.min_open, inst.max_open,
                      None if penalty is None else float(penalty), probe,
-                     max_iter=1500, time_budget_s=0.3 * budget)
+                     max_iter=200 if n_a <= 20_000 else 1500, time_budget_s=0.3 * budget)
     consider(choose_open(facility_values(dense, d, capacity, fixed, lag.lam)[0], capacity, must, never,
                          inst.min_open, inst.max_open, None)[0] > 0)
     stats["lagrangian_iterations"] = lag.iterations
@@ -581,7 +589,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
         trials: list[tuple[list[int], list[int]]] = [([j], []) for j in opened]
         trials += [([], [k]) for k in closed_by_v[:8]]
         if closed.size:
-            trials += [([j], [k]) for j in opened[:4] for k in similar(j, closed, 3)]
+            trials += [([j], [k]) for j in opened for k in similar(j, closed, 3)]
         for drop, add in trials:
             if time.perf_counter() >= deadline:
                 break
@@ -636,10 +644,22 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                 keep |= best[0].x > 0
         sub = np.flatnonzero(keep)
         start = (best[0].x[sub], best[0].y, best[0].u) if best else None
+        link = None
+        if sub.size > max(20_000, link_k * n_cl):
+            # x_ij <= y_j rows only for each client's link_k cheapest live arcs (+ the best plan's)
+            by_client = np.lexsort((np.where(keep, unit, np.inf), ai))
+            first = np.searchsorted(ai[by_client], np.arange(n_cl))
+            rank = np.empty(n_a, dtype=np.int64)
+            rank[by_client] = np.arange(n_a) - first[ai[by_client]]
+            near = rank < link_k
+            if best:
+                near |= best[0].x > 0
+            link = near[sub]
         mip = solve_mip(ai[sub], aj[sub], arc_cost[sub], d, capacity, fixed, y_lo, y_hi, inst.min_open,
                         inst.max_open, None if penalty is None else float(penalty), inst.single_source,
-                        limit_s, mip_gap, start)
+                        limit_s, mip_gap, start, link)
         stats.setdefault("mip_runs", []).append({"arcs": int(sub.size), "status": mip.status,
+                                                 "link_rows": int(sub.size if link is None else link.sum()),
                                                  "bound": mip.bound, "fixed_closed": int((y_hi == 0).sum()),
                                                  "fixed_open": int((y_lo == 1).sum())})
         if mip.x is not None and mip.y is not None and mip.u is not None:
@@ -655,7 +675,10 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                     mplan = realloc
             if not best or mplan.objective < best[0].objective:
                 best[:] = [mplan]
-        # arcs dropped only by Lagrangian fixing keep the bound valid for plans cheaper than fix_ub
+        # arcs dropped only by Lagrangian fixing keep the bound valid for plans cheaper than fix_ub;
+        # if no plan satisfies the fixings, none is cheaper than fix_ub
+        if mip.status == "infeasible":
+            return mip, fix_ub if math.isfinite(fix_ub) else float("nan"), k_nearest is None
         return mip, min(mip.bound, fix_ub), k_nearest is None
 
     # The full MILP when it fits in `arc_limit` pairs; otherwise a MILP restricted to each client's
@@ -679,6 +702,8 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
         if best and best[0].objective - bound <= mip_gap * abs(best[0].objective):
             break
         if mip.status == "infeasible" and valid:
+            if best:
+                mip_status = "infeasible below the incumbent (incumbent optimal)"
             break
     stats["t_mip_s"] = time.perf_counter() - t0 - stats["t_heuristic_s"]
     notes = []

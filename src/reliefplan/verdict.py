@@ -111,3 +111,26 @@ def evacuation_indicators(evacuation: dict[str, Any]) -> list[Indicator]:
         note=(f"{evacuation['method']} method, {evacuation['routing']} routing, step {evacuation['time_step_s']:g} s; "
               f"{len(evacuation['bottlenecks'])} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
     return out
+
+
+_COMMODITY_STANDARD = {"water": "water_l_per_person_day", "food": "kcal_per_person_day",
+                       "medical": "medical_kit_people", "shelter_nfi": "covered_area_m2_per_person"}
+
+
+def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
+    """One row per commodity: share of the horizon's need met, with the first day it fails and where."""
+    out = []
+    for c in sustained["commodities"]:
+        req, short = c["required_t"], c["shortfall_t"]
+        key = _COMMODITY_STANDARD.get(c["commodity"])
+        first = c["first_shortfall_day"]
+        note = "met every day" if first is None else (
+            f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} site(s); "
+            f"{short:,.0f} t short over {supply['days']} days")
+        out.append(indicator(f"{c['commodity']}_need_met_share", "scenario",
+                             1.0 if req <= 0 else 1.0 - short / req, 1.0, "share of need", ">=",
+                             standards.cite(key) if key else "reliefplan commodities data", note=note))
+    binding = [b["text"] for b in supply.get("binding", [])[:3]]
+    if binding:
+        out[-1].note += " | binding: " + " ; ".join(binding)
+    return out
