@@ -384,3 +384,12 @@ def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["solve-siting", str(p)])
     assert res.exit_code == 2
     assert "capacity" in res.output and "cost row 0" in res.output
+
+
+def test_short_time_limit_still_reports_an_honest_plan() -> None:
+    inst = random_instance(150, 25, 9, ratio=1.5)
+    r = solve_siting(inst, time_limit_s=0.3)
+    assert r.status in ("optimal", "time_limit", "feasible")
+    assert np.isfinite(r.objective) and r.bound <= r.objective
+    assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
+    check_plan(inst, r)

@@ -18,11 +18,10 @@ import numpy as np
 
 @dataclass
 class LagrangeOutcome:
-    """Best lower bound found, the multipliers that gave it, and the open sets visited."""
+    """Best lower bound found, the multipliers that gave it, and the iterations run."""
 
     bound: float
     lam: np.ndarray
-    open_sets: list[np.ndarray]
     iterations: int
 
 
@@ -106,7 +105,6 @@ def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed
         lam = np.minimum(lam, unmet_full)
     best, best_lam = -np.inf, lam.copy()
     theta, stall = 2.0, 0
-    open_sets: list[np.ndarray] = []
     it = 0
     for it in range(1, max_iter + 1):
         value, (xi, xj, xf) = facility_values(cost, demand, capacity, fixed, lam)
@@ -124,7 +122,6 @@ def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed
             stall += 1
             if stall >= 20:
                 theta, stall = theta / 2.0, 0
-        open_sets.append(y > 0)
         g = 1.0 - served - u
         norm = float(g @ g)
         ub = upper_bound(y > 0)
@@ -134,4 +131,4 @@ def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed
             break
         target = ub if np.isfinite(ub) else abs(lval) * 1.05 + 1.0
         lam = lam + theta * max(target - lval, 1e-6 * abs(target)) / norm * g
-    return LagrangeOutcome(best, best_lam, open_sets, it)
+    return LagrangeOutcome(best, best_lam, it)

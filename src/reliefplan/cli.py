@@ -87,7 +87,9 @@ def _summary(p) -> None:  # p: Plan
         v.add_column(col)
     for i in scen:
         colour = {"ok": "green", "minor": "yellow", "major": "dark_orange", "critical": "red"}.get(i.severity, "white")
-        v.add_row(i.indicator, "—" if i.value is None else f"{i.value:,.3g}", f"{i.comparison} {i.target:,.3g} {i.unit}",
+        target = "—" if i.severity == "info" else f"{i.comparison} {i.target:,.3g} {i.unit}"
+        v.add_row(i.indicator, "—" if i.value is None else f"{i.value:,.3g} {i.unit if i.severity == 'info' else ''}",
+                  target,
                   {True: "yes", False: "no", None: "n/a"}[i.met], f"[{colour}]{i.severity}[/]")
     console.print(v)
     site_failed = sum(1 for i in failed if i.scope.startswith("site:"))

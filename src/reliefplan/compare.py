@@ -23,6 +23,25 @@ def _failed(p: Plan) -> float:
     return float(sum(1 for i in p.verdict if i.met is False))
 
 
+def _clearance(p: Plan) -> float | None:
+    return None if not p.evacuation else p.evacuation.get("clearance_h")
+
+
+def _short(commodity: str):
+    def get(p: Plan) -> float | None:
+        return None if not p.supply else p.supply["shortfall_t"].get(commodity)
+    return get
+
+
+def _first_short(commodity: str):
+    def get(p: Plan) -> float | None:
+        if not p.supply:
+            return None
+        day = p.supply["first_shortfall_day"].get(commodity)
+        return None if day is None else float(day)
+    return get
+
+
 def compare(a: Plan, b: Plan) -> list[Row]:
     """Key performance indicators of two plans (B - A in `diff`)."""
     def open_sites(p: Plan) -> float:
@@ -44,6 +63,15 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("water taps", lambda p: p.needs.water_taps, "taps"),
         ("health posts", lambda p: p.needs.health_posts, "posts"),
         ("food+medical trucks", lambda p: p.needs.trucks_per_day_food_medical, "trucks/day"),
+        ("evacuation clearance", _clearance, "h"),
+        ("water shortfall (horizon)", _short("water"), "t"),
+        ("food shortfall (horizon)", _short("food"), "t"),
+        ("first water shortfall", _first_short("water"), "day"),
+        ("first food shortfall", _first_short("food"), "day"),
         ("indicators failed", _failed, "indicators"),
     ]
-    return [Row(k, float(f(a)), float(f(b)), u) for k, f, u in spec]
+    return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec]
+
+
+def _float(x: float | None) -> float | None:
+    return None if x is None else float(x)

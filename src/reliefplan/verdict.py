@@ -122,9 +122,11 @@ def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standar
     out = []
     for c in sustained["commodities"]:
         req, short = c["required_t"], c["shortfall_t"]
+        if short <= max(0.01, 1e-6 * req):  # LP round-off, not a shortfall anyone would notice
+            short = 0.0
         key = _COMMODITY_STANDARD.get(c["commodity"])
         first = c["first_shortfall_day"]
-        note = "met every day" if first is None else (
+        note = "met every day" if first is None or short == 0 else (
             f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} site(s); "
             f"{short:,.0f} t short over {supply['days']} days")
         out.append(indicator(f"{c['commodity']}_need_met_share", "scenario",
