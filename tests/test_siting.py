@@ -370,7 +370,7 @@ def test_missing_and_invalid_json_file(tmp_path: Path) -> None:
         read_instance_file(tmp_path / "nope.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="not valid JSON"):
+    with pytest.raises(InputError, match="invalid JSON at line 1"):
         read_instance_file(bad)
 
 

@@ -40,7 +40,7 @@ def chain(days: int, cap_t: float, need_t: float, *, wh_cap: float | None = 0.0,
 
 def conservation_residual(inst: SupplyInstance, r) -> float:
     """Independent check, node by node and day by day, in plain loops."""
-    K, T = len(inst.commodities), inst.days
+    T = inst.days
     E, W = len(inst.entry_points), len(inst.warehouses)
     nodes = [e.id for e in inst.entry_points] + [w.id for w in inst.warehouses] + [s.id for s in inst.sites]
     worst = 0.0

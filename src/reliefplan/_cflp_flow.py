@@ -123,7 +123,7 @@ def _transport_lp(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, d
     col_cost = np.concatenate([unit_cost, np.full(n_c, unmet_penalty)]) if with_unmet else unit_cost
     row_lower = np.concatenate([demand, np.full(n_f, -highspy.kHighsInf)])
     row_upper = np.concatenate([demand, capacity])
-    from ._cflp_mip import quiet_highs
+    from ._highs import quiet_highs
 
     h = quiet_highs()
     h.passModel(n_col, n_c + n_f, a.nnz, 1, 1, 0.0, col_cost.astype(np.float64), np.zeros(n_col),

@@ -45,6 +45,15 @@ def read_text(path: Path, what: str = "file") -> str:
         raise InputError(Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")) from None
 
 
+def read_json(path: Path, what: str = "file") -> Any:
+    """Parse a UTF-8 JSON file; missing, empty, non-UTF-8 and malformed files are input errors."""
+    text = read_text(Path(path), what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(Problem(file=str(path), message=f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")) from None
+
+
 def _crs_from_geojson(path: Path, doc: dict[str, Any]) -> CRS:
     member = doc.get("crs")
     if member is None:
@@ -61,11 +70,7 @@ def _crs_from_geojson(path: Path, doc: dict[str, Any]) -> CRS:
 
 
 def read_geojson(path: Path) -> list[Feature]:
-    text = read_text(path, "layer file")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(Problem(file=str(path), message=f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")) from None
+    doc = read_json(path, "layer file")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise InputError(Problem(file=str(path), message="expected a GeoJSON FeatureCollection with a 'features' list"))
     crs = _crs_from_geojson(path, doc)

@@ -30,7 +30,6 @@ capacity is the minimum). Results are mapped back to the original arcs.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
-from reliefplan._errors import InputError, Problem, SolverError
+from ._errors import InputError, Problem, SolverError
+from ._layers import read_json
 
 Routing = Literal["free", "fixed"]
 Method = Literal["auto", "exact", "queue"]
@@ -313,12 +313,7 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> EvacuationInstanc
 def read_instance(path: str | Path) -> EvacuationInstance:
     """Read and validate a JSON instance file (see ``instance_from_dict``)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(file=str(path), message="file not found")) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(Problem(file=str(path), message=f"not readable as JSON: {exc}")) from None
+    data = read_json(path, "instance file")
     return instance_from_dict(data, file=str(path))
 
 

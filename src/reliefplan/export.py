@@ -24,7 +24,7 @@ import pyogrio.raw
 import shapely
 
 from ._errors import InputError, Problem
-from .layers import Layer
+from .layers import Layer, site_compliance
 from .output import write_text_atomic
 from .plan import Needs, Plan
 
@@ -233,18 +233,6 @@ def pcode_hashtag(pcodes: Sequence[str], role: str = "") -> str:
     return f"#loc{role}+code"
 
 
-_SEVERITY_RANK = {"ok": 0, "info": 0, "minor": 1, "major": 2, "critical": 3}
-
-
-def site_compliance(plan: Plan) -> dict[str, str]:
-    """Worst verdict severity per site id ('ok' when all met, 'closed' for a site nobody is sent to)."""
-    worst: dict[str, str] = {}
-    for row in plan.verdict:
-        if row.scope.startswith("site:"):
-            sid = row.scope[5:]
-            if _SEVERITY_RANK[row.severity] >= _SEVERITY_RANK.get(worst.get(sid, "ok"), 0):
-                worst[sid] = row.severity
-    return {s.id: worst.get(s.id, "ok" if s.open else "closed") for s in plan.sites}
 
 
 def _site_pcodes(plan: Plan, layers: Mapping[str, Layer] | None) -> dict[str, str]:

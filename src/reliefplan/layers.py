@@ -30,16 +30,18 @@ class Layer:
             for g, p in zip(self.geometries, self.properties)]}
 
 
-def _worst(plan: Plan) -> dict[str, str]:
-    """Worst verdict severity per site id ('ok' when every site indicator is met)."""
-    rank = {"ok": 0, "info": 0, "minor": 1, "major": 2, "critical": 3}
+_SEVERITY_RANK = {"ok": 0, "info": 0, "minor": 1, "major": 2, "critical": 3}
+
+
+def site_compliance(plan: Plan) -> dict[str, str]:
+    """Worst verdict severity per site id ('ok' when all met, 'closed' for a site nobody is sent to)."""
     worst: dict[str, str] = {}
     for row in plan.verdict:
         if row.scope.startswith("site:"):
             sid = row.scope[5:]
-            if rank[row.severity] >= rank.get(worst.get(sid, "ok"), 0):
+            if _SEVERITY_RANK[row.severity] >= _SEVERITY_RANK.get(worst.get(sid, "ok"), 0):
                 worst[sid] = row.severity
-    return worst
+    return {s.id: worst.get(s.id, "ok" if s.open else "closed") for s in plan.sites}
 
 
 def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
@@ -51,12 +53,12 @@ def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
     footprint = Layer("footprint", "MultiPolygon")
     for f in sc.footprints:
         footprint.add(f.geometry, id=f.id, operation=f.operation, start_day=f.start_day)
-    worst = _worst(plan)
+    compliance = site_compliance(plan)
     sites = Layer("sites", "MultiPolygon")
     for s, r in zip(sc.sites, plan.sites):
         sites.add(s.geometry, id=s.id, name=s.name, capacity=r.capacity, population=r.population,
                   existing_population=r.existing_population, usable_area_m2=r.usable_area_m2,
-                  m2_per_person=r.m2_per_person, open=r.open, compliance=worst.get(s.id, "ok" if r.open else "closed"))
+                  m2_per_person=r.m2_per_person, open=r.open, compliance=compliance[s.id])
     zone_pt = {r.id: (r.lon, r.lat) for r in plan.zones}
     site_pt = {r.id: (r.lon, r.lat) for r in plan.sites}
     flows = Layer("flows", "LineString")

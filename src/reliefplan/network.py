@@ -331,19 +331,24 @@ def closures_from_damage(polygons: np.ndarray, damaged_structures: np.ndarray, *
     return Closures(polygons=np.asarray(polygons), time_factor=factor, source=source)
 
 
-def load_closures(path: Path | str, *, layer: str | int | None = None, factor_field: str = "factor") -> Closures:
-    """Polygons with optional `factor` (≥ 1 slows) or `closed`; polygons with neither close the roads."""
-    path = Path(path)
-    file = str(path)
+def _read_vector_wgs84(path: Path, layer: str | int | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Geometries (WGS84) and lower-cased property columns of a GeoJSON/GeoPackage layer."""
     try:
         meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(Problem(file=file, message=f"not a readable vector file: {exc}")) from exc
+        raise InputError(Problem(file=str(path), message=f"not a readable vector file: {exc}")) from exc
     geoms = shapely.from_wkb(wkb)
     src_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else WGS84
     if src_crs != WGS84:
         geoms = project(geoms, src_crs, WGS84)
-    data = {str(k).lower(): v for k, v in zip(meta["fields"], field_data)}
+    return geoms, {str(k).lower(): v for k, v in zip(meta["fields"], field_data)}
+
+
+def load_closures(path: Path | str, *, layer: str | int | None = None, factor_field: str = "factor") -> Closures:
+    """Polygons with optional `factor` (≥ 1 slows) or `closed`; polygons with neither close the roads."""
+    path = Path(path)
+    file = str(path)
+    geoms, data = _read_vector_wgs84(path, layer)
     problems: list[Problem] = []
     factor = np.full(len(geoms), np.inf)
     for i, g in enumerate(geoms):
@@ -891,15 +896,7 @@ def load_points(path: Path | str) -> Points:
                 ids.append(row["id"])
                 xy.append((lon, lat))
     else:
-        try:
-            meta, _fids, wkb, field_data = pyogrio.raw.read(path)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise InputError(Problem(file=file, message=f"not a readable vector file: {exc}")) from exc
-        geoms = shapely.from_wkb(wkb)
-        src_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else WGS84
-        if src_crs != WGS84:
-            geoms = project(geoms, src_crs, WGS84)
-        data = {str(k).lower(): v for k, v in zip(meta["fields"], field_data)}
+        geoms, data = _read_vector_wgs84(path, None)
         if "id" not in data:
             raise InputError(Problem(file=file, field="id", message="expected an `id` property on every point"))
         for i, g in enumerate(geoms):

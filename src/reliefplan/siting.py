@@ -14,7 +14,6 @@ open-count limits) and who goes where; it always reports status, objective, best
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from ._cflp_flow import is_integral, solve_transport
 from ._cflp_lagrange import choose_open, facility_values, lagrangian
 from ._cflp_mip import solve_mip
 from ._errors import InputError, Problem
+from ._layers import read_json
 
 #: unmet demand penalty used when an instance asks for the default: this many times the largest
 #: per-person assignment cost (so leaving a person unsheltered is always worse than any move).
@@ -304,14 +304,7 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
 def read_instance_file(path: str | Path) -> SitingInstance:
     """Read a standalone siting instance (JSON, format of `instance_from_json`)."""
     p = Path(path)
-    try:
-        obj = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(str(p), "file not found")) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(Problem(str(p), f"cannot read the file: {e}")) from None
-    except json.JSONDecodeError as e:
-        raise InputError(Problem(str(p), f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}")) from None
+    obj = read_json(p, "instance file")
     return instance_from_json(obj, str(p))
 
 
@@ -368,7 +361,7 @@ def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_ga
     t0 = time.perf_counter()
     validate_instance(instance, file)
     inst = instance
-    n_c, n_f = len(inst.client_ids), len(inst.facility_ids)
+    n_f = len(inst.facility_ids)
     demand = np.asarray(inst.demand, dtype=float)
     capacity = np.asarray(inst.capacity, dtype=float)
     fixed = np.asarray(inst.fixed_cost, dtype=float)

@@ -44,10 +44,7 @@ in the capacity) and exact for small enough changes.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -58,6 +55,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._errors import InputError, Problem, SolverError
+from ._highs import quiet_highs
+from ._layers import read_json
 
 DEFAULT_PAYLOAD_T = 20.0  # sphere-2018 profile, truck_payload_t (Logistics Cluster planning figure)
 # Hours a day trucks can run (crossing and checkpoint opening hours, daylight movement):
@@ -490,12 +489,7 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
 def read_instance(path: str | Path) -> SupplyInstance:
     """Read a JSON instance file (see ``instance_from_dict``)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(file=str(path), message="file not found")) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(Problem(file=str(path), message=f"not readable as JSON: {exc}")) from None
+    data = read_json(path, "instance file")
     return instance_from_dict(data, file=str(path))
 
 
@@ -779,29 +773,12 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
                arc_days=dd)
 
 
-def _quiet_highs() -> Any:
-    """A silent highspy.Highs(): the C++ constructor prints a banner on fd 1, which would corrupt the
-    JSON the CLI prints, so fd 1 points at /dev/null while it is built."""
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-    h.setOptionValue("output_flag", False)
-    return h
 
 
 def _highs(lp: _Lp, time_limit_s: float, threads: int | None) -> tuple[Any, Any]:
     import highspy
 
-    h = _quiet_highs()
+    h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     if threads:
         h.setOptionValue("threads", int(threads))
@@ -1077,7 +1054,7 @@ def _r(x: float, nd: int = 3) -> float:
 
 def result_to_dict(result: SupplyResult, inst: SupplyInstance) -> dict[str, Any]:
     """The JSON form printed by ``reliefplan solve-supply``."""
-    K, S, T = len(result.commodity_ids), len(result.site_ids), result.days
+    T = result.days
     deliveries = []
     for t in range(T):
         for s, sid in enumerate(result.site_ids):

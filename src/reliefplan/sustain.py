@@ -12,7 +12,6 @@ People figures assume the shortfall of a site is shared equally by everyone pres
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError, Problem
+from ._layers import read_json
 from .supply import SupplyInstance, SupplyResult, instance_from_dict
 
 COVERAGE_TOL = 1e-6  # coverage above 1 − this counts as met (solver noise)
@@ -129,12 +129,7 @@ def disruptions_from_list(raw: Any, file: str = "<instance>") -> list[Disruption
 def read_supply_file(path: str | Path) -> tuple[SupplyInstance, list[Disruption]]:
     """Read a supply instance JSON and apply its optional ``disruptions`` list."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(file=str(path), message="file not found")) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(Problem(file=str(path), message=f"not readable as JSON: {exc}")) from None
+    data = read_json(path, "instance file")
     inst = instance_from_dict(data, file=str(path))
     disruptions = disruptions_from_list(data.get("disruptions") if isinstance(data, dict) else None, str(path))
     return (apply_disruptions(inst, disruptions, str(path)) if disruptions else inst), disruptions
@@ -142,7 +137,7 @@ def read_supply_file(path: str | Path) -> tuple[SupplyInstance, list[Disruption]
 
 def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) -> SustainResult:
     """Coverage series, people below standard and first shortfall day per commodity and site."""
-    K, S, T = len(result.commodity_ids), len(result.site_ids), result.days
+    S, T = len(result.site_ids), result.days
     need = result.demand_t
     consumed = np.clip(result.consumed_t, 0.0, need)
     with np.errstate(divide="ignore", invalid="ignore"):
