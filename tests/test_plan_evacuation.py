@@ -35,16 +35,16 @@ def test_everyone_with_a_site_arrives(tmp_path):
     narrow_sc = _with_road(tmp_path / "n", {"departure": "all_at_once"}, width_m=1.0)
     narrow_plan = make_plan(narrow_sc)
     narrow = narrow_plan.evacuation
-    assert narrow["clearance_h"] >= 10000 / 4500
-    assert narrow["bottlenecks"] and narrow["clearance_h"] > ev["clearance_h"]
+    assert narrow["clearance_hours"] >= 10000 / 4500
+    assert narrow["bottlenecks"] and narrow["clearance_hours"] > ev["clearance_hours"]
     assert "bottlenecks" in plan_layers(narrow_sc, narrow_plan)
 
 
 def test_spread_departures_take_at_least_the_spread(tmp_path):
     spread = make_plan(_with_road(tmp_path / "s", {"departure": "spread", "spread_h": 6})).evacuation
     at_once = make_plan(_with_road(tmp_path / "a", {"departure": "all_at_once"})).evacuation
-    assert spread["clearance_h"] >= 6 - 1e-9
-    assert spread["clearance_h"] >= at_once["clearance_h"]
+    assert spread["clearance_hours"] >= 6 - 1e-9
+    assert spread["clearance_hours"] >= at_once["clearance_hours"]
 
 
 def test_no_roads_no_evacuation_timing(scenario_dir):

@@ -42,3 +42,24 @@ def test_roads_are_used_for_walking_times(tmp_path):
     a, b = project(np.array([shapely.Point(x, LAT0 + D / 2), shapely.Point(x, LAT0 + 3.5 * D)]), WGS84, sc.crs)
     assert 0.8 * a.distance(b) <= flow.distance_m <= 1.5 * a.distance(b)
     assert flow.travel_time_s == pytest.approx(flow.distance_m / NetworkParams.default().walk_speed_m_s, rel=1e-3)
+
+
+def test_closure_layer_slows_the_walk(tmp_path):
+    d = write_scenario(tmp_path / "s")
+    x = LON0 + D / 2
+    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
+            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
+    (d / "roads.geojson").write_text(json.dumps(road))
+    # the whole road lies in a damaged area where walking takes 3 times as long
+    damage = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"factor": 3.0},
+              "geometry": {"type": "Polygon", "coordinates": [[[x - D, LAT0], [x + D, LAT0], [x + D, LAT0 + 4 * D],
+                                                               [x - D, LAT0 + 4 * D], [x - D, LAT0]]]}}]}
+    (d / "damage.geojson").write_text(json.dumps(damage))
+    base = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    (d / "scenario.yaml").write_text(base)
+    plain = make_plan(load_scenario(d, "main"))
+    (d / "scenario.yaml").write_text(base.replace("  entry_points:", "  closures:\n    file: damage.geojson\n  entry_points:"))
+    slowed = make_plan(load_scenario(d, "main"))
+    assert slowed.network["slowed_links"] > 0
+    (a,), (b,) = plain.flows, slowed.flows
+    assert b.travel_time_s > a.travel_time_s and b.distance_m == pytest.approx(a.distance_m, rel=1e-6)

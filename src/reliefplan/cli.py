@@ -58,6 +58,8 @@ def plan(
                 extra.append(out / "layout.gpkg")
             layers = plan_layers(sc, result)
             flows_path = write_geojson(layers["flows"], out / "flows.geojson")
+            if "bottlenecks" in layers:
+                extra.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))
             bar.update(task, description="writing report.html, plan.gpkg and tables")
             products = write_plan_products(result, layers, out, attribution=read_attribution(scenario_dir))
     except ReliefplanError as e:

@@ -24,7 +24,7 @@ def _failed(p: Plan) -> float:
 
 
 def _clearance(p: Plan) -> float | None:
-    return None if not p.evacuation else p.evacuation.get("clearance_h")
+    return None if not p.evacuation else p.evacuation.get("clearance_hours")
 
 
 def _short(commodity: str):

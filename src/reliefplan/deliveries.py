@@ -45,7 +45,7 @@ def people_by_day(site_people: np.ndarray, days: int, evacuation: dict[str, Any]
 def _one_way_h(sc: Scenario, entry_xy: np.ndarray, site_xy: np.ndarray) -> np.ndarray:
     """Driving time (h) from each entry point to each site: on the roads when the scenario has them."""
     if sc.roads is not None:
-        net = build_network(sc.roads, mode="drive", crs=sc.crs)
+        net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
         tt = travel_time_matrix(net, entry_xy, site_xy, max_snap_m=None, leg_speed_m_s=TRUCK_LEG_SPEED_M_S)
     else:
         tt = straight_line_matrix(entry_xy, site_xy, speed_m_s=TRUCK_LEG_SPEED_M_S)

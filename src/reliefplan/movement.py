@@ -89,7 +89,7 @@ def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_b
     return {
         "status": r.status, "method": r.method, "routing": r.routing, "time_step_s": dt,
         "departure": sc.evacuation.departure, "spread_h": sc.evacuation.spread_h,
-        "clearance_h": None if r.clearance_s is None else r.clearance_s / 3600.0,
+        "clearance_hours": None if r.clearance_s is None else r.clearance_s / 3600.0,
         "people_moving": r.total_people, "arrived": r.arrived, "not_arrived": r.not_arrived,
         "objective_person_s": r.objective_person_s, "best_bound_person_s": r.best_bound_person_s, "gap": r.gap,
         "condensed": {"nodes": r.condensed_nodes, "links": r.condensed_arcs},

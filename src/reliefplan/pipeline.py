@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
 
@@ -19,7 +19,7 @@ from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, Stan
 from .scenario import Scenario
 from .deliveries import deliver, people_by_day, supply_summary
 from .movement import move, movement_summary
-from .travel import walking_times
+from .travel import TravelCache, walking_times
 from .verdict import assess, evacuation_indicators, layout_indicators, supply_indicators
 
 Progress = Callable[[str], None]
@@ -75,8 +75,11 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     return run(sc, progress).plan
 
 
-def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
-    """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict."""
+def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> PlanRun:
+    """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
+
+    cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
+    """
     step = progress or (lambda _msg: None)
     std = sc.standards
 
@@ -95,7 +98,7 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
-    times = walking_times(sc, d.displaced_part_m, cap.point_xy)
+    times = walking_times(sc, d.displaced_part_m, cap.point_xy, cache=cache)
 
     step("siting")
     alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
@@ -118,9 +121,12 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
     if sc.evacuation.enabled and times.graph is not None and sheltered > 0:
         step("evacuation timing")
         zone_sheltered = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
-        moved = move(sc, times.graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
+        graph = times.graph
+        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
+            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
+        moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
                      zone_sheltered, cap.point_xy, site_people)
-        evacuation = movement_summary(moved, sc, times.graph, sc.crs)
+        evacuation = movement_summary(moved, sc, graph, sc.crs)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
     flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
@@ -148,7 +154,7 @@ def run(sc: Scenario, progress: Progress | None = None) -> PlanRun:
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)
     if evacuation is not None:
-        verdict += evacuation_indicators(evacuation)
+        verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
     assumptions = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
         f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "

@@ -172,7 +172,7 @@ class Plan(_Out):
     assumptions: list[str]
     warnings: list[str] = []
     evacuation: dict[str, Any] | None = Field(default=None, description=(
-        "the move under road capacity: status, method, time step, clearance_h, arrivals per site over time, "
+        "the move under road capacity: status, method, time step, clearance_hours, arrivals per site over time, "
         "bottleneck links (saturated links with queue and delay); None when not computed"))
     supply: dict[str, Any] | None = Field(default=None, description=(
         "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "

@@ -14,6 +14,7 @@ from pyproj.exceptions import CRSError
 
 from ._errors import InputError, Problem
 from ._layers import Feature, read_csv_rows, read_layer, read_text
+from ._uncertainty import UncertaintySpec, uncertainty_problems
 from .geo import WGS84, local_crs, project
 from .standards import DEFAULT_PROFILE, Standards, load_standards
 
@@ -79,6 +80,7 @@ class EvacuationSpec(_Strict):
     routing: Literal["free", "fixed"] = "free"  # free = best achievable; fixed = everyone takes the shortest road
     method: Literal["auto", "exact", "queue"] = "auto"
     time_step_s: float | None = Field(default=None, gt=0)
+    max_clearance_h: float = Field(default=72.0, gt=0)  # verdict: everyone reaches a site within this time
 
 
 class DisruptionSpec(_Strict):
@@ -107,6 +109,7 @@ class Layers(_Strict):
     sites: LayerSpec
     entry_points: LayerSpec | None = None
     roads: LayerSpec | None = None
+    closures: LayerSpec | None = None  # polygons: `factor` >= 1 slows roads inside, missing/inf closes them
 
 
 class ScenarioSettings(_Strict):
@@ -122,6 +125,7 @@ class ScenarioSettings(_Strict):
     layout: LayoutSpec | None = None
     evacuation: EvacuationSpec | None = None
     supply: SupplySpec | None = None
+    uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
 
 
 class ScenarioFile(_Strict):
@@ -136,6 +140,7 @@ class ScenarioFile(_Strict):
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
     supply: SupplySpec = SupplySpec()
+    uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -216,6 +221,7 @@ class Scenario(BaseModel):
     footprints: list[Footprint]
     entry_points: list[EntryPoint]
     roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
+    closures: Any = None  # network.Closures when the scenario declares damaged or closed areas
     population_structure: PopulationStructure | None = None
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
@@ -223,6 +229,8 @@ class Scenario(BaseModel):
     supply: SupplySpec = SupplySpec()
     observed_trucks: dict[str, Any] | None = None  # entry id -> trucks per day (numpy) when supply is 'observed'
     no_build_m: list[Any] = []  # metric geometries nobody may build on
+    uncertainty: UncertaintySpec | None = None
+    road_capacity_factor: float = Field(default=1.0, ge=0)  # x every walking link's capacity (ensemble members)
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -542,6 +550,16 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
             roads = load_roads(folder / cfg.layers.roads.file, layer=cfg.layers.roads.layer)
         except InputError as e:
             col.problems.extend(e.problems)
+    closures = None
+    if cfg.layers.closures is not None:
+        from .network import load_closures
+
+        spec = cfg.layers.closures
+        try:
+            closures = load_closures(folder / spec.file, layer=spec.layer,
+                                     factor_field=spec.fields.get("factor", "factor"))
+        except InputError as e:
+            col.problems.extend(e.problems)
 
     layout_spec = sc.layout or cfg.layout
     no_build: list[Feature] = []
@@ -561,6 +579,11 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     except InputError as e:
         col.problems.extend(e.problems)
 
+    uncertainty = sc.uncertainty or cfg.uncertainty
+    if uncertainty is not None:
+        col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
+                                                 [s.id for s in sites], [e.id for e in entry_points]))
+
     crs = _metric_crs(cfg.crs, cfg_path, [z.geometry for z in zones] + [s.geometry for s in sites], col)
     col.raise_if_any()
     assert standards is not None and crs is not None
@@ -577,10 +600,11 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         available=list(cfg.scenarios), crs=crs, standards=standards,
         horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
-        roads=roads,
+        roads=roads, closures=closures,
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
+        uncertainty=uncertainty,
     )
 
 

@@ -1,0 +1,192 @@
+"""Scenario uploads: a zip checked entry by entry before anything is written, then the scenario's own files only.
+
+Refused: more bytes or entries than the limits, absolute paths, '..', drive letters, backslashes, symlinks and
+other special files, duplicate names, a declared size that lies (zip bombs are caught while extracting), and a
+scenario.yaml that names a file outside its own folder.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from .._errors import InputError, Problem
+from ..scenario import SCENARIO_FILE, read_scenario_file
+
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+MAX_FILES = 200
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_zip_bytes: int = MAX_ZIP_BYTES
+    max_files: int = MAX_FILES
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    root: str  # folder of scenario.yaml inside the zip ('' = top level)
+    n_files: int
+    title: str
+    scenarios: list[str]
+
+
+def _bad(name: str, message: str) -> Problem:
+    return Problem(file="upload.zip", feature=name, message=message)
+
+
+def _member_path(info: zipfile.ZipInfo) -> tuple[PurePosixPath | None, str | None]:
+    name = info.filename
+    mode = info.external_attr >> 16
+    if "\\" in name or "\x00" in name:
+        return None, "backslash or NUL in the name; expected a plain relative path"
+    p = PurePosixPath(name)
+    if p.is_absolute() or name.startswith("/") or (p.parts and ":" in p.parts[0]):
+        return None, "absolute path; expected a path relative to the scenario folder"
+    if any(part == ".." for part in p.parts):
+        return None, "'..' in the path (zip-slip); expected a path inside the scenario folder"
+    if mode and stat.S_ISLNK(mode):
+        return None, "symbolic link; expected regular files only"
+    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return None, "special file; expected regular files only"
+    return p, None
+
+
+def check_zip(data: bytes, limits: Limits = Limits()) -> tuple[zipfile.ZipFile, list[tuple[zipfile.ZipInfo, PurePosixPath]]]:
+    """Open and vet a zip; raises InputError listing every refused entry."""
+    if len(data) > limits.max_zip_bytes:
+        raise InputError(_bad("(whole file)", f"{len(data):,} bytes; at most {limits.max_zip_bytes:,} accepted"))
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(_bad("(whole file)", f"not a readable zip archive: {e}")) from None
+    problems: list[Problem] = []
+    files = [i for i in infos if not i.is_dir()]
+    if len(files) > limits.max_files:
+        problems.append(_bad("(whole file)", f"{len(files)} files; at most {limits.max_files} accepted"))
+    total = sum(i.file_size for i in files)
+    if total > limits.max_unpacked_bytes:
+        problems.append(_bad("(whole file)", f"{total:,} bytes unpacked; at most {limits.max_unpacked_bytes:,} accepted"))
+    seen: set[str] = set()
+    members = []
+    for info in infos:
+        p, why = _member_path(info)
+        if why is not None:
+            problems.append(_bad(info.filename, why))
+            continue
+        assert p is not None
+        key = p.as_posix().rstrip("/")
+        if not info.is_dir():
+            if key.lower() in seen:
+                problems.append(_bad(info.filename, "duplicate name"))
+            seen.add(key.lower())
+            if info.flag_bits & 0x1:
+                problems.append(_bad(info.filename, "encrypted entry; expected a plain zip"))
+            members.append((info, p))
+    if problems:
+        raise InputError(problems)
+    return zf, members
+
+
+def _scenario_root(members: list[tuple[zipfile.ZipInfo, PurePosixPath]]) -> PurePosixPath:
+    """The shallowest folder holding scenario.yaml (zips of a folder usually have one top-level directory)."""
+    roots = sorted((p.parent for _, p in members if p.name == SCENARIO_FILE), key=lambda q: len(q.parts))
+    if not roots:
+        raise InputError(_bad(SCENARIO_FILE, "no scenario.yaml in the zip; expected a scenario folder"))
+    if len(roots) > 1 and len(roots[0].parts) == len(roots[1].parts):
+        raise InputError(_bad(SCENARIO_FILE, f"several scenario folders ({', '.join(map(str, roots))}); "
+                                             "expected one per upload"))
+    return roots[0]
+
+
+def _referenced_files(doc: dict) -> list[tuple[str, str]]:
+    """(where, file) for every file a scenario.yaml names."""
+    out: list[tuple[str, str]] = []
+
+    def add(where: str, v: object) -> None:
+        if isinstance(v, str):
+            out.append((where, v))
+
+    layers = doc.get("layers") or {}
+    for k, spec in (layers.items() if isinstance(layers, dict) else []):
+        add(f"layers.{k}.file", spec.get("file") if isinstance(spec, dict) else None)
+    fps = doc.get("footprints") or {}
+    for k, spec in (fps.items() if isinstance(fps, dict) else []):
+        add(f"footprints.{k}.file", spec.get("file") if isinstance(spec, dict) else None)
+    blocks = [("", doc)] + [(f"scenarios.{k}.", v) for k, v in (doc.get("scenarios") or {}).items() if isinstance(v, dict)]
+    for prefix, block in blocks:
+        add(prefix + "population_structure", block.get("population_structure"))
+        if isinstance(block.get("layout"), dict):
+            add(prefix + "layout.no_build", block["layout"].get("no_build"))
+        if isinstance(block.get("supply"), dict):
+            add(prefix + "supply.observed_file", block["supply"].get("observed_file"))
+    return out
+
+
+def check_references(folder: Path) -> None:
+    """Every file scenario.yaml names must be a relative path inside the folder (read nothing else)."""
+    path = folder / SCENARIO_FILE
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise InputError(Problem(file=SCENARIO_FILE, message=f"not readable YAML: {e}")) from None
+    if not isinstance(doc, dict):
+        raise InputError(Problem(file=SCENARIO_FILE, message="expected a YAML mapping at the top level"))
+    base = folder.resolve()
+    problems = []
+    for where, name in _referenced_files(doc):
+        target = (base / name).resolve()
+        if PurePosixPath(name).is_absolute() or os.path.isabs(name) or not target.is_relative_to(base):
+            problems.append(Problem(file=SCENARIO_FILE, field=where,
+                                    message=f"'{name}' is outside the scenario folder; expected a relative path inside it"))
+    if problems:
+        raise InputError(problems)
+
+
+def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
+    """Check the zip, extract the scenario folder's files into dest (created; must not exist), validate
+    scenario.yaml. Nothing is left in dest on failure."""
+    zf, members = check_zip(data, limits)
+    root = _scenario_root(members)
+    dest = Path(dest)
+    tmp = Path(tempfile.mkdtemp(prefix=".upload-", dir=dest.parent if dest.parent.exists() else None))
+    try:
+        written = 0
+        n = 0
+        for info, p in members:
+            try:
+                rel = p.relative_to(root)
+            except ValueError:
+                continue  # outside the scenario folder: not ours to read
+            target = tmp.joinpath(*rel.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "xb") as out:
+                while chunk := src.read(1 << 16):
+                    written += len(chunk)
+                    if written > limits.max_unpacked_bytes:  # the header lied about the size
+                        raise InputError(_bad(info.filename, f"unpacks to more than {limits.max_unpacked_bytes:,} bytes"))
+                    out.write(chunk)
+            n += 1
+        check_references(tmp)
+        cfg = read_scenario_file(tmp)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+    except zipfile.BadZipFile as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(_bad("(whole file)", f"corrupt zip: {e}")) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Unpacked(root=root.as_posix() if root.parts else "", n_files=n, title=cfg.title,
+                    scenarios=list(cfg.scenarios))
