@@ -1,6 +1,8 @@
 """plan.json: written atomically, valid against the shipped JSON Schema, people conserved."""
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import jsonschema
@@ -36,6 +38,9 @@ def test_cli_plan_writes_valid_plan_json(scenario_dir, tmp_path):
         assert row["source"]
     assert sum(f["people"] for f in doc["flows"]) == p["sheltered"]
     assert not [f for f in out.iterdir() if f.name.startswith(".")]  # no temp files left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((out / "plan.json").stat().st_mode) == 0o666 & ~umask  # an ordinary file, not 0600
     flows = json.loads((out / "flows.geojson").read_text())
     assert sum(f["properties"]["people"] for f in flows["features"]) == p["sheltered"]
 

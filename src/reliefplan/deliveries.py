@@ -123,7 +123,7 @@ def supply_summary(d: Deliveries, sc: Scenario) -> tuple[dict[str, Any], dict[st
     supply = {
         "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
         "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,
-        "daily": daily, "entry_use": full["entry_use"], "binding": full["binding"],
+        "daily": daily, "deliveries": full["deliveries"], "entry_use": full["entry_use"], "binding": full["binding"],
         "shortfall_t": full["shortfall_t"], "required_t": full["required_t"],
         "first_shortfall_day": full["first_shortfall_day"],
         "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),

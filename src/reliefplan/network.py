@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from reliefplan import _osm
 from reliefplan._errors import InputError, Problem
 from reliefplan.geo import WGS84, local_crs, project, transformer
+from reliefplan.output import write_text_atomic
 
 Mode = Literal["walk", "drive"]
 MODES: tuple[str, ...] = ("walk", "drive")
@@ -937,8 +938,6 @@ def write_long_csv(path: Path | str | None, tt: TravelTimes, origin_ids, destina
     Writes atomically when path is given; returns the text when path is None.
     """
     import io
-    import os
-    import tempfile
 
     oi = np.repeat(np.asarray(origin_ids, dtype=object), len(destination_ids))
     di = np.tile(np.asarray(destination_ids, dtype=object), len(origin_ids))
@@ -954,18 +953,7 @@ def write_long_csv(path: Path | str | None, tt: TravelTimes, origin_ids, destina
     text = buf.getvalue()
     if path is None:
         return text
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(Path(path), text)
     return None
 
 
