@@ -312,3 +312,65 @@ def solve_siting_cmd(
         fail(e)
         return
     typer.echo(json.dumps(result_to_json(res, inst), indent=1))
+
+
+@app.command("ensemble")
+def ensemble_cmd(
+    scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml (and its 'uncertainty:' block)"),
+    scenario: str = typer.Option(..., "--scenario", help="named scenario"),
+    runs: int = typer.Option(..., "--runs", help="number of members (>= 1)"),
+    seed: int = typer.Option(0, "--seed", help="seed; the same seed gives the same members on every engine"),
+    workers: int = typer.Option(1, "--workers", help="local process pool size (1 = in this process)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT"),
+    dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
+    layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
+    out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
+) -> None:
+    """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from .ensemble import run_ensemble, write_ensemble
+
+    if scheduler is not None and dask_local is not None:
+        fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
+    engine = "dask" if scheduler is not None or dask_local is not None else "local"
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err_console) as bar:
+            task = bar.add_task(f"ensemble {scenario}", total=runs)
+            res = run_ensemble(scenario_dir, scenario, runs, seed, engine=engine, workers=workers,
+                               scheduler=scheduler, dask_local=dask_local, layout=layout,
+                               progress=lambda done, total: bar.update(task, completed=done))
+        paths = write_ensemble(res, out)
+    except ReliefplanError as e:
+        fail(e)
+        return
+    s = res.summary
+    table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
+    for col in ("outcome", "P10", "P50", "P90"):
+        table.add_column(col, justify="left" if col == "outcome" else "right")
+    for name, q in s["outcomes"].items():
+        none = "none" if name.startswith("first_shortfall_day.") else "-"  # null: no shortfall within the horizon
+        table.add_row(name, *(none if q.get(k) is None else f"{q[k]:,.1f}" for k in ("p10", "p50", "p90")))
+    console.print(table)
+    for f in s["failed"]:
+        console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
+    console.print(f"wrote {paths['members']} and {paths['summary']}")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (loopback by default)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    store: Optional[str] = typer.Option(None, "--store", help="database URL (postgresql://…, sqlite:///…) or a folder "
+                                        "(SQLite inside); default ./reliefplan-store"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="folder for uploads and run outputs "
+                                            "(default: the --store folder, or ./reliefplan-store)"),
+    token: Optional[str] = typer.Option(None, "--token", help="require this bearer token on every API call "
+                                        "(default: env RELIEFPLAN_TOKEN; none = open)"),
+    workers: int = typer.Option(2, "--workers", help="plan runs at once"),
+) -> None:
+    """Serve the web app and API (OpenAPI at /docs) over a persistent run store."""
+    from .web import serve
+
+    serve(host, port, store, token=token, data_dir=data_dir, workers=workers)

@@ -12,15 +12,34 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, create_engine,
-                        event, select, update)
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "web" / "migrations"
 DEFAULT_DATA_DIR = Path("reliefplan-store")
@@ -30,7 +49,7 @@ FINISHED = ("done", "failed", "error", "interrupted")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -138,7 +157,9 @@ def _upload(r: UploadRow) -> Upload:
 
 
 def _aware(t: datetime | None) -> datetime | None:  # SQLite drops the zone; every time stored is UTC
-    return None if t is None or t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _run(r: RunRow) -> Run:

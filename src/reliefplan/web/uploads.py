@@ -57,7 +57,7 @@ def _member_path(info: zipfile.ZipInfo) -> tuple[PurePosixPath | None, str | Non
         return None, "'..' in the path (zip-slip); expected a path inside the scenario folder"
     if mode and stat.S_ISLNK(mode):
         return None, "symbolic link; expected regular files only"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: zips made without Unix modes
         return None, "special file; expected regular files only"
     return p, None
 
@@ -178,8 +178,12 @@ def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
                         raise InputError(_bad(info.filename, f"unpacks to more than {limits.max_unpacked_bytes:,} bytes"))
                     out.write(chunk)
             n += 1
-        check_references(tmp)
-        cfg = read_scenario_file(tmp)
+        try:
+            check_references(tmp)
+            cfg = read_scenario_file(tmp)
+        except InputError as e:  # name files as the user knows them, not by the server's temp folder
+            raise InputError([Problem(file=p.file.replace(str(tmp) + os.sep, ""), message=p.message,
+                                      feature=p.feature, field=p.field) for p in e.problems]) from None
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
     except zipfile.BadZipFile as e:

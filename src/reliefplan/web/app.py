@@ -1,0 +1,293 @@
+"""The web service: FastAPI over the run store, plus one offline page at '/'."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import mimetypes
+import os
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from .._errors import InputError
+from ..standards import available_profiles
+from ..store import Run, Store, Upload, new_id, resolve_store, safe_url
+from .runner import Jobs, RunParams, relative_problems
+from .uploads import Limits, unpack
+
+log = logging.getLogger("reliefplan.web")
+try:
+    VERSION = _version("reliefplan")
+except PackageNotFoundError:  # running from a source tree without an install
+    VERSION = "0+unknown"
+PUBLIC_PATHS = ("/", "/favicon.ico")  # the page itself holds no data; it sends the token with every API call
+
+
+BEARER = HTTPBearer(auto_error=False, description="needed when the server runs with --token")
+
+
+def _auth(_cred: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
+    return None  # enforced by the middleware (which also covers /docs and /openapi.json); declared for OpenAPI
+
+
+class UploadOut(BaseModel):
+    id: str
+    name: str
+    title: str
+    created_at: datetime
+    size_bytes: int
+    n_files: int
+    sha256: str
+    root: str
+    scenarios: list[str]
+
+
+class OutputOut(BaseModel):
+    name: str
+    size_bytes: int
+    sha256: str
+    url: str
+
+
+class RunOut(BaseModel):
+    id: str
+    upload_id: str
+    scenario: str
+    params: dict[str, Any]
+    status: str
+    progress: str
+    steps: int
+    error: str | None
+    problems: list[dict[str, Any]] | None
+    summary: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    outputs: list[OutputOut]
+
+
+class RunRequest(BaseModel):
+    upload_id: str
+    scenario: str
+    params: RunParams = RunParams()
+
+
+class Options(BaseModel):
+    version: str
+    profiles: list[str]
+    entry_capacity: list[str]
+    max_zip_bytes: int
+    max_files: int
+    auth: bool
+
+
+class Problems(BaseModel):
+    detail: str
+    problems: list[dict[str, Any]] = []
+
+
+def _upload_out(u: Upload) -> UploadOut:
+    return UploadOut(**u.__dict__)
+
+
+def _run_out(r: Run) -> RunOut:
+    d = {k: v for k, v in r.__dict__.items() if k != "outputs"}
+    return RunOut(**d, outputs=[OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256,
+                                          url=f"/api/runs/{r.id}/files/{o.name}") for o in r.outputs])
+
+
+def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
+    probs = relative_problems(e, *folders)
+    return JSONResponse(status_code=status, content={"detail": "; ".join(p["message"] for p in probs)[:2000],
+                                                     "problems": probs})
+
+
+def create_app(store: Store | str | None = None, *, data_dir: Path | None = None, token: str | None = None,
+               workers: int = 2, limits: Limits | None = None) -> FastAPI:
+    """The app over a store (a Store, a --store value, or None for ./reliefplan-store). token=None reads
+    RELIEFPLAN_TOKEN; an empty token means no auth."""
+    limits = limits or Limits()
+    if not isinstance(store, Store):
+        url, folder = resolve_store(store, data_dir)
+        store = Store(url, folder)
+    st: Store = store
+    token = os.environ.get("RELIEFPLAN_TOKEN") if token is None else token
+    token = token or None
+
+    n = st.interrupt_active()  # no job of this server exists yet: anything 'running' was cut off by a stop
+    log.info("reliefplan store %s (data %s); %d interrupted run(s) marked", safe_url(st.url), st.data_dir, n)
+    jobs = Jobs(st, workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        jobs.shutdown(wait=False)
+
+    app = FastAPI(title="reliefplan", version=VERSION, lifespan=lifespan, dependencies=[Depends(_auth)],
+                  description="Plan evacuation, sheltering and supply from uploaded scenario folders; every run is "
+                              "kept with its inputs and outputs.",
+                  responses={401: {"model": Problems}})
+    app.state.store = st
+    app.state.jobs = jobs
+    app.state.auth = token is not None
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if token is not None and request.url.path not in PUBLIC_PATHS:
+            got = request.headers.get("authorization", "")
+            given = got[7:] if got.lower().startswith("bearer ") else request.headers.get("x-reliefplan-token", "")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return JSONResponse(status_code=401, content={"detail": "missing or wrong token", "problems": []},
+                                    headers={"WWW-Authenticate": "Bearer"})
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limits.max_zip_bytes + 1024 * 1024:
+            return JSONResponse(status_code=413, content={"detail": f"request larger than {limits.max_zip_bytes:,} "
+                                                                    "bytes", "problems": []})
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        return HTMLResponse(files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8"))
+
+    @app.get("/api/options", response_model=Options, summary="Choices the page offers and upload limits")
+    def options() -> Options:
+        return Options(version=VERSION, profiles=available_profiles(),
+                       entry_capacity=["declared", "design", "observed"], max_zip_bytes=limits.max_zip_bytes,
+                       max_files=limits.max_files, auth=token is not None)
+
+    # ---- uploads -------------------------------------------------------------------------------------
+
+    @app.post("/api/uploads", response_model=UploadOut, status_code=201, summary="Upload a scenario folder as a zip",
+              responses={413: {"model": Problems}, 422: {"model": Problems}})
+    def create_upload(file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")]):
+        data = file.file.read(limits.max_zip_bytes + 1)
+        if len(data) > limits.max_zip_bytes:
+            raise HTTPException(413, f"zip larger than {limits.max_zip_bytes:,} bytes")
+        uid = new_id()
+        dest = st.upload_dir(uid)
+        try:
+            info = unpack(data, dest, limits)
+        except InputError as e:
+            return _problems(422, e, dest.parent)
+        name = Path(file.filename or "upload.zip").name[:255]
+        return _upload_out(st.add_upload(upload_id=uid, name=name, title=info.title[:500], zip_bytes=data,
+                                         n_files=info.n_files, root=info.root, scenarios=info.scenarios))
+
+    @app.get("/api/uploads", response_model=list[UploadOut], summary="List uploads, newest first")
+    def list_uploads() -> list[UploadOut]:
+        return [_upload_out(u) for u in st.list_uploads()]
+
+    def _get_upload(upload_id: str) -> Upload:
+        u = st.get_upload(upload_id)
+        if u is None:
+            raise HTTPException(404, "no such upload")
+        return u
+
+    @app.get("/api/uploads/{upload_id}", response_model=UploadOut, summary="One upload",
+             responses={404: {"model": Problems}})
+    def get_upload(upload_id: str) -> UploadOut:
+        return _upload_out(_get_upload(upload_id))
+
+    @app.get("/api/uploads/{upload_id}/scenarios", response_model=list[str],
+             summary="Named scenarios of an upload", responses={404: {"model": Problems}})
+    def upload_scenarios(upload_id: str) -> list[str]:
+        return _get_upload(upload_id).scenarios
+
+    @app.delete("/api/uploads/{upload_id}", status_code=204, summary="Delete an upload and its finished runs",
+                responses={404: {"model": Problems}, 409: {"model": Problems}})
+    def delete_upload(upload_id: str) -> Response:
+        _get_upload(upload_id)
+        active = st.delete_upload(upload_id)
+        if active:
+            raise HTTPException(409, f"{len(active)} run(s) of this upload are still queued or running")
+        return Response(status_code=204)
+
+    # ---- runs ----------------------------------------------------------------------------------------
+
+    @app.post("/api/runs", response_model=RunOut, status_code=202, summary="Start a plan run in the background",
+              responses={404: {"model": Problems}, 422: {"model": Problems}})
+    def create_run(req: RunRequest, request: Request) -> RunOut:
+        u = _get_upload(req.upload_id)
+        if req.scenario not in u.scenarios:
+            raise HTTPException(422, f"no scenario named '{req.scenario}'; expected one of {u.scenarios}")
+        if req.params.profile is not None and req.params.profile not in available_profiles():
+            raise HTTPException(422, f"no standards profile '{req.params.profile}'; "
+                                     f"expected one of {available_profiles()}")
+        run = st.add_run(u.id, req.scenario, req.params.model_dump(exclude_defaults=True))
+        request.app.state.jobs.submit(run.id)
+        return _run_out(run)
+
+    @app.get("/api/runs", response_model=list[RunOut], summary="List runs, newest first")
+    def list_runs(upload_id: str | None = None) -> list[RunOut]:
+        return [_run_out(r) for r in st.list_runs(upload_id)]
+
+    def _get_run(run_id: str) -> Run:
+        r = st.get_run(run_id)
+        if r is None:
+            raise HTTPException(404, "no such run")
+        return r
+
+    @app.get("/api/runs/{run_id}", response_model=RunOut, summary="Status, progress, summary and outputs of a run",
+             responses={404: {"model": Problems}})
+    def get_run(run_id: str) -> RunOut:
+        return _run_out(_get_run(run_id))
+
+    @app.get("/api/runs/{run_id}/files/{name:path}", summary="One output: plan.json, report.html, plan.gpkg, "
+             "tables/*.csv, …", response_class=FileResponse, responses={404: {"model": Problems}})
+    def run_file(run_id: str, name: str) -> FileResponse:
+        r = _get_run(run_id)
+        if name not in {o.name for o in r.outputs}:  # only files the run recorded: no path is built from input
+            raise HTTPException(404, "no such output of this run")
+        path = st.output_dir(run_id) / name
+        if not path.is_file():
+            raise HTTPException(404, "output file missing from the data folder")
+        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if name.endswith(".gpkg"):
+            media = "application/geopackage+sqlite3"
+        return FileResponse(path, media_type=media)
+
+    @app.delete("/api/runs/{run_id}", status_code=204, summary="Delete a finished run and its files",
+                responses={404: {"model": Problems}, 409: {"model": Problems}})
+    def delete_run(run_id: str) -> Response:
+        ok = st.delete_run(run_id)
+        if ok is None:
+            raise HTTPException(404, "no such run")
+        if ok is False:
+            raise HTTPException(409, "run still queued or running")
+        return Response(status_code=204)
+
+    @app.get("/api/compare/{run_a}/{run_b}", response_class=HTMLResponse,
+             summary="comparison.html of two finished runs (B against A)",
+             responses={404: {"model": Problems}, 409: {"model": Problems}})
+    def compare_runs(run_a: str, run_b: str) -> FileResponse:
+        from ..report import write_comparison_from_files
+
+        a, b = _get_run(run_a), _get_run(run_b)
+        for r in (a, b):
+            if r.status != "done":
+                raise HTTPException(409, f"run {r.id} is {r.status}; both runs must be done")
+        out = st.comparison_dir(a.id, b.id)
+        page_path = out / "comparison.html"
+        if not page_path.is_file():
+            try:
+                write_comparison_from_files(st.output_dir(a.id) / "plan.json", st.output_dir(b.id) / "plan.json", out)
+            except InputError as e:
+                return _problems(422, e, st.data_dir)  # type: ignore[return-value]
+        return FileResponse(page_path, media_type="text/html")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail), "problems": []},
+                            headers=exc.headers)
+
+    return app
