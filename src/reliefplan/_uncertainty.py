@@ -15,7 +15,7 @@ chain; daily entry capacity can instead be a moving-block bootstrap of an observ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -114,7 +114,7 @@ class Choice(_Param):
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self.p)
 
 
-Parameter = Annotated[Union[Uniform, Triangular, Normal, Lognormal, Choice], Field(discriminator="dist")]
+Parameter = Annotated[Uniform | Triangular | Normal | Lognormal | Choice, Field(discriminator="dist")]
 
 
 class ClosureProcess(_Strict):

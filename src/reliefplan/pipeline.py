@@ -19,7 +19,7 @@ from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, Stan
 from .scenario import Scenario
 from .deliveries import deliver, people_by_day, supply_summary
 from .movement import move, movement_summary
-from .travel import TravelCache, walking_times
+from .travel import TravelCache, geometry_key, walking_times
 from .verdict import assess, evacuation_indicators, layout_indicators, supply_indicators
 
 Progress = Callable[[str], None]
@@ -94,7 +94,16 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
     step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
     free = free_geometry(sc.sites, sc.footprints)
     params = layout_params(sc) if sc.layout.enabled else None
-    fit = layout_capacities(sc, free, params) if params is not None else None
+    fit = None
+    if params is not None:
+        # the layout fit depends on geometry and layout settings only: ensemble members share it
+        key = geometry_key(free, repr(params), [s.id for s in sc.sites],
+                           geometry_key(np.asarray(sc.no_build_m, dtype=object))) if cache is not None else ""
+        fit = cache.layout_people.get(key) if cache is not None else None
+        if fit is None:
+            fit = layout_capacities(sc, free, params)
+            if cache is not None:
+                cache.layout_people[key] = fit
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")

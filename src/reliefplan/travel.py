@@ -33,7 +33,8 @@ class TravelCache:
     origin geometry, the site points and the sampling settings (ensemble members that only change numbers
     such as population or usable fraction reuse the network and the matrices)."""
 
-    entries: dict[str, ZoneSiteTimes] = field(default_factory=dict)
+    entries: dict[str, tuple[Any, ZoneSiteTimes]] = field(default_factory=dict)  # key -> (roads object, times)
+    layout_people: dict[str, np.ndarray] = field(default_factory=dict)  # site layout fits (pipeline), same idea
     hits: int = 0
     misses: int = 0
 
@@ -45,6 +46,14 @@ def _cache_key(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, sp
     for wkb in shapely.to_wkb(np.asarray(origin_parts_m, dtype=object)):
         h.update(b"\0" if wkb is None else wkb)
     h.update(np.ascontiguousarray(site_xy, dtype=float).tobytes())
+    return h.hexdigest()
+
+
+def geometry_key(geoms: np.ndarray, *extra: Any) -> str:
+    """A digest of metric geometries (WKB) and settings, for caches keyed on unchanged geometry."""
+    h = hashlib.sha1(repr(extra).encode())
+    for wkb in shapely.to_wkb(np.asarray(geoms, dtype=object)):
+        h.update(b"\0" if wkb is None else wkb)
     return h.hexdigest()
 
 
@@ -60,12 +69,14 @@ def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray,
     if cache is None:
         return _walking_times(sc, origin_parts_m, site_xy, sample_spacing_m, max_snap_m)
     key = _cache_key(sc, origin_parts_m, site_xy, sample_spacing_m, max_snap_m)
-    got = cache.entries.get(key)
-    if got is None:
-        cache.misses += 1
-        got = cache.entries[key] = _walking_times(sc, origin_parts_m, site_xy, sample_spacing_m, max_snap_m)
-    else:
+    hit = cache.entries.get(key)
+    if hit is not None and hit[0] is sc.roads:  # the same roads object, not one that reused its id
         cache.hits += 1
+        got = hit[1]
+    else:
+        cache.misses += 1
+        got = _walking_times(sc, origin_parts_m, site_xy, sample_spacing_m, max_snap_m)
+        cache.entries[key] = (sc.roads, got)
     return replace(got, network=dict(got.network))  # arrays are shared read-only; the summary dict is not
 
 
