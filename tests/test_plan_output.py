@@ -57,3 +57,16 @@ def test_standards_show_lists_sources():
     res = CliRunner().invoke(app, ["standards", "show", "unhcr-emergency"])
     assert res.exit_code == 0
     assert "water_l_per_person_day" in res.output and "ration basket" in res.output
+
+
+def test_camp_layouts_reach_the_map_layers(scenario_dir, tmp_path):
+    import pyogrio
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["plan", str(scenario_dir), "--scenario", "main", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    names = {n for n, _ in pyogrio.list_layers(out / "plan.gpkg")}
+    assert {"camp_blocks", "zones", "sites", "flows"} <= names
+    layout = {n for n, _ in pyogrio.list_layers(out / "layout.gpkg")}
+    assert {"plots", "blocks", "roads", "firebreaks", "water_points", "latrines", "health_posts",
+            "distribution_points"} <= layout

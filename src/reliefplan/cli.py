@@ -56,7 +56,7 @@ def plan(
                 bar.update(task, description="writing layout.gpkg")
                 write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
                 extra.append(out / "layout.gpkg")
-            layers = plan_layers(sc, result)
+            layers = plan_layers(sc, result, done.layouts)
             flows_path = write_geojson(layers["flows"], out / "flows.geojson")
             if "bottlenecks" in layers:
                 extra.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))

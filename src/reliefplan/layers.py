@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 
+from .geo import to_lon_lat
 from .plan import Plan
 from .scenario import Scenario
 
@@ -44,8 +46,35 @@ def site_compliance(plan: Plan) -> dict[str, str]:
     return {s.id: worst.get(s.id, "ok" if s.open else "closed") for s in plan.sites}
 
 
-def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
-    """zones, footprint, sites (coloured by compliance), flows (zone -> site desire lines), entry points."""
+#: camp-layout layers light enough for the report's map (plots and service points stay in layout.gpkg)
+MAP_LAYOUT_LAYERS = ("blocks", "firebreaks")
+
+
+def layout_layers(layouts: list[Any], crs: Any) -> list[Layer]:
+    """Camp blocks and firebreaks of every laid-out site, in WGS84, one layer each."""
+    out = []
+    for name in MAP_LAYOUT_LAYERS:
+        layer = Layer(f"camp_{name}", "MultiPolygon")
+        for lay in layouts:
+            feats = getattr(lay, name)
+            if not len(feats):
+                continue
+            geoms = to_lon_lat(np.asarray(feats.geometry, dtype=object), crs)
+            cols = {k: v for k, v in feats.attributes.items() if k != "site_id"}
+            for i, g in enumerate(geoms):
+                layer.add(g, site_id=lay.site_id, **{k: _plain(v[i]) for k, v in cols.items()})
+        if layer.geometries:
+            out.append(layer)
+    return out
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> dict[str, Layer]:
+    """zones, footprint, sites (coloured by compliance), flows (zone -> site desire lines), entry points,
+    roads, evacuation bottlenecks and, given the camp layouts, their blocks and firebreaks."""
     zones = Layer("zones", "MultiPolygon")
     for z, r in zip(sc.zones, plan.zones):
         zones.add(z.geometry, id=z.id, name=z.name, pcode=z.pcode, population=r.population, displaced=r.displaced,
@@ -80,6 +109,7 @@ def plan_layers(sc: Scenario, plan: Plan) -> dict[str, Layer]:
         for b in plan.evacuation["bottlenecks"]:
             bottlenecks.add(shapely.LineString(b["coordinates"]), **{k: v for k, v in b.items() if k != "coordinates"})
         out.append(bottlenecks)
+    out += layout_layers(layouts or [], sc.crs)
     return {layer.name: layer for layer in out}
 
 
