@@ -54,3 +54,35 @@ def test_observed_preset_reads_the_series():
     ks = sc.observed_trucks["KEREM-SHALOM"]
     assert len(ks) == 30 and ks[:4].tolist() == [0, 0, 0, 0]  # no trucks recorded 6-9 May 2024
     assert np.all(sc.observed_trucks["RAFAH-CROSSING"] == 0)  # closed to aid after 7 May 2024
+
+
+def test_warehouse_prepositions_ahead_of_a_closure(tmp_path):
+    """A crossing closed on days 5-9 and too little storage at the site: a warehouse that can stock goods
+    while the crossing is open cuts the shortfall; declared in pallets, converted at 705.9 kg per pallet."""
+    closure = [{"entry_point": "KS", "first_day": 5, "last_day": 9}]
+    base = _plan(tmp_path / "a", 40, disruptions=closure, site_storage_days=0.5)
+    d = tmp_path / "b"
+    write_scenario(d, entry_points=CSV.format(tpd=40), config={
+        "horizon_days": 10, "supply": {"disruptions": closure, "site_storage_days": 0.5},
+        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
+                   "entry_points": {"file": "entry_points.csv"}, "warehouses": {"file": "warehouses.csv"}}})
+    (d / "warehouses.csv").write_text("id,name,lon,lat,capacity_pallets\nW1,Store,34.26,31.27,3000\n")
+    sc = load_scenario(d, "main")
+    sc.layout.enabled = False
+    assert sc.warehouses[0].capacity_t == pytest.approx(3000 * 0.7059)
+    with_wh = make_plan(sc)
+    assert sum(with_wh.supply["shortfall_t"].values()) < sum(base.supply["shortfall_t"].values()) - 100
+    assert any("warehouse" in a for a in with_wh.assumptions)
+
+
+def test_crossing_opening_day_and_inspection_delay(tmp_path):
+    csv = "id,name,lon,lat,trucks_per_day,payload_t,opening_day,inspection_delay_days\nKS,KS,34.27,31.22,100,20,2,1\n"
+    d = write_scenario(tmp_path, entry_points=csv, config={"horizon_days": 10})
+    sc = load_scenario(d, "main")
+    sc.layout.enabled = False
+    plan = make_plan(sc)
+    # nothing enters before day 2 and nothing moves on before day 3: days 0-2 are short of water
+    assert plan.sustain["first_shortfall_day"]["water"] == 0
+    daily = {(r["day"], r["commodity"]): r for r in plan.supply["daily"]}
+    assert all(daily[(t, "water")]["delivered_t"] == pytest.approx(0, abs=1e-6) for t in (0, 1, 2))
+    assert daily[(3, "water")]["delivered_t"] > 0

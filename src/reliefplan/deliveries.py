@@ -9,7 +9,7 @@ import numpy as np
 
 from .network import build_network, straight_line_matrix, travel_time_matrix
 from .scenario import Scenario
-from .supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, SupplyResult,
+from .supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
                      demand_from_people, fleet_requirements, load_commodities, result_to_dict, solve_supply)
 from .sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
@@ -42,14 +42,22 @@ def people_by_day(site_people: np.ndarray, days: int, evacuation: dict[str, Any]
     return np.minimum(np.cumsum(arrived, axis=1), out)
 
 
-def _one_way_h(sc: Scenario, entry_xy: np.ndarray, site_xy: np.ndarray) -> np.ndarray:
-    """Driving time (h) from each entry point to each site: on the roads when the scenario has them."""
+def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray:
+    """Driving time (h) between points: on the roads when the scenario has them."""
+    if len(from_xy) == 0 or len(to_xy) == 0:
+        return np.zeros((len(from_xy), len(to_xy)))
     if sc.roads is not None:
         net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
-        tt = travel_time_matrix(net, entry_xy, site_xy, max_snap_m=None, leg_speed_m_s=TRUCK_LEG_SPEED_M_S)
+        tt = travel_time_matrix(net, from_xy, to_xy, max_snap_m=None, leg_speed_m_s=TRUCK_LEG_SPEED_M_S)
     else:
-        tt = straight_line_matrix(entry_xy, site_xy, speed_m_s=TRUCK_LEG_SPEED_M_S)
+        tt = straight_line_matrix(from_xy, to_xy, speed_m_s=TRUCK_LEG_SPEED_M_S)
     return tt.time_s / 3600.0
+
+
+def _arcs(sources: list[str], targets: list[str], one_way_h: np.ndarray) -> list[Arc]:
+    """A truck corridor for every reachable pair; goods leaving on day t arrive on t + whole days driven."""
+    return [Arc(source=a, target=b, travel_days=int(one_way_h[i, j] // 24), round_trip_h=2 * float(one_way_h[i, j]) + HANDLING_H)
+            for i, a in enumerate(sources) for j, b in enumerate(targets) if np.isfinite(one_way_h[i, j])]
 
 
 def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
@@ -64,14 +72,22 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
         if spec.entry_capacity == "observed" and sc.observed_trucks is not None:
             series = sc.observed_trucks.get(e.id, np.zeros(days))
             entries.append(EntryPoint(id=e.id, trucks_per_day=None, payload_t=e.payload_t or payload,
-                                      capacity_t_by_day=list(series * (e.payload_t or payload))))
+                                      capacity_t_by_day=list(series * (e.payload_t or payload)),
+                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
         else:
             tpd = e.design_trucks_per_day if spec.entry_capacity == "design" and e.design_trucks_per_day else \
                 e.trucks_per_day
-            entries.append(EntryPoint(id=e.id, trucks_per_day=tpd, payload_t=e.payload_t or payload))
+            entries.append(EntryPoint(id=e.id, trucks_per_day=tpd, payload_t=e.payload_t or payload,
+                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
     entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
+    wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
     one_way = _one_way_h(sc, entry_xy, site_xy)
-    sites, arcs, production = [], [], []
+    entry_ids, wh_ids = [e.id for e in sc.entry_points], [w.id for w in sc.warehouses]
+    # goods go straight to the sites, or through a warehouse where they can be stocked ahead of a closure
+    arcs = _arcs(entry_ids, site_ids, one_way) + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy)) \
+        + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy))
+    warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
+    sites, production = [], []
     peak = {k: v.max(axis=1) if v.size else np.zeros(len(site_ids)) for k, v in demand.items()}
     for j, sid in enumerate(site_ids):
         storage = spec.site_storage_days * sum(float(peak[k][j]) for k in demand)
@@ -80,10 +96,6 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
         if spec.local_water_m3_per_day > 0:
             production.append(Production(node=sid, commodity="water",
                                          t_per_day=list(people[j] / 1000.0 * spec.local_water_m3_per_day)))
-        for i, e in enumerate(sc.entry_points):
-            if np.isfinite(one_way[i, j]):
-                arcs.append(Arc(source=e.id, target=sid, travel_days=int(one_way[i, j] // 24),
-                                round_trip_h=2 * float(one_way[i, j]) + HANDLING_H))
     # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
     # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
     per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}
@@ -91,7 +103,7 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
     commodities = [Commodity(id=s.commodity.id, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale,
                              unit_weight_t=s.commodity.unit_weight_t, unit=s.commodity.unit,
                              unit_volume_m3=s.commodity.unit_volume_m3) for s in specs]
-    inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=[], sites=sites,
+    inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses, sites=sites,
                           arcs=arcs, production=production, payload_t=payload)
     disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
                               capacity_factor=d.capacity_factor, reason=d.reason) for d in spec.disruptions]

@@ -188,8 +188,9 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
         assumptions.append("Evacuation timing not computed: it needs a road network and people with a site.")
     if supply is not None:
         assumptions.append(
-            f"Supply: entry capacity '{sc.supply.entry_capacity}' straight to the opened sites (no warehouses), "
-            f"{sc.supply.site_storage_days:g} days of storage per site, local water "
+            f"Supply: entry capacity '{sc.supply.entry_capacity}' to the opened sites, directly"
+            + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
+            + f"{sc.supply.site_storage_days:g} days of storage per site, local water "
             f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
             "here, so the check is optimistic; people present per day follow the evacuation arrivals when timed.")
     if params is not None:

@@ -108,6 +108,7 @@ class Layers(_Strict):
     zones: LayerSpec
     sites: LayerSpec
     entry_points: LayerSpec | None = None
+    warehouses: LayerSpec | None = None  # points: id, name, capacity_t or capacity_pallets
     roads: LayerSpec | None = None
     closures: LayerSpec | None = None  # polygons: `factor` >= 1 slows roads inside, missing/inf closes them
 
@@ -184,7 +185,16 @@ class EntryPoint(_Geo):
     trucks_per_day: float = Field(ge=0)
     design_trucks_per_day: float | None = Field(default=None, ge=0)
     payload_t: float | None = Field(default=None, gt=0)
+    opening_day: int = Field(default=0, ge=0)  # first day goods can enter
+    inspection_delay_days: int = Field(default=0, ge=0)  # goods admitted on day t move on from day t + delay
     source_note: str = ""
+
+
+class Warehouse(_Geo):
+    """A store between the crossings and the sites: capacity in tonnes (or pallets x pallet weight)."""
+
+    name: str = ""
+    capacity_t: float | None = Field(default=None, ge=0)  # None: unlimited
 
 
 class AgeBand(BaseModel):
@@ -220,6 +230,7 @@ class Scenario(BaseModel):
     sites: list[Site]
     footprints: list[Footprint]
     entry_points: list[EntryPoint]
+    warehouses: list[Warehouse] = []
     roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
     closures: Any = None  # network.Closures when the scenario declares damaged or closed areas
     population_structure: PopulationStructure | None = None
@@ -450,11 +461,36 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
         tpd = _number(col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True)
         design = _number(col, path, f, fid, "design_trucks_per_day", _prop(f, spec, "design_trucks_per_day"), required=False)
         payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=1e-9)
+        opening = _number(col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True)
+        delay = _number(col, path, f, fid, "inspection_delay_days", _prop(f, spec, "inspection_delay_days"),
+                        required=False, integer=True)
         if ok and tpd is not None:
             out.append(EntryPoint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
                                   name=str(_prop(f, spec, "name") or ""), trucks_per_day=tpd,
                                   design_trucks_per_day=design, payload_t=payload,
+                                  opening_day=int(opening or 0), inspection_delay_days=int(delay or 0),
                                   source_note=str(_prop(f, spec, "source") or "")))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return out
+
+
+def _warehouses(folder: Path, spec: LayerSpec, pallet_t: float, col: _Collector) -> list[Warehouse]:
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    out = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, ("Point",))
+        cap_t = _number(col, path, f, fid, "capacity_t", _prop(f, spec, "capacity_t"), required=False)
+        pallets = _number(col, path, f, fid, "capacity_pallets", _prop(f, spec, "capacity_pallets"), required=False)
+        if cap_t is not None and pallets is not None:
+            col.add(path, "give capacity_t or capacity_pallets, not both", fid, "capacity_pallets")
+        if ok:
+            out.append(Warehouse(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
+                                 name=str(_prop(f, spec, "name") or ""),
+                                 capacity_t=cap_t if pallets is None else pallets * pallet_t))
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return out
 
@@ -584,11 +620,14 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
                                                  [s.id for s in sites], [e.id for e in entry_points]))
 
+    warehouses = []
+    if cfg.layers.warehouses is not None and standards is not None:
+        warehouses = _warehouses(folder, cfg.layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
     crs = _metric_crs(cfg.crs, cfg_path, [z.geometry for z in zones] + [s.geometry for s in sites], col)
     col.raise_if_any()
     assert standards is not None and crs is not None
 
-    for items in (zones, sites, footprints, entry_points):
+    for items in (zones, sites, footprints, entry_points, warehouses):
         if items:
             projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
             for item, g in zip(items, projected):
@@ -599,7 +638,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         folder=folder, name=name, title=cfg.title, description=sc.description or cfg.description,
         available=list(cfg.scenarios), crs=crs, standards=standards,
         horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
-        zones=zones, sites=sites, footprints=footprints, entry_points=entry_points,
+        zones=zones, sites=sites, footprints=footprints, entry_points=entry_points, warehouses=warehouses,
         roads=roads, closures=closures,
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
