@@ -345,5 +345,7 @@ def test_cli_ensemble_writes_outputs(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ok"] == 3 and (out / "members.parquet").stat().st_size > 0
+    page = (out / "ensemble.html").read_text()
+    assert 'id="chart-p-no-shortfall"' in page and "Probability that each scenario-wide indicator is met" in page
     bad = CliRunner().invoke(app, ["ensemble", str(d), "--scenario", "main", "--runs", "0", "--out", str(out)])
     assert bad.exit_code == 2

@@ -355,3 +355,27 @@ def test_camp_layouts_are_rendered_when_present(tmp_path):
     html = render_report(plan, layers)
     assert "max_plot_to_water_m" in html
     assert f"{views.EXPECTED_SECTIONS['layout']}</b>: not computed" not in html
+
+
+def test_ensemble_page_in_chromium(browser, tmp_path):
+    from reliefplan.report import write_ensemble_report
+
+    summary = {
+        "scenario": "main", "members": 3, "ok": 3, "failed": [], "seed": 5, "engine": "local", "workers": 1,
+        "conserved_in_every_member": True, "notes": ["n"],
+        "outcomes": {"unsheltered": {"p10": 0, "p50": 10, "p90": 40, "mean": 15},
+                     "shortfall_t.water": {"p10": 5, "p50": 9, "p90": 20, "mean": 11},
+                     "shortfall_t.total": {"p10": 6, "p50": 10, "p90": 22, "mean": 12}},
+        "p_no_shortfall_through_day": {"water": [1, 1, 0.67, 0.33], "food": [1, 1, 1, 1]},
+        "sensitivity": {"shortfall_t.total": [{"input": "trucks", "spearman_rho": -0.9},
+                                              {"input": "usable_fraction", "spearman_rho": 0.2}]},
+        "verdict_p_met": {"water_need_met_share@scenario": {"p_met": 0.33, "n_assessed": 3},
+                          "camp_population@site:S1": {"p_met": 1.0, "n_assessed": 3}},
+    }
+    path = write_ensemble_report(summary, tmp_path)
+    html = path.read_text()
+    assert "water_need_met_share" in html and "camp_population" not in html  # scenario-wide rows only
+    probe, _shot, console, requests = _open(browser, path)
+    assert console == [] and all(u.startswith(("file://", "data:")) for u in requests)
+    got = {c["id"].removeprefix("chart-") for c in probe["charts"] if c["painted"] > 0}
+    assert {"p-no-shortfall", "shortfall-fan", "tornado-shortfall_t.total"} <= got

@@ -330,6 +330,7 @@ def ensemble_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
     from .ensemble import run_ensemble, write_ensemble
+    from .report import write_ensemble_report
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
@@ -342,6 +343,7 @@ def ensemble_cmd(
                                scheduler=scheduler, dask_local=dask_local, layout=layout,
                                progress=lambda done, total: bar.update(task, completed=done))
         paths = write_ensemble(res, out)
+        page = write_ensemble_report(res.summary, out)
     except ReliefplanError as e:
         fail(e)
         return
@@ -355,7 +357,7 @@ def ensemble_cmd(
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
-    console.print(f"wrote {paths['members']} and {paths['summary']}")
+    console.print(f"wrote {paths['members']}, {paths['summary']} and {page}")
 
 
 @app.command("serve")

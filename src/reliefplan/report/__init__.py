@@ -167,6 +167,54 @@ def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan,
         data_json=_script_json(data), **_common(plan_a.reliefplan_version))
 
 
+def _package_version() -> str:
+    from ..pipeline import _version
+
+    return _version()
+
+
+def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, ...] = (
+        "unsheltered", "shortfall_t.total", "clearance_h")) -> str:
+    """The ensemble page: P10/P50/P90 table, probability of no shortfall through each day (a fan of curves
+    per commodity), tornado charts of Spearman sensitivity, probability each scenario-wide indicator is met."""
+    charts = []
+    fan = summary.get("p_no_shortfall_through_day") or {}
+    if fan:
+        days = max(len(v) for v in fan.values())
+        charts.append(views._chart(
+            "p-no-shortfall", "Probability of no shortfall through day d", list(range(days)),
+            [{"label": k, "data": v} for k, v in fan.items()], type="line", x_title="day", y_title="probability",
+            note="share of members in which the commodity has not yet fallen short by the end of that day"))
+    outcomes = summary.get("outcomes") or {}
+    short = {k: v for k, v in outcomes.items() if k.startswith("shortfall_t.") and v.get("p50") is not None}
+    if short:
+        charts.append(views._chart(
+            "shortfall-fan", "Shortfall over the horizon: P10 / P50 / P90", list(short),
+            [{"label": q.upper(), "data": [v[q] for v in short.values()]} for q in ("p10", "p50", "p90")],
+            y_title="t"))
+    for outcome in tornado_outcomes:
+        rows = (summary.get("sensitivity") or {}).get(outcome) or []
+        rows = [r for r in rows if r.get("spearman_rho") is not None][:10]
+        if rows:
+            charts.append(views._chart(
+                f"tornado-{outcome}", f"What drives {outcome}: Spearman rank correlation", [r["input"] for r in rows],
+                [{"label": "rho", "data": [round(r["spearman_rho"], 3) for r in rows]}], horizontal=True,
+                x_title="rho"))
+    verdict = sorted((k.removesuffix("@scenario"), v) for k, v in (summary.get("verdict_p_met") or {}).items()
+                     if k.endswith("@scenario"))
+    data = {"maps": [], "charts": charts, "icons": _icons()}
+    return _env().get_template("ensemble.html.j2").render(
+        s=summary, outcomes=sorted(outcomes.items()), charts=charts, verdict=verdict,
+        data_json=_script_json(data), **_common(_package_version()))
+
+
+def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path) -> Path:
+    """Write out_dir/ensemble.html (see `render_ensemble`)."""
+    path = Path(out_dir) / "ensemble.html"
+    write_text_atomic(path, render_ensemble(summary))
+    return path
+
+
 def write_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer],
                      out_dir: Path, *, attribution: str | None = None) -> Path:
     """Write out_dir/comparison.html: both maps side by side (stacked on phones), KPI table with B − A,
