@@ -347,5 +347,9 @@ def test_cli_ensemble_writes_outputs(tmp_path):
     assert summary["ok"] == 3 and (out / "members.parquet").stat().st_size > 0
     page = (out / "ensemble.html").read_text()
     assert 'id="chart-p-no-shortfall"' in page and "Probability that each scenario-wide indicator is met" in page
+    plan = json.loads((out / "plan.json").read_text())  # the scenario as declared, verdict with P(met)
+    rows = [r for r in plan["verdict"] if r["scope"] == "scenario" and r["p_met"] is not None]
+    assert rows and all(0 <= r["p_met"] <= 1 for r in rows)
+    assert "P(met), ensemble" in (out / "report.html").read_text()
     bad = CliRunner().invoke(app, ["ensemble", str(d), "--scenario", "main", "--runs", "0", "--out", str(out)])
     assert bad.exit_code == 2

@@ -35,10 +35,6 @@ def plan(
     """Plan one named scenario and write OUT/plan.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .layers import plan_layers
-    from .output import write_geojson, write_plan
-    from .report import read_attribution, write_plan_products
-    from .layout import write_layout_gpkg
     from .pipeline import run
     from .scenario import load_scenario
 
@@ -48,27 +44,35 @@ def plan(
             task = bar.add_task("loading scenario", total=None)
             sc = load_scenario(scenario_dir, scenario)
             done = run(sc, progress=lambda msg: bar.update(task, description=msg))
-            result = done.plan
-            bar.update(task, description="writing plan.json")
-            path = write_plan(result, out)
-            extra = []
-            if done.layouts:
-                bar.update(task, description="writing layout.gpkg")
-                write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
-                extra.append(out / "layout.gpkg")
-            layers = plan_layers(sc, result, done.layouts)
-            flows_path = write_geojson(layers["flows"], out / "flows.geojson")
-            if "bottlenecks" in layers:
-                extra.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))
-            bar.update(task, description="writing report.html, plan.gpkg and tables")
-            products = write_plan_products(result, layers, out, attribution=read_attribution(scenario_dir))
+            paths = _write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
     except ReliefplanError as e:
         fail(e)
         return
-    _summary(result)
-    console.print(f"wrote [bold]{path}[/]")
-    for p in [flows_path, *extra, *products]:
+    _summary(done.plan)
+    console.print(f"wrote [bold]{paths[0]}[/]")
+    for p in paths[1:]:
         console.print(f"      {p}")
+
+
+def _write_run(sc, done, out: Path, step) -> list[Path]:  # sc: Scenario, done: PlanRun
+    """plan.json first, then flows/bottlenecks GeoJSON, layout.gpkg, plan.gpkg, tables and report.html."""
+    from .layers import plan_layers
+    from .layout import write_layout_gpkg
+    from .output import write_geojson, write_plan
+    from .report import read_attribution, write_plan_products
+
+    step("writing plan.json")
+    paths = [write_plan(done.plan, out)]
+    layers = plan_layers(sc, done.plan, done.layouts)
+    paths.append(write_geojson(layers["flows"], out / "flows.geojson"))
+    if "bottlenecks" in layers:
+        paths.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))
+    if done.layouts:
+        step("writing layout.gpkg")
+        write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
+        paths.append(out / "layout.gpkg")
+    step("writing report.html, plan.gpkg and tables")
+    return paths + write_plan_products(done.plan, layers, out, attribution=read_attribution(sc.folder))
 
 
 def _summary(p) -> None:  # p: Plan
@@ -325,6 +329,9 @@ def ensemble_cmd(
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
     layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
     out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
+    base_plan: bool = typer.Option(True, "--plan/--no-plan",
+                                   help="also plan the scenario as declared and write it to OUT with each verdict "
+                                        "row's probability of being met over the ensemble"),
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
@@ -344,6 +351,18 @@ def ensemble_cmd(
                                progress=lambda done, total: bar.update(task, completed=done))
         paths = write_ensemble(res, out)
         page = write_ensemble_report(res.summary, out)
+        written = []
+        if base_plan:
+            from .ensemble import annotate_verdict
+            from .pipeline import run
+            from .scenario import load_scenario
+
+            sc = load_scenario(scenario_dir, scenario)
+            if layout is not None:
+                sc.layout.enabled = layout
+            done = run(sc)
+            done.plan = annotate_verdict(done.plan, res.summary)
+            written = _write_run(sc, done, out, lambda _msg: None)
     except ReliefplanError as e:
         fail(e)
         return
@@ -358,6 +377,8 @@ def ensemble_cmd(
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
     console.print(f"wrote {paths['members']}, {paths['summary']} and {page}")
+    if written:
+        console.print(f"wrote {written[0]} (the scenario as declared, each verdict row with its P(met)) and its report")
 
 
 @app.command("serve")

@@ -23,6 +23,7 @@ import numpy as np
 
 from ._errors import InputError, Problem
 from ._uncertainty import MemberInputs, observed_series, sample_member
+from .plan import Plan
 from .scenario import SCENARIO_FILE, Scenario, load_scenario
 
 Engine = Literal["local", "dask"]
@@ -449,3 +450,11 @@ def write_ensemble(result: EnsembleResult, out_dir: str | Path) -> dict[str, Pat
 
 __all__ = ["EnsembleResult", "MemberTask", "draw_members", "key_results", "member_scenario", "run_ensemble",
            "run_member", "summarise", "write_ensemble"]
+
+
+def annotate_verdict(plan: Plan, summary: dict[str, Any]) -> Plan:
+    """The plan with each verdict row's probability of being met over the ensemble (`p_met`)."""
+    probs = summary.get("verdict_p_met") or {}
+    rows = [row.model_copy(update={"p_met": (probs.get(f"{row.indicator}@{row.scope}") or {}).get("p_met")})
+            for row in plan.verdict]
+    return plan.model_copy(update={"verdict": rows})

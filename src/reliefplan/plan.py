@@ -139,6 +139,8 @@ class Indicator(_Out):
     severity: Severity
     source: str
     note: str = ""
+    p_met: float | None = Field(default=None, description="probability the indicator is met over an uncertainty "
+                                "ensemble of this scenario (set by `reliefplan ensemble`)")
 
 
 class StandardsUsed(_Out):

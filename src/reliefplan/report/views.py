@@ -344,7 +344,7 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
         ref = sources.setdefault(i.source, len(sources) + 1)
         rows.append({"indicator": i.indicator, "scope": i.scope, "value": i.value, "target": i.target,
                      "unit": i.unit, "comparison": i.comparison, "met": i.met, "severity": i.severity,
-                     "note": i.note, "ref": ref})
+                     "note": i.note, "ref": ref, "p_met": i.p_met})
     scenario = [r for r in rows if r["scope"] == "scenario"]
     local = sorted((r for r in rows if r["scope"] != "scenario"),
                    key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]))
