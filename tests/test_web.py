@@ -401,3 +401,19 @@ def test_page_plans_the_rafah_example(live_server, tmp_path):
     zpath = tmp_path / "rafah-2024.zip"
     zpath.write_bytes(zip_folder(EXAMPLE, prefix="rafah-2024/"))
     _page_flow(live_server, zpath, "targeted", ["displaced", "unhcr-emergency"])
+
+
+def test_ensemble_runs_as_a_job(client, tmp_path):
+    unc = {"parameters": {"trucks": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
+    folder = write_scenario(tmp_path / "sc", config={"uncertainty": unc})
+    c = client
+    uid = post_zip(c, zip_folder(folder)).json()["id"]
+    params = {"layout": False, "horizon_days": 5, "ensemble_runs": 3, "ensemble_seed": 7}
+    run = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": params}).json()["id"])
+    assert run["status"] == "done", run
+    names = {o["name"] for o in run["outputs"]}
+    assert {"members.parquet", "summary.json", "ensemble.html", "plan.json", "report.html"} <= names
+    summary = c.get(f"/api/runs/{run['id']}/files/summary.json").json()
+    assert summary["ok"] == 3 and summary["seed"] == 7
+    plan = c.get(f"/api/runs/{run['id']}/files/plan.json").json()
+    assert any(r["p_met"] is not None for r in plan["verdict"])

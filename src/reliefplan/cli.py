@@ -36,6 +36,7 @@ def plan(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .pipeline import run
+    from .products import write_run
     from .scenario import load_scenario
 
     try:
@@ -44,7 +45,7 @@ def plan(
             task = bar.add_task("loading scenario", total=None)
             sc = load_scenario(scenario_dir, scenario)
             done = run(sc, progress=lambda msg: bar.update(task, description=msg))
-            paths = _write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
+            paths = write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
     except ReliefplanError as e:
         fail(e)
         return
@@ -52,27 +53,6 @@ def plan(
     console.print(f"wrote [bold]{paths[0]}[/]")
     for p in paths[1:]:
         console.print(f"      {p}")
-
-
-def _write_run(sc, done, out: Path, step) -> list[Path]:  # sc: Scenario, done: PlanRun
-    """plan.json first, then flows/bottlenecks GeoJSON, layout.gpkg, plan.gpkg, tables and report.html."""
-    from .layers import plan_layers
-    from .layout import write_layout_gpkg
-    from .output import write_geojson, write_plan
-    from .report import read_attribution, write_plan_products
-
-    step("writing plan.json")
-    paths = [write_plan(done.plan, out)]
-    layers = plan_layers(sc, done.plan, done.layouts)
-    paths.append(write_geojson(layers["flows"], out / "flows.geojson"))
-    if "bottlenecks" in layers:
-        paths.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))
-    if done.layouts:
-        step("writing layout.gpkg")
-        write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
-        paths.append(out / "layout.gpkg")
-    step("writing report.html, plan.gpkg and tables")
-    return paths + write_plan_products(done.plan, layers, out, attribution=read_attribution(sc.folder))
 
 
 def _summary(p) -> None:  # p: Plan
@@ -336,8 +316,9 @@ def ensemble_cmd(
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
-    from .ensemble import run_ensemble, write_ensemble
-    from .report import write_ensemble_report
+    from .ensemble import run_ensemble
+    from .products import write_ensemble_run
+    from .scenario import load_scenario
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
@@ -349,20 +330,10 @@ def ensemble_cmd(
             res = run_ensemble(scenario_dir, scenario, runs, seed, engine=engine, workers=workers,
                                scheduler=scheduler, dask_local=dask_local, layout=layout,
                                progress=lambda done, total: bar.update(task, completed=done))
-        paths = write_ensemble(res, out)
-        page = write_ensemble_report(res.summary, out)
-        written = []
-        if base_plan:
-            from .ensemble import annotate_verdict
-            from .pipeline import run
-            from .scenario import load_scenario
-
-            sc = load_scenario(scenario_dir, scenario)
-            if layout is not None:
-                sc.layout.enabled = layout
-            done = run(sc)
-            done.plan = annotate_verdict(done.plan, res.summary)
-            written = _write_run(sc, done, out, lambda _msg: None)
+        sc = load_scenario(scenario_dir, scenario)
+        if layout is not None:
+            sc.layout.enabled = layout
+        paths = write_ensemble_run(sc, res, out, base_plan=base_plan)
     except ReliefplanError as e:
         fail(e)
         return
@@ -376,9 +347,9 @@ def ensemble_cmd(
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
-    console.print(f"wrote {paths['members']}, {paths['summary']} and {page}")
-    if written:
-        console.print(f"wrote {written[0]} (the scenario as declared, each verdict row with its P(met)) and its report")
+    console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}")
+    if base_plan:
+        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report")
 
 
 @app.command("serve")

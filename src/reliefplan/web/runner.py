@@ -46,6 +46,10 @@ class RunParams(BaseModel):
     evacuation: bool | None = Field(default=None, description="time the evacuation")
     supply: bool | None = Field(default=None, description="plan daily deliveries")
     closures: list[Closure] = Field(default=[], max_length=50, description="extra entry-point closures")
+    ensemble_runs: int | None = Field(default=None, ge=1, le=1000, description=(
+        "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
+        "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"))
+    ensemble_seed: int = Field(default=0, ge=0, description="seed of the ensemble (same seed, same members)")
 
 
 def _merged(doc: dict[str, Any], settings: dict[str, Any], key: str) -> dict[str, Any]:
@@ -127,11 +131,10 @@ def _message(problems: list[dict[str, Any]]) -> str:
 
 def execute(store: Store, run_id: str) -> None:
     """Plan one queued run and record its outputs (or its error). Never raises."""
-    from ..layers import plan_layers
-    from ..layout import write_layout_gpkg
-    from ..output import write_geojson, write_plan
+    from ..ensemble import run_ensemble
+    from ..output import read_plan
     from ..pipeline import run as run_pipeline
-    from ..report import read_attribution, write_plan_products
+    from ..products import write_ensemble_run, write_run
     from ..scenario import load_scenario
 
     if not store.start_run(run_id):
@@ -143,17 +146,18 @@ def execute(store: Store, run_id: str) -> None:
     try:
         folder = prepare_input(store, run)
         sc = load_scenario(folder, run.scenario)
-        done = run_pipeline(sc, progress=lambda msg: store.set_progress(run_id, msg))
         out = store.output_dir(run_id)
         shutil.rmtree(out, ignore_errors=True)
-        store.set_progress(run_id, "writing outputs")
-        plan = done.plan
-        write_plan(plan, out)
-        if done.layouts:
-            write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
-        layers = plan_layers(sc, plan)
-        write_geojson(layers["flows"], out / "flows.geojson")
-        write_plan_products(plan, layers, out, attribution=read_attribution(folder))
+        params = RunParams.model_validate(run.params or {})
+        if params.ensemble_runs:
+            res = run_ensemble(folder, run.scenario, params.ensemble_runs, params.ensemble_seed, engine="local",
+                               workers=1, progress=lambda k, n: store.set_progress(run_id, f"ensemble member {k}/{n}"))
+            write_ensemble_run(sc, res, out, step=lambda msg: store.set_progress(run_id, msg))
+            plan = read_plan(out / "plan.json")
+        else:
+            done = run_pipeline(sc, progress=lambda msg: store.set_progress(run_id, msg))
+            plan = done.plan
+            write_run(sc, done, out, lambda msg: store.set_progress(run_id, msg))
         outputs = [Output(p.relative_to(out).as_posix(), p.stat().st_size, file_digest(p)) for p in iter_files(out)]
         failed = [i for i in plan.verdict if i.met is False]
         summary = {"title": plan.scenario_title or plan.scenario, "displaced": plan.people.displaced,

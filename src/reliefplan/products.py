@@ -1,0 +1,47 @@
+"""Everything a plan run writes next to plan.json, in one place for the CLI and the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from .layers import plan_layers
+from .layout import write_layout_gpkg
+from .output import write_geojson, write_plan
+from .pipeline import PlanRun
+from .report import read_attribution, write_ensemble_report, write_plan_products
+from .scenario import Scenario
+
+
+def write_run(sc: Scenario, done: PlanRun, out: Path, step: Callable[[str], None] | None = None) -> list[Path]:
+    """plan.json first, then flows/bottlenecks GeoJSON, layout.gpkg, plan.gpkg, tables and report.html."""
+    step = step or (lambda _msg: None)
+    out = Path(out)
+    step("writing plan.json")
+    paths = [write_plan(done.plan, out)]
+    layers = plan_layers(sc, done.plan, done.layouts)
+    paths.append(write_geojson(layers["flows"], out / "flows.geojson"))
+    if "bottlenecks" in layers:
+        paths.append(write_geojson(layers["bottlenecks"], out / "bottlenecks.geojson"))
+    if done.layouts:
+        step("writing layout.gpkg")
+        write_layout_gpkg(done.layouts, out / "layout.gpkg", sc.crs)
+        paths.append(out / "layout.gpkg")
+    step("writing report.html, plan.gpkg and tables")
+    return paths + write_plan_products(done.plan, layers, out, attribution=read_attribution(sc.folder))
+
+
+def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool = True,
+                       step: Callable[[str], None] | None = None) -> list[Path]:
+    """members.parquet, summary.json, ensemble.html and (base_plan) the declared scenario's plan with each
+    verdict row's probability of being met. `result` is an ensemble.EnsembleResult."""
+    from .ensemble import annotate_verdict, write_ensemble
+    from .pipeline import run
+
+    written = write_ensemble(result, out)
+    paths = [written["members"], written["summary"], write_ensemble_report(result.summary, out)]
+    if base_plan:
+        done = run(sc, progress=step)
+        done.plan = annotate_verdict(done.plan, result.summary)
+        paths += write_run(sc, done, out, step)
+    return paths
