@@ -65,3 +65,31 @@ def scenario_dir(tmp_path: Path) -> Path:
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+
+
+def add_north_road(folder: Path, width_m: float | None = None) -> float:
+    """A primary road from zone A's centre north to site S1's centre (~3.3 km), added to scenario.yaml.
+
+    Returns the road's longitude."""
+    x = LON0 + D / 2
+    props: dict[str, Any] = {"highway": "primary"}
+    if width_m:
+        props["width"] = width_m
+    road = fc([feat(props, {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]})])
+    (folder / "roads.geojson").write_text(json.dumps(road))
+    cfg = (folder / "scenario.yaml").read_text()
+    (folder / "scenario.yaml").write_text(cfg.replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:"))
+    return x
+
+
+def planned(folder: Path, name: str = "main", *, layouts: bool = False):
+    """(plan, map layers) with camp layouts and supply off unless asked: those stages have their own tests."""
+    from reliefplan.layers import plan_layers
+    from reliefplan.pipeline import make_plan
+    from reliefplan.scenario import load_scenario
+
+    sc = load_scenario(folder, name)
+    sc.layout.enabled = layouts
+    sc.supply.enabled = False
+    plan = make_plan(sc)
+    return plan, plan_layers(sc, plan)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
-from conftest import EXAMPLE, fc, feat, square, write_scenario
+from conftest import EXAMPLE, fc, feat, planned, square, write_scenario
 
 from reliefplan.export import (
     pcode_hashtag,
@@ -19,21 +19,14 @@ from reliefplan.export import (
     write_geopackage,
     write_tables,
 )
-from reliefplan.layers import Layer, plan_layers
-from reliefplan.pipeline import make_plan
+from reliefplan.layers import Layer
 from reliefplan.plan import Plan
-from reliefplan.scenario import load_scenario
 
 # HXL 1.1: '#' + tag, then '+attribute's; lowercase letters, digits, underscore
 HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 
 
-def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
-    sc = load_scenario(folder, name)
-    sc.layout.enabled = layouts  # camp layouts and supply are tested on their own; keeps these plans fast
-    sc.supply.enabled = False
-    plan = make_plan(sc)
-    return plan, plan_layers(sc, plan)
+_planned = planned
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,7 @@
 """The plan times the move over the roads: everyone with a site arrives; spreading departures takes longer."""
 
-import json
 
-from conftest import D, LAT0, LON0, write_scenario
+from conftest import add_north_road, write_scenario
 
 from reliefplan.layers import plan_layers
 from reliefplan.pipeline import make_plan
@@ -11,15 +10,7 @@ from reliefplan.scenario import load_scenario
 
 def _with_road(tmp_path, evacuation: dict | None = None, width_m: float | None = None):
     d = write_scenario(tmp_path, config={"evacuation": evacuation} if evacuation else None)
-    x = LON0 + D / 2
-    props = {"highway": "primary"}
-    if width_m:
-        props["width"] = width_m
-    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": props,
-            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
-    (d / "roads.geojson").write_text(json.dumps(road))
-    cfg = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
-    (d / "scenario.yaml").write_text(cfg)
+    add_north_road(d, width_m)
     return load_scenario(d, "main")
 
 

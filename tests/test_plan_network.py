@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 import shapely
-from conftest import D, LAT0, LON0, write_scenario
+from conftest import LAT0, D, add_north_road, write_scenario
 
-from reliefplan.geo import project, WGS84
+from reliefplan.geo import WGS84, project
 from reliefplan.network import NetworkParams
 from reliefplan.pipeline import make_plan
 from reliefplan.scenario import load_scenario
@@ -25,13 +25,7 @@ def test_no_roads_falls_back_and_says_so(scenario_dir):
 
 def test_roads_are_used_for_walking_times(tmp_path):
     d = write_scenario(tmp_path / "s")
-    # a road running north from zone A (centre) to site S1 (centre), 3 cells = ~3.3 km
-    x = LON0 + D / 2
-    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
-            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
-    (d / "roads.geojson").write_text(json.dumps(road))
-    cfg = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
-    (d / "scenario.yaml").write_text(cfg)
+    x = add_north_road(d)  # from zone A (centre) north to site S1 (centre), 3 cells = ~3.3 km
     sc = load_scenario(d, "main")
     plan = make_plan(sc)
     assert plan.network["fallback"] is False and plan.network["source"] == "roads.geojson"
@@ -46,17 +40,13 @@ def test_roads_are_used_for_walking_times(tmp_path):
 
 def test_closure_layer_slows_the_walk(tmp_path):
     d = write_scenario(tmp_path / "s")
-    x = LON0 + D / 2
-    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
-            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
-    (d / "roads.geojson").write_text(json.dumps(road))
+    x = add_north_road(d)
     # the whole road lies in a damaged area where walking takes 3 times as long
     damage = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"factor": 3.0},
               "geometry": {"type": "Polygon", "coordinates": [[[x - D, LAT0], [x + D, LAT0], [x + D, LAT0 + 4 * D],
                                                                [x - D, LAT0 + 4 * D], [x - D, LAT0]]]}}]}
     (d / "damage.geojson").write_text(json.dumps(damage))
-    base = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
-    (d / "scenario.yaml").write_text(base)
+    base = (d / "scenario.yaml").read_text()
     plain = make_plan(load_scenario(d, "main"))
     (d / "scenario.yaml").write_text(base.replace("  entry_points:", "  closures:\n    file: damage.geojson\n  entry_points:"))
     slowed = make_plan(load_scenario(d, "main"))

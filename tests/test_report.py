@@ -15,14 +15,19 @@ from typing import Any
 
 import pytest
 import shapely
-from conftest import EXAMPLE, fc, feat, square, write_scenario
+from conftest import EXAMPLE, fc, feat, planned, square, write_scenario
 
 from reliefplan.compare import compare
-from reliefplan.layers import Layer, plan_layers
-from reliefplan.pipeline import make_plan
+from reliefplan.layers import Layer
 from reliefplan.plan import Plan
-from reliefplan.report import read_attribution, render_comparison, render_report, views, write_comparison, write_report
-from reliefplan.scenario import load_scenario
+from reliefplan.report import (
+    read_attribution,
+    render_comparison,
+    render_report,
+    views,
+    write_comparison,
+    write_report,
+)
 
 CHROMIUM = Path(os.environ.get("RELIEFPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,12 +35,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ATTRIBUTION = "# Attribution\n\n| file | source |\n|---|---|\n| zones | **Test** data <script>x</script> |\n"
 
 
-def _planned(folder: Path, name: str = "main", *, layouts: bool = False) -> tuple[Plan, dict[str, Layer]]:
-    sc = load_scenario(folder, name)
-    sc.layout.enabled = layouts  # camp layouts and supply are tested on their own; keeps these plans fast
-    sc.supply.enabled = False
-    plan = make_plan(sc)
-    return plan, plan_layers(sc, plan)
+_planned = planned
 
 
 def _with_sections(plan: Plan) -> Plan:

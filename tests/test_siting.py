@@ -13,8 +13,14 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from reliefplan._cflp_orlib import read_orlib_cap
 from reliefplan._errors import InputError
-from reliefplan.siting import (SitingInstance, default_unmet_penalty, instance_from_json, read_instance_file,
-                               result_to_json, solve_siting)
+from reliefplan.siting import (
+    SitingInstance,
+    default_unmet_penalty,
+    instance_from_json,
+    read_instance_file,
+    result_to_json,
+    solve_siting,
+)
 
 DATA = Path(__file__).parent / "data" / "siting"
 

@@ -11,9 +11,20 @@ import pytest
 from scipy.optimize import linprog
 
 from reliefplan._errors import InputError
-from reliefplan.supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse,
-                               fleet_requirements, instance_from_dict, result_to_dict, solve_supply,
-                               with_extra_capacity)
+from reliefplan.supply import (
+    Arc,
+    Commodity,
+    EntryPoint,
+    Production,
+    Site,
+    SupplyInstance,
+    Warehouse,
+    fleet_requirements,
+    instance_from_dict,
+    result_to_dict,
+    solve_supply,
+    with_extra_capacity,
+)
 from reliefplan.sustain import Disruption, apply_disruptions, sustain
 
 ISSUE_EXAMPLE = {
