@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reliefplan._errors import InputError, Problem
+from ._errors import InputError, Problem
 
 # highway=* values that are not ways anyone travels on (OSM wiki Key:highway)
 NOT_ROADS = frozenset({"proposed", "construction", "abandoned", "disused", "razed", "platform",

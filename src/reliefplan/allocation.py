@@ -23,6 +23,8 @@ class AllocationResult:
     unmet_vulnerable: np.ndarray  # per zone, part of `unmet`
     siting: SitingResult
     unmet_penalty_per_person_s: float
+    by_site: np.ndarray  # people sent to each site
+    by_zone: np.ndarray  # people of each zone who have a site
 
 
 def _clients(sc: Scenario, displaced: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,6 +99,9 @@ def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray, time_s: 
     unmet = np.bincount(zone, weights=unmet_client, minlength=n_z).astype(np.int64)
     unmet_v = np.bincount(zone[group == "vulnerable"], weights=unmet_client[group == "vulnerable"],
                           minlength=n_z).astype(np.int64)
+    flow_zone, flow_site, flow_people = zone[res.assign_client[keep]], res.assign_facility[keep], people[keep]
     return AllocationResult(
-        zone=zone[res.assign_client[keep]], site=res.assign_facility[keep], group=group[res.assign_client[keep]],
-        people=people[keep], unmet=unmet, unmet_vulnerable=unmet_v, siting=res, unmet_penalty_per_person_s=penalty)
+        zone=flow_zone, site=flow_site, group=group[res.assign_client[keep]], people=flow_people, unmet=unmet,
+        unmet_vulnerable=unmet_v, siting=res, unmet_penalty_per_person_s=penalty,
+        by_site=np.bincount(flow_site, weights=flow_people, minlength=len(sc.sites)).astype(np.int64),
+        by_zone=np.bincount(flow_zone, weights=flow_people, minlength=n_z).astype(np.int64))

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 
 from ._rounding import largest_remainder
 from .evacuation import EvacuationInstance, EvacuationResult, solve_evacuation
+from .geo import to_lon_lat
 from .network import Network, snap
 from .scenario import Scenario
 
@@ -66,9 +68,6 @@ def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.nd
 
 def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_bottlenecks: int = 25) -> dict[str, Any]:
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
-    from .geo import to_lon_lat
-    import shapely
-
     r, inst = m.result, m.instance
     dt = r.time_step_s
     arrivals = []

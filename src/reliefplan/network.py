@@ -32,10 +32,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from reliefplan import _osm
-from reliefplan._errors import InputError, Problem
-from reliefplan.geo import WGS84, local_crs, project, transformer
-from reliefplan.output import write_text_atomic
+from . import _osm
+from ._errors import InputError, Problem
+from .geo import WGS84, local_crs, project, transformer
+from .output import write_text_atomic
 
 Mode = Literal["walk", "drive"]
 MODES: tuple[str, ...] = ("walk", "drive")

@@ -12,13 +12,13 @@ import shapely
 from .allocation import AllocationResult, allocate
 from .camps import lay_out, layout_capacities, layout_params
 from .capacity import SiteCapacity, free_geometry, site_capacity
+from .deliveries import deliver, people_by_day, supply_summary
 from .displacement import Displacement, displace
 from .geo import to_lon_lat
+from .movement import move, movement_summary
 from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
-from .deliveries import deliver, people_by_day, supply_summary
-from .movement import move, movement_summary
 from .travel import TravelCache, geometry_key, walking_times
 from .verdict import assess, evacuation_indicators, layout_indicators, supply_indicators
 
@@ -33,7 +33,7 @@ def _version() -> str:
 
 
 def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneResult]:
-    sheltered = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
+    sheltered = alloc.by_zone
     out = []
     for i, z in enumerate(sc.zones):
         departures = [(float(day), int(n)) for day, n in zip(d.days, d.displaced_by_day[i]) if n > 0]
@@ -46,7 +46,7 @@ def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneR
 
 
 def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, kcal_pp: float) -> list[SiteResult]:
-    pop = np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)).astype(np.int64)
+    pop = alloc.by_site
     lonlat = to_lon_lat(shapely.points(cap.point_xy), sc.crs)
     out = []
     for j, s in enumerate(sc.sites):
@@ -68,6 +68,45 @@ class PlanRun:
 
     plan: Plan
     layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
+
+
+def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
+                 supply: dict[str, Any] | None, *, layouts_on: bool) -> list[str]:
+    """The assumptions a plan rests on, in words, for plan.json and the report."""
+    out = [
+        "Population inside a zone is spread evenly over its area (area-weighted displacement).",
+        f"Site capacity = usable area / {sc.standards.value('site_area_m2_per_person'):g} m2 per person "
+        "(site area incl. plots, roads, services, firebreaks), minus people already there.",
+        "The part of a candidate site inside the operation footprint is not usable.",
+        f"Food: the '{sc.standards.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
+        + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
+        "Siting minimises total walking time (person-seconds) plus opening costs; an unsheltered person costs "
+        f"{sc.siting.unmet_penalty_factor:g} x the longest allowed walk, so nobody is left out while a place "
+        "within reach remains.",
+        ("Walking times: no road network; straight-line distance x circuity factor." if times.fallback else
+         f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
+         "sample points of its displaced part; off-road legs walked straight at walking speed."),
+    ]
+    if evacuation is not None:
+        out.append(
+            f"Evacuation: sheltered people walk to their sites over the road network ({sc.evacuation.routing} "
+            f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
+            + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
+            + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
+    elif sc.evacuation.enabled:
+        out.append("Evacuation timing not computed: it needs a road network and people with a site.")
+    if supply is not None:
+        out.append(
+            f"Supply: entry capacity '{sc.supply.entry_capacity}' to the opened sites, directly"
+            + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
+            + f"{sc.supply.site_storage_days:g} days of storage per site, local water "
+            f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
+            "here, so the check is optimistic; people present per day follow the evacuation arrivals when timed.")
+    if layouts_on:
+        out.append(
+            "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
+            "by the plots its layout holds x the usable fraction (the layout's capacity truth).")
+    return out
 
 
 def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
@@ -113,14 +152,14 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
     alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
-    if (np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)) > cap.capacity).any():
+    if (alloc.by_site > cap.capacity).any():
         raise AssertionError("siting placed people beyond a site's capacity")
     if sheltered + unsheltered != displaced:  # conservation is a hard invariant, never a rounding matter
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
     people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
                     sheltered=sheltered, unsheltered=unsheltered)
-    site_people = np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)).astype(np.int64)
+    site_people = alloc.by_site
     layouts = []
     if params is not None:
         step("camp layouts")
@@ -129,12 +168,11 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
     evacuation = None
     if sc.evacuation.enabled and times.graph is not None and sheltered > 0:
         step("evacuation timing")
-        zone_sheltered = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
             graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
         moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
-                     zone_sheltered, cap.point_xy, site_people)
+                     alloc.by_zone, cap.point_xy, site_people)
         evacuation = movement_summary(moved, sc, graph, sc.crs)
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
@@ -164,39 +202,7 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
         verdict += supply_indicators(supply, sustained, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
-    assumptions = [
-        "Population inside a zone is spread evenly over its area (area-weighted displacement).",
-        f"Site capacity = usable area / {std.value('site_area_m2_per_person'):g} m2 per person "
-        "(site area incl. plots, roads, services, firebreaks), minus people already there.",
-        "The part of a candidate site inside the operation footprint is not usable.",
-        f"Food: the '{std.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
-        + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
-        "Siting minimises total walking time (person-seconds) plus opening costs; an unsheltered person costs "
-        f"{sc.siting.unmet_penalty_factor:g} x the longest allowed walk, so nobody is left out while a place "
-        "within reach remains.",
-        ("Walking times: no road network; straight-line distance x circuity factor." if times.fallback else
-         f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
-         "sample points of its displaced part; off-road legs walked straight at walking speed."),
-    ]
-    if evacuation is not None:
-        assumptions.append(
-            f"Evacuation: sheltered people walk to their sites over the road network ({sc.evacuation.routing} "
-            f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
-            + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
-            + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
-    elif sc.evacuation.enabled:
-        assumptions.append("Evacuation timing not computed: it needs a road network and people with a site.")
-    if supply is not None:
-        assumptions.append(
-            f"Supply: entry capacity '{sc.supply.entry_capacity}' to the opened sites, directly"
-            + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
-            + f"{sc.supply.site_storage_days:g} days of storage per site, local water "
-            f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
-            "here, so the check is optimistic; people present per day follow the evacuation arrivals when timed.")
-    if params is not None:
-        assumptions.append(
-            "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
-            "by the plots its layout holds x the usable fraction (the layout's capacity truth).")
+    assumptions = _assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=params is not None)
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,

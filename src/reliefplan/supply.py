@@ -360,6 +360,13 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
                     out[k] = out.get(k, 0.0) + n * scale
         return out
 
+    def tonnes(obj: dict[str, Any], feat: str, t_field: str, units_field: str, as_series: bool) -> dict[str, Any]:
+        """{commodity: t} from the tonnes field plus the units field converted at each unit weight."""
+        out = amounts(obj.get(t_field), feat, t_field, as_series)
+        for k, v in amounts(obj.get(units_field), feat, units_field, as_series).items():
+            out[k] = out.get(k, 0.0) + v
+        return out
+
     entries: list[EntryPoint] = []
     for i, e in enumerate(data["entry_points"]):
         feat = _feature("entry_points", i, e)
@@ -405,9 +412,7 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
         if not isinstance(w, dict) or not isinstance(w.get("id"), str):
             problems.append(Problem(file=file, feature=feat, field="id", message="expected an object with a string id"))
             continue
-        init = amounts(w.get("initial_t"), feat, "initial_t", False)
-        for k, v in amounts(w.get("initial_units"), feat, "initial_units", False).items():
-            init[k] = init.get(k, 0.0) + v
+        init = tonnes(w, feat, "initial_t", "initial_units", False)
         warehouses.append(Warehouse(id=w["id"], capacity_t=_num(w.get("capacity_t"), problems, file, feat,
                                                                 "capacity_t", allow_none=True),
                                     initial_t=init))
@@ -418,12 +423,8 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
         if not isinstance(s, dict) or not isinstance(s.get("id"), str):
             problems.append(Problem(file=file, feature=feat, field="id", message="expected an object with a string id"))
             continue
-        demand = amounts(s.get("demand_t_per_day"), feat, "demand_t_per_day", True)
-        for k, v in amounts(s.get("demand_units_per_day"), feat, "demand_units_per_day", True).items():
-            demand[k] = demand.get(k, 0.0) + v
-        init = amounts(s.get("initial_t"), feat, "initial_t", False)
-        for k, v in amounts(s.get("initial_units"), feat, "initial_units", False).items():
-            init[k] = init.get(k, 0.0) + v
+        demand = tonnes(s, feat, "demand_t_per_day", "demand_units_per_day", True)
+        init = tonnes(s, feat, "initial_t", "initial_units", False)
         storage = _num(s.get("storage_t"), problems, file, feat, "storage_t", allow_none=True)
         if s.get("storage_days") is not None:
             sd = _num(s["storage_days"], problems, file, feat, "storage_days")
