@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario targeted --out out/rafah-2024/targeted
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario full --out out/rafah-2024/full
 	$(BIN)/reliefplan compare out/rafah-2024/targeted/plan.json out/rafah-2024/full/plan.json --out out/rafah-2024/compare
+	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted,full --out out/rafah-2024/assess
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
@@ -31,6 +32,7 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/reliefplan schema --out schemas/plan.schema.json
+	$(BIN)/reliefplan schema --of assessment --out schemas/assessment.schema.json
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

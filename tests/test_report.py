@@ -379,3 +379,192 @@ def test_ensemble_page_in_chromium(browser, tmp_path):
     assert console == [] and all(u.startswith(("file://", "data:")) for u in requests)
     got = {c["id"].removeprefix("chart-") for c in probe["charts"] if c["painted"] > 0}
     assert {"p-no-shortfall", "shortfall-fan", "tornado-shortfall_t.total"} <= got
+
+
+# ---- assessment.html (package x scenario heat map) ------------------------------------------------------
+
+
+def _assessment_pair(package: str, scenario: str, *, unsheltered: int = 0, failed: dict[str, int] | None = None,
+                     additions: list[dict[str, Any]] | None = None, not_addressable: list[str] | None = None,
+                     ) -> dict[str, Any]:
+    failed = failed or {}
+    short = "water_need_met_share" in failed
+    return {"package": package, "scenario": scenario, "passed": not failed, "displaced": 100_000,
+            "sheltered": 100_000 - unsheltered, "unsheltered": unsheltered, "clearance_hours": 31.5,
+            "first_shortfall_day": {"food": None, "water": 4 if short else None},
+            "shortfall_t": {"food": 0.0, "water": 2500.0 if short else 0.0}, "failed": failed,
+            "binding": "entry capacity at KS" if failed else "none", "additions": additions or [],
+            "not_addressable": not_addressable or [], "shelter_reused": scenario == "full", "seconds": 1.25}
+
+
+def _assessment_data() -> dict[str, Any]:
+    """2 packages x 2 scenarios as `Assessment.model_dump(mode="json")` gives them: one pair passes, one has
+    three additions (verified yes / no / not re-solved, one with an amount JSON turned from inf to null)."""
+    trucks = {"resource": "entry_capacity", "amount": 140.0, "unit": "trucks/day", "entry_point": "KS", "from_day": 3,
+              "method": "parametric LP (least capacity with no shortfall), rounded up to whole trucks",
+              "tolerance": "1 truck/day (139.20 exact)", "verified": True, "closes": ["water_need_met_share"],
+              "text": "+140 trucks/day at KS from day 3"}
+    land = {"resource": "new_land", "amount": 9.0, "unit": "km2", "entry_point": None, "from_day": 0,
+            "method": "capacity formula (usable area / 45 m2 per person); location not chosen",
+            "tolerance": "0.01 km2", "verified": False, "closes": ["displaced_people_sheltered_share"],
+            "text": "+9.00 km2 of new usable site land <i>within</i> walking reach"}
+    tents = {"resource": "tents", "amount": None, "unit": "tents", "entry_point": None, "from_day": 0,
+             "method": "by hand: household sets short", "tolerance": "1 tent", "verified": None,
+             "closes": ["shelter_nfi_need_met_share"], "text": "or, for shelter items only: +38,000 tents"}
+    pairs = [
+        _assessment_pair("none", "targeted", unsheltered=12_000,  # 12 % unsheltered, 2 failed -> level 3
+                         failed={"water_need_met_share": 1, "displaced_people_sheltered_share": 1},
+                         additions=[trucks, land, tents],
+                         not_addressable=["evacuation_clearance_hours: road capacity and distance"]),
+        _assessment_pair("none", "full", unsheltered=40_000,  # 40 % -> level 4
+                         failed={"displaced_people_sheltered_share": 1, "camp_population": 3}, additions=[land]),
+        _assessment_pair("tent-cities", "targeted"),  # passes
+        _assessment_pair("tent-cities", "full", unsheltered=500,  # 0.5 %, 1 failed -> level 1
+                         failed={"water_need_met_share": 1}, additions=[trucks]),
+    ]
+    return {"reliefplan_version": "9.9.9", "title": "Rafah & test", "addition_from_day": 3,
+            "packages": [{"name": "none", "description": "pre-existing capacity", "extends": None,
+                          "elements": ["nothing beyond the scenario as declared"], "assumptions": []},
+                         {"name": "tent-cities", "description": "15 camps of ~25,000 tents", "extends": "none",
+                          "elements": ["375,000 tents (household people each) from day 0"],
+                          "assumptions": ["entry capacity that accompanied the proposal"]}],
+            "scenarios": ["targeted", "full"], "pairs": pairs,
+            "timings_s": {"shelter": 1.5, "supply_and_verdict": 2.25, "additions": 4.0},
+            "notes": ["tolerances are stated per addition"]}
+
+
+def _cell(html: str, package: str, scenario: str) -> str:
+    m = re.search(rf'<td class="cell lvl-(\d)" id="cell-{package}--{scenario}" data-level="\1">(.*?)</td>', html,
+                  re.DOTALL)
+    assert m, (package, scenario)
+    return m.group(0)
+
+
+def test_assessment_levels():
+    from reliefplan.report import assessment_level
+
+    def lv(unsheltered: int, n_failed: int, displaced: int = 10_000) -> int:
+        return assessment_level({"passed": False, "displaced": displaced, "unsheltered": unsheltered,
+                                 "failed": {f"i{k}": 1 for k in range(n_failed)}})
+
+    assert assessment_level({"passed": True, "displaced": 10, "unsheltered": 0, "failed": {}}) == 0
+    assert [lv(99, 1), lv(100, 1), lv(999, 2), lv(1000, 1), lv(2999, 1), lv(3000, 0)] == [1, 2, 2, 3, 3, 4]
+    assert [lv(0, 2), lv(0, 3), lv(0, 4), lv(0, 5), lv(0, 6), lv(0, 7)] == [1, 2, 2, 3, 3, 4]
+    assert lv(0, 1, displaced=0) == 1 and lv(5000, 1) == 4  # the worse ladder wins
+
+
+def test_assessment_page_content(tmp_path):
+    from reliefplan.report import (
+        ASSESSMENT_COLOURS,
+        render_assessment,
+        write_assessment_report,
+    )
+
+    data = _assessment_data()
+    path = write_assessment_report(data, tmp_path)
+    assert path == tmp_path / "assessment.html" and [p.name for p in tmp_path.iterdir()] == ["assessment.html"]
+    html = path.read_text(encoding="utf-8")
+    assert html == render_assessment(data)
+    assert "<title>Rafah &amp; test — assistance packages — reliefplan</title>" in html
+    assert "reliefplan 9.9.9" in html and "<b id=\"n-passed\">1 of 4</b>" in html
+    levels = {(p, s): int(_cell(html, p, s).split('data-level="')[1][0])
+              for p in ("none", "tent-cities") for s in ("targeted", "full")}
+    assert levels == {("none", "targeted"): 3, ("none", "full"): 4, ("tent-cities", "targeted"): 0,
+                      ("tent-cities", "full"): 1}
+    for k, colour in ASSESSMENT_COLOURS.items():  # the class colours and the legend come from one table
+        assert f".lvl-{k} {{ background: {colour};" in html
+        assert f'<td class="sw lvl-{k}">' in html
+    # rows in package order, columns in scenario order
+    assert html.index('id="cell-none--targeted"') < html.index('id="cell-none--full"') \
+        < html.index('id="cell-tent-cities--targeted"') < html.index('id="cell-tent-cities--full"')
+    for p in ("none", "tent-cities"):
+        for s in ("targeted", "full"):
+            assert f'<a class="pair-link" href="pairs/{p}--{s}/plan.json">' in _cell(html, p, s)
+    passed = _cell(html, "tent-cities", "targeted")
+    assert "PASS" in passed and "Least additions" not in passed and "water: never" in passed
+    worst = _cell(html, "none", "targeted")
+    assert "FAIL · 3" in worst and "12,000 (12.0 % of 100,000)" in worst and "31.5 h" in worst
+    assert "water: day 4 (2,500 t short)" in worst and "food: never" in worst
+    assert "entry capacity at KS" in worst and "2 indicator(s)" in worst
+    assert "+140 trucks/day at KS from day 3" in worst and "tolerance 1 truck/day (139.20 exact)" in worst
+    assert "parametric LP (least capacity with no shortfall)" in worst
+    assert "+9.00 km2 of new usable site land &lt;i&gt;within&lt;/i&gt; walking reach" in worst  # escaped
+    assert [m for m in re.findall(r"verified: <b>(.*?)</b>", worst)] == ["yes", "no", "—"]
+    assert "or, for shelter items only: +38,000 tents" in worst
+    assert "evacuation_clearance_hours: road capacity and distance" in worst
+    assert "camp_population ×3" in _cell(html, "none", "full")
+    # packages, notes, timings
+    assert "375,000 tents (household people each) from day 0" in html
+    assert "entry capacity that accompanied the proposal" in html and "tolerances are stated per addition" in html
+    assert "<td>supply_and_verdict</td><td class=\"n\">2.25</td>" in html
+    charts = {c["id"]: c for c in _data(html)["charts"]}
+    assert charts["unsheltered"]["labels"] == ["none", "tent-cities"]
+    assert charts["unsheltered"]["datasets"] == [{"label": "targeted", "data": [12_000, 0]},
+                                                 {"label": "full", "data": [40_000, 500]}]
+    assert charts["failed"]["datasets"][1]["data"] == [2, 1]
+    # offline: nothing to fetch; the only http(s) text is in the vendored libraries' comments and strings
+    assert "default-src 'none'" in html
+    # (Leaflet's unused attribution link is one); the CSP would block any fetch the page attempted anyway
+    assert not re.search(r"""<(script|img|iframe|link)\b[^>]*\s(src|href)\s*=""", html, re.IGNORECASE)
+    assert not re.search(r"""url\(\s*["']?\s*(https?:)?//|@import""", html, re.IGNORECASE)
+    outside_scripts = re.sub(r"<script\b[^>]*>.*?</script>|/\*.*?\*/", "", html, flags=re.DOTALL | re.IGNORECASE)
+    assert not re.search(r"https?:|(src|href)\s*=\s*[\"']?//", outside_scripts, re.IGNORECASE)
+    assert outside_scripts.count('href="pairs/') == 4
+
+
+def test_assessment_page_missing_pair_and_empty():
+    from reliefplan.report import render_assessment
+
+    data = _assessment_data()
+    data["pairs"] = data["pairs"][:3]
+    html = render_assessment(data)
+    assert '<td class="cell none">not planned</td>' in html and "1 of 3" in html
+    empty = render_assessment({"title": "t", "packages": [], "scenarios": [], "addition_from_day": 0, "pairs": [],
+                               "timings_s": {}, "notes": []})
+    assert "0 of 0" in empty and _data(empty)["charts"] == []
+
+
+_MATRIX_PROBE = """() => {
+  const w = document.getElementById('matrix-wrap');
+  const cells = [...document.querySelectorAll('#matrix td.cell')];
+  return {wrap: [w.scrollWidth, w.clientWidth], overflow: document.documentElement.scrollWidth - window.innerWidth,
+          cells: cells.map(c => ({id: c.id, bg: getComputedStyle(c).backgroundColor,
+                                  href: (c.querySelector('a.pair-link') || {}).href}))};
+}"""
+
+
+def _open_matrix(ctx, path: Path, viewport: dict[str, int]) -> tuple[dict[str, Any], list[str], list[str]]:
+    page = ctx.new_page()
+    page.set_viewport_size(viewport)
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-ready='1']", timeout=15000)
+    probe = page.evaluate(_MATRIX_PROBE)
+    page.close()
+    return probe, errors, requests
+
+
+def test_assessment_page_in_chromium(browser, tmp_path):
+    from reliefplan.report import ASSESSMENT_COLOURS, write_assessment_report
+
+    path = write_assessment_report(_assessment_data(), tmp_path)
+    _assert_page_ok(browser, path, 0, {"unsheltered", "failed"})  # no console errors, no network, charts drawn
+
+    def rgb(hex_colour: str) -> str:
+        return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+    levels = {"none--targeted": 3, "none--full": 4, "tent-cities--targeted": 0, "tent-cities--full": 1}
+    for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+        probe, errors, requests = _open_matrix(browser, path, viewport)
+        assert errors == [] and all(u.startswith(("file://", "data:")) for u in requests), (errors, requests)
+        assert probe["overflow"] <= 1  # the page itself never scrolls sideways ...
+        if viewport["width"] < 600:
+            assert probe["wrap"][0] > probe["wrap"][1]  # ... the matrix does, on a phone
+        got = {c["id"].removeprefix("cell-"): c for c in probe["cells"]}
+        assert {k: c["bg"] for k, c in got.items()} == {k: rgb(ASSESSMENT_COLOURS[v]) for k, v in levels.items()}
+        for key, c in got.items():
+            assert c["href"] == (tmp_path / "pairs" / key / "plan.json").resolve().as_uri()

@@ -137,12 +137,16 @@ def _num(x: float | None, sign: bool = False) -> str:
 
 
 @app.command()
-def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema of plan.json here")) -> None:
-    """Print (or write) the JSON Schema of plan.json, generated from the result models."""
+def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema here"),
+           of: str = typer.Option("plan", "--of", help="plan (plan.json) or assessment (assessment.json)")) -> None:
+    """Print (or write) the JSON Schema of plan.json or assessment.json, generated from the result models."""
+    from .assess import assessment_json_schema_text
     from .output import write_text_atomic
     from .plan import plan_json_schema_text
 
-    text = plan_json_schema_text()
+    if of not in ("plan", "assessment"):
+        fail(ReliefplanError(f"--of: expected plan or assessment, got '{of}'"))
+    text = plan_json_schema_text() if of == "plan" else assessment_json_schema_text()
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -368,3 +372,66 @@ def serve_cmd(
     from .web import serve
 
     serve(host, port, store, token=token, data_dir=data_dir, workers=workers)
+
+
+@app.command("assess")
+def assess_cmd(
+    scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml and its 'packages:' block"),
+    packages: Optional[str] = typer.Option(None, "--packages", help="comma-separated package names (default: all)"),
+    scenarios: Optional[str] = typer.Option(None, "--scenarios", help="comma-separated scenario names (default: all)"),
+    from_day: int = typer.Option(0, "--from-day", help="day from which a minimal addition of trucks can arrive"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
+) -> None:
+    """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .assess import assess
+    from .output import write_plan
+    from .products import pair_folder, write_assessment_run
+    from .scenario import Problem, load_scenario, read_scenario_file
+
+    try:
+        cfg = read_scenario_file(scenario_dir)
+        names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
+        pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
+        unknown = [Problem(file=str(scenario_dir / "scenario.yaml"), field="packages",
+                           message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}")
+                   for p in pkgs if p not in cfg.packages]
+        unknown += [Problem(file=str(scenario_dir / "scenario.yaml"), field="scenarios",
+                            message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}")
+                    for s in names if s not in cfg.scenarios]
+        if unknown:
+            raise InputError(unknown)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console) as bar:
+            task = bar.add_task("loading scenarios", total=len(names) * len(pkgs))
+            loaded = {n: load_scenario(scenario_dir, n) for n in names}
+
+            def pair_done(pkg: str, scen: str, done) -> None:
+                write_plan(done.plan, out / pair_folder(pkg, scen))
+                bar.advance(task)
+
+            result = assess(loaded, pkgs, from_day=from_day, on_plan=pair_done,
+                            progress=lambda msg: bar.update(task, description=msg))
+        paths = write_assessment_run(result, out)
+    except ReliefplanError as e:
+        fail(e)
+        return
+    t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
+    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)", "failed"):
+        t.add_column(col, overflow="fold")
+    for p in result.pairs:
+        short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
+        t.add_row(p.package, p.scenario, "[green]pass[/]" if p.passed else "[red]fail[/]", f"{p.unsheltered:,}",
+                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short, str(sum(p.failed.values())))
+    console.print(t)
+    for p in result.pairs:
+        if p.passed:
+            continue
+        console.print(f"[bold]{p.package} x {p.scenario}[/]: binding: {p.binding}")
+        for x in p.additions:
+            check = {True: "verified", False: "not verified", None: "by hand"}[x.verified]
+            console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]")
+        for x in p.not_addressable:
+            console.print(f"  [dim]not a package matter: {x}[/]")
+    console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json")

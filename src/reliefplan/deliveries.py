@@ -60,6 +60,21 @@ def _arcs(sources: list[str], targets: list[str], one_way_h: np.ndarray) -> list
             for i, a in enumerate(sources) for j, b in enumerate(targets) if np.isfinite(one_way_h[i, j])]
 
 
+#: the virtual warehouse holding a package's tents (already inside the area)
+PACKAGE_STOCK = "package-stock"
+
+
+def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
+    """Tonnes of shelter sets (tent + household kits) a package makes available on each day."""
+    shelter = next((s for s in specs if s.commodity.id == "shelter_nfi"), None)
+    out = np.zeros(days)
+    if shelter is None:
+        return out
+    for day, tents, per_tent in sc.tent_stock:  # the shelter need of the people the tents hold
+        out[day] += tents * per_tent * shelter.t_per_person
+    return out
+
+
 def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
                     kcal_per_person_day: float) -> tuple[SupplyInstance, np.ndarray]:
     """Entry points (declared, design or observed capacity) -> open sites, directly; local water at the sites."""
@@ -69,7 +84,12 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
     payload = sc.standards.value("truck_payload_t")
     entries = []
     for e in sc.entry_points:
-        if spec.entry_capacity == "observed" and sc.observed_trucks is not None:
+        if sc.entry_trucks_by_day is not None:  # an assistance package's (or an ensemble member's) daily trucks
+            series = np.asarray(sc.entry_trucks_by_day[e.id], dtype=float)
+            entries.append(EntryPoint(id=e.id, trucks_per_day=None, payload_t=e.payload_t or payload,
+                                      capacity_t_by_day=list(series * (e.payload_t or payload)),
+                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
+        elif spec.entry_capacity == "observed" and sc.observed_trucks is not None:
             series = sc.observed_trucks.get(e.id, np.zeros(days))
             entries.append(EntryPoint(id=e.id, trucks_per_day=None, payload_t=e.payload_t or payload,
                                       capacity_t_by_day=list(series * (e.payload_t or payload)),
@@ -88,14 +108,23 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
         + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy))
     warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
     sites, production = [], []
+    if sc.tent_stock:
+        stock = _tent_stock(sc, specs, days)
+        warehouses.append(Warehouse(id=PACKAGE_STOCK, capacity_t=None))
+        production.append(Production(node=PACKAGE_STOCK, commodity="shelter_nfi", t_per_day=list(stock)))
+        arcs += [Arc(source=PACKAGE_STOCK, target=sid, travel_days=0, round_trip_h=HANDLING_H) for sid in site_ids]
     peak = {k: v.max(axis=1) if v.size else np.zeros(len(site_ids)) for k, v in demand.items()}
     for j, sid in enumerate(site_ids):
         storage = spec.site_storage_days * sum(float(peak[k][j]) for k in demand)
         sites.append(Site(id=sid, demand_t={k: list(v[j]) for k, v in demand.items()}, storage_t=storage,
                           people=list(people[j])))
-        if spec.local_water_m3_per_day > 0:
-            production.append(Production(node=sid, commodity="water",
-                                         t_per_day=list(people[j] / 1000.0 * spec.local_water_m3_per_day)))
+        water = people[j] / 1000.0 * spec.local_water_m3_per_day
+        if sc.water_m3_by_day is not None:  # a package's water, shared over the sites by the people present
+            present = people.sum(axis=0)
+            water = water + np.asarray(sc.water_m3_by_day) * np.divide(people[j], present, out=np.zeros(days),
+                                                                       where=present > 0)
+        if np.any(water > 0):
+            production.append(Production(node=sid, commodity="water", t_per_day=list(water)))
     # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
     # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
     per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}

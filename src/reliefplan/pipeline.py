@@ -20,7 +20,8 @@ from .needs import compute_needs, energy_kcal_per_person_day
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .scenario import Scenario
 from .travel import TravelCache, geometry_key, walking_times
-from .verdict import assess, evacuation_indicators, layout_indicators, supply_indicators
+from .verdict import (assess, beds_indicator, evacuation_indicators, fleet_indicator, layout_indicators,
+                      supply_indicators)
 
 Progress = Callable[[str], None]
 
@@ -68,6 +69,7 @@ class PlanRun:
 
     plan: Plan
     layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
+    deliveries: Any = None  # deliveries.Deliveries (the supply instance and its solution) when computed
 
 
 def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
@@ -114,11 +116,28 @@ def make_plan(sc: Scenario, progress: Progress | None = None) -> Plan:
     return run(sc, progress).plan
 
 
-def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> PlanRun:
-    """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
+@dataclass
+class Sheltering:
+    """Everything up to the move: who is displaced, where they go, the camps and the evacuation timing.
 
-    cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
+    Assistance packages that only add supply (crossings, tents, water, beds, fleet) share one of these.
     """
+
+    displacement: Displacement
+    kcal_pp: float
+    needs: Any
+    capacity: SiteCapacity
+    times: Any  # travel.WalkingTimes
+    alloc: AllocationResult
+    people: People
+    layouts: list[Any]
+    layouts_on: bool
+    evacuation: dict[str, Any] | None
+    layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
+
+
+def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> Sheltering:
+    """Displacement -> needs -> site capacity (layout fit) -> walking times -> siting -> camp layouts -> move."""
     step = progress or (lambda _msg: None)
     std = sc.standards
 
@@ -174,6 +193,33 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
         moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
                      alloc.by_zone, cap.point_xy, site_people)
         evacuation = movement_summary(moved, sc, graph, sc.crs)
+    return Sheltering(displacement=d, kcal_pp=kcal_pp, needs=needs, capacity=cap, times=times, alloc=alloc,
+                      people=people, layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
+                      layout_fit=fit)
+
+
+def _entry_trucks_per_day(sc: Scenario) -> float | None:
+    """Trucks/day the crossings admit: declared, or the mean of the daily series a package sets."""
+    if not sc.entry_points:
+        return None
+    if sc.entry_trucks_by_day is not None:
+        return float(sum(np.mean(v) for v in sc.entry_trucks_by_day.values()))
+    return sum(e.trucks_per_day for e in sc.entry_points)
+
+
+def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> PlanRun:
+    """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
+
+    cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
+    """
+    return finish(sc, shelter(sc, progress, cache=cache), progress)
+
+
+def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None) -> PlanRun:
+    """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`)."""
+    step = progress or (lambda _msg: None)
+    std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
+    kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
     flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
@@ -185,11 +231,11 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
                               lon=e.geometry.x, lat=e.geometry.y) for e in sc.entry_points]
 
     step("verdict")
-    verdict = assess(people, needs, sites, float(cap.usable_area_m2.sum()),
-                     sum(e.trucks_per_day for e in sc.entry_points) if sc.entry_points else None, std,
+    verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), _entry_trucks_per_day(sc), std,
                      network=times.network)
-    supply = sustained = None
-    if sc.supply.enabled and sc.entry_points and sheltered > 0:
+    supply = sustained = delivered = None
+    present = None
+    if sc.supply.enabled and sc.entry_points and people.sheltered > 0:
         step("supply (daily deliveries)")
         open_idx = np.flatnonzero(site_people)
         open_ids = [sc.sites[j].id for j in open_idx]
@@ -202,12 +248,17 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
         verdict += supply_indicators(supply, sustained, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
-    assumptions = _assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=params is not None)
+    if sc.hospital_beds_by_day is not None:
+        people_present = present.sum(axis=0) if present is not None else np.full(sc.horizon_days, people.sheltered)
+        verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
+    if sc.fleet_trucks_by_day is not None and supply is not None:
+        verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
+    assumptions = _assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.package_notes
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
-        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=needs, zones=zones, sites=sites,
-        flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
+        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=sh.needs, zones=zones,
+        sites=sites, flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
         siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=alloc.siting.objective,
                       bound=alloc.siting.bound, gap=alloc.siting.gap, solve_time_s=alloc.siting.solve_time_s,
                       open_sites=list(alloc.siting.open_ids), message=alloc.siting.message,
@@ -221,5 +272,6 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
         evacuation=evacuation,
         supply=supply,
         sustain=sustained,
+        package=sc.package,
     )
-    return PlanRun(plan=plan, layouts=layouts)
+    return PlanRun(plan=plan, layouts=layouts, deliveries=delivered)

@@ -181,6 +181,8 @@ class Plan(_Out):
         "available per crossing and day), binding constraints in words, fleet; None when not computed"))
     sustain: dict[str, Any] | None = Field(default=None, description=(
         "coverage series per commodity, first shortfall day per commodity and site, people below standard"))
+    package: str | None = Field(default=None, description=(
+        "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"))
     layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
                                          "latrines, max distance plot->water point and plot->latrine, covered and "
                                          "gross m2 per person, standards met")

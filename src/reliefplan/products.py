@@ -45,3 +45,22 @@ def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool 
         done.plan = annotate_verdict(done.plan, result.summary)
         paths += write_run(sc, done, out, step)
     return paths
+
+
+def pair_folder(package: str, scenario: str) -> str:
+    """Where one (package, scenario) pair's plan.json goes, relative to the assessment folder."""
+    return f"pairs/{package}--{scenario}"
+
+
+def write_assessment_run(assessment: Any, out: Path) -> list[Path]:
+    """assessment.json (see `assess.Assessment`) and assessment.html next to the pairs' plans."""
+    from .output import write_text_atomic
+    from .report import write_assessment_report
+
+    out = Path(out)
+    data = assessment.model_dump(mode="json")
+    path = out / "assessment.json"
+    import json
+
+    write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+    return [path, write_assessment_report(data, out)]

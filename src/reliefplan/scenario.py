@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import shapely
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +16,8 @@ from pyproj.exceptions import CRSError
 from ._errors import InputError, Problem
 from ._layers import Feature, read_csv_rows, read_layer, read_text
 from ._uncertainty import UncertaintySpec, uncertainty_problems
+from .packages import PackageSpec, package_problems
+from .packages import resolve as resolve_package
 from .geo import WGS84, local_crs, project
 from .standards import DEFAULT_PROFILE, Standards, load_standards
 
@@ -142,6 +145,8 @@ class ScenarioFile(_Strict):
     evacuation: EvacuationSpec = EvacuationSpec()
     supply: SupplySpec = SupplySpec()
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
+    existing_hospital_beds: int | None = Field(default=None, ge=0)  # inpatient beds already there; None: not assessed
+    packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -242,6 +247,15 @@ class Scenario(BaseModel):
     no_build_m: list[Any] = []  # metric geometries nobody may build on
     uncertainty: UncertaintySpec | None = None
     road_capacity_factor: float = Field(default=1.0, ge=0)  # x every walking link's capacity (ensemble members)
+    packages: dict[str, PackageSpec] = {}  # offered assistance packages, for `reliefplan assess`
+    # set by packages.apply_package (or the scenario file, for beds):
+    package: str | None = None
+    package_notes: list[str] = []
+    entry_trucks_by_day: dict[str, Any] | None = None  # entry id -> trucks per day (numpy); overrides the spec
+    tent_stock: list[tuple[int, int, float]] = []  # (from_day, tents, people per tent) inside the area
+    water_m3_by_day: Any = None  # numpy [days]: water produced or trucked inside the area, over the open sites
+    hospital_beds_by_day: Any = None  # numpy [days]: inpatient beds; None = not assessed
+    fleet_trucks_by_day: Any = None  # numpy [days]: trucks available for hauling; None = not constrained
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -620,6 +634,15 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
                                                  [s.id for s in sites], [e.id for e in entry_points]))
 
+    for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
+        try:
+            resolved = resolve_package(cfg.packages, pname, str(cfg_path))
+        except InputError as e:
+            col.problems.extend(e.problems)
+            continue
+        col.problems.extend(package_problems(resolved, pname, sc.horizon_days or cfg.horizon_days,
+                                             [e.id for e in entry_points], str(cfg_path)))
+
     warehouses = []
     if cfg.layers.warehouses is not None and standards is not None:
         warehouses = _warehouses(folder, cfg.layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
@@ -643,7 +666,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
-        uncertainty=uncertainty,
+        uncertainty=uncertainty, packages=cfg.packages,
+        hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
+        np.full(sc.horizon_days or cfg.horizon_days, float(cfg.existing_hospital_beds)),
     )
 
 

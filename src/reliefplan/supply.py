@@ -1012,6 +1012,77 @@ def with_extra_capacity(inst: SupplyInstance, entry_id: str, first_day: int, las
     return replace(inst, entry_points=entries)
 
 
+@dataclass
+class ExtraCapacity:
+    """The least capacity to add at one crossing from a day on so that no commodity is short anywhere."""
+
+    entry_id: str
+    first_day: int
+    status: str  # optimal | infeasible | <HiGHS status>
+    t_per_day: float | None  # None when no amount suffices
+    trucks_per_day: float | None
+    message: str = ""
+
+
+def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int = 0, *,
+                             time_limit_s: float = 60.0) -> ExtraCapacity:
+    """Parametric solve: minimise x (t/day added at ``entry_id`` on each open day from ``first_day``) such that
+    every demand is met on every day. Days the crossing is closed (zero capacity) stay closed.
+
+    One LP on the supply model with the shortfall columns fixed at zero and one column x in every capacity
+    row of that crossing; ``infeasible`` means no amount at that crossing from that day ends the shortfall
+    (it starts earlier, or elsewhere in the network).
+    """
+    import highspy
+
+    validate_instance(inst)
+    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
+    e = [x.id for x in inst.entry_points].index(entry_id)
+    T, K = lp.T, lp.K
+    payload = inst.entry_points[e].payload(inst.payload_t)
+    days = np.arange(max(0, first_day), T)
+    days = days[lp.entry_cap[e, days] > 0]
+    if days.size == 0:
+        return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
+                             f"{entry_id} is closed on every day from day {first_day}")
+    r0, _owners = lp.rows["entry_capacity"]
+    col = sp.csc_matrix((-np.ones(days.size), (r0 + e * T + days, np.zeros(days.size, dtype=np.int64))),
+                        shape=(lp.matrix.shape[0], 1))
+    lp.matrix = sp.hstack([lp.matrix, col], format="csc")
+    upper = lp.col_upper.copy()
+    for name in ("s1", "s2"):
+        upper[lp.off[name]:lp.off[name] + K * lp.S * T] = 0.0
+    lp.col_upper = np.append(upper, np.inf)
+    lp.cost1 = np.append(np.zeros(lp.n_col), 1.0)
+    lp.n_col += 1
+    h, _ = _highs(lp, time_limit_s, None)
+    h.run()
+    ms = h.getModelStatus()
+    if ms == highspy.HighsModelStatus.kInfeasible:
+        return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
+                             f"no extra capacity at {entry_id} from day {first_day} ends the shortfall: "
+                             "some need falls before goods from there can arrive, or behind another limit")
+    if ms != highspy.HighsModelStatus.kOptimal:
+        return ExtraCapacity(entry_id, first_day, h.modelStatusToString(ms), None, None,
+                             f"HiGHS stopped with '{h.modelStatusToString(ms)}'")
+    x = max(0.0, float(np.asarray(h.getSolution().col_value)[-1]))
+    return ExtraCapacity(entry_id, first_day, "optimal", x, x / payload)
+
+
+def with_extra_open_capacity(inst: SupplyInstance, entry_id: str, first_day: int,
+                             extra_t_per_day: float) -> SupplyInstance:
+    """A copy with more capacity at one crossing on its open days from ``first_day`` (closed days stay closed)."""
+    entries = []
+    for e in inst.entry_points:
+        if e.id == entry_id:
+            cap = e.capacity_t(inst.days, inst.payload_t)
+            open_ = np.arange(inst.days) >= first_day
+            cap[open_ & (cap > 0)] += extra_t_per_day
+            e = replace(e, capacity_t_by_day=list(cap), closed_days=(), opening_day=0)
+        entries.append(e)
+    return replace(inst, entry_points=entries)
+
+
 # --------------------------------------------------------------------------------------------
 # Fleet
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
+
 from .plan import Indicator, Needs, People, Severity, SiteResult
 from .standards import Standards
 
@@ -135,3 +137,35 @@ def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standar
     if binding:
         out[-1].note += " | binding: " + " ; ".join(binding)
     return out
+
+
+def _first_day(short: np.ndarray) -> int | None:
+    days = np.flatnonzero(short)
+    return int(days[0]) if days.size else None
+
+
+def beds_indicator(beds_by_day: np.ndarray, people_by_day: np.ndarray, standards: Standards) -> Indicator:
+    """Inpatient beds against the standard per 10,000 people present, on the worst day."""
+    per = standards.value("beds_per_10000")
+    need = people_by_day * per / 10000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(need > 0, beds_by_day / np.maximum(need, 1e-12), np.inf)
+    worst = int(np.argmin(ratio))
+    value = float(beds_by_day[worst] / people_by_day[worst] * 10000.0) if people_by_day[worst] > 0 else None
+    first = _first_day(beds_by_day + 1e-9 < need)
+    return indicator("inpatient_beds_per_10000", "scenario", value, per, "beds per 10,000 people", ">=",
+                     standards.cite("beds_per_10000"),
+                     note=("enough beds every day" if first is None else
+                           f"short from day {first}: {beds_by_day[worst]:,.0f} beds for "
+                           f"{people_by_day[worst]:,.0f} people on day {worst} (need {np.ceil(need[worst]):,.0f})"))
+
+
+def fleet_indicator(fleet_by_day: np.ndarray, supply: dict[str, Any]) -> Indicator:
+    """Trucks available for hauling against the fleet the delivery plan needs (round trips per day)."""
+    needed = float(supply["fleet_trucks"])
+    used_days = np.flatnonzero(np.asarray(supply["trucks_per_day"]) > 0)
+    available = float(fleet_by_day[used_days].min()) if used_days.size else float(fleet_by_day.max(initial=0))
+    return indicator("fleet_trucks_available", "scenario", available, needed, "trucks", ">=",
+                     "reliefplan: fleet from each corridor's round trip (supply.fleet_requirements)",
+                     note=f"{needed:,.0f} trucks needed for the planned deliveries; fewest available on a delivery "
+                          f"day: {available:,.0f}")

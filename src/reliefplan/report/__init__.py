@@ -1,4 +1,5 @@
-"""report.html and comparison.html: self-contained, offline pages with a map, charts and the verdict.
+"""report.html, comparison.html, ensemble.html and assessment.html: self-contained, offline pages with maps,
+charts, the verdict and (assessment) a package x scenario heat map.
 
 Leaflet and Chart.js are shipped as package data (``assets/``) and inlined into each page together with
 the plan's layers as GeoJSON, so the page opens from a USB stick with no network: no tiles, no CDN.
@@ -15,6 +16,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -29,7 +31,8 @@ CHARTJS_VERSION = "4.6.1"
 ATTRIBUTION_FILE = "ATTRIBUTION.md"
 
 __all__ = ["write_report", "write_comparison", "render_report", "render_comparison", "read_attribution",
-           "write_plan_products", "write_comparison_from_files"]
+           "write_plan_products", "write_comparison_from_files", "render_ensemble", "write_ensemble_report",
+           "render_assessment", "write_assessment_report", "assessment_level", "ASSESSMENT_COLOURS"]
 
 
 @cache
@@ -212,6 +215,105 @@ def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path) -> Path:
     """Write out_dir/ensemble.html (see `render_ensemble`)."""
     path = Path(out_dir) / "ensemble.html"
     write_text_atomic(path, render_ensemble(summary))
+    return path
+
+
+#: heat-map classes of a failed pair: the worse of two ladders, share of the displaced left unsheltered
+#: (below 1 %, 10 %, 30 % -> level 1, 2, 3; else 4) and distinct failed indicators (up to 2, 4, 6 -> 1, 2, 3; else 4)
+_SHARE_STEPS = (0.01, 0.10, 0.30)
+_FAILED_STEPS = (2, 4, 6)
+#: ColorBrewer YlOrBr for failures (lightness falls with severity, so it reads in greyscale and with red-green
+#: colour blindness) and a bluish green for a pass, apart from them on the blue-yellow axis those readers keep
+ASSESSMENT_COLOURS = {0: "#66c2a5", 1: "#fee391", 2: "#fe9929", 3: "#cc4c02", 4: "#662506"}
+
+
+def assessment_level(pair: Mapping[str, Any]) -> int:
+    """Heat-map class of one (package, scenario) pair: 0 when it passes, else 1 (least bad) .. 4 (worst)."""
+    if pair.get("passed"):
+        return 0
+    displaced = pair.get("displaced") or 0
+    share = (pair.get("unsheltered") or 0) / displaced if displaced > 0 else 0.0
+    by_share = 1 + sum(share >= s for s in _SHARE_STEPS)
+    by_failed = 1 + sum(len(pair.get("failed") or {}) > k for k in _FAILED_STEPS)
+    return max(by_share, by_failed)
+
+
+def _assessment_legend() -> list[dict[str, Any]]:
+    pct = [f"{s * 100:g} %" for s in _SHARE_STEPS]
+    rules = ["every indicator met",
+             f"under {pct[0]} unsheltered and at most {_FAILED_STEPS[0]} indicators failed",
+             f"under {pct[1]} unsheltered and at most {_FAILED_STEPS[1]} indicators failed",
+             f"under {pct[2]} unsheltered and at most {_FAILED_STEPS[2]} indicators failed",
+             f"{pct[2]} or more unsheltered, or more than {_FAILED_STEPS[2]} indicators failed"]
+    return [{"level": k, "colour": ASSESSMENT_COLOURS[k], "label": "pass" if k == 0 else f"fail {k}", "rule": r}
+            for k, r in enumerate(rules)]
+
+
+def _pair_href(package: str, scenario: str) -> str:
+    """Relative link to a pair's plan.json (the folder layout of `products.pair_folder`)."""
+    return f"pairs/{quote(f'{package}--{scenario}', safe='')}/plan.json"
+
+
+def _verified(v: Any) -> str:
+    return "—" if v is None else ("yes" if v else "no")
+
+
+def _assessment_cell(pair: Mapping[str, Any]) -> dict[str, Any]:
+    level = assessment_level(pair)
+    displaced = pair.get("displaced") or 0
+    unsheltered = pair.get("unsheltered") or 0
+    short_t = pair.get("shortfall_t") or {}
+    failed = pair.get("failed") or {}
+    return {
+        "pair": pair, "level": level, "href": _pair_href(pair["package"], pair["scenario"]),
+        "status": "PASS" if level == 0 else f"FAIL · {level}",
+        "share_pct": 100.0 * unsheltered / displaced if displaced > 0 else None,
+        "shortfall": [(c, d, short_t.get(c)) for c, d in sorted((pair.get("first_shortfall_day") or {}).items())],
+        "failed": sorted(failed.items()),
+        "additions": [a | {"verified_text": _verified(a.get("verified"))} for a in pair.get("additions") or []],
+    }
+
+
+def render_assessment(data: Mapping[str, Any]) -> str:
+    """The assessment page (`assessment.json` as a dict): a heat map of package x scenario with each pair's
+    verdict, unsheltered people, first shortfall day per commodity, binding constraint and least additions
+    (each cell links to its plan.json), then the packages, notes and timings."""
+    pairs = list(data.get("pairs") or [])
+    packages = [p["name"] for p in data.get("packages") or []]
+    scenarios = list(data.get("scenarios") or [])
+    for p in pairs:  # a pair of a package or scenario not listed still gets its row or column
+        if p["package"] not in packages:
+            packages.append(p["package"])
+        if p["scenario"] not in scenarios:
+            scenarios.append(p["scenario"])
+    by_key = {(p["package"], p["scenario"]): p for p in pairs}
+    rows = [(pkg, [_assessment_cell(by_key[pkg, sc]) if (pkg, sc) in by_key else None for sc in scenarios])
+            for pkg in packages]
+    charts = []
+    if pairs:
+        def series(key: Any) -> list[dict[str, Any]]:
+            return [{"label": sc, "data": [key(by_key[pkg, sc]) if (pkg, sc) in by_key else None for pkg in packages]}
+                    for sc in scenarios]
+
+        charts.append(views._chart("unsheltered", "People without a shelter place, by package", packages,
+                                   series(lambda p: p.get("unsheltered")), x_title="package", y_title="people",
+                                   note="one bar per operation scenario"))
+        charts.append(views._chart("failed", "Verdict indicators failed, by package", packages,
+                                   series(lambda p: len(p.get("failed") or {})), x_title="package",
+                                   y_title="indicators", note="distinct indicators not met (0: the pair passes)"))
+    version = data.get("reliefplan_version") or _package_version()
+    return _env().get_template("assessment.html.j2").render(
+        a=data, title=data.get("title") or "Assistance packages", scenarios=scenarios, rows=rows,
+        n_pairs=len(pairs), n_passed=sum(1 for p in pairs if p.get("passed")), legend=_assessment_legend(),
+        package_rows=list(data.get("packages") or []), notes=list(data.get("notes") or []),
+        timings=sorted((data.get("timings_s") or {}).items()), charts=charts,
+        data_json=_script_json({"maps": [], "charts": charts, "icons": _icons()}), **_common(version))
+
+
+def write_assessment_report(data: Mapping[str, Any], out_dir: Path) -> Path:
+    """Write out_dir/assessment.html (see `render_assessment`), atomically."""
+    path = Path(out_dir) / "assessment.html"
+    write_text_atomic(path, render_assessment(data))
     return path
 
 
