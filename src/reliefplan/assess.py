@@ -28,7 +28,7 @@ from .allocation import allocate
 from .capacity import site_capacity
 from .packages import PackageSpec, _prepare, apply_package, preparable_km2, resolve, shelter_key
 from .pipeline import PlanRun, Sheltering, _version, finish, shelter
-from .plan import Plan
+from .plan import Plan, json_schema
 from .scenario import Scenario
 from .supply import (Arc, Production, SupplyInstance, Warehouse, min_extra_entry_capacity, solve_supply,
                      with_extra_open_capacity)
@@ -107,10 +107,7 @@ class Assessment(BaseModel):
 
 
 def assessment_json_schema() -> dict[str, Any]:
-    schema = Assessment.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://reliefplan.invalid/schemas/assessment.schema.json"
-    return schema
+    return json_schema(Assessment, "assessment")
 
 
 def assessment_json_schema_text() -> str:

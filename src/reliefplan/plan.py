@@ -188,11 +188,16 @@ class Plan(_Out):
                                          "gross m2 per person, standards met")
 
 
-def plan_json_schema() -> dict[str, Any]:
-    schema = Plan.model_json_schema()
+def json_schema(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """The JSON Schema of an output model, as shipped in schemas/NAME.schema.json."""
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://reliefplan.invalid/schemas/plan.schema.json"
+    schema["$id"] = f"https://reliefplan.invalid/schemas/{name}.schema.json"
     return schema
+
+
+def plan_json_schema() -> dict[str, Any]:
+    return json_schema(Plan, "plan")
 
 
 def plan_json_schema_text() -> str:
