@@ -234,3 +234,17 @@ def test_example_declares_the_four_packages():
     assert np.sum(jun.entry_trucks_by_day["RAFAH-CROSSING"]) == 0
     tents = apply_package(sc, resolve(sc.packages, "tent-cities-2024"), "tent-cities-2024")
     assert tents.tent_stock == [(0, 375000, 5.6)] and set(tents.entry_trucks_by_day["KEREM-SHALOM"]) == {450.0}
+
+
+def test_cli_plan_with_a_package(tmp_path):
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    folder = _folder(tmp_path, packages={"trucks": PACKAGES["trucks"]})
+    res = CliRunner().invoke(app, ["plan", str(folder), "-s", "main", "--package", "trucks", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert plan["package"] == "trucks" and any("Assistance package 'trucks'" in a for a in plan["assumptions"])
+    bad = CliRunner().invoke(app, ["plan", str(folder), "-s", "main", "--package", "nope", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "no package named 'nope'" in bad.output and not (tmp_path / "x").exists()

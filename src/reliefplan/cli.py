@@ -31,6 +31,8 @@ def plan(
     scenario_dir: Path = typer.Argument(..., help="scenario folder holding scenario.yaml"),
     scenario: str = typer.Option(..., "--scenario", "-s", help="name of a scenario in scenario.yaml"),
     out: Path = typer.Option(..., "--out", "-o", help="output folder; plan.json is written there"),
+    package: Optional[str] = typer.Option(None, "--package", "-p",
+                                          help="count the resources of this assistance package (scenario.yaml)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -44,6 +46,10 @@ def plan(
                       console=err_console, transient=True) as bar:
             task = bar.add_task("loading scenario", total=None)
             sc = load_scenario(scenario_dir, scenario)
+            if package is not None:
+                from .packages import apply_package, resolve
+
+                sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
             done = run(sc, progress=lambda msg: bar.update(task, description=msg))
             paths = write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
     except ReliefplanError as e:
