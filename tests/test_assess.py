@@ -248,3 +248,23 @@ def test_cli_plan_with_a_package(tmp_path):
     assert plan["package"] == "trucks" and any("Assistance package 'trucks'" in a for a in plan["assumptions"])
     bad = CliRunner().invoke(app, ["plan", str(folder), "-s", "main", "--package", "nope", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "no package named 'nope'" in bad.output and not (tmp_path / "x").exists()
+
+
+def test_extra_sites_water_and_warehouses(tmp_path):
+    folder = _folder(tmp_path, tpd=0.001, packages={"none": {}})
+    (folder / "extra.geojson").write_text(json.dumps(fc([feat({"id": "NEW", "name": "new camp"}, square(0, 5))])))
+    sc = load_scenario(folder, "main")
+    base = run(sc).plan
+    need_m3 = base.supply["required_t"]["water"] / sc.horizon_days  # 1 t per m3, the same every day here
+    pkg = PackageSpec(sites=[{"file": "extra.geojson"}], water=[{"m3_per_day": need_m3 * 3}],
+                      warehouses=[{"id": "WH", "lon": 34.27, "lat": 31.26, "capacity_t": 500}])
+    plus = apply_package(sc, pkg, "x")
+    assert [s.id for s in plus.sites][-1] == "NEW" and plus.sites[-1].usable_fraction == 1.0
+    assert plus.warehouses[-1].id == "WH" and plus.warehouses[-1].geometry_m is not None
+    plan = run(plus).plan
+    assert plan.people.unsheltered < base.people.unsheltered and "NEW" in plan.siting.open_sites
+    assert base.supply["shortfall_t"]["water"] > 100
+    assert plan.supply["shortfall_t"]["water"] == pytest.approx(0, abs=0.01)
+    dup = PackageSpec(sites=[{"file": "extra.geojson"}, {"file": "extra.geojson"}])
+    with pytest.raises(InputError, match="site id already used"):
+        apply_package(sc, dup, "dup")
