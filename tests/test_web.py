@@ -417,3 +417,30 @@ def test_ensemble_runs_as_a_job(client, tmp_path):
     assert summary["ok"] == 3 and summary["seed"] == 7
     plan = c.get(f"/api/runs/{run['id']}/files/plan.json").json()
     assert any(r["p_met"] is not None for r in plan["verdict"])
+
+
+def test_packages_and_assessment_as_jobs(client, tmp_path):
+    packages = {"none": {}, "more": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 50}]}}
+    folder = write_scenario(tmp_path / "sc", config={"packages": packages, "horizon_days": 5,
+                                                      "layout": {"enabled": False}})
+    c = client
+    uid = post_zip(c, zip_folder(folder)).json()["id"]
+    one = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
+                                            "params": {"package": "more"}}).json()["id"])
+    assert one["status"] == "done", one
+    assert one["summary"]["package"] == "more"
+    assert c.get(f"/api/runs/{one['id']}/files/plan.json").json()["package"] == "more"
+    both = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
+                                             "params": {"assess": True}}).json()["id"])
+    assert both["status"] == "done", both
+    names = {o["name"] for o in both["outputs"]}
+    assert {"assessment.json", "assessment.html", "pairs/none--main/plan.json", "pairs/more--main/plan.json"} <= names
+    assert both["summary"]["pairs"] == 2
+    data = c.get(f"/api/runs/{both['id']}/files/assessment.json").json()
+    assert [p["package"] for p in data["pairs"]] == ["none", "more"]
+    bad = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
+                                            "params": {"package": "ghost"}}).json()["id"])
+    assert bad["status"] == "failed" and "no package named 'ghost'" in bad["error"]
+    refused = c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
+                                        "params": {"assess": True, "ensemble_runs": 3}})
+    assert refused.status_code == 422

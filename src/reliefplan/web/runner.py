@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import InputError, Problem, ReliefplanError
 from ..scenario import SCENARIO_FILE
@@ -50,6 +50,17 @@ class RunParams(BaseModel):
         "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
         "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"))
     ensemble_seed: int = Field(default=0, ge=0, description="seed of the ensemble (same seed, same members)")
+    package: str | None = Field(default=None, max_length=200, description=(
+        "count the resources of this assistance package (`packages:` in scenario.yaml) in the plan"))
+    assess: bool = Field(default=False, description=(
+        "test every assistance package of the folder against this scenario instead of one plan (outputs: "
+        "assessment.json, assessment.html, pairs/PACKAGE--SCENARIO/plan.json)"))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "RunParams":
+        if sum([bool(self.ensemble_runs), self.assess, self.package is not None and not self.assess]) > 1:
+            raise ValueError("choose one of: ensemble_runs, assess, package")
+        return self
 
 
 def _merged(doc: dict[str, Any], settings: dict[str, Any], key: str) -> dict[str, Any]:
@@ -133,6 +144,7 @@ def execute(store: Store, run_id: str) -> None:
     """Plan one queued run and record its outputs (or its error). Never raises."""
     from ..ensemble import run_ensemble
     from ..output import read_plan
+    from ..packages import apply_package, resolve
     from ..pipeline import run as run_pipeline
     from ..products import write_ensemble_run, write_run
     from ..scenario import load_scenario
@@ -149,12 +161,18 @@ def execute(store: Store, run_id: str) -> None:
         out = store.output_dir(run_id)
         shutil.rmtree(out, ignore_errors=True)
         params = RunParams.model_validate(run.params or {})
-        if params.ensemble_runs:
+        extra: dict[str, Any] = {}
+        if params.assess:
+            plan, result = _assess(sc, out, run_id, store)
+            extra = {"pairs": len(result.pairs), "pairs_passed": sum(p.passed for p in result.pairs)}
+        elif params.ensemble_runs:
             res = run_ensemble(folder, run.scenario, params.ensemble_runs, params.ensemble_seed, engine="local",
                                workers=1, progress=lambda k, n: store.set_progress(run_id, f"ensemble member {k}/{n}"))
             write_ensemble_run(sc, res, out, step=lambda msg: store.set_progress(run_id, msg))
             plan = read_plan(out / "plan.json")
         else:
+            if params.package is not None:
+                sc = apply_package(sc, resolve(sc.packages, params.package, SCENARIO_FILE), params.package)
             done = run_pipeline(sc, progress=lambda msg: store.set_progress(run_id, msg))
             plan = done.plan
             write_run(sc, done, out, lambda msg: store.set_progress(run_id, msg))
@@ -164,7 +182,8 @@ def execute(store: Store, run_id: str) -> None:
                    "sheltered": plan.people.sheltered, "unsheltered": plan.people.unsheltered,
                    "sites_opened": sum(s.open for s in plan.sites), "sites": len(plan.sites),
                    "indicators_not_met": len(failed),
-                   "siting": {"status": plan.siting.status, "gap": plan.siting.gap}}
+                   "siting": {"status": plan.siting.status, "gap": plan.siting.gap}, "package": plan.package,
+                   **extra}
         store.finish_run(run_id, status="done", outputs=outputs, summary=summary)
     except InputError as e:
         problems = relative_problems(e, folder, store.data_dir)
@@ -174,6 +193,25 @@ def execute(store: Store, run_id: str) -> None:
     except Exception as e:  # a bug: keep the server up, record it, log the traceback for the operator
         log.exception("run %s crashed", run_id)
         store.finish_run(run_id, status="error", error=f"internal error ({type(e).__name__}); see the server log")
+
+
+def _assess(sc: Any, out: Path, run_id: str, store: Store) -> tuple[Any, Any]:
+    """Every package of the folder against the run's scenario: the first pair's plan (for the summary) and
+    the assessment."""
+    from ..assess import assess
+    from ..output import write_plan
+    from ..products import pair_folder, write_assessment_run
+
+    plans: list[Any] = []
+
+    def keep(pkg: str, scen: str, done: Any) -> None:
+        write_plan(done.plan, out / pair_folder(pkg, scen))
+        plans.append(done.plan)
+
+    result = assess({sc.name: sc}, list(sc.packages), on_plan=keep,
+                    progress=lambda msg: store.set_progress(run_id, f"assessing {msg}"))
+    write_assessment_run(result, out)
+    return plans[0], result
 
 
 class Jobs:
