@@ -79,7 +79,7 @@ def _transport_mcf(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, 
             tails.append(np.arange(n_c, dtype=np.int32))
             heads.append(np.full(n_c, sink, dtype=np.int32))
             caps.append(demand)
-            costs.append(np.full(n_c, int(round(unmet_penalty * scale)), dtype=np.int64))
+            costs.append(np.full(n_c, round(unmet_penalty * scale), dtype=np.int64))
         smcf.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),
                                                   np.concatenate(caps).astype(np.int64), np.concatenate(costs))
         supplies = np.concatenate([demand, np.zeros(n_f, dtype=np.int64), [-total]]).astype(np.int64)

@@ -8,8 +8,11 @@ open-count limits) and who goes where; it always reports status, objective, best
 
 - No opening decisions (all fixed costs 0, no open-count limits, not single-source): the problem is a
   transportation problem, solved exactly with OR-Tools min-cost flow in whole people.
+- Small instances: the LP relaxation of the strong formulation (HiGHS); when it is integral it is
+  the proven optimum, otherwise the strong MILP in HiGHS.
 - Otherwise: a Lagrangian relaxation (bound + primal open sets), min-cost-flow allocation of those
-  open sets, a drop local search, then the strong MILP in HiGHS warm-started with the best plan.
+  open sets, a drop/add/swap local search, then the strong MILP in HiGHS warm-started with the best
+  plan (on large instances a relaxed MILP over each client's cheapest sites, see `solve_siting`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,18 @@ from ._layers import read_json
 #: unmet demand penalty used when an instance asks for the default: this many times the largest
 #: per-person assignment cost (so leaving a person unsheltered is always worse than any move).
 DEFAULT_UNMET_FACTOR = 10.0
+#: instances with at most this many usable client-site pairs start with the LP relaxation of the
+#: strong formulation (often integral, hence optimal) and otherwise go from a short Lagrangian phase
+#: straight to the exact MILP, skipping the local search (HiGHS solves them in milliseconds).
+_SMALL_ARCS = 20_000
+#: above this many pairs the MILP keeps each client's cheapest sites (plus a relaxed far column): on
+#: 1,000 x 100 the full model finds better plans within a minute, on 2,000 x 200 it is too large.
+_NEAR_ARCS = 150_000
+#: in a full MILP above _SMALL_ARCS pairs, x_ij <= y_j rows only for each client's cheapest sites
+#: (plus the arcs the Lagrangian prices below the client's multiplier and the best plan's arcs).
+_LINK_K = 10
+#: each client's cheapest sites kept in a restricted MILP (fewer when arc_limit is small).
+_NEAR_K = 15
 
 
 @dataclass(frozen=True)
@@ -76,7 +91,7 @@ class SitingResult:
 
     status : 'optimal' (gap <= mip_gap against a bound valid for the full instance), 'time_limit'
         (stopped by the time limit; objective/bound/gap say how good the plan is), 'feasible' (a plan
-        with a gap, no time limit hit; only when the MILP was restricted to nearest sites) or
+        with a gap, no time limit hit, e.g. a relaxed MILP whose plan needed its far columns) or
         'infeasible' (no plan serves everyone; `message` says why).
     objective : fixed costs of open facilities + assignment cost + unmet_penalty x unmet people.
     bound : lower bound on the optimum of the full instance; gap = (objective - bound) / |objective|.
@@ -85,7 +100,8 @@ class SitingResult:
         (client index, facility index, fraction of the client's demand, people).
     unmet_people : per client; assigned + unmet == demand (exactly, for whole-people demand).
     facility_people : people allocated to each facility.
-    solver : 'ortools-min-cost-flow' | 'highs-lp' | 'highs-mip' | 'lagrangian-heuristic' (+ notes).
+    solver : 'ortools-min-cost-flow' | 'highs-lp' (transportation LP, or an integral LP relaxation) |
+        'highs-mip' | 'lagrangian-heuristic'.
     """
 
     status: str
@@ -354,9 +370,10 @@ def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_ga
     """Decide which facilities to open and who goes where, with status, objective, bound and gap.
 
     time_limit_s bounds the whole solve (heuristics + MILP). mip_gap is the relative gap at which a
-    plan counts as optimal. When the MILP would have more than `arc_limit` usable pairs, each client
-    keeps only its cheapest pairs (plus those of the best heuristic plan) inside the MILP; the reported
-    bound then comes from the Lagrangian relaxation of the FULL instance, so it stays valid.
+    plan counts as optimal. When the MILP would have more than min(arc_limit, 150,000) usable pairs,
+    each client keeps only its cheapest pairs inside the MILP plus one capacity-free "far" column
+    priced at its cheapest dropped pair: a relaxation of the full instance, so HiGHS's bound stays
+    valid for it; plans are re-allocated over all pairs.
     """
     t0 = time.perf_counter()
     validate_instance(instance, file)
@@ -455,7 +472,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                    unit: np.ndarray, penalty: float | None, finish: Any) -> SitingResult:
     n_f, n_a, n_cl = capacity.size, ai.size, d.size
     integral = is_integral(d)
-    link_k = 10
+    small = n_a <= min(_SMALL_ARCS, arc_limit)
     dense = np.full((n_cl, n_f), np.inf)
     dense[ai, aj] = arc_cost
     cache: dict[bytes, float] = {}
@@ -530,6 +547,41 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                 best[:] = [plan]
         return best[0].objective if best else np.inf
 
+    lp_bound = -np.inf
+    if small:
+        # The LP relaxation of the strong formulation is often integral on small instances (it is on
+        # every OR-Library cap instance shipped here); one HiGHS LP then proves the plan optimal in
+        # milliseconds, without the MILP machinery.
+        y_lo = np.where(must | ((fixed == 0) & (inst.max_open is None)), 1.0, 0.0) * ~never
+        y_hi = np.where(never, 0.0, 1.0)
+        lp = solve_mip(ai, aj, arc_cost, d, capacity, fixed, y_lo, y_hi, inst.min_open, inst.max_open,
+                       None if penalty is None else float(penalty), inst.single_source,
+                       max(0.05, time_limit_s - (time.perf_counter() - t0)), mip_gap, None, relax=True)
+        stats["lp_bound"] = lp.bound
+        if lp.status == "optimal" and lp.x is not None and lp.y is not None and lp.u is not None:
+            lp_bound = lp.bound
+            y_int = bool(np.all(np.abs(lp.y - np.rint(lp.y)) <= 1e-7))
+            x_int = not inst.single_source or bool(np.all(np.abs(lp.x - np.rint(lp.x)) <= 1e-7)
+                                                  and np.all(np.abs(lp.u - np.rint(lp.u)) <= 1e-7))
+            if y_int and x_int:
+                y_lp = np.rint(lp.y)
+                plan: _Plan | None = None
+                if inst.single_source:
+                    xs, us = np.rint(lp.x), np.rint(lp.u)
+                    plan = _Plan(float(xs @ arc_cost + fixed @ y_lp + float(penalty or 0.0) * (d @ us)), xs,
+                                 y_lp, us, xs * d[ai])
+                else:
+                    plan = evaluate(y_lp > 0.5, cost_steps=1e9)
+                if plan is not None and plan.objective - lp_bound <= mip_gap * abs(plan.objective):
+                    stats["t_heuristic_s"] = time.perf_counter() - t0
+                    return finish("optimal", plan, lp_bound, "highs-lp",
+                                  "the LP relaxation of the strong formulation is integral", stats)
+                if plan is not None:
+                    best[:] = [plan]
+        elif lp.status == "infeasible" and penalty is None:
+            return finish("infeasible", None, float("nan"), "highs-lp",
+                          "HiGHS proved that even the LP relaxation has no plan meeting all constraints", stats)
+
     budget = max(0.05, time_limit_s - (time.perf_counter() - t0))
     # Seed: every site that may open (feasible if anything is), or the largest ones up to max_open.
     if inst.max_open is None:
@@ -556,7 +608,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
 
     lag = lagrangian(dense, d, capacity, fixed, must, never, inst.min_open, inst.max_open,
                      None if penalty is None else float(penalty), probe,
-                     max_iter=200 if n_a <= 20_000 else 1500, time_budget_s=0.3 * budget)
+                     max_iter=10 if small else 1500, time_budget_s=(0.1 if small else 0.3) * budget)
     consider(choose_open(facility_values(dense, d, capacity, fixed, lag.lam)[0], capacity, must, never,
                          inst.min_open, inst.max_open, None)[0] > 0)
     stats["lagrangian_iterations"] = lag.iterations
@@ -571,7 +623,8 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
         diff = np.nanmean(np.abs(unit_cols[:, cand] - unit_cols[:, [j]]), axis=0)
         return cand[np.argsort(np.nan_to_num(diff, nan=np.inf), kind="stable")[:k]]
 
-    improved = True
+    # On small instances HiGHS finds and proves the optimum faster than this search in Python.
+    improved = not small
     while improved and best and time.perf_counter() < deadline:
         improved = False
         cur = best[0]
@@ -598,7 +651,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
                 break
     stats["heuristic_objective"] = best[0].objective if best else float("inf")
     stats["t_heuristic_s"] = time.perf_counter() - t0
-    bound = lag.bound
+    bound = max(lag.bound, lp_bound)
     solver = "lagrangian-heuristic"
     if best and best[0].objective - bound <= mip_gap * abs(best[0].objective):
         return finish("optimal", best[0], bound, solver, "heuristic plan proven optimal by the Lagrangian bound",
@@ -624,87 +677,100 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
             y_lo[force] = 1.0
         return y_lo, y_hi
 
-    def run_mip(k_nearest: int | None, limit_s: float) -> tuple[Any, float, bool]:
-        """One HiGHS run over all arcs of facilities not fixed closed (or each client's k cheapest)."""
+    def near_arcs(keep: np.ndarray, k: int) -> np.ndarray:
+        """Each client's k cheapest arcs among `keep`, the arcs the Lagrangian prices below the
+        client's multiplier (those the LP relaxation can use), and the best plan's arcs."""
+        by_client = np.lexsort((np.where(keep, unit, np.inf), ai))
+        first = np.searchsorted(ai[by_client], np.arange(n_cl))
+        rank = np.empty(n_a, dtype=np.int64)
+        rank[by_client] = np.arange(n_a) - first[ai[by_client]]
+        near = (rank < k) | (arc_cost < lag.lam[ai])
+        if best:
+            near |= best[0].x > 0
+        return keep & near
+
+    def run_mip(k_near: int | None, limit_s: float, widen: np.ndarray) -> tuple[Any, float]:
+        """One HiGHS run over the arcs of facilities not fixed closed; with k_near, each client keeps
+        its near arcs (all arcs for `widen` clients) and the rest becomes its relaxed far column."""
         fix_ub = best[0].objective if best else np.inf
         y_lo, y_hi = fixings(fix_ub)
         keep = y_hi[aj] > 0
-        if k_nearest is not None:
-            by_client = np.lexsort((np.where(keep, unit, np.inf), ai))
-            first = np.searchsorted(ai[by_client], np.arange(n_cl))
-            pos = np.empty(n_a, dtype=np.int64)
-            pos[by_client] = np.arange(n_a) - first[ai[by_client]]
-            keep &= pos < k_nearest
-            if best:
-                keep |= best[0].x > 0
+        far_cost = None
+        if k_near is not None:
+            near = near_arcs(keep, k_near) | (keep & widen[ai])
+            dropped = keep & ~near
+            far_cost = np.full(n_cl, np.inf)
+            np.minimum.at(far_cost, ai[dropped], arc_cost[dropped])
+            keep = near
         sub = np.flatnonzero(keep)
         start = (best[0].x[sub], best[0].y, best[0].u) if best else None
-        link = None
-        if sub.size > max(20_000, link_k * n_cl):
-            # x_ij <= y_j rows only for each client's link_k cheapest live arcs (+ the best plan's)
-            by_client = np.lexsort((np.where(keep, unit, np.inf), ai))
-            first = np.searchsorted(ai[by_client], np.arange(n_cl))
-            rank = np.empty(n_a, dtype=np.int64)
-            rank[by_client] = np.arange(n_a) - first[ai[by_client]]
-            near = rank < link_k
-            if best:
-                near |= best[0].x > 0
-            link = near[sub]
+        # the capacity rows link every arc, so the model stays exact with fewer x_ij <= y_j rows
+        link = near_arcs(keep, _LINK_K)[sub] if k_near is None and sub.size > _SMALL_ARCS else None
         mip = solve_mip(ai[sub], aj[sub], arc_cost[sub], d, capacity, fixed, y_lo, y_hi, inst.min_open,
                         inst.max_open, None if penalty is None else float(penalty), inst.single_source,
-                        limit_s, mip_gap, start, link)
+                        limit_s, mip_gap, start, link, far_cost)
+        far_used = 0 if mip.far is None else int((mip.far > 1e-9).sum())
         stats.setdefault("mip_runs", []).append({"arcs": int(sub.size), "status": mip.status,
                                                  "link_rows": int(sub.size if link is None else link.sum()),
+                                                 "far_columns": int(np.isfinite(far_cost).sum())
+                                                 if far_cost is not None else 0,
+                                                 "far_used": far_used, "nodes": mip.nodes,
                                                  "bound": mip.bound, "fixed_closed": int((y_hi == 0).sum()),
                                                  "fixed_open": int((y_lo == 1).sum())})
         if mip.x is not None and mip.y is not None and mip.u is not None:
             x = np.zeros(n_a)
             x[sub] = mip.x
-            mplan = _Plan(float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)),
-                          x, mip.y, mip.u)
-            if not inst.single_source:
-                # Re-allocate the MILP's open set with min-cost flow over ALL usable arcs: whole people,
-                # and never worse than the (possibly restricted) MILP allocation up to rounding.
+            mplan = None
+            if far_used == 0:
+                mplan = _Plan(float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)),
+                              x, mip.y, mip.u)
+            if not inst.single_source or mplan is None:
+                # Re-allocate the MILP's open set over ALL usable arcs: min-cost flow gives whole
+                # people and is never worse than the (possibly relaxed) MILP allocation up to rounding.
                 realloc = evaluate(mip.y > 0.5, cost_steps=1e9)
-                if realloc is not None and realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9:
+                if realloc is not None and (mplan is None
+                                            or realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9):
                     mplan = realloc
-            if not best or mplan.objective < best[0].objective:
+            if mplan is not None and (not best or mplan.objective < best[0].objective):
                 best[:] = [mplan]
-        # arcs dropped only by Lagrangian fixing keep the bound valid for plans cheaper than fix_ub;
-        # if no plan satisfies the fixings, none is cheaper than fix_ub
+        # The MILP (with far columns: a relaxation) is exact for plans cheaper than fix_ub, so its
+        # bound holds for the full instance; if it has no plan, none is cheaper than fix_ub.
         if mip.status == "infeasible":
-            return mip, fix_ub if math.isfinite(fix_ub) else float("nan"), k_nearest is None
-        return mip, min(mip.bound, fix_ub), k_nearest is None
+            return mip, fix_ub if math.isfinite(fix_ub) else float("nan")
+        return mip, min(mip.bound, fix_ub)
 
-    # The full MILP when it fits in `arc_limit` pairs; otherwise a MILP restricted to each client's
-    # nearest sites (for the plan only: the bound stays the Lagrangian bound of the full instance).
     n_live = int(fixings(best[0].objective if best else np.inf)[1][aj].sum())
-    full_fits = n_live <= arc_limit
-    phases: list[int | None] = [None] if full_fits else [max(8, min(20, arc_limit // max(n_cl, 1)))]
+    restrict = n_live > min(arc_limit, _NEAR_ARCS)
+    k_near = max(3, min(_NEAR_K, arc_limit // max(n_cl, 1))) if restrict else None
+    widen = np.zeros(n_cl, dtype=bool)
     solver = "lagrangian-heuristic"
     mip_status = "not run"
-    for pos_phase, k_near in enumerate(phases):
+    for _round in range(4):
         remaining = time_limit_s - (time.perf_counter() - t0)
         if remaining <= 0.05:
             mip_status = "time_limit"
             break
-        last = pos_phase == len(phases) - 1
-        mip, mip_bound, valid = run_mip(k_near, remaining if last else 0.4 * remaining)
+        mip, mip_bound = run_mip(k_near, remaining, widen)
         solver = "highs-mip"
-        if valid and math.isfinite(mip_bound):
+        if math.isfinite(mip_bound):
             bound = max(bound, mip_bound)
         mip_status = mip.status
         if best and best[0].objective - bound <= mip_gap * abs(best[0].objective):
             break
-        if mip.status == "infeasible" and valid:
+        if mip.status == "infeasible":
             if best:
                 mip_status = "infeasible below the incumbent (incumbent optimal)"
             break
+        # The relaxation was solved but its plan leaned on far columns: give those clients all their
+        # sites and solve again (a few rounds at most).
+        if mip.status != "optimal" or mip.far is None or not np.any(mip.far > 1e-9) or k_near is None:
+            break
+        widen |= mip.far > 1e-9
     stats["t_mip_s"] = time.perf_counter() - t0 - stats["t_heuristic_s"]
     notes = []
-    if not full_fits:
-        notes.append(f"full MILP has {n_live} client-site pairs (> arc_limit {arc_limit}): HiGHS ran on each "
-                     "client's nearest sites and the bound is the Lagrangian bound of the full instance")
+    if restrict:
+        notes.append(f"HiGHS ran on each client's {k_near} cheapest sites (of {n_live} client-site pairs) plus a "
+                     "relaxed far column per client, so its bound is valid for the full instance")
     notes.append(f"HiGHS status {mip_status}")
     if not best:
         if mip_status == "infeasible":
