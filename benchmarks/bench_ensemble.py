@@ -1,23 +1,27 @@
 """Ensemble throughput: members per minute on 1 and 2 workers, and a member's cost vs a cold plan.
 
-Run: `python -m benchmarks.bench_ensemble [--runs N] [--rafah NAME [--layout]] [--dask-local K]`.
+Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--layout]] [--dask-local K]`.
 Default: the small synthetic scenario of tests/conftest.py (layouts off). `--rafah full` runs the bundled
-example (examples/rafah-2024, copied with an uncertainty block) instead: about 8 s per member with layouts
-off, so keep --runs small on a shared machine. Figures are ratios against baselines run in the same process:
+example (examples/rafah-2024, copied with an uncertainty block) instead: 2-10 s per member with layouts off,
+so 200 members take ~15-20 min on one worker. Figures are ratios against baselines run in the same process,
+medians, each line with the load average of the (shared) machine:
 
 * member / cold plan: a warm member (scenario loaded, travel times and layout fits cached in the worker)
-  against load_scenario + plan in a fresh cache. Target (issue 10): <= 25 %.
-* 2 workers / 1 worker members per minute (pool start-up included). Target: >= 1.7x.
-"""
+  against load_scenario + plan in a fresh cache, both with their stage times. Target (issue 10): <= 25 %.
+* 2 workers / 1 worker members per minute, start-up (process start, scenario load, first member of each
+  worker) included and excluded. Target: >= 1.7x."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -66,41 +70,77 @@ def rafah(tmp: Path, name: str) -> tuple[Path, str]:
     return dst, name
 
 
-def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int) -> tuple[float, float, float]:
-    """Mean seconds of a cold plan (load + plan, empty cache), of the same plan from a warm worker (same
-    inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs)."""
-    cold = []
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_n: int
+                   ) -> tuple[float, float, float, dict[str, float], dict[str, float]]:
+    """Median seconds of a cold plan (load + plan, empty cache), of the same plan from a warm worker (same
+    inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs), plus median stage
+    times of the cold plans and of the members."""
+    cold, cold_st = [], []
     for _ in range(repeats):
+        ensemble._STATE.clear()
         t = time.perf_counter()
         sc = load_scenario(folder, name)
         sc.layout = sc.layout.model_copy(update={"enabled": layout})
-        run(sc)
+        st: dict[str, float] = {}
+        step = _stepper(st)
+        run(sc, step)
+        step("end")
         cold.append(time.perf_counter() - t)
+        cold_st.append(st)
     sc = load_scenario(folder, name)
-    members = ensemble.draw_members(sc, repeats + 1, seed=1)
-    tasks = [ensemble.MemberTask(str(folder.resolve()), name, layout, m) for m in members]
-    ensemble.run_member(tasks[0])  # warms this process's scenario and caches
-    warm = []
-    for task in tasks[1:]:
+    members = ensemble.draw_members(sc, members_n + 1, seed=1)
+    key = str(folder.resolve())
+    ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
+    base, cache = ensemble._base(key, name, layout)
+    warm, warm_st = [], []
+    for m in members[1:]:
+        st = {}
+        step = _stepper(st)
         t = time.perf_counter()
-        row = ensemble.run_member(task)
+        run(ensemble.member_scenario(base, m), step, cache=cache)
+        step("end")
         warm.append(time.perf_counter() - t)
-        assert row["status"] == "ok", row.get("error")
-    base, cache = ensemble._base(str(folder.resolve()), name, layout)
+        warm_st.append(st)
     same = []
     for _ in range(repeats):
         t = time.perf_counter()
         run(base, cache=cache)
         same.append(time.perf_counter() - t)
-    return statistics.mean(cold), statistics.mean(same), statistics.mean(warm)
+    med = statistics.median
+    stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
+    return med(cold), med(same), med(warm), stages(cold_st), stages(warm_st)
 
 
-def throughput(folder: Path, name: str, runs: int, layout: bool, **engine) -> float:
+def _stepper(store: dict[str, float]):
+    """A progress callback that adds each stage's seconds to ``store``."""
+    last: list[Any] = [time.perf_counter(), None]
+
+    def step(msg: str) -> None:
+        now = time.perf_counter()
+        if last[1] is not None:
+            store[last[1]] = store.get(last[1], 0.0) + now - last[0]
+        last[0], last[1] = now, msg
+
+    return step
+
+
+def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) -> tuple[float, float]:
+    """Members per minute with start-up (process start, scenario load, first member per worker) included,
+    and excluded: counted from the moment as many members finished as there are workers."""
+    workers = int(engine.get("workers") or engine.get("dask_local") or 1)
+    ensemble._STATE.clear()  # the in-process worker starts cold too
+    stamps: list[float] = []
     t = time.perf_counter()
-    res = ensemble.run_ensemble(folder, name, runs, seed=1, layout=layout, **engine)
+    res = ensemble.run_ensemble(folder, name, runs, seed=1, layout=layout,
+                                progress=lambda done, total: stamps.append(time.perf_counter()), **engine)
     dt = time.perf_counter() - t
     assert res.summary["ok"] == runs, res.failed
-    return runs / dt * 60.0
+    steady = (runs - workers) / max(stamps[-1] - stamps[workers - 1], 1e-9) * 60.0 if runs > workers else math.nan
+    return runs / dt * 60.0, steady
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,25 +149,32 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted)")
     ap.add_argument("--layout", action="store_true", help="camp layouts on (Rafah only)")
     ap.add_argument("--dask-local", type=int, default=0, help="also measure a Dask LocalCluster of K workers")
+    ap.add_argument("--members", type=int, default=12, help="warm members timed stage by stage")
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
         folder, name = rafah(Path(tmp), a.rafah) if a.rafah else synthetic(Path(tmp))
         layout = bool(a.layout and a.rafah)
         print(f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}, "
               f"layouts {'on' if layout else 'off'}, {a.runs} members", flush=True)
-        cold_s, same_s, warm_s = member_vs_cold(folder, name, layout, repeats=3 if a.rafah else 10)
-        print(f"cold plan (load + plan): {cold_s:.3f} s; same plan in a warm worker: {same_s:.3f} s "
-              f"({same_s / cold_s:.0%}); warm member (sampled inputs): {warm_s:.3f} s; "
-              f"member / cold = {warm_s / cold_s:.0%} (target <= 25 %)", flush=True)
-        one = throughput(folder, name, a.runs, layout, workers=1)
-        print(f"1 worker (in process): {one:.1f} members/min", flush=True)
-        two = throughput(folder, name, a.runs, layout, workers=2)
-        print(f"2 workers (process pool, start-up included): {two:.1f} members/min; "
-              f"2 / 1 = {two / one:.2f}x (target >= 1.7x)", flush=True)
+        cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(folder, name, layout, repeats=3 if a.rafah else 10,
+                                                                   members_n=a.members)
+        fmt = lambda st: ", ".join(f"{k} {v:.2f}" for k, v in st.items() if v >= 0.005)
+        print(f"cold plan (load + plan), median: {cold_s:.3f} s [{fmt(cold_st)}]; {_load()}", flush=True)
+        print(f"same plan in a warm worker: {same_s:.3f} s ({same_s / cold_s:.0%}); warm member (sampled inputs), "
+              f"median of {a.members}: {warm_s:.3f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} "
+              f"(target <= 25 %); {_load()}", flush=True)
+        one, one_steady = throughput(folder, name, a.runs, layout, workers=1)
+        print(f"1 worker (in process): {one:.1f} members/min start-up included, {one_steady:.1f} excluded; {_load()}",
+              flush=True)
+        two, two_steady = throughput(folder, name, a.runs, layout, workers=2)
+        print(f"2 workers (process pool): {two:.1f} members/min start-up included, {two_steady:.1f} excluded; "
+              f"2 / 1 = {two / one:.2f}x included, {two_steady / one_steady:.2f}x excluded (target >= 1.7x); {_load()}",
+              flush=True)
         if a.dask_local:
-            dk = throughput(folder, name, a.runs, layout, engine="dask", dask_local=a.dask_local)
-            print(f"Dask LocalCluster {a.dask_local} workers (start-up included): {dk:.1f} members/min; "
-                  f"vs 1 worker {dk / one:.2f}x", flush=True)
+            dk, dk_steady = throughput(folder, name, a.runs, layout, engine="dask", dask_local=a.dask_local)
+            print(f"Dask LocalCluster {a.dask_local} workers: {dk:.1f} members/min start-up included, "
+                  f"{dk_steady:.1f} excluded; vs 1 worker {dk / one:.2f}x / {dk_steady / one_steady:.2f}x; {_load()}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -353,3 +353,21 @@ def test_cli_ensemble_writes_outputs(tmp_path):
     assert "P(met), ensemble" in (out / "report.html").read_text()
     bad = CliRunner().invoke(app, ["ensemble", str(d), "--scenario", "main", "--runs", "0", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_pool_batches_grow_with_fast_members_and_stay_single_for_slow_ones():
+    assert ensemble._batch_size(0.0, 0, 200, 2) == 1  # nothing timed yet
+    assert ensemble._batch_size(0.15, 10, 200, 2) == ensemble.MAX_BATCH  # 15 ms members: full batches
+    assert ensemble._batch_size(0.25 * 4, 4, 200, 2) == 4  # 0.25 s members: ~1 s of work
+    assert ensemble._batch_size(40.0, 10, 200, 2) == 1  # members of seconds: one at a time
+    assert ensemble._batch_size(0.15, 10, 12, 2) == 3  # the tail is shared: 12 left, 2 workers
+    assert ensemble._batch_size(0.15, 10, 1, 2) == 1
+
+
+def test_pool_with_growing_batches_gives_the_serial_members(tmp_path):
+    d = _dir(tmp_path, UNC)
+    serial = run_ensemble(d, "main", 24, seed=3)
+    seen = []
+    pool = run_ensemble(d, "main", 24, seed=3, workers=2, progress=lambda done, total: seen.append((done, total)))
+    _same(serial.members, pool.members)
+    assert seen[-1] == (24, 24) and len(seen) == 24

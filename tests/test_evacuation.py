@@ -425,3 +425,84 @@ def test_auto_picks_exact_on_small_networks_and_states_step():
     assert res.method == "exact" and res.time_step_s in (10, 15, 20, 30, 60)
     fixed = solve_evacuation(inst(**SINGLE), routing="fixed")
     assert fixed.method == "queue"
+
+
+# ---- the capacity-free relaxation: used when its routes fit, identical to the expanded min-cost flow ----
+
+
+def wide_instance(rng, n=8, n_arcs=18, n_sources=4, n_sinks=3, cap_factor=1.0, room=1.0):
+    """Random network with several capacitated sites and staggered, spread departures."""
+    nodes = [f"n{i}" for i in range(n)]
+    arcs = []
+    for _ in range(n_arcs):
+        u, v = rng.choice(n, 2, replace=False)
+        arcs.append((nodes[u], nodes[v], int(rng.integers(1, 8)) * 60, int(cap_factor * rng.integers(1, 10) * 3600)))
+    arcs += [(nodes[i], nodes[-1 - (i % n_sinks)], 900, int(cap_factor * 3600)) for i in range(n_sources)]
+    sources = [{"node": nodes[i], "people": int(rng.integers(50, 300)), "release_s": int(rng.integers(0, 20)) * 60,
+                "spread_s": int(rng.integers(0, 4)) * 600} for i in range(n_sources)]
+    total = sum(s["people"] for s in sources)
+    share = rng.dirichlet(np.ones(n_sinks))
+    sinks = [{"node": nodes[-1 - j], "capacity": math.ceil(room * total * share[j]) + 1} for j in range(n_sinks)]
+    return inst(nodes, arcs, sources, sinks)
+
+
+def solve_both(i, monkeypatch, dt=60.0):
+    """(result with the relaxation first, result of the expanded min-cost flow alone, relaxation used?)"""
+    import reliefplan.evacuation as ev
+
+    used = []
+    real = ev._relaxed_schedule
+
+    def spy(*a, **kw):
+        out = real(*a, **kw)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ev, "_relaxed_schedule", spy)
+    fast = solve_evacuation(i, method="exact", time_step_s=dt)
+    monkeypatch.setattr(ev, "RELAXATION_FIRST", False)
+    slow = solve_evacuation(i, method="exact", time_step_s=dt)
+    monkeypatch.setattr(ev, "RELAXATION_FIRST", True)
+    return fast, slow, any(used)
+
+
+def check_capacities(res, i):
+    dt = res.time_step_s
+    per_step = i.arc_capacity_per_h * dt / 3600
+    csr = res.arc_flows.tocoo()
+    cap = np.floor((csr.col + 1) * per_step[csr.row] + 1e-7) - np.floor(csr.col * per_step[csr.row] + 1e-7)
+    assert np.all(csr.data <= cap + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_relaxation_schedule_equals_expanded_min_cost_flow(seed, monkeypatch):
+    rng = np.random.default_rng(500 + seed)
+    # wide roads (the relaxation fits), narrow roads (it does not), sites too small for everyone
+    cap_factor = (50.0, 0.3, 50.0)[seed % 3]
+    room = 0.8 if seed % 3 == 2 else 1.0
+    i = wide_instance(rng, cap_factor=cap_factor, room=room)
+    fast, slow, used = solve_both(i, monkeypatch)
+    if cap_factor > 1:
+        assert used, "wide roads: the relaxation's routes fit"
+    for r in (fast, slow):
+        check_conservation(r)
+        check_capacities(r, i)
+        assert r.status == "optimal"
+    assert fast.clearance_s == slow.clearance_s and fast.arrived == slow.arrived
+    assert fast.objective_person_s == pytest.approx(slow.objective_person_s)
+    if seed < 6:  # the independent LP agrees on the total arrival time
+        T = round(fast.clearance_s / fast.time_step_s)
+        assert lp_time_expanded(i, fast.time_step_s, T, True, total=fast.arrived) == pytest.approx(fast.objective_person_s)
+
+
+def test_relaxation_respects_late_departures_deadlines(monkeypatch):
+    # a late departure at a must take the near site even though the far one is "cheaper" for b
+    i = inst(["a", "b", "near", "far"],
+             [("a", "near", 600, 36000), ("a", "far", 1800, 36000), ("b", "near", 300, 36000), ("b", "far", 600, 36000)],
+             [{"node": "a", "people": 100, "release_s": 0, "spread_s": 3600},
+              {"node": "b", "people": 100, "release_s": 0}],
+             [{"node": "near", "capacity": 100}, {"node": "far", "capacity": 100}])
+    fast, slow, used = solve_both(i, monkeypatch)
+    assert used
+    assert fast.clearance_s == slow.clearance_s and fast.objective_person_s == pytest.approx(slow.objective_person_s)
+    check_capacities(fast, i)

@@ -11,7 +11,9 @@ import json
 import math
 import os
 import tempfile
+import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -195,20 +197,61 @@ def _settle(batch: list[MemberTask], got: list[dict[str, Any]] | BaseException, 
     return retry
 
 
+BATCH_TARGET_S = 1.0  # a batch's work once member times are known: messaging stays small, the tail stays short
+
+
+def _timed_batch(fn: Callable[[MemberTask], dict[str, Any]], tasks: list[MemberTask]) -> tuple[list[dict[str, Any]], float]:
+    """``run_batch`` plus its wall time in the worker (sizes the next batches)."""
+    t = time.perf_counter()
+    rows = run_batch(fn, tasks)
+    return rows, time.perf_counter() - t
+
+
+def _batch_size(worker_s: float, timed: int, left: int, workers: int) -> int:
+    """Members in the next batch: one until member times are known, then ~BATCH_TARGET_S of work (at most
+    MAX_BATCH), never more than a fair share of what is left (two batches per worker)."""
+    size = 1
+    if timed:
+        size = int(min(MAX_BATCH, max(1, BATCH_TARGET_S / max(worker_s / timed, 1e-6))))
+    return max(1, min(size, left // (2 * workers) or 1))
+
+
 def _run_pool(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]], workers: int,
               tick: Callable[[], None]) -> dict[int, dict[str, Any]]:
+    """Members on a process pool. Batches start at one member and grow to ~BATCH_TARGET_S of work once
+    member times are known: fast members do not drown in messaging, slow ones (seconds) do not leave a
+    worker idle behind a long last batch. Two batches per worker stay in flight."""
     rows: dict[int, dict[str, Any]] = {}
+    queue = deque(tasks)
+    spent = [0.0, 0]  # worker seconds, members timed
+
+    def next_batch() -> list[MemberTask]:
+        size = _batch_size(spent[0], spent[1], len(queue), workers)
+        return [queue.popleft() for _ in range(min(size, len(queue)))]
+
     # spawn: the solvers start threads, and forking a threaded parent can deadlock
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending: dict[Future, list[MemberTask]] = {pool.submit(run_batch, fn, b): b for b in _batches(tasks, workers)}
+        pending: dict[Future, list[MemberTask]] = {}
+
+        def submit(batch: list[MemberTask]) -> None:
+            pending[pool.submit(_timed_batch, fn, batch)] = batch
+
+        while queue and len(pending) < 2 * workers:
+            submit(next_batch())
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 batch = pending.pop(fut)
                 exc = fut.exception()
-                retry = _settle(batch, exc if exc is not None else fut.result(), rows, tick)
+                if exc is None:
+                    got, seconds = fut.result()
+                    spent[0] += seconds
+                    spent[1] += len(batch)
+                retry = _settle(batch, exc if exc is not None else got, rows, tick)
                 if retry:
-                    pending[pool.submit(run_batch, fn, retry)] = retry
+                    submit(retry)
+            while queue and len(pending) < 2 * workers:
+                submit(next_batch())
     return rows
 
 

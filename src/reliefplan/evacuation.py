@@ -6,10 +6,13 @@ Two methods, both on a discrete time step Δ (seconds):
   ``ceil(travel_time_s / Δ)`` steps and carry at most ``capacity_per_h · Δ / 3600`` people per
   step, holdover arcs for waiting, a super-source releasing people on their schedule, a
   super-sink behind the sites). The horizon is the smallest number of steps in which everyone
-  who can arrive does: OR-Tools max flows, bounded below by walking time and throughput,
-  doubling + bisection. That is the quickest transshipment, exact for the discretisation, with
-  free routing. Within it an OR-Tools min-cost flow minimises the total arrival time (ties: move
-  early, wait near the sites, no detours); on expanded networks above ``MIN_COST_ARCS_LIMIT`` the
+  who can arrive does: OR-Tools max flows, bounded below by walking time, throughput and the
+  relaxation below, then widening + bisection. That is the quickest transshipment, exact for the
+  discretisation, with free routing. Within it a min-cost flow minimises the total arrival time
+  (ties: move early, wait near the sites, no detours). First the relaxation without link
+  capacities (a small transportation problem: nobody waits) is solved; if its quickest routes fit
+  every link at every step, its schedule is optimal for the expanded network too. Otherwise
+  OR-Tools solves the expanded min-cost flow; above ``MIN_COST_ARCS_LIMIT`` expanded arcs the
   schedule comes from the max flow instead (clearance still optimal). Bottlenecks are the links
   of a minimum cut one step short of the clearance: the links that set it.
 * ``queue`` — a point-queue simulation: people follow given routes (fixed routing) or the
@@ -51,6 +54,13 @@ EXPANDED_ARCS_TARGET = 1_500_000
 # Above this the exact method keeps the optimal clearance but schedules with a max flow instead of a
 # min-cost flow (OR-Tools' cost scaling needs tens of seconds for a few 100 k expanded arcs).
 MIN_COST_ARCS_LIMIT = 100_000
+# The exact method first solves the schedule with link capacities dropped (a transportation problem:
+# nobody waits, everyone walks a quickest route to the site chosen for them). If those routes fit every
+# link's capacity at every step, that schedule is optimal for the expanded network too (a feasible
+# optimum of a relaxation) and costs a small static min-cost flow instead of one on the expanded network.
+RELAXATION_FIRST = True
+# Skip the relaxation when its graph (source nodes x sinks) or routing tables (sinks x nodes) get this large.
+RELAXATION_PAIRS_LIMIT = 2_000_000
 # Beyond this the exact method refuses (auto falls back to the queue model).
 EXPANDED_ARCS_LIMIT = 30_000_000
 # Steps the automatic step aims for (bounds the resolution on small networks).
@@ -444,15 +454,30 @@ def condense(inst: EvacuationInstance) -> _Net:
     terminal = np.zeros(n, dtype=bool)
     terminal[inst.source_node] = True
     terminal[inst.sink_node] = True
-    while True:
-        keep &= alive[inst.arc_from] & alive[inst.arc_to]
-        # dead-end spurs: a non-terminal node with a single neighbour is only ever a U-turn
-        a_ = np.flatnonzero(keep)
-        pr = np.unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
-        spur = alive & ~terminal & (np.bincount(pr // n, minlength=n) <= 1)
-        if not spur.any():
-            break
-        alive &= ~spur
+    # dead-end spurs: a non-terminal node with a single neighbour is only ever a U-turn; peel them
+    # (and the spurs their removal leaves) one node at a time, touching only their neighbours
+    keep &= alive[inst.arc_from] & alive[inst.arc_to]
+    a_ = np.flatnonzero(keep)
+    pr = np.unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
+    nb_ptr = np.searchsorted(pr // n, np.arange(n + 1))
+    nb = (pr % n).tolist()
+    degree = np.diff(nb_ptr).tolist()
+    alive_l = alive.tolist()
+    terminal_l = terminal.tolist()
+    stack = np.flatnonzero(alive & ~terminal & (np.diff(nb_ptr) <= 1)).tolist()
+    ptr_l = nb_ptr.tolist()
+    while stack:
+        x = stack.pop()
+        if not alive_l[x]:
+            continue
+        alive_l[x] = False
+        for y in nb[ptr_l[x]:ptr_l[x + 1]]:
+            if alive_l[y]:
+                degree[y] -= 1
+                if degree[y] <= 1 and not terminal_l[y]:
+                    stack.append(y)
+    alive = np.asarray(alive_l, dtype=bool)
+    keep &= alive[inst.arc_from] & alive[inst.arc_to]
     arcs = np.flatnonzero(keep)
     frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
 
@@ -683,6 +708,274 @@ def _build_ten(net: _Net, tau: np.ndarray, rate: np.ndarray, rel_node: np.ndarra
     return _Ten(tails, heads, caps, costs, seg, move_arc, move_t, s_node, t_node, T)
 
 
+
+@dataclass
+class _SinkPaths:
+    """Quickest routes in whole steps from every node to every sink (Dijkstra trees, computed once per solve)."""
+
+    dist: np.ndarray        # (k sinks, n nodes) steps; inf where unreachable
+    pred: np.ndarray        # (k sinks, n nodes) next node towards the sink
+    arc_key: np.ndarray     # sorted frm * n + to of the quickest arc per node pair
+    arc_of_key: np.ndarray  # that arc
+
+    @classmethod
+    def build(cls, net: _Net, tau: np.ndarray, sinks: np.ndarray) -> _SinkPaths:
+        targets, row = np.unique(sinks, return_inverse=True)
+        dist, pred = _reverse_dist(net, targets, tau.astype(float), min_only=False, predecessors=True)
+        dist = np.atleast_2d(dist)[row]
+        pred = np.atleast_2d(pred)[row]
+        dist = np.where(np.isfinite(dist), np.round(dist), np.inf)  # csgraph adds 1e-6 per hop
+        # quickest arc per (from, to), then the widest (the one Dijkstra's weight saw)
+        o = np.lexsort((-net.capacity_per_h, tau, net.frm * net.n + net.to))
+        key = (net.frm * net.n + net.to)[o]
+        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+        return cls(dist=dist, pred=pred, arc_key=key[first], arc_of_key=o[first])
+
+    def routes(self, js: np.ndarray, vs: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Quickest routes from nodes ``vs`` to sinks ``js``, walked together hop by hop: (arcs, step offset of
+        each arc from the route start, arcs per route), routes one after another."""
+        n = self.pred.shape[1]
+        cur = np.asarray(vs, dtype=np.int64).copy()
+        js = np.asarray(js, dtype=np.int64)
+        off = np.zeros(len(cur), dtype=np.int64)
+        active = np.flatnonzero(self.dist[js, cur] > 0)
+        rec_pair, rec_hop, rec_arc, rec_off = [], [], [], []
+        hop = 0
+        while len(active) and hop <= n:
+            nxt = self.pred[js[active], cur[active]].astype(np.int64)
+            arc = self.arc_of_key[np.searchsorted(self.arc_key, cur[active] * n + nxt)]
+            rec_pair.append(active); rec_hop.append(np.full(len(active), hop)); rec_arc.append(arc)
+            rec_off.append(off[active].copy())
+            off[active] += tau[arc]
+            cur[active] = nxt
+            active = active[self.dist[js[active], nxt] > 0]
+            hop += 1
+        if not rec_pair:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(len(cur), np.int64)
+        pair, hops = np.concatenate(rec_pair), np.concatenate(rec_hop)
+        o = np.lexsort((hops, pair))
+        return (np.concatenate(rec_arc)[o], np.concatenate(rec_off)[o],
+                np.bincount(pair, minlength=len(cur)).astype(np.int64))
+
+
+def _min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int, t_node: int,
+              supply: int) -> tuple[int, np.ndarray] | None:
+    """(flow value, arc flows) of OR-Tools' max flow with min cost, or None if it fails."""
+    from ortools.graph.python import min_cost_flow
+
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    mcf.set_node_supply(s_node, supply)
+    mcf.set_node_supply(t_node, -supply)
+    if mcf.solve_max_flow_with_min_cost() != mcf.OPTIMAL:
+        return None
+    return int(mcf.maximum_flow()), np.asarray(mcf.flows(np.arange(len(tails))), dtype=np.int64)
+
+
+def _match_in_order(in_amt: np.ndarray, out_amt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair the q-th unit in with the q-th unit out: (in index, out index, people) per run."""
+    cum_in, cum_out = np.cumsum(in_amt), np.cumsum(out_amt)
+    bounds = np.union1d(np.r_[0, cum_in], np.r_[0, cum_out])
+    start, amount = bounds[:-1], np.diff(bounds)
+    keep = amount > 0
+    start, amount = start[keep], amount[keep]
+    return (np.searchsorted(cum_in, start, side="right"), np.searchsorted(cum_out, start, side="right"), amount)
+
+
+@dataclass
+class _Chains:
+    """The deadline-aware relaxation graph at one horizon (see ``_Relaxation.chains``)."""
+
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    s_node: int
+    t_node: int
+    e: np.ndarray      # items that can enter (indices into the relaxation's items)
+    pos: np.ndarray    # their entry pair
+    link: np.ndarray   # chain arcs (between entry points)
+    hang: np.ndarray   # pairs hanging off an entry point
+    pv: np.ndarray     # pairs: source node (index into src_nodes), sink, steps
+    pj: np.ndarray
+    pd: np.ndarray
+
+
+class _Relaxation:
+    """The expanded network without link capacities, as a transportation problem (built once per solve).
+
+    Nobody waits there: a person leaving node v at step k for sink j walks a quickest route of d steps
+    and arrives at step k + d, which must be at most T - 1. Departures are aggregated by (node, step).
+    """
+
+    def __init__(self, paths: _SinkPaths, rel_node: np.ndarray, rel_k: np.ndarray, rel_amt: np.ndarray,
+                 sink_cap: np.ndarray) -> None:
+        self.paths = paths
+        self.k = paths.dist.shape[0]
+        span = int(rel_k.max()) + 1 if len(rel_k) else 1
+        uk, inv = np.unique(rel_node * span + rel_k, return_inverse=True)
+        self.amt = np.bincount(inv, weights=rel_amt, minlength=len(uk)).astype(np.int64)
+        self.it_k = uk % span
+        self.src_nodes, self.it_src = np.unique(uk // span, return_inverse=True)
+        self.big = int(rel_amt.sum()) + 1
+        self.sink_caps = np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, self.big)),
+                                  self.big).astype(np.int64)
+        self.d = paths.dist[:, self.src_nodes].T  # (source nodes, sinks) steps
+        self.usable = len(self.src_nodes) * self.k <= RELAXATION_PAIRS_LIMIT and self.k > 0
+
+    def pairs(self, T: int, deadline_order: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source node, sink) pairs some departure of that node can use in time: nearest first per node,
+        or farthest first (``deadline_order``)."""
+        ns = len(self.src_nodes)
+        k_first = np.full(ns, T, dtype=np.int64)
+        live = self.it_k < T
+        np.minimum.at(k_first, self.it_src[live], self.it_k[live])
+        pv, pj = np.nonzero(self.d <= (T - 1 - k_first)[:, None])
+        pd = self.d[pv, pj].astype(np.int64)
+        o = np.lexsort((pj, -pd if deadline_order else pd, pv))
+        return pv[o], pj[o], pd[o]
+
+    def chains(self, T: int) -> _Chains:
+        """One chain per source node over its sinks, farthest first: a departure enters at the farthest sink
+        it can still reach in time and flows on towards nearer ones. Chain nodes are the distinct entry
+        points; each pair hangs off the last entry point before it."""
+        pv, pj, pd = self.pairs(T, deadline_order=True)
+        P, k, ns = len(pv), self.k, len(self.src_nodes)
+        chain_end = np.searchsorted(pv, np.arange(ns), side="right")
+        pos = np.searchsorted(pv * (T + 1) + (T - pd), self.it_src * (T + 1) + (self.it_k + 1), side="left")
+        e = np.flatnonzero((pos < chain_end[self.it_src]) & (self.it_k < T))
+        lev_pos, e_lev = np.unique(pos[e], return_inverse=True)  # sorted by (node, position)
+        L = len(lev_pos)
+        lev_src = pv[lev_pos] if L else np.zeros(0, np.int64)
+        p_lev = np.searchsorted(lev_pos, np.arange(P), side="right") - 1  # last entry point at or before
+        hang = np.flatnonzero((p_lev >= 0) & (lev_src[np.maximum(p_lev, 0)] == pv)) if L else np.zeros(0, np.int64)
+        s_node, t_node = L + k, L + k + 1
+        link = np.flatnonzero(lev_src[1:] == lev_src[:-1]) if L > 1 else np.zeros(0, np.int64)
+        tails = np.concatenate([np.full(len(e), s_node), link, p_lev[hang], L + np.arange(k)])
+        heads = np.concatenate([e_lev, link + 1, L + pj[hang], np.full(k, t_node)])
+        caps = np.concatenate([self.amt[e], np.full(len(link), self.big), np.full(len(hang), self.big), self.sink_caps])
+        return _Chains(tails.astype(np.int64), heads.astype(np.int64), caps.astype(np.int64), s_node, t_node,
+                       e, pos, link, hang, pv, pj, pd)
+
+    def max_flow(self, T: int) -> int:
+        """People who can arrive within ``T`` steps without link capacities (bounds the real horizon)."""
+        from ortools.graph.python import max_flow
+
+        c = self.chains(T)
+        if not len(c.e):
+            return 0
+        mf = max_flow.SimpleMaxFlow()
+        mf.add_arcs_with_capacity(c.tails, c.heads, c.caps)
+        if mf.solve(c.s_node, c.t_node) != mf.OPTIMAL:
+            raise SolverError("OR-Tools max flow failed on the relaxation")
+        return int(mf.optimal_flow())
+
+
+def _quickest_relaxed(rx: _Relaxation, deliverable: int, T_max: int) -> int | None:
+    """Smallest horizon in which the relaxation delivers ``deliverable`` people (None if not by ``T_max``)."""
+    if rx.max_flow(T_max) < deliverable:
+        return None
+    lo, hi = 0, T_max
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if rx.max_flow(mid) >= deliverable:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int,
+                      dmax: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Optimal schedule of the expanded network with horizon ``T`` if its capacity-free relaxation fits.
+
+    Returns (move arc, move step, people, arrivals (k, T)) or None when some link would be over capacity
+    at some step (the caller then solves the expanded network). Costs are those of ``_build_ten``:
+    ``K`` per step of arrival, then ``dmax + 1`` per moving step, so a person leaving at step k for a sink
+    d steps away costs ``K (k + d + 1) + (dmax + 1) d``. When everyone arrives that is a constant plus
+    ``(K + dmax + 1) d``: the relaxation minimises the steps walked, a small transportation problem.
+    """
+    k, it_k, it_src, amt, big = rx.k, rx.it_k, rx.it_src, rx.amt, rx.big
+    live = it_k < T
+    if not live.any() or not rx.usable:
+        return None
+    ns = len(rx.src_nodes)
+    supply = int(amt[live].sum())
+    node_amt = np.bincount(it_src[live], weights=amt[live], minlength=ns).astype(np.int64)
+
+    # 1) deadlines ignored: sources x sinks, then the latest departures of a node take its nearest sinks
+    #    (if any assignment of those sinks meets every deadline, this one does)
+    pv, pj, pd = rx.pairs(T, deadline_order=False)
+    P = len(pv)
+    s_node, t_node = ns + k, ns + k + 1
+    out = _min_cost(np.concatenate([np.full(ns, s_node), pv, ns + np.arange(k)]),
+                    np.concatenate([np.arange(ns), ns + pj, np.full(k, t_node)]),
+                    np.concatenate([node_amt, np.full(P, big), rx.sink_caps]),
+                    np.concatenate([np.zeros(ns, np.int64), pd, np.zeros(k, np.int64)]), s_node, t_node, supply)
+    seg = None
+    everyone = out is not None and out[0] == supply  # else not even the deadline-free relaxation takes all
+    if everyone:
+        live_i = np.flatnonzero(live)
+        item_order = live_i[np.lexsort((-it_k[live_i], it_src[live_i]))]
+        i_in, i_out, seg_amt = _match_in_order(amt[item_order], out[1][ns: ns + P])
+        seg_item, seg_pair = item_order[i_in], i_out
+        if np.all(it_k[seg_item] + pd[seg_pair] <= T - 1):
+            seg = seg_item, seg_pair, seg_amt
+    if seg is None:
+        # 2) deadlines kept: the chains
+        c = rx.chains(T)
+        pv, pj, pd, e = c.pv, c.pj, c.pd, c.e
+        supply_e = int(amt[e].sum())
+        z_e, z_l, z_k = np.zeros(len(e), np.int64), np.zeros(len(c.link), np.int64), np.zeros(k, np.int64)
+        out = None
+        if everyone:
+            out = _min_cost(c.tails, c.heads, c.caps, np.concatenate([z_e, z_l, pd[c.hang], z_k]), c.s_node,
+                            c.t_node, supply_e)
+        if out is None or out[0] < supply_e:  # not everyone arrives: who is left behind matters
+            K = T * (dmax + 1) + 1
+            out = _min_cost(c.tails, c.heads, c.caps,
+                            np.concatenate([K * it_k[e], z_l, K * (pd[c.hang] + 1) + (dmax + 1) * pd[c.hang], z_k]),
+                            c.s_node, c.t_node, supply_e)
+        if out is None:
+            return None
+        # along a chain, the q-th person out left with the q-th person in (chains only lead nearer)
+        item_order = e[np.lexsort((it_k[e], c.pos[e]))]
+        flows_in = np.zeros(len(amt), dtype=np.int64)
+        flows_in[e] = out[1][: len(e)]
+        f_pair = np.zeros(len(pv), dtype=np.int64)
+        f_pair[c.hang] = out[1][len(e) + len(c.link): len(e) + len(c.link) + len(c.hang)]
+        i_in, seg_pair, seg_amt = _match_in_order(flows_in[item_order], f_pair)
+        seg = item_order[i_in], seg_pair, seg_amt
+    seg_item, seg_pair, seg_amt = seg
+    if np.any(it_k[seg_item] + pd[seg_pair] > T - 1):  # cannot happen; a wrong schedule would be silent
+        return None
+    # routes of the (node, sink) pairs in use, then people per (link, step)
+    used, pair_inv = np.unique(seg_pair, return_inverse=True)
+    r_arc, r_off, r_len = rx.paths.routes(pj[used], rx.src_nodes[pv[used]], tau)
+    r_first = np.cumsum(r_len) - r_len
+    cnt = r_len[pair_inv]
+    rep = np.repeat(np.arange(len(seg_amt)), cnt)
+    hop = r_first[pair_inv][rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    key, f_inv = np.unique(r_arc[hop] * T + it_k[seg_item][rep] + r_off[hop], return_inverse=True)
+    val = np.bincount(f_inv, weights=seg_amt[rep]).astype(np.int64)
+    m_arc, m_t = key // T, key % T
+    if np.any(val > _cap_at(rate[m_arc], m_t)):
+        return None
+    arrivals = np.zeros((k, T), dtype=np.int64)
+    np.add.at(arrivals, (pj[seg_pair], it_k[seg_item] + pd[seg_pair]), seg_amt)
+    return m_arc, m_t, val, arrivals
+
+
+def _flows_on_ten(ten: _Ten, net: _Net, tau: np.ndarray, m_arc: np.ndarray, m_t: np.ndarray, val: np.ndarray,
+                  arrivals: np.ndarray) -> np.ndarray:
+    """Arc flows of the expanded network for a schedule given as moves and arrivals (nobody waits)."""
+    flows = np.zeros(len(ten.tails), dtype=np.int64)
+    cnt = np.maximum(ten.T - tau, 0)
+    flows[ten.seg["move"].start + (np.cumsum(cnt) - cnt)[m_arc] + m_t] = val
+    flows[ten.seg["sink"]] = arrivals.reshape(-1)
+    flows[ten.seg["agg"]] = arrivals.sum(axis=1)
+    return flows
+
+
 def _ten_size(net: _Net, n_sinks: int, T: int) -> int:
     return T * (net.m + net.n + n_sinks)
 
@@ -748,7 +1041,12 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         dist_steps = np.full(net.n, np.inf)
     reach = np.isfinite(dist_steps)
     hold_cost = np.where(reach, np.round(dist_steps), 0).astype(np.int64)
+    dmax = int(hold_cost.max()) if len(hold_cost) else 0
     notes: list[str] = []
+    rx = None
+    if RELAXATION_FIRST and 0 < k and k * net.n <= RELAXATION_PAIRS_LIMIT and len(rel_k):
+        rx = _Relaxation(_SinkPaths.build(net, tau, sinks), rel_node, rel_k, rel_amt, sink_cap)
+        rx = rx if rx.usable else None
 
     def feasible(T: int) -> bool:
         if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
@@ -761,6 +1059,10 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
             raise _TooLarge(f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
                             f"({T} steps of {dt:g} s); use a larger time step or the queue method")
+        relaxed = None if rx is None else _relaxed_schedule(rx, tau, rate, T, dmax)
+        if relaxed is not None:
+            ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
+            return ten, _flows_on_ten(ten, net, tau, *relaxed)
         if _ten_size(net, k, T) > MIN_COST_ARCS_LIMIT:
             # OR-Tools' cost scaling is slow on deep expanded graphs: keep the optimal horizon but
             # take the schedule from a max flow (arrivals within the horizon, not earliest)
@@ -803,12 +1105,22 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         rate_step = rate_per_h * dt / 3600.0
         lo = max(lo, int(math.floor(deliverable / max(rate_step, 1e-9))) - 1)
         hi = max(lo + 1, last_rel, int(lo + 1 + math.ceil(deliverable / max(rate_step, 1e-9))))
+        gap = 0
+        if rx is not None:
+            # the relaxation's quickest horizon (cheap max flows on its small graph) bounds the real one
+            # from below and is the real one whenever the links do not jam: try it first, then widen
+            T_rx = _quickest_relaxed(rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0)))
+            if T_rx is not None and T_rx - 1 > lo:
+                lo, hi, gap = T_rx - 1, T_rx, 1
         if T_upper is not None and lo < T_upper < hi:
             hi = int(T_upper)
         if lo > 0 and feasible(lo):  # bounds are proofs, but a wrong one would silently cost optimality
-            lo = 0
+            lo, gap = 0, 0
         while not feasible(hi):
-            lo, hi = hi, hi * 2
+            if gap:
+                lo, hi, gap = hi, hi + 2 * gap, 2 * gap
+            else:
+                lo, hi = hi, hi * 2
         # smallest horizon in which everyone who can arrive does (max flows are cheap; min cost is not)
         while hi - lo > 1:
             mid = (lo + hi) // 2
