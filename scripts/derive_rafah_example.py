@@ -321,8 +321,9 @@ def derive(shared: Path, out: Path) -> dict[str, Any]:
     # candidate sites: 6 May 2024 humanitarian-zone blocks -------------------
     hz = sorted(load_fc(geo / "humanitarian_zone_idf_2024-05-06_blocks.geojson"),
                 key=lambda f: float(f["properties"]["Block"]))
+    existing, figs["existing_population"] = site_residents(shared, [polygonal(shape(f["geometry"])) for f in hz])
     hz_feats, hz_geoms, hz_in_gov = [], [], []
-    for f in hz:
+    for f, resident in zip(hz, existing):
         p, g = f["properties"], polygonal(shape(f["geometry"]))
         lab = block_label(p["Block"])
         hz_geoms.append(g)
@@ -334,7 +335,7 @@ def derive(shared: Path, out: Path) -> dict[str, Any]:
         hz_feats.append(feature({"id": f"HZ-B{lab}",
                                  "name": f"Humanitarian zone 6 May 2024 - IDF map block {lab}",
                                  "idf_block": lab, "area_m2": round(a, 1),
-                                 "usable_fraction": DEFAULT_USABLE_FRACTION, "existing_population": 0,
+                                 "usable_fraction": DEFAULT_USABLE_FRACTION, "existing_population": resident,
                                  "date": EO_DATE, "source": p["Source"]}, g))
     write_geojson(out / "sites.geojson", "sites", hz_feats)
     hz_union = shapely.union_all(hz_geoms, grid_size=GRID_DEG)
@@ -359,8 +360,42 @@ def derive(shared: Path, out: Path) -> dict[str, Any]:
     # age / sex -------------------------------------------------------------
     figs["age_sex"] = write_age_sex(shared, out / "age_sex.csv")
 
-    write_text(out / "scenario.yaml", SCENARIO_YAML.format(usable=DEFAULT_USABLE_FRACTION))
+    if not (out / "scenario.yaml").exists():  # the shipped one is extended by hand (uncertainty, packages)
+        write_text(out / "scenario.yaml", SCENARIO_YAML.format(usable=DEFAULT_USABLE_FRACTION))
     return figs
+
+
+def site_residents(shared: Path, sites: list[shapely.Geometry]) -> tuple[list[int], dict[str, Any]]:
+    """People already in each candidate site before the operation: each governorate's Meta-MAU population
+    (adults, lower bound, mean of MAU_WINDOW, scaled to all ages) spread evenly over its area, for the part
+    of the site outside Rafah governorate (Rafah's own people are the zones' population, not counted twice)."""
+    adm2 = load_fc(shared / "gaza_geo" / "cod_ab_pse_adm2_gaza_governorates.geojson")
+    with (shared / "population" / "meta_mau_population_gaza_adm2_daily_2023-10-13_2024-05-14.csv").open(
+            encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh)
+                if r["agesex"] == "T_18Plus" and MAU_WINDOW[0] <= r["collection_date"] <= MAU_WINDOW[1]]
+    out = np.zeros(len(sites))
+    info: dict[str, Any] = {"source": "Meta MAU model (edarin/Gaza_displacement_analytics), T_18Plus pop_mau_lower, "
+                                      f"mean {MAU_WINDOW[0]}..{MAU_WINDOW[1]}, / (1 - {UNDER18_SHARE}) for all ages",
+                            "governorates": {}}
+    for f in adm2:
+        pcode = f["properties"]["adm2_pcode"]
+        if pcode == RAFAH_PCODE:
+            continue
+        adults = [float(r["pop_mau_lower"]) for r in rows if r["ADM2_PCODE"] == pcode]
+        gov = polygonal(shape(f["geometry"]))
+        density = float(np.mean(adults)) / (1 - UNDER18_SHARE) / area_m2(gov)
+        inside = np.array([area_m2(shapely.intersection(g, gov, grid_size=GRID_DEG)) for g in sites])
+        out += density * inside
+        if inside.sum() > 0:
+            info["governorates"][pcode] = {"name": f["properties"]["adm2_name"],
+                                           "population_all_ages": round(float(np.mean(adults)) / (1 - UNDER18_SHARE)),
+                                           "density_per_km2": round(density * 1e6, 1),
+                                           "site_area_km2": round(float(inside.sum()) / 1e6, 4),
+                                           "residents_in_sites": round(float((density * inside).sum()))}
+    counts = [int(round(v)) for v in out]
+    info["total"] = sum(counts)
+    return counts, info
 
 
 def write_entry_points(shared: Path, path: Path) -> dict[str, Any]:

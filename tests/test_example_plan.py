@@ -41,21 +41,25 @@ def test_targeted_scenario_figures(plans):
 def test_full_scenario_runs_out_of_site_area(full_by_area):
     p = full_by_area
     assert p.people.displaced == 1_400_000
-    # usable site area outside the governorate: (60.93 - 0.97) km2 x 0.7 / 45 m2 ~ 932,663 places
+    # usable site area outside the governorate: (60.93 - 0.97) km2 x 0.7 / 45 m2 ~ 932,663 places, less the
+    # 171,660 people already living on the sites (Meta-MAU governorate density, area-weighted)
+    residents = sum(s.existing_population for s in p.sites)
+    assert residents == 171_660
     capacity = sum(s.capacity for s in p.sites)
-    assert p.people.sheltered == min(capacity, 1_400_000) == 932_663
-    assert p.people.unsheltered == 467_337
+    assert p.people.sheltered == min(capacity, 1_400_000) == 932_663 - residents == 761_003
+    assert p.people.unsheltered == 638_997
     share = next(i for i in p.verdict if i.indicator == "displaced_people_sheltered_share")
-    assert share.met is False and share.value == pytest.approx(932_663 / 1_400_000)
+    assert share.met is False and share.value == pytest.approx(761_003 / 1_400_000)
     area = next(i for i in p.verdict if i.indicator == "usable_site_area_m2_per_displaced_person")
-    assert area.met is False and area.value == pytest.approx(30.0, abs=0.3)
+    usable = sum(s.usable_area_m2 for s in p.sites)
+    assert area.met is False and area.value == pytest.approx(usable / (1_400_000 + residents)) == pytest.approx(26.7, abs=0.1)
 
 
 def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
     p = plans["full"]
     by_area = {s.id: s.capacity for s in full_by_area.sites}
     assert all(s.capacity <= by_area[s.id] for s in p.sites)
-    assert p.people.sheltered == sum(s.capacity for s in p.sites) < 932_663
+    assert p.people.sheltered == sum(s.capacity for s in p.sites) < 761_003
     assert len(p.layout) == sum(s.open for s in p.sites)
     for lay in p.layout:
         assert lay["shortfall"] == pytest.approx(0, abs=1e-6) and lay["people"] == pytest.approx(lay["people_requested"])

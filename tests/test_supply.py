@@ -470,3 +470,39 @@ def test_time_limit_is_a_result_not_a_crash():
     if r.status != "Optimal":  # HiGHS may still finish a tiny LP in presolve
         assert r.objective_deprivation is None and r.gap is None and "no plan" in r.message
         np.testing.assert_allclose(r.shortfall_t, r.demand_t)
+
+
+def test_warm_start_gives_the_cold_optimum():
+    """A model kept between solves (ensemble members) re-solves changed bounds to the same optimum."""
+    from dataclasses import replace
+
+    from reliefplan.supply import solve_supply
+
+    inst = _warm_instance()
+    warm: dict = {}
+    for factor in (1.0, 0.6, 1.3, 0.6):
+        changed = replace(inst, entry_points=[replace(e, trucks_per_day=e.trucks_per_day * factor)
+                                              for e in inst.entry_points])
+        hot = solve_supply(changed, warm=warm, trucks="off")
+        cold = solve_supply(changed, trucks="off")
+        assert len(warm) == 1
+        assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-9, abs=1e-6)
+        assert hot.shortfall_t.sum() == pytest.approx(cold.shortfall_t.sum(), rel=1e-9, abs=1e-6)
+    full = solve_supply(inst, warm=warm)  # a second solve on a kept model, then reuse again
+    assert full.objective_trucks == pytest.approx(solve_supply(inst).objective_trucks, rel=1e-9)
+    again = solve_supply(inst, warm=warm, trucks="off")
+    assert again.objective_deprivation == pytest.approx(solve_supply(inst, trucks="off").objective_deprivation,
+                                                        rel=1e-9, abs=1e-6)
+
+
+def _warm_instance():
+    from reliefplan.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance
+
+    days = 8
+    sites = [Site(id=f"s{j}", demand_t={"water": [30.0 + 5 * j] * days, "food": [4.0] * days}, storage_t=60.0)
+             for j in range(3)]
+    arcs = [Arc(source=e, target=s.id, travel_days=j % 2) for e in ("A", "B") for j, s in enumerate(sites)]
+    return SupplyInstance(days=days, commodities=[Commodity(id="water", priority=1.0), Commodity(id="food", priority=3.0)],
+                          entry_points=[EntryPoint(id="A", trucks_per_day=4, payload_t=20),
+                                        EntryPoint(id="B", trucks_per_day=2, payload_t=20, closed_days=(2, 3))],
+                          warehouses=[], sites=sites, arcs=arcs, payload_t=20)

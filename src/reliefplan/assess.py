@@ -164,7 +164,8 @@ def _land(sc: Scenario, sh: Sheltering, failed: set[str]) -> list[Addition]:
     """Prepared candidate land first (bisection on the siting), then new land by the capacity formula."""
     per_m2 = sc.standards.value("site_area_m2_per_person")
     closes = sorted(failed & _LAND)
-    area_need_m2 = max(0.0, per_m2 * sh.people.displaced - float(sh.capacity.usable_area_m2.sum()))
+    residents = sum(s.existing_population for s in sc.sites)  # they share the land with the displaced
+    area_need_m2 = max(0.0, per_m2 * (sh.people.displaced + residents) - float(sh.capacity.usable_area_m2.sum()))
     room = preparable_km2(sc)
     siting_km2, left, bisected = 0.0, 0, False
     if sh.people.unsheltered > 0:
@@ -331,7 +332,7 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
                 shared.timings["shelter"] += time.perf_counter() - t
             sh = shared.shelters[key]
             t1 = time.perf_counter()
-            run = finish(sc, sh)
+            run = finish(sc, sh, cache=shared.cache)
             t2 = time.perf_counter()
             shared.timings["supply_and_verdict"] += t2 - t1
             additions, rest = assess_pair(sc, run, sh, from_day=min(from_day, sc.horizon_days - 1))

@@ -142,9 +142,11 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
 
 
 def deliver(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
-            kcal_per_person_day: float) -> Deliveries:
+            kcal_per_person_day: float, warm: dict[str, Any] | None = None) -> Deliveries:
+    """warm: kept between calls so plans with the same supply structure re-solve from the last basis."""
     inst, one_way = supply_instance(sc, site_ids, site_xy, people, kcal_per_person_day)
-    res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"))
+    res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"),
+                       trucks="auto" if sc.supply.minimise_trucks else "off", warm=warm)
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way)
 
 

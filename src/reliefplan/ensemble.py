@@ -86,6 +86,9 @@ def member_scenario(sc: Scenario, m: MemberInputs) -> Scenario:
     extra = [DisruptionSpec(entry_point=e, first_day=a, last_day=b, capacity_factor=f,
                             reason="sampled closure (ensemble)") for e, a, b, f in m.closures]
     supply_update: dict[str, Any] = {"disruptions": list(sc.supply.disruptions) + extra}
+    # a member records shortfalls, not truck counts: the truck-minimising second solve changes no outcome
+    # unless a fleet is declared (its verdict row compares the fleet the trucks need)
+    supply_update["minimise_trucks"] = sc.fleet_trucks_by_day is not None and sc.supply.minimise_trucks
     update: dict[str, Any] = {"zones": zones, "sites": sites, "entry_points": entries,
                               "road_capacity_factor": m.road_capacity_factor}
     if m.observed_trucks is not None:

@@ -212,11 +212,14 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
 
     cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
     """
-    return finish(sc, shelter(sc, progress, cache=cache), progress)
+    return finish(sc, shelter(sc, progress, cache=cache), progress, cache=cache)
 
 
-def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None) -> PlanRun:
-    """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`)."""
+def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
+           cache: TravelCache | None = None) -> PlanRun:
+    """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
+
+    cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm."""
     step = progress or (lambda _msg: None)
     std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
     kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
@@ -240,7 +243,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None) -> Pl
         open_idx = np.flatnonzero(site_people)
         open_ids = [sc.sites[j].id for j in open_idx]
         present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
-        delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp)
+        delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp,
+                            warm=cache.supply_lp if cache is not None else None)
         supply, sustained = supply_summary(delivered, sc)
 
     verdict += layout_indicators([lay.summary for lay in layouts], std)

@@ -105,6 +105,8 @@ class SupplySpec(_Strict):
     local_water_m3_per_day: float = Field(default=0.0, ge=0)  # wells/desalination per 1,000 sheltered people
     disruptions: list[DisruptionSpec] = []
     time_limit_s: float = Field(default=60.0, gt=0)
+    # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
+    minimise_trucks: bool = True
 
 
 class Layers(_Strict):

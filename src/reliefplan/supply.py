@@ -801,9 +801,43 @@ def _highs(lp: _Lp, time_limit_s: float, threads: int | None) -> tuple[Any, Any]
     return h, highspy
 
 
+def _structure_key(lp: _Lp) -> str:
+    """Equal for LPs that differ only in bounds and costs (the same constraint matrix)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for a in (lp.matrix.indptr, lp.matrix.indices, lp.matrix.data):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return f"{lp.matrix.shape}:{h.hexdigest()}"
+
+
+def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None,
+                warm: dict[str, Any] | None) -> tuple[Any, Any, str]:
+    """A HiGHS model of ``lp``: the one kept in ``warm`` for the same matrix with new bounds and costs (simplex
+    restarts from its last basis), or a new one (kept there for the next call)."""
+    import highspy
+
+    if warm is None:
+        return (*_highs(lp, time_limit_s, threads), "")
+    key = _structure_key(lp)
+    # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
+    h = warm.pop(key, None)
+    warm.clear()  # one model at a time: the members of one ensemble share one structure
+    if h is None:
+        h, _ = _highs(lp, time_limit_s, threads)
+        return h, highspy, key
+    n, m = lp.n_col, lp.matrix.shape[0]
+    h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
+    h.setOptionValue("simplex_strategy", 0)
+    h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), lp.col_upper)
+    h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
+    return h, highspy, key
+
+
 def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_share: float = DEEP_SHARE,
                  deep_factor: float = DEEP_FACTOR, step_trucks_per_day: float = 50.0, storage_step_t: float = 100.0,
-                 trucks: str = "auto", threads: int | None = None,
+                 trucks: str = "auto", threads: int | None = None, warm: dict[str, Any] | None = None,
                  file: str = "<instance>") -> SupplyResult:
     """Plan daily flows; minimise deprivation, then truckloads. See the module docstring for the model.
 
@@ -812,6 +846,8 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
     or "off" (deprivation only; flows may carry surplus); "auto" picks "second_solve" up to
     ``AUTO_EPSILON_COLUMNS`` LP columns and "epsilon" above (the second solve can take several times
     the first on large instances).
+    ``warm``: a dict kept between calls (ensemble members): an instance with the same constraint matrix
+    re-solves from the previous basis instead of from scratch; results are the same optimum.
     """
     validate_instance(instance, file)
     if trucks not in ("auto", "second_solve", "epsilon", "off"):
@@ -828,8 +864,20 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
         prios = [c.priority for c in instance.commodities if c.priority > 0]
         eps = EPS_TRUCKS * (min(prios) if prios else 1.0)
         lp.cost1 = lp.cost1 + eps * lp.cost2
-    h, highspy = _highs(lp, time_limit_s, threads)
+    h, highspy, key = _warm_highs(lp, time_limit_s, threads, warm)
     timings = {"build": time.perf_counter() - t0}
+    try:
+        return _solve(instance, lp, h, highspy, t0, timings, time_limit_s, trucks, eps, deep_share, deep_factor,
+                      step_trucks_per_day, storage_step_t)
+    finally:
+        if warm is not None:
+            warm[key] = h
+
+
+def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, timings: dict[str, float],
+           time_limit_s: float, trucks: str, eps: float, deep_share: float, deep_factor: float,
+           step_trucks_per_day: float, storage_step_t: float) -> SupplyResult:
+    """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`."""
     h.run()
     timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
     ms = h.getModelStatus()
@@ -1127,17 +1175,14 @@ def _r(x: float, nd: int = 3) -> float:
 def result_to_dict(result: SupplyResult, inst: SupplyInstance) -> dict[str, Any]:
     """The JSON form printed by ``reliefplan solve-supply``."""
     T = result.days
-    deliveries = []
-    for t in range(T):
-        for s, sid in enumerate(result.site_ids):
-            for k, kid in enumerate(result.commodity_ids):
-                deliveries.append({
-                    "day": t, "site": sid, "commodity": kid, "required_t": _r(result.demand_t[k, s, t]),
-                    "delivered_t": _r(result.delivered_t[k, s, t]),
-                    "produced_t": _r(result.produced_at_site_t[k, s, t]),
-                    "consumed_t": _r(result.consumed_t[k, s, t]),
-                    "stock_end_t": _r(result.site_stock_t[k, s, t]),
-                    "shortfall_t": _r(result.shortfall_t[k, s, t])})
+    # rounded once as arrays (K, S, T) and read out as Python floats, in day, site, commodity order
+    cols = {name: (np.round(a, 3) + 0.0).transpose(2, 1, 0).ravel().tolist() for name, a in (
+        ("required_t", result.demand_t), ("delivered_t", result.delivered_t),
+        ("produced_t", result.produced_at_site_t), ("consumed_t", result.consumed_t),
+        ("stock_end_t", result.site_stock_t), ("shortfall_t", result.shortfall_t))}
+    keys = [(t, sid, kid) for t in range(T) for sid in result.site_ids for kid in result.commodity_ids]
+    deliveries = [{"day": t, "site": sid, "commodity": kid, **{name: v[i] for name, v in cols.items()}}
+                  for i, (t, sid, kid) in enumerate(keys)]
     entry_use = []
     for e, ep in enumerate(inst.entry_points):
         pay = ep.payload(inst.payload_t)

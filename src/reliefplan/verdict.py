@@ -52,11 +52,13 @@ def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2
         "displaced_people_sheltered_share", "scenario", share, v("sheltered_share_target"), "share", ">=",
         cite("sheltered_share_target"),
         note=f"{people.unsheltered:,} of {people.displaced:,} displaced people have no site place"))
-    area_pp = None if people.displaced == 0 else usable_area_m2 / people.displaced
+    residents = sum(s.existing_population for s in sites)
+    area_pp = None if people.displaced == 0 else usable_area_m2 / (people.displaced + residents)
     out.append(indicator(
         "usable_site_area_m2_per_displaced_person", "scenario", area_pp, v("site_area_m2_per_person"), "m2/person",
         ">=", cite("site_area_m2_per_person"),
-        note="all usable candidate-site area divided by everyone displaced (existing residents of the sites not deducted)"))
+        note=f"all usable candidate-site area divided by everyone displaced and the {residents:,} people already "
+             "living on the sites"))
     if entry_trucks_per_day is not None:
         out.append(indicator(
             "entry_trucks_per_day_vs_food_medical_need", "scenario", entry_trucks_per_day,
