@@ -506,3 +506,18 @@ def _warm_instance():
                           entry_points=[EntryPoint(id="A", trucks_per_day=4, payload_t=20),
                                         EntryPoint(id="B", trucks_per_day=2, payload_t=20, closed_days=(2, 3))],
                           warehouses=[], sites=sites, arcs=arcs, payload_t=20)
+
+
+def test_residents_share_daily_supplies_not_shelter_items():
+    from reliefplan.standards import load_standards
+    from reliefplan.supply import demand_from_people, load_commodities
+
+    specs = load_commodities(load_standards("sphere-2018"), kcal_per_person_day=2100)
+    people = np.array([[0.0, 100.0, 100.0], [50.0, 50.0, 80.0]])  # displaced present per site and day
+    residents = np.array([1000.0, 0.0])
+    got = demand_from_people(people, specs, residents)
+    alone = demand_from_people(people, specs)
+    water = next(s for s in specs if s.commodity.id == "water").t_per_person
+    assert got["water"][0] == pytest.approx((people[0] + 1000) * water)  # 15 L each, residents included
+    assert got["water"][1] == pytest.approx(alone["water"][1])
+    np.testing.assert_allclose(got["shelter_nfi"], alone["shelter_nfi"])  # arrivals only: 100 on day 1 at site 0

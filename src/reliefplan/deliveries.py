@@ -76,11 +76,17 @@ def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
 
 
 def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
-                    kcal_per_person_day: float) -> tuple[SupplyInstance, np.ndarray]:
-    """Entry points (declared, design or observed capacity) -> open sites, directly; local water at the sites."""
+                    kcal_per_person_day: float,
+                    residents: np.ndarray | None = None) -> tuple[SupplyInstance, np.ndarray]:
+    """Entry points (declared, design or observed capacity) -> open sites, directly; local water at the sites.
+
+    people: [sites, days] displaced people present; residents: people already living at each site (they share
+    the daily supplies, not the shelter items)."""
     spec, days = sc.supply, sc.horizon_days
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day)
-    demand = demand_from_people(people, specs)
+    demand = demand_from_people(people, specs, residents)
+    if residents is not None:
+        people = people + np.asarray(residents, dtype=float)[:, None]
     payload = sc.standards.value("truck_payload_t")
     entries = []
     for e in sc.entry_points:
@@ -142,9 +148,10 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
 
 
 def deliver(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
-            kcal_per_person_day: float, warm: dict[str, Any] | None = None) -> Deliveries:
+            kcal_per_person_day: float, warm: dict[str, Any] | None = None,
+            residents: np.ndarray | None = None) -> Deliveries:
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis."""
-    inst, one_way = supply_instance(sc, site_ids, site_xy, people, kcal_per_person_day)
+    inst, one_way = supply_instance(sc, site_ids, site_xy, people, kcal_per_person_day, residents)
     res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"),
                        trucks="auto" if sc.supply.minimise_trucks else "off", warm=warm)
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way)

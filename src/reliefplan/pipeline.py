@@ -103,7 +103,9 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
             + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
             + f"{sc.supply.site_storage_days:g} days of storage per site, local water "
             f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
-            "here, so the check is optimistic; people present per day follow the evacuation arrivals when timed.")
+            "and the people already living at the opened sites (who share the daily supplies but have shelter), not "
+            "the rest of the territory, so the check is optimistic; people present per day follow the evacuation "
+            "arrivals when timed.")
     if layouts_on:
         out.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -243,8 +245,10 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         open_idx = np.flatnonzero(site_people)
         open_ids = [sc.sites[j].id for j in open_idx]
         present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
+        residents = np.array([sc.sites[j].existing_population for j in open_idx], dtype=float)
         delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp,
-                            warm=cache.supply_lp if cache is not None else None)
+                            warm=cache.supply_lp if cache is not None else None,
+                            residents=residents if residents.any() else None)
         supply, sustained = supply_summary(delivered, sc)
 
     verdict += layout_indicators([lay.summary for lay in layouts], std)

@@ -1277,15 +1277,19 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
     return out
 
 
-def demand_from_people(people_by_day: np.ndarray, specs: Sequence[CommoditySpec]) -> dict[str, np.ndarray]:
+def demand_from_people(people_by_day: np.ndarray, specs: Sequence[CommoditySpec],
+                       residents: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Site demand (t/day, [sites, days]) from people present per site and day (arrival curves).
 
     Daily commodities scale with the people present; on-arrival items (tents, kits) are needed on
     the day people arrive (the increase over the previous day; everyone present on day 0 arrives then).
+    residents: people already living at each site, present every day; they need the daily commodities
+    but arrive with their shelter.
     """
     people = np.asarray(people_by_day, dtype=float)
     arrivals = np.diff(people, axis=-1, prepend=0.0).clip(min=0.0)
-    return {s.commodity.id: (people if s.need == "daily" else arrivals) * s.t_per_person for s in specs}
+    daily = people if residents is None else people + np.asarray(residents, dtype=float)[:, None]
+    return {s.commodity.id: (daily if s.need == "daily" else arrivals) * s.t_per_person for s in specs}
 
 
 def read_observed_trucks(path: str | Path, start_date: str, days: int,
