@@ -268,3 +268,11 @@ def test_extra_sites_water_and_warehouses(tmp_path):
     dup = PackageSpec(sites=[{"file": "extra.geojson"}, {"file": "extra.geojson"}])
     with pytest.raises(InputError, match="site id already used"):
         apply_package(sc, dup, "dup")
+
+
+def test_prepared_area_adds_exactly_its_km2_of_usable_land(tmp_path):
+    sc = load_scenario(_folder(tmp_path, packages={"none": {}}), "main")
+    base = shelter(sc)
+    plus = apply_package(sc, PackageSpec(prepared_area=[{"km2": 0.05, "from_day": 2}, {"km2": 0.02}]), "x")
+    added = shelter(plus).capacity.usable_area_m2.sum() - base.capacity.usable_area_m2.sum()
+    assert added == pytest.approx(0.07e6, rel=1e-6)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from ._errors import InputError, Problem
 from .allocation import allocate
 from .capacity import site_capacity
-from .packages import PackageSpec, _prepare, apply_package, preparable_km2, resolve, shelter_key
+from .packages import PackageSpec, apply_package, preparable_km2, prepare_land, resolve, shelter_key
 from .pipeline import PlanRun, Sheltering, _version, finish, shelter
 from .plan import Plan, json_schema
 from .scenario import Scenario
@@ -153,7 +153,7 @@ def _failed(plan: Plan) -> dict[str, int]:
 def _unsheltered_with(sc: Scenario, sh: Sheltering, km2: float) -> int:
     """People left without a site place when ``km2`` of candidate land is prepared (siting re-solved)."""
     free_area = sh.capacity.area_m2 - sh.capacity.excluded_area_m2
-    sites = _prepare(sc.sites, free_area, np.array([km2]))
+    sites = prepare_land(sc.sites, free_area, km2)
     cap = site_capacity(sites, sc.footprints, sc.standards, layout_people=sh.layout_fit)
     alloc = allocate(sc.model_copy(update={"sites": sites}), sh.displacement.displaced, cap.capacity,
                      sh.times.time_s)

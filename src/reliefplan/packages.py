@@ -178,11 +178,12 @@ def _by_day(elements: list[Any], field: str, days: int) -> np.ndarray:
     return out
 
 
-def _prepare(sites: list[Any], free_area_m2: np.ndarray, km2: np.ndarray) -> list[Any]:
-    """Raise usable fractions: each km² goes to the candidate sites in proportion to the land still unusable."""
+def prepare_land(sites: list[Any], free_area_m2: np.ndarray, km2: float) -> list[Any]:
+    """Sites with raised usable fractions: the km² go to the candidate sites in proportion to the land (outside
+    the footprints) still unusable, up to all of it."""
     room = np.array([(1.0 - s.usable_fraction) for s in sites]) * free_area_m2
     total = float(room.sum())
-    add = float(km2.sum()) * 1e6
+    add = float(km2) * 1e6
     if total <= 0 or add <= 0:
         return list(sites)
     share = min(1.0, add / total)
@@ -268,7 +269,7 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
     sites = list(sc.sites)
     if pkg.prepared_area:
         free = shapely.area(np.asarray(free_geometry(sc.sites, sc.footprints), dtype=object))
-        sites = _prepare(sites, free, _by_day(pkg.prepared_area, "km2", days))
+        sites = prepare_land(sites, free, sum(e.km2 for e in pkg.prepared_area))  # counted as ready (see notes)
         notes.append(f"Prepared site area: {sum(e.km2 for e in pkg.prepared_area):g} km2 of candidate land made "
                      "usable, shared over the sites in proportion to their unusable land (capped at all of it).")
     for i, el in enumerate(pkg.sites):
