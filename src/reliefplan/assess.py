@@ -31,7 +31,7 @@ from .pipeline import PlanRun, Sheltering, _version, finish, shelter
 from .plan import Plan, json_schema
 from .scenario import Scenario
 from .supply import (Arc, Production, SupplyInstance, Warehouse, min_extra_entry_capacity, solve_supply,
-                     with_extra_open_capacity)
+                     with_extra_capacity)
 from .travel import TravelCache
 
 Progress = Callable[[str], None]
@@ -213,7 +213,8 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
                         text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall")
     payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
     trucks = math.ceil(best.trucks_per_day - 1e-6)
-    check = solve_supply(with_extra_open_capacity(inst, best.entry_id, from_day, trucks * payload),
+    check = solve_supply(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
+                                             open_days_only=True),
                          time_limit_s=sc.supply.time_limit_s, trucks="off")
     ok = bool(check.status == "Optimal"
               and float(check.shortfall_t.sum()) <= max(0.01, 1e-6 * float(check.demand_t.sum())))
@@ -257,19 +258,16 @@ def _supply(sc: Scenario, run: PlanRun, from_day: int) -> list[Addition]:
 
 def _beds(sc: Scenario, run: PlanRun) -> list[Addition]:
     row = next(v for v in run.plan.verdict if v.indicator == "inpatient_beds_per_10000")
-    present = run.deliveries.instance.sites if run.deliveries is not None else []
-    people = np.sum([np.asarray(s.people) for s in present], axis=0) if present else \
-        np.full(sc.horizon_days, run.plan.people.sheltered, dtype=float)
-    need = np.ceil(people * sc.standards.value("beds_per_10000") / 10000.0 - 1e-9)
+    need = np.ceil(run.people_by_day * sc.standards.value("beds_per_10000") / 10000.0 - 1e-9)
     extra = int(max(0.0, float((need - np.asarray(sc.hospital_beds_by_day)).max())))
     return [Addition(resource="hospital_beds", amount=float(extra), unit="beds", from_day=0,
                      method="by hand: beds per 10,000 people present, worst day", tolerance="1 bed", verified=None,
                      closes=[row.indicator], text=f"+{extra:,} inpatient beds from day 0")]
 
 
-def _fleet(sc: Scenario, run: PlanRun, need: float | None = None) -> list[Addition]:
+def _fleet(run: PlanRun) -> list[Addition]:
     row = next(v for v in run.plan.verdict if v.indicator == "fleet_trucks_available")
-    extra = int(math.ceil((need if need is not None else row.target) - (row.value or 0.0)))
+    extra = int(math.ceil(row.target - (row.value or 0.0)))
     return [Addition(resource="fleet", amount=float(extra), unit="trucks", from_day=0,
                      method="by hand: fleet the delivery plan's round trips need, less the fleet available",
                      tolerance="1 truck", verified=None, closes=[row.indicator],
@@ -297,7 +295,7 @@ def assess_pair(sc: Scenario, run: PlanRun, sh: Sheltering, *, from_day: int = 0
     if "inpatient_beds_per_10000" in failed:
         additions += _beds(sc, run)
     if "fleet_trucks_available" in failed:
-        additions += _fleet(sc, run)
+        additions += _fleet(run)
     handled = _LAND | _SUPPLY | {"inpatient_beds_per_10000", "fleet_trucks_available"}
     rest = [f"{k}: {_WHY_NOT.get(k, 'not a package resource')}" for k in sorted(failed - handled)]
     return additions, rest

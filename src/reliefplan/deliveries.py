@@ -60,6 +60,23 @@ def _arcs(sources: list[str], targets: list[str], one_way_h: np.ndarray) -> list
             for i, a in enumerate(sources) for j, b in enumerate(targets) if np.isfinite(one_way_h[i, j])]
 
 
+def entry_trucks_by_day(sc: Scenario) -> dict[str, np.ndarray]:
+    """Trucks per day each crossing admits: an assistance package's (or ensemble member's) series, else the
+    scenario's preset: the observed series, the design capacity (where known) or the declared trucks/day."""
+    days = sc.horizon_days
+    if sc.entry_trucks_by_day is not None:
+        return {k: np.asarray(v, dtype=float) for k, v in sc.entry_trucks_by_day.items()}
+    out = {}
+    for e in sc.entry_points:
+        if sc.supply.entry_capacity == "observed" and sc.observed_trucks is not None:
+            out[e.id] = np.asarray(sc.observed_trucks.get(e.id, np.zeros(days)), dtype=float)
+        elif sc.supply.entry_capacity == "design" and e.design_trucks_per_day:
+            out[e.id] = np.full(days, float(e.design_trucks_per_day))
+        else:
+            out[e.id] = np.full(days, float(e.trucks_per_day))
+    return out
+
+
 #: the virtual warehouse holding a package's tents (already inside the area)
 PACKAGE_STOCK = "package-stock"
 
@@ -88,23 +105,11 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
     if residents is not None:
         people = people + np.asarray(residents, dtype=float)[:, None]
     payload = sc.standards.value("truck_payload_t")
-    entries = []
-    for e in sc.entry_points:
-        if sc.entry_trucks_by_day is not None:  # an assistance package's (or an ensemble member's) daily trucks
-            series = np.asarray(sc.entry_trucks_by_day[e.id], dtype=float)
-            entries.append(EntryPoint(id=e.id, trucks_per_day=None, payload_t=e.payload_t or payload,
-                                      capacity_t_by_day=list(series * (e.payload_t or payload)),
-                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
-        elif spec.entry_capacity == "observed" and sc.observed_trucks is not None:
-            series = sc.observed_trucks.get(e.id, np.zeros(days))
-            entries.append(EntryPoint(id=e.id, trucks_per_day=None, payload_t=e.payload_t or payload,
-                                      capacity_t_by_day=list(series * (e.payload_t or payload)),
-                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
-        else:
-            tpd = e.design_trucks_per_day if spec.entry_capacity == "design" and e.design_trucks_per_day else \
-                e.trucks_per_day
-            entries.append(EntryPoint(id=e.id, trucks_per_day=tpd, payload_t=e.payload_t or payload,
-                                      opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days))
+    trucks = entry_trucks_by_day(sc)
+    entries = [EntryPoint(id=e.id, payload_t=e.payload_t or payload,
+                          capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
+                          opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days)
+               for e in sc.entry_points]
     entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
     wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
     one_way = _one_way_h(sc, entry_xy, site_xy)
@@ -120,13 +125,13 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
         production.append(Production(node=PACKAGE_STOCK, commodity="shelter_nfi", t_per_day=list(stock)))
         arcs += [Arc(source=PACKAGE_STOCK, target=sid, travel_days=0, round_trip_h=HANDLING_H) for sid in site_ids]
     peak = {k: v.max(axis=1) if v.size else np.zeros(len(site_ids)) for k, v in demand.items()}
+    present = people.sum(axis=0)
     for j, sid in enumerate(site_ids):
         storage = spec.site_storage_days * sum(float(peak[k][j]) for k in demand)
         sites.append(Site(id=sid, demand_t={k: list(v[j]) for k, v in demand.items()}, storage_t=storage,
                           people=list(people[j])))
         water = people[j] / 1000.0 * spec.local_water_m3_per_day
         if sc.water_m3_by_day is not None:  # a package's water, shared over the sites by the people present
-            present = people.sum(axis=0)
             water = water + np.asarray(sc.water_m3_by_day) * np.divide(people[j], present, out=np.zeros(days),
                                                                        where=present > 0)
         if np.any(water > 0):

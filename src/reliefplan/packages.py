@@ -232,6 +232,7 @@ def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]
 def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
     """The scenario with the package's resources in it (a new object; ``sc`` is not changed)."""
     from .capacity import free_geometry
+    from .deliveries import entry_trucks_by_day
     from .geo import WGS84, project
     from .scenario import Warehouse
     from .supply import read_observed_trucks
@@ -244,21 +245,11 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
     notes = [f"Assistance package '{name}': {pkg.description}".rstrip(": ")] + list(pkg.assumptions)
 
     # entry capacity per crossing per day: the scenario's, an observed series, then the package's elements
-    trucks: dict[str, np.ndarray] = {}
     if pkg.entry_series is not None:
         series = read_observed_trucks(Path(sc.folder) / pkg.entry_series.file, pkg.entry_series.start, days)
-        for e in sc.entry_points:
-            trucks[e.id] = np.asarray(series.get(e.id, np.zeros(days)), dtype=float).copy()
-    elif sc.entry_trucks_by_day is not None:
-        trucks = {k: np.asarray(v, dtype=float).copy() for k, v in sc.entry_trucks_by_day.items()}
+        trucks = {e.id: np.asarray(series.get(e.id, np.zeros(days)), dtype=float) for e in sc.entry_points}
     else:
-        for e in sc.entry_points:
-            if sc.supply.entry_capacity == "observed" and sc.observed_trucks is not None:
-                trucks[e.id] = np.asarray(sc.observed_trucks.get(e.id, np.zeros(days)), dtype=float).copy()
-            elif sc.supply.entry_capacity == "design" and e.design_trucks_per_day:
-                trucks[e.id] = np.full(days, float(e.design_trucks_per_day))
-            else:
-                trucks[e.id] = np.full(days, float(e.trucks_per_day))
+        trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for el in pkg.entry_capacity:
         last = days if el.until_day is None else min(days, el.until_day + 1)
         if el.mode == "set":

@@ -70,6 +70,7 @@ class PlanRun:
     plan: Plan
     layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
     deliveries: Any = None  # deliveries.Deliveries (the supply instance and its solution) when computed
+    people_by_day: Any = None  # numpy [days]: people at the opened sites (displaced + residents) each day
 
 
 def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
@@ -239,13 +240,12 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), _entry_trucks_per_day(sc), std,
                      network=times.network)
     supply = sustained = delivered = None
-    present = None
+    open_idx = np.flatnonzero(site_people)
+    open_ids = [sc.sites[j].id for j in open_idx]
+    present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
+    residents = np.array([sc.sites[j].existing_population for j in open_idx], dtype=float)
     if sc.supply.enabled and sc.entry_points and people.sheltered > 0:
         step("supply (daily deliveries)")
-        open_idx = np.flatnonzero(site_people)
-        open_ids = [sc.sites[j].id for j in open_idx]
-        present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
-        residents = np.array([sc.sites[j].existing_population for j in open_idx], dtype=float)
         delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp,
                             warm=cache.supply_lp if cache is not None else None,
                             residents=residents if residents.any() else None)
@@ -256,8 +256,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict += supply_indicators(supply, sustained, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
+    people_present = present.sum(axis=0) + residents.sum()  # who the beds and the supplies are for
     if sc.hospital_beds_by_day is not None:
-        people_present = present.sum(axis=0) if present is not None else np.full(sc.horizon_days, people.sheltered)
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
@@ -282,4 +282,4 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         sustain=sustained,
         package=sc.package,
     )
-    return PlanRun(plan=plan, layouts=layouts, deliveries=delivered)
+    return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)

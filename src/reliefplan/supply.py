@@ -1048,13 +1048,16 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
 
 
 def with_extra_capacity(inst: SupplyInstance, entry_id: str, first_day: int, last_day: int,
-                        extra_t_per_day: float) -> SupplyInstance:
-    """A copy with ``extra_t_per_day`` more capacity at one entry on days first..last (to re-solve)."""
+                        extra_t_per_day: float, *, open_days_only: bool = False) -> SupplyInstance:
+    """A copy with ``extra_t_per_day`` more capacity at one entry on days first..last (to re-solve);
+    ``open_days_only``: days the crossing is closed (zero capacity) stay closed."""
     entries = []
     for e in inst.entry_points:
         if e.id == entry_id:
             cap = e.capacity_t(inst.days, inst.payload_t)
-            cap[first_day: last_day + 1] += extra_t_per_day
+            days = np.zeros(inst.days, dtype=bool)
+            days[first_day: last_day + 1] = True
+            cap[days & (cap > 0) if open_days_only else days] += extra_t_per_day
             e = replace(e, capacity_t_by_day=list(cap), closed_days=(), opening_day=0)
         entries.append(e)
     return replace(inst, entry_points=entries)
@@ -1115,20 +1118,6 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
                              f"HiGHS stopped with '{h.modelStatusToString(ms)}'")
     x = max(0.0, float(np.asarray(h.getSolution().col_value)[-1]))
     return ExtraCapacity(entry_id, first_day, "optimal", x, x / payload)
-
-
-def with_extra_open_capacity(inst: SupplyInstance, entry_id: str, first_day: int,
-                             extra_t_per_day: float) -> SupplyInstance:
-    """A copy with more capacity at one crossing on its open days from ``first_day`` (closed days stay closed)."""
-    entries = []
-    for e in inst.entry_points:
-        if e.id == entry_id:
-            cap = e.capacity_t(inst.days, inst.payload_t)
-            open_ = np.arange(inst.days) >= first_day
-            cap[open_ & (cap > 0)] += extra_t_per_day
-            e = replace(e, capacity_t_by_day=list(cap), closed_days=(), opening_day=0)
-        entries.append(e)
-    return replace(inst, entry_points=entries)
 
 
 # --------------------------------------------------------------------------------------------
