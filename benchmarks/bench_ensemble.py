@@ -101,7 +101,7 @@ def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_
         st = {}
         step = _stepper(st)
         t = time.perf_counter()
-        run(ensemble.member_scenario(base, m), step, cache=cache)
+        run(ensemble.member_scenario(base, m), step, cache=cache, rows=False)
         step("end")
         warm.append(time.perf_counter() - t)
         warm_st.append(st)

@@ -86,3 +86,10 @@ def test_crossing_opening_day_and_inspection_delay(tmp_path):
     daily = {(r["day"], r["commodity"]): r for r in plan.supply["daily"]}
     assert all(daily[(t, "water")]["delivered_t"] == pytest.approx(0, abs=1e-6) for t in (0, 1, 2))
     assert daily[(3, "water")]["delivered_t"] > 0
+    # daily totals are the sums of the per-site rows
+    for key in ("required_t", "delivered_t", "produced_t", "shortfall_t"):
+        sums: dict = {}
+        for r in plan.supply["deliveries"]:
+            sums[(r["day"], r["commodity"])] = sums.get((r["day"], r["commodity"]), 0.0) + r[key]
+        assert sums.keys() == daily.keys()
+        assert all(daily[k][key] == pytest.approx(v, abs=2e-3) for k, v in sums.items())

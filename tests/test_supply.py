@@ -480,9 +480,12 @@ def test_warm_start_gives_the_cold_optimum():
 
     inst = _warm_instance()
     warm: dict = {}
-    for factor in (1.0, 0.6, 1.3, 0.6):
+    # entry capacity and demand change between solves (only the changed bounds are passed to HiGHS)
+    for factor, people in ((1.0, 1.0), (0.6, 1.0), (1.3, 0.7), (0.6, 1.2), (0.6, 1.2)):
         changed = replace(inst, entry_points=[replace(e, trucks_per_day=e.trucks_per_day * factor)
-                                              for e in inst.entry_points])
+                                              for e in inst.entry_points],
+                          sites=[replace(x, demand_t={k: [v * people for v in d] for k, d in x.demand_t.items()})
+                                 for x in inst.sites])
         hot = solve_supply(changed, warm=warm, trucks="off")
         cold = solve_supply(changed, trucks="off")
         assert len(warm) == 1
@@ -521,3 +524,35 @@ def test_residents_share_daily_supplies_not_shelter_items():
     assert got["water"][0] == pytest.approx((people[0] + 1000) * water)  # 15 L each, residents included
     assert got["water"][1] == pytest.approx(alone["water"][1])
     np.testing.assert_allclose(got["shelter_nfi"], alone["shelter_nfi"])  # arrivals only: 100 on day 1 at site 0
+
+
+def test_sign_problems_keep_their_place_among_the_others():
+    from dataclasses import replace
+
+    from reliefplan.supply import Arc, instance_problems
+
+    inst = _warm_instance()
+    bad = replace(inst, entry_points=[replace(inst.entry_points[0], trucks_per_day=-1), inst.entry_points[1]],
+                  sites=[replace(inst.sites[0], demand_t={"water": [float("nan")] * 8, "food": [4.0] * 8}),
+                         *inst.sites[1:]],
+                  arcs=[*inst.arcs, Arc(source="A", target="nowhere", travel_days=0)])
+    probs = instance_problems(bad, "x.json")
+    assert [(p.feature, p.field) for p in probs] == [
+        ("entry_points[0] (A)", "trucks_per_day"), ("sites[0] (s0)", "demand_t_per_day.water"), ("arcs[6]", "to")]
+    assert instance_problems(inst, "x.json") == []
+
+
+def test_rows_off_keeps_every_total():
+    from reliefplan.supply import result_to_dict, solve_supply
+
+    inst = _warm_instance()
+    r = solve_supply(inst)
+    full, lean = result_to_dict(r, inst), result_to_dict(r, inst, rows=False)
+    assert len(full["deliveries"]) == 8 * 3 * 2 and len(full["entry_use"]) == 2 * 8
+    assert lean["deliveries"] == [] and lean["entry_use"] == []
+    assert {k: v for k, v in full.items() if k not in ("deliveries", "entry_use")} == \
+        {k: v for k, v in lean.items() if k not in ("deliveries", "entry_use")}
+    # rows in day, site, commodity order, with the arrays' values
+    row = full["deliveries"][1 * 6 + 2 * 2 + 1]
+    assert (row["day"], row["site"], row["commodity"]) == (1, "s2", "food")
+    assert row["required_t"] == pytest.approx(r.demand_t[1, 2, 1], abs=1e-3)

@@ -10,7 +10,7 @@ import numpy as np
 from .network import build_network, straight_line_matrix, travel_time_matrix
 from .scenario import Scenario
 from .supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
-                     demand_from_people, fleet_requirements, load_commodities, result_to_dict, solve_supply)
+                     demand_from_people, load_commodities, result_to_dict, solve_supply)
 from .sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
@@ -42,10 +42,28 @@ def people_by_day(site_people: np.ndarray, days: int, evacuation: dict[str, Any]
     return np.minimum(np.cumsum(arrived, axis=1), out)
 
 
-def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray:
-    """Driving time (h) between points: on the roads when the scenario has them."""
+def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray,
+               cache: dict[str, tuple[Any, Any, np.ndarray]] | None = None) -> np.ndarray:
+    """Driving time (h) between points: on the roads when the scenario has them.
+
+    cache: results kept by roads, closures and points (ensemble members share them)."""
     if len(from_xy) == 0 or len(to_xy) == 0:
         return np.zeros((len(from_xy), len(to_xy)))
+    key = ""
+    if cache is not None:
+        # the roads and closures objects are kept in the entry, so their ids cannot be reused meanwhile
+        key = repr((id(sc.roads), id(sc.closures), sc.crs.to_string())) + np.ascontiguousarray(
+            np.r_[from_xy.ravel(), np.nan, to_xy.ravel()], dtype=float).tobytes().hex()
+        if key in cache:
+            return cache[key][2]
+    hours = _drive_h(sc, from_xy, to_xy)
+    if cache is not None:
+        cache[key] = (sc.roads, sc.closures, hours)
+    return hours
+
+
+def _drive_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray:
+    """`_one_way_h` without the cache."""
     if sc.roads is not None:
         net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
         tt = travel_time_matrix(net, from_xy, to_xy, max_snap_m=None, leg_speed_m_s=TRUCK_LEG_SPEED_M_S)
@@ -93,12 +111,12 @@ def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
 
 
 def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
-                    kcal_per_person_day: float,
-                    residents: np.ndarray | None = None) -> tuple[SupplyInstance, np.ndarray]:
+                    kcal_per_person_day: float, residents: np.ndarray | None = None,
+                    drive_cache: dict[str, Any] | None = None) -> tuple[SupplyInstance, np.ndarray]:
     """Entry points (declared, design or observed capacity) -> open sites, directly; local water at the sites.
 
     people: [sites, days] displaced people present; residents: people already living at each site (they share
-    the daily supplies, not the shelter items)."""
+    the daily supplies, not the shelter items); drive_cache: driving times kept between plans."""
     spec, days = sc.supply, sc.horizon_days
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day)
     demand = demand_from_people(people, specs, residents)
@@ -112,11 +130,11 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
                for e in sc.entry_points]
     entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
     wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
-    one_way = _one_way_h(sc, entry_xy, site_xy)
+    one_way = _one_way_h(sc, entry_xy, site_xy, drive_cache)
     entry_ids, wh_ids = [e.id for e in sc.entry_points], [w.id for w in sc.warehouses]
     # goods go straight to the sites, or through a warehouse where they can be stocked ahead of a closure
-    arcs = _arcs(entry_ids, site_ids, one_way) + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy)) \
-        + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy))
+    arcs = _arcs(entry_ids, site_ids, one_way) + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache)) \
+        + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy, drive_cache))
     warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
     sites, production = [], []
     if sc.tent_stock:
@@ -154,27 +172,28 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
 
 def deliver(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, people: np.ndarray,
             kcal_per_person_day: float, warm: dict[str, Any] | None = None,
-            residents: np.ndarray | None = None) -> Deliveries:
-    """warm: kept between calls so plans with the same supply structure re-solve from the last basis."""
-    inst, one_way = supply_instance(sc, site_ids, site_xy, people, kcal_per_person_day, residents)
+            residents: np.ndarray | None = None, drive_cache: dict[str, Any] | None = None) -> Deliveries:
+    """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
+    drive_cache: driving times kept between calls."""
+    inst, one_way = supply_instance(sc, site_ids, site_xy, people, kcal_per_person_day, residents, drive_cache)
     res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"),
                        trucks="auto" if sc.supply.minimise_trucks else "off", warm=warm)
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way)
 
 
-def supply_summary(d: Deliveries, sc: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
-    """plan.json `supply` (per-day totals, trucks needed vs available per crossing, fleet) and `sustain`."""
-    full = result_to_dict(d.result, d.instance)
+def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """plan.json `supply` (per-day totals, trucks needed vs available per crossing, fleet) and `sustain`;
+    ``rows=False``: without the per-site and per-crossing daily rows (ensemble members)."""
+    full = result_to_dict(d.result, d.instance, rows=rows)
     days = d.instance.days
-    by_day: dict[tuple[int, str], dict[str, float]] = {}
-    for r in full["deliveries"]:
-        row = by_day.setdefault((r["day"], r["commodity"]), {"required_t": 0.0, "delivered_t": 0.0,
-                                                              "produced_t": 0.0, "shortfall_t": 0.0})
-        for k in row:
-            row[k] += r[k]
-    daily = [{"day": t, "commodity": c, **{k: round(v, 3) for k, v in row.items()}}
-             for (t, c), row in sorted(by_day.items())]
-    fleet = fleet_requirements(d.instance, d.result)
+    res = d.result
+    # per day and commodity, summed over sites from the rounded per-site figures (as the rows show them)
+    sums = {k: (np.round(a, 3) + 0.0).sum(axis=1) for k, a in (
+        ("required_t", res.demand_t), ("delivered_t", res.delivered_t), ("produced_t", res.produced_at_site_t),
+        ("shortfall_t", res.shortfall_t))}
+    daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
+             for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
+    fleet = d.result.fleet
     supply = {
         "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
         "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,

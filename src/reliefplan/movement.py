@@ -70,11 +70,11 @@ def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_b
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
     r, inst = m.result, m.instance
     dt = r.time_step_s
-    arrivals = []
-    for k, j in enumerate(m.site_of_sink):
-        series = r.sink_arrivals[k]
-        nz = np.flatnonzero(series)
-        arrivals += [{"site": sc.sites[j].id, "t_s": float((t + 1) * dt), "people": int(series[t])} for t in nz]
+    site_ids = [sc.sites[j].id for j in m.site_of_sink]
+    arr = np.asarray(r.sink_arrivals).reshape(len(site_ids), -1)
+    k_nz, t_nz = np.nonzero(arr)  # by site, then time
+    arrivals = [{"site": site_ids[k], "t_s": (t + 1) * dt, "people": int(q)}
+                for k, t, q in zip(k_nz.tolist(), t_nz.tolist(), arr[k_nz, t_nz].tolist())]
     worst = sorted(r.bottlenecks, key=lambda b: -b.max_delay_s)[:max_bottlenecks]
     a_xy, b_xy = net.node_xy[inst.arc_from], net.node_xy[inst.arc_to]
     bottlenecks = []

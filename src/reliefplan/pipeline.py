@@ -210,19 +210,22 @@ def _entry_trucks_per_day(sc: Scenario) -> float | None:
     return sum(e.trucks_per_day for e in sc.entry_points)
 
 
-def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> PlanRun:
+def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None,
+        rows: bool = True) -> PlanRun:
     """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
 
     cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
+    rows: False leaves out the supply plan's daily rows per site and crossing (ensemble members keep totals).
     """
-    return finish(sc, shelter(sc, progress, cache=cache), progress, cache=cache)
+    return finish(sc, shelter(sc, progress, cache=cache), progress, cache=cache, rows=rows)
 
 
 def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
-           cache: TravelCache | None = None) -> PlanRun:
+           cache: TravelCache | None = None, rows: bool = True) -> PlanRun:
     """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
 
-    cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm."""
+    cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm.
+    rows: see `run`."""
     step = progress or (lambda _msg: None)
     std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
     kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
@@ -248,8 +251,9 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         step("supply (daily deliveries)")
         delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp,
                             warm=cache.supply_lp if cache is not None else None,
+                            drive_cache=cache.drive_h if cache is not None else None,
                             residents=residents if residents.any() else None)
-        supply, sustained = supply_summary(delivered, sc)
+        supply, sustained = supply_summary(delivered, sc, rows=rows)
 
     verdict += layout_indicators([lay.summary for lay in layouts], std)
     if sustained is not None:

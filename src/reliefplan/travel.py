@@ -36,6 +36,7 @@ class TravelCache:
     entries: dict[str, tuple[Any, ZoneSiteTimes]] = field(default_factory=dict)  # key -> (roads object, times)
     layout_people: dict[str, np.ndarray] = field(default_factory=dict)  # site layout fits (pipeline), same idea
     supply_lp: dict[str, Any] = field(default_factory=dict)  # the last supply LP's HiGHS model, for a warm start
+    drive_h: dict[str, Any] = field(default_factory=dict)  # truck driving times between points (deliveries)
     hits: int = 0
     misses: int = 0
 

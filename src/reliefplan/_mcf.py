@@ -1,0 +1,59 @@
+"""Maximum flow at minimum cost on integer networks.
+
+OR-Tools' push-relabel gives the maximum flow value; LEMON's network simplex (through pylmcf) then
+routes exactly that much at least cost. On the deep time-expanded networks of the evacuation model
+the network simplex is 15-20x faster than OR-Tools' cost scaling (0.3 s against 5.2 s on a jammed
+Rafah member of 90,000 arcs; same optimal cost), which is what makes jammed ensemble members cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reliefplan._errors import SolverError
+
+
+def max_flow_value(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_node: int, t_node: int) -> int:
+    """Value of a maximum s-t flow (whole units)."""
+    from ortools.graph.python import max_flow
+
+    mf = max_flow.SimpleMaxFlow()
+    mf.add_arcs_with_capacity(tails, heads, caps)
+    status = mf.solve(s_node, t_node)
+    if status != mf.OPTIMAL:
+        raise SolverError(f"OR-Tools max flow returned {status}")
+    return int(mf.optimal_flow())
+
+
+def max_flow_min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray,
+                      s_node: int, t_node: int, value: int | None = None) -> tuple[int, np.ndarray]:
+    """(flow value, arc flows) of a maximum s-t flow of least total cost.
+
+    ``value`` is the maximum flow when the caller already knows it (saves a max-flow solve). Costs and
+    capacities are int64; arcs may be in any order and parallel.
+    """
+    import pylmcf
+
+    tails = np.asarray(tails, dtype=np.int64)
+    heads = np.asarray(heads, dtype=np.int64)
+    caps = np.asarray(caps, dtype=np.int64)
+    if value is None:
+        value = max_flow_value(tails, heads, caps, s_node, t_node)
+    flows = np.zeros(len(tails), dtype=np.int64)
+    if value == 0:
+        return 0, flows
+    n_nodes = int(max(tails.max(initial=0), heads.max(initial=0), s_node, t_node)) + 1
+    order = np.lexsort((heads, tails))  # pylmcf wants arcs sorted by (tail, head)
+    g = pylmcf.Graph(n_nodes, tails[order], heads[order])
+    supply = np.zeros(n_nodes, dtype=np.int64)
+    supply[s_node], supply[t_node] = value, -value
+    g.set_node_supply(supply)
+    g.set_edge_capacities(caps[order])
+    g.set_edge_costs(np.asarray(costs, dtype=np.int64)[order])
+    g.set_pivot_rule("block_search")
+    try:
+        g.solve()
+    except RuntimeError as exc:  # INFEASIBLE / UNBOUNDED: the value above should make neither possible
+        raise SolverError(f"LEMON network simplex failed: {exc}") from exc
+    flows[order] = g.result()
+    return value, flows
