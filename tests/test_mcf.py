@@ -58,3 +58,22 @@ def test_hand_example_prefers_the_cheap_path_then_fills_the_dear_one() -> None:
 def test_no_path_gives_zero_flow() -> None:
     value, flows = max_flow_min_cost(np.array([0, 2]), np.array([1, 3]), np.array([4, 4]), np.array([1, 1]), 0, 3)
     assert value == 0 and flows.tolist() == [0, 0]
+
+
+def test_falls_back_to_ortools_when_the_network_simplex_fails(monkeypatch) -> None:
+    import pylmcf
+
+    calls = []
+
+    def boom(self) -> None:
+        calls.append(1)
+        raise RuntimeError("INFEASIBLE")
+
+    monkeypatch.setattr(pylmcf.Graph, "solve", boom)
+    rng = np.random.default_rng(7)
+    tails, heads = rng.integers(0, 12, 60), rng.integers(0, 12, 60)
+    keep = tails != heads
+    tails, heads = tails[keep].astype(np.int64), heads[keep].astype(np.int64)
+    caps, costs = rng.integers(1, 30, len(tails)), rng.integers(0, 9, len(tails))
+    value, flows = max_flow_min_cost(tails, heads, caps, costs, 0, 11)
+    assert calls and (value, int(flows @ costs)) == _ortools(tails, heads, caps, costs, 0, 11)
