@@ -504,12 +504,57 @@ def _fit(usable: Geometry, plot_m: float, p: LayoutParams) -> tuple[_Grid, np.nd
     return g, _inside(g, u, v, geoms)
 
 
-@lru_cache(maxsize=32)
+# Room for every site of a large scenario: with 32 entries the Rafah example's 93 sites evicted each other
+# between the capacity stage and the layouts, so every plan fitted each site twice (1.4 s).
+@lru_cache(maxsize=1024)
 def _fit_cached(usable_wkb: bytes, plot_m: float, p: LayoutParams) -> tuple[_Grid, np.ndarray]:
     """_fit, remembered: siting asks for a site's capacity, then lays the same site out for its people."""
     g, inside = _fit(shapely.from_wkb(usable_wkb), plot_m, p)
     inside.setflags(write=False)
     return g, inside
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """The fitted slots of a site in fill order, with the community, block and sector each belongs to."""
+
+    iu: np.ndarray
+    iv: np.ndarray
+    comm_key: np.ndarray
+    block_key: np.ndarray
+    sector_key: np.ndarray
+    order: np.ndarray       # fill order (indices into the fitted slots)
+    uv_sorted: np.ndarray   # grid-frame centres (m) in fill order
+
+
+def _fill_order(g: _Grid, inside: np.ndarray, p: LayoutParams) -> _Slots:
+    """Whole blocks nearest the middle of the fitted slots first, whole communities within a block."""
+    u_all, v_all, iu_all, iv_all = _centres(g)
+    u, v, iu, iv = u_all[inside], v_all[inside], iu_all[inside], iv_all[inside]
+    (_, _), (_, _), (sx, sy) = _axes_shape(p)
+    comm_key = g.ax.comm[iu].astype(np.int64) * (int(g.ay.comm.max()) + 1) + g.ay.comm[iv]
+    bu, bv = g.ax.block[iu], g.ay.block[iv]
+    block_key = bu.astype(np.int64) * (int(g.ay.block.max()) + 1) + bv
+    sector_key = (bu // sx).astype(np.int64) * (int(g.ay.block.max()) // sy + 1) + bv // sy
+    _, binv = np.unique(block_key, return_inverse=True)
+    bcnt = np.bincount(binv)
+    bu_c, bv_c = np.bincount(binv, u) / bcnt, np.bincount(binv, v) / bcnt
+    bdist = np.hypot(bu_c - np.median(u), bv_c - np.median(v))
+    order = np.lexsort((iv, iu, comm_key, bdist[binv]))
+    return _Slots(iu, iv, comm_key, block_key, sector_key, order, np.stack([u[order], v[order]], axis=1))
+
+
+@lru_cache(maxsize=1024)
+def _full_services_cached(usable_wkb: bytes, plot_m: float, p: LayoutParams) -> _Services:
+    """Services over every fitted slot of a site. Independent of the people: with a target of at least the
+    slots' capacity, health and distribution points follow the free slots. The capacity stage lays each site
+    out for 0 people and the plan (or each ensemble member) lays it out again, so this runs once per site."""
+    g, inside = _fit_cached(usable_wkb, plot_m, p)
+    sl = _fill_order(g, inside, p)
+    svc = _place_services(sl.uv_sorted, len(sl.order) * p.household_size, p, plot_m)
+    for a in (svc.latrine, svc.water, svc.health, svc.dist):
+        a.setflags(write=False)
+    return svc
 
 
 def _period(a: _Axis, plot_m: float) -> float:
@@ -747,31 +792,20 @@ def generate_layout(site_polygon_m: Geometry, people: int, params: LayoutParams 
                      f"inside a {p.perimeter_setback_m:g} m perimeter setback")
         g, inside = None, np.zeros(0, dtype=bool)
     else:
-        g, inside = _fit_cached(shapely.to_wkb(usable), plot_m, p)
+        usable_wkb = shapely.to_wkb(usable)
+        g, inside = _fit_cached(usable_wkb, plot_m, p)
     if g is None or not inside.any():
         if not notes or ("cover the whole site" not in notes[-1] and "too thin" not in notes[-1]):
             notes.append(f"site too small or too thin for one {plot_m:.1f} m family plot")
         return _empty_layout(site_id, p, people, plot_m, covered, region, notes, g)
 
-    u_all, v_all, iu_all, iv_all = _centres(g)
-    u, v, iu, iv = u_all[inside], v_all[inside], iu_all[inside], iv_all[inside]
-    n_slots = len(u)
-    (_, _), (_, _), (sx, sy) = _axes_shape(p)
-    comm_key = g.ax.comm[iu].astype(np.int64) * (int(g.ay.comm.max()) + 1) + g.ay.comm[iv]
-    bu, bv = g.ax.block[iu], g.ay.block[iv]
-    block_key = bu.astype(np.int64) * (int(g.ay.block.max()) + 1) + bv
-    sector_key = (bu // sx).astype(np.int64) * (int(g.ay.block.max()) // sy + 1) + bv // sy
-
-    # fill order: whole blocks nearest the middle of the fitted slots first, whole communities within a block
-    _, binv = np.unique(block_key, return_inverse=True)
-    bcnt = np.bincount(binv)
-    bu_c, bv_c = np.bincount(binv, u) / bcnt, np.bincount(binv, v) / bcnt
-    bdist = np.hypot(bu_c - np.median(u), bv_c - np.median(v))
-    order = np.lexsort((iv, iu, comm_key, bdist[binv]))
-    uv_sorted = np.stack([u[order], v[order]], axis=1)
+    sl = _fill_order(g, inside, p)
+    iu, iv, comm_key, block_key, sector_key = sl.iu, sl.iv, sl.comm_key, sl.block_key, sl.sector_key
+    order, uv_sorted, n_slots = sl.order, sl.uv_sorted, len(sl.order)
 
     need = math.ceil(people / hh)
-    full = _place_services(uv_sorted, max(people, n_slots * hh), p, plot_m)
+    # services over every slot (the site's capacity): the same for any number of people, so kept per site
+    full = _full_services_cached(usable_wkb, plot_m, p)
     capacity = (n_slots - full.count) * hh
     if need == 0:
         return _empty_layout(site_id, p, people, plot_m, covered, region, notes, g, capacity, n_slots)

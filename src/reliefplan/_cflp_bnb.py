@@ -1,0 +1,234 @@
+"""Lagrangian branch-and-bound for the plain CFLP (in the style of Görtz & Klose, 2012).
+
+Every node relaxes the demand constraints sum_j x_ij = 1 with multipliers lam_i (cost units per
+client). The relaxation splits into one continuous knapsack per facility (`facility_values`) plus a
+0-1 covering knapsack over the open decisions, sum_j cap_j y_j >= total demand (valid because no
+demand may go unmet); its value is a lower bound for every plan in the node's subtree. Multipliers
+come from subgradient steps warm-started at the parent's multipliers. Nodes are taken best bound
+first and branch on the facility whose averaged relaxed opening (a volume-algorithm style primal
+estimate) is closest to 1/2. Lagrangian fixing closes or opens facilities whose flip would lift the
+bound past the cutoff, and each node's knapsack open set is allocated exactly (`solve_transport`)
+as a candidate plan.
+
+Plain case only: every client fully served, fractional assignment, no groups, no open-count limits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._cflp_flow import solve_transport
+from ._cflp_lagrange import choose_open, facility_values, lagrangian
+
+@dataclass
+class BnbOutcome:
+    """Result of `lagrangian_bnb`.
+
+    status : 'optimal' (search finished: objective within `gap` of the optimum, bound proven),
+        'time_limit' (stopped; objective/bound/gap still valid) or 'infeasible' (capacity too small).
+    objective : cost of the best plan found (same units as cost and fixed).
+    bound : proven lower bound on the optimum; gap = (objective - bound) / |objective|.
+    y : open facilities of the best plan (bool), None if no plan.
+    nodes : nodes evaluated; time_s : wall clock; history : (time_s, objective, bound) samples.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    y: np.ndarray | None
+    nodes: int
+    time_s: float
+    history: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class _Node:
+    must: np.ndarray
+    never: np.ndarray
+    lam: np.ndarray
+    ybar: np.ndarray
+    theta: float
+    depth: int
+
+
+def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
+                   time_limit_s: float, start_open: np.ndarray | None = None,
+                   start_objective: float | None = None, gap: float = 1e-3,
+                   root_iterations: int = 1500, node_iterations: int = 40) -> BnbOutcome:
+    """Branch-and-bound over the open decisions y with Lagrangian node bounds.
+
+    cost[i, j] : cost of serving all of client i's demand from facility j (inf = not allowed).
+    demand[i] : people (all must be served); capacity[j] : people; fixed[j] : opening cost.
+    time_limit_s : wall-clock budget of this call. start_open / start_objective : a known plan (its
+    open set and cost) used as the first incumbent. gap : relative gap at which a node is pruned
+    (bound >= incumbent * (1 - gap)); 0 searches for the exact optimum (up to float tolerances).
+    """
+    t0 = time.perf_counter()
+    cost = np.asarray(cost, dtype=float)
+    demand = np.asarray(demand, dtype=float)
+    capacity = np.asarray(capacity, dtype=float)
+    fixed = np.asarray(fixed, dtype=float)
+    n_c, n_f = cost.shape
+    total = float(demand.sum())
+    history: list[tuple[float, float, float]] = []
+    if float(capacity.sum()) < total - 1e-9:
+        return BnbOutcome("infeasible", math.nan, math.nan, math.nan, None, 0, time.perf_counter() - t0, history)
+
+    ai, aj = np.nonzero(np.isfinite(cost))
+    unit = cost[ai, aj] / np.maximum(demand[ai], 1e-300)
+    cache: dict[bytes, float] = {}
+    inc: dict[str, object] = {"obj": math.inf, "y": None}
+    if start_open is not None and start_objective is not None:
+        inc["obj"], inc["y"] = float(start_objective), np.asarray(start_open, bool).copy()
+    flow_time = [0.0]
+
+    def evaluate(y_open: np.ndarray) -> None:
+        """Allocate exactly to the open set; keep it if it beats the incumbent."""
+        key = np.packbits(y_open).tobytes()
+        if key in cache:
+            return
+        t = time.perf_counter()
+        sel = y_open[aj]
+        sol = solve_transport(ai[sel], aj[sel], unit[sel], demand, capacity, None, 1e9)
+        flow_time[0] += time.perf_counter() - t
+        if sol.status != "optimal":
+            cache[key] = math.inf
+            return
+        used = np.bincount(aj[sel], weights=sol.flow, minlength=n_f) > 0
+        obj = sol.objective + float(fixed[used].sum())
+        cache[key] = obj
+        if obj < float(inc["obj"]):  # type: ignore[arg-type]
+            inc["obj"], inc["y"] = obj, used
+
+    def cutoff() -> float:
+        ub = float(inc["obj"])  # type: ignore[arg-type]
+        return ub - gap * abs(ub) if math.isfinite(ub) else math.inf
+
+    floor = [math.inf]  # lowest bound among pruned subtrees and Lagrangian fixings (still valid)
+
+    def solve_node(node: _Node, max_iter: int) -> tuple[float, np.ndarray | None]:
+        """Subgradient on the node's Lagrangian dual; returns (bound, knapsack y at the best lam).
+
+        Updates node.lam/ybar/theta and fixes facilities in node.must/node.never in place.
+        """
+        lam = node.lam
+        best, best_lam, best_y = -math.inf, lam, None
+        theta, stall = node.theta, 0
+        free_any = True
+        for _ in range(max_iter):
+            value, (xi, xj, xf) = facility_values(cost, demand, capacity, fixed, lam)
+            if float(capacity[~node.never].sum()) < total - 1e-9:
+                return math.inf, None
+            y, y_val = choose_open(value, capacity, node.must, node.never, None, None, total)
+            lval = float(lam.sum()) + y_val
+            if lval > best + 1e-12 * abs(lval):
+                best, best_lam, best_y, stall = lval, lam, y, 0
+            else:
+                stall += 1
+                if stall >= 5:
+                    theta, stall = theta * 0.5, 0
+            cut = cutoff()
+            if best >= cut:
+                break
+            # Lagrangian (reduced-cost) fixing. mu = the covering LP's dual price (ratio of its
+            # critical facility); with it, the bound of the subtree that flips free j from its LP
+            # choice is at least l_mu + |value_j - mu cap_j|. Past the cutoff, no plan worth
+            # finding flips j.
+            free = ~node.must & ~node.never
+            if free_any and math.isfinite(cut):
+                crit = free & (y > 0) & (value > 0) & (capacity > 0)
+                mu = float((value[crit] / capacity[crit]).max()) if crit.any() else 0.0
+                rc = value - mu * capacity
+                l_mu = float(lam.sum() + value[node.must].sum()
+                             + mu * max(0.0, total - float(capacity[node.must].sum()))
+                             + np.minimum(0.0, rc[free]).sum())
+                close = free & (rc >= 0) & (l_mu + rc >= cut)
+                force = free & (rc < 0) & (l_mu - rc >= cut)
+                if close.any() or force.any():
+                    floor[0] = min(floor[0], cut)
+                    node.never |= close
+                    node.must |= force
+                free_any = bool((~node.must & ~node.never).any())
+            node.ybar = 0.8 * node.ybar + 0.2 * y
+            served = np.bincount(xi, weights=xf * y[xj], minlength=n_c)
+            g = 1.0 - served
+            norm = float(g @ g)
+            if norm < 1e-12 or theta < 1e-5:
+                break
+            target = cut if math.isfinite(cut) else abs(lval) * 1.01 + 1.0
+            lam = lam + theta * max(target - lval, 1e-6 * abs(target)) / norm * g
+        node.lam, node.theta = best_lam, max(theta, 1e-3)
+        return best, best_y
+
+    # Root: the plain subgradient of _cflp_lagrange gives good multipliers quickly.
+    none = np.zeros(n_f, bool)
+    root_lag = lagrangian(cost, demand, capacity, fixed, none, none, None, None, None,
+                          lambda _y: float(inc["obj"]),  # type: ignore[arg-type]
+                          max_iter=root_iterations, time_budget_s=0.2 * time_limit_s)
+    root = _Node(none.copy(), none.copy(), root_lag.lam, np.full(n_f, 0.5), 0.5, 0)
+    root_bound, root_y = solve_node(root, root_iterations // 3)
+    if root_y is not None:
+        evaluate(root_y > 0)
+    tie = itertools.count()
+    heap: list[tuple[float, int, int, _Node]] = []
+    nodes = 1
+    if root_bound < cutoff():
+        heapq.heappush(heap, (root_bound, -root.depth, next(tie), root))
+    else:
+        floor[0] = min(floor[0], root_bound)
+    last_sample = [0.0]
+
+    def global_bound() -> float:
+        lb = min(heap[0][0] if heap else math.inf, floor[0])
+        return min(lb, float(inc["obj"]))  # type: ignore[arg-type]
+
+    def sample(force: bool = False) -> None:
+        t = time.perf_counter() - t0
+        if force or t - last_sample[0] >= 1.0:
+            last_sample[0] = t
+            history.append((t, float(inc["obj"]), global_bound()))  # type: ignore[arg-type]
+
+    sample(True)
+    while heap and time.perf_counter() - t0 < time_limit_s:
+        key, _, _, parent = heapq.heappop(heap)
+        if key >= cutoff():
+            floor[0] = min(floor[0], key)
+            continue
+        free = ~parent.must & ~parent.never
+        if not free.any():
+            # every facility decided: the exact allocation is this leaf's optimum
+            evaluate(parent.must.copy())
+            floor[0] = min(floor[0], max(key, cache.get(np.packbits(parent.must).tobytes(), math.inf)))
+            continue
+        score = np.where(free, np.abs(parent.ybar - 0.5), np.inf)
+        j = int(np.argmin(score))
+        for open_j in (True, False):
+            child = _Node(parent.must.copy(), parent.never.copy(), parent.lam, parent.ybar.copy(),
+                          parent.theta, parent.depth + 1)
+            (child.must if open_j else child.never)[j] = True
+            child.ybar[j] = 1.0 if open_j else 0.0
+            bnd, y = solve_node(child, node_iterations)
+            nodes += 1
+            bnd = max(bnd, key)  # a child's relaxation is never weaker than its parent's
+            if y is not None and flow_time[0] <= 0.3 * (time.perf_counter() - t0):
+                evaluate(y > 0)
+            if bnd < cutoff():
+                heapq.heappush(heap, (bnd, -child.depth, next(tie), child))
+            else:
+                floor[0] = min(floor[0], bnd)
+        sample()
+    sample(True)
+    obj = float(inc["obj"])  # type: ignore[arg-type]
+    bound = global_bound()
+    status = "optimal" if not heap else "time_limit"
+    g = (obj - bound) / max(abs(obj), 1e-12) if math.isfinite(obj) else math.nan
+    y_best = inc["y"]
+    return BnbOutcome(status, obj, bound, max(0.0, g), None if y_best is None else np.asarray(y_best, bool),
+                      nodes, time.perf_counter() - t0, history)
