@@ -227,6 +227,10 @@ def main() -> None:
               f"gap {100 * ours['gap']:.3f} % {ours['time_s']:.1f} s (cpu {ours['cpu_s']:.1f} s), {ours['open']} open, "
               f"peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['solver']}, {_load()})")
         st = ours["stats"]
+        if "bnb" in st:
+            b = st["bnb"]
+            print(f"    Lagrangian branch-and-bound: {b['status']}, {b['nodes']} nodes in {b['time_s']:.1f} s, "
+                  f"bound {b['bound']:.6e}, gap {100 * b['gap']:.3f} %")
         for run in st.get("mip_runs", []):
             print(f"    Lagrangian bound {st.get('lagrangian_bound', float('nan')):.6e}; HiGHS on {run['arcs']} arcs "
                   f"({run.get('far_columns', 0)} far columns, {run.get('link_rows', 0)} x<=y rows): {run['status']}, "

@@ -13,6 +13,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from reliefplan._cflp_lagrange import choose_open, facility_values, lagrangian
 from reliefplan._cflp_mip import solve_mip
+from reliefplan import siting
 from reliefplan._cflp_orlib import read_orlib_cap
 from reliefplan._errors import InputError
 from reliefplan.siting import (
@@ -263,7 +264,8 @@ def test_lp_relaxation_and_far_column_relaxation_are_lower_bounds(seed: int) -> 
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_restricted_milp_bound_and_gap_are_honest(seed: int) -> None:
+def test_restricted_milp_bound_and_gap_are_honest(seed: int, monkeypatch) -> None:
+    monkeypatch.setattr(siting, "_BNB_SHARE", 0.0)  # the HiGHS path, not the branch-and-bound
     inst = random_instance(30, 10, 300 + seed, ratio=1.3)
     exact = scipy_milp(inst)
     r = solve_siting(inst, time_limit_s=30, arc_limit=60)  # 3 sites per client + far columns
@@ -272,6 +274,31 @@ def test_restricted_milp_bound_and_gap_are_honest(seed: int) -> None:
     assert r.gap == pytest.approx((r.objective - r.bound) / r.objective, abs=1e-12)
     if r.status == "optimal":
         assert r.objective == pytest.approx(exact, rel=1e-6)
+    check_plan(inst, r)
+
+
+@pytest.mark.parametrize("seed, variant", [(0, "plain"), (1, "plain"), (2, "penalty"), (3, "never"),
+                                           (4, "allowed")])
+def test_branch_and_bound_path_matches_scipy_milp(seed: int, variant: str) -> None:
+    """Plain instances above the small size go to the Lagrangian branch-and-bound (arc_limit forces it here)."""
+    kw: dict = {}
+    rng = np.random.default_rng(seed)
+    if variant == "penalty":  # over-full: some people stay unserved at the penalty
+        kw["unmet_penalty"] = 150.0
+    if variant == "never":
+        kw["never_open"] = rng.random(10) < 0.3
+    base = random_instance(35, 10, 500 + seed, ratio={"penalty": 0.8, "never": 3.0}.get(variant, 1.5))
+    if variant == "allowed":
+        kw["allowed"] = base.cost / base.demand[:, None] <= np.quantile(base.cost / base.demand[:, None], 0.7)
+    inst = SitingInstance(base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand,
+                          base.cost, **kw)
+    r = solve_siting(inst, time_limit_s=30, arc_limit=50)
+    exact = scipy_milp(inst)
+    assert r.solver == "lagrangian-bnb" and r.status == "optimal"
+    assert r.objective == pytest.approx(exact, rel=1e-6)
+    assert r.bound <= exact * (1 + 1e-9)
+    if variant == "never":
+        assert not np.any(r.open_mask & inst.never_open)
     check_plan(inst, r)
 
 
@@ -306,7 +333,8 @@ def test_medium_against_scipy_milp() -> None:
     check_plan(inst, r)
 
 
-def test_restricted_milp_keeps_a_valid_bound() -> None:
+def test_restricted_milp_keeps_a_valid_bound(monkeypatch) -> None:
+    monkeypatch.setattr(siting, "_BNB_SHARE", 0.0)
     inst = random_instance(40, 12, 11, ratio=1.4)
     exact = scipy_milp(inst)
     r = solve_siting(inst, time_limit_s=30, arc_limit=100)  # forces the nearest-sites MILP

@@ -37,7 +37,15 @@ def facility_values(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, 
     r = reduced[ii, jj]
     dem = demand[ii]
     order = np.lexsort((r / dem, jj))
-    ii, jj, r, dem = ii[order], jj[order], r[order], dem[order]
+    return fill_knapsacks(ii[order], jj[order], r[order], capacity, fixed, demand)
+
+
+def fill_knapsacks(ii: np.ndarray, jj: np.ndarray, r: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
+                   demand: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each facility takes its entries (client ii, reduced cost r < 0) in the given order until full.
+
+    Entries must be grouped by facility jj and, within one, sorted by reduced cost per person."""
+    dem = demand[ii]
     cum = np.cumsum(dem)
     starts = np.searchsorted(jj, np.arange(capacity.size))
     before = cum - dem - np.concatenate([[0.0], cum])[starts[jj]]
