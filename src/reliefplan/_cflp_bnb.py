@@ -186,6 +186,8 @@ def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, f
         if float(capacity[~node.never].sum()) < total - 1e-9:
             return math.inf, None
         for _ in range(max_iter):
+            if time.perf_counter() - t0 > time_limit_s:  # the best multipliers so far still give a valid bound
+                break
             value, (xi, xj, xf) = values(lam)
             y, y_val = choose_open(value, capacity, node.must, node.never, None, None, total)
             lval = float(lam.sum()) + y_val

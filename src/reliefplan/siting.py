@@ -788,7 +788,7 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
             mip_status = "time_limit"
             break
         mip, mip_bound = run_mip(k_near, remaining, widen)
-        solver = "highs-mip"
+        solver = "highs-mip" if "bnb" not in stats else "lagrangian-bnb + highs-mip"
         if math.isfinite(mip_bound):
             bound = max(bound, mip_bound)
         mip_status = mip.status
