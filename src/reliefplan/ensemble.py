@@ -63,6 +63,10 @@ def _base(folder: str, name: str, layout: bool | None) -> tuple[Scenario, Any]:
 
     key = (folder, name, layout)
     if key not in _STATE:
+        if not _STATE:  # first member in this process (see reliefplan/__init__.py for why)
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(limits=1, user_api="blas")
         sc = load_scenario(folder, name)
         if layout is not None:
             sc.layout = sc.layout.model_copy(update={"enabled": layout})
