@@ -371,3 +371,16 @@ def test_pool_with_growing_batches_gives_the_serial_members(tmp_path):
     pool = run_ensemble(d, "main", 24, seed=3, workers=2, progress=lambda done, total: seen.append((done, total)))
     _same(serial.members, pool.members)
     assert seen[-1] == (24, 24) and len(seen) == 24
+
+
+def test_members_run_with_one_blas_thread(tmp_path, monkeypatch):
+    """Idle OpenBLAS threads spin-wait and take the other worker's core: a worker holds BLAS to one thread."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    monkeypatch.setattr(ensemble, "_STATE", {})  # a fresh worker
+    d = _dir(tmp_path, UNC)
+    m = ensemble.draw_members(load_scenario(d, "main"), 1, seed=3)[0]
+    with threadpool_limits(limits=2, user_api="blas"):  # as if numpy had started with more threads
+        row = run_member(ensemble.MemberTask(str(d), "main", False, m))
+        assert row["status"] == "ok"
+        assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
