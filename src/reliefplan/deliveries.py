@@ -133,8 +133,9 @@ def supply_instance(sc: Scenario, site_ids: list[str], site_xy: np.ndarray, peop
     one_way = _one_way_h(sc, entry_xy, site_xy, drive_cache)
     entry_ids, wh_ids = [e.id for e in sc.entry_points], [w.id for w in sc.warehouses]
     # goods go straight to the sites, or through a warehouse where they can be stocked ahead of a closure
-    arcs = _arcs(entry_ids, site_ids, one_way) + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache)) \
-        + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy, drive_cache))
+    arcs = (_arcs(entry_ids, site_ids, one_way)
+            + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache))
+            + _arcs(wh_ids, site_ids, _one_way_h(sc, wh_xy, site_xy, drive_cache)))
     warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
     sites, production = [], []
     if sc.tent_stock:
