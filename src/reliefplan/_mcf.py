@@ -9,13 +9,15 @@ Should the network simplex ever fail, OR-Tools' cost scaling solves the same pro
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from reliefplan._errors import SolverError
 
 
-def max_flow_value(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_node: int, t_node: int) -> int:
-    """Value of a maximum s-t flow (whole units)."""
+def solved_max_flow(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_node: int, t_node: int) -> Any:
+    """OR-Tools' SimpleMaxFlow of the network, solved: its value, arc flows and minimum cut can be read."""
     from ortools.graph.python import max_flow
 
     mf = max_flow.SimpleMaxFlow()
@@ -23,7 +25,12 @@ def max_flow_value(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_nod
     status = mf.solve(s_node, t_node)
     if status != mf.OPTIMAL:
         raise SolverError(f"OR-Tools max flow returned {status}")
-    return int(mf.optimal_flow())
+    return mf
+
+
+def max_flow_value(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_node: int, t_node: int) -> int:
+    """Value of a maximum s-t flow (whole units)."""
+    return int(solved_max_flow(tails, heads, caps, s_node, t_node).optimal_flow())
 
 
 def max_flow_min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray,

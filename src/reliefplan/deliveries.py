@@ -10,7 +10,7 @@ import numpy as np
 from .network import build_network, straight_line_matrix, travel_time_matrix
 from .scenario import Scenario
 from .supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
-                     demand_from_people, load_commodities, result_to_dict, solve_supply)
+                     demand_from_people, load_commodities, result_to_dict, site_figures_t, solve_supply)
 from .sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
@@ -189,9 +189,8 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
     days = d.instance.days
     res = d.result
     # per day and commodity, summed over sites from the rounded per-site figures (as the rows show them)
-    sums = {k: (np.round(a, 3) + 0.0).sum(axis=1) for k, a in (
-        ("required_t", res.demand_t), ("delivered_t", res.delivered_t), ("produced_t", res.produced_at_site_t),
-        ("shortfall_t", res.shortfall_t))}
+    figures = site_figures_t(res)
+    sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
     daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
              for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
     fleet = d.result.fleet

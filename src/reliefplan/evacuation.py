@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from ._errors import InputError, Problem, SolverError
-from ._mcf import max_flow_min_cost
+from ._mcf import max_flow_min_cost, max_flow_value, solved_max_flow
 from ._layers import read_json
 
 Routing = Literal["free", "fixed"]
@@ -618,8 +618,6 @@ def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: 
 def _static_flows(net: _Net, src: np.ndarray, people: np.ndarray, sinks: np.ndarray,
                   sink_cap: np.ndarray) -> tuple[int, float]:
     """(people deliverable with unlimited time, network throughput in people per hour)."""
-    from ortools.graph.python import max_flow
-
     big = int(people.sum()) + 1
     usable = net.capacity_per_h > 0
 
@@ -629,11 +627,7 @@ def _static_flows(net: _Net, src: np.ndarray, people: np.ndarray, sinks: np.ndar
         tails = np.concatenate([net.frm[usable], np.full(len(src), s_node), sinks, net.n + np.arange(k)])
         heads = np.concatenate([net.to[usable], src, net.n + np.arange(k), np.full(k, t_node)])
         caps = np.concatenate([arc_cap, src_cap, np.full(k, big), sink_caps]).astype(np.int64)
-        mf = max_flow.SimpleMaxFlow()
-        mf.add_arcs_with_capacity(tails, heads, caps)
-        if mf.solve(s_node, t_node) != mf.OPTIMAL:
-            raise SolverError("OR-Tools max flow failed on the static network")
-        return int(mf.optimal_flow())
+        return max_flow_value(tails, heads, caps, s_node, t_node)
 
     cap_people = np.where(np.isfinite(sink_cap), np.floor(sink_cap), big).astype(np.int64)
     deliverable = run(np.full(int(usable.sum()), big), people, cap_people)
@@ -870,16 +864,8 @@ class _Relaxation:
 
     def max_flow(self, T: int) -> int:
         """People who can arrive within ``T`` steps without link capacities (bounds the real horizon)."""
-        from ortools.graph.python import max_flow
-
         c = self.chains(T)
-        if not len(c.e):
-            return 0
-        mf = max_flow.SimpleMaxFlow()
-        mf.add_arcs_with_capacity(c.tails, c.heads, c.caps)
-        if mf.solve(c.s_node, c.t_node) != mf.OPTIMAL:
-            raise SolverError("OR-Tools max flow failed on the relaxation")
-        return int(mf.optimal_flow())
+        return max_flow_value(c.tails, c.heads, c.caps, c.s_node, c.t_node) if len(c.e) else 0
 
 
 def _quickest_relaxed(rx: _Relaxation, deliverable: int, T_max: int) -> int | None:
@@ -1006,15 +992,8 @@ def _ten_size(net: _Net, n_sinks: int, T: int) -> int:
 
 
 def _solved_max_flow(ten: _Ten) -> Any:
-    """OR-Tools' SimpleMaxFlow of the expanded network, solved (value, flows and minimum cut readable)."""
-    from ortools.graph.python import max_flow
-
-    mf = max_flow.SimpleMaxFlow()
-    mf.add_arcs_with_capacity(ten.tails, ten.heads, ten.caps)
-    status = mf.solve(ten.s_node, ten.t_node)
-    if status != mf.OPTIMAL:
-        raise SolverError(f"OR-Tools max flow returned {status}")
-    return mf
+    """The expanded network's max flow, solved (value, flows and minimum cut readable)."""
+    return solved_max_flow(ten.tails, ten.heads, ten.caps, ten.s_node, ten.t_node)
 
 
 def _max_flow(ten: _Ten, flows: bool = False) -> Any:

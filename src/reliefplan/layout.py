@@ -545,12 +545,20 @@ def _fill_order(g: _Grid, inside: np.ndarray, p: LayoutParams) -> _Slots:
 
 
 @lru_cache(maxsize=1024)
+def _slots_cached(usable_wkb: bytes, plot_m: float, p: LayoutParams) -> _Slots:
+    """_fill_order of the remembered fit: it depends on the site only, not on the people laid out."""
+    sl = _fill_order(*_fit_cached(usable_wkb, plot_m, p), p)
+    for a in (sl.iu, sl.iv, sl.comm_key, sl.block_key, sl.sector_key, sl.order, sl.uv_sorted):
+        a.setflags(write=False)
+    return sl
+
+
+@lru_cache(maxsize=1024)
 def _full_services_cached(usable_wkb: bytes, plot_m: float, p: LayoutParams) -> _Services:
     """Services over every fitted slot of a site. Independent of the people: with a target of at least the
     slots' capacity, health and distribution points follow the free slots. The capacity stage lays each site
     out for 0 people and the plan (or each ensemble member) lays it out again, so this runs once per site."""
-    g, inside = _fit_cached(usable_wkb, plot_m, p)
-    sl = _fill_order(g, inside, p)
+    sl = _slots_cached(usable_wkb, plot_m, p)
     svc = _place_services(sl.uv_sorted, len(sl.order) * p.household_size, p, plot_m)
     for a in (svc.latrine, svc.water, svc.health, svc.dist):
         a.setflags(write=False)
@@ -799,7 +807,7 @@ def generate_layout(site_polygon_m: Geometry, people: int, params: LayoutParams 
             notes.append(f"site too small or too thin for one {plot_m:.1f} m family plot")
         return _empty_layout(site_id, p, people, plot_m, covered, region, notes, g)
 
-    sl = _fill_order(g, inside, p)
+    sl = _slots_cached(usable_wkb, plot_m, p)
     iu, iv, comm_key, block_key, sector_key = sl.iu, sl.iv, sl.comm_key, sl.block_key, sl.sector_key
     order, uv_sorted, n_slots = sl.order, sl.uv_sorted, len(sl.order)
 

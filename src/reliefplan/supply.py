@@ -500,11 +500,20 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
     P: list[Problem] = []
     T = inst.days
     kids = [c.id for c in inst.commodities]
-    # sign checks are collected and run at once (hundreds per plan): (position in P, feature, field, values)
-    signs: list[tuple[int, str, str, Any]] = []
+    # sign checks are collected and run at once (hundreds per plan): the values go into one flat list and each
+    # check keeps (position in P, feature, field, its slice of that list)
+    signs: list[tuple[int, str, str, int, int]] = []
+    values: list[Any] = []
 
     def neg(feat: str, fld: str, v: Any) -> None:
-        signs.append((len(P), feat, fld, v))
+        start = len(values)
+        if isinstance(v, np.ndarray):
+            values.extend(v.ravel().tolist())
+        elif isinstance(v, (list, tuple)):
+            values.extend(v)
+        else:
+            values.append(v)
+        signs.append((len(P), feat, fld, start, len(values)))
 
     if T < 1:
         P.append(Problem(file=file, field="days", message=f"expected at least 1 day, got {T}"))
@@ -595,18 +604,13 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
         P.append(Problem(file=file, field="payload_t", message="expected > 0"))
     if inst.operating_h_per_day <= 0:
         P.append(Problem(file=file, field="operating_h_per_day", message="expected > 0"))
-    values: list[Any] = []
-    for _, _, _, v in signs:
-        if isinstance(v, (list, tuple, np.ndarray)):
-            values.extend(np.ravel(v).tolist() if isinstance(v, np.ndarray) else v)
-        else:
-            values.append(v)
     everything = np.asarray(values, dtype=float)
-    if not (np.all(np.isfinite(everything)) and np.all(everything >= 0)):
-        for at, feat, fld, v in reversed(signs):  # in place, in the order the checks were made
-            arr = np.asarray(v, dtype=float)
-            if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 0)):
-                P.insert(at, Problem(file=file, feature=feat, field=fld, message="expected non-negative finite numbers"))
+    bad = ~np.isfinite(everything) | (everything < 0)
+    if bad.any():
+        for at, feat, fld, a, b in reversed(signs):  # in place, in the order the checks were made
+            if bad[a:b].any():
+                P.insert(at, Problem(file=file, feature=feat, field=fld,
+                                     message="expected non-negative finite numbers"))
     return P
 
 
@@ -1188,14 +1192,19 @@ def _r(x: float, nd: int = 3) -> float:
     return 0.0 if v == 0 else v
 
 
-def _delivery_rows(result: SupplyResult) -> list[dict[str, Any]]:
-    """One row per day, site and commodity (in that order), figures rounded to 3 decimals."""
-    T, S, K = result.days, len(result.site_ids), len(result.commodity_ids)
-    # rounded once as arrays (K, S, T) and read out as Python floats, in day, site, commodity order
-    cols = {name: (np.round(a, 3) + 0.0).transpose(2, 1, 0).ravel().tolist() for name, a in (
+def site_figures_t(result: SupplyResult) -> dict[str, np.ndarray]:
+    """Per commodity, site and day (K, S, T), tonnes rounded to 3 decimals as plan.json shows them."""
+    return {name: np.round(a, 3) + 0.0 for name, a in (
         ("required_t", result.demand_t), ("delivered_t", result.delivered_t),
         ("produced_t", result.produced_at_site_t), ("consumed_t", result.consumed_t),
         ("stock_end_t", result.site_stock_t), ("shortfall_t", result.shortfall_t))}
+
+
+def _delivery_rows(result: SupplyResult) -> list[dict[str, Any]]:
+    """One row per day, site and commodity (in that order), figures rounded to 3 decimals."""
+    T, S, K = result.days, len(result.site_ids), len(result.commodity_ids)
+    # read out as Python floats in day, site, commodity order
+    cols = {name: a.transpose(2, 1, 0).ravel().tolist() for name, a in site_figures_t(result).items()}
     names = ("day", "site", "commodity", *cols)
     # zip of columns: 3-4x faster than a dict comprehension per row (11,000 rows per Rafah plan)
     return [dict(zip(names, row)) for row in zip(
