@@ -154,7 +154,7 @@ def tent_replacements(issued: np.ndarray, median_days: float, shape: float) -> n
     stock = issued.copy()  # tents starting a life on each day: issued + replacements
     out = np.zeros_like(issued)
     for t in range(1, n):
-        out[:, t] = stock[:, :t] @ rev[n - t:]  # sum_s stock_s pmf[t - s]
+        out[:, t] = stock[:, :t] @ rev[n - 1 - t:n - 1]  # sum_s stock_s pmf[t - s], s < t
         stock[:, t] += out[:, t]
     return out
 
