@@ -7,7 +7,8 @@ import pytest
 
 from reliefplan._errors import InputError
 from reliefplan._healthdata import load_health_data
-from reliefplan.health import HealthInputs, day_percentiles, first_day, project_health
+from reliefplan.health import HealthInputs, age_shares, day_percentiles, first_day, pool, project_health
+from reliefplan.scenario import AgeBand, PopulationStructure
 
 T = 120
 
@@ -112,3 +113,32 @@ def test_parameter_overrides_are_checked():
         load_health_data({"whz_lms_s": {"value": 0.5}})  # outside its range [0.080, 0.088]
     with pytest.raises(InputError, match="expected a number or a mapping"):
         load_health_data({"whz_lms_s": "big"})
+
+
+def test_pooling_members_hold_days_and_summary():
+    a = project_health(inputs([0.6, 1.0]), n_draws=10, seed=1)
+    b = project_health(inputs([0.4, 1.0]), n_draws=15, seed=2)
+    both = pool([a, b])
+    assert both.n_draws == 25 and both.indicators["gam_share"].shape == (25, 2, T)
+    assert np.array_equal(both.crossing_days["ipc5_gam"], np.concatenate([a.crossing_days["ipc5_gam"], b.crossing_days["ipc5_gam"]]))
+    hold = both.hold_days()
+    assert hold["g1"] is None  # full rations, reference conditions: no threshold met
+    first = hold["g0"]
+    assert first is not None and first.day_p50 == min(c.day_p50 for c in both.crossings if c.group_id == "g0" and c.day_p50 is not None)
+    out = both.to_dict(series=True)
+    assert out["statement"].startswith("Risk projection, not a prediction")
+    assert set(out["excess_deaths"]["g0"]) == {"p10", "p50", "p90"}  # never a death count without its interval
+    assert len(out["series"]["gam_share"]["g0"]["p50"]) == T
+    with pytest.raises(ValueError, match="share groups"):
+        pool([a, project_health(inputs([1.0]), n_draws=2)])
+
+
+def test_age_shares_from_the_population_structure():
+    bands = [AgeBand(age="0 to 4yo", male=0.08, female=0.07), AgeBand(age="5 to 9yo", male=0.1, female=0.1),
+             AgeBand(age="15 to 19yo", male=0.05, female=0.05), AgeBand(age="20 to 59yo", male=0.25, female=0.25),
+             AgeBand(age="60 to 100yo", male=0.0, female=0.05)]
+    under5, adults = age_shares(PopulationStructure(file="age_sex.csv", bands=bands))
+    assert under5 == pytest.approx(0.15)
+    assert adults == pytest.approx(0.1 * 2 / 5 + 0.5 + 0.05)  # 18 and 19 of the 15-19 band
+    with pytest.raises(InputError, match="age_sex.csv, feature adults, field 'age'"):
+        age_shares(PopulationStructure(file="age_sex.csv", bands=[AgeBand(age="adults", male=1, female=0)]))

@@ -19,7 +19,9 @@ interval. Days are indices from 0 (the plan's first day); a value on day t is at
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -29,6 +31,7 @@ from ._healthdata import HealthData, draw_quantiles, load_health_data
 from .energy_balance import Body, HallConstants, simulate_adult_weight
 from .nutrition import (extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi,
                         wasting_shares)
+from .scenario import PopulationStructure
 from .wash_risk import relative_risk
 
 #: what the layer leaves out, printed next to its figures
@@ -43,6 +46,8 @@ NOT_MODELLED = (
 )
 
 PERCENTILES = (10, 50, 90)
+STATEMENT = ("Risk projection, not a prediction: figures are ranges over declared parameter uncertainty "
+             "(P10/P50/P90), resting on published equations and labelled assumptions.")
 _PAL_NODES = 5  # activity levels at which adults' weight is simulated; draws interpolate between them
 
 
@@ -81,25 +86,105 @@ class Crossing:
     source: str
 
 
+@dataclass(frozen=True)
+class ThresholdInfo:
+    indicator: str
+    limit: str
+    source: str
+
+
 @dataclass
 class HealthProjection:
-    """Indicators [D, G, T] over draws, threshold crossings and excess deaths with intervals."""
+    """Indicators [D, G, T] over draws, first-crossing days [D, G] per threshold and excess deaths [D, G].
+
+    Everything is kept per draw, so projections of several ensemble members pool into one (``pool``) and
+    their percentiles then cover both parameter and plan uncertainty.
+    """
 
     group_ids: list[str]
     n_days: int
-    n_draws: int
     indicators: dict[str, np.ndarray]
-    crossings: list[Crossing]
-    excess_deaths: dict[str, tuple[float, float, float]]
+    crossing_days: dict[str, np.ndarray]  # threshold -> first day per draw and group, -1 = not met
+    thresholds: dict[str, ThresholdInfo]
+    excess_deaths_draws: np.ndarray  # [D, G]
     assumptions: list[str]
     not_modelled: tuple[str, ...] = NOT_MODELLED
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.excess_deaths_draws.shape[0])
 
     def percentiles(self, name: str) -> np.ndarray:
         """P10, P50, P90 over draws of an indicator: [3, G, T]."""
         return np.percentile(self.indicators[name], PERCENTILES, axis=0)
 
+    @property
+    def crossings(self) -> list[Crossing]:
+        out = []
+        for name, days in self.crossing_days.items():
+            info = self.thresholds[name]
+            pct = day_percentiles(days)  # [3, G]
+            crossed = np.mean(days >= 0, axis=0)
+            for i, gid in enumerate(self.group_ids):
+                p10, p50, p90 = (None if x < 0 else int(x) for x in pct[:, i])
+                out.append(Crossing(group_id=gid, threshold=name, indicator=info.indicator, limit=info.limit,
+                                    day_p10=p10, day_p50=p50, day_p90=p90, share_of_draws=float(crossed[i]),
+                                    source=info.source))
+        return out
+
     def crossing(self, group_id: str, threshold: str) -> Crossing:
         return next(c for c in self.crossings if c.group_id == group_id and c.threshold == threshold)
+
+    @property
+    def excess_deaths(self) -> dict[str, tuple[float, float, float]]:
+        """Excess deaths over the horizon per group: (P10, P50, P90); never report one without the others."""
+        pct = np.percentile(self.excess_deaths_draws, PERCENTILES, axis=0)
+        return {gid: (float(pct[0, i]), float(pct[1, i]), float(pct[2, i])) for i, gid in enumerate(self.group_ids)}
+
+    def hold_days(self) -> dict[str, Crossing | None]:
+        """"How long can it hold": per group, the threshold met first (earliest median day), or None."""
+        best: dict[str, Crossing | None] = {gid: None for gid in self.group_ids}
+        for c in self.crossings:
+            if c.day_p50 is None:
+                continue
+            cur = best[c.group_id]
+            if cur is None or (c.day_p50, c.day_p10 or 0) < (cur.day_p50, cur.day_p10 or 0):  # type: ignore[operator]
+                best[c.group_id] = c
+        return best
+
+    def to_dict(self, *, series: bool = False) -> dict[str, Any]:
+        """JSON-ready summary: crossings, hold days, excess deaths (intervals only), assumptions; ``series``
+        adds P10/P50/P90 of every indicator per group and day."""
+        out: dict[str, Any] = {
+            "statement": STATEMENT, "draws": self.n_draws, "days": self.n_days,
+            "crossings": [c.__dict__ for c in self.crossings],
+            "hold": {gid: (None if c is None else {"threshold": c.threshold, "day_p10": c.day_p10, "day_p50": c.day_p50,
+                                                   "day_p90": c.day_p90})
+                     for gid, c in self.hold_days().items()},
+            "excess_deaths": {gid: {"p10": round(a, 1), "p50": round(b, 1), "p90": round(c, 1)}
+                              for gid, (a, b, c) in self.excess_deaths.items()},
+            "assumptions": self.assumptions, "not_modelled": list(self.not_modelled),
+        }
+        if series:
+            out["series"] = {name: {gid: {f"p{q}": np.round(pc[j, i], 6).tolist() for j, q in enumerate(PERCENTILES)}
+                                    for i, gid in enumerate(self.group_ids)}
+                             for name in self.indicators for pc in [self.percentiles(name)]}
+        return out
+
+
+def pool(projections: list[HealthProjection]) -> HealthProjection:
+    """One projection over the draws of several (e.g. one per ensemble member; same groups and days)."""
+    first = projections[0]
+    for p in projections[1:]:
+        if p.group_ids != first.group_ids or p.n_days != first.n_days or set(p.crossing_days) != set(first.crossing_days):
+            raise ValueError("projections to pool must share groups, days and thresholds")
+    cat = lambda get: np.concatenate([get(p) for p in projections], axis=0)  # noqa: E731
+    return HealthProjection(
+        group_ids=list(first.group_ids), n_days=first.n_days,
+        indicators={k: cat(lambda p, k=k: p.indicators[k]) for k in first.indicators},
+        crossing_days={k: cat(lambda p, k=k: p.crossing_days[k]) for k in first.crossing_days},
+        thresholds=dict(first.thresholds), excess_deaths_draws=cat(lambda p: p.excess_deaths_draws),
+        assumptions=sorted(set().union(*(p.assumptions for p in projections))))
 
 
 _DRAWN = ("physical_activity_level", "child_to_adult_weight_loss_ratio", "whz_lms_s", "adult_bmi_log_sd",
@@ -109,6 +194,32 @@ _DRAWN = ("physical_activity_level", "child_to_adult_weight_loss_ratio", "whz_lm
           "over5_diarrhoea_death_share", "over5_ari_death_share")
 _CURVES = ("water_l_per_person_day", "people_per_latrine", "covered_m2_per_person")
 _BASELINES = ("baseline_gam_share", "baseline_sam_share", "baseline_cdr_per_10k_day", "baseline_u5dr_per_10k_day")
+
+
+def age_shares(structure: PopulationStructure) -> tuple[float, float]:
+    """Shares of the population aged under 5 and 18 and over, from age bands "A to B yo" (sexes summed).
+
+    A band's people are spread evenly over its years (ASSUMPTION where a band straddles 5 or 18).
+    """
+    total = under5 = adults = 0.0
+    problems = []
+    for band in structure.bands:
+        m = re.match(r"^\s*(\d+)\s*(?:to|-)\s*(\d+)", band.age)
+        if not m or int(m.group(2)) < int(m.group(1)):
+            problems.append(Problem(file=structure.file, feature=band.age, field="age",
+                                    message="expected an age band 'A to B yo' with A <= B (years)"))
+            continue
+        lo, hi = int(m.group(1)), int(m.group(2))
+        people = band.male + band.female
+        years = hi - lo + 1
+        total += people
+        under5 += people * max(0, min(hi, 4) - lo + 1) / years
+        adults += people * max(0, hi - max(lo, 18) + 1) / years
+    if problems:
+        raise InputError(problems)
+    if total <= 0:
+        raise InputError(Problem(file=structure.file, field="age", message="expected age bands with people"))
+    return under5 / total, adults / total
 
 
 def _check_inputs(x: HealthInputs) -> tuple[int, int]:
@@ -222,15 +333,14 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
         "u5dr_per_10k_day": u5dr, "cdr_per_10k_day": cdr,
     }
     baselines = {"cdr_per_10k_day": cdr0, "u5dr_per_10k_day": u5dr0}
-    crossings = _crossings(inputs.group_ids, indicators, baselines, data)
+    crossing_days, thresholds = _crossing_days(indicators, baselines, data)
     people = _per_group(inputs.people, g, t)[None]
     excess = np.sum((cdr - cdr0) * people, axis=-1, dtype=np.float64) / 1e4  # [D, G]
-    pct = np.percentile(excess, PERCENTILES, axis=0)
-    excess_deaths = {gid: (float(pct[0, i]), float(pct[1, i]), float(pct[2, i])) for i, gid in enumerate(inputs.group_ids)}
     assumptions = sorted({f"{k}: {p[k].label()}" for k in _DRAWN if p[k].assumption}
                          | {f"{name}: {a.where}" for name, c in curves.items() for a in c.anchors if a.assumption})
-    return HealthProjection(group_ids=list(inputs.group_ids), n_days=t, n_draws=d, indicators=indicators,
-                            crossings=crossings, excess_deaths=excess_deaths, assumptions=assumptions)
+    return HealthProjection(group_ids=list(inputs.group_ids), n_days=t, indicators=indicators,
+                            crossing_days=crossing_days, thresholds=thresholds, excess_deaths_draws=excess,
+                            assumptions=assumptions)
 
 
 def _interp_first_axis(grid: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -279,31 +389,22 @@ def day_percentiles(days: np.ndarray) -> np.ndarray:
     return np.where(out == never, -1, out)
 
 
-def _crossings(group_ids: list[str], ind: dict[str, np.ndarray], baselines: dict[str, np.ndarray],
-               data: HealthData) -> list[Crossing]:
+def _crossing_days(ind: dict[str, np.ndarray], baselines: dict[str, np.ndarray],
+                   data: HealthData) -> tuple[dict[str, np.ndarray], dict[str, ThresholdInfo]]:
     met: dict[str, np.ndarray] = {}
-    limits: dict[str, str] = {}
+    info: dict[str, ThresholdInfo] = {}
     for name, th in data.thresholds.items():
         x = ind[th.indicator]
         if th.rule == ">=":
             met[name] = x >= th.value
-            limits[name] = f">= {th.value:g}"
+            limit = f">= {th.value:g}"
         else:
             met[name] = x >= th.value * baselines[th.indicator]
-            limits[name] = f">= {th.value:g} x baseline"
+            limit = f">= {th.value:g} x baseline"
+        info[name] = ThresholdInfo(indicator=th.indicator, limit=limit, source=f"{th.where} [{th.source}]")
     # IPC area Famine: all three outcomes at once (mortality by crude or under-5 rate)
     met["ipc5_famine"] = met["ipc5_food_gap"] & met["ipc5_gam"] & (met["ipc5_cdr"] | met["ipc5_u5dr"])
-    limits["ipc5_famine"] = "food gap, GAM and mortality thresholds all met"
-    out = []
-    for name, m in met.items():
-        days = first_day(m)  # [D, G]
-        th = data.thresholds.get(name)
-        src = f"{th.where} [{th.source}]" if th else "IPC 3.1 Famine classification [ipc2021]"
-        indicator = th.indicator if th else "ipc5_food_gap & ipc5_gam & (ipc5_cdr | ipc5_u5dr)"
-        pct = day_percentiles(days)  # [3, G]
-        crossed = np.mean(days >= 0, axis=0)
-        for i, gid in enumerate(group_ids):
-            p10, p50, p90 = (None if x < 0 else int(x) for x in pct[:, i])
-            out.append(Crossing(group_id=gid, threshold=name, indicator=indicator, limit=limits[name],
-                                day_p10=p10, day_p50=p50, day_p90=p90, share_of_draws=float(crossed[i]), source=src))
-    return out
+    info["ipc5_famine"] = ThresholdInfo(indicator="ipc5_food_gap & ipc5_gam & (ipc5_cdr | ipc5_u5dr)",
+                                        limit="food gap, GAM and mortality thresholds all met the same day",
+                                        source="IPC 3.1 area classification Famine (Phase 5) [ipc2021]")
+    return {name: first_day(m) for name, m in met.items()}, info
