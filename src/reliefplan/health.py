@@ -274,18 +274,9 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
 
     share = _per_group(inputs.intake_share_of_requirement, g, t)
 
-    # 1. adults' weight: ln(W/W0) averaged over cohorts, per group, on a grid of activity levels, then
-    #    interpolated at each draw's PAL (weight is smooth in PAL; the grid keeps the cost off the draw count)
-    cohorts = data.adult_cohorts.cohorts
-    body = Body(weight_kg=np.array([c.weight_kg for c in cohorts]), height_m=np.array([c.height_m for c in cohorts]),
-                age_years=np.array([c.age_years for c in cohorts]), female=np.array([c.sex == "female" for c in cohorts]))
-    cshare = np.array([c.share for c in cohorts])
-    pal = v["physical_activity_level"][:, 0, 0]
-    pal_grid = np.unique(np.linspace(pal.min(), pal.max(), _PAL_NODES if pal.max() > pal.min() else 1))
-    dei = (share.T.astype(float) - 1.0)[:, None, :, None]  # [T, 1, G, 1], relative to maintenance
-    log_w_grid = simulate_adult_weight(body, dei, pal_grid[:, None, None], HallConstants.from_data(data),
-                                       relative=True, cohort_shares=cshare)[1:]  # [T, K, G]
-    log_w = _interp_first_axis(pal_grid, np.moveaxis(log_w_grid, 0, -1).astype(np.float32), pal)  # [D, G, T]
+    # 1. adults' weight
+    body, cshare = _adults(data)
+    log_w = _adult_log_weight(data, body, cshare, share, v["physical_activity_level"][:, 0, 0])  # [D, G, T]
     adult_loss = 1.0 - np.exp(log_w)
 
     # 2. malnutrition
@@ -303,11 +294,7 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     gap = extreme_food_gap_share(share[None], v["household_intake_log_sd"], v["extreme_gap_share_of_requirement"])
 
     # 3. infection risk
-    curves = data.dose_response
-    z = {name: ndtri(u[name]) for name in _CURVES}
-    rr_dia = (relative_risk(curves["water_l_per_person_day"], _per_group(inputs.water_l_per_person_day, g, t), z["water_l_per_person_day"])
-              * relative_risk(curves["people_per_latrine"], _per_group(inputs.people_per_latrine, g, t), z["people_per_latrine"]))
-    rr_ari = relative_risk(curves["covered_m2_per_person"], _per_group(inputs.covered_m2_per_person, g, t), z["covered_m2_per_person"])
+    rr_dia, rr_ari = _infection_risk(inputs, data, {name: ndtri(u[name]) for name in _CURVES}, g, t)
 
     # 4. mortality (deaths per 10,000 per day)
     def hazard(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
@@ -337,10 +324,36 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     people = _per_group(inputs.people, g, t)[None]
     excess = np.sum((cdr - cdr0) * people, axis=-1, dtype=np.float64) / 1e4  # [D, G]
     assumptions = sorted({f"{k}: {p[k].label()}" for k in _DRAWN if p[k].assumption}
-                         | {f"{name}: {a.where}" for name, c in curves.items() for a in c.anchors if a.assumption})
+                         | {f"{name}: {a.where}" for name, c in data.dose_response.items() for a in c.anchors if a.assumption})
     return HealthProjection(group_ids=list(inputs.group_ids), n_days=t, indicators=indicators,
                             crossing_days=crossing_days, thresholds=thresholds, excess_deaths_draws=excess,
                             assumptions=assumptions)
+
+
+def _adults(data: HealthData) -> tuple[Body, np.ndarray]:
+    cohorts = data.adult_cohorts.cohorts
+    body = Body(weight_kg=np.array([c.weight_kg for c in cohorts]), height_m=np.array([c.height_m for c in cohorts]),
+                age_years=np.array([c.age_years for c in cohorts]), female=np.array([c.sex == "female" for c in cohorts]))
+    return body, np.array([c.share for c in cohorts])
+
+
+def _adult_log_weight(data: HealthData, body: Body, cshare: np.ndarray, share: np.ndarray, pal: np.ndarray) -> np.ndarray:
+    """ln(W/W0) averaged over the adult cohorts [D, G, T]: simulated on a grid of activity levels and
+    interpolated at each draw's PAL (weight is smooth in PAL; the grid keeps the cost off the draw count)."""
+    pal_grid = np.unique(np.linspace(pal.min(), pal.max(), _PAL_NODES if pal.max() > pal.min() else 1))
+    dei = (share.T.astype(float) - 1.0)[:, None, :, None]  # [T, 1, G, 1], relative to maintenance
+    log_w_grid = simulate_adult_weight(body, dei, pal_grid[:, None, None], HallConstants.from_data(data),
+                                       relative=True, cohort_shares=cshare)[1:]  # [T, K, G]
+    return _interp_first_axis(pal_grid, np.moveaxis(log_w_grid, 0, -1).astype(np.float32), pal)
+
+
+def _infection_risk(inputs: HealthInputs, data: HealthData, z: dict[str, np.ndarray], g: int,
+                    t: int) -> tuple[np.ndarray, np.ndarray]:
+    """RR of diarrhoea (water x latrines) and of acute respiratory infection (crowding): [D, G, T] each."""
+    def rr(name: str) -> np.ndarray:
+        return relative_risk(data.dose_response[name], _per_group(getattr(inputs, name), g, t), z[name])
+
+    return rr("water_l_per_person_day") * rr("people_per_latrine"), rr("covered_m2_per_person")
 
 
 def _interp_first_axis(grid: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
