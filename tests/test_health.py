@@ -142,3 +142,12 @@ def test_age_shares_from_the_population_structure():
     assert adults == pytest.approx(0.1 * 2 / 5 + 0.5 + 0.05)  # 18 and 19 of the 15-19 band
     with pytest.raises(InputError, match="age_sex.csv, feature adults, field 'age'"):
         age_shares(PopulationStructure(file="age_sex.csv", bands=[AgeBand(age="adults", male=1, female=0)]))
+
+
+def test_no_food_at_all_kills_within_months_and_never_more_than_everyone():
+    pr = project_health(inputs([0.0], water=0.0, latrine=1e6, space=0.0), n_draws=20)
+    starved = pr.indicators["starved_share"]
+    assert np.all(np.diff(starved, axis=-1) >= -1e-6) and np.all(starved <= 0.15 + 0.5 + 1e-6)
+    famine = pr.crossing("g0", "ipc5_famine")
+    assert famine.share_of_draws == 1.0 and 10 < famine.day_p50 < T
+    assert np.all(np.isfinite(pr.indicators["cdr_per_10k_day"]))

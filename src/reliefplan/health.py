@@ -7,8 +7,9 @@ latrine and covered space (m2/person), over parameter draws:
 2. acute malnutrition: WHZ < -2 / < -3 in children 6-59 months, BMI < 18.5 / < 16 in adults (``nutrition``);
 3. relative risk of diarrhoea (water x latrines) and acute respiratory infection (crowding) (``wash_risk``);
 4. mortality: under-5 = baseline x wasting hazard (Olofin et al. 2013, relative to the pre-crisis WHZ
-   distribution) x infection multiplier; 5 and over = baseline x infection multiplier + adults newly
-   falling below the BMI survival limit (Henry 1990); crude = the two weighted by the under-5 share;
+   distribution) x infection multiplier + children newly pushed below WHZ -5 (the growth standards'
+   implausibility flag, read as a survival limit); 5 and over = baseline x infection multiplier + adults
+   newly falling below the BMI survival limit (Henry 1990); crude = the two weighted by the under-5 share;
 5. the first day each threshold (Sphere mortality doubling and absolute, WHO wasting "very high", IPC
    Phase 5 famine criteria and all three together) is met, per group, as P10/P50/P90 over draws.
 
@@ -187,7 +188,7 @@ def pool(projections: list[HealthProjection]) -> HealthProjection:
         assumptions=sorted(set().union(*(p.assumptions for p in projections))))
 
 
-_DRAWN = ("physical_activity_level", "child_to_adult_weight_loss_ratio", "whz_lms_s", "adult_bmi_log_sd",
+_DRAWN = ("physical_activity_level", "child_to_adult_weight_loss_ratio", "whz_lms_s", "whz_survival_limit", "adult_bmi_log_sd",
           "bmi_survival_limit", "household_intake_log_sd", "extreme_gap_share_of_requirement",
           "hr_mild_wasting", "hr_moderate_wasting", "hr_severe_wasting", "baseline_cdr_per_10k_day",
           "baseline_u5dr_per_10k_day", "u5_diarrhoea_death_share", "u5_ari_death_share",
@@ -284,8 +285,9 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
                                                                          _base(inputs, data, "baseline_sam_share", g)))
     child_loss = v["child_to_adult_weight_loss_ratio"] * adult_loss
     lms_l = p["whz_lms_l"].value
-    p1, gam, sam = wasting_shares(mu0, sd0, child_loss, lms_l, v["whz_lms_s"])
-    b1, b2, b3 = wasting_shares(mu0, sd0, np.zeros((1, 1), np.float32), lms_l, v["whz_lms_s"])
+    cuts = (-1.0, -2.0, -3.0, v["whz_survival_limit"])
+    p1, gam, sam, child_lethal = wasting_shares(mu0, sd0, child_loss, lms_l, v["whz_lms_s"], cuts)
+    b1, b2, b3, child_lethal0 = wasting_shares(mu0, sd0, np.zeros((1, 1), np.float32), lms_l, v["whz_lms_s"], cuts)
     log_bmi_mean, log_bmi_sd = pooled_log_bmi(body.weight_kg, body.height_m, cshare, v["adult_bmi_log_sd"])
     bmi_18 = share_below_bmi(p["bmi_thinness"].value, log_bmi_mean, log_bmi_sd, log_w)
     bmi_16 = share_below_bmi(p["bmi_severe_thinness"].value, log_bmi_mean, log_bmi_sd, log_w)
@@ -307,8 +309,10 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     u5dr0 = _baseline_rate(inputs, "baseline_u5dr_per_10k_day", v, g)
     cdr0 = _baseline_rate(inputs, "baseline_cdr_per_10k_day", v, g)
     dr5_0 = np.maximum(cdr0 - u5 * u5dr0, 0.0) / np.maximum(1.0 - u5, 1e-9)
-    u5dr = u5dr0 * wasting_factor * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
-    starving = np.diff(np.maximum.accumulate(np.concatenate([np.broadcast_to(lethal0, (d, g, 1)), lethal], axis=-1), axis=-1), axis=-1)
+    starving_u5 = _newly_below(child_lethal0, child_lethal, d, g)
+    starving = _newly_below(lethal0, lethal, d, g)
+    u5dr = (u5dr0 * wasting_factor * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
+            + 1e4 * starving_u5)
     dr5 = (dr5_0 * (1.0 + v["over5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["over5_ari_death_share"] * (rr_ari - 1.0))
            + 1e4 * starving * adults / np.maximum(1.0 - u5, 1e-9))
     cdr = u5 * u5dr + (1.0 - u5) * dr5
@@ -317,6 +321,8 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
         "adult_weight_loss_share": adult_loss, "child_weight_loss_share": child_loss,
         "gam_share": gam, "sam_share": sam, "adult_bmi_below_18_5_share": bmi_18, "adult_bmi_below_16_share": bmi_16,
         "extreme_food_gap_share": gap, "rr_diarrhoea": rr_dia, "rr_ari": rr_ari,
+        "starved_share": (np.maximum.accumulate(child_lethal, axis=-1) - child_lethal0) * u5
+                         + (np.maximum.accumulate(lethal, axis=-1) - lethal0) * adults,
         "u5dr_per_10k_day": u5dr, "cdr_per_10k_day": cdr,
     }
     baselines = {"cdr_per_10k_day": cdr0, "u5dr_per_10k_day": u5dr0}
@@ -328,6 +334,12 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     return HealthProjection(group_ids=list(inputs.group_ids), n_days=t, indicators=indicators,
                             crossing_days=crossing_days, thresholds=thresholds, excess_deaths_draws=excess,
                             assumptions=assumptions)
+
+
+def _newly_below(start: np.ndarray, share: np.ndarray, d: int, g: int) -> np.ndarray:
+    """Daily increase of the highest share so far below a survival limit [D, G, T]: each person dies once."""
+    running = np.maximum.accumulate(np.concatenate([np.broadcast_to(start, (d, g, 1)), share], axis=-1), axis=-1)
+    return np.diff(running, axis=-1)
 
 
 def _adults(data: HealthData) -> tuple[Body, np.ndarray]:

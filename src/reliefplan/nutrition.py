@@ -43,15 +43,15 @@ def whz_after_weight_loss(z0: np.ndarray, loss_share: np.ndarray, lms_l: float |
 
 
 def wasting_shares(mu0: np.ndarray, sd0: np.ndarray, loss_share: np.ndarray, lms_l: np.ndarray | float,
-                   lms_s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shares of children with WHZ < -1, < -2 (GAM) and < -3 (SAM) after a weight loss share, all broadcast.
+                   lms_s: np.ndarray | float, cuts: tuple[float | np.ndarray, ...] = (-1.0, -2.0, -3.0)) -> tuple[np.ndarray, ...]:
+    """Shares of children with WHZ below each cut (default -1, -2 = GAM, -3 = SAM) after a weight loss share.
 
     WHZ after the loss is increasing in z0, so the share below a cut c is P(z0 < z0*), with z0* the start
     that ends exactly at c: z0* = ((1 + L S c) (1 - f)^-L - 1) / (L S).
     """
     ls = lms_l * lms_s  # no np.asarray: a Python float must not promote float32 arrays
     grow = (1.0 - np.clip(loss_share, -0.5, 0.6)) ** (-lms_l)
-    return tuple(ndtr((((1.0 + ls * c) * grow - 1.0) / ls - mu0) / sd0) for c in (-1.0, -2.0, -3.0))  # type: ignore[return-value]
+    return tuple(ndtr((((1.0 + ls * c) * grow - 1.0) / ls - mu0) / sd0) for c in cuts)
 
 
 def pooled_log_bmi(weight_kg: np.ndarray, height_m: np.ndarray, shares: np.ndarray,
