@@ -89,6 +89,11 @@ class Standards(BaseModel):
         return f"{f.chapter}. {f.source}{tail}"
 
 
+def figure_rows(std: Standards) -> list[dict[str, Any]]:
+    """Every figure of a resolved profile as a flat row (key, value, unit, edition, chapter, source, verified, ...)."""
+    return [f.model_dump() for f in std.figures.values()]
+
+
 def available_profiles() -> list[str]:
     folder = resources.files("reliefplan") / "data" / "standards"
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
