@@ -28,8 +28,9 @@ def test_numbers_for_people():
 
 def test_ensemble_percentiles_print_whole_people():
     assert _outcome("unsheltered", 12345.6) == "12,346" and _outcome("shortfall_t.water", 2.4e5 + 0.4) == "240,000"
-    assert _outcome("clearance_h", 21.333) == "21.3"
-    assert _outcome("first_shortfall_day.water", 3.0) == "day 3" and _outcome("first_shortfall_day.food", None) == "none"
+    assert _outcome("clearance_h", 21.333) == "21 h 20 min"
+    assert _outcome("first_shortfall_day.water", 3.0) == "day 3"
+    assert _outcome("first_shortfall_day.food", None) == "none within the horizon"
 
 
 def test_default_workers_one_per_core_at_most_one_per_member():

@@ -420,14 +420,10 @@ def ensemble_cmd(
 
 
 def _outcome(name: str, v: float | None) -> str:
-    """An ensemble percentile: people and tonnes whole, hours to 0.1, days as 'day d' (null: never short)."""
-    from .terminal import whole
+    """An ensemble percentile: people and tonnes whole, hours as 'h min', days as 'day d' (null: never short)."""
+    from .report.words import outcome_value
 
-    if name.startswith("first_shortfall_day."):
-        return "none" if v is None else f"day {v:g}"  # null: no shortfall within the horizon
-    if v is None:
-        return "-"
-    return f"{v:,.1f}" if name.endswith("_h") else whole(v)
+    return outcome_value(name, v)
 
 
 @app.command("serve")
