@@ -152,9 +152,13 @@ def test_present_sections_are_rendered(small):
     charts = {c["id"]: c for c in _data(html)["charts"]}
     # arrivals: hours as h:mm, axes and titles in words
     arr = charts["evacuation-arrivals"]
-    assert arr["labels"] == ["0:30", "1:00", "1:30", "2:00"] and arr["x_title"] == "time since departures began (h:mm)"
-    assert arr["title"] == "People reaching their sites, per 30 min" and arr["datasets"][0]["data"] == [200, 400, 600, 800]
-    assert charts["evacuation-arrived"]["datasets"][0]["data"] == [200, 600, 1200, 2000]
+    # (arrivals at 0:30, 1:00, 1:30, 2:00 of 200, 400, 600, 800 people, binned by 10 minutes)
+    assert arr["labels"] == ["0:10", "0:20", "0:30", "0:40", "0:50", "1:00", "1:10", "1:20", "1:30", "1:40", "1:50",
+                             "2:00"]
+    assert arr["x_title"] == "time since departures began (h:mm, end of each 10 minutes)"
+    assert arr["title"] == "People reaching their sites, per 10 minutes"
+    assert arr["datasets"][0]["data"] == [0, 0, 200, 0, 0, 400, 0, 0, 600, 0, 0, 800]
+    assert charts["evacuation-arrived"]["datasets"][0]["data"][2::3] == [200, 600, 1200, 2000]
     # trucks used and available per crossing: one line each, available dashed
     trucks = charts["supply-trucks"]
     # crossings by name (RC is not an entry point of this plan: shown by its id)

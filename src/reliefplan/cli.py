@@ -400,8 +400,11 @@ def ensemble_cmd(
         sc = load_scenario(scenario_dir, scenario)
         if layout is not None:
             sc.layout.enabled = layout
-        with progress(err_console, "planning the scenario as declared") as bar:
-            paths = write_ensemble_run(sc, res, out, base_plan=base_plan, step=bar.stage)
+        if base_plan:
+            with progress(err_console, "planning the scenario as declared") as bar:
+                paths = write_ensemble_run(sc, res, out, base_plan=base_plan, step=bar.stage)
+        else:
+            paths = write_ensemble_run(sc, res, out, base_plan=False)
     except ReliefplanError as e:
         fail(e)
         return
@@ -409,8 +412,10 @@ def ensemble_cmd(
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
         table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
+    from .report.words import outcome_words
+
     for name, q in s["outcomes"].items():
-        table.add_row(name, *(_outcome(name, q.get(k)) for k in ("p10", "p50", "p90")))
+        table.add_row(outcome_words(name), *(_outcome(name, q.get(k)) for k in ("p10", "p50", "p90")))
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")

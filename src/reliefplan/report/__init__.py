@@ -156,8 +156,9 @@ def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan,
     name_a, name_b = _labels(plan_a, plan_b)
     secs_a, _ = views.sections(plan_a)
     secs_b, _ = views.sections(plan_b)
-    ca = views.core_charts(plan_a) + [c for s in secs_a for c in s["charts"]]
-    cb = views.core_charts(plan_b) + [c for s in secs_b for c in s["charts"]]
+    # a chart of each plan's own worst cases (different categories in A and B) does not overlay
+    ca = [c for c in views.core_charts(plan_a) + [c for s in secs_a for c in s["charts"]] if c.get("compare", True)]
+    cb = [c for c in views.core_charts(plan_b) + [c for s in secs_b for c in s["charts"]] if c.get("compare", True)]
     charts = _ready(views.overlay_charts(ca, cb, name_a, name_b))
     sources: dict[str, int] = {}
     va, vb = views.verdict_view(plan_a, sources), views.verdict_view(plan_b, sources)

@@ -10,6 +10,7 @@ A stage view is a dict: ``{"name", "title", "figures": [(label, text)], "notes":
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -120,23 +121,25 @@ def evacuation_view(plan: Plan, ev: Mapping[str, Any]) -> dict[str, Any]:
     for r in ev.get("arrivals") or []:
         if _is_num(r.get("t_s")) and _is_num(r.get("people")):
             by_t[float(r["t_s"])] = by_t.get(float(r["t_s"]), 0.0) + float(r["people"])
-    xs = sorted(by_t)
-    if step_s is None and len(xs) > 1:
-        step_s = min(b - a for a, b in zip(xs, xs[1:]))
-    labels = [clock(t / 3600.0) for t in xs]
-    per = f"per {hours(step_s / 3600.0)}" if step_s else "per time step"
-    x_title = "time since departures began (h:mm)"
-    _add(v, _chart("evacuation-arrivals", f"People reaching their sites, {per}", labels,
-                   [{"label": "people arriving", "data": [by_t[t] for t in xs], "color": "#56B4E9"}],
+    # a fixed clock, whatever the solver's time step: hours (10 minutes for a move under 6 h), every bin from the
+    # first to the last shown, so two plans' charts line up when compared
+    last = max(by_t, default=0.0)
+    bin_s = 3600.0 if last > 6 * 3600.0 else 600.0
+    n_bins = int(math.ceil(last / bin_s - 1e-9))
+    counts = [0.0] * n_bins
+    for t, q in by_t.items():
+        counts[max(0, int(math.ceil(t / bin_s - 1e-9)) - 1)] += q
+    labels = [clock((k + 1) * bin_s / 3600.0) for k in range(n_bins)]
+    x_title = "time since departures began (h:mm, end of each " + ("hour)" if bin_s == 3600.0 else "10 minutes)")
+    _add(v, _chart("evacuation-arrivals", "People reaching their sites, per " + ("hour" if bin_s == 3600.0
+                                                                                  else "10 minutes"), labels,
+                   [{"label": "people arriving", "data": counts, "color": "#56B4E9"}],
                    x_title=x_title, y_title="people", note=f"all {plan.people.sheltered:,} sheltered people, "
                    "summed over the sites"), "no one moves in this plan")
-    total, run = [], 0.0
-    for t in xs:
-        run += by_t[t]
-        total.append(run)
+    total = [float(x) for x in itertools.accumulate(counts)]
     ds = [{"label": "people at their sites", "data": total, "color": "#0072B2"}]
-    if _is_num(moving) and xs:
-        ds.append({"label": f"everyone moving ({number(moving)})", "data": [moving] * len(xs), "color": "#9aa5b1",
+    if _is_num(moving) and n_bins:
+        ds.append({"label": f"everyone moving ({number(moving)})", "data": [moving] * n_bins, "color": "#9aa5b1",
                    "dash": True})
     _add(v, _chart("evacuation-arrived", "People at their sites, running total", labels, ds, type="line",
                    x_title=x_title, y_title="people"), "no one moves in this plan")
@@ -397,10 +400,11 @@ def layout_view(plan: Plan, layouts: list[Mapping[str, Any]]) -> dict[str, Any]:
     if limit is not None:
         ds.append({"label": f"standard: water within {number(limit['value'])} m", "type": "line", "dash": True,
                    "data": [limit["value"]] * len(top), "color": "#555f6d"})
-    _add(v, _chart("layout-walks", "Farthest walk from a family plot, per camp", [x.get("site_id") for x in top], ds,
+    walks = _chart("layout-walks", "Farthest walk from a family plot, per camp", [x.get("site_id") for x in top], ds,
                    x_title="camp", y_title="metres",
                    note=(f"the {len(top)} camps with the farthest walk to water of {len(layouts)}"
-                         if len(layouts) > len(top) else "")), "no camp is laid out")
+                         if len(layouts) > len(top) else ""))
+    _add(v, walks | {"compare": False}, "no camp is laid out")
     return v
 
 
