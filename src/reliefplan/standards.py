@@ -26,6 +26,8 @@ class Figure(BaseModel):
     chapter: str
     source: str
     verified: bool
+    #: where the figure was checked against the source text (URL + section/page), or why it could not be
+    checked: str = ""
     overridden: bool = False
 
 
@@ -39,6 +41,7 @@ class RationBasket(BaseModel):
     name: str
     source: str
     verified: bool
+    checked: str = ""
     items: list[BasketItem]
 
     @property
@@ -63,6 +66,7 @@ class EnergyBand(BaseModel):
 class EnergyRequirements(BaseModel):
     source: str
     verified: bool
+    checked: str = ""
     bands: list[EnergyBand]
     extra_kcal: dict[str, float] = {}
 
