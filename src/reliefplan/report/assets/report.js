@@ -253,7 +253,9 @@
   }
 
   // ---- charts -------------------------------------------------------------------------------
-  var LABEL_CHARS = 24;  // longer category labels are shortened on the axis (the tooltip has them whole)
+  // longer category labels are shortened on the axis (the tooltip has them whole); a horizontal chart's
+  // labels sit in a column of their own and may be longer
+  var LABEL_CHARS = 24, LABEL_CHARS_ACROSS = 36;
   function alpha(hex, a) {
     if (!/^#[0-9a-f]{6}$/i.test(hex)) return hex;
     return "rgba(" + [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }).join(",") + "," + a + ")";
@@ -295,8 +297,8 @@
     var catAxis = {stacked: !!spec.stacked, title: {display: !!(horizontal ? spec.y_title : spec.x_title),
                                                     text: horizontal ? spec.y_title : spec.x_title},
                    ticks: {autoSkip: true, maxRotation: 60, callback: function (v) {
-                     var l = String(this.getLabelForValue(v));
-                     return l.length > LABEL_CHARS ? l.slice(0, LABEL_CHARS - 1) + "…" : l;
+                     var l = String(this.getLabelForValue(v)), n = horizontal ? LABEL_CHARS_ACROSS : LABEL_CHARS;
+                     return l.length > n ? l.slice(0, n - 1) + "…" : l;
                    }}};
     new Chart(canvas, {
       type: spec.type,
