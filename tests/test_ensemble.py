@@ -341,7 +341,7 @@ def test_cli_ensemble_writes_outputs(tmp_path):
     d = _dir(tmp_path, UNC)
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["ensemble", str(d), "--scenario", "main", "--runs", "3", "--seed", "5",
-                                   "--out", str(out)])
+                                   "--workers", "1", "--out", str(out)])
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ok"] == 3 and (out / "members.parquet").stat().st_size > 0

@@ -39,21 +39,46 @@ _planned = planned
 
 
 def _with_sections(plan: Plan) -> Plan:
-    arrivals = [{"sink": s, "sink_index": i, "t_s": t * 1800.0, "people": 100 * t}
-                for i, s in enumerate(("S1", "S2")) for t in range(1, 5)]
+    """The optional stages in the shapes the pipeline writes them (movement_summary, supply_summary, sustain)."""
+    arrivals = [{"site": s, "t_s": t * 1800.0, "people": 100 * t} for s in ("S1", "S2") for t in range(1, 5)]
     entry_use = [{"entry_point": e, "day": d, "capacity_t": 2000.0, "used_t": 100.0 * d, "trucks_available": 100.0,
-                  "trucks_used": 5 * d, "by_commodity_t": {"food": 1.0}} for e in ("KS", "RC") for d in range(3)]
+                  "trucks_used": 5 * d, "by_commodity_t": {"food": 10.0 * d, "water": 90.0 * d}}
+                 for e in ("KS", "RC") for d in range(3)]
+    daily = [{"day": d, "commodity": c, "required_t": 20.0, "delivered_t": 16.0, "produced_t": 0.0, "shortfall_t": 4.0}
+             for d in range(3) for c in ("food", "water")]
     deliveries = [{"day": d, "site": s, "commodity": c, "required_t": 10.0, "delivered_t": 8.0, "shortfall_t": 2.0}
                   for d in range(3) for s in ("S1", "S2") for c in ("food", "water")]
-    commodities = [{"commodity": c, "required_t": 30.0, "shortfall_t": 3.0, "first_shortfall_day": 1,
-                    "coverage_by_day": [1.0, 0.9, 0.8 if c == "food" else 0.7]} for c in ("food", "water")]
+    binding = [{"kind": "entry_capacity", "id": "KS", "first_day": 1, "last_day": 2, "step": 50.0,
+                "step_unit": "trucks/day", "predicted_cut": 1234.5, "commodity": "water", "predicted_cut_t": 321.0,
+                "shadow_price": [0.0, 1.5, 1.5],
+                "text": "+50 trucks/day (1,000 t/day) at KS on days 1–2 would cut the water shortfall by up to about "
+                        "321 t (shadow price 1.5 per t/day of capacity and day; dual × change = 1,234)"}]
+    commodities = [{"commodity": c, "required_t": 60.0, "shortfall_t": 12.0, "first_shortfall_day": 1,
+                    "sites_short_first_day": ["S1", "S2"], "coverage_by_day": [1.0, 0.9, 0.8 if c == "food" else 0.7],
+                    "people_below_standard_by_day": [0, 500, 1000]} for c in ("food", "water")]
+    by_site = {c: {"S1": 1, "S2": 2 if c == "water" else None} for c in ("food", "water")}
+    first = next(i for i in plan.verdict if i.scope == "scenario")
+    verdict = list(plan.verdict) + [first.model_copy(update={
+        "indicator": "water_need_met_share", "value": 0.8, "target": 1.0, "unit": "share of need", "met": False,
+        "severity": "major", "note": f"short from day 1 | binding: {binding[0]['text']}"})]
     return plan.model_copy(update=dict(
-                    evacuation={"status": "optimal", "clearance_s": 7200.0, "arrivals": arrivals,
-                                "bottlenecks": [{"from": "n1", "to": "n2", "saturated_s": 1800.0}]},
-                    supply={"status": "optimal", "first_shortfall_day": 1, "deliveries": deliveries,
-                            "entry_use": entry_use},
-                    sustain={"first_shortfall_day": 1, "shortfall_t": {"food": 3.0, "water": 3.0},
-                             "commodities": commodities}))
+                    verdict=verdict,
+                    evacuation={"status": "optimal", "method": "exact", "routing": "free", "time_step_s": 1800.0,
+                                "departure": "spread", "spread_h": 2.0, "clearance_hours": 2.0, "people_moving": 2000,
+                                "arrived": 2000, "not_arrived": 0, "objective_person_s": 7.2e6, "gap": 0.0,
+                                "arrivals": arrivals,
+                                "bottlenecks": [{"link": 7, "capacity_per_h": 900.0, "saturated_from_h": 0.5,
+                                                 "saturated_until_h": 1.25, "max_queue_people": 300,
+                                                 "max_delay_h": 0.75, "coordinates": [[34.25, 31.28], [34.26, 31.29]]}],
+                                "explanations": []},
+                    supply={"status": "optimal", "days": 3, "entry_capacity": "declared", "daily": daily,
+                            "deliveries": deliveries, "entry_use": entry_use, "binding": binding,
+                            "shortfall_t": {"food": 12.0, "water": 12.0}, "required_t": {"food": 60.0, "water": 60.0},
+                            "first_shortfall_day": {"food": 0, "water": 0}, "fleet_trucks": 4,
+                            "trucks_per_day": [3, 4, 4], "objective": {"deprivation": 10.0, "truckloads": 11.0},
+                            "best_bound": 10.0, "gap": 0.0},
+                    sustain={"first_shortfall_day": {"food": 1, "water": 1}, "shortfall_t": {"food": 12.0, "water": 12.0},
+                             "commodities": commodities, "first_shortfall_day_by_site": by_site}))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +122,7 @@ def test_report_content(small):
     assert names == ["zones", "footprint", "sites", "bottlenecks", "flows", "entry_points"]
     assert sum(len(ly["geojson"]["features"]) for ly in data["maps"][0]["layers"]) == sum(
         len(ly.geometries) for ly in layers.values())
-    assert {c["id"] for c in data["charts"]} == {"people", "zones", "sites", "trucks", "departures"}
+    assert {c["id"] for c in data["charts"]} == {"people", "zones", "sites", "trucks"}  # departures: one day only
     people = next(c for c in data["charts"] if c["id"] == "people")
     assert people["datasets"][0]["data"] == [10000, plan.people.sheltered, plan.people.unsheltered, 10000]
     # optional stages absent: said plainly
@@ -121,27 +146,67 @@ def test_report_without_attribution_says_so(small):
 
 def test_present_sections_are_rendered(small):
     plan, layers = small
-    html = render_report(_with_sections(plan), layers)
+    full = _with_sections(plan)
+    html = render_report(full, layers)
     assert html.count("not computed in this plan") == 1  # only camp layouts
     charts = {c["id"]: c for c in _data(html)["charts"]}
-    arr = charts["evacuation-arrivals-people"]
-    assert arr["type"] == "line" and arr["labels"] == ["0.5", "1", "1.5", "2"] and arr["x_title"] == "hours"
-    assert [d["label"] for d in arr["datasets"]] == ["S1", "S2"] and arr["datasets"][0]["data"] == [100, 200, 300, 400]
-    assert charts["evacuation-arrivals-people-cumulative"]["datasets"][1]["data"] == [100, 300, 600, 1000]
-    # trucks used vs available per crossing: one chart, one line per crossing and value
-    trucks = charts["supply-entry_use-trucks"]
-    assert [d["label"] for d in trucks["datasets"]] == ["KS: trucks available", "KS: trucks used",
-                                                        "RC: trucks available", "RC: trucks used"]
-    assert trucks["datasets"][1]["data"] == [0, 5, 10] and trucks["labels"] == ["0", "1", "2"]
-    # deliveries summed over sites; tonnes share one chart (shortfall first) while it has <= 10 lines
-    t = charts["supply-deliveries-t"]
-    assert [d["label"] for d in t["datasets"]][:3] == ["food: shortfall t", "food: delivered t", "food: required t"]
-    assert t["datasets"][0]["data"] == [4, 4, 4] and len(t["datasets"]) == 6
-    # daily coverage per commodity from per-day lists
-    cov = charts["sustain-commodities-coverage_by_day"]
-    assert [d["label"] for d in cov["datasets"]] == ["food", "water"] and cov["datasets"][1]["data"] == [1, 0.9, 0.7]
-    assert charts["sustain-commodities"]["labels"] == ["food", "water"]
-    assert "clearance_s" in html and "7,200" in html and "shortfall_t.food" in html
+    # arrivals: hours as h:mm, axes and titles in words
+    arr = charts["evacuation-arrivals"]
+    # (arrivals at 0:30, 1:00, 1:30, 2:00 of 200, 400, 600, 800 people, binned by 10 minutes)
+    assert arr["labels"] == ["0:10", "0:20", "0:30", "0:40", "0:50", "1:00", "1:10", "1:20", "1:30", "1:40", "1:50",
+                             "2:00"]
+    assert arr["x_title"] == "time since departures began (h:mm, end of each 10 minutes)"
+    assert arr["title"] == "People reaching their sites, per 10 minutes"
+    assert arr["datasets"][0]["data"] == [0, 0, 200, 0, 0, 400, 0, 0, 600, 0, 0, 800]
+    assert charts["evacuation-arrived"]["datasets"][0]["data"][2::3] == [200, 600, 1200, 2000]
+    # trucks used and available per crossing: one line each, available dashed
+    trucks = charts["supply-trucks"]
+    # crossings by name (RC is not an entry point of this plan: shown by its id)
+    assert [d["label"] for d in trucks["datasets"]] == ["Kerem Shalom: used", "Kerem Shalom: available", "RC: used",
+                                                        "RC: available"]
+    assert trucks["datasets"][0]["data"] == [0, 5, 10] and trucks["datasets"][1].get("dash") is True
+    # one colour per commodity on every chart
+    from reliefplan.report.words import COMMODITY_COLOURS
+
+    for cid in ("coverage", "supply-shortfall", "supply-carried", "sustain-people-below"):
+        got = {d["label"]: d["color"] for d in charts[cid]["datasets"]}
+        assert got == {"food": COMMODITY_COLOURS["food"], "water": COMMODITY_COLOURS["water"]}, cid
+    cov = charts["coverage"]
+    assert cov["percent"] and cov["datasets"][1]["data"] == [100, 90, 70] and cov["y_title"] == "% of the day's need"
+    assert charts["supply-shortfall"]["datasets"][0]["data"] == [4, 4, 4]
+    # no raw key dumps: tables a person reads
+    assert "first_shortfall_day_by_site" not in html and "shortfall_t.food" not in html
+    assert "First day short at each site: 2 of 2 sites short of something" in html
+    assert "<td>S2</td><td class=\"n\">day 2</td><td class=\"n\">day 2</td>" not in html  # food at S2: never
+    assert "<td>S2</td><td class=\"n\">—</td><td class=\"n\">day 2</td>" in html
+    assert "21 h" not in html and "2 h" in html  # clearance formatted
+    # the binding constraint in plain words, the solver's note one click away
+    plain = "+50 trucks/day at Kerem Shalom from day 1 to day 2 would cut the water shortfall by up to about 321 t."
+    assert plain in html
+    assert re.search(r"<details class=\"tech\"><summary>technical note</summary>\+50 trucks/day \(1,000 t/day\) at KS"
+                     r" on days 1–2 would cut the water shortfall by up to about 321 t \(shadow price 1.5", html)
+    verdict_note = next(r for r in views.verdict_view(full)["scenario"] if r["indicator"] == "water_need_met_share")
+    assert verdict_note["note"] == "short from day 1 | binding: " + plain.rstrip(".")
+    assert "dual ×" in verdict_note["detail"]
+
+
+def test_empty_charts_are_left_out_with_a_reason(small):
+    plan, layers = small
+    html = render_report(plan, layers)
+    # every displaced person leaves on day 0: one bar says nothing, a sentence says it
+    assert "chart-departures" not in html
+    assert "<b>People leaving the operation area per day</b>: not drawn — everyone leaves on day 0: 10,000 people." in html
+    no_short = _with_sections(plan)
+    no_short.supply["daily"] = [r | {"shortfall_t": 0.0} for r in no_short.supply["daily"]]
+    html = render_report(no_short, layers)
+    assert "chart-supply-shortfall" not in html and "no commodity falls short on any day" in html
+
+
+def test_a_stage_of_an_unknown_shape_is_shown_as_stored(small):
+    plan, layers = small
+    odd = plan.model_copy(update={"supply": {"status": "optimal", "first_shortfall_day": 1, "daily": "?"}})
+    html = render_report(odd, layers)
+    assert "Shown as the plan stores it" in html and "first shortfall day" in html
 
 
 def test_short_labels():
@@ -221,7 +286,10 @@ _PROBE = """() => {
     maps: [...document.querySelectorAll('.map')].map(m => ({
       id: m.id, drawn: m.dataset.drawn === '1',
       paths: m.querySelectorAll('.leaflet-overlay-pane svg path').length,
-      markers: m.querySelectorAll('.leaflet-marker-icon').length})),
+      markers: m.querySelectorAll('.leaflet-marker-icon').length,
+      view: JSON.parse(m.dataset.view || 'null'), aoi: JSON.parse(m.dataset.aoi || 'null'),
+      layers_on: m.dataset.layersOn || '',
+      legend: (m.querySelector('.legend') || {}).textContent || ''})),
     charts: canvases.map(c => {
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let painted = 0;
@@ -292,12 +360,16 @@ def _assert_page_ok(ctx, path: Path, n_maps: int, charts: set[str]) -> dict[str,
 def test_report_in_chromium(browser, small, tmp_path):
     plan, layers = small
     path = write_report(_with_sections(plan), layers, tmp_path, attribution=ATTRIBUTION)
-    probe = _assert_page_ok(browser, path, 1, {"people", "zones", "sites", "trucks", "departures",
-                                              "evacuation-arrivals-people", "supply-entry_use-trucks",
-                                              "sustain-commodities-coverage_by_day"})
-    # zones, footprint, 2 sites, bottleneck, flow(s): one SVG path each
-    n_paths = sum(len(ly.geometries) for k, ly in layers.items() if k != "entry_points")
-    assert probe["maps"][0]["paths"] == n_paths
+    probe = _assert_page_ok(browser, path, 1, {"people", "zones", "sites", "trucks", "evacuation-arrivals",
+                                              "supply-trucks", "coverage", "sustain-people-below"})
+    # zones, footprint, 2 sites, bottleneck: one SVG path each; zone -> site moves are off until switched on
+    n_paths = sum(len(ly.geometries) for k, ly in layers.items() if k not in ("entry_points", "flows"))
+    m = probe["maps"][0]
+    assert m["paths"] == n_paths and "flows" not in m["layers_on"].split(",")
+    assert {"zones", "footprint", "sites", "bottlenecks", "entry_points"} <= set(m["layers_on"].split(","))
+    # the legend names what is drawn, in the layer switcher's words, and nothing else
+    assert "Operation area" in m["legend"] and "Shelter sites: worst verdict" in m["legend"]
+    assert "Evacuation bottlenecks" in m["legend"] and "Zone → site moves" not in m["legend"]
 
 
 def test_report_on_a_phone(browser, small, tmp_path):
@@ -312,7 +384,7 @@ def test_comparison_in_chromium(browser, small, tmp_path):
     plan, layers = small
     other = plan.model_copy(update={"scenario": "other"})
     path = write_comparison(plan, layers, other, layers, tmp_path)
-    _assert_page_ok(browser, path, 2, {"people", "zones", "sites", "trucks", "departures"})
+    _assert_page_ok(browser, path, 2, {"people", "zones", "sites", "trucks"})
 
 
 def test_rafah_report_and_comparison_in_chromium(browser, tmp_path):
@@ -322,10 +394,58 @@ def test_rafah_report_and_comparison_in_chromium(browser, tmp_path):
     for name, (plan, layers) in plans.items():
         path = write_report(plan, layers, tmp_path / name, attribution=attribution)
         probe = _assert_page_ok(browser, path, 1, {"people", "zones", "sites", "trucks"})
-        assert probe["maps"][0]["markers"] == len(plan.entry_points) == 2
+        m = probe["maps"][0]
+        assert m["markers"] == len(plan.entry_points) == 2
         assert "OCHA" in path.read_text(encoding="utf-8")
+        # the map opens on the area of interest (zones, operation area, sites), not on the whole road network
+        aoi = shapely.total_bounds([g for k in ("zones", "footprint", "sites") for g in layers[k].geometries])
+        roads = shapely.total_bounds(layers["roads"].geometries)
+        assert m["aoi"] == pytest.approx(list(aoi), abs=2e-6)
+        w, s_, e, n = m["view"]
+        assert w <= aoi[0] and s_ <= aoi[1] and e >= aoi[2] and n >= aoi[3]  # all of it in view ...
+        assert (n - s_) < 1.5 * (aoi[3] - aoi[1]) or (e - w) < 1.5 * (aoi[2] - aoi[0])  # ... and filling it
+        assert n < roads[3]  # the roads run on north, off the first view
+        # camp layouts appear from zoom 15 on (and not before), flows only when switched on
+        assert not {"camp_blocks", "camp_firebreaks", "flows"} & set(m["layers_on"].split(","))
     path = write_comparison(*plans["targeted"], *plans["full"], tmp_path, attribution=attribution)
     _assert_page_ok(browser, path, 2, {"people", "zones", "sites", "trucks"})
+
+
+def test_camp_layouts_show_from_zoom_15_and_flows_when_switched_on(browser, small, tmp_path):
+    plan, layers = small
+    layers = dict(layers)
+    x, y = 34.2505, 31.3105  # inside site S1
+    layers["camp_blocks"] = Layer("camp_blocks", "MultiPolygon",
+                                  [shapely.box(x + i * 0.001, y, x + i * 0.001 + 0.0008, y + 0.0008) for i in range(3)],
+                                  [{"site_id": "S1", "block_id": i, "people": 1250} for i in range(3)])
+    path = write_report(plan, layers, tmp_path, attribution=ATTRIBUTION)
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("html[data-ready='1']", timeout=15000)
+
+    def state() -> tuple[list[str], str]:
+        return (page.eval_on_selector("#map", "m => m.dataset.layersOn").split(","),
+                page.eval_on_selector("#map .legend", "m => m.textContent"))
+
+    on, legend = state()
+    assert "camp_blocks" not in on and "Camp layout: blocks: zoom in to see" in legend
+    for _ in range(12):  # zoom in step by step until the layouts appear
+        page.click("#map .leaflet-control-zoom-in")
+        page.wait_for_timeout(150)
+        if "camp_blocks" in state()[0]:
+            break
+    on, legend = state()
+    assert "camp_blocks" in on and "zoom in to see" not in legend
+    # the reader switches the zone -> site moves on in the layer switcher: drawn, and in the legend
+    page.click("#map .leaflet-control-layers")  # expands it when collapsed
+    page.locator("#map .leaflet-control-layers-overlays label", has_text="Zone → site moves").click()
+    on, legend = state()
+    assert "flows" in on and "line width ∝ √people" in legend
+    page.close()
+    assert errors == []
 
 
 def test_plan_products_and_comparison_from_files(small, tmp_path):
@@ -353,7 +473,7 @@ def test_camp_layouts_are_rendered_when_present(tmp_path):
     plan, layers = _planned(write_scenario(tmp_path / "sc"), layouts=True)
     assert plan.layout
     html = render_report(plan, layers)
-    assert "max_plot_to_water_m" in html
+    assert "farthest plot to water (m)" in html and "chart-layout-walks" in html
     assert f"{views.EXPECTED_SECTIONS['layout']}</b>: not computed" not in html
 
 

@@ -57,3 +57,47 @@ def test_bad_overrides_all_reported():
 def test_unknown_profile():
     with pytest.raises(InputError, match="unknown standards profile"):
         load_standards("sphere-1997")
+
+
+_URL_OR_YEAR = __import__("re").compile(r"https?://\S+|\b(19|20)\d\d\b")
+
+
+@pytest.mark.parametrize("profile", ["sphere-2018", "unhcr-emergency"])
+def test_sources_are_citations_a_reader_can_follow(profile):
+    """Every source names a publication with its year or address (or says ASSUMPTION, or that its edition is not
+    identified); none is a path into the repository's surroundings; every unverified figure says where it was
+    checked or why it could not be."""
+    std = load_standards(profile)
+    texts = [(k, f.source, f.chapter, f.checked) for k, f in std.figures.items()]
+    texts += [("ration_basket", std.ration_basket.source, "", std.ration_basket.checked),
+              ("energy_requirements", std.energy_requirements.source, "", std.energy_requirements.checked)]
+    for key, source, chapter, checked in texts:
+        for t in (source, chapter, checked):
+            assert "../" not in t and "shared/" not in t and "STANDARDS.md" not in t, (key, t)
+        assert (source.startswith("ASSUMPTION") or _URL_OR_YEAR.search(source)
+                or "edition not identified" in source), (key, source)
+    for key, f in std.figures.items():
+        if not f.verified:
+            assert f.checked, key
+    ration = std.ration_basket
+    assert ration.verified or ration.checked
+
+
+def test_unhcr_figures_checked_against_the_1999_handbook_text():
+    u = load_standards("unhcr-emergency")
+    for key, para in (("max_distance_to_water_m", "para. 63"), ("people_per_latrine", "para. 62")):
+        f = u.figure(key)
+        assert f.verified and para in f.chapter and "nzdl.org" in f.source and f.checked.startswith("Checked"), key
+    # values are the handbook's, unchanged by the check
+    assert (u.value("max_distance_to_water_m"), u.value("people_per_latrine")) == (100, 5)
+
+
+def test_commodity_sources_are_citations():
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text())
+    texts = [data["priority_source"]] + [v for c in data["commodities"] for k, v in c.items()
+                                          if k.endswith("_source")]
+    assert texts and not [t for t in texts if "../" in t or "shared/" in t or "STANDARDS.md" in t]

@@ -20,6 +20,15 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+@app.callback()
+def _main() -> None:
+    """reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds."""
+    from .terminal import fit
+
+    fit(console)
+    fit(err_console)
+
+
 def fail(e: ReliefplanError) -> None:
     """Print an error for people (every problem on its own line) and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
@@ -35,33 +44,42 @@ def plan(
                                           help="count the resources of this assistance package (scenario.yaml)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from .pipeline import run
     from .products import write_run
     from .scenario import load_scenario
+    from .terminal import progress
 
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err_console, transient=True) as bar:
-            task = bar.add_task("loading scenario", total=None)
+        with progress(err_console, "loading scenario") as bar:
             sc = load_scenario(scenario_dir, scenario)
             if package is not None:
                 from .packages import apply_package, resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
-            done = run(sc, progress=lambda msg: bar.update(task, description=msg))
-            paths = write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
+            done = run(sc, progress=bar.stage)
+            paths = write_run(sc, done, out, bar.stage)
     except ReliefplanError as e:
         fail(e)
         return
     _summary(done.plan)
-    console.print(f"wrote [bold]{paths[0]}[/]")
-    for p in paths[1:]:
-        console.print(f"      {p}")
+    _wrote(out, paths)
+
+
+def _wrote(out: Path, paths: list[Path]) -> None:
+    """The files of a run in one line each per kind, then the page to open."""
+    names = [p.relative_to(out).as_posix() if p.is_relative_to(out) else str(p) for p in paths]
+    tables = [n for n in names if n.startswith("tables/")]
+    rest = [n for n in names if not n.startswith("tables/")]
+    listed = ", ".join(rest + ([f"tables/*.csv ({len(tables)} tables)"] if tables else []))
+    console.print(f"wrote {len(paths)} files to [bold]{out}[/]: {listed}", soft_wrap=True, highlight=False)
+    page = next((p for p in paths if p.name.endswith(".html")), None)
+    if page is not None:
+        console.print(f"open [bold]{page}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
 def _summary(p) -> None:  # p: Plan
+    from .terminal import number
+
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
     t.add_row("displaced", f"{p.people.displaced:,}")
     t.add_row("sheltered", f"{p.people.sheltered:,}")
@@ -74,13 +92,14 @@ def _summary(p) -> None:  # p: Plan
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
-    v.add_column("indicator", no_wrap=True)
+    v.add_column("indicator", overflow="fold")
     for col in ("value", "target", "met", "severity"):
-        v.add_column(col)
+        v.add_column(col, justify="right" if col == "value" else "left")
     for i in scen:
         colour = {"ok": "green", "minor": "yellow", "major": "dark_orange", "critical": "red"}.get(i.severity, "white")
-        target = "—" if i.severity == "info" else f"{i.comparison} {i.target:,.3g} {i.unit}"
-        v.add_row(i.indicator, "—" if i.value is None else f"{i.value:,.3g} {i.unit if i.severity == 'info' else ''}",
+        unit = "" if i.unit.startswith("share") else f" {i.unit}"
+        target = "—" if i.severity == "info" else f"{i.comparison} {number(i.target, i.unit)}{unit}"
+        v.add_row(i.indicator, "—" if i.value is None else number(i.value, i.unit) + (unit if i.severity == "info" else ""),
                   target,
                   {True: "yes", False: "no", None: "n/a"}[i.met], f"[{colour}]{i.severity}[/]")
     console.print(v)
@@ -89,26 +108,58 @@ def _summary(p) -> None:  # p: Plan
 
 
 @standards_app.command("show")
-def standards_show(profile: str = typer.Argument("sphere-2018", help="profile name")) -> None:
+def standards_show(
+    profile: str = typer.Argument("sphere-2018", help="profile name"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table (for reading), csv or json (every field)"),
+) -> None:
     """List the figures of a standards profile with their sources."""
-    from .standards import load_standards
+    from .standards import figure_rows, load_standards
 
+    if fmt not in ("table", "csv", "json"):
+        fail(ReliefplanError(f"--format: expected table, csv or json, got '{fmt}'"))
     try:
         std = load_standards(profile)
     except ReliefplanError as e:
         fail(e)
         return
+    rows = figure_rows(std)
+    if fmt == "json":
+        typer.echo(std.model_dump_json(indent=1))
+        return
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    # one numbered citation per distinct source, so the table itself stays narrow
+    refs: dict[str, int] = {}
+    where = console.width >= 110  # on a narrow terminal the chapter column would fold every row into many lines
     t = Table(title=f"{std.profile}: {std.title}")
-    t.add_column("figure", no_wrap=True)
-    for col in ("value", "unit", "chapter / standard (edition) — source", "verified"):
-        t.add_column(col, overflow="fold")
-    for k, f in std.figures.items():
-        t.add_row(k, f"{f.value:g}", f.unit, f"{f.chapter} ({f.edition}) — {f.source}",
-                  "yes" if f.verified else "[yellow]no[/]")
+    t.add_column("figure", overflow="fold")
+    t.add_column("value", justify="right")
+    t.add_column("unit", min_width=16)
+    if where:
+        t.add_column("where in the source")
+    t.add_column("src", no_wrap=True)
+    t.add_column("verified", no_wrap=True, min_width=8)
+    for r in rows:
+        n = refs.setdefault(r["source"], len(refs) + 1)
+        t.add_row(r["key"], f"{r['value']:g}", r["unit"], *((r["chapter"],) if where else ()), f"[{n}]",
+                  "yes" if r["verified"] else "[yellow]no[/]")
     console.print(t)
+    for src, n in refs.items():
+        console.print(f"[{n}] {src}", markup=False, highlight=False)
     b = std.ration_basket
     console.print(f"ration basket '{b.name}': {b.kg_per_person_day:.3f} kg, {b.kcal_per_person_day:,.0f} kcal "
-                  f"per person per day — {b.source}")
+                  f"per person per day — {b.source}", highlight=False)
+    console.print(f"{sum(not r['verified'] for r in rows)} of {len(rows)} figures not verified against the "
+                  "source text; `--format csv` or `--format json` gives every field"
+                  + ("" if where else ", including where in the source each figure is") + ".", highlight=False)
 
 
 @app.command("compare")
@@ -161,14 +212,20 @@ def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSO
 
 @app.command("scenarios")
 def scenarios_cmd(scenario_dir: Path) -> None:
-    """List the named scenarios of a scenario folder."""
-    from .scenario import list_scenarios
+    """List the named scenarios of a scenario folder, each with its description."""
+    from .scenario import read_scenario_file
 
     try:
-        for name in list_scenarios(scenario_dir):
-            typer.echo(name)
+        cfg = read_scenario_file(scenario_dir)
     except ReliefplanError as e:
         fail(e)
+        return
+    t = Table(title=cfg.title or str(scenario_dir), show_lines=False)
+    t.add_column("scenario", overflow="fold", style="bold")
+    t.add_column("description", overflow="fold")
+    for name, sc in cfg.scenarios.items():
+        t.add_row(name, sc.description or "-")
+    console.print(t)
 
 
 __all__ = ["app", "InputError"]
@@ -314,7 +371,9 @@ def ensemble_cmd(
     scenario: str = typer.Option(..., "--scenario", help="named scenario"),
     runs: int = typer.Option(..., "--runs", help="number of members (>= 1)"),
     seed: int = typer.Option(0, "--seed", help="seed; the same seed gives the same members on every engine"),
-    workers: int = typer.Option(1, "--workers", help="local process pool size (1 = in this process)"),
+    workers: Optional[int] = typer.Option(None, "--workers",
+                                          help="local process pool size (1 = in this process; default: one per "
+                                               "CPU core, at most one per member)"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT"),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
     layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
@@ -324,42 +383,52 @@ def ensemble_cmd(
                                         "row's probability of being met over the ensemble"),
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
-
-    from .ensemble import run_ensemble
+    from .ensemble import default_workers, run_ensemble
     from .products import write_ensemble_run
     from .scenario import load_scenario
+    from .terminal import progress
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
     engine = "dask" if scheduler is not None or dask_local is not None else "local"
+    if workers is None:
+        workers = default_workers(runs)
     try:
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=err_console) as bar:
-            task = bar.add_task(f"ensemble {scenario}", total=runs)
+        with progress(err_console, f"ensemble {scenario}", total=runs) as bar:
             res = run_ensemble(scenario_dir, scenario, runs, seed, engine=engine, workers=workers,
-                               scheduler=scheduler, dask_local=dask_local, layout=layout,
-                               progress=lambda done, total: bar.update(task, completed=done))
+                               scheduler=scheduler, dask_local=dask_local, layout=layout, progress=bar.count)
         sc = load_scenario(scenario_dir, scenario)
         if layout is not None:
             sc.layout.enabled = layout
-        paths = write_ensemble_run(sc, res, out, base_plan=base_plan)
+        if base_plan:
+            with progress(err_console, "planning the scenario as declared") as bar:
+                paths = write_ensemble_run(sc, res, out, base_plan=base_plan, step=bar.stage)
+        else:
+            paths = write_ensemble_run(sc, res, out, base_plan=False)
     except ReliefplanError as e:
         fail(e)
         return
     s = res.summary
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
-        table.add_column(col, justify="left" if col == "outcome" else "right")
+        table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
+    from .report.words import outcome_words
+
     for name, q in s["outcomes"].items():
-        none = "none" if name.startswith("first_shortfall_day.") else "-"  # null: no shortfall within the horizon
-        table.add_row(name, *(none if q.get(k) is None else f"{q[k]:,.1f}" for k in ("p10", "p50", "p90")))
+        table.add_row(outcome_words(name), *(_outcome(name, q.get(k)) for k in ("p10", "p50", "p90")))
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
     console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}")
     if base_plan:
         console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report")
+
+
+def _outcome(name: str, v: float | None) -> str:
+    """An ensemble percentile: people and tonnes whole, hours as 'h min', days as 'day d' (null: never short)."""
+    from .report.words import outcome_value
+
+    return outcome_value(name, v)
 
 
 @app.command("serve")
@@ -389,12 +458,11 @@ def assess_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .assess import assess
     from .output import write_plan
     from .products import pair_folder, write_assessment_run
     from .scenario import Problem, load_scenario, read_scenario_file
+    from .terminal import progress
 
     try:
         cfg = read_scenario_file(scenario_dir)
@@ -408,17 +476,15 @@ def assess_cmd(
                     for s in names if s not in cfg.scenarios]
         if unknown:
             raise InputError(unknown)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console) as bar:
-            task = bar.add_task("loading scenarios", total=len(names) * len(pkgs))
+        with progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar:
+            bar.stage("loading scenarios")
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
             def pair_done(pkg: str, scen: str, done) -> None:
                 write_plan(done.plan, out / pair_folder(pkg, scen))
-                bar.advance(task)
+                bar.advance()
 
-            result = assess(loaded, pkgs, from_day=from_day, on_plan=pair_done,
-                            progress=lambda msg: bar.update(task, description=msg))
+            result = assess(loaded, pkgs, from_day=from_day, on_plan=pair_done, progress=bar.stage)
         paths = write_assessment_run(result, out)
     except ReliefplanError as e:
         fail(e)

@@ -420,6 +420,15 @@ def draw_members(sc: Scenario, runs: int, seed: int) -> list[MemberInputs]:
                           days=sc.horizon_days, observed=observed) for i, child in enumerate(children)]
 
 
+def default_workers(runs: int) -> int:
+    """One worker per CPU core this process may use, at most one per member, at least 1."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, runs))
+
+
 def run_ensemble(folder: str | Path, scenario: str, runs: int, seed: int = 0, *, engine: Engine = "local",
                  workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
                  layout: bool | None = None, progress: Progress | None = None,

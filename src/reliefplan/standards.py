@@ -26,6 +26,8 @@ class Figure(BaseModel):
     chapter: str
     source: str
     verified: bool
+    #: where the figure was checked against the source text (URL + section/page), or why it could not be
+    checked: str = ""
     overridden: bool = False
 
 
@@ -39,6 +41,7 @@ class RationBasket(BaseModel):
     name: str
     source: str
     verified: bool
+    checked: str = ""
     items: list[BasketItem]
 
     @property
@@ -63,6 +66,7 @@ class EnergyBand(BaseModel):
 class EnergyRequirements(BaseModel):
     source: str
     verified: bool
+    checked: str = ""
     bands: list[EnergyBand]
     extra_kcal: dict[str, float] = {}
 
@@ -87,6 +91,11 @@ class Standards(BaseModel):
         f = self.figures[key]
         tail = "" if f.verified else " [figure not verified against the handbook text]"
         return f"{f.chapter}. {f.source}{tail}"
+
+
+def figure_rows(std: Standards) -> list[dict[str, Any]]:
+    """Every figure of a resolved profile as a flat row (key, value, unit, edition, chapter, source, verified, ...)."""
+    return [f.model_dump() for f in std.figures.values()]
 
 
 def available_profiles() -> list[str]:

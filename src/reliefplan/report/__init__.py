@@ -19,12 +19,13 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from ..compare import compare
 from ..layers import Layer
 from ..output import write_text_atomic
 from ..plan import Plan
-from . import views
+from . import views, words
 
 LEAFLET_VERSION = "1.9.4"
 CHARTJS_VERSION = "4.6.1"
@@ -60,19 +61,11 @@ def _icons() -> dict[str, str]:
 
 
 def _num(v: Any, sign: bool = False) -> str:
-    """Numbers for people: thousands separators, few decimals; None -> '—'."""
-    if v is None or v == "":
-        return "—"
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, float) and not math.isfinite(v):
-        return "—"
-    s = "+" if sign else ""
-    if float(v).is_integer() or abs(v) >= 1000:
-        return format(v, s + ",.0f")
-    if abs(v) >= 10:
-        return format(v, s + ",.1f")
-    return format(v, s + ",.3g")
+    """Numbers for people: thousands separators, few decimals; None -> '—'; `sign`: '+' on positive values."""
+    text = words.number(v)
+    if sign and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0:
+        return "+" + text
+    return text
 
 
 @cache
@@ -81,7 +74,26 @@ def _env() -> jinja2.Environment:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["num"] = _num
+    env.filters["qty"] = words.quantity
+    env.filters["hours"] = words.hours
+    env.filters["cmp"] = lambda c: words.COMPARISON_WORDS.get(c, c)
+    env.filters["links"] = _links
     return env
+
+
+_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;]")
+
+
+def _links(text: Any) -> markupsafe.Markup:
+    """Text with its web addresses as links (escaped otherwise): a cited source one click away."""
+    out, last = [], 0
+    s = "" if text is None else str(text)
+    for m in _URL.finditer(s):
+        out += [markupsafe.escape(s[last:m.start()]),
+                markupsafe.Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(m.group(0))]
+        last = m.end()
+    out.append(markupsafe.escape(s[last:]))
+    return markupsafe.Markup("").join(out)
 
 
 def _script_json(data: Any) -> str:
@@ -121,14 +133,20 @@ def _absent_charts(plan: Plan, *more: Plan) -> list[tuple[str, str]]:
     return [(title, section) for title, section in views.EXPECTED_CHARTS if section not in present]
 
 
+def _ready(charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Charts as the page draws them: shared label words moved to the axis title, commodities in their colours."""
+    return [words.paint(views.shorten(c)) for c in charts]
+
+
 def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None,
                   files: Sequence[str] = ()) -> str:
     """The report page as one HTML string (see `write_report`)."""
     sections, missing = views.sections(plan)
-    charts = [views.shorten(c) for c in views.core_charts(plan) + [c for s in sections for c in s["charts"]]]
+    charts = _ready(views.core_charts(plan) + [c for s in sections for c in s["charts"]])
+    omitted = views.core_omitted(plan) + [o for s in sections for o in s["omitted"]]
     data = {"maps": [{"id": "map", "layers": views.map_layers(layers)}], "charts": charts, "icons": _icons()}
     return _env().get_template("report.html.j2").render(
-        plan=plan, kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan),
+        plan=plan, kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
         verdict=views.verdict_view(plan), needs=views.needs_rows(plan), sites=views.site_rows(plan),
         sections=sections, missing=missing, attribution_html=_markdown(attribution), files=list(files),
         data_json=_script_json(data), **_common(plan.reliefplan_version))
@@ -155,9 +173,10 @@ def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan,
     name_a, name_b = _labels(plan_a, plan_b)
     secs_a, _ = views.sections(plan_a)
     secs_b, _ = views.sections(plan_b)
-    ca = views.core_charts(plan_a) + [c for s in secs_a for c in s["charts"]]
-    cb = views.core_charts(plan_b) + [c for s in secs_b for c in s["charts"]]
-    charts = [views.shorten(c) for c in views.overlay_charts(ca, cb, name_a, name_b)]
+    # a chart of each plan's own worst cases (different categories in A and B) does not overlay
+    ca = [c for c in views.core_charts(plan_a) + [c for s in secs_a for c in s["charts"]] if c.get("compare", True)]
+    cb = [c for c in views.core_charts(plan_b) + [c for s in secs_b for c in s["charts"]] if c.get("compare", True)]
+    charts = _ready(views.overlay_charts(ca, cb, name_a, name_b))
     sources: dict[str, int] = {}
     va, vb = views.verdict_view(plan_a, sources), views.verdict_view(plan_b, sources)
     data = {"maps": [{"id": "map-a", "layers": views.map_layers(layers_a)},
@@ -185,29 +204,38 @@ def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, 
     if fan:
         days = max(len(v) for v in fan.values())
         charts.append(views._chart(
-            "p-no-shortfall", "Probability of no shortfall through day d", list(range(days)),
-            [{"label": k, "data": v} for k, v in fan.items()], type="line", x_title="day", y_title="probability",
+            "p-no-shortfall", "Chance that a commodity has not yet fallen short, by day", list(range(days)),
+            [{"label": words.commodity_words(k), "data": [round(100.0 * x, 1) for x in v]} for k, v in fan.items()],
+            type="line", x_title="day of the operation (day 0: the order)", y_title="% of members", percent=True,
             note="share of members in which the commodity has not yet fallen short by the end of that day"))
     outcomes = summary.get("outcomes") or {}
     short = {k: v for k, v in outcomes.items() if k.startswith("shortfall_t.") and v.get("p50") is not None}
     if short:
         charts.append(views._chart(
-            "shortfall-fan", "Shortfall over the horizon: P10 / P50 / P90", list(short),
-            [{"label": q.upper(), "data": [v[q] for v in short.values()]} for q in ("p10", "p50", "p90")],
-            y_title="t"))
+            "shortfall-fan", "Shortfall over the horizon: P10, P50 and P90 of the members",
+            [words.commodity_words(k.split(".", 1)[1]) if k != "shortfall_t.total" else "all commodities"
+             for k in short],
+            [{"label": q.upper(), "data": [v[q] for v in short.values()], "color": c}
+             for q, c in (("p10", "#c3cad3"), ("p50", "#555f6d"), ("p90", "#1f2933"))], y_title="tonnes short"))
     for outcome in tornado_outcomes:
         rows = (summary.get("sensitivity") or {}).get(outcome) or []
         rows = [r for r in rows if r.get("spearman_rho") is not None][:10]
         if rows:
             charts.append(views._chart(
-                f"tornado-{outcome}", f"What drives {outcome}: Spearman rank correlation", [r["input"] for r in rows],
-                [{"label": "rho", "data": [round(r["spearman_rho"], 3) for r in rows]}], horizontal=True,
-                x_title="rho"))
+                f"tornado-{outcome}", f"What drives the {words.outcome_words(outcome).split(' (')[0]}",
+                [r["input"].replace("_", " ") for r in rows],
+                [{"label": "rank correlation", "data": [round(r["spearman_rho"], 3) for r in rows],
+                  "colors": ["#D55E00" if r["spearman_rho"] > 0 else "#0072B2" for r in rows]}], horizontal=True,
+                x_title="Spearman rank correlation with the outcome (−1 to 1)", y_title="uncertain input",
+                note="orange: more of the input, more of the outcome; blue: less"))
     verdict = sorted((k.removesuffix("@scenario"), v) for k, v in (summary.get("verdict_p_met") or {}).items()
                      if k.endswith("@scenario"))
+    charts = _ready(charts)
+    table = [(words.outcome_words(k), *(words.outcome_value(k, o.get(q)) for q in ("p10", "p50", "p90")),
+              "—" if o.get("mean") is None else words.outcome_value(k, o["mean"])) for k, o in sorted(outcomes.items())]
     data = {"maps": [], "charts": charts, "icons": _icons()}
     return _env().get_template("ensemble.html.j2").render(
-        s=summary, outcomes=sorted(outcomes.items()), charts=charts, verdict=verdict,
+        s=summary, outcomes=table, charts=charts, verdict=verdict,
         data_json=_script_json(data), **_common(_package_version()))
 
 

@@ -17,6 +17,7 @@ import shapely
 from ..export import optional_sections, site_compliance
 from ..layers import Layer
 from ..plan import Plan
+from .words import COMMODITY_COLOURS, PEOPLE_COLOURS, clock, key_words, number
 
 # Optional sections later stages add to the plan, with what the report draws from them.
 EXPECTED_SECTIONS: dict[str, str] = {
@@ -65,26 +66,51 @@ def layer_geojson(layer: Layer) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
-    """Every layer for the map script, in drawing order (areas under lines under points)."""
-    rank = {"zones": 0, "footprint": 1, "sites": 2, "flows": 6, "entry_points": 9}
+#: how the map shows a layer: its title in the layer switcher and legend; `aoi`: the map opens on these
+#: (the area of interest, not the whole road network); `on`: drawn when the page opens; `min_zoom`: drawn
+#: automatically from this zoom level on (camp layouts: hundreds of blocks that would hide the site colours)
+MAP_LAYER_DISPLAY: dict[str, dict[str, Any]] = {
+    "zones": {"title": "Zones: people displaced", "aoi": True},
+    "footprint": {"title": "Operation area", "aoi": True},
+    "sites": {"title": "Shelter sites: worst verdict", "aoi": True},
+    "flows": {"title": "Zone → site moves", "on": False},
+    "entry_points": {"title": "Entry points (crossings)"},
+    "roads": {"title": "Roads"},
+    "bottlenecks": {"title": "Evacuation bottlenecks"},
+    "camp_blocks": {"title": "Camp layout: blocks", "on": False, "min_zoom": 15},
+    "camp_firebreaks": {"title": "Camp layout: firebreaks", "on": False, "min_zoom": 15},
+}
+#: drawing order: areas under lines under points (a layer not named here: by its geometry type)
+MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "camp_firebreaks": 3.5, "roads": 5,
+                  "bottlenecks": 5.5, "flows": 6, "entry_points": 9}
 
-    def order(item: tuple[str, Layer]) -> tuple[int, str]:
+
+def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
+    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY)."""
+
+    def order(item: tuple[str, Layer]) -> tuple[float, str]:
         name, layer = item
-        if name in rank:
-            return rank[name], name
+        if name in MAP_LAYER_RANK:
+            return MAP_LAYER_RANK[name], name
         gt = layer.geometry_type.lower()
         return (3 if "polygon" in gt else 5 if "line" in gt else 8 if "point" in gt else 4), name
 
-    return [{"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer)}
-            for name, layer in sorted(layers.items(), key=order)]
+    out = []
+    for name, layer in sorted(layers.items(), key=order):
+        show = {"title": _pretty(name).capitalize(), "aoi": False, "on": True, "min_zoom": None}
+        show.update(MAP_LAYER_DISPLAY.get(name, {}))
+        out.append({"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer), **show})
+    return out
 
 
 def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
            x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
-           overlap: bool = False, note: str = "") -> dict[str, Any]:
+           overlap: bool = False, note: str = "", percent: bool = False) -> dict[str, Any]:
+    """A chart spec; a dataset may carry "color", "colors" (per bar), "dash" (dashed line) and "type" (a line
+    drawn over bars). `percent`: the values are per cent (axis from 0 to 100)."""
     return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
-            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note}
+            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note,
+            "percent": percent}
 
 
 def shorten(chart: dict[str, Any]) -> dict[str, Any]:
@@ -114,66 +140,91 @@ def short_labels(labels: list[str], min_count: int = 6) -> tuple[list[str], str]
 
 
 def core_charts(plan: Plan) -> list[dict[str, Any]]:
-    """Charts from the core plan: people, zones, sites, trucks, departures."""
+    """Charts from the core plan: people, zones, sites, trucks, departures (an empty one left out)."""
+    return _core(plan)[0]
+
+
+def core_omitted(plan: Plan) -> list[tuple[str, str]]:
+    """(title, why) of the core charts left out because they would be empty or say one thing."""
+    return _core(plan)[1]
+
+
+def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     p = plan.people
-    charts = [_chart("people", "People", ["displaced", "sheltered", "unsheltered", "staying"],
+    omitted: list[tuple[str, str]] = []
+    cats = ["displaced", "sheltered", "unsheltered", "staying"]
+    charts = [_chart("people", "People: displaced, sheltered, without a shelter place, staying",
+                     ["displaced", "sheltered", "without a shelter place", "staying"],
                      [{"label": "people", "data": [p.displaced, p.sheltered, p.unsheltered, p.staying],
-                       "colors": ["#555f6d", "#1a9850", "#d73027", "#9aa5b1"]}], y_title="people")]
+                       "colors": [PEOPLE_COLOURS[c] for c in cats]}], y_title="people")]
 
     zones = sorted((z for z in plan.zones if z.displaced > 0), key=lambda z: -z.displaced)
     if zones:
         labels = [z.name or z.id for z in zones]
         charts.append(_chart(
-            "zones", "Displaced people per zone: sheltered and unsheltered", labels,
-            [{"label": "sheltered", "data": [z.sheltered for z in zones], "color": "#1a9850"},
-             {"label": "unsheltered", "data": [z.unsheltered for z in zones], "color": "#d73027"}],
+            "zones", "Displaced people per zone: sheltered and without a shelter place", labels,
+            [{"label": "sheltered", "data": [z.sheltered for z in zones], "color": PEOPLE_COLOURS["sheltered"]},
+             {"label": "without a shelter place", "data": [z.unsheltered for z in zones],
+              "color": PEOPLE_COLOURS["unsheltered"]}],
             stacked=True, y_title="people", x_title="zone",
             note=f"{len(zones)} zone(s) with displaced people, largest first"))
+    else:
+        omitted.append(("Displaced people per zone", "no zone has displaced people in this plan"))
 
     sites = sorted((s for s in plan.sites if s.capacity > 0 or s.population > 0 or s.existing_population > 0),
                    key=lambda s: (-(s.population + s.existing_population), -s.capacity))
     if sites:
         labels = [s.name or s.id for s in sites]
         ds = [{"label": "capacity (additional people)", "data": [s.capacity for s in sites], "color": "#c3cad3"},
-              {"label": "people allocated", "data": [s.population for s in sites], "color": "#2b6cb0"}]
+              {"label": "people allocated", "data": [s.population for s in sites], "color": PEOPLE_COLOURS["sheltered"]}]
         if any(s.existing_population for s in sites):
             ds.append({"label": "people already there", "data": [s.existing_population for s in sites],
-                       "color": "#805ad5"})
+                       "color": "#555f6d"})
         charts.append(_chart(
-            "sites", "Site capacity vs people allocated per site", labels, ds, y_title="people",
+            "sites", "Site capacity and people allocated, per site", labels, ds, y_title="people",
             x_title="site", overlap=True,
             note="bars drawn over the capacity bar; sites with capacity or people, most people first"))
+    else:
+        omitted.append(("Site capacity and people allocated", "no site has capacity or people in this plan"))
 
     n = plan.needs
     avail = [e.trucks_per_day for e in plan.entry_points]
-    labels = ["needed: food + medical", "needed: water, if all trucked"]
+    labels = ["needed: food + medical supplies", "needed: water, if all of it were trucked"]
     data = [n.trucks_per_day_food_medical, n.water_tankers_per_day]
-    colors = ["#2b6cb0", "#63b3ed"]
+    colors = [COMMODITY_COLOURS["food"], COMMODITY_COLOURS["water"]]
     for e in plan.entry_points:
         labels.append(f"available: {e.name or e.id}")
         data.append(e.trucks_per_day)
-        colors.append("#1a9850")
+        colors.append("#7f7f7f")
     if avail:
         labels.append("available: all crossings")
         data.append(sum(avail))
-        colors.append("#276749")
-    charts.append(_chart("trucks", "Truckloads per day: needed vs available at the crossings", labels,
-                         [{"label": "trucks/day", "data": data, "colors": colors}], horizontal=True,
+        colors.append("#3d3d3d")
+    charts.append(_chart("trucks", "Truckloads per day: needed and available at the crossings", labels,
+                         [{"label": "trucks per day", "data": data, "colors": colors}], horizontal=True,
                          x_title="trucks per day",
-                         note="needs at the standards profile's payload; available = observed trucks/day"))
+                         note="needs at the standards profile's payload; available: trucks per day the crossings "
+                              "were observed to take"))
 
     days: dict[float, int] = {}
     for z in plan.zones:
         for day, people in z.departures:
             days[day] = days.get(day, 0) + people
-    if days:
+    title = "People leaving the operation area per day"
+    if len(days) > 1:
         xs = sorted(days)
-        charts.append(_chart("departures", "People leaving the footprint per day", [_num_label(x) for x in xs],
+        charts.append(_chart("departures", title, [_num_label(x) for x in xs],
                              [{"label": "people leaving", "data": [days[x] for x in xs], "color": "#555f6d"}],
-                             x_title="day of the operation", y_title="people",
-                             note="when each footprint starts; travel and arrival times need the evacuation stage"))
+                             x_title="day of the operation (day 0: the order)", y_title="people",
+                             note="when each part of the operation area is emptied; arrival times need the "
+                                  "evacuation stage"))
+    elif days:
+        (day, people), = days.items()
+        omitted.append((title, f"everyone leaves on day {_num_label(day)}: {people:,} people"))
+    else:
+        omitted.append((title, "no one leaves in this plan"))
     order = {"people": 0, "trucks": 1, "zones": 2, "sites": 3, "departures": 4}  # narrow charts pair up first
-    return sorted(charts, key=lambda c: order.get(c["id"], 9))
+    return sorted(charts, key=lambda c: order.get(c["id"], 9)), omitted
 
 
 def _num_label(x: float) -> str:
@@ -209,7 +260,7 @@ def _family(key: str) -> str:
 
 
 def _pretty(key: str) -> str:
-    return key.replace("_", " ")
+    return key_words(key)
 
 
 def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -229,7 +280,8 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
         and any(r.get(k) for r in records)]
     charts: list[dict[str, Any]] = []
     if tkey is not None and values:
-        scale, xlab = (3600.0, "hours") if tkey in ("t_s", "time_s") else (1.0, _pretty(tkey))
+        seconds = tkey in ("t_s", "time_s")
+        xlab = "time (h:mm)" if seconds else "day" if "day" in tkey else _pretty(tkey)
         xs = sorted({float(r[tkey]) for r in records})
         cats = list(dict.fromkeys(str(r.get(ckey)) for r in records)) if ckey else ["all"]
         pooled = len(cats) > MAX_SERIES
@@ -243,7 +295,7 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
                     d[float(r[tkey])] = d.get(float(r[tkey]), 0.0) + float(r[v])
             return {c: [d.get(x) for x in xs] for c, d in acc.items()}
 
-        labels = [_num_label(x / scale) for x in xs]
+        labels = [clock(x / 3600.0) if seconds else _num_label(x) for x in xs]
         note = f"summed over {len(cats)} {ckey}s" if pooled else ""
         families: dict[str, list[str]] = {}
         for v in values:
@@ -280,7 +332,7 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
     if ckey is not None and len(records) <= MAX_SERIES:
         for k in series_keys:
             n = max(len(r[k]) for r in records)
-            xlab = "day" if "day" in k else "step"
+            xlab = _index_axis(k)
             charts.append(_chart(f"{cid}-{k}", f"{title}: {_pretty(k)}", [str(i) for i in range(n)],
                                  [{"label": str(r.get(ckey)), "data": r[k]} for r in records], type="line",
                                  x_title=xlab, y_title=_pretty(k.removesuffix("_by_day"))))
@@ -288,48 +340,75 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
 
 
 def section_view(name: str, data: Any) -> dict[str, Any]:
-    """A present optional section: its scalar figures, its lists of records (tables) and charts."""
-    scalars: list[tuple[str, Any]] = []
+    """A present optional section no stage view knows: its figures, its lists of records (tables) and charts,
+    named in words from the keys (see `words.key_words`). Same shape as a `stages` view."""
+    title = EXPECTED_SECTIONS.get(name, name.replace("_", " ").capitalize())
+    figures: list[tuple[str, str]] = []
     tables: list[dict[str, Any]] = []
     charts: list[dict[str, Any]] = []
 
-    def walk(obj: Any, path: str, depth: int) -> None:
-        label = path or name
+    def label_of(path: str) -> str:
+        return " · ".join(key_words(p) for p in path.split(".")) if path else title
+
+    def walk(obj: Any, path: str) -> None:
+        label = label_of(path)
         if isinstance(obj, Mapping):
             if obj and all(isinstance(v, list) and v and all(_is_num(x) for x in v) for v in obj.values()):
                 n = max(len(v) for v in obj.values())
-                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [str(i) for i in range(n)],
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(n)],
                                      [{"label": str(k), "data": list(v)} for k, v in list(obj.items())[:MAX_SERIES]],
-                                     type="line", x_title="step"))
+                                     type="line", x_title=_index_axis(path)))
                 return
             for k, v in obj.items():
-                walk(v, f"{path}.{k}" if path else str(k), depth + 1)
+                walk(v, f"{path}.{k}" if path else str(k))
         elif isinstance(obj, list):
             if obj and all(isinstance(r, Mapping) for r in obj):
                 cols = list(dict.fromkeys(k for r in obj for k in r))
-                tables.append({"title": label, "columns": cols,
-                               "rows": [[_jsonable(r.get(c)) for c in cols] for r in obj], "total": len(obj)})
-                charts.extend(_records_charts(f"{name}-{label}", f"{name}: {_pretty(label)}", list(obj)))
+                tables.append({"title": label, "columns": [key_words(c) for c in cols],
+                               "rows": [[_cell(r.get(c)) for c in cols] for r in obj[:500]], "total": len(obj),
+                               "open": False, "note": ""})
+                charts.extend(_records_charts(f"{name}-{path}", f"{title}: {label}", list(obj)))
             elif obj and all(_is_num(x) for x in obj):
-                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [str(i) for i in range(len(obj))],
-                                     [{"label": label, "data": list(obj)}], type="line", x_title="step"))
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(len(obj))],
+                                     [{"label": label, "data": list(obj)}], type="line", x_title=_index_axis(path)))
             elif obj and all(isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_num(y) for y in x) for x in obj):
-                charts.append(_chart(f"{name}-{label}", f"{name}: {label}", [_num_label(x[0]) for x in obj],
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [_num_label(x[0]) for x in obj],
                                      [{"label": label, "data": [x[1] for x in obj]}], type="line"))
             else:
-                scalars.append((label, ", ".join(map(str, obj)) if obj else "(none)"))
+                figures.append((label, ", ".join(map(str, obj)) if obj else "none"))
         else:
-            scalars.append((label, _jsonable(obj)))
+            figures.append((label, _cell(obj)))
 
-    walk(data, "", 0)
-    return {"name": name, "title": EXPECTED_SECTIONS.get(name, name.replace("_", " ").capitalize()),
-            "scalars": scalars, "tables": tables, "charts": charts}
+    walk(data, "")
+    return {"name": name, "title": title, "figures": figures, "notes": [], "tables": tables, "technical": [],
+            "charts": charts, "omitted": []}
+
+
+def _cell(v: Any) -> str:
+    v = _jsonable(v)
+    return number(v) if _is_num(v) else "—" if v is None else str(v)
+
+
+def _index_axis(path: str) -> str:
+    return "day" if "day" in path else "position in the list (plan.json)"
 
 
 def sections(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """(views of present optional sections, [(name, description)] of expected sections that are absent)."""
+    """(views of present optional sections, [(name, description)] of expected sections that are absent).
+
+    The stages reliefplan knows are shown in words (`stages.STAGE_VIEWS`); any other section generically."""
+    from .stages import STAGE_VIEWS
+
     present = optional_sections(plan)
-    views = [section_view(k, v) for k, v in present.items()]
+    views = []
+    for k, v in present.items():
+        try:
+            views.append(STAGE_VIEWS[k](plan, v) if k in STAGE_VIEWS else section_view(k, v))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            # a stage whose shape changed must not take the report down: show its figures as they are
+            view = section_view(k, v)
+            view["notes"].append({"text": "Shown as the plan stores it: its layout was not recognised.", "detail": None})
+            views.append(view)
     missing = [(k, d) for k, d in EXPECTED_SECTIONS.items() if k not in present]
     return views, missing
 
@@ -338,13 +417,16 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
     """Verdict rows (scenario-wide first, then per site/zone, failing first) and their numbered sources.
 
     Pass the same `sources` dict for several plans to number their sources in one list."""
+    from .stages import plain_note
+
     sources = {} if sources is None else sources
     rows = []
     for i in plan.verdict:
         ref = sources.setdefault(i.source, len(sources) + 1)
+        note, detail = plain_note(i.note, plan)  # solver statements in plain words, the technical text beside
         rows.append({"indicator": i.indicator, "scope": i.scope, "value": i.value, "target": i.target,
                      "unit": i.unit, "comparison": i.comparison, "met": i.met, "severity": i.severity,
-                     "note": i.note, "ref": ref, "p_met": i.p_met})
+                     "note": note, "detail": detail, "ref": ref, "p_met": i.p_met})
     scenario = [r for r in rows if r["scope"] == "scenario"]
     local = sorted((r for r in rows if r["scope"] != "scenario"),
                    key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]))
@@ -370,29 +452,30 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
 def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
     """(need, value, unit) for the needs table."""
     n = plan.needs
+    f = number
     return [
-        ("people", f"{n.people:,}", "people"),
-        ("water", f"{n.water_l_per_day / 1000:,.1f}", "m³/day"),
-        ("survival water", f"{n.survival_water_l_per_day / 1000:,.1f}", "m³/day"),
-        ("energy", f"{n.kcal_per_person_day:,.0f}", "kcal/person/day"),
-        ("food", f"{n.food_kg_per_day / 1000:,.1f}", "t/day"),
-        ("medical kits", f"{n.medical_kits_per_day:,.2f}", "kits/day"),
-        ("households", f"{n.households:,}", "households"),
-        ("tents", f"{n.tents:,}", "tents"),
-        ("household NFI kits", f"{n.nfi_kits:,}", "kits"),
-        ("shelter items (one-off)", f"{n.shelter_items_kg / 1000:,.0f}", "t"),
-        ("covered area", f"{n.covered_area_m2 / 1e6:,.2f}", "km²"),
-        ("site area", f"{n.site_area_m2 / 1e6:,.2f}", "km²"),
-        ("latrines, first phase (female / male)", f"{n.latrines:,} ({n.latrines_female:,} / {n.latrines_male:,})",
+        ("people", f(n.people), "people"),
+        ("water", f(n.water_l_per_day / 1000), "m³/day"),
+        ("survival water", f(n.survival_water_l_per_day / 1000), "m³/day"),
+        ("energy", f(round(n.kcal_per_person_day)), "kcal/person/day"),
+        ("food", f(n.food_kg_per_day / 1000), "t/day"),
+        ("medical kits", f(n.medical_kits_per_day), "kits/day"),
+        ("households", f(n.households), "households"),
+        ("tents", f(n.tents), "tents"),
+        ("household NFI kits", f(n.nfi_kits), "kits"),
+        ("shelter items (one-off)", f(round(n.shelter_items_kg / 1000)), "t"),
+        ("covered area", f(n.covered_area_m2 / 1e6), "km²"),
+        ("site area", f(n.site_area_m2 / 1e6), "km²"),
+        ("latrines, first phase (female / male)", f"{f(n.latrines)} ({f(n.latrines_female)} / {f(n.latrines_male)})",
          "latrines"),
-        ("latrines, medium term", f"{n.latrines_medium_term:,}", "latrines"),
-        ("water taps", f"{n.water_taps:,}", "taps"),
-        ("health posts / centres / hospitals", f"{n.health_posts:,} / {n.health_centres:,} / {n.hospitals:,}", ""),
-        ("hospital beds", f"{n.hospital_beds:,}", "beds"),
-        ("health workers", f"{n.health_workers:,}", "people"),
-        ("distribution points", f"{n.distribution_points:,}", "points"),
-        ("trucks, food + medical", f"{n.trucks_per_day_food_medical:,.1f}", "trucks/day"),
-        ("water tankers, if all water were trucked", f"{n.water_tankers_per_day:,.1f}", "tankers/day"),
+        ("latrines, medium term", f(n.latrines_medium_term), "latrines"),
+        ("water taps", f(n.water_taps), "taps"),
+        ("health posts / centres / hospitals", f"{f(n.health_posts)} / {f(n.health_centres)} / {f(n.hospitals)}", ""),
+        ("hospital beds", f(n.hospital_beds), "beds"),
+        ("health workers", f(n.health_workers), "people"),
+        ("distribution points", f(n.distribution_points), "points"),
+        ("trucks, food + medical supplies", f(n.trucks_per_day_food_medical), "trucks/day"),
+        ("water tankers, if all water were trucked", f(n.water_tankers_per_day), "tankers/day"),
     ]
 
 

@@ -1,0 +1,99 @@
+"""What the CLI prints: plain progress lines when redirected, tables that fit, standards as CSV/JSON,
+scenario descriptions, whole people, ensemble workers per core."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+from conftest import write_scenario
+from rich.console import Console
+from typer.testing import CliRunner
+
+from reliefplan import terminal
+from reliefplan.cli import _outcome, app
+from reliefplan.ensemble import default_workers
+from reliefplan.standards import load_standards
+
+
+def test_numbers_for_people():
+    assert terminal.whole(1234.6) == "1,235" and terminal.whole(None) == "-" and terminal.whole(float("nan")) == "-"
+    assert terminal.number(725209, "people") == "725,209"  # never 7.25e+05
+    assert terminal.number(0.554, "share of need") == "55 %" and terminal.number(0.004, "share") == "0.4 %"
+    assert terminal.number(16.66, "h") == "16.7" and terminal.number(3.8125, "trucks/day") == "3.81"
+    assert [terminal.duration(s) for s in (4.4, 65, 7300)] == ["4 s", "1 min 05 s", "2 h 01 min"]
+
+
+def test_ensemble_percentiles_print_whole_people():
+    assert _outcome("unsheltered", 12345.6) == "12,346" and _outcome("shortfall_t.water", 2.4e5 + 0.4) == "240,000"
+    assert _outcome("clearance_h", 21.333) == "21 h 20 min"
+    assert _outcome("first_shortfall_day.water", 3.0) == "day 3"
+    assert _outcome("first_shortfall_day.food", None) == "none within the horizon"
+
+
+def test_default_workers_one_per_core_at_most_one_per_member():
+    cores = len(os.sched_getaffinity(0))
+    assert default_workers(1000) == cores and default_workers(1) == 1 and default_workers(0) == 1
+
+
+def test_plain_progress_lines_when_redirected():
+    buf = io.StringIO()
+    con = Console(file=buf, width=100)
+    assert not con.is_terminal
+    with terminal.progress(con, "members", total=20) as p:
+        for i in range(20):
+            p.advance()
+    lines = buf.getvalue().splitlines()
+    # one line per tenth, each with the count, the share and the elapsed time
+    assert len(lines) == 10 and lines[0].endswith("members: 2 of 20 done (10 %), about 0 s left")
+    assert lines[-1].endswith("members: 20 of 20 done (100 %)") and lines[-1].startswith("[")
+    buf.truncate(0)
+    buf.seek(0)
+    with terminal.progress(con, "loading") as p:
+        for stage in ("siting", "siting", "supply"):
+            p.stage(stage)
+    assert [ln.split("] ", 1)[1] for ln in buf.getvalue().splitlines()] == ["loading", "siting", "supply"]
+
+
+def test_redirected_output_is_not_cut_at_80_columns(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert terminal.fit(Console(file=io.StringIO())).width == terminal.REDIRECTED_WIDTH
+    monkeypatch.setenv("COLUMNS", "132")
+    assert terminal.fit(Console(file=io.StringIO())).width == 132
+
+
+def test_plan_run_prints_progress_and_the_page_to_open(tmp_path):
+    d = write_scenario(tmp_path / "sc")
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "] loading scenario" in res.stderr and "] siting" in res.stderr  # plain lines: stderr is not a TTY
+    assert f"open {tmp_path / 'out' / 'report.html'}" in res.stdout
+    assert "tables/*.csv" in res.stdout
+
+
+def test_standards_show_formats(monkeypatch):
+    std = load_standards("unhcr-emergency")
+    r = CliRunner()
+    rows = list(csv.DictReader(io.StringIO(r.invoke(app, ["standards", "show", "unhcr-emergency", "-f", "csv"]).stdout)))
+    assert [x["key"] for x in rows] == list(std.figures)
+    water = next(x for x in rows if x["key"] == "water_l_per_person_day")
+    assert float(water["value"]) == std.value("water_l_per_person_day") and water["source"] and water["chapter"]
+    data = json.loads(r.invoke(app, ["standards", "show", "sphere-2018", "--format", "json"]).stdout)
+    assert data["figures"]["water_l_per_person_day"]["value"] == 15 and data["ration_basket"]["items"]
+    assert r.invoke(app, ["standards", "show", "--format", "xml"]).exit_code == 2
+    # the table fits an 80-column terminal: every figure once, no line longer than 80
+    monkeypatch.setenv("COLUMNS", "80")
+    out = r.invoke(app, ["standards", "show"]).stdout
+    assert max(len(ln) for ln in out.splitlines()) <= 80
+    assert all(k in out.replace("\n", "") or k[:20] in out for k in load_standards().figures)
+    assert "[1] Sphere Association (2018)" in out
+
+
+def test_scenarios_with_descriptions(tmp_path):
+    d = write_scenario(tmp_path / "sc", config={"title": "Test place", "scenarios": {
+        "main": {"footprints": ["op"], "description": "the whole footprint"},
+        "second": {"footprints": ["op"]}}})
+    out = CliRunner().invoke(app, ["scenarios", str(d)]).stdout
+    assert "Test place" in out and "the whole footprint" in out and "second" in out
