@@ -2,7 +2,7 @@
 sites that fill in the order people arrive (or as a plan directs), successive orders and re-displacement.
 
 Method (see docs/movement.md): a point-queue simulation on the condensed road network, stepped every
-``step_s`` seconds (default 60) while anyone is on the road and jumping over idle time, with bookkeeping by
+``step_s`` seconds (default 300) while anyone is on the road and jumping over idle time, with bookkeeping by
 the hour and the day.
 
 * Departures: each origin's people leave on ``1 - (1 - u U(t - t_u)) (1 - C_k(t - t_k))`` (leaving without an
@@ -11,7 +11,7 @@ the hour and the day.
 * Movement: a person heading for a site follows the shortest road to it; every road link takes people at its
   capacity per hour in pedestrian-equivalents (a mode's road use per person), the rest queue at its entry;
   travel times are the link length over the mode's speed, kept unbiased by splitting each step's outflow over
-  the two steps around it (a link shorter than one step still takes one step: ``step_inflation_s`` reports it).
+  the two steps around it (carrying the rounding); people cross links shorter than the rest of a step within it.
 * Arrival order (``assignment="arrival"``): people head for the nearest site that still has room when they
   leave; when they arrive and it is full or closed they move on to the nearest site with room from there.
   With a ``plan`` (people per origin and site, e.g. from `staged_plan`), planned people go to their planned
@@ -84,7 +84,7 @@ class MovementSpec(_Strict):
     assignment: Literal["arrival", "plan"] = "arrival"
     compare: bool = True  # also run the other assignment and report both
     departure_hours: tuple[float, float] = (6.0, 18.0)  # people leave evenly between these hours of the day
-    step_s: float = Field(default=60.0, ge=10, le=3600)
+    step_s: float = Field(default=300.0, ge=10, le=3600)
     max_walk_h: float = Field(default=6.0, gt=0, allow_inf_nan=False)  # walking burden threshold
     vulnerable_share: float = Field(default=0.0, ge=0, le=1)
     avoid_ordered_sites: bool = True  # the plan sends nobody to a site a later order covers
@@ -210,7 +210,7 @@ class DaysInstance:
     site_order: np.ndarray | None = None
     site_overflow: np.ndarray | None = None
     departure_hours: tuple[float, float] = (6.0, 18.0)
-    step_s: float = 60.0
+    step_s: float = 300.0
     max_walk_h: float = 6.0
     origin_ids: list[str] | None = None
     site_ids: list[str] | None = None
@@ -395,7 +395,6 @@ class DaysResult:
     trips_mode: np.ndarray             # int [mode]: trips completed (a re-displacement is a second trip)
     mean_trip_h: np.ndarray            # float [mode]: person-hours on the road / trips (queues included)
     mean_free_flow_h: np.ndarray       # float [mode]: the same trips without queues
-    step_inflation_s: np.ndarray       # float [mode]: mean free-flow time added by links shorter than a step
     bottlenecks: list[dict[str, Any]]
     notes: list[str]
     network: dict[str, int]
@@ -427,50 +426,52 @@ class DaysResult:
 # =============================================================================================== simulation
 
 class _Elements:
-    """Growable route elements: a link on the way to a site, for one mode, stream and direction flag."""
+    """Growable route elements: a link on the way to a site, for one mode (and whether the people on it follow
+    the plan). People on an element carry the sum of their departure steps and their vulnerable share along."""
 
     def __init__(self, cap: int = 1024) -> None:
         self.n = 0
         self.arc = np.zeros(cap, np.int64)
         self.next = np.zeros(cap, np.int64)
         self.site = np.zeros(cap, np.int64)
-        self.stream = np.zeros(cap, np.int64)
         self.mode = np.zeros(cap, np.int64)
         self.directed = np.zeros(cap, bool)
         self.k = np.zeros(cap, np.int64)        # whole steps of the travel time (>= 1)
         self.f = np.zeros(cap)                  # fraction of the outflow that takes one step more
-        self.size = np.ones(cap, np.int64)      # ring slots
-        self.off = np.zeros(cap, np.int64)      # first ring slot
+        self.carry = np.zeros(cap)              # fraction of a person owed to the slower step (unbiased split)
         self.use = np.ones(cap)
-        self.carry = np.zeros(cap)              # fraction of a person owed to the slower slot (unbiased split)
         self.ff_s = np.zeros(cap)               # free-flow seconds from this element to the site
-        self.infl_s = np.zeros(cap)             # seconds added by the step on the way
-        self.queue = np.zeros(cap, np.int64)
-        self.ring = np.zeros(4 * cap, np.int64)
-        self.ring_n = 0
+        self.queue = np.zeros(cap, np.int64)    # people waiting to enter the link
+        self.qdep = np.zeros(cap)               # sum of their departure steps
+        self.qvul = np.zeros(cap)               # vulnerable people among them
+        self.size = np.ones(cap, np.int64)      # travel ring: slots of this element (k + 2)
+        self.phase = np.zeros(cap, np.int64)    # the current step modulo size (kept up to date each step)
+        self.off = np.zeros(cap, np.int64)      # its first slot
+        self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
+        self.ring_dep = np.zeros(4 * cap)
+        self.ring_vul = np.zeros(4 * cap)
+        self.slots = 0
+        self.t = 0  # the simulation's current step (new elements start their ring phase there)
 
-    def _grow(self) -> None:
-        for name in ("arc", "next", "site", "stream", "mode", "directed", "k", "f", "size", "off", "use", "carry", "ff_s",
-                     "infl_s", "queue"):
-            a = getattr(self, name)
-            b = np.zeros(2 * len(a), a.dtype)
-            b[: len(a)] = a
-            setattr(self, name, b)
-
-    def add(self, arc: int, site: int, stream: int, mode: int, directed: bool, tau: float, use: float) -> int:
+    def add(self, arc: int, site: int, mode: int, directed: bool, tau: float, use: float) -> int:
         if self.n == len(self.arc):
-            self._grow()
+            for name, a in list(vars(self).items()):
+                if isinstance(a, np.ndarray) and not name.startswith("ring"):
+                    b = np.zeros(2 * len(a), a.dtype)
+                    b[: len(a)] = a
+                    setattr(self, name, b)
         e = self.n
-        k = max(1, int(math.floor(tau + 1e-9)))
-        f = 0.0 if tau <= 1 else tau - k
-        size = k + 2
-        if self.ring_n + size > len(self.ring):
-            r = np.zeros(max(2 * len(self.ring), self.ring_n + size), np.int64)
-            r[: self.ring_n] = self.ring[: self.ring_n]
-            self.ring = r
-        self.arc[e], self.next[e], self.site[e], self.stream[e], self.mode[e] = arc, -1, site, stream, mode
-        self.directed[e], self.k[e], self.f[e], self.size[e], self.off[e], self.use[e] = directed, k, f, size, self.ring_n, use
-        self.ring_n += size
+        k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
+        if self.slots + k + 2 > len(self.ring_n):
+            for name in ("ring_n", "ring_dep", "ring_vul"):
+                a = getattr(self, name)
+                b = np.zeros(max(2 * len(a), self.slots + k + 2), a.dtype)
+                b[: self.slots] = a[: self.slots]
+                setattr(self, name, b)
+        self.arc[e], self.next[e], self.site[e], self.mode[e], self.directed[e] = arc, -1, site, mode, directed
+        self.k[e], self.f[e], self.use[e] = k, tau - k, use
+        self.size[e], self.off[e], self.phase[e] = k + 2, self.slots, self.t % (k + 2)
+        self.slots += k + 2
         self.n += 1
         return e
 
@@ -530,7 +531,8 @@ def simulate(inst: DaysInstance, *, assignment: Literal["arrival", "plan"] = "ar
 
 
 class _Sim:
-    """One run; see `simulate`. Streams: origin o (0 .. n_o-1) or site j re-displaced (n_o + j), by mode."""
+    """One run; see `simulate`. People move as whole numbers; each batch carries the sum of its departure
+    steps and its vulnerable people (floats, split in proportion), so trip times need no per-origin tags."""
 
     def __init__(self, inst: DaysInstance, net: _Net, plan: np.ndarray | None) -> None:
         self.inst, self.net = inst, net
@@ -541,35 +543,35 @@ class _Sim:
                                  inst.horizon_days)
         self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
         self.el = _Elements()
-        self.index: dict[tuple[int, int, int, int, bool], int] = {}
+        self.index: dict[tuple[int, int, int, bool], int] = {}
         cn = net.cnet
         self.arc_len = cn.travel_time_s  # the condensed network carries lengths
         self.cap_step = cn.capacity_per_h * self.dt / 3600.0
         self.credit = np.zeros(cn.m)
+        self.credit_t = np.full(cn.m, -1, np.int64)  # the step the credit was last topped up
         self.speed = np.array([m.speed_m_s for m in inst.modes])
         self.use = np.array([m.road_use for m in inst.modes])
         self.on_foot = np.array([m.on_foot for m in inst.modes])
+        self.max_use = float(self.use.max())
         self.capacity = np.where(inst.site_overflow, _BIG, inst.site_capacity).astype(np.int64)
         self.occ = np.zeros(n_s, np.int64)
+        self.occ_vul = np.zeros(n_s)
         self.closed = net.site_row < 0  # reached by nobody
         self.without_at_site = np.zeros(n_s, np.int64)  # left, found no place: waiting near site j
-        self.without_home = 0  # left, but no open site was reachable at all
+        self.without_vul = np.zeros(n_s)
+        self.without_home = 0  # left, but no open site could be reached at all
         self.quota = None if plan is None else plan.copy()
         self.held = np.zeros(n_s, np.int64) if plan is None else plan.sum(axis=0).astype(np.int64)
-        self.S = (n_o + n_s) * n_m
-        self.D = np.zeros(self.S, np.int64)  # cumulative departures per stream
-        self.A = np.zeros(self.S, np.int64)  # cumulative trip ends (a place, or giving up) per stream
-        self.h_steps = max(1, int(round(inst.max_walk_h * 3600 / self.dt)))
-        self.D_hist = np.zeros((self.h_steps + 1, self.S), np.int64)  # D over the last h_steps + 1 steps
-        self.over_h = np.zeros(self.S, np.int64)
-        self.en_route_mode = np.zeros(n_m, np.int64)  # people on a trip, by mode
-        self.person_steps = np.zeros(n_m)
-        self.ff_sum = np.zeros(n_m)
-        self.infl_sum = np.zeros(n_m)
-        self.trips = np.zeros(n_m, np.int64)
-        self.turned_away = 0
+        self.h_steps = inst.max_walk_h * 3600 / self.dt
+        self.pending: list[tuple[np.ndarray, ...]] = []  # arriving: (site, mode, directed, n, dep, vul)
         self.en_route = 0  # people in queues and on links
-        self.pending: list[tuple[int, int, int, bool, int]] = []  # (site, stream, mode, directed, people) arriving
+        self.trips = np.zeros(n_m, np.int64)
+        self.trip_steps = np.zeros(n_m)  # sum of (end - departure) steps
+        self.over = np.zeros(n_m, np.int64)
+        self.over_vul = 0.0
+        self.ff_sum = np.zeros(n_m)
+        self.started = np.zeros(n_m, np.int64)
+        self.turned_away = 0
         self.released_origin = np.zeros(n_o, np.int64)
         self.left_order_inc = np.zeros((n_k, H), np.int64)
         self.left_unordered_inc = np.zeros(H, np.int64)
@@ -584,15 +586,14 @@ class _Sim:
         self.jam_first = np.full(m, -1, np.int64)
         self.jam_last = np.full(m, -1, np.int64)
         self.max_queue = np.zeros(m)
-        self.stream_vuln = np.concatenate([inst.origin_vulnerable_share, np.zeros(n_s)])
         self._tgt_key: bytes | None = None
         self._tgt_of_node = np.zeros(0, np.int64)
         self.day = 0
 
     # ------------------------------------------------------------------ routes and targets
-    def _route(self, node: int, site: int, mode: int, stream: int, directed: bool) -> int:
+    def _route(self, node: int, site: int, mode: int, directed: bool) -> int:
         """First element from condensed ``node`` to ``site`` (made on first use); -1 if the node is the site's."""
-        key = (node, site, mode, stream, directed)
+        key = (node, site, mode, directed)
         e0 = self.index.get(key)
         if e0 is not None:
             return e0
@@ -601,23 +602,22 @@ class _Sim:
             return -1
         el, made, cur, prev = self.el, [], node, -1
         while cur != target:
-            e = self.index.get((cur, site, mode, stream, directed))
+            e = self.index.get((cur, site, mode, directed))
             if e is not None:
                 el.next[prev] = e
                 break
             nxt = int(paths.pred[row, cur])
             arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, cur * self.net.cnet.n + nxt)])
             tau = self.arc_len[arc] / self.speed[mode] / self.dt
-            e = el.add(arc, site, stream, mode, directed, tau, float(self.use[mode]))
-            self.index[(cur, site, mode, stream, directed)] = e
+            e = el.add(arc, site, mode, directed, tau, float(self.use[mode]))
+            self.index[(cur, site, mode, directed)] = e
             if prev >= 0:
                 el.next[prev] = e
             made.append((e, tau))
             prev, cur = e, nxt
-        for e, tau in reversed(made):  # free-flow time, and what the step adds, from here to the site
+        for e, tau in reversed(made):  # free-flow time from here to the site
             nx = el.next[e]
             el.ff_s[e] = tau * self.dt + (el.ff_s[nx] if nx >= 0 else 0.0)
-            el.infl_s[e] = (max(tau, 1.0) - tau) * self.dt + (el.infl_s[nx] if nx >= 0 else 0.0)
         return self.index[key]
 
     def _room(self) -> np.ndarray:
@@ -631,8 +631,7 @@ class _Sim:
         key = room.tobytes() + self.closed.tobytes()
         if key != self._tgt_key:  # availability changed: recompute for every node (sites x nodes, small)
             dist, row, over = self.net.paths.dist, self.net.site_row, self.inst.site_overflow
-            n = self.net.cnet.n
-            out = np.full(n, -1, np.int64)
+            out = np.full(self.net.cnet.n, -1, np.int64)
             ok = ~self.closed & (row >= 0)
             for mask in (ok & room & ~over, ok & over, ok):
                 todo = np.flatnonzero(out < 0)
@@ -647,118 +646,134 @@ class _Sim:
         return self._tgt_of_node[nodes]
 
     # ------------------------------------------------------------------ departures, entries, trip ends
-    def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> None:
-        """People leave their origin (or their site, re-displaced) now."""
-        day, n_o = self.day, self.n_o
-        np.add.at(self.D, streams * self.n_m + modes, people)
-        self.en_route_mode += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+    def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
+        people (each origin's share; at a site, its share of the site's vulnerable people)."""
+        day, n_o, inst = self.day, self.n_o, self.inst
         self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        self.started += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        vul = np.zeros(len(people))
         o = streams < n_o
         if o.any():
-            np.add.at(self.released_origin, streams[o], people[o])
-            k = self.inst.origin_order[streams[o]]
-            np.add.at(self.left_order_inc[:, day], k[k >= 0], people[o][k >= 0])
-            self.left_unordered_inc[day] += int(people[o][k < 0].sum())
-        for s, n in zip(streams[~o].tolist(), people[~o].tolist()):
-            j = s - n_o
+            so, po = streams[o], people[o]
+            np.add.at(self.released_origin, so, po)
+            k = inst.origin_order[so]
+            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
+            self.left_unordered_inc[day] += int(po[k < 0].sum())
+            vul[o] = po * inst.origin_vulnerable_share[so]
+        for i in np.flatnonzero(~o).tolist():
+            j, n = int(streams[i]) - n_o, int(people[i])
             from_site = min(n, int(self.occ[j]))
+            share = self.occ_vul[j] / self.occ[j] if self.occ[j] else 0.0
+            wait_share = self.without_vul[j] / self.without_at_site[j] if self.without_at_site[j] else 0.0
+            vul[i] = from_site * share + (n - from_site) * wait_share
+            self.occ_vul[j] -= from_site * share
+            self.without_vul[j] -= (n - from_site) * wait_share
             self.occ[j] -= from_site
             self.without_at_site[j] -= n - from_site
-            self.redisp_inc[int(self.inst.site_order[j]), day] += n
+            self.redisp_inc[int(inst.site_order[j]), day] += n
             self.redisplaced += n
+        return vul
 
-    def _enter(self, elems: np.ndarray, sites: np.ndarray, streams: np.ndarray, modes: np.ndarray,
-               people: np.ndarray, directed: np.ndarray, t: int) -> None:
+    def _enter(self, elems: np.ndarray, sites: np.ndarray, modes: np.ndarray, people: np.ndarray,
+               dep: np.ndarray, vul: np.ndarray, directed: np.ndarray, t: int) -> None:
         """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
         el = self.el
         on = elems >= 0
         if on.any():
-            np.add.at(el.queue, elems[on], people[on])
+            e = elems[on]
+            np.add.at(el.queue, e, people[on])
+            np.add.at(el.qdep, e, dep[on])
+            np.add.at(el.qvul, e, vul[on])
             self.en_route += int(people[on].sum())
-            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[elems[on]])
-            np.add.at(self.infl_sum, modes[on], people[on] * el.infl_s[elems[on]])
-        for i in np.flatnonzero(~on).tolist():
-            if sites[i] >= 0:
-                self.pending.append((int(sites[i]), int(streams[i]), int(modes[i]), bool(directed[i]), int(people[i])))
-            else:
-                self._trip_ends(np.array([streams[i] * self.n_m + modes[i]]), np.array([people[i]]), t)
-                self.without_home += int(people[i])
+            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
+        at = ~on & (sites >= 0)
+        if at.any():
+            self.pending.append((sites[at], modes[at], directed[at], people[at], dep[at], vul[at]))
+        nowhere = np.flatnonzero(~on & (sites < 0))
+        if len(nowhere):
+            self._trip_ends(modes[nowhere], people[nowhere], dep[nowhere], vul[nowhere], t)
+            self.without_home += int(people[nowhere].sum())
 
-    def _trip_ends(self, sid: np.ndarray, people: np.ndarray, t: int) -> None:
-        """Trips end (a place, or giving up): the walking-time books of their streams."""
-        u, inv = np.unique(sid, return_inverse=True)
-        n = np.bincount(inv, weights=people).astype(np.int64)
-        old = self.A[u].copy()
-        self.A[u] += n
-        modes = u % self.n_m
-        got = np.bincount(modes, weights=n, minlength=self.n_m).astype(np.int64)
-        self.en_route_mode -= got
-        self.trips += got
-        if t >= self.h_steps:
-            limit = self.D_hist[(t - self.h_steps) % (self.h_steps + 1), u]
-            self.over_h[u] += np.maximum(0, np.minimum(self.A[u], limit) - old)
+    def _trip_ends(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, t: int) -> None:
+        """Trips end (a place, or giving up): trip times, and who walked longer than max_walk_h (per batch)."""
+        dur = t - dep / np.maximum(people, 1)  # steps, the batch's mean
+        self.trips += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        self.trip_steps += np.bincount(modes, weights=people * t - dep, minlength=self.n_m)
+        long = (dur > self.h_steps) & self.on_foot[modes]
+        if long.any():
+            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
+            self.over_vul += float(vul[long].sum())
 
     def _arrivals(self, t: int) -> None:
         """People reaching sites this step take a place if there is room, else move on or wait without one."""
-        batch, self.pending = self.pending, []
-        j = np.array([b[0] for b in batch], np.int64)
-        s = np.array([b[1] for b in batch], np.int64)
-        mo = np.array([b[2] for b in batch], np.int64)
-        d = np.array([b[3] for b in batch], bool)
-        n = np.array([b[4] for b in batch], np.int64)
+        if len(self.pending) == 1:
+            j, mo, d, n, dep, vul = self.pending[0]
+        else:
+            j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
+        self.pending = []
         free = np.where(self.closed, 0, self.capacity - self.occ)
-        dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s).astype(np.int64)
-        und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s).astype(np.int64)
-        # planned people first (their places are held), then undirected people into what is not held
-        fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
-        easy = fits[j]
-        take = np.where(easy, n, 0)
-        movers: list[tuple[int, int, int, int]] = []
-        for site in np.unique(j[~easy]).tolist():
-            room = int(free[site])
-            held = int(self.held[site])
-            for directed_pass in (True, False):
-                rows = np.flatnonzero((j == site) & (d == directed_pass))
-                if not len(rows):
-                    continue
-                want = n[rows]
-                cap = room if directed_pass else max(0, room - held)
-                got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
-                take[rows] = got
-                room -= int(got.sum())
-                if directed_pass:
-                    held -= int(want.sum())  # a planned place that is not there any more is no longer held
-        rej = n - take
-        for i in np.flatnonzero(rej).tolist():
-            movers.append((int(j[i]), int(s[i]), int(mo[i]), int(rej[i])))
+        planned = d.any()
+        if planned:
+            dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
+            und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
+            # planned people first (their places are held), then undirected people into what is not held
+            fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
+        else:
+            fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
+        ok = fits[j]
+        if ok.all():
+            take, part = n, np.ones(len(n))
+        else:
+            take = np.where(ok, n, 0)
+            for site in np.unique(j[~ok]).tolist():
+                room, held = int(free[site]), int(self.held[site])
+                for directed_pass in ((True, False) if planned else (False,)):
+                    rows = np.flatnonzero((j == site) & (d == directed_pass))
+                    if not len(rows):
+                        continue
+                    want = n[rows]
+                    cap = room if directed_pass else max(0, room - held)
+                    got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
+                    take[rows] = got
+                    room -= int(got.sum())
+                    if directed_pass:
+                        held -= int(want.sum())  # a planned place that is not there any more is no longer held
+            part = take / np.maximum(n, 1)
+        if planned:
+            np.subtract.at(self.held, j[d], n[d])  # arrived or turned away: no longer held either way
         acc = take > 0
         if acc.any():
             ja, na = j[acc], take[acc]
             np.add.at(self.occ, ja, na)
+            np.add.at(self.occ_vul, ja, vul[acc] * part[acc])
             hour = min(t // self.sph, self.H * 24 - 1)
             np.add.at(self.arr_site_day[:, self.day], ja, na)
             np.add.at(self.arr_site_hour[:, hour], ja, na)
             np.add.at(self.arr_mode_day[:, self.day], mo[acc], na)
-            self._trip_ends(s[acc] * self.n_m + mo[acc], na, t)
-        np.subtract.at(self.held, j[d], n[d])  # arrived or turned away: no longer held either way
-        if not movers:
+            self._trip_ends(mo[acc], na, dep[acc] * part[acc], vul[acc] * part[acc], t)
+        rej = np.flatnonzero(take < n)
+        if not len(rej):
             return
-        self.turned_away += sum(m[3] for m in movers)
-        mj = np.array([m[0] for m in movers], np.int64)
-        nodes = self.net.site_node[mj]
+        jr, mr, nr = j[rej], mo[rej], n[rej] - take[rej]
+        dr, vr = dep[rej] * (1 - part[rej]), vul[rej] * (1 - part[rej])
+        self.turned_away += int(nr.sum())
+        nodes = self.net.site_node[jr]
         tg = self._targets(nodes)
         room = self._room()
-        go = (tg >= 0) & (tg != mj)
+        go = (tg >= 0) & (tg != jr)
         go[go] &= room[tg[go]] > 0
-        for i in np.flatnonzero(~go).tolist():  # nowhere with room: waits near this site without a place
-            jj, ss, mm, nn = movers[i]
-            self._trip_ends(np.array([ss * self.n_m + mm]), np.array([nn]), t)
-            self.without_at_site[jj] += nn
-        gi = np.flatnonzero(go)
-        if len(gi):
-            elems = np.array([self._route(int(nodes[i]), int(tg[i]), movers[i][2], movers[i][1], False) for i in gi])
-            self._enter(elems, tg[gi], np.array([movers[i][1] for i in gi]), np.array([movers[i][2] for i in gi]),
-                        np.array([movers[i][3] for i in gi]), np.zeros(len(gi), bool), t)
+        stay = np.flatnonzero(~go)  # nowhere with room: waits near this site without a place
+        if len(stay):
+            self._trip_ends(mr[stay], nr[stay], dr[stay], vr[stay], t)
+            np.add.at(self.without_at_site, jr[stay], nr[stay])
+            np.add.at(self.without_vul, jr[stay], vr[stay])
+        g = np.flatnonzero(go)
+        if len(g):
+            elems = np.array([self._route(int(nodes[i]), int(tg[i]), int(mr[i]), False) for i in g], np.int64)
+            self._enter(elems, tg[g], mr[g], nr[g], dr[g], vr[g], np.zeros(len(g), bool), t)
+            on = np.unique(elems[elems >= 0])
+            self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
 
     # ------------------------------------------------------------------ one day's schedule
     def _schedule(self, daily: np.ndarray, redisp_people: np.ndarray, redisp_sched: np.ndarray,
@@ -797,9 +812,120 @@ class _Sim:
                     out[k].append(v)
         return {k: np.asarray(v, np.int64) for k, v in out.items()}
 
+    # ------------------------------------------------------------------ moving
+    def _land(self, t: int) -> None:
+        """People reaching the end of a link this step: onto the next link's queue, or at their site."""
+        el = self.el
+        n_el = el.n
+        if el.t != t:  # the ring phases follow the clock (a jump recomputes them)
+            ph = el.phase[:n_el]
+            if t == el.t + 1:
+                ph += 1
+                ph[ph == el.size[:n_el]] = 0
+            else:
+                ph[:] = t % el.size[:n_el]
+            el.t = t
+        slot = el.off[:n_el] + el.phase[:n_el]
+        nz = np.flatnonzero(el.ring_n[slot])
+        if not len(nz):
+            return
+        sl = slot[nz]
+        n, dep, vul = el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl]
+        el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl] = 0, 0.0, 0.0
+        nxt = el.next[nz]
+        mv = nxt >= 0
+        if mv.any():  # several elements may lead into the same next one
+            np.add.at(el.queue, nxt[mv], n[mv])
+            np.add.at(el.qdep, nxt[mv], dep[mv])
+            np.add.at(el.qvul, nxt[mv], vul[mv])
+        if not mv.all():
+            te = nz[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+
+    def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
+        """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
+        get through a link shorter than the rest of the step go on to the next one within the step."""
+        el = self.el
+        if qi is None:
+            qi = np.flatnonzero(el.queue[: el.n])
+        for _ in range(256):  # passes along chains of short links; each pass moves people one link on
+            if not len(qi):
+                break
+            qi = self._pass(qi, t)
+
+    def _pass(self, qi: np.ndarray, t: int) -> np.ndarray:
+        """One discharge pass over elements ``qi`` (with people queued); returns the elements reached within
+        the step."""
+        el = self.el
+        qa, qv, qu = el.arc[qi], el.queue[qi], el.use[qi]
+        load = np.bincount(qa, weights=qv * qu, minlength=len(self.cap_step))
+        arcs = np.flatnonzero(load)
+        first = self.credit_t[arcs] != t  # this step's capacity, plus at most one person's rounding owed
+        if first.any():
+            fa = arcs[first]
+            self.credit[fa] = np.minimum(self.credit[fa], self.max_use) + self.cap_step[fa]
+            self.credit_t[fa] = t
+        if (self.credit[arcs] >= load[arcs]).all():  # free flow everywhere: everyone goes
+            self.credit[arcs] -= load[arcs]
+            out, o_dep, o_vul = qv, el.qdep[qi].copy(), el.qvul[qi].copy()
+            el.queue[qi], el.qdep[qi], el.qvul[qi] = 0, 0.0, 0.0
+        else:
+            frac = np.ones(len(load))
+            frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
+            fq = frac[qa]
+            out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
+            share = out / qv
+            o_dep, o_vul = el.qdep[qi] * share, el.qvul[qi] * share
+            el.queue[qi] -= out
+            el.qdep[qi] -= o_dep
+            el.qvul[qi] -= o_vul
+            used = np.bincount(qa, weights=out * qu, minlength=len(load))
+            self.credit[arcs] -= used[arcs]
+            left = load[arcs] - used[arcs]
+            jam = arcs[left > 1e-9]
+            new = jam[self.jam_last[jam] != t]
+            self.jam_steps[new] += 1
+            self.jam_first[new] = np.where(self.jam_first[new] < 0, t, self.jam_first[new])
+            self.jam_last[jam] = t
+            np.maximum.at(self.max_queue, jam, (load - used)[jam])
+            sent = out > 0
+            qi, out, o_dep, o_vul = qi[sent], out[sent], o_dep[sent], o_vul[sent]
+        owed = out * el.f[qi] + el.carry[qi]  # the fraction one step slower; remainders carried over
+        late = np.floor(owed + 1e-9).astype(np.int64)
+        el.carry[qi] = owed - late
+        lf = late / out
+        k, off, size = el.k[qi], el.off[qi], el.size[qi]
+        s2 = off + (el.phase[qi] + k + 1) % size
+        el.ring_n[s2] += late
+        el.ring_dep[s2] += o_dep * lf
+        el.ring_vul[s2] += o_vul * lf
+        early, e_dep, e_vul = out - late, o_dep * (1 - lf), o_vul * (1 - lf)
+        later = k > 0
+        if later.any():
+            s1 = (off + (el.phase[qi] + k) % size)[later]
+            el.ring_n[s1] += early[later]
+            el.ring_dep[s1] += e_dep[later]
+            el.ring_vul[s1] += e_vul[later]
+        now = ~later & (early > 0)  # through a short link within the step: on to the next one now
+        if not now.any():
+            return np.zeros(0, np.int64)
+        e, n, dep, vul = qi[now], early[now], e_dep[now], e_vul[now]
+        nxt = el.next[e]
+        mv = nxt >= 0
+        if not mv.all():
+            te = e[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+        nxt, n, dep, vul = nxt[mv], n[mv], dep[mv], vul[mv]
+        np.add.at(el.queue, nxt, n)
+        np.add.at(el.qdep, nxt, dep)
+        np.add.at(el.qvul, nxt, vul)
+        return np.unique(nxt)
+
     # ------------------------------------------------------------------ the days
     def run(self, assignment: str) -> DaysResult:
-        inst, el, dt, H = self.inst, self.el, self.dt, self.H
+        inst, dt, H = self.inst, self.dt, self.H
         n_o, n_s, n_m, n_k = self.n_o, self.n_s, self.n_m, self.n_k
         sched = departure_schedule(inst)
         daily = np.diff(np.concatenate([np.zeros((n_o, 1), np.int64), sched], axis=1), axis=1)
@@ -822,7 +948,7 @@ class _Sim:
         def books(d: int) -> None:
             occ_day[:, d] = self.occ
             at_origin_day[d] = int(inst.origin_people.sum() - self.released_origin.sum())
-            on_road_day[d] = self.en_route + sum(p[4] for p in self.pending)
+            on_road_day[d] = self.en_route + sum(int(p[3].sum()) for p in self.pending)
             at_sites_day[d] = int(self.occ.sum())
             without_day[d] = int(self.without_at_site.sum()) + self.without_home
             total = at_origin_day[d] + on_road_day[d] + at_sites_day[d] + without_day[d]
@@ -830,7 +956,6 @@ class _Sim:
                 raise AssertionError(f"people not conserved on day {d}: {total} != {inst.total_people}")
 
         t, T, day = 0, H * self.spd, -1
-        hist_n = self.h_steps + 1
         while t < T:
             if t // self.spd != day:  # ------------------------------------------------ a new day
                 if day >= 0:
@@ -840,7 +965,7 @@ class _Sim:
                 for j in np.flatnonzero((closing_day == day) & ~self.closed).tolist():
                     self.closed[j] = True
                     redisp_people[j] = self.occ[j] + self.without_at_site[j]
-                for k in range(n_k):  # still inside on the operation's first day, before it moves
+                for k in range(n_k):  # still inside on the operation's first day, before anyone moves
                     op = inst.order_operation_day[k]
                     if not math.isnan(op) and int(op) == day:
                         home = inst.origin_people - self.released_origin
@@ -852,28 +977,13 @@ class _Sim:
                 new["e"] = np.full(len(new["n"]), -3, np.int64)
                 ev = {k: np.concatenate([ev[k], new[k]]) for k in keys}
             # ------------------------------------------------------------------------ one step
-            self.D_hist[t % hist_n] = self.D
-            n_el = el.n
-            if self.en_route:  # people reaching the end of a link
-                slot = el.off[:n_el] + t % el.size[:n_el]
-                arr = el.ring[slot]
-                nz = np.flatnonzero(arr)
-                if len(nz):
-                    el.ring[slot[nz]] = 0
-                    amt, nxt = arr[nz], el.next[nz]
-                    mv = nxt >= 0
-                    np.add.at(el.queue, nxt[mv], amt[mv])
-                    if not mv.all():
-                        term, ta = nz[~mv], amt[~mv]
-                        self.en_route -= int(ta.sum())
-                        self.pending += list(zip(el.site[term].tolist(), el.stream[term].tolist(),
-                                                 el.mode[term].tolist(), el.directed[term].tolist(), ta.tolist()))
-            if len(ev["n"]):  # departures due this step
+            self._land(t)
+            if len(ev["n"]):  # departures due this step, evenly over the window (rounded)
                 i_rel = t - ev["t0"]
                 li = np.flatnonzero((i_rel >= 0) & (i_rel < W))
                 if len(li):
                     ir, nn = i_rel[li], ev["n"][li]
-                    amount = (2 * nn * (ir + 1) + W) // (2 * W) - (2 * nn * ir + W) // (2 * W)  # evenly, rounded
+                    amount = (2 * nn * (ir + 1) + W) // (2 * W) - (2 * nn * ir + W) // (2 * W)
                     go = amount > 0
                     li, amount = li[go], amount[go]
                 if len(li):
@@ -882,70 +992,37 @@ class _Sim:
                     und = js < 0
                     if und.any():
                         tg[und] = self._targets(ev["node"][li[und]])
-                    for i in li[tg != ev["tgt"][li]].tolist():  # a new destination: its route
-                        tgi = int(tg[np.searchsorted(li, i)])
-                        ev["tgt"][i] = tgi
-                        ev["e"][i] = self._route(int(ev["node"][i]), tgi, int(ev["m"][i]), int(ev["s"][i]),
-                                                 bool(ev["j"][i] >= 0)) if tgi >= 0 else -1
-                    self._depart(ev["s"][li], ev["m"][li], amount)
-                    self._enter(ev["e"][li], tg, ev["s"][li], ev["m"][li], amount, js >= 0, t)
+                    changed = np.flatnonzero(tg != ev["tgt"][li])
+                    for c in changed.tolist():  # a new destination: its route
+                        i = int(li[c])
+                        ev["tgt"][i] = tg[c]
+                        ev["e"][i] = self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]),
+                                                 bool(js[c] >= 0)) if tg[c] >= 0 else -1
+                    mo = ev["m"][li]
+                    vul = self._depart(ev["s"][li], mo, amount)
+                    self._enter(ev["e"][li], tg, mo, amount, amount * float(t), vul, js >= 0, t)
                 ended = t - ev["t0"] >= W - 1
                 if ended.any():
                     ev = {k: v[~ended] for k, v in ev.items()}
+            self._discharge(t)
             for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
                 if not self.pending:
                     break
                 self._arrivals(t)
-            n_el = el.n
-            qi = np.flatnonzero(el.queue[:n_el])
-            if len(qi):  # every link lets through its capacity (pedestrian-equivalents); the rest queues
-                qa, qv, qu = el.arc[qi], el.queue[qi], el.use[qi]
-                load = np.bincount(qa, weights=qv * qu, minlength=len(self.cap_step))
-                arcs = np.flatnonzero(load)
-                self.credit[arcs] += self.cap_step[arcs]
-                frac = np.ones(len(load))
-                frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
-                fq = frac[qa]
-                out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
-                el.queue[qi] -= out
-                used = np.bincount(qa, weights=out * qu, minlength=len(load))
-                left = load[arcs] - used[arcs]
-                self.credit[arcs] = np.where(left > 1e-9, self.credit[arcs] - used[arcs], 0.0)
-                jam = arcs[left > 1e-9]
-                if len(jam):
-                    self.jam_steps[jam] += 1
-                    self.jam_first[jam] = np.where(self.jam_first[jam] < 0, t, self.jam_first[jam])
-                    self.jam_last[jam] = t
-                    np.maximum.at(self.max_queue, jam, (load - used)[jam])
-                sent = out > 0
-                e, o = qi[sent], out[sent]
-                owed = o * el.f[e] + el.carry[e]  # the fraction one step slower, remainders carried over
-                late = np.floor(owed + 1e-9).astype(np.int64)
-                el.carry[e] = owed - late
-                el.ring[el.off[e] + (t + el.k[e]) % el.size[e]] += o - late
-                el.ring[el.off[e] + (t + el.k[e] + 1) % el.size[e]] += late
-            self.person_steps += self.en_route_mode
             t += 1
             if not self.en_route and not self.pending and t < T:  # -------------------- idle: jump
                 jump = -(-t // self.spd) * self.spd  # the next day's start (now, if this is one)
                 if len(ev["n"]):
                     jump = min(jump, max(t, int(ev["t0"].min())))
-                if jump > t:
-                    if jump - t >= hist_n:
-                        self.D_hist[:] = self.D
-                    else:
-                        self.D_hist[np.arange(t, jump) % hist_n] = self.D
-                    t = jump
+                t = max(t, jump)
         books(day)
-        still = self.D - self.A  # walking at the end, having left more than max_walk_h before it
-        if T >= self.h_steps:
-            limit = self.D_hist[(T - self.h_steps) % hist_n]
-            self.over_h += np.maximum(0, np.minimum(self.D, limit) - self.A) * (still > 0)
-        over = self.over_h.reshape(-1, n_m)
-        walking_over = np.where(self.on_foot, over.sum(axis=0), 0).astype(np.int64)
-        vuln = float((over[:, self.on_foot].sum(axis=1) * self.stream_vuln).sum())
-        trips = self.trips.copy()
-        started = np.maximum(self.D.reshape(-1, n_m).sum(axis=0), 1)
+        # people still on the road at the end: their trips so far
+        el = self.el
+        e_of_slot = np.repeat(np.arange(el.n), el.size[: el.n])
+        rs = np.flatnonzero(el.ring_n[: el.slots])
+        self._still_walking(el.mode[e_of_slot[rs]], el.ring_n[rs], el.ring_dep[rs], el.ring_vul[rs], T)
+        qi = np.flatnonzero(el.queue[: el.n])
+        self._still_walking(el.mode[qi], el.queue[qi], el.qdep[qi], el.qvul[qi], T)
         notes = []
         if self.turned_away:
             notes.append(f"{self.turned_away:,} arrivals found their site full or closed and moved on")
@@ -953,6 +1030,8 @@ class _Sim:
             notes.append(f"{self.without_home:,} people left but no open site could be reached: without a place")
         if cannot_leave:
             notes.append(f"{cannot_leave:,} people would leave but have no road to any site: counted at home")
+        trips = np.maximum(self.trips, 1)
+        started = np.maximum(self.started, 1)
         return DaysResult(
             assignment=assignment, step_s=dt, total_people=inst.total_people,
             order_ids=[f"order-{k}" for k in range(n_k)], site_ids=list(inst.site_ids),
@@ -962,12 +1041,18 @@ class _Sim:
             arrivals_site_hour=self.arr_site_hour, occupancy_site_day=occ_day, departures_mode_day=self.dep_mode_day,
             arrivals_mode_day=self.arr_mode_day, at_origin_day=at_origin_day, on_road_day=on_road_day,
             at_sites_day=at_sites_day, without_place_day=without_day, turned_away=self.turned_away,
-            redisplaced=self.redisplaced, cannot_leave=cannot_leave, walking_over_h=walking_over,
-            vulnerable_walking_over_h=vuln, max_walk_h=inst.max_walk_h, trips_mode=trips,
-            mean_trip_h=self.person_steps * dt / 3600.0 / np.maximum(trips, 1),
-            mean_free_flow_h=self.ff_sum / started / 3600.0, step_inflation_s=self.infl_sum / started,
+            redisplaced=self.redisplaced, cannot_leave=cannot_leave, walking_over_h=self.over,
+            vulnerable_walking_over_h=self.over_vul, max_walk_h=inst.max_walk_h, trips_mode=self.trips.copy(),
+            mean_trip_h=self.trip_steps * dt / 3600.0 / trips, mean_free_flow_h=self.ff_sum / trips / 3600.0,
             bottlenecks=self._bottlenecks(), notes=notes,
-            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": el.n})
+            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n})
+
+    def _still_walking(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
+        """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
+        long = (people > 0) & (T - dep / np.maximum(people, 1) > self.h_steps) & self.on_foot[modes]
+        if long.any():
+            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
+            self.over_vul += float(vul[long].sum())
 
     def _bottlenecks(self, top: int = 25) -> list[dict[str, Any]]:
         cn = self.net.cnet
