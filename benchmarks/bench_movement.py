@@ -14,7 +14,6 @@ import os
 import resource
 import statistics
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -95,13 +94,17 @@ def main() -> None:
     t_base, base = statistics.median(r[0] for r in runs), runs[-1][1]
     print(f"baseline (evacuation stage, {base.method}): {t_base:.2f} s, clearance "
           f"{(base.clearance_s or 0) / 3600:.1f} h")
-    tracemalloc.start()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t_arr, arr = _median(lambda: md.simulate(inst))
-    _, peak_py = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = arr.summary()
-    print(f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.1f}x the evacuation stage | numpy/python peak "
-          f"{peak_py / 2**20:.0f} MB | {arr.network['route_elements']:,} route elements | load {os.getloadavg()[0]:.1f}")
+    print(f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.0f}x the evacuation stage | peak RSS {rss1:.0f} MB "
+          f"(+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route elements | "
+          f"load {os.getloadavg()[0]:.1f}")
+    fine = dict(vars(inst), step_s=60.0)
+    t_fine, r_fine = _median(lambda: md.simulate(md.DaysInstance(**fine)), 1)
+    print(f"  the same at 60 s steps: {t_fine:.2f} s; walking > 6 h {int(r_fine.walking_over_h.sum()):,} vs "
+          f"{s['walking_over_h']['people']:,}, at sites {int(r_fine.at_sites_day[-1]):,} vs {s['at_sites']:,}")
     print(f"  at sites {s['at_sites']:,}, on road {s['on_road']:,}, at origin {s['at_origin']:,}, without place "
           f"{s['without_place']:,}; turned away {s['turned_away']:,}; re-displaced {s['redisplaced']:,}")
     print(f"  inside at operation start {s['inside_at_operation']}; walking > 6 h {s['walking_over_h']['people']:,} "

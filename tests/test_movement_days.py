@@ -268,3 +268,12 @@ def test_default_modes_have_sources():
     modes = md.default_modes()
     assert sum(m.share for m in modes) == pytest.approx(1.0)
     assert all(m.source for m in modes) and not md.mode_problems(modes, "modes.yaml")
+
+
+def test_a_segment_of_several_links_moves_as_its_tightest_link_allows():
+    # one-hour steps: both 600 m links form one segment; the second lets 600 people/h through
+    r = md.simulate(inst(line([600, 600], [BIG, 600]), origins=[(0, 1000, 0)], sites=[(2, 2000)], step_s=3600))
+    hour = r.arrivals_site_hour[0]
+    assert hour.sum() == 1000 and hour.max() <= 600
+    assert [b["capacity_per_h"] for b in r.bottlenecks] == [600]
+    assert r.mean_trip_h[0] > r.mean_free_flow_h[0]

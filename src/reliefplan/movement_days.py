@@ -426,12 +426,16 @@ class DaysResult:
 # =============================================================================================== simulation
 
 class _Elements:
-    """Growable route elements: a link on the way to a site, for one mode (and whether the people on it follow
-    the plan). People on an element carry the sum of their departure steps and their vulnerable share along."""
+    """Growable route elements: a segment of the way to a site (one or more links, about a step long), for one
+    mode (and whether the people on it follow the plan). People on an element carry the sum of their departure
+    steps and their vulnerable people along."""
 
     def __init__(self, cap: int = 1024) -> None:
         self.n = 0
-        self.arc = np.zeros(cap, np.int64)
+        self.ptr = np.zeros(cap, np.int64)      # its links: arcs[ptr : ptr + nar]
+        self.nar = np.zeros(cap, np.int64)
+        self.arcs = np.zeros(4 * cap, np.int64)
+        self.n_arcs = 0
         self.next = np.zeros(cap, np.int64)
         self.site = np.zeros(cap, np.int64)
         self.mode = np.zeros(cap, np.int64)
@@ -453,10 +457,10 @@ class _Elements:
         self.slots = 0
         self.t = 0  # the simulation's current step (new elements start their ring phase there)
 
-    def add(self, arc: int, site: int, mode: int, directed: bool, tau: float, use: float) -> int:
-        if self.n == len(self.arc):
+    def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
+        if self.n == len(self.next):
             for name, a in list(vars(self).items()):
-                if isinstance(a, np.ndarray) and not name.startswith("ring"):
+                if isinstance(a, np.ndarray) and not name.startswith("ring") and name != "arcs":
                     b = np.zeros(2 * len(a), a.dtype)
                     b[: len(a)] = a
                     setattr(self, name, b)
@@ -468,7 +472,14 @@ class _Elements:
                 b = np.zeros(max(2 * len(a), self.slots + k + 2), a.dtype)
                 b[: self.slots] = a[: self.slots]
                 setattr(self, name, b)
-        self.arc[e], self.next[e], self.site[e], self.mode[e], self.directed[e] = arc, -1, site, mode, directed
+        if self.n_arcs + len(arcs) > len(self.arcs):
+            b = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
+            b[: self.n_arcs] = self.arcs[: self.n_arcs]
+            self.arcs = b
+        self.arcs[self.n_arcs: self.n_arcs + len(arcs)] = arcs
+        self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
+        self.n_arcs += len(arcs)
+        self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
         self.k[e], self.f[e], self.use[e] = k, tau - k, use
         self.size[e], self.off[e], self.phase[e] = k + 2, self.slots, self.t % (k + 2)
         self.slots += k + 2
@@ -592,7 +603,12 @@ class _Sim:
 
     # ------------------------------------------------------------------ routes and targets
     def _route(self, node: int, site: int, mode: int, directed: bool) -> int:
-        """First element from condensed ``node`` to ``site`` (made on first use); -1 if the node is the site's."""
+        """First element from condensed ``node`` to ``site`` (made on first use); -1 if the node is the site's.
+
+        The way is cut into segments at canonical boundaries: the nodes where the remaining free-flow time to
+        the site crosses a whole number of steps. Routes from different nodes therefore share their segments
+        once they meet a boundary, and a person crosses at most a few segments within one step.
+        """
         key = (node, site, mode, directed)
         e0 = self.index.get(key)
         if e0 is not None:
@@ -601,20 +617,32 @@ class _Sim:
         if node == target:
             return -1
         el, made, cur, prev = self.el, [], node, -1
+        steps_per_m = 1.0 / (self.speed[mode] * self.dt)
+        n_c = self.net.cnet.n
         while cur != target:
             e = self.index.get((cur, site, mode, directed))
             if e is not None:
                 el.next[prev] = e
                 break
-            nxt = int(paths.pred[row, cur])
-            arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, cur * self.net.cnet.n + nxt)])
-            tau = self.arc_len[arc] / self.speed[mode] / self.dt
-            e = el.add(arc, site, mode, directed, tau, float(self.use[mode]))
+            arcs, v, tau = [], cur, 0.0
+            while True:
+                nxt = int(paths.pred[row, v])
+                arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
+                arcs.append(arc)
+                tau += self.arc_len[arc] * steps_per_m
+                v = nxt
+                if v == target:
+                    break
+                r_v = paths.dist[row, v] * steps_per_m
+                r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
+                if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
+                    break
+            e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e
             if prev >= 0:
                 el.next[prev] = e
             made.append((e, tau))
-            prev, cur = e, nxt
+            prev, cur = e, v
         for e, tau in reversed(made):  # free-flow time from here to the site
             nx = el.next[e]
             el.ff_s[e] = tau * self.dt + (el.ff_s[nx] if nx >= 0 else 0.0)
@@ -858,8 +886,13 @@ class _Sim:
         """One discharge pass over elements ``qi`` (with people queued); returns the elements reached within
         the step."""
         el = self.el
-        qa, qv, qu = el.arc[qi], el.queue[qi], el.use[qi]
-        load = np.bincount(qa, weights=qv * qu, minlength=len(self.cap_step))
+        qv, qu = el.queue[qi], el.use[qi]
+        lens = el.nar[qi]
+        first_pos = np.cumsum(lens) - lens
+        flat = np.repeat(el.ptr[qi] - first_pos, lens) + np.arange(int(lens.sum()))
+        qa = el.arcs[flat]  # every link of every segment: each takes the segment's people from its capacity
+        w = np.repeat(qv * qu, lens)
+        load = np.bincount(qa, weights=w, minlength=len(self.cap_step))
         arcs = np.flatnonzero(load)
         first = self.credit_t[arcs] != t  # this step's capacity, plus at most one person's rounding owed
         if first.any():
@@ -873,14 +906,14 @@ class _Sim:
         else:
             frac = np.ones(len(load))
             frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
-            fq = frac[qa]
+            fq = np.minimum.reduceat(frac[qa], first_pos)  # a segment moves as its tightest link allows
             out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
             share = out / qv
             o_dep, o_vul = el.qdep[qi] * share, el.qvul[qi] * share
             el.queue[qi] -= out
             el.qdep[qi] -= o_dep
             el.qvul[qi] -= o_vul
-            used = np.bincount(qa, weights=out * qu, minlength=len(load))
+            used = np.bincount(qa, weights=np.repeat(out * qu, lens), minlength=len(load))
             self.credit[arcs] -= used[arcs]
             left = load[arcs] - used[arcs]
             jam = arcs[left > 1e-9]
