@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ._errors import InputError, Problem
 from ._rounding import largest_remainder
 from .departures import (DepartureCurve, EmpiricalCurve, LogisticCurve, UnorderedSpec, WeibullCurve,
-                         cumulative_people, default_curve, origin_share_left, share_left, timing)
+                         cumulative_people, default_curve, origin_share_left, share_left)
 from .evacuation import EvacuationInstance, _SinkPaths, condense
 
 Curve = LogisticCurve | WeibullCurve | EmpiricalCurve
@@ -531,7 +531,7 @@ def simulate(inst: DaysInstance, *, assignment: Literal["arrival", "plan"] = "ar
     validate_days_instance(inst, file)
     if assignment not in ("arrival", "plan"):
         raise InputError(Problem(file=file, field="assignment", message=f"expected arrival or plan, got {assignment!r}"))
-    n_o, n_s, n_k, n_m = len(inst.origin_node), len(inst.site_node), len(inst.order_curves), len(inst.modes)
+    n_o, n_s = len(inst.origin_node), len(inst.site_node)
     if assignment == "plan":
         if plan is None:
             raise InputError(Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)"))
@@ -581,7 +581,6 @@ class _Sim:
         self.over = np.zeros(n_m, np.int64)
         self.over_vul = 0.0
         self.ff_sum = np.zeros(n_m)
-        self.started = np.zeros(n_m, np.int64)
         self.turned_away = 0
         self.released_origin = np.zeros(n_o, np.int64)
         self.left_order_inc = np.zeros((n_k, H), np.int64)
@@ -679,7 +678,6 @@ class _Sim:
         people (each origin's share; at a site, its share of the site's vulnerable people)."""
         day, n_o, inst = self.day, self.n_o, self.inst
         self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
-        self.started += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
         vul = np.zeros(len(people))
         o = streams < n_o
         if o.any():
@@ -1064,7 +1062,6 @@ class _Sim:
         if cannot_leave:
             notes.append(f"{cannot_leave:,} people would leave but have no road to any site: counted at home")
         trips = np.maximum(self.trips, 1)
-        started = np.maximum(self.started, 1)
         return DaysResult(
             assignment=assignment, step_s=dt, total_people=inst.total_people,
             order_ids=[f"order-{k}" for k in range(n_k)], site_ids=list(inst.site_ids),
