@@ -277,3 +277,22 @@ def test_a_segment_of_several_links_moves_as_its_tightest_link_allows():
     assert hour.sum() == 1000 and hour.max() <= 600
     assert [b["capacity_per_h"] for b in r.bottlenecks] == [600]
     assert r.mean_trip_h[0] > r.mean_free_flow_h[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fewer_places_or_more_people_never_read_better(seed):
+    """Monotonicity: cutting site places or adding people never lowers the people without a place."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(500, 5000, 7).astype(float).tolist()
+    net = line(lengths, rng.choice([BIG, 2000, 500], 7).tolist())
+    nodes = rng.choice(8, 8, replace=False)
+    origins = [(int(nodes[k]), int(rng.integers(100, 3000)), 0) for k in range(4)]
+    sites = [(int(nodes[4 + k]), int(rng.integers(200, 2000))) for k in range(3)]
+    base = md.simulate(inst(net, origins=origins, sites=sites, step_s=300))
+    fewer = md.simulate(inst(net, origins=origins, sites=[(n, int(c * 0.7)) for n, c in sites], step_s=300))
+    more = md.simulate(inst(net, origins=[(n, p + 500, o) for n, p, o in origins], sites=sites, step_s=300))
+    assert fewer.without_place_day[-1] >= base.without_place_day[-1]
+    assert fewer.at_sites_day[-1] <= base.at_sites_day[-1]
+    assert more.without_place_day[-1] >= base.without_place_day[-1]
+    for r in (base, fewer, more):  # nobody vanishes
+        assert (r.at_origin_day + r.on_road_day + r.at_sites_day + r.without_place_day == r.total_people).all()
