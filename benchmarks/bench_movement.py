@@ -1,0 +1,123 @@
+"""Movement over days on the Rafah example: 1.4 M people, 30 days of departures, movement stepped every minute.
+
+Run: python -m benchmarks movement. Two successive orders (eastern Rafah on day 0, the whole governorate on day
+5), half of the people outside the first footprint leaving before their order, the default modes and curves,
+sites filling in arrival order; then the staged plan and the same days under it. The baseline, in the same
+process and on the same network, is today's evacuation stage (movement.evacuation_instance + solve_evacuation,
+everyone leaving within the 12 h spread): the figure is a ratio, not a wall-clock promise. Targets: < 30 s and
+< 4 GB peak for the arrival-order run. Each time is the median of REPEATS runs, printed with the machine's load.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from reliefplan import movement_days as md
+from reliefplan.allocation import allocate
+from reliefplan.capacity import site_capacity
+from reliefplan.departures import default_curve
+from reliefplan.displacement import displace
+from reliefplan.evacuation import solve_evacuation
+from reliefplan.movement import evacuation_instance
+from reliefplan.network import snap
+from reliefplan.scenario import load_scenario
+from reliefplan.travel import walking_times
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+REPEATS = 3
+
+
+def rafah_days() -> tuple[md.DaysInstance, dict]:
+    """The days instance of the example, built with the existing loaders and stages."""
+    sc = load_scenario(EXAMPLE, "full")
+    east = load_scenario(EXAMPLE, "targeted").footprints
+    d = displace(sc.zones, sc.footprints, sc.crs)
+    cap = site_capacity(sc.sites, sc.footprints, sc.standards)
+    times = walking_times(sc, d.displaced_part_m, cap.point_xy)
+    net = times.graph
+    pts = times.samples_xy
+    s = snap(net, pts)
+    zone = times.samples_zone
+    per_zone = np.bincount(zone, minlength=len(sc.zones))
+    people = np.zeros(len(pts), np.int64)
+    for z in range(len(sc.zones)):  # each zone's people spread over its sample points
+        idx = np.flatnonzero(zone == z)
+        people[idx] = np.floor(d.population[z] / per_zone[z]) + (np.arange(len(idx)) < d.population[z] % per_zone[z])
+    east_union = shapely.union_all([f.geometry_m for f in east])
+    in_east = shapely.contains_xy(east_union, pts[:, 0], pts[:, 1])
+    gov = shapely.union_all([f.geometry_m for f in sc.footprints])
+    site_in_gov = shapely.contains_xy(gov, cap.point_xy[:, 0], cap.point_xy[:, 1])
+    curve = default_curve()
+    inst = md.instance_from_network(
+        net, origin_node=s.node, origin_people=people, origin_order=np.where(in_east, 0, 1),
+        origin_access_m=s.distance_m, origin_unordered_share=np.where(in_east, 0.0, 0.5),
+        site_node=snap(net, cap.point_xy).node, site_capacity=cap.capacity, site_order=np.where(site_in_gov, 1, -1),
+        modes=md.default_modes(), horizon_days=30, order_day=[0.0, 5.0], order_curves=[curve, curve],
+        order_operation_day=[1.0, 6.0], step_s=300.0, max_walk_h=6.0,
+        origin_vulnerable_share=np.full(len(pts), 0.15),
+        site_ids=[x.id for x in sc.sites])
+    return inst, {"sc": sc, "d": d, "cap": cap, "times": times}
+
+
+def baseline(ctx: dict) -> tuple[float, object]:
+    """Today's evacuation stage on the same network (plan of who goes where, then the timed move)."""
+    sc, d, cap, times = ctx["sc"], ctx["d"], ctx["cap"], ctx["times"]
+    alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
+    ev, _ = evacuation_instance(sc, times.graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
+                                alloc.by_zone, cap.point_xy, alloc.by_site)
+    t0 = time.perf_counter()
+    r = solve_evacuation(ev)
+    return time.perf_counter() - t0, r
+
+
+def _median(fn, repeats: int = REPEATS):
+    secs, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        secs.append(time.perf_counter() - t0)
+    return statistics.median(secs), out
+
+
+def main() -> None:
+    inst, ctx = rafah_days()
+    print(f"network: {inst.n_nodes} nodes, {len(inst.arc_from)} links; {len(inst.origin_node)} origins, "
+          f"{len(inst.site_node)} sites; {inst.total_people:,} people; 30 days, step {inst.step_s:g} s")
+    runs = [baseline(ctx) for _ in range(REPEATS)]
+    t_base, base = statistics.median(r[0] for r in runs), runs[-1][1]
+    print(f"baseline (evacuation stage, {base.method}): {t_base:.2f} s, clearance "
+          f"{(base.clearance_s or 0) / 3600:.1f} h")
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t_arr, arr = _median(lambda: md.simulate(inst))
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    s = arr.summary()
+    print(f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.0f}x the evacuation stage | peak RSS {rss1:.0f} MB "
+          f"(+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route elements | "
+          f"load {os.getloadavg()[0]:.1f}")
+    fine = dict(vars(inst), step_s=60.0)
+    t_fine, r_fine = _median(lambda: md.simulate(md.DaysInstance(**fine)), 1)
+    print(f"  the same at 60 s steps: {t_fine:.2f} s; walking > 6 h {int(r_fine.walking_over_h.sum()):,} vs "
+          f"{s['walking_over_h']['people']:,}, at sites {int(r_fine.at_sites_day[-1]):,} vs {s['at_sites']:,}")
+    print(f"  at sites {s['at_sites']:,}, on road {s['on_road']:,}, at origin {s['at_origin']:,}, without place "
+          f"{s['without_place']:,}; turned away {s['turned_away']:,}; re-displaced {s['redisplaced']:,}")
+    print(f"  inside at operation start {s['inside_at_operation']}; walking > 6 h {s['walking_over_h']['people']:,} "
+          f"(vulnerable {s['walking_over_h']['vulnerable']:,})")
+    print(f"  trips {s['trips']}; bottlenecks {len(arr.bottlenecks)}")
+    t_plan, plan = _median(lambda: md.staged_plan(inst), 1)
+    t_pr, planned = _median(lambda: md.simulate(inst, assignment="plan", plan=plan.people), 1)
+    print(f"staged plan: {t_plan:.2f} s ({plan.solver}, {plan.status}, unmet {int(plan.unmet.sum()):,}); "
+          f"planned days {t_pr:.2f} s")
+    for k, v in md.compare(arr, planned).items():
+        print(f"  {k}: {v}")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (whole process)")
+
+
+if __name__ == "__main__":
+    main()
