@@ -336,9 +336,6 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
         h = vdep[v]
         tdim.CumulVar(routing.Start(v)).SetRange(int(d_open[h]), int(d_close[h]))
         tdim.CumulVar(routing.End(v)).SetRange(int(d_open[h]), int(d_close[h]))
-        # leave as late as possible and come back as early as possible: no idle time booked at the hub
-        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
     # Leaving a stop out must cost more than any plan that serves it: more than every arc of every
     # route plus every vehicle's fixed cost. Larger loads weigh more when some must be left out.
     base = int(d_int.max(initial=0)) * (n_m + n_v) + fixed_int * n_v + 1
@@ -363,26 +360,16 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
 
     routes: list[Route] = []
     served = np.zeros(n_s, dtype=bool)
-    true_d = np.asarray(inst.distance_m, dtype=float)
     for v in range(n_v):
         idx = routing.Start(v)
         seq: list[int] = []
-        starts: list[float] = []
         while True:
             idx = sol.Value(routing.NextVar(idx))
             if routing.IsEnd(idx):
                 break
-            m = manager.IndexToNode(idx)
-            seq.append(int(stops[m - n_d]))
-            starts.append(sol.Value(tdim.CumulVar(idx)) / t_scale)
-        h = vdep[v]
-        path = [h] + [n_d + j for j in seq] + [h]
-        dist_m = float(sum(true_d[a, b] for a, b in zip(path[:-1], path[1:], strict=True))) if seq else 0.0
+            seq.append(int(stops[manager.IndexToNode(idx) - n_d]))
         served[seq] = True
-        t_start = sol.Value(tdim.CumulVar(routing.Start(v))) / t_scale if seq else float(inst.depot_open_s[h])
-        t_end = sol.Value(tdim.CumulVar(routing.End(v))) / t_scale if seq else float(inst.depot_open_s[h])
-        routes.append(Route(inst.vehicle_ids[v], inst.depot_ids[h], [inst.stop_ids[j] for j in seq], starts,
-                            float(demand[seq].sum()) if seq else 0.0, dist_m, t_start, t_end))
+        routes.append(_schedule(inst, v, seq))
     total_cap = float(np.sum(inst.vehicle_capacity))
     for j in stops[~served[stops]]:
         unserved.append(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
@@ -393,6 +380,31 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     msg = ("OR-Tools exhausted the search (optimal for the integer-rounded instance)" if status == "optimal" else
            f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven")
     return done(status, routes, msg)
+
+
+def _schedule(inst: RoutingInstance, v: int, seq: list[int]) -> Route:
+    """Vehicle v's route over stops `seq` (instance indices), each served as early as its window allows,
+    timed in exact arithmetic; the vehicle leaves its hub as late as that first service allows."""
+    n_d = len(inst.depot_ids)
+    h = int(inst.vehicle_depot[v])
+    tt = np.asarray(inst.travel_time_s, dtype=float)
+    dd = np.asarray(inst.distance_m, dtype=float)
+    if not seq:
+        t0 = float(inst.depot_open_s[h])
+        return Route(inst.vehicle_ids[v], inst.depot_ids[h], [], [], 0.0, 0.0, t0, t0)
+    t, prev, dist = float(inst.depot_open_s[h]), h, 0.0
+    starts: list[float] = []
+    for j in seq:
+        t = max(t + tt[prev, n_d + j], float(inst.window_open_s[j]))
+        starts.append(float(t))
+        dist += dd[prev, n_d + j]
+        t += float(inst.service_time_s[j])
+        prev = n_d + j
+    end = t + tt[prev, h]
+    dist += dd[prev, h]
+    return Route(inst.vehicle_ids[v], inst.depot_ids[h], [inst.stop_ids[j] for j in seq], starts,
+                 float(np.asarray(inst.demand, float)[seq].sum()), float(dist),
+                 float(starts[0] - tt[h, n_d + seq[0]]), float(end))
 
 
 def route_problems(inst: RoutingInstance, routes: list[Route], tol: float = 1e-6) -> list[str]:
@@ -485,10 +497,11 @@ def solomon_from_text(text: str, file: str = "<solomon>", vehicles: int | None =
                                  None, "CUSTOMER"))
     a = np.array(rows)
     number, capacity = fleet
-    n_veh = int(vehicles if vehicles is not None else number)
-    if n_veh < 1 or number != int(number):
-        raise InputError(Problem(file, f"expected a whole number of vehicles >= 1, got {n_veh if vehicles else number:g}",
-                                 None, "NUMBER"))
+    n_veh = number if vehicles is None else float(vehicles)
+    if n_veh < 1 or n_veh != int(n_veh):
+        raise InputError(Problem(file, f"expected a whole number of vehicles >= 1, got {n_veh:g}", None,
+                                 "NUMBER" if vehicles is None else "vehicles"))
+    n_veh = int(n_veh)
     d = _euclid(a[:, 1:3])
     ids = [str(int(x)) if float(x).is_integer() else str(x) for x in a[:, 0]]
     inst = RoutingInstance(
