@@ -256,13 +256,13 @@ def screen_stops(inst: RoutingInstance) -> list[Unserved | None]:
 
 def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file: str = "<instance>",
                   first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
-                  metaheuristic: str = "GUIDED_LOCAL_SEARCH") -> RoutingResult:
+                  metaheuristic: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None) -> RoutingResult:
     """Route the day's deliveries: which vehicle serves which stops, in which order, when.
 
     time_limit_s bounds the search (OR-Tools guided local search runs until it). Stops that no vehicle
     could serve even alone are screened out first (`screen_stops`) and reported with their reason;
     the rest are all served when the fleet allows (leaving a stop out costs more than any route), and
-    those left out are reported as 'not_routed'.
+    those left out are reported as 'not_routed'. solution_limit=1 stops at the first plan.
     """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -346,6 +346,8 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_solution)
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
+    if solution_limit is not None:
+        params.solution_limit = int(solution_limit)
     params.time_limit.FromMilliseconds(max(1, int(1000 * max(0.0, time_limit_s - (time.perf_counter() - t0)))))
     stats["t_model_s"] = time.perf_counter() - t0
     sol = routing.SolveWithParameters(params)
