@@ -24,12 +24,14 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError, Problem
+from ._json_fields import FieldReader
 from ._layers import read_json, read_text
 
 #: OR-Tools works in integers: times are kept in 1/_TIME_SCALE s, rounded UP (a route found is
 #: feasible in exact arithmetic too); distances in 1/scale m, where scale makes the longest arc 10^6.
 _TIME_SCALE = 1000.0
 _MAX_ARC_INT = 1_000_000
+_PENALTY_ARCS: int | None = None
 
 
 @dataclass(frozen=True)
@@ -338,7 +340,7 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
         tdim.CumulVar(routing.End(v)).SetRange(int(d_open[h]), int(d_close[h]))
     # Leaving a stop out must cost more than any plan that serves it: more than every arc of every
     # route plus every vehicle's fixed cost. Larger loads weigh more when some must be left out.
-    base = int(d_int.max(initial=0)) * (n_m + n_v) + fixed_int * n_v + 1
+    base = int(d_int.max(initial=0)) * (_PENALTY_ARCS or (n_m + n_v)) + fixed_int * n_v + 1
     dmax = max(float(demand[stops].max()), 1e-9)
     for k, j in enumerate(stops):
         routing.AddDisjunction([manager.NodeToIndex(n_d + k)], int(base * (1.0 + float(demand[j]) / dmax)))
@@ -546,22 +548,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
     if probs:
         raise InputError(probs)
 
-    def num(kind: str, k: int, item: Any, key: str, default: float | None = None) -> float:
-        if not isinstance(item, dict):
-            probs.append(Problem(file, "expected an object", f"{kind}[{k}]"))
-            return 0.0
-        v = item.get(key, default)
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            probs.append(Problem(file, f"expected a number, got {v!r}", f"{kind}[{k}] ({item.get('id')})", key))
-            return 0.0
-        return float(v)
-
-    def ident(kind: str, k: int, item: Any) -> str:
-        v = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(v, str | int) or isinstance(v, bool):
-            probs.append(Problem(file, f"expected a string id, got {v!r}", f"{kind}[{k}]", "id"))
-            return f"#{k}"
-        return str(v)
+    fields = FieldReader(file, probs)
+    num, ident = fields.number, fields.ident
 
     deps, sts, vehs = obj["depots"], obj["stops"], obj["vehicles"]
     depot_ids = [ident("depots", k, d) for k, d in enumerate(deps)]
