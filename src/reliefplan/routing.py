@@ -32,6 +32,8 @@ from ._layers import read_json, read_text
 _TIME_SCALE = 1000.0
 _MAX_ARC_INT = 1_000_000
 _PENALTY_ARCS: int | None = None
+#: construction heuristics tried when first_solution='best' (the search starts from the cheapest plan)
+_STARTS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC")
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def screen_stops(inst: RoutingInstance) -> list[Unserved | None]:
 # --------------------------------------------------------------------------------------- solving
 
 def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file: str = "<instance>",
-                  first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
+                  first_solution: str = "best",
                   metaheuristic: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None) -> RoutingResult:
     """Route the day's deliveries: which vehicle serves which stops, in which order, when.
 
@@ -345,14 +347,41 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     for k, j in enumerate(stops):
         routing.AddDisjunction([manager.NodeToIndex(n_d + k)], int(base * (1.0 + float(demand[j]) / dmax)))
 
+    def left_ms() -> int:
+        return max(1, int(1000 * max(0.0, time_limit_s - (time.perf_counter() - t0))))
+
+    stats["t_model_s"] = time.perf_counter() - t0
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_solution)
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
     if solution_limit is not None:
         params.solution_limit = int(solution_limit)
-    params.time_limit.FromMilliseconds(max(1, int(1000 * max(0.0, time_limit_s - (time.perf_counter() - t0)))))
-    stats["t_model_s"] = time.perf_counter() - t0
-    sol = routing.SolveWithParameters(params)
+    start = None
+    if first_solution == "best":
+        # Construction heuristics suit different instances (insertion for tight windows, savings for
+        # wide ones); each takes a fraction of a second, so the search starts from the best of them.
+        best: tuple[int, list[list[int]]] | None = None
+        for name in _STARTS:
+            p = pywrapcp.DefaultRoutingSearchParameters()
+            p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, name)
+            p.solution_limit = 1
+            p.time_limit.FromMilliseconds(max(1, left_ms() // 4))
+            s0 = routing.SolveWithParameters(p)
+            if s0 is not None and (best is None or s0.ObjectiveValue() < best[0]):
+                best = (s0.ObjectiveValue(), _index_routes(routing, s0, n_v))
+        stats["t_starts_s"] = time.perf_counter() - t0 - stats["t_model_s"]
+        if best is not None:
+            start = routing.ReadAssignmentFromRoutes(best[1], True)
+    else:
+        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_solution)
+    params.time_limit.FromMilliseconds(left_ms())
+    if start is not None and solution_limit == 1:
+        sol = start
+    elif start is not None:
+        sol = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        if first_solution == "best":
+            params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        sol = routing.SolveWithParameters(params)
     status_code = routing.status()
     stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(status_code)
     stats["t_search_s"] = time.perf_counter() - t0 - stats["t_model_s"]
@@ -364,14 +393,8 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
 
     routes: list[Route] = []
     served = np.zeros(n_s, dtype=bool)
-    for v in range(n_v):
-        idx = routing.Start(v)
-        seq: list[int] = []
-        while True:
-            idx = sol.Value(routing.NextVar(idx))
-            if routing.IsEnd(idx):
-                break
-            seq.append(int(stops[manager.IndexToNode(idx) - n_d]))
+    for v, idx_seq in enumerate(_index_routes(routing, sol, n_v)):
+        seq = [int(stops[manager.IndexToNode(i) - n_d]) for i in idx_seq]
         served[seq] = True
         routes.append(_schedule(inst, v, seq))
     total_cap = float(np.sum(inst.vehicle_capacity))
@@ -384,6 +407,20 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     msg = ("OR-Tools exhausted the search (optimal for the integer-rounded instance)" if status == "optimal" else
            f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven")
     return done(status, routes, msg)
+
+
+def _index_routes(routing: Any, sol: Any, n_vehicles: int) -> list[list[int]]:
+    """Each vehicle's visited routing indices (starts and ends excluded) in solution `sol`."""
+    out = []
+    for v in range(n_vehicles):
+        idx, seq = routing.Start(v), []
+        while True:
+            idx = sol.Value(routing.NextVar(idx))
+            if routing.IsEnd(idx):
+                break
+            seq.append(int(idx))
+        out.append(seq)
+    return out
 
 
 def _schedule(inst: RoutingInstance, v: int, seq: list[int]) -> Route:
