@@ -31,7 +31,6 @@ from ._layers import read_json, read_text
 #: feasible in exact arithmetic too); distances in 1/scale m, where scale makes the longest arc 10^6.
 _TIME_SCALE = 1000.0
 _MAX_ARC_INT = 1_000_000
-_PENALTY_ARCS: int | None = None
 #: construction heuristics tried when first_solution='best' (the search starts from the cheapest plan)
 _STARTS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC")
 
@@ -342,7 +341,7 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
         tdim.CumulVar(routing.End(v)).SetRange(int(d_open[h]), int(d_close[h]))
     # Leaving a stop out must cost more than any plan that serves it: more than every arc of every
     # route plus every vehicle's fixed cost. Larger loads weigh more when some must be left out.
-    base = int(d_int.max(initial=0)) * (_PENALTY_ARCS or (n_m + n_v)) + fixed_int * n_v + 1
+    base = int(d_int.max(initial=0)) * (n_m + n_v) + fixed_int * n_v + 1
     dmax = max(float(demand[stops].max()), 1e-9)
     for k, j in enumerate(stops):
         routing.AddDisjunction([manager.NodeToIndex(n_d + k)], int(base * (1.0 + float(demand[j]) / dmax)))
