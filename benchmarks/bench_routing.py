@@ -190,7 +190,8 @@ def run_synthetic(time_limit_s: float) -> None:
     print(f"\nsynthetic day: {len(inst.stop_ids)} distribution points x {len(inst.vehicle_ids)} trucks, "
           f"{len(inst.depot_ids)} hubs (target < 30 s)")
     t = time.perf_counter()
-    first = solve_routing(inst, time_limit_s=time_limit_s, solution_limit=1)
+    first = solve_routing(inst, time_limit_s=time_limit_s, solution_limit=1,
+                          first_solution="PARALLEL_CHEAPEST_INSERTION")  # the baseline's strategy
     t_first = time.perf_counter() - t
     t_base, ok = python_callbacks_first_plan(inst, 120.0)
     print(f"  first plan: {t_first:.2f} s, {first.vehicles_used} trucks, {first.distance_m / 1000:.1f} km, "

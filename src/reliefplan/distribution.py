@@ -233,7 +233,7 @@ def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc
     if pp.sum() > 0:
         order = np.argsort(wt, kind="stable")
         cum = np.cumsum(pp[order]) / pp.sum()
-        p90 = float(wt[order][np.searchsorted(cum, 0.9)])
+        p90 = float(wt[order][min(int(np.searchsorted(cum, 0.9)), order.size - 1)])
         mean, mx = float(wt @ pp / pp.sum()), float(wt.max())
     else:
         p90 = mean = mx = float("nan")
