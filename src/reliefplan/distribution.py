@@ -209,7 +209,8 @@ def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc
     ids = point_ids if point_ids is not None else [f"p{j}" for j in range(n_c)]
     probs = svc.problems(file)
     if w.ndim != 2 or w.shape[0] != people.size:
-        probs.append(Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None, "walk_s"))
+        probs.append(Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None,
+                             "walk_s"))
     if isinstance(n_points, bool) or int(n_points) != n_points or not 1 <= n_points <= max(n_c, 1):
         probs.append(Problem(file, f"expected a whole number from 1 to {n_c} (the candidates), got {n_points!r}",
                              None, "n_points"))

@@ -4,9 +4,9 @@ A capacitated vehicle-routing problem with time windows (VRPTW), with several de
 instance has them. Each vehicle leaves its hub once, serves stops inside their windows, and is back
 before the hub closes. The objective is the total distance (plus a distance-equivalent fixed cost per
 vehicle used, when given); a stop is left out only when it cannot be served, and every stop left out
-is reported with the reason. OR-Tools' routing library searches (a cheapest-insertion start, then
-guided local search until the time limit); it is a heuristic and proves no bound, so no gap is stated
-here — benchmarks/bench_routing.py measures the gap to the published best-known Solomon solutions.
+is reported with the reason. OR-Tools' routing library searches (the best of four construction
+heuristics, then guided local search until the time limit); it is a heuristic and proves no bound, so
+no gap is stated here — benchmarks/bench_routing.py measures the gap to the published best-known Solomon solutions.
 
 Units: distances in metres, times in seconds from the start of the day, loads in the instance's
 `load_unit`. Solomon instances have no units: one distance unit is read as 1 m and one time unit as
@@ -265,7 +265,8 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     time_limit_s bounds the search (OR-Tools guided local search runs until it). Stops that no vehicle
     could serve even alone are screened out first (`screen_stops`) and reported with their reason;
     the rest are all served when the fleet allows (leaving a stop out costs more than any route), and
-    those left out are reported as 'not_routed'. solution_limit=1 stops at the first plan.
+    those left out are reported as 'not_routed'. first_solution: an OR-Tools construction strategy, or
+    'best' (the cheapest plan of four strategies, `_STARTS`). solution_limit=1 stops at the first plan.
     """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -474,12 +475,14 @@ def route_problems(inst: RoutingInstance, routes: list[Route], tol: float = 1e-6
             j = stop_index[s]
             t = max(t + tt[prev, n_d + j], float(inst.window_open_s[j]))
             if t > float(inst.window_close_s[j]) + tol:
-                out.append(f"{r.vehicle_id}: service at {s} starts {t:.4f} > window close {float(inst.window_close_s[j]):g}")
+                out.append(f"{r.vehicle_id}: service at {s} starts {t:.4f} > window close "
+                           f"{float(inst.window_close_s[j]):g}")
             t += float(inst.service_time_s[j])
             prev = n_d + j
         t += tt[prev, h]
         if t > float(inst.depot_close_s[h]) + tol:
-            out.append(f"{r.vehicle_id}: back at {inst.depot_ids[h]} at {t:.4f} > close {float(inst.depot_close_s[h]):g}")
+            out.append(f"{r.vehicle_id}: back at {inst.depot_ids[h]} at {t:.4f} > close "
+                       f"{float(inst.depot_close_s[h]):g}")
     return out
 
 
@@ -606,7 +609,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
         cap = num("vehicles", k, v, "capacity")
         count = v.get("count", 1) if isinstance(v, dict) else 1
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            probs.append(Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})", "count"))
+            probs.append(Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})",
+                                 "count"))
             count = 1
         dep = v.get("depot") if isinstance(v, dict) else None
         if str(dep) not in where:
