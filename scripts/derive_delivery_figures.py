@@ -22,6 +22,8 @@ COGAT = "aid/cogat_gaza_aid_consignments_2023-10-21_2024-09-17.csv"
 LAND_CLASSES = {"food": "Food", "water": "Water", "medical": "Medical Supplies", "shelter": "Shelter Equipment",
                 "mixed": "Combined Aid", "fuel": "Fuel", "cooking_gas": "Gas"}
 PIER_FROM, PIER_TO = dt.date(2024, 5, 17), dt.date(2024, 7, 17)
+LSHTM_DROPS = "aid/lshtm_gaza_food_data_csv/boats_airdrops.csv"
+MEAL_KG = 0.227  # a meal ready to eat weighs about half a pound (CSIS, Cancian 2024)
 
 
 def _date(s: str) -> dt.date:
@@ -66,6 +68,11 @@ def derive(shared_data: Path) -> dict[str, Any]:
             fuel_month[m] += r["t"]
     out["entry_modes.air.share_of_tonnage_peak_month"] = round(max(air_month[m] / by_month[m] for m in air_month), 4)
     out["fuel.cogat_fuel_t_by_month"] = {m: round(v) for m, v in sorted(fuel_month.items())}
+    drops = [r for r in csv.DictReader((shared_data / LSHTM_DROPS).open(encoding="utf-8")) if r["route"] == "air"]
+    kg = sum(float(r["kg"]) for r in drops if r["unit"].strip() in ("MT", "lbs"))
+    meals = sum(float(r["units"]) for r in drops if r["unit"].strip() == "meals")
+    out["entry_modes.air.tonnes_lshtm"] = round((kg + meals * MEAL_KG) / 1000)
+    out["entry_modes.air.lshtm_events"] = len(drops)
     return out
 
 
