@@ -52,7 +52,7 @@ def main() -> None:
               f"{row.people_placed:9,.0f}  unreached {row.people_unreached:9,.0f}  walk mean {row.walk_mean_min:5.1f} "
               f"P90 {row.walk_p90_min:5.1f} max {row.walk_max_min:5.1f} min  queue mean {row.queue_mean_min:5.1f} "
               f"worst {row.queue_worst_min:5.1f} min  round trip {row.round_trip_mean_min:5.1f} min  "
-              f"siting {row.siting_status} {wall:.1f} s ({wall / base:.1f}x the 4-point solve, "
+              f"siting {row.siting_status} gap {100 * row.siting_gap:.2f} % {wall:.1f} s ({wall / base:.1f}x the 4-point solve, "
               f"load {os.getloadavg()[0]:.2f})")
 
 

@@ -124,3 +124,25 @@ def test_points_outside_every_zone_are_bad_input():
                           file="s.yaml", kind="hubs")
     assert len(probs) == 1
     assert "hubs[2] (out)" in str(probs[0]) and "lies in no zone" in str(probs[0])
+
+
+def test_place_matches_brute_force_with_binding_capacity():
+    from itertools import combinations
+
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(7)
+    zones, cands = rng.uniform(0, 3000, (9, 2)), rng.uniform(0, 3000, (6, 2))
+    walk = np.hypot(zones[:, None, 0] - cands[None, :, 0], zones[:, None, 1] - cands[None, :, 1])
+    people = rng.integers(100, 400, 9).astype(float)
+    svc = PointService(1, 30, 8, interval_days=0.6 * people.sum() / 240)  # each point: 60 % of everyone
+    best = np.inf
+    for pair in combinations(range(6), 2):            # transportation LP for each pair (scipy HiGHS)
+        c = walk[:, pair].ravel()
+        a_eq = np.kron(np.eye(9), np.ones(2))
+        a_ub = np.kron(np.ones(9), np.eye(2))
+        lp = linprog(c, A_ub=a_ub, b_ub=np.full(2, 0.6 * people.sum()), A_eq=a_eq, b_eq=people, method="highs")
+        best = min(best, lp.fun)
+    pl = place_points(people, walk, 2, svc, max_utilisation=1.0, time_limit_s=10)
+    assert pl.unreached_people.sum() == 0
+    assert float(pl.assign_people @ walk[pl.assign_zone, pl.assign_point]) == pytest.approx(best, rel=1e-6)
