@@ -22,12 +22,28 @@ COGAT = "aid/cogat_gaza_aid_consignments_2023-10-21_2024-09-17.csv"
 LAND_CLASSES = {"food": "Food", "water": "Water", "medical": "Medical Supplies", "shelter": "Shelter Equipment",
                 "mixed": "Combined Aid", "fuel": "Fuel", "cooking_gas": "Gas"}
 PIER_FROM, PIER_TO = dt.date(2024, 5, 17), dt.date(2024, 7, 17)
+PIER_ANCHORED = dt.date(2024, 5, 17)  # first day with deliveries; anchored to the beach on 16-17 May
 LSHTM_DROPS = "aid/lshtm_gaza_food_data_csv/boats_airdrops.csv"
 MEAL_KG = 0.227  # a meal ready to eat weighs about half a pound (CSIS, Cancian 2024)
 
 
 def _date(s: str) -> dt.date:
     return dt.datetime.strptime(s.replace("Sept", "Sep"), "%d %b %Y").date()
+
+
+def _spells(days: list[dt.date], first: dt.date, last: dt.date) -> tuple[list[int], list[int]]:
+    """Lengths of the runs of consecutive operating days and of the gaps between them, first..last."""
+    on = {d for d in days}
+    runs: list[tuple[bool, int]] = []
+    d = first
+    while d <= last:
+        state = d in on
+        if runs and runs[-1][0] == state:
+            runs[-1] = (state, runs[-1][1] + 1)
+        else:
+            runs.append((state, 1))
+        d += dt.timedelta(days=1)
+    return [n for s, n in runs if s], [n for s, n in runs if not s]
 
 
 def derive(shared_data: Path) -> dict[str, Any]:
@@ -50,6 +66,8 @@ def derive(shared_data: Path) -> dict[str, Any]:
     out["entry_modes.sea.pier_2024_tonnes_cogat"] = tonnes
     out["entry_modes.sea.pier_2024_t_per_day_operated"] = round(tonnes / len(days))
     out["entry_modes.sea.pier_2024_t_per_record"] = round(tonnes / len(pier), 1)
+    up, down = _spells(sorted(days), PIER_ANCHORED, PIER_TO)
+    out["entry_modes.sea.pier_2024_spells"] = {"operating_days": up, "down_days": down}
     total = sum(r["t"] for r in rows if r["t"] is not None)
     air = [r for r in rows if r["Route"].startswith("Aerial") and r["t"] is not None]
     out["entry_modes.air.tonnes_cogat"] = round(sum(r["t"] for r in air))
