@@ -233,6 +233,7 @@ def test_json_instance_and_cli(tmp_path):
     assert doc["vehicles_used"] == 2 and doc["stops_unserved"] == 0
     assert doc["distance_m"] == pytest.approx(2000 + 4000)
     assert doc["load_delivered"] == 700 and doc["gap"] is None
+    assert any("one trip per truck" in x for x in doc["not_modelled"])
     b = next(r for r in doc["routes"] if r["stops"] == ["b"])
     assert b["service_start_s"] == [3600.0]
 

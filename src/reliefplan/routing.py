@@ -31,6 +31,14 @@ from ._layers import read_json, read_text
 #: feasible in exact arithmetic too); distances in 1/scale m, where scale makes the longest arc 10^6.
 _TIME_SCALE = 1000.0
 _MAX_ARC_INT = 1_000_000
+#: what a routing plan leaves out; written next to every plan (result_to_json)
+NOT_MODELLED = [
+    "one trip per truck a day (a second trip is a second truck entry of the same hub)",
+    "loading time at the hub",
+    "travel times that change during the day (convoy windows, checkpoint delays): the day's expected times are used",
+    "splitting one point's load over several trucks (a load above every truck is 'over_capacity')",
+    "road closures during the day",
+]
 #: construction heuristics tried when first_solution='best' (the search starts from the cheapest plan)
 _STARTS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC")
 
@@ -709,5 +717,6 @@ def result_to_json(res: RoutingResult, inst: RoutingInstance) -> dict[str, Any]:
         "solver": res.solver,
         "solve_time_s": round(res.solve_time_s, 3),
         "message": res.message,
+        "not_modelled": NOT_MODELLED,
         "stats": res.stats,
     }
