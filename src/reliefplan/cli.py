@@ -507,3 +507,24 @@ def assess_cmd(
         for x in p.not_addressable:
             console.print(f"  [dim]not a package matter: {x}[/]")
     console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json")
+
+
+@app.command("solve-routing")
+def solve_routing_cmd(
+    instance: Path = typer.Argument(..., help="JSON (depots, stops, vehicles) or a Solomon VRPTW text file"),
+    time_limit: float = typer.Option(10.0, "--time-limit", help="search time limit (s)"),
+    fmt: str = typer.Option("auto", "--format", help="auto, json or solomon"),
+    vehicles: Optional[int] = typer.Option(None, "--vehicles", help="Solomon: fleet size (default: the file's NUMBER)"),
+) -> None:
+    """Daily vehicle routes from hubs to distribution points: vehicles, distance, load, unserved stops; prints JSON."""
+    import json
+
+    from .routing import read_instance_file, result_to_json, solve_routing
+
+    try:
+        inst = read_instance_file(instance, fmt, vehicles)
+        res = solve_routing(inst, time_limit_s=time_limit, file=str(instance))
+    except ReliefplanError as e:
+        fail(e)
+        return
+    typer.echo(json.dumps(result_to_json(res, inst), indent=1))

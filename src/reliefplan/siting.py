@@ -30,6 +30,7 @@ from ._cflp_flow import is_integral, solve_transport
 from ._cflp_lagrange import choose_open, facility_values, lagrangian
 from ._cflp_mip import solve_mip
 from ._errors import InputError, Problem
+from ._json_fields import FieldReader
 from ._layers import read_json
 
 #: unmet demand penalty used when an instance asks for the default: this many times the largest
@@ -231,22 +232,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     if probs:
         raise InputError(probs)
 
-    def num(kind: str, k: int, item: Any, key: str, default: float | None) -> float:
-        if not isinstance(item, dict):
-            probs.append(Problem(file, "expected an object", f"{kind}[{k}]"))
-            return 0.0
-        v = item.get(key, default)
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            probs.append(Problem(file, f"expected a number, got {v!r}", f"{kind}[{k}] ({item.get('id')})", key))
-            return 0.0
-        return float(v)
-
-    def ident(kind: str, k: int, item: Any) -> str:
-        v = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(v, str | int) or isinstance(v, bool):
-            probs.append(Problem(file, f"expected a string id, got {v!r}", f"{kind}[{k}]", "id"))
-            return f"#{k}"
-        return str(v)
+    fields = FieldReader(file, probs)
+    num, ident = fields.number, fields.ident
 
     fac_ids = [ident("facilities", k, f) for k, f in enumerate(facs)]
     cli_ids = [ident("clients", k, c) for k, c in enumerate(clis)]
