@@ -29,10 +29,11 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pyproj import CRS, Geod
+from pyproj import CRS
 
 from ._errors import InputError, Problem
 from ._layers import read_layer
+from ._raster import Raster, inside, open_raster, pixel_size_m, read_window, window
 from .geo import WGS84, project
 
 #: every reason a part of a site is not usable, in the order areas are attributed
@@ -83,17 +84,6 @@ class UsableLandSpec(_Strict):
 # ---- loaded inputs and results ----------------------------------------------------------------------------
 
 @dataclass
-class Raster:
-    """An opened raster's description (the file is reopened per assessment)."""
-
-    path: Path
-    crs: CRS
-    transform: Any  # affine.Affine, north-up
-    width: int
-    height: int
-
-
-@dataclass
 class Ground:
     """The ground inputs of a scenario: rasters by file, vector exclusions as WGS84 polygons (buffers in metres
     are applied once the metric CRS is known)."""
@@ -125,29 +115,6 @@ class SiteGround(BaseModel):
 
 
 # ---- reading ----------------------------------------------------------------------------------------------
-
-def open_raster(path: Path) -> Raster:
-    """Check a raster: readable, georeferenced (a CRS and a north-up transform), one band used."""
-    import rasterio
-    from rasterio.errors import RasterioIOError
-
-    if not path.exists():
-        raise InputError(Problem(file=str(path), message="raster not found"))
-    try:
-        with rasterio.open(path) as ds:
-            crs, transform, w, h = ds.crs, ds.transform, ds.width, ds.height
-    except RasterioIOError as e:
-        raise InputError(Problem(file=str(path), message=f"cannot read raster: {e}; expected a GeoTIFF")) from None
-    if crs is None:
-        raise InputError(Problem(file=str(path), field="crs", message=(
-            "raster has no coordinate reference system; expected a georeferenced GeoTIFF (set one with e.g. "
-            "'gdal_edit.py -a_srs EPSG:32636 FILE')")))
-    if transform.b != 0 or transform.d != 0 or transform.e >= 0 or transform.a <= 0:
-        raise InputError(Problem(file=str(path), field="transform", message=(
-            f"raster is not north-up (transform {tuple(transform)[:6]}); expected no rotation, rows running south "
-            "(warp it first, e.g. gdalwarp)")))
-    return Raster(path=path, crs=CRS.from_user_input(crs.to_wkt()), transform=transform, width=w, height=h)
-
 
 def _osm_polygons(path: Path, keys: list[str]) -> list[tuple[shapely.Geometry, dict[str, Any]]]:
     """Multipolygons of an OSM extract (.osm / .osm.pbf) with the given tag keys, via GDAL's OSM driver."""
@@ -291,58 +258,7 @@ def slope_pct(z: np.ndarray, dx_m: np.ndarray | float, dy_m: np.ndarray | float)
     return np.where(np.isfinite(z), 100.0 * np.hypot(gx, gy), np.nan)
 
 
-def pixel_size_m(r: Raster, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel width and height in metres for the given raster rows (shape (len(rows), 1) each)."""
-    t = r.transform
-    if r.crs.is_geographic:
-        lat = t.f + (rows + 0.5) * t.e
-        lon = np.full_like(lat, t.c)
-        geod = Geod(ellps="WGS84")
-        _, _, dx = geod.inv(lon, lat, lon + t.a, lat)
-        _, _, dy = geod.inv(lon, lat - t.e / 2, lon, lat + t.e / 2)
-        return np.asarray(dx, float)[:, None], np.asarray(dy, float)[:, None]
-    unit = r.crs.axis_info[0].unit_conversion_factor if r.crs.axis_info else 1.0
-    n = len(rows)
-    return np.full((n, 1), t.a * unit), np.full((n, 1), -t.e * unit)
-
-
 # ---- windows ----------------------------------------------------------------------------------------------
-
-def _read(ds: Any, row0: int, col0: int, h: int, w: int) -> np.ndarray:
-    """Band 1 over rows row0..row0+h, cols col0..col0+w as float64, NaN for nodata and outside the raster."""
-    from rasterio.windows import Window
-
-    out = np.full((h, w), np.nan)
-    r0, c0 = max(row0, 0), max(col0, 0)
-    r1, c1 = min(row0 + h, ds.height), min(col0 + w, ds.width)
-    if r1 > r0 and c1 > c0:
-        a = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-        out[r0 - row0:r1 - row0, c0 - col0:c1 - col0] = np.ma.filled(a.astype(np.float64), np.nan)
-    return out
-
-
-def _window(r: Raster, geom: shapely.Geometry, halo: int) -> tuple[int, int, int, int]:
-    """(row0, col0, rows, cols) of the pixels whose centres may fall in geom (raster CRS), grown by halo."""
-    t = r.transform
-    minx, miny, maxx, maxy = geom.bounds
-    col0 = math.floor((minx - t.c) / t.a) - halo
-    col1 = math.ceil((maxx - t.c) / t.a) + halo
-    row0 = math.floor((maxy - t.f) / t.e) - halo
-    row1 = math.ceil((miny - t.f) / t.e) + halo
-    return row0, col0, max(row1 - row0, 1), max(col1 - col0, 1)
-
-
-def _inside(geom: shapely.Geometry, t: Any, row0: int, col0: int, h: int, w: int) -> np.ndarray:
-    """Pixels whose centre lies in geom; all pixels touched when no centre does (a site smaller than a pixel)."""
-    from rasterio.features import geometry_mask
-    from rasterio.windows import Window, transform
-
-    wt = transform(Window(col0, row0, w, h), t)
-    mask = geometry_mask([geom], out_shape=(h, w), transform=wt, invert=True)
-    if not mask.any():
-        mask = geometry_mask([geom], out_shape=(h, w), transform=wt, invert=True, all_touched=True)
-    return mask
-
 
 def _sample(ds: Any, r: Raster, grid: Raster, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Values of raster r at the centres of grid pixels (rows, cols): the pixel of r containing each centre."""
@@ -360,7 +276,7 @@ def _sample(ds: Any, r: Raster, grid: Raster, rows: np.ndarray, cols: np.ndarray
     ok = (c >= 0) & (c < r.width) & (rr >= 0) & (rr < r.height)
     if ok.any():
         r0, c0 = int(rr[ok].min()), int(c[ok].min())
-        block = _read(ds, r0, c0, int(rr[ok].max()) - r0 + 1, int(c[ok].max()) - c0 + 1)
+        block = read_window(ds, r0, c0, int(rr[ok].max()) - r0 + 1, int(c[ok].max()) - c0 + 1)
         out[ok] = block[rr[ok] - r0, c[ok] - c0]
     return out
 
@@ -380,8 +296,8 @@ def _raster_shares(geom_m: shapely.Geometry, crs: CRS, ground: Ground, dem_ds: A
     assert grid is not None
     geom = project(geom_m, crs, grid.crs)
     halo = 1 if ground.dem is not None else 0
-    row0, col0, h, w = _window(grid, geom, halo)
-    inner = _inside(geom, grid.transform, row0, col0, h, w)
+    row0, col0, h, w = window(grid, geom, halo)
+    inner = inside(geom, grid.transform, row0, col0, h, w)
     rows, cols = np.nonzero(inner)
     dx, dy = pixel_size_m(grid, row0 + np.arange(h))
     weight = (dx * dy)[rows, 0]
@@ -391,7 +307,7 @@ def _raster_shares(geom_m: shapely.Geometry, crs: CRS, ground: Ground, dem_ds: A
     covered = False
     if ground.landcover is not None:
         if grid is ground.landcover:
-            lc = _read(lc_ds, row0, col0, h, w)[rows, cols]
+            lc = read_window(lc_ds, row0, col0, h, w)[rows, cols]
         else:
             lc = _sample(lc_ds, ground.landcover, grid, row0 + rows, col0 + cols)
         has = np.isfinite(lc)
@@ -400,7 +316,7 @@ def _raster_shares(geom_m: shapely.Geometry, crs: CRS, ground: Ground, dem_ds: A
         unknown |= ~has if has.any() else False  # no coverage at all: land cover says nothing here
     steep = np.zeros(len(rows), bool)
     if ground.dem is not None:
-        z = _read(dem_ds, row0, col0, h, w)
+        z = read_window(dem_ds, row0, col0, h, w)
         s = slope_pct(z, dx, dy)[rows, cols]
         has = np.isfinite(s)
         covered |= bool(has.any())
