@@ -276,3 +276,30 @@ def test_scenario_bad_ground_inputs_list_every_problem(tmp_path):
     (folder / "scenario.yaml").write_text(cfg)
     with pytest.raises(InputError, match="layers.sites.usable_land"):
         load_scenario(folder, "main")
+
+
+def _osm_area(path: Path, rings: list[tuple[str, str, shapely.Polygon]]) -> None:
+    """Closed OSM ways (one per ring) with one tag each, as OSM XML."""
+    nodes, ways, nid = [], [], 0
+    for k, (key, value, poly) in enumerate(rings):
+        ll = _wgs(poly)
+        refs = []
+        for x, y in list(ll.exterior.coords)[:-1]:
+            nid += 1
+            nodes.append(f'<node id="{nid}" version="1" lat="{y:.8f}" lon="{x:.8f}"/>')
+            refs.append(nid)
+        nd = "".join(f'<nd ref="{r}"/>' for r in refs + refs[:1])
+        ways.append(f'<way id="{k + 1}" version="1">{nd}<tag k="{key}" v="{value}"/></way>')
+    path.write_text('<?xml version="1.0"?><osm version="0.6">' + "".join(nodes + ways) + "</osm>")
+
+
+def test_osm_extract_gives_land_use_and_buildings(tmp_path):
+    osm = tmp_path / "extract.osm"
+    _osm_area(osm, [("natural", "water", box_px(0, 0, 20, 5)), ("landuse", "meadow", box_px(0, 5, 20, 10)),
+                    ("building", "yes", box_px(2, 12, 4, 14))])
+    spec = ul.UsableLandSpec(landcover="extract.osm", exclude_classes=["water", "wetland"],
+                             buildings={"file": "extract.osm", "buffer_m": 0})
+    g = ul.load_ground(tmp_path, spec, "scenario.yaml")
+    [r] = ul.assess(np.array([box_px(0, 0, 20, 20)]), UTM, g)
+    assert r.excluded_m2["landcover"] == pytest.approx(200 * 50, rel=1e-4)  # the water, not the meadow
+    assert r.excluded_m2["building"] == pytest.approx(20 * 20, rel=1e-3)  # OSM keeps 7 decimals
