@@ -574,4 +574,3 @@ def assess_cmd(
         for x in p.not_addressable:
             console.print(f"  [dim]not a package matter: {x}[/]")
     console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json")
-
