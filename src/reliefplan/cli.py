@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._errors import InputError, ReliefplanError
+from ._errors import InputError, Problem, ReliefplanError
 
 app = typer.Typer(help="reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -231,6 +231,73 @@ def scenarios_cmd(scenario_dir: Path) -> None:
 __all__ = ["app", "InputError"]
 
 # ---- commands of other modules are appended below this line, one function each ----
+
+
+@app.command("init")
+def init_cmd(
+    out: Path = typer.Argument(..., help="the scenario folder to create (must not exist or be empty)"),
+    boundaries: Path = typer.Option(..., "--boundaries", help="admin boundaries with P-codes (COD-AB: ADMn_PCODE)"),
+    population: Path = typer.Option(..., "--population",
+                                    help="CSV keyed by P-code (HXL row accepted) or a raster of people per pixel"),
+    sites: Path = typer.Option(..., "--sites", help="candidate site outlines (polygons)"),
+    footprint: Optional[Path] = typer.Option(None, "--footprint", help="the area an order empties (polygons)"),
+    entry_points: Optional[Path] = typer.Option(None, "--entry-points", help="crossings: CSV lon,lat or points"),
+    roads: Optional[Path] = typer.Option(None, "--roads", help="OpenStreetMap extract (.osm.pbf/.osm) or lines"),
+    title: str = typer.Option("", "--title"),
+    boundaries_layer: Optional[str] = typer.Option(None, "--boundaries-layer", help="GeoPackage layer"),
+    admin_level: Optional[int] = typer.Option(None, "--admin-level", help="default: the finest with a P-code"),
+    pcode_field: Optional[str] = typer.Option(None, "--pcode-field"),
+    name_field: Optional[str] = typer.Option(None, "--name-field"),
+    population_pcode_field: Optional[str] = typer.Option(None, "--population-pcode-field"),
+    population_field: Optional[str] = typer.Option(None, "--population-field"),
+    usable_fraction: Optional[float] = typer.Option(None, "--usable-fraction", min=0, max=1,
+                                                    help="constant share of each site people can use"),
+    trucks_per_day: Optional[float] = typer.Option(None, "--trucks-per-day", min=0,
+                                                   help="for entry points without the column (an ASSUMPTION)"),
+    start_day: float = typer.Option(0.0, "--start-day", min=0, help="the day the order's area empties"),
+    dem: Optional[Path] = typer.Option(None, "--dem", help="elevation GeoTIFF (metres)"),
+    max_slope_pct: Optional[float] = typer.Option(None, "--max-slope-pct", min=0),
+    landcover: Optional[Path] = typer.Option(None, "--landcover", help="land-cover raster or land-use polygons"),
+    exclude_classes: Optional[str] = typer.Option(None, "--exclude-classes", help="comma-separated classes"),
+    hazard: list[str] = typer.Option([], "--hazard", help="FILE[:BUFFER_M[:KIND]], repeatable"),
+    buildings: Optional[Path] = typer.Option(None, "--buildings", help="building footprints (polygons)"),
+    building_buffer_m: float = typer.Option(0.0, "--building-buffer-m", min=0),
+) -> None:
+    """Build a scenario folder from standard data, check it, and say what to do next."""
+    from .scaffold import Hazard, InitInputs, init_scenario
+
+    try:
+        hazards = []
+        for h in hazard:
+            file, _, rest = h.partition(":")
+            buf, _, kind = rest.partition(":")
+            try:
+                hazards.append(Hazard(Path(file), float(buf or 0), kind))
+            except ValueError:
+                raise InputError(Problem(file=file, field="--hazard",
+                                         message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")) from None
+        done = init_scenario(out, InitInputs(
+            boundaries=boundaries, population=population, sites=sites, footprint=footprint,
+            entry_points=entry_points, roads=roads, title=title, boundaries_layer=boundaries_layer,
+            admin_level=admin_level, pcode_field=pcode_field, name_field=name_field,
+            population_pcode_field=population_pcode_field, population_field=population_field,
+            usable_fraction=usable_fraction, trucks_per_day=trucks_per_day, start_day=start_day, dem=dem,
+            max_slope_pct=max_slope_pct, landcover=landcover,
+            exclude_classes=[c.strip() for c in (exclude_classes or "").split(",") if c.strip()],
+            hazards=hazards, buildings=buildings, building_buffer_m=building_buffer_m))
+    except ReliefplanError as e:
+        fail(e)
+        return
+    sc = done.scenario
+    console.print(f"wrote [bold]{done.folder}[/]: {len(sc.zones)} zones, "
+                  f"{sum(z.population for z in sc.zones):,} people, {len(sc.sites)} sites; checked with the loader",
+                  highlight=False, soft_wrap=True)
+    console.print("choices made (also at the top of scenario.yaml):", highlight=False)
+    for c in done.choices:
+        console.print(f"  - {c}", highlight=False, soft_wrap=True, markup=False)
+    console.print("next:", highlight=False)
+    for i, s in enumerate(done.next_steps, 1):
+        console.print(f"  {i}. {s}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("travel-times")

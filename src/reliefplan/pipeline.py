@@ -265,7 +265,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
-    assumptions = _assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.package_notes
+    assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.ground_notes
+                   + sc.package_notes)
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,

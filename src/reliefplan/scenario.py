@@ -20,6 +20,7 @@ from .packages import PackageSpec, package_problems
 from .packages import resolve as resolve_package
 from .geo import WGS84, local_crs, project
 from .standards import DEFAULT_PROFILE, Standards, load_standards
+from .usable_land import SiteGround, UsableLandSpec
 
 SCENARIO_FILE = "scenario.yaml"
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -36,6 +37,10 @@ class LayerSpec(_Strict):
     layer: str | None = None
     fields: dict[str, str] = {}
     usable_fraction: float | None = Field(default=None, ge=0, le=1)
+
+
+class SitesLayerSpec(LayerSpec):
+    usable_land: UsableLandSpec | None = None  # usable fraction from the ground (see usable_land.py)
 
 
 class FootprintSpec(_Strict):
@@ -111,7 +116,7 @@ class SupplySpec(_Strict):
 
 class Layers(_Strict):
     zones: LayerSpec
-    sites: LayerSpec
+    sites: SitesLayerSpec
     entry_points: LayerSpec | None = None
     warehouses: LayerSpec | None = None  # points: id, name, capacity_t or capacity_pallets
     roads: LayerSpec | None = None
@@ -180,6 +185,7 @@ class Site(_Geo):
     opening_cost: float = Field(default=0.0, ge=0)  # setup days or money; 0 = no opening decision
     must_open: bool = False
     never_open: bool = False
+    ground: SiteGround | None = None  # usable land from the ground, when layers.sites.usable_land is given
 
 
 class Footprint(_Geo):
@@ -250,6 +256,7 @@ class Scenario(BaseModel):
     uncertainty: UncertaintySpec | None = None
     road_capacity_factor: float = Field(default=1.0, ge=0)  # x every walking link's capacity (ensemble members)
     packages: dict[str, PackageSpec] = {}  # offered assistance packages, for `reliefplan assess`
+    ground_notes: list[str] = []  # how usable land was found from the ground, for the plan's assumptions
     # set by packages.apply_package (or the scenario file, for beds):
     package: str | None = None
     package_notes: list[str] = []
@@ -648,6 +655,14 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     warehouses = []
     if cfg.layers.warehouses is not None and standards is not None:
         warehouses = _warehouses(folder, cfg.layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
+    ground = None
+    if cfg.layers.sites.usable_land is not None:
+        from .usable_land import load_ground
+
+        try:
+            ground = load_ground(folder, cfg.layers.sites.usable_land, str(cfg_path))
+        except InputError as e:
+            col.problems.extend(e.problems)
     crs = _metric_crs(cfg.crs, cfg_path, [z.geometry for z in zones] + [s.geometry for s in sites], col)
     col.raise_if_any()
     assert standards is not None and crs is not None
@@ -658,6 +673,13 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
             for item, g in zip(items, projected):
                 item.geometry_m = g
 
+    ground_notes: list[str] = []
+    if ground is not None:
+        from . import usable_land
+        from .capacity import free_geometry
+
+        sites = usable_land.apply(sites, free_geometry(sites, footprints), crs, ground)
+        ground_notes = usable_land.notes(sites, ground)
     household_size = sc.household_size or cfg.household_size or standards.value("household_size")
     return Scenario(
         folder=folder, name=name, title=cfg.title, description=sc.description or cfg.description,
@@ -668,7 +690,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
-        uncertainty=uncertainty, packages=cfg.packages,
+        uncertainty=uncertainty, packages=cfg.packages, ground_notes=ground_notes,
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(sc.horizon_days or cfg.horizon_days, float(cfg.existing_hospital_beds)),
     )
