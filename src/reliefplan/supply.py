@@ -40,11 +40,12 @@ Objective, lexicographic in two solves:
    is convex, so the optimiser spreads a shortage over days and sites (ration spreading) instead
    of starving one site or one day; every day weighs the same (but see the tie-break below). ``deep_factor = 1``
    gives the plain priority-weighted shortfall. Priority is a weight per tonne: higher is served first.
-2. with every shortfall held at (at most) its optimal value (+``LEX_ABS_TOL_T``) minimise truckloads
-   ``Σ flow / payload + Σ entry_use / payload`` in a second solve. Holding each shortfall (bounds)
-   rather than the total (one dense row) keeps the first solution feasible, so the primal simplex
-   restarts from it; it keeps the first solve's spread of the shortage. On large LPs (``trucks=
-   "auto"`` above ``AUTO_EPSILON_COLUMNS`` columns) truckloads are instead weighted ``EPS_TRUCKS`` ×
+2. with every shortfall (and the sharing columns) fixed at its optimal value, minimise truckloads
+   ``Σ flow / payload + Σ entry_use / payload`` in a second solve. Fixing each shortfall (bounds)
+   rather than holding the total (one dense row) keeps the first solution feasible, so the primal simplex
+   restarts from it; it keeps the first solve's spread of the shortage, and what is left is a flow problem.
+   On large LPs (``trucks="auto"`` above ``AUTO_EPSILON_COLUMNS`` columns) truckloads are instead weighted
+   ``EPS_TRUCKS`` ×
    the smallest priority in the one solve: one tonne delivered is worth 10⁴ times more than the
    truckloads that carry it, but this is lexicographic in practice only (tested against the two
    solves), and shadow prices then include that tiny weight.
@@ -80,7 +81,6 @@ DEFAULT_PAYLOAD_T = 20.0  # sphere-2018 profile, truck_payload_t (Logistics Clus
 DEFAULT_OPERATING_H_PER_DAY = 10.0
 DEEP_SHARE = 0.5
 DEEP_FACTOR = 2.0
-LEX_ABS_TOL_T = 1e-7  # t a held shortfall may move in the truckload solve
 AUTO_EPSILON_COLUMNS = 150_000
 EPS_TRUCKS = 1e-4  # truckload weight of the epsilon method, relative to the smallest priority
 TIME_TIE_BREAK = 1e-4  # relative, day 0 vs the last day (see _build_lp)
@@ -716,7 +716,7 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
         P.append(Problem(file=file, field="sharing.policy",
                          message=f"unknown sharing policy {inst.sharing!r}; expected one of {list(SHARING)}"))
     known = {g for s in inst.sites for g in s.groups} or {"all"}
-    unknown = [g for g in inst.group_priority if g not in known]
+    unknown = [g for g in inst.group_priority if g not in known] if inst.sharing == "priority" else []
     if unknown:
         P.append(Problem(file=file, field="sharing.priority",
                          message=f"unknown group(s) {unknown}; expected some of {sorted(known)}"))
@@ -1171,11 +1171,12 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     message = ""
     z2 = None
     if trucks == "second_solve":
-        # Hold every shortfall at most at its optimal value (bounds keep the first solution feasible,
-        # so simplex restarts from it; a dense objective row made HiGHS start over) and minimise trucks.
-        nz = np.flatnonzero(lp.cost1)
-        held = np.minimum(lp.col_upper[nz], np.maximum(x[nz], 0.0) + LEX_ABS_TOL_T)
-        h.changeColsBounds(nz.size, nz.astype(np.int32), np.zeros(nz.size), held)
+        # Fix every shortfall (and the sharing columns) at its optimal value: the first solution stays feasible,
+        # so simplex restarts from it, and with nothing left to trade the truckload solve is a flow problem (0.04 s
+        # on the Rafah targeted plan; holding shortfalls at most at their value took 6 s). Minimise truckloads.
+        nz = np.arange(lp.off["s1"], lp.n_col)
+        held = np.clip(x[nz], 0.0, lp.col_upper[nz])
+        h.changeColsBounds(nz.size, nz.astype(np.int32), held, held)
         h.changeColsCost(lp.n_col, np.arange(lp.n_col, dtype=np.int32), lp.cost2)
         h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
         h.setOptionValue("simplex_strategy", 4)  # primal: the held solution is primal feasible, costs changed
@@ -1520,9 +1521,36 @@ class CommoditySpec:
 
     commodity: Commodity
     name: str
-    need: str  # "daily" or "on_arrival"
+    need: str  # "daily" or "on_arrival" (owed until delivered)
     t_per_person: float  # t per person per day (daily) or per person arriving (on_arrival)
     source: str
+    payload_source: str = ""
+
+
+def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], dict[str, str], float, str]:
+    """(t per truck by commodity, their sources, kcal per kg of the food delivered, its source): the scenario's
+    cargo block where it says so, else the profile (water by tanker at 1 t/m3, the rest at the truck payload,
+    food at the ration basket's energy density). The needs table and the supply plan both use these."""
+    raw = _commodities_yaml()
+    v = standards.value
+    declared = dict(getattr(cargo, "payload_t", None) or {})
+    payload, sources = {}, {}
+    for c in raw["commodities"]:
+        cid = c["id"]
+        if cid in declared:
+            payload[cid] = float(declared[cid])
+            sources[cid] = getattr(cargo, "payload_source", "") or "scenario.yaml cargo.payload_t"
+        else:
+            key = c.get("payload_from", "truck_payload_t")
+            payload[cid] = float(v(key))
+            sources[cid] = standards.cite(key)
+    kcal = getattr(cargo, "food_kcal_per_kg", None)
+    if kcal:
+        food_src = getattr(cargo, "food_source", "") or "scenario.yaml cargo (food delivered)"
+    else:
+        kcal = standards.ration_basket.kcal_per_kg
+        food_src = f"ration basket '{standards.ration_basket.name}' ({standards.ration_basket.source})"
+    return payload, sources, float(kcal), food_src
 
 
 @functools.lru_cache(maxsize=1)
@@ -1535,12 +1563,15 @@ def _commodities_yaml() -> dict[str, Any]:
     return yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text(encoding="utf-8"))
 
 
-def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None) -> list[CommoditySpec]:
-    """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply)."""
+def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None,
+                     cargo: Any = None) -> list[CommoditySpec]:
+    """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply) and a
+    scenario's cargo (t per truck by commodity, the energy density of the food delivered)."""
     raw = _commodities_yaml()
     v = standards.value
     basket = standards.ration_basket
     kcal = v("kcal_per_person_day") if kcal_per_person_day is None else kcal_per_person_day
+    payload, pay_src, food_kcal_kg, food_src = cargo_figures(standards, cargo)
     out: list[CommoditySpec] = []
     for c in raw["commodities"]:
         cid = c["id"]
@@ -1549,8 +1580,8 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
             src = f"{standards.cite('water_l_per_person_day')}; 1 t/m3"
         elif cid == "food":
             unit_t = basket.kg_per_person_day / 1000.0
-            per_person = kcal / basket.kcal_per_kg / 1000.0
-            src = f"{kcal:,.0f} kcal/person/day at {basket.kcal_per_kg:,.0f} kcal/kg ({basket.source})"
+            per_person = kcal / food_kcal_kg / 1000.0
+            src = f"{kcal:,.0f} kcal/person/day at {food_kcal_kg:,.0f} kcal/kg ({food_src})"
         elif cid == "medical":
             unit_t = v("medical_kit_weight_kg") / 1000.0
             per_person = unit_t / v("medical_kit_people") / v("medical_kit_days")
@@ -1565,10 +1596,12 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
             unit_t = float(c["unit_weight_t"])
             per_person = float(c.get("t_per_person_day", 0.0))
             src = str(c.get("source", ""))
+        need = c.get("need", "daily")
         out.append(CommoditySpec(
             commodity=Commodity(id=cid, priority=float(c["priority"]), unit_weight_t=unit_t, unit=c.get("unit"),
-                                unit_volume_m3=c.get("unit_volume_m3")),
-            name=c.get("name", cid), need=c.get("need", "daily"), t_per_person=per_person, source=src))
+                                unit_volume_m3=c.get("unit_volume_m3"), payload_t=payload[cid],
+                                carry_over=need == "on_arrival"),
+            name=c.get("name", cid), need=need, t_per_person=per_person, source=src, payload_source=pay_src[cid]))
     return out
 
 
