@@ -41,7 +41,7 @@ def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
         day, reasons = None, []
         if e.closes_day is not None:
             day = e.closes_day
-            reasons.append(f"declared closed from day {e.closes_day}" + (f" ({e.source_note})" if e.source_note else ""))
+            reasons.append(f"declared closed from day {e.closes_day} (entry point layer, closes_day)")
         if not e.stays_open:
             starts = [f.start_day for f in sc.footprints if f.geometry_m.covers(e.geometry_m)]
             if starts:
@@ -175,7 +175,7 @@ def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[lis
             continue
         nodes.append(Warehouse(id=node, capacity_t=0.0))
         prod.append(Production(node=node, commodity="water", t_per_day=list(rate)))
-        arcs += [Arc(source=node, target=ids[j], trucked=False) for j in reach]
+        arcs += [Arc(source=node, target=ids[j], trucked=False, commodities=("water",)) for j in reach]
         total += rate
     people = pres.people.sum(axis=1)[used].astype(float)  # [nodes, days]
     if sc.supply.local_water_m3_per_day > 0:  # per 1,000 people present, at each location
@@ -184,13 +184,13 @@ def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[lis
             if rate.any():
                 nodes.append(Warehouse(id=f"water:{nid}", capacity_t=0.0))
                 prod.append(Production(node=f"water:{nid}", commodity="water", t_per_day=list(rate)))
-                arcs.append(Arc(source=f"water:{nid}", target=nid, trucked=False))
+                arcs.append(Arc(source=f"water:{nid}", target=nid, trucked=False, commodities=("water",)))
                 total += rate
     if sc.water_m3_by_day is not None and np.any(sc.water_m3_by_day):
         rate = np.asarray(sc.water_m3_by_day, dtype=float)
         nodes.append(Warehouse(id=PACKAGE_WATER, capacity_t=0.0))
         prod.append(Production(node=PACKAGE_WATER, commodity="water", t_per_day=list(rate)))
-        arcs += [Arc(source=PACKAGE_WATER, target=nid, trucked=False) for nid in ids]
+        arcs += [Arc(source=PACKAGE_WATER, target=nid, trucked=False, commodities=("water",)) for nid in ids]
         total += rate
     return nodes, prod, arcs, total, notes
 
@@ -233,7 +233,8 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
         stock = _tent_stock(sc, specs, days)
         warehouses.append(Warehouse(id=PACKAGE_STOCK, capacity_t=None))
         production.append(Production(node=PACKAGE_STOCK, commodity="shelter_nfi", t_per_day=list(stock)))
-        arcs += [Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H) for nid in ids]
+        arcs += [Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H,
+                     commodities=("shelter_nfi",)) for nid in ids]
     sites = []
     for l, nid in zip(used, ids):
         groups = need[l]

@@ -148,7 +148,9 @@ class CargoSpec(_Strict):
     """What a truck carries: t per truck by commodity, and the energy density of the food actually delivered."""
 
     payload_t: dict[str, float] = {}  # commodity -> t per truck (water: t = m3)
+    payload_file: str | None = None  # CSV: commodity, t_per_truck, source (e.g. derived from a line list)
     payload_source: str = ""
+    payload_sources: dict[str, str] = {}  # commodity -> source (filled from payload_file)
     food_kcal_per_kg: float | None = Field(default=None, gt=0)  # None: the profile's ration basket
     food_mix_file: str | None = None  # CSV: item, t, kcal_per_kg (the mix delivered); gives food_kcal_per_kg
     food_source: str = ""
@@ -658,6 +660,29 @@ def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
     return out
 
 
+def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
+    """The cargo block with t per truck by commodity read from its payload file."""
+    path = folder / str(cargo.payload_file)
+    try:
+        rows = read_csv_rows(path)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return cargo
+    payload, sources = {}, {}
+    for i, row in enumerate(rows):
+        cid = (row.get("commodity") or "").strip()
+        v = _number(col, path, Feature(i, row, None), cid or f"row {i + 1}", "t_per_truck", row.get("t_per_truck"),
+                    required=True, lo=None)
+        if v is not None and v <= 0:
+            col.add(path, f"expected t per truck > 0, got {v:g}", cid or f"row {i + 1}", "t_per_truck")
+        elif v is not None:
+            payload[cid] = v
+            sources[cid] = f"{path.name}: {row.get('source') or 'no source given'}"
+    if cargo.payload_t:
+        col.add(path, "give cargo.payload_t or cargo.payload_file, not both", field="cargo.payload_file")
+    return cargo.model_copy(update={"payload_t": payload, "payload_sources": sources})
+
+
 def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
     from .supply import _commodities_yaml
 
@@ -836,6 +861,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     water_sources = (_water_sources(folder, cfg.layers.water_sources, days, col)
                      if cfg.layers.water_sources else [])
     cargo = sc.cargo or cfg.cargo
+    if cargo.payload_file:
+        cargo = _payload_file(folder, cargo, col)
     col.problems.extend(_cargo_problems(cargo, cfg_path))
     food_mix: list[dict[str, Any]] = []
     if cargo.food_mix_file:

@@ -81,12 +81,17 @@ DEFAULT_PAYLOAD_T = 20.0  # sphere-2018 profile, truck_payload_t (Logistics Clus
 DEFAULT_OPERATING_H_PER_DAY = 10.0
 DEEP_SHARE = 0.5
 DEEP_FACTOR = 2.0
-AUTO_EPSILON_COLUMNS = 150_000
+# with the shortfalls fixed the truckload solve is a flow problem and cheap (0.35 s after a 3 s deprivation solve on
+# the 60-day Rafah plan), so the epsilon method is kept for very large instances only
+AUTO_EPSILON_COLUMNS = 2_000_000
 EPS_TRUCKS = 1e-4  # truckload weight of the epsilon method, relative to the smallest priority
 TIME_TIE_BREAK = 1e-4  # relative, day 0 vs the last day (see _build_lp)
-FAIR_WEIGHT = 1e-3  # distance from the common share, relative to the deprivation weight (see the module doc)
+FAIR_WEIGHT = 1e-4  # distance from the common share, relative to the deprivation weight (see the module doc)
 GROUP_PRIORITY_FACTOR = 10.0  # a group's deprivation weighs this many times the next group's (priority sharing)
 SHARING = ("equal", "priority", "none")
+#: items owed until delivered are shared equally too (the split is otherwise arbitrary: members of an ensemble
+#: gave different, equally optimal, tent deliveries per site); ~1.5x the deprivation solve on the 60-day Rafah plan
+SHARE_OWED = True
 _EPS = 1e-9
 
 
@@ -180,6 +185,7 @@ class Arc:
     round_trip_h: float | None = None
     payload_t: float | None = None
     trucked: bool = True  # False: a pipeline or water network (no truckloads, no fleet)
+    commodities: tuple[str, ...] = ()  # what it can carry (empty: everything), e.g. a water network: water
 
 
 @dataclass
@@ -744,7 +750,8 @@ def validate_instance(inst: SupplyInstance, file: str = "<instance>") -> None:
 
 @dataclass
 class _Lp:
-    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, s1, s2, sigma, up, down)."""
+    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, then the shortfall columns:
+    c1, c2 per demand cell and day, sig1, sig2 per commodity, sharing class and day, b per cell and day)."""
 
     K: int
     E: int
@@ -753,7 +760,7 @@ class _Lp:
     A: int
     P: int
     T: int
-    Q: int  # demand cells
+    Q: int  # report cells: (site, group)
     off: dict[str, int]
     n_col: int
     n_bal: int
@@ -776,12 +783,14 @@ class _Lp:
     cell_demand: np.ndarray  # [K, Q, T]
     cell_people: np.ndarray  # [Q, T] (NaN: not given)
     carry: np.ndarray  # [K] bool
-    fair_entries: np.ndarray  # positions in matrix.data of the sigma coefficients (they depend on the need)
+    short_map: sp.csr_matrix  # (K * Q * T) x n_col: each report cell's shortfall from the LP columns
+    short_cols: np.ndarray  # every shortfall-type column (fixed in the truckload solve, zero in min_extra)
+    fair_entries: np.ndarray  # positions in matrix.data of the sharing coefficients (they are the cells' need)
 
 
 def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarray, list[str], np.ndarray,
                                                                            np.ndarray]:
-    """(site index, group, need [K, Q, T], people [Q, T]) of every demand cell with some need; a site without
+    """(site index, group, need [K, Q, T], people [Q, T]) of every report cell with some need; a site without
     groups is one cell 'all'."""
     K = len(kidx)
     site_of: list[int] = []
@@ -806,6 +815,53 @@ def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarr
             np.array(people).reshape(len(people), T) if people else np.zeros((0, T)))
 
 
+@dataclass
+class _LpCells:
+    """The demand cells the LP works with, per commodity: one per site for a daily commodity under equal sharing
+    (the site's groups share its stock and its shortfall in proportion to their need), else one per report cell."""
+
+    k: np.ndarray  # [J] commodity
+    site: np.ndarray  # [J]
+    cls: np.ndarray  # [J] sharing class (group rank under priority, 0 under equal)
+    need: np.ndarray  # [J, T] the day's need
+    ref: np.ndarray  # [J, T] what shortfall is measured against (need, or all owed so far)
+    members: list[np.ndarray]  # [J] report cells it stands for
+    local: np.ndarray  # [J] bool: its site has local supply of its commodity (may do better than the share)
+
+
+def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str], cell_dem: np.ndarray,
+              carry: np.ndarray, classes: dict[str, int], nidx: dict[str, int], kidx: dict[str, int],
+              E: int, W: int) -> _LpCells:
+    K, Q, T = cell_dem.shape
+    local = set()  # (k, site) with production at the site or a pipeline into it from a producer
+    producers: dict[int, set[int]] = {}
+    for p in inst.production:
+        producers.setdefault(nidx[p.node], set()).add(kidx[p.commodity])
+    for n, ks in producers.items():
+        if n >= E + W:
+            local |= {(k, n - E - W) for k in ks}
+    for a in inst.arcs:
+        src, dst = nidx[a.source], nidx[a.target]
+        if not a.trucked and dst >= E + W:
+            local |= {(k, dst - E - W) for k in producers.get(src, ())}
+    ks, sites, cls, members = [], [], [], []
+    for k in range(K):
+        have = np.flatnonzero(cell_dem[k].any(axis=1))
+        if inst.sharing == "equal" and not carry[k]:
+            for s in np.unique(cell_site[have]):
+                ks.append(k), sites.append(int(s)), cls.append(0), members.append(have[cell_site[have] == s])
+        else:
+            for q in have:
+                ks.append(k), sites.append(int(cell_site[q])), cls.append(classes.get(cell_group[q], 0))
+                members.append(np.array([q]))
+    k_a, s_a = np.array(ks, dtype=np.int64), np.array(sites, dtype=np.int64)
+    need = np.array([cell_dem[k, m].sum(axis=0) for k, m in zip(ks, members)]).reshape(len(ks), T)
+    ref = need.copy()
+    ref[carry[k_a]] = np.cumsum(need[carry[k_a]], axis=1)
+    return _LpCells(k=k_a, site=s_a, cls=np.array(cls, dtype=np.int64), need=need, ref=ref, members=members,
+                    local=np.array([(k, s) in local for k, s in zip(ks, sites)], dtype=bool))
+
+
 def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _Lp:
     K, E, W, S = len(inst.commodities), len(inst.entry_points), len(inst.warehouses), len(inst.sites)
     A, P, T = len(inst.arcs), len(inst.production), inst.days
@@ -822,31 +878,29 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     Q = cell_site.size
     demand = np.zeros((K, S, T))
     np.add.at(demand, (slice(None), cell_site), cell_dem)
-    # what a cell's shortfall is measured against: the day's need, or all owed so far (carry-over)
-    ref = owed_to_date(cell_dem, carry)
     init = np.zeros((K, M))
     for j, x in enumerate([*inst.warehouses, *inst.sites]):
         for k, v in x.initial_t.items():
             init[kidx[k], j] += v
 
-    policy = inst.sharing
+    shared = inst.sharing != "none"
     groups = list(dict.fromkeys(cell_group))
-    if policy == "priority":
+    if inst.sharing == "priority":
         order = [g for g in inst.group_priority if g in groups] + [g for g in groups if g not in inst.group_priority]
-        rank = {g: i for i, g in enumerate(order)}
-        gfac = np.array([GROUP_PRIORITY_FACTOR ** (len(order) - 1 - rank[g]) for g in cell_group])
-        classes = {g: i for i, g in enumerate(order)}  # a common share per group
-        cls = np.array([classes[g] for g in cell_group], dtype=np.int64)
+        classes = {g: i for i, g in enumerate(order)}
+        gfac_c = np.array([GROUP_PRIORITY_FACTOR ** (len(order) - 1 - i) for i in range(len(order))])
     else:
-        gfac = np.ones(Q)
-        classes = {"all": 0}
-        cls = np.zeros(Q, dtype=np.int64)
-    C = len(classes) if policy != "none" else 0
-    fair = (ref > 0) if policy != "none" else np.zeros((K, Q, T), dtype=bool)
-    F = int(fair.sum())
+        classes, gfac_c = {}, np.ones(1)
+    C = max(len(classes), 1) if shared else 0
+    cells = _lp_cells(inst, cell_site, cell_group, cell_dem, carry, classes, nidx, kidx, E, W)
+    J = cells.k.size
+    tiers = deep_factor != 1.0 and deep_share < 1.0
+    b_cells = np.flatnonzero(cells.local & (~carry[cells.k] | SHARE_OWED)) if shared else np.zeros(0, dtype=np.int64)
+    B = b_cells.size
 
-    sizes = {"flow": K * A * T, "entry": K * E * T, "stock": K * M * T, "prod": P * T, "s1": K * Q * T,
-             "s2": K * Q * T, "sigma": K * C * T, "up": F, "down": F}
+    sizes = {"flow": K * A * T, "entry": K * E * T, "stock": K * M * T, "prod": P * T,
+             "c1": J * T, "c2": J * T if tiers and not shared else 0,
+             "sig1": K * C * T, "sig2": K * C * T if tiers and shared else 0, "b": B * T}
     off, n_col = {}, 0
     for name, n in sizes.items():
         off[name], n_col = n_col, n_col + n
@@ -886,6 +940,18 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     put(bal(kk, E + jj, tt), icol, 1.0)
     nxt = tt + 1 < T
     put(bal(kk[nxt], E + jj[nxt], tt[nxt] + 1), icol[nxt], -1.0)
+    # Nothing goes where nobody needs it: a site takes a commodity only up to the last day someone there needs it
+    # (and never if nobody does), and an arc carries only its commodities. Presolve then drops those columns.
+    owed_site = owed_to_date(demand, carry)  # [K, S, T]
+    last = np.where(owed_site.any(axis=2), T - 1 - np.argmax(owed_site[:, :, ::-1] > 0, axis=2), -1)  # [K, S]
+    to_site = dst >= E + W
+    kk, aa, tt = (x.ravel() for x in np.indices((K, A, T)))
+    dead = to_site[aa] & (tt + dd[aa] > last[kk, np.maximum(dst[aa] - E - W, 0)])
+    allowed = np.array([[not a.commodities or c.id in a.commodities for a in inst.arcs] for c in inst.commodities],
+                       dtype=bool).reshape(K, A)
+    col_upper[fcol[dead | ~allowed[kk, aa]]] = 0.0
+    kk, ss, tt = (x.ravel() for x in np.indices((K, S, T)))
+    col_upper[off["stock"] + (kk * M + W + ss) * T + tt] = np.where(tt >= last[kk, ss], 0.0, np.inf)
     # local production
     if P:
         pk = np.array([kidx[p.commodity] for p in inst.production], dtype=np.int64)
@@ -894,18 +960,45 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         qcol = off["prod"] + np.arange(P * T)
         put(bal(pk[pp], pn[pp], tt), qcol, -1.0)
         col_upper[qcol] = np.array([p.t_per_day for p in inst.production], dtype=float).ravel()
-    # shortfall per cell, two tiers; a carry-over shortfall is owed again the next day
-    kk, qq, tt = (x.ravel() for x in np.indices((K, Q, T)))
-    rflat = ref.ravel()
-    again = carry[kk] & (tt + 1 < T)
-    scols = {}
-    for name, ub in (("s1", deep_share * rflat), ("s2", (1.0 - deep_share) * rflat)):
-        scol = scols[name] = off[name] + np.arange(K * Q * T)
-        put(bal(kk, E + W + cell_site[qq], tt), scol, -1.0)
-        put(bal(kk[again], E + W + cell_site[qq[again]], tt[again] + 1), scol[again], 1.0)
-        col_upper[scol] = ub
+
+    # A cell's shortfall s[j, t] = (sig1 + sig2)[k, class, t] x ref[j, t] + c1 + c2 - b: each term is a column
+    # with a coefficient; `terms` lists them once, for the balance rows, the extra rows and the report map.
+    jj, tt = (x.ravel() for x in np.indices((J, T)))
+    rflat = cells.ref.ravel()
+    terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # (cell, day, column, coefficient)
+    terms.append((jj, tt, off["c1"] + jj * T + tt, np.ones(J * T)))
+    if sizes["c2"]:
+        terms.append((jj, tt, off["c2"] + jj * T + tt, np.ones(J * T)))
+        col_upper[off["c1"] + jj * T + tt] = deep_share * rflat
+        col_upper[off["c2"] + jj * T + tt] = (1.0 - deep_share) * rflat
+    else:
+        col_upper[off["c1"] + jj * T + tt] = rflat
+    # the common share holds for every commodity under equal or priority sharing (see SHARE_OWED)
+    on_share = (~carry[cells.k[jj]] | SHARE_OWED) if C else np.zeros(J * T, dtype=bool)
+    for name in ("sig1", "sig2"):
+        if sizes[name]:
+            terms.append((jj[on_share], tt[on_share],
+                          off[name] + (cells.k[jj[on_share]] * C + cells.cls[jj[on_share]]) * T + tt[on_share],
+                          rflat[on_share]))
+    if sizes["sig2"]:
+        col_upper[off["sig1"]:off["sig1"] + K * C * T] = deep_share
+        col_upper[off["sig2"]:off["sig2"] + K * C * T] = 1.0 - deep_share
+    elif C:
+        col_upper[off["sig1"]:off["sig1"] + K * C * T] = 1.0
+    if B:
+        bj, bt = (x.ravel() for x in np.indices((B, T)))
+        terms.append((b_cells[bj], bt, off["b"] + bj * T + bt, -np.ones(B * T)))
+        col_upper[off["b"] + bj * T + bt] = cells.ref[b_cells[bj], bt]
+    nodes = E + W + cells.site
+    again = carry[cells.k]
+    for cj, ct, col, coef in terms:
+        keep = coef != 0
+        cj, ct, col, coef = cj[keep], ct[keep], col[keep], coef[keep]
+        put(bal(cells.k[cj], nodes[cj], ct), col, -coef)  # short on the day: less consumed
+        nx = again[cj] & (ct + 1 < T)  # owed again the next day
+        put(bal(cells.k[cj[nx]], nodes[cj[nx]], ct[nx] + 1), col[nx], coef[nx])
     rhs = np.zeros(n_bal)
-    np.add.at(rhs, bal(kk, E + W + cell_site[qq], tt), -cell_dem.ravel())
+    np.add.at(rhs, bal(cells.k[jj], nodes[jj], tt), -cells.need.ravel())
     rhs[bal(np.arange(K)[:, None], E + np.arange(M)[None, :], np.zeros((1, 1), dtype=np.int64)).ravel()] \
         += init.ravel()
 
@@ -919,13 +1012,13 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         nonlocal r0
         if owners.size == 0:
             return
-        B = owners.size
-        kk, bb, tt = (x.ravel() for x in np.indices((K, B, T)))
+        B_ = owners.size
+        kk, bb, tt = (x.ravel() for x in np.indices((K, B_, T)))
         put(r0 + bb * T + tt, col_of(kk, owners[bb], tt), 1.0 if np.isscalar(coef) else coef[kk, owners[bb]])
-        row_lo.append(np.full(B * T, -np.inf))
-        row_up.append(np.asarray(caps, dtype=float).reshape(B * T))
+        row_lo.append(np.full(B_ * T, -np.inf))
+        row_up.append(np.asarray(caps, dtype=float).reshape(B_ * T))
         rows[kind] = (r0, owners)
-        r0 += B * T
+        r0 += B_ * T
 
     # a truck carries payload[k] of commodity k: capacity (t at the entry's own payload) counts trucks
     pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
@@ -943,64 +1036,69 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     cap_block("site_storage", sc, np.repeat([[inst.sites[i].storage_t] for i in sc], T, axis=1)
               if sc.size else np.zeros((0, T)), lambda k, j, t: off["stock"] + (k * M + W + j) * T + t)
 
-    # nothing owed is taken back: s[t] - s[t-1] <= need[t] for carry-over commodities
-    ck = np.flatnonzero(carry)
-    if ck.size and Q and T > 1:
-        kk, qq, tt = (x.ravel() for x in np.indices((ck.size, Q, T - 1)))
-        kk, tt = ck[kk], tt + 1
-        n = kk.size
-        rr = r0 + np.arange(n)
-        for name in ("s1", "s2"):
-            put(rr, off[name] + (kk * Q + qq) * T + tt, 1.0)
-            put(rr, off[name] + (kk * Q + qq) * T + tt - 1, -1.0)
+    def cell_rows(sel: np.ndarray, lag: int, upper: np.ndarray, sign: float = 1.0) -> None:
+        """One row per (cell, day) in `sel` (a [J, T] mask): sign x (s[j, t] - s[j, t - 1] if lag) <= upper."""
+        nonlocal r0
+        rid = np.full((J, T), -1, dtype=np.int64)
+        n = int(sel.sum())
+        rid[sel] = r0 + np.arange(n)
+        for cj, ct, col, coef in terms:
+            r = rid[cj, ct]
+            ok = r >= 0
+            put(r[ok], col[ok], sign * coef[ok])
+            if lag:
+                prev = ct + 1 < T
+                r = rid[cj[prev], ct[prev] + 1]
+                ok = r >= 0
+                put(r[ok], col[prev][ok], -sign * coef[prev][ok])
         row_lo.append(np.full(n, -np.inf))
-        row_up.append(cell_dem[kk, qq, tt])
+        row_up.append(upper[sel])
         r0 += n
 
-    # sharing: s1 + s2 - ref * sigma[class] - up + down = 0 where anything is needed
-    fair_at = np.empty(0, dtype=np.int64)
-    if F:
-        fk, fq, ft = np.nonzero(fair)
-        rr = r0 + np.arange(F)
-        for name in ("s1", "s2"):
-            put(rr, off[name] + (fk * Q + fq) * T + ft, 1.0)
-        fair_at = np.arange(F) + sum(v.size for v in vals)  # where the sigma coefficients land (before dedup)
-        put(rr, off["sigma"] + (fk * C + cls[fq]) * T + ft, -ref[fk, fq, ft])
-        put(rr, off["up"] + np.arange(F), -1.0)
-        put(rr, off["down"] + np.arange(F), 1.0)
-        col_upper[off["sigma"]:off["sigma"] + K * C * T] = 1.0
-        row_lo.append(np.zeros(F))
-        row_up.append(np.zeros(F))
-        r0 += F
+    # nothing owed is taken back: s[t] - s[t-1] <= need[t] (s[0] <= need[0]) for carry-over commodities
+    if J:
+        cell_rows(np.repeat(again[:, None], T, axis=1), 1, cells.need)
+    # a cell that may do better than the common share (its own well) does not do better than its need: s >= 0
+    if B:
+        mask = np.zeros((J, T), dtype=bool)
+        mask[b_cells] = True
+        cell_rows(mask, 0, np.zeros((J, T)), -1.0)
+    # groups with their own share at one site (priority) cannot hand their goods to another: s <= need
+    if inst.sharing == "priority" and J:
+        cell_rows(np.repeat(~again[:, None], T, axis=1) & (cells.ref > 0), 0, cells.ref)
 
     rows_all, cols_all, vals_all = np.concatenate(rows_i), np.concatenate(cols_i), np.concatenate(vals)
     matrix = sp.csc_matrix((vals_all, (rows_all, cols_all)), shape=(r0, n_col))
     matrix.sum_duplicates()
-    fair_entries = np.empty(0, dtype=np.int64)
-    if F:  # the sigma entries are the only ones in their columns' (row, col) positions: find them in CSC order
-        sig_r, sig_c = rows_all[fair_at], cols_all[fair_at]
-        order = np.lexsort((sig_r, sig_c))
-        starts = matrix.indptr[sig_c[order]]
-        # within a sigma column the rows are sorted, and only fairness rows hold entries there
-        first = np.searchsorted(sig_c[order], sig_c[order], side="left")
-        fair_entries = np.empty(F, dtype=np.int64)
-        fair_entries[order] = starts + (np.arange(F) - first)
+    # the sharing columns' coefficients are the cells' need (all of their entries): updated on a warm start
+    sig_lo, sig_hi = off["sig1"], off["sig2"] + sizes["sig2"]
+    fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
+
     prio = np.array([c.priority for c in inst.commodities], dtype=float)
     # Tie-break between equally costly plans: a shortfall on a later day costs a hair less, so the
     # plan serves people now and only rations early where the convex cost asks for it.
     later = 1.0 + TIME_TIE_BREAK * (T - 1 - np.arange(T)) / max(T - 1, 1)
-    wq = prio[:, None] * gfac[None, :]  # [K, Q] deprivation weight per tonne
-    w1 = wq[:, :, None] * later[None, None, :]
+    gfac = gfac_c[cells.cls] if C > 1 else np.ones(J)
+    w = prio[cells.k] * gfac  # [J] deprivation weight per tonne
     cost1 = np.zeros(n_col)
-    cost1[off["s1"]:off["s1"] + K * Q * T] = w1.ravel()
-    cost1[off["s2"]:off["s2"] + K * Q * T] = (w1 * deep_factor).ravel()
-    if F:
-        fk, fq, _ = np.nonzero(fair)
-        cost1[off["up"]:off["up"] + F] = FAIR_WEIGHT * wq[fk, fq]
-        cost1[off["down"]:off["down"] + F] = FAIR_WEIGHT * wq[fk, fq]
-    true1 = np.zeros(n_col)  # the deprivation without tie-break, group weights and sharing, for reporting
-    true1[off["s1"]:off["s1"] + K * Q * T] = np.repeat(prio, Q * T)
-    true1[off["s2"]:off["s2"] + K * Q * T] = np.repeat(prio * deep_factor, Q * T)
+    true1 = np.zeros(n_col)
+    c1 = off["c1"] + jj * T + tt
+    # shared: a cell worse off than the common share pays the deep rate (with tiers) and the sharing penalty
+    deep_c1 = deep_factor if shared and tiers else 1.0
+    cost1[c1] = (w[jj] * later[tt]) * np.where(on_share, deep_c1 * (1.0 + FAIR_WEIGHT), 1.0)
+    true1[c1] = prio[cells.k[jj]] * np.where(on_share, deep_c1, 1.0)
+    if sizes["c2"]:
+        cost1[off["c2"] + jj * T + tt] = w[jj] * later[tt] * deep_factor
+        true1[off["c2"] + jj * T + tt] = prio[cells.k[jj]] * deep_factor
+    for name, f in (("sig1", 1.0), ("sig2", deep_factor)):
+        if sizes[name]:
+            js, ts = jj[on_share], tt[on_share]
+            col = off[name] + (cells.k[js] * C + cells.cls[js]) * T + ts
+            np.add.at(cost1, col, w[js] * later[ts] * rflat[on_share] * f)
+            np.add.at(true1, col, prio[cells.k[js]] * rflat[on_share] * f)
+    if B:
+        cost1[off["b"] + bj * T + bt] = -w[b_cells[bj]] * later[bt] * (1.0 - FAIR_WEIGHT)
+        true1[off["b"] + bj * T + bt] = -prio[cells.k[b_cells[bj]]]
     cost2 = np.zeros(n_col)
     if A:
         trucked = np.array([a.trucked for a in inst.arcs], dtype=float)
@@ -1009,11 +1107,31 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         cost2[off["flow"]:off["flow"] + K * A * T] = np.repeat(per_a.ravel(), T)
     if E:
         cost2[off["entry"]:off["entry"] + K * E * T] = np.repeat((1.0 / pay_ke).ravel(), T)
+
+    # report cells' shortfall: a merged cell's shortfall is shared by its groups in proportion to their need
+    m_rows, m_cols, m_vals = [], [], []
+    for cj, ct, col, coef in terms:
+        for j in np.unique(cj):
+            members = cells.members[j]
+            sel = cj == j
+            d = cell_dem[cells.k[j], members][:, ct[sel]]  # [members, entries]
+            ref_m = owed_to_date(d[None], [bool(carry[cells.k[j]])])[0] if carry[cells.k[j]] else d
+            tot = ref_m.sum(axis=0)
+            share = np.divide(ref_m, tot, out=np.full_like(ref_m, 1.0 / len(members)), where=tot > 0)
+            for i, q in enumerate(members):
+                m_rows.append((cells.k[j] * Q + q) * T + ct[sel])
+                m_cols.append(col[sel])
+                m_vals.append(coef[sel] * share[i])
+    short_map = sp.csr_matrix((np.concatenate(m_vals) if m_vals else np.zeros(0),
+                               (np.concatenate(m_rows) if m_rows else np.zeros(0, dtype=np.int64),
+                                np.concatenate(m_cols) if m_cols else np.zeros(0, dtype=np.int64))),
+                              shape=(K * Q * T, n_col))
     return _Lp(K=K, E=E, W=W, S=S, A=A, P=P, T=T, Q=Q, off=off, n_col=n_col, n_bal=n_bal, rows=rows, matrix=matrix,
                row_lower=np.concatenate(row_lo), row_upper=np.concatenate(row_up), col_upper=col_upper,
                cost1=cost1, true1=true1, cost2=cost2, rhs_bal=rhs, entry_cap=cap_e, demand=demand, arc_src=src,
                arc_dst=dst, arc_days=dd, cell_site=cell_site, cell_group=cell_group, cell_demand=cell_dem,
-               cell_people=cell_people, carry=carry, fair_entries=fair_entries)
+               cell_people=cell_people, carry=carry, short_map=short_map,
+               short_cols=np.arange(off["c1"], n_col, dtype=np.int64), fair_entries=fair_entries)
 
 
 def _highs(lp: _Lp, time_limit_s: float, threads: int | None) -> tuple[Any, Any]:
@@ -1174,7 +1292,7 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
         # Fix every shortfall (and the sharing columns) at its optimal value: the first solution stays feasible,
         # so simplex restarts from it, and with nothing left to trade the truckload solve is a flow problem (0.04 s
         # on the Rafah targeted plan; holding shortfalls at most at their value took 6 s). Minimise truckloads.
-        nz = np.arange(lp.off["s1"], lp.n_col)
+        nz = lp.short_cols
         held = np.clip(x[nz], 0.0, lp.col_upper[nz])
         h.changeColsBounds(nz.size, nz.astype(np.int32), held, held)
         h.changeColsCost(lp.n_col, np.arange(lp.n_col, dtype=np.int32), lp.cost2)
@@ -1205,7 +1323,7 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     stock = block("stock", (K, W + S, T))
     prod = block("prod", (P, T))
     Q = lp.Q
-    cell_short = np.minimum(block("s1", (K, Q, T)) + block("s2", (K, Q, T)), owed_to_date(lp.cell_demand, lp.carry))
+    cell_short = np.clip((lp.short_map @ x).reshape(K, Q, T), 0.0, owed_to_date(lp.cell_demand, lp.carry))
     cell_used = lp.cell_demand - cell_short
     prev = np.concatenate([np.zeros((K, Q, 1)), cell_short[:, :, :-1]], axis=2)
     cell_used[lp.carry] = (lp.cell_demand + prev - cell_short)[lp.carry]  # owed goods handed out later
@@ -1233,7 +1351,7 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
         fleet=[], max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
         solve_time_s=0.0, message=message, cell_shortfall_t=cell_short, cell_consumed_t=cell_used, **cells, **ids)
     prio = np.array([c.priority for c in instance.commodities], dtype=float)
-    weighted = prio[:, None, None] * (block("s1", (K, Q, T)) + deep_factor * block("s2", (K, Q, T)))
+    weighted = prio[:, None, None] * cell_short * deep_factor  # an upper bound on each cell's deprivation
     result.binding = _binding(instance, lp, duals, deep_share, deep_factor, step_trucks_per_day, storage_step_t,
                               result.shortfall_t, weighted,
                               rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0))
@@ -1380,8 +1498,7 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
                         shape=(lp.matrix.shape[0], 1))
     lp.matrix = sp.hstack([lp.matrix, col], format="csc")
     upper = lp.col_upper.copy()
-    for name in ("s1", "s2"):
-        upper[lp.off[name]:lp.off[name] + K * lp.S * T] = 0.0
+    upper[lp.short_cols] = 0.0
     lp.col_upper = np.append(upper, np.inf)
     lp.cost1 = np.append(np.zeros(lp.n_col), 1.0)
     lp.n_col += 1
@@ -1539,7 +1656,9 @@ def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], 
         cid = c["id"]
         if cid in declared:
             payload[cid] = float(declared[cid])
-            sources[cid] = getattr(cargo, "payload_source", "") or "scenario.yaml cargo.payload_t"
+            sources[cid] = ((getattr(cargo, "payload_sources", None) or {}).get(cid)
+                            or getattr(cargo, "payload_source", "") or "ASSUMPTION: scenario.yaml cargo.payload_t, "
+                                                                       "no source given")
         else:
             key = c.get("payload_from", "truck_payload_t")
             payload[cid] = float(v(key))
