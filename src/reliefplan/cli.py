@@ -448,12 +448,16 @@ def assess_cmd(
         fail(e)
         return
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
-    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)", "failed"):
+    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)",
+                "water L/p/d (worst group)", "failed"):
         t.add_column(col, overflow="fold")
     for p in result.pairs:
         short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
+        water = [(v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day")
+                 is not None]
         t.add_row(p.package, p.scenario, "[green]pass[/]" if p.passed else "[red]fail[/]", f"{p.unsheltered:,}",
-                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short, str(sum(p.failed.values())))
+                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short,
+                  "-" if not water else "{:.1f} ({})".format(*min(water)), str(sum(p.failed.values())))
     console.print(t)
     for p in result.pairs:
         if p.passed:
