@@ -199,7 +199,7 @@ class SupplyInstance:
     production: list[Production] = field(default_factory=list)
     payload_t: float = DEFAULT_PAYLOAD_T
     operating_h_per_day: float = DEFAULT_OPERATING_H_PER_DAY
-    sharing: str = "equal"  # equal | priority | none (module doc)
+    sharing: str = "none"  # none | equal | priority (module doc); plans set it from the scenario (default equal)
     group_priority: tuple[str, ...] = ()  # priority sharing: groups served first to last
 
     def payload(self, commodity: Commodity, carrier_payload_t: float | None = None) -> float:
@@ -581,7 +581,7 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
     inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses,
                           sites=sites, arcs=arcs, production=production, payload_t=payload or DEFAULT_PAYLOAD_T,
                           operating_h_per_day=op_h or DEFAULT_OPERATING_H_PER_DAY,
-                          sharing=str(sharing.get("policy", "equal")), group_priority=tuple(order))
+                          sharing=str(sharing.get("policy", "none")), group_priority=tuple(order))
     problems.extend(instance_problems(inst, file))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # a problem found twice is said once
