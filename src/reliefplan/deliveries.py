@@ -137,16 +137,21 @@ def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
     return out
 
 
+#: the groups a kind of location can hold (listed even when empty, so plans that differ only in numbers keep one
+#: supply LP structure and ensemble members re-solve warm)
+GROUPS_AT = {"zone": ("staying", "sheltered", "overflow"), "site": ("sheltered", "overflow", "site_residents"),
+             "zone_land": ("overflow",), "served": ("served_elsewhere",)}
+
+
 def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
-    """Locations with anyone in them, and each one's need by group: daily commodities for the aid-dependent people
-    present, items owed until delivered (shelter) for the aid-dependent people arriving."""
-    used = [l for l in range(len(pres.location_ids)) if pres.people[l].any()]
+    """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
+    owed until delivered (shelter) for the aid-dependent people arriving."""
+    used = list(range(len(pres.location_ids)))
     out: dict[int, dict[str, dict[str, list[float]]]] = {}
     for l in used:
         groups = {}
-        for g, name in enumerate(pres.groups):
-            if not pres.people[l, g].any():
-                continue
+        for name in GROUPS_AT[pres.kinds[l]]:
+            g = pres.group(name)
             dep, arr = pres.dependent[l, g], pres.arrivals[l, g]
             groups[name] = {s.commodity.id: list((arr if s.commodity.carry_over else dep) * s.t_per_person)
                             for s in specs}
@@ -302,6 +307,8 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
     summary, by_day = [], []
     for g, gs in d.sustain.groups.items():
         people = np.nan_to_num(gs.people)
+        if not people.any():  # a group this plan has nobody in (listed for one LP structure across plans)
+            continue
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(people > 0, 1.0 / np.where(people > 0, people, 1.0), 0.0)
         fig: dict[str, np.ndarray] = {}

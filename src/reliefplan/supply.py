@@ -789,30 +789,36 @@ class _Lp:
 
 
 def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarray, list[str], np.ndarray,
-                                                                           np.ndarray]:
-    """(site index, group, need [K, Q, T], people [Q, T]) of every report cell with some need; a site without
-    groups is one cell 'all'."""
+                                                                           np.ndarray, np.ndarray]:
+    """(site index, group, need [K, Q, T], people [Q, T], listed [K, Q]) of every report cell: each group a site
+    lists (even with no need today: a plan's members keep one LP structure, so the next solve starts warm), or a
+    site without groups as one cell 'all' when it needs anything. `listed`: the cell names that commodity."""
     K = len(kidx)
     site_of: list[int] = []
     group_of: list[str] = []
     blocks: list[np.ndarray] = []
     people: list[np.ndarray] = []
+    listed: list[np.ndarray] = []
     for s, site in enumerate(inst.sites):
         parts = site.groups or {"all": site.demand_t}
         for g, dem in parts.items():
             d = np.zeros((K, T))
+            named = np.zeros(K, dtype=bool)
             for k, v in dem.items():
                 d[kidx[k]] = np.asarray(v, dtype=float)
-            if not d.any():
+                named[kidx[k]] = True
+            if not (site.groups and named.any()) and not d.any():
                 continue
             site_of.append(s)
             group_of.append(g)
             blocks.append(d)
+            listed.append(named | d.any(axis=1))
             pp = site.group_people.get(g) if site.groups else site.people
             people.append(np.full(T, np.nan) if pp is None else np.asarray(pp, dtype=float))
     demand = np.stack(blocks, axis=1) if blocks else np.zeros((K, 0, T))
     return (np.array(site_of, dtype=np.int64), group_of, demand,
-            np.array(people).reshape(len(people), T) if people else np.zeros((0, T)))
+            np.array(people).reshape(len(people), T) if people else np.zeros((0, T)),
+            np.array(listed).T.reshape(K, len(listed)) if listed else np.zeros((K, 0), dtype=bool))
 
 
 @dataclass
@@ -830,8 +836,8 @@ class _LpCells:
 
 
 def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str], cell_dem: np.ndarray,
-              carry: np.ndarray, classes: dict[str, int], nidx: dict[str, int], kidx: dict[str, int],
-              E: int, W: int) -> _LpCells:
+              listed: np.ndarray, carry: np.ndarray, classes: dict[str, int], nidx: dict[str, int],
+              kidx: dict[str, int], E: int, W: int) -> _LpCells:
     K, Q, T = cell_dem.shape
     local = set()  # (k, site) with production at the site or a pipeline into it from a producer
     producers: dict[int, set[int]] = {}
@@ -846,7 +852,7 @@ def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str]
             local |= {(k, dst - E - W) for k in producers.get(src, ())}
     ks, sites, cls, members = [], [], [], []
     for k in range(K):
-        have = np.flatnonzero(cell_dem[k].any(axis=1))
+        have = np.flatnonzero(listed[k])
         if inst.sharing == "equal" and not carry[k]:
             for s in np.unique(cell_site[have]):
                 ks.append(k), sites.append(int(s)), cls.append(0), members.append(have[cell_site[have] == s])
@@ -874,7 +880,7 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     delay = np.array([e.inspection_delay_days for e in inst.entry_points], dtype=np.int64)
     cap_e = np.array([e.capacity_t(T, inst.payload_t) for e in inst.entry_points]).reshape(E, T)
     carry = np.array([c.carry_over for c in inst.commodities], dtype=bool)
-    cell_site, cell_group, cell_dem, cell_people = _cells(inst, kidx, T)
+    cell_site, cell_group, cell_dem, cell_people, listed = _cells(inst, kidx, T)
     Q = cell_site.size
     demand = np.zeros((K, S, T))
     np.add.at(demand, (slice(None), cell_site), cell_dem)
@@ -892,7 +898,7 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     else:
         classes, gfac_c = {}, np.ones(1)
     C = max(len(classes), 1) if shared else 0
-    cells = _lp_cells(inst, cell_site, cell_group, cell_dem, carry, classes, nidx, kidx, E, W)
+    cells = _lp_cells(inst, cell_site, cell_group, cell_dem, listed, carry, classes, nidx, kidx, E, W)
     J = cells.k.size
     tiers = deep_factor != 1.0 and deep_share < 1.0
     b_cells = np.flatnonzero(cells.local & (~carry[cells.k] | SHARE_OWED)) if shared else np.zeros(0, dtype=np.int64)
@@ -991,9 +997,7 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         col_upper[off["b"] + bj * T + bt] = cells.ref[b_cells[bj], bt]
     nodes = E + W + cells.site
     again = carry[cells.k]
-    for cj, ct, col, coef in terms:
-        keep = coef != 0
-        cj, ct, col, coef = cj[keep], ct[keep], col[keep], coef[keep]
+    for cj, ct, col, coef in terms:  # zero coefficients (no need that day) are kept: one structure for all needs
         put(bal(cells.k[cj], nodes[cj], ct), col, -coef)  # short on the day: less consumed
         nx = again[cj] & (ct + 1 < T)  # owed again the next day
         put(bal(cells.k[cj[nx]], nodes[cj[nx]], ct[nx] + 1), col[nx], coef[nx])
@@ -1065,11 +1069,11 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         cell_rows(mask, 0, np.zeros((J, T)), -1.0)
     # groups with their own share at one site (priority) cannot hand their goods to another: s <= need
     if inst.sharing == "priority" and J:
-        cell_rows(np.repeat(~again[:, None], T, axis=1) & (cells.ref > 0), 0, cells.ref)
+        cell_rows(np.repeat(~again[:, None], T, axis=1), 0, cells.ref)
 
     rows_all, cols_all, vals_all = np.concatenate(rows_i), np.concatenate(cols_i), np.concatenate(vals)
     matrix = sp.csc_matrix((vals_all, (rows_all, cols_all)), shape=(r0, n_col))
-    matrix.sum_duplicates()
+    matrix.sum_duplicates()  # explicit zeros stay: the sharing coefficients of a day nobody needs anything
     # the sharing columns' coefficients are the cells' need (all of their entries): updated on a warm start
     sig_lo, sig_hi = off["sig1"], off["sig2"] + sizes["sig2"]
     fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
