@@ -1,0 +1,68 @@
+"""A whole plan of the bundled example, everyone in it: `full` over 60 days, camp layouts on.
+
+Run: `python -m benchmarks.bench_plan_rafah [--scenario full] [--days 60] [--repeats 2]`. Each run loads the scenario
+and plans it in a fresh cache (as `reliefplan plan` does, without writing files). Prints wall and CPU time, the
+stages, the supply LP's own times, and the ratio to the same plan over 30 days (the example's horizon) run first in
+this process; every line carries the load average of the (shared) machine. Target (issue 16): < 10 s wall on 2
+cores for 60 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from reliefplan.pipeline import run
+from reliefplan.scenario import load_scenario
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+
+
+def plan_once(name: str, days: int) -> tuple[float, float, dict[str, float], dict[str, float]]:
+    """(wall s, CPU s, stage seconds, supply LP seconds) of load + plan."""
+    stages: dict[str, float] = {}
+    last: list[Any] = [time.perf_counter(), None]
+
+    def step(msg: str) -> None:
+        now = time.perf_counter()
+        if last[1] is not None:
+            stages[last[1]] = stages.get(last[1], 0.0) + now - last[0]
+        last[0], last[1] = now, msg
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    sc = load_scenario(EXAMPLE, name)
+    sc = sc.model_copy(update={"horizon_days": days})
+    done = run(sc, step)
+    step("end")
+    lp = done.deliveries.result.timings_s if done.deliveries is not None else {}
+    return time.perf_counter() - t0, time.process_time() - c0, stages, lp
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="bench_plan_rafah")
+    ap.add_argument("--scenario", default="full")
+    ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--repeats", type=int, default=2)
+    a = ap.parse_args(argv or [])
+    load = lambda: f"load {os.getloadavg()[0]:.1f}"  # noqa: E731
+    fmt = lambda d: ", ".join(f"{k} {v:.2f}" for k, v in d.items() if v >= 0.005)  # noqa: E731
+    plan_once(a.scenario, 30)  # imports, HiGHS and OR-Tools warm-up
+    base = [plan_once(a.scenario, 30) for _ in range(a.repeats)]
+    wall30 = statistics.median(b[0] for b in base)
+    print(f"baseline {a.scenario} over 30 days: {wall30:.2f} s wall, {statistics.median(b[1] for b in base):.2f} s CPU; "
+          f"{load()}", flush=True)
+    runs = [plan_once(a.scenario, a.days) for _ in range(a.repeats)]
+    wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    stages, lp = runs[-1][2], runs[-1][3]
+    print(f"{a.scenario} over {a.days} days: {wall:.2f} s wall, {cpu:.2f} s CPU = {wall / wall30:.2f}x the 30-day "
+          f"plan [{fmt(stages)}] [supply LP: {fmt(lp)}]; target < 10 s wall -> {'OK' if wall < 10 else 'MISSED'}; "
+          f"{load()}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
