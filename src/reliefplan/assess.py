@@ -206,7 +206,11 @@ def _land(sc: Scenario, sh: Sheltering, failed: set[str]) -> list[Addition]:
 
 def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: list[str],
                   lead: str = "") -> Addition:
-    """The least trucks/day at the best crossing (parametric LP per crossing), rounded up and re-solved."""
+    """The least trucks/day at the best crossing (parametric LP per crossing), rounded up and re-solved.
+
+    Whether every need can be met does not depend on how a shortage would be shared, so both LPs leave sharing
+    out (no common-share columns: 2-3x faster on the example's plans)."""
+    inst = replace(inst, sharing="none")
     best = None
     for e in inst.entry_points:
         got = min_extra_entry_capacity(inst, e.id, from_day, time_limit_s=sc.supply.time_limit_s)

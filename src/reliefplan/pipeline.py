@@ -102,10 +102,12 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
     ]
     if evacuation is not None:
         out.append(
-            f"Evacuation: sheltered people walk to their sites over the road network ({sc.evacuation.routing} "
+            f"Evacuation: everyone who moves walks to their camp or overflow land over the road network "
+            f"({sc.evacuation.routing} "
             f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
             + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
-            + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
+            + " from each zone's start day); link capacities from road width; people left in the operation area "
+            "do not move.")
     elif sc.evacuation.enabled:
         out.append("Evacuation timing not computed: it needs a road network and people with a site.")
     pop = sc.population_spec

@@ -102,7 +102,7 @@ class SupplySpec(_Strict):
     observed_file: str | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
     observed_start: str | None = None  # ISO date of day 0 in the observed series
     site_storage_days: float = Field(default=3.0, ge=0)  # storage at each site, in days of its peak need
-    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # wells/desalination per 1,000 sheltered people
+    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # produced per 1,000 people present at each location
     disruptions: list[DisruptionSpec] = []
     time_limit_s: float = Field(default=60.0, gt=0)
     # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
