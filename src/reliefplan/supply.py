@@ -1112,20 +1112,22 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     if E:
         cost2[off["entry"]:off["entry"] + K * E * T] = np.repeat((1.0 / pay_ke).ravel(), T)
 
-    # report cells' shortfall: a merged cell's shortfall is shared by its groups in proportion to their need
+    # report cells' shortfall: a merged cell's shortfall is shared by its groups in proportion to their need (a
+    # cell of one group, or of a carry-over commodity, stands for itself)
+    count = np.array([m.size for m in cells.members], dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]) if J else np.zeros(0, dtype=np.int64)
+    flat = np.concatenate(cells.members) if J else np.zeros(0, dtype=np.int64)
     m_rows, m_cols, m_vals = [], [], []
     for cj, ct, col, coef in terms:
-        for j in np.unique(cj):
-            members = cells.members[j]
-            sel = cj == j
-            d = cell_dem[cells.k[j], members][:, ct[sel]]  # [members, entries]
-            ref_m = owed_to_date(d[None], [bool(carry[cells.k[j]])])[0] if carry[cells.k[j]] else d
-            tot = ref_m.sum(axis=0)
-            share = np.divide(ref_m, tot, out=np.full_like(ref_m, 1.0 / len(members)), where=tot > 0)
-            for i, q in enumerate(members):
-                m_rows.append((cells.k[j] * Q + q) * T + ct[sel])
-                m_cols.append(col[sel])
-                m_vals.append(coef[sel] * share[i])
+        rep = count[cj]
+        i = np.repeat(np.arange(cj.size), rep)
+        q = flat[first[cj[i]] + np.arange(i.size) - np.repeat(np.cumsum(rep) - rep, rep)]
+        k, t = cells.k[cj[i]], ct[i]
+        tot = cells.need[cj[i], t]
+        share = np.where(rep[i] == 1, 1.0, np.divide(cell_dem[k, q, t], tot, out=1.0 / rep[i], where=tot > 0))
+        m_rows.append((k * Q + q) * T + t)
+        m_cols.append(col[i])
+        m_vals.append(coef[i] * share)
     short_map = sp.csr_matrix((np.concatenate(m_vals) if m_vals else np.zeros(0),
                                (np.concatenate(m_rows) if m_rows else np.zeros(0, dtype=np.int64),
                                 np.concatenate(m_cols) if m_cols else np.zeros(0, dtype=np.int64))),
