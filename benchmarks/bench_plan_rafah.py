@@ -16,8 +16,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from benchmarks.bench_ensemble import _stepper
 from reliefplan.pipeline import run
 from reliefplan.scenario import load_scenario
 
@@ -27,14 +27,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 def plan_once(name: str, days: int) -> tuple[float, float, dict[str, float], dict[str, float]]:
     """(wall s, CPU s, stage seconds, supply LP seconds) of load + plan."""
     stages: dict[str, float] = {}
-    last: list[Any] = [time.perf_counter(), None]
-
-    def step(msg: str) -> None:
-        now = time.perf_counter()
-        if last[1] is not None:
-            stages[last[1]] = stages.get(last[1], 0.0) + now - last[0]
-        last[0], last[1] = now, msg
-
+    step = _stepper(stages)
     t0, c0 = time.perf_counter(), time.process_time()
     sc = load_scenario(EXAMPLE, name)
     sc = sc.model_copy(update={"horizon_days": days})

@@ -436,6 +436,16 @@ def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value
     return float(round(x)) if integer else x
 
 
+def _positive(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, what: str,
+              required: bool = True) -> float | None:
+    """A number > 0 (`what` says what it is, for the message), or None after saying what was expected."""
+    x = _number(col, path, f, fid, field, value, required=required, lo=None)
+    if x is not None and x <= 0:
+        col.add(path, f"expected {what} > 0, got {x:g}", fid, field)
+        return None
+    return x
+
+
 def _flag(col: _Collector, path: Path, fid: str, field: str, value: Any) -> bool:
     if value is None or value == "":
         return False
@@ -616,15 +626,9 @@ def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) ->
     for f in feats:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, ("Point",))
-        m3 = _number(col, path, f, fid, "m3_per_day", _prop(f, spec, "m3_per_day"), required=True, lo=None)
-        if m3 is not None and m3 <= 0:
-            col.add(path, f"expected m3 per day > 0, got {m3:g}", fid, "m3_per_day")
-            m3 = None
-        reach = _number(col, path, f, fid, "reach_km", _prop(f, spec, "reach_km"), required=True, lo=None)
-        if reach is not None and reach <= 0:
-            col.add(path, f"expected a reach in km > 0 (the people within it share the water), got {reach:g}", fid,
-                    "reach_km")
-            reach = None
+        m3 = _positive(col, path, f, fid, "m3_per_day", _prop(f, spec, "m3_per_day"), "m3 per day")
+        reach = _positive(col, path, f, fid, "reach_km", _prop(f, spec, "reach_km"),
+                          "a reach in km (the people within it share the water)")
         first = _number(col, path, f, fid, "from_day", _prop(f, spec, "from_day"), required=False, integer=True)
         last = _number(col, path, f, fid, "until_day", _prop(f, spec, "until_day"), required=False, integer=True)
         if first is not None and first >= days:
@@ -671,11 +675,9 @@ def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
     payload, sources = {}, {}
     for i, row in enumerate(rows):
         cid = (row.get("commodity") or "").strip()
-        v = _number(col, path, Feature(i, row, None), cid or f"row {i + 1}", "t_per_truck", row.get("t_per_truck"),
-                    required=True, lo=None)
-        if v is not None and v <= 0:
-            col.add(path, f"expected t per truck > 0, got {v:g}", cid or f"row {i + 1}", "t_per_truck")
-        elif v is not None:
+        v = _positive(col, path, Feature(i, row, None), cid or f"row {i + 1}", "t_per_truck", row.get("t_per_truck"),
+                      "t per truck")
+        if v is not None:
             payload[cid] = v
             sources[cid] = f"{path.name}: {row.get('source') or 'no source given'}"
     if cargo.payload_t:
