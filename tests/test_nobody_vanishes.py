@@ -177,3 +177,17 @@ def test_entry_point_inside_the_operation_area_closes(tmp_path):
         .replace("31.285,50\n", "31.285,50,true\n")
     d2 = write_scenario(tmp_path / "b", entry_points=open_csv, config={"horizon_days": 4, "layout": {"enabled": False}})
     assert "IN" not in run(load_scenario(d2, "main")).plan.supply["entry_closures"]
+
+
+def test_priority_sharing_serves_the_first_group_first(tmp_path):
+    order = ["sheltered", "overflow", "site_residents", "staying", "served_elsewhere"]
+    plan = _plan(_folder(tmp_path, tpd=8, extra={"sharing": {"policy": "priority", "priority": order}})).plan
+    cov = _coverage(plan)
+    present = [g for g in order if (g, "water") in cov]
+    assert present == ["sheltered", "site_residents", "staying", "served_elsewhere"]
+    for k in ("water", "food"):  # each group does at least as well as the groups after it
+        for first, then in zip(present, present[1:]):
+            assert cov[(first, k)] >= cov[(then, k)] - 1e-6, (k, first, then)
+    assert cov[("sheltered", "food")] == pytest.approx(1.0) and cov[("served_elsewhere", "water")] < 0.5
+    equal = _coverage(_plan(_folder(tmp_path / "eq", tpd=8)).plan)
+    assert all(equal[(g, "water")] == pytest.approx(equal[("all", "water")], abs=1e-6) for g in present)
