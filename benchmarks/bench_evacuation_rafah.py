@@ -40,7 +40,8 @@ def main() -> None:
     for departure in ("all_at_once", "spread"):
         sc.evacuation.departure = departure
         inst, _ = evacuation_instance(sc, times.graph, times.samples_xy, times.samples_zone, d.days,
-                                      d.displaced_by_day, zone_people, cap.point_xy, site_people)
+                                      d.displaced_by_day, zone_people, cap.point_xy, site_people,
+                                      [s.id for s in sc.sites])
         out = {}
         for method in ("exact", "queue"):
             secs = []

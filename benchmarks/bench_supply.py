@@ -4,13 +4,20 @@ Run: `python -m benchmarks.bench_supply [--hard]`. Prints build+solve time (wall
 shared machine wall time mostly measures the neighbours), the LP size, the process's peak resident
 memory and the ratio to a 20-site baseline run first in the same process. Target: < 10 s and
 < 2 GB on 2 cores. `--hard` adds 50 sites each served by 3 warehouses over capped roads.
+
+Everyone in the plan (issue 16): the same 200 sites with their groups (people sheltered there and residents) and
+100 more locations for the people the same crossings feed elsewhere, shared equally, tents owed until delivered,
+a payload per commodity; reported as a ratio against today's instance of the same size (200 + 100 plain sites,
+every need a daily flow, no sharing) solved in the same process.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -62,6 +69,44 @@ def make_instance(n_sites: int = 200, days: int = 60, n_entries: int = 5, n_ware
                           sites=sites, arcs=arcs, production=production)
 
 
+def everyone_instance(n_sites: int = 200, n_served: int = 100, days: int = 60, seed: int = 1,
+                      groups: bool = True) -> SupplyInstance:
+    """`make_instance` with every site's people split into the camp's people (arriving on a ramp, owed tents on
+    arrival) and residents (there from day 0, no tents), plus `n_served` locations of people fed elsewhere, and a
+    payload per commodity. groups=False: the same people and locations as plain sites with daily needs only and no
+    sharing (the model before everyone was in the plan)."""
+    base = make_instance(n_sites, days=days, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    pay = {"water": 20.0, "food": 22.0, "medical": 15.0, "shelter_nfi": 14.0}
+    commodities = [replace(c, payload_t=pay[c.id] if groups else None, carry_over=groups and c.id == "shelter_nfi")
+                   for c in base.commodities]
+    sites = []
+    for s in base.sites:
+        people = np.asarray(s.people)
+        residents = np.full(days, float(rng.integers(500, 3000)))
+        camp = {k: list(people * kg / 1000.0) for k, kg in KG_PP.items() if k != "shelter_nfi"}
+        arrivals = np.diff(people, prepend=0.0)
+        camp["shelter_nfi"] = list(arrivals * 17.5 / 1000.0)  # a tent and kits per 5.6 people, on arrival
+        res = {k: list(residents * kg / 1000.0) for k, kg in KG_PP.items() if k != "shelter_nfi"}
+        if groups:
+            sites.append(replace(s, demand_t={}, groups={"sheltered": camp, "site_residents": res},
+                                 group_people={"sheltered": list(people), "site_residents": list(residents)}))
+        else:
+            total = {k: list(np.add(camp[k], res.get(k, 0.0))) for k in camp}
+            sites.append(replace(s, demand_t=total, people=list(people + residents)))
+    arcs = list(base.arcs)
+    for j in range(n_served):
+        people = np.full(days, float(rng.integers(5_000, 30_000)))
+        need = {k: list(people * kg / 1000.0) for k, kg in KG_PP.items() if k != "shelter_nfi"}
+        sid = f"served{j}"
+        sites.append(Site(id=sid, demand_t={} if groups else need, storage_t=3.0 * sum(v[-1] for v in need.values()),
+                          groups={"served_elsewhere": need} if groups else {},
+                          group_people={"served_elsewhere": list(people)} if groups else {},
+                          people=None if groups else list(people)))
+        arcs.append(Arc(source=f"w{j % len(base.warehouses)}", target=sid, travel_days=0, round_trip_h=3.0))
+    return replace(base, commodities=commodities, sites=sites, arcs=arcs, sharing="equal" if groups else "none")
+
+
 def run(n_sites: int, **kw: object) -> tuple[float, float]:
     inst = make_instance(n_sites, **kw)  # type: ignore[arg-type]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -94,6 +139,20 @@ def main() -> None:
           f"{base:.2f} s); "
           f"peak RSS {rss:,.0f} MB; target < 10 s and < 2048 MB -> wall {'OK' if full < 10 else 'MISSED'}, "
           f"CPU {'OK' if cpu < 10 else 'MISSED'}, memory {'OK' if rss < 2048 else 'MISSED'}")
+    # everyone in the plan: today's model of the same size first, then groups, served locations and sharing
+    times = {}
+    for label, groups in (("today's model (plain sites, daily needs, no sharing)", False),
+                          ("everyone (groups, served locations, equal sharing, owed tents)", True)):
+        inst = everyone_instance(groups=groups)
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = solve_supply(inst, time_limit_s=300, deep_factor=1.0 if groups else 2.0)
+        times[groups] = (time.perf_counter() - t0, time.process_time() - c0)
+        print(f"  200 sites + 100 served x 60 days, {label}: {res.status}, {times[groups][0]:.2f} s wall, "
+              f"{times[groups][1]:.2f} s CPU ({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), "
+              f"{len(inst.sites)} locations, load {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"supply everyone 200+100x60: {times[True][0]:.2f} s wall, {times[True][1]:.2f} s CPU = "
+          f"{times[True][1] / times[False][1]:.2f}x today's instance of the same size (CPU; "
+          f"{times[False][1]:.2f} s)")
     if "--hard" in sys.argv:  # denser last mile: 3 warehouses per site, roads capped (much harder for simplex)
         run(50, warehouses_per_site=3, road_caps=True)
 

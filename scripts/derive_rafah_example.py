@@ -357,6 +357,12 @@ def derive(shared: Path, out: Path) -> dict[str, Any]:
     # entry points --------------------------------------------------------
     figs["entry_points"] = write_entry_points(shared, out / "entry_points.csv")
 
+    # everyone the crossings feed: other governorates, cargo as carried, local water ---------
+    figs["served_populations"] = write_served(shared, out / "served_populations.geojson", figs["existing_population"])
+    figs["cargo_payload"] = write_cargo_payload(shared, out / "cargo_payload_apr_2024.csv")
+    figs["food_mix"] = write_food_mix(shared, out / "food_mix_apr_2024.csv")
+    figs["water_sources"] = write_water_sources(shared, out / "water_sources.csv")
+
     # age / sex -------------------------------------------------------------
     figs["age_sex"] = write_age_sex(shared, out / "age_sex.csv")
 
@@ -413,10 +419,15 @@ def write_entry_points(shared: Path, path: Path) -> dict[str, Any]:
          None, "design capacity: no sourced figure offline (left blank); closed to aid after 7 May 2024"),
     ]
     rows: list[list[Any]] = [
-        ["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "design_trucks_per_day", "source"],
+        ["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "design_trucks_per_day", "closes_day", "source"],
         ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity+trucks+observed",
-         "#capacity+payload_t", "#capacity+trucks+design", "#meta+source"],
+         "#capacity+payload_t", "#capacity+trucks+design", "#date+closed", "#meta+source"],
     ]
+    with (shared / "aid" / "unrwa_trucks_daily_by_crossing_category.csv").open(encoding="utf-8") as fh:
+        last_entry = {}
+        for r in csv.DictReader(fh):
+            if int(r["trucks"]) > 0:
+                last_entry[r["crossing"]] = max(last_entry.get(r["crossing"], ""), r["date"])
     info: dict[str, Any] = {"period": list(TRUCK_MONTH), "calendar_days": n_days}
     for eid, name, cname, uname, design, dsrc in spec:
         mine = [r for r in trucks if r["crossing"] == uname]
@@ -427,15 +438,29 @@ def write_entry_points(shared: Path, path: Path) -> dict[str, Any]:
             by_cat[r["cargo_category"]] = by_cat.get(r["cargo_category"], 0) + int(r["trucks"])
         mean = round(total / n_days, 1)
         lon, lat = coords[cname]
-        rows.append([eid, name, lon, lat, mean, PAYLOAD_T, "" if design is None else design,
+        # a crossing with no recorded entry after day 0 of the example is closed from its own data
+        last = last_entry.get(uname, "")
+        closes = ""
+        if last and last < (np.datetime64(DAY0) + np.timedelta64(30, "D")).astype(str):
+            gap = int((np.datetime64(last) + np.timedelta64(1, "D") - np.datetime64(DAY0)).astype(int))
+            closes = max(0, gap) if last_after(shared, uname, last) else ""
+        rows.append([eid, name, lon, lat, mean, PAYLOAD_T, "" if design is None else design, closes,
                      f"coords: Wikipedia infobox ({cname}); trucks_per_day: UNRWA Gaza supplies and dispatch "
                      f"tracking, mean of {TRUCK_MONTH[0]}..{TRUCK_MONTH[1]} all cargo categories "
-                     f"({total} trucks / {n_days} days); payload_t: assumption (15-25 t range); {dsrc}"])
+                     f"({total} trucks / {n_days} days); payload_t: assumption (15-25 t range); {dsrc}"
+                     + (f"; closes_day {closes}: no entry in the UNRWA list after {last} (day 0 = {DAY0})"
+                        if closes != "" else "")])
         info[eid] = {"trucks_total": total, "days_with_entries": days_with_data, "mean_per_calendar_day": mean,
                      "mean_per_day_with_entries": round(total / days_with_data, 1), "by_category": by_cat}
     info["all_crossings_mean_per_day"] = round(sum(int(r["trucks"]) for r in trucks) / n_days, 1)
     write_csv(path, rows)
     return info
+
+
+def last_after(shared: Path, crossing: str, last: str) -> bool:
+    """The UNRWA list goes on after `last` (so no entry at `crossing` afterwards means it was closed)."""
+    with (shared / "aid" / "unrwa_trucks_daily_by_crossing_category.csv").open(encoding="utf-8") as fh:
+        return any(r["date"] > last and r["crossing"] != crossing for r in csv.DictReader(fh))
 
 
 def write_age_sex(shared: Path, path: Path) -> dict[str, Any]:
@@ -461,6 +486,213 @@ def write_age_sex(shared: Path, path: Path) -> dict[str, Any]:
             "under5_share": round((units[0] + units[1]) / 10**SHARE_DECIMALS, 6),
             "share_0_to_19": round(sum(units[:8]) / 10**SHARE_DECIMALS, 6),
             "pregnant": round(src["pregnant"][1], 6), "lactating": round(src["lactating"][1], 6)}
+
+
+# ---------------------------------------------------------------- everyone the crossings feed
+
+#: day 0 of the example: the 6 May 2024 order
+DAY0 = "2024-05-06"
+#: the governorates fed through the same southern crossings as Rafah: LSHTM groups Rafah, Khan Younis and
+#: Deir al-Balah as "south-central" (aid/lshtm_gaza_food_data_csv/prop_reliant.csv); the north was reached by
+#: the northern crossings (Erez, Western Erez) and convoys
+SERVED_PCODES = ("PS0265", "PS0270")
+#: COGAT classifications of the land-crossing consignments (one consignment = one truck) per commodity
+COGAT_CLASS = {"food": "Food", "water": "Water", "medical": "Medical Supplies", "shelter_nfi": "Shelter Equipment"}
+#: UNRWA line list descriptions -> LSHTM kcal_equi items (where the words differ)
+FOOD_ALIASES = {"lemon": "lemons", "lemons": "lemons", "onions": "onions", "potatoes": "potatoes",
+                "oranges": "oranges", "apples": "apples", "bananas": "banana", "frozen chicken": "frozen chicken",
+                "tomato sauce": "tomato sauce", "semolina": "semolina flour", "pistachio": "pistachios",
+                "canned beans": "canned beans", "biscuit": "biscuits", "dates": "dates", "sweets": "arabic sweets",
+                "oil": "oil", "cooking oil": "cooking oil", "ghee": "clarified butter", "juice": "juice"}
+#: kg per pallet: UNRWA palletisation (LSHTM kg_pallet.csv) where the item is listed, else WFP's measured mean
+PALLET_KG_WFP = 705.9
+
+
+def _xlsx_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """Cell values of one worksheet of an .xlsx file (stdlib only): strings and numbers, None where empty."""
+    import re
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    with zipfile.ZipFile(path) as z:
+        strings = ["".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t"))
+                   for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rid = next(s.get(f"{{{ns['r']}}}id") for s in wb.find("m:sheets", ns) if s.get("name") == sheet)
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        root = ET.fromstring(z.read(f"xl/{target}"))
+    rows = []
+    for row in root.iter(f"{{{ns['m']}}}row"):
+        cells: dict[int, Any] = {}
+        for c in row.findall("m:c", ns):
+            col = 0
+            for ch in re.match(r"[A-Z]+", c.get("r")).group(0):
+                col = col * 26 + ord(ch) - 64
+            v = c.find("m:v", ns)
+            if v is None:
+                continue
+            cells[col - 1] = strings[int(v.text)] if c.get("t") == "s" else float(v.text)
+        rows.append([cells.get(i) for i in range(max(cells) + 1)] if cells else [])
+    return rows
+
+
+def _cogat_date(text: str) -> str:
+    import datetime as dt
+
+    day, month, year = text.split()
+    return dt.date(int(year), dt.datetime.strptime(month[:3], "%b").month, int(day)).isoformat()
+
+
+def write_cargo_payload(shared: Path, path: Path) -> dict[str, Any]:
+    """t per truck by commodity: mean tonnage of COGAT's land-crossing consignments in TRUCK_MONTH (a consignment
+    is one truck; rows without tonnage left out)."""
+    tons: dict[str, list[float]] = {k: [] for k in COGAT_CLASS}
+    missing = {k: 0 for k in COGAT_CLASS}
+    by_class = {v: k for k, v in COGAT_CLASS.items()}
+    with (shared / "aid" / "cogat_gaza_aid_consignments_2023-10-21_2024-09-17.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            k = by_class.get(r["Classification"])
+            if k is None or r["Route"] != "Land Crossings" or not TRUCK_MONTH[0] <= _cogat_date(r["Date"]) <= TRUCK_MONTH[1]:
+                continue
+            try:
+                tons[k].append(float(r["Aid (tons)"]))
+            except ValueError:
+                missing[k] += 1
+    rows: list[list[Any]] = [["commodity", "t_per_truck", "trucks", "tonnes", "trucks_without_tonnage", "source"],
+                             ["#item+name", "#capacity+payload_t", "#output+trucks+num", "#output+tonnes",
+                              "#output+trucks+missing", "#meta+source"]]
+    info = {}
+    for k, v in tons.items():
+        mean = round(sum(v) / len(v), 2)
+        rows.append([k, mean, len(v), round(sum(v), 1), missing[k],
+                     f"COGAT line list (aid/cogat_gaza_aid_consignments_...csv), Land Crossings, '{COGAT_CLASS[k]}', "
+                     f"{TRUCK_MONTH[0]}..{TRUCK_MONTH[1]}: mean t per consignment (one truck)"])
+        info[k] = {"t_per_truck": mean, "trucks": len(v), "without_tonnage": missing[k]}
+    write_csv(path, rows)
+    return info
+
+
+def write_food_mix(shared: Path, path: Path) -> dict[str, Any]:
+    """The food the trucks carried in TRUCK_MONTH and its energy density: UNRWA's line list (food trucks, pallets
+    per item; a description naming several items splits its pallets equally), kg per pallet (LSHTM kg_pallet) and
+    kcal per kg (LSHTM kcal_equi; food parcels from LSHTM's parcel contents). Items with no energy figure (mixed
+    'food items', ready-to-eat meals) and water are left out of the mix and their share is reported."""
+    import datetime as dt
+
+    lshtm = shared / "aid" / "lshtm_gaza_food_data_csv"
+    with (lshtm / "kcal_equi.csv").open(encoding="utf-8") as fh:
+        kcal = {r["item"].strip().lower(): float(r["kcal_kg"]) for r in csv.DictReader(fh) if r["kcal_kg"]}
+    with (lshtm / "kg_pallet.csv").open(encoding="utf-8") as fh:
+        pallet = {r["item"].strip().lower(): float(r["kg_pallet"]) for r in csv.DictReader(fh)
+                  if r["agency"] == "UNRWA" and r["item"] and r["item"] != "other"}
+    parcels: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    with (lshtm / "parcels.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["kg"] and r["kcal_kg"]:
+                parcels.setdefault((r["agency"], r["version"]), []).append((float(r["kg"]), float(r["kcal_kg"])))
+    parcel_kcal = float(np.mean([sum(k * c for k, c in p) / sum(k for k, _ in p) for p in parcels.values()]))
+    kcal["food parcels"] = parcel_kcal
+    rows = _xlsx_rows(shared / "aid" / "unrwa_commodities_received_2024-11-11.xlsx", "Suppy Page")
+    head = [str(h) for h in rows[0]]
+    col = {h: i for i, h in enumerate(head)}
+    start = dt.date(1899, 12, 30)
+    lo, hi = dt.date.fromisoformat(TRUCK_MONTH[0]), dt.date.fromisoformat(TRUCK_MONTH[1])
+    pallets: dict[str, float] = {}
+    trucks = other_units = 0
+    for r in rows[1:]:
+        r = r + [None] * (len(head) - len(r))
+        when = r[col["Received Date"]]
+        if not isinstance(when, float) or r[col["Cargo Category"]] != "Food Items":
+            continue
+        if not lo <= start + dt.timedelta(days=int(when)) <= hi:
+            continue
+        trucks += 1
+        if r[col["Units"]] != "Pallets" or not isinstance(r[col["Quantity"]], float):
+            other_units += 1
+            continue
+        parts = [p.strip().lower() for p in str(r[col["Description of Cargo"]]).split("+") if p.strip()]
+        for p in parts:
+            pallets[p] = pallets.get(p, 0.0) + r[col["Quantity"]] / len(parts)
+    mix, left_out = [], {}
+    for item, n in sorted(pallets.items(), key=lambda kv: -kv[1]):
+        name = FOOD_ALIASES.get(item, item)
+        if name.endswith("s") and name not in kcal and name[:-1] in kcal:
+            name = name[:-1]
+        if item == "water" or name not in kcal:
+            left_out[item] = n
+            continue
+        kg = pallet.get(name, PALLET_KG_WFP)
+        mix.append((item, n, kg, kcal[name]))
+    out: list[list[Any]] = [["item", "t", "kcal_per_kg", "pallets", "kg_per_pallet", "source"],
+                            ["#item+name", "#output+tonnes", "#indicator+kcal_per_kg", "#output+pallets",
+                             "#indicator+kg_per_pallet", "#meta+source"]]
+    for item, n, kg, kc in mix:
+        out.append([item, round(n * kg / 1000.0, 1), round(kc, 1), round(n, 1), kg,
+                    "UNRWA line list (pallets, food trucks " + f"{TRUCK_MONTH[0]}..{TRUCK_MONTH[1]}); LSHTM kcal_equi"
+                    + (" (food parcels: mean of LSHTM parcel contents)" if item == "food parcels" else "")
+                    + ("; kg/pallet: UNRWA palletisation" if kg != PALLET_KG_WFP else "; kg/pallet: WFP mean 705.9")])
+    write_csv(path, out)
+    t = sum(n * kg / 1000.0 for _, n, kg, _ in mix)
+    total_pallets = sum(pallets.values())
+    return {"trucks": trucks, "trucks_not_in_pallets": other_units, "items": len(mix),
+            "tonnes_in_mix": round(t, 1), "kcal_per_kg": round(sum(n * kg * kc for _, n, kg, kc in mix) / (t * 1000), 1),
+            "food_parcel_kcal_per_kg": round(parcel_kcal, 1),
+            "pallet_share_left_out": round(sum(left_out.values()) / total_pallets, 4),
+            "left_out_largest": {k: round(v) for k, v in sorted(left_out.items(), key=lambda kv: -kv[1])[:8]}}
+
+
+def write_served(shared: Path, path: Path, residents: dict[str, Any]) -> dict[str, Any]:
+    """The other people the southern crossings fed: each served governorate's Meta-MAU population (as for the site
+    residents) less the people already counted on the candidate sites in it."""
+    adm2 = {f["properties"]["adm2_pcode"]: f for f in load_fc(shared / "gaza_geo" / "cod_ab_pse_adm2_gaza_governorates.geojson")}
+    feats, info = [], {}
+    for pcode in SERVED_PCODES:
+        g = residents["governorates"][pcode]
+        served = g["population_all_ages"] - g["residents_in_sites"]
+        f = adm2[pcode]
+        feats.append(feature({"id": pcode, "name": f"{f['properties']['adm2_name']} governorate", "pcode": pcode,
+                              "population": served, "population_all_ages": g["population_all_ages"],
+                              "residents_on_candidate_sites": g["residents_in_sites"],
+                              "source": residents["source"] + "; less the residents counted on the candidate sites"},
+                             polygonal(shape(f["geometry"]))))
+        info[pcode] = {"name": f["properties"]["adm2_name"], "served": served}
+    write_geojson(path, "served_populations", feats)
+    info["total"] = sum(v["served"] for v in info.values())
+    return info
+
+
+WATER_SOURCES = [
+    # id, name, label point (osm_municipality_label_points.csv name_en), m3/day, reach km, source
+    ("MEKOROT-BANI-SUHAILA", "Mekorot pipeline connection, Bani Suhaila (Khan Younis)", "Bani Suheila", 16800, 8,
+     "COGAT, 10 Apr 2024 (via TPS / JewishPress 12 Apr 2024, https://www.jewishpress.com/news/breaking-news/"
+     "un-fails-to-distribute-aid-as-idf-has-water-lines-repaired-in-gaza/2024/04/12/): repaired line supplies over "
+     "400,000 people with 42 L/person/day (= 16,800 m3/day); ASSUMPTION: located at the Bani Suheila label point "
+     "(OSM) and reaching 8 km (the Khan Younis network)"),
+    ("DESAL-SOUTH", "Southern Gaza seawater desalination plant (UNICEF/EU, 2017)", "Deir el-Balah", 1500, 12,
+     "Israeli officials via Fox News Digital / All Israel News, June-July 2024 (https://cp.allisrael.com/israel-to-"
+     "supply-electricity-to-gaza-desalination-plant-to-boost-water-production-in-designated-humanitarian-zone): "
+     "about 1,500 m3/day on generators and solar before its grid connection in July 2024, serving Deir al-Balah, "
+     "Khan Younis and al-Mawasi; ASSUMPTION: located at the Deir el-Balah label point (OSM; OCHA places the plant in "
+     "Deir al Balah) and reaching 12 km"),
+]
+
+
+def write_water_sources(shared: Path, path: Path) -> dict[str, Any]:
+    """Local water production in May 2024 with its citation (figures from published reports; locations from the
+    OSM label points). Groundwater wells are not declared: see the example README."""
+    with (shared / "gaza_geo" / "osm_municipality_label_points.csv").open(encoding="utf-8") as fh:
+        pts = {r["name_en"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)}
+    rows: list[list[Any]] = [["id", "name", "lon", "lat", "m3_per_day", "reach_km", "from_day", "source"],
+                             ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity+water+m3", "#geo+reach_km",
+                              "#date+start", "#meta+source"]]
+    for wid, name, label, m3, reach, src in WATER_SOURCES:
+        lon, lat = pts[label]
+        rows.append([wid, name, round(lon, 6), round(lat, 6), m3, reach, 0, src])
+    write_csv(path, rows)
+    return {"sources": len(WATER_SOURCES), "m3_per_day": sum(w[3] for w in WATER_SOURCES)}
 
 
 SCENARIO_YAML = """\

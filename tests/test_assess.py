@@ -125,7 +125,9 @@ def test_monotone_adding_resources_never_worsens(matrix):
         assert by[hi].unsheltered == by[lo].unsheltered
         for k, v in by[hi].shortfall_t.items():
             assert v <= by[lo].shortfall_t[k] + 0.1, (lo, hi, k)
-    assert by["trucks-tents"].shortfall_t["shelter_nfi"] < by["trucks"].shortfall_t["shelter_nfi"]
+    # tents inside the area free crossing capacity: shelter items owed no longer, and more water
+    assert by["trucks-tents"].shortfall_t["shelter_nfi"] <= by["trucks"].shortfall_t["shelter_nfi"]
+    assert by["trucks-tents"].shortfall_t["water"] < by["trucks"].shortfall_t["water"]
     assert not {"shelter_nfi_need_met_share"} & set(by["trucks-tents"].failed)
     # land shelters more people, who then need supplying too: fewer unsheltered, and the supply verdict may fall
     assert by["land"].unsheltered < by["trucks-tents"].unsheltered
@@ -149,21 +151,22 @@ def test_matrix_equals_pairs_planned_one_by_one(matrix):
 
 
 def test_minimal_trucks_by_hand(tmp_path):
-    """Everyone is at the site from day 0 and needs the same every day, plus shelter sets on day 0 only:
-    the day-0 need sets the least constant capacity (nothing can be stocked before day 0)."""
+    """Everyone is in place from day 0 (the displaced at the site, the others at home) and needs the same every day,
+    plus shelter sets on day 0 only: the day-0 need, in truckloads at each commodity's payload (water 15 t per
+    tanker, the rest 20 t), sets the least constant capacity (nothing can be stocked before day 0)."""
     folder = _folder(tmp_path, usable=(1.0, 1.0), tpd=10, packages={"none": {}})
     scs = _load(folder)
     a = assess(scs, ["none"])
     pair = a.pairs[0]
     sc = scs["main"]
     plan = run(sc).plan
-    day0 = sum(r["required_t"] for r in plan.supply["daily"] if r["day"] == 0)
-    payload = sc.standards.value("truck_payload_t")
+    payload = plan.supply["payload_t"]
+    assert payload == {"water": 15.0, "food": 20.0, "medical": 20.0, "shelter_nfi": 20.0}
+    loads = sum(r["required_t"] / payload[r["commodity"]] for r in plan.supply["daily"] if r["day"] == 0)
     add = next(x for x in pair.additions if x.resource == "entry_capacity")
-    assert add.amount == math.ceil(day0 / payload - 10 - 1e-9)
+    assert add.amount == math.ceil(loads - 10 - 1e-9)
     assert add.entry_point == "KS" and add.verified is True
-    assert float(add.tolerance.split("(")[1].split()[0].replace(",", "")) == pytest.approx(day0 / payload - 10,
-                                                                                           abs=0.01)
+    assert float(add.tolerance.split("(")[1].split()[0].replace(",", "")) == pytest.approx(loads - 10, abs=0.01)
 
 
 def test_minimal_prepared_area_is_least_within_tolerance(tmp_path):
@@ -193,7 +196,8 @@ def test_beds_and_fleet_are_assessed_when_declared(tmp_path):
     pair = a.pairs[0]
     assert "inpatient_beds_per_10000" in pair.failed and "fleet_trucks_available" in pair.failed
     beds = next(x for x in pair.additions if x.resource == "hospital_beds")
-    assert beds.amount == math.ceil(10000 * 10 / 10000) - 3  # Sphere 10 beds per 10,000 people
+    # Sphere 10 beds per 10,000 people, for everyone in the plan (10,000 displaced and 10,000 staying)
+    assert beds.amount == math.ceil(20000 * 10 / 10000) - 3
     fleet = next(x for x in pair.additions if x.resource == "fleet")
     assert fleet.amount >= 1
 

@@ -19,6 +19,8 @@ from reliefplan.scenario import load_scenario
 
 PAYLOAD_T = 20.0  # sphere-2018 truck payload
 DAYS = 30
+#: every commodity at one payload, so tonnes delivered = 20 t x trucks whatever the mix
+SAME_PAYLOAD = {"payload_t": {"water": PAYLOAD_T, "food": PAYLOAD_T, "medical": PAYLOAD_T, "shelter_nfi": PAYLOAD_T}}
 
 
 def _dir(tmp_path: Path, unc: dict, name: str = "sc", **extra) -> Path:
@@ -99,10 +101,11 @@ def test_member_i_is_child_i_whatever_the_run_count(tmp_path):
 
 
 def test_uniform_capacity_shortfall_closed_form(tmp_path):
-    """Trucks/day ~ U(3, 7) stays below the daily need (~155.6 t = 7.8 trucks), so every truck is used every day:
-    total shortfall = total need - 20 t x 30 days x trucks/day, a uniform on [R - 4200, R - 1800] t."""
+    """Trucks/day ~ U(3, 7) stays below the daily need of everyone (the 10,000 displaced and the 10,000 who stay:
+    ~311 t = 15.6 trucks), so every truck is used every day: total shortfall = total need - 20 t x 30 days x
+    trucks/day, a uniform on [R - 4200, R - 1800] t (every commodity at 20 t per truck)."""
     unc = {"parameters": {"tpd": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
-    res = run_ensemble(_dir(tmp_path, unc), "main", 60, seed=3)
+    res = run_ensemble(_dir(tmp_path, unc, cargo=SAME_PAYLOAD), "main", 60, seed=3)
     rows = res.members
     need = [sum(v for k, v in r.items() if k.startswith("required_t.")) for r in rows]
     assert max(need) == pytest.approx(min(need))  # population is fixed: the need is too
@@ -238,7 +241,7 @@ def test_block_bootstrap_keeps_blocks_and_crossings_aligned():
 
 
 def test_bootstrap_from_observed_file(tmp_path):
-    d = _dir(tmp_path, {"entry_capacity_bootstrap": {"file": "obs.csv", "block_days": 5}})
+    d = _dir(tmp_path, {"entry_capacity_bootstrap": {"file": "obs.csv", "block_days": 5}}, cargo=SAME_PAYLOAD)
     with (d / "obs.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["date", "entry_point_id", "trucks_total"])
@@ -248,7 +251,7 @@ def test_bootstrap_from_observed_file(tmp_path):
     assert res.summary["ok"] == 3
     for r in res.members:
         assert 2 <= r["input:mean_trucks_per_day[KS]"] <= 5
-        # fewer than 7.8 trucks/day every day: every truck used, total shortfall = need - 20 t x trucks delivered
+        # fewer than 15.6 trucks/day every day: every truck used, total shortfall = need - 20 t x trucks delivered
         need = sum(v for k, v in r.items() if k.startswith("required_t."))
         assert r["shortfall_t.total"] == pytest.approx(need - PAYLOAD_T * DAYS * r["input:mean_trucks_per_day[KS]"],
                                                        rel=1e-6)

@@ -25,7 +25,11 @@ def test_people_conserved_in_both_scenarios(plans):
         assert p.people.sheltered + p.people.unsheltered == p.people.displaced
         assert p.people.displaced + p.people.staying == p.people.population == 1_400_000
         assert sum(z.sheltered + z.unsheltered for z in p.zones) == p.people.displaced
-        assert sum(f.people for f in p.flows) == p.people.sheltered
+        assert sum(f.people for f in p.flows if f.group != "overflow") == p.people.sheltered
+        assert sum(f.people for f in p.flows if f.group == "overflow") == \
+            p.people.overflow_on_sites + p.people.overflow_on_zone_land
+        assert p.people.unsheltered == (p.people.overflow_on_sites + p.people.overflow_on_zone_land
+                                        + p.people.remaining_in_operation_area)
         for s in p.sites:
             assert s.population <= s.capacity
 

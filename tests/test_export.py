@@ -139,7 +139,7 @@ def test_tables_have_valid_hxl_rows_and_right_values(synthetic, tmp_path):
     plan, layers = synthetic
     paths = write_tables(plan, tmp_path, layers)
     assert {p.name for p in paths} == {"people_by_zone.csv", "people_by_site.csv", "needs.csv", "needs_basket.csv",
-                                       "flows.csv", "verdict.csv"}
+                                       "needs_all_basket.csv", "flows.csv", "verdict.csv"}
     for p in paths:
         header, tags, rows = _read_csv(p)
         assert len(tags) == len(header) and all(HXL_TAG.match(t) for t in tags), (p.name, tags)

@@ -25,8 +25,8 @@ def test_enough_capacity_meets_every_daily_standard(tmp_path):
     assert set(rows) == {"water_need_met_share", "food_need_met_share", "medical_need_met_share",
                          "shelter_nfi_need_met_share"}
     assert all(r.met for r in rows.values())
-    # 10,000 people x 15 L = 150 t of water a day for 10 days
-    assert plan.supply["required_t"]["water"] == pytest.approx(1500)
+    # everyone, not only the displaced: 20,000 people x 15 L = 300 t of water a day for 10 days
+    assert plan.supply["required_t"]["water"] == pytest.approx(3000)
     assert plan.sustain["first_shortfall_day"] == {"water": None, "food": None, "medical": None, "shelter_nfi": None}
 
 

@@ -126,10 +126,10 @@ def test_report_content(small):
     people = next(c for c in data["charts"] if c["id"] == "people")
     assert people["datasets"][0]["data"] == [10000, plan.people.sheltered, plan.people.unsheltered, 10000]
     # optional stages absent: said plainly
-    for s in ("evacuation", "supply", "sustain", "layout"):
+    for s in ("evacuation", "supply", "sustain", "groups", "layout"):
         assert re.search(rf"{s}</code> stage|{re.escape(views.EXPECTED_SECTIONS[s])}</b>: not computed in this plan",
                          html)
-    assert html.count("not computed in this plan") == 8  # 4 charts + 4 sections
+    assert html.count("not computed in this plan") == 9  # 4 charts + 5 sections
     # the verdict with numbered sources
     for i in plan.verdict:
         assert i.indicator in html
@@ -148,7 +148,7 @@ def test_present_sections_are_rendered(small):
     plan, layers = small
     full = _with_sections(plan)
     html = render_report(full, layers)
-    assert html.count("not computed in this plan") == 1  # only camp layouts
+    assert html.count("not computed in this plan") == 2  # camp layouts and the groups (no supply plan made them)
     charts = {c["id"]: c for c in _data(html)["charts"]}
     # arrivals: hours as h:mm, axes and titles in words
     arr = charts["evacuation-arrivals"]

@@ -131,3 +131,65 @@ def test_cli_exit_code_and_no_partial_output(tmp_path):
     assert res.exit_code == 2
     assert "zones.geojson, feature A, field 'population'" in res.output
     assert not out.exists()
+
+
+# ---- everyone in the plan: policies, shares, densities, payloads, water sources -------------------
+
+@pytest.mark.parametrize("config, field, words", [
+    ({"overflow": {"policy": "elsewhere"}}, "overflow.policy", "nearest_outside"),
+    ({"sharing": {"policy": "fairest"}}, "sharing.policy", "equal"),
+    ({"sharing": {"policy": "priority", "priority": ["sheltered", "tourists"]}}, "sharing.priority.1", "staying"),
+    ({"population": {"aid_dependent_share": 1.5}}, "population.aid_dependent_share", "1"),
+    ({"overflow": {"max_density_per_km2": 0}}, "overflow.max_density_per_km2", "0"),
+    ({"overflow": {"max_density_per_km2": -300}}, "overflow.max_density_per_km2", "0"),
+    ({"cargo": {"payload_t": {"water": 0}}}, "cargo.payload_t.water", "> 0"),
+    ({"cargo": {"payload_t": {"fuel": 20}}}, "cargo.payload_t.fuel", "unknown commodity"),
+    ({"scenarios": {"main": {"footprints": ["op"], "overflow": {"policy": "sea"}}}}, "scenarios.main.overflow.policy",
+     "nearest_outside"),
+])
+def test_bad_everyone_settings_are_named(tmp_path, config, field, words):
+    got = problems(write_scenario(tmp_path / "s", config=config))
+    assert any(p.field == field and p.file.endswith("scenario.yaml") and words in p.message for p in got), got
+
+
+def _with_layer(tmp_path: Path, layer: str, file: str, text: str) -> Path:
+    import yaml
+
+    d = write_scenario(tmp_path / "s")
+    (d / file).write_text(text)
+    cfg = yaml.safe_load((d / "scenario.yaml").read_text())
+    cfg["layers"][layer] = {"file": file}
+    (d / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return d
+
+
+@pytest.mark.parametrize("row, field, words", [
+    ("W1,plant,,,500,5", "lon/lat", "lon"),  # production without a location
+    ("W1,plant,34.26,31.28,0,5", "m3_per_day", "> 0"),
+    ("W1,plant,34.26,31.28,500,0", "reach_km", "> 0"),
+    ("W1,plant,34.26,31.28,-5,5", "m3_per_day", "> 0"),
+])
+def test_bad_water_sources_are_named(tmp_path, row, field, words):
+    d = _with_layer(tmp_path, "water_sources", "water.csv", f"id,name,lon,lat,m3_per_day,reach_km\n{row}\n")
+    got = problems(d)
+    assert [(p.file.endswith("water.csv"), p.feature, p.field) for p in got] == [(True, "W1", field)], got
+    assert words in got[0].message
+
+
+def test_bad_served_population_and_shares(tmp_path):
+    import json
+
+    text = json.dumps(fc([feat({"id": "G", "population": 100, "aid_dependent_share": 2}, square(5, 5)),
+                          feat({"id": "H"}, square(6, 5))]))
+    got = problems(_with_layer(tmp_path, "served_populations", "served.geojson", text))
+    assert [(p.feature, p.field) for p in got] == [("G", "aid_dependent_share"), ("H", "population")]
+    zones = fc([feat({"id": "A", "population": 10, "aid_dependent_share": -0.1}, square(0, 0))])
+    (p,) = problems(write_scenario(tmp_path / "z", zones=zones))
+    assert (p.feature, p.field) == ("A", "aid_dependent_share")
+
+
+def test_cli_exits_2_and_writes_nothing_on_a_bad_policy(tmp_path):
+    d = write_scenario(tmp_path / "s", config={"overflow": {"policy": "elsewhere"}})
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "--out", str(out)])
+    assert res.exit_code == 2 and "overflow.policy" in res.output and not out.exists()

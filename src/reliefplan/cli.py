@@ -81,14 +81,36 @@ def _summary(p) -> None:  # p: Plan
     from .terminal import number
 
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
-    t.add_row("displaced", f"{p.people.displaced:,}")
-    t.add_row("sheltered", f"{p.people.sheltered:,}")
-    t.add_row("unsheltered", f"[bold red]{p.people.unsheltered:,}[/]" if p.people.unsheltered else "0")
+    pp = p.people
+    t.add_row("everyone in the plan", f"{pp.in_plan:,} ({pp.population:,} in the zones, {pp.site_residents:,} living on "
+                                      f"the sites, {pp.served_elsewhere:,} served elsewhere)")
+    t.add_row("displaced", f"{pp.displaced:,}")
+    t.add_row("sheltered", f"{pp.sheltered:,}")
+    t.add_row("unsheltered", (f"[bold red]{pp.unsheltered:,}[/] ({pp.overflow_on_sites:,} on site land beyond the "
+                              f"camps, {pp.overflow_on_zone_land:,} on other land, {pp.remaining_in_operation_area:,} "
+                              "left in the operation area)") if pp.unsheltered else "0")
     t.add_row("sites opened", f"{sum(s.open for s in p.sites)} of {len(p.sites)}")
-    t.add_row("water need", f"{p.needs.water_l_per_day / 1000:,.0f} m³/day")
-    t.add_row("food need", f"{p.needs.food_kg_per_day / 1000:,.0f} t/day ({p.needs.kcal_per_person_day:,.0f} kcal/person/day)")
+    need = p.needs_all or p.needs
+    t.add_row("water need (everyone)", f"{need.water_l_per_day / 1000:,.0f} m³/day")
+    t.add_row("food need (everyone)", f"{need.food_kg_per_day / 1000:,.0f} t/day ({need.kcal_per_person_day:,.0f} "
+                                      f"kcal/person/day at {need.food_kcal_per_kg:,.0f} kcal/kg)")
     t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, gap {p.siting.gap:.2%}, {p.siting.solve_time_s:.2f} s")
     console.print(t)
+    if p.groups and p.groups.get("summary"):
+        g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
+        for col in ("group", "people", "water L/person/day", "kcal/person/day", "water / food / medical met",
+                    "owed tents+kits (max)"):
+            g.add_column(col, justify="left" if col == "group" else "right")
+        for r in p.groups["summary"]:
+            share = r["met_share"]
+            g.add_row(r["group"], f"{r['people_max']:,}",
+                      "—" if r["water_l_per_person_day"] is None else
+                      f"{r['water_l_per_person_day']:,.1f} ({r['water_l_per_person_day_min']:,.1f})",
+                      "—" if r["kcal_per_person_day"] is None else
+                      f"{r['kcal_per_person_day']:,.0f} ({r['kcal_per_person_day_min']:,.0f})",
+                      " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
+                      f"{r['people_owed_shelter_items_max'] or 0:,}")
+        console.print(g)
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
@@ -103,8 +125,10 @@ def _summary(p) -> None:  # p: Plan
                   target,
                   {True: "yes", False: "no", None: "n/a"}[i.met], f"[{colour}]{i.severity}[/]")
     console.print(v)
-    site_failed = sum(1 for i in failed if i.scope.startswith("site:"))
-    console.print(f"{len(failed)} indicator(s) not met ({site_failed} at site level); see plan.json 'verdict'.")
+    group_failed = sum(1 for i in failed if i.scope.startswith("group:"))
+    local_failed = sum(1 for i in failed if i.scope != "scenario" and not i.scope.startswith("group:"))
+    console.print(f"{len(failed)} indicator(s) not met ({group_failed} per group, {local_failed} per site or "
+                  "location); see plan.json 'verdict'.")
 
 
 @standards_app.command("show")
@@ -557,12 +581,16 @@ def assess_cmd(
         fail(e)
         return
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
-    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)", "failed"):
+    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)",
+                "water L/p/d (worst group)", "failed"):
         t.add_column(col, overflow="fold")
     for p in result.pairs:
         short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
+        water = [(v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day")
+                 is not None]
         t.add_row(p.package, p.scenario, "[green]pass[/]" if p.passed else "[red]fail[/]", f"{p.unsheltered:,}",
-                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short, str(sum(p.failed.values())))
+                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short,
+                  "-" if not water else "{:.1f} ({})".format(*min(water)), str(sum(p.failed.values())))
     console.print(t)
     for p in result.pairs:
         if p.passed:

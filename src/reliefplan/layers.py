@@ -92,8 +92,8 @@ def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> d
     site_pt = {r.id: (r.lon, r.lat) for r in plan.sites}
     flows = Layer("flows", "LineString")
     for f in plan.flows:
-        flows.add(shapely.LineString([zone_pt[f.zone], site_pt[f.site]]), zone=f.zone, site=f.site, people=f.people,
-                  distance_m=f.distance_m, travel_time_s=f.travel_time_s)
+        flows.add(shapely.LineString([zone_pt[f.zone], site_pt.get(f.site) or (f.to_lon, f.to_lat)]), zone=f.zone,
+                  site=f.site, group=f.group, people=f.people, distance_m=f.distance_m, travel_time_s=f.travel_time_s)
     entry = Layer("entry_points", "Point")
     for e in plan.entry_points:
         entry.add(shapely.Point(e.lon, e.lat), id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,

@@ -19,14 +19,17 @@ from .scenario import Scenario
 class Movement:
     instance: EvacuationInstance
     result: EvacuationResult
-    site_of_sink: list[int]  # scenario site index per sink
+    sink_ids: list[str]  # destination id per sink: a site, or overflow land "overflow:<zone id>"
 
 
 def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray,
-                        days: np.ndarray, by_day: np.ndarray, sheltered_by_zone: np.ndarray,
-                        site_xy: np.ndarray, site_people: np.ndarray) -> tuple[EvacuationInstance, list[int]]:
-    """Sources: each zone's sheltered people, split over its sample points and departure days; the walk to
-    the nearest road delays their release. Sinks: opened sites, each taking the people allocated to it."""
+                        days: np.ndarray, by_day: np.ndarray, moving_by_zone: np.ndarray,
+                        dest_xy: np.ndarray, dest_people: np.ndarray, dest_ids: list[str]
+                        ) -> tuple[EvacuationInstance, list[str]]:
+    """Sources: each zone's people who move (to a camp place or to overflow land), split over its sample points
+    and departure days; the walk to the nearest road delays their release. Sinks: the destinations that receive
+    people (opened sites, overflow land), each taking the people sent to it."""
+    sheltered_by_zone = moving_by_zone
     spec = sc.evacuation
     spread_s = spec.spread_h * 3600.0 if spec.departure == "spread" else 0.0
     snapped = snap(net, samples_xy)
@@ -45,32 +48,32 @@ def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samp
                     src_node.append(snapped.node[p])
                     src_people.append(int(q))
                     src_release.append(float(day) * 86400.0 + float(snapped.time_s[p]))
-    open_sites = [int(j) for j in np.flatnonzero(site_people)]
-    site_nodes = snap(net, site_xy[open_sites]).node if open_sites else np.empty(0, dtype=np.int64)
+    open_sites = [int(j) for j in np.flatnonzero(dest_people)]
+    site_nodes = snap(net, dest_xy[open_sites]).node if open_sites else np.empty(0, dtype=np.int64)
     inst = EvacuationInstance(
         node_ids=[str(i) for i in range(len(net.node_xy))], arc_from=net.link_from, arc_to=net.link_to,
         arc_travel_time_s=net.link_time_s, arc_capacity_per_h=net.link_capacity_per_h,
         source_node=np.array(src_node, dtype=np.int64), source_people=np.array(src_people, dtype=np.int64),
         source_release_s=np.array(src_release), source_spread_s=np.full(len(src_node), spread_s),
-        sink_node=site_nodes, sink_capacity=site_people[open_sites].astype(float))
-    return inst, open_sites
+        sink_node=site_nodes, sink_capacity=np.asarray(dest_people, dtype=float)[open_sites])
+    return inst, [dest_ids[j] for j in open_sites]
 
 
 def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray, days: np.ndarray,
-         by_day: np.ndarray, sheltered_by_zone: np.ndarray, site_xy: np.ndarray,
-         site_people: np.ndarray) -> Movement:
-    inst, sites = evacuation_instance(sc, net, samples_xy, samples_zone, days, by_day, sheltered_by_zone,
-                                      site_xy, site_people)
+         by_day: np.ndarray, moving_by_zone: np.ndarray, dest_xy: np.ndarray, dest_people: np.ndarray,
+         dest_ids: list[str]) -> Movement:
+    inst, sinks = evacuation_instance(sc, net, samples_xy, samples_zone, days, by_day, moving_by_zone,
+                                      dest_xy, dest_people, dest_ids)
     spec = sc.evacuation
     res = solve_evacuation(inst, time_step_s=spec.time_step_s, routing=spec.routing, method=spec.method)
-    return Movement(instance=inst, result=res, site_of_sink=sites)
+    return Movement(instance=inst, result=res, sink_ids=sinks)
 
 
 def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_bottlenecks: int = 25) -> dict[str, Any]:
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
     r, inst = m.result, m.instance
     dt = r.time_step_s
-    site_ids = [sc.sites[j].id for j in m.site_of_sink]
+    site_ids = m.sink_ids
     arr = np.asarray(r.sink_arrivals).reshape(len(site_ids), -1)
     k_nz, t_nz = np.nonzero(arr)  # by site, then time
     arrivals = [{"site": site_ids[k], "t_s": (t + 1) * dt, "people": int(q)}

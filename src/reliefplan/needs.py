@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .plan import BasketLine, Needs
 from .scenario import PopulationStructure
 from .standards import Standards
+from .supply import cargo_figures
 
 
 def energy_kcal_per_person_day(standards: Standards, structure: PopulationStructure | None) -> float:
@@ -31,16 +33,20 @@ def _split_female(total: int, female_share: float) -> tuple[int, int]:
 
 
 def compute_needs(people: int, standards: Standards, *, household_size: float,
-                  kcal_per_person_day: float | None = None) -> Needs:
+                  kcal_per_person_day: float | None = None, cargo: Any = None,
+                  food_mix: list[dict[str, Any]] | None = None) -> Needs:
     """Daily needs and facility counts for `people` under `standards`.
 
-    Counts are rounded up (a fraction of a latrine is a latrine); flows stay fractional.
+    Counts are rounded up (a fraction of a latrine is a latrine); flows stay fractional. Food is the energy need at
+    the energy density of the food delivered (the scenario's cargo, else the profile's basket); truckloads use the
+    payload per commodity the supply plan uses (`supply.cargo_figures`).
     """
     v = standards.value
     n = int(people)
     kcal_pp = v("kcal_per_person_day") if kcal_per_person_day is None else kcal_per_person_day
     basket = standards.ration_basket
-    food_kg_pp = kcal_pp / basket.kcal_per_kg  # the basket scaled to meet the energy requirement
+    payload, _, food_kcal_kg, _ = cargo_figures(standards, cargo)
+    food_kg_pp = kcal_pp / food_kcal_kg  # the food delivered, enough to meet the energy requirement
     scale = food_kg_pp / basket.kg_per_person_day
     households = math.ceil(n / household_size - 1e-9)
     # A household cannot share a tent with another: at least one tent each, and enough tents for the covered area.
@@ -50,8 +56,12 @@ def compute_needs(people: int, standards: Standards, *, household_size: float,
     medical_kits = n / v("medical_kit_people") / v("medical_kit_days")
     medical_kg = medical_kits * v("medical_kit_weight_kg")
     food_kg = n * food_kg_pp
-    payload_kg = v("truck_payload_t") * 1000.0
     water_l = n * v("water_l_per_person_day")
+    if food_mix:  # the mix delivered, by weight
+        total_t = sum(r["t"] for r in food_mix)
+        lines = [BasketLine(item=r["item"], kg_per_day=food_kg * r["t"] / total_t) for r in food_mix]
+    else:
+        lines = [BasketLine(item=i.item, kg_per_day=n * i.g_per_person_day / 1000.0 * scale) for i in basket.items]
 
     def per(key: str) -> int:
         return math.ceil(n / v(key) - 1e-9)
@@ -63,7 +73,8 @@ def compute_needs(people: int, standards: Standards, *, household_size: float,
         kcal_per_person_day=kcal_pp,
         kcal_per_day=n * kcal_pp,
         food_kg_per_day=food_kg,
-        basket=[BasketLine(item=i.item, kg_per_day=n * i.g_per_person_day / 1000.0 * scale) for i in basket.items],
+        food_kcal_per_kg=food_kcal_kg,
+        basket=lines,
         medical_kits_per_day=medical_kits,
         medical_kg_per_day=medical_kg,
         households=households,
@@ -83,6 +94,9 @@ def compute_needs(people: int, standards: Standards, *, household_size: float,
         hospital_beds=math.ceil(n * v("beds_per_10000") / 10000 - 1e-9),
         health_workers=math.ceil(n * v("health_workers_per_10000") / 10000 - 1e-9),
         distribution_points=per("people_per_distribution_point"),
-        trucks_per_day_food_medical=(food_kg + medical_kg) / payload_kg,
-        water_tankers_per_day=water_l / 1000.0 / v("water_tanker_m3"),
+        trucks_per_day_food_medical=food_kg / 1000.0 / payload["food"] + medical_kg / 1000.0 / payload["medical"],
+        water_tankers_per_day=water_l / 1000.0 / payload["water"],
+        shelter_items_truckloads=(tents * v("tent_weight_kg") + households * v("nfi_kits_per_household")
+                                  * v("nfi_kit_weight_kg")) / 1000.0 / payload["shelter_nfi"],
+        payload_t=payload,
     )

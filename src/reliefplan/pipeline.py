@@ -12,16 +12,18 @@ import shapely
 from .allocation import AllocationResult, allocate
 from .camps import lay_out, layout_capacities, layout_params
 from .capacity import SiteCapacity, free_geometry, site_capacity
-from .deliveries import deliver, people_by_day, supply_summary
+from .deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
 from .displacement import Displacement, displace
 from .geo import to_lon_lat
 from .movement import move, movement_summary
 from .needs import compute_needs, energy_kcal_per_person_day
+from .overflow import Overflow, place_overflow
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .presence import Presence, presence
 from .scenario import Scenario
 from .travel import TravelCache, geometry_key, walking_times
-from .verdict import (assess, beds_indicator, evacuation_indicators, fleet_indicator, layout_indicators,
-                      supply_indicators)
+from .verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
+                      group_indicators, layout_indicators, location_indicators, overflow_indicator, supply_indicators)
 
 Progress = Callable[[str], None]
 
@@ -33,8 +35,9 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneResult]:
+def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult, ov: Overflow) -> list[ZoneResult]:
     sheltered = alloc.by_zone
+    default = sc.population_spec.aid_dependent_share
     out = []
     for i, z in enumerate(sc.zones):
         departures = [(float(day), int(n)) for day, n in zip(d.days, d.displaced_by_day[i]) if n > 0]
@@ -42,23 +45,30 @@ def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult) -> list[ZoneR
             id=z.id, name=z.name, pcode=z.pcode, population=int(d.population[i]), displaced=int(d.displaced[i]),
             staying=int(d.staying[i]), displaced_share=float(d.share[i]), start_day=d.start_day(i),
             departures=departures, sheltered=int(sheltered[i]), unsheltered=int(alloc.unmet[i]),
+            overflow_on_sites=int(ov.to_site[i].sum()), overflow_on_zone_land=int(ov.to_zone_land[i].sum()),
+            remaining_in_operation_area=int(ov.inside[i]),
+            aid_dependent_share=z.aid_dependent_share if z.aid_dependent_share is not None else default,
             lon=float(d.origin_lonlat[i, 0]), lat=float(d.origin_lonlat[i, 1])))
     return out
 
 
-def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, kcal_pp: float) -> list[SiteResult]:
+def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, ov: Overflow, kcal_pp: float
+           ) -> list[SiteResult]:
     pop = alloc.by_site
+    over = ov.by_site
     lonlat = to_lon_lat(shapely.points(cap.point_xy), sc.crs)
     out = []
     for j, s in enumerate(sc.sites):
-        present = int(pop[j]) + s.existing_population
+        present = int(pop[j]) + s.existing_population + int(over[j])
         out.append(SiteResult(
             id=s.id, name=s.name, area_m2=float(cap.area_m2[j]), excluded_area_m2=float(cap.excluded_area_m2[j]),
             usable_fraction=s.usable_fraction, usable_area_m2=float(cap.usable_area_m2[j]),
             existing_population=s.existing_population, capacity=int(cap.capacity[j]), population=int(pop[j]),
+            overflow=int(over[j]),
             m2_per_person=float(cap.usable_area_m2[j] / present) if present else None, open=bool(pop[j] > 0),
             needs=compute_needs(int(pop[j]), sc.standards, household_size=sc.household_size,
-                                kcal_per_person_day=kcal_pp) if pop[j] > 0 else None,
+                                kcal_per_person_day=kcal_pp, cargo=sc.cargo, food_mix=sc.food_mix)
+            if pop[j] > 0 else None,
             lon=float(lonlat[j].x), lat=float(lonlat[j].y)))
     return out
 
@@ -70,7 +80,7 @@ class PlanRun:
     plan: Plan
     layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
     deliveries: Any = None  # deliveries.Deliveries (the supply instance and its solution) when computed
-    people_by_day: Any = None  # numpy [days]: people at the opened sites (displaced + residents) each day
+    people_by_day: Any = None  # numpy [days]: everyone in the plan each day (all groups, all locations)
 
 
 def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
@@ -92,21 +102,40 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
     ]
     if evacuation is not None:
         out.append(
-            f"Evacuation: sheltered people walk to their sites over the road network ({sc.evacuation.routing} "
+            f"Evacuation: everyone who moves walks to their camp or overflow land over the road network "
+            f"({sc.evacuation.routing} "
             f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
             + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
-            + " from each zone's start day); link capacities from road width; unsheltered people are not routed.")
+            + " from each zone's start day); link capacities from road width; people left in the operation area "
+            "do not move.")
     elif sc.evacuation.enabled:
         out.append("Evacuation timing not computed: it needs a road network and people with a site.")
+    pop = sc.population_spec
+    out.append(
+        f"Everyone in the plan depends on aid at the declared share ({pop.aid_dependent_share:g} of each zone's people "
+        "unless a zone says otherwise" + (f"; {pop.source}" if pop.source else "; ASSUMPTION: no source declared")
+        + "); people already living on the candidate sites and the other populations fed through the same entry "
+        "points (layer served_populations) are counted every day.")
+    ov = sc.overflow
+    out.append(
+        f"Overflow policy '{ov.policy}': displaced people without a camp place "
+        + ("go to the nearest land outside the operation area with room (candidate sites first, then land of zones "
+           "outside the footprint)" if ov.policy == "nearest_outside" else "remain in the operation area")
+        + "; humanitarian access to everyone who remains in the operation area is assumed (the supply plan feeds "
+        "them), which is kinder than most operations allow.")
     if supply is not None:
         out.append(
-            f"Supply: entry capacity '{sc.supply.entry_capacity}' to the opened sites, directly"
+            f"Supply: entry capacity '{sc.supply.entry_capacity}' (closures and disruptions applied) to every location "
+            "with people (zones, sites, overflow land, served populations), directly"
             + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
-            + f"{sc.supply.site_storage_days:g} days of storage per site, local water "
-            f"{sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people; the crossings serve only the displaced "
-            "and the people already living at the opened sites (who share the daily supplies but have shelter), not "
-            "the rest of the territory, so the check is optimistic; people present per day follow the evacuation "
-            "arrivals when timed.")
+            + f"{sc.supply.site_storage_days:g} days of storage per location; local water from "
+            f"{len(sc.water_sources)} declared source(s)"
+            + (f" and {sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people" if sc.supply.local_water_m3_per_day
+               else "") + f"; scarce supplies shared by '{sc.sharing.policy}'"
+            + (f" (order: {', '.join(sc.sharing.priority)})" if sc.sharing.policy == "priority" else
+               " (the same share of need for every group and location where the logistics allow)")
+            + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
+            "fed where they are each day (their zone until they arrive).")
     if layouts_on:
         out.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -137,6 +166,8 @@ class Sheltering:
     layouts_on: bool
     evacuation: dict[str, Any] | None
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
+    overflow: Overflow | None = None
+    presence: Presence | None = None
 
 
 def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> Sheltering:
@@ -150,7 +181,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
 
     step("needs")
     kcal_pp = energy_kcal_per_person_day(std, sc.population_structure)
-    needs = compute_needs(displaced, std, household_size=sc.household_size, kcal_per_person_day=kcal_pp)
+    needs = compute_needs(displaced, std, household_size=sc.household_size, kcal_per_person_day=kcal_pp,
+                          cargo=sc.cargo, food_mix=sc.food_mix)
 
     step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
     free = free_geometry(sc.sites, sc.footprints)
@@ -179,35 +211,45 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if sheltered + unsheltered != displaced:  # conservation is a hard invariant, never a rounding matter
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
-    people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
-                    sheltered=sheltered, unsheltered=unsheltered)
+    step("overflow (people without a site place)")
+    ov = place_overflow(sc, alloc.unmet, d.staying, cap.area_m2 - cap.excluded_area_m2, alloc.by_site,
+                        times.time_s, lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s)
+    if ov.total != unsheltered:
+        raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
     site_people = alloc.by_site
     layouts = []
     if params is not None:
         step("camp layouts")
         layouts = lay_out(sc, free, site_people, params)
 
+    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
+    land = np.flatnonzero(ov.by_zone_land)
+    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
+    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
+    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1)
     evacuation = None
-    if sc.evacuation.enabled and times.graph is not None and sheltered > 0:
+    if sc.evacuation.enabled and times.graph is not None and moving.sum() > 0:
         step("evacuation timing")
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
             graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
-        moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
-                     alloc.by_zone, cap.point_xy, site_people)
+        moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day, moving,
+                     np.vstack([cap.point_xy, ov.zone_land_xy[land]]), dest_people, dest_ids)
         evacuation = movement_summary(moved, sc, graph, sc.crs)
+
+    pres = presence(sc, d.displaced_by_day, d.days, d.staying, (alloc.zone, alloc.site, alloc.people), ov,
+                    cap.point_xy, evacuation)
+    dependent = pres.dependent[:, :, -1].sum()
+    people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
+                    sheltered=sheltered, unsheltered=unsheltered, overflow_on_sites=int(ov.to_site.sum()),
+                    overflow_on_zone_land=int(ov.to_zone_land.sum()), remaining_in_operation_area=int(ov.inside.sum()),
+                    site_residents=pres.totals["site_residents"], served_elsewhere=pres.totals["served_elsewhere"],
+                    in_plan=int(sum(pres.totals.values())), aid_dependent=int(round(float(dependent))))
+    if people.in_plan != people.population + people.site_residents + people.served_elsewhere:
+        raise AssertionError("not everyone in the territory is in the plan")
     return Sheltering(displacement=d, kcal_pp=kcal_pp, needs=needs, capacity=cap, times=times, alloc=alloc,
                       people=people, layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
-                      layout_fit=fit)
-
-
-def _entry_trucks_per_day(sc: Scenario) -> float | None:
-    """Trucks/day the crossings admit: declared, or the mean of the daily series a package sets."""
-    if not sc.entry_points:
-        return None
-    if sc.entry_trucks_by_day is not None:
-        return float(sum(np.mean(v) for v in sc.entry_trucks_by_day.values()))
-    return sum(e.trucks_per_day for e in sc.entry_points)
+                      layout_fit=fit, overflow=ov, presence=pres)
 
 
 def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None,
@@ -229,38 +271,49 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     step = progress or (lambda _msg: None)
     std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
     kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
-    zones = _zones(sc, d, alloc)
-    sites = _sites(sc, cap, alloc, kcal_pp)
+    ov, pres = sh.overflow, sh.presence
+    zones = _zones(sc, d, alloc, ov)
+    sites = _sites(sc, cap, alloc, ov, kcal_pp)
     flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
                   distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
              for i, j, g, q in zip(alloc.zone, alloc.site, alloc.group, alloc.people)]
+    flows += [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group="overflow", people=int(ov.to_site[i, j]),
+                   distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
+              for i, j in zip(*np.nonzero(ov.to_site))]
+    if ov.to_zone_land.any():
+        land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
+        flows += [Flow(zone=sc.zones[i].id, site=f"overflow:{sc.zones[k].id}", group="overflow",
+                       people=int(ov.to_zone_land[i, k]), distance_m=float("nan"),
+                       travel_time_s=float(ov.zone_land_time_s[i, k]), to_lon=float(land_ll[k].x),
+                       to_lat=float(land_ll[k].y))
+                  for i, k in zip(*np.nonzero(ov.to_zone_land))]
     entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
                               design_trucks_per_day=e.design_trucks_per_day,
                               payload_t=e.payload_t or std.value("truck_payload_t"),
                               lon=e.geometry.x, lat=e.geometry.y) for e in sc.entry_points]
 
     step("verdict")
-    verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), _entry_trucks_per_day(sc), std,
-                     network=times.network)
-    supply = sustained = delivered = None
-    open_idx = np.flatnonzero(site_people)
-    open_ids = [sc.sites[j].id for j in open_idx]
-    present = people_by_day(site_people[open_idx], sc.horizon_days, evacuation, open_ids)
-    residents = np.array([sc.sites[j].existing_population for j in open_idx], dtype=float)
-    if sc.supply.enabled and sc.entry_points and people.sheltered > 0:
+    verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=times.network)
+    verdict.append(overflow_indicator(people, ov))
+    supply = sustained = delivered = groups = None
+    if sc.entry_points:
+        need = truckloads_needed_by_day(sc, pres, kcal_pp)
+        verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
+    if sc.supply.enabled and sc.entry_points and pres.people.any():
         step("supply (daily deliveries)")
-        delivered = deliver(sc, open_ids, cap.point_xy[open_idx], present, kcal_pp,
-                            warm=cache.supply_lp if cache is not None else None,
-                            drive_cache=cache.drive_h if cache is not None else None,
-                            residents=residents if residents.any() else None)
+        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None else None,
+                            drive_cache=cache.drive_h if cache is not None else None)
         supply, sustained = supply_summary(delivered, sc, rows=rows)
+        groups = group_figures(delivered, rows=rows)
 
     verdict += layout_indicators([lay.summary for lay in layouts], std)
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)
+        verdict += group_indicators(groups, delivered.sustain, std)
+        verdict += location_indicators(delivered.sustain, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
-    people_present = present.sum(axis=0) + residents.sum()  # who the beds and the supplies are for
+    people_present = pres.people.sum(axis=(0, 1)).astype(float)  # who the beds and the supplies are for
     if sc.hospital_beds_by_day is not None:
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
@@ -270,7 +323,10 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
-        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=sh.needs, zones=zones,
+        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=sh.needs,
+        needs_all=compute_needs(people.aid_dependent, std, household_size=sc.household_size,
+                                kcal_per_person_day=kcal_pp, cargo=sc.cargo, food_mix=sc.food_mix),
+        zones=zones,
         sites=sites, flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
         siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=alloc.siting.objective,
                       bound=alloc.siting.bound, gap=alloc.siting.gap, solve_time_s=alloc.siting.solve_time_s,
@@ -285,6 +341,23 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         evacuation=evacuation,
         supply=supply,
         sustain=sustained,
+        groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},
         package=sc.package,
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
+
+
+def _presence_rows(pres: Presence) -> list[dict[str, Any]]:
+    """Everyone, every day: people by group and kind of location at the end of the day, and how many are in the
+    operation area."""
+    kinds = np.array(pres.kinds)
+    out = []
+    for t in range(pres.days):
+        row: dict[str, Any] = {"day": t, "in_operation_area": int(pres.inside_operation[t])}
+        for g, name in enumerate(pres.groups):
+            for k in ("zone", "site", "zone_land", "served"):
+                n = int(pres.people[kinds == k, g, t].sum())
+                if n:
+                    row[f"{name}_at_{k}"] = n
+        out.append(row)
+    return out

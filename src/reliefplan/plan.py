@@ -15,13 +15,25 @@ class _Out(BaseModel):
 
 
 class People(_Out):
-    """Head counts; sheltered + unsheltered == displaced exactly."""
+    """Head counts; sheltered + unsheltered == displaced exactly; unsheltered = overflow to sites + overflow to zone
+    land + remaining in the operation area; everyone in the plan = population + site residents + served elsewhere."""
 
     population: int = Field(description="people living in the zones before the operation")
     displaced: int = Field(description="people inside the operation footprint, who must move")
     staying: int = Field(description="people outside the footprint, who stay")
     sheltered: int = Field(description="displaced people allocated a place at a site")
-    unsheltered: int = Field(description="displaced people for whom no site place exists")
+    unsheltered: int = Field(description="displaced people for whom no site place exists (the overflow group)")
+    overflow_on_sites: int = Field(default=0, description="of the unsheltered, on candidate-site land beyond the "
+                                                         "camps (overflow policy, up to the maximum density)")
+    overflow_on_zone_land: int = Field(default=0, description="of the unsheltered, on land of zones outside the "
+                                                             "operation area")
+    remaining_in_operation_area: int = Field(default=0, description="of the unsheltered, nowhere to go: they remain "
+                                                                   "in the area being emptied")
+    site_residents: int = Field(default=0, description="people already living on the candidate sites")
+    served_elsewhere: int = Field(default=0, description="other people fed through the same entry points")
+    in_plan: int = Field(default=0, description="everyone the plan accounts for each day: population + site "
+                                                "residents + served elsewhere")
+    aid_dependent: int = Field(default=0, description="of them, people who depend on aid (declared shares)")
 
 
 class ZoneResult(_Out):
@@ -36,6 +48,10 @@ class ZoneResult(_Out):
     departures: list[tuple[float, int]] = Field(default=[], description="(day, people) leaving on that day")
     sheltered: int = 0
     unsheltered: int = 0
+    overflow_on_sites: int = 0
+    overflow_on_zone_land: int = Field(default=0, description="of this zone's unsheltered, on other zones' land")
+    remaining_in_operation_area: int = 0
+    aid_dependent_share: float = 1.0
     lon: float | None = None
     lat: float | None = None
 
@@ -54,6 +70,7 @@ class Needs(_Out):
     kcal_per_person_day: float
     kcal_per_day: float
     food_kg_per_day: float
+    food_kcal_per_kg: float = Field(default=0.0, description="energy density of the food delivered (kcal/kg)")
     basket: list[BasketLine]
     medical_kits_per_day: float
     medical_kg_per_day: float
@@ -74,8 +91,12 @@ class Needs(_Out):
     hospital_beds: int
     health_workers: int
     distribution_points: int
-    trucks_per_day_food_medical: float = Field(description="truckloads/day for food and medical supplies at the profile payload")
-    water_tankers_per_day: float = Field(description="tanker loads/day if all water were trucked")
+    trucks_per_day_food_medical: float = Field(description="truckloads/day for food and medical supplies at each "
+                                               "commodity's payload (payload_t)")
+    water_tankers_per_day: float = Field(description="water vehicle loads/day if all water were trucked, at the water "
+                                         "payload (payload_t.water, t = m3) the supply plan uses")
+    shelter_items_truckloads: float = Field(default=0.0, description="truckloads of tents and household kits (one-off)")
+    payload_t: dict[str, float] = Field(default={}, description="t per truck by commodity (water: per vehicle)")
 
 
 class SiteResult(_Out):
@@ -88,7 +109,10 @@ class SiteResult(_Out):
     existing_population: int
     capacity: int = Field(description="additional people the usable area holds at the profile's site area per person")
     population: int = Field(description="displaced people allocated here")
-    m2_per_person: float | None = Field(description="usable area per person present (allocated + existing); None if empty")
+    overflow: int = Field(default=0, description="displaced people without a camp place on this site's land "
+                                                 "(overflow policy)")
+    m2_per_person: float | None = Field(description="usable area per person present (allocated + existing + "
+                                                    "overflow); None if empty")
     open: bool
     needs: Needs | None = None
     lon: float
@@ -97,11 +121,14 @@ class SiteResult(_Out):
 
 class Flow(_Out):
     zone: str
-    site: str
-    group: str = Field(default="all", description="'all', or 'general'/'vulnerable' when groups have own walk limits")
+    site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
+    group: str = Field(default="all", description="'all', or 'general'/'vulnerable' when groups have own walk limits; "
+                                                  "'overflow' for people without a camp place")
     people: int
     distance_m: float = Field(description="walking distance along the roads (or straight line x circuity on fallback)")
     travel_time_s: float = Field(description="mean walking time from the zone's displaced part to the site")
+    to_lon: float | None = Field(default=None, description="destination point (overflow land)")
+    to_lat: float | None = None
 
 
 class Siting(_Out):
@@ -161,6 +188,8 @@ class Plan(_Out):
     horizon_days: int
     people: People
     needs: Needs
+    needs_all: Needs | None = Field(default=None, description="needs of everyone the entry points feed (the "
+                                    "aid-dependent people of every group, on the last day)")
     zones: list[ZoneResult]
     sites: list[SiteResult]
     flows: list[Flow]
@@ -181,6 +210,11 @@ class Plan(_Out):
         "available per crossing and day), binding constraints in words, fleet; None when not computed"))
     sustain: dict[str, Any] | None = Field(default=None, description=(
         "coverage series per commodity, first shortfall day per commodity and site, people below standard"))
+    groups: dict[str, Any] | None = Field(default=None, description=(
+        "per group of people (staying, sheltered, overflow, site_residents, served_elsewhere): people, litres of "
+        "water and kcal of food delivered per person per day, share of each need met, people still owed shelter "
+        "items, cumulative energy and water deficit per person; `summary` over the horizon, `daily` by day, "
+        "`presence` people by group and kind of location by day"))
     package: str | None = Field(default=None, description=(
         "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"))
     layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "

@@ -107,11 +107,58 @@ class SupplySpec(_Strict):
     observed_file: str | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
     observed_start: str | None = None  # ISO date of day 0 in the observed series
     site_storage_days: float = Field(default=3.0, ge=0)  # storage at each site, in days of its peak need
-    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # wells/desalination per 1,000 sheltered people
+    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # produced per 1,000 people present at each location
     disruptions: list[DisruptionSpec] = []
     time_limit_s: float = Field(default=60.0, gt=0)
     # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
     minimise_trucks: bool = True
+    # > 1: a shortfall beyond half of a day's need weighs this many times more, so rations are spread over days
+    # (e.g. ahead of a closure); 1 (default) keeps every group's coverage monotone in people and resources
+    # (an optimiser that smooths over days may delay tents to even out water, and more trucks can then read worse)
+    deep_shortfall_factor: float = Field(default=1.0, ge=1)
+
+
+#: the groups every person in the plan belongs to (each person in exactly one, at one location each day)
+GROUPS = ("staying", "sheltered", "overflow", "site_residents", "served_elsewhere")
+Group = Literal["staying", "sheltered", "overflow", "site_residents", "served_elsewhere"]
+
+
+class PopulationSpec(_Strict):
+    """Who depends on the entry points: a share of each zone's people (a zone property wins), with its source."""
+
+    aid_dependent_share: float = Field(default=1.0, ge=0, le=1)
+    source: str = ""
+
+
+class OverflowSpec(_Strict):
+    """Where displaced people without a site place go.
+
+    nearest_outside: the nearest land outside the operation area, candidate sites first (beyond their camp
+    capacity), then the land of zones outside the footprint, each up to ``max_density_per_km2``; beyond that they
+    remain in the operation area. inside: they all remain in the operation area."""
+
+    policy: Literal["nearest_outside", "inside"] = "nearest_outside"
+    max_density_per_km2: float | None = Field(default=None, gt=0)  # None: 1 / the profile's covered m2 per person
+    source: str = ""
+
+
+class SharingSpec(_Strict):
+    """How scarce supplies are shared between the groups: equal coverage, or a priority order (first served first)."""
+
+    policy: Literal["equal", "priority"] = "equal"
+    priority: list[Group] = list(GROUPS)
+
+
+class CargoSpec(_Strict):
+    """What a truck carries: t per truck by commodity, and the energy density of the food actually delivered."""
+
+    payload_t: dict[str, float] = {}  # commodity -> t per truck (water: t = m3)
+    payload_file: str | None = None  # CSV: commodity, t_per_truck, source (e.g. derived from a line list)
+    payload_source: str = ""
+    payload_sources: dict[str, str] = {}  # commodity -> source (filled from payload_file)
+    food_kcal_per_kg: float | None = Field(default=None, gt=0)  # None: the profile's ration basket
+    food_mix_file: str | None = None  # CSV: item, t, kcal_per_kg (the mix delivered); gives food_kcal_per_kg
+    food_source: str = ""
 
 
 class Layers(_Strict):
@@ -121,6 +168,10 @@ class Layers(_Strict):
     warehouses: LayerSpec | None = None  # points: id, name, capacity_t or capacity_pallets
     roads: LayerSpec | None = None
     closures: LayerSpec | None = None  # polygons: `factor` >= 1 slows roads inside, missing/inf closes them
+    # polygons or points: id, name, population, aid_dependent_share: other people the same entry points feed
+    served_populations: LayerSpec | None = None
+    # points: id, name, m3_per_day, reach_km, from_day, until_day, source: local water production
+    water_sources: LayerSpec | None = None
 
 
 class ScenarioSettings(_Strict):
@@ -136,6 +187,10 @@ class ScenarioSettings(_Strict):
     layout: LayoutSpec | None = None
     evacuation: EvacuationSpec | None = None
     supply: SupplySpec | None = None
+    population: PopulationSpec | None = None
+    overflow: OverflowSpec | None = None
+    sharing: SharingSpec | None = None
+    cargo: CargoSpec | None = None
     uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
 
 
@@ -151,6 +206,10 @@ class ScenarioFile(_Strict):
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
     supply: SupplySpec = SupplySpec()
+    population: PopulationSpec = PopulationSpec()
+    overflow: OverflowSpec = OverflowSpec()
+    sharing: SharingSpec = SharingSpec()
+    cargo: CargoSpec = CargoSpec()
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
     existing_hospital_beds: int | None = Field(default=None, ge=0)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
@@ -175,6 +234,27 @@ class Zone(_Geo):
     pcode: str = ""
     population: int = Field(ge=0)
     vulnerable_share: float | None = Field(default=None, ge=0, le=1)
+    aid_dependent_share: float | None = Field(default=None, ge=0, le=1)  # None: the scenario's share
+
+
+class ServedPopulation(_Geo):
+    """People outside the zones whom the same entry points feed (a governorate next door, a camp)."""
+
+    name: str = ""
+    population: int = Field(ge=0)
+    aid_dependent_share: float | None = Field(default=None, ge=0, le=1)
+
+
+class WaterSource(_Geo):
+    """Local water production (well field, desalination plant, pipeline connection), shared by the people within
+    ``reach_km`` of it, from ``from_day`` to ``until_day``."""
+
+    name: str = ""
+    m3_per_day: float = Field(gt=0)
+    reach_km: float = Field(gt=0)
+    from_day: int = Field(default=0, ge=0)
+    until_day: int | None = Field(default=None, ge=0)
+    source_note: str = ""
 
 
 class Site(_Geo):
@@ -200,6 +280,8 @@ class EntryPoint(_Geo):
     payload_t: float | None = Field(default=None, gt=0)
     opening_day: int = Field(default=0, ge=0)  # first day goods can enter
     inspection_delay_days: int = Field(default=0, ge=0)  # goods admitted on day t move on from day t + delay
+    closes_day: int | None = Field(default=None, ge=0)  # first day closed to aid (declared, e.g. from data)
+    stays_open: bool = False  # true: stays open when the operation empties the area around it
     source_note: str = ""
 
 
@@ -251,6 +333,13 @@ class Scenario(BaseModel):
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
     supply: SupplySpec = SupplySpec()
+    population_spec: PopulationSpec = PopulationSpec()
+    overflow: OverflowSpec = OverflowSpec()
+    sharing: SharingSpec = SharingSpec()
+    cargo: CargoSpec = CargoSpec()
+    food_mix: list[dict[str, Any]] = []  # rows of cargo.food_mix_file: item, t, kcal_per_kg
+    served: list[ServedPopulation] = []
+    water_sources: list[WaterSource] = []
     observed_trucks: dict[str, Any] | None = None  # entry id -> trucks per day (numpy) when supply is 'observed'
     no_build_m: list[Any] = []  # metric geometries nobody may build on
     uncertainty: UncertaintySpec | None = None
@@ -354,6 +443,16 @@ def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value
     return float(round(x)) if integer else x
 
 
+def _positive(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, what: str,
+              required: bool = True) -> float | None:
+    """A number > 0 (`what` says what it is, for the message), or None after saying what was expected."""
+    x = _number(col, path, f, fid, field, value, required=required, lo=None)
+    if x is not None and x <= 0:
+        col.add(path, f"expected {what} > 0, got {x:g}", fid, field)
+        return None
+    return x
+
+
 def _flag(col: _Collector, path: Path, fid: str, field: str, value: Any) -> bool:
     if value is None or value == "":
         return False
@@ -414,10 +513,12 @@ def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
         pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
                       required=True, integer=True)
         vul = _number(col, path, f, fid, "vulnerable_share", _prop(f, spec, "vulnerable_share"), required=False, hi=1.0)
+        dep = _number(col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False,
+                      hi=1.0)
         if ok and pop is not None:
             zones.append(Zone(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, population=int(pop),
                               name=str(_prop(f, spec, "name") or ""), pcode=str(_prop(f, spec, "pcode") or ""),
-                              vulnerable_share=vul))
+                              vulnerable_share=vul, aid_dependent_share=dep))
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return zones
 
@@ -487,13 +588,125 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
         opening = _number(col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True)
         delay = _number(col, path, f, fid, "inspection_delay_days", _prop(f, spec, "inspection_delay_days"),
                         required=False, integer=True)
+        closes = _number(col, path, f, fid, "closes_day", _prop(f, spec, "closes_day"), required=False, integer=True)
+        stays = _flag(col, path, fid, "stays_open", _prop(f, spec, "stays_open"))
         if ok and tpd is not None:
             out.append(EntryPoint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
                                   name=str(_prop(f, spec, "name") or ""), trucks_per_day=tpd,
                                   design_trucks_per_day=design, payload_t=payload,
                                   opening_day=int(opening or 0), inspection_delay_days=int(delay or 0),
+                                  closes_day=None if closes is None else int(closes), stays_open=stays,
                                   source_note=str(_prop(f, spec, "source") or "")))
     _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return out
+
+
+def _served(folder: Path, spec: LayerSpec, col: _Collector) -> list[ServedPopulation]:
+    """Other populations fed through the same entry points: polygons or points with a population."""
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    out = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, (*POLYGONAL, "Point"))
+        pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
+                      required=True, integer=True)
+        dep = _number(col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False,
+                      hi=1.0)
+        if ok and pop is not None:
+            out.append(ServedPopulation(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
+                                        name=str(_prop(f, spec, "name") or ""), population=int(pop),
+                                        aid_dependent_share=dep))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return out
+
+
+def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) -> list[WaterSource]:
+    """Wells, desalination plants, pipeline connections: where (a point), how much, from when, for whom."""
+    got = _read(folder, spec, col)
+    if got is None:
+        return []
+    path, feats = got
+    out = []
+    for f in feats:
+        fid = _feature_id(f, spec)
+        ok = _check_geometry(col, path, f, fid, ("Point",))
+        m3 = _positive(col, path, f, fid, "m3_per_day", _prop(f, spec, "m3_per_day"), "m3 per day")
+        reach = _positive(col, path, f, fid, "reach_km", _prop(f, spec, "reach_km"),
+                          "a reach in km (the people within it share the water)")
+        first = _number(col, path, f, fid, "from_day", _prop(f, spec, "from_day"), required=False, integer=True)
+        last = _number(col, path, f, fid, "until_day", _prop(f, spec, "until_day"), required=False, integer=True)
+        if first is not None and first >= days:
+            col.add(path, f"day {first:g} is outside the horizon 0..{days - 1}", fid, "from_day")
+        if first is not None and last is not None and last < first:
+            col.add(path, "expected until_day >= from_day", fid, "until_day")
+        if ok and m3 is not None and reach is not None:
+            out.append(WaterSource(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
+                                   name=str(_prop(f, spec, "name") or ""), m3_per_day=m3, reach_km=reach,
+                                   from_day=int(first or 0), until_day=None if last is None else int(last),
+                                   source_note=str(_prop(f, spec, "source") or "")))
+    _unique(col, path, [_feature_id(f, spec) for f in feats])
+    return out
+
+
+def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
+    """The food mix delivered: rows of item, t, kcal_per_kg (t as shares or tonnes)."""
+    path = folder / file
+    try:
+        rows = read_csv_rows(path)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return []
+    out = []
+    for i, row in enumerate(rows):
+        item = (row.get("item") or "").strip() or f"row {i + 1}"
+        t = _number(col, path, Feature(i, row, None), item, "t", row.get("t"), required=True)
+        kcal = _number(col, path, Feature(i, row, None), item, "kcal_per_kg", row.get("kcal_per_kg"), required=True)
+        if t is not None and kcal is not None:
+            out.append({"item": item, "t": t, "kcal_per_kg": kcal, "source": row.get("source") or ""})
+    if not out or sum(r["t"] for r in out) <= 0:
+        col.add(path, "no food in the mix; expected rows of item, t (> 0 in all), kcal_per_kg", field="t")
+    return out
+
+
+def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
+    """The cargo block with t per truck by commodity read from its payload file."""
+    path = folder / str(cargo.payload_file)
+    try:
+        rows = read_csv_rows(path)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return cargo
+    payload, sources = {}, {}
+    for i, row in enumerate(rows):
+        cid = (row.get("commodity") or "").strip()
+        v = _positive(col, path, Feature(i, row, None), cid or f"row {i + 1}", "t_per_truck", row.get("t_per_truck"),
+                      "t per truck")
+        if v is not None:
+            payload[cid] = v
+            sources[cid] = f"{path.name}: {row.get('source') or 'no source given'}"
+    if cargo.payload_t:
+        col.add(path, "give cargo.payload_t or cargo.payload_file, not both", field="cargo.payload_file")
+    return cargo.model_copy(update={"payload_t": payload, "payload_sources": sources})
+
+
+def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
+    from .supply import _commodities_yaml
+
+    known = [c["id"] for c in _commodities_yaml()["commodities"]]
+    out = []
+    for k, v in cargo.payload_t.items():
+        if k not in known:
+            out.append(Problem(file=str(cfg_path), field=f"cargo.payload_t.{k}",
+                               message=f"unknown commodity '{k}'; expected one of {known}"))
+        elif not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            out.append(Problem(file=str(cfg_path), field=f"cargo.payload_t.{k}",
+                               message=f"expected t per truck > 0, got {v!r}"))
+    if cargo.food_mix_file and cargo.food_kcal_per_kg is not None:
+        out.append(Problem(file=str(cfg_path), field="cargo.food_kcal_per_kg",
+                           message="give food_kcal_per_kg or food_mix_file, not both"))
     return out
 
 
@@ -652,6 +865,25 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col.problems.extend(package_problems(resolved, pname, sc.horizon_days or cfg.horizon_days,
                                              [e.id for e in entry_points], str(cfg_path)))
 
+    days = sc.horizon_days or cfg.horizon_days
+    served = _served(folder, cfg.layers.served_populations, col) if cfg.layers.served_populations else []
+    water_sources = (_water_sources(folder, cfg.layers.water_sources, days, col)
+                     if cfg.layers.water_sources else [])
+    cargo = sc.cargo or cfg.cargo
+    if cargo.payload_file:
+        cargo = _payload_file(folder, cargo, col)
+    col.problems.extend(_cargo_problems(cargo, cfg_path))
+    food_mix: list[dict[str, Any]] = []
+    if cargo.food_mix_file:
+        food_mix = _food_mix(folder, cargo.food_mix_file, col)
+        total = sum(r["t"] for r in food_mix)
+        if total > 0:
+            cargo = cargo.model_copy(update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix)
+                                             / total})
+    for e in entry_points:
+        if e.closes_day is not None and e.closes_day < e.opening_day and cfg.layers.entry_points is not None:
+            col.add(folder / cfg.layers.entry_points.file, "expected closes_day >= opening_day", e.id, "closes_day")
+
     warehouses = []
     if cfg.layers.warehouses is not None and standards is not None:
         warehouses = _warehouses(folder, cfg.layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
@@ -667,7 +899,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     col.raise_if_any()
     assert standards is not None and crs is not None
 
-    for items in (zones, sites, footprints, entry_points, warehouses):
+    for items in (zones, sites, footprints, entry_points, warehouses, served, water_sources):
         if items:
             projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
             for item, g in zip(items, projected):
@@ -691,6 +923,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
         uncertainty=uncertainty, packages=cfg.packages, ground_notes=ground_notes,
+        population_spec=sc.population or cfg.population, overflow=sc.overflow or cfg.overflow,
+        sharing=sc.sharing or cfg.sharing, cargo=cargo, food_mix=food_mix, served=served,
+        water_sources=water_sources,
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(sc.horizon_days or cfg.horizon_days, float(cfg.existing_hospital_beds)),
     )

@@ -12,11 +12,26 @@ Model (all quantities in tonnes, one period = one day, day ``t`` in ``0..days-1`
   ``Σ_k stock ≤ capacity`` (warehouse ``capacity_t``, site ``storage_t``). Pre-positioning before
   a known closure is simply stock carried over.
 * ``production[p, t] ≤ rate`` — local production (wells, desalination) at a warehouse or site.
-* ``shortfall[k, s, t] ∈ [0, demand]`` — need not met on the day; consumption = demand − shortfall.
+* ``shortfall[k, q, t] ∈ [0, need]`` per demand *cell* ``q`` — a site, or one group of people at a site
+  (``Site.groups``: e.g. sheltered, overflow, residents), each with its own need. For a daily commodity
+  consumption = demand − shortfall. For a commodity owed until delivered (``Commodity.carry_over``: tents and
+  kits) the shortfall is what is still owed at the end of the day (≤ everything owed so far) and it is owed
+  again the next day: consumption = demand[t] + shortfall[t−1] − shortfall[t] ≥ 0 (nothing is taken back).
 
 Conservation, every commodity, node and day (checked on the solution, ``max_conservation_residual_t``)::
 
-    stock[t] − stock[t−1] + out[t] − in[t] − production[t] + (demand[t] − shortfall[t]) = 0
+    stock[t] − stock[t−1] + out[t] − in[t] − production[t] + Σ_q consumption[q, t] = 0
+
+Trucks: a truck carries ``payload_t`` of one commodity (``Commodity.payload_t``, else the arc's or entry point's,
+else the instance's), so entry capacity is counted in trucks: Σ_k use[k] / payload[k] ≤ trucks/day.
+Arcs with ``trucked=False`` (pipelines, a water network) carry no truckloads.
+
+Sharing (``SupplyInstance.sharing``): ``equal`` adds, per commodity and day, a common shortfall share σ and
+penalises each cell's distance from it (``FAIR_WEIGHT`` × its deprivation weight per tonne, both ways): among
+plans with the least deprivation the one closest to equal coverage is chosen, and a cell that can get more
+(its own well) or less (out of reach) only moves away from the common share where that cuts deprivation.
+``priority`` does the same within each group and weights a group's deprivation by ``GROUP_PRIORITY_FACTOR`` per
+rank in ``group_priority`` (first = served first); ``none`` leaves the split to the optimiser.
 
 Objective, lexicographic in two solves:
 
@@ -25,11 +40,12 @@ Objective, lexicographic in two solves:
    is convex, so the optimiser spreads a shortage over days and sites (ration spreading) instead
    of starving one site or one day; every day weighs the same (but see the tie-break below). ``deep_factor = 1``
    gives the plain priority-weighted shortfall. Priority is a weight per tonne: higher is served first.
-2. with every shortfall held at (at most) its optimal value (+``LEX_ABS_TOL_T``) minimise truckloads
-   ``Σ flow / payload + Σ entry_use / payload`` in a second solve. Holding each shortfall (bounds)
-   rather than the total (one dense row) keeps the first solution feasible, so the primal simplex
-   restarts from it; it keeps the first solve's spread of the shortage. On large LPs (``trucks=
-   "auto"`` above ``AUTO_EPSILON_COLUMNS`` columns) truckloads are instead weighted ``EPS_TRUCKS`` ×
+2. with every shortfall (and the sharing columns) fixed at its optimal value, minimise truckloads
+   ``Σ flow / payload + Σ entry_use / payload`` in a second solve. Fixing each shortfall (bounds)
+   rather than holding the total (one dense row) keeps the first solution feasible, so the primal simplex
+   restarts from it; it keeps the first solve's spread of the shortage, and what is left is a flow problem.
+   On large LPs (``trucks="auto"`` above ``AUTO_EPSILON_COLUMNS`` columns) truckloads are instead weighted
+   ``EPS_TRUCKS`` ×
    the smallest priority in the one solve: one tonne delivered is worth 10⁴ times more than the
    truckloads that carry it, but this is lexicographic in practice only (tested against the two
    solves), and shadow prices then include that tiny weight.
@@ -65,10 +81,17 @@ DEFAULT_PAYLOAD_T = 20.0  # sphere-2018 profile, truck_payload_t (Logistics Clus
 DEFAULT_OPERATING_H_PER_DAY = 10.0
 DEEP_SHARE = 0.5
 DEEP_FACTOR = 2.0
-LEX_ABS_TOL_T = 1e-7  # t a held shortfall may move in the truckload solve
-AUTO_EPSILON_COLUMNS = 150_000
+# with the shortfalls fixed the truckload solve is a flow problem and cheap (0.35 s after a 3 s deprivation solve on
+# the 60-day Rafah plan), so the epsilon method is kept for very large instances only
+AUTO_EPSILON_COLUMNS = 2_000_000
 EPS_TRUCKS = 1e-4  # truckload weight of the epsilon method, relative to the smallest priority
 TIME_TIE_BREAK = 1e-4  # relative, day 0 vs the last day (see _build_lp)
+FAIR_WEIGHT = 1e-4  # distance from the common share, relative to the deprivation weight (see the module doc)
+GROUP_PRIORITY_FACTOR = 10.0  # a group's deprivation weighs this many times the next group's (priority sharing)
+SHARING = ("equal", "priority", "none")
+#: items owed until delivered are shared equally too (the split is otherwise arbitrary: members of an ensemble
+#: gave different, equally optimal, tent deliveries per site); ~1.5x the deprivation solve on the 60-day Rafah plan
+SHARE_OWED = True
 _EPS = 1e-9
 
 
@@ -85,6 +108,8 @@ class Commodity:
     unit_weight_t: float | None = None  # t per unit (m³ of water, kit, tent, ration); needed for unit inputs
     unit: str | None = None
     unit_volume_m3: float | None = None
+    payload_t: float | None = None  # t of this commodity per truck (None: the arc's or entry point's payload)
+    carry_over: bool = False  # need owed until delivered (tents, kits), not lost at the end of the day
 
 
 @dataclass(frozen=True)
@@ -135,6 +160,9 @@ class Site:
     storage_t: float | None = None  # None: unlimited
     initial_t: Mapping[str, float] = field(default_factory=dict)
     people: Sequence[float] | None = None  # people present per day, for coverage in people
+    # group -> commodity -> [days] t/day: the site's need split by group (each its own shortfall); replaces demand_t
+    groups: Mapping[str, Mapping[str, Sequence[float]]] = field(default_factory=dict)
+    group_people: Mapping[str, Sequence[float]] = field(default_factory=dict)  # group -> [days] people
 
 
 @dataclass(frozen=True)
@@ -156,6 +184,8 @@ class Arc:
     capacity_t_per_day: float | None = None
     round_trip_h: float | None = None
     payload_t: float | None = None
+    trucked: bool = True  # False: a pipeline or water network (no truckloads, no fleet)
+    commodities: tuple[str, ...] = ()  # what it can carry (empty: everything), e.g. a water network: water
 
 
 @dataclass
@@ -169,6 +199,12 @@ class SupplyInstance:
     production: list[Production] = field(default_factory=list)
     payload_t: float = DEFAULT_PAYLOAD_T
     operating_h_per_day: float = DEFAULT_OPERATING_H_PER_DAY
+    sharing: str = "none"  # none | equal | priority (module doc); plans set it from the scenario (default equal)
+    group_priority: tuple[str, ...] = ()  # priority sharing: groups served first to last
+
+    def payload(self, commodity: Commodity, carrier_payload_t: float | None = None) -> float:
+        """t of ``commodity`` per truck: its own payload, else the carrier's (arc, entry point), else the default."""
+        return float(commodity.payload_t or carrier_payload_t or self.payload_t)
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,8 +262,8 @@ class SupplyResult:
     warehouse_stock_t: np.ndarray  # [K, W, T] end of day
     site_stock_t: np.ndarray  # [K, S, T] end of day
     production_t: np.ndarray  # [P, T]
-    demand_t: np.ndarray  # [K, S, T]
-    shortfall_t: np.ndarray  # [K, S, T]
+    demand_t: np.ndarray  # [K, S, T] need arising each day
+    shortfall_t: np.ndarray  # [K, S, T] short on the day; for a carry-over commodity, still owed at its end
     delivered_t: np.ndarray  # [K, S, T] arrivals by road
     produced_at_site_t: np.ndarray  # [K, S, T]
     binding: list[BindingConstraint]
@@ -236,21 +272,48 @@ class SupplyResult:
     solve_time_s: float
     message: str = ""
     timings_s: dict[str, float] = field(default_factory=dict)  # build, deprivation, truckloads, report
+    consumed_t: np.ndarray | None = None  # [K, S, T] handed out (None: demand - shortfall)
+    carry_over: list[bool] = field(default_factory=list)  # per commodity
+    # demand cells (a site, or one group at a site): site index, group, need, shortfall, consumption, people
+    cell_site: np.ndarray | None = None  # [Q]
+    cell_group: list[str] = field(default_factory=list)
+    cell_demand_t: np.ndarray | None = None  # [K, Q, T]
+    cell_shortfall_t: np.ndarray | None = None  # [K, Q, T]
+    cell_consumed_t: np.ndarray | None = None  # [K, Q, T]
+    cell_people: np.ndarray | None = None  # [Q, T], NaN where not given
 
-    @property
-    def consumed_t(self) -> np.ndarray:
-        return self.demand_t - self.shortfall_t
+    def __post_init__(self) -> None:
+        if self.consumed_t is None:
+            self.consumed_t = self.demand_t - self.shortfall_t
+        if not self.carry_over:
+            self.carry_over = [False] * len(self.commodity_ids)
+
+    def need_to_date_t(self) -> np.ndarray:
+        """[K, S, T] the need a shortfall is measured against: the day's need, or everything owed so far."""
+        return owed_to_date(self.demand_t, self.carry_over)
 
     def shortfall_by_commodity_t(self) -> dict[str, float]:
-        return {k: float(self.shortfall_t[i].sum()) for i, k in enumerate(self.commodity_ids)}
+        """t short over the horizon; for a carry-over commodity, t still owed at the end."""
+        return {k: float(self.shortfall_t[i][..., -1].sum() if self.carry_over[i] else self.shortfall_t[i].sum())
+                for i, k in enumerate(self.commodity_ids)}
 
     def first_shortfall_day(self, tol_t: float = 1e-6) -> dict[str, int | None]:
         out: dict[str, int | None] = {}
+        ref = self.need_to_date_t()
         for i, k in enumerate(self.commodity_ids):
-            short = self.shortfall_t[i] > tol_t + 1e-6 * self.demand_t[i]  # solver noise is not a shortfall
+            short = self.shortfall_t[i] > tol_t + 1e-6 * ref[i]  # solver noise is not a shortfall
             days = np.flatnonzero(short.any(axis=0))
             out[k] = int(days[0]) if days.size else None
         return out
+
+
+def owed_to_date(demand: np.ndarray, carry_over: Sequence[bool]) -> np.ndarray:
+    """[K, ..., T]: each commodity's need of the day, or for a carry-over commodity everything owed so far."""
+    out = np.array(demand, dtype=float, copy=True)
+    for k, carry in enumerate(carry_over):
+        if carry:
+            out[k] = np.cumsum(out[k], axis=-1)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,10 +386,16 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
             uw = None if uw is None else uw / 1000.0
         elif uw is not None:
             uw = _num(uw, problems, file, feat, "unit_weight_t", minimum=_EPS)
+        carry = c.get("carry_over", False)
+        if not isinstance(carry, bool):
+            problems.append(Problem(file=file, feature=feat, field="carry_over", message="expected true or false"))
+            carry = False
         commodities.append(Commodity(
             id=c["id"], priority=_num(c.get("priority", 1.0), problems, file, feat, "priority") or 0.0,
             unit_weight_t=uw, unit=c.get("unit"),
-            unit_volume_m3=_num(c.get("unit_volume_m3"), problems, file, feat, "unit_volume_m3", allow_none=True)))
+            unit_volume_m3=_num(c.get("unit_volume_m3"), problems, file, feat, "unit_volume_m3", allow_none=True),
+            payload_t=_num(c.get("payload_t"), problems, file, feat, "payload_t", allow_none=True, minimum=_EPS),
+            carry_over=carry))
     cmap = {c.id: c for c in commodities}
 
     def amounts(raw: Any, feat: str, fld: str, as_series: bool) -> dict[str, Any]:
@@ -436,8 +505,25 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
         if s.get("people") is not None:
             p = _series(s["people"], days, problems, file, feat, "people")
             people = None if p is None else list(p)
+        groups: dict[str, dict[str, list[float]]] = {}
+        group_people: dict[str, list[float]] = {}
+        raw_groups = s.get("groups") or {}
+        if not isinstance(raw_groups, dict):
+            problems.append(Problem(file=file, feature=feat, field="groups",
+                                    message="expected {group: {demand_t_per_day: {...}, people: [...]}}"))
+            raw_groups = {}
+        for g, spec in raw_groups.items():
+            if not isinstance(spec, dict):
+                problems.append(Problem(file=file, feature=feat, field=f"groups.{g}", message="expected an object"))
+                continue
+            groups[str(g)] = {k: list(v) for k, v in tonnes(spec, f"{feat} group {g}", "demand_t_per_day",
+                                                            "demand_units_per_day", True).items()}
+            if spec.get("people") is not None:
+                gp = _series(spec["people"], days, problems, file, feat, f"groups.{g}.people")
+                if gp is not None:
+                    group_people[str(g)] = list(gp)
         sites.append(Site(id=s["id"], demand_t={k: list(v) for k, v in demand.items()}, storage_t=storage,
-                          initial_t=init, people=people))
+                          initial_t=init, people=people, groups=groups, group_people=group_people))
 
     production: list[Production] = []
     for i, p in enumerate(data.get("production") or []):
@@ -470,7 +556,11 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
         if not isinstance(a, dict):
             problems.append(Problem(file=file, feature=feat, message="expected an object"))
             continue
-        arcs.append(Arc(source=str(a.get("from")), target=str(a.get("to")),
+        trucked = a.get("trucked", True)
+        if not isinstance(trucked, bool):
+            problems.append(Problem(file=file, feature=feat, field="trucked", message="expected true or false"))
+            trucked = True
+        arcs.append(Arc(source=str(a.get("from")), target=str(a.get("to")), trucked=trucked,
                         travel_days=_num(a.get("travel_days", 0), problems, file, feat, "travel_days",
                                          integer=True) or 0,
                         capacity_t_per_day=_num(a.get("capacity_t_per_day"), problems, file, feat,
@@ -479,9 +569,19 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
                                           allow_none=True, minimum=_EPS),
                         payload_t=_num(a.get("payload_t"), problems, file, feat, "payload_t", allow_none=True,
                                        minimum=_EPS)))
+    sharing = data.get("sharing") or {}
+    if not isinstance(sharing, dict):
+        problems.append(Problem(file=file, field="sharing", message="expected {policy: equal|priority|none, "
+                                                                      "priority: [groups]}"))
+        sharing = {}
+    order = sharing.get("priority") or []
+    if not isinstance(order, list) or not all(isinstance(g, str) for g in order):
+        problems.append(Problem(file=file, field="sharing.priority", message="expected a list of group names"))
+        order = []
     inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses,
                           sites=sites, arcs=arcs, production=production, payload_t=payload or DEFAULT_PAYLOAD_T,
-                          operating_h_per_day=op_h or DEFAULT_OPERATING_H_PER_DAY)
+                          operating_h_per_day=op_h or DEFAULT_OPERATING_H_PER_DAY,
+                          sharing=str(sharing.get("policy", "none")), group_priority=tuple(order))
     problems.extend(instance_problems(inst, file))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # a problem found twice is said once
@@ -573,6 +673,18 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
             neg(feat, f"demand_t_per_day.{k}", v)
         if s.people is not None and len(s.people) != T:
             P.append(Problem(file=file, feature=feat, field="people", message=f"expected {T} daily values"))
+        for g, dem in s.groups.items():
+            for k, v in dem.items():
+                fld = f"groups.{g}.demand_t_per_day.{k}"
+                if k not in kids:
+                    P.append(Problem(file=file, feature=feat, field=fld, message="unknown commodity"))
+                if len(v) != T:
+                    P.append(Problem(file=file, feature=feat, field=fld, message=f"expected {T} daily values"))
+                neg(feat, fld, v)
+        for g, v in s.group_people.items():
+            if len(v) != T:
+                P.append(Problem(file=file, feature=feat, field=f"groups.{g}.people",
+                                 message=f"expected {T} daily values"))
     stock_nodes = {x.id for x in inst.warehouses} | {x.id for x in inst.sites}
     for i, p in enumerate(inst.production):
         feat = f"production[{i}]"
@@ -602,6 +714,18 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
             neg(feat, "capacity_t_per_day", a.capacity_t_per_day)
     if inst.payload_t <= 0:
         P.append(Problem(file=file, field="payload_t", message="expected > 0"))
+    for i, c in enumerate(inst.commodities):
+        if c.payload_t is not None and not c.payload_t > 0:
+            P.append(Problem(file=file, feature=f"commodities[{i}] ({c.id})", field="payload_t",
+                             message=f"expected t per truck > 0, got {c.payload_t!r}"))
+    if inst.sharing not in SHARING:
+        P.append(Problem(file=file, field="sharing.policy",
+                         message=f"unknown sharing policy {inst.sharing!r}; expected one of {list(SHARING)}"))
+    known = {g for s in inst.sites for g in s.groups} or {"all"}
+    unknown = [g for g in inst.group_priority if g not in known] if inst.sharing == "priority" else []
+    if unknown:
+        P.append(Problem(file=file, field="sharing.priority",
+                         message=f"unknown group(s) {unknown}; expected some of {sorted(known)}"))
     if inst.operating_h_per_day <= 0:
         P.append(Problem(file=file, field="operating_h_per_day", message="expected > 0"))
     everything = np.asarray(values, dtype=float)
@@ -626,7 +750,8 @@ def validate_instance(inst: SupplyInstance, file: str = "<instance>") -> None:
 
 @dataclass
 class _Lp:
-    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, s1, s2)."""
+    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, then the shortfall columns:
+    c1, c2 per demand cell and day, sig1, sig2 per commodity, sharing class and day, b per cell and day)."""
 
     K: int
     E: int
@@ -635,6 +760,7 @@ class _Lp:
     A: int
     P: int
     T: int
+    Q: int  # report cells: (site, group)
     off: dict[str, int]
     n_col: int
     n_bal: int
@@ -652,6 +778,94 @@ class _Lp:
     arc_src: np.ndarray
     arc_dst: np.ndarray
     arc_days: np.ndarray
+    cell_site: np.ndarray  # [Q]
+    cell_group: list[str]
+    cell_demand: np.ndarray  # [K, Q, T]
+    cell_people: np.ndarray  # [Q, T] (NaN: not given)
+    carry: np.ndarray  # [K] bool
+    short_map: sp.csr_matrix  # (K * Q * T) x n_col: each report cell's shortfall from the LP columns
+    short_cols: np.ndarray  # every shortfall-type column (fixed in the truckload solve, zero in min_extra)
+    fair_entries: np.ndarray  # positions in matrix.data of the sharing coefficients (they are the cells' need)
+
+
+def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarray, list[str], np.ndarray,
+                                                                           np.ndarray, np.ndarray]:
+    """(site index, group, need [K, Q, T], people [Q, T], listed [K, Q]) of every report cell: each group a site
+    lists (even with no need today: a plan's members keep one LP structure, so the next solve starts warm), or a
+    site without groups as one cell 'all' when it needs anything. `listed`: the cell names that commodity."""
+    K = len(kidx)
+    site_of: list[int] = []
+    group_of: list[str] = []
+    blocks: list[np.ndarray] = []
+    people: list[np.ndarray] = []
+    listed: list[np.ndarray] = []
+    for s, site in enumerate(inst.sites):
+        parts = site.groups or {"all": site.demand_t}
+        for g, dem in parts.items():
+            d = np.zeros((K, T))
+            named = np.zeros(K, dtype=bool)
+            for k, v in dem.items():
+                d[kidx[k]] = np.asarray(v, dtype=float)
+                named[kidx[k]] = True
+            if not (site.groups and named.any()) and not d.any():
+                continue
+            site_of.append(s)
+            group_of.append(g)
+            blocks.append(d)
+            listed.append(named | d.any(axis=1))
+            pp = site.group_people.get(g) if site.groups else site.people
+            people.append(np.full(T, np.nan) if pp is None else np.asarray(pp, dtype=float))
+    demand = np.stack(blocks, axis=1) if blocks else np.zeros((K, 0, T))
+    return (np.array(site_of, dtype=np.int64), group_of, demand,
+            np.array(people).reshape(len(people), T) if people else np.zeros((0, T)),
+            np.array(listed).T.reshape(K, len(listed)) if listed else np.zeros((K, 0), dtype=bool))
+
+
+@dataclass
+class _LpCells:
+    """The demand cells the LP works with, per commodity: one per site for a daily commodity under equal sharing
+    (the site's groups share its stock and its shortfall in proportion to their need), else one per report cell."""
+
+    k: np.ndarray  # [J] commodity
+    site: np.ndarray  # [J]
+    cls: np.ndarray  # [J] sharing class (group rank under priority, 0 under equal)
+    need: np.ndarray  # [J, T] the day's need
+    ref: np.ndarray  # [J, T] what shortfall is measured against (need, or all owed so far)
+    members: list[np.ndarray]  # [J] report cells it stands for
+    local: np.ndarray  # [J] bool: its site has local supply of its commodity (may do better than the share)
+
+
+def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str], cell_dem: np.ndarray,
+              listed: np.ndarray, carry: np.ndarray, classes: dict[str, int], nidx: dict[str, int],
+              kidx: dict[str, int], E: int, W: int) -> _LpCells:
+    K, Q, T = cell_dem.shape
+    local = set()  # (k, site) with production at the site or a pipeline into it from a producer
+    producers: dict[int, set[int]] = {}
+    for p in inst.production:
+        producers.setdefault(nidx[p.node], set()).add(kidx[p.commodity])
+    for n, ks in producers.items():
+        if n >= E + W:
+            local |= {(k, n - E - W) for k in ks}
+    for a in inst.arcs:
+        src, dst = nidx[a.source], nidx[a.target]
+        if not a.trucked and dst >= E + W:
+            local |= {(k, dst - E - W) for k in producers.get(src, ())}
+    ks, sites, cls, members = [], [], [], []
+    for k in range(K):
+        have = np.flatnonzero(listed[k])
+        if inst.sharing == "equal" and not carry[k]:
+            for s in np.unique(cell_site[have]):
+                ks.append(k), sites.append(int(s)), cls.append(0), members.append(have[cell_site[have] == s])
+        else:
+            for q in have:
+                ks.append(k), sites.append(int(cell_site[q])), cls.append(classes.get(cell_group[q], 0))
+                members.append(np.array([q]))
+    k_a, s_a = np.array(ks, dtype=np.int64), np.array(sites, dtype=np.int64)
+    need = np.array([cell_dem[k, m].sum(axis=0) for k, m in zip(ks, members)]).reshape(len(ks), T)
+    ref = need.copy()
+    ref[carry[k_a]] = np.cumsum(need[carry[k_a]], axis=1)
+    return _LpCells(k=k_a, site=s_a, cls=np.array(cls, dtype=np.int64), need=need, ref=ref, members=members,
+                    local=np.array([(k, s) in local for k, s in zip(ks, sites)], dtype=bool))
 
 
 def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _Lp:
@@ -665,17 +879,34 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     dd = np.array([a.travel_days for a in inst.arcs], dtype=np.int64)
     delay = np.array([e.inspection_delay_days for e in inst.entry_points], dtype=np.int64)
     cap_e = np.array([e.capacity_t(T, inst.payload_t) for e in inst.entry_points]).reshape(E, T)
+    carry = np.array([c.carry_over for c in inst.commodities], dtype=bool)
+    cell_site, cell_group, cell_dem, cell_people, listed = _cells(inst, kidx, T)
+    Q = cell_site.size
     demand = np.zeros((K, S, T))
-    for s, site in enumerate(inst.sites):
-        for k, v in site.demand_t.items():
-            demand[kidx[k], s] = np.asarray(v, dtype=float)
+    np.add.at(demand, (slice(None), cell_site), cell_dem)
     init = np.zeros((K, M))
     for j, x in enumerate([*inst.warehouses, *inst.sites]):
         for k, v in x.initial_t.items():
             init[kidx[k], j] += v
 
-    sizes = {"flow": K * A * T, "entry": K * E * T, "stock": K * M * T, "prod": P * T, "s1": K * S * T,
-             "s2": K * S * T}
+    shared = inst.sharing != "none"
+    groups = list(dict.fromkeys(cell_group))
+    if inst.sharing == "priority":
+        order = [g for g in inst.group_priority if g in groups] + [g for g in groups if g not in inst.group_priority]
+        classes = {g: i for i, g in enumerate(order)}
+        gfac_c = np.array([GROUP_PRIORITY_FACTOR ** (len(order) - 1 - i) for i in range(len(order))])
+    else:
+        classes, gfac_c = {}, np.ones(1)
+    C = max(len(classes), 1) if shared else 0
+    cells = _lp_cells(inst, cell_site, cell_group, cell_dem, listed, carry, classes, nidx, kidx, E, W)
+    J = cells.k.size
+    tiers = deep_factor != 1.0 and deep_share < 1.0
+    b_cells = np.flatnonzero(cells.local & (~carry[cells.k] | SHARE_OWED)) if shared else np.zeros(0, dtype=np.int64)
+    B = b_cells.size
+
+    sizes = {"flow": K * A * T, "entry": K * E * T, "stock": K * M * T, "prod": P * T,
+             "c1": J * T, "c2": J * T if tiers and not shared else 0,
+             "sig1": K * C * T, "sig2": K * C * T if tiers and shared else 0, "b": B * T}
     off, n_col = {}, 0
     for name, n in sizes.items():
         off[name], n_col = n_col, n_col + n
@@ -715,6 +946,18 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     put(bal(kk, E + jj, tt), icol, 1.0)
     nxt = tt + 1 < T
     put(bal(kk[nxt], E + jj[nxt], tt[nxt] + 1), icol[nxt], -1.0)
+    # Nothing goes where nobody needs it: a site takes a commodity only up to the last day someone there needs it
+    # (and never if nobody does), and an arc carries only its commodities. Presolve then drops those columns.
+    owed_site = owed_to_date(demand, carry)  # [K, S, T]
+    last = np.where(owed_site.any(axis=2), T - 1 - np.argmax(owed_site[:, :, ::-1] > 0, axis=2), -1)  # [K, S]
+    to_site = dst >= E + W
+    kk, aa, tt = (x.ravel() for x in np.indices((K, A, T)))
+    dead = to_site[aa] & (tt + dd[aa] > last[kk, np.maximum(dst[aa] - E - W, 0)])
+    allowed = np.array([[not a.commodities or c.id in a.commodities for a in inst.arcs] for c in inst.commodities],
+                       dtype=bool).reshape(K, A)
+    col_upper[fcol[dead | ~allowed[kk, aa]]] = 0.0
+    kk, ss, tt = (x.ravel() for x in np.indices((K, S, T)))
+    col_upper[off["stock"] + (kk * M + W + ss) * T + tt] = np.where(tt >= last[kk, ss], 0.0, np.inf)
     # local production
     if P:
         pk = np.array([kidx[p.commodity] for p in inst.production], dtype=np.int64)
@@ -723,16 +966,43 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         qcol = off["prod"] + np.arange(P * T)
         put(bal(pk[pp], pn[pp], tt), qcol, -1.0)
         col_upper[qcol] = np.array([p.t_per_day for p in inst.production], dtype=float).ravel()
-    # shortfall, two tiers
-    kk, ss, tt = (x.ravel() for x in np.indices((K, S, T)))
-    dflat = demand.ravel()
-    for name, ub in (("s1", deep_share * dflat), ("s2", (1.0 - deep_share) * dflat)):
-        scol = off[name] + np.arange(K * S * T)
-        put(bal(kk, E + W + ss, tt), scol, -1.0)
-        col_upper[scol] = ub
+
+    # A cell's shortfall s[j, t] = (sig1 + sig2)[k, class, t] x ref[j, t] + c1 + c2 - b: each term is a column
+    # with a coefficient; `terms` lists them once, for the balance rows, the extra rows and the report map.
+    jj, tt = (x.ravel() for x in np.indices((J, T)))
+    rflat = cells.ref.ravel()
+    terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # (cell, day, column, coefficient)
+    terms.append((jj, tt, off["c1"] + jj * T + tt, np.ones(J * T)))
+    if sizes["c2"]:
+        terms.append((jj, tt, off["c2"] + jj * T + tt, np.ones(J * T)))
+        col_upper[off["c1"] + jj * T + tt] = deep_share * rflat
+        col_upper[off["c2"] + jj * T + tt] = (1.0 - deep_share) * rflat
+    else:
+        col_upper[off["c1"] + jj * T + tt] = rflat
+    # the common share holds for every commodity under equal or priority sharing (see SHARE_OWED)
+    on_share = (~carry[cells.k[jj]] | SHARE_OWED) if C else np.zeros(J * T, dtype=bool)
+    for name in ("sig1", "sig2"):
+        if sizes[name]:
+            terms.append((jj[on_share], tt[on_share],
+                          off[name] + (cells.k[jj[on_share]] * C + cells.cls[jj[on_share]]) * T + tt[on_share],
+                          rflat[on_share]))
+    if sizes["sig2"]:
+        col_upper[off["sig1"]:off["sig1"] + K * C * T] = deep_share
+        col_upper[off["sig2"]:off["sig2"] + K * C * T] = 1.0 - deep_share
+    elif C:
+        col_upper[off["sig1"]:off["sig1"] + K * C * T] = 1.0
+    if B:
+        bj, bt = (x.ravel() for x in np.indices((B, T)))
+        terms.append((b_cells[bj], bt, off["b"] + bj * T + bt, -np.ones(B * T)))
+        col_upper[off["b"] + bj * T + bt] = cells.ref[b_cells[bj], bt]
+    nodes = E + W + cells.site
+    again = carry[cells.k]
+    for cj, ct, col, coef in terms:  # zero coefficients (no need that day) are kept: one structure for all needs
+        put(bal(cells.k[cj], nodes[cj], ct), col, -coef)  # short on the day: less consumed
+        nx = again[cj] & (ct + 1 < T)  # owed again the next day
+        put(bal(cells.k[cj[nx]], nodes[cj[nx]], ct[nx] + 1), col[nx], coef[nx])
     rhs = np.zeros(n_bal)
-    rhs[bal(np.arange(K)[:, None, None], E + W + np.arange(S)[None, :, None], np.arange(T)[None, None, :]).ravel()] \
-        -= dflat
+    np.add.at(rhs, bal(cells.k[jj], nodes[jj], tt), -cells.need.ravel())
     rhs[bal(np.arange(K)[:, None], E + np.arange(M)[None, :], np.zeros((1, 1), dtype=np.int64)).ravel()] \
         += init.ravel()
 
@@ -741,20 +1011,25 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     rows: dict[str, tuple[int, np.ndarray]] = {}
     r0 = n_bal
 
-    def cap_block(kind: str, owners: np.ndarray, caps: np.ndarray, col_of: Any) -> None:
-        """One row per (owner, day): Σ_k var[k, owner, t] ≤ caps[owner, t]."""
+    def cap_block(kind: str, owners: np.ndarray, caps: np.ndarray, col_of: Any, coef: Any = 1.0) -> None:
+        """One row per (owner, day): Σ_k coef[k, owner] var[k, owner, t] ≤ caps[owner, t]."""
         nonlocal r0
         if owners.size == 0:
             return
-        B = owners.size
-        kk, bb, tt = (x.ravel() for x in np.indices((K, B, T)))
-        put(r0 + bb * T + tt, col_of(kk, owners[bb], tt), 1.0)
-        row_lo.append(np.full(B * T, -np.inf))
-        row_up.append(np.asarray(caps, dtype=float).reshape(B * T))
+        B_ = owners.size
+        kk, bb, tt = (x.ravel() for x in np.indices((K, B_, T)))
+        put(r0 + bb * T + tt, col_of(kk, owners[bb], tt), 1.0 if np.isscalar(coef) else coef[kk, owners[bb]])
+        row_lo.append(np.full(B_ * T, -np.inf))
+        row_up.append(np.asarray(caps, dtype=float).reshape(B_ * T))
         rows[kind] = (r0, owners)
-        r0 += B * T
+        r0 += B_ * T
 
-    cap_block("entry_capacity", np.arange(E), cap_e, lambda k, e, t: off["entry"] + (k * E + e) * T + t)
+    # a truck carries payload[k] of commodity k: capacity (t at the entry's own payload) counts trucks
+    pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
+    pay_ke = np.array([[inst.payload(c, e.payload_t) for e in inst.entry_points] for c in inst.commodities],
+                      dtype=float).reshape(K, E)
+    cap_block("entry_capacity", np.arange(E), cap_e, lambda k, e, t: off["entry"] + (k * E + e) * T + t,
+              pay_e[None, :] / pay_ke)
     ac = np.array([i for i, a in enumerate(inst.arcs) if a.capacity_t_per_day is not None], dtype=np.int64)
     cap_block("arc_capacity", ac, np.repeat([[inst.arcs[i].capacity_t_per_day] for i in ac], T, axis=1)
               if ac.size else np.zeros((0, T)), lambda k, a, t: off["flow"] + (k * A + a) * T + t)
@@ -765,32 +1040,104 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     cap_block("site_storage", sc, np.repeat([[inst.sites[i].storage_t] for i in sc], T, axis=1)
               if sc.size else np.zeros((0, T)), lambda k, j, t: off["stock"] + (k * M + W + j) * T + t)
 
-    matrix = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))),
-                           shape=(r0, n_col))
-    matrix.sum_duplicates()
+    def cell_rows(sel: np.ndarray, lag: int, upper: np.ndarray, sign: float = 1.0) -> None:
+        """One row per (cell, day) in `sel` (a [J, T] mask): sign x (s[j, t] - s[j, t - 1] if lag) <= upper."""
+        nonlocal r0
+        rid = np.full((J, T), -1, dtype=np.int64)
+        n = int(sel.sum())
+        rid[sel] = r0 + np.arange(n)
+        for cj, ct, col, coef in terms:
+            r = rid[cj, ct]
+            ok = r >= 0
+            put(r[ok], col[ok], sign * coef[ok])
+            if lag:
+                prev = ct + 1 < T
+                r = rid[cj[prev], ct[prev] + 1]
+                ok = r >= 0
+                put(r[ok], col[prev][ok], -sign * coef[prev][ok])
+        row_lo.append(np.full(n, -np.inf))
+        row_up.append(upper[sel])
+        r0 += n
+
+    # nothing owed is taken back: s[t] - s[t-1] <= need[t] (s[0] <= need[0]) for carry-over commodities
+    if J:
+        cell_rows(np.repeat(again[:, None], T, axis=1), 1, cells.need)
+    # a cell that may do better than the common share (its own well) does not do better than its need: s >= 0
+    if B:
+        mask = np.zeros((J, T), dtype=bool)
+        mask[b_cells] = True
+        cell_rows(mask, 0, np.zeros((J, T)), -1.0)
+    # groups with their own share at one site (priority) cannot hand their goods to another: s <= need
+    if inst.sharing == "priority" and J:
+        cell_rows(np.repeat(~again[:, None], T, axis=1), 0, cells.ref)
+
+    rows_all, cols_all, vals_all = np.concatenate(rows_i), np.concatenate(cols_i), np.concatenate(vals)
+    matrix = sp.csc_matrix((vals_all, (rows_all, cols_all)), shape=(r0, n_col))
+    matrix.sum_duplicates()  # explicit zeros stay: the sharing coefficients of a day nobody needs anything
+    # the sharing columns' coefficients are the cells' need (all of their entries): updated on a warm start
+    sig_lo, sig_hi = off["sig1"], off["sig2"] + sizes["sig2"]
+    fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
+
     prio = np.array([c.priority for c in inst.commodities], dtype=float)
     # Tie-break between equally costly plans: a shortfall on a later day costs a hair less, so the
     # plan serves people now and only rations early where the convex cost asks for it.
     later = 1.0 + TIME_TIE_BREAK * (T - 1 - np.arange(T)) / max(T - 1, 1)
-    w1 = (prio[:, None, None] * later[None, None, :]).repeat(S, axis=1)
+    gfac = gfac_c[cells.cls] if C > 1 else np.ones(J)
+    w = prio[cells.k] * gfac  # [J] deprivation weight per tonne
     cost1 = np.zeros(n_col)
-    cost1[off["s1"]:off["s1"] + K * S * T] = w1.ravel()
-    cost1[off["s2"]:off["s2"] + K * S * T] = (w1 * deep_factor).ravel()
-    true1 = np.zeros(n_col)  # the deprivation without the tie-break, for reporting
-    true1[off["s1"]:off["s1"] + K * S * T] = np.repeat(prio, S * T)
-    true1[off["s2"]:off["s2"] + K * S * T] = np.repeat(prio * deep_factor, S * T)
+    true1 = np.zeros(n_col)
+    c1 = off["c1"] + jj * T + tt
+    # shared: a cell worse off than the common share pays the deep rate (with tiers) and the sharing penalty
+    deep_c1 = deep_factor if shared and tiers else 1.0
+    cost1[c1] = (w[jj] * later[tt]) * np.where(on_share, deep_c1 * (1.0 + FAIR_WEIGHT), 1.0)
+    true1[c1] = prio[cells.k[jj]] * np.where(on_share, deep_c1, 1.0)
+    if sizes["c2"]:
+        cost1[off["c2"] + jj * T + tt] = w[jj] * later[tt] * deep_factor
+        true1[off["c2"] + jj * T + tt] = prio[cells.k[jj]] * deep_factor
+    for name, f in (("sig1", 1.0), ("sig2", deep_factor)):
+        if sizes[name]:
+            js, ts = jj[on_share], tt[on_share]
+            col = off[name] + (cells.k[js] * C + cells.cls[js]) * T + ts
+            np.add.at(cost1, col, w[js] * later[ts] * rflat[on_share] * f)
+            np.add.at(true1, col, prio[cells.k[js]] * rflat[on_share] * f)
+    if B:
+        cost1[off["b"] + bj * T + bt] = -w[b_cells[bj]] * later[bt] * (1.0 - FAIR_WEIGHT)
+        true1[off["b"] + bj * T + bt] = -prio[cells.k[b_cells[bj]]]
     cost2 = np.zeros(n_col)
-    pay_a = np.array([a.payload_t or inst.payload_t for a in inst.arcs], dtype=float)
-    pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
-    cost2[off["flow"]:off["flow"] + K * A * T] = np.tile(np.repeat(1.0 / pay_a, T), K) if A else 0.0
-    cost2[off["entry"]:off["entry"] + K * E * T] = np.tile(np.repeat(1.0 / pay_e, T), K) if E else 0.0
-    return _Lp(K=K, E=E, W=W, S=S, A=A, P=P, T=T, off=off, n_col=n_col, n_bal=n_bal, rows=rows, matrix=matrix,
+    if A:
+        trucked = np.array([a.trucked for a in inst.arcs], dtype=float)
+        per_a = np.array([[1.0 / inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities]) \
+            * trucked[None, :]
+        cost2[off["flow"]:off["flow"] + K * A * T] = np.repeat(per_a.ravel(), T)
+    if E:
+        cost2[off["entry"]:off["entry"] + K * E * T] = np.repeat((1.0 / pay_ke).ravel(), T)
+
+    # report cells' shortfall: a merged cell's shortfall is shared by its groups in proportion to their need (a
+    # cell of one group, or of a carry-over commodity, stands for itself)
+    count = np.array([m.size for m in cells.members], dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]) if J else np.zeros(0, dtype=np.int64)
+    flat = np.concatenate(cells.members) if J else np.zeros(0, dtype=np.int64)
+    m_rows, m_cols, m_vals = [], [], []
+    for cj, ct, col, coef in terms:
+        rep = count[cj]
+        i = np.repeat(np.arange(cj.size), rep)
+        q = flat[first[cj[i]] + np.arange(i.size) - np.repeat(np.cumsum(rep) - rep, rep)]
+        k, t = cells.k[cj[i]], ct[i]
+        tot = cells.need[cj[i], t]
+        share = np.where(rep[i] == 1, 1.0, np.divide(cell_dem[k, q, t], tot, out=1.0 / rep[i], where=tot > 0))
+        m_rows.append((k * Q + q) * T + t)
+        m_cols.append(col[i])
+        m_vals.append(coef[i] * share)
+    short_map = sp.csr_matrix((np.concatenate(m_vals) if m_vals else np.zeros(0),
+                               (np.concatenate(m_rows) if m_rows else np.zeros(0, dtype=np.int64),
+                                np.concatenate(m_cols) if m_cols else np.zeros(0, dtype=np.int64))),
+                              shape=(K * Q * T, n_col))
+    return _Lp(K=K, E=E, W=W, S=S, A=A, P=P, T=T, Q=Q, off=off, n_col=n_col, n_bal=n_bal, rows=rows, matrix=matrix,
                row_lower=np.concatenate(row_lo), row_upper=np.concatenate(row_up), col_upper=col_upper,
                cost1=cost1, true1=true1, cost2=cost2, rhs_bal=rhs, entry_cap=cap_e, demand=demand, arc_src=src,
-               arc_dst=dst,
-               arc_days=dd)
-
-
+               arc_dst=dst, arc_days=dd, cell_site=cell_site, cell_group=cell_group, cell_demand=cell_dem,
+               cell_people=cell_people, carry=carry, short_map=short_map,
+               short_cols=np.arange(off["c1"], n_col, dtype=np.int64), fair_entries=fair_entries)
 
 
 def _highs(lp: _Lp, time_limit_s: float, threads: int | None) -> tuple[Any, Any]:
@@ -819,11 +1166,13 @@ def _highs(lp: _Lp, time_limit_s: float, threads: int | None) -> tuple[Any, Any]
 
 
 def _structure_key(lp: _Lp) -> str:
-    """Equal for LPs that differ only in bounds and costs (the same constraint matrix)."""
+    """Equal for LPs that differ only in bounds, costs and the sharing coefficients (the people's need)."""
     import hashlib
 
     h = hashlib.blake2b(digest_size=16)
-    for a in (lp.matrix.indptr, lp.matrix.indices, lp.matrix.data):
+    data = lp.matrix.data.copy()
+    data[lp.fair_entries] = 0.0
+    for a in (lp.matrix.indptr, lp.matrix.indices, data):
         h.update(np.ascontiguousarray(a).tobytes())
     return f"{lp.matrix.shape}:{h.hexdigest()}"
 
@@ -843,8 +1192,16 @@ def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None,
     if kept is None:
         h, _ = _highs(lp, time_limit_s, threads)
         return h, highspy, key
-    h, last = kept  # last: bounds and costs the model holds now (None if a second solve changed them)
+    h, last, fair_vals = kept  # last: bounds and costs the model holds now (None if a second solve changed them)
     n, m = lp.n_col, lp.matrix.shape[0]
+    # the sharing rows' coefficients are the cells' need: pass the ones that changed
+    new_vals = lp.matrix.data[lp.fair_entries]
+    changed = np.flatnonzero(new_vals != fair_vals)
+    if changed.size:
+        cols = np.searchsorted(lp.matrix.indptr, lp.fair_entries[changed], side="right") - 1
+        rws = lp.matrix.indices[lp.fair_entries[changed]]
+        for r, c, v in zip(rws.tolist(), cols.tolist(), new_vals[changed].tolist()):
+            h.changeCoeff(r, c, v)
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
     h.setOptionValue("simplex_strategy", 0)
     # Less cost perturbation than HiGHS' default (1.0) suits a restart from a neighbour's deprivation optimum:
@@ -902,7 +1259,7 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
         if warm is not None:
             # what the model now holds, unless the truckload solve changed bounds and costs after
             last = None if trucks == "second_solve" else (lp.col_upper, lp.row_lower, lp.row_upper, lp.cost1)
-            warm[key] = h, last
+            warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy()
 
 
 def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, timings: dict[str, float],
@@ -916,16 +1273,21 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     K, E, W, S, A, P, T = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T
     ids = dict(commodity_ids=[c.id for c in instance.commodities], entry_ids=[e.id for e in instance.entry_points],
                warehouse_ids=[w.id for w in instance.warehouses], site_ids=[s.id for s in instance.sites])
+    cells = dict(carry_over=[bool(c) for c in lp.carry], cell_site=lp.cell_site, cell_group=lp.cell_group,
+                 cell_demand_t=lp.cell_demand, cell_people=lp.cell_people)
     if ms != highspy.HighsModelStatus.kOptimal:
         z = np.zeros
+        owed = owed_to_date(lp.cell_demand, lp.carry)
         return SupplyResult(status=status, objective_deprivation=None, objective_trucks=None, best_bound=None,
                             gap=None, days=T, entry_capacity_t=lp.entry_cap, entry_use_t=z((K, E, T)),
                             flow_t=z((K, A, T)), warehouse_stock_t=z((K, W, T)), site_stock_t=z((K, S, T)),
-                            production_t=z((P, T)), demand_t=lp.demand, shortfall_t=lp.demand.copy(),
+                            production_t=z((P, T)), demand_t=lp.demand,
+                            shortfall_t=owed_to_date(lp.demand, lp.carry), consumed_t=z((K, S, T)),
                             delivered_t=z((K, S, T)), produced_at_site_t=z((K, S, T)), binding=[], fleet=[],
                             max_conservation_residual_t=float("nan"), solve_time_s=time.perf_counter() - t0,
                             message=f"HiGHS stopped with status '{status}' (time limit {time_limit_s:g} s); "
-                                    "no plan is reported", **ids)
+                                    "no plan is reported", cell_shortfall_t=owed,
+                            cell_consumed_t=z(owed.shape), **cells, **ids)
     sol = h.getSolution()
     z1 = float(h.getInfo().objective_function_value)
     duals = np.asarray(sol.row_dual, dtype=float)
@@ -933,11 +1295,12 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     message = ""
     z2 = None
     if trucks == "second_solve":
-        # Hold every shortfall at most at its optimal value (bounds keep the first solution feasible,
-        # so simplex restarts from it; a dense objective row made HiGHS start over) and minimise trucks.
-        nz = np.flatnonzero(lp.cost1)
-        held = np.minimum(lp.col_upper[nz], np.maximum(x[nz], 0.0) + LEX_ABS_TOL_T)
-        h.changeColsBounds(nz.size, nz.astype(np.int32), np.zeros(nz.size), held)
+        # Fix every shortfall (and the sharing columns) at its optimal value: the first solution stays feasible,
+        # so simplex restarts from it, and with nothing left to trade the truckload solve is a flow problem (0.04 s
+        # on the Rafah targeted plan; holding shortfalls at most at their value took 6 s). Minimise truckloads.
+        nz = lp.short_cols
+        held = np.clip(x[nz], 0.0, lp.col_upper[nz])
+        h.changeColsBounds(nz.size, nz.astype(np.int32), held, held)
         h.changeColsCost(lp.n_col, np.arange(lp.n_col, dtype=np.int32), lp.cost2)
         h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
         h.setOptionValue("simplex_strategy", 4)  # primal: the held solution is primal feasible, costs changed
@@ -965,7 +1328,15 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     flow = block("flow", (K, A, T))
     stock = block("stock", (K, W + S, T))
     prod = block("prod", (P, T))
-    short = block("s1", (K, S, T)) + block("s2", (K, S, T))
+    Q = lp.Q
+    cell_short = np.clip((lp.short_map @ x).reshape(K, Q, T), 0.0, owed_to_date(lp.cell_demand, lp.carry))
+    cell_used = lp.cell_demand - cell_short
+    prev = np.concatenate([np.zeros((K, Q, 1)), cell_short[:, :, :-1]], axis=2)
+    cell_used[lp.carry] = (lp.cell_demand + prev - cell_short)[lp.carry]  # owed goods handed out later
+    cell_used = np.maximum(cell_used, 0.0)
+    short, used = np.zeros((K, S, T)), np.zeros((K, S, T))
+    np.add.at(short, (slice(None), lp.cell_site), cell_short)
+    np.add.at(used, (slice(None), lp.cell_site), cell_used)
     delivered = np.zeros((K, S, T))
     site_arc = np.flatnonzero(lp.arc_dst >= E + W)
     for a in site_arc:
@@ -982,13 +1353,14 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
         status=status, objective_deprivation=z1, objective_trucks=z2, best_bound=z1, gap=0.0, days=T,
         entry_capacity_t=lp.entry_cap, entry_use_t=block("entry", (K, E, T)), flow_t=flow,
         warehouse_stock_t=stock[:, :W], site_stock_t=stock[:, W:], production_t=prod, demand_t=lp.demand,
-        shortfall_t=np.minimum(short, lp.demand), delivered_t=delivered, produced_at_site_t=produced, binding=[],
+        shortfall_t=short, consumed_t=used, delivered_t=delivered, produced_at_site_t=produced, binding=[],
         fleet=[], max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
-        solve_time_s=0.0, message=message, **ids)
+        solve_time_s=0.0, message=message, cell_shortfall_t=cell_short, cell_consumed_t=cell_used, **cells, **ids)
     prio = np.array([c.priority for c in instance.commodities], dtype=float)
-    weighted = prio[:, None, None] * (block("s1", (K, S, T)) + deep_factor * block("s2", (K, S, T)))
+    weighted = prio[:, None, None] * cell_short * deep_factor  # an upper bound on each cell's deprivation
     result.binding = _binding(instance, lp, duals, deep_share, deep_factor, step_trucks_per_day, storage_step_t,
-                              result.shortfall_t, weighted, rtol=2 * TIME_TIE_BREAK + (1e-2 if eps else 0.0))
+                              result.shortfall_t, weighted,
+                              rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0))
     result.fleet = fleet_requirements(instance, result)
     result.solve_time_s = time.perf_counter() - t0
     timings["report"] = result.solve_time_s - sum(timings.values())
@@ -1132,8 +1504,7 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
                         shape=(lp.matrix.shape[0], 1))
     lp.matrix = sp.hstack([lp.matrix, col], format="csc")
     upper = lp.col_upper.copy()
-    for name in ("s1", "s2"):
-        upper[lp.off[name]:lp.off[name] + K * lp.S * T] = 0.0
+    upper[lp.short_cols] = 0.0
     lp.col_upper = np.append(upper, np.inf)
     lp.cost1 = np.append(np.zeros(lp.n_col), 1.0)
     lp.n_col += 1
@@ -1157,7 +1528,7 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
 
 def fleet_requirements(inst: SupplyInstance, result: SupplyResult,
                        operating_h_per_day: float | None = None) -> list[CorridorFleet]:
-    """Trucks per day on each arc (ceil(t/payload)) and the fleet its round trip needs.
+    """Trucks per day on each arc (ceil(Σ_k t_k / payload_k)) and the fleet its round trip needs.
 
     A truck makes ``floor(operating_h / round_trip_h)`` whole trips a day (one trip per
     ``ceil(round_trip_h / operating_h)`` days when the round trip is longer than a working day);
@@ -1168,12 +1539,13 @@ def fleet_requirements(inst: SupplyInstance, result: SupplyResult,
     out: list[CorridorFleet] = []
     for a, arc in enumerate(inst.arcs):
         pay = arc.payload_t or inst.payload_t
-        tonnes = result.flow_t[:, a, :].sum(axis=0)
-        trucks = np.ceil(tonnes / pay - 1e-6).astype(np.int64)
+        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
+        loads = (result.flow_t[:, a, :] / per_k).sum(axis=0) if arc.trucked else np.zeros(result.days)
+        trucks = np.ceil(loads - 1e-6).astype(np.int64)
         trucks[trucks < 0] = 0
         peak = int(trucks.max()) if trucks.size else 0
         trips = fleet = None
-        if arc.round_trip_h:
+        if arc.round_trip_h and arc.trucked:
             trips = float(math.floor(op_h / arc.round_trip_h + 1e-9)) if arc.round_trip_h <= op_h \
                 else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
             fleet = int(math.ceil(peak / trips - 1e-9))
@@ -1217,12 +1589,13 @@ def _entry_use_rows(result: SupplyResult, inst: SupplyInstance) -> list[dict[str
     rows = []
     for e, ep in enumerate(inst.entry_points):
         pay = ep.payload(inst.payload_t)
+        per_k = np.array([inst.payload(c, ep.payload_t) for c in inst.commodities])
         for t in range(result.days):
             used = result.entry_use_t[:, e, t]
             rows.append({
                 "entry_point": ep.id, "day": t, "capacity_t": _r(result.entry_capacity_t[e, t]),
                 "used_t": _r(used.sum()), "trucks_available": _r(result.entry_capacity_t[e, t] / pay, 2),
-                "trucks_used": int(math.ceil(used.sum() / pay - 1e-6)),
+                "trucks_used": int(math.ceil(float((used / per_k).sum()) - 1e-6)),
                 "by_commodity_t": {kid: _r(used[k]) for k, kid in enumerate(result.commodity_ids)}})
     return rows
 
@@ -1243,6 +1616,7 @@ def result_to_dict(result: SupplyResult, inst: SupplyInstance, *, rows: bool = T
         "deliveries": deliveries,
         "shortfall_t": {k: _r(v) for k, v in result.shortfall_by_commodity_t().items()},
         "required_t": {kid: _r(result.demand_t[k].sum()) for k, kid in enumerate(result.commodity_ids)},
+        "carry_over": {kid: bool(c) for kid, c in zip(result.commodity_ids, result.carry_over)},
         "first_shortfall_day": result.first_shortfall_day(),
         "entry_use": entry_use,
         "binding": [{"kind": b.kind, "id": b.id, "first_day": b.first_day, "last_day": b.last_day,
@@ -1270,9 +1644,38 @@ class CommoditySpec:
 
     commodity: Commodity
     name: str
-    need: str  # "daily" or "on_arrival"
+    need: str  # "daily" or "on_arrival" (owed until delivered)
     t_per_person: float  # t per person per day (daily) or per person arriving (on_arrival)
     source: str
+    payload_source: str = ""
+
+
+def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], dict[str, str], float, str]:
+    """(t per truck by commodity, their sources, kcal per kg of the food delivered, its source): the scenario's
+    cargo block where it says so, else the profile (water by tanker at 1 t/m3, the rest at the truck payload,
+    food at the ration basket's energy density). The needs table and the supply plan both use these."""
+    raw = _commodities_yaml()
+    v = standards.value
+    declared = dict(getattr(cargo, "payload_t", None) or {})
+    payload, sources = {}, {}
+    for c in raw["commodities"]:
+        cid = c["id"]
+        if cid in declared:
+            payload[cid] = float(declared[cid])
+            sources[cid] = ((getattr(cargo, "payload_sources", None) or {}).get(cid)
+                            or getattr(cargo, "payload_source", "") or "ASSUMPTION: scenario.yaml cargo.payload_t, "
+                                                                       "no source given")
+        else:
+            key = c.get("payload_from", "truck_payload_t")
+            payload[cid] = float(v(key))
+            sources[cid] = standards.cite(key)
+    kcal = getattr(cargo, "food_kcal_per_kg", None)
+    if kcal:
+        food_src = getattr(cargo, "food_source", "") or "scenario.yaml cargo (food delivered)"
+    else:
+        kcal = standards.ration_basket.kcal_per_kg
+        food_src = f"ration basket '{standards.ration_basket.name}' ({standards.ration_basket.source})"
+    return payload, sources, float(kcal), food_src
 
 
 @functools.lru_cache(maxsize=1)
@@ -1285,12 +1688,15 @@ def _commodities_yaml() -> dict[str, Any]:
     return yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text(encoding="utf-8"))
 
 
-def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None) -> list[CommoditySpec]:
-    """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply)."""
+def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None,
+                     cargo: Any = None) -> list[CommoditySpec]:
+    """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply) and a
+    scenario's cargo (t per truck by commodity, the energy density of the food delivered)."""
     raw = _commodities_yaml()
     v = standards.value
     basket = standards.ration_basket
     kcal = v("kcal_per_person_day") if kcal_per_person_day is None else kcal_per_person_day
+    payload, pay_src, food_kcal_kg, food_src = cargo_figures(standards, cargo)
     out: list[CommoditySpec] = []
     for c in raw["commodities"]:
         cid = c["id"]
@@ -1299,8 +1705,8 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
             src = f"{standards.cite('water_l_per_person_day')}; 1 t/m3"
         elif cid == "food":
             unit_t = basket.kg_per_person_day / 1000.0
-            per_person = kcal / basket.kcal_per_kg / 1000.0
-            src = f"{kcal:,.0f} kcal/person/day at {basket.kcal_per_kg:,.0f} kcal/kg ({basket.source})"
+            per_person = kcal / food_kcal_kg / 1000.0
+            src = f"{kcal:,.0f} kcal/person/day at {food_kcal_kg:,.0f} kcal/kg ({food_src})"
         elif cid == "medical":
             unit_t = v("medical_kit_weight_kg") / 1000.0
             per_person = unit_t / v("medical_kit_people") / v("medical_kit_days")
@@ -1315,10 +1721,12 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
             unit_t = float(c["unit_weight_t"])
             per_person = float(c.get("t_per_person_day", 0.0))
             src = str(c.get("source", ""))
+        need = c.get("need", "daily")
         out.append(CommoditySpec(
             commodity=Commodity(id=cid, priority=float(c["priority"]), unit_weight_t=unit_t, unit=c.get("unit"),
-                                unit_volume_m3=c.get("unit_volume_m3")),
-            name=c.get("name", cid), need=c.get("need", "daily"), t_per_person=per_person, source=src))
+                                unit_volume_m3=c.get("unit_volume_m3"), payload_t=payload[cid],
+                                carry_over=need == "on_arrival"),
+            name=c.get("name", cid), need=need, t_per_person=per_person, source=src, payload_source=pay_src[cid]))
     return out
 
 

@@ -292,7 +292,14 @@ def _assessment_cell(pair: Mapping[str, Any]) -> dict[str, Any]:
     unsheltered = pair.get("unsheltered") or 0
     short_t = pair.get("shortfall_t") or {}
     failed = pair.get("failed") or {}
+    groups = pair.get("groups") or {}
+
+    def worst(key: str) -> tuple[str, float] | None:
+        got = [(g, v[key]) for g, v in groups.items() if v.get(key) is not None]
+        return min(got, key=lambda gv: gv[1]) if got else None
+
     return {
+        "water": worst("water_l_per_person_day"), "kcal": worst("kcal_per_person_day"),
         "pair": pair, "level": level, "href": _pair_href(pair["package"], pair["scenario"]),
         "status": "PASS" if level == 0 else f"FAIL · {level}",
         "share_pct": 100.0 * unsheltered / displaced if displaced > 0 else None,

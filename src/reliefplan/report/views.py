@@ -24,6 +24,7 @@ EXPECTED_SECTIONS: dict[str, str] = {
     "evacuation": "Evacuation timing (arrivals over time, bottleneck links, clearance time)",
     "supply": "Supply (daily coverage per commodity, trucks needed vs available per crossing, first shortfall day)",
     "sustain": "Sustainment (shortfall over time)",
+    "groups": "Everyone in the plan, by group (water and food delivered per person per day, needs met, deficits)",
     "layout": "Camp layouts",
 }
 
@@ -187,9 +188,9 @@ def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     else:
         omitted.append(("Site capacity and people allocated", "no site has capacity or people in this plan"))
 
-    n = plan.needs
+    n = plan.needs_all or plan.needs
     avail = [e.trucks_per_day for e in plan.entry_points]
-    labels = ["needed: food + medical supplies", "needed: water, if all of it were trucked"]
+    labels = ["needed: food + medical supplies (everyone)", "needed: water, if all of it were trucked (everyone)"]
     data = [n.trucks_per_day_food_medical, n.water_tankers_per_day]
     colors = [COMMODITY_COLOURS["food"], COMMODITY_COLOURS["water"]]
     for e in plan.entry_points:
@@ -203,8 +204,8 @@ def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     charts.append(_chart("trucks", "Truckloads per day: needed and available at the crossings", labels,
                          [{"label": "trucks per day", "data": data, "colors": colors}], horizontal=True,
                          x_title="trucks per day",
-                         note="needs at the standards profile's payload; available: trucks per day the crossings "
-                              "were observed to take"))
+                         note="needs of everyone fed through the crossings, at each commodity's payload; available: "
+                              "declared trucks per day (the verdict's entry row uses the capacity as planned)"))
 
     days: dict[float, int] = {}
     for z in plan.zones:
@@ -439,14 +440,31 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
     """Headline figures: (label, value, css class)."""
     p = plan.people
     failed = sum(1 for i in plan.verdict if i.met is False)
-    return [
+    out = [
+        ("everyone in the plan", f"{p.in_plan:,}", ""),
         ("displaced", f"{p.displaced:,}", ""),
         ("sheltered", f"{p.sheltered:,}", "good" if p.sheltered else ""),
         ("unsheltered", f"{p.unsheltered:,}", "bad" if p.unsheltered else "good"),
+        ("left in the operation area", f"{p.remaining_in_operation_area:,}",
+         "bad" if p.remaining_in_operation_area else "good"),
         ("sites opened", f"{sum(s.open for s in plan.sites)} of {len(plan.sites)}", ""),
-        ("water need", f"{plan.needs.water_l_per_day / 1000:,.0f} m³/day", ""),
-        ("indicators not met", f"{failed} of {len(plan.verdict)}", "bad" if failed else "good"),
+        ("water need (everyone)", f"{(plan.needs_all or plan.needs).water_l_per_day / 1000:,.0f} m³/day", ""),
     ]
+    summary = (plan.groups or {}).get("summary") or []
+    water = [g for g in summary if g.get("water_l_per_person_day") is not None]
+    if water:
+        worst = min(water, key=lambda g: g["water_l_per_person_day"])
+        target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
+        out.append((f"water delivered, worst group ({worst['group']})",
+                    f"{worst['water_l_per_person_day']:,.1f} L/person/day",
+                    "bad" if worst["water_l_per_person_day"] < target - 1e-6 else "good"))
+    food = [g for g in summary if g.get("kcal_per_person_day") is not None]
+    if food:
+        worst = min(food, key=lambda g: g["kcal_per_person_day"])
+        out.append((f"food delivered, worst group ({worst['group']})", f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
+                    "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good"))
+    out.append(("indicators not met", f"{failed} of {len(plan.verdict)}", "bad" if failed else "good"))
+    return out
 
 
 def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
