@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._errors import InputError, Problem
 from .layout import CampLayout, LayoutParams, generate_layout, layout_capacity
 from .scenario import Scenario
 
 
 def layout_params(sc: Scenario) -> LayoutParams:
+    """The layout figures of the scenario; a figure out of range is an error in scenario.yaml (the field that
+    set it: household_size, layout.*, or the standards override)."""
     spec = sc.layout
-    return LayoutParams.from_standards(
+    p = LayoutParams.from_standards(
         sc.standards, latrine_phase=spec.latrine_phase, household_size=sc.household_size,
         distance_metric=spec.distance_metric, search_phase=spec.search_origin,
         no_build_buffer_m=spec.no_build_buffer_m)
+    fields = {"household_size": "household_size", "no_build_buffer_m": "layout.no_build_buffer_m"}
+    problems = [Problem(file=str(sc.folder / "scenario.yaml"), message=q.message,
+                        field=fields.get(q.field or "", f"standards.overrides.{q.field}")) for q in p.problems()]
+    if problems:
+        raise InputError(problems)
+    return p
 
 
 def _no_build(sc: Scenario) -> list | None:

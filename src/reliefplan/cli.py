@@ -18,12 +18,21 @@ app.add_typer(standards_app, name="standards")
 
 console = Console()
 err_console = Console(stderr=True)
+MAX_RUNS = 100_000  # ensemble members
 
 
 def fail(e: ReliefplanError) -> None:
     """Print an error for people (every problem on its own line) and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def _exit_on_sigterm() -> None:
+    """A TERM signal unwinds like Ctrl-C, so a half-written output set is removed (see output.output_set)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
 
 
 @app.command()
@@ -37,11 +46,14 @@ def plan(
     """Plan one named scenario and write OUT/plan.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from .output import check_output_folder
     from .pipeline import run
     from .products import write_run
     from .scenario import load_scenario
 
+    _exit_on_sigterm()
     try:
+        check_output_folder(out)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("loading scenario", total=None)
@@ -327,13 +339,18 @@ def ensemble_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
     from .ensemble import run_ensemble
+    from .output import check_output_folder
     from .products import write_ensemble_run
     from .scenario import load_scenario
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
     engine = "dask" if scheduler is not None or dask_local is not None else "local"
+    _exit_on_sigterm()
     try:
+        if not 1 <= runs <= MAX_RUNS:
+            raise ReliefplanError(f"--runs: expected 1 to {MAX_RUNS:,} members, got {runs}")
+        check_output_folder(out)
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console) as bar:
             task = bar.add_task(f"ensemble {scenario}", total=runs)
@@ -367,17 +384,23 @@ def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (loopback by default)"),
     port: int = typer.Option(8000, "--port", help="TCP port"),
     store: Optional[str] = typer.Option(None, "--store", help="database URL (postgresql://…, sqlite:///…) or a folder "
-                                        "(SQLite inside); default ./reliefplan-store"),
+                                        "(SQLite inside); default: the per-user data folder, printed at start"),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="folder for uploads and run outputs "
-                                            "(default: the --store folder, or ./reliefplan-store)"),
+                                            "(default: the --store folder, or the per-user data folder)"),
     token: Optional[str] = typer.Option(None, "--token", help="require this bearer token on every API call "
                                         "(default: env RELIEFPLAN_TOKEN; none = open)"),
     workers: int = typer.Option(2, "--workers", help="plan runs at once"),
+    allowed_host: Optional[list[str]] = typer.Option(None, "--allowed-host", help="a name clients reach this server "
+                                                     "by (Host header), repeatable; loopback names are always "
+                                                     "allowed, '*' allows any (only with a token)"),
 ) -> None:
     """Serve the web app and API (OpenAPI at /docs) over a persistent run store."""
     from .web import serve
 
-    serve(host, port, store, token=token, data_dir=data_dir, workers=workers)
+    try:
+        serve(host, port, store, token=token, data_dir=data_dir, workers=workers, allowed_hosts=allowed_host)
+    except ReliefplanError as e:
+        fail(e)
 
 
 @app.command("assess")
@@ -392,11 +415,13 @@ def assess_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .assess import assess
-    from .output import write_plan
+    from .output import check_output_folder, moved, output_set, write_plan
     from .products import pair_folder, write_assessment_run
     from .scenario import Problem, load_scenario, read_scenario_file
 
+    _exit_on_sigterm()
     try:
+        check_output_folder(out)
         cfg = read_scenario_file(scenario_dir)
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
@@ -409,17 +434,17 @@ def assess_cmd(
         if unknown:
             raise InputError(unknown)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console) as bar:
+                      console=err_console) as bar, output_set(out) as tmp:
             task = bar.add_task("loading scenarios", total=len(names) * len(pkgs))
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
             def pair_done(pkg: str, scen: str, done) -> None:
-                write_plan(done.plan, out / pair_folder(pkg, scen))
+                write_plan(done.plan, tmp / pair_folder(pkg, scen))
                 bar.advance(task)
 
             result = assess(loaded, pkgs, from_day=from_day, on_plan=pair_done,
                             progress=lambda msg: bar.update(task, description=msg))
-        paths = write_assessment_run(result, out)
+            paths = moved(write_assessment_run(result, tmp), tmp, out)
     except ReliefplanError as e:
         fail(e)
         return

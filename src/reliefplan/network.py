@@ -157,6 +157,10 @@ def _is_osm(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
+def _missing(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
 def _truthy(value: object) -> bool | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -275,7 +279,7 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
             out[i] = v
         if col_closed is not None:
             t = _truthy(col_closed[i])
-            if t is None and col_closed[i] not in (None, ""):
+            if t is None and not _missing(col_closed[i]):  # features without the property read as NaN
                 problems.append(Problem(file=file, feature=fid_text[i], field="closed",
                                         message=f"expected true/false, got {col_closed[i]!r}"))
             closed[i] = bool(t)
