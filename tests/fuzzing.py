@@ -64,6 +64,7 @@ def base_files() -> dict[str, Any]:
                                     {"type": "LineString", "coordinates": [[x, LAT0 + 2.3 * D],
                                                                            [x + 2 * D, LAT0 + 2.3 * D]]})]),
         "extra_sites.geojson": _fc([_feat({"id": "X1"}, _square(4, 2, 0.004))]),
+        "no_build.geojson": _fc([_feat({"id": "shore"}, _square(0.1, 2.1, 0.001))]),
         "entry_points.csv": [["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "inspection_delay_days"],
                              ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity", "#capacity+t", "#delay"],
                              ["KS", "Kerem Shalom", "34.27056", "31.22083", "40", "20", "1"]],
@@ -81,7 +82,7 @@ def base_files() -> dict[str, Any]:
         "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
                    "entry_points": {"file": "entry_points.csv"}, "warehouses": {"file": "warehouses.csv"},
                    "roads": {"file": "roads.geojson"}},
-        "layout": {"enabled": True},
+        "layout": {"enabled": True, "no_build": "no_build.geojson"},
         "evacuation": {"spread_h": 2},
         "supply": {"disruptions": [{"entry_point": "KS", "first_day": 2, "last_day": 3}], "time_limit_s": 20},
         "siting": {"time_limit_s": 20},
@@ -167,7 +168,8 @@ class Mutation:
     value: Any = None
 
 
-GEO_FILES = ["zones.geojson", "sites.geojson", "footprint.geojson", "roads.geojson", "extra_sites.geojson"]
+GEO_FILES = ["zones.geojson", "sites.geojson", "footprint.geojson", "roads.geojson", "extra_sites.geojson",
+             "no_build.geojson"]
 CSV_FILES = ["entry_points.csv", "warehouses.csv", "age_sex.csv", "observed.csv"]
 PROPS = ["id", "population", "usable_fraction", "max_population", "existing_population", "opening_cost",
          "must_open", "never_open", "vulnerable_share", "start_day", "highway", "width", "capacity", "closed",
@@ -375,7 +377,9 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
     except ReliefplanError as e:
         o = Outcome("error", message=str(e)[:2000], seconds=time.perf_counter() - t0)
         problems = e.problems if isinstance(e, InputError) else []
-        if not problems:
+        if type(e).__name__ == "OutputError":  # plan.json refused by its own schema check: a defect
+            o.defects.append(f"plan.json fails its schema (refused before writing): {str(e)[:300]}")
+        elif not problems:
             o.defects.append(f"error without problems: {str(e)[:200]}")
         for p in problems:
             if not p.file or not _names_input_file(p.file, folder):

@@ -44,9 +44,34 @@ def plan_to_json(plan: Plan) -> str:
 
 
 def write_plan(plan: Plan, out_dir: Path) -> Path:
+    """plan.json, checked against its JSON Schema first (a null or NaN where a number belongs is refused)."""
     path = Path(out_dir) / "plan.json"
-    write_text_atomic(path, plan_to_json(plan))
+    text = plan_to_json(plan)
+    check_plan_json(text, path)
+    write_text_atomic(path, text)
     return path
+
+
+_VALIDATOR = None
+
+
+def check_plan_json(text: str, path: Path | str = "plan.json") -> None:
+    """Raise OutputError listing where `text` breaks schemas/plan.schema.json (and any non-finite number)."""
+    import jsonschema_rs
+
+    from ._errors import OutputError
+    from .plan import plan_json_schema_text
+
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = jsonschema_rs.validator_for(json.loads(plan_json_schema_text()))
+    bad: list[str] = []
+    doc = json.loads(text, parse_constant=lambda c: bad.append(c) or None)  # NaN, Infinity
+    errors = [f"{'/'.join(map(str, e.instance_path)) or '(top)'}: {e.message}" for e in _VALIDATOR.iter_errors(doc)]
+    if bad or errors:
+        raise OutputError(f"{path} would not match its schema, so nothing was written (a defect of reliefplan; "
+                          f"please report it with the scenario): " + "; ".join((
+                              [f"non-finite number {c}" for c in bad[:3]] + errors)[:5]))
 
 
 def write_geojson(layer: Layer, path: Path) -> Path:
