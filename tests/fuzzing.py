@@ -29,42 +29,29 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import LAT0, LON0, D, fc, feat, square
 from hypothesis import strategies as st
 
-LON0, LAT0, D = 34.25, 31.28, 0.01
 MEMORY_LIMIT_BYTES = 6 * 1024**3
-
-
-def _square(i: float, j: float, size: float = D) -> dict[str, Any]:
-    x, y = LON0 + i * D, LAT0 + j * D
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
-
-
-def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _feat(props: dict[str, Any], geom: dict[str, Any] | None) -> dict[str, Any]:
-    return {"type": "Feature", "properties": props, "geometry": geom}
 
 
 def base_files() -> dict[str, Any]:
     """The unmutated scenario: file name -> content (dicts are JSON/YAML documents, lists are CSV rows)."""
     x = LON0 + D / 2
     files: dict[str, Any] = {
-        "zones.geojson": _fc([_feat({"id": "A", "population": 6000, "name": "zone A"}, _square(0, 0)),
-                              _feat({"id": "B", "population": 4000, "name": "zone B"}, _square(1, 0))]),
-        "sites.geojson": _fc([_feat({"id": "S1", "usable_fraction": 0.8}, _square(0, 2, 0.006)),
-                              _feat({"id": "S2", "usable_fraction": 0.5, "existing_population": 100},
-                                    _square(2, 2, 0.006))]),
-        "footprint.geojson": _fc([_feat({"id": "F1"}, _square(0, 0))]),
-        "roads.geojson": _fc([_feat({"highway": "primary", "width": 8},
+        "zones.geojson": fc([feat({"id": "A", "population": 6000, "name": "zone A"}, square(0, 0)),
+                              feat({"id": "B", "population": 4000, "name": "zone B"}, square(1, 0))]),
+        "sites.geojson": fc([feat({"id": "S1", "usable_fraction": 0.8}, square(0, 2, 0.006)),
+                              feat({"id": "S2", "usable_fraction": 0.5, "existing_population": 100},
+                                    square(2, 2, 0.006))]),
+        "footprint.geojson": fc([feat({"id": "F1"}, square(0, 0))]),
+        "roads.geojson": fc([feat({"highway": "primary", "width": 8},
                                     {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 2.3 * D]]}),
-                              _feat({"highway": "residential"},
+                              feat({"highway": "residential"},
                                     {"type": "LineString", "coordinates": [[x, LAT0 + 2.3 * D],
                                                                            [x + 2 * D, LAT0 + 2.3 * D]]})]),
-        "extra_sites.geojson": _fc([_feat({"id": "X1"}, _square(4, 2, 0.004))]),
-        "no_build.geojson": _fc([_feat({"id": "shore"}, _square(0.1, 2.1, 0.001))]),
+        "extra_sites.geojson": fc([feat({"id": "X1"}, square(4, 2, 0.004))]),
+        "no_build.geojson": fc([feat({"id": "shore"}, square(0.1, 2.1, 0.001))]),
         "entry_points.csv": [["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "inspection_delay_days"],
                              ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity", "#capacity+t", "#delay"],
                              ["KS", "Kerem Shalom", "34.27056", "31.22083", "40", "20", "1"]],
@@ -206,15 +193,22 @@ BASE = base_files()
 YAML_PATHS = _yaml_paths(BASE["scenario.yaml"])
 
 
+PLAUSIBLE_VALUES = [0, 1, 3, 250, 1000, 0.3, 0.9, 2.5, "12", "0.5", "", None, True, False, "S1", "A"]
+
+
 def mutation() -> st.SearchStrategy[Mutation]:
     value = st.sampled_from(NASTY_VALUES)
+    plausible = st.sampled_from(PLAUSIBLE_VALUES)
+    option = st.sampled_from(list(OPTIONS)).flatmap(
+        lambda p: st.builds(Mutation, kind=st.just("option"), path=st.just(p), value=st.sampled_from(OPTIONS[p])))
     return st.one_of(
+        option, option,  # options that size arrays, twice as often: many of their values are valid
+        st.builds(Mutation, kind=st.just("json_prop"), file=st.sampled_from(GEO_FILES),
+                  path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)), value=plausible),
         st.builds(Mutation, kind=st.just("yaml_set"), path=st.sampled_from(YAML_PATHS), value=value),
         st.builds(Mutation, kind=st.just("yaml_del"), path=st.sampled_from(YAML_PATHS)),
         st.builds(Mutation, kind=st.just("yaml_key"), path=st.sampled_from(YAML_PATHS),
                   value=st.sampled_from(["bogus", "file", "layers", "standards", 5, None])),
-        st.sampled_from(list(OPTIONS)).flatmap(
-            lambda p: st.builds(Mutation, kind=st.just("option"), path=st.just(p), value=st.sampled_from(OPTIONS[p]))),
         st.builds(Mutation, kind=st.just("json_prop"), file=st.sampled_from(GEO_FILES),
                   path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)), value=value),
         st.builds(Mutation, kind=st.just("json_props"), file=st.sampled_from(GEO_FILES),
@@ -237,7 +231,7 @@ def mutation() -> st.SearchStrategy[Mutation]:
 
 
 def mutations() -> st.SearchStrategy[list[Mutation]]:
-    return st.lists(mutation(), min_size=1, max_size=4)
+    return st.lists(mutation(), min_size=1, max_size=3)
 
 
 def _get(doc: Any, path: tuple[Any, ...]) -> tuple[Any, Any] | None:

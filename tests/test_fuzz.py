@@ -17,7 +17,7 @@ from fuzzing import Runner, mutations, run_case, summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-CASES = int(os.environ.get("RELIEFPLAN_FUZZ_CASES", "24"))
+CASES = int(os.environ.get("RELIEFPLAN_FUZZ_CASES", "30"))
 REPORT = os.environ.get("RELIEFPLAN_FUZZ_REPORT")  # set: count every outcome, fail once at the end
 TIMEOUT_S = float(os.environ.get("RELIEFPLAN_FUZZ_TIMEOUT_S", "90"))
 OUTCOMES: list = []

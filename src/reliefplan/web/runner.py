@@ -26,7 +26,7 @@ log = logging.getLogger("reliefplan.web")
 class Closure(BaseModel):
     """An entry point closed (or throttled) for some days."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     entry_point: str = Field(min_length=1, max_length=100)
     first_day: int = Field(ge=0, le=3650)
@@ -38,7 +38,7 @@ class Closure(BaseModel):
 class RunParams(BaseModel):
     """Changes to the named scenario for this run; anything left out keeps the scenario's own value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     profile: str | None = Field(default=None, max_length=100, description="standards profile, e.g. sphere-2018")
     horizon_days: int | None = Field(default=None, ge=1, le=365, description="planning horizon (days)")
@@ -51,7 +51,8 @@ class RunParams(BaseModel):
     ensemble_runs: int | None = Field(default=None, ge=1, le=1000, description=(
         "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
         "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"))
-    ensemble_seed: int = Field(default=0, ge=0, description="seed of the ensemble (same seed, same members)")
+    ensemble_seed: int = Field(default=0, ge=0, le=2**63 - 1,
+                               description="seed of the ensemble (same seed, same members)")
     package: str | None = Field(default=None, max_length=200, description=(
         "count the resources of this assistance package (`packages:` in scenario.yaml) in the plan"))
     assess: bool = Field(default=False, description=(
