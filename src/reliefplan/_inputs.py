@@ -134,7 +134,7 @@ def read_regular_bytes(path: Path, what: str = "file", max_bytes: int = MAX_INPU
         if st.st_size > max_bytes:
             raise InputError(Problem(file=str(path), message=f"{what} is {st.st_size:,} bytes; at most "
                                                              f"{max_bytes:,} accepted"))
-        return fh.read(max_bytes + 1)[:max_bytes]
+        return fh.read(max_bytes)
 
 
 def check_regular(path: Path, what: str = "file") -> None:
@@ -181,9 +181,7 @@ def _node_problem(root: yaml.Node) -> str | None:
 
 def load_yaml(path: Path, what: str = "scenario file") -> Any:
     """Parse a YAML file once, refusing more than MAX_YAML_BYTES, MAX_YAML_DEPTH levels or MAX_YAML_NODES."""
-    data = read_regular_bytes(path, what, MAX_YAML_BYTES + 1)
-    if len(data) > MAX_YAML_BYTES:
-        raise InputError(Problem(file=str(path), message=f"{what} larger than {MAX_YAML_BYTES:,} bytes"))
+    data = read_regular_bytes(path, what, MAX_YAML_BYTES)
     if not data.strip():
         raise InputError(Problem(file=str(path), message=f"{what} is empty"))
     try:
