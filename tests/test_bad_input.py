@@ -254,3 +254,26 @@ def test_compare_with_series_of_different_lengths_and_numeric_axes():
     (c,) = overlay_charts(a, b, "A", "B")
     assert c["labels"] == ["0", "0.5", "1", "2", "10"]  # numeric order, not order of appearance
     assert [d["data"] for d in c["datasets"]] == [[1, None, 2, None, None], [5, None, None, None, None]]
+
+
+def test_contradictory_siting_options(tmp_path):
+    sites = fc([feat({"id": "S1", "must_open": True}, square(0, 3)), feat({"id": "S2", "never_open": "yes"},
+                                                                          square(3, 3))])
+    d = write_scenario(tmp_path / "s", sites=sites, config={"siting": {"max_open_sites": 0, "min_open_sites": 2}})
+    got = [(p.field, p.message) for p in problems(d)]
+    assert any(f == "siting.max_open_sites" and "1 sites are must_open" in m for f, m in got)
+    assert any(f == "siting.min_open_sites" and "1 of them never_open" in m for f, m in got)
+    assert any(f == "siting.min_open_sites" and "min_open_sites 2 > max_open_sites 0" in m for f, m in got)
+
+
+def test_plan_json_refused_when_it_breaks_its_schema(tmp_path):
+    from reliefplan._errors import OutputError
+    from reliefplan.output import write_plan
+
+    d = write_scenario(tmp_path / "s", config={"supply": {"enabled": False}, "layout": {"enabled": False}})
+    plan = make_plan(load_scenario(d, "main"))
+    plan.people.sheltered = None  # what a NaN becomes in JSON
+    plan.siting.objective = float("nan")  # allowed to be null (no plan found), never NaN
+    with pytest.raises(OutputError, match="people/sheltered"):
+        write_plan(plan, tmp_path / "out")
+    assert not (tmp_path / "out" / "plan.json").exists()

@@ -81,7 +81,8 @@ def _summary(p) -> None:  # p: Plan
     t.add_row("sites opened", f"{sum(s.open for s in p.sites)} of {len(p.sites)}")
     t.add_row("water need", f"{p.needs.water_l_per_day / 1000:,.0f} m³/day")
     t.add_row("food need", f"{p.needs.food_kg_per_day / 1000:,.0f} t/day ({p.needs.kcal_per_person_day:,.0f} kcal/person/day)")
-    t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, gap {p.siting.gap:.2%}, {p.siting.solve_time_s:.2f} s")
+    gap = "no plan" if p.siting.gap is None else f"gap {p.siting.gap:.2%}"
+    t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, {gap}, {p.siting.solve_time_s:.2f} s")
     console.print(t)
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]

@@ -47,7 +47,7 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
     """plan.json, checked against its JSON Schema first (a null or NaN where a number belongs is refused)."""
     path = Path(out_dir) / "plan.json"
     text = plan_to_json(plan)
-    check_plan_json(text, path)
+    check_plan_json(text)
     write_text_atomic(path, text)
     return path
 

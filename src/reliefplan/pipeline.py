@@ -201,6 +201,11 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
                       layout_fit=fit)
 
 
+def _finite(x: float | None) -> float | None:
+    """None for a figure the solver could not give (NaN/inf: no plan, no bound)."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
 def _entry_trucks_per_day(sc: Scenario) -> float | None:
     """Trucks/day the crossings admit: declared, or the mean of the daily series a package sets."""
     if not sc.entry_points:
@@ -271,8 +276,9 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
         crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=sh.needs, zones=zones,
         sites=sites, flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=alloc.siting.objective,
-                      bound=alloc.siting.bound, gap=alloc.siting.gap, solve_time_s=alloc.siting.solve_time_s,
+        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=_finite(alloc.siting.objective),
+                      bound=_finite(alloc.siting.bound), gap=_finite(alloc.siting.gap),
+                      solve_time_s=alloc.siting.solve_time_s,
                       open_sites=list(alloc.siting.open_ids), message=alloc.siting.message,
                       unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s),
         network=times.network,

@@ -692,15 +692,21 @@ def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _C
         return None
 
 
-def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: ScenarioFile, n_sites: int,
+def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: ScenarioFile, sites: list[Site],
                      entry_ids: list[str] | None, days: int, col: _Collector) -> None:
     """Options that contradict the layers or the horizon (each named with the block it comes from)."""
     own = f"scenarios.{name}."
     siting = sc.siting or cfg.siting
     where = own if sc.siting is not None else ""
-    if siting.min_open_sites is not None and n_sites and siting.min_open_sites > n_sites:
-        col.add(cfg_path, f"{siting.min_open_sites} sites to open but the scenario has {n_sites} candidate sites",
+    openable = sum(not s.never_open for s in sites)
+    must = sum(s.must_open for s in sites)
+    if siting.min_open_sites is not None and sites and siting.min_open_sites > openable:
+        col.add(cfg_path, f"{siting.min_open_sites} sites to open but the scenario has {len(sites)} candidate sites"
+                + (f", {len(sites) - openable} of them never_open" if openable < len(sites) else ""),
                 field=f"{where}siting.min_open_sites")
+    if siting.max_open_sites is not None and must > siting.max_open_sites:
+        col.add(cfg_path, f"at most {siting.max_open_sites} sites to open but {must} sites are must_open",
+                field=f"{where}siting.max_open_sites")
     if siting.min_open_sites is not None and siting.max_open_sites is not None \
             and siting.min_open_sites > siting.max_open_sites:
         col.add(cfg_path, f"min_open_sites {siting.min_open_sites} > max_open_sites {siting.max_open_sites}",
@@ -765,7 +771,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     observed = None
     if supply_spec.entry_capacity == "observed":
         observed = _observed(folder, cfg_path, supply_spec, days, col, own if sc.supply is not None else "")
-    _option_problems(cfg_path, name, sc, cfg, len(sites), [e.id for e in entry_points] if entry_points or
+    _option_problems(cfg_path, name, sc, cfg, sites, [e.id for e in entry_points] if entry_points or
                      layers.entry_points is None else None, days, col)
 
     std_spec = _standards_spec(cfg.standards, sc.standards)
