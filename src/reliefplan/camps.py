@@ -31,11 +31,12 @@ def _no_build(sc: Scenario) -> list | None:
 
 def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams) -> np.ndarray:
     """People the modular layout fits on each site's free part (before the usable fraction)."""
-    return np.array([0.0 if g.is_empty else layout_capacity(g, params, _no_build(sc), site_id=s.id)
+    return np.array([0.0 if g.is_empty else layout_capacity(g, params, _no_build(sc), site_id=s.id,
+                                                             source=s.source.partition("#")[0])
                      for s, g in zip(sc.sites, free_geoms)])
 
 
 def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams) -> list[CampLayout]:
     """A layout for every site that receives people, in site order."""
-    return [generate_layout(g, int(n), params, site_id=s.id, no_build=_no_build(sc), source=s.source)
+    return [generate_layout(g, int(n), params, site_id=s.id, no_build=_no_build(sc), source=s.source.partition("#")[0])
             for s, g, n in zip(sc.sites, free_geoms, people) if n > 0]

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Geometry = shapely.Geometry
 _SHRINK = 0.25  # share of a plot pitch the seed cells shrink by (measured: fewest blocks after repair)
-MAX_PLOTS = 2_000_000  # family plots per site: about 450 km2 at Sphere figures; more is a mistake in the figures
+MAX_PLOTS = 500_000  # family plots per site (2.5 million people, 70-110 km2 at Sphere figures): beyond, a mistake
 
 LAYERS = ("plots", "blocks", "roads", "firebreaks", "water_points", "latrines", "health_posts",
           "distribution_points")
