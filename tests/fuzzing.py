@@ -395,8 +395,8 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
 def _names_input_file(name: str, folder: str) -> bool:
     base = Path(folder).resolve()
     p = Path(name)
-    if not p.is_absolute():
-        return (base / p).name != "" and not name.startswith("<")
+    if not p.is_absolute():  # a file of the folder, by its name
+        return (base / p).is_file()
     try:
         return p.resolve().is_relative_to(base) or p.is_relative_to(Path(folder))
     except OSError:

@@ -39,9 +39,9 @@ def test_bad_input_never_crashes(runner, tmp_path_factory, muts, scenario, packa
     outcome = run_case(runner, root, muts, scenario, package)
     OUTCOMES.append((muts, f"{scenario}/{package}", outcome))
     if REPORT is not None:
-        if len(OUTCOMES) % 100 == 0:
-            print(f"fuzz: {len(OUTCOMES)} cases, {json.dumps(summarise(OUTCOMES)['crashes_at'])}",
-                  file=sys.stderr, flush=True)
+        if len(OUTCOMES) % 100 == 0:  # progress a person can follow: the counts so far
+            Path(REPORT).parent.mkdir(parents=True, exist_ok=True)
+            Path(REPORT + ".partial").write_text(json.dumps(summarise(OUTCOMES), indent=1) + "\n")
         return
     assert outcome.kind in ("error", "plan"), f"{outcome.kind} at {outcome.where}: {outcome.message}\n{muts}"
     assert not outcome.defects, outcome.defects

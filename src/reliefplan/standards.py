@@ -144,19 +144,26 @@ def override_problem(figure: Figure, value: Any) -> str | None:
 
 
 def load_standards(profile: str = DEFAULT_PROFILE, overrides: dict[str, float] | None = None,
-                   *, source_file: str = "scenario.yaml") -> Standards:
+                   *, source_file: str | None = None) -> Standards:
     """Resolve a profile (with `extends`) and apply numeric overrides; unknown keys are input errors."""
-    raw = _merged(profile)
+    try:
+        raw = _merged(profile)
+    except InputError as e:
+        if source_file is None:
+            raise
+        raise InputError([Problem(file=source_file, field=f"standards.{p.field}", message=p.message)
+                          for p in e.problems]) from None  # the profile was named in the scenario file
     figures = {k: Figure(key=k, **v) for k, v in raw["figures"].items()}
     problems: list[Problem] = []
     for key, value in (overrides or {}).items():
         if key not in figures:
-            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}",
+            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
                                     message=f"unknown standards figure; expected one of {sorted(figures)}"))
             continue
         why = override_problem(figures[key], value)
         if why is not None:
-            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}", message=why))
+            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
+                                    message=why))
             continue
         old = figures[key]
         figures[key] = old.model_copy(update={
