@@ -21,7 +21,6 @@ import io
 import json
 import math
 import multiprocessing as mp
-import os
 import shutil
 import traceback
 from dataclasses import dataclass, field
