@@ -56,10 +56,12 @@ def test_coordinates_out_of_range_or_not_finite_in_every_layer(tmp_path):
     road = json.loads((d / "roads.geojson").read_text())
     road["features"].append(feat({"highway": "primary"}, {"type": "LineString",
                                                           "coordinates": [[34.25, 31.28], [math.inf, 31.3]]}))
+    road["features"].append(feat({"highway": "primary"}, {"type": "LineString",
+                                                          "coordinates": [[34.25, 31.28], [34.25, 31.28]]}))
     (d / "roads.geojson").write_text(json.dumps(road))
     got = {(Path(p.file).name, p.feature, p.field) for p in problems(d)}
     assert {("zones.geojson", "FAR", "lon/lat"), ("sites.geojson", "NAN", "lon/lat"),
-            ("roads.geojson", "1", "geometry")} <= got
+            ("roads.geojson", "1", "geometry"), ("roads.geojson", "2", "geometry")} <= got
 
 
 def test_csv_rows_longer_than_the_header_and_huge_cells(tmp_path):

@@ -607,6 +607,9 @@ def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
         return None
     for i, message in coordinate_problems(roads.geometry):
         col.add(path, message, str(roads.feature_id[i]), "geometry")
+    for i in np.flatnonzero(shapely.length(roads.geometry) == 0).tolist():
+        col.add(path, "a line of zero length (all its points coincide); expected a road with two distinct points",
+                str(roads.feature_id[i]), "geometry")
     return roads
 
 
