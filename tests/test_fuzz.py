@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fuzzing import Runner, mutations, run_case, summarise
+from fuzzing import Mutation, Runner, mutations, run_case, summarise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +45,17 @@ def test_bad_input_never_crashes(runner, tmp_path_factory, muts, scenario, packa
         return
     assert outcome.kind in ("error", "plan"), f"{outcome.kind} at {outcome.where}: {outcome.message}\n{muts}"
     assert not outcome.defects, outcome.defects
+
+
+def test_known_defects_stay_fixed(runner, tmp_path):
+    """One case per distinct crash place, hang or defect the fuzz found before issue 17 (tests/data)."""
+    cases = json.loads((Path(__file__).parent / "data" / "fuzz_regressions.json").read_text(),
+                       parse_constant=float)
+    for case in cases:
+        muts = [Mutation(m["kind"], m["file"], tuple(m["path"]), m["value"]) for m in case["mutations"]]
+        scenario, package = case["case"].split("/")
+        o = run_case(runner, tmp_path, muts, scenario, None if package == "None" else package)
+        assert o.kind in ("error", "plan") and not o.defects, (case["before"], o)
 
 
 def test_fuzz_report():
