@@ -26,7 +26,7 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
-# >= 2,000 mutated scenarios planned one by one (about an hour); the counts go to out/fuzz/report.json
+# >= 2,000 mutated scenarios planned one by one (20-40 min on 2 shared cores); counts in out/fuzz/report.json
 FUZZ_CASES ?= 2000
 fuzz: $(STAMP)
 	RELIEFPLAN_FUZZ_CASES=$(FUZZ_CASES) RELIEFPLAN_FUZZ_REPORT=out/fuzz/report.json \

@@ -303,7 +303,7 @@ def apply(files: dict[str, Any], muts: list[Mutation]) -> dict[str, Any]:
                     row[c] = m.value
                 else:
                     row.append(m.value)
-        elif m.kind == "csv_row" and isinstance(doc, list):
+        elif m.kind == "csv_row" and isinstance(doc, list) and doc:
             r = m.path[0] % len(doc)
             if m.value == "extra_cells":
                 doc[r] = doc[r] + ["surplus", "cells"]
