@@ -258,6 +258,10 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
             highway[i] = str(col_highway[i]).strip().lower()
         if col_maxspeed is not None:
             maxspeed[i] = _osm.parse_maxspeed_kmh(col_maxspeed[i])
+            if not maxspeed[i] < 1000:  # NaN (absent) passes; infinity does not
+                if not math.isnan(maxspeed[i]):
+                    problems.append(Problem(file=file, feature=fid_text[i], field="maxspeed",
+                                            message=f"expected a speed below 1000 km/h, got {maxspeed[i]}"))
         if col_oneway is not None:
             oneway[i] = _osm.parse_oneway(col_oneway[i])
         for col, out, fname in ((col_capacity, capacity, "capacity"), (col_width, width, "width"),
@@ -272,9 +276,9 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 continue
             if math.isnan(v):
                 continue
-            if v <= 0:
+            if not 0 < v < 1e7:  # infinity (JSON allows it) would give a road of infinite capacity
                 problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive number, got {v}"))
+                                        message=f"expected a positive finite number, got {v}"))
                 continue
             out[i] = v
         if col_closed is not None:
