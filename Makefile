@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench schema clean
+.PHONY: demo test test-slow fuzz bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# >= 2,000 mutated scenarios planned one by one (20-40 min on 2 shared cores); counts in out/fuzz/report.json
+FUZZ_CASES ?= 2000
+fuzz: $(STAMP)
+	RELIEFPLAN_FUZZ_CASES=$(FUZZ_CASES) RELIEFPLAN_FUZZ_REPORT=out/fuzz/report.json \
+	  $(BIN)/python -m pytest -q -p no:randomly tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -24,6 +24,7 @@ from reliefplan.web import create_app
 from reliefplan.web.uploads import Limits
 
 FAST = {"layout": False, "evacuation": False, "supply": False}
+BASE = "http://127.0.0.1:8000"  # the server answers to loopback names only (Host check)
 
 
 def zip_folder(folder: Path, prefix: str = "sc/") -> bytes:
@@ -65,7 +66,7 @@ def wait(c: TestClient, run_id: str, timeout_s: float = 120.0) -> dict:
 @pytest.fixture
 def client(store_url):
     store = Store(*store_url)
-    with TestClient(create_app(store, token="", workers=2)) as c:
+    with TestClient(create_app(store, token="", workers=2), base_url=BASE) as c:
         yield c
     store.close()
 
@@ -191,12 +192,12 @@ def test_refused_symlink_and_outside_references(client, tmp_path):
 def test_limits(store_url, scenario_zip, tmp_path):
     store = Store(*store_url)
     small = Limits(max_zip_bytes=len(scenario_zip) - 1, max_files=3, max_unpacked_bytes=10_000)
-    with TestClient(create_app(store, token="", limits=small)) as c:
+    with TestClient(create_app(store, token="", limits=small), base_url=BASE) as c:
         r = post_zip(c, scenario_zip)
         assert r.status_code in (413, 422) and "bytes" in r.text
         many = zip_entries([("sc/scenario.yaml", b"x")] + [(f"sc/f{i}.txt", b"x") for i in range(5)])
         r = post_zip(c, many)
-        assert r.status_code == 422 and "6 files; at most 3" in r.text
+        assert r.status_code == 422 and "6 entries (files and folders); at most 3" in r.text
         bomb = zip_entries([("sc/scenario.yaml", b"x"), ("sc/big.bin", b"\0" * 50_000)])
         assert len(bomb) < small.max_zip_bytes  # small on the wire, large unpacked
         r = post_zip(c, bomb)
@@ -207,7 +208,7 @@ def test_limits(store_url, scenario_zip, tmp_path):
 
 def test_token_auth(store_url, scenario_zip):
     store = Store(*store_url)
-    with TestClient(create_app(store, token="s3cret-t0ken")) as c:
+    with TestClient(create_app(store, token="s3cret-t0ken"), base_url=BASE) as c:
         assert c.get("/").status_code == 200  # the page holds no data
         for method, path in (("get", "/api/uploads"), ("get", "/api/runs"), ("get", "/openapi.json"),
                              ("get", "/docs"), ("get", "/api/runs/x/files/plan.json"), ("delete", "/api/runs/x")):
@@ -225,7 +226,7 @@ def test_token_auth(store_url, scenario_zip):
 def test_token_from_env(store_url, monkeypatch):
     monkeypatch.setenv("RELIEFPLAN_TOKEN", "from-env")
     store = Store(*store_url)
-    with TestClient(create_app(store)) as c:
+    with TestClient(create_app(store), base_url=BASE) as c:
         assert c.get("/api/runs").status_code == 401
         assert c.get("/api/runs", headers={"Authorization": "Bearer from-env"}).status_code == 200
     store.close()
@@ -233,7 +234,7 @@ def test_token_from_env(store_url, monkeypatch):
 
 def test_restart_loses_nothing(store_url, scenario_zip):
     store = Store(*store_url)
-    with TestClient(create_app(store, token="")) as c:
+    with TestClient(create_app(store, token=""), base_url=BASE) as c:
         uid = post_zip(c, scenario_zip).json()["id"]
         done = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": FAST}).json()["id"])
         plan = c.get(f"/api/runs/{done['id']}/files/plan.json").content
@@ -244,7 +245,7 @@ def test_restart_loses_nothing(store_url, scenario_zip):
     store = Store(*store_url)  # a new server process on the same store
     import shutil
     shutil.rmtree(store.upload_dir(uid))  # the extracted copy is rebuilt from the zip kept in the database
-    with TestClient(create_app(store, token="")) as c:
+    with TestClient(create_app(store, token=""), base_url=BASE) as c:
         assert c.get(f"/api/runs/{done['id']}").json()["status"] == "done"
         assert c.get(f"/api/runs/{done['id']}/files/plan.json").content == plan
         r = c.get(f"/api/runs/{cut.id}").json()
@@ -258,7 +259,7 @@ def test_restart_loses_nothing(store_url, scenario_zip):
 def test_twenty_concurrent_runs(store_url, scenario_zip):
     """20 runs started at once from 20 threads, each with its own horizon: all finish, none mixes outputs."""
     store = Store(*store_url)
-    with TestClient(create_app(store, token="", workers=4)) as c:
+    with TestClient(create_app(store, token="", workers=4), base_url=BASE) as c:
         uid = post_zip(c, scenario_zip).json()["id"]
         ids: dict[int, str] = {}
 
@@ -298,8 +299,8 @@ def test_schemathesis_no_server_errors(store_url, scenario_zip):
     from schemathesis.checks import not_a_server_error
 
     store = Store(*store_url)
-    app = create_app(store, token="")
-    with TestClient(app) as c:  # something to find: an upload and a finished run
+    app = create_app(store, token="", allowed_hosts=["*"])  # schemathesis sends its own Host
+    with TestClient(app, base_url=BASE) as c:  # something to find: an upload and a finished run
         uid = post_zip(c, scenario_zip).json()["id"]
         wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": FAST}).json()["id"])
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

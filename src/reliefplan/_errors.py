@@ -39,3 +39,7 @@ class InputError(ReliefplanError):
 
 class SolverError(ReliefplanError):
     """A solver failed for a reason that is not a property of the plan (e.g. the library crashed)."""
+
+
+class OutputError(ReliefplanError):
+    """An output would break its own contract (e.g. plan.json against its schema); nothing is written."""

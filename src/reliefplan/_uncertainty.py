@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from ._errors import InputError, Problem
+from ._inputs import FolderFile, Strict, folder_file
 
 Target = Literal["zone.population_error", "site.usable_fraction", "entry.trucks_per_day", "roads.capacity_factor"]
 
@@ -33,8 +34,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors
 
 
 class _Param(_Strict):
@@ -131,8 +131,8 @@ class Bootstrap(_Strict):
     """Daily trucks per crossing resampled in blocks of consecutive days from an observed series (CSV:
     date, entry_point_id, <column>); one block start is shared by all crossings (keeps their correlation)."""
 
-    file: str
-    block_days: int = Field(default=7, ge=1)
+    file: FolderFile
+    block_days: int = Field(default=7, ge=1, le=3650)
     column: str = "trucks_total"
     first_date: str | None = None  # ISO; default the file's first date
     last_date: str | None = None  # ISO; default the file's last date
@@ -145,8 +145,9 @@ class UncertaintySpec(_Strict):
 
 
 def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], site_ids: list[str],
-                         entry_ids: list[str]) -> list[Problem]:
-    """Ids the block names that the scenario does not have, and contradictory settings."""
+                         entry_ids: list[str], folder: Any = None) -> list[Problem]:
+    """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
+    folder) the problems of the bootstrap series."""
     layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids}
     out: list[Problem] = []
     for name, p in spec.parameters.items():
@@ -168,6 +169,13 @@ def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], 
         if c.entry_point not in entry_ids:
             out.append(Problem(file=file, feature=f"closures[{k}]", field="uncertainty.closures.entry_point",
                                message=f"unknown entry point {c.entry_point!r}; expected one of {entry_ids}"))
+    b = spec.entry_capacity_bootstrap
+    if b is not None and folder is not None:
+        try:
+            observed_series(folder_file(folder, b.file, source=file, field="uncertainty.entry_capacity_bootstrap.file"),
+                            b.column, b.first_date, b.last_date)
+        except InputError as e:
+            out += e.problems
     return out
 
 
@@ -257,22 +265,23 @@ def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequenc
 def observed_series(path: Any, column: str = "trucks_total", first_date: str | None = None,
                     last_date: str | None = None) -> dict[str, np.ndarray]:
     """The whole observed series (or first..last date) per entry point, one value per day."""
-    import csv
     import datetime as dt
 
+    from ._layers import read_csv_rows
     from .supply import read_observed_trucks
 
+    dates = [(r.get("date") or "").strip() for r in read_csv_rows(path)]
     try:
-        with open(path, encoding="utf-8") as fh:
-            dates = [r.get("date", "") for r in csv.DictReader(fh)]
         iso = sorted(dt.date.fromisoformat(d) for d in dates if d and not d.startswith("#"))
-    except FileNotFoundError:
-        raise InputError(Problem(file=str(path), message="file not found")) from None
+        first = dt.date.fromisoformat(first_date) if first_date else None
+        end = dt.date.fromisoformat(last_date) if last_date else (iso[-1] if iso else None)
     except ValueError as e:
         raise InputError(Problem(file=str(path), field="date", message=f"expected ISO dates: {e}")) from None
-    if not iso:
+    if not iso or end is None:
         raise InputError(Problem(file=str(path), message="no observations"))
-    start = first_date or iso[0].isoformat()
-    end = dt.date.fromisoformat(last_date) if last_date else iso[-1]
-    days = (end - dt.date.fromisoformat(start)).days + 1
-    return read_observed_trucks(path, start, days, column=column)
+    start = first or iso[0]
+    days = (end - start).days + 1
+    if not 1 <= days <= 36_500:
+        raise InputError(Problem(file=str(path), field="date", message=f"the series from {start} to {end} is "
+                                 f"{days} days long; expected 1 to 36,500 days (first_date before last_date)"))
+    return read_observed_trucks(path, start.isoformat(), days, column=column)

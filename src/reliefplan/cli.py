@@ -18,6 +18,7 @@ app.add_typer(standards_app, name="standards")
 
 console = Console()
 err_console = Console(stderr=True)
+MAX_RUNS = 100_000  # ensemble members
 
 
 @app.callback()
@@ -35,6 +36,14 @@ def fail(e: ReliefplanError) -> None:
     raise typer.Exit(code=2)
 
 
+def _exit_on_sigterm() -> None:
+    """A TERM signal unwinds like Ctrl-C, so a half-written output set is removed (see output.output_set)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
+
+
 @app.command()
 def plan(
     scenario_dir: Path = typer.Argument(..., help="scenario folder holding scenario.yaml"),
@@ -44,12 +53,15 @@ def plan(
                                           help="count the resources of this assistance package (scenario.yaml)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
+    from .output import check_output_folder
     from .pipeline import run
     from .products import write_run
     from .scenario import load_scenario
     from .terminal import progress
 
+    _exit_on_sigterm()
     try:
+        check_output_folder(out)
         with progress(err_console, "loading scenario") as bar:
             sc = load_scenario(scenario_dir, scenario)
             if package is not None:
@@ -94,7 +106,8 @@ def _summary(p) -> None:  # p: Plan
     t.add_row("water need (everyone)", f"{need.water_l_per_day / 1000:,.0f} m³/day")
     t.add_row("food need (everyone)", f"{need.food_kg_per_day / 1000:,.0f} t/day ({need.kcal_per_person_day:,.0f} "
                                       f"kcal/person/day at {need.food_kcal_per_kg:,.0f} kcal/kg)")
-    t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, gap {p.siting.gap:.2%}, {p.siting.solve_time_s:.2f} s")
+    gap = "no plan" if p.siting.gap is None else f"gap {p.siting.gap:.2%}"
+    t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, {gap}, {p.siting.solve_time_s:.2f} s")
     console.print(t)
     if p.groups and p.groups.get("summary"):
         g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
@@ -475,6 +488,7 @@ def ensemble_cmd(
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
     from .ensemble import default_workers, run_ensemble
+    from .output import check_output_folder
     from .products import write_ensemble_run
     from .scenario import load_scenario
     from .terminal import progress
@@ -484,7 +498,11 @@ def ensemble_cmd(
     engine = "dask" if scheduler is not None or dask_local is not None else "local"
     if workers is None:
         workers = default_workers(runs)
+    _exit_on_sigterm()
     try:
+        if not 1 <= runs <= MAX_RUNS:
+            raise ReliefplanError(f"--runs: expected 1 to {MAX_RUNS:,} members, got {runs}")
+        check_output_folder(out)
         with progress(err_console, f"ensemble {scenario}", total=runs) as bar:
             res = run_ensemble(scenario_dir, scenario, runs, seed, engine=engine, workers=workers,
                                scheduler=scheduler, dask_local=dask_local, layout=layout, progress=bar.count)
@@ -527,17 +545,23 @@ def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (loopback by default)"),
     port: int = typer.Option(8000, "--port", help="TCP port"),
     store: Optional[str] = typer.Option(None, "--store", help="database URL (postgresql://…, sqlite:///…) or a folder "
-                                        "(SQLite inside); default ./reliefplan-store"),
+                                        "(SQLite inside); default: the per-user data folder, printed at start"),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="folder for uploads and run outputs "
-                                            "(default: the --store folder, or ./reliefplan-store)"),
+                                            "(default: the --store folder, or the per-user data folder)"),
     token: Optional[str] = typer.Option(None, "--token", help="require this bearer token on every API call "
                                         "(default: env RELIEFPLAN_TOKEN; none = open)"),
     workers: int = typer.Option(2, "--workers", help="plan runs at once"),
+    allowed_host: Optional[list[str]] = typer.Option(None, "--allowed-host", help="a name clients reach this server "
+                                                     "by (Host header), repeatable; loopback names are always "
+                                                     "allowed, '*' allows any (only with a token)"),
 ) -> None:
     """Serve the web app and API (OpenAPI at /docs) over a persistent run store."""
     from .web import serve
 
-    serve(host, port, store, token=token, data_dir=data_dir, workers=workers)
+    try:
+        serve(host, port, store, token=token, data_dir=data_dir, workers=workers, allowed_hosts=allowed_host)
+    except ReliefplanError as e:
+        fail(e)
 
 
 @app.command("assess")
@@ -550,12 +574,14 @@ def assess_cmd(
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
     from .assess import assess
-    from .output import write_plan
+    from .output import check_output_folder, moved, output_set, write_plan
     from .products import pair_folder, write_assessment_run
     from .scenario import Problem, load_scenario, read_scenario_file
     from .terminal import progress
 
+    _exit_on_sigterm()
     try:
+        check_output_folder(out)
         cfg = read_scenario_file(scenario_dir)
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
@@ -567,16 +593,17 @@ def assess_cmd(
                     for s in names if s not in cfg.scenarios]
         if unknown:
             raise InputError(unknown)
-        with progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar:
+        with progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar, \
+                output_set(out) as tmp:
             bar.stage("loading scenarios")
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
             def pair_done(pkg: str, scen: str, done) -> None:
-                write_plan(done.plan, out / pair_folder(pkg, scen))
+                write_plan(done.plan, tmp / pair_folder(pkg, scen))
                 bar.advance()
 
             result = assess(loaded, pkgs, from_day=from_day, on_plan=pair_done, progress=bar.stage)
-        paths = write_assessment_run(result, out)
+            paths = moved(write_assessment_run(result, tmp), tmp, out)
     except ReliefplanError as e:
         fail(e)
         return

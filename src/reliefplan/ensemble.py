@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import InputError, Problem
+from ._inputs import folder_file
 from ._uncertainty import MemberInputs, observed_series, sample_member
 from .plan import Plan
 from .scenario import SCENARIO_FILE, Scenario, load_scenario
@@ -407,7 +408,8 @@ def draw_members(sc: Scenario, runs: int, seed: int) -> list[MemberInputs]:
     observed = None
     if spec.entry_capacity_bootstrap is not None:
         b = spec.entry_capacity_bootstrap
-        observed = observed_series(sc.folder / b.file, b.column, b.first_date, b.last_date)
+        observed = observed_series(folder_file(sc.folder, b.file, field="uncertainty.entry_capacity_bootstrap.file"),
+                                   b.column, b.first_date, b.last_date)
         missing = [e.id for e in sc.entry_points if e.id not in observed]
         if missing or not observed:
             raise InputError(Problem(file=str(sc.folder / b.file), field="entry_point_id",

@@ -72,6 +72,8 @@ EXPANDED_ARCS_LIMIT = 30_000_000
 # Steps the automatic step aims for (bounds the resolution on small networks).
 STEPS_TARGET_EXACT = 400
 STEPS_TARGET_QUEUE = 3_000
+MAX_HORIZON_S = 30 * 86_400.0  # an evacuation longer than a month is not a walk
+MAX_USER_STEPS = 10_000  # a given time step must cover the evacuation in at most this many steps (memory, time)
 # Auto picks the exact method only if it can run at this resolution or finer.
 AUTO_EXACT_MAX_STEP_S = 1800.0
 NICE_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200)
@@ -1422,8 +1424,9 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         raise InputError(Problem(file="<arguments>", field="method",
                                  message="fixed routes are simulated with the queue model; the exact method optimises free routes"))
     for name, v in (("time_step_s", time_step_s), ("horizon_s", horizon_s)):
-        if v is not None and not (math.isfinite(v) and v > 0):
-            raise InputError(Problem(file="<arguments>", field=name, message=f"expected a number > 0, got {v}"))
+        if v is not None and not (math.isfinite(v) and 0 < v <= MAX_HORIZON_S):
+            raise InputError(Problem(file="<arguments>", field=name,
+                                     message=f"expected a number > 0 and <= {MAX_HORIZON_S:g} s (30 days), got {v}"))
 
     total = instance.total_people
     explanations: list[str] = []
@@ -1456,6 +1459,12 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         horizon_est_s = float(np.max(ends[np.isfinite(ends)])) + deliverable / max(rate_per_h, 1e-9) * 3600.0
     if horizon_s is not None:
         horizon_est_s = horizon_s
+    if time_step_s is not None and 1.5 * horizon_est_s / time_step_s > MAX_USER_STEPS:
+        need = 1.5 * horizon_est_s / MAX_USER_STEPS
+        raise InputError(Problem(file="<arguments>", field="time_step_s", message=(
+            f"a time step of {time_step_s:g} s needs about {1.5 * horizon_est_s / time_step_s:,.0f} steps to cover "
+            f"this evacuation (about {horizon_est_s / 3600:,.1f} h); at most {MAX_USER_STEPS:,} steps: use a step of "
+            f"at least {math.ceil(need):g} s, or leave it out to let the solver choose")))
 
     auto = method == "auto"
     if method == "auto":

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Geometry = shapely.Geometry
 _SHRINK = 0.25  # share of a plot pitch the seed cells shrink by (measured: fewest blocks after repair)
+MAX_PLOTS = 500_000  # family plots per site (2.5 million people, 70-110 km2 at Sphere figures): beyond, a mistake
 
 LAYERS = ("plots", "blocks", "roads", "firebreaks", "water_points", "latrines", "health_posts",
           "distribution_points")
@@ -789,6 +790,11 @@ def generate_layout(site_polygon_m: Geometry, people: int, params: LayoutParams 
     if p.perimeter_setback_m > 0 and not region.is_empty:
         usable = _polygonal(shapely.buffer(region, -p.perimeter_setback_m, join_style="mitre"))
     plot_m = plot_side_m(p)
+    if site.area / plot_m ** 2 > MAX_PLOTS:  # the grid's arrays are sized by the plot count
+        raise InputError(Problem(file=source, feature=site_id, field="plot size", message=(
+            f"a {site.area / 1e6:,.1f} km2 site in {plot_m:.2f} m plots is about {site.area / plot_m ** 2:,.0f} "
+            f"plots; at most {MAX_PLOTS:,} per site: check household_size and the area figures "
+            "(covered_area_m2_per_person, site_area_m2_per_person), or split the site")))
     hh = p.household_size
     covered = min(p.covered_area_m2_per_person, max(0.0, plot_m - p.structure_gap_m) ** 2 / hh)
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ._errors import InputError, Problem
 from ._rounding import largest_remainder
 from .evacuation import EvacuationInstance, EvacuationResult, solve_evacuation
 from .geo import to_lon_lat
@@ -65,7 +66,11 @@ def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.nd
     inst, sinks = evacuation_instance(sc, net, samples_xy, samples_zone, days, by_day, moving_by_zone,
                                       dest_xy, dest_people, dest_ids)
     spec = sc.evacuation
-    res = solve_evacuation(inst, time_step_s=spec.time_step_s, routing=spec.routing, method=spec.method)
+    try:
+        res = solve_evacuation(inst, time_step_s=spec.time_step_s, routing=spec.routing, method=spec.method)
+    except InputError as e:  # the solver names its arguments; the user wrote scenario.yaml
+        raise InputError([Problem(file=str(sc.folder / "scenario.yaml"), field=f"evacuation.{p.field}",
+                                  message=p.message) if p.file == "<arguments>" else p for p in e.problems]) from None
     return Movement(instance=inst, result=res, sink_ids=sinks)
 
 

@@ -157,6 +157,10 @@ def _is_osm(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
+def _missing(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
 def _truthy(value: object) -> bool | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -254,6 +258,10 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
             highway[i] = str(col_highway[i]).strip().lower()
         if col_maxspeed is not None:
             maxspeed[i] = _osm.parse_maxspeed_kmh(col_maxspeed[i])
+            if not maxspeed[i] < 1000:  # NaN (absent) passes; infinity does not
+                if not math.isnan(maxspeed[i]):
+                    problems.append(Problem(file=file, feature=fid_text[i], field="maxspeed",
+                                            message=f"expected a speed below 1000 km/h, got {maxspeed[i]}"))
         if col_oneway is not None:
             oneway[i] = _osm.parse_oneway(col_oneway[i])
         for col, out, fname in ((col_capacity, capacity, "capacity"), (col_width, width, "width"),
@@ -268,14 +276,14 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 continue
             if math.isnan(v):
                 continue
-            if v <= 0:
+            if not 0 < v < 1e7:  # infinity (JSON allows it) would give a road of infinite capacity
                 problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive number, got {v}"))
+                                        message=f"expected a positive finite number, got {v}"))
                 continue
             out[i] = v
         if col_closed is not None:
             t = _truthy(col_closed[i])
-            if t is None and col_closed[i] not in (None, ""):
+            if t is None and not _missing(col_closed[i]):  # features without the property read as NaN
                 problems.append(Problem(file=file, feature=fid_text[i], field="closed",
                                         message=f"expected true/false, got {col_closed[i]!r}"))
             closed[i] = bool(t)

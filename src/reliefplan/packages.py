@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import shapely
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ._errors import InputError, Problem
+from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_layer
 
 if TYPE_CHECKING:
     from .scenario import Scenario
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors
 
 
 class _Element(_Strict):
-    from_day: int = Field(default=0, ge=0)  # first day of the operation the resource is there
+    from_day: int = Field(default=0, ge=0, le=36_500)  # first day of the operation the resource is there
     source: str = ""  # where the figure comes from, or 'assumption: ...'
 
 
@@ -38,13 +38,13 @@ class EntryCapacityElement(_Element):
     entry_point: str
     trucks_per_day: float = Field(ge=0)
     mode: Literal["add", "set"] = "add"
-    until_day: int | None = Field(default=None, ge=0)
+    until_day: int | None = Field(default=None, ge=0, le=36_500)
 
 
 class EntrySeriesElement(_Element):
     """Every crossing's capacity replaced by its daily trucks in an observed line list, from a start date."""
 
-    file: str  # CSV: date, entry_point_id, trucks_total (HXL row allowed)
+    file: FolderFile  # CSV: date, entry_point_id, trucks_total (HXL row allowed)
     start: str  # ISO date of the operation's day 0 in the series
 
 
@@ -52,7 +52,7 @@ class TentsElement(_Element):
     """Tents (with their household kits) ready at the sites; a tent shelters ``people_per_tent``."""
 
     count: int = Field(ge=0)
-    people_per_tent: float | None = Field(default=None, gt=0)  # None: the scenario's household size
+    people_per_tent: float | None = Field(default=None, ge=1, le=50)  # None: the scenario's household size
 
 
 class PreparedAreaElement(_Element):
@@ -64,7 +64,7 @@ class PreparedAreaElement(_Element):
 class SitesElement(_Element):
     """Additional shelter sites: polygons with an id, at a usable fraction."""
 
-    file: str
+    file: FolderFile
     usable_fraction: float = Field(default=1.0, ge=0, le=1)
 
 
@@ -199,18 +199,41 @@ def preparable_km2(sc: Scenario) -> float:
     return float(sum((1.0 - s.usable_fraction) * a for s, a in zip(sc.sites, free))) / 1e6
 
 
-def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]:
-    from .geo import WGS84, project
+def package_file_problems(pkg: PackageSpec, name: str, folder: Path, horizon_days: int,
+                          site_ids: list[str]) -> list[Problem]:
+    """The problems of the files a (resolved) package names: its entry series and its extra sites."""
+    from .supply import read_observed_trucks
+
+    out: list[Problem] = []
+    if pkg.entry_series is not None:
+        try:
+            read_observed_trucks(folder_file(folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
+                                 pkg.entry_series.start, horizon_days)
+        except InputError as e:
+            out += e.problems
+    known = list(site_ids)
+    for i, el in enumerate(pkg.sites):
+        try:
+            known += [s.id for s in _read_sites(folder, el, name, i, known)]
+        except InputError as e:
+            out += e.problems
+    return out
+
+
+def _read_sites(folder: Path, el: SitesElement, name: str, i: int, site_ids: list[str]) -> list[Any]:
+    """A package's extra sites (WGS84), their ids new to the scenario."""
     from .scenario import Site
 
-    path = Path(sc.folder) / el.file
+    path = folder_file(folder, el.file, field=f"packages.{name}.sites.{i}.file")
     feats = read_layer(path)
     problems, out = [], []
-    known = {s.id for s in sc.sites}
+    known = set(site_ids)
     for f in feats:
         fid = str(f.properties.get("id") or f"{Path(el.file).stem}-{f.index}")
-        if f.geometry is None or f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(file=str(path), feature=fid, field="geometry", message="expected a polygon"))
+        if f.geometry is None or f.geometry.geom_type not in ("Polygon", "MultiPolygon") or f.geometry.is_empty \
+                or not shapely.is_valid(f.geometry) or f.geometry.area == 0:
+            problems.append(Problem(file=str(path), feature=fid, field="geometry",
+                                    message=f.geometry_error or "expected a valid polygon of non-zero area"))
             continue
         if fid in known:
             problems.append(Problem(file=str(path), feature=fid, field="id",
@@ -218,9 +241,16 @@ def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]
             continue
         known.add(fid)
         out.append(Site(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                        name=str(f.properties.get("name") or ""), usable_fraction=el.usable_fraction))
+                        name=str(f.properties.get("name") or "")[:500], usable_fraction=el.usable_fraction))
     if problems:
         raise InputError(problems)
+    return out
+
+
+def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]:
+    from .geo import WGS84, project
+
+    out = _read_sites(Path(sc.folder), el, name, i, [s.id for s in sc.sites])
     if out:
         geoms = np.empty(len(out), dtype=object)
         geoms[:] = [s.geometry for s in out]
@@ -246,7 +276,9 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
 
     # entry capacity per crossing per day: the scenario's, an observed series, then the package's elements
     if pkg.entry_series is not None:
-        series = read_observed_trucks(Path(sc.folder) / pkg.entry_series.file, pkg.entry_series.start, days)
+        series = read_observed_trucks(folder_file(sc.folder, pkg.entry_series.file,
+                                                  field=f"packages.{name}.entry_series.file"),
+                                      pkg.entry_series.start, days)
         trucks = {e.id: np.asarray(series.get(e.id, np.zeros(days)), dtype=float) for e in sc.entry_points}
     else:
         trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}

@@ -252,6 +252,20 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
                       layout_fit=fit, overflow=ov, presence=pres)
 
 
+def _finite(x: float | None) -> float | None:
+    """None for a figure the solver could not give (NaN/inf: no plan, no bound)."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _entry_trucks_per_day(sc: Scenario) -> float | None:
+    """Trucks/day the crossings admit: declared, or the mean of the daily series a package sets."""
+    if not sc.entry_points:
+        return None
+    if sc.entry_trucks_by_day is not None:
+        return float(sum(np.mean(v) for v in sc.entry_trucks_by_day.values()))
+    return sum(e.trucks_per_day for e in sc.entry_points)
+
+
 def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None,
         rows: bool = True) -> PlanRun:
     """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
@@ -328,8 +342,9 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
                                 kcal_per_person_day=kcal_pp, cargo=sc.cargo, food_mix=sc.food_mix),
         zones=zones,
         sites=sites, flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=alloc.siting.objective,
-                      bound=alloc.siting.bound, gap=alloc.siting.gap, solve_time_s=alloc.siting.solve_time_s,
+        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=_finite(alloc.siting.objective),
+                      bound=_finite(alloc.siting.bound), gap=_finite(alloc.siting.gap),
+                      solve_time_s=alloc.siting.solve_time_s,
                       open_sites=list(alloc.siting.open_ids), message=alloc.siting.message,
                       unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s),
         network=times.network,

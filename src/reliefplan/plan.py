@@ -136,9 +136,10 @@ class Siting(_Out):
 
     solver: str
     status: str = Field(description="optimal | time_limit | feasible | infeasible")
-    objective: float = Field(description="person-seconds of walking + opening costs + penalty x unsheltered")
-    bound: float = Field(description="lower bound on the optimum")
-    gap: float = Field(description="(objective - bound) / objective")
+    objective: float | None = Field(description="person-seconds of walking + opening costs + penalty x unsheltered "
+                                                "(null when the solver found no plan)")
+    bound: float | None = Field(description="lower bound on the optimum (null when none is known)")
+    gap: float | None = Field(description="(objective - bound) / objective (null without a plan)")
     solve_time_s: float
     open_sites: list[str]
     unmet_penalty_per_person_s: float

@@ -7,13 +7,20 @@ from typing import Any, Callable
 
 from .layers import plan_layers
 from .layout import write_layout_gpkg
-from .output import write_geojson, write_plan
+from .output import moved, output_set, write_geojson, write_plan
 from .pipeline import PlanRun
 from .report import read_attribution, write_ensemble_report, write_plan_products
 from .scenario import Scenario
 
 
 def write_run(sc: Scenario, done: PlanRun, out: Path, step: Callable[[str], None] | None = None) -> list[Path]:
+    """The output folder of a plan as a set (see `output.output_set`): plan.json, flows/bottlenecks GeoJSON,
+    layout.gpkg, plan.gpkg, tables and report.html."""
+    with output_set(out) as tmp:
+        return moved(write_run_files(sc, done, tmp, step), tmp, out)
+
+
+def write_run_files(sc: Scenario, done: PlanRun, out: Path, step: Callable[[str], None] | None = None) -> list[Path]:
     """plan.json first, then flows/bottlenecks GeoJSON, layout.gpkg, plan.gpkg, tables and report.html."""
     step = step or (lambda _msg: None)
     out = Path(out)
@@ -38,13 +45,14 @@ def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool 
     from .ensemble import annotate_verdict, write_ensemble
     from .pipeline import run
 
-    written = write_ensemble(result, out)
-    paths = [written["members"], written["summary"], write_ensemble_report(result.summary, out)]
-    if base_plan:
-        done = run(sc, progress=step)
-        done.plan = annotate_verdict(done.plan, result.summary)
-        paths += write_run(sc, done, out, step)
-    return paths
+    with output_set(out) as tmp:
+        written = write_ensemble(result, tmp)
+        paths = [written["members"], written["summary"], write_ensemble_report(result.summary, tmp)]
+        if base_plan:
+            done = run(sc, progress=step)
+            done.plan = annotate_verdict(done.plan, result.summary)
+            paths += write_run_files(sc, done, tmp, step)
+        return moved(paths, tmp, out)
 
 
 def pair_folder(package: str, scenario: str) -> str:

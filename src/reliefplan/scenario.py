@@ -8,15 +8,15 @@ from typing import Any, Literal
 
 import numpy as np
 import shapely
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._errors import InputError, Problem
-from ._layers import Feature, read_csv_rows, read_layer, read_text
+from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
+from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
-from .packages import PackageSpec, package_problems
+from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from .geo import WGS84, local_crs, project
 from .standards import DEFAULT_PROFILE, Standards, load_standards
@@ -24,16 +24,20 @@ from .usable_land import SiteGround, UsableLandSpec
 
 SCENARIO_FILE = "scenario.yaml"
 POLYGONAL = ("Polygon", "MultiPolygon")
+MAX_HORIZON_DAYS = 730  # the supply LP and every daily series are sized by the horizon
+MAX_DAY = 36_500  # any day number in a layer (opening day, inspection delay, footprint start)
+MAX_ZONE_POPULATION = 10**10  # people per zone (or site); far below 2**53, so every sum of people stays exact
+MAX_HOUSEHOLD_SIZE = 50.0
+MAX_TRUCKS_PER_DAY = 100_000.0
 
 
 # ---- scenario.yaml (the configuration) -------------------------------------------------
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors (see _inputs)
 
 
 class LayerSpec(_Strict):
-    file: str
+    file: FolderFile
     layer: str | None = None
     fields: dict[str, str] = {}
     usable_fraction: float | None = Field(default=None, ge=0, le=1)
@@ -44,9 +48,9 @@ class SitesLayerSpec(LayerSpec):
 
 
 class FootprintSpec(_Strict):
-    file: str
+    file: FolderFile
     layer: str | None = None
-    start_day: float = Field(default=0, ge=0)
+    start_day: float = Field(default=0, ge=0, le=MAX_DAY)
     description: str = ""
 
 
@@ -64,8 +68,8 @@ class SitingSpec(_Strict):
     vulnerable_max_walk_h: float | None = Field(default=None, gt=0)  # tighter limit for the vulnerable group
     min_open_sites: int | None = Field(default=None, ge=0)
     max_open_sites: int | None = Field(default=None, ge=0)
-    unmet_penalty_factor: float = Field(default=10.0, gt=1)  # x the largest per-person walking cost
-    time_limit_s: float = Field(default=60.0, gt=0)
+    unmet_penalty_factor: float = Field(default=10.0, gt=1, le=1e6)  # x the largest per-person walking cost
+    time_limit_s: float = Field(default=60.0, gt=0, le=86_400)
 
 
 class LayoutSpec(_Strict):
@@ -75,8 +79,8 @@ class LayoutSpec(_Strict):
     latrine_phase: Literal["acute", "medium"] = "acute"
     distance_metric: Literal["grid", "euclidean"] = "grid"
     search_origin: bool = False  # also shift the grid origin: ~0.2 % more plots, ~2.5x slower
-    no_build: str | None = None  # file of polygons/lines nobody may build on (shoreline, road buffers)
-    no_build_buffer_m: float = Field(default=0.0, ge=0)
+    no_build: FolderFile | None = None  # file of polygons/lines nobody may build on (shoreline, road buffers)
+    no_build_buffer_m: float = Field(default=0.0, ge=0, le=10_000)
 
 
 class EvacuationSpec(_Strict):
@@ -84,19 +88,27 @@ class EvacuationSpec(_Strict):
 
     enabled: bool = True
     departure: Literal["all_at_once", "spread"] = "spread"  # staged by zone follows the footprints' start days
-    spread_h: float = Field(default=12.0, ge=0)  # departures spread uniformly over this long
+    spread_h: float = Field(default=12.0, ge=0, le=720)  # departures spread uniformly over this long
     routing: Literal["free", "fixed"] = "free"  # free = best achievable; fixed = everyone takes the shortest road
     method: Literal["auto", "exact", "queue"] = "auto"
-    time_step_s: float | None = Field(default=None, gt=0)
-    max_clearance_h: float = Field(default=72.0, gt=0)  # verdict: everyone reaches a site within this time
+    # the solver also refuses a step that would need more than evacuation.MAX_USER_STEPS time steps
+    time_step_s: float | None = Field(default=None, ge=1, le=7200)
+    max_clearance_h: float = Field(default=72.0, gt=0, le=8760)  # verdict: everyone reaches a site within this time
 
 
 class DisruptionSpec(_Strict):
     entry_point: str
-    first_day: int = Field(ge=0)
-    last_day: int = Field(ge=0)
-    capacity_factor: float = Field(default=0.0, ge=0)  # 0 = closed
+    first_day: int = Field(ge=0, le=MAX_HORIZON_DAYS)
+    last_day: int = Field(ge=0, le=MAX_HORIZON_DAYS)
+    capacity_factor: float = Field(default=0.0, ge=0, le=100)  # 0 = closed
     reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DisruptionSpec:
+        if self.first_day > self.last_day:
+            raise ValueError(f"first_day {self.first_day} is after last_day {self.last_day}; expected "
+                             "first_day <= last_day")
+        return self
 
 
 class SupplySpec(_Strict):
@@ -104,12 +116,12 @@ class SupplySpec(_Strict):
 
     enabled: bool = True
     entry_capacity: Literal["declared", "design", "observed"] = "declared"
-    observed_file: str | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
+    observed_file: FolderFile | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
     observed_start: str | None = None  # ISO date of day 0 in the observed series
-    site_storage_days: float = Field(default=3.0, ge=0)  # storage at each site, in days of its peak need
-    local_water_m3_per_day: float = Field(default=0.0, ge=0)  # produced per 1,000 people present at each location
-    disruptions: list[DisruptionSpec] = []
-    time_limit_s: float = Field(default=60.0, gt=0)
+    site_storage_days: float = Field(default=3.0, ge=0, le=365)  # storage at each site, in days of its peak need
+    local_water_m3_per_day: float = Field(default=0.0, ge=0, le=1e6)  # produced per 1,000 people present at each location
+    disruptions: list[DisruptionSpec] = Field(default=[], max_length=1000)
+    time_limit_s: float = Field(default=60.0, gt=0, le=86_400)
     # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
     minimise_trucks: bool = True
     # > 1: a shortfall beyond half of a day's need weighs this many times more, so rations are spread over days
@@ -174,15 +186,27 @@ class Layers(_Strict):
     water_sources: LayerSpec | None = None
 
 
+class LayersOverride(_Strict):
+    """A named scenario's own layers: each one given replaces the file-level layer of that name."""
+
+    zones: LayerSpec | None = None
+    sites: LayerSpec | None = None
+    entry_points: LayerSpec | None = None
+    warehouses: LayerSpec | None = None
+    roads: LayerSpec | None = None
+    closures: LayerSpec | None = None
+
+
 class ScenarioSettings(_Strict):
     """Keys a named scenario may set or override."""
 
     description: str = ""
     footprints: list[str] = []
-    standards: StandardsSpec | None = None
-    horizon_days: int | None = Field(default=None, ge=1)
-    household_size: float | None = Field(default=None, gt=0)
-    population_structure: str | None = None
+    layers: LayersOverride | None = None  # merged layer by layer over the file-level `layers:`
+    standards: StandardsSpec | None = None  # profile replaces; overrides merge over the file-level ones
+    horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
+    household_size: float | None = Field(default=None, ge=1, le=MAX_HOUSEHOLD_SIZE)
+    population_structure: FolderFile | None = None
     siting: SitingSpec | None = None
     layout: LayoutSpec | None = None
     evacuation: EvacuationSpec | None = None
@@ -199,9 +223,9 @@ class ScenarioFile(_Strict):
     description: str = ""
     crs: str = "auto"
     standards: StandardsSpec = StandardsSpec()
-    population_structure: str | None = None
-    household_size: float | None = Field(default=None, gt=0)
-    horizon_days: int = Field(default=30, ge=1)
+    population_structure: FolderFile | None = None
+    household_size: float | None = Field(default=None, ge=1, le=MAX_HOUSEHOLD_SIZE)
+    horizon_days: int = Field(default=30, ge=1, le=MAX_HORIZON_DAYS)
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
     evacuation: EvacuationSpec = EvacuationSpec()
@@ -211,7 +235,7 @@ class ScenarioFile(_Strict):
     sharing: SharingSpec = SharingSpec()
     cargo: CargoSpec = CargoSpec()
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
-    existing_hospital_beds: int | None = Field(default=None, ge=0)  # inpatient beds already there; None: not assessed
+    existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     layers: Layers
     footprints: dict[str, FootprintSpec]
@@ -358,30 +382,30 @@ class Scenario(BaseModel):
 
 # ---- loader ---------------------------------------------------------------------------
 
-def _yaml(path: Path) -> dict[str, Any]:
-    text = read_text(path, "scenario file")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(Problem(file=str(path), message=f"invalid YAML{where}: {getattr(e, 'problem', e)}")) from None
+def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
+    return [Problem(file=str(path), field=".".join(str(p) for p in e["loc"]) or None,
+                    message=e["msg"].removeprefix("Value error, ")) for e in err.errors()]
+
+
+def _document(folder: Path) -> dict[str, Any]:
+    path = folder / SCENARIO_FILE
+    doc = load_yaml(path, "scenario file")
     if not isinstance(doc, dict):
         raise InputError(Problem(file=str(path), message="expected a YAML mapping (key: value) at the top level"))
     return doc
 
 
-def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
-    return [Problem(file=str(path), field=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in err.errors()]
-
-
 def read_scenario_file(folder: Path) -> ScenarioFile:
+    """scenario.yaml, validated, every file key checked against the folder. On failure the InputError also
+    lists the problems of the layers that the valid parts of the file name (every problem at once)."""
+    folder = Path(folder)
     path = folder / SCENARIO_FILE
-    doc = _yaml(path)
+    doc = _document(folder)
     try:
-        return ScenarioFile.model_validate(doc)
+        return ScenarioFile.model_validate(doc, context={"folder": folder})
     except ValidationError as e:
-        raise InputError(_validation_problems(path, e)) from None
+        problems = _validation_problems(path, e)
+    raise InputError(problems + _layer_problems(folder, doc))
 
 
 def list_scenarios(folder: Path) -> list[str]:
@@ -402,8 +426,20 @@ class _Collector:
             raise InputError(self.problems)
 
 
-def _read(folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector) -> tuple[Path, list[Feature]] | None:
-    path = folder / spec.file
+def _path(folder: Path, name: str, col: _Collector, field: str) -> Path | None:
+    """A file key's path, checked again at read time (see _inputs.folder_file)."""
+    try:
+        return folder_file(folder, name, field=field)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+
+
+def _read(folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector,
+          field: str = "file") -> tuple[Path, list[Feature]] | None:
+    path = _path(folder, spec.file, col, field)
+    if path is None:
+        return None
     try:
         return path, read_layer(path, spec.layer)
     except InputError as e:
@@ -422,7 +458,7 @@ def _feature_id(f: Feature, spec: LayerSpec | FootprintSpec | None) -> str:
 
 
 def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, *, required: bool,
-            integer: bool = False, lo: float | None = 0.0, hi: float | None = None) -> float | None:
+            integer: bool = False, lo: float | None = 0.0, hi: float | None = MAX_NUMBER) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             col.add(path, "missing; expected a number" + (" >= 0" if lo == 0 else ""), fid, field)
@@ -500,7 +536,7 @@ def _unique(col: _Collector, path: Path, ids: list[str]) -> None:
 
 
 def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.zones.file")
     if got is None:
         return []
     path, feats = got
@@ -511,7 +547,7 @@ def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
         pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
-                      required=True, integer=True)
+                      required=True, integer=True, hi=MAX_ZONE_POPULATION)
         vul = _number(col, path, f, fid, "vulnerable_share", _prop(f, spec, "vulnerable_share"), required=False, hi=1.0)
         dep = _number(col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False,
                       hi=1.0)
@@ -524,7 +560,7 @@ def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
 
 
 def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.sites.file")
     if got is None:
         return []
     path, feats = got
@@ -536,9 +572,10 @@ def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
         frac = _number(col, path, f, fid, "usable_fraction", _prop(f, spec, "usable_fraction"), required=False, hi=1.0)
-        maxp = _number(col, path, f, fid, "max_population", _prop(f, spec, "max_population"), required=False, integer=True)
+        maxp = _number(col, path, f, fid, "max_population", _prop(f, spec, "max_population"), required=False,
+                       integer=True, hi=MAX_ZONE_POPULATION)
         existing = _number(col, path, f, fid, "existing_population", _prop(f, spec, "existing_population"),
-                           required=False, integer=True)
+                           required=False, integer=True, hi=MAX_ZONE_POPULATION)
         opening = _number(col, path, f, fid, "opening_cost", _prop(f, spec, "opening_cost"), required=False)
         must, never = (_flag(col, path, fid, k, _prop(f, spec, k)) for k in ("must_open", "never_open"))
         if must and never:
@@ -555,7 +592,7 @@ def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
 
 
 def _footprints(folder: Path, name: str, spec: FootprintSpec, col: _Collector) -> list[Footprint]:
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, f"footprints.{name}.file")
     if got is None:
         return []
     path, feats = got
@@ -565,7 +602,7 @@ def _footprints(folder: Path, name: str, spec: FootprintSpec, col: _Collector) -
     for f in feats:
         fid = _feature_id(f, None)
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
-        start = _number(col, path, f, fid, "start_day", f.properties.get("start_day"), required=False)
+        start = _number(col, path, f, fid, "start_day", f.properties.get("start_day"), required=False, hi=MAX_DAY)
         if ok:
             out.append(Footprint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, operation=name,
                                  start_day=spec.start_day if start is None else start))
@@ -574,7 +611,7 @@ def _footprints(folder: Path, name: str, spec: FootprintSpec, col: _Collector) -
 
 
 def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryPoint]:
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.entry_points.file")
     if got is None:
         return []
     path, feats = got
@@ -582,13 +619,18 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
     for f in feats:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, ("Point",))
-        tpd = _number(col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True)
-        design = _number(col, path, f, fid, "design_trucks_per_day", _prop(f, spec, "design_trucks_per_day"), required=False)
-        payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=1e-9)
-        opening = _number(col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True)
+        tpd = _number(col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True,
+                      hi=MAX_TRUCKS_PER_DAY)
+        design = _number(col, path, f, fid, "design_trucks_per_day", _prop(f, spec, "design_trucks_per_day"),
+                         required=False, hi=MAX_TRUCKS_PER_DAY)
+        payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=0.01,
+                          hi=1000)
+        opening = _number(col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True,
+                          hi=MAX_DAY)
         delay = _number(col, path, f, fid, "inspection_delay_days", _prop(f, spec, "inspection_delay_days"),
-                        required=False, integer=True)
-        closes = _number(col, path, f, fid, "closes_day", _prop(f, spec, "closes_day"), required=False, integer=True)
+                        required=False, integer=True, hi=MAX_DAY)
+        closes = _number(col, path, f, fid, "closes_day", _prop(f, spec, "closes_day"), required=False, integer=True,
+                         hi=MAX_DAY)
         stays = _flag(col, path, fid, "stays_open", _prop(f, spec, "stays_open"))
         if ok and tpd is not None:
             out.append(EntryPoint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
@@ -711,7 +753,7 @@ def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
 
 
 def _warehouses(folder: Path, spec: LayerSpec, pallet_t: float, col: _Collector) -> list[Warehouse]:
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.warehouses.file")
     if got is None:
         return []
     path, feats = got
@@ -731,8 +773,10 @@ def _warehouses(folder: Path, spec: LayerSpec, pallet_t: float, col: _Collector)
     return out
 
 
-def _population_structure(folder: Path, file: str, col: _Collector) -> PopulationStructure | None:
-    path = folder / file
+def _population_structure(folder: Path, file: str, col: _Collector, field: str) -> PopulationStructure | None:
+    path = _path(folder, file, col, field)
+    if path is None:
+        return None
     try:
         rows = read_csv_rows(path)
     except InputError as e:
@@ -745,17 +789,96 @@ def _population_structure(folder: Path, file: str, col: _Collector) -> Populatio
         if not age:
             continue
         if age in extra:
-            v = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True)
+            v = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True, hi=1.0)
             extra[age] = v or 0.0
             continue
-        m = _number(col, path, Feature(i, row, None), age, "male", row.get("male"), required=True)
-        w = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True)
+        m = _number(col, path, Feature(i, row, None), age, "male", row.get("male"), required=True, hi=1.0)
+        w = _number(col, path, Feature(i, row, None), age, "female", row.get("female"), required=True, hi=1.0)
         if m is not None and w is not None:
             bands.append(AgeBand(age=age, male=m, female=w))
     total = sum(b.male + b.female for b in bands)
     if bands and abs(total - 1.0) > 1e-3:
         col.add(path, f"age/sex shares sum to {total:.4f}; expected 1 (shares of the total population)", field="male+female")
     return PopulationStructure(file=file, bands=bands, **extra)
+
+
+def _band_problems(folder: Path, structure: PopulationStructure, standards: Standards, col: _Collector) -> None:
+    """Age bands the standards profile has no energy requirement for."""
+    known = [b.age for b in standards.energy_requirements.bands]
+    seen: set[str] = set()
+    for b in structure.bands:
+        if b.age not in known:
+            col.add(folder / structure.file, f"unknown age band '{b.age}'; expected one of {known} (the energy "
+                                             f"table of the '{standards.profile}' profile)", b.age, "age")
+        elif b.age in seen:
+            col.add(folder / structure.file, "age band listed twice", b.age, "age")
+        seen.add(b.age)
+
+
+def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
+    from .network import load_roads  # pyosmium and friends load only when a scenario has roads
+
+    path = _path(folder, spec.file, col, "layers.roads.file")
+    if path is None:
+        return None
+    try:
+        roads = load_roads(path, layer=spec.layer)
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+    for i, message in coordinate_problems(roads.geometry):
+        col.add(path, message, str(roads.feature_id[i]), "geometry")
+    for i in np.flatnonzero(shapely.length(roads.geometry) == 0).tolist():
+        col.add(path, "a line of zero length (all its points coincide); expected a road with two distinct points",
+                str(roads.feature_id[i]), "geometry")
+    return roads
+
+
+def _closures(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
+    from .network import load_closures
+
+    path = _path(folder, spec.file, col, "layers.closures.file")
+    if path is None:
+        return None
+    try:
+        closures = load_closures(path, layer=spec.layer, factor_field=spec.fields.get("factor", "factor"))
+    except InputError as e:
+        col.problems.extend(e.problems)
+        return None
+    for i, message in coordinate_problems(closures.polygons):
+        col.add(path, message, str(i), "geometry")
+    return closures
+
+
+def _valid(model: type[BaseModel], raw: Any, folder: Path) -> Any:
+    try:
+        return model.model_validate(raw, context={"folder": folder})
+    except ValidationError:
+        return None
+
+
+def _layer_problems(folder: Path, doc: dict[str, Any]) -> list[Problem]:
+    """Problems of the layers named by the valid parts of a scenario.yaml that has errors elsewhere."""
+    col = _Collector()
+    layers = doc.get("layers") if isinstance(doc.get("layers"), dict) else {}
+    for key, reader in (("zones", _zones), ("sites", _sites), ("entry_points", _entry_points), ("roads", _roads)):
+        spec = _valid(LayerSpec, layers.get(key), folder)
+        if spec is not None:
+            reader(folder, spec, col)
+    footprints = doc.get("footprints") if isinstance(doc.get("footprints"), dict) else {}
+    for name, raw in footprints.items():
+        spec = _valid(FootprintSpec, raw, folder)
+        if spec is not None:
+            _footprints(folder, str(name), spec, col)
+    return col.problems
+
+
+def _standards_spec(top: StandardsSpec, own: StandardsSpec | None) -> StandardsSpec:
+    """A scenario's `standards:` block over the file's: its profile (if given) wins, overrides merge."""
+    if own is None:
+        return top
+    profile = own.profile if "profile" in own.model_fields_set else top.profile
+    return StandardsSpec(profile=profile, overrides={**top.overrides, **own.overrides})
 
 
 def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col: _Collector) -> CRS | None:
@@ -775,18 +898,53 @@ def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col
     return local_crs((b[0], b[1], b[2], b[3]))
 
 
-def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _Collector) -> dict[str, Any] | None:
+def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _Collector,
+              where: str) -> dict[str, Any] | None:
     if not spec.observed_file or not spec.observed_start:
         col.add(cfg_path, "entry_capacity 'observed' needs observed_file and observed_start (ISO date of day 0)",
-                field="supply.observed_file")
+                field=f"{where}supply.observed_file")
         return None
     from .supply import read_observed_trucks
 
+    path = _path(folder, spec.observed_file, col, f"{where}supply.observed_file")
+    if path is None:
+        return None
     try:
-        return read_observed_trucks(folder / spec.observed_file, spec.observed_start, days)
+        return read_observed_trucks(path, spec.observed_start, days)
     except InputError as e:
         col.problems.extend(e.problems)
         return None
+
+
+def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: ScenarioFile, sites: list[Site],
+                     entry_ids: list[str] | None, days: int, col: _Collector) -> None:
+    """Options that contradict the layers or the horizon (each named with the block it comes from)."""
+    own = f"scenarios.{name}."
+    siting = sc.siting or cfg.siting
+    where = own if sc.siting is not None else ""
+    openable = sum(not s.never_open for s in sites)
+    must = sum(s.must_open for s in sites)
+    if siting.min_open_sites is not None and sites and siting.min_open_sites > openable:
+        col.add(cfg_path, f"{siting.min_open_sites} sites to open but the scenario has {len(sites)} candidate sites"
+                + (f", {len(sites) - openable} of them never_open" if openable < len(sites) else ""),
+                field=f"{where}siting.min_open_sites")
+    if siting.max_open_sites is not None and must > siting.max_open_sites:
+        col.add(cfg_path, f"at most {siting.max_open_sites} sites to open but {must} sites are must_open",
+                field=f"{where}siting.max_open_sites")
+    if siting.min_open_sites is not None and siting.max_open_sites is not None \
+            and siting.min_open_sites > siting.max_open_sites:
+        col.add(cfg_path, f"min_open_sites {siting.min_open_sites} > max_open_sites {siting.max_open_sites}",
+                field=f"{where}siting.min_open_sites")
+    supply = sc.supply or cfg.supply
+    where = own if sc.supply is not None else ""
+    for k, d in enumerate(supply.disruptions):
+        field = f"{where}supply.disruptions.{k}"
+        if entry_ids is not None and d.entry_point not in entry_ids:
+            col.add(cfg_path, f"unknown entry point '{d.entry_point}'; expected one of {entry_ids}",
+                    field=f"{field}.entry_point")
+        if d.last_day >= days:
+            col.add(cfg_path, f"day {d.last_day} is outside the horizon 0..{days - 1}; expected a day within it",
+                    field=f"{field}.last_day")
 
 
 def load_scenario(folder: str | Path, name: str) -> Scenario:
@@ -798,6 +956,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         raise InputError(Problem(file=str(cfg_path), field="scenarios",
                                  message=f"no scenario named '{name}'; expected one of {list(cfg.scenarios)}"))
     sc = cfg.scenarios[name]
+    own = f"scenarios.{name}."
+    days = sc.horizon_days or cfg.horizon_days
     col = _Collector()
     for fp in sc.footprints:
         if fp not in cfg.footprints:
@@ -807,54 +967,51 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col.add(cfg_path, "a scenario needs at least one footprint (the area the operation empties)",
                 field=f"scenarios.{name}.footprints")
 
-    zones = _zones(folder, cfg.layers.zones, col)
-    sites = _sites(folder, cfg.layers.sites, col)
+    layers = cfg.layers if sc.layers is None else \
+        cfg.layers.model_copy(update={k: v for k, v in sc.layers if v is not None})
+    zones = _zones(folder, layers.zones, col)
+    sites = _sites(folder, layers.sites, col)
     footprints = [f for fp in sc.footprints if fp in cfg.footprints
                   for f in _footprints(folder, fp, cfg.footprints[fp], col)]
-    entry_points = _entry_points(folder, cfg.layers.entry_points, col) if cfg.layers.entry_points else []
+    entry_points = _entry_points(folder, layers.entry_points, col) if layers.entry_points else []
     structure_file = sc.population_structure or cfg.population_structure
-    structure = _population_structure(folder, structure_file, col) if structure_file else None
-    roads = None
-    if cfg.layers.roads is not None:
-        from .network import load_roads  # pyosmium and friends load only when a scenario has roads
-
-        try:
-            roads = load_roads(folder / cfg.layers.roads.file, layer=cfg.layers.roads.layer)
-        except InputError as e:
-            col.problems.extend(e.problems)
-    closures = None
-    if cfg.layers.closures is not None:
-        from .network import load_closures
-
-        spec = cfg.layers.closures
-        try:
-            closures = load_closures(folder / spec.file, layer=spec.layer,
-                                     factor_field=spec.fields.get("factor", "factor"))
-        except InputError as e:
-            col.problems.extend(e.problems)
+    structure = _population_structure(folder, structure_file, col, (own if sc.population_structure else "")
+                                      + "population_structure") if structure_file else None
+    roads = _roads(folder, layers.roads, col) if layers.roads is not None else None
+    closures = _closures(folder, layers.closures, col) if layers.closures is not None else None
 
     layout_spec = sc.layout or cfg.layout
     no_build: list[Feature] = []
     if layout_spec.no_build:
-        got = _read(folder, FootprintSpec(file=layout_spec.no_build), col)
-        no_build = [f for f in (got[1] if got else []) if f.geometry is not None and not f.geometry.is_empty]
+        got = _read(folder, FootprintSpec(file=layout_spec.no_build), col,
+                    (own if sc.layout is not None else "") + "layout.no_build")
+        for f in got[1] if got else []:
+            if f.geometry_error is not None:
+                col.add(got[0], f.geometry_error, str(f.index), "geometry")
+            elif f.geometry is not None and not f.geometry.is_empty:
+                no_build.append(f)
 
     supply_spec = sc.supply or cfg.supply
     observed = None
     if supply_spec.entry_capacity == "observed":
-        observed = _observed(folder, cfg_path, supply_spec, sc.horizon_days or cfg.horizon_days, col)
+        observed = _observed(folder, cfg_path, supply_spec, days, col, own if sc.supply is not None else "")
+    _option_problems(cfg_path, name, sc, cfg, sites, [e.id for e in entry_points] if entry_points or
+                     layers.entry_points is None else None, days, col)
 
-    std_spec = sc.standards or cfg.standards
+    std_spec = _standards_spec(cfg.standards, sc.standards)
     standards = None
     try:
         standards = load_standards(std_spec.profile, std_spec.overrides, source_file=str(cfg_path))
     except InputError as e:
         col.problems.extend(e.problems)
+    if structure is not None and standards is not None:
+        _band_problems(folder, structure, standards, col)
 
     uncertainty = sc.uncertainty or cfg.uncertainty
     if uncertainty is not None:
         col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
-                                                 [s.id for s in sites], [e.id for e in entry_points]))
+                                                 [s.id for s in sites], [e.id for e in entry_points],
+                                                 folder=folder))
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:
@@ -862,13 +1019,13 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         except InputError as e:
             col.problems.extend(e.problems)
             continue
-        col.problems.extend(package_problems(resolved, pname, sc.horizon_days or cfg.horizon_days,
-                                             [e.id for e in entry_points], str(cfg_path)))
+        col.problems.extend(package_problems(resolved, pname, days, [e.id for e in entry_points], str(cfg_path)))
+        col.problems.extend(package_file_problems(resolved, pname, folder, days, [s.id for s in sites]))
 
     days = sc.horizon_days or cfg.horizon_days
-    served = _served(folder, cfg.layers.served_populations, col) if cfg.layers.served_populations else []
-    water_sources = (_water_sources(folder, cfg.layers.water_sources, days, col)
-                     if cfg.layers.water_sources else [])
+    served = _served(folder, layers.served_populations, col) if layers.served_populations else []
+    water_sources = (_water_sources(folder, layers.water_sources, days, col)
+                     if layers.water_sources else [])
     cargo = sc.cargo or cfg.cargo
     if cargo.payload_file:
         cargo = _payload_file(folder, cargo, col)
@@ -881,18 +1038,18 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
             cargo = cargo.model_copy(update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix)
                                              / total})
     for e in entry_points:
-        if e.closes_day is not None and e.closes_day < e.opening_day and cfg.layers.entry_points is not None:
-            col.add(folder / cfg.layers.entry_points.file, "expected closes_day >= opening_day", e.id, "closes_day")
+        if e.closes_day is not None and e.closes_day < e.opening_day and layers.entry_points is not None:
+            col.add(folder / layers.entry_points.file, "expected closes_day >= opening_day", e.id, "closes_day")
 
     warehouses = []
-    if cfg.layers.warehouses is not None and standards is not None:
-        warehouses = _warehouses(folder, cfg.layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
+    if layers.warehouses is not None and standards is not None:
+        warehouses = _warehouses(folder, layers.warehouses, standards.value("pallet_weight_kg") / 1000.0, col)
     ground = None
-    if cfg.layers.sites.usable_land is not None:
+    if layers.sites.usable_land is not None:
         from .usable_land import load_ground
 
         try:
-            ground = load_ground(folder, cfg.layers.sites.usable_land, str(cfg_path))
+            ground = load_ground(folder, layers.sites.usable_land, str(cfg_path))
         except InputError as e:
             col.problems.extend(e.problems)
     crs = _metric_crs(cfg.crs, cfg_path, [z.geometry for z in zones] + [s.geometry for s in sites], col)
@@ -916,7 +1073,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     return Scenario(
         folder=folder, name=name, title=cfg.title, description=sc.description or cfg.description,
         available=list(cfg.scenarios), crs=crs, standards=standards,
-        horizon_days=sc.horizon_days or cfg.horizon_days, household_size=household_size,
+        horizon_days=days, household_size=household_size,
         zones=zones, sites=sites, footprints=footprints, entry_points=entry_points, warehouses=warehouses,
         roads=roads, closures=closures,
         population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
@@ -927,7 +1084,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         sharing=sc.sharing or cfg.sharing, cargo=cargo, food_mix=food_mix, served=served,
         water_sources=water_sources,
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
-        np.full(sc.horizon_days or cfg.horizon_days, float(cfg.existing_hospital_beds)),
+        np.full(days, float(cfg.existing_hospital_beds)),
     )
 
 

@@ -124,20 +124,55 @@ def _merged(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     return merged
 
 
+#: figures an override may set to 0 (every other one divides something, or 0 would make it meaningless)
+MAY_BE_ZERO = {"structure_gap_m", "firebreak_width_m", "nfi_kits_per_household", "beds_per_10000",
+               "health_workers_per_10000", "tent_weight_kg", "nfi_kit_weight_kg", "survival_water_l_per_person_day",
+               "sheltered_share_target"}
+
+
+def override_problem(figure: Figure, value: Any) -> str | None:
+    """Why `value` cannot replace `figure` (None when it can): finite, > 0 (>= 0 for MAY_BE_ZERO), shares <= 1."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"expected a finite number, got {value!r}"
+    share = figure.unit.startswith("share")
+    if value < 0 or (value == 0 and figure.key not in MAY_BE_ZERO and not share):
+        return (f"expected a number {'>= 0' if figure.key in MAY_BE_ZERO or share else '> 0'} "
+                f"({figure.unit}), got {value!r}")
+    if share and value > 1:
+        return f"expected a share between 0 and 1, got {value!r}"
+    # counts of people, distances and areas size the camp layout's arrays: a tap per 0.001 people is a typo
+    floor = 1.0 if (figure.unit.startswith("people") or figure.unit == "m") and value != 0 else \
+        0.5 if figure.unit.startswith("m2") else None
+    if floor is not None and value < floor:
+        return f"expected at least {floor:g} {figure.unit}, got {value:g}"
+    if value > 1e9:
+        return f"expected at most 1e9 {figure.unit}, got {value:g}"
+    return None
+
+
 def load_standards(profile: str = DEFAULT_PROFILE, overrides: dict[str, float] | None = None,
-                   *, source_file: str = "scenario.yaml") -> Standards:
+                   *, source_file: str | None = None) -> Standards:
     """Resolve a profile (with `extends`) and apply numeric overrides; unknown keys are input errors."""
-    raw = _merged(profile)
+    try:
+        raw = _merged(profile)
+    except InputError as e:
+        if source_file is None:
+            raise
+        raise InputError([Problem(file=source_file, field=f"standards.{p.field}", message=p.message)
+                          for p in e.problems]) from None  # the profile was named in the scenario file
     figures = {k: Figure(key=k, **v) for k, v in raw["figures"].items()}
     problems: list[Problem] = []
     for key, value in (overrides or {}).items():
         if key not in figures:
-            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}",
+            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
                                     message=f"unknown standards figure; expected one of {sorted(figures)}"))
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            problems.append(Problem(file=source_file, field=f"standards.overrides.{key}",
-                                    message=f"expected a non-negative number, got {value!r}"))
+        why = override_problem(figures[key], value)
+        if why is not None:
+            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
+                                    message=why))
             continue
         old = figures[key]
         figures[key] = old.model_copy(update={

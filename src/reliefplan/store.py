@@ -42,10 +42,9 @@ from sqlalchemy.orm import (
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "web" / "migrations"
-DEFAULT_DATA_DIR = Path("reliefplan-store")
 SQLITE_FILE = "reliefplan.sqlite"
 ACTIVE = ("queued", "running")
-FINISHED = ("done", "failed", "error", "interrupted")
+FINISHED = ("done", "failed", "error", "interrupted", "cancelled")
 
 
 def utcnow() -> datetime:
@@ -86,7 +85,7 @@ class RunRow(Base):
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), index=True)
     scenario: Mapped[str] = mapped_column(String(255))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), index=True)  # queued running done failed error interrupted
+    status: Mapped[str] = mapped_column(String(20), index=True)  # queued running + FINISHED
     progress: Mapped[str] = mapped_column(String(255), default="")
     steps: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -170,15 +169,23 @@ def _run(r: RunRow) -> Run:
                outputs=[Output(o.name, o.size_bytes, o.sha256) for o in r.outputs])
 
 
+def default_data_dir() -> Path:
+    """The per-user data folder (e.g. ~/.local/share/reliefplan/store on Linux; $XDG_DATA_HOME is honoured)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("reliefplan", appauthor=False)) / "store"
+
+
 def resolve_store(store: str | Path | None, data_dir: str | Path | None = None) -> tuple[str, Path]:
-    """(database URL, data folder) from a --store value: a URL, a folder (SQLite inside), or None (default)."""
+    """(database URL, data folder) from a --store value: a URL, a folder (SQLite inside), or None (default:
+    the data folder, else the per-user data folder)."""
     if store is None or "://" not in str(store):
-        folder = Path(store) if store is not None else Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+        folder = Path(store) if store is not None else Path(data_dir) if data_dir is not None else default_data_dir()
         return f"sqlite:///{(folder / SQLITE_FILE).resolve()}", Path(data_dir) if data_dir is not None else folder
     url = str(store)
     if url.startswith(("postgresql://", "postgres://")):  # psycopg 3 is the driver shipped with the web extra
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url, Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    return url, Path(data_dir) if data_dir is not None else default_data_dir()
 
 
 def safe_url(url: str) -> str:
@@ -220,12 +227,13 @@ def migrate(engine: Engine) -> None:
 class Store:
     """Uploads, runs and outputs; thread-safe (one short session per call)."""
 
-    def __init__(self, url: str, data_dir: Path):
+    def __init__(self, url: str, data_dir: Path, *, upgrade: bool = True):
         self.url = url
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = _engine(url)
-        migrate(self.engine)
+        if upgrade:  # a run's own process opens the store the server has migrated already
+            migrate(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -321,15 +329,25 @@ class Store:
                       .values(progress=message[:255], steps=RunRow.steps + 1))
 
     def finish_run(self, run_id: str, *, status: str, outputs: list[Output] | None = None, summary: dict | None = None,
-                   error: str | None = None, problems: list[dict[str, Any]] | None = None) -> None:
+                   error: str | None = None, problems: list[dict[str, Any]] | None = None,
+                   only_active: bool = False) -> None:
+        """Record how a run ended; only_active: unless it has ended already."""
         assert status in FINISHED
         with self._session.begin() as s:
             r = s.get(RunRow, run_id)
-            if r is None:
+            if r is None or (only_active and r.status not in ACTIVE):
                 return
             r.status, r.finished_at, r.summary, r.error, r.problems = status, utcnow(), summary, error, problems
             r.progress = status
             r.outputs = [OutputRow(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256) for o in outputs or []]
+
+    def cancel_run(self, run_id: str) -> bool:
+        """queued/running -> cancelled; False when the run had already ended (or does not exist)."""
+        with self._session.begin() as s:
+            n = s.execute(update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(ACTIVE))
+                          .values(status="cancelled", finished_at=utcnow(), progress="cancelled",
+                                  error="cancelled by a user")).rowcount
+        return n == 1
 
     def interrupt_active(self) -> int:
         """Mark runs left queued/running by a stopped server as 'interrupted'; returns how many."""

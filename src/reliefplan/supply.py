@@ -1752,8 +1752,10 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
     Returns {entry_point_id: trucks[days]} from ``start_date`` (ISO) on; days outside the file are
     an error, days in range without a row count 0 trucks. Rows starting with '#' (HXL tags) are skipped.
     """
-    import csv
     import datetime as dt
+    import math
+
+    from ._layers import read_csv_rows
 
     path = Path(path)
     try:
@@ -1761,33 +1763,38 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
     except ValueError:
         raise InputError(Problem(file=str(path), field="start_date",
                                  message=f"expected an ISO date, got {start_date!r}")) from None
-    try:
-        rows = [r for r in csv.DictReader(path.open(encoding="utf-8")) if not r["date"].startswith("#")]
-    except FileNotFoundError:
-        raise InputError(Problem(file=str(path), message="file not found")) from None
-    except (KeyError, csv.Error) as exc:
-        raise InputError(Problem(file=str(path), message=f"expected columns date, entry_point_id, {column}: {exc}")) \
-            from None
+    rows = read_csv_rows(path)  # UTF-8, a regular file, no ragged rows; the HXL row is dropped
+    missing = [c for c in ("date", "entry_point_id", column) if rows and c not in rows[0]]
+    if missing or not rows:
+        raise InputError(Problem(file=str(path), field=", ".join(missing) or None,
+                                 message=f"expected columns date, entry_point_id, {column} and at least one row"
+                                         + (f"; missing {missing}" if missing else "")))
     problems: list[Problem] = []
     out: dict[str, np.ndarray] = {}
     covered: set[dt.date] = set()
     for i, r in enumerate(rows):
+        if (r.get("date") or "").startswith("#"):
+            continue
         try:
-            d = dt.date.fromisoformat(r["date"])
-            v = float(r[column])
-        except (KeyError, TypeError, ValueError):
+            d = dt.date.fromisoformat((r.get("date") or "").strip())
+            v = float(r.get(column) or "")
+            if not (math.isfinite(v) and 0 <= v <= 1e6) or not (r.get("entry_point_id") or "").strip():
+                raise ValueError
+        except (TypeError, ValueError):
             problems.append(Problem(file=str(path), feature=f"row {i + 1}", field=column,
-                                    message="expected an ISO date and a number of trucks"))
+                                    message="expected an ISO date, an entry_point_id and a number of trucks "
+                                            "(0 to 1,000,000)"))
             continue
         covered.add(d)
         t = (d - start).days
         if 0 <= t < days:
-            out.setdefault(r["entry_point_id"], np.zeros(days))[t] += v
+            out.setdefault(r["entry_point_id"].strip(), np.zeros(days))[t] += v
     last = start + dt.timedelta(days=days - 1)
     if not problems and (start not in covered or last not in covered):
         problems.append(Problem(file=str(path), field="date",
                                 message=f"the file does not cover {start} to {last} "
-                                        f"(it covers {min(covered)} to {max(covered)})"))
+                                        f"(it covers {min(covered)} to {max(covered)})" if covered else
+                                        f"the file does not cover {start} to {last} (no dated rows)"))
     if problems:
         raise InputError(problems)
     return out

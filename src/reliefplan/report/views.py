@@ -505,6 +505,16 @@ def site_rows(plan: Plan) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-(r["population"] + r["existing"]), r["id"]))
 
 
+def merged_labels(a: list[Any], b: list[Any]) -> list[Any]:
+    """The axis of two charts drawn as one: numeric labels (days, hours, steps) in numeric order, others in
+    order of appearance."""
+    labels = list(dict.fromkeys([*a, *b]))
+    try:
+        return sorted(labels, key=lambda x: float(x))
+    except (TypeError, ValueError):
+        return labels
+
+
 def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str, name_b: str
                    ) -> list[dict[str, Any]]:
     """Charts of plan A and plan B with the same id drawn as one chart (A and B datasets overlaid)."""
@@ -515,12 +525,13 @@ def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str
         if cb is None:
             out.append(ca | {"title": f"{ca['title']} ({name_a} only)"})
             continue
-        labels = list(dict.fromkeys([*ca["labels"], *cb["labels"]]))
+        labels = merged_labels(ca["labels"], cb["labels"])
         ds: list[dict[str, Any]] = []
         for tag, c, tone in ((name_a, ca, "a"), (name_b, cb, "b")):
             pos = {lab: i for i, lab in enumerate(c["labels"])}
-            for d in c["datasets"]:
-                data = [d["data"][pos[lab]] if lab in pos else None for lab in labels]
+            for d in c["datasets"]:  # a series may be shorter than its chart's axis: missing, not zero
+                data = [d["data"][pos[lab]] if pos.get(lab, len(d["data"])) < len(d["data"]) else None
+                        for lab in labels]
                 same = next((x for x in ds if x["base"] == d["label"] and x["data"] == data), None)
                 if same is not None:  # identical in A and B (e.g. site capacity): draw once
                     same.update(label=f"{name_a} and {name_b}: {d['label']}", tone="n")

@@ -13,10 +13,14 @@ from importlib.metadata import version as _version
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from .._errors import InputError
@@ -31,6 +35,9 @@ try:
 except PackageNotFoundError:  # running from a source tree without an install
     VERSION = "0+unknown"
 PUBLIC_PATHS = ("/", "/favicon.ico")  # the page itself holds no data; it sends the token with every API call
+PUBLIC_PREFIXES = ("/static/",)  # Swagger UI's assets, shipped with the package (no data)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 BEARER = HTTPBearer(auto_error=False, description="needed when the server runs with --token")
@@ -91,9 +98,28 @@ class Options(BaseModel):
     auth: bool
 
 
+class Problem(BaseModel):
+    file: str | None = None
+    feature: str | None = None
+    field: str | None = None
+    message: str
+
+
 class Problems(BaseModel):
+    """Every error answer: a sentence, and each problem with where it is (a request field: `field`, e.g.
+    'body.params.horizon_days'; an uploaded file: `file`, `feature`, `field`)."""
+
     detail: str
-    problems: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+
+
+#: error answers every route can give
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problems, "description": "malformed request body (e.g. invalid JSON)"},
+    403: {"model": Problems, "description": "cross-site request refused (Origin not this server)"},
+    413: {"model": Problems, "description": "request body larger than the upload limit"},
+    422: {"model": Problems, "description": "request or upload that does not validate; every problem listed"},
+}
 
 
 def _upload_out(u: Upload) -> UploadOut:
@@ -112,10 +138,63 @@ def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
                                                      "problems": probs})
 
 
+def _error(status: int, detail: str, **headers: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail, "problems": []}, headers=headers or None)
+
+
+def _host_name(host: str) -> str:
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+class BodyLimit:
+    """Refuse a request body larger than `max_bytes` while it streams in (chunked uploads have no
+    Content-Length to check first): once over, the app is told the client left and 413 is answered."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+        over = False
+        started = False
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if over:
+                return  # the app's answer to the disconnect is replaced by the 413 below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await _error(413, f"request larger than {self.max_bytes:,} bytes")(scope, receive, send)
+
+
 def create_app(store: Store | str | None = None, *, data_dir: Path | None = None, token: str | None = None,
-               workers: int = 2, limits: Limits | None = None) -> FastAPI:
-    """The app over a store (a Store, a --store value, or None for ./reliefplan-store). token=None reads
-    RELIEFPLAN_TOKEN; an empty token means no auth."""
+               workers: int = 2, limits: Limits | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The app over a store (a Store, a --store value, or None for the per-user data folder). token=None reads
+    RELIEFPLAN_TOKEN; an empty token means no auth. allowed_hosts: the names this server answers to in the
+    Host header (default: loopback only; '*' any), against DNS rebinding."""
     limits = limits or Limits()
     if not isinstance(store, Store):
         url, folder = resolve_store(store, data_dir)
@@ -123,6 +202,7 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     st: Store = store
     token = os.environ.get("RELIEFPLAN_TOKEN") if token is None else token
     token = token or None
+    hosts = {_host_name(h.lower()) for h in (allowed_hosts or LOOPBACK_HOSTS)}
 
     n = st.interrupt_active()  # no job of this server exists yet: anything 'running' was cut off by a stop
     log.info("reliefplan store %s (data %s); %d interrupted run(s) marked", safe_url(st.url), st.data_dir, n)
@@ -133,31 +213,54 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         yield
         jobs.shutdown(wait=False)
 
-    app = FastAPI(title="reliefplan", version=VERSION, lifespan=lifespan, dependencies=[Depends(_auth)],
+    app = FastAPI(title="reliefplan", version=VERSION, lifespan=lifespan,
+                  dependencies=[Depends(_auth)] if token is not None else [], docs_url=None, redoc_url=None,
                   description="Plan evacuation, sheltering and supply from uploaded scenario folders; every run is "
-                              "kept with its inputs and outputs.",
-                  responses={401: {"model": Problems}})
+                              "kept with its inputs and outputs. Every error answer has the same body: `detail` "
+                              "and a list of `problems`.",
+                  responses={403: ERRORS[403], **({401: {"model": Problems}} if token is not None else {})})
     app.state.store = st
     app.state.jobs = jobs
     app.state.auth = token is not None
+    app.add_middleware(BodyLimit, max_bytes=limits.max_zip_bytes + 1024 * 1024)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        if token is not None and request.url.path not in PUBLIC_PATHS:
+        host = (request.url.hostname or "").lower()
+        if "*" not in hosts and host not in hosts:
+            return _error(400, f"unknown Host '{host}'; this server answers to {sorted(hosts)} "
+                               "(reliefplan serve --allowed-host NAME adds one)")
+        if request.method not in SAFE_METHODS:  # a web page elsewhere must not drive this server
+            origin = request.headers.get("origin")
+            if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
+                return _error(403, f"cross-site request from {origin} refused")
+            if request.headers.get("sec-fetch-site") == "cross-site":
+                return _error(403, "cross-site request refused")
+        path = request.url.path
+        if token is not None and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
             got = request.headers.get("authorization", "")
             given = got[7:] if got.lower().startswith("bearer ") else request.headers.get("x-reliefplan-token", "")
             if not hmac.compare_digest(given.encode(), token.encode()):
-                return JSONResponse(status_code=401, content={"detail": "missing or wrong token", "problems": []},
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return _error(401, "missing or wrong token", **{"WWW-Authenticate": "Bearer"})
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limits.max_zip_bytes + 1024 * 1024:
-            return JSONResponse(status_code=413, content={"detail": f"request larger than {limits.max_zip_bytes:,} "
-                                                                    "bytes", "problems": []})
+            return _error(413, f"request larger than {limits.max_zip_bytes:,} bytes")
         return await call_next(request)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         return HTMLResponse(files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8"))
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(files("reliefplan.web").joinpath("static/swagger-ui"))),
+              name="swagger-ui")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:  # Swagger UI from the package: /docs works offline
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="reliefplan API",
+                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+                                   swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/api/options", response_model=Options, summary="Choices the page offers and upload limits")
     def options() -> Options:
@@ -168,7 +271,7 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     # ---- uploads -------------------------------------------------------------------------------------
 
     @app.post("/api/uploads", response_model=UploadOut, status_code=201, summary="Upload a scenario folder as a zip",
-              responses={413: {"model": Problems}, 422: {"model": Problems}})
+              responses={413: ERRORS[413], 422: ERRORS[422]})
     def create_upload(file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")]):
         data = file.file.read(limits.max_zip_bytes + 1)
         if len(data) > limits.max_zip_bytes:
@@ -194,17 +297,17 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         return u
 
     @app.get("/api/uploads/{upload_id}", response_model=UploadOut, summary="One upload",
-             responses={404: {"model": Problems}})
+             responses={404: {"model": Problems}, 422: ERRORS[422]})
     def get_upload(upload_id: str) -> UploadOut:
         return _upload_out(_get_upload(upload_id))
 
     @app.get("/api/uploads/{upload_id}/scenarios", response_model=list[str],
-             summary="Named scenarios of an upload", responses={404: {"model": Problems}})
+             summary="Named scenarios of an upload", responses={404: {"model": Problems}, 422: ERRORS[422]})
     def upload_scenarios(upload_id: str) -> list[str]:
         return _get_upload(upload_id).scenarios
 
     @app.delete("/api/uploads/{upload_id}", status_code=204, summary="Delete an upload and its finished runs",
-                responses={404: {"model": Problems}, 409: {"model": Problems}})
+                responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
     def delete_upload(upload_id: str) -> Response:
         _get_upload(upload_id)
         active = st.delete_upload(upload_id)
@@ -215,7 +318,7 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     # ---- runs ----------------------------------------------------------------------------------------
 
     @app.post("/api/runs", response_model=RunOut, status_code=202, summary="Start a plan run in the background",
-              responses={404: {"model": Problems}, 422: {"model": Problems}})
+              responses={400: ERRORS[400], 404: {"model": Problems}, 422: ERRORS[422]})
     def create_run(req: RunRequest, request: Request) -> RunOut:
         u = _get_upload(req.upload_id)
         if req.scenario not in u.scenarios:
@@ -227,7 +330,8 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         request.app.state.jobs.submit(run.id)
         return _run_out(run)
 
-    @app.get("/api/runs", response_model=list[RunOut], summary="List runs, newest first")
+    @app.get("/api/runs", response_model=list[RunOut], summary="List runs, newest first",
+             responses={422: ERRORS[422]})
     def list_runs(upload_id: str | None = None) -> list[RunOut]:
         return [_run_out(r) for r in st.list_runs(upload_id)]
 
@@ -238,12 +342,24 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         return r
 
     @app.get("/api/runs/{run_id}", response_model=RunOut, summary="Status, progress, summary and outputs of a run",
-             responses={404: {"model": Problems}})
+             responses={404: {"model": Problems}, 422: ERRORS[422]})
     def get_run(run_id: str) -> RunOut:
         return _run_out(_get_run(run_id))
 
+    @app.post("/api/runs/{run_id}/cancel", response_model=RunOut, status_code=202,
+              summary="Cancel a queued or running run (its process is stopped; nothing of it is kept but the record)",
+              responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
+    def cancel_run(run_id: str, request: Request) -> RunOut:
+        r = _get_run(run_id)
+        if r.status not in ("queued", "running"):
+            raise HTTPException(409, f"run {run_id} is {r.status}; only queued or running runs can be cancelled")
+        if not request.app.state.jobs.cancel(run_id):
+            st.cancel_run(run_id)  # queued in a store whose server stopped: nothing runs it
+        return _run_out(_get_run(run_id))
+
     @app.get("/api/runs/{run_id}/files/{name:path}", summary="One output: plan.json, report.html, plan.gpkg, "
-             "tables/*.csv, …", response_class=FileResponse, responses={404: {"model": Problems}})
+             "tables/*.csv, …", response_class=FileResponse,
+             responses={404: {"model": Problems, "content": {"application/json": {}}}, 422: ERRORS[422]})
     def run_file(run_id: str, name: str) -> FileResponse:
         r = _get_run(run_id)
         if name not in {o.name for o in r.outputs}:  # only files the run recorded: no path is built from input
@@ -257,7 +373,7 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         return FileResponse(path, media_type=media)
 
     @app.delete("/api/runs/{run_id}", status_code=204, summary="Delete a finished run and its files",
-                responses={404: {"model": Problems}, 409: {"model": Problems}})
+                responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
     def delete_run(run_id: str) -> Response:
         ok = st.delete_run(run_id)
         if ok is None:
@@ -268,7 +384,9 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     @app.get("/api/compare/{run_a}/{run_b}", response_class=HTMLResponse,
              summary="comparison.html of two finished runs (B against A)",
-             responses={404: {"model": Problems}, 409: {"model": Problems}})
+             responses={404: {"model": Problems, "content": {"application/json": {}}},
+                        409: {"model": Problems, "content": {"application/json": {}}},
+                        422: {**ERRORS[422], "content": {"application/json": {}}}})
     def compare_runs(run_a: str, run_b: str) -> FileResponse:
         from ..report import write_comparison_from_files
 
@@ -289,5 +407,15 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail), "problems": []},
                             headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        problems = [{"file": None, "feature": None, "field": ".".join(str(x) for x in e.get("loc", ())),
+                     "message": str(e.get("msg", ""))} for e in errors]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(status_code=400, content={"detail": "malformed JSON body", "problems": problems})
+        return JSONResponse(status_code=422, content={
+            "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000], "problems": problems})
 
     return app

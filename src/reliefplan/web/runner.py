@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import threading
@@ -14,9 +15,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import InputError, Problem, ReliefplanError
-from ..scenario import SCENARIO_FILE
+from .._inputs import load_yaml
+from ..scenario import SCENARIO_FILE, load_scenario
 from ..store import Output, Run, Store, file_digest, iter_files
-from .uploads import check_references, unpack
+from .uploads import unpack
 
 log = logging.getLogger("reliefplan.web")
 
@@ -24,7 +26,7 @@ log = logging.getLogger("reliefplan.web")
 class Closure(BaseModel):
     """An entry point closed (or throttled) for some days."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     entry_point: str = Field(min_length=1, max_length=100)
     first_day: int = Field(ge=0, le=3650)
@@ -36,7 +38,7 @@ class Closure(BaseModel):
 class RunParams(BaseModel):
     """Changes to the named scenario for this run; anything left out keeps the scenario's own value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     profile: str | None = Field(default=None, max_length=100, description="standards profile, e.g. sphere-2018")
     horizon_days: int | None = Field(default=None, ge=1, le=365, description="planning horizon (days)")
@@ -49,7 +51,8 @@ class RunParams(BaseModel):
     ensemble_runs: int | None = Field(default=None, ge=1, le=1000, description=(
         "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
         "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"))
-    ensemble_seed: int = Field(default=0, ge=0, description="seed of the ensemble (same seed, same members)")
+    ensemble_seed: int = Field(default=0, ge=0, le=2**63 - 1,
+                               description="seed of the ensemble (same seed, same members)")
     package: str | None = Field(default=None, max_length=200, description=(
         "count the resources of this assistance package (`packages:` in scenario.yaml) in the plan"))
     assess: bool = Field(default=False, description=(
@@ -115,10 +118,11 @@ def prepare_input(store: Store, run: Run) -> Path:
     dst = store.run_dir(run.id) / "input"
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst, symlinks=False)
-    doc = yaml.safe_load((dst / SCENARIO_FILE).read_text(encoding="utf-8"))
+    doc = load_yaml(dst / SCENARIO_FILE)
+    if not isinstance(doc, dict):
+        raise InputError(Problem(file=SCENARIO_FILE, message="expected a YAML mapping at the top level"))
     doc = scenario_yaml_for_run(doc, run.scenario, RunParams.model_validate(run.params))
     (dst / SCENARIO_FILE).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    check_references(dst)
     return dst
 
 
@@ -141,16 +145,19 @@ def _message(problems: list[dict[str, Any]]) -> str:
 
 
 def execute(store: Store, run_id: str) -> None:
-    """Plan one queued run and record its outputs (or its error). Never raises."""
+    """Plan one queued run and record its outputs (or its error), in this process. Never raises."""
+    if store.start_run(run_id):
+        execute_started(store, run_id)
+
+
+def execute_started(store: Store, run_id: str) -> None:
+    """Plan a run already marked running; record its outputs or its error. Never raises."""
     from ..ensemble import run_ensemble
-    from ..output import read_plan
+    from ..output import output_set, read_plan
     from ..packages import apply_package, resolve
     from ..pipeline import run as run_pipeline
     from ..products import write_ensemble_run, write_run
-    from ..scenario import load_scenario
 
-    if not store.start_run(run_id):
-        return
     run = store.get_run(run_id)
     if run is None:
         return
@@ -159,11 +166,11 @@ def execute(store: Store, run_id: str) -> None:
         folder = prepare_input(store, run)
         sc = load_scenario(folder, run.scenario)
         out = store.output_dir(run_id)
-        shutil.rmtree(out, ignore_errors=True)
         params = RunParams.model_validate(run.params or {})
         extra: dict[str, Any] = {}
         if params.assess:
-            plan, result = _assess(sc, out, run_id, store)
+            with output_set(out) as tmp:
+                plan, result = _assess(sc, tmp, run_id, store)
             extra = {"pairs": len(result.pairs), "pairs_passed": sum(p.passed for p in result.pairs)}
         elif params.ensemble_runs:
             res = run_ensemble(folder, run.scenario, params.ensemble_runs, params.ensemble_seed, engine="local",
@@ -214,28 +221,124 @@ def _assess(sc: Any, out: Path, run_id: str, store: Store) -> tuple[Any, Any]:
     return plans[0], result
 
 
-class Jobs:
-    """A small pool of worker threads planning queued runs."""
+def _child(url: str, data_dir: str, run_id: str) -> None:
+    """Entry point of a run's own process: its own database connection, then the run."""
+    import signal
 
-    def __init__(self, store: Store, workers: int = 2):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the server stops the server; it ends its runs
+    store = Store(url, Path(data_dir), upgrade=False)
+    try:
+        execute_started(store, run_id)
+    finally:
+        store.close()
+
+
+def _context() -> Any:
+    """forkserver: children fork from a clean server that has reliefplan imported (fast, and never a fork of
+    the web server's threads); spawn where there is no forkserver."""
+    methods = mp.get_all_start_methods()
+    if "forkserver" not in methods:
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["reliefplan.pipeline", "reliefplan.products", "reliefplan.ensemble",
+                                "reliefplan.assess", "reliefplan.web.runner"])
+    return ctx
+
+
+class Jobs:
+    """Plan runs, each in a process of its own (so that cancelling one really stops it), at most `workers` at
+    once; queued runs wait in a thread pool whose threads each watch one run's process."""
+
+    def __init__(self, store: Store, workers: int = 2, *, grace_s: float = 5.0):
         self.store = store
+        self.grace_s = grace_s
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="reliefplan-run")
         self._futures: dict[str, Future[None]] = {}
+        self._procs: dict[str, Any] = {}
+        self._cancelled: set[str] = set()
         self._lock = threading.Lock()
+        self._ctx = _context()
+        self._stopping = False
 
     def submit(self, run_id: str) -> None:
-        fut = self._pool.submit(execute, self.store, run_id)
+        fut = self._pool.submit(self._run, run_id)
         with self._lock:
             self._futures[run_id] = fut
         fut.add_done_callback(lambda _f: self._forget(run_id))
 
+    def _run(self, run_id: str) -> None:
+        with self._lock:
+            if self._stopping or run_id in self._cancelled or not self.store.start_run(run_id):
+                return
+            proc = self._ctx.Process(target=_child, args=(self.store.url, str(self.store.data_dir), run_id),
+                                     name=f"reliefplan-run-{run_id[:8]}")
+            proc.start()
+            self._procs[run_id] = proc
+        proc.join()
+        with self._lock:
+            self._procs.pop(run_id, None)
+            cancelled = run_id in self._cancelled
+        if cancelled:
+            self.store.cancel_run(run_id)
+            _remove_partial_outputs(self.store, run_id)
+        elif self._stopping:
+            self.store.finish_run(run_id, status="interrupted", only_active=True,
+                                  error="the server stopped before this run finished; start it again")
+        elif proc.exitcode != 0:
+            log.error("run %s: its process ended with exit code %s", run_id, proc.exitcode)
+            self.store.finish_run(run_id, status="error", only_active=True,
+                                  error=f"internal error (the run's process ended with exit code {proc.exitcode}; "
+                                        "out of memory?); see the server log")
+
+    def cancel(self, run_id: str) -> bool:
+        """Stop a queued or running run: a queued one never starts, a running one's process is terminated
+        (killed after `grace_s`). False when the run is not active in this server."""
+        with self._lock:
+            fut, proc = self._futures.get(run_id), self._procs.get(run_id)
+            if fut is None and proc is None:
+                return False
+            self._cancelled.add(run_id)
+        if proc is not None:
+            proc.terminate()
+            proc.join(self.grace_s)
+            if proc.is_alive():
+                proc.kill()
+        elif fut is not None and fut.cancel():
+            self.store.cancel_run(run_id)
+        return True
+
     def _forget(self, run_id: str) -> None:
         with self._lock:
             self._futures.pop(run_id, None)
+            self._cancelled.discard(run_id)
 
     def active(self) -> int:
         with self._lock:
             return len(self._futures)
 
+    def pid(self, run_id: str) -> int | None:
+        """The process id of a running run (None when it is not running here)."""
+        with self._lock:
+            proc = self._procs.get(run_id)
+        return None if proc is None else proc.pid
+
     def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        """Stop taking runs and end the running ones (the next start marks them interrupted)."""
+        with self._lock:
+            self._stopping = True
+            procs = list(self._procs.values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join(self.grace_s)
+            if proc.is_alive():
+                proc.kill()
+        if wait:
+            self._pool.shutdown(wait=True)
+
+
+def _remove_partial_outputs(store: Store, run_id: str) -> None:
+    """The temporary output set a terminated run was writing (its final folder is never half-written)."""
+    for p in store.run_dir(run_id).glob(".out.tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)

@@ -1,8 +1,9 @@
 """Scenario uploads: a zip checked entry by entry before anything is written, then the scenario's own files only.
 
-Refused: more bytes or entries than the limits, absolute paths, '..', drive letters, backslashes, symlinks and
-other special files, duplicate names, a declared size that lies (zip bombs are caught while extracting), and a
-scenario.yaml that names a file outside its own folder.
+Refused: more bytes or entries (files and folders) than the limits, absolute paths, '..', drive letters,
+backslashes, symlinks and other special files, duplicate names, names too long for a file system, a file and a
+folder of the same name, a declared size that lies (zip bombs are caught while extracting), and a scenario.yaml
+that names a file outside its own folder (checked by the scenario models themselves, see reliefplan._inputs).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-import yaml
 
 from .._errors import InputError, Problem
 from ..scenario import SCENARIO_FILE, read_scenario_file
@@ -24,6 +24,8 @@ from ..scenario import SCENARIO_FILE, read_scenario_file
 MAX_ZIP_BYTES = 50 * 1024 * 1024
 MAX_FILES = 200
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_NAME_BYTES = 200  # one path component (file systems allow 255; the server adds its own prefix)
+MAX_PATH_BYTES = 1000
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def _member_path(info: zipfile.ZipInfo) -> tuple[PurePosixPath | None, str | Non
         return None, "absolute path; expected a path relative to the scenario folder"
     if any(part == ".." for part in p.parts):
         return None, "'..' in the path (zip-slip); expected a path inside the scenario folder"
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in p.parts) or len(name.encode("utf-8")) > MAX_PATH_BYTES:
+        return None, f"name too long; expected at most {MAX_NAME_BYTES} bytes per folder or file name"
     if mode and stat.S_ISLNK(mode):
         return None, "symbolic link; expected regular files only"
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: zips made without Unix modes
@@ -73,8 +77,9 @@ def check_zip(data: bytes, limits: Limits = Limits()) -> tuple[zipfile.ZipFile, 
         raise InputError(_bad("(whole file)", f"not a readable zip archive: {e}")) from None
     problems: list[Problem] = []
     files = [i for i in infos if not i.is_dir()]
-    if len(files) > limits.max_files:
-        problems.append(_bad("(whole file)", f"{len(files)} files; at most {limits.max_files} accepted"))
+    if len(infos) > limits.max_files:  # folder entries too: each one is a mkdir
+        problems.append(_bad("(whole file)", f"{len(infos)} entries (files and folders); at most "
+                                             f"{limits.max_files} accepted"))
     total = sum(i.file_size for i in files)
     if total > limits.max_unpacked_bytes:
         problems.append(_bad("(whole file)", f"{total:,} bytes unpacked; at most {limits.max_unpacked_bytes:,} accepted"))
@@ -94,6 +99,9 @@ def check_zip(data: bytes, limits: Limits = Limits()) -> tuple[zipfile.ZipFile, 
             if info.flag_bits & 0x1:
                 problems.append(_bad(info.filename, "encrypted entry; expected a plain zip"))
             members.append((info, p))
+    folders = {str(q) for _, p in members for q in p.parents}
+    folders |= {str(PurePosixPath(i.filename.rstrip("/"))) for i in infos if i.is_dir()}
+    problems += [_bad(i.filename, "a file and a folder of the same name") for i, p in members if str(p) in folders]
     if problems:
         raise InputError(problems)
     return zf, members
@@ -108,50 +116,6 @@ def _scenario_root(members: list[tuple[zipfile.ZipInfo, PurePosixPath]]) -> Pure
         raise InputError(_bad(SCENARIO_FILE, f"several scenario folders ({', '.join(map(str, roots))}); "
                                              "expected one per upload"))
     return roots[0]
-
-
-def _referenced_files(doc: dict) -> list[tuple[str, str]]:
-    """(where, file) for every file a scenario.yaml names."""
-    out: list[tuple[str, str]] = []
-
-    def add(where: str, v: object) -> None:
-        if isinstance(v, str):
-            out.append((where, v))
-
-    layers = doc.get("layers") or {}
-    for k, spec in (layers.items() if isinstance(layers, dict) else []):
-        add(f"layers.{k}.file", spec.get("file") if isinstance(spec, dict) else None)
-    fps = doc.get("footprints") or {}
-    for k, spec in (fps.items() if isinstance(fps, dict) else []):
-        add(f"footprints.{k}.file", spec.get("file") if isinstance(spec, dict) else None)
-    blocks = [("", doc)] + [(f"scenarios.{k}.", v) for k, v in (doc.get("scenarios") or {}).items() if isinstance(v, dict)]
-    for prefix, block in blocks:
-        add(prefix + "population_structure", block.get("population_structure"))
-        if isinstance(block.get("layout"), dict):
-            add(prefix + "layout.no_build", block["layout"].get("no_build"))
-        if isinstance(block.get("supply"), dict):
-            add(prefix + "supply.observed_file", block["supply"].get("observed_file"))
-    return out
-
-
-def check_references(folder: Path) -> None:
-    """Every file scenario.yaml names must be a relative path inside the folder (read nothing else)."""
-    path = folder / SCENARIO_FILE
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise InputError(Problem(file=SCENARIO_FILE, message=f"not readable YAML: {e}")) from None
-    if not isinstance(doc, dict):
-        raise InputError(Problem(file=SCENARIO_FILE, message="expected a YAML mapping at the top level"))
-    base = folder.resolve()
-    problems = []
-    for where, name in _referenced_files(doc):
-        target = (base / name).resolve()
-        if PurePosixPath(name).is_absolute() or os.path.isabs(name) or not target.is_relative_to(base):
-            problems.append(Problem(file=SCENARIO_FILE, field=where,
-                                    message=f"'{name}' is outside the scenario folder; expected a relative path inside it"))
-    if problems:
-        raise InputError(problems)
 
 
 def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
@@ -179,16 +143,19 @@ def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
                     out.write(chunk)
             n += 1
         try:
-            check_references(tmp)
-            cfg = read_scenario_file(tmp)
+            cfg = read_scenario_file(tmp)  # scenario.yaml parsed once; its file keys confined to the folder
         except InputError as e:  # name files as the user knows them, not by the server's temp folder
             raise InputError([Problem(file=p.file.replace(str(tmp) + os.sep, ""), message=p.message,
                                       feature=p.feature, field=p.field) for p in e.problems]) from None
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, zlib.error) as e:  # truncated data, unknown compression
         shutil.rmtree(tmp, ignore_errors=True)
         raise InputError(_bad("(whole file)", f"corrupt zip: {e}")) from None
+    except OSError as e:  # the file system refused a name the checks let through
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(_bad(Path(getattr(e, "filename", None) or "(whole file)").name,
+                              f"cannot be extracted ({e.strerror})")) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
