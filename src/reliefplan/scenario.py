@@ -165,11 +165,11 @@ class CargoSpec(_Strict):
     """What a truck carries: t per truck by commodity, and the energy density of the food actually delivered."""
 
     payload_t: dict[str, float] = {}  # commodity -> t per truck (water: t = m3)
-    payload_file: str | None = None  # CSV: commodity, t_per_truck, source (e.g. derived from a line list)
+    payload_file: FolderFile | None = None  # CSV: commodity, t_per_truck, source (e.g. derived from a line list)
     payload_source: str = ""
     payload_sources: dict[str, str] = {}  # commodity -> source (filled from payload_file)
     food_kcal_per_kg: float | None = Field(default=None, gt=0)  # None: the profile's ration basket
-    food_mix_file: str | None = None  # CSV: item, t, kcal_per_kg (the mix delivered); gives food_kcal_per_kg
+    food_mix_file: FolderFile | None = None  # CSV: item, t, kcal_per_kg (the mix delivered); gives food_kcal_per_kg
     food_source: str = ""
 
 
@@ -190,11 +190,13 @@ class LayersOverride(_Strict):
     """A named scenario's own layers: each one given replaces the file-level layer of that name."""
 
     zones: LayerSpec | None = None
-    sites: LayerSpec | None = None
+    sites: SitesLayerSpec | None = None
     entry_points: LayerSpec | None = None
     warehouses: LayerSpec | None = None
     roads: LayerSpec | None = None
     closures: LayerSpec | None = None
+    served_populations: LayerSpec | None = None
+    water_sources: LayerSpec | None = None
 
 
 class ScenarioSettings(_Strict):
@@ -695,8 +697,8 @@ def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) ->
 
 def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
     """The food mix delivered: rows of item, t, kcal_per_kg (t as shares or tonnes)."""
-    path = folder / file
     try:
+        path = folder_file(folder, file, field="cargo.food_mix_file")
         rows = read_csv_rows(path)
     except InputError as e:
         col.problems.extend(e.problems)
@@ -715,8 +717,8 @@ def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
 
 def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
     """The cargo block with t per truck by commodity read from its payload file."""
-    path = folder / str(cargo.payload_file)
     try:
+        path = folder_file(folder, str(cargo.payload_file), field="cargo.payload_file")
         rows = read_csv_rows(path)
     except InputError as e:
         col.problems.extend(e.problems)

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pyproj import CRS
 
 from ._errors import InputError, Problem
+from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_layer
 from ._raster import Raster, inside, open_raster, pixel_size_m, read_window, window
 from .geo import WGS84, project
@@ -44,25 +45,21 @@ OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
 
 # ---- scenario keys (layers.sites.usable_land) -----------------------------------------------------------
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class VectorSpec(_Strict):
+class VectorSpec(Strict):
     """Polygons from a file (GeoJSON, GeoPackage, or an OSM extract), grown by a buffer."""
 
-    file: str
+    file: FolderFile
     layer: str | None = None
     buffer_m: float = Field(default=0.0, ge=0)  # a feature's own `buffer_m` property wins
     kind: str = ""  # e.g. flood, landslide: named in the plan's note
 
 
-class UsableLandSpec(_Strict):
+class UsableLandSpec(Strict):
     """`layers.sites.usable_land`: what the ground says about each site. Give at least one input."""
 
-    dem: str | None = None  # elevation raster (GeoTIFF), metres
+    dem: FolderFile | None = None  # elevation raster (GeoTIFF), metres
     max_slope_pct: float | None = Field(default=None, gt=0)  # steeper pixels are not usable
-    landcover: str | None = None  # raster of class codes, or polygons (GeoJSON/GeoPackage/OSM extract)
+    landcover: FolderFile | None = None  # raster of class codes, or polygons (GeoJSON/GeoPackage/OSM extract)
     landcover_layer: str | None = None
     landcover_fields: list[str] = ["landuse", "natural"]  # polygons: properties holding the class
     exclude_classes: list[int | str] = []  # land-cover classes where nobody may live
@@ -139,7 +136,7 @@ def _osm_polygons(path: Path, keys: list[str]) -> list[tuple[shapely.Geometry, d
 
 
 def _polygons(folder: Path, file: str, layer: str | None, keys: list[str]) -> tuple[Path, list[tuple[Any, dict]]]:
-    path = folder / file
+    path = folder_file(folder, file)
     if path.name.lower().endswith(OSM_SUFFIXES):
         return path, _osm_polygons(path, keys)
     return path, [(f.geometry, f.properties) for f in read_layer(path, layer)]
@@ -166,12 +163,12 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
     g = Ground(max_slope_pct=spec.max_slope_pct, nodata_excluded=spec.nodata == "exclude")
     if spec.dem is not None:
         try:
-            g.dem = open_raster(folder / spec.dem)
+            g.dem = open_raster(folder_file(folder, spec.dem, source=cfg_file, field="layers.sites.usable_land.dem"))
             g.sources["slope"] = spec.dem
         except InputError as e:
             problems += e.problems
     if spec.landcover is not None:
-        path = folder / spec.landcover
+        path = folder_file(folder, spec.landcover, source=cfg_file, field="layers.sites.usable_land.landcover")
         names = tuple(str(c) for c in spec.exclude_classes)
         g.exclude_names = names
         if path.suffix.lower() in RASTER_SUFFIXES:
