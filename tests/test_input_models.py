@@ -193,3 +193,12 @@ def test_a_new_file_key_is_confined_by_its_type(tmp_path):
 def test_example_loads_with_every_key_checked():
     sc = load_scenario(EXAMPLE, "targeted")
     assert sc.population_structure is not None and sc.packages
+
+
+def test_a_scenario_may_replace_every_layer():
+    from reliefplan.scenario import Layers, LayersOverride
+
+    assert set(LayersOverride.model_fields) == set(Layers.model_fields)
+    for name, f in LayersOverride.model_fields.items():  # the same kind of layer spec, optional
+        assert f.annotation == Layers.model_fields[name].annotation | None or \
+            f.annotation == Layers.model_fields[name].annotation
