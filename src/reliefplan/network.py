@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -416,6 +416,11 @@ class Network:
     def n_nodes(self) -> int:
         return len(self.node_xy)
 
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """k-d tree of the nodes, built once per network (every stage snaps points to it)."""
+        return cKDTree(self.node_xy)
+
     @property
     def n_links(self) -> int:
         return len(self.link_from)
@@ -617,7 +622,7 @@ def snap(network: Network, xy: np.ndarray, *, max_snap_m: float | None = None,
          ids: list[str] | np.ndarray | None = None, file: str = "points") -> Snapped:
     """Snap metric points to their nearest node; InputError for points farther than max_snap_m."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    dist, node = cKDTree(network.node_xy).query(xy)
+    dist, node = network.node_tree.query(xy)
     if max_snap_m is not None:
         far = np.flatnonzero(~(dist <= max_snap_m))
         if len(far):
@@ -787,32 +792,58 @@ def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy
                        origin_snap_m=o.distance_m, destination_snap_m=d.distance_m, cutoff_s=cutoff_s)
 
 
+def _arange_values(start: np.ndarray, stop: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """np.arange(start[k], stop[k], step) for every k at once, bit for bit: (lengths, values concatenated).
+
+    numpy fills a float range as start, start + step, then start + i * ((start + step) - start)."""
+    length = np.maximum(np.ceil((stop - start) / step), 0).astype(np.int64)
+    owner = np.repeat(np.arange(len(start)), length)
+    i = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    s = start[owner]
+    second = s + step
+    values = np.where(i == 0, s, np.where(i == 1, second, s + i * (second - s)))
+    return length, values
+
+
 def zone_sample_points(polygons_xy: np.ndarray, *, spacing_m: float = 500.0,
                        max_points: int = 25) -> tuple[np.ndarray, np.ndarray]:
     """Sample points per zone polygon (metric CRS): a grid every spacing_m inside large zones.
 
     Zones too small to hold a grid point get their representative point (always inside).
-    At most max_points per zone (an evenly thinned subset). Returns (xy (k, 2), zone index (k,)).
+    At most max_points per zone (an evenly thinned subset). Returns (xy (k, 2), zone index (k,)), zone by
+    zone, each zone's grid row by row (south to north, west to east). Vectorised over zones.
     """
     polys = np.asarray(polygons_xy, dtype=object).reshape(-1)
-    out_xy, out_zone = [], []
-    for z, poly in enumerate(polys):
-        x0, y0, x1, y1 = shapely.bounds(poly)
-        gx = np.arange(x0 + spacing_m / 2, x1, spacing_m)
-        gy = np.arange(y0 + spacing_m / 2, y1, spacing_m)
-        pts = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2) if len(gx) and len(gy) else np.empty((0, 2))
-        if len(pts):
-            pts = pts[shapely.contains_xy(poly, pts[:, 0], pts[:, 1])]
-        if len(pts) > max_points:
-            pts = pts[np.linspace(0, len(pts) - 1, max_points).round().astype(int)]
-        if len(pts) == 0:
-            p = shapely.point_on_surface(poly)
-            pts = np.array([[p.x, p.y]])
-        out_xy.append(pts)
-        out_zone.append(np.full(len(pts), z))
-    if not out_xy:
+    n = len(polys)
+    if n == 0:
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
-    return np.vstack(out_xy), np.concatenate(out_zone).astype(np.int64)
+    b = shapely.bounds(polys)
+    nx, gx = _arange_values(b[:, 0] + spacing_m / 2, b[:, 2], spacing_m)
+    ny, gy = _arange_values(b[:, 1] + spacing_m / 2, b[:, 3], spacing_m)
+    nx_at = np.where(ny > 0, nx, 0)  # a zone whose grid is empty in one direction has no grid points
+    per = nx_at * ny
+    zone = np.repeat(np.arange(n), per)
+    k = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)  # row-major: y outer, x inner
+    iy, ix = k // np.maximum(nx_at[zone], 1), k % np.maximum(nx_at[zone], 1)
+    x = gx[np.repeat(np.cumsum(nx) - nx, per) + ix]
+    y = gy[np.repeat(np.cumsum(ny) - ny, per) + iy]
+    inside = shapely.contains_xy(polys[zone], x, y)
+    zone, xy = zone[inside], np.column_stack([x[inside], y[inside]])
+    count = np.bincount(zone, minlength=n)
+    keep = np.ones(len(zone), dtype=bool)
+    first = np.cumsum(count) - count
+    for z in np.flatnonzero(count > max_points):  # evenly thinned, as np.linspace picks them
+        pick = np.linspace(0, count[z] - 1, max_points).round().astype(int)
+        mask = np.zeros(count[z], dtype=bool)
+        mask[pick] = True
+        keep[first[z]:first[z] + count[z]] = mask
+    zone, xy = zone[keep], xy[keep]
+    empty = np.flatnonzero(count == 0)
+    if len(empty):
+        rep = shapely.get_coordinates(shapely.point_on_surface(polys[empty]))
+        order = np.argsort(np.concatenate([zone, empty]), kind="stable")
+        zone, xy = np.concatenate([zone, empty])[order], np.vstack([xy, rep])[order]
+    return xy, zone.astype(np.int64)
 
 
 def aggregate_origins(tt: TravelTimes, origin_group: np.ndarray, n_groups: int) -> TravelTimes:

@@ -168,10 +168,10 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
-    times = walking_times(sc, d.displaced_part_m, cap.point_xy, cache=cache)
+    times = walking_times(sc, d.displaced_part_m, cap.point_xy, moving=d.displaced > 0, cache=cache)
 
     step("siting")
-    alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
+    alloc = allocate(sc, d.displaced, cap.capacity, times.pairs)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
     if (alloc.by_site > cap.capacity).any():
@@ -231,9 +231,11 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
     zones = _zones(sc, d, alloc)
     sites = _sites(sc, cap, alloc, kcal_pp)
-    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
-                  distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
-             for i, j, g, q in zip(alloc.zone, alloc.site, alloc.group, alloc.people)]
+    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
+    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q), distance_m=float(dist),
+                  travel_time_s=float(t))
+             for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s,
+                                            flow_distance_m)]
     entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
                               design_trucks_per_day=e.design_trucks_per_day,
                               payload_t=e.payload_t or std.value("truck_payload_t"),
