@@ -33,6 +33,9 @@ def plan(
     out: Path = typer.Option(..., "--out", "-o", help="output folder; plan.json is written there"),
     package: Optional[str] = typer.Option(None, "--package", "-p",
                                           help="count the resources of this assistance package (scenario.yaml)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler tcp://HOST:PORT: walking times by site batch "
+                                                 "on its cluster (same results)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -40,7 +43,9 @@ def plan(
     from .pipeline import run
     from .products import write_run
     from .scenario import load_scenario
+    from .travel import TravelCache
 
+    client = None
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
@@ -50,11 +55,19 @@ def plan(
                 from .packages import apply_package, resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
-            done = run(sc, progress=lambda msg: bar.update(task, description=msg))
+            if scheduler is not None:
+                from .site_times import connect
+
+                client = connect(scheduler)
+            done = run(sc, progress=lambda msg: bar.update(task, description=msg),
+                       cache=TravelCache(client=client) if client is not None else None)
             paths = write_run(sc, done, out, lambda msg: bar.update(task, description=msg))
     except ReliefplanError as e:
         fail(e)
         return
+    finally:
+        if client is not None:
+            client.close()
     _summary(done.plan)
     console.print(f"wrote [bold]{paths[0]}[/]")
     for p in paths[1:]:

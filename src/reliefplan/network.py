@@ -227,10 +227,15 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
         geoms = project(geoms, src_crs, WGS84)
 
     ids = data.get("id")
-    fid_text = [str(ids[i]) if ids is not None and ids[i] is not None else str(i) for i in range(len(geoms))]
+    if ids is None:
+        fid_text = np.arange(len(geoms)).astype(str).astype(object)
+    elif ids.dtype.kind in "iu":
+        fid_text = ids.astype(str).astype(object)
+    else:
+        fid_text = np.asarray([str(v) if v is not None else str(i) for i, v in enumerate(ids)], dtype=object)
     types = shapely.get_type_id(geoms)
     is_line = np.isin(types, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
-    problems: list[Problem] = []
+    found: list[tuple[int, int, Problem]] = []  # (feature, column, problem): reported feature by feature
 
     def column(name: str) -> np.ndarray | None:
         for k in data:
@@ -238,7 +243,12 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 return data[k]
         return None
 
+    def memo(parse: Any, values: np.ndarray) -> list[Any]:
+        seen: dict[Any, Any] = {}
+        return [seen[v] if v in seen else seen.setdefault(v, parse(v)) for v in values]
+
     n = len(geoms)
+    lines = np.flatnonzero(is_line)
     highway = np.full(n, "road", dtype=object)
     maxspeed = np.full(n, np.nan)
     oneway = np.zeros(n, dtype=np.int8)
@@ -247,38 +257,53 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     lanes = np.full(n, np.nan)
     closed = np.zeros(n, dtype=bool)
     col_highway, col_maxspeed, col_oneway = column("highway"), column("maxspeed"), column("oneway")
-    col_capacity, col_width = column("capacity"), column("width")
-    col_lanes, col_closed = column("lanes"), column("closed")
-    for i in np.flatnonzero(is_line):
-        if col_highway is not None and col_highway[i] not in (None, ""):
-            highway[i] = str(col_highway[i]).strip().lower()
-        if col_maxspeed is not None:
-            maxspeed[i] = _osm.parse_maxspeed_kmh(col_maxspeed[i])
-        if col_oneway is not None:
-            oneway[i] = _osm.parse_oneway(col_oneway[i])
-        for col, out, fname in ((col_capacity, capacity, "capacity"), (col_width, width, "width"),
-                                (col_lanes, lanes, "lanes")):
-            if col is None or col[i] is None or (isinstance(col[i], str) and not col[i].strip()):
+    col_closed = column("closed")
+    if col_highway is not None:
+        given = lines[[v is not None and not (isinstance(v, str) and v == "") for v in col_highway[lines]]]
+        highway[given] = [str(v).strip().lower() for v in col_highway[given]]
+    if col_maxspeed is not None:
+        maxspeed[lines] = memo(_osm.parse_maxspeed_kmh, col_maxspeed[lines])
+    if col_oneway is not None:
+        oneway[lines] = memo(_osm.parse_oneway, col_oneway[lines])
+    for k, (fname, out) in enumerate((("capacity", capacity), ("width", width), ("lanes", lanes))):
+        col = column(fname)
+        if col is None:
+            continue
+        if col.dtype.kind in "iuf":  # numeric column: NaN is absent
+            v = col[lines].astype(float)
+            for i, x in zip(lines[v <= 0], v[v <= 0]):
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive number, got {float(x)}")))
+            out[lines] = np.where(v > 0, v, np.nan)
+            continue
+        for i in lines:
+            raw = col[i]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
-                v = float(col[i])
+                x = float(raw)
             except (TypeError, ValueError):
-                problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive number, got {col[i]!r}"))
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive number, got {raw!r}")))
                 continue
-            if math.isnan(v):
+            if math.isnan(x):
                 continue
-            if v <= 0:
-                problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive number, got {v}"))
+            if x <= 0:
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive number, got {x}")))
                 continue
-            out[i] = v
-        if col_closed is not None:
-            t = _truthy(col_closed[i])
-            if t is None and col_closed[i] not in (None, ""):
-                problems.append(Problem(file=file, feature=fid_text[i], field="closed",
-                                        message=f"expected true/false, got {col_closed[i]!r}"))
+            out[i] = x
+    if col_closed is not None:
+        for i in lines:
+            raw = col_closed[i]
+            if raw is None or (isinstance(raw, str) and raw == ""):
+                continue
+            t = _truthy(raw)
+            if t is None:
+                found.append((int(i), 3, Problem(file=file, feature=fid_text[i], field="closed",
+                                                 message=f"expected true/false, got {raw!r}")))
             closed[i] = bool(t)
+    problems = [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
     if not is_line.any():
         kinds = sorted({shapely.get_type_id(g) for g in geoms})
         problems.insert(0, Problem(file=file, message="no LineString/MultiLineString features: the file is not a "
@@ -296,7 +321,7 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     return RoadLines(
         geometry=parts, highway=highway[src], maxspeed_kmh=maxspeed[src], oneway=oneway[src],
         capacity_per_h=capacity[src], width_m=width[src], lanes=lanes[src], closed=closed[src],
-        feature_id=np.asarray([fid_text[i] for i in src], dtype=object), source=path.name,
+        feature_id=fid_text[src], source=path.name,
         skipped_features=int((~is_line).sum()),
     )
 
@@ -518,7 +543,8 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
 
     # speeds and capacities per segment (class tables looked up once per distinct class)
     seg_hw = hw[feat]
-    classes, cls_of = np.unique(seg_hw.astype(str), return_inverse=True)
+    classes, cls_of_line = np.unique(hw[idx].astype(str), return_inverse=True)  # per line, not per piece
+    cls_of = cls_of_line.reshape(-1)[seg_line]
 
     def by_class(table: dict[str, float], default: float, strip_link: bool = False) -> np.ndarray:
         vals = [table.get(c.removesuffix("_link") if strip_link else c, default) for c in classes]
@@ -584,15 +610,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     seg_kept = np.zeros(len(s), dtype=bool)
     seg_kept[sel] = True
     link_len, link_time = length[sel], time[sel]
-    # one graph entry per node pair: the fastest parallel link (csr would otherwise add them up)
-    order = np.lexsort((link_time, lt, lf))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (lf[order][1:] != lf[order][:-1]) | (lt[order][1:] != lt[order][:-1])
-    g = order[first]
-    graph_time = sparse.csr_matrix((link_time[g], (lf[g], lt[g])), shape=(n, n))
-    graph_len = sparse.csr_matrix((link_len[g], (lf[g], lt[g])), shape=(n, n))
-    graph_time.sort_indices()
-    graph_len.sort_indices()
+    graph_time, graph_len = _fastest_link_graphs(lf, lt, link_time, link_len, n)
 
     return Network(
         mode=mode, crs=crs, node_xy=node_xy[keep_node], link_from=lf.astype(np.int64), link_to=lt.astype(np.int64),
@@ -605,6 +623,26 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
         slowed_links=slowed, skipped_features=roads.skipped_features,
         closures_source=closures.source if closures is not None else None,
     )
+
+
+def _fastest_link_graphs(lf: np.ndarray, lt: np.ndarray, time: np.ndarray, length: np.ndarray,
+                         n: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """CSR [n, n] time and length of the fastest link per node pair (ties: the first link).
+
+    Built once with link numbers as values; parallel links (rare) would be summed by the conversion, so
+    they are resolved first by sorting only when the conversion shows there are some."""
+    ids = sparse.csr_matrix((np.arange(1, len(lf) + 1, dtype=float), (lf, lt)), shape=(n, n))
+    if ids.nnz < len(lf):
+        order = np.lexsort((time, lt, lf))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (lf[order][1:] != lf[order][:-1]) | (lt[order][1:] != lt[order][:-1])
+        g = order[first]
+        ids = sparse.csr_matrix((g + 1.0, (lf[g], lt[g])), shape=(n, n))
+    ids.sort_indices()
+    link = ids.data.astype(np.int64) - 1
+    graph_time = sparse.csr_matrix((time[link], ids.indices, ids.indptr), shape=(n, n))
+    graph_len = sparse.csr_matrix((length[link], ids.indices.copy(), ids.indptr.copy()), shape=(n, n))
+    return graph_time, graph_len
 
 
 # --------------------------------------------------------------------------- snapping and matrices

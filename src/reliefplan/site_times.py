@@ -253,6 +253,20 @@ class _Local:
         return [site_batch(ctx, b, limit_net_s) for b in batches]
 
 
+def connect(scheduler: str, timeout_s: float = 10.0) -> Any:
+    """A dask.distributed Client of the scheduler at tcp://HOST:PORT; InputError naming it if unreachable."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - a dependency
+        raise InputError(Problem(file="--scheduler", message="Dask is not installed; pip install 'dask[distributed]'"))
+    try:
+        return Client(scheduler, timeout=f"{timeout_s:g}s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise InputError(Problem(file="--scheduler", field="scheduler",
+                                 message=f"cannot reach the Dask scheduler at {scheduler!r} "
+                                         f"(expected tcp://HOST:PORT of a running scheduler): {e}")) from None
+
+
 class DaskBatches:
     """Runs site batches on a Dask cluster: the context goes to every worker once, batches come back as pairs."""
 
