@@ -99,8 +99,12 @@ class _Context:
     sample_snap_m: np.ndarray
     sample_xy: np.ndarray
     sample_raw_node: np.ndarray  # network node per sample (a sample on a site's node walks straight)
+    sample_group: np.ndarray  # per sample: index of its routed group
+    node_ptr: np.ndarray  # samples at each distinct origin node: node_sample[node_ptr[k]:node_ptr[k + 1]]
+    node_sample: np.ndarray
     group_start: np.ndarray  # per routed group: first sample (samples are contiguous per group)
     group_count: np.ndarray
+    group_leg_sum_s: np.ndarray  # per routed group: its samples' snap legs (s), summed
     site_col: np.ndarray  # per site: its node in the contracted graph
     site_raw_node: np.ndarray
     site_leg_s: np.ndarray
@@ -121,39 +125,59 @@ def _site_pairs(ctx: _Context, sites: np.ndarray, packed: np.ndarray, limit_net_
                 ) -> tuple[np.ndarray, ...] | None:
     """Zone pairs of some sites from their packed distances to the distinct origin nodes [sites, nodes].
 
-    Returns (group, site, time, distance, undecided sites), or None when a path is too long for the
-    quanta (the caller coarsens them)."""
-    finite = np.isfinite(packed)
-    if (packed[finite] >= _EXACT_BELOW).any():
+    Works on the reached (site, sample point) pairs only. Returns (group, site, time, distance, undecided
+    sites), or None when a path is too long for the quanta (the caller coarsens them)."""
+    r, c = np.nonzero(np.isfinite(packed))
+    v = packed[r, c]
+    if (v >= _EXACT_BELOW).any():
         return None
-    vals = np.where(finite, packed, 0.0)
-    tq = np.floor(vals / ctx.m)
-    net_time = np.where(finite, tq * ctx.t_res, np.inf)
-    net_len = np.where(finite, (vals - tq * ctx.m) * ctx.l_res, np.nan)
-    # per sample, in the order of travel_time_matrix: (network + origin leg) + site leg
-    t = net_time[:, ctx.sample_node] + ctx.sample_leg_s[None, :] + ctx.site_leg_s[sites][:, None]
-    d = net_len[:, ctx.sample_node] + ctx.sample_snap_m[None, :] + ctx.site_snap_m[sites][:, None]
-    same = ctx.site_raw_node[sites][:, None] == ctx.sample_raw_node[None, :]
+    if len(v) == 0:
+        none = np.empty(0, dtype=np.int64)
+        return none, none, np.empty(0), np.empty(0), none
+    tq = np.floor(v / ctx.m)
+    # every sample point at a reached node, ordered by (site, sample point): zones are runs of points
+    n_at = ctx.node_ptr[c + 1] - ctx.node_ptr[c]
+    first = np.repeat(ctx.node_ptr[c], n_at) + np.arange(int(n_at.sum())) - np.repeat(np.cumsum(n_at) - n_at, n_at)
+    row, smp = np.repeat(r, n_at), ctx.node_sample[first]
+    order = np.argsort(row * len(ctx.sample_node) + smp)
+    row, smp, e = row[order], smp[order], np.repeat(np.arange(len(v)), n_at)[order]
+    site = sites[row]
+    # per point, in the order of travel_time_matrix: (network + origin leg) + site leg
+    t = (tq[e] * ctx.t_res + ctx.sample_leg_s[smp]) + ctx.site_leg_s[site]
+    d = ((v[e] - tq[e] * ctx.m) * ctx.l_res + ctx.sample_snap_m[smp]) + ctx.site_snap_m[site]
+    same = ctx.site_raw_node[site] == ctx.sample_raw_node[smp]
     if same.any():  # both points at one node: walk straight across
-        si, oi = np.nonzero(same)
-        direct = np.hypot(*(ctx.sample_xy[oi] - ctx.site_xy[sites[si]]).T)
-        d[si, oi] = direct
-        t[si, oi] = direct / ctx.leg_speed
-    known = np.isfinite(t)
-    low = None
-    if limit_net_s is not None:  # beyond a tree's limit: at least the limit plus both legs (all nodes connect)
-        low = np.where(known, t, limit_net_s + ctx.sample_leg_s[None, :] + ctx.site_leg_s[sites][:, None])
-    count, mean_t, mean_d, unknown, low_sum = _group_means(t, d, known, ctx.group_start, ctx.group_count, low)
-    ok = (count > 0) & (unknown == 0)
+        direct = np.hypot(*(ctx.sample_xy[smp[same]] - ctx.site_xy[site[same]]).T)
+        d[same] = direct
+        t[same] = direct / ctx.leg_speed
+    group = ctx.sample_group[smp]
+    key = row * len(ctx.group_start) + group
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    run = np.cumsum(np.r_[False, key[1:] != key[:-1]])
+    count = np.diff(np.r_[starts, len(key)]).astype(float)
+    t_sum, d_sum = np.zeros(len(starts)), np.zeros(len(starts))
+    k = np.arange(len(key)) - starts[run]
+    for step in range(int(k.max(initial=-1)) + 1):  # point by point in order: the summation of np.add.at
+        at = k == step
+        t_sum[run[at]] += t[at]
+        d_sum[run[at]] += d[at]
+    run_row, run_group, run_site = row[starts], group[starts], site[starts]
+    mean_t, mean_d = t_sum / count, d_sum / count
+    unknown = ctx.group_count[run_group] - count
+    ok = unknown == 0
     undecided = np.zeros(len(sites), dtype=bool)
     if ctx.max_mean_s is not None:
         ok &= mean_t <= ctx.max_mean_s
         if limit_net_s is not None:
-            low_mean = low_sum / np.maximum(count + unknown, 1)
-            undecided = ((unknown > 0) & (low_mean <= ctx.max_mean_s)).any(axis=1)
-    ok &= ~undecided[:, None]
-    si, g = np.nonzero(ok)
-    return g, sites[si], mean_t[si, g], mean_d[si, g], sites[undecided]
+            # a point beyond a tree's limit walks at least the limit plus both legs (every node reaches every
+            # other); a pair is undecided when even that lower bound keeps its mean within the limit
+            legs_known = np.bincount(run, weights=ctx.sample_leg_s[smp], minlength=len(starts))
+            low = t_sum + unknown * (limit_net_s + ctx.site_leg_s[run_site]) + \
+                (ctx.group_leg_sum_s[run_group] - legs_known)
+            unsure = (unknown > 0) & (low / ctx.group_count[run_group] <= ctx.max_mean_s * (1 + 1e-9) + 1e-6)
+            undecided[run_row[unsure]] = True
+    ok &= ~undecided[run_row]
+    return run_group[ok], run_site[ok], mean_t[ok], mean_d[ok], sites[undecided]
 
 
 def _step(ctx: _Context) -> int:
@@ -162,14 +186,12 @@ def _step(ctx: _Context) -> int:
 
 
 def _group_means(t: np.ndarray, d: np.ndarray, known: np.ndarray, group_start: np.ndarray,
-                 group_count: np.ndarray, low: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Per row and group: reachable points, mean time and distance over them (inf / NaN if none), points not
-    known and the sum of the lower bounds `low` (known times, bounds for the others).
+                 group_count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row and group: known points, mean time and distance over them (inf / NaN if none).
 
     Summed point by point in order, as np.add.at does in `aggregate_origins`, so the means are identical."""
     shape = (t.shape[0], len(group_start))
     count, t_sum, d_sum = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    unknown, low_sum = np.zeros(shape), np.zeros(shape)
     for k in range(int(group_count.max(initial=0))):
         gs = np.flatnonzero(group_count > k)
         col = group_start[gs] + k
@@ -177,13 +199,8 @@ def _group_means(t: np.ndarray, d: np.ndarray, known: np.ndarray, group_start: n
         count[:, gs] += r
         t_sum[:, gs] += np.where(r, t[:, col], 0.0)
         d_sum[:, gs] += np.where(r, d[:, col], 0.0)
-        if low is not None:
-            unknown[:, gs] += ~r
-            low_sum[:, gs] += low[:, col]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_t = np.where(count > 0, t_sum / count, np.inf)
-        mean_d = np.where(count > 0, d_sum / count, np.nan)
-    return count, mean_t, mean_d, unknown, low_sum
+        return count, np.where(count > 0, t_sum / count, np.inf), np.where(count > 0, d_sum / count, np.nan)
 
 
 def group_straight_times(origins_xy: np.ndarray, origin_group: np.ndarray, n_groups: int,
@@ -200,7 +217,7 @@ def group_straight_times(origins_xy: np.ndarray, origin_group: np.ndarray, n_gro
     for j0 in range(0, len(b), step):
         dist = (np.sqrt(((a[:, None, :] - b[None, j0:j0 + step, :]) ** 2).sum(axis=-1)) * circuity).T
         time = dist / speed_m_s
-        n, mean_t, mean_d, _, _ = _group_means(time, dist, np.isfinite(time), start, count)
+        n, mean_t, mean_d = _group_means(time, dist, np.isfinite(time), start, count)
         ok = (n > 0) & ((mean_t <= max_mean_s) if max_mean_s is not None else True)
         jj, g = np.nonzero(ok)
         parts.append((present[g], j0 + jj, mean_t[jj, g], mean_d[jj, g]))
@@ -237,10 +254,18 @@ def _context(network: Network, o: Any, d: Any, origins_xy: np.ndarray, destinati
     keep[uo] = keep[ud] = True
     w, node_of = _contract_chains(w, keep)
     from_sites = len(ud) <= len(uo)
+    sample_node = inv_o.reshape(-1)
+    sample_group = np.repeat(np.arange(len(group_start)), group_count)
+    sample_leg_s = o.distance_m / leg_speed
     return _Context(graph=w.T.tocsr() if from_sites else w, from_sites=from_sites, origin_col=node_of[uo],
-                    sample_node=inv_o.reshape(-1), sample_leg_s=o.distance_m / leg_speed,
+                    sample_node=sample_node, sample_leg_s=sample_leg_s,
                     sample_snap_m=o.distance_m, sample_xy=origins_xy, sample_raw_node=o.node,
-                    group_start=group_start, group_count=group_count, site_col=node_of[d.node],
+                    sample_group=sample_group,
+                    node_ptr=np.r_[0, np.cumsum(np.bincount(sample_node, minlength=len(uo)))],
+                    node_sample=np.argsort(sample_node, kind="stable"),
+                    group_start=group_start, group_count=group_count,
+                    group_leg_sum_s=np.bincount(sample_group, weights=sample_leg_s, minlength=len(group_start)),
+                    site_col=node_of[d.node],
                     site_raw_node=d.node, site_leg_s=d.distance_m / leg_speed, site_snap_m=d.distance_m,
                     site_xy=destinations_xy, leg_speed=leg_speed, m=m, t_res=t_res, l_res=l_res,
                     max_mean_s=max_mean_s)
