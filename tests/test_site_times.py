@@ -191,14 +191,57 @@ def test_sparse_costs_are_validated():
         solve_siting(inst)
 
 
-def test_dask_cluster_gives_the_local_result(rafah_full):
-    """Site batches on a Dask LocalCluster (2 worker processes): identical pairs."""
+@pytest.fixture(scope="module")
+def dask_client():
     distributed = pytest.importorskip("distributed")
-    sc, net, xy, zone, site_xy = rafah_full
-    local = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        remote = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0, client=client)
+        yield client
+
+
+def test_dask_cluster_gives_the_local_result(rafah_full, dask_client):
+    """Site batches on a Dask LocalCluster (2 worker processes): identical pairs."""
+    sc, net, xy, zone, site_xy = rafah_full
+    local = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0)
+    remote = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0, client=dask_client)
     for a, b in ((local.group, remote.group), (local.destination, remote.destination),
                  (local.time_s, remote.time_s), (local.distance_m, remote.distance_m)):
         assert np.array_equal(a, b)
+
+
+def test_plan_with_a_scheduler_equals_the_local_plan(tmp_path, dask_client):
+    """`reliefplan plan --scheduler`: the walking times run on the cluster, the plan is the local one."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    from conftest import add_north_road, write_scenario
+
+    folder = write_scenario(tmp_path / "sc", config={"layout": {"enabled": False}})
+    add_north_road(folder)
+    runner = CliRunner()
+    local = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "a")])
+    remote = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "b"),
+                                 "--scheduler", dask_client.scheduler.address])
+    assert local.exit_code == 0 and remote.exit_code == 0, remote.output
+    a, b = (json.loads((tmp_path / x / "plan.json").read_text()) for x in ("a", "b"))
+    assert a["flows"] == b["flows"] and a["flows"] and a["network"]["fallback"] is False
+    assert a["siting"]["objective"] == b["siting"]["objective"]
+
+
+def test_plan_with_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from reliefplan import site_times
+    from reliefplan.cli import app
+
+    from conftest import write_scenario
+
+    monkeypatch.setattr(site_times, "SCHEDULER_TIMEOUT_S", 1.0)
+    folder = write_scenario(tmp_path / "sc")
+    got = CliRunner().invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out"),
+                                   "--scheduler", "tcp://127.0.0.1:9"])
+    assert got.exit_code == 2 and "cannot reach the Dask scheduler" in got.output
+    assert not (tmp_path / "out").exists()

@@ -278,8 +278,12 @@ class _Local:
         return [site_batch(ctx, b, limit_net_s) for b in batches]
 
 
-def connect(scheduler: str, timeout_s: float = 10.0) -> Any:
+SCHEDULER_TIMEOUT_S = 10.0  # how long `connect` tries to reach a Dask scheduler
+
+
+def connect(scheduler: str, timeout_s: float | None = None) -> Any:
     """A dask.distributed Client of the scheduler at tcp://HOST:PORT; InputError naming it if unreachable."""
+    timeout_s = SCHEDULER_TIMEOUT_S if timeout_s is None else timeout_s
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - a dependency
