@@ -1,7 +1,10 @@
 """National scale (issue 24): the whole plan at 1 M, 3 M and 10 M people, time and peak memory per stage.
 
 Run: ``python -m benchmarks.bench_national [--sizes 1m,3m,10m] [--without layout,evacuation,supply]
-[--no-write] [--nx] [--profile DIR] [--keep DIR] [--timeout S]``
+[--no-write] [--nx] [--profile DIR] [--keep DIR] [--timeout S] [--max-rss-gb 16]``
+
+A size whose resident memory passes --max-rss-gb (default 16, the issue's target) is stopped and reported
+with the stages it finished: the machine is shared.
 
 Each size is generated (benchmarks/national.py, seeded) into a temporary folder (or ``--keep DIR``) and planned
 in a fresh process, so that its peak memory is its own. Stages are timed through the pipeline's progress
@@ -31,6 +34,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -89,13 +93,41 @@ def _stage_group(name: str) -> str:
     return name
 
 
-def plan_one(size: str, folder: Path, without: set[str], write: bool, profile: Path | None) -> dict[str, Any]:
+def _current_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def _guard(limit_mib: float, clock: StageClock, head: dict[str, Any]) -> None:
+    """Stop this process, reporting the stages done, when its resident memory passes limit_mib (the
+    machine is shared: a plan over the target must not take everyone's memory)."""
+    def watch() -> None:
+        while True:
+            rss = _current_rss_mib()
+            if rss > limit_mib:
+                done = {_stage_group(s["stage"]): s for s in clock.stages}
+                print("RESULT " + json.dumps({**head, "stages": done, "error": f"stopped in stage "
+                                              f"'{clock._name}': resident memory {rss:,.0f} MiB over the "
+                                              f"{limit_mib:,.0f} MiB limit"}), flush=True)
+                os._exit(3)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def plan_one(size: str, folder: Path, without: set[str], write: bool, profile: Path | None,
+             max_rss_mib: float = 16 * 1024) -> dict[str, Any]:
     """Generate (if needed) and plan one size in this process; per-stage time and peak memory."""
     from reliefplan.pipeline import run
     from reliefplan.scenario import load_scenario
 
     info = write_national(size, folder, layout="layout" not in without)
     clock = StageClock()
+    _guard(max_rss_mib, clock, {"size": size, "people": info.people, "zones": info.zones,
+                                "emptied_zones": info.emptied_zones, "sites": info.sites,
+                                "road_edges": info.road_edges, "load": os.getloadavg()[0]})
     prof = cProfile.Profile() if profile is not None else None
     t0 = time.perf_counter()
     if prof is not None:
@@ -152,6 +184,8 @@ def report(results: list[dict[str, Any]]) -> None:
               f"{r['sites']:,} sites, {r['road_edges']:,} road edges  [load average {r['load']:.1f}]")
         if "error" in r:
             print(f"  FAILED: {r['error']}")
+            for name, cur in r.get("stages", {}).items():
+                print(_fmt_row(name, cur, None, star))
             prev = None
             continue
         print(f"  network {r['network']}; displaced {r['displaced']:,}, sheltered {r['sheltered']:,}, "
@@ -174,12 +208,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", type=Path, default=None, help="write a cProfile per size into this folder")
     ap.add_argument("--keep", type=Path, default=None, help="write the scenarios here (default: a temp folder)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per size")
+    ap.add_argument("--max-rss-gb", type=float, default=16.0,
+                    help="stop a size whose resident memory passes this (the target is < 16 GB)")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child process: plan one size, print JSON
     ap.add_argument("--folder", type=Path, default=None, help=argparse.SUPPRESS)
-    a = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    a = ap.parse_args(argv or [])
     without = {w for w in a.without.split(",") if w}
     if a.one:
-        print("RESULT " + json.dumps(plan_one(a.one, a.folder, without, not a.no_write, a.profile)), flush=True)
+        print("RESULT " + json.dumps(plan_one(a.one, a.folder, without, not a.no_write, a.profile,
+                                              a.max_rss_gb * 1024)), flush=True)
         return
     sizes = [s for s in a.sizes.split(",") if s]
     unknown = [s for s in sizes if s not in SIZES]
@@ -190,13 +227,13 @@ def main(argv: list[str] | None = None) -> None:
         base = a.keep or Path(tmp)
         for s in sizes:
             cmd = [sys.executable, "-m", "benchmarks.bench_national", "--one", s, "--folder", str(base / s),
-                   "--without", a.without] + (["--no-write"] if a.no_write else []) + \
-                  (["--profile", str(a.profile)] if a.profile else [])
+                   "--without", a.without, "--max-rss-gb", str(a.max_rss_gb)] + \
+                  (["--no-write"] if a.no_write else []) + (["--profile", str(a.profile)] if a.profile else [])
             t0 = time.perf_counter()
             try:
                 out = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
                 lines = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
-                if out.returncode != 0 or not lines:
+                if not lines:
                     raise RuntimeError((out.stderr or out.stdout).strip().splitlines()[-1:] or ["no output"])
                 results.append(json.loads(lines[-1][len("RESULT "):]))
             except (subprocess.TimeoutExpired, RuntimeError) as e:
@@ -215,4 +252,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
