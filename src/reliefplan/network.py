@@ -536,15 +536,16 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     s = np.flatnonzero(same)
     u, v = vid[s], vid[s + 1]
     seg_line = line_of[s]  # index into idx
-    length = np.hypot(*(coords[s + 1] - coords[s]).T)
+    length = np.hypot(*np.diff(coords, axis=0)[s].T)
     ok = (u != v) & (length > 0)
     s, u, v, seg_line, length = s[ok], u[ok], v[ok], seg_line[ok], length[ok]
     feat = idx[seg_line]  # index into roads
 
     # speeds and capacities per segment (class tables looked up once per distinct class)
     seg_hw = hw[feat]
-    classes, cls_of_line = np.unique(hw[idx].astype(str), return_inverse=True)  # per line, not per piece
-    cls_of = cls_of_line.reshape(-1)[seg_line]
+    classes = sorted({str(c) for c in hw[idx]})  # looked up per line, not per piece
+    code = {c: k for k, c in enumerate(classes)}
+    cls_of = np.fromiter((code[str(c)] for c in hw[idx]), dtype=np.int64, count=len(idx))[seg_line]
 
     def by_class(table: dict[str, float], default: float, strip_link: bool = False) -> np.ndarray:
         vals = [table.get(c.removesuffix("_link") if strip_link else c, default) for c in classes]
@@ -720,7 +721,10 @@ def _contract_chains(w: sparse.csr_matrix, keep: np.ndarray) -> tuple[sparse.csr
     n = w.shape[0]
     tail = np.repeat(np.arange(n), np.diff(w.indptr))
     head = w.indices.astype(np.int64)
-    pattern = sparse.csr_matrix((np.ones(len(head)), (tail, head)), shape=(n, n))
+    if w.has_canonical_format:  # one entry per node pair already: its structure is the pattern
+        pattern = sparse.csr_matrix((np.ones(len(head), dtype=np.int8), w.indices, w.indptr), shape=(n, n))
+    else:
+        pattern = sparse.csr_matrix((np.ones(len(head)), (tail, head)), shape=(n, n))
     degree = (pattern + pattern.T).getnnz(axis=1)  # distinct neighbours, either direction
     removable = (degree == 2) & ~keep
     # successor of an arc a→v into a removable v: the arc v→b with b ≠ a (v has at most two out-arcs)
