@@ -521,6 +521,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     lines = project(roads.geometry[idx], WGS84, crs)
     lines = shapely.segmentize(lines, params.max_segment_m)
     coords, line_of = shapely.get_coordinates(lines, return_index=True)
+    del lines  # (intermediate arrays are dropped as soon as they are used: 8.5 M nodes at national scale)
 
     # vertex hashing: equal rounded coordinates = one node
     q = np.rint(coords / params.node_precision_m).astype(np.int64)
@@ -528,13 +529,16 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     if q.max() >= 2**31:
         raise InputError(Problem(file=file, message="road extent too large for one network (> 20,000 km)"))
     key = (q[:, 0] << 31) | q[:, 1]
+    del q
     uniq, vid = np.unique(key, return_inverse=True)
-    node_xy = np.zeros((len(uniq), 2))
+    n_all = len(uniq)
+    del key, uniq
+    node_xy = np.zeros((n_all, 2))
     node_xy[vid] = coords  # any representative of the rounded cell
 
-    same = line_of[:-1] == line_of[1:]
-    s = np.flatnonzero(same)
+    s = np.flatnonzero(line_of[:-1] == line_of[1:])
     u, v = vid[s], vid[s + 1]
+    del vid
     seg_line = line_of[s]  # index into idx
     length = np.hypot(*np.diff(coords, axis=0)[s].T)
     ok = (u != v) & (length > 0)
@@ -574,6 +578,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
         mid = shapely.points((coords[s] + coords[s + 1]) / 2.0)
         hit_pt, hit_poly = shapely.STRtree(polys).query(mid, predicate="intersects")
         np.maximum.at(factor, hit_pt, np.asarray(closures.time_factor, dtype=float)[hit_poly])
+    del coords, line_of
     time = length / speed * factor
     open_ = np.isfinite(time)
     slowed = int((open_ & (factor > 1)).sum())
@@ -589,14 +594,15 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     lf = np.concatenate([u[fwd], v[bwd]])
     lt = np.concatenate([v[fwd], u[bwd]])
     sel = np.concatenate([np.flatnonzero(fwd), np.flatnonzero(bwd)])
+    del u, v, fwd, bwd, open_
 
     # largest component
-    n_all = len(uniq)
     adj = sparse.csr_matrix((np.ones(len(lf)), (lf, lt)), shape=(n_all, n_all))
     touched = np.zeros(n_all, dtype=bool)
     touched[lf] = touched[lt] = True
     n_comp, label = csgraph.connected_components(adj, directed=True,
                                                  connection="strong" if mode == "drive" else "weak")
+    del adj
     sizes = np.bincount(label[touched], minlength=n_comp)
     if sizes.max() == 0:
         raise InputError(Problem(file=file, message=f"no open road for mode {mode!r} after closures"))
