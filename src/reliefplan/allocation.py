@@ -8,7 +8,8 @@ import numpy as np
 
 from ._rounding import largest_remainder
 from .scenario import Scenario
-from .siting import SitingInstance, SitingResult, default_unmet_penalty, solve_siting
+from .site_times import GroupTimes
+from .siting import ArcCosts, SitingInstance, SitingResult, default_unmet_penalty, solve_siting
 
 
 @dataclass
@@ -68,28 +69,43 @@ def _whole_people(res: SitingResult, demand: np.ndarray) -> tuple[np.ndarray, np
     return people, unmet
 
 
-def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray, time_s: np.ndarray) -> AllocationResult:
+def _client_arcs(pairs: GroupTimes, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(client, site, walking time) of every listed pair of each client's zone."""
+    lo = np.searchsorted(pairs.group, zone, side="left")
+    n = np.searchsorted(pairs.group, zone, side="right") - lo
+    client = np.repeat(np.arange(zone.size), n)
+    idx = np.repeat(lo, n) + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return client, pairs.destination[idx], pairs.time_s[idx]
+
+
+def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
+             time_s: np.ndarray | GroupTimes) -> AllocationResult:
     """Minimise people x walking time (+ opening costs), leaving people unsheltered only when nothing fits.
 
+    time_s: walking times [zone, site] (inf: no route), dense or as sparse pairs (`travel.ZoneSiteTimes.pairs`;
+    pairs not listed have no route or are over the walking limit).
     Unsheltered people cost `unmet_penalty_factor` x the longest allowed walk each, so the optimiser
     shelters everyone it can; pairs with no route or over the walking limit are not allowed.
     """
     spec = sc.siting
     zone, group, demand = _clients(sc, displaced.astype(np.int64))
-    unit = time_s[zone] if zone.size else np.zeros((0, len(sc.sites)))
+    if not isinstance(time_s, GroupTimes):
+        time_s = GroupTimes.from_dense(time_s, np.zeros_like(time_s), groups=np.unique(zone))
+    client, site, unit = _client_arcs(time_s, zone)
     allowed = np.isfinite(unit)
     if spec.max_walk_h is not None:
         allowed &= unit <= spec.max_walk_h * 3600.0
     if spec.vulnerable_max_walk_h is not None:
-        allowed[group == "vulnerable"] &= unit[group == "vulnerable"] <= spec.vulnerable_max_walk_h * 3600.0
-    cost = np.where(allowed, unit, np.inf) * demand[:, None]
-    penalty = default_unmet_penalty(np.where(allowed, cost, np.nan), demand, factor=spec.unmet_penalty_factor)
+        allowed &= (group[client] != "vulnerable") | (unit <= spec.vulnerable_max_walk_h * 3600.0)
+    client, site = client[allowed], site[allowed]
+    arcs = ArcCosts(client=client, facility=site, cost=unit[allowed] * demand[client])
+    penalty = default_unmet_penalty(arcs, demand, factor=spec.unmet_penalty_factor)
     sites = sc.sites
     fixed = np.array([s.opening_cost for s in sites], dtype=float)
     inst = SitingInstance(
         facility_ids=[s.id for s in sites], capacity=capacity.astype(float), fixed_cost=fixed,
-        client_ids=[f"{sc.zones[i].id}/{g}" for i, g in zip(zone, group)], demand=demand.astype(float), cost=cost,
-        allowed=allowed, must_open=np.array([s.must_open for s in sites]),
+        client_ids=[f"{sc.zones[i].id}/{g}" for i, g in zip(zone, group)], demand=demand.astype(float), cost=arcs,
+        must_open=np.array([s.must_open for s in sites]),
         never_open=np.array([s.never_open for s in sites]), single_source=spec.single_site_per_zone,
         min_open=spec.min_open_sites, max_open=spec.max_open_sites, unmet_penalty=penalty)
     res = solve_siting(inst, time_limit_s=spec.time_limit_s)

@@ -162,7 +162,7 @@ def _unsheltered_with(sc: Scenario, sh: Sheltering, km2: float) -> int:
     sites = prepare_land(sc.sites, free_area, km2)
     cap = site_capacity(sites, sc.footprints, sc.standards, layout_people=sh.layout_fit)
     alloc = allocate(sc.model_copy(update={"sites": sites}), sh.displacement.displaced, cap.capacity,
-                     sh.times.time_s)
+                     sh.times.pairs)
     return int(alloc.unmet.sum())
 
 

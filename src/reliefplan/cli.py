@@ -51,6 +51,9 @@ def plan(
     out: Path = typer.Option(..., "--out", "-o", help="output folder; plan.json is written there"),
     package: Optional[str] = typer.Option(None, "--package", "-p",
                                           help="count the resources of this assistance package (scenario.yaml)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler tcp://HOST:PORT: walking times by site batch "
+                                                 "on its cluster (same results)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from .output import check_output_folder
@@ -58,7 +61,9 @@ def plan(
     from .products import write_run
     from .scenario import load_scenario
     from .terminal import progress
+    from .travel import TravelCache
 
+    client = None
     _exit_on_sigterm()
     try:
         check_output_folder(out)
@@ -68,11 +73,18 @@ def plan(
                 from .packages import apply_package, resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
-            done = run(sc, progress=bar.stage)
+            if scheduler is not None:
+                from .site_times import connect
+
+                client = connect(scheduler)
+            done = run(sc, progress=bar.stage, cache=TravelCache(client=client) if client is not None else None)
             paths = write_run(sc, done, out, bar.stage)
     except ReliefplanError as e:
         fail(e)
         return
+    finally:
+        if client is not None:
+            client.close()
     _summary(done.plan)
     _wrote(out, paths)
 

@@ -28,6 +28,7 @@ from ._inputs import folder_file
 from ._uncertainty import MemberInputs, observed_series, sample_member
 from .plan import Plan
 from .scenario import SCENARIO_FILE, Scenario, load_scenario
+from .site_times import connect
 
 Engine = Literal["local", "dask"]
 Progress = Callable[[int, int], None]  # (members finished, members in all)
@@ -272,12 +273,7 @@ def _run_dask(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]
     cluster = None
     try:
         if scheduler is not None:
-            try:
-                client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S:g}s")
-            except (OSError, TimeoutError, ValueError) as e:
-                raise InputError(Problem(file="--scheduler", field="scheduler",
-                                         message=f"cannot reach the Dask scheduler at {scheduler!r} "
-                                                 f"(expected tcp://HOST:PORT of a running scheduler): {e}")) from None
+            client = connect(scheduler, SCHEDULER_TIMEOUT_S)
         else:
             cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -231,10 +231,15 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
         geoms = project(geoms, src_crs, WGS84)
 
     ids = data.get("id")
-    fid_text = [str(ids[i]) if ids is not None and ids[i] is not None else str(i) for i in range(len(geoms))]
+    if ids is None:
+        fid_text = np.arange(len(geoms)).astype(str).astype(object)
+    elif ids.dtype.kind in "iu":
+        fid_text = ids.astype(str).astype(object)
+    else:
+        fid_text = np.asarray([str(v) if v is not None else str(i) for i, v in enumerate(ids)], dtype=object)
     types = shapely.get_type_id(geoms)
     is_line = np.isin(types, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
-    problems: list[Problem] = []
+    found: list[tuple[int, int, Problem]] = []  # (feature, column, problem): reported feature by feature
 
     def column(name: str) -> np.ndarray | None:
         for k in data:
@@ -242,7 +247,12 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 return data[k]
         return None
 
+    def memo(parse: Any, values: np.ndarray) -> list[Any]:
+        seen: dict[Any, Any] = {}
+        return [seen[v] if v in seen else seen.setdefault(v, parse(v)) for v in values]
+
     n = len(geoms)
+    lines = np.flatnonzero(is_line)
     highway = np.full(n, "road", dtype=object)
     maxspeed = np.full(n, np.nan)
     oneway = np.zeros(n, dtype=np.int8)
@@ -251,42 +261,58 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     lanes = np.full(n, np.nan)
     closed = np.zeros(n, dtype=bool)
     col_highway, col_maxspeed, col_oneway = column("highway"), column("maxspeed"), column("oneway")
-    col_capacity, col_width = column("capacity"), column("width")
-    col_lanes, col_closed = column("lanes"), column("closed")
-    for i in np.flatnonzero(is_line):
-        if col_highway is not None and col_highway[i] not in (None, ""):
-            highway[i] = str(col_highway[i]).strip().lower()
-        if col_maxspeed is not None:
-            maxspeed[i] = _osm.parse_maxspeed_kmh(col_maxspeed[i])
-            if not maxspeed[i] < 1000:  # NaN (absent) passes; infinity does not
-                if not math.isnan(maxspeed[i]):
-                    problems.append(Problem(file=file, feature=fid_text[i], field="maxspeed",
-                                            message=f"expected a speed below 1000 km/h, got {maxspeed[i]}"))
-        if col_oneway is not None:
-            oneway[i] = _osm.parse_oneway(col_oneway[i])
-        for col, out, fname in ((col_capacity, capacity, "capacity"), (col_width, width, "width"),
-                                (col_lanes, lanes, "lanes")):
-            if col is None or col[i] is None or (isinstance(col[i], str) and not col[i].strip()):
+    col_closed = column("closed")
+    if col_highway is not None:
+        given = lines[[v is not None and not (isinstance(v, str) and v == "") for v in col_highway[lines]]]
+        highway[given] = [str(v).strip().lower() for v in col_highway[given]]
+    if col_maxspeed is not None:
+        maxspeed[lines] = memo(_osm.parse_maxspeed_kmh, col_maxspeed[lines])
+        for i in lines[maxspeed[lines] >= 1000]:  # NaN (absent) passes; infinity does not
+            found.append((int(i), -1, Problem(file=file, feature=fid_text[i], field="maxspeed",
+                                              message=f"expected a speed below 1000 km/h, got {maxspeed[i]}")))
+    if col_oneway is not None:
+        oneway[lines] = memo(_osm.parse_oneway, col_oneway[lines])
+    for k, (fname, out) in enumerate((("capacity", capacity), ("width", width), ("lanes", lanes))):
+        col = column(fname)
+        if col is None:
+            continue
+        if col.dtype.kind in "iuf":  # numeric column: NaN is absent
+            v = col[lines].astype(float)
+            # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
+            bad = (v <= 0) | (v >= 1e7)
+            for i, x in zip(lines[bad], v[bad]):
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive finite number, got {float(x)}")))
+            out[lines] = np.where(bad, np.nan, v)
+            continue
+        for i in lines:
+            raw = col[i]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
-                v = float(col[i])
+                x = float(raw)
             except (TypeError, ValueError):
-                problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive number, got {col[i]!r}"))
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive number, got {raw!r}")))
                 continue
-            if math.isnan(v):
+            if math.isnan(x):
                 continue
-            if not 0 < v < 1e7:  # infinity (JSON allows it) would give a road of infinite capacity
-                problems.append(Problem(file=file, feature=fid_text[i], field=fname,
-                                        message=f"expected a positive finite number, got {v}"))
+            if not 0 < x < 1e7:
+                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
+                                                 message=f"expected a positive finite number, got {x}")))
                 continue
-            out[i] = v
-        if col_closed is not None:
-            t = _truthy(col_closed[i])
-            if t is None and not _missing(col_closed[i]):  # features without the property read as NaN
-                problems.append(Problem(file=file, feature=fid_text[i], field="closed",
-                                        message=f"expected true/false, got {col_closed[i]!r}"))
+            out[i] = x
+    if col_closed is not None:
+        for i in lines:
+            raw = col_closed[i]
+            if _missing(raw):  # features without the property read as NaN
+                continue
+            t = _truthy(raw)
+            if t is None:
+                found.append((int(i), 3, Problem(file=file, feature=fid_text[i], field="closed",
+                                                 message=f"expected true/false, got {raw!r}")))
             closed[i] = bool(t)
+    problems = [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
     if not is_line.any():
         kinds = sorted({shapely.get_type_id(g) for g in geoms})
         problems.insert(0, Problem(file=file, message="no LineString/MultiLineString features: the file is not a "
@@ -304,7 +330,7 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     return RoadLines(
         geometry=parts, highway=highway[src], maxspeed_kmh=maxspeed[src], oneway=oneway[src],
         capacity_per_h=capacity[src], width_m=width[src], lanes=lanes[src], closed=closed[src],
-        feature_id=np.asarray([fid_text[i] for i in src], dtype=object), source=path.name,
+        feature_id=fid_text[src], source=path.name,
         skipped_features=int((~is_line).sum()),
     )
 
@@ -424,6 +450,11 @@ class Network:
     def n_nodes(self) -> int:
         return len(self.node_xy)
 
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """k-d tree of the nodes, built once per network (every stage snaps points to it)."""
+        return cKDTree(self.node_xy)
+
     @property
     def n_links(self) -> int:
         return len(self.link_from)
@@ -499,6 +530,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     lines = project(roads.geometry[idx], WGS84, crs)
     lines = shapely.segmentize(lines, params.max_segment_m)
     coords, line_of = shapely.get_coordinates(lines, return_index=True)
+    del lines  # (intermediate arrays are dropped as soon as they are used: 8.5 M nodes at national scale)
 
     # vertex hashing: equal rounded coordinates = one node
     q = np.rint(coords / params.node_precision_m).astype(np.int64)
@@ -506,22 +538,27 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     if q.max() >= 2**31:
         raise InputError(Problem(file=file, message="road extent too large for one network (> 20,000 km)"))
     key = (q[:, 0] << 31) | q[:, 1]
+    del q
     uniq, vid = np.unique(key, return_inverse=True)
-    node_xy = np.zeros((len(uniq), 2))
+    n_all = len(uniq)
+    del key, uniq
+    node_xy = np.zeros((n_all, 2))
     node_xy[vid] = coords  # any representative of the rounded cell
 
-    same = line_of[:-1] == line_of[1:]
-    s = np.flatnonzero(same)
+    s = np.flatnonzero(line_of[:-1] == line_of[1:])
     u, v = vid[s], vid[s + 1]
+    del vid
     seg_line = line_of[s]  # index into idx
-    length = np.hypot(*(coords[s + 1] - coords[s]).T)
+    length = np.hypot(*np.diff(coords, axis=0)[s].T)
     ok = (u != v) & (length > 0)
     s, u, v, seg_line, length = s[ok], u[ok], v[ok], seg_line[ok], length[ok]
     feat = idx[seg_line]  # index into roads
 
     # speeds and capacities per segment (class tables looked up once per distinct class)
     seg_hw = hw[feat]
-    classes, cls_of = np.unique(seg_hw.astype(str), return_inverse=True)
+    classes = sorted({str(c) for c in hw[idx]})  # looked up per line, not per piece
+    code = {c: k for k, c in enumerate(classes)}
+    cls_of = np.fromiter((code[str(c)] for c in hw[idx]), dtype=np.int64, count=len(idx))[seg_line]
 
     def by_class(table: dict[str, float], default: float, strip_link: bool = False) -> np.ndarray:
         vals = [table.get(c.removesuffix("_link") if strip_link else c, default) for c in classes]
@@ -550,6 +587,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
         mid = shapely.points((coords[s] + coords[s + 1]) / 2.0)
         hit_pt, hit_poly = shapely.STRtree(polys).query(mid, predicate="intersects")
         np.maximum.at(factor, hit_pt, np.asarray(closures.time_factor, dtype=float)[hit_poly])
+    del coords, line_of
     time = length / speed * factor
     open_ = np.isfinite(time)
     slowed = int((open_ & (factor > 1)).sum())
@@ -565,14 +603,15 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     lf = np.concatenate([u[fwd], v[bwd]])
     lt = np.concatenate([v[fwd], u[bwd]])
     sel = np.concatenate([np.flatnonzero(fwd), np.flatnonzero(bwd)])
+    del u, v, fwd, bwd, open_
 
     # largest component
-    n_all = len(uniq)
     adj = sparse.csr_matrix((np.ones(len(lf)), (lf, lt)), shape=(n_all, n_all))
     touched = np.zeros(n_all, dtype=bool)
     touched[lf] = touched[lt] = True
     n_comp, label = csgraph.connected_components(adj, directed=True,
                                                  connection="strong" if mode == "drive" else "weak")
+    del adj
     sizes = np.bincount(label[touched], minlength=n_comp)
     if sizes.max() == 0:
         raise InputError(Problem(file=file, message=f"no open road for mode {mode!r} after closures"))
@@ -587,15 +626,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     seg_kept = np.zeros(len(s), dtype=bool)
     seg_kept[sel] = True
     link_len, link_time = length[sel], time[sel]
-    # one graph entry per node pair: the fastest parallel link (csr would otherwise add them up)
-    order = np.lexsort((link_time, lt, lf))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (lf[order][1:] != lf[order][:-1]) | (lt[order][1:] != lt[order][:-1])
-    g = order[first]
-    graph_time = sparse.csr_matrix((link_time[g], (lf[g], lt[g])), shape=(n, n))
-    graph_len = sparse.csr_matrix((link_len[g], (lf[g], lt[g])), shape=(n, n))
-    graph_time.sort_indices()
-    graph_len.sort_indices()
+    graph_time, graph_len = _fastest_link_graphs(lf, lt, link_time, link_len, n)
 
     return Network(
         mode=mode, crs=crs, node_xy=node_xy[keep_node], link_from=lf.astype(np.int64), link_to=lt.astype(np.int64),
@@ -608,6 +639,26 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
         slowed_links=slowed, skipped_features=roads.skipped_features,
         closures_source=closures.source if closures is not None else None,
     )
+
+
+def _fastest_link_graphs(lf: np.ndarray, lt: np.ndarray, time: np.ndarray, length: np.ndarray,
+                         n: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """CSR [n, n] time and length of the fastest link per node pair (ties: the first link).
+
+    Built once with link numbers as values; parallel links (rare) would be summed by the conversion, so
+    they are resolved first by sorting only when the conversion shows there are some."""
+    ids = sparse.csr_matrix((np.arange(1, len(lf) + 1, dtype=float), (lf, lt)), shape=(n, n))
+    if ids.nnz < len(lf):
+        order = np.lexsort((time, lt, lf))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (lf[order][1:] != lf[order][:-1]) | (lt[order][1:] != lt[order][:-1])
+        g = order[first]
+        ids = sparse.csr_matrix((g + 1.0, (lf[g], lt[g])), shape=(n, n))
+    ids.sort_indices()
+    link = ids.data.astype(np.int64) - 1
+    graph_time = sparse.csr_matrix((time[link], ids.indices, ids.indptr), shape=(n, n))
+    graph_len = sparse.csr_matrix((length[link], ids.indices.copy(), ids.indptr.copy()), shape=(n, n))
+    return graph_time, graph_len
 
 
 # --------------------------------------------------------------------------- snapping and matrices
@@ -625,7 +676,7 @@ def snap(network: Network, xy: np.ndarray, *, max_snap_m: float | None = None,
          ids: list[str] | np.ndarray | None = None, file: str = "points") -> Snapped:
     """Snap metric points to their nearest node; InputError for points farther than max_snap_m."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    dist, node = cKDTree(network.node_xy).query(xy)
+    dist, node = network.node_tree.query(xy)
     if max_snap_m is not None:
         far = np.flatnonzero(~(dist <= max_snap_m))
         if len(far):
@@ -685,7 +736,10 @@ def _contract_chains(w: sparse.csr_matrix, keep: np.ndarray) -> tuple[sparse.csr
     n = w.shape[0]
     tail = np.repeat(np.arange(n), np.diff(w.indptr))
     head = w.indices.astype(np.int64)
-    pattern = sparse.csr_matrix((np.ones(len(head)), (tail, head)), shape=(n, n))
+    if w.has_canonical_format:  # one entry per node pair already: its structure is the pattern
+        pattern = sparse.csr_matrix((np.ones(len(head), dtype=np.int8), w.indices, w.indptr), shape=(n, n))
+    else:
+        pattern = sparse.csr_matrix((np.ones(len(head)), (tail, head)), shape=(n, n))
     degree = (pattern + pattern.T).getnnz(axis=1)  # distinct neighbours, either direction
     removable = (degree == 2) & ~keep
     # successor of an arc a→v into a removable v: the arc v→b with b ≠ a (v has at most two out-arcs)
@@ -795,32 +849,58 @@ def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy
                        origin_snap_m=o.distance_m, destination_snap_m=d.distance_m, cutoff_s=cutoff_s)
 
 
+def _arange_values(start: np.ndarray, stop: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """np.arange(start[k], stop[k], step) for every k at once, bit for bit: (lengths, values concatenated).
+
+    numpy fills a float range as start, start + step, then start + i * ((start + step) - start)."""
+    length = np.maximum(np.ceil((stop - start) / step), 0).astype(np.int64)
+    owner = np.repeat(np.arange(len(start)), length)
+    i = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    s = start[owner]
+    second = s + step
+    values = np.where(i == 0, s, np.where(i == 1, second, s + i * (second - s)))
+    return length, values
+
+
 def zone_sample_points(polygons_xy: np.ndarray, *, spacing_m: float = 500.0,
                        max_points: int = 25) -> tuple[np.ndarray, np.ndarray]:
     """Sample points per zone polygon (metric CRS): a grid every spacing_m inside large zones.
 
     Zones too small to hold a grid point get their representative point (always inside).
-    At most max_points per zone (an evenly thinned subset). Returns (xy (k, 2), zone index (k,)).
+    At most max_points per zone (an evenly thinned subset). Returns (xy (k, 2), zone index (k,)), zone by
+    zone, each zone's grid row by row (south to north, west to east). Vectorised over zones.
     """
     polys = np.asarray(polygons_xy, dtype=object).reshape(-1)
-    out_xy, out_zone = [], []
-    for z, poly in enumerate(polys):
-        x0, y0, x1, y1 = shapely.bounds(poly)
-        gx = np.arange(x0 + spacing_m / 2, x1, spacing_m)
-        gy = np.arange(y0 + spacing_m / 2, y1, spacing_m)
-        pts = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2) if len(gx) and len(gy) else np.empty((0, 2))
-        if len(pts):
-            pts = pts[shapely.contains_xy(poly, pts[:, 0], pts[:, 1])]
-        if len(pts) > max_points:
-            pts = pts[np.linspace(0, len(pts) - 1, max_points).round().astype(int)]
-        if len(pts) == 0:
-            p = shapely.point_on_surface(poly)
-            pts = np.array([[p.x, p.y]])
-        out_xy.append(pts)
-        out_zone.append(np.full(len(pts), z))
-    if not out_xy:
+    n = len(polys)
+    if n == 0:
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
-    return np.vstack(out_xy), np.concatenate(out_zone).astype(np.int64)
+    b = shapely.bounds(polys)
+    nx, gx = _arange_values(b[:, 0] + spacing_m / 2, b[:, 2], spacing_m)
+    ny, gy = _arange_values(b[:, 1] + spacing_m / 2, b[:, 3], spacing_m)
+    nx_at = np.where(ny > 0, nx, 0)  # a zone whose grid is empty in one direction has no grid points
+    per = nx_at * ny
+    zone = np.repeat(np.arange(n), per)
+    k = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)  # row-major: y outer, x inner
+    iy, ix = k // np.maximum(nx_at[zone], 1), k % np.maximum(nx_at[zone], 1)
+    x = gx[np.repeat(np.cumsum(nx) - nx, per) + ix]
+    y = gy[np.repeat(np.cumsum(ny) - ny, per) + iy]
+    inside = shapely.contains_xy(polys[zone], x, y)
+    zone, xy = zone[inside], np.column_stack([x[inside], y[inside]])
+    count = np.bincount(zone, minlength=n)
+    keep = np.ones(len(zone), dtype=bool)
+    first = np.cumsum(count) - count
+    for z in np.flatnonzero(count > max_points):  # evenly thinned, as np.linspace picks them
+        pick = np.linspace(0, count[z] - 1, max_points).round().astype(int)
+        mask = np.zeros(count[z], dtype=bool)
+        mask[pick] = True
+        keep[first[z]:first[z] + count[z]] = mask
+    zone, xy = zone[keep], xy[keep]
+    empty = np.flatnonzero(count == 0)
+    if len(empty):
+        rep = shapely.get_coordinates(shapely.point_on_surface(polys[empty]))
+        order = np.argsort(np.concatenate([zone, empty]), kind="stable")
+        zone, xy = np.concatenate([zone, empty])[order], np.vstack([xy, rep])[order]
+    return xy, zone.astype(np.int64)
 
 
 def aggregate_origins(tt: TravelTimes, origin_group: np.ndarray, n_groups: int) -> TravelTimes:

@@ -200,10 +200,10 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
-    times = walking_times(sc, d.displaced_part_m, cap.point_xy, cache=cache)
+    times = walking_times(sc, d.displaced_part_m, cap.point_xy, moving=d.displaced > 0, cache=cache)
 
     step("siting")
-    alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
+    alloc = allocate(sc, d.displaced, cap.capacity, times.pairs)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
     if (alloc.by_site > cap.capacity).any():
@@ -288,12 +288,16 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     ov, pres = sh.overflow, sh.presence
     zones = _zones(sc, d, alloc, ov)
     sites = _sites(sc, cap, alloc, ov, kcal_pp)
-    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q),
-                  distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
-             for i, j, g, q in zip(alloc.zone, alloc.site, alloc.group, alloc.people)]
+    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
+    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q), distance_m=float(dist),
+                  travel_time_s=float(t))
+             for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s,
+                                            flow_distance_m)]
+    oi, oj = np.nonzero(ov.to_site)
+    over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
     flows += [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group="overflow", people=int(ov.to_site[i, j]),
-                   distance_m=float(times.distance_m[i, j]), travel_time_s=float(times.time_s[i, j]))
-              for i, j in zip(*np.nonzero(ov.to_site))]
+                   distance_m=float(dist), travel_time_s=float(t))
+              for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)]
     if ov.to_zone_land.any():
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
         flows += [Flow(zone=sc.zones[i].id, site=f"overflow:{sc.zones[k].id}", group="overflow",

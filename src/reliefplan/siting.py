@@ -54,6 +54,18 @@ _NEAR_K = 15
 
 
 @dataclass(frozen=True)
+class ArcCosts:
+    """A sparse `cost`: only the usable client-facility pairs (every other pair is not allowed).
+
+    client, facility : indices of each pair; cost : cost of serving all of the client's demand there.
+    Large instances (100,000 zones x 1,000 sites) pass these instead of a dense matrix."""
+
+    client: np.ndarray
+    facility: np.ndarray
+    cost: np.ndarray
+
+
+@dataclass(frozen=True)
 class SitingInstance:
     """A capacitated facility-location instance (arrays; ids only for reporting).
 
@@ -63,7 +75,8 @@ class SitingInstance:
     capacity : people each facility can hold, shape (n_facilities,).
     fixed_cost : cost of opening each facility (0 = free, no opening decision), shape (n_facilities,).
     demand : people per client, shape (n_clients,).
-    cost : shape (n_clients, n_facilities); cost of serving all of client i's demand from j.
+    cost : shape (n_clients, n_facilities); cost of serving all of client i's demand from j. Or `ArcCosts`
+        (sparse: pairs not listed are not allowed).
     allowed : optional bool mask of usable client->facility pairs (e.g. travel_time_s <= max walk).
         Arcs with a non-finite cost are never usable. A vulnerable group with a shorter walking limit
         is modelled as its own client (same zone, its own demand and its own allowed row).
@@ -80,7 +93,7 @@ class SitingInstance:
     fixed_cost: np.ndarray
     client_ids: list[str]
     demand: np.ndarray
-    cost: np.ndarray
+    cost: np.ndarray | ArcCosts
     allowed: np.ndarray | None = None
     must_open: np.ndarray | None = None
     never_open: np.ndarray | None = None
@@ -132,13 +145,20 @@ class SitingResult:
 
 # --------------------------------------------------------------------------------------- validation
 
-def default_unmet_penalty(cost: np.ndarray, demand: np.ndarray, factor: float = DEFAULT_UNMET_FACTOR) -> float:
+def default_unmet_penalty(cost: np.ndarray | ArcCosts, demand: np.ndarray,
+                          factor: float = DEFAULT_UNMET_FACTOR) -> float:
     """`factor` x the largest finite per-person assignment cost (at least 1.0)."""
     d = np.asarray(demand, dtype=float)
-    c = np.asarray(cost, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        unit = c / d[:, None]
-    unit = unit[np.isfinite(unit) & (d[:, None] > 0)]
+    if isinstance(cost, ArcCosts):
+        d_arc = d[cost.client]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit = np.asarray(cost.cost, dtype=float) / d_arc
+        unit = unit[np.isfinite(unit) & (d_arc > 0)]
+    else:
+        c = np.asarray(cost, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit = c / d[:, None]
+        unit = unit[np.isfinite(unit) & (d[:, None] > 0)]
     return float(max(1.0, factor * float(unit.max(initial=0.0))))
 
 
@@ -174,8 +194,17 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
     vec("capacity", inst.capacity, n_f, "facilities", inst.facility_ids)
     vec("fixed_cost", inst.fixed_cost, n_f, "facilities", inst.facility_ids)
     vec("demand", inst.demand, n_c, "clients", inst.client_ids)
-    c = np.asarray(inst.cost, dtype=float)
-    if c.shape != (n_c, n_f):
+    if isinstance(inst.cost, ArcCosts):
+        probs += _arc_problems(inst.cost, n_c, n_f, file)
+        if inst.allowed is not None:
+            probs.append(Problem(file, "a sparse cost lists the allowed pairs itself; expected allowed=None",
+                                 None, "allowed"))
+        c = None
+    else:
+        c = np.asarray(inst.cost, dtype=float)
+    if c is None:
+        pass
+    elif c.shape != (n_c, n_f):
         probs.append(Problem(file, f"expected a {n_c} x {n_f} matrix (clients x facilities), got shape {c.shape}",
                              None, "cost"))
     else:
@@ -212,6 +241,23 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
 
 
 # --------------------------------------------------------------------------------------- JSON I/O
+
+def _arc_problems(arcs: ArcCosts, n_c: int, n_f: int, file: str) -> list[Problem]:
+    """Problems of a sparse cost: lengths, indices in range, each pair once, finite costs >= 0."""
+    i, j, c = (np.asarray(a) for a in (arcs.client, arcs.facility, arcs.cost))
+    if not (i.shape == j.shape == c.shape and i.ndim == 1):
+        return [Problem(file, f"expected three equally long vectors, got shapes {i.shape}, {j.shape}, {c.shape}",
+                        None, "cost")]
+    probs = []
+    if len(i) and (i.min() < 0 or i.max() >= n_c or j.min() < 0 or j.max() >= n_f):
+        probs.append(Problem(file, f"pair indices outside {n_c} clients x {n_f} facilities", None, "cost"))
+    elif len(np.unique(i.astype(np.int64) * n_f + j)) != len(i):
+        probs.append(Problem(file, "a client-facility pair is listed twice", None, "cost"))
+    c = c.astype(float)
+    for k in np.flatnonzero(~np.isfinite(c) | (c < 0))[:20]:
+        probs.append(Problem(file, f"expected a finite cost >= 0, got {c[k]}", f"pair {k}", "cost"))
+    return probs
+
 
 def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     """Build a SitingInstance from the standalone JSON format (see README), collecting all problems.
@@ -373,18 +419,27 @@ def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_ga
     demand = np.asarray(inst.demand, dtype=float)
     capacity = np.asarray(inst.capacity, dtype=float)
     fixed = np.asarray(inst.fixed_cost, dtype=float)
-    cost = np.asarray(inst.cost, dtype=float)
     must = np.zeros(n_f, bool) if inst.must_open is None else np.asarray(inst.must_open, bool)
     never = np.zeros(n_f, bool) if inst.never_open is None else np.asarray(inst.never_open, bool)
-    usable = np.isfinite(cost) & ~never[None, :]
-    if inst.allowed is not None:
-        usable &= np.asarray(inst.allowed, bool)
     penalty = inst.unmet_penalty
 
     active = np.flatnonzero(demand > 0)
     d = demand[active]
-    ai, aj = np.nonzero(usable[active])
-    arc_cost = cost[active][ai, aj]
+    if isinstance(inst.cost, ArcCosts):  # the same arcs, in the same (client, facility) order, as a dense cost
+        ci, aj = np.asarray(inst.cost.client, np.int64), np.asarray(inst.cost.facility, np.int64)
+        arc_cost = np.asarray(inst.cost.cost, dtype=float)
+        rank = np.full(len(demand), -1, dtype=np.int64)
+        rank[active] = np.arange(active.size)
+        ok = (rank[ci] >= 0) & ~never[aj] & np.isfinite(arc_cost)
+        order = np.lexsort((aj[ok], ci[ok]))
+        ai, aj, arc_cost = rank[ci[ok]][order], aj[ok][order], arc_cost[ok][order]
+    else:
+        cost = np.asarray(inst.cost, dtype=float)
+        usable = np.isfinite(cost) & ~never[None, :]
+        if inst.allowed is not None:
+            usable &= np.asarray(inst.allowed, bool)
+        ai, aj = np.nonzero(usable[active])
+        arc_cost = cost[active][ai, aj]
     unit = arc_cost / d[ai]
 
     def finish(status: str, plan: _Plan | None, bound: float, solver: str, message: str,
