@@ -68,9 +68,12 @@ def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: li
         return out
     t = time_s[np.ix_(clients, dest)]
     cost = np.where(np.isfinite(t), t, np.inf) * demand[clients, None]
+    reach = np.isfinite(cost)  # pairs beyond the walking limit (siting.max_walk_h) have no time: not usable
+    if not reach.any():
+        return out
     inst = SitingInstance(facility_ids=[ids[j] for j in dest], capacity=room[dest].astype(float),
                           fixed_cost=np.zeros(dest.size), client_ids=[str(i) for i in clients],
-                          demand=demand[clients].astype(float), cost=cost,
+                          demand=demand[clients].astype(float), cost=np.where(reach, cost, 0.0), allowed=reach,
                           unmet_penalty=default_unmet_penalty(np.where(np.isfinite(cost), cost, np.nan),
                                                               demand[clients].astype(float)))
     res = solve_siting(inst)
