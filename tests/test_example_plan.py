@@ -1,7 +1,11 @@
 """End to end on the bundled Rafah example (fast enough for every run)."""
 
+import json
+from pathlib import Path
+
 import pytest
 from conftest import EXAMPLE
+from key_figures import key_figures
 
 from reliefplan.pipeline import make_plan
 from reliefplan.scenario import load_scenario
@@ -70,3 +74,22 @@ def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
         assert lay["max_plot_to_water_m"] <= 500 and lay["max_plot_to_latrine_m"] <= 50
     rows = [i for i in p.verdict if i.indicator == "layout_people_with_a_plot"]
     assert rows and all(i.met for i in rows)
+
+
+def _approx(stored):
+    """Whole numbers (people, days, counts) exactly; tonnes and shares to solver precision."""
+    if isinstance(stored, dict):
+        return {k: _approx(v) for k, v in stored.items()}
+    if isinstance(stored, list):
+        return [_approx(v) for v in stored]
+    if isinstance(stored, float):
+        return pytest.approx(stored, rel=1e-6, abs=1e-5)
+    return stored
+
+
+def test_key_figures_unchanged(plans):
+    """People by group, sites opened, clearance, shortfalls and trucks as stored before the code moved into
+    folders (tests/data/example_key_figures.json): a restructuring must leave them as they are."""
+    stored = json.loads((Path(__file__).parent / "data" / "example_key_figures.json").read_text())
+    for name, p in plans.items():
+        assert key_figures(p.model_dump(mode="json")) == _approx(stored[name]), name
