@@ -16,10 +16,10 @@ import resource
 import time
 from pathlib import Path
 
-from reliefplan.assess import assess
-from reliefplan.packages import apply_package, resolve
+from reliefplan.analysis.assess import assess
+from reliefplan.scenario.packages import apply_package, resolve
 from reliefplan.pipeline import run
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 

@@ -20,8 +20,8 @@ import numpy as np
 
 
 def main() -> None:
-    from reliefplan.delivery_data import figure
-    from reliefplan.distribution import PointService, compare_layouts
+    from reliefplan.scenario.delivery_data import figure
+    from reliefplan.solvers.distribution import PointService, compare_layouts
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--time-limit", type=float, default=60.0, help="siting time limit per option (s)")

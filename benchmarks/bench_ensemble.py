@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from reliefplan import ensemble
+from reliefplan.analysis import ensemble
 from reliefplan.pipeline import run
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 SYNTHETIC_UNC = {
     "parameters": {

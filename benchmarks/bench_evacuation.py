@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from reliefplan.evacuation import EvacuationInstance, condense, solve_evacuation
+from reliefplan.solvers.evacuation import EvacuationInstance, condense, solve_evacuation
 
 WALK_M_PER_S = 1.0  # people on foot with carts and children
 

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from reliefplan.health import HealthInputs, project_health
-from reliefplan.seasons import tent_replacements
+from reliefplan.solvers.health import HealthInputs, project_health
+from reliefplan.solvers.seasons import tent_replacements
 
 
 def make_inputs(n_groups: int, days: int = 180, seed: int = 1) -> HealthInputs:

@@ -1,4 +1,4 @@
-"""Benchmark: camp layout generation (reliefplan.layout).
+"""Benchmark: camp layout generation (reliefplan.solvers.layout).
 
 Cases
   1. a synthetic irregular 1.5 km² site for 30,000 people (brief for issue 7);
@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 from reliefplan.geo import WGS84, local_crs, project
-from reliefplan.layout import LayoutParams, generate_layout, plot_side_m
+from reliefplan.solvers.layout import LayoutParams, generate_layout, plot_side_m
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "sites.geojson"
 

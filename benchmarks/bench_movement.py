@@ -19,16 +19,16 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from reliefplan import movement_days as md
-from reliefplan.allocation import allocate
-from reliefplan.capacity import site_capacity
-from reliefplan.departures import default_curve
-from reliefplan.displacement import displace
-from reliefplan.evacuation import solve_evacuation
-from reliefplan.movement import evacuation_instance
-from reliefplan.network import snap
-from reliefplan.scenario import load_scenario
-from reliefplan.travel import walking_times
+from reliefplan.solvers import movement_days as md
+from reliefplan.stages.allocation import allocate
+from reliefplan.stages.capacity import site_capacity
+from reliefplan.solvers.departures import default_curve
+from reliefplan.stages.displacement import displace
+from reliefplan.solvers.evacuation import solve_evacuation
+from reliefplan.stages.movement import evacuation_instance
+from reliefplan.solvers.network import snap
+from reliefplan.scenario.folder import load_scenario
+from reliefplan.stages.travel import walking_times
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 REPEATS = 3

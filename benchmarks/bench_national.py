@@ -121,7 +121,7 @@ def plan_one(size: str, folder: Path, without: set[str], write: bool, profile: P
              max_rss_mib: float = 16 * 1024) -> dict[str, Any]:
     """Generate (if needed) and plan one size in this process; per-stage time and peak memory."""
     from reliefplan.pipeline import run
-    from reliefplan.scenario import load_scenario
+    from reliefplan.scenario.folder import load_scenario
 
     info = write_national(size, folder, layout="layout" not in without)
     clock = StageClock()
@@ -138,7 +138,7 @@ def plan_one(size: str, folder: Path, without: set[str], write: bool, profile: P
     sc.supply.enabled = "supply" not in without
     done = run(sc, progress=clock)
     if write:
-        from reliefplan.products import write_run
+        from reliefplan.outputs.products import write_run
 
         write_run(sc, done, folder / "out", clock)
     clock.stop()

@@ -1,7 +1,7 @@
 """Benchmark: travel-time matrix on a synthetic road-like network vs networkx in the same run.
 
 Graph: a jittered street grid (~200 k nodes) with ~36 % of its streets removed at random,
-mixed highway classes and 10 % one-way streets, built through reliefplan.network from
+mixed highway classes and 10 % one-way streets, built through reliefplan.solvers.network from
 LineStrings; ~500 k directed links. Matrix: 10 k random origins × 200 random destinations
 (drive mode, snap legs included, distance along the fastest path included), with and
 without the contraction of pass-through nodes (identical results).
@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from reliefplan import network as rn
+from reliefplan.solvers import network as rn
 from reliefplan.geo import WGS84, project
 
 UTM = CRS.from_epsg(32636)

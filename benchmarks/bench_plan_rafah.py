@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.bench_ensemble import _stepper
 from reliefplan.pipeline import run
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 

@@ -1,4 +1,4 @@
-"""Benchmark of reliefplan.routing: Solomon VRPTW gaps to the best-known solutions, and one day x 300 points.
+"""Benchmark of reliefplan.solvers.routing: Solomon VRPTW gaps to the best-known solutions, and one day x 300 points.
 
 Run: .venv/bin/python -m benchmarks.bench_routing [--time-limit S] [--classes C1,R1] [--skip-solomon]
 
@@ -66,7 +66,7 @@ def _load() -> str:
 
 
 def run_solomon(time_limit_s: float, classes: set[str] | None) -> None:
-    from reliefplan.routing import read_solomon, route_problems, solve_routing
+    from reliefplan.solvers.routing import read_solomon, route_problems, solve_routing
 
     folder = solomon_dir()
     if folder is None:
@@ -118,7 +118,7 @@ def synthetic_day(n_points: int = 300, n_vehicles: int = 50, n_hubs: int = 3, se
     """One day of deliveries in a 12 km x 8 km area: points open 08:00-17:00 (a third with a 3 h window),
     parcels of 0.5-3 t, 15 min unloading, trucks of 12 t at 3 hubs open 06:00-19:00, 20 km/h by road
     (Euclidean x 1.3 for the road network)."""
-    from reliefplan.routing import RoutingInstance
+    from reliefplan.solvers.routing import RoutingInstance
 
     rng = np.random.default_rng(seed)
     hubs = rng.uniform([0, 0], [12_000, 8_000], (n_hubs, 2))
@@ -184,7 +184,7 @@ def python_callbacks_first_plan(inst: Any, time_limit_s: float) -> tuple[float, 
 
 
 def run_synthetic(time_limit_s: float) -> None:
-    from reliefplan.routing import route_problems, solve_routing
+    from reliefplan.solvers.routing import route_problems, solve_routing
 
     inst = synthetic_day()
     print(f"\nsynthetic day: {len(inst.stop_ids)} distribution points x {len(inst.vehicle_ids)} trucks, "

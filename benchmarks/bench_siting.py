@@ -1,4 +1,4 @@
-"""Benchmark of reliefplan.siting against the way an analyst would do it today (PuLP + CBC).
+"""Benchmark of reliefplan.solvers.siting against the way an analyst would do it today (PuLP + CBC).
 
 Run: .venv/bin/python -m benchmarks.bench_siting [--quick] [--full-baseline] [--time-limit S]
 
@@ -38,7 +38,7 @@ def synthetic(n_c: int, n_f: int, seed: int = 0, ratio: float = 3.0, fixed: bool
     total demand; cost = walking time (1.2 m/s straight line) x people; opening cost grows with
     sqrt(capacity) (people-seconds, i.e. comparable to moving people).
     """
-    from reliefplan.siting import SitingInstance
+    from reliefplan.solvers.siting import SitingInstance
 
     rng = np.random.default_rng(seed)
     pc = rng.uniform(0, 10_000, (n_c, 2))
@@ -53,7 +53,7 @@ def synthetic(n_c: int, n_f: int, seed: int = 0, ratio: float = 3.0, fixed: bool
 
 
 def make_instance(name: str) -> Any:
-    from reliefplan._cflp_orlib import read_orlib_cap
+    from reliefplan.solvers.orlib import read_orlib_cap
 
     if name in ORLIB_OPTIMA:
         return read_orlib_cap(DATA / f"{name}.txt")
@@ -78,7 +78,7 @@ def run_ours(name: str, time_limit_s: float, repeats: int = 1) -> dict[str, Any]
     import highspy  # noqa: F401  (imports are not part of the solve time)
     from ortools.graph.python import min_cost_flow  # noqa: F401
 
-    from reliefplan.siting import solve_siting
+    from reliefplan.solvers.siting import solve_siting
 
     inst = make_instance(name)
     base = _peak_rss_mb()
@@ -202,7 +202,7 @@ def main() -> None:
         m = None if args.full_baseline else 2000
         base = _in_child(run_pulp, "transport_10000x200", 600.0, m, cap_s=None)
         if m is not None:
-            from reliefplan.siting import SitingInstance, solve_siting
+            from reliefplan.solvers.siting import SitingInstance, solve_siting
 
             full = make_instance("transport_10000x200")
             sub = SitingInstance(full.facility_ids, full.capacity, full.fixed_cost, full.client_ids[:m],

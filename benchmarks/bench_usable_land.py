@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from reliefplan import usable_land as ul
+from reliefplan.scenario import usable_land as ul
 
 N = 10_000  # pixels per side
 PX = 10.0  # metres

@@ -143,7 +143,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def check(route_dir: Path, roads_path: Path) -> list[dict]:
     """Drive-mode distance on the derived network between each ORS leg's ends vs the ORS summary."""
-    from reliefplan import network as rn
+    from reliefplan.solvers import network as rn
 
     roads = rn.load_roads(roads_path)
     net = rn.build_network(roads, mode="drive")

@@ -29,7 +29,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from reliefplan.departures import (CurveFit, curve_error, days_to_share, fit_curve,  # noqa: E402
+from reliefplan.solvers.departures import (CurveFit, curve_error, days_to_share, fit_curve,  # noqa: E402
                                    observed_days_to_share, share_left)
 
 META = "population/meta_mau_population_gaza_adm2_daily_2023-10-13_2024-05-14.csv"
@@ -212,7 +212,7 @@ def chart(res: dict[str, Any], shared: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from reliefplan.departures import LogisticCurve, WeibullCurve
+    from reliefplan.solvers.departures import LogisticCurve, WeibullCurve
 
     curves = {k: (LogisticCurve if k == "logistic" else WeibullCurve).model_validate(v["curve"])
               for k, v in res["curves"].items()}

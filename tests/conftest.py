@@ -84,9 +84,9 @@ def add_north_road(folder: Path, width_m: float | None = None) -> float:
 
 def planned(folder: Path, name: str = "main", *, layouts: bool = False):
     """(plan, map layers) with camp layouts and supply off unless asked: those stages have their own tests."""
-    from reliefplan.layers import plan_layers
+    from reliefplan.outputs.layers import plan_layers
     from reliefplan.pipeline import make_plan
-    from reliefplan.scenario import load_scenario
+    from reliefplan.scenario.folder import load_scenario
 
     sc = load_scenario(folder, name)
     sc.layout.enabled = layouts

@@ -354,10 +354,10 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
     import time
 
     from reliefplan._errors import InputError, ReliefplanError
-    from reliefplan.packages import apply_package, resolve
+    from reliefplan.scenario.packages import apply_package, resolve
     from reliefplan.pipeline import run
-    from reliefplan.products import write_run
-    from reliefplan.scenario import load_scenario
+    from reliefplan.outputs.products import write_run
+    from reliefplan.scenario.folder import load_scenario
 
     t0 = time.perf_counter()
     outp = Path(out)

@@ -12,10 +12,10 @@ import yaml
 from conftest import fc, feat, square, write_scenario
 
 from reliefplan._errors import InputError
-from reliefplan.assess import _unsheltered_with, assess, assessment_json_schema
-from reliefplan.packages import PackageSpec, apply_package, resolve
+from reliefplan.analysis.assess import _unsheltered_with, assess, assessment_json_schema
+from reliefplan.scenario.packages import PackageSpec, apply_package, resolve
 from reliefplan.pipeline import finish, run, shelter
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 PACKAGES = {
     "none": {"description": "nothing"},

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from reliefplan._errors import InputError
 from reliefplan.cli import app
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 
 def problems(folder: Path, name: str = "main") -> list:
@@ -210,7 +210,7 @@ def test_output_folder_written_as_a_set(tmp_path, monkeypatch):
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert {Path("plan.json"), Path("report.html"), Path("plan.gpkg"), Path("layout.gpkg")} <= set(before)
 
-    import reliefplan.products as products
+    import reliefplan.outputs.products as products
 
     def boom(*_a, **_k):  # a crash after plan.json, flows and layout.gpkg were written
         raise RuntimeError("killed while writing the report")
@@ -228,7 +228,7 @@ def test_output_folder_written_as_a_set(tmp_path, monkeypatch):
 
 
 def test_stale_temporary_output_of_a_killed_run_is_removed(tmp_path):
-    from reliefplan.output import output_set
+    from reliefplan.outputs.files import output_set
 
     stale = tmp_path / ".out.tmp-999999999-deadbeef"  # no such process
     (stale / "tables").mkdir(parents=True)
@@ -249,7 +249,7 @@ def test_output_folder_with_other_files_is_refused(tmp_path):
 
 
 def test_compare_with_series_of_different_lengths_and_numeric_axes():
-    from reliefplan.report.views import overlay_charts
+    from reliefplan.outputs.report.views import overlay_charts
 
     a = [{"id": "c", "title": "t", "labels": ["0", "1", "2"], "datasets": [{"label": "x", "data": [1, 2]}]}]
     b = [{"id": "c", "title": "t", "labels": ["0", "0.5", "1", "10"], "datasets": [{"label": "x", "data": [5]}]}]
@@ -270,7 +270,7 @@ def test_contradictory_siting_options(tmp_path):
 
 def test_plan_json_refused_when_it_breaks_its_schema(tmp_path):
     from reliefplan._errors import OutputError
-    from reliefplan.output import write_plan
+    from reliefplan.outputs.files import write_plan
 
     d = write_scenario(tmp_path / "s", config={"supply": {"enabled": False}, "layout": {"enabled": False}})
     plan = make_plan(load_scenario(d, "main"))

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from reliefplan._cflp_bnb import lagrangian_bnb
-from reliefplan._cflp_orlib import read_orlib_cap
+from reliefplan.solvers.cflp.bnb import lagrangian_bnb
+from reliefplan.solvers.orlib import read_orlib_cap
 
 DATA = Path(__file__).resolve().parent / "data" / "siting"
 ORLIB_OPTIMA = {"cap41": 1040444.375, "cap71": 932615.750, "cap131": 793439.562}
@@ -123,8 +123,8 @@ def test_zero_demand_clients_and_forbidden_arcs() -> None:
 
 
 def test_near_arc_values_match_full_values() -> None:
-    from reliefplan._cflp_bnb import _facility_values_near, _near_arcs
-    from reliefplan._cflp_lagrange import facility_values
+    from reliefplan.solvers.cflp.bnb import _facility_values_near, _near_arcs
+    from reliefplan.solvers.cflp.lagrange import facility_values
 
     cost, demand, cap, fixed = _random_instance(5, n_c=30, n_f=12)
     near, near_cost, nxt = _near_arcs(cost, 4)
@@ -140,7 +140,7 @@ def test_near_arc_values_match_full_values() -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_few_near_arcs_still_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """With 2 near arcs per client most iterations fall back to the full knapsacks: same optimum."""
-    import reliefplan._cflp_bnb as bnb
+    import reliefplan.solvers.cflp.bnb as bnb
 
     monkeypatch.setattr(bnb, "_NEAR_M", 2)
     cost, demand, cap, fixed = _random_instance(20 + seed, ratio=1.5)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from reliefplan import terminal
 from reliefplan.cli import _outcome, app
-from reliefplan.ensemble import default_workers
+from reliefplan.analysis.ensemble import default_workers
 from reliefplan.standards import load_standards
 
 

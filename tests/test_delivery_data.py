@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan.delivery_data import delivery_figures, figure
-from reliefplan.fuel import FuelUse, allocate_fuel
+from reliefplan.scenario.delivery_data import delivery_figures, figure
+from reliefplan.solvers.fuel import FuelUse, allocate_fuel
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"

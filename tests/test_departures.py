@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from reliefplan import departures as dep
+from reliefplan.solvers import departures as dep
 from reliefplan._errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from reliefplan._errors import InputError
-from reliefplan.distribution import (PointService, collections_per_day, compare_layouts, erlang_c, people_capacity,
+from reliefplan.solvers.distribution import (PointService, collections_per_day, compare_layouts, erlang_c, people_capacity,
                                      place_points, queue, walking_time_s, zone_problems)
 
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from conftest import write_scenario
 
-from reliefplan import ensemble
+from reliefplan.analysis import ensemble
 from reliefplan._errors import InputError
-from reliefplan._uncertainty import block_bootstrap, closure_days
-from reliefplan.ensemble import run_ensemble, run_member, write_ensemble
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario._uncertainty import block_bootstrap, closure_days
+from reliefplan.analysis.ensemble import run_ensemble, run_member, write_ensemble
+from reliefplan.scenario.folder import load_scenario
 
 PAYLOAD_T = 20.0  # sphere-2018 truck payload
 DAYS = 30
@@ -317,7 +317,7 @@ def _with_road(tmp_path: Path) -> Path:
 
 def test_travel_cache_gives_the_same_plan_and_road_factor_scales_capacity(tmp_path):
     from reliefplan.pipeline import run
-    from reliefplan.travel import TravelCache
+    from reliefplan.stages.travel import TravelCache
 
     sc = load_scenario(_with_road(tmp_path / "r"), "main")
     cold = run(sc).plan

@@ -10,7 +10,7 @@ import pytest
 from scipy.optimize import linprog
 
 from reliefplan._errors import InputError
-from reliefplan.evacuation import (
+from reliefplan.solvers.evacuation import (
     EvacuationInstance,
     condense,
     instance_from_dict,
@@ -406,7 +406,7 @@ def test_read_instance_and_dict_roundtrip(tmp_path):
 
 
 def test_large_expanded_network_keeps_optimal_clearance_with_max_flow_schedule(monkeypatch):
-    import reliefplan.evacuation as ev
+    import reliefplan.solvers.evacuation as ev
 
     i = random_instance(np.random.default_rng(7), n=9, n_arcs=20, n_sources=3)
     ref = solve_evacuation(i, method="exact", time_step_s=60)
@@ -448,7 +448,7 @@ def wide_instance(rng, n=8, n_arcs=18, n_sources=4, n_sinks=3, cap_factor=1.0, r
 
 def solve_both(i, monkeypatch, dt=60.0):
     """(result with the relaxation first, result of the expanded min-cost flow alone, relaxation used?)"""
-    import reliefplan.evacuation as ev
+    import reliefplan.solvers.evacuation as ev
 
     used = []
     real = ev._relaxed_schedule

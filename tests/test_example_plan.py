@@ -8,7 +8,7 @@ from conftest import EXAMPLE
 from key_figures import key_figures
 
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from conftest import EXAMPLE, fc, feat, planned, square, write_scenario
 
-from reliefplan.export import (
+from reliefplan.outputs.export import (
     pcode_hashtag,
     plan_tables,
     read_geopackage,
@@ -19,7 +19,7 @@ from reliefplan.export import (
     write_geopackage,
     write_tables,
 )
-from reliefplan.layers import Layer
+from reliefplan.outputs.layers import Layer
 from reliefplan.plan import Plan
 
 # HXL 1.1: '#' + tag, then '+attribute's; lowercase letters, digits, underscore

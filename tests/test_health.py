@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan._healthdata import load_health_data
-from reliefplan.health import HealthInputs, age_shares, day_percentiles, first_day, pool, project_health
-from reliefplan.scenario import AgeBand, PopulationStructure
+from reliefplan.scenario._healthdata import load_health_data
+from reliefplan.solvers.health import HealthInputs, age_shares, day_percentiles, first_day, pool, project_health
+from reliefplan.scenario.folder import AgeBand, PopulationStructure
 
 T = 120
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from reliefplan._healthdata import draw_quantiles, load_health_data
-from reliefplan.energy_balance import Body, HallConstants, simulate_adult_weight
-from reliefplan.nutrition import fit_baseline_whz, wasting_shares
+from reliefplan.scenario._healthdata import draw_quantiles, load_health_data
+from reliefplan.solvers.energy_balance import Body, HallConstants, simulate_adult_weight
+from reliefplan.solvers.nutrition import fit_baseline_whz, wasting_shares
 
 PUBLISHED = yaml.safe_load((Path(__file__).parent / "data" / "gaza_projections_2024.yaml").read_text())
 SCENARIOS = ("ceasefire", "status_quo", "escalation")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan.hubs import choose_hubs
+from reliefplan.solvers.hubs import choose_hubs
 
 # Four points at km 0, 2, 10, 12 along a road; candidate hubs at km 1 and km 11.
 POINTS_KM = np.array([0.0, 2.0, 10.0, 12.0])

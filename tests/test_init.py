@@ -16,7 +16,7 @@ import second_place as sp
 from reliefplan._errors import InputError
 from reliefplan.cli import app
 from reliefplan.pipeline import run
-from reliefplan.scaffold import Hazard, InitInputs, init_scenario
+from reliefplan.scenario.scaffold import Hazard, InitInputs, init_scenario
 
 runner = CliRunner()
 

@@ -14,8 +14,8 @@ from conftest import EXAMPLE, write_scenario
 from pydantic import BaseModel
 
 from reliefplan._errors import InputError
-from reliefplan._inputs import FILE_KEY, MAX_NUMBER, Strict, folder_file
-from reliefplan.scenario import ScenarioFile, load_scenario, read_scenario_file
+from reliefplan.scenario._inputs import FILE_KEY, MAX_NUMBER, Strict, folder_file
+from reliefplan.scenario.folder import ScenarioFile, load_scenario, read_scenario_file
 
 PATH_LIKE = re.compile(r"(^|_)(file|files|path|paths|dir|folder|raster|series_file)(_|$)")
 DATA_SUFFIXES = (".geojson", ".json", ".gpkg", ".csv", ".osm", ".pbf", ".tif", ".tiff", ".yaml", ".yml",
@@ -179,7 +179,7 @@ def test_non_finite_and_huge_numbers_refused_everywhere(tmp_path):
 
 def test_a_new_file_key_is_confined_by_its_type(tmp_path):
     """The mechanism, for a key that does not exist yet: declare it FolderFile and it is checked."""
-    from reliefplan._inputs import FolderFile
+    from reliefplan.scenario._inputs import FolderFile
 
     class NewBlock(Strict):
         departures_file: FolderFile
@@ -196,7 +196,7 @@ def test_example_loads_with_every_key_checked():
 
 
 def test_a_scenario_may_replace_every_layer():
-    from reliefplan.scenario import Layers, LayersOverride
+    from reliefplan.scenario.folder import Layers, LayersOverride
 
     assert set(LayersOverride.model_fields) == set(Layers.model_fields)
     for name, f in LayersOverride.model_fields.items():  # the same kind of layer spec, optional

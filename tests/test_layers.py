@@ -7,9 +7,9 @@ import pyogrio
 import shapely
 from conftest import write_scenario
 
-from reliefplan._layers import read_csv_rows, read_layer
+from reliefplan.scenario._layers import read_csv_rows, read_layer
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 
 def test_geopackage_zones_with_field_mapping(scenario_dir):

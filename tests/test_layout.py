@@ -14,7 +14,7 @@ from pyproj import CRS
 from typer.testing import CliRunner
 
 from reliefplan._errors import InputError
-from reliefplan.layout import (
+from reliefplan.solvers.layout import (
     LAYERS,
     CampLayout,
     LayoutParams,

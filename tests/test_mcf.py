@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reliefplan._mcf import max_flow_min_cost, max_flow_value
+from reliefplan.solvers._mcf import max_flow_min_cost, max_flow_value
 
 
 def _ortools(tails, heads, caps, costs, s, t):

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from reliefplan import movement_days as md
+from reliefplan.solvers import movement_days as md
 from reliefplan._errors import InputError
-from reliefplan.departures import EmpiricalCurve
+from reliefplan.solvers.departures import EmpiricalCurve
 
 ALL_DAY0 = EmpiricalCurve(days=[1], share=[1.0])  # everyone leaves on the order's day
 FOOT = md.ModeSpec(name="foot", share=1.0, speed_m_s=1.0)

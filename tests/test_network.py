@@ -12,7 +12,7 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from reliefplan import network as rn
+from reliefplan.solvers import network as rn
 from reliefplan._errors import InputError
 from reliefplan.geo import WGS84, project
 

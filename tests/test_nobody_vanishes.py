@@ -12,7 +12,7 @@ import yaml
 from conftest import fc, feat, square, write_scenario
 
 from reliefplan.pipeline import run
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 TOL = 1e-6
 CSV = "id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,{tpd}\n"

@@ -9,7 +9,7 @@ import pytest
 from scipy.special import ndtr
 
 from reliefplan._errors import InputError
-from reliefplan.nutrition import (extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi,
+from reliefplan.solvers.nutrition import (extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi,
                                   wasting_shares, whz_after_weight_loss)
 
 L = -0.3521  # WHO 2006 weight-for-height, every height

@@ -3,9 +3,9 @@
 
 from conftest import add_north_road, write_scenario
 
-from reliefplan.layers import plan_layers
+from reliefplan.outputs.layers import plan_layers
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 
 def _with_road(tmp_path, evacuation: dict | None = None, width_m: float | None = None):

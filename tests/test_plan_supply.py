@@ -5,7 +5,7 @@ import pytest
 from conftest import EXAMPLE, write_scenario
 
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 CSV = "id,name,lon,lat,trucks_per_day,payload_t\nKS,Kerem Shalom,34.27056,31.22083,{tpd},20\n"
 

@@ -17,10 +17,10 @@ import pytest
 import shapely
 from conftest import EXAMPLE, fc, feat, planned, square, write_scenario
 
-from reliefplan.compare import compare
-from reliefplan.layers import Layer
+from reliefplan.analysis.compare import compare
+from reliefplan.outputs.layers import Layer
 from reliefplan.plan import Plan
-from reliefplan.report import (
+from reliefplan.outputs.report import (
     read_attribution,
     render_comparison,
     render_report,
@@ -166,7 +166,7 @@ def test_present_sections_are_rendered(small):
                                                         "RC: available"]
     assert trucks["datasets"][0]["data"] == [0, 5, 10] and trucks["datasets"][1].get("dash") is True
     # one colour per commodity on every chart
-    from reliefplan.report.words import COMMODITY_COLOURS
+    from reliefplan.outputs.report.words import COMMODITY_COLOURS
 
     for cid in ("coverage", "supply-shortfall", "supply-carried", "sustain-people-below"):
         got = {d["label"]: d["color"] for d in charts[cid]["datasets"]}
@@ -449,8 +449,8 @@ def test_camp_layouts_show_from_zoom_15_and_flows_when_switched_on(browser, smal
 
 
 def test_plan_products_and_comparison_from_files(small, tmp_path):
-    from reliefplan.output import write_plan
-    from reliefplan.report import write_comparison_from_files, write_plan_products
+    from reliefplan.outputs.files import write_plan
+    from reliefplan.outputs.report import write_comparison_from_files, write_plan_products
 
     plan, layers = small
     other = plan.model_copy(update={"scenario": "other"})
@@ -478,7 +478,7 @@ def test_camp_layouts_are_rendered_when_present(tmp_path):
 
 
 def test_ensemble_page_in_chromium(browser, tmp_path):
-    from reliefplan.report import write_ensemble_report
+    from reliefplan.outputs.report import write_ensemble_report
 
     summary = {
         "scenario": "main", "members": 3, "ok": 3, "failed": [], "seed": 5, "engine": "local", "workers": 1,
@@ -561,7 +561,7 @@ def _cell(html: str, package: str, scenario: str) -> str:
 
 
 def test_assessment_levels():
-    from reliefplan.report import assessment_level
+    from reliefplan.outputs.report import assessment_level
 
     def lv(unsheltered: int, n_failed: int, displaced: int = 10_000) -> int:
         return assessment_level({"passed": False, "displaced": displaced, "unsheltered": unsheltered,
@@ -574,7 +574,7 @@ def test_assessment_levels():
 
 
 def test_assessment_page_content(tmp_path):
-    from reliefplan.report import (
+    from reliefplan.outputs.report import (
         ASSESSMENT_COLOURS,
         render_assessment,
         write_assessment_report,
@@ -633,7 +633,7 @@ def test_assessment_page_content(tmp_path):
 
 
 def test_assessment_page_missing_pair_and_empty():
-    from reliefplan.report import render_assessment
+    from reliefplan.outputs.report import render_assessment
 
     data = _assessment_data()
     data["pairs"] = data["pairs"][:3]
@@ -669,7 +669,7 @@ def _open_matrix(ctx, path: Path, viewport: dict[str, int]) -> tuple[dict[str, A
 
 
 def test_assessment_page_in_chromium(browser, tmp_path):
-    from reliefplan.report import ASSESSMENT_COLOURS, write_assessment_report
+    from reliefplan.outputs.report import ASSESSMENT_COLOURS, write_assessment_report
 
     path = write_assessment_report(_assessment_data(), tmp_path)
     _assert_page_ok(browser, path, 0, {"unsheltered", "failed"})  # no console errors, no network, charts drawn

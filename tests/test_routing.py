@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from reliefplan._errors import InputError
 from reliefplan.cli import app
-from reliefplan.routing import (RoutingInstance, instance_from_json, read_instance_file, route_problems, screen_stops,
+from reliefplan.solvers.routing import (RoutingInstance, instance_from_json, read_instance_file, route_problems, screen_stops,
                                 solomon_from_text, solve_routing)
 
 FAST = 0.5  # s of search per solve: tiny instances converge in milliseconds
@@ -161,7 +161,7 @@ def test_small_fleet_leaves_the_smaller_load_out():
 
 def test_route_checker_finds_violations():
     inst = make([(0, 0)], [(10, 0), (20, 0)], [1, 1], [1], [0], close=[100, 15])
-    from reliefplan.routing import Route
+    from reliefplan.solvers.routing import Route
 
     bad = [Route("v0", "h0", ["s0", "s1"], [10, 20], 2, 40, 0, 40)]
     probs = route_problems(inst, bad)

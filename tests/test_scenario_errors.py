@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from reliefplan._errors import InputError
 from reliefplan.cli import app
 from reliefplan.pipeline import make_plan
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 
 def problems(folder: Path, name: str = "main") -> list:

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from reliefplan._errors import InputError
-from reliefplan.seasons import (FloodZone, day_months, flood_usable_share, heat_extra_water_l, load_seasons_data,
+from reliefplan.solvers.seasons import (FloodZone, day_months, flood_usable_share, heat_extra_water_l, load_seasons_data,
                                 tent_replacements, weibull_failure_pmf, winterisation_kits_owed)
 
 

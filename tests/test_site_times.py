@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import shapely
 
-from reliefplan import network as rn
-from reliefplan.capacity import site_capacity
-from reliefplan.displacement import displace
+from reliefplan.solvers import network as rn
+from reliefplan.stages.capacity import site_capacity
+from reliefplan.stages.displacement import displace
 from reliefplan.pipeline import shelter
-from reliefplan.scenario import load_scenario
-from reliefplan.site_times import GroupTimes, group_straight_times, group_times
-from reliefplan.siting import ArcCosts, SitingInstance, solve_siting
+from reliefplan.scenario.folder import load_scenario
+from reliefplan.solvers.site_times import GroupTimes, group_straight_times, group_times
+from reliefplan.solvers.siting import ArcCosts, SitingInstance, solve_siting
 
 from conftest import EXAMPLE
 
@@ -234,7 +234,7 @@ def test_plan_with_a_scheduler_equals_the_local_plan(tmp_path, dask_client):
 def test_plan_with_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from reliefplan import site_times
+    from reliefplan.solvers import site_times
     from reliefplan.cli import app
 
     from conftest import write_scenario

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from reliefplan._cflp_lagrange import choose_open, facility_values, lagrangian
-from reliefplan._cflp_mip import solve_mip
-from reliefplan import siting
-from reliefplan._cflp_orlib import read_orlib_cap
+from reliefplan.solvers.cflp.lagrange import choose_open, facility_values, lagrangian
+from reliefplan.solvers.cflp.mip import solve_mip
+from reliefplan.solvers import siting
+from reliefplan.solvers.orlib import read_orlib_cap
 from reliefplan._errors import InputError
-from reliefplan.siting import (
+from reliefplan.solvers.siting import (
     SitingInstance,
     default_unmet_penalty,
     instance_from_json,

@@ -11,7 +11,7 @@ import pytest
 from scipy.optimize import linprog
 
 from reliefplan._errors import InputError
-from reliefplan.supply import (
+from reliefplan.solvers.supply import (
     Arc,
     Commodity,
     EntryPoint,
@@ -25,7 +25,7 @@ from reliefplan.supply import (
     solve_supply,
     with_extra_capacity,
 )
-from reliefplan.sustain import Disruption, apply_disruptions, sustain
+from reliefplan.solvers.sustain import Disruption, apply_disruptions, sustain
 
 ISSUE_EXAMPLE = {
     "days": 15,
@@ -456,7 +456,7 @@ def test_result_to_dict_round_numbers():
 
 
 def test_observed_2024_trucks_from_the_example():
-    from reliefplan.supply import read_observed_trucks
+    from reliefplan.solvers.supply import read_observed_trucks
 
     path = Path(__file__).parents[1] / "examples" / "rafah-2024" / "entry_capacity_observed_2024.csv"
     april = read_observed_trucks(path, "2024-04-01", 30)
@@ -479,7 +479,7 @@ def test_warm_start_gives_the_cold_optimum():
     """A model kept between solves (ensemble members) re-solves changed bounds to the same optimum."""
     from dataclasses import replace
 
-    from reliefplan.supply import solve_supply
+    from reliefplan.solvers.supply import solve_supply
 
     inst = _warm_instance()
     warm: dict = {}
@@ -502,7 +502,7 @@ def test_warm_start_gives_the_cold_optimum():
 
 
 def _warm_instance():
-    from reliefplan.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance
+    from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance
 
     days = 8
     sites = [Site(id=f"s{j}", demand_t={"water": [30.0 + 5 * j] * days, "food": [4.0] * days}, storage_t=60.0)
@@ -516,7 +516,7 @@ def _warm_instance():
 
 def test_residents_share_daily_supplies_not_shelter_items():
     from reliefplan.standards import load_standards
-    from reliefplan.supply import demand_from_people, load_commodities
+    from reliefplan.solvers.supply import demand_from_people, load_commodities
 
     specs = load_commodities(load_standards("sphere-2018"), kcal_per_person_day=2100)
     people = np.array([[0.0, 100.0, 100.0], [50.0, 50.0, 80.0]])  # displaced present per site and day
@@ -532,7 +532,7 @@ def test_residents_share_daily_supplies_not_shelter_items():
 def test_sign_problems_keep_their_place_among_the_others():
     from dataclasses import replace
 
-    from reliefplan.supply import Arc, instance_problems
+    from reliefplan.solvers.supply import Arc, instance_problems
 
     inst = _warm_instance()
     bad = replace(inst, entry_points=[replace(inst.entry_points[0], trucks_per_day=-1), inst.entry_points[1]],
@@ -546,7 +546,7 @@ def test_sign_problems_keep_their_place_among_the_others():
 
 
 def test_rows_off_keeps_every_total():
-    from reliefplan.supply import result_to_dict, solve_supply
+    from reliefplan.solvers.supply import result_to_dict, solve_supply
 
     inst = _warm_instance()
     r = solve_supply(inst)

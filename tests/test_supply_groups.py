@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan.supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse,
+from reliefplan.solvers.supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse,
                                instance_from_dict, solve_supply)
 
 

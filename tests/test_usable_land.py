@@ -12,10 +12,10 @@ import shapely
 from pyproj import CRS
 from rasterio.transform import from_origin
 
-from reliefplan import usable_land as ul
+from reliefplan.scenario import usable_land as ul
 from reliefplan._errors import InputError
 from reliefplan.geo import WGS84, project
-from reliefplan.scenario import load_scenario
+from reliefplan.scenario.folder import load_scenario
 
 from conftest import feat, fc, write_scenario
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from reliefplan._healthdata import load_health_data
-from reliefplan.wash_risk import relative_risk
+from reliefplan.scenario._healthdata import load_health_data
+from reliefplan.solvers.wash_risk import relative_risk
 
 CURVES = load_health_data().dose_response
 CENTRAL = np.array([np.nan])

@@ -9,10 +9,10 @@ import os as _os
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from ._errors import InputError, Problem, ReliefplanError, SolverError
-from .compare import compare
+from .analysis.compare import compare
 from .pipeline import make_plan
 from .plan import Plan
-from .scenario import Scenario, list_scenarios, load_scenario
+from .scenario.folder import Scenario, list_scenarios, load_scenario
 from .standards import Standards, load_standards
 
 __all__ = [

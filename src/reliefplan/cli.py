@@ -56,12 +56,12 @@ def plan(
                                                  "on its cluster (same results)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
-    from .output import check_output_folder
+    from .outputs.files import check_output_folder
     from .pipeline import run
-    from .products import write_run
-    from .scenario import load_scenario
+    from .outputs.products import write_run
+    from .scenario.folder import load_scenario
     from .terminal import progress
-    from .travel import TravelCache
+    from .stages.travel import TravelCache
 
     client = None
     _exit_on_sigterm()
@@ -70,11 +70,11 @@ def plan(
         with progress(err_console, "loading scenario") as bar:
             sc = load_scenario(scenario_dir, scenario)
             if package is not None:
-                from .packages import apply_package, resolve
+                from .scenario.packages import apply_package, resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
             if scheduler is not None:
-                from .site_times import connect
+                from .solvers.site_times import connect
 
                 client = connect(scheduler)
             done = run(sc, progress=bar.stage, cache=TravelCache(client=client) if client is not None else None)
@@ -215,9 +215,9 @@ def standards_show(
 def compare_cmd(plan_a: Path, plan_b: Path,
                 out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html")) -> None:
     """Print two plans side by side (B - A); with --out also write a comparison report."""
-    from .compare import compare
-    from .output import read_plan
-    from .report import write_comparison_from_files
+    from .analysis.compare import compare
+    from .outputs.files import read_plan
+    from .outputs.report import write_comparison_from_files
 
     try:
         a, b = read_plan(plan_a), read_plan(plan_b)
@@ -246,8 +246,8 @@ def _num(x: float | None, sign: bool = False) -> str:
 def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema here"),
            of: str = typer.Option("plan", "--of", help="plan (plan.json) or assessment (assessment.json)")) -> None:
     """Print (or write) the JSON Schema of plan.json or assessment.json, generated from the result models."""
-    from .assess import assessment_json_schema_text
-    from .output import write_text_atomic
+    from .analysis.assess import assessment_json_schema_text
+    from .outputs.files import write_text_atomic
     from .plan import plan_json_schema_text
 
     if of not in ("plan", "assessment"):
@@ -262,7 +262,7 @@ def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSO
 @app.command("scenarios")
 def scenarios_cmd(scenario_dir: Path) -> None:
     """List the named scenarios of a scenario folder, each with its description."""
-    from .scenario import read_scenario_file
+    from .scenario.folder import read_scenario_file
 
     try:
         cfg = read_scenario_file(scenario_dir)
@@ -313,7 +313,7 @@ def init_cmd(
     building_buffer_m: float = typer.Option(0.0, "--building-buffer-m", min=0),
 ) -> None:
     """Build a scenario folder from standard data, check it, and say what to do next."""
-    from .scaffold import Hazard, InitInputs, init_scenario
+    from .scenario.scaffold import Hazard, InitInputs, init_scenario
 
     try:
         hazards = []
@@ -362,7 +362,7 @@ def travel_times_cmd(
     """Network travel times, long-form CSV origin_id,destination_id,distance_m,travel_time_s."""
     import json
 
-    from .network import travel_times_between_files, write_long_csv
+    from .solvers.network import travel_times_between_files, write_long_csv
 
     try:
         tt, oid, did, net = travel_times_between_files(roads, points, mode=mode, to_path=to, cutoff_s=cutoff_s,
@@ -392,7 +392,7 @@ def solve_evacuation_cmd(
     """Clearance time, arrivals per site and bottlenecks of an evacuation; prints JSON."""
     import json
 
-    from .evacuation import read_instance, result_to_dict, solve_evacuation
+    from .solvers.evacuation import read_instance, result_to_dict, solve_evacuation
 
     try:
         inst = read_instance(instance)
@@ -415,8 +415,8 @@ def solve_supply_cmd(
     """Daily supply through capacity-limited crossings: deliveries, shortfalls, binding constraints; prints JSON."""
     import json
 
-    from .supply import result_to_dict, solve_supply
-    from .sustain import read_supply_file, sustain, sustain_to_dict
+    from .solvers.supply import result_to_dict, solve_supply
+    from .solvers.sustain import read_supply_file, sustain, sustain_to_dict
 
     try:
         inst, _ = read_supply_file(instance)
@@ -440,7 +440,7 @@ def layout_cmd(
     out: Path = typer.Option(Path("layout.gpkg"), "--out", "-o", help="GeoPackage to write"),
 ) -> None:
     """Lay out one tent camp inside SITE_POLYGON; write OUT (GeoPackage, WGS84) and print a summary."""
-    from .layout import layout_site_file, params_for_profile, summary_rows, write_layout_gpkg
+    from .solvers.layout import layout_site_file, params_for_profile, summary_rows, write_layout_gpkg
 
     try:
         overrides = {} if household_size is None else {"household_size": household_size}
@@ -470,7 +470,7 @@ def solve_siting_cmd(
     """Capacitated facility location: which sites to open and who goes where; prints JSON."""
     import json
 
-    from .siting import read_instance_file, result_to_json, solve_siting
+    from .solvers.siting import read_instance_file, result_to_json, solve_siting
 
     try:
         inst = read_instance_file(instance)
@@ -499,10 +499,10 @@ def ensemble_cmd(
                                         "row's probability of being met over the ensemble"),
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
-    from .ensemble import default_workers, run_ensemble
-    from .output import check_output_folder
-    from .products import write_ensemble_run
-    from .scenario import load_scenario
+    from .analysis.ensemble import default_workers, run_ensemble
+    from .outputs.files import check_output_folder
+    from .outputs.products import write_ensemble_run
+    from .scenario.folder import load_scenario
     from .terminal import progress
 
     if scheduler is not None and dask_local is not None:
@@ -533,7 +533,7 @@ def ensemble_cmd(
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
         table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
-    from .report.words import outcome_words
+    from .outputs.report.words import outcome_words
 
     for name, q in s["outcomes"].items():
         table.add_row(outcome_words(name), *(_outcome(name, q.get(k)) for k in ("p10", "p50", "p90")))
@@ -547,7 +547,7 @@ def ensemble_cmd(
 
 def _outcome(name: str, v: float | None) -> str:
     """An ensemble percentile: people and tonnes whole, hours as 'h min', days as 'day d' (null: never short)."""
-    from .report.words import outcome_value
+    from .outputs.report.words import outcome_value
 
     return outcome_value(name, v)
 
@@ -585,10 +585,10 @@ def assess_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
-    from .assess import assess
-    from .output import check_output_folder, moved, output_set, write_plan
-    from .products import pair_folder, write_assessment_run
-    from .scenario import Problem, load_scenario, read_scenario_file
+    from .analysis.assess import assess
+    from .outputs.files import check_output_folder, moved, output_set, write_plan
+    from .outputs.products import pair_folder, write_assessment_run
+    from .scenario.folder import Problem, load_scenario, read_scenario_file
     from .terminal import progress
 
     _exit_on_sigterm()
@@ -653,7 +653,7 @@ def solve_routing_cmd(
     """Daily vehicle routes from hubs to distribution points: vehicles, distance, load, unserved stops; prints JSON."""
     import json
 
-    from .routing import read_instance_file, result_to_json, solve_routing
+    from .solvers.routing import read_instance_file, result_to_json, solve_routing
 
     try:
         inst = read_instance_file(instance, fmt, vehicles)

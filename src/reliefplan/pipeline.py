@@ -9,20 +9,20 @@ from typing import Any, Callable
 import numpy as np
 import shapely
 
-from .allocation import AllocationResult, allocate
-from .camps import lay_out, layout_capacities, layout_params
-from .capacity import SiteCapacity, free_geometry, site_capacity
-from .deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
-from .displacement import Displacement, displace
+from .stages.allocation import AllocationResult, allocate
+from .stages.camps import lay_out, layout_capacities, layout_params
+from .stages.capacity import SiteCapacity, free_geometry, site_capacity
+from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
+from .stages.displacement import Displacement, displace
 from .geo import to_lon_lat
-from .movement import move, movement_summary
-from .needs import compute_needs, energy_kcal_per_person_day
-from .overflow import Overflow, place_overflow
+from .stages.movement import move, movement_summary
+from .stages.needs import compute_needs, energy_kcal_per_person_day
+from .stages.overflow import Overflow, place_overflow
 from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
-from .presence import Presence, presence
-from .scenario import Scenario
-from .travel import TravelCache, geometry_key, walking_times
-from .verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
+from .stages.presence import Presence, presence
+from .scenario.folder import Scenario
+from .stages.travel import TravelCache, geometry_key, walking_times
+from .stages.verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
                       group_indicators, layout_indicators, location_indicators, overflow_indicator, supply_indicators)
 
 Progress = Callable[[str], None]

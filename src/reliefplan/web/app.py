@@ -388,7 +388,7 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
                         409: {"model": Problems, "content": {"application/json": {}}},
                         422: {**ERRORS[422], "content": {"application/json": {}}}})
     def compare_runs(run_a: str, run_b: str) -> FileResponse:
-        from ..report import write_comparison_from_files
+        from ..outputs.report import write_comparison_from_files
 
         a, b = _get_run(run_a), _get_run(run_b)
         for r in (a, b):

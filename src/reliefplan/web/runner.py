@@ -15,8 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import InputError, Problem, ReliefplanError
-from .._inputs import load_yaml
-from ..scenario import SCENARIO_FILE, load_scenario
+from ..scenario._inputs import load_yaml
+from ..scenario.folder import SCENARIO_FILE, load_scenario
 from ..store import Output, Run, Store, file_digest, iter_files
 from .uploads import unpack
 
@@ -152,11 +152,11 @@ def execute(store: Store, run_id: str) -> None:
 
 def execute_started(store: Store, run_id: str) -> None:
     """Plan a run already marked running; record its outputs or its error. Never raises."""
-    from ..ensemble import run_ensemble
-    from ..output import output_set, read_plan
-    from ..packages import apply_package, resolve
+    from ..analysis.ensemble import run_ensemble
+    from ..outputs.files import output_set, read_plan
+    from ..scenario.packages import apply_package, resolve
     from ..pipeline import run as run_pipeline
-    from ..products import write_ensemble_run, write_run
+    from ..outputs.products import write_ensemble_run, write_run
 
     run = store.get_run(run_id)
     if run is None:
@@ -205,9 +205,9 @@ def execute_started(store: Store, run_id: str) -> None:
 def _assess(sc: Any, out: Path, run_id: str, store: Store) -> tuple[Any, Any]:
     """Every package of the folder against the run's scenario: the first pair's plan (for the summary) and
     the assessment."""
-    from ..assess import assess
-    from ..output import write_plan
-    from ..products import pair_folder, write_assessment_run
+    from ..analysis.assess import assess
+    from ..outputs.files import write_plan
+    from ..outputs.products import pair_folder, write_assessment_run
 
     plans: list[Any] = []
 
@@ -240,8 +240,8 @@ def _context() -> Any:
     if "forkserver" not in methods:
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["reliefplan.pipeline", "reliefplan.products", "reliefplan.ensemble",
-                                "reliefplan.assess", "reliefplan.web.runner"])
+    ctx.set_forkserver_preload(["reliefplan.pipeline", "reliefplan.outputs.products", "reliefplan.analysis.ensemble",
+                                "reliefplan.analysis.assess", "reliefplan.web.runner"])
     return ctx
 
 

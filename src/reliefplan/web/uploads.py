@@ -3,7 +3,7 @@
 Refused: more bytes or entries (files and folders) than the limits, absolute paths, '..', drive letters,
 backslashes, symlinks and other special files, duplicate names, names too long for a file system, a file and a
 folder of the same name, a declared size that lies (zip bombs are caught while extracting), and a scenario.yaml
-that names a file outside its own folder (checked by the scenario models themselves, see reliefplan._inputs).
+that names a file outside its own folder (checked by the scenario models themselves, see reliefplan.scenario._inputs).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .._errors import InputError, Problem
-from ..scenario import SCENARIO_FILE, read_scenario_file
+from ..scenario.folder import SCENARIO_FILE, read_scenario_file
 
 MAX_ZIP_BYTES = 50 * 1024 * 1024
 MAX_FILES = 200

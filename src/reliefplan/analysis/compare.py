@@ -1,0 +1,101 @@
+"""Scenario A vs B: the key figures side by side with differences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..plan import Plan
+
+
+@dataclass
+class Row:
+    key: str
+    a: float | None
+    b: float | None
+    unit: str
+
+    @property
+    def diff(self) -> float | None:
+        return None if self.a is None or self.b is None else self.b - self.a
+
+
+def _failed(p: Plan) -> float:
+    return float(sum(1 for i in p.verdict if i.met is False))
+
+
+def _clearance(p: Plan) -> float | None:
+    return None if not p.evacuation else p.evacuation.get("clearance_hours")
+
+
+def _short(commodity: str):
+    def get(p: Plan) -> float | None:
+        return None if not p.supply else p.supply["shortfall_t"].get(commodity)
+    return get
+
+
+def _first_short(commodity: str):
+    def get(p: Plan) -> float | None:
+        if not p.supply:
+            return None
+        day = p.supply["first_shortfall_day"].get(commodity)
+        return None if day is None else float(day)
+    return get
+
+
+GROUPS = ("staying", "sheltered", "overflow", "site_residents", "served_elsewhere")
+
+
+def _group(name: str, key: str):
+    def get(p: Plan) -> float | None:
+        rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
+        return rows[0].get(key) if rows else None
+    return get
+
+
+def compare(a: Plan, b: Plan) -> list[Row]:
+    """Key performance indicators of two plans (B - A in `diff`)."""
+    def open_sites(p: Plan) -> float:
+        return float(sum(s.open for s in p.sites))
+
+    spec = [
+        ("everyone in the plan", lambda p: p.people.in_plan, "people"),
+        ("people displaced", lambda p: p.people.displaced, "people"),
+        ("people sheltered", lambda p: p.people.sheltered, "people"),
+        ("people unsheltered", lambda p: p.people.unsheltered, "people"),
+        ("unsheltered on site land", lambda p: p.people.overflow_on_sites, "people"),
+        ("unsheltered on other land", lambda p: p.people.overflow_on_zone_land, "people"),
+        ("left in the operation area", lambda p: p.people.remaining_in_operation_area, "people"),
+        ("people staying", lambda p: p.people.staying, "people"),
+        ("site residents", lambda p: p.people.site_residents, "people"),
+        ("served elsewhere", lambda p: p.people.served_elsewhere, "people"),
+        ("sites opened", open_sites, "sites"),
+        ("water need (everyone)", lambda p: (p.needs_all or p.needs).water_l_per_day / 1000.0, "m3/day"),
+        ("food need (everyone)", lambda p: (p.needs_all or p.needs).food_kg_per_day / 1000.0, "t/day"),
+        ("water need (displaced)", lambda p: p.needs.water_l_per_day / 1000.0, "m3/day"),
+        ("food need (displaced)", lambda p: p.needs.food_kg_per_day / 1000.0, "t/day"),
+        ("energy need (displaced)", lambda p: p.needs.kcal_per_day / 1e6, "Mkcal/day"),
+        ("site area needed", lambda p: p.needs.site_area_m2 / 1e6, "km2"),
+        ("covered area needed", lambda p: p.needs.covered_area_m2 / 1e6, "km2"),
+        ("tents", lambda p: p.needs.tents, "tents"),
+        ("latrines (acute)", lambda p: p.needs.latrines, "latrines"),
+        ("water taps", lambda p: p.needs.water_taps, "taps"),
+        ("health posts", lambda p: p.needs.health_posts, "posts"),
+        ("food+medical trucks (everyone)", lambda p: (p.needs_all or p.needs).trucks_per_day_food_medical,
+         "trucks/day"),
+        ("evacuation clearance", _clearance, "h"),
+        ("water shortfall (horizon)", _short("water"), "t"),
+        ("food shortfall (horizon)", _short("food"), "t"),
+        ("first water shortfall", _first_short("water"), "day"),
+        ("first food shortfall", _first_short("food"), "day"),
+        ("indicators failed", _failed, "indicators"),
+    ]
+    for g in GROUPS:
+        spec += [(f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
+                 (f"{g}: food delivered", _group(g, "kcal_per_person_day"), "kcal/person/day"),
+                 (f"{g}: water deficit", _group(g, "cumulative_water_deficit_l_per_person"), "L/person"),
+                 (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people")]
+    return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec]
+
+
+def _float(x: float | None) -> float | None:
+    return None if x is None else float(x)

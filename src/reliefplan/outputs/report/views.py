@@ -1,0 +1,544 @@
+"""What the report shows, as plain data: chart specs, GeoJSON layers, tables. No HTML here.
+
+Chart specs are dicts the page's script hands to Chart.js:
+``{"id", "title", "type": "bar"|"line", "labels", "datasets": [{"label", "data"}], "x_title", "y_title",
+"stacked", "horizontal", "note"}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..export import optional_sections, site_compliance
+from ..layers import Layer
+from ...plan import Plan
+from .words import COMMODITY_COLOURS, PEOPLE_COLOURS, clock, key_words, number
+
+# Optional sections later stages add to the plan, with what the report draws from them.
+EXPECTED_SECTIONS: dict[str, str] = {
+    "evacuation": "Evacuation timing (arrivals over time, bottleneck links, clearance time)",
+    "supply": "Supply (daily coverage per commodity, trucks needed vs available per crossing, first shortfall day)",
+    "sustain": "Sustainment (shortfall over time)",
+    "groups": "Everyone in the plan, by group (water and food delivered per person per day, needs met, deficits)",
+    "layout": "Camp layouts",
+}
+
+# Charts the issue asks for that need an optional section, and which section provides them.
+EXPECTED_CHARTS: list[tuple[str, str]] = [
+    ("Arrivals over time", "evacuation"),
+    ("Daily coverage per commodity", "supply"),
+    ("Trucks needed vs available per crossing", "supply"),
+    ("Shortfall over time", "sustain"),
+]
+
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2, "info": 3, "ok": 4}
+COORD_DECIMALS = 6  # ~0.1 m: more only inflates the page
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return str(v)
+
+
+def layer_geojson(layer: Layer) -> dict[str, Any]:
+    """A layer as a GeoJSON FeatureCollection with coordinates rounded to 1e-6 degrees."""
+    geoms = np.array(layer.geometries, dtype=object)
+    if len(geoms):
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    feats = []
+    for g, p in zip(geoms, layer.properties):
+        if g is None or g.is_empty:
+            continue
+        feats.append({"type": "Feature", "properties": _jsonable(p), "geometry": shapely.geometry.mapping(g)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+#: how the map shows a layer: its title in the layer switcher and legend; `aoi`: the map opens on these
+#: (the area of interest, not the whole road network); `on`: drawn when the page opens; `min_zoom`: drawn
+#: automatically from this zoom level on (camp layouts: hundreds of blocks that would hide the site colours)
+MAP_LAYER_DISPLAY: dict[str, dict[str, Any]] = {
+    "zones": {"title": "Zones: people displaced", "aoi": True},
+    "footprint": {"title": "Operation area", "aoi": True},
+    "sites": {"title": "Shelter sites: worst verdict", "aoi": True},
+    "flows": {"title": "Zone → site moves", "on": False},
+    "entry_points": {"title": "Entry points (crossings)"},
+    "roads": {"title": "Roads"},
+    "bottlenecks": {"title": "Evacuation bottlenecks"},
+    "camp_blocks": {"title": "Camp layout: blocks", "on": False, "min_zoom": 15},
+    "camp_firebreaks": {"title": "Camp layout: firebreaks", "on": False, "min_zoom": 15},
+}
+#: drawing order: areas under lines under points (a layer not named here: by its geometry type)
+MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "camp_firebreaks": 3.5, "roads": 5,
+                  "bottlenecks": 5.5, "flows": 6, "entry_points": 9}
+
+
+def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
+    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY)."""
+
+    def order(item: tuple[str, Layer]) -> tuple[float, str]:
+        name, layer = item
+        if name in MAP_LAYER_RANK:
+            return MAP_LAYER_RANK[name], name
+        gt = layer.geometry_type.lower()
+        return (3 if "polygon" in gt else 5 if "line" in gt else 8 if "point" in gt else 4), name
+
+    out = []
+    for name, layer in sorted(layers.items(), key=order):
+        show = {"title": _pretty(name).capitalize(), "aoi": False, "on": True, "min_zoom": None}
+        show.update(MAP_LAYER_DISPLAY.get(name, {}))
+        out.append({"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer), **show})
+    return out
+
+
+def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
+           x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
+           overlap: bool = False, note: str = "", percent: bool = False) -> dict[str, Any]:
+    """A chart spec; a dataset may carry "color", "colors" (per bar), "dash" (dashed line) and "type" (a line
+    drawn over bars). `percent`: the values are per cent (axis from 0 to 100)."""
+    return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
+            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note,
+            "percent": percent}
+
+
+def shorten(chart: dict[str, Any]) -> dict[str, Any]:
+    """The chart with the words all its category labels share moved into the axis title."""
+    labels, prefix = short_labels([str(x) for x in chart["labels"]])
+    if not prefix:
+        return chart
+    key = "y_title" if chart.get("horizontal") else "x_title"
+    return chart | {"labels": labels, key: f"{chart.get(key) or 'label'}: {prefix} …"}
+
+
+def short_labels(labels: list[str], min_count: int = 6) -> tuple[list[str], str]:
+    """Drop the words every label starts with ('Rafah - IDF map block 3' -> '3'); returns (labels, prefix)."""
+    if len(labels) < min_count:
+        return labels, ""
+    first = labels[0]
+    n = 0
+    for i in range(len(first)):
+        if all(len(lab) > i and lab[i] == first[i] for lab in labels):
+            n = i + 1
+        else:
+            break
+    cut = first[:n].rfind(" ") + 1  # whole words only
+    if cut < 4 or any(len(lab) <= cut for lab in labels):
+        return labels, ""
+    return [lab[cut:] for lab in labels], first[:cut].rstrip(" -")
+
+
+def core_charts(plan: Plan) -> list[dict[str, Any]]:
+    """Charts from the core plan: people, zones, sites, trucks, departures (an empty one left out)."""
+    return _core(plan)[0]
+
+
+def core_omitted(plan: Plan) -> list[tuple[str, str]]:
+    """(title, why) of the core charts left out because they would be empty or say one thing."""
+    return _core(plan)[1]
+
+
+def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    p = plan.people
+    omitted: list[tuple[str, str]] = []
+    cats = ["displaced", "sheltered", "unsheltered", "staying"]
+    charts = [_chart("people", "People: displaced, sheltered, without a shelter place, staying",
+                     ["displaced", "sheltered", "without a shelter place", "staying"],
+                     [{"label": "people", "data": [p.displaced, p.sheltered, p.unsheltered, p.staying],
+                       "colors": [PEOPLE_COLOURS[c] for c in cats]}], y_title="people")]
+
+    zones = sorted((z for z in plan.zones if z.displaced > 0), key=lambda z: -z.displaced)
+    if zones:
+        labels = [z.name or z.id for z in zones]
+        charts.append(_chart(
+            "zones", "Displaced people per zone: sheltered and without a shelter place", labels,
+            [{"label": "sheltered", "data": [z.sheltered for z in zones], "color": PEOPLE_COLOURS["sheltered"]},
+             {"label": "without a shelter place", "data": [z.unsheltered for z in zones],
+              "color": PEOPLE_COLOURS["unsheltered"]}],
+            stacked=True, y_title="people", x_title="zone",
+            note=f"{len(zones)} zone(s) with displaced people, largest first"))
+    else:
+        omitted.append(("Displaced people per zone", "no zone has displaced people in this plan"))
+
+    sites = sorted((s for s in plan.sites if s.capacity > 0 or s.population > 0 or s.existing_population > 0),
+                   key=lambda s: (-(s.population + s.existing_population), -s.capacity))
+    if sites:
+        labels = [s.name or s.id for s in sites]
+        ds = [{"label": "capacity (additional people)", "data": [s.capacity for s in sites], "color": "#c3cad3"},
+              {"label": "people allocated", "data": [s.population for s in sites], "color": PEOPLE_COLOURS["sheltered"]}]
+        if any(s.existing_population for s in sites):
+            ds.append({"label": "people already there", "data": [s.existing_population for s in sites],
+                       "color": "#555f6d"})
+        charts.append(_chart(
+            "sites", "Site capacity and people allocated, per site", labels, ds, y_title="people",
+            x_title="site", overlap=True,
+            note="bars drawn over the capacity bar; sites with capacity or people, most people first"))
+    else:
+        omitted.append(("Site capacity and people allocated", "no site has capacity or people in this plan"))
+
+    n = plan.needs_all or plan.needs
+    avail = [e.trucks_per_day for e in plan.entry_points]
+    labels = ["needed: food + medical supplies (everyone)", "needed: water, if all of it were trucked (everyone)"]
+    data = [n.trucks_per_day_food_medical, n.water_tankers_per_day]
+    colors = [COMMODITY_COLOURS["food"], COMMODITY_COLOURS["water"]]
+    for e in plan.entry_points:
+        labels.append(f"available: {e.name or e.id}")
+        data.append(e.trucks_per_day)
+        colors.append("#7f7f7f")
+    if avail:
+        labels.append("available: all crossings")
+        data.append(sum(avail))
+        colors.append("#3d3d3d")
+    charts.append(_chart("trucks", "Truckloads per day: needed and available at the crossings", labels,
+                         [{"label": "trucks per day", "data": data, "colors": colors}], horizontal=True,
+                         x_title="trucks per day",
+                         note="needs of everyone fed through the crossings, at each commodity's payload; available: "
+                              "declared trucks per day (the verdict's entry row uses the capacity as planned)"))
+
+    days: dict[float, int] = {}
+    for z in plan.zones:
+        for day, people in z.departures:
+            days[day] = days.get(day, 0) + people
+    title = "People leaving the operation area per day"
+    if len(days) > 1:
+        xs = sorted(days)
+        charts.append(_chart("departures", title, [_num_label(x) for x in xs],
+                             [{"label": "people leaving", "data": [days[x] for x in xs], "color": "#555f6d"}],
+                             x_title="day of the operation (day 0: the order)", y_title="people",
+                             note="when each part of the operation area is emptied; arrival times need the "
+                                  "evacuation stage"))
+    elif days:
+        (day, people), = days.items()
+        omitted.append((title, f"everyone leaves on day {_num_label(day)}: {people:,} people"))
+    else:
+        omitted.append((title, "no one leaves in this plan"))
+    order = {"people": 0, "trucks": 1, "zones": 2, "sites": 3, "departures": 4}  # narrow charts pair up first
+    return sorted(charts, key=lambda c: order.get(c["id"], 9)), omitted
+
+
+def _num_label(x: float) -> str:
+    return f"{x:g}"
+
+
+TIME_KEYS = ("day", "t_day", "time_day", "t_h", "time_h", "hour", "t_s", "time_s", "t")
+CATEGORY_KEYS = ("commodity", "item", "crossing", "entry_point", "sink", "site", "site_id", "zone", "zone_id",
+                 "link", "arc", "layout", "id", "name")
+# value columns charted first (a records list may have many numeric columns; at most MAX_VALUES are charted)
+VALUE_PRIORITY = ("shortfall", "coverage", "trucks_needed", "trucks_available", "trucks_used", "needed",
+                  "available", "delivered", "required", "arrived", "arrivals", "people", "used")
+CUMULATIVE = ("people", "arrivals", "arrived")  # counts per step also drawn as a running total
+UNIT_WORDS = {"t": "tonnes", "s": "seconds", "h": "hours", "m": "metres", "m3": "m³", "kg": "kg", "l": "litres"}
+MAX_SERIES = 10
+MAX_CATEGORIES = 40
+MAX_VALUES = 4
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _priority(key: str) -> int:
+    return next((i for i, p in enumerate(VALUE_PRIORITY) if key.startswith(p)), len(VALUE_PRIORITY))
+
+
+def _family(key: str) -> str:
+    """Values in one family share a unit and can share an axis: trucks_*, *_t, *_people ..."""
+    if key.startswith("trucks"):
+        return "trucks"
+    return key.rsplit("_", 1)[-1] if "_" in key else key
+
+
+def _pretty(key: str) -> str:
+    return key_words(key)
+
+
+def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Charts for a list of records: lines over time (a series per category), bars per category, or lines
+    from per-day lists inside each record (e.g. coverage_by_day per commodity)."""
+    keys: dict[str, None] = {}
+    for r in records:
+        keys.update(dict.fromkeys(r))
+    tkey = next((k for k in TIME_KEYS if k in keys and all(_is_num(r.get(k)) for r in records)), None)
+    ckey = next((k for k in CATEGORY_KEYS if k in keys and k != tkey), None)
+    values = [k for k in keys if k not in (tkey, ckey) and not k.endswith("_index") and "day" not in k
+              and all(_is_num(r.get(k)) or r.get(k) is None for r in records)
+              and any(_is_num(r.get(k)) for r in records)]
+    values = sorted(values, key=_priority)[:MAX_VALUES]
+    series_keys = [k for k in keys if k not in (tkey, ckey) and all(
+        isinstance(r.get(k), list) and all(_is_num(x) or x is None for x in r[k]) for r in records)
+        and any(r.get(k) for r in records)]
+    charts: list[dict[str, Any]] = []
+    if tkey is not None and values:
+        seconds = tkey in ("t_s", "time_s")
+        xlab = "time (h:mm)" if seconds else "day" if "day" in tkey else _pretty(tkey)
+        xs = sorted({float(r[tkey]) for r in records})
+        cats = list(dict.fromkeys(str(r.get(ckey)) for r in records)) if ckey else ["all"]
+        pooled = len(cats) > MAX_SERIES
+
+        def series(v: str) -> dict[str, list[float | None]]:
+            acc: dict[str, dict[float, float]] = {}
+            for r in records:
+                if _is_num(r.get(v)):
+                    c = "all" if pooled or not ckey else str(r.get(ckey))
+                    d = acc.setdefault(c, {})
+                    d[float(r[tkey])] = d.get(float(r[tkey]), 0.0) + float(r[v])
+            return {c: [d.get(x) for x in xs] for c, d in acc.items()}
+
+        labels = [clock(x / 3600.0) if seconds else _num_label(x) for x in xs]
+        note = f"summed over {len(cats)} {ckey}s" if pooled else ""
+        families: dict[str, list[str]] = {}
+        for v in values:
+            families.setdefault(_family(v), []).append(v)
+        for fam, vs in families.items():
+            n_cats = 1 if pooled or not ckey else len(cats)
+            if len(vs) > 1 and n_cats * len(vs) <= MAX_SERIES:  # e.g. trucks used vs available per crossing
+                sers = {v: series(v) for v in vs}
+                order = dict.fromkeys(c for v in vs for c in sers[v])
+                ds = [{"label": (f"{c}: " if n_cats > 1 else "") + _pretty(v), "data": sers[v][c]}
+                      for c in order for v in vs if c in sers[v]]
+                charts.append(_chart(f"{cid}-{fam}", f"{title}: {', '.join(map(_pretty, vs))}", labels, ds,
+                                     type="line", x_title=xlab, y_title=UNIT_WORDS.get(fam, fam), note=note))
+                continue
+            for v in vs:
+                ser = series(v)
+                charts.append(_chart(f"{cid}-{v}", f"{title}: {_pretty(v)}", labels,
+                                     [{"label": c, "data": d} for c, d in ser.items()], type="line", x_title=xlab,
+                                     y_title=_pretty(v), note=note))
+                if v in CUMULATIVE:
+                    cum = {c: list(np.cumsum([x or 0.0 for x in d]).tolist()) for c, d in ser.items()}
+                    charts.append(_chart(f"{cid}-{v}-cumulative", f"{title}: {_pretty(v)}, running total",
+                                         labels, [{"label": c, "data": d} for c, d in cum.items()], type="line",
+                                         x_title=xlab, y_title=_pretty(v), note=note))
+    elif ckey is not None and values:
+        rows = records
+        if len(rows) > MAX_CATEGORIES:
+            rows = sorted(rows, key=lambda r: -(r.get(values[0]) or 0))[:MAX_CATEGORIES]
+        charts.append(_chart(cid, title, [str(r.get(ckey)) for r in rows],
+                             [{"label": _pretty(v), "data": [r.get(v) for r in rows]} for v in values],
+                             x_title=_pretty(ckey),
+                             note=f"first {MAX_CATEGORIES} of {len(records)} by {values[0]}"
+                             if len(records) > MAX_CATEGORIES else ""))
+    if ckey is not None and len(records) <= MAX_SERIES:
+        for k in series_keys:
+            n = max(len(r[k]) for r in records)
+            xlab = _index_axis(k)
+            charts.append(_chart(f"{cid}-{k}", f"{title}: {_pretty(k)}", [str(i) for i in range(n)],
+                                 [{"label": str(r.get(ckey)), "data": r[k]} for r in records], type="line",
+                                 x_title=xlab, y_title=_pretty(k.removesuffix("_by_day"))))
+    return charts
+
+
+def section_view(name: str, data: Any) -> dict[str, Any]:
+    """A present optional section no stage view knows: its figures, its lists of records (tables) and charts,
+    named in words from the keys (see `words.key_words`). Same shape as a `stages` view."""
+    title = EXPECTED_SECTIONS.get(name, name.replace("_", " ").capitalize())
+    figures: list[tuple[str, str]] = []
+    tables: list[dict[str, Any]] = []
+    charts: list[dict[str, Any]] = []
+
+    def label_of(path: str) -> str:
+        return " · ".join(key_words(p) for p in path.split(".")) if path else title
+
+    def walk(obj: Any, path: str) -> None:
+        label = label_of(path)
+        if isinstance(obj, Mapping):
+            if obj and all(isinstance(v, list) and v and all(_is_num(x) for x in v) for v in obj.values()):
+                n = max(len(v) for v in obj.values())
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(n)],
+                                     [{"label": str(k), "data": list(v)} for k, v in list(obj.items())[:MAX_SERIES]],
+                                     type="line", x_title=_index_axis(path)))
+                return
+            for k, v in obj.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(obj, list):
+            if obj and all(isinstance(r, Mapping) for r in obj):
+                cols = list(dict.fromkeys(k for r in obj for k in r))
+                tables.append({"title": label, "columns": [key_words(c) for c in cols],
+                               "rows": [[_cell(r.get(c)) for c in cols] for r in obj[:500]], "total": len(obj),
+                               "open": False, "note": ""})
+                charts.extend(_records_charts(f"{name}-{path}", f"{title}: {label}", list(obj)))
+            elif obj and all(_is_num(x) for x in obj):
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(len(obj))],
+                                     [{"label": label, "data": list(obj)}], type="line", x_title=_index_axis(path)))
+            elif obj and all(isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_num(y) for y in x) for x in obj):
+                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [_num_label(x[0]) for x in obj],
+                                     [{"label": label, "data": [x[1] for x in obj]}], type="line"))
+            else:
+                figures.append((label, ", ".join(map(str, obj)) if obj else "none"))
+        else:
+            figures.append((label, _cell(obj)))
+
+    walk(data, "")
+    return {"name": name, "title": title, "figures": figures, "notes": [], "tables": tables, "technical": [],
+            "charts": charts, "omitted": []}
+
+
+def _cell(v: Any) -> str:
+    v = _jsonable(v)
+    return number(v) if _is_num(v) else "—" if v is None else str(v)
+
+
+def _index_axis(path: str) -> str:
+    return "day" if "day" in path else "position in the list (plan.json)"
+
+
+def sections(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """(views of present optional sections, [(name, description)] of expected sections that are absent).
+
+    The stages reliefplan knows are shown in words (`stages.STAGE_VIEWS`); any other section generically."""
+    from .stages import STAGE_VIEWS
+
+    present = optional_sections(plan)
+    views = []
+    for k, v in present.items():
+        try:
+            views.append(STAGE_VIEWS[k](plan, v) if k in STAGE_VIEWS else section_view(k, v))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            # a stage whose shape changed must not take the report down: show its figures as they are
+            view = section_view(k, v)
+            view["notes"].append({"text": "Shown as the plan stores it: its layout was not recognised.", "detail": None})
+            views.append(view)
+    missing = [(k, d) for k, d in EXPECTED_SECTIONS.items() if k not in present]
+    return views, missing
+
+
+def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str, Any]:
+    """Verdict rows (scenario-wide first, then per site/zone, failing first) and their numbered sources.
+
+    Pass the same `sources` dict for several plans to number their sources in one list."""
+    from .stages import plain_note
+
+    sources = {} if sources is None else sources
+    rows = []
+    for i in plan.verdict:
+        ref = sources.setdefault(i.source, len(sources) + 1)
+        note, detail = plain_note(i.note, plan)  # solver statements in plain words, the technical text beside
+        rows.append({"indicator": i.indicator, "scope": i.scope, "value": i.value, "target": i.target,
+                     "unit": i.unit, "comparison": i.comparison, "met": i.met, "severity": i.severity,
+                     "note": note, "detail": detail, "ref": ref, "p_met": i.p_met})
+    scenario = [r for r in rows if r["scope"] == "scenario"]
+    local = sorted((r for r in rows if r["scope"] != "scenario"),
+                   key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]))
+    failed_local = sum(1 for r in local if r["met"] is False)
+    return {"scenario": scenario, "local": local, "failed_local": failed_local,
+            "sources": [(n, s) for s, n in sources.items()]}
+
+
+def kpis(plan: Plan) -> list[tuple[str, str, str]]:
+    """Headline figures: (label, value, css class)."""
+    p = plan.people
+    failed = sum(1 for i in plan.verdict if i.met is False)
+    out = [
+        ("everyone in the plan", f"{p.in_plan:,}", ""),
+        ("displaced", f"{p.displaced:,}", ""),
+        ("sheltered", f"{p.sheltered:,}", "good" if p.sheltered else ""),
+        ("unsheltered", f"{p.unsheltered:,}", "bad" if p.unsheltered else "good"),
+        ("left in the operation area", f"{p.remaining_in_operation_area:,}",
+         "bad" if p.remaining_in_operation_area else "good"),
+        ("sites opened", f"{sum(s.open for s in plan.sites)} of {len(plan.sites)}", ""),
+        ("water need (everyone)", f"{(plan.needs_all or plan.needs).water_l_per_day / 1000:,.0f} m³/day", ""),
+    ]
+    summary = (plan.groups or {}).get("summary") or []
+    water = [g for g in summary if g.get("water_l_per_person_day") is not None]
+    if water:
+        worst = min(water, key=lambda g: g["water_l_per_person_day"])
+        target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
+        out.append((f"water delivered, worst group ({worst['group']})",
+                    f"{worst['water_l_per_person_day']:,.1f} L/person/day",
+                    "bad" if worst["water_l_per_person_day"] < target - 1e-6 else "good"))
+    food = [g for g in summary if g.get("kcal_per_person_day") is not None]
+    if food:
+        worst = min(food, key=lambda g: g["kcal_per_person_day"])
+        out.append((f"food delivered, worst group ({worst['group']})", f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
+                    "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good"))
+    out.append(("indicators not met", f"{failed} of {len(plan.verdict)}", "bad" if failed else "good"))
+    return out
+
+
+def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
+    """(need, value, unit) for the needs table."""
+    n = plan.needs
+    f = number
+    return [
+        ("people", f(n.people), "people"),
+        ("water", f(n.water_l_per_day / 1000), "m³/day"),
+        ("survival water", f(n.survival_water_l_per_day / 1000), "m³/day"),
+        ("energy", f(round(n.kcal_per_person_day)), "kcal/person/day"),
+        ("food", f(n.food_kg_per_day / 1000), "t/day"),
+        ("medical kits", f(n.medical_kits_per_day), "kits/day"),
+        ("households", f(n.households), "households"),
+        ("tents", f(n.tents), "tents"),
+        ("household NFI kits", f(n.nfi_kits), "kits"),
+        ("shelter items (one-off)", f(round(n.shelter_items_kg / 1000)), "t"),
+        ("covered area", f(n.covered_area_m2 / 1e6), "km²"),
+        ("site area", f(n.site_area_m2 / 1e6), "km²"),
+        ("latrines, first phase (female / male)", f"{f(n.latrines)} ({f(n.latrines_female)} / {f(n.latrines_male)})",
+         "latrines"),
+        ("latrines, medium term", f(n.latrines_medium_term), "latrines"),
+        ("water taps", f(n.water_taps), "taps"),
+        ("health posts / centres / hospitals", f"{f(n.health_posts)} / {f(n.health_centres)} / {f(n.hospitals)}", ""),
+        ("hospital beds", f(n.hospital_beds), "beds"),
+        ("health workers", f(n.health_workers), "people"),
+        ("distribution points", f(n.distribution_points), "points"),
+        ("trucks, food + medical supplies", f(n.trucks_per_day_food_medical), "trucks/day"),
+        ("water tankers, if all water were trucked", f(n.water_tankers_per_day), "tankers/day"),
+    ]
+
+
+def site_rows(plan: Plan) -> list[dict[str, Any]]:
+    comp = site_compliance(plan)
+    rows = [{"id": s.id, "name": s.name, "capacity": s.capacity, "population": s.population,
+             "existing": s.existing_population, "m2pp": s.m2_per_person, "compliance": comp[s.id]}
+            for s in plan.sites]
+    return sorted(rows, key=lambda r: (-(r["population"] + r["existing"]), r["id"]))
+
+
+def merged_labels(a: list[Any], b: list[Any]) -> list[Any]:
+    """The axis of two charts drawn as one: numeric labels (days, hours, steps) in numeric order, others in
+    order of appearance."""
+    labels = list(dict.fromkeys([*a, *b]))
+    try:
+        return sorted(labels, key=lambda x: float(x))
+    except (TypeError, ValueError):
+        return labels
+
+
+def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str, name_b: str
+                   ) -> list[dict[str, Any]]:
+    """Charts of plan A and plan B with the same id drawn as one chart (A and B datasets overlaid)."""
+    by_b = {c["id"]: c for c in b}
+    out = []
+    for ca in a:
+        cb = by_b.pop(ca["id"], None)
+        if cb is None:
+            out.append(ca | {"title": f"{ca['title']} ({name_a} only)"})
+            continue
+        labels = merged_labels(ca["labels"], cb["labels"])
+        ds: list[dict[str, Any]] = []
+        for tag, c, tone in ((name_a, ca, "a"), (name_b, cb, "b")):
+            pos = {lab: i for i, lab in enumerate(c["labels"])}
+            for d in c["datasets"]:  # a series may be shorter than its chart's axis: missing, not zero
+                data = [d["data"][pos[lab]] if pos.get(lab, len(d["data"])) < len(d["data"]) else None
+                        for lab in labels]
+                same = next((x for x in ds if x["base"] == d["label"] and x["data"] == data), None)
+                if same is not None:  # identical in A and B (e.g. site capacity): draw once
+                    same.update(label=f"{name_a} and {name_b}: {d['label']}", tone="n")
+                    continue
+                ds.append({"label": f"{tag}: {d['label']}", "tone": tone, "data": data, "base": d["label"]})
+        for d in ds:
+            del d["base"]
+        out.append(ca | {"labels": labels, "datasets": ds, "overlay": True, "overlap": False})
+    out += [c | {"title": f"{c['title']} ({name_b} only)"} for c in by_b.values()]
+    return out

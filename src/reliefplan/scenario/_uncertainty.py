@@ -1,0 +1,287 @@
+"""Declared uncertainty of a scenario (the `uncertainty:` block) and drawing one ensemble member from it.
+
+Parameters act on named inputs (``target``):
+
+* ``zone.population_error`` - relative error e; a zone's population becomes round(population x (1 + e)), >= 0;
+* ``site.usable_fraction`` - the usable fraction itself, clipped to [0, 1];
+* ``entry.trucks_per_day`` - declared trucks per day of a crossing, >= 0;
+* ``roads.capacity_factor`` - multiplies every walking link's capacity (evacuation), >= 0.01.
+
+Samples outside a quantity's range are clipped (never rejected) and counted per parameter, so the
+summary says how often it happened. Crossing closures are a day-by-day two-state (open/closed) Markov
+chain; daily entry capacity can instead be a moving-block bootstrap of an observed series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .._errors import InputError, Problem
+from ._inputs import FolderFile, Strict, folder_file
+
+Target = Literal["zone.population_error", "site.usable_fraction", "entry.trucks_per_day", "roads.capacity_factor"]
+
+#: range each target's sample is clipped to
+BOUNDS: dict[str, tuple[float, float]] = {
+    "zone.population_error": (-1.0, np.inf),
+    "site.usable_fraction": (0.0, 1.0),
+    "entry.trucks_per_day": (0.0, np.inf),
+    "roads.capacity_factor": (0.01, np.inf),  # a road with no capacity never clears: floor at 1 %
+}
+
+
+_Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors
+
+
+class _Param(_Strict):
+    target: Target
+    ids: list[str] | None = None  # features the parameter acts on; None = all of the target's layer
+    each: bool = False  # True: an independent draw per feature; False: one draw shared by all of them
+
+
+class Uniform(_Param):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> Uniform:
+        if not self.low <= self.high:
+            raise ValueError(f"uniform needs low <= high, got low={self.low:g}, high={self.high:g}")
+        return self
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+
+class Triangular(_Param):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"triangular needs low <= mode <= high and low < high, got "
+                             f"low={self.low:g}, mode={self.mode:g}, high={self.high:g}")
+        return self
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+
+class Normal(_Param):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.normal(self.mean, self.sd, n)
+
+
+class Lognormal(_Param):
+    """exp(N(log(median), sigma)): a positive factor with a given median and log-scale spread."""
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0)
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.lognormal(np.log(self.median), self.sigma, n)
+
+
+class Choice(_Param):
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    p: list[float] | None = None  # probabilities, same length as values, summing to 1; None = equal
+
+    @model_validator(mode="after")
+    def _check(self) -> Choice:
+        if self.p is not None:
+            if len(self.p) != len(self.values):
+                raise ValueError(f"choice needs one probability per value: {len(self.values)} values, "
+                                 f"{len(self.p)} probabilities")
+            if min(self.p) < 0 or abs(sum(self.p) - 1.0) > 1e-9:
+                raise ValueError(f"choice probabilities must be >= 0 and sum to 1, got {self.p}")
+        return self
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self.p)
+
+
+Parameter = Annotated[Uniform | Triangular | Normal | Lognormal | Choice, Field(discriminator="dist")]
+
+
+class ClosureProcess(_Strict):
+    """A crossing that closes on any open day with `probability_per_day`; closures last `mean_days` on average
+    (geometric lengths); the crossing is open on day 0."""
+
+    entry_point: str
+    probability_per_day: float = Field(ge=0, le=1)
+    mean_days: float = Field(ge=1)
+    capacity_factor: float = Field(default=0.0, ge=0)  # 0 = closed
+
+
+class Bootstrap(_Strict):
+    """Daily trucks per crossing resampled in blocks of consecutive days from an observed series (CSV:
+    date, entry_point_id, <column>); one block start is shared by all crossings (keeps their correlation)."""
+
+    file: FolderFile
+    block_days: int = Field(default=7, ge=1, le=3650)
+    column: str = "trucks_total"
+    first_date: str | None = None  # ISO; default the file's first date
+    last_date: str | None = None  # ISO; default the file's last date
+
+
+class UncertaintySpec(_Strict):
+    parameters: dict[str, Parameter] = {}
+    closures: list[ClosureProcess] = []
+    entry_capacity_bootstrap: Bootstrap | None = None
+
+
+def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], site_ids: list[str],
+                         entry_ids: list[str], folder: Any = None) -> list[Problem]:
+    """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
+    folder) the problems of the bootstrap series."""
+    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids}
+    out: list[Problem] = []
+    for name, p in spec.parameters.items():
+        where = f"uncertainty.parameters.{name}.ids"
+        if p.target == "roads.capacity_factor":
+            if p.ids or p.each:
+                out.append(Problem(file=file, field=where, message="roads.capacity_factor is one factor for all "
+                                   "roads; expected no ids and each: false"))
+            continue
+        known = layer[p.target]
+        for i in p.ids or []:
+            if i not in known:
+                out.append(Problem(file=file, field=where, message=f"unknown id {i!r}; expected one of {known}"))
+        if p.target == "entry.trucks_per_day" and spec.entry_capacity_bootstrap is not None:
+            out.append(Problem(file=file, field=f"uncertainty.parameters.{name}.target",
+                               message="entry.trucks_per_day has no effect when entry_capacity_bootstrap replaces "
+                                       "the declared capacity; remove one of them"))
+    for k, c in enumerate(spec.closures):
+        if c.entry_point not in entry_ids:
+            out.append(Problem(file=file, feature=f"closures[{k}]", field="uncertainty.closures.entry_point",
+                               message=f"unknown entry point {c.entry_point!r}; expected one of {entry_ids}"))
+    b = spec.entry_capacity_bootstrap
+    if b is not None and folder is not None:
+        try:
+            observed_series(folder_file(folder, b.file, source=file, field="uncertainty.entry_capacity_bootstrap.file"),
+                            b.column, b.first_date, b.last_date)
+        except InputError as e:
+            out += e.problems
+    return out
+
+
+@dataclass
+class MemberInputs:
+    """Everything one member changes in the base scenario, plus the scalar inputs used for sensitivity."""
+
+    index: int
+    population_factor: dict[str, float] = field(default_factory=dict)  # zone id -> 1 + relative error
+    usable_fraction: dict[str, float] = field(default_factory=dict)  # site id -> fraction
+    trucks_per_day: dict[str, float] = field(default_factory=dict)  # entry id -> trucks/day
+    road_capacity_factor: float = 1.0
+    closures: list[tuple[str, int, int, float]] = field(default_factory=list)  # entry, first day, last day, factor
+    observed_trucks: dict[str, list[float]] | None = None  # entry id -> trucks per day (bootstrap)
+    inputs: dict[str, float] = field(default_factory=dict)  # named scalar inputs (sensitivity)
+    clipped: dict[str, int] = field(default_factory=dict)  # parameter -> samples clipped
+
+
+def closure_days(rng: np.random.Generator, days: int, p_close: float, mean_days: float) -> np.ndarray:
+    """Boolean [days]: closed on that day. Open on day 0; open -> closed with p_close, closed -> open with
+    1 / mean_days (so closure lengths are geometric with that mean)."""
+    u = rng.random(days)
+    closed = np.zeros(days, dtype=bool)
+    state = False
+    for t in range(1, days):  # a horizon is tens of days: the loop is not a hot path
+        state = (u[t] >= 1.0 / mean_days) if state else (u[t] < p_close)
+        closed[t] = state
+    return closed
+
+
+def _windows(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
+
+
+def block_bootstrap(rng: np.random.Generator, series: dict[str, np.ndarray], days: int,
+                    block_days: int) -> dict[str, np.ndarray]:
+    """Moving-block bootstrap: `days` values made of blocks of `block_days` consecutive observed days, the same
+    block starts for every crossing."""
+    n = len(next(iter(series.values())))
+    block = min(block_days, n)
+    starts = rng.integers(0, n - block + 1, size=-(-days // block))
+    idx = (starts[:, None] + np.arange(block)[None, :]).ravel()[:days]
+    return {k: np.asarray(v, dtype=float)[idx] for k, v in series.items()}
+
+
+def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequence, *, zone_ids: list[str],
+                  site_ids: list[str], entry_ids: list[str], days: int,
+                  observed: dict[str, np.ndarray] | None = None) -> MemberInputs:
+    """Draw member `index` from its own seed; draws happen in declaration order so results never depend on
+    which engine or worker runs the member."""
+    rng = np.random.default_rng(seed)
+    m = MemberInputs(index=index)
+    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids}
+    for name, p in spec.parameters.items():
+        ids = [""] if p.target == "roads.capacity_factor" else (p.ids or layer[p.target])
+        raw = p.draw(rng, len(ids) if p.each else 1)
+        lo, hi = BOUNDS[p.target]
+        vals = np.clip(raw, lo, hi)
+        m.clipped[name] = int(np.count_nonzero(vals != raw))
+        vals = np.broadcast_to(vals, (len(ids),))
+        if p.each:
+            m.inputs.update({f"{name}[{i}]": float(v) for i, v in zip(ids, vals)})
+        else:
+            m.inputs[name] = float(vals[0])
+        for i, v in zip(ids, vals):
+            if p.target == "zone.population_error":
+                m.population_factor[i] = 1.0 + float(v)
+            elif p.target == "site.usable_fraction":
+                m.usable_fraction[i] = float(v)
+            elif p.target == "entry.trucks_per_day":
+                m.trucks_per_day[i] = float(v)
+            else:
+                m.road_capacity_factor = float(v)
+    for c in spec.closures:
+        mask = closure_days(rng, days, c.probability_per_day, c.mean_days)
+        m.closures += [(c.entry_point, a, b, c.capacity_factor) for a, b in _windows(mask)]
+        m.inputs[f"closed_days[{c.entry_point}]"] = m.inputs.get(f"closed_days[{c.entry_point}]", 0.0) + \
+            float(mask.sum())
+    if spec.entry_capacity_bootstrap is not None and observed:
+        got = block_bootstrap(rng, observed, days, spec.entry_capacity_bootstrap.block_days)
+        m.observed_trucks = {k: v.tolist() for k, v in got.items()}
+        m.inputs.update({f"mean_trucks_per_day[{k}]": float(v.mean()) for k, v in got.items()})
+    return m
+
+
+def observed_series(path: Any, column: str = "trucks_total", first_date: str | None = None,
+                    last_date: str | None = None) -> dict[str, np.ndarray]:
+    """The whole observed series (or first..last date) per entry point, one value per day."""
+    import datetime as dt
+
+    from ._layers import read_csv_rows
+    from ..solvers.supply import read_observed_trucks
+
+    dates = [(r.get("date") or "").strip() for r in read_csv_rows(path)]
+    try:
+        iso = sorted(dt.date.fromisoformat(d) for d in dates if d and not d.startswith("#"))
+        first = dt.date.fromisoformat(first_date) if first_date else None
+        end = dt.date.fromisoformat(last_date) if last_date else (iso[-1] if iso else None)
+    except ValueError as e:
+        raise InputError(Problem(file=str(path), field="date", message=f"expected ISO dates: {e}")) from None
+    if not iso or end is None:
+        raise InputError(Problem(file=str(path), message="no observations"))
+    start = first or iso[0]
+    days = (end - start).days + 1
+    if not 1 <= days <= 36_500:
+        raise InputError(Problem(file=str(path), field="date", message=f"the series from {start} to {end} is "
+                                 f"{days} days long; expected 1 to 36,500 days (first_date before last_date)"))
+    return read_observed_trucks(path, start.isoformat(), days, column=column)

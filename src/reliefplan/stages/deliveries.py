@@ -1,0 +1,389 @@
+"""Daily deliveries for the plan: crossings -> sites over the horizon, as a supply instance, and its verdict."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
+from .presence import Presence
+from ..scenario.folder import Scenario
+from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse, load_commodities,
+                     result_to_dict, site_figures_t, solve_supply)
+from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
+
+#: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
+HANDLING_H = 2.0
+#: off-road legs of trucks (snap to the road network) at 20 km/h
+TRUCK_LEG_SPEED_M_S = 20 / 3.6
+
+
+@dataclass
+class Deliveries:
+    instance: SupplyInstance
+    result: SupplyResult
+    sustain: SustainResult
+    one_way_h: np.ndarray  # [entry, node]
+    specs: list[Any]  # supply.CommoditySpec per commodity (t per person, payloads)
+    food_kcal_per_kg: float
+    closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
+    local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
+
+
+def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
+    """Entry points that close: declared (``closes_day``), or inside an operation footprint from the day its part
+    is emptied, unless declared to stay open (``stays_open``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in sc.entry_points:
+        day, reasons = None, []
+        if e.closes_day is not None:
+            day = e.closes_day
+            reasons.append(f"declared closed from day {e.closes_day} (entry point layer, closes_day)")
+        if not e.stays_open:
+            starts = [f.start_day for f in sc.footprints if f.geometry_m.covers(e.geometry_m)]
+            if starts:
+                fp_day = int(math.floor(min(starts)))
+                reasons.append(f"inside the operation area, emptied from day {fp_day} (declare stays_open to keep it)")
+                day = fp_day if day is None else min(day, fp_day)
+        if day is not None and day < sc.horizon_days:
+            out[e.id] = {"closes_day": int(day), "reason": "; ".join(reasons)}
+    return out
+
+
+def entry_capacity_by_day(sc: Scenario, closures: dict[str, dict[str, Any]] | None = None) -> dict[str, np.ndarray]:
+    """Trucks per day each crossing admits in this plan: the preset or package series, closed from the day it closes,
+    with the scenario's disruptions applied."""
+    trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
+    for eid, c in (entry_closures(sc) if closures is None else closures).items():
+        trucks[eid][c["closes_day"]:] = 0.0
+    for d in sc.supply.disruptions:  # unknown crossings are refused where the supply instance is built
+        if d.entry_point in trucks:
+            trucks[d.entry_point][d.first_day: d.last_day + 1] *= d.capacity_factor
+    for e in sc.entry_points:
+        trucks[e.id][: e.opening_day] = 0.0
+    return trucks
+
+
+def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray,
+               cache: dict[str, tuple[Any, Any, np.ndarray]] | None = None) -> np.ndarray:
+    """Driving time (h) between points: on the roads when the scenario has them.
+
+    cache: results kept by roads, closures and points (ensemble members share them)."""
+    if len(from_xy) == 0 or len(to_xy) == 0:
+        return np.zeros((len(from_xy), len(to_xy)))
+    key = ""
+    if cache is not None:
+        # the roads and closures objects are kept in the entry, so their ids cannot be reused meanwhile
+        key = repr((id(sc.roads), id(sc.closures), sc.crs.to_string())) + np.ascontiguousarray(
+            np.r_[from_xy.ravel(), np.nan, to_xy.ravel()], dtype=float).tobytes().hex()
+        if key in cache:
+            return cache[key][2]
+    hours = _drive_h(sc, from_xy, to_xy)
+    if cache is not None:
+        cache[key] = (sc.roads, sc.closures, hours)
+    return hours
+
+
+def _drive_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray:
+    """`_one_way_h` without the cache."""
+    if sc.roads is not None:
+        net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
+        tt = travel_time_matrix(net, from_xy, to_xy, max_snap_m=None, leg_speed_m_s=TRUCK_LEG_SPEED_M_S)
+    else:
+        tt = straight_line_matrix(from_xy, to_xy, speed_m_s=TRUCK_LEG_SPEED_M_S)
+    return tt.time_s / 3600.0
+
+
+def _arcs(sources: list[str], targets: list[str], one_way_h: np.ndarray) -> list[Arc]:
+    """A truck corridor for every reachable pair; goods leaving on day t arrive on t + whole days driven."""
+    return [Arc(source=a, target=b, travel_days=int(one_way_h[i, j] // 24), round_trip_h=2 * float(one_way_h[i, j]) + HANDLING_H)
+            for i, a in enumerate(sources) for j, b in enumerate(targets) if np.isfinite(one_way_h[i, j])]
+
+
+def entry_trucks_by_day(sc: Scenario) -> dict[str, np.ndarray]:
+    """Trucks per day each crossing admits: an assistance package's (or ensemble member's) series, else the
+    scenario's preset: the observed series, the design capacity (where known) or the declared trucks/day."""
+    days = sc.horizon_days
+    if sc.entry_trucks_by_day is not None:
+        return {k: np.asarray(v, dtype=float) for k, v in sc.entry_trucks_by_day.items()}
+    out = {}
+    for e in sc.entry_points:
+        if sc.supply.entry_capacity == "observed" and sc.observed_trucks is not None:
+            out[e.id] = np.asarray(sc.observed_trucks.get(e.id, np.zeros(days)), dtype=float)
+        elif sc.supply.entry_capacity == "design" and e.design_trucks_per_day:
+            out[e.id] = np.full(days, float(e.design_trucks_per_day))
+        else:
+            out[e.id] = np.full(days, float(e.trucks_per_day))
+    return out
+
+
+#: the virtual warehouse holding a package's tents (already inside the area)
+PACKAGE_STOCK = "package-stock"
+#: the virtual source of a package's water (produced or trucked inside the area)
+PACKAGE_WATER = "package-water"
+
+
+def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
+    """Tonnes of shelter sets (tent + household kits) a package makes available on each day."""
+    shelter = next((s for s in specs if s.commodity.id == "shelter_nfi"), None)
+    out = np.zeros(days)
+    if shelter is None:
+        return out
+    for day, tents, per_tent in sc.tent_stock:  # the shelter need of the people the tents hold
+        out[day] += tents * per_tent * shelter.t_per_person
+    return out
+
+
+#: the groups a kind of location can hold (listed even when empty, so plans that differ only in numbers keep one
+#: supply LP structure and ensemble members re-solve warm)
+GROUPS_AT = {"zone": ("staying", "sheltered", "overflow"), "site": ("sheltered", "overflow", "site_residents"),
+             "zone_land": ("overflow",), "served": ("served_elsewhere",)}
+
+
+def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
+    """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
+    owed until delivered (shelter) for the aid-dependent people arriving."""
+    used = list(range(len(pres.location_ids)))
+    out: dict[int, dict[str, dict[str, list[float]]]] = {}
+    for l in used:
+        groups = {}
+        for name in GROUPS_AT[pres.kinds[l]]:
+            g = pres.group(name)
+            dep, arr = pres.dependent[l, g], pres.arrivals[l, g]
+            groups[name] = {s.commodity.id: list((arr if s.commodity.carry_over else dep) * s.t_per_person)
+                            for s in specs}
+        out[l] = groups
+    return used, out
+
+
+def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[list[Warehouse], list[Production],
+                                                                             list[Arc], np.ndarray, list[str]]:
+    """Local water as supply nodes: each declared source (m3/day from its first to its last day) reaches the
+    locations within its reach; a package's water and the per-1,000-people figure reach everyone. Pipelines and
+    networks: no truckloads. Returns the nodes, their production, arcs, the water available per day (t) and notes."""
+    days = sc.horizon_days
+    nodes, prod, arcs, notes = [], [], [], []
+    total = np.zeros(days)
+    xy = pres.xy[used]
+    ids = [pres.location_ids[l] for l in used]
+    for w in sc.water_sources:
+        rate = np.zeros(days)
+        rate[w.from_day: (days if w.until_day is None else min(days, w.until_day + 1))] = w.m3_per_day
+        dist_km = np.hypot(xy[:, 0] - w.geometry_m.x, xy[:, 1] - w.geometry_m.y) / 1000.0
+        reach = np.flatnonzero(dist_km <= w.reach_km)
+        node = f"water:{w.id}"
+        if reach.size == 0:
+            notes.append(f"water source {w.id}: nobody in the plan lives within {w.reach_km:g} km; not used")
+            continue
+        nodes.append(Warehouse(id=node, capacity_t=0.0))
+        prod.append(Production(node=node, commodity="water", t_per_day=list(rate)))
+        arcs += [Arc(source=node, target=ids[j], trucked=False, commodities=("water",)) for j in reach]
+        total += rate
+    people = pres.people.sum(axis=1)[used].astype(float)  # [nodes, days]
+    if sc.supply.local_water_m3_per_day > 0:  # per 1,000 people present, at each location
+        for j, nid in enumerate(ids):
+            rate = people[j] / 1000.0 * sc.supply.local_water_m3_per_day
+            if rate.any():
+                nodes.append(Warehouse(id=f"water:{nid}", capacity_t=0.0))
+                prod.append(Production(node=f"water:{nid}", commodity="water", t_per_day=list(rate)))
+                arcs.append(Arc(source=f"water:{nid}", target=nid, trucked=False, commodities=("water",)))
+                total += rate
+    if sc.water_m3_by_day is not None and np.any(sc.water_m3_by_day):
+        rate = np.asarray(sc.water_m3_by_day, dtype=float)
+        nodes.append(Warehouse(id=PACKAGE_WATER, capacity_t=0.0))
+        prod.append(Production(node=PACKAGE_WATER, commodity="water", t_per_day=list(rate)))
+        arcs += [Arc(source=PACKAGE_WATER, target=nid, trucked=False, commodities=("water",)) for nid in ids]
+        total += rate
+    return nodes, prod, arcs, total, notes
+
+
+def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
+                    drive_cache: dict[str, Any] | None = None
+                    ) -> tuple[SupplyInstance, np.ndarray, list[Any], dict[str, dict[str, Any]], np.ndarray]:
+    """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
+    (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
+    need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
+    spec, days = sc.supply, sc.horizon_days
+    specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
+    used, need = node_demand(pres, specs)
+    ids = [pres.location_ids[l] for l in used]
+    if len(set(ids)) != len(ids):
+        raise AssertionError("location ids are not unique")
+    node_xy = pres.xy[used].reshape(len(used), 2)
+    payload = sc.standards.value("truck_payload_t")
+    closures = entry_closures(sc)
+    trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
+    for eid, c in closures.items():
+        trucks[eid][c["closes_day"]:] = 0.0
+    entries = [EntryPoint(id=e.id, payload_t=e.payload_t or payload,
+                          capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
+                          opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days)
+               for e in sc.entry_points]
+    entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
+    wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
+    one_way = _one_way_h(sc, entry_xy, node_xy, drive_cache)
+    entry_ids, wh_ids = [e.id for e in sc.entry_points], [w.id for w in sc.warehouses]
+    # goods go straight to each location, or through a warehouse where they can be stocked ahead of a closure
+    arcs = (_arcs(entry_ids, ids, one_way)
+            + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache))
+            + _arcs(wh_ids, ids, _one_way_h(sc, wh_xy, node_xy, drive_cache)))
+    warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
+    w_nodes, production, w_arcs, local_water, _notes = water_production(sc, pres, used)
+    warehouses += w_nodes
+    arcs += w_arcs
+    if sc.tent_stock:
+        stock = _tent_stock(sc, specs, days)
+        warehouses.append(Warehouse(id=PACKAGE_STOCK, capacity_t=None))
+        production.append(Production(node=PACKAGE_STOCK, commodity="shelter_nfi", t_per_day=list(stock)))
+        arcs += [Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H,
+                     commodities=("shelter_nfi",)) for nid in ids]
+    sites = []
+    for l, nid in zip(used, ids):
+        groups = need[l]
+        daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
+        peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
+        sites.append(Site(id=nid, demand_t={}, storage_t=spec.site_storage_days * peak, groups=groups,
+                          group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
+                          people=list(pres.people[l].sum(axis=0).astype(float))))
+    # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
+    # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
+    per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}
+    scale = min(per_person.values(), default=1.0)
+    commodities = [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale)
+                   for s in specs]
+    inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses, sites=sites,
+                          arcs=arcs, production=production, payload_t=payload, sharing=sc.sharing.policy,
+                          group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)))
+    disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
+                              capacity_factor=d.capacity_factor, reason=d.reason) for d in spec.disruptions]
+    if disruptions:
+        inst = apply_disruptions(inst, disruptions, file=str(sc.folder / "scenario.yaml"))
+    return inst, one_way, specs, closures, local_water
+
+
+def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: float) -> tuple[np.ndarray, str]:
+    """Truckloads a day everyone's need takes at each commodity's payload (water net of local production; shelter
+    items on the day people arrive), and how it was counted."""
+    specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
+    used, need = node_demand(pres, specs)
+    _, _, _, local, _ = water_production(sc, pres, used)
+    loads = np.zeros(sc.horizon_days)
+    for s in specs:
+        t = sum((np.asarray(g[s.commodity.id]) for groups in need.values() for g in groups.values()),
+                np.zeros(sc.horizon_days))
+        if s.commodity.id == "water":
+            t = np.maximum(t - local, 0.0)
+        loads += t / s.commodity.payload_t
+    how = ("truckloads of " + ", ".join(f"{s.commodity.id} at {s.commodity.payload_t:g} t" for s in specs)
+           + f" per truck for the {int(round(pres.dependent[:, :, -1].sum())):,} aid-dependent people in the plan"
+           + (f", water net of {local.mean():,.0f} m3/day produced locally" if local.any() else
+              ", all water trucked (no local production declared)"))
+    return loads, how
+
+
+def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict[str, Any] | None = None,
+            drive_cache: dict[str, Any] | None = None) -> Deliveries:
+    """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
+    drive_cache: driving times kept between calls."""
+    inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache)
+    res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"),
+                       trucks="auto" if sc.supply.minimise_trucks else "off", warm=warm,
+                       deep_factor=sc.supply.deep_shortfall_factor)
+    food = next((s for s in specs if s.commodity.id == "food"), None)
+    kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
+    return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way, specs=specs,
+                      food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water)
+
+
+def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
+    """plan.json `groups`: per group, what reaches each person — litres of water and kcal of food delivered per
+    person per day, share of each need met, people still owed shelter items, cumulative energy and water deficit
+    per person — over the horizon and (rows) day by day."""
+    spec = {s.commodity.id: s for s in d.specs}
+    kid = {k: i for i, k in enumerate(d.result.commodity_ids)}
+    summary, by_day = [], []
+    for g, gs in d.sustain.groups.items():
+        people = np.nan_to_num(gs.people)
+        if not people.any():  # a group this plan has nobody in (listed for one LP structure across plans)
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.where(people > 0, 1.0 / np.where(people > 0, people, 1.0), 0.0)
+        fig: dict[str, np.ndarray] = {}
+        if "water" in kid:
+            w = kid["water"]
+            fig["water_l_per_person_day"] = gs.consumed_t[w] * 1000.0 * inv
+            fig["water_need_l_per_person_day"] = gs.need_t[w] * 1000.0 * inv
+            fig["cumulative_water_deficit_l_per_person"] = np.cumsum(gs.shortfall_t[w] * 1000.0 * inv)
+        if "food" in kid:
+            f = kid["food"]
+            kcal_t = d.food_kcal_per_kg * 1000.0
+            fig["kcal_per_person_day"] = gs.consumed_t[f] * kcal_t * inv
+            fig["kcal_need_per_person_day"] = gs.need_t[f] * kcal_t * inv
+            fig["cumulative_kcal_deficit_per_person"] = np.cumsum(gs.shortfall_t[f] * kcal_t * inv)
+        if "shelter_nfi" in kid and spec["shelter_nfi"].t_per_person > 0:
+            fig["people_owed_shelter_items"] = gs.shortfall_t[kid["shelter_nfi"]] / spec["shelter_nfi"].t_per_person
+        last = int(np.flatnonzero(people > 0)[-1]) if (people > 0).any() else 0
+        present = people > 0
+
+        def mean(key: str) -> float | None:
+            return round(float(fig[key][present].mean()), 3) if key in fig and present.any() else None
+
+        summary.append({
+            "group": g, "people_max": int(people.max(initial=0)), "people_last_day": int(people[-1]),
+            "water_l_per_person_day": mean("water_l_per_person_day"),
+            "water_l_per_person_day_min": round(float(fig["water_l_per_person_day"][present].min()), 3)
+            if "water_l_per_person_day" in fig and present.any() else None,
+            "kcal_per_person_day": mean("kcal_per_person_day"),
+            "kcal_per_person_day_min": round(float(fig["kcal_per_person_day"][present].min()), 1)
+            if "kcal_per_person_day" in fig and present.any() else None,
+            "met_share": {k: round(v, 6) for k, v in gs.met_share.items()},
+            "first_shortfall_day": gs.first_shortfall_day,
+            "cumulative_kcal_deficit_per_person": round(float(fig["cumulative_kcal_deficit_per_person"][last]), 1)
+            if "cumulative_kcal_deficit_per_person" in fig else None,
+            "cumulative_water_deficit_l_per_person": round(float(fig["cumulative_water_deficit_l_per_person"][last]), 1)
+            if "cumulative_water_deficit_l_per_person" in fig else None,
+            "people_owed_shelter_items_max": int(round(float(fig["people_owed_shelter_items"].max(initial=0))))
+            if "people_owed_shelter_items" in fig else None,
+            "people_owed_shelter_items_last_day": int(round(float(fig["people_owed_shelter_items"][-1])))
+            if "people_owed_shelter_items" in fig else None,
+        })
+        if rows:
+            for t in range(d.result.days):
+                by_day.append({"group": g, "day": t, "people": int(people[t]),
+                               **{k: round(float(v[t]), 3) for k, v in fig.items()}})
+    return {"food_kcal_per_kg": round(d.food_kcal_per_kg, 1), "summary": summary, "daily": by_day}
+
+
+def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """plan.json `supply` (per-day totals, trucks needed vs available per crossing, fleet) and `sustain`;
+    ``rows=False``: without the per-site and per-crossing daily rows (ensemble members)."""
+    full = result_to_dict(d.result, d.instance, rows=rows)
+    days = d.instance.days
+    res = d.result
+    # per day and commodity, summed over sites from the rounded per-site figures (as the rows show them)
+    figures = site_figures_t(res)
+    sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
+    daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
+             for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
+    fleet = d.result.fleet
+    supply = {
+        "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
+        "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,
+        "daily": daily, "deliveries": full["deliveries"], "entry_use": full["entry_use"], "binding": full["binding"],
+        "shortfall_t": full["shortfall_t"], "required_t": full["required_t"],
+        "first_shortfall_day": full["first_shortfall_day"],
+        "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),
+        "trucks_per_day": [int(v) for v in (sum(f.trucks_per_day for f in fleet) if fleet else np.zeros(days))],
+        "max_conservation_residual_t": full.get("max_conservation_residual_t"),
+        "sharing": sc.sharing.policy, "carry_over": full["carry_over"],
+        "payload_t": {s.commodity.id: s.commodity.payload_t for s in d.specs},
+        "payload_source": {s.commodity.id: s.payload_source for s in d.specs},
+        "food_kcal_per_kg": round(d.food_kcal_per_kg, 1),
+        "entry_closures": d.closures,
+        "local_water_m3_per_day": [round(float(v), 1) for v in d.local_water_t],
+        "locations": len(d.instance.sites),
+    }
+    return supply, sustain_to_dict(d.sustain)

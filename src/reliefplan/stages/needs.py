@@ -1,0 +1,102 @@
+"""Requirements from people x standards: daily flows and infrastructure counts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..plan import BasketLine, Needs
+from ..scenario.folder import PopulationStructure
+from ..standards import Standards
+from ..solvers.supply import cargo_figures
+
+
+def energy_kcal_per_person_day(standards: Standards, structure: PopulationStructure | None) -> float:
+    """Mean energy requirement (kcal/person/day): age/sex-weighted when a structure is given, else the profile figure."""
+    if structure is None or not structure.bands:
+        return standards.value("kcal_per_person_day")
+    table = {b.age.strip(): b for b in standards.energy_requirements.bands}
+    kcal = 0.0
+    for band in structure.bands:
+        req = table.get(band.age.strip())
+        if req is None:
+            raise KeyError(band.age)
+        kcal += band.male * req.male + band.female * req.female
+    extra = standards.energy_requirements.extra_kcal
+    kcal += structure.pregnant * extra.get("pregnant", 0.0) + structure.lactating * extra.get("lactating", 0.0)
+    return kcal
+
+
+def _split_female(total: int, female_share: float) -> tuple[int, int]:
+    female = math.ceil(total * female_share - 1e-9)
+    return female, total - female
+
+
+def compute_needs(people: int, standards: Standards, *, household_size: float,
+                  kcal_per_person_day: float | None = None, cargo: Any = None,
+                  food_mix: list[dict[str, Any]] | None = None) -> Needs:
+    """Daily needs and facility counts for `people` under `standards`.
+
+    Counts are rounded up (a fraction of a latrine is a latrine); flows stay fractional. Food is the energy need at
+    the energy density of the food delivered (the scenario's cargo, else the profile's basket); truckloads use the
+    payload per commodity the supply plan uses (`supply.cargo_figures`).
+    """
+    v = standards.value
+    n = int(people)
+    kcal_pp = v("kcal_per_person_day") if kcal_per_person_day is None else kcal_per_person_day
+    basket = standards.ration_basket
+    payload, _, food_kcal_kg, _ = cargo_figures(standards, cargo)
+    food_kg_pp = kcal_pp / food_kcal_kg  # the food delivered, enough to meet the energy requirement
+    scale = food_kg_pp / basket.kg_per_person_day
+    households = math.ceil(n / household_size - 1e-9)
+    # A household cannot share a tent with another: at least one tent each, and enough tents for the covered area.
+    tents = max(households, math.ceil(n * v("covered_area_m2_per_person") / v("tent_covered_area_m2") - 1e-9))
+    latrines = math.ceil(n / v("people_per_latrine_acute") - 1e-9)
+    lat_f, lat_m = _split_female(latrines, v("latrine_female_share"))
+    medical_kits = n / v("medical_kit_people") / v("medical_kit_days")
+    medical_kg = medical_kits * v("medical_kit_weight_kg")
+    food_kg = n * food_kg_pp
+    water_l = n * v("water_l_per_person_day")
+    if food_mix:  # the mix delivered, by weight
+        total_t = sum(r["t"] for r in food_mix)
+        lines = [BasketLine(item=r["item"], kg_per_day=food_kg * r["t"] / total_t) for r in food_mix]
+    else:
+        lines = [BasketLine(item=i.item, kg_per_day=n * i.g_per_person_day / 1000.0 * scale) for i in basket.items]
+
+    def per(key: str) -> int:
+        return math.ceil(n / v(key) - 1e-9)
+
+    return Needs(
+        people=n,
+        water_l_per_day=water_l,
+        survival_water_l_per_day=n * v("survival_water_l_per_person_day"),
+        kcal_per_person_day=kcal_pp,
+        kcal_per_day=n * kcal_pp,
+        food_kg_per_day=food_kg,
+        food_kcal_per_kg=food_kcal_kg,
+        basket=lines,
+        medical_kits_per_day=medical_kits,
+        medical_kg_per_day=medical_kg,
+        households=households,
+        tents=tents,
+        nfi_kits=math.ceil(households * v("nfi_kits_per_household") - 1e-9),
+        shelter_items_kg=tents * v("tent_weight_kg") + households * v("nfi_kits_per_household") * v("nfi_kit_weight_kg"),
+        covered_area_m2=n * v("covered_area_m2_per_person"),
+        site_area_m2=n * v("site_area_m2_per_person"),
+        latrines=latrines,
+        latrines_female=lat_f,
+        latrines_male=lat_m,
+        latrines_medium_term=per("people_per_latrine"),
+        water_taps=per("people_per_tap"),
+        health_posts=per("people_per_health_post"),
+        health_centres=per("people_per_health_centre"),
+        hospitals=per("people_per_hospital"),
+        hospital_beds=math.ceil(n * v("beds_per_10000") / 10000 - 1e-9),
+        health_workers=math.ceil(n * v("health_workers_per_10000") / 10000 - 1e-9),
+        distribution_points=per("people_per_distribution_point"),
+        trucks_per_day_food_medical=food_kg / 1000.0 / payload["food"] + medical_kg / 1000.0 / payload["medical"],
+        water_tankers_per_day=water_l / 1000.0 / payload["water"],
+        shelter_items_truckloads=(tents * v("tent_weight_kg") + households * v("nfi_kits_per_household")
+                                  * v("nfi_kit_weight_kg")) / 1000.0 / payload["shelter_nfi"],
+        payload_t=payload,
+    )

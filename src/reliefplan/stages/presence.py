@@ -1,0 +1,171 @@
+"""Where every person in the plan is on each day, by group: nobody vanishes.
+
+Locations: the zones (people staying; displaced people until they arrive at their destination; people who remain
+in the operation area), the candidate sites (their residents, the camp's people, overflow on their land), the land
+of zones outside the footprint that takes overflow, and the other populations the same entry points feed.
+
+Groups (``scenario.GROUPS``): ``staying`` (outside the footprint), ``sheltered`` (displaced, with a camp place),
+``overflow`` (displaced, without one), ``site_residents`` (already living on a candidate site) and
+``served_elsewhere``. Every person is in exactly one group and at exactly one location at the end of each day.
+
+A displaced person arrives at the destination on the day their zone's part is emptied, or, when the move was timed,
+when the destination's arrival curve says so (whichever is later; people are counted where they are at the end of
+the day); until then they are at their zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..scenario.folder import GROUPS, Scenario
+
+#: groups whose people move to a destination (and need shelter items when they arrive)
+MOVERS = ("sheltered", "overflow")
+
+
+@dataclass
+class Presence:
+    """people[l, g, t]: people of group g at location l at the end of day t (whole people)."""
+
+    location_ids: list[str]  # "zone:<id>", a site id, "overflow:<zone id>" (zone land), "served:<id>"
+    kinds: list[str]  # zone | site | zone_land | served
+    xy: np.ndarray  # metric [L, 2]
+    groups: tuple[str, ...]
+    people: np.ndarray  # int64 [L, G, T]
+    dependent: np.ndarray  # float [L, G, T]: of them, people who depend on aid
+    arrivals: np.ndarray  # float [L, G, T]: aid-dependent people arriving (movers only), for shelter items
+    totals: dict[str, int]  # people per group (the same every day)
+    inside_operation: np.ndarray = field(default_factory=lambda: np.zeros(0))  # int [T]: in the emptied area
+
+    @property
+    def days(self) -> int:
+        return int(self.people.shape[2])
+
+    def group(self, name: str) -> int:
+        return self.groups.index(name)
+
+    def check(self) -> None:
+        """Every person in exactly one place each day: per group the locations sum to its total, every day."""
+        for g, name in enumerate(self.groups):
+            per_day = self.people[:, g, :].sum(axis=0)
+            if (per_day != self.totals[name]).any() or (self.people[:, g, :] < 0).any():
+                raise AssertionError(f"people not conserved in group '{name}': {per_day.min()}..{per_day.max()} "
+                                     f"per day, expected {self.totals[name]}")
+
+
+def _arrival_fraction(evacuation: dict[str, Any] | None, dest_ids: list[str], days: int) -> np.ndarray:
+    """[destinations, days] share of each destination's people arrived by the end of each day (1 if not timed)."""
+    out = np.ones((len(dest_ids), days))
+    if not evacuation:
+        return out
+    index = {d: i for i, d in enumerate(dest_ids)}
+    got = np.zeros((len(dest_ids), days))
+    for a in evacuation["arrivals"]:
+        i = index.get(a["site"])
+        if i is not None:
+            got[i, min(int(a["t_s"] // 86400), days - 1)] += a["people"]
+    total = got.sum(axis=1, keepdims=True)
+    frac = np.divide(np.cumsum(got, axis=1), total, out=np.ones_like(got), where=total > 0)
+    return np.clip(frac, 0.0, 1.0)
+
+
+def _departed_fraction(displaced_by_day: np.ndarray, start_days: np.ndarray, days: int) -> np.ndarray:
+    """[zones, days] share of each zone's displaced people who have left by the end of each day."""
+    day_index = np.minimum(np.floor(start_days).astype(np.int64), days - 1)
+    left = np.zeros((displaced_by_day.shape[0], days))
+    for k, t in enumerate(day_index):
+        left[:, t] += displaced_by_day[:, k]
+    total = displaced_by_day.sum(axis=1, keepdims=True)
+    return np.divide(np.cumsum(left, axis=1), total, out=np.ones_like(left), where=total > 0)
+
+
+def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray, staying: np.ndarray,
+             sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Any, site_xy: np.ndarray,
+             evacuation: dict[str, Any] | None) -> Presence:
+    """Everyone's location by group and day.
+
+    sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;
+    evacuation: the plan's evacuation block (arrivals per destination id over time) or None."""
+    T = sc.horizon_days
+    nz, ns = len(sc.zones), len(sc.sites)
+    G = len(GROUPS)
+    gi = {g: i for i, g in enumerate(GROUPS)}
+    default = sc.population_spec.aid_dependent_share
+    zone_share = np.array([z.aid_dependent_share if z.aid_dependent_share is not None else default
+                           for z in sc.zones])
+    residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
+
+    # destinations: sites, then zone land with overflow
+    land = np.flatnonzero(overflow.by_zone_land)
+    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
+    # flows (zone, destination, group, people)
+    fz, fd, fg, fq = [], [], [], []
+    zi, si, q = sheltered_flows
+    for z, s, n in zip(zi.tolist(), si.tolist(), q.tolist()):
+        if n > 0:
+            fz.append(z), fd.append(s), fg.append(gi["sheltered"]), fq.append(n)
+    for z, s in zip(*np.nonzero(overflow.to_site)):
+        fz.append(int(z)), fd.append(int(s)), fg.append(gi["overflow"]), fq.append(int(overflow.to_site[z, s]))
+    for j, k in enumerate(land):
+        for z in np.flatnonzero(overflow.to_zone_land[:, k]):
+            fz.append(int(z)), fd.append(ns + j), fg.append(gi["overflow"]), fq.append(int(overflow.to_zone_land[z, k]))
+    fz_a, fd_a, fg_a = np.array(fz, dtype=np.int64), np.array(fd, dtype=np.int64), np.array(fg, dtype=np.int64)
+    fq_a = np.array(fq, dtype=np.int64)
+    # share arrived by the end of each day: the zone must have left and the destination have received them
+    frac = np.minimum(_departed_fraction(displaced_by_day, start_days, T)[fz_a],
+                      _arrival_fraction(evacuation, dest_ids, T)[fd_a]) if fq_a.size else np.zeros((0, T))
+    arrived = np.floor(fq_a[:, None] * frac + 1e-9).astype(np.int64)
+    arrived[frac >= 1.0 - 1e-12] = np.broadcast_to(fq_a[:, None], arrived.shape)[frac >= 1.0 - 1e-12]
+    waiting = fq_a[:, None] - arrived
+
+    served = sc.served
+    n_land = land.size
+    L = nz + ns + n_land + len(served)
+    people = np.zeros((L, G, T), dtype=np.int64)
+    dependent = np.zeros((L, G, T))
+    people[:nz, gi["staying"], :] = np.asarray(staying, dtype=np.int64)[:, None]
+    dependent[:nz, gi["staying"], :] = (np.asarray(staying) * zone_share)[:, None]
+    people[:nz, gi["overflow"], :] += overflow.inside[:, None]
+    dependent[:nz, gi["overflow"], :] += (overflow.inside * zone_share)[:, None]
+    share_f = zone_share[fz_a] if fz_a.size else np.zeros(0)
+    np.add.at(people, (fz_a, fg_a), waiting)
+    np.add.at(dependent, (fz_a, fg_a), waiting * share_f[:, None])
+    np.add.at(people, (nz + fd_a, fg_a), arrived)
+    np.add.at(dependent, (nz + fd_a, fg_a), arrived * share_f[:, None])
+    people[nz:nz + ns, gi["site_residents"], :] = residents[:, None]
+    dependent[nz:nz + ns, gi["site_residents"], :] = (residents * default)[:, None]
+    for j, p in enumerate(served):
+        people[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population
+        share = p.aid_dependent_share if p.aid_dependent_share is not None else default
+        dependent[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population * share
+    # aid-dependent movers arriving at their destination each day (they need shelter items then)
+    arrivals = np.zeros((L, G, T))
+    moved = np.diff(arrived, axis=1, prepend=0) * share_f[:, None] if fq_a.size else np.zeros((0, T))
+    np.add.at(arrivals, (nz + fd_a, fg_a), moved)
+
+    zone_xy = shapely.get_coordinates(shapely.point_on_surface(
+        np.array([z.geometry_m for z in sc.zones], dtype=object))).reshape(nz, 2)
+    served_xy = shapely.get_coordinates(shapely.point_on_surface(
+        np.array([p.geometry_m for p in served], dtype=object))).reshape(len(served), 2)
+    xy = np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land],
+                    served_xy])
+    totals = {
+        "staying": int(np.sum(staying)),
+        "sheltered": int(q.sum()),
+        "overflow": overflow.total,
+        "site_residents": int(residents.sum()),
+        "served_elsewhere": int(sum(p.population for p in served)),
+    }
+    # in the operation area at the end of the day: displaced people not yet gone, and those who stay there
+    inside = people[:nz, gi["sheltered"], :].sum(axis=0) + people[:nz, gi["overflow"], :].sum(axis=0)
+    out = Presence(location_ids=[f"zone:{z.id}" for z in sc.zones] + [s.id for s in sc.sites] + dest_ids[ns:]
+                   + [f"served:{p.id}" for p in served],
+                   kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * n_land + ["served"] * len(served),
+                   xy=xy, groups=GROUPS, people=people, dependent=dependent, arrivals=arrivals, totals=totals,
+                   inside_operation=inside)
+    out.check()
+    return out
