@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from reliefplan.analysis.assess import assess
-from reliefplan.scenario.packages import apply_package, resolve
+from reliefplan.analysis.packages import apply_package
+from reliefplan.scenario.packages import resolve
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
 

@@ -354,7 +354,8 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
     import time
 
     from reliefplan._errors import InputError, ReliefplanError
-    from reliefplan.scenario.packages import apply_package, resolve
+    from reliefplan.analysis.packages import apply_package
+    from reliefplan.scenario.packages import resolve
     from reliefplan.pipeline import run
     from reliefplan.outputs.products import write_run
     from reliefplan.scenario.folder import load_scenario

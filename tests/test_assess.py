@@ -13,7 +13,8 @@ from conftest import fc, feat, square, write_scenario
 
 from reliefplan._errors import InputError
 from reliefplan.analysis.assess import _unsheltered_with, assess, assessment_json_schema
-from reliefplan.scenario.packages import PackageSpec, apply_package, resolve
+from reliefplan.analysis.packages import apply_package
+from reliefplan.scenario.packages import PackageSpec, resolve
 from reliefplan.pipeline import finish, run, shelter
 from reliefplan.scenario.folder import load_scenario
 

@@ -13,7 +13,7 @@ from conftest import write_scenario
 
 from reliefplan.analysis import ensemble
 from reliefplan._errors import InputError
-from reliefplan.scenario._uncertainty import block_bootstrap, closure_days
+from reliefplan.analysis.sampling import block_bootstrap, closure_days
 from reliefplan.analysis.ensemble import run_ensemble, run_member, write_ensemble
 from reliefplan.scenario.folder import load_scenario
 

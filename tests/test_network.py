@@ -12,6 +12,8 @@ import pytest
 import shapely
 from pyproj import CRS
 
+from reliefplan.outputs.files import write_long_csv
+from reliefplan.scenario import roads as rr
 from reliefplan.solvers import network as rn
 from reliefplan._errors import InputError
 from reliefplan.geo import WGS84, project
@@ -346,7 +348,7 @@ def test_closures_close_and_slow():
     tt = rn.travel_time_matrix(net, xy((0, 0)), xy((1000, 0)))
     assert tt.distance_m[0, 0] == pytest.approx(2000, abs=0.1)  # detour around the closure
     assert net.closed_links > 0 and net.summary()["closed_links"] == net.closed_links
-    slow = rn.closures_from_damage(np.array([box]), np.array([50.0]), count_for_double_time=50.0)
+    slow = rr.closures_from_damage(np.array([box]), np.array([50.0]), count_for_double_time=50.0)
     net2 = rn.build_network(r, mode="walk", crs=UTM, closures=slow)
     tt2 = rn.travel_time_matrix(net2, xy((0, 0)), xy((1000, 0)))
     # 200 m of the direct road at half speed: 800 m + 2 × 200 m equivalent
@@ -359,11 +361,11 @@ def test_load_closures_file(tmp_path):
     gj = json.loads(shapely.to_geojson(poly))
     path = write_geojson(tmp_path / "c.geojson", [{"type": "Feature", "properties": {"factor": 3}, "geometry": gj},
                                                   {"type": "Feature", "properties": {"factor": None}, "geometry": gj}])
-    c = rn.load_closures(path)
+    c = rr.load_closures(path)
     assert c.time_factor.tolist() == [3.0, np.inf]
     bad = write_geojson(tmp_path / "b.geojson", [{"type": "Feature", "properties": {"factor": 0.5}, "geometry": gj}])
     with pytest.raises(InputError, match="feature 0, field 'factor'"):
-        rn.load_closures(bad)
+        rr.load_closures(bad)
 
 
 # ------------------------------------------------------------------ cutoff, unreachable, fallback
@@ -375,7 +377,7 @@ def test_cutoff_makes_pairs_unreachable_and_csv_cells_empty(tmp_path):
     assert math.isinf(tt.time_s[0, 1]) and math.isnan(tt.distance_m[0, 1])
     assert tt.reachable.tolist() == [[True, False]]
     out = tmp_path / "tt.csv"
-    rn.write_long_csv(out, tt, ["o"], ["near", "far"])
+    write_long_csv(out, tt, ["o"], ["near", "far"])
     assert out.read_text().splitlines() == ["origin_id,destination_id,distance_m,travel_time_s",
                                             "o,near,100.0,120.0", "o,far,,"]
 

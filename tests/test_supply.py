@@ -456,7 +456,7 @@ def test_result_to_dict_round_numbers():
 
 
 def test_observed_2024_trucks_from_the_example():
-    from reliefplan.solvers.supply import read_observed_trucks
+    from reliefplan.scenario.supply_data import read_observed_trucks
 
     path = Path(__file__).parents[1] / "examples" / "rafah-2024" / "entry_capacity_observed_2024.csv"
     april = read_observed_trucks(path, "2024-04-01", 30)

@@ -70,7 +70,8 @@ def plan(
         with progress(err_console, "loading scenario") as bar:
             sc = load_scenario(scenario_dir, scenario)
             if package is not None:
-                from .scenario.packages import apply_package, resolve
+                from .analysis.packages import apply_package
+                from .scenario.packages import resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
             if scheduler is not None:
@@ -362,7 +363,8 @@ def travel_times_cmd(
     """Network travel times, long-form CSV origin_id,destination_id,distance_m,travel_time_s."""
     import json
 
-    from .solvers.network import travel_times_between_files, write_long_csv
+    from .outputs.files import write_long_csv
+    from .solvers.network import travel_times_between_files
 
     try:
         tt, oid, did, net = travel_times_between_files(roads, points, mode=mode, to_path=to, cutoff_s=cutoff_s,

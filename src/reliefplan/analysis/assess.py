@@ -26,7 +26,8 @@ from pydantic import BaseModel, Field
 from .._errors import InputError, Problem
 from ..stages.allocation import allocate
 from ..stages.capacity import site_capacity
-from ..scenario.packages import PackageSpec, apply_package, preparable_km2, prepare_land, resolve, shelter_key
+from ..scenario.packages import PackageSpec, resolve, shelter_key
+from .packages import apply_package, preparable_km2, prepare_land
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema
 from ..scenario.folder import Scenario

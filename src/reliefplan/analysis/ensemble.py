@@ -25,7 +25,8 @@ import numpy as np
 
 from .._errors import InputError, Problem
 from ..scenario._inputs import folder_file
-from ..scenario._uncertainty import MemberInputs, observed_series, sample_member
+from ..scenario._uncertainty import observed_series
+from .sampling import MemberInputs, sample_member
 from ..plan import Plan
 from ..scenario.folder import SCENARIO_FILE, Scenario, load_scenario
 from ..solvers.site_times import connect

@@ -12,9 +12,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .layers import Layer
 from ..plan import Plan
+
+if TYPE_CHECKING:
+    from ..solvers.network import TravelTimes
 
 
 def _umask() -> int:
@@ -169,3 +173,31 @@ def output_set(out: Path) -> Iterator[Path]:
 def moved(paths: list[Path], tmp: Path, out: Path) -> list[Path]:
     """Paths written under `tmp` as they are after the swap, under `out`."""
     return [Path(out) / Path(p).relative_to(tmp) for p in paths]
+
+
+def write_long_csv(path: Path | str | None, tt: TravelTimes, origin_ids, destination_ids) -> str | None:
+    """Long-form CSV origin_id,destination_id,distance_m,travel_time_s; unreachable → empty cells.
+
+    Writes atomically when path is given; returns the text when path is None.
+    """
+    import csv
+    import io
+
+    import numpy as np
+
+    oi = np.repeat(np.asarray(origin_ids, dtype=object), len(destination_ids))
+    di = np.tile(np.asarray(destination_ids, dtype=object), len(origin_ids))
+    t = tt.time_s.ravel()
+    dist = tt.distance_m.ravel()
+    ok = np.isfinite(t)
+    t_txt = np.where(ok, np.char.mod("%.1f", np.where(ok, t, 0)), "")
+    d_txt = np.where(ok, np.char.mod("%.1f", np.where(ok, dist, 0)), "")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["origin_id", "destination_id", "distance_m", "travel_time_s"])
+    w.writerows(zip(oi, di, d_txt, t_txt))
+    text = buf.getvalue()
+    if path is None:
+        return text
+    write_text_atomic(Path(path), text)
+    return None

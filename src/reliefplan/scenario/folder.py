@@ -352,8 +352,8 @@ class Scenario(BaseModel):
     footprints: list[Footprint]
     entry_points: list[EntryPoint]
     warehouses: list[Warehouse] = []
-    roads: Any = None  # network.RoadLines (WGS84) when the scenario has roads
-    closures: Any = None  # network.Closures when the scenario declares damaged or closed areas
+    roads: Any = None  # roads.RoadLines (WGS84) when the scenario has roads
+    closures: Any = None  # roads.Closures when the scenario declares damaged or closed areas
     population_structure: PopulationStructure | None = None
     siting: SitingSpec = SitingSpec()
     layout: LayoutSpec = LayoutSpec()
@@ -737,7 +737,7 @@ def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
 
 
 def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
-    from ..solvers.supply import _commodities_yaml
+    from .supply_data import _commodities_yaml
 
     known = [c["id"] for c in _commodities_yaml()["commodities"]]
     out = []
@@ -818,7 +818,7 @@ def _band_problems(folder: Path, structure: PopulationStructure, standards: Stan
 
 
 def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
-    from ..solvers.network import load_roads  # pyosmium and friends load only when a scenario has roads
+    from .roads import load_roads  # pyosmium and friends load only when a scenario has roads
 
     path = _path(folder, spec.file, col, "layers.roads.file")
     if path is None:
@@ -837,7 +837,7 @@ def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
 
 
 def _closures(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
-    from ..solvers.network import load_closures
+    from .roads import load_closures
 
     path = _path(folder, spec.file, col, "layers.closures.file")
     if path is None:
@@ -906,7 +906,7 @@ def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _C
         col.add(cfg_path, "entry_capacity 'observed' needs observed_file and observed_start (ISO date of day 0)",
                 field=f"{where}supply.observed_file")
         return None
-    from ..solvers.supply import read_observed_trucks
+    from .supply_data import read_observed_trucks
 
     path = _path(folder, spec.observed_file, col, f"{where}supply.observed_file")
     if path is None:
@@ -1067,7 +1067,6 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     ground_notes: list[str] = []
     if ground is not None:
         from . import usable_land
-        from ..stages.capacity import free_geometry
 
         sites = usable_land.apply(sites, free_geometry(sites, footprints), crs, ground)
         ground_notes = usable_land.notes(sites, ground)
@@ -1088,6 +1087,14 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(days, float(cfg.existing_hospital_beds)),
     )
+
+
+def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:
+    """Each site's polygon minus the operation footprint (metric CRS)."""
+    geoms = np.array([s.geometry_m for s in sites], dtype=object)
+    if not footprints:
+        return geoms
+    return shapely.difference(geoms, shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object)))
 
 
 def _as_array(geoms: list[shapely.Geometry]):

@@ -60,7 +60,6 @@ in the capacity) and exact for small enough changes.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -74,6 +73,7 @@ import scipy.sparse as sp
 from .._errors import InputError, Problem, SolverError
 from ._highs import quiet_highs
 from ..scenario._layers import read_json
+from ..scenario.supply_data import _commodities_yaml
 
 DEFAULT_PAYLOAD_T = 20.0  # sphere-2018 profile, truck_payload_t (Logistics Cluster planning figure)
 # Hours a day trucks can run (crossing and checkpoint opening hours, daylight movement):
@@ -1678,16 +1678,6 @@ def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], 
     return payload, sources, float(kcal), food_src
 
 
-@functools.lru_cache(maxsize=1)
-def _commodities_yaml() -> dict[str, Any]:
-    """The packaged commodity table, parsed once per process (read only; plans and members share it)."""
-    from importlib import resources
-
-    import yaml
-
-    return yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text(encoding="utf-8"))
-
-
 def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None,
                      cargo: Any = None) -> list[CommoditySpec]:
     """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply) and a
@@ -1743,58 +1733,3 @@ def demand_from_people(people_by_day: np.ndarray, specs: Sequence[CommoditySpec]
     arrivals = np.diff(people, axis=-1, prepend=0.0).clip(min=0.0)
     daily = people if residents is None else people + np.asarray(residents, dtype=float)[:, None]
     return {s.commodity.id: (daily if s.need == "daily" else arrivals) * s.t_per_person for s in specs}
-
-
-def read_observed_trucks(path: str | Path, start_date: str, days: int,
-                         column: str = "trucks_total") -> dict[str, np.ndarray]:
-    """Trucks per day per entry point from an observed line list (``entry_capacity_observed_2024.csv``).
-
-    Returns {entry_point_id: trucks[days]} from ``start_date`` (ISO) on; days outside the file are
-    an error, days in range without a row count 0 trucks. Rows starting with '#' (HXL tags) are skipped.
-    """
-    import datetime as dt
-    import math
-
-    from ..scenario._layers import read_csv_rows
-
-    path = Path(path)
-    try:
-        start = dt.date.fromisoformat(start_date)
-    except ValueError:
-        raise InputError(Problem(file=str(path), field="start_date",
-                                 message=f"expected an ISO date, got {start_date!r}")) from None
-    rows = read_csv_rows(path)  # UTF-8, a regular file, no ragged rows; the HXL row is dropped
-    missing = [c for c in ("date", "entry_point_id", column) if rows and c not in rows[0]]
-    if missing or not rows:
-        raise InputError(Problem(file=str(path), field=", ".join(missing) or None,
-                                 message=f"expected columns date, entry_point_id, {column} and at least one row"
-                                         + (f"; missing {missing}" if missing else "")))
-    problems: list[Problem] = []
-    out: dict[str, np.ndarray] = {}
-    covered: set[dt.date] = set()
-    for i, r in enumerate(rows):
-        if (r.get("date") or "").startswith("#"):
-            continue
-        try:
-            d = dt.date.fromisoformat((r.get("date") or "").strip())
-            v = float(r.get(column) or "")
-            if not (math.isfinite(v) and 0 <= v <= 1e6) or not (r.get("entry_point_id") or "").strip():
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(Problem(file=str(path), feature=f"row {i + 1}", field=column,
-                                    message="expected an ISO date, an entry_point_id and a number of trucks "
-                                            "(0 to 1,000,000)"))
-            continue
-        covered.add(d)
-        t = (d - start).days
-        if 0 <= t < days:
-            out.setdefault(r["entry_point_id"].strip(), np.zeros(days))[t] += v
-    last = start + dt.timedelta(days=days - 1)
-    if not problems and (start not in covered or last not in covered):
-        problems.append(Problem(file=str(path), field="date",
-                                message=f"the file does not cover {start} to {last} "
-                                        f"(it covers {min(covered)} to {max(covered)})" if covered else
-                                        f"the file does not cover {start} to {last} (no dated rows)"))
-    if problems:
-        raise InputError(problems)
-    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..scenario.folder import Footprint, Site
+from ..scenario.folder import Footprint, Site, free_geometry
 from ..standards import Standards
 
 
@@ -22,14 +22,6 @@ class SiteCapacity:
     capacity: np.ndarray
     point_xy: np.ndarray  # metric, a point inside the usable part (or the site)
     usable_geometry_m: np.ndarray  # shapely polygons: site minus footprint
-
-
-def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:
-    """Each site's polygon minus the operation footprint (metric CRS)."""
-    geoms = np.array([s.geometry_m for s in sites], dtype=object)
-    if not footprints:
-        return geoms
-    return shapely.difference(geoms, shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object)))
 
 
 def site_capacity(sites: list[Site], footprints: list[Footprint], standards: Standards,

@@ -1,4 +1,6 @@
-"""Web app: plan from the browser, keep every run (FastAPI over reliefplan.store)."""
+"""Web app: plan from the browser, keep every run (FastAPI over reliefplan.store).
+
+A face: may import everything below it (store, outputs, analysis, pipeline, ...), never the CLI."""
 
 from __future__ import annotations
 

@@ -154,7 +154,8 @@ def execute_started(store: Store, run_id: str) -> None:
     """Plan a run already marked running; record its outputs or its error. Never raises."""
     from ..analysis.ensemble import run_ensemble
     from ..outputs.files import output_set, read_plan
-    from ..scenario.packages import apply_package, resolve
+    from ..analysis.packages import apply_package
+    from ..scenario.packages import resolve
     from ..pipeline import run as run_pipeline
     from ..outputs.products import write_ensemble_run, write_run
 

@@ -16,16 +16,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...plan import Plan
-from .words import clock, commodity_colour, commodity_words, hours, number, share
+from .words import _chart, clock, commodity_colour, commodity_words, hours, number, share
 
 #: a folded table shows at most this many rows; all rows are in plan.json and tables/*.csv
 TABLE_ROWS = 500
-
-
-def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    from .views import _chart as chart
-
-    return chart(cid, title, labels, datasets, **kw)
 
 
 def _view(name: str, title: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import shapely
 from ..export import optional_sections, site_compliance
 from ..layers import Layer
 from ...plan import Plan
-from .words import COMMODITY_COLOURS, PEOPLE_COLOURS, clock, key_words, number
+from .words import COMMODITY_COLOURS, PEOPLE_COLOURS, _chart, clock, key_words, number
 
 # Optional sections later stages add to the plan, with what the report draws from them.
 EXPECTED_SECTIONS: dict[str, str] = {
@@ -102,16 +102,6 @@ def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
         show.update(MAP_LAYER_DISPLAY.get(name, {}))
         out.append({"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer), **show})
     return out
-
-
-def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
-           x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
-           overlap: bool = False, note: str = "", percent: bool = False) -> dict[str, Any]:
-    """A chart spec; a dataset may carry "color", "colors" (per bar), "dash" (dashed line) and "type" (a line
-    drawn over bars). `percent`: the values are per cent (axis from 0 to 100)."""
-    return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
-            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note,
-            "percent": percent}
 
 
 def shorten(chart: dict[str, Any]) -> dict[str, Any]:

@@ -158,3 +158,13 @@ def outcome_value(name: str, v: float | None) -> str:
     if name.endswith(("_h", "_hours")):
         return hours(v)
     return f"{round(v):,}"
+
+
+def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
+           x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
+           overlap: bool = False, note: str = "", percent: bool = False) -> dict[str, Any]:
+    """A chart spec; a dataset may carry "color", "colors" (per bar), "dash" (dashed line) and "type" (a line
+    drawn over bars). `percent`: the values are per cent (axis from 0 to 100)."""
+    return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
+            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note,
+            "percent": percent}
