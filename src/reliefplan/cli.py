@@ -21,8 +21,17 @@ err_console = Console(stderr=True)
 MAX_RUNS = 100_000  # ensemble members
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"reliefplan {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
     """reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds."""
     from .terminal import fit
 
