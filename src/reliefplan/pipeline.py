@@ -281,11 +281,14 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
 
 
 def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
-           cache: TravelCache | None = None, rows: bool = True) -> PlanRun:
+           cache: TravelCache | None = None, rows: bool = True, warm: bool = True) -> PlanRun:
     """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
 
     cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm.
-    rows: see `run`."""
+    rows: see `run`.
+    warm: False solves the supply LP from scratch even when the cache holds one of the same structure (assessment
+    pairs: a package changes the crossings' capacity so much that restarting from another pair's basis took 2-4x a
+    cold solve with presolve)."""
     step = progress or (lambda _msg: None)
     std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
     kcal_pp, evacuation, site_people = sh.kcal_pp, sh.evacuation, sh.alloc.by_site
@@ -319,7 +322,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
     if sc.supply.enabled and sc.entry_points and pres.people.any():
         step("supply (daily deliveries)")
-        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None else None,
+        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None and warm else None,
                             drive_cache=cache.drive_h if cache is not None else None)
         supply, sustained = supply_summary(delivered, sc, rows=rows)
         groups = group_figures(delivered, rows=rows)

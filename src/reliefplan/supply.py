@@ -1479,26 +1479,27 @@ class ExtraCapacity:
 
 
 def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int = 0, *,
-                             time_limit_s: float = 60.0) -> ExtraCapacity:
+                             time_limit_s: float = 60.0, keep: dict[str, Any] | None = None) -> ExtraCapacity:
     """Parametric solve: minimise x (t/day added at ``entry_id`` on each open day from ``first_day``) such that
     every demand is met on every day. Days the crossing is closed (zero capacity) stay closed.
 
     One LP on the supply model with the shortfall columns fixed at zero and one column x in every capacity
     row of that crossing; ``infeasible`` means no amount at that crossing from that day ends the shortfall
-    (it starts earlier, or elsewhere in the network).
+    (it starts earlier, or elsewhere in the network). ``keep``: receives the solved model under ``entry_id``, from
+    which `meets_every_need` re-solves the same network warm.
     """
     import highspy
 
     validate_instance(inst)
-    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
     e = [x.id for x in inst.entry_points].index(entry_id)
-    T, K = lp.T, lp.K
+    T = inst.days
     payload = inst.entry_points[e].payload(inst.payload_t)
     days = np.arange(max(0, first_day), T)
-    days = days[lp.entry_cap[e, days] > 0]
+    days = days[inst.entry_points[e].capacity_t(T, inst.payload_t)[days] > 0]
     if days.size == 0:
         return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
                              f"{entry_id} is closed on every day from day {first_day}")
+    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
     r0, _owners = lp.rows["entry_capacity"]
     col = sp.csc_matrix((-np.ones(days.size), (r0 + e * T + days, np.zeros(days.size, dtype=np.int64))),
                         shape=(lp.matrix.shape[0], 1))
@@ -1510,6 +1511,8 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
     lp.n_col += 1
     h, _ = _highs(lp, time_limit_s, None)
     h.run()
+    if keep is not None:
+        keep[entry_id] = (h, lp)
     ms = h.getModelStatus()
     if ms == highspy.HighsModelStatus.kInfeasible:
         return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
@@ -1520,6 +1523,44 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
                              f"HiGHS stopped with '{h.modelStatusToString(ms)}'")
     x = max(0.0, float(np.asarray(h.getSolution().col_value)[-1]))
     return ExtraCapacity(entry_id, first_day, "optimal", x, x / payload)
+
+
+def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: tuple[Any, Any] | None = None
+                     ) -> bool:
+    """Whether the instance meets every need on every day: its supply LP with every shortfall fixed at zero has a
+    solution. ``warm``: a model kept by `min_extra_entry_capacity` for the same network (an instance that differs
+    only in entry capacity, e.g. `with_extra_capacity`); its extra column is held at zero and the instance's own
+    bounds are passed in, so the simplex restarts from that basis."""
+    import highspy
+
+    validate_instance(inst)
+    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
+    upper = lp.col_upper.copy()
+    upper[lp.short_cols] = 0.0
+    h = None
+    if warm is not None:
+        h, old = warm
+        same = (old.matrix.shape[0] == lp.matrix.shape[0] and old.n_col == lp.n_col + 1
+                and np.array_equal(old.matrix.indptr[: lp.n_col + 1], lp.matrix.indptr)
+                and np.array_equal(old.matrix.indices[: lp.matrix.nnz], lp.matrix.indices)
+                and np.array_equal(old.matrix.data[: lp.matrix.nnz], lp.matrix.data))
+        if same:
+            col = np.flatnonzero(upper != old.col_upper[:-1]).astype(np.int32)
+            if col.size:
+                h.changeColsBounds(col.size, col, np.zeros(col.size), upper[col])
+            h.changeColsBounds(1, np.array([lp.n_col], dtype=np.int32), np.zeros(1), np.zeros(1))
+            row = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper)).astype(np.int32)
+            if row.size:
+                h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
+            h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())
+        else:
+            h = None
+    if h is None:
+        lp.col_upper = upper
+        lp.cost1 = np.zeros(lp.n_col)
+        h, _ = _highs(lp, time_limit_s, None)
+    h.run()
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
 
 
 # --------------------------------------------------------------------------------------------
