@@ -1544,14 +1544,10 @@ def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: 
                 and np.array_equal(old.matrix.indptr[: lp.n_col + 1], lp.matrix.indptr)
                 and np.array_equal(old.matrix.indices[: lp.matrix.nnz], lp.matrix.indices)
                 and np.array_equal(old.matrix.data[: lp.matrix.nnz], lp.matrix.data))
-        if same:
-            col = np.flatnonzero(upper != old.col_upper[:-1]).astype(np.int32)
-            if col.size:
-                h.changeColsBounds(col.size, col, np.zeros(col.size), upper[col])
-            h.changeColsBounds(1, np.array([lp.n_col], dtype=np.int32), np.zeros(1), np.zeros(1))
-            row = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper)).astype(np.int32)
-            if row.size:
-                h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
+        if same:  # every bound passed (the model may hold an earlier check's), the extra column held at zero
+            n, m = lp.n_col + 1, lp.matrix.shape[0]
+            h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.append(upper, 0.0))
+            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
             h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())
         else:
             h = None
@@ -1593,6 +1589,50 @@ def fleet_requirements(inst: SupplyInstance, result: SupplyResult,
         out.append(CorridorFleet(arc=a, source=arc.source, target=arc.target, payload_t=pay, trucks_per_day=trucks,
                                  max_trucks_per_day=peak, round_trip_h=arc.round_trip_h,
                                  trips_per_truck_per_day=trips, fleet_trucks=fleet))
+    return out
+
+
+@dataclass
+class OriginFleet:
+    """Whole trucks leaving one crossing or hub per day, over all its corridors, and the fleet based there."""
+
+    node: str
+    trucks_per_day: np.ndarray  # [days] ceil(Σ_arcs Σ_k t_k / payload_k)
+    max_trucks_per_day: int
+    fleet_trucks: int | None  # None when no corridor from it has a round-trip time
+
+
+def fleet_by_origin(inst: SupplyInstance, result: SupplyResult, operating_h_per_day: float | None = None
+                    ) -> list[OriginFleet]:
+    """Per origin of trucked corridors: whole trucks per day = ceil(the truckloads of all its corridors that day),
+    and the fleet = ceil(max over days of Σ_a truckloads_a / trips per truck per day on a) (trips as in
+    `fleet_requirements`).
+
+    The LP splits a crossing's truckloads over every location it feeds, so rounding up corridor by corridor counts
+    a truck for every fraction (the 60-day Rafah plan: 201-239 trucks/day from a crossing admitting 146.5); a
+    logistician counts whole trucks through the crossing, some of them dropping at more than one location, and a
+    fleet based there that serves whichever corridor needs it that day."""
+    op_h = operating_h_per_day or inst.operating_h_per_day
+    loads: dict[str, np.ndarray] = {}
+    busy: dict[str, np.ndarray] = {}
+    timed: set[str] = set()
+    for a, arc in enumerate(inst.arcs):
+        if not arc.trucked:
+            continue
+        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
+        la = np.maximum((result.flow_t[:, a, :] / per_k).sum(axis=0), 0.0)
+        loads[arc.source] = loads.get(arc.source, np.zeros(result.days)) + la
+        if arc.round_trip_h:
+            trips = float(math.floor(op_h / arc.round_trip_h + 1e-9)) if arc.round_trip_h <= op_h \
+                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
+            busy[arc.source] = busy.get(arc.source, np.zeros(result.days)) + la / trips
+            timed.add(arc.source)
+    out = []
+    for node, la in loads.items():
+        trucks = np.maximum(np.ceil(la - 1e-6), 0).astype(np.int64)
+        fleet = int(math.ceil(float(busy[node].max(initial=0.0)) - 1e-6)) if node in timed else None
+        out.append(OriginFleet(node=node, trucks_per_day=trucks, max_trucks_per_day=int(trucks.max(initial=0)),
+                               fleet_trucks=max(fleet, 0) if fleet is not None else None))
     return out
 
 
