@@ -86,17 +86,24 @@ def plan(
         if client is not None:
             client.close()
     _summary(done.plan)
-    _wrote(out, paths)
+    _wrote(out, paths, headline_of=done.plan)
 
 
-def _wrote(out: Path, paths: list[Path]) -> None:
-    """The files of a run in one line each per kind, then the page to open."""
+def _wrote(out: Path, paths: list[Path], headline_of=None) -> None:
+    """The files of a run in one line each per kind, the plan's headline (`headline_of`: a Plan), then the page
+    to open."""
     names = [p.relative_to(out).as_posix() if p.is_relative_to(out) else str(p) for p in paths]
     tables = [n for n in names if n.startswith("tables/")]
     rest = [n for n in names if not n.startswith("tables/")]
     listed = ", ".join(rest + ([f"tables/*.csv ({len(tables)} tables)"] if tables else []))
     console.print(f"wrote {len(paths)} files to [bold]{out}[/]: {listed}", soft_wrap=True, highlight=False)
-    page = next((p for p in paths if p.name.endswith(".html")), None)
+    if headline_of is not None:
+        from .headline import headline
+        from .terminal import print_headline
+
+        print_headline(console, headline(headline_of))
+    page = next((p for p in paths if p.name == "report.html"), None) or next(
+        (p for p in paths if p.name.endswith(".html")), None)
     if page is not None:
         console.print(f"open [bold]{page}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
@@ -152,8 +159,9 @@ def _summary(p) -> None:  # p: Plan
     console.print(v)
     group_failed = sum(1 for i in failed if i.scope.startswith("group:"))
     local_failed = sum(1 for i in failed if i.scope != "scenario" and not i.scope.startswith("group:"))
-    console.print(f"{len(failed)} indicator(s) not met ({group_failed} per group, {local_failed} per site or "
-                  "location); see plan.json 'verdict'.")
+    console.print(f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
+                  f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
+                  "plan.json 'verdict' and tables/verdict.csv.", highlight=False)
 
 
 @standards_app.command("show")

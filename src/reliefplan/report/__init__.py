@@ -141,12 +141,14 @@ def _ready(charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None,
                   files: Sequence[str] = ()) -> str:
     """The report page as one HTML string (see `write_report`)."""
+    from ..headline import headline
+
     sections, missing = views.sections(plan)
     charts = _ready(views.core_charts(plan) + [c for s in sections for c in s["charts"]])
     omitted = views.core_omitted(plan) + [o for s in sections for o in s["omitted"]]
     data = {"maps": [{"id": "map", "layers": views.map_layers(layers)}], "charts": charts, "icons": _icons()}
     return _env().get_template("report.html.j2").render(
-        plan=plan, kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
+        plan=plan, headline=headline(plan), kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
         verdict=views.verdict_view(plan), needs=views.needs_rows(plan), sites=views.site_rows(plan),
         sections=sections, missing=missing, attribution_html=_markdown(attribution), files=list(files),
         data_json=_script_json(data), **_common(plan.reliefplan_version))
