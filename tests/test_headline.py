@@ -103,3 +103,12 @@ def test_round_trip_and_schema(short):
     h = headline(short)
     assert Headline.model_validate_json(h.model_dump_json()) == h
     assert "kinds" in Headline.model_json_schema()["properties"]
+
+
+def test_site_colours_use_every_check_of_the_site_supply_included(short):
+    from reliefplan.layers import site_compliance
+
+    rows = [r for r in short.verdict if r.scope == "site:S1"]
+    failing = [r for r in rows if r.met is False]
+    assert [r.indicator for r in failing] == ["water_need_met_share"]  # only the supply fails at this site
+    assert site_compliance(short)["S1"] == failing[0].severity != "ok"

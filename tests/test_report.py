@@ -601,18 +601,21 @@ def test_assessment_page_content(tmp_path):
         for s in ("targeted", "full"):
             assert f'<a class="pair-link" href="pairs/{p}--{s}/plan.json">' in _cell(html, p, s)
     passed = _cell(html, "tent-cities", "targeted")
-    assert "PASS" in passed and "Least additions" not in passed and "water: never" in passed
+    assert "passes every check" in passed and "severity" not in passed and "Least additions" not in passed
+    assert "water: never" in passed
     worst = _cell(html, "none", "targeted")
-    assert "FAIL · 3" in worst and "12,000 (12.0 % of 100,000)" in worst and "31.5 h" in worst
+    # a verdict that cannot be misread: the checks failed as a count, the severity level apart and in words
+    assert "fails 2 checks" in worst and "severity 3 of 4: high" in worst and "FAIL" not in worst
+    assert "12,000 (12.0 % of 100,000)" in worst and "31.5 h" in worst
     assert "water: day 4 (2,500 t short)" in worst and "food: never" in worst
-    assert "entry capacity at KS" in worst and "2 indicator(s)" in worst
+    assert "entry capacity at KS" in worst and "2 checks" in worst and "water: 1; shelter places: 1" in worst
     assert "+140 trucks/day at KS from day 3" in worst and "tolerance 1 truck/day (139.20 exact)" in worst
     assert "parametric LP (least capacity with no shortfall)" in worst
     assert "+9.00 km2 of new usable site land &lt;i&gt;within&lt;/i&gt; walking reach" in worst  # escaped
     assert [m for m in re.findall(r"verified: <b>(.*?)</b>", worst)] == ["yes", "no", "—"]
     assert "or, for shelter items only: +38,000 tents" in worst
     assert "evacuation_clearance_hours: road capacity and distance" in worst
-    assert "camp_population ×3" in _cell(html, "none", "full")
+    assert "fails 4 checks" in _cell(html, "none", "full") and "camp size: 3" in _cell(html, "none", "full")
     # packages, notes, timings
     assert "375,000 tents (household people each) from day 0" in html
     assert "entry capacity that accompanied the proposal" in html and "tolerances are stated per addition" in html
@@ -621,7 +624,12 @@ def test_assessment_page_content(tmp_path):
     assert charts["unsheltered"]["labels"] == ["none", "tent-cities"]
     assert charts["unsheltered"]["datasets"] == [{"label": "targeted", "data": [12_000, 0]},
                                                  {"label": "full", "data": [40_000, 500]}]
-    assert charts["failed"]["datasets"][1]["data"] == [2, 1]
+    assert charts["failed"]["datasets"][1]["data"] == [4, 1]  # checks, as the cells and the CLI count them
+    # the page's own headline, and no footer about a map it does not have
+    assert "1 of 4 (package, scenario) pair(s) pass every check." in html
+    assert "full: no package passes; closest tent-cities, which fails 1 check" in html
+    assert "targeted: passes with tent-cities." in html
+    assert "the map draws" not in html and "Leaflet" not in html.split("<footer>")[1].split("</footer>")[0]
     # offline: nothing to fetch; the only http(s) text is in the vendored libraries' comments and strings
     assert "default-src 'none'" in html
     # (Leaflet's unused attribution link is one); the CSP would block any fetch the page attempted anyway
@@ -688,3 +696,21 @@ def test_assessment_page_in_chromium(browser, tmp_path):
         assert {k: c["bg"] for k, c in got.items()} == {k: rgb(ASSESSMENT_COLOURS[v]) for k, v in levels.items()}
         for key, c in got.items():
             assert c["href"] == (tmp_path / "pairs" / key / "plan.json").resolve().as_uri()
+
+
+def test_comparison_headlines_shares_and_both_subtitles(small):
+    from reliefplan.headline import headline
+
+    plan, layers = small
+    other = _with_sections(plan).model_copy(update={"scenario": "other", "scenario_title": "Other place",
+                                                    "description": "the second plan"})
+    rows = {r.key: r for r in compare(plan, other)}
+    # a change of coverage shows as a share, not only as a count of failed checks
+    assert (rows["water need met (everyone)"].a, rows["water need met (everyone)"].b) == (None, 80.0)
+    assert rows["displaced with a shelter place"].unit == "%"
+    assert (rows["checks failed"].a, rows["checks failed"].b) == (headline(plan).failed, headline(other).failed)
+    html = render_comparison(plan, layers, other, layers)
+    assert 'id="headline-a"' in html and 'id="headline-b"' in html
+    assert f'data-failed="{headline(other).failed}"' in html.split('id="headline-b"')[1][:300]
+    assert "the second plan" in html and "Other place" in html and plan.description in html
+    assert "<td>water need met (everyone)</td>" in html

@@ -239,8 +239,13 @@ def compare_cmd(plan_a: Path, plan_b: Path,
     for r in compare(a, b):
         t.add_row(r.key, _num(r.a), _num(r.b), _num(r.diff, sign=True), r.unit)
     console.print(t)
+    from .headline import headline
+    from .terminal import print_headline
+
+    for tag, p in (("A", a), ("B", b)):
+        print_headline(console, headline(p), title=f"{tag} — '{p.scenario}'")
     if page is not None:
-        console.print(f"wrote [bold]{page}[/]")
+        console.print(f"wrote [bold]{page}[/]; open it in a browser (works offline)", highlight=False)
 
 
 def _num(x: float | None, sign: bool = False) -> str:
@@ -635,20 +640,34 @@ def assess_cmd(
         short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
         water = [(v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day")
                  is not None]
-        t.add_row(p.package, p.scenario, "[green]pass[/]" if p.passed else "[red]fail[/]", f"{p.unsheltered:,}",
+        t.add_row(p.package, p.scenario, "[green]passes[/]" if p.passed else "[red]fails[/]", f"{p.unsheltered:,}",
                   "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short,
-                  "-" if not water else "{:.1f} ({})".format(*min(water)), str(sum(p.failed.values())))
+                  "-" if not water else "{:.1f} ({})".format(*min(water)), f"{sum(p.failed.values()):,}")
     console.print(t)
+    from .headline import assessment_lines, fails_text
+
     for p in result.pairs:
         if p.passed:
             continue
-        console.print(f"[bold]{p.package} x {p.scenario}[/]: binding: {p.binding}")
+        h = p.headline
+        console.print(f"[bold]{p.package} x {p.scenario}[/]: [red]{fails_text(sum(p.failed.values()))}[/]"
+                      + (f" ({', '.join(f'{k.title} {k.failed:,}' for k in h.kinds)})" if h else ""),
+                      highlight=False, soft_wrap=True)
+        if h and h.findings:
+            console.print(f"  {h.findings[0]}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"  binding: {p.binding}", markup=False, highlight=False, soft_wrap=True)
         for x in p.additions:
             check = {True: "verified", False: "not verified", None: "by hand"}[x.verified]
-            console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]")
+            console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]", highlight=False, soft_wrap=True)
         for x in p.not_addressable:
-            console.print(f"  [dim]not a package matter: {x}[/]")
-    console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json")
+            console.print(f"  [dim]not a package matter: {x}[/]", highlight=False, soft_wrap=True)
+    console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json", highlight=False)
+    summary = assessment_lines([p.model_dump(mode="json") for p in result.pairs])
+    colour = "green" if all(p.passed for p in result.pairs) else "red"
+    console.print(f"[bold {colour}]{summary[0]}[/]", highlight=False, soft_wrap=True)
+    for line in summary[1:]:
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"open [bold]{paths[1]}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
 @app.command("solve-routing")

@@ -499,3 +499,43 @@ def lines(h: Headline, *, max_kinds: int = 12) -> list[str]:
         if len(h.kinds) > max_kinds:
             out.append(f"  - and {len(h.kinds) - max_kinds} more kind(s)")
     return out
+
+
+# ---- an assessment: packages x scenarios ------------------------------------------------------------------------------
+
+
+def fails_text(n: int) -> str:
+    """'fails 1 check', 'fails 80 checks': a count of checks, never a level."""
+    return f"fails {n:,} check{'' if n == 1 else 's'}"
+
+
+def pair_failed(pair: dict[str, Any]) -> int:
+    """Checks a (package, scenario) pair fails: its headline's count, else its failed rows (assessment.json)."""
+    h = pair.get("headline") or {}
+    return int(h["failed"]) if h.get("failed") is not None else int(sum((pair.get("failed") or {}).values()))
+
+
+def assessment_lines(pairs: Sequence[dict[str, Any]]) -> list[str]:
+    """The headline of an assessment (pairs as in assessment.json): how many pairs pass, and per scenario the
+    package that comes closest, with what it fails and its smallest fix."""
+    if not pairs:
+        return ["No (package, scenario) pair was planned."]
+    passed = [p for p in pairs if p.get("passed")]
+    scenarios = list(dict.fromkeys(p["scenario"] for p in pairs))
+    out = [f"{len(passed)} of {len(pairs)} (package, scenario) pair(s) pass every check."]
+    for sc in scenarios:
+        mine = [p for p in pairs if p["scenario"] == sc]
+        ok = [p["package"] for p in mine if p.get("passed")]
+        if ok:
+            out.append(f"{sc}: passes with {_list(ok)}.")
+            continue
+        best = min(mine, key=lambda p: (pair_failed(p), p.get("unsheltered") or 0))
+        h = best.get("headline") or {}
+        kinds = ", ".join(f"{k['title']} {k['failed']:,}" for k in h.get("kinds") or [])
+        line = (f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
+                + (f" ({kinds})" if kinds else "") + ".")
+        fixes = h.get("smallest_fix") or [a.get("text") for a in best.get("additions") or []]
+        if fixes:
+            line += " Smallest change: " + "; ".join(str(f) for f in fixes) + "."
+        out.append(line)
+    return out
