@@ -553,9 +553,21 @@ def ensemble_cmd(
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
-    console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}")
+    console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}", highlight=False)
     if base_plan:
-        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report")
+        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report",
+                      highlight=False)
+    from .headline import ensemble_lines, headline
+    from .output import read_plan
+    from .terminal import print_headline
+
+    lines = ensemble_lines(s)
+    console.print(f"[bold]How sure is the plan?[/] {lines[0]}", highlight=False, soft_wrap=True)
+    for line in lines[1:]:
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    if base_plan:
+        print_headline(console, headline(read_plan(paths[3])), title="The scenario as declared:")
+    console.print(f"open [bold]{paths[2]}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
 def _outcome(name: str, v: float | None) -> str:

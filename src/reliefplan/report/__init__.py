@@ -210,9 +210,12 @@ def _package_version() -> str:
 
 
 def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, ...] = (
-        "unsheltered", "shortfall_t.total", "clearance_h")) -> str:
-    """The ensemble page: P10/P50/P90 table, probability of no shortfall through each day (a fan of curves
-    per commodity), tornado charts of Spearman sensitivity, probability each scenario-wide indicator is met."""
+        "unsheltered", "shortfall_t.total", "clearance_h"), plan: Plan | None = None) -> str:
+    """The ensemble page: its headline (and the declared plan's, given `plan`), P10/P50/P90 table, probability of
+    no shortfall through each day (a fan of curves per commodity), tornado charts of Spearman sensitivity,
+    probability each scenario-wide indicator is met."""
+    from ..headline import ensemble_lines, headline
+
     charts = []
     fan = summary.get("p_no_shortfall_through_day") or {}
     if fan:
@@ -249,14 +252,15 @@ def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, 
               "—" if o.get("mean") is None else words.outcome_value(k, o["mean"])) for k, o in sorted(outcomes.items())]
     data = {"maps": [], "charts": charts, "icons": _icons()}
     return _env().get_template("ensemble.html.j2").render(
-        s=summary, outcomes=table, charts=charts, verdict=verdict,
+        s=summary, outcomes=table, charts=charts, verdict=verdict, summary_lines=ensemble_lines(dict(summary)),
+        headline=None if plan is None else headline(plan),
         data_json=_script_json(data), **_common(_package_version()))
 
 
-def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path) -> Path:
-    """Write out_dir/ensemble.html (see `render_ensemble`)."""
+def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path, *, plan: Plan | None = None) -> Path:
+    """Write out_dir/ensemble.html (see `render_ensemble`); `plan`: the scenario as declared, planned."""
     path = Path(out_dir) / "ensemble.html"
-    write_text_atomic(path, render_ensemble(summary))
+    write_text_atomic(path, render_ensemble(summary, plan=plan))
     return path
 
 
