@@ -135,11 +135,19 @@ def test_closures_and_capacity_reach_the_plan(client, scenario_zip):
     uid = post_zip(c, scenario_zip).json()["id"]
     base = {"layout": False, "evacuation": False, "horizon_days": 6}
     runs = [c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"] for p in (
-        base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]},
-        {**base, "closures": [{"entry_point": "XX", "first_day": 2, "last_day": 3}]})]
-    open_, closed, wrong = (wait(c, r) for r in runs)
-    assert open_["status"] == closed["status"] == "done" and wrong["status"] == "failed"
-    assert "XX" in wrong["error"]
+        base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]})]
+    open_, closed = (wait(c, r) for r in runs)
+    assert open_["status"] == closed["status"] == "done"
+    assert open_["share_done"] == 1.0 and open_["elapsed_s"] > 0
+    # a closure of an entry point the upload does not have, or beyond the horizon: refused before the run
+    wrong = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {
+        **base, "closures": [{"entry_point": "KS", "first_day": 9, "last_day": 9},
+                             {"entry_point": "XX", "first_day": 2, "last_day": 3}]}})
+    assert wrong.status_code == 422
+    assert [p["field"] for p in wrong.json()["problems"]] == ["body.params.closures.0.first_day",
+                                                              "body.params.closures.1.entry_point"]
+    assert "no entry point 'XX' in scenario 'main'; expected one of ['KS']" in wrong.json()["detail"]
+    assert "days 0 to 5" in wrong.json()["detail"]
     use = {name: {u["day"]: u for u in c.get(f"/api/runs/{r['id']}/files/plan.json").json()["supply"]["entry_use"]}
            for name, r in (("open", open_), ("closed", closed))}
     assert use["open"][2]["capacity_t"] > 0
@@ -439,9 +447,16 @@ def test_packages_and_assessment_as_jobs(client, tmp_path):
     assert both["summary"]["pairs"] == 2
     data = c.get(f"/api/runs/{both['id']}/files/assessment.json").json()
     assert [p["package"] for p in data["pairs"]] == ["none", "more"]
-    bad = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                            "params": {"package": "ghost"}}).json()["id"])
-    assert bad["status"] == "failed" and "no package named 'ghost'" in bad["error"]
+    bad = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"package": "ghost"}})
+    assert bad.status_code == 422 and "no package named 'ghost' in this upload" in bad.json()["detail"]
+    assert bad.json()["problems"][0]["field"] == "body.params.package"
+    # the choices the page offers: scenarios with descriptions and entry points, packages with descriptions
+    cat = c.get(f"/api/uploads/{uid}/catalog").json()
+    assert [p["name"] for p in cat["packages"]] == ["none", "more"]
+    assert cat["scenarios"][0]["name"] == "main" and cat["scenarios"][0]["horizon_days"] == 5
+    assert cat["scenarios"][0]["entry_points"] == [{"id": "KS", "name": "Kerem Shalom"}]
+    assert both["summary"]["headline"] is None and both["summary"]["assessment"][0].endswith("pass every check.")
+    assert one["summary"]["headline"]["failed"] == one["summary"]["indicators_not_met"]
     refused = c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
                                         "params": {"assess": True, "ensemble_runs": 3}})
     assert refused.status_code == 422
