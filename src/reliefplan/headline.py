@@ -559,9 +559,15 @@ def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
     elif not weak:
         out.append("Every scenario-wide check is met in every member.")
     else:
+        kinds = [kind_of(k) for k, _ in rows]
+
+        def name(k: str) -> str:  # the kind in words, the indicator too when the kind has several
+            title = KIND_TITLES.get(kind_of(k), words.key_words(k))
+            return title if kinds.count(kind_of(k)) == 1 else f"{title} ({words.key_words(k)})"
+
         out.append("Scenario-wide checks least often met: " + "; ".join(
-            f"{KIND_TITLES.get(kind_of(k), k)} ({words.key_words(k)}): met in {words.share(p)} of members"
-            for k, p in weak[:max_rows]) + ("" if len(weak) <= max_rows else f"; and {len(weak) - max_rows} more"))
+            f"{name(k)}: met in {words.share(p)} of members" for k, p in weak[:max_rows])
+            + ("" if len(weak) <= max_rows else f"; and {len(weak) - max_rows} more"))
     outcomes = summary.get("outcomes") or {}
     days = [(k.split(".", 1)[1], v.get("p50")) for k, v in outcomes.items() if k.startswith("first_shortfall_day.")]
     short = [(c, d) for c, d in days if d is not None]

@@ -285,7 +285,10 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
-        return HTMLResponse(files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8"))
+        html = files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8")
+        if token is not None:  # the page asks for the token first instead of learning it needs one from a 401
+            html = html.replace('<html lang="en">', '<html lang="en" data-auth="1">', 1)
+        return HTMLResponse(html)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=str(files("reliefplan.web").joinpath("static/swagger-ui"))),
               name="swagger-ui")
