@@ -714,3 +714,53 @@ def test_comparison_headlines_shares_and_both_subtitles(small):
     assert f'data-failed="{headline(other).failed}"' in html.split('id="headline-b"')[1][:300]
     assert "the second plan" in html and "Other place" in html and plan.description in html
     assert "<td>water need met (everyone)</td>" in html
+
+
+_HEADLINE_PROBE = """() => [...document.querySelectorAll('section.headline')].map(h => {
+  const r = h.getBoundingClientRect();
+  return {id: h.id, top: r.top + window.scrollY, height: r.height, failed: h.dataset.failed || null,
+          kinds: [...h.querySelectorAll('table.hl-kinds tbody tr')].map(tr => tr.dataset.kind),
+          text: h.innerText};
+})"""
+
+
+def test_headline_first_on_every_page_in_chromium(browser, small, tmp_path):
+    from reliefplan.headline import headline
+    from reliefplan.report import write_assessment_report, write_ensemble_report
+
+    plan, layers = small
+    full = _with_sections(plan)
+    h = headline(full)
+    assert not h.holds and h.failed == 1
+    pages = {"report": write_report(full, layers, tmp_path / "r"),
+             "comparison": write_comparison(plan, layers, full.model_copy(update={"scenario": "other"}), layers,
+                                            tmp_path / "c"),
+             "assessment": write_assessment_report(_assessment_data(), tmp_path / "a"),
+             "ensemble": write_ensemble_report({"scenario": "main", "members": 2, "ok": 2, "failed": [], "seed": 1,
+                                                "engine": "local", "workers": 1, "conserved_in_every_member": True,
+                                                "verdict_p_met": {"water_need_met_share@scenario":
+                                                                  {"p_met": 0.5, "n_assessed": 2}}},
+                                               tmp_path / "e", plan=full)}
+    for name, path in pages.items():
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("html[data-ready='1']", timeout=15000)
+        boxes = page.evaluate(_HEADLINE_PROBE)
+        page.close()
+        assert errors == [], (name, errors)
+        assert boxes and boxes[0]["top"] < 300, (name, boxes)  # what a planner sees first, above the fold
+        if name == "report":
+            (box,) = boxes
+            assert box["failed"] == str(h.failed) and box["kinds"] == [k.kind for k in h.kinds] == ["water"]
+            assert "The plan does not hold" in box["text"] and "Smallest change that would fix it" in box["text"]
+        if name == "comparison":
+            assert [b["id"] for b in boxes] == ["headline-a", "headline-b"]
+            assert "The plan holds" in boxes[0]["text"] and "fails 1 of" in boxes[1]["text"]
+        if name == "assessment":
+            assert "1 of 4 (package, scenario) pair(s) pass every check." in boxes[0]["text"]
+        if name == "ensemble":
+            assert [b["id"] for b in boxes] == ["ensemble-headline", "headline"]
+            assert "water: met in 50 % of members" in boxes[0]["text"]
