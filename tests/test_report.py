@@ -332,6 +332,15 @@ def _open(ctx, path: Path, viewport: dict[str, int] | None = None) -> tuple[dict
     return probe, shot, console, requests
 
 
+def watched_page(ctx) -> tuple[Any, list[str]]:
+    """A new page and the list its console errors and warnings and page errors go to."""
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
 def _variance(ctx, png: bytes) -> float:
     page = ctx.new_page()
     try:
@@ -419,10 +428,7 @@ def test_camp_layouts_show_from_zoom_15_and_flows_when_switched_on(browser, smal
                                   [shapely.box(x + i * 0.001, y, x + i * 0.001 + 0.0008, y + 0.0008) for i in range(3)],
                                   [{"site_id": "S1", "block_id": i, "people": 1250} for i in range(3)])
     path = write_report(plan, layers, tmp_path, attribution=ATTRIBUTION)
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = watched_page(browser)
     page.goto(path.resolve().as_uri())
     page.wait_for_selector("html[data-ready='1']", timeout=15000)
 
@@ -742,10 +748,7 @@ def test_headline_first_on_every_page_in_chromium(browser, small, tmp_path):
                                                                   {"p_met": 0.5, "n_assessed": 2}}},
                                                tmp_path / "e", plan=full)}
     for name, path in pages.items():
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser)
         page.goto(path.resolve().as_uri())
         page.wait_for_selector("html[data-ready='1']", timeout=15000)
         boxes = page.evaluate(_HEADLINE_PROBE)

@@ -355,17 +355,14 @@ def live_server(tmp_path):
 
 def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], *, closures: str = "") -> None:
     """Through the page: token, upload, parameters, run, watch progress, open the report; no request leaves."""
-    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser
+    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser, watched_page
 
     _need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="en-US")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page, errors = watched_page(browser.new_context(locale="en-US"))
         offsite: list[str] = []
         page.on("request", lambda r: None if r.url.startswith((live_server, "blob:", "data:", "about:"))
                 else offsite.append(r.url))
@@ -490,7 +487,7 @@ def test_page_links_every_output_of_a_run(live_server, tmp_path):
     """Plan, assessment and ensemble runs: each page and file linked from the run list, the pages' own links
     followed through the API, comparisons listed; no console error."""
     import httpx
-    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser
+    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser, watched_page
 
     _need_browser()
     from playwright.sync_api import sync_playwright
@@ -514,10 +511,7 @@ def test_page_links_every_output_of_a_run(live_server, tmp_path):
         assert all(c.get(f"/api/runs/{i}").json()["status"] == "done" for i in ids.values())
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="en-US")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page, errors = watched_page(browser.new_context(locale="en-US"))
         page.add_init_script("sessionStorage.setItem('reliefplan-token', 'page-token')")
         page.goto(live_server + "/")
         page.wait_for_function("document.documentElement.dataset.ready === '1'")

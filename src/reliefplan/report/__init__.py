@@ -80,6 +80,7 @@ def _env() -> jinja2.Environment:
     env.filters["links"] = _links
     env.filters["sentence"] = lambda t: (str(t)[:1].upper() + str(t)[1:]) if t else ""
     env.filters["code"] = _code
+    env.filters["wbr"] = lambda t: markupsafe.escape(t).replace("/", markupsafe.Markup("/<wbr>"))
     return env
 
 
