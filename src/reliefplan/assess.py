@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from ._errors import InputError, Problem
 from .allocation import allocate
+from .headline import Headline, headline
 from .capacity import site_capacity
 from .packages import PackageSpec, apply_package, preparable_km2, prepare_land, resolve, shelter_key
 from .pipeline import PlanRun, Sheltering, _version, finish, shelter
@@ -95,6 +96,8 @@ class PairResult(BaseModel):
     not_addressable: list[str] = Field(description="failed indicators no package resource acts on, and why")
     shelter_reused: bool = Field(description="siting, layouts and evacuation came from another pair's plan")
     seconds: float
+    headline: Headline | None = Field(default=None, description="the pair's headline (as on its report and in the "
+                                      "CLI), with the least additions as its smallest fix")
 
 
 class PackageSummary(BaseModel):
@@ -322,6 +325,11 @@ def assess_pair(sc: Scenario, run: PlanRun, sh: Sheltering, *, from_day: int = 0
     return additions, rest
 
 
+def _fixes_note(not_addressable: list[str]) -> str:
+    note = "least additions, one per resource, each holding the rest of the plan as it is (`reliefplan assess`)"
+    return note + (f"; no package resource acts on {'; '.join(not_addressable)}" if not_addressable else "")
+
+
 def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day: int = 0,
            progress: Progress | None = None, on_plan: Callable[[str, str, PlanRun], None] | None = None) -> Assessment:
     """Plan every (package, scenario) pair and find each failing pair's minimal additions.
@@ -365,7 +373,8 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
             failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
-            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2)), run
+            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2),
+            headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run
 
     def collect(job: tuple[str, str, Future]) -> None:
         pname, sname, fut = job
