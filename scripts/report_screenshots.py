@@ -1,4 +1,5 @@
-"""Screenshots of the Rafah report and comparison for the README (docs/report.png, docs/comparison.png).
+"""Screenshots of the Rafah report, comparison and assessment for the README (docs/report.png: the headline, key
+figures and map; docs/comparison.png: both headlines; docs/assessment.png: the assessment's headline and matrix).
 
 Run from the repo root after `make demo` (needs /usr/bin/chromium and `pip install playwright`):
     .venv/bin/python scripts/report_screenshots.py out/rafah-2024 docs
@@ -33,7 +34,9 @@ def main(out_dir: str = "out/rafah-2024", docs: str = "docs") -> None:
         ctx = pw.chromium.launch_persistent_context(tempfile.mkdtemp(), executable_path="/usr/bin/chromium",
                                                     headless=True, args=ARGS)
         shoot(ctx, src / "full" / "report.html", dst / "report.png", "header.top", "#charts-h", 1100)
-        shoot(ctx, src / "compare" / "comparison.html", dst / "comparison.png", "#maps-h", ".chart:nth-child(3)", 1100)
+        shoot(ctx, src / "compare" / "comparison.html", dst / "comparison.png", "header.top", "#kpi-h", 1100)
+        shoot(ctx, src / "assess" / "assessment.html", dst / "assessment.png", "header.top",
+              "#matrix tbody tr:nth-child(2)", 1300)
         ctx.close()
 
 

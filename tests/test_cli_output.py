@@ -97,3 +97,28 @@ def test_scenarios_with_descriptions(tmp_path):
         "second": {"footprints": ["op"]}}})
     out = CliRunner().invoke(app, ["scenarios", str(d)]).stdout
     assert "Test place" in out and "the whole footprint" in out and "second" in out
+
+
+def test_plan_run_ends_with_the_headline_and_counts_like_the_report(tmp_path):
+    import re
+
+    from reliefplan.analysis.headline import headline
+    from reliefplan.outputs.files import read_plan
+
+    folder = write_scenario(tmp_path / "sc", config={"horizon_days": 4, "layout": {"enabled": False}},
+                            entry_points="id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,10\n")
+    res = CliRunner().invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    h = headline(read_plan(tmp_path / "out" / "plan.json"))
+    lines = res.output.splitlines()
+    # the run ends with the headline, then the page to open
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("The plan does not hold for "))
+    assert lines[-1].startswith("open ") and lines[-1].endswith("report.html in a browser (works offline)")
+    assert start > next(i for i, ln in enumerate(lines) if ln.startswith("wrote "))
+    m = re.search(r"fails ([\d,]+) of ([\d,]+) checks", lines[start])
+    assert m and (int(m[1].replace(",", "")), int(m[2].replace(",", ""))) == (h.failed, h.checked)
+    assert f"{h.failed:,} of {h.checked:,} checks not met" in res.output  # the verdict table's line agrees
+    assert "What binds:" in res.output and "not computed for a single plan" in res.output
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f'data-failed="{h.failed}" data-checked="{h.checked}"' in html  # and so does the report
+    assert f'<span class="v">{h.failed:,} of {h.checked:,}</span><span class="k">checks not met</span>' in html

@@ -166,7 +166,7 @@ def test_present_sections_are_rendered(small):
                                                         "RC: available"]
     assert trucks["datasets"][0]["data"] == [0, 5, 10] and trucks["datasets"][1].get("dash") is True
     # one colour per commodity on every chart
-    from reliefplan.outputs.report.words import COMMODITY_COLOURS
+    from reliefplan.words import COMMODITY_COLOURS
 
     for cid in ("coverage", "supply-shortfall", "supply-carried", "sustain-people-below"):
         got = {d["label"]: d["color"] for d in charts[cid]["datasets"]}
@@ -332,6 +332,15 @@ def _open(ctx, path: Path, viewport: dict[str, int] | None = None) -> tuple[dict
     return probe, shot, console, requests
 
 
+def watched_page(ctx) -> tuple[Any, list[str]]:
+    """A new page and the list its console errors and warnings and page errors go to."""
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
 def _variance(ctx, png: bytes) -> float:
     page = ctx.new_page()
     try:
@@ -419,10 +428,7 @@ def test_camp_layouts_show_from_zoom_15_and_flows_when_switched_on(browser, smal
                                   [shapely.box(x + i * 0.001, y, x + i * 0.001 + 0.0008, y + 0.0008) for i in range(3)],
                                   [{"site_id": "S1", "block_id": i, "people": 1250} for i in range(3)])
     path = write_report(plan, layers, tmp_path, attribution=ATTRIBUTION)
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, errors = watched_page(browser)
     page.goto(path.resolve().as_uri())
     page.wait_for_selector("html[data-ready='1']", timeout=15000)
 
@@ -601,18 +607,21 @@ def test_assessment_page_content(tmp_path):
         for s in ("targeted", "full"):
             assert f'<a class="pair-link" href="pairs/{p}--{s}/plan.json">' in _cell(html, p, s)
     passed = _cell(html, "tent-cities", "targeted")
-    assert "PASS" in passed and "Least additions" not in passed and "water: never" in passed
+    assert "passes every check" in passed and "severity" not in passed and "Least additions" not in passed
+    assert "water: never" in passed
     worst = _cell(html, "none", "targeted")
-    assert "FAIL · 3" in worst and "12,000 (12.0 % of 100,000)" in worst and "31.5 h" in worst
+    # a verdict that cannot be misread: the checks failed as a count, the severity level apart and in words
+    assert "fails 2 checks" in worst and "severity 3 of 4: high" in worst and "FAIL" not in worst
+    assert "12,000 (12.0 % of 100,000)" in worst and "31.5 h" in worst
     assert "water: day 4 (2,500 t short)" in worst and "food: never" in worst
-    assert "entry capacity at KS" in worst and "2 indicator(s)" in worst
+    assert "entry capacity at KS" in worst and "2 checks" in worst and "water: 1; shelter places: 1" in worst
     assert "+140 trucks/day at KS from day 3" in worst and "tolerance 1 truck/day (139.20 exact)" in worst
     assert "parametric LP (least capacity with no shortfall)" in worst
     assert "+9.00 km2 of new usable site land &lt;i&gt;within&lt;/i&gt; walking reach" in worst  # escaped
     assert [m for m in re.findall(r"verified: <b>(.*?)</b>", worst)] == ["yes", "no", "—"]
     assert "or, for shelter items only: +38,000 tents" in worst
     assert "evacuation_clearance_hours: road capacity and distance" in worst
-    assert "camp_population ×3" in _cell(html, "none", "full")
+    assert "fails 4 checks" in _cell(html, "none", "full") and "camp size: 3" in _cell(html, "none", "full")
     # packages, notes, timings
     assert "375,000 tents (household people each) from day 0" in html
     assert "entry capacity that accompanied the proposal" in html and "tolerances are stated per addition" in html
@@ -621,7 +630,12 @@ def test_assessment_page_content(tmp_path):
     assert charts["unsheltered"]["labels"] == ["none", "tent-cities"]
     assert charts["unsheltered"]["datasets"] == [{"label": "targeted", "data": [12_000, 0]},
                                                  {"label": "full", "data": [40_000, 500]}]
-    assert charts["failed"]["datasets"][1]["data"] == [2, 1]
+    assert charts["failed"]["datasets"][1]["data"] == [4, 1]  # checks, as the cells and the CLI count them
+    # the page's own headline, and no footer about a map it does not have
+    assert "1 of 4 (package, scenario) pair(s) pass every check." in html
+    assert "full: no package passes; closest tent-cities, which fails 1 check" in html
+    assert "targeted: passes with tent-cities." in html
+    assert "the map draws" not in html and "Leaflet" not in html.split("<footer>")[1].split("</footer>")[0]
     # offline: nothing to fetch; the only http(s) text is in the vendored libraries' comments and strings
     assert "default-src 'none'" in html
     # (Leaflet's unused attribution link is one); the CSP would block any fetch the page attempted anyway
@@ -688,3 +702,68 @@ def test_assessment_page_in_chromium(browser, tmp_path):
         assert {k: c["bg"] for k, c in got.items()} == {k: rgb(ASSESSMENT_COLOURS[v]) for k, v in levels.items()}
         for key, c in got.items():
             assert c["href"] == (tmp_path / "pairs" / key / "plan.json").resolve().as_uri()
+
+
+def test_comparison_headlines_shares_and_both_subtitles(small):
+    from reliefplan.analysis.headline import headline
+
+    plan, layers = small
+    other = _with_sections(plan).model_copy(update={"scenario": "other", "scenario_title": "Other place",
+                                                    "description": "the second plan"})
+    rows = {r.key: r for r in compare(plan, other)}
+    # a change of coverage shows as a share, not only as a count of failed checks
+    assert (rows["water need met (everyone)"].a, rows["water need met (everyone)"].b) == (None, 80.0)
+    assert rows["displaced with a shelter place"].unit == "%"
+    assert (rows["checks failed"].a, rows["checks failed"].b) == (headline(plan).failed, headline(other).failed)
+    html = render_comparison(plan, layers, other, layers)
+    assert 'id="headline-a"' in html and 'id="headline-b"' in html
+    assert f'data-failed="{headline(other).failed}"' in html.split('id="headline-b"')[1][:300]
+    assert "the second plan" in html and "Other place" in html and plan.description in html
+    assert "<td>water need met (everyone)</td>" in html
+
+
+_HEADLINE_PROBE = """() => [...document.querySelectorAll('section.headline')].map(h => {
+  const r = h.getBoundingClientRect();
+  return {id: h.id, top: r.top + window.scrollY, height: r.height, failed: h.dataset.failed || null,
+          kinds: [...h.querySelectorAll('table.hl-kinds tbody tr')].map(tr => tr.dataset.kind),
+          text: h.innerText};
+})"""
+
+
+def test_headline_first_on_every_page_in_chromium(browser, small, tmp_path):
+    from reliefplan.analysis.headline import headline
+    from reliefplan.outputs.report import write_assessment_report, write_ensemble_report
+
+    plan, layers = small
+    full = _with_sections(plan)
+    h = headline(full)
+    assert not h.holds and h.failed == 1
+    pages = {"report": write_report(full, layers, tmp_path / "r"),
+             "comparison": write_comparison(plan, layers, full.model_copy(update={"scenario": "other"}), layers,
+                                            tmp_path / "c"),
+             "assessment": write_assessment_report(_assessment_data(), tmp_path / "a"),
+             "ensemble": write_ensemble_report({"scenario": "main", "members": 2, "ok": 2, "failed": [], "seed": 1,
+                                                "engine": "local", "workers": 1, "conserved_in_every_member": True,
+                                                "verdict_p_met": {"water_need_met_share@scenario":
+                                                                  {"p_met": 0.5, "n_assessed": 2}}},
+                                               tmp_path / "e", plan=full)}
+    for name, path in pages.items():
+        page, errors = watched_page(browser)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("html[data-ready='1']", timeout=15000)
+        boxes = page.evaluate(_HEADLINE_PROBE)
+        page.close()
+        assert errors == [], (name, errors)
+        assert boxes and boxes[0]["top"] < 300, (name, boxes)  # what a planner sees first, above the fold
+        if name == "report":
+            (box,) = boxes
+            assert box["failed"] == str(h.failed) and box["kinds"] == [k.kind for k in h.kinds] == ["water"]
+            assert "The plan does not hold" in box["text"] and "Smallest change that would fix it" in box["text"]
+        if name == "comparison":
+            assert [b["id"] for b in boxes] == ["headline-a", "headline-b"]
+            assert "The plan holds" in boxes[0]["text"] and "fails 1 of" in boxes[1]["text"]
+        if name == "assessment":
+            assert "1 of 4 (package, scenario) pair(s) pass every check." in boxes[0]["text"]
+        if name == "ensemble":
+            assert [b["id"] for b in boxes] == ["ensemble-headline", "headline"]
+            assert "water: met in 50 % of members" in boxes[0]["text"]

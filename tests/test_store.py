@@ -74,8 +74,36 @@ def test_schema_from_migrations(store):
     tables = set(inspect(store.engine).get_table_names())
     assert {"uploads", "runs", "outputs", "alembic_version"} <= tables
     with store.engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0002"
+    assert "share_done" in {col["name"] for col in inspect(store.engine).get_columns("runs")}
     Store(store.url, store.data_dir).close()  # migrating again is a no-op
+
+
+def test_a_store_of_the_first_schema_is_upgraded(tmp_path):
+    """A store made before runs had a share done keeps its runs; the new column starts empty."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from reliefplan.store import MIGRATIONS_DIR
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("insert into uploads values ('u', 'n', 't', '2024-01-01', 1, 1, 's', 'r', '[]', x'00')"))
+        conn.execute(text("insert into runs (id, upload_id, scenario, params, status, progress, steps, created_at) "
+                          "values ('r', 'u', 'main', '{}', 'done', 'done', 3, '2024-01-01')"))
+    eng.dispose()
+    s = Store(url, tmp_path)
+    run = s.get_run("r")
+    assert run is not None and run.steps == 3 and run.share_done is None
+    s.set_progress("r", "verdict", 0.5)
+    assert s.get_run("r").share_done == 0.5
+    s.close()
 
 
 def test_run_lifecycle(store):

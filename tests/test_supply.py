@@ -19,8 +19,11 @@ from reliefplan.solvers.supply import (
     Site,
     SupplyInstance,
     Warehouse,
+    fleet_by_origin,
     fleet_requirements,
     instance_from_dict,
+    meets_every_need,
+    min_extra_entry_capacity,
     result_to_dict,
     solve_supply,
     with_extra_capacity,
@@ -559,3 +562,34 @@ def test_rows_off_keeps_every_total():
     row = full["deliveries"][1 * 6 + 2 * 2 + 1]
     assert (row["day"], row["site"], row["commodity"]) == (1, "s2", "food")
     assert row["required_t"] == pytest.approx(r.demand_t[1, 2, 1], abs=1e-3)
+
+
+def test_whole_trucks_and_fleet_per_origin_not_per_corridor():
+    """One crossing feeds three sites 10 t/day each at 20 t per truck: 1.5 truckloads a day. Corridor by corridor
+    that rounds up to 3 trucks; through the crossing it is 2 whole trucks, and the fleet based there is pooled over
+    its corridors (round trips of 5 h: 2 trips a day each, so 1.5 / 2 truck-days -> 1 truck)."""
+    days = 2
+    sites = [Site(f"s{i}", demand_t={"food": [10.0] * days}, storage_t=0.0) for i in range(3)]
+    inst = SupplyInstance(days=days, commodities=[Commodity("food")], entry_points=[EntryPoint("ks", trucks_per_day=10)],
+                          warehouses=[], sites=sites, arcs=[Arc("ks", f"s{i}", round_trip_h=5.0) for i in range(3)],
+                          operating_h_per_day=10.0)
+    r = solve_supply(inst)
+    assert sum(f.trucks_per_day[0] for f in fleet_requirements(inst, r)) == 3
+    (origin,) = fleet_by_origin(inst, r)
+    assert origin.node == "ks" and origin.trucks_per_day.tolist() == [2, 2] and origin.fleet_trucks == 1
+
+
+def test_least_extra_capacity_and_its_warm_feasibility_check():
+    """chain(): 100 t/day admitted against 130 t/day of need, nothing stocked ahead: 30 t/day more is the least.
+    The check re-solves the instance with the addition (every shortfall held at zero) from the parametric LP's
+    basis, and agrees with a cold check either side of the least amount."""
+    inst = chain(5, 100.0, 130.0)
+    kept: dict = {}
+    got = min_extra_entry_capacity(inst, "ks", 0, keep=kept)
+    assert got.status == "optimal" and got.t_per_day == pytest.approx(30.0, abs=1e-6)
+    for extra, ok in ((30.0, True), (31.0, True), (29.0, False)):
+        more = with_extra_capacity(inst, "ks", 0, 4, extra, open_days_only=True)
+        assert meets_every_need(more, warm=kept["ks"]) is ok
+        assert meets_every_need(more) is ok
+    closed = chain(5, 0.0, 130.0)
+    assert min_extra_entry_capacity(closed, "ks", 0).status == "infeasible"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import threading
 import time
@@ -135,11 +136,19 @@ def test_closures_and_capacity_reach_the_plan(client, scenario_zip):
     uid = post_zip(c, scenario_zip).json()["id"]
     base = {"layout": False, "evacuation": False, "horizon_days": 6}
     runs = [c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"] for p in (
-        base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]},
-        {**base, "closures": [{"entry_point": "XX", "first_day": 2, "last_day": 3}]})]
-    open_, closed, wrong = (wait(c, r) for r in runs)
-    assert open_["status"] == closed["status"] == "done" and wrong["status"] == "failed"
-    assert "XX" in wrong["error"]
+        base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]})]
+    open_, closed = (wait(c, r) for r in runs)
+    assert open_["status"] == closed["status"] == "done"
+    assert open_["share_done"] == 1.0 and open_["elapsed_s"] > 0
+    # a closure of an entry point the upload does not have, or beyond the horizon: refused before the run
+    wrong = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {
+        **base, "closures": [{"entry_point": "KS", "first_day": 9, "last_day": 9},
+                             {"entry_point": "XX", "first_day": 2, "last_day": 3}]}})
+    assert wrong.status_code == 422
+    assert [p["field"] for p in wrong.json()["problems"]] == ["body.params.closures.0.first_day",
+                                                              "body.params.closures.1.entry_point"]
+    assert "no entry point 'XX' in scenario 'main'; expected one of ['KS']" in wrong.json()["detail"]
+    assert "days 0 to 5" in wrong.json()["detail"]
     use = {name: {u["day"]: u for u in c.get(f"/api/runs/{r['id']}/files/plan.json").json()["supply"]["entry_use"]}
            for name, r in (("open", open_), ("closed", closed))}
     assert use["open"][2]["capacity_t"] > 0
@@ -346,16 +355,14 @@ def live_server(tmp_path):
 
 def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], *, closures: str = "") -> None:
     """Through the page: token, upload, parameters, run, watch progress, open the report; no request leaves."""
-    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser
+    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser, watched_page
 
     _need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="en-US")
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser.new_context(locale="en-US"))
         offsite: list[str] = []
         page.on("request", lambda r: None if r.url.startswith((live_server, "blob:", "data:", "about:"))
                 else offsite.append(r.url))
@@ -371,16 +378,38 @@ def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], 
         page.select_option("#profile", "unhcr-emergency")
         page.fill("#horizon", "10")
         page.uncheck("#layout")
-        if closures:
-            page.fill("#closures", closures)
+        # the scenario's description and entry points come from the upload; the closure example uses a real id
+        entry = page.evaluate("chosenScenario().entry_points[0].id")
+        assert page.inner_text("#scenario-desc").endswith(page.evaluate(
+            "'entry points: ' + chosenScenario().entry_points.map(e => e.id + (e.name ? ' (' + e.name + ')' : '')).join(', ')"))
+        assert f"{entry} 3-9" in page.inner_text("#closure-example")
+        # closures are checked as they are typed: an unknown entry point or a day beyond the horizon stops the run
+        page.fill("#closures", "XX 1-2")
+        assert "no entry point 'XX'" in page.inner_text("#closures-check") and page.is_disabled("#run")
+        page.fill("#closures", f"{entry} 12-13")
+        assert "beyond the horizon (days 0 to 9)" in page.inner_text("#closures-check") and page.is_disabled("#run")
+        page.fill("#closures", closures)
+        assert page.is_enabled("#run") and "bad" not in page.get_attribute("#closures-check", "class")
         page.click("#run")
         page.wait_for_selector("tr[data-status='queued'], tr[data-status='running']")  # shown while it plans
         page.wait_for_selector("tr[data-status='done']", timeout=300_000)
-        page.click("tr[data-status='done'] button.report")
+        row = "tr[data-status='done']"
+        assert re.search(r"took \d+ (s|min)", page.inner_text(f"{row} td.status-done"))
+        # the verdict: the headline's words and counts, as on the report
+        verdict = page.inner_text(f"{row} td.verdict")
+        assert re.search(r"(holds · all [\d,]+ checks met|does not hold · fails [\d,]+ of [\d,]+ checks)", verdict)
+        page.click(f"{row} button.report")
         page.wait_for_selector("#viewer-section:not([hidden])")
         frame = page.frame_locator("#viewer")
         frame.locator("html[data-ready='1']").wait_for(timeout=60_000)
         assert frame.locator(".leaflet-overlay-pane svg path").count() > 0  # the report's map drew the plan
+        assert frame.locator("#headline").count() == 1
+        head = frame.locator("#headline .hl-verdict").inner_text()
+        assert ("fails" in head) == ("does not hold" in verdict)
+        # the report's own links to the run's files work from the viewer (through the API, with the token)
+        with page.expect_download() as got:
+            frame.locator("a[href='tables/verdict.csv']").click()
+        assert got.value.suggested_filename == "verdict.csv"
         text = page.inner_text("#runs")
         for e in expect:
             assert e in text, (e, text)
@@ -391,8 +420,8 @@ def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], 
 def test_page_uploads_runs_and_shows_report(live_server, tmp_path):
     zpath = tmp_path / "scenario.zip"
     zpath.write_bytes(zip_folder(write_scenario(tmp_path / "sc")))
-    _page_flow(live_server, zpath, "main", ["10,000 displaced", "unhcr-emergency", '"capacity_factor":0.5'],
-               closures="KS 1-2 0.5")
+    _page_flow(live_server, zpath, "main", ["10,000 displaced", "standards unhcr-emergency · 10 days · no camp layouts",
+                                            "KS at 50 % on days 1–2"], closures="KS 1-2 0.5")
 
 
 @pytest.mark.slow
@@ -439,9 +468,89 @@ def test_packages_and_assessment_as_jobs(client, tmp_path):
     assert both["summary"]["pairs"] == 2
     data = c.get(f"/api/runs/{both['id']}/files/assessment.json").json()
     assert [p["package"] for p in data["pairs"]] == ["none", "more"]
-    bad = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                            "params": {"package": "ghost"}}).json()["id"])
-    assert bad["status"] == "failed" and "no package named 'ghost'" in bad["error"]
+    bad = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"package": "ghost"}})
+    assert bad.status_code == 422 and "no package named 'ghost' in this upload" in bad.json()["detail"]
+    assert bad.json()["problems"][0]["field"] == "body.params.package"
+    # the choices the page offers: scenarios with descriptions and entry points, packages with descriptions
+    cat = c.get(f"/api/uploads/{uid}/catalog").json()
+    assert [p["name"] for p in cat["packages"]] == ["none", "more"]
+    assert cat["scenarios"][0]["name"] == "main" and cat["scenarios"][0]["horizon_days"] == 5
+    assert cat["scenarios"][0]["entry_points"] == [{"id": "KS", "name": "Kerem Shalom"}]
+    assert both["summary"]["headline"] is None and both["summary"]["assessment"][0].endswith("pass every check.")
+    assert one["summary"]["headline"]["failed"] == one["summary"]["indicators_not_met"]
     refused = c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
                                         "params": {"assess": True, "ensemble_runs": 3}})
     assert refused.status_code == 422
+
+
+def test_page_links_every_output_of_a_run(live_server, tmp_path):
+    """Plan, assessment and ensemble runs: each page and file linked from the run list, the pages' own links
+    followed through the API, comparisons listed; no console error."""
+    import httpx
+    from test_report import CHROMIUM, CHROMIUM_ARGS, _need_browser, watched_page
+
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    unc = {"parameters": {"trucks": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
+    packages = {"none": {"description": "nothing more"},
+                "more": {"description": "50 more trucks a day", "entry_capacity": [{"entry_point": "KS",
+                                                                                     "trucks_per_day": 50}]}}
+    folder = write_scenario(tmp_path / "sc", config={"packages": packages, "uncertainty": unc, "horizon_days": 5,
+                                                     "layout": {"enabled": False}})
+    auth = {"Authorization": "Bearer page-token"}
+    with httpx.Client(base_url=live_server, headers=auth, timeout=60) as c:
+        uid = c.post("/api/uploads", files={"file": ("sc.zip", zip_folder(folder), "application/zip")}).json()["id"]
+        ids = {kind: c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"]
+               for kind, p in (("plan", {}), ("more", {"package": "more"}), ("assess", {"assess": True}),
+                               ("ensemble", {"ensemble_runs": 3}))}
+        end = time.monotonic() + 180
+        while time.monotonic() < end and any(c.get(f"/api/runs/{i}").json()["status"] in ("queued", "running")
+                                             for i in ids.values()):
+            time.sleep(0.2)
+        assert all(c.get(f"/api/runs/{i}").json()["status"] == "done" for i in ids.values())
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page, errors = watched_page(browser.new_context(locale="en-US"))
+        page.add_init_script("sessionStorage.setItem('reliefplan-token', 'page-token')")
+        page.goto(live_server + "/")
+        page.wait_for_function("document.documentElement.dataset.ready === '1'")
+        # packages as a dropdown with their descriptions
+        assert page.eval_on_selector_all("#package option", "os => os.map(o => o.textContent)") == [
+            "none: the scenario alone", "none — nothing more", "more — 50 more trucks a day"]
+
+        def row(kind: str) -> str:
+            return f"tr[data-run='{ids[kind]}']"
+
+        assert page.inner_text(f"{row('more')} td.params") == "package more"
+        assert page.inner_text(f"{row('assess')} td.params") == "every package tested"
+        pages = {k: page.eval_on_selector_all(f"{row(k)} button.page", "bs => bs.map(b => b.textContent)")
+                 for k in ids}
+        assert pages == {"plan": ["report"], "more": ["report"], "assess": ["assessment"],
+                         "ensemble": ["report", "ensemble"]}
+        files = page.eval_on_selector_all(f"{row('assess')} button.file", "bs => bs.map(b => b.dataset.name)")
+        assert {"assessment.json", "pairs/none--main/plan.json", "pairs/more--main/plan.json"} <= set(files)
+        assert "2 package × scenario plans" in page.inner_text(f"{row('assess')} td.outputs")
+        assert "pair(s) pass every check" in page.inner_text(f"{row('assess')} td.verdict")
+        # the assessment page: its pair links download the pair's plan.json through the API
+        page.click(f"{row('assess')} button.assessment")
+        frame = page.frame_locator("#viewer")
+        frame.locator("html[data-ready='1']").wait_for(timeout=30_000)
+        assert frame.locator("#headline").count() == 1
+        with page.expect_download() as got:
+            frame.locator("a.pair-link[href='pairs/more--main/plan.json']").click()
+        assert got.value.suggested_filename == "plan.json"
+        # the ensemble page links the declared plan's report, which opens in the viewer
+        page.click(f"{row('ensemble')} button.ensemble")
+        frame.locator("#ensemble-headline").wait_for(timeout=30_000)
+        frame.locator("a[href='report.html']").first.click()
+        page.wait_for_function("document.querySelector('#viewer-title').textContent.startsWith('report')")
+        frame.locator("#headline").wait_for(timeout=30_000)
+        # two runs compared: the comparison is listed and shows both headlines
+        page.check(f"{row('plan')} input[type=checkbox]")
+        page.check(f"{row('more')} input[type=checkbox]")
+        page.click("#compare")
+        frame.locator("#headline-b").wait_for(timeout=60_000)
+        assert page.inner_text("#comparisons") == "main vs main"
+        browser.close()
+    assert errors == []

@@ -96,17 +96,24 @@ def plan(
         if client is not None:
             client.close()
     _summary(done.plan)
-    _wrote(out, paths)
+    _wrote(out, paths, headline_of=done.plan)
 
 
-def _wrote(out: Path, paths: list[Path]) -> None:
-    """The files of a run in one line each per kind, then the page to open."""
+def _wrote(out: Path, paths: list[Path], headline_of=None) -> None:
+    """The files of a run in one line each per kind, the plan's headline (`headline_of`: a Plan), then the page
+    to open."""
     names = [p.relative_to(out).as_posix() if p.is_relative_to(out) else str(p) for p in paths]
     tables = [n for n in names if n.startswith("tables/")]
     rest = [n for n in names if not n.startswith("tables/")]
     listed = ", ".join(rest + ([f"tables/*.csv ({len(tables)} tables)"] if tables else []))
     console.print(f"wrote {len(paths)} files to [bold]{out}[/]: {listed}", soft_wrap=True, highlight=False)
-    page = next((p for p in paths if p.name.endswith(".html")), None)
+    if headline_of is not None:
+        from .analysis.headline import headline
+        from .terminal import print_headline
+
+        print_headline(console, headline(headline_of))
+    page = next((p for p in paths if p.name == "report.html"), None) or next(
+        (p for p in paths if p.name.endswith(".html")), None)
     if page is not None:
         console.print(f"open [bold]{page}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
@@ -162,8 +169,9 @@ def _summary(p) -> None:  # p: Plan
     console.print(v)
     group_failed = sum(1 for i in failed if i.scope.startswith("group:"))
     local_failed = sum(1 for i in failed if i.scope != "scenario" and not i.scope.startswith("group:"))
-    console.print(f"{len(failed)} indicator(s) not met ({group_failed} per group, {local_failed} per site or "
-                  "location); see plan.json 'verdict'.")
+    console.print(f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
+                  f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
+                  "plan.json 'verdict' and tables/verdict.csv.", highlight=False)
 
 
 @standards_app.command("show")
@@ -241,8 +249,13 @@ def compare_cmd(plan_a: Path, plan_b: Path,
     for r in compare(a, b):
         t.add_row(r.key, _num(r.a), _num(r.b), _num(r.diff, sign=True), r.unit)
     console.print(t)
+    from .analysis.headline import headline
+    from .terminal import print_headline
+
+    for tag, p in (("A", a), ("B", b)):
+        print_headline(console, headline(p), title=f"{tag} — '{p.scenario}'")
     if page is not None:
-        console.print(f"wrote [bold]{page}[/]")
+        console.print(f"wrote [bold]{page}[/]; open it in a browser (works offline)", highlight=False)
 
 
 def _num(x: float | None, sign: bool = False) -> str:
@@ -544,21 +557,33 @@ def ensemble_cmd(
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
         table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
-    from .outputs.report.words import outcome_words
+    from .words import outcome_words
 
     for name, q in s["outcomes"].items():
         table.add_row(outcome_words(name), *(_outcome(name, q.get(k)) for k in ("p10", "p50", "p90")))
     console.print(table)
     for f in s["failed"]:
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
-    console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}")
+    console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}", highlight=False)
     if base_plan:
-        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report")
+        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report",
+                      highlight=False)
+    from .analysis.headline import ensemble_lines, headline
+    from .outputs.files import read_plan
+    from .terminal import print_headline
+
+    lines = ensemble_lines(s)
+    console.print(f"[bold]How sure is the plan?[/] {lines[0]}", highlight=False, soft_wrap=True)
+    for line in lines[1:]:
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    if base_plan:
+        print_headline(console, headline(read_plan(paths[3])), title="The scenario as declared:")
+    console.print(f"open [bold]{paths[2]}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
 def _outcome(name: str, v: float | None) -> str:
     """An ensemble percentile: people and tonnes whole, hours as 'h min', days as 'day d' (null: never short)."""
-    from .outputs.report.words import outcome_value
+    from .words import outcome_value
 
     return outcome_value(name, v)
 
@@ -638,20 +663,34 @@ def assess_cmd(
         short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
         water = [(v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day")
                  is not None]
-        t.add_row(p.package, p.scenario, "[green]pass[/]" if p.passed else "[red]fail[/]", f"{p.unsheltered:,}",
+        t.add_row(p.package, p.scenario, "[green]passes[/]" if p.passed else "[red]fails[/]", f"{p.unsheltered:,}",
                   "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short,
-                  "-" if not water else "{:.1f} ({})".format(*min(water)), str(sum(p.failed.values())))
+                  "-" if not water else "{:.1f} ({})".format(*min(water)), f"{sum(p.failed.values()):,}")
     console.print(t)
+    from .analysis.headline import assessment_lines, fails_text
+
     for p in result.pairs:
         if p.passed:
             continue
-        console.print(f"[bold]{p.package} x {p.scenario}[/]: binding: {p.binding}")
+        h = p.headline
+        console.print(f"[bold]{p.package} x {p.scenario}[/]: [red]{fails_text(sum(p.failed.values()))}[/]"
+                      + (f" ({', '.join(f'{k.title} {k.failed:,}' for k in h.kinds)})" if h else ""),
+                      highlight=False, soft_wrap=True)
+        if h and h.findings:
+            console.print(f"  {h.findings[0]}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"  binding: {p.binding}", markup=False, highlight=False, soft_wrap=True)
         for x in p.additions:
             check = {True: "verified", False: "not verified", None: "by hand"}[x.verified]
-            console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]")
+            console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]", highlight=False, soft_wrap=True)
         for x in p.not_addressable:
-            console.print(f"  [dim]not a package matter: {x}[/]")
-    console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json")
+            console.print(f"  [dim]not a package matter: {x}[/]", highlight=False, soft_wrap=True)
+    console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json", highlight=False)
+    summary = assessment_lines([p.model_dump(mode="json") for p in result.pairs])
+    colour = "green" if all(p.passed for p in result.pairs) else "red"
+    console.print(f"[bold {colour}]{summary[0]}[/]", highlight=False, soft_wrap=True)
+    for line in summary[1:]:
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"open [bold]{paths[1]}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
 @app.command("solve-routing")

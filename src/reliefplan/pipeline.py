@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
@@ -162,12 +163,29 @@ class Sheltering:
     times: Any  # travel.WalkingTimes
     alloc: AllocationResult
     people: People
-    layouts: list[Any]
+    pending_layouts: Future | list[Any]  # the camp layouts, or their computation under way (see `layouts`)
     layouts_on: bool
     evacuation: dict[str, Any] | None
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
     overflow: Overflow | None = None
     presence: Presence | None = None
+
+    @property
+    def layouts(self) -> list[Any]:
+        """layout.CampLayout per opened site (waits for the background computation)."""
+        p = self.pending_layouts
+        return p.result() if isinstance(p, Future) else p
+
+
+def _in_background(fn: Callable[..., Any], *args: Any) -> Future:
+    """fn(*args) in a thread of its own. Camp layouts (Python, numpy, shapely) then run while the main thread moves
+    people and solves the supply LP, which spend their time in OR-Tools and HiGHS with the GIL released: on two cores
+    the layouts cost no wall time (the 60-day Rafah plan: 3.1 s of layouts)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliefplan-layouts")
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its task
 
 
 def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None) -> Sheltering:
@@ -217,10 +235,10 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if ov.total != unsheltered:
         raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
     site_people = alloc.by_site
-    layouts = []
+    layouts: Future | list[Any] = []
     if params is not None:
-        step("camp layouts")
-        layouts = lay_out(sc, free, site_people, params)
+        step("camp layouts (in the background)")
+        layouts = _in_background(lay_out, sc, free, site_people, params)
 
     # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
     land = np.flatnonzero(ov.by_zone_land)
@@ -248,7 +266,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if people.in_plan != people.population + people.site_residents + people.served_elsewhere:
         raise AssertionError("not everyone in the territory is in the plan")
     return Sheltering(displacement=d, kcal_pp=kcal_pp, needs=needs, capacity=cap, times=times, alloc=alloc,
-                      people=people, layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
+                      people=people, pending_layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
                       layout_fit=fit, overflow=ov, presence=pres)
 
 
@@ -277,14 +295,17 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
 
 
 def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
-           cache: TravelCache | None = None, rows: bool = True) -> PlanRun:
+           cache: TravelCache | None = None, rows: bool = True, warm: bool = True) -> PlanRun:
     """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
 
     cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm.
-    rows: see `run`."""
+    rows: see `run`.
+    warm: False solves the supply LP from scratch even when the cache holds one of the same structure (assessment
+    pairs: a package changes the crossings' capacity so much that restarting from another pair's basis took 2-4x a
+    cold solve with presolve)."""
     step = progress or (lambda _msg: None)
     std, d, cap, times, alloc, people = sc.standards, sh.displacement, sh.capacity, sh.times, sh.alloc, sh.people
-    kcal_pp, evacuation, layouts, site_people = sh.kcal_pp, sh.evacuation, sh.layouts, sh.alloc.by_site
+    kcal_pp, evacuation, site_people = sh.kcal_pp, sh.evacuation, sh.alloc.by_site
     ov, pres = sh.overflow, sh.presence
     zones = _zones(sc, d, alloc, ov)
     sites = _sites(sc, cap, alloc, ov, kcal_pp)
@@ -319,11 +340,14 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
     if sc.supply.enabled and sc.entry_points and pres.people.any():
         step("supply (daily deliveries)")
-        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None else None,
+        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None and warm else None,
                             drive_cache=cache.drive_h if cache is not None else None)
         supply, sustained = supply_summary(delivered, sc, rows=rows)
         groups = group_figures(delivered, rows=rows)
 
+    if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
+        step("camp layouts (waiting for them)")
+    layouts = sh.layouts
     verdict += layout_indicators([lay.summary for lay in layouts], std)
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -88,6 +89,7 @@ class RunRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # queued running + FINISHED
     progress: Mapped[str] = mapped_column(String(255), default="")
     steps: Mapped[int] = mapped_column(Integer, default=0)
+    share_done: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0..1, None: not known
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     problems: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -148,6 +150,7 @@ class Run:
     started_at: datetime | None
     finished_at: datetime | None
     outputs: list[Output]
+    share_done: float | None = None
 
 
 def _upload(r: UploadRow) -> Upload:
@@ -166,7 +169,7 @@ def _run(r: RunRow) -> Run:
                progress=r.progress, steps=r.steps, error=r.error, problems=r.problems, summary=r.summary,
                created_at=_aware(r.created_at), started_at=_aware(r.started_at),  # type: ignore[arg-type]
                finished_at=_aware(r.finished_at),
-               outputs=[Output(o.name, o.size_bytes, o.sha256) for o in r.outputs])
+               outputs=[Output(o.name, o.size_bytes, o.sha256) for o in r.outputs], share_done=r.share_done)
 
 
 def default_data_dir() -> Path:
@@ -323,10 +326,13 @@ class Store:
                           .values(status="running", started_at=utcnow(), progress="starting")).rowcount
         return n == 1
 
-    def set_progress(self, run_id: str, message: str) -> None:
+    def set_progress(self, run_id: str, message: str, share: float | None = None) -> None:
+        """A new step of a running run; `share`: how much of the run is done (0 to 1), when known."""
+        values: dict[str, Any] = {"progress": message[:255], "steps": RunRow.steps + 1}
+        if share is not None:
+            values["share_done"] = min(1.0, max(0.0, float(share)))
         with self._session.begin() as s:
-            s.execute(update(RunRow).where(RunRow.id == run_id)
-                      .values(progress=message[:255], steps=RunRow.steps + 1))
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
 
     def finish_run(self, run_id: str, *, status: str, outputs: list[Output] | None = None, summary: dict | None = None,
                    error: str | None = None, problems: list[dict[str, Any]] | None = None,
@@ -339,6 +345,8 @@ class Store:
                 return
             r.status, r.finished_at, r.summary, r.error, r.problems = status, utcnow(), summary, error, problems
             r.progress = status
+            if status == "done":
+                r.share_done = 1.0
             r.outputs = [OutputRow(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256) for o in outputs or []]
 
     def cancel_run(self, run_id: str) -> bool:

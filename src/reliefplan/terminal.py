@@ -144,3 +144,18 @@ def progress(console: Console, label: str, total: int | None = None) -> Iterator
         yield p
     finally:
         p._close_bar()
+
+
+def print_headline(console: Console, h: Any, *, title: str | None = None) -> None:
+    """The plan's headline (`headline.Headline`) as the last thing a run prints: the verdict in colour, then
+    for whom, from when and by how much, what binds, the smallest fix, and the failing checks by kind."""
+    from .analysis.headline import lines
+
+    text = lines(h)
+    colour = "green" if h.holds else "red"
+    if title:
+        console.print(f"[bold]{title}[/]", highlight=False, soft_wrap=True)
+    head, _, rest = text[0].partition(":") if not h.holds else (text[0], "", "")
+    console.print(f"[bold {colour}]{head}[/]" + (f":{rest}" if rest else ""), highlight=False, soft_wrap=True)
+    for line in text[1:]:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Literal
 
@@ -27,11 +31,12 @@ from .._errors import InputError, Problem
 from ..stages.allocation import allocate
 from ..stages.capacity import site_capacity
 from ..scenario.packages import PackageSpec, resolve, shelter_key
+from .headline import Headline, headline
 from .packages import apply_package, preparable_km2, prepare_land
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema
 from ..scenario.folder import Scenario
-from ..solvers.supply import (Arc, Production, SupplyInstance, Warehouse, min_extra_entry_capacity, solve_supply,
+from ..solvers.supply import (Arc, Production, SupplyInstance, Warehouse, meets_every_need, min_extra_entry_capacity,
                      with_extra_capacity)
 from ..stages.travel import TravelCache
 
@@ -39,6 +44,8 @@ Progress = Callable[[str], None]
 
 #: bisection tolerance on prepared site area (km²): about 220 people at 45 m² per person
 AREA_TOL_KM2 = 0.01
+#: pairs planned at once (threads: a pair's time is mostly in HiGHS, which releases the GIL)
+PAIR_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 _LAND = {"displaced_people_sheltered_share", "usable_site_area_m2_per_displaced_person", "site_area_m2_per_person"}
 _SUPPLY = {"water_need_met_share", "food_need_met_share", "medical_need_met_share", "shelter_nfi_need_met_share",
@@ -90,6 +97,8 @@ class PairResult(BaseModel):
     not_addressable: list[str] = Field(description="failed indicators no package resource acts on, and why")
     shelter_reused: bool = Field(description="siting, layouts and evacuation came from another pair's plan")
     seconds: float
+    headline: Headline | None = Field(default=None, description="the pair's headline (as on its report and in the "
+                                      "CLI), with the least additions as its smallest fix")
 
 
 class PackageSummary(BaseModel):
@@ -210,11 +219,14 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
     """The least trucks/day at the best crossing (parametric LP per crossing), rounded up and re-solved.
 
     Whether every need can be met does not depend on how a shortage would be shared, so both LPs leave sharing
-    out (no common-share columns: 2-3x faster on the example's plans)."""
+    out (no common-share columns: 2-3x faster on the example's plans). The re-solve asks whether the instance with
+    the rounded addition meets every need (its supply LP with every shortfall at zero is feasible), restarting from
+    the parametric LP's basis."""
     inst = replace(inst, sharing="none")
     best = None
+    kept: dict[str, Any] = {}
     for e in inst.entry_points:
-        got = min_extra_entry_capacity(inst, e.id, from_day, time_limit_s=sc.supply.time_limit_s)
+        got = min_extra_entry_capacity(inst, e.id, from_day, time_limit_s=sc.supply.time_limit_s, keep=kept)
         if got.trucks_per_day is not None and (best is None or got.trucks_per_day < best.trucks_per_day):
             best = got
     method = "parametric LP (least capacity with no shortfall, every crossing tried), rounded up to whole trucks"
@@ -224,11 +236,9 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
                         text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall")
     payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
     trucks = math.ceil(best.trucks_per_day - 1e-6)
-    check = solve_supply(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
-                                             open_days_only=True),
-                         time_limit_s=sc.supply.time_limit_s, trucks="off")
-    ok = bool(check.status == "Optimal"
-              and float(check.shortfall_t.sum()) <= max(0.01, 1e-6 * float(check.demand_t.sum())))
+    ok = meets_every_need(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
+                                              open_days_only=True),
+                          time_limit_s=sc.supply.time_limit_s, warm=kept.get(best.entry_id))
     return Addition(resource="entry_capacity", amount=float(trucks), unit="trucks/day", entry_point=best.entry_id,
                     from_day=from_day, method=method, tolerance=f"1 truck/day ({best.trucks_per_day:,.2f} exact)",
                     verified=ok, closes=closes, text=f"{lead}+{trucks:,} trucks/day at {best.entry_id} from day {from_day}")
@@ -316,6 +326,11 @@ def assess_pair(sc: Scenario, run: PlanRun, sh: Sheltering, *, from_day: int = 0
     return additions, rest
 
 
+def _fixes_note(not_addressable: list[str]) -> str:
+    note = "least additions, one per resource, each holding the rest of the plan as it is (`reliefplan assess`)"
+    return note + (f"; no package resource acts on {'; '.join(not_addressable)}" if not_addressable else "")
+
+
 def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day: int = 0,
            progress: Progress | None = None, on_plan: Callable[[str, str, PlanRun], None] | None = None) -> Assessment:
     """Plan every (package, scenario) pair and find each failing pair's minimal additions.
@@ -333,40 +348,62 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
     specs = {n: resolve(first.packages, n, file) for n in package_names}
     shared = _Shared()
     pairs: list[PairResult] = []
-    for sname, sc0 in scenarios.items():
-        for pname, pkg in specs.items():
-            t = time.perf_counter()
-            step(f"{pname} x {sname}")
-            sc = apply_package(sc0, pkg, pname)
-            key = (sname, shelter_key(pkg))
-            reused = key in shared.shelters
-            if not reused:
-                shared.shelters[key] = shelter(sc, cache=shared.cache)
-                shared.timings["shelter"] += time.perf_counter() - t
-            sh = shared.shelters[key]
-            t1 = time.perf_counter()
-            run = finish(sc, sh, cache=shared.cache)
-            t2 = time.perf_counter()
+    lock = threading.Lock()
+
+    def plan_pair(pname: str, sname: str, sc: Scenario, sh: Sheltering, reused: bool, t: float
+                  ) -> tuple[PairResult, PlanRun]:
+        """Supply, verdict and minimal additions of one pair (runs in a worker thread)."""
+        t1 = time.perf_counter()
+        run = finish(sc, sh, cache=shared.cache, warm=False)
+        t2 = time.perf_counter()
+        additions, rest = assess_pair(sc, run, sh, from_day=min(from_day, sc.horizon_days - 1))
+        with lock:
             shared.timings["supply_and_verdict"] += t2 - t1
-            additions, rest = assess_pair(sc, run, sh, from_day=min(from_day, sc.horizon_days - 1))
             shared.timings["additions"] += time.perf_counter() - t2
-            plan = run.plan
-            fsd = (plan.supply or {}).get("first_shortfall_day") or {}
-            short = (plan.supply or {}).get("shortfall_t") or {}
-            keys = ("water_l_per_person_day", "kcal_per_person_day", "cumulative_kcal_deficit_per_person",
-                    "people_owed_shelter_items_max")
-            pairs.append(PairResult(
-                package=pname, scenario=sname, passed=not _failed(plan), displaced=plan.people.displaced,
-                sheltered=plan.people.sheltered, unsheltered=plan.people.unsheltered,
-                remaining_in_operation_area=plan.people.remaining_in_operation_area, in_plan=plan.people.in_plan,
-                groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
-                clearance_hours=(plan.evacuation or {}).get("clearance_hours"),
-                first_shortfall_day={k: v for k, v in fsd.items()},
-                shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
-                failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
-                shelter_reused=reused, seconds=round(time.perf_counter() - t, 2)))
-            if on_plan is not None:
-                on_plan(pname, sname, run)
+        plan = run.plan
+        fsd = (plan.supply or {}).get("first_shortfall_day") or {}
+        short = (plan.supply or {}).get("shortfall_t") or {}
+        keys = ("water_l_per_person_day", "kcal_per_person_day", "cumulative_kcal_deficit_per_person",
+                "people_owed_shelter_items_max")
+        return PairResult(
+            package=pname, scenario=sname, passed=not _failed(plan), displaced=plan.people.displaced,
+            sheltered=plan.people.sheltered, unsheltered=plan.people.unsheltered,
+            remaining_in_operation_area=plan.people.remaining_in_operation_area, in_plan=plan.people.in_plan,
+            groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
+            clearance_hours=(plan.evacuation or {}).get("clearance_hours"),
+            first_shortfall_day={k: v for k, v in fsd.items()},
+            shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
+            failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
+            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2),
+            headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run
+
+    def collect(job: tuple[str, str, Future]) -> None:
+        pname, sname, fut = job
+        result, run = fut.result()
+        pairs.append(result)
+        if on_plan is not None:
+            on_plan(pname, sname, run)
+
+    # Pairs run PAIR_WORKERS at a time in threads (their time is in HiGHS, which releases the GIL); sheltering
+    # (siting, the move) stays in this thread, and results are reported in pair order.
+    with ThreadPoolExecutor(max_workers=PAIR_WORKERS, thread_name_prefix="reliefplan-pair") as pool:
+        running: deque[tuple[str, str, Future]] = deque()
+        for sname, sc0 in scenarios.items():
+            for pname, pkg in specs.items():
+                while len(running) >= PAIR_WORKERS:
+                    collect(running.popleft())
+                t = time.perf_counter()
+                step(f"{pname} x {sname}")
+                sc = apply_package(sc0, pkg, pname)
+                key = (sname, shelter_key(pkg))
+                reused = key in shared.shelters
+                if not reused:
+                    shared.shelters[key] = shelter(sc, cache=shared.cache)
+                    shared.timings["shelter"] += time.perf_counter() - t
+                running.append((pname, sname, pool.submit(plan_pair, pname, sname, sc, shared.shelters[key],
+                                                          reused, t)))
+        while running:
+            collect(running.popleft())
     shared.timings["total"] = time.perf_counter() - t0
     return Assessment(
         reliefplan_version=_version(), title=first.title,

@@ -23,6 +23,29 @@ def _failed(p: Plan) -> float:
     return float(sum(1 for i in p.verdict if i.met is False))
 
 
+def _kinds_failing(p: Plan) -> float:
+    from .headline import headline
+
+    return float(len(headline(p).kinds))
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(100.0 * x, 1)
+
+
+def _sheltered_pct(p: Plan) -> float | None:
+    return _pct(p.people.sheltered / p.people.displaced) if p.people.displaced else None
+
+
+def _met_pct(commodity: str):
+    """Share of everyone's need of a commodity met over the horizon (the verdict's scenario-wide row), in %."""
+    def get(p: Plan) -> float | None:
+        row = next((i for i in p.verdict if i.scope == "scenario" and i.indicator == f"{commodity}_need_met_share"),
+                   None)
+        return None if row is None else _pct(row.value)
+    return get
+
+
 def _clearance(p: Plan) -> float | None:
     return None if not p.evacuation else p.evacuation.get("clearance_hours")
 
@@ -52,6 +75,14 @@ def _group(name: str, key: str):
     return get
 
 
+def _group_met_pct(name: str, commodity: str):
+    def get(p: Plan) -> float | None:
+        rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
+        share = rows[0].get("met_share", {}).get(commodity) if rows else None
+        return _pct(share)
+    return get
+
+
 def compare(a: Plan, b: Plan) -> list[Row]:
     """Key performance indicators of two plans (B - A in `diff`)."""
     def open_sites(p: Plan) -> float:
@@ -62,6 +93,7 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("people displaced", lambda p: p.people.displaced, "people"),
         ("people sheltered", lambda p: p.people.sheltered, "people"),
         ("people unsheltered", lambda p: p.people.unsheltered, "people"),
+        ("displaced with a shelter place", _sheltered_pct, "%"),
         ("unsheltered on site land", lambda p: p.people.overflow_on_sites, "people"),
         ("unsheltered on other land", lambda p: p.people.overflow_on_zone_land, "people"),
         ("left in the operation area", lambda p: p.people.remaining_in_operation_area, "people"),
@@ -83,14 +115,21 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("food+medical trucks (everyone)", lambda p: (p.needs_all or p.needs).trucks_per_day_food_medical,
          "trucks/day"),
         ("evacuation clearance", _clearance, "h"),
+        ("water need met (everyone)", _met_pct("water"), "%"),
+        ("food need met (everyone)", _met_pct("food"), "%"),
+        ("medical need met (everyone)", _met_pct("medical"), "%"),
+        ("shelter items need met (everyone)", _met_pct("shelter_nfi"), "%"),
         ("water shortfall (horizon)", _short("water"), "t"),
         ("food shortfall (horizon)", _short("food"), "t"),
         ("first water shortfall", _first_short("water"), "day"),
         ("first food shortfall", _first_short("food"), "day"),
-        ("indicators failed", _failed, "indicators"),
+        ("checks failed", _failed, "checks"),
+        ("kinds of check failing", _kinds_failing, "kinds"),
     ]
     for g in GROUPS:
-        spec += [(f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
+        spec += [(f"{g}: water need met", _group_met_pct(g, "water"), "%"),
+                 (f"{g}: food need met", _group_met_pct(g, "food"), "%"),
+                 (f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
                  (f"{g}: food delivered", _group(g, "kcal_per_person_day"), "kcal/person/day"),
                  (f"{g}: water deficit", _group(g, "cumulative_water_deficit_l_per_person"), "L/person"),
                  (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people")]

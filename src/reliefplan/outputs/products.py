@@ -47,10 +47,13 @@ def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool 
 
     with output_set(out) as tmp:
         written = write_ensemble(result, tmp)
-        paths = [written["members"], written["summary"], write_ensemble_report(result.summary, tmp)]
+        done = None
         if base_plan:
             done = run(sc, progress=step)
             done.plan = annotate_verdict(done.plan, result.summary)
+        paths = [written["members"], written["summary"],
+                 write_ensemble_report(result.summary, tmp, plan=None if done is None else done.plan)]
+        if done is not None:
             paths += write_run_files(sc, done, tmp, step)
         return moved(paths, tmp, out)
 

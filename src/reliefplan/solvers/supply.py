@@ -1479,26 +1479,27 @@ class ExtraCapacity:
 
 
 def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int = 0, *,
-                             time_limit_s: float = 60.0) -> ExtraCapacity:
+                             time_limit_s: float = 60.0, keep: dict[str, Any] | None = None) -> ExtraCapacity:
     """Parametric solve: minimise x (t/day added at ``entry_id`` on each open day from ``first_day``) such that
     every demand is met on every day. Days the crossing is closed (zero capacity) stay closed.
 
     One LP on the supply model with the shortfall columns fixed at zero and one column x in every capacity
     row of that crossing; ``infeasible`` means no amount at that crossing from that day ends the shortfall
-    (it starts earlier, or elsewhere in the network).
+    (it starts earlier, or elsewhere in the network). ``keep``: receives the solved model under ``entry_id``, from
+    which `meets_every_need` re-solves the same network warm.
     """
     import highspy
 
     validate_instance(inst)
-    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
     e = [x.id for x in inst.entry_points].index(entry_id)
-    T, K = lp.T, lp.K
+    T = inst.days
     payload = inst.entry_points[e].payload(inst.payload_t)
     days = np.arange(max(0, first_day), T)
-    days = days[lp.entry_cap[e, days] > 0]
+    days = days[inst.entry_points[e].capacity_t(T, inst.payload_t)[days] > 0]
     if days.size == 0:
         return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
                              f"{entry_id} is closed on every day from day {first_day}")
+    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
     r0, _owners = lp.rows["entry_capacity"]
     col = sp.csc_matrix((-np.ones(days.size), (r0 + e * T + days, np.zeros(days.size, dtype=np.int64))),
                         shape=(lp.matrix.shape[0], 1))
@@ -1510,6 +1511,8 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
     lp.n_col += 1
     h, _ = _highs(lp, time_limit_s, None)
     h.run()
+    if keep is not None:
+        keep[entry_id] = (h, lp)
     ms = h.getModelStatus()
     if ms == highspy.HighsModelStatus.kInfeasible:
         return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
@@ -1520,6 +1523,40 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
                              f"HiGHS stopped with '{h.modelStatusToString(ms)}'")
     x = max(0.0, float(np.asarray(h.getSolution().col_value)[-1]))
     return ExtraCapacity(entry_id, first_day, "optimal", x, x / payload)
+
+
+def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: tuple[Any, Any] | None = None
+                     ) -> bool:
+    """Whether the instance meets every need on every day: its supply LP with every shortfall fixed at zero has a
+    solution. ``warm``: a model kept by `min_extra_entry_capacity` for the same network (an instance that differs
+    only in entry capacity, e.g. `with_extra_capacity`); its extra column is held at zero and the instance's own
+    bounds are passed in, so the simplex restarts from that basis."""
+    import highspy
+
+    validate_instance(inst)
+    lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
+    upper = lp.col_upper.copy()
+    upper[lp.short_cols] = 0.0
+    h = None
+    if warm is not None:
+        h, old = warm
+        same = (old.matrix.shape[0] == lp.matrix.shape[0] and old.n_col == lp.n_col + 1
+                and np.array_equal(old.matrix.indptr[: lp.n_col + 1], lp.matrix.indptr)
+                and np.array_equal(old.matrix.indices[: lp.matrix.nnz], lp.matrix.indices)
+                and np.array_equal(old.matrix.data[: lp.matrix.nnz], lp.matrix.data))
+        if same:  # every bound passed (the model may hold an earlier check's), the extra column held at zero
+            n, m = lp.n_col + 1, lp.matrix.shape[0]
+            h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.append(upper, 0.0))
+            h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
+            h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())
+        else:
+            h = None
+    if h is None:
+        lp.col_upper = upper
+        lp.cost1 = np.zeros(lp.n_col)
+        h, _ = _highs(lp, time_limit_s, None)
+    h.run()
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1552,6 +1589,50 @@ def fleet_requirements(inst: SupplyInstance, result: SupplyResult,
         out.append(CorridorFleet(arc=a, source=arc.source, target=arc.target, payload_t=pay, trucks_per_day=trucks,
                                  max_trucks_per_day=peak, round_trip_h=arc.round_trip_h,
                                  trips_per_truck_per_day=trips, fleet_trucks=fleet))
+    return out
+
+
+@dataclass
+class OriginFleet:
+    """Whole trucks leaving one crossing or hub per day, over all its corridors, and the fleet based there."""
+
+    node: str
+    trucks_per_day: np.ndarray  # [days] ceil(Σ_arcs Σ_k t_k / payload_k)
+    max_trucks_per_day: int
+    fleet_trucks: int | None  # None when no corridor from it has a round-trip time
+
+
+def fleet_by_origin(inst: SupplyInstance, result: SupplyResult, operating_h_per_day: float | None = None
+                    ) -> list[OriginFleet]:
+    """Per origin of trucked corridors: whole trucks per day = ceil(the truckloads of all its corridors that day),
+    and the fleet = ceil(max over days of Σ_a truckloads_a / trips per truck per day on a) (trips as in
+    `fleet_requirements`).
+
+    The LP splits a crossing's truckloads over every location it feeds, so rounding up corridor by corridor counts
+    a truck for every fraction (the 60-day Rafah plan: 201-239 trucks/day from a crossing admitting 146.5); a
+    logistician counts whole trucks through the crossing, some of them dropping at more than one location, and a
+    fleet based there that serves whichever corridor needs it that day."""
+    op_h = operating_h_per_day or inst.operating_h_per_day
+    loads: dict[str, np.ndarray] = {}
+    busy: dict[str, np.ndarray] = {}
+    timed: set[str] = set()
+    for a, arc in enumerate(inst.arcs):
+        if not arc.trucked:
+            continue
+        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
+        la = np.maximum((result.flow_t[:, a, :] / per_k).sum(axis=0), 0.0)
+        loads[arc.source] = loads.get(arc.source, np.zeros(result.days)) + la
+        if arc.round_trip_h:
+            trips = float(math.floor(op_h / arc.round_trip_h + 1e-9)) if arc.round_trip_h <= op_h \
+                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
+            busy[arc.source] = busy.get(arc.source, np.zeros(result.days)) + la / trips
+            timed.add(arc.source)
+    out = []
+    for node, la in loads.items():
+        trucks = np.maximum(np.ceil(la - 1e-6), 0).astype(np.int64)
+        fleet = int(math.ceil(float(busy[node].max(initial=0.0)) - 1e-6)) if node in timed else None
+        out.append(OriginFleet(node=node, trucks_per_day=trucks, max_trucks_per_day=int(trucks.max(initial=0)),
+                               fleet_trucks=max(fleet, 0) if fleet is not None else None))
     return out
 
 

@@ -11,8 +11,8 @@ import numpy as np
 from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
 from .presence import Presence
 from ..scenario.folder import Scenario
-from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse, load_commodities,
-                     result_to_dict, site_figures_t, solve_supply)
+from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
+                              fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
 from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
@@ -368,7 +368,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
     sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
     daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
              for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
-    fleet = d.result.fleet
+    fleet = fleet_by_origin(d.instance, d.result)
     supply = {
         "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
         "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,

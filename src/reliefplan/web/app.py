@@ -21,12 +21,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .._errors import InputError
 from ..standards import available_profiles
 from ..store import Run, Store, Upload, new_id, resolve_store, safe_url
-from .runner import Jobs, RunParams, relative_problems
+from .catalog import Catalog, upload_catalog
+from .runner import Jobs, RunParams, ensure_upload_dir, relative_problems
 from .uploads import Limits, unpack
 
 log = logging.getLogger("reliefplan.web")
@@ -74,6 +75,9 @@ class RunOut(BaseModel):
     status: str
     progress: str
     steps: int
+    share_done: float | None = Field(default=None, description="share of the run done, 0 to 1 (stages begun, "
+                                     "members or pairs done); None when not known")
+    elapsed_s: float | None = Field(default=None, description="seconds since the run started (until it ended)")
     error: str | None
     problems: list[dict[str, Any]] | None
     summary: dict[str, Any] | None
@@ -128,8 +132,13 @@ def _upload_out(u: Upload) -> UploadOut:
 
 def _run_out(r: Run) -> RunOut:
     d = {k: v for k, v in r.__dict__.items() if k != "outputs"}
-    return RunOut(**d, outputs=[OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256,
-                                          url=f"/api/runs/{r.id}/files/{o.name}") for o in r.outputs])
+    elapsed = None
+    if r.started_at is not None:
+        end = r.finished_at or datetime.now(r.started_at.tzinfo)
+        elapsed = round(max(0.0, (end - r.started_at).total_seconds()), 1)
+    return RunOut(**d, elapsed_s=elapsed,
+                  outputs=[OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256,
+                                     url=f"/api/runs/{r.id}/files/{o.name}") for o in r.outputs])
 
 
 def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
@@ -140,6 +149,33 @@ def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
 
 def _error(status: int, detail: str, **headers: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail, "problems": []}, headers=headers or None)
+
+
+def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
+    """A run's package and closures against what the upload offers: each problem with its request field."""
+    out = []
+    p = req.params
+    names = [x.name for x in cat.packages]
+    if p.package is not None and not p.assess and p.package not in names:
+        out.append({"file": None, "feature": None, "field": "body.params.package",
+                    "message": f"no package named '{p.package}' in this upload; expected one of {names}"})
+    sc = next((x for x in cat.scenarios if x.name == req.scenario), None)
+    if sc is None:
+        return out
+    ids = [e.id for e in sc.entry_points]
+    horizon = p.horizon_days or sc.horizon_days
+    for i, c in enumerate(p.closures):
+        where = f"body.params.closures.{i}"
+        if ids and c.entry_point not in ids:
+            out.append({"file": None, "feature": None, "field": f"{where}.entry_point",
+                        "message": f"no entry point '{c.entry_point}' in scenario '{sc.name}'; expected one of {ids}"})
+        if c.first_day > c.last_day:
+            out.append({"file": None, "feature": None, "field": f"{where}.first_day",
+                        "message": f"first day {c.first_day} is after last day {c.last_day}"})
+        elif c.first_day >= horizon:
+            out.append({"file": None, "feature": None, "field": f"{where}.first_day",
+                        "message": f"day {c.first_day} is beyond the horizon (days 0 to {horizon - 1})"})
+    return out
 
 
 def _host_name(host: str) -> str:
@@ -249,7 +285,10 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
-        return HTMLResponse(files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8"))
+        html = files("reliefplan.web").joinpath("static/index.html").read_text(encoding="utf-8")
+        if token is not None:  # the page asks for the token first instead of learning it needs one from a 401
+            html = html.replace('<html lang="en">', '<html lang="en" data-auth="1">', 1)
+        return HTMLResponse(html)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=str(files("reliefplan.web").joinpath("static/swagger-ui"))),
               name="swagger-ui")
@@ -306,11 +345,29 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     def upload_scenarios(upload_id: str) -> list[str]:
         return _get_upload(upload_id).scenarios
 
+    catalogs: dict[str, Catalog] = {}  # uploads never change: read each one's choices once
+
+    def _catalog(u: Upload) -> Catalog:
+        if u.id not in catalogs:
+            catalogs[u.id] = upload_catalog(ensure_upload_dir(st, u.id))
+        return catalogs[u.id]
+
+    @app.get("/api/uploads/{upload_id}/catalog", response_model=Catalog,
+             summary="Scenarios (with descriptions and entry points) and assistance packages of an upload",
+             responses={404: {"model": Problems}, 422: ERRORS[422]})
+    def upload_choices(upload_id: str) -> Any:
+        u = _get_upload(upload_id)
+        try:
+            return _catalog(u)
+        except InputError as e:
+            return _problems(422, e, st.data_dir)
+
     @app.delete("/api/uploads/{upload_id}", status_code=204, summary="Delete an upload and its finished runs",
                 responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
     def delete_upload(upload_id: str) -> Response:
         _get_upload(upload_id)
         active = st.delete_upload(upload_id)
+        catalogs.pop(upload_id, None)
         if active:
             raise HTTPException(409, f"{len(active)} run(s) of this upload are still queued or running")
         return Response(status_code=204)
@@ -319,13 +376,20 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     @app.post("/api/runs", response_model=RunOut, status_code=202, summary="Start a plan run in the background",
               responses={400: ERRORS[400], 404: {"model": Problems}, 422: ERRORS[422]})
-    def create_run(req: RunRequest, request: Request) -> RunOut:
+    def create_run(req: RunRequest, request: Request) -> Any:
         u = _get_upload(req.upload_id)
         if req.scenario not in u.scenarios:
             raise HTTPException(422, f"no scenario named '{req.scenario}'; expected one of {u.scenarios}")
         if req.params.profile is not None and req.params.profile not in available_profiles():
             raise HTTPException(422, f"no standards profile '{req.params.profile}'; "
                                      f"expected one of {available_profiles()}")
+        try:
+            problems = _choice_problems(_catalog(u), req)
+        except InputError:
+            problems = []  # the folder's own problems are the run's to report, all at once
+        if problems:
+            return JSONResponse(status_code=422, content={
+                "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000], "problems": problems})
         run = st.add_run(u.id, req.scenario, req.params.model_dump(exclude_defaults=True))
         request.app.state.jobs.submit(run.id)
         return _run_out(run)

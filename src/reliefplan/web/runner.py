@@ -18,6 +18,7 @@ from .._errors import InputError, Problem, ReliefplanError
 from ..scenario._inputs import load_yaml
 from ..scenario.folder import SCENARIO_FILE, load_scenario
 from ..store import Output, Run, Store, file_digest, iter_files
+from .progress import Tracker
 from .uploads import unpack
 
 log = logging.getLogger("reliefplan.web")
@@ -153,8 +154,9 @@ def execute(store: Store, run_id: str) -> None:
 def execute_started(store: Store, run_id: str) -> None:
     """Plan a run already marked running; record its outputs or its error. Never raises."""
     from ..analysis.ensemble import run_ensemble
-    from ..outputs.files import output_set, read_plan
+    from ..analysis.headline import assessment_lines, ensemble_lines, headline
     from ..analysis.packages import apply_package
+    from ..outputs.files import output_set, read_plan
     from ..scenario.packages import resolve
     from ..pipeline import run as run_pipeline
     from ..outputs.products import write_ensemble_run, write_run
@@ -163,35 +165,45 @@ def execute_started(store: Store, run_id: str) -> None:
     if run is None:
         return
     folder = store.run_dir(run_id) / "input"
+
+    def report(message: str, share: float | None) -> None:
+        store.set_progress(run_id, message, share)
+
     try:
+        params = RunParams.model_validate(run.params or {})
+        kind = "assess" if params.assess else "ensemble" if params.ensemble_runs else "plan"
+        step = Tracker(report, kind)
+        step("loading the scenario")
         folder = prepare_input(store, run)
         sc = load_scenario(folder, run.scenario)
         out = store.output_dir(run_id)
-        params = RunParams.model_validate(run.params or {})
         extra: dict[str, Any] = {}
         if params.assess:
+            step.pairs = len(sc.packages)
             with output_set(out) as tmp:
-                plan, result = _assess(sc, tmp, run_id, store)
-            extra = {"pairs": len(result.pairs), "pairs_passed": sum(p.passed for p in result.pairs)}
+                plan, result = _assess(sc, tmp, step)
+            extra = {"pairs": len(result.pairs), "pairs_passed": sum(p.passed for p in result.pairs),
+                     "assessment": assessment_lines([p.model_dump(mode="json") for p in result.pairs])}
         elif params.ensemble_runs:
             res = run_ensemble(folder, run.scenario, params.ensemble_runs, params.ensemble_seed, engine="local",
-                               workers=1, progress=lambda k, n: store.set_progress(run_id, f"ensemble member {k}/{n}"))
-            write_ensemble_run(sc, res, out, step=lambda msg: store.set_progress(run_id, msg))
+                               workers=1, progress=lambda k, n: step(f"ensemble member {k}/{n}"))
+            write_ensemble_run(sc, res, out, step=step)
             plan = read_plan(out / "plan.json")
+            extra = {"ensemble": ensemble_lines(res.summary)}
         else:
             if params.package is not None:
                 sc = apply_package(sc, resolve(sc.packages, params.package, SCENARIO_FILE), params.package)
-            done = run_pipeline(sc, progress=lambda msg: store.set_progress(run_id, msg))
+            done = run_pipeline(sc, progress=step)
             plan = done.plan
-            write_run(sc, done, out, lambda msg: store.set_progress(run_id, msg))
+            write_run(sc, done, out, step)
         outputs = [Output(p.relative_to(out).as_posix(), p.stat().st_size, file_digest(p)) for p in iter_files(out)]
-        failed = [i for i in plan.verdict if i.met is False]
+        h = headline(plan)
         summary = {"title": plan.scenario_title or plan.scenario, "displaced": plan.people.displaced,
                    "sheltered": plan.people.sheltered, "unsheltered": plan.people.unsheltered,
                    "sites_opened": sum(s.open for s in plan.sites), "sites": len(plan.sites),
-                   "indicators_not_met": len(failed),
+                   "indicators_not_met": h.failed, "checks": h.checked,
                    "siting": {"status": plan.siting.status, "gap": plan.siting.gap}, "package": plan.package,
-                   **extra}
+                   "headline": None if params.assess else h.model_dump(mode="json"), **extra}
         store.finish_run(run_id, status="done", outputs=outputs, summary=summary)
     except InputError as e:
         problems = relative_problems(e, folder, store.data_dir)
@@ -203,7 +215,7 @@ def execute_started(store: Store, run_id: str) -> None:
         store.finish_run(run_id, status="error", error=f"internal error ({type(e).__name__}); see the server log")
 
 
-def _assess(sc: Any, out: Path, run_id: str, store: Store) -> tuple[Any, Any]:
+def _assess(sc: Any, out: Path, step: Any) -> tuple[Any, Any]:
     """Every package of the folder against the run's scenario: the first pair's plan (for the summary) and
     the assessment."""
     from ..analysis.assess import assess
@@ -216,8 +228,7 @@ def _assess(sc: Any, out: Path, run_id: str, store: Store) -> tuple[Any, Any]:
         write_plan(done.plan, out / pair_folder(pkg, scen))
         plans.append(done.plan)
 
-    result = assess({sc.name: sc}, list(sc.packages), on_plan=keep,
-                    progress=lambda msg: store.set_progress(run_id, f"assessing {msg}"))
+    result = assess({sc.name: sc}, list(sc.packages), on_plan=keep, progress=lambda msg: step(f"assessing {msg}"))
     write_assessment_run(result, out)
     return plans[0], result
 

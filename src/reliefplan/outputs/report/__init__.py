@@ -25,7 +25,8 @@ from ...analysis.compare import compare
 from ..layers import Layer
 from ..files import write_text_atomic
 from ...plan import Plan
-from . import views, words
+from ... import words
+from . import views
 
 LEAFLET_VERSION = "1.9.4"
 CHARTJS_VERSION = "4.6.1"
@@ -78,7 +79,17 @@ def _env() -> jinja2.Environment:
     env.filters["hours"] = words.hours
     env.filters["cmp"] = lambda c: words.COMPARISON_WORDS.get(c, c)
     env.filters["links"] = _links
+    env.filters["sentence"] = lambda t: (str(t)[:1].upper() + str(t)[1:]) if t else ""
+    env.filters["code"] = _code
+    env.filters["wbr"] = lambda t: markupsafe.escape(t).replace("/", markupsafe.Markup("/<wbr>"))
     return env
+
+
+def _code(text: Any) -> markupsafe.Markup:
+    """Text with its `commands` as <code> (escaped otherwise)."""
+    parts = markupsafe.escape("" if text is None else str(text)).split("`")
+    return markupsafe.Markup("").join(markupsafe.Markup(f"<code>{p}</code>") if i % 2 else p
+                                      for i, p in enumerate(parts))
 
 
 _URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;]")
@@ -141,12 +152,14 @@ def _ready(charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None,
                   files: Sequence[str] = ()) -> str:
     """The report page as one HTML string (see `write_report`)."""
+    from ...analysis.headline import headline
+
     sections, missing = views.sections(plan)
     charts = _ready(views.core_charts(plan) + [c for s in sections for c in s["charts"]])
     omitted = views.core_omitted(plan) + [o for s in sections for o in s["omitted"]]
     data = {"maps": [{"id": "map", "layers": views.map_layers(layers)}], "charts": charts, "icons": _icons()}
     return _env().get_template("report.html.j2").render(
-        plan=plan, kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
+        plan=plan, headline=headline(plan), kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
         verdict=views.verdict_view(plan), needs=views.needs_rows(plan), sites=views.site_rows(plan),
         sections=sections, missing=missing, attribution_html=_markdown(attribution), files=list(files),
         data_json=_script_json(data), **_common(plan.reliefplan_version))
@@ -170,6 +183,8 @@ def _labels(a: Plan, b: Plan) -> tuple[str, str]:
 def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer], *,
                       attribution: str | None = None) -> str:
     """The comparison page as one HTML string (see `write_comparison`)."""
+    from ...analysis.headline import headline
+
     name_a, name_b = _labels(plan_a, plan_b)
     secs_a, _ = views.sections(plan_a)
     secs_b, _ = views.sections(plan_b)
@@ -183,7 +198,8 @@ def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan,
                      {"id": "map-b", "layers": views.map_layers(layers_b)}],
             "charts": charts, "icons": _icons(), "sync_maps": True}
     return _env().get_template("comparison.html.j2").render(
-        a=plan_a, b=plan_b, rows=compare(plan_a, plan_b), charts=charts,
+        a=plan_a, b=plan_b, headline_a=headline(plan_a), headline_b=headline(plan_b), rows=compare(plan_a, plan_b),
+        charts=charts,
         absent_charts=_absent_charts(plan_a, plan_b), verdict_a=va, verdict_b=vb,
         sources=[(n, s) for s, n in sources.items()], attribution_html=_markdown(attribution),
         data_json=_script_json(data), **_common(plan_a.reliefplan_version))
@@ -196,9 +212,12 @@ def _package_version() -> str:
 
 
 def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, ...] = (
-        "unsheltered", "shortfall_t.total", "clearance_h")) -> str:
-    """The ensemble page: P10/P50/P90 table, probability of no shortfall through each day (a fan of curves
-    per commodity), tornado charts of Spearman sensitivity, probability each scenario-wide indicator is met."""
+        "unsheltered", "shortfall_t.total", "clearance_h"), plan: Plan | None = None) -> str:
+    """The ensemble page: its headline (and the declared plan's, given `plan`), P10/P50/P90 table, probability of
+    no shortfall through each day (a fan of curves per commodity), tornado charts of Spearman sensitivity,
+    probability each scenario-wide indicator is met."""
+    from ...analysis.headline import ensemble_lines, headline
+
     charts = []
     fan = summary.get("p_no_shortfall_through_day") or {}
     if fan:
@@ -235,21 +254,25 @@ def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, 
               "—" if o.get("mean") is None else words.outcome_value(k, o["mean"])) for k, o in sorted(outcomes.items())]
     data = {"maps": [], "charts": charts, "icons": _icons()}
     return _env().get_template("ensemble.html.j2").render(
-        s=summary, outcomes=table, charts=charts, verdict=verdict,
+        s=summary, outcomes=table, charts=charts, verdict=verdict, summary_lines=ensemble_lines(dict(summary)),
+        headline=None if plan is None else headline(plan),
         data_json=_script_json(data), **_common(_package_version()))
 
 
-def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path) -> Path:
-    """Write out_dir/ensemble.html (see `render_ensemble`)."""
+def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path, *, plan: Plan | None = None) -> Path:
+    """Write out_dir/ensemble.html (see `render_ensemble`); `plan`: the scenario as declared, planned."""
     path = Path(out_dir) / "ensemble.html"
-    write_text_atomic(path, render_ensemble(summary))
+    write_text_atomic(path, render_ensemble(summary, plan=plan))
     return path
 
 
 #: heat-map classes of a failed pair: the worse of two ladders, share of the displaced left unsheltered
-#: (below 1 %, 10 %, 30 % -> level 1, 2, 3; else 4) and distinct failed indicators (up to 2, 4, 6 -> 1, 2, 3; else 4)
+#: (below 1 %, 10 %, 30 % -> level 1, 2, 3; else 4) and kinds of check failing (`headline.kind_of`: water, camp
+#: size, ...; up to 2, 4, 6 -> 1, 2, 3; else 4)
 _SHARE_STEPS = (0.01, 0.10, 0.30)
 _FAILED_STEPS = (2, 4, 6)
+#: a failed pair's severity level in words (a level is not a count: the page says "fails N checks" apart)
+LEVEL_WORDS = {0: "passes", 1: "low", 2: "moderate", 3: "high", 4: "very high"}
 #: ColorBrewer YlOrBr for failures (lightness falls with severity, so it reads in greyscale and with red-green
 #: colour blindness) and a bluish green for a pass, apart from them on the blue-yellow axis those readers keep
 ASSESSMENT_COLOURS = {0: "#66c2a5", 1: "#fee391", 2: "#fe9929", 3: "#cc4c02", 4: "#662506"}
@@ -262,19 +285,25 @@ def assessment_level(pair: Mapping[str, Any]) -> int:
     displaced = pair.get("displaced") or 0
     share = (pair.get("unsheltered") or 0) / displaced if displaced > 0 else 0.0
     by_share = 1 + sum(share >= s for s in _SHARE_STEPS)
-    by_failed = 1 + sum(len(pair.get("failed") or {}) > k for k in _FAILED_STEPS)
+    by_failed = 1 + sum(_kinds_failing(pair) > k for k in _FAILED_STEPS)
     return max(by_share, by_failed)
+
+
+def _kinds_failing(pair: Mapping[str, Any]) -> int:
+    from ...analysis.headline import kind_of
+
+    return len({kind_of(i) for i, n in (pair.get("failed") or {}).items() if n})
 
 
 def _assessment_legend() -> list[dict[str, Any]]:
     pct = [f"{s * 100:g} %" for s in _SHARE_STEPS]
-    rules = ["every indicator met",
-             f"under {pct[0]} unsheltered and at most {_FAILED_STEPS[0]} indicators failed",
-             f"under {pct[1]} unsheltered and at most {_FAILED_STEPS[1]} indicators failed",
-             f"under {pct[2]} unsheltered and at most {_FAILED_STEPS[2]} indicators failed",
-             f"{pct[2]} or more unsheltered, or more than {_FAILED_STEPS[2]} indicators failed"]
-    return [{"level": k, "colour": ASSESSMENT_COLOURS[k], "label": "pass" if k == 0 else f"fail {k}", "rule": r}
-            for k, r in enumerate(rules)]
+    rules = ["every check met",
+             f"under {pct[0]} unsheltered and at most {_FAILED_STEPS[0]} kinds of check failing",
+             f"under {pct[1]} unsheltered and at most {_FAILED_STEPS[1]} kinds of check failing",
+             f"under {pct[2]} unsheltered and at most {_FAILED_STEPS[2]} kinds of check failing",
+             f"{pct[2]} or more unsheltered, or more than {_FAILED_STEPS[2]} kinds of check failing"]
+    return [{"level": k, "colour": ASSESSMENT_COLOURS[k], "rule": r,
+             "label": "passes" if k == 0 else f"severity {k} of 4: {LEVEL_WORDS[k]}"} for k, r in enumerate(rules)]
 
 
 def _pair_href(package: str, scenario: str) -> str:
@@ -286,7 +315,23 @@ def _verified(v: Any) -> str:
     return "—" if v is None else ("yes" if v else "no")
 
 
+def _failed_kinds(pair: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(kind in words, checks failed) of a pair: its headline's kinds, else its failed rows grouped by kind."""
+    from ...analysis.headline import KIND_TITLES, kind_of
+
+    h = pair.get("headline") or {}
+    if h.get("kinds") is not None:
+        return [(k["title"], int(k["failed"])) for k in h["kinds"]]
+    by: dict[str, int] = {}
+    for i, n in (pair.get("failed") or {}).items():
+        k = kind_of(i)
+        by[k] = by.get(k, 0) + int(n)
+    return [(KIND_TITLES.get(k, words.key_words(k)), n) for k, n in sorted(by.items(), key=lambda kv: -kv[1])]
+
+
 def _assessment_cell(pair: Mapping[str, Any]) -> dict[str, Any]:
+    from ...analysis.headline import fails_text, pair_failed
+
     level = assessment_level(pair)
     displaced = pair.get("displaced") or 0
     unsheltered = pair.get("unsheltered") or 0
@@ -301,9 +346,12 @@ def _assessment_cell(pair: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "water": worst("water_l_per_person_day"), "kcal": worst("kcal_per_person_day"),
         "pair": pair, "level": level, "href": _pair_href(pair["package"], pair["scenario"]),
-        "status": "PASS" if level == 0 else f"FAIL · {level}",
+        "status": "passes every check" if level == 0 else fails_text(pair_failed(pair)),
+        "n_failed": pair_failed(pair), "kinds": _failed_kinds(pair), "level_word": LEVEL_WORDS[level],
+        "lead": (pair.get("headline") or {}).get("lead"),
         "share_pct": 100.0 * unsheltered / displaced if displaced > 0 else None,
-        "shortfall": [(c, d, short_t.get(c)) for c, d in sorted((pair.get("first_shortfall_day") or {}).items())],
+        "shortfall": [(words.commodity_words(c), d, short_t.get(c))
+                      for c, d in sorted((pair.get("first_shortfall_day") or {}).items())],
         "failed": sorted(failed.items()),
         "additions": [a | {"verified_text": _verified(a.get("verified"))} for a in pair.get("additions") or []],
     }
@@ -313,6 +361,8 @@ def render_assessment(data: Mapping[str, Any]) -> str:
     """The assessment page (`assessment.json` as a dict): a heat map of package x scenario with each pair's
     verdict, unsheltered people, first shortfall day per commodity, binding constraint and least additions
     (each cell links to its plan.json), then the packages, notes and timings."""
+    from ...analysis.headline import assessment_lines, pair_failed
+
     pairs = list(data.get("pairs") or [])
     packages = [p["name"] for p in data.get("packages") or []]
     scenarios = list(data.get("scenarios") or [])
@@ -333,11 +383,13 @@ def render_assessment(data: Mapping[str, Any]) -> str:
         charts.append(views._chart("unsheltered", "People without a shelter place, by package", packages,
                                    series(lambda p: p.get("unsheltered")), x_title="package", y_title="people",
                                    note="one bar per operation scenario"))
-        charts.append(views._chart("failed", "Verdict indicators failed, by package", packages,
-                                   series(lambda p: len(p.get("failed") or {})), x_title="package",
-                                   y_title="indicators", note="distinct indicators not met (0: the pair passes)"))
+        charts.append(views._chart("failed", "Checks failed, by package", packages,
+                                   series(pair_failed), x_title="package",
+                                   y_title="checks", note="verdict checks not met (0: the pair passes), as counted "
+                                                          "on each pair's report and in the CLI"))
     version = data.get("reliefplan_version") or _package_version()
     return _env().get_template("assessment.html.j2").render(
+        summary=assessment_lines(pairs),
         a=data, title=data.get("title") or "Assistance packages", scenarios=scenarios, rows=rows,
         n_pairs=len(pairs), n_passed=sum(1 for p in pairs if p.get("passed")), legend=_assessment_legend(),
         package_rows=list(data.get("packages") or []), notes=list(data.get("notes") or []),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...plan import Plan
-from .words import _chart, clock, commodity_colour, commodity_words, hours, number, share
+from ...words import _chart, clock, commodity_colour, commodity_words, hours, number, share
 
 #: a folded table shows at most this many rows; all rows are in plan.json and tables/*.csv
 TABLE_ROWS = 500
@@ -155,11 +155,12 @@ def binding_words(b: Mapping[str, Any], names: Mapping[str, str]) -> str:
     else:
         when = f" from day {first} to day {last}"
     step = f"+{number(b.get('step'))} {b.get('step_unit', '')}".rstrip() if b.get("step") else "more capacity"
-    what = commodity_words(str(b.get("commodity"))) if b.get("commodity") else "the"
+    what = f"{commodity_words(str(b.get('commodity')))} shortfall" if b.get("commodity") else \
+        "shortfall (several commodities at once)"
     cut = f" by up to about {number(b['predicted_cut_t'])} t" if _is_num(b.get("predicted_cut_t")) else ""
     kind = str(b.get("kind", "")).replace("_", " ")
     subject = f"at {where}" if kind == "entry capacity" else f"on {kind} {where}".rstrip()
-    return f"{step} {subject}{when} would cut the {what} shortfall{cut}."
+    return f"{step} {subject}{when} would cut the {what}{cut}."
 
 
 def plain_note(note: str, plan: Plan) -> tuple[str, str | None]:

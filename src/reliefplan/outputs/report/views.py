@@ -17,7 +17,7 @@ import shapely
 from ..export import optional_sections, site_compliance
 from ..layers import Layer
 from ...plan import Plan
-from .words import COMMODITY_COLOURS, PEOPLE_COLOURS, _chart, clock, key_words, number
+from ...words import COMMODITY_COLOURS, PEOPLE_COLOURS, _chart, clock, key_words, number
 
 # Optional sections later stages add to the plan, with what the report draws from them.
 EXPECTED_SECTIONS: dict[str, str] = {
@@ -428,8 +428,10 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
 
 def kpis(plan: Plan) -> list[tuple[str, str, str]]:
     """Headline figures: (label, value, css class)."""
+    from ...analysis.headline import headline
+
     p = plan.people
-    failed = sum(1 for i in plan.verdict if i.met is False)
+    h = headline(plan)
     out = [
         ("everyone in the plan", f"{p.in_plan:,}", ""),
         ("displaced", f"{p.displaced:,}", ""),
@@ -453,7 +455,7 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
         worst = min(food, key=lambda g: g["kcal_per_person_day"])
         out.append((f"food delivered, worst group ({worst['group']})", f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
                     "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good"))
-    out.append(("indicators not met", f"{failed} of {len(plan.verdict)}", "bad" if failed else "good"))
+    out.append(("checks not met", f"{h.failed:,} of {h.checked:,}", "bad" if h.failed else "good"))
     return out
 
 

@@ -1,0 +1,576 @@
+"""The headline of a plan: does it hold — for whom, from which day, by how much, what binds, and the smallest change
+that would fix it — then the failing checks grouped and counted by kind.
+
+One pure function from a Plan to a `Headline`, used by report.html, comparison.html, assessment.html, the CLI and
+the web app, so that every face says the same thing and counts the same checks: a check is one verdict row, failed
+when it is not met (`Indicator.met is False`); rows that cannot be assessed (`met is None`) are counted apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import words
+from ..plan import Indicator, Plan, Severity
+
+#: verdict indicator -> kind of check (the headline groups and counts failures by kind)
+KIND_OF: dict[str, str] = {
+    "displaced_people_sheltered_share": "shelter_places",
+    "people_remaining_in_operation_area": "left_behind",
+    "usable_site_area_m2_per_displaced_person": "site_space",
+    "site_area_m2_per_person": "site_space",
+    "camp_population": "camp_size",
+    "layout_people_with_a_plot": "camp_layout_space",
+    "covered_m2_per_person": "camp_layout_space",
+    "max_distance_plot_to_water_m": "camp_layout_distances",
+    "max_distance_plot_to_latrine_m": "camp_layout_distances",
+    "evacuees_reaching_their_site_share": "evacuation",
+    "evacuation_clearance_hours": "evacuation",
+    "entry_trucks_per_day_vs_need": "entry_capacity",
+    "fleet_trucks_available": "fleet",
+    "inpatient_beds_per_10000": "hospital_beds",
+    "water_need_met_share": "water", "water_l_per_person_day": "water",
+    "food_need_met_share": "food", "kcal_per_person_day": "food",
+    "medical_need_met_share": "medical",
+    "shelter_nfi_need_met_share": "shelter_nfi",
+    "travel_times_on_road_network": "road_network",
+}
+#: kinds in the order a planner asks about them (people without shelter, then what people get, then the means)
+KIND_TITLES: dict[str, str] = {
+    "shelter_places": "shelter places",
+    "left_behind": "people left in the operation area",
+    "water": "water",
+    "food": "food",
+    "medical": "medical supplies",
+    "shelter_nfi": "shelter items (tents and kits)",
+    "site_space": "site space per person",
+    "camp_size": "camp size",
+    "camp_layout_space": "camp layout: plots and covered space",
+    "camp_layout_distances": "camp layout distances",
+    "evacuation": "evacuation",
+    "entry_capacity": "crossing capacity",
+    "fleet": "hauling fleet",
+    "hospital_beds": "hospital beds",
+    "road_network": "road network",
+}
+#: kinds that are a commodity of the supply plan (their groups' first shortfall day comes from plan.groups)
+COMMODITY_KINDS = ("water", "food", "medical", "shelter_nfi")
+SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2, "info": 3, "ok": 4}
+#: a share this close to 1 is LP round-off (as verdict.SHARE_TOL)
+SHARE_TOL = 1e-6
+#: binding constraints named in the headline (the rest are in the supply section and plan.json)
+MAX_BINDS = 3
+#: group ids in words
+GROUP_WORDS = {"site_residents": "site residents", "served_elsewhere": "served elsewhere"}
+#: kinds whose title is plural ("shelter items fall short")
+_PLURAL = {"medical", "shelter_nfi"}
+_PLACE_WORDS = {"site": ("site", "sites"), "zone": ("zone", "zones"), "served": ("served population",
+                                                                               "served populations")}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckKind(_Out):
+    """The checks of one kind (e.g. water: per scenario, per group, per location), counted, with the worst."""
+
+    kind: str = Field(description="key, e.g. 'water', 'camp_layout_distances'")
+    title: str = Field(description="the kind in words")
+    failed: int = Field(description="checks (verdict rows) of this kind not met")
+    checked: int = Field(description="checks of this kind assessed (met or not)")
+    severity: Severity = Field(description="worst severity of the failed checks ('ok' when none failed)")
+    groups_failed: list[str] = Field(default=[], description="groups of people with a failed check of this kind")
+    groups_checked: int = 0
+    places_failed: int = Field(default=0, description="sites, zones and served populations with a failed check")
+    places_checked: int = 0
+    first_day: int | None = Field(default=None, description="first day short (commodities), None: not known or "
+                                                            "never")
+    text: str = Field(description="one line: what fails, for whom, from when, the worst case against its target")
+
+
+class Headline(_Out):
+    """What every page and the CLI say first about one plan."""
+
+    scenario: str
+    package: str | None = None
+    holds: bool = Field(description="every check assessed is met")
+    verdict: str = Field(description="'holds' or 'does not hold'")
+    lead: str = Field(description="does it hold, for whom, from which day: 'The plan does not hold for everyone in "
+                                  "the plan (…) from day 0'")
+    summary: str = Field(description="the lead, the worst finding (by how much) and the failed checks counted")
+    findings: list[str] = Field(description="for whom, from which day and by how much, most important first")
+    people_short: int = Field(description="people in a group with any failed check, plus the displaced without a "
+                                          "shelter place")
+    people_in_plan: int
+    first_day: int | None = Field(description="first day anything falls short (None: never within the horizon)")
+    binds: list[str] = Field(description="what binds, in words (with the solver's shadow-price estimate where "
+                                         "there is one)")
+    smallest_fix: list[str] = Field(description="the smallest change that would make the plan pass (assessment "
+                                                "pairs); empty when not computed")
+    smallest_fix_computed: bool
+    smallest_fix_note: str = Field(description="how the smallest change was found, or why it was not")
+    failed: int = Field(description="checks not met (verdict rows)")
+    checked: int = Field(description="checks assessed (verdict rows met or not)")
+    not_assessed: int = Field(description="checks that could not be assessed")
+    kinds: list[CheckKind] = Field(description="failing kinds of check, worst first")
+
+
+# ---- words ---------------------------------------------------------------------------------------------------------
+
+
+def _words():
+    return words
+
+
+def _qty(v: float | None, unit: str) -> str:
+    return _words().quantity(v, unit)
+
+
+def _people(n: float) -> str:
+    return f"{round(n):,}"
+
+
+def _group(g: str) -> str:
+    return GROUP_WORDS.get(g, g.replace("_", " "))
+
+
+def _one(v: float | None) -> str:
+    """Litres per person per day with one decimal (6.2), as the standard is read."""
+    return "—" if v is None else f"{v:,.1f}"
+
+
+def _cmp(c: str) -> str:
+    return _words().COMPARISON_WORDS.get(c, c)
+
+
+def _against(r: Indicator) -> str:
+    return f"against {_cmp(r.comparison)} {_qty(r.target, r.unit)}"
+
+
+def _list(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _scenario_row_text(r: Indicator) -> str:
+    """A scenario-wide row in words: its value, against its target."""
+    words = _words()
+    v = r.value
+    i = r.indicator
+    if i.endswith("_need_met_share"):
+        return f"{words.share(v)} of the need met overall"
+    if i == "displaced_people_sheltered_share":
+        return f"{words.share(v)} of the displaced have a shelter place {_against(r)}"
+    if i == "entry_trucks_per_day_vs_need":
+        return (f"the crossings admit {words.number(v)} trucks/day on average against {words.number(r.target)} "
+                "needed")
+    if i == "people_remaining_in_operation_area":
+        return f"{_people(v or 0)} people remain in the area being emptied"
+    if i == "usable_site_area_m2_per_displaced_person":
+        return f"{_qty(v, r.unit)} of usable site land for each displaced person and resident {_against(r)}"
+    if i == "evacuation_clearance_hours":
+        return f"the last person reaches a site after {words.hours(v)} {_against(r)}"
+    if i == "evacuees_reaching_their_site_share":
+        return f"{words.share(v)} of the people moving reach their site"
+    if i == "inpatient_beds_per_10000":
+        return f"{_qty(v, r.unit)} on the worst day {_against(r)}"
+    if i == "fleet_trucks_available":
+        return f"{words.number(v)} trucks available to haul against {words.number(r.target)} needed"
+    return f"{words.key_words(i)}: {_qty(v, r.unit)} {_against(r)}"
+
+
+def _ratio(r: Indicator) -> float:
+    """How far a row is from its target (lower is worse; 1 is met)."""
+    if r.value is None:
+        return math.inf
+    if r.comparison == ">=":
+        return 1.0 if r.target <= 0 else r.value / r.target
+    return 1.0 if r.value <= 0 else r.target / r.value
+
+
+def _scope(r: Indicator) -> tuple[str, str]:
+    kind, _, ident = r.scope.partition(":")
+    return kind, ident
+
+
+def _place_name(plan: Plan, kind: str, ident: str) -> str:
+    if kind == "site":
+        s = next((s for s in plan.sites if s.id == ident), None)
+        return (s.name or s.id) if s is not None else ident
+    if kind == "zone":
+        z = next((z for z in plan.zones if z.id == ident), None)
+        return (z.name or z.id) if z is not None else ident
+    return ident
+
+
+# ---- the kinds of check --------------------------------------------------------------------------------------------
+
+
+def kind_of(indicator: str) -> str:
+    """The kind of check a verdict indicator belongs to (an unknown indicator is a kind of its own)."""
+    return KIND_OF.get(indicator, indicator)
+
+
+def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int | None:
+    days = [g.get("first_shortfall_day", {}).get(commodity) for g in (plan.groups or {}).get("summary") or []
+            if g.get("group") in groups]
+    days = [d for d in days if d is not None]
+    if days:
+        return int(min(days))
+    first = ((plan.supply or {}).get("first_shortfall_day") or {}).get(commodity)
+    return None if first is None else int(first)
+
+
+def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
+    failed = [r for r in rows if r.met is False]
+    title = KIND_TITLES.get(kind, _words().key_words(kind))
+    sev = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
+    parts: list[str] = []
+    for r in (r for r in failed if r.scope == "scenario"):
+        parts.append(_scenario_row_text(r))
+    # groups of people
+    g_rows = [r for r in rows if r.scope.startswith("group:")]
+    g_all = list(dict.fromkeys(_scope(r)[1] for r in g_rows))
+    g_failed = list(dict.fromkeys(_scope(r)[1] for r in g_rows if r.met is False))
+    first_day = _group_first_day(plan, kind, g_failed) if kind in COMMODITY_KINDS and failed else None
+    if g_failed:
+        g_fail_rows = [r for r in g_rows if r.met is False]
+        # the per-person figure (L or kcal per person per day) says more than a share when there is one
+        per_person = [r for r in g_fail_rows if not r.unit.startswith("share")] or g_fail_rows
+        worst = min(per_person, key=_ratio)
+        when = f" from day {first_day}" if first_day is not None else ""
+        value = _one(worst.value) + " L/person/day" if worst.unit == "L/person/day" else _qty(worst.value, worst.unit)
+        parts.append(f"{len(g_failed)} of {len(g_all)} groups short{when} ({_list([_group(g) for g in g_failed])}), "
+                     f"worst {value} ({_group(_scope(worst)[1])}) {_against(worst)}")
+    elif kind in COMMODITY_KINDS and first_day is not None and parts:
+        parts[-1] += f", from day {first_day}"
+    # places: sites, zones, served populations
+    p_rows = [r for r in rows if _scope(r)[0] in _PLACE_WORDS]
+    p_all = list(dict.fromkeys(r.scope for r in p_rows))
+    p_failed_rows = [r for r in p_rows if r.met is False]
+    p_failed = list(dict.fromkeys(r.scope for r in p_failed_rows))
+    if p_failed:
+        types = list(dict.fromkeys(_scope(r)[0] for r in p_rows))
+        if len(types) == 1:
+            noun = _PLACE_WORDS[types[0]][1]
+            text = f"{len(p_failed)} of {len(p_all)} {noun}"
+        else:
+            by = [(t, sum(1 for s in p_failed if s.startswith(t + ":"))) for t in types]
+            text = (f"{len(p_failed)} of {len(p_all)} places ("
+                    + ", ".join(f"{n:,} {_PLACE_WORDS[t][0 if n == 1 else 1]}" for t, n in by if n) + ")")
+        if not g_failed:  # the worst place, when no group figure says it already
+            worst = min(p_failed_rows, key=_ratio)
+            what = _words().key_words(worst.indicator) if len({r.indicator for r in p_failed_rows}) > 1 else ""
+            text += (f", worst {what + ' ' if what else ''}{_qty(worst.value, worst.unit)} "
+                     f"({_place_name(plan, *_scope(worst))}) {_against(worst)}")
+        parts.append(text)
+    others = [r for r in failed if r.scope != "scenario" and _scope(r)[0] not in _PLACE_WORDS
+              and not r.scope.startswith("group:")]
+    if others:
+        parts.append(f"{len(others)} other check(s)")
+    return CheckKind(kind=kind, title=title, failed=len(failed), checked=len(rows), severity=sev,
+                     groups_failed=g_failed, groups_checked=len(g_all), places_failed=len(p_failed),
+                     places_checked=len(p_all), first_day=first_day,
+                     text=f"{title}: " + ("; ".join(parts) if parts else "met"))
+
+
+def check_kinds(plan: Plan) -> list[CheckKind]:
+    """Every kind of check of the plan (failing or not), failing kinds first, worst first."""
+    by: dict[str, list[Indicator]] = {}
+    for r in plan.verdict:
+        if r.met is None:
+            continue
+        by.setdefault(kind_of(r.indicator), []).append(r)
+    order = list(KIND_TITLES)
+    kinds = [_kind(plan, k, rows) for k, rows in by.items()]
+    return sorted(kinds, key=lambda k: (k.failed == 0, SEVERITY_RANK.get(k.severity, 9),
+                                        order.index(k.kind) if k.kind in order else len(order), k.kind))
+
+
+# ---- findings: for whom, from which day, by how much ----------------------------------------------------------------
+
+
+def _shelter_finding(plan: Plan) -> str | None:
+    p = plan.people
+    if p.unsheltered <= 0:
+        return None
+    where = [f"{_people(n)} {w}" for n, w in ((p.overflow_on_sites, "crowd onto candidate-site land beyond the camps"),
+                                              (p.overflow_on_zone_land, "onto other land outside the operation area"),
+                                              (p.remaining_in_operation_area, "remain in the area being emptied"))
+             if n]
+    share = _words().share(p.unsheltered / p.displaced if p.displaced else None)
+    return (f"{_people(p.unsheltered)} of {_people(p.displaced)} displaced people ({share}) have no shelter place"
+            + (f": {_list(where)}" if where else ""))
+
+
+def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
+    """Per commodity short for some group: who (groups and people), from which day, by how much (the worst group
+    against the standard). Returns the lines and the groups with any shortfall."""
+    words = _words()
+    summary = (plan.groups or {}).get("summary") or []
+    failed_groups = {_scope(r)[1] for r in plan.verdict if r.met is False and r.scope.startswith("group:")}
+    rows = {(r.indicator, _scope(r)[1]): r for r in plan.verdict if r.scope.startswith("group:")}
+    lines = []
+    for c in COMMODITY_KINDS:
+        short = [g for g in summary if g.get("met_share", {}).get(c, 1.0) < 1.0 - SHARE_TOL
+                 and any(r.met is False for (i, grp), r in rows.items() if grp == g["group"] and kind_of(i) == c)]
+        if not short:
+            continue
+        people = sum(int(g.get("people_max") or 0) for g in short)
+        days = [g.get("first_shortfall_day", {}).get(c) for g in short]
+        days = [d for d in days if d is not None]
+        when = f" from day {min(days)}" if days else ""
+        names = _list([_group(g["group"]) for g in short])
+        who = f"{names} ({_people(people)} people)"
+        if c == "water":
+            worst = min(short, key=lambda g: g.get("water_l_per_person_day") or 0.0)
+            target = rows.get(("water_l_per_person_day", worst["group"]))
+            how = (f"worst {_group(worst['group'])}: {_one(worst.get('water_l_per_person_day'))} L/person/day on "
+                   f"average, {_one(worst.get('water_l_per_person_day_min'))} on the worst day"
+                   + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
+                   + f" ({words.share(worst['met_share'][c])} of the need)")
+        elif c == "food":
+            worst = min(short, key=lambda g: g.get("kcal_per_person_day") or 0.0)
+            target = rows.get(("kcal_per_person_day", worst["group"]))
+            how = (f"worst {_group(worst['group'])}: {words.number(round(worst.get('kcal_per_person_day') or 0))} "
+                   "kcal/person/day on "
+                   f"average, {words.number(round(worst.get('kcal_per_person_day_min') or 0))} on the worst day"
+                   + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
+                   + f" ({words.share(worst['met_share'][c])} of the need)")
+        elif c == "shelter_nfi":
+            worst = min(short, key=lambda g: g["met_share"][c])
+            owed = [f"{_people(g.get('people_owed_shelter_items_max') or 0)} {_group(g['group'])}" for g in short]
+            how = (f"people still owed tents and kits, at most: {_list(owed)}; worst {_group(worst['group'])}: "
+                   f"{words.share(worst['met_share'][c])} of the need met")
+        else:
+            worst = min(short, key=lambda g: g["met_share"][c])
+            how = f"worst {_group(worst['group'])}: {words.share(worst['met_share'][c])} of the need met"
+        verb = "fall" if c in _PLURAL else "falls"
+        lines.append(f"{KIND_TITLES[c]} {verb} short{when} for {who}; {how}")
+    return lines, failed_groups
+
+
+def _people_short(plan: Plan, failed_groups: set[str]) -> int:
+    summary = (plan.groups or {}).get("summary") or []
+    n = sum(int(g.get("people_max") or 0) for g in summary if g.get("group") in failed_groups)
+    if "overflow" not in failed_groups:
+        n += plan.people.unsheltered
+    return n
+
+
+def _first_day(plan: Plan, kinds: list[CheckKind]) -> int | None:
+    days = [k.first_day for k in kinds if k.failed and k.first_day is not None]
+    if plan.people.unsheltered > 0:  # from the day they must leave
+        starts = [z.start_day for z in plan.zones if z.unsheltered > 0 and z.start_day is not None]
+        if starts:
+            days.append(int(math.floor(min(starts))))
+    return min(days) if days else None
+
+
+# ---- what binds -----------------------------------------------------------------------------------------------------
+
+
+def _days(first: Any, last: Any) -> str:
+    if first is None:
+        return ""
+    return f"on day {first}" if last is None or last == first else f"on days {first}–{last}"
+
+
+def binding_sentence(b: dict[str, Any], names: dict[str, str]) -> str:
+    """A binding constraint of the supply plan in words, with its shadow-price estimate stated as one."""
+    words = _words()
+    kind = str(b.get("kind", "")).replace("_", " ")
+    where = names.get(str(b.get("id")), str(b.get("id", "")))
+    subject = {"entry capacity": f"crossing capacity at {where}", "arc capacity": f"road capacity on {where}",
+               "warehouse storage": f"storage at warehouse {where}", "site storage": f"storage at site {where}"
+               }.get(kind, f"{kind} {where}".strip())
+    when = _days(b.get("first_day"), b.get("last_day"))
+    step = f"+{words.number(b.get('step'))} {b.get('step_unit', '')}".rstrip() if b.get("step") else "more"
+    if isinstance(b.get("predicted_cut_t"), (int, float)) and b.get("commodity"):
+        est = (f"{step} there would cut the {words.commodity_words(str(b['commodity']))} shortfall by up to about "
+               f"{words.number(b['predicted_cut_t'])} t")
+    else:
+        est = f"{step} there would cut the shortfall (several commodities at once)"
+    return f"{subject} {when}: {est} (shadow-price estimate; exact only for small changes)".replace("  ", " ")
+
+
+def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
+    out = []
+    p = plan.people
+    failing = {k.kind for k in kinds if k.failed}
+    if p.unsheltered > 0:
+        opened = sum(s.open for s in plan.sites)
+        out.append(f"shelter land: the {opened} open site(s) of {len(plan.sites)} hold {_people(p.sheltered)} of "
+                   f"{_people(p.displaced)} displaced people at the standard's space per person")
+    names = {e.id: e.name or e.id for e in plan.entry_points}
+    for b in ((plan.supply or {}).get("binding") or [])[:MAX_BINDS]:
+        out.append(binding_sentence(b, names))
+    ev = plan.evacuation or {}
+    if "evacuation" in failing and ev.get("bottlenecks"):
+        worst = max(ev["bottlenecks"], key=lambda b: b.get("max_delay_h") or 0.0)
+        out.append(f"road capacity during the move: {len(ev['bottlenecks'])} saturated link(s), worst queueing "
+                   f"delay {_words().hours(worst.get('max_delay_h'))}")
+    return out
+
+
+# ---- the headline ----------------------------------------------------------------------------------------------------
+
+
+def assess_hint(plan: Plan) -> str:
+    return (f"not computed for a single plan: `reliefplan assess <scenario folder> --scenarios {plan.scenario}` "
+            "finds the least addition of each resource (prepared land, trucks/day at a crossing, tents, beds, "
+            "fleet) that makes it pass, and confirms it by re-solving")
+
+
+def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str | None = None) -> Headline:
+    """The headline of a plan. `fixes`: the smallest additions found for it (an assessment pair's), with
+    `fixes_note` saying how; None for a single plan (the headline says it was not computed and how to get it)."""
+    verdict = plan.verdict
+    failed = sum(1 for r in verdict if r.met is False)
+    checked = sum(1 for r in verdict if r.met is not None)
+    not_assessed = sum(1 for r in verdict if r.met is None and r.severity != "info")
+    kinds = check_kinds(plan)
+    failing = [k for k in kinds if k.failed]
+    holds = failed == 0
+    group_lines, failed_groups = _group_findings(plan)
+    findings = [x for x in [_shelter_finding(plan)] if x] + group_lines
+    # failing kinds no finding above speaks for: their own line
+    said = {"shelter_places"} | {c for c in COMMODITY_KINDS if any(line.startswith(KIND_TITLES[c] + " fall")
+                                                                   for line in group_lines)}
+    people_short = _people_short(plan, failed_groups) if not holds else 0
+    first = _first_day(plan, kinds) if not holds else None
+    n_groups = len((plan.groups or {}).get("summary") or [])
+    in_plan = plan.people.in_plan or plan.people.population
+    if holds:
+        lead = (f"The plan holds: all {checked:,} checks are met for everyone in the plan ({_people(in_plan)} "
+                f"people) over the {plan.horizon_days} days")
+        summary = lead + (f"; {not_assessed} check(s) could not be assessed" if not_assessed else "") + "."
+    else:
+        groups = ""
+        if n_groups and failed_groups:
+            groups = ((", both groups" if n_groups == 2 else f", all {n_groups} groups")
+                      if len(failed_groups) >= n_groups else
+                      f", {len(failed_groups)} of {n_groups} groups")
+        who = (f"everyone in the plan ({_people(in_plan)} people{groups})" if people_short >= in_plan > 0 else
+               f"{_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}")
+        when = f" from day {first}" if first is not None else ""
+        lead = f"The plan does not hold for {who}{when}"
+        worst = findings[0] if findings else failing[0].text
+        summary = f"{lead}: {worst}. {failed:,} of {checked:,} checks fail, in {len(failing)} kind(s)."
+    if fixes is not None:
+        fix_list, computed = list(fixes), True
+        note = fixes_note or "least additions found by `reliefplan assess`, each holding the rest of the plan"
+        if holds:
+            note = "nothing to fix: every check is met"
+    else:
+        fix_list, computed = [], False
+        note = "nothing to fix: every check is met" if holds else assess_hint(plan)
+    return Headline(scenario=plan.scenario, package=plan.package, holds=holds,
+                    verdict="holds" if holds else "does not hold", lead=lead, summary=summary, findings=findings,
+                    people_short=people_short, people_in_plan=in_plan, first_day=first,
+                    binds=_binds(plan, kinds) if not holds else [], smallest_fix=fix_list,
+                    smallest_fix_computed=computed, smallest_fix_note=note, failed=failed, checked=checked,
+                    not_assessed=not_assessed, kinds=failing)
+
+
+def lines(h: Headline, *, max_kinds: int = 12) -> list[str]:
+    """The headline as plain lines (CLI, logs): verdict, findings, what binds, the smallest fix, failing kinds."""
+    out = [h.summary if h.holds or not h.findings else h.lead + f" · fails {h.failed:,} of {h.checked:,} checks:"]
+    out += [f"  - {x}" for x in h.findings]
+    if h.binds:
+        out.append("What binds:")
+        out += [f"  - {x}" for x in h.binds]
+    if not h.holds:
+        if h.smallest_fix:
+            out.append("Smallest change that would fix it:")
+            out += [f"  - {x}" for x in h.smallest_fix]
+        else:
+            out.append(f"Smallest change that would fix it: {h.smallest_fix_note}.")
+        out.append(f"Failing checks by kind ({h.failed:,} of {h.checked:,}):")
+        out += [f"  - {k.text} [{k.failed:,} of {k.checked:,} checks, {k.severity}]" for k in h.kinds[:max_kinds]]
+        if len(h.kinds) > max_kinds:
+            out.append(f"  - and {len(h.kinds) - max_kinds} more kind(s)")
+    return out
+
+
+# ---- an assessment: packages x scenarios ------------------------------------------------------------------------------
+
+
+def fails_text(n: int) -> str:
+    """'fails 1 check', 'fails 80 checks': a count of checks, never a level."""
+    return f"fails {n:,} check{'' if n == 1 else 's'}"
+
+
+def pair_failed(pair: dict[str, Any]) -> int:
+    """Checks a (package, scenario) pair fails: its headline's count, else its failed rows (assessment.json)."""
+    h = pair.get("headline") or {}
+    return int(h["failed"]) if h.get("failed") is not None else int(sum((pair.get("failed") or {}).values()))
+
+
+def assessment_lines(pairs: Sequence[dict[str, Any]]) -> list[str]:
+    """The headline of an assessment (pairs as in assessment.json): how many pairs pass, and per scenario the
+    package that comes closest, with what it fails and its smallest fix."""
+    if not pairs:
+        return ["No (package, scenario) pair was planned."]
+    passed = [p for p in pairs if p.get("passed")]
+    scenarios = list(dict.fromkeys(p["scenario"] for p in pairs))
+    out = [f"{len(passed)} of {len(pairs)} (package, scenario) pair(s) pass every check."]
+    for sc in scenarios:
+        mine = [p for p in pairs if p["scenario"] == sc]
+        ok = [p["package"] for p in mine if p.get("passed")]
+        if ok:
+            out.append(f"{sc}: passes with {_list(ok)}.")
+            continue
+        best = min(mine, key=lambda p: (pair_failed(p), p.get("unsheltered") or 0))
+        h = best.get("headline") or {}
+        kinds = ", ".join(f"{k['title']} {k['failed']:,}" for k in h.get("kinds") or [])
+        line = (f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
+                + (f" ({kinds})" if kinds else "") + ".")
+        fixes = h.get("smallest_fix") or [a.get("text") for a in best.get("additions") or []]
+        if fixes:
+            line += " Smallest change: " + "; ".join(str(f) for f in fixes) + "."
+        out.append(line)
+    return out
+
+
+# ---- an ensemble: how sure ----------------------------------------------------------------------------------------------
+
+
+def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
+    """The headline of an uncertainty ensemble (its summary.json): members planned, and the scenario-wide checks
+    least often met, with the median first day each commodity falls short."""
+    words = _words()
+    ok, n = summary.get("ok", 0), summary.get("members", 0)
+    out = [f"{ok:,} of {n:,} members planned; people conserved in every member: "
+           + ("yes" if summary.get("conserved_in_every_member") else "NO")]
+    rows = sorted(((k.removesuffix("@scenario"), v["p_met"]) for k, v in (summary.get("verdict_p_met") or {}).items()
+                   if k.endswith("@scenario") and v.get("p_met") is not None), key=lambda kv: (kv[1], kv[0]))
+    weak = [(k, p) for k, p in rows if p < 1.0]
+    if not rows:
+        out.append("No scenario-wide check was assessed.")
+    elif not weak:
+        out.append("Every scenario-wide check is met in every member.")
+    else:
+        kinds = [kind_of(k) for k, _ in rows]
+
+        def name(k: str) -> str:  # the kind in words, the indicator too when the kind has several
+            title = KIND_TITLES.get(kind_of(k), words.key_words(k))
+            return title if kinds.count(kind_of(k)) == 1 else f"{title} ({words.key_words(k)})"
+
+        out.append("Scenario-wide checks least often met: " + "; ".join(
+            f"{name(k)}: met in {words.share(p)} of members" for k, p in weak[:max_rows])
+            + ("" if len(weak) <= max_rows else f"; and {len(weak) - max_rows} more"))
+    outcomes = summary.get("outcomes") or {}
+    days = [(k.split(".", 1)[1], v.get("p50")) for k, v in outcomes.items() if k.startswith("first_shortfall_day.")]
+    short = [(c, d) for c, d in days if d is not None]
+    if short:
+        out.append("Median first day short: " + ", ".join(f"{words.commodity_words(c)} day {d:g}"
+                                                         for c, d in sorted(short, key=lambda cd: cd[1])))
+    return out
