@@ -18,13 +18,16 @@ from .stages.displacement import Displacement, displace
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
+from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
+                            movement_result)
 from .stages.overflow import Overflow, place_overflow
-from .plan import EntryPointResult, Flow, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .plan import EntryPointResult, Flow, MovementResult, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, geometry_key, walking_times
 from .stages.verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
-                      group_indicators, layout_indicators, location_indicators, overflow_indicator, supply_indicators)
+                      group_indicators, layout_indicators, location_indicators, movement_indicators, overflow_indicator,
+                      supply_indicators)
 
 Progress = Callable[[str], None]
 
@@ -109,7 +112,7 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
             + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
             + " from each zone's start day); link capacities from road width; people left in the operation area "
             "do not move.")
-    elif sc.evacuation.enabled:
+    elif sc.evacuation.enabled and sc.movement is None:
         out.append("Evacuation timing not computed: it needs a road network and people with a site.")
     pop = sc.population_spec
     out.append(
@@ -169,6 +172,7 @@ class Sheltering:
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
     overflow: Overflow | None = None
     presence: Presence | None = None
+    movement: MovementResult | None = None  # the move over days (scenario block `movement`)
 
     @property
     def layouts(self) -> list[Any]:
@@ -194,7 +198,11 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     std = sc.standards
 
     step("displacement")
-    d = displace(sc.zones, sc.footprints, sc.crs)
+    parts = None
+    if sc.movement is not None:  # who leaves when, on each order's departure curve (stages/orders.py)
+        d, parts = displace_on_orders(sc)
+    else:
+        d = displace(sc.zones, sc.footprints, sc.crs)
     displaced = int(d.displaced.sum())
 
     step("needs")
@@ -245,8 +253,12 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
     dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
     moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1)
-    evacuation = None
-    if sc.evacuation.enabled and times.graph is not None and moving.sum() > 0:
+    evacuation = days = None
+    if parts is not None:
+        if times.graph is not None:
+            step("movement over days")
+            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
+    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0:
         step("evacuation timing")
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
@@ -256,7 +268,9 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         evacuation = movement_summary(moved, sc, graph, sc.crs)
 
     pres = presence(sc, d.displaced_by_day, d.days, d.staying, (alloc.zone, alloc.site, alloc.people), ov,
-                    cap.point_xy, evacuation)
+                    cap.point_xy, evacuation, None if days is None else days.arrival_share)
+    if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
+        pres.inside_operation = inside_ordered_areas(parts)
     dependent = pres.dependent[:, :, -1].sum()
     people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
                     sheltered=sheltered, unsheltered=unsheltered, overflow_on_sites=int(ov.to_site.sum()),
@@ -267,7 +281,9 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         raise AssertionError("not everyone in the territory is in the plan")
     return Sheltering(displacement=d, kcal_pp=kcal_pp, needs=needs, capacity=cap, times=times, alloc=alloc,
                       people=people, pending_layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
-                      layout_fit=fit, overflow=ov, presence=pres)
+                      layout_fit=fit, overflow=ov, presence=pres,
+                      movement=None if parts is None else days.result if days is not None
+                      else movement_result(sc, parts, None))
 
 
 def _finite(x: float | None) -> float | None:
@@ -355,12 +371,15 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict += location_indicators(delivered.sustain, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
+    if sh.movement is not None:
+        verdict += movement_indicators(sh.movement)
     people_present = pres.people.sum(axis=(0, 1)).astype(float)  # who the beds and the supplies are for
     if sc.hospital_beds_by_day is not None:
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
-    assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.ground_notes
+    assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on)
+                   + (movement_assumptions(sc, sh.movement) if sh.movement is not None else []) + sc.ground_notes
                    + sc.package_notes)
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
@@ -382,6 +401,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         assumptions=assumptions,
         layout=[lay.summary.to_dict() for lay in layouts],
         evacuation=evacuation,
+        movement=sh.movement,
         supply=supply,
         sustain=sustained,
         groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},

@@ -171,6 +171,95 @@ class Indicator(_Out):
                                 "ensemble of this scenario (set by `reliefplan ensemble`)")
 
 
+class ObservedDepartures(_Out):
+    label: str
+    source: str = ""
+    days: list[float] = Field(description="days after the order")
+    share: list[float] = Field(description="share of the area's people who had left (observed, never fitted to)")
+
+
+class OrderResult(_Out):
+    """An evacuation order: its area's people, the departure curve they follow, who has left by each day."""
+
+    id: str
+    footprint: str
+    day: float = Field(description="day of the horizon the order is issued")
+    operation_day: float | None = Field(default=None, description="day the operation starts (declared)")
+    curve: dict[str, Any] = Field(description="departure curve: kind, parameters, source")
+    curve_default: bool = Field(description="true: the shipped default curve (fitted to October 2023, north Gaza)")
+    final_share: float = Field(description="share of the area's people who ever leave on this curve")
+    people: int = Field(description="people living in the area this order covers first")
+    left_by_day: list[int] = Field(description="people who have left the area by the end of each day "
+                                               "(cumulative; includes those who left before the order)")
+    curve_share_by_day: list[float] = Field(description="the curve's share at the end of each day of the horizon")
+    inside_at_operation: int | None = Field(default=None, description="people still inside the area (at home or "
+                                            "at a site it covers) when the operation starts")
+    redisplaced: int = Field(default=0, description="people ordered out of a site this order covers")
+    observed: ObservedDepartures | None = None
+
+
+class UnorderedResult(_Out):
+    people: int = Field(description="people no order covers")
+    left_by_day: list[int] = Field(description="of them, people who have left by the end of each day")
+    share: float = Field(description="declared share who leave without an order (before distance decay)")
+    source: str = ""
+    left_before_order: int = Field(default=0, description="people of ordered areas who left before their order")
+
+
+class TripFigures(_Out):
+    trips: int
+    mean_h: float = Field(description="mean trip, queues included (h)")
+    free_flow_h: float = Field(description="the same trips without queues (h)")
+
+
+class SiteDayArrivals(_Out):
+    site: str
+    day: int
+    people: int
+
+
+class MovementRun(_Out):
+    """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
+    order people arrive). The four day series add up to every person of the ordered and unordered areas."""
+
+    assignment: Literal["plan", "arrival"]
+    at_origin: int
+    on_road: int
+    at_sites: int
+    without_place: int
+    turned_away: int = Field(description="arrivals that found their site full or closed and moved on")
+    redisplaced: int = Field(description="people who had a place and were ordered out of it again")
+    cannot_leave: int = Field(description="people who would leave but have no road to any site")
+    walking_over_h: int = Field(description="trips on foot longer than max_walk_h")
+    vulnerable_walking_over_h: int
+    walking_over_h_by_mode: dict[str, int]
+    trips: dict[str, TripFigures]
+    at_origin_by_day: list[int]
+    on_road_by_day: list[int]
+    at_sites_by_day: list[int]
+    without_place_by_day: list[int]
+    departures_by_mode_day: dict[str, list[int]]
+    arrivals_by_mode_day: dict[str, list[int]]
+    arrivals: list[SiteDayArrivals] = Field(description="people taking a place, per destination and day")
+    bottlenecks: list[dict[str, Any]] = []
+    notes: list[str] = []
+
+
+class MovementResult(_Out):
+    """How people really move over days (scenario block ``movement``; docs/movement.md)."""
+
+    assignment: Literal["plan", "arrival"] = Field(description="the run the verdict reports")
+    step_s: float
+    max_walk_h: float
+    departure_hours: list[float]
+    orders: list[OrderResult]
+    unordered: UnorderedResult
+    modes: list[dict[str, Any]]
+    runs: dict[str, MovementRun]
+    comparison: dict[str, Any] | None = Field(default=None, description="arrival order vs the plan, figure by figure")
+    network: dict[str, int] = {}
+
+
 class StandardsUsed(_Out):
     profile: str
     title: str
@@ -209,6 +298,9 @@ class Plan(_Out):
     supply: dict[str, Any] | None = Field(default=None, description=(
         "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "
         "available per crossing and day), binding constraints in words, fleet; None when not computed"))
+    movement: MovementResult | None = Field(default=None, description=(
+        "the move over days under evacuation orders (scenario block `movement`): departures per order, unordered "
+        "leavers, arrivals per site and day, re-displacement, walking burden, per mode; None when not declared"))
     sustain: dict[str, Any] | None = Field(default=None, description=(
         "coverage series per commodity, first shortfall day per commodity and site, people below standard"))
     groups: dict[str, Any] | None = Field(default=None, description=(

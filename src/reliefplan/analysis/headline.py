@@ -38,6 +38,9 @@ KIND_OF: dict[str, str] = {
     "medical_need_met_share": "medical",
     "shelter_nfi_need_met_share": "shelter_nfi",
     "travel_times_on_road_network": "road_network",
+    "people_inside_operation_area_at_start": "left_behind",
+    "people_walking_over_max_h": "movement", "vulnerable_share_walking_over_max_h": "movement",
+    "people_redisplaced": "movement", "people_left_without_place": "movement",
 }
 #: kinds in the order a planner asks about them (people without shelter, then what people get, then the means)
 KIND_TITLES: dict[str, str] = {
@@ -52,6 +55,7 @@ KIND_TITLES: dict[str, str] = {
     "camp_layout_space": "camp layout: plots and covered space",
     "camp_layout_distances": "camp layout distances",
     "evacuation": "evacuation",
+    "movement": "the move over days",
     "entry_capacity": "crossing capacity",
     "fleet": "hauling fleet",
     "hospital_beds": "hospital beds",
@@ -173,6 +177,14 @@ def _scenario_row_text(r: Indicator) -> str:
                 "needed")
     if i == "people_remaining_in_operation_area":
         return f"{_people(v or 0)} people remain in the area being emptied"
+    if i == "people_inside_operation_area_at_start":
+        return f"{_people(v or 0)} people are still inside an ordered area when its operation starts"
+    if i == "people_walking_over_max_h":
+        return f"{_people(v or 0)} people walk longer than the scenario's limit (movement.max_walk_h)"
+    if i == "people_redisplaced":
+        return f"{_people(v or 0)} people are ordered out of the place they reached"
+    if i == "people_left_without_place":
+        return f"{_people(v or 0)} people left and found no place"
     if i == "usable_site_area_m2_per_displaced_person":
         return f"{_qty(v, r.unit)} of usable site land for each displaced person and resident {_against(r)}"
     if i == "evacuation_clearance_hours":

@@ -16,6 +16,7 @@ from .._errors import InputError, Problem
 from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
+from .movement import MovementSpec, movement_problems, read_observed_departures
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -218,6 +219,7 @@ class ScenarioSettings(_Strict):
     sharing: SharingSpec | None = None
     cargo: CargoSpec | None = None
     uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
+    movement: MovementSpec | None = None  # orders over days, departure curves, modes (replaces the file-level block)
 
 
 class ScenarioFile(_Strict):
@@ -237,6 +239,7 @@ class ScenarioFile(_Strict):
     sharing: SharingSpec = SharingSpec()
     cargo: CargoSpec = CargoSpec()
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
+    movement: MovementSpec | None = None  # orders over days, departure curves, modes (docs/movement.md)
     existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     layers: Layers
@@ -369,6 +372,9 @@ class Scenario(BaseModel):
     observed_trucks: dict[str, Any] | None = None  # entry id -> trucks per day (numpy) when supply is 'observed'
     no_build_m: list[Any] = []  # metric geometries nobody may build on
     uncertainty: UncertaintySpec | None = None
+    movement: MovementSpec | None = None  # None (or enabled: false): today's move, everyone in a footprint leaves
+    # order index -> (days after the order, share left): observed series drawn over the order's curve
+    movement_observed: dict[int, tuple[list[float], list[float]]] = {}
     road_capacity_factor: float = Field(default=1.0, ge=0)  # x every walking link's capacity (ensemble members)
     packages: dict[str, PackageSpec] = {}  # offered assistance packages, for `reliefplan assess`
     ground_notes: list[str] = []  # how usable land was found from the ground, for the plan's assumptions
@@ -1025,6 +1031,26 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col.problems.extend(package_file_problems(resolved, pname, folder, days, [s.id for s in sites]))
 
     days = sc.horizon_days or cfg.horizon_days
+    movement = sc.movement or cfg.movement
+    movement_observed: dict[int, tuple[list[float], list[float]]] = {}
+    if movement is not None and movement.enabled:
+        where = (own if sc.movement is not None else "") + "movement"
+        col.problems.extend(movement_problems(movement, file=str(cfg_path), horizon_days=days,
+                                              footprints=list(sc.footprints), where=where))
+        ordered = {o.footprint for o in movement.orders}
+        for fp in sc.footprints:
+            if fp not in ordered:
+                col.add(cfg_path, f"footprint '{fp}' has no order; with a movement block every footprint of the "
+                        "scenario needs an order (movement.orders: [{footprint: ..., day: ...}])",
+                        field=f"{where}.orders")
+        for k, o in enumerate(movement.orders):
+            if o.observed is not None:
+                path = _path(folder, o.observed.file, col, f"{where}.orders[{k}].observed.file")
+                if path is not None:
+                    try:
+                        movement_observed[k] = read_observed_departures(path, o.observed)
+                    except InputError as e:
+                        col.problems.extend(e.problems)
     served = _served(folder, layers.served_populations, col) if layers.served_populations else []
     water_sources = (_water_sources(folder, layers.water_sources, days, col)
                      if layers.water_sources else [])
@@ -1081,6 +1107,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
         uncertainty=uncertainty, packages=cfg.packages, ground_notes=ground_notes,
+        movement=movement if movement is not None and movement.enabled else None, movement_observed=movement_observed,
         population_spec=sc.population or cfg.population, overflow=sc.overflow or cfg.overflow,
         sharing=sc.sharing or cfg.sharing, cargo=cargo, food_mix=food_mix, served=served,
         water_sources=water_sources,

@@ -18,83 +18,24 @@ the north of the Gaza Strip and validated on the May 2024 Rafah departures; see 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import TypeAdapter, ValidationError
 from scipy.optimize import brentq, least_squares
 
 from .._errors import InputError, Problem
+# the input models live with the scenario (they are scenario.yaml keys); re-exported here for the solvers
+from ..scenario.movement import (DepartureCurve, DistanceDecay, EmpiricalCurve, LogisticCurve,  # noqa: F401
+                                 UnorderedSpec, WeibullCurve)
 
 DEFAULTS_FILE = "data/departures/defaults.yaml"
 
 
-class _Curve(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    source: str = ""  # where the figures come from, or "ASSUMPTION: ..."
-
-
-class LogisticCurve(_Curve):
-    """Normalised logistic in days after the order."""
-
-    kind: Literal["logistic"] = "logistic"
-    final_share: float = Field(ge=0, le=1)  # share of the people present at the order who ever leave
-    midpoint_days: float = Field(gt=0, allow_inf_nan=False)  # centre of the logistic, days after the order
-    width_days: float = Field(gt=0, allow_inf_nan=False)  # logistic scale, days (10 % -> 90 % takes ~4.4 x this)
-
-
-class WeibullCurve(_Curve):
-    """Weibull cumulative distribution in days after the order, scaled by the final share."""
-
-    kind: Literal["weibull"] = "weibull"
-    final_share: float = Field(ge=0, le=1)
-    scale_days: float = Field(gt=0, allow_inf_nan=False)  # 63 % of the final share have left by then
-    shape: float = Field(gt=0, allow_inf_nan=False)  # < 1: early rush then a long tail; > 1: slow start
-
-
-class EmpiricalCurve(_Curve):
-    """Observed or declared (day, share left) points; linear in between, flat after the last."""
-
-    kind: Literal["empirical"] = "empirical"
-    days: list[float] = Field(min_length=1)
-    share: list[float] = Field(min_length=1)
-
-    @field_validator("days")
-    @classmethod
-    def _days_increase(cls, v: list[float]) -> list[float]:
-        for i, d in enumerate(v):
-            if not math.isfinite(d) or d < 0:
-                raise ValueError(f"days[{i}] = {d}: expected a finite number of days >= 0 after the order")
-            if i and d <= v[i - 1]:
-                raise ValueError(f"days[{i}] = {d} after {v[i - 1]}: expected strictly increasing days")
-        return v
-
-    @field_validator("share")
-    @classmethod
-    def _share_monotone(cls, v: list[float]) -> list[float]:
-        for i, s in enumerate(v):
-            if not (math.isfinite(s) and 0 <= s <= 1):
-                raise ValueError(f"share[{i}] = {s}: expected a share of the people in [0, 1]")
-            if i and s < v[i - 1]:
-                raise ValueError(f"share[{i}] = {s} after {v[i - 1]}: a departure curve is the cumulative share "
-                                 "who have left, so it must not decrease")
-        return v
-
-    @model_validator(mode="after")
-    def _same_length(self) -> EmpiricalCurve:
-        if len(self.days) != len(self.share):
-            raise ValueError(f"days has {len(self.days)} values and share {len(self.share)}: expected one share "
-                             "per day")
-        return self
-
-
-DepartureCurve = Annotated[LogisticCurve | WeibullCurve | EmpiricalCurve, Field(discriminator="kind")]
 _CURVE = TypeAdapter(DepartureCurve)
 
 
@@ -281,31 +222,6 @@ def default_curve() -> LogisticCurve | WeibullCurve | EmpiricalCurve:
 
 
 # --------------------------------------------------------------------------------------------- unordered
-
-class DistanceDecay(_Curve):
-    """Share leaving without an order falls with distance to the nearest ordered area: halved every
-    ``half_distance_km``."""
-
-    half_distance_km: float = Field(gt=0, allow_inf_nan=False)
-
-
-class UnorderedSpec(BaseModel):
-    """People outside every ordered area who leave anyway.
-
-    ``share`` is the share of them who ever leave (by zone in ``by_zone``, else ``share``, optionally
-    decaying with distance to the nearest ordered area); their timing is ``curve`` (whose own final share
-    is ignored: the share comes from here), counted from ``start_day`` (default: the first order's day).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    share: float = Field(default=0.0, ge=0, le=1)
-    by_zone: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
-    decay: DistanceDecay | None = None
-    curve: DepartureCurve | None = None  # None: the ordered default curve's timing
-    start_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    source: str = ""
-
 
 def unordered_from_dict(data: Any, *, file: str = "<unordered>", field: str = "unordered") -> UnorderedSpec:
     """Validate an ``unordered`` mapping; InputError names the file and the field."""

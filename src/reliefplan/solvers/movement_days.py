@@ -34,11 +34,12 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
-from .departures import (DepartureCurve, EmpiricalCurve, LogisticCurve, UnorderedSpec, WeibullCurve,
+from ..scenario.movement import ModeSpec, MovementSpec, OrderSpec, mode_problems, movement_problems  # noqa: F401
+from .departures import (EmpiricalCurve, LogisticCurve, UnorderedSpec, WeibullCurve,  # noqa: F401
                          cumulative_people, default_curve, origin_share_left, share_left)
 from .evacuation import EvacuationInstance, _SinkPaths, condense
 
@@ -49,56 +50,6 @@ _BIG = np.iinfo(np.int64).max // 8
 
 # =============================================================================================== scenario keys
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ModeSpec(_Strict):
-    """A way of moving: its share of the people leaving, speed, road use per person and daily availability."""
-
-    name: str = Field(min_length=1)
-    share: float = Field(ge=0, le=1)
-    speed_m_s: float = Field(gt=0, allow_inf_nan=False)
-    road_use: float = Field(default=1.0, gt=0, allow_inf_nan=False)  # pedestrian-equivalents per person
-    max_people_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)  # vehicles x seats x trips
-    on_foot: bool = True  # counts in the walking burden
-    source: str = ""
-
-
-class OrderSpec(_Strict):
-    """An evacuation order: the footprint it covers, its day, how people respond, when the operation starts."""
-
-    footprint: str
-    day: float = Field(ge=0, allow_inf_nan=False)
-    curve: DepartureCurve | None = None  # None: the shipped default (data/departures/defaults.yaml)
-    operation_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-
-
-class MovementSpec(_Strict):
-    """The scenario's ``movement`` block (see docs/movement.md)."""
-
-    enabled: bool = True
-    orders: list[OrderSpec] = []
-    unordered: UnorderedSpec | None = None
-    modes: list[ModeSpec] | None = None  # None: data/departures/modes.yaml
-    assignment: Literal["arrival", "plan"] = "arrival"
-    compare: bool = True  # also run the other assignment and report both
-    departure_hours: tuple[float, float] = (6.0, 18.0)  # people leave evenly between these hours of the day
-    step_s: float = Field(default=300.0, ge=10, le=3600)
-    max_walk_h: float = Field(default=6.0, gt=0, allow_inf_nan=False)  # walking burden threshold
-    vulnerable_share: float = Field(default=0.0, ge=0, le=1)
-    avoid_ordered_sites: bool = True  # the plan sends nobody to a site a later order covers
-
-    @model_validator(mode="after")
-    def _consistent(self) -> MovementSpec:
-        h0, h1 = self.departure_hours
-        if not (0 <= h0 < h1 <= 24):
-            raise ValueError(f"departure_hours {list(self.departure_hours)}: expected 0 <= start < end <= 24")
-        if 3600 % self.step_s:
-            raise ValueError(f"step_s {self.step_s:g}: expected a divisor of 3600 s (e.g. 30, 60, 120, 300)")
-        return self
-
-
 def default_modes() -> list[ModeSpec]:
     """The shipped transport modes (data/departures/modes.yaml, with sources and ASSUMPTIONs)."""
     return [ModeSpec.model_validate(m) for m in _modes_doc()["modes"]]
@@ -107,25 +58,6 @@ def default_modes() -> list[ModeSpec]:
 @cache
 def _modes_doc() -> dict[str, Any]:
     return yaml.safe_load(resources.files("reliefplan").joinpath(MODES_FILE).read_text(encoding="utf-8"))
-
-
-def mode_problems(modes: list[ModeSpec], file: str, field: str = "movement.modes") -> list[Problem]:
-    """Shares summing to 1, unique names, and an unlimited mode for whoever finds no vehicle."""
-    out = []
-    if not modes:
-        return [Problem(file=file, field=field, message="expected at least one transport mode")]
-    total = sum(m.share for m in modes)
-    if abs(total - 1.0) > 1e-6:
-        out.append(Problem(file=file, field=f"{field}[*].share", message=f"mode shares sum to {total:g}; expected 1"))
-    seen: set[str] = set()
-    for i, m in enumerate(modes):
-        if m.name in seen:
-            out.append(Problem(file=file, feature=m.name, field=f"{field}[{i}].name", message="mode name repeated"))
-        seen.add(m.name)
-    if any(m.max_people_per_day is not None for m in modes) and all(m.max_people_per_day is not None for m in modes):
-        out.append(Problem(file=file, field=f"{field}[*].max_people_per_day",
-                           message="every mode is limited; expected one without a limit (walking) for the rest"))
-    return out
 
 
 def movement_spec_from_dict(data: Any, *, file: str, horizon_days: int,
@@ -145,26 +77,7 @@ def movement_spec_from_dict(data: Any, *, file: str, horizon_days: int,
             probs.append(Problem(file=file, feature=feature, field=".".join(["movement", *loc]),
                                  message=e["msg"].removeprefix("Value error, ")))
         raise InputError(probs) from None
-    probs = []
-    for i, o in enumerate(spec.orders):
-        where = f"orders[{i}] ({o.footprint})"
-        if o.day >= horizon_days:
-            probs.append(Problem(file=file, feature=where, field=f"movement.orders[{i}].day",
-                                 message=f"day {o.day:g} is outside the horizon of {horizon_days} days (0 .. "
-                                         f"{horizon_days - 1})"))
-        if o.operation_day is not None and not (o.day <= o.operation_day < horizon_days):
-            probs.append(Problem(file=file, feature=where, field=f"movement.orders[{i}].operation_day",
-                                 message=f"expected a day from the order ({o.day:g}) to the horizon's last "
-                                         f"({horizon_days - 1}), got {o.operation_day:g}"))
-        if footprints is not None and o.footprint not in footprints:
-            probs.append(Problem(file=file, feature=where, field=f"movement.orders[{i}].footprint",
-                                 message=f"unknown footprint; expected one of {sorted(footprints)}"))
-    u = spec.unordered
-    if u is not None and u.start_day is not None and u.start_day >= horizon_days:
-        probs.append(Problem(file=file, field="movement.unordered.start_day",
-                             message=f"day {u.start_day:g} is outside the horizon of {horizon_days} days"))
-    if spec.modes is not None:
-        probs += mode_problems(spec.modes, file)
+    probs = movement_problems(spec, file=file, horizon_days=horizon_days, footprints=footprints)
     if probs:
         raise InputError(probs)
     return spec

@@ -85,11 +85,13 @@ def _departed_fraction(displaced_by_day: np.ndarray, start_days: np.ndarray, day
 
 def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray, staying: np.ndarray,
              sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Any, site_xy: np.ndarray,
-             evacuation: dict[str, Any] | None) -> Presence:
+             evacuation: dict[str, Any] | None, arrival_share: np.ndarray | None = None) -> Presence:
     """Everyone's location by group and day.
 
     sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;
-    evacuation: the plan's evacuation block (arrivals per destination id over time) or None."""
+    evacuation: the plan's evacuation block (arrivals per destination id over time) or None;
+    arrival_share: [destination, day] share of each destination's people arrived by the end of each day (the
+    movement over days, `orders.move_over_days`), instead of the evacuation block's arrivals."""
     T = sc.horizon_days
     nz, ns = len(sc.zones), len(sc.sites)
     G = len(GROUPS)
@@ -117,7 +119,8 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     fq_a = np.array(fq, dtype=np.int64)
     # share arrived by the end of each day: the zone must have left and the destination have received them
     frac = np.minimum(_departed_fraction(displaced_by_day, start_days, T)[fz_a],
-                      _arrival_fraction(evacuation, dest_ids, T)[fd_a]) if fq_a.size else np.zeros((0, T))
+                      (_arrival_fraction(evacuation, dest_ids, T) if arrival_share is None else arrival_share)[fd_a]
+                      ) if fq_a.size else np.zeros((0, T))
     arrived = np.floor(fq_a[:, None] * frac + 1e-9).astype(np.int64)
     arrived[frac >= 1.0 - 1e-12] = np.broadcast_to(fq_a[:, None], arrived.shape)[frac >= 1.0 - 1e-12]
     waiting = fq_a[:, None] - arrived

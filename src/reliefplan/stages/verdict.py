@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..plan import Indicator, Needs, People, Severity, SiteResult
+from ..plan import Indicator, MovementResult, Needs, People, Severity, SiteResult
 from ..standards import Standards
 
 
@@ -110,6 +110,52 @@ def evacuation_indicators(evacuation: dict[str, Any], max_clearance_h: float) ->
         "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
         note=(f"{evacuation['method']} method, {evacuation['routing']} routing, step {evacuation['time_step_s']:g} s; "
               f"{len(evacuation['bottlenecks'])} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
+    return out
+
+
+def movement_indicators(m: MovementResult) -> list[Indicator]:
+    """The move over days (the run ``m.assignment``): people still inside each ordered area when its operation
+    starts, the walking burden (trips on foot over the declared hours, and the vulnerable among them),
+    re-displaced people, and people who left and found no place by the horizon."""
+    run = m.runs.get(m.assignment)
+    out = []
+    for o in m.orders:
+        if o.operation_day is None or o.inside_at_operation is None:
+            continue
+        out.append(indicator(
+            "people_inside_operation_area_at_start", "scenario", float(o.inside_at_operation), 0.0,
+            "people", "<=", "reliefplan: nobody may be inside an area when the operation starts",
+            note=f"{o.inside_at_operation:,} of {o.people:,} people of '{o.footprint}' still inside on day "
+                 f"{o.operation_day:g} (order on day {o.day:g}; {m.assignment} run; departure curve "
+                 f"{o.curve.get('kind')}, final share {o.final_share:.0%})"))
+    if run is None:
+        return out
+    on_foot = sum(t.trips for name, t in run.trips.items()
+                  if any(md.get("name") == name and md.get("on_foot", True) for md in m.modes))
+    out.append(indicator(
+        "people_walking_over_max_h", "scenario", float(run.walking_over_h), 0.0, "people", "<=",
+        f"scenario planning limit (movement.max_walk_h = {m.max_walk_h:g} h); no humanitarian standard sets one",
+        note=f"{run.walking_over_h:,} of {on_foot:,} trips on foot longer than {m.max_walk_h:g} h, queues included "
+             f"({m.assignment} run); by mode: " + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items())))
+    share = run.vulnerable_walking_over_h / run.walking_over_h if run.walking_over_h else 0.0
+    out.append(Indicator(
+        indicator="vulnerable_share_walking_over_max_h", scope="scenario", value=share, target=0.0, unit="share",
+        comparison="<=", met=None, severity="info",
+        source="movement.vulnerable_share (or the zones' vulnerable_share), spread evenly over each origin's walkers "
+               "(ASSUMPTION)",
+        note=f"{run.vulnerable_walking_over_h:,} vulnerable people among the {run.walking_over_h:,} walking over "
+             f"{m.max_walk_h:g} h"))
+    out.append(indicator(
+        "people_redisplaced", "scenario", float(run.redisplaced), 0.0, "people", "<=",
+        "reliefplan: a place given must not be ordered out again (successive orders)",
+        note=f"{run.redisplaced:,} people had a place in an area a later order covered and moved again "
+             f"({m.assignment} run); " + ", ".join(f"{o.footprint}: {o.redisplaced:,}" for o in m.orders)))
+    out.append(indicator(
+        "people_left_without_place", "scenario", float(run.without_place), 0.0, "people", "<=",
+        "reliefplan: everyone who leaves finds a place",
+        note=f"at the horizon ({m.assignment} run): {run.at_sites:,} at sites, {run.on_road:,} on the road, "
+             f"{run.without_place:,} left and found no place, {run.at_origin:,} still at home; "
+             f"{run.turned_away:,} arrivals turned away from full or closed sites"))
     return out
 
 
