@@ -224,3 +224,22 @@ def test_observed_series_is_read_and_reported(tmp_path):
     assert obs.label == "seen" and obs.days == [1.0, 3.0] and obs.share == [0.4, 0.7]
     assert plan.movement.orders[0].curve_share_by_day[:3] == [0.5, 0.8, 0.8]
 
+
+
+def test_report_draws_each_order_curve_with_the_observed_series(tmp_path):
+    from reliefplan.outputs.report import render_report
+    from reliefplan.outputs.report.stages import movement_view
+
+    d = _folder(tmp_path, {"orders": [{"footprint": "op", "day": 1, "curve": CURVE,
+                                       "observed": {"file": "obs.csv", "label": "seen"}}]})
+    (d / "obs.csv").write_text("days_after_order,share_left\n1,0.4\n3,0.7\n")
+    plan, layers = planned(d)
+    view = movement_view(plan, plan.movement.model_dump(mode="json"))
+    curve = next(c for c in view["charts"] if c["id"] == "movement-curve-0")
+    observed = next(ds for ds in curve["datasets"] if ds["label"] == "observed: seen")
+    # 1 day after an order on day 1 = the end of day 1; 3 days after = the end of day 3
+    assert observed["data"][:5] == [None, 40.0, None, 70.0, None]
+    assert next(ds for ds in curve["datasets"] if ds["label"].startswith("departure curve"))["data"][:3] == [0.0, 50.0, 80.0]
+    assert {"movement-where", "movement-arrivals"} <= {c["id"] for c in view["charts"]}
+    html = render_report(plan, layers)
+    assert "How people move over days" in html and "movement-curve-0" in html

@@ -118,6 +118,32 @@ def _wrote(out: Path, paths: list[Path], headline_of=None) -> None:
         console.print(f"open [bold]{page}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 
 
+def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
+    """Summary rows of the move over days: each order's departures, unordered leavers, the run's outcome."""
+    out = []
+    for o in m.orders:
+        inside = "" if o.inside_at_operation is None else \
+            f"; {o.inside_at_operation:,} still inside when the operation starts (day {o.operation_day:g})"
+        out.append((f"order '{o.footprint}' (day {o.day:g})",
+                    f"{o.left_by_day[-1]:,} of {o.people:,} left by day {days - 1} "
+                    f"({o.curve.get('kind')} curve, final share {o.final_share:.0%}){inside}"))
+    u = m.unordered
+    if u.left_by_day and u.left_by_day[-1]:
+        out.append(("left without an order", f"{u.left_by_day[-1]:,} of {u.people:,} outside the ordered areas"))
+    run = m.runs.get(m.assignment)
+    if run is not None:
+        other = m.runs.get("plan" if m.assignment == "arrival" else "arrival")
+        walk = f"{run.walking_over_h:,} walk over {m.max_walk_h:g} h ({run.vulnerable_walking_over_h:,} vulnerable)"
+        if other is not None:
+            walk += f"; under the {other.assignment} run {other.walking_over_h:,}"
+        out.append((f"move over days ({run.assignment} order)" if run.assignment == "arrival" else "move over days (plan)",
+                    f"{run.at_sites:,} at a place, {run.on_road:,} on the road, {run.without_place:,} without a "
+                    f"place, {run.at_origin:,} at home on day {days - 1}; {run.turned_away:,} turned away from full "
+                    f"sites, {run.redisplaced:,} re-displaced"))
+        out.append(("walking burden", walk))
+    return out
+
+
 def _summary(p) -> None:  # p: Plan
     from .terminal import number
 
@@ -137,6 +163,9 @@ def _summary(p) -> None:  # p: Plan
                                       f"kcal/person/day at {need.food_kcal_per_kg:,.0f} kcal/kg)")
     gap = "no plan" if p.siting.gap is None else f"gap {p.siting.gap:.2%}"
     t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, {gap}, {p.siting.solve_time_s:.2f} s")
+    if p.movement is not None:
+        for label, text in _movement_lines(p.movement, p.horizon_days):
+            t.add_row(label, text)
     console.print(t)
     if p.groups and p.groups.get("summary"):
         g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
