@@ -163,6 +163,16 @@ def _list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+#: scenario rows that count people, in words after the number
+_PEOPLE_ROWS = {
+    "people_remaining_in_operation_area": "remain in the area being emptied",
+    "people_inside_operation_area_at_start": "are still inside an ordered area when its operation starts",
+    "people_walking_over_max_h": "walk longer than the scenario's limit (movement.max_walk_h)",
+    "people_redisplaced": "are ordered out of the place they reached",
+    "people_left_without_place": "left and found no place",
+}
+
+
 def _scenario_row_text(r: Indicator) -> str:
     """A scenario-wide row in words: its value, against its target."""
     words = _words()
@@ -175,16 +185,8 @@ def _scenario_row_text(r: Indicator) -> str:
     if i == "entry_trucks_per_day_vs_need":
         return (f"the crossings admit {words.number(v)} trucks/day on average against {words.number(r.target)} "
                 "needed")
-    if i == "people_remaining_in_operation_area":
-        return f"{_people(v or 0)} people remain in the area being emptied"
-    if i == "people_inside_operation_area_at_start":
-        return f"{_people(v or 0)} people are still inside an ordered area when its operation starts"
-    if i == "people_walking_over_max_h":
-        return f"{_people(v or 0)} people walk longer than the scenario's limit (movement.max_walk_h)"
-    if i == "people_redisplaced":
-        return f"{_people(v or 0)} people are ordered out of the place they reached"
-    if i == "people_left_without_place":
-        return f"{_people(v or 0)} people left and found no place"
+    if i in _PEOPLE_ROWS:
+        return f"{_people(v or 0)} people {_PEOPLE_ROWS[i]}"
     if i == "usable_site_area_m2_per_displaced_person":
         return f"{_qty(v, r.unit)} of usable site land for each displaced person and resident {_against(r)}"
     if i == "evacuation_clearance_hours":
