@@ -239,7 +239,8 @@ def test_report_draws_each_order_curve_with_the_observed_series(tmp_path):
     observed = next(ds for ds in curve["datasets"] if ds["label"] == "observed: seen")
     # 1 day after an order on day 1 = the end of day 1; 3 days after = the end of day 3
     assert observed["data"][:5] == [None, 40.0, None, 70.0, None]
-    assert next(ds for ds in curve["datasets"] if ds["label"].startswith("departure curve"))["data"][:3] == [0.0, 50.0, 80.0]
+    drawn = next(ds for ds in curve["datasets"] if ds["label"].startswith("departure curve"))
+    assert drawn["data"][:3] == [0.0, 50.0, 80.0]
     assert {"movement-where", "movement-arrivals"} <= {c["id"] for c in view["charts"]}
     html = render_report(plan, layers)
     assert "How people move over days" in html and "movement-curve-0" in html

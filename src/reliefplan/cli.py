@@ -136,7 +136,7 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
         walk = f"{run.walking_over_h:,} walk over {m.max_walk_h:g} h ({run.vulnerable_walking_over_h:,} vulnerable)"
         if other is not None:
             walk += f"; under the {other.assignment} run {other.walking_over_h:,}"
-        out.append((f"move over days ({run.assignment} order)" if run.assignment == "arrival" else "move over days (plan)",
+        out.append(("move over days (arrival order)" if run.assignment == "arrival" else "move over days (plan)",
                     f"{run.at_sites:,} at a place, {run.on_road:,} on the road, {run.without_place:,} without a "
                     f"place, {run.at_origin:,} at home on day {days - 1}; {run.turned_away:,} turned away from full "
                     f"sites, {run.redisplaced:,} re-displaced"))

@@ -136,7 +136,8 @@ def movement_indicators(m: MovementResult) -> list[Indicator]:
         "people_walking_over_max_h", "scenario", float(run.walking_over_h), 0.0, "people", "<=",
         f"scenario planning limit (movement.max_walk_h = {m.max_walk_h:g} h); no humanitarian standard sets one",
         note=f"{run.walking_over_h:,} of {on_foot:,} trips on foot longer than {m.max_walk_h:g} h, queues included "
-             f"({m.assignment} run); by mode: " + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items())))
+             f"({m.assignment} run); by mode: "
+             + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items())))
     share = run.vulnerable_walking_over_h / run.walking_over_h if run.walking_over_h else 0.0
     out.append(Indicator(
         indicator="vulnerable_share_walking_over_max_h", scope="scenario", value=share, target=0.0, unit="share",

@@ -433,7 +433,8 @@ def movement_view(plan: Plan, mv: Mapping[str, Any]) -> dict[str, Any]:
         v["figures"] += [
             ("shown", _RUN_WORDS.get(run["assignment"], run["assignment"])),
             (f"on day {days - 1}", f"{number(run['at_sites'])} at a place, {number(run['on_road'])} on the road, "
-                                   f"{number(run['without_place'])} without a place, {number(run['at_origin'])} at home"),
+                                   f"{number(run['without_place'])} without a place, "
+                                   f"{number(run['at_origin'])} at home"),
             (f"walking more than {hours(mv.get('max_walk_h'))}",
              f"{number(run['walking_over_h'])} people ({number(run['vulnerable_walking_over_h'])} vulnerable)"),
             ("turned away from full or closed sites", number(run["turned_away"])),
@@ -462,7 +463,8 @@ def movement_view(plan: Plan, mv: Mapping[str, Any]) -> dict[str, Any]:
                          for d in range(days)]
                 ds.append({"label": "modelled: share of everyone in the zones who has left",
                            "data": [100.0 * x / total_people for x in every], "color": "#009E73"})
-        note = (o["curve"].get("source") or "") + ("" if not obs else f" · observed: {obs.get('source') or obs['label']}")
+        note = (o["curve"].get("source") or "") + (
+            "" if not obs else f" · observed: {obs.get('source') or obs['label']}")
         _add(v, _chart(f"movement-curve-{k}", f"Departures after the order on '{o['footprint']}' (day {number(d0)})",
                        labels, ds, type="line", x_title=_days_axis(), y_title="share who have left (%)",
                        percent=True, note=note), "nobody lives in this order's area")
