@@ -229,7 +229,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     times = walking_times(sc, d.displaced_part_m, cap.point_xy, moving=d.displaced > 0, cache=cache)
 
     step("siting")
-    alloc = allocate(sc, d.displaced, cap.capacity, times.pairs)
+    alloc = allocate(sc, d.displaced, cap.capacity, times.pairs,
+                     leaving_by_day=d.displaced_by_day if parts is not None else None)
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
     if (alloc.by_site > cap.capacity).any():
