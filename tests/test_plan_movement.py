@@ -152,8 +152,10 @@ def test_walking_burden_rows(tmp_path):
 
 
 def test_without_roads_people_arrive_the_day_they_leave(tmp_path):
-    plan = _plan(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "curve": CURVE}]}, roads=False))
+    plan = _plan(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "operation_day": 1, "curve": CURVE}]},
+                         roads=False))
     assert plan.movement.runs == {} and plan.people.displaced == 8000
+    assert plan.movement.orders[0].inside_at_operation == 5000
     assert any("not simulated" in a for a in plan.assumptions)
 
 

@@ -271,6 +271,15 @@ def _run(r: md.DaysResult) -> MovementRun:
         bottlenecks=r.bottlenecks, notes=list(r.notes))
 
 
+def _inside_at(parts: OrderParts, k: int, day: float | None) -> int | None:
+    """People of order k's area who have not left when day ``day`` starts (no movement simulated)."""
+    if day is None:
+        return None
+    mine = parts.order == k
+    d = int(day)
+    return int(parts.people[mine].sum() - (parts.left[mine, d - 1].sum() if d >= 1 else 0))
+
+
 def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResult] | None) -> MovementResult:
     """The plan.json `movement` block: orders, unordered leavers, and each run (per mode, per site and day)."""
     spec = sc.movement
@@ -289,8 +298,8 @@ def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResu
             curve=_curve_dict(curve), curve_default=o.curve is None, final_share=final_share(curve),
             people=int(parts.people[mine].sum()), left_by_day=left.tolist(),
             curve_share_by_day=[round(float(x), 6) for x in share_left(curve, t)],
-            inside_at_operation=None if shown is None or shown.inside_at_operation[k] < 0 else
-            int(shown.inside_at_operation[k]),
+            inside_at_operation=_inside_at(parts, k, o.operation_day) if shown is None else
+            None if shown.inside_at_operation[k] < 0 else int(shown.inside_at_operation[k]),
             redisplaced=0 if shown is None else int(shown.redisplaced_by_order[k, -1]),
             observed=None if obs is None or o.observed is None else ObservedDepartures(
                 label=o.observed.label, source=o.observed.source, days=obs[0], share=obs[1])))
