@@ -176,10 +176,10 @@ def _problems(tmp_path, movement, **kw):
 
 @pytest.mark.parametrize("movement, field, words", [
     ({"orders": [{"footprint": "op", "day": 0, "curve": {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.4]}}]},
-     "movement.orders.0.curve.empirical.share", "must not decrease"),
+     "movement.orders.0.curve.share", "must not decrease"),
     ({"orders": [{"footprint": "op", "day": 0, "curve": {"kind": "weibull", "final_share": 1.2, "scale_days": 5,
                                                          "shape": 1}}]},
-     "movement.orders.0.curve.weibull.final_share", "less than or equal to 1"),
+     "movement.orders.0.curve.final_share", "less than or equal to 1"),
     ({"orders": [{"footprint": "op", "day": 0}], "unordered": {"share": -0.1}}, "movement.unordered.share",
      "greater than or equal to 0"),
     ({"orders": [{"footprint": "op", "day": 40}]}, "movement.orders[0].day", "outside the horizon"),

@@ -390,9 +390,14 @@ class Scenario(BaseModel):
 
 # ---- loader ---------------------------------------------------------------------------
 
+#: tags of tagged unions (departure curve kinds) that pydantic puts in an error's location; not keys a user wrote
+_UNION_TAGS = ("logistic", "weibull", "empirical")
+
+
 def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
-    return [Problem(file=str(path), field=".".join(str(p) for p in e["loc"]) or None,
-                    message=e["msg"].removeprefix("Value error, ")) for e in err.errors()]
+    return [Problem(file=str(path), field=".".join(str(p) for i, p in enumerate(e["loc"])
+                                                   if not (p in _UNION_TAGS and i and e["loc"][i - 1] == "curve"))
+                    or None, message=e["msg"].removeprefix("Value error, ")) for e in err.errors()]
 
 
 def _document(folder: Path) -> dict[str, Any]:
