@@ -248,10 +248,6 @@ def move_over_days(sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapac
 
 # ---------------------------------------------------------------------------------------------- results
 
-def _curve_dict(curve: Any) -> dict[str, Any]:
-    return curve.model_dump()
-
-
 def _run(r: md.DaysResult) -> MovementRun:
     s = r.summary()
     k_nz, t_nz = np.nonzero(r.arrivals_site_day)
@@ -295,7 +291,7 @@ def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResu
         t = np.arange(1, T + 1) - o.day
         orders.append(OrderResult(
             id=f"order-{k}", footprint=o.footprint, day=o.day, operation_day=o.operation_day,
-            curve=_curve_dict(curve), curve_default=o.curve is None, final_share=final_share(curve),
+            curve=curve.model_dump(), curve_default=o.curve is None, final_share=final_share(curve),
             people=int(parts.people[mine].sum()), left_by_day=left.tolist(),
             curve_share_by_day=[round(float(x), 6) for x in share_left(curve, t)],
             inside_at_operation=_inside_at(parts, k, o.operation_day) if shown is None else
