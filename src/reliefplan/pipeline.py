@@ -14,7 +14,8 @@ from .stages.allocation import AllocationResult, allocate
 from .stages.camps import lay_out, layout_capacities, layout_params
 from .stages.capacity import SiteCapacity, free_geometry, site_capacity
 from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
-from .stages.displacement import Displacement, displace
+from .stages.arrivals import abroad, arrivals_summary, displace_all, present
+from .stages.displacement import Displacement
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
@@ -137,6 +138,17 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
                " (the same share of need for every group and location where the logistics allow)")
             + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
             "fed where they are each day (their zone until they arrive).")
+    if sc.arrivals is not None:
+        a = sc.arrivals
+        out.append(
+            f"Arrivals: {a.total:,} people over the horizon at {len(a.point_ids)} point(s) ({a.file}"
+            + (f"; {a.source}" if a.source else "; ASSUMPTION: no source declared")
+            + "), linear between dated rows; each day's arrivals leave their point's transit area (radius "
+            f"{a.transit_radius_m:g} m) for their site the same day (evacuation timing not computed for them); before "
+            "they arrive they are counted abroad, in no need and no check of this plan.")
+    if sc.monitoring is not None and sc.monitoring.installed_file:
+        out.append(f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
+                   "rows and held before the first and after the last.")
     if layouts_on:
         out.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -194,7 +206,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     std = sc.standards
 
     step("displacement")
-    d = displace(sc.zones, sc.footprints, sc.crs)
+    d = displace_all(sc)  # footprints emptying zones, and people arriving at transit points
     displaced = int(d.displaced.sum())
 
     step("needs")
@@ -246,7 +258,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
     moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1)
     evacuation = None
-    if sc.evacuation.enabled and times.graph is not None and moving.sum() > 0:
+    if sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
         step("evacuation timing")
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
@@ -257,6 +269,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
 
     pres = presence(sc, d.displaced_by_day, d.days, d.staying, (alloc.zone, alloc.site, alloc.people), ov,
                     cap.point_xy, evacuation)
+    pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1) + ov.inside)
     dependent = pres.dependent[:, :, -1].sum()
     people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
                     sheltered=sheltered, unsheltered=unsheltered, overflow_on_sites=int(ov.to_site.sum()),
@@ -355,7 +368,14 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict += location_indicators(delivered.sustain, std)
     if evacuation is not None:
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
-    people_present = pres.people.sum(axis=(0, 1)).astype(float)  # who the beds and the supplies are for
+    people_present = present(pres).astype(float)  # who the beds and the supplies are for
+    monitoring = None
+    if sc.monitoring is not None:
+        from .stages.monitoring import monitor
+
+        on_site = pres.people[[pres.location_ids.index(s.id) for s in sc.sites]].sum(axis=1)
+        monitoring, rows_ = monitor(sc, sites, cap.usable_area_m2, on_site)
+        verdict += rows_
     if sc.hospital_beds_by_day is not None:
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
@@ -386,6 +406,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         sustain=sustained,
         groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},
         package=sc.package,
+        monitoring=monitoring,
+        arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 
@@ -398,7 +420,7 @@ def _presence_rows(pres: Presence) -> list[dict[str, Any]]:
     for t in range(pres.days):
         row: dict[str, Any] = {"day": t, "in_operation_area": int(pres.inside_operation[t])}
         for g, name in enumerate(pres.groups):
-            for k in ("zone", "site", "zone_land", "served"):
+            for k in ("zone", "site", "zone_land", "served", "abroad"):
                 n = int(pres.people[kinds == k, g, t].sum())
                 if n:
                     row[f"{name}_at_{k}"] = n
