@@ -1079,7 +1079,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         from .settlement import apply_settlement
 
         zones, sites, monitored, arriving = apply_settlement(folder, str(cfg_path), monitoring_spec, arrivals_spec,
-                                                             zones, sites, footprints, entry_points, crs, days)
+                                                             zones, sites, footprints, entry_points, crs, days,
+                                                             Zone)
     ground_notes: list[str] = []
     if ground is not None:
         from . import usable_land

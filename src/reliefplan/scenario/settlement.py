@@ -11,17 +11,18 @@ import numpy as np
 from .._errors import InputError, Problem
 from ..geo import WGS84, project
 from .arrivals import Arrivals, ArrivalsSpec, arrival_zones, load_arrivals
-from .folder import Footprint, Site, Zone
 from .monitoring import Monitoring, MonitoringSpec, load_monitoring, relocate
 
 RELOCATE_PREFIX = "relocate:"
 
 
 def apply_settlement(folder: Path, cfg: str, monitoring: MonitoringSpec | None, arrivals: ArrivalsSpec | None,
-                     zones: list[Zone], sites: list[Site], footprints: list[Footprint], entry_points: list[Any],
-                     crs: Any, days: int) -> tuple[list[Zone], list[Site], Monitoring | None, Arrivals | None]:
-    """Zones and sites with the settlement applied: monitored residents on their sites (minus those inside a
-    footprint, who become a zone `relocate:<site>`), and a zone `arrivals:<point>` per transit point."""
+                     zones: list[Any], sites: list[Any], footprints: list[Any], entry_points: list[Any],
+                     crs: Any, days: int, zone_model: Any) -> tuple[list[Any], list[Any], Monitoring | None,
+                                                                   Arrivals | None]:
+    """Zones and sites (`folder.Zone`, `folder.Site`) with the settlement applied: monitored residents on their
+    sites (minus those inside a footprint, who become a zone `relocate:<site>`), and a zone `arrivals:<point>` per
+    transit point. zone_model: the Zone class (this module sits below folder.py)."""
     mon = arr = None
     problems: list[Problem] = []
     if monitoring is not None:
@@ -50,10 +51,10 @@ def apply_settlement(folder: Path, cfg: str, monitoring: MonitoringSpec | None, 
                  for j, s in enumerate(sites)]
         for j, part in enumerate(parts):
             if part is not None and out[j] > 0:
-                zones.append(Zone(id=f"{RELOCATE_PREFIX}{sites[j].id}", source=f"{mon.file}#{sites[j].id}",
+                zones.append(zone_model(id=f"{RELOCATE_PREFIX}{sites[j].id}", source=f"{mon.file}#{sites[j].id}",
                                   geometry=project(part, crs, WGS84), geometry_m=part,
                                   name=f"{sites[j].name or sites[j].id}: residents inside the footprint",
                                   population=int(out[j])))
     if arr is not None:
-        zones += [Zone(**z) for z in arrival_zones(arr, crs)]
+        zones += [zone_model(**z) for z in arrival_zones(arr, crs)]
     return zones, sites, mon, arr
