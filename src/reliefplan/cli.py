@@ -153,6 +153,7 @@ def _summary(p) -> None:  # p: Plan
                       " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
                       f"{r['people_owed_shelter_items_max'] or 0:,}")
         console.print(g)
+    _settlement(p)
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
@@ -172,6 +173,32 @@ def _summary(p) -> None:  # p: Plan
     console.print(f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
                   f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
                   "plan.json 'verdict' and tables/verdict.csv.", highlight=False)
+
+
+def _settlement(p) -> None:  # p: Plan
+    """Monitored sites (snapshot figures, standards not met, after the plan) and arrivals, when the plan has them."""
+    from .terminal import number
+
+    if p.arrivals is not None:
+        a = p.arrivals
+        console.print(f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
+                      + "; ".join(f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
+                                  f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
+                                  for x in a["points"]), highlight=False, soft_wrap=True)
+    m = p.monitoring
+    if m is None:
+        return
+    t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)")
+    for col in ("site", "people", "m²/person", "per latrine", "per tap", "walk to water m", "not met",
+                "after plan", "latrines to add"):
+        t.add_column(col, justify="left" if col in ("site", "not met") else "right")
+    for s in m.sites:
+        missed = ", ".join(k.replace("max_distance_to_", "walk to ").replace("_m", "").replace("_", " ")
+                           for k, ok in s.standards_met.items() if ok is False) or "none"
+        t.add_row(s.id, f"{s.people:,}", number(s.m2_per_person, ""), number(s.people_per_latrine, ""),
+                  number(s.people_per_tap, ""), number(s.max_distance_to_water_m, "m"), missed,
+                  f"{s.people_after:,}", "—" if s.additional_latrines is None else f"{s.additional_latrines:,}")
+    console.print(t)
 
 
 @standards_app.command("show")

@@ -1,0 +1,129 @@
+"""Arrivals as a time series on the synthetic second place (`settled_place.py`): the series by hand, everyone
+somewhere every day (abroad until they cross), more arrivals never read better, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import settled_place as spl
+from reliefplan._errors import InputError
+from reliefplan.pipeline import run, shelter
+from reliefplan.scenario.folder import load_scenario
+from reliefplan.stages.arrivals import ABROAD, present
+
+# 0 on 1 March rising to 1,000/day on 11 March, 1,000/day to 21 March, down to 0 on 25 March:
+# 0 + 100 + ... + 1,000 = 5,500 over days 0-10; 10 x 1,000 over days 11-20; 750 + 500 + 250 + 0 over days 21-24
+TOTAL = 5_500 + 10_000 + 1_500
+
+
+def _scenario(folder: Path):
+    return load_scenario(folder, "main")
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory):
+    return _scenario(spl.build(tmp_path_factory.mktemp("arr") / "s", arrivals=True))
+
+
+def test_series_by_hand(settled):
+    a = settled.arrivals
+    assert a.point_ids == ["XING-EAST"] and a.total == TOTAL
+    by_day = a.by_day[0]
+    assert by_day[0] == 0 and by_day[5] == 500 and by_day[10] == 1000 and by_day[15] == 1000
+    assert by_day[22] == 500 and by_day[24] == 0 and by_day[25:].sum() == 0
+    zone = settled.zones[-1]
+    assert zone.id == "arrivals:XING-EAST" and zone.population == TOTAL
+    # the crossing lies on the eastern edge of Borderhill and Eastgate; it belongs to one of them
+    assert settled.zones[a.zone_index[0]].id in ("XS0103", "XS0106")
+
+
+def test_everyone_somewhere_every_day(settled):
+    sh = shelter(settled)
+    pres = sh.presence
+    pres.check()  # each group sums to its total on every day, nobody negative
+    abroad = np.array([k == ABROAD for k in pres.kinds])
+    not_arrived = TOTAL - np.cumsum(settled.arrivals.by_day[0])
+    assert (pres.people[abroad].sum(axis=(0, 1)) == not_arrived).all()
+    assert (present(pres) == sh.people.in_plan - not_arrived).all()
+    assert pres.dependent[abroad].sum() == 0  # nobody abroad is fed by this plan
+    # people on the sites grow day by day with the arrivals
+    sites = [pres.location_ids.index(s.id) for s in settled.sites]
+    on_sites = pres.people[sites].sum(axis=(0, 1))
+    assert (np.diff(on_sites) >= 0).all() and on_sites[-1] - on_sites[0] == TOTAL - settled.arrivals.by_day[0, 0]
+    assert sh.people.sheltered + sh.people.unsheltered == sh.people.displaced == TOTAL
+
+
+def _plan(tmp_path: Path, name: str, rows, **kw):
+    return run(_scenario(spl.build(tmp_path / name, arrivals=True, supply=True, arrivals_rows=rows, **kw))).plan
+
+
+def _coverage(plan) -> dict[str, float]:
+    return {(v.indicator, v.scope): v.value for v in plan.verdict
+            if v.indicator.endswith("_need_met_share") and v.scope == "scenario"}
+
+
+def test_more_arrivals_never_read_better(tmp_path):
+    base = [("2026-03-01", 0), ("2026-03-11", 1000), ("2026-03-21", 1000), ("2026-03-25", 0)]
+    more = [(d, 3 * n) for d, n in base]
+    a, b = _plan(tmp_path, "a", base), _plan(tmp_path, "b", more)
+    ca, cb = _coverage(a), _coverage(b)
+    assert ca and ca.keys() == cb.keys()
+    assert all(cb[k] <= ca[k] + 1e-9 for k in ca), (ca, cb)
+    share = lambda p: p.people.sheltered / p.people.displaced  # noqa: E731
+    assert share(b) <= share(a) + 1e-12
+    assert b.arrivals["people"] == 3 * a.arrivals["people"]
+
+
+def test_latrines_built_up_late_fail_for_weeks(tmp_path):
+    # the plateau takes arrivals from day 1 on its 80 latrines; 200 come only on day 20
+    plan = _plan(tmp_path, "s", None, installed=[("2026-03-01", "PLATEAU", 80, 30), ("2026-03-20", "PLATEAU", 80, 30),
+                                                 ("2026-03-21", "PLATEAU", 400, 80)])
+    plateau = next(s for s in plan.monitoring.sites if s.id == "PLATEAU")
+    assert plateau.first_day_short_of_latrines == 0  # 5,000 on 80 latrines: 62.5 each
+    assert plateau.days_short_of_latrines == 20  # days 0-19; from day 20, 400 latrines serve up to 20,000
+    row = next(v for v in plan.verdict if v.indicator == "days_with_enough_latrines_share"
+               and v.scope == "site:PLATEAU")
+    assert row.met is False and "short on 20 of 30 days from day 0" in row.note
+
+
+def _bad_rows(tmp_path: Path, text: str, **kw) -> str:
+    folder = spl.build(tmp_path / "s", arrivals=True, **kw)
+    (folder / "arrivals.csv").write_text(text)
+    with pytest.raises(InputError) as e:
+        _scenario(folder)
+    return str(e.value)
+
+
+def test_negative_arrivals_and_dates_outside_the_horizon(tmp_path):
+    text = _bad_rows(tmp_path, "date,point,people\n2026-03-01,XING-EAST,100\n2026-03-05,XING-EAST,-50\n"
+                               "2026-04-15,XING-EAST,10\n2026-03-06,NOWHERE,5\n")
+    assert "arrivals.csv, feature row 2, field 'people': expected people arriving per day, a number >= 0 " \
+           "(arrivals cannot go negative" in text
+    assert "feature row 3, field 'date': 2026-04-15 is outside the horizon 2026-03-01..2026-03-30" in text
+    assert "feature row 4, field 'point': unknown point 'NOWHERE'" in text
+
+
+def test_point_matching_no_zone(tmp_path):
+    folder = spl.build(tmp_path / "s", arrivals=True)
+    import second_place as sp
+
+    far = sp._lonlat(spl._pt(30.0, 5.0))  # 18 km east of the border
+    (folder / "points.csv").write_text(f"id,name,lon,lat\nFAR,Far away,{far.x:.7f},{far.y:.7f}\n")
+    (folder / "arrivals.csv").write_text("date,point,people\n2026-03-01,FAR,100\n")
+    doc = json.loads((folder / "scenario.yaml").read_text())
+    doc["arrivals"]["points"] = "points.csv"
+    (folder / "scenario.yaml").write_text(json.dumps(doc))
+    with pytest.raises(InputError) as e:
+        _scenario(folder)
+    assert "points.csv, feature FAR, field 'geometry': the point matches no population zone" in str(e.value)
+
+
+def test_without_footprints_or_settlement_a_footprint_is_required(tmp_path):
+    folder = spl.build(tmp_path / "s", snapshot=False)
+    with pytest.raises(InputError) as e:
+        _scenario(folder)
+    assert "at least one footprint" in str(e.value) and "or monitoring or arrivals" in str(e.value)
