@@ -102,7 +102,7 @@ def _points(folder: Path, name: str, key: str, count_field: str, crs: Any, probl
     except InputError as e:
         problems.extend(e.problems)
         return None
-    xy, n = [], []
+    pts, n = [], []
     for f in feats:
         fid = str(f.properties.get("id") or f.index)
         if f.geometry is None or f.geometry.geom_type != "Point":
@@ -110,9 +110,10 @@ def _points(folder: Path, name: str, key: str, count_field: str, crs: Any, probl
                                     message=f.geometry_error or "expected a point"))
             continue
         c = _count(f.properties, count_field, path, fid, problems)
-        p = project(f.geometry, WGS84, crs)
-        xy.append((p.x, p.y)), n.append(1.0 if c is None else c)
-    return np.array(xy, dtype=float).reshape(-1, 2), np.array(n)
+        pts.append(f.geometry), n.append(1.0 if c is None else c)
+    xy = shapely.get_coordinates(project(np.array(pts + [None], dtype=object)[:-1], WGS84, crs)) if pts else \
+        np.zeros((0, 2))
+    return xy.reshape(-1, 2), np.array(n)
 
 
 def _blocks(folder: Path, name: str, site_ids: list[str], crs: Any, problems: list[Problem]
