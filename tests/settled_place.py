@@ -41,7 +41,9 @@ def build(folder: Path, *, snapshot: bool = True, arrivals: bool = False, hazard
           installed: list[tuple[str, str, int, int]] | None = None) -> Path:
     """Write the scenario folder; returns it. Scenario `main`."""
     folder.mkdir(parents=True, exist_ok=True)
-    zones = [({"id": code, "name": name, "population": n}, sp._box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5))
+    # the villages mostly fend for themselves (10 % depend on aid); camp residents and arrivals all do
+    zones = [({"id": code, "name": name, "population": n, "aid_dependent_share": 0.1},
+              sp._box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5))
              for code, name, c, r, n in sp.VILLAGES]
     (folder / "zones.geojson").write_text(_fc(zones))
     sites = [({"id": sid, "name": name}, sp._box_km(*b)) for sid, name, *b in sp.SITES]
