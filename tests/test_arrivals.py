@@ -127,3 +127,30 @@ def test_without_footprints_or_settlement_a_footprint_is_required(tmp_path):
     with pytest.raises(InputError) as e:
         _scenario(folder)
     assert "at least one footprint" in str(e.value) and "or monitoring or arrivals" in str(e.value)
+
+
+def test_init_with_arrivals_instead_of_an_order_then_plan(tmp_path):
+    """`reliefplan init --arrivals` on the second place's standard files: no order, people arrive at the crossing."""
+    import second_place as sp
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    p = sp.build(tmp_path / "inputs")
+    series = tmp_path / "inputs" / "arrivals.csv"
+    series.write_text("date,point,people\n2026-03-01,XING-EAST,0\n2026-03-11,XING-EAST,1000\n"
+                      "2026-03-21,XING-EAST,1000\n2026-03-25,XING-EAST,0\n")
+    out = tmp_path / "hillside"
+    runner = CliRunner()
+    res = runner.invoke(app, ["init", str(out), "--boundaries", str(p["boundaries"]), "--population",
+                              str(p["population"]), "--sites", str(p["sites"]), "--entry-points",
+                              str(p["entry_points"]), "--arrivals", str(series), "--start-date", "2026-03-01"])
+    assert res.exit_code == 0, res.output
+    assert "arrivals: arrivals.csv" in (out / "scenario.yaml").read_text()
+    res = runner.invoke(app, ["plan", str(out), "--scenario", "main", "--out", str(tmp_path / "plan")])
+    assert res.exit_code == 0, res.output
+    assert "arrivals: 17,000 people at 1 point(s)" in res.output
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    assert plan["people"]["displaced"] == TOTAL == plan["arrivals"]["people"]
+    assert plan["people"]["sheltered"] + plan["people"]["unsheltered"] == TOTAL
+    assert plan["arrivals"]["points"][0]["zone"] in ("XS0103", "XS0106")

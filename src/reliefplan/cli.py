@@ -340,6 +340,11 @@ def init_cmd(
                                     help="CSV keyed by P-code (HXL row accepted) or a raster of people per pixel"),
     sites: Path = typer.Option(..., "--sites", help="candidate site outlines (polygons)"),
     footprint: Optional[Path] = typer.Option(None, "--footprint", help="the area an order empties (polygons)"),
+    arrivals: Optional[Path] = typer.Option(None, "--arrivals",
+                                            help="CSV date,point,people: daily arrivals at the entry points"),
+    start_date: Optional[str] = typer.Option(None, "--start-date", help="ISO date of day 0 (arrivals, snapshot)"),
+    snapshot: Optional[Path] = typer.Option(None, "--snapshot",
+                                            help="CSV date,site_id,block_id,people,latrines,taps: camps as they are"),
     entry_points: Optional[Path] = typer.Option(None, "--entry-points", help="crossings: CSV lon,lat or points"),
     roads: Optional[Path] = typer.Option(None, "--roads", help="OpenStreetMap extract (.osm.pbf/.osm) or lines"),
     title: str = typer.Option("", "--title"),
@@ -376,7 +381,8 @@ def init_cmd(
                 raise InputError(Problem(file=file, field="--hazard",
                                          message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")) from None
         done = init_scenario(out, InitInputs(
-            boundaries=boundaries, population=population, sites=sites, footprint=footprint,
+            boundaries=boundaries, population=population, sites=sites, footprint=footprint, arrivals=arrivals,
+            start_date=start_date, snapshot=snapshot,
             entry_points=entry_points, roads=roads, title=title, boundaries_layer=boundaries_layer,
             admin_level=admin_level, pcode_field=pcode_field, name_field=name_field,
             population_pcode_field=population_pcode_field, population_field=population_field,
