@@ -189,15 +189,17 @@ def _settlement(p) -> None:  # p: Plan
     if m is None:
         return
     t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)")
-    for col in ("site", "people", "m²/person", "per latrine", "per tap", "walk to water m", "not met",
-                "after plan", "latrines to add"):
-        t.add_column(col, justify="left" if col in ("site", "not met") else "right")
+    t.add_column("site", no_wrap=True)
+    for col in ("people", "m²/p", "p/latrine", "p/tap", "water m", "after plan", "+latrines"):
+        t.add_column(col, justify="right")
+    t.add_column("not met", overflow="fold")
+    short = {"m2_per_person": "m²", "people_per_latrine": "latrines", "people_per_tap": "taps",
+             "max_distance_to_water_m": "water walk", "max_distance_to_latrine_m": "latrine walk"}
     for s in m.sites:
-        missed = ", ".join(k.replace("max_distance_to_", "walk to ").replace("_m", "").replace("_", " ")
-                           for k, ok in s.standards_met.items() if ok is False) or "none"
+        missed = ", ".join(short.get(k, k) for k, ok in s.standards_met.items() if ok is False) or "none"
         t.add_row(s.id, f"{s.people:,}", number(s.m2_per_person, ""), number(s.people_per_latrine, ""),
-                  number(s.people_per_tap, ""), number(s.max_distance_to_water_m, "m"), missed,
-                  f"{s.people_after:,}", "—" if s.additional_latrines is None else f"{s.additional_latrines:,}")
+                  number(s.people_per_tap, ""), number(s.max_distance_to_water_m, "m"), f"{s.people_after:,}",
+                  "—" if s.additional_latrines is None else f"{s.additional_latrines:,}", missed)
     console.print(t)
 
 
