@@ -17,9 +17,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import shapely
-
 import second_place as sp
+import shapely
 
 HILL_BLOCKS = [  # id, x0, y0 (km, the quarter's south-west corner), people, latrines, taps
     ("HW-A", 1.0, 6.0, 3000, 60, 12), ("HW-B", 1.4, 6.0, 4000, 70, 10),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import settled_place as spl
+
 from reliefplan._errors import InputError
 from reliefplan.pipeline import run, shelter
 from reliefplan.scenario.folder import load_scenario

@@ -8,9 +8,9 @@ import math
 from pathlib import Path
 
 import pytest
+import settled_place as spl
 from typer.testing import CliRunner
 
-import settled_place as spl
 from reliefplan._errors import InputError
 from reliefplan.cli import app
 from reliefplan.pipeline import run

@@ -48,3 +48,28 @@ def whole_per_day(rate: np.ndarray) -> np.ndarray:
     """Whole people per day whose running total stays within half a person of the running total of `rate`."""
     total = np.floor(np.cumsum(rate) + 0.5).astype(np.int64)
     return np.diff(total, prepend=0)
+
+
+def dated_rows(path: Path, rows: list[dict[str, str]], key: str, known: Any, start: Any, days: int,
+               problems: list[Problem], unknown: str) -> list[tuple[str, str, int, dict[str, str]]]:
+    """(feature, key value, day, row) of the rows whose `key` is `known` and whose ISO `date` falls within the
+    horizon from `start`; the problem of every other row is added (`unknown`: what is expected of the key)."""
+    out = []
+    for i, r in enumerate(rows):
+        feat = f"row {i + 1}"
+        k = (r.get(key) or "").strip()
+        if k not in known:
+            problems.append(Problem(file=str(path), feature=feat, field=key,
+                                    message=f"unknown {key.replace('_', ' ')} {k!r}; expected {unknown}"))
+            continue
+        d = iso_date(r.get("date"))
+        if d is None:
+            problems.append(Problem(file=str(path), feature=feat, field="date",
+                                    message=f"expected an ISO date (YYYY-MM-DD), got {r.get('date')!r}"))
+            continue
+        t, why = day_of(d, start, days, path, feat)
+        if why is not None:
+            problems.append(why)
+            continue
+        out.append((feat, k, int(t), r))
+    return out

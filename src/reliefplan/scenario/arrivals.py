@@ -29,7 +29,7 @@ from .._errors import InputError, Problem
 from ..geo import WGS84, project
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_csv_rows, read_layer
-from ._series import day_of, iso_date, linear_by_day, whole_per_day
+from ._series import dated_rows, iso_date, linear_by_day, whole_per_day
 
 ZONE_PREFIX = "arrivals:"
 MAX_PEOPLE_PER_DAY = 10**8
@@ -104,22 +104,8 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
         raise InputError(Problem(file=str(path), field="date", message="expected columns date, point, people "
                                                                        "and at least one row"))
     series: dict[str, list[tuple[int, float]]] = {}
-    for i, r in enumerate(rows):
-        feat = f"row {i + 1}"
-        pid = (r.get("point") or "").strip()
-        if pid not in ids:
-            problems.append(Problem(file=str(path), feature=feat, field="point",
-                                    message=f"unknown point {pid!r}; expected one of {ids[:20]} (from {where})"))
-            continue
-        d = iso_date(r.get("date"))
-        if d is None:
-            problems.append(Problem(file=str(path), feature=feat, field="date",
-                                    message=f"expected an ISO date (YYYY-MM-DD), got {r.get('date')!r}"))
-            continue
-        t, why = day_of(d, start, days, path, feat)
-        if why is not None:
-            problems.append(why)
-            continue
+    for feat, pid, t, r in dated_rows(path, rows, "point", ids, start, days, problems,
+                                      f"one of {ids[:20]} (from {where})"):
         raw = (r.get("people") or "").strip()
         try:
             n = float(raw.replace(",", ""))
@@ -132,7 +118,8 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
             continue
         if any(day == t for day, _ in series.get(pid, [])):
             problems.append(Problem(file=str(path), feature=feat, field="date",
-                                    message=f"point {pid!r} dated {d} twice; expected one row per point and date"))
+                                    message=f"point {pid!r} dated {r.get('date')} twice; expected one row per "
+                                            "point and date"))
             continue
         series.setdefault(pid, []).append((t, n))
     # each point in a zone

@@ -33,8 +33,8 @@ from .._errors import InputError, Problem
 from .._rounding import largest_remainder
 from ..geo import WGS84, project
 from ._inputs import FolderFile, Strict, folder_file
-from ._layers import Feature, read_csv_rows, read_layer
-from ._series import day_of, iso_date, linear_by_day
+from ._layers import read_csv_rows, read_layer
+from ._series import dated_rows, day_of, iso_date, linear_by_day
 
 MAX_COUNT = 10**10
 
@@ -316,22 +316,9 @@ def _installed(folder: Path, name: str, index: dict[str, int], start: dt.date, d
                                 "and/or taps and at least one row"))
         return {}, {}
     by: dict[str, dict[str, list[tuple[int, float]]]] = {"latrines": {}, "taps": {}}
-    for i, r in enumerate(rows):
-        feat = f"row {i + 1}"
-        sid = (r.get("site_id") or "").strip()
-        if sid not in index:
-            problems.append(Problem(file=str(path), feature=feat, field="site_id",
-                                    message=f"unknown site id {sid!r}; expected a site of the sites layer"))
-            continue
-        d = iso_date(r.get("date"))
-        if d is None:
-            problems.append(Problem(file=str(path), feature=feat, field="date",
-                                    message=f"expected an ISO date (YYYY-MM-DD), got {r.get('date')!r}"))
-            continue
-        t, why = day_of(d, start, days, path, feat)
-        if why is not None:
-            problems.append(why)
-            continue
+    for feat, sid, t, r in dated_rows(path, rows, "site_id", index, start, days, problems,
+                                      "a site of the sites layer"):
+        d = r.get("date")
         for key in ("latrines", "taps"):
             v = _count(r, key, path, feat, problems)
             if v is not None:

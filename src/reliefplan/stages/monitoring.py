@@ -15,7 +15,6 @@ from scipy.spatial import cKDTree
 from ..plan import Indicator, MonitoredBlock, MonitoredSite, MonitoringResult, SiteResult
 from ..scenario.folder import Scenario
 from ..scenario.monitoring import Monitoring
-from ..standards import Standards
 from .verdict import indicator
 
 SAMPLES_PER_UNIT = 256  # grid points per block or site for the farthest walk, plus its vertices
