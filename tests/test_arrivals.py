@@ -154,3 +154,38 @@ def test_init_with_arrivals_instead_of_an_order_then_plan(tmp_path):
     assert plan["people"]["displaced"] == TOTAL == plan["arrivals"]["people"]
     assert plan["people"]["sheltered"] + plan["people"]["unsheltered"] == TOTAL
     assert plan["arrivals"]["points"][0]["zone"] in ("XS0103", "XS0106")
+
+
+def test_installed_series_without_a_snapshot_follows_the_camp_filling_up(tmp_path):
+    """No snapshot: the plateau's latrines (10 on day 0, linear to 100 on day 29) against the people the arrivals
+    bring there each day, recounted here from the presence."""
+    folder = spl.build(tmp_path / "s", snapshot=False, arrivals=True,
+                       installed=[("2026-03-01", "PLATEAU", 10, 2), ("2026-03-30", "PLATEAU", 100, 20)])
+    doc = json.loads((folder / "scenario.yaml").read_text())
+    doc["monitoring"] = {"installed": "installed.csv", "start_date": "2026-03-01"}
+    (folder / "scenario.yaml").write_text(json.dumps(doc))
+    sc = _scenario(folder)
+    plan = run(sc).plan
+    site = next(s for s in plan.monitoring.sites if s.id == "PLATEAU")
+    assert [s.id for s in plan.monitoring.sites] == ["PLATEAU"] and site.people == 0
+    pres = shelter(sc).presence
+    people = pres.people[pres.location_ids.index("PLATEAU")].sum(axis=0)
+    latrines = np.floor(np.interp(np.arange(30), [0, 29], [10, 100]) + 1e-9)
+    short = np.flatnonzero(people > latrines * 50)
+    assert short.size > 0 and site.days_short_of_latrines == short.size
+    assert site.first_day_short_of_latrines == short[0]
+
+
+def test_relocation_and_arrivals_everyone_every_day(tmp_path):
+    """Residents relocated out of the flood strip, village people inside it and arrivals, all in one plan: each group
+    adds up every day, and the people present grow by exactly the day's arrivals."""
+    sc = _scenario(spl.build(tmp_path / "s", arrivals=True, hazard=True))
+    sh = shelter(sc)
+    pres = sh.presence
+    pres.check()
+    per_day = pres.people.sum(axis=(0, 1))
+    assert (per_day == sh.people.in_plan).all()
+    here = present(pres)
+    assert (np.diff(here) == sc.arrivals.by_day[0, 1:]).all()
+    assert sh.people.displaced == TOTAL + 857 + 55  # arrivals, residents of HW-A, Highmoor's share of the strip
+    assert sh.people.site_residents == 15_000 - 857

@@ -188,7 +188,8 @@ def _settlement(p) -> None:  # p: Plan
     m = p.monitoring
     if m is None:
         return
-    t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)")
+    t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)"
+              if m.date else "Monitored sites: latrines and taps installed, day by day")
     t.add_column("site", no_wrap=True)
     for col in ("people", "m²/p", "p/latrine", "p/tap", "water m", "after plan", "+latrines"):
         t.add_column(col, justify="right")

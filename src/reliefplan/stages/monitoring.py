@@ -118,7 +118,7 @@ def _unit_figures(people: float, area: float | None, latrines: float, taps: floa
 
 def _known(walks: np.ndarray | None, rows: Any) -> float | None:
     """The farthest walk over `rows`, None when unknown (no points file, or no point on the site)."""
-    if walks is None or np.isnan(walks[rows]).any():
+    if walks is None or np.size(rows) == 0 or np.isnan(walks[rows]).any():
         return None
     return float(np.max(walks[rows]))
 
@@ -168,12 +168,14 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
     out_sites: list[MonitoredSite] = []
     verdict: list[Indicator] = []
     lat_per, tap_per = tg["people_per_latrine"][0], tg["people_per_tap"][0]
-    for j in np.unique(m.unit_site):
+    index = {s.id: j for j, s in enumerate(sc.sites)}
+    series_sites = {index[k] for k in (*m.installed_latrines, *m.installed_taps)}
+    for j in sorted(set(m.unit_site.tolist()) | series_sites):  # in the snapshot, or with an installed series
         s, res = sc.sites[j], sites[j]
         rows = np.flatnonzero(m.unit_site == j)
         people = int(m.unit_people[rows].sum())
-        lat = float(m.unit_latrines[rows].sum())  # NaN when a unit does not say
-        taps = float(m.unit_taps[rows].sum())
+        lat = float(m.unit_latrines[rows].sum()) if rows.size else float("nan")  # NaN: a unit does not say
+        taps = float(m.unit_taps[rows].sum()) if rows.size else float("nan")
         wmax, lmax = _known(water, rows), _known(latr, rows)
         f = _unit_figures(people, float(site_area[j]), lat, taps, wmax, lmax, tg)
         after = int(res.existing_population + res.population + res.overflow)
@@ -211,6 +213,9 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
 
 
 def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
+    if not m.file:
+        return [f"No snapshot: {listed} of {n_sites} sites checked day by day against the latrines and taps "
+                f"installed ({m.installed_file})."]
     return [
         f"Snapshot {m.file} of {m.date} (day {m.day}): its people are on their site every day of the horizon "
         "(births, deaths and departures not modelled); nobody on a monitored site is re-allocated, except the "

@@ -23,7 +23,8 @@ def _missed(met: Mapping[str, Any]) -> str:
 
 def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
     """The snapshot checked site by site and block by block; the sites after the plan."""
-    v = _view("monitoring", f"Existing settlement: the snapshot of {m['date']} checked against the standards")
+    v = _view("monitoring", f"Existing settlement: the snapshot of {m['date']} checked against the standards"
+              if m["date"] else "Existing settlement: latrines and taps installed, day by day")
     targets = m.get("targets") or {}
     v["figures"] += [("people on the monitored sites", number(m["people"])),
                      ("sites monitored", number(len(m["sites"]))), ("blocks", number(m["blocks"])),
