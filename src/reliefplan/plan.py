@@ -206,6 +206,8 @@ class MonitoredSite(_Out):
     max_distance_to_latrine_m: float | None = None
     standards_met: dict[str, bool | None] = Field(default={}, description="snapshot, per standard: met, not met, "
                                                   "or None (no data)")
+    spare_capacity: int = Field(default=0, description="people the site can still take at the standard (free usable "
+                                "area / site area per person, layout cap, minus the residents who stay)")
     people_after: int = Field(description="residents who stay + people the plan sends here (camp and overflow)")
     m2_per_person_after: float | None = Field(default=None, description="free usable area (footprint excluded) "
                                               "per person after the plan")

@@ -193,7 +193,8 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
         last_t = None if series_t is None else float(series_t[-1])
         out_sites.append(MonitoredSite(
             id=s.id, name=s.name, people=people, relocated=int(moved[rows].sum()),
-            usable_area_m2=float(site_area[j]), latrines=_count(lat), taps=_count(taps), people_after=after,
+            usable_area_m2=float(site_area[j]), latrines=_count(lat), taps=_count(taps),
+            spare_capacity=int(res.capacity), people_after=after,
             m2_per_person_after=float(free_usable_m2[j] / after) if after else None,
             latrines_needed_after=lat_need, taps_needed_after=tap_need,
             additional_latrines=None if last_l is None else max(0, lat_need - int(last_l)),
