@@ -74,6 +74,7 @@ def test_nobody_reallocated_without_displacement(plain):
     assert sites["HILL-WEST"].existing_population == 10_000 and sites["HILL-WEST"].population == 0
     # spare capacity: 448,000 m2 / 45 = 9,955 people -> none left on West hill; 9,955 - 5,000 on the plateau
     assert sites["HILL-WEST"].capacity == 0 and sites["PLATEAU"].capacity == 9_955 - 5_000
+    assert {s.id: s.spare_capacity for s in plain.monitoring.sites} == {"HILL-WEST": 0, "PLATEAU": 4_955}
 
 
 def test_residents_inside_a_hazard_are_relocated(tmp_path):

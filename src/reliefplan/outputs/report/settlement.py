@@ -38,7 +38,8 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
         rows.append([s["id"], number(s["people"]), number(s["m2_per_person"]), number(s["people_per_latrine"]),
                      number(s["people_per_tap"]), number(s["max_distance_to_water_m"]),
                      number(s["max_distance_to_latrine_m"]), _missed(s["standards_met"]), number(s["relocated"]),
-                     number(s["people_after"]), number(s["additional_latrines"]), number(s["additional_taps"]),
+                     number(s.get("spare_capacity")), number(s["people_after"]), number(s["additional_latrines"]),
+                     number(s["additional_taps"]),
                      "—" if s["days_short_of_latrines"] is None else number(s["days_short_of_latrines"])])
         for b in s["blocks"]:
             blocks.append([s["id"], b["id"], number(b["people"]), number(b["m2_per_person"]),
@@ -47,7 +48,7 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
                            _missed(b["standards_met"]), number(b["relocated"])])
     v["tables"].append(_table("Each monitored site", [
         "site", "people", "m² per person", "people per latrine", "people per tap", "farthest walk to water (m)",
-        "farthest walk to a latrine (m)", "standards not met", "to relocate", "people after the plan",
+        "farthest walk to a latrine (m)", "standards not met", "to relocate", "spare capacity", "people after the plan",
         "latrines to add", "taps to add", "days short of latrines"], rows, open=True,
         note="the snapshot's figures; 'after the plan': residents who stay plus the people the plan sends here"))
     if blocks:
