@@ -76,6 +76,10 @@ def test_more_arrivals_never_read_better(tmp_path):
     share = lambda p: p.people.sheltered / p.people.displaced  # noqa: E731
     assert share(b) <= share(a) + 1e-12
     assert b.arrivals["people"] == 3 * a.arrivals["people"]
+    # and no site's latrines or taps are short on fewer days
+    for sa, sb in zip(a.monitoring.sites, b.monitoring.sites):
+        assert sb.days_short_of_latrines >= sa.days_short_of_latrines
+        assert sb.days_short_of_taps >= sa.days_short_of_taps
 
 
 def test_latrines_built_up_late_fail_for_weeks(tmp_path):

@@ -158,3 +158,19 @@ def test_cli_summary_and_outputs(tmp_path):
     plan = json.loads((out / "plan.json").read_text())
     assert plan["monitoring"]["relocated"] == 857
     assert "Existing settlement" in (out / "report.html").read_text()
+
+
+def test_installed_series_bad_rows(tmp_path):
+    folder = spl.build(tmp_path / "s", installed=[("2026-03-01", "PLATEAU", 80, 30), ("2026-05-01", "PLATEAU", 90, 30),
+                                                  ("2026-03-05", "NOWHERE", 1, 1), ("2026-03-06", "PLATEAU", -3, 1)])
+    with pytest.raises(InputError) as e:
+        load_scenario(folder, "main")
+    text = str(e.value)
+    assert "installed.csv, feature row 2, field 'date': 2026-05-01 is outside the horizon" in text
+    assert "installed.csv, feature row 3, field 'site_id': unknown site id 'NOWHERE'" in text
+    assert "installed.csv, feature row 4, field 'latrines': expected a whole number >= 0, got '-3'" in text
+
+
+def test_whole_site_and_block_rows_for_one_site(tmp_path):
+    err = _edit_snapshot(tmp_path, lambda t: t + "2026-03-01,HILL-WEST,,100,1,1\n")
+    assert "feature site HILL-WEST, field 'block_id': the site has a whole-site row and block rows" in str(err)
