@@ -146,6 +146,12 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
             + "), linear between dated rows; each day's arrivals leave their point's transit area (radius "
             f"{a.transit_radius_m:g} m) for their site the same day (evacuation timing not computed for them); before "
             "they arrive they are counted abroad, in no need and no check of this plan.")
+    if sc.monitoring is not None and sc.monitoring.file:
+        m = sc.monitoring
+        out.append(f"Existing settlement: the snapshot {m.file} of {m.date} puts {int(m.unit_people.sum()):,} people "
+                   f"on {len(set(m.unit_site.tolist()))} site(s) for the whole horizon (nobody re-allocated; births, "
+                   "deaths and departures not modelled); residents inside an operation footprint must move "
+                   "(zones relocate:<site>); the siting uses the spare capacity.")
     if sc.monitoring is not None and sc.monitoring.installed_file:
         out.append(f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
                    "rows and held before the first and after the last.")
