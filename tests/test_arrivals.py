@@ -193,3 +193,13 @@ def test_relocation_and_arrivals_everyone_every_day(tmp_path):
     assert (np.diff(here) == sc.arrivals.by_day[0, 1:]).all()
     assert sh.people.displaced == TOTAL + 857 + 55  # arrivals, residents of HW-A, Highmoor's share of the strip
     assert sh.people.site_residents == 15_000 - 857
+
+
+def test_unquoted_yaml_dates(tmp_path):
+    """YAML reads `start_date: 2026-03-01` as a date; the key takes it as written."""
+    folder = spl.build(tmp_path / "s", arrivals=True)
+    doc = json.loads((folder / "scenario.yaml").read_text())
+    text = json.dumps({k: v for k, v in doc.items() if k != "arrivals"})
+    (folder / "scenario.yaml").write_text(text[:-1] + ', "arrivals": {"file": "arrivals.csv", "start_date": '
+                                          '2026-03-01}}\n')  # JSON flow style with a bare YAML date
+    assert _scenario(folder).arrivals.start_date == "2026-03-01"

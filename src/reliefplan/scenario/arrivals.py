@@ -29,7 +29,7 @@ from .._errors import InputError, Problem
 from ..geo import WGS84, project
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_csv_rows, read_layer
-from ._series import dated_rows, iso_date, linear_by_day, whole_per_day
+from ._series import IsoDate, dated_rows, iso_date, linear_by_day, whole_per_day
 
 ZONE_PREFIX = "arrivals:"
 MAX_PEOPLE_PER_DAY = 10**8
@@ -40,7 +40,7 @@ class ArrivalsSpec(Strict):
     """Daily arrivals at points (see the module docstring)."""
 
     file: FolderFile
-    start_date: str = Field(max_length=10)
+    start_date: IsoDate
     points: FolderFile | None = None
     transit_radius_m: float = Field(default=100.0, gt=0, le=10_000)
     source: str = ""

@@ -27,14 +27,13 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pydantic import Field
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
 from ..geo import WGS84, project
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_csv_rows, read_layer
-from ._series import dated_rows, day_of, iso_date, linear_by_day
+from ._series import IsoDate, dated_rows, day_of, iso_date, linear_by_day
 
 MAX_COUNT = 10**10
 
@@ -43,8 +42,8 @@ class MonitoringSpec(Strict):
     """Monitoring an existing settlement (see the module docstring)."""
 
     snapshot: FolderFile | None = None
-    date: str | None = Field(default=None, max_length=10)
-    start_date: str | None = Field(default=None, max_length=10)
+    date: IsoDate | None = None
+    start_date: IsoDate | None = None
     blocks: FolderFile | None = None
     water_points: FolderFile | None = None
     latrines: FolderFile | None = None
