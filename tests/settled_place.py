@@ -1,6 +1,7 @@
 """The synthetic second place (`second_place.py`) as a scenario folder with an existing settlement and arrivals at
-its border crossing: two camps already stand (West hill in 4 blocks, East plateau as a whole site), a flood hazard
-covers the meadow's west strip... everything by hand, nothing shaped by Rafah.
+its border crossing: two camps already stand (West hill in 4 blocks, East plateau as a whole site), a flood strip
+(the footprint `hazard`) covers the southern 100 m of West hill's block HW-A, and people arrive at the crossing
+day by day. Every figure is set by hand, nothing is shaped by Rafah.
 
 Figures to check by hand (see tests/test_monitoring.py):
 
