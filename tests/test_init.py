@@ -129,12 +129,12 @@ def test_entry_points_without_trucks_need_a_figure(inputs, tmp_path):
     assert "ASSUMPTION: 1 entry point(s) without trucks_per_day" in (tmp_path / "b" / "scenario.yaml").read_text()
 
 
-def test_refuses_a_non_empty_folder_and_arrival_series(inputs, tmp_path):
+def test_refuses_a_non_empty_folder_and_arrivals_without_day_0(inputs, tmp_path):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(InputError, match="not empty"):
         init_scenario(tmp_path / "full", _inputs(inputs))
-    with pytest.raises(InputError, match="arrival series are not supported yet"):
+    with pytest.raises(InputError, match="--start-date"):
         init_scenario(tmp_path / "new", _inputs(inputs, arrivals=tmp_path / "arrivals.csv"))
 
 

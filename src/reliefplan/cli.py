@@ -182,6 +182,7 @@ def _summary(p) -> None:  # p: Plan
                       " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
                       f"{r['people_owed_shelter_items_max'] or 0:,}")
         console.print(g)
+    _settlement(p)
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
@@ -201,6 +202,35 @@ def _summary(p) -> None:  # p: Plan
     console.print(f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
                   f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
                   "plan.json 'verdict' and tables/verdict.csv.", highlight=False)
+
+
+def _settlement(p) -> None:  # p: Plan
+    """Monitored sites (snapshot figures, standards not met, after the plan) and arrivals, when the plan has them."""
+    from .terminal import number
+
+    if p.arrivals is not None:
+        a = p.arrivals
+        console.print(f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
+                      + "; ".join(f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
+                                  f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
+                                  for x in a["points"]), highlight=False, soft_wrap=True)
+    m = p.monitoring
+    if m is None:
+        return
+    t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)"
+              if m.date else "Monitored sites: latrines and taps installed, day by day")
+    t.add_column("site", no_wrap=True)
+    for col in ("people", "m²/p", "p/latrine", "p/tap", "water m", "after plan", "+latrines"):
+        t.add_column(col, justify="right")
+    t.add_column("not met", overflow="fold")
+    short = {"m2_per_person": "m²", "people_per_latrine": "latrines", "people_per_tap": "taps",
+             "max_distance_to_water_m": "water walk", "max_distance_to_latrine_m": "latrine walk"}
+    for s in m.sites:
+        missed = ", ".join(short.get(k, k) for k, ok in s.standards_met.items() if ok is False) or "none"
+        t.add_row(s.id, f"{s.people:,}", number(s.m2_per_person, ""), number(s.people_per_latrine, ""),
+                  number(s.people_per_tap, ""), number(s.max_distance_to_water_m, "m"), f"{s.people_after:,}",
+                  "—" if s.additional_latrines is None else f"{s.additional_latrines:,}", missed)
+    console.print(t)
 
 
 @standards_app.command("show")
@@ -342,6 +372,11 @@ def init_cmd(
                                     help="CSV keyed by P-code (HXL row accepted) or a raster of people per pixel"),
     sites: Path = typer.Option(..., "--sites", help="candidate site outlines (polygons)"),
     footprint: Optional[Path] = typer.Option(None, "--footprint", help="the area an order empties (polygons)"),
+    arrivals: Optional[Path] = typer.Option(None, "--arrivals",
+                                            help="CSV date,point,people: daily arrivals at the entry points"),
+    start_date: Optional[str] = typer.Option(None, "--start-date", help="ISO date of day 0 (arrivals, snapshot)"),
+    snapshot: Optional[Path] = typer.Option(None, "--snapshot",
+                                            help="CSV date,site_id,block_id,people,latrines,taps: camps as they are"),
     entry_points: Optional[Path] = typer.Option(None, "--entry-points", help="crossings: CSV lon,lat or points"),
     roads: Optional[Path] = typer.Option(None, "--roads", help="OpenStreetMap extract (.osm.pbf/.osm) or lines"),
     title: str = typer.Option("", "--title"),
@@ -378,7 +413,8 @@ def init_cmd(
                 raise InputError(Problem(file=file, field="--hazard",
                                          message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")) from None
         done = init_scenario(out, InitInputs(
-            boundaries=boundaries, population=population, sites=sites, footprint=footprint,
+            boundaries=boundaries, population=population, sites=sites, footprint=footprint, arrivals=arrivals,
+            start_date=start_date, snapshot=snapshot,
             entry_points=entry_points, roads=roads, title=title, boundaries_layer=boundaries_layer,
             admin_level=admin_level, pcode_field=pcode_field, name_field=name_field,
             population_pcode_field=population_pcode_field, population_field=population_field,

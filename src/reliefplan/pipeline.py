@@ -14,7 +14,8 @@ from .stages.allocation import AllocationResult, allocate
 from .stages.camps import lay_out, layout_capacities, layout_params
 from .stages.capacity import SiteCapacity, free_geometry, site_capacity
 from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
-from .stages.displacement import Displacement, displace
+from .stages.arrivals import abroad, arrivals_summary, displace_all, present
+from .stages.displacement import Displacement
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
@@ -140,6 +141,23 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str,
                " (the same share of need for every group and location where the logistics allow)")
             + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
             "fed where they are each day (their zone until they arrive).")
+    if sc.arrivals is not None:
+        a = sc.arrivals
+        out.append(
+            f"Arrivals: {a.total:,} people over the horizon at {len(a.point_ids)} point(s) ({a.file}"
+            + (f"; {a.source}" if a.source else "; ASSUMPTION: no source declared")
+            + "), linear between dated rows; each day's arrivals leave their point's transit area (radius "
+            f"{a.transit_radius_m:g} m) for their site the same day (evacuation timing not computed for them); before "
+            "they arrive they are counted abroad, in no need and no check of this plan.")
+    if sc.monitoring is not None and sc.monitoring.file:
+        m = sc.monitoring
+        out.append(f"Existing settlement: the snapshot {m.file} of {m.date} puts {int(m.unit_people.sum()):,} people "
+                   f"on {len(set(m.unit_site.tolist()))} site(s) for the whole horizon (nobody re-allocated; births, "
+                   "deaths and departures not modelled); residents inside an operation footprint must move "
+                   "(zones relocate:<site>); the siting uses the spare capacity.")
+    if sc.monitoring is not None and sc.monitoring.installed_file:
+        out.append(f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
+                   "rows and held before the first and after the last.")
     if layouts_on:
         out.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
@@ -202,7 +220,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if sc.movement is not None:  # who leaves when, on each order's departure curve (stages/orders.py)
         d, parts = displace_on_orders(sc)
     else:
-        d = displace(sc.zones, sc.footprints, sc.crs)
+        d = displace_all(sc)  # footprints emptying zones, and people arriving at transit points
     displaced = int(d.displaced.sum())
 
     step("needs")
@@ -259,7 +277,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         if times.graph is not None:
             step("movement over days")
             days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
-    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0:
+    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
         step("evacuation timing")
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
@@ -272,6 +290,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
                     cap.point_xy, evacuation, None if days is None else days.arrival_share)
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
+    pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1) + ov.inside)
     dependent = pres.dependent[:, :, -1].sum()
     people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
                     sheltered=sheltered, unsheltered=unsheltered, overflow_on_sites=int(ov.to_site.sum()),
@@ -374,7 +393,14 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
     if sh.movement is not None:
         verdict += movement_indicators(sh.movement)
-    people_present = pres.people.sum(axis=(0, 1)).astype(float)  # who the beds and the supplies are for
+    people_present = present(pres).astype(float)  # who the beds and the supplies are for
+    monitoring = None
+    if sc.monitoring is not None:
+        from .stages.monitoring import monitor
+
+        on_site = pres.people[[pres.location_ids.index(s.id) for s in sc.sites]].sum(axis=1)
+        monitoring, rows_ = monitor(sc, sites, cap.usable_area_m2, on_site)
+        verdict += rows_
     if sc.hospital_beds_by_day is not None:
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
@@ -407,6 +433,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         sustain=sustained,
         groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},
         package=sc.package,
+        monitoring=monitoring,
+        arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 
@@ -419,7 +447,7 @@ def _presence_rows(pres: Presence) -> list[dict[str, Any]]:
     for t in range(pres.days):
         row: dict[str, Any] = {"day": t, "in_operation_area": int(pres.inside_operation[t])}
         for g, name in enumerate(pres.groups):
-            for k in ("zone", "site", "zone_land", "served"):
+            for k in ("zone", "site", "zone_land", "served", "abroad"):
                 n = int(pres.people[kinds == k, g, t].sum())
                 if n:
                     row[f"{name}_at_{k}"] = n

@@ -22,6 +22,8 @@ from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
 from ..standards import DEFAULT_PROFILE, Standards, load_standards
 from .usable_land import SiteGround, UsableLandSpec
+from .arrivals import ArrivalsSpec
+from .monitoring import MonitoringSpec
 
 SCENARIO_FILE = "scenario.yaml"
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -220,6 +222,8 @@ class ScenarioSettings(_Strict):
     cargo: CargoSpec | None = None
     uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (replaces the file-level block)
+    monitoring: MonitoringSpec | None = None  # an existing settlement's snapshot (replaces the file-level block)
+    arrivals: ArrivalsSpec | None = None  # daily arrivals at transit points (replaces the file-level block)
 
 
 class ScenarioFile(_Strict):
@@ -242,6 +246,8 @@ class ScenarioFile(_Strict):
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (docs/movement.md)
     existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
+    monitoring: MonitoringSpec | None = None  # an existing settlement: snapshot, blocks, services (monitoring.py)
+    arrivals: ArrivalsSpec | None = None  # daily arrivals at entry or transit points (arrivals.py)
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -386,6 +392,8 @@ class Scenario(BaseModel):
     water_m3_by_day: Any = None  # numpy [days]: water produced or trucked inside the area, over the open sites
     hospital_beds_by_day: Any = None  # numpy [days]: inpatient beds; None = not assessed
     fleet_trucks_by_day: Any = None  # numpy [days]: trucks available for hauling; None = not constrained
+    monitoring: Any = None  # monitoring.Monitoring: the snapshot of an existing settlement
+    arrivals: Any = None  # arrivals.Arrivals: people arriving at transit points by day
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -976,9 +984,11 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         if fp not in cfg.footprints:
             col.add(cfg_path, f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
                     field=f"scenarios.{name}.footprints")
-    if not sc.footprints:
-        col.add(cfg_path, "a scenario needs at least one footprint (the area the operation empties)",
-                field=f"scenarios.{name}.footprints")
+    monitoring_spec = sc.monitoring or cfg.monitoring
+    arrivals_spec = sc.arrivals or cfg.arrivals
+    if not sc.footprints and monitoring_spec is None and arrivals_spec is None:
+        col.add(cfg_path, "a scenario needs at least one footprint (the area the operation empties), or "
+                "monitoring or arrivals", field=f"scenarios.{name}.footprints")
 
     layers = cfg.layers if sc.layers is None else \
         cfg.layers.model_copy(update={k: v for k, v in sc.layers if v is not None})
@@ -1038,6 +1048,10 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     days = sc.horizon_days or cfg.horizon_days
     movement = sc.movement or cfg.movement
     movement_observed: dict[int, tuple[list[float], list[float]]] = {}
+    if movement is not None and movement.enabled and arrivals_spec is not None:
+        col.add(cfg_path, "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
+                "both: the two describe where the displaced come from in different ways",
+                field=(own if sc.arrivals is not None else "") + "arrivals")
     if movement is not None and movement.enabled:
         where = (own if sc.movement is not None else "") + "movement"
         col.problems.extend(movement_problems(movement, file=str(cfg_path), horizon_days=days,
@@ -1095,6 +1109,13 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
             for item, g in zip(items, projected):
                 item.geometry_m = g
 
+    monitored = arriving = None
+    if monitoring_spec is not None or arrivals_spec is not None:
+        from .settlement import apply_settlement
+
+        zones, sites, monitored, arriving = apply_settlement(folder, str(cfg_path), monitoring_spec, arrivals_spec,
+                                                             zones, sites, footprints, entry_points, crs, days,
+                                                             Zone)
     ground_notes: list[str] = []
     if ground is not None:
         from . import usable_land
@@ -1118,6 +1139,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         water_sources=water_sources,
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(days, float(cfg.existing_hospital_beds)),
+        monitoring=monitored, arrivals=arriving,
     )
 
 

@@ -52,7 +52,9 @@ class InitInputs:
     population: Path  # .csv table keyed by P-code, or a raster of people per pixel (.tif)
     sites: Path
     footprint: Path | None = None  # the area an order empties
-    arrivals: Path | None = None  # hook: daily arrivals at entry points (a later part of issue 23)
+    arrivals: Path | None = None  # CSV date, point, people: daily arrivals at the entry points
+    start_date: str | None = None  # ISO date of day 0 (needed by arrivals; a snapshot's date otherwise)
+    snapshot: Path | None = None  # CSV date, site_id, block_id, people, latrines, taps: an existing settlement
     entry_points: Path | None = None
     roads: Path | None = None  # .osm.pbf / .osm extract, or GeoJSON/GeoPackage lines
     boundaries_layer: str | None = None
@@ -359,13 +361,28 @@ def _yaml_text(inp: InitInputs, files: dict[str, str], choices: list[str], groun
         lines.append(f"  roads: {{file: {files['roads']}}}   # walking network (highway=* ways)")
     else:
         lines.append("  # roads: {file: extract.osm.pbf}  # none given: walking times are straight line x circuity")
-    lines += ["footprints:",
-              f"  order: {{file: {files['footprint']}, start_day: {inp.start_day:g}, "
-              f"description: {_y('the area the order empties, from ' + inp.footprint.name)}}}",
-              "  # arrivals across a border (a daily series at entry points) will be another way in; not yet",
-              "scenarios:",
-              f"  {SCENARIO_NAME}: {{footprints: [order], description: \"everyone inside the order's area moves\"}}",
-              ""]
+    if "arrivals" in files:
+        lines += ["arrivals:                         # daily arrivals at the entry points (docs/monitoring.md)",
+                  f"  file: {files['arrivals']}",
+                  f"  start_date: {_y(inp.start_date)}",
+                  f"  source: {_y('FILL IN: who counted the arrivals, when')}"]
+    if "snapshot" in files:
+        lines += ["monitoring:                       # the existing settlement as it is (docs/monitoring.md)",
+                  f"  snapshot: {files['snapshot']}"]
+        if inp.start_date:
+            lines.append(f"  start_date: {_y(inp.start_date)}")
+    if "footprint" in files:
+        lines += ["footprints:",
+                  f"  order: {{file: {files['footprint']}, start_day: {inp.start_day:g}, "
+                  f"description: {_y('the area the order empties, from ' + inp.footprint.name)}}}"]
+    else:
+        lines += ["footprints: {}                    # no order: people arrive or are already on the sites"]
+    what = ["everyone inside the order's area moves"] if "footprint" in files else []
+    what += ["people arrive at the crossings day by day"] if "arrivals" in files else []
+    what += ["the existing camps are checked as they are"] if "snapshot" in files else []
+    lines += ["scenarios:",
+              f"  {SCENARIO_NAME}: {{footprints: {'[order]' if 'footprint' in files else '[]'}, "
+              f"description: {_y('; '.join(what))}}}", ""]
     return "\n".join(lines)
 
 
@@ -421,12 +438,14 @@ def _next_steps(out: Path, has_roads: bool) -> list[str]:
 def init_scenario(out: Path, inp: InitInputs) -> InitResult:
     """Build, check and write the scenario folder `out` (which must not exist or be empty)."""
     out = Path(out)
-    if inp.arrivals is not None:
-        raise InputError(Problem(file=str(inp.arrivals), message=(
-            "arrival series are not supported yet (issue 23, item 2); give an order/footprint polygon")))
-    if inp.footprint is None:
-        raise InputError(Problem(file="reliefplan init", field="footprint",
-                                 message="give the area people must leave (--footprint order.geojson)"))
+    if inp.footprint is None and inp.arrivals is None and inp.snapshot is None:
+        raise InputError(Problem(file="reliefplan init", field="footprint", message=(
+            "give the area people must leave (--footprint order.geojson), arrivals at the crossings (--arrivals) "
+            "or a snapshot of the camps (--snapshot)")))
+    if inp.arrivals is not None and (inp.entry_points is None or not inp.start_date):
+        raise InputError(Problem(file=str(inp.arrivals), field="--entry-points" if inp.entry_points is None
+                                 else "--start-date", message="arrivals need the crossings they come through "
+                                 "(--entry-points) and the date of day 0 (--start-date YYYY-MM-DD)"))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(Problem(file=str(out), message="exists and is not empty; expected a new folder"))
     choices: list[str] = []
@@ -443,11 +462,20 @@ def init_scenario(out: Path, inp: InitInputs) -> InitResult:
         files = {"zones": "zones.geojson"}
         _sites(inp, tmp, choices)
         files["sites"] = "sites.geojson"
-        fp = _polygons(inp.footprint, "footprint")
-        _geojson(tmp / "footprint.geojson", [({"id": str(f.properties.get("id", f.index))}, f.geometry) for f in fp])
-        files["footprint"] = "footprint.geojson"
-        choices.append(f"order: {len(fp)} polygon(s) of {inp.footprint.name}, everyone inside leaves from day "
-                       f"{inp.start_day:g} (area-weighted share of each zone)")
+        if inp.footprint is not None:
+            fp = _polygons(inp.footprint, "footprint")
+            _geojson(tmp / "footprint.geojson", [({"id": str(f.properties.get("id", f.index))}, f.geometry)
+                                                 for f in fp])
+            files["footprint"] = "footprint.geojson"
+            choices.append(f"order: {len(fp)} polygon(s) of {inp.footprint.name}, everyone inside leaves from day "
+                           f"{inp.start_day:g} (area-weighted share of each zone)")
+        if inp.arrivals is not None:
+            files["arrivals"] = _copy(inp.arrivals, tmp)
+            choices.append(f"arrivals: {inp.arrivals.name} (date, point, people per day; linear between rows) at "
+                           f"the entry points, day 0 = {inp.start_date}")
+        if inp.snapshot is not None:
+            files["snapshot"] = _copy(inp.snapshot, tmp)
+            choices.append(f"existing settlement: {inp.snapshot.name}; its people stay on their sites")
         if inp.entry_points is not None:
             _entry_points(inp, tmp, choices)
             files["entry_points"] = "entry_points.geojson"
@@ -456,11 +484,13 @@ def init_scenario(out: Path, inp: InitInputs) -> InitResult:
             choices.append(f"roads: {inp.roads.name} as the walking network")
         ground = _ground(inp, tmp, choices)
         (tmp / SCENARIO_FILE).write_text(_yaml_text(inp, files, choices, ground), encoding="utf-8")
-        sources = {"zones.geojson": f"{inp.boundaries.name} + {inp.population.name}", "sites.geojson": inp.sites.name,
-                   "footprint.geojson": inp.footprint.name}
+        sources = {"zones.geojson": f"{inp.boundaries.name} + {inp.population.name}", "sites.geojson": inp.sites.name}
+        if inp.footprint is not None:
+            sources["footprint.geojson"] = inp.footprint.name
         if inp.entry_points is not None:
             sources["entry_points.geojson"] = inp.entry_points.name
-        for p in (inp.roads, inp.dem, inp.landcover, inp.buildings, *[h.file for h in inp.hazards]):
+        for p in (inp.roads, inp.dem, inp.landcover, inp.buildings, inp.arrivals, inp.snapshot,
+                  *[h.file for h in inp.hazards]):
             if p is not None:
                 sources[p.name] = p.name
         (tmp / "ATTRIBUTION.md").write_text(_attribution(sources), encoding="utf-8")

@@ -146,7 +146,7 @@ GROUPS_AT = {"zone": ("staying", "sheltered", "overflow"), "site": ("sheltered",
 def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
     """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
     owed until delivered (shelter) for the aid-dependent people arriving."""
-    used = list(range(len(pres.location_ids)))
+    used = [l for l, kind in enumerate(pres.kinds) if kind in GROUPS_AT]  # not 'abroad': not arrived, no need here
     out: dict[int, dict[str, dict[str, list[float]]]] = {}
     for l in used:
         groups = {}
