@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from reliefplan._errors import InputError
+from reliefplan.solvers import siting
 from reliefplan.solvers.cflp.lagrange import choose_open, facility_values, lagrangian
 from reliefplan.solvers.cflp.mip import solve_mip
-from reliefplan.solvers import siting
 from reliefplan.solvers.orlib import read_orlib_cap
-from reliefplan._errors import InputError
 from reliefplan.solvers.siting import (
     SitingInstance,
     default_unmet_penalty,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import shapely
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..standards import Standards
 
-Geometry = shapely.Geometry
+Geometry: TypeAlias = shapely.Geometry
 _SHRINK = 0.25  # share of a plot pitch the seed cells shrink by (measured: fewest blocks after repair)
 MAX_PLOTS = 500_000  # family plots per site (2.5 million people, 70-110 km2 at Sphere figures): beyond, a mistake
 
@@ -427,8 +427,8 @@ def _centres(g: _Grid, stride: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndar
     """Grid-frame centres of every candidate slot (optionally every stride-th column and row)."""
     iu = np.arange(0, len(g.ax.lo), stride)
     iv = np.arange(0, len(g.ay.lo), stride)
-    IU, IV = np.meshgrid(iu, iv, indexing="ij")
-    IU, IV = IU.ravel(), IV.ravel()
+    IU2, IV2 = np.meshgrid(iu, iv, indexing="ij")
+    IU, IV = IU2.ravel(), IV2.ravel()
     half = g.plot_m / 2
     return g.u0 + g.ax.lo[IU] + half, g.v0 + g.ay.lo[IV] + half, IU, IV
 

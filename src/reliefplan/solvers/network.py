@@ -697,13 +697,13 @@ def load_points(path: Path | str) -> Points:
             ids.append(str(fid))
             xy.append((g.x, g.y))
     arr = np.asarray(xy, dtype=float).reshape(-1, 2)
-    for i in np.flatnonzero(~((np.abs(arr[:, 0]) <= 180) & (np.abs(arr[:, 1]) <= 90))):
-        problems.append(Problem(file=file, feature=ids[i], field="lon/lat", message="outside -180..180 / -90..90"))
+    for k in np.flatnonzero(~((np.abs(arr[:, 0]) <= 180) & (np.abs(arr[:, 1]) <= 90))):
+        problems.append(Problem(file=file, feature=ids[k], field="lon/lat", message="outside -180..180 / -90..90"))
     seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            problems.append(Problem(file=file, feature=i, field="id", message="duplicate id"))
-        seen.add(i)
+    for point_id in ids:
+        if point_id in seen:
+            problems.append(Problem(file=file, feature=point_id, field="id", message="duplicate id"))
+        seen.add(point_id)
     if not ids and not problems:
         problems.append(Problem(file=file, message="no points"))
     if problems:

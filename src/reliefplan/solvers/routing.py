@@ -173,14 +173,14 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
     for o, c, kind, ids, name in ((wo, wc, "stops", inst.stop_ids, "window_close_s"),
                                   (do, dc, "depots", inst.depot_ids, "depot_close_s")):
         if o is not None and c is not None:
-            for k in np.flatnonzero(c < o):
+            for k in np.flatnonzero(c < o).tolist():
                 probs.append(Problem(file, f"window closes ({c[k]:g} s) before it opens ({o[k]:g} s)",
                                      f"{kind}[{k}] ({ids[k]})", name))
     vd = np.asarray(inst.vehicle_depot)
     if vd.shape != (n_v,):
         probs.append(Problem(file, f"expected {n_v} depot indices, got shape {vd.shape}", None, "vehicle_depot"))
     else:
-        for k in np.flatnonzero((vd < 0) | (vd >= n_d)):
+        for k in np.flatnonzero((vd < 0) | (vd >= n_d)).tolist():
             probs.append(Problem(file, f"depot index {vd[k]} out of range 0..{n_d - 1}",
                                  f"vehicles[{k}] ({inst.vehicle_ids[k]})", "depot"))
     n = n_d + n_s

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import InputError, Problem
+from ..scenario._json_fields import FieldReader
+from ..scenario._layers import read_json
 from .cflp.bnb import lagrangian_bnb
 from .cflp.flow import is_integral, solve_transport
 from .cflp.lagrange import choose_open, facility_values, lagrangian
 from .cflp.mip import solve_mip
-from .._errors import InputError, Problem
-from ..scenario._json_fields import FieldReader
-from ..scenario._layers import read_json
 
 #: unmet demand penalty used when an instance asks for the default: this many times the largest
 #: per-person assignment cost (so leaving a person unsheltered is always worse than any move).
@@ -275,7 +275,7 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     for key, val in (("facilities", facs), ("clients", clis)):
         if not isinstance(val, list):
             probs.append(Problem(file, "expected a list of objects", None, key))
-    if probs:
+    if not isinstance(facs, list) or not isinstance(clis, list):
         raise InputError(probs)
 
     fields = FieldReader(file, probs)
@@ -286,8 +286,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     capacity = np.array([num("facilities", k, f, "capacity", None) for k, f in enumerate(facs)])
     fixed = np.array([num("facilities", k, f, "fixed_cost", 0.0) for k, f in enumerate(facs)])
     demand = np.array([num("clients", k, c, "demand", None) for k, c in enumerate(clis)])
-    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs], dtype=bool)
-    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs], dtype=bool)
+    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
+    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
 
     n_c, n_f = len(clis), len(facs)
     cost = np.full((n_c, n_f), np.inf)
@@ -713,10 +713,10 @@ def _solve_opening(inst: SitingInstance, t0: float, time_limit_s: float, mip_gap
         opened = opened[np.argsort(load[opened] / np.maximum(capacity[opened], 1e-12), kind="stable")]
         closed = np.flatnonzero(~cur_open & ~never)
         closed_by_v = closed[np.argsort(v_lag[closed], kind="stable")]
-        trials: list[tuple[list[int], list[int]]] = [([j], []) for j in opened]
-        trials += [([], [k]) for k in closed_by_v[:8]]
+        trials: list[tuple[list[int], list[int]]] = [([j], []) for j in opened.tolist()]
+        trials += [([], [k]) for k in closed_by_v[:8].tolist()]
         if closed.size:
-            trials += [([j], [k]) for j in opened for k in similar(j, closed, 3)]
+            trials += [([j], [k]) for j in opened.tolist() for k in similar(j, closed, 3).tolist()]
         for drop, add in trials:
             if time.perf_counter() >= deadline:
                 break

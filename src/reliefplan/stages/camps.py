@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._errors import InputError, Problem
-from ..solvers.layout import CampLayout, LayoutParams, generate_layout, layout_capacity
 from ..scenario.folder import Scenario
+from ..solvers.layout import CampLayout, LayoutParams, generate_layout, layout_capacity
 
 
 def layout_params(sc: Scenario) -> LayoutParams:
@@ -25,7 +27,7 @@ def layout_params(sc: Scenario) -> LayoutParams:
     return p
 
 
-def _no_build(sc: Scenario) -> list | None:
+def _no_build(sc: Scenario) -> list[Any] | None:
     return list(sc.no_build_m) or None
 
 

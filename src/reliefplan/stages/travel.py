@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..solvers.network import Network, NetworkParams, build_network, fallback_summary, snap, zone_sample_points
 from ..scenario.folder import Scenario
+from ..solvers.network import Network, NetworkParams, build_network, fallback_summary, snap, zone_sample_points
 from ..solvers.site_times import GroupTimes, group_straight_times, group_times
 
 

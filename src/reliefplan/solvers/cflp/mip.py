@@ -62,7 +62,7 @@ def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand
     col_w = col_u + (n_c if with_u else 0)
     n_col = col_w + n_w
     cost_parts = [arc_cost, fixed] + ([penalty_per_person * demand] if with_u else [])
-    if n_w:
+    if far_cost is not None and n_w:
         cost_parts.append(far_cost[far_c])
     col_cost = np.concatenate(cost_parts).astype(np.float64)
 
