@@ -313,7 +313,8 @@ def _roads_and_firebreaks(g: _Grid, b: _BlockBoxes, region: Geometry, usable: Ge
     """The camp footprint (used blocks grown by the separators on each side, perimeter road and firebreaks
     included) and its roads and firebreaks layers."""
     edge = max(p.perimeter_setback_m, p.access_road_width_m)
-    foot_boxes = _boxes(g, b.u_lo - _grow(g.ax.gap_before[b.iu_lo], edge), b.v_lo - _grow(g.ay.gap_before[b.iv_lo], edge),
+    foot_boxes = _boxes(g, b.u_lo - _grow(g.ax.gap_before[b.iu_lo], edge),
+                        b.v_lo - _grow(g.ay.gap_before[b.iv_lo], edge),
                         b.u_hi + _grow(g.ax.gap_after[b.iu_hi], edge), b.v_hi + _grow(g.ay.gap_after[b.iv_hi], edge))
     footprint = _polygonal(shapely.intersection(shapely.union_all(foot_boxes), region))
     inner = _polygonal(shapely.intersection(footprint, usable))
