@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._errors import InputError, Problem
 from ..scenario.folder import Scenario
-from ..solvers.layout import CampLayout, LayoutParams, generate_layout, layout_capacity
+from ..solvers.layout import CampLayout, Geometry, LayoutParams, generate_layout, layout_capacity
 
 
 def layout_params(sc: Scenario) -> LayoutParams:
@@ -27,7 +25,7 @@ def layout_params(sc: Scenario) -> LayoutParams:
     return p
 
 
-def _no_build(sc: Scenario) -> list[Any] | None:
+def _no_build(sc: Scenario) -> list[Geometry] | None:
     return list(sc.no_build_m) or None
 
 

@@ -17,7 +17,16 @@ The underscored names re-exported below are the exact-sum internals ``site_times
 """
 
 from ...scenario.roads import Closures, RoadLines, load_roads
-from .graph import MODES, Mode, Network, NetworkParams, build_network, fallback_summary, network_crs
+from .graph import (
+    MODES,
+    Mode,
+    Network,
+    NetworkParams,
+    NetworkSummary,
+    build_network,
+    fallback_summary,
+    network_crs,
+)
 from .matrices import _L_RES_M as _L_RES_M
 from .matrices import _T_RES_S as _T_RES_S
 from .matrices import (
@@ -34,7 +43,7 @@ from .matrices import _contract_chains as _contract_chains
 from .matrices import _lexicographic_graph as _lexicographic_graph
 from .points import Points, load_points, to_xy, travel_times_between_files
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "MODES", "Closures", "Mode", "Network", "NetworkParams", "Points", "RoadLines",
-           "Snapped", "TravelTimes", "aggregate_origins", "build_network", "fallback_summary", "load_points",
+__all__ = ["DEFAULT_MAX_SNAP_M", "MODES", "Closures", "Mode", "Network", "NetworkParams", "NetworkSummary", "Points",
+           "RoadLines", "Snapped", "TravelTimes", "aggregate_origins", "build_network", "fallback_summary", "load_points",
            "load_roads", "network_crs", "snap", "straight_line_matrix", "to_xy", "travel_time_matrix",
            "travel_times_between_files", "zone_sample_points"]

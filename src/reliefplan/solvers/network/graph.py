@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 import shapely
@@ -95,6 +95,36 @@ def network_crs(roads: RoadLines) -> CRS:
 
 # --------------------------------------------------------------------------- network (stage)
 
+class NetworkSummary(TypedDict, total=False):
+    """The plan.json `network` block: `Network.summary()` on roads, `fallback_summary()` without."""
+
+    mode: str
+    source: str | None
+    fallback: bool
+    reason: str  # fallback only
+    nodes: int
+    links: int
+    crs: str
+    road_length_km: float
+    dropped_nodes: int
+    dropped_links: int
+    dropped_components: int
+    largest_dropped_component_nodes: int
+    closed_links: int
+    slowed_links: int
+    closures_source: str | None
+    skipped_features: int
+    capacity_unit: str
+    walk_speed_m_s: float
+    connectivity: str
+    circuity: float  # fallback only
+    circuity_source: str  # fallback only
+    origin_sample_points: int  # added by the walking-times stage
+    mean_origin_snap_m: float
+    max_origin_snap_m: float
+    max_site_snap_m: float
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
     """Directed routable graph in a metric CRS.
@@ -148,7 +178,7 @@ class Network:
     def capacity_unit(self) -> str:
         return "persons_per_h" if self.mode == "walk" else "vehicles_per_h"
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> NetworkSummary:
         """The plan.json `network` block."""
         return {
             "mode": self.mode,
@@ -173,7 +203,7 @@ class Network:
 
 
 def fallback_summary(mode: str, *, reason: str = "the scenario has no roads",
-                     params: NetworkParams | None = None) -> dict[str, Any]:
+                     params: NetworkParams | None = None) -> NetworkSummary:
     """The plan.json `network` block when travel times come from straight_line_matrix."""
     params = params or NetworkParams.default()
     return {"mode": mode, "source": None, "fallback": True, "reason": reason, "nodes": 0, "links": 0,
