@@ -228,8 +228,50 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     _check_mode(mode)
     params = params or NetworkParams.default()
     crs = crs or network_crs(roads)
-    file = roads.source
+    idx, n_closed_lines = _usable_lines(roads, mode, params)
+    with_closures = closures is not None and len(closures.polygons) > 0
+    node_xy, u, v, length, seg_line, mid_xy = _segments(roads, idx, crs, params, midpoints=with_closures)
+    feat = idx[seg_line]  # index into roads
+    speed, cap = _speed_and_capacity(roads, idx, seg_line, feat, mode, params)
+    del seg_line
+    factor = np.ones(len(u))
+    if closures is not None and mid_xy is not None:
+        factor = _closure_factor(closures, mid_xy, crs, factor)
+    del mid_xy
+    time = length / speed * factor
+    open_ = np.isfinite(time)
+    slowed = int((open_ & (factor > 1)).sum())
+    closed_segs = int((~open_).sum())
 
+    lf, lt, sel = _directed_links(roads, feat, u, v, open_, mode)
+    n_segments = len(u)
+    del u, v, open_
+    n_all = len(node_xy)
+    keep_node, keep_link, touched, dropped = _largest_component(lf, lt, n_all, mode, roads.source)
+    new_id = np.cumsum(keep_node) - 1
+    lf, lt, sel = new_id[lf[keep_link]], new_id[lt[keep_link]], sel[keep_link]
+    n = int(keep_node.sum())
+
+    seg_kept = np.zeros(n_segments, dtype=bool)
+    seg_kept[sel] = True
+    link_len, link_time = length[sel], time[sel]
+    graph_time, graph_len = _fastest_link_graphs(lf, lt, link_time, link_len, n)
+
+    return Network(
+        mode=mode, crs=crs, node_xy=node_xy[keep_node], link_from=lf.astype(np.int64), link_to=lt.astype(np.int64),
+        link_length_m=link_len, link_time_s=link_time, link_capacity_per_h=cap[sel],
+        link_highway=roads.highway[feat][sel], link_feature=roads.feature_id[feat[sel]], link_time_factor=factor[sel],
+        graph_time_s=graph_time, graph_length_m=graph_len, walk_speed_m_s=params.walk_speed_m_s,
+        road_length_m=float(length[seg_kept].sum()), source=roads.source, params=params,
+        dropped_nodes=int((touched & ~keep_node).sum()), dropped_links=int((~keep_link).sum()),
+        dropped_component_sizes=tuple(int(x) for x in dropped), closed_links=closed_segs + n_closed_lines,
+        slowed_links=slowed, skipped_features=roads.skipped_features,
+        closures_source=closures.source if closures is not None else None,
+    )
+
+
+def _usable_lines(roads: RoadLines, mode: Mode, params: NetworkParams) -> tuple[np.ndarray, int]:
+    """Indices of the lines the mode may use and are not closed, and the number of closed lines it could have used."""
     hw = roads.highway
     if mode == "walk":
         usable = ~np.isin(hw, list(params.walk_excluded_highways))
@@ -238,10 +280,17 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     n_closed_lines = int((usable & roads.closed).sum())
     usable &= ~roads.closed
     if not usable.any():
-        raise InputError(Problem(file=file, message=f"no road usable for mode {mode!r} "
+        raise InputError(Problem(file=roads.source, message=f"no road usable for mode {mode!r} "
                                  f"({len(roads)} lines, {n_closed_lines} closed; classes found: "
                                  f"{sorted(set(hw.tolist()))[:12]})"))
-    idx = np.flatnonzero(usable)
+    return np.flatnonzero(usable), n_closed_lines
+
+
+def _segments(roads: RoadLines, idx: np.ndarray, crs: CRS, params: NetworkParams, *, midpoints: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The usable lines in metres, cut every `max_segment_m`, as pieces between nodes (vertices equal to
+    `node_precision_m` are one node): (node_xy of every node, from-node, to-node, length_m, the line of each piece
+    as an index into `idx`, each piece's midpoint when asked for)."""
     lines = project(roads.geometry[idx], WGS84, crs)
     lines = shapely.segmentize(lines, params.max_segment_m)
     coords, line_of = shapely.get_coordinates(lines, return_index=True)
@@ -251,7 +300,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     q = np.rint(coords / params.node_precision_m).astype(np.int64)
     q -= q.min(axis=0)
     if q.max() >= 2**31:
-        raise InputError(Problem(file=file, message="road extent too large for one network (> 20,000 km)"))
+        raise InputError(Problem(file=roads.source, message="road extent too large for one network (> 20,000 km)"))
     key = (q[:, 0] << 31) | q[:, 1]
     del q
     uniq, vid = np.unique(key, return_inverse=True)
@@ -263,14 +312,19 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     s = np.flatnonzero(line_of[:-1] == line_of[1:])
     u, v = vid[s], vid[s + 1]
     del vid
-    seg_line = line_of[s]  # index into idx
+    seg_line = line_of[s]
     length = np.hypot(*np.diff(coords, axis=0)[s].T)
     ok = (u != v) & (length > 0)
     s, u, v, seg_line, length = s[ok], u[ok], v[ok], seg_line[ok], length[ok]
-    feat = idx[seg_line]  # index into roads
+    mid_xy = (coords[s] + coords[s + 1]) / 2.0 if midpoints else None
+    return node_xy, u, v, length, seg_line, mid_xy
 
-    # speeds and capacities per segment (class tables looked up once per distinct class)
-    seg_hw = hw[feat]
+
+def _speed_and_capacity(roads: RoadLines, idx: np.ndarray, seg_line: np.ndarray, feat: np.ndarray, mode: Mode,
+                        params: NetworkParams) -> tuple[np.ndarray, np.ndarray]:
+    """Speed (m/s) and capacity (persons/h walking, vehicles/h per direction driving) of each piece: the road's
+    own tags where it has them, else its class's figures (class tables looked up once per distinct class)."""
+    hw = roads.highway
     classes = sorted({str(c) for c in hw[idx]})  # looked up per line, not per piece
     code = {c: k for k, c in enumerate(classes)}
     cls_of = np.fromiter((code[str(c)] for c in hw[idx]), dtype=np.int64, count=len(idx))[seg_line]
@@ -282,7 +336,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     width = roads.width_m[feat]
     width = np.where(np.isnan(width), by_class(params.default_width_m, params.default_width_m["default"]), width)
     if mode == "walk":
-        speed = np.full(len(s), params.walk_speed_m_s)
+        speed = np.full(len(feat), params.walk_speed_m_s)
         cap = width * params.walk_capacity_persons_per_h_per_m
     else:
         class_kmh = by_class(params.drive_speed_kmh, params.drive_speed_kmh.get("road", 25.0))
@@ -296,19 +350,21 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
         lanes_dir = np.where(np.isnan(lanes_dir), np.where(np.isnan(from_width), default_lanes, from_width), lanes_dir)
         cap = np.maximum(lanes_dir, 1) * params.lane_capacity_veh_per_h
     cap = np.where(np.isnan(roads.capacity_per_h[feat]), cap, roads.capacity_per_h[feat])
-    factor = np.ones(len(s))
-    if closures is not None and len(closures.polygons):
-        polys = project(np.asarray(closures.polygons), WGS84, crs)
-        mid = shapely.points((coords[s] + coords[s + 1]) / 2.0)
-        hit_pt, hit_poly = shapely.STRtree(polys).query(mid, predicate="intersects")
-        np.maximum.at(factor, hit_pt, np.asarray(closures.time_factor, dtype=float)[hit_poly])
-    del coords, line_of
-    time = length / speed * factor
-    open_ = np.isfinite(time)
-    slowed = int((open_ & (factor > 1)).sum())
-    closed_segs = int((~open_).sum())
+    return speed, cap
 
-    # directed links
+
+def _closure_factor(closures: Closures, mid_xy: np.ndarray, crs: CRS, factor: np.ndarray) -> np.ndarray:
+    """Each piece's travel-time factor: the largest of the closures its midpoint touches (inf = closed)."""
+    polys = project(np.asarray(closures.polygons), WGS84, crs)
+    hit_pt, hit_poly = shapely.STRtree(polys).query(shapely.points(mid_xy), predicate="intersects")
+    np.maximum.at(factor, hit_pt, np.asarray(closures.time_factor, dtype=float)[hit_poly])
+    return factor
+
+
+def _directed_links(roads: RoadLines, feat: np.ndarray, u: np.ndarray, v: np.ndarray, open_: np.ndarray,
+                    mode: Mode) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(from-node, to-node, piece) of each directed link: both directions of every open piece when walking,
+    only those its `oneway` allows when driving."""
     if mode == "walk":
         fwd = bwd = open_
     else:
@@ -318,9 +374,13 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     lf = np.concatenate([u[fwd], v[bwd]])
     lt = np.concatenate([v[fwd], u[bwd]])
     sel = np.concatenate([np.flatnonzero(fwd), np.flatnonzero(bwd)])
-    del u, v, fwd, bwd, open_
+    return lf, lt, sel
 
-    # largest component
+
+def _largest_component(lf: np.ndarray, lt: np.ndarray, n_all: int, mode: Mode, file: str
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(nodes kept, links kept, nodes any link touches, sizes of the dropped components, largest first): the
+    largest component, strongly connected for driving, connected for walking."""
     adj = sparse.csr_matrix((np.ones(len(lf)), (lf, lt)), shape=(n_all, n_all))
     touched = np.zeros(n_all, dtype=bool)
     touched[lf] = touched[lt] = True
@@ -334,26 +394,7 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     keep_node = touched & (label == big)
     keep_link = keep_node[lf] & keep_node[lt]
     dropped = np.sort(sizes[(np.arange(n_comp) != big) & (sizes > 0)])[::-1]
-    new_id = np.cumsum(keep_node) - 1
-    lf, lt, sel = new_id[lf[keep_link]], new_id[lt[keep_link]], sel[keep_link]
-    n = int(keep_node.sum())
-
-    seg_kept = np.zeros(len(s), dtype=bool)
-    seg_kept[sel] = True
-    link_len, link_time = length[sel], time[sel]
-    graph_time, graph_len = _fastest_link_graphs(lf, lt, link_time, link_len, n)
-
-    return Network(
-        mode=mode, crs=crs, node_xy=node_xy[keep_node], link_from=lf.astype(np.int64), link_to=lt.astype(np.int64),
-        link_length_m=link_len, link_time_s=link_time, link_capacity_per_h=cap[sel], link_highway=seg_hw[sel],
-        link_feature=roads.feature_id[feat[sel]], link_time_factor=factor[sel],
-        graph_time_s=graph_time, graph_length_m=graph_len, walk_speed_m_s=params.walk_speed_m_s,
-        road_length_m=float(length[seg_kept].sum()), source=roads.source, params=params,
-        dropped_nodes=int((touched & ~keep_node).sum()), dropped_links=int((~keep_link).sum()),
-        dropped_component_sizes=tuple(int(x) for x in dropped), closed_links=closed_segs + n_closed_lines,
-        slowed_links=slowed, skipped_features=roads.skipped_features,
-        closures_source=closures.source if closures is not None else None,
-    )
+    return keep_node, keep_link, touched, dropped
 
 
 def _fastest_link_graphs(lf: np.ndarray, lt: np.ndarray, time: np.ndarray, length: np.ndarray,
