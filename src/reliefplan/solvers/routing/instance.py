@@ -19,7 +19,6 @@ NOT_MODELLED = [
     "splitting one point's load over several trucks (a load above every truck is 'over_capacity')",
     "road closures during the day",
 ]
-#: construction heuristics tried when first_solution='best' (the search starts from the cheapest plan)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from .instance import Route, RoutingInstance, RoutingResult, Unserved, screen_st
 #: feasible in exact arithmetic too); distances in 1/scale m, where scale makes the longest arc 10^6.
 _TIME_SCALE = 1000.0
 _MAX_ARC_INT = 1_000_000
-
+#: construction heuristics tried when first_solution='best' (the search starts from the cheapest plan)
 _STARTS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC")
 
 
@@ -33,20 +34,13 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     those left out are reported as 'not_routed'. first_solution: an OR-Tools construction strategy, or
     'best' (the cheapest plan of four strategies, `_STARTS`). solution_limit=1 stops at the first plan.
     """
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
     t0 = time.perf_counter()
     validate_instance(instance, file)
     inst = instance
     n_d, n_s = len(inst.depot_ids), len(inst.stop_ids)
     screened = screen_stops(inst)
-    keep = np.array([s is None for s in screened], dtype=bool)
-    stops = np.flatnonzero(keep)
-    nodes = np.concatenate([np.arange(n_d), n_d + stops])          # model node -> instance node
-    dist = np.asarray(inst.distance_m, dtype=float)[np.ix_(nodes, nodes)]
-    tt = np.asarray(inst.travel_time_s, dtype=float)[np.ix_(nodes, nodes)]
+    stops = np.flatnonzero(np.array([s is None for s in screened], dtype=bool))
     demand = np.asarray(inst.demand, dtype=float)
-    service = np.asarray(inst.service_time_s, dtype=float)
     unserved = [s for s in screened if s is not None]
     n_v = len(inst.vehicle_ids)
     stats: dict[str, Any] = {"stops": n_s, "screened_out": n_s - int(stops.size), "vehicles": n_v}
@@ -60,11 +54,62 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     if stops.size == 0:
         return done("no_stops", [], "no stop can be served by any vehicle (see unserved)", "presolve")
 
-    # Integer data for OR-Tools. Arcs without a road get a cost/time no plan can use.
+    manager, routing = _model(inst, _integers(inst, stops), stops)
+    stats["t_model_s"] = time.perf_counter() - t0
+    sol = _search(routing, n_v, t0, time_limit_s, first_solution, metaheuristic, solution_limit, stats)
+    if sol is None:
+        unserved.extend(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
+                                 "the search found no plan within the time limit") for j in stops)
+        return done("no_solution", [], f"OR-Tools found no plan ({stats['ortools_status']}) within "
+                                       f"{time_limit_s:g} s")
+
+    routes: list[Route] = []
+    served = np.zeros(n_s, dtype=bool)
+    for v, idx_seq in enumerate(_index_routes(routing, sol, n_v)):
+        seq = [int(stops[manager.IndexToNode(i) - n_d]) for i in idx_seq]
+        served[seq] = True
+        routes.append(_schedule(inst, v, seq))
+    total_cap = float(np.sum(inst.vehicle_capacity))
+    for j in stops[~served[stops]]:
+        unserved.append(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
+                                 f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
+                                 f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
+                                 "within the windows in the plan found"))
+    status = "optimal" if stats["ortools_status"] == "ROUTING_OPTIMAL" else "feasible"
+    msg = ("OR-Tools exhausted the search (optimal for the integer-rounded instance)" if status == "optimal" else
+           f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven")
+    return done(status, routes, msg)
+
+
+@dataclass
+class _Integers:
+    """The model's data in OR-Tools' integers, over model nodes (depots, then the stops kept): distances in
+    1/d_scale m (no road: a cost no plan can use), travel plus service times in 1/t_scale s rounded UP (a plan
+    found is feasible exactly), loads in 1/l_scale units (demand rounded up, capacity down), windows inward."""
+
+    dist: np.ndarray
+    time: np.ndarray
+    demand: np.ndarray  # per model node
+    capacity: np.ndarray  # per vehicle
+    d_scale: float
+    big_t: int  # past the horizon: no plan can use it
+    window_open: np.ndarray
+    window_close: np.ndarray
+    depot_open: np.ndarray
+    depot_close: np.ndarray
+    fixed_cost: int  # per vehicle used
+
+
+def _integers(inst: RoutingInstance, stops: np.ndarray) -> _Integers:
+    n_d = len(inst.depot_ids)
+    nodes = np.concatenate([np.arange(n_d), n_d + stops])          # model node -> instance node
+    dist = np.asarray(inst.distance_m, dtype=float)[np.ix_(nodes, nodes)]
+    tt = np.asarray(inst.travel_time_s, dtype=float)[np.ix_(nodes, nodes)]
+    demand = np.asarray(inst.demand, dtype=float)
+    service = np.asarray(inst.service_time_s, dtype=float)
     finite_d = dist[np.isfinite(dist)]
     d_scale = _MAX_ARC_INT / max(float(finite_d.max(initial=0.0)), 1e-9)
     d_int = np.where(np.isfinite(dist), np.rint(dist * d_scale), 0).astype(np.int64)
-    n_m = nodes.size
     horizon_s = float(max(np.max(inst.depot_close_s), np.max(inst.window_close_s[stops])))
     t_scale = min(_TIME_SCALE, 1e9 / max(horizon_s, 1.0))
     big_t = int(math.ceil(horizon_s * t_scale)) + 1
@@ -81,41 +126,60 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     dem_int = np.concatenate([np.zeros(n_d), np.ceil(np.round(demand[stops] * l_scale, 6))]).astype(np.int64)
     cap_int = np.floor(np.round(np.asarray(inst.vehicle_capacity, float) * l_scale, 6)).astype(np.int64)
 
+    def inward(t_s: np.ndarray, up: bool) -> np.ndarray:
+        scaled = np.round(np.asarray(t_s, float) * t_scale, 6)
+        return (np.ceil(scaled) if up else np.floor(scaled)).astype(np.int64)
+
+    return _Integers(d_int, t_int, dem_int, cap_int, d_scale, big_t, inward(inst.window_open_s[stops], True),
+                     inward(inst.window_close_s[stops], False), inward(inst.depot_open_s, True),
+                     inward(inst.depot_close_s, False), int(round(inst.vehicle_fixed_cost_m * d_scale)))
+
+
+def _model(inst: RoutingInstance, data: _Integers, stops: np.ndarray) -> tuple[Any, Any]:
+    """The OR-Tools routing model: distance cost (+ a fixed cost per vehicle used), time and load dimensions,
+    stop and depot windows, and a penalty for leaving each stop out. Returns (index manager, model)."""
+    from ortools.constraint_solver import pywrapcp
+
+    n_d, n_v = len(inst.depot_ids), len(inst.vehicle_ids)
+    n_m = n_d + stops.size
     vdep = [int(v) for v in inst.vehicle_depot]
     manager = pywrapcp.RoutingIndexManager(int(n_m), n_v, vdep, vdep)
     routing = pywrapcp.RoutingModel(manager)
-    cost_cb = routing.RegisterTransitMatrix(d_int.tolist())
+    cost_cb = routing.RegisterTransitMatrix(data.dist.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-    fixed_int = int(round(inst.vehicle_fixed_cost_m * d_scale))
-    if fixed_int > 0:
-        routing.SetFixedCostOfAllVehicles(fixed_int)
-    time_cb = routing.RegisterTransitMatrix(t_int.tolist())
-    routing.AddDimension(time_cb, big_t, big_t, False, "time")
+    if data.fixed_cost > 0:
+        routing.SetFixedCostOfAllVehicles(data.fixed_cost)
+    time_cb = routing.RegisterTransitMatrix(data.time.tolist())
+    routing.AddDimension(time_cb, data.big_t, data.big_t, False, "time")
     tdim = routing.GetDimensionOrDie("time")
-    load_cb = routing.RegisterUnaryTransitVector(dem_int.tolist())
-    routing.AddDimensionWithVehicleCapacity(load_cb, 0, cap_int.tolist(), True, "load")
-    w_open = np.ceil(np.round(inst.window_open_s[stops] * t_scale, 6)).astype(np.int64)
-    w_close = np.floor(np.round(inst.window_close_s[stops] * t_scale, 6)).astype(np.int64)
+    load_cb = routing.RegisterUnaryTransitVector(data.demand.tolist())
+    routing.AddDimensionWithVehicleCapacity(load_cb, 0, data.capacity.tolist(), True, "load")
     for k in range(stops.size):
         idx = manager.NodeToIndex(n_d + k)
-        tdim.CumulVar(idx).SetRange(int(w_open[k]), int(w_close[k]))
-    d_open = np.ceil(np.round(np.asarray(inst.depot_open_s, float) * t_scale, 6)).astype(np.int64)
-    d_close = np.floor(np.round(np.asarray(inst.depot_close_s, float) * t_scale, 6)).astype(np.int64)
+        tdim.CumulVar(idx).SetRange(int(data.window_open[k]), int(data.window_close[k]))
     for v in range(n_v):
         h = vdep[v]
-        tdim.CumulVar(routing.Start(v)).SetRange(int(d_open[h]), int(d_close[h]))
-        tdim.CumulVar(routing.End(v)).SetRange(int(d_open[h]), int(d_close[h]))
+        tdim.CumulVar(routing.Start(v)).SetRange(int(data.depot_open[h]), int(data.depot_close[h]))
+        tdim.CumulVar(routing.End(v)).SetRange(int(data.depot_open[h]), int(data.depot_close[h]))
     # Leaving a stop out must cost more than any plan that serves it: more than every arc of every
     # route plus every vehicle's fixed cost. Larger loads weigh more when some must be left out.
-    base = int(d_int.max(initial=0)) * (n_m + n_v) + fixed_int * n_v + 1
+    demand = np.asarray(inst.demand, dtype=float)
+    base = int(data.dist.max(initial=0)) * (n_m + n_v) + data.fixed_cost * n_v + 1
     dmax = max(float(demand[stops].max()), 1e-9)
     for k, j in enumerate(stops):
         routing.AddDisjunction([manager.NodeToIndex(n_d + k)], int(base * (1.0 + float(demand[j]) / dmax)))
+    return manager, routing
+
+
+def _search(routing: Any, n_v: int, t0: float, time_limit_s: float, first_solution: str, metaheuristic: str,
+            solution_limit: int | None, stats: dict[str, Any]) -> Any:
+    """Run the search until the time limit (from t0): from the best of the construction heuristics when
+    first_solution is 'best', else from the one named. The solution, or None; status and times in `stats`."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     def left_ms() -> int:
         return max(1, int(1000 * max(0.0, time_limit_s - (time.perf_counter() - t0))))
 
-    stats["t_model_s"] = time.perf_counter() - t0
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
     if solution_limit is not None:
@@ -150,28 +214,7 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     status_code = routing.status()
     stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(status_code)
     stats["t_search_s"] = time.perf_counter() - t0 - stats["t_model_s"]
-    if sol is None:
-        unserved.extend(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
-                                 "the search found no plan within the time limit") for j in stops)
-        return done("no_solution", [], f"OR-Tools found no plan ({stats['ortools_status']}) within "
-                                       f"{time_limit_s:g} s")
-
-    routes: list[Route] = []
-    served = np.zeros(n_s, dtype=bool)
-    for v, idx_seq in enumerate(_index_routes(routing, sol, n_v)):
-        seq = [int(stops[manager.IndexToNode(i) - n_d]) for i in idx_seq]
-        served[seq] = True
-        routes.append(_schedule(inst, v, seq))
-    total_cap = float(np.sum(inst.vehicle_capacity))
-    for j in stops[~served[stops]]:
-        unserved.append(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
-                                 f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
-                                 f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
-                                 "within the windows in the plan found"))
-    status = "optimal" if stats["ortools_status"] == "ROUTING_OPTIMAL" else "feasible"
-    msg = ("OR-Tools exhausted the search (optimal for the integer-rounded instance)" if status == "optimal" else
-           f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven")
-    return done(status, routes, msg)
+    return sol
 
 
 def _index_routes(routing: Any, sol: Any, n_vehicles: int) -> list[list[int]]:
