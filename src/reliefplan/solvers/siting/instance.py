@@ -252,34 +252,11 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     capacity = np.array([num("facilities", k, f, "capacity", None) for k, f in enumerate(facs)])
     fixed = np.array([num("facilities", k, f, "fixed_cost", 0.0) for k, f in enumerate(facs)])
     demand = np.array([num("clients", k, c, "demand", None) for k, c in enumerate(clis)])
-    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
-    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
-
-    n_c, n_f = len(clis), len(facs)
-    cost = np.full((n_c, n_f), np.inf)
-    allowed = np.ones((n_c, n_f), dtype=bool)
-    rows = obj.get("cost")
-    if not isinstance(rows, list):
-        probs.append(Problem(file, "expected a list of rows (one per client)", None, "cost"))
-    else:
-        if len(rows) != n_c:
-            probs.append(Problem(file, f"expected {n_c} rows (one per client), got {len(rows)}", None, "cost"))
-        for i, row in enumerate(rows[:n_c]):
-            if not isinstance(row, list) or len(row) != n_f:
-                got = len(row) if isinstance(row, list) else type(row).__name__
-                probs.append(Problem(file, f"expected {n_f} values (one per facility), got {got}",
-                                     f"cost row {i} ({cli_ids[i]})", "cost"))
-                allowed[i, :] = False
-                continue
-            for j, v in enumerate(row):
-                if v is None:
-                    allowed[i, j] = False
-                elif isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                    probs.append(Problem(file, f"expected a finite number or null, got {v!r}",
-                                         f"cost[{i}][{j}] ({cli_ids[i]} -> {fac_ids[j]})", "cost"))
-                    allowed[i, j] = False
-                else:
-                    cost[i, j] = float(v)
+    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs],
+                    dtype=np.bool_)
+    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs],
+                     dtype=np.bool_)
+    cost, allowed = _cost_matrix(obj.get("cost"), cli_ids, fac_ids, file, probs)
     single = obj.get("single_source", False)
     if not isinstance(single, bool):
         probs.append(Problem(file, f"expected true or false, got {single!r}", None, "single_source"))
@@ -318,6 +295,37 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     if probs:
         raise InputError(probs)
     return inst
+
+
+def _cost_matrix(rows: Any, cli_ids: list[str], fac_ids: list[str], file: str,
+                 probs: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """The `cost` rows as a dense (clients, facilities) matrix and the mask of allowed pairs (null, a bad value
+    or a bad row: not allowed); every problem is added to `probs`."""
+    n_c, n_f = len(cli_ids), len(fac_ids)
+    cost = np.full((n_c, n_f), np.inf)
+    allowed = np.ones((n_c, n_f), dtype=bool)
+    if not isinstance(rows, list):
+        probs.append(Problem(file, "expected a list of rows (one per client)", None, "cost"))
+        return cost, allowed
+    if len(rows) != n_c:
+        probs.append(Problem(file, f"expected {n_c} rows (one per client), got {len(rows)}", None, "cost"))
+    for i, row in enumerate(rows[:n_c]):
+        if not isinstance(row, list) or len(row) != n_f:
+            got = len(row) if isinstance(row, list) else type(row).__name__
+            probs.append(Problem(file, f"expected {n_f} values (one per facility), got {got}",
+                                 f"cost row {i} ({cli_ids[i]})", "cost"))
+            allowed[i, :] = False
+            continue
+        for j, v in enumerate(row):
+            if v is None:
+                allowed[i, j] = False
+            elif isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                probs.append(Problem(file, f"expected a finite number or null, got {v!r}",
+                                     f"cost[{i}][{j}] ({cli_ids[i]} -> {fac_ids[j]})", "cost"))
+                allowed[i, j] = False
+            else:
+                cost[i, j] = float(v)
+    return cost, allowed
 
 
 def read_instance_file(path: str | Path) -> SitingInstance:
