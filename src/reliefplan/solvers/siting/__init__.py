@@ -14,8 +14,9 @@ open-count limits) and who goes where; it always reports status, objective, best
   open sets, a drop/add/swap local search, then the strong MILP in HiGHS warm-started with the best
   plan (on large instances a relaxed MILP over each client's cheapest sites, see `solve_siting`).
 
-The package: ``instance`` (the instance and result types, validation, the standalone JSON format) and ``solve``
-(``solve_siting`` and the search over open sets); the CFLP internals it uses are in ``solvers/cflp/``.
+The package: ``instance`` (the instance and result types, validation, the standalone JSON format), ``solve``
+(``solve_siting``: active arcs, presolve, transportation, the result) and ``search`` (the search over open sets);
+the CFLP internals it uses are in ``solvers/cflp/``.
 """
 
 from .instance import (
