@@ -18,9 +18,9 @@ from pathlib import Path
 
 from reliefplan.analysis.assess import assess
 from reliefplan.analysis.packages import apply_package
-from reliefplan.scenario.packages import resolve
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.scenario.packages import resolve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 

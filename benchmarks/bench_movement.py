@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from reliefplan.scenario.folder import load_scenario
 from reliefplan.solvers import movement_days as md
+from reliefplan.solvers.departures import default_curve
+from reliefplan.solvers.evacuation import solve_evacuation
+from reliefplan.solvers.network import snap
 from reliefplan.stages.allocation import allocate
 from reliefplan.stages.capacity import site_capacity
-from reliefplan.solvers.departures import default_curve
 from reliefplan.stages.displacement import displace
-from reliefplan.solvers.evacuation import solve_evacuation
 from reliefplan.stages.movement import evacuation_instance
-from reliefplan.solvers.network import snap
-from reliefplan.scenario.folder import load_scenario
 from reliefplan.stages.travel import walking_times
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"

@@ -23,8 +23,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from reliefplan.solvers import network as rn
 from reliefplan.geo import WGS84, project
+from reliefplan.solvers import network as rn
 
 UTM = CRS.from_epsg(32636)
 X0, Y0 = 560_000.0, 3_440_000.0

@@ -21,8 +21,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse, solve_supply
-
+from reliefplan.solvers.supply import (
+    Arc,
+    Commodity,
+    EntryPoint,
+    Production,
+    Site,
+    SupplyInstance,
+    Warehouse,
+    solve_supply,
+)
 
 KG_PP = {"water": 15.0, "food": 0.55, "medical": 0.011, "shelter_nfi": 0.5}  # kg/person/day
 

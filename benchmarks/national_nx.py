@@ -30,13 +30,13 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
     import networkx as nx
     import pulp
 
+    from reliefplan.scenario.folder import load_scenario
     from reliefplan.solvers import network as rn
+    from reliefplan.solvers.site_times import group_times
+    from reliefplan.solvers.siting import DEFAULT_UNMET_FACTOR
     from reliefplan.stages.allocation import allocate
     from reliefplan.stages.capacity import site_capacity
     from reliefplan.stages.displacement import displace
-    from reliefplan.scenario.folder import load_scenario
-    from reliefplan.solvers.site_times import group_times
-    from reliefplan.solvers.siting import DEFAULT_UNMET_FACTOR
 
     sc = load_scenario(folder, scenario)
     d = displace(sc.zones, sc.footprints, sc.crs)

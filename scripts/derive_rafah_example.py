@@ -511,8 +511,8 @@ PALLET_KG_WFP = 705.9
 def _xlsx_rows(path: Path, sheet: str) -> list[list[Any]]:
     """Cell values of one worksheet of an .xlsx file (stdlib only): strings and numbers, None where empty."""
     import re
-    import zipfile
     import xml.etree.ElementTree as ET
+    import zipfile
 
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}

@@ -29,8 +29,14 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from reliefplan.solvers.departures import (CurveFit, curve_error, days_to_share, fit_curve,  # noqa: E402
-                                   observed_days_to_share, share_left)
+from reliefplan.solvers.departures import (  # noqa: E402
+    CurveFit,
+    curve_error,
+    days_to_share,
+    fit_curve,
+    observed_days_to_share,
+    share_left,
+)
 
 META = "population/meta_mau_population_gaza_adm2_daily_2023-10-13_2024-05-14.csv"
 IDF_RAFAH = "gaza_geo/idf_evacuation_zone_2024-05-06_to_2024-05-11_rafah.geojson"

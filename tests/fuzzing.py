@@ -355,10 +355,10 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
 
     from reliefplan._errors import InputError, ReliefplanError
     from reliefplan.analysis.packages import apply_package
-    from reliefplan.scenario.packages import resolve
-    from reliefplan.pipeline import run
     from reliefplan.outputs.products import write_run
+    from reliefplan.pipeline import run
     from reliefplan.scenario.folder import load_scenario
+    from reliefplan.scenario.packages import resolve
 
     t0 = time.perf_counter()
     outp = Path(out)

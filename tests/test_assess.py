@@ -14,9 +14,9 @@ from conftest import fc, feat, square, write_scenario
 from reliefplan._errors import InputError
 from reliefplan.analysis.assess import _unsheltered_with, assess, assessment_json_schema
 from reliefplan.analysis.packages import apply_package
-from reliefplan.scenario.packages import PackageSpec, resolve
 from reliefplan.pipeline import finish, run, shelter
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.scenario.packages import PackageSpec, resolve
 
 PACKAGES = {
     "none": {"description": "nothing"},

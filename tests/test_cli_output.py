@@ -13,8 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from reliefplan import terminal
-from reliefplan.cli import _outcome, app
 from reliefplan.analysis.ensemble import default_workers
+from reliefplan.cli import _outcome, app
 from reliefplan.standards import load_standards
 
 
@@ -43,7 +43,7 @@ def test_plain_progress_lines_when_redirected():
     con = Console(file=buf, width=100)
     assert not con.is_terminal
     with terminal.progress(con, "members", total=20) as p:
-        for i in range(20):
+        for _ in range(20):
             p.advance()
     lines = buf.getvalue().splitlines()
     # one line per tenth, each with the count, the share and the elapsed time

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from reliefplan.solvers import departures as dep
 from reliefplan._errors import InputError
+from reliefplan.solvers import departures as dep
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

@@ -7,8 +7,17 @@ import pytest
 import shapely
 
 from reliefplan._errors import InputError
-from reliefplan.solvers.distribution import (PointService, collections_per_day, compare_layouts, erlang_c, people_capacity,
-                                     place_points, queue, walking_time_s, zone_problems)
+from reliefplan.solvers.distribution import (
+    PointService,
+    collections_per_day,
+    compare_layouts,
+    erlang_c,
+    people_capacity,
+    place_points,
+    queue,
+    walking_time_s,
+    zone_problems,
+)
 
 
 def test_throughput_hand_checked():

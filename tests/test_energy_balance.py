@@ -7,10 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from reliefplan.solvers.energy_balance import (Body, HallConstants, jackson_fat_mass_kg, linearised_rho_tau,
-                                       maintenance_intake_kcal_per_day, mifflin_rmr_kcal_per_day,
-                                       simulate_adult_weight)
 from reliefplan.scenario._healthdata import load_health_data
+from reliefplan.solvers.energy_balance import (
+    Body,
+    HallConstants,
+    jackson_fat_mass_kg,
+    linearised_rho_tau,
+    maintenance_intake_kcal_per_day,
+    mifflin_rmr_kcal_per_day,
+    simulate_adult_weight,
+)
 
 KJ = 0.239005736  # kcal per kJ
 

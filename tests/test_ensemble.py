@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import write_scenario
 
-from reliefplan.analysis import ensemble
 from reliefplan._errors import InputError
-from reliefplan.analysis.sampling import block_bootstrap, closure_days
+from reliefplan.analysis import ensemble
 from reliefplan.analysis.ensemble import run_ensemble, run_member, write_ensemble
+from reliefplan.analysis.sampling import block_bootstrap, closure_days
 from reliefplan.scenario.folder import load_scenario
 
 PAYLOAD_T = 20.0  # sphere-2018 truck payload

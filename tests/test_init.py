@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import second_place as sp
 import shapely
 from rasterio.transform import from_origin
 from typer.testing import CliRunner
 
-import second_place as sp
 from reliefplan._errors import InputError
 from reliefplan.cli import app
-from reliefplan.pipeline import run
 from reliefplan.scenario.scaffold import Hazard, InitInputs, init_scenario
 
 runner = CliRunner()

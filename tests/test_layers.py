@@ -7,8 +7,8 @@ import pyogrio
 import shapely
 from conftest import write_scenario
 
-from reliefplan.scenario._layers import read_csv_rows, read_layer
 from reliefplan.pipeline import make_plan
+from reliefplan.scenario._layers import read_csv_rows, read_layer
 from reliefplan.scenario.folder import load_scenario
 
 

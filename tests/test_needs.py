@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from reliefplan.stages.needs import compute_needs, energy_kcal_per_person_day
 from reliefplan.scenario.folder import AgeBand, PopulationStructure
+from reliefplan.stages.needs import compute_needs, energy_kcal_per_person_day
 from reliefplan.standards import load_standards
 
 STD = load_standards("sphere-2018")

@@ -12,11 +12,11 @@ import pytest
 import shapely
 from pyproj import CRS
 
+from reliefplan._errors import InputError
+from reliefplan.geo import WGS84, project
 from reliefplan.outputs.files import write_long_csv
 from reliefplan.scenario import roads as rr
 from reliefplan.solvers import network as rn
-from reliefplan._errors import InputError
-from reliefplan.geo import WGS84, project
 
 UTM = CRS.from_epsg(32636)
 X0, Y0 = 600_000.0, 3_460_000.0  # near Rafah, metres in UTM 36N

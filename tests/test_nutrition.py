@@ -9,8 +9,14 @@ import pytest
 from scipy.special import ndtr
 
 from reliefplan._errors import InputError
-from reliefplan.solvers.nutrition import (extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi,
-                                  wasting_shares, whz_after_weight_loss)
+from reliefplan.solvers.nutrition import (
+    extreme_food_gap_share,
+    fit_baseline_whz,
+    pooled_log_bmi,
+    share_below_bmi,
+    wasting_shares,
+    whz_after_weight_loss,
+)
 
 L = -0.3521  # WHO 2006 weight-for-height, every height
 S_85 = 0.08156  # boys 85 cm (M = 11.6707 kg; the table's -2 SD weight is 10.0 kg)

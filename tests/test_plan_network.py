@@ -8,9 +8,9 @@ import shapely
 from conftest import LAT0, D, add_north_road, write_scenario
 
 from reliefplan.geo import WGS84, project
-from reliefplan.solvers.network import NetworkParams
 from reliefplan.pipeline import make_plan
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.solvers.network import NetworkParams
 
 
 def test_no_roads_falls_back_and_says_so(scenario_dir):

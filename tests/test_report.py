@@ -19,7 +19,6 @@ from conftest import EXAMPLE, fc, feat, planned, square, write_scenario
 
 from reliefplan.analysis.compare import compare
 from reliefplan.outputs.layers import Layer
-from reliefplan.plan import Plan
 from reliefplan.outputs.report import (
     read_attribution,
     render_comparison,
@@ -28,6 +27,7 @@ from reliefplan.outputs.report import (
     write_comparison,
     write_report,
 )
+from reliefplan.plan import Plan
 
 CHROMIUM = Path(os.environ.get("RELIEFPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

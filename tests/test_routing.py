@@ -12,8 +12,15 @@ from typer.testing import CliRunner
 
 from reliefplan._errors import InputError
 from reliefplan.cli import app
-from reliefplan.solvers.routing import (RoutingInstance, instance_from_json, read_instance_file, route_problems, screen_stops,
-                                solomon_from_text, solve_routing)
+from reliefplan.solvers.routing import (
+    RoutingInstance,
+    instance_from_json,
+    read_instance_file,
+    route_problems,
+    screen_stops,
+    solomon_from_text,
+    solve_routing,
+)
 
 FAST = 0.5  # s of search per solve: tiny instances converge in milliseconds
 

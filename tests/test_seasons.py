@@ -10,8 +10,16 @@ import pytest
 import shapely
 
 from reliefplan._errors import InputError
-from reliefplan.solvers.seasons import (FloodZone, day_months, flood_usable_share, heat_extra_water_l, load_seasons_data,
-                                tent_replacements, weibull_failure_pmf, winterisation_kits_owed)
+from reliefplan.solvers.seasons import (
+    FloodZone,
+    day_months,
+    flood_usable_share,
+    heat_extra_water_l,
+    load_seasons_data,
+    tent_replacements,
+    weibull_failure_pmf,
+    winterisation_kits_owed,
+)
 
 
 def test_weibull_pmf_median_and_mean():

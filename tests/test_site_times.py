@@ -5,16 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from conftest import EXAMPLE
 
-from reliefplan.solvers import network as rn
-from reliefplan.stages.capacity import site_capacity
-from reliefplan.stages.displacement import displace
 from reliefplan.pipeline import shelter
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.solvers import network as rn
 from reliefplan.solvers.site_times import GroupTimes, group_straight_times, group_times
 from reliefplan.solvers.siting import ArcCosts, SitingInstance, solve_siting
-
-from conftest import EXAMPLE
+from reliefplan.stages.capacity import site_capacity
+from reliefplan.stages.displacement import displace
 
 # The example's figures measured with the code before issue 24 (dense matrices over every zone's sample
 # points; commit 23f6e56), layouts and evacuation off so that the test stays fast.
@@ -213,11 +212,10 @@ def test_plan_with_a_scheduler_equals_the_local_plan(tmp_path, dask_client):
     """`reliefplan plan --scheduler`: the walking times run on the cluster, the plan is the local one."""
     import json
 
+    from conftest import add_north_road, write_scenario
     from typer.testing import CliRunner
 
     from reliefplan.cli import app
-
-    from conftest import add_north_road, write_scenario
 
     folder = write_scenario(tmp_path / "sc", config={"layout": {"enabled": False}})
     add_north_road(folder)
@@ -232,12 +230,11 @@ def test_plan_with_a_scheduler_equals_the_local_plan(tmp_path, dask_client):
 
 
 def test_plan_with_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
+    from conftest import write_scenario
     from typer.testing import CliRunner
 
-    from reliefplan.solvers import site_times
     from reliefplan.cli import app
-
-    from conftest import write_scenario
+    from reliefplan.solvers import site_times
 
     monkeypatch.setattr(site_times, "SCHEDULER_TIMEOUT_S", 1.0)
     folder = write_scenario(tmp_path / "sc")

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from reliefplan._errors import InputError
+from reliefplan.solvers import siting
 from reliefplan.solvers.cflp.lagrange import choose_open, facility_values, lagrangian
 from reliefplan.solvers.cflp.mip import solve_mip
-from reliefplan.solvers import siting
 from reliefplan.solvers.orlib import read_orlib_cap
-from reliefplan._errors import InputError
 from reliefplan.solvers.siting import (
     SitingInstance,
     default_unmet_penalty,
@@ -265,7 +265,7 @@ def test_lp_relaxation_and_far_column_relaxation_are_lower_bounds(seed: int) -> 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_restricted_milp_bound_and_gap_are_honest(seed: int, monkeypatch) -> None:
-    monkeypatch.setattr(siting, "_BNB_SHARE", 0.0)  # the HiGHS path, not the branch-and-bound
+    monkeypatch.setattr(siting.search, "_BNB_SHARE", 0.0)  # the HiGHS path, not the branch-and-bound
     inst = random_instance(30, 10, 300 + seed, ratio=1.3)
     exact = scipy_milp(inst)
     r = solve_siting(inst, time_limit_s=30, arc_limit=60)  # 3 sites per client + far columns
@@ -334,7 +334,7 @@ def test_medium_against_scipy_milp() -> None:
 
 
 def test_restricted_milp_keeps_a_valid_bound(monkeypatch) -> None:
-    monkeypatch.setattr(siting, "_BNB_SHARE", 0.0)
+    monkeypatch.setattr(siting.search, "_BNB_SHARE", 0.0)
     inst = random_instance(40, 12, 11, ratio=1.4)
     exact = scipy_milp(inst)
     r = solve_siting(inst, time_limit_s=30, arc_limit=100)  # forces the nearest-sites MILP

@@ -5,10 +5,10 @@ import pytest
 from conftest import fc, feat, square, write_scenario
 
 from reliefplan._rounding import largest_remainder
-from reliefplan.stages.capacity import site_capacity
-from reliefplan.stages.displacement import displace
 from reliefplan.pipeline import make_plan
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.stages.capacity import site_capacity
+from reliefplan.stages.displacement import displace
 
 
 def half_square(i, j):

@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from conftest import fc, feat, write_scenario
 from pyproj import CRS
 from rasterio.transform import from_origin
 
-from reliefplan.scenario import usable_land as ul
 from reliefplan._errors import InputError
 from reliefplan.geo import WGS84, project
+from reliefplan.scenario import usable_land as ul
 from reliefplan.scenario.folder import load_scenario
-
-from conftest import feat, fc, write_scenario
 
 UTM = CRS.from_epsg(32636)
 X0, Y0 = 600_000.0, 3_460_000.0  # a corner in UTM 36N (near Gaza)

@@ -44,7 +44,7 @@ def test_draws_keep_curves_monotone_and_ordered(name):
     assert np.all((np.diff(rr, axis=1) if worse_upwards else -np.diff(rr, axis=1)) >= -1e-6)
     assert np.all(rr[0] <= rr[1] + 1e-6) and np.all(rr[1] <= rr[2] + 1e-6)
     # at z = +-1.96 the anchors hit their published interval
-    for i, a in enumerate(curve.anchors):
+    for a in curve.anchors:
         if a.low is not None:
             got = relative_risk(curve, np.array([a.exposure]), z)[:, 0]
             assert got == pytest.approx([a.low, a.rr, a.high], rel=1e-3)

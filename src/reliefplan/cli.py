@@ -66,11 +66,11 @@ def plan(
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from .outputs.files import check_output_folder
-    from .pipeline import run
     from .outputs.products import write_run
+    from .pipeline import run
     from .scenario.folder import load_scenario
-    from .terminal import progress
     from .stages.travel import TravelCache
+    from .terminal import progress
 
     client = None
     _exit_on_sigterm()

@@ -31,7 +31,7 @@ def transformer(src: CRS, dst: CRS) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def project(geoms: np.ndarray | shapely.Geometry, src: CRS, dst: CRS):
+def project(geoms: np.ndarray | shapely.Geometry, src: CRS, dst: CRS) -> np.ndarray | shapely.Geometry:
     """Reproject shapely geometries (array or single) from src to dst, vectorised."""
     if src == dst:
         return geoms
@@ -39,7 +39,7 @@ def project(geoms: np.ndarray | shapely.Geometry, src: CRS, dst: CRS):
     return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
-def to_lon_lat(geoms, src: CRS):
+def to_lon_lat(geoms: np.ndarray | shapely.Geometry, src: CRS) -> np.ndarray | shapely.Geometry:
     return project(geoms, src, WGS84)
 
 

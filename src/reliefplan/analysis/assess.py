@@ -28,17 +28,24 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .._errors import InputError, Problem
-from ..stages.allocation import allocate
-from ..stages.capacity import site_capacity
-from ..scenario.packages import PackageSpec, resolve, shelter_key
-from .headline import Headline, headline
-from .packages import apply_package, preparable_km2, prepare_land
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema
 from ..scenario.folder import Scenario
-from ..solvers.supply import (Arc, Production, SupplyInstance, Warehouse, meets_every_need, min_extra_entry_capacity,
-                     with_extra_capacity)
+from ..scenario.packages import PackageSpec, resolve, shelter_key
+from ..solvers.supply import (
+    Arc,
+    Production,
+    SupplyInstance,
+    Warehouse,
+    meets_every_need,
+    min_extra_entry_capacity,
+    with_extra_capacity,
+)
+from ..stages.allocation import allocate
+from ..stages.capacity import site_capacity
 from ..stages.travel import TravelCache
+from .headline import Headline, headline
+from .packages import apply_package, preparable_km2, prepare_land
 
 Progress = Callable[[str], None]
 

@@ -455,9 +455,6 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
     holds = failed == 0
     group_lines, failed_groups = _group_findings(plan)
     findings = [x for x in [_shelter_finding(plan)] if x] + group_lines
-    # failing kinds no finding above speaks for: their own line
-    said = {"shelter_places"} | {c for c in COMMODITY_KINDS if any(line.startswith(KIND_TITLES[c] + " fall")
-                                                                   for line in group_lines)}
     people_short = _people_short(plan, failed_groups) if not holds else 0
     first = _first_day(plan, kinds) if not holds else None
     n_groups = len((plan.groups or {}).get("summary") or [])

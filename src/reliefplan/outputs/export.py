@@ -24,9 +24,9 @@ import pyogrio.raw
 import shapely
 
 from .._errors import InputError, Problem
-from .layers import Layer, site_compliance
-from .files import write_text_atomic
 from ..plan import Needs, Plan
+from .files import write_text_atomic
+from .layers import Layer, site_compliance
 
 GPKG_CRS = "EPSG:4326"
 _JSON_FIELDS_KEY = "reliefplan_json_fields"  # layer metadata: columns holding JSON text (lists, dicts)

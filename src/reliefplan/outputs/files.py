@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .layers import Layer
 from ..plan import Plan
+from .layers import Layer
 
 if TYPE_CHECKING:
     from ..solvers.network import TravelTimes

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from .layers import plan_layers
+from ..pipeline import PlanRun
+from ..scenario.folder import Scenario
 from ..solvers.layout import write_layout_gpkg
 from .files import moved, output_set, write_geojson, write_plan
-from ..pipeline import PlanRun
+from .layers import plan_layers
 from .report import read_attribution, write_ensemble_report, write_plan_products
-from ..scenario.folder import Scenario
 
 
 def write_run(sc: Scenario, done: PlanRun, out: Path, step: Callable[[str], None] | None = None) -> list[Path]:

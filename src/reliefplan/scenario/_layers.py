@@ -15,8 +15,8 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .._errors import InputError, Problem
-from ._inputs import check_regular, read_regular_bytes
 from ..geo import WGS84, project
+from ._inputs import check_regular, read_regular_bytes
 
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg"}
 CSV_SUFFIXES = {".csv"}

@@ -20,7 +20,6 @@ from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_layer
 
-
 _Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors
 
 

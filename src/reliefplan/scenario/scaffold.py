@@ -25,10 +25,10 @@ import numpy as np
 import shapely
 
 from .._errors import InputError, Problem
-from ._layers import Feature, read_layer, read_text
-from ._raster import inside, open_raster, read_window, window
 from .._rounding import largest_remainder
 from ..geo import WGS84, project
+from ._layers import Feature, read_layer, read_text
+from ._raster import inside, open_raster, read_window, window
 from .folder import SCENARIO_FILE, Scenario, load_scenario
 
 POLYGONAL = ("Polygon", "MultiPolygon")

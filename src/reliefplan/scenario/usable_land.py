@@ -32,10 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pyproj import CRS
 
 from .._errors import InputError, Problem
+from ..geo import WGS84, project
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_layer
 from ._raster import Raster, inside, open_raster, pixel_size_m, read_window, window
-from ..geo import WGS84, project
 
 #: every reason a part of a site is not usable, in the order areas are attributed
 REASONS = ("hazard", "building", "landcover", "slope", "no_data")

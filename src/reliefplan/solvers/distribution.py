@@ -296,7 +296,7 @@ def _relocate(inst: SitingInstance, start: SitingResult, sited: SitingResult, fi
         unit = np.asarray(inst.cost, float) / np.maximum(people, 1e-12)[:, None]
     unit = np.where(np.asarray(inst.allowed, bool) & np.isfinite(unit), unit, 1e30)  # unreachable: never chosen
     best, rounds = start, 0
-    for rounds in range(1, max_rounds + 1):
+    for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported after the loop
         opened = np.flatnonzero(best.open_mask)
         slot = {j: k for k, j in enumerate(opened)}
         load = np.zeros((opened.size, people.size))

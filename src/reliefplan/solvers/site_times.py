@@ -287,7 +287,8 @@ def connect(scheduler: str, timeout_s: float | None = None) -> Any:
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - a dependency
-        raise InputError(Problem(file="--scheduler", message="Dask is not installed; pip install 'dask[distributed]'"))
+        raise InputError(Problem(file="--scheduler",
+                                 message="Dask is not installed; pip install 'dask[distributed]'")) from None
     try:
         return Client(scheduler, timeout=f"{timeout_s:g}s")
     except (OSError, TimeoutError, ValueError) as e:

@@ -45,7 +45,9 @@ def _clients(sc: Scenario, displaced: np.ndarray) -> tuple[np.ndarray, np.ndarra
             group += ["general", "vulnerable"]
             demand += [int(n - vulnerable[i]), int(vulnerable[i])]
         else:
-            zone.append(i), group.append("all"), demand.append(int(n))
+            zone.append(i)
+            group.append("all")
+            demand.append(int(n))
     return np.array(zone, dtype=np.int64), np.array(group, dtype=object), np.array(demand, dtype=np.int64)
 
 

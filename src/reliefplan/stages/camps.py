@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import InputError, Problem
-from ..solvers.layout import CampLayout, LayoutParams, generate_layout, layout_capacity
 from ..scenario.folder import Scenario
+from ..solvers.layout import CampLayout, Geometry, LayoutParams, generate_layout, layout_capacity
 
 
 def layout_params(sc: Scenario) -> LayoutParams:
@@ -25,7 +25,7 @@ def layout_params(sc: Scenario) -> LayoutParams:
     return p
 
 
-def _no_build(sc: Scenario) -> list | None:
+def _no_build(sc: Scenario) -> list[Geometry] | None:
     return list(sc.no_build_m) or None
 
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
-from pyproj import CRS
-
 from ..geo import to_lon_lat
 from ..scenario.folder import Footprint, Zone
 

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from ..solvers.network import Network, NetworkParams, build_network, fallback_summary, snap, zone_sample_points
 from ..scenario.folder import Scenario
+from ..scenario.roads import RoadLines
+from ..solvers.network import (
+    Network,
+    NetworkParams,
+    NetworkSummary,
+    build_network,
+    fallback_summary,
+    snap,
+    zone_sample_points,
+)
 from ..solvers.site_times import GroupTimes, group_straight_times, group_times
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
 
 
 @dataclass
@@ -23,7 +35,7 @@ class ZoneSiteTimes:
     """
 
     pairs: GroupTimes
-    network: dict[str, Any]  # the plan.json `network` block
+    network: NetworkSummary  # the plan.json `network` block
     fallback: bool
     graph: Network | None = None  # the walking network (None on fallback), reused by the evacuation stage
     samples_xy: np.ndarray | None = None  # origin sample points (metric) and the zone of each, every zone
@@ -44,13 +56,13 @@ class TravelCache:
     origin geometry, the site points and the sampling settings (ensemble members that only change numbers
     such as population or usable fraction reuse the network and the matrices)."""
 
-    entries: dict[str, tuple[Any, ZoneSiteTimes]] = field(default_factory=dict)  # key -> (roads object, times)
+    entries: dict[str, tuple[RoadLines | None, ZoneSiteTimes]] = field(default_factory=dict)  # key -> (roads, times)
     layout_people: dict[str, np.ndarray] = field(default_factory=dict)  # site layout fits (pipeline), same idea
     supply_lp: dict[str, Any] = field(default_factory=dict)  # the last supply LP's HiGHS model, for a warm start
     drive_h: dict[str, Any] = field(default_factory=dict)  # truck driving times between points (deliveries)
     hits: int = 0
     misses: int = 0
-    client: Any = None  # a dask.distributed Client: walking-time trees by site batch on its cluster
+    client: Client | None = None  # walking-time trees by site batch on this Dask cluster
 
 
 def _cache_key(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, spacing_m: float,
@@ -64,7 +76,7 @@ def _cache_key(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, sp
     return h.hexdigest()
 
 
-def geometry_key(geoms: np.ndarray, *extra: Any) -> str:
+def geometry_key(geoms: np.ndarray, *extra: object) -> str:
     """A digest of metric geometries (WKB) and settings, for caches keyed on unchanged geometry."""
     h = hashlib.sha1(repr(extra).encode())
     for wkb in shapely.to_wkb(np.asarray(geoms, dtype=object)):
@@ -97,11 +109,11 @@ def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray,
         cache.misses += 1
         got = _walking_times(sc, origin_parts_m, site_xy, sample_spacing_m, max_snap_m, moving, client)
         cache.entries[key] = (sc.roads, got)
-    return replace(got, network=dict(got.network))  # arrays are shared read-only; the summary dict is not
+    return replace(got, network=got.network.copy())  # arrays are shared read-only; the summary dict is not
 
 
 def _walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, sample_spacing_m: float,
-                   max_snap_m: float | None, moving: np.ndarray | None, client: Any) -> ZoneSiteTimes:
+                   max_snap_m: float | None, moving: np.ndarray | None, client: Client | None) -> ZoneSiteTimes:
     samples_xy, zone_of = zone_sample_points(origin_parts_m, spacing_m=sample_spacing_m)
     routed = np.ones(len(zone_of), dtype=bool) if moving is None else np.asarray(moving, dtype=bool)[zone_of]
     params = NetworkParams.default()

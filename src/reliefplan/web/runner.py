@@ -157,9 +157,9 @@ def execute_started(store: Store, run_id: str) -> None:
     from ..analysis.headline import assessment_lines, ensemble_lines, headline
     from ..analysis.packages import apply_package
     from ..outputs.files import output_set, read_plan
-    from ..scenario.packages import resolve
-    from ..pipeline import run as run_pipeline
     from ..outputs.products import write_ensemble_run, write_run
+    from ..pipeline import run as run_pipeline
+    from ..scenario.packages import resolve
 
     run = store.get_run(run_id)
     if run is None:

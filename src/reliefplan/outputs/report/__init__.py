@@ -21,11 +21,11 @@ from urllib.parse import quote
 import jinja2
 import markupsafe
 
-from ...analysis.compare import compare
-from ..layers import Layer
-from ..files import write_text_atomic
-from ...plan import Plan
 from ... import words
+from ...analysis.compare import compare
+from ...plan import Plan
+from ..files import write_text_atomic
+from ..layers import Layer
 from . import views
 
 LEAFLET_VERSION = "1.9.4"

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..export import optional_sections, site_compliance
-from ..layers import Layer
 from ...plan import Plan
 from ...words import COMMODITY_COLOURS, PEOPLE_COLOURS, _chart, clock, key_words, number
+from ..export import optional_sections, site_compliance
+from ..layers import Layer
 
 # Optional sections later stages add to the plan, with what the report draws from them.
 EXPECTED_SECTIONS: dict[str, str] = {

@@ -124,61 +124,80 @@ def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, f
     demand = np.asarray(demand, dtype=float)
     capacity = np.asarray(capacity, dtype=float)
     fixed = np.asarray(fixed, dtype=float)
-    n_c, n_f = cost.shape
     total = float(demand.sum())
-    history: list[tuple[float, float, float]] = []
     if float(capacity.sum()) < total - 1e-9:
-        return BnbOutcome("infeasible", math.nan, math.nan, math.nan, None, 0, time.perf_counter() - t0, history)
-
+        return BnbOutcome("infeasible", math.nan, math.nan, math.nan, None, 0, time.perf_counter() - t0, [])
     keep = demand > 0  # clients without demand change nothing (and would divide by zero)
     cost, demand = cost[keep], demand[keep]
-    n_c = demand.size
     if not np.isfinite(cost).any(axis=1).all():
-        return BnbOutcome("infeasible", math.nan, math.nan, math.nan, None, 0, time.perf_counter() - t0, history)
-    ai, aj = np.nonzero(np.isfinite(cost))
-    near, near_cost, next_cost = _near_arcs(cost, min(_NEAR_M, n_f))
-
-    def values(lam: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        if np.any(lam > next_cost):
-            return facility_values(cost, demand, capacity, fixed, lam)
-        return _facility_values_near(near, near_cost, demand, capacity, fixed, lam)
-
-    unit = cost[ai, aj] / np.maximum(demand[ai], 1e-300)
-    cache: dict[bytes, tuple[float, float]] = {}  # open set -> (plan cost, lower bound on its optimum)
-    inc = _Incumbent()
+        return BnbOutcome("infeasible", math.nan, math.nan, math.nan, None, 0, time.perf_counter() - t0, [])
+    search = _Search(cost, demand, total, capacity, fixed, t0, time_limit_s, gap, stall_halve, ybar_weight)
     if start_open is not None and start_objective is not None:
-        inc.objective, inc.y = float(start_objective), np.asarray(start_open, bool).copy()
-    flow_time = [0.0]
+        search.inc.objective, search.inc.y = float(start_objective), np.asarray(start_open, bool).copy()
+    return search.run(root_iterations, node_iterations, child_theta)
 
-    def evaluate(y_open: np.ndarray) -> None:
+
+class _Search:
+    """The branch-and-bound's state: the incumbent, the open sets already allocated, the node heap and the lowest
+    bound among pruned subtrees and Lagrangian fixings (`floor`, still valid)."""
+
+    def __init__(self, cost: np.ndarray, demand: np.ndarray, total: float, capacity: np.ndarray, fixed: np.ndarray,
+                 t0: float, time_limit_s: float, gap: float, stall_halve: int, ybar_weight: float) -> None:
+        self.cost, self.demand, self.capacity, self.fixed = cost, demand, capacity, fixed
+        self.t0, self.time_limit_s, self.gap = t0, time_limit_s, gap
+        self.stall_halve, self.ybar_weight = stall_halve, ybar_weight
+        self.n_c, self.n_f = cost.shape
+        self.total = total  # of every client's demand, as the caller summed it
+        self.ai, self.aj = np.nonzero(np.isfinite(cost))
+        self.near, self.near_cost, self.next_cost = _near_arcs(cost, min(_NEAR_M, self.n_f))
+        self.unit = cost[self.ai, self.aj] / np.maximum(demand[self.ai], 1e-300)
+        self.cache: dict[bytes, tuple[float, float]] = {}  # open set -> (plan cost, lower bound on its optimum)
+        self.inc = _Incumbent()
+        self.flow_time = 0.0
+        self.floor = math.inf
+        self.heap: list[tuple[float, int, int, _Node]] = []
+        self.tie = itertools.count()
+        self.nodes = 1
+        self.history: list[tuple[float, float, float]] = []
+        self.last_sample = 0.0
+
+    def values(self, lam: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        if np.any(lam > self.next_cost):
+            return facility_values(self.cost, self.demand, self.capacity, self.fixed, lam)
+        return _facility_values_near(self.near, self.near_cost, self.demand, self.capacity, self.fixed, lam)
+
+    def evaluate(self, y_open: np.ndarray) -> None:
         """Allocate exactly to the open set; keep it if it beats the incumbent."""
         key = np.packbits(y_open).tobytes()
-        if key in cache:
+        if key in self.cache:
             return
+        ai, aj = self.ai, self.aj
         t = time.perf_counter()
         sel = y_open[aj]
-        sol = solve_transport(ai[sel], aj[sel], unit[sel], demand, capacity, None, 1e9)
-        flow_time[0] += time.perf_counter() - t
+        sol = solve_transport(ai[sel], aj[sel], self.unit[sel], self.demand, self.capacity, None, 1e9)
+        self.flow_time += time.perf_counter() - t
         if sol.status != "optimal":
-            cache[key] = (math.inf, math.inf)
+            self.cache[key] = (math.inf, math.inf)
             return
-        used = np.bincount(aj[sel], weights=sol.flow, minlength=n_f) > 0
-        obj = sol.objective + float(fixed[used].sum())
-        cache[key] = (obj, sol.bound + float(fixed[y_open].sum()))
-        if obj < inc.objective:
-            inc.objective, inc.y = obj, used
+        used = np.bincount(aj[sel], weights=sol.flow, minlength=self.n_f) > 0
+        obj = sol.objective + float(self.fixed[used].sum())
+        self.cache[key] = (obj, sol.bound + float(self.fixed[y_open].sum()))
+        if obj < self.inc.objective:
+            self.inc.objective, self.inc.y = obj, used
 
-    def cutoff() -> float:
-        ub = inc.objective
-        return ub - gap * abs(ub) if math.isfinite(ub) else math.inf
+    def cutoff(self) -> float:
+        ub = self.inc.objective
+        return ub - self.gap * abs(ub) if math.isfinite(ub) else math.inf
 
-    floor = [math.inf]  # lowest bound among pruned subtrees and Lagrangian fixings (still valid)
+    def _out_of_time(self) -> bool:
+        return time.perf_counter() - self.t0 > self.time_limit_s
 
-    def solve_node(node: _Node, max_iter: int) -> tuple[float, np.ndarray | None]:
+    def solve_node(self, node: _Node, max_iter: int) -> tuple[float, np.ndarray | None]:
         """Subgradient on the node's Lagrangian dual; returns (bound, relaxed y at the best lam).
 
         Updates node.lam/ybar/theta and fixes facilities in node.must/node.never in place.
         """
+        capacity, total = self.capacity, self.total
         lam = node.lam
         best, best_lam, best_y = -math.inf, lam, None
         theta, stall = node.theta, 0
@@ -186,39 +205,24 @@ def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, f
         if float(capacity[~node.never].sum()) < total - 1e-9:
             return math.inf, None
         for _ in range(max_iter):
-            if time.perf_counter() - t0 > time_limit_s:  # the best multipliers so far still give a valid bound
+            if self._out_of_time():  # the best multipliers so far still give a valid bound
                 break
-            value, (xi, xj, xf) = values(lam)
+            value, (xi, xj, xf) = self.values(lam)
             y, y_val = choose_open(value, capacity, node.must, node.never, None, None, total)
             lval = float(lam.sum()) + y_val
             if lval > best + 1e-12 * abs(lval):
                 best, best_lam, best_y, stall = lval, lam, y, 0
             else:
                 stall += 1
-                if stall >= stall_halve:
+                if stall >= self.stall_halve:
                     theta, stall = theta * 0.5, 0
-            cut = cutoff()
+            cut = self.cutoff()
             if best >= cut:
                 break
-            # Lagrangian (reduced-cost) fixing. mu = the covering LP's dual price (ratio of its
-            # critical facility); with it, the bound of the subtree that flips free j from its LP
-            # choice is at least l_mu + |value_j - mu cap_j|. Past the cutoff, no plan worth
-            # finding flips j.
-            free = ~node.must & ~node.never
             if free_any and math.isfinite(cut):
-                crit = free & (y > 0) & (value > 0) & (capacity > 0)
-                mu = float((value[crit] / capacity[crit]).max()) if crit.any() else 0.0
-                rc = value - mu * capacity
-                l_mu = float(lam.sum() + mu * total + rc[node.must].sum() + np.minimum(0.0, rc[free]).sum())
-                close = free & (rc >= 0) & (l_mu + rc >= cut)
-                force = free & (rc < 0) & (l_mu - rc >= cut)
-                if close.any() or force.any():
-                    floor[0] = min(floor[0], cut)
-                    node.never |= close
-                    node.must |= force
-                free_any = bool((~node.must & ~node.never).any())
-            node.ybar = (1.0 - ybar_weight) * node.ybar + ybar_weight * y
-            served = np.bincount(xi, weights=xf * y[xj], minlength=n_c)
+                free_any = self._fix(node, lam, value, y, cut)
+            node.ybar = (1.0 - self.ybar_weight) * node.ybar + self.ybar_weight * y
+            served = np.bincount(xi, weights=xf * y[xj], minlength=self.n_c)
             g = 1.0 - served
             norm = float(g @ g)
             if norm < 1e-12 or theta < 1e-5:
@@ -228,46 +232,79 @@ def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, f
         node.lam, node.theta = best_lam, max(theta, 1e-3)
         return best, best_y
 
-    # Root: the plain subgradient of _cflp_lagrange gives good multipliers quickly.
-    none = np.zeros(n_f, bool)
-    root_lag = lagrangian(cost, demand, capacity, fixed, none, none, None, None, None,
-                          lambda _y: inc.objective,
-                          max_iter=root_iterations, time_budget_s=0.2 * time_limit_s)
-    root = _Node(none.copy(), none.copy(), root_lag.lam, np.full(n_f, 0.5), 0.5, 0)
-    root_bound, root_y = solve_node(root, root_iterations // 3)
-    if root_y is not None:
-        evaluate(root_y > 0)
-    tie = itertools.count()
-    heap: list[tuple[float, int, int, _Node]] = []
-    nodes = 1
-    if root_bound < cutoff():
-        heapq.heappush(heap, (root_bound, -root.depth, next(tie), root))
-    else:
-        floor[0] = min(floor[0], root_bound)
-    last_sample = [0.0]
+    def _fix(self, node: _Node, lam: np.ndarray, value: np.ndarray, y: np.ndarray, cut: float) -> bool:
+        """Lagrangian (reduced-cost) fixing. mu = the covering LP's dual price (ratio of its critical facility);
+        with it, the bound of the subtree that flips free j from its LP choice is at least
+        l_mu + |value_j - mu cap_j|. Past the cutoff, no plan worth finding flips j. Whether any facility is
+        still free."""
+        capacity = self.capacity
+        free = ~node.must & ~node.never
+        crit = free & (y > 0) & (value > 0) & (capacity > 0)
+        mu = float((value[crit] / capacity[crit]).max()) if crit.any() else 0.0
+        rc = value - mu * capacity
+        l_mu = float(lam.sum() + mu * self.total + rc[node.must].sum() + np.minimum(0.0, rc[free]).sum())
+        close = free & (rc >= 0) & (l_mu + rc >= cut)
+        force = free & (rc < 0) & (l_mu - rc >= cut)
+        if close.any() or force.any():
+            self.floor = min(self.floor, cut)
+            node.never |= close
+            node.must |= force
+        return bool((~node.must & ~node.never).any())
 
-    def global_bound() -> float:
-        lb = min(heap[0][0] if heap else math.inf, floor[0])
-        return min(lb, inc.objective)
+    def global_bound(self) -> float:
+        lb = min(self.heap[0][0] if self.heap else math.inf, self.floor)
+        return min(lb, self.inc.objective)
 
-    def sample(force: bool = False) -> None:
-        t = time.perf_counter() - t0
-        if force or t - last_sample[0] >= 1.0:
-            last_sample[0] = t
-            history.append((t, inc.objective, global_bound()))
+    def sample(self, force: bool = False) -> None:
+        t = time.perf_counter() - self.t0
+        if force or t - self.last_sample >= 1.0:
+            self.last_sample = t
+            self.history.append((t, self.inc.objective, self.global_bound()))
 
-    sample(True)
-    while heap and time.perf_counter() - t0 < time_limit_s:
-        key, _, _, parent = heapq.heappop(heap)
-        if key >= cutoff():
-            floor[0] = min(floor[0], key)
-            continue
-        free = ~parent.must & ~parent.never
-        if not free.any():
-            # every facility decided: the exact allocation is this leaf's optimum
-            evaluate(parent.must.copy())
-            floor[0] = min(floor[0], max(key, cache[np.packbits(parent.must).tobytes()][1]))
-            continue
+    def push(self, bound: float, node: _Node) -> None:
+        """Keep a node to branch on if its bound is below the cutoff, else count its subtree as pruned."""
+        if bound < self.cutoff():
+            heapq.heappush(self.heap, (bound, -node.depth, next(self.tie), node))
+        else:
+            self.floor = min(self.floor, bound)
+
+    def run(self, root_iterations: int, node_iterations: int, child_theta: float | None) -> BnbOutcome:
+        # Root: the plain subgradient of _cflp_lagrange gives good multipliers quickly.
+        n_f = self.n_f
+        none = np.zeros(n_f, bool)
+        root_lag = lagrangian(self.cost, self.demand, self.capacity, self.fixed, none, none, None, None, None,
+                              lambda _y: self.inc.objective,
+                              max_iter=root_iterations, time_budget_s=0.2 * self.time_limit_s)
+        root = _Node(none.copy(), none.copy(), root_lag.lam, np.full(n_f, 0.5), 0.5, 0)
+        root_bound, root_y = self.solve_node(root, root_iterations // 3)
+        if root_y is not None:
+            self.evaluate(root_y > 0)
+        self.push(root_bound, root)
+        self.sample(True)
+        while self.heap and time.perf_counter() - self.t0 < self.time_limit_s:
+            key, _, _, parent = heapq.heappop(self.heap)
+            if key >= self.cutoff():
+                self.floor = min(self.floor, key)
+                continue
+            free = ~parent.must & ~parent.never
+            if not free.any():
+                # every facility decided: the exact allocation is this leaf's optimum
+                self.evaluate(parent.must.copy())
+                self.floor = min(self.floor, max(key, self.cache[np.packbits(parent.must).tobytes()][1]))
+                continue
+            self._branch(key, parent, free, node_iterations, child_theta)
+            self.sample()
+        self.sample(True)
+        obj = self.inc.objective
+        bound = self.global_bound()
+        status = "optimal" if not self.heap else "time_limit"
+        g = (obj - bound) / max(abs(obj), 1e-12) if math.isfinite(obj) else math.nan
+        return BnbOutcome(status, obj, bound, max(0.0, g), self.inc.y, self.nodes, time.perf_counter() - self.t0,
+                          self.history)
+
+    def _branch(self, key: float, parent: _Node, free: np.ndarray, node_iterations: int,
+                child_theta: float | None) -> None:
+        """Open and close the free facility whose averaged relaxed opening is closest to 1/2."""
         score = np.where(free, np.abs(parent.ybar - 0.5), np.inf)
         j = int(np.argmin(score))
         for open_j in (True, False):
@@ -275,19 +312,9 @@ def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, f
                           parent.theta if child_theta is None else child_theta, parent.depth + 1)
             (child.must if open_j else child.never)[j] = True
             child.ybar[j] = 1.0 if open_j else 0.0
-            bnd, y = solve_node(child, node_iterations)
-            nodes += 1
+            bnd, y = self.solve_node(child, node_iterations)
+            self.nodes += 1
             bnd = max(bnd, key)  # a child's relaxation is never weaker than its parent's
-            if y is not None and flow_time[0] <= 0.3 * (time.perf_counter() - t0):
-                evaluate(y > 0)
-            if bnd < cutoff():
-                heapq.heappush(heap, (bnd, -child.depth, next(tie), child))
-            else:
-                floor[0] = min(floor[0], bnd)
-        sample()
-    sample(True)
-    obj = inc.objective
-    bound = global_bound()
-    status = "optimal" if not heap else "time_limit"
-    g = (obj - bound) / max(abs(obj), 1e-12) if math.isfinite(obj) else math.nan
-    return BnbOutcome(status, obj, bound, max(0.0, g), inc.y, nodes, time.perf_counter() - t0, history)
+            if y is not None and self.flow_time <= 0.3 * (time.perf_counter() - self.t0):
+                self.evaluate(y > 0)
+            self.push(bnd, child)

@@ -114,7 +114,7 @@ def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed
     best, best_lam = -np.inf, lam.copy()
     theta, stall = 2.0, 0
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported after the loop
         value, (xi, xj, xf) = facility_values(cost, demand, capacity, fixed, lam)
         y, y_value = choose_open(value, capacity, must, never, min_open, max_open, cover)
         served = np.bincount(xi, weights=xf * y[xj], minlength=n_c)
