@@ -21,6 +21,7 @@ from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict
 from ._layers import read_text
 
+
 class _Curve(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 

@@ -29,9 +29,16 @@ from pydantic import TypeAdapter, ValidationError
 from scipy.optimize import brentq, least_squares
 
 from .._errors import InputError, Problem
+
 # the input models live with the scenario (they are scenario.yaml keys); re-exported here for the solvers
-from ..scenario.movement import (DepartureCurve, DistanceDecay, EmpiricalCurve, LogisticCurve,  # noqa: F401
-                                 UnorderedSpec, WeibullCurve)
+from ..scenario.movement import (  # noqa: F401
+    DepartureCurve,
+    DistanceDecay,
+    EmpiricalCurve,
+    LogisticCurve,
+    UnorderedSpec,
+    WeibullCurve,
+)
 
 DEFAULTS_FILE = "data/departures/defaults.yaml"
 

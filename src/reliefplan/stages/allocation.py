@@ -110,7 +110,10 @@ def _by_wave(zone: np.ndarray, group: np.ndarray, demand: np.ndarray, leaving_by
             largest_remainder(leaving_by_day[z, days] * n / max(leaving_by_day[z].sum(), 1), int(n))
         for t, q in zip(days, split):
             if q > 0:
-                z_out.append(z), g_out.append(g), d_out.append(int(q)), t_out.append(int(t))
+                z_out.append(z)
+                g_out.append(g)
+                d_out.append(int(q))
+                t_out.append(int(t))
     return (np.array(z_out, np.int64), np.array(g_out, dtype=object), np.array(d_out, np.int64),
             np.array(t_out, np.int64))
 
@@ -147,7 +150,8 @@ def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
     sites = sc.sites
     n_s = len(sites)
     fixed = np.array([s.opening_cost for s in sites], dtype=float)
-    cap, unmet_penalty, ids = capacity.astype(float), penalty, [s.id for s in sites]
+    cap, ids = capacity.astype(float), [s.id for s in sites]
+    unmet_penalty: float | None = penalty
     if waves:  # "(no place)" as a facility whose per-person cost falls with the leaving day
         top = float(unit[allowed].max(initial=1.0))
         gap = (n_s + 2) * top + 1.0
@@ -156,7 +160,8 @@ def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
         clients = np.arange(len(zone))
         arcs = ArcCosts(client=np.r_[client, clients], facility=np.r_[site, np.full(len(zone), n_s)],
                         cost=np.r_[arcs.cost, cost_np])
-        cap, fixed, unmet_penalty, ids = np.r_[cap, float(demand.sum())], np.r_[fixed, 0.0], None, ids + ["(no place)"]
+        cap, fixed, ids = np.r_[cap, float(demand.sum())], np.r_[fixed, 0.0], ids + ["(no place)"]
+        unmet_penalty = None  # everyone is placed: "(no place)" is a facility with room for all
     inst = SitingInstance(
         facility_ids=ids, capacity=cap, fixed_cost=fixed,
         client_ids=[f"{sc.zones[i].id}/{g}" + (f"/day{t}" if waves else "")

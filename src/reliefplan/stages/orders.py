@@ -23,8 +23,15 @@ import shapely
 
 from .._rounding import largest_remainder
 from ..geo import to_lon_lat
-from ..plan import (MovementResult, MovementRun, ObservedDepartures, OrderResult, SiteDayArrivals, TripFigures,
-                    UnorderedResult)
+from ..plan import (
+    MovementResult,
+    MovementRun,
+    ObservedDepartures,
+    OrderResult,
+    SiteDayArrivals,
+    TripFigures,
+    UnorderedResult,
+)
 from ..scenario.folder import Scenario
 from ..solvers import movement_days as md
 from ..solvers.departures import final_share, share_left, unordered_shares
