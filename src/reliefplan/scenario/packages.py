@@ -18,6 +18,7 @@ from pydantic import Field
 
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
+from .delivery_specs import AirdropSpec, ChainSpec, PierSpec
 from ._layers import read_layer
 
 
@@ -106,11 +107,16 @@ class PackageSpec(_Strict):
     field_hospitals: list[HospitalElement] = []
     warehouses: list[WarehouseElement] = []
     fleet: list[FleetElement] = []
+    # the delivery chain (issue 20): a pier (sea entry), airdrops, and stages after an entry point (collection,
+    # convoy approvals, losses), each replacing the scenario's chain at that entry point
+    pier: list[PierSpec] = []
+    airdrops: list[AirdropSpec] = []
+    chain: list[ChainSpec] = []
     assumptions: list[str] = []
 
 
 _LISTS = ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses", "fleet",
-          "assumptions")
+          "pier", "airdrops", "chain", "assumptions")
 #: the elements that change who is sheltered where (and so the siting, layouts and evacuation)
 SHELTER_ELEMENTS = ("prepared_area", "sites")
 
@@ -149,7 +155,7 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
     """Days outside the horizon, unknown crossings, empty ranges: every problem at once."""
     out: list[Problem] = []
     for kind in ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses",
-                 "fleet"):
+                 "fleet", "pier", "airdrops"):
         for i, el in enumerate(getattr(pkg, kind)):
             feat = f"packages.{name}.{kind}[{i}]"
             if el.from_day >= horizon_days:
@@ -161,6 +167,9 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
                                        message=f"unknown entry point '{el.entry_point}'; expected one of {entry_ids}"))
                 if el.until_day is not None and el.until_day < el.from_day:
                     out.append(Problem(file=file, feature=feat, field="until_day", message="expected >= from_day"))
+            if kind in ("pier", "airdrops") and el.id in entry_ids:
+                out.append(Problem(file=file, feature=feat, field="id",
+                                   message=f"entry point id '{el.id}' already used by a crossing"))
             if kind == "warehouses" and el.from_day > 0:
                 out.append(Problem(file=file, feature=feat, field="from_day",
                                    message="warehouses count from day 0 (time-varying storage is not modelled)"))
