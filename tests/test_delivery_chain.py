@@ -1,0 +1,140 @@
+"""The delivery chain in the supply LP (issue 20): entry modes, collection backlog, convoy movements, losses."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from reliefplan._errors import InputError
+from reliefplan.solvers.chain import (EntryChain, availability_by_day, chain_report, mode_figures,
+                                      pier_2024_availability, with_chain)
+from reliefplan.solvers.supply import (Arc, Commodity, EntryPoint, Site, SupplyInstance, instance_from_dict,
+                                       solve_supply)
+
+
+def _inst(days: int = 5, trucks: float = 10, demand: float = 300.0, closed: tuple[int, ...] = (),
+          storage: float | None = None, **entry) -> SupplyInstance:
+    return SupplyInstance(days=days, commodities=[Commodity("food", payload_t=20)],
+                          entry_points=[EntryPoint("ks", trucks_per_day=trucks, closed_days=closed,
+                                                   **{"payload_t": 20.0, **entry})],
+                          warehouses=[], sites=[Site("s", demand_t={"food": [demand] * days}, storage_t=storage)],
+                          arcs=[Arc("ks", "s")])
+
+
+def test_collection_and_route_loss_by_hand():
+    # 10 trucks x 20 t enter, 5 loads collected (100 t), 8 movements allowed, 10 % lost: 90 t a day arrive
+    inst = with_chain(_inst(), [EntryChain("ks", collection_loads_by_day=[5] * 5, movements_loads_by_day=[8] * 5,
+                                           loss_share=0.1)])
+    res = solve_supply(inst)
+    assert res.status == "Optimal"
+    assert res.delivered_t.sum() == pytest.approx(450.0)
+    assert res.shortfall_t.sum() == pytest.approx(1500 - 450)
+    rep = chain_report(inst, res)["entry_points"][0]
+    assert rep["lost_on_route_t"] == pytest.approx(50.0)
+    assert rep["delivered_t"] == pytest.approx(450.0)
+    assert all(r["collected_t"] == pytest.approx(100.0) and r["moved_t"] == pytest.approx(100.0)
+               for r in rep["daily"])
+    assert rep["binds_most"] == "collection"
+    assert res.max_conservation_residual_t < 1e-6
+    kinds = {b.kind for b in res.binding}
+    assert "collection" in kinds and "movements" not in kinds
+
+
+def test_backlog_carries_goods_over_a_closure():
+    # the crossing closes on days 3-4; collection (5 loads = 100 t/day) goes on: goods entered early wait inside
+    inst = with_chain(_inst(trucks=20, demand=100, closed=(3, 4), storage=0.0),
+                      [EntryChain("ks", collection_loads_by_day=[5] * 5)])
+    res = solve_supply(inst)
+    assert res.shortfall_t.sum() == pytest.approx(0.0, abs=1e-6)
+    rep = chain_report(inst, res)["entry_points"][0]
+    assert rep["entered_t"] == pytest.approx(500.0)
+    backlog = [r["backlog_t"] for r in rep["daily"]]
+    assert backlog[2] == pytest.approx(200.0) and backlog[4] == pytest.approx(0.0, abs=1e-6)
+    # without the backlog stock the closure days go short: entry -> collected the same day at most 100 t
+    plain = solve_supply(_inst(trucks=20, demand=100, closed=(3, 4), storage=0.0))
+    assert plain.shortfall_t.sum() == pytest.approx(200.0)
+
+
+def test_airdrop_entry_loss_by_hand():
+    fig = mode_figures("air")
+    assert fig.payload_t == 2.9 and fig.loss_share == 0.1
+    assert fig.cost_usd_per_t == pytest.approx(100 * mode_figures("land").cost_usd_per_t)
+    inst = _inst(trucks=10, demand=100, payload_t=fig.payload_t, mode="air", loss_share=fig.loss_share,
+                 uniform_payload=True, cost_usd_per_t=fig.cost_usd_per_t)
+    res = solve_supply(inst)
+    assert res.delivered_t.sum() == pytest.approx(5 * 29 * 0.9)
+    rep = chain_report(inst, res)
+    e = rep["entry_points"][0]
+    assert e["entered_t"] == pytest.approx(145.0) and e["lost_at_entry_t"] == pytest.approx(14.5)
+    assert e["cost_usd_per_t_delivered"] == pytest.approx(fig.cost_usd_per_t / 0.9, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_closed_form_single_chain(seed):
+    """Independent check: one entry, one site, no storage, constant series: delivered a day =
+    min(need, (1 - loss) x min(entry t, collection t, movements t))."""
+    rng = np.random.default_rng(seed)
+    trucks, coll, moves = rng.uniform(0, 20, 3)
+    loss, entry_loss = rng.uniform(0, 0.5, 2)
+    need = rng.uniform(50, 400)
+    inst = with_chain(_inst(days=4, trucks=trucks, demand=need, storage=0.0, loss_share=entry_loss),
+                      [EntryChain("ks", collection_loads_by_day=[coll] * 4, movements_loads_by_day=[moves] * 4,
+                                  loss_share=loss)])
+    res = solve_supply(inst)
+    got = (1 - loss) * min((1 - entry_loss) * trucks * 20, coll * 20, moves * 20)
+    assert res.delivered_t.sum(axis=(0, 1)) == pytest.approx(np.full(4, min(need, got)), abs=1e-6)
+
+
+def test_monotone_in_loss_trucks_and_approvals():
+    """Fewer trucks, fewer movements allowed or more loss never read better."""
+    def short(trucks: float, share: float, loss: float) -> float:
+        inst = with_chain(_inst(days=6, trucks=trucks, demand=250, storage=500.0),
+                          [EntryChain("ks", collection_loads_by_day=[9] * 6, movements_loads_by_day=[share * 12] * 6,
+                                      loss_share=loss)])
+        return float(solve_supply(inst).shortfall_t.sum())
+
+    grid = list(itertools.product([6, 10, 14], [0.3, 0.6, 1.0], [0.0, 0.1, 0.4]))
+    vals = {g: short(*g) for g in grid}
+    for (t, s, l), v in vals.items():
+        for (t2, s2, l2), v2 in vals.items():
+            if t2 <= t and s2 <= s and l2 >= l:
+                assert v2 >= v - 1e-6
+
+
+def test_pier_2024_availability_pattern():
+    a = pier_2024_availability(70, from_day=2)
+    assert a[:2].sum() == 0 and a[2:10].all() and not a[10:24].any()
+    assert a[2:64].sum() == 19  # 19 days operated of the 62 (COGAT)
+    share, how = availability_by_day(0.31, 10, 3)
+    assert share[:3].sum() == 0 and share[3:] == pytest.approx(0.31) and "expected share" in how
+
+
+def test_bad_input_named():
+    base = {"days": 2, "commodities": [{"id": "food"}], "sites": [{"id": "s", "demand_t_per_day": {"food": 1}}],
+            "arcs": [{"from": "e", "to": "s", "loss_share": 1.5}],
+            "entry_points": [{"id": "e", "trucks_per_day": 1, "mode": "boat", "loss_share": -0.1,
+                              "payload_t": 0}]}
+    with pytest.raises(InputError) as err:
+        instance_from_dict(base, file="x.json")
+    text = str(err.value)
+    assert "unknown mode 'boat'" in text and "loss_share" in text and "payload_t" in text
+    assert "arcs[0]" in text and "expected a share in [0, 1], got 1.5" in text
+    with pytest.raises(InputError, match="unknown entry point 'nowhere'"):
+        with_chain(_inst(), [EntryChain("nowhere")])
+    with pytest.raises(InputError, match="collection_loads_by_day"):
+        with_chain(_inst(), [EntryChain("ks", collection_loads_by_day=[1, 2])])
+    with pytest.raises(InputError, match="t per sortie > 0"):
+        mode_figures("air", payload_t=0.0)
+    with pytest.raises(InputError, match="expected one of"):
+        mode_figures("rail")
+    with pytest.raises(InputError, match="pier-2024"):
+        availability_by_day("sometimes", 5)
+
+
+def test_without_chain_the_lp_is_unchanged():
+    inst = _inst()
+    a, b = solve_supply(inst), solve_supply(with_chain(inst, []))
+    assert a.objective_deprivation == b.objective_deprivation
+    assert np.array_equal(a.delivered_t, b.delivered_t)
