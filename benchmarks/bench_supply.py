@@ -122,6 +122,41 @@ def run(n_sites: int, **kw: object) -> tuple[float, float]:
     return dt, cpu
 
 
+def chain_instance(n_sites: int = 200, days: int = 60) -> SupplyInstance:
+    """The synthetic instance with the delivery chain (issue 20): after every crossing a backlog, collection at 60 %
+    and convoy movements at 50 % of its trucks a day, 10 % lost on the way; plus a pier (every other day) and
+    airdrops (10 % lost) reaching every warehouse."""
+    from reliefplan.solvers.chain import EntryChain, with_chain
+
+    base = make_instance(n_sites, days)
+    entries = list(base.entry_points) + [
+        EntryPoint(id="pier", payload_t=120.0, capacity_t_by_day=[240.0 * (d % 2) for d in range(days)], mode="sea",
+                   uniform_payload=True),
+        EntryPoint(id="air", payload_t=2.9, capacity_t_by_day=[29.0] * days, mode="air", loss_share=0.1,
+                   uniform_payload=True)]
+    arcs = list(base.arcs) + [Arc(source=e, target=w.id, travel_days=0, trucked=e == "pier", round_trip_h=4.0)
+                              for e in ("pier", "air") for w in base.warehouses]
+    inst = replace(base, entry_points=entries, arcs=arcs)
+    chains = [EntryChain(e.id, collection_loads_by_day=list(0.6 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+                         movements_loads_by_day=list(0.5 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+                         loss_share=0.1) for e in base.entry_points]
+    return with_chain(inst, chains)
+
+
+def chain_ratio() -> None:
+    """The chain instance against today's (the same sites without it), CPU in the same process."""
+    got = {}
+    for label, inst in (("today's instance", make_instance(200)), ("with the delivery chain", chain_instance())):
+        c0 = time.process_time()
+        res = solve_supply(inst, time_limit_s=300)
+        got[label] = time.process_time() - c0
+        print(f"  200 sites x 60 days, {label}: {res.status}, {got[label]:.2f} s CPU "
+              f"({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    chain, today = got["with the delivery chain"], got["today's instance"]
+    print(f"supply chain 200x60: {chain:.2f} s CPU = {chain / today:.2f}x today's instance ({today:.2f} s CPU)")
+
+
 def peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
@@ -153,6 +188,8 @@ def main() -> None:
     print(f"supply everyone 200+100x60: {times[True][0]:.2f} s wall, {times[True][1]:.2f} s CPU = "
           f"{times[True][1] / times[False][1]:.2f}x today's instance of the same size (CPU; "
           f"{times[False][1]:.2f} s)")
+    if "--chain" in sys.argv:
+        chain_ratio()
     if "--hard" in sys.argv:  # denser last mile: 3 warehouses per site, roads capped (much harder for simplex)
         run(50, warehouses_per_site=3, road_caps=True)
 
