@@ -138,3 +138,51 @@ def test_without_chain_the_lp_is_unchanged():
     a, b = solve_supply(inst), solve_supply(with_chain(inst, []))
     assert a.objective_deprivation == b.objective_deprivation
     assert np.array_equal(a.delivered_t, b.delivered_t)
+
+
+def _fuel_inst(fuel_t_per_day: float, water_t: float = 0.0) -> SupplyInstance:
+    """A desalination plant making up to 100 m3/day with 1.1 L/m3 of diesel (0.000924 t per t of water); fuel and
+    water come through one crossing of `fuel_t_per_day` t of fuel (tanker 36.8 t) or `water_t` of water a day."""
+    from reliefplan.solvers.supply import Production, Warehouse
+
+    cap = fuel_t_per_day + water_t
+    return SupplyInstance(
+        days=3, commodities=[Commodity("water", payload_t=cap or 1.0), Commodity("fuel", payload_t=cap or 1.0)],
+        entry_points=[EntryPoint("ks", capacity_t_per_day=cap, payload_t=cap or 1.0)],
+        warehouses=[Warehouse("plant", capacity_t=0.0)], sites=[Site("s", demand_t={"water": [100.0] * 3})],
+        arcs=[Arc("ks", "plant", commodities=("fuel",)), Arc("plant", "s", trucked=False, commodities=("water",)),
+              Arc("ks", "s", commodities=("water",))],
+        production=[Production("plant", "water", [100.0] * 3, inputs={"fuel": 1.1 * 0.00084})])
+
+
+def test_fuel_shortfall_cuts_water_by_hand():
+    # 0.05 t of fuel a day runs the plant for 0.05 / 0.000924 = 54.1 m3; the rest of the 100 m3 is short
+    res = solve_supply(_fuel_inst(0.05))
+    made = 0.05 / (1.1 * 0.00084)
+    assert res.production_t[0] == pytest.approx(np.full(3, made))
+    assert res.shortfall_t.sum() == pytest.approx(3 * (100 - made))
+    assert res.max_conservation_residual_t < 1e-9
+    # enough fuel: the plant runs at its rate and nothing is short
+    assert solve_supply(_fuel_inst(1.0)).shortfall_t.sum() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_less_fuel_never_more_water():
+    short = [float(solve_supply(_fuel_inst(f)).shortfall_t.sum()) for f in (0.0, 0.02, 0.05, 0.08, 0.2)]
+    assert all(a >= b - 1e-9 for a, b in zip(short, short[1:]))
+    assert short[0] == pytest.approx(300.0)
+
+
+def test_fuel_input_bad_input():
+    from reliefplan.solvers.supply import Production, validate_instance
+
+    inst = _fuel_inst(0.05)
+    bad = replace_production(inst, Production("plant", "water", [100.0] * 3, inputs={"diesel": 1.0, "water": -1}))
+    with pytest.raises(InputError) as err:
+        validate_instance(bad)
+    assert "inputs.diesel" in str(err.value) and "inputs.water" in str(err.value)
+
+
+def replace_production(inst: SupplyInstance, p) -> SupplyInstance:
+    from dataclasses import replace
+
+    return replace(inst, production=[p])

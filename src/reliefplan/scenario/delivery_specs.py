@@ -117,6 +117,7 @@ class FuelSpec(Strict):
 
     uses: list[FuelUseSpec] = Field(default=[], max_length=100)
     entered_l_per_day: StepValue | None = None  # fuel entering outside the truck plan (e.g. observed deliveries)
+    trucked: bool = True  # fuel may also come through the crossings in trucks (tankers), competing with other cargo
     source: str = ""
 
 

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
-from .delivery_specs import AirdropSpec, ChainSpec, PierSpec
+from .delivery_specs import AirdropSpec, ChainSpec, FuelSpec, PierSpec
 from ._layers import read_layer
 
 
@@ -112,6 +112,7 @@ class PackageSpec(_Strict):
     pier: list[PierSpec] = []
     airdrops: list[AirdropSpec] = []
     chain: list[ChainSpec] = []
+    fuel: FuelSpec | None = None  # replaces the scenario's supply.fuel
     assumptions: list[str] = []
 
 
@@ -136,13 +137,15 @@ def resolve(packages: dict[str, PackageSpec], name: str, file: str = "scenario.y
         chain.append(cur)
         cur = packages[cur].extends
     merged: dict[str, Any] = {k: [] for k in _LISTS}
-    series = None
+    series = fuel = None
     for n in reversed(chain):
         p = packages[n]
         for k in _LISTS:
             merged[k] = [*merged[k], *getattr(p, k)]
         series = p.entry_series or series  # the nearest package's series wins
-    return PackageSpec(description=packages[name].description, extends=None, entry_series=series, **merged)
+        fuel = p.fuel or fuel
+    return PackageSpec(description=packages[name].description, extends=None, entry_series=series, fuel=fuel,
+                       **merged)
 
 
 def shelter_key(pkg: PackageSpec) -> str:

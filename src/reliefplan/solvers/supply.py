@@ -178,6 +178,9 @@ class Production:
     node: str
     commodity: str
     t_per_day: Sequence[float]  # [days]
+    # commodity -> t used per t produced, taken from the same node's stock that day (fuel for a desalination plant
+    # or a well's pump): without it nothing is produced (issue 20)
+    inputs: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ class SupplyInstance:
     operating_h_per_day: float = DEFAULT_OPERATING_H_PER_DAY
     sharing: str = "none"  # none | equal | priority (module doc); plans set it from the scenario (default equal)
     group_priority: tuple[str, ...] = ()  # priority sharing: groups served first to last
+    meta: dict[str, Any] = field(default_factory=dict)  # figures a plan reports with its instance (not in the LP)
 
     def payload(self, commodity: Commodity, carrier_payload_t: float | None = None) -> float:
         """t of ``commodity`` per truck: its own payload, else the carrier's (arc, entry point), else the default."""
@@ -576,8 +580,14 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
                 rate = _series(p["units_per_day"], days, problems, file, feat, "units_per_day", cmap[k].unit_weight_t)
         else:
             problems.append(Problem(file=file, feature=feat, field="t_per_day", message="expected t_per_day"))
+        inputs = p.get("inputs") or {}
+        if not isinstance(inputs, dict):
+            problems.append(Problem(file=file, feature=feat, field="inputs", message="expected {commodity: t per t}"))
+            inputs = {}
+        inputs = {str(c): _num(v, problems, file, feat, f"inputs.{c}") for c, v in inputs.items()}
         if rate is not None:
-            production.append(Production(node=str(p.get("node")), commodity=k, t_per_day=list(rate)))
+            production.append(Production(node=str(p.get("node")), commodity=k, t_per_day=list(rate),
+                                         inputs={c: v for c, v in inputs.items() if v is not None}))
 
     arcs: list[Arc] = []
     for i, a in enumerate(data["arcs"]):
@@ -739,6 +749,11 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
         if len(p.t_per_day) != T:
             P.append(Problem(file=file, feature=feat, field="t_per_day", message=f"expected {T} daily values"))
         neg(feat, "t_per_day", p.t_per_day)
+        for k, v in p.inputs.items():
+            if k not in kids or k == p.commodity:
+                P.append(Problem(file=file, feature=feat, field=f"inputs.{k}",
+                                 message=f"expected another commodity, one of {[c for c in kids if c != p.commodity]}"))
+            neg(feat, f"inputs.{k}", v)
     entry_ids = {e.id for e in inst.entry_points}
     for i, a in enumerate(inst.arcs):
         feat = f"arcs[{i}]"
@@ -1022,6 +1037,10 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         qcol = off["prod"] + np.arange(P * T)
         put(bal(pk[pp], pn[pp], tt), qcol, -1.0)
         col_upper[qcol] = np.array([p.t_per_day for p in inst.production], dtype=float).ravel()
+        for i, p in enumerate(inst.production):  # inputs used up where and when it is produced (fuel)
+            for k, f in p.inputs.items():
+                days_i = np.arange(T)
+                put(bal(np.full(T, kidx[k]), np.full(T, pn[i]), days_i), off["prod"] + i * T + days_i, float(f))
 
     # A cell's shortfall s[j, t] = (sig1 + sig2)[k, class, t] x ref[j, t] + c1 + c2 - b: each term is a column
     # with a coefficient; `terms` lists them once, for the balance rows, the extra rows and the report map.

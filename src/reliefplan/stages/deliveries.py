@@ -14,7 +14,7 @@ from ..scenario.folder import Scenario
 from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
                               fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
 from ..solvers.chain import with_chain
-from . import delivery_chain
+from . import delivery_chain, fuel_plan
 from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
@@ -257,6 +257,15 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     scale = min(per_person.values(), default=1.0)
     commodities = [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale)
                    for s in specs]
+    fuel_info = None
+    if sc.supply.fuel is not None:  # fuel as a commodity (issue 20): trucked or declared, used by plants and others
+        water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
+        water_nodes[fuel_plan.LOCAL] = [f"water:{nid}" for nid in ids]
+        water_nodes[fuel_plan.PACKAGE] = [PACKAGE_WATER]
+        trips = [a.round_trip_h for a in arcs if a.source in entry_ids and a.round_trip_h]
+        commodities, warehouses, sites, production, arcs, fuel_info = fuel_plan.add_fuel(
+            sc, commodities, warehouses, sites, production, arcs, entry_ids,
+            float(np.mean(trips)) if trips else HANDLING_H, water_nodes, spec.site_storage_days)
     if delivery_chain.declared(sc):  # sea and air entries, stages after the entry points (issue 20)
         more, more_arcs = delivery_chain.mode_entries(
             sc, ids, node_xy, payload, lambda a, b: _one_way_h(sc, a, b, drive_cache), _arcs)
@@ -264,6 +273,8 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses, sites=sites,
                           arcs=arcs, production=production, payload_t=payload, sharing=sc.sharing.policy,
                           group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)))
+    if fuel_info is not None:
+        inst.meta["fuel"] = fuel_info
     if sc.supply.chain:
         inst = with_chain(inst, delivery_chain.entry_chains(sc, inst), file=str(sc.folder / "scenario.yaml"))
     disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
@@ -304,6 +315,8 @@ def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
     chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
+    if "fuel" in inst.meta and res.status == "Optimal":
+        chain = {**(chain or {}), "fuel": fuel_plan.fuel_report(inst.meta["fuel"], inst, res)}
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way, specs=specs,
                       food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water, chain=chain)
 
@@ -397,6 +410,10 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
         "locations": len(d.instance.sites),
     }
     if d.chain is not None:
-        supply["chain"] = d.chain if rows else {k: v for k, v in d.chain.items() if k != "entry_points"} | {
-            "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in d.chain["entry_points"]]}
+        chain = {k: v for k, v in d.chain.items() if k != "fuel"}
+        if chain:
+            supply["chain"] = chain if rows else {k: v for k, v in chain.items() if k != "entry_points"} | {
+                "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
+        if "fuel" in d.chain:
+            supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
     return supply, sustain_to_dict(d.sustain)
