@@ -85,7 +85,7 @@ class ChainSpec(Strict):
     entry_point: str
     collection_loads_per_day: StepValue | None = None
     movements_allowed_share: StepValue | None = None  # share of requested movements facilitated
-    movements_loads_per_day: float | None = Field(default=None, ge=0)  # requested; None: the entry's mean units a day
+    movements_loads_per_day: float | None = Field(default=None, ge=0)  # requested; None: the entry's mean a day
     loss_share: float = Field(default=0.0, ge=0, le=1)
     collection_days: int = Field(default=0, ge=0, le=60)
     movement_days: int = Field(default=0, ge=0, le=60)

@@ -94,7 +94,7 @@ def land_costs(entries: list[EntryPoint]) -> list[EntryPoint]:
 
 def entry_chains(sc: Scenario, inst: SupplyInstance) -> list[EntryChain]:
     """The declared stages after each entry point, as daily series. Convoy movements allowed a day = the share
-    facilitated x the movements requested (declared, else the entry's mean truckloads a day on its open days)."""
+    facilitated x the movements requested (declared, else the entry's mean truckloads a day over the horizon)."""
     days = inst.days
     by_id = {e.id: i for i, e in enumerate(inst.entry_points)}
     out = []
@@ -102,8 +102,9 @@ def entry_chains(sc: Scenario, inst: SupplyInstance) -> list[EntryChain]:
         ep = inst.entry_points[by_id[c.entry_point]]
         cap = np.asarray(ep.capacity_t(days, inst.payload_t), dtype=float)
         loads = cap / (ep.payload(inst.payload_t) if ep.mode == "land" else inst.payload_t)  # trucks a day
-        requested = c.movements_loads_per_day if c.movements_loads_per_day is not None else \
-            float(loads[loads > 0].mean()) if (loads > 0).any() else 0.0
+        # requested movements: declared, else the entry's mean truckloads a day over the horizon (closed days
+        # count as 0, so more trucks or fewer closures never allow fewer movements)
+        requested = c.movements_loads_per_day if c.movements_loads_per_day is not None else float(loads.mean())
         out.append(EntryChain(
             entry_id=c.entry_point,
             collection_loads_by_day=None if c.collection_loads_per_day is None else
