@@ -1,6 +1,6 @@
 """Supply LP at the issue's size: 200 sites × 60 days × 4 commodities × 5 crossings × 10 warehouses.
 
-Run: `python -m benchmarks.bench_supply [--hard]`. Prints build+solve time (wall and CPU: on a
+Run: `python -m benchmarks.bench_supply [--hard] [--chain]`. Prints build+solve time (wall and CPU: on a
 shared machine wall time mostly measures the neighbours), the LP size, the process's peak resident
 memory and the ratio to a 20-site baseline run first in the same process. Target: < 10 s and
 < 2 GB on 2 cores. `--hard` adds 50 sites each served by 3 warehouses over capped roads.
@@ -157,6 +157,41 @@ def chain_ratio() -> None:
     print(f"supply chain 200x60: {chain:.2f} s CPU = {chain / today:.2f}x today's instance ({today:.2f} s CPU)")
 
 
+def rafah_ratio(days: int = 60) -> None:
+    """The example's `full` plan over `days`: the supply stage with June 2024's crossings as observed, then the same
+    with the chain after Kerem Shalom, the 2024 pier and fuel (packages jun-2024-pier + jun-2024-fuel), in the same
+    process, each solved cold (driving times cached first)."""
+    from pathlib import Path
+
+    from reliefplan.analysis.packages import apply_package
+    from reliefplan.pipeline import shelter
+    from reliefplan.scenario.folder import load_scenario
+    from reliefplan.scenario.packages import resolve
+    from reliefplan.stages.deliveries import deliver
+
+    folder = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+    sc = load_scenario(folder, "full").model_copy(update={"horizon_days": days})
+    today = apply_package(sc, resolve(sc.packages, "observed-jun-2024"), "observed-jun-2024")
+    pkg = resolve(sc.packages, "jun-2024-pier")
+    chain = apply_package(sc, pkg.model_copy(update={"fuel": resolve(sc.packages, "jun-2024-fuel").fuel}),
+                          "jun-2024-pier+fuel")
+    sh = shelter(today)
+    drive: dict = {}
+    deliver(today, sh.presence, sh.kcal_pp, drive_cache=drive)  # driving times and imports
+    got = {}
+    for label, s in (("today's supply stage", today), ("chain + pier + fuel", chain)):
+        c0, t0 = time.process_time(), time.perf_counter()
+        d = deliver(s, sh.presence, sh.kcal_pp, drive_cache=drive)
+        got[label] = time.process_time() - c0
+        print(f"  Rafah full x {days} days, {label}: {d.result.status}, {got[label]:.2f} s CPU, "
+              f"{time.perf_counter() - t0:.2f} s wall (LP: "
+              f"{', '.join(f'{k} {v:.2f} s' for k, v in d.result.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    a, b = got["chain + pier + fuel"], got["today's supply stage"]
+    print(f"supply Rafah {days} days: chain + pier + fuel {a:.2f} s CPU = {a / b:.2f}x today's supply stage "
+          f"({b:.2f} s CPU)")
+
+
 def peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
@@ -190,6 +225,7 @@ def main() -> None:
           f"{times[False][1]:.2f} s)")
     if "--chain" in sys.argv:
         chain_ratio()
+        rafah_ratio()
     if "--hard" in sys.argv:  # denser last mile: 3 warehouses per site, roads capped (much harder for simplex)
         run(50, warehouses_per_site=3, road_caps=True)
 

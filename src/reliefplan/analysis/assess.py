@@ -256,7 +256,10 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
     if best is None:
         return Addition(resource="entry_capacity", amount=None, unit="trucks/day", from_day=from_day, method=method,
                         tolerance="exact", verified=False, closes=closes,
-                        text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall")
+                        text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall"
+                        + ("; the stages after the crossings (collection, convoy movements) or their losses limit "
+                           "what gets through: see supply.chain" if any(
+                               a.capacity_loads_by_day is not None or a.loss_share for a in inst.arcs) else ""))
     payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
     trucks = math.ceil(best.trucks_per_day - 1e-6)
     ok = meets_every_need(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
