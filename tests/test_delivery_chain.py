@@ -8,10 +8,15 @@ import numpy as np
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan.solvers.chain import (EntryChain, availability_by_day, chain_report, mode_figures,
-                                      pier_2024_availability, with_chain)
-from reliefplan.solvers.supply import (Arc, Commodity, EntryPoint, Site, SupplyInstance, instance_from_dict,
-                                       solve_supply)
+from reliefplan.solvers.chain import (
+    EntryChain,
+    availability_by_day,
+    chain_report,
+    mode_figures,
+    pier_2024_availability,
+    with_chain,
+)
+from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance, instance_from_dict, solve_supply
 
 
 def _inst(days: int = 5, trucks: float = 10, demand: float = 300.0, closed: tuple[int, ...] = (),
@@ -97,9 +102,9 @@ def test_monotone_in_loss_trucks_and_approvals():
 
     grid = list(itertools.product([6, 10, 14], [0.3, 0.6, 1.0], [0.0, 0.1, 0.4]))
     vals = {g: short(*g) for g in grid}
-    for (t, s, l), v in vals.items():
+    for (t, s, loss), v in vals.items():
         for (t2, s2, l2), v2 in vals.items():
-            if t2 <= t and s2 <= s and l2 >= l:
+            if t2 <= t and s2 <= s and l2 >= loss:
                 assert v2 >= v - 1e-6
 
 

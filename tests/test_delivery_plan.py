@@ -51,3 +51,30 @@ def test_package_chain_bad_input(targeted):
         PackageSpec.model_validate({"chain": [{"entry_point": "KEREM-SHALOM", "movements_allowed_share": 1.4}]})
     with pytest.raises(ValueError, match="less than or equal to 1"):
         PackageSpec.model_validate({"airdrops": [{"id": "a", "units_per_day": 1, "loss_share": 2}]})
+
+
+def test_ensemble_samples_chain_shares(targeted):
+    import numpy as np
+
+    from reliefplan.analysis.ensemble import member_scenario
+    from reliefplan.analysis.sampling import sample_member
+    from reliefplan.scenario._uncertainty import UncertaintySpec, uncertainty_problems
+
+    spec = UncertaintySpec.model_validate({"parameters": {
+        "looting": {"target": "chain.loss_share", "dist": "uniform", "low": 0.0, "high": 0.75},
+        "approvals": {"target": "chain.movements_allowed_share", "dist": "uniform", "low": 0.3, "high": 0.65},
+        "pier": {"target": "entry.availability", "dist": "uniform", "low": 0.2, "high": 0.4}}})
+    sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
+    m = sample_member(spec, 0, np.random.SeedSequence(7), zone_ids=[], site_ids=[], entry_ids=["KEREM-SHALOM"],
+                      days=sc.horizon_days, chain_ids=["KEREM-SHALOM"], mode_entry_ids=["PIER-2024"])
+    assert 0 <= m.chain_loss_share["KEREM-SHALOM"] <= 0.75
+    assert 0.3 <= m.movements_allowed_share["KEREM-SHALOM"] <= 0.65 and 0.2 <= m.availability["PIER-2024"] <= 0.4
+    member = member_scenario(sc, m)
+    (chain,) = member.supply.chain
+    assert chain.loss_share == m.chain_loss_share["KEREM-SHALOM"]
+    assert chain.movements_allowed_share == m.movements_allowed_share["KEREM-SHALOM"]
+    assert member.supply.entries[0].availability == m.availability["PIER-2024"]
+    # a chain target with nothing to act on is refused
+    probs = uncertainty_problems(spec, "scenario.yaml", [], [], ["KEREM-SHALOM"])
+    assert {p.field for p in probs} >= {"uncertainty.parameters.looting.target",
+                                        "uncertainty.parameters.pier.target"}

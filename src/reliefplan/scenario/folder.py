@@ -1024,7 +1024,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     if uncertainty is not None:
         col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
                                                  [s.id for s in sites], [e.id for e in entry_points],
-                                                 folder=folder))
+                                                 folder=folder, chain_ids=[c.entry_point for c in supply_spec.chain],
+                                                 mode_entry_ids=[e.id for e in supply_spec.entries]))
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:

@@ -262,7 +262,7 @@ def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
         e = ep.id
         origin = _origin(inst, e)
 
-        def stage_flow(name: str) -> np.ndarray | None:
+        def stage_flow(name: str, e: str = e) -> np.ndarray | None:
             a = [i for i, x in enumerate(inst.arcs) if x.stage == name and x.source.startswith(e + ":")]
             return flow[a].sum(axis=0) if a else None
 

@@ -12,8 +12,14 @@ import shapely
 
 from ..scenario.delivery_specs import step_series
 from ..scenario.folder import Scenario
-from ..solvers.chain import (EntryChain, ModeFigures, availability_by_day, chain_report, land_cost_usd_per_t,
-                             mode_figures)
+from ..solvers.chain import (
+    EntryChain,
+    ModeFigures,
+    availability_by_day,
+    chain_report,
+    land_cost_usd_per_t,
+    mode_figures,
+)
 from ..solvers.supply import Arc, EntryPoint, SupplyInstance, SupplyResult
 
 
