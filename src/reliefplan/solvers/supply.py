@@ -1785,7 +1785,11 @@ def result_to_dict(result: SupplyResult, inst: SupplyInstance, *, rows: bool = T
     (``deliveries``, ``entry_use``) empty: ensemble members keep only totals."""
     deliveries = _delivery_rows(result) if rows else []
     entry_use = _entry_use_rows(result, inst) if rows else []
-    return {
+    lost = {kid: float((result.entry_lost_t[k].sum() if result.entry_lost_t is not None else 0.0)
+                       + (result.arc_lost_t[k].sum() if result.arc_lost_t is not None else 0.0))
+            for k, kid in enumerate(result.commodity_ids)}
+    extra = {"lost_t": {k: _r(v) for k, v in lost.items()}} if any(v > 0 for v in lost.values()) else {}
+    return {**extra,
         "status": result.status,
         "objective": {
             "deprivation": None if result.objective_deprivation is None else _r(result.objective_deprivation, 6),
