@@ -22,8 +22,18 @@ def targeted():
 def test_pier_package_chain_figures(targeted):
     from reliefplan import pipeline
 
+    from reliefplan.scenario.delivery_specs import RoutingSpec
+
     sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
+    sc = sc.model_copy(update={"supply": sc.supply.model_copy(update={"routing": RoutingSpec(time_limit_s=2)})})
     plan = pipeline.run(sc).plan
+    lm = plan.supply["last_mile"]  # every tonne trucked that day: full loads, routed part-loads or unserved
+    assert {o["origin"] for o in lm["origins"]} == {"KEREM-SHALOM:moved", "PIER-2024"}
+    for o in lm["origins"]:
+        r = o["routed"]
+        assert o["tonnes"] == pytest.approx(o["full_loads"] * 20.0 + r.get("load_t", 0) + r.get("unserved_t", 0),
+                                            abs=0.5)
+        assert all(x["load_t"] <= 20.0 + 1e-6 for x in r.get("routes", []))
     chain = plan.supply["chain"]
     by = {e["entry_point"]: e for e in chain["entry_points"]}
     pier, ks = by["PIER-2024"], by["KEREM-SHALOM"]

@@ -121,6 +121,24 @@ class FuelSpec(Strict):
     source: str = ""
 
 
+class RoutingSpec(Strict):
+    """One day's last-mile routes from each origin of truck corridors (docs/delivery.md)."""
+
+    day: int | None = Field(default=None, ge=0, le=MAX_DAY)  # None: the day with the most tonnes trucked
+    vehicles_per_origin: int = Field(default=50, ge=1, le=2000)
+    vehicle_capacity_t: float | None = Field(default=None, gt=0, le=100)  # None: the truck payload
+    working_day_h: tuple[float, float] = (6.0, 18.0)  # ASSUMPTION: daylight movement
+    service_min: float = Field(default=30.0, ge=0, le=600)  # ASSUMPTION: unloading at a location
+    time_limit_s: float = Field(default=10.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _window(self) -> RoutingSpec:
+        a, b = self.working_day_h
+        if not 0 <= a < b <= 24:
+            raise ValueError(f"working_day_h: expected 0 <= start < end <= 24, got {a:g}, {b:g}")
+        return self
+
+
 def chain_problems(specs: list[ChainSpec], entry_ids: list[str], file: str, where: str) -> list[Problem]:
     """Chains naming unknown entry points, or one entry point twice."""
     out: list[Problem] = []

@@ -317,6 +317,10 @@ def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict
     chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
     if "fuel" in inst.meta and res.status == "Optimal":
         chain = {**(chain or {}), "fuel": fuel_plan.fuel_report(inst.meta["fuel"], inst, res)}
+    if sc.supply.routing is not None and res.status == "Optimal":
+        from .last_mile import last_mile
+
+        chain = {**(chain or {}), "last_mile": last_mile(sc, pres, inst, res)}
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way, specs=specs,
                       food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water, chain=chain)
 
@@ -410,10 +414,12 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
         "locations": len(d.instance.sites),
     }
     if d.chain is not None:
-        chain = {k: v for k, v in d.chain.items() if k != "fuel"}
+        chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile")}
         if chain:
             supply["chain"] = chain if rows else {k: v for k, v in chain.items() if k != "entry_points"} | {
                 "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
         if "fuel" in d.chain:
             supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
+        if "last_mile" in d.chain:
+            supply["last_mile"] = d.chain["last_mile"]
     return supply, sustain_to_dict(d.sustain)
