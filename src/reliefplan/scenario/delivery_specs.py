@@ -101,8 +101,9 @@ class ChainSpec(Strict):
 
 
 class FuelUseSpec(Strict):
-    """One use of fuel, in priority order: amount a day (m³ of water, hospitals, t of flour, trucks) x litres each.
-    ``water_source``: the water source (layer id) or 'local' whose production this fuel runs."""
+    """One use of fuel: amount a day (hospitals, t of flour, km driven) x litres each. ``water_source``: the water
+    source (layer id, 'local' or 'package') whose production this fuel runs at ``l_per_unit`` litres per m³; its
+    amount is then the source's own production (``amount_per_day`` is only reported)."""
 
     name: str = Field(min_length=1, max_length=200)
     amount_per_day: float = Field(ge=0)
