@@ -1499,10 +1499,13 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                 elif kind == "arc_loads":
                     arc = inst.arcs[owner]
                     pay = arc.payload_t or inst.payload_t
-                    name = f"{arc.source}->{arc.target}"
+                    # a chain stage after an entry point (chain.with_chain names its nodes "<entry>:<stage>")
+                    name = arc.source.split(":")[0] if ":" in arc.source else f"{arc.source}->{arc.target}"
                     step, unit, step_t = step_trucks, "loads/day", step_trucks * pay
-                    stage = arc.stage or "stage"
-                    what = f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} at {name} on {_days(a, z)}"
+                    stage = {"movements": "convoy movements allowed", "collection": "collection"}.get(
+                        arc.stage, arc.stage or "a stage in truckloads")
+                    what = (f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} after {name} "
+                            f"on {_days(a, z)}")
                 elif kind == "arc_capacity":
                     arc = inst.arcs[owner]
                     pay = arc.payload_t or inst.payload_t
