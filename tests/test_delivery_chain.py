@@ -191,3 +191,35 @@ def replace_production(inst: SupplyInstance, p) -> SupplyInstance:
     from dataclasses import replace
 
     return replace(inst, production=[p])
+
+
+def test_distribution_points_queue_and_walk_by_hand():
+    from types import SimpleNamespace
+
+    import shapely
+
+    from reliefplan.solvers.distribution import PointService
+    from reliefplan.solvers.layout import Features
+    from reliefplan.stages.distribution_sites import distribution_by_site, distribution_indicators
+
+    def square(x: float, y: float):
+        return shapely.box(x - 1, y - 1, x + 1, y + 1)
+
+    plots = Features(np.array([square(100, 0), square(0, 50)], dtype=object), {"people": np.array([10, 30])})
+    dp = Features(np.array([shapely.Point(0, 0)], dtype=object), {"people_served": np.array([3360])})
+    lay = SimpleNamespace(site_id="S", plots=plots, distribution_points=dp)
+    svc = PointService(servers=1, collections_per_server_h=30, hours_per_day=8, people_per_collection=5.6,
+                       interval_days=14)
+    (row,) = distribution_by_site([lay], svc)
+    lam = 3360 / 5.6 / 14 / 8  # collections per hour
+    assert row["utilisation_max"] == pytest.approx(round(lam / 30, 3))
+    assert row["wait_mean_min"] == pytest.approx(round(60 * (lam / 30) / (30 - lam), 1))  # M/M/1, cv 1
+    assert row["walk_mean_m"] == pytest.approx((10 * 100 + 30 * 50) / 40)  # grid (Manhattan) walks
+    assert row["walk_max_m"] == pytest.approx(100.0)
+    (ind,) = distribution_indicators([row], 0.85, "ASSUMPTION")
+    assert ind.met is True and ind.scope == "site:S"
+    busy = SimpleNamespace(site_id="B", plots=plots,
+                           distribution_points=Features(dp.geometry, {"people_served": np.array([30_000])}))
+    (over,) = distribution_by_site([busy], svc)
+    assert over["utilisation_max"] > 1 and over["unserved_collections_per_day"] > 0
+    assert distribution_indicators([over], 0.85, "x")[0].met is False

@@ -140,6 +140,17 @@ class RoutingSpec(Strict):
         return self
 
 
+class DistributionSpec(Strict):
+    """How the camps' distribution points work (figures not given: data/delivery.yaml distribution_points.*)."""
+
+    servers: int = Field(default=1, ge=1, le=1000)  # counters per point
+    collections_per_server_h: float | None = Field(default=None, gt=0, le=10_000)
+    hours_per_day: float | None = Field(default=None, gt=0, le=24)
+    people_per_collection: float | None = Field(default=None, gt=0, le=100)
+    interval_days: float | None = Field(default=None, gt=0, le=365)  # days one collection lasts
+    max_utilisation: float | None = Field(default=None, gt=0, le=1)
+
+
 def chain_problems(specs: list[ChainSpec], entry_ids: list[str], file: str, where: str) -> list[Problem]:
     """Chains naming unknown entry points, or one entry point twice."""
     out: list[Problem] = []
