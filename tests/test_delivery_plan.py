@@ -88,3 +88,26 @@ def test_ensemble_samples_chain_shares(targeted):
     probs = uncertainty_problems(spec, "scenario.yaml", [], [], ["KEREM-SHALOM"])
     assert {p.field for p in probs} >= {"uncertainty.parameters.looting.target",
                                         "uncertainty.parameters.pier.target"}
+
+
+def test_hubs_chosen_in_the_plan(targeted):
+    """Hubs chosen by the siting engine carry the trucks to the locations they take; their capacity can only cut
+    deliveries, so no commodity is less short than in the example's plan without hubs (stored key figures)."""
+    import json
+
+    from reliefplan import pipeline
+    from reliefplan.scenario.delivery_specs import HubsSpec
+
+    hubs = HubsSpec.model_validate({"max_hubs": 2, "candidates": [
+        {"id": "HUB-RAFAH", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 8000},
+        {"id": "HUB-KY", "lon": 34.305, "lat": 31.345, "capacity_t_per_day": 8000},
+        {"id": "HUB-DAB", "lon": 34.35, "lat": 31.415, "capacity_t_per_day": 8000}]})
+    sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
+    plan = pipeline.run(sc).plan
+    h = plan.supply["hubs"]
+    assert len(h["open"]) == 2 and h["siting"]["status"] == "optimal"
+    assert all(r["t_per_day"] <= r["capacity_t_per_day"] + 1e-6 for r in h["hubs"])
+    assert plan.supply["max_conservation_residual_t"] < 1e-6
+    stored = json.loads((Path(__file__).parent / "data" / "example_key_figures.json").read_text())["targeted"]
+    for k, v in stored["supply_shortfall_t"].items():
+        assert plan.supply["shortfall_t"][k] >= v - 1e-3

@@ -151,6 +151,27 @@ class DistributionSpec(Strict):
     max_utilisation: float | None = Field(default=None, gt=0, le=1)
 
 
+class HubCandidate(Strict):
+    """A place a logistics hub could open (declared: an existing warehouse, always open)."""
+
+    id: str = Field(min_length=1, max_length=200)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    capacity_t_per_day: float = Field(gt=0)
+    storage_t: float | None = Field(default=None, ge=0)  # None: unlimited
+    cost_tkm: float = Field(default=0.0, ge=0)  # opening cost, in tonne-km a day
+    open_day: int = Field(default=0, ge=0, le=MAX_DAY)
+    declared: bool = False
+
+
+class HubsSpec(Strict):
+    """Hubs chosen by the siting engine among candidates; every location supplied through its hub."""
+
+    candidates: list[HubCandidate] = Field(min_length=1, max_length=2000)
+    max_hubs: int | None = Field(default=None, ge=1)
+    time_limit_s: float = Field(default=30.0, gt=0, le=3600)
+
+
 def chain_problems(specs: list[ChainSpec], entry_ids: list[str], file: str, where: str) -> list[Problem]:
     """Chains naming unknown entry points, or one entry point twice."""
     out: list[Problem] = []

@@ -16,7 +16,8 @@ from .._errors import InputError, Problem
 from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
-from .delivery_specs import ChainSpec, DistributionSpec, FuelSpec, ModeEntrySpec, RoutingSpec, chain_problems
+from .delivery_specs import (ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec,
+                             chain_problems)
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -135,6 +136,7 @@ class SupplySpec(_Strict):
     fuel: FuelSpec | None = None
     routing: RoutingSpec | None = None  # one day's last-mile routes (OR-Tools) from each origin
     distribution: DistributionSpec | None = None  # queues and walks at the camps' distribution points
+    hubs: HubsSpec | None = None  # logistics hubs chosen among candidates (siting engine)
 
 
 #: the groups every person in the plan belongs to (each person in exactly one, at one location each day)

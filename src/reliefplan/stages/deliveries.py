@@ -257,6 +257,10 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     scale = min(per_person.values(), default=1.0)
     commodities = [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale)
                    for s in specs]
+    if sc.supply.hubs is not None:  # hubs chosen by the siting engine (issue 20)
+        from .hub_plan import add_hubs
+
+        warehouses, arcs, hubs_info = add_hubs(sc, ids, node_xy, sites, warehouses, arcs, entry_ids, _arcs)
     fuel_info = None
     if sc.supply.fuel is not None:  # fuel as a commodity (issue 20): trucked or declared, used by plants and others
         water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
@@ -275,6 +279,8 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
                           group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)))
     if fuel_info is not None:
         inst.meta["fuel"] = fuel_info
+    if sc.supply.hubs is not None:
+        inst.meta["hubs"] = hubs_info
     if sc.supply.chain:
         inst = with_chain(inst, delivery_chain.entry_chains(sc, inst), file=str(sc.folder / "scenario.yaml"))
     disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
@@ -317,6 +323,8 @@ def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict
     chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
     if "fuel" in inst.meta and res.status == "Optimal":
         chain = {**(chain or {}), "fuel": fuel_plan.fuel_report(inst.meta["fuel"], inst, res)}
+    if "hubs" in inst.meta:
+        chain = {**(chain or {}), "hubs": inst.meta["hubs"]}
     if sc.supply.routing is not None and res.status == "Optimal":
         from .last_mile import last_mile
 
@@ -414,7 +422,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
         "locations": len(d.instance.sites),
     }
     if d.chain is not None:
-        chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile")}
+        chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
         if chain:
             supply["chain"] = chain if rows else {k: v for k, v in chain.items() if k != "entry_points"} | {
                 "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
@@ -422,4 +430,6 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
             supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
         if "last_mile" in d.chain:
             supply["last_mile"] = d.chain["last_mile"]
+        if "hubs" in d.chain:
+            supply["hubs"] = d.chain["hubs"]
     return supply, sustain_to_dict(d.sustain)

@@ -19,6 +19,14 @@ from .presence import Presence
 TRUCK_SPEED_M_S = 20 / 3.6  # off-road legs and the no-road fallback (as deliveries.TRUCK_LEG_SPEED_M_S)
 
 
+def road_matrix(sc: Scenario, a_xy: np.ndarray, b_xy: np.ndarray) -> Any:
+    """Driving times and distances (`network.TravelTimes`) on the scenario's roads, or straight lines without."""
+    if sc.roads is not None:
+        net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
+        return travel_time_matrix(net, a_xy, b_xy, max_snap_m=None, leg_speed_m_s=TRUCK_SPEED_M_S)
+    return straight_line_matrix(a_xy, b_xy, speed_m_s=TRUCK_SPEED_M_S)
+
+
 def _origin_xy(sc: Scenario, node: str) -> np.ndarray | None:
     """Where an origin of truck corridors stands: its crossing (also for the chain's nodes after it), warehouse
     or declared sea/land entry; None for a virtual node (a package's stock, fuel entering)."""
@@ -64,11 +72,7 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
             continue
         ids = list(loads)
         xy = np.vstack([oxy[None, :], pres.xy[[loc[i] for i in ids]]])
-        if sc.roads is not None:
-            net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)
-            tt = travel_time_matrix(net, xy, xy, max_snap_m=None, leg_speed_m_s=TRUCK_SPEED_M_S)
-        else:
-            tt = straight_line_matrix(xy, xy, speed_m_s=TRUCK_SPEED_M_S)
+        tt = road_matrix(sc, xy, xy)
         dist, secs = np.nan_to_num(tt.distance_m, nan=np.inf), tt.time_s
         tonnes = np.array([loads[i] for i in ids])
         full = np.floor(tonnes / cap + 1e-9)
