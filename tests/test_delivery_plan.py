@@ -111,3 +111,13 @@ def test_hubs_chosen_in_the_plan(targeted):
     stored = json.loads((Path(__file__).parent / "data" / "example_key_figures.json").read_text())["targeted"]
     for k, v in stored["supply_shortfall_t"].items():
         assert plan.supply["shortfall_t"][k] >= v - 1e-3
+
+
+def test_hub_outside_every_zone_is_refused(targeted):
+    from reliefplan import pipeline
+    from reliefplan.scenario.delivery_specs import HubsSpec
+
+    hubs = HubsSpec.model_validate({"candidates": [{"id": "SEA", "lon": 34.0, "lat": 31.3, "capacity_t_per_day": 10}]})
+    sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
+    with pytest.raises(InputError, match=r"supply\.hubs\.candidates\[0\] \(SEA\).*lies in no zone"):
+        pipeline.run(sc)

@@ -31,9 +31,18 @@ def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sit
         tt = road_matrix(sc, a, b)
         return tt.time_s / 3600.0, np.nan_to_num(tt.distance_m, nan=np.inf) / 1000.0
 
+    from .._errors import InputError
+    from ..solvers.distribution import zone_problems
+
     spec = sc.supply.hubs
     assert spec is not None
     cands = spec.candidates
+    # a hub must stand in the territory: a zone, or an area of the other populations the same entries feed
+    areas = [z.geometry for z in sc.zones] + [p.geometry for p in sc.served if p.geometry.geom_type != "Point"]
+    probs = zone_problems([c.id for c in cands], np.array([c.lon for c in cands]), np.array([c.lat for c in cands]),
+                          areas, file=str(sc.folder / "scenario.yaml"), kind="supply.hubs.candidates")
+    if probs:
+        raise InputError(probs)
     pts = np.empty(len(cands), dtype=object)
     pts[:] = [shapely.Point(c.lon, c.lat) for c in cands]
     hxy = np.array([[g.x, g.y] for g in project(pts, WGS84, sc.crs)]).reshape(len(cands), 2)
