@@ -121,3 +121,13 @@ def test_hub_outside_every_zone_is_refused(targeted):
     sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
     with pytest.raises(InputError, match=r"supply\.hubs\.candidates\[0\] \(SEA\).*lies in no zone"):
         pipeline.run(sc)
+
+
+def test_package_hubs_and_points_resolve(targeted):
+    packages = {"base": PackageSpec.model_validate({"distribution": {"servers": 2}}),
+                "more": PackageSpec.model_validate({"extends": "base", "hubs": {"candidates": [
+                    {"id": "H", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 100}]}})}
+    pkg = resolve(packages, "more")
+    assert pkg.distribution.servers == 2 and pkg.hubs.candidates[0].id == "H"
+    sc = apply_package(targeted, pkg, "more")
+    assert sc.supply.hubs.candidates[0].id == "H" and sc.supply.distribution.servers == 2

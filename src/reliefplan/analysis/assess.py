@@ -178,6 +178,14 @@ def _elements(pkg: PackageSpec) -> list[str]:
                                                       for s in c.movements_allowed_share))
         if c.movements_allowed_share is not None else "",
         f"{c.loss_share:.0%} lost on the way" if c.loss_share else "") if x) for c in pkg.chain]
+    if pkg.fuel is not None:
+        out.append(f"fuel: {len(pkg.fuel.uses)} use(s)" + (", entering outside the truck plan"
+                                                             if pkg.fuel.entered_l_per_day is not None else ""))
+    if pkg.hubs is not None:
+        out.append(f"hubs: up to {pkg.hubs.max_hubs or len(pkg.hubs.candidates)} of {len(pkg.hubs.candidates)} "
+                   "candidates")
+    if pkg.distribution is not None:
+        out.append(f"distribution points: {pkg.distribution.servers} counter(s) each")
     return out or ["nothing beyond the scenario as declared"]
 
 

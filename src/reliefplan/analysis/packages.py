@@ -60,7 +60,7 @@ def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]
 def _with_chain(sc: Scenario, pkg: PackageSpec, name: str, file: str, notes: list[str]) -> Any:
     """The scenario's supply block with the package's pier and airdrops as entry points and its chain stages
     replacing the scenario's at the same entry points."""
-    if not (pkg.pier or pkg.airdrops or pkg.chain or pkg.fuel):
+    if not (pkg.pier or pkg.airdrops or pkg.chain or pkg.fuel or pkg.hubs or pkg.distribution):
         return sc.supply
     entries = [*sc.supply.entries, *pkg.pier, *pkg.airdrops]
     ids = [e.id for e in sc.entry_points] + [e.id for e in entries]
@@ -76,7 +76,9 @@ def _with_chain(sc: Scenario, pkg: PackageSpec, name: str, file: str, notes: lis
         notes.append(f"{e.mode} entry '{e.id}': {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}"
                      f"/day from day {e.from_day}" + (f" to day {e.until_day}" if e.until_day is not None else "")
                      + (f" ({e.source})" if e.source else ""))
-    return sc.supply.model_copy(update={"entries": entries, "chain": chain, "fuel": pkg.fuel or sc.supply.fuel})
+    return sc.supply.model_copy(update={"entries": entries, "chain": chain, "fuel": pkg.fuel or sc.supply.fuel,
+                                        "hubs": pkg.hubs or sc.supply.hubs,
+                                        "distribution": pkg.distribution or sc.supply.distribution})
 
 
 def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
-from .delivery_specs import AirdropSpec, ChainSpec, FuelSpec, PierSpec
+from .delivery_specs import AirdropSpec, ChainSpec, DistributionSpec, FuelSpec, HubsSpec, PierSpec
 from ._layers import read_layer
 
 
@@ -113,6 +113,8 @@ class PackageSpec(_Strict):
     airdrops: list[AirdropSpec] = []
     chain: list[ChainSpec] = []
     fuel: FuelSpec | None = None  # replaces the scenario's supply.fuel
+    hubs: HubsSpec | None = None  # replaces the scenario's supply.hubs
+    distribution: DistributionSpec | None = None  # replaces the scenario's supply.distribution
     assumptions: list[str] = []
 
 
@@ -137,15 +139,15 @@ def resolve(packages: dict[str, PackageSpec], name: str, file: str = "scenario.y
         chain.append(cur)
         cur = packages[cur].extends
     merged: dict[str, Any] = {k: [] for k in _LISTS}
-    series = fuel = None
+    series = fuel = hubs = points = None
     for n in reversed(chain):
         p = packages[n]
         for k in _LISTS:
             merged[k] = [*merged[k], *getattr(p, k)]
-        series = p.entry_series or series  # the nearest package's series wins
-        fuel = p.fuel or fuel
+        series = p.entry_series or series  # the nearest package's series (fuel, hubs, points) wins
+        fuel, hubs, points = p.fuel or fuel, p.hubs or hubs, p.distribution or points
     return PackageSpec(description=packages[name].description, extends=None, entry_series=series, fuel=fuel,
-                       **merged)
+                       hubs=hubs, distribution=points, **merged)
 
 
 def shelter_key(pkg: PackageSpec) -> str:
