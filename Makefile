@@ -18,7 +18,8 @@ demo: $(STAMP)
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario targeted --out out/rafah-2024/targeted
 	$(BIN)/reliefplan plan examples/rafah-2024 --scenario full --out out/rafah-2024/full
 	$(BIN)/reliefplan compare out/rafah-2024/targeted/plan.json out/rafah-2024/full/plan.json --out out/rafah-2024/compare
-	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted,full --out out/rafah-2024/assess
+	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted,full --packages none,observed-apr-2024,observed-jun-2024,tent-cities-2024 --out out/rafah-2024/assess
+	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted --packages jun-2024-chain,jun-2024-pier,jun-2024-airdrops,jun-2024-more-trucks,jun-2024-fuel --out out/rafah-2024/assess-delivery
 
 # Lint and types first (seconds; mypy's cache lives in .mypy_cache), then the fast suite.
 test: $(STAMP)

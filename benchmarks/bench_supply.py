@@ -1,6 +1,6 @@
 """Supply LP at the issue's size: 200 sites × 60 days × 4 commodities × 5 crossings × 10 warehouses.
 
-Run: `python -m benchmarks.bench_supply [--hard]`. Prints build+solve time (wall and CPU: on a
+Run: `python -m benchmarks.bench_supply [--hard] [--chain]`. Prints build+solve time (wall and CPU: on a
 shared machine wall time mostly measures the neighbours), the LP size, the process's peak resident
 memory and the ratio to a 20-site baseline run first in the same process. Target: < 10 s and
 < 2 GB on 2 cores. `--hard` adds 50 sites each served by 3 warehouses over capped roads.
@@ -130,6 +130,78 @@ def run(n_sites: int, **kw: object) -> tuple[float, float]:
     return dt, cpu
 
 
+def chain_instance(n_sites: int = 200, days: int = 60) -> SupplyInstance:
+    """The synthetic instance with the delivery chain (issue 20): after every crossing a backlog, collection at 60 %
+    and convoy movements at 50 % of its trucks a day, 10 % lost on the way; plus a pier (every other day) and
+    airdrops (10 % lost) reaching every warehouse."""
+    from reliefplan.solvers.chain import EntryChain, with_chain
+
+    base = make_instance(n_sites, days)
+    entries = list(base.entry_points) + [
+        EntryPoint(id="pier", payload_t=120.0, capacity_t_by_day=[240.0 * (d % 2) for d in range(days)], mode="sea",
+                   uniform_payload=True),
+        EntryPoint(id="air", payload_t=2.9, capacity_t_by_day=[29.0] * days, mode="air", loss_share=0.1,
+                   uniform_payload=True)]
+    arcs = list(base.arcs) + [Arc(source=e, target=w.id, travel_days=0, trucked=e == "pier", round_trip_h=4.0)
+                              for e in ("pier", "air") for w in base.warehouses]
+    inst = replace(base, entry_points=entries, arcs=arcs)
+    chains = [EntryChain(e.id, collection_loads_by_day=list(0.6 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+                         movements_loads_by_day=list(0.5 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+                         loss_share=0.1) for e in base.entry_points]
+    return with_chain(inst, chains)
+
+
+def chain_ratio() -> None:
+    """The chain instance against today's (the same sites without it), CPU in the same process."""
+    got = {}
+    for label, inst in (("today's instance", make_instance(200)), ("with the delivery chain", chain_instance())):
+        c0 = time.process_time()
+        res = solve_supply(inst, time_limit_s=300)
+        got[label] = time.process_time() - c0
+        print(f"  200 sites x 60 days, {label}: {res.status}, {got[label]:.2f} s CPU "
+              f"({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    chain, today = got["with the delivery chain"], got["today's instance"]
+    print(f"supply chain 200x60: {chain:.2f} s CPU = {chain / today:.2f}x today's instance ({today:.2f} s CPU)")
+
+
+def rafah_ratio(days: int = 60) -> None:
+    """The example's `full` plan over `days`: the supply stage with June 2024's crossings as observed, then the same
+    with the chain after Kerem Shalom, the 2024 pier and fuel (packages jun-2024-pier + jun-2024-fuel), in the same
+    process, each solved cold (driving times cached first)."""
+    from pathlib import Path
+
+    from reliefplan.analysis.packages import apply_package
+    from reliefplan.pipeline import shelter
+    from reliefplan.scenario.folder import load_scenario
+    from reliefplan.scenario.packages import resolve
+    from reliefplan.stages.deliveries import deliver
+
+    folder = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+    sc = load_scenario(folder, "full")
+    # a shared machine's wall clock is not the LP's: a generous limit, so both solve to optimality
+    sc = sc.model_copy(update={"horizon_days": days, "supply": sc.supply.model_copy(update={"time_limit_s": 900.0})})
+    today = apply_package(sc, resolve(sc.packages, "observed-jun-2024"), "observed-jun-2024")
+    pkg = resolve(sc.packages, "jun-2024-pier")
+    chain = apply_package(sc, pkg.model_copy(update={"fuel": resolve(sc.packages, "jun-2024-fuel").fuel}),
+                          "jun-2024-pier+fuel")
+    sh = shelter(today)
+    drive: dict = {}
+    deliver(today, sh.presence, sh.kcal_pp, drive_cache=drive)  # driving times and imports
+    got = {}
+    for label, s in (("today's supply stage", today), ("chain + pier + fuel", chain)):
+        c0, t0 = time.process_time(), time.perf_counter()
+        d = deliver(s, sh.presence, sh.kcal_pp, drive_cache=drive)
+        got[label] = time.process_time() - c0
+        print(f"  Rafah full x {days} days, {label}: {d.result.status}, {got[label]:.2f} s CPU, "
+              f"{time.perf_counter() - t0:.2f} s wall (LP: "
+              f"{', '.join(f'{k} {v:.2f} s' for k, v in d.result.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    a, b = got["chain + pier + fuel"], got["today's supply stage"]
+    print(f"supply Rafah {days} days: chain + pier + fuel {a:.2f} s CPU = {a / b:.2f}x today's supply stage "
+          f"({b:.2f} s CPU)")
+
+
 def peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
@@ -161,6 +233,9 @@ def main() -> None:
     print(f"supply everyone 200+100x60: {times[True][0]:.2f} s wall, {times[True][1]:.2f} s CPU = "
           f"{times[True][1] / times[False][1]:.2f}x today's instance of the same size (CPU; "
           f"{times[False][1]:.2f} s)")
+    if "--chain" in sys.argv:
+        chain_ratio()
+        rafah_ratio()
     if "--hard" in sys.argv:  # denser last mile: 3 warehouses per site, roads capped (much harder for simplex)
         run(50, warehouses_per_site=3, road_caps=True)
 

@@ -232,7 +232,9 @@ def test_cli_assess_writes_outputs(tmp_path):
 def test_example_declares_the_four_packages():
     cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "scenario.yaml")
                          .read_text())
-    assert list(cfg["packages"]) == ["none", "observed-apr-2024", "observed-jun-2024", "tent-cities-2024"]
+    assert list(cfg["packages"]) == ["none", "observed-apr-2024", "observed-jun-2024", "tent-cities-2024",
+                                     "jun-2024-chain", "jun-2024-pier", "jun-2024-airdrops", "jun-2024-more-trucks",
+                                     "jun-2024-fuel"]
     sc = load_scenario(Path(__file__).resolve().parents[1] / "examples" / "rafah-2024", "targeted")
     jun = apply_package(sc, resolve(sc.packages, "observed-jun-2024"), "observed-jun-2024")
     assert np.mean(jun.entry_trucks_by_day["KEREM-SHALOM"]) == pytest.approx(1999 / 30)

@@ -385,6 +385,13 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         step("camp layouts (waiting for them)")
     layouts = sh.layouts
     verdict += layout_indicators([lay.summary for lay in layouts], std)
+    if sc.supply.distribution is not None and supply is not None and layouts:  # issue 20, when declared
+        from .stages.distribution_sites import distribution_by_site, distribution_indicators, service
+
+        svc, max_util, src = service(sc)
+        rows_dp = distribution_by_site(layouts, svc, grid=sc.layout.distance_metric == "grid")
+        supply["distribution_points"] = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
+        verdict += distribution_indicators(rows_dp, max_util, src["max_utilisation"])
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)
         verdict += group_indicators(groups, delivered.sustain, std)

@@ -98,6 +98,9 @@ class PairResult(BaseModel):
         "cumulative_kcal_deficit_per_person, people_owed_shelter_items_max"))
     first_shortfall_day: dict[str, int | None] = Field(description="commodity -> first day short (None: never)")
     shortfall_t: dict[str, float]
+    delivery: dict[str, Any] | None = Field(default=None, description=(
+        "the declared delivery chain (None: none declared): tonnes entered, lost and delivered, cost in USD and per "
+        "tonne delivered, over all entry points and per entry point (mode, binding stage)"))
     failed: dict[str, int] = Field(description="failed indicator -> number of rows (scenario or sites)")
     binding: str = Field(description="the constraint that limits the plan most, in words")
     additions: list[Addition]
@@ -145,6 +148,16 @@ class _Shared:
                                                                "additions": 0.0})
 
 
+def _delivery(chain: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A pair's delivery chain in short: totals and per entry point (plan.json supply.chain without the days)."""
+    if not chain:
+        return None
+    keys = ("mode", "entered_t", "lost_at_entry_t", "lost_on_route_t", "delivered_t", "cost_usd",
+            "cost_usd_per_t_delivered", "binds_most")
+    return {**{k: chain.get(k) for k in ("entered_t", "lost_t", "delivered_t", "cost_usd", "cost_usd_per_t_delivered")},
+            "entry_points": {e["entry_point"]: {k: e.get(k) for k in keys} for e in chain.get("entry_points", [])}}
+
+
 def _elements(pkg: PackageSpec) -> list[str]:
     out = []
     for e in pkg.entry_capacity:
@@ -162,6 +175,24 @@ def _elements(pkg: PackageSpec) -> list[str]:
     out += [f"warehouse {e.id} ({'unlimited' if e.capacity_t is None else f'{e.capacity_t:,g} t'})"
             for e in pkg.warehouses]
     out += [f"{e.trucks:,} trucks from day {e.from_day}" for e in pkg.fleet]
+    out += [f"{e.mode} entry {e.id}: {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}/day"
+            f" from day {e.from_day}" + (f", availability {e.availability}" if e.availability is not None else "")
+            for e in [*pkg.pier, *pkg.airdrops]]
+    out += [f"after {c.entry_point}: " + ", ".join(x for x in (
+        f"collection {c.collection_loads_per_day} loads/day" if c.collection_loads_per_day is not None else "",
+        "convoy movements allowed " + (f"{c.movements_allowed_share:g}" if not isinstance(c.movements_allowed_share, list)
+                                       else ", ".join(f"{s.value:g} from day {s.from_day}"
+                                                      for s in c.movements_allowed_share))
+        if c.movements_allowed_share is not None else "",
+        f"{c.loss_share:.0%} lost on the way" if c.loss_share else "") if x) for c in pkg.chain]
+    if pkg.fuel is not None:
+        out.append(f"fuel: {len(pkg.fuel.uses)} use(s)" + (", entering outside the truck plan"
+                                                             if pkg.fuel.entered_l_per_day is not None else ""))
+    if pkg.hubs is not None:
+        out.append(f"hubs: up to {pkg.hubs.max_hubs or len(pkg.hubs.candidates)} of {len(pkg.hubs.candidates)} "
+                   "candidates")
+    if pkg.distribution is not None:
+        out.append(f"distribution points: {pkg.distribution.servers} counter(s) each")
     return out or ["nothing beyond the scenario as declared"]
 
 
@@ -240,7 +271,10 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
     if best is None:
         return Addition(resource="entry_capacity", amount=None, unit="trucks/day", from_day=from_day, method=method,
                         tolerance="exact", verified=False, closes=closes,
-                        text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall")
+                        text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall"
+                        + ("; the stages after the crossings (collection, convoy movements) or their losses limit "
+                           "what gets through: see supply.chain" if any(
+                               a.capacity_loads_by_day is not None or a.loss_share for a in inst.arcs) else ""))
     payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
     trucks = math.ceil(best.trucks_per_day - 1e-6)
     ok = meets_every_need(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
@@ -380,6 +414,7 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             clearance_hours=(plan.evacuation or {}).get("clearance_hours"),
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
+            delivery=_delivery((plan.supply or {}).get("chain")),
             failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
             shelter_reused=reused, seconds=round(time.perf_counter() - t, 2),
             headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run

@@ -93,6 +93,14 @@ def member_scenario(sc: Scenario, m: MemberInputs) -> Scenario:
     extra = [DisruptionSpec(entry_point=e, first_day=a, last_day=b, capacity_factor=f,
                             reason="sampled closure (ensemble)") for e, a, b, f in m.closures]
     supply_update: dict[str, Any] = {"disruptions": list(sc.supply.disruptions) + extra}
+    if m.chain_loss_share or m.movements_allowed_share:  # the delivery chain's sampled shares (issue 20)
+        supply_update["chain"] = [c.model_copy(update={
+            **({"loss_share": m.chain_loss_share[c.entry_point]} if c.entry_point in m.chain_loss_share else {}),
+            **({"movements_allowed_share": m.movements_allowed_share[c.entry_point]}
+               if c.entry_point in m.movements_allowed_share else {})}) for c in sc.supply.chain]
+    if m.availability:
+        supply_update["entries"] = [e.model_copy(update={"availability": m.availability[e.id]})
+                                    if e.id in m.availability else e for e in sc.supply.entries]
     # a member records shortfalls, not truck counts: the truck-minimising second solve changes no outcome
     # unless a fleet is declared (its verdict row compares the fleet the trucks need)
     supply_update["minimise_trucks"] = sc.fleet_trucks_by_day is not None and sc.supply.minimise_trucks
@@ -415,8 +423,10 @@ def draw_members(sc: Scenario, runs: int, seed: int) -> list[MemberInputs]:
     children = np.random.SeedSequence(seed).spawn(runs)
     zone_ids, site_ids = [z.id for z in sc.zones], [s.id for s in sc.sites]
     entry_ids = [e.id for e in sc.entry_points]
+    chain_ids, mode_ids = [c.entry_point for c in sc.supply.chain], [e.id for e in sc.supply.entries]
     return [sample_member(spec, i, child, zone_ids=zone_ids, site_ids=site_ids, entry_ids=entry_ids,
-                          days=sc.horizon_days, observed=observed) for i, child in enumerate(children)]
+                          days=sc.horizon_days, observed=observed, chain_ids=chain_ids, mode_entry_ids=mode_ids)
+            for i, child in enumerate(children)]
 
 
 def default_workers(runs: int) -> int:

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .._errors import InputError
+from .._errors import InputError, Problem
 from ..scenario._inputs import folder_file
+from ..scenario.delivery_specs import chain_problems
 from ..scenario.folder import Scenario, Site, Warehouse, free_geometry
 from ..scenario.packages import PackageSpec, SitesElement, _read_sites, package_problems
 from ..scenario.supply_data import read_observed_trucks
@@ -54,6 +55,30 @@ def _extra_sites(sc: Scenario, el: SitesElement, name: str, i: int) -> list[Any]
         for s, g in zip(out, project(geoms, WGS84, sc.crs)):
             s.geometry_m = g
     return out
+
+
+def _with_chain(sc: Scenario, pkg: PackageSpec, name: str, file: str, notes: list[str]) -> Any:
+    """The scenario's supply block with the package's pier and airdrops as entry points and its chain stages
+    replacing the scenario's at the same entry points."""
+    if not (pkg.pier or pkg.airdrops or pkg.chain or pkg.fuel or pkg.hubs or pkg.distribution):
+        return sc.supply
+    entries = [*sc.supply.entries, *pkg.pier, *pkg.airdrops]
+    ids = [e.id for e in sc.entry_points] + [e.id for e in entries]
+    problems = chain_problems(pkg.chain, ids, file, f"packages.{name}.chain")
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        problems.append(Problem(file, f"entry point id(s) {dup} used twice", f"packages.{name}", "pier/airdrops"))
+    if problems:
+        raise InputError(problems)
+    mine = {c.entry_point for c in pkg.chain}
+    chain = [c for c in sc.supply.chain if c.entry_point not in mine] + list(pkg.chain)
+    for e in [*pkg.pier, *pkg.airdrops]:
+        notes.append(f"{e.mode} entry '{e.id}': {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}"
+                     f"/day from day {e.from_day}" + (f" to day {e.until_day}" if e.until_day is not None else "")
+                     + (f" ({e.source})" if e.source else ""))
+    return sc.supply.model_copy(update={"entries": entries, "chain": chain, "fuel": pkg.fuel or sc.supply.fuel,
+                                        "hubs": pkg.hubs or sc.supply.hubs,
+                                        "distribution": pkg.distribution or sc.supply.distribution})
 
 
 def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
@@ -107,11 +132,12 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
         notes.append("Package tents come with their household kits, are already inside the area (they do not use "
                      "crossing capacity) and reach the sites without delay; a tent that arrives after its household "
                      "does not count (the need is on arrival).")
+    supply = _with_chain(sc, pkg, name, file, notes)
     beds = _by_day(pkg.field_hospitals, "beds", days) if pkg.field_hospitals else None
     if beds is not None and sc.hospital_beds_by_day is not None:
         beds = beds + np.asarray(sc.hospital_beds_by_day)
     return sc.model_copy(update={
-        "package": name, "package_notes": notes, "entry_trucks_by_day": trucks, "sites": sites,
+        "package": name, "package_notes": notes, "entry_trucks_by_day": trucks, "sites": sites, "supply": supply,
         "warehouses": warehouses, "tent_stock": [*sc.tent_stock, *tents],
         "water_m3_by_day": (_by_day(pkg.water, "m3_per_day", days) if pkg.water else sc.water_m3_by_day),
         "hospital_beds_by_day": beds if beds is not None else sc.hospital_beds_by_day,

@@ -22,6 +22,9 @@ class MemberInputs:
     road_capacity_factor: float = 1.0
     closures: list[tuple[str, int, int, float]] = field(default_factory=list)  # entry, first day, last day, factor
     observed_trucks: dict[str, list[float]] | None = None  # entry id -> trucks per day (bootstrap)
+    chain_loss_share: dict[str, float] = field(default_factory=dict)  # entry id -> share lost after it
+    movements_allowed_share: dict[str, float] = field(default_factory=dict)  # entry id -> share facilitated
+    availability: dict[str, float] = field(default_factory=dict)  # sea/air entry id -> share available
     inputs: dict[str, float] = field(default_factory=dict)  # named scalar inputs (sensitivity)
     clipped: dict[str, int] = field(default_factory=dict)  # parameter -> samples clipped
 
@@ -56,12 +59,17 @@ def block_bootstrap(rng: np.random.Generator, series: dict[str, np.ndarray], day
 
 def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequence, *, zone_ids: list[str],
                   site_ids: list[str], entry_ids: list[str], days: int,
-                  observed: dict[str, np.ndarray] | None = None) -> MemberInputs:
+                  observed: dict[str, np.ndarray] | None = None, chain_ids: list[str] | None = None,
+                  mode_entry_ids: list[str] | None = None) -> MemberInputs:
     """Draw member `index` from its own seed; draws happen in declaration order so results never depend on
     which engine or worker runs the member."""
     rng = np.random.default_rng(seed)
     m = MemberInputs(index=index)
-    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids}
+    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids,
+             "chain.loss_share": chain_ids or [], "chain.movements_allowed_share": chain_ids or [],
+             "entry.availability": mode_entry_ids or []}
+    into = {"chain.loss_share": m.chain_loss_share, "chain.movements_allowed_share": m.movements_allowed_share,
+            "entry.availability": m.availability}
     for name, p in spec.parameters.items():
         ids = [""] if p.target == "roads.capacity_factor" else (p.ids or layer[p.target])
         raw = p.draw(rng, len(ids) if p.each else 1)
@@ -80,6 +88,8 @@ def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequenc
                 m.usable_fraction[i] = float(v)
             elif p.target == "entry.trucks_per_day":
                 m.trucks_per_day[i] = float(v)
+            elif p.target in into:
+                into[p.target][i] = float(v)
             else:
                 m.road_capacity_factor = float(v)
     for c in spec.closures:

@@ -5,7 +5,10 @@ Parameters act on named inputs (``target``):
 * ``zone.population_error`` - relative error e; a zone's population becomes round(population x (1 + e)), >= 0;
 * ``site.usable_fraction`` - the usable fraction itself, clipped to [0, 1];
 * ``entry.trucks_per_day`` - declared trucks per day of a crossing, >= 0;
-* ``roads.capacity_factor`` - multiplies every walking link's capacity (evacuation), >= 0.01.
+* ``roads.capacity_factor`` - multiplies every walking link's capacity (evacuation), >= 0.01;
+* ``chain.loss_share`` - the share lost after an entry point (``supply.chain``; ids: entry points), in [0, 1];
+* ``chain.movements_allowed_share`` - the share of convoy movements facilitated, every day, in [0, 1];
+* ``entry.availability`` - the share of a sea or air entry's units available (``supply.entries``), in [0, 1].
 
 Samples outside a quantity's range are clipped (never rejected) and counted per parameter, so the
 summary says how often it happened. Crossing closures are a day-by-day two-state (open/closed) Markov
@@ -22,7 +25,10 @@ from pydantic import Field, model_validator
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
 
-Target = Literal["zone.population_error", "site.usable_fraction", "entry.trucks_per_day", "roads.capacity_factor"]
+Target = Literal["zone.population_error", "site.usable_fraction", "entry.trucks_per_day", "roads.capacity_factor",
+                 "chain.loss_share", "chain.movements_allowed_share", "entry.availability"]
+#: targets acting on the delivery chain (issue 20): their ids are entry points with a chain, or sea/air entries
+CHAIN_TARGETS = ("chain.loss_share", "chain.movements_allowed_share", "entry.availability")
 
 #: range each target's sample is clipped to
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -30,6 +36,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "site.usable_fraction": (0.0, 1.0),
     "entry.trucks_per_day": (0.0, np.inf),
     "roads.capacity_factor": (0.01, np.inf),  # a road with no capacity never clears: floor at 1 %
+    "chain.loss_share": (0.0, 1.0),
+    "chain.movements_allowed_share": (0.0, 1.0),
+    "entry.availability": (0.0, 1.0),
 }
 
 
@@ -144,10 +153,14 @@ class UncertaintySpec(_Strict):
 
 
 def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], site_ids: list[str],
-                         entry_ids: list[str], folder: Any = None) -> list[Problem]:
+                         entry_ids: list[str], folder: Any = None, chain_ids: list[str] | None = None,
+                         mode_entry_ids: list[str] | None = None) -> list[Problem]:
     """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
-    folder) the problems of the bootstrap series."""
-    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids}
+    folder) the problems of the bootstrap series. chain_ids: entry points with a declared chain; mode_entry_ids:
+    the sea and air entries (supply.entries)."""
+    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids,
+             "chain.loss_share": chain_ids or [], "chain.movements_allowed_share": chain_ids or [],
+             "entry.availability": mode_entry_ids or []}
     out: list[Problem] = []
     for name, p in spec.parameters.items():
         where = f"uncertainty.parameters.{name}.ids"
@@ -157,6 +170,11 @@ def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], 
                                    "roads; expected no ids and each: false"))
             continue
         known = layer[p.target]
+        if p.target in CHAIN_TARGETS and not known:
+            out.append(Problem(file=file, field=f"uncertainty.parameters.{name}.target",
+                               message=f"{p.target} needs " + ("a supply.entries entry point" if
+                                                                p.target == "entry.availability" else
+                                                                "a supply.chain entry") + " to act on"))
         for i in p.ids or []:
             if i not in known:
                 out.append(Problem(file=file, field=where, message=f"unknown id {i!r}; expected one of {known}"))

@@ -17,6 +17,8 @@ from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
 from .movement import MovementSpec, movement_problems, read_observed_departures
+from .delivery_specs import (ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec,
+                             chain_problems)
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -131,6 +133,13 @@ class SupplySpec(_Strict):
     # (e.g. ahead of a closure); 1 (default) keeps every group's coverage monotone in people and resources
     # (an optimiser that smooths over days may delay tents to even out water, and more trucks can then read worse)
     deep_shortfall_factor: float = Field(default=1.0, ge=1)
+    # the delivery chain (issue 20, docs/delivery.md): sea and air entries, stages after an entry point, fuel
+    entries: list[ModeEntrySpec] = Field(default=[], max_length=100)
+    chain: list[ChainSpec] = Field(default=[], max_length=100)
+    fuel: FuelSpec | None = None
+    routing: RoutingSpec | None = None  # one day's last-mile routes (OR-Tools) from each origin
+    distribution: DistributionSpec | None = None  # queues and walks at the camps' distribution points
+    hubs: HubsSpec | None = None  # logistics hubs chosen among candidates (siting engine)
 
 
 #: the groups every person in the plan belongs to (each person in exactly one, at one location each day)
@@ -966,6 +975,12 @@ def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: Scena
         if d.last_day >= days:
             col.add(cfg_path, f"day {d.last_day} is outside the horizon 0..{days - 1}; expected a day within it",
                     field=f"{field}.last_day")
+    if entry_ids is not None:
+        extra = [e.id for e in supply.entries]
+        for k, e in enumerate(supply.entries):
+            if e.id in entry_ids or extra.index(e.id) != k:
+                col.add(cfg_path, f"entry point id '{e.id}' already used", field=f"{where}supply.entries.{k}.id")
+        col.problems.extend(chain_problems(supply.chain, entry_ids + extra, str(cfg_path), f"{where}supply.chain"))
 
 
 def load_scenario(folder: str | Path, name: str) -> Scenario:
@@ -1034,7 +1049,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     if uncertainty is not None:
         col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
                                                  [s.id for s in sites], [e.id for e in entry_points],
-                                                 folder=folder))
+                                                 folder=folder, chain_ids=[c.entry_point for c in supply_spec.chain],
+                                                 mode_entry_ids=[e.id for e in supply_spec.entries]))
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:

@@ -19,6 +19,7 @@ from pydantic import Field
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
 from ._layers import read_layer
+from .delivery_specs import AirdropSpec, ChainSpec, DistributionSpec, FuelSpec, HubsSpec, PierSpec
 
 _Strict = Strict  # unknown keys, NaN/inf and numbers beyond ±1e12 are errors
 
@@ -105,11 +106,19 @@ class PackageSpec(_Strict):
     field_hospitals: list[HospitalElement] = []
     warehouses: list[WarehouseElement] = []
     fleet: list[FleetElement] = []
+    # the delivery chain (issue 20): a pier (sea entry), airdrops, and stages after an entry point (collection,
+    # convoy approvals, losses), each replacing the scenario's chain at that entry point
+    pier: list[PierSpec] = []
+    airdrops: list[AirdropSpec] = []
+    chain: list[ChainSpec] = []
+    fuel: FuelSpec | None = None  # replaces the scenario's supply.fuel
+    hubs: HubsSpec | None = None  # replaces the scenario's supply.hubs
+    distribution: DistributionSpec | None = None  # replaces the scenario's supply.distribution
     assumptions: list[str] = []
 
 
 _LISTS = ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses", "fleet",
-          "assumptions")
+          "pier", "airdrops", "chain", "assumptions")
 #: the elements that change who is sheltered where (and so the siting, layouts and evacuation)
 SHELTER_ELEMENTS = ("prepared_area", "sites")
 
@@ -129,13 +138,15 @@ def resolve(packages: dict[str, PackageSpec], name: str, file: str = "scenario.y
         chain.append(cur)
         cur = packages[cur].extends
     merged: dict[str, Any] = {k: [] for k in _LISTS}
-    series = None
+    series = fuel = hubs = points = None
     for n in reversed(chain):
         p = packages[n]
         for k in _LISTS:
             merged[k] = [*merged[k], *getattr(p, k)]
-        series = p.entry_series or series  # the nearest package's series wins
-    return PackageSpec(description=packages[name].description, extends=None, entry_series=series, **merged)
+        series = p.entry_series or series  # the nearest package's series (fuel, hubs, points) wins
+        fuel, hubs, points = p.fuel or fuel, p.hubs or hubs, p.distribution or points
+    return PackageSpec(description=packages[name].description, extends=None, entry_series=series, fuel=fuel,
+                       hubs=hubs, distribution=points, **merged)
 
 
 def shelter_key(pkg: PackageSpec) -> str:
@@ -148,7 +159,7 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
     """Days outside the horizon, unknown crossings, empty ranges: every problem at once."""
     out: list[Problem] = []
     for kind in ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses",
-                 "fleet"):
+                 "fleet", "pier", "airdrops"):
         for i, el in enumerate(getattr(pkg, kind)):
             feat = f"packages.{name}.{kind}[{i}]"
             if el.from_day >= horizon_days:
@@ -160,6 +171,9 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
                                        message=f"unknown entry point '{el.entry_point}'; expected one of {entry_ids}"))
                 if el.until_day is not None and el.until_day < el.from_day:
                     out.append(Problem(file=file, feature=feat, field="until_day", message="expected >= from_day"))
+            if kind in ("pier", "airdrops") and el.id in entry_ids:
+                out.append(Problem(file=file, feature=feat, field="id",
+                                   message=f"entry point id '{el.id}' already used by a crossing"))
             if kind == "warehouses" and el.from_day > 0:
                 out.append(Problem(file=file, feature=feat, field="from_day",
                                    message="warehouses count from day 0 (time-varying storage is not modelled)"))

@@ -92,6 +92,7 @@ SHARING = ("equal", "priority", "none")
 #: items owed until delivered are shared equally too (the split is otherwise arbitrary: members of an ensemble
 #: gave different, equally optimal, tent deliveries per site); ~1.5x the deprivation solve on the 60-day Rafah plan
 SHARE_OWED = True
+MODES = ("land", "sea", "air")
 _EPS = 1e-9
 
 
@@ -124,6 +125,11 @@ class EntryPoint:
     closed_days: tuple[int, ...] = ()
     opening_day: int = 0
     inspection_delay_days: int = 0
+    # delivery chain (issue 20; the defaults keep a land crossing as before)
+    mode: str = "land"  # land | sea | air
+    loss_share: float = 0.0  # share of what enters that is lost or unsafe before anyone can use it (airdrops)
+    uniform_payload: bool = False  # True: every commodity counts at payload_t (a shuttle or sortie's tonnes)
+    cost_usd_per_t: float | None = None  # cost of a tonne entered (reporting only; None: not known)
 
     def payload(self, default_t: float) -> float:
         return float(self.payload_t) if self.payload_t else default_t
@@ -172,6 +178,9 @@ class Production:
     node: str
     commodity: str
     t_per_day: Sequence[float]  # [days]
+    # commodity -> t used per t produced, taken from the same node's stock that day (fuel for a desalination plant
+    # or a well's pump): without it nothing is produced (issue 20)
+    inputs: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,11 @@ class Arc:
     payload_t: float | None = None
     trucked: bool = True  # False: a pipeline or water network (no truckloads, no fleet)
     commodities: tuple[str, ...] = ()  # what it can carry (empty: everything), e.g. a water network: water
+    # delivery chain (issue 20): a share lost on the way (looting, unsafe), and a limit in truckloads a day (a
+    # collection or convoy-movement stage, `stage` names it in the binding constraints)
+    loss_share: float = 0.0
+    capacity_loads_by_day: Sequence[float] | None = None
+    stage: str = ""
 
 
 @dataclass
@@ -201,10 +215,17 @@ class SupplyInstance:
     operating_h_per_day: float = DEFAULT_OPERATING_H_PER_DAY
     sharing: str = "none"  # none | equal | priority (module doc); plans set it from the scenario (default equal)
     group_priority: tuple[str, ...] = ()  # priority sharing: groups served first to last
+    meta: dict[str, Any] = field(default_factory=dict)  # figures a plan reports with its instance (not in the LP)
 
     def payload(self, commodity: Commodity, carrier_payload_t: float | None = None) -> float:
         """t of ``commodity`` per truck: its own payload, else the carrier's (arc, entry point), else the default."""
         return float(commodity.payload_t or carrier_payload_t or self.payload_t)
+
+    def entry_payloads(self) -> np.ndarray:
+        """[K, E] t of each commodity per unit (truck, shuttle, sortie) at each entry point."""
+        return np.array([[e.payload(self.payload_t) if e.uniform_payload else self.payload(c, e.payload_t)
+                          for e in self.entry_points] for c in self.commodities],
+                        dtype=float).reshape(len(self.commodities), len(self.entry_points))
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,6 +302,9 @@ class SupplyResult:
     cell_shortfall_t: np.ndarray | None = None  # [K, Q, T]
     cell_consumed_t: np.ndarray | None = None  # [K, Q, T]
     cell_people: np.ndarray | None = None  # [Q, T], NaN where not given
+    # delivery chain: t lost at each entry (entry loss share x entered) and on each arc (its loss share x departed)
+    entry_lost_t: np.ndarray | None = None  # [K, E, T]
+    arc_lost_t: np.ndarray | None = None  # [K, A, T]
 
     def __post_init__(self) -> None:
         if self.consumed_t is None:
@@ -471,10 +495,19 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
                 closed.append(dd)
         opening = _num(e.get("opening_day", 0), problems, file, feat, "opening_day", integer=True)
         delay = _num(e.get("inspection_delay_days", 0), problems, file, feat, "inspection_delay_days", integer=True)
+        mode = e.get("mode", "land")
+        if mode not in MODES:
+            problems.append(Problem(file=file, feature=feat, field="mode",
+                                    message=f"unknown mode {mode!r}; expected one of {list(MODES)}"))
+        loss = e.get("loss_share", 0.0)
+        problems.extend(_share_problem(loss, file, feat, "loss_share"))
+        cost = _num(e.get("cost_usd_per_t"), problems, file, feat, "cost_usd_per_t", allow_none=True)
         entries.append(EntryPoint(id=e["id"], capacity_t_per_day=cap, trucks_per_day=trucks, payload_t=pay,
                                   capacity_t_by_day=None if by_day is None else list(by_day),
                                   closed_days=tuple(closed), opening_day=opening or 0,
-                                  inspection_delay_days=delay or 0))
+                                  inspection_delay_days=delay or 0, mode=str(mode),
+                                  loss_share=float(loss) if not _share_problem(loss, file, feat, "") else 0.0,
+                                  uniform_payload=mode in ("sea", "air"), cost_usd_per_t=cost))
 
     warehouses: list[Warehouse] = []
     for i, w in enumerate(data.get("warehouses") or []):
@@ -547,8 +580,14 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
                 rate = _series(p["units_per_day"], days, problems, file, feat, "units_per_day", cmap[k].unit_weight_t)
         else:
             problems.append(Problem(file=file, feature=feat, field="t_per_day", message="expected t_per_day"))
+        inputs = p.get("inputs") or {}
+        if not isinstance(inputs, dict):
+            problems.append(Problem(file=file, feature=feat, field="inputs", message="expected {commodity: t per t}"))
+            inputs = {}
+        inputs = {str(c): _num(v, problems, file, feat, f"inputs.{c}") for c, v in inputs.items()}
         if rate is not None:
-            production.append(Production(node=str(p.get("node")), commodity=k, t_per_day=list(rate)))
+            production.append(Production(node=str(p.get("node")), commodity=k, t_per_day=list(rate),
+                                         inputs={c: v for c, v in inputs.items() if v is not None}))
 
     arcs: list[Arc] = []
     for i, a in enumerate(data["arcs"]):
@@ -560,7 +599,13 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
         if not isinstance(trucked, bool):
             problems.append(Problem(file=file, feature=feat, field="trucked", message="expected true or false"))
             trucked = True
+        loss = a.get("loss_share", 0.0)
+        problems.extend(_share_problem(loss, file, feat, "loss_share"))
+        loads = None if a.get("capacity_loads_by_day") is None else _series(
+            a["capacity_loads_by_day"], days, problems, file, feat, "capacity_loads_by_day")
         arcs.append(Arc(source=str(a.get("from")), target=str(a.get("to")), trucked=trucked,
+                        loss_share=float(loss) if not _share_problem(loss, file, feat, "") else 0.0,
+                        capacity_loads_by_day=None if loads is None else list(loads), stage=str(a.get("stage", "")),
                         travel_days=_num(a.get("travel_days", 0), problems, file, feat, "travel_days",
                                          integer=True) or 0,
                         capacity_t_per_day=_num(a.get("capacity_t_per_day"), problems, file, feat,
@@ -648,6 +693,14 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
                              message=f"day {e.opening_day} is outside the horizon 0..{T - 1}"))
         if e.inspection_delay_days < 0:
             P.append(Problem(file=file, feature=feat, field="inspection_delay_days", message="expected >= 0"))
+        if e.mode not in MODES:
+            P.append(Problem(file=file, feature=feat, field="mode",
+                             message=f"unknown mode {e.mode!r}; expected one of {list(MODES)}"))
+        P.extend(_share_problem(e.loss_share, file, feat, "loss_share"))
+        if e.payload_t is not None and not e.payload_t > 0:
+            P.append(Problem(file=file, feature=feat, field="payload_t", message=f"expected > 0, got {e.payload_t!r}"))
+        if e.cost_usd_per_t is not None:
+            neg(feat, "cost_usd_per_t", e.cost_usd_per_t)
     for kind, items in (("warehouses", inst.warehouses), ("sites", inst.sites)):
         for i, x in enumerate(items):
             feat = f"{kind}[{i}] ({x.id})"
@@ -696,6 +749,11 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
         if len(p.t_per_day) != T:
             P.append(Problem(file=file, feature=feat, field="t_per_day", message=f"expected {T} daily values"))
         neg(feat, "t_per_day", p.t_per_day)
+        for k, v in p.inputs.items():
+            if k not in kids or k == p.commodity:
+                P.append(Problem(file=file, feature=feat, field=f"inputs.{k}",
+                                 message=f"expected another commodity, one of {[c for c in kids if c != p.commodity]}"))
+            neg(feat, f"inputs.{k}", v)
     entry_ids = {e.id for e in inst.entry_points}
     for i, a in enumerate(inst.arcs):
         feat = f"arcs[{i}]"
@@ -712,6 +770,12 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
             P.append(Problem(file=file, feature=feat, field="travel_days", message="expected an integer >= 0"))
         if a.capacity_t_per_day is not None:
             neg(feat, "capacity_t_per_day", a.capacity_t_per_day)
+        P.extend(_share_problem(a.loss_share, file, feat, "loss_share"))
+        if a.capacity_loads_by_day is not None:
+            if len(a.capacity_loads_by_day) != T:
+                P.append(Problem(file=file, feature=feat, field="capacity_loads_by_day",
+                                 message=f"expected {T} daily values, got {len(a.capacity_loads_by_day)}"))
+            neg(feat, "capacity_loads_by_day", a.capacity_loads_by_day)
     if inst.payload_t <= 0:
         P.append(Problem(file=file, field="payload_t", message="expected > 0"))
     for i, c in enumerate(inst.commodities):
@@ -736,6 +800,11 @@ def instance_problems(inst: SupplyInstance, file: str = "<instance>") -> list[Pr
                 P.insert(at, Problem(file=file, feature=feat, field=fld,
                                      message="expected non-negative finite numbers"))
     return P
+
+
+def _share_problem(v: Any, file: str, feat: str, fld: str) -> list[Problem]:
+    ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and 0.0 <= v <= 1.0
+    return [] if ok else [Problem(file=file, feature=feat, field=fld, message=f"expected a share in [0, 1], got {v!r}")]
 
 
 def validate_instance(inst: SupplyInstance, file: str = "<instance>") -> None:
@@ -932,14 +1001,16 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     inside = arrive < T
     col_upper[fcol[~inside]] = 0.0
     put(bal(kk, src[aa], tt), fcol, 1.0)
-    put(bal(kk[inside], dst[aa[inside]], arrive[inside]), fcol[inside], -1.0)
+    keep_a = 1.0 - np.array([a.loss_share for a in inst.arcs], dtype=float)  # what arrives of a tonne sent
+    put(bal(kk[inside], dst[aa[inside]], arrive[inside]), fcol[inside], -keep_a[aa[inside]])
     # entry use: -1 in the entry's balance on the day inspection is over
     kk, ee, tt = (x.ravel() for x in np.indices((K, E, T)))
     ucol = off["entry"] + np.arange(K * E * T)
     ready = tt + delay[ee]
     inside = ready < T
     col_upper[ucol[~inside | (cap_e[ee, tt] <= 0)]] = 0.0
-    put(bal(kk[inside], ee[inside], ready[inside]), ucol[inside], -1.0)
+    keep_e = 1.0 - np.array([e.loss_share for e in inst.entry_points], dtype=float)  # usable share of a tonne entered
+    put(bal(kk[inside], ee[inside], ready[inside]), ucol[inside], -keep_e[ee[inside]])
     # stock carried from t to t+1
     kk, jj, tt = (x.ravel() for x in np.indices((K, M, T)))
     icol = off["stock"] + np.arange(K * M * T)
@@ -966,6 +1037,10 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         qcol = off["prod"] + np.arange(P * T)
         put(bal(pk[pp], pn[pp], tt), qcol, -1.0)
         col_upper[qcol] = np.array([p.t_per_day for p in inst.production], dtype=float).ravel()
+        for i, p in enumerate(inst.production):  # inputs used up where and when it is produced (fuel)
+            for k, f in p.inputs.items():
+                days_i = np.arange(T)
+                put(bal(np.full(T, kidx[k]), np.full(T, pn[i]), days_i), off["prod"] + i * T + days_i, float(f))
 
     # A cell's shortfall s[j, t] = (sig1 + sig2)[k, class, t] x ref[j, t] + c1 + c2 - b: each term is a column
     # with a coefficient; `terms` lists them once, for the balance rows, the extra rows and the report map.
@@ -1026,13 +1101,17 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
 
     # a truck carries payload[k] of commodity k: capacity (t at the entry's own payload) counts trucks
     pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
-    pay_ke = np.array([[inst.payload(c, e.payload_t) for e in inst.entry_points] for c in inst.commodities],
-                      dtype=float).reshape(K, E)
+    pay_ke = inst.entry_payloads()
     cap_block("entry_capacity", np.arange(E), cap_e, lambda k, e, t: off["entry"] + (k * E + e) * T + t,
               pay_e[None, :] / pay_ke)
     ac = np.array([i for i, a in enumerate(inst.arcs) if a.capacity_t_per_day is not None], dtype=np.int64)
     cap_block("arc_capacity", ac, np.repeat([[inst.arcs[i].capacity_t_per_day] for i in ac], T, axis=1)
               if ac.size else np.zeros((0, T)), lambda k, a, t: off["flow"] + (k * A + a) * T + t)
+    lc = np.array([i for i, a in enumerate(inst.arcs) if a.capacity_loads_by_day is not None], dtype=np.int64)
+    if lc.size:  # a stage counted in truckloads (collection, convoy movements): Σ_k flow_k / payload_k <= loads
+        pay_ka = np.array([[inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities]).reshape(K, A)
+        cap_block("arc_loads", lc, np.array([inst.arcs[i].capacity_loads_by_day for i in lc], dtype=float),
+                  lambda k, a, t: off["flow"] + (k * A + a) * T + t, 1.0 / pay_ka)
     wc = np.array([i for i, w in enumerate(inst.warehouses) if w.capacity_t is not None], dtype=np.int64)
     cap_block("warehouse_storage", wc, np.repeat([[inst.warehouses[i].capacity_t] for i in wc], T, axis=1)
               if wc.size else np.zeros((0, T)), lambda k, j, t: off["stock"] + (k * M + j) * T + t)
@@ -1339,10 +1418,14 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     np.add.at(used, (slice(None), lp.cell_site), cell_used)
     delivered = np.zeros((K, S, T))
     site_arc = np.flatnonzero(lp.arc_dst >= E + W)
+    keep_a = np.array([1.0 - a.loss_share for a in instance.arcs], dtype=float)
     for a in site_arc:
         d = int(lp.arc_days[a])
         if d < T:
-            delivered[:, lp.arc_dst[a] - E - W, d:] += flow[:, a, : T - d]
+            delivered[:, lp.arc_dst[a] - E - W, d:] += flow[:, a, : T - d] * keep_a[a]
+    entry_use = block("entry", (K, E, T))
+    entry_lost = entry_use * np.array([e.loss_share for e in instance.entry_points], dtype=float)[None, :, None]
+    arc_lost = flow * (1.0 - keep_a)[None, :, None]
     produced = np.zeros((K, S, T))
     kidx = {c.id: i for i, c in enumerate(instance.commodities)}
     sidx = {s.id: i for i, s in enumerate(instance.sites)}
@@ -1351,11 +1434,12 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
             produced[kidx[pr.commodity], sidx[pr.node]] += prod[p]
     result = SupplyResult(
         status=status, objective_deprivation=z1, objective_trucks=z2, best_bound=z1, gap=0.0, days=T,
-        entry_capacity_t=lp.entry_cap, entry_use_t=block("entry", (K, E, T)), flow_t=flow,
+        entry_capacity_t=lp.entry_cap, entry_use_t=entry_use, flow_t=flow,
         warehouse_stock_t=stock[:, :W], site_stock_t=stock[:, W:], production_t=prod, demand_t=lp.demand,
         shortfall_t=short, consumed_t=used, delivered_t=delivered, produced_at_site_t=produced, binding=[],
         fleet=[], max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
-        solve_time_s=0.0, message=message, cell_shortfall_t=cell_short, cell_consumed_t=cell_used, **cells, **ids)
+        solve_time_s=0.0, message=message, cell_shortfall_t=cell_short, cell_consumed_t=cell_used,
+        entry_lost_t=entry_lost, arc_lost_t=arc_lost, **cells, **ids)
     prio = np.array([c.priority for c in instance.commodities], dtype=float)
     weighted = prio[:, None, None] * cell_short * deep_factor  # an upper bound on each cell's deprivation
     result.binding = _binding(instance, lp, duals, deep_share, deep_factor, step_trucks_per_day, storage_step_t,
@@ -1412,6 +1496,16 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                     pay = e.payload(inst.payload_t)
                     name, step, unit, step_t = e.id, step_trucks, "trucks/day", step_trucks * pay
                     what = f"+{step:g} trucks/day ({step_t:,.0f} t/day) at {name} on {_days(a, z)}"
+                elif kind == "arc_loads":
+                    arc = inst.arcs[owner]
+                    pay = arc.payload_t or inst.payload_t
+                    # a chain stage after an entry point (chain.with_chain names its nodes "<entry>:<stage>")
+                    name = arc.source.split(":")[0] if ":" in arc.source else f"{arc.source}->{arc.target}"
+                    step, unit, step_t = step_trucks, "loads/day", step_trucks * pay
+                    stage = {"movements": "convoy movements allowed", "collection": "collection"}.get(
+                        arc.stage, arc.stage or "a stage in truckloads")
+                    what = (f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} after {name} "
+                            f"on {_days(a, z)}")
                 elif kind == "arc_capacity":
                     arc = inst.arcs[owner]
                     pay = arc.payload_t or inst.payload_t
@@ -1423,11 +1517,16 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                     name, step, unit, step_t = x.id, storage_step_t, "t of storage", storage_step_t
                     what = f"+{step:g} t of storage at {'warehouse' if kind == 'warehouse_storage' else 'site'} " \
                            f"{name} on {_days(a, z)}"
-                linear = float(p.sum() * step_t)
+                # dual per unit of the row: tonnes, or truckloads for a stage counted in loads
+                linear = float(p.sum() * (step if kind == "arc_loads" else step_t))
                 # the optimal value is convex in the capacity, so dual × change bounds the cut from above;
                 # so does the deprivation left from the window's first day on
                 cut = min(linear, float(weighted_short[..., a:].sum()))
-                matches = {(k, f) for k, w, f in tiers if np.allclose(p, w, rtol=rtol, atol=tol)}
+                # t per unit of the row: 1, or for a stage in loads the commodity's payload on that arc
+                per_unit = ({c.id: inst.payload(c, inst.arcs[owner].payload_t) for c in inst.commodities}
+                            if kind == "arc_loads" else {})
+                matches = {(k, f) for k, w, f in tiers
+                           if np.allclose(p, w * per_unit.get(k, 1.0), rtol=rtol, atol=tol)}
                 commodity = cut_t = None
                 if len({k for k, _ in matches}) == 1:
                     commodity, f = next(iter(matches))
@@ -1438,11 +1537,13 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                     text = f"{what} would cut the {commodity} shortfall by up to about {cut_t:,.0f} t"
                 else:
                     text = f"{what} would cut the priority-weighted shortfall by up to about {cut:,.0f}"
-                per = "t of storage" if kind.endswith("storage") else "t/day of capacity"
+                per = "t of storage" if kind.endswith("storage") else (
+                    "load/day" if kind == "arc_loads" else "t/day of capacity")
                 text += (f" (shadow price {float(p.mean()):.3g} per {per} and day"
                          f"; dual × change = {linear:,.0f}, exact only for small changes and an upper bound "
                          "beyond — re-solve to confirm)")
-                out.append(BindingConstraint(kind=kind, id=name, first_day=a, last_day=z,
+                out.append(BindingConstraint(kind=(inst.arcs[owner].stage or kind) if kind == "arc_loads" else kind,
+                                             id=name, first_day=a, last_day=z,
                                              shadow_price=[float(v) for v in p], step=step, step_unit=unit,
                                              step_t_per_day=step_t, predicted_cut=cut, commodity=commodity,
                                              predicted_cut_t=cut_t, text=text))
@@ -1668,9 +1769,10 @@ def _delivery_rows(result: SupplyResult) -> list[dict[str, Any]]:
 def _entry_use_rows(result: SupplyResult, inst: SupplyInstance) -> list[dict[str, Any]]:
     """One row per entry point and day: capacity, use, trucks available and used, use per commodity."""
     rows = []
+    pay_ke = inst.entry_payloads()
     for e, ep in enumerate(inst.entry_points):
         pay = ep.payload(inst.payload_t)
-        per_k = np.array([inst.payload(c, ep.payload_t) for c in inst.commodities])
+        per_k = pay_ke[:, e]
         for t in range(result.days):
             used = result.entry_use_t[:, e, t]
             rows.append({
@@ -1686,7 +1788,11 @@ def result_to_dict(result: SupplyResult, inst: SupplyInstance, *, rows: bool = T
     (``deliveries``, ``entry_use``) empty: ensemble members keep only totals."""
     deliveries = _delivery_rows(result) if rows else []
     entry_use = _entry_use_rows(result, inst) if rows else []
-    return {
+    lost = {kid: float((result.entry_lost_t[k].sum() if result.entry_lost_t is not None else 0.0)
+                       + (result.arc_lost_t[k].sum() if result.arc_lost_t is not None else 0.0))
+            for k, kid in enumerate(result.commodity_ids)}
+    extra = {"lost_t": {k: _r(v) for k, v in lost.items()}} if any(v > 0 for v in lost.values()) else {}
+    return {**extra,
         "status": result.status,
         "objective": {
             "deprivation": None if result.objective_deprivation is None else _r(result.objective_deprivation, 6),

@@ -13,6 +13,8 @@ from .presence import Presence
 from ..scenario.folder import Scenario
 from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
                               fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
+from ..solvers.chain import with_chain
+from . import delivery_chain, fuel_plan
 from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
@@ -31,6 +33,7 @@ class Deliveries:
     food_kcal_per_kg: float
     closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
     local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
+    chain: dict[str, Any] | None = None  # the declared delivery chain's figures (delivery_chain.py), else None
 
 
 def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
@@ -254,9 +257,32 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     scale = min(per_person.values(), default=1.0)
     commodities = [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale)
                    for s in specs]
+    if sc.supply.hubs is not None:  # hubs chosen by the siting engine (issue 20)
+        from .hub_plan import add_hubs
+
+        warehouses, arcs, hubs_info = add_hubs(sc, ids, node_xy, sites, warehouses, arcs, entry_ids, _arcs)
+    fuel_info = None
+    if sc.supply.fuel is not None:  # fuel as a commodity (issue 20): trucked or declared, used by plants and others
+        water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
+        water_nodes[fuel_plan.LOCAL] = [f"water:{nid}" for nid in ids]
+        water_nodes[fuel_plan.PACKAGE] = [PACKAGE_WATER]
+        trips = [a.round_trip_h for a in arcs if a.source in entry_ids and a.round_trip_h]
+        commodities, warehouses, sites, production, arcs, fuel_info = fuel_plan.add_fuel(
+            sc, commodities, warehouses, sites, production, arcs, entry_ids,
+            float(np.mean(trips)) if trips else HANDLING_H, water_nodes, spec.site_storage_days)
+    if delivery_chain.declared(sc):  # sea and air entries, stages after the entry points (issue 20)
+        more, more_arcs = delivery_chain.mode_entries(
+            sc, ids, node_xy, payload, lambda a, b: _one_way_h(sc, a, b, drive_cache), _arcs)
+        entries, arcs = delivery_chain.land_costs(entries) + more, arcs + more_arcs
     inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses, sites=sites,
                           arcs=arcs, production=production, payload_t=payload, sharing=sc.sharing.policy,
                           group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)))
+    if fuel_info is not None:
+        inst.meta["fuel"] = fuel_info
+    if sc.supply.hubs is not None:
+        inst.meta["hubs"] = hubs_info
+    if sc.supply.chain:
+        inst = with_chain(inst, delivery_chain.entry_chains(sc, inst), file=str(sc.folder / "scenario.yaml"))
     disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
                               capacity_factor=d.capacity_factor, reason=d.reason) for d in spec.disruptions]
     if disruptions:
@@ -294,8 +320,17 @@ def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict
                        deep_factor=sc.supply.deep_shortfall_factor)
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
+    chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
+    if "fuel" in inst.meta and res.status == "Optimal":
+        chain = {**(chain or {}), "fuel": fuel_plan.fuel_report(inst.meta["fuel"], inst, res)}
+    if "hubs" in inst.meta:
+        chain = {**(chain or {}), "hubs": inst.meta["hubs"]}
+    if sc.supply.routing is not None and res.status == "Optimal":
+        from .last_mile import last_mile
+
+        chain = {**(chain or {}), "last_mile": last_mile(sc, pres, inst, res)}
     return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way, specs=specs,
-                      food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water)
+                      food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water, chain=chain)
 
 
 def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
@@ -386,4 +421,15 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
         "local_water_m3_per_day": [round(float(v), 1) for v in d.local_water_t],
         "locations": len(d.instance.sites),
     }
+    if d.chain is not None:
+        chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
+        if chain:
+            supply["chain"] = chain if rows else {k: v for k, v in chain.items() if k != "entry_points"} | {
+                "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
+        if "fuel" in d.chain:
+            supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
+        if "last_mile" in d.chain:
+            supply["last_mile"] = d.chain["last_mile"]
+        if "hubs" in d.chain:
+            supply["hubs"] = d.chain["hubs"]
     return supply, sustain_to_dict(d.sustain)

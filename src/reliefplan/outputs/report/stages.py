@@ -296,7 +296,35 @@ def supply_view(plan: Plan, sp: Mapping[str, Any]) -> dict[str, Any]:
         v["tables"].append(_table("Each crossing, day by day", [
             "day", "crossing", "trucks available", "trucks used", "capacity (t)", "carried (t)", "carried, by commodity (t)"],
             rows, note="also in tables/supply_entry_use.csv"))
+    _chain_tables(v, sp, names)
     return v
+
+
+def _chain_tables(v: dict[str, Any], sp: dict[str, Any], names: Mapping[str, str]) -> None:
+    """The delivery chain after each entry point and the fuel, when the plan declares them (issue 20)."""
+    chain = sp.get("chain") or {}
+    if chain.get("entry_points"):
+        rows = [[names.get(e["entry_point"], e["entry_point"]), e.get("mode") or "—", number(e.get("entered_t")),
+                 number((e.get("lost_at_entry_t") or 0) + (e.get("lost_on_route_t") or 0)), number(e.get("delivered_t")),
+                 number(e.get("backlog_last_day_t")), number(e.get("cost_usd_per_t_delivered")),
+                 e.get("binds_most") or "—"] for e in chain["entry_points"]]
+        v["tables"].append(_table(
+            "The delivery chain after each entry point", ["entry point", "mode", "entered (t)", "lost (t)",
+                                                          "delivered (t)", "backlog, last day (t)",
+                                                          "cost per t delivered (USD)", "binds most"], rows,
+            note="over the horizon; per day in plan.json supply.chain; the figures' sources and what is not modelled "
+                 "are there too"))
+    fuel = sp.get("fuel") or {}
+    if fuel:
+        rows = [[u, number(f.get("need_l_per_day")), number(f.get("delivered_l_per_day")),
+                 number(None if f.get("met_share") is None else 100 * f["met_share"])]
+                for u, f in (fuel.get("uses_other_than_water") or {}).items()]
+        rows.append(["water plants", "—", number(fuel.get("to_water_l", 0) / max(len(fuel.get("daily") or [1]), 1)),
+                     f"{number(fuel.get('water_made_with_fuel_m3'))} of {number(fuel.get('water_capacity_fuel_driven_m3'))}"
+                     " m3 made"])
+        v["tables"].append(_table("Fuel by use", ["use", "need (L/day)", "delivered (L/day, mean)", "% of need met"],
+                                  rows, note=f"{number(fuel.get('entered_l'))} L entered over the horizon; "
+                                             "per day in plan.json supply.fuel"))
 
 
 def coverage_chart(series: Mapping[str, list[float | None]]) -> dict[str, Any]:
