@@ -15,6 +15,7 @@ from .stages.camps import lay_out, layout_capacities, layout_params
 from .stages.capacity import SiteCapacity, free_geometry, site_capacity
 from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
 from .stages.displacement import Displacement, displace
+from .stages.health import hold, plan_health
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
@@ -360,6 +361,11 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
+    health = None
+    if delivered is not None and sc.health.enabled:
+        step("health (risk projection)")
+        health = plan_health(sc, pres, delivered, layouts, kcal_pp)
+        verdict += health.verdict
     assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.ground_notes
                    + sc.package_notes)
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
@@ -386,6 +392,9 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         sustain=sustained,
         groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},
         package=sc.package,
+        health=None if health is None else health.block,
+        hold=None if groups is None else hold(groups["summary"], None if health is None else health.groups,
+                                              sc.horizon_days),
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 

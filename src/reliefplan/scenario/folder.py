@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from .._errors import InputError, Problem
 from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
+from ._healthdata import HealthSpec, health_spec_problems
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -218,6 +220,9 @@ class ScenarioSettings(_Strict):
     sharing: SharingSpec | None = None
     cargo: CargoSpec | None = None
     uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec | None = None  # replaces the file-level block as a whole
+    seasons: dict[str, Any] | None = None  # wear and seasons (solvers.seasons); replaces the file-level block
 
 
 class ScenarioFile(_Strict):
@@ -239,6 +244,9 @@ class ScenarioFile(_Strict):
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
     existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec = HealthSpec()  # the health layer (stages.health)
+    seasons: dict[str, Any] | None = None  # wear and seasons, off unless declared (stages.seasons)
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -380,6 +388,9 @@ class Scenario(BaseModel):
     water_m3_by_day: Any = None  # numpy [days]: water produced or trucked inside the area, over the open sites
     hospital_beds_by_day: Any = None  # numpy [days]: inpatient beds; None = not assessed
     fleet_trucks_by_day: Any = None  # numpy [days]: trucks available for hauling; None = not constrained
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec = HealthSpec()
+    seasons: dict[str, Any] | None = None  # None: no wear or seasons in the needs
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -1015,6 +1026,10 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
                                                  [s.id for s in sites], [e.id for e in entry_points],
                                                  folder=folder))
 
+    health_spec = sc.health or cfg.health
+    col.problems.extend(health_spec_problems(health_spec, str(cfg_path),
+                                             (own if sc.health is not None else "") + "health"))
+
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:
             resolved = resolve_package(cfg.packages, pname, str(cfg_path))
@@ -1086,6 +1101,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         water_sources=water_sources,
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(days, float(cfg.existing_hospital_beds)),
+        start_date=sc.start_date or cfg.start_date, health=health_spec,
+        seasons=sc.seasons if sc.seasons is not None else cfg.seasons,
     )
 
 
