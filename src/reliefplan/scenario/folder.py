@@ -18,6 +18,7 @@ from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
 from ._healthdata import HealthSpec, health_spec_problems
+from ._seasonsdata import seasons_problems
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -1029,6 +1030,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     health_spec = sc.health or cfg.health
     col.problems.extend(health_spec_problems(health_spec, str(cfg_path),
                                              (own if sc.health is not None else "") + "health"))
+    col.problems.extend(seasons_problems(sc.seasons if sc.seasons is not None else cfg.seasons,
+                                         sc.start_date or cfg.start_date, str(cfg_path),
+                                         (own if sc.seasons is not None else "") + "seasons"))
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:
