@@ -168,3 +168,22 @@ def test_example_declares_the_180_day_scenarios():
         s = cfg["scenarios"][name]
         assert s["horizon_days"] == 180 and s["footprints"] == cfg["scenarios"][base]["footprints"]
         assert set(s["seasons"]) == {"tent_lifespan", "winterisation", "heat"}
+
+
+def test_how_long_it_holds_in_headline_and_comparison(starved_and_fed):
+    from reliefplan.analysis.compare import compare
+    from reliefplan.analysis.headline import headline, lines
+    from reliefplan.analysis.hold import hold_days
+
+    starved, fed = starved_and_fed
+    h = headline(starved)
+    fh = starved.hold["first_health"]
+    assert h.hold and f"from day {fh['day_p50']}" in h.hold[0] and "P10-P90" in h.hold[0]
+    assert any(x.startswith("How long can it hold: first standard short") for x in lines(h))
+    assert any(k.kind == "health" for k in h.kinds)
+    rows = {r.key: r for r in compare(fed, starved)}
+    assert rows["first health threshold crossed, P50 (any group)"].b == fh["day_p50"]
+    assert rows["first health threshold crossed, P50 (any group)"].a is None
+    assert rows["sheltered: first standard short"].b == 0
+    days = hold_days(starved)["sheltered"]
+    assert days["first_health_day_p10"] <= days["first_health_day_p50"]
