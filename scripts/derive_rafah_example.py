@@ -757,7 +757,8 @@ def write_observed_entry_capacity(shared: Path, path: Path) -> dict[str, Any]:
     period for both crossings (0 where no truck entered)."""
     import datetime as dt
 
-    cats = {"Food Items": "food", "Non-Food Items": "nfi", "Medical Supplies": "medical", "Mixed Items": "mixed"}
+    cats = {"Food Items": "food", "Non-Food Items": "nfi", "Medical Supplies": "medical", "Medical Supply": "medical",
+            "Mixed Items": "mixed"}
     by = {}
     with open(shared / "aid" / "unrwa_trucks_daily_by_crossing_category.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
