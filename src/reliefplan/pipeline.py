@@ -368,7 +368,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     health = None
     if delivered is not None and sc.health.enabled and delivered.result.objective_deprivation is not None:
         step("health (risk projection)")
-        health = plan_health(sc, pres, delivered, layouts, kcal_pp)
+        health = plan_health(sc, pres, delivered, layouts, kcal_pp, by_location=rows)
         verdict += health.verdict
     assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.ground_notes
                    + sc.package_notes + (seasons["notes"] if seasons else []))

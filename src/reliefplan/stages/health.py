@@ -177,11 +177,13 @@ def _group_food(d: Deliveries) -> dict[str, np.ndarray]:
     return out
 
 
-def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float) -> PlanHealth:
+def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float, *,
+                by_location: bool = True) -> PlanHealth:
     """The health layer of a plan: projections per group (and per location), plan.json `health`, verdict rows.
 
     A group's food is the supply plan's group figure (exact under priority sharing too); a location's is its
-    share of need met; water, sanitation and covered space as in `exposures`.
+    share of need met; water, sanitation and covered space as in `exposures`. by_location: False leaves out the
+    per-location projection (ensemble members, which keep totals only).
     """
     spec = sc.health
     data = load_health_data(spec.parameters, source_file=str(sc.folder / "scenario.yaml"))
@@ -210,7 +212,7 @@ def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any],
     gin = HealthInputs(**{**gin.__dict__, "intake_share_of_requirement": share})
     groups = project_health(gin, data, n_draws=spec.draws, seed=spec.seed)
     locations = None
-    if spec.by_location:
+    if spec.by_location and by_location:
         people_l = ex.people.sum(axis=1)
         keep_l = people_l.max(axis=1) > 0
         l_ids = [lid for lid, k in zip(pres.location_ids, keep_l) if k]
