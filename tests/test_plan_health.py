@@ -49,7 +49,7 @@ def test_health_block_is_a_risk_projection_with_ranges(starved_and_fed):
         assert h["draws"] == 20 and h["days"] == 60
         groups = set(h["inputs"])
         assert groups == {g["group"] for g in plan.groups["summary"]}
-        for gid, d in h["excess_deaths"].items():  # never one figure without its interval
+        for d in h["excess_deaths"].values():  # never one figure without its interval
             assert set(d) == {"p10", "p50", "p90"} and d["p10"] <= d["p50"] <= d["p90"]
         for name in ("gam_share", "cdr_per_10k_day"):
             for gid in groups:

@@ -31,8 +31,8 @@ from .._errors import InputError, Problem
 from ..stages.allocation import allocate
 from ..stages.capacity import site_capacity
 from ..scenario.packages import PackageSpec, resolve, shelter_key
-from .hold import hold_days
 from .headline import Headline, headline
+from .hold import hold_days
 from .packages import apply_package, preparable_km2, prepare_land
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema

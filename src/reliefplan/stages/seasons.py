@@ -21,8 +21,13 @@ import numpy as np
 
 from ..scenario._seasonsdata import season_overrides
 from ..scenario.folder import Scenario
-from ..solvers.seasons import (day_months, heat_extra_water_l, load_seasons_data, tent_replacements,
-                               winterisation_kits_owed)
+from ..solvers.seasons import (
+    day_months,
+    heat_extra_water_l,
+    load_seasons_data,
+    tent_replacements,
+    winterisation_kits_owed,
+)
 from .presence import Presence
 
 #: need lists by location index, group and commodity id (t by day), as `deliveries.node_demand` returns them
@@ -59,9 +64,9 @@ def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> 
 
     def add(commodity: str, part: str, t_by_cell: np.ndarray) -> None:
         """t_by_cell [L, G, T] onto the need lists of the cells that have them."""
-        for l, groups in need.items():
+        for loc, groups in need.items():
             for g, lists in groups.items():
-                extra = t_by_cell[l, pres.group(g)]
+                extra = t_by_cell[loc, pres.group(g)]
                 if extra.any():
                     lists[commodity] = list(np.asarray(lists[commodity]) + extra)
         out.added_t[part] = out.added_t.get(part, np.zeros(T)) + t_by_cell.sum(axis=(0, 1))
