@@ -187,3 +187,41 @@ def test_how_long_it_holds_in_headline_and_comparison(starved_and_fed):
     assert rows["sheltered: first standard short"].b == 0
     days = hold_days(starved)["sheltered"]
     assert days["first_health_day_p10"] <= days["first_health_day_p50"]
+
+
+def _flood_folder(tmp_path: Path, props: dict, name: str = "flood") -> Path:
+    import json
+
+    from conftest import fc, feat, square
+
+    folder = _folder(tmp_path, 100, {"start_date": "2024-05-22", "seasons": {"flood": {"layer": "flood.geojson"}}},
+                     name=name)
+    # the western half of site S1 (square(0, 3), fully usable) floods in June
+    half = square(0, 3)
+    (x0, y0), (x1, _), _, (_, y1) = half["coordinates"][0][:4]
+    poly = {"type": "Polygon", "coordinates": [[[x0, y0], [(x0 + x1) / 2, y0], [(x0 + x1) / 2, y1], [x0, y1], [x0, y0]]]}
+    (folder / "flood.geojson").write_text(json.dumps(fc([feat({"id": "W", **props}, poly)])))
+    return folder
+
+
+def test_people_on_flooded_land_by_hand(tmp_path):
+    plan = _plan(_flood_folder(tmp_path, {"months": [6], "usable_share_lost": 1.0}))
+    fl = plan.seasons["flood"]
+    s1 = next(s for s in plan.sites if s.id == "S1")
+    present = s1.population + s1.overflow + s1.existing_population
+    by_day = fl["people_on_flooded_land_by_day"]
+    assert by_day[:10] == [0] * 10  # 22-31 May
+    assert fl["first_day"] == 10 and fl["sites"]["S1"]["usable_share_min"] == pytest.approx(0.5, abs=0.01)
+    assert by_day[10] == pytest.approx(present / 2, rel=0.02)  # half the site, people spread evenly
+    assert by_day[40] == 0  # July: dry again
+    row = next(v for v in plan.verdict if v.indicator == "people_on_flooded_land")
+    assert row.met is False and "from day 10" in row.note
+
+
+@pytest.mark.parametrize("props, field", [({"months": [0, 6]}, "months"), ({"months": "13"}, "months"),
+                                          ({"months": [6], "usable_share_lost": 1.5}, "usable_share_lost")])
+def test_bad_flood_layer_names_feature_and_field(tmp_path, props, field):
+    with pytest.raises(InputError) as e:
+        load_scenario(_flood_folder(tmp_path, props), "main")
+    p = e.value.problems[0]
+    assert p.file.endswith("flood.geojson") and p.feature == "W" and p.field == field

@@ -16,7 +16,7 @@ from .stages.capacity import SiteCapacity, free_geometry, site_capacity
 from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
 from .stages.displacement import Displacement, displace
 from .stages.health import hold, plan_health
-from .stages.seasons import season_needs
+from .stages.seasons import flooded_land, season_needs
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
@@ -365,13 +365,17 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     seasons = None
     if delivered is not None and sc.seasons is not None:
         seasons = season_needs(sc, pres, delivered.specs, {}).to_dict()  # what the supply plan's needs included
+    flood, flood_row = flooded_land(sc, pres, free_geometry(sc.sites, sc.footprints))
+    if flood is not None:
+        seasons = {**(seasons or {}), "flood": flood}
+        verdict.append(flood_row)
     health = None
     if delivered is not None and sc.health.enabled and delivered.result.objective_deprivation is not None:
         step("health (risk projection)")
         health = plan_health(sc, pres, delivered, layouts, kcal_pp, by_location=rows)
         verdict += health.verdict
     assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on) + sc.ground_notes
-                   + sc.package_notes + (seasons["notes"] if seasons else []))
+                   + sc.package_notes + ((seasons or {}).get("notes") or []))
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,

@@ -147,3 +147,48 @@ def season_overrides(seasons: dict[str, Any]) -> dict[str, dict[str, Any]]:
             v = {}
         out[k] = {kk: vv for kk, vv in v.items() if kk != "layer"} if isinstance(v, dict) else v
     return out
+
+
+def read_flood_layer(folder: Any, seasons: dict[str, Any] | None, source_file: str
+                     ) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The flood layer a ``seasons.flood.layer`` names: polygons with ``months`` (1-12, a list or "6,7,8") and
+    ``usable_share_lost`` (0-1, default the shipped figure). Returns records (id, WGS84 geometry, months, share)
+    and every problem, naming the file, the feature and the field."""
+    from pathlib import Path
+
+    from ._inputs import folder_file
+    from ._layers import read_layer
+
+    flood = (seasons or {}).get("flood")
+    if not isinstance(flood, dict) or not flood.get("layer"):
+        return [], []
+    try:
+        path = folder_file(Path(folder), flood["layer"], field="seasons.flood.layer")
+        feats = read_layer(path)
+    except InputError as e:
+        return [], list(e.problems)
+    default = load_seasons_data().flood.default_usable_share_lost.value
+    out, problems = [], []
+    for f in feats:
+        fid = str(f.properties.get("id", f.index))
+        raw = f.properties.get("months")
+        try:
+            months = [int(m) for m in (raw.split(",") if isinstance(raw, str) else raw)]
+            if not months or any(not 1 <= m <= 12 for m in months) or any(
+                    isinstance(m, float) and not m.is_integer() for m in (raw if isinstance(raw, list) else [])):
+                raise ValueError
+        except (TypeError, ValueError, AttributeError):
+            problems.append(Problem(file=str(path), feature=fid, field="months",
+                                    message=f"expected months as whole numbers 1-12 (a list or '6,7,8'), got {raw!r}"))
+            continue
+        share = f.properties.get("usable_share_lost", default)
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            problems.append(Problem(file=str(path), feature=fid, field="usable_share_lost",
+                                    message=f"expected a share in [0, 1], got {share!r}"))
+            continue
+        if f.geometry is None or f.geometry.is_empty or f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(Problem(file=str(path), feature=fid, field="geometry",
+                                    message=f.geometry_error or "expected a polygon"))
+            continue
+        out.append({"id": fid, "geometry": f.geometry, "months": tuple(months), "usable_share_lost": float(share)})
+    return out, problems

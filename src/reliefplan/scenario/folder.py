@@ -18,7 +18,7 @@ from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
 from ._healthdata import HealthSpec, health_spec_problems
-from ._seasonsdata import seasons_problems
+from ._seasonsdata import read_flood_layer, seasons_problems
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -392,6 +392,7 @@ class Scenario(BaseModel):
     start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
     health: HealthSpec = HealthSpec()
     seasons: dict[str, Any] | None = None  # None: no wear or seasons in the needs
+    flood_zones: list[dict[str, Any]] = []  # seasons.flood.layer: id, geometry_m, months, usable_share_lost
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -1033,6 +1034,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     col.problems.extend(seasons_problems(sc.seasons if sc.seasons is not None else cfg.seasons,
                                          sc.start_date or cfg.start_date, str(cfg_path),
                                          (own if sc.seasons is not None else "") + "seasons"))
+    flood, flood_problems = read_flood_layer(folder, sc.seasons if sc.seasons is not None else cfg.seasons,
+                                             str(cfg_path))
+    col.problems.extend(flood_problems)
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:
@@ -1077,6 +1081,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     col.raise_if_any()
     assert standards is not None and crs is not None
 
+    if flood:  # flood polygons in the local metric CRS (stages.seasons)
+        for z, g in zip(flood, project(_as_array([z["geometry"] for z in flood]), WGS84, crs)):
+            z["geometry_m"] = g
     for items in (zones, sites, footprints, entry_points, warehouses, served, water_sources):
         if items:
             projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
@@ -1106,7 +1113,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(days, float(cfg.existing_hospital_beds)),
         start_date=sc.start_date or cfg.start_date, health=health_spec,
-        seasons=sc.seasons if sc.seasons is not None else cfg.seasons,
+        seasons=sc.seasons if sc.seasons is not None else cfg.seasons, flood_zones=flood,
     )
 
 

@@ -99,9 +99,9 @@ def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> 
                          f"aid-dependent household present in months {w.months.value}, once per season "
                          f"({w.kit_weight_kg.label()}; months: {_label(w.months)})")
     if "flood" in declared:
-        out.notes.append("flood: declared, but flood-prone land does not yet reduce site capacity in this plan "
-                         "(solvers.seasons.flood_usable_share is built; moving people off flooded land waits for the "
-                         "movement stage)")
+        out.notes.append("flood: people on site land that floods are counted by day (seasons.flood, verdict row "
+                         "people_on_flooded_land); site capacity and the siting do not change by month and moving "
+                         "them is not modelled yet (the movement stage)")
     if out.notes:
         first = sc.start_date.isoformat()
         out.notes.insert(0, f"wear and seasons from day 0 = {first} (start_date); "
@@ -111,3 +111,40 @@ def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> 
 
 def _label(p: Any) -> str:
     return f"{p.where} [{p.source}]" + (" ASSUMPTION" if p.assumption else "")
+
+
+def flooded_land(sc: Scenario, pres: Presence, free_sites_m: Any) -> tuple[dict[str, Any] | None, Any]:
+    """People on flooded site land: each site's usable share by day (``seasons.flood.layer``) x its people (spread
+    evenly over the site). They must move or be protected; moving them is not modelled yet (the movement stage).
+    Returns plan.json ``seasons.flood`` and a verdict row (None, None without a flood layer)."""
+    if not sc.flood_zones or sc.start_date is None:
+        return None, None
+    from ..solvers.seasons import FloodZone, flood_usable_share
+    from .verdict import indicator
+
+    zones = [FloodZone(id=z["id"], geometry=z["geometry_m"], months=z["months"],
+                       usable_share_lost=z["usable_share_lost"]) for z in sc.flood_zones]
+    months = day_months(sc.start_date, pres.days)
+    usable = flood_usable_share(list(free_sites_m), zones, months)  # [S, T]
+    site_rows = [i for i, k in enumerate(pres.kinds) if k == "site"]
+    people = pres.people[site_rows].sum(axis=1).astype(float)  # [S, T]
+    flooded = people * (1.0 - usable)
+    total = flooded.sum(axis=0)
+    days = np.flatnonzero(total >= 0.5)
+    first = int(days[0]) if days.size else None
+    worst = int(np.argmax(total))
+    ids = [s.id for s in sc.sites]
+    block = {"zones": len(zones), "people_on_flooded_land_by_day": [int(round(x)) for x in total],
+             "first_day": first,
+             "sites": {ids[j]: {"usable_share_min": round(float(usable[j].min()), 4),
+                                "people_on_flooded_land_max": int(round(float(flooded[j].max())))}
+                       for j in range(len(ids)) if usable[j].min() < 1.0},
+             "note": "people spread evenly over each site; they must move or be protected (not modelled yet: "
+                     "site capacity and the siting do not change by month)"}
+    row = indicator("people_on_flooded_land", "scenario", float(total.max(initial=0.0)), 0.0, "people", "<=",
+                    "reliefplan: nobody sheltered on land that floods (seasons.flood.layer)",
+                    note=("no site land floods while people are on it" if first is None else
+                          f"from day {first}; worst day {worst}: {total[worst]:,.0f} people on flooded land at "
+                          f"{sum(1 for j in range(len(ids)) if flooded[j, worst] >= 0.5)} site(s); "
+                          "moving them is not modelled yet"))
+    return block, row
