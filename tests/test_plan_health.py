@@ -225,3 +225,16 @@ def test_bad_flood_layer_names_feature_and_field(tmp_path, props, field):
         load_scenario(_flood_folder(tmp_path, props), "main")
     p = e.value.problems[0]
     assert p.file.endswith("flood.geojson") and p.feature == "W" and p.field == field
+
+
+def test_ensemble_keeps_each_thresholds_first_day(starved_and_fed):
+    import math
+
+    from reliefplan.analysis.ensemble import key_results
+
+    starved, fed = starved_and_fed
+    got = key_results(starved)
+    days = [c["day_p50"] for c in starved.health["crossings"] if c["threshold"] == "ipc5_food_gap"
+            and c["day_p50"] is not None]
+    assert got["first_health_day.ipc5_food_gap"] == min(days)
+    assert math.isnan(key_results(fed)["first_health_day.ipc5_famine"])
