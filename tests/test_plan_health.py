@@ -238,3 +238,14 @@ def test_ensemble_keeps_each_thresholds_first_day(starved_and_fed):
             and c["day_p50"] is not None]
     assert got["first_health_day.ipc5_food_gap"] == min(days)
     assert math.isnan(key_results(fed)["first_health_day.ipc5_famine"])
+
+
+def test_report_has_the_health_section_with_ranges(starved_and_fed):
+    from reliefplan.outputs.report import render_report
+
+    starved, _ = starved_and_fed
+    html = render_report(starved, {})
+    i = html.index('id="health-h"')
+    section = html[i:i + 6000]
+    assert "risk projection, not a prediction" in section.lower() and "excess deaths" in section
+    assert "P10–P90" in section and "How long can it hold" in html
