@@ -45,7 +45,8 @@ class Exposures:
     water_l: np.ndarray  # L/person/day
     people_per_latrine: np.ndarray
     covered_m2: np.ndarray  # covered m2/person
-    people: np.ndarray  # people present
+    people: np.ndarray  # people present (0 where the supply plan does not feed them)
+    dependent: np.ndarray  # of them, aid-dependent
 
 
 @dataclass
@@ -79,11 +80,15 @@ def exposures(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], s
         dep_share = np.where(people > 0, pres.dependent / np.where(people > 0, people, 1.0), 0.0)
     ids = d.sustain.site_ids
     loc_index = {sid: i for i, sid in enumerate(ids)}
-    rows = [loc_index[lid] for lid in pres.location_ids]  # presence order -> supply order
+    # presence order -> supply order; locations the supply plan does not feed (e.g. people still abroad) are left
+    # out of the projection (weight 0)
+    rows = np.array([loc_index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
+    fed = rows >= 0
+    people = np.where(fed[:, None, None], people, 0.0)
 
     def cov(commodity: str) -> np.ndarray:
         c = _coverage(d, commodity)
-        return np.ones((L, T)) if c is None else np.clip(c[rows], 0.0, 1.0)
+        return np.ones((L, T)) if c is None else np.where(fed[:, None], np.clip(c[np.maximum(rows, 0)], 0.0, 1.0), 1.0)
 
     # water need per aid-dependent person at each location (the standard, plus heat where declared)
     need_w = np.zeros((L, T))
@@ -131,7 +136,7 @@ def exposures(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], s
     if spec.other_kcal_per_person_day:  # food outside the plan (stocks, markets, gardens), for everyone
         intake = intake + spec.other_kcal_per_person_day / kcal_pp
     return Exposures(intake_share=intake, water_l=water_l, people_per_latrine=latrine, covered_m2=covered,
-                     people=people)
+                     people=people, dependent=np.where(fed[:, None, None], pres.dependent, 0.0))
 
 
 def _mean(x: np.ndarray, w: np.ndarray, axis: int, *, log: bool = False) -> np.ndarray:
@@ -204,7 +209,7 @@ def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any],
     for i, g in enumerate(g_ids):
         if g in food:
             k = pres.group(g)
-            dep = pres.dependent[:, k, :].sum(axis=0)
+            dep = ex.dependent[:, k, :].sum(axis=0)
             n = people_g[k]
             with np.errstate(divide="ignore", invalid="ignore"):
                 share[i] = np.where(n > 0, (dep * np.clip(food[g], 0.0, None) + (n - dep)) / np.where(n > 0, n, 1.0),
