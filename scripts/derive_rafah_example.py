@@ -362,6 +362,7 @@ def derive(shared: Path, out: Path) -> dict[str, Any]:
     figs["cargo_payload"] = write_cargo_payload(shared, out / "cargo_payload_apr_2024.csv")
     figs["food_mix"] = write_food_mix(shared, out / "food_mix_apr_2024.csv")
     figs["water_sources"] = write_water_sources(shared, out / "water_sources.csv")
+    figs["observed_entry_capacity"] = write_observed_entry_capacity(shared, out / "entry_capacity_observed_2024.csv")
 
     # age / sex -------------------------------------------------------------
     figs["age_sex"] = write_age_sex(shared, out / "age_sex.csv")
@@ -743,6 +744,41 @@ scenarios:
     standards:
       profile: sphere-2018
 """
+
+
+#: the example's crossings in the UNRWA line list, and the period of the observed series (issue 21: 180 days from
+#: 1 April 2024 reach 27 September; the line list ends on 30 September 2024)
+OBSERVED_CROSSINGS = {"KEREM-SHALOM": "Kerem Shalom", "RAFAH-CROSSING": "Rafah Crossing"}
+OBSERVED_FIRST, OBSERVED_LAST = "2024-04-01", "2024-09-30"
+
+
+def write_observed_entry_capacity(shared: Path, path: Path) -> dict[str, Any]:
+    """Trucks per day per crossing and cargo category (UNRWA line list, summed by date), every calendar day of the
+    period for both crossings (0 where no truck entered)."""
+    import datetime as dt
+
+    cats = {"Food Items": "food", "Non-Food Items": "nfi", "Medical Supplies": "medical", "Medical Supply": "medical",
+            "Mixed Items": "mixed"}
+    by = {}
+    with open(shared / "aid" / "unrwa_trucks_daily_by_crossing_category.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if OBSERVED_FIRST <= r["date"] <= OBSERVED_LAST and r["crossing"] in OBSERVED_CROSSINGS.values():
+                key = (r["date"], r["crossing"], cats.get(r["cargo_category"], "mixed"))
+                by[key] = by.get(key, 0) + int(float(r["trucks"]))
+    rows: list[list[Any]] = [
+        ["date", "day_from_2024_05_06", "entry_point_id", "crossing_unrwa", "trucks_food", "trucks_nfi",
+         "trucks_medical", "trucks_mixed", "trucks_total"],
+        ["#date", "#date+offset", "#loc+id", "#loc+name", "#capacity+trucks+observed+food",
+         "#capacity+trucks+observed+nfi", "#capacity+trucks+observed+medical", "#capacity+trucks+observed+mixed",
+         "#capacity+trucks+observed+total"]]
+    day, last, op = dt.date.fromisoformat(OBSERVED_FIRST), dt.date.fromisoformat(OBSERVED_LAST), dt.date(2024, 5, 6)
+    while day <= last:
+        for eid, name in OBSERVED_CROSSINGS.items():
+            n = [by.get((day.isoformat(), name, c), 0) for c in ("food", "nfi", "medical", "mixed")]
+            rows.append([day.isoformat(), (day - op).days, eid, name, *n, sum(n)])
+        day += dt.timedelta(days=1)
+    write_csv(path, rows)
+    return {"observed_first": OBSERVED_FIRST, "observed_last": OBSERVED_LAST, "rows": len(rows) - 2}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -468,7 +468,7 @@ def test_observed_2024_trucks_from_the_example():
     june = read_observed_trucks(path, "2024-06-01", 30)
     assert june["RAFAH-CROSSING"].sum() == 0 and june["KEREM-SHALOM"].sum() == 1999
     with pytest.raises(InputError, match="does not cover"):
-        read_observed_trucks(path, "2024-07-15", 30)
+        read_observed_trucks(path, "2024-09-15", 30)  # the file ends on 30 Sep 2024
 
 
 def test_time_limit_is_a_result_not_a_crash():

@@ -16,6 +16,8 @@ from .stages.capacity import SiteCapacity, free_geometry, site_capacity
 from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
 from .stages.arrivals import abroad, arrivals_summary, displace_all, present
 from .stages.displacement import Displacement
+from .stages.health import hold, plan_health
+from .stages.seasons import flooded_land, season_needs
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
@@ -412,9 +414,21 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(beds_indicator(np.asarray(sc.hospital_beds_by_day), people_present, std))
     if sc.fleet_trucks_by_day is not None and supply is not None:
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), supply))
+    seasons = None
+    if delivered is not None and sc.seasons is not None:
+        seasons = season_needs(sc, pres, delivered.specs, {}).to_dict()  # what the supply plan's needs included
+    flood, flood_row = flooded_land(sc, pres, free_geometry(sc.sites, sc.footprints))
+    if flood is not None:
+        seasons = {**(seasons or {}), "flood": flood}
+        verdict.append(flood_row)
+    health = None
+    if delivered is not None and sc.health.enabled and delivered.result.objective_deprivation is not None:
+        step("health (risk projection)")
+        health = plan_health(sc, pres, delivered, layouts, kcal_pp, by_location=rows)
+        verdict += health.verdict
     assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on)
                    + (movement_assumptions(sc, sh.movement) if sh.movement is not None else []) + sc.ground_notes
-                   + sc.package_notes)
+                   + sc.package_notes + ((seasons or {}).get("notes") or []))
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
         reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
@@ -442,6 +456,9 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         package=sc.package,
         monitoring=monitoring,
         arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
+        health=None if health is None else health.block, seasons=seasons,
+        hold=None if groups is None else hold(groups["summary"], None if health is None else health.groups,
+                                              sc.horizon_days),
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 

@@ -379,6 +379,18 @@ class Plan(_Out):
         "`presence` people by group and kind of location by day"))
     package: str | None = Field(default=None, description=(
         "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"))
+    health: dict[str, Any] | None = Field(default=None, description=(
+        "risk projection, not a prediction (stages.health, docs/health.md): per group P10/P50/P90 by day of weight "
+        "loss, acute malnutrition (GAM/SAM under 5, adult BMI), extreme food gaps, relative risk of diarrhoea and "
+        "respiratory infection, crude and under-5 death rates; the first day each Sphere/WHO/IPC threshold is "
+        "crossed (`crossings`, P10/P50/P90 over draws), excess deaths as intervals only, per location what is "
+        "crossed first; the inputs fed, assumptions and what is not modelled; None when not computed"))
+    seasons: dict[str, Any] | None = Field(default=None, description=(
+        "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
+        "winterisation kits, heat water), items, and how each was counted; None when not declared"))
+    hold: dict[str, Any] | None = Field(default=None, description=(
+        "how long can it hold: per group the first day each standard falls short (supply plan) and each health "
+        "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"))
     layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
                                          "latrines, max distance plot->water point and plot->latrine, covered and "
                                          "gross m2 per person, standards met")

@@ -45,6 +45,7 @@ from ..stages.allocation import allocate
 from ..stages.capacity import site_capacity
 from ..stages.travel import TravelCache
 from .headline import Headline, headline
+from .hold import hold_days
 from .packages import apply_package, preparable_km2, prepare_land
 
 Progress = Callable[[str], None]
@@ -107,6 +108,9 @@ class PairResult(BaseModel):
     not_addressable: list[str] = Field(description="failed indicators no package resource acts on, and why")
     shelter_reused: bool = Field(description="siting, layouts and evacuation came from another pair's plan")
     seconds: float
+    hold: dict[str, dict[str, int | None]] = Field(default={}, description=(
+        "how long can it hold, per group: first_standard_day (first day a standard is short), first_health_day_p50 "
+        "and _p10 (first day a health threshold is projected to be crossed; a risk projection)"))
     headline: Headline | None = Field(default=None, description="the pair's headline (as on its report and in the "
                                       "CLI), with the least additions as its smallest fix")
 
@@ -416,7 +420,7 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
             delivery=_delivery((plan.supply or {}).get("chain")),
             failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
-            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2),
+            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2), hold=hold_days(plan),
             headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run
 
     def collect(job: tuple[str, str, Future]) -> None:

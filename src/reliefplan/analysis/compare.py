@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..plan import Plan
+from .hold import first_health_day, first_standard_day, hold_days
 
 
 @dataclass
@@ -83,6 +84,12 @@ def _group_met_pct(name: str, commodity: str):
     return get
 
 
+def _hold(name: str, key: str):
+    def get(p: Plan) -> float | None:
+        return hold_days(p).get(name, {}).get(key)
+    return get
+
+
 def compare(a: Plan, b: Plan) -> list[Row]:
     """Key performance indicators of two plans (B - A in `diff`)."""
     def open_sites(p: Plan) -> float:
@@ -123,6 +130,8 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("food shortfall (horizon)", _short("food"), "t"),
         ("first water shortfall", _first_short("water"), "day"),
         ("first food shortfall", _first_short("food"), "day"),
+        ("first standard short (any group)", first_standard_day, "day"),
+        ("first health threshold crossed, P50 (any group)", first_health_day, "day"),
         ("checks failed", _failed, "checks"),
         ("kinds of check failing", _kinds_failing, "kinds"),
     ]
@@ -132,7 +141,9 @@ def compare(a: Plan, b: Plan) -> list[Row]:
                  (f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
                  (f"{g}: food delivered", _group(g, "kcal_per_person_day"), "kcal/person/day"),
                  (f"{g}: water deficit", _group(g, "cumulative_water_deficit_l_per_person"), "L/person"),
-                 (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people")]
+                 (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people"),
+                 (f"{g}: first standard short", _hold(g, "first_standard_day"), "day"),
+                 (f"{g}: first health threshold, P50", _hold(g, "first_health_day_p50"), "day")]
     return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec]
 
 

@@ -113,6 +113,11 @@ def member_scenario(sc: Scenario, m: MemberInputs) -> Scenario:
     return sc.model_copy(update=update)
 
 
+#: outcomes that are a first day (None/NaN: not within the horizon, ranked after it); health days are the earliest
+#: median first-crossing day over groups of each member (a risk projection)
+_DAY_OUTCOMES = ("first_shortfall_day.", "first_health_day.")
+
+
 def key_results(plan: Any) -> dict[str, Any]:
     """The numbers an ensemble keeps of a plan (NaN = not computed / no shortfall within the horizon)."""
     p = plan.people
@@ -133,6 +138,11 @@ def key_results(plan: Any) -> dict[str, Any]:
         for k, v in s["first_shortfall_day"].items():
             out[f"first_shortfall_day.{k}"] = math.nan if v is None else float(v)
         out["shortfall_t.total"] = float(sum(s["shortfall_t"].values()))
+    for c in (plan.health or {}).get("crossings") or []:  # earliest median day over groups, per threshold
+        k = f"first_health_day.{c['threshold']}"
+        day = math.nan if c["day_p50"] is None else float(c["day_p50"])
+        days = [d for d in (out.get(k, math.nan), day) if not math.isnan(d)]
+        out[k] = min(days) if days else math.nan
     for row in plan.verdict:
         out[f"met.{row.indicator}@{row.scope}"] = math.nan if row.met is None else float(row.met)
     return out
@@ -332,7 +342,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     by_member = {m.index: m for m in inputs}
     cols = sorted({k for r in ok for k in r})
     outcome_cols = [c for c in cols if c in ("displaced", "sheltered", "unsheltered", "clearance_h")
-                    or c.startswith(("shortfall_t.", "first_shortfall_day."))]
+                    or c.startswith(("shortfall_t.",) + _DAY_OUTCOMES)]
 
     def column(c: str) -> np.ndarray:
         return np.array([np.nan if r.get(c) is None else float(r[c]) for r in ok], dtype=float)
@@ -340,7 +350,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     outcomes: dict[str, Any] = {}
     for c in outcome_cols:
         v = column(c)
-        if c.startswith("first_shortfall_day."):
+        if c.startswith(_DAY_OUTCOMES):
             # no shortfall within the horizon counts as later than any day: a null percentile means "none"
             v = np.where(np.isnan(v), np.inf, v)
             outcomes[c] = {**_pct(v, "inverted_cdf"), "p_shortfall": float(np.mean(np.isfinite(v))) if len(v) else None,
@@ -350,7 +360,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
             outcomes[c] = {**_pct(fin), "mean": float(fin.mean()) if len(fin) else None, "n": len(fin)}
     by_day = {}
     for c in outcome_cols:
-        if c.startswith("first_shortfall_day."):
+        if c.startswith("first_shortfall_day."):  # (health days: their percentiles only)
             v = np.where(np.isnan(column(c)), np.inf, column(c))
             by_day[c.split(".", 1)[1]] = [float(np.mean(v > d)) for d in range(horizon_days)] if len(v) else []
     verdict = {}
@@ -364,7 +374,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     sensitivity: dict[str, list[dict[str, Any]]] = {}
     for c in outcome_cols:
         y = column(c)
-        if c.startswith("first_shortfall_day."):
+        if c.startswith(_DAY_OUTCOMES):
             y = np.where(np.isnan(y), horizon_days, y)  # censored at the horizon; ranks stay right
         bars = []
         for n, xv in x.items():

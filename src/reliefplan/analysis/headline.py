@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import words
 from ..plan import Indicator, Plan, Severity
+from .hold import hold_lines
 
 #: verdict indicator -> kind of check (the headline groups and counts failures by kind)
 KIND_OF: dict[str, str] = {
@@ -41,6 +42,9 @@ KIND_OF: dict[str, str] = {
     "people_inside_operation_area_at_start": "left_behind",
     "people_walking_over_max_h": "movement", "vulnerable_share_walking_over_max_h": "movement",
     "people_redisplaced": "movement", "people_left_without_place": "movement",
+    **{f"health_{t}": "health" for t in ("sphere_cdr_doubling", "sphere_u5dr_doubling", "sphere_cdr_absolute",
+                                         "sphere_u5dr_absolute", "who_wasting_very_high", "ipc5_food_gap", "ipc5_gam",
+                                         "ipc5_cdr", "ipc5_u5dr", "ipc5_famine")},
 }
 #: kinds in the order a planner asks about them (people without shelter, then what people get, then the means)
 KIND_TITLES: dict[str, str] = {
@@ -60,6 +64,7 @@ KIND_TITLES: dict[str, str] = {
     "fleet": "hauling fleet",
     "hospital_beds": "hospital beds",
     "road_network": "road network",
+    "health": "health thresholds (risk projection)",
 }
 #: kinds that are a commodity of the supply plan (their groups' first shortfall day comes from plan.groups)
 COMMODITY_KINDS = ("water", "food", "medical", "shelter_nfi")
@@ -122,6 +127,8 @@ class Headline(_Out):
     checked: int = Field(description="checks assessed (verdict rows met or not)")
     not_assessed: int = Field(description="checks that could not be assessed")
     kinds: list[CheckKind] = Field(description="failing kinds of check, worst first")
+    hold: list[str] = Field(default=[], description="how long can it hold: the first day a standard falls short and "
+                            "a health threshold is projected to be crossed, over all groups then per group")
 
 
 # ---- words ---------------------------------------------------------------------------------------------------------
@@ -488,13 +495,16 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
                     people_short=people_short, people_in_plan=in_plan, first_day=first,
                     binds=_binds(plan, kinds) if not holds else [], smallest_fix=fix_list,
                     smallest_fix_computed=computed, smallest_fix_note=note, failed=failed, checked=checked,
-                    not_assessed=not_assessed, kinds=failing)
+                    not_assessed=not_assessed, kinds=failing, hold=hold_lines(plan))
 
 
 def lines(h: Headline, *, max_kinds: int = 12) -> list[str]:
     """The headline as plain lines (CLI, logs): verdict, findings, what binds, the smallest fix, failing kinds."""
     out = [h.summary if h.holds or not h.findings else h.lead + f" · fails {h.failed:,} of {h.checked:,} checks:"]
     out += [f"  - {x}" for x in h.findings]
+    if h.hold and not h.holds:
+        out.append(f"How long can it hold: {h.hold[0]}")
+        out += [f"  - {x}" for x in h.hold[1:]]
     if h.binds:
         out.append("What binds:")
         out += [f"  - {x}" for x in h.binds]

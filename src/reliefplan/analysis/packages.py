@@ -97,8 +97,12 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
     if pkg.entry_series is not None:
         series = read_observed_trucks(folder_file(sc.folder, pkg.entry_series.file,
                                                   field=f"packages.{name}.entry_series.file"),
-                                      pkg.entry_series.start, days)
+                                      pkg.entry_series.start, days,
+                                      repeat_last_days=pkg.entry_series.repeat_last_days)
         trucks = {e.id: np.asarray(series.get(e.id, np.zeros(days)), dtype=float) for e in sc.entry_points}
+        if pkg.entry_series.repeat_last_days:
+            notes.append(f"ASSUMPTION: after the last date of {pkg.entry_series.file}, its last "
+                         f"{pkg.entry_series.repeat_last_days} days of trucks repeat in turn (no later data)")
     else:
         trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for el in pkg.entry_capacity:

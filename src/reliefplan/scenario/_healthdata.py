@@ -7,16 +7,18 @@ whole dose-response curve (it stays monotone) and draws are reproducible from a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.special import ndtri
 
 from .._errors import InputError, Problem
+from ._inputs import Strict
 
 Dist = Literal["fixed", "uniform", "loguniform", "ci95"]
 
@@ -200,3 +202,65 @@ def draw_quantiles(names: list[str], n_draws: int, seed: int | None) -> dict[str
     rng = np.random.default_rng(seed)
     # Quantiles kept off the exact 0/1 so ci95 draws stay finite.
     return {n: rng.uniform(1e-6, 1 - 1e-6, n_draws) for n in names}
+
+
+# ---- scenario.yaml keys: `health:` and `seasons:` --------------------------------------
+
+class HealthPlace(Strict):
+    """Sanitation and covered space where the plan builds nothing (homes, open land): people per latrine and
+    covered m2 per person, with where the figures come from."""
+
+    people_per_latrine: float
+    covered_m2_per_person: float
+    source: str = "ASSUMPTION"
+
+    @model_validator(mode="after")
+    def _check(self) -> HealthPlace:
+        if not (0 < self.people_per_latrine <= 1e6 and 0 < self.covered_m2_per_person <= 1e4):
+            raise ValueError("expected people_per_latrine > 0 and covered_m2_per_person > 0")
+        return self
+
+
+_HOME = HealthPlace(people_per_latrine=5.0, covered_m2_per_person=3.5, source=(
+    "ASSUMPTION: people in their own or a host home have a household latrine and the Sphere covered area (the "
+    "dose-response reference; kinder than crowded host homes)"))
+_OPEN_LAND = HealthPlace(people_per_latrine=100.0, covered_m2_per_person=3.5, source=(
+    "ASSUMPTION: no sanitation is planned on overflow land, taken at 100 people per latrine (the last anchor of the "
+    "dose-response curve, which is flat beyond); covered space from the tents delivered"))
+
+
+class HealthSpec(Strict):
+    """`health:` in scenario.yaml (file level, or per named scenario, replacing it as a whole).
+
+    The health layer runs on every plan with a supply plan unless ``enabled: false``."""
+
+    enabled: bool = True
+    draws: int = Field(default=50, ge=0, le=2000)
+    seed: int = Field(default=0, ge=0)
+    parameters: dict[str, Any] = {}
+    baseline: dict[str, float] = {}
+    other_kcal_per_person_day: float = Field(default=0.0, ge=0, le=10_000)
+    home: HealthPlace = _HOME
+    open_land: HealthPlace = _OPEN_LAND
+    uncovered_m2_per_person: float = Field(default=1.0, gt=0, le=3.5)
+    by_location: bool = True
+
+
+_BASELINE_KEYS = ("gam_share", "sam_share", "cdr_per_10k_day", "u5dr_per_10k_day")
+
+
+def health_spec_problems(spec: HealthSpec, source_file: str, field: str = "health") -> list[Problem]:
+    """Unknown parameters or baselines and invalid ranges, each naming the field (checked at load time)."""
+    problems: list[Problem] = []
+    try:
+        load_health_data(spec.parameters, source_file=source_file)
+    except InputError as e:
+        problems += [replace(p, field=f"{field}.{(p.field or '').removeprefix('health.')}") for p in e.problems]
+    for k, v in spec.baseline.items():
+        if k not in _BASELINE_KEYS:
+            problems.append(Problem(file=source_file, field=f"{field}.baseline.{k}",
+                                    message=f"unknown baseline; expected one of {list(_BASELINE_KEYS)}"))
+        elif not (v > 0 and (v < 1 or not k.endswith("_share"))):
+            problems.append(Problem(file=source_file, field=f"{field}.baseline.{k}",
+                                    message=f"expected a positive figure{' below 1' if k.endswith('_share') else ''}, got {v}"))
+    return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,8 @@ from ._uncertainty import UncertaintySpec, uncertainty_problems
 from .movement import MovementSpec, movement_problems, read_observed_departures
 from .delivery_specs import (ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec,
                              chain_problems)
+from ._healthdata import HealthSpec, health_spec_problems
+from ._seasonsdata import read_flood_layer, seasons_problems
 from .packages import PackageSpec, package_file_problems, package_problems
 from .packages import resolve as resolve_package
 from ..geo import WGS84, local_crs, project
@@ -233,6 +236,9 @@ class ScenarioSettings(_Strict):
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (replaces the file-level block)
     monitoring: MonitoringSpec | None = None  # an existing settlement's snapshot (replaces the file-level block)
     arrivals: ArrivalsSpec | None = None  # daily arrivals at transit points (replaces the file-level block)
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec | None = None  # replaces the file-level block as a whole
+    seasons: dict[str, Any] | None = None  # wear and seasons (solvers.seasons); replaces the file-level block
 
 
 class ScenarioFile(_Strict):
@@ -257,6 +263,9 @@ class ScenarioFile(_Strict):
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     monitoring: MonitoringSpec | None = None  # an existing settlement: snapshot, blocks, services (monitoring.py)
     arrivals: ArrivalsSpec | None = None  # daily arrivals at entry or transit points (arrivals.py)
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec = HealthSpec()  # the health layer (stages.health)
+    seasons: dict[str, Any] | None = None  # wear and seasons, off unless declared (stages.seasons)
     layers: Layers
     footprints: dict[str, FootprintSpec]
     scenarios: dict[str, ScenarioSettings]
@@ -403,6 +412,10 @@ class Scenario(BaseModel):
     fleet_trucks_by_day: Any = None  # numpy [days]: trucks available for hauling; None = not constrained
     monitoring: Any = None  # monitoring.Monitoring: the snapshot of an existing settlement
     arrivals: Any = None  # arrivals.Arrivals: people arriving at transit points by day
+    start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
+    health: HealthSpec = HealthSpec()
+    seasons: dict[str, Any] | None = None  # None: no wear or seasons in the needs
+    flood_zones: list[dict[str, Any]] = []  # seasons.flood.layer: id, geometry_m, months, usable_share_lost
 
 
 # ---- loader ---------------------------------------------------------------------------
@@ -1052,6 +1065,16 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
                                                  folder=folder, chain_ids=[c.entry_point for c in supply_spec.chain],
                                                  mode_entry_ids=[e.id for e in supply_spec.entries]))
 
+    health_spec = sc.health or cfg.health
+    col.problems.extend(health_spec_problems(health_spec, str(cfg_path),
+                                             (own if sc.health is not None else "") + "health"))
+    col.problems.extend(seasons_problems(sc.seasons if sc.seasons is not None else cfg.seasons,
+                                         sc.start_date or cfg.start_date, str(cfg_path),
+                                         (own if sc.seasons is not None else "") + "seasons"))
+    flood, flood_problems = read_flood_layer(folder, sc.seasons if sc.seasons is not None else cfg.seasons,
+                                             str(cfg_path))
+    col.problems.extend(flood_problems)
+
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
         try:
             resolved = resolve_package(cfg.packages, pname, str(cfg_path))
@@ -1119,6 +1142,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     col.raise_if_any()
     assert standards is not None and crs is not None
 
+    if flood:  # flood polygons in the local metric CRS (stages.seasons)
+        for z, g in zip(flood, project(_as_array([z["geometry"] for z in flood]), WGS84, crs)):
+            z["geometry_m"] = g
     for items in (zones, sites, footprints, entry_points, warehouses, served, water_sources):
         if items:
             projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
@@ -1156,6 +1182,8 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
         np.full(days, float(cfg.existing_hospital_beds)),
         monitoring=monitored, arrivals=arriving,
+        start_date=sc.start_date or cfg.start_date, health=health_spec,
+        seasons=sc.seasons if sc.seasons is not None else cfg.seasons, flood_zones=flood,
     )
 
 

@@ -43,6 +43,7 @@ class EntrySeriesElement(_Element):
 
     file: FolderFile  # CSV: date, entry_point_id, trucks_total (HXL row allowed)
     start: str  # ISO date of the operation's day 0 in the series
+    repeat_last_days: int | None = Field(default=None, ge=1, le=365)  # beyond the file's last date: its last N days again
 
 
 class TentsElement(_Element):
@@ -189,7 +190,8 @@ def package_file_problems(pkg: PackageSpec, name: str, folder: Path, horizon_day
     if pkg.entry_series is not None:
         try:
             read_observed_trucks(folder_file(folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
-                                 pkg.entry_series.start, horizon_days)
+                                 pkg.entry_series.start, horizon_days,
+                                 repeat_last_days=pkg.entry_series.repeat_last_days)
         except InputError as e:
             out += e.problems
     known = list(site_ids)

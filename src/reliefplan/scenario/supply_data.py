@@ -26,11 +26,13 @@ def _commodities_yaml() -> dict[str, Any]:
 
 
 def read_observed_trucks(path: str | Path, start_date: str, days: int,
-                         column: str = "trucks_total") -> dict[str, np.ndarray]:
+                         column: str = "trucks_total", repeat_last_days: int | None = None) -> dict[str, np.ndarray]:
     """Trucks per day per entry point from an observed line list (``entry_capacity_observed_2024.csv``).
 
     Returns {entry_point_id: trucks[days]} from ``start_date`` (ISO) on; days outside the file are
     an error, days in range without a row count 0 trucks. Rows starting with '#' (HXL tags) are skipped.
+    ``repeat_last_days``: days after the file's last date repeat its last N days in turn (an ASSUMPTION the
+    caller states); the file must still cover the start and N days from it.
     """
     path = Path(path)
     try:
@@ -65,6 +67,13 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
         if 0 <= t < days:
             out.setdefault(r["entry_point_id"].strip(), np.zeros(days))[t] += v
     last = start + dt.timedelta(days=days - 1)
+    if repeat_last_days and not problems and covered and start in covered and last not in covered:
+        n_data = (max(covered) - start).days + 1
+        if n_data >= repeat_last_days:
+            for series in out.values():
+                for t in range(n_data, days):  # cycle through the last N observed days
+                    series[t] = series[n_data - repeat_last_days + (t - n_data) % repeat_last_days]
+            last = max(covered)
     if not problems and (start not in covered or last not in covered):
         problems.append(Problem(file=str(path), field="date",
                                 message=f"the file does not cover {start} to {last} "

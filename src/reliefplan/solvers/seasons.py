@@ -16,112 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
 import numpy as np
 import shapely
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .._errors import InputError, Problem
-from ..scenario._healthdata import ListParam, Param
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _check_months(months: list[int]) -> list[int]:
-    bad = [m for m in months if not (isinstance(m, int) and 1 <= m <= 12)]
-    if bad:
-        raise ValueError(f"months must be whole numbers 1-12, got {bad}")
-    return months
-
-
-class MonthsParam(ListParam):
-    _months = field_validator("value")(_check_months)
-
-
-class TentLifespan(_Strict):
-    distribution: str = "weibull"
-    median_days: Param
-    shape: Param
-
-    @field_validator("median_days", "shape")
-    @classmethod
-    def _positive(cls, p: Param) -> Param:
-        if p.value <= 0 or (p.low is not None and p.low <= 0):
-            raise ValueError(f"must be > 0, got {p.value:g}" + (f" (low {p.low:g})" if p.low is not None else ""))
-        return p
-
-
-class Winterisation(_Strict):
-    months: MonthsParam
-    kits_per_household: Param
-    kit_weight_kg: Param
-    blankets_per_person: Param
-
-
-class Heat(_Strict):
-    months: MonthsParam
-    extra_water_l_per_person_day: Param
-
-
-class Flood(_Strict):
-    default_usable_share_lost: Param
-
-
-class SeasonsData(_Strict):
-    title: str
-    sources: dict[str, str]
-    tent_lifespan: TentLifespan
-    winterisation: Winterisation
-    heat: Heat
-    flood: Flood
-
-
-@lru_cache(maxsize=None)
-def _raw() -> dict[str, Any]:
-    path = resources.files("reliefplan") / "data" / "health" / "seasons.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def load_seasons_data(overrides: dict[str, dict[str, Any]] | None = None, *,
-                      source_file: str = "scenario.yaml") -> SeasonsData:
-    """The shipped wear/season figures with a scenario's ``seasons:`` block applied (same keys, plain values).
-
-    E.g. ``{"tent_lifespan": {"median_days": 240}, "heat": {"months": [5, 6, 7, 8, 9]}}``. Lifespans <= 0,
-    months outside 1-12 and unknown keys are input errors naming the field.
-    """
-    raw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _raw().items()}
-    problems: list[Problem] = []
-    for section, values in (overrides or {}).items():
-        if section not in SeasonsData.model_fields or section in ("title", "sources"):
-            problems.append(Problem(file=source_file, field=f"seasons.{section}",
-                                    message="unknown section; expected tent_lifespan, winterisation, heat or flood"))
-            continue
-        if not isinstance(values, dict):
-            problems.append(Problem(file=source_file, field=f"seasons.{section}", message=f"expected a mapping, got {values!r}"))
-            continue
-        for key, value in values.items():
-            if key not in raw[section] or key == "distribution":
-                problems.append(Problem(file=source_file, field=f"seasons.{section}.{key}",
-                                        message=f"unknown key; expected one of {sorted(k for k in raw[section] if k != 'distribution')}"))
-                continue
-            old = dict(raw[section][key])
-            new = value if isinstance(value, dict) else {"value": value, "low": None, "high": None, "dist": "fixed"}
-            if "dist" not in old:
-                new = {k: v for k, v in new.items() if k not in ("low", "high", "dist")}
-            raw[section][key] = {**old, **new, "source": f"scenario override ({old['source']})", "assumption": False}
-    if problems:
-        raise InputError(problems)
-    try:
-        return SeasonsData(**raw)
-    except ValidationError as exc:
-        raise InputError([Problem(file=source_file, field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
-                                  message=e["msg"]) for e in exc.errors()]) from None
+from ..scenario._seasonsdata import SeasonsData, _check_months, load_seasons_data  # noqa: F401 (re-exported)
 
 
 def day_months(start: dt.date, n_days: int) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
 from .presence import Presence
+from .seasons import season_needs
 from ..scenario.folder import Scenario
 from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
                               fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
@@ -212,6 +213,7 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     spec, days = sc.supply, sc.horizon_days
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
     used, need = node_demand(pres, specs)
+    season_needs(sc, pres, specs, need)  # wear and seasons, when declared
     ids = [pres.location_ids[l] for l in used]
     if len(set(ids)) != len(ids):
         raise AssertionError("location ids are not unique")
@@ -295,6 +297,7 @@ def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: 
     items on the day people arrive), and how it was counted."""
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
     used, need = node_demand(pres, specs)
+    season_needs(sc, pres, specs, need)
     _, _, _, local, _ = water_production(sc, pres, used)
     loads = np.zeros(sc.horizon_days)
     for s in specs:
