@@ -35,7 +35,9 @@ capacity is the minimum). Results are mapped back to the original arcs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,7 +163,8 @@ class EvacuationResult:
 
     ``sink_arrivals[j, k]``: people reaching sink j during step k (whole people).
     ``arc_flows[a, k]``: people entering original arc a during step k (sparse, may be fractional
-    for the queue model). ``objective_person_s`` (exact only): total arrival time of everyone,
+    for the queue model), mapped from the condensed network on first use: at national scale it holds tens of
+    millions of entries, and the plan does not read it. ``objective_person_s`` (exact only): total arrival time of everyone,
     person-seconds, minimised; ``best_bound_person_s`` and ``gap`` come with it.
     """
 
@@ -175,14 +178,18 @@ class EvacuationResult:
     arrived: int
     not_arrived: int
     sink_arrivals: np.ndarray
-    arc_flows: sp.csr_array
-    bottlenecks: list[Bottleneck]
+    arc_flows_of: Callable[[], sp.csr_array] = field(repr=False, compare=False)  # computes ``arc_flows``
+    bottlenecks: list[Bottleneck] = field(default_factory=list)
     objective_person_s: float | None = None
     best_bound_person_s: float | None = None
     gap: float | None = None
     explanations: list[str] = field(default_factory=list)
     condensed_nodes: int = 0
     condensed_arcs: int = 0
+
+    @cached_property
+    def arc_flows(self) -> sp.csr_array:
+        return self.arc_flows_of()
 
     @property
     def cleared(self) -> bool:
@@ -431,6 +438,12 @@ def _identity_net(inst: EvacuationInstance) -> _Net:
                 bottleneck_arc=np.arange(m), bottleneck_offset_s=np.zeros(m))
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy 2's hashing unique takes ~35x longer on millions of int64 node-pair keys."""
+    s = np.sort(a)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+
+
 def _reach(n: int, frm: np.ndarray, to: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Boolean mask of nodes reachable from any of ``starts`` (BFS from a super node)."""
     if len(starts) == 0:
@@ -466,7 +479,7 @@ def condense(inst: EvacuationInstance) -> _Net:
     # (and the spurs their removal leaves) one node at a time, touching only their neighbours
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
     a_ = np.flatnonzero(keep)
-    pr = np.unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
+    pr = _unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
     nb_ptr = np.searchsorted(pr // n, np.arange(n + 1))
     nb = (pr % n).tolist()
     degree = np.diff(nb_ptr).tolist()
@@ -491,7 +504,7 @@ def condense(inst: EvacuationInstance) -> _Net:
 
     # contractible: two distinct neighbours, at most one arc per (neighbour, direction)
     # node pairs as scalar keys u * n + v (np.unique along an axis is several times slower)
-    neigh = np.unique(np.concatenate([frm * n + to, to * n + frm]))
+    neigh = _unique(np.concatenate([frm * n + to, to * n + frm]))
     n_neigh = np.bincount(neigh // n, minlength=n)
     out_key, out_cnt = np.unique(frm * n + to, return_counts=True)
     multi = np.zeros(n, dtype=bool)
@@ -591,14 +604,6 @@ def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndar
     amount = np.where(is_first, cum, cum - prev)
     nz = amount > 0
     return item[nz], k[nz], amount[nz]
-
-
-def _best_arc_lookup(frm: np.ndarray, to: np.ndarray, weight: np.ndarray, usable: np.ndarray) -> dict[tuple[int, int], int]:
-    best: dict[tuple[int, int], int] = {}
-    idx = np.flatnonzero(usable)
-    for a in idx[np.argsort(weight[idx], kind="stable")].tolist():
-        best.setdefault((int(frm[a]), int(to[a])), a)
-    return best
 
 
 def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
@@ -1204,44 +1209,104 @@ class _Stream:
     route: np.ndarray  # net arc indices
 
 
+SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
+
+
+def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted from * n + to keys, arc) of the quickest usable arc per node pair (the first in a stable sort)."""
+    idx = np.flatnonzero(usable)
+    idx = idx[np.argsort(net.travel_time_s[idx], kind="stable")]
+    key, first = np.unique(net.frm[idx] * net.n + net.to[idx], return_index=True)
+    return key, idx[first]
+
+
+def _routes_to(net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray,
+               arc_of_key: np.ndarray) -> list[np.ndarray]:
+    """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
+    cur = np.asarray(nodes, dtype=np.int64).copy()
+    hops: list[np.ndarray] = []
+    owner: list[np.ndarray] = []
+    active = np.flatnonzero(cur != target)
+    while len(active):
+        nxt = pred[cur[active]].astype(np.int64)
+        hops.append(arc_of_key[np.searchsorted(arc_key, cur[active] * net.n + nxt)])
+        owner.append(active)
+        cur[active] = nxt
+        active = active[nxt != target]
+    if not hops:
+        return [np.zeros(0, np.int64) for _ in nodes]
+    arc, who = np.concatenate(hops), np.concatenate(owner)
+    o = np.argsort(who, kind="stable")  # hop order kept within a route
+    bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
+    arc = arc[o]
+    return [arc[bounds[q]: bounds[q + 1]] for q in range(len(nodes))]
+
+
 def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray,
                       sink_cap: np.ndarray) -> tuple[list[_Stream], int]:
-    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance)."""
+    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance).
+
+    Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
+    yet tried, so memory is sources x sinks distances, never one list of every pair; the shortest-path trees are
+    computed by batches of sinks, and their predecessors only for the sinks someone walks to."""
+    import heapq
+
     streams: list[_Stream] = []
     usable = net.capacity_per_h > 0
     valid_sinks = np.flatnonzero(sinks_net >= 0)
     if len(valid_sinks) == 0 or len(src_net) == 0:
         return streams, int(people.sum())
     targets = sinks_net[valid_sinks]
-    dist, pred = _reverse_dist(net, targets, net.travel_time_s, min_only=False, predecessors=True)
-    dist = np.atleast_2d(dist)
-    pred = np.atleast_2d(pred)
-    best = _best_arc_lookup(net.frm, net.to, net.travel_time_s, usable)
     rem_p = people.astype(np.int64).copy()
+    live = np.flatnonzero((src_net >= 0) & (people > 0))
+    k = len(targets)
+    d_src = np.empty((k, len(live)))
+    for b in range(0, k, SINK_BATCH):
+        d = _reverse_dist(net, targets[b: b + SINK_BATCH], net.travel_time_s, min_only=False)
+        d_src[b: b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
+    # each source's sinks by (distance, sink row): the order of the pairs in the greedy
+    cand = np.empty(d_src.shape, dtype=np.int32)
+    for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
+        cand[:, c0: c0 + 8192] = np.argsort(d_src[:, c0: c0 + 8192], axis=0, kind="stable")
+    n_fin = np.isfinite(d_src).sum(axis=0)
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
-    pairs = []
-    for i in np.flatnonzero((src_net >= 0) & (people > 0)).tolist():
-        for r, j in enumerate(valid_sinks.tolist()):
-            d = dist[r, src_net[i]]
-            if np.isfinite(d):
-                pairs.append((d, i, r, j))
-    pairs.sort()
-    route_cache: dict[tuple[int, int], np.ndarray] = {}
-    for _, i, r, j in pairs:
-        if rem_p[i] == 0 or rem_c[j] == 0:
-            continue
-        q = int(min(rem_p[i], rem_c[j]))
-        rem_p[i] -= q
-        rem_c[j] -= q
-        key = (int(src_net[i]), r)
-        if key not in route_cache:
-            u, arcs = int(src_net[i]), []
-            while u != targets[r]:
-                v = int(pred[r, u])
-                arcs.append(best[(u, v)])
-                u = v
-            route_cache[key] = np.asarray(arcs, dtype=np.int64)
-        streams.append(_Stream(source=i, sink=j, people=q, route=route_cache[key]))
+    ptr = np.zeros(len(live), dtype=np.int64)
+    heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
+    heapq.heapify(heap)
+    chosen: list[tuple[int, int, int]] = []  # (source, sink row, people) in greedy order
+    while heap:
+        _, i, r, c = heapq.heappop(heap)
+        j = int(valid_sinks[r])
+        if rem_c[j] > 0:
+            q = int(min(rem_p[i], rem_c[j]))
+            rem_p[i] -= q
+            rem_c[j] -= q
+            chosen.append((i, r, q))
+            if rem_p[i] == 0:
+                continue
+        ptr[c] += 1
+        if ptr[c] < n_fin[c]:
+            r2 = int(cand[ptr[c], c])
+            heapq.heappush(heap, (float(d_src[r2, c]), i, r2, c))
+    del d_src, cand
+    # routes of the (source node, sink) pairs used, one predecessor tree per sink walked to
+    arc_key, arc_of_key = _quickest_arcs(net, usable)
+    route: dict[tuple[int, int], np.ndarray] = {}
+    walkers: dict[int, set[int]] = {}  # sink row -> source nodes walking to it
+    for i, r, _ in chosen:
+        walkers.setdefault(r, set()).add(int(src_net[i]))
+    rows_used = sorted(walkers)
+    for b in range(0, len(rows_used), SINK_BATCH):
+        rows = rows_used[b: b + SINK_BATCH]
+        _, pred = _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True)
+        pred = np.atleast_2d(pred)
+        for q, r in enumerate(rows):
+            nodes = sorted(walkers[r])
+            for u, arcs in zip(nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key,
+                                                 arc_of_key)):
+                route[(u, r)] = arcs
+    for i, r, q in chosen:
+        streams.append(_Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]))
     return streams, int(rem_p.sum())
 
 
@@ -1292,9 +1357,12 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     direct = first_elem[item] < 0  # source is the sink: arrives at release
     s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)
 
-    used = np.zeros(net.m, dtype=bool)
-    used[ea] = True
-    pos_rate = rate[used & (rate > 0)]
+    # per step, only the links on some route: at national scale a small part of the network
+    used_arcs = _unique(ea)
+    U = len(used_arcs)
+    eu = np.searchsorted(used_arcs, ea)  # element -> used link
+    rate_u = rate[used_arcs]
+    pos_rate = rate_u[rate_u > 0]
     max_route = int(max((tau[s.route].sum() for s in streams), default=0))
     if T_fixed is not None:
         T_max = int(T_fixed)
@@ -1307,14 +1375,16 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     f_arc: list[np.ndarray] = []
     f_t: list[np.ndarray] = []
     f_val: list[np.ndarray] = []
-    jam_first = np.full(net.m, -1, dtype=np.int64)
-    jam_last = np.full(net.m, -1, dtype=np.int64)
-    jam_steps = np.zeros(net.m, dtype=np.int64)
-    max_q = np.zeros(net.m)
+    jam_first = np.full(U, -1, dtype=np.int64)
+    jam_last = np.full(U, -1, dtype=np.int64)
+    jam_steps = np.zeros(U, dtype=np.int64)
+    max_q = np.zeros(U)
     rp = 0
     turned_away = 0.0
     t = 0
-    positive = net.capacity_per_h > 0
+    positive = net.capacity_per_h[used_arcs] > 0
+    positive_e = positive[eu]
+    cum_cap = np.floor(0 * rate_u + 1e-7)  # whole people admitted before step t (see _cap_at)
     while t < T_max:
         arr_sink = np.zeros(k)
         if E:
@@ -1335,16 +1405,18 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
         room -= accepted
         arrivals_cols.append(accepted)
         if E:
-            Q = np.bincount(ea, weights=queue, minlength=net.m)
-            u = _cap_at(rate, np.full(net.m, t)).astype(float)
+            Q = np.bincount(eu, weights=queue, minlength=U)
+            next_cap = np.floor((t + 1) * rate_u + 1e-7)
+            u = (next_cap - cum_cap).astype(np.int64).astype(float)
+            cum_cap = next_cap
             out = np.minimum(Q, u)
-            frac = np.divide(out, Q, out=np.zeros(net.m), where=Q > 0)
-            out_e = queue * frac[ea]
+            frac = np.divide(out, Q, out=np.zeros(U), where=Q > 0)
+            out_e = queue * frac[eu]
             queue -= out_e
             ring[slot] = out_e
             moved = np.flatnonzero(out > 0)
             if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
-                f_arc.append(moved.astype(np.int32))
+                f_arc.append(used_arcs[moved].astype(np.int32))
                 f_t.append(np.full(len(moved), t, dtype=np.int32))
                 f_val.append(out[moved].astype(np.float32))
             left = Q - out
@@ -1357,7 +1429,7 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
         t += 1
         if t > last_rel and rp >= len(rk):
             moving = ring.sum() if E else 0.0
-            stuck_free = float(queue[positive[ea]].sum()) if E else 0.0
+            stuck_free = float(queue[positive_e].sum()) if E else 0.0
             if moving <= 1e-9 and stuck_free <= 1e-9:
                 break
     T = t
@@ -1369,9 +1441,14 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     if turned_away > 0.5:
         notes.append(f"{turned_away:,.0f} people reached a full site on their fixed route and were turned away")
     cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype))
+    def on_net(v: np.ndarray, fill: float) -> np.ndarray:  # per used link -> per network link
+        out = np.full(net.m, fill, dtype=v.dtype)
+        out[used_arcs] = v
+        return out
+
     return _Core(T=T, arrivals=arrivals, flow_arc=cat(f_arc, np.int32), flow_t=cat(f_t, np.int32),
-                 flow_val=cat(f_val, np.float32), jam_first=jam_first, jam_last=jam_last, jam_steps=jam_steps,
-                 max_queue=max_q, status="simulated", notes=notes)
+                 flow_val=cat(f_val, np.float32), jam_first=on_net(jam_first, -1), jam_last=on_net(jam_last, -1),
+                 jam_steps=on_net(jam_steps, 0), max_queue=on_net(max_q, 0.0), status="simulated", notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1517,7 +1594,7 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
     step_end = (np.arange(core.T) + 1) * dt
     any_arr = arrivals.sum(axis=0) > 0
     clearance = float(step_end[np.flatnonzero(any_arr)[-1]]) if any_arr.any() else (0.0 if total == 0 else None)
-    arc_flows = _map_flows(qnet, instance.n_arcs, core, dt)
+    n_arcs = instance.n_arcs
     bottlenecks = _bottlenecks(qnet, core, dt)
     objective = bound = gap = None
     if method == "exact" and core.objective is not None:
@@ -1525,7 +1602,8 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         bound, gap = objective, 0.0
     return EvacuationResult(status=core.status, method=method, routing=routing, time_step_s=dt,
                             horizon_s=core.T * dt, clearance_s=clearance, total_people=total, arrived=arrived,
-                            not_arrived=not_arrived, sink_arrivals=arrivals, arc_flows=arc_flows,
+                            not_arrived=not_arrived, sink_arrivals=arrivals,
+                            arc_flows_of=partial(_map_flows, qnet, n_arcs, core, dt),
                             bottlenecks=bottlenecks, objective_person_s=objective, best_bound_person_s=bound, gap=gap,
                             explanations=explanations, condensed_nodes=net.n, condensed_arcs=net.m)
 
