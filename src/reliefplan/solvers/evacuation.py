@@ -606,17 +606,23 @@ def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndar
     return item[nz], k[nz], amount[nz]
 
 
-def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
-                  predecessors: bool = False) -> Any:
-    """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph)."""
+def _reverse_graph(net: _Net, weight: np.ndarray) -> sp.csr_array:
+    """The usable arcs reversed, weighted (+1e-6: csgraph drops zero weights), the quickest of parallel arcs."""
     usable = net.capacity_per_h > 0
-    w = weight[usable] + 1e-6  # csgraph drops zero weights
+    w = weight[usable] + 1e-6
     # csr construction would sum parallel arcs: keep the quickest per pair instead
     g = sp.coo_array((w, (net.to[usable], net.frm[usable])), shape=(net.n, net.n))
     key = g.row.astype(np.int64) * net.n + g.col
     o = np.lexsort((g.data, key))
     firsts = o[np.r_[True, key[o][1:] != key[o][:-1]]] if len(o) else o
-    g = sp.csr_array((g.data[firsts], (g.row[firsts], g.col[firsts])), shape=(net.n, net.n))
+    return sp.csr_array((g.data[firsts], (g.row[firsts], g.col[firsts])), shape=(net.n, net.n))
+
+
+def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
+                  predecessors: bool = False, graph: sp.csr_array | None = None) -> Any:
+    """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph;
+    ``graph``: `_reverse_graph` of the same weights when the caller already built it)."""
+    g = _reverse_graph(net, weight) if graph is None else graph
     if min_only:
         return dijkstra(g, directed=True, indices=targets, min_only=True)
     return dijkstra(g, directed=True, indices=targets, return_predecessors=predecessors)
@@ -1210,6 +1216,7 @@ class _Stream:
 
 
 SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
+PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
 
 
 def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1260,10 +1267,17 @@ def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_
     rem_p = people.astype(np.int64).copy()
     live = np.flatnonzero((src_net >= 0) & (people > 0))
     k = len(targets)
+    graph = _reverse_graph(net, net.travel_time_s)
     d_src = np.empty((k, len(live)))
+    keep_pred = k * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
+    preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
     for b in range(0, k, SINK_BATCH):
-        d = _reverse_dist(net, targets[b: b + SINK_BATCH], net.travel_time_s, min_only=False)
+        got = _reverse_dist(net, targets[b: b + SINK_BATCH], net.travel_time_s, min_only=False,
+                            predecessors=keep_pred, graph=graph)
+        d, pred = got if keep_pred else (got, None)
         d_src[b: b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
+        if preds is not None:
+            preds[b: b + SINK_BATCH] = np.atleast_2d(pred)
     # each source's sinks by (distance, sink row): the order of the pairs in the greedy
     cand = np.empty(d_src.shape, dtype=np.int32)
     for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
@@ -1298,8 +1312,11 @@ def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_
     rows_used = sorted(walkers)
     for b in range(0, len(rows_used), SINK_BATCH):
         rows = rows_used[b: b + SINK_BATCH]
-        _, pred = _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True)
-        pred = np.atleast_2d(pred)
+        if preds is not None:
+            pred = preds[rows]
+        else:
+            pred = np.atleast_2d(_reverse_dist(net, targets[rows], net.travel_time_s, min_only=False,
+                                               predecessors=True, graph=graph)[1])
         for q, r in enumerate(rows):
             nodes = sorted(walkers[r])
             for u, arcs in zip(nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key,
