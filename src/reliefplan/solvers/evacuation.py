@@ -1356,12 +1356,11 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     en = np.asarray(e_next, dtype=np.int64)
     es = np.asarray(e_sink, dtype=np.int64)
     etau = tau[ea] if E else np.zeros(0, np.int64)
-    off = np.concatenate([[0], np.cumsum(etau)[:-1]]).astype(np.int64) if E else np.zeros(0, np.int64)
-    ring = np.zeros(int(etau.sum()) if E else 0)
     queue = np.zeros(E)
     term = en < 0
-    nonterm_idx = np.flatnonzero(~term)
-    term_idx = np.flatnonzero(term)
+    # people on their way along a link, by the step they reach its end: step -> [(elements (ascending), people)];
+    # only what moves is touched, so a step costs what happens in it, not the size of the network
+    calendar: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     # release schedule per stream
     s_people = np.asarray([s.people for s in streams], dtype=np.int64)
@@ -1401,16 +1400,20 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     t = 0
     positive = net.capacity_per_h[used_arcs] > 0
     positive_e = positive[eu]
-    cum_cap = np.floor(0 * rate_u + 1e-7)  # whole people admitted before step t (see _cap_at)
     while t < T_max:
         arr_sink = np.zeros(k)
-        if E:
-            slot = off + t % etau
-            arr = ring[slot]
-            if len(nonterm_idx):
-                queue += np.bincount(en[nonterm_idx], weights=arr[nonterm_idx], minlength=E)
-            if len(term_idx):
-                arr_sink += np.bincount(es[term_idx], weights=arr[term_idx], minlength=k)
+        pieces = calendar.pop(t, None)
+        if pieces:
+            ae = np.concatenate([p[0] for p in pieces])
+            av = np.concatenate([p[1] for p in pieces])
+            o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
+            ae, av = ae[o], av[o]
+            nt = ~term[ae]
+            if nt.any():
+                tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
+                queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
+            if (~nt).any():
+                arr_sink += np.bincount(es[ae[~nt]], weights=av[~nt], minlength=k)
         while rp < len(rk) and rk[rp] == t:
             if direct[rp]:
                 arr_sink[s_sink[item[rp]]] += ramt[rp]
@@ -1421,34 +1424,42 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
         turned_away += float((arr_sink - accepted).sum())
         room -= accepted
         arrivals_cols.append(accepted)
-        if E:
-            Q = np.bincount(eu, weights=queue, minlength=U)
-            next_cap = np.floor((t + 1) * rate_u + 1e-7)
-            u = (next_cap - cum_cap).astype(np.int64).astype(float)
-            cum_cap = next_cap
+        A = np.flatnonzero(queue) if E else np.zeros(0, np.int64)  # elements where people wait
+        if len(A):
+            ua, inv = np.unique(eu[A], return_inverse=True)
+            Q = np.bincount(inv, weights=queue[A], minlength=len(ua))
+            u = _cap_at(rate_u[ua], np.full(len(ua), t)).astype(float)
             out = np.minimum(Q, u)
-            frac = np.divide(out, Q, out=np.zeros(U), where=Q > 0)
-            out_e = queue * frac[eu]
-            queue -= out_e
-            ring[slot] = out_e
+            frac = np.divide(out, Q, out=np.zeros(len(ua)), where=Q > 0)
+            out_e = queue[A] * frac[inv]
+            queue[A] -= out_e
+            go = out_e != 0
+            if go.any():
+                e_go, v_go = A[go], out_e[go]
+                at = t + etau[e_go]
+                o = np.argsort(at, kind="stable")
+                e_go, v_go, at = e_go[o], v_go[o], at[o]
+                cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
+                for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
+                    calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
             moved = np.flatnonzero(out > 0)
             if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
-                f_arc.append(used_arcs[moved].astype(np.int32))
+                f_arc.append(used_arcs[ua[moved]].astype(np.int32))
                 f_t.append(np.full(len(moved), t, dtype=np.int32))
                 f_val.append(out[moved].astype(np.float32))
             left = Q - out
-            jam = (left > 1e-9) & positive
+            jam = (left > 1e-9) & positive[ua]
             if jam.any():
-                jam_first = np.where(jam & (jam_first < 0), t, jam_first)
-                jam_last[jam] = t
-                jam_steps += jam
-                np.maximum(max_q, np.where(jam, left, 0.0), out=max_q)
+                jj = ua[jam]
+                jam_first[jj] = np.where(jam_first[jj] < 0, t, jam_first[jj])
+                jam_last[jj] = t
+                jam_steps[jj] += 1
+                max_q[jj] = np.maximum(max_q[jj], left[jam])
         t += 1
         if t > last_rel and rp >= len(rk):
-            moving = ring.sum() if E else 0.0
             stuck_free = float(queue[positive_e].sum()) if E else 0.0
-            if moving <= 1e-9 and stuck_free <= 1e-9:
-                break
+            if stuck_free <= 1e-9 and sum(float(v.sum()) for ps in calendar.values() for _, v in ps) <= 1e-9:
+                break  # nobody waits at an open link and nobody is on the way
     T = t
     arrivals_f = np.stack(arrivals_cols, axis=1) if arrivals_cols else np.zeros((k, 0))
     # whole people: round cumulative arrivals so totals are exact and the curve stays monotone
