@@ -35,7 +35,7 @@ capacity is the minimum). Results are mapped back to the original arcs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -86,6 +86,21 @@ NICE_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800
 # --------------------------------------------------------------------------------------------
 
 
+class NodeNumbers(Sequence[str]):
+    """Node ids "0".."n-1" without holding n strings (a national network has millions of nodes)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [str(j) for j in range(self.n)[i]]
+        return str(range(self.n)[i])
+
+
 @dataclass
 class EvacuationInstance:
     """Who moves from where to where over which links. Indices refer to ``node_ids`` / arcs.
@@ -97,7 +112,7 @@ class EvacuationInstance:
     per source an array of arc indices from the source to a sink, or None for the shortest.
     """
 
-    node_ids: list[str]
+    node_ids: Sequence[str]
     arc_from: np.ndarray
     arc_to: np.ndarray
     arc_travel_time_s: np.ndarray
@@ -111,7 +126,8 @@ class EvacuationInstance:
     routes: list[np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:
-        self.node_ids = [str(x) for x in self.node_ids]
+        if not isinstance(self.node_ids, NodeNumbers):
+            self.node_ids = [str(x) for x in self.node_ids]
         self.arc_from = np.asarray(self.arc_from, dtype=np.int64).reshape(-1)
         self.arc_to = np.asarray(self.arc_to, dtype=np.int64).reshape(-1)
         self.arc_travel_time_s = np.asarray(self.arc_travel_time_s, dtype=float).reshape(-1)
@@ -585,6 +601,9 @@ def _cap_at(rate_per_step: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.floor((t + 1) * rate_per_step + 1e-7) - np.floor(t * rate_per_step + 1e-7)).astype(np.int64)
 
 
+RELEASE_CHUNK = 4_000_000  # (item, step) pairs expanded at a time: a national move has ~10^8
+
+
 def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray,
                     dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start."""
@@ -592,6 +611,12 @@ def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndar
     k1 = np.where(spread_s > 0, np.ceil((release_s + spread_s) / dt - 1e-9), k0).astype(np.int64)
     k1 = np.maximum(k1, k0)
     cnt = np.where(people > 0, k1 - k0 + 1, 0)
+    if cnt.sum() > RELEASE_CHUNK and len(people) > 1:  # by blocks of items, in item order: the same triples, bounded memory
+        ends = np.searchsorted(np.cumsum(cnt), np.arange(RELEASE_CHUNK, int(cnt.sum()), RELEASE_CHUNK))
+        bounds = np.unique(np.r_[0, np.maximum(ends, 1), len(people)])
+        parts = [_release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])]
+        return (np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]))
     item = np.repeat(np.arange(len(people)), cnt)
     first = np.repeat(np.cumsum(cnt) - cnt, cnt)
     k = k0[item] + (np.arange(len(item)) - first)
