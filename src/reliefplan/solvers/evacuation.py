@@ -497,23 +497,24 @@ def condense(inst: EvacuationInstance) -> _Net:
     a_ = np.flatnonzero(keep)
     pr = _unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
     nb_ptr = np.searchsorted(pr // n, np.arange(n + 1))
-    nb = (pr % n).tolist()
-    degree = np.diff(nb_ptr).tolist()
-    alive_l = alive.tolist()
-    terminal_l = terminal.tolist()
     stack = np.flatnonzero(alive & ~terminal & (np.diff(nb_ptr) <= 1)).tolist()
-    ptr_l = nb_ptr.tolist()
-    while stack:
-        x = stack.pop()
-        if not alive_l[x]:
-            continue
-        alive_l[x] = False
-        for y in nb[ptr_l[x]:ptr_l[x + 1]]:
-            if alive_l[y]:
-                degree[y] -= 1
-                if degree[y] <= 1 and not terminal_l[y]:
-                    stack.append(y)
-    alive = np.asarray(alive_l, dtype=bool)
+    if stack:  # Python lists only when there is a spur to peel (a street grid has none)
+        nb = (pr % n).tolist()
+        degree = np.diff(nb_ptr).tolist()
+        alive_l = alive.tolist()
+        terminal_l = terminal.tolist()
+        ptr_l = nb_ptr.tolist()
+        while stack:
+            x = stack.pop()
+            if not alive_l[x]:
+                continue
+            alive_l[x] = False
+            for y in nb[ptr_l[x]:ptr_l[x + 1]]:
+                if alive_l[y]:
+                    degree[y] -= 1
+                    if degree[y] <= 1 and not terminal_l[y]:
+                        stack.append(y)
+        alive = np.asarray(alive_l, dtype=bool)
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
     arcs = np.flatnonzero(keep)
     frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
@@ -539,22 +540,28 @@ def condense(inst: EvacuationInstance) -> _Net:
     ok1 = (v_next[0] >= 0) & (to[np.maximum(v_next[0], 0)] != frm)
     ok2 = (v_next[1] >= 0) & (to[np.maximum(v_next[1], 0)] != frm) & (out_deg[to] == 2)
     nxt = np.where(ok1 & ~ok2, v_next[0], np.where(ok2 & ~ok1, v_next[1], -1))  # -1: dead end (only a U-turn)
-    nxt_l, to_l, contract_l = nxt.tolist(), to.tolist(), contract.tolist()
-
-    chains: list[int] = []  # local arc positions, chain after chain
-    lengths: list[int] = []
-    for a0 in np.flatnonzero(~contract[frm]).tolist():
-        cur, size = a0, 1
-        chains.append(a0)
-        while contract_l[to_l[cur]] and nxt_l[cur] >= 0 and size <= n:
-            cur = nxt_l[cur]
-            chains.append(cur)
-            size += 1
-        if contract_l[to_l[cur]] or frm[a0] == to_l[cur]:  # dead end, or a loop back to its start: useless
-            del chains[len(chains) - size:]
-            continue
-        lengths.append(size)
+    # walk every chain from its first arc (tail not contractible) while its head is, all chains at once
+    starts = np.flatnonzero(~contract[frm])
+    cur = starts.copy()
+    size = np.ones(len(starts), dtype=np.int64)
+    rec_chain, rec_arc = [np.arange(len(starts))], [starts]
+    act = np.arange(len(starts))
+    while len(act):
+        c = cur[act]
+        act = act[contract[to[c]] & (nxt[c] >= 0) & (size[act] <= n)]
+        cur[act] = nxt[cur[act]]
+        size[act] += 1
+        rec_chain.append(act)
+        rec_arc.append(cur[act])
+    # a dead end (only a U-turn) or a loop back to its start is useless
+    useful = ~contract[to[cur]] & (frm[starts] != to[cur])
+    rc = np.concatenate(rec_chain)
+    o = np.argsort(rc, kind="stable")  # chain after chain, arcs in walking order
+    rc, ra = rc[o], np.concatenate(rec_arc)[o]
+    chains = ra[useful[rc]]
+    lengths = size[useful]
     ch = np.asarray(chains, dtype=np.int64)
+    lengths = lengths.tolist()
     m_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=m_ptr[1:])
     first, last = m_ptr[:-1], m_ptr[1:] - 1
