@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -57,15 +58,19 @@ def synthetic(tmp: Path) -> tuple[Path, str]:
     return write_scenario(tmp / "synthetic", config={"layout": {"enabled": False}, "uncertainty": SYNTHETIC_UNC}), "main"
 
 
-def rafah(tmp: Path, name: str) -> tuple[Path, str]:
+# Supply uncertainty only (Kerem Shalom closures, daily trucks resampled from the 2024 line list): members share
+# the sheltering, and re-solve only the supply plan.
+RAFAH_SUPPLY_UNC = {k: RAFAH_UNC[k] for k in ("closures", "entry_capacity_bootstrap")}
+
+
+def rafah(tmp: Path, name: str, unc: dict[str, Any] | None = None) -> tuple[Path, str]:
     src = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
     dst = tmp / "rafah"
-    dst.mkdir()
-    for f in src.iterdir():
-        if f.name != "scenario.yaml":
-            (dst / f.name).symlink_to(f)
+    shutil.copytree(src, dst)  # a copy: the scenario reader refuses files reached through a symbolic link
     cfg = yaml.safe_load((src / "scenario.yaml").read_text())
-    cfg["uncertainty"] = RAFAH_UNC
+    if unc is not None:
+        cfg["uncertainty"] = unc
+    cfg.setdefault("uncertainty", RAFAH_UNC)  # the example's own block when it declares one
     (dst / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dst, name
 
@@ -82,6 +87,7 @@ def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_
     cold, cold_st = [], []
     for _ in range(repeats):
         ensemble._STATE.clear()
+        ensemble._SHELTERED.clear()
         t = time.perf_counter()
         sc = load_scenario(folder, name)
         sc.layout = sc.layout.model_copy(update={"enabled": layout})
@@ -101,7 +107,7 @@ def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_
         st = {}
         step = _stepper(st)
         t = time.perf_counter()
-        run(ensemble.member_scenario(base, m), step, cache=cache, rows=False)
+        ensemble.plan_member(base, cache, m, step)
         step("end")
         warm.append(time.perf_counter() - t)
         warm_st.append(st)
@@ -133,6 +139,7 @@ def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) 
     and excluded: counted from the moment as many members finished as there are workers."""
     workers = int(engine.get("workers") or engine.get("dask_local") or 1)
     ensemble._STATE.clear()  # the in-process worker starts cold too
+    ensemble._SHELTERED.clear()
     stamps: list[float] = []
     t = time.perf_counter()
     res = ensemble.run_ensemble(folder, name, runs, seed=1, layout=layout,
@@ -148,13 +155,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted)")
     ap.add_argument("--layout", action="store_true", help="camp layouts on (Rafah only)")
+    ap.add_argument("--supply-only", action="store_true",
+                    help="Rafah with supply uncertainty only (closures, observed trucks): members share the sheltering")
+    ap.add_argument("--no-throughput", action="store_true", help="member / cold only")
     ap.add_argument("--dask-local", type=int, default=0, help="also measure a Dask LocalCluster of K workers")
     ap.add_argument("--members", type=int, default=12, help="warm members timed stage by stage")
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
-        folder, name = rafah(Path(tmp), a.rafah) if a.rafah else synthetic(Path(tmp))
+        folder, name = (rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None) if a.rafah
+                        else synthetic(Path(tmp)))
         layout = bool(a.layout and a.rafah)
-        print(f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}, "
+        print(f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}"
+              f"{', supply uncertainty only' if a.supply_only and a.rafah else ''}, "
               f"layouts {'on' if layout else 'off'}, {a.runs} members", flush=True)
         cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(folder, name, layout, repeats=3 if a.rafah else 10,
                                                                    members_n=a.members)
@@ -163,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"same plan in a warm worker: {same_s:.3f} s ({same_s / cold_s:.0%}); warm member (sampled inputs), "
               f"median of {a.members}: {warm_s:.3f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} "
               f"(target <= 25 %); {_load()}", flush=True)
+        if a.no_throughput:
+            return
         one, one_steady = throughput(folder, name, a.runs, layout, workers=1)
         print(f"1 worker (in process): {one:.1f} members/min start-up included, {one_steady:.1f} excluded; {_load()}",
               flush=True)

@@ -189,7 +189,7 @@ def test_run_member_reports_exceptions_without_raising(tmp_path, monkeypatch):
     def broken(*a, **k):
         raise ValueError("solver exploded")
 
-    monkeypatch.setattr("reliefplan.pipeline.run", broken)
+    monkeypatch.setattr("reliefplan.pipeline.shelter", broken)
     row = run_member(ensemble.MemberTask(str(d), "main", False, m))
     assert row["status"] == "failed" and "solver exploded" in row["error"]
 
@@ -387,3 +387,33 @@ def test_members_run_with_one_blas_thread(tmp_path, monkeypatch):
         row = run_member(ensemble.MemberTask(str(d), "main", False, m))
         assert row["status"] == "ok"
         assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+
+
+def test_supply_only_members_reuse_the_sheltering_and_match_cold_plans(tmp_path, monkeypatch):
+    """Members that draw only supply inputs (trucks, closures) share the first member's sheltering (displacement to
+    the move: not computed again) and give the key results of a cold plan of the same drawn scenario."""
+    from reliefplan import pipeline
+    from reliefplan.pipeline import run
+
+    unc = {"parameters": {k: UNC["parameters"][k] for k in ("tpd",)}, "closures": UNC["closures"]}
+    folder = _dir(tmp_path, unc)
+    base = load_scenario(folder, "main")
+    members = ensemble.draw_members(base, 4, seed=3)
+    assert len({ensemble.shelter_inputs(m) for m in members}) == 1
+    calls = []
+    real = pipeline.shelter
+    monkeypatch.setattr(pipeline, "shelter", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(ensemble, "_SHELTERED", [])
+    from reliefplan.stages.travel import TravelCache
+
+    cache = TravelCache()
+    for m in members:
+        warm = ensemble.key_results(ensemble.plan_member(base, cache, m).plan)
+        cold = ensemble.key_results(run(ensemble.member_scenario(load_scenario(folder, "main"), m), rows=False).plan)
+        _same([warm], [cold])
+    assert len(calls) == len(members) + 1  # the cold plans' and the first member's: later members reuse it
+    # a draw that reaches the sheltering (population) plans it again
+    moved = ensemble.draw_members(load_scenario(_dir(tmp_path, UNC, name="all"), "main"), 1, seed=3)[0]
+    assert ensemble.shelter_inputs(moved) != ensemble.shelter_inputs(members[0])
+    ensemble.plan_member(base, cache, moved)
+    assert len(calls) == len(members) + 2

@@ -506,3 +506,56 @@ def test_relaxation_respects_late_departures_deadlines(monkeypatch):
     assert used
     assert fast.clearance_s == slow.clearance_s and fast.objective_person_s == pytest.approx(slow.objective_person_s)
     check_capacities(fast, i)
+
+
+# ---- at scale: batches and bounded memory give the same move ------------------------------------
+
+
+def _random_grid(seed: int, side: int = 14) -> EvacuationInstance:
+    """A two-way street grid with random travel times and capacities, 40 sources spread over 6 h, 9 sites."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    frm, to = np.r_[a, b], np.r_[b, a]
+    tt = np.tile(rng.uniform(60, 900, len(a)), 2)
+    cap = np.tile(rng.choice([300.0, 900.0, 3600.0], len(a)), 2)
+    src = rng.choice(side * side, 40, replace=False)
+    sinks = rng.choice(np.setdiff1d(np.arange(side * side), src), 9, replace=False)
+    return EvacuationInstance(node_ids=[str(i) for i in range(side * side)], arc_from=frm, arc_to=to,
+                              arc_travel_time_s=tt, arc_capacity_per_h=cap, source_node=src,
+                              source_people=rng.integers(100, 3000, 40), source_release_s=rng.uniform(0, 7200, 40),
+                              source_spread_s=np.full(40, 6 * 3600.0), sink_node=sinks,
+                              sink_capacity=rng.integers(2000, 20000, 9).astype(float))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_queue_model_same_move_with_small_batches_and_chunks(seed, monkeypatch):
+    """Sink trees one at a time, predecessors grown again, departures expanded in small chunks: the queue model
+    moves the same people the same way (national-scale memory settings change nothing but memory)."""
+    import reliefplan.solvers.evacuation as ev
+
+    inst_ = _random_grid(seed)
+    ref = solve_evacuation(inst_, method="queue", time_step_s=60.0)
+    monkeypatch.setattr(ev, "SINK_BATCH", 1)
+    monkeypatch.setattr(ev, "PRED_KEEP_LIMIT", 0)
+    monkeypatch.setattr(ev, "RELEASE_CHUNK", 50)
+    got = solve_evacuation(inst_, method="queue", time_step_s=60.0)
+    check_conservation(got)
+    assert got.clearance_s == ref.clearance_s and got.arrived == ref.arrived
+    np.testing.assert_array_equal(got.sink_arrivals, ref.sink_arrivals)
+    assert (got.arc_flows != ref.arc_flows).nnz == 0
+    assert [(b.arc, b.max_queue_people) for b in got.bottlenecks] == [(b.arc, b.max_queue_people)
+                                                                     for b in ref.bottlenecks]
+
+
+def test_queue_model_greedy_takes_the_nearest_site_with_room():
+    """Quickest streams: pairs served in (distance, source, site) order; a full site sends the rest on to the next."""
+    # a -> s1 (600 s) and a -> s2 (1200 s); b -> s1 (300 s); s1 holds 100. In distance order (300, b, s1) places all
+    # 80 of b, then (600, a, s1) the 20 places left, then (1200, a, s2) a's other 130.
+    net = inst(["a", "b", "s1", "s2"], [("a", "s1", 600, 3600), ("a", "s2", 1200, 3600), ("b", "s1", 300, 3600)],
+               [{"node": "a", "people": 150, "release_s": 0}, {"node": "b", "people": 80, "release_s": 0}],
+               [{"node": "s1", "capacity": 100}, {"node": "s2", "capacity": None}])
+    res = solve_evacuation(net, method="queue", time_step_s=60.0)
+    assert res.sink_arrivals.sum(axis=1).tolist() == [100, 130]
+    assert res.arc_flows.toarray().sum(axis=1).tolist() == [20, 130, 80]

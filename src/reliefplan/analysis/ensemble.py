@@ -148,14 +148,42 @@ def key_results(plan: Any) -> dict[str, Any]:
     return out
 
 
+# The last member's sheltering (displacement to the move): (base scenario, the draws it depends on, Sheltering).
+_SHELTERED: list[tuple[Scenario, tuple[Any, ...], Any]] = []
+
+
+def shelter_inputs(m: MemberInputs) -> tuple[Any, ...]:
+    """The draws the sheltering depends on (population, usable land, road capacity); crossings, closures and the
+    observed-truck bootstrap only reach the supply plan."""
+    return (tuple(sorted(m.population_factor.items())), tuple(sorted(m.usable_fraction.items())),
+            m.road_capacity_factor)
+
+
+def plan_member(base: Scenario, cache: Any, m: MemberInputs, progress: Callable[[str], None] | None = None) -> Any:
+    """One member's plan (pipeline.PlanRun, without daily rows) on a worker's base scenario and travel cache.
+
+    A member whose population, usable-fraction and road-capacity draws equal the previous member's of the same
+    base (ensembles over supply uncertainty only: crossings, closures, observed trucks) reuses that member's
+    sheltering, the displacement through the evacuation timing, which those draws alone decide; the supply LP
+    then re-solves warm from the previous member's basis (deliveries keep it in the cache)."""
+    from ..pipeline import finish, shelter
+
+    sc = member_scenario(base, m)
+    key = shelter_inputs(m)
+    if _SHELTERED and _SHELTERED[0][0] is base and _SHELTERED[0][1] == key:
+        sh = _SHELTERED[0][2]
+    else:
+        sh = shelter(sc, progress, cache=cache)
+        _SHELTERED[:] = [(base, key, sh)]
+    return finish(sc, sh, progress, cache=cache, rows=False)
+
+
 def run_member(task: MemberTask) -> dict[str, Any]:
     """One member: never raises; a failure comes back as status 'failed' with the error."""
-    from ..pipeline import run
-
     row: dict[str, Any] = {"member": task.inputs.index, "attempts": task.attempt}
     try:
         sc, cache = _base(task.folder, task.scenario, task.layout)
-        plan = run(member_scenario(sc, task.inputs), cache=cache, rows=False).plan
+        plan = plan_member(sc, cache, task.inputs).plan
         row.update(key_results(plan))
         if not row["conserved"]:
             raise AssertionError("people not conserved")
@@ -526,8 +554,8 @@ def write_ensemble(result: EnsembleResult, out_dir: str | Path) -> dict[str, Pat
     return paths
 
 
-__all__ = ["EnsembleResult", "MemberTask", "draw_members", "key_results", "member_scenario", "run_ensemble",
-           "run_member", "summarise", "write_ensemble"]
+__all__ = ["EnsembleResult", "MemberTask", "draw_members", "key_results", "member_scenario", "plan_member",
+           "run_ensemble", "run_member", "shelter_inputs", "summarise", "write_ensemble"]
 
 
 def annotate_verdict(plan: Plan, summary: dict[str, Any]) -> Plan:

@@ -35,7 +35,9 @@ capacity is the minimum). Results are mapped back to the original arcs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +86,21 @@ NICE_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800
 # --------------------------------------------------------------------------------------------
 
 
+class NodeNumbers(Sequence[str]):
+    """Node ids "0".."n-1" without holding n strings (a national network has millions of nodes)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [str(j) for j in range(self.n)[i]]
+        return str(range(self.n)[i])
+
+
 @dataclass
 class EvacuationInstance:
     """Who moves from where to where over which links. Indices refer to ``node_ids`` / arcs.
@@ -95,7 +112,7 @@ class EvacuationInstance:
     per source an array of arc indices from the source to a sink, or None for the shortest.
     """
 
-    node_ids: list[str]
+    node_ids: Sequence[str]
     arc_from: np.ndarray
     arc_to: np.ndarray
     arc_travel_time_s: np.ndarray
@@ -109,7 +126,8 @@ class EvacuationInstance:
     routes: list[np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:
-        self.node_ids = [str(x) for x in self.node_ids]
+        if not isinstance(self.node_ids, NodeNumbers):
+            self.node_ids = [str(x) for x in self.node_ids]
         self.arc_from = np.asarray(self.arc_from, dtype=np.int64).reshape(-1)
         self.arc_to = np.asarray(self.arc_to, dtype=np.int64).reshape(-1)
         self.arc_travel_time_s = np.asarray(self.arc_travel_time_s, dtype=float).reshape(-1)
@@ -161,7 +179,8 @@ class EvacuationResult:
 
     ``sink_arrivals[j, k]``: people reaching sink j during step k (whole people).
     ``arc_flows[a, k]``: people entering original arc a during step k (sparse, may be fractional
-    for the queue model). ``objective_person_s`` (exact only): total arrival time of everyone,
+    for the queue model), mapped from the condensed network on first use: at national scale it holds tens of
+    millions of entries, and the plan does not read it. ``objective_person_s`` (exact only): total arrival time of everyone,
     person-seconds, minimised; ``best_bound_person_s`` and ``gap`` come with it.
     """
 
@@ -175,14 +194,18 @@ class EvacuationResult:
     arrived: int
     not_arrived: int
     sink_arrivals: np.ndarray
-    arc_flows: sp.csr_array
-    bottlenecks: list[Bottleneck]
+    arc_flows_of: Callable[[], sp.csr_array] = field(repr=False, compare=False)  # computes ``arc_flows``
+    bottlenecks: list[Bottleneck] = field(default_factory=list)
     objective_person_s: float | None = None
     best_bound_person_s: float | None = None
     gap: float | None = None
     explanations: list[str] = field(default_factory=list)
     condensed_nodes: int = 0
     condensed_arcs: int = 0
+
+    @cached_property
+    def arc_flows(self) -> sp.csr_array:
+        return self.arc_flows_of()
 
     @property
     def cleared(self) -> bool:
@@ -431,6 +454,12 @@ def _identity_net(inst: EvacuationInstance) -> _Net:
                 bottleneck_arc=np.arange(m), bottleneck_offset_s=np.zeros(m))
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy 2's hashing unique takes ~35x longer on millions of int64 node-pair keys."""
+    s = np.sort(a)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+
+
 def _reach(n: int, frm: np.ndarray, to: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Boolean mask of nodes reachable from any of ``starts`` (BFS from a super node)."""
     if len(starts) == 0:
@@ -466,32 +495,33 @@ def condense(inst: EvacuationInstance) -> _Net:
     # (and the spurs their removal leaves) one node at a time, touching only their neighbours
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
     a_ = np.flatnonzero(keep)
-    pr = np.unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
+    pr = _unique(np.concatenate([inst.arc_from[a_] * n + inst.arc_to[a_], inst.arc_to[a_] * n + inst.arc_from[a_]]))
     nb_ptr = np.searchsorted(pr // n, np.arange(n + 1))
-    nb = (pr % n).tolist()
-    degree = np.diff(nb_ptr).tolist()
-    alive_l = alive.tolist()
-    terminal_l = terminal.tolist()
     stack = np.flatnonzero(alive & ~terminal & (np.diff(nb_ptr) <= 1)).tolist()
-    ptr_l = nb_ptr.tolist()
-    while stack:
-        x = stack.pop()
-        if not alive_l[x]:
-            continue
-        alive_l[x] = False
-        for y in nb[ptr_l[x]:ptr_l[x + 1]]:
-            if alive_l[y]:
-                degree[y] -= 1
-                if degree[y] <= 1 and not terminal_l[y]:
-                    stack.append(y)
-    alive = np.asarray(alive_l, dtype=bool)
+    if stack:  # Python lists only when there is a spur to peel (a street grid has none)
+        nb = (pr % n).tolist()
+        degree = np.diff(nb_ptr).tolist()
+        alive_l = alive.tolist()
+        terminal_l = terminal.tolist()
+        ptr_l = nb_ptr.tolist()
+        while stack:
+            x = stack.pop()
+            if not alive_l[x]:
+                continue
+            alive_l[x] = False
+            for y in nb[ptr_l[x]:ptr_l[x + 1]]:
+                if alive_l[y]:
+                    degree[y] -= 1
+                    if degree[y] <= 1 and not terminal_l[y]:
+                        stack.append(y)
+        alive = np.asarray(alive_l, dtype=bool)
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
     arcs = np.flatnonzero(keep)
     frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
 
     # contractible: two distinct neighbours, at most one arc per (neighbour, direction)
     # node pairs as scalar keys u * n + v (np.unique along an axis is several times slower)
-    neigh = np.unique(np.concatenate([frm * n + to, to * n + frm]))
+    neigh = _unique(np.concatenate([frm * n + to, to * n + frm]))
     n_neigh = np.bincount(neigh // n, minlength=n)
     out_key, out_cnt = np.unique(frm * n + to, return_counts=True)
     multi = np.zeros(n, dtype=bool)
@@ -510,22 +540,28 @@ def condense(inst: EvacuationInstance) -> _Net:
     ok1 = (v_next[0] >= 0) & (to[np.maximum(v_next[0], 0)] != frm)
     ok2 = (v_next[1] >= 0) & (to[np.maximum(v_next[1], 0)] != frm) & (out_deg[to] == 2)
     nxt = np.where(ok1 & ~ok2, v_next[0], np.where(ok2 & ~ok1, v_next[1], -1))  # -1: dead end (only a U-turn)
-    nxt_l, to_l, contract_l = nxt.tolist(), to.tolist(), contract.tolist()
-
-    chains: list[int] = []  # local arc positions, chain after chain
-    lengths: list[int] = []
-    for a0 in np.flatnonzero(~contract[frm]).tolist():
-        cur, size = a0, 1
-        chains.append(a0)
-        while contract_l[to_l[cur]] and nxt_l[cur] >= 0 and size <= n:
-            cur = nxt_l[cur]
-            chains.append(cur)
-            size += 1
-        if contract_l[to_l[cur]] or frm[a0] == to_l[cur]:  # dead end, or a loop back to its start: useless
-            del chains[len(chains) - size:]
-            continue
-        lengths.append(size)
+    # walk every chain from its first arc (tail not contractible) while its head is, all chains at once
+    starts = np.flatnonzero(~contract[frm])
+    cur = starts.copy()
+    size = np.ones(len(starts), dtype=np.int64)
+    rec_chain, rec_arc = [np.arange(len(starts))], [starts]
+    act = np.arange(len(starts))
+    while len(act):
+        c = cur[act]
+        act = act[contract[to[c]] & (nxt[c] >= 0) & (size[act] <= n)]
+        cur[act] = nxt[cur[act]]
+        size[act] += 1
+        rec_chain.append(act)
+        rec_arc.append(cur[act])
+    # a dead end (only a U-turn) or a loop back to its start is useless
+    useful = ~contract[to[cur]] & (frm[starts] != to[cur])
+    rc = np.concatenate(rec_chain)
+    o = np.argsort(rc, kind="stable")  # chain after chain, arcs in walking order
+    rc, ra = rc[o], np.concatenate(rec_arc)[o]
+    chains = ra[useful[rc]]
+    lengths = size[useful]
     ch = np.asarray(chains, dtype=np.int64)
+    lengths = lengths.tolist()
     m_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=m_ptr[1:])
     first, last = m_ptr[:-1], m_ptr[1:] - 1
@@ -572,6 +608,9 @@ def _cap_at(rate_per_step: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.floor((t + 1) * rate_per_step + 1e-7) - np.floor(t * rate_per_step + 1e-7)).astype(np.int64)
 
 
+RELEASE_CHUNK = 4_000_000  # (item, step) pairs expanded at a time: a national move has ~10^8
+
+
 def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray,
                     dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start."""
@@ -579,6 +618,12 @@ def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndar
     k1 = np.where(spread_s > 0, np.ceil((release_s + spread_s) / dt - 1e-9), k0).astype(np.int64)
     k1 = np.maximum(k1, k0)
     cnt = np.where(people > 0, k1 - k0 + 1, 0)
+    if cnt.sum() > RELEASE_CHUNK and len(people) > 1:  # by blocks of items, in item order: the same triples, bounded memory
+        ends = np.searchsorted(np.cumsum(cnt), np.arange(RELEASE_CHUNK, int(cnt.sum()), RELEASE_CHUNK))
+        bounds = np.unique(np.r_[0, np.maximum(ends, 1), len(people)])
+        parts = [_release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])]
+        return (np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]))
     item = np.repeat(np.arange(len(people)), cnt)
     first = np.repeat(np.cumsum(cnt) - cnt, cnt)
     k = k0[item] + (np.arange(len(item)) - first)
@@ -593,25 +638,23 @@ def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndar
     return item[nz], k[nz], amount[nz]
 
 
-def _best_arc_lookup(frm: np.ndarray, to: np.ndarray, weight: np.ndarray, usable: np.ndarray) -> dict[tuple[int, int], int]:
-    best: dict[tuple[int, int], int] = {}
-    idx = np.flatnonzero(usable)
-    for a in idx[np.argsort(weight[idx], kind="stable")].tolist():
-        best.setdefault((int(frm[a]), int(to[a])), a)
-    return best
-
-
-def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
-                  predecessors: bool = False) -> Any:
-    """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph)."""
+def _reverse_graph(net: _Net, weight: np.ndarray) -> sp.csr_array:
+    """The usable arcs reversed, weighted (+1e-6: csgraph drops zero weights), the quickest of parallel arcs."""
     usable = net.capacity_per_h > 0
-    w = weight[usable] + 1e-6  # csgraph drops zero weights
+    w = weight[usable] + 1e-6
     # csr construction would sum parallel arcs: keep the quickest per pair instead
     g = sp.coo_array((w, (net.to[usable], net.frm[usable])), shape=(net.n, net.n))
     key = g.row.astype(np.int64) * net.n + g.col
     o = np.lexsort((g.data, key))
     firsts = o[np.r_[True, key[o][1:] != key[o][:-1]]] if len(o) else o
-    g = sp.csr_array((g.data[firsts], (g.row[firsts], g.col[firsts])), shape=(net.n, net.n))
+    return sp.csr_array((g.data[firsts], (g.row[firsts], g.col[firsts])), shape=(net.n, net.n))
+
+
+def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
+                  predecessors: bool = False, graph: sp.csr_array | None = None) -> Any:
+    """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph;
+    ``graph``: `_reverse_graph` of the same weights when the caller already built it)."""
+    g = _reverse_graph(net, weight) if graph is None else graph
     if min_only:
         return dijkstra(g, directed=True, indices=targets, min_only=True)
     return dijkstra(g, directed=True, indices=targets, return_predecessors=predecessors)
@@ -1204,44 +1247,115 @@ class _Stream:
     route: np.ndarray  # net arc indices
 
 
+SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
+PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
+
+
+def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted from * n + to keys, arc) of the quickest usable arc per node pair (the first in a stable sort)."""
+    idx = np.flatnonzero(usable)
+    idx = idx[np.argsort(net.travel_time_s[idx], kind="stable")]
+    key, first = np.unique(net.frm[idx] * net.n + net.to[idx], return_index=True)
+    return key, idx[first]
+
+
+def _routes_to(net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray,
+               arc_of_key: np.ndarray) -> list[np.ndarray]:
+    """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
+    cur = np.asarray(nodes, dtype=np.int64).copy()
+    hops: list[np.ndarray] = []
+    owner: list[np.ndarray] = []
+    active = np.flatnonzero(cur != target)
+    while len(active):
+        nxt = pred[cur[active]].astype(np.int64)
+        hops.append(arc_of_key[np.searchsorted(arc_key, cur[active] * net.n + nxt)])
+        owner.append(active)
+        cur[active] = nxt
+        active = active[nxt != target]
+    if not hops:
+        return [np.zeros(0, np.int64) for _ in nodes]
+    arc, who = np.concatenate(hops), np.concatenate(owner)
+    o = np.argsort(who, kind="stable")  # hop order kept within a route
+    bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
+    arc = arc[o]
+    return [arc[bounds[q]: bounds[q + 1]] for q in range(len(nodes))]
+
+
 def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray,
                       sink_cap: np.ndarray) -> tuple[list[_Stream], int]:
-    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance)."""
+    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance).
+
+    Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
+    yet tried, so memory is sources x sinks distances, never one list of every pair; the shortest-path trees are
+    computed by batches of sinks, and their predecessors only for the sinks someone walks to."""
+    import heapq
+
     streams: list[_Stream] = []
     usable = net.capacity_per_h > 0
     valid_sinks = np.flatnonzero(sinks_net >= 0)
     if len(valid_sinks) == 0 or len(src_net) == 0:
         return streams, int(people.sum())
     targets = sinks_net[valid_sinks]
-    dist, pred = _reverse_dist(net, targets, net.travel_time_s, min_only=False, predecessors=True)
-    dist = np.atleast_2d(dist)
-    pred = np.atleast_2d(pred)
-    best = _best_arc_lookup(net.frm, net.to, net.travel_time_s, usable)
     rem_p = people.astype(np.int64).copy()
+    live = np.flatnonzero((src_net >= 0) & (people > 0))
+    k = len(targets)
+    graph = _reverse_graph(net, net.travel_time_s)
+    d_src = np.empty((k, len(live)))
+    keep_pred = k * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
+    preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
+    for b in range(0, k, SINK_BATCH):
+        got = _reverse_dist(net, targets[b: b + SINK_BATCH], net.travel_time_s, min_only=False,
+                            predecessors=keep_pred, graph=graph)
+        d, pred = got if keep_pred else (got, None)
+        d_src[b: b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
+        if preds is not None:
+            preds[b: b + SINK_BATCH] = np.atleast_2d(pred)
+    # each source's sinks by (distance, sink row): the order of the pairs in the greedy
+    cand = np.empty(d_src.shape, dtype=np.int32)
+    for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
+        cand[:, c0: c0 + 8192] = np.argsort(d_src[:, c0: c0 + 8192], axis=0, kind="stable")
+    n_fin = np.isfinite(d_src).sum(axis=0)
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
-    pairs = []
-    for i in np.flatnonzero((src_net >= 0) & (people > 0)).tolist():
-        for r, j in enumerate(valid_sinks.tolist()):
-            d = dist[r, src_net[i]]
-            if np.isfinite(d):
-                pairs.append((d, i, r, j))
-    pairs.sort()
-    route_cache: dict[tuple[int, int], np.ndarray] = {}
-    for _, i, r, j in pairs:
-        if rem_p[i] == 0 or rem_c[j] == 0:
-            continue
-        q = int(min(rem_p[i], rem_c[j]))
-        rem_p[i] -= q
-        rem_c[j] -= q
-        key = (int(src_net[i]), r)
-        if key not in route_cache:
-            u, arcs = int(src_net[i]), []
-            while u != targets[r]:
-                v = int(pred[r, u])
-                arcs.append(best[(u, v)])
-                u = v
-            route_cache[key] = np.asarray(arcs, dtype=np.int64)
-        streams.append(_Stream(source=i, sink=j, people=q, route=route_cache[key]))
+    ptr = np.zeros(len(live), dtype=np.int64)
+    heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
+    heapq.heapify(heap)
+    chosen: list[tuple[int, int, int]] = []  # (source, sink row, people) in greedy order
+    while heap:
+        _, i, r, c = heapq.heappop(heap)
+        j = int(valid_sinks[r])
+        if rem_c[j] > 0:
+            q = int(min(rem_p[i], rem_c[j]))
+            rem_p[i] -= q
+            rem_c[j] -= q
+            chosen.append((i, r, q))
+            if rem_p[i] == 0:
+                continue
+        ptr[c] += 1
+        if ptr[c] < n_fin[c]:
+            r2 = int(cand[ptr[c], c])
+            heapq.heappush(heap, (float(d_src[r2, c]), i, r2, c))
+    del d_src, cand
+    # routes of the (source node, sink) pairs used, one predecessor tree per sink walked to
+    arc_key, arc_of_key = _quickest_arcs(net, usable)
+    route: dict[tuple[int, int], np.ndarray] = {}
+    walkers: dict[int, set[int]] = {}  # sink row -> source nodes walking to it
+    for i, r, _ in chosen:
+        walkers.setdefault(r, set()).add(int(src_net[i]))
+    rows_used = sorted(walkers)
+    for b in range(0, len(rows_used), SINK_BATCH):
+        rows = rows_used[b: b + SINK_BATCH]
+        if preds is not None:
+            pred = preds[rows]
+        else:
+            pred = np.atleast_2d(_reverse_dist(net, targets[rows], net.travel_time_s, min_only=False,
+                                               predecessors=True, graph=graph)[1])
+        for q, r in enumerate(rows):
+            nodes = sorted(walkers[r])
+            for u, arcs in zip(nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key,
+                                                 arc_of_key)):
+                route[(u, r)] = arcs
+    for i, r, q in chosen:
+        streams.append(_Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]))
     return streams, int(rem_p.sum())
 
 
@@ -1274,12 +1388,11 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     en = np.asarray(e_next, dtype=np.int64)
     es = np.asarray(e_sink, dtype=np.int64)
     etau = tau[ea] if E else np.zeros(0, np.int64)
-    off = np.concatenate([[0], np.cumsum(etau)[:-1]]).astype(np.int64) if E else np.zeros(0, np.int64)
-    ring = np.zeros(int(etau.sum()) if E else 0)
     queue = np.zeros(E)
     term = en < 0
-    nonterm_idx = np.flatnonzero(~term)
-    term_idx = np.flatnonzero(term)
+    # people on their way along a link, by the step they reach its end: step -> [(elements (ascending), people)];
+    # only what moves is touched, so a step costs what happens in it, not the size of the network
+    calendar: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
 
     # release schedule per stream
     s_people = np.asarray([s.people for s in streams], dtype=np.int64)
@@ -1292,9 +1405,12 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     direct = first_elem[item] < 0  # source is the sink: arrives at release
     s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)
 
-    used = np.zeros(net.m, dtype=bool)
-    used[ea] = True
-    pos_rate = rate[used & (rate > 0)]
+    # per step, only the links on some route: at national scale a small part of the network
+    used_arcs = _unique(ea)
+    U = len(used_arcs)
+    eu = np.searchsorted(used_arcs, ea)  # element -> used link
+    rate_u = rate[used_arcs]
+    pos_rate = rate_u[rate_u > 0]
     max_route = int(max((tau[s.route].sum() for s in streams), default=0))
     if T_fixed is not None:
         T_max = int(T_fixed)
@@ -1307,23 +1423,29 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     f_arc: list[np.ndarray] = []
     f_t: list[np.ndarray] = []
     f_val: list[np.ndarray] = []
-    jam_first = np.full(net.m, -1, dtype=np.int64)
-    jam_last = np.full(net.m, -1, dtype=np.int64)
-    jam_steps = np.zeros(net.m, dtype=np.int64)
-    max_q = np.zeros(net.m)
+    jam_first = np.full(U, -1, dtype=np.int64)
+    jam_last = np.full(U, -1, dtype=np.int64)
+    jam_steps = np.zeros(U, dtype=np.int64)
+    max_q = np.zeros(U)
     rp = 0
     turned_away = 0.0
     t = 0
-    positive = net.capacity_per_h > 0
+    positive = net.capacity_per_h[used_arcs] > 0
+    positive_e = positive[eu]
     while t < T_max:
         arr_sink = np.zeros(k)
-        if E:
-            slot = off + t % etau
-            arr = ring[slot]
-            if len(nonterm_idx):
-                queue += np.bincount(en[nonterm_idx], weights=arr[nonterm_idx], minlength=E)
-            if len(term_idx):
-                arr_sink += np.bincount(es[term_idx], weights=arr[term_idx], minlength=k)
+        pieces = calendar.pop(t, None)
+        if pieces:
+            ae = np.concatenate([p[0] for p in pieces])
+            av = np.concatenate([p[1] for p in pieces])
+            o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
+            ae, av = ae[o], av[o]
+            nt = ~term[ae]
+            if nt.any():
+                tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
+                queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
+            if (~nt).any():
+                arr_sink += np.bincount(es[ae[~nt]], weights=av[~nt], minlength=k)
         while rp < len(rk) and rk[rp] == t:
             if direct[rp]:
                 arr_sink[s_sink[item[rp]]] += ramt[rp]
@@ -1334,32 +1456,42 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
         turned_away += float((arr_sink - accepted).sum())
         room -= accepted
         arrivals_cols.append(accepted)
-        if E:
-            Q = np.bincount(ea, weights=queue, minlength=net.m)
-            u = _cap_at(rate, np.full(net.m, t)).astype(float)
+        A = np.flatnonzero(queue) if E else np.zeros(0, np.int64)  # elements where people wait
+        if len(A):
+            ua, inv = np.unique(eu[A], return_inverse=True)
+            Q = np.bincount(inv, weights=queue[A], minlength=len(ua))
+            u = _cap_at(rate_u[ua], np.full(len(ua), t)).astype(float)
             out = np.minimum(Q, u)
-            frac = np.divide(out, Q, out=np.zeros(net.m), where=Q > 0)
-            out_e = queue * frac[ea]
-            queue -= out_e
-            ring[slot] = out_e
+            frac = np.divide(out, Q, out=np.zeros(len(ua)), where=Q > 0)
+            out_e = queue[A] * frac[inv]
+            queue[A] -= out_e
+            go = out_e != 0
+            if go.any():
+                e_go, v_go = A[go], out_e[go]
+                at = t + etau[e_go]
+                o = np.argsort(at, kind="stable")
+                e_go, v_go, at = e_go[o], v_go[o], at[o]
+                cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
+                for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
+                    calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
             moved = np.flatnonzero(out > 0)
             if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
-                f_arc.append(moved.astype(np.int32))
+                f_arc.append(used_arcs[ua[moved]].astype(np.int32))
                 f_t.append(np.full(len(moved), t, dtype=np.int32))
                 f_val.append(out[moved].astype(np.float32))
             left = Q - out
-            jam = (left > 1e-9) & positive
+            jam = (left > 1e-9) & positive[ua]
             if jam.any():
-                jam_first = np.where(jam & (jam_first < 0), t, jam_first)
-                jam_last[jam] = t
-                jam_steps += jam
-                np.maximum(max_q, np.where(jam, left, 0.0), out=max_q)
+                jj = ua[jam]
+                jam_first[jj] = np.where(jam_first[jj] < 0, t, jam_first[jj])
+                jam_last[jj] = t
+                jam_steps[jj] += 1
+                max_q[jj] = np.maximum(max_q[jj], left[jam])
         t += 1
         if t > last_rel and rp >= len(rk):
-            moving = ring.sum() if E else 0.0
-            stuck_free = float(queue[positive[ea]].sum()) if E else 0.0
-            if moving <= 1e-9 and stuck_free <= 1e-9:
-                break
+            stuck_free = float(queue[positive_e].sum()) if E else 0.0
+            if stuck_free <= 1e-9 and sum(float(v.sum()) for ps in calendar.values() for _, v in ps) <= 1e-9:
+                break  # nobody waits at an open link and nobody is on the way
     T = t
     arrivals_f = np.stack(arrivals_cols, axis=1) if arrivals_cols else np.zeros((k, 0))
     # whole people: round cumulative arrivals so totals are exact and the curve stays monotone
@@ -1369,9 +1501,14 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     if turned_away > 0.5:
         notes.append(f"{turned_away:,.0f} people reached a full site on their fixed route and were turned away")
     cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype))
+    def on_net(v: np.ndarray, fill: float) -> np.ndarray:  # per used link -> per network link
+        out = np.full(net.m, fill, dtype=v.dtype)
+        out[used_arcs] = v
+        return out
+
     return _Core(T=T, arrivals=arrivals, flow_arc=cat(f_arc, np.int32), flow_t=cat(f_t, np.int32),
-                 flow_val=cat(f_val, np.float32), jam_first=jam_first, jam_last=jam_last, jam_steps=jam_steps,
-                 max_queue=max_q, status="simulated", notes=notes)
+                 flow_val=cat(f_val, np.float32), jam_first=on_net(jam_first, -1), jam_last=on_net(jam_last, -1),
+                 jam_steps=on_net(jam_steps, 0), max_queue=on_net(max_q, 0.0), status="simulated", notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1517,7 +1654,7 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
     step_end = (np.arange(core.T) + 1) * dt
     any_arr = arrivals.sum(axis=0) > 0
     clearance = float(step_end[np.flatnonzero(any_arr)[-1]]) if any_arr.any() else (0.0 if total == 0 else None)
-    arc_flows = _map_flows(qnet, instance.n_arcs, core, dt)
+    n_arcs = instance.n_arcs
     bottlenecks = _bottlenecks(qnet, core, dt)
     objective = bound = gap = None
     if method == "exact" and core.objective is not None:
@@ -1525,7 +1662,8 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         bound, gap = objective, 0.0
     return EvacuationResult(status=core.status, method=method, routing=routing, time_step_s=dt,
                             horizon_s=core.T * dt, clearance_s=clearance, total_people=total, arrived=arrived,
-                            not_arrived=not_arrived, sink_arrivals=arrivals, arc_flows=arc_flows,
+                            not_arrived=not_arrived, sink_arrivals=arrivals,
+                            arc_flows_of=partial(_map_flows, qnet, n_arcs, core, dt),
                             bottlenecks=bottlenecks, objective_person_s=objective, best_bound_person_s=bound, gap=gap,
                             explanations=explanations, condensed_nodes=net.n, condensed_arcs=net.m)
 

@@ -10,7 +10,7 @@ import shapely
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
-from ..solvers.evacuation import EvacuationInstance, EvacuationResult, solve_evacuation
+from ..solvers.evacuation import EvacuationInstance, EvacuationResult, NodeNumbers, solve_evacuation
 from ..geo import to_lon_lat
 from ..solvers.network import Network, snap
 from ..scenario.folder import Scenario
@@ -52,7 +52,7 @@ def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samp
     open_sites = [int(j) for j in np.flatnonzero(dest_people)]
     site_nodes = snap(net, dest_xy[open_sites]).node if open_sites else np.empty(0, dtype=np.int64)
     inst = EvacuationInstance(
-        node_ids=[str(i) for i in range(len(net.node_xy))], arc_from=net.link_from, arc_to=net.link_to,
+        node_ids=NodeNumbers(len(net.node_xy)), arc_from=net.link_from, arc_to=net.link_to,
         arc_travel_time_s=net.link_time_s, arc_capacity_per_h=net.link_capacity_per_h,
         source_node=np.array(src_node, dtype=np.int64), source_people=np.array(src_people, dtype=np.int64),
         source_release_s=np.array(src_release), source_spread_s=np.full(len(src_node), spread_s),
