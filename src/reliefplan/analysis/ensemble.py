@@ -110,6 +110,10 @@ def member_scenario(sc: Scenario, m: MemberInputs) -> Scenario:
         supply_update["entry_capacity"] = "observed"
         update["observed_trucks"] = {k: np.asarray(v, dtype=float) for k, v in m.observed_trucks.items()}
     update["supply"] = sc.supply.model_copy(update=supply_update)
+    if sc.movement is not None and sc.movement.compare:
+        # a member keeps the run its verdict reports and the plan's run presence follows: the side-by-side
+        # comparison (a second hourly simulation when the reported run is the plan's) changes no kept figure
+        update["movement"] = sc.movement.model_copy(update={"compare": False})
     return sc.model_copy(update=update)
 
 

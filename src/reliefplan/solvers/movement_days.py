@@ -757,12 +757,7 @@ class _Sim:
         el = self.el
         n_el = el.n
         if el.t != t:  # the ring phases follow the clock (a jump recomputes them)
-            ph = el.phase[:n_el]
-            if t == el.t + 1:
-                ph += 1
-                ph[ph == el.size[:n_el]] = 0
-            else:
-                ph[:] = t % el.size[:n_el]
+            np.remainder(t, el.size[:n_el], out=el.phase[:n_el])
             el.t = t
         slot = el.off[:n_el] + el.phase[:n_el]
         nz = np.flatnonzero(el.ring_n[slot])
