@@ -150,64 +150,47 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
             warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy()
 
 
-def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, timings: dict[str, float],
-           time_limit_s: float, trucks: str, eps: float, deep_share: float, deep_factor: float,
-           step_trucks_per_day: float, storage_step_t: float) -> SupplyResult:
-    """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`."""
-    h.run()
-    timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
-    ms = h.getModelStatus()
-    status = h.modelStatusToString(ms)
+def _unsolved(lp: _Lp, status: str, time_limit_s: float, t0: float, named: dict[str, Any]) -> SupplyResult:
+    """The result when HiGHS stops without an optimum: no plan, everything owed is short."""
     K, E, W, S, A, P, T = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T
-    ids = dict(commodity_ids=[c.id for c in instance.commodities], entry_ids=[e.id for e in instance.entry_points],
-               warehouse_ids=[w.id for w in instance.warehouses], site_ids=[s.id for s in instance.sites])
-    cells = dict(carry_over=[bool(c) for c in lp.carry], cell_site=lp.cell_site, cell_group=lp.cell_group,
-                 cell_demand_t=lp.cell_demand, cell_people=lp.cell_people)
-    if ms != highspy.HighsModelStatus.kOptimal:
-        z = np.zeros
-        owed = owed_to_date(lp.cell_demand, lp.carry)
-        return SupplyResult(status=status, objective_deprivation=None, objective_trucks=None, best_bound=None,
-                            gap=None, days=T, entry_capacity_t=lp.entry_cap, entry_use_t=z((K, E, T)),
-                            flow_t=z((K, A, T)), warehouse_stock_t=z((K, W, T)), site_stock_t=z((K, S, T)),
-                            production_t=z((P, T)), demand_t=lp.demand,
-                            shortfall_t=owed_to_date(lp.demand, lp.carry), consumed_t=z((K, S, T)),
-                            delivered_t=z((K, S, T)), produced_at_site_t=z((K, S, T)), binding=[], fleet=[],
-                            max_conservation_residual_t=float("nan"), solve_time_s=time.perf_counter() - t0,
-                            message=f"HiGHS stopped with status '{status}' (time limit {time_limit_s:g} s); "
-                                    "no plan is reported", cell_shortfall_t=owed,
-                            cell_consumed_t=z(owed.shape), **cells, **ids)
-    sol = h.getSolution()
-    z1 = float(h.getInfo().objective_function_value)
-    duals = np.asarray(sol.row_dual, dtype=float)
-    x = np.asarray(sol.col_value, dtype=float)
-    message = ""
-    z2 = None
-    if trucks == "second_solve":
-        # Fix every shortfall (and the sharing columns) at its optimal value: the first solution stays feasible,
-        # so simplex restarts from it, and with nothing left to trade the truckload solve is a flow problem (0.04 s
-        # on the Rafah targeted plan; holding shortfalls at most at their value took 6 s). Minimise truckloads.
-        nz = lp.short_cols
-        held = np.clip(x[nz], 0.0, lp.col_upper[nz])
-        h.changeColsBounds(nz.size, nz.astype(np.int32), held, held)
-        h.changeColsCost(lp.n_col, np.arange(lp.n_col, dtype=np.int32), lp.cost2)
-        h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
-        h.setOptionValue("simplex_strategy", 4)  # primal: the held solution is primal feasible, costs changed
-        h.run()
-        timings["truckloads"] = time.perf_counter() - t0 - timings["build"] - timings["deprivation"]
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(h.getSolution().col_value, dtype=float)
-            z2 = float(h.getInfo().objective_function_value)
-        else:
-            message = (f"second solve (truckloads) ended '{h.modelStatusToString(h.getModelStatus())}'; "
-                       "flows are those of the first solve (deprivation only)")
-    x = np.maximum(x, 0.0)  # solver noise below the zero bound
-    z1 = float(lp.true1 @ x)
-    if trucks == "epsilon":
-        z2 = float(lp.cost2 @ x)
-        message = (f"truckloads weighted {eps:.2g} per truckload in the same solve as deprivation "
-                   "(epsilon method; shadow prices include that weight)")
-    res_bal = lp.matrix[: lp.n_bal] @ x - lp.rhs_bal
-    off = lp.off
+    z = np.zeros
+    owed = owed_to_date(lp.cell_demand, lp.carry)
+    return SupplyResult(status=status, objective_deprivation=None, objective_trucks=None, best_bound=None,
+                        gap=None, days=T, entry_capacity_t=lp.entry_cap, entry_use_t=z((K, E, T)),
+                        flow_t=z((K, A, T)), warehouse_stock_t=z((K, W, T)), site_stock_t=z((K, S, T)),
+                        production_t=z((P, T)), demand_t=lp.demand,
+                        shortfall_t=owed_to_date(lp.demand, lp.carry), consumed_t=z((K, S, T)),
+                        delivered_t=z((K, S, T)), produced_at_site_t=z((K, S, T)), binding=[], fleet=[],
+                        max_conservation_residual_t=float("nan"), solve_time_s=time.perf_counter() - t0,
+                        message=f"HiGHS stopped with status '{status}' (time limit {time_limit_s:g} s); "
+                                "no plan is reported", cell_shortfall_t=owed,
+                        cell_consumed_t=z(owed.shape), **named)
+
+
+def _truckload_solve(lp: _Lp, h: Any, highspy: Any, x: np.ndarray, time_limit_s: float, t0: float,
+                     timings: dict[str, float]) -> tuple[np.ndarray, float | None, str]:
+    """(flows, truckloads, message): fix every shortfall (and the sharing columns) at its optimal value, then
+    minimise truckloads. The first solution stays feasible, so simplex restarts from it, and with nothing left to
+    trade the truckload solve is a flow problem (0.04 s on the Rafah targeted plan; holding shortfalls at most at
+    their value took 6 s)."""
+    nz = lp.short_cols
+    held = np.clip(x[nz], 0.0, lp.col_upper[nz])
+    h.changeColsBounds(nz.size, nz.astype(np.int32), held, held)
+    h.changeColsCost(lp.n_col, np.arange(lp.n_col, dtype=np.int32), lp.cost2)
+    h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
+    h.setOptionValue("simplex_strategy", 4)  # primal: the held solution is primal feasible, costs changed
+    h.run()
+    timings["truckloads"] = time.perf_counter() - t0 - timings["build"] - timings["deprivation"]
+    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        return np.asarray(h.getSolution().col_value, dtype=float), float(h.getInfo().objective_function_value), ""
+    return x, None, (f"second solve (truckloads) ended '{h.modelStatusToString(h.getModelStatus())}'; "
+                     "flows are those of the first solve (deprivation only)")
+
+
+def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str, Any]:
+    """The plan's arrays from the LP solution ``x`` (t): flows, stocks, production, entry use and losses, and per
+    report cell and site what is short and what is consumed, delivered and produced there."""
+    K, E, W, S, A, P, T, Q, off = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T, lp.Q, lp.off
 
     def block(name: str, shape: tuple[int, ...]) -> np.ndarray:
         n = int(np.prod(shape))
@@ -216,7 +199,6 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     flow = block("flow", (K, A, T))
     stock = block("stock", (K, W + S, T))
     prod = block("prod", (P, T))
-    Q = lp.Q
     cell_short = np.clip((lp.short_map @ x).reshape(K, Q, T), 0.0, owed_to_date(lp.cell_demand, lp.carry))
     cell_used = lp.cell_demand - cell_short
     prev = np.concatenate([np.zeros((K, Q, 1)), cell_short[:, :, :-1]], axis=2)
@@ -241,16 +223,48 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     for p, pr in enumerate(instance.production):
         if pr.node in sidx:
             produced[kidx[pr.commodity], sidx[pr.node]] += prod[p]
+    return dict(entry_use_t=entry_use, flow_t=flow, warehouse_stock_t=stock[:, :W], site_stock_t=stock[:, W:],
+                production_t=prod, shortfall_t=short, consumed_t=used, delivered_t=delivered,
+                produced_at_site_t=produced, cell_shortfall_t=cell_short, cell_consumed_t=cell_used,
+                entry_lost_t=entry_lost, arc_lost_t=arc_lost)
+
+
+def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, timings: dict[str, float],
+           time_limit_s: float, trucks: str, eps: float, deep_share: float, deep_factor: float,
+           step_trucks_per_day: float, storage_step_t: float) -> SupplyResult:
+    """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`."""
+    h.run()
+    timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
+    ms = h.getModelStatus()
+    status = h.modelStatusToString(ms)
+    named: dict[str, Any] = dict(
+        commodity_ids=[c.id for c in instance.commodities], entry_ids=[e.id for e in instance.entry_points],
+        warehouse_ids=[w.id for w in instance.warehouses], site_ids=[s.id for s in instance.sites],
+        carry_over=[bool(c) for c in lp.carry], cell_site=lp.cell_site, cell_group=lp.cell_group,
+        cell_demand_t=lp.cell_demand, cell_people=lp.cell_people)
+    if ms != highspy.HighsModelStatus.kOptimal:
+        return _unsolved(lp, status, time_limit_s, t0, named)
+    sol = h.getSolution()
+    duals = np.asarray(sol.row_dual, dtype=float)
+    x = np.asarray(sol.col_value, dtype=float)
+    message = ""
+    z2 = None
+    if trucks == "second_solve":
+        x, z2, message = _truckload_solve(lp, h, highspy, x, time_limit_s, t0, timings)
+    x = np.maximum(x, 0.0)  # solver noise below the zero bound
+    z1 = float(lp.true1 @ x)
+    if trucks == "epsilon":
+        z2 = float(lp.cost2 @ x)
+        message = (f"truckloads weighted {eps:.2g} per truckload in the same solve as deprivation "
+                   "(epsilon method; shadow prices include that weight)")
+    res_bal = lp.matrix[: lp.n_bal] @ x - lp.rhs_bal
     result = SupplyResult(
-        status=status, objective_deprivation=z1, objective_trucks=z2, best_bound=z1, gap=0.0, days=T,
-        entry_capacity_t=lp.entry_cap, entry_use_t=entry_use, flow_t=flow,
-        warehouse_stock_t=stock[:, :W], site_stock_t=stock[:, W:], production_t=prod, demand_t=lp.demand,
-        shortfall_t=short, consumed_t=used, delivered_t=delivered, produced_at_site_t=produced, binding=[],
-        fleet=[], max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
-        solve_time_s=0.0, message=message, cell_shortfall_t=cell_short, cell_consumed_t=cell_used,
-        entry_lost_t=entry_lost, arc_lost_t=arc_lost, **cells, **ids)
+        status=status, objective_deprivation=z1, objective_trucks=z2, best_bound=z1, gap=0.0, days=lp.T,
+        entry_capacity_t=lp.entry_cap, demand_t=lp.demand, binding=[], fleet=[],
+        max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
+        solve_time_s=0.0, message=message, **_plan_figures(instance, lp, x), **named)
     prio = np.array([c.priority for c in instance.commodities], dtype=float)
-    weighted = prio[:, None, None] * cell_short * deep_factor  # an upper bound on each cell's deprivation
+    weighted = prio[:, None, None] * result.cell_shortfall_t * deep_factor  # an upper bound on each cell's deprivation
     result.binding = _binding(instance, lp, duals, deep_share, deep_factor, step_trucks_per_day, storage_step_t,
                               result.shortfall_t, weighted,
                               rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0))
