@@ -205,8 +205,8 @@ def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str,
     cell_used[lp.carry] = (lp.cell_demand + prev - cell_short)[lp.carry]  # owed goods handed out later
     cell_used = np.maximum(cell_used, 0.0)
     short, used = np.zeros((K, S, T)), np.zeros((K, S, T))
-    np.add.at(short, (slice(None), lp.cell_site), cell_short)
-    np.add.at(used, (slice(None), lp.cell_site), cell_used)
+    np.add.at(short, (slice(None), lp.cell_site), cell_short)  # type: ignore[arg-type]  # numpy's stubs: no slice
+    np.add.at(used, (slice(None), lp.cell_site), cell_used)  # type: ignore[arg-type]  # numpy's stubs: no slice
     delivered = np.zeros((K, S, T))
     site_arc = np.flatnonzero(lp.arc_dst >= E + W)
     keep_a = np.array([1.0 - a.loss_share for a in instance.arcs], dtype=float)
