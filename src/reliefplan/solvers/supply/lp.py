@@ -27,9 +27,8 @@ from .model import (
 # --------------------------------------------------------------------------------------------
 
 @dataclass
-class _Lp:
-    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, then the shortfall columns:
-    c1, c2 per demand cell and day, sig1, sig2 per commodity, sharing class and day, b per cell and day)."""
+class _Sizes:
+    """Commodities, entry points, warehouses, sites, arcs, production lines and days."""
 
     K: int
     E: int
@@ -38,6 +37,13 @@ class _Lp:
     A: int
     P: int
     T: int
+
+
+@dataclass
+class _Lp(_Sizes):
+    """Index layout and arrays of the LP (columns: flow, entry_use, stock, production, then the shortfall columns:
+    c1, c2 per demand cell and day, sig1, sig2 per commodity, sharing class and day, b per cell and day)."""
+
     Q: int  # report cells: (site, group)
     off: dict[str, int]
     n_col: int
@@ -158,16 +164,9 @@ Terms = list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # (LP cell,
 
 
 @dataclass
-class _Net:
+class _Net(_Sizes):
     """Sizes and indices of an instance as the LP uses them (nodes: entries, then warehouses, then sites)."""
 
-    K: int
-    E: int
-    W: int
-    S: int
-    A: int
-    P: int
-    T: int
     kidx: dict[str, int]
     nidx: dict[str, int]
     src: np.ndarray  # [A] node an arc leaves

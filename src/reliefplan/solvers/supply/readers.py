@@ -87,6 +87,13 @@ class _Reader:
     def problem(self, feature: str | None, fld: str | None, message: str) -> None:
         self.problems.append(Problem(file=self.file, feature=feature, field=fld, message=message))
 
+    def with_id(self, feature: str, raw: Any) -> bool:
+        """Whether ``raw`` is an object with a string id (if not, says so)."""
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            return True
+        self.problem(feature, "id", "expected an object with a string id")
+        return False
+
     def amounts(self, raw: Any, feat: str, fld: str, as_series: bool) -> dict[str, Any]:
         """{commodity: t} from `fld_t...` or units from the unit field (needs unit_weight_t)."""
         out: dict[str, Any] = {}
@@ -129,8 +136,7 @@ class _Reader:
 
 def _read_commodity(r: _Reader, i: int, c: Any) -> Commodity | None:
     feat = _feature("commodities", i, c)
-    if not isinstance(c, dict) or not isinstance(c.get("id"), str):
-        r.problem(feat, "id", "expected an object with a string id")
+    if not r.with_id(feat, c):
         return None
     uw = c.get("unit_weight_t")
     if uw is None and c.get("unit_weight_kg") is not None:
@@ -152,8 +158,7 @@ def _read_commodity(r: _Reader, i: int, c: Any) -> Commodity | None:
 
 def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint | None:
     feat = _feature("entry_points", i, e)
-    if not isinstance(e, dict) or not isinstance(e.get("id"), str):
-        r.problem(feat, "id", "expected an object with a string id")
+    if not r.with_id(feat, e):
         return None
     pay = r.num(e.get("payload_t"), feat, "payload_t", allow_none=True, minimum=_EPS)
     by_day = None
@@ -197,8 +202,7 @@ def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint
 
 def _read_warehouse(r: _Reader, i: int, w: Any) -> Warehouse | None:
     feat = _feature("warehouses", i, w)
-    if not isinstance(w, dict) or not isinstance(w.get("id"), str):
-        r.problem(feat, "id", "expected an object with a string id")
+    if not r.with_id(feat, w):
         return None
     init = r.tonnes(w, feat, "initial_t", "initial_units", False)
     return Warehouse(id=w["id"], capacity_t=r.num(w.get("capacity_t"), feat, "capacity_t", allow_none=True),
@@ -207,8 +211,7 @@ def _read_warehouse(r: _Reader, i: int, w: Any) -> Warehouse | None:
 
 def _read_site(r: _Reader, i: int, s: Any) -> Site | None:
     feat = _feature("sites", i, s)
-    if not isinstance(s, dict) or not isinstance(s.get("id"), str):
-        r.problem(feat, "id", "expected an object with a string id")
+    if not r.with_id(feat, s):
         return None
     demand = r.tonnes(s, feat, "demand_t_per_day", "demand_units_per_day", True)
     init = r.tonnes(s, feat, "initial_t", "initial_units", False)
