@@ -24,7 +24,7 @@ from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
                             movement_result)
 from .stages.overflow import Overflow, place_overflow
-from .plan import EntryPointResult, Flow, MovementResult, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .plan import EntryPointResult, EvacuationTiming, Flow, MovementResult, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, geometry_key, walking_times
@@ -90,7 +90,7 @@ class PlanRun:
     people_by_day: Any = None  # numpy [days]: everyone in the plan each day (all groups, all locations)
 
 
-def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
+def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: EvacuationTiming | None,
                  supply: dict[str, Any] | None, *, layouts_on: bool) -> list[str]:
     """The assumptions a plan rests on, in words, for plan.json and the report."""
     out = [
@@ -188,7 +188,7 @@ class Sheltering:
     people: People
     pending_layouts: Future | list[Any]  # the camp layouts, or their computation under way (see `layouts`)
     layouts_on: bool
-    evacuation: dict[str, Any] | None
+    evacuation: EvacuationTiming | None
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
     overflow: Overflow | None = None
     presence: Presence | None = None

@@ -218,6 +218,54 @@ class SiteDayArrivals(_Out):
     people: int
 
 
+class EvacuationArrival(_Out):
+    site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
+    t_s: float = Field(description="end of the time step in which these people arrive (s from the start of day 0)")
+    people: int = Field(description="people arriving at this destination during that time step")
+
+
+class EvacuationBottleneck(_Out):
+    """A road link where people queue: demand exceeded its capacity."""
+
+    link: int = Field(description="index of the link in the walking network")
+    capacity_per_h: float = Field(description="people per hour the link carries")
+    saturated_from_h: float = Field(description="first time the link is saturated (h)")
+    saturated_until_h: float = Field(description="last time the link is saturated (h)")
+    max_queue_people: int = Field(description="longest queue at the link (people)")
+    max_delay_h: float = Field(description="time the longest queue needs to discharge at the link's capacity (h)")
+    coordinates: list[list[float]] = Field(description="the link as [lon, lat] points (WGS84)")
+
+
+class CondensedNetwork(_Out):
+    nodes: int = Field(description="nodes of the road network the solver ran on, after condensing")
+    links: int = Field(description="links of the condensed network")
+
+
+class EvacuationTiming(_Out):
+    """plan.json `evacuation`: the move of the plan's zone -> site flows under road capacity (stages.movement)."""
+
+    status: str = Field(description="optimal | optimal_clearance (exact method) | simulated (queue model)")
+    method: Literal["exact", "queue"] = Field(description="exact: time-expanded min-cost flow; queue: link queues")
+    routing: Literal["free", "fixed"] = Field(description="free: best achievable routes; fixed: shortest roads")
+    time_step_s: float = Field(description="time step of the schedule (s)")
+    departure: Literal["all_at_once", "spread"] = Field(description="how departures of a day are released")
+    spread_h: float = Field(description="departures spread uniformly over this long (h; with departure 'spread')")
+    clearance_hours: float | None = Field(description="time until the last person arrives (h); None when people "
+                                                      "remain on the way at the horizon")
+    people_moving: int = Field(description="people who move (to a camp place or to overflow land)")
+    arrived: int = Field(description="people who reached their destination")
+    not_arrived: int = Field(description="people still on the way at the horizon")
+    objective_person_s: float | None = Field(description="total arrival time of everyone (person-seconds; exact "
+                                                         "method only)")
+    best_bound_person_s: float | None = Field(description="lower bound on the objective (person-seconds)")
+    gap: float | None = Field(description="(objective - bound) / objective")
+    condensed: CondensedNetwork
+    arrivals: list[EvacuationArrival] = Field(description="people arriving, per destination and time step")
+    bottlenecks: list[EvacuationBottleneck] = Field(description="the saturated links with the longest queueing "
+                                                                "delay, worst first")
+    explanations: list[str] = Field(description="what the solver did and why, in words")
+
+
 class MovementRun(_Out):
     """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
     order people arrive). The four day series add up to every person of the ordered and unordered areas."""
@@ -361,7 +409,7 @@ class Plan(_Out):
     standards: StandardsUsed
     assumptions: list[str]
     warnings: list[str] = []
-    evacuation: dict[str, Any] | None = Field(default=None, description=(
+    evacuation: EvacuationTiming | None = Field(default=None, description=(
         "the move under road capacity: status, method, time step, clearance_hours, arrivals per site over time, "
         "bottleneck links (saturated links with queue and delay); None when not computed"))
     supply: dict[str, Any] | None = Field(default=None, description=(

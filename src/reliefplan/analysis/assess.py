@@ -415,7 +415,7 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             sheltered=plan.people.sheltered, unsheltered=plan.people.unsheltered,
             remaining_in_operation_area=plan.people.remaining_in_operation_area, in_plan=plan.people.in_plan,
             groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
-            clearance_hours=(plan.evacuation or {}).get("clearance_hours"),
+            clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
             delivery=_delivery((plan.supply or {}).get("chain")),

@@ -48,7 +48,7 @@ def _met_pct(commodity: str):
 
 
 def _clearance(p: Plan) -> float | None:
-    return None if not p.evacuation else p.evacuation.get("clearance_hours")
+    return None if not p.evacuation else p.evacuation.clearance_hours
 
 
 def _short(commodity: str):

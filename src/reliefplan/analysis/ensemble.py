@@ -128,8 +128,7 @@ def key_results(plan: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"population": p.population, "displaced": p.displaced, "sheltered": p.sheltered,
                            "unsheltered": p.unsheltered, "siting_status": plan.siting.status,
                            "conserved": bool(p.sheltered + p.unsheltered == p.displaced)}
-    ev = plan.evacuation or {}
-    clear = ev.get("clearance_hours", ev.get("clearance_h"))
+    clear = plan.evacuation.clearance_hours if plan.evacuation else None
     out["clearance_h"] = math.nan if clear is None else float(clear)
     if plan.supply:
         s = plan.supply

@@ -433,11 +433,11 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
     names = {e.id: e.name or e.id for e in plan.entry_points}
     for b in ((plan.supply or {}).get("binding") or [])[:MAX_BINDS]:
         out.append(binding_sentence(b, names))
-    ev = plan.evacuation or {}
-    if "evacuation" in failing and ev.get("bottlenecks"):
-        worst = max(ev["bottlenecks"], key=lambda b: b.get("max_delay_h") or 0.0)
-        out.append(f"road capacity during the move: {len(ev['bottlenecks'])} saturated link(s), worst queueing "
-                   f"delay {_words().hours(worst.get('max_delay_h'))}")
+    ev = plan.evacuation
+    if "evacuation" in failing and ev is not None and ev.bottlenecks:
+        worst = max(ev.bottlenecks, key=lambda b: b.max_delay_h)
+        out.append(f"road capacity during the move: {len(ev.bottlenecks)} saturated link(s), worst queueing "
+                   f"delay {_words().hours(worst.max_delay_h)}")
     return out
 
 

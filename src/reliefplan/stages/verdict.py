@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..plan import Indicator, MovementResult, Needs, People, Severity, SiteResult
+from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult
 from ..standards import Standards
 
 
@@ -96,20 +96,20 @@ def layout_indicators(summaries: list[Any], standards: Standards) -> list[Indica
     return out
 
 
-def evacuation_indicators(evacuation: dict[str, Any], max_clearance_h: float) -> list[Indicator]:
+def evacuation_indicators(evacuation: EvacuationTiming, max_clearance_h: float) -> list[Indicator]:
     """Everyone who has a site reaches it, within the scenario's clearance target (no humanitarian standard sets one)."""
-    moving = evacuation["people_moving"]
+    moving = evacuation.people_moving
     out = [indicator("evacuees_reaching_their_site_share", "scenario",
-                     1.0 if moving == 0 else evacuation["arrived"] / moving, 1.0, "share", ">=",
+                     1.0 if moving == 0 else evacuation.arrived / moving, 1.0, "share", ">=",
                      "reliefplan: every person allocated a site must be able to reach it over the roads",
-                     note="; ".join(evacuation.get("explanations") or []))]
-    clearance = evacuation.get("clearance_hours")
-    worst = max((b["max_delay_h"] for b in evacuation["bottlenecks"]), default=0.0)
+                     note="; ".join(evacuation.explanations))]
+    clearance = evacuation.clearance_hours
+    worst = max((b.max_delay_h for b in evacuation.bottlenecks), default=0.0)
     out.append(indicator(
         "evacuation_clearance_hours", "scenario", clearance, max_clearance_h, "h", "<=",
         "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
-        note=(f"{evacuation['method']} method, {evacuation['routing']} routing, step {evacuation['time_step_s']:g} s; "
-              f"{len(evacuation['bottlenecks'])} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
+        note=(f"{evacuation.method} method, {evacuation.routing} routing, step {evacuation.time_step_s:g} s; "
+              f"{len(evacuation.bottlenecks)} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
     return out
 
 
