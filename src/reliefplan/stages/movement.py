@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
@@ -75,7 +74,7 @@ def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.nd
     return Movement(instance=inst, result=res, sink_ids=sinks)
 
 
-def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *,
+def movement_summary(m: Movement, sc: Scenario, net: Network, crs: CRS, *,
                      max_bottlenecks: int = 25) -> EvacuationTiming:
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
     r, inst = m.result, m.instance

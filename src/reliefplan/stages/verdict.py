@@ -7,7 +7,10 @@ from typing import Any, Literal
 import numpy as np
 
 from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult
+from ..solvers.layout import LayoutSummary
+from ..solvers.sustain import SustainResult
 from ..standards import Standards
+from .overflow import Overflow
 
 
 def severity_of(value: float | None, target: float, comparison: Literal[">=", "<="]) -> tuple[bool | None, Severity]:
@@ -75,7 +78,7 @@ def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2
     return out
 
 
-def layout_indicators(summaries: list[Any], standards: Standards) -> list[Indicator]:
+def layout_indicators(summaries: list[LayoutSummary], standards: Standards) -> list[Indicator]:
     """Per laid-out site: the people its plots hold, and the distances and ratios the layout achieves."""
     v, cite = standards.value, standards.cite
     out: list[Indicator] = []
@@ -193,7 +196,7 @@ def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standar
     return out
 
 
-def overflow_indicator(people: People, ov: Any) -> Indicator:
+def overflow_indicator(people: People, ov: Overflow) -> Indicator:
     """People with nowhere to go remain in the area being emptied when the operation starts."""
     return indicator(
         "people_remaining_in_operation_area", "scenario", float(people.remaining_in_operation_area), 0.0, "people",
@@ -218,7 +221,7 @@ def entry_capacity_indicator(trucks_by_day: dict[str, np.ndarray], needed_by_day
                  f"short on {short_days.size} of {needed_by_day.size} days, from day {int(short_days[0])}")))
 
 
-def group_indicators(groups: dict[str, Any], sus: Any, standards: Standards) -> list[Indicator]:
+def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Standards) -> list[Indicator]:
     """Per group of people: litres of water and kcal of food delivered per person per day (mean over the days the
     group exists, worst day in the note), and the share of medical and shelter needs met."""
     v, cite = standards.value, standards.cite
@@ -256,7 +259,7 @@ def group_indicators(groups: dict[str, Any], sus: Any, standards: Standards) -> 
     return out
 
 
-def location_indicators(sus: Any, standards: Standards) -> list[Indicator]:
+def location_indicators(sus: SustainResult, standards: Standards) -> list[Indicator]:
     """Per location with a need (site, zone, overflow land, served population): share of each need met."""
     out = []
     carry = [c.carry_over for c in sus.commodities]
