@@ -25,7 +25,7 @@ from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
                             movement_result)
 from .stages.overflow import Overflow, place_overflow
-from .plan import EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .plan import EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, SupplyPlan, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
@@ -92,7 +92,7 @@ class PlanRun:
 
 
 def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation: EvacuationTiming | None,
-                 supply: dict[str, Any] | None, *, layouts_on: bool) -> list[str]:
+                 supply: SupplyPlan | None, *, layouts_on: bool) -> list[str]:
     """The assumptions a plan rests on, in words, for plan.json and the report."""
     out = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
@@ -393,7 +393,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
 
         svc, max_util, src = service(sc)
         rows_dp = distribution_by_site(layouts, svc, grid=sc.layout.distance_metric == "grid")
-        supply["distribution_points"] = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
+        supply.distribution_points = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
         verdict += distribution_indicators(rows_dp, max_util, src["max_utilisation"])
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)

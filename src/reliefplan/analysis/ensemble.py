@@ -132,15 +132,15 @@ def key_results(plan: Any) -> dict[str, Any]:
     out["clearance_h"] = math.nan if clear is None else float(clear)
     if plan.supply:
         s = plan.supply
-        out["supply_status"] = s.get("status")
-        out["supply_residual_t"] = float(s.get("max_conservation_residual_t") or 0.0)
-        for k, v in s["shortfall_t"].items():
+        out["supply_status"] = s.status
+        out["supply_residual_t"] = float(s.max_conservation_residual_t or 0.0)
+        for k, v in s.shortfall_t.items():
             out[f"shortfall_t.{k}"] = float(v)
-        for k, v in s["required_t"].items():
+        for k, v in s.required_t.items():
             out[f"required_t.{k}"] = float(v)
-        for k, v in s["first_shortfall_day"].items():
+        for k, v in s.first_shortfall_day.items():
             out[f"first_shortfall_day.{k}"] = math.nan if v is None else float(v)
-        out["shortfall_t.total"] = float(sum(s["shortfall_t"].values()))
+        out["shortfall_t.total"] = float(sum(s.shortfall_t.values()))
     for c in (plan.health or {}).get("crossings") or []:  # earliest median day over groups, per threshold
         k = f"first_health_day.{c['threshold']}"
         day = math.nan if c["day_p50"] is None else float(c["day_p50"])

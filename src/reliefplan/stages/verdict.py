@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult
+from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult, SupplyPlan
 from ..solvers.layout import LayoutSummary
 from ..solvers.sustain import SustainResult
 from ..standards import Standards
@@ -173,7 +173,7 @@ def _share(v: float) -> float:
     return 1.0 if v >= 1.0 - SHARE_TOL else float(v)
 
 
-def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
+def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
     """One row per commodity, everyone in the plan: share of the horizon's need met (for items owed until delivered,
     of the person-days owed, those had), with the first day it fails and where."""
     out = []
@@ -186,11 +186,11 @@ def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standar
         note = "met every day" if first is None or share >= 1.0 else (
             f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} location(s); "
             + (f"owed until delivered: {short:,.0f} t still owed on the last day" if owed else
-               f"{short:,.0f} t short over {supply['days']} days"))
+               f"{short:,.0f} t short over {supply.days} days"))
         out.append(indicator(f"{c['commodity']}_need_met_share", "scenario", share, 1.0, "share of need", ">=",
                              standards.cite(key) if key else "reliefplan commodities data",
                              note=note + " (everyone in the plan)"))
-    binding = [b["text"] for b in supply.get("binding", [])[:3]]
+    binding = [b.text for b in supply.binding[:3]]
     if binding:
         out[-1].note += " | binding: " + " ; ".join(binding)
     return out
@@ -297,10 +297,10 @@ def beds_indicator(beds_by_day: np.ndarray, people_by_day: np.ndarray, standards
                            f"{people_by_day[worst]:,.0f} people on day {worst} (need {np.ceil(need[worst]):,.0f})"))
 
 
-def fleet_indicator(fleet_by_day: np.ndarray, supply: dict[str, Any]) -> Indicator:
+def fleet_indicator(fleet_by_day: np.ndarray, supply: SupplyPlan) -> Indicator:
     """Trucks available for hauling against the fleet the delivery plan needs (round trips per day)."""
-    needed = float(supply["fleet_trucks"])
-    used_days = np.flatnonzero(np.asarray(supply["trucks_per_day"]) > 0)
+    needed = float(supply.fleet_trucks)
+    used_days = np.flatnonzero(np.asarray(supply.trucks_per_day) > 0)
     available = float(fleet_by_day[used_days].min()) if used_days.size else float(fleet_by_day.max(initial=0))
     return indicator("fleet_trucks_available", "scenario", available, needed, "trucks", ">=",
                      "reliefplan: fleet from each corridor's round trip (supply.fleet_requirements)",
