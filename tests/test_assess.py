@@ -94,12 +94,12 @@ def test_tents_cover_shelter_items_without_crossing_capacity(tmp_path):
     folder = _folder(tmp_path, usable=(1.0, 1.0), tpd=0.001)
     sc = load_scenario(folder, "main")
     base = run(sc).plan
-    assert base.supply["shortfall_t"]["shelter_nfi"] > 0
+    assert base.supply.shortfall_t["shelter_nfi"] > 0
     households = base.people.sheltered / sc.household_size
     pkg = PackageSpec(tents=[{"count": math.ceil(households)}])
     with_tents = run(apply_package(sc, pkg, "t")).plan
-    assert with_tents.supply["shortfall_t"]["shelter_nfi"] == pytest.approx(0, abs=0.01)
-    assert with_tents.supply["shortfall_t"]["water"] == pytest.approx(base.supply["shortfall_t"]["water"], rel=1e-6)
+    assert with_tents.supply.shortfall_t["shelter_nfi"] == pytest.approx(0, abs=0.01)
+    assert with_tents.supply.shortfall_t["water"] == pytest.approx(base.supply.shortfall_t["water"], rel=1e-6)
 
 
 # ---- the assessment ----------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_matrix_equals_pairs_planned_one_by_one(matrix):
     for p in a.pairs:
         alone = run(apply_package(load_scenario(folder, "main"), resolve(sc.packages, p.package), p.package)).plan
         assert (alone.people.sheltered, alone.people.unsheltered) == (p.sheltered, p.unsheltered)
-        assert {k: round(v, 1) for k, v in alone.supply["shortfall_t"].items()} == p.shortfall_t
+        assert {k: round(v, 1) for k, v in alone.supply.shortfall_t.items()} == p.shortfall_t
         failed = {}
         for v in alone.verdict:
             if v.met is False:
@@ -161,9 +161,9 @@ def test_minimal_trucks_by_hand(tmp_path):
     pair = a.pairs[0]
     sc = scs["main"]
     plan = run(sc).plan
-    payload = plan.supply["payload_t"]
+    payload = plan.supply.payload_t
     assert payload == {"water": 15.0, "food": 20.0, "medical": 20.0, "shelter_nfi": 20.0}
-    loads = sum(r["required_t"] / payload[r["commodity"]] for r in plan.supply["daily"] if r["day"] == 0)
+    loads = sum(r.required_t / payload[r.commodity] for r in plan.supply.daily if r.day == 0)
     add = next(x for x in pair.additions if x.resource == "entry_capacity")
     assert add.amount == math.ceil(loads - 10 - 1e-9)
     assert add.entry_point == "KS" and add.verified is True
@@ -262,7 +262,7 @@ def test_extra_sites_water_and_warehouses(tmp_path):
     (folder / "extra.geojson").write_text(json.dumps(fc([feat({"id": "NEW", "name": "new camp"}, square(0, 5))])))
     sc = load_scenario(folder, "main")
     base = run(sc).plan
-    need_m3 = base.supply["required_t"]["water"] / sc.horizon_days  # 1 t per m3, the same every day here
+    need_m3 = base.supply.required_t["water"] / sc.horizon_days  # 1 t per m3, the same every day here
     pkg = PackageSpec(sites=[{"file": "extra.geojson"}], water=[{"m3_per_day": need_m3 * 3}],
                       warehouses=[{"id": "WH", "lon": 34.27, "lat": 31.26, "capacity_t": 500}])
     plus = apply_package(sc, pkg, "x")
@@ -270,8 +270,8 @@ def test_extra_sites_water_and_warehouses(tmp_path):
     assert plus.warehouses[-1].id == "WH" and plus.warehouses[-1].geometry_m is not None
     plan = run(plus).plan
     assert plan.people.unsheltered < base.people.unsheltered and "NEW" in plan.siting.open_sites
-    assert base.supply["shortfall_t"]["water"] > 100
-    assert plan.supply["shortfall_t"]["water"] == pytest.approx(0, abs=0.01)
+    assert base.supply.shortfall_t["water"] > 100
+    assert plan.supply.shortfall_t["water"] == pytest.approx(0, abs=0.01)
     dup = PackageSpec(sites=[{"file": "extra.geojson"}, {"file": "extra.geojson"}])
     with pytest.raises(InputError, match="site id already used"):
         apply_package(sc, dup, "dup")

@@ -26,14 +26,14 @@ def test_pier_package_chain_figures(targeted):
     sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
     sc = sc.model_copy(update={"supply": sc.supply.model_copy(update={"routing": RoutingSpec(time_limit_s=2)})})
     plan = pipeline.run(sc).plan
-    lm = plan.supply["last_mile"]  # every tonne trucked that day: full loads, routed part-loads or unserved
+    lm = plan.supply.last_mile  # every tonne trucked that day: full loads, routed part-loads or unserved
     assert {o["origin"] for o in lm["origins"]} == {"KEREM-SHALOM:moved", "PIER-2024"}
     for o in lm["origins"]:
         r = o["routed"]
         assert o["tonnes"] == pytest.approx(o["full_loads"] * 20.0 + r.get("load_t", 0) + r.get("unserved_t", 0),
                                             abs=0.5)
         assert all(x["load_t"] <= 20.0 + 1e-6 for x in r.get("routes", []))
-    chain = plan.supply["chain"]
+    chain = plan.supply.chain
     by = {e["entry_point"]: e for e in chain["entry_points"]}
     pier, ks = by["PIER-2024"], by["KEREM-SHALOM"]
     # the pier: 2.29 shuttle trips x 123.5 t on the days the 2024 pier operated, from day 11 (8 days in 30)
@@ -47,7 +47,7 @@ def test_pier_package_chain_figures(targeted):
         assert e["entered_t"] == pytest.approx(e["lost_at_entry_t"] + e["lost_on_route_t"] + e["delivered_t"] + end,
                                                abs=1e-3)
     assert chain["delivered_t"] == pytest.approx(sum(e["delivered_t"] for e in chain["entry_points"]), abs=1e-2)
-    assert plan.supply["max_conservation_residual_t"] < 1e-6
+    assert plan.supply.max_conservation_residual_t < 1e-6
 
 
 def test_package_chain_bad_input(targeted):
@@ -103,13 +103,13 @@ def test_hubs_chosen_in_the_plan(targeted):
         {"id": "HUB-DAB", "lon": 34.35, "lat": 31.415, "capacity_t_per_day": 8000}]})
     sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
     plan = pipeline.run(sc).plan
-    h = plan.supply["hubs"]
+    h = plan.supply.hubs
     assert len(h["open"]) == 2 and h["siting"]["status"] == "optimal"
     assert all(r["t_per_day"] <= r["capacity_t_per_day"] + 1e-6 for r in h["hubs"])
-    assert plan.supply["max_conservation_residual_t"] < 1e-6
+    assert plan.supply.max_conservation_residual_t < 1e-6
     stored = json.loads((Path(__file__).parent / "data" / "example_key_figures.json").read_text())["targeted"]
     for k, v in stored["supply_shortfall_t"].items():
-        assert plan.supply["shortfall_t"][k] >= v - 1e-3
+        assert plan.supply.shortfall_t[k] >= v - 1e-3
 
 
 def test_hub_outside_every_zone_is_refused(targeted):

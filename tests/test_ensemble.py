@@ -327,13 +327,13 @@ def test_travel_cache_gives_the_same_plan_and_road_factor_scales_capacity(tmp_pa
     assert (cache.misses, cache.hits) == (1, 1)
     strip = {"siting": {"solve_time_s"}, "evacuation": {"solve_time_s"}}
     assert second.model_dump(exclude=strip) == first.model_dump(exclude=strip) == cold.model_dump(exclude=strip)
-    base_h = cold.evacuation["clearance_hours"]
+    base_h = cold.evacuation.clearance_hours
     assert base_h >= 10000 / 4500
     half = run(sc.model_copy(update={"road_capacity_factor": 0.5}), cache=cache).plan.evacuation
     # half the link capacity: the 10,000 people queue at least 10,000 / 2,250 h
-    assert half["clearance_hours"] >= 10000 / 2250 - 1e-9 and half["clearance_hours"] > base_h
+    assert half.clearance_hours >= 10000 / 2250 - 1e-9 and half.clearance_hours > base_h
     # the cached network keeps its capacity
-    assert run(sc, cache=cache).plan.evacuation["clearance_hours"] == pytest.approx(base_h)
+    assert run(sc, cache=cache).plan.evacuation.clearance_hours == pytest.approx(base_h)
 
 
 def test_cli_ensemble_writes_outputs(tmp_path):

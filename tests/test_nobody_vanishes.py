@@ -69,7 +69,7 @@ def test_everyone_is_in_exactly_one_place_every_day(tmp_path):
                            "site_residents": 1000, "served_elsewhere": 3000}
     assert (pres.people >= 0).all() and pres.people.dtype.kind == "i"
     # and every one of them is in the supply plan: the need is everyone's
-    water = sum(r["required_t"] for r in run_.plan.supply["daily"] if r["commodity"] == "water" and r["day"] == 3)
+    water = sum(r.required_t for r in run_.plan.supply.daily if r.commodity == "water" and r.day == 3)
     assert water == pytest.approx(p.in_plan * 15 / 1000)
 
 
@@ -170,12 +170,12 @@ def test_entry_point_inside_the_operation_area_closes(tmp_path):
     csv = "id,name,lon,lat,trucks_per_day\nKS,KS,34.27056,31.22083,50\nIN,Inside,34.255,31.285,50\n"
     d = write_scenario(tmp_path / "a", entry_points=csv, config={"horizon_days": 4, "layout": {"enabled": False}})
     plan = run(load_scenario(d, "main")).plan
-    assert plan.supply["entry_closures"]["IN"]["closes_day"] == 0
-    assert all(u["used_t"] == 0 for u in plan.supply["entry_use"] if u["entry_point"] == "IN")
+    assert plan.supply.entry_closures["IN"].closes_day == 0
+    assert all(u.used_t == 0 for u in plan.supply.entry_use if u.entry_point == "IN")
     open_csv = csv.replace("trucks_per_day\n", "trucks_per_day,stays_open\n").replace(",50\nIN", ",50,\nIN") \
         .replace("31.285,50\n", "31.285,50,true\n")
     d2 = write_scenario(tmp_path / "b", entry_points=open_csv, config={"horizon_days": 4, "layout": {"enabled": False}})
-    assert "IN" not in run(load_scenario(d2, "main")).plan.supply["entry_closures"]
+    assert "IN" not in run(load_scenario(d2, "main")).plan.supply.entry_closures
 
 
 def test_priority_sharing_serves_the_first_group_first(tmp_path):

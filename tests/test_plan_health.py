@@ -123,8 +123,8 @@ def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
     # renews every tent about 5 times in 60 days
     issued = max(10000 / load_scenario(folder, "main").household_size, 10000 * 3.5 / 17.5)
     assert 4.4 * issued < tents < 5.6 * issued
-    water_base = base.supply["required_t"]["water"]
-    assert plan.supply["required_t"]["water"] == pytest.approx(water_base + heat.sum(), rel=1e-6)
+    water_base = base.supply.required_t["water"]
+    assert plan.supply.required_t["water"] == pytest.approx(water_base + heat.sum(), rel=1e-6)
     assert any(a.startswith("heat:") for a in plan.assumptions)
 
 

@@ -20,19 +20,19 @@ def _plan(tmp_path, trucks_per_day: float, **supply):
 
 def test_enough_capacity_meets_every_daily_standard(tmp_path):
     plan = _plan(tmp_path, 100)
-    assert plan.supply["status"] == "optimal" and plan.supply["gap"] == 0
+    assert plan.supply.status == "optimal" and plan.supply.gap == 0
     rows = {i.indicator: i for i in plan.verdict if i.indicator.endswith("_need_met_share")}
     assert set(rows) == {"water_need_met_share", "food_need_met_share", "medical_need_met_share",
                          "shelter_nfi_need_met_share"}
     assert all(r.met for r in rows.values())
     # everyone, not only the displaced: 20,000 people x 15 L = 300 t of water a day for 10 days
-    assert plan.supply["required_t"]["water"] == pytest.approx(3000)
+    assert plan.supply.required_t["water"] == pytest.approx(3000)
     assert plan.sustain["first_shortfall_day"] == {"water": None, "food": None, "medical": None, "shelter_nfi": None}
 
 
 def test_scarce_capacity_short_by_at_least_the_gap(tmp_path):
     plan = _plan(tmp_path, 5)  # 100 t/day
-    req, short = plan.supply["required_t"], plan.supply["shortfall_t"]
+    req, short = plan.supply.required_t, plan.supply.shortfall_t
     # nothing is stocked beforehand: total shortfall >= total need - total capacity
     assert sum(short.values()) >= sum(req.values()) - 100 * 10 - 1e-6
     assert all(v >= 0 for v in short.values())
@@ -44,8 +44,8 @@ def test_scarce_capacity_short_by_at_least_the_gap(tmp_path):
 def test_closure_cuts_deliveries(tmp_path):
     open_ = _plan(tmp_path / "o", 20)
     closed = _plan(tmp_path / "c", 20, disruptions=[{"entry_point": "KS", "first_day": 3, "last_day": 6}])
-    assert sum(closed.supply["shortfall_t"].values()) > sum(open_.supply["shortfall_t"].values())
-    used = [u for u in closed.supply["entry_use"] if u["entry_point"] == "KS"]
+    assert sum(closed.supply.shortfall_t.values()) > sum(open_.supply.shortfall_t.values())
+    used = [u.model_dump() for u in closed.supply.entry_use if u.entry_point == "KS"]
     assert all(u["used_t"] == pytest.approx(0, abs=1e-6) for u in used if 3 <= u["day"] <= 6)
 
 
@@ -71,7 +71,7 @@ def test_warehouse_prepositions_ahead_of_a_closure(tmp_path):
     sc.layout.enabled = False
     assert sc.warehouses[0].capacity_t == pytest.approx(3000 * 0.7059)
     with_wh = make_plan(sc)
-    assert sum(with_wh.supply["shortfall_t"].values()) < sum(base.supply["shortfall_t"].values()) - 100
+    assert sum(with_wh.supply.shortfall_t.values()) < sum(base.supply.shortfall_t.values()) - 100
     assert any("warehouse" in a for a in with_wh.assumptions)
 
 
@@ -83,13 +83,13 @@ def test_crossing_opening_day_and_inspection_delay(tmp_path):
     plan = make_plan(sc)
     # nothing enters before day 2 and nothing moves on before day 3: days 0-2 are short of water
     assert plan.sustain["first_shortfall_day"]["water"] == 0
-    daily = {(r["day"], r["commodity"]): r for r in plan.supply["daily"]}
+    daily = {(r.day, r.commodity): r.model_dump() for r in plan.supply.daily}
     assert all(daily[(t, "water")]["delivered_t"] == pytest.approx(0, abs=1e-6) for t in (0, 1, 2))
     assert daily[(3, "water")]["delivered_t"] > 0
     # daily totals are the sums of the per-site rows
     for key in ("required_t", "delivered_t", "produced_t", "shortfall_t"):
         sums: dict = {}
-        for r in plan.supply["deliveries"]:
-            sums[(r["day"], r["commodity"])] = sums.get((r["day"], r["commodity"]), 0.0) + r[key]
+        for r in plan.supply.deliveries:
+            sums[(r.day, r.commodity)] = sums.get((r.day, r.commodity), 0.0) + getattr(r, key)
         assert sums.keys() == daily.keys()
         assert all(daily[k][key] == pytest.approx(v, abs=2e-3) for k, v in sums.items())

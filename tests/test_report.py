@@ -27,7 +27,7 @@ from reliefplan.outputs.report import (
     write_comparison,
     write_report,
 )
-from reliefplan.plan import Plan
+from reliefplan.plan import EvacuationTiming, Plan, SupplyPlan
 
 CHROMIUM = Path(os.environ.get("RELIEFPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,7 +46,8 @@ def _with_sections(plan: Plan) -> Plan:
                  for e in ("KS", "RC") for d in range(3)]
     daily = [{"day": d, "commodity": c, "required_t": 20.0, "delivered_t": 16.0, "produced_t": 0.0, "shortfall_t": 4.0}
              for d in range(3) for c in ("food", "water")]
-    deliveries = [{"day": d, "site": s, "commodity": c, "required_t": 10.0, "delivered_t": 8.0, "shortfall_t": 2.0}
+    deliveries = [{"day": d, "site": s, "commodity": c, "required_t": 10.0, "delivered_t": 8.0, "produced_t": 0.0,
+                   "consumed_t": 8.0, "stock_end_t": 0.0, "shortfall_t": 2.0}
                   for d in range(3) for s in ("S1", "S2") for c in ("food", "water")]
     binding = [{"kind": "entry_capacity", "id": "KS", "first_day": 1, "last_day": 2, "step": 50.0,
                 "step_unit": "trucks/day", "predicted_cut": 1234.5, "commodity": "water", "predicted_cut_t": 321.0,
@@ -63,20 +64,24 @@ def _with_sections(plan: Plan) -> Plan:
         "severity": "major", "note": f"short from day 1 | binding: {binding[0]['text']}"})]
     return plan.model_copy(update=dict(
                     verdict=verdict,
-                    evacuation={"status": "optimal", "method": "exact", "routing": "free", "time_step_s": 1800.0,
+                    evacuation=EvacuationTiming.model_validate({"status": "optimal", "method": "exact", "routing": "free", "time_step_s": 1800.0,
                                 "departure": "spread", "spread_h": 2.0, "clearance_hours": 2.0, "people_moving": 2000,
-                                "arrived": 2000, "not_arrived": 0, "objective_person_s": 7.2e6, "gap": 0.0,
+                                "arrived": 2000, "not_arrived": 0, "objective_person_s": 7.2e6,
+                                "best_bound_person_s": 7.2e6, "gap": 0.0, "condensed": {"nodes": 4, "links": 6},
                                 "arrivals": arrivals,
                                 "bottlenecks": [{"link": 7, "capacity_per_h": 900.0, "saturated_from_h": 0.5,
                                                  "saturated_until_h": 1.25, "max_queue_people": 300,
                                                  "max_delay_h": 0.75, "coordinates": [[34.25, 31.28], [34.26, 31.29]]}],
-                                "explanations": []},
-                    supply={"status": "optimal", "days": 3, "entry_capacity": "declared", "daily": daily,
+                                "explanations": []}),
+                    supply=SupplyPlan.model_validate({"status": "optimal", "days": 3, "entry_capacity": "declared", "daily": daily,
                             "deliveries": deliveries, "entry_use": entry_use, "binding": binding,
                             "shortfall_t": {"food": 12.0, "water": 12.0}, "required_t": {"food": 60.0, "water": 60.0},
                             "first_shortfall_day": {"food": 0, "water": 0}, "fleet_trucks": 4,
                             "trucks_per_day": [3, 4, 4], "objective": {"deprivation": 10.0, "truckloads": 11.0},
-                            "best_bound": 10.0, "gap": 0.0},
+                            "best_bound": 10.0, "gap": 0.0, "max_conservation_residual_t": 0.0, "sharing": "equal",
+                            "carry_over": {"food": False, "water": False}, "payload_t": {"food": 20.0, "water": 30.0},
+                            "payload_source": {"food": "test", "water": "test"}, "food_kcal_per_kg": 3500.0,
+                            "entry_closures": {}, "local_water_m3_per_day": [0.0, 0.0, 0.0], "locations": 2}),
                     sustain={"first_shortfall_day": {"food": 1, "water": 1}, "shortfall_t": {"food": 12.0, "water": 12.0},
                              "commodities": commodities, "first_shortfall_day_by_site": by_site}))
 
@@ -197,7 +202,7 @@ def test_empty_charts_are_left_out_with_a_reason(small):
     assert "chart-departures" not in html
     assert "<b>People leaving the operation area per day</b>: not drawn — everyone leaves on day 0: 10,000 people." in html
     no_short = _with_sections(plan)
-    no_short.supply["daily"] = [r | {"shortfall_t": 0.0} for r in no_short.supply["daily"]]
+    no_short.supply.daily = [r.model_copy(update={"shortfall_t": 0.0}) for r in no_short.supply.daily]
     html = render_report(no_short, layers)
     assert "chart-supply-shortfall" not in html and "no commodity falls short on any day" in html
 

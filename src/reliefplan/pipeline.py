@@ -10,10 +10,11 @@ from typing import Any, Callable
 import numpy as np
 import shapely
 
+from .solvers.layout import CampLayout
 from .stages.allocation import AllocationResult, allocate
 from .stages.camps import lay_out, layout_capacities, layout_params
 from .stages.capacity import SiteCapacity, free_geometry, site_capacity
-from .stages.deliveries import deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
+from .stages.deliveries import Deliveries, deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
 from .stages.arrivals import abroad, arrivals_summary, displace_all, present
 from .stages.displacement import Displacement
 from .stages.health import hold, plan_health
@@ -24,10 +25,10 @@ from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
                             movement_result)
 from .stages.overflow import Overflow, place_overflow
-from .plan import EntryPointResult, Flow, MovementResult, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .plan import EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, SupplyPlan, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
-from .stages.travel import TravelCache, geometry_key, walking_times
+from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
 from .stages.verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
                       group_indicators, layout_indicators, location_indicators, movement_indicators, overflow_indicator,
                       supply_indicators)
@@ -85,13 +86,13 @@ class PlanRun:
     """A plan and the geometry-heavy results that do not go into plan.json (camp layouts)."""
 
     plan: Plan
-    layouts: list[Any] = field(default_factory=list)  # layout.CampLayout per opened site
-    deliveries: Any = None  # deliveries.Deliveries (the supply instance and its solution) when computed
-    people_by_day: Any = None  # numpy [days]: everyone in the plan each day (all groups, all locations)
+    layouts: list[CampLayout] = field(default_factory=list)  # per opened site, in site order
+    deliveries: Deliveries | None = None  # the supply instance and its solution, when computed
+    people_by_day: np.ndarray | None = None  # [days]: everyone in the plan each day (all groups, all locations)
 
 
-def _assumptions(sc: Scenario, kcal_pp: float, times: Any, evacuation: dict[str, Any] | None,
-                 supply: dict[str, Any] | None, *, layouts_on: bool) -> list[str]:
+def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation: EvacuationTiming | None,
+                 supply: SupplyPlan | None, *, layouts_on: bool) -> list[str]:
     """The assumptions a plan rests on, in words, for plan.json and the report."""
     out = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
@@ -181,22 +182,22 @@ class Sheltering:
 
     displacement: Displacement
     kcal_pp: float
-    needs: Any
+    needs: Needs
     capacity: SiteCapacity
-    times: Any  # travel.WalkingTimes
+    times: ZoneSiteTimes
     alloc: AllocationResult
     people: People
-    pending_layouts: Future | list[Any]  # the camp layouts, or their computation under way (see `layouts`)
+    pending_layouts: Future[list[CampLayout]] | list[CampLayout]  # the camp layouts, or their computation under way (see `layouts`)
     layouts_on: bool
-    evacuation: dict[str, Any] | None
+    evacuation: EvacuationTiming | None
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
     overflow: Overflow | None = None
     presence: Presence | None = None
     movement: MovementResult | None = None  # the move over days (scenario block `movement`)
 
     @property
-    def layouts(self) -> list[Any]:
-        """layout.CampLayout per opened site (waits for the background computation)."""
+    def layouts(self) -> list[CampLayout]:
+        """The camp layout of each opened site (waits for the background computation)."""
         p = self.pending_layouts
         return p.result() if isinstance(p, Future) else p
 
@@ -264,7 +265,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if ov.total != unsheltered:
         raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
     site_people = alloc.by_site
-    layouts: Future | list[Any] = []
+    layouts: Future[list[CampLayout]] | list[CampLayout] = []
     if params is not None:
         step("camp layouts (in the background)")
         layouts = _in_background(lay_out, sc, free, site_people, params)
@@ -392,7 +393,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
 
         svc, max_util, src = service(sc)
         rows_dp = distribution_by_site(layouts, svc, grid=sc.layout.distance_metric == "grid")
-        supply["distribution_points"] = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
+        supply.distribution_points = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
         verdict += distribution_indicators(rows_dp, max_util, src["max_utilisation"])
     if sustained is not None:
         verdict += supply_indicators(supply, sustained, std)

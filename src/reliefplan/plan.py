@@ -218,6 +218,160 @@ class SiteDayArrivals(_Out):
     people: int
 
 
+class SupplyObjective(_Out):
+    deprivation: float | None = Field(description="priority-weighted shortfall the LP minimised (t x priority)")
+    truckloads: float | None = Field(description="truckloads of the second, lexicographic stage (loads)")
+
+
+class SupplyDay(_Out):
+    """One day and commodity, over all locations (sums of the rounded per-location rows)."""
+
+    day: int
+    commodity: str
+    required_t: float = Field(description="need of the day (t; tents and kits: owed on arrival)")
+    delivered_t: float = Field(description="delivered to the locations (t)")
+    produced_t: float = Field(description="produced on site, e.g. local water (t)")
+    shortfall_t: float = Field(description="need not met (t; tents and kits: still owed at the end of the day)")
+
+
+class SupplyDelivery(_Out):
+    """One day, location and commodity."""
+
+    day: int
+    site: str = Field(description="location id (site, zone or served population)")
+    commodity: str
+    required_t: float = Field(description="need of the day (t)")
+    delivered_t: float = Field(description="delivered (t)")
+    produced_t: float = Field(description="produced on site (t)")
+    consumed_t: float = Field(description="consumed (t)")
+    stock_end_t: float = Field(description="stock at the end of the day (t)")
+    shortfall_t: float = Field(description="need not met (t)")
+
+
+class EntryUse(_Out):
+    """One entry point and day."""
+
+    entry_point: str
+    day: int
+    capacity_t: float = Field(description="what the entry point can take that day (t)")
+    used_t: float = Field(description="tonnes entered (t)")
+    trucks_available: float = Field(description="capacity in trucks at the entry point's payload (trucks)")
+    trucks_used: int = Field(description="trucks the tonnes entered need (trucks)")
+    by_commodity_t: dict[str, float] = Field(description="tonnes entered per commodity (t)")
+
+
+class BindingResult(_Out):
+    """A constraint that limits the supply plan, what relaxing it would buy (LP duals), in words."""
+
+    kind: str = Field(description="entry, arc, warehouse_storage, site_storage, or a chain stage")
+    id: str = Field(description="the entry point, road, store or stage")
+    first_day: int
+    last_day: int
+    shadow_price: list[float] = Field(description="dual value per day (priority-weighted t per unit of step)")
+    step: float = Field(description="the change the text speaks of, in step_unit")
+    step_unit: str = Field(description="trucks/day, loads/day, or t of storage")
+    predicted_cut: float = Field(description="priority-weighted shortfall the step would cut (upper bound)")
+    commodity: str | None = Field(description="the commodity the cut is for, when only one")
+    predicted_cut_t: float | None = Field(description="tonnes of that commodity's shortfall cut (t)")
+    text: str
+
+
+class EntryClosure(_Out):
+    closes_day: int = Field(description="first day the entry point takes nothing")
+    reason: str
+
+
+def _absent(v: Any) -> bool:
+    return v is None
+
+
+class SupplyPlan(_Out):
+    """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
+    binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
+
+    status: str = Field(description="optimal | time_limit | infeasible | ... (HiGHS, lower case)")
+    objective: SupplyObjective | None
+    best_bound: float | None = Field(description="lower bound on the deprivation objective")
+    gap: float | None = Field(description="(objective - bound) / objective")
+    days: int = Field(description="days of the supply horizon")
+    entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
+    daily: list[SupplyDay]
+    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble "
+                                                         "members)")
+    entry_use: list[EntryUse] = Field(description="per entry point and day (empty for ensemble members)")
+    binding: list[BindingResult] = Field(description="binding constraints, largest predicted cut first")
+    shortfall_t: dict[str, float] = Field(description="per commodity, need not met over the horizon (t)")
+    required_t: dict[str, float] = Field(description="per commodity, need over the horizon (t)")
+    first_shortfall_day: dict[str, int | None] = Field(description="per commodity, first day short (None: never)")
+    fleet_trucks: int = Field(description="trucks the deliveries need at the same time (trucks)")
+    trucks_per_day: list[int] = Field(description="trucks on the road each day (trucks)")
+    max_conservation_residual_t: float | None = Field(description="largest flow-balance residual of the LP (t)")
+    sharing: str = Field(description="how scarce supply is shared between locations (scenario sharing.policy)")
+    carry_over: dict[str, bool] = Field(description="per commodity: unmet need carries over to later days")
+    payload_t: dict[str, float] = Field(description="t per truck by commodity (water: per vehicle)")
+    payload_source: dict[str, str]
+    food_kcal_per_kg: float = Field(description="energy density of the food delivered (kcal/kg)")
+    entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
+    local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
+    locations: int = Field(description="locations the supply plan feeds")
+    chain: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
+        "entry modes and the delivery chain, when declared (docs/delivery.md)"))
+    fuel: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
+    last_mile: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
+        "one day's last-mile routes per origin, when supply.routing is declared"))
+    hubs: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
+    distribution_points: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
+        "per opened site its distribution points and queues, when supply.distribution is declared"))
+
+
+class EvacuationArrival(_Out):
+    site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
+    t_s: float = Field(description="end of the time step in which these people arrive (s from the start of day 0)")
+    people: int = Field(description="people arriving at this destination during that time step")
+
+
+class EvacuationBottleneck(_Out):
+    """A road link where people queue: demand exceeded its capacity."""
+
+    link: int = Field(description="index of the link in the walking network")
+    capacity_per_h: float = Field(description="people per hour the link carries")
+    saturated_from_h: float = Field(description="first time the link is saturated (h)")
+    saturated_until_h: float = Field(description="last time the link is saturated (h)")
+    max_queue_people: int = Field(description="longest queue at the link (people)")
+    max_delay_h: float = Field(description="time the longest queue needs to discharge at the link's capacity (h)")
+    coordinates: list[list[float]] = Field(description="the link as [lon, lat] points (WGS84)")
+
+
+class CondensedNetwork(_Out):
+    nodes: int = Field(description="nodes of the road network the solver ran on, after condensing")
+    links: int = Field(description="links of the condensed network")
+
+
+class EvacuationTiming(_Out):
+    """plan.json `evacuation`: the move of the plan's zone -> site flows under road capacity (stages.movement)."""
+
+    status: str = Field(description="optimal | optimal_clearance (exact method) | simulated (queue model)")
+    method: Literal["exact", "queue"] = Field(description="exact: time-expanded min-cost flow; queue: link queues")
+    routing: Literal["free", "fixed"] = Field(description="free: best achievable routes; fixed: shortest roads")
+    time_step_s: float = Field(description="time step of the schedule (s)")
+    departure: Literal["all_at_once", "spread"] = Field(description="how departures of a day are released")
+    spread_h: float = Field(description="departures spread uniformly over this long (h; with departure 'spread')")
+    clearance_hours: float | None = Field(description="time until the last person arrives (h); None when people "
+                                                      "remain on the way at the horizon")
+    people_moving: int = Field(description="people who move (to a camp place or to overflow land)")
+    arrived: int = Field(description="people who reached their destination")
+    not_arrived: int = Field(description="people still on the way at the horizon")
+    objective_person_s: float | None = Field(description="total arrival time of everyone (person-seconds; exact "
+                                                         "method only)")
+    best_bound_person_s: float | None = Field(description="lower bound on the objective (person-seconds)")
+    gap: float | None = Field(description="(objective - bound) / objective")
+    condensed: CondensedNetwork
+    arrivals: list[EvacuationArrival] = Field(description="people arriving, per destination and time step")
+    bottlenecks: list[EvacuationBottleneck] = Field(description="the saturated links with the longest queueing "
+                                                                "delay, worst first")
+    explanations: list[str] = Field(description="what the solver did and why, in words")
+
+
 class MovementRun(_Out):
     """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
     order people arrive). The four day series add up to every person of the ordered and unordered areas."""
@@ -361,10 +515,10 @@ class Plan(_Out):
     standards: StandardsUsed
     assumptions: list[str]
     warnings: list[str] = []
-    evacuation: dict[str, Any] | None = Field(default=None, description=(
+    evacuation: EvacuationTiming | None = Field(default=None, description=(
         "the move under road capacity: status, method, time step, clearance_hours, arrivals per site over time, "
         "bottleneck links (saturated links with queue and delay); None when not computed"))
-    supply: dict[str, Any] | None = Field(default=None, description=(
+    supply: SupplyPlan | None = Field(default=None, description=(
         "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "
         "available per crossing and day), binding constraints in words, fleet; None when not computed"))
     movement: MovementResult | None = Field(default=None, description=(

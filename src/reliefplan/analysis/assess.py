@@ -347,9 +347,9 @@ def _fleet(run: PlanRun) -> list[Addition]:
 def _binding(plan: Plan) -> str:
     if plan.people.unsheltered > 0:
         return f"shelter land: {plan.people.unsheltered:,} people have no site place"
-    if plan.supply and plan.supply.get("binding"):
-        b = plan.supply["binding"][0]
-        return f"{b['kind'].replace('_', ' ')} at {b['id']} (days {b['first_day']}-{b['last_day']})"
+    if plan.supply and plan.supply.binding:
+        b = plan.supply.binding[0]
+        return f"{b.kind.replace('_', ' ')} at {b.id} (days {b.first_day}-{b.last_day})"
     failed = _failed(plan)
     return ", ".join(sorted(failed)) if failed else "none (every indicator met)"
 
@@ -406,8 +406,8 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             shared.timings["supply_and_verdict"] += t2 - t1
             shared.timings["additions"] += time.perf_counter() - t2
         plan = run.plan
-        fsd = (plan.supply or {}).get("first_shortfall_day") or {}
-        short = (plan.supply or {}).get("shortfall_t") or {}
+        fsd = plan.supply.first_shortfall_day if plan.supply else {}
+        short = plan.supply.shortfall_t if plan.supply else {}
         keys = ("water_l_per_person_day", "kcal_per_person_day", "cumulative_kcal_deficit_per_person",
                 "people_owed_shelter_items_max")
         return PairResult(
@@ -415,10 +415,10 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             sheltered=plan.people.sheltered, unsheltered=plan.people.unsheltered,
             remaining_in_operation_area=plan.people.remaining_in_operation_area, in_plan=plan.people.in_plan,
             groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
-            clearance_hours=(plan.evacuation or {}).get("clearance_hours"),
+            clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
-            delivery=_delivery((plan.supply or {}).get("chain")),
+            delivery=_delivery(plan.supply.chain if plan.supply else None),
             failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
             shelter_reused=reused, seconds=round(time.perf_counter() - t, 2), hold=hold_days(plan),
             headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run

@@ -48,12 +48,12 @@ def _met_pct(commodity: str):
 
 
 def _clearance(p: Plan) -> float | None:
-    return None if not p.evacuation else p.evacuation.get("clearance_hours")
+    return None if not p.evacuation else p.evacuation.clearance_hours
 
 
 def _short(commodity: str):
     def get(p: Plan) -> float | None:
-        return None if not p.supply else p.supply["shortfall_t"].get(commodity)
+        return None if not p.supply else p.supply.shortfall_t.get(commodity)
     return get
 
 
@@ -61,7 +61,7 @@ def _first_short(commodity: str):
     def get(p: Plan) -> float | None:
         if not p.supply:
             return None
-        day = p.supply["first_shortfall_day"].get(commodity)
+        day = p.supply.first_shortfall_day.get(commodity)
         return None if day is None else float(day)
     return get
 

@@ -128,20 +128,19 @@ def key_results(plan: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"population": p.population, "displaced": p.displaced, "sheltered": p.sheltered,
                            "unsheltered": p.unsheltered, "siting_status": plan.siting.status,
                            "conserved": bool(p.sheltered + p.unsheltered == p.displaced)}
-    ev = plan.evacuation or {}
-    clear = ev.get("clearance_hours", ev.get("clearance_h"))
+    clear = plan.evacuation.clearance_hours if plan.evacuation else None
     out["clearance_h"] = math.nan if clear is None else float(clear)
     if plan.supply:
         s = plan.supply
-        out["supply_status"] = s.get("status")
-        out["supply_residual_t"] = float(s.get("max_conservation_residual_t") or 0.0)
-        for k, v in s["shortfall_t"].items():
+        out["supply_status"] = s.status
+        out["supply_residual_t"] = float(s.max_conservation_residual_t or 0.0)
+        for k, v in s.shortfall_t.items():
             out[f"shortfall_t.{k}"] = float(v)
-        for k, v in s["required_t"].items():
+        for k, v in s.required_t.items():
             out[f"required_t.{k}"] = float(v)
-        for k, v in s["first_shortfall_day"].items():
+        for k, v in s.first_shortfall_day.items():
             out[f"first_shortfall_day.{k}"] = math.nan if v is None else float(v)
-        out["shortfall_t.total"] = float(sum(s["shortfall_t"].values()))
+        out["shortfall_t.total"] = float(sum(s.shortfall_t.values()))
     for c in (plan.health or {}).get("crossings") or []:  # earliest median day over groups, per threshold
         k = f"first_health_day.{c['threshold']}"
         day = math.nan if c["day_p50"] is None else float(c["day_p50"])

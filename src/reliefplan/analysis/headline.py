@@ -245,7 +245,7 @@ def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int |
     days = [d for d in days if d is not None]
     if days:
         return int(min(days))
-    first = ((plan.supply or {}).get("first_shortfall_day") or {}).get(commodity)
+    first = plan.supply.first_shortfall_day.get(commodity) if plan.supply else None
     return None if first is None else int(first)
 
 
@@ -431,13 +431,13 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
         out.append(f"shelter land: the {opened} open site(s) of {len(plan.sites)} hold {_people(p.sheltered)} of "
                    f"{_people(p.displaced)} displaced people at the standard's space per person")
     names = {e.id: e.name or e.id for e in plan.entry_points}
-    for b in ((plan.supply or {}).get("binding") or [])[:MAX_BINDS]:
-        out.append(binding_sentence(b, names))
-    ev = plan.evacuation or {}
-    if "evacuation" in failing and ev.get("bottlenecks"):
-        worst = max(ev["bottlenecks"], key=lambda b: b.get("max_delay_h") or 0.0)
-        out.append(f"road capacity during the move: {len(ev['bottlenecks'])} saturated link(s), worst queueing "
-                   f"delay {_words().hours(worst.get('max_delay_h'))}")
+    for b in (plan.supply.binding if plan.supply else [])[:MAX_BINDS]:
+        out.append(binding_sentence(b.model_dump(), names))
+    ev = plan.evacuation
+    if "evacuation" in failing and ev is not None and ev.bottlenecks:
+        worst = max(ev.bottlenecks, key=lambda b: b.max_delay_h)
+        out.append(f"road capacity during the move: {len(ev.bottlenecks)} saturated link(s), worst queueing "
+                   f"delay {_words().hours(worst.max_delay_h)}")
     return out
 
 

@@ -104,10 +104,10 @@ def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> d
         for g, hw in zip(sc.roads.geometry, sc.roads.highway):
             roads.add(g, highway=str(hw))
         out.insert(0, roads)
-    if plan.evacuation and plan.evacuation.get("bottlenecks"):
+    if plan.evacuation and plan.evacuation.bottlenecks:
         bottlenecks = Layer("bottlenecks", "LineString")
-        for b in plan.evacuation["bottlenecks"]:
-            bottlenecks.add(shapely.LineString(b["coordinates"]), **{k: v for k, v in b.items() if k != "coordinates"})
+        for b in plan.evacuation.bottlenecks:
+            bottlenecks.add(shapely.LineString(b.coordinates), **b.model_dump(exclude={"coordinates"}))
         out.append(bottlenecks)
     out += layout_layers(layouts or [], sc.crs)
     return {layer.name: layer for layer in out}

@@ -185,8 +185,8 @@ class EvacuationResult:
     """
 
     status: str
-    method: str
-    routing: str
+    method: Literal["exact", "queue"]
+    routing: Routing
     time_step_s: float
     horizon_s: float
     clearance_s: float | None

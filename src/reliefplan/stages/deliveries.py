@@ -11,6 +11,7 @@ import numpy as np
 from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
 from .presence import Presence
 from .seasons import season_needs
+from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
 from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
                               fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
@@ -395,7 +396,7 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
     return {"food_kcal_per_kg": round(d.food_kcal_per_kg, 1), "summary": summary, "daily": by_day}
 
 
-def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[SupplyPlan, dict[str, Any]]:
     """plan.json `supply` (per-day totals, trucks needed vs available per crossing, fleet) and `sustain`;
     ``rows=False``: without the per-site and per-crossing daily rows (ensemble members)."""
     full = result_to_dict(d.result, d.instance, rows=rows)
@@ -407,7 +408,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
     daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
              for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
     fleet = fleet_by_origin(d.instance, d.result)
-    supply = {
+    supply: dict[str, Any] = {
         "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
         "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,
         "daily": daily, "deliveries": full["deliveries"], "entry_use": full["entry_use"], "binding": full["binding"],
@@ -435,4 +436,4 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[d
             supply["last_mile"] = d.chain["last_mile"]
         if "hubs" in d.chain:
             supply["hubs"] = d.chain["hubs"]
-    return supply, sustain_to_dict(d.sustain)
+    return SupplyPlan.model_validate(supply), sustain_to_dict(d.sustain)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
 from ..solvers.evacuation import EvacuationInstance, EvacuationResult, NodeNumbers, solve_evacuation
 from ..geo import to_lon_lat
+from ..plan import CondensedNetwork, EvacuationArrival, EvacuationBottleneck, EvacuationTiming
 from ..solvers.network import Network, snap
 from ..scenario.folder import Scenario
 
@@ -74,31 +74,31 @@ def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.nd
     return Movement(instance=inst, result=res, sink_ids=sinks)
 
 
-def movement_summary(m: Movement, sc: Scenario, net: Network, crs: Any, *, max_bottlenecks: int = 25) -> dict[str, Any]:
+def movement_summary(m: Movement, sc: Scenario, net: Network, crs: CRS, *,
+                     max_bottlenecks: int = 25) -> EvacuationTiming:
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
     r, inst = m.result, m.instance
     dt = r.time_step_s
     site_ids = m.sink_ids
     arr = np.asarray(r.sink_arrivals).reshape(len(site_ids), -1)
     k_nz, t_nz = np.nonzero(arr)  # by site, then time
-    arrivals = [{"site": site_ids[k], "t_s": (t + 1) * dt, "people": int(q)}
+    arrivals = [EvacuationArrival(site=site_ids[k], t_s=(t + 1) * dt, people=int(q))
                 for k, t, q in zip(k_nz.tolist(), t_nz.tolist(), arr[k_nz, t_nz].tolist())]
     worst = sorted(r.bottlenecks, key=lambda b: -b.max_delay_s)[:max_bottlenecks]
     a_xy, b_xy = net.node_xy[inst.arc_from], net.node_xy[inst.arc_to]
     bottlenecks = []
     for b in worst:
         line = to_lon_lat(shapely.LineString([a_xy[b.arc], b_xy[b.arc]]), crs)
-        bottlenecks.append({
-            "link": int(b.arc), "capacity_per_h": float(inst.arc_capacity_per_h[b.arc]),
-            "saturated_from_h": b.saturated_from_s / 3600.0, "saturated_until_h": b.saturated_until_s / 3600.0,
-            "max_queue_people": round(float(b.max_queue_people)), "max_delay_h": b.max_delay_s / 3600.0,
-            "coordinates": [list(c) for c in line.coords]})
-    return {
-        "status": r.status, "method": r.method, "routing": r.routing, "time_step_s": dt,
-        "departure": sc.evacuation.departure, "spread_h": sc.evacuation.spread_h,
-        "clearance_hours": None if r.clearance_s is None else r.clearance_s / 3600.0,
-        "people_moving": r.total_people, "arrived": r.arrived, "not_arrived": r.not_arrived,
-        "objective_person_s": r.objective_person_s, "best_bound_person_s": r.best_bound_person_s, "gap": r.gap,
-        "condensed": {"nodes": r.condensed_nodes, "links": r.condensed_arcs},
-        "arrivals": arrivals, "bottlenecks": bottlenecks, "explanations": list(r.explanations),
-    }
+        bottlenecks.append(EvacuationBottleneck(
+            link=int(b.arc), capacity_per_h=float(inst.arc_capacity_per_h[b.arc]),
+            saturated_from_h=b.saturated_from_s / 3600.0, saturated_until_h=b.saturated_until_s / 3600.0,
+            max_queue_people=round(float(b.max_queue_people)), max_delay_h=b.max_delay_s / 3600.0,
+            coordinates=shapely.get_coordinates(line).tolist()))
+    return EvacuationTiming(
+        status=r.status, method=r.method, routing=r.routing, time_step_s=dt,
+        departure=sc.evacuation.departure, spread_h=sc.evacuation.spread_h,
+        clearance_hours=None if r.clearance_s is None else r.clearance_s / 3600.0,
+        people_moving=r.total_people, arrived=r.arrived, not_arrived=r.not_arrived,
+        objective_person_s=r.objective_person_s, best_bound_person_s=r.best_bound_person_s, gap=r.gap,
+        condensed=CondensedNetwork(nodes=r.condensed_nodes, links=r.condensed_arcs),
+        arrivals=arrivals, bottlenecks=bottlenecks, explanations=list(r.explanations))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ..plan import EvacuationTiming
 from ..scenario.folder import GROUPS, Scenario
 
 #: groups whose people move to a destination (and need shelter items when they arrive)
@@ -57,17 +58,17 @@ class Presence:
                                      f"per day, expected {self.totals[name]}")
 
 
-def _arrival_fraction(evacuation: dict[str, Any] | None, dest_ids: list[str], days: int) -> np.ndarray:
+def _arrival_fraction(evacuation: EvacuationTiming | None, dest_ids: list[str], days: int) -> np.ndarray:
     """[destinations, days] share of each destination's people arrived by the end of each day (1 if not timed)."""
     out = np.ones((len(dest_ids), days))
     if not evacuation:
         return out
     index = {d: i for i, d in enumerate(dest_ids)}
     got = np.zeros((len(dest_ids), days))
-    for a in evacuation["arrivals"]:
-        i = index.get(a["site"])
+    for a in evacuation.arrivals:
+        i = index.get(a.site)
         if i is not None:
-            got[i, min(int(a["t_s"] // 86400), days - 1)] += a["people"]
+            got[i, min(int(a.t_s // 86400), days - 1)] += a.people
     total = got.sum(axis=1, keepdims=True)
     frac = np.divide(np.cumsum(got, axis=1), total, out=np.ones_like(got), where=total > 0)
     return np.clip(frac, 0.0, 1.0)
@@ -85,7 +86,7 @@ def _departed_fraction(displaced_by_day: np.ndarray, start_days: np.ndarray, day
 
 def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray, staying: np.ndarray,
              sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Any, site_xy: np.ndarray,
-             evacuation: dict[str, Any] | None, arrival_share: np.ndarray | None = None) -> Presence:
+             evacuation: EvacuationTiming | None, arrival_share: np.ndarray | None = None) -> Presence:
     """Everyone's location by group and day.
 
     sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;

@@ -6,8 +6,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..plan import Indicator, MovementResult, Needs, People, Severity, SiteResult
+from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult, SupplyPlan
+from ..solvers.layout import LayoutSummary
+from ..solvers.sustain import SustainResult
 from ..standards import Standards
+from .overflow import Overflow
 
 
 def severity_of(value: float | None, target: float, comparison: Literal[">=", "<="]) -> tuple[bool | None, Severity]:
@@ -75,7 +78,7 @@ def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2
     return out
 
 
-def layout_indicators(summaries: list[Any], standards: Standards) -> list[Indicator]:
+def layout_indicators(summaries: list[LayoutSummary], standards: Standards) -> list[Indicator]:
     """Per laid-out site: the people its plots hold, and the distances and ratios the layout achieves."""
     v, cite = standards.value, standards.cite
     out: list[Indicator] = []
@@ -96,20 +99,20 @@ def layout_indicators(summaries: list[Any], standards: Standards) -> list[Indica
     return out
 
 
-def evacuation_indicators(evacuation: dict[str, Any], max_clearance_h: float) -> list[Indicator]:
+def evacuation_indicators(evacuation: EvacuationTiming, max_clearance_h: float) -> list[Indicator]:
     """Everyone who has a site reaches it, within the scenario's clearance target (no humanitarian standard sets one)."""
-    moving = evacuation["people_moving"]
+    moving = evacuation.people_moving
     out = [indicator("evacuees_reaching_their_site_share", "scenario",
-                     1.0 if moving == 0 else evacuation["arrived"] / moving, 1.0, "share", ">=",
+                     1.0 if moving == 0 else evacuation.arrived / moving, 1.0, "share", ">=",
                      "reliefplan: every person allocated a site must be able to reach it over the roads",
-                     note="; ".join(evacuation.get("explanations") or []))]
-    clearance = evacuation.get("clearance_hours")
-    worst = max((b["max_delay_h"] for b in evacuation["bottlenecks"]), default=0.0)
+                     note="; ".join(evacuation.explanations))]
+    clearance = evacuation.clearance_hours
+    worst = max((b.max_delay_h for b in evacuation.bottlenecks), default=0.0)
     out.append(indicator(
         "evacuation_clearance_hours", "scenario", clearance, max_clearance_h, "h", "<=",
         "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
-        note=(f"{evacuation['method']} method, {evacuation['routing']} routing, step {evacuation['time_step_s']:g} s; "
-              f"{len(evacuation['bottlenecks'])} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
+        note=(f"{evacuation.method} method, {evacuation.routing} routing, step {evacuation.time_step_s:g} s; "
+              f"{len(evacuation.bottlenecks)} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
     return out
 
 
@@ -170,7 +173,7 @@ def _share(v: float) -> float:
     return 1.0 if v >= 1.0 - SHARE_TOL else float(v)
 
 
-def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
+def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
     """One row per commodity, everyone in the plan: share of the horizon's need met (for items owed until delivered,
     of the person-days owed, those had), with the first day it fails and where."""
     out = []
@@ -183,17 +186,17 @@ def supply_indicators(supply: dict[str, Any], sustained: dict[str, Any], standar
         note = "met every day" if first is None or share >= 1.0 else (
             f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} location(s); "
             + (f"owed until delivered: {short:,.0f} t still owed on the last day" if owed else
-               f"{short:,.0f} t short over {supply['days']} days"))
+               f"{short:,.0f} t short over {supply.days} days"))
         out.append(indicator(f"{c['commodity']}_need_met_share", "scenario", share, 1.0, "share of need", ">=",
                              standards.cite(key) if key else "reliefplan commodities data",
                              note=note + " (everyone in the plan)"))
-    binding = [b["text"] for b in supply.get("binding", [])[:3]]
+    binding = [b.text for b in supply.binding[:3]]
     if binding:
         out[-1].note += " | binding: " + " ; ".join(binding)
     return out
 
 
-def overflow_indicator(people: People, ov: Any) -> Indicator:
+def overflow_indicator(people: People, ov: Overflow) -> Indicator:
     """People with nowhere to go remain in the area being emptied when the operation starts."""
     return indicator(
         "people_remaining_in_operation_area", "scenario", float(people.remaining_in_operation_area), 0.0, "people",
@@ -218,7 +221,7 @@ def entry_capacity_indicator(trucks_by_day: dict[str, np.ndarray], needed_by_day
                  f"short on {short_days.size} of {needed_by_day.size} days, from day {int(short_days[0])}")))
 
 
-def group_indicators(groups: dict[str, Any], sus: Any, standards: Standards) -> list[Indicator]:
+def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Standards) -> list[Indicator]:
     """Per group of people: litres of water and kcal of food delivered per person per day (mean over the days the
     group exists, worst day in the note), and the share of medical and shelter needs met."""
     v, cite = standards.value, standards.cite
@@ -256,7 +259,7 @@ def group_indicators(groups: dict[str, Any], sus: Any, standards: Standards) -> 
     return out
 
 
-def location_indicators(sus: Any, standards: Standards) -> list[Indicator]:
+def location_indicators(sus: SustainResult, standards: Standards) -> list[Indicator]:
     """Per location with a need (site, zone, overflow land, served population): share of each need met."""
     out = []
     carry = [c.carry_over for c in sus.commodities]
@@ -294,10 +297,10 @@ def beds_indicator(beds_by_day: np.ndarray, people_by_day: np.ndarray, standards
                            f"{people_by_day[worst]:,.0f} people on day {worst} (need {np.ceil(need[worst]):,.0f})"))
 
 
-def fleet_indicator(fleet_by_day: np.ndarray, supply: dict[str, Any]) -> Indicator:
+def fleet_indicator(fleet_by_day: np.ndarray, supply: SupplyPlan) -> Indicator:
     """Trucks available for hauling against the fleet the delivery plan needs (round trips per day)."""
-    needed = float(supply["fleet_trucks"])
-    used_days = np.flatnonzero(np.asarray(supply["trucks_per_day"]) > 0)
+    needed = float(supply.fleet_trucks)
+    used_days = np.flatnonzero(np.asarray(supply.trucks_per_day) > 0)
     available = float(fleet_by_day[used_days].min()) if used_days.size else float(fleet_by_day.max(initial=0))
     return indicator("fleet_trucks_available", "scenario", available, needed, "trucks", ">=",
                      "reliefplan: fleet from each corridor's round trip (supply.fleet_requirements)",

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...plan import Plan
+from ...plan import Plan, SupplyPlan
 from ...words import _chart, clock, commodity_colour, commodity_words, hours, number, share
 
 #: a folded table shows at most this many rows; all rows are in plan.json and tables/*.csv
@@ -168,10 +168,11 @@ def plain_note(note: str, plan: Plan) -> tuple[str, str | None]:
     technical text comes back as the second item (None when there was none)."""
     names = _entry_names(plan)
     detail = []
-    for b in (plan.supply or {}).get("binding") or []:
-        text = b.get("text")
+    # a plan assembled by hand may hold a supply of another shape: the report shows it as stored
+    for b in plan.supply.binding if isinstance(plan.supply, SupplyPlan) else []:
+        text = b.text
         if text and text in note:
-            note = note.replace(text, binding_words(b, names).rstrip("."))
+            note = note.replace(text, binding_words(b.model_dump(), names).rstrip("."))
             detail.append(text)
     return note, ("; ".join(dict.fromkeys(detail)) or None)
 
