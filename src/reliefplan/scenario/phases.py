@@ -91,16 +91,6 @@ class SitePhase(Strict):
     shrinks: list[SiteShrink] = Field(default=[], max_length=100)  # places kept from a day on; days increasing
     source: str = ""
 
-    @model_validator(mode="after")
-    def _in_order(self) -> SitePhase:
-        days = [s.day for s in self.shrinks]
-        if any(b <= a for a, b in zip(days, days[1:])):
-            raise ValueError(f"shrinks days {days}: expected strictly increasing days")
-        if self.opens_day is not None and self.closes_day is not None and self.closes_day <= self.opens_day:
-            raise ValueError(f"closes_day {self.closes_day} is not after opens_day {self.opens_day}: phases out "
-                             "of order")
-        return self
-
 
 class FootprintReturn(Strict):
     """The operation over a footprint ends on ``end_day``; its displaced people return home on ``curve``."""
@@ -133,6 +123,15 @@ def phases_problems(spec: PhasesSpec, *, file: str, horizon_days: int, sites: li
             probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].site",
                                  message="site named twice; expected one entry per site"))
         seen.add(p.site)
+        if p.opens_day is not None and p.closes_day is not None and p.closes_day <= p.opens_day:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].closes_day",
+                                 message=f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): "
+                                         "phases out of order"))
+        days = [s.day for s in p.shrinks]
+        if any(b <= a for a, b in zip(days, days[1:])):
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks",
+                                 message=f"shrink days {days}: expected strictly increasing days (phases out of "
+                                         "order)"))
         for key, day in (("opens_day", p.opens_day), ("closes_day", p.closes_day)):
             if day is not None and day > last:
                 probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].{key}",

@@ -11,7 +11,8 @@ day, in order:
 * **sites**: a site is closed before its ``opens_day`` and from its ``closes_day``; from a ``shrinks`` day it keeps
   that share of its planned places. Everyone at a closed site (residents and people on its land too), and the
   people beyond a shrunk site's places (the last moved in first), move again that day to the nearest open sites
-  with room (straight line), keep a place there, and otherwise go to the nearest open site's land as ``overflow``.
+  with room (straight line), keep a place there, and otherwise stay on the shrunk site's land (a closed site's
+  people: the nearest open site's land) as ``overflow``, without a place.
   People at a site the day before who move are *re-displaced*; people arriving at a closed site are *diverted*.
 
 Everyone stays somewhere every day (checked exactly); only groups change (sheltered -> overflow, movers -> staying).
@@ -150,8 +151,10 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
             move(k, t, part, nz + s, r_grp[k], True)
             rest = rest - part
         if rest.any():
-            target = order[0] if order.size else open_[0]
-            move(k, t, rest, nz + int(target), g_ov, False)
+            # a shrunk site's people without room elsewhere stay on its land; a closed site's go to the nearest open
+            target = here if not closed[here, t] else int(order[0] if order.size else open_[0])
+            # on the same site's land they lose their place but do not move: not a re-displacement
+            move(k, t, rest, nz + target, g_ov, False, count=target != here)
             if want:
                 lost += int(rest[-1])
 

@@ -1,0 +1,152 @@
+"""Phases (issue 21): sites that open, shrink or close on a date move their people again; people return home
+after an operation ends on a declared return curve. Hand-calculated on the synthetic two-zone scenario: zone A
+(10,000 people) is emptied on day 0 and goes to S1 (23,442 places); S2 has 11,721 places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_scenario
+
+from reliefplan._errors import InputError
+from reliefplan.pipeline import make_plan, shelter
+from reliefplan.scenario.folder import load_scenario
+
+S1_PLACES, S2_PLACES = 23_442, 11_721
+
+
+def _scenario(tmp_path: Path, phases: dict | None, horizon: int = 20):
+    cfg: dict = {"horizon_days": horizon}
+    if phases is not None:
+        cfg["phases"] = phases
+    sc = load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
+    sc.layout.enabled = False
+    sc.supply.enabled = False
+    return sc
+
+
+def _presence(tmp_path: Path, phases: dict | None, horizon: int = 20):
+    return shelter(_scenario(tmp_path, phases, horizon)).presence
+
+
+def _at(pres, loc: str, group: str) -> np.ndarray:
+    return pres.people[pres.location_ids.index(loc), pres.group(group)]
+
+
+def test_base_places_as_assumed(tmp_path):
+    pres = _presence(tmp_path, None)
+    assert pres.phases is None
+    assert (_at(pres, "S1", "sheltered") == 10_000).all() and (_at(pres, "S2", "sheltered") == 0).all()
+    sh = shelter(_scenario(tmp_path / "b", None))
+    assert sh.capacity.capacity.tolist() == [S1_PLACES, S2_PLACES]
+
+
+def test_site_closing_moves_its_people_to_the_next_site_with_room(tmp_path):
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]})
+    assert _at(pres, "S1", "sheltered").tolist() == [10_000] * 5 + [0] * 15
+    assert _at(pres, "S2", "sheltered").tolist() == [0] * 5 + [10_000] * 15
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["diverted"], s["lost_place"], s["returned"]) == (10_000, 0, 0, 0)
+    assert s["redisplaced_by_day"][:6] == [0, 0, 0, 0, 0, 10_000]
+    assert s["places_by_day"][4:6] == [S1_PLACES + S2_PLACES, S2_PLACES]
+    # the re-displaced need shelter items again where they arrive (all aid-dependent in this scenario)
+    s2 = pres.location_ids.index("S2")
+    assert pres.arrivals[s2, pres.group("sheltered"), 5] == pytest.approx(10_000)
+
+
+def test_shrink_without_room_elsewhere_leaves_people_without_a_place(tmp_path):
+    # S1 closes on day 5 (all to S2), S2 keeps half its places from day 8: floor(11,721 / 2) = 5,860 keep a place
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
+                                          {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]})
+    assert _at(pres, "S2", "sheltered")[8:].tolist() == [5_860] * 12
+    assert _at(pres, "S2", "overflow")[8:].tolist() == [4_140] * 12  # on S2's land, no place, not moved
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["lost_place"]) == (10_000, 4_140)
+    assert s["places_by_day"][8] == 5_860
+
+
+def test_site_opening_later_takes_nobody_before_it(tmp_path):
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "opens_day": 3}]})
+    assert _at(pres, "S1", "sheltered").sum() == 0  # diverted to S2 on day 0; nobody moved back
+    assert (_at(pres, "S2", "sheltered") == 10_000).all()
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["diverted"]) == (0, 10_000)
+
+
+def test_returns_follow_the_declared_curve(tmp_path):
+    # the operation ends on day 10; 50 % back home 5 days later, linearly: 1,000 a day on days 11 .. 15
+    pres = _presence(tmp_path, {"returns": [{"footprint": "op", "end_day": 10,
+                                             "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    home = _at(pres, "zone:A", "staying")
+    assert home.tolist() == [0] * 11 + [1_000, 2_000, 3_000, 4_000, 5_000] + [5_000] * 4
+    assert (_at(pres, "S1", "sheltered") + home == 10_000).all()
+    assert pres.phases.summary()["returned"] == 5_000
+    assert pres.phases.summary()["redisplaced"] == 0  # going home is not a re-displacement
+
+
+@pytest.mark.parametrize("phases", [
+    {"sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}]},
+    {"sites": [{"site": "S2", "opens_day": 1, "closes_day": 6}, {"site": "S1", "shrinks": [{"day": 3, "share": 0.2}]}],
+     "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}]},
+])
+def test_nobody_vanishes_under_phases(tmp_path, phases):
+    pres = _presence(tmp_path, phases)
+    assert (pres.people.sum(axis=(0, 1)) == 20_000).all() and (pres.people >= 0).all()
+    assert (pres.dependent >= -1e-9).all()
+    np.testing.assert_allclose(pres.dependent.sum(axis=(0, 1)), 20_000)  # everyone aid-dependent here
+
+
+def test_an_earlier_closure_never_improves_coverage(tmp_path):
+    """People with a camp place, summed over the days, never rise when S1 closes earlier (S2 half its places)."""
+    def place_days(day: int) -> int:
+        pres = _presence(tmp_path / str(day), {"sites": [{"site": "S1", "closes_day": day},
+                                                         {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]})
+        kinds = np.array(pres.kinds)
+        return int(pres.people[kinds == "site", pres.group("sheltered")].sum())
+
+    got = [place_days(d) for d in (2, 6, 10, 15)]
+    assert got == sorted(got) and got[0] < got[-1]
+
+
+def test_plan_json_and_verdict(tmp_path):
+    plan = make_plan(_scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]}))
+    assert plan.phases["redisplaced"] == 10_000
+    rows = {i.indicator: i for i in plan.verdict}
+    assert rows["people_redisplaced_by_site_phases"].value == 10_000
+    assert rows["people_redisplaced_by_site_phases"].met is False
+    assert rows["people_lost_place_by_site_phases"].met is True
+    assert make_plan(_scenario(tmp_path / "none", None)).phases is None
+
+
+@pytest.mark.parametrize("phases, field, words", [
+    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.2, 1.2]}}]},
+     "share", "[0, 1]"),
+    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.5, 0.2]}}]},
+     "share", "must not decrease"),
+    ({"returns": [{"footprint": "op", "end_day": 25, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].end_day", "outside the horizon"),
+    ({"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].end_day", "out of order"),
+    ({"returns": [{"footprint": "nope", "end_day": 3, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].footprint", "unknown footprint"),
+    ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites[0].closes_day", "out of order"),
+    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 0.5}, {"day": 2, "share": 0.2}]}]},
+     "phases.sites[0].shrinks", "out of order"),
+    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 1.5}]}]}, "share", "1"),
+    ({"sites": [{"site": "S1", "opens_day": 6, "shrinks": [{"day": 2, "share": 0.5}]}]},
+     "phases.sites[0].shrinks[0].day", "out of order"),
+    ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites[0].site", "unknown site"),
+    ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites[0].closes_day", "outside the horizon"),
+])
+def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
+    folder = write_scenario(tmp_path / "sc", config={"horizon_days": 20, "phases": phases})
+    with pytest.raises(InputError) as e:
+        load_scenario(folder, "main")
+    p = e.value.problems[0]
+    assert p.file.endswith("scenario.yaml")
+    assert field in (p.field or "")
+    if field.startswith("phases.sites["):
+        assert p.feature.startswith("site S")
+    assert words in str(e.value)
