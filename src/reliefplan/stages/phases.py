@@ -92,6 +92,11 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
     # a row holds a camp place when sheltered, or residents moved to another site
     r_place = [g == g_sh for g in r_grp]
     Rl: list[np.ndarray] = [R[k].copy() for k in range(len(r_zone))]
+    by_loc: dict[int, list[int]] = {}  # rows never change location: a move makes a new row
+    by_zone: dict[int, list[int]] = {}
+    for k in range(len(Rl)):
+        by_loc.setdefault(r_loc[k], []).append(k)
+        by_zone.setdefault(r_zone[k], []).append(k)
     cap, closed = site_places_by_day(spec, site_ids, places, T)
     movers_of_zone = np.zeros(nz, dtype=np.int64)
     for z, g, v in zip(r_zone, r_grp, Rl):
@@ -122,6 +127,8 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         row = np.zeros(T, dtype=np.int64)
         row[t:] = v
         Rl.append(row)
+        by_loc.setdefault(loc, []).append(len(Rl) - 1)
+        by_zone.setdefault(r_zone[k], []).append(len(Rl) - 1)
 
     def relocate(k: int, t: int, v: np.ndarray) -> None:
         """Send v (people of row k from day t) to the nearest open sites with room, else the nearest open land."""
@@ -141,7 +148,7 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         for s in order if want else []:
             if rest[0] <= 0:
                 break
-            room = int(cap[s, t] - sum(int(Rl[j][t]) for j in range(len(Rl)) if r_loc[j] == nz + s and r_place[j]))
+            room = int(cap[s, t] - sum(int(Rl[j][t]) for j in by_loc.get(nz + s, []) if r_place[j]))
             if room <= 0:
                 continue
             m = min(room, int(rest[0]))
@@ -162,7 +169,7 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         # returns home
         for z in np.flatnonzero(zone_return[:, t] > 0):
             need = int(np.floor(movers_of_zone[z] * zone_return[z, t] + 1e-9)) - int(returned[z])
-            ks = [k for k in range(len(Rl)) if r_zone[k] == z and r_grp[k] in (g_sh, g_ov) and Rl[k][t] > 0]
+            ks = [k for k in by_zone.get(int(z), []) if r_grp[k] in (g_sh, g_ov) and Rl[k][t] > 0]
             have = np.array([Rl[k][t] for k in ks], dtype=np.int64)
             need = min(need, int(have.sum()))
             if need <= 0:
@@ -176,7 +183,7 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         # sites: closed ones empty, shrunk or over-full ones shed the last moved in
         for s in range(ns):
             loc = nz + s
-            ks = [k for k in range(len(Rl)) if r_loc[k] == loc and Rl[k][t] > 0]
+            ks = [k for k in by_loc.get(loc, []) if Rl[k][t] > 0]
             if not ks:
                 continue
             if closed[s, t]:
