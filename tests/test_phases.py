@@ -150,3 +150,42 @@ def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
     if field.startswith("phases.sites["):
         assert p.feature.startswith("site S")
     assert words in str(e.value)
+
+
+def _unit(phases: dict, row: list[int], places=(1_000, 1_000)):
+    """One zone (location 0), two sites (locations 1, 2; site 2 is 3 km east); one row of people arriving at site 1."""
+    from reliefplan.scenario.folder import GROUPS
+    from reliefplan.scenario.phases import PhasesSpec
+    from reliefplan.stages.phases import apply_phases
+
+    T, G = len(row), len(GROUPS)
+    g = GROUPS.index("sheltered")
+    people = np.zeros((3, G, T), dtype=np.int64)
+    people[1, g] = row
+    people[0, g] = row[-1] - np.array(row)  # still at the zone
+    dependent, arrivals = people.astype(float), np.zeros((3, G, T))
+    arrivals[1, g] = np.diff(row, prepend=0)
+    res = apply_phases(PhasesSpec.model_validate(phases), people=people, dependent=dependent, arrivals=arrivals,
+                       groups=GROUPS, nz=1, ns=2, site_ids=["S1", "S2"], places=np.array(places),
+                       xy=np.array([[0.0, 0.0], [0.0, 1000.0], [3000.0, 1000.0]]),
+                       rows=(np.array([0]), np.array([1]), np.array([g]), np.array([1.0]), np.array([row])),
+                       zone_return=np.zeros((1, T)))
+    return people[:, g], arrivals[:, g], res.summary()
+
+
+def test_arrivals_on_the_closing_day_are_diverted_not_redisplaced():
+    # 100 arrive each day; S1 closes on day 2: the 100 there since day 1 are re-displaced, today's 100 and
+    # tomorrow's 100 diverted; S2 gets 200 on day 2 and 300 on day 3; shelter items follow them
+    people, arrivals, s = _unit({"sites": [{"site": "S1", "closes_day": 2}]}, [0, 100, 200, 300])
+    assert people[1].tolist() == [0, 100, 0, 0] and people[2].tolist() == [0, 0, 200, 300]
+    assert (s["redisplaced"], s["diverted"]) == (100, 200)
+    assert arrivals[1].tolist() == [0, 100, 0, 0] and arrivals[2].tolist() == [0, 0, 200, 100]
+    assert (people.sum(axis=0) == 300).all()
+
+
+def test_shrink_moves_the_newest_arrivals_first():
+    # S1 keeps 15 % of 1,000 places from day 2: 150; of the 200 there, today's 100 arrivals are diverted first,
+    # no one who was there yesterday moves; on day 3 the next 100 arrivals are diverted too
+    people, _, s = _unit({"sites": [{"site": "S1", "shrinks": [{"day": 2, "share": 0.15}]}]}, [0, 100, 200, 300])
+    assert people[1].tolist() == [0, 100, 150, 150] and people[2].tolist() == [0, 0, 50, 150]
+    assert (s["redisplaced"], s["diverted"]) == (0, 150)

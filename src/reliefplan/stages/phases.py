@@ -111,18 +111,21 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         """Move v[t:] people of row k to a new row at loc from day t (people, dependent, shelter-item arrivals)."""
         nonlocal red, div
         src, g0, sh = r_loc[k], r_grp[k], r_share[k]
-        prev = Rl[k][t - 1] if t > 0 else 0
+        prev = int(Rl[k][t - 1]) if t > 0 else 0
+        today = max(int(Rl[k][t]) - prev, 0)  # arrived today: they leave first, as diverted, not re-displaced
+        again = max(int(v[0]) - today, 0)
         Rl[k][t:] -= v
         people[src, g0, t:] -= v
         dependent[src, g0, t:] -= v * sh
         people[loc, grp, t:] += v
         dependent[loc, grp, t:] += v * sh
-        new = np.diff(v, prepend=min(int(v[0]), int(prev)))  # arrivals at the source that now go elsewhere
-        arrivals[src, g0, t:] -= np.maximum(new, 0) * sh
-        arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
+        gone = np.maximum(np.diff(v, prepend=again), 0)  # arrivals at the source that now go elsewhere
+        arrivals[src, g0, t:] -= gone * sh
+        if grp != g_stay:  # people going home need no camp shelter items (ASSUMPTION: homes not counted)
+            arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
         if count:
-            red += int(min(v[0], prev))
-            div += int(v[-1] - min(v[0], prev))
+            red += again
+            div += int(v[-1]) - again
         r_zone.append(r_zone[k]), r_loc.append(loc), r_grp.append(grp), r_share.append(sh), r_place.append(place)
         row = np.zeros(T, dtype=np.int64)
         row[t:] = v
