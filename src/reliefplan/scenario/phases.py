@@ -7,51 +7,17 @@ against its scenario (horizon, site ids, footprints); every problem names the fi
 
 from __future__ import annotations
 
-import math
-
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field
 
 from .._errors import Problem
 from ._inputs import Strict
+from .movement import EmpiricalCurve
 
 
-class ReturnCurve(Strict):
+class ReturnCurve(EmpiricalCurve):
     """Share of a footprint's displaced people who have returned home by each day after the operation's end:
-    declared points, linear in between, flat after the last; non-decreasing and at most 1."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    days: list[float] = Field(min_length=1)
-    share: list[float] = Field(min_length=1)
-    source: str = ""  # where the figures come from, or "ASSUMPTION: ..."
-
-    @field_validator("days")
-    @classmethod
-    def _days_increase(cls, v: list[float]) -> list[float]:
-        for i, d in enumerate(v):
-            if not math.isfinite(d) or d < 0:
-                raise ValueError(f"days[{i}] = {d}: expected a finite number of days >= 0 after the end day")
-            if i and d <= v[i - 1]:
-                raise ValueError(f"days[{i}] = {d} after {v[i - 1]}: expected strictly increasing days")
-        return v
-
-    @field_validator("share")
-    @classmethod
-    def _share_monotone(cls, v: list[float]) -> list[float]:
-        for i, s in enumerate(v):
-            if not (math.isfinite(s) and 0 <= s <= 1):
-                raise ValueError(f"share[{i}] = {s}: expected a share of the displaced people in [0, 1]")
-            if i and s < v[i - 1]:
-                raise ValueError(f"share[{i}] = {s} after {v[i - 1]}: a return curve is the cumulative share "
-                                 "who have returned, so it must not decrease")
-        return v
-
-    @model_validator(mode="after")
-    def _same_length(self) -> ReturnCurve:
-        if len(self.days) != len(self.share):
-            raise ValueError(f"days has {len(self.days)} values and share {len(self.share)}: expected one share "
-                             "per day")
-        return self
+    declared points (``days`` after the end day, ``share``), linear in between, flat after the last; non-decreasing
+    and at most 1 (checked as a departure curve's points are)."""
 
     def share_by_day(self, end_day: int, horizon_days: int) -> list[float]:
         """Share returned by the end of each day of the horizon (0 up to the end day)."""
