@@ -103,7 +103,12 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         if z >= 0 and g in (g_sh, g_ov):
             movers_of_zone[z] += v[-1]
     returned = np.zeros(nz, dtype=np.int64)
-    out = PhaseResult()
+    out = PhaseResult(notes=[
+        "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
+        "first; the siting does not know the phases (it may plan people into a site that later closes), nobody "
+        "moves back into a site that opens or grows again, and a return frees no place for people without one.",
+        "Returned people are counted at home as staying: the state of their homes (damage, services) is not "
+        "modelled; people still on their way when the operation ends complete the move (ASSUMPTION)."])
     red = div = ret = lost = 0
     site_xy = xy[nz:nz + ns]
 
