@@ -189,3 +189,18 @@ def test_shrink_moves_the_newest_arrivals_first():
     people, _, s = _unit({"sites": [{"site": "S1", "shrinks": [{"day": 2, "share": 0.15}]}]}, [0, 100, 200, 300])
     assert people[1].tolist() == [0, 100, 150, 150] and people[2].tolist() == [0, 0, 50, 150]
     assert (s["redisplaced"], s["diverted"]) == (0, 150)
+
+
+def test_supply_and_presence_rows_follow_the_phases(tmp_path):
+    """With the supply plan on: the presence rows of plan.json show the moves and the returns, everyone counted."""
+    sc = _scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
+                                        {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}],
+                              "returns": [{"footprint": "op", "end_day": 10,
+                                           "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    sc.supply.enabled = True
+    rows = make_plan(sc).groups["presence"]
+    assert rows[9] == {"day": 9, "in_operation_area": 0, "staying_at_zone": 10_000, "sheltered_at_site": 5_860,
+                       "overflow_at_site": 4_140}
+    # 5,000 home, taken in proportion from 5,860 with a place and 4,140 without: 2,930 and 2,070 remain
+    assert rows[19] == {"day": 19, "in_operation_area": 0, "staying_at_zone": 15_000, "sheltered_at_site": 2_930,
+                        "overflow_at_site": 2_070}
