@@ -25,7 +25,9 @@ from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
                             movement_result)
 from .stages.overflow import Overflow, place_overflow
-from .plan import EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, SupplyPlan, People, Plan, SiteResult, Siting, StandardsUsed, ZoneResult
+from .plan import (EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, People, Plan, SiteResult, Siting,
+                   StandardsUsed, SupplyPlan, ZoneResult)
+from .stages.phases import phase_indicators
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
@@ -290,7 +292,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         evacuation = movement_summary(moved, sc, graph, sc.crs)
 
     pres = presence(sc, d.displaced_by_day, d.days, d.staying, (alloc.zone, alloc.site, alloc.people), ov,
-                    cap.point_xy, evacuation, None if days is None else days.arrival_share)
+                    cap.point_xy, evacuation, None if days is None else days.arrival_share, site_places=cap.capacity)
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
     pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1) + ov.inside)
@@ -403,6 +405,8 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict += evacuation_indicators(evacuation, sc.evacuation.max_clearance_h)
     if sh.movement is not None:
         verdict += movement_indicators(sh.movement)
+    if pres.phases is not None:
+        verdict += phase_indicators(pres.phases)
     people_present = present(pres).astype(float)  # who the beds and the supplies are for
     monitoring = None
     if sc.monitoring is not None:
@@ -458,6 +462,7 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         monitoring=monitoring,
         arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
         health=None if health is None else health.block, seasons=seasons,
+        phases=None if pres.phases is None else pres.phases.summary(),
         hold=None if groups is None else hold(groups["summary"], None if health is None else health.groups,
                                               sc.horizon_days),
     )

@@ -542,6 +542,10 @@ class Plan(_Out):
     seasons: dict[str, Any] | None = Field(default=None, description=(
         "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
         "winterisation kits, heat water), items, and how each was counted; None when not declared"))
+    phases: dict[str, Any] | None = Field(default=None, description=(
+        "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
+        "(moved again from a site they were at), diverted (arrivals turned from a closed or full site), returned "
+        "home, who lost a camp place, cumulative by day, and camp places by day; None when not declared"))
     hold: dict[str, Any] | None = Field(default=None, description=(
         "how long can it hold: per group the first day each standard falls short (supply plan) and each health "
         "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"))

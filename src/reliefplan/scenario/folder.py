@@ -18,6 +18,7 @@ from ._inputs import MAX_NUMBER, FolderFile, Strict, folder_file, load_yaml
 from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
 from .movement import MovementSpec, movement_problems, read_observed_departures
+from .phases import PhasesSpec, phases_problems
 from .delivery_specs import (ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec,
                              chain_problems)
 from ._healthdata import HealthSpec, health_spec_problems
@@ -234,6 +235,7 @@ class ScenarioSettings(_Strict):
     cargo: CargoSpec | None = None
     uncertainty: UncertaintySpec | None = None  # replaces the file-level block as a whole
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (replaces the file-level block)
+    phases: PhasesSpec | None = None  # sites opening, shrinking, closing; returns (replaces the file-level block)
     monitoring: MonitoringSpec | None = None  # an existing settlement's snapshot (replaces the file-level block)
     arrivals: ArrivalsSpec | None = None  # daily arrivals at transit points (replaces the file-level block)
     start_date: datetime.date | None = None  # calendar date of day 0 (seasons)
@@ -259,6 +261,7 @@ class ScenarioFile(_Strict):
     cargo: CargoSpec = CargoSpec()
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (docs/movement.md)
+    phases: PhasesSpec | None = None  # sites opening, shrinking, closing on a date; returns (docs/movement.md)
     existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     monitoring: MonitoringSpec | None = None  # an existing settlement: snapshot, blocks, services (monitoring.py)
@@ -397,6 +400,7 @@ class Scenario(BaseModel):
     no_build_m: list[Any] = []  # metric geometries nobody may build on
     uncertainty: UncertaintySpec | None = None
     movement: MovementSpec | None = None  # None (or enabled: false): today's move, everyone in a footprint leaves
+    phases: PhasesSpec | None = None  # sites opening, shrinking, closing on a date; returns (stages.phases)
     # order index -> (days after the order, share left): observed series drawn over the order's curve
     movement_observed: dict[int, tuple[list[float], list[float]]] = {}
     road_capacity_factor: float = Field(default=1.0, ge=0)  # x every walking link's capacity (ensemble members)
@@ -1087,6 +1091,12 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     days = sc.horizon_days or cfg.horizon_days
     movement = sc.movement or cfg.movement
     movement_observed: dict[int, tuple[list[float], list[float]]] = {}
+    phases = sc.phases or cfg.phases
+    if phases is not None:
+        col.problems.extend(phases_problems(
+            phases, file=str(cfg_path), horizon_days=days, sites=[s.id for s in sites],
+            footprints={fp: cfg.footprints[fp].start_day for fp in sc.footprints if fp in cfg.footprints},
+            where=(own if sc.phases is not None else "") + "phases"))
     if movement is not None and movement.enabled and arrivals_spec is not None:
         col.add(cfg_path, "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
                 "both: the two describe where the displaced come from in different ways",
@@ -1176,6 +1186,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
         uncertainty=uncertainty, packages=cfg.packages, ground_notes=ground_notes,
         movement=movement if movement is not None and movement.enabled else None, movement_observed=movement_observed,
+        phases=phases,
         population_spec=sc.population or cfg.population, overflow=sc.overflow or cfg.overflow,
         sharing=sc.sharing or cfg.sharing, cargo=cargo, food_mix=food_mix, served=served,
         water_sources=water_sources,

@@ -70,8 +70,8 @@ class EmpiricalCurve(_Curve):
             if not (math.isfinite(s) and 0 <= s <= 1):
                 raise ValueError(f"share[{i}] = {s}: expected a share of the people in [0, 1]")
             if i and s < v[i - 1]:
-                raise ValueError(f"share[{i}] = {s} after {v[i - 1]}: a departure curve is the cumulative share "
-                                 "who have left, so it must not decrease")
+                raise ValueError(f"share[{i}] = {s} after {v[i - 1]}: a departure (return) curve is the cumulative "
+                                 "share who have left (returned), so it must not decrease")
         return v
 
     @model_validator(mode="after")

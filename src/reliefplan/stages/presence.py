@@ -23,6 +23,7 @@ import shapely
 
 from ..plan import EvacuationTiming
 from ..scenario.folder import GROUPS, Scenario
+from .phases import PhaseResult, apply_phases
 
 #: groups whose people move to a destination (and need shelter items when they arrive)
 MOVERS = ("sheltered", "overflow")
@@ -41,6 +42,7 @@ class Presence:
     arrivals: np.ndarray  # float [L, G, T]: aid-dependent people arriving (movers only), for shelter items
     totals: dict[str, int]  # people per group (the same every day)
     inside_operation: np.ndarray = field(default_factory=lambda: np.zeros(0))  # int [T]: in the emptied area
+    phases: PhaseResult | None = None  # sites closing, shrinking, opening; returns (their counts)
 
     @property
     def days(self) -> int:
@@ -51,6 +53,12 @@ class Presence:
 
     def check(self) -> None:
         """Every person in exactly one place each day: per group the locations sum to its total, every day."""
+        if self.phases is not None:  # phases move people between groups (home, no place): the sum is conserved
+            per_day = self.people.sum(axis=(0, 1))
+            if (per_day != sum(self.totals.values())).any() or (self.people < 0).any():
+                raise AssertionError(f"people not conserved under phases: {per_day.min()}..{per_day.max()} per "
+                                     f"day, expected {sum(self.totals.values())}")
+            return
         for g, name in enumerate(self.groups):
             per_day = self.people[:, g, :].sum(axis=0)
             if (per_day != self.totals[name]).any() or (self.people[:, g, :] < 0).any():
@@ -86,13 +94,15 @@ def _departed_fraction(displaced_by_day: np.ndarray, start_days: np.ndarray, day
 
 def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray, staying: np.ndarray,
              sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Any, site_xy: np.ndarray,
-             evacuation: EvacuationTiming | None, arrival_share: np.ndarray | None = None) -> Presence:
+             evacuation: EvacuationTiming | None, arrival_share: np.ndarray | None = None,
+             site_places: np.ndarray | None = None) -> Presence:
     """Everyone's location by group and day.
 
     sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;
     evacuation: the plan's evacuation block (arrivals per destination id over time) or None;
     arrival_share: [destination, day] share of each destination's people arrived by the end of each day (the
-    movement over days, `orders.move_over_days`), instead of the evacuation block's arrivals."""
+    movement over days, `orders.move_over_days`), instead of the evacuation block's arrivals;
+    site_places: camp places per site (residents taken off), needed when the scenario declares ``phases``."""
     T = sc.horizon_days
     nz, ns = len(sc.zones), len(sc.sites)
     G = len(GROUPS)
@@ -157,6 +167,17 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
         np.array([p.geometry_m for p in served], dtype=object))).reshape(len(served), 2)
     xy = np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land],
                     served_xy])
+    phased = None
+    if sc.phases is not None:
+        if site_places is None:
+            raise ValueError("phases need the sites' places (site_places)")
+        rows = (np.concatenate([fz_a, np.full(ns, -1)]), np.concatenate([nz + fd_a, nz + np.arange(ns)]),
+                np.concatenate([fg_a, np.full(ns, gi["site_residents"])]),
+                np.concatenate([share_f, np.full(ns, default)]),
+                np.vstack([arrived.reshape(-1, T), np.repeat(residents[:, None], T, axis=1)]))
+        phased = apply_phases(sc.phases, people=people, dependent=dependent, arrivals=arrivals, groups=GROUPS,
+                              nz=nz, ns=ns, site_ids=[s.id for s in sc.sites], places=site_places,
+                              xy=xy, rows=rows, zone_return=zone_returns(sc, T))
     totals = {
         "staying": int(np.sum(staying)),
         "sheltered": int(q.sum()),
@@ -170,6 +191,25 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
                    + [f"served:{p.id}" for p in served],
                    kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * n_land + ["served"] * len(served),
                    xy=xy, groups=GROUPS, people=people, dependent=dependent, arrivals=arrivals, totals=totals,
-                   inside_operation=inside)
+                   inside_operation=inside, phases=phased)
     out.check()
+    return out
+
+
+def zone_returns(sc: Scenario, days: int) -> np.ndarray:
+    """[zone, day] share of each zone's displaced people returned home by the end of each day: a zone returns
+    only when every footprint of the scenario over it has a declared return (the smallest share of them)."""
+    out = np.zeros((len(sc.zones), days))
+    if sc.phases is None or not sc.phases.returns:
+        return out
+    curves = {r.footprint: np.array(r.curve.share_by_day(r.end_day, days)) for r in sc.phases.returns}
+    zone_geoms = np.array([z.geometry_m for z in sc.zones], dtype=object)
+    covering: list[set[str]] = [set() for _ in sc.zones]
+    for f in sc.footprints:
+        hit = shapely.area(shapely.intersection(zone_geoms, f.geometry_m)) > 0
+        for z in np.flatnonzero(hit):
+            covering[z].add(f.operation)
+    for z, ops in enumerate(covering):
+        if ops and ops <= set(curves):
+            out[z] = np.min([curves[o] for o in ops], axis=0)
     return out

@@ -1,0 +1,132 @@
+"""The scenario's ``phases`` block: sites that open, shrink or close on a date, and footprints whose operation ends
+on a day with a declared return curve (see docs/movement.md, section "Phases").
+
+The models are the input contract (Strict: unknown keys, NaN/inf are errors); `phases_problems` checks a block
+against its scenario (horizon, site ids, footprints); every problem names the file, the feature and the field.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .._errors import Problem
+from ._inputs import Strict
+from .movement import EmpiricalCurve
+
+
+class ReturnCurve(EmpiricalCurve):
+    """Share of a footprint's displaced people who have returned home by each day after the operation's end:
+    declared points (``days`` after the end day, ``share``), linear in between, flat after the last; non-decreasing
+    and at most 1 (checked as a departure curve's points are)."""
+
+    def share_by_day(self, end_day: int, horizon_days: int) -> list[float]:
+        """Share returned by the end of each day of the horizon (0 up to the end day)."""
+        out = []
+        for t in range(horizon_days):
+            x = t - end_day
+            if x < self.days[0]:
+                out.append(0.0 if x < 0 else (self.share[0] if self.days[0] == 0 else 0.0))
+                continue
+            out.append(_interp(x, self.days, self.share))
+        return out
+
+
+def _interp(x: float, xs: list[float], ys: list[float]) -> float:
+    if x >= xs[-1]:
+        return ys[-1]
+    for i in range(1, len(xs)):
+        if x <= xs[i]:
+            f = (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+            return ys[i - 1] + f * (ys[i] - ys[i - 1])
+    return ys[-1]
+
+
+class SiteShrink(Strict):
+    """From ``day`` on, the site keeps ``share`` of its planned places (0: closed to new places)."""
+
+    day: int = Field(ge=0)
+    share: float = Field(ge=0, le=1)
+
+
+class SitePhase(Strict):
+    """When a candidate site opens, shrinks or closes (whole days from day 0)."""
+
+    site: str = Field(min_length=1)
+    opens_day: int | None = Field(default=None, ge=0)  # nobody arrives before it
+    closes_day: int | None = Field(default=None, ge=0)  # everyone there (residents too) moves again that day
+    shrinks: list[SiteShrink] = Field(default=[], max_length=100)  # places kept from a day on; days increasing
+    source: str = ""
+
+
+class FootprintReturn(Strict):
+    """The operation over a footprint ends on ``end_day``; its displaced people return home on ``curve``."""
+
+    footprint: str = Field(min_length=1)
+    end_day: int = Field(ge=0)
+    curve: ReturnCurve
+
+
+class PhasesSpec(Strict):
+    """The scenario's ``phases`` block."""
+
+    sites: list[SitePhase] = Field(default=[], max_length=10_000)
+    returns: list[FootprintReturn] = Field(default=[], max_length=100)
+
+
+def phases_problems(spec: PhasesSpec, *, file: str, horizon_days: int, sites: list[str],
+                    footprints: dict[str, float], where: str = "phases") -> list[Problem]:
+    """What the block contradicts in its scenario: unknown sites or footprints, a site named twice, days outside
+    the horizon, an operation ending before it starts. footprints: name -> start day."""
+    probs = []
+    seen: set[str] = set()
+    last = horizon_days - 1
+    for i, p in enumerate(spec.sites):
+        feature = f"site {p.site}"
+        if p.site not in sites:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].site",
+                                 message=f"unknown site; expected one of the scenario's site ids ({len(sites)})"))
+        if p.site in seen:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].site",
+                                 message="site named twice; expected one entry per site"))
+        seen.add(p.site)
+        if p.opens_day is not None and p.closes_day is not None and p.closes_day <= p.opens_day:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].closes_day",
+                                 message=f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): "
+                                         "phases out of order"))
+        days = [s.day for s in p.shrinks]
+        if any(b <= a for a, b in zip(days, days[1:])):
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks",
+                                 message=f"shrink days {days}: expected strictly increasing days (phases out of "
+                                         "order)"))
+        for key, day in (("opens_day", p.opens_day), ("closes_day", p.closes_day)):
+            if day is not None and day > last:
+                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].{key}",
+                                     message=f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})"))
+        for k, s in enumerate(p.shrinks):
+            if s.day > last:
+                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks[{k}].day",
+                                     message=f"day {s.day} is outside the horizon of {horizon_days} days"))
+            if p.opens_day is not None and s.day < p.opens_day:
+                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks[{k}].day",
+                                     message=f"day {s.day} is before the site opens (day {p.opens_day}): phases "
+                                             "out of order"))
+    named: set[str] = set()
+    for i, r in enumerate(spec.returns):
+        feature = f"footprint {r.footprint}"
+        if r.footprint not in footprints:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].footprint",
+                                 message=f"unknown footprint; expected one of the scenario's footprints "
+                                         f"{sorted(footprints)}"))
+        elif r.end_day <= footprints[r.footprint]:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].end_day",
+                                 message=f"the operation ends on day {r.end_day}, not after it starts (day "
+                                         f"{footprints[r.footprint]:g}): phases out of order"))
+        if r.footprint in named:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].footprint",
+                                 message="footprint named twice; expected one return per footprint"))
+        named.add(r.footprint)
+        if r.end_day > last:
+            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].end_day",
+                                 message=f"day {r.end_day} is outside the horizon of {horizon_days} days (0 .. "
+                                         f"{last})"))
+    return probs

@@ -1,0 +1,230 @@
+"""Phases: sites that open, shrink or close on a date, and people returning home after an operation ends.
+
+Applied to the presence (`stages.presence`) as cohorts: every group of people who arrived together at a
+destination (a site or zone land) from one zone, or a site's residents, is a row of whole people by day. Day by
+day, in order:
+
+* **returns**: from a footprint's ``end_day``, its zones' displaced people go home on the declared return curve
+  (share of the zone's movers returned by each day); they are taken from the rows at their destinations in
+  proportion to the people there (largest remainder), and counted at their zone as ``staying`` from then on (home,
+  no camp place). People still on their way on that day are not returned (ASSUMPTION: they complete the move).
+* **sites**: a site is closed before its ``opens_day`` and from its ``closes_day``; from a ``shrinks`` day it keeps
+  that share of its planned places. Everyone at a closed site (residents and people on its land too), and the
+  people beyond a shrunk site's places (the last moved in first), move again that day to the nearest open sites
+  with room (straight line), keep a place there, and otherwise stay on the shrunk site's land (a closed site's
+  people: the nearest open site's land) as ``overflow``, without a place.
+  People at a site the day before who move are *re-displaced*; people arriving at a closed site are *diverted*.
+
+Everyone stays somewhere every day (checked exactly); only groups change (sheltered -> overflow, movers -> staying).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._rounding import largest_remainder
+from ..plan import Indicator
+from ..scenario.phases import PhasesSpec
+from .verdict import indicator
+
+
+@dataclass
+class PhaseResult:
+    """What the phases did, by day (cumulative counts of people)."""
+
+    redisplaced_by_day: list[int] = field(default_factory=list)  # people moved again from a site they were at
+    diverted_by_day: list[int] = field(default_factory=list)  # arrivals turned to another site (closed, full)
+    returned_by_day: list[int] = field(default_factory=list)  # displaced people back home
+    lost_place_by_day: list[int] = field(default_factory=list)  # moved people who found no place (now overflow)
+    places_by_day: list[int] = field(default_factory=list)  # camp places available at the end of each day
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {"redisplaced": self.redisplaced_by_day[-1] if self.redisplaced_by_day else 0,
+                "diverted": self.diverted_by_day[-1] if self.diverted_by_day else 0,
+                "returned": self.returned_by_day[-1] if self.returned_by_day else 0,
+                "lost_place": self.lost_place_by_day[-1] if self.lost_place_by_day else 0,
+                "redisplaced_by_day": self.redisplaced_by_day, "diverted_by_day": self.diverted_by_day,
+                "returned_by_day": self.returned_by_day, "lost_place_by_day": self.lost_place_by_day,
+                "places_by_day": self.places_by_day, "notes": self.notes}
+
+
+def site_places_by_day(spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(places [site, day] available, closed [site, day]) under the phases: planned places scaled by the
+    latest shrink share, 0 before opening and from closing."""
+    ns = len(site_ids)
+    cap = np.repeat(np.asarray(places, dtype=np.int64).reshape(ns, 1), days, axis=1)
+    closed = np.zeros((ns, days), dtype=bool)
+    index = {s: i for i, s in enumerate(site_ids)}
+    for p in spec.sites:
+        i = index[p.site]
+        for s in p.shrinks:
+            cap[i, s.day:] = int(np.floor(places[i] * s.share + 1e-9))
+        if p.opens_day is not None:
+            closed[i, :p.opens_day] = True
+        if p.closes_day is not None:
+            closed[i, p.closes_day:] = True
+    cap[closed] = 0
+    return cap, closed
+
+
+def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray, arrivals: np.ndarray,
+                 groups: tuple[str, ...], nz: int, ns: int, site_ids: list[str], places: np.ndarray,
+                 xy: np.ndarray, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                 zone_return: np.ndarray) -> PhaseResult:
+    """Apply the phases in place to people / dependent / arrivals [location, group, day].
+
+    rows: (zone index (-1: residents), location index, group index, share aid-dependent, people [row, day]) of
+    everyone at a destination: the presence's arrived flows and the sites' residents.
+    zone_return: [zone, day] share of each zone's movers returned home by the end of each day.
+    Sites are locations nz .. nz + ns - 1."""
+    gi = {g: i for i, g in enumerate(groups)}
+    g_sh, g_ov, g_stay = gi["sheltered"], gi["overflow"], gi["staying"]
+    T = people.shape[2]
+    r_zone: list[int] = [int(v) for v in rows[0]]
+    r_loc: list[int] = [int(v) for v in rows[1]]
+    r_grp: list[int] = [int(v) for v in rows[2]]
+    r_share: list[float] = [float(v) for v in rows[3]]
+    R = np.asarray(rows[4], dtype=np.int64)
+    # a row holds a camp place when sheltered, or residents moved to another site
+    r_place = [g == g_sh for g in r_grp]
+    Rl: list[np.ndarray] = [R[k].copy() for k in range(len(r_zone))]
+    by_loc: dict[int, list[int]] = {}  # rows never change location: a move makes a new row
+    by_zone: dict[int, list[int]] = {}
+    for k in range(len(Rl)):
+        by_loc.setdefault(r_loc[k], []).append(k)
+        by_zone.setdefault(r_zone[k], []).append(k)
+    cap, closed = site_places_by_day(spec, site_ids, places, T)
+    movers_of_zone = np.zeros(nz, dtype=np.int64)
+    for z, g, v in zip(r_zone, r_grp, Rl):
+        if z >= 0 and g in (g_sh, g_ov):
+            movers_of_zone[z] += v[-1]
+    returned = np.zeros(nz, dtype=np.int64)
+    out = PhaseResult(notes=[
+        "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
+        "first; the siting does not know the phases (it may plan people into a site that later closes), nobody "
+        "moves back into a site that opens or grows again, and a return frees no place for people without one.",
+        "Returned people are counted at home as staying: the state of their homes (damage, services) is not "
+        "modelled; people still on their way when the operation ends complete the move (ASSUMPTION)."])
+    red = div = ret = lost = 0
+    site_xy = xy[nz:nz + ns]
+
+    def move(k: int, t: int, v: np.ndarray, loc: int, grp: int, place: bool, count: bool = True) -> None:
+        """Move v[t:] people of row k to a new row at loc from day t (people, dependent, shelter-item arrivals)."""
+        nonlocal red, div
+        src, g0, sh = r_loc[k], r_grp[k], r_share[k]
+        prev = int(Rl[k][t - 1]) if t > 0 else 0
+        today = max(int(Rl[k][t]) - prev, 0)  # arrived today: they leave first, as diverted, not re-displaced
+        again = max(int(v[0]) - today, 0)
+        Rl[k][t:] -= v
+        people[src, g0, t:] -= v
+        dependent[src, g0, t:] -= v * sh
+        people[loc, grp, t:] += v
+        dependent[loc, grp, t:] += v * sh
+        gone = np.maximum(np.diff(v, prepend=again), 0)  # arrivals at the source that now go elsewhere
+        arrivals[src, g0, t:] -= gone * sh
+        if grp != g_stay:  # people going home need no camp shelter items (ASSUMPTION: homes not counted)
+            arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
+        if count:
+            red += again
+            div += int(v[-1]) - again
+        r_zone.append(r_zone[k]), r_loc.append(loc), r_grp.append(grp), r_share.append(sh), r_place.append(place)
+        row = np.zeros(T, dtype=np.int64)
+        row[t:] = v
+        Rl.append(row)
+        by_loc.setdefault(loc, []).append(len(Rl) - 1)
+        by_zone.setdefault(r_zone[k], []).append(len(Rl) - 1)
+
+    def relocate(k: int, t: int, v: np.ndarray) -> None:
+        """Send v (people of row k from day t) to the nearest open sites with room, else the nearest open land."""
+        nonlocal lost
+        here = r_loc[k] - nz
+        open_ = np.flatnonzero(~closed[:, t])
+        if not open_.size:  # nowhere open: they stay near their home zone without a place
+            z = r_zone[k] if r_zone[k] >= 0 else int(np.argmin(((xy[:nz] - xy[r_loc[k]]) ** 2).sum(axis=1)))
+            move(k, t, v, z, g_ov, False)
+            if r_grp[k] != g_ov:
+                lost += int(v[-1])
+            return
+        order = open_[np.argsort(((site_xy[open_] - site_xy[here]) ** 2).sum(axis=1), kind="stable")]
+        order = order[order != here]
+        want = r_grp[k] != g_ov  # overflow stays overflow: it held no place
+        rest = v.copy()
+        for s in order if want else []:
+            if rest[0] <= 0:
+                break
+            room = int(cap[s, t] - sum(int(Rl[j][t]) for j in by_loc.get(nz + s, []) if r_place[j]))
+            if room <= 0:
+                continue
+            m = min(room, int(rest[0]))
+            part = np.minimum(np.floor(rest * (m / rest[0]) + 1e-9).astype(np.int64), rest)
+            part[0] = m
+            part = np.minimum(part, rest)
+            move(k, t, part, nz + s, r_grp[k], True)
+            rest = rest - part
+        if rest.any():
+            # a shrunk site's people without room elsewhere stay on its land; a closed site's go to the nearest open
+            target = here if not closed[here, t] else int(order[0] if order.size else open_[0])
+            # on the same site's land they lose their place but do not move: not a re-displacement
+            move(k, t, rest, nz + target, g_ov, False, count=target != here)
+            if want:
+                lost += int(rest[-1])
+
+    for t in range(T):
+        # returns home
+        for z in np.flatnonzero(zone_return[:, t] > 0):
+            need = int(np.floor(movers_of_zone[z] * zone_return[z, t] + 1e-9)) - int(returned[z])
+            ks = [k for k in by_zone.get(int(z), []) if r_grp[k] in (g_sh, g_ov) and Rl[k][t] > 0]
+            have = np.array([Rl[k][t] for k in ks], dtype=np.int64)
+            need = min(need, int(have.sum()))
+            if need <= 0:
+                continue
+            take = largest_remainder(have * (need / have.sum()), need, cap=have)
+            for k, a in zip(ks, take.tolist()):
+                if a:
+                    move(k, t, np.full(T - t, a, dtype=np.int64), z, g_stay, False, count=False)
+            returned[z] += need
+            ret += need
+        # sites: closed ones empty, shrunk or over-full ones shed the last moved in
+        for s in range(ns):
+            loc = nz + s
+            ks = [k for k in by_loc.get(loc, []) if Rl[k][t] > 0]
+            if not ks:
+                continue
+            if closed[s, t]:
+                for k in ks:
+                    relocate(k, t, Rl[k][t:].copy())
+                continue
+            excess = sum(int(Rl[k][t]) for k in ks if r_place[k]) - int(cap[s, t])
+            for k in reversed([k for k in ks if r_place[k]]):
+                if excess <= 0:
+                    break
+                a = min(excess, int(Rl[k][t]))
+                v = Rl[k][t:].copy() if a == Rl[k][t] else np.full(T - t, a, dtype=np.int64)
+                relocate(k, t, v)
+                excess -= a
+        out.redisplaced_by_day.append(red)
+        out.diverted_by_day.append(div)
+        out.returned_by_day.append(ret)
+        out.lost_place_by_day.append(lost)
+        out.places_by_day.append(int(cap[:, t].sum()))
+    return out
+
+
+def phase_indicators(ph: PhaseResult) -> list[Indicator]:
+    """Verdict rows: people moved again by sites closing or shrinking, and moved people who found no place."""
+    s = ph.summary()
+    return [
+        indicator("people_redisplaced_by_site_phases", "scenario", float(s["redisplaced"]), 0.0, "people", "<=",
+                  "reliefplan: a place given must not be taken away again (phases: sites closing or shrinking)",
+                  note=f"{s['redisplaced']:,} people at a site that closed or shrank moved again; {s['diverted']:,} "
+                       f"arrivals diverted from a closed or full site; {s['returned']:,} displaced people returned "
+                       "home (declared return curves)"),
+        indicator("people_lost_place_by_site_phases", "scenario", float(s["lost_place"]), 0.0, "people", "<=",
+                  "reliefplan: everyone who moves again finds a place",
+                  note=f"{s['lost_place']:,} people moved from a closed or shrunk site found no place at an open "
+                       "site with room and are on its land without one (overflow)"),
+    ]

@@ -1,0 +1,206 @@
+"""Phases (issue 21): sites that open, shrink or close on a date move their people again; people return home
+after an operation ends on a declared return curve. Hand-calculated on the synthetic two-zone scenario: zone A
+(10,000 people) is emptied on day 0 and goes to S1 (23,442 places); S2 has 11,721 places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_scenario
+
+from reliefplan._errors import InputError
+from reliefplan.pipeline import make_plan, shelter
+from reliefplan.scenario.folder import load_scenario
+
+S1_PLACES, S2_PLACES = 23_442, 11_721
+
+
+def _scenario(tmp_path: Path, phases: dict | None, horizon: int = 20):
+    cfg: dict = {"horizon_days": horizon}
+    if phases is not None:
+        cfg["phases"] = phases
+    sc = load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
+    sc.layout.enabled = False
+    sc.supply.enabled = False
+    return sc
+
+
+def _presence(tmp_path: Path, phases: dict | None, horizon: int = 20):
+    return shelter(_scenario(tmp_path, phases, horizon)).presence
+
+
+def _at(pres, loc: str, group: str) -> np.ndarray:
+    return pres.people[pres.location_ids.index(loc), pres.group(group)]
+
+
+def test_base_places_as_assumed(tmp_path):
+    pres = _presence(tmp_path, None)
+    assert pres.phases is None
+    assert (_at(pres, "S1", "sheltered") == 10_000).all() and (_at(pres, "S2", "sheltered") == 0).all()
+    sh = shelter(_scenario(tmp_path / "b", None))
+    assert sh.capacity.capacity.tolist() == [S1_PLACES, S2_PLACES]
+
+
+def test_site_closing_moves_its_people_to_the_next_site_with_room(tmp_path):
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]})
+    assert _at(pres, "S1", "sheltered").tolist() == [10_000] * 5 + [0] * 15
+    assert _at(pres, "S2", "sheltered").tolist() == [0] * 5 + [10_000] * 15
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["diverted"], s["lost_place"], s["returned"]) == (10_000, 0, 0, 0)
+    assert s["redisplaced_by_day"][:6] == [0, 0, 0, 0, 0, 10_000]
+    assert s["places_by_day"][4:6] == [S1_PLACES + S2_PLACES, S2_PLACES]
+    # the re-displaced need shelter items again where they arrive (all aid-dependent in this scenario)
+    s2 = pres.location_ids.index("S2")
+    assert pres.arrivals[s2, pres.group("sheltered"), 5] == pytest.approx(10_000)
+
+
+def test_shrink_without_room_elsewhere_leaves_people_without_a_place(tmp_path):
+    # S1 closes on day 5 (all to S2), S2 keeps half its places from day 8: floor(11,721 / 2) = 5,860 keep a place
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
+                                          {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]})
+    assert _at(pres, "S2", "sheltered")[8:].tolist() == [5_860] * 12
+    assert _at(pres, "S2", "overflow")[8:].tolist() == [4_140] * 12  # on S2's land, no place, not moved
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["lost_place"]) == (10_000, 4_140)
+    assert s["places_by_day"][8] == 5_860
+
+
+def test_site_opening_later_takes_nobody_before_it(tmp_path):
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "opens_day": 3}]})
+    assert _at(pres, "S1", "sheltered").sum() == 0  # diverted to S2 on day 0; nobody moved back
+    assert (_at(pres, "S2", "sheltered") == 10_000).all()
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["diverted"]) == (0, 10_000)
+
+
+def test_returns_follow_the_declared_curve(tmp_path):
+    # the operation ends on day 10; 50 % back home 5 days later, linearly: 1,000 a day on days 11 .. 15
+    pres = _presence(tmp_path, {"returns": [{"footprint": "op", "end_day": 10,
+                                             "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    home = _at(pres, "zone:A", "staying")
+    assert home.tolist() == [0] * 11 + [1_000, 2_000, 3_000, 4_000, 5_000] + [5_000] * 4
+    assert (_at(pres, "S1", "sheltered") + home == 10_000).all()
+    assert pres.phases.summary()["returned"] == 5_000
+    assert pres.phases.summary()["redisplaced"] == 0  # going home is not a re-displacement
+
+
+@pytest.mark.parametrize("phases", [
+    {"sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}]},
+    {"sites": [{"site": "S2", "opens_day": 1, "closes_day": 6}, {"site": "S1", "shrinks": [{"day": 3, "share": 0.2}]}],
+     "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}]},
+])
+def test_nobody_vanishes_under_phases(tmp_path, phases):
+    pres = _presence(tmp_path, phases)
+    assert (pres.people.sum(axis=(0, 1)) == 20_000).all() and (pres.people >= 0).all()
+    assert (pres.dependent >= -1e-9).all()
+    np.testing.assert_allclose(pres.dependent.sum(axis=(0, 1)), 20_000)  # everyone aid-dependent here
+
+
+def test_an_earlier_closure_never_improves_coverage(tmp_path):
+    """People with a camp place, summed over the days, never rise when S1 closes earlier (S2 half its places)."""
+    def place_days(day: int) -> int:
+        pres = _presence(tmp_path / str(day), {"sites": [{"site": "S1", "closes_day": day},
+                                                         {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]})
+        kinds = np.array(pres.kinds)
+        return int(pres.people[kinds == "site", pres.group("sheltered")].sum())
+
+    got = [place_days(d) for d in (2, 6, 10, 15)]
+    assert got == sorted(got) and got[0] < got[-1]
+
+
+def test_plan_json_and_verdict(tmp_path):
+    plan = make_plan(_scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]}))
+    assert plan.phases["redisplaced"] == 10_000
+    rows = {i.indicator: i for i in plan.verdict}
+    assert rows["people_redisplaced_by_site_phases"].value == 10_000
+    assert rows["people_redisplaced_by_site_phases"].met is False
+    assert rows["people_lost_place_by_site_phases"].met is True
+    assert make_plan(_scenario(tmp_path / "none", None)).phases is None
+
+
+@pytest.mark.parametrize("phases, field, words", [
+    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.2, 1.2]}}]},
+     "share", "[0, 1]"),
+    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.5, 0.2]}}]},
+     "share", "must not decrease"),
+    ({"returns": [{"footprint": "op", "end_day": 25, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].end_day", "outside the horizon"),
+    ({"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].end_day", "out of order"),
+    ({"returns": [{"footprint": "nope", "end_day": 3, "curve": {"days": [0], "share": [1]}}]},
+     "phases.returns[0].footprint", "unknown footprint"),
+    ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites[0].closes_day", "out of order"),
+    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 0.5}, {"day": 2, "share": 0.2}]}]},
+     "phases.sites[0].shrinks", "out of order"),
+    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 1.5}]}]}, "share", "1"),
+    ({"sites": [{"site": "S1", "opens_day": 6, "shrinks": [{"day": 2, "share": 0.5}]}]},
+     "phases.sites[0].shrinks[0].day", "out of order"),
+    ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites[0].site", "unknown site"),
+    ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites[0].closes_day", "outside the horizon"),
+])
+def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
+    folder = write_scenario(tmp_path / "sc", config={"horizon_days": 20, "phases": phases})
+    with pytest.raises(InputError) as e:
+        load_scenario(folder, "main")
+    p = e.value.problems[0]
+    assert p.file.endswith("scenario.yaml")
+    assert field in (p.field or "")
+    if field.startswith("phases.sites["):
+        assert p.feature.startswith("site S")
+    assert words in str(e.value)
+
+
+def _unit(phases: dict, row: list[int], places=(1_000, 1_000)):
+    """One zone (location 0), two sites (locations 1, 2; site 2 is 3 km east); one row of people arriving at site 1."""
+    from reliefplan.scenario.folder import GROUPS
+    from reliefplan.scenario.phases import PhasesSpec
+    from reliefplan.stages.phases import apply_phases
+
+    T, G = len(row), len(GROUPS)
+    g = GROUPS.index("sheltered")
+    people = np.zeros((3, G, T), dtype=np.int64)
+    people[1, g] = row
+    people[0, g] = row[-1] - np.array(row)  # still at the zone
+    dependent, arrivals = people.astype(float), np.zeros((3, G, T))
+    arrivals[1, g] = np.diff(row, prepend=0)
+    res = apply_phases(PhasesSpec.model_validate(phases), people=people, dependent=dependent, arrivals=arrivals,
+                       groups=GROUPS, nz=1, ns=2, site_ids=["S1", "S2"], places=np.array(places),
+                       xy=np.array([[0.0, 0.0], [0.0, 1000.0], [3000.0, 1000.0]]),
+                       rows=(np.array([0]), np.array([1]), np.array([g]), np.array([1.0]), np.array([row])),
+                       zone_return=np.zeros((1, T)))
+    return people[:, g], arrivals[:, g], res.summary()
+
+
+def test_arrivals_on_the_closing_day_are_diverted_not_redisplaced():
+    # 100 arrive each day; S1 closes on day 2: the 100 there since day 1 are re-displaced, today's 100 and
+    # tomorrow's 100 diverted; S2 gets 200 on day 2 and 300 on day 3; shelter items follow them
+    people, arrivals, s = _unit({"sites": [{"site": "S1", "closes_day": 2}]}, [0, 100, 200, 300])
+    assert people[1].tolist() == [0, 100, 0, 0] and people[2].tolist() == [0, 0, 200, 300]
+    assert (s["redisplaced"], s["diverted"]) == (100, 200)
+    assert arrivals[1].tolist() == [0, 100, 0, 0] and arrivals[2].tolist() == [0, 0, 200, 100]
+    assert (people.sum(axis=0) == 300).all()
+
+
+def test_shrink_moves_the_newest_arrivals_first():
+    # S1 keeps 15 % of 1,000 places from day 2: 150; of the 200 there, today's 100 arrivals are diverted first,
+    # no one who was there yesterday moves; on day 3 the next 100 arrivals are diverted too
+    people, _, s = _unit({"sites": [{"site": "S1", "shrinks": [{"day": 2, "share": 0.15}]}]}, [0, 100, 200, 300])
+    assert people[1].tolist() == [0, 100, 150, 150] and people[2].tolist() == [0, 0, 50, 150]
+    assert (s["redisplaced"], s["diverted"]) == (0, 150)
+
+
+def test_supply_and_presence_rows_follow_the_phases(tmp_path):
+    """With the supply plan on: the presence rows of plan.json show the moves and the returns, everyone counted."""
+    sc = _scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
+                                        {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}],
+                              "returns": [{"footprint": "op", "end_day": 10,
+                                           "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    sc.supply.enabled = True
+    rows = make_plan(sc).groups["presence"]
+    assert rows[9] == {"day": 9, "in_operation_area": 0, "staying_at_zone": 10_000, "sheltered_at_site": 5_860,
+                       "overflow_at_site": 4_140}
+    # 5,000 home, taken in proportion from 5,860 with a place and 4,140 without: 2,930 and 2,070 remain
+    assert rows[19] == {"day": 19, "in_operation_area": 0, "staying_at_zone": 15_000, "sheltered_at_site": 2_930,
+                        "overflow_at_site": 2_070}
