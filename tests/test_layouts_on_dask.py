@@ -78,3 +78,4 @@ def test_plan_with_a_cluster_has_the_local_layouts(scenario, client):
     assert [v for v in cache.layout_people.values()][0] is there.layout_fit
     assert [lay.summary for lay in here.layouts] == [lay.summary for lay in there.layouts]
     assert len(here.layouts) >= 2
+

@@ -86,8 +86,34 @@ MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "cam
                   "bottlenecks": 5.5, "flows": 6, "entry_points": 9}
 
 
+#: OSM road classes from the most important down, for thinning the report's road layer
+ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential")
+#: road links the report's map holds at most: a national network (1 M links, ~160 MB of GeoJSON) would make a page
+#: no browser opens; the roads are context there, and plan.gpkg keeps every link
+REPORT_MAX_ROAD_LINKS = 20_000
+
+
+def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS) -> tuple[Layer, str | None]:
+    """The road layer with only the most important classes that fit in max_links together (ROAD_CLASSES order;
+    link classes count with their road), and a title saying what was left out; the layer itself if it fits."""
+    n = len(roads.geometries)
+    if n <= max_links:
+        return roads, None
+    cls = [str(p.get("highway", "")).removesuffix("_link") for p in roads.properties]
+    rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
+    ranks = np.array([rank.get(c, len(ROAD_CLASSES)) for c in cls])
+    counts = np.cumsum(np.bincount(ranks, minlength=len(ROAD_CLASSES) + 1))
+    top = int(np.searchsorted(counts, max_links, side="right")) - 1  # the last class that still fits
+    keep = np.flatnonzero(ranks <= top) if top >= 0 else np.empty(0, dtype=np.int64)
+    kept = Layer(roads.name, roads.geometry_type, [roads.geometries[i] for i in keep],
+                 [roads.properties[i] for i in keep])
+    what = f"{ROAD_CLASSES[ranks[keep].max()]} and above" if len(keep) else "none drawn, the main class alone has more"
+    return kept, f"Roads: {what} ({len(keep):,} of {n:,} links; every link is in plan.gpkg)"
+
+
 def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
-    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY)."""
+    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY); a road
+    network over REPORT_MAX_ROAD_LINKS links keeps its most important classes (`thin_roads`)."""
 
     def order(item: tuple[str, Layer]) -> tuple[float, str]:
         name, layer = item
@@ -100,6 +126,9 @@ def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
     for name, layer in sorted(layers.items(), key=order):
         show = {"title": _pretty(name).capitalize(), "aoi": False, "on": True, "min_zoom": None}
         show.update(MAP_LAYER_DISPLAY.get(name, {}))
+        if name == "roads":
+            layer, title = thin_roads(layer)
+            show["title"] = title or show["title"]
         out.append({"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer), **show})
     return out
 
