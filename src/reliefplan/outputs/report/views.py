@@ -88,27 +88,39 @@ MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "cam
 
 #: OSM road classes from the most important down, for thinning the report's road layer
 ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential")
-#: road links the report's map holds at most: a national network (1 M links, ~160 MB of GeoJSON) would make a page
-#: no browser opens; the roads are context there, and plan.gpkg keeps every link
+#: road links the report's map draws one by one; a larger network (a country: 1 M links, ~160 MB of GeoJSON, a
+#: page no browser opens) is drawn as its main classes merged into long lines, within REPORT_MAX_ROAD_POINTS
+#: coordinates (~6 MB of page). The roads are context on that map; plan.gpkg keeps every link.
 REPORT_MAX_ROAD_LINKS = 20_000
+REPORT_MAX_ROAD_POINTS = 250_000
 
 
-def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS) -> tuple[Layer, str | None]:
-    """The road layer with only the most important classes that fit in max_links together (ROAD_CLASSES order;
-    link classes count with their road), and a title saying what was left out; the layer itself if it fits."""
+def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points: int = REPORT_MAX_ROAD_POINTS
+               ) -> tuple[Layer, str | None]:
+    """The road layer as it is when it has at most max_links links; otherwise one merged line per road class,
+    the most important classes first (ROAD_CLASSES; `_link` roads count with their class), as many as fit in
+    max_points coordinates, and a title saying what was left out."""
     n = len(roads.geometries)
     if n <= max_links:
         return roads, None
-    cls = [str(p.get("highway", "")).removesuffix("_link") for p in roads.properties]
     rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
-    ranks = np.array([rank.get(c, len(ROAD_CLASSES)) for c in cls])
-    counts = np.cumsum(np.bincount(ranks, minlength=len(ROAD_CLASSES) + 1))
-    top = int(np.searchsorted(counts, max_links, side="right")) - 1  # the last class that still fits
-    keep = np.flatnonzero(ranks <= top) if top >= 0 else np.empty(0, dtype=np.int64)
-    kept = Layer(roads.name, roads.geometry_type, [roads.geometries[i] for i in keep],
-                 [roads.properties[i] for i in keep])
-    what = f"{ROAD_CLASSES[ranks[keep].max()]} and above" if len(keep) else "none drawn, the main class alone has more"
-    return kept, f"Roads: {what} ({len(keep):,} of {n:,} links; every link is in plan.gpkg)"
+    ranks = np.array([rank.get(str(p.get("highway", "")).removesuffix("_link"), len(ROAD_CLASSES))
+                      for p in roads.properties])
+    geoms = np.array(roads.geometries, dtype=object)
+    kept = Layer(roads.name, "MultiLineString")
+    points = links = 0
+    for r, name in enumerate(ROAD_CLASSES):
+        parts = shapely.get_parts(geoms[ranks == r])
+        if not len(parts):
+            continue
+        merged = shapely.line_merge(shapely.multilinestrings(parts))  # links meeting end to end become one line
+        if points + shapely.get_num_coordinates(merged) > max_points:
+            break
+        points += int(shapely.get_num_coordinates(merged))
+        links += int((ranks == r).sum())
+        kept.add(merged, highway=name)
+    what = f"{kept.properties[-1]['highway']} and above" if links else "none drawn, the main class alone is too large"
+    return kept, f"Roads: {what} ({links:,} of {n:,} links; every link is in plan.gpkg)"
 
 
 def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
