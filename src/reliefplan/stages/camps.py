@@ -59,17 +59,30 @@ BATCHES_PER_THREAD = 4
 
 def _by_site(client: Any, batch_fn: Any, sc: Scenario, free_geoms: np.ndarray, people: np.ndarray,
              todo: list[int], params: LayoutParams) -> list[Any]:
-    """batch_fn over the sites `todo`, here or by batch on the Dask cluster; one result per site, in `todo` order."""
+    """batch_fn over the sites `todo`, here or by batch on the Dask cluster; one result per site, in `todo` order.
+
+    On the cluster site j goes to worker j mod n (another one only if that one is gone), so that the layout pass
+    finds the site's fitted grid in the cache the capacity pass left in that worker."""
     jobs = [(free_geoms[j], int(people[j]), sc.sites[j].id, sc.sites[j].source.partition("#")[0]) for j in todo]
     no_build = _no_build(sc)
-    if client is None or not jobs:
+    nthreads = client.nthreads() if client is not None and jobs else {}
+    workers = sorted(nthreads)
+    if not workers:  # no cluster, nothing to do, or a cluster without workers yet
         return batch_fn(jobs, params, no_build)
-    threads = max(1, sum(client.nthreads().values()))
-    size = max(1, -(-len(jobs) // (BATCHES_PER_THREAD * threads)))
     shared = client.scatter(no_build, broadcast=True, hash=False) if no_build else None
-    futures = [client.submit(batch_fn, jobs[i:i + size], params, shared, pure=False)
-               for i in range(0, len(jobs), size)]
-    return [r for batch in client.gather(futures) for r in batch]  # gather keeps submission order: site order
+    futures, order = [], []
+    for w, addr in enumerate(workers):
+        mine = [k for k, j in enumerate(todo) if j % len(workers) == w]
+        size = max(1, -(-len(mine) // (BATCHES_PER_THREAD * max(1, nthreads[addr]))))
+        for b in range(0, len(mine), size):
+            batch = mine[b:b + size]
+            futures.append(client.submit(batch_fn, [jobs[k] for k in batch], params, shared, workers=[addr],
+                                         allow_other_workers=True, pure=False))
+            order.extend(batch)
+    out: list[Any] = [None] * len(jobs)
+    for k, r in zip(order, [r for batch in client.gather(futures) for r in batch]):
+        out[k] = r
+    return out
 
 
 def _layout_batch(jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams,
