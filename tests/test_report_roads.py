@@ -24,6 +24,8 @@ def test_report_map_keeps_the_main_road_classes_of_a_national_network():
     kept, title = thin_roads(roads, max_links=10, max_points=12)  # primary: 4 links, 5 points; secondary 4 (5)
     assert [p["highway"] for p in kept.properties] == ["primary", "secondary"]
     assert title == "Roads: secondary and above (8 of 20 links; every link is in plan.gpkg)"
+    _, title = thin_roads(roads, max_links=10)  # within the default coordinate budget: every class, merged
+    assert title == "Roads (20 links merged by class; each link is in plan.gpkg)"
     none, title = thin_roads(roads, max_links=10, max_points=3)
     assert len(none.geometries) == 0 and "none drawn" in (title or "")
     shown = {m["name"]: m for m in map_layers({"roads": roads})}

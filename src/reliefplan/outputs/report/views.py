@@ -109,7 +109,7 @@ def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points:
     geoms = np.array(roads.geometries, dtype=object)
     kept = Layer(roads.name, "MultiLineString")
     points = links = 0
-    for r, name in enumerate(ROAD_CLASSES):
+    for r, name in enumerate((*ROAD_CLASSES, "other")):  # "other": tracks, paths, untagged, ...
         parts = shapely.get_parts(geoms[ranks == r])
         if not len(parts):
             continue
@@ -119,6 +119,8 @@ def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points:
         points += int(shapely.get_num_coordinates(merged))
         links += int((ranks == r).sum())
         kept.add(merged, highway=name)
+    if links == n:
+        return kept, f"Roads ({n:,} links merged by class; each link is in plan.gpkg)"
     what = f"{kept.properties[-1]['highway']} and above" if links else "none drawn, the main class alone is too large"
     return kept, f"Roads: {what} ({links:,} of {n:,} links; every link is in plan.gpkg)"
 
