@@ -79,3 +79,28 @@ def test_plan_with_a_cluster_has_the_local_layouts(scenario, client):
     assert [lay.summary for lay in here.layouts] == [lay.summary for lay in there.layouts]
     assert len(here.layouts) >= 2
 
+
+
+def test_plan_command_with_a_scheduler_writes_the_local_layouts(tmp_path, client):
+    """`reliefplan plan --scheduler`: the layouts (in their background thread) come from the cluster; the
+    plan's layout figures and layout.gpkg equal the local run's."""
+    import json
+
+    import pyogrio
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    sites = fc([feat({"id": f"S{k}", "usable_fraction": 1.0}, square(k * 1.5, 3, size=0.004)) for k in range(3)])
+    folder = write_scenario(tmp_path / "sc", sites=sites, config={"supply": {"enabled": False}})
+    runner = CliRunner()
+    local = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "a")])
+    remote = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "b"),
+                                 "--scheduler", client.scheduler.address])
+    assert local.exit_code == 0 and remote.exit_code == 0, remote.output
+    a, b = (json.loads((tmp_path / x / "plan.json").read_text()) for x in ("a", "b"))
+    assert a["layout"] == b["layout"] and a["layout"]
+    assert a["sites"] == b["sites"]
+    for name, _ in pyogrio.list_layers(tmp_path / "a" / "layout.gpkg"):
+        assert (pyogrio.read_info(tmp_path / "a" / "layout.gpkg", layer=name)["features"]
+                == pyogrio.read_info(tmp_path / "b" / "layout.gpkg", layer=name)["features"])
