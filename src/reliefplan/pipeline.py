@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
 
@@ -243,7 +244,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
                            geometry_key(np.asarray(sc.no_build_m, dtype=object))) if cache is not None else ""
         fit = cache.layout_people.get(key) if cache is not None else None
         if fit is None:
-            fit = layout_capacities(sc, free, params)
+            fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
             if cache is not None:
                 cache.layout_people[key] = fit
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
@@ -270,7 +271,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     layouts: Future[list[CampLayout]] | list[CampLayout] = []
     if params is not None:
         step("camp layouts (in the background)")
-        layouts = _in_background(lay_out, sc, free, site_people, params)
+        layouts = _in_background(partial(lay_out, client=cache.client if cache is not None else None),
+                                 sc, free, site_people, params)
 
     # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
     land = np.flatnonzero(ov.by_zone_land)

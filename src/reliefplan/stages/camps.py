@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._errors import InputError, Problem
@@ -29,14 +31,66 @@ def _no_build(sc: Scenario) -> list[Geometry] | None:
     return list(sc.no_build_m) or None
 
 
-def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams) -> np.ndarray:
-    """People the modular layout fits on each site's free part (before the usable fraction)."""
-    return np.array([0.0 if g.is_empty else layout_capacity(g, params, _no_build(sc), site_id=s.id,
-                                                             source=s.source.partition("#")[0])
-                     for s, g in zip(sc.sites, free_geoms)])
+def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams, *,
+                      client: Any = None) -> np.ndarray:
+    """People the modular layout fits on each site's free part (before the usable fraction).
+
+    client: a dask.distributed Client to fit the sites by batch on its cluster (the same figures)."""
+    todo = [j for j, g in enumerate(free_geoms) if not g.is_empty]
+    fits = _by_site(client, _capacity_batch, sc, free_geoms, np.zeros(len(free_geoms), dtype=np.int64), todo, params)
+    out = np.zeros(len(free_geoms))
+    out[todo] = fits
+    return out
 
 
-def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams) -> list[CampLayout]:
-    """A layout for every site that receives people, in site order."""
-    return [generate_layout(g, int(n), params, site_id=s.id, no_build=_no_build(sc), source=s.source.partition("#")[0])
-            for s, g, n in zip(sc.sites, free_geoms, people) if n > 0]
+def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams, *,
+            client: Any = None) -> list[CampLayout]:
+    """A layout for every site that receives people, in site order.
+
+    client: a dask.distributed Client to lay the sites out by batch on its cluster (the same layouts)."""
+    todo = [j for j, n in enumerate(people) if n > 0]
+    return _by_site(client, _layout_batch, sc, free_geoms, people, todo, params)
+
+
+# One site's work is small (~10-100 ms) and a task costs the scheduler ~1 ms: a few batches per worker thread
+# keep every worker busy to the end without flooding the scheduler.
+BATCHES_PER_THREAD = 4
+
+
+def _by_site(client: Any, batch_fn: Any, sc: Scenario, free_geoms: np.ndarray, people: np.ndarray,
+             todo: list[int], params: LayoutParams) -> list[Any]:
+    """batch_fn over the sites `todo`, here or by batch on the Dask cluster; one result per site, in `todo` order.
+
+    On the cluster site j goes to worker j mod n (another one only if that one is gone), so that the layout pass
+    finds the site's fitted grid in the cache the capacity pass left in that worker."""
+    jobs = [(free_geoms[j], int(people[j]), sc.sites[j].id, sc.sites[j].source.partition("#")[0]) for j in todo]
+    no_build = _no_build(sc)
+    nthreads = client.nthreads() if client is not None and jobs else {}
+    workers = sorted(nthreads)
+    if not workers:  # no cluster, nothing to do, or a cluster without workers yet
+        return batch_fn(jobs, params, no_build)
+    shared = client.scatter(no_build, broadcast=True, hash=False) if no_build else None
+    futures, order = [], []
+    for w, addr in enumerate(workers):
+        mine = [k for k, j in enumerate(todo) if j % len(workers) == w]
+        size = max(1, -(-len(mine) // (BATCHES_PER_THREAD * max(1, nthreads[addr]))))
+        for b in range(0, len(mine), size):
+            batch = mine[b:b + size]
+            futures.append(client.submit(batch_fn, [jobs[k] for k in batch], params, shared, workers=[addr],
+                                         allow_other_workers=True, pure=False))
+            order.extend(batch)
+    out: list[Any] = [None] * len(jobs)
+    for k, r in zip(order, [r for batch in client.gather(futures) for r in batch]):
+        out[k] = r
+    return out
+
+
+def _layout_batch(jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams,
+                  no_build: list[Geometry] | None) -> list[CampLayout]:
+    return [generate_layout(g, n, params, site_id=site_id, no_build=no_build, source=source)
+            for g, n, site_id, source in jobs]
+
+
+def _capacity_batch(jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams,
+                    no_build: list[Geometry] | None) -> list[int]:
+    return [layout_capacity(g, params, no_build, site_id=site_id, source=source) for g, _n, site_id, source in jobs]

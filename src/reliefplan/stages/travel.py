@@ -62,7 +62,7 @@ class TravelCache:
     drive_h: dict[str, Any] = field(default_factory=dict)  # truck driving times between points (deliveries)
     hits: int = 0
     misses: int = 0
-    client: Client | None = None  # walking-time trees by site batch on this Dask cluster
+    client: Client | None = None  # walking-time trees and camp layouts by site batch on this Dask cluster
 
 
 def _cache_key(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, spacing_m: float,

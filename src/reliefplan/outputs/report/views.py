@@ -86,8 +86,48 @@ MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "cam
                   "bottlenecks": 5.5, "flows": 6, "entry_points": 9}
 
 
+#: OSM road classes from the most important down, for thinning the report's road layer
+ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential")
+#: road links the report's map draws one by one; a larger network (a country: 1 M links, ~160 MB of GeoJSON, a
+#: page no browser opens) is drawn as its main classes merged into long lines, within REPORT_MAX_ROAD_POINTS
+#: coordinates (~6 MB of page). The roads are context on that map; plan.gpkg keeps every link.
+REPORT_MAX_ROAD_LINKS = 20_000
+REPORT_MAX_ROAD_POINTS = 250_000
+
+
+def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points: int = REPORT_MAX_ROAD_POINTS
+               ) -> tuple[Layer, str | None]:
+    """The road layer as it is when it has at most max_links links; otherwise one merged line per road class,
+    the most important classes first (ROAD_CLASSES; `_link` roads count with their class), as many as fit in
+    max_points coordinates, and a title saying what was left out."""
+    n = len(roads.geometries)
+    if n <= max_links:
+        return roads, None
+    rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
+    ranks = np.array([rank.get(str(p.get("highway", "")).removesuffix("_link"), len(ROAD_CLASSES))
+                      for p in roads.properties])
+    geoms = np.array(roads.geometries, dtype=object)
+    kept = Layer(roads.name, "MultiLineString")
+    points = links = 0
+    for r, name in enumerate((*ROAD_CLASSES, "other")):  # "other": tracks, paths, untagged, ...
+        parts = shapely.get_parts(geoms[ranks == r])
+        if not len(parts):
+            continue
+        merged = shapely.line_merge(shapely.multilinestrings(parts))  # links meeting end to end become one line
+        if points + shapely.get_num_coordinates(merged) > max_points:
+            break
+        points += int(shapely.get_num_coordinates(merged))
+        links += int((ranks == r).sum())
+        kept.add(merged, highway=name)
+    if links == n:
+        return kept, f"Roads ({n:,} links merged by class; each link is in plan.gpkg)"
+    what = f"{kept.properties[-1]['highway']} and above" if links else "none drawn, the main class alone is too large"
+    return kept, f"Roads: {what} ({links:,} of {n:,} links; every link is in plan.gpkg)"
+
+
 def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
-    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY)."""
+    """Every layer for the map script, in drawing order, with how to show it (see MAP_LAYER_DISPLAY); a road
+    network over REPORT_MAX_ROAD_LINKS links keeps its most important classes (`thin_roads`)."""
 
     def order(item: tuple[str, Layer]) -> tuple[float, str]:
         name, layer = item
@@ -100,6 +140,9 @@ def map_layers(layers: Mapping[str, Layer]) -> list[dict[str, Any]]:
     for name, layer in sorted(layers.items(), key=order):
         show = {"title": _pretty(name).capitalize(), "aoi": False, "on": True, "min_zoom": None}
         show.update(MAP_LAYER_DISPLAY.get(name, {}))
+        if name == "roads":
+            layer, title = thin_roads(layer)
+            show["title"] = title or show["title"]
         out.append({"name": name, "geometry_type": layer.geometry_type, "geojson": layer_geojson(layer), **show})
     return out
 
