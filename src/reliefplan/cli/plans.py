@@ -19,8 +19,8 @@ def plan(
     package: Optional[str] = typer.Option(None, "--package", "-p",
                                           help="count the resources of this assistance package (scenario.yaml)"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler tcp://HOST:PORT: walking times by site batch "
-                                                 "on its cluster (same results)"),
+                                            help="Dask scheduler tcp://HOST:PORT: walking times and camp "
+                                                 "layouts by site batch on its cluster (same results)"),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from ..outputs.files import check_output_folder
