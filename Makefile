@@ -23,12 +23,14 @@ demo: $(STAMP)
 
 # Lint and types first (seconds; mypy's cache lives in .mypy_cache), then the fast suite.
 test: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2
 
 # The habits on their own: ruff's lint rules, the layer contract ([tool.importlinter]) and mypy ([tool.mypy]).
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

@@ -46,12 +46,17 @@ def main(argv: list[str] | None = None) -> None:
     packages = list(next(iter(scs.values())).packages)
     result = assess(scs, packages)
     matrix = time.perf_counter() - t
-    print(f"matrix {len(packages)} packages x {len(names)} scenarios: {matrix:.1f} s "
-          f"({result.timings_s}); {matrix / one_full:.2f}x one full-scale plan (target < 3x); "
-          f"max RSS {_rss_mb():.0f} MB", flush=True)
+    print(
+        f"matrix {len(packages)} packages x {len(names)} scenarios: {matrix:.1f} s "
+        f"({result.timings_s}); {matrix / one_full:.2f}x one full-scale plan (target < 3x); "
+        f"max RSS {_rss_mb():.0f} MB",
+        flush=True,
+    )
     for p in result.pairs:
-        print(f"  {p.package:>18} x {p.scenario:<9} {'pass' if p.passed else 'fail'}  {p.seconds:5.1f} s  "
-              f"{'reused' if p.shelter_reused else 'planned'}  " + "; ".join(a.text for a in p.additions))
+        print(
+            f"  {p.package:>18} x {p.scenario:<9} {'pass' if p.passed else 'fail'}  {p.seconds:5.1f} s  "
+            f"{'reused' if p.shelter_reused else 'planned'}  " + "; ".join(a.text for a in p.additions)
+        )
 
     if args.skip_apart:
         return
@@ -61,8 +66,10 @@ def main(argv: list[str] | None = None) -> None:
             sc = load_scenario(EXAMPLE, n)
             run(apply_package(sc, resolve(sc.packages, pkg), pkg))
     apart = time.perf_counter() - t
-    print(f"the {len(packages) * len(names)} pairs planned apart (no minimal additions): {apart:.1f} s; "
-          f"the matrix with additions takes {matrix / apart:.2f}x of that ({apart / matrix:.2f}x faster)")
+    print(
+        f"the {len(packages) * len(names)} pairs planned apart (no minimal additions): {apart:.1f} s; "
+        f"the matrix with additions takes {matrix / apart:.2f}x of that ({apart / matrix:.2f}x faster)"
+    )
 
 
 if __name__ == "__main__":

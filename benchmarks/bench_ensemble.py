@@ -42,8 +42,13 @@ SYNTHETIC_UNC = {
 RAFAH_UNC = {
     "parameters": {
         "population_error": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1},
-        "usable_fraction": {"target": "site.usable_fraction", "dist": "triangular", "low": 0.5, "mode": 0.7,
-                            "high": 0.85},
+        "usable_fraction": {
+            "target": "site.usable_fraction",
+            "dist": "triangular",
+            "low": 0.5,
+            "mode": 0.7,
+            "high": 0.85,
+        },
         "road_capacity": {"target": "roads.capacity_factor", "dist": "lognormal", "median": 1.0, "sigma": 0.25},
     },
     "closures": [{"entry_point": "KEREM-SHALOM", "probability_per_day": 0.05, "mean_days": 3}],
@@ -55,7 +60,9 @@ def synthetic(tmp: Path) -> tuple[Path, str]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from conftest import write_scenario  # type: ignore[import-not-found]
 
-    return write_scenario(tmp / "synthetic", config={"layout": {"enabled": False}, "uncertainty": SYNTHETIC_UNC}), "main"
+    return write_scenario(
+        tmp / "synthetic", config={"layout": {"enabled": False}, "uncertainty": SYNTHETIC_UNC}
+    ), "main"
 
 
 # Supply uncertainty only (Kerem Shalom closures, daily trucks resampled from the 2024 line list): members share
@@ -79,8 +86,9 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_n: int
-                   ) -> tuple[float, float, float, dict[str, float], dict[str, float]]:
+def member_vs_cold(
+    folder: Path, name: str, layout: bool, repeats: int, members_n: int
+) -> tuple[float, float, float, dict[str, float], dict[str, float]]:
     """Median seconds of a cold plan (load + plan, empty cache), of the same plan from a warm worker (same
     inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs), plus median stage
     times of the cold plans and of the members."""
@@ -142,8 +150,15 @@ def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) 
     ensemble._SHELTERED.clear()
     stamps: list[float] = []
     t = time.perf_counter()
-    res = ensemble.run_ensemble(folder, name, runs, seed=1, layout=layout,
-                                progress=lambda done, total: stamps.append(time.perf_counter()), **engine)
+    res = ensemble.run_ensemble(
+        folder,
+        name,
+        runs,
+        seed=1,
+        layout=layout,
+        progress=lambda done, total: stamps.append(time.perf_counter()),
+        **engine,
+    )
     dt = time.perf_counter() - t
     assert res.summary["ok"] == runs, res.failed
     steady = (runs - workers) / max(stamps[-1] - stamps[workers - 1], 1e-9) * 60.0 if runs > workers else math.nan
@@ -155,40 +170,57 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted)")
     ap.add_argument("--layout", action="store_true", help="camp layouts on (Rafah only)")
-    ap.add_argument("--supply-only", action="store_true",
-                    help="Rafah with supply uncertainty only (closures, observed trucks): members share the sheltering")
+    ap.add_argument(
+        "--supply-only",
+        action="store_true",
+        help="Rafah with supply uncertainty only (closures, observed trucks): members share the sheltering",
+    )
     ap.add_argument("--no-throughput", action="store_true", help="member / cold only")
     ap.add_argument("--dask-local", type=int, default=0, help="also measure a Dask LocalCluster of K workers")
     ap.add_argument("--members", type=int, default=12, help="warm members timed stage by stage")
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
-        folder, name = (rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None) if a.rafah
-                        else synthetic(Path(tmp)))
+        folder, name = (
+            rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None) if a.rafah else synthetic(Path(tmp))
+        )
         layout = bool(a.layout and a.rafah)
-        print(f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}"
-              f"{', supply uncertainty only' if a.supply_only and a.rafah else ''}, "
-              f"layouts {'on' if layout else 'off'}, {a.runs} members", flush=True)
-        cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(folder, name, layout, repeats=3 if a.rafah else 10,
-                                                                   members_n=a.members)
+        print(
+            f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}"
+            f"{', supply uncertainty only' if a.supply_only and a.rafah else ''}, "
+            f"layouts {'on' if layout else 'off'}, {a.runs} members",
+            flush=True,
+        )
+        cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(
+            folder, name, layout, repeats=3 if a.rafah else 10, members_n=a.members
+        )
         fmt = lambda st: ", ".join(f"{k} {v:.2f}" for k, v in st.items() if v >= 0.005)
         print(f"cold plan (load + plan), median: {cold_s:.3f} s [{fmt(cold_st)}]; {_load()}", flush=True)
-        print(f"same plan in a warm worker: {same_s:.3f} s ({same_s / cold_s:.0%}); warm member (sampled inputs), "
-              f"median of {a.members}: {warm_s:.3f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} "
-              f"(target <= 25 %); {_load()}", flush=True)
+        print(
+            f"same plan in a warm worker: {same_s:.3f} s ({same_s / cold_s:.0%}); warm member (sampled inputs), "
+            f"median of {a.members}: {warm_s:.3f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} "
+            f"(target <= 25 %); {_load()}",
+            flush=True,
+        )
         if a.no_throughput:
             return
         one, one_steady = throughput(folder, name, a.runs, layout, workers=1)
-        print(f"1 worker (in process): {one:.1f} members/min start-up included, {one_steady:.1f} excluded; {_load()}",
-              flush=True)
+        print(
+            f"1 worker (in process): {one:.1f} members/min start-up included, {one_steady:.1f} excluded; {_load()}",
+            flush=True,
+        )
         two, two_steady = throughput(folder, name, a.runs, layout, workers=2)
-        print(f"2 workers (process pool): {two:.1f} members/min start-up included, {two_steady:.1f} excluded; "
-              f"2 / 1 = {two / one:.2f}x included, {two_steady / one_steady:.2f}x excluded (target >= 1.7x); {_load()}",
-              flush=True)
+        print(
+            f"2 workers (process pool): {two:.1f} members/min start-up included, {two_steady:.1f} excluded; "
+            f"2 / 1 = {two / one:.2f}x included, {two_steady / one_steady:.2f}x excluded (target >= 1.7x); {_load()}",
+            flush=True,
+        )
         if a.dask_local:
             dk, dk_steady = throughput(folder, name, a.runs, layout, engine="dask", dask_local=a.dask_local)
-            print(f"Dask LocalCluster {a.dask_local} workers: {dk:.1f} members/min start-up included, "
-                  f"{dk_steady:.1f} excluded; vs 1 worker {dk / one:.2f}x / {dk_steady / one_steady:.2f}x; {_load()}",
-                  flush=True)
+            print(
+                f"Dask LocalCluster {a.dask_local} workers: {dk:.1f} members/min start-up included, "
+                f"{dk_steady:.1f} excluded; vs 1 worker {dk / one:.2f}x / {dk_steady / one_steady:.2f}x; {_load()}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ from reliefplan.solvers.evacuation import EvacuationInstance, condense, solve_ev
 WALK_M_PER_S = 1.0  # people on foot with carts and children
 
 
-def grid_instance(nx: int, ny: int, split: int, n_sources: int, n_sinks: int, people: int,
-                  sources_midblock: bool, seed: int = 0) -> EvacuationInstance:
+def grid_instance(
+    nx: int, ny: int, split: int, n_sources: int, n_sinks: int, people: int, sources_midblock: bool, seed: int = 0
+) -> EvacuationInstance:
     """Two-way street grid; main roads every 5th line carry 6,000/h, side streets 1,200–3,000/h."""
     rng = np.random.default_rng(seed)
     ids: dict[tuple, int] = {}
@@ -47,14 +48,20 @@ def grid_instance(nx: int, ny: int, split: int, n_sources: int, n_sinks: int, pe
                 main = (y % 5 == 0) if dx else (x % 5 == 0)
                 c = 6000.0 if main else float(rng.integers(4, 11) * 300)
                 length = float(rng.uniform(80, 160))
-                chain = [node(("i", x, y))] + [node(("m", x, y, dx, k)) for k in range(split - 1)] + \
-                        [node(("i", x + dx, y + dy))]
+                chain = (
+                    [node(("i", x, y))]
+                    + [node(("m", x, y, dx, k)) for k in range(split - 1)]
+                    + [node(("i", x + dx, y + dy))]
+                )
                 mid_nodes.extend(chain[1:-1])
                 for u, v in zip(chain[:-1], chain[1:]):
                     # a narrow spot somewhere on a side street now and then
                     cc = c * (0.5 if (not main and rng.random() < 0.1) else 1.0)
                     for a, b in ((u, v), (v, u)):
-                        frm.append(a); to.append(b); tt.append(length / WALK_M_PER_S); cap.append(cc)
+                        frm.append(a)
+                        to.append(b)
+                        tt.append(length / WALK_M_PER_S)
+                        cap.append(cc)
     n = len(ids)
     inter = [ids[("i", x, y)] for x in range(nx) for y in range(ny // 3, ny)]
     pool = np.asarray(mid_nodes if sources_midblock else inter)
@@ -63,20 +70,38 @@ def grid_instance(nx: int, ny: int, split: int, n_sources: int, n_sinks: int, pe
     ppl = np.floor(people * w / w.sum()).astype(np.int64)
     ppl[0] += people - ppl.sum()
     sinks = [ids[("i", int(x), 0)] for x in np.linspace(1, nx - 2, n_sinks).round().astype(int)]
-    return EvacuationInstance(node_ids=[str(i) for i in range(n)], arc_from=frm, arc_to=to, arc_travel_time_s=tt,
-                              arc_capacity_per_h=cap, source_node=src, source_people=ppl,
-                              source_release_s=np.zeros(n_sources), source_spread_s=np.full(n_sources, 4 * 3600.0),
-                              sink_node=sinks, sink_capacity=[None] * n_sinks)
+    return EvacuationInstance(
+        node_ids=[str(i) for i in range(n)],
+        arc_from=frm,
+        arc_to=to,
+        arc_travel_time_s=tt,
+        arc_capacity_per_h=cap,
+        source_node=src,
+        source_people=ppl,
+        source_release_s=np.zeros(n_sources),
+        source_spread_s=np.full(n_sources, 4 * 3600.0),
+        sink_node=sinks,
+        sink_capacity=[None] * n_sinks,
+    )
 
 
 def _child(conn, inst: EvacuationInstance, kwargs: dict) -> None:
     t0 = time.perf_counter()
     res = solve_evacuation(inst, **kwargs)
     dt = time.perf_counter() - t0
-    conn.send({"s": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-               "clearance_h": res.clearance_s / 3600 if res.clearance_s else None, "step": res.time_step_s,
-               "method": res.method, "arrived": res.arrived, "not_arrived": res.not_arrived,
-               "bottlenecks": len(res.bottlenecks), "cond": (res.condensed_nodes, res.condensed_arcs)})
+    conn.send(
+        {
+            "s": dt,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "clearance_h": res.clearance_s / 3600 if res.clearance_s else None,
+            "step": res.time_step_s,
+            "method": res.method,
+            "arrived": res.arrived,
+            "not_arrived": res.not_arrived,
+            "bottlenecks": len(res.bottlenecks),
+            "cond": (res.condensed_nodes, res.condensed_arcs),
+        }
+    )
 
 
 def run_case(inst: EvacuationInstance, **kwargs) -> dict:
@@ -103,16 +128,20 @@ def baseline_s(inst: EvacuationInstance) -> float:
 def report(name: str, inst: EvacuationInstance, cases: dict[str, dict]) -> None:
     base = baseline_s(inst)
     net = condense(inst)
-    print(f"\n== {name}: {inst.n_nodes:,} nodes / {inst.n_arcs:,} links -> condensed {net.n:,} / {net.m:,}; "
-          f"{len(inst.source_node):,} sources, {len(inst.sink_node)} sites, {inst.total_people:,} people")
+    print(
+        f"\n== {name}: {inst.n_nodes:,} nodes / {inst.n_arcs:,} links -> condensed {net.n:,} / {net.m:,}; "
+        f"{len(inst.source_node):,} sources, {len(inst.sink_node)} sites, {inst.total_people:,} people"
+    )
     print(f"   baseline (Dijkstra from every site): {base * 1000:.1f} ms")
     q = cases.get("queue")
     for label, r in cases.items():
         ratio = f"{r['s'] / q['s']:.2f}x queue" if q and label != "queue" else ""
         ch = "n/a" if r["clearance_h"] is None else f"{r['clearance_h']:.2f} h"
-        print(f"   {label:<14} {r['method']:<6} step {r['step']:>6g} s  time {r['s']:7.2f} s "
-              f"({r['s'] / base:8.0f}x baseline) {ratio:>12}  peak RSS {r['rss_mb']:7.0f} MB  clearance {ch}  "
-              f"arrived {r['arrived']:,}  not arrived {r['not_arrived']:,}  bottlenecks {r['bottlenecks']}")
+        print(
+            f"   {label:<14} {r['method']:<6} step {r['step']:>6g} s  time {r['s']:7.2f} s "
+            f"({r['s'] / base:8.0f}x baseline) {ratio:>12}  peak RSS {r['rss_mb']:7.0f} MB  clearance {ch}  "
+            f"arrived {r['arrived']:,}  not arrived {r['not_arrived']:,}  bottlenecks {r['bottlenecks']}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,8 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     report("grid", g, cases)
     if not args.skip_large and not args.quick:
         big = grid_instance(70, 70, 3, 10_000, 10, 1_400_000, True, seed=1)
-        cases = {"queue": run_case(big, method="queue"),
-                 "exact 1800 s": run_case(big, method="exact", time_step_s=1800.0)}
+        cases = {
+            "queue": run_case(big, method="queue"),
+            "exact 1800 s": run_case(big, method="exact", time_step_s=1800.0),
+        }
         report("large", big, cases)
 
 

@@ -35,13 +35,24 @@ def main() -> None:
     alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
     site_people = np.bincount(alloc.site, weights=alloc.people, minlength=len(sc.sites)).astype(np.int64)
     zone_people = np.bincount(alloc.zone, weights=alloc.people, minlength=len(sc.zones)).astype(np.int64)
-    print(f"network: {times.network['nodes']} nodes, {times.network['links']} links; "
-          f"{int(site_people.sum()):,} people to move")
+    print(
+        f"network: {times.network['nodes']} nodes, {times.network['links']} links; "
+        f"{int(site_people.sum()):,} people to move"
+    )
     for departure in ("all_at_once", "spread"):
         sc.evacuation.departure = departure
-        inst, _ = evacuation_instance(sc, times.graph, times.samples_xy, times.samples_zone, d.days,
-                                      d.displaced_by_day, zone_people, cap.point_xy, site_people,
-                                      [s.id for s in sc.sites])
+        inst, _ = evacuation_instance(
+            sc,
+            times.graph,
+            times.samples_xy,
+            times.samples_zone,
+            d.days,
+            d.displaced_by_day,
+            zone_people,
+            cap.point_xy,
+            site_people,
+            [s.id for s in sc.sites],
+        )
         out = {}
         for method in ("exact", "queue"):
             secs = []
@@ -51,9 +62,11 @@ def main() -> None:
                 secs.append(time.perf_counter() - t0)
             out[method] = (statistics.median(secs), r)
         (te, re_), (tq, rq) = out["exact"], out["queue"]
-        print(f"{departure:12s} exact {te:6.2f} s (step {re_.time_step_s:g} s, clearance {re_.clearance_s / 3600:.1f} h)"
-              f" | queue {tq:6.2f} s (clearance {rq.clearance_s / 3600:.1f} h) | exact/queue time {te / tq:.2f}x"
-              f" | {re_.status}, load {os.getloadavg()[0]:.1f}")
+        print(
+            f"{departure:12s} exact {te:6.2f} s (step {re_.time_step_s:g} s, clearance {re_.clearance_s / 3600:.1f} h)"
+            f" | queue {tq:6.2f} s (clearance {rq.clearance_s / 3600:.1f} h) | exact/queue time {te / tq:.2f}x"
+            f" | {re_.status}, load {os.getloadavg()[0]:.1f}"
+        )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -19,13 +19,16 @@ def make_inputs(n_groups: int, days: int = 180, seed: int = 1) -> HealthInputs:
     """Groups between 40 % and 110 % of their energy requirement, with noisy water, latrines and space."""
     rng = np.random.default_rng(seed)
     share = np.clip(rng.uniform(0.4, 1.1, (n_groups, 1)) + rng.normal(0, 0.05, (n_groups, days)), 0, None)
-    return HealthInputs(group_ids=[f"g{i}" for i in range(n_groups)],
-                        people=rng.integers(1_000, 20_000, n_groups).astype(float),
-                        intake_share_of_requirement=share,
-                        water_l_per_person_day=rng.uniform(3, 60, (n_groups, days)),
-                        people_per_latrine=rng.uniform(5, 200, (n_groups, days)),
-                        covered_m2_per_person=rng.uniform(1, 4, (n_groups, days)),
-                        under5_share=np.full(n_groups, 0.15), adult_share=np.full(n_groups, 0.5))
+    return HealthInputs(
+        group_ids=[f"g{i}" for i in range(n_groups)],
+        people=rng.integers(1_000, 20_000, n_groups).astype(float),
+        intake_share_of_requirement=share,
+        water_l_per_person_day=rng.uniform(3, 60, (n_groups, days)),
+        people_per_latrine=rng.uniform(5, 200, (n_groups, days)),
+        covered_m2_per_person=rng.uniform(1, 4, (n_groups, days)),
+        under5_share=np.full(n_groups, 0.15),
+        adult_share=np.full(n_groups, 0.5),
+    )
 
 
 def timed(label: str, fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -60,12 +60,16 @@ def run_synthetic(p: LayoutParams) -> None:
     lay = generate_layout(site, 30_000, p, site_id="synthetic")
     dt = time.perf_counter() - t
     s = lay.summary
-    print(f"synthetic 1.5 km² site, 30,000 people: {dt:.2f} s ({dt / base:.1f}x baseline {base:.2f} s "
-          f"for {n_base:,} boxes)")
-    print(f"  plots {s.plots:,} / slots {s.slots:,}; people held {s.people:,} (capacity {s.capacity:,}, "
-          f"shortfall {s.shortfall:,}); taps {s.taps} at {s.water_points} points; latrine stalls {s.latrines} "
-          f"in {s.latrine_blocks} blocks; max plot→water {s.max_plot_to_water_m} m, →latrine "
-          f"{s.max_plot_to_latrine_m} m; gross {s.gross_m2_per_person} m²/person; orientation {s.orientation_deg}°")
+    print(
+        f"synthetic 1.5 km² site, 30,000 people: {dt:.2f} s ({dt / base:.1f}x baseline {base:.2f} s "
+        f"for {n_base:,} boxes)"
+    )
+    print(
+        f"  plots {s.plots:,} / slots {s.slots:,}; people held {s.people:,} (capacity {s.capacity:,}, "
+        f"shortfall {s.shortfall:,}); taps {s.taps} at {s.water_points} points; latrine stalls {s.latrines} "
+        f"in {s.latrine_blocks} blocks; max plot→water {s.max_plot_to_water_m} m, →latrine "
+        f"{s.max_plot_to_latrine_m} m; gross {s.gross_m2_per_person} m²/person; orientation {s.orientation_deg}°"
+    )
 
 
 def run_example(p: LayoutParams, people_total: int) -> None:
@@ -92,10 +96,14 @@ def run_example(p: LayoutParams, people_total: int) -> None:
         worst_l = max(worst_l, s.max_plot_to_latrine_m or 0.0)
     dt = time.perf_counter() - t
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"example: {len(sites)} sites, {areas.sum() / 1e6:.1f} km², {people_total:,} people: {dt:.2f} s "
-          f"({dt / base:.1f}x baseline {base:.2f} s); peak RSS {rss_mb:,.0f} MB")
-    print(f"  people held {held:,} in {plots:,} plots; capacity {cap:,}; shortfall {people_total - held:,}; "
-          f"taps {taps:,}; latrine stalls {stalls:,}; worst max plot→water {worst_w:.0f} m, →latrine {worst_l:.0f} m")
+    print(
+        f"example: {len(sites)} sites, {areas.sum() / 1e6:.1f} km², {people_total:,} people: {dt:.2f} s "
+        f"({dt / base:.1f}x baseline {base:.2f} s); peak RSS {rss_mb:,.0f} MB"
+    )
+    print(
+        f"  people held {held:,} in {plots:,} plots; capacity {cap:,}; shortfall {people_total - held:,}; "
+        f"taps {taps:,}; latrine stalls {stalls:,}; worst max plot→water {worst_w:.0f} m, →latrine {worst_l:.0f} m"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

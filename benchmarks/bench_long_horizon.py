@@ -31,11 +31,17 @@ def main(argv: list[str] | None = None) -> None:
         runs = [plan_once(a.scenario, days) for _ in range(a.repeats)]
         wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
         out[days] = wall
-        print(f"{a.scenario} over {days} days: {wall:.2f} s wall, {cpu:.2f} s CPU [stages: {fmt(runs[-1][2])}] "
-              f"[supply LP: {fmt(runs[-1][3])}]; {load()}", flush=True)
+        print(
+            f"{a.scenario} over {days} days: {wall:.2f} s wall, {cpu:.2f} s CPU [stages: {fmt(runs[-1][2])}] "
+            f"[supply LP: {fmt(runs[-1][3])}]; {load()}",
+            flush=True,
+        )
     wall = out[a.days]
-    print(f"ratio {a.days} / {a.base_days} days: {wall / out[a.base_days]:.2f}x (days x{a.days / a.base_days:.1f}); "
-          f"target < 30 s wall -> {'OK' if wall < 30 else 'MISSED'}; {load()}", flush=True)
+    print(
+        f"ratio {a.days} / {a.base_days} days: {wall / out[a.base_days]:.2f}x (days x{a.days / a.base_days:.1f}); "
+        f"target < 30 s wall -> {'OK' if wall < 30 else 'MISSED'}; {load()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

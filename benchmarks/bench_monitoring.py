@@ -33,9 +33,15 @@ SITE_W, SITE_H, BW, BH = 1200.0, 1000.0, 150.0, 125.0
 
 def _fc(items: list[tuple[dict, shapely.Geometry]]) -> str:
     geoms = project(np.array([g for _, g in items], dtype=object), UTM, WGS84)
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
-        for (p, _), g in zip(items, geoms)]})
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+                for (p, _), g in zip(items, geoms)
+            ],
+        }
+    )
 
 
 def build(folder: Path, *, monitoring: bool = True) -> Path:
@@ -53,10 +59,14 @@ def build(folder: Path, *, monitoring: bool = True) -> Path:
             bid = f"{sid}-B{b:02d}"
             blocks.append(({"id": bid, "site_id": sid}, shapely.box(bx, by, bx + BW, by + BH)))
             water.append(({"id": f"W-{bid}", "taps": 2}, shapely.Point(bx + BW / 2, by + BH / 2)))
-            latrines += [({"id": f"L-{bid}-{k}", "stalls": 4}, shapely.Point(bx + BW * fx, by + BH * fy))
-                         for k, (fx, fy) in enumerate([(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)])]
-            rows.append(f"2026-03-01,{sid},{bid},{int(rng.integers(200, 900))},{int(rng.integers(4, 20))},"
-                        f"{int(rng.integers(1, 4))}")
+            latrines += [
+                ({"id": f"L-{bid}-{k}", "stalls": 4}, shapely.Point(bx + BW * fx, by + BH * fy))
+                for k, (fx, fy) in enumerate([(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)])
+            ]
+            rows.append(
+                f"2026-03-01,{sid},{bid},{int(rng.integers(200, 900))},{int(rng.integers(4, 20))},"
+                f"{int(rng.integers(1, 4))}"
+            )
     (folder / "sites.geojson").write_text(_fc(sites))
     (folder / "blocks.geojson").write_text(_fc(blocks))
     (folder / "water.geojson").write_text(_fc(water))
@@ -64,15 +74,27 @@ def build(folder: Path, *, monitoring: bool = True) -> Path:
     (folder / "snapshot.csv").write_text("\n".join(rows) + "\n")
     zone = shapely.box(X0 - 1000, Y0 - 1000, X0 + 15_000, Y0 + 11_000)
     (folder / "zones.geojson").write_text(_fc([({"id": "Z1", "population": 100_000}, zone)]))
-    (folder / "hazard.geojson").write_text(_fc([({"id": "flood"}, shapely.box(X0 - 500, Y0 + 200, X0 + 14_000,
-                                                                               Y0 + 300))]))
-    doc = {"title": "monitoring benchmark (synthetic)", "crs": "EPSG:32626", "horizon_days": 30,
-           "layout": {"enabled": False}, "evacuation": {"enabled": False}, "supply": {"enabled": False},
-           "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson", "usable_fraction": 0.9}},
-           "footprints": {"hazard": {"file": "hazard.geojson"}}, "scenarios": {"main": {"footprints": ["hazard"]}}}
+    (folder / "hazard.geojson").write_text(
+        _fc([({"id": "flood"}, shapely.box(X0 - 500, Y0 + 200, X0 + 14_000, Y0 + 300))])
+    )
+    doc = {
+        "title": "monitoring benchmark (synthetic)",
+        "crs": "EPSG:32626",
+        "horizon_days": 30,
+        "layout": {"enabled": False},
+        "evacuation": {"enabled": False},
+        "supply": {"enabled": False},
+        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson", "usable_fraction": 0.9}},
+        "footprints": {"hazard": {"file": "hazard.geojson"}},
+        "scenarios": {"main": {"footprints": ["hazard"]}},
+    }
     if monitoring:
-        doc["monitoring"] = {"snapshot": "snapshot.csv", "blocks": "blocks.geojson", "water_points": "water.geojson",
-                             "latrines": "latrines.geojson"}
+        doc["monitoring"] = {
+            "snapshot": "snapshot.csv",
+            "blocks": "blocks.geojson",
+            "water_points": "water.geojson",
+            "latrines": "latrines.geojson",
+        }
     (folder / "scenario.yaml").write_text(json.dumps(doc))
     return folder
 
@@ -95,12 +117,19 @@ def main() -> None:
         t_base, _ = _plan_s(without)
         t_mon, plan = _plan_s(with_m)
         m = plan.monitoring
-        print(f"{len(m.sites)} sites, {m.blocks:,} blocks, {m.people:,} people, {m.relocated:,} relocated: "
-              f"plan with monitoring {t_mon:.2f} s (target < 10 s: {'met' if t_mon < 10 else 'NOT met'}); "
-              f"the same plan without the monitoring block {t_base:.2f} s -> ratio {t_mon / t_base:.2f}")
+        print(
+            f"{len(m.sites)} sites, {m.blocks:,} blocks, {m.people:,} people, {m.relocated:,} relocated: "
+            f"plan with monitoring {t_mon:.2f} s (target < 10 s: {'met' if t_mon < 10 else 'NOT met'}); "
+            f"the same plan without the monitoring block {t_base:.2f} s -> ratio {t_mon / t_base:.2f}"
+        )
         # the farthest walks: KD-tree (used) against brute force, on the same blocks and points
-        geoms = np.array([shapely.box(X0 + (b % 8) * BW, Y0 + (b // 8) * BH, X0 + (b % 8 + 1) * BW,
-                                      Y0 + (b // 8 + 1) * BH) for b in range(BLOCKS // SITES)], dtype=object)
+        geoms = np.array(
+            [
+                shapely.box(X0 + (b % 8) * BW, Y0 + (b // 8) * BH, X0 + (b % 8 + 1) * BW, Y0 + (b // 8 + 1) * BH)
+                for b in range(BLOCKS // SITES)
+            ],
+            dtype=object,
+        )
         pts = np.array([[g.centroid.x, g.centroid.y] for g in geoms])
         geoms = np.tile(geoms, SITES)
         t = time.perf_counter()
@@ -113,8 +142,10 @@ def main() -> None:
         np.maximum.at(slow, unit, d)
         t_slow = time.perf_counter() - t
         assert np.allclose(fast, slow)
-        print(f"farthest walks for {geoms.size:,} blocks ({xy.shape[0]:,} samples): KD-tree {t_fast:.3f} s, brute "
-              f"force {t_slow:.3f} s -> ratio {t_fast / t_slow:.2f} (same answers); machine shared with other jobs")
+        print(
+            f"farthest walks for {geoms.size:,} blocks ({xy.shape[0]:,} samples): KD-tree {t_fast:.3f} s, brute "
+            f"force {t_slow:.3f} s -> ratio {t_fast / t_slow:.2f} (same answers); machine shared with other jobs"
+        )
 
 
 if __name__ == "__main__":

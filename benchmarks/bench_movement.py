@@ -61,13 +61,25 @@ def rafah_days() -> tuple[md.DaysInstance, dict]:
     site_in_gov = shapely.contains_xy(gov, cap.point_xy[:, 0], cap.point_xy[:, 1])
     curve = default_curve()
     inst = md.instance_from_network(
-        net, origin_node=s.node, origin_people=people, origin_order=np.where(in_east, 0, 1),
-        origin_access_m=s.distance_m, origin_unordered_share=np.where(in_east, 0.0, 0.5),
-        site_node=snap(net, cap.point_xy).node, site_capacity=cap.capacity, site_order=np.where(site_in_gov, 1, -1),
-        modes=md.default_modes(), horizon_days=30, order_day=[0.0, 5.0], order_curves=[curve, curve],
-        order_operation_day=[1.0, 6.0], step_s=300.0, max_walk_h=6.0,
+        net,
+        origin_node=s.node,
+        origin_people=people,
+        origin_order=np.where(in_east, 0, 1),
+        origin_access_m=s.distance_m,
+        origin_unordered_share=np.where(in_east, 0.0, 0.5),
+        site_node=snap(net, cap.point_xy).node,
+        site_capacity=cap.capacity,
+        site_order=np.where(site_in_gov, 1, -1),
+        modes=md.default_modes(),
+        horizon_days=30,
+        order_day=[0.0, 5.0],
+        order_curves=[curve, curve],
+        order_operation_day=[1.0, 6.0],
+        step_s=300.0,
+        max_walk_h=6.0,
         origin_vulnerable_share=np.full(len(pts), 0.15),
-        site_ids=[x.id for x in sc.sites])
+        site_ids=[x.id for x in sc.sites],
+    )
     return inst, {"sc": sc, "d": d, "cap": cap, "times": times}
 
 
@@ -75,8 +87,18 @@ def baseline(ctx: dict) -> tuple[float, object]:
     """Today's evacuation stage on the same network (plan of who goes where, then the timed move)."""
     sc, d, cap, times = ctx["sc"], ctx["d"], ctx["cap"], ctx["times"]
     alloc = allocate(sc, d.displaced, cap.capacity, times.time_s)
-    ev, _ = evacuation_instance(sc, times.graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day,
-                                alloc.by_zone, cap.point_xy, alloc.by_site, [x.id for x in sc.sites])
+    ev, _ = evacuation_instance(
+        sc,
+        times.graph,
+        times.samples_xy,
+        times.samples_zone,
+        d.days,
+        d.displaced_by_day,
+        alloc.by_zone,
+        cap.point_xy,
+        alloc.by_site,
+        [x.id for x in sc.sites],
+    )
     t0 = time.perf_counter()
     r = solve_evacuation(ev)
     return time.perf_counter() - t0, r
@@ -96,13 +118,16 @@ def staged_member(members: int = 2) -> None:
     from benchmarks.bench_ensemble import member_vs_cold
 
     # the example declares its uncertainty (scenario.yaml), so members are drawn as `reliefplan ensemble` draws them
-    cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(EXAMPLE, "staged-orders-2024", True, repeats=1,
-                                                              members_n=members)
+    cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(
+        EXAMPLE, "staged-orders-2024", True, repeats=1, members_n=members
+    )
     fmt = lambda st: ", ".join(f"{k} {v:.1f}" for k, v in st.items() if v >= 0.05)  # noqa: E731
     print(f"staged-orders-2024 cold plan (load + plan): {cold_s:.1f} s [{fmt(cold_st)}]")
-    print(f"  same plan in a warm worker {same_s:.1f} s ({same_s / cold_s:.0%}); member (sampled inputs), median of "
-          f"{members}: {warm_s:.1f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} (target <= 25 %); "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"  same plan in a warm worker {same_s:.1f} s ({same_s / cold_s:.0%}); member (sampled inputs), median of "
+        f"{members}: {warm_s:.1f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} (target <= 25 %); "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,32 +135,45 @@ def main(argv: list[str] | None = None) -> None:
         staged_member()
         return
     inst, ctx = rafah_days()
-    print(f"network: {inst.n_nodes} nodes, {len(inst.arc_from)} links; {len(inst.origin_node)} origins, "
-          f"{len(inst.site_node)} sites; {inst.total_people:,} people; 30 days, step {inst.step_s:g} s")
+    print(
+        f"network: {inst.n_nodes} nodes, {len(inst.arc_from)} links; {len(inst.origin_node)} origins, "
+        f"{len(inst.site_node)} sites; {inst.total_people:,} people; 30 days, step {inst.step_s:g} s"
+    )
     runs = [baseline(ctx) for _ in range(REPEATS)]
     t_base, base = statistics.median(r[0] for r in runs), runs[-1][1]
-    print(f"baseline (evacuation stage, {base.method}): {t_base:.2f} s, clearance "
-          f"{(base.clearance_s or 0) / 3600:.1f} h")
+    print(
+        f"baseline (evacuation stage, {base.method}): {t_base:.2f} s, clearance {(base.clearance_s or 0) / 3600:.1f} h"
+    )
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t_arr, arr = _median(lambda: md.simulate(inst))
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = arr.summary()
-    print(f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.0f}x the evacuation stage | peak RSS {rss1:.0f} MB "
-          f"(+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route elements | "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.0f}x the evacuation stage | peak RSS {rss1:.0f} MB "
+        f"(+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route elements | "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
     fine = dict(vars(inst), step_s=60.0)
     t_fine, r_fine = _median(lambda: md.simulate(md.DaysInstance(**fine)), 1)
-    print(f"  the same at 60 s steps: {t_fine:.2f} s; walking > 6 h {int(r_fine.walking_over_h.sum()):,} vs "
-          f"{s['walking_over_h']['people']:,}, at sites {int(r_fine.at_sites_day[-1]):,} vs {s['at_sites']:,}")
-    print(f"  at sites {s['at_sites']:,}, on road {s['on_road']:,}, at origin {s['at_origin']:,}, without place "
-          f"{s['without_place']:,}; turned away {s['turned_away']:,}; re-displaced {s['redisplaced']:,}")
-    print(f"  inside at operation start {s['inside_at_operation']}; walking > 6 h {s['walking_over_h']['people']:,} "
-          f"(vulnerable {s['walking_over_h']['vulnerable']:,})")
+    print(
+        f"  the same at 60 s steps: {t_fine:.2f} s; walking > 6 h {int(r_fine.walking_over_h.sum()):,} vs "
+        f"{s['walking_over_h']['people']:,}, at sites {int(r_fine.at_sites_day[-1]):,} vs {s['at_sites']:,}"
+    )
+    print(
+        f"  at sites {s['at_sites']:,}, on road {s['on_road']:,}, at origin {s['at_origin']:,}, without place "
+        f"{s['without_place']:,}; turned away {s['turned_away']:,}; re-displaced {s['redisplaced']:,}"
+    )
+    print(
+        f"  inside at operation start {s['inside_at_operation']}; walking > 6 h {s['walking_over_h']['people']:,} "
+        f"(vulnerable {s['walking_over_h']['vulnerable']:,})"
+    )
     print(f"  trips {s['trips']}; bottlenecks {len(arr.bottlenecks)}")
     t_plan, plan = _median(lambda: md.staged_plan(inst), 1)
     t_pr, planned = _median(lambda: md.simulate(inst, assignment="plan", plan=plan.people), 1)
-    print(f"staged plan: {t_plan:.2f} s ({plan.solver}, {plan.status}, unmet {int(plan.unmet.sum()):,}); "
-          f"planned days {t_pr:.2f} s")
+    print(
+        f"staged plan: {t_plan:.2f} s ({plan.solver}, {plan.status}, unmet {int(plan.unmet.sum()):,}); "
+        f"planned days {t_pr:.2f} s"
+    )
     for k, v in md.compare(arr, planned).items():
         print(f"  {k}: {v}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (whole process)")

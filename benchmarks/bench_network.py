@@ -42,8 +42,12 @@ def synthetic_roads(side: int, step_m: float, keep: float, rng: np.random.Genera
     coords = np.stack([xy[a], xy[b]], axis=1)
     lines = project(shapely.linestrings(coords), UTM, WGS84)
     classes = np.array(["primary", "secondary", "tertiary", "residential", "residential", "residential"], dtype=object)
-    return rn.RoadLines.from_geometry(lines, highway=classes[rng.integers(len(classes), size=len(a))],
-                                      oneway=(rng.random(len(a)) < 0.10).astype(np.int8), source="synthetic")
+    return rn.RoadLines.from_geometry(
+        lines,
+        highway=classes[rng.integers(len(classes), size=len(a))],
+        oneway=(rng.random(len(a)) < 0.10).astype(np.int8),
+        source="synthetic",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,13 +104,19 @@ def main(argv: list[str] | None = None) -> None:
     diff = np.abs(np.where(same_node, 0, ours) - np.array(nx_rows).T)
     max_diff = float(np.nanmax(np.where(same_node, 0, diff)))
 
-    print(f"graph: {net.n_nodes:,} nodes, {net.n_links:,} directed links "
-          f"(dropped {net.dropped_nodes:,} nodes outside the largest strongly connected component)")
+    print(
+        f"graph: {net.n_nodes:,} nodes, {net.n_links:,} directed links "
+        f"(dropped {net.dropped_nodes:,} nodes outside the largest strongly connected component)"
+    )
     print(f"generate lines {t_gen:.1f} s; build_network {t_build:.1f} s; networkx graph build {t_nx_build:.1f} s")
-    print(f"matrix {args.origins:,} x {args.destinations}: reliefplan {t_ours:.2f} s "
-          f"(time + distance + snapping); networkx {t_nx:.1f} s extrapolated from {k} sources")
-    print(f"ratio networkx / reliefplan: {t_nx / t_ours:.1f}x (target >= 15x); target < 15 s: "
-          f"{'met' if t_ours < 15 else 'NOT met'}")
+    print(
+        f"matrix {args.origins:,} x {args.destinations}: reliefplan {t_ours:.2f} s "
+        f"(time + distance + snapping); networkx {t_nx:.1f} s extrapolated from {k} sources"
+    )
+    print(
+        f"ratio networkx / reliefplan: {t_nx / t_ours:.1f}x (target >= 15x); target < 15 s: "
+        f"{'met' if t_ours < 15 else 'NOT met'}"
+    )
     print(f"without pass-through-node contraction: {t_plain:.2f} s, {t_nx / t_plain:.1f}x networkx (same results)")
     print(f"peak RSS: {rss0:,.0f} MiB before the matrix, {rss1:,.0f} MiB after (target < 3072 MiB)")
     print(f"reachable pairs {tt.reachable.mean():.4f}; max |reliefplan - networkx| time on the subset {max_diff:.3f} s")

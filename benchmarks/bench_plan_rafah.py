@@ -48,25 +48,37 @@ def main(argv: list[str] | None = None) -> None:
     plan_once(a.scenario, 30)  # imports, HiGHS and OR-Tools warm-up
     base = [plan_once(a.scenario, 30) for _ in range(a.repeats)]
     wall30 = statistics.median(b[0] for b in base)
-    print(f"baseline {a.scenario} over 30 days: {wall30:.2f} s wall, {statistics.median(b[1] for b in base):.2f} s CPU; "
-          f"{load()}", flush=True)
+    print(
+        f"baseline {a.scenario} over 30 days: {wall30:.2f} s wall, {statistics.median(b[1] for b in base):.2f} s CPU; "
+        f"{load()}",
+        flush=True,
+    )
     runs = [plan_once(a.scenario, a.days) for _ in range(a.repeats)]
     wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
     stages, lp = runs[-1][2], runs[-1][3]
-    print(f"{a.scenario} over {a.days} days, in this process: {wall:.2f} s wall, {cpu:.2f} s CPU = "
-          f"{wall / wall30:.2f}x the 30-day plan [{fmt(stages)}] [supply LP: {fmt(lp)}]; {load()}", flush=True)
+    print(
+        f"{a.scenario} over {a.days} days, in this process: {wall:.2f} s wall, {cpu:.2f} s CPU = "
+        f"{wall / wall30:.2f}x the 30-day plan [{fmt(stages)}] [supply LP: {fmt(lp)}]; {load()}",
+        flush=True,
+    )
     # a fresh process, as `reliefplan plan` runs (imports and the camp-layout fits included; files not written)
-    code = ("import time; t = time.perf_counter(); from benchmarks.bench_plan_rafah import plan_once; "
-            f"w, c, _, _ = plan_once({a.scenario!r}, {a.days}); print(time.perf_counter() - t, c)")
+    code = (
+        "import time; t = time.perf_counter(); from benchmarks.bench_plan_rafah import plan_once; "
+        f"w, c, _, _ = plan_once({a.scenario!r}, {a.days}); print(time.perf_counter() - t, c)"
+    )
     cold = []
     for _ in range(a.repeats):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             cwd=str(EXAMPLE.parents[1]))
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(EXAMPLE.parents[1])
+        )
         cold.append(tuple(float(x) for x in out.stdout.split()[-2:]))
     cw, cc = statistics.median(c[0] for c in cold), statistics.median(c[1] for c in cold)
-    print(f"{a.scenario} over {a.days} days, fresh process (imports included): {cw:.2f} s wall, {cc:.2f} s CPU "
-          f"= {cw / wall30:.2f}x the 30-day plan in this process; target < 10 s wall -> "
-          f"{'OK' if cw < 10 else 'MISSED'}; {load()}", flush=True)
+    print(
+        f"{a.scenario} over {a.days} days, fresh process (imports included): {cw:.2f} s wall, {cc:.2f} s CPU "
+        f"= {cw / wall30:.2f}x the 30-day plan in this process; target < 10 s wall -> "
+        f"{'OK' if cw < 10 else 'MISSED'}; {load()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -31,20 +31,62 @@ import numpy as np
 
 #: (vehicles, distance) of the best-known solutions, SINTEF TOP table (see the module docstring).
 BKS: dict[str, tuple[int, float]] = {
-    "C101": (10, 828.94), "C102": (10, 828.94), "C103": (10, 828.06), "C104": (10, 824.78), "C105": (10, 828.94),
-    "C106": (10, 828.94), "C107": (10, 828.94), "C108": (10, 828.94), "C109": (10, 828.94),
-    "C201": (3, 591.56), "C202": (3, 591.56), "C203": (3, 591.17), "C204": (3, 590.60), "C205": (3, 588.88),
-    "C206": (3, 588.49), "C207": (3, 588.29), "C208": (3, 588.32),
-    "R101": (19, 1650.80), "R102": (17, 1486.12), "R103": (13, 1292.68), "R104": (9, 1007.31),
-    "R105": (14, 1377.11), "R106": (12, 1252.03), "R107": (10, 1104.66), "R108": (9, 960.88),
-    "R109": (11, 1194.73), "R110": (10, 1118.84), "R111": (10, 1096.72), "R112": (9, 982.14),
-    "R201": (4, 1252.37), "R202": (3, 1191.70), "R203": (3, 939.50), "R204": (2, 825.52), "R205": (3, 994.42),
-    "R206": (3, 906.14), "R207": (2, 890.61), "R208": (2, 726.82), "R209": (3, 909.16), "R210": (3, 939.37),
+    "C101": (10, 828.94),
+    "C102": (10, 828.94),
+    "C103": (10, 828.06),
+    "C104": (10, 824.78),
+    "C105": (10, 828.94),
+    "C106": (10, 828.94),
+    "C107": (10, 828.94),
+    "C108": (10, 828.94),
+    "C109": (10, 828.94),
+    "C201": (3, 591.56),
+    "C202": (3, 591.56),
+    "C203": (3, 591.17),
+    "C204": (3, 590.60),
+    "C205": (3, 588.88),
+    "C206": (3, 588.49),
+    "C207": (3, 588.29),
+    "C208": (3, 588.32),
+    "R101": (19, 1650.80),
+    "R102": (17, 1486.12),
+    "R103": (13, 1292.68),
+    "R104": (9, 1007.31),
+    "R105": (14, 1377.11),
+    "R106": (12, 1252.03),
+    "R107": (10, 1104.66),
+    "R108": (9, 960.88),
+    "R109": (11, 1194.73),
+    "R110": (10, 1118.84),
+    "R111": (10, 1096.72),
+    "R112": (9, 982.14),
+    "R201": (4, 1252.37),
+    "R202": (3, 1191.70),
+    "R203": (3, 939.50),
+    "R204": (2, 825.52),
+    "R205": (3, 994.42),
+    "R206": (3, 906.14),
+    "R207": (2, 890.61),
+    "R208": (2, 726.82),
+    "R209": (3, 909.16),
+    "R210": (3, 939.37),
     "R211": (2, 885.71),
-    "RC101": (14, 1696.95), "RC102": (12, 1554.75), "RC103": (11, 1261.67), "RC104": (10, 1135.48),
-    "RC105": (13, 1629.44), "RC106": (11, 1424.73), "RC107": (11, 1230.48), "RC108": (10, 1139.82),
-    "RC201": (4, 1406.94), "RC202": (3, 1365.65), "RC203": (3, 1049.62), "RC204": (3, 798.46),
-    "RC205": (4, 1297.65), "RC206": (3, 1146.32), "RC207": (3, 1061.14), "RC208": (3, 828.14),
+    "RC101": (14, 1696.95),
+    "RC102": (12, 1554.75),
+    "RC103": (11, 1261.67),
+    "RC104": (10, 1135.48),
+    "RC105": (13, 1629.44),
+    "RC106": (11, 1424.73),
+    "RC107": (11, 1230.48),
+    "RC108": (10, 1139.82),
+    "RC201": (4, 1406.94),
+    "RC202": (3, 1365.65),
+    "RC203": (3, 1049.62),
+    "RC204": (3, 798.46),
+    "RC205": (4, 1297.65),
+    "RC206": (3, 1146.32),
+    "RC207": (3, 1061.14),
+    "RC208": (3, 828.14),
 }
 
 
@@ -72,8 +114,10 @@ def run_solomon(time_limit_s: float, classes: set[str] | None) -> None:
     if folder is None:
         print("  Solomon instances not installed: run `make bench` (installs the bench extra, VRPSolverEasy)")
         return
-    print(f"Solomon 100-customer instances, fleet = best-known vehicle count, {time_limit_s:g} s each "
-          f"(gap = distance / best-known distance - 1; only plans serving all 100 customers count)")
+    print(
+        f"Solomon 100-customer instances, fleet = best-known vehicle count, {time_limit_s:g} s each "
+        f"(gap = distance / best-known distance - 1; only plans serving all 100 customers count)"
+    )
     gaps: dict[str, list[float]] = {}
     short: dict[str, list[str]] = {}
     cpus: list[float] = []
@@ -93,10 +137,12 @@ def run_solomon(time_limit_s: float, classes: set[str] | None) -> None:
             gaps.setdefault(cls, []).append(gap)
         else:
             short.setdefault(cls, []).append(name)
-        print(f"  {name:6s} {res.vehicles_used:2d}/{nv:2d} vehicles  distance {res.distance_m:9.2f}  best-known "
-              f"{bks:8.2f}  gap {100 * gap:+6.2f} %  unserved {len(res.unserved):2d}  "
-              f"{'verified' if not problems else 'INVALID: ' + problems[0]}  {wall:.1f} s wall, "
-              f"{cpu:.1f} s CPU ({_load()})")
+        print(
+            f"  {name:6s} {res.vehicles_used:2d}/{nv:2d} vehicles  distance {res.distance_m:9.2f}  best-known "
+            f"{bks:8.2f}  gap {100 * gap:+6.2f} %  unserved {len(res.unserved):2d}  "
+            f"{'verified' if not problems else 'INVALID: ' + problems[0]}  {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU ({_load()})"
+        )
     print("\n  class  solved  mean gap  max gap")
     for cls in sorted(set(gaps) | set(short)):
         g = gaps.get(cls, [])
@@ -107,11 +153,15 @@ def run_solomon(time_limit_s: float, classes: set[str] | None) -> None:
         print(f"  {cls:5s} {len(g):3d}/{n:<3d} {mean}  {mx}{miss}")
     every = [x for g in gaps.values() for x in g]
     if every:
-        print(f"  all    {len(every):3d}/{len(every) + sum(map(len, short.values())):<3d} "
-              f"{100 * statistics.mean(every):+6.2f} %  {100 * max(every):+6.2f} %")
+        print(
+            f"  all    {len(every):3d}/{len(every) + sum(map(len, short.values())):<3d} "
+            f"{100 * statistics.mean(every):+6.2f} %  {100 * max(every):+6.2f} %"
+        )
     if cpus:
-        print(f"  CPU per instance: median {statistics.median(cpus):.1f} s of {time_limit_s:g} s wall "
-              "(below the wall time when the machine is shared)")
+        print(
+            f"  CPU per instance: median {statistics.median(cpus):.1f} s of {time_limit_s:g} s wall "
+            "(below the wall time when the machine is shared)"
+        )
 
 
 def synthetic_day(n_points: int = 300, n_vehicles: int = 50, n_hubs: int = 3, seed: int = 0) -> Any:
@@ -133,10 +183,22 @@ def synthetic_day(n_points: int = 300, n_vehicles: int = 50, n_hubs: int = 3, se
     open_[narrow], close[narrow] = start[narrow], start[narrow] + 3 * 3600
     demand = np.round(rng.uniform(500, 3000, n_points), -1)
     return RoutingInstance(
-        [f"hub{k}" for k in range(n_hubs)], [f"dp{k}" for k in range(n_points)], demand,
-        np.full(n_points, 900.0), open_, close, np.full(n_hubs, 6 * 3600.0), np.full(n_hubs, 19 * 3600.0),
-        [f"truck{k}" for k in range(n_vehicles)], np.arange(n_vehicles) % n_hubs, np.full(n_vehicles, 12_000.0),
-        dist, dist / speed, load_unit="kg", name=f"synthetic {n_points} x {n_vehicles}")
+        [f"hub{k}" for k in range(n_hubs)],
+        [f"dp{k}" for k in range(n_points)],
+        demand,
+        np.full(n_points, 900.0),
+        open_,
+        close,
+        np.full(n_hubs, 6 * 3600.0),
+        np.full(n_hubs, 19 * 3600.0),
+        [f"truck{k}" for k in range(n_vehicles)],
+        np.arange(n_vehicles) % n_hubs,
+        np.full(n_vehicles, 12_000.0),
+        dist,
+        dist / speed,
+        load_unit="kg",
+        name=f"synthetic {n_points} x {n_vehicles}",
+    )
 
 
 def python_callbacks_first_plan(inst: Any, time_limit_s: float) -> tuple[float, bool]:
@@ -166,8 +228,9 @@ def python_callbacks_first_plan(inst: Any, time_limit_s: float) -> tuple[float, 
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(d_cb))
     routing.AddDimension(routing.RegisterTransitCallback(t_cb), 86_400, 86_400, False, "time")
     tdim = routing.GetDimensionOrDie("time")
-    routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitCallback(q_cb), 0,
-                                            [int(c) for c in inst.vehicle_capacity], True, "load")
+    routing.AddDimensionWithVehicleCapacity(
+        routing.RegisterUnaryTransitCallback(q_cb), 0, [int(c) for c in inst.vehicle_capacity], True, "load"
+    )
     for k in range(len(inst.stop_ids)):
         idx = manager.NodeToIndex(n_d + k)
         tdim.CumulVar(idx).SetRange(int(inst.window_open_s[k]), int(inst.window_close_s[k]))
@@ -187,28 +250,37 @@ def run_synthetic(time_limit_s: float) -> None:
     from reliefplan.solvers.routing import route_problems, solve_routing
 
     inst = synthetic_day()
-    print(f"\nsynthetic day: {len(inst.stop_ids)} distribution points x {len(inst.vehicle_ids)} trucks, "
-          f"{len(inst.depot_ids)} hubs (target < 30 s)")
+    print(
+        f"\nsynthetic day: {len(inst.stop_ids)} distribution points x {len(inst.vehicle_ids)} trucks, "
+        f"{len(inst.depot_ids)} hubs (target < 30 s)"
+    )
     t = time.perf_counter()
-    first = solve_routing(inst, time_limit_s=time_limit_s, solution_limit=1,
-                          first_solution="PARALLEL_CHEAPEST_INSERTION")  # the baseline's strategy
+    first = solve_routing(
+        inst, time_limit_s=time_limit_s, solution_limit=1, first_solution="PARALLEL_CHEAPEST_INSERTION"
+    )  # the baseline's strategy
     t_first = time.perf_counter() - t
     t_base, ok = python_callbacks_first_plan(inst, 120.0)
-    print(f"  first plan (parallel cheapest insertion): {t_first:.2f} s, {first.vehicles_used} trucks, "
-          f"{first.distance_m / 1000:.1f} km, unserved {len(first.unserved)} | baseline, the same model with Python "
-          f"callbacks: {t_base:.2f} s ({'plan' if ok else 'no plan'}) -> ratio {t_base / t_first:.1f}x ({_load()})")
+    print(
+        f"  first plan (parallel cheapest insertion): {t_first:.2f} s, {first.vehicles_used} trucks, "
+        f"{first.distance_m / 1000:.1f} km, unserved {len(first.unserved)} | baseline, the same model with Python "
+        f"callbacks: {t_base:.2f} s ({'plan' if ok else 'no plan'}) -> ratio {t_base / t_first:.1f}x ({_load()})"
+    )
     t = time.perf_counter()
     best = solve_routing(inst, time_limit_s=time_limit_s, solution_limit=1)
-    print(f"  first plan (best of four constructions, the default start): {time.perf_counter() - t:.2f} s, "
-          f"{best.vehicles_used} trucks, {best.distance_m / 1000:.1f} km ({_load()})")
+    print(
+        f"  first plan (best of four constructions, the default start): {time.perf_counter() - t:.2f} s, "
+        f"{best.vehicles_used} trucks, {best.distance_m / 1000:.1f} km ({_load()})"
+    )
     for limit in (5.0, time_limit_s):
         t = time.perf_counter()
         res = solve_routing(inst, time_limit_s=limit)
         wall = time.perf_counter() - t
         probs = route_problems(inst, res.routes)
-        print(f"  search {limit:g} s: {wall:.1f} s wall, {res.vehicles_used} trucks, {res.distance_m / 1000:.1f} km, "
-              f"{res.load_delivered / 1000:.0f} t delivered, unserved {len(res.unserved)}, "
-              f"{'verified' if not probs else 'INVALID: ' + probs[0]} ({_load()})")
+        print(
+            f"  search {limit:g} s: {wall:.1f} s wall, {res.vehicles_used} trucks, {res.distance_m / 1000:.1f} km, "
+            f"{res.load_delivered / 1000:.0f} t delivered, unserved {len(res.unserved)}, "
+            f"{'verified' if not probs else 'INVALID: ' + probs[0]} ({_load()})"
+        )
 
 
 def main() -> None:

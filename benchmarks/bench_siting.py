@@ -48,8 +48,9 @@ def synthetic(n_c: int, n_f: int, seed: int = 0, ratio: float = 3.0, fixed: bool
     cap = np.floor(cap * ratio * demand.sum() / cap.sum())
     walk_s = np.hypot(pc[:, None, 0] - pf[None, :, 0], pc[:, None, 1] - pf[None, :, 1]) / 1.2
     fc = (rng.uniform(0, 90, n_f) + rng.uniform(100, 110, n_f) * np.sqrt(cap)) * 1000 if fixed else np.zeros(n_f)
-    return SitingInstance([f"s{j}" for j in range(n_f)], cap, fc, [f"z{i}" for i in range(n_c)], demand,
-                          walk_s * demand[:, None])
+    return SitingInstance(
+        [f"s{j}" for j in range(n_f)], cap, fc, [f"z{i}" for i in range(n_c)], demand, walk_s * demand[:, None]
+    )
 
 
 def make_instance(name: str) -> Any:
@@ -88,10 +89,20 @@ def run_ours(name: str, time_limit_s: float, repeats: int = 1) -> dict[str, Any]
         r = solve_siting(inst, time_limit_s=time_limit_s)
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
-    return {"status": r.status, "objective": r.objective, "bound": r.bound, "gap": r.gap,
-            "time_s": statistics.median(walls), "times_s": walls, "cpu_s": statistics.median(cpus),
-            "solver": r.solver, "open": int(r.open_mask.sum()), "peak_rss_mb": _peak_rss_mb(),
-            "rss_before_mb": base, "stats": r.stats}
+    return {
+        "status": r.status,
+        "objective": r.objective,
+        "bound": r.bound,
+        "gap": r.gap,
+        "time_s": statistics.median(walls),
+        "times_s": walls,
+        "cpu_s": statistics.median(cpus),
+        "solver": r.solver,
+        "open": int(r.open_mask.sum()),
+        "peak_rss_mb": _peak_rss_mb(),
+        "rss_before_mb": base,
+        "stats": r.stats,
+    }
 
 
 def run_pulp(name: str, time_limit_s: float, max_clients: int | None = None, repeats: int = 1) -> dict[str, Any]:
@@ -141,9 +152,16 @@ def _pulp_once(inst: Any, time_limit_s: float, max_clients: int | None) -> dict[
     ch = resource.getrusage(resource.RUSAGE_CHILDREN)
     # CBC runs as a child process
     cpu = time.process_time() - c0 + (ch.ru_utime - ch0.ru_utime) + (ch.ru_stime - ch0.ru_stime)
-    return {"status": pulp.LpStatus[status], "proven": prob.sol_status == pulp.LpSolutionOptimal,
-            "objective": pulp.value(prob.objective), "time_s": wall, "cpu_s": cpu, "build_s": build,
-            "clients": n_c, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "status": pulp.LpStatus[status],
+        "proven": prob.sol_status == pulp.LpSolutionOptimal,
+        "objective": pulp.value(prob.objective),
+        "time_s": wall,
+        "cpu_s": cpu,
+        "build_s": build,
+        "clients": n_c,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _runner(q: Any, fn: Any, args: tuple[Any, ...]) -> None:
@@ -174,8 +192,12 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="time limit per solve, both solvers (s)")
     ap.add_argument("--no-baseline", action="store_true", help="skip PuLP + CBC")
     ap.add_argument("--repeats", type=int, default=7, help="timed solves per classic instance (median reported)")
-    ap.add_argument("--baseline-cap", type=float, default=300.0,
-                    help="wall-clock cap for a PuLP + CBC run incl. model building (CBC can overrun its limit)")
+    ap.add_argument(
+        "--baseline-cap",
+        type=float,
+        default=300.0,
+        help="wall-clock cap for a PuLP + CBC run incl. model building (CBC can overrun its limit)",
+    )
     args = ap.parse_args()
     tl = args.time_limit
 
@@ -184,20 +206,26 @@ def main() -> None:
     print(f"  (median of {args.repeats} solves in one process each, model building included for both)")
     for name, opt in ORLIB_OPTIMA.items():
         ours = _in_child(run_ours, name, tl, args.repeats)
-        line = (f"  {name:7s} ours {ours['status']:8s} obj {ours['objective']:14.3f} (published {opt:.3f}, "
-                f"diff {ours['objective'] - opt:+.3f}) gap {ours['gap']:.1e} {1000 * ours['time_s']:.1f} ms "
-                f"({ours['solver']}, {_load()})")
+        line = (
+            f"  {name:7s} ours {ours['status']:8s} obj {ours['objective']:14.3f} (published {opt:.3f}, "
+            f"diff {ours['objective'] - opt:+.3f}) gap {ours['gap']:.1e} {1000 * ours['time_s']:.1f} ms "
+            f"({ours['solver']}, {_load()})"
+        )
         if not args.no_baseline:
             base = _in_child(run_pulp, name, tl, None, args.repeats, cap_s=args.baseline_cap)
             assert base is not None
-            line += (f" | PuLP+CBC {base['status']} obj {base['objective']:.3f} {1000 * base['time_s']:.1f} ms"
-                     f" (build {1000 * base['build_s']:.1f} ms) -> ratio {base['time_s'] / ours['time_s']:.1f}x ({_load()})")
+            line += (
+                f" | PuLP+CBC {base['status']} obj {base['objective']:.3f} {1000 * base['time_s']:.1f} ms"
+                f" (build {1000 * base['build_s']:.1f} ms) -> ratio {base['time_s'] / ours['time_s']:.1f}x ({_load()})"
+            )
         print(line)
 
     print("\ntransportation 10,000 x 200, no opening costs (target < 2 s)")
     ours = _in_child(run_ours, "transport_10000x200", tl)
-    print(f"  ours {ours['status']} obj {ours['objective']:.6e} gap {ours['gap']:.1e} {ours['time_s']:.2f} s "
-          f"(cpu {ours['cpu_s']:.2f} s) peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['solver']}, {_load()})")
+    print(
+        f"  ours {ours['status']} obj {ours['objective']:.6e} gap {ours['gap']:.1e} {ours['time_s']:.2f} s "
+        f"(cpu {ours['cpu_s']:.2f} s) peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['solver']}, {_load()})"
+    )
     if not args.no_baseline:
         m = None if args.full_baseline else 2000
         base = _in_child(run_pulp, "transport_10000x200", 600.0, m, cap_s=None)
@@ -205,49 +233,66 @@ def main() -> None:
             from reliefplan.solvers.siting import SitingInstance, solve_siting
 
             full = make_instance("transport_10000x200")
-            sub = SitingInstance(full.facility_ids, full.capacity, full.fixed_cost, full.client_ids[:m],
-                                 full.demand[:m], full.cost[:m])
+            sub = SitingInstance(
+                full.facility_ids, full.capacity, full.fixed_cost, full.client_ids[:m], full.demand[:m], full.cost[:m]
+            )
             t = time.perf_counter()
             r = solve_siting(sub)
             ours_sub = time.perf_counter() - t
-            print(f"  PuLP+CBC on the first {m} zones: {base['status']} obj {base['objective']:.6e} "
-                  f"{base['time_s']:.1f} s (build {base['build_s']:.1f} s, peak RSS {base['peak_rss_mb']:.0f} MB); "
-                  f"ours on the same {m} zones: obj {r.objective:.6e} {ours_sub:.2f} s -> ratio "
-                  f"{base['time_s'] / ours_sub:.0f}x ({_load()})")
+            print(
+                f"  PuLP+CBC on the first {m} zones: {base['status']} obj {base['objective']:.6e} "
+                f"{base['time_s']:.1f} s (build {base['build_s']:.1f} s, peak RSS {base['peak_rss_mb']:.0f} MB); "
+                f"ours on the same {m} zones: obj {r.objective:.6e} {ours_sub:.2f} s -> ratio "
+                f"{base['time_s'] / ours_sub:.0f}x ({_load()})"
+            )
         else:
-            print(f"  PuLP+CBC: {base['status']} obj {base['objective']:.6e} {base['time_s']:.1f} s "
-                  f"-> ratio {base['time_s'] / ours['time_s']:.0f}x ({_load()})")
+            print(
+                f"  PuLP+CBC: {base['status']} obj {base['objective']:.6e} {base['time_s']:.1f} s "
+                f"-> ratio {base['time_s'] / ours['time_s']:.0f}x ({_load()})"
+            )
     if args.quick:
         return
-    for name, target in (("cflp_1000x100", "proven optimal or <= 0.1 % gap in 60 s"),
-                         ("cflp_2000x200", "time, memory, gap")):
+    for name, target in (
+        ("cflp_1000x100", "proven optimal or <= 0.1 % gap in 60 s"),
+        ("cflp_2000x200", "time, memory, gap"),
+    ):
         print(f"\nsynthetic CFLP {name.split('_')[1]} with opening costs ({target})")
         ours = _in_child(run_ours, name, tl)
-        print(f"  ours {ours['status']} obj {ours['objective']:.6e} bound {ours['bound']:.6e} "
-              f"gap {100 * ours['gap']:.3f} % {ours['time_s']:.1f} s (cpu {ours['cpu_s']:.1f} s), {ours['open']} open, "
-              f"peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['solver']}, {_load()})")
+        print(
+            f"  ours {ours['status']} obj {ours['objective']:.6e} bound {ours['bound']:.6e} "
+            f"gap {100 * ours['gap']:.3f} % {ours['time_s']:.1f} s (cpu {ours['cpu_s']:.1f} s), {ours['open']} open, "
+            f"peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['solver']}, {_load()})"
+        )
         st = ours["stats"]
         if "bnb" in st:
             b = st["bnb"]
-            print(f"    Lagrangian branch-and-bound: {b['status']}, {b['nodes']} nodes in {b['time_s']:.1f} s, "
-                  f"bound {b['bound']:.6e}, gap {100 * b['gap']:.3f} %")
+            print(
+                f"    Lagrangian branch-and-bound: {b['status']}, {b['nodes']} nodes in {b['time_s']:.1f} s, "
+                f"bound {b['bound']:.6e}, gap {100 * b['gap']:.3f} %"
+            )
         for run in st.get("mip_runs", []):
-            print(f"    Lagrangian bound {st.get('lagrangian_bound', float('nan')):.6e}; HiGHS on {run['arcs']} arcs "
-                  f"({run.get('far_columns', 0)} far columns, {run.get('link_rows', 0)} x<=y rows): {run['status']}, "
-                  f"bound {run['bound']:.6e}, {run.get('nodes', 0)} nodes")
+            print(
+                f"    Lagrangian bound {st.get('lagrangian_bound', float('nan')):.6e}; HiGHS on {run['arcs']} arcs "
+                f"({run.get('far_columns', 0)} far columns, {run.get('link_rows', 0)} x<=y rows): {run['status']}, "
+                f"bound {run['bound']:.6e}, {run.get('nodes', 0)} nodes"
+            )
         if not args.no_baseline:
             base = _in_child(run_pulp, name, tl, cap_s=args.baseline_cap)
             if base is None:
-                print(f"  PuLP+CBC (timeLimit {tl:.0f} s): no answer after {args.baseline_cap:.0f} s wall clock "
-                      f"(model building + CBC, which overran its limit); stopped -> ratio > "
-                      f"{args.baseline_cap / ours['time_s']:.0f}x with no plan at all from the baseline ({_load()})")
+                print(
+                    f"  PuLP+CBC (timeLimit {tl:.0f} s): no answer after {args.baseline_cap:.0f} s wall clock "
+                    f"(model building + CBC, which overran its limit); stopped -> ratio > "
+                    f"{args.baseline_cap / ours['time_s']:.0f}x with no plan at all from the baseline ({_load()})"
+                )
                 continue
             rel = (base["objective"] - ours["objective"]) / ours["objective"] if base["objective"] else float("nan")
-            print(f"  PuLP+CBC (same {tl:.0f} s limit): {base['status']} proven={base['proven']} "
-                  f"obj {base['objective'] if base['objective'] is not None else float('nan'):.6e} "
-                  f"({100 * rel:+.2f} % vs ours) {base['time_s']:.1f} s (cpu {base['cpu_s']:.1f} s) incl. build "
-                  f"{base['build_s']:.1f} s, "
-                  f"peak RSS {base['peak_rss_mb']:.0f} MB ({_load()})")
+            print(
+                f"  PuLP+CBC (same {tl:.0f} s limit): {base['status']} proven={base['proven']} "
+                f"obj {base['objective'] if base['objective'] is not None else float('nan'):.6e} "
+                f"({100 * rel:+.2f} % vs ours) {base['time_s']:.1f} s (cpu {base['cpu_s']:.1f} s) incl. build "
+                f"{base['build_s']:.1f} s, "
+                f"peak RSS {base['peak_rss_mb']:.0f} MB ({_load()})"
+            )
 
 
 if __name__ == "__main__":

@@ -32,14 +32,13 @@ HEAVY = ("scipy", "pyogrio", "pyarrow", "osmium", "highspy", "ortools", "rasteri
 def import_time_s(code: str) -> tuple[float, float, set[str]]:
     """(import time s, process wall time s, heavy top-level packages imported) of `code` in a fresh interpreter."""
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
     total_us, heavy = 0, set()
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _self, cumulative, name = line[len("import time:"):].split("|")
+        _self, cumulative, name = line[len("import time:") :].split("|")
         if len(name) - len(name.lstrip()) == 1:  # a top-level import (nested ones are inside its cumulative)
             total_us += int(cumulative)
         top = name.strip().split(".")[0]
@@ -60,8 +59,11 @@ def main() -> None:
     floor = statistics.median(import_time_s("pass")[1] for _ in range(RUNS))
     print(f"  python -c pass: {floor:.3f} s wall (interpreter floor)")
     for label, (imp, wall, heavy) in results.items():
-        print(f"  {label}: imports {imp:.3f} s ({imp / base_imp:.2f} x baseline), process {wall:.3f} s wall "
-              f"({wall / base_wall:.2f} x); heavy: {', '.join(sorted(heavy)) or 'none'}", flush=True)
+        print(
+            f"  {label}: imports {imp:.3f} s ({imp / base_imp:.2f} x baseline), process {wall:.3f} s wall "
+            f"({wall / base_wall:.2f} x); heavy: {', '.join(sorted(heavy)) or 'none'}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

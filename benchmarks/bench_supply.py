@@ -35,8 +35,15 @@ from reliefplan.solvers.supply import (
 KG_PP = {"water": 15.0, "food": 0.55, "medical": 0.011, "shelter_nfi": 0.5}  # kg/person/day
 
 
-def make_instance(n_sites: int = 200, days: int = 60, n_entries: int = 5, n_warehouses: int = 10,
-                  seed: int = 1, warehouses_per_site: int = 1, road_caps: bool = False) -> SupplyInstance:
+def make_instance(
+    n_sites: int = 200,
+    days: int = 60,
+    n_entries: int = 5,
+    n_warehouses: int = 10,
+    seed: int = 1,
+    warehouses_per_site: int = 1,
+    road_caps: bool = False,
+) -> SupplyInstance:
     """A synthetic instance whose crossings are short of need, with closures and arrival curves.
 
     Every crossing reaches every warehouse (0-1 day); each site is served by `warehouses_per_site`
@@ -61,24 +68,41 @@ def make_instance(n_sites: int = 200, days: int = 60, n_entries: int = 5, n_ware
     entries = []
     for e in range(n_entries):
         closed = tuple(range(20 + 3 * e, 25 + 3 * e)) if e < 2 else ()
-        entries.append(EntryPoint(id=f"e{e}", capacity_t_per_day=0.15 * total_need, closed_days=closed,
-                                  inspection_delay_days=int(e % 2)))
-    warehouses = [Warehouse(id=f"w{w}", capacity_t=0.5 * total_need, initial_t={"food": 100.0}) for w in
-                  range(n_warehouses)]
-    arcs = [Arc(source=f"e{e}", target=f"w{w}", travel_days=int(rng.integers(0, 2)), round_trip_h=6.0)
-            for e in range(n_entries) for w in range(n_warehouses)]
+        entries.append(
+            EntryPoint(
+                id=f"e{e}", capacity_t_per_day=0.15 * total_need, closed_days=closed, inspection_delay_days=int(e % 2)
+            )
+        )
+    warehouses = [
+        Warehouse(id=f"w{w}", capacity_t=0.5 * total_need, initial_t={"food": 100.0}) for w in range(n_warehouses)
+    ]
+    arcs = [
+        Arc(source=f"e{e}", target=f"w{w}", travel_days=int(rng.integers(0, 2)), round_trip_h=6.0)
+        for e in range(n_entries)
+        for w in range(n_warehouses)
+    ]
     for s in range(n_sites):
         cap = 0.5 * sum(v[-1] for v in sites[s].demand_t.values()) if road_caps else None
         for w in rng.choice(n_warehouses, warehouses_per_site, replace=False):
             arcs.append(Arc(source=f"w{w}", target=f"s{s}", travel_days=0, round_trip_h=3.0, capacity_t_per_day=cap))
-    production = [Production(node=f"s{s}", commodity="water", t_per_day=[0.4 * sites[s].demand_t["water"][-1]] * days)
-                  for s in range(0, n_sites, 4)]
-    return SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses,
-                          sites=sites, arcs=arcs, production=production)
+    production = [
+        Production(node=f"s{s}", commodity="water", t_per_day=[0.4 * sites[s].demand_t["water"][-1]] * days)
+        for s in range(0, n_sites, 4)
+    ]
+    return SupplyInstance(
+        days=days,
+        commodities=commodities,
+        entry_points=entries,
+        warehouses=warehouses,
+        sites=sites,
+        arcs=arcs,
+        production=production,
+    )
 
 
-def everyone_instance(n_sites: int = 200, n_served: int = 100, days: int = 60, seed: int = 1,
-                      groups: bool = True) -> SupplyInstance:
+def everyone_instance(
+    n_sites: int = 200, n_served: int = 100, days: int = 60, seed: int = 1, groups: bool = True
+) -> SupplyInstance:
     """`make_instance` with every site's people split into the camp's people (arriving on a ramp, owed tents on
     arrival) and residents (there from day 0, no tents), plus `n_served` locations of people fed elsewhere, and a
     payload per commodity. groups=False: the same people and locations as plain sites with daily needs only and no
@@ -86,8 +110,10 @@ def everyone_instance(n_sites: int = 200, n_served: int = 100, days: int = 60, s
     base = make_instance(n_sites, days=days, seed=seed)
     rng = np.random.default_rng(seed + 1)
     pay = {"water": 20.0, "food": 22.0, "medical": 15.0, "shelter_nfi": 14.0}
-    commodities = [replace(c, payload_t=pay[c.id] if groups else None, carry_over=groups and c.id == "shelter_nfi")
-                   for c in base.commodities]
+    commodities = [
+        replace(c, payload_t=pay[c.id] if groups else None, carry_over=groups and c.id == "shelter_nfi")
+        for c in base.commodities
+    ]
     sites = []
     for s in base.sites:
         people = np.asarray(s.people)
@@ -97,8 +123,14 @@ def everyone_instance(n_sites: int = 200, n_served: int = 100, days: int = 60, s
         camp["shelter_nfi"] = list(arrivals * 17.5 / 1000.0)  # a tent and kits per 5.6 people, on arrival
         res = {k: list(residents * kg / 1000.0) for k, kg in KG_PP.items() if k != "shelter_nfi"}
         if groups:
-            sites.append(replace(s, demand_t={}, groups={"sheltered": camp, "site_residents": res},
-                                 group_people={"sheltered": list(people), "site_residents": list(residents)}))
+            sites.append(
+                replace(
+                    s,
+                    demand_t={},
+                    groups={"sheltered": camp, "site_residents": res},
+                    group_people={"sheltered": list(people), "site_residents": list(residents)},
+                )
+            )
         else:
             total = {k: list(np.add(camp[k], res.get(k, 0.0))) for k in camp}
             sites.append(replace(s, demand_t=total, people=list(people + residents)))
@@ -107,10 +139,16 @@ def everyone_instance(n_sites: int = 200, n_served: int = 100, days: int = 60, s
         people = np.full(days, float(rng.integers(5_000, 30_000)))
         need = {k: list(people * kg / 1000.0) for k, kg in KG_PP.items() if k != "shelter_nfi"}
         sid = f"served{j}"
-        sites.append(Site(id=sid, demand_t={} if groups else need, storage_t=3.0 * sum(v[-1] for v in need.values()),
-                          groups={"served_elsewhere": need} if groups else {},
-                          group_people={"served_elsewhere": list(people)} if groups else {},
-                          people=None if groups else list(people)))
+        sites.append(
+            Site(
+                id=sid,
+                demand_t={} if groups else need,
+                storage_t=3.0 * sum(v[-1] for v in need.values()),
+                groups={"served_elsewhere": need} if groups else {},
+                group_people={"served_elsewhere": list(people)} if groups else {},
+                people=None if groups else list(people),
+            )
+        )
         arcs.append(Arc(source=f"w{j % len(base.warehouses)}", target=sid, travel_days=0, round_trip_h=3.0))
     return replace(base, commodities=commodities, sites=sites, arcs=arcs, sharing="equal" if groups else "none")
 
@@ -122,11 +160,14 @@ def run(n_sites: int, **kw: object) -> tuple[float, float]:
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     short = res.shortfall_by_commodity_t()
     fmt = lambda v: "n/a" if v is None else f"{v:,.0f}"  # noqa: E731
-    print(f"  {n_sites} sites {kw or ''}: {res.status}, {dt:.2f} s wall, {cpu:.2f} s CPU ("
-          + ", ".join(f"{k} {v:.2f} s" for k, v in res.timings_s.items())
-          + f"), deprivation {fmt(res.objective_deprivation)}, truckloads {fmt(res.objective_trucks)}, shortfall t "
-          + ", ".join(f"{k} {v:,.0f}" for k, v in short.items())
-          + f", conservation residual {res.max_conservation_residual_t:.2e} t {res.message}", flush=True)
+    print(
+        f"  {n_sites} sites {kw or ''}: {res.status}, {dt:.2f} s wall, {cpu:.2f} s CPU ("
+        + ", ".join(f"{k} {v:.2f} s" for k, v in res.timings_s.items())
+        + f"), deprivation {fmt(res.objective_deprivation)}, truckloads {fmt(res.objective_trucks)}, shortfall t "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in short.items())
+        + f", conservation residual {res.max_conservation_residual_t:.2e} t {res.message}",
+        flush=True,
+    )
     return dt, cpu
 
 
@@ -138,16 +179,32 @@ def chain_instance(n_sites: int = 200, days: int = 60) -> SupplyInstance:
 
     base = make_instance(n_sites, days)
     entries = list(base.entry_points) + [
-        EntryPoint(id="pier", payload_t=120.0, capacity_t_by_day=[240.0 * (d % 2) for d in range(days)], mode="sea",
-                   uniform_payload=True),
-        EntryPoint(id="air", payload_t=2.9, capacity_t_by_day=[29.0] * days, mode="air", loss_share=0.1,
-                   uniform_payload=True)]
-    arcs = list(base.arcs) + [Arc(source=e, target=w.id, travel_days=0, trucked=e == "pier", round_trip_h=4.0)
-                              for e in ("pier", "air") for w in base.warehouses]
+        EntryPoint(
+            id="pier",
+            payload_t=120.0,
+            capacity_t_by_day=[240.0 * (d % 2) for d in range(days)],
+            mode="sea",
+            uniform_payload=True,
+        ),
+        EntryPoint(
+            id="air", payload_t=2.9, capacity_t_by_day=[29.0] * days, mode="air", loss_share=0.1, uniform_payload=True
+        ),
+    ]
+    arcs = list(base.arcs) + [
+        Arc(source=e, target=w.id, travel_days=0, trucked=e == "pier", round_trip_h=4.0)
+        for e in ("pier", "air")
+        for w in base.warehouses
+    ]
     inst = replace(base, entry_points=entries, arcs=arcs)
-    chains = [EntryChain(e.id, collection_loads_by_day=list(0.6 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
-                         movements_loads_by_day=list(0.5 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
-                         loss_share=0.1) for e in base.entry_points]
+    chains = [
+        EntryChain(
+            e.id,
+            collection_loads_by_day=list(0.6 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+            movements_loads_by_day=list(0.5 * e.capacity_t(days, inst.payload_t) / inst.payload_t),
+            loss_share=0.1,
+        )
+        for e in base.entry_points
+    ]
     return with_chain(inst, chains)
 
 
@@ -158,9 +215,11 @@ def chain_ratio() -> None:
         c0 = time.process_time()
         res = solve_supply(inst, time_limit_s=300)
         got[label] = time.process_time() - c0
-        print(f"  200 sites x 60 days, {label}: {res.status}, {got[label]:.2f} s CPU "
-              f"({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
-              flush=True)
+        print(
+            f"  200 sites x 60 days, {label}: {res.status}, {got[label]:.2f} s CPU "
+            f"({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
     chain, today = got["with the delivery chain"], got["today's instance"]
     print(f"supply chain 200x60: {chain:.2f} s CPU = {chain / today:.2f}x today's instance ({today:.2f} s CPU)")
 
@@ -183,8 +242,9 @@ def rafah_ratio(days: int = 60) -> None:
     sc = sc.model_copy(update={"horizon_days": days, "supply": sc.supply.model_copy(update={"time_limit_s": 900.0})})
     today = apply_package(sc, resolve(sc.packages, "observed-jun-2024"), "observed-jun-2024")
     pkg = resolve(sc.packages, "jun-2024-pier")
-    chain = apply_package(sc, pkg.model_copy(update={"fuel": resolve(sc.packages, "jun-2024-fuel").fuel}),
-                          "jun-2024-pier+fuel")
+    chain = apply_package(
+        sc, pkg.model_copy(update={"fuel": resolve(sc.packages, "jun-2024-fuel").fuel}), "jun-2024-pier+fuel"
+    )
     sh = shelter(today)
     drive: dict = {}
     deliver(today, sh.presence, sh.kcal_pp, drive_cache=drive)  # driving times and imports
@@ -193,13 +253,17 @@ def rafah_ratio(days: int = 60) -> None:
         c0, t0 = time.process_time(), time.perf_counter()
         d = deliver(s, sh.presence, sh.kcal_pp, drive_cache=drive)
         got[label] = time.process_time() - c0
-        print(f"  Rafah full x {days} days, {label}: {d.result.status}, {got[label]:.2f} s CPU, "
-              f"{time.perf_counter() - t0:.2f} s wall (LP: "
-              f"{', '.join(f'{k} {v:.2f} s' for k, v in d.result.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
-              flush=True)
+        print(
+            f"  Rafah full x {days} days, {label}: {d.result.status}, {got[label]:.2f} s CPU, "
+            f"{time.perf_counter() - t0:.2f} s wall (LP: "
+            f"{', '.join(f'{k} {v:.2f} s' for k, v in d.result.timings_s.items())}), load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
     a, b = got["chain + pier + fuel"], got["today's supply stage"]
-    print(f"supply Rafah {days} days: chain + pier + fuel {a:.2f} s CPU = {a / b:.2f}x today's supply stage "
-          f"({b:.2f} s CPU)")
+    print(
+        f"supply Rafah {days} days: chain + pier + fuel {a:.2f} s CPU = {a / b:.2f}x today's supply stage "
+        f"({b:.2f} s CPU)"
+    )
 
 
 def peak_rss_mb() -> float:
@@ -211,28 +275,39 @@ def main() -> None:
     base, _ = run(20)
     inst = make_instance(200)
     K, A, T = len(inst.commodities), len(inst.arcs), inst.days
-    print(f"  LP size (before presolve): {K * A * T + K * (len(inst.warehouses) + len(inst.sites)) * T:,} flow+stock "
-          f"columns, {K * (len(inst.entry_points) + len(inst.warehouses) + len(inst.sites)) * T:,} balance rows")
+    print(
+        f"  LP size (before presolve): {K * A * T + K * (len(inst.warehouses) + len(inst.sites)) * T:,} flow+stock "
+        f"columns, {K * (len(inst.entry_points) + len(inst.warehouses) + len(inst.sites)) * T:,} balance rows"
+    )
     full, cpu = run(200)
     rss = peak_rss_mb()
-    print(f"supply 200x60x4x5x10: {full:.2f} s wall, {cpu:.2f} s CPU ({full / base:.1f}x the 20-site baseline "
-          f"{base:.2f} s); "
-          f"peak RSS {rss:,.0f} MB; target < 10 s and < 2048 MB -> wall {'OK' if full < 10 else 'MISSED'}, "
-          f"CPU {'OK' if cpu < 10 else 'MISSED'}, memory {'OK' if rss < 2048 else 'MISSED'}")
+    print(
+        f"supply 200x60x4x5x10: {full:.2f} s wall, {cpu:.2f} s CPU ({full / base:.1f}x the 20-site baseline "
+        f"{base:.2f} s); "
+        f"peak RSS {rss:,.0f} MB; target < 10 s and < 2048 MB -> wall {'OK' if full < 10 else 'MISSED'}, "
+        f"CPU {'OK' if cpu < 10 else 'MISSED'}, memory {'OK' if rss < 2048 else 'MISSED'}"
+    )
     # everyone in the plan: today's model of the same size first, then groups, served locations and sharing
     times = {}
-    for label, groups in (("today's model (plain sites, daily needs, no sharing)", False),
-                          ("everyone (groups, served locations, equal sharing, owed tents)", True)):
+    for label, groups in (
+        ("today's model (plain sites, daily needs, no sharing)", False),
+        ("everyone (groups, served locations, equal sharing, owed tents)", True),
+    ):
         inst = everyone_instance(groups=groups)
         t0, c0 = time.perf_counter(), time.process_time()
         res = solve_supply(inst, time_limit_s=300, deep_factor=1.0 if groups else 2.0)
         times[groups] = (time.perf_counter() - t0, time.process_time() - c0)
-        print(f"  200 sites + 100 served x 60 days, {label}: {res.status}, {times[groups][0]:.2f} s wall, "
-              f"{times[groups][1]:.2f} s CPU ({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), "
-              f"{len(inst.sites)} locations, load {os.getloadavg()[0]:.1f}", flush=True)
-    print(f"supply everyone 200+100x60: {times[True][0]:.2f} s wall, {times[True][1]:.2f} s CPU = "
-          f"{times[True][1] / times[False][1]:.2f}x today's instance of the same size (CPU; "
-          f"{times[False][1]:.2f} s)")
+        print(
+            f"  200 sites + 100 served x 60 days, {label}: {res.status}, {times[groups][0]:.2f} s wall, "
+            f"{times[groups][1]:.2f} s CPU ({', '.join(f'{k} {v:.2f} s' for k, v in res.timings_s.items())}), "
+            f"{len(inst.sites)} locations, load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    print(
+        f"supply everyone 200+100x60: {times[True][0]:.2f} s wall, {times[True][1]:.2f} s CPU = "
+        f"{times[True][1] / times[False][1]:.2f}x today's instance of the same size (CPU; "
+        f"{times[False][1]:.2f} s)"
+    )
     if "--chain" in sys.argv:
         chain_ratio()
         rafah_ratio()

@@ -40,12 +40,23 @@ def write_rasters(folder: Path) -> tuple[Path, Path]:
     from rasterio.transform import from_origin
     from rasterio.windows import Window
 
-    prof = dict(driver="GTiff", width=N, height=N, count=1, crs="EPSG:32636", tiled=True, blockxsize=256,
-                blockysize=256, transform=from_origin(X0, Y0, PX, PX))
+    prof = dict(
+        driver="GTiff",
+        width=N,
+        height=N,
+        count=1,
+        crs="EPSG:32636",
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        transform=from_origin(X0, Y0, PX, PX),
+    )
     dem, lc = folder / "dem.tif", folder / "landcover.tif"
     x = np.arange(N) * PX
-    with rasterio.open(dem, "w", dtype="float32", nodata=-9999, **prof) as d, \
-            rasterio.open(lc, "w", dtype="uint8", nodata=255, **prof) as c:
+    with (
+        rasterio.open(dem, "w", dtype="float32", nodata=-9999, **prof) as d,
+        rasterio.open(lc, "w", dtype="uint8", nodata=255, **prof) as c,
+    ):
         for r0 in range(0, N, 512):
             y = (r0 + np.arange(min(512, N - r0)))[:, None] * PX
             z = 60 * np.sin(x / 900.0) * np.cos(y / 1300.0) + 25 * np.sin((x + y) / 400.0)
@@ -83,8 +94,9 @@ def baseline(dem: Path, lc: Path, geoms: np.ndarray, max_slope: float, bad: floa
     del gx, gy
     with rasterio.open(lc) as c:
         water = c.read(1) == bad
-    label = rasterize([(g, k + 1) for k, g in enumerate(geoms)], out_shape=(N, N), transform=transform,
-                      fill=0, dtype="int16")
+    label = rasterize(
+        [(g, k + 1) for k, g in enumerate(geoms)], out_shape=(N, N), transform=transform, fill=0, dtype="int16"
+    )
     total = np.bincount(label.ravel(), minlength=len(geoms) + 1)[1:]
     out_ = np.bincount(label[steep | water], minlength=len(geoms) + 1)[1:]
     return 1.0 - out_ / np.maximum(total, 1)
@@ -96,12 +108,15 @@ def main() -> None:
         # written by a child process, so this process's peak RSS is the assessment's (and then the baseline's)
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             dem, lc = pool.submit(write_rasters, Path(tmp)).result()
-        print(f"rasters: {N:,} x {N:,} px of {PX:g} m, DEM {dem.stat().st_size / 1e6:,.0f} MB, land cover "
-              f"{lc.stat().st_size / 1e6:,.0f} MB, written in {time.perf_counter() - t0:.1f} s "
-              f"(peak RSS so far {_rss_mb():,.0f} MB)")
+        print(
+            f"rasters: {N:,} x {N:,} px of {PX:g} m, DEM {dem.stat().st_size / 1e6:,.0f} MB, land cover "
+            f"{lc.stat().st_size / 1e6:,.0f} MB, written in {time.perf_counter() - t0:.1f} s "
+            f"(peak RSS so far {_rss_mb():,.0f} MB)"
+        )
         geoms = sites()
-        ground = ul.Ground(dem=ul.open_raster(dem), max_slope_pct=10.0, landcover=ul.open_raster(lc),
-                           exclude_classes=(3.0,))
+        ground = ul.Ground(
+            dem=ul.open_raster(dem), max_slope_pct=10.0, landcover=ul.open_raster(lc), exclude_classes=(3.0,)
+        )
         before = _rss_mb()
         t0 = time.perf_counter()
         got = ul.assess(geoms, CRS_M, ground)
@@ -109,18 +124,22 @@ def main() -> None:
         peak_win = _rss_mb()
         area = shapely.area(geoms).sum()
         px = sum(r.pixels for r in got)
-        print(f"windowed: {t_win:.2f} s for {len(geoms)} sites ({area / 1e6:,.0f} km2, {px:,} pixels), peak RSS "
-              f"{peak_win:,.0f} MB (+{peak_win - before:,.0f} MB) | targets < 60 s, < 4,096 MB: "
-              f"{'met' if t_win < 60 and peak_win < 4096 else 'NOT met'}")
+        print(
+            f"windowed: {t_win:.2f} s for {len(geoms)} sites ({area / 1e6:,.0f} km2, {px:,} pixels), peak RSS "
+            f"{peak_win:,.0f} MB (+{peak_win - before:,.0f} MB) | targets < 60 s, < 4,096 MB: "
+            f"{'met' if t_win < 60 and peak_win < 4096 else 'NOT met'}"
+        )
         t0 = time.perf_counter()
         base = baseline(dem, lc, geoms, 10.0, 3.0)
         t_base = time.perf_counter() - t0
         peak_base = _rss_mb()
         frac = np.array([r.usable_fraction for r in got])
-        print(f"baseline (whole rasters): {t_base:.2f} s, peak RSS {peak_base:,.0f} MB | windowed = "
-              f"{t_win / t_base:.3f} x the baseline's time; max |fraction difference| "
-              f"{np.abs(frac - base).max():.2e}; usable {100 * (frac * shapely.area(geoms)).sum() / area:.1f} % | "
-              f"load {os.getloadavg()[0]:.1f} (shared machine)")
+        print(
+            f"baseline (whole rasters): {t_base:.2f} s, peak RSS {peak_base:,.0f} MB | windowed = "
+            f"{t_win / t_base:.3f} x the baseline's time; max |fraction difference| "
+            f"{np.abs(frac - base).max():.2e}; usable {100 * (frac * shapely.area(geoms)).sum() / area:.1f} % | "
+            f"load {os.getloadavg()[0]:.1f} (shared machine)"
+        )
 
 
 if __name__ == "__main__":

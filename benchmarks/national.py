@@ -81,12 +81,20 @@ def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
 
 
 def _write_gpkg(path: Path, geoms: np.ndarray, fields: dict[str, np.ndarray], geometry_type: str) -> None:
-    pyogrio.raw.write(path, shapely.to_wkb(_to_wgs84(geoms)), list(fields.values()), list(fields), driver="GPKG",
-                      geometry_type=geometry_type, crs="EPSG:4326")
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(_to_wgs84(geoms)),
+        list(fields.values()),
+        list(fields),
+        driver="GPKG",
+        geometry_type=geometry_type,
+        crs="EPSG:4326",
+    )
 
 
-def write_national(size: Size | str, folder: Path | str, *, seed: int = 24, max_walk_h: float | None = 12.0,
-                   layout: bool = True) -> Written:
+def write_national(
+    size: Size | str, folder: Path | str, *, seed: int = 24, max_walk_h: float | None = 12.0, layout: bool = True
+) -> Written:
     """Write a synthetic national scenario folder (scenario 'national') and return its actual counts."""
     size = SIZES[size] if isinstance(size, str) else size
     folder = Path(folder)
@@ -119,8 +127,9 @@ def write_national(size: Size | str, folder: Path | str, *, seed: int = 24, max_
         blocks.append((i0, j0, i1, j1))
     bx = np.array(blocks, dtype=float)
     fp = shapely.box(X0 + bx[:, 0] * ZONE_M, Y0 + bx[:, 1] * ZONE_M, X0 + bx[:, 2] * ZONE_M, Y0 + bx[:, 3] * ZONE_M)
-    _write_gpkg(folder / "footprint.gpkg", fp, {"id": np.array([f"B{k}" for k in range(len(fp))], dtype=object)},
-                "Polygon")
+    _write_gpkg(
+        folder / "footprint.gpkg", fp, {"id": np.array([f"B{k}" for k in range(len(fp))], dtype=object)}, "Polygon"
+    )
 
     # sites: one per chosen zone cell outside the footprint, side from its capacity
     free_cells = np.flatnonzero(~emptied.ravel())
@@ -131,22 +140,32 @@ def write_national(size: Size | str, folder: Path | str, *, seed: int = 24, max_
     sx = zx[cells] + rng.uniform(0, 1, size.sites) * room
     sy = zy[cells] + rng.uniform(0, 1, size.sites) * room
     sites = shapely.box(sx, sy, sx + s_side, sy + s_side)
-    _write_gpkg(folder / "sites.gpkg", sites, {"id": np.array([f"S{k:04d}" for k in range(size.sites)], dtype=object)},
-                "Polygon")
+    _write_gpkg(
+        folder / "sites.gpkg",
+        sites,
+        {"id": np.array([f"S{k:04d}" for k in range(size.sites)], dtype=object)},
+        "Polygon",
+    )
 
     # roads: a regular grid with ~road_edges streets between adjacent crossings
     g = max(2, int(round(0.5 + math.sqrt(0.25 + size.road_edges / 2.0))))
     step = side / (g - 1)
     k = np.arange(g)
     a_i, a_j = np.meshgrid(k[:-1], k, indexing="ij")  # east-west streets (i -> i + 1 at row j)
-    ew = np.stack([np.column_stack([X0 + a_i.ravel() * step, Y0 + a_j.ravel() * step]),
-                   np.column_stack([X0 + (a_i.ravel() + 1) * step, Y0 + a_j.ravel() * step])], axis=1)
+    ew = np.stack(
+        [
+            np.column_stack([X0 + a_i.ravel() * step, Y0 + a_j.ravel() * step]),
+            np.column_stack([X0 + (a_i.ravel() + 1) * step, Y0 + a_j.ravel() * step]),
+        ],
+        axis=1,
+    )
     ns = ew[:, :, ::-1] - np.array([Y0 - X0, X0 - Y0])  # the same streets turned north-south
     street_row = np.concatenate([a_j.ravel(), a_j.ravel()])
     lines = shapely.linestrings(np.concatenate([ew, ns]))
     highway = np.where(street_row % 10 == 0, "primary", np.where(street_row % 5 == 0, "secondary", "residential"))
-    _write_gpkg(folder / "roads.gpkg", lines, {"id": np.arange(len(lines)), "highway": highway.astype(object)},
-                "LineString")
+    _write_gpkg(
+        folder / "roads.gpkg", lines, {"id": np.arange(len(lines)), "highway": highway.astype(object)}, "LineString"
+    )
 
     # crossings: 10 on the southern and western borders
     t = Transformer.from_crs(UTM, CRS.from_epsg(4326), always_xy=True)
@@ -160,21 +179,31 @@ def write_national(size: Size | str, folder: Path | str, *, seed: int = 24, max_
     cfg = {
         "title": f"Synthetic national scenario {size.name} (issue 24 benchmark)",
         "description": f"{size.people:,} people on {n * n:,} zones of 1 km2; {size.sites} candidate sites; a street "
-                       f"grid of {len(lines):,} links; 30 % of the zones emptied. Seed {seed}.",
+        f"grid of {len(lines):,} links; 30 % of the zones emptied. Seed {seed}.",
         "crs": "auto",
         "horizon_days": 60,
         "siting": {"max_walk_h": max_walk_h} if max_walk_h is not None else {},
         "layout": {"enabled": layout},
-        "layers": {"zones": {"file": "zones.gpkg"},
-                   "sites": {"file": "sites.gpkg", "usable_fraction": USABLE_FRACTION},
-                   "entry_points": {"file": "entry_points.csv"},
-                   "roads": {"file": "roads.gpkg"}},
+        "layers": {
+            "zones": {"file": "zones.gpkg"},
+            "sites": {"file": "sites.gpkg", "usable_fraction": USABLE_FRACTION},
+            "entry_points": {"file": "entry_points.csv"},
+            "roads": {"file": "roads.gpkg"},
+        },
         "footprints": {"emptied": {"file": "footprint.gpkg", "start_day": 0}},
         "scenarios": {"national": {"footprints": ["emptied"]}},
     }
     (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return Written(folder=folder, scenario="national", people=int(population.sum()), zones=n * n,
-                   emptied_zones=int(emptied.sum()), sites=size.sites, road_edges=len(lines), side_km=side / 1000)
+    return Written(
+        folder=folder,
+        scenario="national",
+        people=int(population.sum()),
+        zones=n * n,
+        emptied_zones=int(emptied.sum()),
+        sites=size.sites,
+        road_edges=len(lines),
+        side_km=side / 1000,
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
 
     t = _clock()
     g = nx.Graph()
-    g.add_weighted_edges_from(zip(net.link_from.tolist(), net.link_to.tolist(), net.link_time_s.tolist()),
-                              weight="time")
+    g.add_weighted_edges_from(
+        zip(net.link_from.tolist(), net.link_to.tolist(), net.link_time_s.tolist()), weight="time"
+    )
     o = rn.snap(net, xy[sel])
     s = rn.snap(net, cap.point_xy)
     o_leg, s_leg = o.distance_m / net.walk_speed_m_s, s.distance_m / net.walk_speed_m_s
@@ -91,14 +92,22 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
     ours_t, _ = times.dense()
     both = np.isfinite(ours_t[zones]) & np.isfinite(mean)
     diff = float(np.abs(ours_t[zones][both] - mean[both]).max())
-    print(f"\nnetwork -> walking times -> siting on the 1 M case ({len(zones):,} moving zones, {len(s.node)} sites, "
-          f"{net.n_nodes:,} nodes; walking limit {sc.siting.max_walk_h:g} h):")
-    print(f"  reliefplan (build_network + group_times + allocate): {ours[0]:.1f} s wall, {ours[1]:.1f} s CPU; "
-          f"objective {alloc.siting.objective:,.0f} ({alloc.siting.status})")
-    print(f"  networkx + PuLP/CBC: {theirs[0]:.1f} s wall, {theirs[1]:.1f} s CPU in this process "
-          f"(graph + Dijkstras {t_nx[0]:.1f} s; CBC runs as a child process, its CPU is not counted); objective "
-          f"{objective_nx:,.0f} ({pulp.LpStatus[prob.status]})")
-    print(f"  ratio networkx+PuLP / reliefplan: x{theirs[0] / ours[0]:.1f} wall; "
-          f"objectives differ by {abs(objective_nx - alloc.siting.objective) / alloc.siting.objective:.2e} "
-          f"(relative); walking times differ by at most {diff:.3f} s (reliefplan sums links in whole ms)")
+    print(
+        f"\nnetwork -> walking times -> siting on the 1 M case ({len(zones):,} moving zones, {len(s.node)} sites, "
+        f"{net.n_nodes:,} nodes; walking limit {sc.siting.max_walk_h:g} h):"
+    )
+    print(
+        f"  reliefplan (build_network + group_times + allocate): {ours[0]:.1f} s wall, {ours[1]:.1f} s CPU; "
+        f"objective {alloc.siting.objective:,.0f} ({alloc.siting.status})"
+    )
+    print(
+        f"  networkx + PuLP/CBC: {theirs[0]:.1f} s wall, {theirs[1]:.1f} s CPU in this process "
+        f"(graph + Dijkstras {t_nx[0]:.1f} s; CBC runs as a child process, its CPU is not counted); objective "
+        f"{objective_nx:,.0f} ({pulp.LpStatus[prob.status]})"
+    )
+    print(
+        f"  ratio networkx+PuLP / reliefplan: x{theirs[0] / ours[0]:.1f} wall; "
+        f"objectives differ by {abs(objective_nx - alloc.siting.objective) / alloc.siting.objective:.2e} "
+        f"(relative); walking times differ by at most {diff:.3f} s (reliefplan sums links in whole ms)"
+    )
     return {"ours_s": ours[0], "nx_s": theirs[0], "ratio": theirs[0] / ours[0]}

@@ -19,8 +19,15 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 COGAT = "aid/cogat_gaza_aid_consignments_2023-10-21_2024-09-17.csv"
-LAND_CLASSES = {"food": "Food", "water": "Water", "medical": "Medical Supplies", "shelter": "Shelter Equipment",
-                "mixed": "Combined Aid", "fuel": "Fuel", "cooking_gas": "Gas"}
+LAND_CLASSES = {
+    "food": "Food",
+    "water": "Water",
+    "medical": "Medical Supplies",
+    "shelter": "Shelter Equipment",
+    "mixed": "Combined Aid",
+    "fuel": "Fuel",
+    "cooking_gas": "Gas",
+}
 PIER_FROM, PIER_TO = dt.date(2024, 5, 17), dt.date(2024, 7, 17)
 PIER_ANCHORED = dt.date(2024, 5, 17)  # first day with deliveries; anchored to the beach on 16-17 May
 LSHTM_DROPS = "aid/lshtm_gaza_food_data_csv/boats_airdrops.csv"
@@ -56,10 +63,14 @@ def derive(shared_data: Path) -> dict[str, Any]:
     land = [r for r in rows if r["Route"] == "Land Crossings" and r["t"] is not None]
     for key, cls in LAND_CLASSES.items():
         t = [r["t"] for r in land if r["Classification"] == cls]
-        out[f"entry_modes.land.payload_t_per_truck.{key}"] = {"median": statistics.median(t),
-                                                              "mean": round(statistics.mean(t), 2), "records": len(t)}
-    pier = [r for r in rows if r["Route"].startswith("Maritime") and PIER_FROM <= r["d"] <= PIER_TO
-            and r["t"] is not None]
+        out[f"entry_modes.land.payload_t_per_truck.{key}"] = {
+            "median": statistics.median(t),
+            "mean": round(statistics.mean(t), 2),
+            "records": len(t),
+        }
+    pier = [
+        r for r in rows if r["Route"].startswith("Maritime") and PIER_FROM <= r["d"] <= PIER_TO and r["t"] is not None
+    ]
     days = {r["d"] for r in pier if r["t"] > 0}
     tonnes = sum(r["t"] for r in pier)
     out["entry_modes.sea.pier_2024_days_operated"] = len(days)

@@ -37,8 +37,10 @@ SNAP_M = 5.0
 EXCLUDED = {"jabalia-rafah.geojson": "hand-drawn line, not an ORS route (no summary)"}
 WAYTYPE_TO_HIGHWAY = {1: "primary", 2: "secondary", 3: "residential", 4: "track", 5: "track"}
 HIGHWAY_RANK = {"primary": 0, "secondary": 1, "residential": 2, "track": 3, "road": 4}
-ATTRIBUTION = ("© OpenStreetMap contributors, ODbL 1.0 (roads routed by openrouteservice, "
-               "via mushon/nibal @ 8c8ea12015da10af1eded0218d802e9898d799eb map/*.geojson)")
+ATTRIBUTION = (
+    "© OpenStreetMap contributors, ODbL 1.0 (roads routed by openrouteservice, "
+    "via mushon/nibal @ 8c8ea12015da10af1eded0218d802e9898d799eb map/*.geojson)"
+)
 
 
 def read_routes(route_dir: Path) -> list[dict]:
@@ -54,16 +56,24 @@ def read_routes(route_dir: Path) -> list[dict]:
         n = len(coords)
         highway = np.full(n, "road", dtype=object)
         for a, b, value in props.get("extras", {}).get("waytype", {}).get("values", []):
-            highway[a:b + 1] = WAYTYPE_TO_HIGHWAY.get(int(value), "road")
+            highway[a : b + 1] = WAYTYPE_TO_HIGHWAY.get(int(value), "road")
         name = np.full(n, "", dtype=object)
         for seg in props.get("segments", []):
             for step in seg.get("steps", []):
                 a, b = step["way_points"]
                 if step.get("name") and step["name"] != "-":
                     name[a:b] = step["name"]
-        routes.append({"file": f.name, "coords": coords, "highway": highway, "name": name,
-                       "way_points": props["way_points"], "summary_km": props["summary"]["distance"],
-                       "segment_km": [s["distance"] for s in props["segments"]]})
+        routes.append(
+            {
+                "file": f.name,
+                "coords": coords,
+                "highway": highway,
+                "name": name,
+                "way_points": props["way_points"],
+                "summary_km": props["summary"]["distance"],
+                "segment_km": [s["distance"] for s in props["segments"]],
+            }
+        )
     return routes
 
 
@@ -87,7 +97,7 @@ def derive(route_dir: Path) -> dict:
     seg_routes: dict[tuple[int, int], set] = defaultdict(set)
     start = 0
     for r in routes:
-        c = cluster[start:start + len(r["coords"])]
+        c = cluster[start : start + len(r["coords"])]
         start += len(r["coords"])
         for i in range(len(c) - 1):
             a, b = int(c[i]), int(c[i + 1])
@@ -113,23 +123,33 @@ def derive(route_dir: Path) -> dict:
         for g, g_m in zip(ll, merged):
             coords = np.round(shapely.get_coordinates(g), 7)
             used_by = sorted(set().union(*(seg_routes[k] for k in keys)))
-            features.append({
-                "type": "Feature",
-                "properties": {"highway": hw, "name": nm or None, "oneway": "no",
-                               "length_m": round(float(shapely.length(g_m)), 1),
-                               "highway_source": "guessed from openrouteservice waytype",
-                               "source": "openrouteservice routes " + ", ".join(used_by) + "; " + ATTRIBUTION},
-                "geometry": {"type": "LineString", "coordinates": coords.tolist()},
-            })
-    return {"type": "FeatureCollection",
-            "name": "roads_arterial",
-            "description": ("ARTERIAL-ONLY road network of the Gaza Strip: the roads used by nine openrouteservice "
-                            "driving routes between its towns, overlapping stretches merged (vertices within "
-                            f"{SNAP_M} m joined). Not a full street network: for one, point the scenario at an OSM "
-                            "extract (.osm.pbf) of the Gaza Strip. highway classes guessed from ORS waytype."),
-            "attribution": ATTRIBUTION,
-            "license": "ODbL-1.0",
-            "features": features}
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "highway": hw,
+                        "name": nm or None,
+                        "oneway": "no",
+                        "length_m": round(float(shapely.length(g_m)), 1),
+                        "highway_source": "guessed from openrouteservice waytype",
+                        "source": "openrouteservice routes " + ", ".join(used_by) + "; " + ATTRIBUTION,
+                    },
+                    "geometry": {"type": "LineString", "coordinates": coords.tolist()},
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "name": "roads_arterial",
+        "description": (
+            "ARTERIAL-ONLY road network of the Gaza Strip: the roads used by nine openrouteservice "
+            "driving routes between its towns, overlapping stretches merged (vertices within "
+            f"{SNAP_M} m joined). Not a full street network: for one, point the scenario at an OSM "
+            "extract (.osm.pbf) of the Gaza Strip. highway classes guessed from ORS waytype."
+        ),
+        "attribution": ATTRIBUTION,
+        "license": "ODbL-1.0",
+        "features": features,
+    }
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -154,9 +174,16 @@ def check(route_dir: Path, roads_path: Path) -> list[dict]:
         tt = rn.travel_time_matrix(net, ends, ends)
         legs = [float(tt.distance_m[i, i + 1]) for i in range(len(wp) - 1)]
         for i, (got, want_km) in enumerate(zip(legs, r["segment_km"])):
-            rows.append({"route": r["file"].removesuffix(".geojson"), "leg": i + 1, "ors_km": want_km,
-                         "network_km": round(got / 1000, 3), "error_pct": round((got / 1000 / want_km - 1) * 100, 2),
-                         "snap_m": round(float(max(tt.origin_snap_m[i], tt.origin_snap_m[i + 1])), 1)})
+            rows.append(
+                {
+                    "route": r["file"].removesuffix(".geojson"),
+                    "leg": i + 1,
+                    "ors_km": want_km,
+                    "network_km": round(got / 1000, 3),
+                    "error_pct": round((got / 1000 / want_km - 1) * 100, 2),
+                    "snap_m": round(float(max(tt.origin_snap_m[i], tt.origin_snap_m[i + 1])), 1),
+                }
+            )
     return rows
 
 
@@ -176,8 +203,10 @@ def main() -> None:
         print("| route | leg | ORS km | network km | error % | max snap m |")
         print("|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['route']} | {r['leg']} | {r['ors_km']:.3f} | {r['network_km']:.3f} | {r['error_pct']:+.2f} "
-                  f"| {r['snap_m']} |")
+            print(
+                f"| {r['route']} | {r['leg']} | {r['ors_km']:.3f} | {r['network_km']:.3f} | {r['error_pct']:+.2f} "
+                f"| {r['snap_m']} |"
+            )
         err = np.array([abs(r["error_pct"]) for r in rows])
         print(f"legs: {len(rows)}; mean |error| {err.mean():.2f} %, max |error| {err.max():.2f} %")
 

@@ -31,8 +31,9 @@ ORDER_DATE = "2024-05-11"
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     shared = Path(args[0]) if args else Path("/work/shared/data")
-    records = json.loads((shared / "gaza_geo" / "idf_evacuation_zone_2024-05-06_to_2024-05-11_rafah.geojson")
-                         .read_text(encoding="utf-8"))["features"]
+    records = json.loads(
+        (shared / "gaza_geo" / "idf_evacuation_zone_2024-05-06_to_2024-05-11_rafah.geojson").read_text(encoding="utf-8")
+    )["features"]
     zones = json.loads((EXAMPLE / "zones.geojson").read_text(encoding="utf-8"))["features"]
     rafah = shapely.union_all([shape(z["geometry"]) for z in zones], grid_size=GRID_DEG)
     feats = []
@@ -43,10 +44,21 @@ def main(argv: list[str] | None = None) -> int:
         g = polygonal(shape(f["geometry"]))
         if shapely.area(shapely.intersection(g, rafah, grid_size=GRID_DEG)) <= 0.5 * shapely.area(g):
             continue  # blocks of the same order outside Rafah governorate
-        feats.append(feature({"id": f"EO-{ORDER_DATE}-B{int(p['Block'])}",
-                              "name": f"Evacuation order 11 May 2024 - IDF map block {int(p['Block'])}",
-                              "idf_block": block_label(p["Block"]), "start_day": 5, "date": ORDER_DATE,
-                              "source": p["Source"], "idf_map": p["IDFMap"], "gazamaps": p["GazaMaps"]}, g))
+        feats.append(
+            feature(
+                {
+                    "id": f"EO-{ORDER_DATE}-B{int(p['Block'])}",
+                    "name": f"Evacuation order 11 May 2024 - IDF map block {int(p['Block'])}",
+                    "idf_block": block_label(p["Block"]),
+                    "start_day": 5,
+                    "date": ORDER_DATE,
+                    "source": p["Source"],
+                    "idf_map": p["IDFMap"],
+                    "gazamaps": p["GazaMaps"],
+                },
+                g,
+            )
+        )
     write_geojson(EXAMPLE / "footprint_west_rafah_2024-05-11.geojson", "footprint_west_rafah_2024-05-11", feats)
     src = REPO / "src" / "reliefplan" / "data" / "departures" / "rafah_2024_published.csv"
     lines = [ln for ln in src.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]

@@ -26,11 +26,17 @@ DAY0 = datetime.datetime(2024, 5, 6, tzinfo=datetime.timezone.utc)
 def closing_days(shared: Path, horizon_days: int) -> list[tuple[str, int, str]]:
     """(site id, day, date) of each example site ordered out within the horizon, by day."""
     recs = json.loads((shared / "gaza_geo" / "idf_evacuation_orders_records_gazamaps.geojson").read_text())
-    ordered = sorted((
-        (datetime.datetime.fromtimestamp(r["properties"]["Date"] / 1000, datetime.timezone.utc), shape(r["geometry"]))
-        for r in recs["features"]
-        if r["properties"].get("StatusText") == "1" and r["properties"].get("Date") and r["geometry"]),
-        key=lambda dg: dg[0])
+    ordered = sorted(
+        (
+            (
+                datetime.datetime.fromtimestamp(r["properties"]["Date"] / 1000, datetime.timezone.utc),
+                shape(r["geometry"]),
+            )
+            for r in recs["features"]
+            if r["properties"].get("StatusText") == "1" and r["properties"].get("Date") and r["geometry"]
+        ),
+        key=lambda dg: dg[0],
+    )
     ordered = [(d, g) for d, g in ordered if d > DAY0 + datetime.timedelta(days=1)]
     out = []
     for s in json.loads((REPO / "examples" / "rafah-2024" / "sites.geojson").read_text())["features"]:
@@ -49,8 +55,10 @@ def main() -> None:
     print("    phases:")
     print("      sites:")
     for site, day, date in closing_days(shared, horizon):
-        print(f"        - {{site: {site}, closes_day: {day}, source: \"IDF evacuation map of {date} (gazamaps.com "
-              "via mushon/nibal)\"}")
+        print(
+            f'        - {{site: {site}, closes_day: {day}, source: "IDF evacuation map of {date} (gazamaps.com '
+            'via mushon/nibal)"}'
+        )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def shoot(ctx, page_path: Path, out: Path, top: str, bottom: str, width: int) -> None:
@@ -31,12 +39,19 @@ def main(out_dir: str = "out/rafah-2024", docs: str = "docs") -> None:
     src, dst = Path(out_dir), Path(docs)
     dst.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(tempfile.mkdtemp(), executable_path="/usr/bin/chromium",
-                                                    headless=True, args=ARGS)
+        ctx = pw.chromium.launch_persistent_context(
+            tempfile.mkdtemp(), executable_path="/usr/bin/chromium", headless=True, args=ARGS
+        )
         shoot(ctx, src / "full" / "report.html", dst / "report.png", "header.top", "#charts-h", 1100)
         shoot(ctx, src / "compare" / "comparison.html", dst / "comparison.png", "header.top", "#kpi-h", 1100)
-        shoot(ctx, src / "assess" / "assessment.html", dst / "assessment.png", "header.top",
-              "#matrix tbody tr:nth-child(2)", 1300)
+        shoot(
+            ctx,
+            src / "assess" / "assessment.html",
+            dst / "assessment.png",
+            "header.top",
+            "#matrix tbody tr:nth-child(2)",
+            1300,
+        )
         ctx.close()
 
 

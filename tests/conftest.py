@@ -27,29 +27,54 @@ def feat(props: dict[str, Any], geom: dict[str, Any] | None) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": geom}
 
 
-def write_scenario(folder: Path, *, zones=None, sites=None, footprints=None, config: dict | None = None,
-                   entry_points: str | None = None) -> Path:
+def write_scenario(
+    folder: Path,
+    *,
+    zones=None,
+    sites=None,
+    footprints=None,
+    config: dict | None = None,
+    entry_points: str | None = None,
+) -> Path:
     """Write a scenario folder: 2 zones of 10,000 people, 2 sites, a footprint over zone A, entry points CSV."""
     folder.mkdir(parents=True, exist_ok=True)
-    zones = zones if zones is not None else fc([
-        feat({"id": "A", "population": 10000, "name": "zone A"}, square(0, 0)),
-        feat({"id": "B", "population": 10000, "name": "zone B"}, square(1, 0)),
-    ])
-    sites = sites if sites is not None else fc([
-        feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
-        feat({"id": "S2", "usable_fraction": 0.5}, square(3, 3)),
-    ])
+    zones = (
+        zones
+        if zones is not None
+        else fc(
+            [
+                feat({"id": "A", "population": 10000, "name": "zone A"}, square(0, 0)),
+                feat({"id": "B", "population": 10000, "name": "zone B"}, square(1, 0)),
+            ]
+        )
+    )
+    sites = (
+        sites
+        if sites is not None
+        else fc(
+            [
+                feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
+                feat({"id": "S2", "usable_fraction": 0.5}, square(3, 3)),
+            ]
+        )
+    )
     footprints = footprints if footprints is not None else fc([feat({"id": "F1"}, square(0, 0))])
     (folder / "zones.geojson").write_text(json.dumps(zones))
     (folder / "sites.geojson").write_text(json.dumps(sites))
     (folder / "footprint.geojson").write_text(json.dumps(footprints))
-    (folder / "entry_points.csv").write_text(entry_points if entry_points is not None else
-                                             "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
-                                             "KS,Kerem Shalom,34.27056,31.22083,100\n")
+    (folder / "entry_points.csv").write_text(
+        entry_points
+        if entry_points is not None
+        else "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
+        "KS,Kerem Shalom,34.27056,31.22083,100\n"
+    )
     cfg = {
         "title": "test",
-        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
-                   "entry_points": {"file": "entry_points.csv"}},
+        "layers": {
+            "zones": {"file": "zones.geojson"},
+            "sites": {"file": "sites.geojson"},
+            "entry_points": {"file": "entry_points.csv"},
+        },
         "footprints": {"op": {"file": "footprint.geojson", "start_day": 0}},
         "scenarios": {"main": {"footprints": ["op"]}},
     }
@@ -78,7 +103,9 @@ def add_north_road(folder: Path, width_m: float | None = None) -> float:
     road = fc([feat(props, {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]})])
     (folder / "roads.geojson").write_text(json.dumps(road))
     cfg = (folder / "scenario.yaml").read_text()
-    (folder / "scenario.yaml").write_text(cfg.replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:"))
+    (folder / "scenario.yaml").write_text(
+        cfg.replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    )
     return x
 
 

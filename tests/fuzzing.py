@@ -38,61 +38,137 @@ def base_files() -> dict[str, Any]:
     """The unmutated scenario: file name -> content (dicts are JSON/YAML documents, lists are CSV rows)."""
     x = LON0 + D / 2
     files: dict[str, Any] = {
-        "zones.geojson": fc([feat({"id": "A", "population": 6000, "name": "zone A"}, square(0, 0)),
-                              feat({"id": "B", "population": 4000, "name": "zone B"}, square(1, 0))]),
-        "sites.geojson": fc([feat({"id": "S1", "usable_fraction": 0.8}, square(0, 2, 0.006)),
-                              feat({"id": "S2", "usable_fraction": 0.5, "existing_population": 100},
-                                    square(2, 2, 0.006))]),
+        "zones.geojson": fc(
+            [
+                feat({"id": "A", "population": 6000, "name": "zone A"}, square(0, 0)),
+                feat({"id": "B", "population": 4000, "name": "zone B"}, square(1, 0)),
+            ]
+        ),
+        "sites.geojson": fc(
+            [
+                feat({"id": "S1", "usable_fraction": 0.8}, square(0, 2, 0.006)),
+                feat({"id": "S2", "usable_fraction": 0.5, "existing_population": 100}, square(2, 2, 0.006)),
+            ]
+        ),
         "footprint.geojson": fc([feat({"id": "F1"}, square(0, 0))]),
-        "roads.geojson": fc([feat({"highway": "primary", "width": 8},
-                                    {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 2.3 * D]]}),
-                              feat({"highway": "residential"},
-                                    {"type": "LineString", "coordinates": [[x, LAT0 + 2.3 * D],
-                                                                           [x + 2 * D, LAT0 + 2.3 * D]]})]),
+        "roads.geojson": fc(
+            [
+                feat(
+                    {"highway": "primary", "width": 8},
+                    {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 2.3 * D]]},
+                ),
+                feat(
+                    {"highway": "residential"},
+                    {"type": "LineString", "coordinates": [[x, LAT0 + 2.3 * D], [x + 2 * D, LAT0 + 2.3 * D]]},
+                ),
+            ]
+        ),
         "extra_sites.geojson": fc([feat({"id": "X1"}, square(4, 2, 0.004))]),
         "no_build.geojson": fc([feat({"id": "shore"}, square(0.1, 2.1, 0.001))]),
-        "entry_points.csv": [["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "inspection_delay_days"],
-                             ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity", "#capacity+t", "#delay"],
-                             ["KS", "Kerem Shalom", "34.27056", "31.22083", "40", "20", "1"]],
+        "entry_points.csv": [
+            ["id", "name", "lon", "lat", "trucks_per_day", "payload_t", "inspection_delay_days"],
+            ["#loc+id", "#loc+name", "#geo+lon", "#geo+lat", "#capacity", "#capacity+t", "#delay"],
+            ["KS", "Kerem Shalom", "34.27056", "31.22083", "40", "20", "1"],
+        ],
         "warehouses.csv": [["id", "name", "lon", "lat", "capacity_t"], ["W1", "hub", "34.262", "31.26", "500"]],
-        "age_sex.csv": [["age", "male", "female"], ["#group+age", "#m", "#f"], ["0 to 4yo", "0.08", "0.08"],
-                        ["5 to 9yo", "0.07", "0.07"], ["10 to 14yo", "0.06", "0.06"], ["15 to 19yo", "0.05", "0.05"],
-                        ["20 to 59yo", "0.2", "0.2"], ["60 to 100yo", "0.04", "0.04"], ["pregnant", "", "0.02"]],
+        "age_sex.csv": [
+            ["age", "male", "female"],
+            ["#group+age", "#m", "#f"],
+            ["0 to 4yo", "0.08", "0.08"],
+            ["5 to 9yo", "0.07", "0.07"],
+            ["10 to 14yo", "0.06", "0.06"],
+            ["15 to 19yo", "0.05", "0.05"],
+            ["20 to 59yo", "0.2", "0.2"],
+            ["60 to 100yo", "0.04", "0.04"],
+            ["pregnant", "", "0.02"],
+        ],
         "observed.csv": [["date", "entry_point_id", "trucks_total"], ["#date", "#loc+id", "#capacity"]]
-                        + [[f"2024-05-{d:02d}", "KS", str(30 + d)] for d in range(1, 31)],
+        + [[f"2024-05-{d:02d}", "KS", str(30 + d)] for d in range(1, 31)],
     }
     files["scenario.yaml"] = {
         "title": "fuzz",
         "population_structure": "age_sex.csv",
         "horizon_days": 10,
-        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
-                   "entry_points": {"file": "entry_points.csv"}, "warehouses": {"file": "warehouses.csv"},
-                   "roads": {"file": "roads.geojson"}},
+        "layers": {
+            "zones": {"file": "zones.geojson"},
+            "sites": {"file": "sites.geojson"},
+            "entry_points": {"file": "entry_points.csv"},
+            "warehouses": {"file": "warehouses.csv"},
+            "roads": {"file": "roads.geojson"},
+        },
         "layout": {"enabled": True, "no_build": "no_build.geojson"},
         "evacuation": {"spread_h": 2},
         "supply": {"disruptions": [{"entry_point": "KS", "first_day": 2, "last_day": 3}], "time_limit_s": 20},
         "siting": {"time_limit_s": 20},
         "packages": {
             "tents": {"tents": [{"count": 500, "from_day": 0}], "water": [{"m3_per_day": 50, "from_day": 1}]},
-            "series": {"extends": "tents", "entry_series": {"file": "observed.csv", "start": "2024-05-01"},
-                       "sites": [{"file": "extra_sites.geojson", "usable_fraction": 0.6}]},
+            "series": {
+                "extends": "tents",
+                "entry_series": {"file": "observed.csv", "start": "2024-05-01"},
+                "sites": [{"file": "extra_sites.geojson", "usable_fraction": 0.6}],
+            },
         },
         "footprints": {"op": {"file": "footprint.geojson", "start_day": 0}},
-        "scenarios": {"main": {"footprints": ["op"]},
-                      "observed": {"footprints": ["op"],
-                                   "supply": {"entry_capacity": "observed", "observed_file": "observed.csv",
-                                              "observed_start": "2024-05-02"}}},
+        "scenarios": {
+            "main": {"footprints": ["op"]},
+            "observed": {
+                "footprints": ["op"],
+                "supply": {
+                    "entry_capacity": "observed",
+                    "observed_file": "observed.csv",
+                    "observed_start": "2024-05-02",
+                },
+            },
+        },
     }
     return files
 
 
 # ---- mutations (plain data, so Hypothesis can shrink them and a failing case can be replayed) ---------------
 
-NASTY_NUMBERS = [0, -1, 1, 2, 0.5, -0.5, 1e-9, 1e9, 1e300, -1e300, 2**53, 2**63, 10**30, math.nan, math.inf,
-                 -math.inf, 3650, 100000]
-NASTY_STRINGS = ["", " ", "x", "nan", "inf", "-inf", "1e300", "true", "../zones.geojson", "/etc/passwd",
-                 "/dev/zero", "../../../../etc/hostname", "zones.geojson", "observed.csv", "sites.geojson",
-                 "x" * 300, "é\u0000", "2024-13-45", "EPSG:4326", "EPSG:32636", "KS"]
+NASTY_NUMBERS = [
+    0,
+    -1,
+    1,
+    2,
+    0.5,
+    -0.5,
+    1e-9,
+    1e9,
+    1e300,
+    -1e300,
+    2**53,
+    2**63,
+    10**30,
+    math.nan,
+    math.inf,
+    -math.inf,
+    3650,
+    100000,
+]
+NASTY_STRINGS = [
+    "",
+    " ",
+    "x",
+    "nan",
+    "inf",
+    "-inf",
+    "1e300",
+    "true",
+    "../zones.geojson",
+    "/etc/passwd",
+    "/dev/zero",
+    "../../../../etc/hostname",
+    "zones.geojson",
+    "observed.csv",
+    "sites.geojson",
+    "x" * 300,
+    "é\u0000",
+    "2024-13-45",
+    "EPSG:4326",
+    "EPSG:32636",
+    "KS",
+]
 NASTY_VALUES = NASTY_NUMBERS + NASTY_STRINGS + [None, True, False, [], {}, [1, 2], {"a": 1}, [[[[[]]]]]]
 
 #: scenario.yaml options with plausible and implausible values (keys that size arrays first)
@@ -123,14 +199,22 @@ OPTIONS: dict[tuple[str, ...], list[Any]] = {
     ("supply", "entry_capacity"): ["design", "observed"],
     ("supply", "observed_file"): ["observed.csv", "/etc/passwd", "age_sex.csv"],
     ("supply", "observed_start"): ["2024-05-01", "2024-05-30", "1999-01-01", "nope"],
-    ("supply", "disruptions"): [[{"entry_point": "KS", "first_day": 5, "last_day": 2}],
-                                [{"entry_point": "KS", "first_day": 0, "last_day": 500}],
-                                [{"entry_point": "NOPE", "first_day": 0, "last_day": 1}],
-                                [{"entry_point": "KS", "first_day": 0, "last_day": 9, "capacity_factor": 1e300}]],
+    ("supply", "disruptions"): [
+        [{"entry_point": "KS", "first_day": 5, "last_day": 2}],
+        [{"entry_point": "KS", "first_day": 0, "last_day": 500}],
+        [{"entry_point": "NOPE", "first_day": 0, "last_day": 1}],
+        [{"entry_point": "KS", "first_day": 0, "last_day": 9, "capacity_factor": 1e300}],
+    ],
     ("standards", "profile"): ["unhcr-emergency", "nope"],
-    ("standards", "overrides"): [{"water_l_per_person_day": 0}, {"site_area_m2_per_person": 0},
-                                 {"household_size": 0}, {"truck_payload_t": 0}, {"water_l_per_person_day": 1e300},
-                                 {"covered_area_m2_per_person": 1e-9}, {"site_area_m2_per_person": 1e9}],
+    ("standards", "overrides"): [
+        {"water_l_per_person_day": 0},
+        {"site_area_m2_per_person": 0},
+        {"household_size": 0},
+        {"truck_payload_t": 0},
+        {"water_l_per_person_day": 1e300},
+        {"covered_area_m2_per_person": 1e-9},
+        {"site_area_m2_per_person": 1e9},
+    ],
     ("existing_hospital_beds",): [0, 10, 10**12],
     ("crs",): ["EPSG:32636", "EPSG:4326", "nope", "EPSG:3857"],
     ("packages", "tents", "tents"): [[{"count": 10**12}], [{"count": 5, "people_per_tent": 1e-9}]],
@@ -154,27 +238,63 @@ class Mutation:
     value: Any = None
 
 
-GEO_FILES = ["zones.geojson", "sites.geojson", "footprint.geojson", "roads.geojson", "extra_sites.geojson",
-             "no_build.geojson"]
+GEO_FILES = [
+    "zones.geojson",
+    "sites.geojson",
+    "footprint.geojson",
+    "roads.geojson",
+    "extra_sites.geojson",
+    "no_build.geojson",
+]
 CSV_FILES = ["entry_points.csv", "warehouses.csv", "age_sex.csv", "observed.csv"]
-PROPS = ["id", "population", "usable_fraction", "max_population", "existing_population", "opening_cost",
-         "must_open", "never_open", "vulnerable_share", "start_day", "highway", "width", "capacity", "closed",
-         "maxspeed", "oneway", "lanes", "name"]
-GEOMS = [None, {"type": "Point", "coordinates": [34.25, 31.28]},
-         {"type": "Point", "coordinates": [math.nan, 31.28]},
-         {"type": "Polygon", "coordinates": [[[200, 100], [201, 100], [201, 101], [200, 100]]]},
-         {"type": "Polygon", "coordinates": [[[34.25, 31.28], [math.inf, 31.28], [34.26, 31.29], [34.25, 31.28]]]},
-         {"type": "Polygon", "coordinates": []}, {"type": "Polygon", "coordinates": "x"},
-         {"type": "Polygon", "coordinates": [[[34.25, 31.28], [34.26, 31.29], [34.26, 31.28], [34.25, 31.29],
-                                              [34.25, 31.28]]]},
-         {"type": "LineString", "coordinates": [[34.25, 31.28], [34.25, 31.28]]},
-         {"type": "LineString", "coordinates": [[34.25, 31.28], [1e300, 31.3]]},
-         {"type": "Polygon", "coordinates": [[[-179, -89], [179, -89], [179, 89], [-179, 89], [-179, -89]]]},
-         {"type": "Polygon", "coordinates": [[[34.2, 31.2], [34.4, 31.2], [34.4, 31.4], [34.2, 31.4], [34.2, 31.2]]]},
-         {"type": "Nope"}, "geometry"]
-CRS_MEMBERS = [{"type": "name", "properties": {"name": "EPSG:32636"}}, {"type": "name", "properties": []},
-               {"type": "name", "properties": "x"}, [], "EPSG:4326", {"properties": {"name": 5}},
-               {"type": "name", "properties": {"name": "EPSG:999999"}}]
+PROPS = [
+    "id",
+    "population",
+    "usable_fraction",
+    "max_population",
+    "existing_population",
+    "opening_cost",
+    "must_open",
+    "never_open",
+    "vulnerable_share",
+    "start_day",
+    "highway",
+    "width",
+    "capacity",
+    "closed",
+    "maxspeed",
+    "oneway",
+    "lanes",
+    "name",
+]
+GEOMS = [
+    None,
+    {"type": "Point", "coordinates": [34.25, 31.28]},
+    {"type": "Point", "coordinates": [math.nan, 31.28]},
+    {"type": "Polygon", "coordinates": [[[200, 100], [201, 100], [201, 101], [200, 100]]]},
+    {"type": "Polygon", "coordinates": [[[34.25, 31.28], [math.inf, 31.28], [34.26, 31.29], [34.25, 31.28]]]},
+    {"type": "Polygon", "coordinates": []},
+    {"type": "Polygon", "coordinates": "x"},
+    {
+        "type": "Polygon",
+        "coordinates": [[[34.25, 31.28], [34.26, 31.29], [34.26, 31.28], [34.25, 31.29], [34.25, 31.28]]],
+    },
+    {"type": "LineString", "coordinates": [[34.25, 31.28], [34.25, 31.28]]},
+    {"type": "LineString", "coordinates": [[34.25, 31.28], [1e300, 31.3]]},
+    {"type": "Polygon", "coordinates": [[[-179, -89], [179, -89], [179, 89], [-179, 89], [-179, -89]]]},
+    {"type": "Polygon", "coordinates": [[[34.2, 31.2], [34.4, 31.2], [34.4, 31.4], [34.2, 31.4], [34.2, 31.2]]]},
+    {"type": "Nope"},
+    "geometry",
+]
+CRS_MEMBERS = [
+    {"type": "name", "properties": {"name": "EPSG:32636"}},
+    {"type": "name", "properties": []},
+    {"type": "name", "properties": "x"},
+    [],
+    "EPSG:4326",
+    {"properties": {"name": 5}},
+    {"type": "name", "properties": {"name": "EPSG:999999"}},
+]
 
 
 def _yaml_paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -199,32 +319,74 @@ def mutation() -> st.SearchStrategy[Mutation]:
     value = st.sampled_from(NASTY_VALUES)
     plausible = st.sampled_from(PLAUSIBLE_VALUES)
     option = st.sampled_from(list(OPTIONS)).flatmap(
-        lambda p: st.builds(Mutation, kind=st.just("option"), path=st.just(p), value=st.sampled_from(OPTIONS[p])))
+        lambda p: st.builds(Mutation, kind=st.just("option"), path=st.just(p), value=st.sampled_from(OPTIONS[p]))
+    )
     return st.one_of(
-        option, option,  # options that size arrays, twice as often: many of their values are valid
-        st.builds(Mutation, kind=st.just("json_prop"), file=st.sampled_from(GEO_FILES),
-                  path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)), value=plausible),
+        option,
+        option,  # options that size arrays, twice as often: many of their values are valid
+        st.builds(
+            Mutation,
+            kind=st.just("json_prop"),
+            file=st.sampled_from(GEO_FILES),
+            path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)),
+            value=plausible,
+        ),
         st.builds(Mutation, kind=st.just("yaml_set"), path=st.sampled_from(YAML_PATHS), value=value),
         st.builds(Mutation, kind=st.just("yaml_del"), path=st.sampled_from(YAML_PATHS)),
-        st.builds(Mutation, kind=st.just("yaml_key"), path=st.sampled_from(YAML_PATHS),
-                  value=st.sampled_from(["bogus", "file", "layers", "standards", 5, None])),
-        st.builds(Mutation, kind=st.just("json_prop"), file=st.sampled_from(GEO_FILES),
-                  path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)), value=value),
-        st.builds(Mutation, kind=st.just("json_props"), file=st.sampled_from(GEO_FILES),
-                  path=st.tuples(st.integers(0, 2)), value=st.sampled_from([None, [], "x", 5, [1, 2]])),
-        st.builds(Mutation, kind=st.just("json_geom"), file=st.sampled_from(GEO_FILES),
-                  path=st.tuples(st.integers(0, 2)), value=st.sampled_from(GEOMS)),
-        st.builds(Mutation, kind=st.just("json_top"), file=st.sampled_from(GEO_FILES),
-                  path=st.sampled_from([("crs",), ("features",), ("type",), ()]),
-                  value=st.sampled_from(CRS_MEMBERS + [None, [], "x", [5], [{"type": "Feature"}]])),
-        st.builds(Mutation, kind=st.just("csv_cell"), file=st.sampled_from(CSV_FILES),
-                  path=st.tuples(st.integers(0, 4), st.integers(0, 8)),
-                  value=st.sampled_from([str(v) for v in NASTY_NUMBERS] + NASTY_STRINGS + ["#hxl", "x" * 140_000])),
-        st.builds(Mutation, kind=st.just("csv_row"), file=st.sampled_from(CSV_FILES),
-                  path=st.tuples(st.integers(0, 4)),
-                  value=st.sampled_from(["extra_cells", "drop", "short", "dup_header", "blank"])),
-        st.builds(Mutation, kind=st.just("csv_bytes"), file=st.sampled_from(CSV_FILES + GEO_FILES),
-                  value=st.sampled_from([b"", b"\xff\xfe\x00bad", b"id\n", b"\n\n", b"{}"])),
+        st.builds(
+            Mutation,
+            kind=st.just("yaml_key"),
+            path=st.sampled_from(YAML_PATHS),
+            value=st.sampled_from(["bogus", "file", "layers", "standards", 5, None]),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("json_prop"),
+            file=st.sampled_from(GEO_FILES),
+            path=st.tuples(st.integers(0, 2), st.sampled_from(PROPS)),
+            value=value,
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("json_props"),
+            file=st.sampled_from(GEO_FILES),
+            path=st.tuples(st.integers(0, 2)),
+            value=st.sampled_from([None, [], "x", 5, [1, 2]]),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("json_geom"),
+            file=st.sampled_from(GEO_FILES),
+            path=st.tuples(st.integers(0, 2)),
+            value=st.sampled_from(GEOMS),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("json_top"),
+            file=st.sampled_from(GEO_FILES),
+            path=st.sampled_from([("crs",), ("features",), ("type",), ()]),
+            value=st.sampled_from(CRS_MEMBERS + [None, [], "x", [5], [{"type": "Feature"}]]),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("csv_cell"),
+            file=st.sampled_from(CSV_FILES),
+            path=st.tuples(st.integers(0, 4), st.integers(0, 8)),
+            value=st.sampled_from([str(v) for v in NASTY_NUMBERS] + NASTY_STRINGS + ["#hxl", "x" * 140_000]),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("csv_row"),
+            file=st.sampled_from(CSV_FILES),
+            path=st.tuples(st.integers(0, 4)),
+            value=st.sampled_from(["extra_cells", "drop", "short", "dup_header", "blank"]),
+        ),
+        st.builds(
+            Mutation,
+            kind=st.just("csv_bytes"),
+            file=st.sampled_from(CSV_FILES + GEO_FILES),
+            value=st.sampled_from([b"", b"\xff\xfe\x00bad", b"id\n", b"\n\n", b"{}"]),
+        ),
         st.builds(Mutation, kind=st.just("deep_yaml"), value=st.sampled_from([50, 5000])),
     )
 
@@ -242,7 +404,8 @@ def _get(doc: Any, path: tuple[Any, ...]) -> tuple[Any, Any] | None:
         except (KeyError, IndexError, TypeError):
             return None
     if (isinstance(cur, dict) and path[-1] in cur) or (
-            isinstance(cur, list) and isinstance(path[-1], int) and path[-1] < len(cur)):
+        isinstance(cur, list) and isinstance(path[-1], int) and path[-1] < len(cur)
+    ):
         return cur, path[-1]
     return None
 
@@ -340,6 +503,7 @@ def write_files(folder: Path, files: dict[str, Any]) -> None:
 
 # ---- running one case --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     kind: str  # error | plan | crash | hang
@@ -385,8 +549,9 @@ def _plan_case(folder: str, scenario: str, package: str | None, out: str) -> Out
         tb = traceback.extract_tb(e.__traceback__)
         frame = next((f for f in reversed(tb) if "reliefplan" in f.filename), tb[-1] if tb else None)
         where = f"{Path(frame.filename).name}:{frame.lineno} ({type(e).__name__})" if frame else type(e).__name__
-        return Outcome("crash", where=where, message=f"{type(e).__name__}: {str(e)[:500]}",
-                       seconds=time.perf_counter() - t0)
+        return Outcome(
+            "crash", where=where, message=f"{type(e).__name__}: {str(e)[:500]}", seconds=time.perf_counter() - t0
+        )
     o = Outcome("plan", seconds=time.perf_counter() - t0)
     o.defects += check_outputs(outp)
     return o
@@ -444,8 +609,10 @@ def check_outputs(out: Path) -> list[str]:
         _SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json.loads(plan_json_schema_text()))
     errs = list(_SCHEMA_VALIDATOR.iter_errors(doc))
     if errs:
-        defects.append("plan.json fails its schema: " + "; ".join(
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message[:100]}" for e in errs[:3]))
+        defects.append(
+            "plan.json fails its schema: "
+            + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message[:100]}" for e in errs[:3])
+        )
     p = doc["people"]
     if p["sheltered"] + p["unsheltered"] != p["displaced"] or p["displaced"] + p["staying"] != p["population"]:
         defects.append(f"conservation: people {p}")
@@ -524,12 +691,14 @@ class Runner:
         self._proc.kill()
         self._proc.join()
         self._proc = None
-        return Outcome("hang", where="timeout", message=f"no answer within {self.timeout_s:g} s",
-                       seconds=self.timeout_s)
+        return Outcome(
+            "hang", where="timeout", message=f"no answer within {self.timeout_s:g} s", seconds=self.timeout_s
+        )
 
 
-def run_case(runner: Runner, root: Path, muts: list[Mutation], scenario: str = "main",
-             package: str | None = None) -> Outcome:
+def run_case(
+    runner: Runner, root: Path, muts: list[Mutation], scenario: str = "main", package: str | None = None
+) -> Outcome:
     """Write the mutated folder under root, plan it, clean up."""
     case = root / "case"
     shutil.rmtree(case, ignore_errors=True)
@@ -548,7 +717,8 @@ def summarise(outcomes: list[tuple[list[Mutation], str, Outcome]]) -> dict[str, 
     defects = [d for *_, o in outcomes for d in o.defects]
     crash_places = sorted({o.where for *_, o in outcomes if o.kind == "crash"})
     return {
-        "cases": len(outcomes), **kinds,
+        "cases": len(outcomes),
+        **kinds,
         "crash_places": len(crash_places),
         "non_finite": sum(1 for d in defects if "non-finite" in d or "fails its schema" in d),
         "conservation_breaks": sum(1 for d in defects if d.startswith("conservation")),

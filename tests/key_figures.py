@@ -19,9 +19,10 @@ def key_figures(plan: dict[str, Any]) -> dict[str, Any]:
     sus = plan.get("sustain") or {}
     return {
         "people": plan["people"],
-        "groups": {g["group"]: {k: g[k] for k in ("people_max", "people_last_day", "met_share",
-                                                    "first_shortfall_day")}
-                   for g in (plan.get("groups") or {}).get("summary", [])},
+        "groups": {
+            g["group"]: {k: g[k] for k in ("people_max", "people_last_day", "met_share", "first_shortfall_day")}
+            for g in (plan.get("groups") or {}).get("summary", [])
+        },
         "sites_opened": sorted(plan["siting"]["open_sites"]),
         "siting_status": plan["siting"]["status"],
         "clearance_hours": ev.get("clearance_hours"),
@@ -38,5 +39,10 @@ def key_figures(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps({p: key_figures(json.loads(open(p, encoding="utf-8").read())) for p in sys.argv[1:]},
-                     indent=1, sort_keys=True))
+    print(
+        json.dumps(
+            {p: key_figures(json.loads(open(p, encoding="utf-8").read())) for p in sys.argv[1:]},
+            indent=1,
+            sort_keys=True,
+        )
+    )

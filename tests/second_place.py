@@ -28,9 +28,12 @@ PX = 20.0  # DEM pixel, m
 RIVER_HALF_M = 40.0
 
 VILLAGES = [  # P-code, name, column, row (3 x 2 blocks of 4 km x 5 km), population
-    ("XS0101", "Westfield", 0, 0, 12_000), ("XS0102", "Rivermouth", 1, 0, 40_000),
-    ("XS0103", "Eastgate", 2, 0, 9_000), ("XS0104", "Highmoor", 0, 1, 11_000),
-    ("XS0105", "Millford", 1, 1, 30_000), ("XS0106", "Borderhill", 2, 1, 7_000),
+    ("XS0101", "Westfield", 0, 0, 12_000),
+    ("XS0102", "Rivermouth", 1, 0, 40_000),
+    ("XS0103", "Eastgate", 2, 0, 9_000),
+    ("XS0104", "Highmoor", 0, 1, 11_000),
+    ("XS0105", "Millford", 1, 1, 30_000),
+    ("XS0106", "Borderhill", 2, 1, 7_000),
 ]
 SITES = [  # id, name, x0, y0, x1, y1 (km from the corner)
     ("HILL-WEST", "West hill", 1.0, 6.0, 1.8, 6.7),
@@ -66,15 +69,22 @@ def _box_km(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
 
 
 def _fc(items: list[tuple[dict, shapely.Geometry]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(_lonlat(g))} for p, g in items]})
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(_lonlat(g))} for p, g in items
+            ],
+        }
+    )
 
 
 def river_polygon() -> shapely.Polygon:
     y = np.linspace(-200, H + 200, 120)
     xc = river_x(y)
-    ring = np.vstack([np.column_stack([X0 + xc - RIVER_HALF_M, Y0 + y]),
-                      np.column_stack([X0 + xc + RIVER_HALF_M, Y0 + y])[::-1]])
+    ring = np.vstack(
+        [np.column_stack([X0 + xc - RIVER_HALF_M, Y0 + y]), np.column_stack([X0 + xc + RIVER_HALF_M, Y0 + y])[::-1]]
+    )
     return shapely.Polygon(ring)
 
 
@@ -90,8 +100,10 @@ def _osm(path: Path) -> None:
         ("track", [(7.6, 1.5), (6.5, 1.5), (6.05, 1.5)]),
         ("track", [(7.6, 7.5), (8.6, 7.1), (8.95, 7.1)]),
         ("track", [(4.3, 1.25), (3.2, 1.25), (2.9, 1.25)]),
-        ("residential", [(2.0, 2.5), (4.3, 2.5)]), ("residential", [(10.0, 2.5), (7.6, 2.5)]),
-        ("residential", [(2.0, 7.5), (4.3, 7.5)]), ("residential", [(10.0, 7.5), (7.6, 7.5)]),
+        ("residential", [(2.0, 2.5), (4.3, 2.5)]),
+        ("residential", [(10.0, 2.5), (7.6, 2.5)]),
+        ("residential", [(2.0, 7.5), (4.3, 7.5)]),
+        ("residential", [(10.0, 7.5), (7.6, 7.5)]),
     ]
     nodes: dict[tuple[float, float], int] = {}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="reliefplan tests">']
@@ -117,8 +129,18 @@ def write_dem(path: Path) -> Path:
     x = (np.arange(cols) + 0.5) * PX
     y = H - (np.arange(rows) + 0.5) * PX
     z = elevation(x[None, :], y[:, None]).astype(np.float32)
-    with rasterio.open(path, "w", driver="GTiff", width=cols, height=rows, count=1, dtype="float32",
-                       crs="EPSG:32626", transform=from_origin(X0, Y0 + H, PX, PX), nodata=-9999) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=cols,
+        height=rows,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32626",
+        transform=from_origin(X0, Y0 + H, PX, PX),
+        nodata=-9999,
+    ) as ds:
         ds.write(z, 1)
     return path
 
@@ -126,13 +148,33 @@ def write_dem(path: Path) -> Path:
 def build(folder: Path) -> dict[str, Path]:
     """Write the second place's standard input files into `folder`; returns them by role."""
     folder.mkdir(parents=True, exist_ok=True)
-    p = {k: folder / v for k, v in {
-        "boundaries": "xs_adm2.geojson", "population": "xs_population_adm2.csv", "sites": "candidate_sites.geojson",
-        "footprint": "flood_order.geojson", "entry_points": "border_crossing.csv", "roads": "roads.osm",
-        "dem": "dem_20m.tif", "river": "river_flood.geojson"}.items()}
-    adm = [({"ADM0_EN": "Synthetia", "ADM0_PCODE": "XS", "ADM1_EN": "River District", "ADM1_PCODE": "XS01",
-             "ADM2_EN": name, "ADM2_PCODE": code}, _box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5))
-           for code, name, c, r, _ in VILLAGES]
+    p = {
+        k: folder / v
+        for k, v in {
+            "boundaries": "xs_adm2.geojson",
+            "population": "xs_population_adm2.csv",
+            "sites": "candidate_sites.geojson",
+            "footprint": "flood_order.geojson",
+            "entry_points": "border_crossing.csv",
+            "roads": "roads.osm",
+            "dem": "dem_20m.tif",
+            "river": "river_flood.geojson",
+        }.items()
+    }
+    adm = [
+        (
+            {
+                "ADM0_EN": "Synthetia",
+                "ADM0_PCODE": "XS",
+                "ADM1_EN": "River District",
+                "ADM1_PCODE": "XS01",
+                "ADM2_EN": name,
+                "ADM2_PCODE": code,
+            },
+            _box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5),
+        )
+        for code, name, c, r, _ in VILLAGES
+    ]
     p["boundaries"].write_text(_fc(adm))
     with p["population"].open("w", newline="") as f:
         w = csv.writer(f)
@@ -141,11 +183,12 @@ def build(folder: Path) -> dict[str, Path]:
         for code, name, _, _, n in VILLAGES:
             w.writerow([code, name, n])
     p["sites"].write_text(_fc([({"id": sid, "name": name}, _box_km(*b)) for sid, name, *b in SITES]))
-    p["footprint"].write_text(_fc([({"id": "flood-plain", "reason": "flood warning"},
-                                    _box_km(4.8, 0.0, 7.2, 7.5))]))
+    p["footprint"].write_text(_fc([({"id": "flood-plain", "reason": "flood warning"}, _box_km(4.8, 0.0, 7.2, 7.5))]))
     ll = _lonlat(shapely.Point(X0 + CROSSING_KM[0] * 1000, Y0 + CROSSING_KM[1] * 1000))
-    p["entry_points"].write_text("id,name,lon,lat,trucks_per_day\n#loc+code,#loc+name,#geo+lon,#geo+lat,#capacity\n"
-                                 f"XING-EAST,East border crossing,{ll.x:.7f},{ll.y:.7f},40\n")
+    p["entry_points"].write_text(
+        "id,name,lon,lat,trucks_per_day\n#loc+code,#loc+name,#geo+lon,#geo+lat,#capacity\n"
+        f"XING-EAST,East border crossing,{ll.x:.7f},{ll.y:.7f},40\n"
+    )
     _osm(p["roads"])
     write_dem(p["dem"])
     p["river"].write_text(_fc([({"id": "river", "hazard": "flood"}, river_polygon())]))

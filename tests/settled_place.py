@@ -22,8 +22,10 @@ import second_place as sp
 import shapely
 
 HILL_BLOCKS = [  # id, x0, y0 (km, the quarter's south-west corner), people, latrines, taps
-    ("HW-A", 1.0, 6.0, 3000, 60, 12), ("HW-B", 1.4, 6.0, 4000, 70, 10),
-    ("HW-C", 1.0, 6.35, 2500, 50, 10), ("HW-D", 1.4, 6.35, 500, 20, 8),
+    ("HW-A", 1.0, 6.0, 3000, 60, 12),
+    ("HW-B", 1.4, 6.0, 4000, 70, 10),
+    ("HW-C", 1.0, 6.35, 2500, 50, 10),
+    ("HW-D", 1.4, 6.35, 500, 20, 8),
 ]
 WATER_POINTS_KM = [(1.2, 6.175), (1.6, 6.175), (1.2, 6.525), (1.6, 6.525)]  # one at each block's centre
 
@@ -36,26 +38,41 @@ def _pt(x_km: float, y_km: float) -> shapely.Point:
     return shapely.Point(sp.X0 + x_km * 1000, sp.Y0 + y_km * 1000)
 
 
-def build(folder: Path, *, snapshot: bool = True, arrivals: bool = False, hazard: bool = False,
-          arrivals_rows: list[tuple[str, float]] | None = None, supply: bool = False, horizon: int = 30,
-          installed: list[tuple[str, str, int, int]] | None = None) -> Path:
+def build(
+    folder: Path,
+    *,
+    snapshot: bool = True,
+    arrivals: bool = False,
+    hazard: bool = False,
+    arrivals_rows: list[tuple[str, float]] | None = None,
+    supply: bool = False,
+    horizon: int = 30,
+    installed: list[tuple[str, str, int, int]] | None = None,
+) -> Path:
     """Write the scenario folder; returns it. Scenario `main`."""
     folder.mkdir(parents=True, exist_ok=True)
     # the villages mostly fend for themselves (10 % depend on aid); camp residents and arrivals all do
-    zones = [({"id": code, "name": name, "population": n, "aid_dependent_share": 0.1},
-              sp._box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5))
-             for code, name, c, r, n in sp.VILLAGES]
+    zones = [
+        (
+            {"id": code, "name": name, "population": n, "aid_dependent_share": 0.1},
+            sp._box_km(4 * c, 5 * r, 4 * c + 4, 5 * r + 5),
+        )
+        for code, name, c, r, n in sp.VILLAGES
+    ]
     (folder / "zones.geojson").write_text(_fc(zones))
     sites = [({"id": sid, "name": name}, sp._box_km(*b)) for sid, name, *b in sp.SITES]
     (folder / "sites.geojson").write_text(_fc(sites))
     ll = sp._lonlat(_pt(*sp.CROSSING_KM))
-    (folder / "entry_points.csv").write_text(f"id,name,lon,lat,trucks_per_day\nXING-EAST,East border crossing,"
-                                             f"{ll.x:.7f},{ll.y:.7f},40\n")
-    blocks = [({"id": bid, "site_id": "HILL-WEST"}, sp._box_km(x, y, x + 0.4, y + 0.35))
-              for bid, x, y, *_ in HILL_BLOCKS]
+    (folder / "entry_points.csv").write_text(
+        f"id,name,lon,lat,trucks_per_day\nXING-EAST,East border crossing,{ll.x:.7f},{ll.y:.7f},40\n"
+    )
+    blocks = [
+        ({"id": bid, "site_id": "HILL-WEST"}, sp._box_km(x, y, x + 0.4, y + 0.35)) for bid, x, y, *_ in HILL_BLOCKS
+    ]
     (folder / "blocks.geojson").write_text(_fc(blocks))
-    (folder / "water_points.geojson").write_text(_fc([({"id": f"W{k}", "taps": 4}, _pt(*p))
-                                                       for k, p in enumerate(WATER_POINTS_KM)]))
+    (folder / "water_points.geojson").write_text(
+        _fc([({"id": f"W{k}", "taps": 4}, _pt(*p)) for k, p in enumerate(WATER_POINTS_KM)])
+    )
     lines = ["date,site_id,block_id,people,latrines,taps"]
     lines += [f"2026-03-01,HILL-WEST,{bid},{n},{la},{t}" for bid, _, _, n, la, t in HILL_BLOCKS]
     lines += ["2026-03-01,PLATEAU,,5000,80,30"]
@@ -65,8 +82,9 @@ def build(folder: Path, *, snapshot: bool = True, arrivals: bool = False, hazard
     rows = arrivals_rows or [("2026-03-01", 0), ("2026-03-11", 1000), ("2026-03-21", 1000), ("2026-03-25", 0)]
     (folder / "arrivals.csv").write_text("date,point,people\n" + "".join(f"{d},XING-EAST,{n}\n" for d, n in rows))
     if installed:
-        (folder / "installed.csv").write_text("date,site_id,latrines,taps\n"
-                                              + "".join(f"{d},{s},{la},{t}\n" for d, s, la, t in installed))
+        (folder / "installed.csv").write_text(
+            "date,site_id,latrines,taps\n" + "".join(f"{d},{s},{la},{t}\n" for d, s, la, t in installed)
+        )
     mon = {"snapshot": "snapshot.csv", "blocks": "blocks.geojson", "water_points": "water_points.geojson"}
     if installed:
         mon["installed"] = "installed.csv"
@@ -74,10 +92,17 @@ def build(folder: Path, *, snapshot: bool = True, arrivals: bool = False, hazard
     if hazard:
         scen["footprints"] = ["hazard"]
     doc = {
-        "title": "Hillside settlement (synthetic)", "crs": "EPSG:32626", "horizon_days": horizon,
-        "layout": {"enabled": False}, "evacuation": {"enabled": False}, "supply": {"enabled": supply},
-        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson", "usable_fraction": 0.8},
-                   "entry_points": {"file": "entry_points.csv"}},
+        "title": "Hillside settlement (synthetic)",
+        "crs": "EPSG:32626",
+        "horizon_days": horizon,
+        "layout": {"enabled": False},
+        "evacuation": {"enabled": False},
+        "supply": {"enabled": supply},
+        "layers": {
+            "zones": {"file": "zones.geojson"},
+            "sites": {"file": "sites.geojson", "usable_fraction": 0.8},
+            "entry_points": {"file": "entry_points.csv"},
+        },
         "footprints": {"hazard": {"file": "hazard.geojson", "start_day": 0}},
         "scenarios": {"main": scen},
     }

@@ -62,8 +62,11 @@ def _plan(tmp_path: Path, name: str, rows, **kw):
 
 
 def _coverage(plan) -> dict[str, float]:
-    return {(v.indicator, v.scope): v.value for v in plan.verdict
-            if v.indicator.endswith("_need_met_share") and v.scope == "scenario"}
+    return {
+        (v.indicator, v.scope): v.value
+        for v in plan.verdict
+        if v.indicator.endswith("_need_met_share") and v.scope == "scenario"
+    }
 
 
 def test_more_arrivals_never_read_better(tmp_path):
@@ -84,13 +87,22 @@ def test_more_arrivals_never_read_better(tmp_path):
 
 def test_latrines_built_up_late_fail_for_weeks(tmp_path):
     # the plateau takes arrivals from day 1 on its 80 latrines; 200 come only on day 20
-    plan = _plan(tmp_path, "s", None, installed=[("2026-03-01", "PLATEAU", 80, 30), ("2026-03-20", "PLATEAU", 80, 30),
-                                                 ("2026-03-21", "PLATEAU", 400, 80)])
+    plan = _plan(
+        tmp_path,
+        "s",
+        None,
+        installed=[
+            ("2026-03-01", "PLATEAU", 80, 30),
+            ("2026-03-20", "PLATEAU", 80, 30),
+            ("2026-03-21", "PLATEAU", 400, 80),
+        ],
+    )
     plateau = next(s for s in plan.monitoring.sites if s.id == "PLATEAU")
     assert plateau.first_day_short_of_latrines == 0  # 5,000 on 80 latrines: 62.5 each
     assert plateau.days_short_of_latrines == 20  # days 0-19; from day 20, 400 latrines serve up to 20,000
-    row = next(v for v in plan.verdict if v.indicator == "days_with_enough_latrines_share"
-               and v.scope == "site:PLATEAU")
+    row = next(
+        v for v in plan.verdict if v.indicator == "days_with_enough_latrines_share" and v.scope == "site:PLATEAU"
+    )
     assert row.met is False and "short on 20 of 30 days from day 0" in row.note
 
 
@@ -103,10 +115,15 @@ def _bad_rows(tmp_path: Path, text: str, **kw) -> str:
 
 
 def test_negative_arrivals_and_dates_outside_the_horizon(tmp_path):
-    text = _bad_rows(tmp_path, "date,point,people\n2026-03-01,XING-EAST,100\n2026-03-05,XING-EAST,-50\n"
-                               "2026-04-15,XING-EAST,10\n2026-03-06,NOWHERE,5\n")
-    assert "arrivals.csv, feature row 2, field 'people': expected people arriving per day, a number >= 0 " \
-           "(arrivals cannot go negative" in text
+    text = _bad_rows(
+        tmp_path,
+        "date,point,people\n2026-03-01,XING-EAST,100\n2026-03-05,XING-EAST,-50\n"
+        "2026-04-15,XING-EAST,10\n2026-03-06,NOWHERE,5\n",
+    )
+    assert (
+        "arrivals.csv, feature row 2, field 'people': expected people arriving per day, a number >= 0 "
+        "(arrivals cannot go negative" in text
+    )
     assert "feature row 3, field 'date': 2026-04-15 is outside the horizon 2026-03-01..2026-03-30" in text
     assert "feature row 4, field 'point': unknown point 'NOWHERE'" in text
 
@@ -142,13 +159,31 @@ def test_init_with_arrivals_instead_of_an_order_then_plan(tmp_path):
 
     p = sp.build(tmp_path / "inputs")
     series = tmp_path / "inputs" / "arrivals.csv"
-    series.write_text("date,point,people\n2026-03-01,XING-EAST,0\n2026-03-11,XING-EAST,1000\n"
-                      "2026-03-21,XING-EAST,1000\n2026-03-25,XING-EAST,0\n")
+    series.write_text(
+        "date,point,people\n2026-03-01,XING-EAST,0\n2026-03-11,XING-EAST,1000\n"
+        "2026-03-21,XING-EAST,1000\n2026-03-25,XING-EAST,0\n"
+    )
     out = tmp_path / "hillside"
     runner = CliRunner()
-    res = runner.invoke(app, ["init", str(out), "--boundaries", str(p["boundaries"]), "--population",
-                              str(p["population"]), "--sites", str(p["sites"]), "--entry-points",
-                              str(p["entry_points"]), "--arrivals", str(series), "--start-date", "2026-03-01"])
+    res = runner.invoke(
+        app,
+        [
+            "init",
+            str(out),
+            "--boundaries",
+            str(p["boundaries"]),
+            "--population",
+            str(p["population"]),
+            "--sites",
+            str(p["sites"]),
+            "--entry-points",
+            str(p["entry_points"]),
+            "--arrivals",
+            str(series),
+            "--start-date",
+            "2026-03-01",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "arrivals: arrivals.csv" in (out / "scenario.yaml").read_text()
     res = runner.invoke(app, ["plan", str(out), "--scenario", "main", "--out", str(tmp_path / "plan")])
@@ -163,8 +198,12 @@ def test_init_with_arrivals_instead_of_an_order_then_plan(tmp_path):
 def test_installed_series_without_a_snapshot_follows_the_camp_filling_up(tmp_path):
     """No snapshot: the plateau's latrines (10 on day 0, linear to 100 on day 29) against the people the arrivals
     bring there each day, recounted here from the presence."""
-    folder = spl.build(tmp_path / "s", snapshot=False, arrivals=True,
-                       installed=[("2026-03-01", "PLATEAU", 10, 2), ("2026-03-30", "PLATEAU", 100, 20)])
+    folder = spl.build(
+        tmp_path / "s",
+        snapshot=False,
+        arrivals=True,
+        installed=[("2026-03-01", "PLATEAU", 10, 2), ("2026-03-30", "PLATEAU", 100, 20)],
+    )
     doc = json.loads((folder / "scenario.yaml").read_text())
     doc["monitoring"] = {"installed": "installed.csv", "start_date": "2026-03-01"}
     (folder / "scenario.yaml").write_text(json.dumps(doc))
@@ -200,6 +239,7 @@ def test_unquoted_yaml_dates(tmp_path):
     folder = spl.build(tmp_path / "s", arrivals=True)
     doc = json.loads((folder / "scenario.yaml").read_text())
     text = json.dumps({k: v for k, v in doc.items() if k != "arrivals"})
-    (folder / "scenario.yaml").write_text(text[:-1] + ', "arrivals": {"file": "arrivals.csv", "start_date": '
-                                          '2026-03-01}}\n')  # JSON flow style with a bare YAML date
+    (folder / "scenario.yaml").write_text(
+        text[:-1] + ', "arrivals": {"file": "arrivals.csv", "start_date": 2026-03-01}}\n'
+    )  # JSON flow style with a bare YAML date
     assert _scenario(folder).arrivals.start_date == "2026-03-01"

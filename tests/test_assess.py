@@ -27,13 +27,26 @@ PACKAGES = {
 
 
 def _folder(tmp_path: Path, *, packages=None, usable=(0.2, 0.1), tpd: float = 10, horizon: int = 6) -> Path:
-    sites = fc([feat({"id": "S1", "usable_fraction": usable[0]}, square(0, 3)),
-                feat({"id": "S2", "usable_fraction": usable[1]}, square(3, 3))])
-    csv = ("id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
-           f"KS,Kerem Shalom,34.27056,31.22083,{tpd}\n")
-    return write_scenario(tmp_path / "sc", sites=sites, entry_points=csv, config={
-        "horizon_days": horizon, "layout": {"enabled": False},
-        "packages": PACKAGES if packages is None else packages})
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": usable[0]}, square(0, 3)),
+            feat({"id": "S2", "usable_fraction": usable[1]}, square(3, 3)),
+        ]
+    )
+    csv = (
+        "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
+        f"KS,Kerem Shalom,34.27056,31.22083,{tpd}\n"
+    )
+    return write_scenario(
+        tmp_path / "sc",
+        sites=sites,
+        entry_points=csv,
+        config={
+            "horizon_days": horizon,
+            "layout": {"enabled": False},
+            "packages": PACKAGES if packages is None else packages,
+        },
+    )
 
 
 def _load(folder: Path) -> dict:
@@ -42,12 +55,16 @@ def _load(folder: Path) -> dict:
 
 # ---- bad input ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("packages, field, words", [
-    ({"a": {"extends": "nope"}}, "packages.a.extends", "no package named 'nope'"),
-    ({"a": {"extends": "b"}, "b": {"extends": "a"}}, "packages.a.extends", "cycle in extends"),
-    ({"a": {"entry_capacity": [{"entry_point": "XX", "trucks_per_day": 5}]}}, "entry_point", "unknown entry point"),
-    ({"a": {"tents": [{"count": 10, "from_day": 99}]}}, "from_day", "outside the horizon"),
-])
+
+@pytest.mark.parametrize(
+    "packages, field, words",
+    [
+        ({"a": {"extends": "nope"}}, "packages.a.extends", "no package named 'nope'"),
+        ({"a": {"extends": "b"}, "b": {"extends": "a"}}, "packages.a.extends", "cycle in extends"),
+        ({"a": {"entry_capacity": [{"entry_point": "XX", "trucks_per_day": 5}]}}, "entry_point", "unknown entry point"),
+        ({"a": {"tents": [{"count": 10, "from_day": 99}]}}, "from_day", "outside the horizon"),
+    ],
+)
 def test_bad_packages_are_named(tmp_path, packages, field, words):
     folder = _folder(tmp_path, packages=packages)
     with pytest.raises(InputError) as e:
@@ -78,11 +95,21 @@ def test_extends_merges_the_base_first(tmp_path):
 
 # ---- applying a package ------------------------------------------------------------------------
 
+
 def test_entry_capacity_add_and_set_by_day(tmp_path):
-    sc = load_scenario(_folder(tmp_path, packages={
-        "a": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 5, "from_day": 2, "until_day": 3}]},
-        "b": {"extends": "a", "entry_capacity": [{"entry_point": "KS", "trucks_per_day": 1, "mode": "set",
-                                                  "from_day": 5}]}}), "main")
+    sc = load_scenario(
+        _folder(
+            tmp_path,
+            packages={
+                "a": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 5, "from_day": 2, "until_day": 3}]},
+                "b": {
+                    "extends": "a",
+                    "entry_capacity": [{"entry_point": "KS", "trucks_per_day": 1, "mode": "set", "from_day": 5}],
+                },
+            },
+        ),
+        "main",
+    )
     a = apply_package(sc, resolve(sc.packages, "a"), "a")
     b = apply_package(sc, resolve(sc.packages, "b"), "b")
     assert list(a.entry_trucks_by_day["KS"]) == [10, 10, 15, 15, 10, 10]
@@ -103,6 +130,7 @@ def test_tents_cover_shelter_items_without_crossing_capacity(tmp_path):
 
 
 # ---- the assessment ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
@@ -191,8 +219,12 @@ def test_minimal_prepared_area_is_least_within_tolerance(tmp_path):
 
 
 def test_beds_and_fleet_are_assessed_when_declared(tmp_path):
-    folder = _folder(tmp_path, usable=(1.0, 1.0), tpd=1000, packages={
-        "h": {"field_hospitals": [{"beds": 3}], "fleet": [{"trucks": 1}]}})
+    folder = _folder(
+        tmp_path,
+        usable=(1.0, 1.0),
+        tpd=1000,
+        packages={"h": {"field_hospitals": [{"beds": 3}], "fleet": [{"trucks": 1}]}},
+    )
     a = assess(_load(folder), ["h"])
     pair = a.pairs[0]
     assert "inpatient_beds_per_10000" in pair.failed and "fleet_trucks_available" in pair.failed
@@ -230,11 +262,20 @@ def test_cli_assess_writes_outputs(tmp_path):
 
 
 def test_example_declares_the_four_packages():
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "scenario.yaml")
-                         .read_text())
-    assert list(cfg["packages"]) == ["none", "observed-apr-2024", "observed-jun-2024", "tent-cities-2024",
-                                     "jun-2024-chain", "jun-2024-pier", "jun-2024-airdrops", "jun-2024-more-trucks",
-                                     "jun-2024-fuel"]
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "scenario.yaml").read_text()
+    )
+    assert list(cfg["packages"]) == [
+        "none",
+        "observed-apr-2024",
+        "observed-jun-2024",
+        "tent-cities-2024",
+        "jun-2024-chain",
+        "jun-2024-pier",
+        "jun-2024-airdrops",
+        "jun-2024-more-trucks",
+        "jun-2024-fuel",
+    ]
     sc = load_scenario(Path(__file__).resolve().parents[1] / "examples" / "rafah-2024", "targeted")
     jun = apply_package(sc, resolve(sc.packages, "observed-jun-2024"), "observed-jun-2024")
     assert np.mean(jun.entry_trucks_by_day["KEREM-SHALOM"]) == pytest.approx(1999 / 30)
@@ -249,11 +290,15 @@ def test_cli_plan_with_a_package(tmp_path):
     from reliefplan.cli import app
 
     folder = _folder(tmp_path, packages={"trucks": PACKAGES["trucks"]})
-    res = CliRunner().invoke(app, ["plan", str(folder), "-s", "main", "--package", "trucks", "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        app, ["plan", str(folder), "-s", "main", "--package", "trucks", "--out", str(tmp_path / "o")]
+    )
     assert res.exit_code == 0, res.output
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert plan["package"] == "trucks" and any("Assistance package 'trucks'" in a for a in plan["assumptions"])
-    bad = CliRunner().invoke(app, ["plan", str(folder), "-s", "main", "--package", "nope", "--out", str(tmp_path / "x")])
+    bad = CliRunner().invoke(
+        app, ["plan", str(folder), "-s", "main", "--package", "nope", "--out", str(tmp_path / "x")]
+    )
     assert bad.exit_code == 2 and "no package named 'nope'" in bad.output and not (tmp_path / "x").exists()
 
 
@@ -263,8 +308,11 @@ def test_extra_sites_water_and_warehouses(tmp_path):
     sc = load_scenario(folder, "main")
     base = run(sc).plan
     need_m3 = base.supply.required_t["water"] / sc.horizon_days  # 1 t per m3, the same every day here
-    pkg = PackageSpec(sites=[{"file": "extra.geojson"}], water=[{"m3_per_day": need_m3 * 3}],
-                      warehouses=[{"id": "WH", "lon": 34.27, "lat": 31.26, "capacity_t": 500}])
+    pkg = PackageSpec(
+        sites=[{"file": "extra.geojson"}],
+        water=[{"m3_per_day": need_m3 * 3}],
+        warehouses=[{"id": "WH", "lon": 34.27, "lat": 31.26, "capacity_t": 500}],
+    )
     plus = apply_package(sc, pkg, "x")
     assert [s.id for s in plus.sites][-1] == "NEW" and plus.sites[-1].usable_fraction == 1.0
     assert plus.warehouses[-1].id == "WH" and plus.warehouses[-1].geometry_m is not None

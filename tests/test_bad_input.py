@@ -32,8 +32,12 @@ def _set(folder: Path, **keys) -> Path:
 
 
 def test_geojson_properties_not_an_object(tmp_path):
-    zones = fc([feat({"id": "A", "population": 10}, square(0, 0)), {"type": "Feature", "properties": [1, 2],
-                                                                     "geometry": square(1, 0)}])
+    zones = fc(
+        [
+            feat({"id": "A", "population": 10}, square(0, 0)),
+            {"type": "Feature", "properties": [1, 2], "geometry": square(1, 0)},
+        ]
+    )
     (p,) = problems(write_scenario(tmp_path / "s", zones=zones))
     assert p.file.endswith("zones.geojson") and (p.feature, p.field) == ("1", "properties") and "object" in p.message
 
@@ -54,34 +58,56 @@ def test_coordinates_out_of_range_or_not_finite_in_every_layer(tmp_path):
     d = write_scenario(tmp_path / "s", zones=zones, sites=sites)
     add_north_road(d)
     road = json.loads((d / "roads.geojson").read_text())
-    road["features"].append(feat({"highway": "primary"}, {"type": "LineString",
-                                                          "coordinates": [[34.25, 31.28], [math.inf, 31.3]]}))
-    road["features"].append(feat({"highway": "primary"}, {"type": "LineString",
-                                                          "coordinates": [[34.25, 31.28], [34.25, 31.28]]}))
+    road["features"].append(
+        feat({"highway": "primary"}, {"type": "LineString", "coordinates": [[34.25, 31.28], [math.inf, 31.3]]})
+    )
+    road["features"].append(
+        feat({"highway": "primary"}, {"type": "LineString", "coordinates": [[34.25, 31.28], [34.25, 31.28]]})
+    )
     (d / "roads.geojson").write_text(json.dumps(road))
     got = {(Path(p.file).name, p.feature, p.field) for p in problems(d)}
-    assert {("zones.geojson", "FAR", "lon/lat"), ("sites.geojson", "NAN", "lon/lat"),
-            ("roads.geojson", "1", "geometry"), ("roads.geojson", "2", "geometry")} <= got
+    assert {
+        ("zones.geojson", "FAR", "lon/lat"),
+        ("sites.geojson", "NAN", "lon/lat"),
+        ("roads.geojson", "1", "geometry"),
+        ("roads.geojson", "2", "geometry"),
+    } <= got
 
 
 def test_csv_rows_longer_than_the_header_and_huge_cells(tmp_path):
-    d = write_scenario(tmp_path / "s", entry_points="id,name,lon,lat,trucks_per_day\n#a,#b,#c,#d,#e,#f\n"
-                                                    "KS,Kerem,34.27,31.22,40,surplus\n")
+    d = write_scenario(
+        tmp_path / "s",
+        entry_points="id,name,lon,lat,trucks_per_day\n#a,#b,#c,#d,#e,#f\nKS,Kerem,34.27,31.22,40,surplus\n",
+    )
     got = problems(d)
-    assert [(p.feature, p.field) for p in got] == [("row 1", "(cells beyond the header)"),
-                                                   ("row 2", "(cells beyond the header)")]
-    d2 = write_scenario(tmp_path / "s2", entry_points='id,name,lon,lat,trucks_per_day\nKS,"' + "x" * 140_000
-                        + '",34.27,31.22,40\n')
+    assert [(p.feature, p.field) for p in got] == [
+        ("row 1", "(cells beyond the header)"),
+        ("row 2", "(cells beyond the header)"),
+    ]
+    d2 = write_scenario(
+        tmp_path / "s2", entry_points='id,name,lon,lat,trucks_per_day\nKS,"' + "x" * 140_000 + '",34.27,31.22,40\n'
+    )
     (p,) = problems(d2)
     assert p.file.endswith("entry_points.csv") and "not a readable CSV row" in p.message
 
 
-@pytest.mark.parametrize("content,expect", [(b"\xff\xfe\x00bad", "UTF-8"), (b"", "empty"),
-                                            (b"date,entry_point_id\n2024-05-01,KS\n", "trucks_total"),
-                                            (b"date,entry_point_id,trucks_total\n2024-05-01,KS,nan\n", "number")])
+@pytest.mark.parametrize(
+    "content,expect",
+    [
+        (b"\xff\xfe\x00bad", "UTF-8"),
+        (b"", "empty"),
+        (b"date,entry_point_id\n2024-05-01,KS\n", "trucks_total"),
+        (b"date,entry_point_id,trucks_total\n2024-05-01,KS,nan\n", "number"),
+    ],
+)
 def test_observed_capacity_csv_problems(tmp_path, content, expect):
-    d = write_scenario(tmp_path / "s", config={"supply": {"entry_capacity": "observed", "observed_file": "obs.csv",
-                                                          "observed_start": "2024-05-01"}, "horizon_days": 1})
+    d = write_scenario(
+        tmp_path / "s",
+        config={
+            "supply": {"entry_capacity": "observed", "observed_file": "obs.csv", "observed_start": "2024-05-01"},
+            "horizon_days": 1,
+        },
+    )
     (d / "obs.csv").write_bytes(content)
     got = problems(d)
     assert got and all(p.file.endswith("obs.csv") for p in got) and expect in str(got)
@@ -102,25 +128,32 @@ def test_deeply_nested_yaml(tmp_path):
 
 
 def test_populations_bounded_below_exact_float_range(tmp_path):
-    zones = fc([feat({"id": "A", "population": 2**53}, square(0, 0)), feat({"id": "B", "population": 10**10},
-                                                                            square(1, 0))])
+    zones = fc(
+        [feat({"id": "A", "population": 2**53}, square(0, 0)), feat({"id": "B", "population": 10**10}, square(1, 0))]
+    )
     (p,) = problems(write_scenario(tmp_path / "s", zones=zones))
     assert (p.feature, p.field) == ("A", "population") and "1e+10" in p.message
 
 
 def test_days_bounded(tmp_path):
-    d = write_scenario(tmp_path / "s", entry_points="id,name,lon,lat,trucks_per_day,inspection_delay_days\n"
-                                                    "KS,Kerem,34.27,31.22,40,1e300\n")
+    d = write_scenario(
+        tmp_path / "s",
+        entry_points="id,name,lon,lat,trucks_per_day,inspection_delay_days\nKS,Kerem,34.27,31.22,40,1e300\n",
+    )
     (p,) = problems(d)
     assert (p.feature, p.field) == ("KS", "inspection_delay_days") and "<= 36500" in p.message
 
 
 @pytest.mark.parametrize("value", [0, math.nan, math.inf, -1, 1e-6])
 def test_standards_overrides_that_would_divide_by_zero_or_be_non_finite(tmp_path, value):
-    d = write_scenario(tmp_path / "s", config={"standards": {"overrides": {"site_area_m2_per_person": value,
-                                                                           "people_per_tap": value}}})
+    d = write_scenario(
+        tmp_path / "s", config={"standards": {"overrides": {"site_area_m2_per_person": value, "people_per_tap": value}}}
+    )
     got = problems(d)
-    assert {p.field for p in got} == {"standards.overrides.site_area_m2_per_person", "standards.overrides.people_per_tap"}
+    assert {p.field for p in got} == {
+        "standards.overrides.site_area_m2_per_person",
+        "standards.overrides.people_per_tap",
+    }
 
 
 def test_min_open_sites_above_the_number_of_sites(tmp_path):
@@ -128,29 +161,44 @@ def test_min_open_sites_above_the_number_of_sites(tmp_path):
     assert p.field == "siting.min_open_sites" and "2 candidate sites" in p.message
 
 
-@pytest.mark.parametrize("option,value,field", [
-    ("horizon_days", 10**6, "horizon_days"), ("household_size", 1e-9, "household_size"),
-    ("evacuation", {"time_step_s": 0.001}, "evacuation.time_step_s"),
-    ("existing_hospital_beds", 10**13, "existing_hospital_beds")])
+@pytest.mark.parametrize(
+    "option,value,field",
+    [
+        ("horizon_days", 10**6, "horizon_days"),
+        ("household_size", 1e-9, "household_size"),
+        ("evacuation", {"time_step_s": 0.001}, "evacuation.time_step_s"),
+        ("existing_hospital_beds", 10**13, "existing_hospital_beds"),
+    ],
+)
 def test_options_that_size_arrays_are_bounded(tmp_path, option, value, field):
     (p,) = problems(write_scenario(tmp_path / "s", config={option: value}))
     assert p.field == field and ("less than or equal" in p.message or "greater than or equal" in p.message)
 
 
 def test_evacuation_time_step_needing_too_many_steps(tmp_path):
-    d = write_scenario(tmp_path / "s", config={"evacuation": {"time_step_s": 1, "spread_h": 700}, "supply":
-                                                {"enabled": False}, "layout": {"enabled": False}})
+    d = write_scenario(
+        tmp_path / "s",
+        config={
+            "evacuation": {"time_step_s": 1, "spread_h": 700},
+            "supply": {"enabled": False},
+            "layout": {"enabled": False},
+        },
+    )
     add_north_road(d)
     (p,) = problems(d)
-    assert p.file.endswith("scenario.yaml") and p.field == "evacuation.time_step_s" and "at most 10,000 steps" in p.message
+    assert (
+        p.file.endswith("scenario.yaml") and p.field == "evacuation.time_step_s" and "at most 10,000 steps" in p.message
+    )
 
 
 def test_closures_out_of_order_or_past_the_horizon(tmp_path):
     cfg = {"horizon_days": 10, "supply": {"disruptions": [{"entry_point": "KS", "first_day": 5, "last_day": 2}]}}
     (p,) = problems(write_scenario(tmp_path / "s", config=cfg))
     assert p.field == "supply.disruptions.0" and "first_day 5 is after last_day 2" in p.message
-    cfg["supply"]["disruptions"] = [{"entry_point": "KS", "first_day": 5, "last_day": 12},
-                                    {"entry_point": "XX", "first_day": 0, "last_day": 1}]
+    cfg["supply"]["disruptions"] = [
+        {"entry_point": "KS", "first_day": 5, "last_day": 12},
+        {"entry_point": "XX", "first_day": 0, "last_day": 1},
+    ]
     got = problems(write_scenario(tmp_path / "s2", config=cfg))
     assert {p.field for p in got} == {"supply.disruptions.0.last_day", "supply.disruptions.1.entry_point"}
 
@@ -160,8 +208,12 @@ def test_road_closed_on_some_features_only(tmp_path):
     add_north_road(d)
     road = json.loads((d / "roads.geojson").read_text())
     x = road["features"][0]["geometry"]["coordinates"][0][0]
-    road["features"].append(feat({"highway": "residential", "closed": True},
-                                 {"type": "LineString", "coordinates": [[x, 31.3], [x + 0.01, 31.3]]}))
+    road["features"].append(
+        feat(
+            {"highway": "residential", "closed": True},
+            {"type": "LineString", "coordinates": [[x, 31.3], [x + 0.01, 31.3]]},
+        )
+    )
     (d / "roads.geojson").write_text(json.dumps(road))
     plan = make_plan(load_scenario(d, "main"))
     assert plan.network["closed_links"] >= 1 and plan.people.sheltered == 10000
@@ -170,18 +222,31 @@ def test_road_closed_on_some_features_only(tmp_path):
 def test_per_scenario_layers_override(tmp_path):
     d = write_scenario(tmp_path / "s")
     (d / "sites_b.geojson").write_text(json.dumps(fc([feat({"id": "ONLY"}, square(0, 3))])))
-    _set(d, scenarios={"main": {"footprints": ["op"]},
-                       "other": {"footprints": ["op"], "layers": {"sites": {"file": "sites_b.geojson"}}}})
+    _set(
+        d,
+        scenarios={
+            "main": {"footprints": ["op"]},
+            "other": {"footprints": ["op"], "layers": {"sites": {"file": "sites_b.geojson"}}},
+        },
+    )
     assert [s.id for s in load_scenario(d, "other").sites] == ["ONLY"]
     assert [s.id for s in load_scenario(d, "main").sites] == ["S1", "S2"]
     assert [z.id for z in load_scenario(d, "other").zones] == ["A", "B"]  # the other layers stay
 
 
 def test_top_level_overrides_merge_with_a_scenario_standards_block(tmp_path):
-    d = write_scenario(tmp_path / "s", config={
-        "standards": {"overrides": {"water_l_per_person_day": 20}},
-        "scenarios": {"main": {"footprints": ["op"], "standards": {"profile": "sphere-2018",
-                                                                   "overrides": {"people_per_tap": 200}}}}})
+    d = write_scenario(
+        tmp_path / "s",
+        config={
+            "standards": {"overrides": {"water_l_per_person_day": 20}},
+            "scenarios": {
+                "main": {
+                    "footprints": ["op"],
+                    "standards": {"profile": "sphere-2018", "overrides": {"people_per_tap": 200}},
+                }
+            },
+        },
+    )
     std = load_scenario(d, "main").standards
     assert std.value("water_l_per_person_day") == 20 and std.value("people_per_tap") == 200
 
@@ -191,7 +256,10 @@ def test_every_problem_of_a_file_at_once(tmp_path):
     d = write_scenario(tmp_path / "s", zones=zones, config={"horizon_days": 0, "siting": {"max_walk_h": "far"}})
     got = problems(d)
     assert {(Path(p.file).name, p.field) for p in got} == {
-        ("scenario.yaml", "horizon_days"), ("scenario.yaml", "siting.max_walk_h"), ("zones.geojson", "population")}
+        ("scenario.yaml", "horizon_days"),
+        ("scenario.yaml", "siting.max_walk_h"),
+        ("zones.geojson", "population"),
+    }
 
 
 def test_cli_bad_input_exit_2_nothing_written(tmp_path):
@@ -259,8 +327,9 @@ def test_compare_with_series_of_different_lengths_and_numeric_axes():
 
 
 def test_contradictory_siting_options(tmp_path):
-    sites = fc([feat({"id": "S1", "must_open": True}, square(0, 3)), feat({"id": "S2", "never_open": "yes"},
-                                                                          square(3, 3))])
+    sites = fc(
+        [feat({"id": "S1", "must_open": True}, square(0, 3)), feat({"id": "S2", "never_open": "yes"}, square(3, 3))]
+    )
     d = write_scenario(tmp_path / "s", sites=sites, config={"siting": {"max_open_sites": 0, "min_open_sites": 2}})
     got = [(p.field, p.message) for p in problems(d)]
     assert any(f == "siting.max_open_sites" and "1 sites are must_open" in m for f, m in got)

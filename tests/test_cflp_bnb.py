@@ -16,8 +16,9 @@ DATA = Path(__file__).resolve().parent / "data" / "siting"
 ORLIB_OPTIMA = {"cap41": 1040444.375, "cap71": 932615.750, "cap131": 793439.562}
 
 
-def _random_instance(seed: int, n_c: int = 12, n_f: int = 7,
-                     ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _random_instance(
+    seed: int, n_c: int = 12, n_f: int = 7, ratio: float = 2.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     pc, pf = rng.uniform(0, 100, (n_c, 2)), rng.uniform(0, 100, (n_f, 2))
     demand = rng.integers(5, 40, n_c).astype(float)
@@ -43,8 +44,15 @@ def _brute_force(cost: np.ndarray, demand: np.ndarray, cap: np.ndarray, fixed: n
         a_ub = np.zeros((k, n_c * k))
         for c in range(k):
             a_ub[c, c::k] = demand
-        res = linprog(cost[:, cols].ravel(), A_ub=a_ub, b_ub=cap[cols], A_eq=a_eq, b_eq=np.ones(n_c),
-                      bounds=(0, 1), method="highs")
+        res = linprog(
+            cost[:, cols].ravel(),
+            A_ub=a_ub,
+            b_ub=cap[cols],
+            A_eq=a_eq,
+            b_eq=np.ones(n_c),
+            bounds=(0, 1),
+            method="highs",
+        )
         if res.status == 0:
             best = min(best, res.fun + fixed[y].sum())
     return float(best)
@@ -79,8 +87,9 @@ def test_bound_valid_when_stopped_early() -> None:
 def test_start_plan_is_kept_when_optimal() -> None:
     cost, demand, cap, fixed = _random_instance(3)
     opt = _brute_force(cost, demand, cap, fixed)
-    r = lagrangian_bnb(cost, demand, cap, fixed, time_limit_s=10.0, gap=0.0,
-                       start_open=np.ones(cap.size, bool), start_objective=opt)
+    r = lagrangian_bnb(
+        cost, demand, cap, fixed, time_limit_s=10.0, gap=0.0, start_open=np.ones(cap.size, bool), start_objective=opt
+    )
     assert r.objective == pytest.approx(opt, rel=1e-7)
     assert r.status == "optimal"
 
@@ -106,8 +115,9 @@ def test_zero_demand_clients_and_forbidden_arcs() -> None:
     cost, demand, cap, fixed = _random_instance(4)
     opt = _brute_force(cost, demand, cap, fixed)
     # a client with no demand changes nothing
-    r = lagrangian_bnb(np.vstack([cost, np.full((1, cap.size), 5.0)]), np.append(demand, 0.0), cap, fixed,
-                       time_limit_s=10.0, gap=0.0)
+    r = lagrangian_bnb(
+        np.vstack([cost, np.full((1, cap.size), 5.0)]), np.append(demand, 0.0), cap, fixed, time_limit_s=10.0, gap=0.0
+    )
     assert r.objective == pytest.approx(opt, rel=1e-7)
     # a client that may use no facility makes the instance infeasible
     blocked = cost.copy()

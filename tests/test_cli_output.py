@@ -76,7 +76,9 @@ def test_plan_run_prints_progress_and_the_page_to_open(tmp_path):
 def test_standards_show_formats(monkeypatch):
     std = load_standards("unhcr-emergency")
     r = CliRunner()
-    rows = list(csv.DictReader(io.StringIO(r.invoke(app, ["standards", "show", "unhcr-emergency", "-f", "csv"]).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(r.invoke(app, ["standards", "show", "unhcr-emergency", "-f", "csv"]).stdout))
+    )
     assert [x["key"] for x in rows] == list(std.figures)
     water = next(x for x in rows if x["key"] == "water_l_per_person_day")
     assert float(water["value"]) == std.value("water_l_per_person_day") and water["source"] and water["chapter"]
@@ -92,9 +94,16 @@ def test_standards_show_formats(monkeypatch):
 
 
 def test_scenarios_with_descriptions(tmp_path):
-    d = write_scenario(tmp_path / "sc", config={"title": "Test place", "scenarios": {
-        "main": {"footprints": ["op"], "description": "the whole footprint"},
-        "second": {"footprints": ["op"]}}})
+    d = write_scenario(
+        tmp_path / "sc",
+        config={
+            "title": "Test place",
+            "scenarios": {
+                "main": {"footprints": ["op"], "description": "the whole footprint"},
+                "second": {"footprints": ["op"]},
+            },
+        },
+    )
     out = CliRunner().invoke(app, ["scenarios", str(d)]).stdout
     assert "Test place" in out and "the whole footprint" in out and "second" in out
 
@@ -105,8 +114,11 @@ def test_plan_run_ends_with_the_headline_and_counts_like_the_report(tmp_path):
     from reliefplan.analysis.headline import headline
     from reliefplan.outputs.files import read_plan
 
-    folder = write_scenario(tmp_path / "sc", config={"horizon_days": 4, "layout": {"enabled": False}},
-                            entry_points="id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,10\n")
+    folder = write_scenario(
+        tmp_path / "sc",
+        config={"horizon_days": 4, "layout": {"enabled": False}},
+        entry_points="id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,10\n",
+    )
     res = CliRunner().invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     h = headline(read_plan(tmp_path / "out" / "plan.json"))

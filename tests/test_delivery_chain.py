@@ -19,19 +19,29 @@ from reliefplan.solvers.chain import (
 from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance, instance_from_dict, solve_supply
 
 
-def _inst(days: int = 5, trucks: float = 10, demand: float = 300.0, closed: tuple[int, ...] = (),
-          storage: float | None = None, **entry) -> SupplyInstance:
-    return SupplyInstance(days=days, commodities=[Commodity("food", payload_t=20)],
-                          entry_points=[EntryPoint("ks", trucks_per_day=trucks, closed_days=closed,
-                                                   **{"payload_t": 20.0, **entry})],
-                          warehouses=[], sites=[Site("s", demand_t={"food": [demand] * days}, storage_t=storage)],
-                          arcs=[Arc("ks", "s")])
+def _inst(
+    days: int = 5,
+    trucks: float = 10,
+    demand: float = 300.0,
+    closed: tuple[int, ...] = (),
+    storage: float | None = None,
+    **entry,
+) -> SupplyInstance:
+    return SupplyInstance(
+        days=days,
+        commodities=[Commodity("food", payload_t=20)],
+        entry_points=[EntryPoint("ks", trucks_per_day=trucks, closed_days=closed, **{"payload_t": 20.0, **entry})],
+        warehouses=[],
+        sites=[Site("s", demand_t={"food": [demand] * days}, storage_t=storage)],
+        arcs=[Arc("ks", "s")],
+    )
 
 
 def test_collection_and_route_loss_by_hand():
     # 10 trucks x 20 t enter, 5 loads collected (100 t), 8 movements allowed, 10 % lost: 90 t a day arrive
-    inst = with_chain(_inst(), [EntryChain("ks", collection_loads_by_day=[5] * 5, movements_loads_by_day=[8] * 5,
-                                           loss_share=0.1)])
+    inst = with_chain(
+        _inst(), [EntryChain("ks", collection_loads_by_day=[5] * 5, movements_loads_by_day=[8] * 5, loss_share=0.1)]
+    )
     res = solve_supply(inst)
     assert res.status == "Optimal"
     assert res.delivered_t.sum() == pytest.approx(450.0)
@@ -39,8 +49,7 @@ def test_collection_and_route_loss_by_hand():
     rep = chain_report(inst, res)["entry_points"][0]
     assert rep["lost_on_route_t"] == pytest.approx(50.0)
     assert rep["delivered_t"] == pytest.approx(450.0)
-    assert all(r["collected_t"] == pytest.approx(100.0) and r["moved_t"] == pytest.approx(100.0)
-               for r in rep["daily"])
+    assert all(r["collected_t"] == pytest.approx(100.0) and r["moved_t"] == pytest.approx(100.0) for r in rep["daily"])
     assert rep["binds_most"] == "collection"
     assert res.max_conservation_residual_t < 1e-6
     kinds = {b.kind for b in res.binding}
@@ -49,8 +58,9 @@ def test_collection_and_route_loss_by_hand():
 
 def test_backlog_carries_goods_over_a_closure():
     # the crossing closes on days 3-4; collection (5 loads = 100 t/day) goes on: goods entered early wait inside
-    inst = with_chain(_inst(trucks=20, demand=100, closed=(3, 4), storage=0.0),
-                      [EntryChain("ks", collection_loads_by_day=[5] * 5)])
+    inst = with_chain(
+        _inst(trucks=20, demand=100, closed=(3, 4), storage=0.0), [EntryChain("ks", collection_loads_by_day=[5] * 5)]
+    )
     res = solve_supply(inst)
     assert res.shortfall_t.sum() == pytest.approx(0.0, abs=1e-6)
     rep = chain_report(inst, res)["entry_points"][0]
@@ -66,8 +76,15 @@ def test_airdrop_entry_loss_by_hand():
     fig = mode_figures("air")
     assert fig.payload_t == 2.9 and fig.loss_share == 0.1
     assert fig.cost_usd_per_t == pytest.approx(100 * mode_figures("land").cost_usd_per_t)
-    inst = _inst(trucks=10, demand=100, payload_t=fig.payload_t, mode="air", loss_share=fig.loss_share,
-                 uniform_payload=True, cost_usd_per_t=fig.cost_usd_per_t)
+    inst = _inst(
+        trucks=10,
+        demand=100,
+        payload_t=fig.payload_t,
+        mode="air",
+        loss_share=fig.loss_share,
+        uniform_payload=True,
+        cost_usd_per_t=fig.cost_usd_per_t,
+    )
     res = solve_supply(inst)
     assert res.delivered_t.sum() == pytest.approx(5 * 29 * 0.9)
     rep = chain_report(inst, res)
@@ -84,9 +101,10 @@ def test_closed_form_single_chain(seed):
     trucks, coll, moves = rng.uniform(0, 20, 3)
     loss, entry_loss = rng.uniform(0, 0.5, 2)
     need = rng.uniform(50, 400)
-    inst = with_chain(_inst(days=4, trucks=trucks, demand=need, storage=0.0, loss_share=entry_loss),
-                      [EntryChain("ks", collection_loads_by_day=[coll] * 4, movements_loads_by_day=[moves] * 4,
-                                  loss_share=loss)])
+    inst = with_chain(
+        _inst(days=4, trucks=trucks, demand=need, storage=0.0, loss_share=entry_loss),
+        [EntryChain("ks", collection_loads_by_day=[coll] * 4, movements_loads_by_day=[moves] * 4, loss_share=loss)],
+    )
     res = solve_supply(inst)
     got = (1 - loss) * min((1 - entry_loss) * trucks * 20, coll * 20, moves * 20)
     assert res.delivered_t.sum(axis=(0, 1)) == pytest.approx(np.full(4, min(need, got)), abs=1e-6)
@@ -94,10 +112,16 @@ def test_closed_form_single_chain(seed):
 
 def test_monotone_in_loss_trucks_and_approvals():
     """Fewer trucks, fewer movements allowed or more loss never read better."""
+
     def short(trucks: float, share: float, loss: float) -> float:
-        inst = with_chain(_inst(days=6, trucks=trucks, demand=250, storage=500.0),
-                          [EntryChain("ks", collection_loads_by_day=[9] * 6, movements_loads_by_day=[share * 12] * 6,
-                                      loss_share=loss)])
+        inst = with_chain(
+            _inst(days=6, trucks=trucks, demand=250, storage=500.0),
+            [
+                EntryChain(
+                    "ks", collection_loads_by_day=[9] * 6, movements_loads_by_day=[share * 12] * 6, loss_share=loss
+                )
+            ],
+        )
         return float(solve_supply(inst).shortfall_t.sum())
 
     grid = list(itertools.product([6, 10, 14], [0.3, 0.6, 1.0], [0.0, 0.1, 0.4]))
@@ -117,10 +141,13 @@ def test_pier_2024_availability_pattern():
 
 
 def test_bad_input_named():
-    base = {"days": 2, "commodities": [{"id": "food"}], "sites": [{"id": "s", "demand_t_per_day": {"food": 1}}],
-            "arcs": [{"from": "e", "to": "s", "loss_share": 1.5}],
-            "entry_points": [{"id": "e", "trucks_per_day": 1, "mode": "boat", "loss_share": -0.1,
-                              "payload_t": 0}]}
+    base = {
+        "days": 2,
+        "commodities": [{"id": "food"}],
+        "sites": [{"id": "s", "demand_t_per_day": {"food": 1}}],
+        "arcs": [{"from": "e", "to": "s", "loss_share": 1.5}],
+        "entry_points": [{"id": "e", "trucks_per_day": 1, "mode": "boat", "loss_share": -0.1, "payload_t": 0}],
+    }
     with pytest.raises(InputError) as err:
         instance_from_dict(base, file="x.json")
     text = str(err.value)
@@ -152,12 +179,18 @@ def _fuel_inst(fuel_t_per_day: float, water_t: float = 0.0) -> SupplyInstance:
 
     cap = fuel_t_per_day + water_t
     return SupplyInstance(
-        days=3, commodities=[Commodity("water", payload_t=cap or 1.0), Commodity("fuel", payload_t=cap or 1.0)],
+        days=3,
+        commodities=[Commodity("water", payload_t=cap or 1.0), Commodity("fuel", payload_t=cap or 1.0)],
         entry_points=[EntryPoint("ks", capacity_t_per_day=cap, payload_t=cap or 1.0)],
-        warehouses=[Warehouse("plant", capacity_t=0.0)], sites=[Site("s", demand_t={"water": [100.0] * 3})],
-        arcs=[Arc("ks", "plant", commodities=("fuel",)), Arc("plant", "s", trucked=False, commodities=("water",)),
-              Arc("ks", "s", commodities=("water",))],
-        production=[Production("plant", "water", [100.0] * 3, inputs={"fuel": 1.1 * 0.00084})])
+        warehouses=[Warehouse("plant", capacity_t=0.0)],
+        sites=[Site("s", demand_t={"water": [100.0] * 3})],
+        arcs=[
+            Arc("ks", "plant", commodities=("fuel",)),
+            Arc("plant", "s", trucked=False, commodities=("water",)),
+            Arc("ks", "s", commodities=("water",)),
+        ],
+        production=[Production("plant", "water", [100.0] * 3, inputs={"fuel": 1.1 * 0.00084})],
+    )
 
 
 def test_fuel_shortfall_cuts_water_by_hand():
@@ -208,8 +241,9 @@ def test_distribution_points_queue_and_walk_by_hand():
     plots = Features(np.array([square(100, 0), square(0, 50)], dtype=object), {"people": np.array([10, 30])})
     dp = Features(np.array([shapely.Point(0, 0)], dtype=object), {"people_served": np.array([3360])})
     lay = SimpleNamespace(site_id="S", plots=plots, distribution_points=dp)
-    svc = PointService(servers=1, collections_per_server_h=30, hours_per_day=8, people_per_collection=5.6,
-                       interval_days=14)
+    svc = PointService(
+        servers=1, collections_per_server_h=30, hours_per_day=8, people_per_collection=5.6, interval_days=14
+    )
     (row,) = distribution_by_site([lay], svc)
     lam = 3360 / 5.6 / 14 / 8  # collections per hour
     assert row["utilisation_max"] == pytest.approx(round(lam / 30, 3))
@@ -218,8 +252,9 @@ def test_distribution_points_queue_and_walk_by_hand():
     assert row["walk_max_m"] == pytest.approx(100.0)
     (ind,) = distribution_indicators([row], 0.85, "ASSUMPTION")
     assert ind.met is True and ind.scope == "site:S"
-    busy = SimpleNamespace(site_id="B", plots=plots,
-                           distribution_points=Features(dp.geometry, {"people_served": np.array([30_000])}))
+    busy = SimpleNamespace(
+        site_id="B", plots=plots, distribution_points=Features(dp.geometry, {"people_served": np.array([30_000])})
+    )
     (over,) = distribution_by_site([busy], svc)
     assert over["utilisation_max"] > 1 and over["unserved_collections_per_day"] > 0
     assert distribution_indicators([over], 0.85, "x")[0].met is False

@@ -59,10 +59,12 @@ def test_cogat_figures_re_derive_from_the_shared_data():
 
 
 def test_fuel_priority_hand_checked():
-    uses = [FuelUse("hospitals", 10, 7833.0),                     # 78,330 L
-            FuelUse("desalination", 15_000, 1.1, water_m3=True),   # 16,500 L
-            FuelUse("wells", 60_000, 0.15, water_m3=True),         # 9,000 L
-            FuelUse("bakeries", 200, 100.0)]                       # 20,000 L
+    uses = [
+        FuelUse("hospitals", 10, 7833.0),  # 78,330 L
+        FuelUse("desalination", 15_000, 1.1, water_m3=True),  # 16,500 L
+        FuelUse("wells", 60_000, 0.15, water_m3=True),  # 9,000 L
+        FuelUse("bakeries", 200, 100.0),
+    ]  # 20,000 L
     full = allocate_fuel(200_000, uses)
     assert full.shortfall_l_per_day == 0 and full.water_m3_per_day == 75_000 and full.water_lost_m3_per_day == 0
     short = allocate_fuel(90_000, uses)  # hospitals 78,330; desalination gets 11,670 of 16,500

@@ -30,8 +30,9 @@ def test_pier_package_chain_figures(targeted):
     assert {o["origin"] for o in lm["origins"]} == {"KEREM-SHALOM:moved", "PIER-2024"}
     for o in lm["origins"]:
         r = o["routed"]
-        assert o["tonnes"] == pytest.approx(o["full_loads"] * 20.0 + r.get("load_t", 0) + r.get("unserved_t", 0),
-                                            abs=0.5)
+        assert o["tonnes"] == pytest.approx(
+            o["full_loads"] * 20.0 + r.get("load_t", 0) + r.get("unserved_t", 0), abs=0.5
+        )
         assert all(x["load_t"] <= 20.0 + 1e-6 for x in r.get("routes", []))
     chain = plan.supply.chain
     by = {e["entry_point"]: e for e in chain["entry_points"]}
@@ -44,8 +45,9 @@ def test_pier_package_chain_figures(targeted):
     assert ks["binds_most"] == "movements"
     for e in chain["entry_points"]:  # nothing vanishes along the chain
         end = (e["daily"][-1]["backlog_t"] or 0.0) + e["daily"][-1]["collected_waiting_t"]
-        assert e["entered_t"] == pytest.approx(e["lost_at_entry_t"] + e["lost_on_route_t"] + e["delivered_t"] + end,
-                                               abs=1e-3)
+        assert e["entered_t"] == pytest.approx(
+            e["lost_at_entry_t"] + e["lost_on_route_t"] + e["delivered_t"] + end, abs=1e-3
+        )
     assert chain["delivered_t"] == pytest.approx(sum(e["delivered_t"] for e in chain["entry_points"]), abs=1e-2)
     assert plan.supply.max_conservation_residual_t < 1e-6
 
@@ -69,13 +71,27 @@ def test_ensemble_samples_chain_shares(targeted):
     from reliefplan.analysis.sampling import sample_member
     from reliefplan.scenario._uncertainty import UncertaintySpec, uncertainty_problems
 
-    spec = UncertaintySpec.model_validate({"parameters": {
-        "looting": {"target": "chain.loss_share", "dist": "uniform", "low": 0.0, "high": 0.75},
-        "approvals": {"target": "chain.movements_allowed_share", "dist": "uniform", "low": 0.3, "high": 0.65},
-        "pier": {"target": "entry.availability", "dist": "uniform", "low": 0.2, "high": 0.4}}})
+    spec = UncertaintySpec.model_validate(
+        {
+            "parameters": {
+                "looting": {"target": "chain.loss_share", "dist": "uniform", "low": 0.0, "high": 0.75},
+                "approvals": {"target": "chain.movements_allowed_share", "dist": "uniform", "low": 0.3, "high": 0.65},
+                "pier": {"target": "entry.availability", "dist": "uniform", "low": 0.2, "high": 0.4},
+            }
+        }
+    )
     sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
-    m = sample_member(spec, 0, np.random.SeedSequence(7), zone_ids=[], site_ids=[], entry_ids=["KEREM-SHALOM"],
-                      days=sc.horizon_days, chain_ids=["KEREM-SHALOM"], mode_entry_ids=["PIER-2024"])
+    m = sample_member(
+        spec,
+        0,
+        np.random.SeedSequence(7),
+        zone_ids=[],
+        site_ids=[],
+        entry_ids=["KEREM-SHALOM"],
+        days=sc.horizon_days,
+        chain_ids=["KEREM-SHALOM"],
+        mode_entry_ids=["PIER-2024"],
+    )
     assert 0 <= m.chain_loss_share["KEREM-SHALOM"] <= 0.75
     assert 0.3 <= m.movements_allowed_share["KEREM-SHALOM"] <= 0.65 and 0.2 <= m.availability["PIER-2024"] <= 0.4
     member = member_scenario(sc, m)
@@ -85,8 +101,7 @@ def test_ensemble_samples_chain_shares(targeted):
     assert member.supply.entries[0].availability == m.availability["PIER-2024"]
     # a chain target with nothing to act on is refused
     probs = uncertainty_problems(spec, "scenario.yaml", [], [], ["KEREM-SHALOM"])
-    assert {p.field for p in probs} >= {"uncertainty.parameters.looting.target",
-                                        "uncertainty.parameters.pier.target"}
+    assert {p.field for p in probs} >= {"uncertainty.parameters.looting.target", "uncertainty.parameters.pier.target"}
 
 
 def test_hubs_chosen_in_the_plan(targeted):
@@ -97,10 +112,16 @@ def test_hubs_chosen_in_the_plan(targeted):
     from reliefplan import pipeline
     from reliefplan.scenario.delivery_specs import HubsSpec
 
-    hubs = HubsSpec.model_validate({"max_hubs": 2, "candidates": [
-        {"id": "HUB-RAFAH", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 8000},
-        {"id": "HUB-KY", "lon": 34.305, "lat": 31.345, "capacity_t_per_day": 8000},
-        {"id": "HUB-DAB", "lon": 34.35, "lat": 31.415, "capacity_t_per_day": 8000}]})
+    hubs = HubsSpec.model_validate(
+        {
+            "max_hubs": 2,
+            "candidates": [
+                {"id": "HUB-RAFAH", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 8000},
+                {"id": "HUB-KY", "lon": 34.305, "lat": 31.345, "capacity_t_per_day": 8000},
+                {"id": "HUB-DAB", "lon": 34.35, "lat": 31.415, "capacity_t_per_day": 8000},
+            ],
+        }
+    )
     sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
     plan = pipeline.run(sc).plan
     h = plan.supply.hubs
@@ -123,9 +144,15 @@ def test_hub_outside_every_zone_is_refused(targeted):
 
 
 def test_package_hubs_and_points_resolve(targeted):
-    packages = {"base": PackageSpec.model_validate({"distribution": {"servers": 2}}),
-                "more": PackageSpec.model_validate({"extends": "base", "hubs": {"candidates": [
-                    {"id": "H", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 100}]}})}
+    packages = {
+        "base": PackageSpec.model_validate({"distribution": {"servers": 2}}),
+        "more": PackageSpec.model_validate(
+            {
+                "extends": "base",
+                "hubs": {"candidates": [{"id": "H", "lon": 34.255, "lat": 31.285, "capacity_t_per_day": 100}]},
+            }
+        ),
+    }
     pkg = resolve(packages, "more")
     assert pkg.distribution.servers == 2 and pkg.hubs.candidates[0].id == "H"
     sc = apply_package(targeted, pkg, "more")

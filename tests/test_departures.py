@@ -28,6 +28,7 @@ def _script():
 
 # ------------------------------------------------------------------------------------------ evaluation
 
+
 def test_logistic_by_hand():
     c = dep.LogisticCurve(final_share=0.8, midpoint_days=5, width_days=2)
     s0 = 1 / (1 + math.exp(5 / 2))
@@ -55,11 +56,14 @@ def test_empirical_by_hand():
     assert dep.final_share(c) == 0.5
 
 
-@pytest.mark.parametrize("curve", [
-    dep.LogisticCurve(final_share=1.0, midpoint_days=0.5, width_days=20),
-    dep.WeibullCurve(final_share=1.0, scale_days=3, shape=0.3),
-    dep.EmpiricalCurve(days=[0.5, 1, 30], share=[0.0, 1.0, 1.0]),
-])
+@pytest.mark.parametrize(
+    "curve",
+    [
+        dep.LogisticCurve(final_share=1.0, midpoint_days=0.5, width_days=20),
+        dep.WeibullCurve(final_share=1.0, scale_days=3, shape=0.3),
+        dep.EmpiricalCurve(days=[0.5, 1, 30], share=[0.0, 1.0, 1.0]),
+    ],
+)
 def test_curves_are_monotone_and_bounded(curve):
     t = np.linspace(-5, 400, 20001)
     s = dep.share_left(curve, t)
@@ -83,8 +87,14 @@ def test_origin_share_left_composes_independent_reasons():
     order = dep.EmpiricalCurve(days=[1], share=[0.5])
     unordered = dep.EmpiricalCurve(days=[2], share=[1.0])
     # day 3: unordered 0.2 x 1 from day 0; order 0.5 from day 2 -> stay 0.8 x 0.5
-    s = dep.origin_share_left([1.0, 3.0], order_curve=order, order_day=2, unordered_share=0.2,
-                              unordered_curve=unordered, unordered_start_day=0)
+    s = dep.origin_share_left(
+        [1.0, 3.0],
+        order_curve=order,
+        order_day=2,
+        unordered_share=0.2,
+        unordered_curve=unordered,
+        unordered_start_day=0,
+    )
     assert s.tolist() == pytest.approx([0.1, 1 - 0.8 * 0.5])
     assert dep.origin_share_left([5.0]).tolist() == [0.0]  # neither: nobody leaves
 
@@ -99,16 +109,20 @@ def test_unordered_shares_by_zone_and_distance():
 
 # ------------------------------------------------------------------------------------------ bad input
 
-@pytest.mark.parametrize("data,field,words", [
-    ({"kind": "empirical", "days": [1, 2, 3], "share": [0.1, 0.5, 0.4]}, "curve.share", "must not decrease"),
-    ({"kind": "empirical", "days": [1, 2], "share": [0.1, 1.2]}, "curve.share", "[0, 1]"),
-    ({"kind": "empirical", "days": [1, 1], "share": [0.1, 0.2]}, "curve.days", "strictly increasing"),
-    ({"kind": "empirical", "days": [1, 2], "share": [0.1]}, "curve", "one share per day"),
-    ({"kind": "logistic", "final_share": 1.5, "midpoint_days": 3, "width_days": 1}, "curve.final_share", "1"),
-    ({"kind": "weibull", "final_share": 0.5, "scale_days": 0, "shape": 1}, "curve.scale_days", "0"),
-    ({"kind": "weibull", "final_share": 0.5, "scale_days": 3, "shape": -1}, "curve.shape", "0"),
-    ({"kind": "gompertz", "final_share": 0.5}, "curve", "kind"),
-])
+
+@pytest.mark.parametrize(
+    "data,field,words",
+    [
+        ({"kind": "empirical", "days": [1, 2, 3], "share": [0.1, 0.5, 0.4]}, "curve.share", "must not decrease"),
+        ({"kind": "empirical", "days": [1, 2], "share": [0.1, 1.2]}, "curve.share", "[0, 1]"),
+        ({"kind": "empirical", "days": [1, 1], "share": [0.1, 0.2]}, "curve.days", "strictly increasing"),
+        ({"kind": "empirical", "days": [1, 2], "share": [0.1]}, "curve", "one share per day"),
+        ({"kind": "logistic", "final_share": 1.5, "midpoint_days": 3, "width_days": 1}, "curve.final_share", "1"),
+        ({"kind": "weibull", "final_share": 0.5, "scale_days": 0, "shape": 1}, "curve.scale_days", "0"),
+        ({"kind": "weibull", "final_share": 0.5, "scale_days": 3, "shape": -1}, "curve.shape", "0"),
+        ({"kind": "gompertz", "final_share": 0.5}, "curve", "kind"),
+    ],
+)
 def test_bad_curves_name_file_feature_and_field(data, field, words):
     with pytest.raises(InputError) as e:
         dep.curve_from_dict(data, file="scenario.yaml", feature="orders[0]", field="curve")
@@ -127,10 +141,14 @@ def test_bad_unordered_share():
 
 # ------------------------------------------------------------------------------------------ fitting
 
-@pytest.mark.parametrize("truth", [
-    dep.LogisticCurve(final_share=0.7, midpoint_days=9, width_days=4),
-    dep.WeibullCurve(final_share=0.85, scale_days=12, shape=1.7),
-])
+
+@pytest.mark.parametrize(
+    "truth",
+    [
+        dep.LogisticCurve(final_share=0.7, midpoint_days=9, width_days=4),
+        dep.WeibullCurve(final_share=0.85, scale_days=12, shape=1.7),
+    ],
+)
 def test_fit_recovers_noise_free_parameters(truth):
     t = np.arange(1, 40, dtype=float)
     fit = dep.fit_curve(truth.kind, t, dep.share_left(truth, t))
@@ -145,9 +163,13 @@ def test_fit_is_least_squares_against_a_grid():
     t = np.arange(1, 30, dtype=float)
     y = dep.share_left(dep.WeibullCurve(final_share=0.6, scale_days=10, shape=1.2), t) + rng.normal(0, 0.03, t.size)
     fit = dep.fit_curve("weibull", t, y)
-    best = min(np.mean((dep.share_left(dep.WeibullCurve(final_share=a, scale_days=s, shape=k), t) - y) ** 2)
-               for a in np.linspace(0.4, 0.8, 21) for s in np.linspace(5, 15, 21) for k in np.linspace(0.8, 1.6, 17))
-    assert fit.rmse ** 2 <= best + 1e-12
+    best = min(
+        np.mean((dep.share_left(dep.WeibullCurve(final_share=a, scale_days=s, shape=k), t) - y) ** 2)
+        for a in np.linspace(0.4, 0.8, 21)
+        for s in np.linspace(5, 15, 21)
+        for k in np.linspace(0.8, 1.6, 17)
+    )
+    assert fit.rmse**2 <= best + 1e-12
 
 
 def test_curve_error_and_observed_day():
@@ -160,6 +182,7 @@ def test_curve_error_and_observed_day():
 
 # ------------------------------------------------------------------------------------------ shipped defaults
 
+
 def test_defaults_load_with_sources():
     curves = dep.default_curves()
     assert set(curves) == {"logistic", "weibull"}
@@ -171,8 +194,13 @@ def test_defaults_load_with_sources():
 def test_defaults_reproduce_documented_error_on_published_rafah_figures():
     """Always runs: the shipped default against UNRWA's published Rafah counts gives the documented error."""
     doc = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
-    rows = list(csv.DictReader(line for line in open(DEFAULTS.parent / "rafah_2024_published.csv", encoding="utf-8")
-                               if not line.startswith("#")))
+    rows = list(
+        csv.DictReader(
+            line
+            for line in open(DEFAULTS.parent / "rafah_2024_published.csv", encoding="utf-8")
+            if not line.startswith("#")
+        )
+    )
     t = [float(r["days_after_order"]) for r in rows]
     y = [float(r["share_left"]) for r in rows]
     for r in rows:  # the share is the count over the 1.4 M denominator
@@ -200,7 +228,9 @@ def test_calibrate_on_october_2023_validate_on_may_2024(monkeypatch):
     # the calibration fits the October 2023 points well; the validation error is what it is, and reported
     assert res["curves"][res["default"]]["calibration"]["rmse"] < 0.07
     # never fitted on the validation period: garbage Rafah data leave the fitted curves unchanged
-    monkeypatch.setattr(mod, "rafah_meta_series", lambda shared: (np.array([1.0, 2, 3]), np.array([0.9, 0.9, 0.9]), 1.0))
+    monkeypatch.setattr(
+        mod, "rafah_meta_series", lambda shared: (np.array([1.0, 2, 3]), np.array([0.9, 0.9, 0.9]), 1.0)
+    )
     monkeypatch.setattr(mod, "rafah_published", lambda: (np.array([1.0, 2, 3]), np.array([0.0, 0.0, 0.0]), []))
     again = mod.calibrate(SHARED)
     assert again["curves"][res["default"]]["curve"] == res["curves"][res["default"]]["curve"]

@@ -22,8 +22,9 @@ from reliefplan.solvers.distribution import (
 
 def test_throughput_hand_checked():
     # 4 counters x 30 households/h x 8 h = 960 collections a day; households of 5 every 14 days
-    svc = PointService(servers=4, collections_per_server_h=30, hours_per_day=8, people_per_collection=5,
-                       interval_days=14)
+    svc = PointService(
+        servers=4, collections_per_server_h=30, hours_per_day=8, people_per_collection=5, interval_days=14
+    )
     assert collections_per_day(svc) == 960
     assert people_capacity(svc) == 960 * 5 * 14 == 67_200
 
@@ -117,10 +118,11 @@ def test_few_large_points_against_many_small_ones():
     cx, cy = np.meshgrid(h, h)
     walk = np.hypot(zx.ravel()[:, None] - cx.ravel()[None, :], zy.ravel()[:, None] - cy.ravel()[None, :]) / 0.833
     people = np.full(100, 1000.0)
-    large = PointService(10, 30, 8, 5, 14)   # 168,000 people each
-    small = PointService(1, 30, 8, 5, 14)    # 16,800 people each
-    rows = compare_layouts(people, walk, [("2 large", 2, large), ("8 small", 8, small)], max_utilisation=0.85,
-                           time_limit_s=10)
+    large = PointService(10, 30, 8, 5, 14)  # 168,000 people each
+    small = PointService(1, 30, 8, 5, 14)  # 16,800 people each
+    rows = compare_layouts(
+        people, walk, [("2 large", 2, large), ("8 small", 8, small)], max_utilisation=0.85, time_limit_s=10
+    )
     few, many = rows
     assert few.people_placed == many.people_placed == 100_000  # both hold everyone here
     assert many.walk_mean_min < few.walk_mean_min
@@ -129,8 +131,9 @@ def test_few_large_points_against_many_small_ones():
 
 def test_points_outside_every_zone_are_bad_input():
     zones = [shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]
-    probs = zone_problems(["in", "edge", "out"], np.array([0.5, 1.0, 1.5]), np.array([0.5, 0.5, 0.5]), zones,
-                          file="s.yaml", kind="hubs")
+    probs = zone_problems(
+        ["in", "edge", "out"], np.array([0.5, 1.0, 1.5]), np.array([0.5, 0.5, 0.5]), zones, file="s.yaml", kind="hubs"
+    )
     assert len(probs) == 1
     assert "hubs[2] (out)" in str(probs[0]) and "lies in no zone" in str(probs[0])
 
@@ -146,7 +149,7 @@ def test_place_matches_brute_force_with_binding_capacity():
     people = rng.integers(100, 400, 9).astype(float)
     svc = PointService(1, 30, 8, interval_days=0.6 * people.sum() / 240)  # each point: 60 % of everyone
     best = np.inf
-    for pair in combinations(range(6), 2):            # transportation LP for each pair (scipy HiGHS)
+    for pair in combinations(range(6), 2):  # transportation LP for each pair (scipy HiGHS)
         c = walk[:, pair].ravel()
         a_eq = np.kron(np.eye(9), np.ones(2))
         a_ub = np.kron(np.ones(9), np.eye(2))

@@ -39,7 +39,9 @@ def test_rmr_and_fat_mass_by_hand():
     # Mifflin: 9.99*90 + 6.25*175 - 4.92*40 + 5 = 899.1 + 1093.75 - 196.8 + 5
     assert float(mifflin_rmr_kcal_per_day(MAN)) == pytest.approx(1801.05, abs=1e-6)
     # Jackson (men): 90/100 * (0.14*40 + 37.31*ln(90/1.75^2) - 103.94) = 0.9 * 27.78937
-    assert float(jackson_fat_mass_kg(MAN)) == pytest.approx(0.9 * (5.6 + 37.31 * math.log(90 / 1.75**2) - 103.94), rel=1e-9)
+    assert float(jackson_fat_mass_kg(MAN)) == pytest.approx(
+        0.9 * (5.6 + 37.31 * math.log(90 / 1.75**2) - 103.94), rel=1e-9
+    )
     assert float(jackson_fat_mass_kg(MAN)) == pytest.approx(25.0104, abs=1e-3)
     woman = Body(np.array(90.0), np.array(1.75), np.array(40.0), np.array(True))
     assert float(jackson_fat_mass_kg(woman)) > float(jackson_fat_mass_kg(MAN)) + 8  # women carry more fat at equal BMI

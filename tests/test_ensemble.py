@@ -31,8 +31,14 @@ def _dir(tmp_path: Path, unc: dict, name: str = "sc", **extra) -> Path:
 UNC = {
     "parameters": {
         "pop": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.2, "each": True},
-        "frac": {"target": "site.usable_fraction", "dist": "triangular", "low": 0.1, "mode": 0.3, "high": 0.6,
-                 "ids": ["S1"]},
+        "frac": {
+            "target": "site.usable_fraction",
+            "dist": "triangular",
+            "low": 0.1,
+            "mode": 0.3,
+            "high": 0.6,
+            "ids": ["S1"],
+        },
         "tpd": {"target": "entry.trucks_per_day", "dist": "choice", "values": [4, 6, 12], "p": [0.25, 0.5, 0.25]},
         "road": {"target": "roads.capacity_factor", "dist": "lognormal", "median": 1.0, "sigma": 0.3},
     },
@@ -88,8 +94,9 @@ def test_same_seed_same_members_on_every_engine(tmp_path):
     dask = run_ensemble(d, "main", 4, seed=11, engine="dask", dask_local=2)
     _same(serial.members, dask.members)
     other = run_ensemble(d, "main", 4, seed=12)
-    assert [r["input:tpd"] for r in other.members] != [r["input:tpd"] for r in serial.members] or \
-        [r["input:pop[A]"] for r in other.members] != [r["input:pop[A]"] for r in serial.members]
+    assert [r["input:tpd"] for r in other.members] != [r["input:tpd"] for r in serial.members] or [
+        r["input:pop[A]"] for r in other.members
+    ] != [r["input:pop[A]"] for r in serial.members]
 
 
 def test_member_i_is_child_i_whatever_the_run_count(tmp_path):
@@ -128,8 +135,11 @@ def test_uniform_capacity_shortfall_closed_form(tmp_path):
 
 def test_population_error_drives_unsheltered(tmp_path):
     """Capacity fixed; unsheltered = max(0, displaced - capacity of both sites) in every member."""
-    unc = {"parameters": {"pop": {"target": "zone.population_error", "dist": "uniform", "low": 0.0, "high": 6.0,
-                                  "ids": ["A"]}}}
+    unc = {
+        "parameters": {
+            "pop": {"target": "zone.population_error", "dist": "uniform", "low": 0.0, "high": 6.0, "ids": ["A"]}
+        }
+    }
     d = _dir(tmp_path, unc, supply={"enabled": False})
     from reliefplan.pipeline import make_plan
 
@@ -207,8 +217,9 @@ def test_outputs_parquet_and_json(tmp_path):
 
 
 def test_clipping_is_counted(tmp_path):
-    unc = {"parameters": {"frac": {"target": "site.usable_fraction", "dist": "normal", "mean": 0.5, "sd": 5,
-                                   "each": True}}}
+    unc = {
+        "parameters": {"frac": {"target": "site.usable_fraction", "dist": "normal", "mean": 0.5, "sd": 5, "each": True}}
+    }
     sc = load_scenario(_dir(tmp_path, unc), "main")
     members = ensemble.draw_members(sc, 50, seed=0)
     clipped = sum(m.clipped["frac"] for m in members)
@@ -236,7 +247,7 @@ def test_block_bootstrap_keeps_blocks_and_crossings_aligned():
     assert len(out["A"]) == 30
     np.testing.assert_array_equal(out["B"] - 1000, out["A"])
     for k in range(0, 30, 7):
-        blk = out["A"][k:k + 7]
+        blk = out["A"][k : k + 7]
         np.testing.assert_array_equal(np.diff(blk), 1)  # consecutive observed days
 
 
@@ -253,32 +264,52 @@ def test_bootstrap_from_observed_file(tmp_path):
         assert 2 <= r["input:mean_trucks_per_day[KS]"] <= 5
         # fewer than 15.6 trucks/day every day: every truck used, total shortfall = need - 20 t x trucks delivered
         need = sum(v for k, v in r.items() if k.startswith("required_t."))
-        assert r["shortfall_t.total"] == pytest.approx(need - PAYLOAD_T * DAYS * r["input:mean_trucks_per_day[KS]"],
-                                                       rel=1e-6)
+        assert r["shortfall_t.total"] == pytest.approx(
+            need - PAYLOAD_T * DAYS * r["input:mean_trucks_per_day[KS]"], rel=1e-6
+        )
 
 
-@pytest.mark.parametrize("param, field", [
-    ({"target": "site.usable_fraction", "dist": "uniform", "low": 0.8, "high": 0.2}, "uncertainty.parameters.x"),
-    ({"target": "site.usable_fraction", "dist": "triangular", "low": 0, "mode": 2, "high": 1}, "uncertainty.parameters.x"),
-    ({"target": "site.usable_fraction", "dist": "normal", "mean": 0, "sd": -1}, "uncertainty.parameters.x"),
-    ({"target": "roads.capacity_factor", "dist": "lognormal", "median": 0, "sigma": 1}, "uncertainty.parameters.x"),
-    ({"target": "entry.trucks_per_day", "dist": "choice", "values": [1, 2], "p": [0.5, 0.6]}, "uncertainty.parameters.x"),
-    ({"target": "entry.trucks_per_day", "dist": "gamma", "k": 1}, "uncertainty.parameters.x"),
-    ({"target": "zone.count", "dist": "uniform", "low": 0, "high": 1}, "uncertainty.parameters.x"),
-    ({"target": "site.usable_fraction", "dist": "uniform", "low": 0, "high": 1, "ids": ["NOPE"]},
-     "uncertainty.parameters.x.ids"),
-])
+@pytest.mark.parametrize(
+    "param, field",
+    [
+        ({"target": "site.usable_fraction", "dist": "uniform", "low": 0.8, "high": 0.2}, "uncertainty.parameters.x"),
+        (
+            {"target": "site.usable_fraction", "dist": "triangular", "low": 0, "mode": 2, "high": 1},
+            "uncertainty.parameters.x",
+        ),
+        ({"target": "site.usable_fraction", "dist": "normal", "mean": 0, "sd": -1}, "uncertainty.parameters.x"),
+        ({"target": "roads.capacity_factor", "dist": "lognormal", "median": 0, "sigma": 1}, "uncertainty.parameters.x"),
+        (
+            {"target": "entry.trucks_per_day", "dist": "choice", "values": [1, 2], "p": [0.5, 0.6]},
+            "uncertainty.parameters.x",
+        ),
+        ({"target": "entry.trucks_per_day", "dist": "gamma", "k": 1}, "uncertainty.parameters.x"),
+        ({"target": "zone.count", "dist": "uniform", "low": 0, "high": 1}, "uncertainty.parameters.x"),
+        (
+            {"target": "site.usable_fraction", "dist": "uniform", "low": 0, "high": 1, "ids": ["NOPE"]},
+            "uncertainty.parameters.x.ids",
+        ),
+    ],
+)
 def test_bad_distributions_are_input_errors(tmp_path, param, field):
     d = _dir(tmp_path, {"parameters": {"x": param}})
     with pytest.raises(InputError) as e:
         load_scenario(d, "main")
-    assert any(p.field and p.field.startswith(field) and p.file.endswith("scenario.yaml") for p in e.value.problems), \
+    assert any(p.field and p.field.startswith(field) and p.file.endswith("scenario.yaml") for p in e.value.problems), (
         e.value.problems
+    )
 
 
 def test_bad_closure_and_run_arguments(tmp_path):
-    d = _dir(tmp_path, {"closures": [{"entry_point": "XX", "probability_per_day": 0.1, "mean_days": 2},
-                                     {"entry_point": "KS", "probability_per_day": 1.5, "mean_days": 0.5}]})
+    d = _dir(
+        tmp_path,
+        {
+            "closures": [
+                {"entry_point": "XX", "probability_per_day": 0.1, "mean_days": 2},
+                {"entry_point": "KS", "probability_per_day": 1.5, "mean_days": 0.5},
+            ]
+        },
+    )
     with pytest.raises(InputError) as e:
         load_scenario(d, "main")
     assert len(e.value.problems) == 2  # the pydantic errors come first; every one listed
@@ -304,13 +335,27 @@ def _with_road(tmp_path: Path) -> Path:
     """One 1 m wide road from zone A to site S1 (4,500 persons/h), everyone leaving at once."""
     from conftest import LAT0, LON0, D
 
-    d = write_scenario(tmp_path, config={"layout": {"enabled": False}, "evacuation": {"departure": "all_at_once"},
-                                         "supply": {"enabled": False}})
+    d = write_scenario(
+        tmp_path,
+        config={"layout": {"enabled": False}, "evacuation": {"departure": "all_at_once"}, "supply": {"enabled": False}},
+    )
     x = LON0 + D / 2
-    road = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary", "width": 1.0},
-            "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]}}]}
+    road = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"highway": "primary", "width": 1.0},
+                "geometry": {"type": "LineString", "coordinates": [[x, LAT0 + D / 2], [x, LAT0 + 3.5 * D]]},
+            }
+        ],
+    }
     (d / "roads.geojson").write_text(json.dumps(road))
-    cfg = (d / "scenario.yaml").read_text().replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    cfg = (
+        (d / "scenario.yaml")
+        .read_text()
+        .replace("  entry_points:", "  roads:\n    file: roads.geojson\n  entry_points:")
+    )
     (d / "scenario.yaml").write_text(cfg)
     return d
 
@@ -343,8 +388,10 @@ def test_cli_ensemble_writes_outputs(tmp_path):
 
     d = _dir(tmp_path, UNC)
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["ensemble", str(d), "--scenario", "main", "--runs", "3", "--seed", "5",
-                                   "--workers", "1", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        ["ensemble", str(d), "--scenario", "main", "--runs", "3", "--seed", "5", "--workers", "1", "--out", str(out)],
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ok"] == 3 and (out / "members.parquet").stat().st_size > 0

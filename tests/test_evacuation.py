@@ -21,20 +21,26 @@ from reliefplan.solvers.evacuation import (
 
 
 def inst(nodes, arcs, sources, sinks):
-    return instance_from_dict({
-        "nodes": nodes,
-        "arcs": [{"from": a, "to": b, "travel_time_s": t, "capacity_per_h": c} for a, b, t, c in arcs],
-        "sources": sources,
-        "sinks": sinks,
-    })
+    return instance_from_dict(
+        {
+            "nodes": nodes,
+            "arcs": [{"from": a, "to": b, "travel_time_s": t, "capacity_per_h": c} for a, b, t, c in arcs],
+            "sources": sources,
+            "sinks": sinks,
+        }
+    )
 
 
 def two_way(arcs):
     return arcs + [(b, a, t, c) for a, b, t, c in arcs]
 
 
-SINGLE = dict(nodes=["a", "m", "z"], arcs=[("a", "z", 600, 3600)],
-              sources=[{"node": "a", "people": 10000, "release_s": 0}], sinks=[{"node": "z", "capacity": None}])
+SINGLE = dict(
+    nodes=["a", "m", "z"],
+    arcs=[("a", "z", 600, 3600)],
+    sources=[{"node": "a", "people": 10000, "release_s": 0}],
+    sinks=[{"node": "z", "capacity": None}],
+)
 
 
 def check_conservation(res):
@@ -77,8 +83,12 @@ def test_single_arc_fine_step_is_exact():
 def test_parallel_paths_split_flow_quickest_transshipment():
     # direct road 600 s at 1 person/s, detour via b: 2 × 600 s at 0.5 person/s.
     # continuous optimum: (T-600)·1 + (T-1200)·0.5 = 10,000  →  T = 7,466.7 s
-    i = inst(["a", "b", "z"], [("a", "z", 600, 3600), ("a", "b", 600, 1800), ("b", "z", 600, 1800)],
-             [{"node": "a", "people": 10000, "release_s": 0}], [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "b", "z"],
+        [("a", "z", 600, 3600), ("a", "b", 600, 1800), ("b", "z", 600, 1800)],
+        [{"node": "a", "people": 10000, "release_s": 0}],
+        [{"node": "z", "capacity": None}],
+    )
     net = condense(i)
     assert net.m == 2 and sorted(net.travel_time_s.tolist()) == [600, 1200]  # b merged away
     ex = solve_evacuation(i, method="exact", time_step_s=10)
@@ -97,9 +107,12 @@ def test_parallel_paths_split_flow_quickest_transshipment():
 @pytest.mark.parametrize("method", ["exact", "queue"])
 def test_merge_bottleneck(method):
     # two streams of 1 person/s merge into one road of 1 person/s
-    i = inst(["a", "b", "m", "z"], [("a", "m", 300, 3600), ("b", "m", 300, 3600), ("m", "z", 300, 3600)],
-             [{"node": "a", "people": 5000, "release_s": 0}, {"node": "b", "people": 5000, "release_s": 0}],
-             [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "b", "m", "z"],
+        [("a", "m", 300, 3600), ("b", "m", 300, 3600), ("m", "z", 300, 3600)],
+        [{"node": "a", "people": 5000, "release_s": 0}, {"node": "b", "people": 5000, "release_s": 0}],
+        [{"node": "z", "capacity": None}],
+    )
     res = solve_evacuation(i, method=method, time_step_s=10)
     assert 10600 <= res.clearance_s <= 10610
     top = res.bottlenecks[0]
@@ -116,13 +129,17 @@ def test_merge_bottleneck(method):
 @pytest.mark.parametrize("method", ["exact", "queue"])
 def test_release_time_and_spread(method):
     # wide road (10 people/s): the departure profile decides. Released from 1,800 s over one hour.
-    i = inst(["a", "z"], [("a", "z", 600, 36000)],
-             [{"node": "a", "people": 3600, "release_s": 1800, "spread_s": 3600}], [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "z"],
+        [("a", "z", 600, 36000)],
+        [{"node": "a", "people": 3600, "release_s": 1800, "spread_s": 3600}],
+        [{"node": "z", "capacity": None}],
+    )
     res = solve_evacuation(i, method=method, time_step_s=60)
     assert 1800 + 3600 + 600 <= res.clearance_s <= 1800 + 3600 + 600 + 60
     arr = res.sink_arrivals[0]
     assert arr[: (1800 + 600) // 60].sum() == 0  # nobody before release + travel
-    assert np.all(arr[(1800 + 600) // 60 + 1: (1800 + 3600 + 600) // 60] == 60)  # 1 person/s, steady
+    assert np.all(arr[(1800 + 600) // 60 + 1 : (1800 + 3600 + 600) // 60] == 60)  # 1 person/s, steady
     check_conservation(res)
 
 
@@ -142,9 +159,12 @@ def test_staged_release_by_zone():
 @pytest.mark.parametrize("method", ["exact", "queue"])
 def test_sink_capacity(method):
     # near site holds 3,000; the rest must go on to the far site
-    i = inst(["a", "n", "f"], [("a", "n", 300, 36000), ("n", "f", 600, 36000), ("a", "f", 1800, 36000)],
-             [{"node": "a", "people": 10000, "release_s": 0}],
-             [{"node": "n", "capacity": 3000}, {"node": "f", "capacity": None}])
+    i = inst(
+        ["a", "n", "f"],
+        [("a", "n", 300, 36000), ("n", "f", 600, 36000), ("a", "f", 1800, 36000)],
+        [{"node": "a", "people": 10000, "release_s": 0}],
+        [{"node": "n", "capacity": 3000}, {"node": "f", "capacity": None}],
+    )
     res = solve_evacuation(i, method=method, time_step_s=60)
     assert res.sink_arrivals[0].sum() == 3000
     assert res.sink_arrivals[1].sum() == 7000
@@ -153,8 +173,12 @@ def test_sink_capacity(method):
 
 @pytest.mark.parametrize("method", ["exact", "queue"])
 def test_not_enough_room_is_a_result(method):
-    i = inst(["a", "z"], [("a", "z", 60, 3600)], [{"node": "a", "people": 500, "release_s": 0}],
-             [{"node": "z", "capacity": 200}])
+    i = inst(
+        ["a", "z"],
+        [("a", "z", 60, 3600)],
+        [{"node": "a", "people": 500, "release_s": 0}],
+        [{"node": "z", "capacity": 200}],
+    )
     res = solve_evacuation(i, method=method, time_step_s=60)
     assert (res.arrived, res.not_arrived) == (200, 300)
     assert not res.cleared
@@ -164,9 +188,16 @@ def test_not_enough_room_is_a_result(method):
 @pytest.mark.parametrize("method", ["exact", "queue"])
 def test_no_way_out_is_a_result_not_an_error(method):
     # b's only road is closed (capacity 0), c has no road at all
-    i = inst(["a", "b", "c", "z"], [("a", "z", 60, 3600), ("b", "z", 60, 0)],
-             [{"node": "a", "people": 100, "release_s": 0}, {"node": "b", "people": 40, "release_s": 0},
-              {"node": "c", "people": 7, "release_s": 0}], [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "b", "c", "z"],
+        [("a", "z", 60, 3600), ("b", "z", 60, 0)],
+        [
+            {"node": "a", "people": 100, "release_s": 0},
+            {"node": "b", "people": 40, "release_s": 0},
+            {"node": "c", "people": 7, "release_s": 0},
+        ],
+        [{"node": "z", "capacity": None}],
+    )
     res = solve_evacuation(i, method=method, time_step_s=60)
     assert (res.arrived, res.not_arrived) == (100, 47)
     assert sum("'b'" in e for e in res.explanations) == 1 and sum("'c'" in e for e in res.explanations) == 1
@@ -182,13 +213,18 @@ def test_horizon_cuts_and_reports_not_arrived():
 
 
 def test_fixed_route_follows_the_given_road():
-    i = instance_from_dict({
-        "nodes": ["a", "b", "z"],
-        "arcs": [{"from": "a", "to": "z", "travel_time_s": 600, "capacity_per_h": 3600},
-                 {"from": "a", "to": "b", "travel_time_s": 600, "capacity_per_h": 1800},
-                 {"from": "b", "to": "z", "travel_time_s": 600, "capacity_per_h": 1800}],
-        "sources": [{"node": "a", "people": 1800, "release_s": 0, "route": ["a", "b", "z"]}],
-        "sinks": [{"node": "z", "capacity": None}]})
+    i = instance_from_dict(
+        {
+            "nodes": ["a", "b", "z"],
+            "arcs": [
+                {"from": "a", "to": "z", "travel_time_s": 600, "capacity_per_h": 3600},
+                {"from": "a", "to": "b", "travel_time_s": 600, "capacity_per_h": 1800},
+                {"from": "b", "to": "z", "travel_time_s": 600, "capacity_per_h": 1800},
+            ],
+            "sources": [{"node": "a", "people": 1800, "release_s": 0, "route": ["a", "b", "z"]}],
+            "sinks": [{"node": "z", "capacity": None}],
+        }
+    )
     res = solve_evacuation(i, routing="fixed", time_step_s=10)
     assert res.method == "queue"
     assert 1200 + 3600 <= res.clearance_s <= 1200 + 3600 + 10
@@ -202,8 +238,12 @@ def test_fixed_route_follows_the_given_road():
 
 def test_single_path_exact_and_queue_agree_exactly():
     # a chain with varying capacities and a junction that cannot be merged (source b joins late)
-    i = inst(["a", "p", "q", "z"], [("a", "p", 120, 5400), ("p", "q", 300, 2000), ("q", "z", 60, 4000)],
-             [{"node": "a", "people": 4321, "release_s": 90, "spread_s": 1800}], [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "p", "q", "z"],
+        [("a", "p", 120, 5400), ("p", "q", 300, 2000), ("q", "z", 60, 4000)],
+        [{"node": "a", "people": 4321, "release_s": 90, "spread_s": 1800}],
+        [{"node": "z", "capacity": None}],
+    )
     for dt in (30.0, 60.0):
         ex = solve_evacuation(i, method="exact", time_step_s=dt)
         q = solve_evacuation(i, method="queue", time_step_s=dt)
@@ -218,10 +258,19 @@ def random_instance(rng, n=6, n_arcs=12, n_sources=2, sink_caps=False):
         u, v = rng.choice(n, 2, replace=False)
         arcs.append((nodes[u], nodes[v], int(rng.integers(1, 8)) * 60, int(rng.integers(1, 10)) * 360))
     arcs.append((nodes[0], nodes[-1], 900, 360))  # keep some way through
-    sources = [{"node": nodes[i], "people": int(rng.integers(20, 120)), "release_s": int(rng.integers(0, 5)) * 60,
-                "spread_s": int(rng.integers(0, 3)) * 300} for i in range(n_sources)]
-    sinks = [{"node": nodes[-1], "capacity": None},
-             {"node": nodes[-2], "capacity": int(rng.integers(10, 60)) if sink_caps else None}]
+    sources = [
+        {
+            "node": nodes[i],
+            "people": int(rng.integers(20, 120)),
+            "release_s": int(rng.integers(0, 5)) * 60,
+            "spread_s": int(rng.integers(0, 3)) * 300,
+        }
+        for i in range(n_sources)
+    ]
+    sinks = [
+        {"node": nodes[-1], "capacity": None},
+        {"node": nodes[-2], "capacity": int(rng.integers(10, 60)) if sink_caps else None},
+    ]
     return inst(nodes, arcs, sources, sinks)
 
 
@@ -329,14 +378,21 @@ def test_queue_never_faster_than_exact_and_conserves(seed):
 def test_condense_merges_chains_and_prunes_dead_ends():
     # two-way chain a-p-q-z plus a dead-end spur q-x and an island y
     arcs = two_way([("a", "p", 100, 3600), ("p", "q", 200, 1800), ("q", "z", 300, 7200), ("q", "x", 50, 3600)])
-    i = inst(["a", "p", "q", "x", "y", "z"], arcs, [{"node": "a", "people": 10, "release_s": 0}],
-             [{"node": "z", "capacity": None}])
+    i = inst(
+        ["a", "p", "q", "x", "y", "z"],
+        arcs,
+        [{"node": "a", "people": 10, "release_s": 0}],
+        [{"node": "z", "capacity": None}],
+    )
     net = condense(i)
     assert net.n == 2 and net.m == 2  # a→z and z→a, each 600 s at 1,800/h
     assert sorted(net.travel_time_s.tolist()) == [600, 600]
     assert net.capacity_per_h.tolist() == [1800, 1800]
     # the bottleneck of the chain is the original p→q / q→p arc
-    assert {(i.node_ids[i.arc_from[b]], i.node_ids[i.arc_to[b]]) for b in net.bottleneck_arc} == {("p", "q"), ("q", "p")}
+    assert {(i.node_ids[i.arc_from[b]], i.node_ids[i.arc_to[b]]) for b in net.bottleneck_arc} == {
+        ("p", "q"),
+        ("q", "p"),
+    }
     res = solve_evacuation(i, method="exact", time_step_s=10)
     # flows are mapped back to every original arc of the chain, shifted by the time to reach it
     f = res.arc_flows.toarray()
@@ -349,22 +405,39 @@ def test_condense_merges_chains_and_prunes_dead_ends():
 
 def test_bad_input_names_every_problem():
     with pytest.raises(InputError) as e:
-        instance_from_dict({
-            "nodes": ["a", "z"],
-            "arcs": [{"from": "a", "to": "q", "travel_time_s": 60, "capacity_per_h": -5}],
-            "sources": [{"node": "a", "people": -1, "release_s": 0}, {"node": "w", "people": 3}],
-            "sinks": [{"node": "z", "capacity": -2}],
-        }, file="x.json")
+        instance_from_dict(
+            {
+                "nodes": ["a", "z"],
+                "arcs": [{"from": "a", "to": "q", "travel_time_s": 60, "capacity_per_h": -5}],
+                "sources": [{"node": "a", "people": -1, "release_s": 0}, {"node": "w", "people": 3}],
+                "sinks": [{"node": "z", "capacity": -2}],
+            },
+            file="x.json",
+        )
     fields = {(p.feature, p.field) for p in e.value.problems}
-    assert fields == {("arcs[0]", "to"), ("arcs[0]", "capacity_per_h"), ("sources[0]", "people"),
-                      ("sources[1]", "node"), ("sinks[0]", "capacity")}
+    assert fields == {
+        ("arcs[0]", "to"),
+        ("arcs[0]", "capacity_per_h"),
+        ("sources[0]", "people"),
+        ("sources[1]", "node"),
+        ("sinks[0]", "capacity"),
+    }
     assert all(p.file == "x.json" for p in e.value.problems)
 
 
 def test_bad_arrays_rejected_by_solver():
-    i = EvacuationInstance(node_ids=["a", "z"], arc_from=[0], arc_to=[5], arc_travel_time_s=[60],
-                           arc_capacity_per_h=[100], source_node=[0], source_people=[10], source_release_s=[0],
-                           sink_node=[1], sink_capacity=[None])
+    i = EvacuationInstance(
+        node_ids=["a", "z"],
+        arc_from=[0],
+        arc_to=[5],
+        arc_travel_time_s=[60],
+        arc_capacity_per_h=[100],
+        source_node=[0],
+        source_people=[10],
+        source_release_s=[0],
+        sink_node=[1],
+        sink_capacity=[None],
+    )
     with pytest.raises(InputError, match="outside"):
         solve_evacuation(i)
 
@@ -375,10 +448,16 @@ def test_cli_prints_json(tmp_path):
     from reliefplan.cli import app
 
     p = tmp_path / "inst.json"
-    p.write_text(json.dumps({"nodes": ["a", "m", "z"],
-                             "arcs": [{"from": "a", "to": "z", "travel_time_s": 600, "capacity_per_h": 3600}],
-                             "sources": [{"node": "a", "people": 10000, "release_s": 0}],
-                             "sinks": [{"node": "z", "capacity": None}]}))
+    p.write_text(
+        json.dumps(
+            {
+                "nodes": ["a", "m", "z"],
+                "arcs": [{"from": "a", "to": "z", "travel_time_s": 600, "capacity_per_h": 3600}],
+                "sources": [{"node": "a", "people": 10000, "release_s": 0}],
+                "sinks": [{"node": "z", "capacity": None}],
+            }
+        )
+    )
     out = CliRunner().invoke(app, ["solve-evacuation", str(p), "--time-step", "60"])
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
@@ -438,8 +517,15 @@ def wide_instance(rng, n=8, n_arcs=18, n_sources=4, n_sinks=3, cap_factor=1.0, r
         u, v = rng.choice(n, 2, replace=False)
         arcs.append((nodes[u], nodes[v], int(rng.integers(1, 8)) * 60, int(cap_factor * rng.integers(1, 10) * 3600)))
     arcs += [(nodes[i], nodes[-1 - (i % n_sinks)], 900, int(cap_factor * 3600)) for i in range(n_sources)]
-    sources = [{"node": nodes[i], "people": int(rng.integers(50, 300)), "release_s": int(rng.integers(0, 20)) * 60,
-                "spread_s": int(rng.integers(0, 4)) * 600} for i in range(n_sources)]
+    sources = [
+        {
+            "node": nodes[i],
+            "people": int(rng.integers(50, 300)),
+            "release_s": int(rng.integers(0, 20)) * 60,
+            "spread_s": int(rng.integers(0, 4)) * 600,
+        }
+        for i in range(n_sources)
+    ]
     total = sum(s["people"] for s in sources)
     share = rng.dirichlet(np.ones(n_sinks))
     sinks = [{"node": nodes[-1 - j], "capacity": math.ceil(room * total * share[j]) + 1} for j in range(n_sinks)]
@@ -492,16 +578,19 @@ def test_relaxation_schedule_equals_expanded_min_cost_flow(seed, monkeypatch):
     assert fast.objective_person_s == pytest.approx(slow.objective_person_s)
     if seed < 6:  # the independent LP agrees on the total arrival time
         T = round(fast.clearance_s / fast.time_step_s)
-        assert lp_time_expanded(i, fast.time_step_s, T, True, total=fast.arrived) == pytest.approx(fast.objective_person_s)
+        assert lp_time_expanded(i, fast.time_step_s, T, True, total=fast.arrived) == pytest.approx(
+            fast.objective_person_s
+        )
 
 
 def test_relaxation_respects_late_departures_deadlines(monkeypatch):
     # a late departure at a must take the near site even though the far one is "cheaper" for b
-    i = inst(["a", "b", "near", "far"],
-             [("a", "near", 600, 36000), ("a", "far", 1800, 36000), ("b", "near", 300, 36000), ("b", "far", 600, 36000)],
-             [{"node": "a", "people": 100, "release_s": 0, "spread_s": 3600},
-              {"node": "b", "people": 100, "release_s": 0}],
-             [{"node": "near", "capacity": 100}, {"node": "far", "capacity": 100}])
+    i = inst(
+        ["a", "b", "near", "far"],
+        [("a", "near", 600, 36000), ("a", "far", 1800, 36000), ("b", "near", 300, 36000), ("b", "far", 600, 36000)],
+        [{"node": "a", "people": 100, "release_s": 0, "spread_s": 3600}, {"node": "b", "people": 100, "release_s": 0}],
+        [{"node": "near", "capacity": 100}, {"node": "far", "capacity": 100}],
+    )
     fast, slow, used = solve_both(i, monkeypatch)
     assert used
     assert fast.clearance_s == slow.clearance_s and fast.objective_person_s == pytest.approx(slow.objective_person_s)
@@ -522,11 +611,19 @@ def _random_grid(seed: int, side: int = 14) -> EvacuationInstance:
     cap = np.tile(rng.choice([300.0, 900.0, 3600.0], len(a)), 2)
     src = rng.choice(side * side, 40, replace=False)
     sinks = rng.choice(np.setdiff1d(np.arange(side * side), src), 9, replace=False)
-    return EvacuationInstance(node_ids=[str(i) for i in range(side * side)], arc_from=frm, arc_to=to,
-                              arc_travel_time_s=tt, arc_capacity_per_h=cap, source_node=src,
-                              source_people=rng.integers(100, 3000, 40), source_release_s=rng.uniform(0, 7200, 40),
-                              source_spread_s=np.full(40, 6 * 3600.0), sink_node=sinks,
-                              sink_capacity=rng.integers(2000, 20000, 9).astype(float))
+    return EvacuationInstance(
+        node_ids=[str(i) for i in range(side * side)],
+        arc_from=frm,
+        arc_to=to,
+        arc_travel_time_s=tt,
+        arc_capacity_per_h=cap,
+        source_node=src,
+        source_people=rng.integers(100, 3000, 40),
+        source_release_s=rng.uniform(0, 7200, 40),
+        source_spread_s=np.full(40, 6 * 3600.0),
+        sink_node=sinks,
+        sink_capacity=rng.integers(2000, 20000, 9).astype(float),
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -545,17 +642,21 @@ def test_queue_model_same_move_with_small_batches_and_chunks(seed, monkeypatch):
     assert got.clearance_s == ref.clearance_s and got.arrived == ref.arrived
     np.testing.assert_array_equal(got.sink_arrivals, ref.sink_arrivals)
     assert (got.arc_flows != ref.arc_flows).nnz == 0
-    assert [(b.arc, b.max_queue_people) for b in got.bottlenecks] == [(b.arc, b.max_queue_people)
-                                                                     for b in ref.bottlenecks]
+    assert [(b.arc, b.max_queue_people) for b in got.bottlenecks] == [
+        (b.arc, b.max_queue_people) for b in ref.bottlenecks
+    ]
 
 
 def test_queue_model_greedy_takes_the_nearest_site_with_room():
     """Quickest streams: pairs served in (distance, source, site) order; a full site sends the rest on to the next."""
     # a -> s1 (600 s) and a -> s2 (1200 s); b -> s1 (300 s); s1 holds 100. In distance order (300, b, s1) places all
     # 80 of b, then (600, a, s1) the 20 places left, then (1200, a, s2) a's other 130.
-    net = inst(["a", "b", "s1", "s2"], [("a", "s1", 600, 3600), ("a", "s2", 1200, 3600), ("b", "s1", 300, 3600)],
-               [{"node": "a", "people": 150, "release_s": 0}, {"node": "b", "people": 80, "release_s": 0}],
-               [{"node": "s1", "capacity": 100}, {"node": "s2", "capacity": None}])
+    net = inst(
+        ["a", "b", "s1", "s2"],
+        [("a", "s1", 600, 3600), ("a", "s2", 1200, 3600), ("b", "s1", 300, 3600)],
+        [{"node": "a", "people": 150, "release_s": 0}, {"node": "b", "people": 80, "release_s": 0}],
+        [{"node": "s1", "capacity": 100}, {"node": "s2", "capacity": None}],
+    )
     res = solve_evacuation(net, method="queue", time_step_s=60.0)
     assert res.sink_arrivals.sum(axis=1).tolist() == [100, 130]
     assert res.arc_flows.toarray().sum(axis=1).tolist() == [20, 130, 80]

@@ -17,14 +17,17 @@ from shapely.geometry import shape
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 RAFAH_POPULATION = 1_400_000  # UNRWA, before the 6 May 2024 orders (figures row rafah_pop_2024_05)
-POLYGON_LAYERS = ["zones.geojson", "sites.geojson", "footprint_east_rafah_2024-05-06.geojson",
-                  "footprint_rafah_governorate.geojson"]
+POLYGON_LAYERS = [
+    "zones.geojson",
+    "sites.geojson",
+    "footprint_east_rafah_2024-05-06.geojson",
+    "footprint_rafah_governorate.geojson",
+]
 _TO_UTM = Transformer.from_crs(4326, 32636, always_xy=True)
 
 
 def _area_m2(geom: shapely.Geometry) -> float:
-    return float(shapely.transform(
-        geom, lambda xy: np.column_stack(_TO_UTM.transform(xy[:, 0], xy[:, 1]))).area)
+    return float(shapely.transform(geom, lambda xy: np.column_stack(_TO_UTM.transform(xy[:, 0], xy[:, 1]))).area)
 
 
 def _features(name: str) -> list[dict]:

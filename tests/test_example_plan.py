@@ -30,10 +30,13 @@ def test_people_conserved_in_both_scenarios(plans):
         assert p.people.displaced + p.people.staying == p.people.population == 1_400_000
         assert sum(z.sheltered + z.unsheltered for z in p.zones) == p.people.displaced
         assert sum(f.people for f in p.flows if f.group != "overflow") == p.people.sheltered
-        assert sum(f.people for f in p.flows if f.group == "overflow") == \
-            p.people.overflow_on_sites + p.people.overflow_on_zone_land
-        assert p.people.unsheltered == (p.people.overflow_on_sites + p.people.overflow_on_zone_land
-                                        + p.people.remaining_in_operation_area)
+        assert (
+            sum(f.people for f in p.flows if f.group == "overflow")
+            == p.people.overflow_on_sites + p.people.overflow_on_zone_land
+        )
+        assert p.people.unsheltered == (
+            p.people.overflow_on_sites + p.people.overflow_on_zone_land + p.people.remaining_in_operation_area
+        )
         for s in p.sites:
             assert s.population <= s.capacity
 
@@ -60,7 +63,9 @@ def test_full_scenario_runs_out_of_site_area(full_by_area):
     assert share.met is False and share.value == pytest.approx(761_003 / 1_400_000)
     area = next(i for i in p.verdict if i.indicator == "usable_site_area_m2_per_displaced_person")
     usable = sum(s.usable_area_m2 for s in p.sites)
-    assert area.met is False and area.value == pytest.approx(usable / (1_400_000 + residents)) == pytest.approx(26.7, abs=0.1)
+    assert area.met is False and area.value == pytest.approx(usable / (1_400_000 + residents)) == pytest.approx(
+        26.7, abs=0.1
+    )
 
 
 def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
@@ -70,7 +75,9 @@ def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
     assert p.people.sheltered == sum(s.capacity for s in p.sites) < 761_003
     assert len(p.layout) == sum(s.open for s in p.sites)
     for lay in p.layout:
-        assert lay["shortfall"] == pytest.approx(0, abs=1e-6) and lay["people"] == pytest.approx(lay["people_requested"])
+        assert lay["shortfall"] == pytest.approx(0, abs=1e-6) and lay["people"] == pytest.approx(
+            lay["people_requested"]
+        )
         assert lay["max_plot_to_water_m"] <= 500 and lay["max_plot_to_latrine_m"] <= 50
     rows = [i for i in p.verdict if i.indicator == "layout_people_with_a_plot"]
     assert rows and all(i.met for i in rows)

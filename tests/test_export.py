@@ -31,10 +31,18 @@ _planned = planned
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> tuple[Plan, dict[str, Layer]]:
-    zones = fc([feat({"id": "A", "population": 10000, "name": "zone A", "pcode": "PS0275"}, square(0, 0)),
-                feat({"id": "B", "population": 10000, "name": "zone B", "pcode": "PS0270"}, square(1, 0))])
-    sites = fc([feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
-                feat({"id": "S2", "usable_fraction": 0.5}, square(1.25, 0.25, 0.005))])  # inside zone B
+    zones = fc(
+        [
+            feat({"id": "A", "population": 10000, "name": "zone A", "pcode": "PS0275"}, square(0, 0)),
+            feat({"id": "B", "population": 10000, "name": "zone B", "pcode": "PS0270"}, square(1, 0)),
+        ]
+    )
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
+            feat({"id": "S2", "usable_fraction": 0.5}, square(1.25, 0.25, 0.005)),
+        ]
+    )  # inside zone B
     return _planned(write_scenario(tmp_path_factory.mktemp("export") / "sc", zones=zones, sites=sites))
 
 
@@ -51,8 +59,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[str], list[dict[str, str]]]:
 def test_geopackage_has_every_layer_with_its_features(synthetic, tmp_path):
     plan, layers = synthetic
     layers = dict(layers)
-    layers["roads"] = Layer("roads", "LineString", [shapely.LineString([(34.25, 31.28), (34.27, 31.29)])],
-                            [{"id": "r1", "highway": "primary", "lanes": None, "tags": {"oneway": True}}])
+    layers["roads"] = Layer(
+        "roads",
+        "LineString",
+        [shapely.LineString([(34.25, 31.28), (34.27, 31.29)])],
+        [{"id": "r1", "highway": "primary", "lanes": None, "tags": {"oneway": True}}],
+    )
     path = write_geopackage(layers, tmp_path / "plan.gpkg")
     listed = {str(n): str(t) for n, t in pyogrio.list_layers(path)}
     assert set(listed) == {"zones", "footprint", "sites", "flows", "entry_points", "roads"}
@@ -67,9 +79,15 @@ def test_geopackage_has_every_layer_with_its_features(synthetic, tmp_path):
 def test_geopackage_round_trip_values(synthetic, tmp_path):
     plan, layers = synthetic
     layers = dict(layers)
-    layers["roads"] = Layer("roads", "LineString", [shapely.LineString([(34.25, 31.28), (34.27, 31.29)])] * 2,
-                            [{"id": "r1", "lanes": None, "tags": {"oneway": True}, "open": None},
-                             {"id": "r2", "lanes": 2, "tags": [1, 2], "open": False}])
+    layers["roads"] = Layer(
+        "roads",
+        "LineString",
+        [shapely.LineString([(34.25, 31.28), (34.27, 31.29)])] * 2,
+        [
+            {"id": "r1", "lanes": None, "tags": {"oneway": True}, "open": None},
+            {"id": "r2", "lanes": 2, "tags": [1, 2], "open": False},
+        ],
+    )
     back = read_geopackage(write_geopackage(layers, tmp_path / "plan.gpkg"))
     z = {p["id"]: p for p in back["zones"].properties}
     assert z["A"]["displaced"] == 10000 and z["A"]["pcode"] == "PS0275" and z["B"]["staying"] == 10000
@@ -80,13 +98,18 @@ def test_geopackage_round_trip_values(synthetic, tmp_path):
     assert [s[r.id]["compliance"] for r in plan.sites] == [site_compliance(plan)[r.id] for r in plan.sites]
     assert sum(p["people"] for p in back["flows"].properties) == plan.people.sheltered
     assert back["entry_points"].properties[0]["design_trucks_per_day"] is None
-    assert back["roads"].properties == [{"id": "r1", "lanes": None, "tags": {"oneway": True}, "open": None},
-                                        {"id": "r2", "lanes": 2, "tags": [1, 2], "open": False}]
+    assert back["roads"].properties == [
+        {"id": "r1", "lanes": None, "tags": {"oneway": True}, "open": None},
+        {"id": "r2", "lanes": 2, "tags": [1, 2], "open": False},
+    ]
     assert type(back["roads"].properties[1]["lanes"]) is int  # not 2.0, though the column has a null
     for name, layer in layers.items():
         for g0, g1 in zip(layer.geometries, back[name].geometries):
-            assert shapely.equals_exact(shapely.normalize(g0 if g0.geom_type != "Polygon" else
-                                                          shapely.MultiPolygon([g0])), shapely.normalize(g1), 1e-9)
+            assert shapely.equals_exact(
+                shapely.normalize(g0 if g0.geom_type != "Polygon" else shapely.MultiPolygon([g0])),
+                shapely.normalize(g1),
+                1e-9,
+            )
 
 
 def test_geopackage_write_is_atomic(synthetic, tmp_path):
@@ -102,8 +125,12 @@ def test_geopackage_write_is_atomic(synthetic, tmp_path):
 
 
 def test_mixed_geometries_are_written_as_unknown(tmp_path):
-    layer = Layer("mixed", "Point", [shapely.Point(1, 2), shapely.box(0, 0, 1, 1), None],
-                  [{"a": 1, "b": True}, {"a": 2, "b": None}, {"a": None, "b": False}])
+    layer = Layer(
+        "mixed",
+        "Point",
+        [shapely.Point(1, 2), shapely.box(0, 0, 1, 1), None],
+        [{"a": 1, "b": True}, {"a": 2, "b": None}, {"a": None, "b": False}],
+    )
     back = read_geopackage(write_geopackage({"mixed": layer}, tmp_path / "m.gpkg"))["mixed"]
     assert back.geometry_type == "Unknown" and back.geometries[2] is None
     assert back.geometries[1].equals(shapely.box(0, 0, 1, 1))
@@ -138,8 +165,15 @@ def test_pcode_hashtag():
 def test_tables_have_valid_hxl_rows_and_right_values(synthetic, tmp_path):
     plan, layers = synthetic
     paths = write_tables(plan, tmp_path, layers)
-    assert {p.name for p in paths} == {"people_by_zone.csv", "people_by_site.csv", "needs.csv", "needs_basket.csv",
-                                       "needs_all_basket.csv", "flows.csv", "verdict.csv"}
+    assert {p.name for p in paths} == {
+        "people_by_zone.csv",
+        "people_by_site.csv",
+        "needs.csv",
+        "needs_basket.csv",
+        "needs_all_basket.csv",
+        "flows.csv",
+        "verdict.csv",
+    }
     for p in paths:
         header, tags, rows = _read_csv(p)
         assert len(tags) == len(header) and all(HXL_TAG.match(t) for t in tags), (p.name, tags)
@@ -185,14 +219,22 @@ def test_tables_without_pcodes_have_no_pcode_column(tmp_path):
 
 def test_optional_section_records_become_hxl_tables(synthetic):
     plan, _ = synthetic
-    daily = [{"day": d, "commodity": c, "needed_t": 10.0, "delivered_t": 8.0 + d, "coverage": (8.0 + d) / 10}
-             for d in range(3) for c in ("food", "water")]
+    daily = [
+        {"day": d, "commodity": c, "needed_t": 10.0, "delivered_t": 8.0 + d, "coverage": (8.0 + d) / 10}
+        for d in range(3)
+        for c in ("food", "water")
+    ]
     p = plan.model_copy(update={"supply": {"first_shortfall_day": 0, "daily": daily}})
     tables = plan_tables(p)
     t = tables["supply_daily"]
     assert t.columns == ["day", "commodity", "needed_t", "delivered_t", "coverage"]
-    assert t.hxl == ["#date+day+num", "#item+name", "#indicator+needed_t+num", "#indicator+delivered_t+num",
-                     "#indicator+coverage+num"]
+    assert t.hxl == [
+        "#date+day+num",
+        "#item+name",
+        "#indicator+needed_t+num",
+        "#indicator+delivered_t+num",
+        "#indicator+coverage+num",
+    ]
     assert len(t.rows) == 6 and all(HXL_TAG.match(x) for x in t.hxl)
 
 
@@ -201,7 +243,8 @@ def test_rafah_exports(tmp_path):
     plan, layers = _planned(EXAMPLE, "full")
     back = read_geopackage(write_geopackage(layers, tmp_path / "plan.gpkg"))
     assert {k: len(v.geometries) for k, v in back.items()} == {k: len(v.geometries) for k, v in layers.items()}
-    header, tags, rows = _read_csv(next(p for p in write_tables(plan, tmp_path, layers)
-                                        if p.name == "people_by_zone.csv"))
+    header, tags, rows = _read_csv(
+        next(p for p in write_tables(plan, tmp_path, layers) if p.name == "people_by_zone.csv")
+    )
     assert dict(zip(header, tags))["pcode"] == "#adm2+code"
     assert sum(int(r["displaced"]) for r in rows) == 1_400_000

@@ -30,10 +30,18 @@ def runner():
     r.stop()
 
 
-@settings(max_examples=CASES, deadline=None, derandomize=REPORT is None, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(muts=mutations(), scenario=st.sampled_from(["main", "main", "observed"]),
-       package=st.sampled_from([None, None, "tents", "series"]))
+@settings(
+    max_examples=CASES,
+    deadline=None,
+    derandomize=REPORT is None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    muts=mutations(),
+    scenario=st.sampled_from(["main", "main", "observed"]),
+    package=st.sampled_from([None, None, "tents", "series"]),
+)
 def test_bad_input_never_crashes(runner, tmp_path_factory, muts, scenario, package):
     root = tmp_path_factory.mktemp("fuzz", numbered=True)
     outcome = run_case(runner, root, muts, scenario, package)
@@ -49,8 +57,7 @@ def test_bad_input_never_crashes(runner, tmp_path_factory, muts, scenario, packa
 
 def test_known_defects_stay_fixed(runner, tmp_path):
     """One case per distinct crash place, hang or defect the fuzz found before issue 17 (tests/data)."""
-    cases = json.loads((Path(__file__).parent / "data" / "fuzz_regressions.json").read_text(),
-                       parse_constant=float)
+    cases = json.loads((Path(__file__).parent / "data" / "fuzz_regressions.json").read_text(), parse_constant=float)
     for case in cases:
         muts = [Mutation(m["kind"], m["file"], tuple(m["path"]), m["value"]) for m in case["mutations"]]
         scenario, package = case["case"].split("/")
@@ -63,12 +70,20 @@ def test_fuzz_report():
     if REPORT is None:
         pytest.skip("make fuzz writes the report")
     s = summarise(OUTCOMES) | {"timeout_s": TIMEOUT_S, "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-    s["examples"] = [{"case": where, "outcome": o.kind, "at": o.where, "message": o.message[:300],
-                      "defects": o.defects, "mutations": [m.__dict__ for m in muts]}
-                     for muts, where, o in OUTCOMES if o.kind in ("crash", "hang") or o.defects][:60]
+    s["examples"] = [
+        {
+            "case": where,
+            "outcome": o.kind,
+            "at": o.where,
+            "message": o.message[:300],
+            "defects": o.defects,
+            "mutations": [m.__dict__ for m in muts],
+        }
+        for muts, where, o in OUTCOMES
+        if o.kind in ("crash", "hang") or o.defects
+    ][:60]
     Path(REPORT).parent.mkdir(parents=True, exist_ok=True)
     Path(REPORT).write_text(json.dumps(s, indent=1, default=repr) + "\n")
     print(json.dumps({k: v for k, v in s.items() if k != "examples"}, indent=1, default=repr), file=sys.stderr)
-    assert (s["crash"], s["hang"], s["non_finite"], s["conservation_breaks"]) == (0, 0, 0, 0), \
-        f"see {REPORT}"
+    assert (s["crash"], s["hang"], s["non_finite"], s["conservation_breaks"]) == (0, 0, 0, 0), f"see {REPORT}"
     assert (s["errors_naming_no_file"], s["output_after_error"], s["incomplete_or_temp_outputs"]) == (0, 0, 0)

@@ -11,8 +11,12 @@ from reliefplan.scenario.folder import load_scenario
 
 
 def _plan(folder, *, trucks: float = 100.0, sites=None, horizon: int = 5):
-    write_scenario(folder, sites=sites, config={"horizon_days": horizon},
-                   entry_points=f"id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,{trucks}\n")
+    write_scenario(
+        folder,
+        sites=sites,
+        config={"horizon_days": horizon},
+        entry_points=f"id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,{trucks}\n",
+    )
     sc = load_scenario(folder, "main")
     sc.layout.enabled = False
     return make_plan(sc)
@@ -63,12 +67,15 @@ def test_for_whom_from_when_by_how_much(short):
     figure = f"{worst['water_l_per_person_day']:.1f} L/person/day"
     assert f"worst {figure} ({worst['group']}) against ≥ 15 L/person/day" in water.text
     assert water.text.startswith("water: ") and "2 of 2 groups short from day 0 (staying and sheltered)" in water.text
-    assert h.findings[0].startswith("water falls short from day 0 for staying and sheltered (20,000 people); "
-                                    f"worst {worst['group']}: {worst['water_l_per_person_day']:.1f} L/person/day")
+    assert h.findings[0].startswith(
+        "water falls short from day 0 for staying and sheltered (20,000 people); "
+        f"worst {worst['group']}: {worst['water_l_per_person_day']:.1f} L/person/day"
+    )
     entry = next(k for k in h.kinds if k.kind == "entry_capacity")
     row = next(r for r in short.verdict if r.indicator == "entry_trucks_per_day_vs_need")
-    assert entry.text == (f"crossing capacity: the crossings admit 10 trucks/day on average against "
-                          f"{row.target:.1f} needed")
+    assert entry.text == (
+        f"crossing capacity: the crossings admit 10 trucks/day on average against {row.target:.1f} needed"
+    )
 
 
 def test_what_binds_and_the_fix_not_computed_for_one_plan(short):
@@ -79,7 +86,9 @@ def test_what_binds_and_the_fix_not_computed_for_one_plan(short):
     assert "not computed for a single plan" in h.smallest_fix_note and "reliefplan assess" in h.smallest_fix_note
     fixed = headline(short, fixes=["+12 trucks/day at KS from day 0"], fixes_note="parametric LP")
     assert fixed.smallest_fix_computed and fixed.smallest_fix == ["+12 trucks/day at KS from day 0"]
-    assert "Smallest change that would fix it:" in lines(fixed) and "  - +12 trucks/day at KS from day 0" in lines(fixed)
+    assert "Smallest change that would fix it:" in lines(fixed) and "  - +12 trucks/day at KS from day 0" in lines(
+        fixed
+    )
 
 
 def test_more_trucks_never_read_worse(tmp_path):

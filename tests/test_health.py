@@ -17,10 +17,17 @@ def inputs(shares, water=50.0, latrine=5.0, space=3.5, **kw) -> HealthInputs:
     shares = np.asarray(shares, dtype=float)
     g = len(shares)
     intake = shares if shares.ndim == 2 else np.repeat(shares[:, None], T, axis=1)
-    return HealthInputs(group_ids=[f"g{i}" for i in range(g)], people=np.full(g, 10_000.0),
-                        intake_share_of_requirement=intake, water_l_per_person_day=np.full(g, water),
-                        people_per_latrine=np.full(g, latrine), covered_m2_per_person=np.full(g, space),
-                        under5_share=np.full(g, 0.15), adult_share=np.full(g, 0.5), **kw)
+    return HealthInputs(
+        group_ids=[f"g{i}" for i in range(g)],
+        people=np.full(g, 10_000.0),
+        intake_share_of_requirement=intake,
+        water_l_per_person_day=np.full(g, water),
+        people_per_latrine=np.full(g, latrine),
+        covered_m2_per_person=np.full(g, space),
+        under5_share=np.full(g, 0.15),
+        adult_share=np.full(g, 0.5),
+        **kw,
+    )
 
 
 def test_at_the_standard_nothing_changes():
@@ -31,16 +38,29 @@ def test_at_the_standard_nothing_changes():
     assert np.allclose(ind["rr_diarrhoea"], 1) and np.allclose(ind["rr_ari"], 1)
     lo, mid, hi = pr.excess_deaths["g0"]
     assert abs(lo) < 1e-3 and abs(mid) < 1e-3 and abs(hi) < 1e-3
-    for name in ("sphere_cdr_doubling", "sphere_u5dr_doubling", "who_wasting_very_high", "ipc5_gam", "ipc5_cdr",
-                 "ipc5_famine"):
+    for name in (
+        "sphere_cdr_doubling",
+        "sphere_u5dr_doubling",
+        "who_wasting_very_high",
+        "ipc5_gam",
+        "ipc5_cdr",
+        "ipc5_famine",
+    ):
         c = pr.crossing("g0", name)
         assert c.share_of_draws == 0 and c.day_p10 is None and c.day_p50 is None
 
 
 def test_less_food_water_space_is_never_better():
     pr = project_health(inputs([1.0, 0.8, 0.6, 0.4]), n_draws=30)
-    for name in ("adult_weight_loss_share", "gam_share", "sam_share", "adult_bmi_below_18_5_share",
-                 "extreme_food_gap_share", "u5dr_per_10k_day", "cdr_per_10k_day"):
+    for name in (
+        "adult_weight_loss_share",
+        "gam_share",
+        "sam_share",
+        "adult_bmi_below_18_5_share",
+        "extreme_food_gap_share",
+        "u5dr_per_10k_day",
+        "cdr_per_10k_day",
+    ):
         x = pr.indicators[name]
         assert np.all(np.diff(x, axis=1) >= -1e-6), name  # every draw, every day: lower intake, higher risk
     deaths = [pr.excess_deaths[f"g{i}"][1] for i in range(4)]
@@ -81,8 +101,12 @@ def test_central_run_and_percentile_helpers():
 
 
 def test_plan_baselines_override_the_data_file():
-    base = {"baseline_cdr_per_10k_day": np.array([0.3]), "baseline_u5dr_per_10k_day": np.array([0.5]),
-            "baseline_gam_share": np.array([0.08]), "baseline_sam_share": np.array([0.01])}
+    base = {
+        "baseline_cdr_per_10k_day": np.array([0.3]),
+        "baseline_u5dr_per_10k_day": np.array([0.5]),
+        "baseline_gam_share": np.array([0.08]),
+        "baseline_sam_share": np.array([0.01]),
+    }
     pr = project_health(inputs([1.0], baseline=base), n_draws=10)
     assert np.allclose(pr.indicators["cdr_per_10k_day"], 0.3, rtol=1e-4)
     assert np.allclose(pr.indicators["u5dr_per_10k_day"], 0.5, rtol=1e-4)
@@ -120,11 +144,15 @@ def test_pooling_members_hold_days_and_summary():
     b = project_health(inputs([0.4, 1.0]), n_draws=15, seed=2)
     both = pool([a, b])
     assert both.n_draws == 25 and both.indicators["gam_share"].shape == (25, 2, T)
-    assert np.array_equal(both.crossing_days["ipc5_gam"], np.concatenate([a.crossing_days["ipc5_gam"], b.crossing_days["ipc5_gam"]]))
+    assert np.array_equal(
+        both.crossing_days["ipc5_gam"], np.concatenate([a.crossing_days["ipc5_gam"], b.crossing_days["ipc5_gam"]])
+    )
     hold = both.hold_days()
     assert hold["g1"] is None  # full rations, reference conditions: no threshold met
     first = hold["g0"]
-    assert first is not None and first.day_p50 == min(c.day_p50 for c in both.crossings if c.group_id == "g0" and c.day_p50 is not None)
+    assert first is not None and first.day_p50 == min(
+        c.day_p50 for c in both.crossings if c.group_id == "g0" and c.day_p50 is not None
+    )
     out = both.to_dict(series=True)
     assert out["statement"].startswith("Risk projection, not a prediction")
     assert set(out["excess_deaths"]["g0"]) == {"p10", "p50", "p90"}  # never a death count without its interval
@@ -134,9 +162,13 @@ def test_pooling_members_hold_days_and_summary():
 
 
 def test_age_shares_from_the_population_structure():
-    bands = [AgeBand(age="0 to 4yo", male=0.08, female=0.07), AgeBand(age="5 to 9yo", male=0.1, female=0.1),
-             AgeBand(age="15 to 19yo", male=0.05, female=0.05), AgeBand(age="20 to 59yo", male=0.25, female=0.25),
-             AgeBand(age="60 to 100yo", male=0.0, female=0.05)]
+    bands = [
+        AgeBand(age="0 to 4yo", male=0.08, female=0.07),
+        AgeBand(age="5 to 9yo", male=0.1, female=0.1),
+        AgeBand(age="15 to 19yo", male=0.05, female=0.05),
+        AgeBand(age="20 to 59yo", male=0.25, female=0.25),
+        AgeBand(age="60 to 100yo", male=0.0, female=0.05),
+    ]
     under5, adults = age_shares(PopulationStructure(file="age_sex.csv", bands=bands))
     assert under5 == pytest.approx(0.15)
     assert adults == pytest.approx(0.1 * 2 / 5 + 0.5 + 0.05)  # 18 and 19 of the 15-19 band

@@ -32,16 +32,21 @@ def project(n_draws: int = 200, seed: int = 7) -> dict[str, dict[str, np.ndarray
     ratio = p["child_to_adult_weight_loss_ratio"].at(u["child_to_adult_weight_loss_ratio"])
     lms_s = p["whz_lms_s"].at(u["whz_lms_s"])
     cohorts = data.adult_cohorts.cohorts
-    body = Body(np.array([c.weight_kg for c in cohorts]), np.array([c.height_m for c in cohorts]),
-                np.array([c.age_years for c in cohorts]), np.array([c.sex == "female" for c in cohorts]))
+    body = Body(
+        np.array([c.weight_kg for c in cohorts]),
+        np.array([c.height_m for c in cohorts]),
+        np.array([c.age_years for c in cohorts]),
+        np.array([c.sex == "female" for c in cohorts]),
+    )
     shares = np.array([c.share for c in cohorts])
     days = PUBLISHED["days"]
     change = PUBLISHED["intake_change_kcal_per_person_day"]
     mu0, sd0 = fit_baseline_whz(PUBLISHED["gam"]["pre_war"]["mean"], data.value("baseline_sam_share"))
     out = {}
     for sc in SCENARIOS:
-        dei = np.concatenate([np.full(days["to_date"], change["to_date"]),
-                              np.full(days["months_4_6"] - days["to_date"], change[sc])])[:, None, None]
+        dei = np.concatenate(
+            [np.full(days["to_date"], change["to_date"]), np.full(days["months_4_6"] - days["to_date"], change[sc])]
+        )[:, None, None]
         log_w = simulate_adult_weight(body, dei, pal[:, None], HallConstants.from_data(data), cohort_shares=shares)
         at = [days["to_date"], days["months_1_3"], days["months_4_6"]]
         adult = 1.0 - np.exp(log_w[at].T)  # [D, 3]
@@ -57,7 +62,11 @@ def table() -> list[tuple[str, str, float, float, float, float, float, float]]:
     rows = []
     for sc in SCENARIOS:
         for j, per in enumerate(("to_date",) + PERIODS):
-            pub_a = PUBLISHED["adult_weight_loss"]["to_date"] if per == "to_date" else PUBLISHED["adult_weight_loss"][sc][per]
+            pub_a = (
+                PUBLISHED["adult_weight_loss"]["to_date"]
+                if per == "to_date"
+                else PUBLISHED["adult_weight_loss"][sc][per]
+            )
             pub_g = PUBLISHED["gam"]["to_date"] if per == "to_date" else PUBLISHED["gam"][sc][per]
             g10, g50, g90 = np.percentile(res[sc]["gam"][:, j], [10, 50, 90])
             rows.append((sc, per, float(central[sc]["adult"][0, j]), pub_a["mean"], g10, g50, g90, pub_g["median"]))
@@ -84,6 +93,8 @@ def test_gam_direction_and_order_of_magnitude():
 
 
 if __name__ == "__main__":
-    print(f"{'scenario':<11} {'period':<11} {'adult ours':>10} {'theirs':>7}   {'GAM ours P10/P50/P90':>22} {'theirs median':>14}")
+    print(
+        f"{'scenario':<11} {'period':<11} {'adult ours':>10} {'theirs':>7}   {'GAM ours P10/P50/P90':>22} {'theirs median':>14}"
+    )
     for sc, per, oa, ta, g10, g50, g90, tg in table():
         print(f"{sc:<11} {per:<11} {oa:>10.1%} {ta:>7.1%}   {g10:>6.1%} /{g50:>6.1%} /{g90:>6.1%} {tg:>14.1%}")

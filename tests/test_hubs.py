@@ -42,12 +42,24 @@ def test_capacity_and_opening_day():
 
 
 def test_declared_warehouse_stays_open_and_bad_input():
-    plan = choose_hubs(T, ["west", "east"], np.array([100.0, 100.0]), KM, hub_cost_tkm=np.array([0.0, 500.0]),
-                       declared=np.array([False, True]))
+    plan = choose_hubs(
+        T,
+        ["west", "east"],
+        np.array([100.0, 100.0]),
+        KM,
+        hub_cost_tkm=np.array([0.0, 500.0]),
+        declared=np.array([False, True]),
+    )
     assert "east" in plan.open_ids
     with pytest.raises(InputError) as e:
         choose_hubs(np.array([-1.0, 1, 1, 1]), ["west", "east"], np.array([0.0, 10.0]), KM)
     assert "t_per_day" in str(e.value) and "capacity_t_per_day" in str(e.value)
     with pytest.raises(InputError, match="declared .existing. but opens on day 5"):
-        choose_hubs(T, ["west", "east"], np.array([100.0, 100.0]), KM, hub_open_day=np.array([0, 5]),
-                    declared=np.array([False, True]))
+        choose_hubs(
+            T,
+            ["west", "east"],
+            np.array([100.0, 100.0]),
+            KM,
+            hub_open_day=np.array([0, 5]),
+            declared=np.array([False, True]),
+        )

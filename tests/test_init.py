@@ -26,19 +26,50 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
 
 
 def _inputs(p: dict[str, Path], **kw) -> InitInputs:
-    base = dict(boundaries=p["boundaries"], population=p["population"], sites=p["sites"], footprint=p["footprint"],
-                entry_points=p["entry_points"], roads=p["roads"], dem=p["dem"], max_slope_pct=10.0,
-                hazards=[Hazard(p["river"], 50.0, "flood")], title="Hillside (synthetic)")
+    base = dict(
+        boundaries=p["boundaries"],
+        population=p["population"],
+        sites=p["sites"],
+        footprint=p["footprint"],
+        entry_points=p["entry_points"],
+        roads=p["roads"],
+        dem=p["dem"],
+        max_slope_pct=10.0,
+        hazards=[Hazard(p["river"], 50.0, "flood")],
+        title="Hillside (synthetic)",
+    )
     return InitInputs(**{**base, **kw})
 
 
 def test_init_then_plan_the_second_place(inputs, tmp_path):
     out = tmp_path / "hillside"
-    res = runner.invoke(app, [
-        "init", str(out), "--boundaries", str(inputs["boundaries"]), "--population", str(inputs["population"]),
-        "--sites", str(inputs["sites"]), "--footprint", str(inputs["footprint"]),
-        "--entry-points", str(inputs["entry_points"]), "--roads", str(inputs["roads"]), "--dem", str(inputs["dem"]),
-        "--max-slope-pct", "10", "--hazard", f"{inputs['river']}:50:flood", "--title", "Hillside (synthetic)"])
+    res = runner.invoke(
+        app,
+        [
+            "init",
+            str(out),
+            "--boundaries",
+            str(inputs["boundaries"]),
+            "--population",
+            str(inputs["population"]),
+            "--sites",
+            str(inputs["sites"]),
+            "--footprint",
+            str(inputs["footprint"]),
+            "--entry-points",
+            str(inputs["entry_points"]),
+            "--roads",
+            str(inputs["roads"]),
+            "--dem",
+            str(inputs["dem"]),
+            "--max-slope-pct",
+            "10",
+            "--hazard",
+            f"{inputs['river']}:50:flood",
+            "--title",
+            "Hillside (synthetic)",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "P-code from field 'ADM2_PCODE'" in res.output and "reliefplan plan" in res.output
     text = (out / "scenario.yaml").read_text()
@@ -46,7 +77,8 @@ def test_init_then_plan_the_second_place(inputs, tmp_path):
     assert (out / "ATTRIBUTION.md").exists() and (out / "roads.osm").exists() and (out / "dem_20m.tif").exists()
     zones = json.loads((out / "zones.geojson").read_text())["features"]
     assert {f["properties"]["id"]: f["properties"]["population"] for f in zones} == {
-        code: n for code, _, _, _, n in sp.VILLAGES}
+        code: n for code, _, _, _, n in sp.VILLAGES
+    }
 
     res = runner.invoke(app, ["plan", str(out), "--scenario", "main", "--out", str(tmp_path / "plan")])
     assert res.exit_code == 0, res.output
@@ -86,9 +118,21 @@ def test_pcode_matching_no_boundary_names_file_row_and_field(inputs, tmp_path):
 def test_cli_bad_input_exits_2_and_writes_nothing(inputs, tmp_path):
     bad = tmp_path / "pop.csv"
     bad.write_text(inputs["population"].read_text().replace("40000", "many"))
-    res = runner.invoke(app, ["init", str(tmp_path / "o"), "--boundaries", str(inputs["boundaries"]),
-                              "--population", str(bad), "--sites", str(inputs["sites"]),
-                              "--footprint", str(inputs["footprint"])])
+    res = runner.invoke(
+        app,
+        [
+            "init",
+            str(tmp_path / "o"),
+            "--boundaries",
+            str(inputs["boundaries"]),
+            "--population",
+            str(bad),
+            "--sites",
+            str(inputs["sites"]),
+            "--footprint",
+            str(inputs["footprint"]),
+        ],
+    )
     assert res.exit_code == 2
     assert "row 4" in res.output and "T_TL" in res.output and "'many'" in res.output
     assert not (tmp_path / "o").exists()
@@ -96,8 +140,9 @@ def test_cli_bad_input_exits_2_and_writes_nothing(inputs, tmp_path):
 
 def test_population_by_hxl_tag_and_missing_rows(inputs, tmp_path):
     pop = tmp_path / "pop.csv"
-    pop.write_text("code,people\n#adm2+code,#population+total\nXS0101,5\nXS0102,6\nXS0103,7\n"
-                   "XS0104,8\nXS0105,9\nXS0106,10\n")
+    pop.write_text(
+        "code,people\n#adm2+code,#population+total\nXS0101,5\nXS0102,6\nXS0103,7\nXS0104,8\nXS0105,9\nXS0106,10\n"
+    )
     sc = init_scenario(tmp_path / "a", _inputs(inputs, population=pop)).scenario
     assert [z.population for z in sc.zones] == [5, 6, 7, 8, 9, 10]
     pop.write_text("code,people\n#adm2+code,#population+total\nXS0101,5\n")
@@ -109,8 +154,17 @@ def test_population_raster_counts_each_pixel_once_for_the_zone_of_its_centre(inp
     # 200 m pixels of 3 people over the place; zones are 4 km x 5 km blocks on pixel edges: 20 x 25 pixels each
     path = tmp_path / "pop.tif"
     cols, rows = int(sp.W / 200), int(sp.H / 200)
-    with rasterio.open(path, "w", driver="GTiff", width=cols + 1, height=rows, count=1, dtype="float32",
-                       crs="EPSG:32626", transform=from_origin(sp.X0 - 50, sp.Y0 + sp.H, 200, 200)) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=cols + 1,
+        height=rows,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32626",
+        transform=from_origin(sp.X0 - 50, sp.Y0 + sp.H, 200, 200),
+    ) as ds:
         ds.write(np.full((rows, cols + 1), 3.0, np.float32), 1)  # shifted 50 m: columns straddle the edges
     res = init_scenario(tmp_path / "r", _inputs(inputs, population=path))
     pops = [z.population for z in res.scenario.zones]

@@ -18,8 +18,23 @@ from reliefplan.scenario._inputs import FILE_KEY, MAX_NUMBER, Strict, folder_fil
 from reliefplan.scenario.folder import ScenarioFile, load_scenario, read_scenario_file
 
 PATH_LIKE = re.compile(r"(^|_)(file|files|path|paths|dir|folder|raster|series_file)(_|$)")
-DATA_SUFFIXES = (".geojson", ".json", ".gpkg", ".csv", ".osm", ".pbf", ".tif", ".tiff", ".yaml", ".yml",
-                 ".parquet", ".shp", ".zip", ".xlsx", ".txt")
+DATA_SUFFIXES = (
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".csv",
+    ".osm",
+    ".pbf",
+    ".tif",
+    ".tiff",
+    ".yaml",
+    ".yml",
+    ".parquet",
+    ".shp",
+    ".zip",
+    ".xlsx",
+    ".txt",
+)
 
 
 def _args(tp: typing.Any) -> tuple[typing.Any, ...]:
@@ -79,8 +94,12 @@ def test_every_scenario_model_is_strict():
 
 def test_every_path_like_field_is_a_folder_file():
     """Name-based: a string field called *file*, *path*, *dir*, *folder* must be confined."""
-    bad = [f"{m.__name__}.{n}" for m in all_models() for n in m.model_fields
-           if PATH_LIKE.search(n) and _str_fields(_field_type(m, n)) and not _is_file_key(_field_type(m, n))]
+    bad = [
+        f"{m.__name__}.{n}"
+        for m in all_models()
+        for n in m.model_fields
+        if PATH_LIKE.search(n) and _str_fields(_field_type(m, n)) and not _is_file_key(_field_type(m, n))
+    ]
     assert bad == [], f"path-like keys not declared as FolderFile: {bad}"
 
 
@@ -146,8 +165,14 @@ def test_folder_files_refuse_escapes_and_special_files(tmp_path):
     import os
 
     os.mkfifo(d / "pipe.csv")
-    cases = {"/etc/passwd": "absolute path", "../secret.csv": "'..'", "link.csv": "symbolic link",
-             "pipe.csv": "not a regular file", "tables": "not a regular file", "/dev/zero": "absolute path"}
+    cases = {
+        "/etc/passwd": "absolute path",
+        "../secret.csv": "'..'",
+        "link.csv": "symbolic link",
+        "pipe.csv": "not a regular file",
+        "tables": "not a regular file",
+        "/dev/zero": "absolute path",
+    }
     (d / "tables").mkdir()
     for name, why in cases.items():
         with pytest.raises(InputError) as e:
@@ -163,17 +188,26 @@ def test_folder_files_refuse_escapes_and_special_files(tmp_path):
 
 
 def test_non_finite_and_huge_numbers_refused_everywhere(tmp_path):
-    cfg = {"evacuation": {"spread_h": float("nan")}, "supply": {"site_storage_days": float("inf")},
-           "standards": {"overrides": {"water_l_per_person_day": float("nan")}},
-           "packages": {"p": {"water": [{"m3_per_day": 1e300}]}},
-           "uncertainty": {"parameters": {"x": {"target": "entry.trucks_per_day", "dist": "normal",
-                                                "mean": float("-inf"), "sd": 1}}}}
+    cfg = {
+        "evacuation": {"spread_h": float("nan")},
+        "supply": {"site_storage_days": float("inf")},
+        "standards": {"overrides": {"water_l_per_person_day": float("nan")}},
+        "packages": {"p": {"water": [{"m3_per_day": 1e300}]}},
+        "uncertainty": {
+            "parameters": {"x": {"target": "entry.trucks_per_day", "dist": "normal", "mean": float("-inf"), "sd": 1}}
+        },
+    }
     d = write_scenario(tmp_path / "sc", config=cfg)
     with pytest.raises(InputError) as e:
         read_scenario_file(d)
     fields = {p.field for p in e.value.problems}
-    assert {"evacuation.spread_h", "supply.site_storage_days", "standards.overrides.water_l_per_person_day",
-            "packages.p.water.0.m3_per_day", "uncertainty.parameters.x.normal.mean"} <= fields
+    assert {
+        "evacuation.spread_h",
+        "supply.site_storage_days",
+        "standards.overrides.water_l_per_person_day",
+        "packages.p.water.0.m3_per_day",
+        "uncertainty.parameters.x.normal.mean",
+    } <= fields
     assert any(f"{MAX_NUMBER:g}" in p.message for p in e.value.problems)
 
 
@@ -200,5 +234,7 @@ def test_a_scenario_may_replace_every_layer():
 
     assert set(LayersOverride.model_fields) == set(Layers.model_fields)
     for name, f in LayersOverride.model_fields.items():  # the same kind of layer spec, optional
-        assert f.annotation == Layers.model_fields[name].annotation | None or \
-            f.annotation == Layers.model_fields[name].annotation
+        assert (
+            f.annotation == Layers.model_fields[name].annotation | None
+            or f.annotation == Layers.model_fields[name].annotation
+        )

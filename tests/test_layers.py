@@ -16,10 +16,21 @@ def test_geopackage_zones_with_field_mapping(scenario_dir):
     doc = json.loads((scenario_dir / "zones.geojson").read_text())
     geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in doc["features"]], dtype=object)
     fields = [np.array(["A", "B"], dtype=object), np.array([10000, 10000], dtype=np.int64)]
-    pyogrio.raw.write(scenario_dir / "zones.gpkg", shapely.to_wkb(geoms), fields, ["block", "pop"],
-                      layer="zones", driver="GPKG", geometry_type="Polygon", crs="EPSG:4326")
-    cfg = (scenario_dir / "scenario.yaml").read_text().replace(
-        "file: zones.geojson", "file: zones.gpkg\n    layer: zones\n    fields: {id: block, population: pop}")
+    pyogrio.raw.write(
+        scenario_dir / "zones.gpkg",
+        shapely.to_wkb(geoms),
+        fields,
+        ["block", "pop"],
+        layer="zones",
+        driver="GPKG",
+        geometry_type="Polygon",
+        crs="EPSG:4326",
+    )
+    cfg = (
+        (scenario_dir / "scenario.yaml")
+        .read_text()
+        .replace("file: zones.geojson", "file: zones.gpkg\n    layer: zones\n    fields: {id: block, population: pop}")
+    )
     (scenario_dir / "scenario.yaml").write_text(cfg)
     sc = load_scenario(scenario_dir, "main")
     assert [z.id for z in sc.zones] == ["A", "B"] and [z.population for z in sc.zones] == [10000, 10000]
@@ -41,9 +52,15 @@ def test_csv_without_hxl_row(tmp_path):
 
 
 def test_multiple_named_scenarios_share_layers(tmp_path):
-    d = write_scenario(tmp_path / "s", config={"scenarios": {
-        "main": {"footprints": ["op"]},
-        "strict": {"footprints": ["op"], "standards": {"profile": "unhcr-emergency"}, "horizon_days": 60}}})
+    d = write_scenario(
+        tmp_path / "s",
+        config={
+            "scenarios": {
+                "main": {"footprints": ["op"]},
+                "strict": {"footprints": ["op"], "standards": {"profile": "unhcr-emergency"}, "horizon_days": 60},
+            }
+        },
+    )
     a, b = make_plan(load_scenario(d, "main")), make_plan(load_scenario(d, "strict"))
     assert a.people == b.people
     assert b.needs.water_l_per_day == 200_000 and a.needs.water_l_per_day == 150_000

@@ -279,9 +279,20 @@ def test_cli_layout(tmp_path) -> None:
     from reliefplan.cli import app
 
     x, y = 34.25, 31.30
-    site = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "camp-a", "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.006, y], [x + 0.006, y + 0.006],
-                                                             [x, y + 0.006], [x, y]]]}}]}
+    site = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "camp-a",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[x, y], [x + 0.006, y], [x + 0.006, y + 0.006], [x, y + 0.006], [x, y]]],
+                },
+            }
+        ],
+    }
     path = tmp_path / "site.geojson"
     path.write_text(json.dumps(site))
     out = tmp_path / "layout.gpkg"
@@ -292,8 +303,16 @@ def test_cli_layout(tmp_path) -> None:
     assert set(data[list(meta["fields"]).index("site_id")]) == {"camp-a"}
 
     bad = tmp_path / "line.geojson"
-    bad.write_text(json.dumps({"type": "Feature", "id": 3, "properties": {},
-                               "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.01, y]]}}))
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "id": 3,
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.01, y]]},
+            }
+        )
+    )
     res = CliRunner().invoke(app, ["layout", str(bad), "--people", "10", "--out", str(out)])
     assert res.exit_code == 2
     with pytest.raises(InputError) as e:

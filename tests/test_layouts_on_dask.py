@@ -13,8 +13,10 @@ from conftest import fc, feat, square, write_scenario
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-                                  ) as cluster, distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as c,
+    ):
         yield c
 
 
@@ -23,8 +25,9 @@ def scenario(tmp_path_factory):
     from reliefplan.scenario.folder import load_scenario
 
     # five sites of different shapes (one holds no one) and a no-build strip across two of them
-    sites = fc([feat({"id": f"S{k}", "usable_fraction": 1.0}, square(k * 1.5, 3, size=0.004 + 0.001 * k))
-                for k in range(5)])
+    sites = fc(
+        [feat({"id": f"S{k}", "usable_fraction": 1.0}, square(k * 1.5, 3, size=0.004 + 0.001 * k)) for k in range(5)]
+    )
     folder = write_scenario(tmp_path_factory.mktemp("dask") / "sc", sites=sites)
     return load_scenario(folder, "main")
 
@@ -52,7 +55,7 @@ def test_layouts_on_a_cluster_are_the_local_layouts(scenario, client):
     assert sum("_capacity_batch" in t["key"] for t in tasks.data) >= 2  # ran on the cluster, in batches
     assert np.array_equal(fit_here, fit_there) and (fit_here > 0).all()
 
-    people = np.array([1500, 0, 4000, 2500, 10 ** 6])  # site 1 closed; site 4 asked for more than it holds
+    people = np.array([1500, 0, 4000, 2500, 10**6])  # site 1 closed; site 4 asked for more than it holds
     here = lay_out(sc, free, people, params)
     with get_task_stream(client) as tasks:
         there = lay_out(sc, free, people, params, client=client)
@@ -80,7 +83,6 @@ def test_plan_with_a_cluster_has_the_local_layouts(scenario, client):
     assert len(here.layouts) >= 2
 
 
-
 def test_plan_command_with_a_scheduler_writes_the_local_layouts(tmp_path, client):
     """`reliefplan plan --scheduler`: the layouts (in their background thread) come from the cluster; the
     plan's layout figures and layout.gpkg equal the local run's."""
@@ -100,5 +102,7 @@ def test_plan_command_with_a_scheduler_writes_the_local_layouts(tmp_path, client
     assert a["layout"] == b["layout"] and a["layout"]
     assert a["sites"] == b["sites"]
     for name, _ in pyogrio.list_layers(tmp_path / "a" / "layout.gpkg"):
-        assert (pyogrio.read_info(tmp_path / "a" / "layout.gpkg", layer=name)["features"]
-                == pyogrio.read_info(tmp_path / "b" / "layout.gpkg", layer=name)["features"])
+        assert (
+            pyogrio.read_info(tmp_path / "a" / "layout.gpkg", layer=name)["features"]
+            == pyogrio.read_info(tmp_path / "b" / "layout.gpkg", layer=name)["features"]
+        )

@@ -38,8 +38,13 @@ def test_site_figures_by_hand(plain):
     assert hill.taps == 40 and hill.people_per_tap == pytest.approx(250.0)
     # a water point at each 400 m x 350 m block's centre: the farthest walk is to a corner
     assert hill.max_distance_to_water_m == pytest.approx(math.hypot(200, 175), abs=1e-6)
-    assert hill.standards_met == {"m2_per_person": False, "people_per_latrine": True, "people_per_tap": True,
-                                  "max_distance_to_water_m": True, "max_distance_to_latrine_m": None}
+    assert hill.standards_met == {
+        "m2_per_person": False,
+        "people_per_latrine": True,
+        "people_per_tap": True,
+        "max_distance_to_water_m": True,
+        "max_distance_to_latrine_m": None,
+    }
     assert plateau.m2_per_person == pytest.approx(89.6)
     assert plateau.people_per_latrine == pytest.approx(62.5) and plateau.people_per_tap == pytest.approx(5000 / 30)
     assert plateau.max_distance_to_water_m is None  # no water point located on it: unknown, not 9 km away
@@ -96,12 +101,15 @@ def test_residents_inside_a_hazard_are_relocated(tmp_path):
 
 def test_installed_series_day_by_day(tmp_path):
     # the plateau's 5,000 people need 100 latrines at 1:50; 80 on day 0 growing to 120 on day 10: short on days 0-4
-    plan = _plan(spl.build(tmp_path / "s", installed=[("2026-03-01", "PLATEAU", 80, 30),
-                                                      ("2026-03-11", "PLATEAU", 120, 30)]))
+    plan = _plan(
+        spl.build(tmp_path / "s", installed=[("2026-03-01", "PLATEAU", 80, 30), ("2026-03-11", "PLATEAU", 120, 30)])
+    )
     plateau = next(s for s in plan.monitoring.sites if s.id == "PLATEAU")
     assert plateau.days_short_of_latrines == 5 and plateau.first_day_short_of_latrines == 0
     assert plateau.additional_latrines == 0 and plateau.days_short_of_taps == 0
-    row = next(v for v in plan.verdict if v.indicator == "days_with_enough_latrines_share" and v.scope == "site:PLATEAU")
+    row = next(
+        v for v in plan.verdict if v.indicator == "days_with_enough_latrines_share" and v.scope == "site:PLATEAU"
+    )
     assert row.value == pytest.approx(25 / 30) and "from day 0" in row.note
 
 
@@ -127,13 +135,17 @@ def test_snapshot_outside_the_horizon(tmp_path):
     (folder / "scenario.yaml").write_text(json.dumps(doc))
     with pytest.raises(InputError) as e:
         load_scenario(folder, "main")
-    assert "snapshot.csv, feature snapshot, field 'date': 2026-03-01 is outside the horizon 2026-01-01..2026-01-30" \
+    assert (
+        "snapshot.csv, feature snapshot, field 'date': 2026-03-01 is outside the horizon 2026-01-01..2026-01-30"
         in str(e.value)
+    )
 
 
 def test_two_dates_and_block_on_the_wrong_site(tmp_path):
-    err = _edit_snapshot(tmp_path, lambda t: t.replace("2026-03-01,PLATEAU", "2026-03-02,PLATEAU")
-                         .replace("HILL-WEST,HW-D", "PLATEAU,HW-D"))
+    err = _edit_snapshot(
+        tmp_path,
+        lambda t: t.replace("2026-03-01,PLATEAU", "2026-03-02,PLATEAU").replace("HILL-WEST,HW-D", "PLATEAU,HW-D"),
+    )
     text = str(err)
     assert "field 'date': 2 dates" in text
     assert "field 'site_id': block 'HW-D' lies on site 'HILL-WEST' in blocks.geojson, not 'PLATEAU'" in text
@@ -161,8 +173,15 @@ def test_cli_summary_and_outputs(tmp_path):
 
 
 def test_installed_series_bad_rows(tmp_path):
-    folder = spl.build(tmp_path / "s", installed=[("2026-03-01", "PLATEAU", 80, 30), ("2026-05-01", "PLATEAU", 90, 30),
-                                                  ("2026-03-05", "NOWHERE", 1, 1), ("2026-03-06", "PLATEAU", -3, 1)])
+    folder = spl.build(
+        tmp_path / "s",
+        installed=[
+            ("2026-03-01", "PLATEAU", 80, 30),
+            ("2026-05-01", "PLATEAU", 90, 30),
+            ("2026-03-05", "NOWHERE", 1, 1),
+            ("2026-03-06", "PLATEAU", -3, 1),
+        ],
+    )
     with pytest.raises(InputError) as e:
         load_scenario(folder, "main")
     text = str(e.value)

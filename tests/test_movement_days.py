@@ -25,14 +25,35 @@ def line(lengths: list[float], caps: list[float] | None = None) -> dict:
     return dict(n_nodes=n, arc_from=frm, arc_to=to, arc_length_m=lengths * 2, arc_capacity_per_h=caps * 2)
 
 
-def inst(net: dict, *, origins: list[tuple[int, int, int]], sites: list[tuple[int, int]], orders=(ALL_DAY0,),
-         order_day=(0.0,), modes=(FOOT,), horizon=3, hours=(6, 7), step_s=60.0, **kw) -> md.DaysInstance:
+def inst(
+    net: dict,
+    *,
+    origins: list[tuple[int, int, int]],
+    sites: list[tuple[int, int]],
+    orders=(ALL_DAY0,),
+    order_day=(0.0,),
+    modes=(FOOT,),
+    horizon=3,
+    hours=(6, 7),
+    step_s=60.0,
+    **kw,
+) -> md.DaysInstance:
     """origins: (node, people, order); sites: (node, capacity); one-minute steps (hand calculations)."""
-    return md.DaysInstance(step_s=step_s,
-        **net, origin_node=[o[0] for o in origins], origin_people=[o[1] for o in origins],
-        origin_order=[o[2] for o in origins], site_node=[s[0] for s in sites], site_capacity=[s[1] for s in sites],
-        modes=list(modes), horizon_days=horizon, order_day=list(order_day), order_curves=list(orders),
-        departure_hours=hours, **kw)
+    return md.DaysInstance(
+        step_s=step_s,
+        **net,
+        origin_node=[o[0] for o in origins],
+        origin_people=[o[1] for o in origins],
+        origin_order=[o[2] for o in origins],
+        site_node=[s[0] for s in sites],
+        site_capacity=[s[1] for s in sites],
+        modes=list(modes),
+        horizon_days=horizon,
+        order_day=list(order_day),
+        order_curves=list(orders),
+        departure_hours=hours,
+        **kw,
+    )
 
 
 def test_free_flow_single_path_by_hand():
@@ -91,8 +112,16 @@ def test_sites_fill_in_arrival_order_and_the_plan_avoids_the_detour():
 def test_successive_orders_redisplace_people_from_a_site_ordered_later():
     # origin 0 (order 0, day 0) -> S1 at node 1 (1 km); S1 is inside order 1 (day 2): its people move on to S2
     curve2 = EmpiricalCurve(days=[1], share=[1.0])
-    i = inst(line([1000, 1000]), origins=[(0, 100, 0)], sites=[(1, 100), (2, 200)], orders=(ALL_DAY0, curve2),
-             order_day=(0.0, 2.0), horizon=4, site_order=[1, -1], order_operation_day=[np.nan, 3.0])
+    i = inst(
+        line([1000, 1000]),
+        origins=[(0, 100, 0)],
+        sites=[(1, 100), (2, 200)],
+        orders=(ALL_DAY0, curve2),
+        order_day=(0.0, 2.0),
+        horizon=4,
+        site_order=[1, -1],
+        order_operation_day=[np.nan, 3.0],
+    )
     r = md.simulate(i)
     assert r.occupancy_site_day.tolist() == [[100, 100, 0, 0], [0, 0, 100, 100]]
     assert r.redisplaced == 100
@@ -107,8 +136,14 @@ def test_successive_orders_redisplace_people_from_a_site_ordered_later():
 def test_first_wave_is_not_left_without_a_place_for_a_later_one():
     # one site of 100 places, 1 km from the second wave's origin and 10 km from the first wave's
     net = line([10000, 1000])  # node 0: first wave, node 1: site, node 2: second wave
-    i = inst(net, origins=[(0, 100, 0), (2, 100, 1)], sites=[(1, 100)], orders=(ALL_DAY0, ALL_DAY0),
-             order_day=(0.0, 3.0), horizon=5)
+    i = inst(
+        net,
+        origins=[(0, 100, 0), (2, 100, 1)],
+        sites=[(1, 100)],
+        orders=(ALL_DAY0, ALL_DAY0),
+        order_day=(0.0, 3.0),
+        horizon=5,
+    )
     plan = md.staged_plan(i)
     assert plan.people[:, 0].tolist() == [100, 0] and plan.unmet.tolist() == [0, 100]
     assert plan.wave.tolist() == [0, 1]
@@ -161,8 +196,14 @@ def test_staged_plan_matches_brute_force(seed):
 def test_unordered_leavers_modes_and_vehicle_limit():
     foot = md.ModeSpec(name="foot", share=0.5, speed_m_s=1.0)
     car = md.ModeSpec(name="car", share=0.5, speed_m_s=5.0, road_use=2.0, max_people_per_day=10, on_foot=False)
-    i = inst(line([1000, 1000]), origins=[(0, 100, 0), (1, 100, -1)], sites=[(2, 1000)], modes=(foot, car),
-             origin_unordered_share=[0.0, 0.4], unordered_curve=ALL_DAY0)
+    i = inst(
+        line([1000, 1000]),
+        origins=[(0, 100, 0), (1, 100, -1)],
+        sites=[(2, 1000)],
+        modes=(foot, car),
+        origin_unordered_share=[0.0, 0.4],
+        unordered_curve=ALL_DAY0,
+    )
     r = md.simulate(i)
     assert r.left_unordered.tolist() == [40, 40, 40]
     assert r.left_by_order[0].tolist() == [100, 100, 100]
@@ -173,8 +214,9 @@ def test_unordered_leavers_modes_and_vehicle_limit():
 def test_walking_burden_and_vulnerable_share():
     # origin 0 walks 8 h, origin 1 walks 1 h (1 m/s); 6 h threshold; a fifth of origin 0 is vulnerable
     net = line([28800 - 3600, 3600])
-    i = inst(net, origins=[(0, 50, 0), (1, 70, 0)], sites=[(2, 1000)], max_walk_h=6.0,
-             origin_vulnerable_share=[0.2, 0.5])
+    i = inst(
+        net, origins=[(0, 50, 0), (1, 70, 0)], sites=[(2, 1000)], max_walk_h=6.0, origin_vulnerable_share=[0.2, 0.5]
+    )
     r = md.simulate(i)
     assert r.walking_over_h.tolist() == [50]
     assert r.vulnerable_walking_over_h == pytest.approx(10.0)
@@ -225,28 +267,52 @@ def test_links_shorter_than_a_step_are_crossed_within_it(step):
 
 # ------------------------------------------------------------------------------------------ bad input
 
+
 def _spec(**over):
     base = {"orders": [{"footprint": "east", "day": 0}], "modes": [{"name": "foot", "share": 1.0, "speed_m_s": 0.8}]}
     base.update(over)
     return base
 
 
-@pytest.mark.parametrize("data,field,words", [
-    (_spec(modes=[{"name": "foot", "share": 1.0, "speed_m_s": 0}]), "movement.modes.0.speed_m_s", "greater than 0"),
-    (_spec(modes=[{"name": "foot", "share": 0.7, "speed_m_s": 1}]), "movement.modes[*].share", "sum to 0.7"),
-    (_spec(modes=[{"name": "foot", "share": 1.3, "speed_m_s": 1}]), "movement.modes.0.share", "less than or equal to 1"),
-    (_spec(orders=[{"footprint": "east", "day": 40}]), "movement.orders[0].day", "outside the horizon"),
-    (_spec(orders=[{"footprint": "west", "day": 1}]), "movement.orders[0].footprint", "unknown footprint"),
-    (_spec(orders=[{"footprint": "east", "day": 0,
-                    "curve": {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.4]}}]),
-     "movement.orders.0.curve.share", "must not decrease"),
-    (_spec(orders=[{"footprint": "east", "day": 0,
-                    "curve": {"kind": "weibull", "final_share": 1.2, "scale_days": 3, "shape": 1}}]),
-     "movement.orders.0.curve.final_share", "less than or equal to 1"),
-    (_spec(unordered={"share": -0.1}), "movement.unordered.share", "greater than or equal to 0"),
-    (_spec(departure_hours=[18, 6]), "movement", "departure_hours"),
-    (_spec(step_s=70), "movement", "divisor of 3600"),
-])
+@pytest.mark.parametrize(
+    "data,field,words",
+    [
+        (_spec(modes=[{"name": "foot", "share": 1.0, "speed_m_s": 0}]), "movement.modes.0.speed_m_s", "greater than 0"),
+        (_spec(modes=[{"name": "foot", "share": 0.7, "speed_m_s": 1}]), "movement.modes[*].share", "sum to 0.7"),
+        (
+            _spec(modes=[{"name": "foot", "share": 1.3, "speed_m_s": 1}]),
+            "movement.modes.0.share",
+            "less than or equal to 1",
+        ),
+        (_spec(orders=[{"footprint": "east", "day": 40}]), "movement.orders[0].day", "outside the horizon"),
+        (_spec(orders=[{"footprint": "west", "day": 1}]), "movement.orders[0].footprint", "unknown footprint"),
+        (
+            _spec(
+                orders=[
+                    {"footprint": "east", "day": 0, "curve": {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.4]}}
+                ]
+            ),
+            "movement.orders.0.curve.share",
+            "must not decrease",
+        ),
+        (
+            _spec(
+                orders=[
+                    {
+                        "footprint": "east",
+                        "day": 0,
+                        "curve": {"kind": "weibull", "final_share": 1.2, "scale_days": 3, "shape": 1},
+                    }
+                ]
+            ),
+            "movement.orders.0.curve.final_share",
+            "less than or equal to 1",
+        ),
+        (_spec(unordered={"share": -0.1}), "movement.unordered.share", "greater than or equal to 0"),
+        (_spec(departure_hours=[18, 6]), "movement", "departure_hours"),
+        (_spec(step_s=70), "movement", "divisor of 3600"),
+    ],
+)
 def test_bad_movement_keys_name_file_feature_and_field(data, field, words):
     with pytest.raises(InputError) as e:
         md.movement_spec_from_dict(data, file="scenario.yaml", horizon_days=30, footprints=["east"])
@@ -256,8 +322,9 @@ def test_bad_movement_keys_name_file_feature_and_field(data, field, words):
 
 
 def test_bad_instance_arrays():
-    i = inst(line([1000]), origins=[(0, 10, 0)], sites=[(1, 10)], order_day=(5.0,), horizon=3,
-             origin_unordered_share=[1.5])
+    i = inst(
+        line([1000]), origins=[(0, 10, 0)], sites=[(1, 10)], order_day=(5.0,), horizon=3, origin_unordered_share=[1.5]
+    )
     with pytest.raises(InputError) as e:
         md.simulate(i)
     fields = {p.field for p in e.value.problems}

@@ -40,9 +40,12 @@ def test_counts_round_up_and_zero_people():
 
 
 def test_age_sex_energy_requirement_hand_calculation():
-    structure = PopulationStructure(file="x.csv", bands=[
-        AgeBand(age="0 to 4yo", male=0.25, female=0.25),
-        AgeBand(age="20 to 59yo", male=0.25, female=0.25)], pregnant=0.02, lactating=0.03)
+    structure = PopulationStructure(
+        file="x.csv",
+        bands=[AgeBand(age="0 to 4yo", male=0.25, female=0.25), AgeBand(age="20 to 59yo", male=0.25, female=0.25)],
+        pregnant=0.02,
+        lactating=0.03,
+    )
     kcal = energy_kcal_per_person_day(STD, structure)
     expected = 0.25 * (1320 + 1250 + 2460 + 1990) + 0.02 * 285 + 0.03 * 500
     assert kcal == pytest.approx(expected)

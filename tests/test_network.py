@@ -52,6 +52,7 @@ def line_feature(coords_xy, **props) -> dict:
 
 # ------------------------------------------------------------------ hand calculations
 
+
 def test_straight_road_walk_time_is_length_over_speed():
     net = rn.build_network(roads([[(0, 0), (1000, 0)]]), mode="walk", crs=UTM)
     tt = rn.travel_time_matrix(net, xy((0, 0)), xy((1000, 0), (400, 30)))
@@ -68,8 +69,9 @@ def test_straight_road_walk_time_is_length_over_speed():
 
 
 def test_drive_speed_by_class_and_maxspeed():
-    r = roads([[(0, 0), (1000, 0)], [(1000, 0), (2000, 0)]], highway=["primary", "residential"],
-              maxspeed_kmh=[np.nan, 36.0])
+    r = roads(
+        [[(0, 0), (1000, 0)], [(1000, 0), (2000, 0)]], highway=["primary", "residential"], maxspeed_kmh=[np.nan, 36.0]
+    )
     net = rn.build_network(r, mode="drive", crs=UTM)
     tt = rn.travel_time_matrix(net, xy((0, 0)), xy((1000, 0), (2000, 0)))
     primary = 1000 / (65 / 3.6)
@@ -124,17 +126,26 @@ def test_parallel_links_keep_the_fastest():
 
 
 def test_capacities_by_width_class_and_override():
-    r = roads([[(0, 0), (100, 0)], [(0, 10), (100, 10)], [(0, 20), (100, 20)]],
-              highway=["primary", "residential", "residential"], width_m=[np.nan, 4.0, np.nan],
-              capacity_per_h=[np.nan, np.nan, 999.0])
+    r = roads(
+        [[(0, 0), (100, 0)], [(0, 10), (100, 10)], [(0, 20), (100, 20)]],
+        highway=["primary", "residential", "residential"],
+        width_m=[np.nan, 4.0, np.nan],
+        capacity_per_h=[np.nan, np.nan, 999.0],
+    )
     p = rn.NetworkParams.default(max_segment_m=1000)
     walk = rn.build_network(r, mode="walk", crs=UTM, params=p)  # three separate lines: keeps one
     caps = {}
     for i in range(3):
-        single = rn.RoadLines.from_geometry(r.geometry[i:i + 1], highway=r.highway[i:i + 1], width_m=r.width_m[i:i + 1],
-                                            capacity_per_h=r.capacity_per_h[i:i + 1])
-        caps[i] = (rn.build_network(single, mode="walk", crs=UTM, params=p).link_capacity_per_h[0],
-                   rn.build_network(single, mode="drive", crs=UTM, params=p).link_capacity_per_h[0])
+        single = rn.RoadLines.from_geometry(
+            r.geometry[i : i + 1],
+            highway=r.highway[i : i + 1],
+            width_m=r.width_m[i : i + 1],
+            capacity_per_h=r.capacity_per_h[i : i + 1],
+        )
+        caps[i] = (
+            rn.build_network(single, mode="walk", crs=UTM, params=p).link_capacity_per_h[0],
+            rn.build_network(single, mode="drive", crs=UTM, params=p).link_capacity_per_h[0],
+        )
     assert walk.dropped_component_sizes == (2, 2)
     assert caps[0] == (12 * 4500, 2 * 1800)  # primary: 12 m default width; 2 lanes per direction
     assert caps[1] == (4 * 4500, 1 * 1800)  # 4 m wide two-way: one lane per direction
@@ -143,6 +154,7 @@ def test_capacities_by_width_class_and_override():
 
 
 # ------------------------------------------------------------------ noding
+
 
 def test_lines_crossing_at_a_shared_vertex_connect():
     r = roads([[(0, 0), (50, 0), (100, 0)], [(50, -50), (50, 0), (50, 50)]])
@@ -165,6 +177,7 @@ def test_lines_crossing_without_shared_vertex_do_not_connect():
 
 
 # ------------------------------------------------------------------ against networkx
+
 
 def _nx_graph(net: rn.Network) -> nx.DiGraph:
     g = nx.DiGraph()
@@ -249,6 +262,7 @@ def test_example_network_matches_networkx():
 
 # ------------------------------------------------------------------ example vs openrouteservice
 
+
 @pytest.mark.skipif(not (SHARED_ROUTES.exists() and EXAMPLE_ROADS.exists()), reason="shared data not present")
 def test_example_routes_match_ors_summaries():
     net = rn.build_network(rn.load_roads(EXAMPLE_ROADS), mode="drive")
@@ -279,8 +293,16 @@ def test_example_file_is_attributed():
 # ------------------------------------------------------------------ OSM files
 
 LON0, LAT0 = 34.25, 31.28
-OSM_NODES = {1: (0, 0), 2: (0.001, 0), 3: (0.002, 0), 4: (0.003, 0), 5: (0.001, -0.001), 6: (0.001, 0.001),
-             7: (0.0025, -0.001), 8: (0.0025, 0.001)}
+OSM_NODES = {
+    1: (0, 0),
+    2: (0.001, 0),
+    3: (0.002, 0),
+    4: (0.003, 0),
+    5: (0.001, -0.001),
+    6: (0.001, 0.001),
+    7: (0.0025, -0.001),
+    8: (0.0025, 0.001),
+}
 
 
 def _geod_m(*ids: int) -> float:
@@ -340,6 +362,7 @@ def test_osm_file_oneway_and_bridge(tmp_path, suffix):
 
 # ------------------------------------------------------------------ closures
 
+
 def test_closures_close_and_slow():
     r = roads([[(0, 0), (1000, 0)], [(0, 0), (0, 500), (1000, 500), (1000, 0)]])
     box = project(shapely.box(X0 + 400, Y0 - 10, X0 + 600, Y0 + 10), UTM, WGS84)
@@ -359,8 +382,13 @@ def test_closures_close_and_slow():
 def test_load_closures_file(tmp_path):
     poly = project(shapely.box(X0, Y0, X0 + 100, Y0 + 100), UTM, WGS84)
     gj = json.loads(shapely.to_geojson(poly))
-    path = write_geojson(tmp_path / "c.geojson", [{"type": "Feature", "properties": {"factor": 3}, "geometry": gj},
-                                                  {"type": "Feature", "properties": {"factor": None}, "geometry": gj}])
+    path = write_geojson(
+        tmp_path / "c.geojson",
+        [
+            {"type": "Feature", "properties": {"factor": 3}, "geometry": gj},
+            {"type": "Feature", "properties": {"factor": None}, "geometry": gj},
+        ],
+    )
     c = rr.load_closures(path)
     assert c.time_factor.tolist() == [3.0, np.inf]
     bad = write_geojson(tmp_path / "b.geojson", [{"type": "Feature", "properties": {"factor": 0.5}, "geometry": gj}])
@@ -370,6 +398,7 @@ def test_load_closures_file(tmp_path):
 
 # ------------------------------------------------------------------ cutoff, unreachable, fallback
 
+
 def test_cutoff_makes_pairs_unreachable_and_csv_cells_empty(tmp_path):
     net = rn.build_network(roads([[(0, 0), (1000, 0)]]), mode="walk", crs=UTM)
     tt = rn.travel_time_matrix(net, xy((0, 0)), xy((100, 0), (900, 0)), cutoff_s=500)
@@ -378,13 +407,17 @@ def test_cutoff_makes_pairs_unreachable_and_csv_cells_empty(tmp_path):
     assert tt.reachable.tolist() == [[True, False]]
     out = tmp_path / "tt.csv"
     write_long_csv(out, tt, ["o"], ["near", "far"])
-    assert out.read_text().splitlines() == ["origin_id,destination_id,distance_m,travel_time_s",
-                                            "o,near,100.0,120.0", "o,far,,"]
+    assert out.read_text().splitlines() == [
+        "origin_id,destination_id,distance_m,travel_time_s",
+        "o,near,100.0,120.0",
+        "o,far,,",
+    ]
 
 
 def test_straight_line_fallback():
-    tt = rn.straight_line_matrix(np.array([[0.0, 0.0]]), np.array([[300.0, 400.0], [0.0, 0.0]]), speed_m_s=1.0,
-                                 circuity=1.3)
+    tt = rn.straight_line_matrix(
+        np.array([[0.0, 0.0]]), np.array([[300.0, 400.0], [0.0, 0.0]]), speed_m_s=1.0, circuity=1.3
+    )
     assert tt.fallback and tt.method == "straight_line"
     np.testing.assert_allclose(tt.distance_m, [[650.0, 0.0]])
     np.testing.assert_allclose(tt.time_s, [[650.0, 0.0]])
@@ -403,17 +436,21 @@ def test_summary_fields():
 
 # ------------------------------------------------------------------ bad input
 
+
 def test_bad_road_files(tmp_path):
     empty = write_geojson(tmp_path / "empty.geojson", [])
     with pytest.raises(InputError, match="empty.geojson"):
         rn.load_roads(empty)
-    pts = write_geojson(tmp_path / "points.geojson",
-                        [{"type": "Feature", "properties": {},
-                          "geometry": {"type": "Point", "coordinates": [34.2, 31.3]}}])
+    pts = write_geojson(
+        tmp_path / "points.geojson",
+        [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [34.2, 31.3]}}],
+    )
     with pytest.raises(InputError, match="not a road network"):
         rn.load_roads(pts)
-    bad = write_geojson(tmp_path / "bad.geojson", [line_feature([(0, 0), (10, 0)], id="a", capacity="lots"),
-                                                   line_feature([(0, 0), (0, 10)], id="b", width=-3)])
+    bad = write_geojson(
+        tmp_path / "bad.geojson",
+        [line_feature([(0, 0), (10, 0)], id="a", capacity="lots"), line_feature([(0, 0), (0, 10)], id="b", width=-3)],
+    )
     with pytest.raises(InputError) as e:
         rn.load_roads(bad)
     msg = str(e.value)
@@ -452,13 +489,16 @@ def test_bad_points(tmp_path):
 
 
 def test_points_geojson(tmp_path):
-    f = write_geojson(tmp_path / "p.geojson", [
-        {"type": "Feature", "properties": {"id": "x"}, "geometry": {"type": "Point", "coordinates": [34.2, 31.3]}}])
+    f = write_geojson(
+        tmp_path / "p.geojson",
+        [{"type": "Feature", "properties": {"id": "x"}, "geometry": {"type": "Point", "coordinates": [34.2, 31.3]}}],
+    )
     pts = rn.load_points(f)
     assert pts.ids.tolist() == ["x"] and pts.lon_lat.tolist() == [[34.2, 31.3]]
 
 
 # ------------------------------------------------------------------ CLI
+
 
 def test_cli_travel_times(tmp_path):
     from typer.testing import CliRunner
@@ -502,11 +542,23 @@ def test_zone_samples_and_aggregation():
 def test_geopackage_in_a_metric_crs_with_multilines(tmp_path):
     import pyogrio.raw
 
-    lines = np.array([shapely.MultiLineString([[(X0, Y0), (X0 + 500, Y0)], [(X0 + 500, Y0), (X0 + 500, Y0 + 300)]]),
-                      shapely.Point(X0, Y0)], dtype=object)
+    lines = np.array(
+        [
+            shapely.MultiLineString([[(X0, Y0), (X0 + 500, Y0)], [(X0 + 500, Y0), (X0 + 500, Y0 + 300)]]),
+            shapely.Point(X0, Y0),
+        ],
+        dtype=object,
+    )
     path = tmp_path / "roads.gpkg"
-    pyogrio.raw.write(path, geometry=shapely.to_wkb(lines), field_data=[np.array(["primary", "primary"], dtype=object)],
-                      fields=["highway"], crs="EPSG:32636", geometry_type="Unknown", driver="GPKG")
+    pyogrio.raw.write(
+        path,
+        geometry=shapely.to_wkb(lines),
+        field_data=[np.array(["primary", "primary"], dtype=object)],
+        fields=["highway"],
+        crs="EPSG:32636",
+        geometry_type="Unknown",
+        driver="GPKG",
+    )
     r = rn.load_roads(path)
     assert len(r) == 2 and r.skipped_features == 1 and r.feature_id.tolist() == ["0", "0"]
     net = rn.build_network(r, mode="drive", crs=UTM)

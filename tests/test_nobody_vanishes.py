@@ -17,15 +17,33 @@ TOL = 1e-6
 CSV = "id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27056,31.22083,{tpd}\n"
 
 
-def _folder(tmp_path: Path, *, usable: float = 1.0, pop: int = 10000, tpd: float = 12, horizon: int = 6,
-            extra: dict | None = None, residents: int = 500, served: int = 3000) -> Path:
+def _folder(
+    tmp_path: Path,
+    *,
+    usable: float = 1.0,
+    pop: int = 10000,
+    tpd: float = 12,
+    horizon: int = 6,
+    extra: dict | None = None,
+    residents: int = 500,
+    served: int = 3000,
+) -> Path:
     """Zone A (in the footprint) and B (staying), two candidate sites with residents, a governorate next door fed
     through the same crossing."""
     zones = fc([feat({"id": "A", "population": pop}, square(0, 0)), feat({"id": "B", "population": pop}, square(1, 0))])
-    sites = fc([feat({"id": "S1", "usable_fraction": usable, "existing_population": residents}, square(0, 3)),
-                feat({"id": "S2", "usable_fraction": usable / 2, "existing_population": residents}, square(3, 3))])
-    d = write_scenario(tmp_path, zones=zones, sites=sites, entry_points=CSV.format(tpd=tpd), config={
-        "horizon_days": horizon, "layout": {"enabled": False}, **(extra or {})})
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": usable, "existing_population": residents}, square(0, 3)),
+            feat({"id": "S2", "usable_fraction": usable / 2, "existing_population": residents}, square(3, 3)),
+        ]
+    )
+    d = write_scenario(
+        tmp_path,
+        zones=zones,
+        sites=sites,
+        entry_points=CSV.format(tpd=tpd),
+        config={"horizon_days": horizon, "layout": {"enabled": False}, **(extra or {})},
+    )
     if served:
         (d / "served.geojson").write_text(json.dumps(fc([feat({"id": "G", "population": served}, square(5, 5))])))
         cfg = yaml.safe_load((d / "scenario.yaml").read_text())
@@ -65,8 +83,13 @@ def test_everyone_is_in_exactly_one_place_every_day(tmp_path):
     assert (per_day == p.in_plan).all()  # everyone, every day
     for g, name in enumerate(pres.groups):
         assert (pres.people[:, g, :].sum(axis=0) == pres.totals[name]).all()
-    assert pres.totals == {"staying": 10000, "sheltered": p.sheltered, "overflow": p.unsheltered,
-                           "site_residents": 1000, "served_elsewhere": 3000}
+    assert pres.totals == {
+        "staying": 10000,
+        "sheltered": p.sheltered,
+        "overflow": p.unsheltered,
+        "site_residents": 1000,
+        "served_elsewhere": 3000,
+    }
     assert (pres.people >= 0).all() and pres.people.dtype.kind == "i"
     # and every one of them is in the supply plan: the need is everyone's
     water = sum(r.required_t for r in run_.plan.supply.daily if r.commodity == "water" and r.day == 3)
@@ -151,8 +174,9 @@ def test_headline_figures_per_group(tmp_path):
     assert g["water_l_per_person_day"] < 15 and g["cumulative_water_deficit_l_per_person"] > 0
     days = [r for r in scarce.groups["daily"] if r["group"] == "staying"]
     deficits = [r["cumulative_water_deficit_l_per_person"] for r in days]
-    assert deficits == sorted(deficits) and deficits[-1] == pytest.approx(g["cumulative_water_deficit_l_per_person"],
-                                                                          abs=0.1)
+    assert deficits == sorted(deficits) and deficits[-1] == pytest.approx(
+        g["cumulative_water_deficit_l_per_person"], abs=0.1
+    )
 
 
 def test_entry_capacity_row_uses_the_plan_s_capacity_and_counts_water(tmp_path):
@@ -172,8 +196,11 @@ def test_entry_point_inside_the_operation_area_closes(tmp_path):
     plan = run(load_scenario(d, "main")).plan
     assert plan.supply.entry_closures["IN"].closes_day == 0
     assert all(u.used_t == 0 for u in plan.supply.entry_use if u.entry_point == "IN")
-    open_csv = csv.replace("trucks_per_day\n", "trucks_per_day,stays_open\n").replace(",50\nIN", ",50,\nIN") \
+    open_csv = (
+        csv.replace("trucks_per_day\n", "trucks_per_day,stays_open\n")
+        .replace(",50\nIN", ",50,\nIN")
         .replace("31.285,50\n", "31.285,50,true\n")
+    )
     d2 = write_scenario(tmp_path / "b", entry_points=open_csv, config={"horizon_days": 4, "layout": {"enabled": False}})
     assert "IN" not in run(load_scenario(d2, "main")).plan.supply.entry_closures
 

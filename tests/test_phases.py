@@ -58,8 +58,9 @@ def test_site_closing_moves_its_people_to_the_next_site_with_room(tmp_path):
 
 def test_shrink_without_room_elsewhere_leaves_people_without_a_place(tmp_path):
     # S1 closes on day 5 (all to S2), S2 keeps half its places from day 8: floor(11,721 / 2) = 5,860 keep a place
-    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
-                                          {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]})
+    pres = _presence(
+        tmp_path, {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]}
+    )
     assert _at(pres, "S2", "sheltered")[8:].tolist() == [5_860] * 12
     assert _at(pres, "S2", "overflow")[8:].tolist() == [4_140] * 12  # on S2's land, no place, not moved
     s = pres.phases.summary()
@@ -77,8 +78,9 @@ def test_site_opening_later_takes_nobody_before_it(tmp_path):
 
 def test_returns_follow_the_declared_curve(tmp_path):
     # the operation ends on day 10; 50 % back home 5 days later, linearly: 1,000 a day on days 11 .. 15
-    pres = _presence(tmp_path, {"returns": [{"footprint": "op", "end_day": 10,
-                                             "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    pres = _presence(
+        tmp_path, {"returns": [{"footprint": "op", "end_day": 10, "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]}
+    )
     home = _at(pres, "zone:A", "staying")
     assert home.tolist() == [0] * 11 + [1_000, 2_000, 3_000, 4_000, 5_000] + [5_000] * 4
     assert (_at(pres, "S1", "sheltered") + home == 10_000).all()
@@ -86,11 +88,19 @@ def test_returns_follow_the_declared_curve(tmp_path):
     assert pres.phases.summary()["redisplaced"] == 0  # going home is not a re-displacement
 
 
-@pytest.mark.parametrize("phases", [
-    {"sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}]},
-    {"sites": [{"site": "S2", "opens_day": 1, "closes_day": 6}, {"site": "S1", "shrinks": [{"day": 3, "share": 0.2}]}],
-     "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}]},
-])
+@pytest.mark.parametrize(
+    "phases",
+    [
+        {"sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}]},
+        {
+            "sites": [
+                {"site": "S2", "opens_day": 1, "closes_day": 6},
+                {"site": "S1", "shrinks": [{"day": 3, "share": 0.2}]},
+            ],
+            "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}],
+        },
+    ],
+)
 def test_nobody_vanishes_under_phases(tmp_path, phases):
     pres = _presence(tmp_path, phases)
     assert (pres.people.sum(axis=(0, 1)) == 20_000).all() and (pres.people >= 0).all()
@@ -100,9 +110,12 @@ def test_nobody_vanishes_under_phases(tmp_path, phases):
 
 def test_an_earlier_closure_never_improves_coverage(tmp_path):
     """People with a camp place, summed over the days, never rise when S1 closes earlier (S2 half its places)."""
+
     def place_days(day: int) -> int:
-        pres = _presence(tmp_path / str(day), {"sites": [{"site": "S1", "closes_day": day},
-                                                         {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]})
+        pres = _presence(
+            tmp_path / str(day),
+            {"sites": [{"site": "S1", "closes_day": day}, {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]},
+        )
         kinds = np.array(pres.kinds)
         return int(pres.people[kinds == "site", pres.group("sheltered")].sum())
 
@@ -120,26 +133,50 @@ def test_plan_json_and_verdict(tmp_path):
     assert make_plan(_scenario(tmp_path / "none", None)).phases is None
 
 
-@pytest.mark.parametrize("phases, field, words", [
-    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.2, 1.2]}}]},
-     "share", "[0, 1]"),
-    ({"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.5, 0.2]}}]},
-     "share", "must not decrease"),
-    ({"returns": [{"footprint": "op", "end_day": 25, "curve": {"days": [0], "share": [1]}}]},
-     "phases.returns[0].end_day", "outside the horizon"),
-    ({"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
-     "phases.returns[0].end_day", "out of order"),
-    ({"returns": [{"footprint": "nope", "end_day": 3, "curve": {"days": [0], "share": [1]}}]},
-     "phases.returns[0].footprint", "unknown footprint"),
-    ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites[0].closes_day", "out of order"),
-    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 0.5}, {"day": 2, "share": 0.2}]}]},
-     "phases.sites[0].shrinks", "out of order"),
-    ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 1.5}]}]}, "share", "1"),
-    ({"sites": [{"site": "S1", "opens_day": 6, "shrinks": [{"day": 2, "share": 0.5}]}]},
-     "phases.sites[0].shrinks[0].day", "out of order"),
-    ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites[0].site", "unknown site"),
-    ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites[0].closes_day", "outside the horizon"),
-])
+@pytest.mark.parametrize(
+    "phases, field, words",
+    [
+        (
+            {"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.2, 1.2]}}]},
+            "share",
+            "[0, 1]",
+        ),
+        (
+            {"returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.5, 0.2]}}]},
+            "share",
+            "must not decrease",
+        ),
+        (
+            {"returns": [{"footprint": "op", "end_day": 25, "curve": {"days": [0], "share": [1]}}]},
+            "phases.returns[0].end_day",
+            "outside the horizon",
+        ),
+        (
+            {"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
+            "phases.returns[0].end_day",
+            "out of order",
+        ),
+        (
+            {"returns": [{"footprint": "nope", "end_day": 3, "curve": {"days": [0], "share": [1]}}]},
+            "phases.returns[0].footprint",
+            "unknown footprint",
+        ),
+        ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites[0].closes_day", "out of order"),
+        (
+            {"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 0.5}, {"day": 2, "share": 0.2}]}]},
+            "phases.sites[0].shrinks",
+            "out of order",
+        ),
+        ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 1.5}]}]}, "share", "1"),
+        (
+            {"sites": [{"site": "S1", "opens_day": 6, "shrinks": [{"day": 2, "share": 0.5}]}]},
+            "phases.sites[0].shrinks[0].day",
+            "out of order",
+        ),
+        ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites[0].site", "unknown site"),
+        ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites[0].closes_day", "outside the horizon"),
+    ],
+)
 def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
     folder = write_scenario(tmp_path / "sc", config={"horizon_days": 20, "phases": phases})
     with pytest.raises(InputError) as e:
@@ -165,11 +202,20 @@ def _unit(phases: dict, row: list[int], places=(1_000, 1_000)):
     people[0, g] = row[-1] - np.array(row)  # still at the zone
     dependent, arrivals = people.astype(float), np.zeros((3, G, T))
     arrivals[1, g] = np.diff(row, prepend=0)
-    res = apply_phases(PhasesSpec.model_validate(phases), people=people, dependent=dependent, arrivals=arrivals,
-                       groups=GROUPS, nz=1, ns=2, site_ids=["S1", "S2"], places=np.array(places),
-                       xy=np.array([[0.0, 0.0], [0.0, 1000.0], [3000.0, 1000.0]]),
-                       rows=(np.array([0]), np.array([1]), np.array([g]), np.array([1.0]), np.array([row])),
-                       zone_return=np.zeros((1, T)))
+    res = apply_phases(
+        PhasesSpec.model_validate(phases),
+        people=people,
+        dependent=dependent,
+        arrivals=arrivals,
+        groups=GROUPS,
+        nz=1,
+        ns=2,
+        site_ids=["S1", "S2"],
+        places=np.array(places),
+        xy=np.array([[0.0, 0.0], [0.0, 1000.0], [3000.0, 1000.0]]),
+        rows=(np.array([0]), np.array([1]), np.array([g]), np.array([1.0]), np.array([row])),
+        zone_return=np.zeros((1, T)),
+    )
     return people[:, g], arrivals[:, g], res.summary()
 
 
@@ -193,14 +239,27 @@ def test_shrink_moves_the_newest_arrivals_first():
 
 def test_supply_and_presence_rows_follow_the_phases(tmp_path):
     """With the supply plan on: the presence rows of plan.json show the moves and the returns, everyone counted."""
-    sc = _scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5},
-                                        {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}],
-                              "returns": [{"footprint": "op", "end_day": 10,
-                                           "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]})
+    sc = _scenario(
+        tmp_path,
+        {
+            "sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}],
+            "returns": [{"footprint": "op", "end_day": 10, "curve": {"days": [0, 5], "share": [0.0, 0.5]}}],
+        },
+    )
     sc.supply.enabled = True
     rows = make_plan(sc).groups["presence"]
-    assert rows[9] == {"day": 9, "in_operation_area": 0, "staying_at_zone": 10_000, "sheltered_at_site": 5_860,
-                       "overflow_at_site": 4_140}
+    assert rows[9] == {
+        "day": 9,
+        "in_operation_area": 0,
+        "staying_at_zone": 10_000,
+        "sheltered_at_site": 5_860,
+        "overflow_at_site": 4_140,
+    }
     # 5,000 home, taken in proportion from 5,860 with a place and 4,140 without: 2,930 and 2,070 remain
-    assert rows[19] == {"day": 19, "in_operation_area": 0, "staying_at_zone": 15_000, "sheltered_at_site": 2_930,
-                        "overflow_at_site": 2_070}
+    assert rows[19] == {
+        "day": 19,
+        "in_operation_area": 0,
+        "staying_at_zone": 15_000,
+        "sheltered_at_site": 2_930,
+        "overflow_at_site": 2_070,
+    }

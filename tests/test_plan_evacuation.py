@@ -1,6 +1,5 @@
 """The plan times the move over the roads: everyone with a site arrives; spreading departures takes longer."""
 
-
 from conftest import add_north_road, write_scenario
 
 from reliefplan.outputs.layers import plan_layers
@@ -52,12 +51,35 @@ def test_evacuation_block_is_typed_and_round_trips(tmp_path):
 
     plan = make_plan(_with_road(tmp_path / "w", {"departure": "all_at_once"}, width_m=1.0))
     doc = json.loads(plan.model_dump_json())["evacuation"]
-    assert list(doc) == ["status", "method", "routing", "time_step_s", "departure", "spread_h", "clearance_hours",
-                         "people_moving", "arrived", "not_arrived", "objective_person_s", "best_bound_person_s", "gap",
-                         "condensed", "arrivals", "bottlenecks", "explanations"]
+    assert list(doc) == [
+        "status",
+        "method",
+        "routing",
+        "time_step_s",
+        "departure",
+        "spread_h",
+        "clearance_hours",
+        "people_moving",
+        "arrived",
+        "not_arrived",
+        "objective_person_s",
+        "best_bound_person_s",
+        "gap",
+        "condensed",
+        "arrivals",
+        "bottlenecks",
+        "explanations",
+    ]
     assert list(doc["arrivals"][0]) == ["site", "t_s", "people"] and isinstance(doc["arrivals"][0]["people"], int)
     b = doc["bottlenecks"][0]
-    assert list(b) == ["link", "capacity_per_h", "saturated_from_h", "saturated_until_h", "max_queue_people",
-                       "max_delay_h", "coordinates"]
+    assert list(b) == [
+        "link",
+        "capacity_per_h",
+        "saturated_from_h",
+        "saturated_until_h",
+        "max_queue_people",
+        "max_delay_h",
+        "coordinates",
+    ]
     assert isinstance(b["max_queue_people"], int) and len(b["coordinates"][0]) == 2
     assert Plan.model_validate_json(plan.model_dump_json()) == plan

@@ -17,16 +17,31 @@ from reliefplan.scenario.folder import load_scenario
 from reliefplan.scenario.supply_data import read_observed_trucks
 
 #: indicators where a larger value is worse
-WORSE_UP = ("adult_weight_loss_share", "child_weight_loss_share", "gam_share", "sam_share", "adult_bmi_below_18_5_share",
-            "extreme_food_gap_share", "rr_diarrhoea", "rr_ari", "cdr_per_10k_day", "u5dr_per_10k_day")
+WORSE_UP = (
+    "adult_weight_loss_share",
+    "child_weight_loss_share",
+    "gam_share",
+    "sam_share",
+    "adult_bmi_below_18_5_share",
+    "extreme_food_gap_share",
+    "rr_diarrhoea",
+    "rr_ari",
+    "cdr_per_10k_day",
+    "u5dr_per_10k_day",
+)
 
 
 def _folder(tmp_path: Path, trucks: float, extra: dict | None = None, name: str = "sc") -> Path:
     cfg = {"horizon_days": 60, "health": {"draws": 20}}
     cfg.update(extra or {})
-    return write_scenario(tmp_path / name, config=cfg, entry_points=(
-        "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
-        f"KS,Kerem Shalom,34.27056,31.22083,{trucks}\n"))
+    return write_scenario(
+        tmp_path / name,
+        config=cfg,
+        entry_points=(
+            "id,name,lon,lat,trucks_per_day\n#loc+id,#loc+name,#geo+lon,#geo+lat,#capacity\n"
+            f"KS,Kerem Shalom,34.27056,31.22083,{trucks}\n"
+        ),
+    )
 
 
 def _plan(folder: Path):
@@ -112,8 +127,12 @@ def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
     """Heat: +0.5 L per aid-dependent person per day from 1 June; tents: renewals of a lifetime of ~10 days."""
     base = _plan(_folder(tmp_path, 100, {"start_date": "2024-05-22"}, name="base"))
     assert base.seasons is None
-    folder = _folder(tmp_path, 100, {"start_date": "2024-05-22", "seasons": {
-        "heat": {}, "tent_lifespan": {"median_days": 10, "shape": 50}}}, name="seasons")
+    folder = _folder(
+        tmp_path,
+        100,
+        {"start_date": "2024-05-22", "seasons": {"heat": {}, "tent_lifespan": {"median_days": 10, "shape": 50}}},
+        name="seasons",
+    )
     plan = _plan(folder)
     people = base.people.in_plan
     heat = np.asarray(plan.seasons["added_t_by_day"]["heat_water"])
@@ -128,17 +147,23 @@ def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
     assert any(a.startswith("heat:") for a in plan.assumptions)
 
 
-@pytest.mark.parametrize("extra, field", [
-    ({"health": {"parameters": {"no_such_thing": 1}}}, "health.parameters.no_such_thing"),
-    ({"health": {"baseline": {"gam_share": 1.5}}}, "health.baseline.gam_share"),
-    ({"health": {"baseline": {"wasting": 0.1}}}, "health.baseline.wasting"),
-    ({"health": {"draws": -1}}, "health.draws"),
-    ({"seasons": {"heat": {}}}, "start_date"),
-    ({"start_date": "2024-05-06", "seasons": {"heat": {"months": [6, 13]}}}, "seasons.heat.months"),
-    ({"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"median_days": 0}}}, "seasons.tent_lifespan.median_days"),
-    ({"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"shape": -1}}}, "seasons.tent_lifespan.shape"),
-    ({"start_date": "2024-05-06", "seasons": {"monsoon": {}}}, "seasons.monsoon"),
-])
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"health": {"parameters": {"no_such_thing": 1}}}, "health.parameters.no_such_thing"),
+        ({"health": {"baseline": {"gam_share": 1.5}}}, "health.baseline.gam_share"),
+        ({"health": {"baseline": {"wasting": 0.1}}}, "health.baseline.wasting"),
+        ({"health": {"draws": -1}}, "health.draws"),
+        ({"seasons": {"heat": {}}}, "start_date"),
+        ({"start_date": "2024-05-06", "seasons": {"heat": {"months": [6, 13]}}}, "seasons.heat.months"),
+        (
+            {"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"median_days": 0}}},
+            "seasons.tent_lifespan.median_days",
+        ),
+        ({"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"shape": -1}}}, "seasons.tent_lifespan.shape"),
+        ({"start_date": "2024-05-06", "seasons": {"monsoon": {}}}, "seasons.monsoon"),
+    ],
+)
 def test_bad_health_and_season_input_names_the_field(tmp_path, extra, field):
     folder = _folder(tmp_path, 100, extra)
     with pytest.raises(InputError) as e:
@@ -163,7 +188,9 @@ def test_observed_series_repeats_its_last_days(tmp_path):
 
 
 def test_example_declares_the_180_day_scenarios():
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "scenario.yaml").read_text())
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "examples" / "rafah-2024" / "scenario.yaml").read_text()
+    )
     for name, base in (("targeted-180d", "targeted"), ("full-180d", "full")):
         s = cfg["scenarios"][name]
         assert s["horizon_days"] == 180 and s["footprints"] == cfg["scenarios"][base]["footprints"]
@@ -194,12 +221,16 @@ def _flood_folder(tmp_path: Path, props: dict, name: str = "flood") -> Path:
 
     from conftest import fc, feat, square
 
-    folder = _folder(tmp_path, 100, {"start_date": "2024-05-22", "seasons": {"flood": {"layer": "flood.geojson"}}},
-                     name=name)
+    folder = _folder(
+        tmp_path, 100, {"start_date": "2024-05-22", "seasons": {"flood": {"layer": "flood.geojson"}}}, name=name
+    )
     # the western half of site S1 (square(0, 3), fully usable) floods in June
     half = square(0, 3)
     (x0, y0), (x1, _), _, (_, y1) = half["coordinates"][0][:4]
-    poly = {"type": "Polygon", "coordinates": [[[x0, y0], [(x0 + x1) / 2, y0], [(x0 + x1) / 2, y1], [x0, y1], [x0, y0]]]}
+    poly = {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [(x0 + x1) / 2, y0], [(x0 + x1) / 2, y1], [x0, y1], [x0, y0]]],
+    }
     (folder / "flood.geojson").write_text(json.dumps(fc([feat({"id": "W", **props}, poly)])))
     return folder
 
@@ -218,8 +249,14 @@ def test_people_on_flooded_land_by_hand(tmp_path):
     assert row.met is False and "from day 10" in row.note
 
 
-@pytest.mark.parametrize("props, field", [({"months": [0, 6]}, "months"), ({"months": "13"}, "months"),
-                                          ({"months": [6], "usable_share_lost": 1.5}, "usable_share_lost")])
+@pytest.mark.parametrize(
+    "props, field",
+    [
+        ({"months": [0, 6]}, "months"),
+        ({"months": "13"}, "months"),
+        ({"months": [6], "usable_share_lost": 1.5}, "usable_share_lost"),
+    ],
+)
 def test_bad_flood_layer_names_feature_and_field(tmp_path, props, field):
     with pytest.raises(InputError) as e:
         load_scenario(_flood_folder(tmp_path, props), "main")
@@ -234,8 +271,11 @@ def test_ensemble_keeps_each_thresholds_first_day(starved_and_fed):
 
     starved, fed = starved_and_fed
     got = key_results(starved)
-    days = [c["day_p50"] for c in starved.health["crossings"] if c["threshold"] == "ipc5_food_gap"
-            and c["day_p50"] is not None]
+    days = [
+        c["day_p50"]
+        for c in starved.health["crossings"]
+        if c["threshold"] == "ipc5_food_gap" and c["day_p50"] is not None
+    ]
     assert got["first_health_day.ipc5_food_gap"] == min(days)
     assert math.isnan(key_results(fed)["first_health_day.ipc5_famine"])
 
@@ -246,6 +286,6 @@ def test_report_has_the_health_section_with_ranges(starved_and_fed):
     starved, _ = starved_and_fed
     html = render_report(starved, {})
     i = html.index('id="health-h"')
-    section = html[i:i + 6000]
+    section = html[i : i + 6000]
     assert "risk projection, not a prediction" in section.lower() and "excess deaths" in section
     assert "P10–P90" in section and "How long can it hold" in html

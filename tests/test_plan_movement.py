@@ -20,8 +20,10 @@ CURVE = {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.8], "source": "te
 def _folder(tmp_path, movement, *, footprints=None, extra_fp=None, horizon=8, roads=True):
     cfg = {"horizon_days": horizon, "movement": movement}
     if extra_fp:
-        cfg["footprints"] = {"op": {"file": "footprint.geojson", "start_day": 0},
-                             "op2": {"file": "footprint2.geojson", "start_day": 0}}
+        cfg["footprints"] = {
+            "op": {"file": "footprint.geojson", "start_day": 0},
+            "op2": {"file": "footprint2.geojson", "start_day": 0},
+        }
         cfg["scenarios"] = {"main": {"footprints": ["op", "op2"]}}
     d = write_scenario(tmp_path, config=cfg, footprints=footprints)
     if extra_fp:
@@ -66,8 +68,12 @@ def test_unordered_leavers_compose_with_the_order_by_hand(tmp_path):
     """20 % leave without an order, on the first order's timing (0.5/0.8 rescaled to 0.625/1.0):
     zone B 10,000 x 0.2 x 0.625 = 1,250 by day 0, 2,000 by day 1; zone A 1 - (1 - 0.2 x 0.625)(1 - 0.5) = 0.5625
     -> 5,625, then 1 - 0.8 x 0.2 = 0.84 -> 8,400."""
-    plan = _plan(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "curve": CURVE}],
-                                    "unordered": {"share": 0.2, "source": "test"}}))
+    plan = _plan(
+        _folder(
+            tmp_path,
+            {"orders": [{"footprint": "op", "day": 0, "curve": CURVE}], "unordered": {"share": 0.2, "source": "test"}},
+        )
+    )
     m = plan.movement
     assert m.unordered.people == 10000 and m.unordered.left_by_day[:3] == [1250, 2000, 2000]
     assert m.orders[0].left_by_day[:3] == [5625, 8400, 8400]
@@ -77,15 +83,18 @@ def test_unordered_leavers_compose_with_the_order_by_hand(tmp_path):
 def test_everyone_somewhere_every_day(tmp_path):
     from reliefplan.pipeline import make_plan
 
-    sc = load_scenario(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 1, "curve": CURVE}],
-                                          "unordered": {"share": 0.3}}), "main")
+    sc = load_scenario(
+        _folder(tmp_path, {"orders": [{"footprint": "op", "day": 1, "curve": CURVE}], "unordered": {"share": 0.3}}),
+        "main",
+    )
     sc.layout.enabled = False
     plan = make_plan(sc)  # with the supply plan: it feeds people where they are each day
     total = plan.people.population
     for name, run in plan.movement.runs.items():
         for d in range(plan.horizon_days):
-            assert (run.at_origin_by_day[d] + run.on_road_by_day[d] + run.at_sites_by_day[d]
-                    + run.without_place_by_day[d]) == total, (name, d)
+            assert (
+                run.at_origin_by_day[d] + run.on_road_by_day[d] + run.at_sites_by_day[d] + run.without_place_by_day[d]
+            ) == total, (name, d)
         assert sum(a.people for a in run.arrivals) >= run.at_sites_by_day[-1]
     assert set(plan.movement.runs) == {"plan", "arrival"} and plan.movement.assignment == "arrival"
     rows = plan.groups["presence"]
@@ -129,9 +138,11 @@ def test_a_later_order_never_gets_people_out_sooner(tmp_path):
 def test_successive_orders_redisplace_people_at_a_site_ordered_later(tmp_path):
     """Order 2 (day 3) covers site S1 (and zone B): people who reached S1 in arrival order move again."""
     both = {"type": "MultiPolygon", "coordinates": [square(0, 3)["coordinates"], square(1, 0)["coordinates"]]}
-    d = _folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "curve": CURVE},
-                                      {"footprint": "op2", "day": 3, "curve": CURVE}]},
-                extra_fp=fc([feat({"id": "F2"}, both)]))
+    d = _folder(
+        tmp_path,
+        {"orders": [{"footprint": "op", "day": 0, "curve": CURVE}, {"footprint": "op2", "day": 3, "curve": CURVE}]},
+        extra_fp=fc([feat({"id": "F2"}, both)]),
+    )
     plan = _plan(d)
     m = plan.movement
     run = m.runs["arrival"]
@@ -143,8 +154,9 @@ def test_successive_orders_redisplace_people_at_a_site_ordered_later(tmp_path):
 
 
 def test_walking_burden_rows(tmp_path):
-    plan = _plan(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 0}], "max_walk_h": 0.1,
-                                    "vulnerable_share": 0.25}))
+    plan = _plan(
+        _folder(tmp_path, {"orders": [{"footprint": "op", "day": 0}], "max_walk_h": 0.1, "vulnerable_share": 0.25})
+    )
     run = plan.movement.runs["arrival"]
     rows = {r.indicator: r for r in plan.verdict}
     assert rows["people_walking_over_max_h"].value == run.walking_over_h > 0
@@ -152,8 +164,9 @@ def test_walking_burden_rows(tmp_path):
 
 
 def test_without_roads_people_arrive_the_day_they_leave(tmp_path):
-    plan = _plan(_folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "operation_day": 1, "curve": CURVE}]},
-                         roads=False))
+    plan = _plan(
+        _folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "operation_day": 1, "curve": CURVE}]}, roads=False)
+    )
     assert plan.movement.runs == {} and plan.people.displaced == 8000
     assert plan.movement.orders[0].inside_at_operation == 5000
     assert any("not simulated" in a for a in plan.assumptions)
@@ -167,6 +180,7 @@ def test_without_the_block_the_plan_is_as_before(tmp_path):
 
 # ---- bad input ---------------------------------------------------------------------------------------------
 
+
 def _problems(tmp_path, movement, **kw):
     d = _folder(tmp_path, movement, **kw)
     with pytest.raises(InputError) as e:
@@ -174,22 +188,51 @@ def _problems(tmp_path, movement, **kw):
     return e.value.problems
 
 
-@pytest.mark.parametrize("movement, field, words", [
-    ({"orders": [{"footprint": "op", "day": 0, "curve": {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.4]}}]},
-     "movement.orders.0.curve.share", "must not decrease"),
-    ({"orders": [{"footprint": "op", "day": 0, "curve": {"kind": "weibull", "final_share": 1.2, "scale_days": 5,
-                                                         "shape": 1}}]},
-     "movement.orders.0.curve.final_share", "less than or equal to 1"),
-    ({"orders": [{"footprint": "op", "day": 0}], "unordered": {"share": -0.1}}, "movement.unordered.share",
-     "greater than or equal to 0"),
-    ({"orders": [{"footprint": "op", "day": 40}]}, "movement.orders[0].day", "outside the horizon"),
-    ({"orders": [{"footprint": "op", "day": 0}], "modes": [{"name": "foot", "share": 1, "speed_m_s": 0}]},
-     "movement.modes.0.speed_m_s", "greater than 0"),
-    ({"orders": [{"footprint": "nowhere", "day": 0}]}, "movement.orders[0].footprint", "unknown footprint"),
-    ({"orders": []}, "movement.orders", "has no order"),
-    ({"orders": [{"footprint": "op", "day": 0, "observed": {"file": "../x.csv"}}]},
-     "movement.orders.0.observed.file", "outside the scenario folder"),
-])
+@pytest.mark.parametrize(
+    "movement, field, words",
+    [
+        (
+            {
+                "orders": [
+                    {"footprint": "op", "day": 0, "curve": {"kind": "empirical", "days": [1, 2], "share": [0.5, 0.4]}}
+                ]
+            },
+            "movement.orders.0.curve.share",
+            "must not decrease",
+        ),
+        (
+            {
+                "orders": [
+                    {
+                        "footprint": "op",
+                        "day": 0,
+                        "curve": {"kind": "weibull", "final_share": 1.2, "scale_days": 5, "shape": 1},
+                    }
+                ]
+            },
+            "movement.orders.0.curve.final_share",
+            "less than or equal to 1",
+        ),
+        (
+            {"orders": [{"footprint": "op", "day": 0}], "unordered": {"share": -0.1}},
+            "movement.unordered.share",
+            "greater than or equal to 0",
+        ),
+        ({"orders": [{"footprint": "op", "day": 40}]}, "movement.orders[0].day", "outside the horizon"),
+        (
+            {"orders": [{"footprint": "op", "day": 0}], "modes": [{"name": "foot", "share": 1, "speed_m_s": 0}]},
+            "movement.modes.0.speed_m_s",
+            "greater than 0",
+        ),
+        ({"orders": [{"footprint": "nowhere", "day": 0}]}, "movement.orders[0].footprint", "unknown footprint"),
+        ({"orders": []}, "movement.orders", "has no order"),
+        (
+            {"orders": [{"footprint": "op", "day": 0, "observed": {"file": "../x.csv"}}]},
+            "movement.orders.0.observed.file",
+            "outside the scenario folder",
+        ),
+    ],
+)
 def test_bad_movement_input_names_file_and_field(tmp_path, movement, field, words):
     probs = _problems(tmp_path, movement)
     hit = [p for p in probs if p.field == field]
@@ -218,8 +261,10 @@ def test_cli_refuses_bad_movement_with_exit_2_and_writes_nothing(tmp_path):
 
 
 def test_observed_series_is_read_and_reported(tmp_path):
-    d = _folder(tmp_path, {"orders": [{"footprint": "op", "day": 0, "curve": CURVE,
-                                       "observed": {"file": "obs.csv", "label": "seen"}}]})
+    d = _folder(
+        tmp_path,
+        {"orders": [{"footprint": "op", "day": 0, "curve": CURVE, "observed": {"file": "obs.csv", "label": "seen"}}]},
+    )
     (d / "obs.csv").write_text("# a comment\ndays_after_order,share_left\n1,0.4\n3,0.7\n")
     plan = _plan(d)
     obs = plan.movement.orders[0].observed
@@ -227,13 +272,14 @@ def test_observed_series_is_read_and_reported(tmp_path):
     assert plan.movement.orders[0].curve_share_by_day[:3] == [0.5, 0.8, 0.8]
 
 
-
 def test_report_draws_each_order_curve_with_the_observed_series(tmp_path):
     from reliefplan.outputs.report import render_report
     from reliefplan.outputs.report.stages import movement_view
 
-    d = _folder(tmp_path, {"orders": [{"footprint": "op", "day": 1, "curve": CURVE,
-                                       "observed": {"file": "obs.csv", "label": "seen"}}]})
+    d = _folder(
+        tmp_path,
+        {"orders": [{"footprint": "op", "day": 1, "curve": CURVE, "observed": {"file": "obs.csv", "label": "seen"}}]},
+    )
     (d / "obs.csv").write_text("days_after_order,share_left\n1,0.4\n3,0.7\n")
     plan, layers = planned(d)
     view = movement_view(plan, plan.movement.model_dump(mode="json"))

@@ -42,13 +42,27 @@ def test_closure_layer_slows_the_walk(tmp_path):
     d = write_scenario(tmp_path / "s")
     x = add_north_road(d)
     # the whole road lies in a damaged area where walking takes 3 times as long
-    damage = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"factor": 3.0},
-              "geometry": {"type": "Polygon", "coordinates": [[[x - D, LAT0], [x + D, LAT0], [x + D, LAT0 + 4 * D],
-                                                               [x - D, LAT0 + 4 * D], [x - D, LAT0]]]}}]}
+    damage = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"factor": 3.0},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[x - D, LAT0], [x + D, LAT0], [x + D, LAT0 + 4 * D], [x - D, LAT0 + 4 * D], [x - D, LAT0]]
+                    ],
+                },
+            }
+        ],
+    }
     (d / "damage.geojson").write_text(json.dumps(damage))
     base = (d / "scenario.yaml").read_text()
     plain = make_plan(load_scenario(d, "main"))
-    (d / "scenario.yaml").write_text(base.replace("  entry_points:", "  closures:\n    file: damage.geojson\n  entry_points:"))
+    (d / "scenario.yaml").write_text(
+        base.replace("  entry_points:", "  closures:\n    file: damage.geojson\n  entry_points:")
+    )
     slowed = make_plan(load_scenario(d, "main"))
     assert slowed.network["slowed_links"] > 0
     (a,), (b,) = plain.flows, slowed.flows

@@ -27,8 +27,16 @@ def test_cli_plan_writes_valid_plan_json(scenario_dir, tmp_path):
     p = doc["people"]
     assert p["sheltered"] + p["unsheltered"] == p["displaced"] == 10000
     assert p["displaced"] + p["staying"] == p["population"] == 20000
-    for key in ("water_l_per_day", "food_kg_per_day", "kcal_per_day", "site_area_m2", "covered_area_m2",
-                "latrines", "water_taps", "health_posts"):
+    for key in (
+        "water_l_per_day",
+        "food_kg_per_day",
+        "kcal_per_day",
+        "site_area_m2",
+        "covered_area_m2",
+        "latrines",
+        "water_taps",
+        "health_posts",
+    ):
         assert key in doc["needs"]
     assert doc["needs"]["water_l_per_day"] == 150_000
     site = doc["sites"][0]
@@ -68,5 +76,13 @@ def test_camp_layouts_reach_the_map_layers(scenario_dir, tmp_path):
     names = {n for n, _ in pyogrio.list_layers(out / "plan.gpkg")}
     assert {"camp_blocks", "zones", "sites", "flows"} <= names
     layout = {n for n, _ in pyogrio.list_layers(out / "layout.gpkg")}
-    assert {"plots", "blocks", "roads", "firebreaks", "water_points", "latrines", "health_posts",
-            "distribution_points"} <= layout
+    assert {
+        "plots",
+        "blocks",
+        "roads",
+        "firebreaks",
+        "water_points",
+        "latrines",
+        "health_posts",
+        "distribution_points",
+    } <= layout

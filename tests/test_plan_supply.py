@@ -22,8 +22,12 @@ def test_enough_capacity_meets_every_daily_standard(tmp_path):
     plan = _plan(tmp_path, 100)
     assert plan.supply.status == "optimal" and plan.supply.gap == 0
     rows = {i.indicator: i for i in plan.verdict if i.indicator.endswith("_need_met_share")}
-    assert set(rows) == {"water_need_met_share", "food_need_met_share", "medical_need_met_share",
-                         "shelter_nfi_need_met_share"}
+    assert set(rows) == {
+        "water_need_met_share",
+        "food_need_met_share",
+        "medical_need_met_share",
+        "shelter_nfi_need_met_share",
+    }
     assert all(r.met for r in rows.values())
     # everyone, not only the displaced: 20,000 people x 15 L = 300 t of water a day for 10 days
     assert plan.supply.required_t["water"] == pytest.approx(3000)
@@ -62,10 +66,20 @@ def test_warehouse_prepositions_ahead_of_a_closure(tmp_path):
     closure = [{"entry_point": "KS", "first_day": 5, "last_day": 9}]
     base = _plan(tmp_path / "a", 40, disruptions=closure, site_storage_days=0.5)
     d = tmp_path / "b"
-    write_scenario(d, entry_points=CSV.format(tpd=40), config={
-        "horizon_days": 10, "supply": {"disruptions": closure, "site_storage_days": 0.5},
-        "layers": {"zones": {"file": "zones.geojson"}, "sites": {"file": "sites.geojson"},
-                   "entry_points": {"file": "entry_points.csv"}, "warehouses": {"file": "warehouses.csv"}}})
+    write_scenario(
+        d,
+        entry_points=CSV.format(tpd=40),
+        config={
+            "horizon_days": 10,
+            "supply": {"disruptions": closure, "site_storage_days": 0.5},
+            "layers": {
+                "zones": {"file": "zones.geojson"},
+                "sites": {"file": "sites.geojson"},
+                "entry_points": {"file": "entry_points.csv"},
+                "warehouses": {"file": "warehouses.csv"},
+            },
+        },
+    )
     (d / "warehouses.csv").write_text("id,name,lon,lat,capacity_pallets\nW1,Store,34.26,31.27,3000\n")
     sc = load_scenario(d, "main")
     sc.layout.enabled = False

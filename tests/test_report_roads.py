@@ -12,8 +12,9 @@ def test_report_map_keeps_the_main_road_classes_of_a_national_network():
 
     roads = Layer("roads", "LineString")
     x = 0
-    for k, (hw, n) in enumerate((("primary", 3), ("primary_link", 1), ("secondary", 4), ("residential", 10),
-                                 ("track", 2))):
+    for k, (hw, n) in enumerate(
+        (("primary", 3), ("primary_link", 1), ("secondary", 4), ("residential", 10), ("track", 2))
+    ):
         y = 31.0 + 0.01 * (k > 1) * k  # a primary_link continues its primary; the other classes lie apart
         for _ in range(n):  # links end to end along each street
             roads.add(shapely.LineString([(34.0 + 0.001 * x, y), (34.0 + 0.001 * (x + 1), y)]), highway=hw)

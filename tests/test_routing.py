@@ -25,18 +25,27 @@ from reliefplan.solvers.routing import (
 FAST = 0.5  # s of search per solve: tiny instances converge in milliseconds
 
 
-def make(xy_depots, xy_stops, demand, cap, vehicle_depot, *, open_=None, close=None, service=None, day=(0.0, 1e4),
-         speed=1.0) -> RoutingInstance:
+def make(
+    xy_depots, xy_stops, demand, cap, vehicle_depot, *, open_=None, close=None, service=None, day=(0.0, 1e4), speed=1.0
+) -> RoutingInstance:
     xy = np.array([*xy_depots, *xy_stops], dtype=float)
     d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     n_s, n_d = len(xy_stops), len(xy_depots)
     return RoutingInstance(
-        [f"h{k}" for k in range(n_d)], [f"s{k}" for k in range(n_s)], np.asarray(demand, float),
+        [f"h{k}" for k in range(n_d)],
+        [f"s{k}" for k in range(n_s)],
+        np.asarray(demand, float),
         np.zeros(n_s) if service is None else np.asarray(service, float),
         np.zeros(n_s) if open_ is None else np.asarray(open_, float),
         np.full(n_s, day[1]) if close is None else np.asarray(close, float),
-        np.full(n_d, day[0]), np.full(n_d, day[1]),
-        [f"v{k}" for k in range(len(vehicle_depot))], np.asarray(vehicle_depot), np.asarray(cap, float), d, d / speed)
+        np.full(n_d, day[0]),
+        np.full(n_d, day[1]),
+        [f"v{k}" for k in range(len(vehicle_depot))],
+        np.asarray(vehicle_depot),
+        np.asarray(cap, float),
+        d,
+        d / speed,
+    )
 
 
 def test_two_stops_on_a_line_one_vehicle_hand_checked():
@@ -102,7 +111,7 @@ def brute_force(inst: RoutingInstance) -> float:
             bounds = (0, *cuts, n_s)
             total = 0.0
             for v in range(n_v):
-                total += route_cost(v, perm[bounds[v]:bounds[v + 1]])
+                total += route_cost(v, perm[bounds[v] : bounds[v + 1]])
                 if total >= best:
                     break
             best = min(best, total)
@@ -114,8 +123,17 @@ def test_matches_brute_force_on_six_stops(seed):
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 100, (6, 2))
     open_ = rng.uniform(0, 150, 6)
-    inst = make([(50, 50)], xy, rng.integers(1, 5, 6), [8, 8, 8], [0, 0, 0], open_=open_, close=open_ + 40,
-                service=np.full(6, 5.0), day=(0.0, 400.0))
+    inst = make(
+        [(50, 50)],
+        xy,
+        rng.integers(1, 5, 6),
+        [8, 8, 8],
+        [0, 0, 0],
+        open_=open_,
+        close=open_ + 40,
+        service=np.full(6, 5.0),
+        day=(0.0, 400.0),
+    )
     opt = brute_force(inst)
     r = solve_routing(inst, time_limit_s=FAST)
     assert math.isfinite(opt) and not r.unserved
@@ -126,8 +144,9 @@ def test_matches_brute_force_on_six_stops(seed):
 @pytest.mark.parametrize("seed", range(2))
 def test_matches_brute_force_with_two_hubs(seed):
     rng = np.random.default_rng(100 + seed)
-    inst = make([(0, 0), (100, 100)], rng.uniform(0, 100, (6, 2)), rng.integers(1, 4, 6), [9, 9], [0, 1],
-                day=(0.0, 1000.0))
+    inst = make(
+        [(0, 0), (100, 100)], rng.uniform(0, 100, (6, 2)), rng.integers(1, 4, 6), [9, 9], [0, 1], day=(0.0, 1000.0)
+    )
     opt = brute_force(inst)
     r = solve_routing(inst, time_limit_s=FAST)
     assert route_problems(inst, r.routes) == []
@@ -221,11 +240,16 @@ def test_solomon_parser_errors_name_the_line():
 
 
 def _json_instance() -> dict:
-    return {"depots": [{"id": "hub", "x": 0, "y": 0, "open_s": 0, "close_s": 36000}],
-            "stops": [{"id": "a", "x": 1000, "y": 0, "demand": 400, "service_s": 600},
-                      {"id": "b", "x": 0, "y": 2000, "demand": 300, "service_s": 600, "open_s": 3600}],
-            "vehicles": [{"id": "truck", "depot": "hub", "capacity": 500, "count": 2}],
-            "speed_m_per_s": 5.0, "load_unit": "kg"}
+    return {
+        "depots": [{"id": "hub", "x": 0, "y": 0, "open_s": 0, "close_s": 36000}],
+        "stops": [
+            {"id": "a", "x": 1000, "y": 0, "demand": 400, "service_s": 600},
+            {"id": "b", "x": 0, "y": 2000, "demand": 300, "service_s": 600, "open_s": 3600},
+        ],
+        "vehicles": [{"id": "truck", "depot": "hub", "capacity": 500, "count": 2}],
+        "speed_m_per_s": 5.0,
+        "load_unit": "kg",
+    }
 
 
 def test_json_instance_and_cli(tmp_path):

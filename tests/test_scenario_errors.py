@@ -48,8 +48,13 @@ def test_invalid_json_layer(scenario_dir):
 
 
 def test_missing_and_negative_population_reported_together(tmp_path):
-    zones = fc([feat({"id": "A"}, square(0, 0)), feat({"id": "B", "population": -5}, square(1, 0)),
-                feat({"id": "C", "population": "many"}, square(2, 0))])
+    zones = fc(
+        [
+            feat({"id": "A"}, square(0, 0)),
+            feat({"id": "B", "population": -5}, square(1, 0)),
+            feat({"id": "C", "population": "many"}, square(2, 0)),
+        ]
+    )
     got = problems(write_scenario(tmp_path / "s", zones=zones))
     assert [(p.feature, p.field) for p in got] == [("A", "population"), ("B", "population"), ("C", "population")]
     assert "missing" in got[0].message and ">= 0" in got[1].message and "expected a number" in got[2].message
@@ -62,7 +67,10 @@ def test_wrong_geometry_type(tmp_path):
 
 
 def test_self_intersecting_polygon(tmp_path):
-    bowtie = {"type": "Polygon", "coordinates": [[[34.25, 31.28], [34.26, 31.29], [34.26, 31.28], [34.25, 31.29], [34.25, 31.28]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[34.25, 31.28], [34.26, 31.29], [34.26, 31.28], [34.25, 31.29], [34.25, 31.28]]],
+    }
     zones = fc([feat({"id": "A", "population": 10}, square(0, 0)), feat({"id": "BOW", "population": 10}, bowtie)])
     (p,) = problems(write_scenario(tmp_path / "s", zones=zones))
     assert p.feature == "BOW" and "Self-intersection" in p.message
@@ -78,6 +86,7 @@ def test_unknown_crs(tmp_path):
 def test_projected_crs_is_reprojected(tmp_path):
     # zone A given in UTM 36N: same square as square(0, 0) but in metres
     from pyproj import Transformer
+
     tr = Transformer.from_crs(4326, 32636, always_xy=True)
     ring = [list(tr.transform(x, y)) for x, y in square(0, 0)["coordinates"][0]]
     zones = fc([feat({"id": "A", "population": 10000}, {"type": "Polygon", "coordinates": [ring]})])
@@ -135,18 +144,25 @@ def test_cli_exit_code_and_no_partial_output(tmp_path):
 
 # ---- everyone in the plan: policies, shares, densities, payloads, water sources -------------------
 
-@pytest.mark.parametrize("config, field, words", [
-    ({"overflow": {"policy": "elsewhere"}}, "overflow.policy", "nearest_outside"),
-    ({"sharing": {"policy": "fairest"}}, "sharing.policy", "equal"),
-    ({"sharing": {"policy": "priority", "priority": ["sheltered", "tourists"]}}, "sharing.priority.1", "staying"),
-    ({"population": {"aid_dependent_share": 1.5}}, "population.aid_dependent_share", "1"),
-    ({"overflow": {"max_density_per_km2": 0}}, "overflow.max_density_per_km2", "0"),
-    ({"overflow": {"max_density_per_km2": -300}}, "overflow.max_density_per_km2", "0"),
-    ({"cargo": {"payload_t": {"water": 0}}}, "cargo.payload_t.water", "> 0"),
-    ({"cargo": {"payload_t": {"fuel": 20}}}, "cargo.payload_t.fuel", "unknown commodity"),
-    ({"scenarios": {"main": {"footprints": ["op"], "overflow": {"policy": "sea"}}}}, "scenarios.main.overflow.policy",
-     "nearest_outside"),
-])
+
+@pytest.mark.parametrize(
+    "config, field, words",
+    [
+        ({"overflow": {"policy": "elsewhere"}}, "overflow.policy", "nearest_outside"),
+        ({"sharing": {"policy": "fairest"}}, "sharing.policy", "equal"),
+        ({"sharing": {"policy": "priority", "priority": ["sheltered", "tourists"]}}, "sharing.priority.1", "staying"),
+        ({"population": {"aid_dependent_share": 1.5}}, "population.aid_dependent_share", "1"),
+        ({"overflow": {"max_density_per_km2": 0}}, "overflow.max_density_per_km2", "0"),
+        ({"overflow": {"max_density_per_km2": -300}}, "overflow.max_density_per_km2", "0"),
+        ({"cargo": {"payload_t": {"water": 0}}}, "cargo.payload_t.water", "> 0"),
+        ({"cargo": {"payload_t": {"fuel": 20}}}, "cargo.payload_t.fuel", "unknown commodity"),
+        (
+            {"scenarios": {"main": {"footprints": ["op"], "overflow": {"policy": "sea"}}}},
+            "scenarios.main.overflow.policy",
+            "nearest_outside",
+        ),
+    ],
+)
 def test_bad_everyone_settings_are_named(tmp_path, config, field, words):
     got = problems(write_scenario(tmp_path / "s", config=config))
     assert any(p.field == field and p.file.endswith("scenario.yaml") and words in p.message for p in got), got
@@ -163,12 +179,15 @@ def _with_layer(tmp_path: Path, layer: str, file: str, text: str) -> Path:
     return d
 
 
-@pytest.mark.parametrize("row, field, words", [
-    ("W1,plant,,,500,5", "lon/lat", "lon"),  # production without a location
-    ("W1,plant,34.26,31.28,0,5", "m3_per_day", "> 0"),
-    ("W1,plant,34.26,31.28,500,0", "reach_km", "> 0"),
-    ("W1,plant,34.26,31.28,-5,5", "m3_per_day", "> 0"),
-])
+@pytest.mark.parametrize(
+    "row, field, words",
+    [
+        ("W1,plant,,,500,5", "lon/lat", "lon"),  # production without a location
+        ("W1,plant,34.26,31.28,0,5", "m3_per_day", "> 0"),
+        ("W1,plant,34.26,31.28,500,0", "reach_km", "> 0"),
+        ("W1,plant,34.26,31.28,-5,5", "m3_per_day", "> 0"),
+    ],
+)
 def test_bad_water_sources_are_named(tmp_path, row, field, words):
     d = _with_layer(tmp_path, "water_sources", "water.csv", f"id,name,lon,lat,m3_per_day,reach_km\n{row}\n")
     got = problems(d)
@@ -179,8 +198,14 @@ def test_bad_water_sources_are_named(tmp_path, row, field, words):
 def test_bad_served_population_and_shares(tmp_path):
     import json
 
-    text = json.dumps(fc([feat({"id": "G", "population": 100, "aid_dependent_share": 2}, square(5, 5)),
-                          feat({"id": "H"}, square(6, 5))]))
+    text = json.dumps(
+        fc(
+            [
+                feat({"id": "G", "population": 100, "aid_dependent_share": 2}, square(5, 5)),
+                feat({"id": "H"}, square(6, 5)),
+            ]
+        )
+    )
     got = problems(_with_layer(tmp_path, "served_populations", "served.geojson", text))
     assert [(p.feature, p.field) for p in got] == [("G", "aid_dependent_share"), ("H", "population")]
     zones = fc([feat({"id": "A", "population": 10, "aid_dependent_share": -0.1}, square(0, 0))])

@@ -63,8 +63,10 @@ def test_heat_water_in_hot_months_only():
 
 def test_flooded_share_by_hand():
     sites = [shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)]
-    zones = [FloodZone("coast", shapely.box(50, 0, 150, 100), (12, 1), 1.0),
-             FloodZone("wadi", shapely.box(0, 0, 100, 50), (1,), 0.5)]
+    zones = [
+        FloodZone("coast", shapely.box(50, 0, 150, 100), (12, 1), 1.0),
+        FloodZone("wadi", shapely.box(0, 0, 100, 50), (1,), 0.5),
+    ]
     usable = flood_usable_share(sites, zones, np.array([1, 12, 6]))
     # January: half the site fully lost, plus the wadi's quarter not already lost, at half -> 1 - 0.5 - 0.125
     assert usable.tolist() == [[0.375, 0.5, 1.0], [1.0, 1.0, 1.0]]

@@ -18,14 +18,34 @@ from reliefplan.stages.displacement import displace
 # The example's figures measured with the code before issue 24 (dense matrices over every zone's sample
 # points; commit 23f6e56), layouts and evacuation off so that the test stays fast.
 BEFORE = {
-    "targeted": dict(displaced=137375, sheltered=137375, unsheltered=0, objective=2063122617.5520334,
-                     person_s=2063122617.5520337, flows=38, open=32, time_sum_moving=17259146.064802714,
-                     time_max_moving=39615.47879727407, distance_sum_moving=14376885.83565101,
-                     penalty=396154.78797274065, mean_origin_snap_m=1374.2055164993437),
-    "full": dict(displaced=1400000, sheltered=761003, unsheltered=638997, objective=274452813665.0275,
-                 person_s=13149871900.080383, flows=136, open=93, time_sum_moving=98815804.42393894,
-                 time_max_moving=40892.671133815515, distance_sum_moving=82313540.65188777,
-                 penalty=408926.71133815515, mean_origin_snap_m=1374.2062344287444),
+    "targeted": dict(
+        displaced=137375,
+        sheltered=137375,
+        unsheltered=0,
+        objective=2063122617.5520334,
+        person_s=2063122617.5520337,
+        flows=38,
+        open=32,
+        time_sum_moving=17259146.064802714,
+        time_max_moving=39615.47879727407,
+        distance_sum_moving=14376885.83565101,
+        penalty=396154.78797274065,
+        mean_origin_snap_m=1374.2055164993437,
+    ),
+    "full": dict(
+        displaced=1400000,
+        sheltered=761003,
+        unsheltered=638997,
+        objective=274452813665.0275,
+        person_s=13149871900.080383,
+        flows=136,
+        open=93,
+        time_sum_moving=98815804.42393894,
+        time_max_moving=40892.671133815515,
+        distance_sum_moving=82313540.65188777,
+        penalty=408926.71133815515,
+        mean_origin_snap_m=1374.2062344287444,
+    ),
 }
 
 
@@ -38,8 +58,11 @@ def test_example_key_figures_unchanged(name):
     want = BEFORE[name]
     a, t, dist = sh.alloc, sh.times.time_s, sh.times.distance_m
     moving = np.flatnonzero(sh.displacement.displaced > 0)
-    assert (sh.people.displaced, sh.people.sheltered, sh.people.unsheltered) == \
-        (want["displaced"], want["sheltered"], want["unsheltered"])
+    assert (sh.people.displaced, sh.people.sheltered, sh.people.unsheltered) == (
+        want["displaced"],
+        want["sheltered"],
+        want["unsheltered"],
+    )
     assert a.siting.status == "optimal"
     assert a.siting.objective == pytest.approx(want["objective"], rel=1e-12)
     assert float((a.people * t[a.zone, a.site]).sum()) == pytest.approx(want["person_s"], rel=1e-12)
@@ -110,8 +133,14 @@ def test_straight_line_fallback_equals_the_dense_one():
 
 
 def test_lookup_and_dense_agree():
-    g = GroupTimes(group=np.array([0, 0, 2]), destination=np.array([1, 3, 0]), time_s=np.array([5.0, 6.0, 7.0]),
-                   distance_m=np.array([1.0, 2.0, 3.0]), n_groups=3, n_destinations=4)
+    g = GroupTimes(
+        group=np.array([0, 0, 2]),
+        destination=np.array([1, 3, 0]),
+        time_s=np.array([5.0, 6.0, 7.0]),
+        distance_m=np.array([1.0, 2.0, 3.0]),
+        n_groups=3,
+        n_destinations=4,
+    )
     t, d = g.lookup(np.array([0, 2, 1, 0]), np.array([3, 0, 0, 0]))
     assert list(t) == [6.0, 7.0, np.inf, np.inf] and list(d[:2]) == [2.0, 3.0] and np.isnan(d[2:]).all()
     dense_t, _ = g.dense()
@@ -147,8 +176,9 @@ def test_vectorised_sample_points_equal_the_loop():
         r = rng.uniform(50, 6000)
         ang = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 12)))
         rad = r * rng.uniform(0.3, 1, len(ang))
-        polys.append(shapely.make_valid(shapely.Polygon(np.column_stack([c[0] + rad * np.cos(ang),
-                                                                         c[1] + rad * np.sin(ang)]))))
+        polys.append(
+            shapely.make_valid(shapely.Polygon(np.column_stack([c[0] + rad * np.cos(ang), c[1] + rad * np.sin(ang)])))
+        )
     polys = np.array(polys, dtype=object)
     for spacing in (500.0, 137.3):
         xy, zone = rn.zone_sample_points(polys, spacing_m=spacing)
@@ -166,12 +196,19 @@ def test_sparse_costs_solve_like_the_dense_matrix():
     cost = unit * demand[:, None]
     i, j = np.nonzero(np.isfinite(cost))
     for fixed in (np.zeros(n_f), rng.uniform(1e5, 5e5, n_f)):
-        common = dict(facility_ids=[f"f{k}" for k in range(n_f)], capacity=rng.uniform(900, 3000, n_f).round(),
-                      fixed_cost=fixed, client_ids=[f"c{k}" for k in range(n_c)], demand=demand, unmet_penalty=5e4)
+        common = dict(
+            facility_ids=[f"f{k}" for k in range(n_f)],
+            capacity=rng.uniform(900, 3000, n_f).round(),
+            fixed_cost=fixed,
+            client_ids=[f"c{k}" for k in range(n_c)],
+            demand=demand,
+            unmet_penalty=5e4,
+        )
         dense = solve_siting(SitingInstance(cost=cost, allowed=np.isfinite(cost), **common), time_limit_s=20)
         shuffled = rng.permutation(len(i))  # any order of pairs
-        arcs = solve_siting(SitingInstance(cost=ArcCosts(i[shuffled], j[shuffled], cost[i, j][shuffled]), **common),
-                            time_limit_s=20)
+        arcs = solve_siting(
+            SitingInstance(cost=ArcCosts(i[shuffled], j[shuffled], cost[i, j][shuffled]), **common), time_limit_s=20
+        )
         assert arcs.objective == pytest.approx(dense.objective, rel=1e-9)
         assert arcs.status == dense.status == "optimal"
         assert list(arcs.open_ids) == list(dense.open_ids)
@@ -180,12 +217,24 @@ def test_sparse_costs_solve_like_the_dense_matrix():
 def test_sparse_costs_are_validated():
     from reliefplan._errors import InputError
 
-    inst = SitingInstance(facility_ids=["a", "b"], capacity=np.ones(2), fixed_cost=np.zeros(2), client_ids=["c"],
-                          demand=np.ones(1), cost=ArcCosts(np.array([0, 0]), np.array([1, 1]), np.array([1.0, 2.0])))
+    inst = SitingInstance(
+        facility_ids=["a", "b"],
+        capacity=np.ones(2),
+        fixed_cost=np.zeros(2),
+        client_ids=["c"],
+        demand=np.ones(1),
+        cost=ArcCosts(np.array([0, 0]), np.array([1, 1]), np.array([1.0, 2.0])),
+    )
     with pytest.raises(InputError, match="listed twice"):
         solve_siting(inst)
-    inst = SitingInstance(facility_ids=["a"], capacity=np.ones(1), fixed_cost=np.zeros(1), client_ids=["c"],
-                          demand=np.ones(1), cost=ArcCosts(np.array([0]), np.array([3]), np.array([1.0])))
+    inst = SitingInstance(
+        facility_ids=["a"],
+        capacity=np.ones(1),
+        fixed_cost=np.zeros(1),
+        client_ids=["c"],
+        demand=np.ones(1),
+        cost=ArcCosts(np.array([0]), np.array([3]), np.array([1.0])),
+    )
     with pytest.raises(InputError, match="outside"):
         solve_siting(inst)
 
@@ -193,8 +242,12 @@ def test_sparse_costs_are_validated():
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -203,8 +256,12 @@ def test_dask_cluster_gives_the_local_result(rafah_full, dask_client):
     sc, net, xy, zone, site_xy = rafah_full
     local = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0)
     remote = group_times(net, xy, zone, len(sc.zones), site_xy, max_mean_s=4 * 3600.0, client=dask_client)
-    for a, b in ((local.group, remote.group), (local.destination, remote.destination),
-                 (local.time_s, remote.time_s), (local.distance_m, remote.distance_m)):
+    for a, b in (
+        (local.group, remote.group),
+        (local.destination, remote.destination),
+        (local.time_s, remote.time_s),
+        (local.distance_m, remote.distance_m),
+    ):
         assert np.array_equal(a, b)
 
 
@@ -221,8 +278,19 @@ def test_plan_with_a_scheduler_equals_the_local_plan(tmp_path, dask_client):
     add_north_road(folder)
     runner = CliRunner()
     local = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "a")])
-    remote = runner.invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "b"),
-                                 "--scheduler", dask_client.scheduler.address])
+    remote = runner.invoke(
+        app,
+        [
+            "plan",
+            str(folder),
+            "--scenario",
+            "main",
+            "--out",
+            str(tmp_path / "b"),
+            "--scheduler",
+            dask_client.scheduler.address,
+        ],
+    )
     assert local.exit_code == 0 and remote.exit_code == 0, remote.output
     a, b = (json.loads((tmp_path / x / "plan.json").read_text()) for x in ("a", "b"))
     assert a["flows"] == b["flows"] and a["flows"] and a["network"]["fallback"] is False
@@ -238,7 +306,9 @@ def test_plan_with_an_unreachable_scheduler_exits_2(tmp_path, monkeypatch):
 
     monkeypatch.setattr(site_times, "SCHEDULER_TIMEOUT_S", 1.0)
     folder = write_scenario(tmp_path / "sc")
-    got = CliRunner().invoke(app, ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out"),
-                                   "--scheduler", "tcp://127.0.0.1:9"])
+    got = CliRunner().invoke(
+        app,
+        ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"],
+    )
     assert got.exit_code == 2 and "cannot reach the Dask scheduler" in got.output
     assert not (tmp_path / "out").exists()

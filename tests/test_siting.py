@@ -31,8 +31,9 @@ DATA = Path(__file__).parent / "data" / "siting"
 ORLIB_OPTIMA = {"cap41": 1040444.375, "cap71": 932615.750, "cap131": 793439.562}
 
 
-def random_instance(n_c: int, n_f: int, seed: int, *, ratio: float = 1.6, fixed: bool = True,
-                    **kw: object) -> SitingInstance:
+def random_instance(
+    n_c: int, n_f: int, seed: int, *, ratio: float = 1.6, fixed: bool = True, **kw: object
+) -> SitingInstance:
     rng = np.random.default_rng(seed)
     pc, pf = rng.uniform(0, 100, (n_c, 2)), rng.uniform(0, 100, (n_f, 2))
     demand = rng.integers(5, 60, n_c).astype(float)
@@ -40,8 +41,9 @@ def random_instance(n_c: int, n_f: int, seed: int, *, ratio: float = 1.6, fixed:
     cap = np.floor(cap * ratio * demand.sum() / cap.sum())
     dist = np.hypot(pc[:, None, 0] - pf[None, :, 0], pc[:, None, 1] - pf[None, :, 1])
     fc = rng.uniform(200, 900, n_f) if fixed else np.zeros(n_f)
-    return SitingInstance([f"f{j}" for j in range(n_f)], cap, fc, [f"c{i}" for i in range(n_c)], demand,
-                          dist * demand[:, None], **kw)  # type: ignore[arg-type]
+    return SitingInstance(
+        [f"f{j}" for j in range(n_f)], cap, fc, [f"c{i}" for i in range(n_c)], demand, dist * demand[:, None], **kw
+    )  # type: ignore[arg-type]
 
 
 def lp_allocation(inst: SitingInstance, open_set: np.ndarray) -> float:
@@ -111,22 +113,27 @@ def scipy_milp(inst: SitingInstance) -> float:
     hi += [0.0] * n_f
     if inst.min_open is not None or inst.max_open is not None:
         card = np.zeros((1, n_col))
-        card[0, n_x:n_x + n_f] = 1
+        card[0, n_x : n_x + n_f] = 1
         rows.append(card)
         lo.append(inst.min_open if inst.min_open is not None else -np.inf)
         hi.append(inst.max_open if inst.max_open is not None else np.inf)
     integrality = np.zeros(n_col)
-    integrality[n_x:n_x + n_f] = 1
+    integrality[n_x : n_x + n_f] = 1
     if inst.single_source:
         integrality[:n_x] = 1
     ub = np.ones(n_col)
     lb = np.zeros(n_col)
     if inst.must_open is not None:
-        lb[n_x:n_x + n_f][inst.must_open] = 1
+        lb[n_x : n_x + n_f][inst.must_open] = 1
     if inst.never_open is not None:
-        ub[n_x:n_x + n_f][inst.never_open] = 0
-    res = milp(c, constraints=LinearConstraint(np.vstack(rows), lo, hi), integrality=integrality,
-               bounds=Bounds(lb, ub), options={"mip_rel_gap": 1e-9})
+        ub[n_x : n_x + n_f][inst.never_open] = 0
+    res = milp(
+        c,
+        constraints=LinearConstraint(np.vstack(rows), lo, hi),
+        integrality=integrality,
+        bounds=Bounds(lb, ub),
+        options={"mip_rel_gap": 1e-9},
+    )
     return float(res.fun) if res.status == 0 else np.inf
 
 
@@ -141,8 +148,11 @@ def check_plan(inst: SitingInstance, r) -> None:  # r: SitingResult
     assert np.all(r.open_mask[r.assign_facility])
     if inst.allowed is not None:
         assert np.all(inst.allowed[r.assign_client, r.assign_facility])
-    obj = (inst.fixed_cost @ r.open_mask + r.assign_fraction @ inst.cost[r.assign_client, r.assign_facility]
-           + (inst.unmet_penalty or 0.0) * r.unmet_people.sum())
+    obj = (
+        inst.fixed_cost @ r.open_mask
+        + r.assign_fraction @ inst.cost[r.assign_client, r.assign_facility]
+        + (inst.unmet_penalty or 0.0) * r.unmet_people.sum()
+    )
     assert obj == pytest.approx(r.objective, rel=1e-9)
     assert r.bound <= r.objective + 1e-6 * abs(r.objective)
 
@@ -189,9 +199,19 @@ def test_brute_force_with_masks_limits_and_unmet() -> None:
     allowed = rng.random(base.cost.shape) < 0.7
     must = np.array([True, False, False, False, False, False])
     never = np.array([False, False, False, False, False, True])
-    inst = SitingInstance(base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand,
-                          base.cost, allowed=allowed, must_open=must, never_open=never, max_open=4,
-                          unmet_penalty=default_unmet_penalty(base.cost, base.demand))
+    inst = SitingInstance(
+        base.facility_ids,
+        base.capacity,
+        base.fixed_cost,
+        base.client_ids,
+        base.demand,
+        base.cost,
+        allowed=allowed,
+        must_open=must,
+        never_open=never,
+        max_open=4,
+        unmet_penalty=default_unmet_penalty(base.cost, base.demand),
+    )
     r = solve_siting(inst, time_limit_s=20)
     assert r.status == "optimal"
     assert r.objective == pytest.approx(brute_force(inst), rel=1e-7)
@@ -202,8 +222,9 @@ def test_brute_force_with_masks_limits_and_unmet() -> None:
 
 def test_min_open_against_brute_force() -> None:
     base = random_instance(8, 6, 3, ratio=3.0)
-    inst = SitingInstance(base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand,
-                          base.cost, min_open=4)
+    inst = SitingInstance(
+        base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand, base.cost, min_open=4
+    )
     r = solve_siting(inst, time_limit_s=20)
     assert r.open_mask.sum() >= 4
     assert r.objective == pytest.approx(brute_force(inst), rel=1e-7)
@@ -222,13 +243,32 @@ def test_lagrangian_bound_never_exceeds_brute_force(seed: int) -> None:
     inst = random_instance(9, 6, 100 + seed, ratio=ratio)
     pen = default_unmet_penalty(inst.cost, inst.demand) if ratio < 1 else None
     lim = {"max_open": 3} if seed % 3 == 1 else ({"min_open": 4} if seed % 3 == 2 else {})
-    inst = SitingInstance(inst.facility_ids, inst.capacity, inst.fixed_cost, inst.client_ids, inst.demand,
-                          inst.cost, unmet_penalty=pen, **lim)  # type: ignore[arg-type]
+    inst = SitingInstance(
+        inst.facility_ids,
+        inst.capacity,
+        inst.fixed_cost,
+        inst.client_ids,
+        inst.demand,
+        inst.cost,
+        unmet_penalty=pen,
+        **lim,
+    )  # type: ignore[arg-type]
     exact = brute_force(inst)
     n_f = len(inst.facility_ids)
     none = np.zeros(n_f, bool)
-    lag = lagrangian(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, none, none, inst.min_open,
-                     inst.max_open, pen, lambda _y: exact, max_iter=300)
+    lag = lagrangian(
+        inst.cost,
+        inst.demand,
+        inst.capacity,
+        inst.fixed_cost,
+        none,
+        none,
+        inst.min_open,
+        inst.max_open,
+        pen,
+        lambda _y: exact,
+        max_iter=300,
+    )
     assert lag.bound <= exact * (1 + 1e-9)
     # the bound is at least the bound of its own multipliers recomputed from scratch (no bookkeeping slip)
     value, _ = facility_values(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, lag.lam)
@@ -244,8 +284,19 @@ def test_lp_relaxation_and_far_column_relaxation_are_lower_bounds(seed: int) -> 
     exact = brute_force(inst)
     ai, aj = _arcs(inst)
     n_f = len(inst.facility_ids)
-    args = (inst.demand, inst.capacity, inst.fixed_cost, np.zeros(n_f), np.ones(n_f), None, None, None, False, 20.0,
-            1e-9)
+    args = (
+        inst.demand,
+        inst.capacity,
+        inst.fixed_cost,
+        np.zeros(n_f),
+        np.ones(n_f),
+        None,
+        None,
+        None,
+        False,
+        20.0,
+        1e-9,
+    )
     lp = solve_mip(ai, aj, inst.cost[ai, aj], *args, None, relax=True)
     assert lp.status == "optimal" and lp.bound <= exact * (1 + 1e-9)
     full = solve_mip(ai, aj, inst.cost[ai, aj], *args, None)
@@ -277,8 +328,7 @@ def test_restricted_milp_bound_and_gap_are_honest(seed: int, monkeypatch) -> Non
     check_plan(inst, r)
 
 
-@pytest.mark.parametrize("seed, variant", [(0, "plain"), (1, "plain"), (2, "penalty"), (3, "never"),
-                                           (4, "allowed")])
+@pytest.mark.parametrize("seed, variant", [(0, "plain"), (1, "plain"), (2, "penalty"), (3, "never"), (4, "allowed")])
 def test_branch_and_bound_path_matches_scipy_milp(seed: int, variant: str) -> None:
     """Plain instances above the small size go to the Lagrangian branch-and-bound (arc_limit forces it here)."""
     kw: dict = {}
@@ -290,8 +340,9 @@ def test_branch_and_bound_path_matches_scipy_milp(seed: int, variant: str) -> No
     base = random_instance(35, 10, 500 + seed, ratio={"penalty": 0.8, "never": 3.0}.get(variant, 1.5))
     if variant == "allowed":
         kw["allowed"] = base.cost / base.demand[:, None] <= np.quantile(base.cost / base.demand[:, None], 0.7)
-    inst = SitingInstance(base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand,
-                          base.cost, **kw)
+    inst = SitingInstance(
+        base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand, base.cost, **kw
+    )
     r = solve_siting(inst, time_limit_s=30, arc_limit=50)
     exact = scipy_milp(inst)
     assert r.solver == "lagrangian-bnb" and r.status == "optimal"
@@ -360,8 +411,9 @@ def test_transportation_matches_linprog_with_whole_people() -> None:
 
 def test_transportation_fractional_demand_uses_lp() -> None:
     base = random_instance(20, 5, 6, ratio=1.2, fixed=False)
-    inst = SitingInstance(base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand + 0.5,
-                          base.cost)
+    inst = SitingInstance(
+        base.facility_ids, base.capacity, base.fixed_cost, base.client_ids, base.demand + 0.5, base.cost
+    )
     r = solve_siting(inst)
     assert r.solver == "highs-lp"
     assert r.objective == pytest.approx(lp_allocation(inst, np.ones(5, bool)), rel=1e-8)
@@ -370,9 +422,15 @@ def test_transportation_fractional_demand_uses_lp() -> None:
 
 def test_over_full_gives_unmet_people_exactly() -> None:
     # two sites of 100 people, three zones of 80: 40 people cannot be sheltered
-    inst = SitingInstance(["a", "b"], np.array([100.0, 100.0]), np.zeros(2), ["z1", "z2", "z3"],
-                          np.array([80.0, 80.0, 80.0]), np.array([[80.0, 800.0], [160.0, 160.0], [800.0, 80.0]]),
-                          unmet_penalty=50.0)
+    inst = SitingInstance(
+        ["a", "b"],
+        np.array([100.0, 100.0]),
+        np.zeros(2),
+        ["z1", "z2", "z3"],
+        np.array([80.0, 80.0, 80.0]),
+        np.array([[80.0, 800.0], [160.0, 160.0], [800.0, 80.0]]),
+        unmet_penalty=50.0,
+    )
     r = solve_siting(inst)
     assert r.status == "optimal"
     assert r.unmet_people.sum() == 40
@@ -392,12 +450,24 @@ def test_over_full_without_penalty_is_infeasible_result() -> None:
 
 def test_hand_calculation_opening_decision() -> None:
     # one zone of 100: site a costs 1000 to open and 1/person, site b 0 to open and 20/person
-    inst = SitingInstance(["a", "b"], np.array([100.0, 100.0]), np.array([1000.0, 0.0]), ["z"], np.array([100.0]),
-                          np.array([[100.0, 2000.0]]))
+    inst = SitingInstance(
+        ["a", "b"],
+        np.array([100.0, 100.0]),
+        np.array([1000.0, 0.0]),
+        ["z"],
+        np.array([100.0]),
+        np.array([[100.0, 2000.0]]),
+    )
     r = solve_siting(inst)
     assert r.open_ids == ["a"] and r.objective == pytest.approx(1100.0)
-    inst2 = SitingInstance(["a", "b"], np.array([100.0, 100.0]), np.array([3000.0, 0.0]), ["z"], np.array([100.0]),
-                           np.array([[100.0, 2000.0]]))
+    inst2 = SitingInstance(
+        ["a", "b"],
+        np.array([100.0, 100.0]),
+        np.array([3000.0, 0.0]),
+        ["z"],
+        np.array([100.0]),
+        np.array([[100.0, 2000.0]]),
+    )
     r2 = solve_siting(inst2)
     assert r2.open_ids == ["b"] and r2.objective == pytest.approx(2000.0)
 
@@ -412,8 +482,15 @@ def write(tmp_path: Path, obj: object) -> Path:
 
 
 def test_json_round_trip_issue_example(tmp_path: Path) -> None:
-    p = write(tmp_path, {"facilities": [{"id": "f1", "capacity": 5000, "fixed_cost": 7500.0}],
-                         "clients": [{"id": "c1", "demand": 146}], "cost": [[1234.5]], "single_source": False})
+    p = write(
+        tmp_path,
+        {
+            "facilities": [{"id": "f1", "capacity": 5000, "fixed_cost": 7500.0}],
+            "clients": [{"id": "c1", "demand": 146}],
+            "cost": [[1234.5]],
+            "single_source": False,
+        },
+    )
     inst = read_instance_file(p)
     out = result_to_json(solve_siting(inst), inst)
     assert out["status"] == "optimal"
@@ -428,8 +505,15 @@ def test_cli_solve_siting(tmp_path: Path) -> None:
 
     from reliefplan.cli import app
 
-    p = write(tmp_path, {"facilities": [{"id": "a", "capacity": 100}, {"id": "b", "capacity": 100}],
-                         "clients": [{"id": "z1", "demand": 150}], "cost": [[150, 300]], "unmet_penalty": None})
+    p = write(
+        tmp_path,
+        {
+            "facilities": [{"id": "a", "capacity": 100}, {"id": "b", "capacity": 100}],
+            "clients": [{"id": "z1", "demand": 150}],
+            "cost": [[150, 300]],
+            "unmet_penalty": None,
+        },
+    )
     res = CliRunner().invoke(app, ["solve-siting", str(p), "--time-limit", "5"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -438,8 +522,10 @@ def test_cli_solve_siting(tmp_path: Path) -> None:
 
 
 def test_default_penalty_turns_over_full_into_unmet(tmp_path: Path) -> None:
-    p = write(tmp_path, {"facilities": [{"id": "a", "capacity": 100}], "clients": [{"id": "z", "demand": 150}],
-                         "cost": [[300]]})
+    p = write(
+        tmp_path,
+        {"facilities": [{"id": "a", "capacity": 100}], "clients": [{"id": "z", "demand": 150}], "cost": [[300]]},
+    )
     inst = read_instance_file(p)
     assert inst.unmet_penalty == pytest.approx(10 * 2.0)
     r = solve_siting(inst)
@@ -447,16 +533,30 @@ def test_default_penalty_turns_over_full_into_unmet(tmp_path: Path) -> None:
 
 
 def test_bad_input_lists_every_problem(tmp_path: Path) -> None:
-    p = write(tmp_path, {"facilities": [{"id": "f1", "capacity": -5}, {"id": "f1", "capacity": 10},
-                                        {"id": "f3", "capacity": 10, "fixed_cost": -1}],
-                         "clients": [{"id": "c1", "demand": -3}, {"id": "c2", "demand": 4}, {"id": "c2", "demand": 1}],
-                         "cost": [[1, 2, 3], [1, 2], [1, "x", 3]]})
+    p = write(
+        tmp_path,
+        {
+            "facilities": [
+                {"id": "f1", "capacity": -5},
+                {"id": "f1", "capacity": 10},
+                {"id": "f3", "capacity": 10, "fixed_cost": -1},
+            ],
+            "clients": [{"id": "c1", "demand": -3}, {"id": "c2", "demand": 4}, {"id": "c2", "demand": 1}],
+            "cost": [[1, 2, 3], [1, 2], [1, "x", 3]],
+        },
+    )
     with pytest.raises(InputError) as e:
         read_instance_file(p)
     text = str(e.value)
-    for needle in ("facilities[0] (f1), field 'capacity'", "facilities[1], field 'id'",
-                   "facilities[2] (f3), field 'fixed_cost'", "clients[0] (c1), field 'demand'",
-                   "clients[2], field 'id'", "cost row 1 (c2)", "cost[2][1]"):
+    for needle in (
+        "facilities[0] (f1), field 'capacity'",
+        "facilities[1], field 'id'",
+        "facilities[2] (f3), field 'fixed_cost'",
+        "clients[0] (c1), field 'demand'",
+        "clients[2], field 'id'",
+        "cost row 1 (c2)",
+        "cost[2][1]",
+    ):
         assert needle in text, needle
     assert all(pr.file == str(p) for pr in e.value.problems)
 
@@ -469,11 +569,13 @@ def test_bad_input_nan_inf_and_shape() -> None:
     assert any("cost[0][0]" in m for m in msgs) and any("cost[1][0]" in m for m in msgs)
     assert any("expected 2 rows" in m for m in msgs)
     with pytest.raises(InputError):
-        solve_siting(SitingInstance(["a"], np.array([1.0]), np.array([0.0]), ["z"], np.array([1.0]),
-                                    np.array([[1.0, 2.0]])))
+        solve_siting(
+            SitingInstance(["a"], np.array([1.0]), np.array([0.0]), ["z"], np.array([1.0]), np.array([[1.0, 2.0]]))
+        )
     with pytest.raises(InputError):
-        solve_siting(SitingInstance(["a"], np.array([np.nan]), np.array([0.0]), ["z"], np.array([1.0]),
-                                    np.array([[1.0]])))
+        solve_siting(
+            SitingInstance(["a"], np.array([np.nan]), np.array([0.0]), ["z"], np.array([1.0]), np.array([[1.0]]))
+        )
 
 
 def test_missing_and_invalid_json_file(tmp_path: Path) -> None:
@@ -490,8 +592,9 @@ def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
 
     from reliefplan.cli import app
 
-    p = write(tmp_path, {"facilities": [{"id": "a", "capacity": -1}], "clients": [{"id": "z", "demand": 1}],
-                         "cost": [[1, 2]]})
+    p = write(
+        tmp_path, {"facilities": [{"id": "a", "capacity": -1}], "clients": [{"id": "z", "demand": 1}], "cost": [[1, 2]]}
+    )
     res = CliRunner().invoke(app, ["solve-siting", str(p)])
     assert res.exit_code == 2
     assert "capacity" in res.output and "cost row 0" in res.output

@@ -21,9 +21,13 @@ def half_square(i, j):
 
 
 def test_area_weighted_share_and_start_days(tmp_path):
-    fps = fc([feat({"id": "west-half-A", "start_day": 0}, half_square(0, 0)),
-              feat({"id": "all-A-later", "start_day": 3}, square(0, 0)),
-              feat({"id": "B", "start_day": 5}, square(1, 0))])
+    fps = fc(
+        [
+            feat({"id": "west-half-A", "start_day": 0}, half_square(0, 0)),
+            feat({"id": "all-A-later", "start_day": 3}, square(0, 0)),
+            feat({"id": "B", "start_day": 5}, square(1, 0)),
+        ]
+    )
     sc = load_scenario(write_scenario(tmp_path / "s", footprints=fps), "main")
     d = displace(sc.zones, sc.footprints, sc.crs)
     assert d.displaced.tolist() == [10000, 10000]
@@ -50,22 +54,35 @@ def test_largest_remainder_conserves_and_caps():
 
 
 def test_site_capacity_hand_calculation(tmp_path):
-    sites = fc([feat({"id": "S1", "usable_fraction": 0.5}, square(0, 3)),
-                feat({"id": "S2", "max_population": 1000, "existing_population": 400}, square(3, 3)),
-                feat({"id": "S3", "existing_population": 10**6}, square(6, 3)),
-                feat({"id": "S4-in-footprint"}, square(0, 0))])
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": 0.5}, square(0, 3)),
+            feat({"id": "S2", "max_population": 1000, "existing_population": 400}, square(3, 3)),
+            feat({"id": "S3", "existing_population": 10**6}, square(6, 3)),
+            feat({"id": "S4-in-footprint"}, square(0, 0)),
+        ]
+    )
     sc = load_scenario(write_scenario(tmp_path / "s", sites=sites), "main")
     cap = site_capacity(sc.sites, sc.footprints, sc.standards)
     area1 = cap.area_m2[0]
     assert cap.capacity[0] == int(np.floor(area1 * 0.5 / 45))
     assert cap.capacity[1] == 600  # min(area/45, 1000) - 400 already there
-    assert cap.capacity[2] == 0    # over-full already: no room, never negative
+    assert cap.capacity[2] == 0  # over-full already: no room, never negative
     assert cap.capacity[3] == 0 and cap.excluded_area_m2[3] == pytest.approx(cap.area_m2[3])
 
 
 def test_overfull_scenario_reports_unsheltered_per_zone(tmp_path):
-    fps = fc([feat({"id": "all"}, {"type": "Polygon", "coordinates": [[[34.2, 31.2], [34.4, 31.2], [34.4, 31.29],
-                                                                         [34.2, 31.29], [34.2, 31.2]]]})])
+    fps = fc(
+        [
+            feat(
+                {"id": "all"},
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[34.2, 31.2], [34.4, 31.2], [34.4, 31.29], [34.2, 31.29], [34.2, 31.2]]],
+                },
+            )
+        ]
+    )
     sites = fc([feat({"id": "tiny", "max_population": 1234}, square(0, 3))])
     plan = make_plan(load_scenario(write_scenario(tmp_path / "s", sites=sites, footprints=fps), "main"))
     assert plan.people.displaced == 20000
@@ -79,8 +96,17 @@ def test_overfull_scenario_reports_unsheltered_per_zone(tmp_path):
 
 def test_siting_minimises_walking_and_respects_limits(tmp_path):
     # two zones displaced; S1 is near A, S2 far; S1 holds everyone -> everyone to S1 (optimal, exact)
-    fps = fc([feat({"id": "AB"}, {"type": "Polygon", "coordinates": [[[34.25, 31.28], [34.27, 31.28], [34.27, 31.29],
-                                                                        [34.25, 31.29], [34.25, 31.28]]]})])
+    fps = fc(
+        [
+            feat(
+                {"id": "AB"},
+                {
+                    "type": "Polygon",
+                    "coordinates": [[[34.25, 31.28], [34.27, 31.28], [34.27, 31.29], [34.25, 31.29], [34.25, 31.28]]],
+                },
+            )
+        ]
+    )
     sites = fc([feat({"id": "S1"}, square(0, 2)), feat({"id": "S2"}, square(8, 8))])
     d = write_scenario(tmp_path / "s", sites=sites, footprints=fps)
     plan = make_plan(load_scenario(d, "main"))

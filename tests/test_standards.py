@@ -69,13 +69,17 @@ def test_sources_are_citations_a_reader_can_follow(profile):
     checked or why it could not be."""
     std = load_standards(profile)
     texts = [(k, f.source, f.chapter, f.checked) for k, f in std.figures.items()]
-    texts += [("ration_basket", std.ration_basket.source, "", std.ration_basket.checked),
-              ("energy_requirements", std.energy_requirements.source, "", std.energy_requirements.checked)]
+    texts += [
+        ("ration_basket", std.ration_basket.source, "", std.ration_basket.checked),
+        ("energy_requirements", std.energy_requirements.source, "", std.energy_requirements.checked),
+    ]
     for key, source, chapter, checked in texts:
         for t in (source, chapter, checked):
             assert "../" not in t and "shared/" not in t and "STANDARDS.md" not in t, (key, t)
-        assert (source.startswith("ASSUMPTION") or _URL_OR_YEAR.search(source)
-                or "edition not identified" in source), (key, source)
+        assert source.startswith("ASSUMPTION") or _URL_OR_YEAR.search(source) or "edition not identified" in source, (
+            key,
+            source,
+        )
     for key, f in std.figures.items():
         if not f.verified:
             assert f.checked, key
@@ -98,6 +102,5 @@ def test_commodity_sources_are_citations():
     import yaml
 
     data = yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text())
-    texts = [data["priority_source"]] + [v for c in data["commodities"] for k, v in c.items()
-                                          if k.endswith("_source")]
+    texts = [data["priority_source"]] + [v for c in data["commodities"] for k, v in c.items() if k.endswith("_source")]
     assert texts and not [t for t in texts if "../" in t or "shared/" in t or "STANDARDS.md" in t]

@@ -58,7 +58,9 @@ def store(store_url):
 
 def _upload(store: Store, data: bytes = b"zip bytes") -> str:
     uid = uuid.uuid4().hex
-    store.add_upload(upload_id=uid, name="sc.zip", title="t", zip_bytes=data, n_files=3, root="sc", scenarios=["a", "b"])
+    store.add_upload(
+        upload_id=uid, name="sc.zip", title="t", zip_bytes=data, n_files=3, root="sc", scenarios=["a", "b"]
+    )
     return uid
 
 
@@ -95,8 +97,12 @@ def test_a_store_of_the_first_schema_is_upgraded(tmp_path):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
         conn.execute(text("insert into uploads values ('u', 'n', 't', '2024-01-01', 1, 1, 's', 'r', '[]', x'00')"))
-        conn.execute(text("insert into runs (id, upload_id, scenario, params, status, progress, steps, created_at) "
-                          "values ('r', 'u', 'main', '{}', 'done', 'done', 3, '2024-01-01')"))
+        conn.execute(
+            text(
+                "insert into runs (id, upload_id, scenario, params, status, progress, steps, created_at) "
+                "values ('r', 'u', 'main', '{}', 'done', 'done', 3, '2024-01-01')"
+            )
+        )
     eng.dispose()
     s = Store(url, tmp_path)
     run = s.get_run("r")
@@ -118,8 +124,12 @@ def test_run_lifecycle(store):
         store.set_progress(run.id, msg)
     r = store.get_run(run.id)
     assert (r.status, r.progress, r.steps) == ("running", "siting", 3) and r.started_at is not None
-    store.finish_run(run.id, status="done", outputs=[Output("plan.json", 10, "ab"), Output("tables/x.csv", 2, "cd")],
-                     summary={"displaced": 7})
+    store.finish_run(
+        run.id,
+        status="done",
+        outputs=[Output("plan.json", 10, "ab"), Output("tables/x.csv", 2, "cd")],
+        summary={"displaced": 7},
+    )
     r = store.get_run(run.id)
     assert r.status == "done" and r.summary == {"displaced": 7} and r.params == {"horizon_days": 3}
     assert [(o.name, o.size_bytes) for o in r.outputs] == [("plan.json", 10), ("tables/x.csv", 2)]

@@ -40,16 +40,34 @@ ISSUE_EXAMPLE = {
 }
 
 
-def chain(days: int, cap_t: float, need_t: float, *, wh_cap: float | None = 0.0, site_storage: float | None = 0.0,
-          closed: tuple[int, ...] = (), init_site: float = 0.0, delay: int = 0, travel: int = 0) -> SupplyInstance:
+def chain(
+    days: int,
+    cap_t: float,
+    need_t: float,
+    *,
+    wh_cap: float | None = 0.0,
+    site_storage: float | None = 0.0,
+    closed: tuple[int, ...] = (),
+    init_site: float = 0.0,
+    delay: int = 0,
+    travel: int = 0,
+) -> SupplyInstance:
     """One crossing -> one warehouse -> one site, one commodity."""
     return SupplyInstance(
-        days=days, commodities=[Commodity("food", 1.0)],
+        days=days,
+        commodities=[Commodity("food", 1.0)],
         entry_points=[EntryPoint("ks", capacity_t_per_day=cap_t, closed_days=closed, inspection_delay_days=delay)],
         warehouses=[Warehouse("w", capacity_t=wh_cap)],
-        sites=[Site("s", demand_t={"food": [need_t] * days}, storage_t=site_storage,
-                    initial_t={"food": init_site} if init_site else {})],
-        arcs=[Arc("ks", "w", travel), Arc("w", "s", 0)])
+        sites=[
+            Site(
+                "s",
+                demand_t={"food": [need_t] * days},
+                storage_t=site_storage,
+                initial_t={"food": init_site} if init_site else {},
+            )
+        ],
+        arcs=[Arc("ks", "w", travel), Arc("w", "s", 0)],
+    )
 
 
 def conservation_residual(inst: SupplyInstance, r) -> float:
@@ -61,11 +79,17 @@ def conservation_residual(inst: SupplyInstance, r) -> float:
     for k, c in enumerate(inst.commodities):
         for n, nid in enumerate(nodes):
             for t in range(T):
-                inflow = sum(r.flow_t[k, a, t - arc.travel_days] for a, arc in enumerate(inst.arcs)
-                             if arc.target == nid and t - arc.travel_days >= 0)
+                inflow = sum(
+                    r.flow_t[k, a, t - arc.travel_days]
+                    for a, arc in enumerate(inst.arcs)
+                    if arc.target == nid and t - arc.travel_days >= 0
+                )
                 outflow = sum(r.flow_t[k, a, t] for a, arc in enumerate(inst.arcs) if arc.source == nid)
-                prod = sum(r.production_t[p, t] for p, pr in enumerate(inst.production)
-                           if pr.node == nid and pr.commodity == c.id)
+                prod = sum(
+                    r.production_t[p, t]
+                    for p, pr in enumerate(inst.production)
+                    if pr.node == nid and pr.commodity == c.id
+                )
                 if n < E:
                     d = inst.entry_points[n].inspection_delay_days
                     admitted = r.entry_use_t[k, n, t - d] if t - d >= 0 else 0.0
@@ -84,6 +108,7 @@ def conservation_residual(inst: SupplyInstance, r) -> float:
 # ---------------------------------------------------------------------------------------------------
 # hand-checkable cases
 # ---------------------------------------------------------------------------------------------------
+
 
 def test_capacity_below_need_from_day_0():
     # 60 t/day in, 80 t/day needed, no storage anywhere: 20 t short every day.
@@ -119,12 +144,15 @@ def test_closure_partly_covered_by_pre_positioning_issue_example():
     np.testing.assert_allclose(rc.shortfall_t[0, 0, 5:10], 40.0, atol=1e-4)
 
 
-@pytest.mark.parametrize("wh_cap, site_storage, expected", [
-    (0.0, 50.0, 350.0),  # only 50 t can be held before the closure
-    (30.0, 50.0, 320.0),  # 80 t held in total
-    (0.0, 0.0, 400.0),  # nothing can be pre-positioned
-    (1000.0, 0.0, 300.0),  # warehouse stock alone is enough for the 100 t surplus
-])
+@pytest.mark.parametrize(
+    "wh_cap, site_storage, expected",
+    [
+        (0.0, 50.0, 350.0),  # only 50 t can be held before the closure
+        (30.0, 50.0, 320.0),  # 80 t held in total
+        (0.0, 0.0, 400.0),  # nothing can be pre-positioned
+        (1000.0, 0.0, 300.0),  # warehouse stock alone is enough for the 100 t surplus
+    ],
+)
 def test_storage_limits_cap_pre_positioning(wh_cap, site_storage, expected):
     inst = chain(15, 100.0, 80.0, wh_cap=wh_cap, site_storage=site_storage, closed=(5, 6, 7, 8, 9))
     r = solve_supply(inst)
@@ -152,10 +180,13 @@ def test_local_production_covers_part_of_need():
 def test_priority_water_before_nfi_when_capacity_is_scarce():
     days = 5
     inst = SupplyInstance(
-        days=days, commodities=[Commodity("water", 3.0), Commodity("shelter_nfi", 1.0)],
-        entry_points=[EntryPoint("ks", capacity_t_per_day=100.0)], warehouses=[],
+        days=days,
+        commodities=[Commodity("water", 3.0), Commodity("shelter_nfi", 1.0)],
+        entry_points=[EntryPoint("ks", capacity_t_per_day=100.0)],
+        warehouses=[],
         sites=[Site("s", demand_t={"water": [80.0] * days, "shelter_nfi": [50.0] * days}, storage_t=0.0)],
-        arcs=[Arc("ks", "s", 0)])
+        arcs=[Arc("ks", "s", 0)],
+    )
     r = solve_supply(inst)
     np.testing.assert_allclose(r.shortfall_t[0, 0], 0.0, atol=1e-6)  # water fully served
     np.testing.assert_allclose(r.shortfall_t[1, 0], 30.0, atol=1e-6)  # NFI gets the remaining 20 t
@@ -233,20 +264,35 @@ def test_storage_binding_is_reported():
 # an independent formulation solved with scipy's linprog
 # ---------------------------------------------------------------------------------------------------
 
+
 def _small_network() -> SupplyInstance:
     days = 6
     return SupplyInstance(
         days=days,
         commodities=[Commodity("water", 3.0), Commodity("food", 2.0)],
-        entry_points=[EntryPoint("ks", capacity_t_per_day=60.0, closed_days=(2, 3), inspection_delay_days=1),
-                      EntryPoint("rf", trucks_per_day=1.0, payload_t=20.0, opening_day=1)],
+        entry_points=[
+            EntryPoint("ks", capacity_t_per_day=60.0, closed_days=(2, 3), inspection_delay_days=1),
+            EntryPoint("rf", trucks_per_day=1.0, payload_t=20.0, opening_day=1),
+        ],
         warehouses=[Warehouse("w", capacity_t=70.0, initial_t={"food": 10.0})],
-        sites=[Site("a", demand_t={"water": [10, 20, 30, 30, 30, 30], "food": [5.0] * days}, storage_t=25.0,
-                    initial_t={"water": 5.0}),
-               Site("b", demand_t={"water": [20.0] * days, "food": [8.0] * days}, storage_t=None)],
-        arcs=[Arc("ks", "w", 1, round_trip_h=4.0), Arc("rf", "w", 0), Arc("w", "a", 0, capacity_t_per_day=40.0),
-              Arc("w", "b", 1), Arc("rf", "b", 0)],
-        production=[Production("b", "water", [4.0] * days)])
+        sites=[
+            Site(
+                "a",
+                demand_t={"water": [10, 20, 30, 30, 30, 30], "food": [5.0] * days},
+                storage_t=25.0,
+                initial_t={"water": 5.0},
+            ),
+            Site("b", demand_t={"water": [20.0] * days, "food": [8.0] * days}, storage_t=None),
+        ],
+        arcs=[
+            Arc("ks", "w", 1, round_trip_h=4.0),
+            Arc("rf", "w", 0),
+            Arc("w", "a", 0, capacity_t_per_day=40.0),
+            Arc("w", "b", 1),
+            Arc("rf", "b", 0),
+        ],
+        production=[Production("b", "water", [4.0] * days)],
+    )
 
 
 def _linprog_objective(inst: SupplyInstance, deep_share: float, deep_factor: float) -> float:
@@ -338,14 +384,20 @@ def _linprog_objective(inst: SupplyInstance, deep_share: float, deep_factor: flo
                     r[var[("I", k, node.id, t)]] = 1
                 A_ub.append(r)
                 b_ub.append(cap)
-    res = linprog(cost, A_ub=np.array(A_ub), b_ub=b_ub, A_eq=np.array(A_eq), b_eq=b_eq,
-                  bounds=[(0, u) for u in ub], method="highs-ds")
+    res = linprog(
+        cost,
+        A_ub=np.array(A_ub),
+        b_ub=b_ub,
+        A_eq=np.array(A_eq),
+        b_eq=b_eq,
+        bounds=[(0, u) for u in ub],
+        method="highs-ds",
+    )
     assert res.status == 0
     return float(res.fun)
 
 
-@pytest.mark.parametrize("sharing, deep_factor, rel", [("none", 1.0, 2e-4), ("none", 2.0, 2e-4),
-                                                        ("equal", 1.0, 2e-3)])
+@pytest.mark.parametrize("sharing, deep_factor, rel", [("none", 1.0, 2e-4), ("none", 2.0, 2e-4), ("equal", 1.0, 2e-3)])
 def test_objective_matches_independent_linprog(sharing, deep_factor, rel):
     """The per-site model written independently; equal sharing (deep factor 1) reaches the same least
     deprivation, up to the small weight it gives to sharing equally."""
@@ -360,10 +412,12 @@ def test_objective_matches_independent_linprog(sharing, deep_factor, rel):
 # fleet, sustainment, disruptions
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_fleet_from_round_trips():
     inst = chain(3, 110.0, 110.0, wh_cap=None, site_storage=None)
-    inst = replace(inst, arcs=[Arc("ks", "w", 0, round_trip_h=3.0), Arc("w", "s", 0, round_trip_h=12.0)],
-                   operating_h_per_day=10.0)
+    inst = replace(
+        inst, arcs=[Arc("ks", "w", 0, round_trip_h=3.0), Arc("w", "s", 0, round_trip_h=12.0)], operating_h_per_day=10.0
+    )
     r = solve_supply(inst)
     f = fleet_requirements(inst, r)
     assert list(f[0].trucks_per_day) == [6, 6, 6]  # ceil(110 / 20)
@@ -372,8 +426,9 @@ def test_fleet_from_round_trips():
 
 
 def test_sustain_coverage_people_and_first_shortfall_day():
-    inst = instance_from_dict({**ISSUE_EXAMPLE, "sites": [{"id": "s", "demand_t_per_day": {"food": 80},
-                                                           "storage_t": 1000, "people": 1000}]})
+    inst = instance_from_dict(
+        {**ISSUE_EXAMPLE, "sites": [{"id": "s", "demand_t_per_day": {"food": 80}, "storage_t": 1000, "people": 1000}]}
+    )
     r = solve_supply(inst, deep_factor=1.0)
     s = sustain(inst, r)
     np.testing.assert_allclose(s.coverage[0, 0], [1] * 6 + [0.25, 0, 0, 0] + [1] * 5, atol=1e-6)
@@ -399,6 +454,7 @@ def test_disruption_capacity_cut():
 # ---------------------------------------------------------------------------------------------------
 # bad input and the CLI
 # ---------------------------------------------------------------------------------------------------
+
 
 def test_bad_input_names_file_feature_and_field():
     bad = json.loads(json.dumps(ISSUE_EXAMPLE))
@@ -488,10 +544,13 @@ def test_warm_start_gives_the_cold_optimum():
     warm: dict = {}
     # entry capacity and demand change between solves (only the changed bounds are passed to HiGHS)
     for factor, people in ((1.0, 1.0), (0.6, 1.0), (1.3, 0.7), (0.6, 1.2), (0.6, 1.2)):
-        changed = replace(inst, entry_points=[replace(e, trucks_per_day=e.trucks_per_day * factor)
-                                              for e in inst.entry_points],
-                          sites=[replace(x, demand_t={k: [v * people for v in d] for k, d in x.demand_t.items()})
-                                 for x in inst.sites])
+        changed = replace(
+            inst,
+            entry_points=[replace(e, trucks_per_day=e.trucks_per_day * factor) for e in inst.entry_points],
+            sites=[
+                replace(x, demand_t={k: [v * people for v in d] for k, d in x.demand_t.items()}) for x in inst.sites
+            ],
+        )
         hot = solve_supply(changed, warm=warm, trucks="off")
         cold = solve_supply(changed, trucks="off")
         assert len(warm) == 1
@@ -500,21 +559,32 @@ def test_warm_start_gives_the_cold_optimum():
     full = solve_supply(inst, warm=warm)  # a second solve on a kept model, then reuse again
     assert full.objective_trucks == pytest.approx(solve_supply(inst).objective_trucks, rel=1e-9)
     again = solve_supply(inst, warm=warm, trucks="off")
-    assert again.objective_deprivation == pytest.approx(solve_supply(inst, trucks="off").objective_deprivation,
-                                                        rel=1e-9, abs=1e-6)
+    assert again.objective_deprivation == pytest.approx(
+        solve_supply(inst, trucks="off").objective_deprivation, rel=1e-9, abs=1e-6
+    )
 
 
 def _warm_instance():
     from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance
 
     days = 8
-    sites = [Site(id=f"s{j}", demand_t={"water": [30.0 + 5 * j] * days, "food": [4.0] * days}, storage_t=60.0)
-             for j in range(3)]
+    sites = [
+        Site(id=f"s{j}", demand_t={"water": [30.0 + 5 * j] * days, "food": [4.0] * days}, storage_t=60.0)
+        for j in range(3)
+    ]
     arcs = [Arc(source=e, target=s.id, travel_days=j % 2) for e in ("A", "B") for j, s in enumerate(sites)]
-    return SupplyInstance(days=days, commodities=[Commodity(id="water", priority=1.0), Commodity(id="food", priority=3.0)],
-                          entry_points=[EntryPoint(id="A", trucks_per_day=4, payload_t=20),
-                                        EntryPoint(id="B", trucks_per_day=2, payload_t=20, closed_days=(2, 3))],
-                          warehouses=[], sites=sites, arcs=arcs, payload_t=20)
+    return SupplyInstance(
+        days=days,
+        commodities=[Commodity(id="water", priority=1.0), Commodity(id="food", priority=3.0)],
+        entry_points=[
+            EntryPoint(id="A", trucks_per_day=4, payload_t=20),
+            EntryPoint(id="B", trucks_per_day=2, payload_t=20, closed_days=(2, 3)),
+        ],
+        warehouses=[],
+        sites=sites,
+        arcs=arcs,
+        payload_t=20,
+    )
 
 
 def test_residents_share_daily_supplies_not_shelter_items():
@@ -538,13 +608,18 @@ def test_sign_problems_keep_their_place_among_the_others():
     from reliefplan.solvers.supply import Arc, instance_problems
 
     inst = _warm_instance()
-    bad = replace(inst, entry_points=[replace(inst.entry_points[0], trucks_per_day=-1), inst.entry_points[1]],
-                  sites=[replace(inst.sites[0], demand_t={"water": [float("nan")] * 8, "food": [4.0] * 8}),
-                         *inst.sites[1:]],
-                  arcs=[*inst.arcs, Arc(source="A", target="nowhere", travel_days=0)])
+    bad = replace(
+        inst,
+        entry_points=[replace(inst.entry_points[0], trucks_per_day=-1), inst.entry_points[1]],
+        sites=[replace(inst.sites[0], demand_t={"water": [float("nan")] * 8, "food": [4.0] * 8}), *inst.sites[1:]],
+        arcs=[*inst.arcs, Arc(source="A", target="nowhere", travel_days=0)],
+    )
     probs = instance_problems(bad, "x.json")
     assert [(p.feature, p.field) for p in probs] == [
-        ("entry_points[0] (A)", "trucks_per_day"), ("sites[0] (s0)", "demand_t_per_day.water"), ("arcs[6]", "to")]
+        ("entry_points[0] (A)", "trucks_per_day"),
+        ("sites[0] (s0)", "demand_t_per_day.water"),
+        ("arcs[6]", "to"),
+    ]
     assert instance_problems(inst, "x.json") == []
 
 
@@ -556,8 +631,9 @@ def test_rows_off_keeps_every_total():
     full, lean = result_to_dict(r, inst), result_to_dict(r, inst, rows=False)
     assert len(full["deliveries"]) == 8 * 3 * 2 and len(full["entry_use"]) == 2 * 8
     assert lean["deliveries"] == [] and lean["entry_use"] == []
-    assert {k: v for k, v in full.items() if k not in ("deliveries", "entry_use")} == \
-        {k: v for k, v in lean.items() if k not in ("deliveries", "entry_use")}
+    assert {k: v for k, v in full.items() if k not in ("deliveries", "entry_use")} == {
+        k: v for k, v in lean.items() if k not in ("deliveries", "entry_use")
+    }
     # rows in day, site, commodity order, with the arrays' values
     row = full["deliveries"][1 * 6 + 2 * 2 + 1]
     assert (row["day"], row["site"], row["commodity"]) == (1, "s2", "food")
@@ -570,9 +646,15 @@ def test_whole_trucks_and_fleet_per_origin_not_per_corridor():
     its corridors (round trips of 5 h: 2 trips a day each, so 1.5 / 2 truck-days -> 1 truck)."""
     days = 2
     sites = [Site(f"s{i}", demand_t={"food": [10.0] * days}, storage_t=0.0) for i in range(3)]
-    inst = SupplyInstance(days=days, commodities=[Commodity("food")], entry_points=[EntryPoint("ks", trucks_per_day=10)],
-                          warehouses=[], sites=sites, arcs=[Arc("ks", f"s{i}", round_trip_h=5.0) for i in range(3)],
-                          operating_h_per_day=10.0)
+    inst = SupplyInstance(
+        days=days,
+        commodities=[Commodity("food")],
+        entry_points=[EntryPoint("ks", trucks_per_day=10)],
+        warehouses=[],
+        sites=sites,
+        arcs=[Arc("ks", f"s{i}", round_trip_h=5.0) for i in range(3)],
+        operating_h_per_day=10.0,
+    )
     r = solve_supply(inst)
     assert sum(f.trucks_per_day[0] for f in fleet_requirements(inst, r)) == 3
     (origin,) = fleet_by_origin(inst, r)

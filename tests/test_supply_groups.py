@@ -8,20 +8,55 @@ import numpy as np
 import pytest
 
 from reliefplan._errors import InputError
-from reliefplan.solvers.supply import (Arc, Commodity, EntryPoint, Production, Site, SupplyInstance, Warehouse,
-                               instance_from_dict, solve_supply)
+from reliefplan.solvers.supply import (
+    Arc,
+    Commodity,
+    EntryPoint,
+    Production,
+    Site,
+    SupplyInstance,
+    Warehouse,
+    instance_from_dict,
+    solve_supply,
+)
 
 
-def two_groups(cap_t: float, days: int = 4, *, sharing: str = "equal", order: tuple[str, ...] = (),
-               need_a: float = 60.0, need_b: float = 40.0) -> SupplyInstance:
+def two_groups(
+    cap_t: float,
+    days: int = 4,
+    *,
+    sharing: str = "equal",
+    order: tuple[str, ...] = (),
+    need_a: float = 60.0,
+    need_b: float = 40.0,
+) -> SupplyInstance:
     """One crossing, two sites; site s1 holds groups a and b, site s2 holds group b."""
-    sites = [Site("s1", demand_t={}, groups={"a": {"water": [need_a] * days}, "b": {"water": [need_b] * days}},
-                  group_people={"a": [600.0] * days, "b": [400.0] * days}, storage_t=0.0),
-             Site("s2", demand_t={}, groups={"b": {"water": [100.0] * days}}, group_people={"b": [1000.0] * days},
-                  storage_t=0.0)]
-    return SupplyInstance(days=days, commodities=[Commodity("water", 1.0)],
-                          entry_points=[EntryPoint("ks", capacity_t_per_day=cap_t)], warehouses=[], sites=sites,
-                          arcs=[Arc("ks", "s1"), Arc("ks", "s2")], sharing=sharing, group_priority=order)
+    sites = [
+        Site(
+            "s1",
+            demand_t={},
+            groups={"a": {"water": [need_a] * days}, "b": {"water": [need_b] * days}},
+            group_people={"a": [600.0] * days, "b": [400.0] * days},
+            storage_t=0.0,
+        ),
+        Site(
+            "s2",
+            demand_t={},
+            groups={"b": {"water": [100.0] * days}},
+            group_people={"b": [1000.0] * days},
+            storage_t=0.0,
+        ),
+    ]
+    return SupplyInstance(
+        days=days,
+        commodities=[Commodity("water", 1.0)],
+        entry_points=[EntryPoint("ks", capacity_t_per_day=cap_t)],
+        warehouses=[],
+        sites=sites,
+        arcs=[Arc("ks", "s1"), Arc("ks", "s2")],
+        sharing=sharing,
+        group_priority=order,
+    )
 
 
 def coverage_by_cell(r) -> dict[tuple[str, str], float]:
@@ -68,10 +103,14 @@ def test_a_cell_with_its_own_well_is_not_levelled_down():
 
 def tents(cap_t: list[float], arrivals: list[float]) -> SupplyInstance:
     days = len(cap_t)
-    return SupplyInstance(days=days, commodities=[Commodity("shelter_nfi", 1.0, carry_over=True)],
-                          entry_points=[EntryPoint("ks", capacity_t_by_day=cap_t)], warehouses=[],
-                          sites=[Site("s", demand_t={"shelter_nfi": arrivals}, storage_t=None)],
-                          arcs=[Arc("ks", "s")])
+    return SupplyInstance(
+        days=days,
+        commodities=[Commodity("shelter_nfi", 1.0, carry_over=True)],
+        entry_points=[EntryPoint("ks", capacity_t_by_day=cap_t)],
+        warehouses=[],
+        sites=[Site("s", demand_t={"shelter_nfi": arrivals}, storage_t=None)],
+        arcs=[Arc("ks", "s")],
+    )
 
 
 def test_owed_tents_are_delivered_when_capacity_allows():
@@ -95,16 +134,19 @@ def test_owed_tents_are_never_taken_back():
 def test_payload_per_commodity_counts_trucks_at_the_crossing():
     """10 trucks/day; food travels at 20 t per truck, shelter items at 10 t: 100 t of shelter items fill them."""
     days = 2
-    inst = SupplyInstance(days=days, commodities=[Commodity("food", 1.0, payload_t=20.0),
-                                                  Commodity("shelter_nfi", 5.0, payload_t=10.0)],
-                          entry_points=[EntryPoint("ks", trucks_per_day=10, payload_t=20.0)], warehouses=[],
-                          sites=[Site("s", demand_t={"food": [0.0, 0.0], "shelter_nfi": [100.0, 100.0]},
-                                      storage_t=0.0)],
-                          arcs=[Arc("ks", "s")])
+    inst = SupplyInstance(
+        days=days,
+        commodities=[Commodity("food", 1.0, payload_t=20.0), Commodity("shelter_nfi", 5.0, payload_t=10.0)],
+        entry_points=[EntryPoint("ks", trucks_per_day=10, payload_t=20.0)],
+        warehouses=[],
+        sites=[Site("s", demand_t={"food": [0.0, 0.0], "shelter_nfi": [100.0, 100.0]}, storage_t=0.0)],
+        arcs=[Arc("ks", "s")],
+    )
     r = solve_supply(inst)
     np.testing.assert_allclose(r.consumed_t[1, 0], [100, 100], atol=1e-6)
-    inst = replace(inst, sites=[Site("s", demand_t={"food": [100.0, 100.0], "shelter_nfi": [100.0, 100.0]},
-                                     storage_t=0.0)])
+    inst = replace(
+        inst, sites=[Site("s", demand_t={"food": [100.0, 100.0], "shelter_nfi": [100.0, 100.0]}, storage_t=0.0)]
+    )
     r = solve_supply(inst, trucks="off")
     # shelter items first (priority 5/t): 10 trucks all carry them; no room for food
     assert r.consumed_t[1, 0].sum() == pytest.approx(200.0, abs=1e-6)
@@ -114,11 +156,15 @@ def test_payload_per_commodity_counts_trucks_at_the_crossing():
 
 def test_pipelines_carry_no_truckloads():
     days = 3
-    inst = SupplyInstance(days=days, commodities=[Commodity("water", 1.0)],
-                          entry_points=[EntryPoint("ks", capacity_t_per_day=0.0)],
-                          warehouses=[Warehouse("well")], sites=[Site("s", demand_t={"water": [40.0] * days})],
-                          arcs=[Arc("ks", "s"), Arc("well", "s", trucked=False)],
-                          production=[Production("well", "water", [40.0] * days)])
+    inst = SupplyInstance(
+        days=days,
+        commodities=[Commodity("water", 1.0)],
+        entry_points=[EntryPoint("ks", capacity_t_per_day=0.0)],
+        warehouses=[Warehouse("well")],
+        sites=[Site("s", demand_t={"water": [40.0] * days})],
+        arcs=[Arc("ks", "s"), Arc("well", "s", trucked=False)],
+        production=[Production("well", "water", [40.0] * days)],
+    )
     r = solve_supply(inst)
     assert r.shortfall_t.sum() == pytest.approx(0.0, abs=1e-6)
     assert r.objective_trucks == pytest.approx(0.0, abs=1e-9)
@@ -138,11 +184,19 @@ def test_warm_start_with_new_needs_gives_the_cold_optimum():
 
 def test_json_instance_with_groups_sharing_and_payloads():
     data = {
-        "days": 2, "sharing": {"policy": "priority", "priority": ["b", "a"]},
+        "days": 2,
+        "sharing": {"policy": "priority", "priority": ["b", "a"]},
         "commodities": [{"id": "water", "payload_t": 15}, {"id": "tents", "carry_over": True}],
         "entry_points": [{"id": "ks", "trucks_per_day": 4, "payload_t": 20}],
-        "sites": [{"id": "s", "groups": {"a": {"demand_t_per_day": {"water": 30}, "people": 2000},
-                                        "b": {"demand_t_per_day": {"water": 30, "tents": [5, 0]}}}}],
+        "sites": [
+            {
+                "id": "s",
+                "groups": {
+                    "a": {"demand_t_per_day": {"water": 30}, "people": 2000},
+                    "b": {"demand_t_per_day": {"water": 30, "tents": [5, 0]}},
+                },
+            }
+        ],
         "arcs": [{"from": "ks", "to": "s"}, {"from": "ks", "to": "s", "trucked": False}],
     }
     inst = instance_from_dict(data)
@@ -154,15 +208,23 @@ def test_json_instance_with_groups_sharing_and_payloads():
     assert r.cell_people[0].tolist() == [2000, 2000] and np.isnan(r.cell_people[1]).all()
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"sharing": {"policy": "fairest"}}, "sharing.policy"),
-    ({"sharing": {"policy": "priority", "priority": ["nobody"]}}, "sharing.priority"),
-    ({"commodities": [{"id": "water", "payload_t": 0}]}, "payload_t"),
-    ({"commodities": [{"id": "water", "carry_over": "yes"}]}, "carry_over"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"sharing": {"policy": "fairest"}}, "sharing.policy"),
+        ({"sharing": {"policy": "priority", "priority": ["nobody"]}}, "sharing.priority"),
+        ({"commodities": [{"id": "water", "payload_t": 0}]}, "payload_t"),
+        ({"commodities": [{"id": "water", "carry_over": "yes"}]}, "carry_over"),
+    ],
+)
 def test_bad_sharing_and_payloads_are_named(patch, field):
-    data = {"days": 2, "commodities": [{"id": "water"}], "entry_points": [{"id": "ks", "capacity_t_per_day": 5}],
-            "sites": [{"id": "s", "demand_t_per_day": {"water": 1}}], "arcs": [{"from": "ks", "to": "s"}]}
+    data = {
+        "days": 2,
+        "commodities": [{"id": "water"}],
+        "entry_points": [{"id": "ks", "capacity_t_per_day": 5}],
+        "sites": [{"id": "s", "demand_t_per_day": {"water": 1}}],
+        "arcs": [{"from": "ks", "to": "s"}],
+    }
     with pytest.raises(InputError) as e:
         instance_from_dict({**data, **patch}, file="x.json")
     assert any(p.field == field and p.file == "x.json" for p in e.value.problems), e.value.problems

@@ -25,8 +25,18 @@ PX = 10.0  # metres per pixel
 
 def write_tif(path: Path, data: np.ndarray, *, crs="EPSG:32636", transform=None, nodata=None) -> Path:
     transform = transform if transform is not None else from_origin(X0, Y0, PX, PX)
-    with rasterio.open(path, "w", driver="GTiff", height=data.shape[0], width=data.shape[1], count=1,
-                       dtype=data.dtype, crs=crs, transform=transform, nodata=nodata) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=data.shape[0],
+        width=data.shape[1],
+        count=1,
+        dtype=data.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as ds:
         ds.write(data, 1)
     return path
 
@@ -44,6 +54,7 @@ def kinked_dem(rows: int = 20, cols: int = 20, kink: int = 10, grade: float = 0.
 
 
 # ---- slope -------------------------------------------------------------------------------------------------
+
 
 def test_slope_of_planes_is_exact_everywhere_including_edges():
     y, x = np.mgrid[0:6, 0:7].astype(float)
@@ -74,6 +85,7 @@ def test_geographic_pixel_size_is_geodesic():
 
 # ---- rasters ------------------------------------------------------------------------------------------------
 
+
 def test_slope_limit_excludes_the_steep_columns(tmp_path):
     # kink at column 10: its central difference is 10 % (kept at a 10 % limit), columns 11..19 are 20 % (out)
     g = ul.Ground(dem=ul.open_raster(write_tif(tmp_path / "dem.tif", kinked_dem())), max_slope_pct=10.0)
@@ -98,8 +110,12 @@ def test_landcover_classes_then_slope_then_no_data(tmp_path):
     lc[5:10, 15:] = 255  # nodata: 5 x 5 pixels, all steep
     dem = kinked_dem()
     dem[18:, :2] = -9999  # 2 x 2 flat pixels without elevation
-    g = ul.Ground(dem=ul.open_raster(write_tif(tmp_path / "dem.tif", dem, nodata=-9999)), max_slope_pct=10.0,
-                  landcover=ul.open_raster(write_tif(tmp_path / "lc.tif", lc, nodata=255)), exclude_classes=(3.0,))
+    g = ul.Ground(
+        dem=ul.open_raster(write_tif(tmp_path / "dem.tif", dem, nodata=-9999)),
+        max_slope_pct=10.0,
+        landcover=ul.open_raster(write_tif(tmp_path / "lc.tif", lc, nodata=255)),
+        exclude_classes=(3.0,),
+    )
     [r] = ul.assess(np.array([box_px(0, 0, 20, 20)]), UTM, g)
     a = PX * PX
     assert r.excluded_m2["landcover"] == pytest.approx(100 * a)
@@ -113,9 +129,12 @@ def test_landcover_classes_then_slope_then_no_data(tmp_path):
 def test_landcover_on_another_grid_is_sampled_at_dem_pixel_centres(tmp_path):
     lc = np.zeros((10, 10), np.uint8)  # 20 m pixels, same origin: DEM pixel (r, c) lies in lc (r // 2, c // 2)
     lc[:, 5:] = 7
-    g = ul.Ground(dem=ul.open_raster(write_tif(tmp_path / "dem.tif", np.zeros((20, 20), np.float32))),
-                  max_slope_pct=5.0, exclude_classes=(7.0,),
-                  landcover=ul.open_raster(write_tif(tmp_path / "lc.tif", lc, transform=from_origin(X0, Y0, 20, 20))))
+    g = ul.Ground(
+        dem=ul.open_raster(write_tif(tmp_path / "dem.tif", np.zeros((20, 20), np.float32))),
+        max_slope_pct=5.0,
+        exclude_classes=(7.0,),
+        landcover=ul.open_raster(write_tif(tmp_path / "lc.tif", lc, transform=from_origin(X0, Y0, 20, 20))),
+    )
     [r] = ul.assess(np.array([box_px(0, 0, 20, 20)]), UTM, g)
     assert r.usable_fraction == pytest.approx(0.5)
 
@@ -139,8 +158,11 @@ def test_windowed_reads_match_a_brute_force_over_the_whole_raster(tmp_path):
     rng = np.random.default_rng(3)
     z = np.cumsum(rng.normal(0, 1.5, (60, 80)), axis=1).astype(np.float32)  # rough terrain
     path = write_tif(tmp_path / "dem.tif", z)
-    sites = [shapely.Point(X0 + 150, Y0 - 200).buffer(120), box_px(-5, 30, 30, 70),  # the second crosses the edge
-             shapely.Polygon([(X0 + 500, Y0 - 50), (X0 + 790, Y0 - 103), (X0 + 600, Y0 - 400)])]  # no centre on an edge
+    sites = [
+        shapely.Point(X0 + 150, Y0 - 200).buffer(120),
+        box_px(-5, 30, 30, 70),  # the second crosses the edge
+        shapely.Polygon([(X0 + 500, Y0 - 50), (X0 + 790, Y0 - 103), (X0 + 600, Y0 - 400)]),
+    ]  # no centre on an edge
     g = ul.Ground(dem=ul.open_raster(path), max_slope_pct=12.0)
     got = ul.assess(np.array(sites, dtype=object), UTM, g)
     # brute force: numpy's gradient on the whole raster (one-sided at its edges), shapely per pixel centre on a
@@ -161,6 +183,7 @@ def test_windowed_reads_match_a_brute_force_over_the_whole_raster(tmp_path):
 
 # ---- vectors ------------------------------------------------------------------------------------------------
 
+
 def _wgs(g: shapely.Geometry) -> shapely.Geometry:
     return project(g, UTM, WGS84)
 
@@ -178,8 +201,11 @@ def test_hazard_and_building_buffers_are_exact():
 
 
 def test_vector_exclusions_come_before_raster_ones(tmp_path):
-    g = ul.Ground(dem=ul.open_raster(write_tif(tmp_path / "dem.tif", kinked_dem())), max_slope_pct=10.0,
-                  vectors={"hazard": [(_wgs(box_px(10, -2, 22, 22)), 0.0)]})  # covers the whole steep half
+    g = ul.Ground(
+        dem=ul.open_raster(write_tif(tmp_path / "dem.tif", kinked_dem())),
+        max_slope_pct=10.0,
+        vectors={"hazard": [(_wgs(box_px(10, -2, 22, 22)), 0.0)]},
+    )  # covers the whole steep half
     [r] = ul.assess(np.array([box_px(0, 0, 20, 20)]), UTM, g)
     assert r.excluded_m2["hazard"] == pytest.approx(100 * 200, rel=1e-6)
     assert r.excluded_m2["slope"] == pytest.approx(0.0, abs=1e-6)
@@ -194,10 +220,12 @@ def test_site_outside_every_raster_keeps_the_constant(tmp_path):
 
 # ---- bad input ----------------------------------------------------------------------------------------------
 
+
 def test_raster_without_crs_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "dem_nocrs.tif"
-    with rasterio.open(path, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32",
-                       transform=from_origin(X0, Y0, PX, PX)) as ds:
+    with rasterio.open(
+        path, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32", transform=from_origin(X0, Y0, PX, PX)
+    ) as ds:
         ds.write(np.zeros((4, 4), np.float32), 1)
     with pytest.raises(InputError) as e:
         ul.open_raster(path)
@@ -216,6 +244,7 @@ def test_spec_needs_its_pairs():
 
 # ---- in a scenario -----------------------------------------------------------------------------------------
 
+
 def _ground_scenario(tmp_path: Path, usable_land: dict) -> Path:
     """The conftest scenario, its site S1 over a DEM whose eastern part is steep, a river hazard across it."""
     folder = write_scenario(tmp_path / "sc")
@@ -230,16 +259,27 @@ def _ground_scenario(tmp_path: Path, usable_land: dict) -> Path:
     write_tif(folder / "dem.tif", z, transform=from_origin(x0, y0, PX, PX))
     river = project(shapely.box(minx - 50, (miny + maxy) / 2 - 15, maxx + 50, (miny + maxy) / 2 + 15), UTM, WGS84)
     (folder / "river.geojson").write_text(json.dumps(fc([feat({"id": "river"}, shapely.geometry.mapping(river))])))
-    cfg = (folder / "scenario.yaml").read_text().replace(
-        "sites:\n    file: sites.geojson\n",
-        "sites:\n    file: sites.geojson\n    usable_land: " + json.dumps(usable_land) + "\n")
+    cfg = (
+        (folder / "scenario.yaml")
+        .read_text()
+        .replace(
+            "sites:\n    file: sites.geojson\n",
+            "sites:\n    file: sites.geojson\n    usable_land: " + json.dumps(usable_land) + "\n",
+        )
+    )
     (folder / "scenario.yaml").write_text(cfg)
     return folder
 
 
 def test_scenario_usable_land_sets_the_fraction_and_the_notes(tmp_path):
-    folder = _ground_scenario(tmp_path, {"dem": "dem.tif", "max_slope_pct": 10,
-                                         "hazards": [{"file": "river.geojson", "buffer_m": 10, "kind": "flood"}]})
+    folder = _ground_scenario(
+        tmp_path,
+        {
+            "dem": "dem.tif",
+            "max_slope_pct": 10,
+            "hazards": [{"file": "river.geojson", "buffer_m": 10, "kind": "flood"}],
+        },
+    )
     sc = load_scenario(folder, "main")
     s1, s2 = sc.sites
     assert s1.ground is not None and s1.ground.covered
@@ -263,8 +303,9 @@ def test_scenario_dem_covering_one_site_leaves_the_other_on_its_constant(tmp_pat
 
 
 def test_scenario_bad_ground_inputs_list_every_problem(tmp_path):
-    folder = _ground_scenario(tmp_path, {"dem": "missing.tif", "max_slope_pct": 10, "landcover": "lc.tif",
-                                         "exclude_classes": ["water"]})
+    folder = _ground_scenario(
+        tmp_path, {"dem": "missing.tif", "max_slope_pct": 10, "landcover": "lc.tif", "exclude_classes": ["water"]}
+    )
     with pytest.raises(InputError) as e:
         load_scenario(folder, "main")
     text = str(e.value)
@@ -294,10 +335,17 @@ def _osm_area(path: Path, rings: list[tuple[str, str, shapely.Polygon]]) -> None
 
 def test_osm_extract_gives_land_use_and_buildings(tmp_path):
     osm = tmp_path / "extract.osm"
-    _osm_area(osm, [("natural", "water", box_px(0, 0, 20, 5)), ("landuse", "meadow", box_px(0, 5, 20, 10)),
-                    ("building", "yes", box_px(2, 12, 4, 14))])
-    spec = ul.UsableLandSpec(landcover="extract.osm", exclude_classes=["water", "wetland"],
-                             buildings={"file": "extract.osm", "buffer_m": 0})
+    _osm_area(
+        osm,
+        [
+            ("natural", "water", box_px(0, 0, 20, 5)),
+            ("landuse", "meadow", box_px(0, 5, 20, 10)),
+            ("building", "yes", box_px(2, 12, 4, 14)),
+        ],
+    )
+    spec = ul.UsableLandSpec(
+        landcover="extract.osm", exclude_classes=["water", "wetland"], buildings={"file": "extract.osm", "buffer_m": 0}
+    )
     g = ul.load_ground(tmp_path, spec, "scenario.yaml")
     [r] = ul.assess(np.array([box_px(0, 0, 20, 20)]), UTM, g)
     assert r.excluded_m2["landcover"] == pytest.approx(200 * 50, rel=1e-4)  # the water, not the meadow

@@ -101,8 +101,14 @@ def test_upload_run_outputs_compare_delete(client, scenario_zip):
     for bad in ("../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd", "input/scenario.yaml", "nope.json"):
         assert c.get(f"/api/runs/{a['id']}/files/{bad}").status_code == 404
 
-    r = c.post("/api/runs", json={"upload_id": u["id"], "scenario": "main",
-                                  "params": {**FAST, "profile": "unhcr-emergency", "horizon_days": 7}})
+    r = c.post(
+        "/api/runs",
+        json={
+            "upload_id": u["id"],
+            "scenario": "main",
+            "params": {**FAST, "profile": "unhcr-emergency", "horizon_days": 7},
+        },
+    )
     b = wait(c, r.json()["id"])
     assert b["status"] == "done" and b["params"] == {**FAST, "profile": "unhcr-emergency", "horizon_days": 7}
     plan_b = c.get(f"/api/runs/{b['id']}/files/plan.json").json()
@@ -126,7 +132,10 @@ def test_bad_requests(client, scenario_zip):
     assert r.status_code == 422 and "main" in r.json()["detail"]
     r = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"profile": "nope"}})
     assert r.status_code == 422 and "sphere-2018" in r.json()["detail"]
-    assert c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"horizon_days": 0}}).status_code == 422
+    assert (
+        c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"horizon_days": 0}}).status_code
+        == 422
+    )
     assert c.post("/api/runs", json={"upload_id": "x", "scenario": "main"}).status_code == 404
     assert c.get("/api/runs/x").status_code == 404
 
@@ -135,22 +144,39 @@ def test_closures_and_capacity_reach_the_plan(client, scenario_zip):
     c = client
     uid = post_zip(c, scenario_zip).json()["id"]
     base = {"layout": False, "evacuation": False, "horizon_days": 6}
-    runs = [c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"] for p in (
-        base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]})]
+    runs = [
+        c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"]
+        for p in (base, {**base, "closures": [{"entry_point": "KS", "first_day": 2, "last_day": 3}]})
+    ]
     open_, closed = (wait(c, r) for r in runs)
     assert open_["status"] == closed["status"] == "done"
     assert open_["share_done"] == 1.0 and open_["elapsed_s"] > 0
     # a closure of an entry point the upload does not have, or beyond the horizon: refused before the run
-    wrong = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {
-        **base, "closures": [{"entry_point": "KS", "first_day": 9, "last_day": 9},
-                             {"entry_point": "XX", "first_day": 2, "last_day": 3}]}})
+    wrong = c.post(
+        "/api/runs",
+        json={
+            "upload_id": uid,
+            "scenario": "main",
+            "params": {
+                **base,
+                "closures": [
+                    {"entry_point": "KS", "first_day": 9, "last_day": 9},
+                    {"entry_point": "XX", "first_day": 2, "last_day": 3},
+                ],
+            },
+        },
+    )
     assert wrong.status_code == 422
-    assert [p["field"] for p in wrong.json()["problems"]] == ["body.params.closures.0.first_day",
-                                                              "body.params.closures.1.entry_point"]
+    assert [p["field"] for p in wrong.json()["problems"]] == [
+        "body.params.closures.0.first_day",
+        "body.params.closures.1.entry_point",
+    ]
     assert "no entry point 'XX' in scenario 'main'; expected one of ['KS']" in wrong.json()["detail"]
     assert "days 0 to 5" in wrong.json()["detail"]
-    use = {name: {u["day"]: u for u in c.get(f"/api/runs/{r['id']}/files/plan.json").json()["supply"]["entry_use"]}
-           for name, r in (("open", open_), ("closed", closed))}
+    use = {
+        name: {u["day"]: u for u in c.get(f"/api/runs/{r['id']}/files/plan.json").json()["supply"]["entry_use"]}
+        for name, r in (("open", open_), ("closed", closed))
+    }
     assert use["open"][2]["capacity_t"] > 0
     assert use["closed"][2]["capacity_t"] == use["closed"][3]["capacity_t"] == 0  # closed: nothing enters
     assert use["closed"][4]["capacity_t"] == use["open"][4]["capacity_t"]  # open again afterwards
@@ -165,15 +191,18 @@ def test_input_error_is_a_failed_run_with_problems(client, tmp_path):
     assert str(tmp_path) not in r["error"] and "/runs/" not in r["error"]  # no server paths shown
 
 
-@pytest.mark.parametrize("entries, expect", [
-    ([("sc/scenario.yaml", b"x"), ("../evil.txt", b"x")], "zip-slip"),
-    ([("sc/scenario.yaml", b"x"), ("sc/../../evil.txt", b"x")], "zip-slip"),
-    ([("sc/scenario.yaml", b"x"), ("/etc/evil", b"x")], "absolute"),
-    ([("sc/scenario.yaml", b"x"), ("C:/evil", b"x")], "absolute"),
-    ([("sc/scenario.yaml", b"x"), ("sc\\..\\evil", b"x")], "backslash"),
-    ([("sc/zones.geojson", b"{}")], "no scenario.yaml"),
-    ([("a/scenario.yaml", b"x"), ("b/scenario.yaml", b"x")], "several scenario folders"),
-])
+@pytest.mark.parametrize(
+    "entries, expect",
+    [
+        ([("sc/scenario.yaml", b"x"), ("../evil.txt", b"x")], "zip-slip"),
+        ([("sc/scenario.yaml", b"x"), ("sc/../../evil.txt", b"x")], "zip-slip"),
+        ([("sc/scenario.yaml", b"x"), ("/etc/evil", b"x")], "absolute"),
+        ([("sc/scenario.yaml", b"x"), ("C:/evil", b"x")], "absolute"),
+        ([("sc/scenario.yaml", b"x"), ("sc\\..\\evil", b"x")], "backslash"),
+        ([("sc/zones.geojson", b"{}")], "no scenario.yaml"),
+        ([("a/scenario.yaml", b"x"), ("b/scenario.yaml", b"x")], "several scenario folders"),
+    ],
+)
 def test_refused_zips(client, entries, expect):
     r = post_zip(client, zip_entries(entries))
     assert r.status_code == 422 and expect in r.text, r.text
@@ -219,8 +248,14 @@ def test_token_auth(store_url, scenario_zip):
     store = Store(*store_url)
     with TestClient(create_app(store, token="s3cret-t0ken"), base_url=BASE) as c:
         assert c.get("/").status_code == 200  # the page holds no data
-        for method, path in (("get", "/api/uploads"), ("get", "/api/runs"), ("get", "/openapi.json"),
-                             ("get", "/docs"), ("get", "/api/runs/x/files/plan.json"), ("delete", "/api/runs/x")):
+        for method, path in (
+            ("get", "/api/uploads"),
+            ("get", "/api/runs"),
+            ("get", "/openapi.json"),
+            ("get", "/docs"),
+            ("get", "/api/runs/x/files/plan.json"),
+            ("delete", "/api/runs/x"),
+        ):
             assert getattr(c, method)(path).status_code == 401, path
             assert getattr(c, method)(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
         r = c.post("/api/uploads", files={"file": ("sc.zip", scenario_zip, "application/zip")})
@@ -253,6 +288,7 @@ def test_restart_loses_nothing(store_url, scenario_zip):
 
     store = Store(*store_url)  # a new server process on the same store
     import shutil
+
     shutil.rmtree(store.upload_dir(uid))  # the extracted copy is rebuilt from the zip kept in the database
     with TestClient(create_app(store, token=""), base_url=BASE) as c:
         assert c.get(f"/api/runs/{done['id']}").json()["status"] == "done"
@@ -294,8 +330,14 @@ def test_twenty_concurrent_runs(store_url, scenario_zip):
 def test_openapi_documents_the_api(client):
     spec = client.get("/openapi.json").json()
     paths = set(spec["paths"])
-    assert {"/api/uploads", "/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/files/{name}",
-            "/api/compare/{run_a}/{run_b}", "/api/uploads/{upload_id}/scenarios"} <= paths
+    assert {
+        "/api/uploads",
+        "/api/runs",
+        "/api/runs/{run_id}",
+        "/api/runs/{run_id}/files/{name}",
+        "/api/compare/{run_a}/{run_b}",
+        "/api/uploads/{upload_id}/scenarios",
+    } <= paths
     assert client.get("/docs").status_code == 200
     page = client.get("/").text
     assert "<script" in page and "http://" not in page and "https://" not in page  # offline: nothing fetched elsewhere
@@ -316,6 +358,7 @@ def test_schemathesis_no_server_errors(store_url, scenario_zip):
     ops = [r.ok() for r in schema.get_all_operations()]
     assert len(ops) >= 10
     for op in ops:
+
         @given(case=op.as_strategy())
         @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case):
@@ -364,8 +407,10 @@ def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], 
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page, errors = watched_page(browser.new_context(locale="en-US"))
         offsite: list[str] = []
-        page.on("request", lambda r: None if r.url.startswith((live_server, "blob:", "data:", "about:"))
-                else offsite.append(r.url))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith((live_server, "blob:", "data:", "about:")) else offsite.append(r.url),
+        )
         page.goto(live_server + "/")
         page.wait_for_selector("#auth-section:not([hidden])")  # the server wants a token
         page.fill("#token", "page-token")
@@ -380,8 +425,11 @@ def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], 
         page.uncheck("#layout")
         # the scenario's description and entry points come from the upload; the closure example uses a real id
         entry = page.evaluate("chosenScenario().entry_points[0].id")
-        assert page.inner_text("#scenario-desc").endswith(page.evaluate(
-            "'entry points: ' + chosenScenario().entry_points.map(e => e.id + (e.name ? ' (' + e.name + ')' : '')).join(', ')"))
+        assert page.inner_text("#scenario-desc").endswith(
+            page.evaluate(
+                "'entry points: ' + chosenScenario().entry_points.map(e => e.id + (e.name ? ' (' + e.name + ')' : '')).join(', ')"
+            )
+        )
         assert f"{entry} 3-9" in page.inner_text("#closure-example")
         # closures are checked as they are typed: an unknown entry point or a day beyond the horizon stops the run
         page.fill("#closures", "XX 1-2")
@@ -420,8 +468,13 @@ def _page_flow(live_server: str, zpath: Path, scenario: str, expect: list[str], 
 def test_page_uploads_runs_and_shows_report(live_server, tmp_path):
     zpath = tmp_path / "scenario.zip"
     zpath.write_bytes(zip_folder(write_scenario(tmp_path / "sc")))
-    _page_flow(live_server, zpath, "main", ["10,000 displaced", "standards unhcr-emergency · 10 days · no camp layouts",
-                                            "KS at 50 % on days 1–2"], closures="KS 1-2 0.5")
+    _page_flow(
+        live_server,
+        zpath,
+        "main",
+        ["10,000 displaced", "standards unhcr-emergency · 10 days · no camp layouts", "KS at 50 % on days 1–2"],
+        closures="KS 1-2 0.5",
+    )
 
 
 @pytest.mark.slow
@@ -451,17 +504,20 @@ def test_ensemble_runs_as_a_job(client, tmp_path):
 
 def test_packages_and_assessment_as_jobs(client, tmp_path):
     packages = {"none": {}, "more": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 50}]}}
-    folder = write_scenario(tmp_path / "sc", config={"packages": packages, "horizon_days": 5,
-                                                      "layout": {"enabled": False}})
+    folder = write_scenario(
+        tmp_path / "sc", config={"packages": packages, "horizon_days": 5, "layout": {"enabled": False}}
+    )
     c = client
     uid = post_zip(c, zip_folder(folder)).json()["id"]
-    one = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                            "params": {"package": "more"}}).json()["id"])
+    one = wait(
+        c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"package": "more"}}).json()["id"]
+    )
     assert one["status"] == "done", one
     assert one["summary"]["package"] == "more"
     assert c.get(f"/api/runs/{one['id']}/files/plan.json").json()["package"] == "more"
-    both = wait(c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                             "params": {"assess": True}}).json()["id"])
+    both = wait(
+        c, c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"assess": True}}).json()["id"]
+    )
     assert both["status"] == "done", both
     names = {o["name"] for o in both["outputs"]}
     assert {"assessment.json", "assessment.html", "pairs/none--main/plan.json", "pairs/more--main/plan.json"} <= names
@@ -478,8 +534,9 @@ def test_packages_and_assessment_as_jobs(client, tmp_path):
     assert cat["scenarios"][0]["entry_points"] == [{"id": "KS", "name": "Kerem Shalom"}]
     assert both["summary"]["headline"] is None and both["summary"]["assessment"][0].endswith("pass every check.")
     assert one["summary"]["headline"]["failed"] == one["summary"]["indicators_not_met"]
-    refused = c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                        "params": {"assess": True, "ensemble_runs": 3}})
+    refused = c.post(
+        "/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"assess": True, "ensemble_runs": 3}}
+    )
     assert refused.status_code == 422
 
 
@@ -493,20 +550,33 @@ def test_page_links_every_output_of_a_run(live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     unc = {"parameters": {"trucks": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
-    packages = {"none": {"description": "nothing more"},
-                "more": {"description": "50 more trucks a day", "entry_capacity": [{"entry_point": "KS",
-                                                                                     "trucks_per_day": 50}]}}
-    folder = write_scenario(tmp_path / "sc", config={"packages": packages, "uncertainty": unc, "horizon_days": 5,
-                                                     "layout": {"enabled": False}})
+    packages = {
+        "none": {"description": "nothing more"},
+        "more": {
+            "description": "50 more trucks a day",
+            "entry_capacity": [{"entry_point": "KS", "trucks_per_day": 50}],
+        },
+    }
+    folder = write_scenario(
+        tmp_path / "sc",
+        config={"packages": packages, "uncertainty": unc, "horizon_days": 5, "layout": {"enabled": False}},
+    )
     auth = {"Authorization": "Bearer page-token"}
     with httpx.Client(base_url=live_server, headers=auth, timeout=60) as c:
         uid = c.post("/api/uploads", files={"file": ("sc.zip", zip_folder(folder), "application/zip")}).json()["id"]
-        ids = {kind: c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"]
-               for kind, p in (("plan", {}), ("more", {"package": "more"}), ("assess", {"assess": True}),
-                               ("ensemble", {"ensemble_runs": 3}))}
+        ids = {
+            kind: c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": p}).json()["id"]
+            for kind, p in (
+                ("plan", {}),
+                ("more", {"package": "more"}),
+                ("assess", {"assess": True}),
+                ("ensemble", {"ensemble_runs": 3}),
+            )
+        }
         end = time.monotonic() + 180
-        while time.monotonic() < end and any(c.get(f"/api/runs/{i}").json()["status"] in ("queued", "running")
-                                             for i in ids.values()):
+        while time.monotonic() < end and any(
+            c.get(f"/api/runs/{i}").json()["status"] in ("queued", "running") for i in ids.values()
+        ):
             time.sleep(0.2)
         assert all(c.get(f"/api/runs/{i}").json()["status"] == "done" for i in ids.values())
     with sync_playwright() as pw:
@@ -517,17 +587,23 @@ def test_page_links_every_output_of_a_run(live_server, tmp_path):
         page.wait_for_function("document.documentElement.dataset.ready === '1'")
         # packages as a dropdown with their descriptions
         assert page.eval_on_selector_all("#package option", "os => os.map(o => o.textContent)") == [
-            "none: the scenario alone", "none — nothing more", "more — 50 more trucks a day"]
+            "none: the scenario alone",
+            "none — nothing more",
+            "more — 50 more trucks a day",
+        ]
 
         def row(kind: str) -> str:
             return f"tr[data-run='{ids[kind]}']"
 
         assert page.inner_text(f"{row('more')} td.params") == "package more"
         assert page.inner_text(f"{row('assess')} td.params") == "every package tested"
-        pages = {k: page.eval_on_selector_all(f"{row(k)} button.page", "bs => bs.map(b => b.textContent)")
-                 for k in ids}
-        assert pages == {"plan": ["report"], "more": ["report"], "assess": ["assessment"],
-                         "ensemble": ["report", "ensemble"]}
+        pages = {k: page.eval_on_selector_all(f"{row(k)} button.page", "bs => bs.map(b => b.textContent)") for k in ids}
+        assert pages == {
+            "plan": ["report"],
+            "more": ["report"],
+            "assess": ["assessment"],
+            "ensemble": ["report", "ensemble"],
+        }
         files = page.eval_on_selector_all(f"{row('assess')} button.file", "bs => bs.map(b => b.dataset.name)")
         assert {"assessment.json", "pairs/none--main/plan.json", "pairs/more--main/plan.json"} <= set(files)
         assert "2 package × scenario plans" in page.inner_text(f"{row('assess')} td.outputs")

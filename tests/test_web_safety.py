@@ -37,8 +37,9 @@ def test_host_check_refuses_other_names(store):
     with TestClient(create_app(store, token=""), base_url="http://evil.example:8000") as c:
         r = c.get("/api/options")
         assert r.status_code == 400 and "unknown Host 'evil.example'" in r.json()["detail"]
-    with TestClient(create_app(store, token="", allowed_hosts=["plans.example.org"]),
-                    base_url="http://plans.example.org") as c:
+    with TestClient(
+        create_app(store, token="", allowed_hosts=["plans.example.org"]), base_url="http://plans.example.org"
+    ) as c:
         assert c.get("/api/options").status_code == 200
     for base in ("http://localhost:8000", "http://[::1]:8000", BASE):
         with TestClient(create_app(store, token=""), base_url=base) as c:
@@ -51,6 +52,7 @@ def test_host_names_for_serve():
     assert host_names("0.0.0.0", None, "t0ken")[-1] == "*"
     assert "plans.example.org" in host_names("0.0.0.0", ["plans.example.org"], None)
     from reliefplan._errors import ReliefplanError
+
     with pytest.raises(ReliefplanError, match="--allowed-host"):
         host_names("0.0.0.0", None, None)  # open mode on every interface: names must be given
     with pytest.raises(ReliefplanError, match="needs a token"):
@@ -59,18 +61,18 @@ def test_host_names_for_serve():
 
 def test_cross_site_requests_refused(client, tmp_path):
     data = zip_folder(write_scenario(tmp_path / "sc"))
-    r = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")},
-                    headers={"Origin": "https://evil.example"})
+    r = client.post(
+        "/api/uploads", files={"file": ("sc.zip", data, "application/zip")}, headers={"Origin": "https://evil.example"}
+    )
     assert r.status_code == 403 and "evil.example" in r.json()["detail"]
-    r = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")},
-                    headers={"Sec-Fetch-Site": "cross-site"})
+    r = client.post(
+        "/api/uploads", files={"file": ("sc.zip", data, "application/zip")}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
     assert r.status_code == 403
-    r = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")},
-                    headers={"Origin": "null"})
+    r = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")}, headers={"Origin": "null"})
     assert r.status_code == 403
     assert client.get("/api/uploads", headers={"Origin": "https://evil.example"}).status_code == 200  # reads: CORS
-    same = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")},
-                       headers={"Origin": BASE})
+    same = client.post("/api/uploads", files={"file": ("sc.zip", data, "application/zip")}, headers={"Origin": BASE})
     assert same.status_code == 201, same.text
     assert len(client.get("/api/uploads").json()) == 1  # only the same-origin one
 
@@ -89,19 +91,38 @@ def test_chunked_upload_refused_while_streaming(store):
         nonlocal pulled
         if pulled >= 8 * 1024 * 1024:
             return {"type": "http.request", "body": b"", "more_body": False}
-        head = b"" if pulled else (b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n'
-                                   b"Content-Type: application/zip\r\n\r\n")
+        head = (
+            b""
+            if pulled
+            else (
+                b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n'
+                b"Content-Type: application/zip\r\n\r\n"
+            )
+        )
         pulled += 65536
         return {"type": "http.request", "body": head + b"0" * (65536 - len(head)), "more_body": True}
 
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/api/uploads", "raw_path": b"/api/uploads", "root_path": "", "query_string": b"",
-             "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"multipart/form-data; boundary=x"),
-                         (b"transfer-encoding", b"chunked")],
-             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/uploads",
+        "raw_path": b"/api/uploads",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"content-type", b"multipart/form-data; boundary=x"),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
     asyncio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
@@ -123,11 +144,19 @@ def test_upload_shapes_are_422_not_500(client, tmp_path):
         "over-long folder": [("sc/scenario.yaml", yaml_ok), ("sc/" + "d" * 256 + "/x.csv", b"x")],
         "file and folder of one name": [("sc/scenario.yaml", yaml_ok), ("sc/zones", b"x"), ("sc/zones/a.csv", b"x")],
         "deep YAML": [("sc/scenario.yaml", b"title: " + b"[" * 900 + b"]" * 900 + b"\n")],
-        "deep block YAML": [("sc/scenario.yaml", "".join(f"{' ' * i}k{i}:\n" for i in range(200)).encode()
-                             + b" " * 200 + b"x: 1\n")],
-        "YAML aliases": [("sc/scenario.yaml", b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
-            f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n".encode()
-            for p, c in zip("abcdefg", "bcdefgh")))],
+        "deep block YAML": [
+            ("sc/scenario.yaml", "".join(f"{' ' * i}k{i}:\n" for i in range(200)).encode() + b" " * 200 + b"x: 1\n")
+        ],
+        "YAML aliases": [
+            (
+                "sc/scenario.yaml",
+                b"a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+                + b"".join(
+                    f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n".encode()
+                    for p, c in zip("abcdefg", "bcdefgh")
+                ),
+            )
+        ],
         "YAML too large": [("sc/scenario.yaml", b"# " + b"x" * (3 * 1024 * 1024) + b"\n")],
         "YAML not a mapping": [("sc/scenario.yaml", b"- 1\n- 2\n")],
     }
@@ -143,16 +172,23 @@ def test_upload_shapes_are_422_not_500(client, tmp_path):
 
 def test_scenario_file_keys_outside_the_upload_are_refused(client, tmp_path):
     keys = {
-        "packages": {"p": {"entry_series": {"file": "/etc/passwd", "start": "2024-01-01"},
-                           "sites": [{"file": "../../other-run/out/plan.json"}]}},
+        "packages": {
+            "p": {
+                "entry_series": {"file": "/etc/passwd", "start": "2024-01-01"},
+                "sites": [{"file": "../../other-run/out/plan.json"}],
+            }
+        },
         "uncertainty": {"entry_capacity_bootstrap": {"file": "/dev/zero"}},
     }
     folder = write_scenario(tmp_path / "sc", config=keys)
     r = post_zip(client, zip_folder(folder))
     assert r.status_code == 422
     fields = {p["field"] for p in r.json()["problems"]}
-    assert {"packages.p.entry_series.file", "packages.p.sites.0.file",
-            "uncertainty.entry_capacity_bootstrap.file"} <= fields
+    assert {
+        "packages.p.entry_series.file",
+        "packages.p.sites.0.file",
+        "uncertainty.entry_capacity_bootstrap.file",
+    } <= fields
     assert "root:" not in r.text  # nothing of the file is echoed
 
 
@@ -192,15 +228,15 @@ def test_docs_work_offline(client):
 
 def _ensemble_folder(tmp_path):
     unc = {"parameters": {"trucks": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
-    return write_scenario(tmp_path / "sc", config={"uncertainty": unc, "layout": {"enabled": False},
-                                                    "horizon_days": 5})
+    return write_scenario(tmp_path / "sc", config={"uncertainty": unc, "layout": {"enabled": False}, "horizon_days": 5})
 
 
 def test_cancel_stops_the_running_process_and_a_queued_run(client, tmp_path):
     c = client  # one worker: the second run waits in the queue
     uid = post_zip(c, zip_folder(_ensemble_folder(tmp_path))).json()["id"]
-    long = c.post("/api/runs", json={"upload_id": uid, "scenario": "main",
-                                     "params": {"ensemble_runs": 1000}}).json()["id"]
+    long = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"ensemble_runs": 1000}}).json()[
+        "id"
+    ]
     queued = c.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {}}).json()["id"]
     end = time.monotonic() + 120
     while "ensemble member" not in c.get(f"/api/runs/{long}").json()["progress"]:
@@ -241,8 +277,11 @@ def _alive(pid: int) -> bool:
 
 
 def test_run_failures_are_failed_runs_with_problems(client, tmp_path):
-    bad = write_scenario(tmp_path / "sc", config={"horizon_days": 5},
-                         entry_points="id,name,lon,lat,trucks_per_day\nKS,Kerem,34.27,31.22,40,extra\n")
+    bad = write_scenario(
+        tmp_path / "sc",
+        config={"horizon_days": 5},
+        entry_points="id,name,lon,lat,trucks_per_day\nKS,Kerem,34.27,31.22,40,extra\n",
+    )
     r = post_zip(client, zip_folder(bad))
     assert r.status_code == 201, r.text  # the upload checks scenario.yaml; layers are read when planning
     run = wait(client, client.post("/api/runs", json={"upload_id": r.json()["id"], "scenario": "main"}).json()["id"])

@@ -15,8 +15,13 @@ from ._errors import InputError, Problem, ReliefplanError, SolverError
 # The public API loads on first use, so `import reliefplan.cli` (and `reliefplan --help`) does not pull in the
 # whole pipeline with scipy, shapely, pyproj and pyogrio.
 _LAZY = {
-    "compare": "analysis.compare", "make_plan": "pipeline", "Plan": "plan", "Scenario": "scenario.folder",
-    "list_scenarios": "scenario.folder", "load_scenario": "scenario.folder", "Standards": "standards",
+    "compare": "analysis.compare",
+    "make_plan": "pipeline",
+    "Plan": "plan",
+    "Scenario": "scenario.folder",
+    "list_scenarios": "scenario.folder",
+    "load_scenario": "scenario.folder",
+    "Standards": "standards",
     "load_standards": "standards",
 }
 
@@ -46,6 +51,16 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "InputError", "Problem", "ReliefplanError", "SolverError", "Plan", "Scenario", "Standards",
-    "compare", "list_scenarios", "load_scenario", "load_standards", "make_plan",
+    "InputError",
+    "Problem",
+    "ReliefplanError",
+    "SolverError",
+    "Plan",
+    "Scenario",
+    "Standards",
+    "compare",
+    "list_scenarios",
+    "load_scenario",
+    "load_standards",
+    "make_plan",
 ]

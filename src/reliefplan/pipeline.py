@@ -15,7 +15,14 @@ from .solvers.layout import CampLayout
 from .stages.allocation import AllocationResult, allocate
 from .stages.camps import lay_out, layout_capacities, layout_params
 from .stages.capacity import SiteCapacity, free_geometry, site_capacity
-from .stages.deliveries import Deliveries, deliver, entry_capacity_by_day, group_figures, supply_summary, truckloads_needed_by_day
+from .stages.deliveries import (
+    Deliveries,
+    deliver,
+    entry_capacity_by_day,
+    group_figures,
+    supply_summary,
+    truckloads_needed_by_day,
+)
 from .stages.arrivals import abroad, arrivals_summary, displace_all, present
 from .stages.displacement import Displacement
 from .stages.health import hold, plan_health
@@ -23,18 +30,45 @@ from .stages.seasons import flooded_land, season_needs
 from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
-from .stages.orders import (displace_on_orders, inside_ordered_areas, move_over_days, movement_assumptions,
-                            movement_result)
+from .stages.orders import (
+    displace_on_orders,
+    inside_ordered_areas,
+    move_over_days,
+    movement_assumptions,
+    movement_result,
+)
 from .stages.overflow import Overflow, place_overflow
-from .plan import (EntryPointResult, EvacuationTiming, Flow, MovementResult, Needs, People, Plan, SiteResult, Siting,
-                   StandardsUsed, SupplyPlan, ZoneResult)
+from .plan import (
+    EntryPointResult,
+    EvacuationTiming,
+    Flow,
+    MovementResult,
+    Needs,
+    People,
+    Plan,
+    SiteResult,
+    Siting,
+    StandardsUsed,
+    SupplyPlan,
+    ZoneResult,
+)
 from .stages.phases import phase_indicators
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
-from .stages.verdict import (assess, beds_indicator, entry_capacity_indicator, evacuation_indicators, fleet_indicator,
-                      group_indicators, layout_indicators, location_indicators, movement_indicators, overflow_indicator,
-                      supply_indicators)
+from .stages.verdict import (
+    assess,
+    beds_indicator,
+    entry_capacity_indicator,
+    evacuation_indicators,
+    fleet_indicator,
+    group_indicators,
+    layout_indicators,
+    location_indicators,
+    movement_indicators,
+    overflow_indicator,
+    supply_indicators,
+)
 
 Progress = Callable[[str], None]
 
@@ -52,35 +86,65 @@ def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult, ov: Overflow)
     out = []
     for i, z in enumerate(sc.zones):
         departures = [(float(day), int(n)) for day, n in zip(d.days, d.displaced_by_day[i]) if n > 0]
-        out.append(ZoneResult(
-            id=z.id, name=z.name, pcode=z.pcode, population=int(d.population[i]), displaced=int(d.displaced[i]),
-            staying=int(d.staying[i]), displaced_share=float(d.share[i]), start_day=d.start_day(i),
-            departures=departures, sheltered=int(sheltered[i]), unsheltered=int(alloc.unmet[i]),
-            overflow_on_sites=int(ov.to_site[i].sum()), overflow_on_zone_land=int(ov.to_zone_land[i].sum()),
-            remaining_in_operation_area=int(ov.inside[i]),
-            aid_dependent_share=z.aid_dependent_share if z.aid_dependent_share is not None else default,
-            lon=float(d.origin_lonlat[i, 0]), lat=float(d.origin_lonlat[i, 1])))
+        out.append(
+            ZoneResult(
+                id=z.id,
+                name=z.name,
+                pcode=z.pcode,
+                population=int(d.population[i]),
+                displaced=int(d.displaced[i]),
+                staying=int(d.staying[i]),
+                displaced_share=float(d.share[i]),
+                start_day=d.start_day(i),
+                departures=departures,
+                sheltered=int(sheltered[i]),
+                unsheltered=int(alloc.unmet[i]),
+                overflow_on_sites=int(ov.to_site[i].sum()),
+                overflow_on_zone_land=int(ov.to_zone_land[i].sum()),
+                remaining_in_operation_area=int(ov.inside[i]),
+                aid_dependent_share=z.aid_dependent_share if z.aid_dependent_share is not None else default,
+                lon=float(d.origin_lonlat[i, 0]),
+                lat=float(d.origin_lonlat[i, 1]),
+            )
+        )
     return out
 
 
-def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, ov: Overflow, kcal_pp: float
-           ) -> list[SiteResult]:
+def _sites(sc: Scenario, cap: SiteCapacity, alloc: AllocationResult, ov: Overflow, kcal_pp: float) -> list[SiteResult]:
     pop = alloc.by_site
     over = ov.by_site
     lonlat = to_lon_lat(shapely.points(cap.point_xy), sc.crs)
     out = []
     for j, s in enumerate(sc.sites):
         present = int(pop[j]) + s.existing_population + int(over[j])
-        out.append(SiteResult(
-            id=s.id, name=s.name, area_m2=float(cap.area_m2[j]), excluded_area_m2=float(cap.excluded_area_m2[j]),
-            usable_fraction=s.usable_fraction, usable_area_m2=float(cap.usable_area_m2[j]),
-            existing_population=s.existing_population, capacity=int(cap.capacity[j]), population=int(pop[j]),
-            overflow=int(over[j]),
-            m2_per_person=float(cap.usable_area_m2[j] / present) if present else None, open=bool(pop[j] > 0),
-            needs=compute_needs(int(pop[j]), sc.standards, household_size=sc.household_size,
-                                kcal_per_person_day=kcal_pp, cargo=sc.cargo, food_mix=sc.food_mix)
-            if pop[j] > 0 else None,
-            lon=float(lonlat[j].x), lat=float(lonlat[j].y)))
+        out.append(
+            SiteResult(
+                id=s.id,
+                name=s.name,
+                area_m2=float(cap.area_m2[j]),
+                excluded_area_m2=float(cap.excluded_area_m2[j]),
+                usable_fraction=s.usable_fraction,
+                usable_area_m2=float(cap.usable_area_m2[j]),
+                existing_population=s.existing_population,
+                capacity=int(cap.capacity[j]),
+                population=int(pop[j]),
+                overflow=int(over[j]),
+                m2_per_person=float(cap.usable_area_m2[j] / present) if present else None,
+                open=bool(pop[j] > 0),
+                needs=compute_needs(
+                    int(pop[j]),
+                    sc.standards,
+                    household_size=sc.household_size,
+                    kcal_per_person_day=kcal_pp,
+                    cargo=sc.cargo,
+                    food_mix=sc.food_mix,
+                )
+                if pop[j] > 0
+                else None,
+                lon=float(lonlat[j].x),
+                lat=float(lonlat[j].y),
+            )
+        )
     return out
 
 
@@ -94,8 +158,15 @@ class PlanRun:
     people_by_day: np.ndarray | None = None  # [days]: everyone in the plan each day (all groups, all locations)
 
 
-def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation: EvacuationTiming | None,
-                 supply: SupplyPlan | None, *, layouts_on: bool) -> list[str]:
+def _assumptions(
+    sc: Scenario,
+    kcal_pp: float,
+    times: ZoneSiteTimes,
+    evacuation: EvacuationTiming | None,
+    supply: SupplyPlan | None,
+    *,
+    layouts_on: bool,
+) -> list[str]:
     """The assumptions a plan rests on, in words, for plan.json and the report."""
     out = [
         "Population inside a zone is spread evenly over its area (area-weighted displacement).",
@@ -103,13 +174,17 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation:
         "(site area incl. plots, roads, services, firebreaks), minus people already there.",
         "The part of a candidate site inside the operation footprint is not usable.",
         f"Food: the '{sc.standards.ration_basket.name}' basket scaled to {kcal_pp:,.0f} kcal/person/day"
-        + (" (age/sex-weighted energy requirement)" if sc.population_structure else "") + ".",
+        + (" (age/sex-weighted energy requirement)" if sc.population_structure else "")
+        + ".",
         "Siting minimises total walking time (person-seconds) plus opening costs; an unsheltered person costs "
         f"{sc.siting.unmet_penalty_factor:g} x the longest allowed walk, so nobody is left out while a place "
         "within reach remains.",
-        ("Walking times: no road network; straight-line distance x circuity factor." if times.fallback else
-         f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
-         "sample points of its displaced part; off-road legs walked straight at walking speed."),
+        (
+            "Walking times: no road network; straight-line distance x circuity factor."
+            if times.fallback
+            else f"Walking times on the road network '{times.network.get('source')}'; each zone's time is the mean over "
+            "sample points of its displaced part; off-road legs walked straight at walking speed."
+        ),
     ]
     if evacuation is not None:
         out.append(
@@ -118,22 +193,30 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation:
             f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
             + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
             + " from each zone's start day); link capacities from road width; people left in the operation area "
-            "do not move.")
+            "do not move."
+        )
     elif sc.evacuation.enabled and sc.movement is None:
         out.append("Evacuation timing not computed: it needs a road network and people with a site.")
     pop = sc.population_spec
     out.append(
         f"Everyone in the plan depends on aid at the declared share ({pop.aid_dependent_share:g} of each zone's people "
-        "unless a zone says otherwise" + (f"; {pop.source}" if pop.source else "; ASSUMPTION: no source declared")
+        "unless a zone says otherwise"
+        + (f"; {pop.source}" if pop.source else "; ASSUMPTION: no source declared")
         + "); people already living on the candidate sites and the other populations fed through the same entry "
-        "points (layer served_populations) are counted every day.")
+        "points (layer served_populations) are counted every day."
+    )
     ov = sc.overflow
     out.append(
         f"Overflow policy '{ov.policy}': displaced people without a camp place "
-        + ("go to the nearest land outside the operation area with room (candidate sites first, then land of zones "
-           "outside the footprint)" if ov.policy == "nearest_outside" else "remain in the operation area")
+        + (
+            "go to the nearest land outside the operation area with room (candidate sites first, then land of zones "
+            "outside the footprint)"
+            if ov.policy == "nearest_outside"
+            else "remain in the operation area"
+        )
         + "; humanitarian access to everyone who remains in the operation area is assumed (the supply plan feeds "
-        "them), which is kinder than most operations allow.")
+        "them), which is kinder than most operations allow."
+    )
     if supply is not None:
         out.append(
             f"Supply: entry capacity '{sc.supply.entry_capacity}' (closures and disruptions applied) to every location "
@@ -141,12 +224,20 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation:
             + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
             + f"{sc.supply.site_storage_days:g} days of storage per location; local water from "
             f"{len(sc.water_sources)} declared source(s)"
-            + (f" and {sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people" if sc.supply.local_water_m3_per_day
-               else "") + f"; scarce supplies shared by '{sc.sharing.policy}'"
-            + (f" (order: {', '.join(sc.sharing.priority)})" if sc.sharing.policy == "priority" else
-               " (the same share of need for every group and location where the logistics allow)")
+            + (
+                f" and {sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people"
+                if sc.supply.local_water_m3_per_day
+                else ""
+            )
+            + f"; scarce supplies shared by '{sc.sharing.policy}'"
+            + (
+                f" (order: {', '.join(sc.sharing.priority)})"
+                if sc.sharing.policy == "priority"
+                else " (the same share of need for every group and location where the logistics allow)"
+            )
             + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
-            "fed where they are each day (their zone until they arrive).")
+            "fed where they are each day (their zone until they arrive)."
+        )
     if sc.arrivals is not None:
         a = sc.arrivals
         out.append(
@@ -154,20 +245,26 @@ def _assumptions(sc: Scenario, kcal_pp: float, times: ZoneSiteTimes, evacuation:
             + (f"; {a.source}" if a.source else "; ASSUMPTION: no source declared")
             + "), linear between dated rows; each day's arrivals leave their point's transit area (radius "
             f"{a.transit_radius_m:g} m) for their site the same day (evacuation timing not computed for them); before "
-            "they arrive they are counted abroad, in no need and no check of this plan.")
+            "they arrive they are counted abroad, in no need and no check of this plan."
+        )
     if sc.monitoring is not None and sc.monitoring.file:
         m = sc.monitoring
-        out.append(f"Existing settlement: the snapshot {m.file} of {m.date} puts {int(m.unit_people.sum()):,} people "
-                   f"on {len(set(m.unit_site.tolist()))} site(s) for the whole horizon (nobody re-allocated; births, "
-                   "deaths and departures not modelled); residents inside an operation footprint must move "
-                   "(zones relocate:<site>); the siting uses the spare capacity.")
+        out.append(
+            f"Existing settlement: the snapshot {m.file} of {m.date} puts {int(m.unit_people.sum()):,} people "
+            f"on {len(set(m.unit_site.tolist()))} site(s) for the whole horizon (nobody re-allocated; births, "
+            "deaths and departures not modelled); residents inside an operation footprint must move "
+            "(zones relocate:<site>); the siting uses the spare capacity."
+        )
     if sc.monitoring is not None and sc.monitoring.installed_file:
-        out.append(f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
-                   "rows and held before the first and after the last.")
+        out.append(
+            f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
+            "rows and held before the first and after the last."
+        )
     if layouts_on:
         out.append(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
-            "by the plots its layout holds x the usable fraction (the layout's capacity truth).")
+            "by the plots its layout holds x the usable fraction (the layout's capacity truth)."
+        )
     return out
 
 
@@ -190,7 +287,9 @@ class Sheltering:
     times: ZoneSiteTimes
     alloc: AllocationResult
     people: People
-    pending_layouts: Future[list[CampLayout]] | list[CampLayout]  # the camp layouts, or their computation under way (see `layouts`)
+    pending_layouts: (
+        Future[list[CampLayout]] | list[CampLayout]
+    )  # the camp layouts, or their computation under way (see `layouts`)
     layouts_on: bool
     evacuation: EvacuationTiming | None
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
@@ -231,8 +330,14 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
 
     step("needs")
     kcal_pp = energy_kcal_per_person_day(std, sc.population_structure)
-    needs = compute_needs(displaced, std, household_size=sc.household_size, kcal_per_person_day=kcal_pp,
-                          cargo=sc.cargo, food_mix=sc.food_mix)
+    needs = compute_needs(
+        displaced,
+        std,
+        household_size=sc.household_size,
+        kcal_per_person_day=kcal_pp,
+        cargo=sc.cargo,
+        food_mix=sc.food_mix,
+    )
 
     step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
     free = free_geometry(sc.sites, sc.footprints)
@@ -240,8 +345,13 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     fit = None
     if params is not None:
         # the layout fit depends on geometry and layout settings only: ensemble members share it
-        key = geometry_key(free, repr(params), [s.id for s in sc.sites],
-                           geometry_key(np.asarray(sc.no_build_m, dtype=object))) if cache is not None else ""
+        key = (
+            geometry_key(
+                free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
+            )
+            if cache is not None
+            else ""
+        )
         fit = cache.layout_people.get(key) if cache is not None else None
         if fit is None:
             fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
@@ -253,8 +363,9 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     times = walking_times(sc, d.displaced_part_m, cap.point_xy, moving=d.displaced > 0, cache=cache)
 
     step("siting")
-    alloc = allocate(sc, d.displaced, cap.capacity, times.pairs,
-                     leaving_by_day=d.displaced_by_day if parts is not None else None)
+    alloc = allocate(
+        sc, d.displaced, cap.capacity, times.pairs, leaving_by_day=d.displaced_by_day if parts is not None else None
+    )
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
     if (alloc.by_site > cap.capacity).any():
@@ -263,16 +374,24 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
     step("overflow (people without a site place)")
-    ov = place_overflow(sc, alloc.unmet, d.staying, cap.area_m2 - cap.excluded_area_m2, alloc.by_site,
-                        times.time_s, lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s)
+    ov = place_overflow(
+        sc,
+        alloc.unmet,
+        d.staying,
+        cap.area_m2 - cap.excluded_area_m2,
+        alloc.by_site,
+        times.time_s,
+        lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s,
+    )
     if ov.total != unsheltered:
         raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
     site_people = alloc.by_site
     layouts: Future[list[CampLayout]] | list[CampLayout] = []
     if params is not None:
         step("camp layouts (in the background)")
-        layouts = _in_background(partial(lay_out, client=cache.client if cache is not None else None),
-                                 sc, free, site_people, params)
+        layouts = _in_background(
+            partial(lay_out, client=cache.client if cache is not None else None), sc, free, site_people, params
+        )
 
     # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
     land = np.flatnonzero(ov.by_zone_land)
@@ -289,28 +408,68 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         graph = times.graph
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
             graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
-        moved = move(sc, graph, times.samples_xy, times.samples_zone, d.days, d.displaced_by_day, moving,
-                     np.vstack([cap.point_xy, ov.zone_land_xy[land]]), dest_people, dest_ids)
+        moved = move(
+            sc,
+            graph,
+            times.samples_xy,
+            times.samples_zone,
+            d.days,
+            d.displaced_by_day,
+            moving,
+            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
+            dest_people,
+            dest_ids,
+        )
         evacuation = movement_summary(moved, sc, graph, sc.crs)
 
-    pres = presence(sc, d.displaced_by_day, d.days, d.staying, (alloc.zone, alloc.site, alloc.people), ov,
-                    cap.point_xy, evacuation, None if days is None else days.arrival_share, site_places=cap.capacity)
+    pres = presence(
+        sc,
+        d.displaced_by_day,
+        d.days,
+        d.staying,
+        (alloc.zone, alloc.site, alloc.people),
+        ov,
+        cap.point_xy,
+        evacuation,
+        None if days is None else days.arrival_share,
+        site_places=cap.capacity,
+    )
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
     pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1) + ov.inside)
     dependent = pres.dependent[:, :, -1].sum()
-    people = People(population=int(d.population.sum()), displaced=displaced, staying=int(d.staying.sum()),
-                    sheltered=sheltered, unsheltered=unsheltered, overflow_on_sites=int(ov.to_site.sum()),
-                    overflow_on_zone_land=int(ov.to_zone_land.sum()), remaining_in_operation_area=int(ov.inside.sum()),
-                    site_residents=pres.totals["site_residents"], served_elsewhere=pres.totals["served_elsewhere"],
-                    in_plan=int(sum(pres.totals.values())), aid_dependent=int(round(float(dependent))))
+    people = People(
+        population=int(d.population.sum()),
+        displaced=displaced,
+        staying=int(d.staying.sum()),
+        sheltered=sheltered,
+        unsheltered=unsheltered,
+        overflow_on_sites=int(ov.to_site.sum()),
+        overflow_on_zone_land=int(ov.to_zone_land.sum()),
+        remaining_in_operation_area=int(ov.inside.sum()),
+        site_residents=pres.totals["site_residents"],
+        served_elsewhere=pres.totals["served_elsewhere"],
+        in_plan=int(sum(pres.totals.values())),
+        aid_dependent=int(round(float(dependent))),
+    )
     if people.in_plan != people.population + people.site_residents + people.served_elsewhere:
         raise AssertionError("not everyone in the territory is in the plan")
-    return Sheltering(displacement=d, kcal_pp=kcal_pp, needs=needs, capacity=cap, times=times, alloc=alloc,
-                      people=people, pending_layouts=layouts, layouts_on=params is not None, evacuation=evacuation,
-                      layout_fit=fit, overflow=ov, presence=pres,
-                      movement=None if parts is None else days.result if days is not None
-                      else movement_result(sc, parts, None))
+    return Sheltering(
+        displacement=d,
+        kcal_pp=kcal_pp,
+        needs=needs,
+        capacity=cap,
+        times=times,
+        alloc=alloc,
+        people=people,
+        pending_layouts=layouts,
+        layouts_on=params is not None,
+        evacuation=evacuation,
+        layout_fit=fit,
+        overflow=ov,
+        presence=pres,
+        movement=None if parts is None else days.result if days is not None else movement_result(sc, parts, None),
+    )
 
 
 def _finite(x: float | None) -> float | None:
@@ -327,8 +486,9 @@ def _entry_trucks_per_day(sc: Scenario) -> float | None:
     return sum(e.trucks_per_day for e in sc.entry_points)
 
 
-def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None,
-        rows: bool = True) -> PlanRun:
+def run(
+    sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | None = None, rows: bool = True
+) -> PlanRun:
     """Displacement -> needs -> site capacity (layout) -> walking times -> siting -> camp layouts -> verdict.
 
     cache: walking networks and travel-time matrices to reuse across plans of the same geometry (ensembles).
@@ -337,8 +497,15 @@ def run(sc: Scenario, progress: Progress | None = None, *, cache: TravelCache | 
     return finish(sc, shelter(sc, progress, cache=cache), progress, cache=cache, rows=rows)
 
 
-def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
-           cache: TravelCache | None = None, rows: bool = True, warm: bool = True) -> PlanRun:
+def finish(
+    sc: Scenario,
+    sh: Sheltering,
+    progress: Progress | None = None,
+    *,
+    cache: TravelCache | None = None,
+    rows: bool = True,
+    warm: bool = True,
+) -> PlanRun:
     """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
 
     cache: its supply_lp keeps the last supply LP, so plans of the same structure re-solve warm.
@@ -353,26 +520,57 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
     zones = _zones(sc, d, alloc, ov)
     sites = _sites(sc, cap, alloc, ov, kcal_pp)
     flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
-    flows = [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group=g, people=int(q), distance_m=float(dist),
-                  travel_time_s=float(t))
-             for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s,
-                                            flow_distance_m)]
+    flows = [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group=g,
+            people=int(q),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s, flow_distance_m)
+    ]
     oi, oj = np.nonzero(ov.to_site)
     over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
-    flows += [Flow(zone=sc.zones[i].id, site=sc.sites[j].id, group="overflow", people=int(ov.to_site[i, j]),
-                   distance_m=float(dist), travel_time_s=float(t))
-              for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)]
+    flows += [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group="overflow",
+            people=int(ov.to_site[i, j]),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
+    ]
     if ov.to_zone_land.any():
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
-        flows += [Flow(zone=sc.zones[i].id, site=f"overflow:{sc.zones[k].id}", group="overflow",
-                       people=int(ov.to_zone_land[i, k]), distance_m=float("nan"),
-                       travel_time_s=float(ov.zone_land_time_s[i, k]), to_lon=float(land_ll[k].x),
-                       to_lat=float(land_ll[k].y))
-                  for i, k in zip(*np.nonzero(ov.to_zone_land))]
-    entry = [EntryPointResult(id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
-                              design_trucks_per_day=e.design_trucks_per_day,
-                              payload_t=e.payload_t or std.value("truck_payload_t"),
-                              lon=e.geometry.x, lat=e.geometry.y) for e in sc.entry_points]
+        flows += [
+            Flow(
+                zone=sc.zones[i].id,
+                site=f"overflow:{sc.zones[k].id}",
+                group="overflow",
+                people=int(ov.to_zone_land[i, k]),
+                distance_m=float("nan"),
+                travel_time_s=float(ov.zone_land_time_s[i, k]),
+                to_lon=float(land_ll[k].x),
+                to_lat=float(land_ll[k].y),
+            )
+            for i, k in zip(*np.nonzero(ov.to_zone_land))
+        ]
+    entry = [
+        EntryPointResult(
+            id=e.id,
+            name=e.name,
+            trucks_per_day=e.trucks_per_day,
+            design_trucks_per_day=e.design_trucks_per_day,
+            payload_t=e.payload_t or std.value("truck_payload_t"),
+            lon=e.geometry.x,
+            lat=e.geometry.y,
+        )
+        for e in sc.entry_points
+    ]
 
     step("verdict")
     verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=times.network)
@@ -383,8 +581,13 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
     if sc.supply.enabled and sc.entry_points and pres.people.any():
         step("supply (daily deliveries)")
-        delivered = deliver(sc, pres, kcal_pp, warm=cache.supply_lp if cache is not None and warm else None,
-                            drive_cache=cache.drive_h if cache is not None else None)
+        delivered = deliver(
+            sc,
+            pres,
+            kcal_pp,
+            warm=cache.supply_lp if cache is not None and warm else None,
+            drive_cache=cache.drive_h if cache is not None else None,
+        )
         supply, sustained = supply_summary(delivered, sc, rows=rows)
         groups = group_figures(delivered, rows=rows)
 
@@ -433,26 +636,55 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         step("health (risk projection)")
         health = plan_health(sc, pres, delivered, layouts, kcal_pp, by_location=rows)
         verdict += health.verdict
-    assumptions = (_assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on)
-                   + (movement_assumptions(sc, sh.movement) if sh.movement is not None else []) + sc.ground_notes
-                   + sc.package_notes + ((seasons or {}).get("notes") or []))
+    assumptions = (
+        _assumptions(sc, kcal_pp, times, evacuation, supply, layouts_on=sh.layouts_on)
+        + (movement_assumptions(sc, sh.movement) if sh.movement is not None else [])
+        + sc.ground_notes
+        + sc.package_notes
+        + ((seasons or {}).get("notes") or [])
+    )
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     plan = Plan(
-        reliefplan_version=_version(), scenario=sc.name, scenario_title=sc.title, description=sc.description,
-        crs=sc.crs.to_string(), horizon_days=sc.horizon_days, people=people, needs=sh.needs,
-        needs_all=compute_needs(people.aid_dependent, std, household_size=sc.household_size,
-                                kcal_per_person_day=kcal_pp, cargo=sc.cargo, food_mix=sc.food_mix),
+        reliefplan_version=_version(),
+        scenario=sc.name,
+        scenario_title=sc.title,
+        description=sc.description,
+        crs=sc.crs.to_string(),
+        horizon_days=sc.horizon_days,
+        people=people,
+        needs=sh.needs,
+        needs_all=compute_needs(
+            people.aid_dependent,
+            std,
+            household_size=sc.household_size,
+            kcal_per_person_day=kcal_pp,
+            cargo=sc.cargo,
+            food_mix=sc.food_mix,
+        ),
         zones=zones,
-        sites=sites, flows=flows, unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        siting=Siting(solver=alloc.siting.solver, status=alloc.siting.status, objective=_finite(alloc.siting.objective),
-                      bound=_finite(alloc.siting.bound), gap=_finite(alloc.siting.gap),
-                      solve_time_s=alloc.siting.solve_time_s,
-                      open_sites=list(alloc.siting.open_ids), message=alloc.siting.message,
-                      unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s),
+        sites=sites,
+        flows=flows,
+        unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
+        siting=Siting(
+            solver=alloc.siting.solver,
+            status=alloc.siting.status,
+            objective=_finite(alloc.siting.objective),
+            bound=_finite(alloc.siting.bound),
+            gap=_finite(alloc.siting.gap),
+            solve_time_s=alloc.siting.solve_time_s,
+            open_sites=list(alloc.siting.open_ids),
+            message=alloc.siting.message,
+            unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
+        ),
         network=times.network,
-        entry_points=entry, verdict=verdict,
-        standards=StandardsUsed(profile=std.profile, title=std.title, overrides=overrides,
-                                figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()}),
+        entry_points=entry,
+        verdict=verdict,
+        standards=StandardsUsed(
+            profile=std.profile,
+            title=std.title,
+            overrides=overrides,
+            figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()},
+        ),
         assumptions=assumptions,
         layout=[lay.summary.to_dict() for lay in layouts],
         evacuation=evacuation,
@@ -463,10 +695,12 @@ def finish(sc: Scenario, sh: Sheltering, progress: Progress | None = None, *,
         package=sc.package,
         monitoring=monitoring,
         arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
-        health=None if health is None else health.block, seasons=seasons,
+        health=None if health is None else health.block,
+        seasons=seasons,
         phases=None if pres.phases is None else pres.phases.summary(),
-        hold=None if groups is None else hold(groups["summary"], None if health is None else health.groups,
-                                              sc.horizon_days),
+        hold=None
+        if groups is None
+        else hold(groups["summary"], None if health is None else health.groups, sc.horizon_days),
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 

@@ -23,16 +23,22 @@ class People(_Out):
     staying: int = Field(description="people outside the footprint, who stay")
     sheltered: int = Field(description="displaced people allocated a place at a site")
     unsheltered: int = Field(description="displaced people for whom no site place exists (the overflow group)")
-    overflow_on_sites: int = Field(default=0, description="of the unsheltered, on candidate-site land beyond the "
-                                                         "camps (overflow policy, up to the maximum density)")
-    overflow_on_zone_land: int = Field(default=0, description="of the unsheltered, on land of zones outside the "
-                                                             "operation area")
-    remaining_in_operation_area: int = Field(default=0, description="of the unsheltered, nowhere to go: they remain "
-                                                                   "in the area being emptied")
+    overflow_on_sites: int = Field(
+        default=0,
+        description="of the unsheltered, on candidate-site land beyond the "
+        "camps (overflow policy, up to the maximum density)",
+    )
+    overflow_on_zone_land: int = Field(
+        default=0, description="of the unsheltered, on land of zones outside the operation area"
+    )
+    remaining_in_operation_area: int = Field(
+        default=0, description="of the unsheltered, nowhere to go: they remain in the area being emptied"
+    )
     site_residents: int = Field(default=0, description="people already living on the candidate sites")
     served_elsewhere: int = Field(default=0, description="other people fed through the same entry points")
-    in_plan: int = Field(default=0, description="everyone the plan accounts for each day: population + site "
-                                                "residents + served elsewhere")
+    in_plan: int = Field(
+        default=0, description="everyone the plan accounts for each day: population + site residents + served elsewhere"
+    )
     aid_dependent: int = Field(default=0, description="of them, people who depend on aid (declared shares)")
 
 
@@ -91,10 +97,13 @@ class Needs(_Out):
     hospital_beds: int
     health_workers: int
     distribution_points: int
-    trucks_per_day_food_medical: float = Field(description="truckloads/day for food and medical supplies at each "
-                                               "commodity's payload (payload_t)")
-    water_tankers_per_day: float = Field(description="water vehicle loads/day if all water were trucked, at the water "
-                                         "payload (payload_t.water, t = m3) the supply plan uses")
+    trucks_per_day_food_medical: float = Field(
+        description="truckloads/day for food and medical supplies at each commodity's payload (payload_t)"
+    )
+    water_tankers_per_day: float = Field(
+        description="water vehicle loads/day if all water were trucked, at the water "
+        "payload (payload_t.water, t = m3) the supply plan uses"
+    )
     shelter_items_truckloads: float = Field(default=0.0, description="truckloads of tents and household kits (one-off)")
     payload_t: dict[str, float] = Field(default={}, description="t per truck by commodity (water: per vehicle)")
 
@@ -109,10 +118,12 @@ class SiteResult(_Out):
     existing_population: int
     capacity: int = Field(description="additional people the usable area holds at the profile's site area per person")
     population: int = Field(description="displaced people allocated here")
-    overflow: int = Field(default=0, description="displaced people without a camp place on this site's land "
-                                                 "(overflow policy)")
-    m2_per_person: float | None = Field(description="usable area per person present (allocated + existing + "
-                                                    "overflow); None if empty")
+    overflow: int = Field(
+        default=0, description="displaced people without a camp place on this site's land (overflow policy)"
+    )
+    m2_per_person: float | None = Field(
+        description="usable area per person present (allocated + existing + overflow); None if empty"
+    )
     open: bool
     needs: Needs | None = None
     lon: float
@@ -122,8 +133,11 @@ class SiteResult(_Out):
 class Flow(_Out):
     zone: str
     site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
-    group: str = Field(default="all", description="'all', or 'general'/'vulnerable' when groups have own walk limits; "
-                                                  "'overflow' for people without a camp place")
+    group: str = Field(
+        default="all",
+        description="'all', or 'general'/'vulnerable' when groups have own walk limits; "
+        "'overflow' for people without a camp place",
+    )
     people: int
     distance_m: float = Field(description="walking distance along the roads (or straight line x circuity on fallback)")
     travel_time_s: float = Field(description="mean walking time from the zone's displaced part to the site")
@@ -136,8 +150,10 @@ class Siting(_Out):
 
     solver: str
     status: str = Field(description="optimal | time_limit | feasible | infeasible")
-    objective: float | None = Field(description="person-seconds of walking + opening costs + penalty x unsheltered "
-                                                "(null when the solver found no plan)")
+    objective: float | None = Field(
+        description="person-seconds of walking + opening costs + penalty x unsheltered "
+        "(null when the solver found no plan)"
+    )
     bound: float | None = Field(description="lower bound on the optimum (null when none is known)")
     gap: float | None = Field(description="(objective - bound) / objective (null without a plan)")
     solve_time_s: float
@@ -167,8 +183,11 @@ class Indicator(_Out):
     severity: Severity
     source: str
     note: str = ""
-    p_met: float | None = Field(default=None, description="probability the indicator is met over an uncertainty "
-                                "ensemble of this scenario (set by `reliefplan ensemble`)")
+    p_met: float | None = Field(
+        default=None,
+        description="probability the indicator is met over an uncertainty "
+        "ensemble of this scenario (set by `reliefplan ensemble`)",
+    )
 
 
 class ObservedDepartures(_Out):
@@ -189,11 +208,15 @@ class OrderResult(_Out):
     curve_default: bool = Field(description="true: the shipped default curve (fitted to October 2023, north Gaza)")
     final_share: float = Field(description="share of the area's people who ever leave on this curve")
     people: int = Field(description="people living in the area this order covers first")
-    left_by_day: list[int] = Field(description="people who have left the area by the end of each day "
-                                               "(cumulative; includes those who left before the order)")
+    left_by_day: list[int] = Field(
+        description="people who have left the area by the end of each day "
+        "(cumulative; includes those who left before the order)"
+    )
     curve_share_by_day: list[float] = Field(description="the curve's share at the end of each day of the horizon")
-    inside_at_operation: int | None = Field(default=None, description="people still inside the area (at home or "
-                                            "at a site it covers) when the operation starts")
+    inside_at_operation: int | None = Field(
+        default=None,
+        description="people still inside the area (at home or at a site it covers) when the operation starts",
+    )
     redisplaced: int = Field(default=0, description="people ordered out of a site this order covers")
     observed: ObservedDepartures | None = None
 
@@ -296,8 +319,7 @@ class SupplyPlan(_Out):
     days: int = Field(description="days of the supply horizon")
     entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
     daily: list[SupplyDay]
-    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble "
-                                                         "members)")
+    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble members)")
     entry_use: list[EntryUse] = Field(description="per entry point and day (empty for ensemble members)")
     binding: list[BindingResult] = Field(description="binding constraints, largest predicted cut first")
     shortfall_t: dict[str, float] = Field(description="per commodity, need not met over the horizon (t)")
@@ -314,14 +336,23 @@ class SupplyPlan(_Out):
     entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
     local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
     locations: int = Field(description="locations the supply plan feeds")
-    chain: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
-        "entry modes and the delivery chain, when declared (docs/delivery.md)"))
+    chain: dict[str, Any] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=("entry modes and the delivery chain, when declared (docs/delivery.md)"),
+    )
     fuel: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
-    last_mile: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
-        "one day's last-mile routes per origin, when supply.routing is declared"))
+    last_mile: dict[str, Any] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=("one day's last-mile routes per origin, when supply.routing is declared"),
+    )
     hubs: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
-    distribution_points: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description=(
-        "per opened site its distribution points and queues, when supply.distribution is declared"))
+    distribution_points: dict[str, Any] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=("per opened site its distribution points and queues, when supply.distribution is declared"),
+    )
 
 
 class EvacuationArrival(_Out):
@@ -356,19 +387,22 @@ class EvacuationTiming(_Out):
     time_step_s: float = Field(description="time step of the schedule (s)")
     departure: Literal["all_at_once", "spread"] = Field(description="how departures of a day are released")
     spread_h: float = Field(description="departures spread uniformly over this long (h; with departure 'spread')")
-    clearance_hours: float | None = Field(description="time until the last person arrives (h); None when people "
-                                                      "remain on the way at the horizon")
+    clearance_hours: float | None = Field(
+        description="time until the last person arrives (h); None when people remain on the way at the horizon"
+    )
     people_moving: int = Field(description="people who move (to a camp place or to overflow land)")
     arrived: int = Field(description="people who reached their destination")
     not_arrived: int = Field(description="people still on the way at the horizon")
-    objective_person_s: float | None = Field(description="total arrival time of everyone (person-seconds; exact "
-                                                         "method only)")
+    objective_person_s: float | None = Field(
+        description="total arrival time of everyone (person-seconds; exact method only)"
+    )
     best_bound_person_s: float | None = Field(description="lower bound on the objective (person-seconds)")
     gap: float | None = Field(description="(objective - bound) / objective")
     condensed: CondensedNetwork
     arrivals: list[EvacuationArrival] = Field(description="people arriving, per destination and time step")
-    bottlenecks: list[EvacuationBottleneck] = Field(description="the saturated links with the longest queueing "
-                                                                "delay, worst first")
+    bottlenecks: list[EvacuationBottleneck] = Field(
+        description="the saturated links with the longest queueing delay, worst first"
+    )
     explanations: list[str] = Field(description="what the solver did and why, in words")
 
 
@@ -426,8 +460,9 @@ class MonitoredBlock(_Out):
     people_per_latrine: float | None = None
     taps: int | None = None
     people_per_tap: float | None = None
-    max_distance_to_water_m: float | None = Field(default=None, description="farthest sampled point of the block "
-                                                  "to its nearest water point, straight line")
+    max_distance_to_water_m: float | None = Field(
+        default=None, description="farthest sampled point of the block to its nearest water point, straight line"
+    )
     max_distance_to_latrine_m: float | None = None
     standards_met: dict[str, bool | None] = {}
 
@@ -447,19 +482,27 @@ class MonitoredSite(_Out):
     people_per_tap: float | None = None
     max_distance_to_water_m: float | None = None
     max_distance_to_latrine_m: float | None = None
-    standards_met: dict[str, bool | None] = Field(default={}, description="snapshot, per standard: met, not met, "
-                                                  "or None (no data)")
-    spare_capacity: int = Field(default=0, description="people the site can still take at the standard (free usable "
-                                "area / site area per person, layout cap, minus the residents who stay)")
+    standards_met: dict[str, bool | None] = Field(
+        default={}, description="snapshot, per standard: met, not met, or None (no data)"
+    )
+    spare_capacity: int = Field(
+        default=0,
+        description="people the site can still take at the standard (free usable "
+        "area / site area per person, layout cap, minus the residents who stay)",
+    )
     people_after: int = Field(description="residents who stay + people the plan sends here (camp and overflow)")
-    m2_per_person_after: float | None = Field(default=None, description="free usable area (footprint excluded) "
-                                              "per person after the plan")
+    m2_per_person_after: float | None = Field(
+        default=None, description="free usable area (footprint excluded) per person after the plan"
+    )
     latrines_needed_after: int = 0
     additional_latrines: int | None = Field(default=None, description="beyond those installed (None: unknown)")
     taps_needed_after: int = 0
     additional_taps: int | None = None
-    days_short_of_latrines: int | None = Field(default=None, description="days over the horizon with more people "
-                                               "per latrine than the standard (installed series or snapshot)")
+    days_short_of_latrines: int | None = Field(
+        default=None,
+        description="days over the horizon with more people "
+        "per latrine than the standard (installed series or snapshot)",
+    )
     first_day_short_of_latrines: int | None = None
     days_short_of_taps: int | None = None
     first_day_short_of_taps: int | None = None
@@ -501,62 +544,115 @@ class Plan(_Out):
     horizon_days: int
     people: People
     needs: Needs
-    needs_all: Needs | None = Field(default=None, description="needs of everyone the entry points feed (the "
-                                    "aid-dependent people of every group, on the last day)")
+    needs_all: Needs | None = Field(
+        default=None,
+        description="needs of everyone the entry points feed (the "
+        "aid-dependent people of every group, on the last day)",
+    )
     zones: list[ZoneResult]
     sites: list[SiteResult]
     flows: list[Flow]
     unsheltered_by_zone: dict[str, int]
     siting: Siting
-    network: dict[str, Any] = Field(description="walking network used for travel times: nodes, links, mode, "
-                                                "source file, fallback used or not")
+    network: dict[str, Any] = Field(
+        description="walking network used for travel times: nodes, links, mode, source file, fallback used or not"
+    )
     entry_points: list[EntryPointResult]
     verdict: list[Indicator]
     standards: StandardsUsed
     assumptions: list[str]
     warnings: list[str] = []
-    evacuation: EvacuationTiming | None = Field(default=None, description=(
-        "the move under road capacity: status, method, time step, clearance_hours, arrivals per site over time, "
-        "bottleneck links (saturated links with queue and delay); None when not computed"))
-    supply: SupplyPlan | None = Field(default=None, description=(
-        "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "
-        "available per crossing and day), binding constraints in words, fleet; None when not computed"))
-    movement: MovementResult | None = Field(default=None, description=(
-        "the move over days under evacuation orders (scenario block `movement`): departures per order, unordered "
-        "leavers, arrivals per site and day, re-displacement, walking burden, per mode; None when not declared"))
-    sustain: dict[str, Any] | None = Field(default=None, description=(
-        "coverage series per commodity, first shortfall day per commodity and site, people below standard"))
-    groups: dict[str, Any] | None = Field(default=None, description=(
-        "per group of people (staying, sheltered, overflow, site_residents, served_elsewhere): people, litres of "
-        "water and kcal of food delivered per person per day, share of each need met, people still owed shelter "
-        "items, cumulative energy and water deficit per person; `summary` over the horizon, `daily` by day, "
-        "`presence` people by group and kind of location by day"))
-    package: str | None = Field(default=None, description=(
-        "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"))
-    health: dict[str, Any] | None = Field(default=None, description=(
-        "risk projection, not a prediction (stages.health, docs/health.md): per group P10/P50/P90 by day of weight "
-        "loss, acute malnutrition (GAM/SAM under 5, adult BMI), extreme food gaps, relative risk of diarrhoea and "
-        "respiratory infection, crude and under-5 death rates; the first day each Sphere/WHO/IPC threshold is "
-        "crossed (`crossings`, P10/P50/P90 over draws), excess deaths as intervals only, per location what is "
-        "crossed first; the inputs fed, assumptions and what is not modelled; None when not computed"))
-    seasons: dict[str, Any] | None = Field(default=None, description=(
-        "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
-        "winterisation kits, heat water), items, and how each was counted; None when not declared"))
-    phases: dict[str, Any] | None = Field(default=None, description=(
-        "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
-        "(moved again from a site they were at), diverted (arrivals turned from a closed or full site), returned "
-        "home, who lost a camp place, cumulative by day, and camp places by day; None when not declared"))
-    hold: dict[str, Any] | None = Field(default=None, description=(
-        "how long can it hold: per group the first day each standard falls short (supply plan) and each health "
-        "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"))
-    layout: list[dict[str, Any]] = Field(default=[], description="per opened site: plots, people held, taps, "
-                                         "latrines, max distance plot->water point and plot->latrine, covered and "
-                                         "gross m2 per person, standards met")
-    monitoring: MonitoringResult | None = Field(default=None, description="an existing settlement's snapshot "
-                                                "checked site by site and block by block; None without one")
-    arrivals: dict[str, Any] | None = Field(default=None, description=(
-        "people arriving at transit points: per point people by day, first and last day, sheltered; None "
-        "without an arrivals series"))
+    evacuation: EvacuationTiming | None = Field(
+        default=None,
+        description=(
+            "the move under road capacity: status, method, time step, clearance_hours, arrivals per site over time, "
+            "bottleneck links (saturated links with queue and delay); None when not computed"
+        ),
+    )
+    supply: SupplyPlan | None = Field(
+        default=None,
+        description=(
+            "daily deliveries: per day and commodity required/delivered/produced/shortfall t, entry use (trucks used vs "
+            "available per crossing and day), binding constraints in words, fleet; None when not computed"
+        ),
+    )
+    movement: MovementResult | None = Field(
+        default=None,
+        description=(
+            "the move over days under evacuation orders (scenario block `movement`): departures per order, unordered "
+            "leavers, arrivals per site and day, re-displacement, walking burden, per mode; None when not declared"
+        ),
+    )
+    sustain: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "coverage series per commodity, first shortfall day per commodity and site, people below standard"
+        ),
+    )
+    groups: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "per group of people (staying, sheltered, overflow, site_residents, served_elsewhere): people, litres of "
+            "water and kcal of food delivered per person per day, share of each need met, people still owed shelter "
+            "items, cumulative energy and water deficit per person; `summary` over the horizon, `daily` by day, "
+            "`presence` people by group and kind of location by day"
+        ),
+    )
+    package: str | None = Field(
+        default=None,
+        description=(
+            "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"
+        ),
+    )
+    health: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "risk projection, not a prediction (stages.health, docs/health.md): per group P10/P50/P90 by day of weight "
+            "loss, acute malnutrition (GAM/SAM under 5, adult BMI), extreme food gaps, relative risk of diarrhoea and "
+            "respiratory infection, crude and under-5 death rates; the first day each Sphere/WHO/IPC threshold is "
+            "crossed (`crossings`, P10/P50/P90 over draws), excess deaths as intervals only, per location what is "
+            "crossed first; the inputs fed, assumptions and what is not modelled; None when not computed"
+        ),
+    )
+    seasons: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
+            "winterisation kits, heat water), items, and how each was counted; None when not declared"
+        ),
+    )
+    phases: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
+            "(moved again from a site they were at), diverted (arrivals turned from a closed or full site), returned "
+            "home, who lost a camp place, cumulative by day, and camp places by day; None when not declared"
+        ),
+    )
+    hold: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "how long can it hold: per group the first day each standard falls short (supply plan) and each health "
+            "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"
+        ),
+    )
+    layout: list[dict[str, Any]] = Field(
+        default=[],
+        description="per opened site: plots, people held, taps, "
+        "latrines, max distance plot->water point and plot->latrine, covered and "
+        "gross m2 per person, standards met",
+    )
+    monitoring: MonitoringResult | None = Field(
+        default=None,
+        description="an existing settlement's snapshot checked site by site and block by block; None without one",
+    )
+    arrivals: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "people arriving at transit points: per point people by day, first and last day, sheltered; None "
+            "without an arrivals series"
+        ),
+    )
 
 
 def json_schema(model: type[BaseModel], name: str) -> dict[str, Any]:

@@ -107,14 +107,21 @@ def available_profiles() -> list[str]:
 def _raw_profile(name: str) -> dict[str, Any]:
     path = resources.files("reliefplan") / "data" / "standards" / f"{name}.yaml"
     if not path.is_file():
-        raise InputError(Problem(file="standards", field="profile",
-                                 message=f"unknown standards profile '{name}'; expected one of {available_profiles()}"))
+        raise InputError(
+            Problem(
+                file="standards",
+                field="profile",
+                message=f"unknown standards profile '{name}'; expected one of {available_profiles()}",
+            )
+        )
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _merged(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     if name in seen:
-        raise InputError(Problem(file="standards", field="extends", message=f"profile inheritance loops: {seen + (name,)}"))
+        raise InputError(
+            Problem(file="standards", field="extends", message=f"profile inheritance loops: {seen + (name,)}")
+        )
     raw = _raw_profile(name)
     if "extends" not in raw:
         return {**raw, "figures": dict(raw["figures"])}
@@ -125,9 +132,17 @@ def _merged(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 #: figures an override may set to 0 (every other one divides something, or 0 would make it meaningless)
-MAY_BE_ZERO = {"structure_gap_m", "firebreak_width_m", "nfi_kits_per_household", "beds_per_10000",
-               "health_workers_per_10000", "tent_weight_kg", "nfi_kit_weight_kg", "survival_water_l_per_person_day",
-               "sheltered_share_target"}
+MAY_BE_ZERO = {
+    "structure_gap_m",
+    "firebreak_width_m",
+    "nfi_kits_per_household",
+    "beds_per_10000",
+    "health_workers_per_10000",
+    "tent_weight_kg",
+    "nfi_kit_weight_kg",
+    "survival_water_l_per_person_day",
+    "sheltered_share_target",
+}
 
 
 def override_problem(figure: Figure, value: Any) -> str | None:
@@ -138,13 +153,20 @@ def override_problem(figure: Figure, value: Any) -> str | None:
         return f"expected a finite number, got {value!r}"
     share = figure.unit.startswith("share")
     if value < 0 or (value == 0 and figure.key not in MAY_BE_ZERO and not share):
-        return (f"expected a number {'>= 0' if figure.key in MAY_BE_ZERO or share else '> 0'} "
-                f"({figure.unit}), got {value!r}")
+        return (
+            f"expected a number {'>= 0' if figure.key in MAY_BE_ZERO or share else '> 0'} "
+            f"({figure.unit}), got {value!r}"
+        )
     if share and value > 1:
         return f"expected a share between 0 and 1, got {value!r}"
     # counts of people, distances and areas size the camp layout's arrays: a tap per 0.001 people is a typo
-    floor = 1.0 if (figure.unit.startswith("people") or figure.unit == "m") and value != 0 else \
-        0.5 if figure.unit.startswith("m2") else None
+    floor = (
+        1.0
+        if (figure.unit.startswith("people") or figure.unit == "m") and value != 0
+        else 0.5
+        if figure.unit.startswith("m2")
+        else None
+    )
     if floor is not None and value < floor:
         return f"expected at least {floor:g} {figure.unit}, got {value:g}"
     if value > 1e9:
@@ -152,33 +174,44 @@ def override_problem(figure: Figure, value: Any) -> str | None:
     return None
 
 
-def load_standards(profile: str = DEFAULT_PROFILE, overrides: dict[str, float] | None = None,
-                   *, source_file: str | None = None) -> Standards:
+def load_standards(
+    profile: str = DEFAULT_PROFILE, overrides: dict[str, float] | None = None, *, source_file: str | None = None
+) -> Standards:
     """Resolve a profile (with `extends`) and apply numeric overrides; unknown keys are input errors."""
     try:
         raw = _merged(profile)
     except InputError as e:
         if source_file is None:
             raise
-        raise InputError([Problem(file=source_file, field=f"standards.{p.field}", message=p.message)
-                          for p in e.problems]) from None  # the profile was named in the scenario file
+        raise InputError(
+            [Problem(file=source_file, field=f"standards.{p.field}", message=p.message) for p in e.problems]
+        ) from None  # the profile was named in the scenario file
     figures = {k: Figure(key=k, **v) for k, v in raw["figures"].items()}
     problems: list[Problem] = []
     for key, value in (overrides or {}).items():
         if key not in figures:
-            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
-                                    message=f"unknown standards figure; expected one of {sorted(figures)}"))
+            problems.append(
+                Problem(
+                    file=source_file or "scenario.yaml",
+                    field=f"standards.overrides.{key}",
+                    message=f"unknown standards figure; expected one of {sorted(figures)}",
+                )
+            )
             continue
         why = override_problem(figures[key], value)
         if why is not None:
-            problems.append(Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}",
-                                    message=why))
+            problems.append(
+                Problem(file=source_file or "scenario.yaml", field=f"standards.overrides.{key}", message=why)
+            )
             continue
         old = figures[key]
-        figures[key] = old.model_copy(update={
-            "value": float(value), "overridden": True,
-            "source": f"scenario override (profile value {old.value:g} {old.unit}; {old.source})",
-        })
+        figures[key] = old.model_copy(
+            update={
+                "value": float(value),
+                "overridden": True,
+                "source": f"scenario override (profile value {old.value:g} {old.unit}; {old.source})",
+            }
+        )
     if problems:
         raise InputError(problems)
     return Standards(

@@ -96,8 +96,9 @@ class RunRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    outputs: Mapped[list[OutputRow]] = relationship(back_populates="run", cascade="all, delete-orphan",
-                                                    order_by="OutputRow.name")
+    outputs: Mapped[list[OutputRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="OutputRow.name"
+    )
 
 
 class OutputRow(Base):
@@ -154,8 +155,17 @@ class Run:
 
 
 def _upload(r: UploadRow) -> Upload:
-    return Upload(id=r.id, name=r.name, title=r.title, created_at=_aware(r.created_at), size_bytes=r.size_bytes,
-                  n_files=r.n_files, sha256=r.sha256, root=r.root, scenarios=list(r.scenarios))
+    return Upload(
+        id=r.id,
+        name=r.name,
+        title=r.title,
+        created_at=_aware(r.created_at),
+        size_bytes=r.size_bytes,
+        n_files=r.n_files,
+        sha256=r.sha256,
+        root=r.root,
+        scenarios=list(r.scenarios),
+    )
 
 
 def _aware(t: datetime | None) -> datetime | None:  # SQLite drops the zone; every time stored is UTC
@@ -165,11 +175,23 @@ def _aware(t: datetime | None) -> datetime | None:  # SQLite drops the zone; eve
 
 
 def _run(r: RunRow) -> Run:
-    return Run(id=r.id, upload_id=r.upload_id, scenario=r.scenario, params=dict(r.params), status=r.status,
-               progress=r.progress, steps=r.steps, error=r.error, problems=r.problems, summary=r.summary,
-               created_at=_aware(r.created_at), started_at=_aware(r.started_at),  # type: ignore[arg-type]
-               finished_at=_aware(r.finished_at),
-               outputs=[Output(o.name, o.size_bytes, o.sha256) for o in r.outputs], share_done=r.share_done)
+    return Run(
+        id=r.id,
+        upload_id=r.upload_id,
+        scenario=r.scenario,
+        params=dict(r.params),
+        status=r.status,
+        progress=r.progress,
+        steps=r.steps,
+        error=r.error,
+        problems=r.problems,
+        summary=r.summary,
+        created_at=_aware(r.created_at),
+        started_at=_aware(r.started_at),  # type: ignore[arg-type]
+        finished_at=_aware(r.finished_at),
+        outputs=[Output(o.name, o.size_bytes, o.sha256) for o in r.outputs],
+        share_done=r.share_done,
+    )
 
 
 def default_data_dir() -> Path:
@@ -258,11 +280,21 @@ class Store:
 
     # ---- uploads -------------------------------------------------------------------------------------
 
-    def add_upload(self, *, upload_id: str, name: str, title: str, zip_bytes: bytes, n_files: int, root: str,
-                   scenarios: list[str]) -> Upload:
-        row = UploadRow(id=upload_id, name=name, title=title, created_at=utcnow(), size_bytes=len(zip_bytes),
-                        n_files=n_files, sha256=hashlib.sha256(zip_bytes).hexdigest(), root=root,
-                        scenarios=scenarios, zip_bytes=zip_bytes)
+    def add_upload(
+        self, *, upload_id: str, name: str, title: str, zip_bytes: bytes, n_files: int, root: str, scenarios: list[str]
+    ) -> Upload:
+        row = UploadRow(
+            id=upload_id,
+            name=name,
+            title=title,
+            created_at=utcnow(),
+            size_bytes=len(zip_bytes),
+            n_files=n_files,
+            sha256=hashlib.sha256(zip_bytes).hexdigest(),
+            root=root,
+            scenarios=scenarios,
+            zip_bytes=zip_bytes,
+        )
         with self._session.begin() as s:
             s.add(row)
         return _upload(row)
@@ -300,8 +332,16 @@ class Store:
     # ---- runs ----------------------------------------------------------------------------------------
 
     def add_run(self, upload_id: str, scenario: str, params: dict[str, Any]) -> Run:
-        row = RunRow(id=new_id(), upload_id=upload_id, scenario=scenario, params=params, status="queued",
-                     progress="queued", steps=0, created_at=utcnow())
+        row = RunRow(
+            id=new_id(),
+            upload_id=upload_id,
+            scenario=scenario,
+            params=params,
+            status="queued",
+            progress="queued",
+            steps=0,
+            created_at=utcnow(),
+        )
         with self._session.begin() as s:
             s.add(row)
             row.outputs = []
@@ -322,8 +362,11 @@ class Store:
     def start_run(self, run_id: str) -> bool:
         """queued -> running; False when the run is no longer queued (deleted or interrupted)."""
         with self._session.begin() as s:
-            n = s.execute(update(RunRow).where(RunRow.id == run_id, RunRow.status == "queued")
-                          .values(status="running", started_at=utcnow(), progress="starting")).rowcount
+            n = s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == "queued")
+                .values(status="running", started_at=utcnow(), progress="starting")
+            ).rowcount
         return n == 1
 
     def set_progress(self, run_id: str, message: str, share: float | None = None) -> None:
@@ -334,9 +377,17 @@ class Store:
         with self._session.begin() as s:
             s.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
 
-    def finish_run(self, run_id: str, *, status: str, outputs: list[Output] | None = None, summary: dict | None = None,
-                   error: str | None = None, problems: list[dict[str, Any]] | None = None,
-                   only_active: bool = False) -> None:
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        outputs: list[Output] | None = None,
+        summary: dict | None = None,
+        error: str | None = None,
+        problems: list[dict[str, Any]] | None = None,
+        only_active: bool = False,
+    ) -> None:
         """Record how a run ended; only_active: unless it has ended already."""
         assert status in FINISHED
         with self._session.begin() as s:
@@ -352,17 +403,26 @@ class Store:
     def cancel_run(self, run_id: str) -> bool:
         """queued/running -> cancelled; False when the run had already ended (or does not exist)."""
         with self._session.begin() as s:
-            n = s.execute(update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(ACTIVE))
-                          .values(status="cancelled", finished_at=utcnow(), progress="cancelled",
-                                  error="cancelled by a user")).rowcount
+            n = s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status.in_(ACTIVE))
+                .values(status="cancelled", finished_at=utcnow(), progress="cancelled", error="cancelled by a user")
+            ).rowcount
         return n == 1
 
     def interrupt_active(self) -> int:
         """Mark runs left queued/running by a stopped server as 'interrupted'; returns how many."""
         with self._session.begin() as s:
-            return s.execute(update(RunRow).where(RunRow.status.in_(ACTIVE))
-                             .values(status="interrupted", finished_at=utcnow(), progress="interrupted",
-                                     error="the server stopped before this run finished; start it again")).rowcount
+            return s.execute(
+                update(RunRow)
+                .where(RunRow.status.in_(ACTIVE))
+                .values(
+                    status="interrupted",
+                    finished_at=utcnow(),
+                    progress="interrupted",
+                    error="the server stopped before this run finished; start it again",
+                )
+            ).rowcount
 
     def delete_run(self, run_id: str) -> bool | None:
         """None when there is no such run, False when it is still active, True when deleted."""

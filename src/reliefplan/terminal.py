@@ -86,8 +86,13 @@ class Progress:
         if self.total is None:
             cols: tuple[Any, ...] = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         else:
-            cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn())
+            cols = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+            )
         self._bar = RichProgress(*cols, console=self.console, transient=self.total is None)
         self._bar.start()
         self._task = self._bar.add_task(self.label, total=self.total)
@@ -98,8 +103,9 @@ class Progress:
 
     # -- plain lines, when redirected -----------------------------------------------------------------------
     def _line(self, text: str) -> None:
-        self.console.print(f"[{time.monotonic() - self.start:7.1f} s] {text}", markup=False,
-                           highlight=False, soft_wrap=True)
+        self.console.print(
+            f"[{time.monotonic() - self.start:7.1f} s] {text}", markup=False, highlight=False, soft_wrap=True
+        )
 
     def _count_line(self) -> None:
         elapsed = time.monotonic() - self.start

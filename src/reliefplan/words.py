@@ -21,7 +21,11 @@ COMMODITY_COLOURS: dict[str, str] = {
 SPARE_COLOURS = ("#56B4E9", "#000000", "#F0E442", "#8C564B", "#7F7F7F")
 
 COMMODITY_WORDS: dict[str, str] = {
-    "water": "water", "food": "food", "medical": "medical supplies", "shelter_nfi": "shelter items", "fuel": "fuel",
+    "water": "water",
+    "food": "food",
+    "medical": "medical supplies",
+    "shelter_nfi": "shelter items",
+    "fuel": "fuel",
 }
 
 #: the people chart's categories and the sites' allocation, apart from the commodities' colours
@@ -112,18 +116,46 @@ COMPARISON_WORDS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 
 #: column and figure names in words, with the unit the key's suffix carries
 KEY_WORDS: dict[str, str] = {
-    "required_t": "need (t)", "delivered_t": "delivered (t)", "shortfall_t": "shortfall (t)",
-    "produced_t": "produced on site (t)", "consumed_t": "consumed (t)", "stock_end_t": "stock at day's end (t)",
-    "used_t": "carried (t)", "capacity_t": "capacity (t)", "trucks_available": "trucks available",
-    "trucks_used": "trucks used", "people": "people", "people_requested": "people to house",
-    "site_id": "site", "site": "site", "commodity": "commodity", "day": "day", "entry_point": "crossing",
-    "first_shortfall_day": "first day short", "clearance_hours": "time to clear", "people_moving": "people moving",
-    "arrived": "arrived", "not_arrived": "not arrived", "status": "solver status", "gap": "optimality gap",
+    "required_t": "need (t)",
+    "delivered_t": "delivered (t)",
+    "shortfall_t": "shortfall (t)",
+    "produced_t": "produced on site (t)",
+    "consumed_t": "consumed (t)",
+    "stock_end_t": "stock at day's end (t)",
+    "used_t": "carried (t)",
+    "capacity_t": "capacity (t)",
+    "trucks_available": "trucks available",
+    "trucks_used": "trucks used",
+    "people": "people",
+    "people_requested": "people to house",
+    "site_id": "site",
+    "site": "site",
+    "commodity": "commodity",
+    "day": "day",
+    "entry_point": "crossing",
+    "first_shortfall_day": "first day short",
+    "clearance_hours": "time to clear",
+    "people_moving": "people moving",
+    "arrived": "arrived",
+    "not_arrived": "not arrived",
+    "status": "solver status",
+    "gap": "optimality gap",
 }
 
 #: unit suffixes of plan.json keys
-SUFFIX_UNITS = {"t": "t", "s": "s", "h": "h", "m": "m", "m2": "m²", "km2": "km²", "m3": "m³", "kg": "kg", "l": "L",
-                "pct": "%", "share": "share"}
+SUFFIX_UNITS = {
+    "t": "t",
+    "s": "s",
+    "h": "h",
+    "m": "m",
+    "m2": "m²",
+    "km2": "km²",
+    "m3": "m³",
+    "kg": "kg",
+    "l": "L",
+    "pct": "%",
+    "share": "share",
+}
 
 
 def key_words(key: str) -> str:
@@ -140,13 +172,20 @@ def outcome_words(name: str) -> str:
     """An ensemble outcome key in words: 'shortfall_t.water' -> 'water shortfall over the horizon (t)'."""
     head, _, com = name.partition(".")
     if head == "shortfall_t":
-        return f"{commodity_words(com)} shortfall over the horizon (t)" if com != "total" else \
-            "shortfall over the horizon, all commodities (t)"
+        return (
+            f"{commodity_words(com)} shortfall over the horizon (t)"
+            if com != "total"
+            else "shortfall over the horizon, all commodities (t)"
+        )
     if head == "first_shortfall_day":
         return f"first day {commodity_words(com)} falls short"
-    return {"displaced": "people displaced", "sheltered": "people sheltered",
-            "unsheltered": "people without a shelter place", "clearance_h": "time until the last person arrives",
-            "clearance_hours": "time until the last person arrives"}.get(name, key_words(name))
+    return {
+        "displaced": "people displaced",
+        "sheltered": "people sheltered",
+        "unsheltered": "people without a shelter place",
+        "clearance_h": "time until the last person arrives",
+        "clearance_hours": "time until the last person arrives",
+    }.get(name, key_words(name))
 
 
 def outcome_value(name: str, v: float | None) -> str:
@@ -160,11 +199,34 @@ def outcome_value(name: str, v: float | None) -> str:
     return f"{round(v):,}"
 
 
-def _chart(cid: str, title: str, labels: list[Any], datasets: list[dict[str, Any]], *, type: str = "bar",
-           x_title: str = "", y_title: str = "", stacked: bool = False, horizontal: bool = False,
-           overlap: bool = False, note: str = "", percent: bool = False) -> dict[str, Any]:
+def _chart(
+    cid: str,
+    title: str,
+    labels: list[Any],
+    datasets: list[dict[str, Any]],
+    *,
+    type: str = "bar",
+    x_title: str = "",
+    y_title: str = "",
+    stacked: bool = False,
+    horizontal: bool = False,
+    overlap: bool = False,
+    note: str = "",
+    percent: bool = False,
+) -> dict[str, Any]:
     """A chart spec; a dataset may carry "color", "colors" (per bar), "dash" (dashed line) and "type" (a line
     drawn over bars). `percent`: the values are per cent (axis from 0 to 100)."""
-    return {"id": cid, "title": title, "type": type, "labels": labels, "datasets": datasets, "x_title": x_title,
-            "y_title": y_title, "stacked": stacked, "horizontal": horizontal, "overlap": overlap, "note": note,
-            "percent": percent}
+    return {
+        "id": cid,
+        "title": title,
+        "type": type,
+        "labels": labels,
+        "datasets": datasets,
+        "x_title": x_title,
+        "y_title": y_title,
+        "stacked": stacked,
+        "horizontal": horizontal,
+        "overlap": overlap,
+        "note": note,
+        "percent": percent,
+    }

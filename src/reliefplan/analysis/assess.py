@@ -56,15 +56,23 @@ AREA_TOL_KM2 = 0.01
 PAIR_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 _LAND = {"displaced_people_sheltered_share", "usable_site_area_m2_per_displaced_person", "site_area_m2_per_person"}
-_SUPPLY = {"water_need_met_share", "food_need_met_share", "medical_need_met_share", "shelter_nfi_need_met_share",
-           "entry_trucks_per_day_vs_need", "water_l_per_person_day", "kcal_per_person_day"}
+_SUPPLY = {
+    "water_need_met_share",
+    "food_need_met_share",
+    "medical_need_met_share",
+    "shelter_nfi_need_met_share",
+    "entry_trucks_per_day_vs_need",
+    "water_l_per_person_day",
+    "kcal_per_person_day",
+}
 _WHY_NOT = {
     "people_remaining_in_operation_area": "land outside the operation area within reach (overflow policy and density)",
     "evacuation_clearance_hours": "road capacity and distance (no package resource acts on the move)",
     "evacuees_reaching_their_site_share": "no road route from some zones to their sites",
     "camp_population": "camp size: split the site into camps below the standard (siting max_population)",
     "layout_people_with_a_plot": "the camp layout: plots the site's shape holds",
-    "max_distance_plot_to_water_m": "camp layout", "max_distance_plot_to_latrine_m": "camp layout",
+    "max_distance_plot_to_water_m": "camp layout",
+    "max_distance_plot_to_latrine_m": "camp layout",
     "covered_m2_per_person": "camp layout (plot size)",
 }
 
@@ -94,25 +102,40 @@ class PairResult(BaseModel):
     clearance_hours: float | None
     remaining_in_operation_area: int = Field(default=0, description="displaced people with nowhere to go")
     in_plan: int = Field(default=0, description="everyone the plan accounts for (and feeds)")
-    groups: dict[str, dict[str, float | None]] = Field(default={}, description=(
-        "per group: water_l_per_person_day and kcal_per_person_day delivered (mean over the horizon), "
-        "cumulative_kcal_deficit_per_person, people_owed_shelter_items_max"))
+    groups: dict[str, dict[str, float | None]] = Field(
+        default={},
+        description=(
+            "per group: water_l_per_person_day and kcal_per_person_day delivered (mean over the horizon), "
+            "cumulative_kcal_deficit_per_person, people_owed_shelter_items_max"
+        ),
+    )
     first_shortfall_day: dict[str, int | None] = Field(description="commodity -> first day short (None: never)")
     shortfall_t: dict[str, float]
-    delivery: dict[str, Any] | None = Field(default=None, description=(
-        "the declared delivery chain (None: none declared): tonnes entered, lost and delivered, cost in USD and per "
-        "tonne delivered, over all entry points and per entry point (mode, binding stage)"))
+    delivery: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "the declared delivery chain (None: none declared): tonnes entered, lost and delivered, cost in USD and per "
+            "tonne delivered, over all entry points and per entry point (mode, binding stage)"
+        ),
+    )
     failed: dict[str, int] = Field(description="failed indicator -> number of rows (scenario or sites)")
     binding: str = Field(description="the constraint that limits the plan most, in words")
     additions: list[Addition]
     not_addressable: list[str] = Field(description="failed indicators no package resource acts on, and why")
     shelter_reused: bool = Field(description="siting, layouts and evacuation came from another pair's plan")
     seconds: float
-    hold: dict[str, dict[str, int | None]] = Field(default={}, description=(
-        "how long can it hold, per group: first_standard_day (first day a standard is short), first_health_day_p50 "
-        "and _p10 (first day a health threshold is projected to be crossed; a risk projection)"))
-    headline: Headline | None = Field(default=None, description="the pair's headline (as on its report and in the "
-                                      "CLI), with the least additions as its smallest fix")
+    hold: dict[str, dict[str, int | None]] = Field(
+        default={},
+        description=(
+            "how long can it hold, per group: first_standard_day (first day a standard is short), first_health_day_p50 "
+            "and _p10 (first day a health threshold is projected to be crossed; a risk projection)"
+        ),
+    )
+    headline: Headline | None = Field(
+        default=None,
+        description="the pair's headline (as on its report and in the "
+        "CLI), with the least additions as its smallest fix",
+    )
 
 
 class PackageSummary(BaseModel):
@@ -148,53 +171,86 @@ def assessment_json_schema_text() -> str:
 class _Shared:
     cache: TravelCache = field(default_factory=TravelCache)
     shelters: dict[tuple[str, str], Sheltering] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=lambda: {"shelter": 0.0, "supply_and_verdict": 0.0,
-                                                               "additions": 0.0})
+    timings: dict[str, float] = field(
+        default_factory=lambda: {"shelter": 0.0, "supply_and_verdict": 0.0, "additions": 0.0}
+    )
 
 
 def _delivery(chain: dict[str, Any] | None) -> dict[str, Any] | None:
     """A pair's delivery chain in short: totals and per entry point (plan.json supply.chain without the days)."""
     if not chain:
         return None
-    keys = ("mode", "entered_t", "lost_at_entry_t", "lost_on_route_t", "delivered_t", "cost_usd",
-            "cost_usd_per_t_delivered", "binds_most")
-    return {**{k: chain.get(k) for k in ("entered_t", "lost_t", "delivered_t", "cost_usd", "cost_usd_per_t_delivered")},
-            "entry_points": {e["entry_point"]: {k: e.get(k) for k in keys} for e in chain.get("entry_points", [])}}
+    keys = (
+        "mode",
+        "entered_t",
+        "lost_at_entry_t",
+        "lost_on_route_t",
+        "delivered_t",
+        "cost_usd",
+        "cost_usd_per_t_delivered",
+        "binds_most",
+    )
+    return {
+        **{k: chain.get(k) for k in ("entered_t", "lost_t", "delivered_t", "cost_usd", "cost_usd_per_t_delivered")},
+        "entry_points": {e["entry_point"]: {k: e.get(k) for k in keys} for e in chain.get("entry_points", [])},
+    }
 
 
 def _elements(pkg: PackageSpec) -> list[str]:
     out = []
     for e in pkg.entry_capacity:
         verb = "set to" if e.mode == "set" else "+"
-        out.append(f"{e.entry_point}: {verb} {e.trucks_per_day:g} trucks/day from day {e.from_day}"
-                   + (f" to {e.until_day}" if e.until_day is not None else ""))
+        out.append(
+            f"{e.entry_point}: {verb} {e.trucks_per_day:g} trucks/day from day {e.from_day}"
+            + (f" to {e.until_day}" if e.until_day is not None else "")
+        )
     if pkg.entry_series is not None:
         out.append(f"every crossing: observed daily trucks from {pkg.entry_series.start} ({pkg.entry_series.file})")
-    out += [f"{e.count:,} tents ({e.people_per_tent or 'household'} people each) from day {e.from_day}"
-            for e in pkg.tents]
+    out += [
+        f"{e.count:,} tents ({e.people_per_tent or 'household'} people each) from day {e.from_day}" for e in pkg.tents
+    ]
     out += [f"{e.km2:g} km2 of candidate land prepared from day {e.from_day}" for e in pkg.prepared_area]
     out += [f"shelter sites from {e.file} (usable {e.usable_fraction:g}) from day {e.from_day}" for e in pkg.sites]
     out += [f"{e.m3_per_day:,g} m3/day of water from day {e.from_day}" for e in pkg.water]
     out += [f"{e.beds:,} field-hospital beds from day {e.from_day}" for e in pkg.field_hospitals]
-    out += [f"warehouse {e.id} ({'unlimited' if e.capacity_t is None else f'{e.capacity_t:,g} t'})"
-            for e in pkg.warehouses]
+    out += [
+        f"warehouse {e.id} ({'unlimited' if e.capacity_t is None else f'{e.capacity_t:,g} t'})" for e in pkg.warehouses
+    ]
     out += [f"{e.trucks:,} trucks from day {e.from_day}" for e in pkg.fleet]
-    out += [f"{e.mode} entry {e.id}: {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}/day"
-            f" from day {e.from_day}" + (f", availability {e.availability}" if e.availability is not None else "")
-            for e in [*pkg.pier, *pkg.airdrops]]
-    out += [f"after {c.entry_point}: " + ", ".join(x for x in (
-        f"collection {c.collection_loads_per_day} loads/day" if c.collection_loads_per_day is not None else "",
-        "convoy movements allowed " + (f"{c.movements_allowed_share:g}" if not isinstance(c.movements_allowed_share, list)
-                                       else ", ".join(f"{s.value:g} from day {s.from_day}"
-                                                      for s in c.movements_allowed_share))
-        if c.movements_allowed_share is not None else "",
-        f"{c.loss_share:.0%} lost on the way" if c.loss_share else "") if x) for c in pkg.chain]
+    out += [
+        f"{e.mode} entry {e.id}: {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}/day"
+        f" from day {e.from_day}" + (f", availability {e.availability}" if e.availability is not None else "")
+        for e in [*pkg.pier, *pkg.airdrops]
+    ]
+    out += [
+        f"after {c.entry_point}: "
+        + ", ".join(
+            x
+            for x in (
+                f"collection {c.collection_loads_per_day} loads/day" if c.collection_loads_per_day is not None else "",
+                "convoy movements allowed "
+                + (
+                    f"{c.movements_allowed_share:g}"
+                    if not isinstance(c.movements_allowed_share, list)
+                    else ", ".join(f"{s.value:g} from day {s.from_day}" for s in c.movements_allowed_share)
+                )
+                if c.movements_allowed_share is not None
+                else "",
+                f"{c.loss_share:.0%} lost on the way" if c.loss_share else "",
+            )
+            if x
+        )
+        for c in pkg.chain
+    ]
     if pkg.fuel is not None:
-        out.append(f"fuel: {len(pkg.fuel.uses)} use(s)" + (", entering outside the truck plan"
-                                                             if pkg.fuel.entered_l_per_day is not None else ""))
+        out.append(
+            f"fuel: {len(pkg.fuel.uses)} use(s)"
+            + (", entering outside the truck plan" if pkg.fuel.entered_l_per_day is not None else "")
+        )
     if pkg.hubs is not None:
-        out.append(f"hubs: up to {pkg.hubs.max_hubs or len(pkg.hubs.candidates)} of {len(pkg.hubs.candidates)} "
-                   "candidates")
+        out.append(
+            f"hubs: up to {pkg.hubs.max_hubs or len(pkg.hubs.candidates)} of {len(pkg.hubs.candidates)} candidates"
+        )
     if pkg.distribution is not None:
         out.append(f"distribution points: {pkg.distribution.servers} counter(s) each")
     return out or ["nothing beyond the scenario as declared"]
@@ -213,8 +269,7 @@ def _unsheltered_with(sc: Scenario, sh: Sheltering, km2: float) -> int:
     free_area = sh.capacity.area_m2 - sh.capacity.excluded_area_m2
     sites = prepare_land(sc.sites, free_area, km2)
     cap = site_capacity(sites, sc.footprints, sc.standards, layout_people=sh.layout_fit)
-    alloc = allocate(sc.model_copy(update={"sites": sites}), sh.displacement.displaced, cap.capacity,
-                     sh.times.pairs)
+    alloc = allocate(sc.model_copy(update={"sites": sites}), sh.displacement.displaced, cap.capacity, sh.times.pairs)
     return int(alloc.unmet.sum())
 
 
@@ -238,26 +293,44 @@ def _land(sc: Scenario, sh: Sheltering, failed: set[str]) -> list[Addition]:
     out: list[Addition] = []
     if prepared > 0:
         amount = min(room, math.ceil(prepared / AREA_TOL_KM2 - 1e-9) * AREA_TOL_KM2)
-        out.append(Addition(
-            resource="prepared_area", amount=round(amount, 2), unit="km2",
-            method=("bisection on the siting (capacity from usable area and layout fit, walking limits kept)"
-                    if bisected else "siting re-solved with all candidate land prepared" if left
-                    else f"capacity formula (usable area / {per_m2:g} m2 per person)"),
-            tolerance=f"{AREA_TOL_KM2:g} km2", verified=True if (bisected or left) else None, closes=closes,
-            text=f"+{amount:,.2f} km2 of prepared land on the candidate sites"
-                 + (" (all that can be prepared)" if prepared >= room - 1e-9 else "")))
+        out.append(
+            Addition(
+                resource="prepared_area",
+                amount=round(amount, 2),
+                unit="km2",
+                method=(
+                    "bisection on the siting (capacity from usable area and layout fit, walking limits kept)"
+                    if bisected
+                    else "siting re-solved with all candidate land prepared"
+                    if left
+                    else f"capacity formula (usable area / {per_m2:g} m2 per person)"
+                ),
+                tolerance=f"{AREA_TOL_KM2:g} km2",
+                verified=True if (bisected or left) else None,
+                closes=closes,
+                text=f"+{amount:,.2f} km2 of prepared land on the candidate sites"
+                + (" (all that can be prepared)" if prepared >= room - 1e-9 else ""),
+            )
+        )
     new_m2 = max(left * per_m2, area_need_m2 - prepared * 1e6)
     if new_m2 >= 0.005e6:
-        out.append(Addition(
-            resource="new_land", amount=round(new_m2 / 1e6, 2), unit="km2", method="capacity formula "
-            f"(usable area / {per_m2:g} m2 per person); location not chosen", tolerance="0.01 km2", verified=False,
-            closes=closes, text=f"+{new_m2 / 1e6:,.2f} km2 of new usable site land within walking reach"
-                                + (f" for {left:,} people still without a place" if left else "")))
+        out.append(
+            Addition(
+                resource="new_land",
+                amount=round(new_m2 / 1e6, 2),
+                unit="km2",
+                method=f"capacity formula (usable area / {per_m2:g} m2 per person); location not chosen",
+                tolerance="0.01 km2",
+                verified=False,
+                closes=closes,
+                text=f"+{new_m2 / 1e6:,.2f} km2 of new usable site land within walking reach"
+                + (f" for {left:,} people still without a place" if left else ""),
+            )
+        )
     return out
 
 
-def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: list[str],
-                  lead: str = "") -> Addition:
+def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: list[str], lead: str = "") -> Addition:
     """The least trucks/day at the best crossing (parametric LP per crossing), rounded up and re-solved.
 
     Whether every need can be met does not depend on how a shortage would be shared, so both LPs leave sharing
@@ -273,20 +346,42 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
             best = got
     method = "parametric LP (least capacity with no shortfall, every crossing tried), rounded up to whole trucks"
     if best is None:
-        return Addition(resource="entry_capacity", amount=None, unit="trucks/day", from_day=from_day, method=method,
-                        tolerance="exact", verified=False, closes=closes,
-                        text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall"
-                        + ("; the stages after the crossings (collection, convoy movements) or their losses limit "
-                           "what gets through: see supply.chain" if any(
-                               a.capacity_loads_by_day is not None or a.loss_share for a in inst.arcs) else ""))
+        return Addition(
+            resource="entry_capacity",
+            amount=None,
+            unit="trucks/day",
+            from_day=from_day,
+            method=method,
+            tolerance="exact",
+            verified=False,
+            closes=closes,
+            text=f"{lead}no extra capacity at any crossing from day {from_day} ends every shortfall"
+            + (
+                "; the stages after the crossings (collection, convoy movements) or their losses limit "
+                "what gets through: see supply.chain"
+                if any(a.capacity_loads_by_day is not None or a.loss_share for a in inst.arcs)
+                else ""
+            ),
+        )
     payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
     trucks = math.ceil(best.trucks_per_day - 1e-6)
-    ok = meets_every_need(with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload,
-                                              open_days_only=True),
-                          time_limit_s=sc.supply.time_limit_s, warm=kept.get(best.entry_id))
-    return Addition(resource="entry_capacity", amount=float(trucks), unit="trucks/day", entry_point=best.entry_id,
-                    from_day=from_day, method=method, tolerance=f"1 truck/day ({best.trucks_per_day:,.2f} exact)",
-                    verified=ok, closes=closes, text=f"{lead}+{trucks:,} trucks/day at {best.entry_id} from day {from_day}")
+    ok = meets_every_need(
+        with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload, open_days_only=True),
+        time_limit_s=sc.supply.time_limit_s,
+        warm=kept.get(best.entry_id),
+    )
+    return Addition(
+        resource="entry_capacity",
+        amount=float(trucks),
+        unit="trucks/day",
+        entry_point=best.entry_id,
+        from_day=from_day,
+        method=method,
+        tolerance=f"1 truck/day ({best.trucks_per_day:,.2f} exact)",
+        verified=ok,
+        closes=closes,
+        text=f"{lead}+{trucks:,} trucks/day at {best.entry_id} from day {from_day}",
+    )
 
 
 def _with_stock(inst: SupplyInstance, commodity: str, t: float) -> SupplyInstance:
@@ -294,9 +389,12 @@ def _with_stock(inst: SupplyInstance, commodity: str, t: float) -> SupplyInstanc
     depot = "assess-stock"
     prod = [0.0] * inst.days
     prod[0] = t
-    return replace(inst, warehouses=[*inst.warehouses, Warehouse(id=depot)],
-                   production=[*inst.production, Production(node=depot, commodity=commodity, t_per_day=prod)],
-                   arcs=[*inst.arcs, *(Arc(source=depot, target=s.id) for s in inst.sites)])
+    return replace(
+        inst,
+        warehouses=[*inst.warehouses, Warehouse(id=depot)],
+        production=[*inst.production, Production(node=depot, commodity=commodity, t_per_day=prod)],
+        arcs=[*inst.arcs, *(Arc(source=depot, target=s.id) for s in inst.sites)],
+    )
 
 
 def _supply(sc: Scenario, run: PlanRun, from_day: int) -> list[Addition]:
@@ -313,12 +411,20 @@ def _supply(sc: Scenario, run: PlanRun, from_day: int) -> list[Addition]:
         # stock inside the area on day 0 for everyone owed at the worst moment: tents x household size
         t_per_person = spec.t_per_person
         tents = math.ceil(owed_t / (t_per_person * sc.household_size) - 1e-6)
-        out.append(Addition(
-            resource="tents", amount=float(tents), unit="tents", from_day=0,
-            method="by hand: the most shelter items owed at once / the need per household, one family tent each, "
-                   "ready on day 0",
-            tolerance="1 tent", verified=None, closes=["shelter_nfi_need_met_share"],
-            text=f"or +{tents:,} tents with household kits, ready inside the area on day 0"))
+        out.append(
+            Addition(
+                resource="tents",
+                amount=float(tents),
+                unit="tents",
+                from_day=0,
+                method="by hand: the most shelter items owed at once / the need per household, one family tent each, "
+                "ready on day 0",
+                tolerance="1 tent",
+                verified=None,
+                closes=["shelter_nfi_need_met_share"],
+                text=f"or +{tents:,} tents with household kits, ready inside the area on day 0",
+            )
+        )
         rest = sorted((_SUPPLY & failed) - {"shelter_nfi_need_met_share"})
         if rest:  # the day-0 rush for tents sets the constant truck figure above; with the tents, what is left?
             stocked = _with_stock(d.instance, "shelter_nfi", tents * sc.household_size * t_per_person)
@@ -330,18 +436,37 @@ def _beds(sc: Scenario, run: PlanRun) -> list[Addition]:
     row = next(v for v in run.plan.verdict if v.indicator == "inpatient_beds_per_10000")
     need = np.ceil(run.people_by_day * sc.standards.value("beds_per_10000") / 10000.0 - 1e-9)
     extra = int(max(0.0, float((need - np.asarray(sc.hospital_beds_by_day)).max())))
-    return [Addition(resource="hospital_beds", amount=float(extra), unit="beds", from_day=0,
-                     method="by hand: beds per 10,000 people present, worst day", tolerance="1 bed", verified=None,
-                     closes=[row.indicator], text=f"+{extra:,} inpatient beds from day 0")]
+    return [
+        Addition(
+            resource="hospital_beds",
+            amount=float(extra),
+            unit="beds",
+            from_day=0,
+            method="by hand: beds per 10,000 people present, worst day",
+            tolerance="1 bed",
+            verified=None,
+            closes=[row.indicator],
+            text=f"+{extra:,} inpatient beds from day 0",
+        )
+    ]
 
 
 def _fleet(run: PlanRun) -> list[Addition]:
     row = next(v for v in run.plan.verdict if v.indicator == "fleet_trucks_available")
     extra = int(math.ceil(row.target - (row.value or 0.0)))
-    return [Addition(resource="fleet", amount=float(extra), unit="trucks", from_day=0,
-                     method="by hand: fleet the delivery plan's round trips need, less the fleet available",
-                     tolerance="1 truck", verified=None, closes=[row.indicator],
-                     text=f"+{extra:,} trucks in the hauling fleet")]
+    return [
+        Addition(
+            resource="fleet",
+            amount=float(extra),
+            unit="trucks",
+            from_day=0,
+            method="by hand: fleet the delivery plan's round trips need, less the fleet available",
+            tolerance="1 truck",
+            verified=None,
+            closes=[row.indicator],
+            text=f"+{extra:,} trucks in the hauling fleet",
+        )
+    ]
 
 
 def _binding(plan: Plan) -> str:
@@ -376,8 +501,14 @@ def _fixes_note(not_addressable: list[str]) -> str:
     return note + (f"; no package resource acts on {'; '.join(not_addressable)}" if not_addressable else "")
 
 
-def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day: int = 0,
-           progress: Progress | None = None, on_plan: Callable[[str, str, PlanRun], None] | None = None) -> Assessment:
+def assess(
+    scenarios: dict[str, Scenario],
+    package_names: list[str],
+    *,
+    from_day: int = 0,
+    progress: Progress | None = None,
+    on_plan: Callable[[str, str, PlanRun], None] | None = None,
+) -> Assessment:
     """Plan every (package, scenario) pair and find each failing pair's minimal additions.
 
     scenarios: loaded scenarios by name (all from one folder, so they share packages).
@@ -388,15 +519,22 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
     first = next(iter(scenarios.values()))
     file = str(first.folder / "scenario.yaml")
     if not package_names:
-        raise InputError(Problem(file=file, field="packages", message="no packages to assess; declare some under "
-                                 "`packages:` in scenario.yaml or name them with --packages"))
+        raise InputError(
+            Problem(
+                file=file,
+                field="packages",
+                message="no packages to assess; declare some under "
+                "`packages:` in scenario.yaml or name them with --packages",
+            )
+        )
     specs = {n: resolve(first.packages, n, file) for n in package_names}
     shared = _Shared()
     pairs: list[PairResult] = []
     lock = threading.Lock()
 
-    def plan_pair(pname: str, sname: str, sc: Scenario, sh: Sheltering, reused: bool, t: float
-                  ) -> tuple[PairResult, PlanRun]:
+    def plan_pair(
+        pname: str, sname: str, sc: Scenario, sh: Sheltering, reused: bool, t: float
+    ) -> tuple[PairResult, PlanRun]:
         """Supply, verdict and minimal additions of one pair (runs in a worker thread)."""
         t1 = time.perf_counter()
         run = finish(sc, sh, cache=shared.cache, warm=False)
@@ -408,20 +546,35 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
         plan = run.plan
         fsd = plan.supply.first_shortfall_day if plan.supply else {}
         short = plan.supply.shortfall_t if plan.supply else {}
-        keys = ("water_l_per_person_day", "kcal_per_person_day", "cumulative_kcal_deficit_per_person",
-                "people_owed_shelter_items_max")
+        keys = (
+            "water_l_per_person_day",
+            "kcal_per_person_day",
+            "cumulative_kcal_deficit_per_person",
+            "people_owed_shelter_items_max",
+        )
         return PairResult(
-            package=pname, scenario=sname, passed=not _failed(plan), displaced=plan.people.displaced,
-            sheltered=plan.people.sheltered, unsheltered=plan.people.unsheltered,
-            remaining_in_operation_area=plan.people.remaining_in_operation_area, in_plan=plan.people.in_plan,
+            package=pname,
+            scenario=sname,
+            passed=not _failed(plan),
+            displaced=plan.people.displaced,
+            sheltered=plan.people.sheltered,
+            unsheltered=plan.people.unsheltered,
+            remaining_in_operation_area=plan.people.remaining_in_operation_area,
+            in_plan=plan.people.in_plan,
             groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
             clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
             delivery=_delivery(plan.supply.chain if plan.supply else None),
-            failed=_failed(plan), binding=_binding(plan), additions=additions, not_addressable=rest,
-            shelter_reused=reused, seconds=round(time.perf_counter() - t, 2), hold=hold_days(plan),
-            headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest))), run
+            failed=_failed(plan),
+            binding=_binding(plan),
+            additions=additions,
+            not_addressable=rest,
+            shelter_reused=reused,
+            seconds=round(time.perf_counter() - t, 2),
+            hold=hold_days(plan),
+            headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest)),
+        ), run
 
     def collect(job: tuple[str, str, Future]) -> None:
         pname, sname, fut = job
@@ -446,17 +599,28 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
                 if not reused:
                     shared.shelters[key] = shelter(sc, cache=shared.cache)
                     shared.timings["shelter"] += time.perf_counter() - t
-                running.append((pname, sname, pool.submit(plan_pair, pname, sname, sc, shared.shelters[key],
-                                                          reused, t)))
+                running.append(
+                    (pname, sname, pool.submit(plan_pair, pname, sname, sc, shared.shelters[key], reused, t))
+                )
         while running:
             collect(running.popleft())
     shared.timings["total"] = time.perf_counter() - t0
     return Assessment(
-        reliefplan_version=_version(), title=first.title,
-        packages=[PackageSummary(name=n, description=first.packages[n].description,
-                                 extends=first.packages[n].extends, elements=_elements(specs[n]),
-                                 assumptions=specs[n].assumptions) for n in package_names],
-        scenarios=list(scenarios), addition_from_day=from_day, pairs=pairs,
+        reliefplan_version=_version(),
+        title=first.title,
+        packages=[
+            PackageSummary(
+                name=n,
+                description=first.packages[n].description,
+                extends=first.packages[n].extends,
+                elements=_elements(specs[n]),
+                assumptions=specs[n].assumptions,
+            )
+            for n in package_names
+        ],
+        scenarios=list(scenarios),
+        addition_from_day=from_day,
+        pairs=pairs,
         timings_s={k: round(v, 2) for k, v in shared.timings.items()},
         notes=[
             "A pair passes when every verdict indicator is met (scenario-wide and per site).",
@@ -466,4 +630,5 @@ def assess(scenarios: dict[str, Scenario], package_names: list[str], *, from_day
             f"Supply additions are available from day {from_day} on the days the crossing is open, and feed "
             "everyone in the plan: the displaced wherever they are, the people staying, the sites' residents and the "
             "other populations fed through the same crossings.",
-        ])
+        ],
+    )

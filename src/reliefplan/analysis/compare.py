@@ -40,10 +40,13 @@ def _sheltered_pct(p: Plan) -> float | None:
 
 def _met_pct(commodity: str):
     """Share of everyone's need of a commodity met over the horizon (the verdict's scenario-wide row), in %."""
+
     def get(p: Plan) -> float | None:
-        row = next((i for i in p.verdict if i.scope == "scenario" and i.indicator == f"{commodity}_need_met_share"),
-                   None)
+        row = next(
+            (i for i in p.verdict if i.scope == "scenario" and i.indicator == f"{commodity}_need_met_share"), None
+        )
         return None if row is None else _pct(row.value)
+
     return get
 
 
@@ -54,6 +57,7 @@ def _clearance(p: Plan) -> float | None:
 def _short(commodity: str):
     def get(p: Plan) -> float | None:
         return None if not p.supply else p.supply.shortfall_t.get(commodity)
+
     return get
 
 
@@ -63,6 +67,7 @@ def _first_short(commodity: str):
             return None
         day = p.supply.first_shortfall_day.get(commodity)
         return None if day is None else float(day)
+
     return get
 
 
@@ -73,6 +78,7 @@ def _group(name: str, key: str):
     def get(p: Plan) -> float | None:
         rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
         return rows[0].get(key) if rows else None
+
     return get
 
 
@@ -81,17 +87,20 @@ def _group_met_pct(name: str, commodity: str):
         rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
         share = rows[0].get("met_share", {}).get(commodity) if rows else None
         return _pct(share)
+
     return get
 
 
 def _hold(name: str, key: str):
     def get(p: Plan) -> float | None:
         return hold_days(p).get(name, {}).get(key)
+
     return get
 
 
 def compare(a: Plan, b: Plan) -> list[Row]:
     """Key performance indicators of two plans (B - A in `diff`)."""
+
     def open_sites(p: Plan) -> float:
         return float(sum(s.open for s in p.sites))
 
@@ -119,8 +128,11 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("latrines (acute)", lambda p: p.needs.latrines, "latrines"),
         ("water taps", lambda p: p.needs.water_taps, "taps"),
         ("health posts", lambda p: p.needs.health_posts, "posts"),
-        ("food+medical trucks (everyone)", lambda p: (p.needs_all or p.needs).trucks_per_day_food_medical,
-         "trucks/day"),
+        (
+            "food+medical trucks (everyone)",
+            lambda p: (p.needs_all or p.needs).trucks_per_day_food_medical,
+            "trucks/day",
+        ),
         ("evacuation clearance", _clearance, "h"),
         ("water need met (everyone)", _met_pct("water"), "%"),
         ("food need met (everyone)", _met_pct("food"), "%"),
@@ -136,14 +148,16 @@ def compare(a: Plan, b: Plan) -> list[Row]:
         ("kinds of check failing", _kinds_failing, "kinds"),
     ]
     for g in GROUPS:
-        spec += [(f"{g}: water need met", _group_met_pct(g, "water"), "%"),
-                 (f"{g}: food need met", _group_met_pct(g, "food"), "%"),
-                 (f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
-                 (f"{g}: food delivered", _group(g, "kcal_per_person_day"), "kcal/person/day"),
-                 (f"{g}: water deficit", _group(g, "cumulative_water_deficit_l_per_person"), "L/person"),
-                 (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people"),
-                 (f"{g}: first standard short", _hold(g, "first_standard_day"), "day"),
-                 (f"{g}: first health threshold, P50", _hold(g, "first_health_day_p50"), "day")]
+        spec += [
+            (f"{g}: water need met", _group_met_pct(g, "water"), "%"),
+            (f"{g}: food need met", _group_met_pct(g, "food"), "%"),
+            (f"{g}: water delivered", _group(g, "water_l_per_person_day"), "L/person/day"),
+            (f"{g}: food delivered", _group(g, "kcal_per_person_day"), "kcal/person/day"),
+            (f"{g}: water deficit", _group(g, "cumulative_water_deficit_l_per_person"), "L/person"),
+            (f"{g}: owed tents+kits (max)", _group(g, "people_owed_shelter_items_max"), "people"),
+            (f"{g}: first standard short", _hold(g, "first_standard_day"), "day"),
+            (f"{g}: first health threshold, P50", _hold(g, "first_health_day_p50"), "day"),
+        ]
     return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec]
 
 

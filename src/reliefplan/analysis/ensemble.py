@@ -79,33 +79,57 @@ def _base(folder: str, name: str, layout: bool | None) -> tuple[Scenario, Any]:
 
 def member_scenario(sc: Scenario, m: MemberInputs) -> Scenario:
     """The base scenario with one member's draws applied (shallow copies: geometry and roads are shared)."""
-    zones = [z.model_copy(update={"population": max(0, round(z.population * m.population_factor[z.id]))})
-             if z.id in m.population_factor else z for z in sc.zones]
-    sites = [s.model_copy(update={"usable_fraction": m.usable_fraction[s.id]}) if s.id in m.usable_fraction else s
-             for s in sc.sites]
+    zones = [
+        z.model_copy(update={"population": max(0, round(z.population * m.population_factor[z.id]))})
+        if z.id in m.population_factor
+        else z
+        for z in sc.zones
+    ]
+    sites = [
+        s.model_copy(update={"usable_fraction": m.usable_fraction[s.id]}) if s.id in m.usable_fraction else s
+        for s in sc.sites
+    ]
     trucks = dict(m.trucks_per_day)
     if m.observed_trucks is not None:  # the declared-capacity indicator should see the resampled mean
         trucks.update({k: float(np.mean(v)) for k, v in m.observed_trucks.items()})
-    entries = [e.model_copy(update={"trucks_per_day": trucks[e.id]}) if e.id in trucks else e
-               for e in sc.entry_points]
+    entries = [e.model_copy(update={"trucks_per_day": trucks[e.id]}) if e.id in trucks else e for e in sc.entry_points]
     from ..scenario.folder import DisruptionSpec
 
-    extra = [DisruptionSpec(entry_point=e, first_day=a, last_day=b, capacity_factor=f,
-                            reason="sampled closure (ensemble)") for e, a, b, f in m.closures]
+    extra = [
+        DisruptionSpec(entry_point=e, first_day=a, last_day=b, capacity_factor=f, reason="sampled closure (ensemble)")
+        for e, a, b, f in m.closures
+    ]
     supply_update: dict[str, Any] = {"disruptions": list(sc.supply.disruptions) + extra}
     if m.chain_loss_share or m.movements_allowed_share:  # the delivery chain's sampled shares (issue 20)
-        supply_update["chain"] = [c.model_copy(update={
-            **({"loss_share": m.chain_loss_share[c.entry_point]} if c.entry_point in m.chain_loss_share else {}),
-            **({"movements_allowed_share": m.movements_allowed_share[c.entry_point]}
-               if c.entry_point in m.movements_allowed_share else {})}) for c in sc.supply.chain]
+        supply_update["chain"] = [
+            c.model_copy(
+                update={
+                    **(
+                        {"loss_share": m.chain_loss_share[c.entry_point]} if c.entry_point in m.chain_loss_share else {}
+                    ),
+                    **(
+                        {"movements_allowed_share": m.movements_allowed_share[c.entry_point]}
+                        if c.entry_point in m.movements_allowed_share
+                        else {}
+                    ),
+                }
+            )
+            for c in sc.supply.chain
+        ]
     if m.availability:
-        supply_update["entries"] = [e.model_copy(update={"availability": m.availability[e.id]})
-                                    if e.id in m.availability else e for e in sc.supply.entries]
+        supply_update["entries"] = [
+            e.model_copy(update={"availability": m.availability[e.id]}) if e.id in m.availability else e
+            for e in sc.supply.entries
+        ]
     # a member records shortfalls, not truck counts: the truck-minimising second solve changes no outcome
     # unless a fleet is declared (its verdict row compares the fleet the trucks need)
     supply_update["minimise_trucks"] = sc.fleet_trucks_by_day is not None and sc.supply.minimise_trucks
-    update: dict[str, Any] = {"zones": zones, "sites": sites, "entry_points": entries,
-                              "road_capacity_factor": m.road_capacity_factor}
+    update: dict[str, Any] = {
+        "zones": zones,
+        "sites": sites,
+        "entry_points": entries,
+        "road_capacity_factor": m.road_capacity_factor,
+    }
     if m.observed_trucks is not None:
         supply_update["entry_capacity"] = "observed"
         update["observed_trucks"] = {k: np.asarray(v, dtype=float) for k, v in m.observed_trucks.items()}
@@ -125,9 +149,14 @@ _DAY_OUTCOMES = ("first_shortfall_day.", "first_health_day.")
 def key_results(plan: Any) -> dict[str, Any]:
     """The numbers an ensemble keeps of a plan (NaN = not computed / no shortfall within the horizon)."""
     p = plan.people
-    out: dict[str, Any] = {"population": p.population, "displaced": p.displaced, "sheltered": p.sheltered,
-                           "unsheltered": p.unsheltered, "siting_status": plan.siting.status,
-                           "conserved": bool(p.sheltered + p.unsheltered == p.displaced)}
+    out: dict[str, Any] = {
+        "population": p.population,
+        "displaced": p.displaced,
+        "sheltered": p.sheltered,
+        "unsheltered": p.unsheltered,
+        "siting_status": plan.siting.status,
+        "conserved": bool(p.sheltered + p.unsheltered == p.displaced),
+    }
     clear = plan.evacuation.clearance_hours if plan.evacuation else None
     out["clearance_h"] = math.nan if clear is None else float(clear)
     if plan.supply:
@@ -158,8 +187,11 @@ _SHELTERED: list[tuple[Scenario, tuple[Any, ...], Any]] = []
 def shelter_inputs(m: MemberInputs) -> tuple[Any, ...]:
     """The draws the sheltering depends on (population, usable land, road capacity); crossings, closures and the
     observed-truck bootstrap only reach the supply plan."""
-    return (tuple(sorted(m.population_factor.items())), tuple(sorted(m.usable_fraction.items())),
-            m.road_capacity_factor)
+    return (
+        tuple(sorted(m.population_factor.items())),
+        tuple(sorted(m.usable_fraction.items())),
+        m.road_capacity_factor,
+    )
 
 
 def plan_member(base: Scenario, cache: Any, m: MemberInputs, progress: Callable[[str], None] | None = None) -> Any:
@@ -200,6 +232,7 @@ def run_member(task: MemberTask) -> dict[str, Any]:
 
 # ---- engines ----------------------------------------------------------------------------
 
+
 def _retry_or_keep(row: dict[str, Any], task: MemberTask, rows: dict[int, dict[str, Any]]) -> MemberTask | None:
     if row.get("status") == "ok" or task.attempt >= 2:
         rows[task.inputs.index] = row
@@ -208,12 +241,17 @@ def _retry_or_keep(row: dict[str, Any], task: MemberTask, rows: dict[int, dict[s
 
 
 def _failed_row(task: MemberTask, exc: BaseException) -> dict[str, Any]:
-    return {"member": task.inputs.index, "attempts": task.attempt, "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "member": task.inputs.index,
+        "attempts": task.attempt,
+        "status": "failed",
+        "error": f"{type(exc).__name__}: {exc}",
+    }
 
 
-def _run_serial(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]],
-                tick: Callable[[], None]) -> dict[int, dict[str, Any]]:
+def _run_serial(
+    tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]], tick: Callable[[], None]
+) -> dict[int, dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     for task in tasks:
         t: MemberTask | None = task
@@ -239,11 +277,15 @@ def run_batch(fn: Callable[[MemberTask], dict[str, Any]], tasks: list[MemberTask
 
 def _batches(tasks: list[MemberTask], workers: int) -> list[list[MemberTask]]:
     size = max(1, min(MAX_BATCH, len(tasks) // (4 * workers)))
-    return [tasks[k:k + size] for k in range(0, len(tasks), size)]
+    return [tasks[k : k + size] for k in range(0, len(tasks), size)]
 
 
-def _settle(batch: list[MemberTask], got: list[dict[str, Any]] | BaseException, rows: dict[int, dict[str, Any]],
-            tick: Callable[[], None]) -> list[MemberTask]:
+def _settle(
+    batch: list[MemberTask],
+    got: list[dict[str, Any]] | BaseException,
+    rows: dict[int, dict[str, Any]],
+    tick: Callable[[], None],
+) -> list[MemberTask]:
     """Keep finished members, return those to retry."""
     retry = []
     for i, task in enumerate(batch):
@@ -259,7 +301,9 @@ def _settle(batch: list[MemberTask], got: list[dict[str, Any]] | BaseException, 
 BATCH_TARGET_S = 1.0  # a batch's work once member times are known: messaging stays small, the tail stays short
 
 
-def _timed_batch(fn: Callable[[MemberTask], dict[str, Any]], tasks: list[MemberTask]) -> tuple[list[dict[str, Any]], float]:
+def _timed_batch(
+    fn: Callable[[MemberTask], dict[str, Any]], tasks: list[MemberTask]
+) -> tuple[list[dict[str, Any]], float]:
     """``run_batch`` plus its wall time in the worker (sizes the next batches)."""
     t = time.perf_counter()
     rows = run_batch(fn, tasks)
@@ -275,8 +319,9 @@ def _batch_size(worker_s: float, timed: int, left: int, workers: int) -> int:
     return max(1, min(size, left // (2 * workers) or 1))
 
 
-def _run_pool(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]], workers: int,
-              tick: Callable[[], None]) -> dict[int, dict[str, Any]]:
+def _run_pool(
+    tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]], workers: int, tick: Callable[[], None]
+) -> dict[int, dict[str, Any]]:
     """Members on a process pool. Batches start at one member and grow to ~BATCH_TARGET_S of work once
     member times are known: fast members do not drown in messaging, slow ones (seconds) do not leave a
     worker idle behind a long last batch. Two batches per worker stay in flight."""
@@ -314,8 +359,13 @@ def _run_pool(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]
     return rows
 
 
-def _run_dask(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]], scheduler: str | None,
-              dask_local: int | None, tick: Callable[[], None]) -> dict[int, dict[str, Any]]:
+def _run_dask(
+    tasks: list[MemberTask],
+    fn: Callable[[MemberTask], dict[str, Any]],
+    scheduler: str | None,
+    dask_local: int | None,
+    tick: Callable[[], None],
+) -> dict[int, dict[str, Any]]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - optional dependency
@@ -325,8 +375,9 @@ def _run_dask(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]
         if scheduler is not None:
             client = connect(scheduler, SCHEDULER_TIMEOUT_S)
         else:
-            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            )
             client = Client(cluster)
         rows: dict[int, dict[str, Any]] = {}
         with client:
@@ -357,6 +408,7 @@ def _run_dask(tasks: list[MemberTask], fn: Callable[[MemberTask], dict[str, Any]
 
 # ---- summary ----------------------------------------------------------------------------
 
+
 def _pct(values: np.ndarray, method: str = "linear") -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for q in PERCENTILES:
@@ -372,8 +424,12 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     ok = [r for r in rows if r.get("status") == "ok"]
     by_member = {m.index: m for m in inputs}
     cols = sorted({k for r in ok for k in r})
-    outcome_cols = [c for c in cols if c in ("displaced", "sheltered", "unsheltered", "clearance_h")
-                    or c.startswith(("shortfall_t.",) + _DAY_OUTCOMES)]
+    outcome_cols = [
+        c
+        for c in cols
+        if c in ("displaced", "sheltered", "unsheltered", "clearance_h")
+        or c.startswith(("shortfall_t.",) + _DAY_OUTCOMES)
+    ]
 
     def column(c: str) -> np.ndarray:
         return np.array([np.nan if r.get(c) is None else float(r[c]) for r in ok], dtype=float)
@@ -384,8 +440,11 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
         if c.startswith(_DAY_OUTCOMES):
             # no shortfall within the horizon counts as later than any day: a null percentile means "none"
             v = np.where(np.isnan(v), np.inf, v)
-            outcomes[c] = {**_pct(v, "inverted_cdf"), "p_shortfall": float(np.mean(np.isfinite(v))) if len(v) else None,
-                           "n": len(v)}
+            outcomes[c] = {
+                **_pct(v, "inverted_cdf"),
+                "p_shortfall": float(np.mean(np.isfinite(v))) if len(v) else None,
+                "n": len(v),
+            }
         else:
             fin = v[np.isfinite(v)]
             outcomes[c] = {**_pct(fin), "mean": float(fin.mean()) if len(fin) else None, "n": len(fin)}
@@ -420,10 +479,15 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     for m in inputs:
         for k, n in m.clipped.items():
             clipped[k] = clipped.get(k, 0) + n
-    failed = [{"member": r["member"], "attempts": r.get("attempts"), "error": r.get("error")}
-              for r in rows if r.get("status") != "ok"]
+    failed = [
+        {"member": r["member"], "attempts": r.get("attempts"), "error": r.get("error")}
+        for r in rows
+        if r.get("status") != "ok"
+    ]
     return {
-        "members": len(rows), "ok": len(ok), "failed": failed,
+        "members": len(rows),
+        "ok": len(ok),
+        "failed": failed,
         "retried": int(sum(1 for r in rows if (r.get("attempts") or 1) > 1)),
         "conserved_in_every_member": all(bool(r.get("conserved")) for r in ok),
         "clipped_samples": clipped,
@@ -432,42 +496,75 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
         "verdict_p_met": verdict,
         "sensitivity": sensitivity,
         "notes": [
-            ("Percentiles over successful members; first_shortfall_day percentiles are null when no shortfall "
-             "happens within the horizon at that percentile."),
-            ("Sensitivity: Spearman rank correlation of each sampled input with each outcome (tornado data, "
-             "largest |rho| first); first shortfall day censored at the horizon."),
-            ("Samples outside a quantity's range are clipped to it (population >= 0, usable fraction in [0, 1], "
-             "trucks >= 0, road capacity factor >= 0.01); clipped_samples counts them per parameter."),
+            (
+                "Percentiles over successful members; first_shortfall_day percentiles are null when no shortfall "
+                "happens within the horizon at that percentile."
+            ),
+            (
+                "Sensitivity: Spearman rank correlation of each sampled input with each outcome (tornado data, "
+                "largest |rho| first); first shortfall day censored at the horizon."
+            ),
+            (
+                "Samples outside a quantity's range are clipped to it (population >= 0, usable fraction in [0, 1], "
+                "trucks >= 0, road capacity factor >= 0.01); clipped_samples counts them per parameter."
+            ),
         ],
     }
 
 
 # ---- the ensemble -----------------------------------------------------------------------
 
+
 def draw_members(sc: Scenario, runs: int, seed: int) -> list[MemberInputs]:
     """Member inputs from SeedSequence(seed): member i uses child i."""
     spec = sc.uncertainty
     if spec is None:
-        raise InputError(Problem(file=str(sc.folder / SCENARIO_FILE), field="uncertainty",
-                                 message=f"scenario '{sc.name}' declares no uncertainty; expected an "
-                                         "'uncertainty:' block (parameters, closures, entry_capacity_bootstrap)"))
+        raise InputError(
+            Problem(
+                file=str(sc.folder / SCENARIO_FILE),
+                field="uncertainty",
+                message=f"scenario '{sc.name}' declares no uncertainty; expected an "
+                "'uncertainty:' block (parameters, closures, entry_capacity_bootstrap)",
+            )
+        )
     observed = None
     if spec.entry_capacity_bootstrap is not None:
         b = spec.entry_capacity_bootstrap
-        observed = observed_series(folder_file(sc.folder, b.file, field="uncertainty.entry_capacity_bootstrap.file"),
-                                   b.column, b.first_date, b.last_date)
+        observed = observed_series(
+            folder_file(sc.folder, b.file, field="uncertainty.entry_capacity_bootstrap.file"),
+            b.column,
+            b.first_date,
+            b.last_date,
+        )
         missing = [e.id for e in sc.entry_points if e.id not in observed]
         if missing or not observed:
-            raise InputError(Problem(file=str(sc.folder / b.file), field="entry_point_id",
-                                     message=f"no observations for entry point(s) {missing}; the bootstrap "
-                                             f"needs every crossing of the scenario"))
+            raise InputError(
+                Problem(
+                    file=str(sc.folder / b.file),
+                    field="entry_point_id",
+                    message=f"no observations for entry point(s) {missing}; the bootstrap "
+                    f"needs every crossing of the scenario",
+                )
+            )
     children = np.random.SeedSequence(seed).spawn(runs)
     zone_ids, site_ids = [z.id for z in sc.zones], [s.id for s in sc.sites]
     entry_ids = [e.id for e in sc.entry_points]
     chain_ids, mode_ids = [c.entry_point for c in sc.supply.chain], [e.id for e in sc.supply.entries]
-    return [sample_member(spec, i, child, zone_ids=zone_ids, site_ids=site_ids, entry_ids=entry_ids,
-                          days=sc.horizon_days, observed=observed, chain_ids=chain_ids, mode_entry_ids=mode_ids)
-            for i, child in enumerate(children)]
+    return [
+        sample_member(
+            spec,
+            i,
+            child,
+            zone_ids=zone_ids,
+            site_ids=site_ids,
+            entry_ids=entry_ids,
+            days=sc.horizon_days,
+            observed=observed,
+            chain_ids=chain_ids,
+            mode_entry_ids=mode_ids,
+        )
+        for i, child in enumerate(children)
+    ]
 
 
 def default_workers(runs: int) -> int:
@@ -479,10 +576,20 @@ def default_workers(runs: int) -> int:
     return max(1, min(cores, runs))
 
 
-def run_ensemble(folder: str | Path, scenario: str, runs: int, seed: int = 0, *, engine: Engine = "local",
-                 workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
-                 layout: bool | None = None, progress: Progress | None = None,
-                 member_fn: Callable[[MemberTask], dict[str, Any]] = run_member) -> EnsembleResult:
+def run_ensemble(
+    folder: str | Path,
+    scenario: str,
+    runs: int,
+    seed: int = 0,
+    *,
+    engine: Engine = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    layout: bool | None = None,
+    progress: Progress | None = None,
+    member_fn: Callable[[MemberTask], dict[str, Any]] = run_member,
+) -> EnsembleResult:
     """Run `runs` members of a scenario over its declared uncertainty.
 
     engine 'local': a process pool of `workers` (1 = in this process); 'dask': the scheduler at `scheduler`
@@ -495,8 +602,13 @@ def run_ensemble(folder: str | Path, scenario: str, runs: int, seed: int = 0, *,
     if engine == "local" and workers < 1:
         problems.append(Problem(file="--workers", field="workers", message=f"expected >= 1 worker, got {workers}"))
     if engine == "dask" and scheduler is None and (dask_local is None or dask_local < 1):
-        problems.append(Problem(file="--dask-local", field="dask_local",
-                                message="expected a scheduler address or a LocalCluster size >= 1"))
+        problems.append(
+            Problem(
+                file="--dask-local",
+                field="dask_local",
+                message="expected a scheduler address or a LocalCluster size >= 1",
+            )
+        )
     if problems:
         raise InputError(problems)
     folder = Path(folder).resolve()
@@ -524,9 +636,17 @@ def run_ensemble(folder: str | Path, scenario: str, runs: int, seed: int = 0, *,
         row["closures"] = json.dumps(m.closures)
         members.append(row)
     summary = summarise(members, inputs, sc.horizon_days)
-    summary.update({"scenario": scenario, "folder": str(folder), "runs": runs, "seed": seed, "engine": engine,
-                    "workers": dask_local if engine == "dask" and scheduler is None else workers,
-                    "scheduler": scheduler})
+    summary.update(
+        {
+            "scenario": scenario,
+            "folder": str(folder),
+            "runs": runs,
+            "seed": seed,
+            "engine": engine,
+            "workers": dask_local if engine == "dask" and scheduler is None else workers,
+            "scheduler": scheduler,
+        }
+    )
     return EnsembleResult(members=members, summary=summary, failed=summary["failed"])
 
 
@@ -557,13 +677,26 @@ def write_ensemble(result: EnsembleResult, out_dir: str | Path) -> dict[str, Pat
     return paths
 
 
-__all__ = ["EnsembleResult", "MemberTask", "draw_members", "key_results", "member_scenario", "plan_member",
-           "run_ensemble", "run_member", "shelter_inputs", "summarise", "write_ensemble"]
+__all__ = [
+    "EnsembleResult",
+    "MemberTask",
+    "draw_members",
+    "key_results",
+    "member_scenario",
+    "plan_member",
+    "run_ensemble",
+    "run_member",
+    "shelter_inputs",
+    "summarise",
+    "write_ensemble",
+]
 
 
 def annotate_verdict(plan: Plan, summary: dict[str, Any]) -> Plan:
     """The plan with each verdict row's probability of being met over the ensemble (`p_met`)."""
     probs = summary.get("verdict_p_met") or {}
-    rows = [row.model_copy(update={"p_met": (probs.get(f"{row.indicator}@{row.scope}") or {}).get("p_met")})
-            for row in plan.verdict]
+    rows = [
+        row.model_copy(update={"p_met": (probs.get(f"{row.indicator}@{row.scope}") or {}).get("p_met")})
+        for row in plan.verdict
+    ]
     return plan.model_copy(update={"verdict": rows})

@@ -34,17 +34,33 @@ KIND_OF: dict[str, str] = {
     "entry_trucks_per_day_vs_need": "entry_capacity",
     "fleet_trucks_available": "fleet",
     "inpatient_beds_per_10000": "hospital_beds",
-    "water_need_met_share": "water", "water_l_per_person_day": "water",
-    "food_need_met_share": "food", "kcal_per_person_day": "food",
+    "water_need_met_share": "water",
+    "water_l_per_person_day": "water",
+    "food_need_met_share": "food",
+    "kcal_per_person_day": "food",
     "medical_need_met_share": "medical",
     "shelter_nfi_need_met_share": "shelter_nfi",
     "travel_times_on_road_network": "road_network",
     "people_inside_operation_area_at_start": "left_behind",
-    "people_walking_over_max_h": "movement", "vulnerable_share_walking_over_max_h": "movement",
-    "people_redisplaced": "movement", "people_left_without_place": "movement",
-    **{f"health_{t}": "health" for t in ("sphere_cdr_doubling", "sphere_u5dr_doubling", "sphere_cdr_absolute",
-                                         "sphere_u5dr_absolute", "who_wasting_very_high", "ipc5_food_gap", "ipc5_gam",
-                                         "ipc5_cdr", "ipc5_u5dr", "ipc5_famine")},
+    "people_walking_over_max_h": "movement",
+    "vulnerable_share_walking_over_max_h": "movement",
+    "people_redisplaced": "movement",
+    "people_left_without_place": "movement",
+    **{
+        f"health_{t}": "health"
+        for t in (
+            "sphere_cdr_doubling",
+            "sphere_u5dr_doubling",
+            "sphere_cdr_absolute",
+            "sphere_u5dr_absolute",
+            "who_wasting_very_high",
+            "ipc5_food_gap",
+            "ipc5_gam",
+            "ipc5_cdr",
+            "ipc5_u5dr",
+            "ipc5_famine",
+        )
+    },
 }
 #: kinds in the order a planner asks about them (people without shelter, then what people get, then the means)
 KIND_TITLES: dict[str, str] = {
@@ -77,8 +93,11 @@ MAX_BINDS = 3
 GROUP_WORDS = {"site_residents": "site residents", "served_elsewhere": "served elsewhere"}
 #: kinds whose title is plural ("shelter items fall short")
 _PLURAL = {"medical", "shelter_nfi"}
-_PLACE_WORDS = {"site": ("site", "sites"), "zone": ("zone", "zones"), "served": ("served population",
-                                                                               "served populations")}
+_PLACE_WORDS = {
+    "site": ("site", "sites"),
+    "zone": ("zone", "zones"),
+    "served": ("served population", "served populations"),
+}
 
 
 class _Out(BaseModel):
@@ -97,8 +116,7 @@ class CheckKind(_Out):
     groups_checked: int = 0
     places_failed: int = Field(default=0, description="sites, zones and served populations with a failed check")
     places_checked: int = 0
-    first_day: int | None = Field(default=None, description="first day short (commodities), None: not known or "
-                                                            "never")
+    first_day: int | None = Field(default=None, description="first day short (commodities), None: not known or never")
     text: str = Field(description="one line: what fails, for whom, from when, the worst case against its target")
 
 
@@ -109,26 +127,34 @@ class Headline(_Out):
     package: str | None = None
     holds: bool = Field(description="every check assessed is met")
     verdict: str = Field(description="'holds' or 'does not hold'")
-    lead: str = Field(description="does it hold, for whom, from which day: 'The plan does not hold for everyone in "
-                                  "the plan (…) from day 0'")
+    lead: str = Field(
+        description="does it hold, for whom, from which day: 'The plan does not hold for everyone in "
+        "the plan (…) from day 0'"
+    )
     summary: str = Field(description="the lead, the worst finding (by how much) and the failed checks counted")
     findings: list[str] = Field(description="for whom, from which day and by how much, most important first")
-    people_short: int = Field(description="people in a group with any failed check, plus the displaced without a "
-                                          "shelter place")
+    people_short: int = Field(
+        description="people in a group with any failed check, plus the displaced without a shelter place"
+    )
     people_in_plan: int
     first_day: int | None = Field(description="first day anything falls short (None: never within the horizon)")
-    binds: list[str] = Field(description="what binds, in words (with the solver's shadow-price estimate where "
-                                         "there is one)")
-    smallest_fix: list[str] = Field(description="the smallest change that would make the plan pass (assessment "
-                                                "pairs); empty when not computed")
+    binds: list[str] = Field(
+        description="what binds, in words (with the solver's shadow-price estimate where there is one)"
+    )
+    smallest_fix: list[str] = Field(
+        description="the smallest change that would make the plan pass (assessment pairs); empty when not computed"
+    )
     smallest_fix_computed: bool
     smallest_fix_note: str = Field(description="how the smallest change was found, or why it was not")
     failed: int = Field(description="checks not met (verdict rows)")
     checked: int = Field(description="checks assessed (verdict rows met or not)")
     not_assessed: int = Field(description="checks that could not be assessed")
     kinds: list[CheckKind] = Field(description="failing kinds of check, worst first")
-    hold: list[str] = Field(default=[], description="how long can it hold: the first day a standard falls short and "
-                            "a health threshold is projected to be crossed, over all groups then per group")
+    hold: list[str] = Field(
+        default=[],
+        description="how long can it hold: the first day a standard falls short and "
+        "a health threshold is projected to be crossed, over all groups then per group",
+    )
 
 
 # ---- words ---------------------------------------------------------------------------------------------------------
@@ -190,8 +216,7 @@ def _scenario_row_text(r: Indicator) -> str:
     if i == "displaced_people_sheltered_share":
         return f"{words.share(v)} of the displaced have a shelter place {_against(r)}"
     if i == "entry_trucks_per_day_vs_need":
-        return (f"the crossings admit {words.number(v)} trucks/day on average against {words.number(r.target)} "
-                "needed")
+        return f"the crossings admit {words.number(v)} trucks/day on average against {words.number(r.target)} needed"
     if i in _PEOPLE_ROWS:
         return f"{_people(v or 0)} people {_PEOPLE_ROWS[i]}"
     if i == "usable_site_area_m2_per_displaced_person":
@@ -240,8 +265,11 @@ def kind_of(indicator: str) -> str:
 
 
 def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int | None:
-    days = [g.get("first_shortfall_day", {}).get(commodity) for g in (plan.groups or {}).get("summary") or []
-            if g.get("group") in groups]
+    days = [
+        g.get("first_shortfall_day", {}).get(commodity)
+        for g in (plan.groups or {}).get("summary") or []
+        if g.get("group") in groups
+    ]
     days = [d for d in days if d is not None]
     if days:
         return int(min(days))
@@ -268,8 +296,10 @@ def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
         worst = min(per_person, key=_ratio)
         when = f" from day {first_day}" if first_day is not None else ""
         value = _one(worst.value) + " L/person/day" if worst.unit == "L/person/day" else _qty(worst.value, worst.unit)
-        parts.append(f"{len(g_failed)} of {len(g_all)} groups short{when} ({_list([_group(g) for g in g_failed])}), "
-                     f"worst {value} ({_group(_scope(worst)[1])}) {_against(worst)}")
+        parts.append(
+            f"{len(g_failed)} of {len(g_all)} groups short{when} ({_list([_group(g) for g in g_failed])}), "
+            f"worst {value} ({_group(_scope(worst)[1])}) {_against(worst)}"
+        )
     elif kind in COMMODITY_KINDS and first_day is not None and parts:
         parts[-1] += f", from day {first_day}"
     # places: sites, zones, served populations
@@ -284,22 +314,39 @@ def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
             text = f"{len(p_failed)} of {len(p_all)} {noun}"
         else:
             by = [(t, sum(1 for s in p_failed if s.startswith(t + ":"))) for t in types]
-            text = (f"{len(p_failed)} of {len(p_all)} places ("
-                    + ", ".join(f"{n:,} {_PLACE_WORDS[t][0 if n == 1 else 1]}" for t, n in by if n) + ")")
+            text = (
+                f"{len(p_failed)} of {len(p_all)} places ("
+                + ", ".join(f"{n:,} {_PLACE_WORDS[t][0 if n == 1 else 1]}" for t, n in by if n)
+                + ")"
+            )
         if not g_failed:  # the worst place, when no group figure says it already
             worst = min(p_failed_rows, key=_ratio)
             what = _words().key_words(worst.indicator) if len({r.indicator for r in p_failed_rows}) > 1 else ""
-            text += (f", worst {what + ' ' if what else ''}{_qty(worst.value, worst.unit)} "
-                     f"({_place_name(plan, *_scope(worst))}) {_against(worst)}")
+            text += (
+                f", worst {what + ' ' if what else ''}{_qty(worst.value, worst.unit)} "
+                f"({_place_name(plan, *_scope(worst))}) {_against(worst)}"
+            )
         parts.append(text)
-    others = [r for r in failed if r.scope != "scenario" and _scope(r)[0] not in _PLACE_WORDS
-              and not r.scope.startswith("group:")]
+    others = [
+        r
+        for r in failed
+        if r.scope != "scenario" and _scope(r)[0] not in _PLACE_WORDS and not r.scope.startswith("group:")
+    ]
     if others:
         parts.append(f"{len(others)} other check(s)")
-    return CheckKind(kind=kind, title=title, failed=len(failed), checked=len(rows), severity=sev,
-                     groups_failed=g_failed, groups_checked=len(g_all), places_failed=len(p_failed),
-                     places_checked=len(p_all), first_day=first_day,
-                     text=f"{title}: " + ("; ".join(parts) if parts else "met"))
+    return CheckKind(
+        kind=kind,
+        title=title,
+        failed=len(failed),
+        checked=len(rows),
+        severity=sev,
+        groups_failed=g_failed,
+        groups_checked=len(g_all),
+        places_failed=len(p_failed),
+        places_checked=len(p_all),
+        first_day=first_day,
+        text=f"{title}: " + ("; ".join(parts) if parts else "met"),
+    )
 
 
 def check_kinds(plan: Plan) -> list[CheckKind]:
@@ -311,8 +358,15 @@ def check_kinds(plan: Plan) -> list[CheckKind]:
         by.setdefault(kind_of(r.indicator), []).append(r)
     order = list(KIND_TITLES)
     kinds = [_kind(plan, k, rows) for k, rows in by.items()]
-    return sorted(kinds, key=lambda k: (k.failed == 0, SEVERITY_RANK.get(k.severity, 9),
-                                        order.index(k.kind) if k.kind in order else len(order), k.kind))
+    return sorted(
+        kinds,
+        key=lambda k: (
+            k.failed == 0,
+            SEVERITY_RANK.get(k.severity, 9),
+            order.index(k.kind) if k.kind in order else len(order),
+            k.kind,
+        ),
+    )
 
 
 # ---- findings: for whom, from which day, by how much ----------------------------------------------------------------
@@ -322,13 +376,19 @@ def _shelter_finding(plan: Plan) -> str | None:
     p = plan.people
     if p.unsheltered <= 0:
         return None
-    where = [f"{_people(n)} {w}" for n, w in ((p.overflow_on_sites, "crowd onto candidate-site land beyond the camps"),
-                                              (p.overflow_on_zone_land, "onto other land outside the operation area"),
-                                              (p.remaining_in_operation_area, "remain in the area being emptied"))
-             if n]
+    where = [
+        f"{_people(n)} {w}"
+        for n, w in (
+            (p.overflow_on_sites, "crowd onto candidate-site land beyond the camps"),
+            (p.overflow_on_zone_land, "onto other land outside the operation area"),
+            (p.remaining_in_operation_area, "remain in the area being emptied"),
+        )
+        if n
+    ]
     share = _words().share(p.unsheltered / p.displaced if p.displaced else None)
-    return (f"{_people(p.unsheltered)} of {_people(p.displaced)} displaced people ({share}) have no shelter place"
-            + (f": {_list(where)}" if where else ""))
+    return f"{_people(p.unsheltered)} of {_people(p.displaced)} displaced people ({share}) have no shelter place" + (
+        f": {_list(where)}" if where else ""
+    )
 
 
 def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
@@ -340,8 +400,12 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
     rows = {(r.indicator, _scope(r)[1]): r for r in plan.verdict if r.scope.startswith("group:")}
     lines = []
     for c in COMMODITY_KINDS:
-        short = [g for g in summary if g.get("met_share", {}).get(c, 1.0) < 1.0 - SHARE_TOL
-                 and any(r.met is False for (i, grp), r in rows.items() if grp == g["group"] and kind_of(i) == c)]
+        short = [
+            g
+            for g in summary
+            if g.get("met_share", {}).get(c, 1.0) < 1.0 - SHARE_TOL
+            and any(r.met is False for (i, grp), r in rows.items() if grp == g["group"] and kind_of(i) == c)
+        ]
         if not short:
             continue
         people = sum(int(g.get("people_max") or 0) for g in short)
@@ -353,23 +417,29 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         if c == "water":
             worst = min(short, key=lambda g: g.get("water_l_per_person_day") or 0.0)
             target = rows.get(("water_l_per_person_day", worst["group"]))
-            how = (f"worst {_group(worst['group'])}: {_one(worst.get('water_l_per_person_day'))} L/person/day on "
-                   f"average, {_one(worst.get('water_l_per_person_day_min'))} on the worst day"
-                   + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
-                   + f" ({words.share(worst['met_share'][c])} of the need)")
+            how = (
+                f"worst {_group(worst['group'])}: {_one(worst.get('water_l_per_person_day'))} L/person/day on "
+                f"average, {_one(worst.get('water_l_per_person_day_min'))} on the worst day"
+                + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
+                + f" ({words.share(worst['met_share'][c])} of the need)"
+            )
         elif c == "food":
             worst = min(short, key=lambda g: g.get("kcal_per_person_day") or 0.0)
             target = rows.get(("kcal_per_person_day", worst["group"]))
-            how = (f"worst {_group(worst['group'])}: {words.number(round(worst.get('kcal_per_person_day') or 0))} "
-                   "kcal/person/day on "
-                   f"average, {words.number(round(worst.get('kcal_per_person_day_min') or 0))} on the worst day"
-                   + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
-                   + f" ({words.share(worst['met_share'][c])} of the need)")
+            how = (
+                f"worst {_group(worst['group'])}: {words.number(round(worst.get('kcal_per_person_day') or 0))} "
+                "kcal/person/day on "
+                f"average, {words.number(round(worst.get('kcal_per_person_day_min') or 0))} on the worst day"
+                + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
+                + f" ({words.share(worst['met_share'][c])} of the need)"
+            )
         elif c == "shelter_nfi":
             worst = min(short, key=lambda g: g["met_share"][c])
             owed = [f"{_people(g.get('people_owed_shelter_items_max') or 0)} {_group(g['group'])}" for g in short]
-            how = (f"people still owed tents and kits, at most: {_list(owed)}; worst {_group(worst['group'])}: "
-                   f"{words.share(worst['met_share'][c])} of the need met")
+            how = (
+                f"people still owed tents and kits, at most: {_list(owed)}; worst {_group(worst['group'])}: "
+                f"{words.share(worst['met_share'][c])} of the need met"
+            )
         else:
             worst = min(short, key=lambda g: g["met_share"][c])
             how = f"worst {_group(worst['group'])}: {words.share(worst['met_share'][c])} of the need met"
@@ -409,14 +479,19 @@ def binding_sentence(b: dict[str, Any], names: dict[str, str]) -> str:
     words = _words()
     kind = str(b.get("kind", "")).replace("_", " ")
     where = names.get(str(b.get("id")), str(b.get("id", "")))
-    subject = {"entry capacity": f"crossing capacity at {where}", "arc capacity": f"road capacity on {where}",
-               "warehouse storage": f"storage at warehouse {where}", "site storage": f"storage at site {where}"
-               }.get(kind, f"{kind} {where}".strip())
+    subject = {
+        "entry capacity": f"crossing capacity at {where}",
+        "arc capacity": f"road capacity on {where}",
+        "warehouse storage": f"storage at warehouse {where}",
+        "site storage": f"storage at site {where}",
+    }.get(kind, f"{kind} {where}".strip())
     when = _days(b.get("first_day"), b.get("last_day"))
     step = f"+{words.number(b.get('step'))} {b.get('step_unit', '')}".rstrip() if b.get("step") else "more"
     if isinstance(b.get("predicted_cut_t"), (int, float)) and b.get("commodity"):
-        est = (f"{step} there would cut the {words.commodity_words(str(b['commodity']))} shortfall by up to about "
-               f"{words.number(b['predicted_cut_t'])} t")
+        est = (
+            f"{step} there would cut the {words.commodity_words(str(b['commodity']))} shortfall by up to about "
+            f"{words.number(b['predicted_cut_t'])} t"
+        )
     else:
         est = f"{step} there would cut the shortfall (several commodities at once)"
     return f"{subject} {when}: {est} (shadow-price estimate; exact only for small changes)".replace("  ", " ")
@@ -428,16 +503,20 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
     failing = {k.kind for k in kinds if k.failed}
     if p.unsheltered > 0:
         opened = sum(s.open for s in plan.sites)
-        out.append(f"shelter land: the {opened} open site(s) of {len(plan.sites)} hold {_people(p.sheltered)} of "
-                   f"{_people(p.displaced)} displaced people at the standard's space per person")
+        out.append(
+            f"shelter land: the {opened} open site(s) of {len(plan.sites)} hold {_people(p.sheltered)} of "
+            f"{_people(p.displaced)} displaced people at the standard's space per person"
+        )
     names = {e.id: e.name or e.id for e in plan.entry_points}
     for b in (plan.supply.binding if plan.supply else [])[:MAX_BINDS]:
         out.append(binding_sentence(b.model_dump(), names))
     ev = plan.evacuation
     if "evacuation" in failing and ev is not None and ev.bottlenecks:
         worst = max(ev.bottlenecks, key=lambda b: b.max_delay_h)
-        out.append(f"road capacity during the move: {len(ev.bottlenecks)} saturated link(s), worst queueing "
-                   f"delay {_words().hours(worst.max_delay_h)}")
+        out.append(
+            f"road capacity during the move: {len(ev.bottlenecks)} saturated link(s), worst queueing "
+            f"delay {_words().hours(worst.max_delay_h)}"
+        )
     return out
 
 
@@ -445,9 +524,11 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
 
 
 def assess_hint(plan: Plan) -> str:
-    return (f"not computed for a single plan: `reliefplan assess <scenario folder> --scenarios {plan.scenario}` "
-            "finds the least addition of each resource (prepared land, trucks/day at a crossing, tents, beds, "
-            "fleet) that makes it pass, and confirms it by re-solving")
+    return (
+        f"not computed for a single plan: `reliefplan assess <scenario folder> --scenarios {plan.scenario}` "
+        "finds the least addition of each resource (prepared land, trucks/day at a crossing, tents, beds, "
+        "fleet) that makes it pass, and confirms it by re-solving"
+    )
 
 
 def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str | None = None) -> Headline:
@@ -467,17 +548,24 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
     n_groups = len((plan.groups or {}).get("summary") or [])
     in_plan = plan.people.in_plan or plan.people.population
     if holds:
-        lead = (f"The plan holds: all {checked:,} checks are met for everyone in the plan ({_people(in_plan)} "
-                f"people) over the {plan.horizon_days} days")
+        lead = (
+            f"The plan holds: all {checked:,} checks are met for everyone in the plan ({_people(in_plan)} "
+            f"people) over the {plan.horizon_days} days"
+        )
         summary = lead + (f"; {not_assessed} check(s) could not be assessed" if not_assessed else "") + "."
     else:
         groups = ""
         if n_groups and failed_groups:
-            groups = ((", both groups" if n_groups == 2 else f", all {n_groups} groups")
-                      if len(failed_groups) >= n_groups else
-                      f", {len(failed_groups)} of {n_groups} groups")
-        who = (f"everyone in the plan ({_people(in_plan)} people{groups})" if people_short >= in_plan > 0 else
-               f"{_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}")
+            groups = (
+                (", both groups" if n_groups == 2 else f", all {n_groups} groups")
+                if len(failed_groups) >= n_groups
+                else f", {len(failed_groups)} of {n_groups} groups"
+            )
+        who = (
+            f"everyone in the plan ({_people(in_plan)} people{groups})"
+            if people_short >= in_plan > 0
+            else f"{_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}"
+        )
         when = f" from day {first}" if first is not None else ""
         lead = f"The plan does not hold for {who}{when}"
         worst = findings[0] if findings else failing[0].text
@@ -490,12 +578,27 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
     else:
         fix_list, computed = [], False
         note = "nothing to fix: every check is met" if holds else assess_hint(plan)
-    return Headline(scenario=plan.scenario, package=plan.package, holds=holds,
-                    verdict="holds" if holds else "does not hold", lead=lead, summary=summary, findings=findings,
-                    people_short=people_short, people_in_plan=in_plan, first_day=first,
-                    binds=_binds(plan, kinds) if not holds else [], smallest_fix=fix_list,
-                    smallest_fix_computed=computed, smallest_fix_note=note, failed=failed, checked=checked,
-                    not_assessed=not_assessed, kinds=failing, hold=hold_lines(plan))
+    return Headline(
+        scenario=plan.scenario,
+        package=plan.package,
+        holds=holds,
+        verdict="holds" if holds else "does not hold",
+        lead=lead,
+        summary=summary,
+        findings=findings,
+        people_short=people_short,
+        people_in_plan=in_plan,
+        first_day=first,
+        binds=_binds(plan, kinds) if not holds else [],
+        smallest_fix=fix_list,
+        smallest_fix_computed=computed,
+        smallest_fix_note=note,
+        failed=failed,
+        checked=checked,
+        not_assessed=not_assessed,
+        kinds=failing,
+        hold=hold_lines(plan),
+    )
 
 
 def lines(h: Headline, *, max_kinds: int = 12) -> list[str]:
@@ -552,8 +655,11 @@ def assessment_lines(pairs: Sequence[dict[str, Any]]) -> list[str]:
         best = min(mine, key=lambda p: (pair_failed(p), p.get("unsheltered") or 0))
         h = best.get("headline") or {}
         kinds = ", ".join(f"{k['title']} {k['failed']:,}" for k in h.get("kinds") or [])
-        line = (f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
-                + (f" ({kinds})" if kinds else "") + ".")
+        line = (
+            f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
+            + (f" ({kinds})" if kinds else "")
+            + "."
+        )
         fixes = h.get("smallest_fix") or [a.get("text") for a in best.get("additions") or []]
         if fixes:
             line += " Smallest change: " + "; ".join(str(f) for f in fixes) + "."
@@ -569,10 +675,18 @@ def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
     least often met, with the median first day each commodity falls short."""
     words = _words()
     ok, n = summary.get("ok", 0), summary.get("members", 0)
-    out = [f"{ok:,} of {n:,} members planned; people conserved in every member: "
-           + ("yes" if summary.get("conserved_in_every_member") else "NO")]
-    rows = sorted(((k.removesuffix("@scenario"), v["p_met"]) for k, v in (summary.get("verdict_p_met") or {}).items()
-                   if k.endswith("@scenario") and v.get("p_met") is not None), key=lambda kv: (kv[1], kv[0]))
+    out = [
+        f"{ok:,} of {n:,} members planned; people conserved in every member: "
+        + ("yes" if summary.get("conserved_in_every_member") else "NO")
+    ]
+    rows = sorted(
+        (
+            (k.removesuffix("@scenario"), v["p_met"])
+            for k, v in (summary.get("verdict_p_met") or {}).items()
+            if k.endswith("@scenario") and v.get("p_met") is not None
+        ),
+        key=lambda kv: (kv[1], kv[0]),
+    )
     weak = [(k, p) for k, p in rows if p < 1.0]
     if not rows:
         out.append("No scenario-wide check was assessed.")
@@ -585,13 +699,17 @@ def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
             title = KIND_TITLES.get(kind_of(k), words.key_words(k))
             return title if kinds.count(kind_of(k)) == 1 else f"{title} ({words.key_words(k)})"
 
-        out.append("Scenario-wide checks least often met: " + "; ".join(
-            f"{name(k)}: met in {words.share(p)} of members" for k, p in weak[:max_rows])
-            + ("" if len(weak) <= max_rows else f"; and {len(weak) - max_rows} more"))
+        out.append(
+            "Scenario-wide checks least often met: "
+            + "; ".join(f"{name(k)}: met in {words.share(p)} of members" for k, p in weak[:max_rows])
+            + ("" if len(weak) <= max_rows else f"; and {len(weak) - max_rows} more")
+        )
     outcomes = summary.get("outcomes") or {}
     days = [(k.split(".", 1)[1], v.get("p50")) for k, v in outcomes.items() if k.startswith("first_shortfall_day.")]
     short = [(c, d) for c, d in days if d is not None]
     if short:
-        out.append("Median first day short: " + ", ".join(f"{words.commodity_words(c)} day {d:g}"
-                                                         for c, d in sorted(short, key=lambda cd: cd[1])))
+        out.append(
+            "Median first day short: "
+            + ", ".join(f"{words.commodity_words(c)} day {d:g}" for c, d in sorted(short, key=lambda cd: cd[1]))
+        )
     return out

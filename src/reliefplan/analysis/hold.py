@@ -1,4 +1,4 @@
-""""How long can it hold": per plan and group, the first day a standard falls short and the first day a health
+""" "How long can it hold": per plan and group, the first day a standard falls short and the first day a health
 threshold is projected to be crossed (P10-P90), in words and as figures for the headline, comparison and assessment.
 
 Reads plan.json's `hold` block (stages.health.hold); health days are risk projections, not predictions.
@@ -44,25 +44,34 @@ def hold_lines(plan: Plan) -> list[str]:
     horizon = h["horizon_days"]
     out = []
     fs, fh = h.get("first_standard"), h.get("first_health")
-    head = (f"first standard short: {STANDARD_WORDS.get(fs['standard'], fs['standard'])} on day {fs['day']} "
-            f"({_g(fs['group'])})" if fs else f"every standard met for {horizon} days")
+    head = (
+        f"first standard short: {STANDARD_WORDS.get(fs['standard'], fs['standard'])} on day {fs['day']} "
+        f"({_g(fs['group'])})"
+        if fs
+        else f"every standard met for {horizon} days"
+    )
     if plan.health is None:
         head += "; health thresholds not projected (no supply plan solution, or the health layer is off)"
     elif fh:
-        head += (f"; first health threshold projected to be crossed: {THRESHOLD_WORDS.get(fh['threshold'], fh['threshold'])}"
-                 f" from day {fh['day_p50']} ({_g(fh['group'])}; {_range(fh, horizon)})")
+        head += (
+            f"; first health threshold projected to be crossed: {THRESHOLD_WORDS.get(fh['threshold'], fh['threshold'])}"
+            f" from day {fh['day_p50']} ({_g(fh['group'])}; {_range(fh, horizon)})"
+        )
     else:
         head += f"; no health threshold projected to be crossed within {horizon} days (median over draws)"
     out.append(head)
     for gid, g in h["groups"].items():
         parts = []
         if g.get("first_standard"):
-            parts.append(f"{STANDARD_WORDS.get(g['first_standard']['standard'], g['first_standard']['standard'])} "
-                         f"short from day {g['first_standard']['day']}")
+            parts.append(
+                f"{STANDARD_WORDS.get(g['first_standard']['standard'], g['first_standard']['standard'])} "
+                f"short from day {g['first_standard']['day']}"
+            )
         if g.get("first_health"):
             c = g["first_health"]
-            parts.append(f"{THRESHOLD_WORDS.get(c['threshold'], c['threshold'])} from day {c['day_p50']} "
-                         f"({_range(c, horizon)})")
+            parts.append(
+                f"{THRESHOLD_WORDS.get(c['threshold'], c['threshold'])} from day {c['day_p50']} ({_range(c, horizon)})"
+            )
         if parts:
             out.append(f"{_g(gid)}: " + "; ".join(parts))
     if plan.health is not None:
@@ -73,10 +82,14 @@ def hold_lines(plan: Plan) -> list[str]:
 def hold_days(plan: Plan) -> dict[str, dict[str, int | None]]:
     """Per group: the first day a standard is short and the median first day a health threshold is crossed."""
     h = plan.hold or {}
-    return {gid: {"first_standard_day": (g.get("first_standard") or {}).get("day"),
-                  "first_health_day_p50": (g.get("first_health") or {}).get("day_p50"),
-                  "first_health_day_p10": (g.get("first_health") or {}).get("day_p10")}
-            for gid, g in (h.get("groups") or {}).items()}
+    return {
+        gid: {
+            "first_standard_day": (g.get("first_standard") or {}).get("day"),
+            "first_health_day_p50": (g.get("first_health") or {}).get("day_p50"),
+            "first_health_day_p10": (g.get("first_health") or {}).get("day_p10"),
+        }
+        for gid, g in (h.get("groups") or {}).items()
+    }
 
 
 def first_health_day(plan: Plan) -> float | None:

@@ -22,7 +22,7 @@ def _by_day(elements: list[Any], field: str, days: int) -> np.ndarray:
     """Σ of ``field`` over the elements available on each day."""
     out = np.zeros(days)
     for el in elements:
-        out[el.from_day:] += float(getattr(el, field))
+        out[el.from_day :] += float(getattr(el, field))
     return out
 
 
@@ -35,8 +35,10 @@ def prepare_land(sites: list[Any], free_area_m2: np.ndarray, km2: float) -> list
     if total <= 0 or add <= 0:
         return list(sites)
     share = min(1.0, add / total)
-    return [s.model_copy(update={"usable_fraction": min(1.0, s.usable_fraction + share * (1.0 - s.usable_fraction))})
-            for s in sites]
+    return [
+        s.model_copy(update={"usable_fraction": min(1.0, s.usable_fraction + share * (1.0 - s.usable_fraction))})
+        for s in sites
+    ]
 
 
 def preparable_km2(sc: Scenario) -> float:
@@ -73,12 +75,21 @@ def _with_chain(sc: Scenario, pkg: PackageSpec, name: str, file: str, notes: lis
     mine = {c.entry_point for c in pkg.chain}
     chain = [c for c in sc.supply.chain if c.entry_point not in mine] + list(pkg.chain)
     for e in [*pkg.pier, *pkg.airdrops]:
-        notes.append(f"{e.mode} entry '{e.id}': {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}"
-                     f"/day from day {e.from_day}" + (f" to day {e.until_day}" if e.until_day is not None else "")
-                     + (f" ({e.source})" if e.source else ""))
-    return sc.supply.model_copy(update={"entries": entries, "chain": chain, "fuel": pkg.fuel or sc.supply.fuel,
-                                        "hubs": pkg.hubs or sc.supply.hubs,
-                                        "distribution": pkg.distribution or sc.supply.distribution})
+        notes.append(
+            f"{e.mode} entry '{e.id}': {e.units_per_day:g} {'shuttle trips' if e.mode == 'sea' else 'sorties'}"
+            f"/day from day {e.from_day}"
+            + (f" to day {e.until_day}" if e.until_day is not None else "")
+            + (f" ({e.source})" if e.source else "")
+        )
+    return sc.supply.model_copy(
+        update={
+            "entries": entries,
+            "chain": chain,
+            "fuel": pkg.fuel or sc.supply.fuel,
+            "hubs": pkg.hubs or sc.supply.hubs,
+            "distribution": pkg.distribution or sc.supply.distribution,
+        }
+    )
 
 
 def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
@@ -95,55 +106,75 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
 
     # entry capacity per crossing per day: the scenario's, an observed series, then the package's elements
     if pkg.entry_series is not None:
-        series = read_observed_trucks(folder_file(sc.folder, pkg.entry_series.file,
-                                                  field=f"packages.{name}.entry_series.file"),
-                                      pkg.entry_series.start, days,
-                                      repeat_last_days=pkg.entry_series.repeat_last_days)
+        series = read_observed_trucks(
+            folder_file(sc.folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
+            pkg.entry_series.start,
+            days,
+            repeat_last_days=pkg.entry_series.repeat_last_days,
+        )
         trucks = {e.id: np.asarray(series.get(e.id, np.zeros(days)), dtype=float) for e in sc.entry_points}
         if pkg.entry_series.repeat_last_days:
-            notes.append(f"ASSUMPTION: after the last date of {pkg.entry_series.file}, its last "
-                         f"{pkg.entry_series.repeat_last_days} days of trucks repeat in turn (no later data)")
+            notes.append(
+                f"ASSUMPTION: after the last date of {pkg.entry_series.file}, its last "
+                f"{pkg.entry_series.repeat_last_days} days of trucks repeat in turn (no later data)"
+            )
     else:
         trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for el in pkg.entry_capacity:
         last = days if el.until_day is None else min(days, el.until_day + 1)
         if el.mode == "set":
-            trucks[el.entry_point][el.from_day:last] = el.trucks_per_day
+            trucks[el.entry_point][el.from_day : last] = el.trucks_per_day
         else:
-            trucks[el.entry_point][el.from_day:last] += el.trucks_per_day
+            trucks[el.entry_point][el.from_day : last] += el.trucks_per_day
 
     sites = list(sc.sites)
     if pkg.prepared_area:
         free = shapely.area(np.asarray(free_geometry(sc.sites, sc.footprints), dtype=object))
         sites = prepare_land(sites, free, sum(e.km2 for e in pkg.prepared_area))  # counted as ready (see notes)
-        notes.append(f"Prepared site area: {sum(e.km2 for e in pkg.prepared_area):g} km2 of candidate land made "
-                     "usable, shared over the sites in proportion to their unusable land (capped at all of it).")
+        notes.append(
+            f"Prepared site area: {sum(e.km2 for e in pkg.prepared_area):g} km2 of candidate land made "
+            "usable, shared over the sites in proportion to their unusable land (capped at all of it)."
+        )
     for i, el in enumerate(pkg.sites):
         sites += _extra_sites(sc.model_copy(update={"sites": sites}), el, name, i)
     if any(e.from_day > 0 for e in [*pkg.prepared_area, *pkg.sites]):
-        notes.append("Shelter land added after day 0 is counted as ready when people arrive; its from_day is "
-                     "reported, not modelled in the siting.")
+        notes.append(
+            "Shelter land added after day 0 is counted as ready when people arrive; its from_day is "
+            "reported, not modelled in the siting."
+        )
     warehouses = list(sc.warehouses)
     if pkg.warehouses:
         pts = np.empty(len(pkg.warehouses), dtype=object)
         pts[:] = [shapely.Point(w.lon, w.lat) for w in pkg.warehouses]
         for w, g, gm in zip(pkg.warehouses, pts, project(pts, WGS84, sc.crs)):
-            warehouses.append(Warehouse(id=w.id, source=f"package {name}", geometry=g, geometry_m=gm,
-                                        name=w.id, capacity_t=w.capacity_t))
+            warehouses.append(
+                Warehouse(
+                    id=w.id, source=f"package {name}", geometry=g, geometry_m=gm, name=w.id, capacity_t=w.capacity_t
+                )
+            )
     hh = sc.household_size
     tents = [(el.from_day, int(el.count), float(el.people_per_tent or hh)) for el in pkg.tents]
     if tents:
-        notes.append("Package tents come with their household kits, are already inside the area (they do not use "
-                     "crossing capacity) and reach the sites without delay; a tent that arrives after its household "
-                     "does not count (the need is on arrival).")
+        notes.append(
+            "Package tents come with their household kits, are already inside the area (they do not use "
+            "crossing capacity) and reach the sites without delay; a tent that arrives after its household "
+            "does not count (the need is on arrival)."
+        )
     supply = _with_chain(sc, pkg, name, file, notes)
     beds = _by_day(pkg.field_hospitals, "beds", days) if pkg.field_hospitals else None
     if beds is not None and sc.hospital_beds_by_day is not None:
         beds = beds + np.asarray(sc.hospital_beds_by_day)
-    return sc.model_copy(update={
-        "package": name, "package_notes": notes, "entry_trucks_by_day": trucks, "sites": sites, "supply": supply,
-        "warehouses": warehouses, "tent_stock": [*sc.tent_stock, *tents],
-        "water_m3_by_day": (_by_day(pkg.water, "m3_per_day", days) if pkg.water else sc.water_m3_by_day),
-        "hospital_beds_by_day": beds if beds is not None else sc.hospital_beds_by_day,
-        "fleet_trucks_by_day": _by_day(pkg.fleet, "trucks", days) if pkg.fleet else sc.fleet_trucks_by_day,
-    })
+    return sc.model_copy(
+        update={
+            "package": name,
+            "package_notes": notes,
+            "entry_trucks_by_day": trucks,
+            "sites": sites,
+            "supply": supply,
+            "warehouses": warehouses,
+            "tent_stock": [*sc.tent_stock, *tents],
+            "water_m3_by_day": (_by_day(pkg.water, "m3_per_day", days) if pkg.water else sc.water_m3_by_day),
+            "hospital_beds_by_day": beds if beds is not None else sc.hospital_beds_by_day,
+            "fleet_trucks_by_day": _by_day(pkg.fleet, "trucks", days) if pkg.fleet else sc.fleet_trucks_by_day,
+        }
+    )

@@ -46,8 +46,9 @@ def _windows(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
 
 
-def block_bootstrap(rng: np.random.Generator, series: dict[str, np.ndarray], days: int,
-                    block_days: int) -> dict[str, np.ndarray]:
+def block_bootstrap(
+    rng: np.random.Generator, series: dict[str, np.ndarray], days: int, block_days: int
+) -> dict[str, np.ndarray]:
     """Moving-block bootstrap: `days` values made of blocks of `block_days` consecutive observed days, the same
     block starts for every crossing."""
     n = len(next(iter(series.values())))
@@ -57,19 +58,36 @@ def block_bootstrap(rng: np.random.Generator, series: dict[str, np.ndarray], day
     return {k: np.asarray(v, dtype=float)[idx] for k, v in series.items()}
 
 
-def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequence, *, zone_ids: list[str],
-                  site_ids: list[str], entry_ids: list[str], days: int,
-                  observed: dict[str, np.ndarray] | None = None, chain_ids: list[str] | None = None,
-                  mode_entry_ids: list[str] | None = None) -> MemberInputs:
+def sample_member(
+    spec: UncertaintySpec,
+    index: int,
+    seed: np.random.SeedSequence,
+    *,
+    zone_ids: list[str],
+    site_ids: list[str],
+    entry_ids: list[str],
+    days: int,
+    observed: dict[str, np.ndarray] | None = None,
+    chain_ids: list[str] | None = None,
+    mode_entry_ids: list[str] | None = None,
+) -> MemberInputs:
     """Draw member `index` from its own seed; draws happen in declaration order so results never depend on
     which engine or worker runs the member."""
     rng = np.random.default_rng(seed)
     m = MemberInputs(index=index)
-    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids,
-             "chain.loss_share": chain_ids or [], "chain.movements_allowed_share": chain_ids or [],
-             "entry.availability": mode_entry_ids or []}
-    into = {"chain.loss_share": m.chain_loss_share, "chain.movements_allowed_share": m.movements_allowed_share,
-            "entry.availability": m.availability}
+    layer = {
+        "zone.population_error": zone_ids,
+        "site.usable_fraction": site_ids,
+        "entry.trucks_per_day": entry_ids,
+        "chain.loss_share": chain_ids or [],
+        "chain.movements_allowed_share": chain_ids or [],
+        "entry.availability": mode_entry_ids or [],
+    }
+    into = {
+        "chain.loss_share": m.chain_loss_share,
+        "chain.movements_allowed_share": m.movements_allowed_share,
+        "entry.availability": m.availability,
+    }
     for name, p in spec.parameters.items():
         ids = [""] if p.target == "roads.capacity_factor" else (p.ids or layer[p.target])
         raw = p.draw(rng, len(ids) if p.each else 1)
@@ -95,8 +113,9 @@ def sample_member(spec: UncertaintySpec, index: int, seed: np.random.SeedSequenc
     for c in spec.closures:
         mask = closure_days(rng, days, c.probability_per_day, c.mean_days)
         m.closures += [(c.entry_point, a, b, c.capacity_factor) for a, b in _windows(mask)]
-        m.inputs[f"closed_days[{c.entry_point}]"] = m.inputs.get(f"closed_days[{c.entry_point}]", 0.0) + \
-            float(mask.sum())
+        m.inputs[f"closed_days[{c.entry_point}]"] = m.inputs.get(f"closed_days[{c.entry_point}]", 0.0) + float(
+            mask.sum()
+        )
     if spec.entry_capacity_bootstrap is not None and observed:
         got = block_bootstrap(rng, observed, days, spec.entry_capacity_bootstrap.block_days)
         m.observed_trucks = {k: v.tolist() for k, v in got.items()}

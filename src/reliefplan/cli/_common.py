@@ -1,6 +1,7 @@
 """The app, its consoles and what every command shares: the version flag, errors for people, the files a run
 wrote.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,12 @@ from rich.console import Console
 
 from .._errors import ReliefplanError
 
-app = typer.Typer(help="reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 standards_app = typer.Typer(help="Standards profiles (planning figures with sources).", no_args_is_help=True)
 app.add_typer(standards_app, name="standards")
 
@@ -29,8 +34,11 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="print the version and exit")) -> None:
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
     """reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds."""
     from ..terminal import fit
 
@@ -66,7 +74,8 @@ def _wrote(out: Path, paths: list[Path], headline_of=None) -> None:
 
         print_headline(console, headline(headline_of))
     page = next((p for p in paths if p.name == "report.html"), None) or next(
-        (p for p in paths if p.name.endswith(".html")), None)
+        (p for p in paths if p.name.endswith(".html")), None
+    )
     if page is not None:
         console.print(f"open [bold]{page}[/] in a browser (works offline)", highlight=False, soft_wrap=True)
 

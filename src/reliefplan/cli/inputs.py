@@ -1,5 +1,5 @@
-"""Commands about inputs: standards profiles, the scenarios of a folder, the JSON Schemas, a new scenario folder.
-"""
+"""Commands about inputs: standards profiles, the scenarios of a folder, the JSON Schemas, a new scenario folder."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,21 +53,36 @@ def standards_show(
     t.add_column("verified", no_wrap=True, min_width=8)
     for r in rows:
         n = refs.setdefault(r["source"], len(refs) + 1)
-        t.add_row(r["key"], f"{r['value']:g}", r["unit"], *((r["chapter"],) if where else ()), f"[{n}]",
-                  "yes" if r["verified"] else "[yellow]no[/]")
+        t.add_row(
+            r["key"],
+            f"{r['value']:g}",
+            r["unit"],
+            *((r["chapter"],) if where else ()),
+            f"[{n}]",
+            "yes" if r["verified"] else "[yellow]no[/]",
+        )
     console.print(t)
     for src, n in refs.items():
         console.print(f"[{n}] {src}", markup=False, highlight=False)
     b = std.ration_basket
-    console.print(f"ration basket '{b.name}': {b.kg_per_person_day:.3f} kg, {b.kcal_per_person_day:,.0f} kcal "
-                  f"per person per day — {b.source}", highlight=False)
-    console.print(f"{sum(not r['verified'] for r in rows)} of {len(rows)} figures not verified against the "
-                  "source text; `--format csv` or `--format json` gives every field"
-                  + ("" if where else ", including where in the source each figure is") + ".", highlight=False)
+    console.print(
+        f"ration basket '{b.name}': {b.kg_per_person_day:.3f} kg, {b.kcal_per_person_day:,.0f} kcal "
+        f"per person per day — {b.source}",
+        highlight=False,
+    )
+    console.print(
+        f"{sum(not r['verified'] for r in rows)} of {len(rows)} figures not verified against the "
+        "source text; `--format csv` or `--format json` gives every field"
+        + ("" if where else ", including where in the source each figure is")
+        + ".",
+        highlight=False,
+    )
 
 
-def schema(out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema here"),
-           of: str = typer.Option("plan", "--of", help="plan (plan.json) or assessment (assessment.json)")) -> None:
+def schema(
+    out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema here"),
+    of: str = typer.Option("plan", "--of", help="plan (plan.json) or assessment (assessment.json)"),
+) -> None:
     """Print (or write) the JSON Schema of plan.json or assessment.json, generated from the result models."""
     from ..analysis.assess import assessment_json_schema_text
     from ..outputs.files import write_text_atomic
@@ -102,15 +117,18 @@ def scenarios_cmd(scenario_dir: Path) -> None:
 def init_cmd(
     out: Path = typer.Argument(..., help="the scenario folder to create (must not exist or be empty)"),
     boundaries: Path = typer.Option(..., "--boundaries", help="admin boundaries with P-codes (COD-AB: ADMn_PCODE)"),
-    population: Path = typer.Option(..., "--population",
-                                    help="CSV keyed by P-code (HXL row accepted) or a raster of people per pixel"),
+    population: Path = typer.Option(
+        ..., "--population", help="CSV keyed by P-code (HXL row accepted) or a raster of people per pixel"
+    ),
     sites: Path = typer.Option(..., "--sites", help="candidate site outlines (polygons)"),
     footprint: Optional[Path] = typer.Option(None, "--footprint", help="the area an order empties (polygons)"),
-    arrivals: Optional[Path] = typer.Option(None, "--arrivals",
-                                            help="CSV date,point,people: daily arrivals at the entry points"),
+    arrivals: Optional[Path] = typer.Option(
+        None, "--arrivals", help="CSV date,point,people: daily arrivals at the entry points"
+    ),
     start_date: Optional[str] = typer.Option(None, "--start-date", help="ISO date of day 0 (arrivals, snapshot)"),
-    snapshot: Optional[Path] = typer.Option(None, "--snapshot",
-                                            help="CSV date,site_id,block_id,people,latrines,taps: camps as they are"),
+    snapshot: Optional[Path] = typer.Option(
+        None, "--snapshot", help="CSV date,site_id,block_id,people,latrines,taps: camps as they are"
+    ),
     entry_points: Optional[Path] = typer.Option(None, "--entry-points", help="crossings: CSV lon,lat or points"),
     roads: Optional[Path] = typer.Option(None, "--roads", help="OpenStreetMap extract (.osm.pbf/.osm) or lines"),
     title: str = typer.Option("", "--title"),
@@ -120,10 +138,12 @@ def init_cmd(
     name_field: Optional[str] = typer.Option(None, "--name-field"),
     population_pcode_field: Optional[str] = typer.Option(None, "--population-pcode-field"),
     population_field: Optional[str] = typer.Option(None, "--population-field"),
-    usable_fraction: Optional[float] = typer.Option(None, "--usable-fraction", min=0, max=1,
-                                                    help="constant share of each site people can use"),
-    trucks_per_day: Optional[float] = typer.Option(None, "--trucks-per-day", min=0,
-                                                   help="for entry points without the column (an ASSUMPTION)"),
+    usable_fraction: Optional[float] = typer.Option(
+        None, "--usable-fraction", min=0, max=1, help="constant share of each site people can use"
+    ),
+    trucks_per_day: Optional[float] = typer.Option(
+        None, "--trucks-per-day", min=0, help="for entry points without the column (an ASSUMPTION)"
+    ),
     start_day: float = typer.Option(0.0, "--start-day", min=0, help="the day the order's area empties"),
     dem: Optional[Path] = typer.Option(None, "--dem", help="elevation GeoTIFF (metres)"),
     max_slope_pct: Optional[float] = typer.Option(None, "--max-slope-pct", min=0),
@@ -144,25 +164,50 @@ def init_cmd(
             try:
                 hazards.append(Hazard(Path(file), float(buf or 0), kind))
             except ValueError:
-                raise InputError(Problem(file=file, field="--hazard",
-                                         message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")) from None
-        done = init_scenario(out, InitInputs(
-            boundaries=boundaries, population=population, sites=sites, footprint=footprint, arrivals=arrivals,
-            start_date=start_date, snapshot=snapshot,
-            entry_points=entry_points, roads=roads, title=title, boundaries_layer=boundaries_layer,
-            admin_level=admin_level, pcode_field=pcode_field, name_field=name_field,
-            population_pcode_field=population_pcode_field, population_field=population_field,
-            usable_fraction=usable_fraction, trucks_per_day=trucks_per_day, start_day=start_day, dem=dem,
-            max_slope_pct=max_slope_pct, landcover=landcover,
-            exclude_classes=[c.strip() for c in (exclude_classes or "").split(",") if c.strip()],
-            hazards=hazards, buildings=buildings, building_buffer_m=building_buffer_m))
+                raise InputError(
+                    Problem(file=file, field="--hazard", message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")
+                ) from None
+        done = init_scenario(
+            out,
+            InitInputs(
+                boundaries=boundaries,
+                population=population,
+                sites=sites,
+                footprint=footprint,
+                arrivals=arrivals,
+                start_date=start_date,
+                snapshot=snapshot,
+                entry_points=entry_points,
+                roads=roads,
+                title=title,
+                boundaries_layer=boundaries_layer,
+                admin_level=admin_level,
+                pcode_field=pcode_field,
+                name_field=name_field,
+                population_pcode_field=population_pcode_field,
+                population_field=population_field,
+                usable_fraction=usable_fraction,
+                trucks_per_day=trucks_per_day,
+                start_day=start_day,
+                dem=dem,
+                max_slope_pct=max_slope_pct,
+                landcover=landcover,
+                exclude_classes=[c.strip() for c in (exclude_classes or "").split(",") if c.strip()],
+                hazards=hazards,
+                buildings=buildings,
+                building_buffer_m=building_buffer_m,
+            ),
+        )
     except ReliefplanError as e:
         fail(e)
         return
     sc = done.scenario
-    console.print(f"wrote [bold]{done.folder}[/]: {len(sc.zones)} zones, "
-                  f"{sum(z.population for z in sc.zones):,} people, {len(sc.sites)} sites; checked with the loader",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote [bold]{done.folder}[/]: {len(sc.zones)} zones, "
+        f"{sum(z.population for z in sc.zones):,} people, {len(sc.sites)} sites; checked with the loader",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print("choices made (also at the top of scenario.yaml):", highlight=False)
     for c in done.choices:
         console.print(f"  - {c}", highlight=False, soft_wrap=True, markup=False)

@@ -1,5 +1,5 @@
-"""Commands on whole plans: plan, compare, ensemble and assess, with the plan's summary on the terminal.
-"""
+"""Commands on whole plans: plan, compare, ensemble and assess, with the plan's summary on the terminal."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,11 +16,15 @@ def plan(
     scenario_dir: Path = typer.Argument(..., help="scenario folder holding scenario.yaml"),
     scenario: str = typer.Option(..., "--scenario", "-s", help="name of a scenario in scenario.yaml"),
     out: Path = typer.Option(..., "--out", "-o", help="output folder; plan.json is written there"),
-    package: Optional[str] = typer.Option(None, "--package", "-p",
-                                          help="count the resources of this assistance package (scenario.yaml)"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler tcp://HOST:PORT: walking times and camp "
-                                                 "layouts by site batch on its cluster (same results)"),
+    package: Optional[str] = typer.Option(
+        None, "--package", "-p", help="count the resources of this assistance package (scenario.yaml)"
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler tcp://HOST:PORT: walking times and camp "
+        "layouts by site batch on its cluster (same results)",
+    ),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from ..outputs.files import check_output_folder
@@ -61,11 +65,18 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
     """Summary rows of the move over days: each order's departures, unordered leavers, the run's outcome."""
     out = []
     for o in m.orders:
-        inside = "" if o.inside_at_operation is None else \
-            f"; {o.inside_at_operation:,} still inside when the operation starts (day {o.operation_day:g})"
-        out.append((f"order '{o.footprint}' (day {o.day:g})",
-                    f"{o.left_by_day[-1]:,} of {o.people:,} left by day {days - 1} "
-                    f"({o.curve.get('kind')} curve, final share {o.final_share:.0%}){inside}"))
+        inside = (
+            ""
+            if o.inside_at_operation is None
+            else f"; {o.inside_at_operation:,} still inside when the operation starts (day {o.operation_day:g})"
+        )
+        out.append(
+            (
+                f"order '{o.footprint}' (day {o.day:g})",
+                f"{o.left_by_day[-1]:,} of {o.people:,} left by day {days - 1} "
+                f"({o.curve.get('kind')} curve, final share {o.final_share:.0%}){inside}",
+            )
+        )
     u = m.unordered
     if u.left_by_day and u.left_by_day[-1]:
         out.append(("left without an order", f"{u.left_by_day[-1]:,} of {u.people:,} outside the ordered areas"))
@@ -75,10 +86,14 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
         walk = f"{run.walking_over_h:,} walk over {m.max_walk_h:g} h ({run.vulnerable_walking_over_h:,} vulnerable)"
         if other is not None:
             walk += f"; under the {other.assignment} run {other.walking_over_h:,}"
-        out.append(("move over days (arrival order)" if run.assignment == "arrival" else "move over days (plan)",
-                    f"{run.at_sites:,} at a place, {run.on_road:,} on the road, {run.without_place:,} without a "
-                    f"place, {run.at_origin:,} at home on day {days - 1}; {run.turned_away:,} turned away from full "
-                    f"sites, {run.redisplaced:,} re-displaced"))
+        out.append(
+            (
+                "move over days (arrival order)" if run.assignment == "arrival" else "move over days (plan)",
+                f"{run.at_sites:,} at a place, {run.on_road:,} on the road, {run.without_place:,} without a "
+                f"place, {run.at_origin:,} at home on day {days - 1}; {run.turned_away:,} turned away from full "
+                f"sites, {run.redisplaced:,} re-displaced",
+            )
+        )
         out.append(("walking burden", walk))
     return out
 
@@ -88,18 +103,31 @@ def _summary(p) -> None:  # p: Plan
 
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
     pp = p.people
-    t.add_row("everyone in the plan", f"{pp.in_plan:,} ({pp.population:,} in the zones, {pp.site_residents:,} living on "
-                                      f"the sites, {pp.served_elsewhere:,} served elsewhere)")
+    t.add_row(
+        "everyone in the plan",
+        f"{pp.in_plan:,} ({pp.population:,} in the zones, {pp.site_residents:,} living on "
+        f"the sites, {pp.served_elsewhere:,} served elsewhere)",
+    )
     t.add_row("displaced", f"{pp.displaced:,}")
     t.add_row("sheltered", f"{pp.sheltered:,}")
-    t.add_row("unsheltered", (f"[bold red]{pp.unsheltered:,}[/] ({pp.overflow_on_sites:,} on site land beyond the "
-                              f"camps, {pp.overflow_on_zone_land:,} on other land, {pp.remaining_in_operation_area:,} "
-                              "left in the operation area)") if pp.unsheltered else "0")
+    t.add_row(
+        "unsheltered",
+        (
+            f"[bold red]{pp.unsheltered:,}[/] ({pp.overflow_on_sites:,} on site land beyond the "
+            f"camps, {pp.overflow_on_zone_land:,} on other land, {pp.remaining_in_operation_area:,} "
+            "left in the operation area)"
+        )
+        if pp.unsheltered
+        else "0",
+    )
     t.add_row("sites opened", f"{sum(s.open for s in p.sites)} of {len(p.sites)}")
     need = p.needs_all or p.needs
     t.add_row("water need (everyone)", f"{need.water_l_per_day / 1000:,.0f} m³/day")
-    t.add_row("food need (everyone)", f"{need.food_kg_per_day / 1000:,.0f} t/day ({need.kcal_per_person_day:,.0f} "
-                                      f"kcal/person/day at {need.food_kcal_per_kg:,.0f} kcal/kg)")
+    t.add_row(
+        "food need (everyone)",
+        f"{need.food_kg_per_day / 1000:,.0f} t/day ({need.kcal_per_person_day:,.0f} "
+        f"kcal/person/day at {need.food_kcal_per_kg:,.0f} kcal/kg)",
+    )
     gap = "no plan" if p.siting.gap is None else f"gap {p.siting.gap:.2%}"
     t.add_row("siting", f"{p.siting.solver}: {p.siting.status}, {gap}, {p.siting.solve_time_s:.2f} s")
     if p.movement is not None:
@@ -108,18 +136,29 @@ def _summary(p) -> None:  # p: Plan
     console.print(t)
     if p.groups and p.groups.get("summary"):
         g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
-        for col in ("group", "people", "water L/person/day", "kcal/person/day", "water / food / medical met",
-                    "owed tents+kits (max)"):
+        for col in (
+            "group",
+            "people",
+            "water L/person/day",
+            "kcal/person/day",
+            "water / food / medical met",
+            "owed tents+kits (max)",
+        ):
             g.add_column(col, justify="left" if col == "group" else "right")
         for r in p.groups["summary"]:
             share = r["met_share"]
-            g.add_row(r["group"], f"{r['people_max']:,}",
-                      "—" if r["water_l_per_person_day"] is None else
-                      f"{r['water_l_per_person_day']:,.1f} ({r['water_l_per_person_day_min']:,.1f})",
-                      "—" if r["kcal_per_person_day"] is None else
-                      f"{r['kcal_per_person_day']:,.0f} ({r['kcal_per_person_day_min']:,.0f})",
-                      " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
-                      f"{r['people_owed_shelter_items_max'] or 0:,}")
+            g.add_row(
+                r["group"],
+                f"{r['people_max']:,}",
+                "—"
+                if r["water_l_per_person_day"] is None
+                else f"{r['water_l_per_person_day']:,.1f} ({r['water_l_per_person_day_min']:,.1f})",
+                "—"
+                if r["kcal_per_person_day"] is None
+                else f"{r['kcal_per_person_day']:,.0f} ({r['kcal_per_person_day_min']:,.0f})",
+                " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
+                f"{r['people_owed_shelter_items_max'] or 0:,}",
+            )
         console.print(g)
     _settlement(p)
     failed = [i for i in p.verdict if i.met is False]
@@ -132,15 +171,22 @@ def _summary(p) -> None:  # p: Plan
         colour = {"ok": "green", "minor": "yellow", "major": "dark_orange", "critical": "red"}.get(i.severity, "white")
         unit = "" if i.unit.startswith("share") else f" {i.unit}"
         target = "—" if i.severity == "info" else f"{i.comparison} {number(i.target, i.unit)}{unit}"
-        v.add_row(i.indicator, "—" if i.value is None else number(i.value, i.unit) + (unit if i.severity == "info" else ""),
-                  target,
-                  {True: "yes", False: "no", None: "n/a"}[i.met], f"[{colour}]{i.severity}[/]")
+        v.add_row(
+            i.indicator,
+            "—" if i.value is None else number(i.value, i.unit) + (unit if i.severity == "info" else ""),
+            target,
+            {True: "yes", False: "no", None: "n/a"}[i.met],
+            f"[{colour}]{i.severity}[/]",
+        )
     console.print(v)
     group_failed = sum(1 for i in failed if i.scope.startswith("group:"))
     local_failed = sum(1 for i in failed if i.scope != "scenario" and not i.scope.startswith("group:"))
-    console.print(f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
-                  f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
-                  "plan.json 'verdict' and tables/verdict.csv.", highlight=False)
+    console.print(
+        f"{len(failed):,} of {sum(1 for i in p.verdict if i.met is not None):,} checks not met "
+        f"({group_failed:,} per group, {local_failed:,} per site or location); every check is in "
+        "plan.json 'verdict' and tables/verdict.csv.",
+        highlight=False,
+    )
 
 
 def _settlement(p) -> None:  # p: Plan
@@ -149,31 +195,56 @@ def _settlement(p) -> None:  # p: Plan
 
     if p.arrivals is not None:
         a = p.arrivals
-        console.print(f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
-                      + "; ".join(f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
-                                  f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
-                                  for x in a["points"]), highlight=False, soft_wrap=True)
+        console.print(
+            f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
+            + "; ".join(
+                f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
+                f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
+                for x in a["points"]
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
     m = p.monitoring
     if m is None:
         return
-    t = Table(title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)"
-              if m.date else "Monitored sites: latrines and taps installed, day by day")
+    t = Table(
+        title=f"Monitored sites: snapshot of {m.date} ({m.people:,} people, {m.relocated:,} to relocate)"
+        if m.date
+        else "Monitored sites: latrines and taps installed, day by day"
+    )
     t.add_column("site", no_wrap=True)
     for col in ("people", "m²/p", "p/latrine", "p/tap", "water m", "after plan", "+latrines"):
         t.add_column(col, justify="right")
     t.add_column("not met", overflow="fold")
-    short = {"m2_per_person": "m²", "people_per_latrine": "latrines", "people_per_tap": "taps",
-             "max_distance_to_water_m": "water walk", "max_distance_to_latrine_m": "latrine walk"}
+    short = {
+        "m2_per_person": "m²",
+        "people_per_latrine": "latrines",
+        "people_per_tap": "taps",
+        "max_distance_to_water_m": "water walk",
+        "max_distance_to_latrine_m": "latrine walk",
+    }
     for s in m.sites:
         missed = ", ".join(short.get(k, k) for k, ok in s.standards_met.items() if ok is False) or "none"
-        t.add_row(s.id, f"{s.people:,}", number(s.m2_per_person, ""), number(s.people_per_latrine, ""),
-                  number(s.people_per_tap, ""), number(s.max_distance_to_water_m, "m"), f"{s.people_after:,}",
-                  "—" if s.additional_latrines is None else f"{s.additional_latrines:,}", missed)
+        t.add_row(
+            s.id,
+            f"{s.people:,}",
+            number(s.m2_per_person, ""),
+            number(s.people_per_latrine, ""),
+            number(s.people_per_tap, ""),
+            number(s.max_distance_to_water_m, "m"),
+            f"{s.people_after:,}",
+            "—" if s.additional_latrines is None else f"{s.additional_latrines:,}",
+            missed,
+        )
     console.print(t)
 
 
-def compare_cmd(plan_a: Path, plan_b: Path,
-                out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html")) -> None:
+def compare_cmd(
+    plan_a: Path,
+    plan_b: Path,
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html"),
+) -> None:
     """Print two plans side by side (B - A); with --out also write a comparison report."""
     from ..analysis.compare import compare
     from ..outputs.files import read_plan
@@ -205,16 +276,21 @@ def ensemble_cmd(
     scenario: str = typer.Option(..., "--scenario", help="named scenario"),
     runs: int = typer.Option(..., "--runs", help="number of members (>= 1)"),
     seed: int = typer.Option(0, "--seed", help="seed; the same seed gives the same members on every engine"),
-    workers: Optional[int] = typer.Option(None, "--workers",
-                                          help="local process pool size (1 = in this process; default: one per "
-                                               "CPU core, at most one per member)"),
+    workers: Optional[int] = typer.Option(
+        None,
+        "--workers",
+        help="local process pool size (1 = in this process; default: one per CPU core, at most one per member)",
+    ),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT"),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
     layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
     out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
-    base_plan: bool = typer.Option(True, "--plan/--no-plan",
-                                   help="also plan the scenario as declared and write it to OUT with each verdict "
-                                        "row's probability of being met over the ensemble"),
+    base_plan: bool = typer.Option(
+        True,
+        "--plan/--no-plan",
+        help="also plan the scenario as declared and write it to OUT with each verdict "
+        "row's probability of being met over the ensemble",
+    ),
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
     from ..analysis.ensemble import default_workers, run_ensemble
@@ -234,8 +310,18 @@ def ensemble_cmd(
             raise ReliefplanError(f"--runs: expected 1 to {MAX_RUNS:,} members, got {runs}")
         check_output_folder(out)
         with progress(err_console, f"ensemble {scenario}", total=runs) as bar:
-            res = run_ensemble(scenario_dir, scenario, runs, seed, engine=engine, workers=workers,
-                               scheduler=scheduler, dask_local=dask_local, layout=layout, progress=bar.count)
+            res = run_ensemble(
+                scenario_dir,
+                scenario,
+                runs,
+                seed,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                dask_local=dask_local,
+                layout=layout,
+                progress=bar.count,
+            )
         sc = load_scenario(scenario_dir, scenario)
         if layout is not None:
             sc.layout.enabled = layout
@@ -260,8 +346,10 @@ def ensemble_cmd(
         console.print(f"[red]member {f['member']} failed after {f['attempts']} attempt(s):[/] {f['error']}")
     console.print(f"wrote {paths[0]}, {paths[1]} and {paths[2]}", highlight=False)
     if base_plan:
-        console.print(f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report",
-                      highlight=False)
+        console.print(
+            f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report",
+            highlight=False,
+        )
     from ..analysis.headline import ensemble_lines, headline
     from ..outputs.files import read_plan
     from ..terminal import print_headline
@@ -295,16 +383,30 @@ def assess_cmd(
         cfg = read_scenario_file(scenario_dir)
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
-        unknown = [Problem(file=str(scenario_dir / "scenario.yaml"), field="packages",
-                           message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}")
-                   for p in pkgs if p not in cfg.packages]
-        unknown += [Problem(file=str(scenario_dir / "scenario.yaml"), field="scenarios",
-                            message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}")
-                    for s in names if s not in cfg.scenarios]
+        unknown = [
+            Problem(
+                file=str(scenario_dir / "scenario.yaml"),
+                field="packages",
+                message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
+            )
+            for p in pkgs
+            if p not in cfg.packages
+        ]
+        unknown += [
+            Problem(
+                file=str(scenario_dir / "scenario.yaml"),
+                field="scenarios",
+                message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
+            )
+            for s in names
+            if s not in cfg.scenarios
+        ]
         if unknown:
             raise InputError(unknown)
-        with progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar, \
-                output_set(out) as tmp:
+        with (
+            progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar,
+            output_set(out) as tmp,
+        ):
             bar.stage("loading scenarios")
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
@@ -318,16 +420,32 @@ def assess_cmd(
         fail(e)
         return
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
-    for col in ("package", "scenario", "verdict", "unsheltered", "clearance h", "first short (day)",
-                "water L/p/d (worst group)", "failed"):
+    for col in (
+        "package",
+        "scenario",
+        "verdict",
+        "unsheltered",
+        "clearance h",
+        "first short (day)",
+        "water L/p/d (worst group)",
+        "failed",
+    ):
         t.add_column(col, overflow="fold")
     for p in result.pairs:
         short = ", ".join(f"{k} {v}" for k, v in p.first_shortfall_day.items() if v is not None) or "none"
-        water = [(v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day")
-                 is not None]
-        t.add_row(p.package, p.scenario, "[green]passes[/]" if p.passed else "[red]fails[/]", f"{p.unsheltered:,}",
-                  "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}", short,
-                  "-" if not water else "{:.1f} ({})".format(*min(water)), f"{sum(p.failed.values()):,}")
+        water = [
+            (v["water_l_per_person_day"], g) for g, v in p.groups.items() if v.get("water_l_per_person_day") is not None
+        ]
+        t.add_row(
+            p.package,
+            p.scenario,
+            "[green]passes[/]" if p.passed else "[red]fails[/]",
+            f"{p.unsheltered:,}",
+            "-" if p.clearance_hours is None else f"{p.clearance_hours:.1f}",
+            short,
+            "-" if not water else "{:.1f} ({})".format(*min(water)),
+            f"{sum(p.failed.values()):,}",
+        )
     console.print(t)
     from ..analysis.headline import assessment_lines, fails_text
 
@@ -335,9 +453,12 @@ def assess_cmd(
         if p.passed:
             continue
         h = p.headline
-        console.print(f"[bold]{p.package} x {p.scenario}[/]: [red]{fails_text(sum(p.failed.values()))}[/]"
-                      + (f" ({', '.join(f'{k.title} {k.failed:,}' for k in h.kinds)})" if h else ""),
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold]{p.package} x {p.scenario}[/]: [red]{fails_text(sum(p.failed.values()))}[/]"
+            + (f" ({', '.join(f'{k.title} {k.failed:,}' for k in h.kinds)})" if h else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
         if h and h.findings:
             console.print(f"  {h.findings[0]}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"  binding: {p.binding}", markup=False, highlight=False, soft_wrap=True)

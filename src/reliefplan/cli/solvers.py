@@ -1,5 +1,5 @@
-"""The standalone solvers on their JSON instances: travel times, evacuation, supply, layout, siting, routing.
-"""
+"""The standalone solvers on their JSON instances: travel times, evacuation, supply, layout, siting, routing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +28,9 @@ def travel_times_cmd(
     from ..solvers.network import travel_times_between_files
 
     try:
-        tt, oid, did, net = travel_times_between_files(roads, points, mode=mode, to_path=to, cutoff_s=cutoff_s,
-                                                       max_snap_m=max_snap_m)
+        tt, oid, did, net = travel_times_between_files(
+            roads, points, mode=mode, to_path=to, cutoff_s=cutoff_s, max_snap_m=max_snap_m
+        )
     except ReliefplanError as e:
         fail(e)
         return
@@ -37,16 +38,23 @@ def travel_times_cmd(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        summary = net.summary() | {"pairs": int(tt.time_s.size), "unreachable_pairs": int((~tt.reachable).sum()),
-                                   "max_snap_m": round(float(max(tt.origin_snap_m.max(), tt.destination_snap_m.max())), 1),
-                                   "out": str(out)}
+        summary = net.summary() | {
+            "pairs": int(tt.time_s.size),
+            "unreachable_pairs": int((~tt.reachable).sum()),
+            "max_snap_m": round(float(max(tt.origin_snap_m.max(), tt.destination_snap_m.max())), 1),
+            "out": str(out),
+        }
         typer.echo(json.dumps(summary, indent=2))
 
 
 def solve_evacuation_cmd(
-    instance: Path = typer.Argument(..., help="JSON: nodes, arcs (from,to,travel_time_s,capacity_per_h), sources, sinks"),
+    instance: Path = typer.Argument(
+        ..., help="JSON: nodes, arcs (from,to,travel_time_s,capacity_per_h), sources, sinks"
+    ),
     time_step: Optional[float] = typer.Option(None, "--time-step", help="time step in seconds (default: chosen)"),
-    horizon: Optional[float] = typer.Option(None, "--horizon", help="stop after this many seconds (default: until clear)"),
+    horizon: Optional[float] = typer.Option(
+        None, "--horizon", help="stop after this many seconds (default: until clear)"
+    ),
     routing: str = typer.Option("free", "--routing", help="free (optimised routes) or fixed (given/shortest routes)"),
     method: str = typer.Option("auto", "--method", help="auto, exact (time-expanded flow) or queue (point queues)"),
     flows: bool = typer.Option(True, "--flows/--no-flows", help="include per-arc flow time series"),
@@ -58,8 +66,13 @@ def solve_evacuation_cmd(
 
     try:
         inst = read_instance(instance)
-        res = solve_evacuation(inst, time_step_s=time_step, horizon_s=horizon, routing=routing,  # type: ignore[arg-type]
-                               method=method)  # type: ignore[arg-type]
+        res = solve_evacuation(
+            inst,
+            time_step_s=time_step,
+            horizon_s=horizon,
+            routing=routing,  # type: ignore[arg-type]
+            method=method,
+        )  # type: ignore[arg-type]
     except ReliefplanError as e:
         fail(e)
         return
@@ -70,7 +83,9 @@ def solve_supply_cmd(
     instance: Path = typer.Argument(..., help="JSON: days, commodities, entry_points, warehouses, sites, arcs"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="HiGHS time limit per solve (s)"),
     step_trucks: float = typer.Option(50.0, "--step-trucks", help="capacity change the binding statements speak of"),
-    deep_factor: float = typer.Option(2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"),
+    deep_factor: float = typer.Option(
+        2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"
+    ),
     trucks: str = typer.Option("auto", "--trucks", help="truckload objective: auto, second_solve, epsilon or off"),
 ) -> None:
     """Daily supply through capacity-limited crossings: deliveries, shortfalls, binding constraints; prints JSON."""
@@ -81,8 +96,14 @@ def solve_supply_cmd(
 
     try:
         inst, _ = read_supply_file(instance)
-        res = solve_supply(inst, time_limit_s=time_limit, step_trucks_per_day=step_trucks, deep_factor=deep_factor,
-                           trucks=trucks, file=str(instance))
+        res = solve_supply(
+            inst,
+            time_limit_s=time_limit,
+            step_trucks_per_day=step_trucks,
+            deep_factor=deep_factor,
+            trucks=trucks,
+            file=str(instance),
+        )
     except ReliefplanError as e:
         fail(e)
         return
@@ -122,7 +143,9 @@ def layout_cmd(
 
 
 def solve_siting_cmd(
-    instance: Path = typer.Argument(..., help="JSON: facilities [{id,capacity,fixed_cost}], clients [{id,demand}], cost"),
+    instance: Path = typer.Argument(
+        ..., help="JSON: facilities [{id,capacity,fixed_cost}], clients [{id,demand}], cost"
+    ),
     time_limit: float = typer.Option(60.0, "--time-limit", help="time limit for the whole solve (s)"),
     mip_gap: float = typer.Option(1e-6, "--mip-gap", help="relative gap at which a plan counts as optimal"),
 ) -> None:

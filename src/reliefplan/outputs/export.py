@@ -52,8 +52,9 @@ def _column(name: str, values: list[Any]) -> _Column:
         return _Column(name, np.array([bool(v) if v is not None else False for v in values]), mask)
     if present and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in present):
         return _Column(name, np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64), mask)
-    if present and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                       for v in present):
+    if present and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in present
+    ):
         return _Column(name, np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64), None)
     if all(isinstance(v, str) for v in present):
         return _Column(name, np.array(values, dtype=object), None)
@@ -106,22 +107,35 @@ def write_geopackage(layers: Mapping[str, Layer], path: Path) -> Path:
     try:
         for name, layer in layers.items():
             if len(layer.geometries) != len(layer.properties):
-                raise ValueError(f"layer {name!r}: {len(layer.geometries)} geometries but "
-                                 f"{len(layer.properties)} property rows")
+                raise ValueError(
+                    f"layer {name!r}: {len(layer.geometries)} geometries but {len(layer.properties)} property rows"
+                )
             gtype = _geometry_type(layer)
             cols = _columns(layer.properties)
             json_fields = [c.name for c in cols if c.is_json]
             pyogrio.raw.write(
-                tmp, _wkb(layer, gtype), [c.values for c in cols], [c.name for c in cols],
+                tmp,
+                _wkb(layer, gtype),
+                [c.values for c in cols],
+                [c.name for c in cols],
                 field_mask=[c.mask for c in cols] if any(c.mask is not None for c in cols) else None,
-                layer=name, driver="GPKG", geometry_type=gtype, crs=GPKG_CRS, append=False,
-                layer_metadata={_JSON_FIELDS_KEY: json.dumps(json_fields)} if json_fields else None)
+                layer=name,
+                driver="GPKG",
+                geometry_type=gtype,
+                crs=GPKG_CRS,
+                append=False,
+                layer_metadata={_JSON_FIELDS_KEY: json.dumps(json_fields)} if json_fields else None,
+            )
         if not layers:
             raise ValueError("no layers to write")
         os.replace(tmp, path)
     finally:
-        for p in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm"),
-                  tmp.with_name(tmp.name + "-journal")):
+        for p in (
+            tmp,
+            tmp.with_name(tmp.name + "-wal"),
+            tmp.with_name(tmp.name + "-shm"),
+            tmp.with_name(tmp.name + "-journal"),
+        ):
             p.unlink(missing_ok=True)
     return path
 
@@ -138,8 +152,9 @@ def read_geopackage(path: Path) -> dict[str, Layer]:
     """Read every layer of a GeoPackage written by `write_geopackage` (geometries in WGS84)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(Problem(file=str(path), message="GeoPackage not found (written next to plan.json by "
-                                                         "`reliefplan plan`)"))
+        raise InputError(
+            Problem(file=str(path), message="GeoPackage not found (written next to plan.json by `reliefplan plan`)")
+        )
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as e:  # GDAL raises its own error types for unreadable files
@@ -233,8 +248,6 @@ def pcode_hashtag(pcodes: Sequence[str], role: str = "") -> str:
     return f"#loc{role}+code"
 
 
-
-
 def _site_pcodes(plan: Plan, layers: Mapping[str, Layer] | None) -> dict[str, str]:
     """P-code of the zone containing each site's point, when zones carry P-codes and geometries are given."""
     if not layers or "zones" not in layers:
@@ -268,58 +281,186 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
     has_pcodes = any(zone_pcode.values())
     t: dict[str, Table] = {}
 
-    cols = ["zone_id", "zone_name"] + (["pcode"] if has_pcodes else []) + [
-        "population", "displaced", "staying", "sheltered", "unsheltered", "displaced_share", "start_day", "lon", "lat"]
-    hxl = ["#loc+id", "#loc+name"] + ([zone_tag] if has_pcodes else []) + [
-        "#population+num", "#affected+displaced+num", "#population+staying+num", "#affected+displaced+sheltered+num",
-        "#affected+displaced+unsheltered+num", "#indicator+displaced_share+num", "#indicator+start_day+num",
-        "#geo+lon", "#geo+lat"]
-    t["people_by_zone"] = Table("people_by_zone", cols, hxl, [
-        [z.id, z.name] + ([z.pcode] if has_pcodes else []) + [
-            z.population, z.displaced, z.staying, z.sheltered, z.unsheltered, z.displaced_share, z.start_day,
-            z.lon, z.lat] for z in plan.zones])
+    cols = (
+        ["zone_id", "zone_name"]
+        + (["pcode"] if has_pcodes else [])
+        + [
+            "population",
+            "displaced",
+            "staying",
+            "sheltered",
+            "unsheltered",
+            "displaced_share",
+            "start_day",
+            "lon",
+            "lat",
+        ]
+    )
+    hxl = (
+        ["#loc+id", "#loc+name"]
+        + ([zone_tag] if has_pcodes else [])
+        + [
+            "#population+num",
+            "#affected+displaced+num",
+            "#population+staying+num",
+            "#affected+displaced+sheltered+num",
+            "#affected+displaced+unsheltered+num",
+            "#indicator+displaced_share+num",
+            "#indicator+start_day+num",
+            "#geo+lon",
+            "#geo+lat",
+        ]
+    )
+    t["people_by_zone"] = Table(
+        "people_by_zone",
+        cols,
+        hxl,
+        [
+            [z.id, z.name]
+            + ([z.pcode] if has_pcodes else [])
+            + [
+                z.population,
+                z.displaced,
+                z.staying,
+                z.sheltered,
+                z.unsheltered,
+                z.displaced_share,
+                z.start_day,
+                z.lon,
+                z.lat,
+            ]
+            for z in plan.zones
+        ],
+    )
 
     site_pc = _site_pcodes(plan, layers)
     comp = site_compliance(plan)
     with_pc = bool(site_pc)
-    cols = ["site_id", "site_name"] + (["zone_pcode"] if with_pc else []) + [
-        "capacity", "existing_population", "allocated", "present", "usable_area_m2", "m2_per_person", "open",
-        "compliance", "lon", "lat"]
-    hxl = ["#loc+id", "#loc+name"] + ([pcode_hashtag(list(site_pc.values()))] if with_pc else []) + [
-        "#capacity+ind+num", "#population+existing+num", "#affected+displaced+num", "#population+total+num",
-        "#indicator+usable_area_m2+num", "#indicator+m2_per_person+num", "#status+open", "#severity+compliance",
-        "#geo+lon", "#geo+lat"]
-    t["people_by_site"] = Table("people_by_site", cols, hxl, [
-        [s.id, s.name] + ([site_pc.get(s.id, "")] if with_pc else []) + [
-            s.capacity, s.existing_population, s.population, s.population + s.existing_population, s.usable_area_m2,
-            s.m2_per_person, s.open, comp[s.id], s.lon, s.lat] for s in plan.sites])
+    cols = (
+        ["site_id", "site_name"]
+        + (["zone_pcode"] if with_pc else [])
+        + [
+            "capacity",
+            "existing_population",
+            "allocated",
+            "present",
+            "usable_area_m2",
+            "m2_per_person",
+            "open",
+            "compliance",
+            "lon",
+            "lat",
+        ]
+    )
+    hxl = (
+        ["#loc+id", "#loc+name"]
+        + ([pcode_hashtag(list(site_pc.values()))] if with_pc else [])
+        + [
+            "#capacity+ind+num",
+            "#population+existing+num",
+            "#affected+displaced+num",
+            "#population+total+num",
+            "#indicator+usable_area_m2+num",
+            "#indicator+m2_per_person+num",
+            "#status+open",
+            "#severity+compliance",
+            "#geo+lon",
+            "#geo+lat",
+        ]
+    )
+    t["people_by_site"] = Table(
+        "people_by_site",
+        cols,
+        hxl,
+        [
+            [s.id, s.name]
+            + ([site_pc.get(s.id, "")] if with_pc else [])
+            + [
+                s.capacity,
+                s.existing_population,
+                s.population,
+                s.population + s.existing_population,
+                s.usable_area_m2,
+                s.m2_per_person,
+                s.open,
+                comp[s.id],
+                s.lon,
+                s.lat,
+            ]
+            for s in plan.sites
+        ],
+    )
 
     ncols = _needs_columns()
     rows = [["scenario", "", "", plan.needs.people] + _needs_row(plan.needs)]
     rows += [["site", s.id, s.name, s.needs.people] + _needs_row(s.needs) for s in plan.sites if s.needs]
-    t["needs"] = Table("needs", ["scope", "site_id", "site_name", "people"] + ncols,
-                       ["#meta+scope", "#loc+id", "#loc+name", "#affected+displaced+num"]
-                       + [f"#indicator+{_attr(c)}+num" for c in ncols], rows)
+    t["needs"] = Table(
+        "needs",
+        ["scope", "site_id", "site_name", "people"] + ncols,
+        ["#meta+scope", "#loc+id", "#loc+name", "#affected+displaced+num"]
+        + [f"#indicator+{_attr(c)}+num" for c in ncols],
+        rows,
+    )
     brows = [["scenario", "", b.item, b.kg_per_day] for b in plan.needs.basket]
     brows += [["site", s.id, b.item, b.kg_per_day] for s in plan.sites if s.needs for b in s.needs.basket]
-    t["needs_basket"] = Table("needs_basket", ["scope", "site_id", "item", "kg_per_day"],
-                              ["#meta+scope", "#loc+id", "#item+name", "#indicator+kg_per_day+num"], brows)
+    t["needs_basket"] = Table(
+        "needs_basket",
+        ["scope", "site_id", "item", "kg_per_day"],
+        ["#meta+scope", "#loc+id", "#item+name", "#indicator+kg_per_day+num"],
+        brows,
+    )
 
     cols = ["zone_id"] + (["zone_pcode"] if has_pcodes else []) + ["site_id", "people", "distance_m", "travel_time_s"]
-    hxl = ["#loc+origin+id"] + ([pcode_hashtag([z.pcode for z in plan.zones if z.pcode], "origin")]
-                                if has_pcodes else []) + [
-        "#loc+dest+id", "#affected+displaced+num", "#indicator+distance_m+num", "#indicator+travel_time_s+num"]
-    t["flows"] = Table("flows", cols, hxl, [
-        [f.zone] + ([zone_pcode.get(f.zone, "")] if has_pcodes else []) + [
-            f.site, f.people, f.distance_m, f.travel_time_s] for f in plan.flows])
+    hxl = (
+        ["#loc+origin+id"]
+        + ([pcode_hashtag([z.pcode for z in plan.zones if z.pcode], "origin")] if has_pcodes else [])
+        + ["#loc+dest+id", "#affected+displaced+num", "#indicator+distance_m+num", "#indicator+travel_time_s+num"]
+    )
+    t["flows"] = Table(
+        "flows",
+        cols,
+        hxl,
+        [
+            [f.zone]
+            + ([zone_pcode.get(f.zone, "")] if has_pcodes else [])
+            + [f.site, f.people, f.distance_m, f.travel_time_s]
+            for f in plan.flows
+        ],
+    )
 
     t["verdict"] = Table(
-        "verdict", ["indicator", "scope", "site_id", "value", "target", "comparison", "unit", "met", "severity",
-                    "source", "note"],
-        ["#indicator+name", "#meta+scope", "#loc+id", "#indicator+value+num", "#indicator+target+num",
-         "#indicator+comparison", "#indicator+unit", "#indicator+met", "#severity", "#meta+source", "#description"],
-        [[i.indicator, i.scope.split(":", 1)[0], i.scope.split(":", 1)[1] if ":" in i.scope else "", i.value, i.target,
-          i.comparison, i.unit, i.met, i.severity, i.source, i.note] for i in plan.verdict])
+        "verdict",
+        ["indicator", "scope", "site_id", "value", "target", "comparison", "unit", "met", "severity", "source", "note"],
+        [
+            "#indicator+name",
+            "#meta+scope",
+            "#loc+id",
+            "#indicator+value+num",
+            "#indicator+target+num",
+            "#indicator+comparison",
+            "#indicator+unit",
+            "#indicator+met",
+            "#severity",
+            "#meta+source",
+            "#description",
+        ],
+        [
+            [
+                i.indicator,
+                i.scope.split(":", 1)[0],
+                i.scope.split(":", 1)[1] if ":" in i.scope else "",
+                i.value,
+                i.target,
+                i.comparison,
+                i.unit,
+                i.met,
+                i.severity,
+                i.source,
+                i.note,
+            ]
+            for i in plan.verdict
+        ],
+    )
 
     for section, data in optional_sections(plan).items():
         for key, records in _record_lists(data):
@@ -330,16 +471,37 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
 
 # ---- optional plan sections (added by later stages) ------------------------------------------------
 
-CORE_FIELDS = frozenset({"reliefplan_version", "scenario", "scenario_title", "description", "crs", "horizon_days",
-                         "people", "needs", "zones", "sites", "flows", "unsheltered_by_zone", "siting", "network",
-                         "entry_points", "verdict", "standards", "assumptions", "warnings"})
+CORE_FIELDS = frozenset(
+    {
+        "reliefplan_version",
+        "scenario",
+        "scenario_title",
+        "description",
+        "crs",
+        "horizon_days",
+        "people",
+        "needs",
+        "zones",
+        "sites",
+        "flows",
+        "unsheltered_by_zone",
+        "siting",
+        "network",
+        "entry_points",
+        "verdict",
+        "standards",
+        "assumptions",
+        "warnings",
+    }
+)
 
 
 def optional_sections(plan: Plan) -> dict[str, Any]:
     """Every non-core field of the plan that is present (not None), as plain JSON-ready data."""
     out: dict[str, Any] = {}
-    names = list(type(plan).model_fields) + list((plan.model_extra or {}) if plan.model_config.get("extra") == "allow"
-                                                 else [])
+    names = list(type(plan).model_fields) + list(
+        (plan.model_extra or {}) if plan.model_config.get("extra") == "allow" else []
+    )
     for name in names:
         if name in CORE_FIELDS:
             continue
@@ -366,10 +528,21 @@ def _record_lists(data: Any, prefix: str = "", depth: int = 0) -> list[tuple[str
 
 
 _KNOWN_TAGS = {
-    "day": "#date+day+num", "t_day": "#date+day+num", "t_s": "#date+time_s+num", "t_h": "#date+time_h+num",
-    "site": "#loc+id", "site_id": "#loc+id", "zone": "#loc+origin+id", "zone_id": "#loc+origin+id",
-    "crossing": "#loc+crossing+id", "entry_point": "#loc+crossing+id", "commodity": "#item+name",
-    "item": "#item+name", "people": "#affected+num", "id": "#meta+id", "name": "#meta+name",
+    "day": "#date+day+num",
+    "t_day": "#date+day+num",
+    "t_s": "#date+time_s+num",
+    "t_h": "#date+time_h+num",
+    "site": "#loc+id",
+    "site_id": "#loc+id",
+    "zone": "#loc+origin+id",
+    "zone_id": "#loc+origin+id",
+    "crossing": "#loc+crossing+id",
+    "entry_point": "#loc+crossing+id",
+    "commodity": "#item+name",
+    "item": "#item+name",
+    "people": "#affected+num",
+    "id": "#meta+id",
+    "name": "#meta+name",
 }
 
 

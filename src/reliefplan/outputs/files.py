@@ -73,9 +73,11 @@ def check_plan_json(text: str, path: Path | str = "plan.json") -> None:
     doc = json.loads(text, parse_constant=lambda c: bad.append(c) or None)  # NaN, Infinity
     errors = [f"{'/'.join(map(str, e.instance_path)) or '(top)'}: {e.message}" for e in _VALIDATOR.iter_errors(doc)]
     if bad or errors:
-        raise OutputError(f"{path} would not match its schema, so nothing was written (a defect of reliefplan; "
-                          f"please report it with the scenario): " + "; ".join((
-                              [f"non-finite number {c}" for c in bad[:3]] + errors)[:5]))
+        raise OutputError(
+            f"{path} would not match its schema, so nothing was written (a defect of reliefplan; "
+            f"please report it with the scenario): "
+            + "; ".join(([f"non-finite number {c}" for c in bad[:3]] + errors)[:5])
+        )
 
 
 def write_geojson(layer: Layer, path: Path) -> Path:
@@ -108,8 +110,13 @@ def check_output_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(Problem(file=str(out), message="exists and is not a folder; expected an output folder"))
     if out.is_dir() and any(out.iterdir()) and not any((out / m).is_file() for m in RUN_MARKERS):
-        raise InputError(Problem(file=str(out), message="holds files that are not a reliefplan run's output; "
-                                 "expected a new or empty folder, or a previous run's (it is replaced as a whole)"))
+        raise InputError(
+            Problem(
+                file=str(out),
+                message="holds files that are not a reliefplan run's output; "
+                "expected a new or empty folder, or a previous run's (it is replaced as a whole)",
+            )
+        )
 
 
 def _alive(pid: int) -> bool:

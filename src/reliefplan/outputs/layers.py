@@ -27,9 +27,14 @@ class Layer:
         self.properties.append(props)
 
     def to_geojson(self) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "name": self.name, "features": [
-            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
-            for g, p in zip(self.geometries, self.properties)]}
+        return {
+            "type": "FeatureCollection",
+            "name": self.name,
+            "features": [
+                {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+                for g, p in zip(self.geometries, self.properties)
+            ],
+        }
 
 
 _SEVERITY_RANK = {"ok": 0, "info": 0, "minor": 1, "major": 2, "critical": 3}
@@ -77,27 +82,59 @@ def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> d
     roads, evacuation bottlenecks and, given the camp layouts, their blocks and firebreaks."""
     zones = Layer("zones", "MultiPolygon")
     for z, r in zip(sc.zones, plan.zones):
-        zones.add(z.geometry, id=z.id, name=z.name, pcode=z.pcode, population=r.population, displaced=r.displaced,
-                  staying=r.staying, sheltered=r.sheltered, unsheltered=r.unsheltered, start_day=r.start_day)
+        zones.add(
+            z.geometry,
+            id=z.id,
+            name=z.name,
+            pcode=z.pcode,
+            population=r.population,
+            displaced=r.displaced,
+            staying=r.staying,
+            sheltered=r.sheltered,
+            unsheltered=r.unsheltered,
+            start_day=r.start_day,
+        )
     footprint = Layer("footprint", "MultiPolygon")
     for f in sc.footprints:
         footprint.add(f.geometry, id=f.id, operation=f.operation, start_day=f.start_day)
     compliance = site_compliance(plan)
     sites = Layer("sites", "MultiPolygon")
     for s, r in zip(sc.sites, plan.sites):
-        sites.add(s.geometry, id=s.id, name=s.name, capacity=r.capacity, population=r.population,
-                  existing_population=r.existing_population, usable_area_m2=r.usable_area_m2,
-                  m2_per_person=r.m2_per_person, open=r.open, compliance=compliance[s.id])
+        sites.add(
+            s.geometry,
+            id=s.id,
+            name=s.name,
+            capacity=r.capacity,
+            population=r.population,
+            existing_population=r.existing_population,
+            usable_area_m2=r.usable_area_m2,
+            m2_per_person=r.m2_per_person,
+            open=r.open,
+            compliance=compliance[s.id],
+        )
     zone_pt = {r.id: (r.lon, r.lat) for r in plan.zones}
     site_pt = {r.id: (r.lon, r.lat) for r in plan.sites}
     flows = Layer("flows", "LineString")
     for f in plan.flows:
-        flows.add(shapely.LineString([zone_pt[f.zone], site_pt.get(f.site) or (f.to_lon, f.to_lat)]), zone=f.zone,
-                  site=f.site, group=f.group, people=f.people, distance_m=f.distance_m, travel_time_s=f.travel_time_s)
+        flows.add(
+            shapely.LineString([zone_pt[f.zone], site_pt.get(f.site) or (f.to_lon, f.to_lat)]),
+            zone=f.zone,
+            site=f.site,
+            group=f.group,
+            people=f.people,
+            distance_m=f.distance_m,
+            travel_time_s=f.travel_time_s,
+        )
     entry = Layer("entry_points", "Point")
     for e in plan.entry_points:
-        entry.add(shapely.Point(e.lon, e.lat), id=e.id, name=e.name, trucks_per_day=e.trucks_per_day,
-                  design_trucks_per_day=e.design_trucks_per_day, payload_t=e.payload_t)
+        entry.add(
+            shapely.Point(e.lon, e.lat),
+            id=e.id,
+            name=e.name,
+            trucks_per_day=e.trucks_per_day,
+            design_trucks_per_day=e.design_trucks_per_day,
+            payload_t=e.payload_t,
+        )
     out = [zones, footprint, sites, flows, entry]
     if sc.roads is not None:
         roads = Layer("roads", "LineString")
@@ -115,5 +152,3 @@ def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> d
 
 def as_multipolygon(g: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
-
-

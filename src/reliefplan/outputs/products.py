@@ -38,8 +38,9 @@ def write_run_files(sc: Scenario, done: PlanRun, out: Path, step: Callable[[str]
     return paths + write_plan_products(done.plan, layers, out, attribution=read_attribution(sc.folder))
 
 
-def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool = True,
-                       step: Callable[[str], None] | None = None) -> list[Path]:
+def write_ensemble_run(
+    sc: Scenario, result: Any, out: Path, *, base_plan: bool = True, step: Callable[[str], None] | None = None
+) -> list[Path]:
     """members.parquet, summary.json, ensemble.html and (base_plan) the declared scenario's plan with each
     verdict row's probability of being met. `result` is an ensemble.EnsembleResult."""
     from ..analysis.ensemble import annotate_verdict, write_ensemble
@@ -51,8 +52,11 @@ def write_ensemble_run(sc: Scenario, result: Any, out: Path, *, base_plan: bool 
         if base_plan:
             done = run(sc, progress=step)
             done.plan = annotate_verdict(done.plan, result.summary)
-        paths = [written["members"], written["summary"],
-                 write_ensemble_report(result.summary, tmp, plan=None if done is None else done.plan)]
+        paths = [
+            written["members"],
+            written["summary"],
+            write_ensemble_report(result.summary, tmp, plan=None if done is None else done.plan),
+        ]
         if done is not None:
             paths += write_run_files(sc, done, tmp, step)
         return moved(paths, tmp, out)

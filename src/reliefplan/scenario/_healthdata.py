@@ -131,7 +131,9 @@ class Cohort(_Strict):
     @model_validator(mode="after")
     def _check(self) -> Cohort:
         if not (self.age_years >= 18 and self.weight_kg > 0 and 0.5 < self.height_m < 2.5 and self.share >= 0):
-            raise ValueError(f"cohort {self.name!r}: expected age >= 18 y, weight > 0 kg, height in (0.5, 2.5) m, share >= 0")
+            raise ValueError(
+                f"cohort {self.name!r}: expected age >= 18 y, weight > 0 kg, height in (0.5, 2.5) m, share >= 0"
+            )
         return self
 
 
@@ -171,12 +173,17 @@ def load_health_data(overrides: dict[str, Any] | None = None, *, source_file: st
     for key, new in (overrides or {}).items():
         field = f"health.parameters.{key}"
         if key not in params:
-            problems.append(Problem(file=source_file, field=field,
-                                    message=f"unknown health parameter; expected one of {sorted(params)}"))
+            problems.append(
+                Problem(
+                    file=source_file, field=field, message=f"unknown health parameter; expected one of {sorted(params)}"
+                )
+            )
             continue
         old = params[key].model_dump()
         if isinstance(new, bool) or not isinstance(new, (int, float, dict)):
-            problems.append(Problem(file=source_file, field=field, message=f"expected a number or a mapping, got {new!r}"))
+            problems.append(
+                Problem(file=source_file, field=field, message=f"expected a number or a mapping, got {new!r}")
+            )
             continue
         upd = {"value": float(new), "dist": "fixed", "low": None, "high": None} if not isinstance(new, dict) else new
         try:
@@ -206,6 +213,7 @@ def draw_quantiles(names: list[str], n_draws: int, seed: int | None) -> dict[str
 
 # ---- scenario.yaml keys: `health:` and `seasons:` --------------------------------------
 
+
 class HealthPlace(Strict):
     """Sanitation and covered space where the plan builds nothing (homes, open land): people per latrine and
     covered m2 per person, with where the figures come from."""
@@ -221,12 +229,22 @@ class HealthPlace(Strict):
         return self
 
 
-_HOME = HealthPlace(people_per_latrine=5.0, covered_m2_per_person=3.5, source=(
-    "ASSUMPTION: people in their own or a host home have a household latrine and the Sphere covered area (the "
-    "dose-response reference; kinder than crowded host homes)"))
-_OPEN_LAND = HealthPlace(people_per_latrine=100.0, covered_m2_per_person=3.5, source=(
-    "ASSUMPTION: no sanitation is planned on overflow land, taken at 100 people per latrine (the last anchor of the "
-    "dose-response curve, which is flat beyond); covered space from the tents delivered"))
+_HOME = HealthPlace(
+    people_per_latrine=5.0,
+    covered_m2_per_person=3.5,
+    source=(
+        "ASSUMPTION: people in their own or a host home have a household latrine and the Sphere covered area (the "
+        "dose-response reference; kinder than crowded host homes)"
+    ),
+)
+_OPEN_LAND = HealthPlace(
+    people_per_latrine=100.0,
+    covered_m2_per_person=3.5,
+    source=(
+        "ASSUMPTION: no sanitation is planned on overflow land, taken at 100 people per latrine (the last anchor of the "
+        "dose-response curve, which is flat beyond); covered space from the tents delivered"
+    ),
+)
 
 
 class HealthSpec(Strict):
@@ -258,9 +276,19 @@ def health_spec_problems(spec: HealthSpec, source_file: str, field: str = "healt
         problems += [replace(p, field=f"{field}.{(p.field or '').removeprefix('health.')}") for p in e.problems]
     for k, v in spec.baseline.items():
         if k not in _BASELINE_KEYS:
-            problems.append(Problem(file=source_file, field=f"{field}.baseline.{k}",
-                                    message=f"unknown baseline; expected one of {list(_BASELINE_KEYS)}"))
+            problems.append(
+                Problem(
+                    file=source_file,
+                    field=f"{field}.baseline.{k}",
+                    message=f"unknown baseline; expected one of {list(_BASELINE_KEYS)}",
+                )
+            )
         elif not (v > 0 and (v < 1 or not k.endswith("_share"))):
-            problems.append(Problem(file=source_file, field=f"{field}.baseline.{k}",
-                                    message=f"expected a positive figure{' below 1' if k.endswith('_share') else ''}, got {v}"))
+            problems.append(
+                Problem(
+                    file=source_file,
+                    field=f"{field}.baseline.{k}",
+                    message=f"expected a positive figure{' below 1' if k.endswith('_share') else ''}, got {v}",
+                )
+            )
     return problems

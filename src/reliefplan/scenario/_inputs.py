@@ -59,6 +59,7 @@ class Strict(BaseModel):
 
 # ---- file keys ----------------------------------------------------------------------------------------------
 
+
 class FileKey:
     """Marks a str field as naming a file inside the scenario folder (see `FolderFile`)."""
 
@@ -132,8 +133,9 @@ def read_regular_bytes(path: Path, what: str = "file", max_bytes: int = MAX_INPU
         if not stat.S_ISREG(st.st_mode):
             raise InputError(Problem(file=str(path), message=f"{what} is not a regular file"))
         if st.st_size > max_bytes:
-            raise InputError(Problem(file=str(path), message=f"{what} is {st.st_size:,} bytes; at most "
-                                                             f"{max_bytes:,} accepted"))
+            raise InputError(
+                Problem(file=str(path), message=f"{what} is {st.st_size:,} bytes; at most {max_bytes:,} accepted")
+            )
         return fh.read(max_bytes)
 
 
@@ -187,7 +189,9 @@ def load_yaml(path: Path, what: str = "scenario file") -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")) from None
+        raise InputError(
+            Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")
+        ) from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -198,6 +202,8 @@ def load_yaml(path: Path, what: str = "scenario file") -> Any:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(Problem(file=str(path), message=f"invalid YAML{where}: {getattr(e, 'problem', None) or e}")) from None
+        raise InputError(
+            Problem(file=str(path), message=f"invalid YAML{where}: {getattr(e, 'problem', None) or e}")
+        ) from None
     finally:
         loader.dispose()

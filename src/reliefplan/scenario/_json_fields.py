@@ -22,8 +22,9 @@ class FieldReader:
             return 0.0
         v = item.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int | float):
-            self.problems.append(Problem(self.file, f"expected a number, got {v!r}",
-                                         f"{kind}[{k}] ({item.get('id')})", key))
+            self.problems.append(
+                Problem(self.file, f"expected a number, got {v!r}", f"{kind}[{k}] ({item.get('id')})", key)
+            )
             return 0.0
         return float(v)
 

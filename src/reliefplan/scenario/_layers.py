@@ -40,7 +40,9 @@ def read_text(path: Path, what: str = "file") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")) from None
+        raise InputError(
+            Problem(file=str(path), message=f"not valid UTF-8 text (byte {e.start}); expected UTF-8")
+        ) from None
 
 
 def read_json(path: Path, what: str = "file") -> Any:
@@ -49,7 +51,9 @@ def read_json(path: Path, what: str = "file") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(Problem(file=str(path), message=f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")) from None
+        raise InputError(
+            Problem(file=str(path), message=f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
+        ) from None
     except RecursionError:
         raise InputError(Problem(file=str(path), message="JSON nested too deeply")) from None
 
@@ -64,8 +68,13 @@ def coordinate_problems(geoms: Any) -> list[tuple[int, str]]:
     out = []
     for i in np.unique(index[bad]).tolist():
         x, y = xy[bad & (index == i)][0]
-        out.append((int(i), f"coordinate ({x:g}, {y:g}) is not finite lon/lat; expected decimal degrees "
-                            "(lon -180..180, lat -90..90) after reprojection"))
+        out.append(
+            (
+                int(i),
+                f"coordinate ({x:g}, {y:g}) is not finite lon/lat; expected decimal degrees "
+                "(lon -180..180, lat -90..90) after reprojection",
+            )
+        )
     return out
 
 
@@ -76,13 +85,17 @@ def _crs_from_geojson(path: Path, doc: dict[str, Any]) -> CRS:
     props = member.get("properties") if isinstance(member, dict) else None
     name = props.get("name") if isinstance(props, dict) else None
     if not isinstance(name, str):
-        raise InputError(Problem(file=str(path), field="crs", message="crs member has no properties.name; expected e.g. 'EPSG:4326'"))
+        raise InputError(
+            Problem(file=str(path), field="crs", message="crs member has no properties.name; expected e.g. 'EPSG:4326'")
+        )
     if name.upper().endswith("CRS84") or name.upper().replace("::", ":").endswith("EPSG:4326"):
         return WGS84
     try:
         return CRS.from_user_input(name)
     except CRSError:
-        raise InputError(Problem(file=str(path), field="crs", message=f"unknown CRS '{name}'; expected an EPSG code or OGC URN")) from None
+        raise InputError(
+            Problem(file=str(path), field="crs", message=f"unknown CRS '{name}'; expected an EPSG code or OGC URN")
+        ) from None
 
 
 def read_geojson(path: Path) -> list[Feature]:
@@ -98,16 +111,25 @@ def read_geojson(path: Path) -> list[Feature]:
             continue
         props = f.get("properties")
         if props is not None and not isinstance(props, dict):
-            problems.append(Problem(file=str(path), feature=str(i), field="properties",
-                                    message=f"expected an object (or null), got {type(props).__name__}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=str(i),
+                    field="properties",
+                    message=f"expected an object (or null), got {type(props).__name__}",
+                )
+            )
             continue
         geom = None
         if f.get("geometry") is not None:
             try:
                 geom = shapely.geometry.shape(f["geometry"])
             except Exception as e:  # shapely raises several types for malformed coordinates
-                problems.append(Problem(file=str(path), feature=str(i), field="geometry",
-                                        message=f"malformed geometry ({str(e)[:200]})"))
+                problems.append(
+                    Problem(
+                        file=str(path), feature=str(i), field="geometry", message=f"malformed geometry ({str(e)[:200]})"
+                    )
+                )
                 continue
         features.append(Feature(i, dict(props or {}), geom))
     if problems:
@@ -136,8 +158,7 @@ def read_gpkg(path: Path, layer: str | None = None) -> list[Feature]:
     geoms = shapely.from_wkb(wkb) if wkb is not None else [None] * len(field_data[0] if field_data else [])
     n = len(geoms)
     features = [
-        Feature(i, {name: _plain(field_data[k][i]) for k, name in enumerate(names)}, geoms[i])
-        for i in range(n)
+        Feature(i, {name: _plain(field_data[k][i]) for k, name in enumerate(names)}, geoms[i]) for i in range(n)
     ]
     crs_text = meta.get("crs")
     try:
@@ -168,13 +189,21 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
     try:
         rows = list(reader)
     except csv.Error as e:
-        raise InputError(Problem(file=str(path), feature=f"line {reader.line_num}",
-                                 message=f"not a readable CSV row ({e})")) from None
+        raise InputError(
+            Problem(file=str(path), feature=f"line {reader.line_num}", message=f"not a readable CSV row ({e})")
+        ) from None
     if not reader.fieldnames:
         raise InputError(Problem(file=str(path), message="no header row; expected column names on the first line"))
-    problems = [Problem(file=str(path), feature=f"row {i + 1}", field=_EXTRA,
-                        message=f"{len(r[_EXTRA])} more cell(s) than the {len(reader.fieldnames)} header columns")
-                for i, r in enumerate(rows) if _EXTRA in r]
+    problems = [
+        Problem(
+            file=str(path),
+            feature=f"row {i + 1}",
+            field=_EXTRA,
+            message=f"{len(r[_EXTRA])} more cell(s) than the {len(reader.fieldnames)} header columns",
+        )
+        for i, r in enumerate(rows)
+        if _EXTRA in r
+    ]
     if problems:
         raise InputError(problems)
     if rows and all((v or "").strip().startswith("#") or not (v or "").strip() for v in rows[0].values()):
@@ -209,4 +238,6 @@ def read_layer(path: Path, layer: str | None = None) -> list[Feature]:
         return read_gpkg(path, layer)
     if suffix in CSV_SUFFIXES:
         return read_points_csv(path)
-    raise InputError(Problem(file=str(path), message=f"unsupported layer format '{suffix}'; expected .geojson, .json, .gpkg or .csv"))
+    raise InputError(
+        Problem(file=str(path), message=f"unsupported layer format '{suffix}'; expected .geojson, .json, .gpkg or .csv")
+    )

@@ -10,8 +10,22 @@ import numpy as np
 from .._errors import InputError, Problem
 
 # highway=* values that are not ways anyone travels on (OSM wiki Key:highway)
-NOT_ROADS = frozenset({"proposed", "construction", "abandoned", "disused", "razed", "platform",
-                       "bus_stop", "elevator", "rest_area", "services", "emergency_bay", "no"})
+NOT_ROADS = frozenset(
+    {
+        "proposed",
+        "construction",
+        "abandoned",
+        "disused",
+        "razed",
+        "platform",
+        "bus_stop",
+        "elevator",
+        "rest_area",
+        "services",
+        "emergency_bay",
+        "no",
+    }
+)
 
 _NUMBER = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z/ ]*)\s*$")
 
@@ -74,17 +88,21 @@ def read_osm_ways(path: Path) -> dict[str, list]:
         import osmium
         import osmium.filter
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise InputError(Problem(file=str(path), message="reading OSM files needs the 'osmium' package "
-                                 "(pip install osmium)")) from exc
+        raise InputError(
+            Problem(file=str(path), message="reading OSM files needs the 'osmium' package (pip install osmium)")
+        ) from exc
 
-    cols: dict[str, list] = {k: [] for k in ("coords", "way_id", "highway", "maxspeed_kmh", "oneway",
-                                             "width_m", "lanes", "capacity")}
+    cols: dict[str, list] = {
+        k: [] for k in ("coords", "way_id", "highway", "maxspeed_kmh", "oneway", "width_m", "lanes", "capacity")
+    }
     skipped = 0
     try:
-        fp = (osmium.FileProcessor(str(path))
-              .with_locations()
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-              .with_filter(osmium.filter.KeyFilter("highway")))
+        fp = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
         for way in fp:
             tags = way.tags
             highway = tags.get("highway")

@@ -39,13 +39,27 @@ def open_raster(path: Path) -> Raster:
     except RasterioIOError as e:
         raise InputError(Problem(file=str(path), message=f"cannot read raster: {e}; expected a GeoTIFF")) from None
     if crs is None:
-        raise InputError(Problem(file=str(path), field="crs", message=(
-            "raster has no coordinate reference system; expected a georeferenced GeoTIFF (set one with e.g. "
-            "'gdal_edit.py -a_srs EPSG:32636 FILE')")))
+        raise InputError(
+            Problem(
+                file=str(path),
+                field="crs",
+                message=(
+                    "raster has no coordinate reference system; expected a georeferenced GeoTIFF (set one with e.g. "
+                    "'gdal_edit.py -a_srs EPSG:32636 FILE')"
+                ),
+            )
+        )
     if transform.b != 0 or transform.d != 0 or transform.e >= 0 or transform.a <= 0:
-        raise InputError(Problem(file=str(path), field="transform", message=(
-            f"raster is not north-up (transform {tuple(transform)[:6]}); expected no rotation, rows running south "
-            "(warp it first, e.g. gdalwarp)")))
+        raise InputError(
+            Problem(
+                file=str(path),
+                field="transform",
+                message=(
+                    f"raster is not north-up (transform {tuple(transform)[:6]}); expected no rotation, rows running south "
+                    "(warp it first, e.g. gdalwarp)"
+                ),
+            )
+        )
     return Raster(path=path, crs=CRS.from_user_input(crs.to_wkt()), transform=transform, width=w, height=h)
 
 
@@ -73,7 +87,7 @@ def read_window(ds: Any, row0: int, col0: int, h: int, w: int) -> np.ndarray:
     r1, c1 = min(row0 + h, ds.height), min(col0 + w, ds.width)
     if r1 > r0 and c1 > c0:
         a = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-        out[r0 - row0:r1 - row0, c0 - col0:c1 - col0] = np.ma.filled(a.astype(np.float64), np.nan)
+        out[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = np.ma.filled(a.astype(np.float64), np.nan)
     return out
 
 

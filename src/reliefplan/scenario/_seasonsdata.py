@@ -76,8 +76,9 @@ def _raw() -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def load_seasons_data(overrides: dict[str, dict[str, Any]] | None = None, *,
-                      source_file: str = "scenario.yaml") -> SeasonsData:
+def load_seasons_data(
+    overrides: dict[str, dict[str, Any]] | None = None, *, source_file: str = "scenario.yaml"
+) -> SeasonsData:
     """The shipped wear/season figures with a scenario's ``seasons:`` block applied (same keys, plain values).
 
     E.g. ``{"tent_lifespan": {"median_days": 240}, "heat": {"months": [5, 6, 7, 8, 9]}}``. Lifespans <= 0,
@@ -87,16 +88,28 @@ def load_seasons_data(overrides: dict[str, dict[str, Any]] | None = None, *,
     problems: list[Problem] = []
     for section, values in (overrides or {}).items():
         if section not in SeasonsData.model_fields or section in ("title", "sources"):
-            problems.append(Problem(file=source_file, field=f"seasons.{section}",
-                                    message="unknown section; expected tent_lifespan, winterisation, heat or flood"))
+            problems.append(
+                Problem(
+                    file=source_file,
+                    field=f"seasons.{section}",
+                    message="unknown section; expected tent_lifespan, winterisation, heat or flood",
+                )
+            )
             continue
         if not isinstance(values, dict):
-            problems.append(Problem(file=source_file, field=f"seasons.{section}", message=f"expected a mapping, got {values!r}"))
+            problems.append(
+                Problem(file=source_file, field=f"seasons.{section}", message=f"expected a mapping, got {values!r}")
+            )
             continue
         for key, value in values.items():
             if key not in raw[section] or key == "distribution":
-                problems.append(Problem(file=source_file, field=f"seasons.{section}.{key}",
-                                        message=f"unknown key; expected one of {sorted(k for k in raw[section] if k != 'distribution')}"))
+                problems.append(
+                    Problem(
+                        file=source_file,
+                        field=f"seasons.{section}.{key}",
+                        message=f"unknown key; expected one of {sorted(k for k in raw[section] if k != 'distribution')}",
+                    )
+                )
                 continue
             old = dict(raw[section][key])
             new = value if isinstance(value, dict) else {"value": value, "low": None, "high": None, "dist": "fixed"}
@@ -108,32 +121,51 @@ def load_seasons_data(overrides: dict[str, dict[str, Any]] | None = None, *,
     try:
         return SeasonsData(**raw)
     except ValidationError as exc:
-        raise InputError([Problem(file=source_file, field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
-                                  message=e["msg"]) for e in exc.errors()]) from None
+        raise InputError(
+            [
+                Problem(
+                    file=source_file,
+                    field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
+                    message=e["msg"],
+                )
+                for e in exc.errors()
+            ]
+        ) from None
 
 
 SECTIONS = ("tent_lifespan", "winterisation", "heat", "flood")
 
 
-def seasons_problems(seasons: dict[str, Any] | None, start_date: Any, source_file: str,
-                     field: str = "seasons") -> list[Problem]:
+def seasons_problems(
+    seasons: dict[str, Any] | None, start_date: Any, source_file: str, field: str = "seasons"
+) -> list[Problem]:
     """A declared ``seasons:`` block needs ``start_date`` (days -> months) and valid figures; every problem at once."""
     if seasons is None:
         return []
     out: list[Problem] = []
     if start_date is None:
-        out.append(Problem(file=source_file, field="start_date",
-                           message="expected the calendar date of day 0 (YYYY-MM-DD): `seasons:` maps days to months"))
+        out.append(
+            Problem(
+                file=source_file,
+                field="start_date",
+                message="expected the calendar date of day 0 (YYYY-MM-DD): `seasons:` maps days to months",
+            )
+        )
     if not isinstance(seasons, dict):
         return out + [Problem(file=source_file, field=field, message=f"expected a mapping, got {seasons!r}")]
     bad = [k for k in seasons if k not in SECTIONS]
-    out += [Problem(file=source_file, field=f"{field}.{k}", message=f"unknown section; expected one of {list(SECTIONS)}")
-            for k in bad]
+    out += [
+        Problem(file=source_file, field=f"{field}.{k}", message=f"unknown section; expected one of {list(SECTIONS)}")
+        for k in bad
+    ]
     try:
         load_seasons_data(season_overrides(seasons), source_file=source_file)
     except InputError as e:
-        out += [Problem(file=p.file, field=(p.field or "").replace("seasons", field, 1), message=p.message)
-                for p in e.problems if not any((p.field or "").startswith(f"seasons.{k}") for k in bad)]
+        out += [
+            Problem(file=p.file, field=(p.field or "").replace("seasons", field, 1), message=p.message)
+            for p in e.problems
+            if not any((p.field or "").startswith(f"seasons.{k}") for k in bad)
+        ]
     return out
 
 
@@ -149,8 +181,9 @@ def season_overrides(seasons: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def read_flood_layer(folder: Any, seasons: dict[str, Any] | None, source_file: str
-                     ) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_flood_layer(
+    folder: Any, seasons: dict[str, Any] | None, source_file: str
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The flood layer a ``seasons.flood.layer`` names: polygons with ``months`` (1-12, a list or "6,7,8") and
     ``usable_share_lost`` (0-1, default the shipped figure). Returns records (id, WGS84 geometry, months, share)
     and every problem, naming the file, the feature and the field."""
@@ -174,21 +207,37 @@ def read_flood_layer(folder: Any, seasons: dict[str, Any] | None, source_file: s
         raw = f.properties.get("months")
         try:
             months = [int(m) for m in (raw.split(",") if isinstance(raw, str) else raw)]
-            if not months or any(not 1 <= m <= 12 for m in months) or any(
-                    isinstance(m, float) and not m.is_integer() for m in (raw if isinstance(raw, list) else [])):
+            if (
+                not months
+                or any(not 1 <= m <= 12 for m in months)
+                or any(isinstance(m, float) and not m.is_integer() for m in (raw if isinstance(raw, list) else []))
+            ):
                 raise ValueError
         except (TypeError, ValueError, AttributeError):
-            problems.append(Problem(file=str(path), feature=fid, field="months",
-                                    message=f"expected months as whole numbers 1-12 (a list or '6,7,8'), got {raw!r}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=fid,
+                    field="months",
+                    message=f"expected months as whole numbers 1-12 (a list or '6,7,8'), got {raw!r}",
+                )
+            )
             continue
         share = f.properties.get("usable_share_lost", default)
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            problems.append(Problem(file=str(path), feature=fid, field="usable_share_lost",
-                                    message=f"expected a share in [0, 1], got {share!r}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=fid,
+                    field="usable_share_lost",
+                    message=f"expected a share in [0, 1], got {share!r}",
+                )
+            )
             continue
         if f.geometry is None or f.geometry.is_empty or f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(file=str(path), feature=fid, field="geometry",
-                                    message=f.geometry_error or "expected a polygon"))
+            problems.append(
+                Problem(file=str(path), feature=fid, field="geometry", message=f.geometry_error or "expected a polygon")
+            )
             continue
         out.append({"id": fid, "geometry": f.geometry, "months": tuple(months), "usable_share_lost": float(share)})
     return out, problems

@@ -30,16 +30,21 @@ def iso_date(text: Any) -> dt.date | None:
         return None
 
 
-def day_of(date: dt.date, start: dt.date, days: int, path: Path | str, feature: str, field: str = "date"
-           ) -> tuple[int | None, Problem | None]:
+def day_of(
+    date: dt.date, start: dt.date, days: int, path: Path | str, feature: str, field: str = "date"
+) -> tuple[int | None, Problem | None]:
     """The plan's day number of `date` (day 0 = `start`), or the problem of a date outside the horizon."""
     d = (date - start).days
     if 0 <= d < days:
         return d, None
     last = start + dt.timedelta(days=days - 1)
-    return None, Problem(file=str(path), feature=feature, field=field,
-                         message=f"{date} is outside the horizon {start}..{last} (day {d}); expected a date within "
-                                 f"it (day 0 is {start}, {days} days)")
+    return None, Problem(
+        file=str(path),
+        feature=feature,
+        field=field,
+        message=f"{date} is outside the horizon {start}..{last} (day {d}); expected a date within "
+        f"it (day 0 is {start}, {days} days)",
+    )
 
 
 def linear_by_day(day: np.ndarray, value: np.ndarray, days: int, *, hold: bool) -> np.ndarray:
@@ -60,8 +65,16 @@ def whole_per_day(rate: np.ndarray) -> np.ndarray:
     return np.diff(total, prepend=0)
 
 
-def dated_rows(path: Path, rows: list[dict[str, str]], key: str, known: Any, start: Any, days: int,
-               problems: list[Problem], unknown: str) -> list[tuple[str, str, int, dict[str, str]]]:
+def dated_rows(
+    path: Path,
+    rows: list[dict[str, str]],
+    key: str,
+    known: Any,
+    start: Any,
+    days: int,
+    problems: list[Problem],
+    unknown: str,
+) -> list[tuple[str, str, int, dict[str, str]]]:
     """(feature, key value, day, row) of the rows whose `key` is `known` and whose ISO `date` falls within the
     horizon from `start`; the problem of every other row is added (`unknown`: what is expected of the key)."""
     out = []
@@ -69,13 +82,25 @@ def dated_rows(path: Path, rows: list[dict[str, str]], key: str, known: Any, sta
         feat = f"row {i + 1}"
         k = (r.get(key) or "").strip()
         if k not in known:
-            problems.append(Problem(file=str(path), feature=feat, field=key,
-                                    message=f"unknown {key.replace('_', ' ')} {k!r}; expected {unknown}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field=key,
+                    message=f"unknown {key.replace('_', ' ')} {k!r}; expected {unknown}",
+                )
+            )
             continue
         d = iso_date(r.get("date"))
         if d is None:
-            problems.append(Problem(file=str(path), feature=feat, field="date",
-                                    message=f"expected an ISO date (YYYY-MM-DD), got {r.get('date')!r}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field="date",
+                    message=f"expected an ISO date (YYYY-MM-DD), got {r.get('date')!r}",
+                )
+            )
             continue
         t, why = day_of(d, start, days, path, feat)
         if why is not None:

@@ -25,8 +25,15 @@ from pydantic import Field, model_validator
 from .._errors import InputError, Problem
 from ._inputs import FolderFile, Strict, folder_file
 
-Target = Literal["zone.population_error", "site.usable_fraction", "entry.trucks_per_day", "roads.capacity_factor",
-                 "chain.loss_share", "chain.movements_allowed_share", "entry.availability"]
+Target = Literal[
+    "zone.population_error",
+    "site.usable_fraction",
+    "entry.trucks_per_day",
+    "roads.capacity_factor",
+    "chain.loss_share",
+    "chain.movements_allowed_share",
+    "entry.availability",
+]
 #: targets acting on the delivery chain (issue 20): their ids are entry points with a chain, or sea/air entries
 CHAIN_TARGETS = ("chain.loss_share", "chain.movements_allowed_share", "entry.availability")
 
@@ -75,8 +82,10 @@ class Triangular(_Param):
     @model_validator(mode="after")
     def _check(self) -> Triangular:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError(f"triangular needs low <= mode <= high and low < high, got "
-                             f"low={self.low:g}, mode={self.mode:g}, high={self.high:g}")
+            raise ValueError(
+                f"triangular needs low <= mode <= high and low < high, got "
+                f"low={self.low:g}, mode={self.mode:g}, high={self.high:g}"
+            )
         return self
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -112,8 +121,9 @@ class Choice(_Param):
     def _check(self) -> Choice:
         if self.p is not None:
             if len(self.p) != len(self.values):
-                raise ValueError(f"choice needs one probability per value: {len(self.values)} values, "
-                                 f"{len(self.p)} probabilities")
+                raise ValueError(
+                    f"choice needs one probability per value: {len(self.values)} values, {len(self.p)} probabilities"
+                )
             if min(self.p) < 0 or abs(sum(self.p) - 1.0) > 1e-9:
                 raise ValueError(f"choice probabilities must be >= 0 and sum to 1, got {self.p}")
         return self
@@ -152,52 +162,90 @@ class UncertaintySpec(_Strict):
     entry_capacity_bootstrap: Bootstrap | None = None
 
 
-def uncertainty_problems(spec: UncertaintySpec, file: str, zone_ids: list[str], site_ids: list[str],
-                         entry_ids: list[str], folder: Any = None, chain_ids: list[str] | None = None,
-                         mode_entry_ids: list[str] | None = None) -> list[Problem]:
+def uncertainty_problems(
+    spec: UncertaintySpec,
+    file: str,
+    zone_ids: list[str],
+    site_ids: list[str],
+    entry_ids: list[str],
+    folder: Any = None,
+    chain_ids: list[str] | None = None,
+    mode_entry_ids: list[str] | None = None,
+) -> list[Problem]:
     """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
     folder) the problems of the bootstrap series. chain_ids: entry points with a declared chain; mode_entry_ids:
     the sea and air entries (supply.entries)."""
-    layer = {"zone.population_error": zone_ids, "site.usable_fraction": site_ids, "entry.trucks_per_day": entry_ids,
-             "chain.loss_share": chain_ids or [], "chain.movements_allowed_share": chain_ids or [],
-             "entry.availability": mode_entry_ids or []}
+    layer = {
+        "zone.population_error": zone_ids,
+        "site.usable_fraction": site_ids,
+        "entry.trucks_per_day": entry_ids,
+        "chain.loss_share": chain_ids or [],
+        "chain.movements_allowed_share": chain_ids or [],
+        "entry.availability": mode_entry_ids or [],
+    }
     out: list[Problem] = []
     for name, p in spec.parameters.items():
         where = f"uncertainty.parameters.{name}.ids"
         if p.target == "roads.capacity_factor":
             if p.ids or p.each:
-                out.append(Problem(file=file, field=where, message="roads.capacity_factor is one factor for all "
-                                   "roads; expected no ids and each: false"))
+                out.append(
+                    Problem(
+                        file=file,
+                        field=where,
+                        message="roads.capacity_factor is one factor for all roads; expected no ids and each: false",
+                    )
+                )
             continue
         known = layer[p.target]
         if p.target in CHAIN_TARGETS and not known:
-            out.append(Problem(file=file, field=f"uncertainty.parameters.{name}.target",
-                               message=f"{p.target} needs " + ("a supply.entries entry point" if
-                                                                p.target == "entry.availability" else
-                                                                "a supply.chain entry") + " to act on"))
+            out.append(
+                Problem(
+                    file=file,
+                    field=f"uncertainty.parameters.{name}.target",
+                    message=f"{p.target} needs "
+                    + ("a supply.entries entry point" if p.target == "entry.availability" else "a supply.chain entry")
+                    + " to act on",
+                )
+            )
         for i in p.ids or []:
             if i not in known:
                 out.append(Problem(file=file, field=where, message=f"unknown id {i!r}; expected one of {known}"))
         if p.target == "entry.trucks_per_day" and spec.entry_capacity_bootstrap is not None:
-            out.append(Problem(file=file, field=f"uncertainty.parameters.{name}.target",
-                               message="entry.trucks_per_day has no effect when entry_capacity_bootstrap replaces "
-                                       "the declared capacity; remove one of them"))
+            out.append(
+                Problem(
+                    file=file,
+                    field=f"uncertainty.parameters.{name}.target",
+                    message="entry.trucks_per_day has no effect when entry_capacity_bootstrap replaces "
+                    "the declared capacity; remove one of them",
+                )
+            )
     for k, c in enumerate(spec.closures):
         if c.entry_point not in entry_ids:
-            out.append(Problem(file=file, feature=f"closures[{k}]", field="uncertainty.closures.entry_point",
-                               message=f"unknown entry point {c.entry_point!r}; expected one of {entry_ids}"))
+            out.append(
+                Problem(
+                    file=file,
+                    feature=f"closures[{k}]",
+                    field="uncertainty.closures.entry_point",
+                    message=f"unknown entry point {c.entry_point!r}; expected one of {entry_ids}",
+                )
+            )
     b = spec.entry_capacity_bootstrap
     if b is not None and folder is not None:
         try:
-            observed_series(folder_file(folder, b.file, source=file, field="uncertainty.entry_capacity_bootstrap.file"),
-                            b.column, b.first_date, b.last_date)
+            observed_series(
+                folder_file(folder, b.file, source=file, field="uncertainty.entry_capacity_bootstrap.file"),
+                b.column,
+                b.first_date,
+                b.last_date,
+            )
         except InputError as e:
             out += e.problems
     return out
 
 
-def observed_series(path: Any, column: str = "trucks_total", first_date: str | None = None,
-                    last_date: str | None = None) -> dict[str, np.ndarray]:
+def observed_series(
+    path: Any, column: str = "trucks_total", first_date: str | None = None, last_date: str | None = None
+) -> dict[str, np.ndarray]:
     """The whole observed series (or first..last date) per entry point, one value per day."""
     import datetime as dt
 
@@ -216,6 +264,12 @@ def observed_series(path: Any, column: str = "trucks_total", first_date: str | N
     start = first or iso[0]
     days = (end - start).days + 1
     if not 1 <= days <= 36_500:
-        raise InputError(Problem(file=str(path), field="date", message=f"the series from {start} to {end} is "
-                                 f"{days} days long; expected 1 to 36,500 days (first_date before last_date)"))
+        raise InputError(
+            Problem(
+                file=str(path),
+                field="date",
+                message=f"the series from {start} to {end} is "
+                f"{days} days long; expected 1 to 36,500 days (first_date before last_date)",
+            )
+        )
     return read_observed_trucks(path, start.isoformat(), days, column=column)

@@ -70,13 +70,19 @@ class Arrivals:
 def _start(spec: ArrivalsSpec, cfg: str) -> dt.date:
     d = iso_date(spec.start_date)
     if d is None:
-        raise InputError(Problem(file=cfg, field="arrivals.start_date",
-                                 message=f"expected an ISO date (YYYY-MM-DD), got {spec.start_date!r}"))
+        raise InputError(
+            Problem(
+                file=cfg,
+                field="arrivals.start_date",
+                message=f"expected an ISO date (YYYY-MM-DD), got {spec.start_date!r}",
+            )
+        )
     return d
 
 
-def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_points: list[Any], crs: Any, days: int,
-                  cfg: str) -> Arrivals:
+def load_arrivals(
+    folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_points: list[Any], crs: Any, days: int, cfg: str
+) -> Arrivals:
     """Read the series and the points, check them against the zones (metric geometry set) and the horizon; raises
     an InputError listing every problem (file, row or feature, field)."""
     start = _start(spec, cfg)
@@ -88,8 +94,11 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
         for f in read_layer(ppath):
             pid = str(f.properties.get("id") or "").strip() or str(f.index)
             if f.geometry is None or f.geometry.geom_type != "Point":
-                problems.append(Problem(file=str(ppath), feature=pid, field="geometry",
-                                        message=f.geometry_error or "expected a point"))
+                problems.append(
+                    Problem(
+                        file=str(ppath), feature=pid, field="geometry", message=f.geometry_error or "expected a point"
+                    )
+                )
                 continue
             pts.append((pid, str(f.properties.get("name") or ""), f.geometry))
         where = ppath.name
@@ -101,25 +110,38 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
     path = folder_file(folder, spec.file, field="arrivals.file")
     rows = read_csv_rows(path)
     if not rows or not {"date", "point", "people"} <= set(rows[0]):
-        raise InputError(Problem(file=str(path), field="date", message="expected columns date, point, people "
-                                                                       "and at least one row"))
+        raise InputError(
+            Problem(file=str(path), field="date", message="expected columns date, point, people and at least one row")
+        )
     series: dict[str, list[tuple[int, float]]] = {}
-    for feat, pid, t, r in dated_rows(path, rows, "point", ids, start, days, problems,
-                                      f"one of {ids[:20]} (from {where})"):
+    for feat, pid, t, r in dated_rows(
+        path, rows, "point", ids, start, days, problems, f"one of {ids[:20]} (from {where})"
+    ):
         raw = (r.get("people") or "").strip()
         try:
             n = float(raw.replace(",", ""))
         except ValueError:
             n = float("nan")
         if not np.isfinite(n) or n < 0 or n > MAX_PEOPLE_PER_DAY:
-            problems.append(Problem(file=str(path), feature=feat, field="people",
-                                    message=f"expected people arriving per day, a number >= 0 (arrivals cannot go "
-                                            f"negative; people leaving are not arrivals), got {raw!r}"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field="people",
+                    message=f"expected people arriving per day, a number >= 0 (arrivals cannot go "
+                    f"negative; people leaving are not arrivals), got {raw!r}",
+                )
+            )
             continue
         if any(day == t for day, _ in series.get(pid, [])):
-            problems.append(Problem(file=str(path), feature=feat, field="date",
-                                    message=f"point {pid!r} dated {r.get('date')} twice; expected one row per "
-                                            "point and date"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field="date",
+                    message=f"point {pid!r} dated {r.get('date')} twice; expected one row per point and date",
+                )
+            )
             continue
         series.setdefault(pid, []).append((t, n))
     # each point in a zone
@@ -131,9 +153,15 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
     for k, g in zip(used, metric):
         hits = tree.query(g, predicate="dwithin", distance=POINT_TOLERANCE_M)
         if hits.size == 0:
-            problems.append(Problem(file=str(ppath), feature=pts[k][0], field="geometry",
-                                    message=f"the point matches no population zone (none within "
-                                            f"{POINT_TOLERANCE_M:g} m); expected a point inside a zone"))
+            problems.append(
+                Problem(
+                    file=str(ppath),
+                    feature=pts[k][0],
+                    field="geometry",
+                    message=f"the point matches no population zone (none within "
+                    f"{POINT_TOLERANCE_M:g} m); expected a point inside a zone",
+                )
+            )
             zone_index.append(-1)
             continue
         inside = [h for h in hits if zone_geoms[h].covers(g)]
@@ -145,16 +173,32 @@ def load_arrivals(folder: Path, spec: ArrivalsSpec, zones: list[Any], entry_poin
         a = np.array(sorted(series[pts[k][0]]), dtype=float)
         by_day[row] = whole_per_day(linear_by_day(a[:, 0], a[:, 1], days, hold=False))
     lonlat = np.array([[pts[k][2].x, pts[k][2].y] for k in used], dtype=float).reshape(-1, 2)
-    return Arrivals(file=spec.file, start_date=start.isoformat(), point_ids=[pts[k][0] for k in used],
-                    point_names=[pts[k][1] for k in used], point_lonlat=lonlat,
-                    point_m=np.array(list(metric) + [None], dtype=object)[:-1], zone_index=np.array(zone_index),
-                    by_day=by_day, transit_radius_m=spec.transit_radius_m, source=spec.source)
+    return Arrivals(
+        file=spec.file,
+        start_date=start.isoformat(),
+        point_ids=[pts[k][0] for k in used],
+        point_names=[pts[k][1] for k in used],
+        point_lonlat=lonlat,
+        point_m=np.array(list(metric) + [None], dtype=object)[:-1],
+        zone_index=np.array(zone_index),
+        by_day=by_day,
+        transit_radius_m=spec.transit_radius_m,
+        source=spec.source,
+    )
 
 
 def arrival_zones(a: Arrivals, crs: Any) -> list[dict[str, Any]]:
     """The zones people arrive into: a disc of the transit radius around each point (fields of `folder.Zone`)."""
     discs = shapely.buffer(a.point_m, a.transit_radius_m)
     lonlat = project(discs, crs, WGS84)
-    return [dict(id=f"{ZONE_PREFIX}{pid}", source=f"{a.file}#{pid}", geometry=ll, geometry_m=g,
-                 name=name or pid, population=int(a.by_day[k].sum()))
-            for k, (pid, name, g, ll) in enumerate(zip(a.point_ids, a.point_names, discs, lonlat))]
+    return [
+        dict(
+            id=f"{ZONE_PREFIX}{pid}",
+            source=f"{a.file}#{pid}",
+            geometry=ll,
+            geometry_m=g,
+            name=name or pid,
+            population=int(a.by_day[k].sum()),
+        )
+        for k, (pid, name, g, ll) in enumerate(zip(a.point_ids, a.point_names, discs, lonlat))
+    ]

@@ -39,8 +39,14 @@ def _walk(node: Any, path: str, out: dict[str, Figure], probs: list[Problem]) ->
             return
         if not isinstance(node["verified"], bool):
             probs.append(Problem(_FILE, f"expected true or false, got {node['verified']!r}", path, "verified"))
-        fig = Figure(path, node["value"], str(node["unit"]), str(node["source"]), bool(node["verified"]),
-                     str(node.get("note", "")).strip())
+        fig = Figure(
+            path,
+            node["value"],
+            str(node["unit"]),
+            str(node["source"]),
+            bool(node["verified"]),
+            str(node.get("note", "")).strip(),
+        )
         if fig.is_assumption and not fig.note:
             probs.append(Problem(_FILE, "an ASSUMPTION needs a note with its reasoning", path, "note"))
         if fig.is_assumption and fig.verified:

@@ -35,7 +35,7 @@ def step_series(v: StepValue | None, days: int, default: float = 0.0) -> np.ndar
         out[:] = float(v)
         return out
     for s in sorted(v, key=lambda s: s.from_day):
-        out[min(s.from_day, days):] = s.value
+        out[min(s.from_day, days) :] = s.value
     return out
 
 
@@ -178,8 +178,14 @@ def chain_problems(specs: list[ChainSpec], entry_ids: list[str], file: str, wher
     seen: set[str] = set()
     for i, c in enumerate(specs):
         if c.entry_point not in entry_ids:
-            out.append(Problem(file, f"unknown entry point '{c.entry_point}'; expected one of {entry_ids}",
-                               f"{where}[{i}]", "entry_point"))
+            out.append(
+                Problem(
+                    file,
+                    f"unknown entry point '{c.entry_point}'; expected one of {entry_ids}",
+                    f"{where}[{i}]",
+                    "entry_point",
+                )
+            )
         if c.entry_point in seen:
             out.append(Problem(file, "one chain per entry point", f"{where}[{i}]", "entry_point"))
         seen.add(c.entry_point)

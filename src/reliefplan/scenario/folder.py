@@ -19,8 +19,7 @@ from ._layers import Feature, coordinate_problems, read_csv_rows, read_layer
 from ._uncertainty import UncertaintySpec, uncertainty_problems
 from .movement import MovementSpec, movement_problems, read_observed_departures
 from .phases import PhasesSpec, phases_problems
-from .delivery_specs import (ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec,
-                             chain_problems)
+from .delivery_specs import ChainSpec, DistributionSpec, FuelSpec, HubsSpec, ModeEntrySpec, RoutingSpec, chain_problems
 from ._healthdata import HealthSpec, health_spec_problems
 from ._seasonsdata import read_flood_layer, seasons_problems
 from .packages import PackageSpec, package_file_problems, package_problems
@@ -115,8 +114,9 @@ class DisruptionSpec(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> DisruptionSpec:
         if self.first_day > self.last_day:
-            raise ValueError(f"first_day {self.first_day} is after last_day {self.last_day}; expected "
-                             "first_day <= last_day")
+            raise ValueError(
+                f"first_day {self.first_day} is after last_day {self.last_day}; expected first_day <= last_day"
+            )
         return self
 
 
@@ -128,7 +128,9 @@ class SupplySpec(_Strict):
     observed_file: FolderFile | None = None  # CSV: date, entry_point, trucks_total (see examples/rafah-2024)
     observed_start: str | None = None  # ISO date of day 0 in the observed series
     site_storage_days: float = Field(default=3.0, ge=0, le=365)  # storage at each site, in days of its peak need
-    local_water_m3_per_day: float = Field(default=0.0, ge=0, le=1e6)  # produced per 1,000 people present at each location
+    local_water_m3_per_day: float = Field(
+        default=0.0, ge=0, le=1e6
+    )  # produced per 1,000 people present at each location
     disruptions: list[DisruptionSpec] = Field(default=[], max_length=1000)
     time_limit_s: float = Field(default=60.0, gt=0, le=86_400)
     # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
@@ -262,7 +264,9 @@ class ScenarioFile(_Strict):
     uncertainty: UncertaintySpec | None = None  # declared uncertainty for `reliefplan ensemble`
     movement: MovementSpec | None = None  # orders over days, departure curves, modes (docs/movement.md)
     phases: PhasesSpec | None = None  # sites opening, shrinking, closing on a date; returns (docs/movement.md)
-    existing_hospital_beds: int | None = Field(default=None, ge=0, le=10**9)  # inpatient beds already there; None: not assessed
+    existing_hospital_beds: int | None = Field(
+        default=None, ge=0, le=10**9
+    )  # inpatient beds already there; None: not assessed
     packages: dict[str, PackageSpec] = {}  # offered assistance packages (`reliefplan assess`)
     monitoring: MonitoringSpec | None = None  # an existing settlement: snapshot, blocks, services (monitoring.py)
     arrivals: ArrivalsSpec | None = None  # daily arrivals at entry or transit points (arrivals.py)
@@ -275,6 +279,7 @@ class ScenarioFile(_Strict):
 
 
 # ---- loaded inputs -------------------------------------------------------------------
+
 
 class _Geo(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -429,9 +434,17 @@ _UNION_TAGS = ("logistic", "weibull", "empirical")
 
 
 def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
-    return [Problem(file=str(path), field=".".join(str(p) for i, p in enumerate(e["loc"])
-                                                   if not (p in _UNION_TAGS and i and e["loc"][i - 1] == "curve"))
-                    or None, message=e["msg"].removeprefix("Value error, ")) for e in err.errors()]
+    return [
+        Problem(
+            file=str(path),
+            field=".".join(
+                str(p) for i, p in enumerate(e["loc"]) if not (p in _UNION_TAGS and i and e["loc"][i - 1] == "curve")
+            )
+            or None,
+            message=e["msg"].removeprefix("Value error, "),
+        )
+        for e in err.errors()
+    ]
 
 
 def _document(folder: Path) -> dict[str, Any]:
@@ -482,8 +495,9 @@ def _path(folder: Path, name: str, col: _Collector, field: str) -> Path | None:
         return None
 
 
-def _read(folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector,
-          field: str = "file") -> tuple[Path, list[Feature]] | None:
+def _read(
+    folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector, field: str = "file"
+) -> tuple[Path, list[Feature]] | None:
     path = _path(folder, spec.file, col, field)
     if path is None:
         return None
@@ -504,8 +518,19 @@ def _feature_id(f: Feature, spec: LayerSpec | FootprintSpec | None) -> str:
     return str(raw) if raw not in (None, "") else str(f.index)
 
 
-def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, *, required: bool,
-            integer: bool = False, lo: float | None = 0.0, hi: float | None = MAX_NUMBER) -> float | None:
+def _number(
+    col: _Collector,
+    path: Path,
+    f: Feature,
+    fid: str,
+    field: str,
+    value: Any,
+    *,
+    required: bool,
+    integer: bool = False,
+    lo: float | None = 0.0,
+    hi: float | None = MAX_NUMBER,
+) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             col.add(path, "missing; expected a number" + (" >= 0" if lo == 0 else ""), fid, field)
@@ -526,8 +551,9 @@ def _number(col: _Collector, path: Path, f: Feature, fid: str, field: str, value
     return float(round(x)) if integer else x
 
 
-def _positive(col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, what: str,
-              required: bool = True) -> float | None:
+def _positive(
+    col: _Collector, path: Path, f: Feature, fid: str, field: str, value: Any, what: str, required: bool = True
+) -> float | None:
     """A number > 0 (`what` says what it is, for the message), or None after saying what was expected."""
     x = _number(col, path, f, fid, field, value, required=required, lo=None)
     if x is not None and x <= 0:
@@ -565,8 +591,12 @@ def _check_geometry(col: _Collector, path: Path, f: Feature, fid: str, kinds: tu
         col.add(path, "empty geometry", fid, "geometry")
         return False
     if not shapely.is_valid(g):
-        col.add(path, f"invalid geometry ({shapely.is_valid_reason(g)}); expected a valid, non-self-intersecting polygon",
-                fid, "geometry")
+        col.add(
+            path,
+            f"invalid geometry ({shapely.is_valid_reason(g)}); expected a valid, non-self-intersecting polygon",
+            fid,
+            "geometry",
+        )
         return False
     if kinds == POLYGONAL and g.area == 0:
         col.add(path, "polygon has zero area", fid, "geometry")
@@ -593,15 +623,34 @@ def _zones(folder: Path, spec: LayerSpec, col: _Collector) -> list[Zone]:
     for f in feats:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
-        pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
-                      required=True, integer=True, hi=MAX_ZONE_POPULATION)
+        pop = _number(
+            col,
+            path,
+            f,
+            fid,
+            spec.fields.get("population", "population"),
+            _prop(f, spec, "population"),
+            required=True,
+            integer=True,
+            hi=MAX_ZONE_POPULATION,
+        )
         vul = _number(col, path, f, fid, "vulnerable_share", _prop(f, spec, "vulnerable_share"), required=False, hi=1.0)
-        dep = _number(col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False,
-                      hi=1.0)
+        dep = _number(
+            col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False, hi=1.0
+        )
         if ok and pop is not None:
-            zones.append(Zone(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, population=int(pop),
-                              name=str(_prop(f, spec, "name") or ""), pcode=str(_prop(f, spec, "pcode") or ""),
-                              vulnerable_share=vul, aid_dependent_share=dep))
+            zones.append(
+                Zone(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    population=int(pop),
+                    name=str(_prop(f, spec, "name") or ""),
+                    pcode=str(_prop(f, spec, "pcode") or ""),
+                    vulnerable_share=vul,
+                    aid_dependent_share=dep,
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return zones
 
@@ -619,21 +668,47 @@ def _sites(folder: Path, spec: LayerSpec, col: _Collector) -> list[Site]:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
         frac = _number(col, path, f, fid, "usable_fraction", _prop(f, spec, "usable_fraction"), required=False, hi=1.0)
-        maxp = _number(col, path, f, fid, "max_population", _prop(f, spec, "max_population"), required=False,
-                       integer=True, hi=MAX_ZONE_POPULATION)
-        existing = _number(col, path, f, fid, "existing_population", _prop(f, spec, "existing_population"),
-                           required=False, integer=True, hi=MAX_ZONE_POPULATION)
+        maxp = _number(
+            col,
+            path,
+            f,
+            fid,
+            "max_population",
+            _prop(f, spec, "max_population"),
+            required=False,
+            integer=True,
+            hi=MAX_ZONE_POPULATION,
+        )
+        existing = _number(
+            col,
+            path,
+            f,
+            fid,
+            "existing_population",
+            _prop(f, spec, "existing_population"),
+            required=False,
+            integer=True,
+            hi=MAX_ZONE_POPULATION,
+        )
         opening = _number(col, path, f, fid, "opening_cost", _prop(f, spec, "opening_cost"), required=False)
         must, never = (_flag(col, path, fid, k, _prop(f, spec, k)) for k in ("must_open", "never_open"))
         if must and never:
             col.add(path, "a site cannot be both must_open and never_open", fid, "must_open")
         if ok:
-            sites.append(Site(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                              name=str(_prop(f, spec, "name") or ""),
-                              usable_fraction=default_fraction if frac is None else frac,
-                              max_population=None if maxp is None else int(maxp),
-                              existing_population=0 if existing is None else int(existing),
-                              opening_cost=opening or 0.0, must_open=must, never_open=never))
+            sites.append(
+                Site(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    name=str(_prop(f, spec, "name") or ""),
+                    usable_fraction=default_fraction if frac is None else frac,
+                    max_population=None if maxp is None else int(maxp),
+                    existing_population=0 if existing is None else int(existing),
+                    opening_cost=opening or 0.0,
+                    must_open=must,
+                    never_open=never,
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return sites
 
@@ -651,8 +726,15 @@ def _footprints(folder: Path, name: str, spec: FootprintSpec, col: _Collector) -
         ok = _check_geometry(col, path, f, fid, POLYGONAL)
         start = _number(col, path, f, fid, "start_day", f.properties.get("start_day"), required=False, hi=MAX_DAY)
         if ok:
-            out.append(Footprint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry, operation=name,
-                                 start_day=spec.start_day if start is None else start))
+            out.append(
+                Footprint(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    operation=name,
+                    start_day=spec.start_day if start is None else start,
+                )
+            )
     _unique(col, path, [_feature_id(f, None) for f in feats])
     return out
 
@@ -666,26 +748,55 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
     for f in feats:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, ("Point",))
-        tpd = _number(col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True,
-                      hi=MAX_TRUCKS_PER_DAY)
-        design = _number(col, path, f, fid, "design_trucks_per_day", _prop(f, spec, "design_trucks_per_day"),
-                         required=False, hi=MAX_TRUCKS_PER_DAY)
-        payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=0.01,
-                          hi=1000)
-        opening = _number(col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True,
-                          hi=MAX_DAY)
-        delay = _number(col, path, f, fid, "inspection_delay_days", _prop(f, spec, "inspection_delay_days"),
-                        required=False, integer=True, hi=MAX_DAY)
-        closes = _number(col, path, f, fid, "closes_day", _prop(f, spec, "closes_day"), required=False, integer=True,
-                         hi=MAX_DAY)
+        tpd = _number(
+            col, path, f, fid, "trucks_per_day", _prop(f, spec, "trucks_per_day"), required=True, hi=MAX_TRUCKS_PER_DAY
+        )
+        design = _number(
+            col,
+            path,
+            f,
+            fid,
+            "design_trucks_per_day",
+            _prop(f, spec, "design_trucks_per_day"),
+            required=False,
+            hi=MAX_TRUCKS_PER_DAY,
+        )
+        payload = _number(col, path, f, fid, "payload_t", _prop(f, spec, "payload_t"), required=False, lo=0.01, hi=1000)
+        opening = _number(
+            col, path, f, fid, "opening_day", _prop(f, spec, "opening_day"), required=False, integer=True, hi=MAX_DAY
+        )
+        delay = _number(
+            col,
+            path,
+            f,
+            fid,
+            "inspection_delay_days",
+            _prop(f, spec, "inspection_delay_days"),
+            required=False,
+            integer=True,
+            hi=MAX_DAY,
+        )
+        closes = _number(
+            col, path, f, fid, "closes_day", _prop(f, spec, "closes_day"), required=False, integer=True, hi=MAX_DAY
+        )
         stays = _flag(col, path, fid, "stays_open", _prop(f, spec, "stays_open"))
         if ok and tpd is not None:
-            out.append(EntryPoint(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                                  name=str(_prop(f, spec, "name") or ""), trucks_per_day=tpd,
-                                  design_trucks_per_day=design, payload_t=payload,
-                                  opening_day=int(opening or 0), inspection_delay_days=int(delay or 0),
-                                  closes_day=None if closes is None else int(closes), stays_open=stays,
-                                  source_note=str(_prop(f, spec, "source") or "")))
+            out.append(
+                EntryPoint(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    name=str(_prop(f, spec, "name") or ""),
+                    trucks_per_day=tpd,
+                    design_trucks_per_day=design,
+                    payload_t=payload,
+                    opening_day=int(opening or 0),
+                    inspection_delay_days=int(delay or 0),
+                    closes_day=None if closes is None else int(closes),
+                    stays_open=stays,
+                    source_note=str(_prop(f, spec, "source") or ""),
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return out
 
@@ -700,14 +811,30 @@ def _served(folder: Path, spec: LayerSpec, col: _Collector) -> list[ServedPopula
     for f in feats:
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, (*POLYGONAL, "Point"))
-        pop = _number(col, path, f, fid, spec.fields.get("population", "population"), _prop(f, spec, "population"),
-                      required=True, integer=True)
-        dep = _number(col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False,
-                      hi=1.0)
+        pop = _number(
+            col,
+            path,
+            f,
+            fid,
+            spec.fields.get("population", "population"),
+            _prop(f, spec, "population"),
+            required=True,
+            integer=True,
+        )
+        dep = _number(
+            col, path, f, fid, "aid_dependent_share", _prop(f, spec, "aid_dependent_share"), required=False, hi=1.0
+        )
         if ok and pop is not None:
-            out.append(ServedPopulation(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                                        name=str(_prop(f, spec, "name") or ""), population=int(pop),
-                                        aid_dependent_share=dep))
+            out.append(
+                ServedPopulation(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    name=str(_prop(f, spec, "name") or ""),
+                    population=int(pop),
+                    aid_dependent_share=dep,
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return out
 
@@ -723,8 +850,15 @@ def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) ->
         fid = _feature_id(f, spec)
         ok = _check_geometry(col, path, f, fid, ("Point",))
         m3 = _positive(col, path, f, fid, "m3_per_day", _prop(f, spec, "m3_per_day"), "m3 per day")
-        reach = _positive(col, path, f, fid, "reach_km", _prop(f, spec, "reach_km"),
-                          "a reach in km (the people within it share the water)")
+        reach = _positive(
+            col,
+            path,
+            f,
+            fid,
+            "reach_km",
+            _prop(f, spec, "reach_km"),
+            "a reach in km (the people within it share the water)",
+        )
         first = _number(col, path, f, fid, "from_day", _prop(f, spec, "from_day"), required=False, integer=True)
         last = _number(col, path, f, fid, "until_day", _prop(f, spec, "until_day"), required=False, integer=True)
         if first is not None and first >= days:
@@ -732,10 +866,19 @@ def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) ->
         if first is not None and last is not None and last < first:
             col.add(path, "expected until_day >= from_day", fid, "until_day")
         if ok and m3 is not None and reach is not None:
-            out.append(WaterSource(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                                   name=str(_prop(f, spec, "name") or ""), m3_per_day=m3, reach_km=reach,
-                                   from_day=int(first or 0), until_day=None if last is None else int(last),
-                                   source_note=str(_prop(f, spec, "source") or "")))
+            out.append(
+                WaterSource(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    name=str(_prop(f, spec, "name") or ""),
+                    m3_per_day=m3,
+                    reach_km=reach,
+                    from_day=int(first or 0),
+                    until_day=None if last is None else int(last),
+                    source_note=str(_prop(f, spec, "source") or ""),
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return out
 
@@ -771,8 +914,15 @@ def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
     payload, sources = {}, {}
     for i, row in enumerate(rows):
         cid = (row.get("commodity") or "").strip()
-        v = _positive(col, path, Feature(i, row, None), cid or f"row {i + 1}", "t_per_truck", row.get("t_per_truck"),
-                      "t per truck")
+        v = _positive(
+            col,
+            path,
+            Feature(i, row, None),
+            cid or f"row {i + 1}",
+            "t_per_truck",
+            row.get("t_per_truck"),
+            "t per truck",
+        )
         if v is not None:
             payload[cid] = v
             sources[cid] = f"{path.name}: {row.get('source') or 'no source given'}"
@@ -788,14 +938,27 @@ def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
     out = []
     for k, v in cargo.payload_t.items():
         if k not in known:
-            out.append(Problem(file=str(cfg_path), field=f"cargo.payload_t.{k}",
-                               message=f"unknown commodity '{k}'; expected one of {known}"))
+            out.append(
+                Problem(
+                    file=str(cfg_path),
+                    field=f"cargo.payload_t.{k}",
+                    message=f"unknown commodity '{k}'; expected one of {known}",
+                )
+            )
         elif not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            out.append(Problem(file=str(cfg_path), field=f"cargo.payload_t.{k}",
-                               message=f"expected t per truck > 0, got {v!r}"))
+            out.append(
+                Problem(
+                    file=str(cfg_path), field=f"cargo.payload_t.{k}", message=f"expected t per truck > 0, got {v!r}"
+                )
+            )
     if cargo.food_mix_file and cargo.food_kcal_per_kg is not None:
-        out.append(Problem(file=str(cfg_path), field="cargo.food_kcal_per_kg",
-                           message="give food_kcal_per_kg or food_mix_file, not both"))
+        out.append(
+            Problem(
+                file=str(cfg_path),
+                field="cargo.food_kcal_per_kg",
+                message="give food_kcal_per_kg or food_mix_file, not both",
+            )
+        )
     return out
 
 
@@ -813,9 +976,15 @@ def _warehouses(folder: Path, spec: LayerSpec, pallet_t: float, col: _Collector)
         if cap_t is not None and pallets is not None:
             col.add(path, "give capacity_t or capacity_pallets, not both", fid, "capacity_pallets")
         if ok:
-            out.append(Warehouse(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                                 name=str(_prop(f, spec, "name") or ""),
-                                 capacity_t=cap_t if pallets is None else pallets * pallet_t))
+            out.append(
+                Warehouse(
+                    id=fid,
+                    source=f"{path.name}#{f.index}",
+                    geometry=f.geometry,
+                    name=str(_prop(f, spec, "name") or ""),
+                    capacity_t=cap_t if pallets is None else pallets * pallet_t,
+                )
+            )
     _unique(col, path, [_feature_id(f, spec) for f in feats])
     return out
 
@@ -845,7 +1014,9 @@ def _population_structure(folder: Path, file: str, col: _Collector, field: str) 
             bands.append(AgeBand(age=age, male=m, female=w))
     total = sum(b.male + b.female for b in bands)
     if bands and abs(total - 1.0) > 1e-3:
-        col.add(path, f"age/sex shares sum to {total:.4f}; expected 1 (shares of the total population)", field="male+female")
+        col.add(
+            path, f"age/sex shares sum to {total:.4f}; expected 1 (shares of the total population)", field="male+female"
+        )
     return PopulationStructure(file=file, bands=bands, **extra)
 
 
@@ -855,8 +1026,13 @@ def _band_problems(folder: Path, structure: PopulationStructure, standards: Stan
     seen: set[str] = set()
     for b in structure.bands:
         if b.age not in known:
-            col.add(folder / structure.file, f"unknown age band '{b.age}'; expected one of {known} (the energy "
-                                             f"table of the '{standards.profile}' profile)", b.age, "age")
+            col.add(
+                folder / structure.file,
+                f"unknown age band '{b.age}'; expected one of {known} (the energy "
+                f"table of the '{standards.profile}' profile)",
+                b.age,
+                "age",
+            )
         elif b.age in seen:
             col.add(folder / structure.file, "age band listed twice", b.age, "age")
         seen.add(b.age)
@@ -876,8 +1052,12 @@ def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
     for i, message in coordinate_problems(roads.geometry):
         col.add(path, message, str(roads.feature_id[i]), "geometry")
     for i in np.flatnonzero(shapely.length(roads.geometry) == 0).tolist():
-        col.add(path, "a line of zero length (all its points coincide); expected a road with two distinct points",
-                str(roads.feature_id[i]), "geometry")
+        col.add(
+            path,
+            "a line of zero length (all its points coincide); expected a road with two distinct points",
+            str(roads.feature_id[i]),
+            "geometry",
+        )
     return roads
 
 
@@ -933,10 +1113,14 @@ def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col
         try:
             crs = CRS.from_user_input(setting)
         except CRSError:
-            col.add(cfg_path, f"unknown CRS '{setting}'; expected 'auto' or an EPSG code such as 'EPSG:32636'", field="crs")
+            col.add(
+                cfg_path, f"unknown CRS '{setting}'; expected 'auto' or an EPSG code such as 'EPSG:32636'", field="crs"
+            )
             return None
         if not crs.is_projected:
-            col.add(cfg_path, f"CRS '{setting}' is not projected; metric work needs a projected CRS in metres", field="crs")
+            col.add(
+                cfg_path, f"CRS '{setting}' is not projected; metric work needs a projected CRS in metres", field="crs"
+            )
             return None
         return crs
     if not geoms:
@@ -945,11 +1129,15 @@ def _metric_crs(setting: str, cfg_path: Path, geoms: list[shapely.Geometry], col
     return local_crs((b[0], b[1], b[2], b[3]))
 
 
-def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _Collector,
-              where: str) -> dict[str, Any] | None:
+def _observed(
+    folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _Collector, where: str
+) -> dict[str, Any] | None:
     if not spec.observed_file or not spec.observed_start:
-        col.add(cfg_path, "entry_capacity 'observed' needs observed_file and observed_start (ISO date of day 0)",
-                field=f"{where}supply.observed_file")
+        col.add(
+            cfg_path,
+            "entry_capacity 'observed' needs observed_file and observed_start (ISO date of day 0)",
+            field=f"{where}supply.observed_file",
+        )
         return None
     from .supply_data import read_observed_trucks
 
@@ -963,8 +1151,16 @@ def _observed(folder: Path, cfg_path: Path, spec: SupplySpec, days: int, col: _C
         return None
 
 
-def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: ScenarioFile, sites: list[Site],
-                     entry_ids: list[str] | None, days: int, col: _Collector) -> None:
+def _option_problems(
+    cfg_path: Path,
+    name: str,
+    sc: ScenarioSettings,
+    cfg: ScenarioFile,
+    sites: list[Site],
+    entry_ids: list[str] | None,
+    days: int,
+    col: _Collector,
+) -> None:
     """Options that contradict the layers or the horizon (each named with the block it comes from)."""
     own = f"scenarios.{name}."
     siting = sc.siting or cfg.siting
@@ -972,26 +1168,44 @@ def _option_problems(cfg_path: Path, name: str, sc: ScenarioSettings, cfg: Scena
     openable = sum(not s.never_open for s in sites)
     must = sum(s.must_open for s in sites)
     if siting.min_open_sites is not None and sites and siting.min_open_sites > openable:
-        col.add(cfg_path, f"{siting.min_open_sites} sites to open but the scenario has {len(sites)} candidate sites"
-                + (f", {len(sites) - openable} of them never_open" if openable < len(sites) else ""),
-                field=f"{where}siting.min_open_sites")
+        col.add(
+            cfg_path,
+            f"{siting.min_open_sites} sites to open but the scenario has {len(sites)} candidate sites"
+            + (f", {len(sites) - openable} of them never_open" if openable < len(sites) else ""),
+            field=f"{where}siting.min_open_sites",
+        )
     if siting.max_open_sites is not None and must > siting.max_open_sites:
-        col.add(cfg_path, f"at most {siting.max_open_sites} sites to open but {must} sites are must_open",
-                field=f"{where}siting.max_open_sites")
-    if siting.min_open_sites is not None and siting.max_open_sites is not None \
-            and siting.min_open_sites > siting.max_open_sites:
-        col.add(cfg_path, f"min_open_sites {siting.min_open_sites} > max_open_sites {siting.max_open_sites}",
-                field=f"{where}siting.min_open_sites")
+        col.add(
+            cfg_path,
+            f"at most {siting.max_open_sites} sites to open but {must} sites are must_open",
+            field=f"{where}siting.max_open_sites",
+        )
+    if (
+        siting.min_open_sites is not None
+        and siting.max_open_sites is not None
+        and siting.min_open_sites > siting.max_open_sites
+    ):
+        col.add(
+            cfg_path,
+            f"min_open_sites {siting.min_open_sites} > max_open_sites {siting.max_open_sites}",
+            field=f"{where}siting.min_open_sites",
+        )
     supply = sc.supply or cfg.supply
     where = own if sc.supply is not None else ""
     for k, d in enumerate(supply.disruptions):
         field = f"{where}supply.disruptions.{k}"
         if entry_ids is not None and d.entry_point not in entry_ids:
-            col.add(cfg_path, f"unknown entry point '{d.entry_point}'; expected one of {entry_ids}",
-                    field=f"{field}.entry_point")
+            col.add(
+                cfg_path,
+                f"unknown entry point '{d.entry_point}'; expected one of {entry_ids}",
+                field=f"{field}.entry_point",
+            )
         if d.last_day >= days:
-            col.add(cfg_path, f"day {d.last_day} is outside the horizon 0..{days - 1}; expected a day within it",
-                    field=f"{field}.last_day")
+            col.add(
+                cfg_path,
+                f"day {d.last_day} is outside the horizon 0..{days - 1}; expected a day within it",
+                field=f"{field}.last_day",
+            )
     if entry_ids is not None:
         extra = [e.id for e in supply.entries]
         for k, e in enumerate(supply.entries):
@@ -1006,40 +1220,62 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     cfg = read_scenario_file(folder)
     cfg_path = folder / SCENARIO_FILE
     if name not in cfg.scenarios:
-        raise InputError(Problem(file=str(cfg_path), field="scenarios",
-                                 message=f"no scenario named '{name}'; expected one of {list(cfg.scenarios)}"))
+        raise InputError(
+            Problem(
+                file=str(cfg_path),
+                field="scenarios",
+                message=f"no scenario named '{name}'; expected one of {list(cfg.scenarios)}",
+            )
+        )
     sc = cfg.scenarios[name]
     own = f"scenarios.{name}."
     days = sc.horizon_days or cfg.horizon_days
     col = _Collector()
     for fp in sc.footprints:
         if fp not in cfg.footprints:
-            col.add(cfg_path, f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
-                    field=f"scenarios.{name}.footprints")
+            col.add(
+                cfg_path,
+                f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
+                field=f"scenarios.{name}.footprints",
+            )
     monitoring_spec = sc.monitoring or cfg.monitoring
     arrivals_spec = sc.arrivals or cfg.arrivals
     if not sc.footprints and monitoring_spec is None and arrivals_spec is None:
-        col.add(cfg_path, "a scenario needs at least one footprint (the area the operation empties), or "
-                "monitoring or arrivals", field=f"scenarios.{name}.footprints")
+        col.add(
+            cfg_path,
+            "a scenario needs at least one footprint (the area the operation empties), or monitoring or arrivals",
+            field=f"scenarios.{name}.footprints",
+        )
 
-    layers = cfg.layers if sc.layers is None else \
-        cfg.layers.model_copy(update={k: v for k, v in sc.layers if v is not None})
+    layers = (
+        cfg.layers if sc.layers is None else cfg.layers.model_copy(update={k: v for k, v in sc.layers if v is not None})
+    )
     zones = _zones(folder, layers.zones, col)
     sites = _sites(folder, layers.sites, col)
-    footprints = [f for fp in sc.footprints if fp in cfg.footprints
-                  for f in _footprints(folder, fp, cfg.footprints[fp], col)]
+    footprints = [
+        f for fp in sc.footprints if fp in cfg.footprints for f in _footprints(folder, fp, cfg.footprints[fp], col)
+    ]
     entry_points = _entry_points(folder, layers.entry_points, col) if layers.entry_points else []
     structure_file = sc.population_structure or cfg.population_structure
-    structure = _population_structure(folder, structure_file, col, (own if sc.population_structure else "")
-                                      + "population_structure") if structure_file else None
+    structure = (
+        _population_structure(
+            folder, structure_file, col, (own if sc.population_structure else "") + "population_structure"
+        )
+        if structure_file
+        else None
+    )
     roads = _roads(folder, layers.roads, col) if layers.roads is not None else None
     closures = _closures(folder, layers.closures, col) if layers.closures is not None else None
 
     layout_spec = sc.layout or cfg.layout
     no_build: list[Feature] = []
     if layout_spec.no_build:
-        got = _read(folder, FootprintSpec(file=layout_spec.no_build), col,
-                    (own if sc.layout is not None else "") + "layout.no_build")
+        got = _read(
+            folder,
+            FootprintSpec(file=layout_spec.no_build),
+            col,
+            (own if sc.layout is not None else "") + "layout.no_build",
+        )
         for f in got[1] if got else []:
             if f.geometry_error is not None:
                 col.add(got[0], f.geometry_error, str(f.index), "geometry")
@@ -1050,8 +1286,16 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     observed = None
     if supply_spec.entry_capacity == "observed":
         observed = _observed(folder, cfg_path, supply_spec, days, col, own if sc.supply is not None else "")
-    _option_problems(cfg_path, name, sc, cfg, sites, [e.id for e in entry_points] if entry_points or
-                     layers.entry_points is None else None, days, col)
+    _option_problems(
+        cfg_path,
+        name,
+        sc,
+        cfg,
+        sites,
+        [e.id for e in entry_points] if entry_points or layers.entry_points is None else None,
+        days,
+        col,
+    )
 
     std_spec = _standards_spec(cfg.standards, sc.standards)
     standards = None
@@ -1064,19 +1308,34 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
 
     uncertainty = sc.uncertainty or cfg.uncertainty
     if uncertainty is not None:
-        col.problems.extend(uncertainty_problems(uncertainty, str(cfg_path), [z.id for z in zones],
-                                                 [s.id for s in sites], [e.id for e in entry_points],
-                                                 folder=folder, chain_ids=[c.entry_point for c in supply_spec.chain],
-                                                 mode_entry_ids=[e.id for e in supply_spec.entries]))
+        col.problems.extend(
+            uncertainty_problems(
+                uncertainty,
+                str(cfg_path),
+                [z.id for z in zones],
+                [s.id for s in sites],
+                [e.id for e in entry_points],
+                folder=folder,
+                chain_ids=[c.entry_point for c in supply_spec.chain],
+                mode_entry_ids=[e.id for e in supply_spec.entries],
+            )
+        )
 
     health_spec = sc.health or cfg.health
-    col.problems.extend(health_spec_problems(health_spec, str(cfg_path),
-                                             (own if sc.health is not None else "") + "health"))
-    col.problems.extend(seasons_problems(sc.seasons if sc.seasons is not None else cfg.seasons,
-                                         sc.start_date or cfg.start_date, str(cfg_path),
-                                         (own if sc.seasons is not None else "") + "seasons"))
-    flood, flood_problems = read_flood_layer(folder, sc.seasons if sc.seasons is not None else cfg.seasons,
-                                             str(cfg_path))
+    col.problems.extend(
+        health_spec_problems(health_spec, str(cfg_path), (own if sc.health is not None else "") + "health")
+    )
+    col.problems.extend(
+        seasons_problems(
+            sc.seasons if sc.seasons is not None else cfg.seasons,
+            sc.start_date or cfg.start_date,
+            str(cfg_path),
+            (own if sc.seasons is not None else "") + "seasons",
+        )
+    )
+    flood, flood_problems = read_flood_layer(
+        folder, sc.seasons if sc.seasons is not None else cfg.seasons, str(cfg_path)
+    )
     col.problems.extend(flood_problems)
 
     for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
@@ -1093,24 +1352,39 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     movement_observed: dict[int, tuple[list[float], list[float]]] = {}
     phases = sc.phases or cfg.phases
     if phases is not None:
-        col.problems.extend(phases_problems(
-            phases, file=str(cfg_path), horizon_days=days, sites=[s.id for s in sites],
-            footprints={fp: cfg.footprints[fp].start_day for fp in sc.footprints if fp in cfg.footprints},
-            where=(own if sc.phases is not None else "") + "phases"))
+        col.problems.extend(
+            phases_problems(
+                phases,
+                file=str(cfg_path),
+                horizon_days=days,
+                sites=[s.id for s in sites],
+                footprints={fp: cfg.footprints[fp].start_day for fp in sc.footprints if fp in cfg.footprints},
+                where=(own if sc.phases is not None else "") + "phases",
+            )
+        )
     if movement is not None and movement.enabled and arrivals_spec is not None:
-        col.add(cfg_path, "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
-                "both: the two describe where the displaced come from in different ways",
-                field=(own if sc.arrivals is not None else "") + "arrivals")
+        col.add(
+            cfg_path,
+            "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
+            "both: the two describe where the displaced come from in different ways",
+            field=(own if sc.arrivals is not None else "") + "arrivals",
+        )
     if movement is not None and movement.enabled:
         where = (own if sc.movement is not None else "") + "movement"
-        col.problems.extend(movement_problems(movement, file=str(cfg_path), horizon_days=days,
-                                              footprints=list(sc.footprints), where=where))
+        col.problems.extend(
+            movement_problems(
+                movement, file=str(cfg_path), horizon_days=days, footprints=list(sc.footprints), where=where
+            )
+        )
         ordered = {o.footprint for o in movement.orders}
         for fp in sc.footprints:
             if fp not in ordered:
-                col.add(cfg_path, f"footprint '{fp}' has no order; with a movement block every footprint of the "
-                        "scenario needs an order (movement.orders: [{footprint: ..., day: ...}])",
-                        field=f"{where}.orders")
+                col.add(
+                    cfg_path,
+                    f"footprint '{fp}' has no order; with a movement block every footprint of the "
+                    "scenario needs an order (movement.orders: [{footprint: ..., day: ...}])",
+                    field=f"{where}.orders",
+                )
         for k, o in enumerate(movement.orders):
             if o.observed is not None:
                 path = _path(folder, o.observed.file, col, f"{where}.orders[{k}].observed.file")
@@ -1120,8 +1394,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
                     except InputError as e:
                         col.problems.extend(e.problems)
     served = _served(folder, layers.served_populations, col) if layers.served_populations else []
-    water_sources = (_water_sources(folder, layers.water_sources, days, col)
-                     if layers.water_sources else [])
+    water_sources = _water_sources(folder, layers.water_sources, days, col) if layers.water_sources else []
     cargo = sc.cargo or cfg.cargo
     if cargo.payload_file:
         cargo = _payload_file(folder, cargo, col)
@@ -1131,8 +1404,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         food_mix = _food_mix(folder, cargo.food_mix_file, col)
         total = sum(r["t"] for r in food_mix)
         if total > 0:
-            cargo = cargo.model_copy(update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix)
-                                             / total})
+            cargo = cargo.model_copy(
+                update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix) / total}
+            )
     for e in entry_points:
         if e.closes_day is not None and e.closes_day < e.opening_day and layers.entry_points is not None:
             col.add(folder / layers.entry_points.file, "expected closes_day >= opening_day", e.id, "closes_day")
@@ -1165,9 +1439,19 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     if monitoring_spec is not None or arrivals_spec is not None:
         from .settlement import apply_settlement
 
-        zones, sites, monitored, arriving = apply_settlement(folder, str(cfg_path), monitoring_spec, arrivals_spec,
-                                                             zones, sites, footprints, entry_points, crs, days,
-                                                             Zone)
+        zones, sites, monitored, arriving = apply_settlement(
+            folder,
+            str(cfg_path),
+            monitoring_spec,
+            arrivals_spec,
+            zones,
+            sites,
+            footprints,
+            entry_points,
+            crs,
+            days,
+            Zone,
+        )
     ground_notes: list[str] = []
     if ground is not None:
         from . import usable_land
@@ -1176,25 +1460,51 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         ground_notes = usable_land.notes(sites, ground)
     household_size = sc.household_size or cfg.household_size or standards.value("household_size")
     return Scenario(
-        folder=folder, name=name, title=cfg.title, description=sc.description or cfg.description,
-        available=list(cfg.scenarios), crs=crs, standards=standards,
-        horizon_days=days, household_size=household_size,
-        zones=zones, sites=sites, footprints=footprints, entry_points=entry_points, warehouses=warehouses,
-        roads=roads, closures=closures,
-        population_structure=structure, siting=sc.siting or cfg.siting, layout=layout_spec,
-        evacuation=sc.evacuation or cfg.evacuation, supply=supply_spec, observed_trucks=observed,
+        folder=folder,
+        name=name,
+        title=cfg.title,
+        description=sc.description or cfg.description,
+        available=list(cfg.scenarios),
+        crs=crs,
+        standards=standards,
+        horizon_days=days,
+        household_size=household_size,
+        zones=zones,
+        sites=sites,
+        footprints=footprints,
+        entry_points=entry_points,
+        warehouses=warehouses,
+        roads=roads,
+        closures=closures,
+        population_structure=structure,
+        siting=sc.siting or cfg.siting,
+        layout=layout_spec,
+        evacuation=sc.evacuation or cfg.evacuation,
+        supply=supply_spec,
+        observed_trucks=observed,
         no_build_m=list(project(_as_array([f.geometry for f in no_build]), WGS84, crs)) if no_build else [],
-        uncertainty=uncertainty, packages=cfg.packages, ground_notes=ground_notes,
-        movement=movement if movement is not None and movement.enabled else None, movement_observed=movement_observed,
+        uncertainty=uncertainty,
+        packages=cfg.packages,
+        ground_notes=ground_notes,
+        movement=movement if movement is not None and movement.enabled else None,
+        movement_observed=movement_observed,
         phases=phases,
-        population_spec=sc.population or cfg.population, overflow=sc.overflow or cfg.overflow,
-        sharing=sc.sharing or cfg.sharing, cargo=cargo, food_mix=food_mix, served=served,
+        population_spec=sc.population or cfg.population,
+        overflow=sc.overflow or cfg.overflow,
+        sharing=sc.sharing or cfg.sharing,
+        cargo=cargo,
+        food_mix=food_mix,
+        served=served,
         water_sources=water_sources,
-        hospital_beds_by_day=None if cfg.existing_hospital_beds is None else
-        np.full(days, float(cfg.existing_hospital_beds)),
-        monitoring=monitored, arrivals=arriving,
-        start_date=sc.start_date or cfg.start_date, health=health_spec,
-        seasons=sc.seasons if sc.seasons is not None else cfg.seasons, flood_zones=flood,
+        hospital_beds_by_day=None
+        if cfg.existing_hospital_beds is None
+        else np.full(days, float(cfg.existing_hospital_beds)),
+        monitoring=monitored,
+        arrivals=arriving,
+        start_date=sc.start_date or cfg.start_date,
+        health=health_spec,
+        seasons=sc.seasons if sc.seasons is not None else cfg.seasons,
+        flood_zones=flood,
     )
 
 

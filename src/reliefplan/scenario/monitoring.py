@@ -73,27 +73,31 @@ class Monitoring:
     notes: list[str] = field(default_factory=list)
 
 
-def _count(row: dict[str, Any], key: str, path: Path, feature: str, problems: list[Problem],
-           required: bool = False) -> float | None:
+def _count(
+    row: dict[str, Any], key: str, path: Path, feature: str, problems: list[Problem], required: bool = False
+) -> float | None:
     raw = (row.get(key) or "").strip() if isinstance(row.get(key), str) else row.get(key)
     if raw in (None, ""):
         if required:
-            problems.append(Problem(file=str(path), feature=feature, field=key, message="missing; expected a whole "
-                                    "number >= 0"))
+            problems.append(
+                Problem(file=str(path), feature=feature, field=key, message="missing; expected a whole number >= 0")
+            )
         return None
     try:
         x = float(str(raw).replace(",", ""))
     except ValueError:
         x = float("nan")
     if not np.isfinite(x) or x < 0 or x > MAX_COUNT or x != round(x):
-        problems.append(Problem(file=str(path), feature=feature, field=key,
-                                message=f"expected a whole number >= 0, got {raw!r}"))
+        problems.append(
+            Problem(file=str(path), feature=feature, field=key, message=f"expected a whole number >= 0, got {raw!r}")
+        )
         return None
     return x
 
 
-def _points(folder: Path, name: str, key: str, count_field: str, crs: Any, problems: list[Problem]
-            ) -> tuple[np.ndarray, np.ndarray] | None:
+def _points(
+    folder: Path, name: str, key: str, count_field: str, crs: Any, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(metric xy [n, 2], count per point: its `count_field`, default 1)."""
     try:
         path = folder_file(folder, name, field=f"monitoring.{key}")
@@ -105,18 +109,23 @@ def _points(folder: Path, name: str, key: str, count_field: str, crs: Any, probl
     for f in feats:
         fid = str(f.properties.get("id") or f.index)
         if f.geometry is None or f.geometry.geom_type != "Point":
-            problems.append(Problem(file=str(path), feature=fid, field="geometry",
-                                    message=f.geometry_error or "expected a point"))
+            problems.append(
+                Problem(file=str(path), feature=fid, field="geometry", message=f.geometry_error or "expected a point")
+            )
             continue
         c = _count(f.properties, count_field, path, fid, problems)
         pts.append(f.geometry), n.append(1.0 if c is None else c)
-    xy = shapely.get_coordinates(project(np.array(pts + [None], dtype=object)[:-1], WGS84, crs)) if pts else \
-        np.zeros((0, 2))
+    xy = (
+        shapely.get_coordinates(project(np.array(pts + [None], dtype=object)[:-1], WGS84, crs))
+        if pts
+        else np.zeros((0, 2))
+    )
     return xy.reshape(-1, 2), np.array(n)
 
 
-def _blocks(folder: Path, name: str, site_ids: list[str], crs: Any, problems: list[Problem]
-            ) -> tuple[Path, dict[str, tuple[str, Any]]]:
+def _blocks(
+    folder: Path, name: str, site_ids: list[str], crs: Any, problems: list[Problem]
+) -> tuple[Path, dict[str, tuple[str, Any]]]:
     """block id -> (site id, metric polygon)."""
     path = folder_file(folder, name, field="monitoring.blocks")
     out: dict[str, tuple[str, Any]] = {}
@@ -129,17 +138,30 @@ def _blocks(folder: Path, name: str, site_ids: list[str], crs: Any, problems: li
         bid = str(f.properties.get("id") or "").strip()
         sid = str(f.properties.get("site_id") or "").strip()
         if not bid:
-            problems.append(Problem(file=str(path), feature=str(f.index), field="id", message="missing; expected "
-                                    "a block id"))
+            problems.append(
+                Problem(file=str(path), feature=str(f.index), field="id", message="missing; expected a block id")
+            )
             continue
         if sid not in site_ids:
-            problems.append(Problem(file=str(path), feature=bid, field="site_id",
-                                    message=f"unknown site id {sid!r}; expected one of the sites layer's ids"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=bid,
+                    field="site_id",
+                    message=f"unknown site id {sid!r}; expected one of the sites layer's ids",
+                )
+            )
             continue
         g = f.geometry
         if g is None or g.geom_type not in ("Polygon", "MultiPolygon") or g.is_empty or not g.is_valid:
-            problems.append(Problem(file=str(path), feature=bid, field="geometry",
-                                    message=f.geometry_error or "expected a valid polygon"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=bid,
+                    field="geometry",
+                    message=f.geometry_error or "expected a valid polygon",
+                )
+            )
             continue
         if bid in out:
             problems.append(Problem(file=str(path), feature=bid, field="id", message="duplicate block id"))
@@ -150,36 +172,62 @@ def _blocks(folder: Path, name: str, site_ids: list[str], crs: Any, problems: li
     return path, out
 
 
-def _dates(spec: MonitoringSpec, rows: list[dict[str, str]], path: Path, cfg: str,
-           problems: list[Problem]) -> dt.date | None:
+def _dates(
+    spec: MonitoringSpec, rows: list[dict[str, str]], path: Path, cfg: str, problems: list[Problem]
+) -> dt.date | None:
     """The snapshot's one date: the spec's `date`, or the file's date column (the same on every row)."""
     given = None
     if spec.date is not None:
         given = iso_date(spec.date)
         if given is None:
-            problems.append(Problem(file=cfg, field="monitoring.date", message=f"expected an ISO date (YYYY-MM-DD), "
-                                    f"got {spec.date!r}"))
+            problems.append(
+                Problem(
+                    file=cfg, field="monitoring.date", message=f"expected an ISO date (YYYY-MM-DD), got {spec.date!r}"
+                )
+            )
             return None
     found: set[dt.date] = set()
     for i, r in enumerate(rows):
         if "date" in r and (r.get("date") or "").strip():
             d = iso_date(r["date"])
             if d is None:
-                problems.append(Problem(file=str(path), feature=f"row {i + 1}", field="date",
-                                        message=f"expected an ISO date (YYYY-MM-DD), got {r['date']!r}"))
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        feature=f"row {i + 1}",
+                        field="date",
+                        message=f"expected an ISO date (YYYY-MM-DD), got {r['date']!r}",
+                    )
+                )
             else:
                 found.add(d)
     if len(found) > 1:
-        problems.append(Problem(file=str(path), field="date", message=f"{len(found)} dates ({min(found)} .. "
-                                f"{max(found)}); a snapshot is one day: expected the same date on every row"))
+        problems.append(
+            Problem(
+                file=str(path),
+                field="date",
+                message=f"{len(found)} dates ({min(found)} .. "
+                f"{max(found)}); a snapshot is one day: expected the same date on every row",
+            )
+        )
         return None
     if given is not None and found and found != {given}:
-        problems.append(Problem(file=str(path), field="date", message=f"the file is dated {found.pop()} but "
-                                f"monitoring.date says {given}; expected one date"))
+        problems.append(
+            Problem(
+                file=str(path),
+                field="date",
+                message=f"the file is dated {found.pop()} but monitoring.date says {given}; expected one date",
+            )
+        )
         return None
     if given is None and not found:
-        problems.append(Problem(file=str(path), field="date", message="the snapshot has no date; expected a date "
-                                "column or monitoring.date (ISO, YYYY-MM-DD)"))
+        problems.append(
+            Problem(
+                file=str(path),
+                field="date",
+                message="the snapshot has no date; expected a date column or monitoring.date (ISO, YYYY-MM-DD)",
+            )
+        )
         return None
     return given or found.pop()
 
@@ -190,19 +238,26 @@ def start_of(spec: MonitoringSpec, cfg: str, problems: list[Problem]) -> dt.date
         return None
     d = iso_date(spec.start_date)
     if d is None:
-        problems.append(Problem(file=cfg, field="monitoring.start_date",
-                                message=f"expected an ISO date (YYYY-MM-DD), got {spec.start_date!r}"))
+        problems.append(
+            Problem(
+                file=cfg,
+                field="monitoring.start_date",
+                message=f"expected an ISO date (YYYY-MM-DD), got {spec.start_date!r}",
+            )
+        )
     return d
 
 
-def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: Any, days: int, cfg: str
-                    ) -> Monitoring:
+def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: Any, days: int, cfg: str) -> Monitoring:
     """Read and check the monitoring files against the sites (metric geometry set) and the horizon; raises an
     InputError listing every problem (file, row or feature, field)."""
     problems: list[Problem] = []
     if spec.snapshot is None and spec.installed is None:
-        raise InputError(Problem(file=cfg, field="monitoring", message="expected monitoring.snapshot or "
-                                                                         "monitoring.installed (or both)"))
+        raise InputError(
+            Problem(
+                file=cfg, field="monitoring", message="expected monitoring.snapshot or monitoring.installed (or both)"
+            )
+        )
     site_ids = [s.id for s in sites]
     index = {s: j for j, s in enumerate(site_ids)}
     start = start_of(spec, cfg, problems)
@@ -213,14 +268,25 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
         path = folder_file(folder, spec.snapshot, field="monitoring.snapshot")
         rows = read_csv_rows(path)
         if not rows or "site_id" not in rows[0] or "people" not in rows[0]:
-            raise InputError(Problem(file=str(path), field="site_id", message="expected columns site_id, people "
-                                     "(and optionally date, block_id, latrines, taps) and at least one row"))
+            raise InputError(
+                Problem(
+                    file=str(path),
+                    field="site_id",
+                    message="expected columns site_id, people "
+                    "(and optionally date, block_id, latrines, taps) and at least one row",
+                )
+            )
         date = _dates(spec, rows, path, cfg, problems)
     if start is None:
         start = date
     if start is None and spec.snapshot is None:
-        problems.append(Problem(file=cfg, field="monitoring.start_date", message="expected the ISO date of day 0 "
-                                "(monitoring.installed is dated)"))
+        problems.append(
+            Problem(
+                file=cfg,
+                field="monitoring.start_date",
+                message="expected the ISO date of day 0 (monitoring.installed is dated)",
+            )
+        )
     day = 0
     if date is not None and start is not None:
         got, why = day_of(date, start, days, path or cfg, "snapshot", "date")
@@ -238,29 +304,51 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
         sid = (r.get("site_id") or "").strip()
         bid = (r.get("block_id") or "").strip() or None
         if sid not in index:
-            problems.append(Problem(file=str(path), feature=feat, field="site_id",
-                                    message=f"unknown site id {sid!r}; expected one of {site_ids[:20]}"
-                                            + (" ..." if len(site_ids) > 20 else "")))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field="site_id",
+                    message=f"unknown site id {sid!r}; expected one of {site_ids[:20]}"
+                    + (" ..." if len(site_ids) > 20 else ""),
+                )
+            )
             continue
         n = _count(r, "people", path, feat, problems, required=True)
         la = _count(r, "latrines", path, feat, problems)
         ta = _count(r, "taps", path, feat, problems)
         if (sid, bid) in seen:
-            problems.append(Problem(file=str(path), feature=feat, field="block_id" if bid else "site_id",
-                                    message=f"site {sid!r}" + (f" block {bid!r}" if bid else "") + " listed twice"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=feat,
+                    field="block_id" if bid else "site_id",
+                    message=f"site {sid!r}" + (f" block {bid!r}" if bid else "") + " listed twice",
+                )
+            )
             continue
         seen.add((sid, bid))
         g = None
         if bid is not None and blocks:
             if bid not in blocks:
-                problems.append(Problem(file=str(path), feature=feat, field="block_id",
-                                        message=f"block {bid!r} is not in {blocks_path.name}; expected a block id of "
-                                                "the blocks file"))
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        feature=feat,
+                        field="block_id",
+                        message=f"block {bid!r} is not in {blocks_path.name}; expected a block id of the blocks file",
+                    )
+                )
                 continue
             if blocks[bid][0] != sid:
-                problems.append(Problem(file=str(path), feature=feat, field="site_id",
-                                        message=f"block {bid!r} lies on site {blocks[bid][0]!r} in "
-                                                f"{blocks_path.name}, not {sid!r}"))
+                problems.append(
+                    Problem(
+                        file=str(path),
+                        feature=feat,
+                        field="site_id",
+                        message=f"block {bid!r} lies on site {blocks[bid][0]!r} in {blocks_path.name}, not {sid!r}",
+                    )
+                )
                 continue
             g = blocks[bid][1]
         if n is None:
@@ -270,8 +358,14 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
     whole = {s for s, b in seen if b is None}
     mixed = sorted(whole & {s for s, b in seen if b is not None})
     for s in mixed:
-        problems.append(Problem(file=str(path), feature=f"site {s}", field="block_id",
-                                message="the site has a whole-site row and block rows; expected one or the other"))
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=f"site {s}",
+                field="block_id",
+                message="the site has a whole-site row and block rows; expected one or the other",
+            )
+        )
     water = _points(folder, spec.water_points, "water_points", "taps", crs, problems) if spec.water_points else None
     latr = _points(folder, spec.latrines, "latrines", "stalls", crs, problems) if spec.latrines else None
     installed_l: dict[str, np.ndarray] = {}
@@ -282,12 +376,22 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
         raise InputError(problems)
     assert start is not None
     m = Monitoring(
-        file=spec.snapshot or "", date=date.isoformat() if date else "", start_date=start.isoformat(), day=day,
-        unit_site=np.array(unit_site, dtype=np.int64), unit_block=unit_block,
-        unit_people=np.array(people, dtype=np.int64), unit_latrines=np.array(lat, dtype=float),
-        unit_taps=np.array(taps, dtype=float), unit_geometry_m=np.array(geoms + [None], dtype=object)[:-1],
-        water_xy=None if water is None else water[0], latrine_xy=None if latr is None else latr[0],
-        installed_file=spec.installed, installed_latrines=installed_l, installed_taps=installed_t)
+        file=spec.snapshot or "",
+        date=date.isoformat() if date else "",
+        start_date=start.isoformat(),
+        day=day,
+        unit_site=np.array(unit_site, dtype=np.int64),
+        unit_block=unit_block,
+        unit_people=np.array(people, dtype=np.int64),
+        unit_latrines=np.array(lat, dtype=float),
+        unit_taps=np.array(taps, dtype=float),
+        unit_geometry_m=np.array(geoms + [None], dtype=object)[:-1],
+        water_xy=None if water is None else water[0],
+        latrine_xy=None if latr is None else latr[0],
+        installed_file=spec.installed,
+        installed_latrines=installed_l,
+        installed_taps=installed_t,
+    )
     _count_from_points(m, sites, water, latr)
     return m
 
@@ -305,26 +409,37 @@ def _count_from_points(m: Monitoring, sites: list[Any], water: Any, latr: Any) -
         m.notes.append(f"{what} not in the snapshot: counted from the points inside each block or site")
 
 
-def _installed(folder: Path, name: str, index: dict[str, int], start: dt.date, days: int,
-               problems: list[Problem]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _installed(
+    folder: Path, name: str, index: dict[str, int], start: dt.date, days: int, problems: list[Problem]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Latrines and taps installed on each site by day, linear between dated rows, held before and after."""
     path = folder_file(folder, name, field="monitoring.installed")
     rows = read_csv_rows(path)
     if not rows or "site_id" not in rows[0] or "date" not in rows[0] or not ({"latrines", "taps"} & set(rows[0])):
-        problems.append(Problem(file=str(path), field="site_id", message="expected columns date, site_id, latrines "
-                                "and/or taps and at least one row"))
+        problems.append(
+            Problem(
+                file=str(path),
+                field="site_id",
+                message="expected columns date, site_id, latrines and/or taps and at least one row",
+            )
+        )
         return {}, {}
     by: dict[str, dict[str, list[tuple[int, float]]]] = {"latrines": {}, "taps": {}}
-    for feat, sid, t, r in dated_rows(path, rows, "site_id", index, start, days, problems,
-                                      "a site of the sites layer"):
+    for feat, sid, t, r in dated_rows(path, rows, "site_id", index, start, days, problems, "a site of the sites layer"):
         d = r.get("date")
         for key in ("latrines", "taps"):
             v = _count(r, key, path, feat, problems)
             if v is not None:
                 series = by[key].setdefault(sid, [])
                 if any(day == t for day, _ in series):
-                    problems.append(Problem(file=str(path), feature=feat, field="date",
-                                            message=f"site {sid!r} dated {d} twice; expected one row per date"))
+                    problems.append(
+                        Problem(
+                            file=str(path),
+                            feature=feat,
+                            field="date",
+                            message=f"site {sid!r} dated {d} twice; expected one row per date",
+                        )
+                    )
                 series.append((t, v))
     out: list[dict[str, np.ndarray]] = []
     for key in ("latrines", "taps"):
@@ -348,8 +463,9 @@ def relocate(m: Monitoring, sites: list[Any], footprints: list[Any]) -> tuple[np
         m.unit_relocated = moved
         return moved, parts
     union = shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object))
-    geoms = np.array([g if g is not None else sites[j].geometry_m for g, j in zip(m.unit_geometry_m, m.unit_site)],
-                     dtype=object)
+    geoms = np.array(
+        [g if g is not None else sites[j].geometry_m for g, j in zip(m.unit_geometry_m, m.unit_site)], dtype=object
+    )
     share = np.clip(shapely.area(shapely.intersection(geoms, union)) / shapely.area(geoms), 0.0, 1.0)
     exact = m.unit_people * share
     for j in np.unique(m.unit_site):

@@ -70,15 +70,18 @@ class EmpiricalCurve(_Curve):
             if not (math.isfinite(s) and 0 <= s <= 1):
                 raise ValueError(f"share[{i}] = {s}: expected a share of the people in [0, 1]")
             if i and s < v[i - 1]:
-                raise ValueError(f"share[{i}] = {s} after {v[i - 1]}: a departure (return) curve is the cumulative "
-                                 "share who have left (returned), so it must not decrease")
+                raise ValueError(
+                    f"share[{i}] = {s} after {v[i - 1]}: a departure (return) curve is the cumulative "
+                    "share who have left (returned), so it must not decrease"
+                )
         return v
 
     @model_validator(mode="after")
     def _same_length(self) -> EmpiricalCurve:
         if len(self.days) != len(self.share):
-            raise ValueError(f"days has {len(self.days)} values and share {len(self.share)}: expected one share "
-                             "per day")
+            raise ValueError(
+                f"days has {len(self.days)} values and share {len(self.share)}: expected one share per day"
+            )
         return self
 
 
@@ -184,34 +187,61 @@ def mode_problems(modes: list[ModeSpec], file: str, field: str = "movement.modes
             out.append(Problem(file=file, feature=m.name, field=f"{field}[{i}].name", message="mode name repeated"))
         seen.add(m.name)
     if all(m.max_people_per_day is not None for m in modes):
-        out.append(Problem(file=file, field=f"{field}[*].max_people_per_day",
-                           message="every mode is limited; expected one without a limit (walking) for the rest"))
+        out.append(
+            Problem(
+                file=file,
+                field=f"{field}[*].max_people_per_day",
+                message="every mode is limited; expected one without a limit (walking) for the rest",
+            )
+        )
     return out
 
 
-def movement_problems(spec: MovementSpec, *, file: str, horizon_days: int, footprints: list[str] | None = None,
-                      where: str = "movement") -> list[Problem]:
+def movement_problems(
+    spec: MovementSpec, *, file: str, horizon_days: int, footprints: list[str] | None = None, where: str = "movement"
+) -> list[Problem]:
     """What the block contradicts in its scenario: orders outside the horizon or naming unknown footprints,
     operation days before their order, an unordered start outside the horizon, inconsistent modes."""
     probs = []
     for i, o in enumerate(spec.orders):
         feature = f"orders[{i}] ({o.footprint})"
         if o.day >= horizon_days:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.orders[{i}].day",
-                                 message=f"day {o.day:g} is outside the horizon of {horizon_days} days (0 .. "
-                                         f"{horizon_days - 1})"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.orders[{i}].day",
+                    message=f"day {o.day:g} is outside the horizon of {horizon_days} days (0 .. {horizon_days - 1})",
+                )
+            )
         if o.operation_day is not None and not (o.day <= o.operation_day < horizon_days):
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.orders[{i}].operation_day",
-                                 message=f"expected a day from the order ({o.day:g}) to the horizon's last "
-                                         f"({horizon_days - 1}), got {o.operation_day:g}"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.orders[{i}].operation_day",
+                    message=f"expected a day from the order ({o.day:g}) to the horizon's last "
+                    f"({horizon_days - 1}), got {o.operation_day:g}",
+                )
+            )
         if footprints is not None and o.footprint not in footprints:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.orders[{i}].footprint",
-                                 message=f"unknown footprint; expected one of the scenario's footprints "
-                                         f"{sorted(footprints)}"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.orders[{i}].footprint",
+                    message=f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}",
+                )
+            )
     u = spec.unordered
     if u is not None and u.start_day is not None and u.start_day >= horizon_days:
-        probs.append(Problem(file=file, field=f"{where}.unordered.start_day",
-                             message=f"day {u.start_day:g} is outside the horizon of {horizon_days} days"))
+        probs.append(
+            Problem(
+                file=file,
+                field=f"{where}.unordered.start_day",
+                message=f"day {u.start_day:g} is outside the horizon of {horizon_days} days",
+            )
+        )
     if spec.modes is not None:
         probs += mode_problems(spec.modes, file, f"{where}.modes")
     return probs
@@ -221,8 +251,9 @@ def read_observed_departures(path: Path, spec: ObservedSeries) -> tuple[list[flo
     """(days after the order, share left) from an observed-series CSV; lines starting with '#' are comments.
 
     Refused: a missing column, a day that is not a finite number >= 0, a share outside [0, 1], no rows."""
-    text = "\n".join(line for line in read_text(path, "observed departures").splitlines()
-                     if not line.lstrip().startswith("#"))
+    text = "\n".join(
+        line for line in read_text(path, "observed departures").splitlines() if not line.lstrip().startswith("#")
+    )
     rows = list(csv.DictReader(io.StringIO(text)))
     probs: list[Problem] = []
     if not rows:
@@ -237,15 +268,33 @@ def read_observed_departures(path: Path, spec: ObservedSeries) -> tuple[list[flo
         try:
             d, s = float(r[spec.days_column]), float(r[spec.share_column])
         except (TypeError, ValueError):
-            probs.append(Problem(file=str(path), feature=f"row {i + 1}", field=spec.share_column,
-                                 message=f"expected numbers, got {r[spec.days_column]!r}, {r[spec.share_column]!r}"))
+            probs.append(
+                Problem(
+                    file=str(path),
+                    feature=f"row {i + 1}",
+                    field=spec.share_column,
+                    message=f"expected numbers, got {r[spec.days_column]!r}, {r[spec.share_column]!r}",
+                )
+            )
             continue
         if not (math.isfinite(d) and d >= 0):
-            probs.append(Problem(file=str(path), feature=f"row {i + 1}", field=spec.days_column,
-                                 message=f"expected a finite number of days >= 0, got {d}"))
+            probs.append(
+                Problem(
+                    file=str(path),
+                    feature=f"row {i + 1}",
+                    field=spec.days_column,
+                    message=f"expected a finite number of days >= 0, got {d}",
+                )
+            )
         elif not (math.isfinite(s) and 0 <= s <= 1):
-            probs.append(Problem(file=str(path), feature=f"row {i + 1}", field=spec.share_column,
-                                 message=f"expected a share in [0, 1], got {s}"))
+            probs.append(
+                Problem(
+                    file=str(path),
+                    feature=f"row {i + 1}",
+                    field=spec.share_column,
+                    message=f"expected a share in [0, 1], got {s}",
+                )
+            )
         else:
             days.append(d)
             share.append(s)

@@ -43,7 +43,9 @@ class EntrySeriesElement(_Element):
 
     file: FolderFile  # CSV: date, entry_point_id, trucks_total (HXL row allowed)
     start: str  # ISO date of the operation's day 0 in the series
-    repeat_last_days: int | None = Field(default=None, ge=1, le=365)  # beyond the file's last date: its last N days again
+    repeat_last_days: int | None = Field(
+        default=None, ge=1, le=365
+    )  # beyond the file's last date: its last N days again
 
 
 class TentsElement(_Element):
@@ -118,8 +120,20 @@ class PackageSpec(_Strict):
     assumptions: list[str] = []
 
 
-_LISTS = ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses", "fleet",
-          "pier", "airdrops", "chain", "assumptions")
+_LISTS = (
+    "entry_capacity",
+    "tents",
+    "prepared_area",
+    "sites",
+    "water",
+    "field_hospitals",
+    "warehouses",
+    "fleet",
+    "pier",
+    "airdrops",
+    "chain",
+    "assumptions",
+)
 #: the elements that change who is sheltered where (and so the siting, layouts and evacuation)
 SHELTER_ELEMENTS = ("prepared_area", "sites")
 
@@ -131,11 +145,17 @@ def resolve(packages: dict[str, PackageSpec], name: str, file: str = "scenario.y
     while cur is not None:
         if cur not in packages:
             where = f"packages.{chain[-1]}.extends" if chain else "packages"
-            raise InputError(Problem(file=file, field=where,
-                                     message=f"no package named '{cur}'; expected one of {sorted(packages)}"))
+            raise InputError(
+                Problem(file=file, field=where, message=f"no package named '{cur}'; expected one of {sorted(packages)}")
+            )
         if cur in chain:
-            raise InputError(Problem(file=file, field=f"packages.{cur}.extends",
-                                     message="cycle in extends: " + " -> ".join([*chain, cur])))
+            raise InputError(
+                Problem(
+                    file=file,
+                    field=f"packages.{cur}.extends",
+                    message="cycle in extends: " + " -> ".join([*chain, cur]),
+                )
+            )
         chain.append(cur)
         cur = packages[cur].extends
     merged: dict[str, Any] = {k: [] for k in _LISTS}
@@ -146,8 +166,15 @@ def resolve(packages: dict[str, PackageSpec], name: str, file: str = "scenario.y
             merged[k] = [*merged[k], *getattr(p, k)]
         series = p.entry_series or series  # the nearest package's series (fuel, hubs, points) wins
         fuel, hubs, points = p.fuel or fuel, p.hubs or hubs, p.distribution or points
-    return PackageSpec(description=packages[name].description, extends=None, entry_series=series, fuel=fuel,
-                       hubs=hubs, distribution=points, **merged)
+    return PackageSpec(
+        description=packages[name].description,
+        extends=None,
+        entry_series=series,
+        fuel=fuel,
+        hubs=hubs,
+        distribution=points,
+        **merged,
+    )
 
 
 def shelter_key(pkg: PackageSpec) -> str:
@@ -155,43 +182,80 @@ def shelter_key(pkg: PackageSpec) -> str:
     return repr([getattr(pkg, k) for k in SHELTER_ELEMENTS])
 
 
-def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: list[str],
-                     file: str) -> list[Problem]:
+def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: list[str], file: str) -> list[Problem]:
     """Days outside the horizon, unknown crossings, empty ranges: every problem at once."""
     out: list[Problem] = []
-    for kind in ("entry_capacity", "tents", "prepared_area", "sites", "water", "field_hospitals", "warehouses",
-                 "fleet", "pier", "airdrops"):
+    for kind in (
+        "entry_capacity",
+        "tents",
+        "prepared_area",
+        "sites",
+        "water",
+        "field_hospitals",
+        "warehouses",
+        "fleet",
+        "pier",
+        "airdrops",
+    ):
         for i, el in enumerate(getattr(pkg, kind)):
             feat = f"packages.{name}.{kind}[{i}]"
             if el.from_day >= horizon_days:
-                out.append(Problem(file=file, feature=feat, field="from_day",
-                                   message=f"day {el.from_day} is outside the horizon 0..{horizon_days - 1}"))
+                out.append(
+                    Problem(
+                        file=file,
+                        feature=feat,
+                        field="from_day",
+                        message=f"day {el.from_day} is outside the horizon 0..{horizon_days - 1}",
+                    )
+                )
             if kind == "entry_capacity":
                 if el.entry_point not in entry_ids:
-                    out.append(Problem(file=file, feature=feat, field="entry_point",
-                                       message=f"unknown entry point '{el.entry_point}'; expected one of {entry_ids}"))
+                    out.append(
+                        Problem(
+                            file=file,
+                            feature=feat,
+                            field="entry_point",
+                            message=f"unknown entry point '{el.entry_point}'; expected one of {entry_ids}",
+                        )
+                    )
                 if el.until_day is not None and el.until_day < el.from_day:
                     out.append(Problem(file=file, feature=feat, field="until_day", message="expected >= from_day"))
             if kind in ("pier", "airdrops") and el.id in entry_ids:
-                out.append(Problem(file=file, feature=feat, field="id",
-                                   message=f"entry point id '{el.id}' already used by a crossing"))
+                out.append(
+                    Problem(
+                        file=file,
+                        feature=feat,
+                        field="id",
+                        message=f"entry point id '{el.id}' already used by a crossing",
+                    )
+                )
             if kind == "warehouses" and el.from_day > 0:
-                out.append(Problem(file=file, feature=feat, field="from_day",
-                                   message="warehouses count from day 0 (time-varying storage is not modelled)"))
+                out.append(
+                    Problem(
+                        file=file,
+                        feature=feat,
+                        field="from_day",
+                        message="warehouses count from day 0 (time-varying storage is not modelled)",
+                    )
+                )
     return out
 
 
-def package_file_problems(pkg: PackageSpec, name: str, folder: Path, horizon_days: int,
-                          site_ids: list[str]) -> list[Problem]:
+def package_file_problems(
+    pkg: PackageSpec, name: str, folder: Path, horizon_days: int, site_ids: list[str]
+) -> list[Problem]:
     """The problems of the files a (resolved) package names: its entry series and its extra sites."""
     from .supply_data import read_observed_trucks
 
     out: list[Problem] = []
     if pkg.entry_series is not None:
         try:
-            read_observed_trucks(folder_file(folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
-                                 pkg.entry_series.start, horizon_days,
-                                 repeat_last_days=pkg.entry_series.repeat_last_days)
+            read_observed_trucks(
+                folder_file(folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
+                pkg.entry_series.start,
+                horizon_days,
+                repeat_last_days=pkg.entry_series.repeat_last_days,
+            )
         except InputError as e:
             out += e.problems
     known = list(site_ids)
@@ -211,18 +275,42 @@ def _read_sites(folder: Path, el: SitesElement, name: str, i: int, site_ids: lis
     known = set(site_ids)
     for f in feats:
         fid = str(f.properties.get("id") or f"{Path(el.file).stem}-{f.index}")
-        if f.geometry is None or f.geometry.geom_type not in ("Polygon", "MultiPolygon") or f.geometry.is_empty \
-                or not shapely.is_valid(f.geometry) or f.geometry.area == 0:
-            problems.append(Problem(file=str(path), feature=fid, field="geometry",
-                                    message=f.geometry_error or "expected a valid polygon of non-zero area"))
+        if (
+            f.geometry is None
+            or f.geometry.geom_type not in ("Polygon", "MultiPolygon")
+            or f.geometry.is_empty
+            or not shapely.is_valid(f.geometry)
+            or f.geometry.area == 0
+        ):
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=fid,
+                    field="geometry",
+                    message=f.geometry_error or "expected a valid polygon of non-zero area",
+                )
+            )
             continue
         if fid in known:
-            problems.append(Problem(file=str(path), feature=fid, field="id",
-                                    message=f"site id already used (package '{name}', sites[{i}])"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=fid,
+                    field="id",
+                    message=f"site id already used (package '{name}', sites[{i}])",
+                )
+            )
             continue
         known.add(fid)
-        out.append(dict(id=fid, source=f"{path.name}#{f.index}", geometry=f.geometry,
-                        name=str(f.properties.get("name") or "")[:500], usable_fraction=el.usable_fraction))
+        out.append(
+            dict(
+                id=fid,
+                source=f"{path.name}#{f.index}",
+                geometry=f.geometry,
+                name=str(f.properties.get("name") or "")[:500],
+                usable_fraction=el.usable_fraction,
+            )
+        )
     if problems:
         raise InputError(problems)
     return out

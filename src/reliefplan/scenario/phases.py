@@ -73,8 +73,15 @@ class PhasesSpec(Strict):
     returns: list[FootprintReturn] = Field(default=[], max_length=100)
 
 
-def phases_problems(spec: PhasesSpec, *, file: str, horizon_days: int, sites: list[str],
-                    footprints: dict[str, float], where: str = "phases") -> list[Problem]:
+def phases_problems(
+    spec: PhasesSpec,
+    *,
+    file: str,
+    horizon_days: int,
+    sites: list[str],
+    footprints: dict[str, float],
+    where: str = "phases",
+) -> list[Problem]:
     """What the block contradicts in its scenario: unknown sites or footprints, a site named twice, days outside
     the horizon, an operation ending before it starts. footprints: name -> start day."""
     probs = []
@@ -83,50 +90,112 @@ def phases_problems(spec: PhasesSpec, *, file: str, horizon_days: int, sites: li
     for i, p in enumerate(spec.sites):
         feature = f"site {p.site}"
         if p.site not in sites:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].site",
-                                 message=f"unknown site; expected one of the scenario's site ids ({len(sites)})"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.sites[{i}].site",
+                    message=f"unknown site; expected one of the scenario's site ids ({len(sites)})",
+                )
+            )
         if p.site in seen:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].site",
-                                 message="site named twice; expected one entry per site"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.sites[{i}].site",
+                    message="site named twice; expected one entry per site",
+                )
+            )
         seen.add(p.site)
         if p.opens_day is not None and p.closes_day is not None and p.closes_day <= p.opens_day:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].closes_day",
-                                 message=f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): "
-                                         "phases out of order"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.sites[{i}].closes_day",
+                    message=f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): "
+                    "phases out of order",
+                )
+            )
         days = [s.day for s in p.shrinks]
         if any(b <= a for a, b in zip(days, days[1:])):
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks",
-                                 message=f"shrink days {days}: expected strictly increasing days (phases out of "
-                                         "order)"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.sites[{i}].shrinks",
+                    message=f"shrink days {days}: expected strictly increasing days (phases out of order)",
+                )
+            )
         for key, day in (("opens_day", p.opens_day), ("closes_day", p.closes_day)):
             if day is not None and day > last:
-                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].{key}",
-                                     message=f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})"))
+                probs.append(
+                    Problem(
+                        file=file,
+                        feature=feature,
+                        field=f"{where}.sites[{i}].{key}",
+                        message=f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})",
+                    )
+                )
         for k, s in enumerate(p.shrinks):
             if s.day > last:
-                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks[{k}].day",
-                                     message=f"day {s.day} is outside the horizon of {horizon_days} days"))
+                probs.append(
+                    Problem(
+                        file=file,
+                        feature=feature,
+                        field=f"{where}.sites[{i}].shrinks[{k}].day",
+                        message=f"day {s.day} is outside the horizon of {horizon_days} days",
+                    )
+                )
             if p.opens_day is not None and s.day < p.opens_day:
-                probs.append(Problem(file=file, feature=feature, field=f"{where}.sites[{i}].shrinks[{k}].day",
-                                     message=f"day {s.day} is before the site opens (day {p.opens_day}): phases "
-                                             "out of order"))
+                probs.append(
+                    Problem(
+                        file=file,
+                        feature=feature,
+                        field=f"{where}.sites[{i}].shrinks[{k}].day",
+                        message=f"day {s.day} is before the site opens (day {p.opens_day}): phases out of order",
+                    )
+                )
     named: set[str] = set()
     for i, r in enumerate(spec.returns):
         feature = f"footprint {r.footprint}"
         if r.footprint not in footprints:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].footprint",
-                                 message=f"unknown footprint; expected one of the scenario's footprints "
-                                         f"{sorted(footprints)}"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.returns[{i}].footprint",
+                    message=f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}",
+                )
+            )
         elif r.end_day <= footprints[r.footprint]:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].end_day",
-                                 message=f"the operation ends on day {r.end_day}, not after it starts (day "
-                                         f"{footprints[r.footprint]:g}): phases out of order"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.returns[{i}].end_day",
+                    message=f"the operation ends on day {r.end_day}, not after it starts (day "
+                    f"{footprints[r.footprint]:g}): phases out of order",
+                )
+            )
         if r.footprint in named:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].footprint",
-                                 message="footprint named twice; expected one return per footprint"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.returns[{i}].footprint",
+                    message="footprint named twice; expected one return per footprint",
+                )
+            )
         named.add(r.footprint)
         if r.end_day > last:
-            probs.append(Problem(file=file, feature=feature, field=f"{where}.returns[{i}].end_day",
-                                 message=f"day {r.end_day} is outside the horizon of {horizon_days} days (0 .. "
-                                         f"{last})"))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=f"{where}.returns[{i}].end_day",
+                    message=f"day {r.end_day} is outside the horizon of {horizon_days} days (0 .. {last})",
+                )
+            )
     return probs

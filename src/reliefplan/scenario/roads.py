@@ -45,8 +45,20 @@ class RoadLines:
         return len(self.geometry)
 
     @classmethod
-    def from_geometry(cls, geometry, *, highway=None, oneway=None, maxspeed_kmh=None, capacity_per_h=None,
-                      width_m=None, lanes=None, closed=None, feature_id=None, source: str = "roads") -> RoadLines:
+    def from_geometry(
+        cls,
+        geometry,
+        *,
+        highway=None,
+        oneway=None,
+        maxspeed_kmh=None,
+        capacity_per_h=None,
+        width_m=None,
+        lanes=None,
+        closed=None,
+        feature_id=None,
+        source: str = "roads",
+    ) -> RoadLines:
         """Build from WGS84 LineStrings already in memory (e.g. a scenario layer); omitted columns = not given."""
         geometry = np.asarray(geometry, dtype=object)
         n = len(geometry)
@@ -56,14 +68,20 @@ class RoadLines:
                 return np.full(n, fill, dtype=dtype)
             return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
 
-        return cls(geometry=geometry, highway=col(highway, "road", object),
-                   maxspeed_kmh=col(maxspeed_kmh, np.nan, float),
-                   oneway=col(oneway, 0, np.int8), capacity_per_h=col(capacity_per_h, np.nan, float),
-                   width_m=col(width_m, np.nan, float), lanes=col(lanes, np.nan, float),
-                   closed=col(closed, False, bool),
-                   feature_id=col(feature_id, None, object) if feature_id is not None
-                   else np.asarray([str(i) for i in range(n)], dtype=object),
-                   source=source)
+        return cls(
+            geometry=geometry,
+            highway=col(highway, "road", object),
+            maxspeed_kmh=col(maxspeed_kmh, np.nan, float),
+            oneway=col(oneway, 0, np.int8),
+            capacity_per_h=col(capacity_per_h, np.nan, float),
+            width_m=col(width_m, np.nan, float),
+            lanes=col(lanes, np.nan, float),
+            closed=col(closed, False, bool),
+            feature_id=col(feature_id, None, object)
+            if feature_id is not None
+            else np.asarray([str(i) for i in range(n)], dtype=object),
+            source=source,
+        )
 
     @property
     def bounds_lon_lat(self) -> tuple[float, float, float, float]:
@@ -115,11 +133,16 @@ def _load_osm(path: Path) -> RoadLines:
     cols = _osm.read_osm_ways(path)
     n = len(cols["coords"])
     if n == 0:
-        raise InputError(Problem(file=str(path), message="no usable highway ways (ways tagged highway=* with "
-                                 "at least two nodes inside the file)"))
+        raise InputError(
+            Problem(
+                file=str(path),
+                message="no usable highway ways (ways tagged highway=* with at least two nodes inside the file)",
+            )
+        )
     return RoadLines(
-        geometry=shapely.linestrings(np.vstack(cols["coords"]),
-                                    indices=np.repeat(np.arange(n), [len(c) for c in cols["coords"]])),
+        geometry=shapely.linestrings(
+            np.vstack(cols["coords"]), indices=np.repeat(np.arange(n), [len(c) for c in cols["coords"]])
+        ),
         highway=np.asarray(cols["highway"], dtype=object),
         maxspeed_kmh=np.asarray(cols["maxspeed_kmh"], dtype=float),
         oneway=np.asarray(cols["oneway"], dtype=np.int8),
@@ -186,8 +209,18 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     if col_maxspeed is not None:
         maxspeed[lines] = memo(_osm.parse_maxspeed_kmh, col_maxspeed[lines])
         for i in lines[maxspeed[lines] >= 1000]:  # NaN (absent) passes; infinity does not
-            found.append((int(i), -1, Problem(file=file, feature=fid_text[i], field="maxspeed",
-                                              message=f"expected a speed below 1000 km/h, got {maxspeed[i]}")))
+            found.append(
+                (
+                    int(i),
+                    -1,
+                    Problem(
+                        file=file,
+                        feature=fid_text[i],
+                        field="maxspeed",
+                        message=f"expected a speed below 1000 km/h, got {maxspeed[i]}",
+                    ),
+                )
+            )
     if col_oneway is not None:
         oneway[lines] = memo(_osm.parse_oneway, col_oneway[lines])
     for k, (fname, out) in enumerate((("capacity", capacity), ("width", width), ("lanes", lanes))):
@@ -199,8 +232,18 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
             # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
             bad = (v <= 0) | (v >= 1e7)
             for i, x in zip(lines[bad], v[bad]):
-                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
-                                                 message=f"expected a positive finite number, got {float(x)}")))
+                found.append(
+                    (
+                        int(i),
+                        k,
+                        Problem(
+                            file=file,
+                            feature=fid_text[i],
+                            field=fname,
+                            message=f"expected a positive finite number, got {float(x)}",
+                        ),
+                    )
+                )
             out[lines] = np.where(bad, np.nan, v)
             continue
         for i in lines:
@@ -210,14 +253,34 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
             try:
                 x = float(raw)
             except (TypeError, ValueError):
-                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
-                                                 message=f"expected a positive number, got {raw!r}")))
+                found.append(
+                    (
+                        int(i),
+                        k,
+                        Problem(
+                            file=file,
+                            feature=fid_text[i],
+                            field=fname,
+                            message=f"expected a positive number, got {raw!r}",
+                        ),
+                    )
+                )
                 continue
             if math.isnan(x):
                 continue
             if not 0 < x < 1e7:
-                found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname,
-                                                 message=f"expected a positive finite number, got {x}")))
+                found.append(
+                    (
+                        int(i),
+                        k,
+                        Problem(
+                            file=file,
+                            feature=fid_text[i],
+                            field=fname,
+                            message=f"expected a positive finite number, got {x}",
+                        ),
+                    )
+                )
                 continue
             out[i] = x
     if col_closed is not None:
@@ -227,14 +290,27 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 continue
             t = _truthy(raw)
             if t is None:
-                found.append((int(i), 3, Problem(file=file, feature=fid_text[i], field="closed",
-                                                 message=f"expected true/false, got {raw!r}")))
+                found.append(
+                    (
+                        int(i),
+                        3,
+                        Problem(
+                            file=file, feature=fid_text[i], field="closed", message=f"expected true/false, got {raw!r}"
+                        ),
+                    )
+                )
             closed[i] = bool(t)
     problems = [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
     if not is_line.any():
         kinds = sorted({shapely.get_type_id(g) for g in geoms})
-        problems.insert(0, Problem(file=file, message="no LineString/MultiLineString features: the file is not a "
-                                   f"road network (geometry type ids found: {kinds})"))
+        problems.insert(
+            0,
+            Problem(
+                file=file,
+                message="no LineString/MultiLineString features: the file is not a "
+                f"road network (geometry type ids found: {kinds})",
+            ),
+        )
     if problems:
         raise InputError(problems)
 
@@ -246,14 +322,22 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     if len(parts) == 0:
         raise InputError(Problem(file=file, message="no line has two or more vertices"))
     return RoadLines(
-        geometry=parts, highway=highway[src], maxspeed_kmh=maxspeed[src], oneway=oneway[src],
-        capacity_per_h=capacity[src], width_m=width[src], lanes=lanes[src], closed=closed[src],
-        feature_id=fid_text[src], source=path.name,
+        geometry=parts,
+        highway=highway[src],
+        maxspeed_kmh=maxspeed[src],
+        oneway=oneway[src],
+        capacity_per_h=capacity[src],
+        width_m=width[src],
+        lanes=lanes[src],
+        closed=closed[src],
+        feature_id=fid_text[src],
+        source=path.name,
         skipped_features=int((~is_line).sum()),
     )
 
 
 # --------------------------------------------------------------------------- closures
+
 
 @dataclass(frozen=True, eq=False)
 class Closures:
@@ -264,9 +348,14 @@ class Closures:
     source: str = "closures"
 
 
-def closures_from_damage(polygons: np.ndarray, damaged_structures: np.ndarray, *,
-                         count_for_double_time: float = 50.0, count_closed: float | None = None,
-                         source: str = "damage") -> Closures:
+def closures_from_damage(
+    polygons: np.ndarray,
+    damaged_structures: np.ndarray,
+    *,
+    count_for_double_time: float = 50.0,
+    count_closed: float | None = None,
+    source: str = "damage",
+) -> Closures:
     """Damage density → travel-time factor: 1 + count / count_for_double_time; closed at ≥ count_closed.
 
     The default (50 damaged structures per polygon doubles travel time) is a reliefplan
@@ -310,8 +399,14 @@ def load_closures(path: Path | str, *, layer: str | int | None = None, factor_fi
             except (TypeError, ValueError):
                 f = float("nan")
             if not (f >= 1.0):
-                problems.append(Problem(file=file, feature=str(i), field=factor_field,
-                                        message="expected a travel-time factor ≥ 1 (inf closes)"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        feature=str(i),
+                        field=factor_field,
+                        message="expected a travel-time factor ≥ 1 (inf closes)",
+                    )
+                )
                 continue
             factor[i] = f
         elif "closed" in data and _truthy(data["closed"][i]) is False:

@@ -16,10 +16,19 @@ from .monitoring import Monitoring, MonitoringSpec, load_monitoring, relocate
 RELOCATE_PREFIX = "relocate:"
 
 
-def apply_settlement(folder: Path, cfg: str, monitoring: MonitoringSpec | None, arrivals: ArrivalsSpec | None,
-                     zones: list[Any], sites: list[Any], footprints: list[Any], entry_points: list[Any],
-                     crs: Any, days: int, zone_model: Any) -> tuple[list[Any], list[Any], Monitoring | None,
-                                                                   Arrivals | None]:
+def apply_settlement(
+    folder: Path,
+    cfg: str,
+    monitoring: MonitoringSpec | None,
+    arrivals: ArrivalsSpec | None,
+    zones: list[Any],
+    sites: list[Any],
+    footprints: list[Any],
+    entry_points: list[Any],
+    crs: Any,
+    days: int,
+    zone_model: Any,
+) -> tuple[list[Any], list[Any], Monitoring | None, Arrivals | None]:
     """Zones and sites (`folder.Zone`, `folder.Site`) with the settlement applied: monitored residents on their
     sites (minus those inside a footprint, who become a zone `relocate:<site>`), and a zone `arrivals:<point>` per
     transit point. zone_model: the Zone class (this module sits below folder.py)."""
@@ -36,9 +45,13 @@ def apply_settlement(folder: Path, cfg: str, monitoring: MonitoringSpec | None, 
         except InputError as e:
             problems += e.problems
     if mon is not None and arr is not None and mon.start_date != arr.start_date:
-        problems.append(Problem(file=cfg, field="arrivals.start_date",
-                                message=f"day 0 is {arr.start_date} here but {mon.start_date} for monitoring; "
-                                        "expected one day 0"))
+        problems.append(
+            Problem(
+                file=cfg,
+                field="arrivals.start_date",
+                message=f"day 0 is {arr.start_date} here but {mon.start_date} for monitoring; expected one day 0",
+            )
+        )
     if problems:
         raise InputError(problems)
     zones = list(zones)
@@ -47,14 +60,22 @@ def apply_settlement(folder: Path, cfg: str, monitoring: MonitoringSpec | None, 
         people = np.bincount(mon.unit_site, weights=mon.unit_people, minlength=len(sites)).astype(np.int64)
         out = np.bincount(mon.unit_site, weights=moved, minlength=len(sites)).astype(np.int64)
         listed = set(mon.unit_site.tolist())
-        sites = [s.model_copy(update={"existing_population": int(people[j] - out[j])}) if j in listed else s
-                 for j, s in enumerate(sites)]
+        sites = [
+            s.model_copy(update={"existing_population": int(people[j] - out[j])}) if j in listed else s
+            for j, s in enumerate(sites)
+        ]
         for j, part in enumerate(parts):
             if part is not None and out[j] > 0:
-                zones.append(zone_model(id=f"{RELOCATE_PREFIX}{sites[j].id}", source=f"{mon.file}#{sites[j].id}",
-                                  geometry=project(part, crs, WGS84), geometry_m=part,
-                                  name=f"{sites[j].name or sites[j].id}: residents inside the footprint",
-                                  population=int(out[j])))
+                zones.append(
+                    zone_model(
+                        id=f"{RELOCATE_PREFIX}{sites[j].id}",
+                        source=f"{mon.file}#{sites[j].id}",
+                        geometry=project(part, crs, WGS84),
+                        geometry_m=part,
+                        name=f"{sites[j].name or sites[j].id}: residents inside the footprint",
+                        population=int(out[j]),
+                    )
+                )
     if arr is not None:
         zones += [zone_model(**z) for z in arrival_zones(arr, crs)]
     return zones, sites, mon, arr

@@ -25,8 +25,9 @@ def _commodities_yaml() -> dict[str, Any]:
     return yaml.safe_load((resources.files("reliefplan") / "data" / "commodities.yaml").read_text(encoding="utf-8"))
 
 
-def read_observed_trucks(path: str | Path, start_date: str, days: int,
-                         column: str = "trucks_total", repeat_last_days: int | None = None) -> dict[str, np.ndarray]:
+def read_observed_trucks(
+    path: str | Path, start_date: str, days: int, column: str = "trucks_total", repeat_last_days: int | None = None
+) -> dict[str, np.ndarray]:
     """Trucks per day per entry point from an observed line list (``entry_capacity_observed_2024.csv``).
 
     Returns {entry_point_id: trucks[days]} from ``start_date`` (ISO) on; days outside the file are
@@ -38,14 +39,20 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
     try:
         start = dt.date.fromisoformat(start_date)
     except ValueError:
-        raise InputError(Problem(file=str(path), field="start_date",
-                                 message=f"expected an ISO date, got {start_date!r}")) from None
+        raise InputError(
+            Problem(file=str(path), field="start_date", message=f"expected an ISO date, got {start_date!r}")
+        ) from None
     rows = read_csv_rows(path)  # UTF-8, a regular file, no ragged rows; the HXL row is dropped
     missing = [c for c in ("date", "entry_point_id", column) if rows and c not in rows[0]]
     if missing or not rows:
-        raise InputError(Problem(file=str(path), field=", ".join(missing) or None,
-                                 message=f"expected columns date, entry_point_id, {column} and at least one row"
-                                         + (f"; missing {missing}" if missing else "")))
+        raise InputError(
+            Problem(
+                file=str(path),
+                field=", ".join(missing) or None,
+                message=f"expected columns date, entry_point_id, {column} and at least one row"
+                + (f"; missing {missing}" if missing else ""),
+            )
+        )
     problems: list[Problem] = []
     out: dict[str, np.ndarray] = {}
     covered: set[dt.date] = set()
@@ -58,9 +65,14 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
             if not (math.isfinite(v) and 0 <= v <= 1e6) or not (r.get("entry_point_id") or "").strip():
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(Problem(file=str(path), feature=f"row {i + 1}", field=column,
-                                    message="expected an ISO date, an entry_point_id and a number of trucks "
-                                            "(0 to 1,000,000)"))
+            problems.append(
+                Problem(
+                    file=str(path),
+                    feature=f"row {i + 1}",
+                    field=column,
+                    message="expected an ISO date, an entry_point_id and a number of trucks (0 to 1,000,000)",
+                )
+            )
             continue
         covered.add(d)
         t = (d - start).days
@@ -75,10 +87,15 @@ def read_observed_trucks(path: str | Path, start_date: str, days: int,
                     series[t] = series[n_data - repeat_last_days + (t - n_data) % repeat_last_days]
             last = max(covered)
     if not problems and (start not in covered or last not in covered):
-        problems.append(Problem(file=str(path), field="date",
-                                message=f"the file does not cover {start} to {last} "
-                                        f"(it covers {min(covered)} to {max(covered)})" if covered else
-                                        f"the file does not cover {start} to {last} (no dated rows)"))
+        problems.append(
+            Problem(
+                file=str(path),
+                field="date",
+                message=f"the file does not cover {start} to {last} (it covers {min(covered)} to {max(covered)})"
+                if covered
+                else f"the file does not cover {start} to {last} (no dated rows)",
+            )
+        )
     if problems:
         raise InputError(problems)
     return out

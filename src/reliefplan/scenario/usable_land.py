@@ -45,6 +45,7 @@ OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
 
 # ---- scenario keys (layers.sites.usable_land) -----------------------------------------------------------
 
+
 class VectorSpec(Strict):
     """Polygons from a file (GeoJSON, GeoPackage, or an OSM extract), grown by a buffer."""
 
@@ -80,6 +81,7 @@ class UsableLandSpec(Strict):
 
 # ---- loaded inputs and results ----------------------------------------------------------------------------
 
+
 @dataclass
 class Ground:
     """The ground inputs of a scenario: rasters by file, vector exclusions as WGS84 polygons (buffers in metres
@@ -112,6 +114,7 @@ class SiteGround(BaseModel):
 
 
 # ---- reading ----------------------------------------------------------------------------------------------
+
 
 def _osm_polygons(path: Path, keys: list[str]) -> list[tuple[shapely.Geometry, dict[str, Any]]]:
     """Multipolygons of an OSM extract (.osm / .osm.pbf) with the given tag keys, via GDAL's OSM driver."""
@@ -151,8 +154,14 @@ def _buffer_of(path: Path, index: int, props: dict[str, Any], default: float, pr
         if not math.isfinite(b) or b < 0:
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(Problem(file=str(path), feature=str(props.get("id", index)), field="buffer_m",
-                                message=f"expected a number of metres >= 0, got {raw!r}"))
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=str(props.get("id", index)),
+                field="buffer_m",
+                message=f"expected a number of metres >= 0, got {raw!r}",
+            )
+        )
         return default
     return b
 
@@ -181,15 +190,24 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
                 try:
                     numeric.append(float(c))
                 except ValueError:
-                    problems.append(Problem(file=cfg_file, field="layers.sites.usable_land.exclude_classes",
-                                            message=f"class {c!r} is not a number; a land-cover raster holds codes"))
+                    problems.append(
+                        Problem(
+                            file=cfg_file,
+                            field="layers.sites.usable_land.exclude_classes",
+                            message=f"class {c!r} is not a number; a land-cover raster holds codes",
+                        )
+                    )
             g.exclude_classes = tuple(numeric)
         else:
             try:
                 _, feats = _polygons(folder, spec.landcover, spec.landcover_layer, spec.landcover_fields)
                 wanted = set(names)
-                g.vectors["landcover"] = [(geom, 0.0) for geom, props in feats if geom is not None and any(
-                    str(props.get(k)) in wanted for k in spec.landcover_fields if props.get(k) is not None)]
+                g.vectors["landcover"] = [
+                    (geom, 0.0)
+                    for geom, props in feats
+                    if geom is not None
+                    and any(str(props.get(k)) in wanted for k in spec.landcover_fields if props.get(k) is not None)
+                ]
             except InputError as e:
                 problems += e.problems
         g.sources["landcover"] = spec.landcover
@@ -207,9 +225,14 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
                 if geom is None or geom.is_empty:
                     continue
                 if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                    problems.append(Problem(file=str(path), feature=str(props.get("id", i)), field="geometry",
-                                            message=f"wrong geometry type {geom.geom_type}; expected Polygon or "
-                                                    "MultiPolygon"))
+                    problems.append(
+                        Problem(
+                            file=str(path),
+                            feature=str(props.get("id", i)),
+                            field="geometry",
+                            message=f"wrong geometry type {geom.geom_type}; expected Polygon or MultiPolygon",
+                        )
+                    )
                     continue
                 kept.append((shapely.make_valid(geom), _buffer_of(path, i, props, vs.buffer_m, problems)))
             g.vectors.setdefault(reason, []).extend(kept)
@@ -221,6 +244,7 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
 
 
 # ---- slope ------------------------------------------------------------------------------------------------
+
 
 def _shift(a: np.ndarray, k: int, axis: int) -> np.ndarray:
     """a shifted by k along axis, NaN where nothing shifts in (a[i] -> out[i + k])."""
@@ -256,6 +280,7 @@ def slope_pct(z: np.ndarray, dx_m: np.ndarray | float, dy_m: np.ndarray | float)
 
 
 # ---- windows ----------------------------------------------------------------------------------------------
+
 
 def _sample(ds: Any, r: Raster, grid: Raster, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Values of raster r at the centres of grid pixels (rows, cols): the pixel of r containing each centre."""
@@ -321,9 +346,11 @@ def _raster_shares(geom_m: shapely.Geometry, crs: CRS, ground: Ground, dem_ds: A
         unknown |= ~has if has.any() else False
     if not ground.nodata_excluded:
         unknown = np.zeros(len(rows), bool)
-    excluded = {"landcover": float(weight[bad_lc].sum()),
-                "slope": float(weight[~bad_lc & steep].sum()),
-                "no_data": float(weight[~bad_lc & ~steep & unknown].sum())}
+    excluded = {
+        "landcover": float(weight[bad_lc].sum()),
+        "slope": float(weight[~bad_lc & steep].sum()),
+        "no_data": float(weight[~bad_lc & ~steep & unknown].sum()),
+    }
     return _RasterShares(excluded=excluded, total=total, pixels=len(rows), covered=covered)
 
 
@@ -386,12 +413,20 @@ def assess(geoms_m: np.ndarray, crs: CRS, ground: Ground) -> list[SiteGround]:
     for j in range(n):
         ex = {k: float(excluded[k][j]) for k in REASONS}
         usable = max(0.0, float(area[j]) - sum(ex.values()))
-        out.append(SiteGround(assessed_area_m2=float(area[j]), usable_area_m2=usable, excluded_m2=ex,
-                              pixels=int(pixels[j]), covered=bool(covered[j])))
+        out.append(
+            SiteGround(
+                assessed_area_m2=float(area[j]),
+                usable_area_m2=usable,
+                excluded_m2=ex,
+                pixels=int(pixels[j]),
+                covered=bool(covered[j]),
+            )
+        )
     return out
 
 
 # ---- into the scenario ------------------------------------------------------------------------------------
+
 
 def apply(sites: list[Any], free_m: np.ndarray, crs: CRS, ground: Ground) -> list[Any]:
     """Sites (scenario.Site) with `usable_fraction` from the ground where some input covered them, and `ground`
@@ -420,17 +455,25 @@ def notes(sites: list[Any], ground: Ground) -> list[str]:
     use = sum(s.ground.usable_area_m2 for s in assessed)
     by = {k: sum(s.ground.excluded_m2[k] for s in assessed) for k in REASONS}
     parts = ", ".join(f"{k.replace('_', ' ')} {v / 1e6:,.3f} km2" for k, v in by.items() if v > 0) or "nothing"
-    out = [f"Usable land from the ground for {len(assessed)} of {len(sites)} sites ({'; '.join(given)}): "
-           f"{use / 1e6:,.3f} of {tot / 1e6:,.3f} km2 free of the footprints is usable "
-           f"({100 * use / tot if tot else 0:.1f} %); excluded: {parts}. Vector exclusions are exact; raster ones "
-           "are estimated from the pixels whose centre lies in the site; elevations are read as metres."]
+    out = [
+        f"Usable land from the ground for {len(assessed)} of {len(sites)} sites ({'; '.join(given)}): "
+        f"{use / 1e6:,.3f} of {tot / 1e6:,.3f} km2 free of the footprints is usable "
+        f"({100 * use / tot if tot else 0:.1f} %); excluded: {parts}. Vector exclusions are exact; raster ones "
+        "are estimated from the pixels whose centre lies in the site; elevations are read as metres."
+    ]
     if ground.dem is not None or ground.landcover is not None:
-        out.append("Raster pixels without data inside a site are " + (
-            "counted as not usable (the 'no data' area above)." if ground.nodata_excluded else
-            "counted as usable (nodata: keep), so the usable area may be overstated."))
+        out.append(
+            "Raster pixels without data inside a site are "
+            + (
+                "counted as not usable (the 'no data' area above)."
+                if ground.nodata_excluded
+                else "counted as usable (nodata: keep), so the usable area may be overstated."
+            )
+        )
     fallback = [s for s in sites if s.ground is None or not s.ground.covered]
     if fallback:
         ids = ", ".join(s.id for s in fallback[:10]) + (" ..." if len(fallback) > 10 else "")
-        out.append(f"ASSUMPTION: {len(fallback)} site(s) outside every ground input ({ids}) keep the constant "
-                   "usable fraction.")
+        out.append(
+            f"ASSUMPTION: {len(fallback)} site(s) outside every ground input ({ids}) keep the constant usable fraction."
+        )
     return out

@@ -33,8 +33,15 @@ def max_flow_value(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, s_nod
     return int(solved_max_flow(tails, heads, caps, s_node, t_node).optimal_flow())
 
 
-def max_flow_min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray,
-                      s_node: int, t_node: int, value: int | None = None) -> tuple[int, np.ndarray]:
+def max_flow_min_cost(
+    tails: np.ndarray,
+    heads: np.ndarray,
+    caps: np.ndarray,
+    costs: np.ndarray,
+    s_node: int,
+    t_node: int,
+    value: int | None = None,
+) -> tuple[int, np.ndarray]:
     """(flow value, arc flows) of a maximum s-t flow of least total cost.
 
     ``value`` is the maximum flow when the caller already knows it (saves a max-flow solve). Costs and
@@ -67,8 +74,9 @@ def max_flow_min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, co
     return value, flows
 
 
-def _ortools_min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int,
-                      t_node: int, value: int) -> np.ndarray:
+def _ortools_min_cost(
+    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int, t_node: int, value: int
+) -> np.ndarray:
     """Arc flows of a least-cost s-t flow of ``value`` by OR-Tools' cost scaling (the fallback solver)."""
     from ortools.graph.python import min_cost_flow
 

@@ -44,6 +44,7 @@ UNIT = {"land": "truck", "sea": "shuttle", "air": "sortie"}
 # Entry modes
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ModeFigures:
     """Payload per unit (None for land: each commodity's truck payload), loss share and cost per tonne of a mode,
@@ -59,8 +60,11 @@ class ModeFigures:
 
 def _src(path: str) -> str:
     f = figure(path)
-    return f"{f.source} (data/delivery.yaml {path})" if not f.is_assumption else \
-        f"ASSUMPTION: {f.note.split('.')[0]} (data/delivery.yaml {path})"
+    return (
+        f"{f.source} (data/delivery.yaml {path})"
+        if not f.is_assumption
+        else f"ASSUMPTION: {f.note.split('.')[0]} (data/delivery.yaml {path})"
+    )
 
 
 def land_cost_usd_per_t() -> tuple[float, str]:
@@ -68,9 +72,15 @@ def land_cost_usd_per_t() -> tuple[float, str]:
     return float(f.value), _src("entry_modes.land.cost_usd_per_t")
 
 
-def mode_figures(mode: str, *, payload_t: float | None = None, loss_share: float | None = None,
-                 cost_usd_per_t: float | None = None, file: str = "<entry points>",
-                 feature: str | None = None) -> ModeFigures:
+def mode_figures(
+    mode: str,
+    *,
+    payload_t: float | None = None,
+    loss_share: float | None = None,
+    cost_usd_per_t: float | None = None,
+    file: str = "<entry points>",
+    feature: str | None = None,
+) -> ModeFigures:
     """A mode's figures: the declared ones, else data/delivery.yaml's (sea: the 2024 pier's t per shuttle trip and
     cost per tonne; air: a C-130 sortie, the 10 % lost or unsafe ASSUMPTION, 100 x the land cost per tonne)."""
     if mode not in MODES:
@@ -102,8 +112,9 @@ def mode_figures(mode: str, *, payload_t: float | None = None, loss_share: float
             land, how = land_cost_usd_per_t()
             ratio = float(figure("entry_modes.air.cost_ratio_to_truck").value)
             cost = ratio * land
-            src["cost_usd_per_t"] = (f"{ratio:g} x the land cost per tonne ({land:g} USD/t, {how}); ratio: "
-                                     + _src("entry_modes.air.cost_ratio_to_truck"))
+            src["cost_usd_per_t"] = f"{ratio:g} x the land cost per tonne ({land:g} USD/t, {how}); ratio: " + _src(
+                "entry_modes.air.cost_ratio_to_truck"
+            )
     probs: list[Problem] = []
     if pay is not None and not (math.isfinite(pay) and pay > 0):
         probs.append(Problem(file, f"expected t per {UNIT[mode]} > 0, got {pay!r}", feature, "payload_t"))
@@ -130,8 +141,9 @@ def pier_2024_availability(days: int, from_day: int = 0) -> np.ndarray:
     return out
 
 
-def availability_by_day(value: Any, days: int, from_day: int = 0, *, file: str = "<entry points>",
-                        feature: str | None = None) -> tuple[np.ndarray, str]:
+def availability_by_day(
+    value: Any, days: int, from_day: int = 0, *, file: str = "<entry points>", feature: str | None = None
+) -> tuple[np.ndarray, str]:
     """Share of a mode's units available each day: a number (the expected share, every day), a list (one per day
     from ``from_day``), or ``pier-2024`` (the 2024 pier's observed operating and down days, repeated)."""
     out = np.zeros(days)
@@ -140,25 +152,40 @@ def availability_by_day(value: Any, days: int, from_day: int = 0, *, file: str =
         return out, "always available"
     if isinstance(value, str):
         if value != "pier-2024":
-            raise InputError(Problem(file, f"unknown availability {value!r}; expected a share in [0, 1], a list of "
-                                           "daily shares or 'pier-2024'", feature, "availability"))
+            raise InputError(
+                Problem(
+                    file,
+                    f"unknown availability {value!r}; expected a share in [0, 1], a list of "
+                    "daily shares or 'pier-2024'",
+                    feature,
+                    "availability",
+                )
+            )
         return pier_2024_availability(days, from_day), (
-            "the 2024 pier's operating and down days repeated (" + _src("entry_modes.sea.pier_2024_spells") + ")")
+            "the 2024 pier's operating and down days repeated (" + _src("entry_modes.sea.pier_2024_spells") + ")"
+        )
     vals = value if isinstance(value, list) else [value] * max(0, days - from_day)
-    bad = [v for v in vals if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
-           or not 0 <= v <= 1]
+    bad = [
+        v
+        for v in vals
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or not 0 <= v <= 1
+    ]
     if bad:
         raise InputError(Problem(file, f"expected shares in [0, 1], got {bad[0]!r}", feature, "availability"))
     n = min(len(vals), days - from_day)
-    out[from_day:from_day + n] = vals[:n]
-    how = (f"expected share {value:g} of the units each day (an average: the LP does not see which days are down)"
-           if not isinstance(value, list) else "a declared daily series")
+    out[from_day : from_day + n] = vals[:n]
+    how = (
+        f"expected share {value:g} of the units each day (an average: the LP does not see which days are down)"
+        if not isinstance(value, list)
+        else "a declared daily series"
+    )
     return out, how
 
 
 # --------------------------------------------------------------------------------------------
 # The chain after the entry point
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EntryChain:
@@ -181,8 +208,9 @@ def chain_problems(chains: Sequence[EntryChain], inst: SupplyInstance, file: str
     for i, c in enumerate(chains):
         feat = f"chain[{i}] ({c.entry_id})"
         if c.entry_id not in known:
-            probs.append(Problem(file, f"unknown entry point {c.entry_id!r}; expected one of {known}", feat,
-                                 "entry_point"))
+            probs.append(
+                Problem(file, f"unknown entry point {c.entry_id!r}; expected one of {known}", feat, "entry_point")
+            )
         if c.entry_id in seen:
             probs.append(Problem(file, "entry point repeated: one chain per entry point", feat, "entry_point"))
         seen.add(c.entry_id)
@@ -213,8 +241,10 @@ def with_chain(inst: SupplyInstance, chains: Sequence[EntryChain], file: str = "
     for c in chains:
         e = c.entry_id
         head = e
-        stages = [("collection", c.collection_loads_by_day, c.collection_days, COLLECTED),
-                  ("movements", c.movements_loads_by_day, c.movement_days, MOVED)]
+        stages = [
+            ("collection", c.collection_loads_by_day, c.collection_days, COLLECTED),
+            ("movements", c.movements_loads_by_day, c.movement_days, MOVED),
+        ]
         if any(v is not None for _, v, _, _ in stages):
             warehouses.append(Warehouse(id=e + BACKLOG))
             arcs.append(Arc(source=e, target=e + BACKLOG, trucked=False))
@@ -223,11 +253,23 @@ def with_chain(inst: SupplyInstance, chains: Sequence[EntryChain], file: str = "
                 if loads is None:
                     continue
                 warehouses.append(Warehouse(id=e + suffix))
-                arcs.append(Arc(source=head, target=e + suffix, trucked=False, travel_days=delay,
-                                capacity_loads_by_day=list(np.asarray(loads, dtype=float)), stage=name))
+                arcs.append(
+                    Arc(
+                        source=head,
+                        target=e + suffix,
+                        trucked=False,
+                        travel_days=delay,
+                        capacity_loads_by_day=list(np.asarray(loads, dtype=float)),
+                        stage=name,
+                    )
+                )
                 head = e + suffix
-        arcs = [replace(a, source=head, loss_share=a.loss_share or c.loss_share)
-                if a.source == e and not a.target.startswith(e + ":") else a for a in arcs]
+        arcs = [
+            replace(a, source=head, loss_share=a.loss_share or c.loss_share)
+            if a.source == e and not a.target.startswith(e + ":")
+            else a
+            for a in arcs
+        ]
     return replace(inst, warehouses=warehouses, arcs=arcs)
 
 
@@ -247,7 +289,7 @@ def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
     T = res.days
     widx = {w: i for i, w in enumerate(res.warehouse_ids)}
     flow = res.flow_t.sum(axis=0)  # [A, T]
-    arc_lost = (res.arc_lost_t.sum(axis=0) if res.arc_lost_t is not None else np.zeros_like(flow))
+    arc_lost = res.arc_lost_t.sum(axis=0) if res.arc_lost_t is not None else np.zeros_like(flow)
     entered_all = res.entry_use_t.sum(axis=0)  # [E, T]
     lost_e_all = res.entry_lost_t.sum(axis=0) if res.entry_lost_t is not None else np.zeros_like(entered_all)
     binds: dict[str, list[list[str]]] = {e.id: [[] for _ in range(T)] for e in inst.entry_points}
@@ -276,42 +318,67 @@ def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
         lost_e = lost_e_all[ei]
         lost_r = arc_lost[onward].sum(axis=0) if onward else np.zeros(T)
         collected, moved = stage_flow("collection"), stage_flow("movements")
-        backlog = (res.warehouse_stock_t[:, widx[e + BACKLOG]].sum(axis=0) if e + BACKLOG in widx else None)
-        waiting = sum((res.warehouse_stock_t[:, widx[e + s]].sum(axis=0) for s in (COLLECTED, MOVED)
-                       if e + s in widx), np.zeros(T))
+        backlog = res.warehouse_stock_t[:, widx[e + BACKLOG]].sum(axis=0) if e + BACKLOG in widx else None
+        waiting = sum(
+            (res.warehouse_stock_t[:, widx[e + s]].sum(axis=0) for s in (COLLECTED, MOVED) if e + s in widx),
+            np.zeros(T),
+        )
         cost = None if ep.cost_usd_per_t is None else float(entered.sum() * ep.cost_usd_per_t)
         delivered = float(arrive.sum())
-        rows = [{"day": t, "entered_t": _r(entered[t]), "lost_at_entry_t": _r(lost_e[t]),
-                 "collected_t": None if collected is None else _r(collected[t]),
-                 "moved_t": None if moved is None else _r(moved[t]),
-                 "lost_on_route_t": _r(lost_r[t]), "delivered_t": _r(arrive[t]),
-                 "backlog_t": None if backlog is None else _r(backlog[t]),
-                 "collected_waiting_t": _r(waiting[t]),
-                 "binding": binds[e][t]} for t in range(T)]
+        rows = [
+            {
+                "day": t,
+                "entered_t": _r(entered[t]),
+                "lost_at_entry_t": _r(lost_e[t]),
+                "collected_t": None if collected is None else _r(collected[t]),
+                "moved_t": None if moved is None else _r(moved[t]),
+                "lost_on_route_t": _r(lost_r[t]),
+                "delivered_t": _r(arrive[t]),
+                "backlog_t": None if backlog is None else _r(backlog[t]),
+                "collected_waiting_t": _r(waiting[t]),
+                "binding": binds[e][t],
+            }
+            for t in range(T)
+        ]
         count: dict[str, int] = {}
         for r in rows:
             for s in r["binding"]:
                 count[s] = count.get(s, 0) + 1
-        out.append({
-            "entry_point": e, "mode": ep.mode, "unit": UNIT.get(ep.mode, "unit"),
-            "payload_t": ep.payload(inst.payload_t) if ep.uniform_payload else None,
-            "loss_share": ep.loss_share,
-            "entered_t": _r(entered.sum()), "lost_at_entry_t": _r(lost_e.sum()), "lost_on_route_t": _r(lost_r.sum()),
-            "delivered_t": _r(delivered), "backlog_last_day_t": None if backlog is None else _r(backlog[-1]),
-            "cost_usd_per_t_entered": ep.cost_usd_per_t, "cost_usd": None if cost is None else round(cost),
-            "cost_usd_per_t_delivered": None if cost is None or delivered <= 1e-9 else round(cost / delivered, 1),
-            "binding_days": count, "binds_most": max(count, key=lambda s: count[s]) if count else None,
-            "daily": rows})
+        out.append(
+            {
+                "entry_point": e,
+                "mode": ep.mode,
+                "unit": UNIT.get(ep.mode, "unit"),
+                "payload_t": ep.payload(inst.payload_t) if ep.uniform_payload else None,
+                "loss_share": ep.loss_share,
+                "entered_t": _r(entered.sum()),
+                "lost_at_entry_t": _r(lost_e.sum()),
+                "lost_on_route_t": _r(lost_r.sum()),
+                "delivered_t": _r(delivered),
+                "backlog_last_day_t": None if backlog is None else _r(backlog[-1]),
+                "cost_usd_per_t_entered": ep.cost_usd_per_t,
+                "cost_usd": None if cost is None else round(cost),
+                "cost_usd_per_t_delivered": None if cost is None or delivered <= 1e-9 else round(cost / delivered, 1),
+                "binding_days": count,
+                "binds_most": max(count, key=lambda s: count[s]) if count else None,
+                "daily": rows,
+            }
+        )
         tot["entered_t"] += float(entered.sum())
         tot["lost_t"] += float(lost_e.sum() + lost_r.sum())
         tot["delivered_t"] += delivered
         tot["cost_usd"] += cost or 0.0
     known = all(ep.cost_usd_per_t is not None for ep in inst.entry_points)
-    return {"entry_points": out,
-            "entered_t": _r(tot["entered_t"]), "lost_t": _r(tot["lost_t"]), "delivered_t": _r(tot["delivered_t"]),
-            "cost_usd": round(tot["cost_usd"]) if known else None,
-            "cost_usd_per_t_delivered": round(tot["cost_usd"] / tot["delivered_t"], 1)
-            if known and tot["delivered_t"] > 1e-9 else None}
+    return {
+        "entry_points": out,
+        "entered_t": _r(tot["entered_t"]),
+        "lost_t": _r(tot["lost_t"]),
+        "delivered_t": _r(tot["delivered_t"]),
+        "cost_usd": round(tot["cost_usd"]) if known else None,
+        "cost_usd_per_t_delivered": round(tot["cost_usd"] / tot["delivered_t"], 1)
+        if known and tot["delivered_t"] > 1e-9
+        else None,
+    }
 
 
 def _r(x: float) -> float:

@@ -55,8 +55,9 @@ def _problems(err: ValidationError, file: str, feature: str | None, prefix: str 
     return out
 
 
-def curve_from_dict(data: Any, *, file: str = "<curve>", feature: str | None = None,
-                    field: str = "") -> LogisticCurve | WeibullCurve | EmpiricalCurve:
+def curve_from_dict(
+    data: Any, *, file: str = "<curve>", feature: str | None = None, field: str = ""
+) -> LogisticCurve | WeibullCurve | EmpiricalCurve:
     """Validate a curve mapping (``kind`` + parameters); InputError names file, feature and field."""
     try:
         return _CURVE.validate_python(data)
@@ -65,6 +66,7 @@ def curve_from_dict(data: Any, *, file: str = "<curve>", feature: str | None = N
 
 
 # --------------------------------------------------------------------------------------------- evaluation
+
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow for large |x|
@@ -116,6 +118,7 @@ def cumulative_people(people: int, shares: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------- fitting
 
+
 @dataclass(frozen=True)
 class CurveFit:
     """A least-squares fit: the curve, its root-mean-square error in share, and the points it was fitted to."""
@@ -150,7 +153,9 @@ def fit_curve(kind: Literal["logistic", "weibull"], days: Any, share: Any, *, so
     ok = np.isfinite(t) & np.isfinite(y)
     t, y = t[ok], y[ok]
     if len(t) < 3:
-        raise InputError(Problem(file="<fit>", field="days", message=f"expected at least 3 observed points, got {len(t)}"))
+        raise InputError(
+            Problem(file="<fit>", field="days", message=f"expected at least 3 observed points, got {len(t)}")
+        )
     span = max(float(t.max()), 1.0)
     lo = np.array([0.0, 1e-3, 1e-3])
     hi = np.array([1.0, 20.0 * span, 20.0 * span if kind == "logistic" else 20.0])
@@ -162,7 +167,7 @@ def fit_curve(kind: Literal["logistic", "weibull"], days: Any, share: Any, *, so
     top = float(np.clip(y.max(), 0.05, 1.0))
     for a in (top, min(1.0, 1.2 * top), 1.0):
         for m in (0.25 * span, 0.5 * span, span):
-            for w in ((0.1 * span, 0.3 * span) if kind == "logistic" else (0.7, 1.0, 2.0)):
+            for w in (0.1 * span, 0.3 * span) if kind == "logistic" else (0.7, 1.0, 2.0):
                 p0 = np.clip([a, m, w], lo + 1e-9, hi - 1e-9)
                 r = least_squares(resid, p0, bounds=(lo, hi), method="trf", x_scale="jac")
                 if best is None or r.cost < best.cost:
@@ -192,8 +197,9 @@ def curve_error(curve: LogisticCurve | WeibullCurve | EmpiricalCurve, days: Any,
     t = np.asarray(days, dtype=float)
     y = np.asarray(share, dtype=float)
     r = share_left(curve, t) - y
-    return CurveError(rmse=float(np.sqrt(np.mean(r ** 2))), max_abs=float(np.max(np.abs(r))),
-                      bias=float(np.mean(r)), n_points=len(t))
+    return CurveError(
+        rmse=float(np.sqrt(np.mean(r**2))), max_abs=float(np.max(np.abs(r))), bias=float(np.mean(r)), n_points=len(t)
+    )
 
 
 def observed_days_to_share(days: Any, share: Any, target: float) -> float | None:
@@ -210,6 +216,7 @@ def observed_days_to_share(days: Any, share: Any, target: float) -> float | None
 
 # --------------------------------------------------------------------------------------------- defaults
 
+
 @cache
 def _defaults_doc() -> dict[str, Any]:
     text = resources.files("reliefplan").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8")
@@ -219,8 +226,10 @@ def _defaults_doc() -> dict[str, Any]:
 def default_curves() -> dict[str, LogisticCurve | WeibullCurve | EmpiricalCurve]:
     """The shipped departure curves by name (fitted to October 2023, north Gaza; see docs/departures.md)."""
     doc = _defaults_doc()
-    return {name: curve_from_dict(spec["curve"], file=DEFAULTS_FILE, feature=name, field="curve")
-            for name, spec in doc["curves"].items()}
+    return {
+        name: curve_from_dict(spec["curve"], file=DEFAULTS_FILE, feature=name, field="curve")
+        for name, spec in doc["curves"].items()
+    }
 
 
 def default_curve() -> LogisticCurve | WeibullCurve | EmpiricalCurve:
@@ -229,6 +238,7 @@ def default_curve() -> LogisticCurve | WeibullCurve | EmpiricalCurve:
 
 
 # --------------------------------------------------------------------------------------------- unordered
+
 
 def unordered_from_dict(data: Any, *, file: str = "<unordered>", field: str = "unordered") -> UnorderedSpec:
     """Validate an ``unordered`` mapping; InputError names the file and the field."""
@@ -243,8 +253,13 @@ def unordered_shares(spec: UnorderedSpec, zone_ids: list[str], distance_to_order
     base = np.full(len(zone_ids), spec.share, dtype=float)
     if spec.decay is not None:
         if distance_to_order_m is None:
-            raise InputError(Problem(file="<unordered>", field="decay",
-                                     message="distance decay needs each zone's distance to the ordered areas"))
+            raise InputError(
+                Problem(
+                    file="<unordered>",
+                    field="decay",
+                    message="distance decay needs each zone's distance to the ordered areas",
+                )
+            )
         d_km = np.maximum(np.asarray(distance_to_order_m, dtype=float), 0.0) / 1000.0
         base = base * 0.5 ** (d_km / spec.decay.half_distance_km)
     for i, z in enumerate(zone_ids):
@@ -257,16 +272,25 @@ def timing(curve: LogisticCurve | WeibullCurve | EmpiricalCurve) -> LogisticCurv
     """The same curve rescaled to reach 1: its shape in time only."""
     a = final_share(curve)
     if a <= 0:
-        raise InputError(Problem(file="<curve>", field="final_share",
-                                 message="a curve whose final share is 0 has no timing to borrow"))
+        raise InputError(
+            Problem(
+                file="<curve>", field="final_share", message="a curve whose final share is 0 has no timing to borrow"
+            )
+        )
     if isinstance(curve, EmpiricalCurve):
         return curve.model_copy(update={"share": [s / a for s in curve.share]})
     return curve.model_copy(update={"final_share": 1.0})
 
 
-def origin_share_left(t_days: Any, *, order_curve: Any = None, order_day: float | None = None,
-                      unordered_share: float = 0.0, unordered_curve: Any = None,
-                      unordered_start_day: float = 0.0) -> np.ndarray:
+def origin_share_left(
+    t_days: Any,
+    *,
+    order_curve: Any = None,
+    order_day: float | None = None,
+    unordered_share: float = 0.0,
+    unordered_curve: Any = None,
+    unordered_start_day: float = 0.0,
+) -> np.ndarray:
     """Cumulative share of an origin's people who have left by day ``t_days`` (days since day 0).
 
     Leaving without an order (``unordered_share`` x the timing of ``unordered_curve`` from

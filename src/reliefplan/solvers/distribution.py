@@ -65,8 +65,9 @@ class PointService:
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 out.append(Problem(file, f"expected a number > 0, got {v!r}", feature, name))
         if isinstance(self.hours_per_day, int | float) and self.hours_per_day > 24:
-            out.append(Problem(file, f"expected at most 24 hours a day, got {self.hours_per_day:g}", feature,
-                               "hours_per_day"))
+            out.append(
+                Problem(file, f"expected at most 24 hours a day, got {self.hours_per_day:g}", feature, "hours_per_day")
+            )
         if not (isinstance(self.service_cv, int | float) and math.isfinite(self.service_cv) and self.service_cv >= 0):
             out.append(Problem(file, f"expected a number >= 0, got {self.service_cv!r}", feature, "service_cv"))
         return out
@@ -120,20 +121,25 @@ def queue(people: np.ndarray, svc: PointService) -> QueueResult:
     """Queue at points that each serve `people` (array), all working as `svc`."""
     p = np.asarray(people, dtype=float)
     H = svc.hours_per_day
-    lam = p / (svc.people_per_collection * svc.interval_days) / H          # collections per hour
+    lam = p / (svc.people_per_collection * svc.interval_days) / H  # collections per hour
     mu = svc.collections_per_server_h
     c = np.full(p.shape, int(svc.servers))
     cap = c * mu
     rho = lam / cap
     pw = erlang_c(c, lam / mu)
     with np.errstate(divide="ignore", invalid="ignore"):
-        wq_h = np.where(rho < 1.0, pw / (cap - lam), 0.0) * (1.0 + svc.service_cv ** 2) / 2.0
+        wq_h = np.where(rho < 1.0, pw / (cap - lam), 0.0) * (1.0 + svc.service_cv**2) / 2.0
         over = rho >= 1.0
         fluid_mean_h = np.where(over, H * (lam - cap) / (2.0 * lam), 0.0)
         fluid_max_h = np.where(over, H * (lam - cap) / lam, 0.0)
     wait_mean = np.where(over, fluid_mean_h, wq_h) * 60.0
-    return QueueResult(rho, wait_mean, fluid_max_h * 60.0, np.where(over, (lam - cap) * H, 0.0),
-                       ["fluid" if o else "erlang_c" for o in np.atleast_1d(over)])
+    return QueueResult(
+        rho,
+        wait_mean,
+        fluid_max_h * 60.0,
+        np.where(over, (lam - cap) * H, 0.0),
+        ["fluid" if o else "erlang_c" for o in np.atleast_1d(over)],
+    )
 
 
 def walking_time_s(distance_m: np.ndarray, speed_m_s: float) -> np.ndarray:
@@ -149,16 +155,25 @@ def locations_outside_zones(lon: np.ndarray, lat: np.ndarray, zones: list[shapel
     return ~shapely.intersects_xy(area, np.asarray(lon, float), np.asarray(lat, float))
 
 
-def zone_problems(ids: list[str], lon: np.ndarray, lat: np.ndarray, zones: list[shapely.Geometry], *, file: str,
-                  kind: str) -> list[Problem]:
+def zone_problems(
+    ids: list[str], lon: np.ndarray, lat: np.ndarray, zones: list[shapely.Geometry], *, file: str, kind: str
+) -> list[Problem]:
     """One Problem per point outside every zone ('a hub or point outside every zone' is bad input)."""
     out = locations_outside_zones(lon, lat, zones)
-    return [Problem(file, f"({float(lon[k]):.5f}, {float(lat[k]):.5f}) lies in no zone; expected a location "
-                          "inside the territory's zones", f"{kind}[{k}] ({ids[k]})", "geometry")
-            for k in np.flatnonzero(out)]
+    return [
+        Problem(
+            file,
+            f"({float(lon[k]):.5f}, {float(lat[k]):.5f}) lies in no zone; expected a location "
+            "inside the territory's zones",
+            f"{kind}[{k}] ({ids[k]})",
+            "geometry",
+        )
+        for k in np.flatnonzero(out)
+    ]
 
 
 # --------------------------------------------------------------------------------------- placement
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -193,9 +208,18 @@ NOT_MODELLED = [
 ]
 
 
-def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc: PointService, *,
-                 max_utilisation: float, point_ids: list[str] | None = None, max_walk_s: float | None = None,
-                 time_limit_s: float = 30.0, file: str = "<points>") -> Placement:
+def place_points(
+    zone_people: np.ndarray,
+    walk_s: np.ndarray,
+    n_points: int,
+    svc: PointService,
+    *,
+    max_utilisation: float,
+    point_ids: list[str] | None = None,
+    max_walk_s: float | None = None,
+    time_limit_s: float = 30.0,
+    file: str = "<points>",
+) -> Placement:
     """Open exactly `n_points` of the candidate points so that people walk least; report walk and queues.
 
     zone_people: people per zone (n_zones,). walk_s: one-way walking time zone -> candidate (n_zones,
@@ -209,11 +233,15 @@ def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc
     ids = point_ids if point_ids is not None else [f"p{j}" for j in range(n_c)]
     probs = svc.problems(file)
     if w.ndim != 2 or w.shape[0] != people.size:
-        probs.append(Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None,
-                             "walk_s"))
+        probs.append(
+            Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None, "walk_s")
+        )
     if isinstance(n_points, bool) or int(n_points) != n_points or not 1 <= n_points <= max(n_c, 1):
-        probs.append(Problem(file, f"expected a whole number from 1 to {n_c} (the candidates), got {n_points!r}",
-                             None, "n_points"))
+        probs.append(
+            Problem(
+                file, f"expected a whole number from 1 to {n_c} (the candidates), got {n_points!r}", None, "n_points"
+            )
+        )
     if not (isinstance(max_utilisation, int | float) and 0 < max_utilisation <= 1):
         probs.append(Problem(file, f"expected a share in (0, 1], got {max_utilisation!r}", None, "max_utilisation"))
     if len(ids) != n_c:
@@ -223,10 +251,18 @@ def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc
     cap = people_capacity(svc) * float(max_utilisation)
     allowed = np.isfinite(w) if max_walk_s is None else np.isfinite(w) & (w <= max_walk_s)
     cost = np.where(allowed, w, 0.0) * people[:, None]
-    inst = SitingInstance(list(ids), np.full(n_c, cap), np.zeros(n_c), [f"z{i}" for i in range(n_z)], people,
-                          np.where(allowed, cost, np.inf), allowed=allowed, min_open=int(n_points),
-                          max_open=int(n_points),
-                          unmet_penalty=default_unmet_penalty(np.where(allowed, cost, np.nan), people))
+    inst = SitingInstance(
+        list(ids),
+        np.full(n_c, cap),
+        np.zeros(n_c),
+        [f"z{i}" for i in range(n_z)],
+        people,
+        np.where(allowed, cost, np.inf),
+        allowed=allowed,
+        min_open=int(n_points),
+        max_open=int(n_points),
+        unmet_penalty=default_unmet_penalty(np.where(allowed, cost, np.nan), people),
+    )
     sited = solve_siting(inst, time_limit_s=time_limit_s, file=file)
     res, rounds = _relocate(inst, sited, sited, file, "relocation")
     # a second start for the relocation: the greedy uncapacitated placement (Kuehn & Hamburger 1963)
@@ -247,10 +283,29 @@ def place_points(zone_people: np.ndarray, walk_s: np.ndarray, n_points: int, svc
     else:
         p90 = mean = mx = float("nan")
     opened = res.open_mask.copy()
-    return Placement([ids[j] for j in np.flatnonzero(opened)], opened, zi, pj, pp, per_point, res.unmet_people,
-                     mean, p90, mx, queue(per_point[opened], svc), people_capacity(svc),
-                     {"status": res.status, "gap": res.gap, "solver": res.solver, "solve_time_s": res.solve_time_s,
-                      "message": res.message, "relocation_rounds": rounds}, list(NOT_MODELLED))
+    return Placement(
+        [ids[j] for j in np.flatnonzero(opened)],
+        opened,
+        zi,
+        pj,
+        pp,
+        per_point,
+        res.unmet_people,
+        mean,
+        p90,
+        mx,
+        queue(per_point[opened], svc),
+        people_capacity(svc),
+        {
+            "status": res.status,
+            "gap": res.gap,
+            "solver": res.solver,
+            "solve_time_s": res.solve_time_s,
+            "message": res.message,
+            "relocation_rounds": rounds,
+        },
+        list(NOT_MODELLED),
+    )
 
 
 def _greedy_open(people: np.ndarray, walk: np.ndarray, n: int) -> np.ndarray:
@@ -259,8 +314,11 @@ def _greedy_open(people: np.ndarray, walk: np.ndarray, n: int) -> np.ndarray:
     opened = np.zeros(walk.shape[1], dtype=bool)
     for _ in range(n):
         with np.errstate(invalid="ignore"):
-            total = np.where(np.isfinite(np.minimum(best[:, None], walk)),
-                             people[:, None] * np.minimum(best[:, None], walk), 1e30 * people[:, None]).sum(axis=0)
+            total = np.where(
+                np.isfinite(np.minimum(best[:, None], walk)),
+                people[:, None] * np.minimum(best[:, None], walk),
+                1e30 * people[:, None],
+            ).sum(axis=0)
         total[opened] = np.inf
         j = int(np.argmin(total))
         opened[j] = True
@@ -270,21 +328,40 @@ def _greedy_open(people: np.ndarray, walk: np.ndarray, n: int) -> np.ndarray:
 
 def _allocate(inst: SitingInstance, open_mask: np.ndarray, file: str) -> SitingResult:
     """Everyone to the given open points (min-cost flow with capacities; the rest unmet at the penalty)."""
-    return solve_siting(SitingInstance(inst.facility_ids, inst.capacity, inst.fixed_cost, inst.client_ids,
-                                       inst.demand, inst.cost, allowed=inst.allowed, never_open=~open_mask,
-                                       unmet_penalty=inst.unmet_penalty), file=file)
+    return solve_siting(
+        SitingInstance(
+            inst.facility_ids,
+            inst.capacity,
+            inst.fixed_cost,
+            inst.client_ids,
+            inst.demand,
+            inst.cost,
+            allowed=inst.allowed,
+            never_open=~open_mask,
+            unmet_penalty=inst.unmet_penalty,
+        ),
+        file=file,
+    )
 
 
 def _against(plan: SitingResult, sited: SitingResult, how: str) -> SitingResult:
     """`plan` judged against the siting solve's bound (valid for the whole instance): status, gap, solver."""
     gap = max(0.0, (plan.objective - sited.bound) / max(abs(plan.objective), 1e-12))
     status = "optimal" if gap <= 1e-6 else ("feasible" if sited.status == "optimal" else sited.status)
-    return replace(plan, status=status, bound=sited.bound, gap=gap, solver=f"{sited.solver} + {how}",
-                   solve_time_s=sited.solve_time_s, message=f"{sited.message}; improved by {how}")
+    return replace(
+        plan,
+        status=status,
+        bound=sited.bound,
+        gap=gap,
+        solver=f"{sited.solver} + {how}",
+        solve_time_s=sited.solve_time_s,
+        message=f"{sited.message}; improved by {how}",
+    )
 
 
-def _relocate(inst: SitingInstance, start: SitingResult, sited: SitingResult, file: str, how: str,
-              max_rounds: int = 50) -> tuple[SitingResult, int]:
+def _relocate(
+    inst: SitingInstance, start: SitingResult, sited: SitingResult, file: str, how: str, max_rounds: int = 50
+) -> tuple[SitingResult, int]:
     """Improve an n-point placement by alternating location and allocation (Cooper 1964, SIAM Review
     6(1):37-53): move each open point to the candidate that serves its current people with the least
     walking, re-allocate everyone (min-cost flow with capacities), repeat while the cost falls. Plans are
@@ -331,29 +408,56 @@ class LayoutSummary:
     walk_mean_min: float
     walk_p90_min: float
     walk_max_min: float
-    queue_mean_min: float     # mean over people placed
-    queue_worst_min: float    # worst point's mean wait
+    queue_mean_min: float  # mean over people placed
+    queue_worst_min: float  # worst point's mean wait
     collections_unserved_per_day: float
     round_trip_mean_min: float  # 2 x walk + queue, mean over people placed
     siting_status: str
     siting_gap: float
 
 
-def compare_layouts(zone_people: np.ndarray, walk_s: np.ndarray, options: list[tuple[str, int, PointService]], *,
-                    max_utilisation: float, max_walk_s: float | None = None,
-                    time_limit_s: float = 30.0) -> list[LayoutSummary]:
+def compare_layouts(
+    zone_people: np.ndarray,
+    walk_s: np.ndarray,
+    options: list[tuple[str, int, PointService]],
+    *,
+    max_utilisation: float,
+    max_walk_s: float | None = None,
+    time_limit_s: float = 30.0,
+) -> list[LayoutSummary]:
     """Place each option (label, number of points, how they work) and summarise it, e.g. 4 large hubs
     for ~300,000 people each against hundreds of small points, on the same zones and candidates."""
     rows = []
     for label, n, svc in options:
-        pl = place_points(zone_people, walk_s, n, svc, max_utilisation=max_utilisation, max_walk_s=max_walk_s,
-                          time_limit_s=time_limit_s)
+        pl = place_points(
+            zone_people,
+            walk_s,
+            n,
+            svc,
+            max_utilisation=max_utilisation,
+            max_walk_s=max_walk_s,
+            time_limit_s=time_limit_s,
+        )
         placed = float(pl.assign_people.sum())
         served = pl.people_per_point[pl.open_mask]
         q = pl.queue
         q_mean = float(q.wait_mean_min @ served / served.sum()) if served.sum() > 0 else float("nan")
-        rows.append(LayoutSummary(label, n, pl.people_capacity_per_point, placed, float(pl.unreached_people.sum()),
-                                  pl.walk_mean_min, pl.walk_p90_min, pl.walk_max_min, q_mean,
-                                  float(q.wait_mean_min.max(initial=0.0)), float(q.unserved_per_day.sum()),
-                                  2 * pl.walk_mean_min + q_mean, pl.siting["status"], pl.siting["gap"]))
+        rows.append(
+            LayoutSummary(
+                label,
+                n,
+                pl.people_capacity_per_point,
+                placed,
+                float(pl.unreached_people.sum()),
+                pl.walk_mean_min,
+                pl.walk_p90_min,
+                pl.walk_max_min,
+                q_mean,
+                float(q.wait_mean_min.max(initial=0.0)),
+                float(q.unserved_per_day.sum()),
+                2 * pl.walk_mean_min + q_mean,
+                pl.siting["status"],
+                pl.siting["gap"],
+            )
+        )
     return rows

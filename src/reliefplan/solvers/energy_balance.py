@@ -88,7 +88,9 @@ def maintenance_intake_kcal_per_day(body: Body, pal: np.ndarray | float) -> np.n
     return np.asarray(pal) * mifflin_rmr_kcal_per_day(body)
 
 
-def linearised_rho_tau(body: Body, pal: np.ndarray | float, k: HallConstants = HallConstants()) -> tuple[np.ndarray, np.ndarray]:
+def linearised_rho_tau(
+    body: Body, pal: np.ndarray | float, k: HallConstants = HallConstants()
+) -> tuple[np.ndarray, np.ndarray]:
     """Hall's linearised model: energy per kg of weight change rho (kcal/kg) and time constant tau (days).
 
     A sustained intake change dEI ends, after a few tau, in a weight change dEI tau / rho (kg).
@@ -107,9 +109,15 @@ def _delta(body: Body, pal: np.ndarray | float, k: HallConstants) -> np.ndarray:
     return ((1.0 - k.beta_tef) * np.asarray(pal) - 1.0) * mifflin_rmr_kcal_per_day(body) / np.asarray(body.weight_kg)
 
 
-def simulate_adult_weight(body: Body, delta_intake: np.ndarray, pal: np.ndarray | float,
-                          k: HallConstants = HallConstants(), *, relative: bool = False,
-                          cohort_shares: np.ndarray | None = None) -> np.ndarray:
+def simulate_adult_weight(
+    body: Body,
+    delta_intake: np.ndarray,
+    pal: np.ndarray | float,
+    k: HallConstants = HallConstants(),
+    *,
+    relative: bool = False,
+    cohort_shares: np.ndarray | None = None,
+) -> np.ndarray:
     """Daily body weight under an intake change, by Heun (RK2) steps of one day.
 
     ``delta_intake`` has shape ``[T, ...]`` broadcastable against the body arrays: the change of energy intake
@@ -133,8 +141,13 @@ def simulate_adult_weight(body: Body, delta_intake: np.ndarray, pal: np.ndarray 
     def rates(f: np.ndarray, a_t: np.ndarray, dei: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d_lean = c * np.log(f / fat0)
         d_fat = f - fat0
-        free = ((1.0 - k.beta_tef) * dei - a_t - k.gamma_fat_kcal_per_kg_day * d_fat
-                - k.gamma_lean_kcal_per_kg_day * d_lean - delta * (d_fat + d_lean))
+        free = (
+            (1.0 - k.beta_tef) * dei
+            - a_t
+            - k.gamma_fat_kcal_per_kg_day * d_fat
+            - k.gamma_lean_kcal_per_kg_day * d_lean
+            - delta * (d_fat + d_lean)
+        )
         return free / (fat_cost + (c / f) * lean_cost), (k.beta_at * dei - a_t) / k.tau_at_days
 
     def weight_of(f: np.ndarray) -> np.ndarray:

@@ -139,8 +139,9 @@ class EvacuationInstance:
             self.source_spread_s = np.zeros(len(self.source_node))
         self.source_spread_s = np.asarray(self.source_spread_s, dtype=float).reshape(-1)
         self.sink_node = np.asarray(self.sink_node, dtype=np.int64).reshape(-1)
-        cap = np.asarray([np.inf if c is None else c for c in np.asarray(self.sink_capacity, dtype=object).reshape(-1)],
-                         dtype=float)
+        cap = np.asarray(
+            [np.inf if c is None else c for c in np.asarray(self.sink_capacity, dtype=object).reshape(-1)], dtype=float
+        )
         self.sink_capacity = cap
         if self.routes is not None:
             self.routes = [None if r is None else np.asarray(r, dtype=np.int64).reshape(-1) for r in self.routes]
@@ -277,8 +278,9 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> EvacuationInstanc
             return 0.0
         v = _num(obj[key])
         if v is None or v < 0:
-            problems.append(Problem(file=file, feature=where, field=key,
-                                    message=f"expected a finite number >= 0, got {obj[key]!r}"))
+            problems.append(
+                Problem(file=file, feature=where, field=key, message=f"expected a finite number >= 0, got {obj[key]!r}")
+            )
             return 0.0
         if integer and v != int(v):
             problems.append(Problem(file=file, feature=where, field=key, message=f"expected whole people, got {v}"))
@@ -309,7 +311,9 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> EvacuationInstanc
         else:
             kc.append(np.inf)
     if not data["sinks"]:
-        problems.append(Problem(file=file, field="sinks", message="expected at least one sink (a site people can reach)"))
+        problems.append(
+            Problem(file=file, field="sinks", message="expected at least one sink (a site people can reach)")
+        )
     routes: list[np.ndarray | None] | None = None
     if any(r is not None for r in raw_routes) and not problems:
         # a route is a node sequence; each hop takes the quickest arc between the two nodes
@@ -329,24 +333,37 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> EvacuationInstanc
             ids = [str(x) for x in r]
             unknown = [x for x in ids if x not in index]
             if unknown:
-                problems.append(Problem(file=file, feature=where, field="route",
-                                        message=f"unknown node id(s) {unknown}"))
+                problems.append(
+                    Problem(file=file, feature=where, field="route", message=f"unknown node id(s) {unknown}")
+                )
                 routes.append(None)
                 continue
             arcs = []
             for u, v in zip(ids[:-1], ids[1:]):
                 a = best.get((index[u], index[v]))
                 if a is None:
-                    problems.append(Problem(file=file, feature=where, field="route",
-                                            message=f"no arc from '{u}' to '{v}'"))
+                    problems.append(
+                        Problem(file=file, feature=where, field="route", message=f"no arc from '{u}' to '{v}'")
+                    )
                     break
                 arcs.append(a)
             routes.append(np.asarray(arcs, dtype=np.int64))
     if problems:
         raise InputError(problems)
-    inst = EvacuationInstance(node_ids=node_ids, arc_from=af, arc_to=at, arc_travel_time_s=att,
-                              arc_capacity_per_h=acap, source_node=sn, source_people=sp_, source_release_s=sr,
-                              source_spread_s=ss, sink_node=kn, sink_capacity=kc, routes=routes)
+    inst = EvacuationInstance(
+        node_ids=node_ids,
+        arc_from=af,
+        arc_to=at,
+        arc_travel_time_s=att,
+        arc_capacity_per_h=acap,
+        source_node=sn,
+        source_people=sp_,
+        source_release_s=sr,
+        source_spread_s=ss,
+        sink_node=kn,
+        sink_capacity=kc,
+        routes=routes,
+    )
     validate_instance(inst, file=file)
     return inst
 
@@ -374,27 +391,53 @@ def validate_instance(inst: EvacuationInstance, file: str = "<instance>") -> Non
     check_len("sink_capacity", inst.sink_capacity, len(inst.sink_node))
     if problems:
         raise InputError(problems)
-    for name, arr, feat in (("from", inst.arc_from, "arcs"), ("to", inst.arc_to, "arcs"),
-                            ("node", inst.source_node, "sources"), ("node", inst.sink_node, "sinks")):
+    for name, arr, feat in (
+        ("from", inst.arc_from, "arcs"),
+        ("to", inst.arc_to, "arcs"),
+        ("node", inst.source_node, "sources"),
+        ("node", inst.sink_node, "sinks"),
+    ):
         for i in np.flatnonzero((arr < 0) | (arr >= n)):
-            problems.append(Problem(file=file, feature=f"{feat}[{i}]", field=name,
-                                    message=f"node index {arr[i]} outside 0..{n - 1}"))
-    for name, arr, feat in (("travel_time_s", inst.arc_travel_time_s, "arcs"),
-                            ("capacity_per_h", inst.arc_capacity_per_h, "arcs"),
-                            ("people", inst.source_people, "sources"),
-                            ("release_s", inst.source_release_s, "sources"),
-                            ("spread_s", inst.source_spread_s, "sources")):
+            problems.append(
+                Problem(
+                    file=file, feature=f"{feat}[{i}]", field=name, message=f"node index {arr[i]} outside 0..{n - 1}"
+                )
+            )
+    for name, arr, feat in (
+        ("travel_time_s", inst.arc_travel_time_s, "arcs"),
+        ("capacity_per_h", inst.arc_capacity_per_h, "arcs"),
+        ("people", inst.source_people, "sources"),
+        ("release_s", inst.source_release_s, "sources"),
+        ("spread_s", inst.source_spread_s, "sources"),
+    ):
         bad = ~np.isfinite(arr.astype(float)) | (arr < 0)
         for i in np.flatnonzero(bad):
-            problems.append(Problem(file=file, feature=f"{feat}[{i}]", field=name,
-                                    message=f"expected a finite number >= 0, got {arr[i]}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=f"{feat}[{i}]",
+                    field=name,
+                    message=f"expected a finite number >= 0, got {arr[i]}",
+                )
+            )
     for i in np.flatnonzero(np.isnan(inst.sink_capacity) | (inst.sink_capacity < 0)):
-        problems.append(Problem(file=file, feature=f"sinks[{i}]", field="capacity",
-                                message=f"expected null or a number >= 0, got {inst.sink_capacity[i]}"))
+        problems.append(
+            Problem(
+                file=file,
+                feature=f"sinks[{i}]",
+                field="capacity",
+                message=f"expected null or a number >= 0, got {inst.sink_capacity[i]}",
+            )
+        )
     if inst.routes is not None:
         if len(inst.routes) != len(inst.source_node):
-            problems.append(Problem(file=file, field="routes",
-                                    message=f"expected one route (or None) per source, got {len(inst.routes)}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    field="routes",
+                    message=f"expected one route (or None) per source, got {len(inst.routes)}",
+                )
+            )
         else:
             sink_set = set(inst.sink_node.tolist())
             for i, r in enumerate(inst.routes):
@@ -406,11 +449,23 @@ def validate_instance(inst: EvacuationInstance, file: str = "<instance>") -> Non
                     continue
                 nodes = [int(inst.source_node[i])] + inst.arc_to[r].tolist()
                 if len(r) and (np.any(inst.arc_from[r] != np.asarray(nodes[:-1]))):
-                    problems.append(Problem(file=file, feature=where, field="route",
-                                            message="arcs do not form a path starting at the source"))
+                    problems.append(
+                        Problem(
+                            file=file,
+                            feature=where,
+                            field="route",
+                            message="arcs do not form a path starting at the source",
+                        )
+                    )
                 elif nodes[-1] not in sink_set:
-                    problems.append(Problem(file=file, feature=where, field="route",
-                                            message=f"route ends at '{inst.node_ids[nodes[-1]]}', which is not a sink"))
+                    problems.append(
+                        Problem(
+                            file=file,
+                            feature=where,
+                            field="route",
+                            message=f"route ends at '{inst.node_ids[nodes[-1]]}', which is not a sink",
+                        )
+                    )
     if problems:
         raise InputError(problems)
 
@@ -425,15 +480,15 @@ class _Net:
     """A (possibly condensed) network; every arc stands for a chain of original arcs."""
 
     n: int
-    node_orig: np.ndarray          # original node index of each node
+    node_orig: np.ndarray  # original node index of each node
     frm: np.ndarray
     to: np.ndarray
     travel_time_s: np.ndarray
     capacity_per_h: np.ndarray
-    member_ptr: np.ndarray         # CSR: original arcs of arc c are member_arc[ptr[c]:ptr[c+1]]
+    member_ptr: np.ndarray  # CSR: original arcs of arc c are member_arc[ptr[c]:ptr[c+1]]
     member_arc: np.ndarray
-    member_offset_s: np.ndarray    # travel time from the chain start to the member's start
-    bottleneck_arc: np.ndarray     # original arc with the smallest capacity in the chain
+    member_offset_s: np.ndarray  # travel time from the chain start to the member's start
+    bottleneck_arc: np.ndarray  # original arc with the smallest capacity in the chain
     bottleneck_offset_s: np.ndarray
 
     @property
@@ -448,10 +503,19 @@ class _Net:
 
 def _identity_net(inst: EvacuationInstance) -> _Net:
     m = inst.n_arcs
-    return _Net(n=inst.n_nodes, node_orig=np.arange(inst.n_nodes), frm=inst.arc_from.copy(), to=inst.arc_to.copy(),
-                travel_time_s=inst.arc_travel_time_s.copy(), capacity_per_h=inst.arc_capacity_per_h.copy(),
-                member_ptr=np.arange(m + 1), member_arc=np.arange(m), member_offset_s=np.zeros(m),
-                bottleneck_arc=np.arange(m), bottleneck_offset_s=np.zeros(m))
+    return _Net(
+        n=inst.n_nodes,
+        node_orig=np.arange(inst.n_nodes),
+        frm=inst.arc_from.copy(),
+        to=inst.arc_to.copy(),
+        travel_time_s=inst.arc_travel_time_s.copy(),
+        capacity_per_h=inst.arc_capacity_per_h.copy(),
+        member_ptr=np.arange(m + 1),
+        member_arc=np.arange(m),
+        member_offset_s=np.zeros(m),
+        bottleneck_arc=np.arange(m),
+        bottleneck_offset_s=np.zeros(m),
+    )
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
@@ -509,7 +573,7 @@ def condense(inst: EvacuationInstance) -> _Net:
             if not alive_l[x]:
                 continue
             alive_l[x] = False
-            for y in nb[ptr_l[x]:ptr_l[x + 1]]:
+            for y in nb[ptr_l[x] : ptr_l[x + 1]]:
                 if alive_l[y]:
                     degree[y] -= 1
                     if degree[y] <= 1 and not terminal_l[y]:
@@ -585,12 +649,19 @@ def condense(inst: EvacuationInstance) -> _Net:
     node_orig = np.flatnonzero(used)
     remap = np.full(n, -1, dtype=np.int64)
     remap[node_orig] = np.arange(len(node_orig))
-    return _Net(n=len(node_orig), node_orig=node_orig,
-                frm=remap[np.asarray(c_from, dtype=np.int64)], to=remap[np.asarray(c_to, dtype=np.int64)],
-                travel_time_s=np.asarray(c_tt, dtype=float), capacity_per_h=np.asarray(c_cap, dtype=float),
-                member_ptr=np.asarray(m_ptr, dtype=np.int64), member_arc=np.asarray(m_arc, dtype=np.int64),
-                member_offset_s=np.asarray(m_off, dtype=float), bottleneck_arc=np.asarray(b_arc, dtype=np.int64),
-                bottleneck_offset_s=np.asarray(b_off, dtype=float))
+    return _Net(
+        n=len(node_orig),
+        node_orig=node_orig,
+        frm=remap[np.asarray(c_from, dtype=np.int64)],
+        to=remap[np.asarray(c_to, dtype=np.int64)],
+        travel_time_s=np.asarray(c_tt, dtype=float),
+        capacity_per_h=np.asarray(c_cap, dtype=float),
+        member_ptr=np.asarray(m_ptr, dtype=np.int64),
+        member_arc=np.asarray(m_arc, dtype=np.int64),
+        member_offset_s=np.asarray(m_off, dtype=float),
+        bottleneck_arc=np.asarray(b_arc, dtype=np.int64),
+        bottleneck_offset_s=np.asarray(b_off, dtype=float),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -611,19 +682,27 @@ def _cap_at(rate_per_step: np.ndarray, t: np.ndarray) -> np.ndarray:
 RELEASE_CHUNK = 4_000_000  # (item, step) pairs expanded at a time: a national move has ~10^8
 
 
-def _release_layers(people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray,
-                    dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _release_layers(
+    people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray, dt: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start."""
     k0 = np.ceil(release_s / dt - 1e-9).astype(np.int64)
     k1 = np.where(spread_s > 0, np.ceil((release_s + spread_s) / dt - 1e-9), k0).astype(np.int64)
     k1 = np.maximum(k1, k0)
     cnt = np.where(people > 0, k1 - k0 + 1, 0)
-    if cnt.sum() > RELEASE_CHUNK and len(people) > 1:  # by blocks of items, in item order: the same triples, bounded memory
+    if (
+        cnt.sum() > RELEASE_CHUNK and len(people) > 1
+    ):  # by blocks of items, in item order: the same triples, bounded memory
         ends = np.searchsorted(np.cumsum(cnt), np.arange(RELEASE_CHUNK, int(cnt.sum()), RELEASE_CHUNK))
         bounds = np.unique(np.r_[0, np.maximum(ends, 1), len(people)])
-        parts = [_release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])]
-        return (np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]), np.concatenate([p[1] for p in parts]),
-                np.concatenate([p[2] for p in parts]))
+        parts = [
+            _release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])
+        ]
+        return (
+            np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
     item = np.repeat(np.arange(len(people)), cnt)
     first = np.repeat(np.cumsum(cnt) - cnt, cnt)
     k = k0[item] + (np.arange(len(item)) - first)
@@ -650,8 +729,14 @@ def _reverse_graph(net: _Net, weight: np.ndarray) -> sp.csr_array:
     return sp.csr_array((g.data[firsts], (g.row[firsts], g.col[firsts])), shape=(net.n, net.n))
 
 
-def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: bool,
-                  predecessors: bool = False, graph: sp.csr_array | None = None) -> Any:
+def _reverse_dist(
+    net: _Net,
+    targets: np.ndarray,
+    weight: np.ndarray,
+    min_only: bool,
+    predecessors: bool = False,
+    graph: sp.csr_array | None = None,
+) -> Any:
     """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph;
     ``graph``: `_reverse_graph` of the same weights when the caller already built it)."""
     g = _reverse_graph(net, weight) if graph is None else graph
@@ -660,8 +745,9 @@ def _reverse_dist(net: _Net, targets: np.ndarray, weight: np.ndarray, min_only: 
     return dijkstra(g, directed=True, indices=targets, return_predecessors=predecessors)
 
 
-def _static_flows(net: _Net, src: np.ndarray, people: np.ndarray, sinks: np.ndarray,
-                  sink_cap: np.ndarray) -> tuple[int, float]:
+def _static_flows(
+    net: _Net, src: np.ndarray, people: np.ndarray, sinks: np.ndarray, sink_cap: np.ndarray
+) -> tuple[int, float]:
     """(people deliverable with unlimited time, network throughput in people per hour)."""
     big = int(people.sum()) + 1
     usable = net.capacity_per_h > 0
@@ -677,7 +763,9 @@ def _static_flows(net: _Net, src: np.ndarray, people: np.ndarray, sinks: np.ndar
     cap_people = np.where(np.isfinite(sink_cap), np.floor(sink_cap), big).astype(np.int64)
     deliverable = run(np.full(int(usable.sum()), big), people, cap_people)
     big = int(np.ceil(net.capacity_per_h[usable]).sum()) + 1
-    rate = run(np.ceil(net.capacity_per_h[usable]), np.full(len(src), big), np.full(len(sinks), big)) if deliverable else 0
+    rate = (
+        run(np.ceil(net.capacity_per_h[usable]), np.full(len(src), big), np.full(len(sinks), big)) if deliverable else 0
+    )
     return deliverable, float(rate)
 
 
@@ -713,9 +801,20 @@ class _Ten:
     T: int
 
 
-def _build_ten(net: _Net, tau: np.ndarray, rate: np.ndarray, rel_node: np.ndarray, rel_k: np.ndarray,
-               rel_amt: np.ndarray, sinks: np.ndarray, sink_cap: np.ndarray, T: int, big: int,
-               hold_cost: np.ndarray, with_costs: bool) -> _Ten:
+def _build_ten(
+    net: _Net,
+    tau: np.ndarray,
+    rate: np.ndarray,
+    rel_node: np.ndarray,
+    rel_k: np.ndarray,
+    rel_amt: np.ndarray,
+    sinks: np.ndarray,
+    sink_cap: np.ndarray,
+    T: int,
+    big: int,
+    hold_cost: np.ndarray,
+    with_costs: bool,
+) -> _Ten:
     n, m, k = net.n, net.m, len(sinks)
     cnt = np.maximum(T - tau, 0)
     move_arc = np.repeat(np.arange(m), cnt)
@@ -735,8 +834,11 @@ def _build_ten(net: _Net, tau: np.ndarray, rate: np.ndarray, rel_node: np.ndarra
         "move": (mv_tail, mv_head, mv_cap),
         "hold": (hd_tail, hd_head, np.full(len(hv), big)),
         "sink": (sk_tail, sk_head, np.full(len(sk_j), big)),
-        "agg": (T * n + np.arange(k), np.full(k, t_node),
-                np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, big)), big)),
+        "agg": (
+            T * n + np.arange(k),
+            np.full(k, t_node),
+            np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, big)), big),
+        ),
         "src": (np.full(int(ok.sum()), s_node), rel_k[ok] * n + rel_node[ok], rel_amt[ok]),
     }
     seg, start = {}, 0
@@ -753,24 +855,25 @@ def _build_ten(net: _Net, tau: np.ndarray, rate: np.ndarray, rel_node: np.ndarra
         # (a moving step costs more than any waiting step, so nobody walks in circles).
         dmax = int(hold_cost.max()) if len(hold_cost) else 0
         K = T * (dmax + 1) + 1
-        costs = np.concatenate([
-            tau[move_arc] * (dmax + 1),
-            np.tile(hold_cost, max(T - 1, 0)),
-            K * (sk_t + 1),
-            np.zeros(k, np.int64),
-            np.zeros(int(ok.sum()), np.int64),
-        ]).astype(np.int64)
+        costs = np.concatenate(
+            [
+                tau[move_arc] * (dmax + 1),
+                np.tile(hold_cost, max(T - 1, 0)),
+                K * (sk_t + 1),
+                np.zeros(k, np.int64),
+                np.zeros(int(ok.sum()), np.int64),
+            ]
+        ).astype(np.int64)
     return _Ten(tails, heads, caps, costs, seg, move_arc, move_t, s_node, t_node, T)
-
 
 
 @dataclass
 class _SinkPaths:
     """Quickest routes in whole steps from every node to every sink (Dijkstra trees, computed once per solve)."""
 
-    dist: np.ndarray        # (k sinks, n nodes) steps; inf where unreachable
-    pred: np.ndarray        # (k sinks, n nodes) next node towards the sink
-    arc_key: np.ndarray     # sorted frm * n + to of the quickest arc per node pair
+    dist: np.ndarray  # (k sinks, n nodes) steps; inf where unreachable
+    pred: np.ndarray  # (k sinks, n nodes) next node towards the sink
+    arc_key: np.ndarray  # sorted frm * n + to of the quickest arc per node pair
     arc_of_key: np.ndarray  # that arc
 
     @classmethod
@@ -799,7 +902,9 @@ class _SinkPaths:
         while len(active) and hop <= n:
             nxt = self.pred[js[active], cur[active]].astype(np.int64)
             arc = self.arc_of_key[np.searchsorted(self.arc_key, cur[active] * n + nxt)]
-            rec_pair.append(active); rec_hop.append(np.full(len(active), hop)); rec_arc.append(arc)
+            rec_pair.append(active)
+            rec_hop.append(np.full(len(active), hop))
+            rec_arc.append(arc)
             rec_off.append(off[active].copy())
             off[active] += tau[arc]
             cur[active] = nxt
@@ -809,12 +914,16 @@ class _SinkPaths:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(len(cur), np.int64)
         pair, hops = np.concatenate(rec_pair), np.concatenate(rec_hop)
         o = np.lexsort((hops, pair))
-        return (np.concatenate(rec_arc)[o], np.concatenate(rec_off)[o],
-                np.bincount(pair, minlength=len(cur)).astype(np.int64))
+        return (
+            np.concatenate(rec_arc)[o],
+            np.concatenate(rec_off)[o],
+            np.bincount(pair, minlength=len(cur)).astype(np.int64),
+        )
 
 
-def _min_cost(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int, t_node: int,
-              supply: int) -> tuple[int, np.ndarray] | None:
+def _min_cost(
+    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int, t_node: int, supply: int
+) -> tuple[int, np.ndarray] | None:
     """(flow value, arc flows) of a max flow with min cost (at most ``supply``), or None if it fails."""
     try:
         value, flows = max_flow_min_cost(tails, heads, caps, costs, s_node, t_node)
@@ -842,11 +951,11 @@ class _Chains:
     caps: np.ndarray
     s_node: int
     t_node: int
-    e: np.ndarray      # items that can enter (indices into the relaxation's items)
-    pos: np.ndarray    # their entry pair
-    link: np.ndarray   # chain arcs (between entry points)
-    hang: np.ndarray   # pairs hanging off an entry point
-    pv: np.ndarray     # pairs: source node (index into src_nodes), sink, steps
+    e: np.ndarray  # items that can enter (indices into the relaxation's items)
+    pos: np.ndarray  # their entry pair
+    link: np.ndarray  # chain arcs (between entry points)
+    hang: np.ndarray  # pairs hanging off an entry point
+    pv: np.ndarray  # pairs: source node (index into src_nodes), sink, steps
     pj: np.ndarray
     pd: np.ndarray
 
@@ -858,8 +967,9 @@ class _Relaxation:
     and arrives at step k + d, which must be at most T - 1. Departures are aggregated by (node, step).
     """
 
-    def __init__(self, paths: _SinkPaths, rel_node: np.ndarray, rel_k: np.ndarray, rel_amt: np.ndarray,
-                 sink_cap: np.ndarray) -> None:
+    def __init__(
+        self, paths: _SinkPaths, rel_node: np.ndarray, rel_k: np.ndarray, rel_amt: np.ndarray, sink_cap: np.ndarray
+    ) -> None:
         self.paths = paths
         self.k = paths.dist.shape[0]
         span = int(rel_k.max()) + 1 if len(rel_k) else 1
@@ -868,8 +978,9 @@ class _Relaxation:
         self.it_k = uk % span
         self.src_nodes, self.it_src = np.unique(uk // span, return_inverse=True)
         self.big = int(rel_amt.sum()) + 1
-        self.sink_caps = np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, self.big)),
-                                  self.big).astype(np.int64)
+        self.sink_caps = np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, self.big)), self.big).astype(
+            np.int64
+        )
         self.d = paths.dist[:, self.src_nodes].T  # (source nodes, sinks) steps
         self.usable = len(self.src_nodes) * self.k <= RELAXATION_PAIRS_LIMIT and self.k > 0
 
@@ -904,8 +1015,20 @@ class _Relaxation:
         tails = np.concatenate([np.full(len(e), s_node), link, p_lev[hang], L + np.arange(k)])
         heads = np.concatenate([e_lev, link + 1, L + pj[hang], np.full(k, t_node)])
         caps = np.concatenate([self.amt[e], np.full(len(link), self.big), np.full(len(hang), self.big), self.sink_caps])
-        return _Chains(tails.astype(np.int64), heads.astype(np.int64), caps.astype(np.int64), s_node, t_node,
-                       e, pos, link, hang, pv, pj, pd)
+        return _Chains(
+            tails.astype(np.int64),
+            heads.astype(np.int64),
+            caps.astype(np.int64),
+            s_node,
+            t_node,
+            e,
+            pos,
+            link,
+            hang,
+            pv,
+            pj,
+            pd,
+        )
 
     def max_flow(self, T: int) -> int:
         """People who can arrive within ``T`` steps without link capacities (bounds the real horizon)."""
@@ -938,8 +1061,9 @@ def _quickest_relaxed(rx: _Relaxation, deliverable: int, T_max: int) -> int | No
     return hi
 
 
-def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int,
-                      dmax: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+def _relaxed_schedule(
+    rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int, dmax: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Optimal schedule of the expanded network with horizon ``T`` if its capacity-free relaxation fits.
 
     Returns (move arc, move step, people, arrivals (k, T)) or None when some link would be over capacity
@@ -961,16 +1085,21 @@ def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int
     pv, pj, pd = rx.pairs(T, deadline_order=False)
     P = len(pv)
     s_node, t_node = ns + k, ns + k + 1
-    out = _min_cost(np.concatenate([np.full(ns, s_node), pv, ns + np.arange(k)]),
-                    np.concatenate([np.arange(ns), ns + pj, np.full(k, t_node)]),
-                    np.concatenate([node_amt, np.full(P, big), rx.sink_caps]),
-                    np.concatenate([np.zeros(ns, np.int64), pd, np.zeros(k, np.int64)]), s_node, t_node, supply)
+    out = _min_cost(
+        np.concatenate([np.full(ns, s_node), pv, ns + np.arange(k)]),
+        np.concatenate([np.arange(ns), ns + pj, np.full(k, t_node)]),
+        np.concatenate([node_amt, np.full(P, big), rx.sink_caps]),
+        np.concatenate([np.zeros(ns, np.int64), pd, np.zeros(k, np.int64)]),
+        s_node,
+        t_node,
+        supply,
+    )
     seg = None
     everyone = out is not None and out[0] == supply  # else not even the deadline-free relaxation takes all
     if everyone:
         live_i = np.flatnonzero(live)
         item_order = live_i[np.lexsort((-it_k[live_i], it_src[live_i]))]
-        i_in, i_out, seg_amt = _match_in_order(amt[item_order], out[1][ns: ns + P])
+        i_in, i_out, seg_amt = _match_in_order(amt[item_order], out[1][ns : ns + P])
         seg_item, seg_pair = item_order[i_in], i_out
         if np.all(it_k[seg_item] + pd[seg_pair] <= T - 1):
             seg = seg_item, seg_pair, seg_amt
@@ -982,13 +1111,20 @@ def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int
         z_e, z_l, z_k = np.zeros(len(e), np.int64), np.zeros(len(c.link), np.int64), np.zeros(k, np.int64)
         out = None
         if everyone:
-            out = _min_cost(c.tails, c.heads, c.caps, np.concatenate([z_e, z_l, pd[c.hang], z_k]), c.s_node,
-                            c.t_node, supply_e)
+            out = _min_cost(
+                c.tails, c.heads, c.caps, np.concatenate([z_e, z_l, pd[c.hang], z_k]), c.s_node, c.t_node, supply_e
+            )
         if out is None or out[0] < supply_e:  # not everyone arrives: who is left behind matters
             K = T * (dmax + 1) + 1
-            out = _min_cost(c.tails, c.heads, c.caps,
-                            np.concatenate([K * it_k[e], z_l, K * (pd[c.hang] + 1) + (dmax + 1) * pd[c.hang], z_k]),
-                            c.s_node, c.t_node, supply_e)
+            out = _min_cost(
+                c.tails,
+                c.heads,
+                c.caps,
+                np.concatenate([K * it_k[e], z_l, K * (pd[c.hang] + 1) + (dmax + 1) * pd[c.hang], z_k]),
+                c.s_node,
+                c.t_node,
+                supply_e,
+            )
         if out is None:
             return None
         # along a chain, the q-th person out left with the q-th person in (chains only lead nearer)
@@ -996,7 +1132,7 @@ def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int
         flows_in = np.zeros(len(amt), dtype=np.int64)
         flows_in[e] = out[1][: len(e)]
         f_pair = np.zeros(len(pv), dtype=np.int64)
-        f_pair[c.hang] = out[1][len(e) + len(c.link): len(e) + len(c.link) + len(c.hang)]
+        f_pair[c.hang] = out[1][len(e) + len(c.link) : len(e) + len(c.link) + len(c.hang)]
         i_in, seg_pair, seg_amt = _match_in_order(flows_in[item_order], f_pair)
         seg = item_order[i_in], seg_pair, seg_amt
     seg_item, seg_pair, seg_amt = seg
@@ -1021,8 +1157,9 @@ def _relaxed_schedule(rx: _Relaxation, tau: np.ndarray, rate: np.ndarray, T: int
     return m_arc, m_t, val, arrivals
 
 
-def _flows_on_ten(ten: _Ten, net: _Net, tau: np.ndarray, m_arc: np.ndarray, m_t: np.ndarray, val: np.ndarray,
-                  arrivals: np.ndarray) -> np.ndarray:
+def _flows_on_ten(
+    ten: _Ten, net: _Net, tau: np.ndarray, m_arc: np.ndarray, m_t: np.ndarray, val: np.ndarray, arrivals: np.ndarray
+) -> np.ndarray:
     """Arc flows of the expanded network for a schedule given as moves and arrivals (nobody waits)."""
     flows = np.zeros(len(ten.tails), dtype=np.int64)
     cnt = np.maximum(ten.T - tau, 0)
@@ -1062,11 +1199,11 @@ class _Core:
     """Method output on the (condensed) network, before mapping back to original arcs."""
 
     T: int
-    arrivals: np.ndarray            # (k sinks, T) whole people
-    flow_arc: np.ndarray            # COO over net arcs: arc, step, people
+    arrivals: np.ndarray  # (k sinks, T) whole people
+    flow_arc: np.ndarray  # COO over net arcs: arc, step, people
     flow_t: np.ndarray
     flow_val: np.ndarray
-    jam_first: np.ndarray           # per net arc, -1 if never jammed
+    jam_first: np.ndarray  # per net arc, -1 if never jammed
     jam_last: np.ndarray
     jam_steps: np.ndarray
     max_queue: np.ndarray
@@ -1075,9 +1212,19 @@ class _Core:
     notes: list[str] = field(default_factory=list)
 
 
-def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, rel_amt: np.ndarray,
-                 sinks: np.ndarray, sink_cap: np.ndarray, deliverable: int, rate_per_h: float,
-                 T_fixed: int | None, T_upper: int | None = None) -> _Core:
+def _solve_exact(
+    net: _Net,
+    dt: float,
+    rel_node: np.ndarray,
+    rel_k: np.ndarray,
+    rel_amt: np.ndarray,
+    sinks: np.ndarray,
+    sink_cap: np.ndarray,
+    deliverable: int,
+    rate_per_h: float,
+    T_fixed: int | None,
+    T_upper: int | None = None,
+) -> _Core:
     tau = _steps(net.travel_time_s, dt)
     rate = net.capacity_per_h * dt / 3600.0
     total = int(rel_amt.sum())
@@ -1101,8 +1248,10 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
 
     def feasible(T: int) -> bool:
         if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
-            raise _TooLarge(f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
-                            f"({T} steps of {dt:g} s); use a larger time step or the queue method")
+            raise _TooLarge(
+                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
+                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
+            )
         ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
         mf = _solved_max_flow(ten)
         flow_value[T] = int(mf.optimal_flow())
@@ -1114,8 +1263,10 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
 
     def min_cost(T: int) -> tuple[_Ten, np.ndarray]:
         if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
-            raise _TooLarge(f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
-                            f"({T} steps of {dt:g} s); use a larger time step or the queue method")
+            raise _TooLarge(
+                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
+                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
+            )
         relaxed = None if rx is None else _relaxed_schedule(rx, tau, rate, T, dmax)
         if relaxed is not None:
             ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
@@ -1124,12 +1275,15 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
             # min-cost flow grows too slow on deep expanded graphs: keep the optimal horizon but
             # take the schedule from a max flow (arrivals within the horizon, not earliest)
             ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
-            notes.append(f"expanded network of {len(ten.tails):,} arcs: clearance is optimal for the time step, "
-                         "but the schedule comes from a max flow, so arrival curves are not the earliest possible")
+            notes.append(
+                f"expanded network of {len(ten.tails):,} arcs: clearance is optimal for the time step, "
+                "but the schedule comes from a max flow, so arrival curves are not the earliest possible"
+            )
             return ten, _max_flow(ten, flows=True)[1]
         ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, True)
-        return ten, max_flow_min_cost(ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node,
-                                      flow_value.get(T))[1]
+        return ten, max_flow_min_cost(
+            ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node, flow_value.get(T)
+        )[1]
 
     def last_arrival(ten: _Ten, flows: np.ndarray, T: int) -> int:
         per_t = flows[ten.seg["sink"]].reshape(k, T).sum(axis=0) if k else np.zeros(T)
@@ -1159,7 +1313,9 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         if rx is not None:
             # the relaxation's quickest horizon (cheap max flows on its small graph) bounds the real one
             # from below and is the real one whenever the links do not jam: try it first, then widen
-            T_rx = _quickest_relaxed(rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0)))
+            T_rx = _quickest_relaxed(
+                rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0))
+            )
             if T_rx is not None and T_rx - 1 > lo:
                 lo, hi, gap = T_rx - 1, T_rx, 1
         if T_upper is not None and lo < T_upper < hi:
@@ -1183,8 +1339,9 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
             if lo in too_short:
                 cut_ten, cut_mf = too_short.pop(lo)
             else:
-                cut_ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, lo, big, hold_cost,
-                                     False)
+                cut_ten = _build_ten(
+                    net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, lo, big, hold_cost, False
+                )
                 cut_mf = None
             side = _min_cut_source_side(cut_ten, cut_mf)
             mv = cut_ten.seg["move"]
@@ -1215,9 +1372,20 @@ def _solve_exact(net: _Net, dt: float, rel_node: np.ndarray, rel_k: np.ndarray, 
         jf, jl, js, mq = _jam_stats(net.m, ten.move_arc[jam], ten.move_t[jam], wait_tail[jam].astype(float))
     by_min_cost = not any("max flow" in x for x in notes)
     objective = float((arrivals.sum(axis=0) * (np.arange(T) + 1) * dt).sum()) if by_min_cost else None
-    return _Core(T=T, arrivals=arrivals, flow_arc=ten.move_arc[nz], flow_t=ten.move_t[nz], flow_val=fm[nz].astype(float),
-                 jam_first=jf, jam_last=jl, jam_steps=js, max_queue=mq,
-                 status="optimal" if by_min_cost else "optimal_clearance", objective=objective, notes=notes)
+    return _Core(
+        T=T,
+        arrivals=arrivals,
+        flow_arc=ten.move_arc[nz],
+        flow_t=ten.move_t[nz],
+        flow_val=fm[nz].astype(float),
+        jam_first=jf,
+        jam_last=jl,
+        jam_steps=js,
+        max_queue=mq,
+        status="optimal" if by_min_cost else "optimal_clearance",
+        objective=objective,
+        notes=notes,
+    )
 
 
 def _jam_stats(m: int, arc: np.ndarray, t: np.ndarray, queue: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -1259,8 +1427,9 @@ def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return key, idx[first]
 
 
-def _routes_to(net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray,
-               arc_of_key: np.ndarray) -> list[np.ndarray]:
+def _routes_to(
+    net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray, arc_of_key: np.ndarray
+) -> list[np.ndarray]:
     """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
     cur = np.asarray(nodes, dtype=np.int64).copy()
     hops: list[np.ndarray] = []
@@ -1278,11 +1447,12 @@ def _routes_to(net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_
     o = np.argsort(who, kind="stable")  # hop order kept within a route
     bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
     arc = arc[o]
-    return [arc[bounds[q]: bounds[q + 1]] for q in range(len(nodes))]
+    return [arc[bounds[q] : bounds[q + 1]] for q in range(len(nodes))]
 
 
-def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray,
-                      sink_cap: np.ndarray) -> tuple[list[_Stream], int]:
+def _shortest_streams(
+    net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray, sink_cap: np.ndarray
+) -> tuple[list[_Stream], int]:
     """Everyone takes the quickest route to the nearest site that still has room (greedy by distance).
 
     Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
@@ -1304,16 +1474,17 @@ def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_
     keep_pred = k * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
     preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
     for b in range(0, k, SINK_BATCH):
-        got = _reverse_dist(net, targets[b: b + SINK_BATCH], net.travel_time_s, min_only=False,
-                            predecessors=keep_pred, graph=graph)
+        got = _reverse_dist(
+            net, targets[b : b + SINK_BATCH], net.travel_time_s, min_only=False, predecessors=keep_pred, graph=graph
+        )
         d, pred = got if keep_pred else (got, None)
-        d_src[b: b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
+        d_src[b : b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
         if preds is not None:
-            preds[b: b + SINK_BATCH] = np.atleast_2d(pred)
+            preds[b : b + SINK_BATCH] = np.atleast_2d(pred)
     # each source's sinks by (distance, sink row): the order of the pairs in the greedy
     cand = np.empty(d_src.shape, dtype=np.int32)
     for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
-        cand[:, c0: c0 + 8192] = np.argsort(d_src[:, c0: c0 + 8192], axis=0, kind="stable")
+        cand[:, c0 : c0 + 8192] = np.argsort(d_src[:, c0 : c0 + 8192], axis=0, kind="stable")
     n_fin = np.isfinite(d_src).sum(axis=0)
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
     ptr = np.zeros(len(live), dtype=np.int64)
@@ -1343,24 +1514,33 @@ def _shortest_streams(net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_
         walkers.setdefault(r, set()).add(int(src_net[i]))
     rows_used = sorted(walkers)
     for b in range(0, len(rows_used), SINK_BATCH):
-        rows = rows_used[b: b + SINK_BATCH]
+        rows = rows_used[b : b + SINK_BATCH]
         if preds is not None:
             pred = preds[rows]
         else:
-            pred = np.atleast_2d(_reverse_dist(net, targets[rows], net.travel_time_s, min_only=False,
-                                               predecessors=True, graph=graph)[1])
+            pred = np.atleast_2d(
+                _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True, graph=graph)[1]
+            )
         for q, r in enumerate(rows):
             nodes = sorted(walkers[r])
-            for u, arcs in zip(nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key,
-                                                 arc_of_key)):
+            for u, arcs in zip(
+                nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key, arc_of_key)
+            ):
                 route[(u, r)] = arcs
     for i, r, q in chosen:
         streams.append(_Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]))
     return streams, int(rem_p.sum())
 
 
-def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationInstance,
-                 sinks_net: np.ndarray, sink_cap: np.ndarray, T_fixed: int | None) -> _Core:
+def _solve_queue(
+    net: _Net,
+    dt: float,
+    streams: list[_Stream],
+    inst: EvacuationInstance,
+    sinks_net: np.ndarray,
+    sink_cap: np.ndarray,
+    T_fixed: int | None,
+) -> _Core:
     tau = _steps(net.travel_time_s, dt)
     rate = net.capacity_per_h * dt / 3600.0
     k = len(sinks_net)
@@ -1397,8 +1577,12 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     # release schedule per stream
     s_people = np.asarray([s.people for s in streams], dtype=np.int64)
     s_src = np.asarray([s.source for s in streams], dtype=np.int64)
-    item, rk, ramt = _release_layers(s_people, inst.source_release_s[s_src] if len(s_src) else np.zeros(0),
-                                     inst.source_spread_s[s_src] if len(s_src) else np.zeros(0), dt)
+    item, rk, ramt = _release_layers(
+        s_people,
+        inst.source_release_s[s_src] if len(s_src) else np.zeros(0),
+        inst.source_spread_s[s_src] if len(s_src) else np.zeros(0),
+        dt,
+    )
     order = np.argsort(rk, kind="stable")
     item, rk, ramt = item[order], rk[order], ramt[order]
     last_rel = int(rk.max()) if len(rk) else 0
@@ -1416,8 +1600,12 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
         T_max = int(T_fixed)
     else:
         longest = max((len(s.route) for s in streams), default=1)
-        T_max = int(last_rel + max_route + 2 + longest * math.ceil(
-            s_people.sum() / max(float(pos_rate.min()) if len(pos_rate) else 1.0, 1e-9)))
+        T_max = int(
+            last_rel
+            + max_route
+            + 2
+            + longest * math.ceil(s_people.sum() / max(float(pos_rate.min()) if len(pos_rate) else 1.0, 1e-9))
+        )
     room = np.where(np.isfinite(sink_cap), sink_cap, np.inf).astype(float)
     arrivals_cols: list[np.ndarray] = []
     f_arc: list[np.ndarray] = []
@@ -1500,15 +1688,26 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
     notes = []
     if turned_away > 0.5:
         notes.append(f"{turned_away:,.0f} people reached a full site on their fixed route and were turned away")
-    cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype))
+    cat = lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
+
     def on_net(v: np.ndarray, fill: float) -> np.ndarray:  # per used link -> per network link
         out = np.full(net.m, fill, dtype=v.dtype)
         out[used_arcs] = v
         return out
 
-    return _Core(T=T, arrivals=arrivals, flow_arc=cat(f_arc, np.int32), flow_t=cat(f_t, np.int32),
-                 flow_val=cat(f_val, np.float32), jam_first=on_net(jam_first, -1), jam_last=on_net(jam_last, -1),
-                 jam_steps=on_net(jam_steps, 0), max_queue=on_net(max_q, 0.0), status="simulated", notes=notes)
+    return _Core(
+        T=T,
+        arrivals=arrivals,
+        flow_arc=cat(f_arc, np.int32),
+        flow_t=cat(f_t, np.int32),
+        flow_val=cat(f_val, np.float32),
+        jam_first=on_net(jam_first, -1),
+        jam_last=on_net(jam_last, -1),
+        jam_steps=on_net(jam_steps, 0),
+        max_queue=on_net(max_q, 0.0),
+        status="simulated",
+        notes=notes,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1516,8 +1715,15 @@ def _solve_queue(net: _Net, dt: float, streams: list[_Stream], inst: EvacuationI
 # --------------------------------------------------------------------------------------------
 
 
-def _run_queue(instance: EvacuationInstance, net: _Net, src_net: np.ndarray, sinks_net: np.ndarray,
-               routing: Routing, dt: float, T_fixed: int | None) -> tuple[_Core, _Net]:
+def _run_queue(
+    instance: EvacuationInstance,
+    net: _Net,
+    src_net: np.ndarray,
+    sinks_net: np.ndarray,
+    routing: Routing,
+    dt: float,
+    T_fixed: int | None,
+) -> tuple[_Core, _Net]:
     """Queue model on given routes (fixed) or quickest routes to the nearest site with room."""
     people = instance.source_people
     if routing == "fixed" and instance.routes is not None and any(r is not None for r in instance.routes):
@@ -1542,8 +1748,14 @@ def _run_queue(instance: EvacuationInstance, net: _Net, src_net: np.ndarray, sin
     return _solve_queue(qnet, dt, streams, instance, q_sinks, instance.sink_capacity, T_fixed), qnet
 
 
-def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None = None, horizon_s: float | None = None,
-                     routing: Routing = "free", method: Method = "auto") -> EvacuationResult:
+def solve_evacuation(
+    instance: EvacuationInstance,
+    *,
+    time_step_s: float | None = None,
+    horizon_s: float | None = None,
+    routing: Routing = "free",
+    method: Method = "auto",
+) -> EvacuationResult:
     """Schedule the move: clearance time, arrivals per sink, flows per arc and bottlenecks.
 
     ``time_step_s`` None chooses a step (exact: the expanded graph stays near
@@ -1554,16 +1766,30 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
     """
     validate_instance(instance)
     if routing not in ("free", "fixed"):
-        raise InputError(Problem(file="<arguments>", field="routing", message=f"expected free or fixed, got {routing!r}"))
+        raise InputError(
+            Problem(file="<arguments>", field="routing", message=f"expected free or fixed, got {routing!r}")
+        )
     if method not in ("auto", "exact", "queue"):
-        raise InputError(Problem(file="<arguments>", field="method", message=f"expected auto, exact or queue, got {method!r}"))
+        raise InputError(
+            Problem(file="<arguments>", field="method", message=f"expected auto, exact or queue, got {method!r}")
+        )
     if routing == "fixed" and method == "exact":
-        raise InputError(Problem(file="<arguments>", field="method",
-                                 message="fixed routes are simulated with the queue model; the exact method optimises free routes"))
+        raise InputError(
+            Problem(
+                file="<arguments>",
+                field="method",
+                message="fixed routes are simulated with the queue model; the exact method optimises free routes",
+            )
+        )
     for name, v in (("time_step_s", time_step_s), ("horizon_s", horizon_s)):
         if v is not None and not (math.isfinite(v) and 0 < v <= MAX_HORIZON_S):
-            raise InputError(Problem(file="<arguments>", field=name,
-                                     message=f"expected a number > 0 and <= {MAX_HORIZON_S:g} s (30 days), got {v}"))
+            raise InputError(
+                Problem(
+                    file="<arguments>",
+                    field=name,
+                    message=f"expected a number > 0 and <= {MAX_HORIZON_S:g} s (30 days), got {v}",
+                )
+            )
 
     total = instance.total_people
     explanations: list[str] = []
@@ -1575,18 +1801,23 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
 
     # people on no road with capacity towards any site
     for i in np.flatnonzero((src_net < 0) & (people > 0)).tolist():
-        explanations.append(f"source {i} at node '{instance.node_ids[instance.source_node[i]]}': no link with capacity "
-                            f"leads to any site with room; {int(people[i]):,} people cannot leave")
+        explanations.append(
+            f"source {i} at node '{instance.node_ids[instance.source_node[i]]}': no link with capacity "
+            f"leads to any site with room; {int(people[i]):,} people cannot leave"
+        )
     ok_src = np.flatnonzero((src_net >= 0) & (people > 0))
     ok_sink = np.flatnonzero(sinks_net >= 0)
     deliverable, rate_per_h = (0, 0.0)
     if len(ok_src) and len(ok_sink):
-        deliverable, rate_per_h = _static_flows(net, src_net[ok_src], people[ok_src], sinks_net[ok_sink],
-                                                instance.sink_capacity[ok_sink])
+        deliverable, rate_per_h = _static_flows(
+            net, src_net[ok_src], people[ok_src], sinks_net[ok_sink], instance.sink_capacity[ok_sink]
+        )
     reachable_people = int(people[ok_src].sum())
     if deliverable < reachable_people:
-        explanations.append(f"the sites reachable from the sources can take only {deliverable:,} of "
-                            f"{reachable_people:,} people who can leave; {reachable_people - deliverable:,} have no place")
+        explanations.append(
+            f"the sites reachable from the sources can take only {deliverable:,} of "
+            f"{reachable_people:,} people who can leave; {reachable_people - deliverable:,} have no place"
+        )
 
     # horizon estimate: last release + walk to the nearest site + everyone through the network's throughput
     horizon_est_s = 3600.0
@@ -1598,34 +1829,56 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         horizon_est_s = horizon_s
     if time_step_s is not None and 1.5 * horizon_est_s / time_step_s > MAX_USER_STEPS:
         need = 1.5 * horizon_est_s / MAX_USER_STEPS
-        raise InputError(Problem(file="<arguments>", field="time_step_s", message=(
-            f"a time step of {time_step_s:g} s needs about {1.5 * horizon_est_s / time_step_s:,.0f} steps to cover "
-            f"this evacuation (about {horizon_est_s / 3600:,.1f} h); at most {MAX_USER_STEPS:,} steps: use a step of "
-            f"at least {math.ceil(need):g} s, or leave it out to let the solver choose")))
+        raise InputError(
+            Problem(
+                file="<arguments>",
+                field="time_step_s",
+                message=(
+                    f"a time step of {time_step_s:g} s needs about {1.5 * horizon_est_s / time_step_s:,.0f} steps to cover "
+                    f"this evacuation (about {horizon_est_s / 3600:,.1f} h); at most {MAX_USER_STEPS:,} steps: use a step of "
+                    f"at least {math.ceil(need):g} s, or leave it out to let the solver choose"
+                ),
+            )
+        )
 
     auto = method == "auto"
     if method == "auto":
         if routing == "fixed":
             method = "queue"
         else:
-            dt_ex = time_step_s or _choose_step(1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT,
-                                                EXPANDED_ARCS_TARGET)
+            dt_ex = time_step_s or _choose_step(
+                1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT, EXPANDED_ARCS_TARGET
+            )
             method = "exact" if dt_ex <= AUTO_EXACT_MAX_STEP_S or time_step_s is not None else "queue"
             if method == "queue":
-                explanations.append("network too large for the exact method at a useful resolution; "
-                                    "the queue model ran instead")
+                explanations.append(
+                    "network too large for the exact method at a useful resolution; the queue model ran instead"
+                )
 
     core: _Core | None = None
     if method == "exact":
-        dt = time_step_s or _choose_step(1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT,
-                                         EXPANDED_ARCS_TARGET)
+        dt = time_step_s or _choose_step(
+            1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT, EXPANDED_ARCS_TARGET
+        )
         T_fixed = None if horizon_s is None else int(math.floor(horizon_s / dt + 1e-9))
         T_upper = None
-        rel_item, rel_k, rel_amt = _release_layers(people[ok_src], instance.source_release_s[ok_src],
-                                                   instance.source_spread_s[ok_src], dt)
+        rel_item, rel_k, rel_amt = _release_layers(
+            people[ok_src], instance.source_release_s[ok_src], instance.source_spread_s[ok_src], dt
+        )
         try:
-            core = _solve_exact(net, dt, src_net[ok_src][rel_item], rel_k, rel_amt, sinks_net[ok_sink],
-                                instance.sink_capacity[ok_sink], deliverable, rate_per_h, T_fixed, T_upper)
+            core = _solve_exact(
+                net,
+                dt,
+                src_net[ok_src][rel_item],
+                rel_k,
+                rel_amt,
+                sinks_net[ok_sink],
+                instance.sink_capacity[ok_sink],
+                deliverable,
+                rate_per_h,
+                T_fixed,
+                T_upper,
+            )
         except _TooLarge as exc:
             if not auto:
                 raise SolverError(str(exc)) from exc
@@ -1639,8 +1892,10 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
         core, qnet = _run_queue(instance, net, src_net, sinks_net, routing, dt, T_fixed)
         sink_index = np.arange(len(instance.sink_node))
         if routing == "free":
-            explanations.append("queue model: everyone takes the quickest route to the nearest site with room "
-                                "(no re-routing around queues), so clearance is an upper bound on the best achievable")
+            explanations.append(
+                "queue model: everyone takes the quickest route to the nearest site with room "
+                "(no re-routing around queues), so clearance is an upper bound on the best achievable"
+            )
     explanations.extend(core.notes)
 
     # results on the original arcs and sinks
@@ -1660,20 +1915,33 @@ def solve_evacuation(instance: EvacuationInstance, *, time_step_s: float | None 
     if method == "exact" and core.objective is not None:
         objective = core.objective  # min-cost flow: optimal, so the bound equals it
         bound, gap = objective, 0.0
-    return EvacuationResult(status=core.status, method=method, routing=routing, time_step_s=dt,
-                            horizon_s=core.T * dt, clearance_s=clearance, total_people=total, arrived=arrived,
-                            not_arrived=not_arrived, sink_arrivals=arrivals,
-                            arc_flows_of=partial(_map_flows, qnet, n_arcs, core, dt),
-                            bottlenecks=bottlenecks, objective_person_s=objective, best_bound_person_s=bound, gap=gap,
-                            explanations=explanations, condensed_nodes=net.n, condensed_arcs=net.m)
+    return EvacuationResult(
+        status=core.status,
+        method=method,
+        routing=routing,
+        time_step_s=dt,
+        horizon_s=core.T * dt,
+        clearance_s=clearance,
+        total_people=total,
+        arrived=arrived,
+        not_arrived=not_arrived,
+        sink_arrivals=arrivals,
+        arc_flows_of=partial(_map_flows, qnet, n_arcs, core, dt),
+        bottlenecks=bottlenecks,
+        objective_person_s=objective,
+        best_bound_person_s=bound,
+        gap=gap,
+        explanations=explanations,
+        condensed_nodes=net.n,
+        condensed_arcs=net.m,
+    )
 
 
 def _map_flows(net: _Net, n_arcs: int, core: _Core, dt: float) -> sp.csr_array:
     """Flows on original arcs: every member of a chain carries its chain's flow, shifted by its offset."""
     if len(net.member_arc) == net.m and not net.member_offset_s.any():  # no merged chains: one to one
         T = core.T if not len(core.flow_t) else max(core.T, int(core.flow_t.max()) + 1)
-        return sp.coo_array((core.flow_val, (net.member_arc[core.flow_arc], core.flow_t)),
-                            shape=(n_arcs, T)).tocsr()
+        return sp.coo_array((core.flow_val, (net.member_arc[core.flow_arc], core.flow_t)), shape=(n_arcs, T)).tocsr()
     cnt = np.diff(net.member_ptr)[core.flow_arc]
     rep = np.repeat(np.arange(len(core.flow_arc)), cnt)
     pos = net.member_ptr[core.flow_arc][rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
@@ -1690,35 +1958,56 @@ def _bottlenecks(net: _Net, core: _Core, dt: float) -> list[Bottleneck]:
         shift = math.floor(net.bottleneck_offset_s[c] / dt + 1e-9) * dt
         cap = float(net.capacity_per_h[c])
         q = float(core.max_queue[c])
-        out.append(Bottleneck(arc=int(net.bottleneck_arc[c]), saturated_from_s=float(core.jam_first[c] * dt + shift),
-                              saturated_until_s=float((core.jam_last[c] + 1) * dt + shift),
-                              saturated_s=float(core.jam_steps[c] * dt), max_queue_people=q,
-                              max_delay_s=q / cap * 3600.0 if cap > 0 else math.inf))
+        out.append(
+            Bottleneck(
+                arc=int(net.bottleneck_arc[c]),
+                saturated_from_s=float(core.jam_first[c] * dt + shift),
+                saturated_until_s=float((core.jam_last[c] + 1) * dt + shift),
+                saturated_s=float(core.jam_steps[c] * dt),
+                max_queue_people=q,
+                max_delay_s=q / cap * 3600.0 if cap > 0 else math.inf,
+            )
+        )
     out.sort(key=lambda b: (-b.max_delay_s, -b.saturated_s))
     return out
 
 
-def result_to_dict(result: EvacuationResult, instance: EvacuationInstance, *, include_flows: bool = True) -> dict[str, Any]:
+def result_to_dict(
+    result: EvacuationResult, instance: EvacuationInstance, *, include_flows: bool = True
+) -> dict[str, Any]:
     """JSON-ready summary (node ids instead of indices; times in seconds)."""
     ids = instance.node_ids
     dt = result.time_step_s
     arrivals = []
     for j, t in zip(*np.nonzero(result.sink_arrivals)):
-        arrivals.append({"sink": ids[instance.sink_node[j]], "sink_index": int(j), "t_s": float((t + 1) * dt),
-                         "people": int(result.sink_arrivals[j, t])})
+        arrivals.append(
+            {
+                "sink": ids[instance.sink_node[j]],
+                "sink_index": int(j),
+                "t_s": float((t + 1) * dt),
+                "people": int(result.sink_arrivals[j, t]),
+            }
+        )
     arrivals.sort(key=lambda r: (r["sink_index"], r["t_s"]))
     flows = []
     if include_flows:
         csr = result.arc_flows
         for a in np.flatnonzero(np.diff(csr.indptr)).tolist():
-            cols = csr.indices[csr.indptr[a]:csr.indptr[a + 1]]
-            vals = csr.data[csr.indptr[a]:csr.indptr[a + 1]]
+            cols = csr.indices[csr.indptr[a] : csr.indptr[a + 1]]
+            vals = csr.data[csr.indptr[a] : csr.indptr[a + 1]]
             o = np.argsort(cols)
             cols, vals = cols[o], vals[o]
             series = np.zeros(int(cols[-1] - cols[0] + 1))
             series[cols - cols[0]] = vals
-            flows.append({"arc": a, "from": ids[instance.arc_from[a]], "to": ids[instance.arc_to[a]],
-                          "start_s": float(cols[0] * dt), "people_per_step": [round(float(v), 3) for v in series]})
+            flows.append(
+                {
+                    "arc": a,
+                    "from": ids[instance.arc_from[a]],
+                    "to": ids[instance.arc_to[a]],
+                    "start_s": float(cols[0] * dt),
+                    "people_per_step": [round(float(v), 3) for v in series],
+                }
+            )
     return {
         "status": result.status,
         "method": result.method,
@@ -1737,9 +2026,18 @@ def result_to_dict(result: EvacuationResult, instance: EvacuationInstance, *, in
         "condensed": {"nodes": result.condensed_nodes, "arcs": result.condensed_arcs},
         "arrivals": arrivals,
         "arc_flows": flows,
-        "bottlenecks": [{"arc": b.arc, "from": ids[instance.arc_from[b.arc]], "to": ids[instance.arc_to[b.arc]],
-                         "saturated_from_s": b.saturated_from_s, "saturated_until_s": b.saturated_until_s,
-                         "saturated_s": b.saturated_s, "max_queue_people": round(b.max_queue_people, 1),
-                         "max_delay_s": b.max_delay_s} for b in result.bottlenecks],
+        "bottlenecks": [
+            {
+                "arc": b.arc,
+                "from": ids[instance.arc_from[b.arc]],
+                "to": ids[instance.arc_to[b.arc]],
+                "saturated_from_s": b.saturated_from_s,
+                "saturated_until_s": b.saturated_until_s,
+                "saturated_s": b.saturated_s,
+                "max_queue_people": round(b.max_queue_people, 1),
+                "max_delay_s": b.max_delay_s,
+            }
+            for b in result.bottlenecks
+        ],
         "explanations": result.explanations,
     }

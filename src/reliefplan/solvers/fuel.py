@@ -38,9 +38,9 @@ class FuelAllocation:
 
     need_l_per_day: dict[str, float]
     allocated_l_per_day: dict[str, float]
-    served_share: dict[str, float]           # allocated / need per use (1.0 when nothing is needed)
-    water_m3_per_day: float                  # water produced by the water uses with their fuel
-    water_lost_m3_per_day: float             # water not produced for lack of fuel
+    served_share: dict[str, float]  # allocated / need per use (1.0 when nothing is needed)
+    water_m3_per_day: float  # water produced by the water uses with their fuel
+    water_lost_m3_per_day: float  # water not produced for lack of fuel
     shortfall_l_per_day: float
 
 
@@ -62,8 +62,9 @@ def use_problems(uses: list[FuelUse], file: str = "<fuel>") -> list[Problem]:
 def allocate_fuel(available_l_per_day: float, uses: list[FuelUse], file: str = "<fuel>") -> FuelAllocation:
     """Share `available_l_per_day` over `uses` in their order (first = highest priority)."""
     probs = use_problems(uses, file)
-    if not (isinstance(available_l_per_day, int | float) and math.isfinite(available_l_per_day)
-            and available_l_per_day >= 0):
+    if not (
+        isinstance(available_l_per_day, int | float) and math.isfinite(available_l_per_day) and available_l_per_day >= 0
+    ):
         probs.append(Problem(file, f"expected a number >= 0, got {available_l_per_day!r}", None, "available_l_per_day"))
     if probs:
         raise InputError(probs)

@@ -30,8 +30,7 @@ from scipy.special import ndtri
 from .._errors import InputError, Problem
 from ..scenario._healthdata import HealthData, draw_quantiles, load_health_data
 from .energy_balance import Body, HallConstants, simulate_adult_weight
-from .nutrition import (extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi,
-                        wasting_shares)
+from .nutrition import extreme_food_gap_share, fit_baseline_whz, pooled_log_bmi, share_below_bmi, wasting_shares
 from ..scenario.folder import PopulationStructure
 from .wash_risk import relative_risk
 
@@ -47,8 +46,10 @@ NOT_MODELLED = (
 )
 
 PERCENTILES = (10, 50, 90)
-STATEMENT = ("Risk projection, not a prediction: figures are ranges over declared parameter uncertainty "
-             "(P10/P50/P90), resting on published equations and labelled assumptions.")
+STATEMENT = (
+    "Risk projection, not a prediction: figures are ranges over declared parameter uncertainty "
+    "(P10/P50/P90), resting on published equations and labelled assumptions."
+)
 _PAL_NODES = 5  # activity levels at which adults' weight is simulated; draws interpolate between them
 
 
@@ -128,9 +129,19 @@ class HealthProjection:
             crossed = np.mean(days >= 0, axis=0)
             for i, gid in enumerate(self.group_ids):
                 p10, p50, p90 = (None if x < 0 else int(x) for x in pct[:, i])
-                out.append(Crossing(group_id=gid, threshold=name, indicator=info.indicator, limit=info.limit,
-                                    day_p10=p10, day_p50=p50, day_p90=p90, share_of_draws=float(crossed[i]),
-                                    source=info.source))
+                out.append(
+                    Crossing(
+                        group_id=gid,
+                        threshold=name,
+                        indicator=info.indicator,
+                        limit=info.limit,
+                        day_p10=p10,
+                        day_p50=p50,
+                        day_p90=p90,
+                        share_of_draws=float(crossed[i]),
+                        source=info.source,
+                    )
+                )
         return out
 
     def crossing(self, group_id: str, threshold: str) -> Crossing:
@@ -143,7 +154,7 @@ class HealthProjection:
         return {gid: (float(pct[0, i]), float(pct[1, i]), float(pct[2, i])) for i, gid in enumerate(self.group_ids)}
 
     def hold_days(self) -> dict[str, Crossing | None]:
-        """"How long can it hold": per group, the threshold met first (earliest median day), or None."""
+        """ "How long can it hold": per group, the threshold met first (earliest median day), or None."""
         best: dict[str, Crossing | None] = {gid: None for gid in self.group_ids}
         for c in self.crossings:
             if c.day_p50 is None:
@@ -157,19 +168,34 @@ class HealthProjection:
         """JSON-ready summary: crossings, hold days, excess deaths (intervals only), assumptions; ``series``
         adds P10/P50/P90 of every indicator per group and day."""
         out: dict[str, Any] = {
-            "statement": STATEMENT, "draws": self.n_draws, "days": self.n_days,
+            "statement": STATEMENT,
+            "draws": self.n_draws,
+            "days": self.n_days,
             "crossings": [c.__dict__ for c in self.crossings],
-            "hold": {gid: (None if c is None else {"threshold": c.threshold, "day_p10": c.day_p10, "day_p50": c.day_p50,
-                                                   "day_p90": c.day_p90})
-                     for gid, c in self.hold_days().items()},
-            "excess_deaths": {gid: {"p10": round(a, 1), "p50": round(b, 1), "p90": round(c, 1)}
-                              for gid, (a, b, c) in self.excess_deaths.items()},
-            "assumptions": self.assumptions, "not_modelled": list(self.not_modelled),
+            "hold": {
+                gid: (
+                    None
+                    if c is None
+                    else {"threshold": c.threshold, "day_p10": c.day_p10, "day_p50": c.day_p50, "day_p90": c.day_p90}
+                )
+                for gid, c in self.hold_days().items()
+            },
+            "excess_deaths": {
+                gid: {"p10": round(a, 1), "p50": round(b, 1), "p90": round(c, 1)}
+                for gid, (a, b, c) in self.excess_deaths.items()
+            },
+            "assumptions": self.assumptions,
+            "not_modelled": list(self.not_modelled),
         }
         if series:
-            out["series"] = {name: {gid: {f"p{q}": np.round(pc[j, i], 6).tolist() for j, q in enumerate(PERCENTILES)}
-                                    for i, gid in enumerate(self.group_ids)}
-                             for name in self.indicators for pc in [self.percentiles(name)]}
+            out["series"] = {
+                name: {
+                    gid: {f"p{q}": np.round(pc[j, i], 6).tolist() for j, q in enumerate(PERCENTILES)}
+                    for i, gid in enumerate(self.group_ids)
+                }
+                for name in self.indicators
+                for pc in [self.percentiles(name)]
+            }
         return out
 
 
@@ -177,22 +203,43 @@ def pool(projections: list[HealthProjection]) -> HealthProjection:
     """One projection over the draws of several (e.g. one per ensemble member; same groups and days)."""
     first = projections[0]
     for p in projections[1:]:
-        if p.group_ids != first.group_ids or p.n_days != first.n_days or set(p.crossing_days) != set(first.crossing_days):
+        if (
+            p.group_ids != first.group_ids
+            or p.n_days != first.n_days
+            or set(p.crossing_days) != set(first.crossing_days)
+        ):
             raise ValueError("projections to pool must share groups, days and thresholds")
     cat = lambda get: np.concatenate([get(p) for p in projections], axis=0)  # noqa: E731
     return HealthProjection(
-        group_ids=list(first.group_ids), n_days=first.n_days,
+        group_ids=list(first.group_ids),
+        n_days=first.n_days,
         indicators={k: cat(lambda p, k=k: p.indicators[k]) for k in first.indicators},
         crossing_days={k: cat(lambda p, k=k: p.crossing_days[k]) for k in first.crossing_days},
-        thresholds=dict(first.thresholds), excess_deaths_draws=cat(lambda p: p.excess_deaths_draws),
-        assumptions=sorted(set().union(*(p.assumptions for p in projections))))
+        thresholds=dict(first.thresholds),
+        excess_deaths_draws=cat(lambda p: p.excess_deaths_draws),
+        assumptions=sorted(set().union(*(p.assumptions for p in projections))),
+    )
 
 
-_DRAWN = ("physical_activity_level", "child_to_adult_weight_loss_ratio", "whz_lms_s", "whz_survival_limit", "adult_bmi_log_sd",
-          "bmi_survival_limit", "household_intake_log_sd", "extreme_gap_share_of_requirement",
-          "hr_mild_wasting", "hr_moderate_wasting", "hr_severe_wasting", "baseline_cdr_per_10k_day",
-          "baseline_u5dr_per_10k_day", "u5_diarrhoea_death_share", "u5_ari_death_share",
-          "over5_diarrhoea_death_share", "over5_ari_death_share")
+_DRAWN = (
+    "physical_activity_level",
+    "child_to_adult_weight_loss_ratio",
+    "whz_lms_s",
+    "whz_survival_limit",
+    "adult_bmi_log_sd",
+    "bmi_survival_limit",
+    "household_intake_log_sd",
+    "extreme_gap_share_of_requirement",
+    "hr_mild_wasting",
+    "hr_moderate_wasting",
+    "hr_severe_wasting",
+    "baseline_cdr_per_10k_day",
+    "baseline_u5dr_per_10k_day",
+    "u5_diarrhoea_death_share",
+    "u5_ari_death_share",
+    "over5_diarrhoea_death_share",
+    "over5_ari_death_share",
+)
 _CURVES = ("water_l_per_person_day", "people_per_latrine", "covered_m2_per_person")
 _BASELINES = ("baseline_gam_share", "baseline_sam_share", "baseline_cdr_per_10k_day", "baseline_u5dr_per_10k_day")
 
@@ -207,8 +254,14 @@ def age_shares(structure: PopulationStructure) -> tuple[float, float]:
     for band in structure.bands:
         m = re.match(r"^\s*(\d+)\s*(?:to|-)\s*(\d+)", band.age)
         if not m or int(m.group(2)) < int(m.group(1)):
-            problems.append(Problem(file=structure.file, feature=band.age, field="age",
-                                    message="expected an age band 'A to B yo' with A <= B (years)"))
+            problems.append(
+                Problem(
+                    file=structure.file,
+                    feature=band.age,
+                    field="age",
+                    message="expected an age band 'A to B yo' with A <= B (years)",
+                )
+            )
             continue
         lo, hi = int(m.group(1)), int(m.group(2))
         people = band.male + band.female
@@ -227,27 +280,48 @@ def _check_inputs(x: HealthInputs) -> tuple[int, int]:
     g = len(x.group_ids)
     share = np.asarray(x.intake_share_of_requirement)
     if share.ndim != 2 or share.shape[0] != g or share.shape[1] < 1:
-        raise InputError(Problem(file="health inputs", field="intake_share_of_requirement",
-                                 message=f"expected shape [groups={g}, days], got {share.shape}"))
+        raise InputError(
+            Problem(
+                file="health inputs",
+                field="intake_share_of_requirement",
+                message=f"expected shape [groups={g}, days], got {share.shape}",
+            )
+        )
     t = share.shape[1]
     problems = []
-    checks = {"people": (0, np.inf), "intake_share_of_requirement": (0, np.inf),
-              "water_l_per_person_day": (0, np.inf), "people_per_latrine": (0, np.inf),
-              "covered_m2_per_person": (0, np.inf), "under5_share": (0, 1), "adult_share": (0, 1)}
+    checks = {
+        "people": (0, np.inf),
+        "intake_share_of_requirement": (0, np.inf),
+        "water_l_per_person_day": (0, np.inf),
+        "people_per_latrine": (0, np.inf),
+        "covered_m2_per_person": (0, np.inf),
+        "under5_share": (0, 1),
+        "adult_share": (0, 1),
+    }
     for name, (lo, hi) in checks.items():
         a = np.asarray(getattr(x, name), dtype=float)
         try:
             np.broadcast_to(a if a.ndim == 2 else a.reshape(-1, 1), (g, t))
         except ValueError:
-            problems.append(Problem(file="health inputs", field=name, message=f"expected shape [{g}] or [{g}, {t}], got {a.shape}"))
+            problems.append(
+                Problem(file="health inputs", field=name, message=f"expected shape [{g}] or [{g}, {t}], got {a.shape}")
+            )
             continue
         if not np.all(np.isfinite(a)) or np.any(a < lo) or np.any(a > hi):
-            problems.append(Problem(file="health inputs", field=name, message=f"expected finite values in [{lo}, {hi}]"))
+            problems.append(
+                Problem(file="health inputs", field=name, message=f"expected finite values in [{lo}, {hi}]")
+            )
     if np.any(np.asarray(x.under5_share) + np.asarray(x.adult_share) > 1 + 1e-9):
-        problems.append(Problem(file="health inputs", field="under5_share/adult_share", message="expected under-5 + adult shares <= 1"))
+        problems.append(
+            Problem(
+                file="health inputs", field="under5_share/adult_share", message="expected under-5 + adult shares <= 1"
+            )
+        )
     for name in x.baseline:
         if name not in _BASELINES:
-            problems.append(Problem(file="health inputs", field=f"baseline.{name}", message=f"expected one of {list(_BASELINES)}"))
+            problems.append(
+                Problem(file="health inputs", field=f"baseline.{name}", message=f"expected one of {list(_BASELINES)}")
+            )
     if problems:
         raise InputError(problems)
     return g, t
@@ -258,8 +332,9 @@ def _per_group(a: np.ndarray, g: int, t: int) -> np.ndarray:
     return np.broadcast_to(a if a.ndim == 2 else a.reshape(-1, 1), (g, t))
 
 
-def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_draws: int = 50,
-                   seed: int | None = 0) -> HealthProjection:
+def project_health(
+    inputs: HealthInputs, data: HealthData | None = None, *, n_draws: int = 50, seed: int | None = 0
+) -> HealthProjection:
     """Project the health indicators and threshold crossings of every group over ``n_draws`` parameter draws.
 
     ``n_draws = 0`` runs the central values only (one "draw"; its P10 = P50 = P90).
@@ -281,8 +356,12 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     adult_loss = 1.0 - np.exp(log_w)
 
     # 2. malnutrition
-    mu0, sd0 = (a.astype(np.float32)[:, None] for a in fit_baseline_whz(_base(inputs, data, "baseline_gam_share", g),
-                                                                         _base(inputs, data, "baseline_sam_share", g)))
+    mu0, sd0 = (
+        a.astype(np.float32)[:, None]
+        for a in fit_baseline_whz(
+            _base(inputs, data, "baseline_gam_share", g), _base(inputs, data, "baseline_sam_share", g)
+        )
+    )
     child_loss = v["child_to_adult_weight_loss_ratio"] * adult_loss
     lms_l = p["whz_lms_l"].value
     cuts = (-1.0, -2.0, -3.0, v["whz_survival_limit"])
@@ -300,8 +379,12 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
 
     # 4. mortality (deaths per 10,000 per day)
     def hazard(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
-        return ((1.0 - q1) + v["hr_mild_wasting"] * (q1 - q2) + v["hr_moderate_wasting"] * (q2 - q3)
-                + v["hr_severe_wasting"] * q3)
+        return (
+            (1.0 - q1)
+            + v["hr_mild_wasting"] * (q1 - q2)
+            + v["hr_moderate_wasting"] * (q2 - q3)
+            + v["hr_severe_wasting"] * q3
+        )
 
     wasting_factor = hazard(p1, gam, sam) / hazard(b1, b2, b3)
     u5 = _per_group(inputs.under5_share, g, t)[None]
@@ -311,29 +394,49 @@ def project_health(inputs: HealthInputs, data: HealthData | None = None, *, n_dr
     dr5_0 = np.maximum(cdr0 - u5 * u5dr0, 0.0) / np.maximum(1.0 - u5, 1e-9)
     starving_u5 = _newly_below(child_lethal0, child_lethal, d, g)
     starving = _newly_below(lethal0, lethal, d, g)
-    u5dr = (u5dr0 * wasting_factor * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
-            + 1e4 * starving_u5)
-    dr5 = (dr5_0 * (1.0 + v["over5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["over5_ari_death_share"] * (rr_ari - 1.0))
-           + 1e4 * starving * adults / np.maximum(1.0 - u5, 1e-9))
+    u5dr = (
+        u5dr0
+        * wasting_factor
+        * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
+        + 1e4 * starving_u5
+    )
+    dr5 = dr5_0 * (
+        1.0 + v["over5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["over5_ari_death_share"] * (rr_ari - 1.0)
+    ) + 1e4 * starving * adults / np.maximum(1.0 - u5, 1e-9)
     cdr = u5 * u5dr + (1.0 - u5) * dr5
 
     indicators = {
-        "adult_weight_loss_share": adult_loss, "child_weight_loss_share": child_loss,
-        "gam_share": gam, "sam_share": sam, "adult_bmi_below_18_5_share": bmi_18, "adult_bmi_below_16_share": bmi_16,
-        "extreme_food_gap_share": gap, "rr_diarrhoea": rr_dia, "rr_ari": rr_ari,
+        "adult_weight_loss_share": adult_loss,
+        "child_weight_loss_share": child_loss,
+        "gam_share": gam,
+        "sam_share": sam,
+        "adult_bmi_below_18_5_share": bmi_18,
+        "adult_bmi_below_16_share": bmi_16,
+        "extreme_food_gap_share": gap,
+        "rr_diarrhoea": rr_dia,
+        "rr_ari": rr_ari,
         "starved_share": (np.maximum.accumulate(child_lethal, axis=-1) - child_lethal0) * u5
-                         + (np.maximum.accumulate(lethal, axis=-1) - lethal0) * adults,
-        "u5dr_per_10k_day": u5dr, "cdr_per_10k_day": cdr,
+        + (np.maximum.accumulate(lethal, axis=-1) - lethal0) * adults,
+        "u5dr_per_10k_day": u5dr,
+        "cdr_per_10k_day": cdr,
     }
     baselines = {"cdr_per_10k_day": cdr0, "u5dr_per_10k_day": u5dr0}
     crossing_days, thresholds = _crossing_days(indicators, baselines, data)
     people = _per_group(inputs.people, g, t)[None]
     excess = np.sum((cdr - cdr0) * people, axis=-1, dtype=np.float64) / 1e4  # [D, G]
-    assumptions = sorted({f"{k}: {p[k].label()}" for k in _DRAWN if p[k].assumption}
-                         | {f"{name}: {a.where}" for name, c in data.dose_response.items() for a in c.anchors if a.assumption})
-    return HealthProjection(group_ids=list(inputs.group_ids), n_days=t, indicators=indicators,
-                            crossing_days=crossing_days, thresholds=thresholds, excess_deaths_draws=excess,
-                            assumptions=assumptions)
+    assumptions = sorted(
+        {f"{k}: {p[k].label()}" for k in _DRAWN if p[k].assumption}
+        | {f"{name}: {a.where}" for name, c in data.dose_response.items() for a in c.anchors if a.assumption}
+    )
+    return HealthProjection(
+        group_ids=list(inputs.group_ids),
+        n_days=t,
+        indicators=indicators,
+        crossing_days=crossing_days,
+        thresholds=thresholds,
+        excess_deaths_draws=excess,
+        assumptions=assumptions,
+    )
 
 
 def _newly_below(start: np.ndarray, share: np.ndarray, d: int, g: int) -> np.ndarray:
@@ -344,24 +447,33 @@ def _newly_below(start: np.ndarray, share: np.ndarray, d: int, g: int) -> np.nda
 
 def _adults(data: HealthData) -> tuple[Body, np.ndarray]:
     cohorts = data.adult_cohorts.cohorts
-    body = Body(weight_kg=np.array([c.weight_kg for c in cohorts]), height_m=np.array([c.height_m for c in cohorts]),
-                age_years=np.array([c.age_years for c in cohorts]), female=np.array([c.sex == "female" for c in cohorts]))
+    body = Body(
+        weight_kg=np.array([c.weight_kg for c in cohorts]),
+        height_m=np.array([c.height_m for c in cohorts]),
+        age_years=np.array([c.age_years for c in cohorts]),
+        female=np.array([c.sex == "female" for c in cohorts]),
+    )
     return body, np.array([c.share for c in cohorts])
 
 
-def _adult_log_weight(data: HealthData, body: Body, cshare: np.ndarray, share: np.ndarray, pal: np.ndarray) -> np.ndarray:
+def _adult_log_weight(
+    data: HealthData, body: Body, cshare: np.ndarray, share: np.ndarray, pal: np.ndarray
+) -> np.ndarray:
     """ln(W/W0) averaged over the adult cohorts [D, G, T]: simulated on a grid of activity levels and
     interpolated at each draw's PAL (weight is smooth in PAL; the grid keeps the cost off the draw count)."""
     pal_grid = np.unique(np.linspace(pal.min(), pal.max(), _PAL_NODES if pal.max() > pal.min() else 1))
     dei = (share.T.astype(float) - 1.0)[:, None, :, None]  # [T, 1, G, 1], relative to maintenance
-    log_w_grid = simulate_adult_weight(body, dei, pal_grid[:, None, None], HallConstants.from_data(data),
-                                       relative=True, cohort_shares=cshare)[1:]  # [T, K, G]
+    log_w_grid = simulate_adult_weight(
+        body, dei, pal_grid[:, None, None], HallConstants.from_data(data), relative=True, cohort_shares=cshare
+    )[1:]  # [T, K, G]
     return _interp_first_axis(pal_grid, np.moveaxis(log_w_grid, 0, -1).astype(np.float32), pal)
 
 
-def _infection_risk(inputs: HealthInputs, data: HealthData, z: dict[str, np.ndarray], g: int,
-                    t: int) -> tuple[np.ndarray, np.ndarray]:
+def _infection_risk(
+    inputs: HealthInputs, data: HealthData, z: dict[str, np.ndarray], g: int, t: int
+) -> tuple[np.ndarray, np.ndarray]:
     """RR of diarrhoea (water x latrines) and of acute respiratory infection (crowding): [D, G, T] each."""
+
     def rr(name: str) -> np.ndarray:
         return relative_risk(data.dose_response[name], _per_group(getattr(inputs, name), g, t), z[name])
 
@@ -388,7 +500,9 @@ def _base(inputs: HealthInputs, data: HealthData | None, key: str, g: int) -> np
     if key in inputs.baseline:
         a = np.broadcast_to(np.asarray(inputs.baseline[key], dtype=float), (g,))
         if not np.all(np.isfinite(a)) or np.any(a <= 0):
-            raise InputError(Problem(file="health inputs", field=f"baseline.{key}", message="expected positive finite values"))
+            raise InputError(
+                Problem(file="health inputs", field=f"baseline.{key}", message="expected positive finite values")
+            )
         return a
     assert data is not None
     return np.full(g, data.value(key))
@@ -414,8 +528,9 @@ def day_percentiles(days: np.ndarray) -> np.ndarray:
     return np.where(out == never, -1, out)
 
 
-def _crossing_days(ind: dict[str, np.ndarray], baselines: dict[str, np.ndarray],
-                   data: HealthData) -> tuple[dict[str, np.ndarray], dict[str, ThresholdInfo]]:
+def _crossing_days(
+    ind: dict[str, np.ndarray], baselines: dict[str, np.ndarray], data: HealthData
+) -> tuple[dict[str, np.ndarray], dict[str, ThresholdInfo]]:
     met: dict[str, np.ndarray] = {}
     info: dict[str, ThresholdInfo] = {}
     for name, th in data.thresholds.items():
@@ -429,7 +544,9 @@ def _crossing_days(ind: dict[str, np.ndarray], baselines: dict[str, np.ndarray],
         info[name] = ThresholdInfo(indicator=th.indicator, limit=limit, source=f"{th.where} [{th.source}]")
     # IPC area Famine: all three outcomes at once (mortality by crude or under-5 rate)
     met["ipc5_famine"] = met["ipc5_food_gap"] & met["ipc5_gam"] & (met["ipc5_cdr"] | met["ipc5_u5dr"])
-    info["ipc5_famine"] = ThresholdInfo(indicator="ipc5_food_gap & ipc5_gam & (ipc5_cdr | ipc5_u5dr)",
-                                        limit="food gap, GAM and mortality thresholds all met the same day",
-                                        source="IPC 3.1 area classification Famine (Phase 5) [ipc2021]")
+    info["ipc5_famine"] = ThresholdInfo(
+        indicator="ipc5_food_gap & ipc5_gam & (ipc5_cdr | ipc5_u5dr)",
+        limit="food gap, GAM and mortality thresholds all met the same day",
+        source="IPC 3.1 area classification Famine (Phase 5) [ipc2021]",
+    )
     return {name: first_day(m) for name, m in met.items()}, info

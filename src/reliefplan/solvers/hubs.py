@@ -39,11 +39,21 @@ class HubPlan:
     siting: dict[str, Any] = field(default_factory=dict)
 
 
-def choose_hubs(point_t_per_day: np.ndarray, hub_ids: list[str], hub_capacity_t_per_day: np.ndarray,
-                drive_km: np.ndarray, *, hub_cost_tkm: np.ndarray | None = None,
-                hub_open_day: np.ndarray | None = None, day: int = 0, declared: np.ndarray | None = None,
-                max_hubs: int | None = None, unmet_cost_per_t: float | None = None,
-                time_limit_s: float = 30.0, file: str = "<hubs>") -> HubPlan:
+def choose_hubs(
+    point_t_per_day: np.ndarray,
+    hub_ids: list[str],
+    hub_capacity_t_per_day: np.ndarray,
+    drive_km: np.ndarray,
+    *,
+    hub_cost_tkm: np.ndarray | None = None,
+    hub_open_day: np.ndarray | None = None,
+    day: int = 0,
+    declared: np.ndarray | None = None,
+    max_hubs: int | None = None,
+    unmet_cost_per_t: float | None = None,
+    time_limit_s: float = 30.0,
+    file: str = "<hubs>",
+) -> HubPlan:
     """Open hubs among the candidates and give each distribution point one hub.
 
     point_t_per_day: tonnes a day each point needs. drive_km: road km point -> hub (n_points, n_hubs),
@@ -60,8 +70,9 @@ def choose_hubs(point_t_per_day: np.ndarray, hub_ids: list[str], hub_capacity_t_
     must = np.zeros(n_h, dtype=bool) if declared is None else np.asarray(declared, dtype=bool)
     probs: list[Problem] = []
     if km.shape != (n_p, n_h):
-        probs.append(Problem(file, f"expected a {n_p} x {n_h} matrix (points x hubs), got shape {km.shape}", None,
-                             "drive_km"))
+        probs.append(
+            Problem(file, f"expected a {n_p} x {n_h} matrix (points x hubs), got shape {km.shape}", None, "drive_km")
+        )
     for name, arr in (("capacity_t_per_day", cap), ("cost_tkm", fixed), ("open_day", opens), ("declared", must)):
         if np.shape(arr) != (n_h,):
             probs.append(Problem(file, f"expected {n_h} values (one per hub), got shape {np.shape(arr)}", None, name))
@@ -69,14 +80,23 @@ def choose_hubs(point_t_per_day: np.ndarray, hub_ids: list[str], hub_capacity_t_
         probs.append(Problem(file, f"expected a number >= 0, got {t[k]}", f"points[{k}]", "t_per_day"))
     if np.shape(cap) == (n_h,):
         for k in np.flatnonzero(~np.isfinite(cap) | (cap <= 0)):
-            probs.append(Problem(file, f"expected a capacity > 0, got {cap[k]}", f"hubs[{k}] ({hub_ids[k]})",
-                                 "capacity_t_per_day"))
+            probs.append(
+                Problem(
+                    file, f"expected a capacity > 0, got {cap[k]}", f"hubs[{k}] ({hub_ids[k]})", "capacity_t_per_day"
+                )
+            )
     if probs:
         raise InputError(probs)
     never = opens > day
     for k in np.flatnonzero(must & never):
-        probs.append(Problem(file, f"declared (existing) but opens on day {opens[k]}, after day {day}",
-                             f"hubs[{k}] ({hub_ids[k]})", "open_day"))
+        probs.append(
+            Problem(
+                file,
+                f"declared (existing) but opens on day {opens[k]}, after day {day}",
+                f"hubs[{k}] ({hub_ids[k]})",
+                "open_day",
+            )
+        )
     if probs:
         raise InputError(probs)
     usable = np.isfinite(km)
@@ -85,15 +105,38 @@ def choose_hubs(point_t_per_day: np.ndarray, hub_ids: list[str], hub_capacity_t_
         unmet_cost_per_t = 10.0 * max(longest, 1.0)
     if not (math.isfinite(unmet_cost_per_t) and unmet_cost_per_t > 0):
         raise InputError(Problem(file, f"expected a number > 0, got {unmet_cost_per_t}", None, "unmet_cost_per_t"))
-    inst = SitingInstance(list(hub_ids), cap, fixed, [f"p{i}" for i in range(n_p)], t,
-                          np.where(usable, km, np.inf) * t[:, None], allowed=usable,
-                          must_open=must if must.any() else None, never_open=never if never.any() else None,
-                          single_source=True, max_open=max_hubs, unmet_penalty=float(unmet_cost_per_t))
+    inst = SitingInstance(
+        list(hub_ids),
+        cap,
+        fixed,
+        [f"p{i}" for i in range(n_p)],
+        t,
+        np.where(usable, km, np.inf) * t[:, None],
+        allowed=usable,
+        must_open=must if must.any() else None,
+        never_open=never if never.any() else None,
+        single_source=True,
+        max_open=max_hubs,
+        unmet_penalty=float(unmet_cost_per_t),
+    )
     res = solve_siting(inst, time_limit_s=time_limit_s, file=file)
     hub_of = np.full(n_p, -1, dtype=np.int64)
     hub_of[res.assign_client] = res.assign_facility
     per_hub = np.bincount(res.assign_facility, weights=res.assign_people, minlength=n_h)
-    return HubPlan([hub_ids[j] for j in np.flatnonzero(res.open_mask)], res.open_mask, hub_of, per_hub,
-                   per_hub / cap, res.unmet_people, float(res.assignment_cost_total),
-                   {"status": res.status, "objective": res.objective, "bound": res.bound, "gap": res.gap,
-                    "solver": res.solver, "message": res.message})
+    return HubPlan(
+        [hub_ids[j] for j in np.flatnonzero(res.open_mask)],
+        res.open_mask,
+        hub_of,
+        per_hub,
+        per_hub / cap,
+        res.unmet_people,
+        float(res.assignment_cost_total),
+        {
+            "status": res.status,
+            "objective": res.objective,
+            "bound": res.bound,
+            "gap": res.gap,
+            "solver": res.solver,
+            "message": res.message,
+        },
+    )

@@ -39,8 +39,15 @@ from pydantic import ValidationError
 from .._errors import InputError, Problem
 from .._rounding import largest_remainder
 from ..scenario.movement import ModeSpec, MovementSpec, OrderSpec, mode_problems, movement_problems  # noqa: F401
-from .departures import (EmpiricalCurve, LogisticCurve, UnorderedSpec, WeibullCurve,  # noqa: F401
-                         cumulative_people, default_curve, origin_share_left, share_left)
+from .departures import (
+    EmpiricalCurve,
+    LogisticCurve,
+    WeibullCurve,  # noqa: F401
+    cumulative_people,
+    default_curve,
+    origin_share_left,
+    share_left,
+)
 from .evacuation import EvacuationInstance, _SinkPaths, condense
 
 Curve = LogisticCurve | WeibullCurve | EmpiricalCurve
@@ -49,6 +56,7 @@ _BIG = np.iinfo(np.int64).max // 8
 
 
 # =============================================================================================== scenario keys
+
 
 def default_modes() -> list[ModeSpec]:
     """The shipped transport modes (data/departures/modes.yaml, with sources and ASSUMPTIONs)."""
@@ -60,8 +68,9 @@ def _modes_doc() -> dict[str, Any]:
     return yaml.safe_load(resources.files("reliefplan").joinpath(MODES_FILE).read_text(encoding="utf-8"))
 
 
-def movement_spec_from_dict(data: Any, *, file: str, horizon_days: int,
-                            footprints: list[str] | None = None) -> MovementSpec:
+def movement_spec_from_dict(
+    data: Any, *, file: str, horizon_days: int, footprints: list[str] | None = None
+) -> MovementSpec:
     """Validate a ``movement`` mapping against the scenario: every problem named by file, feature and field.
 
     Orders must fall inside the horizon and name a known footprint; curves must be monotone and at most 1;
@@ -74,8 +83,14 @@ def movement_spec_from_dict(data: Any, *, file: str, horizon_days: int,
         for e in err.errors():
             loc = [str(p) for p in e["loc"] if p not in ("logistic", "weibull", "empirical")]
             feature = f"orders[{loc[1]}]" if len(loc) > 1 and loc[0] == "orders" else None
-            probs.append(Problem(file=file, feature=feature, field=".".join(["movement", *loc]),
-                                 message=e["msg"].removeprefix("Value error, ")))
+            probs.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=".".join(["movement", *loc]),
+                    message=e["msg"].removeprefix("Value error, "),
+                )
+            )
         raise InputError(probs) from None
     probs = movement_problems(spec, file=file, horizon_days=horizon_days, footprints=footprints)
     if probs:
@@ -88,6 +103,7 @@ def order_curve(o: OrderSpec) -> Curve:
 
 
 # =============================================================================================== instance
+
 
 @dataclass
 class DaysInstance:
@@ -133,21 +149,28 @@ class DaysInstance:
         f64 = lambda a: np.asarray(a, dtype=float).reshape(-1)  # noqa: E731
         self.arc_from, self.arc_to = i64(self.arc_from), i64(self.arc_to)
         self.arc_length_m, self.arc_capacity_per_h = f64(self.arc_length_m), f64(self.arc_capacity_per_h)
-        self.origin_node, self.origin_people, self.origin_order = (i64(self.origin_node), i64(self.origin_people),
-                                                                   i64(self.origin_order))
+        self.origin_node, self.origin_people, self.origin_order = (
+            i64(self.origin_node),
+            i64(self.origin_people),
+            i64(self.origin_order),
+        )
         self.site_node, self.site_capacity = i64(self.site_node), i64(self.site_capacity)
         n_o, n_s, n_k = len(self.origin_node), len(self.site_node), len(self.order_curves)
         self.order_day = f64(self.order_day)
-        self.order_operation_day = f64(np.full(n_k, np.nan) if self.order_operation_day is None
-                                       else self.order_operation_day)
-        self.origin_unordered_share = f64(np.zeros(n_o) if self.origin_unordered_share is None
-                                          else self.origin_unordered_share)
+        self.order_operation_day = f64(
+            np.full(n_k, np.nan) if self.order_operation_day is None else self.order_operation_day
+        )
+        self.origin_unordered_share = f64(
+            np.zeros(n_o) if self.origin_unordered_share is None else self.origin_unordered_share
+        )
         self.origin_access_m = f64(np.zeros(n_o) if self.origin_access_m is None else self.origin_access_m)
-        self.origin_vulnerable_share = f64(np.zeros(n_o) if self.origin_vulnerable_share is None
-                                           else self.origin_vulnerable_share)
+        self.origin_vulnerable_share = f64(
+            np.zeros(n_o) if self.origin_vulnerable_share is None else self.origin_vulnerable_share
+        )
         self.site_order = i64(np.full(n_s, -1) if self.site_order is None else self.site_order)
-        self.site_overflow = np.asarray(np.zeros(n_s, bool) if self.site_overflow is None else self.site_overflow,
-                                        dtype=bool).reshape(-1)
+        self.site_overflow = np.asarray(
+            np.zeros(n_s, bool) if self.site_overflow is None else self.site_overflow, dtype=bool
+        ).reshape(-1)
         self.origin_ids = self.origin_ids or [str(i) for i in range(n_o)]
         self.site_ids = self.site_ids or [str(j) for j in range(n_s)]
 
@@ -159,7 +182,13 @@ class DaysInstance:
 def instance_problems(inst: DaysInstance, file: str = "<instance>") -> list[Problem]:
     """Every inconsistency: lengths, indices, negatives, shares outside [0, 1], orders outside the horizon."""
     p: list[Problem] = []
-    n, m, n_o, n_s, n_k = inst.n_nodes, len(inst.arc_from), len(inst.origin_node), len(inst.site_node), len(inst.order_curves)
+    n, m, n_o, n_s, n_k = (
+        inst.n_nodes,
+        len(inst.arc_from),
+        len(inst.origin_node),
+        len(inst.site_node),
+        len(inst.order_curves),
+    )
 
     def length(name: str, arr: np.ndarray, k: int) -> bool:
         if len(arr) != k:
@@ -169,8 +198,13 @@ def instance_problems(inst: DaysInstance, file: str = "<instance>") -> list[Prob
 
     for name in ("arc_to", "arc_length_m", "arc_capacity_per_h"):
         length(name, getattr(inst, name), m)
-    for name in ("origin_people", "origin_order", "origin_unordered_share", "origin_access_m",
-                 "origin_vulnerable_share"):
+    for name in (
+        "origin_people",
+        "origin_order",
+        "origin_unordered_share",
+        "origin_access_m",
+        "origin_vulnerable_share",
+    ):
         length(name, getattr(inst, name), n_o)
     for name in ("site_capacity", "site_order", "site_overflow"):
         length(name, getattr(inst, name), n_s)
@@ -178,43 +212,95 @@ def instance_problems(inst: DaysInstance, file: str = "<instance>") -> list[Prob
     length("order_operation_day", inst.order_operation_day, n_k)
     if p:
         return p
-    for name, arr, kind in (("arc_from", inst.arc_from, "arcs"), ("arc_to", inst.arc_to, "arcs"),
-                            ("origin_node", inst.origin_node, "origins"), ("site_node", inst.site_node, "sites")):
+    for name, arr, kind in (
+        ("arc_from", inst.arc_from, "arcs"),
+        ("arc_to", inst.arc_to, "arcs"),
+        ("origin_node", inst.origin_node, "origins"),
+        ("site_node", inst.site_node, "sites"),
+    ):
         for i in np.flatnonzero((arr < 0) | (arr >= n)):
-            p.append(Problem(file=file, feature=f"{kind}[{i}]", field=name, message=f"node {arr[i]} outside 0..{n - 1}"))
-    for name, arr, kind in (("arc_length_m", inst.arc_length_m, "arcs"), ("arc_capacity_per_h", inst.arc_capacity_per_h, "arcs"),
-                            ("origin_people", inst.origin_people, "origins"), ("origin_access_m", inst.origin_access_m, "origins"),
-                            ("site_capacity", inst.site_capacity, "sites")):
+            p.append(
+                Problem(file=file, feature=f"{kind}[{i}]", field=name, message=f"node {arr[i]} outside 0..{n - 1}")
+            )
+    for name, arr, kind in (
+        ("arc_length_m", inst.arc_length_m, "arcs"),
+        ("arc_capacity_per_h", inst.arc_capacity_per_h, "arcs"),
+        ("origin_people", inst.origin_people, "origins"),
+        ("origin_access_m", inst.origin_access_m, "origins"),
+        ("site_capacity", inst.site_capacity, "sites"),
+    ):
         for i in np.flatnonzero(~np.isfinite(arr.astype(float)) | (arr < 0)):
-            p.append(Problem(file=file, feature=f"{kind}[{i}]", field=name, message=f"expected a finite number >= 0, got {arr[i]}"))
-    for name, arr in (("origin_unordered_share", inst.origin_unordered_share),
-                      ("origin_vulnerable_share", inst.origin_vulnerable_share)):
+            p.append(
+                Problem(
+                    file=file,
+                    feature=f"{kind}[{i}]",
+                    field=name,
+                    message=f"expected a finite number >= 0, got {arr[i]}",
+                )
+            )
+    for name, arr in (
+        ("origin_unordered_share", inst.origin_unordered_share),
+        ("origin_vulnerable_share", inst.origin_vulnerable_share),
+    ):
         for i in np.flatnonzero(~((arr >= 0) & (arr <= 1))):
-            p.append(Problem(file=file, feature=f"origins[{i}] ({inst.origin_ids[i]})", field=name,
-                             message=f"expected a share in [0, 1], got {arr[i]}"))
+            p.append(
+                Problem(
+                    file=file,
+                    feature=f"origins[{i}] ({inst.origin_ids[i]})",
+                    field=name,
+                    message=f"expected a share in [0, 1], got {arr[i]}",
+                )
+            )
     for name, arr, kind in (("origin_order", inst.origin_order, "origins"), ("site_order", inst.site_order, "sites")):
         for i in np.flatnonzero((arr < -1) | (arr >= n_k)):
-            p.append(Problem(file=file, feature=f"{kind}[{i}]", field=name, message=f"order {arr[i]} outside -1..{n_k - 1}"))
+            p.append(
+                Problem(file=file, feature=f"{kind}[{i}]", field=name, message=f"order {arr[i]} outside -1..{n_k - 1}")
+            )
     for k in range(n_k):
         d, op = inst.order_day[k], inst.order_operation_day[k]
         if not (math.isfinite(d) and 0 <= d < inst.horizon_days):
-            p.append(Problem(file=file, feature=f"orders[{k}]", field="day",
-                             message=f"day {d:g} is outside the horizon of {inst.horizon_days} days"))
+            p.append(
+                Problem(
+                    file=file,
+                    feature=f"orders[{k}]",
+                    field="day",
+                    message=f"day {d:g} is outside the horizon of {inst.horizon_days} days",
+                )
+            )
         if not math.isnan(op) and not (d <= op < inst.horizon_days):
-            p.append(Problem(file=file, feature=f"orders[{k}]", field="operation_day",
-                             message=f"expected a day from the order ({d:g}) to the horizon's last, got {op:g}"))
+            p.append(
+                Problem(
+                    file=file,
+                    feature=f"orders[{k}]",
+                    field="operation_day",
+                    message=f"expected a day from the order ({d:g}) to the horizon's last, got {op:g}",
+                )
+            )
     if inst.unordered_start_day is not None and not (0 <= inst.unordered_start_day < inst.horizon_days):
-        p.append(Problem(file=file, field="unordered_start_day",
-                         message=f"day {inst.unordered_start_day:g} is outside the horizon of {inst.horizon_days} days"))
+        p.append(
+            Problem(
+                file=file,
+                field="unordered_start_day",
+                message=f"day {inst.unordered_start_day:g} is outside the horizon of {inst.horizon_days} days",
+            )
+        )
     if inst.origin_unordered_share.any() and inst.unordered_curve is None and not inst.order_curves:
-        p.append(Problem(file=file, field="unordered_curve", message="people leave without an order but no curve times it"))
+        p.append(
+            Problem(file=file, field="unordered_curve", message="people leave without an order but no curve times it")
+        )
     if inst.horizon_days < 1:
         p.append(Problem(file=file, field="horizon_days", message="expected at least 1 day"))
     h0, h1 = inst.departure_hours
     if not (0 <= h0 < h1 <= 24):
-        p.append(Problem(file=file, field="departure_hours", message=f"expected 0 <= start < end <= 24, got {[h0, h1]}"))
+        p.append(
+            Problem(file=file, field="departure_hours", message=f"expected 0 <= start < end <= 24, got {[h0, h1]}")
+        )
     if not (10 <= inst.step_s <= 3600) or 3600 % inst.step_s:
-        p.append(Problem(file=file, field="step_s", message=f"expected a divisor of 3600 s, at least 10, got {inst.step_s:g}"))
+        p.append(
+            Problem(
+                file=file, field="step_s", message=f"expected a divisor of 3600 s, at least 10, got {inst.step_s:g}"
+            )
+        )
     if not inst.max_walk_h > 0:
         p.append(Problem(file=file, field="max_walk_h", message=f"expected hours > 0, got {inst.max_walk_h}"))
     p += mode_problems(inst.modes, file, "modes")
@@ -229,6 +315,7 @@ def validate_days_instance(inst: DaysInstance, file: str = "<instance>") -> None
 
 # =============================================================================================== departures
 
+
 def departure_schedule(inst: DaysInstance) -> np.ndarray:
     """Whole people who have left each origin by the end of each day: int [origin, day] (cumulative)."""
     t = np.arange(1, inst.horizon_days + 1, dtype=float)
@@ -239,10 +326,14 @@ def departure_schedule(inst: DaysInstance) -> np.ndarray:
     out = np.zeros((len(inst.origin_node), inst.horizon_days), dtype=np.int64)
     for o in range(len(inst.origin_node)):
         k = int(inst.origin_order[o])
-        s = origin_share_left(t, order_curve=inst.order_curves[k] if k >= 0 else None,
-                              order_day=float(inst.order_day[k]) if k >= 0 else None,
-                              unordered_share=float(inst.origin_unordered_share[o]), unordered_curve=u_curve,
-                              unordered_start_day=u_start)
+        s = origin_share_left(
+            t,
+            order_curve=inst.order_curves[k] if k >= 0 else None,
+            order_day=float(inst.order_day[k]) if k >= 0 else None,
+            unordered_share=float(inst.origin_unordered_share[o]),
+            unordered_curve=u_curve,
+            unordered_start_day=u_start,
+        )
         out[o] = cumulative_people(int(inst.origin_people[o]), s)
     return out
 
@@ -273,6 +364,7 @@ def _cap_modes(by_mode: np.ndarray, modes: list[ModeSpec], limit_used: np.ndarra
 
 # =============================================================================================== result
 
+
 @dataclass
 class DaysResult:
     """What happened, day by day (``d`` = 0 .. horizon-1; 'by day d' = by the end of day d).
@@ -286,28 +378,28 @@ class DaysResult:
     order_ids: list[str]
     site_ids: list[str]
     mode_names: list[str]
-    left_by_order: np.ndarray          # int [order, day]: people who have left origins the order covers (cumulative)
-    left_unordered: np.ndarray         # int [day]: people who have left origins no order covers (cumulative)
-    redisplaced_by_order: np.ndarray   # int [order, day]: people leaving a site the order covers (cumulative)
-    inside_at_operation: np.ndarray    # int [order]: people still inside when its operation starts (-1: no day)
-    arrivals_site_day: np.ndarray      # int [site, day]: people taking a place (per day)
-    arrivals_site_hour: np.ndarray     # int [site, hour]
-    occupancy_site_day: np.ndarray     # int [site, day]: people at each site at the end of the day
-    departures_mode_day: np.ndarray    # int [mode, day]
-    arrivals_mode_day: np.ndarray      # int [mode, day]: people arriving at a place, by mode
-    at_origin_day: np.ndarray          # int [day]
-    on_road_day: np.ndarray            # int [day]
-    at_sites_day: np.ndarray           # int [day]
-    without_place_day: np.ndarray      # int [day]: left, found no site with room (near a full site or at home)
-    turned_away: int                   # arrivals that found their site full or closed and moved on
-    redisplaced: int                   # people who had a place and were ordered out of it again
-    cannot_leave: int                  # people whose origin has no road to any site
-    walking_over_h: np.ndarray         # int [mode]: trips longer than max_walk_h (on-foot modes; 0 otherwise)
-    vulnerable_walking_over_h: float   # of those, the vulnerable (each origin's share spread evenly; ASSUMPTION)
+    left_by_order: np.ndarray  # int [order, day]: people who have left origins the order covers (cumulative)
+    left_unordered: np.ndarray  # int [day]: people who have left origins no order covers (cumulative)
+    redisplaced_by_order: np.ndarray  # int [order, day]: people leaving a site the order covers (cumulative)
+    inside_at_operation: np.ndarray  # int [order]: people still inside when its operation starts (-1: no day)
+    arrivals_site_day: np.ndarray  # int [site, day]: people taking a place (per day)
+    arrivals_site_hour: np.ndarray  # int [site, hour]
+    occupancy_site_day: np.ndarray  # int [site, day]: people at each site at the end of the day
+    departures_mode_day: np.ndarray  # int [mode, day]
+    arrivals_mode_day: np.ndarray  # int [mode, day]: people arriving at a place, by mode
+    at_origin_day: np.ndarray  # int [day]
+    on_road_day: np.ndarray  # int [day]
+    at_sites_day: np.ndarray  # int [day]
+    without_place_day: np.ndarray  # int [day]: left, found no site with room (near a full site or at home)
+    turned_away: int  # arrivals that found their site full or closed and moved on
+    redisplaced: int  # people who had a place and were ordered out of it again
+    cannot_leave: int  # people whose origin has no road to any site
+    walking_over_h: np.ndarray  # int [mode]: trips longer than max_walk_h (on-foot modes; 0 otherwise)
+    vulnerable_walking_over_h: float  # of those, the vulnerable (each origin's share spread evenly; ASSUMPTION)
     max_walk_h: float
-    trips_mode: np.ndarray             # int [mode]: trips completed (a re-displacement is a second trip)
-    mean_trip_h: np.ndarray            # float [mode]: person-hours on the road / trips (queues included)
-    mean_free_flow_h: np.ndarray       # float [mode]: the same trips without queues
+    trips_mode: np.ndarray  # int [mode]: trips completed (a re-displacement is a second trip)
+    mean_trip_h: np.ndarray  # float [mode]: person-hours on the road / trips (queues included)
+    mean_free_flow_h: np.ndarray  # float [mode]: the same trips without queues
     bottlenecks: list[dict[str, Any]]
     notes: list[str]
     network: dict[str, int]
@@ -320,23 +412,35 @@ class DaysResult:
         """Totals for plan.json (arrays stay in the result)."""
         last = self.n_days - 1
         return {
-            "assignment": self.assignment, "step_s": self.step_s, "total_people": self.total_people,
+            "assignment": self.assignment,
+            "step_s": self.step_s,
+            "total_people": self.total_people,
             "left_by_order": {k: int(self.left_by_order[i, last]) for i, k in enumerate(self.order_ids)},
             "left_unordered": int(self.left_unordered[last]),
             "inside_at_operation": {k: int(v) for k, v in zip(self.order_ids, self.inside_at_operation) if v >= 0},
-            "at_sites": int(self.at_sites_day[last]), "on_road": int(self.on_road_day[last]),
-            "at_origin": int(self.at_origin_day[last]), "without_place": int(self.without_place_day[last]),
-            "turned_away": self.turned_away, "redisplaced": self.redisplaced, "cannot_leave": self.cannot_leave,
-            "walking_over_h": {"hours": self.max_walk_h, "people": int(self.walking_over_h.sum()),
-                               "vulnerable": round(self.vulnerable_walking_over_h),
-                               "by_mode": {m: int(v) for m, v in zip(self.mode_names, self.walking_over_h)}},
-            "trips": {m: {"trips": int(n), "mean_h": round(float(a), 3), "free_flow_h": round(float(f), 3)}
-                      for m, n, a, f in zip(self.mode_names, self.trips_mode, self.mean_trip_h, self.mean_free_flow_h)},
+            "at_sites": int(self.at_sites_day[last]),
+            "on_road": int(self.on_road_day[last]),
+            "at_origin": int(self.at_origin_day[last]),
+            "without_place": int(self.without_place_day[last]),
+            "turned_away": self.turned_away,
+            "redisplaced": self.redisplaced,
+            "cannot_leave": self.cannot_leave,
+            "walking_over_h": {
+                "hours": self.max_walk_h,
+                "people": int(self.walking_over_h.sum()),
+                "vulnerable": round(self.vulnerable_walking_over_h),
+                "by_mode": {m: int(v) for m, v in zip(self.mode_names, self.walking_over_h)},
+            },
+            "trips": {
+                m: {"trips": int(n), "mean_h": round(float(a), 3), "free_flow_h": round(float(f), 3)}
+                for m, n, a, f in zip(self.mode_names, self.trips_mode, self.mean_trip_h, self.mean_free_flow_h)
+            },
             "notes": list(self.notes),
         }
 
 
 # =============================================================================================== simulation
+
 
 class _Elements:
     """Growable route elements: a segment of the way to a site (one or more links, about a step long), for one
@@ -345,7 +449,7 @@ class _Elements:
 
     def __init__(self, cap: int = 1024) -> None:
         self.n = 0
-        self.ptr = np.zeros(cap, np.int64)      # its links: arcs[ptr : ptr + nar]
+        self.ptr = np.zeros(cap, np.int64)  # its links: arcs[ptr : ptr + nar]
         self.nar = np.zeros(cap, np.int64)
         self.arcs = np.zeros(4 * cap, np.int64)
         self.n_arcs = 0
@@ -353,17 +457,17 @@ class _Elements:
         self.site = np.zeros(cap, np.int64)
         self.mode = np.zeros(cap, np.int64)
         self.directed = np.zeros(cap, bool)
-        self.k = np.zeros(cap, np.int64)        # whole steps of the travel time (>= 1)
-        self.f = np.zeros(cap)                  # fraction of the outflow that takes one step more
-        self.carry = np.zeros(cap)              # fraction of a person owed to the slower step (unbiased split)
+        self.k = np.zeros(cap, np.int64)  # whole steps of the travel time (>= 1)
+        self.f = np.zeros(cap)  # fraction of the outflow that takes one step more
+        self.carry = np.zeros(cap)  # fraction of a person owed to the slower step (unbiased split)
         self.use = np.ones(cap)
-        self.ff_s = np.zeros(cap)               # free-flow seconds from this element to the site
-        self.queue = np.zeros(cap, np.int64)    # people waiting to enter the link
-        self.qdep = np.zeros(cap)               # sum of their departure steps
-        self.qvul = np.zeros(cap)               # vulnerable people among them
-        self.size = np.ones(cap, np.int64)      # travel ring: slots of this element (k + 2)
-        self.phase = np.zeros(cap, np.int64)    # the current step modulo size (kept up to date each step)
-        self.off = np.zeros(cap, np.int64)      # its first slot
+        self.ff_s = np.zeros(cap)  # free-flow seconds from this element to the site
+        self.queue = np.zeros(cap, np.int64)  # people waiting to enter the link
+        self.qdep = np.zeros(cap)  # sum of their departure steps
+        self.qvul = np.zeros(cap)  # vulnerable people among them
+        self.size = np.ones(cap, np.int64)  # travel ring: slots of this element (k + 2)
+        self.phase = np.zeros(cap, np.int64)  # the current step modulo size (kept up to date each step)
+        self.off = np.zeros(cap, np.int64)  # its first slot
         self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
@@ -389,7 +493,7 @@ class _Elements:
             b = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
             b[: self.n_arcs] = self.arcs[: self.n_arcs]
             self.arcs = b
-        self.arcs[self.n_arcs: self.n_arcs + len(arcs)] = arcs
+        self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
         self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
         self.n_arcs += len(arcs)
         self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
@@ -403,21 +507,27 @@ class _Elements:
 @dataclass
 class _Net:
     n_orig_arcs: int
-    cnet: Any                 # evacuation._Net (condensed)
-    paths: Any                # evacuation._SinkPaths on lengths
-    site_row: np.ndarray      # row of each site in paths.dist (-1: unreachable)
-    origin_node: np.ndarray   # condensed node per origin (-1: no road to any site)
+    cnet: Any  # evacuation._Net (condensed)
+    paths: Any  # evacuation._SinkPaths on lengths
+    site_row: np.ndarray  # row of each site in paths.dist (-1: unreachable)
+    origin_node: np.ndarray  # condensed node per origin (-1: no road to any site)
     site_node: np.ndarray
 
 
 def _prepare_network(inst: DaysInstance) -> _Net:
     n_o, n_s = len(inst.origin_node), len(inst.site_node)
     ev = EvacuationInstance(
-        node_ids=[str(i) for i in range(inst.n_nodes)], arc_from=inst.arc_from, arc_to=inst.arc_to,
-        arc_travel_time_s=inst.arc_length_m, arc_capacity_per_h=inst.arc_capacity_per_h,
+        node_ids=[str(i) for i in range(inst.n_nodes)],
+        arc_from=inst.arc_from,
+        arc_to=inst.arc_to,
+        arc_travel_time_s=inst.arc_length_m,
+        arc_capacity_per_h=inst.arc_capacity_per_h,
         source_node=np.concatenate([inst.origin_node, inst.site_node]),
-        source_people=np.ones(n_o + n_s, np.int64), source_release_s=np.zeros(n_o + n_s),
-        sink_node=inst.site_node, sink_capacity=np.ones(n_s))
+        source_people=np.ones(n_o + n_s, np.int64),
+        source_release_s=np.zeros(n_o + n_s),
+        sink_node=inst.site_node,
+        sink_capacity=np.ones(n_s),
+    )
     cnet = condense(ev)  # lengths add up along merged chains; capacity is the chain's smallest
     node_map = cnet.node_map(inst.n_nodes)
     s_node = node_map[inst.site_node]
@@ -431,26 +541,38 @@ def _prepare_network(inst: DaysInstance) -> _Net:
         o_node[ok] = np.where(np.isfinite(paths.dist[:, o_node[ok]]).any(axis=0), o_node[ok], -1)
     else:
         o_node[:] = -1
-    return _Net(n_orig_arcs=len(inst.arc_from), cnet=cnet, paths=paths, site_row=site_row, origin_node=o_node,
-                site_node=s_node)
+    return _Net(
+        n_orig_arcs=len(inst.arc_from), cnet=cnet, paths=paths, site_row=site_row, origin_node=o_node, site_node=s_node
+    )
 
 
-def simulate(inst: DaysInstance, *, assignment: Literal["arrival", "plan"] = "arrival",
-             plan: np.ndarray | None = None, file: str = "<instance>") -> DaysResult:
+def simulate(
+    inst: DaysInstance,
+    *,
+    assignment: Literal["arrival", "plan"] = "arrival",
+    plan: np.ndarray | None = None,
+    file: str = "<instance>",
+) -> DaysResult:
     """Run the days: departures, movement under road capacity, sites filling, orders and re-displacement.
 
     ``plan``: int [origin, site] planned people (``assignment="plan"``); e.g. ``staged_plan(inst).people``.
     """
     validate_days_instance(inst, file)
     if assignment not in ("arrival", "plan"):
-        raise InputError(Problem(file=file, field="assignment", message=f"expected arrival or plan, got {assignment!r}"))
+        raise InputError(
+            Problem(file=file, field="assignment", message=f"expected arrival or plan, got {assignment!r}")
+        )
     n_o, n_s = len(inst.origin_node), len(inst.site_node)
     if assignment == "plan":
         if plan is None:
-            raise InputError(Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)"))
+            raise InputError(
+                Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)")
+            )
         plan = np.asarray(plan, dtype=np.int64)
         if plan.shape != (n_o, n_s) or (plan < 0).any():
-            raise InputError(Problem(file=file, field="plan", message=f"expected whole people >= 0 of shape {(n_o, n_s)}"))
+            raise InputError(
+                Problem(file=file, field="plan", message=f"expected whole people >= 0 of shape {(n_o, n_s)}")
+            )
     return _Sim(inst, _prepare_network(inst), plan if assignment == "plan" else None).run(assignment)
 
 
@@ -462,9 +584,14 @@ class _Sim:
         self.inst, self.net = inst, net
         self.dt = float(inst.step_s)
         self.spd = int(round(86400 / self.dt))  # steps per day
-        self.sph = int(round(3600 / self.dt))   # steps per hour
-        n_o, n_s, n_m, n_k, H = (len(inst.origin_node), len(inst.site_node), len(inst.modes), len(inst.order_curves),
-                                 inst.horizon_days)
+        self.sph = int(round(3600 / self.dt))  # steps per hour
+        n_o, n_s, n_m, n_k, H = (
+            len(inst.origin_node),
+            len(inst.site_node),
+            len(inst.modes),
+            len(inst.order_curves),
+            inst.horizon_days,
+        )
         self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
         self.el = _Elements()
         self.index: dict[tuple[int, int, int, bool], int] = {}
@@ -614,8 +741,17 @@ class _Sim:
             self.redisplaced += n
         return vul
 
-    def _enter(self, elems: np.ndarray, sites: np.ndarray, modes: np.ndarray, people: np.ndarray,
-               dep: np.ndarray, vul: np.ndarray, directed: np.ndarray, t: int) -> None:
+    def _enter(
+        self,
+        elems: np.ndarray,
+        sites: np.ndarray,
+        modes: np.ndarray,
+        people: np.ndarray,
+        dep: np.ndarray,
+        vul: np.ndarray,
+        directed: np.ndarray,
+        t: int,
+    ) -> None:
         """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
         el = self.el
         on = elems >= 0
@@ -667,7 +803,7 @@ class _Sim:
             take = np.where(ok, n, 0)
             for site in np.unique(j[~ok]).tolist():
                 room, held = int(free[site]), int(self.held[site])
-                for directed_pass in ((True, False) if planned else (False,)):
+                for directed_pass in (True, False) if planned else (False,):
                     rows = np.flatnonzero((j == site) & (d == directed_pass))
                     if not len(rows):
                         continue
@@ -715,8 +851,15 @@ class _Sim:
             self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
 
     # ------------------------------------------------------------------ one day's schedule
-    def _schedule(self, daily: np.ndarray, redisp_people: np.ndarray, redisp_sched: np.ndarray,
-                  limit_used: np.ndarray, w0: int, access_steps: np.ndarray) -> dict[str, np.ndarray]:
+    def _schedule(
+        self,
+        daily: np.ndarray,
+        redisp_people: np.ndarray,
+        redisp_sched: np.ndarray,
+        limit_used: np.ndarray,
+        w0: int,
+        access_steps: np.ndarray,
+    ) -> dict[str, np.ndarray]:
         """Release events of the day: (stream, mode, directed site or -1, node, people, first step)."""
         inst, day, n_o = self.inst, self.day, self.n_o
         o = np.flatnonzero(daily[:, day])
@@ -910,7 +1053,8 @@ class _Sim:
                         home = inst.origin_people - self.released_origin
                         sk = inst.site_order == k
                         inside_at_op[k] = int(home[inst.origin_order == k].sum()) + int(
-                            (self.occ[sk] + self.without_at_site[sk]).sum())
+                            (self.occ[sk] + self.without_at_site[sk]).sum()
+                        )
                 new = self._schedule(daily, redisp_people, redisp_sched, limit_used, w0, access_steps)
                 new["tgt"] = np.full(len(new["n"]), -3, np.int64)
                 new["e"] = np.full(len(new["n"]), -3, np.int64)
@@ -935,8 +1079,11 @@ class _Sim:
                     for c in changed.tolist():  # a new destination: its route
                         i = int(li[c])
                         ev["tgt"][i] = tg[c]
-                        ev["e"][i] = self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]),
-                                                 bool(js[c] >= 0)) if tg[c] >= 0 else -1
+                        ev["e"][i] = (
+                            self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]), bool(js[c] >= 0))
+                            if tg[c] >= 0
+                            else -1
+                        )
                     mo = ev["m"][li]
                     vul = self._depart(ev["s"][li], mo, amount)
                     self._enter(ev["e"][li], tg, mo, amount, amount * float(t), vul, js >= 0, t)
@@ -971,19 +1118,38 @@ class _Sim:
             notes.append(f"{cannot_leave:,} people would leave but have no road to any site: counted at home")
         trips = np.maximum(self.trips, 1)
         return DaysResult(
-            assignment=assignment, step_s=dt, total_people=inst.total_people,
-            order_ids=[f"order-{k}" for k in range(n_k)], site_ids=list(inst.site_ids),
-            mode_names=[m.name for m in inst.modes], left_by_order=np.cumsum(self.left_order_inc, axis=1),
-            left_unordered=np.cumsum(self.left_unordered_inc), redisplaced_by_order=np.cumsum(self.redisp_inc, axis=1),
-            inside_at_operation=inside_at_op, arrivals_site_day=self.arr_site_day,
-            arrivals_site_hour=self.arr_site_hour, occupancy_site_day=occ_day, departures_mode_day=self.dep_mode_day,
-            arrivals_mode_day=self.arr_mode_day, at_origin_day=at_origin_day, on_road_day=on_road_day,
-            at_sites_day=at_sites_day, without_place_day=without_day, turned_away=self.turned_away,
-            redisplaced=self.redisplaced, cannot_leave=cannot_leave, walking_over_h=self.over,
-            vulnerable_walking_over_h=self.over_vul, max_walk_h=inst.max_walk_h, trips_mode=self.trips.copy(),
-            mean_trip_h=self.trip_steps * dt / 3600.0 / trips, mean_free_flow_h=self.ff_sum / trips / 3600.0,
-            bottlenecks=self._bottlenecks(), notes=notes,
-            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n})
+            assignment=assignment,
+            step_s=dt,
+            total_people=inst.total_people,
+            order_ids=[f"order-{k}" for k in range(n_k)],
+            site_ids=list(inst.site_ids),
+            mode_names=[m.name for m in inst.modes],
+            left_by_order=np.cumsum(self.left_order_inc, axis=1),
+            left_unordered=np.cumsum(self.left_unordered_inc),
+            redisplaced_by_order=np.cumsum(self.redisp_inc, axis=1),
+            inside_at_operation=inside_at_op,
+            arrivals_site_day=self.arr_site_day,
+            arrivals_site_hour=self.arr_site_hour,
+            occupancy_site_day=occ_day,
+            departures_mode_day=self.dep_mode_day,
+            arrivals_mode_day=self.arr_mode_day,
+            at_origin_day=at_origin_day,
+            on_road_day=on_road_day,
+            at_sites_day=at_sites_day,
+            without_place_day=without_day,
+            turned_away=self.turned_away,
+            redisplaced=self.redisplaced,
+            cannot_leave=cannot_leave,
+            walking_over_h=self.over,
+            vulnerable_walking_over_h=self.over_vul,
+            max_walk_h=inst.max_walk_h,
+            trips_mode=self.trips.copy(),
+            mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
+            mean_free_flow_h=self.ff_sum / trips / 3600.0,
+            bottlenecks=self._bottlenecks(),
+            notes=notes,
+            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
+        )
 
     def _still_walking(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
         """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
@@ -996,23 +1162,30 @@ class _Sim:
         cn = self.net.cnet
         jammed = np.flatnonzero(self.jam_steps)
         order = jammed[np.argsort(-self.max_queue[jammed], kind="stable")][:top]
-        return [{"link": int(cn.bottleneck_arc[a]), "capacity_per_h": float(cn.capacity_per_h[a]),
-                 "saturated_h": float(self.jam_steps[a] * self.dt / 3600.0),
-                 "from_h": float(self.jam_first[a] * self.dt / 3600.0),
-                 "until_h": float((self.jam_last[a] + 1) * self.dt / 3600.0),
-                 "max_queue_people": round(float(self.max_queue[a]))} for a in order.tolist()]
+        return [
+            {
+                "link": int(cn.bottleneck_arc[a]),
+                "capacity_per_h": float(cn.capacity_per_h[a]),
+                "saturated_h": float(self.jam_steps[a] * self.dt / 3600.0),
+                "from_h": float(self.jam_first[a] * self.dt / 3600.0),
+                "until_h": float((self.jam_last[a] + 1) * self.dt / 3600.0),
+                "max_queue_people": round(float(self.max_queue[a])),
+            }
+            for a in order.tolist()
+        ]
 
 
 # =============================================================================================== plan and comparison
+
 
 @dataclass
 class StagedPlan:
     """A planned assignment: people per origin and site, and who has no place, with the solver's status."""
 
-    people: np.ndarray   # int [origin, site]
-    unmet: np.ndarray    # int [origin]: expected leavers the plan finds no place for
-    demand: np.ndarray   # int [origin]: expected leavers by the horizon
-    wave: np.ndarray     # int [origin]: 0 = the first to leave
+    people: np.ndarray  # int [origin, site]
+    unmet: np.ndarray  # int [origin]: expected leavers the plan finds no place for
+    demand: np.ndarray  # int [origin]: expected leavers by the horizon
+    wave: np.ndarray  # int [origin]: 0 = the first to leave
     status: str
     solver: str
     gap: float
@@ -1035,8 +1208,11 @@ def staged_plan(inst: DaysInstance, *, avoid_ordered_sites: bool = True, time_li
     n_o, n_s = len(inst.origin_node), len(inst.site_node)
     demand = departure_schedule(inst)[:, -1].copy()
     demand[net.origin_node < 0] = 0
-    u_start = inst.unordered_start_day if inst.unordered_start_day is not None else (
-        float(inst.order_day.min()) if len(inst.order_day) else 0.0)
+    u_start = (
+        inst.unordered_start_day
+        if inst.unordered_start_day is not None
+        else (float(inst.order_day.min()) if len(inst.order_day) else 0.0)
+    )
     start = np.where(inst.origin_order >= 0, inst.order_day[np.maximum(inst.origin_order, 0)], u_start)
     days, wave = np.unique(start, return_inverse=True)
     walk = next((m.speed_m_s for m in inst.modes if m.on_foot), inst.modes[0].speed_m_s)
@@ -1056,9 +1232,15 @@ def staged_plan(inst: DaysInstance, *, avoid_ordered_sites: bool = True, time_li
     cost = np.column_stack([unit[clients], penalty[clients]]) * demand[clients, None]
     allowed = np.isfinite(cost)
     cap = np.concatenate([inst.site_capacity.astype(float), [float(demand.sum())]])
-    si = SitingInstance(facility_ids=[*inst.site_ids, "(no place)"], capacity=cap, fixed_cost=np.zeros(n_s + 1),
-                        client_ids=[inst.origin_ids[o] for o in clients], demand=demand[clients].astype(float),
-                        cost=np.where(allowed, cost, np.inf), allowed=allowed)
+    si = SitingInstance(
+        facility_ids=[*inst.site_ids, "(no place)"],
+        capacity=cap,
+        fixed_cost=np.zeros(n_s + 1),
+        client_ids=[inst.origin_ids[o] for o in clients],
+        demand=demand[clients].astype(float),
+        cost=np.where(allowed, cost, np.inf),
+        allowed=allowed,
+    )
     people = np.zeros((n_o, n_s), np.int64)
     unmet = demand.copy()
     status, solver, gap, obj = "optimal", "none", 0.0, 0.0
@@ -1070,8 +1252,16 @@ def staged_plan(inst: DaysInstance, *, avoid_ordered_sites: bool = True, time_li
         np.add.at(people, (clients[res.assign_client[real]], res.assign_facility[real]), a[real])
         unmet = demand - people.sum(axis=1)
         obj = float((people * np.where(np.isfinite(unit), unit, 0.0)).sum())
-    return StagedPlan(people=people, unmet=unmet, demand=demand, wave=wave.astype(np.int64), status=status,
-                      solver=solver, gap=gap, objective_person_s=obj)
+    return StagedPlan(
+        people=people,
+        unmet=unmet,
+        demand=demand,
+        wave=wave.astype(np.int64),
+        status=status,
+        solver=solver,
+        gap=gap,
+        objective_person_s=obj,
+    )
 
 
 def compare(undirected: DaysResult, planned: DaysResult) -> dict[str, Any]:
@@ -1093,5 +1283,11 @@ def compare(undirected: DaysResult, planned: DaysResult) -> dict[str, Any]:
 
 def instance_from_network(net: Any, **kwargs: Any) -> DaysInstance:
     """A `DaysInstance` on a `network.Network` (walking: capacities in persons/h), other arrays as keywords."""
-    return DaysInstance(n_nodes=net.n_nodes, arc_from=net.link_from, arc_to=net.link_to,
-                        arc_length_m=net.link_length_m, arc_capacity_per_h=net.link_capacity_per_h, **kwargs)
+    return DaysInstance(
+        n_nodes=net.n_nodes,
+        arc_from=net.link_from,
+        arc_to=net.link_to,
+        arc_length_m=net.link_length_m,
+        arc_capacity_per_h=net.link_capacity_per_h,
+        **kwargs,
+    )

@@ -33,9 +33,10 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> SitingIns
     cost = np.empty((n_c, n_f))
     for i in range(n_c):
         demand[i] = float(tokens[pos])
-        cost[i] = np.array(tokens[pos + 1:pos + 1 + n_f], dtype=float)
+        cost[i] = np.array(tokens[pos + 1 : pos + 1 + n_f], dtype=float)
         pos += 1 + n_f
     if pos != len(tokens):
         raise ValueError(f"{path}: {len(tokens) - pos} unexpected trailing values")
-    return SitingInstance([f"w{j + 1}" for j in range(n_f)], cap, fixed, [f"c{i + 1}" for i in range(n_c)],
-                          demand, cost)
+    return SitingInstance(
+        [f"w{j + 1}" for j in range(n_f)], cap, fixed, [f"c{i + 1}" for i in range(n_c)], demand, cost
+    )

@@ -32,7 +32,13 @@ def day_months(start: dt.date, n_days: int) -> np.ndarray:
 def weibull_failure_pmf(median_days: float, shape: float, n_days: int) -> np.ndarray:
     """P(a tent fails at age a days), a = 0 .. n_days-1 (age 0 = the day it is issued: never)."""
     if median_days <= 0 or shape <= 0:
-        raise InputError(Problem(file="seasons", field="tent_lifespan", message=f"expected median_days > 0 and shape > 0, got {median_days}, {shape}"))
+        raise InputError(
+            Problem(
+                file="seasons",
+                field="tent_lifespan",
+                message=f"expected median_days > 0 and shape > 0, got {median_days}, {shape}",
+            )
+        )
     scale = median_days / np.log(2.0) ** (1.0 / shape)
     cdf = 1.0 - np.exp(-((np.arange(n_days) / scale) ** shape))  # P(failed by age a)
     return np.r_[0.0, np.diff(cdf)]
@@ -54,13 +60,14 @@ def tent_replacements(issued: np.ndarray, median_days: float, shape: float) -> n
     stock = issued.copy()  # tents starting a life on each day: issued + replacements
     out = np.zeros_like(issued)
     for t in range(1, n):
-        out[:, t] = stock[:, :t] @ rev[n - 1 - t:n - 1]  # sum_s stock_s pmf[t - s], s < t
+        out[:, t] = stock[:, :t] @ rev[n - 1 - t : n - 1]  # sum_s stock_s pmf[t - s], s < t
         stock[:, t] += out[:, t]
     return out
 
 
-def winterisation_kits_owed(households: np.ndarray, months: np.ndarray, season_months: Sequence[int],
-                            kits_per_household: float = 1.0) -> np.ndarray:
+def winterisation_kits_owed(
+    households: np.ndarray, months: np.ndarray, season_months: Sequence[int], kits_per_household: float = 1.0
+) -> np.ndarray:
     """Kits owed each day [S, T]: in a season (a run of days in ``season_months``) every household present
     is owed one kit, once; households arriving later in the season are owed theirs on arrival."""
     _months_or_error(season_months, "seasons.winterisation.months")
@@ -78,11 +85,14 @@ def winterisation_kits_owed(households: np.ndarray, months: np.ndarray, season_m
     return out
 
 
-def heat_extra_water_l(people: np.ndarray, months: np.ndarray, heat_months: Sequence[int],
-                       extra_l_per_person_day: float) -> np.ndarray:
+def heat_extra_water_l(
+    people: np.ndarray, months: np.ndarray, heat_months: Sequence[int], extra_l_per_person_day: float
+) -> np.ndarray:
     """Extra water (L/day) [S, T] in the hot months: people x extra litres per person per day."""
     _months_or_error(heat_months, "seasons.heat.months")
-    return np.atleast_2d(np.asarray(people, dtype=float)) * (np.isin(months, list(heat_months)) * extra_l_per_person_day)
+    return np.atleast_2d(np.asarray(people, dtype=float)) * (
+        np.isin(months, list(heat_months)) * extra_l_per_person_day
+    )
 
 
 @dataclass(frozen=True)
@@ -100,11 +110,23 @@ def check_flood_zones(zones: Sequence[FloodZone], source_file: str = "flood laye
     for z in zones:
         bad = [m for m in z.months if not (isinstance(m, (int, np.integer)) and 1 <= m <= 12)]
         if bad or not z.months:
-            problems.append(Problem(file=source_file, feature=z.id, field="months",
-                                    message=f"expected months as whole numbers 1-12, got {list(z.months)}"))
+            problems.append(
+                Problem(
+                    file=source_file,
+                    feature=z.id,
+                    field="months",
+                    message=f"expected months as whole numbers 1-12, got {list(z.months)}",
+                )
+            )
         if not 0.0 <= z.usable_share_lost <= 1.0:
-            problems.append(Problem(file=source_file, feature=z.id, field="usable_share_lost",
-                                    message=f"expected a share in [0, 1], got {z.usable_share_lost}"))
+            problems.append(
+                Problem(
+                    file=source_file,
+                    feature=z.id,
+                    field="usable_share_lost",
+                    message=f"expected a share in [0, 1], got {z.usable_share_lost}",
+                )
+            )
         if z.geometry is None or z.geometry.is_empty or z.geometry.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem(file=source_file, feature=z.id, field="geometry", message="expected a polygon"))
     if problems:

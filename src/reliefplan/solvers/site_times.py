@@ -71,8 +71,14 @@ class GroupTimes:
         return slice(int(lo), int(hi))
 
     @classmethod
-    def from_dense(cls, time_s: np.ndarray, distance_m: np.ndarray, *, max_mean_s: float | None = None,
-                   groups: np.ndarray | None = None) -> GroupTimes:
+    def from_dense(
+        cls,
+        time_s: np.ndarray,
+        distance_m: np.ndarray,
+        *,
+        max_mean_s: float | None = None,
+        groups: np.ndarray | None = None,
+    ) -> GroupTimes:
         """The finite pairs (at most max_mean_s) of a dense [group, destination] matrix; `groups`: rows to keep."""
         ok = np.isfinite(time_s)
         if max_mean_s is not None:
@@ -82,9 +88,15 @@ class GroupTimes:
             keep[groups] = True
             ok &= keep[:, None]
         g, j = np.nonzero(ok)
-        return cls(group=g.astype(np.int64), destination=j.astype(np.int64), time_s=time_s[g, j],
-                   distance_m=distance_m[g, j], n_groups=time_s.shape[0], n_destinations=time_s.shape[1],
-                   max_mean_s=max_mean_s)
+        return cls(
+            group=g.astype(np.int64),
+            destination=j.astype(np.int64),
+            time_s=time_s[g, j],
+            distance_m=distance_m[g, j],
+            n_groups=time_s.shape[0],
+            n_destinations=time_s.shape[1],
+            max_mean_s=max_mean_s,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,8 +133,9 @@ def _packed_limit(ctx: _Context, limit_net_s: float | None) -> float:
     return np.inf if limit_net_s is None else (math.ceil(limit_net_s / ctx.t_res) + 1) * ctx.m
 
 
-def _site_pairs(ctx: _Context, sites: np.ndarray, packed: np.ndarray, limit_net_s: float | None
-                ) -> tuple[np.ndarray, ...] | None:
+def _site_pairs(
+    ctx: _Context, sites: np.ndarray, packed: np.ndarray, limit_net_s: float | None
+) -> tuple[np.ndarray, ...] | None:
     """Zone pairs of some sites from their packed distances to the distinct origin nodes [sites, nodes].
 
     Works on the reached (site, sample point) pairs only. Returns (group, site, time, distance, undecided
@@ -172,8 +185,11 @@ def _site_pairs(ctx: _Context, sites: np.ndarray, packed: np.ndarray, limit_net_
             # a point beyond a tree's limit walks at least the limit plus both legs (every node reaches every
             # other); a pair is undecided when even that lower bound keeps its mean within the limit
             legs_known = np.bincount(run, weights=ctx.sample_leg_s[smp], minlength=len(starts))
-            low = t_sum + unknown * (limit_net_s + ctx.site_leg_s[run_site]) + \
-                (ctx.group_leg_sum_s[run_group] - legs_known)
+            low = (
+                t_sum
+                + unknown * (limit_net_s + ctx.site_leg_s[run_site])
+                + (ctx.group_leg_sum_s[run_group] - legs_known)
+            )
             unsure = (unknown > 0) & (low / ctx.group_count[run_group] <= ctx.max_mean_s * (1 + 1e-9) + 1e-6)
             undecided[run_row[unsure]] = True
     ok &= ~undecided[run_row]
@@ -185,8 +201,9 @@ def _step(ctx: _Context) -> int:
     return max(1, min(64, _BATCH_CELLS // max(ctx.graph.shape[0], len(ctx.sample_node), 1)))
 
 
-def _group_means(t: np.ndarray, d: np.ndarray, known: np.ndarray, group_start: np.ndarray,
-                 group_count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _group_means(
+    t: np.ndarray, d: np.ndarray, known: np.ndarray, group_start: np.ndarray, group_count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row and group: known points, mean time and distance over them (inf / NaN if none).
 
     Summed point by point in order, as np.add.at does in `aggregate_origins`, so the means are identical."""
@@ -203,9 +220,16 @@ def _group_means(t: np.ndarray, d: np.ndarray, known: np.ndarray, group_start: n
         return count, np.where(count > 0, t_sum / count, np.inf), np.where(count > 0, d_sum / count, np.nan)
 
 
-def group_straight_times(origins_xy: np.ndarray, origin_group: np.ndarray, n_groups: int,
-                         destinations_xy: np.ndarray, *, speed_m_s: float, circuity: float,
-                         max_mean_s: float | None = None) -> GroupTimes:
+def group_straight_times(
+    origins_xy: np.ndarray,
+    origin_group: np.ndarray,
+    n_groups: int,
+    destinations_xy: np.ndarray,
+    *,
+    speed_m_s: float,
+    circuity: float,
+    max_mean_s: float | None = None,
+) -> GroupTimes:
     """No roads: `straight_line_matrix` averaged per group (as `aggregate_origins`), sparse, by destination
     chunks so that memory stays bounded."""
     a = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
@@ -215,7 +239,7 @@ def group_straight_times(origins_xy: np.ndarray, origin_group: np.ndarray, n_gro
     parts = []
     step = max(1, _BATCH_CELLS // max(len(a), 1) // 4)
     for j0 in range(0, len(b), step):
-        dist = (np.sqrt(((a[:, None, :] - b[None, j0:j0 + step, :]) ** 2).sum(axis=-1)) * circuity).T
+        dist = (np.sqrt(((a[:, None, :] - b[None, j0 : j0 + step, :]) ** 2).sum(axis=-1)) * circuity).T
         time = dist / speed_m_s
         n, mean_t, mean_d = _group_means(time, dist, np.isfinite(time), start, count)
         ok = (n > 0) & ((mean_t <= max_mean_s) if max_mean_s is not None else True)
@@ -223,8 +247,15 @@ def group_straight_times(origins_xy: np.ndarray, origin_group: np.ndarray, n_gro
         parts.append((present[g], j0 + jj, mean_t[jj, g], mean_d[jj, g]))
     g, j, t, d = (np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in range(4))
     order = np.lexsort((j, g))
-    return GroupTimes(group=g[order].astype(np.int64), destination=j[order].astype(np.int64), time_s=t[order],
-                      distance_m=d[order], n_groups=n_groups, n_destinations=len(b), max_mean_s=max_mean_s)
+    return GroupTimes(
+        group=g[order].astype(np.int64),
+        destination=j[order].astype(np.int64),
+        time_s=t[order],
+        distance_m=d[order],
+        n_groups=n_groups,
+        n_destinations=len(b),
+        max_mean_s=max_mean_s,
+    )
 
 
 def _tree_rows(ctx: _Context, sources: np.ndarray, limit_net_s: float | None) -> np.ndarray:
@@ -234,8 +265,8 @@ def _tree_rows(ctx: _Context, sources: np.ndarray, limit_net_s: float | None) ->
     cols = ctx.origin_col if ctx.from_sites else ctx.site_col
     out = np.empty((len(sources), len(cols)))
     for b in range(0, len(sources), step):
-        dist = csgraph.dijkstra(ctx.graph, directed=True, indices=sources[b:b + step], limit=limit)
-        out[b:b + step] = dist[:, cols]
+        dist = csgraph.dijkstra(ctx.graph, directed=True, indices=sources[b : b + step], limit=limit)
+        out[b : b + step] = dist[:, cols]
     return out
 
 
@@ -244,9 +275,19 @@ def site_batch(ctx: _Context, sites: np.ndarray, limit_net_s: float | None) -> t
     return _site_pairs(ctx, sites, _tree_rows(ctx, ctx.site_col[sites], limit_net_s), limit_net_s)
 
 
-def _context(network: Network, o: Any, d: Any, origins_xy: np.ndarray, destinations_xy: np.ndarray,
-             group_start: np.ndarray, group_count: np.ndarray, leg_speed: float, t_res: float, l_res: float,
-             max_mean_s: float | None) -> _Context:
+def _context(
+    network: Network,
+    o: Any,
+    d: Any,
+    origins_xy: np.ndarray,
+    destinations_xy: np.ndarray,
+    group_start: np.ndarray,
+    group_count: np.ndarray,
+    leg_speed: float,
+    t_res: float,
+    l_res: float,
+    max_mean_s: float | None,
+) -> _Context:
     uo, inv_o = np.unique(o.node, return_inverse=True)
     ud = np.unique(d.node)
     w, m, _ = _lexicographic_graph(network.graph_time_s, network.graph_length_m, t_res, l_res)
@@ -257,18 +298,32 @@ def _context(network: Network, o: Any, d: Any, origins_xy: np.ndarray, destinati
     sample_node = inv_o.reshape(-1)
     sample_group = np.repeat(np.arange(len(group_start)), group_count)
     sample_leg_s = o.distance_m / leg_speed
-    return _Context(graph=w.T.tocsr() if from_sites else w, from_sites=from_sites, origin_col=node_of[uo],
-                    sample_node=sample_node, sample_leg_s=sample_leg_s,
-                    sample_snap_m=o.distance_m, sample_xy=origins_xy, sample_raw_node=o.node,
-                    sample_group=sample_group,
-                    node_ptr=np.r_[0, np.cumsum(np.bincount(sample_node, minlength=len(uo)))],
-                    node_sample=np.argsort(sample_node, kind="stable"),
-                    group_start=group_start, group_count=group_count,
-                    group_leg_sum_s=np.bincount(sample_group, weights=sample_leg_s, minlength=len(group_start)),
-                    site_col=node_of[d.node],
-                    site_raw_node=d.node, site_leg_s=d.distance_m / leg_speed, site_snap_m=d.distance_m,
-                    site_xy=destinations_xy, leg_speed=leg_speed, m=m, t_res=t_res, l_res=l_res,
-                    max_mean_s=max_mean_s)
+    return _Context(
+        graph=w.T.tocsr() if from_sites else w,
+        from_sites=from_sites,
+        origin_col=node_of[uo],
+        sample_node=sample_node,
+        sample_leg_s=sample_leg_s,
+        sample_snap_m=o.distance_m,
+        sample_xy=origins_xy,
+        sample_raw_node=o.node,
+        sample_group=sample_group,
+        node_ptr=np.r_[0, np.cumsum(np.bincount(sample_node, minlength=len(uo)))],
+        node_sample=np.argsort(sample_node, kind="stable"),
+        group_start=group_start,
+        group_count=group_count,
+        group_leg_sum_s=np.bincount(sample_group, weights=sample_leg_s, minlength=len(group_start)),
+        site_col=node_of[d.node],
+        site_raw_node=d.node,
+        site_leg_s=d.distance_m / leg_speed,
+        site_snap_m=d.distance_m,
+        site_xy=destinations_xy,
+        leg_speed=leg_speed,
+        m=m,
+        t_res=t_res,
+        l_res=l_res,
+        max_mean_s=max_mean_s,
+    )
 
 
 class _Local:
@@ -287,14 +342,20 @@ def connect(scheduler: str, timeout_s: float | None = None) -> Any:
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - a dependency
-        raise InputError(Problem(file="--scheduler",
-                                 message="Dask is not installed; pip install 'dask[distributed]'")) from None
+        raise InputError(
+            Problem(file="--scheduler", message="Dask is not installed; pip install 'dask[distributed]'")
+        ) from None
     try:
         return Client(scheduler, timeout=f"{timeout_s:g}s")
     except (OSError, TimeoutError, ValueError) as e:
-        raise InputError(Problem(file="--scheduler", field="scheduler",
-                                 message=f"cannot reach the Dask scheduler at {scheduler!r} "
-                                         f"(expected tcp://HOST:PORT of a running scheduler): {e}")) from None
+        raise InputError(
+            Problem(
+                file="--scheduler",
+                field="scheduler",
+                message=f"cannot reach the Dask scheduler at {scheduler!r} "
+                f"(expected tcp://HOST:PORT of a running scheduler): {e}",
+            )
+        ) from None
 
 
 class DaskBatches:
@@ -309,9 +370,18 @@ class DaskBatches:
         return self.client.gather(futures)
 
 
-def group_times(network: Network, origins_xy: np.ndarray, origin_group: np.ndarray, n_groups: int,
-                destinations_xy: np.ndarray, *, max_mean_s: float | None = None, max_snap_m: float | None = None,
-                spread_s: float | None = None, client: Any = None) -> GroupTimes:
+def group_times(
+    network: Network,
+    origins_xy: np.ndarray,
+    origin_group: np.ndarray,
+    n_groups: int,
+    destinations_xy: np.ndarray,
+    *,
+    max_mean_s: float | None = None,
+    max_snap_m: float | None = None,
+    spread_s: float | None = None,
+    client: Any = None,
+) -> GroupTimes:
     """Mean travel time and distance from each group of origin points to each destination, sparse.
 
     origin_group: the group (zone) of each origin point; points of a group must be contiguous and groups
@@ -326,8 +396,9 @@ def group_times(network: Network, origins_xy: np.ndarray, origin_group: np.ndarr
     destinations_xy = np.asarray(destinations_xy, dtype=float).reshape(-1, 2)
     group = np.asarray(origin_group, dtype=np.int64)
     n_d = len(destinations_xy)
-    empty = GroupTimes(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0), n_groups, n_d,
-                       max_mean_s)
+    empty = GroupTimes(
+        np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0), n_groups, n_d, max_mean_s
+    )
     if len(group) == 0 or n_d == 0:
         return empty
     if (np.diff(group) < 0).any():
@@ -349,8 +420,9 @@ def group_times(network: Network, origins_xy: np.ndarray, origin_group: np.ndarr
     t_res, l_res = _T_RES_S, _L_RES_M
     got = None
     for _ in range(6):
-        ctx = _context(network, o, d, origins_xy, destinations_xy, group_start, group_count, leg_speed, t_res,
-                       l_res, max_mean_s)
+        ctx = _context(
+            network, o, d, origins_xy, destinations_xy, group_start, group_count, leg_speed, t_res, l_res, max_mean_s
+        )
         if limit_net_s is None or (math.ceil(limit_net_s / t_res) + 2) * ctx.m < _EXACT_BELOW:
             got = _run(ctx, runner, n_d, limit_net_s)
             if got is not None:
@@ -361,8 +433,15 @@ def group_times(network: Network, origins_xy: np.ndarray, origin_group: np.ndarr
     g, j, t, dist = got
     g = present[g]
     order = np.lexsort((j, g))
-    return GroupTimes(group=g[order].astype(np.int64), destination=j[order].astype(np.int64), time_s=t[order],
-                      distance_m=dist[order], n_groups=n_groups, n_destinations=n_d, max_mean_s=max_mean_s)
+    return GroupTimes(
+        group=g[order].astype(np.int64),
+        destination=j[order].astype(np.int64),
+        time_s=t[order],
+        distance_m=dist[order],
+        n_groups=n_groups,
+        n_destinations=n_d,
+        max_mean_s=max_mean_s,
+    )
 
 
 def _run(ctx: _Context, runner: Any, n_d: int, limit_net_s: float | None) -> tuple[np.ndarray, ...] | None:
@@ -370,20 +449,22 @@ def _run(ctx: _Context, runner: Any, n_d: int, limit_net_s: float | None) -> tup
     sites = np.arange(n_d)
     step = _step(ctx)
     if ctx.from_sites:
-        parts = runner.map(ctx, [sites[b:b + step] for b in range(0, n_d, step)], limit_net_s)
+        parts = runner.map(ctx, [sites[b : b + step] for b in range(0, n_d, step)], limit_net_s)
     else:  # fewer origin nodes than sites: trees from the origin nodes, turned into site rows
         packed = _tree_rows(ctx, ctx.origin_col, limit_net_s).T
-        parts = [_site_pairs(ctx, sites[b:b + step], packed[b:b + step], limit_net_s) for b in range(0, n_d, step)]
+        parts = [_site_pairs(ctx, sites[b : b + step], packed[b : b + step], limit_net_s) for b in range(0, n_d, step)]
     if any(p is None for p in parts):
         return None
     undecided = np.concatenate([p[4] for p in parts])
     if len(undecided):
         if ctx.from_sites:
-            again = runner.map(ctx, [undecided[b:b + step] for b in range(0, len(undecided), step)], None)
+            again = runner.map(ctx, [undecided[b : b + step] for b in range(0, len(undecided), step)], None)
         else:
             packed = _tree_rows(ctx, ctx.origin_col, None).T
-            again = [_site_pairs(ctx, undecided[b:b + step], packed[undecided[b:b + step]], None)
-                     for b in range(0, len(undecided), step)]
+            again = [
+                _site_pairs(ctx, undecided[b : b + step], packed[undecided[b : b + step]], None)
+                for b in range(0, len(undecided), step)
+            ]
         if any(p is None for p in again):
             return None
         parts += again

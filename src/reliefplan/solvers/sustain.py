@@ -86,30 +86,51 @@ class SustainResult:
         return {c.commodity: c.shortfall_t for c in self.commodities}
 
 
-def apply_disruptions(inst: SupplyInstance, disruptions: Sequence[Disruption],
-                      file: str = "scenario") -> SupplyInstance:
+def apply_disruptions(
+    inst: SupplyInstance, disruptions: Sequence[Disruption], file: str = "scenario"
+) -> SupplyInstance:
     """A copy of the instance with closures and capacity cuts applied to per-day entry capacity."""
     problems: list[Problem] = []
     ids = {e.id: i for i, e in enumerate(inst.entry_points)}
     for i, d in enumerate(disruptions):
         feat = f"disruptions[{i}]"
         if d.entry_point not in ids:
-            problems.append(Problem(file=file, feature=feat, field="entry_point",
-                                    message=f"unknown entry point {d.entry_point!r}; expected one of {sorted(ids)}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=feat,
+                    field="entry_point",
+                    message=f"unknown entry point {d.entry_point!r}; expected one of {sorted(ids)}",
+                )
+            )
         bad = [t for t in d.days if not 0 <= t < inst.days]
         if bad:
-            problems.append(Problem(file=file, feature=feat, field="days",
-                                    message=f"days {bad} are outside the horizon 0..{inst.days - 1}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=feat,
+                    field="days",
+                    message=f"days {bad} are outside the horizon 0..{inst.days - 1}",
+                )
+            )
         if not 0.0 <= d.capacity_factor <= 1.0:
-            problems.append(Problem(file=file, feature=feat, field="capacity_factor",
-                                    message=f"expected a share between 0 and 1, got {d.capacity_factor}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=feat,
+                    field="capacity_factor",
+                    message=f"expected a share between 0 and 1, got {d.capacity_factor}",
+                )
+            )
     if problems:
         raise InputError(problems)
     caps = {e.id: e.capacity_t(inst.days, inst.payload_t) for e in inst.entry_points}
     for d in disruptions:
         caps[d.entry_point][list(d.days)] *= d.capacity_factor
-    entries = [replace(e, capacity_t_by_day=[float(v) for v in caps[e.id]], closed_days=(), opening_day=0)
-               for e in inst.entry_points]
+    entries = [
+        replace(e, capacity_t_by_day=[float(v) for v in caps[e.id]], closed_days=(), opening_day=0)
+        for e in inst.entry_points
+    ]
     return replace(inst, entry_points=entries)
 
 
@@ -130,15 +151,27 @@ def disruptions_from_list(raw: Any, file: str = "<instance>") -> list[Disruption
         if days is None and isinstance(d.get("first_day"), int) and isinstance(d.get("last_day"), int):
             days = list(range(d["first_day"], d["last_day"] + 1))
         if not isinstance(days, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in days):
-            problems.append(Problem(file=file, feature=feat, field="days",
-                                    message="expected a list of integer days (or first_day and last_day)"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=feat,
+                    field="days",
+                    message="expected a list of integer days (or first_day and last_day)",
+                )
+            )
             continue
         f = d.get("capacity_factor", 0.0)
         if isinstance(f, bool) or not isinstance(f, (int, float)):
             problems.append(Problem(file=file, feature=feat, field="capacity_factor", message="expected a number"))
             continue
-        out.append(Disruption(entry_point=d["entry_point"], days=tuple(days), capacity_factor=float(f),
-                              reason=str(d.get("reason", ""))))
+        out.append(
+            Disruption(
+                entry_point=d["entry_point"],
+                days=tuple(days),
+                capacity_factor=float(f),
+                reason=str(d.get("reason", "")),
+            )
+        )
     if problems:
         raise InputError(problems)
     return out
@@ -206,24 +239,43 @@ def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) 
         else:
             tot = need[k].sum(axis=0)
             cov_day = np.where(tot > 0, np.minimum(consumed[k], need[k]).sum(axis=0) / np.where(tot > 0, tot, 1.0), 1.0)
-        commodities.append(CommoditySustain(
-            commodity=kid, required_t=float(need[k].sum()),
-            shortfall_t=float(result.shortfall_t[k][:, -1].sum() if carry[k] else result.shortfall_t[k].sum()),
-            first_shortfall_day=first,
-            sites_short_first_day=[] if first is None else [result.site_ids[s] for s in
-                                                              np.flatnonzero(short[k, :, first])],
-            coverage_by_day=[float(v) for v in cov_day],
-            people_below_standard_by_day=None if below is None else [float(v) for v in below[k].sum(axis=0)],
-            met_share=_met_share(consumed[k], need[k], result.shortfall_t[k], owed[k], bool(carry[k])),
-            carry_over=bool(carry[k])))
-    by_site_share = {kid: [_met_share(consumed[k, s], need[k, s], result.shortfall_t[k, s], owed[k, s], bool(carry[k]))
-                           if need[k, s].any() else None for s in range(S)]
-                     for k, kid in enumerate(result.commodity_ids)}
-    return SustainResult(days=T, commodity_ids=list(result.commodity_ids), site_ids=list(result.site_ids),
-                         coverage=coverage, stock_days_of_need=stock_days, people_below_standard=below,
-                         people_unserved_equivalent=unserved, first_shortfall_day_by_site=by_site,
-                         commodities=commodities, groups=group_sustain(result, tol_t=tol_t),
-                         met_share_by_site=by_site_share)
+        commodities.append(
+            CommoditySustain(
+                commodity=kid,
+                required_t=float(need[k].sum()),
+                shortfall_t=float(result.shortfall_t[k][:, -1].sum() if carry[k] else result.shortfall_t[k].sum()),
+                first_shortfall_day=first,
+                sites_short_first_day=[]
+                if first is None
+                else [result.site_ids[s] for s in np.flatnonzero(short[k, :, first])],
+                coverage_by_day=[float(v) for v in cov_day],
+                people_below_standard_by_day=None if below is None else [float(v) for v in below[k].sum(axis=0)],
+                met_share=_met_share(consumed[k], need[k], result.shortfall_t[k], owed[k], bool(carry[k])),
+                carry_over=bool(carry[k]),
+            )
+        )
+    by_site_share = {
+        kid: [
+            _met_share(consumed[k, s], need[k, s], result.shortfall_t[k, s], owed[k, s], bool(carry[k]))
+            if need[k, s].any()
+            else None
+            for s in range(S)
+        ]
+        for k, kid in enumerate(result.commodity_ids)
+    }
+    return SustainResult(
+        days=T,
+        commodity_ids=list(result.commodity_ids),
+        site_ids=list(result.site_ids),
+        coverage=coverage,
+        stock_days_of_need=stock_days,
+        people_below_standard=below,
+        people_unserved_equivalent=unserved,
+        first_shortfall_day_by_site=by_site,
+        commodities=commodities,
+        groups=group_sustain(result, tol_t=tol_t),
+        met_share_by_site=by_site_share,
+    )
 
 
 def group_sustain(result: SupplyResult, *, tol_t: float = 1e-6) -> dict[str, GroupSustain]:
@@ -244,9 +296,15 @@ def group_sustain(result: SupplyResult, *, tol_t: float = 1e-6) -> dict[str, Gro
         people = np.nansum(people, axis=0) if not np.isnan(people).all() else np.full(T, np.nan)
         ids = result.commodity_ids
         out[g] = GroupSustain(
-            group=g, need_t=need, consumed_t=used, shortfall_t=short, owed_t=owed, people=people,
+            group=g,
+            need_t=need,
+            consumed_t=used,
+            shortfall_t=short,
+            owed_t=owed,
+            people=people,
             met_share={k: _met_share(used[i], need[i], short[i], owed[i], bool(carry[i])) for i, k in enumerate(ids)},
-            first_shortfall_day={k: _first(short[i] > tol_t + COVERAGE_TOL * owed[i]) for i, k in enumerate(ids)})
+            first_shortfall_day={k: _first(short[i] > tol_t + COVERAGE_TOL * owed[i]) for i, k in enumerate(ids)},
+        )
     return out
 
 
@@ -255,12 +313,19 @@ def sustain_to_dict(s: SustainResult) -> dict[str, object]:
     return {
         "first_shortfall_day": s.first_shortfall_day,
         "shortfall_t": {c.commodity: round(c.shortfall_t, 3) for c in s.commodities},
-        "commodities": [{"commodity": c.commodity, "required_t": round(c.required_t, 3),
-                         "shortfall_t": round(c.shortfall_t, 3), "met_share": round(c.met_share, 6),
-                         "owed_until_delivered": c.carry_over, "first_shortfall_day": c.first_shortfall_day,
-                         "sites_short_first_day": c.sites_short_first_day,
-                         "coverage_by_day": [round(v, 4) for v in c.coverage_by_day],
-                         "people_below_standard_by_day": c.people_below_standard_by_day}
-                        for c in s.commodities],
+        "commodities": [
+            {
+                "commodity": c.commodity,
+                "required_t": round(c.required_t, 3),
+                "shortfall_t": round(c.shortfall_t, 3),
+                "met_share": round(c.met_share, 6),
+                "owed_until_delivered": c.carry_over,
+                "first_shortfall_day": c.first_shortfall_day,
+                "sites_short_first_day": c.sites_short_first_day,
+                "coverage_by_day": [round(v, 4) for v in c.coverage_by_day],
+                "people_below_standard_by_day": c.people_below_standard_by_day,
+            }
+            for c in s.commodities
+        ],
         "first_shortfall_day_by_site": s.first_shortfall_day_by_site,
     }

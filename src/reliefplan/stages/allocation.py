@@ -31,11 +31,15 @@ class AllocationResult:
 def _clients(sc: Scenario, displaced: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(zone index, group, demand) per client: a zone splits into general + vulnerable when a limit applies."""
     spec = sc.siting
-    shares = np.array([z.vulnerable_share if z.vulnerable_share is not None else spec.vulnerable_share
-                       for z in sc.zones])
+    shares = np.array(
+        [z.vulnerable_share if z.vulnerable_share is not None else spec.vulnerable_share for z in sc.zones]
+    )
     split = spec.vulnerable_max_walk_h is not None
-    vulnerable = largest_remainder(displaced * shares, int(round((displaced * shares).sum())), cap=displaced) \
-        if split else np.zeros_like(displaced)
+    vulnerable = (
+        largest_remainder(displaced * shares, int(round((displaced * shares).sum())), cap=displaced)
+        if split
+        else np.zeros_like(displaced)
+    )
     zone, group, demand = [], [], []
     for i, n in enumerate(displaced):
         if n == 0:
@@ -74,12 +78,20 @@ def _whole_people(res: SitingResult, demand: np.ndarray) -> tuple[np.ndarray, np
 def _without_no_place(res: SitingResult, n_sites: int) -> SitingResult:
     """The result with the "(no place)" facility's assignments dropped (they are the unmet people)."""
     real = res.assign_facility < n_sites
-    unmet = res.unmet_people + np.bincount(res.assign_client[~real], weights=res.assign_people[~real],
-                                           minlength=len(res.unmet_people))
-    return replace(res, assign_client=res.assign_client[real], assign_facility=res.assign_facility[real],
-                   assign_fraction=res.assign_fraction[real], assign_people=res.assign_people[real],
-                   unmet_people=unmet, open_mask=res.open_mask[:n_sites], facility_people=res.facility_people[:n_sites],
-                   open_ids=[i for i in res.open_ids if i != "(no place)"])
+    unmet = res.unmet_people + np.bincount(
+        res.assign_client[~real], weights=res.assign_people[~real], minlength=len(res.unmet_people)
+    )
+    return replace(
+        res,
+        assign_client=res.assign_client[real],
+        assign_facility=res.assign_facility[real],
+        assign_fraction=res.assign_fraction[real],
+        assign_people=res.assign_people[real],
+        unmet_people=unmet,
+        open_mask=res.open_mask[:n_sites],
+        facility_people=res.facility_people[:n_sites],
+        open_ids=[i for i in res.open_ids if i != "(no place)"],
+    )
 
 
 def _client_arcs(pairs: GroupTimes, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,31 +107,48 @@ def waves_apply(sc: Scenario) -> bool:
     """Whether the siting can put earlier leavers first (see `allocate`): not with opening decisions, a
     vulnerable group, one site per zone or limits on open sites, which need the facility-location model as is."""
     spec = sc.siting
-    return (spec.vulnerable_max_walk_h is None and not spec.single_site_per_zone and spec.min_open_sites is None
-            and spec.max_open_sites is None and not any(s.opening_cost or s.must_open or s.never_open
-                                                         for s in sc.sites))
+    return (
+        spec.vulnerable_max_walk_h is None
+        and not spec.single_site_per_zone
+        and spec.min_open_sites is None
+        and spec.max_open_sites is None
+        and not any(s.opening_cost or s.must_open or s.never_open for s in sc.sites)
+    )
 
 
-def _by_wave(zone: np.ndarray, group: np.ndarray, demand: np.ndarray, leaving_by_day: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _by_wave(
+    zone: np.ndarray, group: np.ndarray, demand: np.ndarray, leaving_by_day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Clients split by the day their people leave: (zone, group, demand, day) per client."""
     z_out, g_out, d_out, t_out = [], [], [], []
     for z, g, n in zip(zone, group, demand):
         days = np.flatnonzero(leaving_by_day[z])
-        split = leaving_by_day[z, days] if leaving_by_day[z, days].sum() == n else \
-            largest_remainder(leaving_by_day[z, days] * n / max(leaving_by_day[z].sum(), 1), int(n))
+        split = (
+            leaving_by_day[z, days]
+            if leaving_by_day[z, days].sum() == n
+            else largest_remainder(leaving_by_day[z, days] * n / max(leaving_by_day[z].sum(), 1), int(n))
+        )
         for t, q in zip(days, split):
             if q > 0:
                 z_out.append(z)
                 g_out.append(g)
                 d_out.append(int(q))
                 t_out.append(int(t))
-    return (np.array(z_out, np.int64), np.array(g_out, dtype=object), np.array(d_out, np.int64),
-            np.array(t_out, np.int64))
+    return (
+        np.array(z_out, np.int64),
+        np.array(g_out, dtype=object),
+        np.array(d_out, np.int64),
+        np.array(t_out, np.int64),
+    )
 
 
-def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
-             time_s: np.ndarray | GroupTimes, leaving_by_day: np.ndarray | None = None) -> AllocationResult:
+def allocate(
+    sc: Scenario,
+    displaced: np.ndarray,
+    capacity: np.ndarray,
+    time_s: np.ndarray | GroupTimes,
+    leaving_by_day: np.ndarray | None = None,
+) -> AllocationResult:
     """Minimise people x walking time (+ opening costs), leaving people unsheltered only when nothing fits.
 
     time_s: walking times [zone, site] (inf: no route), dense or as sparse pairs (`travel.ZoneSiteTimes.pairs`;
@@ -158,18 +187,28 @@ def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
         ranks = np.unique(day, return_inverse=True)[1]
         cost_np = (penalty + (ranks.max() - ranks) * gap) * demand
         clients = np.arange(len(zone))
-        arcs = ArcCosts(client=np.r_[client, clients], facility=np.r_[site, np.full(len(zone), n_s)],
-                        cost=np.r_[arcs.cost, cost_np])
+        arcs = ArcCosts(
+            client=np.r_[client, clients], facility=np.r_[site, np.full(len(zone), n_s)], cost=np.r_[arcs.cost, cost_np]
+        )
         cap, fixed, ids = np.r_[cap, float(demand.sum())], np.r_[fixed, 0.0], ids + ["(no place)"]
         unmet_penalty = None  # everyone is placed: "(no place)" is a facility with room for all
     inst = SitingInstance(
-        facility_ids=ids, capacity=cap, fixed_cost=fixed,
-        client_ids=[f"{sc.zones[i].id}/{g}" + (f"/day{t}" if waves else "")
-                    for i, g, t in zip(zone, group, day if waves else zone)],
-        demand=demand.astype(float), cost=arcs,
+        facility_ids=ids,
+        capacity=cap,
+        fixed_cost=fixed,
+        client_ids=[
+            f"{sc.zones[i].id}/{g}" + (f"/day{t}" if waves else "")
+            for i, g, t in zip(zone, group, day if waves else zone)
+        ],
+        demand=demand.astype(float),
+        cost=arcs,
         must_open=np.array([s.must_open for s in sites] + [False] * waves),
-        never_open=np.array([s.never_open for s in sites] + [False] * waves), single_source=spec.single_site_per_zone,
-        min_open=spec.min_open_sites, max_open=spec.max_open_sites, unmet_penalty=unmet_penalty)
+        never_open=np.array([s.never_open for s in sites] + [False] * waves),
+        single_source=spec.single_site_per_zone,
+        min_open=spec.min_open_sites,
+        max_open=spec.max_open_sites,
+        unmet_penalty=unmet_penalty,
+    )
     res = solve_siting(inst, time_limit_s=spec.time_limit_s)
     if waves:
         res = _without_no_place(res, n_s)
@@ -177,18 +216,27 @@ def allocate(sc: Scenario, displaced: np.ndarray, capacity: np.ndarray,
     keep = people > 0
     n_z = len(sc.zones)
     unmet = np.bincount(zone, weights=unmet_client, minlength=n_z).astype(np.int64)
-    unmet_v = np.bincount(zone[group == "vulnerable"], weights=unmet_client[group == "vulnerable"],
-                          minlength=n_z).astype(np.int64)
+    unmet_v = np.bincount(
+        zone[group == "vulnerable"], weights=unmet_client[group == "vulnerable"], minlength=n_z
+    ).astype(np.int64)
     flow_zone, flow_site, flow_people = zone[res.assign_client[keep]], res.assign_facility[keep], people[keep]
     flow_group = group[res.assign_client[keep]]
     if waves:  # one flow per zone, site and group again
-        key = np.unique(np.c_[flow_zone, flow_site, np.unique(flow_group, return_inverse=True)[1]], axis=0,
-                        return_inverse=True)[1].reshape(-1)
+        key = np.unique(
+            np.c_[flow_zone, flow_site, np.unique(flow_group, return_inverse=True)[1]], axis=0, return_inverse=True
+        )[1].reshape(-1)
         first = np.unique(key, return_index=True)[1]
         flow_people = np.bincount(key, weights=flow_people).astype(np.int64)
         flow_zone, flow_site, flow_group = flow_zone[first], flow_site[first], flow_group[first]
     return AllocationResult(
-        zone=flow_zone, site=flow_site, group=flow_group, people=flow_people, unmet=unmet,
-        unmet_vulnerable=unmet_v, siting=res, unmet_penalty_per_person_s=penalty,
+        zone=flow_zone,
+        site=flow_site,
+        group=flow_group,
+        people=flow_people,
+        unmet=unmet,
+        unmet_vulnerable=unmet_v,
+        siting=res,
+        unmet_penalty_per_person_s=penalty,
         by_site=np.bincount(flow_site, weights=flow_people, minlength=len(sc.sites)).astype(np.int64),
-        by_zone=np.bincount(flow_zone, weights=flow_people, minlength=n_z).astype(np.int64))
+        by_zone=np.bincount(flow_zone, weights=flow_people, minlength=n_z).astype(np.int64),
+    )

@@ -33,12 +33,12 @@ def displace_all(sc: Scenario) -> Displacement:
     if sc.arrivals is None:
         return displace(sc.zones, sc.footprints, sc.crs)
     rows = arrival_rows(sc)
-    real = sc.zones[:rows[0]] if rows.size else sc.zones
+    real = sc.zones[: rows[0]] if rows.size else sc.zones
     d = displace(real, sc.footprints, sc.crs)
     a = sc.arrivals
     days = np.union1d(d.days, np.flatnonzero(a.by_day.sum(axis=0) > 0).astype(float))
     by_day = np.zeros((len(sc.zones), days.size), dtype=np.int64)
-    by_day[:len(real), np.searchsorted(days, d.days)] = d.displaced_by_day
+    by_day[: len(real), np.searchsorted(days, d.days)] = d.displaced_by_day
     cols = np.searchsorted(days, np.arange(a.by_day.shape[1], dtype=float).clip(max=days[-1] if days.size else 0))
     for k, i in enumerate(rows):
         np.add.at(by_day[i], cols[a.by_day[k] > 0], a.by_day[k][a.by_day[k] > 0])
@@ -47,12 +47,20 @@ def displace_all(sc: Scenario) -> Displacement:
     xy = np.array([[p.x, p.y] for p in a.point_m], dtype=float).reshape(-1, 2)
     return Displacement(
         zone_ids=d.zone_ids + [sc.zones[i].id for i in rows],
-        population=np.concatenate([d.population, total]), displaced=np.concatenate([d.displaced, total]),
-        share=np.concatenate([d.share, np.ones(rows.size)]), days=days, displaced_by_day=by_day,
+        population=np.concatenate([d.population, total]),
+        displaced=np.concatenate([d.displaced, total]),
+        share=np.concatenate([d.share, np.ones(rows.size)]),
+        days=days,
+        displaced_by_day=by_day,
         origin_xy=np.vstack([d.origin_xy.reshape(-1, 2), xy]),
-        origin_lonlat=np.vstack([d.origin_lonlat.reshape(-1, 2),
-                                 shapely.get_coordinates(to_lon_lat(shapely.points(xy), sc.crs)).reshape(-1, 2)]),
-        displaced_part_m=np.concatenate([d.displaced_part_m, discs]))
+        origin_lonlat=np.vstack(
+            [
+                d.origin_lonlat.reshape(-1, 2),
+                shapely.get_coordinates(to_lon_lat(shapely.points(xy), sc.crs)).reshape(-1, 2),
+            ]
+        ),
+        displaced_part_m=np.concatenate([d.displaced_part_m, discs]),
+    )
 
 
 def abroad(pres: Presence, sc: Scenario, sheltered_by_zone: np.ndarray, overflow_by_zone: np.ndarray) -> Presence:
@@ -88,9 +96,16 @@ def abroad(pres: Presence, sc: Scenario, sheltered_by_zone: np.ndarray, overflow
             people[L + k, [gs, go], t] += out
     xy = np.array([[p.x, p.y] for p in a.point_m], dtype=float).reshape(-1, 2)
     moved = people[L:].sum(axis=(0, 1))
-    out_p = replace(pres, location_ids=pres.location_ids + [f"{ABROAD}:{p}" for p in a.point_ids],
-                    kinds=pres.kinds + [ABROAD] * P, xy=np.vstack([pres.xy, xy]), people=people, dependent=dependent,
-                    arrivals=arrivals, inside_operation=np.maximum(pres.inside_operation - moved, 0))
+    out_p = replace(
+        pres,
+        location_ids=pres.location_ids + [f"{ABROAD}:{p}" for p in a.point_ids],
+        kinds=pres.kinds + [ABROAD] * P,
+        xy=np.vstack([pres.xy, xy]),
+        people=people,
+        dependent=dependent,
+        arrivals=arrivals,
+        inside_operation=np.maximum(pres.inside_operation - moved, 0),
+    )
     out_p.check()
     return out_p
 
@@ -109,15 +124,30 @@ def arrivals_summary(sc: Scenario, d: Displacement, alloc: Any) -> dict[str, Any
     for k, z in enumerate(rows):
         series = a.by_day[k]
         nz = np.flatnonzero(series)
-        points.append({
-            "id": a.point_ids[k], "name": a.point_names[k], "zone": sc.zones[int(a.zone_index[k])].id,
-            "lon": float(a.point_lonlat[k, 0]), "lat": float(a.point_lonlat[k, 1]),
-            "people": int(series.sum()), "first_day": int(nz[0]) if nz.size else None,
-            "last_day": int(nz[-1]) if nz.size else None, "peak_per_day": int(series.max(initial=0)),
-            "by_day": [int(x) for x in series],
-            "sheltered": int(alloc.by_zone[z]), "without_a_site_place": int(alloc.unmet[z])})
-    return {"file": a.file, "start_date": a.start_date, "source": a.source, "people": a.total,
-            "by_day": [int(x) for x in a.by_day.sum(axis=0)], "points": points}
+        points.append(
+            {
+                "id": a.point_ids[k],
+                "name": a.point_names[k],
+                "zone": sc.zones[int(a.zone_index[k])].id,
+                "lon": float(a.point_lonlat[k, 0]),
+                "lat": float(a.point_lonlat[k, 1]),
+                "people": int(series.sum()),
+                "first_day": int(nz[0]) if nz.size else None,
+                "last_day": int(nz[-1]) if nz.size else None,
+                "peak_per_day": int(series.max(initial=0)),
+                "by_day": [int(x) for x in series],
+                "sheltered": int(alloc.by_zone[z]),
+                "without_a_site_place": int(alloc.unmet[z]),
+            }
+        )
+    return {
+        "file": a.file,
+        "start_date": a.start_date,
+        "source": a.source,
+        "people": a.total,
+        "by_day": [int(x) for x in a.by_day.sum(axis=0)],
+        "points": points,
+    }
 
 
 def is_arrival_zone(zone_id: str) -> bool:

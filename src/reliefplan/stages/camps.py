@@ -16,12 +16,22 @@ def layout_params(sc: Scenario) -> LayoutParams:
     set it: household_size, layout.*, or the standards override)."""
     spec = sc.layout
     p = LayoutParams.from_standards(
-        sc.standards, latrine_phase=spec.latrine_phase, household_size=sc.household_size,
-        distance_metric=spec.distance_metric, search_phase=spec.search_origin,
-        no_build_buffer_m=spec.no_build_buffer_m)
+        sc.standards,
+        latrine_phase=spec.latrine_phase,
+        household_size=sc.household_size,
+        distance_metric=spec.distance_metric,
+        search_phase=spec.search_origin,
+        no_build_buffer_m=spec.no_build_buffer_m,
+    )
     fields = {"household_size": "household_size", "no_build_buffer_m": "layout.no_build_buffer_m"}
-    problems = [Problem(file=str(sc.folder / "scenario.yaml"), message=q.message,
-                        field=fields.get(q.field or "", f"standards.overrides.{q.field}")) for q in p.problems()]
+    problems = [
+        Problem(
+            file=str(sc.folder / "scenario.yaml"),
+            message=q.message,
+            field=fields.get(q.field or "", f"standards.overrides.{q.field}"),
+        )
+        for q in p.problems()
+    ]
     if problems:
         raise InputError(problems)
     return p
@@ -31,8 +41,7 @@ def _no_build(sc: Scenario) -> list[Geometry] | None:
     return list(sc.no_build_m) or None
 
 
-def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams, *,
-                      client: Any = None) -> np.ndarray:
+def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams, *, client: Any = None) -> np.ndarray:
     """People the modular layout fits on each site's free part (before the usable fraction).
 
     client: a dask.distributed Client to fit the sites by batch on its cluster (the same figures)."""
@@ -43,8 +52,9 @@ def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams
     return out
 
 
-def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams, *,
-            client: Any = None) -> list[CampLayout]:
+def lay_out(
+    sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams, *, client: Any = None
+) -> list[CampLayout]:
     """A layout for every site that receives people, in site order.
 
     client: a dask.distributed Client to lay the sites out by batch on its cluster (the same layouts)."""
@@ -57,8 +67,15 @@ def lay_out(sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: La
 BATCHES_PER_THREAD = 4
 
 
-def _by_site(client: Any, batch_fn: Any, sc: Scenario, free_geoms: np.ndarray, people: np.ndarray,
-             todo: list[int], params: LayoutParams) -> list[Any]:
+def _by_site(
+    client: Any,
+    batch_fn: Any,
+    sc: Scenario,
+    free_geoms: np.ndarray,
+    people: np.ndarray,
+    todo: list[int],
+    params: LayoutParams,
+) -> list[Any]:
     """batch_fn over the sites `todo`, here or by batch on the Dask cluster; one result per site, in `todo` order.
 
     On the cluster site j goes to worker j mod n (another one only if that one is gone), so that the layout pass
@@ -75,9 +92,18 @@ def _by_site(client: Any, batch_fn: Any, sc: Scenario, free_geoms: np.ndarray, p
         mine = [k for k, j in enumerate(todo) if j % len(workers) == w]
         size = max(1, -(-len(mine) // (BATCHES_PER_THREAD * max(1, nthreads[addr]))))
         for b in range(0, len(mine), size):
-            batch = mine[b:b + size]
-            futures.append(client.submit(batch_fn, [jobs[k] for k in batch], params, shared, workers=[addr],
-                                         allow_other_workers=True, pure=False))
+            batch = mine[b : b + size]
+            futures.append(
+                client.submit(
+                    batch_fn,
+                    [jobs[k] for k in batch],
+                    params,
+                    shared,
+                    workers=[addr],
+                    allow_other_workers=True,
+                    pure=False,
+                )
+            )
             order.extend(batch)
     out: list[Any] = [None] * len(jobs)
     for k, r in zip(order, [r for batch in client.gather(futures) for r in batch]):
@@ -85,12 +111,16 @@ def _by_site(client: Any, batch_fn: Any, sc: Scenario, free_geoms: np.ndarray, p
     return out
 
 
-def _layout_batch(jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams,
-                  no_build: list[Geometry] | None) -> list[CampLayout]:
-    return [generate_layout(g, n, params, site_id=site_id, no_build=no_build, source=source)
-            for g, n, site_id, source in jobs]
+def _layout_batch(
+    jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams, no_build: list[Geometry] | None
+) -> list[CampLayout]:
+    return [
+        generate_layout(g, n, params, site_id=site_id, no_build=no_build, source=source)
+        for g, n, site_id, source in jobs
+    ]
 
 
-def _capacity_batch(jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams,
-                    no_build: list[Geometry] | None) -> list[int]:
+def _capacity_batch(
+    jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams, no_build: list[Geometry] | None
+) -> list[int]:
     return [layout_capacity(g, params, no_build, site_id=site_id, source=source) for g, _n, site_id, source in jobs]

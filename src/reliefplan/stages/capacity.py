@@ -24,8 +24,9 @@ class SiteCapacity:
     usable_geometry_m: np.ndarray  # shapely polygons: site minus footprint
 
 
-def site_capacity(sites: list[Site], footprints: list[Footprint], standards: Standards,
-                  layout_people: np.ndarray | None = None) -> SiteCapacity:
+def site_capacity(
+    sites: list[Site], footprints: list[Footprint], standards: Standards, layout_people: np.ndarray | None = None
+) -> SiteCapacity:
     """Capacity = min(usable area / site_area_m2_per_person, layout people x usable fraction, max_population)
     - existing population, >= 0.
 
@@ -47,6 +48,11 @@ def site_capacity(sites: list[Site], footprints: list[Footprint], standards: Sta
     capacity = np.maximum(np.minimum(by_area, cap_total) - existing, 0)
     pts = np.array([shapely.point_on_surface(f if not f.is_empty else g) for f, g in zip(free, geoms)], dtype=object)
     return SiteCapacity(
-        site_ids=[s.id for s in sites], area_m2=area, excluded_area_m2=area - free_area, usable_area_m2=usable,
-        capacity=capacity, point_xy=shapely.get_coordinates(pts), usable_geometry_m=free,
+        site_ids=[s.id for s in sites],
+        area_m2=area,
+        excluded_area_m2=area - free_area,
+        usable_area_m2=usable,
+        capacity=capacity,
+        point_xy=shapely.get_coordinates(pts),
+        usable_geometry_m=free,
     )

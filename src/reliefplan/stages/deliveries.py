@@ -13,8 +13,20 @@ from .presence import Presence
 from .seasons import season_needs
 from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
-from ..solvers.supply import (Arc, EntryPoint, Production, Site, SupplyInstance, SupplyResult, Warehouse,
-                              fleet_by_origin, load_commodities, result_to_dict, site_figures_t, solve_supply)
+from ..solvers.supply import (
+    Arc,
+    EntryPoint,
+    Production,
+    Site,
+    SupplyInstance,
+    SupplyResult,
+    Warehouse,
+    fleet_by_origin,
+    load_commodities,
+    result_to_dict,
+    site_figures_t,
+    solve_supply,
+)
 from ..solvers.chain import with_chain
 from . import delivery_chain, fuel_plan
 from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
@@ -63,17 +75,18 @@ def entry_capacity_by_day(sc: Scenario, closures: dict[str, dict[str, Any]] | No
     with the scenario's disruptions applied."""
     trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for eid, c in (entry_closures(sc) if closures is None else closures).items():
-        trucks[eid][c["closes_day"]:] = 0.0
+        trucks[eid][c["closes_day"] :] = 0.0
     for d in sc.supply.disruptions:  # unknown crossings are refused where the supply instance is built
         if d.entry_point in trucks:
-            trucks[d.entry_point][d.first_day: d.last_day + 1] *= d.capacity_factor
+            trucks[d.entry_point][d.first_day : d.last_day + 1] *= d.capacity_factor
     for e in sc.entry_points:
         trucks[e.id][: e.opening_day] = 0.0
     return trucks
 
 
-def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray,
-               cache: dict[str, tuple[Any, Any, np.ndarray]] | None = None) -> np.ndarray:
+def _one_way_h(
+    sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray, cache: dict[str, tuple[Any, Any, np.ndarray]] | None = None
+) -> np.ndarray:
     """Driving time (h) between points: on the roads when the scenario has them.
 
     cache: results kept by roads, closures and points (ensemble members share them)."""
@@ -82,8 +95,10 @@ def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray,
     key = ""
     if cache is not None:
         # the roads and closures objects are kept in the entry, so their ids cannot be reused meanwhile
-        key = repr((id(sc.roads), id(sc.closures), sc.crs.to_string())) + np.ascontiguousarray(
-            np.r_[from_xy.ravel(), np.nan, to_xy.ravel()], dtype=float).tobytes().hex()
+        key = (
+            repr((id(sc.roads), id(sc.closures), sc.crs.to_string()))
+            + np.ascontiguousarray(np.r_[from_xy.ravel(), np.nan, to_xy.ravel()], dtype=float).tobytes().hex()
+        )
         if key in cache:
             return cache[key][2]
     hours = _drive_h(sc, from_xy, to_xy)
@@ -104,8 +119,17 @@ def _drive_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray) -> np.ndarray
 
 def _arcs(sources: list[str], targets: list[str], one_way_h: np.ndarray) -> list[Arc]:
     """A truck corridor for every reachable pair; goods leaving on day t arrive on t + whole days driven."""
-    return [Arc(source=a, target=b, travel_days=int(one_way_h[i, j] // 24), round_trip_h=2 * float(one_way_h[i, j]) + HANDLING_H)
-            for i, a in enumerate(sources) for j, b in enumerate(targets) if np.isfinite(one_way_h[i, j])]
+    return [
+        Arc(
+            source=a,
+            target=b,
+            travel_days=int(one_way_h[i, j] // 24),
+            round_trip_h=2 * float(one_way_h[i, j]) + HANDLING_H,
+        )
+        for i, a in enumerate(sources)
+        for j, b in enumerate(targets)
+        if np.isfinite(one_way_h[i, j])
+    ]
 
 
 def entry_trucks_by_day(sc: Scenario) -> dict[str, np.ndarray]:
@@ -144,8 +168,12 @@ def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
 
 #: the groups a kind of location can hold (listed even when empty, so plans that differ only in numbers keep one
 #: supply LP structure and ensemble members re-solve warm)
-GROUPS_AT = {"zone": ("staying", "sheltered", "overflow"), "site": ("sheltered", "overflow", "site_residents"),
-             "zone_land": ("overflow",), "served": ("served_elsewhere",)}
+GROUPS_AT = {
+    "zone": ("staying", "sheltered", "overflow"),
+    "site": ("sheltered", "overflow", "site_residents"),
+    "zone_land": ("overflow",),
+    "served": ("served_elsewhere",),
+}
 
 
 def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
@@ -158,14 +186,16 @@ def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, 
         for name in GROUPS_AT[pres.kinds[l]]:
             g = pres.group(name)
             dep, arr = pres.dependent[l, g], pres.arrivals[l, g]
-            groups[name] = {s.commodity.id: list((arr if s.commodity.carry_over else dep) * s.t_per_person)
-                            for s in specs}
+            groups[name] = {
+                s.commodity.id: list((arr if s.commodity.carry_over else dep) * s.t_per_person) for s in specs
+            }
         out[l] = groups
     return used, out
 
 
-def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[list[Warehouse], list[Production],
-                                                                             list[Arc], np.ndarray, list[str]]:
+def water_production(
+    sc: Scenario, pres: Presence, used: list[int]
+) -> tuple[list[Warehouse], list[Production], list[Arc], np.ndarray, list[str]]:
     """Local water as supply nodes: each declared source (m3/day from its first to its last day) reaches the
     locations within its reach; a package's water and the per-1,000-people figure reach everyone. Pipelines and
     networks: no truckloads. Returns the nodes, their production, arcs, the water available per day (t) and notes."""
@@ -176,7 +206,7 @@ def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[lis
     ids = [pres.location_ids[l] for l in used]
     for w in sc.water_sources:
         rate = np.zeros(days)
-        rate[w.from_day: (days if w.until_day is None else min(days, w.until_day + 1))] = w.m3_per_day
+        rate[w.from_day : (days if w.until_day is None else min(days, w.until_day + 1))] = w.m3_per_day
         dist_km = np.hypot(xy[:, 0] - w.geometry_m.x, xy[:, 1] - w.geometry_m.y) / 1000.0
         reach = np.flatnonzero(dist_km <= w.reach_km)
         node = f"water:{w.id}"
@@ -205,9 +235,9 @@ def water_production(sc: Scenario, pres: Presence, used: list[int]) -> tuple[lis
     return nodes, prod, arcs, total, notes
 
 
-def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
-                    drive_cache: dict[str, Any] | None = None
-                    ) -> tuple[SupplyInstance, np.ndarray, list[Any], dict[str, dict[str, Any]], np.ndarray]:
+def supply_instance(
+    sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: dict[str, Any] | None = None
+) -> tuple[SupplyInstance, np.ndarray, list[Any], dict[str, dict[str, Any]], np.ndarray]:
     """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
     (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
@@ -223,19 +253,27 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
     closures = entry_closures(sc)
     trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for eid, c in closures.items():
-        trucks[eid][c["closes_day"]:] = 0.0
-    entries = [EntryPoint(id=e.id, payload_t=e.payload_t or payload,
-                          capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
-                          opening_day=e.opening_day, inspection_delay_days=e.inspection_delay_days)
-               for e in sc.entry_points]
+        trucks[eid][c["closes_day"] :] = 0.0
+    entries = [
+        EntryPoint(
+            id=e.id,
+            payload_t=e.payload_t or payload,
+            capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
+            opening_day=e.opening_day,
+            inspection_delay_days=e.inspection_delay_days,
+        )
+        for e in sc.entry_points
+    ]
     entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
     wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
     one_way = _one_way_h(sc, entry_xy, node_xy, drive_cache)
     entry_ids, wh_ids = [e.id for e in sc.entry_points], [w.id for w in sc.warehouses]
     # goods go straight to each location, or through a warehouse where they can be stocked ahead of a closure
-    arcs = (_arcs(entry_ids, ids, one_way)
-            + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache))
-            + _arcs(wh_ids, ids, _one_way_h(sc, wh_xy, node_xy, drive_cache)))
+    arcs = (
+        _arcs(entry_ids, ids, one_way)
+        + _arcs(entry_ids, wh_ids, _one_way_h(sc, entry_xy, wh_xy, drive_cache))
+        + _arcs(wh_ids, ids, _one_way_h(sc, wh_xy, node_xy, drive_cache))
+    )
     warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
     w_nodes, production, w_arcs, local_water, _notes = water_production(sc, pres, used)
     warehouses += w_nodes
@@ -244,22 +282,32 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
         stock = _tent_stock(sc, specs, days)
         warehouses.append(Warehouse(id=PACKAGE_STOCK, capacity_t=None))
         production.append(Production(node=PACKAGE_STOCK, commodity="shelter_nfi", t_per_day=list(stock)))
-        arcs += [Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H,
-                     commodities=("shelter_nfi",)) for nid in ids]
+        arcs += [
+            Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H, commodities=("shelter_nfi",))
+            for nid in ids
+        ]
     sites = []
     for l, nid in zip(used, ids):
         groups = need[l]
         daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
         peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
-        sites.append(Site(id=nid, demand_t={}, storage_t=spec.site_storage_days * peak, groups=groups,
-                          group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
-                          people=list(pres.people[l].sum(axis=0).astype(float))))
+        sites.append(
+            Site(
+                id=nid,
+                demand_t={},
+                storage_t=spec.site_storage_days * peak,
+                groups=groups,
+                group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
+                people=list(pres.people[l].sum(axis=0).astype(float)),
+            )
+        )
     # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
     # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
     per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}
     scale = min(per_person.values(), default=1.0)
-    commodities = [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale)
-                   for s in specs]
+    commodities = [
+        replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale) for s in specs
+    ]
     if sc.supply.hubs is not None:  # hubs chosen by the siting engine (issue 20)
         from .hub_plan import add_hubs
 
@@ -271,23 +319,49 @@ def supply_instance(sc: Scenario, pres: Presence, kcal_per_person_day: float,
         water_nodes[fuel_plan.PACKAGE] = [PACKAGE_WATER]
         trips = [a.round_trip_h for a in arcs if a.source in entry_ids and a.round_trip_h]
         commodities, warehouses, sites, production, arcs, fuel_info = fuel_plan.add_fuel(
-            sc, commodities, warehouses, sites, production, arcs, entry_ids,
-            float(np.mean(trips)) if trips else HANDLING_H, water_nodes, spec.site_storage_days)
+            sc,
+            commodities,
+            warehouses,
+            sites,
+            production,
+            arcs,
+            entry_ids,
+            float(np.mean(trips)) if trips else HANDLING_H,
+            water_nodes,
+            spec.site_storage_days,
+        )
     if delivery_chain.declared(sc):  # sea and air entries, stages after the entry points (issue 20)
         more, more_arcs = delivery_chain.mode_entries(
-            sc, ids, node_xy, payload, lambda a, b: _one_way_h(sc, a, b, drive_cache), _arcs)
+            sc, ids, node_xy, payload, lambda a, b: _one_way_h(sc, a, b, drive_cache), _arcs
+        )
         entries, arcs = delivery_chain.land_costs(entries) + more, arcs + more_arcs
-    inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses, sites=sites,
-                          arcs=arcs, production=production, payload_t=payload, sharing=sc.sharing.policy,
-                          group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)))
+    inst = SupplyInstance(
+        days=days,
+        commodities=commodities,
+        entry_points=entries,
+        warehouses=warehouses,
+        sites=sites,
+        arcs=arcs,
+        production=production,
+        payload_t=payload,
+        sharing=sc.sharing.policy,
+        group_priority=tuple(g for g in sc.sharing.priority if any(g in x.groups for x in sites)),
+    )
     if fuel_info is not None:
         inst.meta["fuel"] = fuel_info
     if sc.supply.hubs is not None:
         inst.meta["hubs"] = hubs_info
     if sc.supply.chain:
         inst = with_chain(inst, delivery_chain.entry_chains(sc, inst), file=str(sc.folder / "scenario.yaml"))
-    disruptions = [Disruption(entry_point=d.entry_point, days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
-                              capacity_factor=d.capacity_factor, reason=d.reason) for d in spec.disruptions]
+    disruptions = [
+        Disruption(
+            entry_point=d.entry_point,
+            days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
+            capacity_factor=d.capacity_factor,
+            reason=d.reason,
+        )
+        for d in spec.disruptions
+    ]
     if disruptions:
         inst = apply_disruptions(inst, disruptions, file=str(sc.folder / "scenario.yaml"))
     return inst, one_way, specs, closures, local_water
@@ -302,26 +376,44 @@ def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: 
     _, _, _, local, _ = water_production(sc, pres, used)
     loads = np.zeros(sc.horizon_days)
     for s in specs:
-        t = sum((np.asarray(g[s.commodity.id]) for groups in need.values() for g in groups.values()),
-                np.zeros(sc.horizon_days))
+        t = sum(
+            (np.asarray(g[s.commodity.id]) for groups in need.values() for g in groups.values()),
+            np.zeros(sc.horizon_days),
+        )
         if s.commodity.id == "water":
             t = np.maximum(t - local, 0.0)
         loads += t / s.commodity.payload_t
-    how = ("truckloads of " + ", ".join(f"{s.commodity.id} at {s.commodity.payload_t:g} t" for s in specs)
-           + f" per truck for the {int(round(pres.dependent[:, :, -1].sum())):,} aid-dependent people in the plan"
-           + (f", water net of {local.mean():,.0f} m3/day produced locally" if local.any() else
-              ", all water trucked (no local production declared)"))
+    how = (
+        "truckloads of "
+        + ", ".join(f"{s.commodity.id} at {s.commodity.payload_t:g} t" for s in specs)
+        + f" per truck for the {int(round(pres.dependent[:, :, -1].sum())):,} aid-dependent people in the plan"
+        + (
+            f", water net of {local.mean():,.0f} m3/day produced locally"
+            if local.any()
+            else ", all water trucked (no local production declared)"
+        )
+    )
     return loads, how
 
 
-def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict[str, Any] | None = None,
-            drive_cache: dict[str, Any] | None = None) -> Deliveries:
+def deliver(
+    sc: Scenario,
+    pres: Presence,
+    kcal_per_person_day: float,
+    warm: dict[str, Any] | None = None,
+    drive_cache: dict[str, Any] | None = None,
+) -> Deliveries:
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
     drive_cache: driving times kept between calls."""
     inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache)
-    res = solve_supply(inst, time_limit_s=sc.supply.time_limit_s, file=str(sc.folder / "scenario.yaml"),
-                       trucks="auto" if sc.supply.minimise_trucks else "off", warm=warm,
-                       deep_factor=sc.supply.deep_shortfall_factor)
+    res = solve_supply(
+        inst,
+        time_limit_s=sc.supply.time_limit_s,
+        file=str(sc.folder / "scenario.yaml"),
+        trucks="auto" if sc.supply.minimise_trucks else "off",
+        warm=warm,
+        deep_factor=sc.supply.deep_shortfall_factor,
+    )
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
     chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
@@ -333,8 +425,17 @@ def deliver(sc: Scenario, pres: Presence, kcal_per_person_day: float, warm: dict
         from .last_mile import last_mile
 
         chain = {**(chain or {}), "last_mile": last_mile(sc, pres, inst, res)}
-    return Deliveries(instance=inst, result=res, sustain=sustain(inst, res), one_way_h=one_way, specs=specs,
-                      food_kcal_per_kg=kcal_kg, closures=closures, local_water_t=local_water, chain=chain)
+    return Deliveries(
+        instance=inst,
+        result=res,
+        sustain=sustain(inst, res),
+        one_way_h=one_way,
+        specs=specs,
+        food_kcal_per_kg=kcal_kg,
+        closures=closures,
+        local_water_t=local_water,
+        chain=chain,
+    )
 
 
 def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
@@ -370,29 +471,47 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
         def mean(key: str) -> float | None:
             return round(float(fig[key][present].mean()), 3) if key in fig and present.any() else None
 
-        summary.append({
-            "group": g, "people_max": int(people.max(initial=0)), "people_last_day": int(people[-1]),
-            "water_l_per_person_day": mean("water_l_per_person_day"),
-            "water_l_per_person_day_min": round(float(fig["water_l_per_person_day"][present].min()), 3)
-            if "water_l_per_person_day" in fig and present.any() else None,
-            "kcal_per_person_day": mean("kcal_per_person_day"),
-            "kcal_per_person_day_min": round(float(fig["kcal_per_person_day"][present].min()), 1)
-            if "kcal_per_person_day" in fig and present.any() else None,
-            "met_share": {k: round(v, 6) for k, v in gs.met_share.items()},
-            "first_shortfall_day": gs.first_shortfall_day,
-            "cumulative_kcal_deficit_per_person": round(float(fig["cumulative_kcal_deficit_per_person"][last]), 1)
-            if "cumulative_kcal_deficit_per_person" in fig else None,
-            "cumulative_water_deficit_l_per_person": round(float(fig["cumulative_water_deficit_l_per_person"][last]), 1)
-            if "cumulative_water_deficit_l_per_person" in fig else None,
-            "people_owed_shelter_items_max": int(round(float(fig["people_owed_shelter_items"].max(initial=0))))
-            if "people_owed_shelter_items" in fig else None,
-            "people_owed_shelter_items_last_day": int(round(float(fig["people_owed_shelter_items"][-1])))
-            if "people_owed_shelter_items" in fig else None,
-        })
+        summary.append(
+            {
+                "group": g,
+                "people_max": int(people.max(initial=0)),
+                "people_last_day": int(people[-1]),
+                "water_l_per_person_day": mean("water_l_per_person_day"),
+                "water_l_per_person_day_min": round(float(fig["water_l_per_person_day"][present].min()), 3)
+                if "water_l_per_person_day" in fig and present.any()
+                else None,
+                "kcal_per_person_day": mean("kcal_per_person_day"),
+                "kcal_per_person_day_min": round(float(fig["kcal_per_person_day"][present].min()), 1)
+                if "kcal_per_person_day" in fig and present.any()
+                else None,
+                "met_share": {k: round(v, 6) for k, v in gs.met_share.items()},
+                "first_shortfall_day": gs.first_shortfall_day,
+                "cumulative_kcal_deficit_per_person": round(float(fig["cumulative_kcal_deficit_per_person"][last]), 1)
+                if "cumulative_kcal_deficit_per_person" in fig
+                else None,
+                "cumulative_water_deficit_l_per_person": round(
+                    float(fig["cumulative_water_deficit_l_per_person"][last]), 1
+                )
+                if "cumulative_water_deficit_l_per_person" in fig
+                else None,
+                "people_owed_shelter_items_max": int(round(float(fig["people_owed_shelter_items"].max(initial=0))))
+                if "people_owed_shelter_items" in fig
+                else None,
+                "people_owed_shelter_items_last_day": int(round(float(fig["people_owed_shelter_items"][-1])))
+                if "people_owed_shelter_items" in fig
+                else None,
+            }
+        )
         if rows:
             for t in range(d.result.days):
-                by_day.append({"group": g, "day": t, "people": int(people[t]),
-                               **{k: round(float(v[t]), 3) for k, v in fig.items()}})
+                by_day.append(
+                    {
+                        "group": g,
+                        "day": t,
+                        "people": int(people[t]),
+                        **{k: round(float(v[t]), 3) for k, v in fig.items()},
+                    }
+                )
     return {"food_kcal_per_kg": round(d.food_kcal_per_kg, 1), "summary": summary, "daily": by_day}
 
 
@@ -405,19 +524,31 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
     # per day and commodity, summed over sites from the rounded per-site figures (as the rows show them)
     figures = site_figures_t(res)
     sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
-    daily = [{"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
-             for t in range(days) for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])]
+    daily = [
+        {"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
+        for t in range(days)
+        for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])
+    ]
     fleet = fleet_by_origin(d.instance, d.result)
     supply: dict[str, Any] = {
-        "status": str(full["status"]).lower(), "objective": full.get("objective"), "best_bound": full.get("best_bound"),
-        "gap": full.get("gap"), "days": days, "entry_capacity": sc.supply.entry_capacity,
-        "daily": daily, "deliveries": full["deliveries"], "entry_use": full["entry_use"], "binding": full["binding"],
-        "shortfall_t": full["shortfall_t"], "required_t": full["required_t"],
+        "status": str(full["status"]).lower(),
+        "objective": full.get("objective"),
+        "best_bound": full.get("best_bound"),
+        "gap": full.get("gap"),
+        "days": days,
+        "entry_capacity": sc.supply.entry_capacity,
+        "daily": daily,
+        "deliveries": full["deliveries"],
+        "entry_use": full["entry_use"],
+        "binding": full["binding"],
+        "shortfall_t": full["shortfall_t"],
+        "required_t": full["required_t"],
         "first_shortfall_day": full["first_shortfall_day"],
         "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),
         "trucks_per_day": [int(v) for v in (sum(f.trucks_per_day for f in fleet) if fleet else np.zeros(days))],
         "max_conservation_residual_t": full.get("max_conservation_residual_t"),
-        "sharing": sc.sharing.policy, "carry_over": full["carry_over"],
+        "sharing": sc.sharing.policy,
+        "carry_over": full["carry_over"],
         "payload_t": {s.commodity.id: s.commodity.payload_t for s in d.specs},
         "payload_source": {s.commodity.id: s.payload_source for s in d.specs},
         "food_kcal_per_kg": round(d.food_kcal_per_kg, 1),
@@ -428,8 +559,12 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
     if d.chain is not None:
         chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
         if chain:
-            supply["chain"] = chain if rows else {k: v for k, v in chain.items() if k != "entry_points"} | {
-                "entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
+            supply["chain"] = (
+                chain
+                if rows
+                else {k: v for k, v in chain.items() if k != "entry_points"}
+                | {"entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
+            )
         if "fuel" in d.chain:
             supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
         if "last_mile" in d.chain:

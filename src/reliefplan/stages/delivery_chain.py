@@ -27,9 +27,14 @@ def declared(sc: Scenario) -> bool:
     return bool(sc.supply.entries or sc.supply.chain)
 
 
-def mode_entries(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, land_payload_t: float,
-                 one_way_h: Callable[[np.ndarray, np.ndarray], np.ndarray], make_arcs: Callable[..., list[Arc]]
-                 ) -> tuple[list[EntryPoint], list[Arc]]:
+def mode_entries(
+    sc: Scenario,
+    location_ids: list[str],
+    location_xy: np.ndarray,
+    land_payload_t: float,
+    one_way_h: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    make_arcs: Callable[..., list[Arc]],
+) -> tuple[list[EntryPoint], list[Arc]]:
     """The scenario's (and packages') sea and air entries as supply entry points with their corridors, and per
     entry its figures and their sources. Sea and land: trucked corridors from the landing point by road; air:
     bundles fall at every location (no trucks), carrying only ``commodities`` (default food)."""
@@ -38,9 +43,17 @@ def mode_entries(sc: Scenario, location_ids: list[str], location_xy: np.ndarray,
     entries, arcs = [], []
     for e, fig, avail, _how, pay, kinds in _modes(sc, land_payload_t):
         cap = e.units_per_day * avail * pay
-        entries.append(EntryPoint(id=e.id, payload_t=pay, capacity_t_by_day=list(cap), mode=e.mode,
-                                  loss_share=fig.loss_share, uniform_payload=e.mode != "land",
-                                  cost_usd_per_t=fig.cost_usd_per_t))
+        entries.append(
+            EntryPoint(
+                id=e.id,
+                payload_t=pay,
+                capacity_t_by_day=list(cap),
+                mode=e.mode,
+                loss_share=fig.loss_share,
+                uniform_payload=e.mode != "land",
+                cost_usd_per_t=fig.cost_usd_per_t,
+            )
+        )
         if e.mode == "air" or e.lon is None or e.lat is None:
             arcs += [Arc(source=e.id, target=nid, trucked=False, commodities=kinds) for nid in location_ids]
         else:
@@ -52,19 +65,26 @@ def mode_entries(sc: Scenario, location_ids: list[str], location_xy: np.ndarray,
     return entries, arcs
 
 
-def _modes(sc: Scenario, land_payload_t: float) -> list[tuple[Any, ModeFigures, np.ndarray, str, float,
-                                                               tuple[str, ...]]]:
+def _modes(
+    sc: Scenario, land_payload_t: float
+) -> list[tuple[Any, ModeFigures, np.ndarray, str, float, tuple[str, ...]]]:
     """Per declared sea/air entry: (spec, figures, share available per day, how, t per unit, commodities)."""
     days = sc.horizon_days
     file = str(sc.folder / "scenario.yaml")
     out = []
     for k, e in enumerate(sc.supply.entries):
         feat = f"supply.entries[{k}] ({e.id})"
-        fig = mode_figures(e.mode, payload_t=e.payload_t, loss_share=e.loss_share, cost_usd_per_t=e.cost_usd_per_t,
-                           file=file, feature=feat)
+        fig = mode_figures(
+            e.mode,
+            payload_t=e.payload_t,
+            loss_share=e.loss_share,
+            cost_usd_per_t=e.cost_usd_per_t,
+            file=file,
+            feature=feat,
+        )
         avail, how = availability_by_day(e.availability, days, e.from_day, file=file, feature=feat)
         if e.until_day is not None:
-            avail[e.until_day + 1:] = 0.0
+            avail[e.until_day + 1 :] = 0.0
         kinds = tuple(e.commodities) or (("food",) if e.mode == "air" else ())
         out.append((e, fig, avail, how, fig.payload_t or land_payload_t, kinds))
     return out
@@ -72,11 +92,22 @@ def _modes(sc: Scenario, land_payload_t: float) -> list[tuple[Any, ModeFigures, 
 
 def modes_info(sc: Scenario, land_payload_t: float) -> list[dict[str, Any]]:
     """Each declared sea/air entry's figures and their sources, for plan.json."""
-    return [{"entry_point": e.id, "mode": e.mode, "unit": fig.unit, "units_per_day": e.units_per_day,
-             "payload_t": pay, "availability": how, "available_share_mean": round(float(avail.mean()), 4),
-             "loss_share": fig.loss_share, "cost_usd_per_t": fig.cost_usd_per_t,
-             "commodities": list(kinds) or "all", "sources": {**_sources(fig), "declared": e.source}}
-            for e, fig, avail, how, pay, kinds in _modes(sc, land_payload_t)]
+    return [
+        {
+            "entry_point": e.id,
+            "mode": e.mode,
+            "unit": fig.unit,
+            "units_per_day": e.units_per_day,
+            "payload_t": pay,
+            "availability": how,
+            "available_share_mean": round(float(avail.mean()), 4),
+            "loss_share": fig.loss_share,
+            "cost_usd_per_t": fig.cost_usd_per_t,
+            "commodities": list(kinds) or "all",
+            "sources": {**_sources(fig), "declared": e.source},
+        }
+        for e, fig, avail, how, pay, kinds in _modes(sc, land_payload_t)
+    ]
 
 
 def _only(a: Arc, kinds: tuple[str, ...]) -> Arc:
@@ -94,8 +125,7 @@ def land_costs(entries: list[EntryPoint]) -> list[EntryPoint]:
     from dataclasses import replace
 
     cost, _how = land_cost_usd_per_t()
-    return [replace(e, cost_usd_per_t=cost) if e.mode == "land" and e.cost_usd_per_t is None else e
-            for e in entries]
+    return [replace(e, cost_usd_per_t=cost) if e.mode == "land" and e.cost_usd_per_t is None else e for e in entries]
 
 
 def entry_chains(sc: Scenario, inst: SupplyInstance) -> list[EntryChain]:
@@ -111,14 +141,21 @@ def entry_chains(sc: Scenario, inst: SupplyInstance) -> list[EntryChain]:
         # requested movements: declared, else the entry's mean truckloads a day over the horizon (closed days
         # count as 0, so more trucks or fewer closures never allow fewer movements)
         requested = c.movements_loads_per_day if c.movements_loads_per_day is not None else float(loads.mean())
-        out.append(EntryChain(
-            entry_id=c.entry_point,
-            collection_loads_by_day=None if c.collection_loads_per_day is None else
-            list(step_series(c.collection_loads_per_day, days)),
-            movements_loads_by_day=None if c.movements_allowed_share is None else
-            list(step_series(c.movements_allowed_share, days, 1.0) * requested),
-            loss_share=c.loss_share, collection_days=c.collection_days, movement_days=c.movement_days,
-            sources=(c.source,) if c.source else ()))
+        out.append(
+            EntryChain(
+                entry_id=c.entry_point,
+                collection_loads_by_day=None
+                if c.collection_loads_per_day is None
+                else list(step_series(c.collection_loads_per_day, days)),
+                movements_loads_by_day=None
+                if c.movements_allowed_share is None
+                else list(step_series(c.movements_allowed_share, days, 1.0) * requested),
+                loss_share=c.loss_share,
+                collection_days=c.collection_days,
+                movement_days=c.movement_days,
+                sources=(c.source,) if c.source else (),
+            )
+        )
     return out
 
 
@@ -127,25 +164,36 @@ def chain_summary(sc: Scenario, inst: SupplyInstance, res: SupplyResult) -> dict
     the backlog, the binding stage, cost per tonne delivered; the figures used with their sources; what is not
     modelled."""
     rep = chain_report(inst, res)
-    stages = [{"entry_point": c.entry_point,
-               "collection_loads_per_day": _plain(c.collection_loads_per_day),
-               "movements_allowed_share": _plain(c.movements_allowed_share),
-               "movements_loads_per_day": c.movements_loads_per_day, "loss_share": c.loss_share,
-               "source": c.source} for c in sc.supply.chain]
-    rep.update({
-        "modes": modes_info(sc, inst.payload_t), "stages": stages,
-        "land_cost_usd_per_t_source": land_cost_usd_per_t()[1],
-        "not_modelled": [
-            "Costs are reported, not optimised: the plan minimises deprivation, then truckloads; cost per tonne "
-            "delivered = the entry's cost per tonne entered x tonnes entered / tonnes handed on to a location or "
-            "warehouse (losses raise it).",
-            "Availability given as a share is applied as an expected value every day; the 'pier-2024' pattern "
-            "places the 2024 pier's operating and down days in order (the LP then knows them ahead: a forecast "
-            "the planner did not have).",
-            "Airdrops fall at every location in proportion to the plan's choice; where they land, who can reach "
-            "them and the people hurt by them are not modelled (loss_share stands for bundles lost or unsafe).",
-            "The backlog is only what the plan chooses to send ahead of collection; trucks sent regardless of "
-            "collection (as in June-July 2024) would add to it."]})
+    stages = [
+        {
+            "entry_point": c.entry_point,
+            "collection_loads_per_day": _plain(c.collection_loads_per_day),
+            "movements_allowed_share": _plain(c.movements_allowed_share),
+            "movements_loads_per_day": c.movements_loads_per_day,
+            "loss_share": c.loss_share,
+            "source": c.source,
+        }
+        for c in sc.supply.chain
+    ]
+    rep.update(
+        {
+            "modes": modes_info(sc, inst.payload_t),
+            "stages": stages,
+            "land_cost_usd_per_t_source": land_cost_usd_per_t()[1],
+            "not_modelled": [
+                "Costs are reported, not optimised: the plan minimises deprivation, then truckloads; cost per tonne "
+                "delivered = the entry's cost per tonne entered x tonnes entered / tonnes handed on to a location or "
+                "warehouse (losses raise it).",
+                "Availability given as a share is applied as an expected value every day; the 'pier-2024' pattern "
+                "places the 2024 pier's operating and down days in order (the LP then knows them ahead: a forecast "
+                "the planner did not have).",
+                "Airdrops fall at every location in proportion to the plan's choice; where they land, who can reach "
+                "them and the people hurt by them are not modelled (loss_share stands for bundles lost or unsafe).",
+                "The backlog is only what the plan chooses to send ahead of collection; trucks sent regardless of "
+                "collection (as in June-July 2024) would add to it.",
+            ],
+        }
+    )
     return rep
 
 

@@ -19,14 +19,14 @@ class Displacement:
     """Per zone (same order as the input zones): displaced people by start day, and staying people."""
 
     zone_ids: list[str]
-    population: np.ndarray          # int, people per zone
-    displaced: np.ndarray           # int, people per zone inside the footprint
-    share: np.ndarray               # float, area share of each zone inside the footprint
-    days: np.ndarray                # float, distinct start days (ascending)
-    displaced_by_day: np.ndarray    # int [zone, day]
-    origin_xy: np.ndarray           # metric [zone, 2]: a point inside the displaced part (or the zone)
-    origin_lonlat: np.ndarray       # WGS84 [zone, 2]
-    displaced_part_m: np.ndarray    # shapely polygons: the part of each zone people leave (the zone if none)
+    population: np.ndarray  # int, people per zone
+    displaced: np.ndarray  # int, people per zone inside the footprint
+    share: np.ndarray  # float, area share of each zone inside the footprint
+    days: np.ndarray  # float, distinct start days (ascending)
+    displaced_by_day: np.ndarray  # int [zone, day]
+    origin_xy: np.ndarray  # metric [zone, 2]: a point inside the displaced part (or the zone)
+    origin_lonlat: np.ndarray  # WGS84 [zone, 2]
+    displaced_part_m: np.ndarray  # shapely polygons: the part of each zone people leave (the zone if none)
 
     @property
     def staying(self) -> np.ndarray:
@@ -50,9 +50,15 @@ def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displa
         hits = tree.query(g, predicate="intersects")
         if hits.size == 0 or shapely.area(shapely.intersection(zone_geoms[hits], g)).sum() <= 0:
             file, _, index = f.source.partition("#")
-            problems.append(Problem(file=file, feature=f"{index} (id {f.id})", field="geometry",
-                                    message=f"footprint of operation '{f.operation}' touches no population zone; "
-                                            "expected it to overlap at least one zone"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=f"{index} (id {f.id})",
+                    field="geometry",
+                    message=f"footprint of operation '{f.operation}' touches no population zone; "
+                    "expected it to overlap at least one zone",
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -76,12 +82,20 @@ def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displa
 
     footprint_union = shapely.union_all(fp_geoms)
     inside = shapely.intersection(zone_geoms, footprint_union)
-    part = np.array([p if d > 0 and not p.is_empty else z for p, z, d in zip(inside, zone_geoms, displaced)],
-                    dtype=object)
+    part = np.array(
+        [p if d > 0 and not p.is_empty else z for p, z, d in zip(inside, zone_geoms, displaced)], dtype=object
+    )
     pts = shapely.point_on_surface(part)
     origin_xy = shapely.get_coordinates(pts)
     lonlat = shapely.get_coordinates(to_lon_lat(pts, crs))
     return Displacement(
-        zone_ids=[z.id for z in zones], population=population, displaced=displaced, share=share,
-        days=days, displaced_by_day=by_day, origin_xy=origin_xy, origin_lonlat=lonlat, displaced_part_m=part,
+        zone_ids=[z.id for z in zones],
+        population=population,
+        displaced=displaced,
+        share=share,
+        days=days,
+        displaced_by_day=by_day,
+        origin_xy=origin_xy,
+        origin_lonlat=lonlat,
+        displaced_part_m=part,
     )

@@ -30,15 +30,18 @@ def service(sc: Scenario) -> tuple[PointService, float, dict[str, str]]:
             src[name] = "declared"
             return float(v)
         f = figure(f"distribution_points.{key}")
-        src[name] = ("ASSUMPTION: " + f.note.split(";")[0] if f.is_assumption else f.source) + \
-            f" (data/delivery.yaml distribution_points.{key})"
+        src[name] = (
+            "ASSUMPTION: " + f.note.split(";")[0] if f.is_assumption else f.source
+        ) + f" (data/delivery.yaml distribution_points.{key})"
         return float(f.value)
 
-    svc = PointService(servers=int(spec.servers), collections_per_server_h=pick("collections_per_server_h",
-                                                                                "collections_per_server_h"),
-                       hours_per_day=pick("hours_per_day", "hours_per_day"),
-                       people_per_collection=pick("people_per_collection", "people_per_collection"),
-                       interval_days=pick("interval_days", "food_parcel_interval_days"))
+    svc = PointService(
+        servers=int(spec.servers),
+        collections_per_server_h=pick("collections_per_server_h", "collections_per_server_h"),
+        hours_per_day=pick("hours_per_day", "hours_per_day"),
+        people_per_collection=pick("people_per_collection", "people_per_collection"),
+        interval_days=pick("interval_days", "food_parcel_interval_days"),
+    )
     return svc, pick("max_utilisation", "max_utilisation"), src
 
 
@@ -52,28 +55,51 @@ def distribution_by_site(layouts: list[Any], svc: PointService, grid: bool = Tru
         people = np.asarray(plots.attributes.get("people", np.zeros(len(plots))), dtype=float)
         row: dict[str, Any] = {"site": lay.site_id, "points": int(len(dp)), "people": int(people.sum())}
         if len(dp) == 0 or people.sum() <= 0:
-            out.append({**row, "utilisation_max": None, "wait_mean_min": None, "walk_mean_m": None,
-                        "walk_max_m": None, "unserved_collections_per_day": 0.0})
+            out.append(
+                {
+                    **row,
+                    "utilisation_max": None,
+                    "wait_mean_min": None,
+                    "walk_mean_m": None,
+                    "walk_max_m": None,
+                    "unserved_collections_per_day": 0.0,
+                }
+            )
             continue
         q = queue(served, svc)
         pxy = shapely.get_coordinates(shapely.centroid(np.asarray(plots.geometry, dtype=object)))
         dxy = shapely.get_coordinates(np.asarray(dp.geometry, dtype=object))
         dist, _ = cKDTree(dxy).query(pxy, p=1 if grid else 2)
-        out.append({**row, "people_max_per_point": int(served.max()),
-                    "capacity_people_per_point": round(people_capacity(svc)),
-                    "utilisation_max": round(float(q.utilisation.max()), 3),
-                    "wait_mean_min": round(float(q.wait_mean_min.max()), 1),
-                    "wait_max_min": round(float(q.wait_max_min.max()), 1),
-                    "unserved_collections_per_day": round(float(q.unserved_per_day.sum()), 1),
-                    "walk_mean_m": round(float((dist * people).sum() / people.sum()), 1),
-                    "walk_max_m": round(float(dist[people > 0].max()), 1)})
+        out.append(
+            {
+                **row,
+                "people_max_per_point": int(served.max()),
+                "capacity_people_per_point": round(people_capacity(svc)),
+                "utilisation_max": round(float(q.utilisation.max()), 3),
+                "wait_mean_min": round(float(q.wait_mean_min.max()), 1),
+                "wait_max_min": round(float(q.wait_max_min.max()), 1),
+                "unserved_collections_per_day": round(float(q.unserved_per_day.sum()), 1),
+                "walk_mean_m": round(float((dist * people).sum() / people.sum()), 1),
+                "walk_max_m": round(float(dist[people > 0].max()), 1),
+            }
+        )
     return out
 
 
 def distribution_indicators(rows: list[dict[str, Any]], max_utilisation: float, source: str) -> list[Indicator]:
     """One verdict row per site: the busiest point's utilisation against the highest a queue tolerates."""
-    return [indicator("distribution_point_utilisation", f"site:{r['site']}", r["utilisation_max"], max_utilisation,
-                      "arrivals / service capacity", "<=", source,
-                      note=f"{r['points']} point(s); mean wait at the busiest {r['wait_mean_min']} min, walk to the "
-                           f"nearest point {r['walk_mean_m']} m on average, {r['walk_max_m']} m at most")
-            for r in rows if r["utilisation_max"] is not None]
+    return [
+        indicator(
+            "distribution_point_utilisation",
+            f"site:{r['site']}",
+            r["utilisation_max"],
+            max_utilisation,
+            "arrivals / service capacity",
+            "<=",
+            source,
+            note=f"{r['points']} point(s); mean wait at the busiest {r['wait_mean_min']} min, walk to the "
+            f"nearest point {r['walk_mean_m']} m on average, {r['walk_max_m']} m at most",
+        )
+        for r in rows
+        if r["utilisation_max"] is not None
+    ]

@@ -39,10 +39,18 @@ def tanker_t() -> tuple[float, str]:
     return float(f.value), f"{f.source} (data/delivery.yaml entry_modes.land.payload_t_per_truck.fuel)"
 
 
-def add_fuel(sc: Scenario, commodities: list[Commodity], warehouses: list[Warehouse], sites: list[Site],
-             production: list[Production], arcs: list[Arc], entry_ids: list[str], round_trip_h: float,
-             water_nodes: dict[str, list[str]], storage_days: float
-             ) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], dict[str, Any]]:
+def add_fuel(
+    sc: Scenario,
+    commodities: list[Commodity],
+    warehouses: list[Warehouse],
+    sites: list[Site],
+    production: list[Production],
+    arcs: list[Arc],
+    entry_ids: list[str],
+    round_trip_h: float,
+    water_nodes: dict[str, list[str]],
+    storage_days: float,
+) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], dict[str, Any]]:
     """The supply instance's parts with fuel in them. ``water_nodes``: source id ('local', 'package' or a layer id)
     -> the production nodes it stands for. Returns the parts and the fuel figures with their sources."""
     spec = sc.supply.fuel
@@ -54,8 +62,14 @@ def add_fuel(sc: Scenario, commodities: list[Commodity], warehouses: list[Wareho
     probs = use_problems(uses, file)
     for i, u in enumerate(spec.uses):
         if u.water_source is not None and u.water_source not in water_nodes:
-            probs.append(Problem(file, f"unknown water source '{u.water_source}'; expected one of "
-                                       f"{sorted(water_nodes)}", f"supply.fuel.uses[{i}] ({u.name})", "water_source"))
+            probs.append(
+                Problem(
+                    file,
+                    f"unknown water source '{u.water_source}'; expected one of {sorted(water_nodes)}",
+                    f"supply.fuel.uses[{i}] ({u.name})",
+                    "water_source",
+                )
+            )
     if probs:
         raise InputError(probs)
     # ASSUMPTION: a tonne of fuel for hospitals, bakeries and trucks weighs as much as a tonne of food
@@ -77,26 +91,48 @@ def add_fuel(sc: Scenario, commodities: list[Commodity], warehouses: list[Wareho
     need_t = {u.name: np.full(days, u.amount_per_day * u.l_per_unit * dens) for u in other}
     if other:
         peak = float(sum(need_t.values()).max(initial=0.0))
-        sites.append(Site(id=USES, demand_t={}, storage_t=storage_days * peak,
-                          groups={n: {FUEL: list(v)} for n, v in need_t.items()}))
+        sites.append(
+            Site(
+                id=USES,
+                demand_t={},
+                storage_t=storage_days * peak,
+                groups={n: {FUEL: list(v)} for n, v in need_t.items()},
+            )
+        )
     targets = [*dict.fromkeys(plants), *([USES] if other else [])]
     arcs = list(arcs)
     if spec.trucked:
-        arcs += [Arc(source=e, target=t, round_trip_h=round_trip_h, commodities=(FUEL,))
-                 for e in entry_ids for t in targets]
+        arcs += [
+            Arc(source=e, target=t, round_trip_h=round_trip_h, commodities=(FUEL,)) for e in entry_ids for t in targets
+        ]
     warehouses = list(warehouses)
     entered = step_series(spec.entered_l_per_day, days) * dens
     if entered.any():
         warehouses.append(Warehouse(id=ENTERED))
         production.append(Production(node=ENTERED, commodity=FUEL, t_per_day=list(entered)))
         arcs += [Arc(source=ENTERED, target=t, trucked=False, commodities=(FUEL,)) for t in targets]
-    info = {"uses": [{"name": u.name, "amount_per_day": u.amount_per_day, "l_per_unit": u.l_per_unit,
-                      "water_source": u.water_source, "source": u.source} for u in spec.uses],
-            "density_kg_per_l": dens * 1000.0, "tanker_t": pay, "tanker_source": pay_src,
-            "weight_note": ("ASSUMPTION: a tonne of fuel short for hospitals, bakeries and trucks weighs as much as a "
-                            "tonne of food short (its person-days); fuel for water is valued by the water it makes, "
-                            "so the plan fuels the water plants first where water is short"),
-            "trucked": spec.trucked, "entered_source": spec.source}
+    info = {
+        "uses": [
+            {
+                "name": u.name,
+                "amount_per_day": u.amount_per_day,
+                "l_per_unit": u.l_per_unit,
+                "water_source": u.water_source,
+                "source": u.source,
+            }
+            for u in spec.uses
+        ],
+        "density_kg_per_l": dens * 1000.0,
+        "tanker_t": pay,
+        "tanker_source": pay_src,
+        "weight_note": (
+            "ASSUMPTION: a tonne of fuel short for hospitals, bakeries and trucks weighs as much as a "
+            "tonne of food short (its person-days); fuel for water is valued by the water it makes, "
+            "so the plan fuels the water plants first where water is short"
+        ),
+        "trucked": spec.trucked,
+        "entered_source": spec.source,
+    }
     return commodities, warehouses, sites, production, arcs, info
 
 
@@ -124,26 +160,38 @@ def fuel_report(info: dict[str, Any], inst: Any, res: SupplyResult) -> dict[str,
             g = res.cell_group[q]
             need = res.cell_demand_t[kid, q]
             got = res.cell_consumed_t[kid, q]
-            by_use[g] = {"need_l_per_day": round(float(need.mean() / dens)),
-                         "delivered_l_per_day": round(float(got.mean() / dens)),
-                         "met_share": round(float(got.sum() / need.sum()), 4) if need.sum() > 0 else None,
-                         "first_short_day": next((t for t in range(T) if got[t] < need[t] - 1e-6), None)}
+            by_use[g] = {
+                "need_l_per_day": round(float(need.mean() / dens)),
+                "delivered_l_per_day": round(float(got.mean() / dens)),
+                "met_share": round(float(got.sum() / need.sum()), 4) if need.sum() > 0 else None,
+                "first_short_day": next((t for t in range(T) if got[t] < need[t] - 1e-6), None),
+            }
     idle = plants_cap - plants_made
     water_short = res.shortfall_t[wid].sum(axis=0) if wid is not None else np.zeros(T)
     lost = np.minimum(idle, water_short)  # water short somewhere while a fuel-driven plant stood idle
-    return {**info,
-            "entered_l": round(float((trucked + declared).sum() / dens)),
-            "trucked_l": round(float(trucked.sum() / dens)), "declared_l": round(float(declared.sum() / dens)),
-            "to_water_l": round(float(fuel_plants.sum() / dens)),
-            "water_made_with_fuel_m3": round(float(plants_made.sum())),
-            "water_capacity_fuel_driven_m3": round(float(plants_cap.sum())),
-            "water_not_made_while_short_m3": round(float(lost.sum())),
-            "uses_other_than_water": by_use,
-            "daily": [{"day": t, "entered_l": round(float((trucked[t] + declared[t]) / dens)),
-                       "to_water_l": round(float(fuel_plants[t] / dens)),
-                       "water_made_m3": round(float(plants_made[t]), 1),
-                       "water_not_made_while_short_m3": round(float(lost[t]), 1)} for t in range(T)],
-            "not_modelled": ["fuel for water is used the day it reaches the plant (no tank at the plant); fuel for "
-                             "other uses is stored at one virtual depot with the sites' days of storage",
-                             "the fuel the delivery trucks burn is a declared use (amount a day), not computed from "
-                             "the routes"]}
+    return {
+        **info,
+        "entered_l": round(float((trucked + declared).sum() / dens)),
+        "trucked_l": round(float(trucked.sum() / dens)),
+        "declared_l": round(float(declared.sum() / dens)),
+        "to_water_l": round(float(fuel_plants.sum() / dens)),
+        "water_made_with_fuel_m3": round(float(plants_made.sum())),
+        "water_capacity_fuel_driven_m3": round(float(plants_cap.sum())),
+        "water_not_made_while_short_m3": round(float(lost.sum())),
+        "uses_other_than_water": by_use,
+        "daily": [
+            {
+                "day": t,
+                "entered_l": round(float((trucked[t] + declared[t]) / dens)),
+                "to_water_l": round(float(fuel_plants[t] / dens)),
+                "water_made_m3": round(float(plants_made[t]), 1),
+                "water_not_made_while_short_m3": round(float(lost[t]), 1),
+            }
+            for t in range(T)
+        ],
+        "not_modelled": [
+            "fuel for water is used the day it reaches the plant (no tank at the plant); fuel for "
+            "other uses is stored at one virtual depot with the sites' days of storage",
+            "the fuel the delivery trucks burn is a declared use (amount a day), not computed from the routes",
+        ],
+    }

@@ -28,13 +28,33 @@ from .presence import Presence
 from .verdict import indicator
 
 #: thresholds with a verdict row per group (the rest are in plan.json `health.crossings`)
-VERDICT_THRESHOLDS = ("sphere_cdr_doubling", "sphere_u5dr_doubling", "sphere_cdr_absolute", "sphere_u5dr_absolute",
-                      "who_wasting_very_high", "ipc5_food_gap", "ipc5_gam", "ipc5_cdr", "ipc5_u5dr", "ipc5_famine")
+VERDICT_THRESHOLDS = (
+    "sphere_cdr_doubling",
+    "sphere_u5dr_doubling",
+    "sphere_cdr_absolute",
+    "sphere_u5dr_absolute",
+    "who_wasting_very_high",
+    "ipc5_food_gap",
+    "ipc5_gam",
+    "ipc5_cdr",
+    "ipc5_u5dr",
+    "ipc5_famine",
+)
 #: under-5 and adult shares when the scenario gives no age structure (ASSUMPTION, Gaza-like: Checchi et al. 2024)
 _DEFAULT_AGE_SHARES = (0.151, 0.533)
 #: indicators whose P10/P50/P90 by day go into plan.json per group
-SERIES = ("adult_weight_loss_share", "child_weight_loss_share", "gam_share", "sam_share", "adult_bmi_below_18_5_share",
-          "extreme_food_gap_share", "rr_diarrhoea", "rr_ari", "cdr_per_10k_day", "u5dr_per_10k_day")
+SERIES = (
+    "adult_weight_loss_share",
+    "child_weight_loss_share",
+    "gam_share",
+    "sam_share",
+    "adult_bmi_below_18_5_share",
+    "extreme_food_gap_share",
+    "rr_diarrhoea",
+    "rr_ari",
+    "cdr_per_10k_day",
+    "u5dr_per_10k_day",
+)
 
 
 @dataclass
@@ -63,8 +83,9 @@ def _coverage(d: Deliveries, commodity: str) -> np.ndarray | None:
     return d.sustain.coverage[ids.index(commodity)] if commodity in ids else None
 
 
-def exposures(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], spec: HealthSpec,
-              kcal_pp: float) -> Exposures:
+def exposures(
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], spec: HealthSpec, kcal_pp: float
+) -> Exposures:
     """Food, water, sanitation and covered space per location, group and day, from the supply plan.
 
     Aid-dependent people get the location's share of their need; the others (declared not aid-dependent) are
@@ -93,12 +114,14 @@ def exposures(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], s
     # water need per aid-dependent person at each location (the standard, plus heat where declared)
     need_w = np.zeros((L, T))
     for site in d.instance.sites:
-        need_w[pres.location_ids.index(site.id)] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()),
-                                                        np.zeros(T))
+        need_w[pres.location_ids.index(site.id)] = sum(
+            (np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T)
+        )
     dep_loc = pres.dependent.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        need_l_pp = np.where(dep_loc > 0, need_w * 1000.0 / np.where(dep_loc > 0, dep_loc, 1.0),
-                             std.value("water_l_per_person_day"))
+        need_l_pp = np.where(
+            dep_loc > 0, need_w * 1000.0 / np.where(dep_loc > 0, dep_loc, 1.0), std.value("water_l_per_person_day")
+        )
     food = cov("food")[:, None, :]
     water = cov("water")[:, None, :]
     intake = dep_share * food + (1.0 - dep_share)
@@ -135,8 +158,14 @@ def exposures(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], s
     covered = np.exp(dep_share * np.log(covered) + (1.0 - dep_share) * np.log(home.covered_m2_per_person))
     if spec.other_kcal_per_person_day:  # food outside the plan (stocks, markets, gardens), for everyone
         intake = intake + spec.other_kcal_per_person_day / kcal_pp
-    return Exposures(intake_share=intake, water_l=water_l, people_per_latrine=latrine, covered_m2=covered,
-                     people=people, dependent=np.where(fed[:, None, None], pres.dependent, 0.0))
+    return Exposures(
+        intake_share=intake,
+        water_l=water_l,
+        people_per_latrine=latrine,
+        covered_m2=covered,
+        people=people,
+        dependent=np.where(fed[:, None, None], pres.dependent, 0.0),
+    )
 
 
 def _mean(x: np.ndarray, w: np.ndarray, axis: int, *, log: bool = False) -> np.ndarray:
@@ -152,8 +181,9 @@ def _fill(a: np.ndarray, value: float) -> np.ndarray:
     return np.where(np.isfinite(a), a, value)
 
 
-def _inputs(ids: list[str], ex: Exposures, axis: int, sc: Scenario, spec: HealthSpec, keep: np.ndarray,
-            u5: float, adult: float) -> HealthInputs:
+def _inputs(
+    ids: list[str], ex: Exposures, axis: int, sc: Scenario, spec: HealthSpec, keep: np.ndarray, u5: float, adult: float
+) -> HealthInputs:
     """HealthInputs over groups (axis 0 summed: locations) or locations (axis 1: groups), for rows ``keep``."""
     w = ex.people
     home = spec.home
@@ -163,9 +193,17 @@ def _inputs(ids: list[str], ex: Exposures, axis: int, sc: Scenario, spec: Health
     covered = _fill(_mean(ex.covered_m2, w, axis, log=True), home.covered_m2_per_person)[keep]
     n = len(ids)
     baseline = {f"baseline_{k}": np.full(n, v) for k, v in spec.baseline.items()}
-    return HealthInputs(group_ids=ids, people=w.sum(axis=axis)[keep], intake_share_of_requirement=intake,
-                        water_l_per_person_day=water, people_per_latrine=latrine, covered_m2_per_person=covered,
-                        under5_share=np.full(n, u5), adult_share=np.full(n, adult), baseline=baseline)
+    return HealthInputs(
+        group_ids=ids,
+        people=w.sum(axis=axis)[keep],
+        intake_share_of_requirement=intake,
+        water_l_per_person_day=water,
+        people_per_latrine=latrine,
+        covered_m2_per_person=covered,
+        under5_share=np.full(n, u5),
+        adult_share=np.full(n, adult),
+        baseline=baseline,
+    )
 
 
 def _group_food(d: Deliveries) -> dict[str, np.ndarray]:
@@ -182,8 +220,9 @@ def _group_food(d: Deliveries) -> dict[str, np.ndarray]:
     return out
 
 
-def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float, *,
-                by_location: bool = True) -> PlanHealth:
+def plan_health(
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float, *, by_location: bool = True
+) -> PlanHealth:
     """The health layer of a plan: projections per group (and per location), plan.json `health`, verdict rows.
 
     A group's food is the supply plan's group figure (exact under priority sharing too); a location's is its
@@ -198,8 +237,10 @@ def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any],
         age_note = f"under-5 {u5:.1%} and adult (>= 18 y) {adult:.1%} shares from the scenario's age/sex structure"
     else:
         u5, adult = _DEFAULT_AGE_SHARES
-        age_note = (f"ASSUMPTION: under-5 {u5:.1%}, adults {adult:.1%} (Gaza, Checchi et al. 2024); the scenario "
-                    "gives no age/sex structure")
+        age_note = (
+            f"ASSUMPTION: under-5 {u5:.1%}, adults {adult:.1%} (Gaza, Checchi et al. 2024); the scenario "
+            "gives no age/sex structure"
+        )
     people_g = ex.people.sum(axis=0)  # [G, T]
     keep_g = people_g.max(axis=1) > 0
     g_ids = [g for g, k in zip(pres.groups, keep_g) if k]
@@ -212,8 +253,10 @@ def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any],
             dep = ex.dependent[:, k, :].sum(axis=0)
             n = people_g[k]
             with np.errstate(divide="ignore", invalid="ignore"):
-                share[i] = np.where(n > 0, (dep * np.clip(food[g], 0.0, None) + (n - dep)) / np.where(n > 0, n, 1.0),
-                                    1.0) + spec.other_kcal_per_person_day / kcal_pp
+                share[i] = (
+                    np.where(n > 0, (dep * np.clip(food[g], 0.0, None) + (n - dep)) / np.where(n > 0, n, 1.0), 1.0)
+                    + spec.other_kcal_per_person_day / kcal_pp
+                )
     gin = HealthInputs(**{**gin.__dict__, "intake_share_of_requirement": share})
     groups = project_health(gin, data, n_draws=spec.draws, seed=spec.seed)
     locations = None
@@ -222,52 +265,90 @@ def plan_health(sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any],
         keep_l = people_l.max(axis=1) > 0
         l_ids = [lid for lid, k in zip(pres.location_ids, keep_l) if k]
         if l_ids:
-            locations = project_health(_inputs(l_ids, ex, 1, sc, spec, keep_l, u5, adult), data,
-                                       n_draws=spec.draws, seed=spec.seed)
+            locations = project_health(
+                _inputs(l_ids, ex, 1, sc, spec, keep_l, u5, adult), data, n_draws=spec.draws, seed=spec.seed
+            )
     block = _block(groups, locations, gin, spec, age_note)
-    return PlanHealth(groups=groups, locations=locations, block=block,
-                      verdict=health_indicators(groups, sc.horizon_days))
+    return PlanHealth(
+        groups=groups, locations=locations, block=block, verdict=health_indicators(groups, sc.horizon_days)
+    )
 
 
 def _round(a: np.ndarray, nd: int = 4) -> list[float]:
     return [round(float(x), nd) for x in a]
 
 
-def _block(groups: HealthProjection, locations: HealthProjection | None, gin: HealthInputs, spec: HealthSpec,
-           age_note: str) -> dict[str, Any]:
+def _block(
+    groups: HealthProjection, locations: HealthProjection | None, gin: HealthInputs, spec: HealthSpec, age_note: str
+) -> dict[str, Any]:
     """plan.json `health`: per group the series (P10/P50/P90 by day), crossings, excess deaths as intervals; per
     location what is crossed first."""
     summary = groups.to_dict(series=False)
     series = {}
     for name in SERIES:
         pct = groups.percentiles(name)
-        series[name] = {gid: {f"p{q}": _round(pct[j, i]) for j, q in enumerate((10, 50, 90))}
-                        for i, gid in enumerate(groups.group_ids)}
-    last = {name: {gid: {f"p{q}": round(float(groups.percentiles(name)[j, i, -1]), 4) for j, q in enumerate((10, 50, 90))}
-                   for i, gid in enumerate(groups.group_ids)} for name in SERIES}
-    inputs = {gid: {"intake_share_of_requirement": _round(np.broadcast_to(gin.intake_share_of_requirement, (len(gin.group_ids), groups.n_days))[i], 3),
-                    "water_l_per_person_day": _round(np.broadcast_to(gin.water_l_per_person_day, (len(gin.group_ids), groups.n_days))[i], 2),
-                    "people_per_latrine": _round(np.broadcast_to(gin.people_per_latrine, (len(gin.group_ids), groups.n_days))[i], 1),
-                    "covered_m2_per_person": _round(np.broadcast_to(gin.covered_m2_per_person, (len(gin.group_ids), groups.n_days))[i], 2)}
-              for i, gid in enumerate(gin.group_ids)}
+        series[name] = {
+            gid: {f"p{q}": _round(pct[j, i]) for j, q in enumerate((10, 50, 90))}
+            for i, gid in enumerate(groups.group_ids)
+        }
+    last = {
+        name: {
+            gid: {f"p{q}": round(float(groups.percentiles(name)[j, i, -1]), 4) for j, q in enumerate((10, 50, 90))}
+            for i, gid in enumerate(groups.group_ids)
+        }
+        for name in SERIES
+    }
+    inputs = {
+        gid: {
+            "intake_share_of_requirement": _round(
+                np.broadcast_to(gin.intake_share_of_requirement, (len(gin.group_ids), groups.n_days))[i], 3
+            ),
+            "water_l_per_person_day": _round(
+                np.broadcast_to(gin.water_l_per_person_day, (len(gin.group_ids), groups.n_days))[i], 2
+            ),
+            "people_per_latrine": _round(
+                np.broadcast_to(gin.people_per_latrine, (len(gin.group_ids), groups.n_days))[i], 1
+            ),
+            "covered_m2_per_person": _round(
+                np.broadcast_to(gin.covered_m2_per_person, (len(gin.group_ids), groups.n_days))[i], 2
+            ),
+        }
+        for i, gid in enumerate(gin.group_ids)
+    }
     out: dict[str, Any] = {
         "statement": STATEMENT + " Figures are for the aid-dependent people of each group and location, from what "
-                                 "the supply plan delivers to them.",
-        "draws": summary["draws"], "days": summary["days"], "seed": spec.seed,
-        "crossings": summary["crossings"], "hold": summary["hold"], "excess_deaths": summary["excess_deaths"],
-        "last_day": last, "series": series, "inputs": inputs,
-        "assumptions": [age_note, spec.home.source, spec.open_land.source,
-                        f"ASSUMPTION: people still owed a tent have {spec.uncovered_m2_per_person:g} m2 covered each "
-                        "(open air or makeshift shelter)",
-                        "latrines in a camp: its layout's (the standard's acute ratio without layouts); latrines are "
-                        "built, not delivered, in this plan"] + summary["assumptions"],
+        "the supply plan delivers to them.",
+        "draws": summary["draws"],
+        "days": summary["days"],
+        "seed": spec.seed,
+        "crossings": summary["crossings"],
+        "hold": summary["hold"],
+        "excess_deaths": summary["excess_deaths"],
+        "last_day": last,
+        "series": series,
+        "inputs": inputs,
+        "assumptions": [
+            age_note,
+            spec.home.source,
+            spec.open_land.source,
+            f"ASSUMPTION: people still owed a tent have {spec.uncovered_m2_per_person:g} m2 covered each "
+            "(open air or makeshift shelter)",
+            "latrines in a camp: its layout's (the standard's acute ratio without layouts); latrines are "
+            "built, not delivered, in this plan",
+        ]
+        + summary["assumptions"],
         "not_modelled": summary["not_modelled"],
     }
     if locations is not None:
         hold = locations.hold_days()
-        out["locations"] = {lid: (None if c is None else {"threshold": c.threshold, "day_p10": c.day_p10,
-                                                          "day_p50": c.day_p50, "day_p90": c.day_p90})
-                            for lid, c in hold.items()}
+        out["locations"] = {
+            lid: (
+                None
+                if c is None
+                else {"threshold": c.threshold, "day_p10": c.day_p10, "day_p50": c.day_p50, "day_p90": c.day_p90}
+            )
+            for lid, c in hold.items()
+        }
         out["locations_crossed"] = [c.__dict__ for c in locations.crossings if c.day_p10 is not None]
     return out
 
@@ -283,11 +364,22 @@ def health_indicators(p: HealthProjection, horizon_days: int) -> list[Indicator]
         if c.day_p10 is None:
             note = f"not crossed within {horizon_days} days in any draw"
         else:
-            note = (f"projected to be crossed from day {_day(c.day_p50, horizon_days)} (P10-P90: day {c.day_p10} to "
-                    f"{_day(c.day_p90, horizon_days)}) in {c.share_of_draws:.0%} of {p.n_draws or 1} draws")
-        out.append(indicator(f"health_{c.threshold}", f"group:{c.group_id}", value, float(horizon_days),
-                             "day first crossed (P50)", ">=", c.source,
-                             note=f"{c.indicator} {c.limit}: {note}; risk projection, not a prediction"))
+            note = (
+                f"projected to be crossed from day {_day(c.day_p50, horizon_days)} (P10-P90: day {c.day_p10} to "
+                f"{_day(c.day_p90, horizon_days)}) in {c.share_of_draws:.0%} of {p.n_draws or 1} draws"
+            )
+        out.append(
+            indicator(
+                f"health_{c.threshold}",
+                f"group:{c.group_id}",
+                value,
+                float(horizon_days),
+                "day first crossed (P50)",
+                ">=",
+                c.source,
+                note=f"{c.indicator} {c.limit}: {note}; risk projection, not a prediction",
+            )
+        )
     return out
 
 
@@ -296,7 +388,7 @@ def _day(day: int | None, horizon: int) -> str:
 
 
 def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, horizon_days: int) -> dict[str, Any]:
-    """"How long can it hold": per group, the first day each standard falls short and each health threshold is
+    """ "How long can it hold": per group, the first day each standard falls short and each health threshold is
     projected to be crossed (P10/P50/P90), and what fails first; over all groups, the earliest of each."""
     out: dict[str, Any] = {"horizon_days": horizon_days, "groups": {}, "first_standard": None, "first_health": None}
     crossings = {} if health is None else {(c.group_id, c.threshold): c for c in health.crossings}
@@ -304,22 +396,35 @@ def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, 
         gid = g["group"]
         standards = {k: v for k, v in (g.get("first_shortfall_day") or {}).items()}
         first_std = min(((v, k) for k, v in standards.items() if v is not None), default=None)
-        th = {name: {"day_p10": c.day_p10, "day_p50": c.day_p50, "day_p90": c.day_p90,
-                     "share_of_draws": round(c.share_of_draws, 3)}
-              for (grp, name), c in crossings.items() if grp == gid}
-        first_h = min(((c["day_p50"], c["day_p10"] or 0, name) for name, c in th.items() if c["day_p50"] is not None),
-                      default=None)
+        th = {
+            name: {
+                "day_p10": c.day_p10,
+                "day_p50": c.day_p50,
+                "day_p90": c.day_p90,
+                "share_of_draws": round(c.share_of_draws, 3),
+            }
+            for (grp, name), c in crossings.items()
+            if grp == gid
+        }
+        first_h = min(
+            ((c["day_p50"], c["day_p10"] or 0, name) for name, c in th.items() if c["day_p50"] is not None),
+            default=None,
+        )
         out["groups"][gid] = {
-            "standards": standards, "health": th,
+            "standards": standards,
+            "health": th,
             "first_standard": None if first_std is None else {"standard": first_std[1], "day": first_std[0]},
-            "first_health": None if first_h is None else {"threshold": first_h[2], **{k: th[first_h[2]][k] for k in
-                                                                                      ("day_p10", "day_p50", "day_p90")}},
+            "first_health": None
+            if first_h is None
+            else {"threshold": first_h[2], **{k: th[first_h[2]][k] for k in ("day_p10", "day_p50", "day_p90")}},
         }
         rec = out["groups"][gid]
-        if rec["first_standard"] and (out["first_standard"] is None
-                                      or rec["first_standard"]["day"] < out["first_standard"]["day"]):
+        if rec["first_standard"] and (
+            out["first_standard"] is None or rec["first_standard"]["day"] < out["first_standard"]["day"]
+        ):
             out["first_standard"] = {"group": gid, **rec["first_standard"]}
-        if rec["first_health"] and (out["first_health"] is None
-                                    or rec["first_health"]["day_p50"] < out["first_health"]["day_p50"]):
+        if rec["first_health"] and (
+            out["first_health"] is None or rec["first_health"]["day_p50"] < out["first_health"]["day_p50"]
+        ):
             out["first_health"] = {"group": gid, **rec["first_health"]}
     return out

@@ -17,9 +17,16 @@ from ..solvers.supply import Arc, Site, Warehouse
 GATE = ":gate"
 
 
-def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sites: list[Site],
-             warehouses: list[Warehouse], arcs: list[Arc], entry_ids: list[str],
-             make_arcs: Any) -> tuple[list[Warehouse], list[Arc], dict[str, Any]]:
+def add_hubs(
+    sc: Scenario,
+    location_ids: list[str],
+    location_xy: np.ndarray,
+    sites: list[Site],
+    warehouses: list[Warehouse],
+    arcs: list[Arc],
+    entry_ids: list[str],
+    make_arcs: Any,
+) -> tuple[list[Warehouse], list[Arc], dict[str, Any]]:
     """The instance's warehouses and arcs with the chosen hubs in them, and the hub plan for plan.json.
     make_arcs(sources, targets, hours) -> truck corridors."""
     import shapely
@@ -39,8 +46,14 @@ def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sit
     cands = spec.candidates
     # a hub must stand in the territory: a zone, or an area of the other populations the same entries feed
     areas = [z.geometry for z in sc.zones] + [p.geometry for p in sc.served if p.geometry.geom_type != "Point"]
-    probs = zone_problems([c.id for c in cands], np.array([c.lon for c in cands]), np.array([c.lat for c in cands]),
-                          areas, file=str(sc.folder / "scenario.yaml"), kind="supply.hubs.candidates")
+    probs = zone_problems(
+        [c.id for c in cands],
+        np.array([c.lon for c in cands]),
+        np.array([c.lat for c in cands]),
+        areas,
+        file=str(sc.folder / "scenario.yaml"),
+        kind="supply.hubs.candidates",
+    )
     if probs:
         raise InputError(probs)
     pts = np.empty(len(cands), dtype=object)
@@ -50,15 +63,24 @@ def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sit
     by_id = {s.id: s for s in sites}
     for i, lid in enumerate(location_ids):
         s = by_id[lid]
-        parts = [np.asarray(v, dtype=float) for g in s.groups.values() for v in g.values()] + \
-            [np.asarray(v, dtype=float) for v in s.demand_t.values()]
+        parts = [np.asarray(v, dtype=float) for g in s.groups.values() for v in g.values()] + [
+            np.asarray(v, dtype=float) for v in s.demand_t.values()
+        ]
         need[i] = float(np.sum([p.mean() for p in parts])) if parts else 0.0
     hours_lh, km_lh = road(location_xy, hxy)
-    plan = choose_hubs(need, [c.id for c in cands], np.array([c.capacity_t_per_day for c in cands]), km_lh,
-                       hub_cost_tkm=np.array([c.cost_tkm for c in cands]),
-                       hub_open_day=np.array([c.open_day for c in cands]), day=0,
-                       declared=np.array([c.declared for c in cands]), max_hubs=spec.max_hubs,
-                       time_limit_s=spec.time_limit_s, file=str(sc.folder / "scenario.yaml"))
+    plan = choose_hubs(
+        need,
+        [c.id for c in cands],
+        np.array([c.capacity_t_per_day for c in cands]),
+        km_lh,
+        hub_cost_tkm=np.array([c.cost_tkm for c in cands]),
+        hub_open_day=np.array([c.open_day for c in cands]),
+        day=0,
+        declared=np.array([c.declared for c in cands]),
+        max_hubs=spec.max_hubs,
+        time_limit_s=spec.time_limit_s,
+        file=str(sc.folder / "scenario.yaml"),
+    )
     served = {location_ids[i] for i in np.flatnonzero(plan.hub_of_point >= 0)}
     # the entries' corridors to a location a hub supplies go through that hub instead
     arcs = [a for a in arcs if not (a.source in entry_ids and a.target in served)]
@@ -67,8 +89,9 @@ def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sit
     open_idx = np.flatnonzero(plan.open_mask)
     if open_idx.size:
         hours_eh, _ = road(ent_xy, hxy[open_idx])
-        arcs += make_arcs([e.id for e in sc.entry_points if e.id in entry_ids],
-                          [cands[j].id + GATE for j in open_idx], hours_eh)
+        arcs += make_arcs(
+            [e.id for e in sc.entry_points if e.id in entry_ids], [cands[j].id + GATE for j in open_idx], hours_eh
+        )
     rows = []
     for j in open_idx:
         h = cands[j].id
@@ -76,14 +99,31 @@ def add_hubs(sc: Scenario, location_ids: list[str], location_xy: np.ndarray, sit
         warehouses += [Warehouse(id=h + GATE, capacity_t=0.0), Warehouse(id=h, capacity_t=cands[j].storage_t)]
         arcs.append(Arc(source=h + GATE, target=h, trucked=False, capacity_t_per_day=cands[j].capacity_t_per_day))
         arcs += make_arcs([h], [location_ids[i] for i in mine], hours_lh[mine, j][None, :])
-        rows.append({"hub": h, "locations": int(mine.size), "t_per_day": round(float(plan.tonnes_per_hub[j]), 1),
-                     "capacity_t_per_day": cands[j].capacity_t_per_day,
-                     "utilisation": round(float(plan.utilisation[j]), 3), "declared": cands[j].declared})
+        rows.append(
+            {
+                "hub": h,
+                "locations": int(mine.size),
+                "t_per_day": round(float(plan.tonnes_per_hub[j]), 1),
+                "capacity_t_per_day": cands[j].capacity_t_per_day,
+                "utilisation": round(float(plan.utilisation[j]), 3),
+                "declared": cands[j].declared,
+            }
+        )
     unmet = [location_ids[i] for i in np.flatnonzero(plan.hub_of_point < 0)]
-    return warehouses, arcs, {
-        "open": plan.open_ids, "hubs": rows, "tkm_per_day": round(plan.tkm_per_day, 1),
-        "unmet_t_per_day": round(float(plan.unmet_t_per_day.sum()), 1), "locations_without_hub": unmet,
-        "siting": plan.siting,
-        "not_modelled": ["hubs are chosen once, on each location's mean daily need over the horizon (all commodities, "
-                         "water included), before the supply plan; a hub opening after day 0 is not chosen",
-                         "locations no open hub can take keep their direct corridors from the entry points"]}
+    return (
+        warehouses,
+        arcs,
+        {
+            "open": plan.open_ids,
+            "hubs": rows,
+            "tkm_per_day": round(plan.tkm_per_day, 1),
+            "unmet_t_per_day": round(float(plan.unmet_t_per_day.sum()), 1),
+            "locations_without_hub": unmet,
+            "siting": plan.siting,
+            "not_modelled": [
+                "hubs are chosen once, on each location's mean daily need over the horizon (all commodities, "
+                "water included), before the supply plan; a hub opening after day 0 is not chosen",
+                "locations no open hub can take keep their direct corridors from the entry points",
+            ],
+        },
+    )

@@ -53,9 +53,18 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
     assert spec is not None
     T = res.days
     flow_t = res.flow_t.sum(axis=0)  # [A, T]
-    day = spec.day if spec.day is not None else int(np.argmax([
-        sum(flow_t[a, t] for a, arc in enumerate(inst.arcs) if arc.trucked and arc.target in res.site_ids)
-        for t in range(T)]))
+    day = (
+        spec.day
+        if spec.day is not None
+        else int(
+            np.argmax(
+                [
+                    sum(flow_t[a, t] for a, arc in enumerate(inst.arcs) if arc.trucked and arc.target in res.site_ids)
+                    for t in range(T)
+                ]
+            )
+        )
+    )
     day = min(day, T - 1)
     cap = float(spec.vehicle_capacity_t or inst.payload_t)
     loc = {lid: i for i, lid in enumerate(pres.location_ids)}
@@ -86,27 +95,67 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
         routed: dict[str, Any] = {"stops": n}
         if n:
             inst_r = RoutingInstance(
-                depot_ids=[origin], stop_ids=stops, demand=rest[keep], service_time_s=np.full(n, spec.service_min * 60),
-                window_open_s=np.full(n, open_s), window_close_s=np.full(n, close_s),
-                depot_open_s=np.array([open_s]), depot_close_s=np.array([close_s]),
+                depot_ids=[origin],
+                stop_ids=stops,
+                demand=rest[keep],
+                service_time_s=np.full(n, spec.service_min * 60),
+                window_open_s=np.full(n, open_s),
+                window_close_s=np.full(n, close_s),
+                depot_open_s=np.array([open_s]),
+                depot_close_s=np.array([close_s]),
                 vehicle_ids=[f"{origin}-v{k}" for k in range(spec.vehicles_per_origin)],
                 vehicle_depot=np.zeros(spec.vehicles_per_origin, dtype=np.int64),
                 vehicle_capacity=np.full(spec.vehicles_per_origin, cap),
-                distance_m=dist[np.ix_(sel, sel)], travel_time_s=secs[np.ix_(sel, sel)], load_unit="t",
-                name=f"{origin} day {day}")
+                distance_m=dist[np.ix_(sel, sel)],
+                travel_time_s=secs[np.ix_(sel, sel)],
+                load_unit="t",
+                name=f"{origin} day {day}",
+            )
             r = solve_routing(inst_r, time_limit_s=spec.time_limit_s)
-            routed.update({"status": r.status, "vehicles_used": r.vehicles_used,
-                           "distance_km": round(r.distance_m / 1000.0, 1), "load_t": round(r.load_delivered, 1),
-                           "unserved_t": round(r.load_unserved, 1),
-                           "unserved": [{"stop": u.stop_id, "t": round(u.demand, 2), "code": u.code, "reason": u.reason}
-                                        for u in r.unserved],
-                           "routes": [{"vehicle": x.vehicle_id, "stops": x.stop_ids, "load_t": round(x.load, 2),
-                                       "distance_km": round(x.distance_m / 1000.0, 2)} for x in r.routes if x.stop_ids],
-                           "solve_time_s": round(r.solve_time_s, 2)})
-        out.append({"origin": origin, "locations": len(ids), "tonnes": round(float(tonnes.sum()), 1),
-                    "full_loads": int(full.sum()), "full_loads_km": round(direct_km, 1), "routed": routed})
-    return {"day": day, "vehicle_capacity_t": cap, "vehicles_per_origin": spec.vehicles_per_origin,
-            "working_day_h": list(spec.working_day_h), "service_min": spec.service_min, "origins": out,
-            "not_modelled": ["full truckloads drive straight to their location and back (one trip each; a truck "
-                             "may make several a day)", "routes use the day's tonnes of the supply plan, after losses",
-                             *NOT_MODELLED]}
+            routed.update(
+                {
+                    "status": r.status,
+                    "vehicles_used": r.vehicles_used,
+                    "distance_km": round(r.distance_m / 1000.0, 1),
+                    "load_t": round(r.load_delivered, 1),
+                    "unserved_t": round(r.load_unserved, 1),
+                    "unserved": [
+                        {"stop": u.stop_id, "t": round(u.demand, 2), "code": u.code, "reason": u.reason}
+                        for u in r.unserved
+                    ],
+                    "routes": [
+                        {
+                            "vehicle": x.vehicle_id,
+                            "stops": x.stop_ids,
+                            "load_t": round(x.load, 2),
+                            "distance_km": round(x.distance_m / 1000.0, 2),
+                        }
+                        for x in r.routes
+                        if x.stop_ids
+                    ],
+                    "solve_time_s": round(r.solve_time_s, 2),
+                }
+            )
+        out.append(
+            {
+                "origin": origin,
+                "locations": len(ids),
+                "tonnes": round(float(tonnes.sum()), 1),
+                "full_loads": int(full.sum()),
+                "full_loads_km": round(direct_km, 1),
+                "routed": routed,
+            }
+        )
+    return {
+        "day": day,
+        "vehicle_capacity_t": cap,
+        "vehicles_per_origin": spec.vehicles_per_origin,
+        "working_day_h": list(spec.working_day_h),
+        "service_min": spec.service_min,
+        "origins": out,
+        "not_modelled": [
+            "full truckloads drive straight to their location and back (one trip each; a truck may make several a day)",
+            "routes use the day's tonnes of the supply plan, after losses",
+            *NOT_MODELLED,
+        ],
+    }

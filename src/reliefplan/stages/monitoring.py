@@ -21,9 +21,13 @@ SAMPLES_PER_UNIT = 256  # grid points per block or site for the farthest walk, p
 MIN_SPACING_M = 5.0
 
 #: standard name -> (figure key in the profile, comparison)
-STANDARDS = {"m2_per_person": ("site_area_m2_per_person", ">="), "people_per_latrine": (None, "<="),
-             "people_per_tap": ("people_per_tap", "<="), "max_distance_to_water_m": ("max_distance_to_water_m", "<="),
-             "max_distance_to_latrine_m": ("max_distance_to_latrine_m", "<=")}
+STANDARDS = {
+    "m2_per_person": ("site_area_m2_per_person", ">="),
+    "people_per_latrine": (None, "<="),
+    "people_per_tap": ("people_per_tap", "<="),
+    "max_distance_to_water_m": ("max_distance_to_water_m", "<="),
+    "max_distance_to_latrine_m": ("max_distance_to_latrine_m", "<="),
+}
 
 
 def latrine_key(sc: Scenario) -> str:
@@ -75,8 +79,7 @@ def farthest_walk_m(geoms: np.ndarray, points_xy: np.ndarray | None) -> np.ndarr
     return out
 
 
-def _site_walks(sc: Scenario, m: Monitoring, unit_geoms: np.ndarray, points_xy: np.ndarray | None
-                ) -> np.ndarray | None:
+def _site_walks(sc: Scenario, m: Monitoring, unit_geoms: np.ndarray, points_xy: np.ndarray | None) -> np.ndarray | None:
     """Farthest walk of each unit to the nearest of the points standing on its own site (NaN: none located there;
     a water point of another camp serves nobody here); None without a points file."""
     if points_xy is None or unit_geoms.size == 0:
@@ -107,11 +110,22 @@ def _finite(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
 
 
-def _unit_figures(people: float, area: float | None, latrines: float, taps: float, water: float | None,
-                  latrine_m: float | None, tg: dict[str, tuple[float, str, str]]) -> dict[str, Any]:
-    fig = {"m2_per_person": None if area is None or people == 0 else area / people,
-           "people_per_latrine": _ratio(people, latrines), "people_per_tap": _ratio(people, taps),
-           "max_distance_to_water_m": water, "max_distance_to_latrine_m": latrine_m}
+def _unit_figures(
+    people: float,
+    area: float | None,
+    latrines: float,
+    taps: float,
+    water: float | None,
+    latrine_m: float | None,
+    tg: dict[str, tuple[float, str, str]],
+) -> dict[str, Any]:
+    fig = {
+        "m2_per_person": None if area is None or people == 0 else area / people,
+        "people_per_latrine": _ratio(people, latrines),
+        "people_per_tap": _ratio(people, taps),
+        "max_distance_to_water_m": water,
+        "max_distance_to_latrine_m": latrine_m,
+    }
     met = {k: _met(v, tg[k][0], tg[k][1]) for k, v in fig.items()}
     return {**{k: _finite(v) for k, v in fig.items()}, "standards_met": met}
 
@@ -135,8 +149,9 @@ def _daily(people: np.ndarray, installed: np.ndarray | None, per: float) -> tupl
     return int(short.size), (int(short[0]) if short.size else None)
 
 
-def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
-            people_by_site_day: np.ndarray | None) -> tuple[MonitoringResult, list[Indicator]]:
+def monitor(
+    sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray, people_by_site_day: np.ndarray | None
+) -> tuple[MonitoringResult, list[Indicator]]:
     """The monitoring block of plan.json and its verdict rows.
 
     sites: the plan's site results (people the plan sends to each); free_usable_m2: usable area outside the
@@ -144,8 +159,10 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
     m: Monitoring = sc.monitoring
     tg = targets(sc)
     n_sites = len(sc.sites)
-    unit_geoms = np.array([g if g is not None else sc.sites[j].geometry_m
-                           for g, j in zip(m.unit_geometry_m, m.unit_site)] + [None], dtype=object)[:-1]
+    unit_geoms = np.array(
+        [g if g is not None else sc.sites[j].geometry_m for g, j in zip(m.unit_geometry_m, m.unit_site)] + [None],
+        dtype=object,
+    )[:-1]
     water = _site_walks(sc, m, unit_geoms, m.water_xy)
     latr = _site_walks(sc, m, unit_geoms, m.latrine_xy)
     moved = m.unit_relocated if m.unit_relocated is not None else np.zeros_like(m.unit_people)
@@ -156,14 +173,28 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
         if m.unit_block[u] is None:
             continue
         g = m.unit_geometry_m[u]
-        f = _unit_figures(m.unit_people[u], None if g is None else float(g.area), m.unit_latrines[u],
-                          m.unit_taps[u], _known(water, [u]), _known(latr, [u]), tg)
+        f = _unit_figures(
+            m.unit_people[u],
+            None if g is None else float(g.area),
+            m.unit_latrines[u],
+            m.unit_taps[u],
+            _known(water, [u]),
+            _known(latr, [u]),
+            tg,
+        )
         if g is None:
             f["standards_met"].pop("m2_per_person")
-        blocks.setdefault(int(m.unit_site[u]), []).append(MonitoredBlock(
-            id=str(m.unit_block[u]), people=int(m.unit_people[u]), relocated=int(moved[u]),
-            area_m2=None if g is None else float(g.area), latrines=_count(m.unit_latrines[u]),
-            taps=_count(m.unit_taps[u]), **f))
+        blocks.setdefault(int(m.unit_site[u]), []).append(
+            MonitoredBlock(
+                id=str(m.unit_block[u]),
+                people=int(m.unit_people[u]),
+                relocated=int(moved[u]),
+                area_m2=None if g is None else float(g.area),
+                latrines=_count(m.unit_latrines[u]),
+                taps=_count(m.unit_taps[u]),
+                **f,
+            )
+        )
 
     out_sites: list[MonitoredSite] = []
     verdict: list[Indicator] = []
@@ -191,32 +222,55 @@ def monitor(sc: Scenario, sites: list[SiteResult], free_usable_m2: np.ndarray,
         dt_, ft = _daily(day_people, series_t, tap_per) if day_people is not None else (None, None)
         last_l = None if series_l is None else float(series_l[-1])
         last_t = None if series_t is None else float(series_t[-1])
-        out_sites.append(MonitoredSite(
-            id=s.id, name=s.name, people=people, relocated=int(moved[rows].sum()),
-            usable_area_m2=float(site_area[j]), latrines=_count(lat), taps=_count(taps),
-            spare_capacity=int(res.capacity), people_after=after,
-            m2_per_person_after=float(free_usable_m2[j] / after) if after else None,
-            latrines_needed_after=lat_need, taps_needed_after=tap_need,
-            additional_latrines=None if last_l is None else max(0, lat_need - int(last_l)),
-            additional_taps=None if last_t is None else max(0, tap_need - int(last_t)),
-            days_short_of_latrines=dl, first_day_short_of_latrines=fl, days_short_of_taps=dt_,
-            first_day_short_of_taps=ft, blocks=blocks.get(int(j), []), **f))
+        out_sites.append(
+            MonitoredSite(
+                id=s.id,
+                name=s.name,
+                people=people,
+                relocated=int(moved[rows].sum()),
+                usable_area_m2=float(site_area[j]),
+                latrines=_count(lat),
+                taps=_count(taps),
+                spare_capacity=int(res.capacity),
+                people_after=after,
+                m2_per_person_after=float(free_usable_m2[j] / after) if after else None,
+                latrines_needed_after=lat_need,
+                taps_needed_after=tap_need,
+                additional_latrines=None if last_l is None else max(0, lat_need - int(last_l)),
+                additional_taps=None if last_t is None else max(0, tap_need - int(last_t)),
+                days_short_of_latrines=dl,
+                first_day_short_of_latrines=fl,
+                days_short_of_taps=dt_,
+                first_day_short_of_taps=ft,
+                blocks=blocks.get(int(j), []),
+                **f,
+            )
+        )
         verdict += _site_indicators(out_sites[-1], tg, m, sc.horizon_days)
     names = list(STANDARDS)
     result = MonitoringResult(
-        file=m.file, date=m.date, start_date=m.start_date, day=m.day, people=int(m.unit_people.sum()),
-        relocated=int(moved.sum()), blocks=sum(b is not None for b in m.unit_block),
+        file=m.file,
+        date=m.date,
+        start_date=m.start_date,
+        day=m.day,
+        people=int(m.unit_people.sum()),
+        relocated=int(moved.sum()),
+        blocks=sum(b is not None for b in m.unit_block),
         sites_meeting={k: sum(bool(x.standards_met.get(k)) for x in out_sites) for k in names},
         sites_with_data={k: sum(x.standards_met.get(k) is not None for x in out_sites) for k in names},
-        targets={k: v[0] for k, v in tg.items()}, sites=out_sites,
-        notes=m.notes + _notes(m, n_sites, len(out_sites)))
+        targets={k: v[0] for k, v in tg.items()},
+        sites=out_sites,
+        notes=m.notes + _notes(m, n_sites, len(out_sites)),
+    )
     return result, verdict
 
 
 def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
     if not m.file:
-        return [f"No snapshot: {listed} of {n_sites} sites checked day by day against the latrines and taps "
-                f"installed ({m.installed_file})."]
+        return [
+            f"No snapshot: {listed} of {n_sites} sites checked day by day against the latrines and taps "
+            f"installed ({m.installed_file})."
+        ]
     return [
         f"Snapshot {m.file} of {m.date} (day {m.day}): its people are on their site every day of the horizon "
         "(births, deaths and departures not modelled); nobody on a monitored site is re-allocated, except the "
@@ -228,11 +282,17 @@ def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
     ]
 
 
-def _site_indicators(s: MonitoredSite, tg: dict[str, tuple[float, str, str]], m: Monitoring, days: int
-                     ) -> list[Indicator]:
+def _site_indicators(
+    s: MonitoredSite, tg: dict[str, tuple[float, str, str]], m: Monitoring, days: int
+) -> list[Indicator]:
     scope = f"site:{s.id}"
-    units = {"m2_per_person": "m2/person", "people_per_latrine": "people/latrine", "people_per_tap": "people/tap",
-             "max_distance_to_water_m": "m", "max_distance_to_latrine_m": "m"}
+    units = {
+        "m2_per_person": "m2/person",
+        "people_per_latrine": "people/latrine",
+        "people_per_tap": "people/tap",
+        "max_distance_to_water_m": "m",
+        "max_distance_to_latrine_m": "m",
+    }
     out = []
     for k, unit in units.items():
         target, cmp, source = tg[k]
@@ -241,23 +301,57 @@ def _site_indicators(s: MonitoredSite, tg: dict[str, tuple[float, str, str]], m:
         if met is None:
             continue
         if value is None:  # a ratio over zero items: nothing to compare, and nothing there
-            out.append(Indicator(indicator=f"monitored_{k}", scope=scope, value=None, target=target, unit=unit,
-                                 comparison=cmp, met=False, severity="critical", source=source,
-                                 note=f"snapshot of {m.date}: none for {s.people:,} people"))
+            out.append(
+                Indicator(
+                    indicator=f"monitored_{k}",
+                    scope=scope,
+                    value=None,
+                    target=target,
+                    unit=unit,
+                    comparison=cmp,
+                    met=False,
+                    severity="critical",
+                    source=source,
+                    note=f"snapshot of {m.date}: none for {s.people:,} people",
+                )
+            )
             continue
-        out.append(indicator(f"monitored_{k}", scope, value, target, unit, cmp, source,
-                             note=f"snapshot of {m.date}, {s.people:,} people"
-                                  + (f", {len(s.blocks)} blocks" if s.blocks else "")))
+        out.append(
+            indicator(
+                f"monitored_{k}",
+                scope,
+                value,
+                target,
+                unit,
+                cmp,
+                source,
+                note=f"snapshot of {m.date}, {s.people:,} people" + (f", {len(s.blocks)} blocks" if s.blocks else ""),
+            )
+        )
     for what, days_short, first, need, extra in (
-            ("latrine", s.days_short_of_latrines, s.first_day_short_of_latrines, s.latrines_needed_after,
-             s.additional_latrines),
-            ("tap", s.days_short_of_taps, s.first_day_short_of_taps, s.taps_needed_after, s.additional_taps)):
+        (
+            "latrine",
+            s.days_short_of_latrines,
+            s.first_day_short_of_latrines,
+            s.latrines_needed_after,
+            s.additional_latrines,
+        ),
+        ("tap", s.days_short_of_taps, s.first_day_short_of_taps, s.taps_needed_after, s.additional_taps),
+    ):
         if days_short is None:
             continue
-        out.append(indicator(
-            f"days_with_enough_{what}s_share", scope, 1.0 - days_short / days, 1.0, "share of days", ">=",
-            tg[f"people_per_{what}"][2],
-            note=("enough every day" if first is None else f"short on {days_short} of {days} days from day {first}")
-                 + f"; {s.people_after:,} people after the plan need {need:,}"
-                 + (f" ({extra:,} more than installed at the end)" if extra else "")))
+        out.append(
+            indicator(
+                f"days_with_enough_{what}s_share",
+                scope,
+                1.0 - days_short / days,
+                1.0,
+                "share of days",
+                ">=",
+                tg[f"people_per_{what}"][2],
+                note=("enough every day" if first is None else f"short on {days_short} of {days} days from day {first}")
+                + f"; {s.people_after:,} people after the plan need {need:,}"
+                + (f" ({extra:,} more than installed at the end)" if extra else ""),
+            )
+        )
     return out

@@ -23,10 +23,18 @@ class Movement:
     sink_ids: list[str]  # destination id per sink: a site, or overflow land "overflow:<zone id>"
 
 
-def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray,
-                        days: np.ndarray, by_day: np.ndarray, moving_by_zone: np.ndarray,
-                        dest_xy: np.ndarray, dest_people: np.ndarray, dest_ids: list[str]
-                        ) -> tuple[EvacuationInstance, list[str]]:
+def evacuation_instance(
+    sc: Scenario,
+    net: Network,
+    samples_xy: np.ndarray,
+    samples_zone: np.ndarray,
+    days: np.ndarray,
+    by_day: np.ndarray,
+    moving_by_zone: np.ndarray,
+    dest_xy: np.ndarray,
+    dest_people: np.ndarray,
+    dest_ids: list[str],
+) -> tuple[EvacuationInstance, list[str]]:
     """Sources: each zone's people who move (to a camp place or to overflow land), split over its sample points
     and departure days; the walk to the nearest road delays their release. Sinks: the destinations that receive
     people (opened sites, overflow land), each taking the people sent to it."""
@@ -38,8 +46,7 @@ def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samp
     for z in np.flatnonzero(sheltered_by_zone):
         pts = np.flatnonzero(samples_zone == z)
         leaving = by_day[z]
-        per_day = largest_remainder(leaving / max(leaving.sum(), 1) * sheltered_by_zone[z],
-                                    int(sheltered_by_zone[z]))
+        per_day = largest_remainder(leaving / max(leaving.sum(), 1) * sheltered_by_zone[z], int(sheltered_by_zone[z]))
         for day, n in zip(days, per_day):
             if n == 0:
                 continue
@@ -52,53 +59,96 @@ def evacuation_instance(sc: Scenario, net: Network, samples_xy: np.ndarray, samp
     open_sites = [int(j) for j in np.flatnonzero(dest_people)]
     site_nodes = snap(net, dest_xy[open_sites]).node if open_sites else np.empty(0, dtype=np.int64)
     inst = EvacuationInstance(
-        node_ids=NodeNumbers(len(net.node_xy)), arc_from=net.link_from, arc_to=net.link_to,
-        arc_travel_time_s=net.link_time_s, arc_capacity_per_h=net.link_capacity_per_h,
-        source_node=np.array(src_node, dtype=np.int64), source_people=np.array(src_people, dtype=np.int64),
-        source_release_s=np.array(src_release), source_spread_s=np.full(len(src_node), spread_s),
-        sink_node=site_nodes, sink_capacity=np.asarray(dest_people, dtype=float)[open_sites])
+        node_ids=NodeNumbers(len(net.node_xy)),
+        arc_from=net.link_from,
+        arc_to=net.link_to,
+        arc_travel_time_s=net.link_time_s,
+        arc_capacity_per_h=net.link_capacity_per_h,
+        source_node=np.array(src_node, dtype=np.int64),
+        source_people=np.array(src_people, dtype=np.int64),
+        source_release_s=np.array(src_release),
+        source_spread_s=np.full(len(src_node), spread_s),
+        sink_node=site_nodes,
+        sink_capacity=np.asarray(dest_people, dtype=float)[open_sites],
+    )
     return inst, [dest_ids[j] for j in open_sites]
 
 
-def move(sc: Scenario, net: Network, samples_xy: np.ndarray, samples_zone: np.ndarray, days: np.ndarray,
-         by_day: np.ndarray, moving_by_zone: np.ndarray, dest_xy: np.ndarray, dest_people: np.ndarray,
-         dest_ids: list[str]) -> Movement:
-    inst, sinks = evacuation_instance(sc, net, samples_xy, samples_zone, days, by_day, moving_by_zone,
-                                      dest_xy, dest_people, dest_ids)
+def move(
+    sc: Scenario,
+    net: Network,
+    samples_xy: np.ndarray,
+    samples_zone: np.ndarray,
+    days: np.ndarray,
+    by_day: np.ndarray,
+    moving_by_zone: np.ndarray,
+    dest_xy: np.ndarray,
+    dest_people: np.ndarray,
+    dest_ids: list[str],
+) -> Movement:
+    inst, sinks = evacuation_instance(
+        sc, net, samples_xy, samples_zone, days, by_day, moving_by_zone, dest_xy, dest_people, dest_ids
+    )
     spec = sc.evacuation
     try:
         res = solve_evacuation(inst, time_step_s=spec.time_step_s, routing=spec.routing, method=spec.method)
     except InputError as e:  # the solver names its arguments; the user wrote scenario.yaml
-        raise InputError([Problem(file=str(sc.folder / "scenario.yaml"), field=f"evacuation.{p.field}",
-                                  message=p.message) if p.file == "<arguments>" else p for p in e.problems]) from None
+        raise InputError(
+            [
+                Problem(file=str(sc.folder / "scenario.yaml"), field=f"evacuation.{p.field}", message=p.message)
+                if p.file == "<arguments>"
+                else p
+                for p in e.problems
+            ]
+        ) from None
     return Movement(instance=inst, result=res, sink_ids=sinks)
 
 
-def movement_summary(m: Movement, sc: Scenario, net: Network, crs: CRS, *,
-                     max_bottlenecks: int = 25) -> EvacuationTiming:
+def movement_summary(
+    m: Movement, sc: Scenario, net: Network, crs: CRS, *, max_bottlenecks: int = 25
+) -> EvacuationTiming:
     """The plan.json `evacuation` block: clearance, arrivals per site over time, worst bottlenecks."""
     r, inst = m.result, m.instance
     dt = r.time_step_s
     site_ids = m.sink_ids
     arr = np.asarray(r.sink_arrivals).reshape(len(site_ids), -1)
     k_nz, t_nz = np.nonzero(arr)  # by site, then time
-    arrivals = [EvacuationArrival(site=site_ids[k], t_s=(t + 1) * dt, people=int(q))
-                for k, t, q in zip(k_nz.tolist(), t_nz.tolist(), arr[k_nz, t_nz].tolist())]
+    arrivals = [
+        EvacuationArrival(site=site_ids[k], t_s=(t + 1) * dt, people=int(q))
+        for k, t, q in zip(k_nz.tolist(), t_nz.tolist(), arr[k_nz, t_nz].tolist())
+    ]
     worst = sorted(r.bottlenecks, key=lambda b: -b.max_delay_s)[:max_bottlenecks]
     a_xy, b_xy = net.node_xy[inst.arc_from], net.node_xy[inst.arc_to]
     bottlenecks = []
     for b in worst:
         line = to_lon_lat(shapely.LineString([a_xy[b.arc], b_xy[b.arc]]), crs)
-        bottlenecks.append(EvacuationBottleneck(
-            link=int(b.arc), capacity_per_h=float(inst.arc_capacity_per_h[b.arc]),
-            saturated_from_h=b.saturated_from_s / 3600.0, saturated_until_h=b.saturated_until_s / 3600.0,
-            max_queue_people=round(float(b.max_queue_people)), max_delay_h=b.max_delay_s / 3600.0,
-            coordinates=shapely.get_coordinates(line).tolist()))
+        bottlenecks.append(
+            EvacuationBottleneck(
+                link=int(b.arc),
+                capacity_per_h=float(inst.arc_capacity_per_h[b.arc]),
+                saturated_from_h=b.saturated_from_s / 3600.0,
+                saturated_until_h=b.saturated_until_s / 3600.0,
+                max_queue_people=round(float(b.max_queue_people)),
+                max_delay_h=b.max_delay_s / 3600.0,
+                coordinates=shapely.get_coordinates(line).tolist(),
+            )
+        )
     return EvacuationTiming(
-        status=r.status, method=r.method, routing=r.routing, time_step_s=dt,
-        departure=sc.evacuation.departure, spread_h=sc.evacuation.spread_h,
+        status=r.status,
+        method=r.method,
+        routing=r.routing,
+        time_step_s=dt,
+        departure=sc.evacuation.departure,
+        spread_h=sc.evacuation.spread_h,
         clearance_hours=None if r.clearance_s is None else r.clearance_s / 3600.0,
-        people_moving=r.total_people, arrived=r.arrived, not_arrived=r.not_arrived,
-        objective_person_s=r.objective_person_s, best_bound_person_s=r.best_bound_person_s, gap=r.gap,
+        people_moving=r.total_people,
+        arrived=r.arrived,
+        not_arrived=r.not_arrived,
+        objective_person_s=r.objective_person_s,
+        best_bound_person_s=r.best_bound_person_s,
+        gap=r.gap,
         condensed=CondensedNetwork(nodes=r.condensed_nodes, links=r.condensed_arcs),
-        arrivals=arrivals, bottlenecks=bottlenecks, explanations=list(r.explanations))
+        arrivals=arrivals,
+        bottlenecks=bottlenecks,
+        explanations=list(r.explanations),
+    )

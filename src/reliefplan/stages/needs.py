@@ -32,9 +32,15 @@ def _split_female(total: int, female_share: float) -> tuple[int, int]:
     return female, total - female
 
 
-def compute_needs(people: int, standards: Standards, *, household_size: float,
-                  kcal_per_person_day: float | None = None, cargo: Any = None,
-                  food_mix: list[dict[str, Any]] | None = None) -> Needs:
+def compute_needs(
+    people: int,
+    standards: Standards,
+    *,
+    household_size: float,
+    kcal_per_person_day: float | None = None,
+    cargo: Any = None,
+    food_mix: list[dict[str, Any]] | None = None,
+) -> Needs:
     """Daily needs and facility counts for `people` under `standards`.
 
     Counts are rounded up (a fraction of a latrine is a latrine); flows stay fractional. Food is the energy need at
@@ -80,7 +86,8 @@ def compute_needs(people: int, standards: Standards, *, household_size: float,
         households=households,
         tents=tents,
         nfi_kits=math.ceil(households * v("nfi_kits_per_household") - 1e-9),
-        shelter_items_kg=tents * v("tent_weight_kg") + households * v("nfi_kits_per_household") * v("nfi_kit_weight_kg"),
+        shelter_items_kg=tents * v("tent_weight_kg")
+        + households * v("nfi_kits_per_household") * v("nfi_kit_weight_kg"),
         covered_area_m2=n * v("covered_area_m2_per_person"),
         site_area_m2=n * v("site_area_m2_per_person"),
         latrines=latrines,
@@ -96,7 +103,10 @@ def compute_needs(people: int, standards: Standards, *, household_size: float,
         distribution_points=per("people_per_distribution_point"),
         trucks_per_day_food_medical=food_kg / 1000.0 / payload["food"] + medical_kg / 1000.0 / payload["medical"],
         water_tankers_per_day=water_l / 1000.0 / payload["water"],
-        shelter_items_truckloads=(tents * v("tent_weight_kg") + households * v("nfi_kits_per_household")
-                                  * v("nfi_kit_weight_kg")) / 1000.0 / payload["shelter_nfi"],
+        shelter_items_truckloads=(
+            tents * v("tent_weight_kg") + households * v("nfi_kits_per_household") * v("nfi_kit_weight_kg")
+        )
+        / 1000.0
+        / payload["shelter_nfi"],
         payload_t=payload,
     )

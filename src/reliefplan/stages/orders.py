@@ -44,43 +44,59 @@ from .displacement import Displacement, displace
 class OrderParts:
     """The origins of the movement: each zone's part covered first by an order (or by none)."""
 
-    zone: np.ndarray              # int [part]: zone index
-    order: np.ndarray             # int [part]: order index (-1: no order covers it)
-    people: np.ndarray            # int [part]: everyone living there (who leaves follows the curves)
-    xy: np.ndarray                # metric [part, 2]: a point inside the part
-    unordered_share: np.ndarray   # float [part]: share leaving without an order
+    zone: np.ndarray  # int [part]: zone index
+    order: np.ndarray  # int [part]: order index (-1: no order covers it)
+    people: np.ndarray  # int [part]: everyone living there (who leaves follows the curves)
+    xy: np.ndarray  # metric [part, 2]: a point inside the part
+    unordered_share: np.ndarray  # float [part]: share leaving without an order
     vulnerable_share: np.ndarray  # float [part]
-    left: np.ndarray              # int [part, day]: people who have left by the end of each day (cumulative)
-    order_day: np.ndarray         # float [order]
-    curves: list[Any]             # departure curve per order (the default where none is declared)
-    operation_day: np.ndarray     # float [order] (NaN: not declared)
+    left: np.ndarray  # int [part, day]: people who have left by the end of each day (cumulative)
+    order_day: np.ndarray  # float [order]
+    curves: list[Any]  # departure curve per order (the default where none is declared)
+    operation_day: np.ndarray  # float [order] (NaN: not declared)
 
 
 def _order_geometry(sc: Scenario) -> list[Any]:
     """Union of each order's footprint features (metric)."""
     spec = sc.movement
     assert spec is not None
-    return [shapely.union_all([f.geometry_m for f in sc.footprints if f.operation == o.footprint])
-            for o in spec.orders]
+    return [shapely.union_all([f.geometry_m for f in sc.footprints if f.operation == o.footprint]) for o in spec.orders]
 
 
-def _days_instance(sc: Scenario, parts_people: np.ndarray, order: np.ndarray, unordered: np.ndarray,
-                   **network: Any) -> md.DaysInstance:
+def _days_instance(
+    sc: Scenario, parts_people: np.ndarray, order: np.ndarray, unordered: np.ndarray, **network: Any
+) -> md.DaysInstance:
     spec = sc.movement
     assert spec is not None
     n = len(parts_people)
-    base: dict[str, Any] = dict(n_nodes=1, arc_from=[], arc_to=[], arc_length_m=[], arc_capacity_per_h=[],
-                                origin_node=np.zeros(n, np.int64), site_node=[], site_capacity=[])
+    base: dict[str, Any] = dict(
+        n_nodes=1,
+        arc_from=[],
+        arc_to=[],
+        arc_length_m=[],
+        arc_capacity_per_h=[],
+        origin_node=np.zeros(n, np.int64),
+        site_node=[],
+        site_capacity=[],
+    )
     base.update(network)
     u = spec.unordered
     return md.DaysInstance(
-        **base, origin_people=parts_people, origin_order=order, modes=spec.modes or md.default_modes(),
-        horizon_days=sc.horizon_days, order_day=[o.day for o in spec.orders],
+        **base,
+        origin_people=parts_people,
+        origin_order=order,
+        modes=spec.modes or md.default_modes(),
+        horizon_days=sc.horizon_days,
+        order_day=[o.day for o in spec.orders],
         order_curves=[md.order_curve(o) for o in spec.orders],
         order_operation_day=[np.nan if o.operation_day is None else o.operation_day for o in spec.orders],
-        origin_unordered_share=unordered, unordered_curve=None if u is None else u.curve,
-        unordered_start_day=None if u is None else u.start_day, departure_hours=spec.departure_hours,
-        step_s=spec.step_s, max_walk_h=spec.max_walk_h)
+        origin_unordered_share=unordered,
+        unordered_curve=None if u is None else u.curve,
+        unordered_start_day=None if u is None else u.start_day,
+        departure_hours=spec.departure_hours,
+        step_s=spec.step_s,
+        max_walk_h=spec.max_walk_h,
+    )
 
 
 def displace_on_orders(sc: Scenario) -> tuple[Displacement, OrderParts]:
@@ -115,13 +131,26 @@ def displace_on_orders(sc: Scenario) -> tuple[Displacement, OrderParts]:
     if spec.unordered is not None:
         dist = np.zeros(len(zi)) if covered is None else shapely.distance(pts, covered)
         unordered = unordered_shares(spec.unordered, [zone_ids[i] for i in zi], np.where(order >= 0, 0.0, dist))
-    vulnerable = np.array([sc.zones[i].vulnerable_share if sc.zones[i].vulnerable_share is not None
-                           else spec.vulnerable_share for i in zi])
+    vulnerable = np.array(
+        [
+            sc.zones[i].vulnerable_share if sc.zones[i].vulnerable_share is not None else spec.vulnerable_share
+            for i in zi
+        ]
+    )
     inst = _days_instance(sc, people[zi, ki], order, unordered)
     left = md.departure_schedule(inst)
-    parts = OrderParts(zone=zi, order=order, people=people[zi, ki], xy=xy, unordered_share=unordered,
-                       vulnerable_share=vulnerable, left=left, order_day=inst.order_day, curves=inst.order_curves,
-                       operation_day=inst.order_operation_day)
+    parts = OrderParts(
+        zone=zi,
+        order=order,
+        people=people[zi, ki],
+        xy=xy,
+        unordered_share=unordered,
+        vulnerable_share=vulnerable,
+        left=left,
+        order_day=inst.order_day,
+        curves=inst.order_curves,
+        operation_day=inst.order_operation_day,
+    )
 
     T = sc.horizon_days
     daily = np.diff(left, axis=1, prepend=0)
@@ -137,12 +166,17 @@ def displace_on_orders(sc: Scenario) -> tuple[Displacement, OrderParts]:
         part.append(z if from_outside[i] or not mine.size else shapely.union_all(part_geom[i, ki[mine]]))
     part_a = np.array(part, dtype=object)
     origin = shapely.point_on_surface(part_a)
-    d = Displacement(zone_ids=zone_ids, population=population, displaced=displaced,
-                     share=np.divide(displaced, population, out=np.zeros(len(population)), where=population > 0),
-                     days=np.arange(T, dtype=float), displaced_by_day=displaced_by_day,
-                     origin_xy=shapely.get_coordinates(origin).reshape(-1, 2),
-                     origin_lonlat=shapely.get_coordinates(to_lon_lat(origin, sc.crs)).reshape(-1, 2),
-                     displaced_part_m=part_a)
+    d = Displacement(
+        zone_ids=zone_ids,
+        population=population,
+        displaced=displaced,
+        share=np.divide(displaced, population, out=np.zeros(len(population)), where=population > 0),
+        days=np.arange(T, dtype=float),
+        displaced_by_day=displaced_by_day,
+        origin_xy=shapely.get_coordinates(origin).reshape(-1, 2),
+        origin_lonlat=shapely.get_coordinates(to_lon_lat(origin, sc.crs)).reshape(-1, 2),
+        displaced_part_m=part_a,
+    )
     return d, parts
 
 
@@ -209,8 +243,9 @@ def _plan_matrix(parts: OrderParts, dest_by_zone: np.ndarray) -> np.ndarray:
     return out
 
 
-def move_over_days(sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapacity, alloc: Any, ov: Any
-                   ) -> DaysMovement:
+def move_over_days(
+    sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapacity, alloc: Any, ov: Any
+) -> DaysMovement:
     """Run the days under the plan (the siting and its overflow land) and, when asked, in arrival order."""
     spec = sc.movement
     assert spec is not None
@@ -224,29 +259,45 @@ def move_over_days(sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapac
     n_dest = len(dest_xy)
     dest_by_zone = np.zeros((len(sc.zones), n_dest), np.int64)
     np.add.at(dest_by_zone, (alloc.zone, alloc.site), alloc.people)
-    dest_by_zone[:, ns:ns + len(over_sites)] = ov.to_site[:, over_sites]
-    dest_by_zone[:, ns + len(over_sites):] = ov.to_zone_land[:, land]
+    dest_by_zone[:, ns : ns + len(over_sites)] = ov.to_site[:, over_sites]
+    dest_by_zone[:, ns + len(over_sites) :] = ov.to_zone_land[:, land]
     o_snap, d_snap = snap(net, parts.xy), snap(net, dest_xy)
     overflow = np.r_[np.zeros(ns, bool), np.ones(n_dest - ns, bool)]
     inst = _days_instance(
-        sc, parts.people, parts.order, parts.unordered_share, n_nodes=len(net.node_xy), arc_from=net.link_from,
-        arc_to=net.link_to, arc_length_m=net.link_length_m,
-        arc_capacity_per_h=net.link_capacity_per_h * sc.road_capacity_factor, origin_node=o_snap.node,
-        site_node=d_snap.node, site_capacity=np.r_[capacity, np.zeros(n_dest - ns, np.int64)])
-    inst = replace(inst, origin_access_m=o_snap.distance_m, origin_vulnerable_share=parts.vulnerable_share,
-                   site_order=np.r_[site_order, np.full(n_dest - ns, -1, np.int64)], site_overflow=overflow,
-                   origin_ids=[f"{sc.zones[z].id}/{'none' if k < 0 else spec.orders[k].footprint}"
-                               for z, k in zip(parts.zone, parts.order)],
-                   site_ids=[s.id for s in sc.sites] + [f"overflow-on:{sc.sites[j].id}" for j in over_sites]
-                   + [f"overflow:{sc.zones[k].id}" for k in land])
+        sc,
+        parts.people,
+        parts.order,
+        parts.unordered_share,
+        n_nodes=len(net.node_xy),
+        arc_from=net.link_from,
+        arc_to=net.link_to,
+        arc_length_m=net.link_length_m,
+        arc_capacity_per_h=net.link_capacity_per_h * sc.road_capacity_factor,
+        origin_node=o_snap.node,
+        site_node=d_snap.node,
+        site_capacity=np.r_[capacity, np.zeros(n_dest - ns, np.int64)],
+    )
+    inst = replace(
+        inst,
+        origin_access_m=o_snap.distance_m,
+        origin_vulnerable_share=parts.vulnerable_share,
+        site_order=np.r_[site_order, np.full(n_dest - ns, -1, np.int64)],
+        site_overflow=overflow,
+        origin_ids=[
+            f"{sc.zones[z].id}/{'none' if k < 0 else spec.orders[k].footprint}" for z, k in zip(parts.zone, parts.order)
+        ],
+        site_ids=[s.id for s in sc.sites]
+        + [f"overflow-on:{sc.sites[j].id}" for j in over_sites]
+        + [f"overflow:{sc.zones[k].id}" for k in land],
+    )
     planned = _plan_matrix(parts, dest_by_zone)
     runs = {"plan": md.simulate(inst, assignment="plan", plan=planned)}
     if spec.assignment == "arrival" or spec.compare:
         runs["arrival"] = md.simulate(inst, assignment="arrival")
     # the share of each presence destination's planned people arrived by each day (under the plan)
     arr = runs["plan"].arrivals_site_day
-    got = np.vstack([arr[:ns], arr[ns + len(over_sites):]]).astype(float)
-    got[over_sites] += arr[ns:ns + len(over_sites)]
+    got = np.vstack([arr[:ns], arr[ns + len(over_sites) :]]).astype(float)
+    got[over_sites] += arr[ns : ns + len(over_sites)]
     want = np.r_[alloc.by_site + ov.by_site, ov.by_zone_land[land]].astype(float)[:, None]
     share = np.divide(np.cumsum(got, axis=1), want, out=np.ones_like(got), where=want > 0)
     result = movement_result(sc, parts, runs)
@@ -255,23 +306,36 @@ def move_over_days(sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapac
 
 # ---------------------------------------------------------------------------------------------- results
 
+
 def _run(r: md.DaysResult) -> MovementRun:
     s = r.summary()
     k_nz, t_nz = np.nonzero(r.arrivals_site_day)
     return MovementRun(
-        assignment=r.assignment, at_origin=s["at_origin"], on_road=s["on_road"], at_sites=s["at_sites"],
-        without_place=s["without_place"], turned_away=r.turned_away, redisplaced=r.redisplaced,
-        cannot_leave=r.cannot_leave, walking_over_h=int(r.walking_over_h.sum()),
+        assignment=r.assignment,
+        at_origin=s["at_origin"],
+        on_road=s["on_road"],
+        at_sites=s["at_sites"],
+        without_place=s["without_place"],
+        turned_away=r.turned_away,
+        redisplaced=r.redisplaced,
+        cannot_leave=r.cannot_leave,
+        walking_over_h=int(r.walking_over_h.sum()),
         vulnerable_walking_over_h=s["walking_over_h"]["vulnerable"],
         walking_over_h_by_mode=s["walking_over_h"]["by_mode"],
         trips={m: TripFigures(**v) for m, v in s["trips"].items()},
-        at_origin_by_day=r.at_origin_day.tolist(), on_road_by_day=r.on_road_day.tolist(),
-        at_sites_by_day=r.at_sites_day.tolist(), without_place_by_day=r.without_place_day.tolist(),
+        at_origin_by_day=r.at_origin_day.tolist(),
+        on_road_by_day=r.on_road_day.tolist(),
+        at_sites_by_day=r.at_sites_day.tolist(),
+        without_place_by_day=r.without_place_day.tolist(),
         departures_by_mode_day={m: r.departures_mode_day[i].tolist() for i, m in enumerate(r.mode_names)},
         arrivals_by_mode_day={m: r.arrivals_mode_day[i].tolist() for i, m in enumerate(r.mode_names)},
-        arrivals=[SiteDayArrivals(site=r.site_ids[k], day=int(t), people=int(r.arrivals_site_day[k, t]))
-                  for k, t in zip(k_nz.tolist(), t_nz.tolist())],
-        bottlenecks=r.bottlenecks, notes=list(r.notes))
+        arrivals=[
+            SiteDayArrivals(site=r.site_ids[k], day=int(t), people=int(r.arrivals_site_day[k, t]))
+            for k, t in zip(k_nz.tolist(), t_nz.tolist())
+        ],
+        bottlenecks=r.bottlenecks,
+        notes=list(r.notes),
+    )
 
 
 def _inside_at(parts: OrderParts, k: int, day: float | None) -> int | None:
@@ -296,31 +360,56 @@ def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResu
         obs = sc.movement_observed.get(k)
         curve = parts.curves[k]
         t = np.arange(1, T + 1) - o.day
-        orders.append(OrderResult(
-            id=f"order-{k}", footprint=o.footprint, day=o.day, operation_day=o.operation_day,
-            curve=curve.model_dump(), curve_default=o.curve is None, final_share=final_share(curve),
-            people=int(parts.people[mine].sum()), left_by_day=left.tolist(),
-            curve_share_by_day=[round(float(x), 6) for x in share_left(curve, t)],
-            inside_at_operation=_inside_at(parts, k, o.operation_day) if shown is None else
-            None if shown.inside_at_operation[k] < 0 else int(shown.inside_at_operation[k]),
-            redisplaced=0 if shown is None else int(shown.redisplaced_by_order[k, -1]),
-            observed=None if obs is None or o.observed is None else ObservedDepartures(
-                label=o.observed.label, source=o.observed.source, days=obs[0], share=obs[1])))
+        orders.append(
+            OrderResult(
+                id=f"order-{k}",
+                footprint=o.footprint,
+                day=o.day,
+                operation_day=o.operation_day,
+                curve=curve.model_dump(),
+                curve_default=o.curve is None,
+                final_share=final_share(curve),
+                people=int(parts.people[mine].sum()),
+                left_by_day=left.tolist(),
+                curve_share_by_day=[round(float(x), 6) for x in share_left(curve, t)],
+                inside_at_operation=_inside_at(parts, k, o.operation_day)
+                if shown is None
+                else None
+                if shown.inside_at_operation[k] < 0
+                else int(shown.inside_at_operation[k]),
+                redisplaced=0 if shown is None else int(shown.redisplaced_by_order[k, -1]),
+                observed=None
+                if obs is None or o.observed is None
+                else ObservedDepartures(label=o.observed.label, source=o.observed.source, days=obs[0], share=obs[1]),
+            )
+        )
     none = parts.order < 0
     u = spec.unordered
     unordered = UnorderedResult(
-        people=int(parts.people[none].sum()), left_by_day=parts.left[none].sum(axis=0).tolist() if none.any()
-        else [0] * T, share=0.0 if u is None else u.share, source="" if u is None else u.source,
-        left_before_order=int(sum(int(parts.left[parts.order == k][:, max(int(o.day) - 1, 0)].sum())
-                                  if o.day >= 1 else 0 for k, o in enumerate(spec.orders))))
+        people=int(parts.people[none].sum()),
+        left_by_day=parts.left[none].sum(axis=0).tolist() if none.any() else [0] * T,
+        share=0.0 if u is None else u.share,
+        source="" if u is None else u.source,
+        left_before_order=int(
+            sum(
+                int(parts.left[parts.order == k][:, max(int(o.day) - 1, 0)].sum()) if o.day >= 1 else 0
+                for k, o in enumerate(spec.orders)
+            )
+        ),
+    )
     modes = spec.modes or md.default_modes()
     return MovementResult(
-        assignment=spec.assignment if runs and spec.assignment in runs else "plan", step_s=spec.step_s,
-        max_walk_h=spec.max_walk_h, departure_hours=list(spec.departure_hours), orders=orders, unordered=unordered,
+        assignment=spec.assignment if runs and spec.assignment in runs else "plan",
+        step_s=spec.step_s,
+        max_walk_h=spec.max_walk_h,
+        departure_hours=list(spec.departure_hours),
+        orders=orders,
+        unordered=unordered,
         modes=[m.model_dump() for m in modes],
         runs={} if not runs else {name: _run(r) for name, r in runs.items()},
         comparison=md.compare(runs["arrival"], runs["plan"]) if runs and "arrival" in runs else None,
-        network={} if not runs else dict(next(iter(runs.values())).network))
+        network={} if not runs else dict(next(iter(runs.values())).network),
+    )
 
 
 def movement_assumptions(sc: Scenario, m: MovementResult) -> list[str]:
@@ -329,25 +418,34 @@ def movement_assumptions(sc: Scenario, m: MovementResult) -> list[str]:
     for o in m.orders:
         c = o.curve
         src = c.get("source") or "ASSUMPTION: no source declared"
-        out.append(f"Order on '{o.footprint}' (day {o.day:g}): people leave on a {c.get('kind')} departure curve "
-                   f"(final share {o.final_share:.0%}{'; the shipped default' if o.curve_default else ''}; {src}); "
-                   "the rest stay in the area (counted as staying, inside the operation area).")
+        out.append(
+            f"Order on '{o.footprint}' (day {o.day:g}): people leave on a {c.get('kind')} departure curve "
+            f"(final share {o.final_share:.0%}{'; the shipped default' if o.curve_default else ''}; {src}); "
+            "the rest stay in the area (counted as staying, inside the operation area)."
+        )
     u = sc.movement.unordered if sc.movement is not None else None
     if u is not None:
-        out.append(f"People no order covers leave at the declared share ({u.share:g}"
-                   + (f", halved every {u.decay.half_distance_km:g} km from the ordered areas" if u.decay else "")
-                   + f"; {u.source or 'ASSUMPTION: no source declared'}), with the timing of "
-                   + ("their own curve" if u.curve is not None else "the first order's curve") + ".")
+        out.append(
+            f"People no order covers leave at the declared share ({u.share:g}"
+            + (f", halved every {u.decay.half_distance_km:g} km from the ordered areas" if u.decay else "")
+            + f"; {u.source or 'ASSUMPTION: no source declared'}), with the timing of "
+            + ("their own curve" if u.curve is not None else "the first order's curve")
+            + "."
+        )
     modes = ", ".join(f"{d['name']} {d['share']:.0%} at {d['speed_m_s']:g} m/s" for d in m.modes)
     out.append(
         f"Movement over days: a point-queue simulation on the walking network, {m.step_s:g}-s steps, departures "
         f"evenly between {m.departure_hours[0]:g}:00 and {m.departure_hours[1]:g}:00; modes {modes} (sources in "
         "data/departures/modes.yaml or the scenario). Needs and supply follow the planned assignment (the siting) "
         "timed by this movement: people are at their zone until they arrive. "
-        + ("The verdict reports the arrival-order run (sites fill as people arrive); the planned run is beside it."
-           if m.assignment == "arrival" else "The verdict reports the planned run.")
+        + (
+            "The verdict reports the arrival-order run (sites fill as people arrive); the planned run is beside it."
+            if m.assignment == "arrival"
+            else "The verdict reports the planned run."
+        )
         + " Not modelled: speed falling with density, word of mouth and family choices, leaving the territory, "
-        "people returning; the vulnerable among long walkers are each origin's share (ASSUMPTION).")
+        "people returning; the vulnerable among long walkers are each origin's share (ASSUMPTION)."
+    )
     if not m.runs:
         out.append("Movement over days not simulated: no road network; people arrive the day they leave.")
     return out

@@ -54,8 +54,10 @@ def max_density(sc: Scenario) -> tuple[float, str]:
     if spec.max_density_per_km2 is not None:
         return float(spec.max_density_per_km2), spec.source or "scenario.yaml overflow.max_density_per_km2"
     per = sc.standards.value("covered_area_m2_per_person")
-    return 1e6 / per, (f"ASSUMPTION: no maximum density declared; the physical limit of one person per "
-                       f"{per:g} m2 of covered space ({sc.standards.cite('covered_area_m2_per_person')})")
+    return 1e6 / per, (
+        f"ASSUMPTION: no maximum density declared; the physical limit of one person per "
+        f"{per:g} m2 of covered space ({sc.standards.cite('covered_area_m2_per_person')})"
+    )
 
 
 def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: list[str]) -> np.ndarray:
@@ -71,20 +73,31 @@ def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: li
     reach = np.isfinite(cost)  # pairs beyond the walking limit (siting.max_walk_h) have no time: not usable
     if not reach.any():
         return out
-    inst = SitingInstance(facility_ids=[ids[j] for j in dest], capacity=room[dest].astype(float),
-                          fixed_cost=np.zeros(dest.size), client_ids=[str(i) for i in clients],
-                          demand=demand[clients].astype(float), cost=np.where(reach, cost, 0.0), allowed=reach,
-                          unmet_penalty=default_unmet_penalty(np.where(np.isfinite(cost), cost, np.nan),
-                                                              demand[clients].astype(float)))
+    inst = SitingInstance(
+        facility_ids=[ids[j] for j in dest],
+        capacity=room[dest].astype(float),
+        fixed_cost=np.zeros(dest.size),
+        client_ids=[str(i) for i in clients],
+        demand=demand[clients].astype(float),
+        cost=np.where(reach, cost, 0.0),
+        allowed=reach,
+        unmet_penalty=default_unmet_penalty(np.where(np.isfinite(cost), cost, np.nan), demand[clients].astype(float)),
+    )
     res = solve_siting(inst)
     people = np.rint(res.assign_people).astype(np.int64)
     np.add.at(out, (clients[res.assign_client], dest[res.assign_facility]), people)
     return out
 
 
-def place_overflow(sc: Scenario, unmet: np.ndarray, staying: np.ndarray, site_free_area_m2: np.ndarray,
-                   site_people: np.ndarray, time_s: np.ndarray,
-                   zone_land_times: Callable[[np.ndarray], np.ndarray] | None = None) -> Overflow:
+def place_overflow(
+    sc: Scenario,
+    unmet: np.ndarray,
+    staying: np.ndarray,
+    site_free_area_m2: np.ndarray,
+    site_people: np.ndarray,
+    time_s: np.ndarray,
+    zone_land_times: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Overflow:
     """Send each zone's people without a site place (``unmet``) to overflow land by the scenario's policy.
 
     site_people: camp people allocated to each site (residents are taken from the sites); time_s: [zones, sites]
@@ -96,8 +109,12 @@ def place_overflow(sc: Scenario, unmet: np.ndarray, staying: np.ndarray, site_fr
     density, source = max_density(sc)
     per_m2 = density / 1e6
     residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
-    site_room = np.maximum(np.floor(np.asarray(site_free_area_m2) * per_m2 + 1e-9).astype(np.int64)
-                           - residents - np.asarray(site_people, dtype=np.int64), 0)
+    site_room = np.maximum(
+        np.floor(np.asarray(site_free_area_m2) * per_m2 + 1e-9).astype(np.int64)
+        - residents
+        - np.asarray(site_people, dtype=np.int64),
+        0,
+    )
     zone_geoms = np.array([z.geometry_m for z in sc.zones], dtype=object)
     if sc.footprints:
         fp = shapely.union_all(np.array([f.geometry_m for f in sc.footprints], dtype=object))
@@ -121,6 +138,15 @@ def place_overflow(sc: Scenario, unmet: np.ndarray, staying: np.ndarray, site_fr
             left = left - to_land.sum(axis=1)
     if (left < 0).any() or int(to_site.sum() + to_land.sum() + left.sum()) != int(unmet.sum()):
         raise AssertionError("overflow placement did not conserve people")
-    return Overflow(policy=sc.overflow.policy, max_density_per_km2=density, density_source=source, to_site=to_site,
-                    to_zone_land=to_land, inside=left, site_room=site_room, zone_room=zone_room,
-                    zone_land_xy=land_xy, zone_land_time_s=land_time)
+    return Overflow(
+        policy=sc.overflow.policy,
+        max_density_per_km2=density,
+        density_source=source,
+        to_site=to_site,
+        to_zone_land=to_land,
+        inside=left,
+        site_room=site_room,
+        zone_room=zone_room,
+        zone_land_xy=land_xy,
+        zone_land_time_s=land_time,
+    )

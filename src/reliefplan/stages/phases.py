@@ -42,17 +42,23 @@ class PhaseResult:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
-        return {"redisplaced": self.redisplaced_by_day[-1] if self.redisplaced_by_day else 0,
-                "diverted": self.diverted_by_day[-1] if self.diverted_by_day else 0,
-                "returned": self.returned_by_day[-1] if self.returned_by_day else 0,
-                "lost_place": self.lost_place_by_day[-1] if self.lost_place_by_day else 0,
-                "redisplaced_by_day": self.redisplaced_by_day, "diverted_by_day": self.diverted_by_day,
-                "returned_by_day": self.returned_by_day, "lost_place_by_day": self.lost_place_by_day,
-                "places_by_day": self.places_by_day, "notes": self.notes}
+        return {
+            "redisplaced": self.redisplaced_by_day[-1] if self.redisplaced_by_day else 0,
+            "diverted": self.diverted_by_day[-1] if self.diverted_by_day else 0,
+            "returned": self.returned_by_day[-1] if self.returned_by_day else 0,
+            "lost_place": self.lost_place_by_day[-1] if self.lost_place_by_day else 0,
+            "redisplaced_by_day": self.redisplaced_by_day,
+            "diverted_by_day": self.diverted_by_day,
+            "returned_by_day": self.returned_by_day,
+            "lost_place_by_day": self.lost_place_by_day,
+            "places_by_day": self.places_by_day,
+            "notes": self.notes,
+        }
 
 
-def site_places_by_day(spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def site_places_by_day(
+    spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(places [site, day] available, closed [site, day]) under the phases: planned places scaled by the
     latest shrink share, 0 before opening and from closing."""
     ns = len(site_ids)
@@ -62,19 +68,30 @@ def site_places_by_day(spec: PhasesSpec, site_ids: list[str], places: np.ndarray
     for p in spec.sites:
         i = index[p.site]
         for s in p.shrinks:
-            cap[i, s.day:] = int(np.floor(places[i] * s.share + 1e-9))
+            cap[i, s.day :] = int(np.floor(places[i] * s.share + 1e-9))
         if p.opens_day is not None:
-            closed[i, :p.opens_day] = True
+            closed[i, : p.opens_day] = True
         if p.closes_day is not None:
-            closed[i, p.closes_day:] = True
+            closed[i, p.closes_day :] = True
     cap[closed] = 0
     return cap, closed
 
 
-def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray, arrivals: np.ndarray,
-                 groups: tuple[str, ...], nz: int, ns: int, site_ids: list[str], places: np.ndarray,
-                 xy: np.ndarray, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-                 zone_return: np.ndarray) -> PhaseResult:
+def apply_phases(
+    spec: PhasesSpec,
+    *,
+    people: np.ndarray,
+    dependent: np.ndarray,
+    arrivals: np.ndarray,
+    groups: tuple[str, ...],
+    nz: int,
+    ns: int,
+    site_ids: list[str],
+    places: np.ndarray,
+    xy: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    zone_return: np.ndarray,
+) -> PhaseResult:
     """Apply the phases in place to people / dependent / arrivals [location, group, day].
 
     rows: (zone index (-1: residents), location index, group index, share aid-dependent, people [row, day]) of
@@ -103,14 +120,17 @@ def apply_phases(spec: PhasesSpec, *, people: np.ndarray, dependent: np.ndarray,
         if z >= 0 and g in (g_sh, g_ov):
             movers_of_zone[z] += v[-1]
     returned = np.zeros(nz, dtype=np.int64)
-    out = PhaseResult(notes=[
-        "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
-        "first; the siting does not know the phases (it may plan people into a site that later closes), nobody "
-        "moves back into a site that opens or grows again, and a return frees no place for people without one.",
-        "Returned people are counted at home as staying: the state of their homes (damage, services) is not "
-        "modelled; people still on their way when the operation ends complete the move (ASSUMPTION)."])
+    out = PhaseResult(
+        notes=[
+            "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
+            "first; the siting does not know the phases (it may plan people into a site that later closes), nobody "
+            "moves back into a site that opens or grows again, and a return frees no place for people without one.",
+            "Returned people are counted at home as staying: the state of their homes (damage, services) is not "
+            "modelled; people still on their way when the operation ends complete the move (ASSUMPTION).",
+        ]
+    )
     red = div = ret = lost = 0
-    site_xy = xy[nz:nz + ns]
+    site_xy = xy[nz : nz + ns]
 
     def move(k: int, t: int, v: np.ndarray, loc: int, grp: int, place: bool, count: bool = True) -> None:
         """Move v[t:] people of row k to a new row at loc from day t (people, dependent, shelter-item arrivals)."""
@@ -218,13 +238,27 @@ def phase_indicators(ph: PhaseResult) -> list[Indicator]:
     """Verdict rows: people moved again by sites closing or shrinking, and moved people who found no place."""
     s = ph.summary()
     return [
-        indicator("people_redisplaced_by_site_phases", "scenario", float(s["redisplaced"]), 0.0, "people", "<=",
-                  "reliefplan: a place given must not be taken away again (phases: sites closing or shrinking)",
-                  note=f"{s['redisplaced']:,} people at a site that closed or shrank moved again; {s['diverted']:,} "
-                       f"arrivals diverted from a closed or full site; {s['returned']:,} displaced people returned "
-                       "home (declared return curves)"),
-        indicator("people_lost_place_by_site_phases", "scenario", float(s["lost_place"]), 0.0, "people", "<=",
-                  "reliefplan: everyone who moves again finds a place",
-                  note=f"{s['lost_place']:,} people moved from a closed or shrunk site found no place at an open "
-                       "site with room and are on its land without one (overflow)"),
+        indicator(
+            "people_redisplaced_by_site_phases",
+            "scenario",
+            float(s["redisplaced"]),
+            0.0,
+            "people",
+            "<=",
+            "reliefplan: a place given must not be taken away again (phases: sites closing or shrinking)",
+            note=f"{s['redisplaced']:,} people at a site that closed or shrank moved again; {s['diverted']:,} "
+            f"arrivals diverted from a closed or full site; {s['returned']:,} displaced people returned "
+            "home (declared return curves)",
+        ),
+        indicator(
+            "people_lost_place_by_site_phases",
+            "scenario",
+            float(s["lost_place"]),
+            0.0,
+            "people",
+            "<=",
+            "reliefplan: everyone who moves again finds a place",
+            note=f"{s['lost_place']:,} people moved from a closed or shrunk site found no place at an open "
+            "site with room and are on its land without one (overflow)",
+        ),
     ]

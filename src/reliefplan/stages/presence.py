@@ -56,14 +56,18 @@ class Presence:
         if self.phases is not None:  # phases move people between groups (home, no place): the sum is conserved
             per_day = self.people.sum(axis=(0, 1))
             if (per_day != sum(self.totals.values())).any() or (self.people < 0).any():
-                raise AssertionError(f"people not conserved under phases: {per_day.min()}..{per_day.max()} per "
-                                     f"day, expected {sum(self.totals.values())}")
+                raise AssertionError(
+                    f"people not conserved under phases: {per_day.min()}..{per_day.max()} per "
+                    f"day, expected {sum(self.totals.values())}"
+                )
             return
         for g, name in enumerate(self.groups):
             per_day = self.people[:, g, :].sum(axis=0)
             if (per_day != self.totals[name]).any() or (self.people[:, g, :] < 0).any():
-                raise AssertionError(f"people not conserved in group '{name}': {per_day.min()}..{per_day.max()} "
-                                     f"per day, expected {self.totals[name]}")
+                raise AssertionError(
+                    f"people not conserved in group '{name}': {per_day.min()}..{per_day.max()} "
+                    f"per day, expected {self.totals[name]}"
+                )
 
 
 def _arrival_fraction(evacuation: EvacuationTiming | None, dest_ids: list[str], days: int) -> np.ndarray:
@@ -92,10 +96,18 @@ def _departed_fraction(displaced_by_day: np.ndarray, start_days: np.ndarray, day
     return np.divide(np.cumsum(left, axis=1), total, out=np.ones_like(left), where=total > 0)
 
 
-def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray, staying: np.ndarray,
-             sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Any, site_xy: np.ndarray,
-             evacuation: EvacuationTiming | None, arrival_share: np.ndarray | None = None,
-             site_places: np.ndarray | None = None) -> Presence:
+def presence(
+    sc: Scenario,
+    displaced_by_day: np.ndarray,
+    start_days: np.ndarray,
+    staying: np.ndarray,
+    sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    overflow: Any,
+    site_xy: np.ndarray,
+    evacuation: EvacuationTiming | None,
+    arrival_share: np.ndarray | None = None,
+    site_places: np.ndarray | None = None,
+) -> Presence:
     """Everyone's location by group and day.
 
     sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;
@@ -108,8 +120,7 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     G = len(GROUPS)
     gi = {g: i for i, g in enumerate(GROUPS)}
     default = sc.population_spec.aid_dependent_share
-    zone_share = np.array([z.aid_dependent_share if z.aid_dependent_share is not None else default
-                           for z in sc.zones])
+    zone_share = np.array([z.aid_dependent_share if z.aid_dependent_share is not None else default for z in sc.zones])
     residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
 
     # destinations: sites, then zone land with overflow
@@ -129,9 +140,14 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     fz_a, fd_a, fg_a = np.array(fz, dtype=np.int64), np.array(fd, dtype=np.int64), np.array(fg, dtype=np.int64)
     fq_a = np.array(fq, dtype=np.int64)
     # share arrived by the end of each day: the zone must have left and the destination have received them
-    frac = np.minimum(_departed_fraction(displaced_by_day, start_days, T)[fz_a],
-                      (_arrival_fraction(evacuation, dest_ids, T) if arrival_share is None else arrival_share)[fd_a]
-                      ) if fq_a.size else np.zeros((0, T))
+    frac = (
+        np.minimum(
+            _departed_fraction(displaced_by_day, start_days, T)[fz_a],
+            (_arrival_fraction(evacuation, dest_ids, T) if arrival_share is None else arrival_share)[fd_a],
+        )
+        if fq_a.size
+        else np.zeros((0, T))
+    )
     arrived = np.floor(fq_a[:, None] * frac + 1e-9).astype(np.int64)
     arrived[frac >= 1.0 - 1e-12] = np.broadcast_to(fq_a[:, None], arrived.shape)[frac >= 1.0 - 1e-12]
     waiting = fq_a[:, None] - arrived
@@ -150,8 +166,8 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     np.add.at(dependent, (fz_a, fg_a), waiting * share_f[:, None])
     np.add.at(people, (nz + fd_a, fg_a), arrived)
     np.add.at(dependent, (nz + fd_a, fg_a), arrived * share_f[:, None])
-    people[nz:nz + ns, gi["site_residents"], :] = residents[:, None]
-    dependent[nz:nz + ns, gi["site_residents"], :] = (residents * default)[:, None]
+    people[nz : nz + ns, gi["site_residents"], :] = residents[:, None]
+    dependent[nz : nz + ns, gi["site_residents"], :] = (residents * default)[:, None]
     for j, p in enumerate(served):
         people[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population
         share = p.aid_dependent_share if p.aid_dependent_share is not None else default
@@ -161,23 +177,38 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     moved = np.diff(arrived, axis=1, prepend=0) * share_f[:, None] if fq_a.size else np.zeros((0, T))
     np.add.at(arrivals, (nz + fd_a, fg_a), moved)
 
-    zone_xy = shapely.get_coordinates(shapely.point_on_surface(
-        np.array([z.geometry_m for z in sc.zones], dtype=object))).reshape(nz, 2)
-    served_xy = shapely.get_coordinates(shapely.point_on_surface(
-        np.array([p.geometry_m for p in served], dtype=object))).reshape(len(served), 2)
-    xy = np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land],
-                    served_xy])
+    zone_xy = shapely.get_coordinates(
+        shapely.point_on_surface(np.array([z.geometry_m for z in sc.zones], dtype=object))
+    ).reshape(nz, 2)
+    served_xy = shapely.get_coordinates(
+        shapely.point_on_surface(np.array([p.geometry_m for p in served], dtype=object))
+    ).reshape(len(served), 2)
+    xy = np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land], served_xy])
     phased = None
     if sc.phases is not None:
         if site_places is None:
             raise ValueError("phases need the sites' places (site_places)")
-        rows = (np.concatenate([fz_a, np.full(ns, -1)]), np.concatenate([nz + fd_a, nz + np.arange(ns)]),
-                np.concatenate([fg_a, np.full(ns, gi["site_residents"])]),
-                np.concatenate([share_f, np.full(ns, default)]),
-                np.vstack([arrived.reshape(-1, T), np.repeat(residents[:, None], T, axis=1)]))
-        phased = apply_phases(sc.phases, people=people, dependent=dependent, arrivals=arrivals, groups=GROUPS,
-                              nz=nz, ns=ns, site_ids=[s.id for s in sc.sites], places=site_places,
-                              xy=xy, rows=rows, zone_return=zone_returns(sc, T))
+        rows = (
+            np.concatenate([fz_a, np.full(ns, -1)]),
+            np.concatenate([nz + fd_a, nz + np.arange(ns)]),
+            np.concatenate([fg_a, np.full(ns, gi["site_residents"])]),
+            np.concatenate([share_f, np.full(ns, default)]),
+            np.vstack([arrived.reshape(-1, T), np.repeat(residents[:, None], T, axis=1)]),
+        )
+        phased = apply_phases(
+            sc.phases,
+            people=people,
+            dependent=dependent,
+            arrivals=arrivals,
+            groups=GROUPS,
+            nz=nz,
+            ns=ns,
+            site_ids=[s.id for s in sc.sites],
+            places=site_places,
+            xy=xy,
+            rows=rows,
+            zone_return=zone_returns(sc, T),
+        )
     totals = {
         "staying": int(np.sum(staying)),
         "sheltered": int(q.sum()),
@@ -187,11 +218,21 @@ def presence(sc: Scenario, displaced_by_day: np.ndarray, start_days: np.ndarray,
     }
     # in the operation area at the end of the day: displaced people not yet gone, and those who stay there
     inside = people[:nz, gi["sheltered"], :].sum(axis=0) + people[:nz, gi["overflow"], :].sum(axis=0)
-    out = Presence(location_ids=[f"zone:{z.id}" for z in sc.zones] + [s.id for s in sc.sites] + dest_ids[ns:]
-                   + [f"served:{p.id}" for p in served],
-                   kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * n_land + ["served"] * len(served),
-                   xy=xy, groups=GROUPS, people=people, dependent=dependent, arrivals=arrivals, totals=totals,
-                   inside_operation=inside, phases=phased)
+    out = Presence(
+        location_ids=[f"zone:{z.id}" for z in sc.zones]
+        + [s.id for s in sc.sites]
+        + dest_ids[ns:]
+        + [f"served:{p.id}" for p in served],
+        kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * n_land + ["served"] * len(served),
+        xy=xy,
+        groups=GROUPS,
+        people=people,
+        dependent=dependent,
+        arrivals=arrivals,
+        totals=totals,
+        inside_operation=inside,
+        phases=phased,
+    )
     out.check()
     return out
 

@@ -43,10 +43,12 @@ class SeasonNeeds:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added_t_total": {k: round(float(v.sum()), 1) for k, v in self.added_t.items()},
-                "added_t_by_day": {k: [round(float(x), 2) for x in v] for k, v in self.added_t.items()},
-                "items_total": {k: round(float(v.sum()), 1) for k, v in self.items.items()},
-                "notes": self.notes}
+        return {
+            "added_t_total": {k: round(float(v.sum()), 1) for k, v in self.added_t.items()},
+            "added_t_by_day": {k: [round(float(x), 2) for x in v] for k, v in self.added_t.items()},
+            "items_total": {k: round(float(v.sum()), 1) for k, v in self.items.items()},
+            "notes": self.notes,
+        }
 
 
 def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> SeasonNeeds:
@@ -76,36 +78,47 @@ def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> 
         extra_l = heat_extra_water_l(dep.reshape(-1, T), months, h.months.value, h.extra_water_l_per_person_day.value)
         add("water", "heat_water", extra_l.reshape(dep.shape) / 1000.0)
         out.items["heat_water_m3"] = extra_l.sum(axis=0) / 1000.0
-        out.notes.append(f"heat: +{h.extra_water_l_per_person_day.value:g} L/person/day in months "
-                         f"{h.months.value} ({h.extra_water_l_per_person_day.label()}; months: {_label(h.months)})")
+        out.notes.append(
+            f"heat: +{h.extra_water_l_per_person_day.value:g} L/person/day in months "
+            f"{h.months.value} ({h.extra_water_l_per_person_day.label()}; months: {_label(h.months)})"
+        )
     if "tent_lifespan" in declared and "shelter_nfi" in ids:
         tl = data.tent_lifespan
-        tents_pp = max(1.0 / sc.household_size, std.value("covered_area_m2_per_person") / std.value("tent_covered_area_m2"))
+        tents_pp = max(
+            1.0 / sc.household_size, std.value("covered_area_m2_per_person") / std.value("tent_covered_area_m2")
+        )
         t_per_tent = std.value("tent_weight_kg") / 1000.0
         arrivals = pres.arrivals.reshape(-1, T)
         renewals = tent_replacements(arrivals * tents_pp, tl.median_days.value, tl.shape.value)  # tents by day
         add("shelter_nfi", "tent_replacements", (renewals * t_per_tent).reshape(dep.shape))
         out.items["replacement_tents"] = renewals.sum(axis=0)
-        out.notes.append(f"tent wear: Weibull lifetime, median {tl.median_days.value:g} days, shape {tl.shape.value:g} "
-                         f"({tl.median_days.label()}); {tents_pp:.3g} tents per person arriving, {t_per_tent * 1000:g} kg "
-                         "each; replacements owed from when the tent is handed out (taken as the day people arrive)")
+        out.notes.append(
+            f"tent wear: Weibull lifetime, median {tl.median_days.value:g} days, shape {tl.shape.value:g} "
+            f"({tl.median_days.label()}); {tents_pp:.3g} tents per person arriving, {t_per_tent * 1000:g} kg "
+            "each; replacements owed from when the tent is handed out (taken as the day people arrive)"
+        )
     if "winterisation" in declared and "shelter_nfi" in ids:
         w = data.winterisation
         households = dep.reshape(-1, T) / sc.household_size
         kits = winterisation_kits_owed(households, months, w.months.value, w.kits_per_household.value)
         add("shelter_nfi", "winterisation_kits", (kits * w.kit_weight_kg.value / 1000.0).reshape(dep.shape))
         out.items["winterisation_kits"] = kits.sum(axis=0)
-        out.notes.append(f"winterisation: {w.kits_per_household.value:g} kit of {w.kit_weight_kg.value:g} kg per "
-                         f"aid-dependent household present in months {w.months.value}, once per season "
-                         f"({w.kit_weight_kg.label()}; months: {_label(w.months)})")
+        out.notes.append(
+            f"winterisation: {w.kits_per_household.value:g} kit of {w.kit_weight_kg.value:g} kg per "
+            f"aid-dependent household present in months {w.months.value}, once per season "
+            f"({w.kit_weight_kg.label()}; months: {_label(w.months)})"
+        )
     if "flood" in declared:
-        out.notes.append("flood: people on site land that floods are counted by day (seasons.flood, verdict row "
-                         "people_on_flooded_land); site capacity and the siting do not change by month and moving "
-                         "them is not modelled yet (the movement stage)")
+        out.notes.append(
+            "flood: people on site land that floods are counted by day (seasons.flood, verdict row "
+            "people_on_flooded_land); site capacity and the siting do not change by month and moving "
+            "them is not modelled yet (the movement stage)"
+        )
     if out.notes:
         first = sc.start_date.isoformat()
-        out.notes.insert(0, f"wear and seasons from day 0 = {first} (start_date); "
-                            f"{math.ceil(T / 30.4)} months in the horizon")
+        out.notes.insert(
+            0, f"wear and seasons from day 0 = {first} (start_date); {math.ceil(T / 30.4)} months in the horizon"
+        )
     return out
 
 
@@ -122,8 +135,10 @@ def flooded_land(sc: Scenario, pres: Presence, free_sites_m: Any) -> tuple[dict[
     from ..solvers.seasons import FloodZone, flood_usable_share
     from .verdict import indicator
 
-    zones = [FloodZone(id=z["id"], geometry=z["geometry_m"], months=z["months"],
-                       usable_share_lost=z["usable_share_lost"]) for z in sc.flood_zones]
+    zones = [
+        FloodZone(id=z["id"], geometry=z["geometry_m"], months=z["months"], usable_share_lost=z["usable_share_lost"])
+        for z in sc.flood_zones
+    ]
     months = day_months(sc.start_date, pres.days)
     usable = flood_usable_share(list(free_sites_m), zones, months)  # [S, T]
     site_rows = [i for i, k in enumerate(pres.kinds) if k == "site"]
@@ -134,17 +149,35 @@ def flooded_land(sc: Scenario, pres: Presence, free_sites_m: Any) -> tuple[dict[
     first = int(days[0]) if days.size else None
     worst = int(np.argmax(total))
     ids = [s.id for s in sc.sites]
-    block = {"zones": len(zones), "people_on_flooded_land_by_day": [int(round(x)) for x in total],
-             "first_day": first,
-             "sites": {ids[j]: {"usable_share_min": round(float(usable[j].min()), 4),
-                                "people_on_flooded_land_max": int(round(float(flooded[j].max())))}
-                       for j in range(len(ids)) if usable[j].min() < 1.0},
-             "note": "people spread evenly over each site; they must move or be protected (not modelled yet: "
-                     "site capacity and the siting do not change by month)"}
-    row = indicator("people_on_flooded_land", "scenario", float(total.max(initial=0.0)), 0.0, "people", "<=",
-                    "reliefplan: nobody sheltered on land that floods (seasons.flood.layer)",
-                    note=("no site land floods while people are on it" if first is None else
-                          f"from day {first}; worst day {worst}: {total[worst]:,.0f} people on flooded land at "
-                          f"{sum(1 for j in range(len(ids)) if flooded[j, worst] >= 0.5)} site(s); "
-                          "moving them is not modelled yet"))
+    block = {
+        "zones": len(zones),
+        "people_on_flooded_land_by_day": [int(round(x)) for x in total],
+        "first_day": first,
+        "sites": {
+            ids[j]: {
+                "usable_share_min": round(float(usable[j].min()), 4),
+                "people_on_flooded_land_max": int(round(float(flooded[j].max()))),
+            }
+            for j in range(len(ids))
+            if usable[j].min() < 1.0
+        },
+        "note": "people spread evenly over each site; they must move or be protected (not modelled yet: "
+        "site capacity and the siting do not change by month)",
+    }
+    row = indicator(
+        "people_on_flooded_land",
+        "scenario",
+        float(total.max(initial=0.0)),
+        0.0,
+        "people",
+        "<=",
+        "reliefplan: nobody sheltered on land that floods (seasons.flood.layer)",
+        note=(
+            "no site land floods while people are on it"
+            if first is None
+            else f"from day {first}; worst day {worst}: {total[worst]:,.0f} people on flooded land at "
+            f"{sum(1 for j in range(len(ids)) if flooded[j, worst] >= 0.5)} site(s); "
+            "moving them is not modelled yet"
+        ),
+    )
     return block, row

@@ -65,8 +65,14 @@ class TravelCache:
     client: Client | None = None  # walking-time trees and camp layouts by site batch on this Dask cluster
 
 
-def _cache_key(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, spacing_m: float,
-               max_snap_m: float | None, moving: np.ndarray | None) -> str:
+def _cache_key(
+    sc: Scenario,
+    origin_parts_m: np.ndarray,
+    site_xy: np.ndarray,
+    spacing_m: float,
+    max_snap_m: float | None,
+    moving: np.ndarray | None,
+) -> str:
     h = hashlib.sha1()
     h.update(repr((id(sc.roads), sc.crs.to_string(), spacing_m, max_snap_m, sc.siting.max_walk_h)).encode())
     for wkb in shapely.to_wkb(np.asarray(origin_parts_m, dtype=object)):
@@ -84,9 +90,16 @@ def geometry_key(geoms: np.ndarray, *extra: object) -> str:
     return h.hexdigest()
 
 
-def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, *,
-                  moving: np.ndarray | None = None, sample_spacing_m: float = 500.0,
-                  max_snap_m: float | None = None, cache: TravelCache | None = None) -> ZoneSiteTimes:
+def walking_times(
+    sc: Scenario,
+    origin_parts_m: np.ndarray,
+    site_xy: np.ndarray,
+    *,
+    moving: np.ndarray | None = None,
+    sample_spacing_m: float = 500.0,
+    max_snap_m: float | None = None,
+    cache: TravelCache | None = None,
+) -> ZoneSiteTimes:
     """Mean walking time over sample points of each zone's displaced part to a point inside each site.
 
     moving: zones whose people move (bool per zone); only their pairs are computed (None: every zone).
@@ -112,8 +125,15 @@ def walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray,
     return replace(got, network=got.network.copy())  # arrays are shared read-only; the summary dict is not
 
 
-def _walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray, sample_spacing_m: float,
-                   max_snap_m: float | None, moving: np.ndarray | None, client: Client | None) -> ZoneSiteTimes:
+def _walking_times(
+    sc: Scenario,
+    origin_parts_m: np.ndarray,
+    site_xy: np.ndarray,
+    sample_spacing_m: float,
+    max_snap_m: float | None,
+    moving: np.ndarray | None,
+    client: Client | None,
+) -> ZoneSiteTimes:
     samples_xy, zone_of = zone_sample_points(origin_parts_m, spacing_m=sample_spacing_m)
     routed = np.ones(len(zone_of), dtype=bool) if moving is None else np.asarray(moving, dtype=bool)[zone_of]
     params = NetworkParams.default()
@@ -121,20 +141,36 @@ def _walking_times(sc: Scenario, origin_parts_m: np.ndarray, site_xy: np.ndarray
     n_zones = len(origin_parts_m)
     net = None
     if sc.roads is None:
-        pairs = group_straight_times(samples_xy[routed], zone_of[routed], n_zones, site_xy,
-                                     speed_m_s=params.walk_speed_m_s, circuity=params.circuity,
-                                     max_mean_s=max_walk_s)
+        pairs = group_straight_times(
+            samples_xy[routed],
+            zone_of[routed],
+            n_zones,
+            site_xy,
+            speed_m_s=params.walk_speed_m_s,
+            circuity=params.circuity,
+            max_mean_s=max_walk_s,
+        )
         summary = fallback_summary("walk", params=params)
     else:
         net = build_network(sc.roads, mode="walk", crs=sc.crs, params=params, closures=sc.closures)
-        pairs = group_times(net, samples_xy[routed], zone_of[routed], n_zones, site_xy, max_mean_s=max_walk_s,
-                            max_snap_m=max_snap_m, client=client)
+        pairs = group_times(
+            net,
+            samples_xy[routed],
+            zone_of[routed],
+            n_zones,
+            site_xy,
+            max_mean_s=max_walk_s,
+            max_snap_m=max_snap_m,
+            client=client,
+        )
         summary = net.summary()
         origin_snap_m = snap(net, samples_xy, max_snap_m=max_snap_m, file="origins").distance_m
         summary["origin_sample_points"] = int(len(samples_xy))
         summary["mean_origin_snap_m"] = float(np.mean(origin_snap_m))
         summary["max_origin_snap_m"] = float(np.max(origin_snap_m))
-        summary["max_site_snap_m"] = float(np.max(snap(net, site_xy, max_snap_m=max_snap_m,
-                                                      file="destinations").distance_m))
-    return ZoneSiteTimes(pairs=pairs, network=summary, fallback=sc.roads is None, graph=net,
-                         samples_xy=samples_xy, samples_zone=zone_of)
+        summary["max_site_snap_m"] = float(
+            np.max(snap(net, site_xy, max_snap_m=max_snap_m, file="destinations").distance_m)
+        )
+    return ZoneSiteTimes(
+        pairs=pairs, network=summary, fallback=sc.roads is None, graph=net, samples_xy=samples_xy, samples_zone=zone_of
+    )

@@ -30,51 +30,125 @@ def severity_of(value: float | None, target: float, comparison: Literal[">=", "<
     return False, "critical"
 
 
-def indicator(name: str, scope: str, value: float | None, target: float, unit: str,
-              comparison: Literal[">=", "<="], source: str, note: str = "") -> Indicator:
+def indicator(
+    name: str,
+    scope: str,
+    value: float | None,
+    target: float,
+    unit: str,
+    comparison: Literal[">=", "<="],
+    source: str,
+    note: str = "",
+) -> Indicator:
     met, sev = severity_of(value, target, comparison)
-    return Indicator(indicator=name, scope=scope, value=value, target=target, unit=unit, comparison=comparison,
-                     met=met, severity=sev, source=source, note=note)
+    return Indicator(
+        indicator=name,
+        scope=scope,
+        value=value,
+        target=target,
+        unit=unit,
+        comparison=comparison,
+        met=met,
+        severity=sev,
+        source=source,
+        note=note,
+    )
 
 
-def assess(people: People, needs: Needs, sites: list[SiteResult], usable_area_m2: float, standards: Standards,
-           network: dict[str, Any] | None = None) -> list[Indicator]:
+def assess(
+    people: People,
+    needs: Needs,
+    sites: list[SiteResult],
+    usable_area_m2: float,
+    standards: Standards,
+    network: dict[str, Any] | None = None,
+) -> list[Indicator]:
     """Scenario-wide indicators first, then per open site."""
     v, cite = standards.value, standards.cite
     out: list[Indicator] = []
     if network is not None and network.get("fallback"):
-        out.append(Indicator(
-            indicator="travel_times_on_road_network", scope="scenario", value=None, target=1.0, unit="yes/no",
-            comparison=">=", met=None, severity="info",
-            source=network.get("circuity_source") or "reliefplan network profile",
-            note=(f"no road network ({network.get('reason')}): walking times are straight-line distance x "
-                  f"circuity {network.get('circuity')}; routes and bottlenecks are unknown")))
+        out.append(
+            Indicator(
+                indicator="travel_times_on_road_network",
+                scope="scenario",
+                value=None,
+                target=1.0,
+                unit="yes/no",
+                comparison=">=",
+                met=None,
+                severity="info",
+                source=network.get("circuity_source") or "reliefplan network profile",
+                note=(
+                    f"no road network ({network.get('reason')}): walking times are straight-line distance x "
+                    f"circuity {network.get('circuity')}; routes and bottlenecks are unknown"
+                ),
+            )
+        )
     share = 1.0 if people.displaced == 0 else people.sheltered / people.displaced
-    out.append(indicator(
-        "displaced_people_sheltered_share", "scenario", share, v("sheltered_share_target"), "share", ">=",
-        cite("sheltered_share_target"),
-        note=f"{people.unsheltered:,} of {people.displaced:,} displaced people have no site place"
-             + (f": {people.overflow_on_sites:,} crowd onto candidate-site land beyond the camps, "
+    out.append(
+        indicator(
+            "displaced_people_sheltered_share",
+            "scenario",
+            share,
+            v("sheltered_share_target"),
+            "share",
+            ">=",
+            cite("sheltered_share_target"),
+            note=f"{people.unsheltered:,} of {people.displaced:,} displaced people have no site place"
+            + (
+                f": {people.overflow_on_sites:,} crowd onto candidate-site land beyond the camps, "
                 f"{people.overflow_on_zone_land:,} onto other land outside the operation area, "
-                f"{people.remaining_in_operation_area:,} remain in it" if people.unsheltered else "")))
+                f"{people.remaining_in_operation_area:,} remain in it"
+                if people.unsheltered
+                else ""
+            ),
+        )
+    )
     residents = sum(s.existing_population for s in sites)
     area_pp = None if people.displaced == 0 else usable_area_m2 / (people.displaced + residents)
-    out.append(indicator(
-        "usable_site_area_m2_per_displaced_person", "scenario", area_pp, v("site_area_m2_per_person"), "m2/person",
-        ">=", cite("site_area_m2_per_person"),
-        note=f"all usable candidate-site area divided by everyone displaced and the {residents:,} people already "
-             "living on the sites"))
+    out.append(
+        indicator(
+            "usable_site_area_m2_per_displaced_person",
+            "scenario",
+            area_pp,
+            v("site_area_m2_per_person"),
+            "m2/person",
+            ">=",
+            cite("site_area_m2_per_person"),
+            note=f"all usable candidate-site area divided by everyone displaced and the {residents:,} people already "
+            "living on the sites",
+        )
+    )
     for s in sites:
         if not s.open:
             continue
         scope = f"site:{s.id}"
-        out.append(indicator("site_area_m2_per_person", scope, s.m2_per_person, v("site_area_m2_per_person"),
-                             "m2/person", ">=", cite("site_area_m2_per_person"),
-                             note=f"usable area over the camp's people, the residents and {s.overflow:,} overflow "
-                                  "people on its land" if s.overflow else ""))
-        out.append(indicator("camp_population", scope, float(s.population + s.existing_population),
-                             v("max_camp_population"), "people", "<=", cite("max_camp_population"),
-                             note="recommended maximum camp size; larger camps need splitting into modules"))
+        out.append(
+            indicator(
+                "site_area_m2_per_person",
+                scope,
+                s.m2_per_person,
+                v("site_area_m2_per_person"),
+                "m2/person",
+                ">=",
+                cite("site_area_m2_per_person"),
+                note=f"usable area over the camp's people, the residents and {s.overflow:,} overflow people on its land"
+                if s.overflow
+                else "",
+            )
+        )
+        out.append(
+            indicator(
+                "camp_population",
+                scope,
+                float(s.population + s.existing_population),
+                v("max_camp_population"),
+                "people",
+                "<=",
+                cite("max_camp_population"),
+                note="recommended maximum camp size; larger camps need splitting into modules",
+            )
+        )
     return out
 
 
@@ -84,35 +158,89 @@ def layout_indicators(summaries: list[LayoutSummary], standards: Standards) -> l
     out: list[Indicator] = []
     for s in summaries:
         scope = f"site:{s.site_id}"
-        out.append(indicator("layout_people_with_a_plot", scope, float(s.people), float(s.people_requested),
-                             "people", ">=", cite("site_area_m2_per_person"),
-                             note="people the camp layout's plots hold vs people allocated"))
-        out.append(indicator("max_distance_plot_to_water_m", scope, s.max_plot_to_water_m,
-                             v("max_distance_to_water_m"), "m", "<=", cite("max_distance_to_water_m"),
-                             note=f"distance {s.distance_metric}"))
-        out.append(indicator("max_distance_plot_to_latrine_m", scope, s.max_plot_to_latrine_m,
-                             v("max_distance_to_latrine_m"), "m", "<=", cite("max_distance_to_latrine_m"),
-                             note=f"distance {s.distance_metric}"))
-        out.append(indicator("covered_m2_per_person", scope, s.covered_m2_per_person,
-                             v("covered_area_m2_per_person"), "m2/person", ">=", cite("covered_area_m2_per_person"),
-                             note="if every plot gets its planned shelter"))
+        out.append(
+            indicator(
+                "layout_people_with_a_plot",
+                scope,
+                float(s.people),
+                float(s.people_requested),
+                "people",
+                ">=",
+                cite("site_area_m2_per_person"),
+                note="people the camp layout's plots hold vs people allocated",
+            )
+        )
+        out.append(
+            indicator(
+                "max_distance_plot_to_water_m",
+                scope,
+                s.max_plot_to_water_m,
+                v("max_distance_to_water_m"),
+                "m",
+                "<=",
+                cite("max_distance_to_water_m"),
+                note=f"distance {s.distance_metric}",
+            )
+        )
+        out.append(
+            indicator(
+                "max_distance_plot_to_latrine_m",
+                scope,
+                s.max_plot_to_latrine_m,
+                v("max_distance_to_latrine_m"),
+                "m",
+                "<=",
+                cite("max_distance_to_latrine_m"),
+                note=f"distance {s.distance_metric}",
+            )
+        )
+        out.append(
+            indicator(
+                "covered_m2_per_person",
+                scope,
+                s.covered_m2_per_person,
+                v("covered_area_m2_per_person"),
+                "m2/person",
+                ">=",
+                cite("covered_area_m2_per_person"),
+                note="if every plot gets its planned shelter",
+            )
+        )
     return out
 
 
 def evacuation_indicators(evacuation: EvacuationTiming, max_clearance_h: float) -> list[Indicator]:
     """Everyone who has a site reaches it, within the scenario's clearance target (no humanitarian standard sets one)."""
     moving = evacuation.people_moving
-    out = [indicator("evacuees_reaching_their_site_share", "scenario",
-                     1.0 if moving == 0 else evacuation.arrived / moving, 1.0, "share", ">=",
-                     "reliefplan: every person allocated a site must be able to reach it over the roads",
-                     note="; ".join(evacuation.explanations))]
+    out = [
+        indicator(
+            "evacuees_reaching_their_site_share",
+            "scenario",
+            1.0 if moving == 0 else evacuation.arrived / moving,
+            1.0,
+            "share",
+            ">=",
+            "reliefplan: every person allocated a site must be able to reach it over the roads",
+            note="; ".join(evacuation.explanations),
+        )
+    ]
     clearance = evacuation.clearance_hours
     worst = max((b.max_delay_h for b in evacuation.bottlenecks), default=0.0)
-    out.append(indicator(
-        "evacuation_clearance_hours", "scenario", clearance, max_clearance_h, "h", "<=",
-        "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
-        note=(f"{evacuation.method} method, {evacuation.routing} routing, step {evacuation.time_step_s:g} s; "
-              f"{len(evacuation.bottlenecks)} saturated link(s) listed, worst queueing delay {worst:.1f} h")))
+    out.append(
+        indicator(
+            "evacuation_clearance_hours",
+            "scenario",
+            clearance,
+            max_clearance_h,
+            "h",
+            "<=",
+            "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
+            note=(
+                f"{evacuation.method} method, {evacuation.routing} routing, step {evacuation.time_step_s:g} s; "
+                f"{len(evacuation.bottlenecks)} saturated link(s) listed, worst queueing delay {worst:.1f} h"
+            ),
+        )
+    )
     return out
 
 
@@ -125,46 +253,93 @@ def movement_indicators(m: MovementResult) -> list[Indicator]:
     for o in m.orders:
         if o.operation_day is None or o.inside_at_operation is None:
             continue
-        out.append(indicator(
-            "people_inside_operation_area_at_start", "scenario", float(o.inside_at_operation), 0.0,
-            "people", "<=", "reliefplan: nobody may be inside an area when the operation starts",
-            note=f"{o.inside_at_operation:,} of {o.people:,} people of '{o.footprint}' still inside on day "
-                 f"{o.operation_day:g} (order on day {o.day:g}; {m.assignment} run; departure curve "
-                 f"{o.curve.get('kind')}, final share {o.final_share:.0%})"))
+        out.append(
+            indicator(
+                "people_inside_operation_area_at_start",
+                "scenario",
+                float(o.inside_at_operation),
+                0.0,
+                "people",
+                "<=",
+                "reliefplan: nobody may be inside an area when the operation starts",
+                note=f"{o.inside_at_operation:,} of {o.people:,} people of '{o.footprint}' still inside on day "
+                f"{o.operation_day:g} (order on day {o.day:g}; {m.assignment} run; departure curve "
+                f"{o.curve.get('kind')}, final share {o.final_share:.0%})",
+            )
+        )
     if run is None:
         return out
-    on_foot = sum(t.trips for name, t in run.trips.items()
-                  if any(md.get("name") == name and md.get("on_foot", True) for md in m.modes))
-    out.append(indicator(
-        "people_walking_over_max_h", "scenario", float(run.walking_over_h), 0.0, "people", "<=",
-        f"scenario planning limit (movement.max_walk_h = {m.max_walk_h:g} h); no humanitarian standard sets one",
-        note=f"{run.walking_over_h:,} of {on_foot:,} trips on foot longer than {m.max_walk_h:g} h, queues included "
-             f"({m.assignment} run); by mode: "
-             + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items())))
+    on_foot = sum(
+        t.trips
+        for name, t in run.trips.items()
+        if any(md.get("name") == name and md.get("on_foot", True) for md in m.modes)
+    )
+    out.append(
+        indicator(
+            "people_walking_over_max_h",
+            "scenario",
+            float(run.walking_over_h),
+            0.0,
+            "people",
+            "<=",
+            f"scenario planning limit (movement.max_walk_h = {m.max_walk_h:g} h); no humanitarian standard sets one",
+            note=f"{run.walking_over_h:,} of {on_foot:,} trips on foot longer than {m.max_walk_h:g} h, queues included "
+            f"({m.assignment} run); by mode: " + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items()),
+        )
+    )
     share = run.vulnerable_walking_over_h / run.walking_over_h if run.walking_over_h else 0.0
-    out.append(Indicator(
-        indicator="vulnerable_share_walking_over_max_h", scope="scenario", value=share, target=0.0, unit="share",
-        comparison="<=", met=None, severity="info",
-        source="movement.vulnerable_share (or the zones' vulnerable_share), spread evenly over each origin's walkers "
-               "(ASSUMPTION)",
-        note=f"{run.vulnerable_walking_over_h:,} vulnerable people among the {run.walking_over_h:,} walking over "
-             f"{m.max_walk_h:g} h"))
-    out.append(indicator(
-        "people_redisplaced", "scenario", float(run.redisplaced), 0.0, "people", "<=",
-        "reliefplan: a place given must not be ordered out again (successive orders)",
-        note=f"{run.redisplaced:,} people had a place in an area a later order covered and moved again "
-             f"({m.assignment} run); " + ", ".join(f"{o.footprint}: {o.redisplaced:,}" for o in m.orders)))
-    out.append(indicator(
-        "people_left_without_place", "scenario", float(run.without_place), 0.0, "people", "<=",
-        "reliefplan: everyone who leaves finds a place",
-        note=f"at the horizon ({m.assignment} run): {run.at_sites:,} at sites, {run.on_road:,} on the road, "
-             f"{run.without_place:,} left and found no place, {run.at_origin:,} still at home; "
-             f"{run.turned_away:,} arrivals turned away from full or closed sites"))
+    out.append(
+        Indicator(
+            indicator="vulnerable_share_walking_over_max_h",
+            scope="scenario",
+            value=share,
+            target=0.0,
+            unit="share",
+            comparison="<=",
+            met=None,
+            severity="info",
+            source="movement.vulnerable_share (or the zones' vulnerable_share), spread evenly over each origin's walkers "
+            "(ASSUMPTION)",
+            note=f"{run.vulnerable_walking_over_h:,} vulnerable people among the {run.walking_over_h:,} walking over "
+            f"{m.max_walk_h:g} h",
+        )
+    )
+    out.append(
+        indicator(
+            "people_redisplaced",
+            "scenario",
+            float(run.redisplaced),
+            0.0,
+            "people",
+            "<=",
+            "reliefplan: a place given must not be ordered out again (successive orders)",
+            note=f"{run.redisplaced:,} people had a place in an area a later order covered and moved again "
+            f"({m.assignment} run); " + ", ".join(f"{o.footprint}: {o.redisplaced:,}" for o in m.orders),
+        )
+    )
+    out.append(
+        indicator(
+            "people_left_without_place",
+            "scenario",
+            float(run.without_place),
+            0.0,
+            "people",
+            "<=",
+            "reliefplan: everyone who leaves finds a place",
+            note=f"at the horizon ({m.assignment} run): {run.at_sites:,} at sites, {run.on_road:,} on the road, "
+            f"{run.without_place:,} left and found no place, {run.at_origin:,} still at home; "
+            f"{run.turned_away:,} arrivals turned away from full or closed sites",
+        )
+    )
     return out
 
 
-_COMMODITY_STANDARD = {"water": "water_l_per_person_day", "food": "kcal_per_person_day",
-                       "medical": "medical_kit_people", "shelter_nfi": "covered_area_m2_per_person"}
+_COMMODITY_STANDARD = {
+    "water": "water_l_per_person_day",
+    "food": "kcal_per_person_day",
+    "medical": "medical_kit_people",
+    "shelter_nfi": "covered_area_m2_per_person",
+}
 #: a share this close to 1 is LP round-off, not a shortfall anyone would notice
 SHARE_TOL = 1e-6
 
@@ -183,13 +358,30 @@ def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: 
         key = _COMMODITY_STANDARD.get(c["commodity"])
         first = c["first_shortfall_day"]
         owed = c.get("owed_until_delivered")
-        note = "met every day" if first is None or share >= 1.0 else (
-            f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} location(s); "
-            + (f"owed until delivered: {short:,.0f} t still owed on the last day" if owed else
-               f"{short:,.0f} t short over {supply.days} days"))
-        out.append(indicator(f"{c['commodity']}_need_met_share", "scenario", share, 1.0, "share of need", ">=",
-                             standards.cite(key) if key else "reliefplan commodities data",
-                             note=note + " (everyone in the plan)"))
+        note = (
+            "met every day"
+            if first is None or share >= 1.0
+            else (
+                f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} location(s); "
+                + (
+                    f"owed until delivered: {short:,.0f} t still owed on the last day"
+                    if owed
+                    else f"{short:,.0f} t short over {supply.days} days"
+                )
+            )
+        )
+        out.append(
+            indicator(
+                f"{c['commodity']}_need_met_share",
+                "scenario",
+                share,
+                1.0,
+                "share of need",
+                ">=",
+                standards.cite(key) if key else "reliefplan commodities data",
+                note=note + " (everyone in the plan)",
+            )
+        )
     binding = [b.text for b in supply.binding[:3]]
     if binding:
         out[-1].note += " | binding: " + " ; ".join(binding)
@@ -199,26 +391,44 @@ def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: 
 def overflow_indicator(people: People, ov: Overflow) -> Indicator:
     """People with nowhere to go remain in the area being emptied when the operation starts."""
     return indicator(
-        "people_remaining_in_operation_area", "scenario", float(people.remaining_in_operation_area), 0.0, "people",
-        "<=", "reliefplan: nobody may be left in an area being emptied",
-        note=(f"overflow policy '{ov.policy}', at most {ov.max_density_per_km2:,.0f} people/km2 on land outside "
-              f"the operation area ({ov.density_source}); {people.overflow_on_sites:,} on candidate-site land, "
-              f"{people.overflow_on_zone_land:,} on other zones' land"))
+        "people_remaining_in_operation_area",
+        "scenario",
+        float(people.remaining_in_operation_area),
+        0.0,
+        "people",
+        "<=",
+        "reliefplan: nobody may be left in an area being emptied",
+        note=(
+            f"overflow policy '{ov.policy}', at most {ov.max_density_per_km2:,.0f} people/km2 on land outside "
+            f"the operation area ({ov.density_source}); {people.overflow_on_sites:,} on candidate-site land, "
+            f"{people.overflow_on_zone_land:,} on other zones' land"
+        ),
+    )
 
 
-def entry_capacity_indicator(trucks_by_day: dict[str, np.ndarray], needed_by_day: np.ndarray, how: str
-                             ) -> Indicator:
+def entry_capacity_indicator(trucks_by_day: dict[str, np.ndarray], needed_by_day: np.ndarray, how: str) -> Indicator:
     """The capacity the plan uses (preset or package series, closures, disruptions) against the truckloads everyone's
     need takes, water included, as daily means over the horizon."""
     available = sum(trucks_by_day.values(), np.zeros_like(needed_by_day))
     short_days = np.flatnonzero(available + 1e-9 < needed_by_day)
     return indicator(
-        "entry_trucks_per_day_vs_need", "scenario", float(available.mean()), float(needed_by_day.mean()),
-        "trucks/day", ">=", "reliefplan: entry capacity as planned vs " + how.split(" for ")[0],
-        note=(f"mean over the horizon of the trucks/day the crossings admit in this plan (closures and disruptions "
-              f"applied) vs {how}; "
-              + ("enough every day" if short_days.size == 0 else
-                 f"short on {short_days.size} of {needed_by_day.size} days, from day {int(short_days[0])}")))
+        "entry_trucks_per_day_vs_need",
+        "scenario",
+        float(available.mean()),
+        float(needed_by_day.mean()),
+        "trucks/day",
+        ">=",
+        "reliefplan: entry capacity as planned vs " + how.split(" for ")[0],
+        note=(
+            f"mean over the horizon of the trucks/day the crossings admit in this plan (closures and disruptions "
+            f"applied) vs {how}; "
+            + (
+                "enough every day"
+                if short_days.size == 0
+                else f"short on {short_days.size} of {needed_by_day.size} days, from day {int(short_days[0])}"
+            )
+        ),
+    )
 
 
 def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Standards) -> list[Indicator]:
@@ -233,29 +443,63 @@ def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Stan
             continue
         share = g["met_share"]
         if g.get("water_l_per_person_day") is not None and gs.need_t[sus.commodity_ids.index("water")].any():
-            out.append(indicator(
-                "water_l_per_person_day", scope, g["water_l_per_person_day"], v("water_l_per_person_day"), "L/person/day",
-                ">=", cite("water_l_per_person_day"),
-                note=f"delivered or produced, per person present; worst day {g['water_l_per_person_day_min']:,.1f} L; "
-                     f"{_share(share['water']):.1%} of the aid-dependent need met; cumulative deficit "
-                     f"{g['cumulative_water_deficit_l_per_person']:,.0f} L per person"))
+            out.append(
+                indicator(
+                    "water_l_per_person_day",
+                    scope,
+                    g["water_l_per_person_day"],
+                    v("water_l_per_person_day"),
+                    "L/person/day",
+                    ">=",
+                    cite("water_l_per_person_day"),
+                    note=f"delivered or produced, per person present; worst day {g['water_l_per_person_day_min']:,.1f} L; "
+                    f"{_share(share['water']):.1%} of the aid-dependent need met; cumulative deficit "
+                    f"{g['cumulative_water_deficit_l_per_person']:,.0f} L per person",
+                )
+            )
         if g.get("kcal_per_person_day") is not None and gs.need_t[sus.commodity_ids.index("food")].any():
-            target = float(np.nanmax(np.asarray([r["kcal_need_per_person_day"] for r in groups["daily"]
-                                                 if r["group"] == g["group"]] or [v("kcal_per_person_day")])))
-            out.append(indicator(
-                "kcal_per_person_day", scope, g["kcal_per_person_day"], target or v("kcal_per_person_day"),
-                "kcal/person/day", ">=", cite("kcal_per_person_day"),
-                note=f"delivered, per person present; worst day {g['kcal_per_person_day_min']:,.0f} kcal; "
-                     f"{_share(share['food']):.1%} of the aid-dependent need met; cumulative deficit "
-                     f"{g['cumulative_kcal_deficit_per_person']:,.0f} kcal per person"))
+            target = float(
+                np.nanmax(
+                    np.asarray(
+                        [r["kcal_need_per_person_day"] for r in groups["daily"] if r["group"] == g["group"]]
+                        or [v("kcal_per_person_day")]
+                    )
+                )
+            )
+            out.append(
+                indicator(
+                    "kcal_per_person_day",
+                    scope,
+                    g["kcal_per_person_day"],
+                    target or v("kcal_per_person_day"),
+                    "kcal/person/day",
+                    ">=",
+                    cite("kcal_per_person_day"),
+                    note=f"delivered, per person present; worst day {g['kcal_per_person_day_min']:,.0f} kcal; "
+                    f"{_share(share['food']):.1%} of the aid-dependent need met; cumulative deficit "
+                    f"{g['cumulative_kcal_deficit_per_person']:,.0f} kcal per person",
+                )
+            )
         for k in ("medical", "shelter_nfi"):
             if k in share and gs.need_t[sus.commodity_ids.index(k)].any():
                 note = ""
                 if k == "shelter_nfi" and g.get("people_owed_shelter_items_max") is not None:
-                    note = (f"people still owed tents and kits: up to {g['people_owed_shelter_items_max']:,}, "
-                            f"{g['people_owed_shelter_items_last_day']:,} on the last day")
-                out.append(indicator(f"{k}_need_met_share", scope, _share(share[k]), 1.0, "share of need", ">=",
-                                     cite(_COMMODITY_STANDARD[k]), note=note))
+                    note = (
+                        f"people still owed tents and kits: up to {g['people_owed_shelter_items_max']:,}, "
+                        f"{g['people_owed_shelter_items_last_day']:,} on the last day"
+                    )
+                out.append(
+                    indicator(
+                        f"{k}_need_met_share",
+                        scope,
+                        _share(share[k]),
+                        1.0,
+                        "share of need",
+                        ">=",
+                        cite(_COMMODITY_STANDARD[k]),
+                        note=note,
+                    )
+                )
     return out
 
 
@@ -269,10 +513,20 @@ def location_indicators(sus: SustainResult, standards: Standards) -> list[Indica
             if share is None:
                 continue
             scope = sid if ":" in sid else f"site:{sid}"
-            out.append(indicator(f"{kid}_need_met_share", scope, _share(share), 1.0, "share of need", ">=",
-                                 standards.cite(_COMMODITY_STANDARD[kid]) if kid in _COMMODITY_STANDARD
-                                 else "reliefplan commodities data",
-                                 note="of the person-days owed, those had" if carry[k] else ""))
+            out.append(
+                indicator(
+                    f"{kid}_need_met_share",
+                    scope,
+                    _share(share),
+                    1.0,
+                    "share of need",
+                    ">=",
+                    standards.cite(_COMMODITY_STANDARD[kid])
+                    if kid in _COMMODITY_STANDARD
+                    else "reliefplan commodities data",
+                    note="of the person-days owed, those had" if carry[k] else "",
+                )
+            )
     return out
 
 
@@ -290,11 +544,21 @@ def beds_indicator(beds_by_day: np.ndarray, people_by_day: np.ndarray, standards
     worst = int(np.argmin(ratio))
     value = float(beds_by_day[worst] / people_by_day[worst] * 10000.0) if people_by_day[worst] > 0 else None
     first = _first_day(beds_by_day + 1e-9 < need)
-    return indicator("inpatient_beds_per_10000", "scenario", value, per, "beds per 10,000 people", ">=",
-                     standards.cite("beds_per_10000"),
-                     note=("enough beds every day" if first is None else
-                           f"short from day {first}: {beds_by_day[worst]:,.0f} beds for "
-                           f"{people_by_day[worst]:,.0f} people on day {worst} (need {np.ceil(need[worst]):,.0f})"))
+    return indicator(
+        "inpatient_beds_per_10000",
+        "scenario",
+        value,
+        per,
+        "beds per 10,000 people",
+        ">=",
+        standards.cite("beds_per_10000"),
+        note=(
+            "enough beds every day"
+            if first is None
+            else f"short from day {first}: {beds_by_day[worst]:,.0f} beds for "
+            f"{people_by_day[worst]:,.0f} people on day {worst} (need {np.ceil(need[worst]):,.0f})"
+        ),
+    )
 
 
 def fleet_indicator(fleet_by_day: np.ndarray, supply: SupplyPlan) -> Indicator:
@@ -302,7 +566,14 @@ def fleet_indicator(fleet_by_day: np.ndarray, supply: SupplyPlan) -> Indicator:
     needed = float(supply.fleet_trucks)
     used_days = np.flatnonzero(np.asarray(supply.trucks_per_day) > 0)
     available = float(fleet_by_day[used_days].min()) if used_days.size else float(fleet_by_day.max(initial=0))
-    return indicator("fleet_trucks_available", "scenario", available, needed, "trucks", ">=",
-                     "reliefplan: fleet from each corridor's round trip (supply.fleet_requirements)",
-                     note=f"{needed:,.0f} trucks needed for the planned deliveries; fewest available on a delivery "
-                          f"day: {available:,.0f}")
+    return indicator(
+        "fleet_trucks_available",
+        "scenario",
+        available,
+        needed,
+        "trucks",
+        ">=",
+        "reliefplan: fleet from each corridor's round trip (supply.fleet_requirements)",
+        note=f"{needed:,.0f} trucks needed for the planned deliveries; fewest available on a delivery "
+        f"day: {available:,.0f}",
+    )

@@ -24,16 +24,26 @@ def host_names(host: str, allowed: list[str] | None, token: str | None) -> list[
         names.append(host)
     elif not allowed:
         if not token:
-            raise ReliefplanError(f"--host {host or '*'} without a token serves every interface to anyone: give "
-                                  "--allowed-host NAME for each name clients use (or --token)")
+            raise ReliefplanError(
+                f"--host {host or '*'} without a token serves every interface to anyone: give "
+                "--allowed-host NAME for each name clients use (or --token)"
+            )
         names.append("*")
     if "*" in names and not token:
         raise ReliefplanError("--allowed-host '*' needs a token (--token or RELIEFPLAN_TOKEN)")
     return names
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, store: str | None = None, *, token: str | None = None,
-          data_dir: Path | None = None, workers: int = 2, allowed_hosts: list[str] | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    store: str | None = None,
+    *,
+    token: str | None = None,
+    data_dir: Path | None = None,
+    workers: int = 2,
+    allowed_hosts: list[str] | None = None,
+) -> None:
     """Run the app under uvicorn until stopped (Ctrl-C)."""
     import sys
 
@@ -46,6 +56,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, store: str | None = None, *
     app = create_app(store, data_dir=data_dir, token=token or "", workers=workers, allowed_hosts=names)
     st = app.state.store
     auth = "token required" if app.state.auth else "no token (anyone who can reach the port can use it)"
-    print(f"reliefplan: store {safe_url(st.url)}, data folder {st.data_dir}; {auth}; answers to Host "
-          f"{', '.join(names)}; page at http://{host}:{port}/", file=sys.stderr)
+    print(
+        f"reliefplan: store {safe_url(st.url)}, data folder {st.data_dir}; {auth}; answers to Host "
+        f"{', '.join(names)}; page at http://{host}:{port}/",
+        file=sys.stderr,
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -75,8 +75,10 @@ class RunOut(BaseModel):
     status: str
     progress: str
     steps: int
-    share_done: float | None = Field(default=None, description="share of the run done, 0 to 1 (stages begun, "
-                                     "members or pairs done); None when not known")
+    share_done: float | None = Field(
+        default=None,
+        description="share of the run done, 0 to 1 (stages begun, members or pairs done); None when not known",
+    )
     elapsed_s: float | None = Field(default=None, description="seconds since the run started (until it ended)")
     error: str | None
     problems: list[dict[str, Any]] | None
@@ -136,15 +138,21 @@ def _run_out(r: Run) -> RunOut:
     if r.started_at is not None:
         end = r.finished_at or datetime.now(r.started_at.tzinfo)
         elapsed = round(max(0.0, (end - r.started_at).total_seconds()), 1)
-    return RunOut(**d, elapsed_s=elapsed,
-                  outputs=[OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256,
-                                     url=f"/api/runs/{r.id}/files/{o.name}") for o in r.outputs])
+    return RunOut(
+        **d,
+        elapsed_s=elapsed,
+        outputs=[
+            OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256, url=f"/api/runs/{r.id}/files/{o.name}")
+            for o in r.outputs
+        ],
+    )
 
 
 def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
     probs = relative_problems(e, *folders)
-    return JSONResponse(status_code=status, content={"detail": "; ".join(p["message"] for p in probs)[:2000],
-                                                     "problems": probs})
+    return JSONResponse(
+        status_code=status, content={"detail": "; ".join(p["message"] for p in probs)[:2000], "problems": probs}
+    )
 
 
 def _error(status: int, detail: str, **headers: str) -> JSONResponse:
@@ -157,8 +165,14 @@ def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
     p = req.params
     names = [x.name for x in cat.packages]
     if p.package is not None and not p.assess and p.package not in names:
-        out.append({"file": None, "feature": None, "field": "body.params.package",
-                    "message": f"no package named '{p.package}' in this upload; expected one of {names}"})
+        out.append(
+            {
+                "file": None,
+                "feature": None,
+                "field": "body.params.package",
+                "message": f"no package named '{p.package}' in this upload; expected one of {names}",
+            }
+        )
     sc = next((x for x in cat.scenarios if x.name == req.scenario), None)
     if sc is None:
         return out
@@ -167,14 +181,32 @@ def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
     for i, c in enumerate(p.closures):
         where = f"body.params.closures.{i}"
         if ids and c.entry_point not in ids:
-            out.append({"file": None, "feature": None, "field": f"{where}.entry_point",
-                        "message": f"no entry point '{c.entry_point}' in scenario '{sc.name}'; expected one of {ids}"})
+            out.append(
+                {
+                    "file": None,
+                    "feature": None,
+                    "field": f"{where}.entry_point",
+                    "message": f"no entry point '{c.entry_point}' in scenario '{sc.name}'; expected one of {ids}",
+                }
+            )
         if c.first_day > c.last_day:
-            out.append({"file": None, "feature": None, "field": f"{where}.first_day",
-                        "message": f"first day {c.first_day} is after last day {c.last_day}"})
+            out.append(
+                {
+                    "file": None,
+                    "feature": None,
+                    "field": f"{where}.first_day",
+                    "message": f"first day {c.first_day} is after last day {c.last_day}",
+                }
+            )
         elif c.first_day >= horizon:
-            out.append({"file": None, "feature": None, "field": f"{where}.first_day",
-                        "message": f"day {c.first_day} is beyond the horizon (days 0 to {horizon - 1})"})
+            out.append(
+                {
+                    "file": None,
+                    "feature": None,
+                    "field": f"{where}.first_day",
+                    "message": f"day {c.first_day} is beyond the horizon (days 0 to {horizon - 1})",
+                }
+            )
     return out
 
 
@@ -226,8 +258,15 @@ class BodyLimit:
             await _error(413, f"request larger than {self.max_bytes:,} bytes")(scope, receive, send)
 
 
-def create_app(store: Store | str | None = None, *, data_dir: Path | None = None, token: str | None = None,
-               workers: int = 2, limits: Limits | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+def create_app(
+    store: Store | str | None = None,
+    *,
+    data_dir: Path | None = None,
+    token: str | None = None,
+    workers: int = 2,
+    limits: Limits | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> FastAPI:
     """The app over a store (a Store, a --store value, or None for the per-user data folder). token=None reads
     RELIEFPLAN_TOKEN; an empty token means no auth. allowed_hosts: the names this server answers to in the
     Host header (default: loopback only; '*' any), against DNS rebinding."""
@@ -249,12 +288,18 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         yield
         jobs.shutdown(wait=False)
 
-    app = FastAPI(title="reliefplan", version=VERSION, lifespan=lifespan,
-                  dependencies=[Depends(_auth)] if token is not None else [], docs_url=None, redoc_url=None,
-                  description="Plan evacuation, sheltering and supply from uploaded scenario folders; every run is "
-                              "kept with its inputs and outputs. Every error answer has the same body: `detail` "
-                              "and a list of `problems`.",
-                  responses={403: ERRORS[403], **({401: {"model": Problems}} if token is not None else {})})
+    app = FastAPI(
+        title="reliefplan",
+        version=VERSION,
+        lifespan=lifespan,
+        dependencies=[Depends(_auth)] if token is not None else [],
+        docs_url=None,
+        redoc_url=None,
+        description="Plan evacuation, sheltering and supply from uploaded scenario folders; every run is "
+        "kept with its inputs and outputs. Every error answer has the same body: `detail` "
+        "and a list of `problems`.",
+        responses={403: ERRORS[403], **({401: {"model": Problems}} if token is not None else {})},
+    )
     app.state.store = st
     app.state.jobs = jobs
     app.state.auth = token is not None
@@ -264,8 +309,11 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
     async def guard(request: Request, call_next):
         host = (request.url.hostname or "").lower()
         if "*" not in hosts and host not in hosts:
-            return _error(400, f"unknown Host '{host}'; this server answers to {sorted(hosts)} "
-                               "(reliefplan serve --allowed-host NAME adds one)")
+            return _error(
+                400,
+                f"unknown Host '{host}'; this server answers to {sorted(hosts)} "
+                "(reliefplan serve --allowed-host NAME adds one)",
+            )
         if request.method not in SAFE_METHODS:  # a web page elsewhere must not drive this server
             origin = request.headers.get("origin")
             if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
@@ -290,27 +338,43 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             html = html.replace('<html lang="en">', '<html lang="en" data-auth="1">', 1)
         return HTMLResponse(html)
 
-    app.mount("/static/swagger-ui", StaticFiles(directory=str(files("reliefplan.web").joinpath("static/swagger-ui"))),
-              name="swagger-ui")
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(directory=str(files("reliefplan.web").joinpath("static/swagger-ui"))),
+        name="swagger-ui",
+    )
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs() -> HTMLResponse:  # Swagger UI from the package: /docs works offline
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="reliefplan API",
-                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-                                   swagger_ui_parameters={"validatorUrl": None})
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="reliefplan API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
     @app.get("/api/options", response_model=Options, summary="Choices the page offers and upload limits")
     def options() -> Options:
-        return Options(version=VERSION, profiles=available_profiles(),
-                       entry_capacity=["declared", "design", "observed"], max_zip_bytes=limits.max_zip_bytes,
-                       max_files=limits.max_files, auth=token is not None)
+        return Options(
+            version=VERSION,
+            profiles=available_profiles(),
+            entry_capacity=["declared", "design", "observed"],
+            max_zip_bytes=limits.max_zip_bytes,
+            max_files=limits.max_files,
+            auth=token is not None,
+        )
 
     # ---- uploads -------------------------------------------------------------------------------------
 
-    @app.post("/api/uploads", response_model=UploadOut, status_code=201, summary="Upload a scenario folder as a zip",
-              responses={413: ERRORS[413], 422: ERRORS[422]})
+    @app.post(
+        "/api/uploads",
+        response_model=UploadOut,
+        status_code=201,
+        summary="Upload a scenario folder as a zip",
+        responses={413: ERRORS[413], 422: ERRORS[422]},
+    )
     def create_upload(file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")]):
         data = file.file.read(limits.max_zip_bytes + 1)
         if len(data) > limits.max_zip_bytes:
@@ -322,8 +386,17 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         except InputError as e:
             return _problems(422, e, dest.parent)
         name = Path(file.filename or "upload.zip").name[:255]
-        return _upload_out(st.add_upload(upload_id=uid, name=name, title=info.title[:500], zip_bytes=data,
-                                         n_files=info.n_files, root=info.root, scenarios=info.scenarios))
+        return _upload_out(
+            st.add_upload(
+                upload_id=uid,
+                name=name,
+                title=info.title[:500],
+                zip_bytes=data,
+                n_files=info.n_files,
+                root=info.root,
+                scenarios=info.scenarios,
+            )
+        )
 
     @app.get("/api/uploads", response_model=list[UploadOut], summary="List uploads, newest first")
     def list_uploads() -> list[UploadOut]:
@@ -335,13 +408,21 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             raise HTTPException(404, "no such upload")
         return u
 
-    @app.get("/api/uploads/{upload_id}", response_model=UploadOut, summary="One upload",
-             responses={404: {"model": Problems}, 422: ERRORS[422]})
+    @app.get(
+        "/api/uploads/{upload_id}",
+        response_model=UploadOut,
+        summary="One upload",
+        responses={404: {"model": Problems}, 422: ERRORS[422]},
+    )
     def get_upload(upload_id: str) -> UploadOut:
         return _upload_out(_get_upload(upload_id))
 
-    @app.get("/api/uploads/{upload_id}/scenarios", response_model=list[str],
-             summary="Named scenarios of an upload", responses={404: {"model": Problems}, 422: ERRORS[422]})
+    @app.get(
+        "/api/uploads/{upload_id}/scenarios",
+        response_model=list[str],
+        summary="Named scenarios of an upload",
+        responses={404: {"model": Problems}, 422: ERRORS[422]},
+    )
     def upload_scenarios(upload_id: str) -> list[str]:
         return _get_upload(upload_id).scenarios
 
@@ -352,9 +433,12 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             catalogs[u.id] = upload_catalog(ensure_upload_dir(st, u.id))
         return catalogs[u.id]
 
-    @app.get("/api/uploads/{upload_id}/catalog", response_model=Catalog,
-             summary="Scenarios (with descriptions and entry points) and assistance packages of an upload",
-             responses={404: {"model": Problems}, 422: ERRORS[422]})
+    @app.get(
+        "/api/uploads/{upload_id}/catalog",
+        response_model=Catalog,
+        summary="Scenarios (with descriptions and entry points) and assistance packages of an upload",
+        responses={404: {"model": Problems}, 422: ERRORS[422]},
+    )
     def upload_choices(upload_id: str) -> Any:
         u = _get_upload(upload_id)
         try:
@@ -362,8 +446,12 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
         except InputError as e:
             return _problems(422, e, st.data_dir)
 
-    @app.delete("/api/uploads/{upload_id}", status_code=204, summary="Delete an upload and its finished runs",
-                responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
+    @app.delete(
+        "/api/uploads/{upload_id}",
+        status_code=204,
+        summary="Delete an upload and its finished runs",
+        responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]},
+    )
     def delete_upload(upload_id: str) -> Response:
         _get_upload(upload_id)
         active = st.delete_upload(upload_id)
@@ -374,28 +462,38 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     # ---- runs ----------------------------------------------------------------------------------------
 
-    @app.post("/api/runs", response_model=RunOut, status_code=202, summary="Start a plan run in the background",
-              responses={400: ERRORS[400], 404: {"model": Problems}, 422: ERRORS[422]})
+    @app.post(
+        "/api/runs",
+        response_model=RunOut,
+        status_code=202,
+        summary="Start a plan run in the background",
+        responses={400: ERRORS[400], 404: {"model": Problems}, 422: ERRORS[422]},
+    )
     def create_run(req: RunRequest, request: Request) -> Any:
         u = _get_upload(req.upload_id)
         if req.scenario not in u.scenarios:
             raise HTTPException(422, f"no scenario named '{req.scenario}'; expected one of {u.scenarios}")
         if req.params.profile is not None and req.params.profile not in available_profiles():
-            raise HTTPException(422, f"no standards profile '{req.params.profile}'; "
-                                     f"expected one of {available_profiles()}")
+            raise HTTPException(
+                422, f"no standards profile '{req.params.profile}'; expected one of {available_profiles()}"
+            )
         try:
             problems = _choice_problems(_catalog(u), req)
         except InputError:
             problems = []  # the folder's own problems are the run's to report, all at once
         if problems:
-            return JSONResponse(status_code=422, content={
-                "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000], "problems": problems})
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000],
+                    "problems": problems,
+                },
+            )
         run = st.add_run(u.id, req.scenario, req.params.model_dump(exclude_defaults=True))
         request.app.state.jobs.submit(run.id)
         return _run_out(run)
 
-    @app.get("/api/runs", response_model=list[RunOut], summary="List runs, newest first",
-             responses={422: ERRORS[422]})
+    @app.get("/api/runs", response_model=list[RunOut], summary="List runs, newest first", responses={422: ERRORS[422]})
     def list_runs(upload_id: str | None = None) -> list[RunOut]:
         return [_run_out(r) for r in st.list_runs(upload_id)]
 
@@ -405,14 +503,22 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             raise HTTPException(404, "no such run")
         return r
 
-    @app.get("/api/runs/{run_id}", response_model=RunOut, summary="Status, progress, summary and outputs of a run",
-             responses={404: {"model": Problems}, 422: ERRORS[422]})
+    @app.get(
+        "/api/runs/{run_id}",
+        response_model=RunOut,
+        summary="Status, progress, summary and outputs of a run",
+        responses={404: {"model": Problems}, 422: ERRORS[422]},
+    )
     def get_run(run_id: str) -> RunOut:
         return _run_out(_get_run(run_id))
 
-    @app.post("/api/runs/{run_id}/cancel", response_model=RunOut, status_code=202,
-              summary="Cancel a queued or running run (its process is stopped; nothing of it is kept but the record)",
-              responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
+    @app.post(
+        "/api/runs/{run_id}/cancel",
+        response_model=RunOut,
+        status_code=202,
+        summary="Cancel a queued or running run (its process is stopped; nothing of it is kept but the record)",
+        responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]},
+    )
     def cancel_run(run_id: str, request: Request) -> RunOut:
         r = _get_run(run_id)
         if r.status not in ("queued", "running"):
@@ -421,9 +527,12 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             st.cancel_run(run_id)  # queued in a store whose server stopped: nothing runs it
         return _run_out(_get_run(run_id))
 
-    @app.get("/api/runs/{run_id}/files/{name:path}", summary="One output: plan.json, report.html, plan.gpkg, "
-             "tables/*.csv, …", response_class=FileResponse,
-             responses={404: {"model": Problems, "content": {"application/json": {}}}, 422: ERRORS[422]})
+    @app.get(
+        "/api/runs/{run_id}/files/{name:path}",
+        summary="One output: plan.json, report.html, plan.gpkg, tables/*.csv, …",
+        response_class=FileResponse,
+        responses={404: {"model": Problems, "content": {"application/json": {}}}, 422: ERRORS[422]},
+    )
     def run_file(run_id: str, name: str) -> FileResponse:
         r = _get_run(run_id)
         if name not in {o.name for o in r.outputs}:  # only files the run recorded: no path is built from input
@@ -436,8 +545,12 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             media = "application/geopackage+sqlite3"
         return FileResponse(path, media_type=media)
 
-    @app.delete("/api/runs/{run_id}", status_code=204, summary="Delete a finished run and its files",
-                responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]})
+    @app.delete(
+        "/api/runs/{run_id}",
+        status_code=204,
+        summary="Delete a finished run and its files",
+        responses={404: {"model": Problems}, 409: {"model": Problems}, 422: ERRORS[422]},
+    )
     def delete_run(run_id: str) -> Response:
         ok = st.delete_run(run_id)
         if ok is None:
@@ -446,11 +559,16 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
             raise HTTPException(409, "run still queued or running")
         return Response(status_code=204)
 
-    @app.get("/api/compare/{run_a}/{run_b}", response_class=HTMLResponse,
-             summary="comparison.html of two finished runs (B against A)",
-             responses={404: {"model": Problems, "content": {"application/json": {}}},
-                        409: {"model": Problems, "content": {"application/json": {}}},
-                        422: {**ERRORS[422], "content": {"application/json": {}}}})
+    @app.get(
+        "/api/compare/{run_a}/{run_b}",
+        response_class=HTMLResponse,
+        summary="comparison.html of two finished runs (B against A)",
+        responses={
+            404: {"model": Problems, "content": {"application/json": {}}},
+            409: {"model": Problems, "content": {"application/json": {}}},
+            422: {**ERRORS[422], "content": {"application/json": {}}},
+        },
+    )
     def compare_runs(run_a: str, run_b: str) -> FileResponse:
         from ..outputs.report import write_comparison_from_files
 
@@ -469,17 +587,30 @@ def create_app(store: Store | str | None = None, *, data_dir: Path | None = None
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail), "problems": []},
-                            headers=exc.headers)
+        return JSONResponse(
+            status_code=exc.status_code, content={"detail": str(exc.detail), "problems": []}, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        problems = [{"file": None, "feature": None, "field": ".".join(str(x) for x in e.get("loc", ())),
-                     "message": str(e.get("msg", ""))} for e in errors]
+        problems = [
+            {
+                "file": None,
+                "feature": None,
+                "field": ".".join(str(x) for x in e.get("loc", ())),
+                "message": str(e.get("msg", "")),
+            }
+            for e in errors
+        ]
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(status_code=400, content={"detail": "malformed JSON body", "problems": problems})
-        return JSONResponse(status_code=422, content={
-            "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000], "problems": problems})
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": "; ".join(f"{p['field']}: {p['message']}" for p in problems)[:2000],
+                "problems": problems,
+            },
+        )
 
     return app

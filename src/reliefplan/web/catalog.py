@@ -42,7 +42,7 @@ class Catalog(BaseModel):
 
 def _entry_points(folder: Path, cfg: ScenarioFile, name: str) -> list[EntryPointChoice]:
     own = cfg.scenarios[name].layers
-    spec = (own.entry_points if own is not None and own.entry_points is not None else cfg.layers.entry_points)
+    spec = own.entry_points if own is not None and own.entry_points is not None else cfg.layers.entry_points
     if spec is None:
         return []
     try:  # an unreadable file is the run's to report, with every other problem of the folder
@@ -55,8 +55,14 @@ def _entry_points(folder: Path, cfg: ScenarioFile, name: str) -> list[EntryPoint
 def upload_catalog(folder: Path) -> Catalog:
     """The choices of a scenario folder (scenario.yaml read once; entry points from each scenario's layer)."""
     cfg = read_scenario_file(folder)
-    scenarios = [ScenarioChoice(name=n, description=s.description or cfg.description,
-                                horizon_days=s.horizon_days or cfg.horizon_days,
-                                entry_points=_entry_points(folder, cfg, n)) for n, s in cfg.scenarios.items()]
+    scenarios = [
+        ScenarioChoice(
+            name=n,
+            description=s.description or cfg.description,
+            horizon_days=s.horizon_days or cfg.horizon_days,
+            entry_points=_entry_points(folder, cfg, n),
+        )
+        for n, s in cfg.scenarios.items()
+    ]
     packages = [PackageChoice(name=n, description=p.description, extends=p.extends) for n, p in cfg.packages.items()]
     return Catalog(title=cfg.title, description=cfg.description, scenarios=scenarios, packages=packages)

@@ -11,9 +11,22 @@ import re
 from collections.abc import Callable
 
 #: the plan's stage messages in the order they come (pipeline.run, then products.write_run_files), by prefix
-PLAN_STAGES = ("loading", "displacement", "needs", "site capacity", "walking times", "siting", "overflow",
-               "camp layouts", "evacuation timing", "verdict", "supply", "writing plan.json", "writing layout.gpkg",
-               "writing report.html")
+PLAN_STAGES = (
+    "loading",
+    "displacement",
+    "needs",
+    "site capacity",
+    "walking times",
+    "siting",
+    "overflow",
+    "camp layouts",
+    "evacuation timing",
+    "verdict",
+    "supply",
+    "writing plan.json",
+    "writing layout.gpkg",
+    "writing report.html",
+)
 #: share of an ensemble run spent on its members (the rest: planning the scenario as declared, writing)
 ENSEMBLE_MEMBERS_SHARE = 0.85
 _MEMBER = re.compile(r"ensemble member (\d+)/(\d+)")

@@ -44,21 +44,36 @@ class RunParams(BaseModel):
     profile: str | None = Field(default=None, max_length=100, description="standards profile, e.g. sphere-2018")
     horizon_days: int | None = Field(default=None, ge=1, le=365, description="planning horizon (days)")
     entry_capacity: Literal["declared", "design", "observed"] | None = Field(
-        default=None, description="entry-point capacity preset: declared, design or observed (needs a series)")
+        default=None, description="entry-point capacity preset: declared, design or observed (needs a series)"
+    )
     layout: bool | None = Field(default=None, description="lay out camps (slower)")
     evacuation: bool | None = Field(default=None, description="time the evacuation")
     supply: bool | None = Field(default=None, description="plan daily deliveries")
     closures: list[Closure] = Field(default=[], max_length=50, description="extra entry-point closures")
-    ensemble_runs: int | None = Field(default=None, ge=1, le=1000, description=(
-        "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
-        "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"))
-    ensemble_seed: int = Field(default=0, ge=0, le=2**63 - 1,
-                               description="seed of the ensemble (same seed, same members)")
-    package: str | None = Field(default=None, max_length=200, description=(
-        "count the resources of this assistance package (`packages:` in scenario.yaml) in the plan"))
-    assess: bool = Field(default=False, description=(
-        "test every assistance package of the folder against this scenario instead of one plan (outputs: "
-        "assessment.json, assessment.html, pairs/PACKAGE--SCENARIO/plan.json)"))
+    ensemble_runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description=(
+            "run an uncertainty ensemble of this many members over the scenario's `uncertainty:` block instead of "
+            "one plan (outputs: members.parquet, summary.json, ensemble.html and the plan with P(met) per row)"
+        ),
+    )
+    ensemble_seed: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="seed of the ensemble (same seed, same members)"
+    )
+    package: str | None = Field(
+        default=None,
+        max_length=200,
+        description=("count the resources of this assistance package (`packages:` in scenario.yaml) in the plan"),
+    )
+    assess: bool = Field(
+        default=False,
+        description=(
+            "test every assistance package of the folder against this scenario instead of one plan (outputs: "
+            "assessment.json, assessment.html, pairs/PACKAGE--SCENARIO/plan.json)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> "RunParams":
@@ -182,11 +197,21 @@ def execute_started(store: Store, run_id: str) -> None:
             step.pairs = len(sc.packages)
             with output_set(out) as tmp:
                 plan, result = _assess(sc, tmp, step)
-            extra = {"pairs": len(result.pairs), "pairs_passed": sum(p.passed for p in result.pairs),
-                     "assessment": assessment_lines([p.model_dump(mode="json") for p in result.pairs])}
+            extra = {
+                "pairs": len(result.pairs),
+                "pairs_passed": sum(p.passed for p in result.pairs),
+                "assessment": assessment_lines([p.model_dump(mode="json") for p in result.pairs]),
+            }
         elif params.ensemble_runs:
-            res = run_ensemble(folder, run.scenario, params.ensemble_runs, params.ensemble_seed, engine="local",
-                               workers=1, progress=lambda k, n: step(f"ensemble member {k}/{n}"))
+            res = run_ensemble(
+                folder,
+                run.scenario,
+                params.ensemble_runs,
+                params.ensemble_seed,
+                engine="local",
+                workers=1,
+                progress=lambda k, n: step(f"ensemble member {k}/{n}"),
+            )
             write_ensemble_run(sc, res, out, step=step)
             plan = read_plan(out / "plan.json")
             extra = {"ensemble": ensemble_lines(res.summary)}
@@ -198,12 +223,20 @@ def execute_started(store: Store, run_id: str) -> None:
             write_run(sc, done, out, step)
         outputs = [Output(p.relative_to(out).as_posix(), p.stat().st_size, file_digest(p)) for p in iter_files(out)]
         h = headline(plan)
-        summary = {"title": plan.scenario_title or plan.scenario, "displaced": plan.people.displaced,
-                   "sheltered": plan.people.sheltered, "unsheltered": plan.people.unsheltered,
-                   "sites_opened": sum(s.open for s in plan.sites), "sites": len(plan.sites),
-                   "indicators_not_met": h.failed, "checks": h.checked,
-                   "siting": {"status": plan.siting.status, "gap": plan.siting.gap}, "package": plan.package,
-                   "headline": None if params.assess else h.model_dump(mode="json"), **extra}
+        summary = {
+            "title": plan.scenario_title or plan.scenario,
+            "displaced": plan.people.displaced,
+            "sheltered": plan.people.sheltered,
+            "unsheltered": plan.people.unsheltered,
+            "sites_opened": sum(s.open for s in plan.sites),
+            "sites": len(plan.sites),
+            "indicators_not_met": h.failed,
+            "checks": h.checked,
+            "siting": {"status": plan.siting.status, "gap": plan.siting.gap},
+            "package": plan.package,
+            "headline": None if params.assess else h.model_dump(mode="json"),
+            **extra,
+        }
         store.finish_run(run_id, status="done", outputs=outputs, summary=summary)
     except InputError as e:
         problems = relative_problems(e, folder, store.data_dir)
@@ -252,8 +285,15 @@ def _context() -> Any:
     if "forkserver" not in methods:
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["reliefplan.pipeline", "reliefplan.outputs.products", "reliefplan.analysis.ensemble",
-                                "reliefplan.analysis.assess", "reliefplan.web.runner"])
+    ctx.set_forkserver_preload(
+        [
+            "reliefplan.pipeline",
+            "reliefplan.outputs.products",
+            "reliefplan.analysis.ensemble",
+            "reliefplan.analysis.assess",
+            "reliefplan.web.runner",
+        ]
+    )
     return ctx
 
 
@@ -282,8 +322,11 @@ class Jobs:
         with self._lock:
             if self._stopping or run_id in self._cancelled or not self.store.start_run(run_id):
                 return
-            proc = self._ctx.Process(target=_child, args=(self.store.url, str(self.store.data_dir), run_id),
-                                     name=f"reliefplan-run-{run_id[:8]}")
+            proc = self._ctx.Process(
+                target=_child,
+                args=(self.store.url, str(self.store.data_dir), run_id),
+                name=f"reliefplan-run-{run_id[:8]}",
+            )
             proc.start()
             self._procs[run_id] = proc
         proc.join()
@@ -294,13 +337,21 @@ class Jobs:
             self.store.cancel_run(run_id)
             _remove_partial_outputs(self.store, run_id)
         elif self._stopping:
-            self.store.finish_run(run_id, status="interrupted", only_active=True,
-                                  error="the server stopped before this run finished; start it again")
+            self.store.finish_run(
+                run_id,
+                status="interrupted",
+                only_active=True,
+                error="the server stopped before this run finished; start it again",
+            )
         elif proc.exitcode != 0:
             log.error("run %s: its process ended with exit code %s", run_id, proc.exitcode)
-            self.store.finish_run(run_id, status="error", only_active=True,
-                                  error=f"internal error (the run's process ended with exit code {proc.exitcode}; "
-                                        "out of memory?); see the server log")
+            self.store.finish_run(
+                run_id,
+                status="error",
+                only_active=True,
+                error=f"internal error (the run's process ended with exit code {proc.exitcode}; "
+                "out of memory?); see the server log",
+            )
 
     def cancel(self, run_id: str) -> bool:
         """Stop a queued or running run: a queued one never starts, a running one's process is terminated

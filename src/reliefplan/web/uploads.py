@@ -57,7 +57,10 @@ def _member_path(info: zipfile.ZipInfo) -> tuple[PurePosixPath | None, str | Non
         return None, "absolute path; expected a path relative to the scenario folder"
     if any(part == ".." for part in p.parts):
         return None, "'..' in the path (zip-slip); expected a path inside the scenario folder"
-    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in p.parts) or len(name.encode("utf-8")) > MAX_PATH_BYTES:
+    if (
+        any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in p.parts)
+        or len(name.encode("utf-8")) > MAX_PATH_BYTES
+    ):
         return None, f"name too long; expected at most {MAX_NAME_BYTES} bytes per folder or file name"
     if mode and stat.S_ISLNK(mode):
         return None, "symbolic link; expected regular files only"
@@ -66,7 +69,9 @@ def _member_path(info: zipfile.ZipInfo) -> tuple[PurePosixPath | None, str | Non
     return p, None
 
 
-def check_zip(data: bytes, limits: Limits = Limits()) -> tuple[zipfile.ZipFile, list[tuple[zipfile.ZipInfo, PurePosixPath]]]:
+def check_zip(
+    data: bytes, limits: Limits = Limits()
+) -> tuple[zipfile.ZipFile, list[tuple[zipfile.ZipInfo, PurePosixPath]]]:
     """Open and vet a zip; raises InputError listing every refused entry."""
     if len(data) > limits.max_zip_bytes:
         raise InputError(_bad("(whole file)", f"{len(data):,} bytes; at most {limits.max_zip_bytes:,} accepted"))
@@ -78,11 +83,14 @@ def check_zip(data: bytes, limits: Limits = Limits()) -> tuple[zipfile.ZipFile, 
     problems: list[Problem] = []
     files = [i for i in infos if not i.is_dir()]
     if len(infos) > limits.max_files:  # folder entries too: each one is a mkdir
-        problems.append(_bad("(whole file)", f"{len(infos)} entries (files and folders); at most "
-                                             f"{limits.max_files} accepted"))
+        problems.append(
+            _bad("(whole file)", f"{len(infos)} entries (files and folders); at most {limits.max_files} accepted")
+        )
     total = sum(i.file_size for i in files)
     if total > limits.max_unpacked_bytes:
-        problems.append(_bad("(whole file)", f"{total:,} bytes unpacked; at most {limits.max_unpacked_bytes:,} accepted"))
+        problems.append(
+            _bad("(whole file)", f"{total:,} bytes unpacked; at most {limits.max_unpacked_bytes:,} accepted")
+        )
     seen: set[str] = set()
     members = []
     for info in infos:
@@ -113,8 +121,9 @@ def _scenario_root(members: list[tuple[zipfile.ZipInfo, PurePosixPath]]) -> Pure
     if not roots:
         raise InputError(_bad(SCENARIO_FILE, "no scenario.yaml in the zip; expected a scenario folder"))
     if len(roots) > 1 and len(roots[0].parts) == len(roots[1].parts):
-        raise InputError(_bad(SCENARIO_FILE, f"several scenario folders ({', '.join(map(str, roots))}); "
-                                             "expected one per upload"))
+        raise InputError(
+            _bad(SCENARIO_FILE, f"several scenario folders ({', '.join(map(str, roots))}); expected one per upload")
+        )
     return roots[0]
 
 
@@ -139,14 +148,22 @@ def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
                 while chunk := src.read(1 << 16):
                     written += len(chunk)
                     if written > limits.max_unpacked_bytes:  # the header lied about the size
-                        raise InputError(_bad(info.filename, f"unpacks to more than {limits.max_unpacked_bytes:,} bytes"))
+                        raise InputError(
+                            _bad(info.filename, f"unpacks to more than {limits.max_unpacked_bytes:,} bytes")
+                        )
                     out.write(chunk)
             n += 1
         try:
             cfg = read_scenario_file(tmp)  # scenario.yaml parsed once; its file keys confined to the folder
         except InputError as e:  # name files as the user knows them, not by the server's temp folder
-            raise InputError([Problem(file=p.file.replace(str(tmp) + os.sep, ""), message=p.message,
-                                      feature=p.feature, field=p.field) for p in e.problems]) from None
+            raise InputError(
+                [
+                    Problem(
+                        file=p.file.replace(str(tmp) + os.sep, ""), message=p.message, feature=p.feature, field=p.field
+                    )
+                    for p in e.problems
+                ]
+            ) from None
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
     except (zipfile.BadZipFile, EOFError, NotImplementedError, zlib.error) as e:  # truncated data, unknown compression
@@ -154,10 +171,12 @@ def unpack(data: bytes, dest: Path, limits: Limits = Limits()) -> Unpacked:
         raise InputError(_bad("(whole file)", f"corrupt zip: {e}")) from None
     except OSError as e:  # the file system refused a name the checks let through
         shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(_bad(Path(getattr(e, "filename", None) or "(whole file)").name,
-                              f"cannot be extracted ({e.strerror})")) from None
+        raise InputError(
+            _bad(Path(getattr(e, "filename", None) or "(whole file)").name, f"cannot be extracted ({e.strerror})")
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Unpacked(root=root.as_posix() if root.parts else "", n_files=n, title=cfg.title,
-                    scenarios=list(cfg.scenarios))
+    return Unpacked(
+        root=root.as_posix() if root.parts else "", n_files=n, title=cfg.title, scenarios=list(cfg.scenarios)
+    )

@@ -32,9 +32,21 @@ LEAFLET_VERSION = "1.9.4"
 CHARTJS_VERSION = "4.6.1"
 ATTRIBUTION_FILE = "ATTRIBUTION.md"
 
-__all__ = ["write_report", "write_comparison", "render_report", "render_comparison", "read_attribution",
-           "write_plan_products", "write_comparison_from_files", "render_ensemble", "write_ensemble_report",
-           "render_assessment", "write_assessment_report", "assessment_level", "ASSESSMENT_COLOURS"]
+__all__ = [
+    "write_report",
+    "write_comparison",
+    "render_report",
+    "render_comparison",
+    "read_attribution",
+    "write_plan_products",
+    "write_comparison_from_files",
+    "render_ensemble",
+    "write_ensemble_report",
+    "render_assessment",
+    "write_assessment_report",
+    "assessment_level",
+    "ASSESSMENT_COLOURS",
+]
 
 
 @cache
@@ -57,8 +69,11 @@ def _leaflet_css() -> str:
 
 
 def _icons() -> dict[str, str]:
-    return {"icon": _data_uri("marker-icon.png"), "icon2x": _data_uri("marker-icon-2x.png"),
-            "shadow": _data_uri("marker-shadow.png")}
+    return {
+        "icon": _data_uri("marker-icon.png"),
+        "icon2x": _data_uri("marker-icon-2x.png"),
+        "shadow": _data_uri("marker-shadow.png"),
+    }
 
 
 def _num(v: Any, sign: bool = False) -> str:
@@ -71,9 +86,13 @@ def _num(v: Any, sign: bool = False) -> str:
 
 @cache
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("reliefplan.outputs.report", "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reliefplan.outputs.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["num"] = _num
     env.filters["qty"] = words.quantity
     env.filters["hours"] = words.hours
@@ -88,8 +107,9 @@ def _env() -> jinja2.Environment:
 def _code(text: Any) -> markupsafe.Markup:
     """Text with its `commands` as <code> (escaped otherwise)."""
     parts = markupsafe.escape("" if text is None else str(text)).split("`")
-    return markupsafe.Markup("").join(markupsafe.Markup(f"<code>{p}</code>") if i % 2 else p
-                                      for i, p in enumerate(parts))
+    return markupsafe.Markup("").join(
+        markupsafe.Markup(f"<code>{p}</code>") if i % 2 else p for i, p in enumerate(parts)
+    )
 
 
 _URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;]")
@@ -100,8 +120,10 @@ def _links(text: Any) -> markupsafe.Markup:
     out, last = [], 0
     s = "" if text is None else str(text)
     for m in _URL.finditer(s):
-        out += [markupsafe.escape(s[last:m.start()]),
-                markupsafe.Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(m.group(0))]
+        out += [
+            markupsafe.escape(s[last : m.start()]),
+            markupsafe.Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(m.group(0)),
+        ]
         last = m.end()
     out.append(markupsafe.escape(s[last:]))
     return markupsafe.Markup("").join(out)
@@ -110,8 +132,13 @@ def _links(text: Any) -> markupsafe.Markup:
 def _script_json(data: Any) -> str:
     """JSON safe inside a <script> element (no '</' or HTML comment openers)."""
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _markdown(text: str | None) -> str | None:
@@ -131,10 +158,16 @@ def read_attribution(scenario_dir: Path) -> str | None:
 
 
 def _common(version: str) -> dict[str, Any]:
-    return {"version": version, "css_leaflet": _leaflet_css(), "css_report": _asset("report.css"),
-            "js_leaflet": _asset("leaflet.js"), "js_chart": _asset("chart.umd.min.js"),
-            "js_report": _asset("report.js"), "leaflet_version": LEAFLET_VERSION,
-            "chartjs_version": CHARTJS_VERSION}
+    return {
+        "version": version,
+        "css_leaflet": _leaflet_css(),
+        "css_report": _asset("report.css"),
+        "js_leaflet": _asset("leaflet.js"),
+        "js_chart": _asset("chart.umd.min.js"),
+        "js_report": _asset("report.js"),
+        "leaflet_version": LEAFLET_VERSION,
+        "chartjs_version": CHARTJS_VERSION,
+    }
 
 
 def _absent_charts(plan: Plan, *more: Plan) -> list[tuple[str, str]]:
@@ -149,8 +182,9 @@ def _ready(charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [words.paint(views.shorten(c)) for c in charts]
 
 
-def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None,
-                  files: Sequence[str] = ()) -> str:
+def render_report(
+    plan: Plan, layers: Mapping[str, Layer], *, attribution: str | None = None, files: Sequence[str] = ()
+) -> str:
     """The report page as one HTML string (see `write_report`)."""
     from ...analysis.headline import headline
 
@@ -158,15 +192,32 @@ def render_report(plan: Plan, layers: Mapping[str, Layer], *, attribution: str |
     charts = _ready(views.core_charts(plan) + [c for s in sections for c in s["charts"]])
     omitted = views.core_omitted(plan) + [o for s in sections for o in s["omitted"]]
     data = {"maps": [{"id": "map", "layers": views.map_layers(layers)}], "charts": charts, "icons": _icons()}
-    return _env().get_template("report.html.j2").render(
-        plan=plan, headline=headline(plan), kpis=views.kpis(plan), charts=charts, absent_charts=_absent_charts(plan), omitted=omitted,
-        verdict=views.verdict_view(plan), needs=views.needs_rows(plan), sites=views.site_rows(plan),
-        sections=sections, missing=missing, attribution_html=_markdown(attribution), files=list(files),
-        data_json=_script_json(data), **_common(plan.reliefplan_version))
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            plan=plan,
+            headline=headline(plan),
+            kpis=views.kpis(plan),
+            charts=charts,
+            absent_charts=_absent_charts(plan),
+            omitted=omitted,
+            verdict=views.verdict_view(plan),
+            needs=views.needs_rows(plan),
+            sites=views.site_rows(plan),
+            sections=sections,
+            missing=missing,
+            attribution_html=_markdown(attribution),
+            files=list(files),
+            data_json=_script_json(data),
+            **_common(plan.reliefplan_version),
+        )
+    )
 
 
-def write_report(plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *, attribution: str | None = None,
-                 files: Sequence[str] = ()) -> Path:
+def write_report(
+    plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *, attribution: str | None = None, files: Sequence[str] = ()
+) -> Path:
     """Write out_dir/report.html: map of every layer, charts, verdict with sources, needs, assumptions and
     attribution (markdown text, e.g. the scenario's ATTRIBUTION.md). `files` are links to list (relative paths)."""
     path = Path(out_dir) / "report.html"
@@ -180,8 +231,14 @@ def _labels(a: Plan, b: Plan) -> tuple[str, str]:
     return f"A ({a.scenario})", f"B ({b.scenario})"
 
 
-def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer], *,
-                      attribution: str | None = None) -> str:
+def render_comparison(
+    plan_a: Plan,
+    layers_a: Mapping[str, Layer],
+    plan_b: Plan,
+    layers_b: Mapping[str, Layer],
+    *,
+    attribution: str | None = None,
+) -> str:
     """The comparison page as one HTML string (see `write_comparison`)."""
     from ...analysis.headline import headline
 
@@ -194,15 +251,34 @@ def render_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan,
     charts = _ready(views.overlay_charts(ca, cb, name_a, name_b))
     sources: dict[str, int] = {}
     va, vb = views.verdict_view(plan_a, sources), views.verdict_view(plan_b, sources)
-    data = {"maps": [{"id": "map-a", "layers": views.map_layers(layers_a)},
-                     {"id": "map-b", "layers": views.map_layers(layers_b)}],
-            "charts": charts, "icons": _icons(), "sync_maps": True}
-    return _env().get_template("comparison.html.j2").render(
-        a=plan_a, b=plan_b, headline_a=headline(plan_a), headline_b=headline(plan_b), rows=compare(plan_a, plan_b),
-        charts=charts,
-        absent_charts=_absent_charts(plan_a, plan_b), verdict_a=va, verdict_b=vb,
-        sources=[(n, s) for s, n in sources.items()], attribution_html=_markdown(attribution),
-        data_json=_script_json(data), **_common(plan_a.reliefplan_version))
+    data = {
+        "maps": [
+            {"id": "map-a", "layers": views.map_layers(layers_a)},
+            {"id": "map-b", "layers": views.map_layers(layers_b)},
+        ],
+        "charts": charts,
+        "icons": _icons(),
+        "sync_maps": True,
+    }
+    return (
+        _env()
+        .get_template("comparison.html.j2")
+        .render(
+            a=plan_a,
+            b=plan_b,
+            headline_a=headline(plan_a),
+            headline_b=headline(plan_b),
+            rows=compare(plan_a, plan_b),
+            charts=charts,
+            absent_charts=_absent_charts(plan_a, plan_b),
+            verdict_a=va,
+            verdict_b=vb,
+            sources=[(n, s) for s, n in sources.items()],
+            attribution_html=_markdown(attribution),
+            data_json=_script_json(data),
+            **_common(plan_a.reliefplan_version),
+        )
+    )
 
 
 def _package_version() -> str:
@@ -211,8 +287,12 @@ def _package_version() -> str:
     return _version()
 
 
-def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, ...] = (
-        "unsheltered", "shortfall_t.total", "clearance_h"), plan: Plan | None = None) -> str:
+def render_ensemble(
+    summary: Mapping[str, Any],
+    *,
+    tornado_outcomes: tuple[str, ...] = ("unsheltered", "shortfall_t.total", "clearance_h"),
+    plan: Plan | None = None,
+) -> str:
     """The ensemble page: its headline (and the declared plan's, given `plan`), P10/P50/P90 table, probability of
     no shortfall through each day (a fan of curves per commodity), tornado charts of Spearman sensitivity,
     probability each scenario-wide indicator is met."""
@@ -222,41 +302,88 @@ def render_ensemble(summary: Mapping[str, Any], *, tornado_outcomes: tuple[str, 
     fan = summary.get("p_no_shortfall_through_day") or {}
     if fan:
         days = max(len(v) for v in fan.values())
-        charts.append(views._chart(
-            "p-no-shortfall", "Chance that a commodity has not yet fallen short, by day", list(range(days)),
-            [{"label": words.commodity_words(k), "data": [round(100.0 * x, 1) for x in v]} for k, v in fan.items()],
-            type="line", x_title="day of the operation (day 0: the order)", y_title="% of members", percent=True,
-            note="share of members in which the commodity has not yet fallen short by the end of that day"))
+        charts.append(
+            views._chart(
+                "p-no-shortfall",
+                "Chance that a commodity has not yet fallen short, by day",
+                list(range(days)),
+                [{"label": words.commodity_words(k), "data": [round(100.0 * x, 1) for x in v]} for k, v in fan.items()],
+                type="line",
+                x_title="day of the operation (day 0: the order)",
+                y_title="% of members",
+                percent=True,
+                note="share of members in which the commodity has not yet fallen short by the end of that day",
+            )
+        )
     outcomes = summary.get("outcomes") or {}
     short = {k: v for k, v in outcomes.items() if k.startswith("shortfall_t.") and v.get("p50") is not None}
     if short:
-        charts.append(views._chart(
-            "shortfall-fan", "Shortfall over the horizon: P10, P50 and P90 of the members",
-            [words.commodity_words(k.split(".", 1)[1]) if k != "shortfall_t.total" else "all commodities"
-             for k in short],
-            [{"label": q.upper(), "data": [v[q] for v in short.values()], "color": c}
-             for q, c in (("p10", "#c3cad3"), ("p50", "#555f6d"), ("p90", "#1f2933"))], y_title="tonnes short"))
+        charts.append(
+            views._chart(
+                "shortfall-fan",
+                "Shortfall over the horizon: P10, P50 and P90 of the members",
+                [
+                    words.commodity_words(k.split(".", 1)[1]) if k != "shortfall_t.total" else "all commodities"
+                    for k in short
+                ],
+                [
+                    {"label": q.upper(), "data": [v[q] for v in short.values()], "color": c}
+                    for q, c in (("p10", "#c3cad3"), ("p50", "#555f6d"), ("p90", "#1f2933"))
+                ],
+                y_title="tonnes short",
+            )
+        )
     for outcome in tornado_outcomes:
         rows = (summary.get("sensitivity") or {}).get(outcome) or []
         rows = [r for r in rows if r.get("spearman_rho") is not None][:10]
         if rows:
-            charts.append(views._chart(
-                f"tornado-{outcome}", f"What drives the {words.outcome_words(outcome).split(' (')[0]}",
-                [r["input"].replace("_", " ") for r in rows],
-                [{"label": "rank correlation", "data": [round(r["spearman_rho"], 3) for r in rows],
-                  "colors": ["#D55E00" if r["spearman_rho"] > 0 else "#0072B2" for r in rows]}], horizontal=True,
-                x_title="Spearman rank correlation with the outcome (−1 to 1)", y_title="uncertain input",
-                note="orange: more of the input, more of the outcome; blue: less"))
-    verdict = sorted((k.removesuffix("@scenario"), v) for k, v in (summary.get("verdict_p_met") or {}).items()
-                     if k.endswith("@scenario"))
+            charts.append(
+                views._chart(
+                    f"tornado-{outcome}",
+                    f"What drives the {words.outcome_words(outcome).split(' (')[0]}",
+                    [r["input"].replace("_", " ") for r in rows],
+                    [
+                        {
+                            "label": "rank correlation",
+                            "data": [round(r["spearman_rho"], 3) for r in rows],
+                            "colors": ["#D55E00" if r["spearman_rho"] > 0 else "#0072B2" for r in rows],
+                        }
+                    ],
+                    horizontal=True,
+                    x_title="Spearman rank correlation with the outcome (−1 to 1)",
+                    y_title="uncertain input",
+                    note="orange: more of the input, more of the outcome; blue: less",
+                )
+            )
+    verdict = sorted(
+        (k.removesuffix("@scenario"), v)
+        for k, v in (summary.get("verdict_p_met") or {}).items()
+        if k.endswith("@scenario")
+    )
     charts = _ready(charts)
-    table = [(words.outcome_words(k), *(words.outcome_value(k, o.get(q)) for q in ("p10", "p50", "p90")),
-              "—" if o.get("mean") is None else words.outcome_value(k, o["mean"])) for k, o in sorted(outcomes.items())]
+    table = [
+        (
+            words.outcome_words(k),
+            *(words.outcome_value(k, o.get(q)) for q in ("p10", "p50", "p90")),
+            "—" if o.get("mean") is None else words.outcome_value(k, o["mean"]),
+        )
+        for k, o in sorted(outcomes.items())
+    ]
     data = {"maps": [], "charts": charts, "icons": _icons()}
-    return _env().get_template("ensemble.html.j2").render(
-        s=summary, outcomes=table, charts=charts, verdict=verdict, summary_lines=ensemble_lines(dict(summary)),
-        headline=None if plan is None else headline(plan),
-        data_json=_script_json(data), **_common(_package_version()))
+    return (
+        _env()
+        .get_template("ensemble.html.j2")
+        .render(
+            s=summary,
+            outcomes=table,
+            charts=charts,
+            verdict=verdict,
+            summary_lines=ensemble_lines(dict(summary)),
+            headline=None if plan is None else headline(plan),
+            data_json=_script_json(data),
+            **_common(_package_version()),
+        )
+    )
 
 
 def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path, *, plan: Plan | None = None) -> Path:
@@ -297,13 +424,22 @@ def _kinds_failing(pair: Mapping[str, Any]) -> int:
 
 def _assessment_legend() -> list[dict[str, Any]]:
     pct = [f"{s * 100:g} %" for s in _SHARE_STEPS]
-    rules = ["every check met",
-             f"under {pct[0]} unsheltered and at most {_FAILED_STEPS[0]} kinds of check failing",
-             f"under {pct[1]} unsheltered and at most {_FAILED_STEPS[1]} kinds of check failing",
-             f"under {pct[2]} unsheltered and at most {_FAILED_STEPS[2]} kinds of check failing",
-             f"{pct[2]} or more unsheltered, or more than {_FAILED_STEPS[2]} kinds of check failing"]
-    return [{"level": k, "colour": ASSESSMENT_COLOURS[k], "rule": r,
-             "label": "passes" if k == 0 else f"severity {k} of 4: {LEVEL_WORDS[k]}"} for k, r in enumerate(rules)]
+    rules = [
+        "every check met",
+        f"under {pct[0]} unsheltered and at most {_FAILED_STEPS[0]} kinds of check failing",
+        f"under {pct[1]} unsheltered and at most {_FAILED_STEPS[1]} kinds of check failing",
+        f"under {pct[2]} unsheltered and at most {_FAILED_STEPS[2]} kinds of check failing",
+        f"{pct[2]} or more unsheltered, or more than {_FAILED_STEPS[2]} kinds of check failing",
+    ]
+    return [
+        {
+            "level": k,
+            "colour": ASSESSMENT_COLOURS[k],
+            "rule": r,
+            "label": "passes" if k == 0 else f"severity {k} of 4: {LEVEL_WORDS[k]}",
+        }
+        for k, r in enumerate(rules)
+    ]
 
 
 def _pair_href(package: str, scenario: str) -> str:
@@ -344,14 +480,21 @@ def _assessment_cell(pair: Mapping[str, Any]) -> dict[str, Any]:
         return min(got, key=lambda gv: gv[1]) if got else None
 
     return {
-        "water": worst("water_l_per_person_day"), "kcal": worst("kcal_per_person_day"),
-        "pair": pair, "level": level, "href": _pair_href(pair["package"], pair["scenario"]),
+        "water": worst("water_l_per_person_day"),
+        "kcal": worst("kcal_per_person_day"),
+        "pair": pair,
+        "level": level,
+        "href": _pair_href(pair["package"], pair["scenario"]),
         "status": "passes every check" if level == 0 else fails_text(pair_failed(pair)),
-        "n_failed": pair_failed(pair), "kinds": _failed_kinds(pair), "level_word": LEVEL_WORDS[level],
+        "n_failed": pair_failed(pair),
+        "kinds": _failed_kinds(pair),
+        "level_word": LEVEL_WORDS[level],
         "lead": (pair.get("headline") or {}).get("lead"),
         "share_pct": 100.0 * unsheltered / displaced if displaced > 0 else None,
-        "shortfall": [(words.commodity_words(c), d, short_t.get(c))
-                      for c, d in sorted((pair.get("first_shortfall_day") or {}).items())],
+        "shortfall": [
+            (words.commodity_words(c), d, short_t.get(c))
+            for c, d in sorted((pair.get("first_shortfall_day") or {}).items())
+        ],
         "failed": sorted(failed.items()),
         "additions": [a | {"verified_text": _verified(a.get("verified"))} for a in pair.get("additions") or []],
     }
@@ -372,29 +515,62 @@ def render_assessment(data: Mapping[str, Any]) -> str:
         if p["scenario"] not in scenarios:
             scenarios.append(p["scenario"])
     by_key = {(p["package"], p["scenario"]): p for p in pairs}
-    rows = [(pkg, [_assessment_cell(by_key[pkg, sc]) if (pkg, sc) in by_key else None for sc in scenarios])
-            for pkg in packages]
+    rows = [
+        (pkg, [_assessment_cell(by_key[pkg, sc]) if (pkg, sc) in by_key else None for sc in scenarios])
+        for pkg in packages
+    ]
     charts = []
     if pairs:
-        def series(key: Any) -> list[dict[str, Any]]:
-            return [{"label": sc, "data": [key(by_key[pkg, sc]) if (pkg, sc) in by_key else None for pkg in packages]}
-                    for sc in scenarios]
 
-        charts.append(views._chart("unsheltered", "People without a shelter place, by package", packages,
-                                   series(lambda p: p.get("unsheltered")), x_title="package", y_title="people",
-                                   note="one bar per operation scenario"))
-        charts.append(views._chart("failed", "Checks failed, by package", packages,
-                                   series(pair_failed), x_title="package",
-                                   y_title="checks", note="verdict checks not met (0: the pair passes), as counted "
-                                                          "on each pair's report and in the CLI"))
+        def series(key: Any) -> list[dict[str, Any]]:
+            return [
+                {"label": sc, "data": [key(by_key[pkg, sc]) if (pkg, sc) in by_key else None for pkg in packages]}
+                for sc in scenarios
+            ]
+
+        charts.append(
+            views._chart(
+                "unsheltered",
+                "People without a shelter place, by package",
+                packages,
+                series(lambda p: p.get("unsheltered")),
+                x_title="package",
+                y_title="people",
+                note="one bar per operation scenario",
+            )
+        )
+        charts.append(
+            views._chart(
+                "failed",
+                "Checks failed, by package",
+                packages,
+                series(pair_failed),
+                x_title="package",
+                y_title="checks",
+                note="verdict checks not met (0: the pair passes), as counted on each pair's report and in the CLI",
+            )
+        )
     version = data.get("reliefplan_version") or _package_version()
-    return _env().get_template("assessment.html.j2").render(
-        summary=assessment_lines(pairs),
-        a=data, title=data.get("title") or "Assistance packages", scenarios=scenarios, rows=rows,
-        n_pairs=len(pairs), n_passed=sum(1 for p in pairs if p.get("passed")), legend=_assessment_legend(),
-        package_rows=list(data.get("packages") or []), notes=list(data.get("notes") or []),
-        timings=sorted((data.get("timings_s") or {}).items()), charts=charts,
-        data_json=_script_json({"maps": [], "charts": charts, "icons": _icons()}), **_common(version))
+    return (
+        _env()
+        .get_template("assessment.html.j2")
+        .render(
+            summary=assessment_lines(pairs),
+            a=data,
+            title=data.get("title") or "Assistance packages",
+            scenarios=scenarios,
+            rows=rows,
+            n_pairs=len(pairs),
+            n_passed=sum(1 for p in pairs if p.get("passed")),
+            legend=_assessment_legend(),
+            package_rows=list(data.get("packages") or []),
+            notes=list(data.get("notes") or []),
+            timings=sorted((data.get("timings_s") or {}).items()),
+            charts=charts,
+            data_json=_script_json({"maps": [], "charts": charts, "icons": _icons()}),
+            **_common(version),
+        )
+    )
 
 
 def write_assessment_report(data: Mapping[str, Any], out_dir: Path) -> Path:
@@ -404,8 +580,15 @@ def write_assessment_report(data: Mapping[str, Any], out_dir: Path) -> Path:
     return path
 
 
-def write_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, layers_b: Mapping[str, Layer],
-                     out_dir: Path, *, attribution: str | None = None) -> Path:
+def write_comparison(
+    plan_a: Plan,
+    layers_a: Mapping[str, Layer],
+    plan_b: Plan,
+    layers_b: Mapping[str, Layer],
+    out_dir: Path,
+    *,
+    attribution: str | None = None,
+) -> Path:
     """Write out_dir/comparison.html: both maps side by side (stacked on phones), KPI table with B − A,
     charts of both plans overlaid, scenario-wide verdicts."""
     path = Path(out_dir) / "comparison.html"
@@ -413,8 +596,9 @@ def write_comparison(plan_a: Plan, layers_a: Mapping[str, Layer], plan_b: Plan, 
     return path
 
 
-def write_plan_products(plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *,
-                        attribution: str | None = None) -> list[Path]:
+def write_plan_products(
+    plan: Plan, layers: Mapping[str, Layer], out_dir: Path, *, attribution: str | None = None
+) -> list[Path]:
     """Everything a planner opens, next to plan.json: plan.gpkg (every layer), tables/*.csv (HXL),
     ATTRIBUTION.md (when given, so `compare` finds it later) and report.html linking them. Returns the paths."""
     from ..export import write_geopackage, write_tables
@@ -439,6 +623,7 @@ def write_comparison_from_files(plan_a: Path, plan_b: Path, out_dir: Path) -> Pa
     a, b = read_plan(Path(plan_a)), read_plan(Path(plan_b))
     la = read_geopackage(Path(plan_a).with_name("plan.gpkg"))
     lb = read_geopackage(Path(plan_b).with_name("plan.gpkg"))
-    texts = list(dict.fromkeys(t for t in (read_attribution(Path(plan_a).parent),
-                                           read_attribution(Path(plan_b).parent)) if t))
+    texts = list(
+        dict.fromkeys(t for t in (read_attribution(Path(plan_a).parent), read_attribution(Path(plan_b).parent)) if t)
+    )
     return write_comparison(a, la, b, lb, out_dir, attribution="\n\n".join(texts) or None)

@@ -10,9 +10,13 @@ from ...plan import Plan
 from ...words import _chart, number
 from .stages import _add, _table, _view
 
-WORDS = {"m2_per_person": "m² per person", "people_per_latrine": "people per latrine",
-         "people_per_tap": "people per tap", "max_distance_to_water_m": "walk to water",
-         "max_distance_to_latrine_m": "walk to a latrine"}
+WORDS = {
+    "m2_per_person": "m² per person",
+    "people_per_latrine": "people per latrine",
+    "people_per_tap": "people per tap",
+    "max_distance_to_water_m": "walk to water",
+    "max_distance_to_latrine_m": "walk to a latrine",
+}
 
 
 def _missed(met: Mapping[str, Any]) -> str:
@@ -23,39 +27,105 @@ def _missed(met: Mapping[str, Any]) -> str:
 
 def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
     """The snapshot checked site by site and block by block; the sites after the plan."""
-    v = _view("monitoring", f"Existing settlement: the snapshot of {m['date']} checked against the standards"
-              if m["date"] else "Existing settlement: latrines and taps installed, day by day")
+    v = _view(
+        "monitoring",
+        f"Existing settlement: the snapshot of {m['date']} checked against the standards"
+        if m["date"]
+        else "Existing settlement: latrines and taps installed, day by day",
+    )
     targets = m.get("targets") or {}
-    v["figures"] += [("people on the monitored sites", number(m["people"])),
-                     ("sites monitored", number(len(m["sites"]))), ("blocks", number(m["blocks"])),
-                     ("people inside an operation footprint, to relocate", number(m["relocated"]))]
+    v["figures"] += [
+        ("people on the monitored sites", number(m["people"])),
+        ("sites monitored", number(len(m["sites"]))),
+        ("blocks", number(m["blocks"])),
+        ("people inside an operation footprint, to relocate", number(m["relocated"])),
+    ]
     for k, words in WORDS.items():
         if m["sites_with_data"].get(k):
-            v["figures"].append((f"sites meeting {words} (standard {number(targets.get(k))})",
-                                 f"{number(m['sites_meeting'][k])} of {number(m['sites_with_data'][k])} with data"))
+            v["figures"].append(
+                (
+                    f"sites meeting {words} (standard {number(targets.get(k))})",
+                    f"{number(m['sites_meeting'][k])} of {number(m['sites_with_data'][k])} with data",
+                )
+            )
     rows, blocks = [], []
     for s in m["sites"]:
-        rows.append([s["id"], number(s["people"]), number(s["m2_per_person"]), number(s["people_per_latrine"]),
-                     number(s["people_per_tap"]), number(s["max_distance_to_water_m"]),
-                     number(s["max_distance_to_latrine_m"]), _missed(s["standards_met"]), number(s["relocated"]),
-                     number(s.get("spare_capacity")), number(s["people_after"]), number(s["additional_latrines"]),
-                     number(s["additional_taps"]),
-                     "—" if s["days_short_of_latrines"] is None else number(s["days_short_of_latrines"])])
+        rows.append(
+            [
+                s["id"],
+                number(s["people"]),
+                number(s["m2_per_person"]),
+                number(s["people_per_latrine"]),
+                number(s["people_per_tap"]),
+                number(s["max_distance_to_water_m"]),
+                number(s["max_distance_to_latrine_m"]),
+                _missed(s["standards_met"]),
+                number(s["relocated"]),
+                number(s.get("spare_capacity")),
+                number(s["people_after"]),
+                number(s["additional_latrines"]),
+                number(s["additional_taps"]),
+                "—" if s["days_short_of_latrines"] is None else number(s["days_short_of_latrines"]),
+            ]
+        )
         for b in s["blocks"]:
-            blocks.append([s["id"], b["id"], number(b["people"]), number(b["m2_per_person"]),
-                           number(b["people_per_latrine"]), number(b["people_per_tap"]),
-                           number(b["max_distance_to_water_m"]), number(b["max_distance_to_latrine_m"]),
-                           _missed(b["standards_met"]), number(b["relocated"])])
-    v["tables"].append(_table("Each monitored site", [
-        "site", "people", "m² per person", "people per latrine", "people per tap", "farthest walk to water (m)",
-        "farthest walk to a latrine (m)", "standards not met", "to relocate", "spare capacity", "people after the plan",
-        "latrines to add", "taps to add", "days short of latrines"], rows, open=True,
-        note="the snapshot's figures; 'after the plan': residents who stay plus the people the plan sends here"))
+            blocks.append(
+                [
+                    s["id"],
+                    b["id"],
+                    number(b["people"]),
+                    number(b["m2_per_person"]),
+                    number(b["people_per_latrine"]),
+                    number(b["people_per_tap"]),
+                    number(b["max_distance_to_water_m"]),
+                    number(b["max_distance_to_latrine_m"]),
+                    _missed(b["standards_met"]),
+                    number(b["relocated"]),
+                ]
+            )
+    v["tables"].append(
+        _table(
+            "Each monitored site",
+            [
+                "site",
+                "people",
+                "m² per person",
+                "people per latrine",
+                "people per tap",
+                "farthest walk to water (m)",
+                "farthest walk to a latrine (m)",
+                "standards not met",
+                "to relocate",
+                "spare capacity",
+                "people after the plan",
+                "latrines to add",
+                "taps to add",
+                "days short of latrines",
+            ],
+            rows,
+            open=True,
+            note="the snapshot's figures; 'after the plan': residents who stay plus the people the plan sends here",
+        )
+    )
     if blocks:
-        v["tables"].append(_table("Each block", [
-            "site", "block", "people", "m² per person (block outline)", "people per latrine", "people per tap",
-            "farthest walk to water (m)", "farthest walk to a latrine (m)", "standards not met", "to relocate"],
-            blocks))
+        v["tables"].append(
+            _table(
+                "Each block",
+                [
+                    "site",
+                    "block",
+                    "people",
+                    "m² per person (block outline)",
+                    "people per latrine",
+                    "people per tap",
+                    "farthest walk to water (m)",
+                    "farthest walk to a latrine (m)",
+                    "standards not met",
+                    "to relocate",
+                ],
+                blocks,
+            )
+        )
     v["notes"] += [{"text": n, "detail": None} for n in m.get("notes") or []]
     return v
 
@@ -63,19 +133,56 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
 def arrivals_view(plan: Plan, a: Mapping[str, Any]) -> dict[str, Any]:
     """People arriving at each point over time, and where they went."""
     v = _view("arrivals", "Arrivals at entry and transit points")
-    v["figures"] += [("people arriving over the horizon", number(a["people"])),
-                     ("points", number(len(a["points"]))), ("day 0", a["start_date"]),
-                     ("source", a.get("source") or "not declared (ASSUMPTION)")]
-    v["tables"].append(_table("Each point", [
-        "point", "zone", "people", "first day", "last day", "peak per day", "with a site place",
-        "without a site place"], [[p["id"], p["zone"], number(p["people"]), number(p["first_day"]),
-                                   number(p["last_day"]), number(p["peak_per_day"]), number(p["sheltered"]),
-                                   number(p["without_a_site_place"])] for p in a["points"]], open=True))
+    v["figures"] += [
+        ("people arriving over the horizon", number(a["people"])),
+        ("points", number(len(a["points"]))),
+        ("day 0", a["start_date"]),
+        ("source", a.get("source") or "not declared (ASSUMPTION)"),
+    ]
+    v["tables"].append(
+        _table(
+            "Each point",
+            [
+                "point",
+                "zone",
+                "people",
+                "first day",
+                "last day",
+                "peak per day",
+                "with a site place",
+                "without a site place",
+            ],
+            [
+                [
+                    p["id"],
+                    p["zone"],
+                    number(p["people"]),
+                    number(p["first_day"]),
+                    number(p["last_day"]),
+                    number(p["peak_per_day"]),
+                    number(p["sheltered"]),
+                    number(p["without_a_site_place"]),
+                ]
+                for p in a["points"]
+            ],
+            open=True,
+        )
+    )
     days = len(a["by_day"])
-    _add(v, _chart("arrivals-by-day", "People arriving per day", list(range(days)),
-                   [{"label": p["id"], "data": p["by_day"]} for p in a["points"]], type="bar", stacked=True,
-                   x_title="day of the plan (day 0: the start date)", y_title="people per day"),
-         "nobody arrives within the horizon")
+    _add(
+        v,
+        _chart(
+            "arrivals-by-day",
+            "People arriving per day",
+            list(range(days)),
+            [{"label": p["id"], "data": p["by_day"]} for p in a["points"]],
+            type="bar",
+            stacked=True,
+            x_title="day of the plan (day 0: the start date)",
+            y_title="people per day",
+        ),
+        "nobody arrives within the horizon",
+    )
     return v
 
 

@@ -82,8 +82,17 @@ MAP_LAYER_DISPLAY: dict[str, dict[str, Any]] = {
     "camp_firebreaks": {"title": "Camp layout: firebreaks", "on": False, "min_zoom": 15},
 }
 #: drawing order: areas under lines under points (a layer not named here: by its geometry type)
-MAP_LAYER_RANK = {"zones": 0, "footprint": 1, "sites": 2, "camp_blocks": 3, "camp_firebreaks": 3.5, "roads": 5,
-                  "bottlenecks": 5.5, "flows": 6, "entry_points": 9}
+MAP_LAYER_RANK = {
+    "zones": 0,
+    "footprint": 1,
+    "sites": 2,
+    "camp_blocks": 3,
+    "camp_firebreaks": 3.5,
+    "roads": 5,
+    "bottlenecks": 5.5,
+    "flows": 6,
+    "entry_points": 9,
+}
 
 
 #: OSM road classes from the most important down, for thinning the report's road layer
@@ -95,8 +104,9 @@ REPORT_MAX_ROAD_LINKS = 20_000
 REPORT_MAX_ROAD_POINTS = 250_000
 
 
-def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points: int = REPORT_MAX_ROAD_POINTS
-               ) -> tuple[Layer, str | None]:
+def thin_roads(
+    roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points: int = REPORT_MAX_ROAD_POINTS
+) -> tuple[Layer, str | None]:
     """The road layer as it is when it has at most max_links links; otherwise one merged line per road class,
     the most important classes first (ROAD_CLASSES; `_link` roads count with their class), as many as fit in
     max_points coordinates, and a title saying what was left out."""
@@ -104,8 +114,9 @@ def thin_roads(roads: Layer, max_links: int = REPORT_MAX_ROAD_LINKS, max_points:
     if n <= max_links:
         return roads, None
     rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
-    ranks = np.array([rank.get(str(p.get("highway", "")).removesuffix("_link"), len(ROAD_CLASSES))
-                      for p in roads.properties])
+    ranks = np.array(
+        [rank.get(str(p.get("highway", "")).removesuffix("_link"), len(ROAD_CLASSES)) for p in roads.properties]
+    )
     geoms = np.array(roads.geometries, dtype=object)
     kept = Layer(roads.name, "MultiLineString")
     points = links = 0
@@ -187,37 +198,73 @@ def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     p = plan.people
     omitted: list[tuple[str, str]] = []
     cats = ["displaced", "sheltered", "unsheltered", "staying"]
-    charts = [_chart("people", "People: displaced, sheltered, without a shelter place, staying",
-                     ["displaced", "sheltered", "without a shelter place", "staying"],
-                     [{"label": "people", "data": [p.displaced, p.sheltered, p.unsheltered, p.staying],
-                       "colors": [PEOPLE_COLOURS[c] for c in cats]}], y_title="people")]
+    charts = [
+        _chart(
+            "people",
+            "People: displaced, sheltered, without a shelter place, staying",
+            ["displaced", "sheltered", "without a shelter place", "staying"],
+            [
+                {
+                    "label": "people",
+                    "data": [p.displaced, p.sheltered, p.unsheltered, p.staying],
+                    "colors": [PEOPLE_COLOURS[c] for c in cats],
+                }
+            ],
+            y_title="people",
+        )
+    ]
 
     zones = sorted((z for z in plan.zones if z.displaced > 0), key=lambda z: -z.displaced)
     if zones:
         labels = [z.name or z.id for z in zones]
-        charts.append(_chart(
-            "zones", "Displaced people per zone: sheltered and without a shelter place", labels,
-            [{"label": "sheltered", "data": [z.sheltered for z in zones], "color": PEOPLE_COLOURS["sheltered"]},
-             {"label": "without a shelter place", "data": [z.unsheltered for z in zones],
-              "color": PEOPLE_COLOURS["unsheltered"]}],
-            stacked=True, y_title="people", x_title="zone",
-            note=f"{len(zones)} zone(s) with displaced people, largest first"))
+        charts.append(
+            _chart(
+                "zones",
+                "Displaced people per zone: sheltered and without a shelter place",
+                labels,
+                [
+                    {"label": "sheltered", "data": [z.sheltered for z in zones], "color": PEOPLE_COLOURS["sheltered"]},
+                    {
+                        "label": "without a shelter place",
+                        "data": [z.unsheltered for z in zones],
+                        "color": PEOPLE_COLOURS["unsheltered"],
+                    },
+                ],
+                stacked=True,
+                y_title="people",
+                x_title="zone",
+                note=f"{len(zones)} zone(s) with displaced people, largest first",
+            )
+        )
     else:
         omitted.append(("Displaced people per zone", "no zone has displaced people in this plan"))
 
-    sites = sorted((s for s in plan.sites if s.capacity > 0 or s.population > 0 or s.existing_population > 0),
-                   key=lambda s: (-(s.population + s.existing_population), -s.capacity))
+    sites = sorted(
+        (s for s in plan.sites if s.capacity > 0 or s.population > 0 or s.existing_population > 0),
+        key=lambda s: (-(s.population + s.existing_population), -s.capacity),
+    )
     if sites:
         labels = [s.name or s.id for s in sites]
-        ds = [{"label": "capacity (additional people)", "data": [s.capacity for s in sites], "color": "#c3cad3"},
-              {"label": "people allocated", "data": [s.population for s in sites], "color": PEOPLE_COLOURS["sheltered"]}]
+        ds = [
+            {"label": "capacity (additional people)", "data": [s.capacity for s in sites], "color": "#c3cad3"},
+            {"label": "people allocated", "data": [s.population for s in sites], "color": PEOPLE_COLOURS["sheltered"]},
+        ]
         if any(s.existing_population for s in sites):
-            ds.append({"label": "people already there", "data": [s.existing_population for s in sites],
-                       "color": "#555f6d"})
-        charts.append(_chart(
-            "sites", "Site capacity and people allocated, per site", labels, ds, y_title="people",
-            x_title="site", overlap=True,
-            note="bars drawn over the capacity bar; sites with capacity or people, most people first"))
+            ds.append(
+                {"label": "people already there", "data": [s.existing_population for s in sites], "color": "#555f6d"}
+            )
+        charts.append(
+            _chart(
+                "sites",
+                "Site capacity and people allocated, per site",
+                labels,
+                ds,
+                y_title="people",
+                x_title="site",
+                overlap=True,
+                note="bars drawn over the capacity bar; sites with capacity or people, most people first",
+            )
+        )
     else:
         omitted.append(("Site capacity and people allocated", "no site has capacity or people in this plan"))
 
@@ -234,11 +281,18 @@ def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         labels.append("available: all crossings")
         data.append(sum(avail))
         colors.append("#3d3d3d")
-    charts.append(_chart("trucks", "Truckloads per day: needed and available at the crossings", labels,
-                         [{"label": "trucks per day", "data": data, "colors": colors}], horizontal=True,
-                         x_title="trucks per day",
-                         note="needs of everyone fed through the crossings, at each commodity's payload; available: "
-                              "declared trucks per day (the verdict's entry row uses the capacity as planned)"))
+    charts.append(
+        _chart(
+            "trucks",
+            "Truckloads per day: needed and available at the crossings",
+            labels,
+            [{"label": "trucks per day", "data": data, "colors": colors}],
+            horizontal=True,
+            x_title="trucks per day",
+            note="needs of everyone fed through the crossings, at each commodity's payload; available: "
+            "declared trucks per day (the verdict's entry row uses the capacity as planned)",
+        )
+    )
 
     days: dict[float, int] = {}
     for z in plan.zones:
@@ -247,13 +301,19 @@ def _core(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     title = "People leaving the operation area per day"
     if len(days) > 1:
         xs = sorted(days)
-        charts.append(_chart("departures", title, [_num_label(x) for x in xs],
-                             [{"label": "people leaving", "data": [days[x] for x in xs], "color": "#555f6d"}],
-                             x_title="day of the operation (day 0: the order)", y_title="people",
-                             note="when each part of the operation area is emptied; arrival times need the "
-                                  "evacuation stage"))
+        charts.append(
+            _chart(
+                "departures",
+                title,
+                [_num_label(x) for x in xs],
+                [{"label": "people leaving", "data": [days[x] for x in xs], "color": "#555f6d"}],
+                x_title="day of the operation (day 0: the order)",
+                y_title="people",
+                note="when each part of the operation area is emptied; arrival times need the evacuation stage",
+            )
+        )
     elif days:
-        (day, people), = days.items()
+        ((day, people),) = days.items()
         omitted.append((title, f"everyone leaves on day {_num_label(day)}: {people:,} people"))
     else:
         omitted.append((title, "no one leaves in this plan"))
@@ -266,11 +326,38 @@ def _num_label(x: float) -> str:
 
 
 TIME_KEYS = ("day", "t_day", "time_day", "t_h", "time_h", "hour", "t_s", "time_s", "t")
-CATEGORY_KEYS = ("commodity", "item", "crossing", "entry_point", "sink", "site", "site_id", "zone", "zone_id",
-                 "link", "arc", "layout", "id", "name")
+CATEGORY_KEYS = (
+    "commodity",
+    "item",
+    "crossing",
+    "entry_point",
+    "sink",
+    "site",
+    "site_id",
+    "zone",
+    "zone_id",
+    "link",
+    "arc",
+    "layout",
+    "id",
+    "name",
+)
 # value columns charted first (a records list may have many numeric columns; at most MAX_VALUES are charted)
-VALUE_PRIORITY = ("shortfall", "coverage", "trucks_needed", "trucks_available", "trucks_used", "needed",
-                  "available", "delivered", "required", "arrived", "arrivals", "people", "used")
+VALUE_PRIORITY = (
+    "shortfall",
+    "coverage",
+    "trucks_needed",
+    "trucks_available",
+    "trucks_used",
+    "needed",
+    "available",
+    "delivered",
+    "required",
+    "arrived",
+    "arrivals",
+    "people",
+    "used",
+)
 CUMULATIVE = ("people", "arrivals", "arrived")  # counts per step also drawn as a running total
 UNIT_WORDS = {"t": "tonnes", "s": "seconds", "h": "hours", "m": "metres", "m3": "m³", "kg": "kg", "l": "litres"}
 MAX_SERIES = 10
@@ -305,13 +392,23 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
         keys.update(dict.fromkeys(r))
     tkey = next((k for k in TIME_KEYS if k in keys and all(_is_num(r.get(k)) for r in records)), None)
     ckey = next((k for k in CATEGORY_KEYS if k in keys and k != tkey), None)
-    values = [k for k in keys if k not in (tkey, ckey) and not k.endswith("_index") and "day" not in k
-              and all(_is_num(r.get(k)) or r.get(k) is None for r in records)
-              and any(_is_num(r.get(k)) for r in records)]
+    values = [
+        k
+        for k in keys
+        if k not in (tkey, ckey)
+        and not k.endswith("_index")
+        and "day" not in k
+        and all(_is_num(r.get(k)) or r.get(k) is None for r in records)
+        and any(_is_num(r.get(k)) for r in records)
+    ]
     values = sorted(values, key=_priority)[:MAX_VALUES]
-    series_keys = [k for k in keys if k not in (tkey, ckey) and all(
-        isinstance(r.get(k), list) and all(_is_num(x) or x is None for x in r[k]) for r in records)
-        and any(r.get(k) for r in records)]
+    series_keys = [
+        k
+        for k in keys
+        if k not in (tkey, ckey)
+        and all(isinstance(r.get(k), list) and all(_is_num(x) or x is None for x in r[k]) for r in records)
+        and any(r.get(k) for r in records)
+    ]
     charts: list[dict[str, Any]] = []
     if tkey is not None and values:
         seconds = tkey in ("t_s", "time_s")
@@ -339,37 +436,84 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
             if len(vs) > 1 and n_cats * len(vs) <= MAX_SERIES:  # e.g. trucks used vs available per crossing
                 sers = {v: series(v) for v in vs}
                 order = dict.fromkeys(c for v in vs for c in sers[v])
-                ds = [{"label": (f"{c}: " if n_cats > 1 else "") + _pretty(v), "data": sers[v][c]}
-                      for c in order for v in vs if c in sers[v]]
-                charts.append(_chart(f"{cid}-{fam}", f"{title}: {', '.join(map(_pretty, vs))}", labels, ds,
-                                     type="line", x_title=xlab, y_title=UNIT_WORDS.get(fam, fam), note=note))
+                ds = [
+                    {"label": (f"{c}: " if n_cats > 1 else "") + _pretty(v), "data": sers[v][c]}
+                    for c in order
+                    for v in vs
+                    if c in sers[v]
+                ]
+                charts.append(
+                    _chart(
+                        f"{cid}-{fam}",
+                        f"{title}: {', '.join(map(_pretty, vs))}",
+                        labels,
+                        ds,
+                        type="line",
+                        x_title=xlab,
+                        y_title=UNIT_WORDS.get(fam, fam),
+                        note=note,
+                    )
+                )
                 continue
             for v in vs:
                 ser = series(v)
-                charts.append(_chart(f"{cid}-{v}", f"{title}: {_pretty(v)}", labels,
-                                     [{"label": c, "data": d} for c, d in ser.items()], type="line", x_title=xlab,
-                                     y_title=_pretty(v), note=note))
+                charts.append(
+                    _chart(
+                        f"{cid}-{v}",
+                        f"{title}: {_pretty(v)}",
+                        labels,
+                        [{"label": c, "data": d} for c, d in ser.items()],
+                        type="line",
+                        x_title=xlab,
+                        y_title=_pretty(v),
+                        note=note,
+                    )
+                )
                 if v in CUMULATIVE:
                     cum = {c: list(np.cumsum([x or 0.0 for x in d]).tolist()) for c, d in ser.items()}
-                    charts.append(_chart(f"{cid}-{v}-cumulative", f"{title}: {_pretty(v)}, running total",
-                                         labels, [{"label": c, "data": d} for c, d in cum.items()], type="line",
-                                         x_title=xlab, y_title=_pretty(v), note=note))
+                    charts.append(
+                        _chart(
+                            f"{cid}-{v}-cumulative",
+                            f"{title}: {_pretty(v)}, running total",
+                            labels,
+                            [{"label": c, "data": d} for c, d in cum.items()],
+                            type="line",
+                            x_title=xlab,
+                            y_title=_pretty(v),
+                            note=note,
+                        )
+                    )
     elif ckey is not None and values:
         rows = records
         if len(rows) > MAX_CATEGORIES:
             rows = sorted(rows, key=lambda r: -(r.get(values[0]) or 0))[:MAX_CATEGORIES]
-        charts.append(_chart(cid, title, [str(r.get(ckey)) for r in rows],
-                             [{"label": _pretty(v), "data": [r.get(v) for r in rows]} for v in values],
-                             x_title=_pretty(ckey),
-                             note=f"first {MAX_CATEGORIES} of {len(records)} by {values[0]}"
-                             if len(records) > MAX_CATEGORIES else ""))
+        charts.append(
+            _chart(
+                cid,
+                title,
+                [str(r.get(ckey)) for r in rows],
+                [{"label": _pretty(v), "data": [r.get(v) for r in rows]} for v in values],
+                x_title=_pretty(ckey),
+                note=f"first {MAX_CATEGORIES} of {len(records)} by {values[0]}"
+                if len(records) > MAX_CATEGORIES
+                else "",
+            )
+        )
     if ckey is not None and len(records) <= MAX_SERIES:
         for k in series_keys:
             n = max(len(r[k]) for r in records)
             xlab = _index_axis(k)
-            charts.append(_chart(f"{cid}-{k}", f"{title}: {_pretty(k)}", [str(i) for i in range(n)],
-                                 [{"label": str(r.get(ckey)), "data": r[k]} for r in records], type="line",
-                                 x_title=xlab, y_title=_pretty(k.removesuffix("_by_day"))))
+            charts.append(
+                _chart(
+                    f"{cid}-{k}",
+                    f"{title}: {_pretty(k)}",
+                    [str(i) for i in range(n)],
+                    [{"label": str(r.get(ckey)), "data": r[k]} for r in records],
+                    type="line",
+                    x_title=xlab,
+                    y_title=_pretty(k.removesuffix("_by_day")),
+                )
+            )
     return charts
 
 
@@ -389,33 +533,70 @@ def section_view(name: str, data: Any) -> dict[str, Any]:
         if isinstance(obj, Mapping):
             if obj and all(isinstance(v, list) and v and all(_is_num(x) for x in v) for v in obj.values()):
                 n = max(len(v) for v in obj.values())
-                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(n)],
-                                     [{"label": str(k), "data": list(v)} for k, v in list(obj.items())[:MAX_SERIES]],
-                                     type="line", x_title=_index_axis(path)))
+                charts.append(
+                    _chart(
+                        f"{name}-{path}",
+                        f"{title}: {label}",
+                        [str(i) for i in range(n)],
+                        [{"label": str(k), "data": list(v)} for k, v in list(obj.items())[:MAX_SERIES]],
+                        type="line",
+                        x_title=_index_axis(path),
+                    )
+                )
                 return
             for k, v in obj.items():
                 walk(v, f"{path}.{k}" if path else str(k))
         elif isinstance(obj, list):
             if obj and all(isinstance(r, Mapping) for r in obj):
                 cols = list(dict.fromkeys(k for r in obj for k in r))
-                tables.append({"title": label, "columns": [key_words(c) for c in cols],
-                               "rows": [[_cell(r.get(c)) for c in cols] for r in obj[:500]], "total": len(obj),
-                               "open": False, "note": ""})
+                tables.append(
+                    {
+                        "title": label,
+                        "columns": [key_words(c) for c in cols],
+                        "rows": [[_cell(r.get(c)) for c in cols] for r in obj[:500]],
+                        "total": len(obj),
+                        "open": False,
+                        "note": "",
+                    }
+                )
                 charts.extend(_records_charts(f"{name}-{path}", f"{title}: {label}", list(obj)))
             elif obj and all(_is_num(x) for x in obj):
-                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [str(i) for i in range(len(obj))],
-                                     [{"label": label, "data": list(obj)}], type="line", x_title=_index_axis(path)))
+                charts.append(
+                    _chart(
+                        f"{name}-{path}",
+                        f"{title}: {label}",
+                        [str(i) for i in range(len(obj))],
+                        [{"label": label, "data": list(obj)}],
+                        type="line",
+                        x_title=_index_axis(path),
+                    )
+                )
             elif obj and all(isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_num(y) for y in x) for x in obj):
-                charts.append(_chart(f"{name}-{path}", f"{title}: {label}", [_num_label(x[0]) for x in obj],
-                                     [{"label": label, "data": [x[1] for x in obj]}], type="line"))
+                charts.append(
+                    _chart(
+                        f"{name}-{path}",
+                        f"{title}: {label}",
+                        [_num_label(x[0]) for x in obj],
+                        [{"label": label, "data": [x[1] for x in obj]}],
+                        type="line",
+                    )
+                )
             else:
                 figures.append((label, ", ".join(map(str, obj)) if obj else "none"))
         else:
             figures.append((label, _cell(obj)))
 
     walk(data, "")
-    return {"name": name, "title": title, "figures": figures, "notes": [], "tables": tables, "technical": [],
-            "charts": charts, "omitted": []}
+    return {
+        "name": name,
+        "title": title,
+        "figures": figures,
+        "notes": [],
+        "tables": tables,
+        "technical": [],
+        "charts": charts,
+        "omitted": [],
+    }
 
 
 def _cell(v: Any) -> str:
@@ -443,7 +624,9 @@ def sections(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             # a stage whose shape changed must not take the report down: show its figures as they are
             view = section_view(k, v)
-            view["notes"].append({"text": "Shown as the plan stores it: its layout was not recognised.", "detail": None})
+            view["notes"].append(
+                {"text": "Shown as the plan stores it: its layout was not recognised.", "detail": None}
+            )
             views.append(view)
     missing = [(k, d) for k, d in EXPECTED_SECTIONS.items() if k not in present]
     return views, missing
@@ -460,15 +643,34 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
     for i in plan.verdict:
         ref = sources.setdefault(i.source, len(sources) + 1)
         note, detail = plain_note(i.note, plan)  # solver statements in plain words, the technical text beside
-        rows.append({"indicator": i.indicator, "scope": i.scope, "value": i.value, "target": i.target,
-                     "unit": i.unit, "comparison": i.comparison, "met": i.met, "severity": i.severity,
-                     "note": note, "detail": detail, "ref": ref, "p_met": i.p_met})
+        rows.append(
+            {
+                "indicator": i.indicator,
+                "scope": i.scope,
+                "value": i.value,
+                "target": i.target,
+                "unit": i.unit,
+                "comparison": i.comparison,
+                "met": i.met,
+                "severity": i.severity,
+                "note": note,
+                "detail": detail,
+                "ref": ref,
+                "p_met": i.p_met,
+            }
+        )
     scenario = [r for r in rows if r["scope"] == "scenario"]
-    local = sorted((r for r in rows if r["scope"] != "scenario"),
-                   key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]))
+    local = sorted(
+        (r for r in rows if r["scope"] != "scenario"),
+        key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]),
+    )
     failed_local = sum(1 for r in local if r["met"] is False)
-    return {"scenario": scenario, "local": local, "failed_local": failed_local,
-            "sources": [(n, s) for s, n in sources.items()]}
+    return {
+        "scenario": scenario,
+        "local": local,
+        "failed_local": failed_local,
+        "sources": [(n, s) for s, n in sources.items()],
+    }
 
 
 def kpis(plan: Plan) -> list[tuple[str, str, str]]:
@@ -482,8 +684,11 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
         ("displaced", f"{p.displaced:,}", ""),
         ("sheltered", f"{p.sheltered:,}", "good" if p.sheltered else ""),
         ("unsheltered", f"{p.unsheltered:,}", "bad" if p.unsheltered else "good"),
-        ("left in the operation area", f"{p.remaining_in_operation_area:,}",
-         "bad" if p.remaining_in_operation_area else "good"),
+        (
+            "left in the operation area",
+            f"{p.remaining_in_operation_area:,}",
+            "bad" if p.remaining_in_operation_area else "good",
+        ),
         ("sites opened", f"{sum(s.open for s in plan.sites)} of {len(plan.sites)}", ""),
         ("water need (everyone)", f"{(plan.needs_all or plan.needs).water_l_per_day / 1000:,.0f} m³/day", ""),
     ]
@@ -492,14 +697,23 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
     if water:
         worst = min(water, key=lambda g: g["water_l_per_person_day"])
         target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
-        out.append((f"water delivered, worst group ({worst['group']})",
-                    f"{worst['water_l_per_person_day']:,.1f} L/person/day",
-                    "bad" if worst["water_l_per_person_day"] < target - 1e-6 else "good"))
+        out.append(
+            (
+                f"water delivered, worst group ({worst['group']})",
+                f"{worst['water_l_per_person_day']:,.1f} L/person/day",
+                "bad" if worst["water_l_per_person_day"] < target - 1e-6 else "good",
+            )
+        )
     food = [g for g in summary if g.get("kcal_per_person_day") is not None]
     if food:
         worst = min(food, key=lambda g: g["kcal_per_person_day"])
-        out.append((f"food delivered, worst group ({worst['group']})", f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
-                    "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good"))
+        out.append(
+            (
+                f"food delivered, worst group ({worst['group']})",
+                f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
+                "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good",
+            )
+        )
     out.append(("checks not met", f"{h.failed:,} of {h.checked:,}", "bad" if h.failed else "good"))
     return out
 
@@ -521,8 +735,11 @@ def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
         ("shelter items (one-off)", f(round(n.shelter_items_kg / 1000)), "t"),
         ("covered area", f(n.covered_area_m2 / 1e6), "km²"),
         ("site area", f(n.site_area_m2 / 1e6), "km²"),
-        ("latrines, first phase (female / male)", f"{f(n.latrines)} ({f(n.latrines_female)} / {f(n.latrines_male)})",
-         "latrines"),
+        (
+            "latrines, first phase (female / male)",
+            f"{f(n.latrines)} ({f(n.latrines_female)} / {f(n.latrines_male)})",
+            "latrines",
+        ),
         ("latrines, medium term", f(n.latrines_medium_term), "latrines"),
         ("water taps", f(n.water_taps), "taps"),
         ("health posts / centres / hospitals", f"{f(n.health_posts)} / {f(n.health_centres)} / {f(n.hospitals)}", ""),
@@ -536,9 +753,18 @@ def needs_rows(plan: Plan) -> list[tuple[str, str, str]]:
 
 def site_rows(plan: Plan) -> list[dict[str, Any]]:
     comp = site_compliance(plan)
-    rows = [{"id": s.id, "name": s.name, "capacity": s.capacity, "population": s.population,
-             "existing": s.existing_population, "m2pp": s.m2_per_person, "compliance": comp[s.id]}
-            for s in plan.sites]
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "capacity": s.capacity,
+            "population": s.population,
+            "existing": s.existing_population,
+            "m2pp": s.m2_per_person,
+            "compliance": comp[s.id],
+        }
+        for s in plan.sites
+    ]
     return sorted(rows, key=lambda r: (-(r["population"] + r["existing"]), r["id"]))
 
 
@@ -552,8 +778,7 @@ def merged_labels(a: list[Any], b: list[Any]) -> list[Any]:
         return labels
 
 
-def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str, name_b: str
-                   ) -> list[dict[str, Any]]:
+def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str, name_b: str) -> list[dict[str, Any]]:
     """Charts of plan A and plan B with the same id drawn as one chart (A and B datasets overlaid)."""
     by_b = {c["id"]: c for c in b}
     out = []
@@ -567,8 +792,9 @@ def overlay_charts(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str
         for tag, c, tone in ((name_a, ca, "a"), (name_b, cb, "b")):
             pos = {lab: i for i, lab in enumerate(c["labels"])}
             for d in c["datasets"]:  # a series may be shorter than its chart's axis: missing, not zero
-                data = [d["data"][pos[lab]] if pos.get(lab, len(d["data"])) < len(d["data"]) else None
-                        for lab in labels]
+                data = [
+                    d["data"][pos[lab]] if pos.get(lab, len(d["data"])) < len(d["data"]) else None for lab in labels
+                ]
                 same = next((x for x in ds if x["base"] == d["label"] and x["data"] == data), None)
                 if same is not None:  # identical in A and B (e.g. site capacity): draw once
                     same.update(label=f"{name_a} and {name_b}: {d['label']}", tone="n")

@@ -78,14 +78,22 @@ def _near_arcs(cost: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.nda
     order = np.argsort(cost, axis=1, kind="stable")
     near = order[:, :m]
     near_cost = np.take_along_axis(cost, near, axis=1)
-    nxt = (np.take_along_axis(cost, order[:, m:m + 1], axis=1)[:, 0] if m < cost.shape[1]
-           else np.full(cost.shape[0], np.inf))
+    nxt = (
+        np.take_along_axis(cost, order[:, m : m + 1], axis=1)[:, 0]
+        if m < cost.shape[1]
+        else np.full(cost.shape[0], np.inf)
+    )
     return near, near_cost, nxt
 
 
-def _facility_values_near(near: np.ndarray, near_cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-                          fixed: np.ndarray, lam: np.ndarray
-                          ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _facility_values_near(
+    near: np.ndarray,
+    near_cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    lam: np.ndarray,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """`facility_values` over each client's near arcs only: exact whenever no client's multiplier
     exceeds its first dropped cost (only arcs with cost < lam_i enter a knapsack).
 
@@ -101,11 +109,21 @@ def _facility_values_near(near: np.ndarray, near_cost: np.ndarray, demand: np.nd
     return fill_knapsacks(ii[order], jj[order], r[order], capacity, fixed, demand)
 
 
-def lagrangian_bnb(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
-                   time_limit_s: float, start_open: np.ndarray | None = None,
-                   start_objective: float | None = None, gap: float = 1e-3,
-                   root_iterations: int = 1500, node_iterations: int = 80, child_theta: float | None = 2.0,
-                   stall_halve: int = 10, ybar_weight: float = 0.2) -> BnbOutcome:
+def lagrangian_bnb(
+    cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    time_limit_s: float,
+    start_open: np.ndarray | None = None,
+    start_objective: float | None = None,
+    gap: float = 1e-3,
+    root_iterations: int = 1500,
+    node_iterations: int = 80,
+    child_theta: float | None = 2.0,
+    stall_halve: int = 10,
+    ybar_weight: float = 0.2,
+) -> BnbOutcome:
     """Branch-and-bound over the open decisions y with Lagrangian node bounds.
 
     cost[i, j] : cost of serving all of client i's demand from facility j (inf = not allowed).
@@ -141,8 +159,19 @@ class _Search:
     """The branch-and-bound's state: the incumbent, the open sets already allocated, the node heap and the lowest
     bound among pruned subtrees and Lagrangian fixings (`floor`, still valid)."""
 
-    def __init__(self, cost: np.ndarray, demand: np.ndarray, total: float, capacity: np.ndarray, fixed: np.ndarray,
-                 t0: float, time_limit_s: float, gap: float, stall_halve: int, ybar_weight: float) -> None:
+    def __init__(
+        self,
+        cost: np.ndarray,
+        demand: np.ndarray,
+        total: float,
+        capacity: np.ndarray,
+        fixed: np.ndarray,
+        t0: float,
+        time_limit_s: float,
+        gap: float,
+        stall_halve: int,
+        ybar_weight: float,
+    ) -> None:
         self.cost, self.demand, self.capacity, self.fixed = cost, demand, capacity, fixed
         self.t0, self.time_limit_s, self.gap = t0, time_limit_s, gap
         self.stall_halve, self.ybar_weight = stall_halve, ybar_weight
@@ -272,9 +301,20 @@ class _Search:
         # Root: the plain subgradient of _cflp_lagrange gives good multipliers quickly.
         n_f = self.n_f
         none = np.zeros(n_f, bool)
-        root_lag = lagrangian(self.cost, self.demand, self.capacity, self.fixed, none, none, None, None, None,
-                              lambda _y: self.inc.objective,
-                              max_iter=root_iterations, time_budget_s=0.2 * self.time_limit_s)
+        root_lag = lagrangian(
+            self.cost,
+            self.demand,
+            self.capacity,
+            self.fixed,
+            none,
+            none,
+            None,
+            None,
+            None,
+            lambda _y: self.inc.objective,
+            max_iter=root_iterations,
+            time_budget_s=0.2 * self.time_limit_s,
+        )
         root = _Node(none.copy(), none.copy(), root_lag.lam, np.full(n_f, 0.5), 0.5, 0)
         root_bound, root_y = self.solve_node(root, root_iterations // 3)
         if root_y is not None:
@@ -299,17 +339,25 @@ class _Search:
         bound = self.global_bound()
         status = "optimal" if not self.heap else "time_limit"
         g = (obj - bound) / max(abs(obj), 1e-12) if math.isfinite(obj) else math.nan
-        return BnbOutcome(status, obj, bound, max(0.0, g), self.inc.y, self.nodes, time.perf_counter() - self.t0,
-                          self.history)
+        return BnbOutcome(
+            status, obj, bound, max(0.0, g), self.inc.y, self.nodes, time.perf_counter() - self.t0, self.history
+        )
 
-    def _branch(self, key: float, parent: _Node, free: np.ndarray, node_iterations: int,
-                child_theta: float | None) -> None:
+    def _branch(
+        self, key: float, parent: _Node, free: np.ndarray, node_iterations: int, child_theta: float | None
+    ) -> None:
         """Open and close the free facility whose averaged relaxed opening is closest to 1/2."""
         score = np.where(free, np.abs(parent.ybar - 0.5), np.inf)
         j = int(np.argmin(score))
         for open_j in (True, False):
-            child = _Node(parent.must.copy(), parent.never.copy(), parent.lam, parent.ybar.copy(),
-                          parent.theta if child_theta is None else child_theta, parent.depth + 1)
+            child = _Node(
+                parent.must.copy(),
+                parent.never.copy(),
+                parent.lam,
+                parent.ybar.copy(),
+                parent.theta if child_theta is None else child_theta,
+                parent.depth + 1,
+            )
             (child.must if open_j else child.never)[j] = True
             child.ybar[j] = 1.0 if open_j else 0.0
             bnd, y = self.solve_node(child, node_iterations)

@@ -35,9 +35,15 @@ def is_integral(values: np.ndarray) -> bool:
     return bool(np.all(np.abs(values - np.rint(values)) <= 1e-9 * np.maximum(1.0, np.abs(values))))
 
 
-def solve_transport(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, demand: np.ndarray,
-                    capacity: np.ndarray, unmet_penalty: float | None,
-                    cost_steps: float = 1e9) -> TransportSolution:
+def solve_transport(
+    arc_i: np.ndarray,
+    arc_j: np.ndarray,
+    unit_cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    unmet_penalty: float | None,
+    cost_steps: float = 1e9,
+) -> TransportSolution:
     """Min-cost allocation of demand[i] people over arcs (arc_i, arc_j) with unit_cost per person.
 
     Facilities not to be used must already be removed from the arcs (or given capacity 0). Uses
@@ -46,19 +52,34 @@ def solve_transport(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray,
     flow (coarser is faster; the reported bound accounts for the rounding either way).
     """
     if is_integral(demand):
-        return _transport_mcf(arc_i, arc_j, unit_cost, np.rint(demand).astype(np.int64),
-                              np.floor(capacity + 1e-9).astype(np.int64), unmet_penalty, cost_steps)
+        return _transport_mcf(
+            arc_i,
+            arc_j,
+            unit_cost,
+            np.rint(demand).astype(np.int64),
+            np.floor(capacity + 1e-9).astype(np.int64),
+            unmet_penalty,
+            cost_steps,
+        )
     return _transport_lp(arc_i, arc_j, unit_cost, demand, capacity, unmet_penalty)
 
 
-def _transport_mcf(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, demand: np.ndarray,
-                   capacity: np.ndarray, unmet_penalty: float | None, cost_steps: float) -> TransportSolution:
+def _transport_mcf(
+    arc_i: np.ndarray,
+    arc_j: np.ndarray,
+    unit_cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    unmet_penalty: float | None,
+    cost_steps: float,
+) -> TransportSolution:
     from ortools.graph.python import min_cost_flow
 
     n_c, n_f = demand.size, capacity.size
     total = int(demand.sum())
-    empty = TransportSolution("infeasible", np.zeros(arc_i.size), demand.astype(float), float("nan"),
-                              float("nan"), "ortools-min-cost-flow")
+    empty = TransportSolution(
+        "infeasible", np.zeros(arc_i.size), demand.astype(float), float("nan"), float("nan"), "ortools-min-cost-flow"
+    )
     if unmet_penalty is None and int(capacity.sum()) < total:
         return empty
     sink = n_c + n_f
@@ -80,8 +101,9 @@ def _transport_mcf(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, 
             heads.append(np.full(n_c, sink, dtype=np.int32))
             caps.append(demand)
             costs.append(np.full(n_c, round(unmet_penalty * scale), dtype=np.int64))
-        smcf.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),
-                                                  np.concatenate(caps).astype(np.int64), np.concatenate(costs))
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate(tails), np.concatenate(heads), np.concatenate(caps).astype(np.int64), np.concatenate(costs)
+        )
         supplies = np.concatenate([demand, np.zeros(n_f, dtype=np.int64), [-total]]).astype(np.int64)
         smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
         status = smcf.solve()
@@ -97,14 +119,20 @@ def _transport_mcf(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, 
         raise SolverError("OR-Tools min-cost flow: cost range could not be made to fit int64")
     all_flow = smcf.flows(np.arange(smcf.num_arcs(), dtype=np.int32)).astype(np.float64)
     flow = all_flow[: arc_i.size]
-    unmet = all_flow[arc_i.size + n_f:] if unmet_penalty is not None else np.zeros(n_c)
+    unmet = all_flow[arc_i.size + n_f :] if unmet_penalty is not None else np.zeros(n_c)
     objective = float(flow @ unit_cost) + float(unmet.sum()) * float(unmet_penalty or 0.0)
     bound = min(objective, smcf.optimal_cost() / scale - 0.5 * total / scale)
     return TransportSolution("optimal", flow, unmet, objective, bound, "ortools-min-cost-flow")
 
 
-def _transport_lp(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, demand: np.ndarray,
-                  capacity: np.ndarray, unmet_penalty: float | None) -> TransportSolution:
+def _transport_lp(
+    arc_i: np.ndarray,
+    arc_j: np.ndarray,
+    unit_cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    unmet_penalty: float | None,
+) -> TransportSolution:
     import highspy
     import scipy.sparse as sp
 
@@ -118,22 +146,35 @@ def _transport_lp(arc_i: np.ndarray, arc_j: np.ndarray, unit_cost: np.ndarray, d
         rows.append(np.arange(n_c))
         cols.append(n_a + np.arange(n_c))
         vals.append(np.ones(n_c))
-    a = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(n_c + n_f, n_col))
+    a = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_c + n_f, n_col))
     col_cost = np.concatenate([unit_cost, np.full(n_c, unmet_penalty)]) if with_unmet else unit_cost
     row_lower = np.concatenate([demand, np.full(n_f, -highspy.kHighsInf)])
     row_upper = np.concatenate([demand, capacity])
     from .._highs import quiet_highs
 
     h = quiet_highs()
-    h.passModel(n_col, n_c + n_f, a.nnz, 1, 1, 0.0, col_cost.astype(np.float64), np.zeros(n_col),
-                np.full(n_col, highspy.kHighsInf), row_lower.astype(np.float64), row_upper.astype(np.float64),
-                a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64),
-                np.zeros(n_col, dtype=np.int32))
+    h.passModel(
+        n_col,
+        n_c + n_f,
+        a.nnz,
+        1,
+        1,
+        0.0,
+        col_cost.astype(np.float64),
+        np.zeros(n_col),
+        np.full(n_col, highspy.kHighsInf),
+        row_lower.astype(np.float64),
+        row_upper.astype(np.float64),
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(np.float64),
+        np.zeros(n_col, dtype=np.int32),
+    )
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return TransportSolution("infeasible", np.zeros(n_a), demand.astype(float), float("nan"),
-                                 float("nan"), "highs-lp")
+        return TransportSolution(
+            "infeasible", np.zeros(n_a), demand.astype(float), float("nan"), float("nan"), "highs-lp"
+        )
     x = np.asarray(h.getSolution().col_value)
     flow = np.clip(x[:n_a], 0.0, None)
     unmet = np.clip(x[n_a:], 0.0, None) if with_unmet else np.zeros(n_c)

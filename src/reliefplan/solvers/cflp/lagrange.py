@@ -25,8 +25,9 @@ class LagrangeOutcome:
     iterations: int
 
 
-def facility_values(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
-                    lam: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def facility_values(
+    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed: np.ndarray, lam: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per-facility value f_j + knapsack_j(lam) and the knapsack solution as sparse (i, j, fraction).
 
     Only pairs with negative reduced cost c_ij - lam_i can enter a knapsack, and they are few, so the
@@ -40,8 +41,9 @@ def facility_values(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, 
     return fill_knapsacks(ii[order], jj[order], r[order], capacity, fixed, demand)
 
 
-def fill_knapsacks(ii: np.ndarray, jj: np.ndarray, r: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
-                   demand: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def fill_knapsacks(
+    ii: np.ndarray, jj: np.ndarray, r: np.ndarray, capacity: np.ndarray, fixed: np.ndarray, demand: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each facility takes its entries (client ii, reduced cost r < 0) in the given order until full.
 
     Entries must be grouped by facility jj and, within one, sorted by reduced cost per person."""
@@ -54,8 +56,15 @@ def fill_knapsacks(ii: np.ndarray, jj: np.ndarray, r: np.ndarray, capacity: np.n
     return value, (ii, jj, frac)
 
 
-def choose_open(value: np.ndarray, capacity: np.ndarray, must: np.ndarray, never: np.ndarray,
-                min_open: int | None, max_open: int | None, cover: float | None) -> tuple[np.ndarray, float]:
+def choose_open(
+    value: np.ndarray,
+    capacity: np.ndarray,
+    must: np.ndarray,
+    never: np.ndarray,
+    min_open: int | None,
+    max_open: int | None,
+    cover: float | None,
+) -> tuple[np.ndarray, float]:
     """Open set minimising sum value_j y_j under must/never/cardinality; returns (y in [0,1], value).
 
     With `cover` (total demand, unmet not allowed, no cardinality limits) the LP relaxation of
@@ -88,10 +97,20 @@ def choose_open(value: np.ndarray, capacity: np.ndarray, must: np.ndarray, never
     return y, float(value @ y)
 
 
-def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed: np.ndarray,
-               must: np.ndarray, never: np.ndarray, min_open: int | None, max_open: int | None,
-               penalty_per_person: float | None, upper_bound: Callable[[np.ndarray], float],
-               max_iter: int = 300, time_budget_s: float = 5.0) -> LagrangeOutcome:
+def lagrangian(
+    cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    must: np.ndarray,
+    never: np.ndarray,
+    min_open: int | None,
+    max_open: int | None,
+    penalty_per_person: float | None,
+    upper_bound: Callable[[np.ndarray], float],
+    max_iter: int = 300,
+    time_budget_s: float = 5.0,
+) -> LagrangeOutcome:
     """Subgradient optimisation of the Lagrangian dual.
 
     `upper_bound(open_mask)` is called with each iteration's open set (a primal heuristic may try it)
@@ -100,8 +119,7 @@ def lagrangian(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, fixed
     t0 = time.perf_counter()
     n_c = demand.size
     unmet_full = None if penalty_per_person is None else penalty_per_person * demand
-    cover = float(demand.sum()) if (penalty_per_person is None and min_open is None
-                                    and max_open is None) else None
+    cover = float(demand.sum()) if (penalty_per_person is None and min_open is None and max_open is None) else None
     # Start from each client's cheapest cost including its share of the facility's fixed cost:
     # a much better estimate of the marginal cost of serving it than the bare assignment cost.
     share = cost + fixed[None, :] * (demand[:, None] / np.maximum(capacity[None, :], 1e-12))

@@ -39,13 +39,26 @@ class MipOutcome:
     nodes: int = 0
 
 
-def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand: np.ndarray,
-              capacity: np.ndarray, fixed: np.ndarray, y_lower: np.ndarray, y_upper: np.ndarray,
-              min_open: int | None, max_open: int | None, penalty_per_person: float | None,
-              single_source: bool, time_limit_s: float, mip_gap: float,
-              start: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-              link: np.ndarray | None = None, far_cost: np.ndarray | None = None,
-              relax: bool = False) -> MipOutcome:
+def solve_mip(
+    arc_i: np.ndarray,
+    arc_j: np.ndarray,
+    arc_cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    y_lower: np.ndarray,
+    y_upper: np.ndarray,
+    min_open: int | None,
+    max_open: int | None,
+    penalty_per_person: float | None,
+    single_source: bool,
+    time_limit_s: float,
+    mip_gap: float,
+    start: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    link: np.ndarray | None = None,
+    far_cost: np.ndarray | None = None,
+    relax: bool = False,
+) -> MipOutcome:
     """Solve min sum c x + sum f y + sum p d u (+ sum far_cost w) over the given arcs.
 
     Rows: demand (sum_j x_ij + u_i + w_i = 1), capacity (sum_i (d_i/cap_j) x_ij <= y_j),
@@ -66,16 +79,14 @@ def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand
     col_cost = np.concatenate(cost_parts).astype(np.float64)
     a, lo, hi = _rows(c, arc_i, arc_j, demand, capacity, link, min_open, max_open)
     inf = highspy.kHighsInf
-    col_lower = np.concatenate([np.zeros(n_a), y_lower] + ([np.zeros(n_c)] if with_u else [])
-                               + [np.zeros(n_w)])
-    col_upper = np.concatenate([np.ones(n_a), y_upper] + ([np.ones(n_c)] if with_u else [])
-                               + [np.ones(n_w)])
+    col_lower = np.concatenate([np.zeros(n_a), y_lower] + ([np.zeros(n_c)] if with_u else []) + [np.zeros(n_w)])
+    col_upper = np.concatenate([np.ones(n_a), y_upper] + ([np.ones(n_c)] if with_u else []) + [np.ones(n_w)])
     integrality = np.zeros(c.n_col, dtype=np.int32)
     if not relax:
-        integrality[c.col_y:c.col_y + n_f] = 1
+        integrality[c.col_y : c.col_y + n_f] = 1
     if single_source and not relax:
         integrality[:n_a] = 1
-        integrality[c.col_w:] = 1
+        integrality[c.col_w :] = 1
     row_lower = np.nan_to_num(lo, neginf=-inf, posinf=inf)
     row_upper = np.nan_to_num(hi, neginf=-inf, posinf=inf)
 
@@ -83,9 +94,23 @@ def solve_mip(arc_i: np.ndarray, arc_j: np.ndarray, arc_cost: np.ndarray, demand
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("mip_abs_gap", 1e-9)
-    h.passModel(c.n_col, a.shape[0], a.nnz, 1, 1, 0.0, col_cost, col_lower.astype(np.float64),
-                col_upper.astype(np.float64), row_lower, row_upper, a.indptr.astype(np.int32),
-                a.indices.astype(np.int32), a.data, integrality)
+    h.passModel(
+        c.n_col,
+        a.shape[0],
+        a.nnz,
+        1,
+        1,
+        0.0,
+        col_cost,
+        col_lower.astype(np.float64),
+        col_upper.astype(np.float64),
+        row_lower,
+        row_upper,
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data,
+        integrality,
+    )
     if start is not None:
         x0, y0, u0 = start
         val = np.concatenate([x0, y0] + ([u0] if with_u else []) + [np.zeros(n_w)])
@@ -117,9 +142,16 @@ class _Columns:
         return cls(n_c, n_f, n_a, with_u, far_c, col_y, col_u, col_w, col_w + far_c.size)
 
 
-def _rows(c: _Columns, arc_i: np.ndarray, arc_j: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-          link: np.ndarray | None, min_open: int | None, max_open: int | None
-          ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+def _rows(
+    c: _Columns,
+    arc_i: np.ndarray,
+    arc_j: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    link: np.ndarray | None,
+    min_open: int | None,
+    max_open: int | None,
+) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
     """The constraint matrix (CSC, sorted indices) and its row bounds: demand, capacity, disaggregated
     linking, cover (when unmet demand is not allowed) and open-count rows."""
     n_c, n_f, n_a, n_w = c.n_c, c.n_f, c.n_a, c.far_c.size
@@ -172,8 +204,9 @@ def _rows(c: _Columns, arc_i: np.ndarray, arc_j: np.ndarray, demand: np.ndarray,
         lo.append(np.array([float(min_open) if min_open is not None else -np.inf]))
         hi.append(np.array([float(max_open) if max_open is not None else np.inf]))
         r += 1
-    a = sp.csc_matrix((np.concatenate(vals).astype(np.float64),
-                       (np.concatenate(rows), np.concatenate(cols))), shape=(r, c.n_col))
+    a = sp.csc_matrix(
+        (np.concatenate(vals).astype(np.float64), (np.concatenate(rows), np.concatenate(cols))), shape=(r, c.n_col)
+    )
     a.sort_indices()
     return a, np.concatenate(lo), np.concatenate(hi)
 
@@ -185,9 +218,11 @@ def _outcome(h: highspy.Highs, c: _Columns, relax: bool, single_source: bool) ->
     n_c, n_f, n_a = c.n_c, c.n_f, c.n_a
     ms = h.getModelStatus()
     info = h.getInfo()
-    name = {highspy.HighsModelStatus.kOptimal: "optimal",
-            highspy.HighsModelStatus.kTimeLimit: "time_limit",
-            highspy.HighsModelStatus.kInfeasible: "infeasible"}.get(ms, h.modelStatusToString(ms))
+    name = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+    }.get(ms, h.modelStatusToString(ms))
     if relax:
         bound = float(info.objective_function_value) if name == "optimal" else -np.inf
         nodes = 0
@@ -199,10 +234,10 @@ def _outcome(h: highspy.Highs, c: _Columns, relax: bool, single_source: bool) ->
         return MipOutcome(name, float("nan"), bound, None, None, None, None, nodes)
     col = np.asarray(h.getSolution().col_value)
     x = np.clip(col[:n_a], 0.0, 1.0)
-    y = col[c.col_y:c.col_y + n_f] if relax else np.rint(col[c.col_y:c.col_y + n_f])
-    u = np.clip(col[c.col_u:c.col_u + n_c], 0.0, 1.0) if c.with_u else np.zeros(n_c)
+    y = col[c.col_y : c.col_y + n_f] if relax else np.rint(col[c.col_y : c.col_y + n_f])
+    u = np.clip(col[c.col_u : c.col_u + n_c], 0.0, 1.0) if c.with_u else np.zeros(n_c)
     far = np.zeros(n_c)
-    far[c.far_c] = np.clip(col[c.col_w:], 0.0, 1.0)
+    far[c.far_c] = np.clip(col[c.col_w :], 0.0, 1.0)
     if single_source and not relax:  # integral within HiGHS's tolerance: make it exact
         x, u, far = np.rint(x), np.rint(u), np.rint(far)
     return MipOutcome(name, float(info.objective_function_value), bound, x, y, u, far, nodes)

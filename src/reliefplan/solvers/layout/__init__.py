@@ -35,6 +35,22 @@ from .model import (
 )
 from .writer import layout_site_file, load_site_polygon, summary_rows, write_layout_gpkg
 
-__all__ = ["LAYERS", "MAX_PLOTS", "PRESETS", "CampLayout", "Features", "Geometry", "LayoutParams", "LayoutSummary",
-           "generate_layout", "layout_capacity", "layout_site_file", "load_site_polygon", "params_for_profile",
-           "plot_side_m", "shelter_side_m", "summary_rows", "write_layout_gpkg"]
+__all__ = [
+    "LAYERS",
+    "MAX_PLOTS",
+    "PRESETS",
+    "CampLayout",
+    "Features",
+    "Geometry",
+    "LayoutParams",
+    "LayoutSummary",
+    "generate_layout",
+    "layout_capacity",
+    "layout_site_file",
+    "load_site_polygon",
+    "params_for_profile",
+    "plot_side_m",
+    "shelter_side_m",
+    "summary_rows",
+    "write_layout_gpkg",
+]

@@ -25,15 +25,35 @@ def _validate_site(site: Any, source: str, site_id: str) -> tuple[list[Problem],
     notes: list[str] = []
     if not isinstance(site, (shapely.Polygon, shapely.MultiPolygon)):
         kind = getattr(site, "geom_type", type(site).__name__)
-        return [Problem(file=source, feature=site_id, field="geometry",
-                        message=f"expected a Polygon or MultiPolygon, got {kind}")], None, notes
+        return (
+            [
+                Problem(
+                    file=source,
+                    feature=site_id,
+                    field="geometry",
+                    message=f"expected a Polygon or MultiPolygon, got {kind}",
+                )
+            ],
+            None,
+            notes,
+        )
     if not site.is_empty and not site.is_valid:
         reason = shapely.is_valid_reason(site)
         site = _polygonal(shapely.make_valid(site))
         notes.append(f"site polygon was invalid ({reason}); repaired with make_valid")
     if site.is_empty or not math.isfinite(site.area) or site.area <= 0:
-        return [Problem(file=source, feature=site_id, field="geometry",
-                        message="expected a polygon with positive area, got an empty or degenerate one")], None, notes
+        return (
+            [
+                Problem(
+                    file=source,
+                    feature=site_id,
+                    field="geometry",
+                    message="expected a polygon with positive area, got an empty or degenerate one",
+                )
+            ],
+            None,
+            notes,
+        )
     return [], site, notes
 
 
@@ -46,9 +66,15 @@ def _empty(kind: str) -> np.ndarray:
     return np.empty(0, dtype=object)
 
 
-def generate_layout(site_polygon_m: Geometry, people: int, params: LayoutParams | None = None, *,
-                    site_id: str = "site", no_build: list[Geometry] | None = None,
-                    source: str = "site polygon") -> CampLayout:
+def generate_layout(
+    site_polygon_m: Geometry,
+    people: int,
+    params: LayoutParams | None = None,
+    *,
+    site_id: str = "site",
+    no_build: list[Geometry] | None = None,
+    source: str = "site polygon",
+) -> CampLayout:
     """Lay out a camp for `people` inside `site_polygon_m` (local metric CRS, metres).
 
     People beyond what the polygon holds are reported as shortfall (never placed). A polygon too small or
@@ -90,27 +116,58 @@ def generate_layout(site_polygon_m: Geometry, people: int, params: LayoutParams 
     max_l = float(served.latrine_m.max()) if n_plots else None
     notes += _shortfall_notes(svc, p, held, people)
     max_run = max(g.ax.max_run_m, g.ay.max_run_m)
-    summary = _summary(site_id, p, n_plots, n_slots, held, people, capacity, served.taps, served.stalls,
-                       served.stalls_female, served.stalls_male, served.health, served.distribution, max_w, max_l,
-                       covered, float(footprint.area), float(region.area), plot_m, g.angle_deg, max_run, notes)
+    summary = _summary(
+        site_id,
+        p,
+        n_plots,
+        n_slots,
+        held,
+        people,
+        capacity,
+        served.taps,
+        served.stalls,
+        served.stalls_female,
+        served.stalls_male,
+        served.health,
+        served.distribution,
+        max_w,
+        max_l,
+        covered,
+        float(footprint.area),
+        float(region.area),
+        plot_m,
+        g.angle_deg,
+        max_run,
+        notes,
+    )
     return CampLayout(site_id, p, plots, blocks, roads, firebreaks, water, latrines, health, distribution, summary)
 
 
-def _checked_inputs(site_polygon_m: Any, people: Any, p: LayoutParams, no_build: list[Geometry] | None,
-                    site_id: str, source: str) -> tuple[Geometry, list[Geometry], list[str]]:
+def _checked_inputs(
+    site_polygon_m: Any, people: Any, p: LayoutParams, no_build: list[Geometry] | None, site_id: str, source: str
+) -> tuple[Geometry, list[Geometry], list[str]]:
     """The site polygon (repaired if invalid), the non-empty no-build geometries and the notes so far; an
     InputError naming every problem."""
     problems = p.problems()
     if isinstance(people, bool) or not isinstance(people, (int, np.integer)) or people < 0:
-        problems.append(Problem(file=source, feature=site_id, field="people",
-                                message=f"expected a whole number >= 0, got {people!r}"))
+        problems.append(
+            Problem(
+                file=source, feature=site_id, field="people", message=f"expected a whole number >= 0, got {people!r}"
+            )
+        )
     site_problems, site, notes = _validate_site(site_polygon_m, source, site_id)
     problems += site_problems
     nb_geoms = []
     for i, g in enumerate(no_build or []):
         if not isinstance(g, shapely.Geometry):
-            problems.append(Problem(file=source, feature=f"no_build[{i}]", field="geometry",
-                                    message=f"expected a geometry, got {type(g).__name__}"))
+            problems.append(
+                Problem(
+                    file=source,
+                    feature=f"no_build[{i}]",
+                    field="geometry",
+                    message=f"expected a geometry, got {type(g).__name__}",
+                )
+            )
         elif not g.is_empty:
             nb_geoms.append(g if g.is_valid else shapely.make_valid(g))
     if problems:
@@ -138,31 +195,43 @@ def _usable_area(site: Geometry, nb_geoms: list[Geometry], p: LayoutParams) -> t
 
 def _check_plot_count(site: Geometry, plot_m: float, site_id: str, source: str) -> None:
     """The grid's arrays are sized by the plot count: refuse a site of more than MAX_PLOTS plots."""
-    if site.area / plot_m ** 2 > MAX_PLOTS:
-        raise InputError(Problem(file=source, feature=site_id, field="plot size", message=(
-            f"a {site.area / 1e6:,.1f} km2 site in {plot_m:.2f} m plots is about {site.area / plot_m ** 2:,.0f} "
-            f"plots; at most {MAX_PLOTS:,} per site: check household_size and the area figures "
-            "(covered_area_m2_per_person, site_area_m2_per_person), or split the site")))
+    if site.area / plot_m**2 > MAX_PLOTS:
+        raise InputError(
+            Problem(
+                file=source,
+                feature=site_id,
+                field="plot size",
+                message=(
+                    f"a {site.area / 1e6:,.1f} km2 site in {plot_m:.2f} m plots is about {site.area / plot_m**2:,.0f} "
+                    f"plots; at most {MAX_PLOTS:,} per site: check household_size and the area figures "
+                    "(covered_area_m2_per_person, site_area_m2_per_person), or split the site"
+                ),
+            )
+        )
 
 
-def _fit_site(region: Geometry, usable: Geometry, plot_m: float, p: LayoutParams,
-              notes: list[str]) -> tuple[_Grid | None, np.ndarray, bytes]:
+def _fit_site(
+    region: Geometry, usable: Geometry, plot_m: float, p: LayoutParams, notes: list[str]
+) -> tuple[_Grid | None, np.ndarray, bytes]:
     """The fitted grid, its mask of slots inside `usable` and the WKB that keys the per-site caches; no grid
     (and the reason added to `notes`) when nothing is left to build on."""
     if region.is_empty or region.area <= 0:
         notes.append("no-build areas cover the whole site")
         return None, np.zeros(0, dtype=bool), b""
     if usable.is_empty or usable.area <= 0:
-        notes.append(f"site too small or too thin for one {plot_m:.1f} m family plot "
-                     f"inside a {p.perimeter_setback_m:g} m perimeter setback")
+        notes.append(
+            f"site too small or too thin for one {plot_m:.1f} m family plot "
+            f"inside a {p.perimeter_setback_m:g} m perimeter setback"
+        )
         return None, np.zeros(0, dtype=bool), b""
     usable_wkb = shapely.to_wkb(usable)
     g, inside = _fit_cached(usable_wkb, plot_m, p)
     return g, inside, usable_wkb
 
 
-def _slots_in_use(uv_sorted: np.ndarray, need: int, people: int, full: _Services, p: LayoutParams,
-                  plot_m: float) -> tuple[int, _Services]:
+def _slots_in_use(
+    uv_sorted: np.ndarray, need: int, people: int, full: _Services, p: LayoutParams, plot_m: float
+) -> tuple[int, _Services]:
     """How many slots to use, in fill order, and the services among them: the fewest that leave a plot for each
     of the `need` households once services have taken theirs (every slot, with the site's services, when the
     site cannot hold them all)."""
@@ -190,8 +259,9 @@ class _Housing:
     held: int
 
 
-def _house(g: _Grid, uv_sorted: np.ndarray, m: int, svc: _Services, people: int, p: LayoutParams,
-           plot_m: float) -> _Housing:
+def _house(
+    g: _Grid, uv_sorted: np.ndarray, m: int, svc: _Services, people: int, p: LayoutParams, plot_m: float
+) -> _Housing:
     """Households take the slots in use that no service took, in fill order, one household per plot."""
     hh = p.household_size
     is_service = np.zeros(m, dtype=bool)
@@ -248,8 +318,9 @@ def _catchments(uv_sorted: np.ndarray, housing: _Housing, svc: _Services, p: Lay
     modules = np.ceil(stalls / module).astype(np.int64)
     stalls, stalls_f = modules * module, modules * module_f
     taps = np.maximum(1, np.ceil(wat_served / p.people_per_tap)).astype(np.int64)
-    return _Catchments(lat_d, wat_d, lat_served, wat_served, hp_served, dp_served, stalls, stalls_f,
-                       stalls - stalls_f, taps)
+    return _Catchments(
+        lat_d, wat_d, lat_served, wat_served, hp_served, dp_served, stalls, stalls_f, stalls - stalls_f, taps
+    )
 
 
 def _ids(site_id: str, prefix: str, n: int) -> np.ndarray:
@@ -270,8 +341,9 @@ class _BlockBoxes:
     iv_hi: np.ndarray
 
 
-def _plots_and_blocks(g: _Grid, sl: _Slots, used: np.ndarray, housing: _Housing, site_id: str,
-                      plot_m: float) -> tuple[Features, Features, _BlockBoxes]:
+def _plots_and_blocks(
+    g: _Grid, sl: _Slots, used: np.ndarray, housing: _Housing, site_id: str, plot_m: float
+) -> tuple[Features, Features, _BlockBoxes]:
     """The plots and blocks layers; a block is the grid-frame bounding box of its used slots."""
     ub, uinv = np.unique(sl.block_key[used], return_inverse=True)
     iu_u, iv_u = sl.iu[used], sl.iv[used]
@@ -283,43 +355,63 @@ def _plots_and_blocks(g: _Grid, sl: _Slots, used: np.ndarray, housing: _Housing,
     np.maximum.at(b_iu_hi, uinv, iu_u)
     np.minimum.at(b_iv_lo, uinv, iv_u)
     np.maximum.at(b_iv_hi, uinv, iv_u)
-    boxes = _BlockBoxes(g.u0 + g.ax.lo[b_iu_lo], g.v0 + g.ay.lo[b_iv_lo], g.u0 + g.ax.lo[b_iu_hi] + plot_m,
-                        g.v0 + g.ay.lo[b_iv_hi] + plot_m, b_iu_lo, b_iv_lo, b_iu_hi, b_iv_hi)
+    boxes = _BlockBoxes(
+        g.u0 + g.ax.lo[b_iu_lo],
+        g.v0 + g.ay.lo[b_iv_lo],
+        g.u0 + g.ax.lo[b_iu_hi] + plot_m,
+        g.v0 + g.ay.lo[b_iv_hi] + plot_m,
+        b_iu_lo,
+        b_iv_lo,
+        b_iu_hi,
+        b_iv_hi,
+    )
     house_block = uinv[housing.local]
     block_ids = _ids(site_id, "B", len(ub))
     sector_of_block = np.zeros(len(ub), dtype=np.int64)
     sector_of_block[uinv] = sl.sector_key[used]
     _, sector_rank = np.unique(sector_of_block, return_inverse=True)
     n_plots = len(housing.local)
-    plots = Features(housing.geometry, {
-        "plot_id": _ids(site_id, "P", n_plots),
-        "block_id": block_ids[house_block],
-        "sector": (sector_rank[house_block] + 1).astype(np.int64),
-        "people": housing.people,
-        "area_m2": np.full(n_plots, plot_m * plot_m),
-    })
-    blocks = Features(_boxes(g, boxes.u_lo, boxes.v_lo, boxes.u_hi, boxes.v_hi), {
-        "block_id": block_ids,
-        "sector": (sector_rank + 1).astype(np.int64),
-        "communities": np.asarray(_count_unique_per_group(uinv, sl.comm_key[used]), dtype=np.int64),
-        "plots": np.bincount(house_block, minlength=len(ub)).astype(np.int64),
-        "people": np.bincount(house_block, weights=housing.people, minlength=len(ub)).astype(np.int64),
-    })
+    plots = Features(
+        housing.geometry,
+        {
+            "plot_id": _ids(site_id, "P", n_plots),
+            "block_id": block_ids[house_block],
+            "sector": (sector_rank[house_block] + 1).astype(np.int64),
+            "people": housing.people,
+            "area_m2": np.full(n_plots, plot_m * plot_m),
+        },
+    )
+    blocks = Features(
+        _boxes(g, boxes.u_lo, boxes.v_lo, boxes.u_hi, boxes.v_hi),
+        {
+            "block_id": block_ids,
+            "sector": (sector_rank + 1).astype(np.int64),
+            "communities": np.asarray(_count_unique_per_group(uinv, sl.comm_key[used]), dtype=np.int64),
+            "plots": np.bincount(house_block, minlength=len(ub)).astype(np.int64),
+            "people": np.bincount(house_block, weights=housing.people, minlength=len(ub)).astype(np.int64),
+        },
+    )
     return plots, blocks, boxes
 
 
-def _roads_and_firebreaks(g: _Grid, b: _BlockBoxes, region: Geometry, usable: Geometry,
-                          p: LayoutParams) -> tuple[Geometry, Features, Features]:
+def _roads_and_firebreaks(
+    g: _Grid, b: _BlockBoxes, region: Geometry, usable: Geometry, p: LayoutParams
+) -> tuple[Geometry, Features, Features]:
     """The camp footprint (used blocks grown by the separators on each side, perimeter road and firebreaks
     included) and its roads and firebreaks layers."""
     edge = max(p.perimeter_setback_m, p.access_road_width_m)
-    foot_boxes = _boxes(g, b.u_lo - _grow(g.ax.gap_before[b.iu_lo], edge),
-                        b.v_lo - _grow(g.ay.gap_before[b.iv_lo], edge),
-                        b.u_hi + _grow(g.ax.gap_after[b.iu_hi], edge), b.v_hi + _grow(g.ay.gap_after[b.iv_hi], edge))
+    foot_boxes = _boxes(
+        g,
+        b.u_lo - _grow(g.ax.gap_before[b.iu_lo], edge),
+        b.v_lo - _grow(g.ay.gap_before[b.iv_lo], edge),
+        b.u_hi + _grow(g.ax.gap_after[b.iu_hi], edge),
+        b.v_hi + _grow(g.ay.gap_after[b.iv_hi], edge),
+    )
     footprint = _polygonal(shapely.intersection(shapely.union_all(foot_boxes), region))
     inner = _polygonal(shapely.intersection(footprint, usable))
-    roads_g, roads_kind, roads_w, fb_g, fb_w = _separators(g, inner, (b.u_lo.min(), b.v_lo.min()),
-                                                           (b.u_hi.max(), b.v_hi.max()), p)
+    roads_g, roads_kind, roads_w, fb_g, fb_w = _separators(
+        g, inner, (b.u_lo.min(), b.v_lo.min()), (b.u_hi.max(), b.v_hi.max()), p
+    )
     ring = _polygonal(shapely.difference(footprint, usable)) if usable is not region else shapely.Polygon()
     if not ring.is_empty:
         roads_g = np.concatenate([roads_g, np.array([ring], dtype=object)])
@@ -330,34 +422,47 @@ def _roads_and_firebreaks(g: _Grid, b: _BlockBoxes, region: Geometry, usable: Ge
     return footprint, roads, firebreaks
 
 
-def _service_layers(g: _Grid, uv_sorted: np.ndarray, svc: _Services, c: _Catchments,
-                    site_id: str) -> tuple[Features, Features, Features, Features]:
+def _service_layers(
+    g: _Grid, uv_sorted: np.ndarray, svc: _Services, c: _Catchments, site_id: str
+) -> tuple[Features, Features, Features, Features]:
     """The water points, latrines, health posts and distribution points layers."""
 
     def points(idx: np.ndarray) -> np.ndarray:
         x, y = _to_world(g, uv_sorted[idx, 0], uv_sorted[idx, 1])
         return shapely.points(x, y) if len(idx) else _empty("point")
 
-    water = Features(points(svc.water), {"point_id": _ids(site_id, "W", len(svc.water)), "taps": c.taps,
-                                         "people_served": c.water})
-    latrines = Features(points(svc.latrine), {"block_id": _ids(site_id, "L", len(svc.latrine)),
-                                              "stalls": c.stalls, "stalls_female": c.stalls_female,
-                                              "stalls_male": c.stalls_male, "people_served": c.latrine})
-    health = Features(points(svc.health), {"post_id": _ids(site_id, "H", len(svc.health)),
-                                           "people_served": c.health})
-    distribution = Features(points(svc.dist), {"point_id": _ids(site_id, "D", len(svc.dist)),
-                                               "people_served": c.distribution})
+    water = Features(
+        points(svc.water), {"point_id": _ids(site_id, "W", len(svc.water)), "taps": c.taps, "people_served": c.water}
+    )
+    latrines = Features(
+        points(svc.latrine),
+        {
+            "block_id": _ids(site_id, "L", len(svc.latrine)),
+            "stalls": c.stalls,
+            "stalls_female": c.stalls_female,
+            "stalls_male": c.stalls_male,
+            "people_served": c.latrine,
+        },
+    )
+    health = Features(points(svc.health), {"post_id": _ids(site_id, "H", len(svc.health)), "people_served": c.health})
+    distribution = Features(
+        points(svc.dist), {"point_id": _ids(site_id, "D", len(svc.dist)), "people_served": c.distribution}
+    )
     return water, latrines, health, distribution
 
 
 def _shortfall_notes(svc: _Services, p: LayoutParams, held: int, people: int) -> list[str]:
     notes = []
     if svc.uncoverable_latrine:
-        notes.append(f"{svc.uncoverable_latrine} slot(s) have no free slot within "
-                     f"{p.max_distance_to_latrine_m:g} m for a latrine block")
+        notes.append(
+            f"{svc.uncoverable_latrine} slot(s) have no free slot within "
+            f"{p.max_distance_to_latrine_m:g} m for a latrine block"
+        )
     if svc.uncoverable_water:
-        notes.append(f"{svc.uncoverable_water} slot(s) have no free slot within "
-                     f"{p.max_distance_to_water_m:g} m for a water point")
+        notes.append(
+            f"{svc.uncoverable_water} slot(s) have no free slot within "
+            f"{p.max_distance_to_water_m:g} m for a water point"
+        )
     if held < people:
         notes.append(f"the site holds {held:,} of {people:,} people; {people - held:,} have no plot")
     return notes
@@ -373,8 +478,9 @@ def _grow(gaps: np.ndarray, edge_m: float) -> np.ndarray:
     return np.where(gaps > 0, gaps, edge_m)
 
 
-def _separators(g: _Grid, footprint: Geometry, lo: tuple[float, float], hi: tuple[float, float],
-                p: LayoutParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _separators(
+    g: _Grid, footprint: Geometry, lo: tuple[float, float], hi: tuple[float, float], p: LayoutParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Road/path and firebreak bands of both axes, clipped to the camp footprint."""
     span = p.firebreak_width_m + p.access_road_width_m
     u_lo, v_lo = lo[0] - span, lo[1] - span
@@ -400,17 +506,41 @@ def _separators(g: _Grid, footprint: Geometry, lo: tuple[float, float], hi: tupl
     clipped = np.asarray([_polygonal(c) for c in clipped], dtype=object) if len(clipped) else clipped
     ok = ~shapely.is_empty(clipped) if len(clipped) else np.zeros(0, dtype=bool)
     clipped, kind = clipped[ok], kind[ok]
-    width = np.asarray([{"path": p.path_width_m, "access_road": p.access_road_width_m,
-                         "firebreak": p.firebreak_width_m}[k] for k in kind], dtype=float)
+    width = np.asarray(
+        [
+            {"path": p.path_width_m, "access_road": p.access_road_width_m, "firebreak": p.firebreak_width_m}[k]
+            for k in kind
+        ],
+        dtype=float,
+    )
     is_fb = kind == "firebreak"
     return (clipped[~is_fb], kind[~is_fb].astype(object), width[~is_fb], clipped[is_fb], width[is_fb])
 
 
-def _summary(site_id: str, p: LayoutParams, n_plots: int, n_slots: int, held: int, people: int, capacity: int,
-             taps: np.ndarray, stalls: np.ndarray, stalls_f: np.ndarray, stalls_m: np.ndarray,
-             hp_served: np.ndarray, dp_served: np.ndarray, max_w: float | None, max_l: float | None,
-             covered: float, footprint_m2: float, usable_m2: float, plot_m: float, angle: float,
-             max_run: float, notes: list[str]) -> LayoutSummary:
+def _summary(
+    site_id: str,
+    p: LayoutParams,
+    n_plots: int,
+    n_slots: int,
+    held: int,
+    people: int,
+    capacity: int,
+    taps: np.ndarray,
+    stalls: np.ndarray,
+    stalls_f: np.ndarray,
+    stalls_m: np.ndarray,
+    hp_served: np.ndarray,
+    dp_served: np.ndarray,
+    max_w: float | None,
+    max_l: float | None,
+    covered: float,
+    footprint_m2: float,
+    usable_m2: float,
+    plot_m: float,
+    angle: float,
+    max_run: float,
+    notes: list[str],
+) -> LayoutSummary:
     n_stalls, n_f = int(stalls.sum()), int(stalls_f.sum())
     gross = footprint_m2 / held if held else None
     site_pp = usable_m2 / held if held else None
@@ -429,12 +559,23 @@ def _summary(site_id: str, p: LayoutParams, n_plots: int, n_slots: int, held: in
         "distribution_points": len(dp_served) * p.people_per_distribution_point >= held,
     }
     return LayoutSummary(
-        site_id=site_id, plots=n_plots, slots=n_slots, people=held, people_requested=people,
-        shortfall=max(0, people - held), capacity=capacity, taps=int(taps.sum()),
-        taps_required=math.ceil(held / p.people_per_tap), water_points=len(taps),
+        site_id=site_id,
+        plots=n_plots,
+        slots=n_slots,
+        people=held,
+        people_requested=people,
+        shortfall=max(0, people - held),
+        capacity=capacity,
+        taps=int(taps.sum()),
+        taps_required=math.ceil(held / p.people_per_tap),
+        water_points=len(taps),
         latrines_required=math.ceil(held / p.people_per_latrine),
-        latrines=n_stalls, latrines_female=n_f, latrines_male=int(stalls_m.sum()), latrine_blocks=len(stalls),
-        health_posts=len(hp_served), distribution_points=len(dp_served),
+        latrines=n_stalls,
+        latrines_female=n_f,
+        latrines_male=int(stalls_m.sum()),
+        latrine_blocks=len(stalls),
+        health_posts=len(hp_served),
+        distribution_points=len(dp_served),
         max_plot_to_water_m=None if max_w is None else round(max_w, 2),
         max_plot_to_latrine_m=None if max_l is None else round(max_l, 2),
         max_people_per_health_post=int(hp_served.max()) if len(hp_served) else 0,
@@ -442,21 +583,57 @@ def _summary(site_id: str, p: LayoutParams, n_plots: int, n_slots: int, held: in
         covered_m2_per_person=round(covered, 3),
         gross_m2_per_person=None if gross is None else round(gross, 2),
         site_m2_per_person=None if site_pp is None else round(site_pp, 2),
-        plot_side_m=round(plot_m, 3), orientation_deg=round(angle, 3), max_built_up_run_m=round(max_run, 2),
+        plot_side_m=round(plot_m, 3),
+        orientation_deg=round(angle, 3),
+        max_built_up_run_m=round(max_run, 2),
         distance_metric="grid (L1 along the plot grid)" if p.distance_metric == "grid" else "straight line",
-        standards_met=met, notes=notes)
+        standards_met=met,
+        notes=notes,
+    )
 
 
-def _empty_layout(site_id: str, p: LayoutParams, people: int, plot_m: float, covered: float, usable: Geometry,
-                  notes: list[str], g: _Grid | None, capacity: int = 0, n_slots: int = 0) -> CampLayout:
+def _empty_layout(
+    site_id: str,
+    p: LayoutParams,
+    people: int,
+    plot_m: float,
+    covered: float,
+    usable: Geometry,
+    notes: list[str],
+    g: _Grid | None,
+    capacity: int = 0,
+    n_slots: int = 0,
+) -> CampLayout:
     e = np.empty(0, dtype=object)
     z = np.empty(0, dtype=np.int64)
     f = np.empty(0, dtype=float)
-    summary = _summary(site_id, p, 0, n_slots, 0, people, capacity, z, z, z, z, z, z, None, None, covered, 0.0,
-                       float(usable.area) if not usable.is_empty else 0.0, plot_m,
-                       g.angle_deg if g is not None else 0.0, 0.0, notes)
+    summary = _summary(
+        site_id,
+        p,
+        0,
+        n_slots,
+        0,
+        people,
+        capacity,
+        z,
+        z,
+        z,
+        z,
+        z,
+        z,
+        None,
+        None,
+        covered,
+        0.0,
+        float(usable.area) if not usable.is_empty else 0.0,
+        plot_m,
+        g.angle_deg if g is not None else 0.0,
+        0.0,
+        notes,
+    )
     return CampLayout(
-        site_id, p,
+        site_id,
+        p,
         Features(e, {"plot_id": e, "block_id": e, "sector": z, "people": z, "area_m2": f}),
         Features(e, {"block_id": e, "sector": z, "communities": z, "plots": z, "people": z}),
         Features(e, {"kind": e, "width_m": f, "area_m2": f}),
@@ -465,12 +642,18 @@ def _empty_layout(site_id: str, p: LayoutParams, people: int, plot_m: float, cov
         Features(e, {"block_id": e, "stalls": z, "stalls_female": z, "stalls_male": z, "people_served": z}),
         Features(e, {"post_id": e, "people_served": z}),
         Features(e, {"point_id": e, "people_served": z}),
-        summary)
+        summary,
+    )
 
 
-def layout_capacity(site_polygon_m: Geometry, params: LayoutParams | None = None,
-                    no_build: list[Geometry] | None = None, *, site_id: str = "site",
-                    source: str = "site polygon") -> int:
+def layout_capacity(
+    site_polygon_m: Geometry,
+    params: LayoutParams | None = None,
+    no_build: list[Geometry] | None = None,
+    *,
+    site_id: str = "site",
+    source: str = "site polygon",
+) -> int:
     """People the polygon can hold with a full layout (plots minus service slots, times household size)."""
     lay = generate_layout(site_polygon_m, 0, params, site_id=site_id, no_build=no_build, source=source)
     return lay.summary.capacity

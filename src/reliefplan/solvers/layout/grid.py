@@ -17,21 +17,23 @@ from .model import Geometry, LayoutParams
 # the 1-D grid sequence
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Axis:
-    lo: np.ndarray          # start of each plot column (m from the axis origin)
-    comm: np.ndarray        # community index along the axis
-    block: np.ndarray       # block index along the axis (a firebreak always starts a new block)
+    lo: np.ndarray  # start of each plot column (m from the axis origin)
+    comm: np.ndarray  # community index along the axis
+    block: np.ndarray  # block index along the axis (a firebreak always starts a new block)
     gap_before: np.ndarray  # width of the separator before each column (0: adjacent plot)
     gap_after: np.ndarray
-    sep_lo: np.ndarray      # separators: start, end, kind
+    sep_lo: np.ndarray  # separators: start, end, kind
     sep_hi: np.ndarray
-    sep_kind: np.ndarray    # "path" | "access_road" | "firebreak"
-    max_run_m: float        # longest built-up run between firebreaks
+    sep_kind: np.ndarray  # "path" | "access_road" | "firebreak"
+    max_run_m: float  # longest built-up run between firebreaks
 
 
-def _axis(length_m: float, plot_m: float, plots_per_comm: int, run_plots: int, comms_per_block: int,
-          p: LayoutParams) -> _Axis:
+def _axis(
+    length_m: float, plot_m: float, plots_per_comm: int, run_plots: int, comms_per_block: int, p: LayoutParams
+) -> _Axis:
     """Columns and separators along one axis from 0 to length_m (a loop over columns of one axis, not plots)."""
     path, road, fb, interval = p.path_width_m, p.access_road_width_m, p.firebreak_width_m, p.firebreak_interval_m
     n_inner = math.ceil(plots_per_comm / run_plots) - 1
@@ -82,12 +84,30 @@ def _axis(length_m: float, plot_m: float, plots_per_comm: int, run_plots: int, c
     lo_a = np.asarray(lo, dtype=float)
     gap_before = np.asarray(gap_b, dtype=float)
     if len(lo_a) == 0:
-        return _Axis(lo_a, np.zeros(0, np.int64), np.zeros(0, np.int64), gap_before, gap_before,
-                     np.zeros(0), np.zeros(0), np.zeros(0, dtype=str), 0.0)
+        return _Axis(
+            lo_a,
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            gap_before,
+            gap_before,
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, dtype=str),
+            0.0,
+        )
     gap_after = np.append(gap_before[1:], 0.0)
     s = np.asarray(seps, dtype=object).reshape(-1, 3)
-    return _Axis(lo_a, np.asarray(comm), np.asarray(block), gap_before, gap_after,
-                 s[:, 0].astype(float), s[:, 1].astype(float), s[:, 2].astype(str), max_run)
+    return _Axis(
+        lo_a,
+        np.asarray(comm),
+        np.asarray(block),
+        gap_before,
+        gap_after,
+        s[:, 0].astype(float),
+        s[:, 1].astype(float),
+        s[:, 2].astype(str),
+        max_run,
+    )
 
 
 def _split2(n: int) -> tuple[int, int]:
@@ -146,13 +166,14 @@ def plot_side_m(p: LayoutParams) -> float:
 # fitting the grid into the polygon
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Grid:
     angle_deg: float
-    origin: np.ndarray       # world xy of grid (0, 0)
+    origin: np.ndarray  # world xy of grid (0, 0)
     ax: _Axis
     ay: _Axis
-    u0: float                # grid-frame offset of the axis origins
+    u0: float  # grid-frame offset of the axis origins
     v0: float
     plot_m: float
 
@@ -193,12 +214,29 @@ def _prefix(a: _Axis, length_m: float) -> _Axis:
     n = int(np.searchsorted(a.comm, a.comm[n - 1], side="right"))
     end = a.lo[n - 1]
     k = int(np.searchsorted(a.sep_lo, end, side="left"))
-    return _Axis(a.lo[:n], a.comm[:n], a.block[:n], a.gap_before[:n], np.append(a.gap_before[1:n], 0.0),
-                 a.sep_lo[:k], a.sep_hi[:k], a.sep_kind[:k], a.max_run_m)
+    return _Axis(
+        a.lo[:n],
+        a.comm[:n],
+        a.block[:n],
+        a.gap_before[:n],
+        np.append(a.gap_before[1:n], 0.0),
+        a.sep_lo[:k],
+        a.sep_hi[:k],
+        a.sep_kind[:k],
+        a.max_run_m,
+    )
 
 
-def _make_grid(usable: Geometry, angle_deg: float, phase_u: float, phase_v: float, plot_m: float,
-               p: LayoutParams, origin: np.ndarray, axes: tuple[_Axis, _Axis]) -> _Grid:
+def _make_grid(
+    usable: Geometry,
+    angle_deg: float,
+    phase_u: float,
+    phase_v: float,
+    plot_m: float,
+    p: LayoutParams,
+    origin: np.ndarray,
+    axes: tuple[_Axis, _Axis],
+) -> _Grid:
     xy = shapely.get_coordinates(usable)
     u, v = _to_grid(angle_deg, origin, xy[:, 0], xy[:, 1])
     u0, v0 = float(u.min()) - phase_u, float(v.min()) - phase_v
@@ -266,6 +304,7 @@ def _fit(usable: Geometry, plot_m: float, p: LayoutParams) -> tuple[_Grid, np.nd
         angles = dedup
     g0 = _make_grid(usable, 0.0, 0.0, 0.0, plot_m, p, origin, axes)
     period_u, period_v = _period(g0.ax, plot_m), _period(g0.ay, plot_m)
+
     # every angle at phase 0; coarse phases for the three best angles (where the firebreaks fall matters as
     # much as the angle); then refine the phase of the best
     def score(a: float, fu: float, fv: float) -> float:
@@ -273,17 +312,24 @@ def _fit(usable: Geometry, plot_m: float, p: LayoutParams) -> tuple[_Grid, np.nd
 
     scored = sorted(((score(a, 0.0, 0.0), -i, a, 0.0, 0.0) for i, a in enumerate(angles)), reverse=True)
     if p.search_phase:
-        scored += [(score(a, fu, fv), -i, a, fu, fv) for _, i, a, _, _ in scored[:3]
-                   for fu, fv in ((0.5, 0.0), (0.0, 0.5), (0.5, 0.5))]
+        scored += [
+            (score(a, fu, fv), -i, a, fu, fv)
+            for _, i, a, _, _ in scored[:3]
+            for fu, fv in ((0.5, 0.0), (0.0, 0.5), (0.5, 0.5))
+        ]
     _, _, best, fu0, fv0 = max(scored)
     pu, pv = fu0 * period_u, fv0 * period_v
     if p.search_phase:
         fr = (fu0, fu0 + 0.25, fu0 + 0.5, fu0 + 0.75)
-        pu = max((f * period_u for f in fr),
-                 key=lambda ph: _score(_make_grid(usable, best, ph, pv, plot_m, p, origin, axes), geoms))
+        pu = max(
+            (f * period_u for f in fr),
+            key=lambda ph: _score(_make_grid(usable, best, ph, pv, plot_m, p, origin, axes), geoms),
+        )
         fr = (fv0, fv0 + 0.25, fv0 + 0.5, fv0 + 0.75)
-        pv = max((f * period_v for f in fr),
-                 key=lambda ph: _score(_make_grid(usable, best, pu, ph, plot_m, p, origin, axes), geoms))
+        pv = max(
+            (f * period_v for f in fr),
+            key=lambda ph: _score(_make_grid(usable, best, pu, ph, plot_m, p, origin, axes), geoms),
+        )
     g = _make_grid(usable, best, pu, pv, plot_m, p, origin, axes)
     u, v, _, _ = _centres(g)
     return g, _inside(g, u, v, geoms)
@@ -308,8 +354,8 @@ class _Slots:
     comm_key: np.ndarray
     block_key: np.ndarray
     sector_key: np.ndarray
-    order: np.ndarray       # fill order (indices into the fitted slots)
-    uv_sorted: np.ndarray   # grid-frame centres (m) in fill order
+    order: np.ndarray  # fill order (indices into the fitted slots)
+    uv_sorted: np.ndarray  # grid-frame centres (m) in fill order
 
 
 def _fill_order(g: _Grid, inside: np.ndarray, p: LayoutParams) -> _Slots:

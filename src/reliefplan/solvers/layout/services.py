@@ -23,8 +23,10 @@ _SHRINK = 0.25  # share of a plot pitch the seed cells shrink by (measured: fewe
 # service placement
 # --------------------------------------------------------------------------------------------------
 
-def _cover(uv: np.ndarray, allowed: np.ndarray, radius: float | None, cap_slots: float | None, p_norm: float,
-           pitch_m: float) -> tuple[np.ndarray, np.ndarray]:
+
+def _cover(
+    uv: np.ndarray, allowed: np.ndarray, radius: float | None, cap_slots: float | None, p_norm: float, pitch_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Choose service slots among `allowed` so that every point is within `radius` of one (p_norm metric) and
     no service has more than `cap_slots` points nearest to it. Returns (chosen indices, uncoverable indices).
 
@@ -40,8 +42,11 @@ def _cover(uv: np.ndarray, allowed: np.ndarray, radius: float | None, cap_slots:
     st = np.stack([uv[:, 0] + uv[:, 1], uv[:, 0] - uv[:, 1]], axis=1) if p_norm == 1 else uv
     sides = []
     if radius is not None:
-        sides.append(max(pitch_m, 2 * (radius - _SHRINK * pitch_m)) if p_norm == 1 else
-                     max(pitch_m, math.sqrt(2) * (radius - pitch_m / 2)))
+        sides.append(
+            max(pitch_m, 2 * (radius - _SHRINK * pitch_m))
+            if p_norm == 1
+            else max(pitch_m, math.sqrt(2) * (radius - pitch_m / 2))
+        )
     if cap_slots is not None:
         # a cell of area cap_slots * pitch² holds at most cap_slots slots (st-frame areas are doubled for L1)
         a = cap_slots * pitch_m * pitch_m * (2.0 if p_norm == 1 else 1.0)
@@ -147,11 +152,13 @@ def _place_services(uv: np.ndarray, people_target: int, p: LayoutParams, pitch_m
     p_norm = 1.0 if p.distance_metric == "grid" else 2.0
     free = np.ones(n, dtype=bool)
     hh = p.household_size
-    lat, lat_fail = _cover(uv, free, p.max_distance_to_latrine_m,
-                           p.latrine_block_max_stalls * p.people_per_latrine / hh, p_norm, pitch_m)
+    lat, lat_fail = _cover(
+        uv, free, p.max_distance_to_latrine_m, p.latrine_block_max_stalls * p.people_per_latrine / hh, p_norm, pitch_m
+    )
     free[lat] = False
-    wat, wat_fail = _cover(uv, free, p.max_distance_to_water_m,
-                           p.taps_per_water_point_max * p.people_per_tap / hh, p_norm, pitch_m)
+    wat, wat_fail = _cover(
+        uv, free, p.max_distance_to_water_m, p.taps_per_water_point_max * p.people_per_tap / hh, p_norm, pitch_m
+    )
     free[wat] = False
     people_est = min(people_target, int(free.sum()) * hh)
     hp = _place_k(uv, free, math.ceil(people_est / p.people_per_health_post))

@@ -39,25 +39,34 @@ def load_site_polygon(path: Path) -> tuple[Geometry, str]:
     else:
         raise InputError(Problem(file=src, message="expected a GeoJSON Feature, FeatureCollection or geometry"))
     if len(feats) != 1:
-        raise InputError(Problem(file=src, field="features",
-                                 message=f"expected exactly one polygon feature, got {len(feats)}"))
+        raise InputError(
+            Problem(file=src, field="features", message=f"expected exactly one polygon feature, got {len(feats)}")
+        )
     f = feats[0]
     props = f.get("properties") or {}
     fid = str(f.get("id", props.get("id", props.get("site_id", props.get("name", 0)))))
     try:
         geom = shapely.geometry.shape(f.get("geometry"))
     except Exception as e:  # noqa: BLE001 - shapely raises several types for malformed GeoJSON
-        raise InputError(Problem(file=src, feature=fid, field="geometry",
-                                 message=f"expected a GeoJSON Polygon or MultiPolygon: {e}")) from None
+        raise InputError(
+            Problem(file=src, feature=fid, field="geometry", message=f"expected a GeoJSON Polygon or MultiPolygon: {e}")
+        ) from None
     if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
-        raise InputError(Problem(file=src, feature=fid, field="geometry",
-                                 message=f"expected a Polygon or MultiPolygon, got {geom.geom_type}"))
+        raise InputError(
+            Problem(
+                file=src,
+                feature=fid,
+                field="geometry",
+                message=f"expected a Polygon or MultiPolygon, got {geom.geom_type}",
+            )
+        )
     if geom.is_empty:
         raise InputError(Problem(file=src, feature=fid, field="geometry", message="the polygon is empty"))
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InputError(Problem(file=src, feature=fid, field="geometry",
-                                 message="expected WGS84 longitude/latitude coordinates"))
+        raise InputError(
+            Problem(file=src, feature=fid, field="geometry", message="expected WGS84 longitude/latitude coordinates")
+        )
     return geom, fid
 
 
@@ -67,8 +76,10 @@ _SCHEMA: dict[str, tuple[str, dict[str, str]]] = {
     "roads": ("MultiPolygon", {"kind": "str", "width_m": "float", "area_m2": "float"}),
     "firebreaks": ("MultiPolygon", {"width_m": "float", "area_m2": "float"}),
     "water_points": ("Point", {"point_id": "str", "taps": "int", "people_served": "int"}),
-    "latrines": ("Point", {"block_id": "str", "stalls": "int", "stalls_female": "int", "stalls_male": "int",
-                           "people_served": "int"}),
+    "latrines": (
+        "Point",
+        {"block_id": "str", "stalls": "int", "stalls_female": "int", "stalls_male": "int", "people_served": "int"},
+    ),
     "health_posts": ("Point", {"post_id": "str", "people_served": "int"}),
     "distribution_points": ("Point", {"point_id": "str", "people_served": "int"}),
 }
@@ -100,21 +111,34 @@ def write_layout_gpkg(layouts: list[CampLayout], path: Path, crs: CRS) -> None:
             if len(geom):
                 geom = project(geom, crs, WGS84)
                 if gtype == "MultiPolygon":
-                    geom = np.asarray([q if isinstance(q, shapely.MultiPolygon) else shapely.MultiPolygon([q])
-                                       for q in geom], dtype=object)
-            data = [np.concatenate(v) if v else np.empty(0, dtype=_DTYPE.get(schema.get(k, "str"), object))
-                    for k, v in cols.items()]
-            pyogrio.raw.write(str(tmp), shapely.to_wkb(geom) if len(geom) else np.empty(0, dtype=object), data,
-                              list(cols), layer=name, driver="GPKG", geometry_type=gtype, crs=WGS84.to_wkt(),
-                              promote_to_multi=False)
+                    geom = np.asarray(
+                        [q if isinstance(q, shapely.MultiPolygon) else shapely.MultiPolygon([q]) for q in geom],
+                        dtype=object,
+                    )
+            data = [
+                np.concatenate(v) if v else np.empty(0, dtype=_DTYPE.get(schema.get(k, "str"), object))
+                for k, v in cols.items()
+            ]
+            pyogrio.raw.write(
+                str(tmp),
+                shapely.to_wkb(geom) if len(geom) else np.empty(0, dtype=object),
+                data,
+                list(cols),
+                layer=name,
+                driver="GPKG",
+                geometry_type=gtype,
+                crs=WGS84.to_wkt(),
+                promote_to_multi=False,
+            )
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def layout_site_file(path: Path, people: int, params: LayoutParams | None = None,
-                     site_id: str | None = None) -> tuple[CampLayout, CRS]:
+def layout_site_file(
+    path: Path, people: int, params: LayoutParams | None = None, site_id: str | None = None
+) -> tuple[CampLayout, CRS]:
     """Load a one-feature GeoJSON site polygon (WGS84), lay it out in its local UTM CRS; return layout and CRS."""
     from ...geo import WGS84, local_crs, project
 
@@ -140,12 +164,13 @@ def summary_rows(s: LayoutSummary) -> list[tuple[str, str, bool | None]]:
         ("covered m²/person", num(s.covered_m2_per_person, ".2f"), met["covered_area"]),
         ("gross m²/person (used blocks)", num(s.gross_m2_per_person, ".1f"), met["site_area"]),
         ("longest built-up run (m)", num(s.max_built_up_run_m), met["firebreaks"]),
-        ("water points / taps (ratio)", f"{s.water_points:,} / {s.taps:,} ({s.taps_required:,})",
-         met["water_ratio"]),
+        ("water points / taps (ratio)", f"{s.water_points:,} / {s.taps:,} ({s.taps_required:,})", met["water_ratio"]),
         ("max plot → water (m)", num(s.max_plot_to_water_m), met["water_distance"]),
-        ("latrine blocks / stalls F+M (ratio)",
-         f"{s.latrine_blocks:,} / {s.latrines_female:,}+{s.latrines_male:,} ({s.latrines_required:,})",
-         met["latrine_ratio"] and met["latrine_female_share"]),
+        (
+            "latrine blocks / stalls F+M (ratio)",
+            f"{s.latrine_blocks:,} / {s.latrines_female:,}+{s.latrines_male:,} ({s.latrines_required:,})",
+            met["latrine_ratio"] and met["latrine_female_share"],
+        ),
         ("max plot → latrine (m)", num(s.max_plot_to_latrine_m), met["latrine_distance"]),
         ("health posts", f"{s.health_posts:,}", met["health_posts"]),
         ("distribution points", f"{s.distribution_points:,}", met["distribution_points"]),

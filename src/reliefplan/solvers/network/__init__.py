@@ -43,7 +43,28 @@ from .matrices import _contract_chains as _contract_chains
 from .matrices import _lexicographic_graph as _lexicographic_graph
 from .points import Points, load_points, to_xy, travel_times_between_files
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "MODES", "Closures", "Mode", "Network", "NetworkParams", "NetworkSummary", "Points",
-           "RoadLines", "Snapped", "TravelTimes", "aggregate_origins", "build_network", "fallback_summary", "load_points",
-           "load_roads", "network_crs", "snap", "straight_line_matrix", "to_xy", "travel_time_matrix",
-           "travel_times_between_files", "zone_sample_points"]
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "MODES",
+    "Closures",
+    "Mode",
+    "Network",
+    "NetworkParams",
+    "NetworkSummary",
+    "Points",
+    "RoadLines",
+    "Snapped",
+    "TravelTimes",
+    "aggregate_origins",
+    "build_network",
+    "fallback_summary",
+    "load_points",
+    "load_roads",
+    "network_crs",
+    "snap",
+    "straight_line_matrix",
+    "to_xy",
+    "travel_time_matrix",
+    "travel_times_between_files",
+    "zone_sample_points",
+]

@@ -27,6 +27,7 @@ MODES: tuple[str, ...] = ("walk", "drive")
 
 # --------------------------------------------------------------------------- parameters (data)
 
+
 @cache
 def _profiles() -> dict[str, Any]:
     text = resources.files("reliefplan").joinpath("data/network/profiles.yaml").read_text(encoding="utf-8")
@@ -79,8 +80,9 @@ class NetworkParams:
         )
         unknown = set(overrides) - set(values) - {"max_segment_m", "node_precision_m"}
         if unknown:
-            raise InputError([Problem(file="NetworkParams", field=k, message="unknown network parameter")
-                              for k in sorted(unknown)])
+            raise InputError(
+                [Problem(file="NetworkParams", field=k, message="unknown network parameter") for k in sorted(unknown)]
+            )
         for k in overrides:
             if k in values.get("sources", {}):
                 values["sources"][k] = "user override"
@@ -94,6 +96,7 @@ def network_crs(roads: RoadLines) -> CRS:
 
 
 # --------------------------------------------------------------------------- network (stage)
+
 
 class NetworkSummary(TypedDict, total=False):
     """The plan.json `network` block: `Network.summary()` on roads, `fallback_summary()` without."""
@@ -202,22 +205,38 @@ class Network:
         }
 
 
-def fallback_summary(mode: str, *, reason: str = "the scenario has no roads",
-                     params: NetworkParams | None = None) -> NetworkSummary:
+def fallback_summary(
+    mode: str, *, reason: str = "the scenario has no roads", params: NetworkParams | None = None
+) -> NetworkSummary:
     """The plan.json `network` block when travel times come from straight_line_matrix."""
     params = params or NetworkParams.default()
-    return {"mode": mode, "source": None, "fallback": True, "reason": reason, "nodes": 0, "links": 0,
-            "circuity": params.circuity, "circuity_source": params.sources.get("circuity", "")}
+    return {
+        "mode": mode,
+        "source": None,
+        "fallback": True,
+        "reason": reason,
+        "nodes": 0,
+        "links": 0,
+        "circuity": params.circuity,
+        "circuity_source": params.sources.get("circuity", ""),
+    }
 
 
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
-        raise InputError(Problem(file="parameters", field="mode",
-                                 message=f"unknown mode {mode!r}; expected walk or drive"))
+        raise InputError(
+            Problem(file="parameters", field="mode", message=f"unknown mode {mode!r}; expected walk or drive")
+        )
 
 
-def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, params: NetworkParams | None = None,
-                  closures: Closures | None = None) -> Network:
+def build_network(
+    roads: RoadLines,
+    *,
+    mode: Mode,
+    crs: CRS | None = None,
+    params: NetworkParams | None = None,
+    closures: Closures | None = None,
+) -> Network:
     """Node the road lines and build the routable graph for one travel mode.
 
     Lines are connected where they share a vertex (coordinates equal to `node_precision_m`);
@@ -258,14 +277,29 @@ def build_network(roads: RoadLines, *, mode: Mode, crs: CRS | None = None, param
     graph_time, graph_len = _fastest_link_graphs(lf, lt, link_time, link_len, n)
 
     return Network(
-        mode=mode, crs=crs, node_xy=node_xy[keep_node], link_from=lf.astype(np.int64), link_to=lt.astype(np.int64),
-        link_length_m=link_len, link_time_s=link_time, link_capacity_per_h=cap[sel],
-        link_highway=roads.highway[feat][sel], link_feature=roads.feature_id[feat[sel]], link_time_factor=factor[sel],
-        graph_time_s=graph_time, graph_length_m=graph_len, walk_speed_m_s=params.walk_speed_m_s,
-        road_length_m=float(length[seg_kept].sum()), source=roads.source, params=params,
-        dropped_nodes=int((touched & ~keep_node).sum()), dropped_links=int((~keep_link).sum()),
-        dropped_component_sizes=tuple(int(x) for x in dropped), closed_links=closed_segs + n_closed_lines,
-        slowed_links=slowed, skipped_features=roads.skipped_features,
+        mode=mode,
+        crs=crs,
+        node_xy=node_xy[keep_node],
+        link_from=lf.astype(np.int64),
+        link_to=lt.astype(np.int64),
+        link_length_m=link_len,
+        link_time_s=link_time,
+        link_capacity_per_h=cap[sel],
+        link_highway=roads.highway[feat][sel],
+        link_feature=roads.feature_id[feat[sel]],
+        link_time_factor=factor[sel],
+        graph_time_s=graph_time,
+        graph_length_m=graph_len,
+        walk_speed_m_s=params.walk_speed_m_s,
+        road_length_m=float(length[seg_kept].sum()),
+        source=roads.source,
+        params=params,
+        dropped_nodes=int((touched & ~keep_node).sum()),
+        dropped_links=int((~keep_link).sum()),
+        dropped_component_sizes=tuple(int(x) for x in dropped),
+        closed_links=closed_segs + n_closed_lines,
+        slowed_links=slowed,
+        skipped_features=roads.skipped_features,
         closures_source=closures.source if closures is not None else None,
     )
 
@@ -280,14 +314,20 @@ def _usable_lines(roads: RoadLines, mode: Mode, params: NetworkParams) -> tuple[
     n_closed_lines = int((usable & roads.closed).sum())
     usable &= ~roads.closed
     if not usable.any():
-        raise InputError(Problem(file=roads.source, message=f"no road usable for mode {mode!r} "
-                                 f"({len(roads)} lines, {n_closed_lines} closed; classes found: "
-                                 f"{sorted(set(hw.tolist()))[:12]})"))
+        raise InputError(
+            Problem(
+                file=roads.source,
+                message=f"no road usable for mode {mode!r} "
+                f"({len(roads)} lines, {n_closed_lines} closed; classes found: "
+                f"{sorted(set(hw.tolist()))[:12]})",
+            )
+        )
     return np.flatnonzero(usable), n_closed_lines
 
 
-def _segments(roads: RoadLines, idx: np.ndarray, crs: CRS, params: NetworkParams, *, midpoints: bool
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def _segments(
+    roads: RoadLines, idx: np.ndarray, crs: CRS, params: NetworkParams, *, midpoints: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """The usable lines in metres, cut every `max_segment_m`, as pieces between nodes (vertices equal to
     `node_precision_m` are one node): (node_xy of every node, from-node, to-node, length_m, the line of each piece
     as an index into `idx`, each piece's midpoint when asked for)."""
@@ -320,8 +360,9 @@ def _segments(roads: RoadLines, idx: np.ndarray, crs: CRS, params: NetworkParams
     return node_xy, u, v, length, seg_line, mid_xy
 
 
-def _speed_and_capacity(roads: RoadLines, idx: np.ndarray, seg_line: np.ndarray, feat: np.ndarray, mode: Mode,
-                        params: NetworkParams) -> tuple[np.ndarray, np.ndarray]:
+def _speed_and_capacity(
+    roads: RoadLines, idx: np.ndarray, seg_line: np.ndarray, feat: np.ndarray, mode: Mode, params: NetworkParams
+) -> tuple[np.ndarray, np.ndarray]:
     """Speed (m/s) and capacity (persons/h walking, vehicles/h per direction driving) of each piece: the road's
     own tags where it has them, else its class's figures (class tables looked up once per distinct class)."""
     hw = roads.highway
@@ -361,8 +402,9 @@ def _closure_factor(closures: Closures, mid_xy: np.ndarray, crs: CRS, factor: np
     return factor
 
 
-def _directed_links(roads: RoadLines, feat: np.ndarray, u: np.ndarray, v: np.ndarray, open_: np.ndarray,
-                    mode: Mode) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _directed_links(
+    roads: RoadLines, feat: np.ndarray, u: np.ndarray, v: np.ndarray, open_: np.ndarray, mode: Mode
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(from-node, to-node, piece) of each directed link: both directions of every open piece when walking,
     only those its `oneway` allows when driving."""
     if mode == "walk":
@@ -377,15 +419,15 @@ def _directed_links(roads: RoadLines, feat: np.ndarray, u: np.ndarray, v: np.nda
     return lf, lt, sel
 
 
-def _largest_component(lf: np.ndarray, lt: np.ndarray, n_all: int, mode: Mode, file: str
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _largest_component(
+    lf: np.ndarray, lt: np.ndarray, n_all: int, mode: Mode, file: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(nodes kept, links kept, nodes any link touches, sizes of the dropped components, largest first): the
     largest component, strongly connected for driving, connected for walking."""
     adj = sparse.csr_matrix((np.ones(len(lf)), (lf, lt)), shape=(n_all, n_all))
     touched = np.zeros(n_all, dtype=bool)
     touched[lf] = touched[lt] = True
-    n_comp, label = csgraph.connected_components(adj, directed=True,
-                                                 connection="strong" if mode == "drive" else "weak")
+    n_comp, label = csgraph.connected_components(adj, directed=True, connection="strong" if mode == "drive" else "weak")
     del adj
     sizes = np.bincount(label[touched], minlength=n_comp)
     if sizes.max() == 0:
@@ -397,8 +439,9 @@ def _largest_component(lf: np.ndarray, lt: np.ndarray, n_all: int, mode: Mode, f
     return keep_node, keep_link, touched, dropped
 
 
-def _fastest_link_graphs(lf: np.ndarray, lt: np.ndarray, time: np.ndarray, length: np.ndarray,
-                         n: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+def _fastest_link_graphs(
+    lf: np.ndarray, lt: np.ndarray, time: np.ndarray, length: np.ndarray, n: int
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """CSR [n, n] time and length of the fastest link per node pair (ties: the first link).
 
     Built once with link numbers as values; parallel links (rare) would be summed by the conversion, so

@@ -17,6 +17,7 @@ from .graph import Network, NetworkParams
 
 # --------------------------------------------------------------------------- snapping and matrices
 
+
 @dataclass(frozen=True, eq=False)
 class Snapped:
     """Nearest network node per point and the straight off-network leg to it (walked)."""
@@ -26,18 +27,31 @@ class Snapped:
     time_s: np.ndarray  # distance_m / walking speed
 
 
-def snap(network: Network, xy: np.ndarray, *, max_snap_m: float | None = None,
-         ids: list[str] | np.ndarray | None = None, file: str = "points") -> Snapped:
+def snap(
+    network: Network,
+    xy: np.ndarray,
+    *,
+    max_snap_m: float | None = None,
+    ids: list[str] | np.ndarray | None = None,
+    file: str = "points",
+) -> Snapped:
     """Snap metric points to their nearest node; InputError for points farther than max_snap_m."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     dist, node = network.node_tree.query(xy)
     if max_snap_m is not None:
         far = np.flatnonzero(~(dist <= max_snap_m))
         if len(far):
-            raise InputError([Problem(file=file, feature=str(ids[i]) if ids is not None else str(i),
-                                      message=f"point is {dist[i]:.0f} m from the nearest road of {network.source} "
-                                      f"(limit {max_snap_m:.0f} m): outside the network's extent")
-                              for i in far])
+            raise InputError(
+                [
+                    Problem(
+                        file=file,
+                        feature=str(ids[i]) if ids is not None else str(i),
+                        message=f"point is {dist[i]:.0f} m from the nearest road of {network.source} "
+                        f"(limit {max_snap_m:.0f} m): outside the network's extent",
+                    )
+                    for i in far
+                ]
+            )
     return Snapped(node=node.astype(np.int64), distance_m=dist, time_s=dist / network.walk_speed_m_s)
 
 
@@ -65,8 +79,9 @@ _T_RES_S = 0.001  # time quantum of the combined weights (per link)
 _L_RES_M = 0.01  # length quantum
 
 
-def _lexicographic_graph(graph_time: sparse.csr_matrix, graph_len: sparse.csr_matrix,
-                         t_res: float, l_res: float) -> tuple[sparse.csr_matrix, float, float]:
+def _lexicographic_graph(
+    graph_time: sparse.csr_matrix, graph_len: sparse.csr_matrix, t_res: float, l_res: float
+) -> tuple[sparse.csr_matrix, float, float]:
     """Weights Tq·M + Lq: one Dijkstra gives the fastest path's time (quantised) and its length exactly.
 
     Along any path Lq ≤ r·Tq with r the largest link ratio Lq/Tq, so choosing M² ≥ r·2^53
@@ -128,12 +143,19 @@ def _contract_chains(w: sparse.csr_matrix, keep: np.ndarray) -> tuple[sparse.csr
     return sparse.csr_matrix((c[g], (a[g], b[g])), shape=(k, k)), new_id
 
 
-def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy: np.ndarray, *,
-                       cutoff_s: float | None = None, max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
-                       origin_ids: list[str] | np.ndarray | None = None,
-                       destination_ids: list[str] | np.ndarray | None = None,
-                       leg_speed_m_s: float | None = None, contract: bool = True,
-                       batch: int = 64) -> TravelTimes:
+def travel_time_matrix(
+    network: Network,
+    origins_xy: np.ndarray,
+    destinations_xy: np.ndarray,
+    *,
+    cutoff_s: float | None = None,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
+    origin_ids: list[str] | np.ndarray | None = None,
+    destination_ids: list[str] | np.ndarray | None = None,
+    leg_speed_m_s: float | None = None,
+    contract: bool = True,
+    batch: int = 64,
+) -> TravelTimes:
     """Fastest travel time and the distance along that path between every origin and destination.
 
     Points (metric, network CRS) snap to their nearest node; the snap legs are walked at
@@ -151,9 +173,16 @@ def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy
     o_leg_s, d_leg_s = o.distance_m / leg_speed, d.distance_m / leg_speed
     if len(o.node) == 0 or len(d.node) == 0:
         empty = np.empty((len(o.node), len(d.node)))
-        return TravelTimes(time_s=empty, distance_m=empty.copy(), mode=network.mode, fallback=False,
-                           method="network", origin_snap_m=o.distance_m, destination_snap_m=d.distance_m,
-                           cutoff_s=cutoff_s)
+        return TravelTimes(
+            time_s=empty,
+            distance_m=empty.copy(),
+            mode=network.mode,
+            fallback=False,
+            method="network",
+            origin_snap_m=o.distance_m,
+            destination_snap_m=d.distance_m,
+            cutoff_s=cutoff_s,
+        )
     uo, inv_o = np.unique(o.node, return_inverse=True)
     ud, inv_d = np.unique(d.node, return_inverse=True)
     from_dest = len(ud) < len(uo)
@@ -171,8 +200,8 @@ def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy
         limit = np.inf if cutoff_s is None else (math.ceil(cutoff_s / t_res) + 1) * m
         block = np.empty((len(sources), len(targets)))
         for b in range(0, len(sources), batch):
-            dist = csgraph.dijkstra(graph, directed=True, indices=sources[b:b + batch], limit=limit)
-            block[b:b + batch] = dist[:, targets]
+            dist = csgraph.dijkstra(graph, directed=True, indices=sources[b : b + batch], limit=limit)
+            block[b : b + batch] = dist[:, targets]
         finite = np.isfinite(block)
         if not (block[finite] >= exact_below).any():
             break
@@ -191,16 +220,28 @@ def travel_time_matrix(network: Network, origins_xy: np.ndarray, destinations_xy
     same = o.node[:, None] == d.node[None, :]
     if same.any():  # both points at one node: walk straight across, not out to the node and back
         oi, di = np.nonzero(same)
-        direct = np.hypot(*(np.asarray(origins_xy, dtype=float).reshape(-1, 2)[oi]
-                            - np.asarray(destinations_xy, dtype=float).reshape(-1, 2)[di]).T)
+        direct = np.hypot(
+            *(
+                np.asarray(origins_xy, dtype=float).reshape(-1, 2)[oi]
+                - np.asarray(destinations_xy, dtype=float).reshape(-1, 2)[di]
+            ).T
+        )
         distance_m[oi, di] = direct
         time_s[oi, di] = direct / leg_speed
     if cutoff_s is not None:
         over = time_s > cutoff_s
         time_s[over] = np.inf
         distance_m[over] = np.nan
-    return TravelTimes(time_s=time_s, distance_m=distance_m, mode=network.mode, fallback=False, method="network",
-                       origin_snap_m=o.distance_m, destination_snap_m=d.distance_m, cutoff_s=cutoff_s)
+    return TravelTimes(
+        time_s=time_s,
+        distance_m=distance_m,
+        mode=network.mode,
+        fallback=False,
+        method="network",
+        origin_snap_m=o.distance_m,
+        destination_snap_m=d.distance_m,
+        cutoff_s=cutoff_s,
+    )
 
 
 def _arange_values(start: np.ndarray, stop: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
@@ -216,8 +257,9 @@ def _arange_values(start: np.ndarray, stop: np.ndarray, step: float) -> tuple[np
     return length, values
 
 
-def zone_sample_points(polygons_xy: np.ndarray, *, spacing_m: float = 500.0,
-                       max_points: int = 25) -> tuple[np.ndarray, np.ndarray]:
+def zone_sample_points(
+    polygons_xy: np.ndarray, *, spacing_m: float = 500.0, max_points: int = 25
+) -> tuple[np.ndarray, np.ndarray]:
     """Sample points per zone polygon (metric CRS): a grid every spacing_m inside large zones.
 
     Zones too small to hold a grid point get their representative point (always inside).
@@ -247,7 +289,7 @@ def zone_sample_points(polygons_xy: np.ndarray, *, spacing_m: float = 500.0,
         pick = np.linspace(0, count[z] - 1, max_points).round().astype(int)
         mask = np.zeros(count[z], dtype=bool)
         mask[pick] = True
-        keep[first[z]:first[z] + count[z]] = mask
+        keep[first[z] : first[z] + count[z]] = mask
     zone, xy = zone[keep], xy[keep]
     empty = np.flatnonzero(count == 0)
     if len(empty):
@@ -275,14 +317,28 @@ def aggregate_origins(tt: TravelTimes, origin_group: np.ndarray, n_groups: int) 
         distance_m = np.where(count > 0, d_sum / count, np.nan)
     snap_sum = np.bincount(group, weights=tt.origin_snap_m, minlength=n_groups)
     snap_n = np.maximum(np.bincount(group, minlength=n_groups), 1)
-    return TravelTimes(time_s=time_s, distance_m=distance_m, mode=tt.mode, fallback=tt.fallback, method=tt.method,
-                       origin_snap_m=snap_sum / snap_n, destination_snap_m=tt.destination_snap_m,
-                       cutoff_s=tt.cutoff_s, circuity=tt.circuity)
+    return TravelTimes(
+        time_s=time_s,
+        distance_m=distance_m,
+        mode=tt.mode,
+        fallback=tt.fallback,
+        method=tt.method,
+        origin_snap_m=snap_sum / snap_n,
+        destination_snap_m=tt.destination_snap_m,
+        cutoff_s=tt.cutoff_s,
+        circuity=tt.circuity,
+    )
 
 
-def straight_line_matrix(origins_xy: np.ndarray, destinations_xy: np.ndarray, *, speed_m_s: float,
-                         circuity: float | None = None, mode: str = "walk",
-                         cutoff_s: float | None = None) -> TravelTimes:
+def straight_line_matrix(
+    origins_xy: np.ndarray,
+    destinations_xy: np.ndarray,
+    *,
+    speed_m_s: float,
+    circuity: float | None = None,
+    mode: str = "walk",
+    cutoff_s: float | None = None,
+) -> TravelTimes:
     """Fallback without roads: straight-line distance × circuity, at speed_m_s. Flagged fallback=True."""
     circuity = NetworkParams.default().circuity if circuity is None else circuity
     a = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
@@ -293,6 +349,14 @@ def straight_line_matrix(origins_xy: np.ndarray, destinations_xy: np.ndarray, *,
         over = time > cutoff_s
         time[over] = np.inf
         dist[over] = np.nan
-    return TravelTimes(time_s=time, distance_m=dist, mode=mode, fallback=True, method="straight_line",
-                       origin_snap_m=np.zeros(len(a)), destination_snap_m=np.zeros(len(b)),
-                       cutoff_s=cutoff_s, circuity=circuity)
+    return TravelTimes(
+        time_s=time,
+        distance_m=dist,
+        mode=mode,
+        fallback=True,
+        method="straight_line",
+        origin_snap_m=np.zeros(len(a)),
+        destination_snap_m=np.zeros(len(b)),
+        cutoff_s=cutoff_s,
+        circuity=circuity,
+    )

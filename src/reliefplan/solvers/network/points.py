@@ -19,6 +19,7 @@ from .matrices import DEFAULT_MAX_SNAP_M, TravelTimes, travel_time_matrix
 
 # --------------------------------------------------------------------------- points (loader, CLI)
 
+
 @dataclass(frozen=True, eq=False)
 class Points:
     ids: np.ndarray  # object (str)
@@ -52,8 +53,14 @@ def load_points(path: Path | str) -> Points:
                 try:
                     lon, lat = float(row["lon"]), float(row["lat"])
                 except ValueError:
-                    problems.append(Problem(file=file, feature=feature, field="lon/lat",
-                                            message=f"expected numbers, got {row['lon']!r}, {row['lat']!r}"))
+                    problems.append(
+                        Problem(
+                            file=file,
+                            feature=feature,
+                            field="lon/lat",
+                            message=f"expected numbers, got {row['lon']!r}, {row['lat']!r}",
+                        )
+                    )
                     continue
                 ids.append(row["id"])
                 xy.append((lon, lat))
@@ -93,17 +100,29 @@ def to_xy(lon_lat: np.ndarray, crs: CRS) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def travel_times_between_files(roads_path: Path | str, points_path: Path | str, *, mode: str,
-                               to_path: Path | str | None = None, cutoff_s: float | None = None,
-                               layer: str | None = None, max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
-                               ) -> tuple[TravelTimes, np.ndarray, np.ndarray, Network]:
+def travel_times_between_files(
+    roads_path: Path | str,
+    points_path: Path | str,
+    *,
+    mode: str,
+    to_path: Path | str | None = None,
+    cutoff_s: float | None = None,
+    layer: str | None = None,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
+) -> tuple[TravelTimes, np.ndarray, np.ndarray, Network]:
     """Load roads and points, build the network and compute the matrix (the `travel-times` command)."""
     _check_mode(mode)
     roads = load_roads(roads_path, layer=layer)
     origins = load_points(points_path)
     dests = load_points(to_path) if to_path is not None else origins
     net = build_network(roads, mode=mode, crs=network_crs(roads))  # type: ignore[arg-type]
-    tt = travel_time_matrix(net, to_xy(origins.lon_lat, net.crs), to_xy(dests.lon_lat, net.crs),
-                            cutoff_s=cutoff_s, max_snap_m=max_snap_m,
-                            origin_ids=origins.ids, destination_ids=dests.ids)
+    tt = travel_time_matrix(
+        net,
+        to_xy(origins.lon_lat, net.crs),
+        to_xy(dests.lon_lat, net.crs),
+        cutoff_s=cutoff_s,
+        max_snap_m=max_snap_m,
+        origin_ids=origins.ids,
+        destination_ids=dests.ids,
+    )
     return tt, origins.ids, dests.ids, net

@@ -29,6 +29,20 @@ from .instance import (
 )
 from .solve import route_problems, solve_routing
 
-__all__ = ["NOT_MODELLED", "Route", "RoutingInstance", "RoutingResult", "Unserved", "instance_from_json",
-           "instance_problems", "read_instance_file", "read_solomon", "result_to_json", "route_problems",
-           "screen_stops", "solomon_from_text", "solve_routing", "validate_instance"]
+__all__ = [
+    "NOT_MODELLED",
+    "Route",
+    "RoutingInstance",
+    "RoutingResult",
+    "Unserved",
+    "instance_from_json",
+    "instance_problems",
+    "read_instance_file",
+    "read_solomon",
+    "result_to_json",
+    "route_problems",
+    "screen_stops",
+    "solomon_from_text",
+    "solve_routing",
+    "validate_instance",
+]

@@ -16,6 +16,7 @@ from .instance import NOT_MODELLED, RoutingInstance, RoutingResult, validate_ins
 
 # --------------------------------------------------------------------------------------- readers
 
+
 def _euclid(xy: np.ndarray) -> np.ndarray:
     return np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
 
@@ -44,8 +45,9 @@ def solomon_from_text(text: str, file: str = "<solomon>", vehicles: int | None =
         toks = lines[k].split()
         if toks and all(_is_number(t) for t in toks):
             if len(toks) != 2:
-                raise InputError(Problem(file, f"expected 2 numbers (NUMBER CAPACITY), got {len(toks)}",
-                                         f"line {k + 1}", "VEHICLE"))
+                raise InputError(
+                    Problem(file, f"expected 2 numbers (NUMBER CAPACITY), got {len(toks)}", f"line {k + 1}", "VEHICLE")
+                )
             fleet = [float(t) for t in toks]
             break
     if fleet is None:
@@ -57,29 +59,56 @@ def solomon_from_text(text: str, file: str = "<solomon>", vehicles: int | None =
         if not toks or not _is_number(toks[0]):
             continue  # header or blank line
         if len(toks) != 7 or not all(_is_number(t) for t in toks):
-            probs.append(Problem(file, f"expected 7 numbers (CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, "
-                                       f"DUE DATE, SERVICE TIME), got {lines[k].strip()!r}", f"line {k + 1}"))
+            probs.append(
+                Problem(
+                    file,
+                    f"expected 7 numbers (CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, "
+                    f"DUE DATE, SERVICE TIME), got {lines[k].strip()!r}",
+                    f"line {k + 1}",
+                )
+            )
             continue
         rows.append([float(t) for t in toks])
     if probs:
         raise InputError(probs)
     if len(rows) < 2:
-        raise InputError(Problem(file, f"expected a depot row and at least one customer row, got {len(rows)} row(s)",
-                                 None, "CUSTOMER"))
+        raise InputError(
+            Problem(
+                file, f"expected a depot row and at least one customer row, got {len(rows)} row(s)", None, "CUSTOMER"
+            )
+        )
     a = np.array(rows)
     number, capacity = fleet
     n_veh = number if vehicles is None else float(vehicles)
     if n_veh < 1 or n_veh != int(n_veh):
-        raise InputError(Problem(file, f"expected a whole number of vehicles >= 1, got {n_veh:g}", None,
-                                 "NUMBER" if vehicles is None else "vehicles"))
+        raise InputError(
+            Problem(
+                file,
+                f"expected a whole number of vehicles >= 1, got {n_veh:g}",
+                None,
+                "NUMBER" if vehicles is None else "vehicles",
+            )
+        )
     n_veh = int(n_veh)
     d = _euclid(a[:, 1:3])
     ids = [str(int(x)) if float(x).is_integer() else str(x) for x in a[:, 0]]
     inst = RoutingInstance(
-        depot_ids=[ids[0]], stop_ids=ids[1:], demand=a[1:, 3], service_time_s=a[1:, 6],
-        window_open_s=a[1:, 4], window_close_s=a[1:, 5], depot_open_s=a[:1, 4], depot_close_s=a[:1, 5],
-        vehicle_ids=[f"v{k + 1}" for k in range(n_veh)], vehicle_depot=np.zeros(n_veh, dtype=np.int64),
-        vehicle_capacity=np.full(n_veh, capacity), distance_m=d, travel_time_s=d, load_unit="unit", name=name)
+        depot_ids=[ids[0]],
+        stop_ids=ids[1:],
+        demand=a[1:, 3],
+        service_time_s=a[1:, 6],
+        window_open_s=a[1:, 4],
+        window_close_s=a[1:, 5],
+        depot_open_s=a[:1, 4],
+        depot_close_s=a[:1, 5],
+        vehicle_ids=[f"v{k + 1}" for k in range(n_veh)],
+        vehicle_depot=np.zeros(n_veh, dtype=np.int64),
+        vehicle_capacity=np.full(n_veh, capacity),
+        distance_m=d,
+        travel_time_s=d,
+        load_unit="unit",
+        name=name,
+    )
     validate_instance(inst, file)
     return inst
 
@@ -137,13 +166,15 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
         cap = num("vehicles", k, v, "capacity")
         count = v.get("count", 1) if isinstance(v, dict) else 1
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            probs.append(Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})",
-                                 "count"))
+            probs.append(
+                Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})", "count")
+            )
             count = 1
         dep = v.get("depot") if isinstance(v, dict) else None
         if str(dep) not in where:
-            probs.append(Problem(file, f"unknown depot {dep!r}; expected one of {depot_ids}", f"vehicles[{k}] ({vid})",
-                                 "depot"))
+            probs.append(
+                Problem(file, f"unknown depot {dep!r}; expected one of {depot_ids}", f"vehicles[{k}] ({vid})", "depot")
+            )
             dep = depot_ids[0]
         for c in range(count):
             v_ids.append(vid if count == 1 else f"{vid}-{c + 1}")
@@ -164,8 +195,14 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
         if "travel_time_s" not in mats:
             speed = obj.get("speed_m_per_s")
             if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
-                probs.append(Problem(file, f"expected a speed > 0 (m/s) to turn distances into travel times, got "
-                                           f"{speed!r}", None, "speed_m_per_s"))
+                probs.append(
+                    Problem(
+                        file,
+                        f"expected a speed > 0 (m/s) to turn distances into travel times, got {speed!r}",
+                        None,
+                        "speed_m_per_s",
+                    )
+                )
                 speed = 1.0
             mats["travel_time_s"] = mats["distance_m"] / float(speed)
     fixed = obj.get("vehicle_fixed_cost_m", 0.0)
@@ -174,9 +211,24 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
         fixed = 0.0
     if probs:
         raise InputError(probs)
-    inst = RoutingInstance(depot_ids, stop_ids, demand, service, w_open, w_close, d_open, d_close, v_ids,
-                           np.array(v_dep, dtype=np.int64), np.array(v_cap), mats["distance_m"], mats["travel_time_s"],
-                           float(fixed), str(obj.get("load_unit", "kg")), str(obj.get("name", "")))
+    inst = RoutingInstance(
+        depot_ids,
+        stop_ids,
+        demand,
+        service,
+        w_open,
+        w_close,
+        d_open,
+        d_close,
+        v_ids,
+        np.array(v_dep, dtype=np.int64),
+        np.array(v_cap),
+        mats["distance_m"],
+        mats["travel_time_s"],
+        float(fixed),
+        str(obj.get("load_unit", "kg")),
+        str(obj.get("name", "")),
+    )
     validate_instance(inst, file)
     return inst
 
@@ -210,8 +262,9 @@ def read_instance_file(path: str | Path, fmt: str = "auto", vehicles: int | None
         return solomon_from_text(text, str(p), vehicles)
     inst = instance_from_json(read_json(p, "routing instance"), str(p))
     if vehicles is not None:
-        raise InputError(Problem(str(p), "--vehicles applies to Solomon files; give the fleet in 'vehicles'",
-                                 None, "vehicles"))
+        raise InputError(
+            Problem(str(p), "--vehicles applies to Solomon files; give the fleet in 'vehicles'", None, "vehicles")
+        )
     return inst
 
 
@@ -228,10 +281,20 @@ def result_to_json(res: RoutingResult, inst: RoutingInstance) -> dict[str, Any]:
         "load_unit": inst.load_unit,
         "stops_served": sum(len(r.stop_ids) for r in res.routes),
         "stops_unserved": len(res.unserved),
-        "routes": [{"vehicle": r.vehicle_id, "depot": r.depot_id, "stops": r.stop_ids,
-                    "service_start_s": [round(t, 3) for t in r.service_start_s], "load": r.load,
-                    "distance_m": round(r.distance_m, 3), "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3)}
-                   for r in res.routes if r.stop_ids],
+        "routes": [
+            {
+                "vehicle": r.vehicle_id,
+                "depot": r.depot_id,
+                "stops": r.stop_ids,
+                "service_start_s": [round(t, 3) for t in r.service_start_s],
+                "load": r.load,
+                "distance_m": round(r.distance_m, 3),
+                "start_s": round(r.start_s, 3),
+                "end_s": round(r.end_s, 3),
+            }
+            for r in res.routes
+            if r.stop_ids
+        ],
         "unserved": [{"stop": u.stop_id, "demand": u.demand, "code": u.code, "reason": u.reason} for u in res.unserved],
         "gap": None,
         "solver": res.solver,

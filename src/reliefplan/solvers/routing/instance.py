@@ -113,6 +113,7 @@ class RoutingResult:
 
 # --------------------------------------------------------------------------------------- validation
 
+
 def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[Problem]:
     """Every problem in `inst` (shapes, NaN, negatives, windows that close before they open)."""
     probs: list[Problem] = []
@@ -137,8 +138,11 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
             probs.append(Problem(file, "expected a finite number", f"{kind}[{k}] ({ids[k]})", name))
         bad = (a <= 0) if positive else (a < 0)
         for k in np.flatnonzero(bad & np.isfinite(a)):
-            probs.append(Problem(file, f"expected {'> 0' if positive else '>= 0'}, got {a[k]:g}",
-                                 f"{kind}[{k}] ({ids[k]})", name))
+            probs.append(
+                Problem(
+                    file, f"expected {'> 0' if positive else '>= 0'}, got {a[k]:g}", f"{kind}[{k}] ({ids[k]})", name
+                )
+            )
         return a
 
     vec("demand", inst.demand, n_s, "stops", inst.stop_ids)
@@ -148,25 +152,40 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
     do = vec("depot_open_s", inst.depot_open_s, n_d, "depots", inst.depot_ids)
     dc = vec("depot_close_s", inst.depot_close_s, n_d, "depots", inst.depot_ids)
     vec("vehicle_capacity", inst.vehicle_capacity, n_v, "vehicles", inst.vehicle_ids, positive=True)
-    for o, c, kind, ids, name in ((wo, wc, "stops", inst.stop_ids, "window_close_s"),
-                                  (do, dc, "depots", inst.depot_ids, "depot_close_s")):
+    for o, c, kind, ids, name in (
+        (wo, wc, "stops", inst.stop_ids, "window_close_s"),
+        (do, dc, "depots", inst.depot_ids, "depot_close_s"),
+    ):
         if o is not None and c is not None:
             for k in np.flatnonzero(c < o).tolist():
-                probs.append(Problem(file, f"window closes ({c[k]:g} s) before it opens ({o[k]:g} s)",
-                                     f"{kind}[{k}] ({ids[k]})", name))
+                probs.append(
+                    Problem(
+                        file,
+                        f"window closes ({c[k]:g} s) before it opens ({o[k]:g} s)",
+                        f"{kind}[{k}] ({ids[k]})",
+                        name,
+                    )
+                )
     vd = np.asarray(inst.vehicle_depot)
     if vd.shape != (n_v,):
         probs.append(Problem(file, f"expected {n_v} depot indices, got shape {vd.shape}", None, "vehicle_depot"))
     else:
         for k in np.flatnonzero((vd < 0) | (vd >= n_d)).tolist():
-            probs.append(Problem(file, f"depot index {vd[k]} out of range 0..{n_d - 1}",
-                                 f"vehicles[{k}] ({inst.vehicle_ids[k]})", "depot"))
+            probs.append(
+                Problem(
+                    file,
+                    f"depot index {vd[k]} out of range 0..{n_d - 1}",
+                    f"vehicles[{k}] ({inst.vehicle_ids[k]})",
+                    "depot",
+                )
+            )
     n = n_d + n_s
     for name in ("distance_m", "travel_time_s"):
         m = np.asarray(getattr(inst, name), dtype=float)
         if m.shape != (n, n):
-            probs.append(Problem(file, f"expected a {n} x {n} matrix (depots then stops), got shape {m.shape}",
-                                 None, name))
+            probs.append(
+                Problem(file, f"expected a {n} x {n} matrix (depots then stops), got shape {m.shape}", None, name)
+            )
             continue
         if np.isnan(m).any():
             i, j = np.argwhere(np.isnan(m))[0]
@@ -175,8 +194,11 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
             i, j = np.argwhere(m < 0)[0]
             probs.append(Problem(file, f"expected >= 0, got {m[i, j]:g} at [{i}][{j}]", None, name))
     if not (math.isfinite(inst.vehicle_fixed_cost_m) and inst.vehicle_fixed_cost_m >= 0):
-        probs.append(Problem(file, f"expected a finite number >= 0, got {inst.vehicle_fixed_cost_m}", None,
-                             "vehicle_fixed_cost_m"))
+        probs.append(
+            Problem(
+                file, f"expected a finite number >= 0, got {inst.vehicle_fixed_cost_m}", None, "vehicle_fixed_cost_m"
+            )
+        )
     return probs
 
 
@@ -188,6 +210,7 @@ def validate_instance(inst: RoutingInstance, file: str = "<instance>") -> None:
 
 
 # --------------------------------------------------------------------------------------- reachability
+
 
 def screen_stops(inst: RoutingInstance) -> list[Unserved | None]:
     """For each stop, None if some vehicle could serve it alone, else why not (an `Unserved`).
@@ -204,13 +227,12 @@ def screen_stops(inst: RoutingInstance) -> list[Unserved | None]:
     cap_at = np.array([vcap[vdep == h].max() for h in hubs])
     d_open = np.asarray(inst.depot_open_s, float)[hubs]
     d_close = np.asarray(inst.depot_close_s, float)[hubs]
-    out_t = tt[hubs][:, n_d:]          # hub -> stop, (n_hubs, n_stops)
-    back_t = tt[n_d:, hubs].T          # stop -> hub
+    out_t = tt[hubs][:, n_d:]  # hub -> stop, (n_hubs, n_stops)
+    back_t = tt[n_d:, hubs].T  # stop -> hub
     start = np.maximum(np.asarray(inst.window_open_s, float)[None, :], d_open[:, None] + out_t)
     road = np.isfinite(out_t) & np.isfinite(back_t)
     in_window = road & (start <= np.asarray(inst.window_close_s, float)[None, :] + 1e-9)
-    back = in_window & (start + np.asarray(inst.service_time_s, float)[None, :] + back_t
-                        <= d_close[:, None] + 1e-9)
+    back = in_window & (start + np.asarray(inst.service_time_s, float)[None, :] + back_t <= d_close[:, None] + 1e-9)
     fits = cap_at[:, None] >= demand[None, :] - 1e-9
     ok = (back & fits).any(axis=0)
     result: list[Unserved | None] = []
@@ -223,19 +245,37 @@ def screen_stops(inst: RoutingInstance) -> list[Unserved | None]:
             result.append(Unserved(sid, d, "no_road", "no finite travel time to and from any hub with vehicles"))
         elif not in_window[:, j].any():
             k = int(np.nanargmin(np.where(road[:, j], start[:, j], np.inf)))
-            result.append(Unserved(sid, d, "window_unreachable",
-                                   f"the earliest arrival is {start[k, j]:.0f} s (from hub {inst.depot_ids[hubs[k]]}, "
-                                   f"open from {d_open[k]:.0f} s, {out_t[k, j]:.0f} s away) but the window closes at "
-                                   f"{float(inst.window_close_s[j]):.0f} s"))
+            result.append(
+                Unserved(
+                    sid,
+                    d,
+                    "window_unreachable",
+                    f"the earliest arrival is {start[k, j]:.0f} s (from hub {inst.depot_ids[hubs[k]]}, "
+                    f"open from {d_open[k]:.0f} s, {out_t[k, j]:.0f} s away) but the window closes at "
+                    f"{float(inst.window_close_s[j]):.0f} s",
+                )
+            )
         elif not back[:, j].any():
             k = int(np.flatnonzero(in_window[:, j])[0])
             ret = start[k, j] + float(inst.service_time_s[j]) + back_t[k, j]
-            result.append(Unserved(sid, d, "return_after_close",
-                                   f"a vehicle serving it is back at hub {inst.depot_ids[hubs[k]]} at {ret:.0f} s, "
-                                   f"after the hub closes at {d_close[k]:.0f} s"))
+            result.append(
+                Unserved(
+                    sid,
+                    d,
+                    "return_after_close",
+                    f"a vehicle serving it is back at hub {inst.depot_ids[hubs[k]]} at {ret:.0f} s, "
+                    f"after the hub closes at {d_close[k]:.0f} s",
+                )
+            )
         else:
             best = float(cap_at[back[:, j]].max())
-            result.append(Unserved(sid, d, "over_capacity",
-                                   f"load {d:g} exceeds the largest vehicle ({best:g} {inst.load_unit}) of any hub "
-                                   "that can reach it in time; split the delivery or use larger vehicles"))
+            result.append(
+                Unserved(
+                    sid,
+                    d,
+                    "over_capacity",
+                    f"load {d:g} exceeds the largest vehicle ({best:g} {inst.load_unit}) of any hub "
+                    "that can reach it in time; split the delivery or use larger vehicles",
+                )
+            )
     return result

@@ -23,9 +23,16 @@ _STARTS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS",
 
 # --------------------------------------------------------------------------------------- solving
 
-def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file: str = "<instance>",
-                  first_solution: str = "best",
-                  metaheuristic: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None) -> RoutingResult:
+
+def solve_routing(
+    instance: RoutingInstance,
+    *,
+    time_limit_s: float = 10.0,
+    file: str = "<instance>",
+    first_solution: str = "best",
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+    solution_limit: int | None = None,
+) -> RoutingResult:
     """Route the day's deliveries: which vehicle serves which stops, in which order, when.
 
     time_limit_s bounds the search (OR-Tools guided local search runs until it). Stops that no vehicle
@@ -47,9 +54,19 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
 
     def done(status: str, routes: list[Route], message: str, solver: str = "ortools-routing") -> RoutingResult:
         delivered = float(sum(r.load for r in routes))
-        return RoutingResult(status, routes, unserved, sum(1 for r in routes if r.stop_ids),
-                             float(sum(r.distance_m for r in routes)), delivered,
-                             float(sum(u.demand for u in unserved)), time.perf_counter() - t0, solver, message, stats)
+        return RoutingResult(
+            status,
+            routes,
+            unserved,
+            sum(1 for r in routes if r.stop_ids),
+            float(sum(r.distance_m for r in routes)),
+            delivered,
+            float(sum(u.demand for u in unserved)),
+            time.perf_counter() - t0,
+            solver,
+            message,
+            stats,
+        )
 
     if stops.size == 0:
         return done("no_stops", [], "no stop can be served by any vehicle (see unserved)", "presolve")
@@ -58,10 +75,11 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
     stats["t_model_s"] = time.perf_counter() - t0
     sol = _search(routing, n_v, t0, time_limit_s, first_solution, metaheuristic, solution_limit, stats)
     if sol is None:
-        unserved.extend(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
-                                 "the search found no plan within the time limit") for j in stops)
-        return done("no_solution", [], f"OR-Tools found no plan ({stats['ortools_status']}) within "
-                                       f"{time_limit_s:g} s")
+        unserved.extend(
+            Unserved(inst.stop_ids[j], float(demand[j]), "not_routed", "the search found no plan within the time limit")
+            for j in stops
+        )
+        return done("no_solution", [], f"OR-Tools found no plan ({stats['ortools_status']}) within {time_limit_s:g} s")
 
     routes: list[Route] = []
     served = np.zeros(n_s, dtype=bool)
@@ -71,13 +89,22 @@ def solve_routing(instance: RoutingInstance, *, time_limit_s: float = 10.0, file
         routes.append(_schedule(inst, v, seq))
     total_cap = float(np.sum(inst.vehicle_capacity))
     for j in stops[~served[stops]]:
-        unserved.append(Unserved(inst.stop_ids[j], float(demand[j]), "not_routed",
-                                 f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
-                                 f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
-                                 "within the windows in the plan found"))
+        unserved.append(
+            Unserved(
+                inst.stop_ids[j],
+                float(demand[j]),
+                "not_routed",
+                f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
+                f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
+                "within the windows in the plan found",
+            )
+        )
     status = "optimal" if stats["ortools_status"] == "ROUTING_OPTIMAL" else "feasible"
-    msg = ("OR-Tools exhausted the search (optimal for the integer-rounded instance)" if status == "optimal" else
-           f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven")
+    msg = (
+        "OR-Tools exhausted the search (optimal for the integer-rounded instance)"
+        if status == "optimal"
+        else f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven"
+    )
     return done(status, routes, msg)
 
 
@@ -102,7 +129,7 @@ class _Integers:
 
 def _integers(inst: RoutingInstance, stops: np.ndarray) -> _Integers:
     n_d = len(inst.depot_ids)
-    nodes = np.concatenate([np.arange(n_d), n_d + stops])          # model node -> instance node
+    nodes = np.concatenate([np.arange(n_d), n_d + stops])  # model node -> instance node
     dist = np.asarray(inst.distance_m, dtype=float)[np.ix_(nodes, nodes)]
     tt = np.asarray(inst.travel_time_s, dtype=float)[np.ix_(nodes, nodes)]
     demand = np.asarray(inst.demand, dtype=float)
@@ -120,8 +147,10 @@ def _integers(inst: RoutingInstance, stops: np.ndarray) -> _Integers:
     d_int[no_road] = 10 * _MAX_ARC_INT
     np.fill_diagonal(d_int, 0)
     np.fill_diagonal(t_int, 0)
-    integral = bool(np.all(demand[stops] == np.rint(demand[stops])) and
-                    np.all(inst.vehicle_capacity == np.rint(inst.vehicle_capacity)))
+    integral = bool(
+        np.all(demand[stops] == np.rint(demand[stops]))
+        and np.all(inst.vehicle_capacity == np.rint(inst.vehicle_capacity))
+    )
     l_scale = 1.0 if integral else 1000.0
     dem_int = np.concatenate([np.zeros(n_d), np.ceil(np.round(demand[stops] * l_scale, 6))]).astype(np.int64)
     cap_int = np.floor(np.round(np.asarray(inst.vehicle_capacity, float) * l_scale, 6)).astype(np.int64)
@@ -130,9 +159,19 @@ def _integers(inst: RoutingInstance, stops: np.ndarray) -> _Integers:
         scaled = np.round(np.asarray(t_s, float) * t_scale, 6)
         return (np.ceil(scaled) if up else np.floor(scaled)).astype(np.int64)
 
-    return _Integers(d_int, t_int, dem_int, cap_int, d_scale, big_t, inward(inst.window_open_s[stops], True),
-                     inward(inst.window_close_s[stops], False), inward(inst.depot_open_s, True),
-                     inward(inst.depot_close_s, False), int(round(inst.vehicle_fixed_cost_m * d_scale)))
+    return _Integers(
+        d_int,
+        t_int,
+        dem_int,
+        cap_int,
+        d_scale,
+        big_t,
+        inward(inst.window_open_s[stops], True),
+        inward(inst.window_close_s[stops], False),
+        inward(inst.depot_open_s, True),
+        inward(inst.depot_close_s, False),
+        int(round(inst.vehicle_fixed_cost_m * d_scale)),
+    )
 
 
 def _model(inst: RoutingInstance, data: _Integers, stops: np.ndarray) -> tuple[Any, Any]:
@@ -171,8 +210,16 @@ def _model(inst: RoutingInstance, data: _Integers, stops: np.ndarray) -> tuple[A
     return manager, routing
 
 
-def _search(routing: Any, n_v: int, t0: float, time_limit_s: float, first_solution: str, metaheuristic: str,
-            solution_limit: int | None, stats: dict[str, Any]) -> Any:
+def _search(
+    routing: Any,
+    n_v: int,
+    t0: float,
+    time_limit_s: float,
+    first_solution: str,
+    metaheuristic: str,
+    solution_limit: int | None,
+    stats: dict[str, Any],
+) -> Any:
     """Run the search until the time limit (from t0): from the best of the construction heuristics when
     first_solution is 'best', else from the one named. The solution, or None; status and times in `stats`."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -251,9 +298,16 @@ def _schedule(inst: RoutingInstance, v: int, seq: list[int]) -> Route:
         prev = n_d + j
     end = t + tt[prev, h]
     dist += dd[prev, h]
-    return Route(inst.vehicle_ids[v], inst.depot_ids[h], [inst.stop_ids[j] for j in seq], starts,
-                 float(np.asarray(inst.demand, float)[seq].sum()), float(dist),
-                 float(starts[0] - tt[h, n_d + seq[0]]), float(end))
+    return Route(
+        inst.vehicle_ids[v],
+        inst.depot_ids[h],
+        [inst.stop_ids[j] for j in seq],
+        starts,
+        float(np.asarray(inst.demand, float)[seq].sum()),
+        float(dist),
+        float(starts[0] - tt[h, n_d + seq[0]]),
+        float(end),
+    )
 
 
 def route_problems(inst: RoutingInstance, routes: list[Route], tol: float = 1e-6) -> list[str]:
@@ -283,12 +337,14 @@ def route_problems(inst: RoutingInstance, routes: list[Route], tol: float = 1e-6
             j = stop_index[s]
             t = max(t + tt[prev, n_d + j], float(inst.window_open_s[j]))
             if t > float(inst.window_close_s[j]) + tol:
-                out.append(f"{r.vehicle_id}: service at {s} starts {t:.4f} > window close "
-                           f"{float(inst.window_close_s[j]):g}")
+                out.append(
+                    f"{r.vehicle_id}: service at {s} starts {t:.4f} > window close {float(inst.window_close_s[j]):g}"
+                )
             t += float(inst.service_time_s[j])
             prev = n_d + j
         t += tt[prev, h]
         if t > float(inst.depot_close_s[h]) + tol:
-            out.append(f"{r.vehicle_id}: back at {inst.depot_ids[h]} at {t:.4f} > close "
-                       f"{float(inst.depot_close_s[h]):g}")
+            out.append(
+                f"{r.vehicle_id}: back at {inst.depot_ids[h]} at {t:.4f} > close {float(inst.depot_close_s[h]):g}"
+            )
     return out

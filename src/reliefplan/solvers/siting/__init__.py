@@ -33,6 +33,16 @@ from .instance import (
 )
 from .solve import solve_siting
 
-__all__ = ["DEFAULT_UNMET_FACTOR", "ArcCosts", "SitingInstance", "SitingResult", "default_unmet_penalty",
-           "instance_from_json", "instance_problems", "read_instance_file", "result_to_json", "solve_siting",
-           "validate_instance"]
+__all__ = [
+    "DEFAULT_UNMET_FACTOR",
+    "ArcCosts",
+    "SitingInstance",
+    "SitingResult",
+    "default_unmet_penalty",
+    "instance_from_json",
+    "instance_problems",
+    "read_instance_file",
+    "result_to_json",
+    "solve_siting",
+    "validate_instance",
+]

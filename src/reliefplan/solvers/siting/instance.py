@@ -111,8 +111,10 @@ class SitingResult:
 
 # --------------------------------------------------------------------------------------- validation
 
-def default_unmet_penalty(cost: np.ndarray | ArcCosts, demand: np.ndarray,
-                          factor: float = DEFAULT_UNMET_FACTOR) -> float:
+
+def default_unmet_penalty(
+    cost: np.ndarray | ArcCosts, demand: np.ndarray, factor: float = DEFAULT_UNMET_FACTOR
+) -> float:
     """`factor` x the largest finite per-person assignment cost (at least 1.0)."""
     d = np.asarray(demand, dtype=float)
     if isinstance(cost, ArcCosts):
@@ -143,8 +145,7 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
         seen: dict[str, int] = {}
         for k, fid in enumerate(ids):
             if fid in seen:
-                probs.append(Problem(file, f"id {fid!r} repeated (first at index {seen[fid]})",
-                                     f"{kind}[{k}]", "id"))
+                probs.append(Problem(file, f"id {fid!r} repeated (first at index {seen[fid]})", f"{kind}[{k}]", "id"))
             seen.setdefault(fid, k)
 
     def vec(name: str, arr: np.ndarray, n: int, kind: str, ident: list[str]) -> None:
@@ -163,16 +164,18 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
     if isinstance(inst.cost, ArcCosts):
         probs += _arc_problems(inst.cost, n_c, n_f, file)
         if inst.allowed is not None:
-            probs.append(Problem(file, "a sparse cost lists the allowed pairs itself; expected allowed=None",
-                                 None, "allowed"))
+            probs.append(
+                Problem(file, "a sparse cost lists the allowed pairs itself; expected allowed=None", None, "allowed")
+            )
         c = None
     else:
         c = np.asarray(inst.cost, dtype=float)
     if c is None:
         pass
     elif c.shape != (n_c, n_f):
-        probs.append(Problem(file, f"expected a {n_c} x {n_f} matrix (clients x facilities), got shape {c.shape}",
-                             None, "cost"))
+        probs.append(
+            Problem(file, f"expected a {n_c} x {n_f} matrix (clients x facilities), got shape {c.shape}", None, "cost")
+        )
     else:
         usable = np.ones_like(c, dtype=bool) if inst.allowed is None else np.asarray(inst.allowed, dtype=bool)
         if usable.shape != c.shape:
@@ -180,40 +183,60 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
             usable = np.ones_like(c, dtype=bool)
         bad = usable & ~np.isfinite(c)
         for i, j in zip(*np.nonzero(bad), strict=True):
-            probs.append(Problem(file, f"expected a finite cost for usable pair, got {c[i, j]}",
-                                 f"clients[{i}] ({inst.client_ids[i]}) x facilities[{j}] ({inst.facility_ids[j]})",
-                                 "cost"))
+            probs.append(
+                Problem(
+                    file,
+                    f"expected a finite cost for usable pair, got {c[i, j]}",
+                    f"clients[{i}] ({inst.client_ids[i]}) x facilities[{j}] ({inst.facility_ids[j]})",
+                    "cost",
+                )
+            )
         for i, j in zip(*np.nonzero(usable & np.isfinite(c) & (c < 0)), strict=True):
-            probs.append(Problem(file, f"expected cost >= 0, got {c[i, j]:g}",
-                                 f"clients[{i}] ({inst.client_ids[i]}) x facilities[{j}] ({inst.facility_ids[j]})",
-                                 "cost"))
+            probs.append(
+                Problem(
+                    file,
+                    f"expected cost >= 0, got {c[i, j]:g}",
+                    f"clients[{i}] ({inst.client_ids[i]}) x facilities[{j}] ({inst.facility_ids[j]})",
+                    "cost",
+                )
+            )
     for name, m in (("must_open", inst.must_open), ("never_open", inst.never_open)):
         if m is not None and np.asarray(m).shape != (n_f,):
             probs.append(Problem(file, f"expected {n_f} booleans, got shape {np.asarray(m).shape}", None, name))
-    if (inst.must_open is not None and inst.never_open is not None
-            and np.asarray(inst.must_open).shape == (n_f,) and np.asarray(inst.never_open).shape == (n_f,)):
+    if (
+        inst.must_open is not None
+        and inst.never_open is not None
+        and np.asarray(inst.must_open).shape == (n_f,)
+        and np.asarray(inst.never_open).shape == (n_f,)
+    ):
         for j in np.flatnonzero(np.asarray(inst.must_open, bool) & np.asarray(inst.never_open, bool)):
-            probs.append(Problem(file, "both must_open and never_open", f"facilities[{j}] ({inst.facility_ids[j]})",
-                                 "must_open"))
+            probs.append(
+                Problem(file, "both must_open and never_open", f"facilities[{j}] ({inst.facility_ids[j]})", "must_open")
+            )
     for name, v in (("min_open", inst.min_open), ("max_open", inst.max_open)):
         if v is not None and (int(v) != v or v < 0):
             probs.append(Problem(file, f"expected a whole number >= 0, got {v}", None, name))
     if inst.min_open is not None and inst.max_open is not None and inst.min_open > inst.max_open:
         probs.append(Problem(file, f"min_open {inst.min_open} > max_open {inst.max_open}", None, "min_open"))
     if inst.unmet_penalty is not None and not (math.isfinite(inst.unmet_penalty) and inst.unmet_penalty > 0):
-        probs.append(Problem(file, f"expected a finite number > 0 or null, got {inst.unmet_penalty}", None,
-                             "unmet_penalty"))
+        probs.append(
+            Problem(file, f"expected a finite number > 0 or null, got {inst.unmet_penalty}", None, "unmet_penalty")
+        )
     return probs
 
 
 # --------------------------------------------------------------------------------------- JSON I/O
 
+
 def _arc_problems(arcs: ArcCosts, n_c: int, n_f: int, file: str) -> list[Problem]:
     """Problems of a sparse cost: lengths, indices in range, each pair once, finite costs >= 0."""
     i, j, c = (np.asarray(a) for a in (arcs.client, arcs.facility, arcs.cost))
     if not (i.shape == j.shape == c.shape and i.ndim == 1):
-        return [Problem(file, f"expected three equally long vectors, got shapes {i.shape}, {j.shape}, {c.shape}",
-                        None, "cost")]
+        return [
+            Problem(
+                file, f"expected three equally long vectors, got shapes {i.shape}, {j.shape}, {c.shape}", None, "cost"
+            )
+        ]
     probs = []
     if len(i) and (i.min() < 0 or i.max() >= n_c or j.min() < 0 or j.max() >= n_f):
         probs.append(Problem(file, f"pair indices outside {n_c} clients x {n_f} facilities", None, "cost"))
@@ -252,10 +275,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     capacity = np.array([num("facilities", k, f, "capacity", None) for k, f in enumerate(facs)])
     fixed = np.array([num("facilities", k, f, "fixed_cost", 0.0) for k, f in enumerate(facs)])
     demand = np.array([num("clients", k, c, "demand", None) for k, c in enumerate(clis)])
-    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs],
-                    dtype=np.bool_)
-    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs],
-                     dtype=np.bool_)
+    must = np.array([bool(f.get("must_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
+    never = np.array([bool(f.get("never_open", False)) if isinstance(f, dict) else False for f in facs], dtype=np.bool_)
     cost, allowed = _cost_matrix(obj.get("cost"), cli_ids, fac_ids, file, probs)
     single = obj.get("single_source", False)
     if not isinstance(single, bool):
@@ -279,26 +300,39 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> SitingInstance:
     penalty: float | None = None
     if "unmet_penalty" not in obj:
         with np.errstate(invalid="ignore"):
-            penalty = default_unmet_penalty(np.where(allowed & np.isfinite(cost), cost, np.nan),
-                                            np.maximum(demand, 0.0))
+            penalty = default_unmet_penalty(
+                np.where(allowed & np.isfinite(cost), cost, np.nan), np.maximum(demand, 0.0)
+            )
     else:
         p = obj["unmet_penalty"]
         if p is not None and (isinstance(p, bool) or not isinstance(p, int | float)):
             probs.append(Problem(file, f"expected a number > 0 or null, got {p!r}", None, "unmet_penalty"))
         else:
             penalty = None if p is None else float(p)
-    inst = SitingInstance(fac_ids, capacity, fixed, cli_ids, demand, cost, allowed=allowed,
-                          must_open=must if must.any() else None, never_open=never if never.any() else None,
-                          single_source=single, min_open=limits["min_open"], max_open=limits["max_open"],
-                          unmet_penalty=penalty)
+    inst = SitingInstance(
+        fac_ids,
+        capacity,
+        fixed,
+        cli_ids,
+        demand,
+        cost,
+        allowed=allowed,
+        must_open=must if must.any() else None,
+        never_open=never if never.any() else None,
+        single_source=single,
+        min_open=limits["min_open"],
+        max_open=limits["max_open"],
+        unmet_penalty=penalty,
+    )
     probs += instance_problems(inst, file)
     if probs:
         raise InputError(probs)
     return inst
 
 
-def _cost_matrix(rows: Any, cli_ids: list[str], fac_ids: list[str], file: str,
-                 probs: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+def _cost_matrix(
+    rows: Any, cli_ids: list[str], fac_ids: list[str], file: str, probs: list[Problem]
+) -> tuple[np.ndarray, np.ndarray]:
     """The `cost` rows as a dense (clients, facilities) matrix and the mask of allowed pairs (null, a bad value
     or a bad row: not allowed); every problem is added to `probs`."""
     n_c, n_f = len(cli_ids), len(fac_ids)
@@ -312,16 +346,25 @@ def _cost_matrix(rows: Any, cli_ids: list[str], fac_ids: list[str], file: str,
     for i, row in enumerate(rows[:n_c]):
         if not isinstance(row, list) or len(row) != n_f:
             got = len(row) if isinstance(row, list) else type(row).__name__
-            probs.append(Problem(file, f"expected {n_f} values (one per facility), got {got}",
-                                 f"cost row {i} ({cli_ids[i]})", "cost"))
+            probs.append(
+                Problem(
+                    file, f"expected {n_f} values (one per facility), got {got}", f"cost row {i} ({cli_ids[i]})", "cost"
+                )
+            )
             allowed[i, :] = False
             continue
         for j, v in enumerate(row):
             if v is None:
                 allowed[i, j] = False
             elif isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                probs.append(Problem(file, f"expected a finite number or null, got {v!r}",
-                                     f"cost[{i}][{j}] ({cli_ids[i]} -> {fac_ids[j]})", "cost"))
+                probs.append(
+                    Problem(
+                        file,
+                        f"expected a finite number or null, got {v!r}",
+                        f"cost[{i}][{j}] ({cli_ids[i]} -> {fac_ids[j]})",
+                        "cost",
+                    )
+                )
                 allowed[i, j] = False
             else:
                 cost[i, j] = float(v)
@@ -347,16 +390,26 @@ def result_to_json(result: SitingResult, inst: SitingInstance) -> dict[str, Any]
         "bound": num(result.bound),
         "gap": num(result.gap),
         "open": list(result.open_ids),
-        "assignment": [{"client": inst.client_ids[i], "facility": inst.facility_ids[j],
-                        "fraction": float(fr), "people": float(pp)}
-                       for i, j, fr, pp in zip(result.assign_client.tolist(), result.assign_facility.tolist(),
-                                               result.assign_fraction.tolist(), result.assign_people.tolist(),
-                                               strict=True)],
-        "unmet": [{"client": inst.client_ids[i], "people": float(result.unmet_people[i])}
-                  for i in np.flatnonzero(result.unmet_people > 0)],
+        "assignment": [
+            {"client": inst.client_ids[i], "facility": inst.facility_ids[j], "fraction": float(fr), "people": float(pp)}
+            for i, j, fr, pp in zip(
+                result.assign_client.tolist(),
+                result.assign_facility.tolist(),
+                result.assign_fraction.tolist(),
+                result.assign_people.tolist(),
+                strict=True,
+            )
+        ],
+        "unmet": [
+            {"client": inst.client_ids[i], "people": float(result.unmet_people[i])}
+            for i in np.flatnonzero(result.unmet_people > 0)
+        ],
         "unmet_people_total": float(result.unmet_people.sum()),
-        "costs": {"fixed": result.fixed_cost_total, "assignment": result.assignment_cost_total,
-                  "unmet": result.unmet_cost_total},
+        "costs": {
+            "fixed": result.fixed_cost_total,
+            "assignment": result.assignment_cost_total,
+            "unmet": result.unmet_cost_total,
+        },
         "solver": result.solver,
         "solve_time_s": result.solve_time_s,
         "message": result.message,

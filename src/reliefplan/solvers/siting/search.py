@@ -55,10 +55,25 @@ class _OpeningSearch:
     sites that may open). Every open set is allocated exactly (min-cost flow; greedily when single-source) and
     remembered; `best` holds the best plan, and each phase may raise the bound or prove the plan optimal."""
 
-    def __init__(self, inst: SitingInstance, t0: float, time_limit_s: float, mip_gap: float, arc_limit: int,
-                 d: np.ndarray, capacity: np.ndarray, fixed: np.ndarray, must: np.ndarray, never: np.ndarray,
-                 ai: np.ndarray, aj: np.ndarray, arc_cost: np.ndarray, unit: np.ndarray, penalty: float | None,
-                 finish: _Finish) -> None:
+    def __init__(
+        self,
+        inst: SitingInstance,
+        t0: float,
+        time_limit_s: float,
+        mip_gap: float,
+        arc_limit: int,
+        d: np.ndarray,
+        capacity: np.ndarray,
+        fixed: np.ndarray,
+        must: np.ndarray,
+        never: np.ndarray,
+        ai: np.ndarray,
+        aj: np.ndarray,
+        arc_cost: np.ndarray,
+        unit: np.ndarray,
+        penalty: float | None,
+        finish: _Finish,
+    ) -> None:
         self.inst, self.t0, self.time_limit_s, self.mip_gap, self.arc_limit = inst, t0, time_limit_s, mip_gap, arc_limit
         self.d, self.capacity, self.fixed, self.must, self.never = d, capacity, fixed, must, never
         self.ai, self.aj, self.arc_cost, self.unit, self.penalty, self.finish = ai, aj, arc_cost, unit, penalty, finish
@@ -86,8 +101,14 @@ class _OpeningSearch:
 
     def solve(self) -> SitingResult:
         done = self._lp_relaxation() if self.small else None
-        if done is None and (_BNB_SHARE > 0 and not self.small and not self.inst.single_source
-                             and self.inst.min_open is None and self.inst.max_open is None and not self.must.any()):
+        if done is None and (
+            _BNB_SHARE > 0
+            and not self.small
+            and not self.inst.single_source
+            and self.inst.min_open is None
+            and self.inst.max_open is None
+            and not self.must.any()
+        ):
             done = self._branch_and_bound()
         if done is not None:
             return done
@@ -95,8 +116,14 @@ class _OpeningSearch:
         bound = max(lag.bound, self.lp_bound, self.bnb_bound)
         solver = "lagrangian-heuristic" if "bnb" not in self.stats else "lagrangian-bnb"
         if self._proven(bound):
-            return self.finish("optimal", self.best[0], bound, solver,
-                               "heuristic plan proven optimal by the Lagrangian bound", self.stats)
+            return self.finish(
+                "optimal",
+                self.best[0],
+                bound,
+                solver,
+                "heuristic plan proven optimal by the Lagrangian bound",
+                self.stats,
+            )
         return self._mip(lag, bound)
 
     # ------------------------------------------------------------------ evaluating open sets
@@ -187,34 +214,66 @@ class _OpeningSearch:
         inst, d, penalty, fixed, arc_cost = self.inst, self.d, self.penalty, self.fixed, self.arc_cost
         mip_gap = self.mip_gap
         y_lo, y_hi = self._y_bounds()
-        lp = solve_mip(self.ai, self.aj, arc_cost, d, self.capacity, fixed, y_lo, y_hi, inst.min_open, inst.max_open,
-                       None if penalty is None else float(penalty), inst.single_source,
-                       max(0.05, self._left_s()), mip_gap, None, relax=True)
+        lp = solve_mip(
+            self.ai,
+            self.aj,
+            arc_cost,
+            d,
+            self.capacity,
+            fixed,
+            y_lo,
+            y_hi,
+            inst.min_open,
+            inst.max_open,
+            None if penalty is None else float(penalty),
+            inst.single_source,
+            max(0.05, self._left_s()),
+            mip_gap,
+            None,
+            relax=True,
+        )
         self.stats["lp_bound"] = lp.bound
         if lp.status == "optimal" and lp.x is not None and lp.y is not None and lp.u is not None:
             self.lp_bound = lp_bound = lp.bound
             y_int = bool(np.all(np.abs(lp.y - np.rint(lp.y)) <= 1e-7))
-            x_int = not inst.single_source or bool(np.all(np.abs(lp.x - np.rint(lp.x)) <= 1e-7)
-                                                  and np.all(np.abs(lp.u - np.rint(lp.u)) <= 1e-7))
+            x_int = not inst.single_source or bool(
+                np.all(np.abs(lp.x - np.rint(lp.x)) <= 1e-7) and np.all(np.abs(lp.u - np.rint(lp.u)) <= 1e-7)
+            )
             if y_int and x_int:
                 y_lp = np.rint(lp.y)
                 plan: _Plan | None = None
                 if inst.single_source:
                     xs, us = np.rint(lp.x), np.rint(lp.u)
-                    plan = _Plan(float(xs @ arc_cost + fixed @ y_lp + float(penalty or 0.0) * (d @ us)), xs,
-                                 y_lp, us, xs * d[self.ai])
+                    plan = _Plan(
+                        float(xs @ arc_cost + fixed @ y_lp + float(penalty or 0.0) * (d @ us)),
+                        xs,
+                        y_lp,
+                        us,
+                        xs * d[self.ai],
+                    )
                 else:
                     plan = self.evaluate(y_lp > 0.5, cost_steps=1e9)
                 if plan is not None and plan.objective - lp_bound <= mip_gap * abs(plan.objective):
                     self.stats["t_heuristic_s"] = time.perf_counter() - self.t0
-                    return self.finish("optimal", plan, lp_bound, "highs-lp",
-                                       "the LP relaxation of the strong formulation is integral", self.stats)
+                    return self.finish(
+                        "optimal",
+                        plan,
+                        lp_bound,
+                        "highs-lp",
+                        "the LP relaxation of the strong formulation is integral",
+                        self.stats,
+                    )
                 if plan is not None:
                     self.best[:] = [plan]
         elif lp.status == "infeasible" and penalty is None:
-            return self.finish("infeasible", None, float("nan"), "highs-lp",
-                               "HiGHS proved that even the LP relaxation has no plan meeting all constraints",
-                               self.stats)
+            return self.finish(
+                "infeasible",
+                None,
+                float("nan"),
+                "highs-lp",
+                "HiGHS proved that even the LP relaxation has no plan meeting all constraints",
+                self.stats,
+            )
         return None
 
     def _branch_and_bound(self) -> SitingResult | None:
@@ -229,8 +288,14 @@ class _OpeningSearch:
             cap_b, f_b = np.append(cap_b, d.sum()), np.append(f_b, 0.0)
         share = max(0.05, _BNB_SHARE * self._left_s())
         bb = lagrangian_bnb(c_b, d, cap_b, f_b, share, gap=self.mip_gap)
-        self.stats["bnb"] = {"status": bb.status, "objective": bb.objective, "bound": bb.bound, "gap": bb.gap,
-                             "nodes": bb.nodes, "time_s": bb.time_s}
+        self.stats["bnb"] = {
+            "status": bb.status,
+            "objective": bb.objective,
+            "bound": bb.bound,
+            "gap": bb.gap,
+            "nodes": bb.nodes,
+            "time_s": bb.time_s,
+        }
         if bb.y is not None:
             y_open = np.zeros(self.n_f, dtype=bool)
             y_open[cols] = bb.y[: cols.size]
@@ -240,14 +305,25 @@ class _OpeningSearch:
         if math.isfinite(bb.bound):
             self.bnb_bound = bb.bound
         if bb.status == "infeasible" and penalty is None:
-            return self.finish("infeasible", None, float("nan"), "lagrangian-bnb",
-                               "total capacity of the sites that may open is below the demand, or a client has "
-                               "no site", self.stats)
+            return self.finish(
+                "infeasible",
+                None,
+                float("nan"),
+                "lagrangian-bnb",
+                "total capacity of the sites that may open is below the demand, or a client has no site",
+                self.stats,
+            )
         # (the search prunes at exactly mip_gap, so allow for rounding as `finish` does)
         if self._proven(self.bnb_bound, 1e-12):
             self.stats["t_heuristic_s"] = time.perf_counter() - self.t0
-            return self.finish("optimal", best[0], self.bnb_bound, "lagrangian-bnb",
-                               f"Lagrangian branch-and-bound: {bb.nodes} nodes", self.stats)
+            return self.finish(
+                "optimal",
+                best[0],
+                self.bnb_bound,
+                "lagrangian-bnb",
+                f"Lagrangian branch-and-bound: {bb.nodes} nodes",
+                self.stats,
+            )
         return None
 
     def _lagrangian_heuristic(self) -> LagrangeOutcome:
@@ -278,11 +354,32 @@ class _OpeningSearch:
             return best[0].objective if best else np.inf
 
         dense, d, fixed = self.dense, self.d, self.fixed
-        lag = lagrangian(dense, d, capacity, fixed, must, never, inst.min_open, inst.max_open,
-                         None if self.penalty is None else float(self.penalty), probe,
-                         max_iter=10 if self.small else 1500, time_budget_s=(0.1 if self.small else 0.3) * budget)
-        self.consider(choose_open(facility_values(dense, d, capacity, fixed, lag.lam)[0], capacity, must, never,
-                                  inst.min_open, inst.max_open, None)[0] > 0)
+        lag = lagrangian(
+            dense,
+            d,
+            capacity,
+            fixed,
+            must,
+            never,
+            inst.min_open,
+            inst.max_open,
+            None if self.penalty is None else float(self.penalty),
+            probe,
+            max_iter=10 if self.small else 1500,
+            time_budget_s=(0.1 if self.small else 0.3) * budget,
+        )
+        self.consider(
+            choose_open(
+                facility_values(dense, d, capacity, fixed, lag.lam)[0],
+                capacity,
+                must,
+                never,
+                inst.min_open,
+                inst.max_open,
+                None,
+            )[0]
+            > 0
+        )
         self.stats["lagrangian_iterations"] = lag.iterations
         self.stats["lagrangian_bound"] = lag.bound
         self._local_search(lag)
@@ -293,8 +390,15 @@ class _OpeningSearch:
     def _local_search(self, lag: LagrangeOutcome) -> None:
         """First improvement: drop the least used open site, open one of the sites the relaxation likes most, or
         swap a lightly used site for a closed one that serves similar zones."""
-        dense, d, capacity, must, never, fixed, best = (self.dense, self.d, self.capacity, self.must, self.never,
-                                                        self.fixed, self.best)
+        dense, d, capacity, must, never, fixed, best = (
+            self.dense,
+            self.d,
+            self.capacity,
+            self.must,
+            self.never,
+            self.fixed,
+            self.best,
+        )
         v_lag = facility_values(dense, d, capacity, fixed, lag.lam)[0]
         unit_cols = np.where(np.isfinite(dense), dense / d[:, None], np.nan)
         deadline = self.t0 + 0.35 * self.time_limit_s
@@ -361,8 +465,16 @@ class _OpeningSearch:
     def _run_mip(self, k_near: int | None, limit_s: float, widen: np.ndarray) -> tuple[MipOutcome, float]:
         """One HiGHS run over the arcs of facilities not fixed closed; with k_near, each client keeps
         its near arcs (all arcs for `widen` clients) and the rest becomes its relaxed far column."""
-        inst, ai, aj, arc_cost, d, fixed, penalty, best = (self.inst, self.ai, self.aj, self.arc_cost, self.d,
-                                                           self.fixed, self.penalty, self.best)
+        inst, ai, aj, arc_cost, d, fixed, penalty, best = (
+            self.inst,
+            self.ai,
+            self.aj,
+            self.arc_cost,
+            self.d,
+            self.fixed,
+            self.penalty,
+            self.best,
+        )
         fix_ub = best[0].objective if best else np.inf
         y_lo, y_hi = self._fixings(fix_ub)
         keep = y_hi[aj] > 0
@@ -377,28 +489,52 @@ class _OpeningSearch:
         start = (best[0].x[sub], best[0].y, best[0].u) if best else None
         # the capacity rows link every arc, so the model stays exact with fewer x_ij <= y_j rows
         link = self._near_arcs(keep, _LINK_K)[sub] if k_near is None and sub.size > _SMALL_ARCS else None
-        mip = solve_mip(ai[sub], aj[sub], arc_cost[sub], d, self.capacity, fixed, y_lo, y_hi, inst.min_open,
-                        inst.max_open, None if penalty is None else float(penalty), inst.single_source,
-                        limit_s, self.mip_gap, start, link, far_cost)
+        mip = solve_mip(
+            ai[sub],
+            aj[sub],
+            arc_cost[sub],
+            d,
+            self.capacity,
+            fixed,
+            y_lo,
+            y_hi,
+            inst.min_open,
+            inst.max_open,
+            None if penalty is None else float(penalty),
+            inst.single_source,
+            limit_s,
+            self.mip_gap,
+            start,
+            link,
+            far_cost,
+        )
         far_used = 0 if mip.far is None else int((mip.far > 1e-9).sum())
-        self.stats.setdefault("mip_runs", []).append({
-            "arcs": int(sub.size), "status": mip.status, "link_rows": int(sub.size if link is None else link.sum()),
-            "far_columns": int(np.isfinite(far_cost).sum()) if far_cost is not None else 0,
-            "far_used": far_used, "nodes": mip.nodes, "bound": mip.bound, "fixed_closed": int((y_hi == 0).sum()),
-            "fixed_open": int((y_lo == 1).sum())})
+        self.stats.setdefault("mip_runs", []).append(
+            {
+                "arcs": int(sub.size),
+                "status": mip.status,
+                "link_rows": int(sub.size if link is None else link.sum()),
+                "far_columns": int(np.isfinite(far_cost).sum()) if far_cost is not None else 0,
+                "far_used": far_used,
+                "nodes": mip.nodes,
+                "bound": mip.bound,
+                "fixed_closed": int((y_hi == 0).sum()),
+                "fixed_open": int((y_lo == 1).sum()),
+            }
+        )
         if mip.x is not None and mip.y is not None and mip.u is not None:
             x = np.zeros(self.n_a)
             x[sub] = mip.x
             mplan = None
             if far_used == 0:
-                mplan = _Plan(float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)),
-                              x, mip.y, mip.u)
+                mplan = _Plan(
+                    float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)), x, mip.y, mip.u
+                )
             if not inst.single_source or mplan is None:
                 # Re-allocate the MILP's open set over ALL usable arcs: min-cost flow gives whole
                 # people and is never worse than the (possibly relaxed) MILP allocation up to rounding.
                 realloc = self.evaluate(mip.y > 0.5, cost_steps=1e9)
-                if realloc is not None and (mplan is None
-                                            or realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9):
+                if realloc is not None and (mplan is None or realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9):
                     mplan = realloc
             if mplan is not None and (not best or mplan.objective < best[0].objective):
                 best[:] = [mplan]
@@ -416,8 +552,9 @@ class _OpeningSearch:
         self.lam = lag.lam
         self.lam_value, _ = facility_values(self.dense, self.d, self.capacity, self.fixed, lag.lam)
         self.free = ~self.must & ~self.never
-        self.lag0 = float(lag.lam.sum() + self.lam_value[self.must].sum()
-                          + np.minimum(0.0, self.lam_value[self.free]).sum())
+        self.lag0 = float(
+            lag.lam.sum() + self.lam_value[self.must].sum() + np.minimum(0.0, self.lam_value[self.free]).sum()
+        )
         if self.penalty is not None:
             self.lag0 += float(np.minimum(0.0, float(self.penalty) * self.d - lag.lam).sum())
         self.can_fix = inst.min_open is None and inst.max_open is None
@@ -453,15 +590,22 @@ class _OpeningSearch:
         stats["t_mip_s"] = time.perf_counter() - t0 - stats["t_heuristic_s"]
         notes = []
         if restrict:
-            notes.append(f"HiGHS ran on each client's {k_near} cheapest sites (of {n_live} client-site pairs) plus "
-                         "a relaxed far column per client, so its bound is valid for the full instance")
+            notes.append(
+                f"HiGHS ran on each client's {k_near} cheapest sites (of {n_live} client-site pairs) plus "
+                "a relaxed far column per client, so its bound is valid for the full instance"
+            )
         notes.append(f"HiGHS status {mip_status}")
         if not best:
             if mip_status == "infeasible":
-                return self.finish("infeasible", None, float("nan"), "highs-mip",
-                                   "HiGHS proved that no plan meets all constraints", stats)
-            return self.finish("time_limit", None, bound, solver, "no feasible plan found within the time limit",
-                               stats)
+                return self.finish(
+                    "infeasible",
+                    None,
+                    float("nan"),
+                    "highs-mip",
+                    "HiGHS proved that no plan meets all constraints",
+                    stats,
+                )
+            return self.finish("time_limit", None, bound, solver, "no feasible plan found within the time limit", stats)
         if self._proven(bound):
             status = "optimal"
         elif mip_status == "time_limit" or time.perf_counter() - t0 >= self.time_limit_s * 0.99:

@@ -15,8 +15,14 @@ from .instance import ArcCosts, SitingInstance, SitingResult, validate_instance
 from .search import _OpeningSearch, _Plan
 
 
-def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_gap: float = 1e-6,
-                 arc_limit: int = 1_000_000, file: str = "<instance>") -> SitingResult:
+def solve_siting(
+    instance: SitingInstance,
+    *,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-6,
+    arc_limit: int = 1_000_000,
+    file: str = "<instance>",
+) -> SitingResult:
     """Decide which facilities to open and who goes where, with status, objective, bound and gap.
 
     time_limit_s bounds the whole solve (heuristics + MILP). mip_gap is the relative gap at which a
@@ -42,8 +48,9 @@ def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_ga
     unit = arc_cost / d[ai]
     ctx = _Context(inst, t0, mip_gap, demand, fixed, must, active, ai, aj, unit)
 
-    def finish(status: str, plan: _Plan | None, bound: float, solver: str, message: str,
-               stats: dict[str, Any]) -> SitingResult:
+    def finish(
+        status: str, plan: _Plan | None, bound: float, solver: str, message: str, stats: dict[str, Any]
+    ) -> SitingResult:
         return _result(ctx, status, plan, bound, solver, message, stats)
 
     # Clients that cannot be served at all make the instance infeasible unless unmet is allowed.
@@ -56,19 +63,42 @@ def solve_siting(instance: SitingInstance, *, time_limit_s: float = 60.0, mip_ga
     if not opening and not inst.single_source:
         sol = solve_transport(ai, aj, unit, d, capacity, penalty)
         if sol.status != "optimal":
-            return finish("infeasible", None, float("nan"), sol.solver,
-                          "no allocation serves all demand within capacities and allowed pairs", {})
+            return finish(
+                "infeasible",
+                None,
+                float("nan"),
+                sol.solver,
+                "no allocation serves all demand within capacities and allowed pairs",
+                {},
+            )
         y = np.ones(n_f)
         y[never] = 0.0
         plan = _Plan(sol.objective, sol.flow / d[ai], y, sol.unmet / d, sol.flow)
         return finish("optimal", plan, sol.bound, sol.solver, "transportation problem (no opening decisions)", {})
 
-    return _OpeningSearch(inst, t0, time_limit_s, mip_gap, arc_limit, d, capacity, fixed, must, never,
-                          ai, aj, arc_cost, unit, penalty, finish).solve()
+    return _OpeningSearch(
+        inst,
+        t0,
+        time_limit_s,
+        mip_gap,
+        arc_limit,
+        d,
+        capacity,
+        fixed,
+        must,
+        never,
+        ai,
+        aj,
+        arc_cost,
+        unit,
+        penalty,
+        finish,
+    ).solve()
 
 
-def _active_arcs(inst: SitingInstance, demand: np.ndarray, active: np.ndarray,
-                 never: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _active_arcs(
+    inst: SitingInstance, demand: np.ndarray, active: np.ndarray, never: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The usable pairs of the clients with demand, in (client, facility) order: (position of the client in
     `active`, facility, cost of the client's whole demand there). Sparse ArcCosts give the same arcs in the same
     order as a dense cost."""
@@ -88,8 +118,9 @@ def _active_arcs(inst: SitingInstance, demand: np.ndarray, active: np.ndarray,
     return ai, aj, cost[active][ai, aj]
 
 
-def _cannot_serve(inst: SitingInstance, active: np.ndarray, d: np.ndarray, ai: np.ndarray, capacity: np.ndarray,
-                  never: np.ndarray) -> str:
+def _cannot_serve(
+    inst: SitingInstance, active: np.ndarray, d: np.ndarray, ai: np.ndarray, capacity: np.ndarray, never: np.ndarray
+) -> str:
     """Why no plan can serve everyone (clients with no usable facility, demand above the capacity that may
     open), or '' when nothing rules it out yet."""
     reach = np.zeros(d.size, bool)
@@ -97,12 +128,16 @@ def _cannot_serve(inst: SitingInstance, active: np.ndarray, d: np.ndarray, ai: n
     msgs = []
     if not reach.all():
         lost = [inst.client_ids[active[k]] for k in np.flatnonzero(~reach)]
-        msgs.append(f"{len(lost)} client(s) have no usable facility: {', '.join(lost[:10])}"
-                    + (" ..." if len(lost) > 10 else ""))
+        msgs.append(
+            f"{len(lost)} client(s) have no usable facility: {', '.join(lost[:10])}"
+            + (" ..." if len(lost) > 10 else "")
+        )
     cap_total = float(capacity[~never].sum())
     if cap_total < d.sum() - 1e-9:
-        msgs.append(f"total demand {d.sum():g} exceeds total capacity {cap_total:g} of facilities "
-                    "that may open; set unmet_penalty to get a plan with unmet demand")
+        msgs.append(
+            f"total demand {d.sum():g} exceeds total capacity {cap_total:g} of facilities "
+            "that may open; set unmet_penalty to get a plan with unmet demand"
+        )
     return "; ".join(msgs)
 
 
@@ -122,8 +157,9 @@ class _Context:
     unit: np.ndarray
 
 
-def _result(ctx: _Context, status: str, plan: _Plan | None, bound: float, solver: str, message: str,
-            stats: dict[str, Any]) -> SitingResult:
+def _result(
+    ctx: _Context, status: str, plan: _Plan | None, bound: float, solver: str, message: str, stats: dict[str, Any]
+) -> SitingResult:
     """The SitingResult of a plan (None: no plan): open facilities, assignment triples in people, unmet people,
     the objective in its three parts, and the gap to `bound` (an 'optimal' plan beyond mip_gap is 'feasible')."""
     inst, demand, fixed, must, active, ai, aj = ctx.inst, ctx.demand, ctx.fixed, ctx.must, ctx.active, ctx.ai, ctx.aj
@@ -134,10 +170,24 @@ def _result(ctx: _Context, status: str, plan: _Plan | None, bound: float, solver
     if plan is None:
         z = np.zeros(0, dtype=np.int64)
         zf = np.zeros(0)
-        return SitingResult(status, float("nan"), bound, float("nan"), open_mask,
-                            [inst.facility_ids[j] for j in np.flatnonzero(open_mask)], z, z, zf, zf,
-                            unmet_people, np.zeros(n_f), solver, time.perf_counter() - ctx.t0, message,
-                            stats=stats)
+        return SitingResult(
+            status,
+            float("nan"),
+            bound,
+            float("nan"),
+            open_mask,
+            [inst.facility_ids[j] for j in np.flatnonzero(open_mask)],
+            z,
+            z,
+            zf,
+            zf,
+            unmet_people,
+            np.zeros(n_f),
+            solver,
+            time.perf_counter() - ctx.t0,
+            message,
+            stats=stats,
+        )
     people = plan.people if plan.people is not None else plan.x * d[ai]
     keep = people > 1e-9
     a_c, a_f, p_ = active[ai[keep]], aj[keep], people[keep]
@@ -159,8 +209,24 @@ def _result(ctx: _Context, status: str, plan: _Plan | None, bound: float, solver
     tol = max(ctx.mip_gap, 1e-6) if solver == "ortools-min-cost-flow" else ctx.mip_gap
     if status == "optimal" and gap > tol + 1e-12:
         status = "feasible"
-    return SitingResult(status, objective, bnd, gap, open_mask,
-                        [inst.facility_ids[j] for j in np.flatnonzero(open_mask)],
-                        a_c.astype(np.int64), a_f.astype(np.int64), p_ / demand[a_c], p_, unmet_people,
-                        fac_people, solver, time.perf_counter() - ctx.t0, message, fixed_total, assign_total,
-                        unmet_total, stats)
+    return SitingResult(
+        status,
+        objective,
+        bnd,
+        gap,
+        open_mask,
+        [inst.facility_ids[j] for j in np.flatnonzero(open_mask)],
+        a_c.astype(np.int64),
+        a_f.astype(np.int64),
+        p_ / demand[a_c],
+        p_,
+        unmet_people,
+        fac_people,
+        solver,
+        time.perf_counter() - ctx.t0,
+        message,
+        fixed_total,
+        assign_total,
+        unmet_total,
+        stats,
+    )

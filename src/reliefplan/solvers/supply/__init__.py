@@ -65,7 +65,6 @@ starts, the two solves, binding constraints in words), ``extra`` (more entry cap
 meets every need, ``meets_every_need``) and ``results`` (fleets, per-site figures, ``result_to_dict``).
 """
 
-
 from .commodities import (
     CommoditySpec,
     cargo_figures,

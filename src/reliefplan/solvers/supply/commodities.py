@@ -17,6 +17,7 @@ from .model import Commodity
 # Commodities from data (data/commodities.yaml + a standards profile)
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CommoditySpec:
     """A commodity with its per-person need resolved against a standards profile."""
@@ -41,9 +42,11 @@ def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], 
         cid = c["id"]
         if cid in declared:
             payload[cid] = float(declared[cid])
-            sources[cid] = ((getattr(cargo, "payload_sources", None) or {}).get(cid)
-                            or getattr(cargo, "payload_source", "") or "ASSUMPTION: scenario.yaml cargo.payload_t, "
-                                                                       "no source given")
+            sources[cid] = (
+                (getattr(cargo, "payload_sources", None) or {}).get(cid)
+                or getattr(cargo, "payload_source", "")
+                or "ASSUMPTION: scenario.yaml cargo.payload_t, no source given"
+            )
         else:
             key = c.get("payload_from", "truck_payload_t")
             payload[cid] = float(v(key))
@@ -57,8 +60,9 @@ def cargo_figures(standards: Any, cargo: Any = None) -> tuple[dict[str, float], 
     return payload, sources, float(kcal), food_src
 
 
-def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None,
-                     cargo: Any = None) -> list[CommoditySpec]:
+def load_commodities(
+    standards: Any, *, kcal_per_person_day: float | None = None, cargo: Any = None
+) -> list[CommoditySpec]:
     """Resolve ``data/commodities.yaml`` against a ``standards.Standards`` profile (its overrides apply) and a
     scenario's cargo (t per truck by commodity, the energy density of the food delivered)."""
     raw = _commodities_yaml()
@@ -91,16 +95,30 @@ def load_commodities(standards: Any, *, kcal_per_person_day: float | None = None
             per_person = float(c.get("t_per_person_day", 0.0))
             src = str(c.get("source", ""))
         need = c.get("need", "daily")
-        out.append(CommoditySpec(
-            commodity=Commodity(id=cid, priority=float(c["priority"]), unit_weight_t=unit_t, unit=c.get("unit"),
-                                unit_volume_m3=c.get("unit_volume_m3"), payload_t=payload[cid],
-                                carry_over=need == "on_arrival"),
-            name=c.get("name", cid), need=need, t_per_person=per_person, source=src, payload_source=pay_src[cid]))
+        out.append(
+            CommoditySpec(
+                commodity=Commodity(
+                    id=cid,
+                    priority=float(c["priority"]),
+                    unit_weight_t=unit_t,
+                    unit=c.get("unit"),
+                    unit_volume_m3=c.get("unit_volume_m3"),
+                    payload_t=payload[cid],
+                    carry_over=need == "on_arrival",
+                ),
+                name=c.get("name", cid),
+                need=need,
+                t_per_person=per_person,
+                source=src,
+                payload_source=pay_src[cid],
+            )
+        )
     return out
 
 
-def demand_from_people(people_by_day: np.ndarray, specs: Sequence[CommoditySpec],
-                       residents: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def demand_from_people(
+    people_by_day: np.ndarray, specs: Sequence[CommoditySpec], residents: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Site demand (t/day, [sites, days]) from people present per site and day (arrival curves).
 
     Daily commodities scale with the people present; on-arrival items (tents, kits) are needed on

@@ -16,8 +16,15 @@ from .solve import _highs
 from .validate import validate_instance
 
 
-def with_extra_capacity(inst: SupplyInstance, entry_id: str, first_day: int, last_day: int,
-                        extra_t_per_day: float, *, open_days_only: bool = False) -> SupplyInstance:
+def with_extra_capacity(
+    inst: SupplyInstance,
+    entry_id: str,
+    first_day: int,
+    last_day: int,
+    extra_t_per_day: float,
+    *,
+    open_days_only: bool = False,
+) -> SupplyInstance:
     """A copy with ``extra_t_per_day`` more capacity at one entry on days first..last (to re-solve);
     ``open_days_only``: days the crossing is closed (zero capacity) stay closed."""
     entries = []
@@ -25,7 +32,7 @@ def with_extra_capacity(inst: SupplyInstance, entry_id: str, first_day: int, las
         if e.id == entry_id:
             cap = e.capacity_t(inst.days, inst.payload_t)
             days = np.zeros(inst.days, dtype=bool)
-            days[first_day: last_day + 1] = True
+            days[first_day : last_day + 1] = True
             cap[days & (cap > 0) if open_days_only else days] += extra_t_per_day
             e = replace(e, capacity_t_by_day=list(cap), closed_days=(), opening_day=0)
         entries.append(e)
@@ -44,8 +51,14 @@ class ExtraCapacity:
     message: str = ""
 
 
-def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int = 0, *,
-                             time_limit_s: float = 60.0, keep: dict[str, Any] | None = None) -> ExtraCapacity:
+def min_extra_entry_capacity(
+    inst: SupplyInstance,
+    entry_id: str,
+    first_day: int = 0,
+    *,
+    time_limit_s: float = 60.0,
+    keep: dict[str, Any] | None = None,
+) -> ExtraCapacity:
     """Parametric solve: minimise x (t/day added at ``entry_id`` on each open day from ``first_day``) such that
     every demand is met on every day. Days the crossing is closed (zero capacity) stay closed.
 
@@ -63,12 +76,14 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
     days = np.arange(max(0, first_day), T)
     days = days[inst.entry_points[e].capacity_t(T, inst.payload_t)[days] > 0]
     if days.size == 0:
-        return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
-                             f"{entry_id} is closed on every day from day {first_day}")
+        return ExtraCapacity(
+            entry_id, first_day, "infeasible", None, None, f"{entry_id} is closed on every day from day {first_day}"
+        )
     lp = _build_lp(inst, DEEP_SHARE, DEEP_FACTOR)
     r0, _owners = lp.rows["entry_capacity"]
-    col = sp.csc_matrix((-np.ones(days.size), (r0 + e * T + days, np.zeros(days.size, dtype=np.int64))),
-                        shape=(lp.matrix.shape[0], 1))
+    col = sp.csc_matrix(
+        (-np.ones(days.size), (r0 + e * T + days, np.zeros(days.size, dtype=np.int64))), shape=(lp.matrix.shape[0], 1)
+    )
     lp.matrix = sp.hstack([lp.matrix, col], format="csc")
     upper = lp.col_upper.copy()
     upper[lp.short_cols] = 0.0
@@ -81,18 +96,29 @@ def min_extra_entry_capacity(inst: SupplyInstance, entry_id: str, first_day: int
         keep[entry_id] = (h, lp)
     ms = h.getModelStatus()
     if ms == highspy.HighsModelStatus.kInfeasible:
-        return ExtraCapacity(entry_id, first_day, "infeasible", None, None,
-                             f"no extra capacity at {entry_id} from day {first_day} ends the shortfall: "
-                             "some need falls before goods from there can arrive, or behind another limit")
+        return ExtraCapacity(
+            entry_id,
+            first_day,
+            "infeasible",
+            None,
+            None,
+            f"no extra capacity at {entry_id} from day {first_day} ends the shortfall: "
+            "some need falls before goods from there can arrive, or behind another limit",
+        )
     if ms != highspy.HighsModelStatus.kOptimal:
-        return ExtraCapacity(entry_id, first_day, h.modelStatusToString(ms), None, None,
-                             f"HiGHS stopped with '{h.modelStatusToString(ms)}'")
+        return ExtraCapacity(
+            entry_id,
+            first_day,
+            h.modelStatusToString(ms),
+            None,
+            None,
+            f"HiGHS stopped with '{h.modelStatusToString(ms)}'",
+        )
     x = max(0.0, float(np.asarray(h.getSolution().col_value)[-1]))
     return ExtraCapacity(entry_id, first_day, "optimal", x, x / payload)
 
 
-def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: tuple[Any, Any] | None = None
-                     ) -> bool:
+def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: tuple[Any, Any] | None = None) -> bool:
     """Whether the instance meets every need on every day: its supply LP with every shortfall fixed at zero has a
     solution. ``warm``: a model kept by `min_extra_entry_capacity` for the same network (an instance that differs
     only in entry capacity, e.g. `with_extra_capacity`); its extra column is held at zero and the instance's own
@@ -106,10 +132,13 @@ def meets_every_need(inst: SupplyInstance, *, time_limit_s: float = 60.0, warm: 
     h = None
     if warm is not None:
         h, old = warm
-        same = (old.matrix.shape[0] == lp.matrix.shape[0] and old.n_col == lp.n_col + 1
-                and np.array_equal(old.matrix.indptr[: lp.n_col + 1], lp.matrix.indptr)
-                and np.array_equal(old.matrix.indices[: lp.matrix.nnz], lp.matrix.indices)
-                and np.array_equal(old.matrix.data[: lp.matrix.nnz], lp.matrix.data))
+        same = (
+            old.matrix.shape[0] == lp.matrix.shape[0]
+            and old.n_col == lp.n_col + 1
+            and np.array_equal(old.matrix.indptr[: lp.n_col + 1], lp.matrix.indptr)
+            and np.array_equal(old.matrix.indices[: lp.matrix.nnz], lp.matrix.indices)
+            and np.array_equal(old.matrix.data[: lp.matrix.nnz], lp.matrix.data)
+        )
         if same:  # every bound passed (the model may hold an earlier check's), the extra column held at zero
             n, m = lp.n_col + 1, lp.matrix.shape[0]
             h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.append(upper, 0.0))

@@ -26,6 +26,7 @@ from .model import (
 # The LP
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Sizes:
     """Commodities, entry points, warehouses, sites, arcs, production lines and days."""
@@ -72,8 +73,9 @@ class _Lp(_Sizes):
     fair_entries: np.ndarray  # positions in matrix.data of the sharing coefficients (they are the cells' need)
 
 
-def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarray, list[str], np.ndarray,
-                                                                           np.ndarray, np.ndarray]:
+def _cells(
+    inst: SupplyInstance, kidx: dict[str, int], T: int
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(site index, group, need [K, Q, T], people [Q, T], listed [K, Q]) of every report cell: each group a site
     lists (even with no need today: a plan's members keep one LP structure, so the next solve starts warm), or a
     site without groups as one cell 'all' when it needs anything. `listed`: the cell names that commodity."""
@@ -100,9 +102,13 @@ def _cells(inst: SupplyInstance, kidx: dict[str, int], T: int) -> tuple[np.ndarr
             pp = site.group_people.get(g) if site.groups else site.people
             people.append(np.full(T, np.nan) if pp is None else np.asarray(pp, dtype=float))
     demand = np.stack(blocks, axis=1) if blocks else np.zeros((K, 0, T))
-    return (np.array(site_of, dtype=np.int64), group_of, demand,
-            np.array(people).reshape(len(people), T) if people else np.zeros((0, T)),
-            np.array(listed).T.reshape(K, len(listed)) if listed else np.zeros((K, 0), dtype=bool))
+    return (
+        np.array(site_of, dtype=np.int64),
+        group_of,
+        demand,
+        np.array(people).reshape(len(people), T) if people else np.zeros((0, T)),
+        np.array(listed).T.reshape(K, len(listed)) if listed else np.zeros((K, 0), dtype=bool),
+    )
 
 
 @dataclass
@@ -119,9 +125,19 @@ class _LpCells:
     local: np.ndarray  # [J] bool: its site has local supply of its commodity (may do better than the share)
 
 
-def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str], cell_dem: np.ndarray,
-              listed: np.ndarray, carry: np.ndarray, classes: dict[str, int], nidx: dict[str, int],
-              kidx: dict[str, int], E: int, W: int) -> _LpCells:
+def _lp_cells(
+    inst: SupplyInstance,
+    cell_site: np.ndarray,
+    cell_group: list[str],
+    cell_dem: np.ndarray,
+    listed: np.ndarray,
+    carry: np.ndarray,
+    classes: dict[str, int],
+    nidx: dict[str, int],
+    kidx: dict[str, int],
+    E: int,
+    W: int,
+) -> _LpCells:
     K, Q, T = cell_dem.shape
     local = set()  # (k, site) with production at the site or a pipeline into it from a producer
     producers: dict[int, set[int]] = {}
@@ -156,8 +172,15 @@ def _lp_cells(inst: SupplyInstance, cell_site: np.ndarray, cell_group: list[str]
     need = np.array([cell_dem[k, m].sum(axis=0) for k, m in zip(ks, members)]).reshape(len(ks), T)
     ref = need.copy()
     ref[carry[k_a]] = np.cumsum(need[carry[k_a]], axis=1)
-    return _LpCells(k=k_a, site=s_a, cls=np.array(cls, dtype=np.int64), need=need, ref=ref, members=members,
-                    local=np.array([(k, s) in local for k, s in zip(ks, sites)], dtype=bool))
+    return _LpCells(
+        k=k_a,
+        site=s_a,
+        cls=np.array(cls, dtype=np.int64),
+        need=need,
+        ref=ref,
+        members=members,
+        local=np.array([(k, s) in local for k, s in zip(ks, sites)], dtype=bool),
+    )
 
 
 Terms = list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # (LP cell, day, column, coefficient)
@@ -193,14 +216,23 @@ def _net(inst: SupplyInstance) -> _Net:
     T, E = inst.days, len(inst.entry_points)
     nodes: list[EntryPoint | Warehouse | Site] = [*inst.entry_points, *inst.warehouses, *inst.sites]
     nidx = {x.id: i for i, x in enumerate(nodes)}
-    return _Net(K=len(inst.commodities), E=E, W=len(inst.warehouses), S=len(inst.sites), A=len(inst.arcs),
-                P=len(inst.production), T=T, kidx={c.id: i for i, c in enumerate(inst.commodities)}, nidx=nidx,
-                src=np.array([nidx[a.source] for a in inst.arcs], dtype=np.int64),
-                dst=np.array([nidx[a.target] for a in inst.arcs], dtype=np.int64),
-                dd=np.array([a.travel_days for a in inst.arcs], dtype=np.int64),
-                delay=np.array([e.inspection_delay_days for e in inst.entry_points], dtype=np.int64),
-                cap_e=np.array([e.capacity_t(T, inst.payload_t) for e in inst.entry_points]).reshape(E, T),
-                carry=np.array([c.carry_over for c in inst.commodities], dtype=bool))
+    return _Net(
+        K=len(inst.commodities),
+        E=E,
+        W=len(inst.warehouses),
+        S=len(inst.sites),
+        A=len(inst.arcs),
+        P=len(inst.production),
+        T=T,
+        kidx={c.id: i for i, c in enumerate(inst.commodities)},
+        nidx=nidx,
+        src=np.array([nidx[a.source] for a in inst.arcs], dtype=np.int64),
+        dst=np.array([nidx[a.target] for a in inst.arcs], dtype=np.int64),
+        dd=np.array([a.travel_days for a in inst.arcs], dtype=np.int64),
+        delay=np.array([e.inspection_delay_days for e in inst.entry_points], dtype=np.int64),
+        cap_e=np.array([e.capacity_t(T, inst.payload_t) for e in inst.entry_points]).reshape(E, T),
+        carry=np.array([c.carry_over for c in inst.commodities], dtype=bool),
+    )
 
 
 @dataclass
@@ -257,20 +289,28 @@ def _sharing_classes(inst: SupplyInstance, cell_group: list[str]) -> tuple[dict[
 def _columns(net: _Net, cells: _LpCells, C: int, tiers: bool, shared: bool) -> _Columns:
     K, A, E, M, P, T = net.K, net.A, net.E, net.M, net.P, net.T
     J = cells.k.size
-    b_cells = (np.flatnonzero(cells.local & (~net.carry[cells.k] | SHARE_OWED)) if shared
-               else np.zeros(0, dtype=np.int64))
+    b_cells = (
+        np.flatnonzero(cells.local & (~net.carry[cells.k] | SHARE_OWED)) if shared else np.zeros(0, dtype=np.int64)
+    )
     B = b_cells.size
-    sizes = {"flow": K * A * T, "entry": K * E * T, "stock": K * M * T, "prod": P * T,
-             "c1": J * T, "c2": J * T if tiers and not shared else 0,
-             "sig1": K * C * T, "sig2": K * C * T if tiers and shared else 0, "b": B * T}
+    sizes = {
+        "flow": K * A * T,
+        "entry": K * E * T,
+        "stock": K * M * T,
+        "prod": P * T,
+        "c1": J * T,
+        "c2": J * T if tiers and not shared else 0,
+        "sig1": K * C * T,
+        "sig2": K * C * T if tiers and shared else 0,
+        "b": B * T,
+    }
     off, n_col = {}, 0
     for name, n in sizes.items():
         off[name], n_col = n_col, n_col + n
     return _Columns(sizes=sizes, off=off, n_col=n_col, C=C, J=J, b_cells=b_cells)
 
 
-def _goods_columns(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray,
-                   m: _Entries) -> None:
+def _goods_columns(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray, m: _Entries) -> None:
     """Flow, entry use, stock and production in the balance rows, with their bounds."""
     K, E, A, M, T, bal = net.K, net.E, net.A, net.M, net.T, net.bal
     # flow: +1 where it leaves, -1 where (and when) it arrives
@@ -298,8 +338,9 @@ def _goods_columns(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upp
     m.put(bal(kk[nxt], E + jj[nxt], tt[nxt] + 1), icol[nxt], -1.0)
 
 
-def _no_dead_goods(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray,
-                   demand: np.ndarray) -> None:
+def _no_dead_goods(
+    inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray, demand: np.ndarray
+) -> None:
     """Nothing goes where nobody needs it: a site takes a commodity only up to the last day someone there needs it
     (and never if nobody does), and an arc carries only its commodities. Presolve then drops those columns."""
     K, E, W, S, A, M, T = net.K, net.E, net.W, net.S, net.A, net.M, net.T
@@ -309,15 +350,17 @@ def _no_dead_goods(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upp
     to_site = net.dst >= E + W
     kk, aa, tt = (x.ravel() for x in np.indices((K, A, T)))
     dead = to_site[aa] & (tt + net.dd[aa] > last[kk, np.maximum(net.dst[aa] - E - W, 0)])
-    allowed = np.array([[not a.commodities or c.id in a.commodities for a in inst.arcs] for c in inst.commodities],
-                       dtype=bool).reshape(K, A)
+    allowed = np.array(
+        [[not a.commodities or c.id in a.commodities for a in inst.arcs] for c in inst.commodities], dtype=bool
+    ).reshape(K, A)
     col_upper[fcol[dead | ~allowed[kk, aa]]] = 0.0
     kk, ss, tt = (x.ravel() for x in np.indices((K, S, T)))
     col_upper[off["stock"] + (kk * M + W + ss) * T + tt] = np.where(tt >= last[kk, ss], 0.0, np.inf)
 
 
-def _production_columns(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray,
-                        m: _Entries) -> None:
+def _production_columns(
+    inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray, m: _Entries
+) -> None:
     """Local production: +1 at its node and day (-1 in the balance), up to its rate; its inputs (fuel) are used up
     where and when it is produced."""
     P, T = net.P, net.T
@@ -335,8 +378,9 @@ def _production_columns(inst: SupplyInstance, net: _Net, off: dict[str, int], co
             m.put(net.bal(np.full(T, net.kidx[k]), np.full(T, pn[i]), days_i), off["prod"] + i * T + days_i, float(f))
 
 
-def _shortfall_terms(net: _Net, cells: _LpCells, cols: _Columns, deep_share: float,
-                     col_upper: np.ndarray) -> tuple[Terms, np.ndarray]:
+def _shortfall_terms(
+    net: _Net, cells: _LpCells, cols: _Columns, deep_share: float, col_upper: np.ndarray
+) -> tuple[Terms, np.ndarray]:
     """A cell's shortfall s[j, t] = (sig1 + sig2)[k, class, t] x ref[j, t] + c1 + c2 - b: each term is a column
     with a coefficient, listed once for the balance rows, the extra rows, the costs and the report map. Also
     returns which (cell, day) pairs hold the common share."""
@@ -355,14 +399,19 @@ def _shortfall_terms(net: _Net, cells: _LpCells, cols: _Columns, deep_share: flo
     on_share = (~net.carry[cells.k[jj]] | SHARE_OWED) if C else np.zeros(J * T, dtype=bool)
     for name in ("sig1", "sig2"):
         if sizes[name]:
-            terms.append((jj[on_share], tt[on_share],
-                          off[name] + (cells.k[jj[on_share]] * C + cells.cls[jj[on_share]]) * T + tt[on_share],
-                          rflat[on_share]))
+            terms.append(
+                (
+                    jj[on_share],
+                    tt[on_share],
+                    off[name] + (cells.k[jj[on_share]] * C + cells.cls[jj[on_share]]) * T + tt[on_share],
+                    rflat[on_share],
+                )
+            )
     if sizes["sig2"]:
-        col_upper[off["sig1"]:off["sig1"] + K * C * T] = deep_share
-        col_upper[off["sig2"]:off["sig2"] + K * C * T] = 1.0 - deep_share
+        col_upper[off["sig1"] : off["sig1"] + K * C * T] = deep_share
+        col_upper[off["sig2"] : off["sig2"] + K * C * T] = 1.0 - deep_share
     elif C:
-        col_upper[off["sig1"]:off["sig1"] + K * C * T] = 1.0
+        col_upper[off["sig1"] : off["sig1"] + K * C * T] = 1.0
     if B:
         bj, bt = (x.ravel() for x in np.indices((B, T)))
         terms.append((b_cells[bj], bt, off["b"] + bj * T + bt, -np.ones(B * T)))
@@ -388,13 +437,15 @@ def _shortfall_balance(inst: SupplyInstance, net: _Net, cells: _LpCells, terms: 
     jj, tt = (x.ravel() for x in np.indices((cells.k.size, T)))
     rhs = np.zeros(K * net.N * T)
     np.add.at(rhs, net.bal(cells.k[jj], nodes[jj], tt), -cells.need.ravel())
-    rhs[net.bal(np.arange(K)[:, None], E + np.arange(M)[None, :], np.zeros((1, 1), dtype=np.int64)).ravel()] \
-        += init.ravel()
+    rhs[net.bal(np.arange(K)[:, None], E + np.arange(M)[None, :], np.zeros((1, 1), dtype=np.int64)).ravel()] += (
+        init.ravel()
+    )
     return rhs
 
 
-def _capacity_rows(inst: SupplyInstance, net: _Net, off: dict[str, int], m: _Entries
-                   ) -> dict[str, tuple[int, np.ndarray]]:
+def _capacity_rows(
+    inst: SupplyInstance, net: _Net, off: dict[str, int], m: _Entries
+) -> dict[str, tuple[int, np.ndarray]]:
     """Capacity rows (<=): entry (in trucks), arc (t and truckloads), warehouse and site storage; per kind its first
     row and owners (one block of T rows each)."""
     K, E, W, A, M, T = net.K, net.E, net.W, net.A, net.M, net.T
@@ -413,22 +464,44 @@ def _capacity_rows(inst: SupplyInstance, net: _Net, off: dict[str, int], m: _Ent
     # a truck carries payload[k] of commodity k: capacity (t at the entry's own payload) counts trucks
     pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
     pay_ke = inst.entry_payloads()
-    cap_block("entry_capacity", np.arange(E), net.cap_e, lambda k, e, t: off["entry"] + (k * E + e) * T + t,
-              pay_e[None, :] / pay_ke)
+    cap_block(
+        "entry_capacity",
+        np.arange(E),
+        net.cap_e,
+        lambda k, e, t: off["entry"] + (k * E + e) * T + t,
+        pay_e[None, :] / pay_ke,
+    )
     ac = np.array([i for i, a in enumerate(inst.arcs) if a.capacity_t_per_day is not None], dtype=np.int64)
-    cap_block("arc_capacity", ac, np.repeat([[inst.arcs[i].capacity_t_per_day] for i in ac], T, axis=1)
-              if ac.size else np.zeros((0, T)), lambda k, a, t: off["flow"] + (k * A + a) * T + t)
+    cap_block(
+        "arc_capacity",
+        ac,
+        np.repeat([[inst.arcs[i].capacity_t_per_day] for i in ac], T, axis=1) if ac.size else np.zeros((0, T)),
+        lambda k, a, t: off["flow"] + (k * A + a) * T + t,
+    )
     lc = np.array([i for i, a in enumerate(inst.arcs) if a.capacity_loads_by_day is not None], dtype=np.int64)
     if lc.size:  # a stage counted in truckloads (collection, convoy movements): Σ_k flow_k / payload_k <= loads
         pay_ka = np.array([[inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities]).reshape(K, A)
-        cap_block("arc_loads", lc, np.array([inst.arcs[i].capacity_loads_by_day for i in lc], dtype=float),
-                  lambda k, a, t: off["flow"] + (k * A + a) * T + t, 1.0 / pay_ka)
+        cap_block(
+            "arc_loads",
+            lc,
+            np.array([inst.arcs[i].capacity_loads_by_day for i in lc], dtype=float),
+            lambda k, a, t: off["flow"] + (k * A + a) * T + t,
+            1.0 / pay_ka,
+        )
     wc = np.array([i for i, w in enumerate(inst.warehouses) if w.capacity_t is not None], dtype=np.int64)
-    cap_block("warehouse_storage", wc, np.repeat([[inst.warehouses[i].capacity_t] for i in wc], T, axis=1)
-              if wc.size else np.zeros((0, T)), lambda k, j, t: off["stock"] + (k * M + j) * T + t)
+    cap_block(
+        "warehouse_storage",
+        wc,
+        np.repeat([[inst.warehouses[i].capacity_t] for i in wc], T, axis=1) if wc.size else np.zeros((0, T)),
+        lambda k, j, t: off["stock"] + (k * M + j) * T + t,
+    )
     sc = np.array([i for i, s in enumerate(inst.sites) if s.storage_t is not None], dtype=np.int64)
-    cap_block("site_storage", sc, np.repeat([[inst.sites[i].storage_t] for i in sc], T, axis=1)
-              if sc.size else np.zeros((0, T)), lambda k, j, t: off["stock"] + (k * M + W + j) * T + t)
+    cap_block(
+        "site_storage",
+        sc,
+        np.repeat([[inst.sites[i].storage_t] for i in sc], T, axis=1) if sc.size else np.zeros((0, T)),
+        lambda k, j, t: off["stock"] + (k * M + W + j) * T + t,
+    )
     return rows
 
 
@@ -450,8 +523,9 @@ def _cell_rows(m: _Entries, terms: Terms, sel: np.ndarray, lag: int, upper: np.n
     m.add_rows(np.full(n, -np.inf), upper[sel])
 
 
-def _shortfall_rows(inst: SupplyInstance, net: _Net, cells: _LpCells, cols: _Columns, terms: Terms,
-                    m: _Entries) -> None:
+def _shortfall_rows(
+    inst: SupplyInstance, net: _Net, cells: _LpCells, cols: _Columns, terms: Terms, m: _Entries
+) -> None:
     J, T = cols.J, net.T
     again = net.carry[cells.k]
     # nothing owed is taken back: s[t] - s[t-1] <= need[t] (s[0] <= need[0]) for carry-over commodities
@@ -467,8 +541,16 @@ def _shortfall_rows(inst: SupplyInstance, net: _Net, cells: _LpCells, cols: _Col
         _cell_rows(m, terms, np.repeat(~again[:, None], T, axis=1), 0, cells.ref)
 
 
-def _costs(inst: SupplyInstance, net: _Net, cells: _LpCells, cols: _Columns, gfac_c: np.ndarray,
-           on_share: np.ndarray, deep_factor: float, deep_c1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _costs(
+    inst: SupplyInstance,
+    net: _Net,
+    cells: _LpCells,
+    cols: _Columns,
+    gfac_c: np.ndarray,
+    on_share: np.ndarray,
+    deep_factor: float,
+    deep_c1: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(deprivation cost with tie-breaks, deprivation as reported, truckloads) per column."""
     K, E, A, T, C, J, B = net.K, net.E, net.A, net.T, cols.C, cols.J, cols.B
     sizes, off, b_cells = cols.sizes, cols.off, cols.b_cells
@@ -502,11 +584,13 @@ def _costs(inst: SupplyInstance, net: _Net, cells: _LpCells, cols: _Columns, gfa
     cost2 = np.zeros(cols.n_col)
     if A:
         trucked = np.array([a.trucked for a in inst.arcs], dtype=float)
-        per_a = np.array([[1.0 / inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities]) \
+        per_a = (
+            np.array([[1.0 / inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities])
             * trucked[None, :]
-        cost2[off["flow"]:off["flow"] + K * A * T] = np.repeat(per_a.ravel(), T)
+        )
+        cost2[off["flow"] : off["flow"] + K * A * T] = np.repeat(per_a.ravel(), T)
     if E:
-        cost2[off["entry"]:off["entry"] + K * E * T] = np.repeat((1.0 / inst.entry_payloads()).ravel(), T)
+        cost2[off["entry"] : off["entry"] + K * E * T] = np.repeat((1.0 / inst.entry_payloads()).ravel(), T)
     return cost1, true1, cost2
 
 
@@ -529,10 +613,16 @@ def _report_map(cells: _LpCells, terms: Terms, cell_dem: np.ndarray, n_col: int)
         m_rows.append((k * Q + q) * T + t)
         m_cols.append(col[i])
         m_vals.append(coef[i] * share)
-    return sp.csr_matrix((np.concatenate(m_vals) if m_vals else np.zeros(0),
-                          (np.concatenate(m_rows) if m_rows else np.zeros(0, dtype=np.int64),
-                           np.concatenate(m_cols) if m_cols else np.zeros(0, dtype=np.int64))),
-                         shape=(K * Q * T, n_col))
+    return sp.csr_matrix(
+        (
+            np.concatenate(m_vals) if m_vals else np.zeros(0),
+            (
+                np.concatenate(m_rows) if m_rows else np.zeros(0, dtype=np.int64),
+                np.concatenate(m_cols) if m_cols else np.zeros(0, dtype=np.int64),
+            ),
+        ),
+        shape=(K * Q * T, n_col),
+    )
 
 
 def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _Lp:
@@ -545,8 +635,9 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     np.add.at(demand, (slice(None), cell_site), cell_dem)  # type: ignore[arg-type]  # numpy's stubs: no slice
     shared = inst.sharing != "none"
     classes, gfac_c, C = _sharing_classes(inst, cell_group)
-    cells = _lp_cells(inst, cell_site, cell_group, cell_dem, listed, net.carry, classes, net.nidx, net.kidx,
-                      net.E, net.W)
+    cells = _lp_cells(
+        inst, cell_site, cell_group, cell_dem, listed, net.carry, classes, net.nidx, net.kidx, net.E, net.W
+    )
     tiers = deep_factor != 1.0 and deep_share < 1.0
     cols = _columns(net, cells, C, tiers, shared)
     n_bal = K * net.N * T
@@ -563,18 +654,47 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
     rows = _capacity_rows(inst, net, cols.off, m)
     _shortfall_rows(inst, net, cells, cols, terms, m)
 
-    matrix = sp.csc_matrix((np.concatenate(m.vals), (np.concatenate(m.rows), np.concatenate(m.cols))),
-                           shape=(m.r0, cols.n_col))
+    matrix = sp.csc_matrix(
+        (np.concatenate(m.vals), (np.concatenate(m.rows), np.concatenate(m.cols))), shape=(m.r0, cols.n_col)
+    )
     matrix.sum_duplicates()  # explicit zeros stay: the sharing coefficients of a day nobody needs anything
     # the sharing columns' coefficients are the cells' need (all of their entries): updated on a warm start
     sig_lo, sig_hi = cols.off["sig1"], cols.off["sig2"] + cols.sizes["sig2"]
     fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
     deep_c1 = deep_factor if shared and tiers else 1.0
     cost1, true1, cost2 = _costs(inst, net, cells, cols, gfac_c, on_share, deep_factor, deep_c1)
-    return _Lp(K=K, E=net.E, W=net.W, S=S, A=net.A, P=net.P, T=T, Q=cell_site.size, off=cols.off, n_col=cols.n_col,
-               n_bal=n_bal, rows=rows, matrix=matrix, row_lower=np.concatenate(m.lower),
-               row_upper=np.concatenate(m.upper), col_upper=col_upper, cost1=cost1, true1=true1, cost2=cost2,
-               rhs_bal=rhs, entry_cap=net.cap_e, demand=demand, arc_src=net.src, arc_dst=net.dst, arc_days=net.dd,
-               cell_site=cell_site, cell_group=cell_group, cell_demand=cell_dem, cell_people=cell_people,
-               carry=net.carry, short_map=_report_map(cells, terms, cell_dem, cols.n_col),
-               short_cols=np.arange(cols.off["c1"], cols.n_col, dtype=np.int64), fair_entries=fair_entries)
+    return _Lp(
+        K=K,
+        E=net.E,
+        W=net.W,
+        S=S,
+        A=net.A,
+        P=net.P,
+        T=T,
+        Q=cell_site.size,
+        off=cols.off,
+        n_col=cols.n_col,
+        n_bal=n_bal,
+        rows=rows,
+        matrix=matrix,
+        row_lower=np.concatenate(m.lower),
+        row_upper=np.concatenate(m.upper),
+        col_upper=col_upper,
+        cost1=cost1,
+        true1=true1,
+        cost2=cost2,
+        rhs_bal=rhs,
+        entry_cap=net.cap_e,
+        demand=demand,
+        arc_src=net.src,
+        arc_dst=net.dst,
+        arc_days=net.dd,
+        cell_site=cell_site,
+        cell_group=cell_group,
+        cell_demand=cell_dem,
+        cell_people=cell_people,
+        carry=net.carry,
+        short_map=_report_map(cells, terms, cell_dem, cols.n_col),
+        short_cols=np.arange(cols.off["c1"], cols.n_col, dtype=np.int64),
+        fair_entries=fair_entries,
+    )

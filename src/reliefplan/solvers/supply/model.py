@@ -35,6 +35,7 @@ _EPS = 1e-9
 # Inputs
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Commodity:
     """A commodity; ``priority`` is the deprivation weight per tonne short (higher = served first)."""
@@ -158,14 +159,22 @@ class SupplyInstance:
 
     def entry_payloads(self) -> np.ndarray:
         """[K, E] t of each commodity per unit (truck, shuttle, sortie) at each entry point."""
-        return np.array([[e.payload(self.payload_t) if e.uniform_payload else self.payload(c, e.payload_t)
-                          for e in self.entry_points] for c in self.commodities],
-                        dtype=float).reshape(len(self.commodities), len(self.entry_points))
+        return np.array(
+            [
+                [
+                    e.payload(self.payload_t) if e.uniform_payload else self.payload(c, e.payload_t)
+                    for e in self.entry_points
+                ]
+                for c in self.commodities
+            ],
+            dtype=float,
+        ).reshape(len(self.commodities), len(self.entry_points))
 
 
 # --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class BindingConstraint:
@@ -253,8 +262,10 @@ class SupplyResult:
 
     def shortfall_by_commodity_t(self) -> dict[str, float]:
         """t short over the horizon; for a carry-over commodity, t still owed at the end."""
-        return {k: float(self.shortfall_t[i][..., -1].sum() if self.carry_over[i] else self.shortfall_t[i].sum())
-                for i, k in enumerate(self.commodity_ids)}
+        return {
+            k: float(self.shortfall_t[i][..., -1].sum() if self.carry_over[i] else self.shortfall_t[i].sum())
+            for i, k in enumerate(self.commodity_ids)
+        }
 
     def first_shortfall_day(self, tol_t: float = 1e-6) -> dict[str, int | None]:
         out: dict[str, int | None] = {}

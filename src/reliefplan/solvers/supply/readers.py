@@ -32,8 +32,18 @@ from .validate import _share_problem, instance_problems
 # Reading and validation
 # --------------------------------------------------------------------------------------------
 
-def _num(value: Any, problems: list[Problem], file: str, feature: str | None, fld: str, *,
-         allow_none: bool = False, integer: bool = False, minimum: float = 0.0) -> Any:
+
+def _num(
+    value: Any,
+    problems: list[Problem],
+    file: str,
+    feature: str | None,
+    fld: str,
+    *,
+    allow_none: bool = False,
+    integer: bool = False,
+    minimum: float = 0.0,
+) -> Any:
     if value is None and allow_none:
         return None
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -41,19 +51,27 @@ def _num(value: Any, problems: list[Problem], file: str, feature: str | None, fl
         ok = False
     if not ok or value < minimum:
         kind = "an integer" if integer else "a number"
-        problems.append(Problem(file=file, feature=feature, field=fld,
-                                message=f"expected {kind} >= {minimum:g}, got {value!r}"))
+        problems.append(
+            Problem(file=file, feature=feature, field=fld, message=f"expected {kind} >= {minimum:g}, got {value!r}")
+        )
         return None
     return int(value) if integer else float(value)
 
 
-def _series(value: Any, days: int, problems: list[Problem], file: str, feature: str, fld: str,
-            scale: float = 1.0) -> np.ndarray | None:
+def _series(
+    value: Any, days: int, problems: list[Problem], file: str, feature: str, fld: str, scale: float = 1.0
+) -> np.ndarray | None:
     """A number (constant every day) or a list of `days` non-negative numbers."""
     if isinstance(value, list):
         if len(value) != days:
-            problems.append(Problem(file=file, feature=feature, field=fld,
-                                    message=f"expected {days} daily values (one per day), got {len(value)}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    feature=feature,
+                    field=fld,
+                    message=f"expected {days} daily values (one per day), got {len(value)}",
+                )
+            )
             return None
         vals = [_num(v, problems, file, feature, f"{fld}[{i}]") for i, v in enumerate(value)]
         if any(v is None for v in vals):
@@ -111,8 +129,11 @@ class _Reader:
             if units:
                 uw = self.cmap[k].unit_weight_t
                 if uw is None:
-                    self.problem(feat, f"{fld}.{k}", f"commodity '{k}' has no unit_weight_t, so amounts in units "
-                                                     "cannot be converted to tonnes")
+                    self.problem(
+                        feat,
+                        f"{fld}.{k}",
+                        f"commodity '{k}' has no unit_weight_t, so amounts in units cannot be converted to tonnes",
+                    )
                     continue
                 scale = uw
             if as_series:
@@ -125,8 +146,7 @@ class _Reader:
                     out[k] = out.get(k, 0.0) + n * scale
         return out
 
-    def tonnes(self, obj: dict[str, Any], feat: str, t_field: str, units_field: str,
-               as_series: bool) -> dict[str, Any]:
+    def tonnes(self, obj: dict[str, Any], feat: str, t_field: str, units_field: str, as_series: bool) -> dict[str, Any]:
         """{commodity: t} from the tonnes field plus the units field converted at each unit weight."""
         out = self.amounts(obj.get(t_field), feat, t_field, as_series)
         for k, v in self.amounts(obj.get(units_field), feat, units_field, as_series).items():
@@ -149,11 +169,14 @@ def _read_commodity(r: _Reader, i: int, c: Any) -> Commodity | None:
         r.problem(feat, "carry_over", "expected true or false")
         carry = False
     return Commodity(
-        id=c["id"], priority=r.num(c.get("priority", 1.0), feat, "priority") or 0.0,
-        unit_weight_t=uw, unit=c.get("unit"),
+        id=c["id"],
+        priority=r.num(c.get("priority", 1.0), feat, "priority") or 0.0,
+        unit_weight_t=uw,
+        unit=c.get("unit"),
         unit_volume_m3=r.num(c.get("unit_volume_m3"), feat, "unit_volume_m3", allow_none=True),
         payload_t=r.num(c.get("payload_t"), feat, "payload_t", allow_none=True, minimum=_EPS),
-        carry_over=carry)
+        carry_over=carry,
+    )
 
 
 def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint | None:
@@ -168,11 +191,19 @@ def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint
             by_day = s if s is not None else by_day
     cap = r.num(e.get("capacity_t_per_day"), feat, "capacity_t_per_day", allow_none=True)
     trucks = r.num(e.get("trucks_per_day"), feat, "trucks_per_day", allow_none=True)
-    if cap is None and trucks is None and by_day is None and not any(
-            e.get(f) is not None for f in ("capacity_t_per_day", "trucks_per_day", "capacity_t_by_day",
-                                           "trucks_by_day")):
-        r.problem(feat, "capacity_t_per_day",
-                  "expected capacity_t_per_day, trucks_per_day, capacity_t_by_day or trucks_by_day")
+    if (
+        cap is None
+        and trucks is None
+        and by_day is None
+        and not any(
+            e.get(f) is not None for f in ("capacity_t_per_day", "trucks_per_day", "capacity_t_by_day", "trucks_by_day")
+        )
+    ):
+        r.problem(
+            feat,
+            "capacity_t_per_day",
+            "expected capacity_t_per_day, trucks_per_day, capacity_t_by_day or trucks_by_day",
+        )
     closed: list[int] = []
     raw_closed = e.get("closed_days", [])
     if not isinstance(raw_closed, list):
@@ -192,12 +223,20 @@ def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint
     loss = e.get("loss_share", 0.0)
     r.problems.extend(_share_problem(loss, r.file, feat, "loss_share"))
     cost = r.num(e.get("cost_usd_per_t"), feat, "cost_usd_per_t", allow_none=True)
-    return EntryPoint(id=e["id"], capacity_t_per_day=cap, trucks_per_day=trucks, payload_t=pay,
-                      capacity_t_by_day=None if by_day is None else list(by_day),
-                      closed_days=tuple(closed), opening_day=opening or 0,
-                      inspection_delay_days=delay or 0, mode=str(mode),
-                      loss_share=float(loss) if not _share_problem(loss, r.file, feat, "") else 0.0,
-                      uniform_payload=mode in ("sea", "air"), cost_usd_per_t=cost)
+    return EntryPoint(
+        id=e["id"],
+        capacity_t_per_day=cap,
+        trucks_per_day=trucks,
+        payload_t=pay,
+        capacity_t_by_day=None if by_day is None else list(by_day),
+        closed_days=tuple(closed),
+        opening_day=opening or 0,
+        inspection_delay_days=delay or 0,
+        mode=str(mode),
+        loss_share=float(loss) if not _share_problem(loss, r.file, feat, "") else 0.0,
+        uniform_payload=mode in ("sea", "air"),
+        cost_usd_per_t=cost,
+    )
 
 
 def _read_warehouse(r: _Reader, i: int, w: Any) -> Warehouse | None:
@@ -205,8 +244,9 @@ def _read_warehouse(r: _Reader, i: int, w: Any) -> Warehouse | None:
     if not r.with_id(feat, w):
         return None
     init = r.tonnes(w, feat, "initial_t", "initial_units", False)
-    return Warehouse(id=w["id"], capacity_t=r.num(w.get("capacity_t"), feat, "capacity_t", allow_none=True),
-                     initial_t=init)
+    return Warehouse(
+        id=w["id"], capacity_t=r.num(w.get("capacity_t"), feat, "capacity_t", allow_none=True), initial_t=init
+    )
 
 
 def _read_site(r: _Reader, i: int, s: Any) -> Site | None:
@@ -235,14 +275,23 @@ def _read_site(r: _Reader, i: int, s: Any) -> Site | None:
         if not isinstance(spec, dict):
             r.problem(feat, f"groups.{g}", "expected an object")
             continue
-        groups[str(g)] = {k: list(v) for k, v in r.tonnes(spec, f"{feat} group {g}", "demand_t_per_day",
-                                                          "demand_units_per_day", True).items()}
+        groups[str(g)] = {
+            k: list(v)
+            for k, v in r.tonnes(spec, f"{feat} group {g}", "demand_t_per_day", "demand_units_per_day", True).items()
+        }
         if spec.get("people") is not None:
             gp = r.series(spec["people"], feat, f"groups.{g}.people")
             if gp is not None:
                 group_people[str(g)] = list(gp)
-    return Site(id=s["id"], demand_t={k: list(v) for k, v in demand.items()}, storage_t=storage,
-                initial_t=init, people=people, groups=groups, group_people=group_people)
+    return Site(
+        id=s["id"],
+        demand_t={k: list(v) for k, v in demand.items()},
+        storage_t=storage,
+        initial_t=init,
+        people=people,
+        groups=groups,
+        group_people=group_people,
+    )
 
 
 def _read_production(r: _Reader, i: int, p: Any) -> Production | None:
@@ -272,8 +321,12 @@ def _read_production(r: _Reader, i: int, p: Any) -> Production | None:
     inputs = {str(c): r.num(v, feat, f"inputs.{c}") for c, v in inputs.items()}
     if rate is None:
         return None
-    return Production(node=str(p.get("node")), commodity=k, t_per_day=list(rate),
-                      inputs={c: v for c, v in inputs.items() if v is not None})
+    return Production(
+        node=str(p.get("node")),
+        commodity=k,
+        t_per_day=list(rate),
+        inputs={c: v for c, v in inputs.items() if v is not None},
+    )
 
 
 def _read_arc(r: _Reader, i: int, a: Any) -> Arc | None:
@@ -287,15 +340,23 @@ def _read_arc(r: _Reader, i: int, a: Any) -> Arc | None:
         trucked = True
     loss = a.get("loss_share", 0.0)
     r.problems.extend(_share_problem(loss, r.file, feat, "loss_share"))
-    loads = None if a.get("capacity_loads_by_day") is None else r.series(
-        a["capacity_loads_by_day"], feat, "capacity_loads_by_day")
-    return Arc(source=str(a.get("from")), target=str(a.get("to")), trucked=trucked,
-               loss_share=float(loss) if not _share_problem(loss, r.file, feat, "") else 0.0,
-               capacity_loads_by_day=None if loads is None else list(loads), stage=str(a.get("stage", "")),
-               travel_days=r.num(a.get("travel_days", 0), feat, "travel_days", integer=True) or 0,
-               capacity_t_per_day=r.num(a.get("capacity_t_per_day"), feat, "capacity_t_per_day", allow_none=True),
-               round_trip_h=r.num(a.get("round_trip_h"), feat, "round_trip_h", allow_none=True, minimum=_EPS),
-               payload_t=r.num(a.get("payload_t"), feat, "payload_t", allow_none=True, minimum=_EPS))
+    loads = (
+        None
+        if a.get("capacity_loads_by_day") is None
+        else r.series(a["capacity_loads_by_day"], feat, "capacity_loads_by_day")
+    )
+    return Arc(
+        source=str(a.get("from")),
+        target=str(a.get("to")),
+        trucked=trucked,
+        loss_share=float(loss) if not _share_problem(loss, r.file, feat, "") else 0.0,
+        capacity_loads_by_day=None if loads is None else list(loads),
+        stage=str(a.get("stage", "")),
+        travel_days=r.num(a.get("travel_days", 0), feat, "travel_days", integer=True) or 0,
+        capacity_t_per_day=r.num(a.get("capacity_t_per_day"), feat, "capacity_t_per_day", allow_none=True),
+        round_trip_h=r.num(a.get("round_trip_h"), feat, "round_trip_h", allow_none=True, minimum=_EPS),
+        payload_t=r.num(a.get("payload_t"), feat, "payload_t", allow_none=True, minimum=_EPS),
+    )
 
 
 def _read_sharing(r: _Reader, data: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -314,14 +375,24 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
     """Build and validate an instance from the JSON form (README: "Supply"); all problems at once."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise InputError(Problem(file=file, message="expected a JSON object with days, commodities, entry_points, "
-                                                    "warehouses, sites, arcs"))
+        raise InputError(
+            Problem(
+                file=file,
+                message="expected a JSON object with days, commodities, entry_points, warehouses, sites, arcs",
+            )
+        )
     days = _num(data.get("days"), problems, file, None, "days", integer=True, minimum=1)
     if days is None:
         raise InputError(problems)
     payload = _num(data.get("payload_t", DEFAULT_PAYLOAD_T), problems, file, None, "payload_t", minimum=_EPS)
-    op_h = _num(data.get("operating_h_per_day", DEFAULT_OPERATING_H_PER_DAY), problems, file, None,
-                "operating_h_per_day", minimum=_EPS)
+    op_h = _num(
+        data.get("operating_h_per_day", DEFAULT_OPERATING_H_PER_DAY),
+        problems,
+        file,
+        None,
+        "operating_h_per_day",
+        minimum=_EPS,
+    )
     for key in ("commodities", "entry_points", "sites", "arcs"):
         if not isinstance(data.get(key), list) or not data.get(key):
             problems.append(Problem(file=file, field=key, message="expected a non-empty list"))
@@ -332,17 +403,28 @@ def instance_from_dict(data: Any, file: str = "<instance>") -> SupplyInstance:
     commodities = [c for i, raw in enumerate(data["commodities"]) if (c := _read_commodity(r, i, raw)) is not None]
     r.cmap = {c.id: c for c in commodities}
     entries = [e for i, raw in enumerate(data["entry_points"]) if (e := _read_entry(r, i, raw, payload)) is not None]
-    warehouses = [w for i, raw in enumerate(data.get("warehouses") or [])
-                  if (w := _read_warehouse(r, i, raw)) is not None]
+    warehouses = [
+        w for i, raw in enumerate(data.get("warehouses") or []) if (w := _read_warehouse(r, i, raw)) is not None
+    ]
     sites = [s for i, raw in enumerate(data["sites"]) if (s := _read_site(r, i, raw)) is not None]
-    production = [p for i, raw in enumerate(data.get("production") or [])
-                  if (p := _read_production(r, i, raw)) is not None]
+    production = [
+        p for i, raw in enumerate(data.get("production") or []) if (p := _read_production(r, i, raw)) is not None
+    ]
     arcs = [a for i, raw in enumerate(data["arcs"]) if (a := _read_arc(r, i, raw)) is not None]
     policy, order = _read_sharing(r, data)
-    inst = SupplyInstance(days=days, commodities=commodities, entry_points=entries, warehouses=warehouses,
-                          sites=sites, arcs=arcs, production=production, payload_t=payload or DEFAULT_PAYLOAD_T,
-                          operating_h_per_day=op_h or DEFAULT_OPERATING_H_PER_DAY,
-                          sharing=policy, group_priority=order)
+    inst = SupplyInstance(
+        days=days,
+        commodities=commodities,
+        entry_points=entries,
+        warehouses=warehouses,
+        sites=sites,
+        arcs=arcs,
+        production=production,
+        payload_t=payload or DEFAULT_PAYLOAD_T,
+        operating_h_per_day=op_h or DEFAULT_OPERATING_H_PER_DAY,
+        sharing=policy,
+        group_priority=order,
+    )
     problems.extend(instance_problems(inst, file))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # a problem found twice is said once

@@ -65,8 +65,7 @@ def _structure_key(lp: _Lp) -> str:
     return f"{lp.matrix.shape}:{h.hexdigest()}"
 
 
-def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None,
-                warm: dict[str, Any] | None) -> tuple[Any, Any, str]:
+def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None, warm: dict[str, Any] | None) -> tuple[Any, Any, str]:
     """A HiGHS model of ``lp``: the one kept in ``warm`` for the same matrix with new bounds and costs (simplex
     restarts from its last basis), or a new one (kept there for the next call)."""
     import highspy
@@ -100,8 +99,11 @@ def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None,
     col = np.arange(n, dtype=np.int32) if last is None else np.flatnonzero(lp.col_upper != last[0]).astype(np.int32)
     if col.size:
         h.changeColsBounds(col.size, col, np.zeros(col.size), lp.col_upper[col])
-    row = np.arange(m, dtype=np.int32) if last is None else np.flatnonzero(
-        (lp.row_lower != last[1]) | (lp.row_upper != last[2])).astype(np.int32)
+    row = (
+        np.arange(m, dtype=np.int32)
+        if last is None
+        else np.flatnonzero((lp.row_lower != last[1]) | (lp.row_upper != last[2])).astype(np.int32)
+    )
     if row.size:
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
@@ -109,10 +111,19 @@ def _warm_highs(lp: _Lp, time_limit_s: float, threads: int | None,
     return h, highspy, key
 
 
-def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_share: float = DEEP_SHARE,
-                 deep_factor: float = DEEP_FACTOR, step_trucks_per_day: float = 50.0, storage_step_t: float = 100.0,
-                 trucks: str = "auto", threads: int | None = None, warm: dict[str, Any] | None = None,
-                 file: str = "<instance>") -> SupplyResult:
+def solve_supply(
+    instance: SupplyInstance,
+    *,
+    time_limit_s: float = 60.0,
+    deep_share: float = DEEP_SHARE,
+    deep_factor: float = DEEP_FACTOR,
+    step_trucks_per_day: float = 50.0,
+    storage_step_t: float = 100.0,
+    trucks: str = "auto",
+    threads: int | None = None,
+    warm: dict[str, Any] | None = None,
+    file: str = "<instance>",
+) -> SupplyResult:
     """Plan daily flows; minimise deprivation, then truckloads. See the module docstring for the model.
 
     ``trucks``: "second_solve" (exact lexicographic order), "epsilon" (one solve, truckloads weighted
@@ -127,8 +138,13 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
     if trucks not in ("auto", "second_solve", "epsilon", "off"):
         raise InputError(Problem(file=file, field="trucks", message="expected auto, second_solve, epsilon or off"))
     if not 0.0 <= deep_share <= 1.0 or deep_factor < 1.0:
-        raise InputError(Problem(file=file, field="deep_share/deep_factor",
-                                 message="expected 0 <= deep_share <= 1 and deep_factor >= 1 (convex cost)"))
+        raise InputError(
+            Problem(
+                file=file,
+                field="deep_share/deep_factor",
+                message="expected 0 <= deep_share <= 1 and deep_factor >= 1 (convex cost)",
+            )
+        )
     t0 = time.perf_counter()
     lp = _build_lp(instance, deep_share, deep_factor)
     eps = 0.0
@@ -141,8 +157,21 @@ def solve_supply(instance: SupplyInstance, *, time_limit_s: float = 60.0, deep_s
     h, highspy, key = _warm_highs(lp, time_limit_s, threads, warm)
     timings = {"build": time.perf_counter() - t0}
     try:
-        return _solve(instance, lp, h, highspy, t0, timings, time_limit_s, trucks, eps, deep_share, deep_factor,
-                      step_trucks_per_day, storage_step_t)
+        return _solve(
+            instance,
+            lp,
+            h,
+            highspy,
+            t0,
+            timings,
+            time_limit_s,
+            trucks,
+            eps,
+            deep_share,
+            deep_factor,
+            step_trucks_per_day,
+            storage_step_t,
+        )
     finally:
         if warm is not None:
             # what the model now holds, unless the truckload solve changed bounds and costs after
@@ -155,20 +184,38 @@ def _unsolved(lp: _Lp, status: str, time_limit_s: float, t0: float, named: dict[
     K, E, W, S, A, P, T = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T
     z = np.zeros
     owed = owed_to_date(lp.cell_demand, lp.carry)
-    return SupplyResult(status=status, objective_deprivation=None, objective_trucks=None, best_bound=None,
-                        gap=None, days=T, entry_capacity_t=lp.entry_cap, entry_use_t=z((K, E, T)),
-                        flow_t=z((K, A, T)), warehouse_stock_t=z((K, W, T)), site_stock_t=z((K, S, T)),
-                        production_t=z((P, T)), demand_t=lp.demand,
-                        shortfall_t=owed_to_date(lp.demand, lp.carry), consumed_t=z((K, S, T)),
-                        delivered_t=z((K, S, T)), produced_at_site_t=z((K, S, T)), binding=[], fleet=[],
-                        max_conservation_residual_t=float("nan"), solve_time_s=time.perf_counter() - t0,
-                        message=f"HiGHS stopped with status '{status}' (time limit {time_limit_s:g} s); "
-                                "no plan is reported", cell_shortfall_t=owed,
-                        cell_consumed_t=z(owed.shape), **named)
+    return SupplyResult(
+        status=status,
+        objective_deprivation=None,
+        objective_trucks=None,
+        best_bound=None,
+        gap=None,
+        days=T,
+        entry_capacity_t=lp.entry_cap,
+        entry_use_t=z((K, E, T)),
+        flow_t=z((K, A, T)),
+        warehouse_stock_t=z((K, W, T)),
+        site_stock_t=z((K, S, T)),
+        production_t=z((P, T)),
+        demand_t=lp.demand,
+        shortfall_t=owed_to_date(lp.demand, lp.carry),
+        consumed_t=z((K, S, T)),
+        delivered_t=z((K, S, T)),
+        produced_at_site_t=z((K, S, T)),
+        binding=[],
+        fleet=[],
+        max_conservation_residual_t=float("nan"),
+        solve_time_s=time.perf_counter() - t0,
+        message=f"HiGHS stopped with status '{status}' (time limit {time_limit_s:g} s); no plan is reported",
+        cell_shortfall_t=owed,
+        cell_consumed_t=z(owed.shape),
+        **named,
+    )
 
 
-def _truckload_solve(lp: _Lp, h: Any, highspy: Any, x: np.ndarray, time_limit_s: float, t0: float,
-                     timings: dict[str, float]) -> tuple[np.ndarray, float | None, str]:
+def _truckload_solve(
+    lp: _Lp, h: Any, highspy: Any, x: np.ndarray, time_limit_s: float, t0: float, timings: dict[str, float]
+) -> tuple[np.ndarray, float | None, str]:
     """(flows, truckloads, message): fix every shortfall (and the sharing columns) at its optimal value, then
     minimise truckloads. The first solution stays feasible, so simplex restarts from it, and with nothing left to
     trade the truckload solve is a flow problem (0.04 s on the Rafah targeted plan; holding shortfalls at most at
@@ -183,8 +230,14 @@ def _truckload_solve(lp: _Lp, h: Any, highspy: Any, x: np.ndarray, time_limit_s:
     timings["truckloads"] = time.perf_counter() - t0 - timings["build"] - timings["deprivation"]
     if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         return np.asarray(h.getSolution().col_value, dtype=float), float(h.getInfo().objective_function_value), ""
-    return x, None, (f"second solve (truckloads) ended '{h.modelStatusToString(h.getModelStatus())}'; "
-                     "flows are those of the first solve (deprivation only)")
+    return (
+        x,
+        None,
+        (
+            f"second solve (truckloads) ended '{h.modelStatusToString(h.getModelStatus())}'; "
+            "flows are those of the first solve (deprivation only)"
+        ),
+    )
 
 
 def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str, Any]:
@@ -194,7 +247,7 @@ def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str,
 
     def block(name: str, shape: tuple[int, ...]) -> np.ndarray:
         n = int(np.prod(shape))
-        return x[off[name]: off[name] + n].reshape(shape)
+        return x[off[name] : off[name] + n].reshape(shape)
 
     flow = block("flow", (K, A, T))
     stock = block("stock", (K, W + S, T))
@@ -223,25 +276,54 @@ def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str,
     for p, pr in enumerate(instance.production):
         if pr.node in sidx:
             produced[kidx[pr.commodity], sidx[pr.node]] += prod[p]
-    return dict(entry_use_t=entry_use, flow_t=flow, warehouse_stock_t=stock[:, :W], site_stock_t=stock[:, W:],
-                production_t=prod, shortfall_t=short, consumed_t=used, delivered_t=delivered,
-                produced_at_site_t=produced, cell_shortfall_t=cell_short, cell_consumed_t=cell_used,
-                entry_lost_t=entry_lost, arc_lost_t=arc_lost)
+    return dict(
+        entry_use_t=entry_use,
+        flow_t=flow,
+        warehouse_stock_t=stock[:, :W],
+        site_stock_t=stock[:, W:],
+        production_t=prod,
+        shortfall_t=short,
+        consumed_t=used,
+        delivered_t=delivered,
+        produced_at_site_t=produced,
+        cell_shortfall_t=cell_short,
+        cell_consumed_t=cell_used,
+        entry_lost_t=entry_lost,
+        arc_lost_t=arc_lost,
+    )
 
 
-def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, timings: dict[str, float],
-           time_limit_s: float, trucks: str, eps: float, deep_share: float, deep_factor: float,
-           step_trucks_per_day: float, storage_step_t: float) -> SupplyResult:
+def _solve(
+    instance: SupplyInstance,
+    lp: _Lp,
+    h: Any,
+    highspy: Any,
+    t0: float,
+    timings: dict[str, float],
+    time_limit_s: float,
+    trucks: str,
+    eps: float,
+    deep_share: float,
+    deep_factor: float,
+    step_trucks_per_day: float,
+    storage_step_t: float,
+) -> SupplyResult:
     """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`."""
     h.run()
     timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
     ms = h.getModelStatus()
     status = h.modelStatusToString(ms)
     named: dict[str, Any] = dict(
-        commodity_ids=[c.id for c in instance.commodities], entry_ids=[e.id for e in instance.entry_points],
-        warehouse_ids=[w.id for w in instance.warehouses], site_ids=[s.id for s in instance.sites],
-        carry_over=[bool(c) for c in lp.carry], cell_site=lp.cell_site, cell_group=lp.cell_group,
-        cell_demand_t=lp.cell_demand, cell_people=lp.cell_people)
+        commodity_ids=[c.id for c in instance.commodities],
+        entry_ids=[e.id for e in instance.entry_points],
+        warehouse_ids=[w.id for w in instance.warehouses],
+        site_ids=[s.id for s in instance.sites],
+        carry_over=[bool(c) for c in lp.carry],
+        cell_site=lp.cell_site,
+        cell_group=lp.cell_group,
+        cell_demand_t=lp.cell_demand,
+        cell_people=lp.cell_people,
+    )
     if ms != highspy.HighsModelStatus.kOptimal:
         return _unsolved(lp, status, time_limit_s, t0, named)
     sol = h.getSolution()
@@ -255,19 +337,42 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
     z1 = float(lp.true1 @ x)
     if trucks == "epsilon":
         z2 = float(lp.cost2 @ x)
-        message = (f"truckloads weighted {eps:.2g} per truckload in the same solve as deprivation "
-                   "(epsilon method; shadow prices include that weight)")
+        message = (
+            f"truckloads weighted {eps:.2g} per truckload in the same solve as deprivation "
+            "(epsilon method; shadow prices include that weight)"
+        )
     res_bal = lp.matrix[: lp.n_bal] @ x - lp.rhs_bal
     result = SupplyResult(
-        status=status, objective_deprivation=z1, objective_trucks=z2, best_bound=z1, gap=0.0, days=lp.T,
-        entry_capacity_t=lp.entry_cap, demand_t=lp.demand, binding=[], fleet=[],
+        status=status,
+        objective_deprivation=z1,
+        objective_trucks=z2,
+        best_bound=z1,
+        gap=0.0,
+        days=lp.T,
+        entry_capacity_t=lp.entry_cap,
+        demand_t=lp.demand,
+        binding=[],
+        fleet=[],
         max_conservation_residual_t=float(np.abs(res_bal).max()) if res_bal.size else 0.0,
-        solve_time_s=0.0, message=message, **_plan_figures(instance, lp, x), **named)
+        solve_time_s=0.0,
+        message=message,
+        **_plan_figures(instance, lp, x),
+        **named,
+    )
     prio = np.array([c.priority for c in instance.commodities], dtype=float)
     weighted = prio[:, None, None] * result.cell_shortfall_t * deep_factor  # an upper bound on each cell's deprivation
-    result.binding = _binding(instance, lp, duals, deep_share, deep_factor, step_trucks_per_day, storage_step_t,
-                              result.shortfall_t, weighted,
-                              rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0))
+    result.binding = _binding(
+        instance,
+        lp,
+        duals,
+        deep_share,
+        deep_factor,
+        step_trucks_per_day,
+        storage_step_t,
+        result.shortfall_t,
+        weighted,
+        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0),
+    )
     result.fleet = fleet_requirements(instance, result)
     result.solve_time_s = time.perf_counter() - t0
     timings["report"] = result.solve_time_s - sum(timings.values())
@@ -278,6 +383,7 @@ def _solve(instance: SupplyInstance, lp: _Lp, h: Any, highspy: Any, t0: float, t
 # --------------------------------------------------------------------------------------------
 # Shadow prices in words
 # --------------------------------------------------------------------------------------------
+
 
 def _windows(mask: np.ndarray) -> list[tuple[int, int]]:
     """Runs of consecutive True days as (first, last)."""
@@ -298,9 +404,18 @@ def _days(a: int, b: int) -> str:
     return f"day {a}" if a == b else f"days {a}–{b}"
 
 
-def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float, deep_factor: float,
-             step_trucks: float, storage_step_t: float, short_t: np.ndarray,
-             weighted_short: np.ndarray, rtol: float) -> list[BindingConstraint]:
+def _binding(
+    inst: SupplyInstance,
+    lp: _Lp,
+    duals: np.ndarray,
+    deep_share: float,
+    deep_factor: float,
+    step_trucks: float,
+    storage_step_t: float,
+    short_t: np.ndarray,
+    weighted_short: np.ndarray,
+    rtol: float,
+) -> list[BindingConstraint]:
     # marginal deprivation value of one tonne, per commodity tier (to name what a margin relieves)
     tiers = [(c.id, c.priority, 1.0) for c in inst.commodities]
     if deep_factor != 1.0 and deep_share < 1.0:
@@ -310,10 +425,10 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
     out: list[BindingConstraint] = []
     for kind, (r0, owners) in lp.rows.items():
         T = lp.T
-        price = -duals[r0: r0 + owners.size * T].reshape(owners.size, T)  # cut in deprivation per +1 t
+        price = -duals[r0 : r0 + owners.size * T].reshape(owners.size, T)  # cut in deprivation per +1 t
         for b, owner in enumerate(owners):
             for a, z in _windows(price[b] > tol):
-                p = price[b, a: z + 1]
+                p = price[b, a : z + 1]
                 if kind == "entry_capacity":
                     e = inst.entry_points[owner]
                     pay = e.payload(inst.payload_t)
@@ -326,30 +441,38 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                     name = arc.source.split(":")[0] if ":" in arc.source else f"{arc.source}->{arc.target}"
                     step, unit, step_t = step_trucks, "loads/day", step_trucks * pay
                     stage = {"movements": "convoy movements allowed", "collection": "collection"}.get(
-                        arc.stage, arc.stage or "a stage in truckloads")
-                    what = (f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} after {name} "
-                            f"on {_days(a, z)}")
+                        arc.stage, arc.stage or "a stage in truckloads"
+                    )
+                    what = f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} after {name} on {_days(a, z)}"
                 elif kind == "arc_capacity":
                     arc = inst.arcs[owner]
                     pay = arc.payload_t or inst.payload_t
-                    name, step, unit, step_t = f"{arc.source}->{arc.target}", step_trucks, "trucks/day", \
-                        step_trucks * pay
+                    name, step, unit, step_t = (
+                        f"{arc.source}->{arc.target}",
+                        step_trucks,
+                        "trucks/day",
+                        step_trucks * pay,
+                    )
                     what = f"+{step:g} trucks/day ({step_t:,.0f} t/day) on road {name} on {_days(a, z)}"
                 else:
                     x = inst.warehouses[owner] if kind == "warehouse_storage" else inst.sites[owner]
                     name, step, unit, step_t = x.id, storage_step_t, "t of storage", storage_step_t
-                    what = f"+{step:g} t of storage at {'warehouse' if kind == 'warehouse_storage' else 'site'} " \
-                           f"{name} on {_days(a, z)}"
+                    what = (
+                        f"+{step:g} t of storage at {'warehouse' if kind == 'warehouse_storage' else 'site'} "
+                        f"{name} on {_days(a, z)}"
+                    )
                 # dual per unit of the row: tonnes, or truckloads for a stage counted in loads
                 linear = float(p.sum() * (step if kind == "arc_loads" else step_t))
                 # the optimal value is convex in the capacity, so dual × change bounds the cut from above;
                 # so does the deprivation left from the window's first day on
                 cut = min(linear, float(weighted_short[..., a:].sum()))
                 # t per unit of the row: 1, or for a stage in loads the commodity's payload on that arc
-                per_unit = ({c.id: inst.payload(c, inst.arcs[owner].payload_t) for c in inst.commodities}
-                            if kind == "arc_loads" else {})
-                matches = {(k, f) for k, w, f in tiers
-                           if np.allclose(p, w * per_unit.get(k, 1.0), rtol=rtol, atol=tol)}
+                per_unit = (
+                    {c.id: inst.payload(c, inst.arcs[owner].payload_t) for c in inst.commodities}
+                    if kind == "arc_loads"
+                    else {}
+                )
+                matches = {(k, f) for k, w, f in tiers if np.allclose(p, w * per_unit.get(k, 1.0), rtol=rtol, atol=tol)}
                 commodity = cut_t = None
                 if len({k for k, _ in matches}) == 1:
                     commodity, f = next(iter(matches))
@@ -360,15 +483,31 @@ def _binding(inst: SupplyInstance, lp: _Lp, duals: np.ndarray, deep_share: float
                     text = f"{what} would cut the {commodity} shortfall by up to about {cut_t:,.0f} t"
                 else:
                     text = f"{what} would cut the priority-weighted shortfall by up to about {cut:,.0f}"
-                per = "t of storage" if kind.endswith("storage") else (
-                    "load/day" if kind == "arc_loads" else "t/day of capacity")
-                text += (f" (shadow price {float(p.mean()):.3g} per {per} and day"
-                         f"; dual × change = {linear:,.0f}, exact only for small changes and an upper bound "
-                         "beyond — re-solve to confirm)")
-                out.append(BindingConstraint(kind=(inst.arcs[owner].stage or kind) if kind == "arc_loads" else kind,
-                                             id=name, first_day=a, last_day=z,
-                                             shadow_price=[float(v) for v in p], step=step, step_unit=unit,
-                                             step_t_per_day=step_t, predicted_cut=cut, commodity=commodity,
-                                             predicted_cut_t=cut_t, text=text))
+                per = (
+                    "t of storage"
+                    if kind.endswith("storage")
+                    else ("load/day" if kind == "arc_loads" else "t/day of capacity")
+                )
+                text += (
+                    f" (shadow price {float(p.mean()):.3g} per {per} and day"
+                    f"; dual × change = {linear:,.0f}, exact only for small changes and an upper bound "
+                    "beyond — re-solve to confirm)"
+                )
+                out.append(
+                    BindingConstraint(
+                        kind=(inst.arcs[owner].stage or kind) if kind == "arc_loads" else kind,
+                        id=name,
+                        first_day=a,
+                        last_day=z,
+                        shadow_price=[float(v) for v in p],
+                        step=step,
+                        step_unit=unit,
+                        step_t_per_day=step_t,
+                        predicted_cut=cut,
+                        commodity=commodity,
+                        predicted_cut_t=cut_t,
+                        text=text,
+                    )
+                )
     out.sort(key=lambda c: -c.predicted_cut)
     return out

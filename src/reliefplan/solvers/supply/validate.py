@@ -47,8 +47,12 @@ class _Checks:
         if bad.any():
             for at, feat, fld, a, b in reversed(self.signs):
                 if bad[a:b].any():
-                    self.P.insert(at, Problem(file=self.file, feature=feat, field=fld,
-                                              message="expected non-negative finite numbers"))
+                    self.P.insert(
+                        at,
+                        Problem(
+                            file=self.file, feature=feat, field=fld, message="expected non-negative finite numbers"
+                        ),
+                    )
         return self.P
 
 
@@ -56,7 +60,10 @@ def _check_ids(inst: SupplyInstance, c: _Checks) -> dict[str, str]:
     """Unique node and commodity ids; returns where each node id is defined."""
     ids: dict[str, str] = {}
     nodes: tuple[tuple[str, Sequence[EntryPoint | Warehouse | Site]], ...] = (
-        ("entry_points", inst.entry_points), ("warehouses", inst.warehouses), ("sites", inst.sites))
+        ("entry_points", inst.entry_points),
+        ("warehouses", inst.warehouses),
+        ("sites", inst.sites),
+    )
     for kind, items in nodes:
         for i, x in enumerate(items):
             if x.id in ids:
@@ -100,7 +107,8 @@ def _check_stocks(inst: SupplyInstance, c: _Checks) -> None:
     """Storage capacity and initial stock of warehouses and sites."""
     holders: list[tuple[str, int, Warehouse | Site, float | None]] = [
         *(("warehouses", i, w, w.capacity_t) for i, w in enumerate(inst.warehouses)),
-        *(("sites", i, s, s.storage_t) for i, s in enumerate(inst.sites))]
+        *(("sites", i, s, s.storage_t) for i, s in enumerate(inst.sites)),
+    ]
     for kind, i, x, cap in holders:
         feat = f"{kind}[{i}] ({x.id})"
         fld = "capacity_t" if kind == "warehouses" else "storage_t"
@@ -176,8 +184,7 @@ def _check_arcs(inst: SupplyInstance, c: _Checks, ids: dict[str, str]) -> None:
         c.P.extend(_share_problem(a.loss_share, c.file, feat, "loss_share"))
         if a.capacity_loads_by_day is not None:
             if len(a.capacity_loads_by_day) != c.T:
-                c.add(feat, "capacity_loads_by_day",
-                      f"expected {c.T} daily values, got {len(a.capacity_loads_by_day)}")
+                c.add(feat, "capacity_loads_by_day", f"expected {c.T} daily values, got {len(a.capacity_loads_by_day)}")
             c.neg(feat, "capacity_loads_by_day", a.capacity_loads_by_day)
 
 
