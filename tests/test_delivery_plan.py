@@ -157,3 +157,15 @@ def test_package_hubs_and_points_resolve(targeted):
     assert pkg.distribution.servers == 2 and pkg.hubs.candidates[0].id == "H"
     sc = apply_package(targeted, pkg, "more")
     assert sc.supply.hubs.candidates[0].id == "H" and sc.supply.distribution.servers == 2
+
+
+def test_fuel_package_plan_with_health(targeted):
+    """The fuel uses are a supply location where nobody lives: the health layer skips it (a crash in `make demo`
+    when fuel and the health layer first met)."""
+    from reliefplan import pipeline
+
+    sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-fuel"), "jun-2024-fuel")
+    sc.layout.enabled = False
+    plan = pipeline.run(sc).plan
+    assert plan.supply.fuel is not None and plan.health is not None
+    assert plan.people.sheltered + plan.people.unsheltered == plan.people.displaced

@@ -113,10 +113,11 @@ def exposures(
 
     # water need per aid-dependent person at each location (the standard, plus heat where declared)
     need_w = np.zeros((L, T))
+    where = {lid: i for i, lid in enumerate(pres.location_ids)}
     for site in d.instance.sites:
-        need_w[pres.location_ids.index(site.id)] = sum(
-            (np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T)
-        )
+        if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
+            continue
+        need_w[where[site.id]] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
     dep_loc = pres.dependent.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         need_l_pp = np.where(
