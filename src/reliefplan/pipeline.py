@@ -82,6 +82,7 @@ def _version() -> str:
 
 def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult, ov: Overflow) -> list[ZoneResult]:
     sheltered = alloc.by_zone
+    zone_land_by_zone = ov.zone_land_by_zone
     default = sc.population_spec.aid_dependent_share
     out = []
     for i, z in enumerate(sc.zones):
@@ -100,7 +101,7 @@ def _zones(sc: Scenario, d: Displacement, alloc: AllocationResult, ov: Overflow)
                 sheltered=int(sheltered[i]),
                 unsheltered=int(alloc.unmet[i]),
                 overflow_on_sites=int(ov.to_site[i].sum()),
-                overflow_on_zone_land=int(ov.to_zone_land[i].sum()),
+                overflow_on_zone_land=int(zone_land_by_zone[i]),
                 remaining_in_operation_area=int(ov.inside[i]),
                 aid_dependent_share=z.aid_dependent_share if z.aid_dependent_share is not None else default,
                 lon=float(d.origin_lonlat[i, 0]),
@@ -397,7 +398,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     land = np.flatnonzero(ov.by_zone_land)
     dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
     dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
-    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1)
+    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
     evacuation = days = None
     if parts is not None:
         if times.graph is not None:
@@ -436,7 +437,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     )
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
-    pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.to_zone_land.sum(axis=1) + ov.inside)
+    pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.zone_land_by_zone + ov.inside)
     dependent = pres.dependent[:, :, -1].sum()
     people = People(
         population=int(d.population.sum()),
@@ -544,20 +545,22 @@ def finish(
         )
         for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
     ]
-    if ov.to_zone_land.any():
+    if ov.to_zone_land.nnz > 0:
+        land_pairs = ov.to_zone_land.tocoo()
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
         flows += [
             Flow(
                 zone=sc.zones[i].id,
                 site=f"overflow:{sc.zones[k].id}",
                 group="overflow",
-                people=int(ov.to_zone_land[i, k]),
+                people=int(n),
                 distance_m=float("nan"),
                 travel_time_s=float(ov.zone_land_time_s[i, k]),
                 to_lon=float(land_ll[k].x),
                 to_lat=float(land_ll[k].y),
             )
-            for i, k in zip(*np.nonzero(ov.to_zone_land))
+            # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
+            for i, k, n in zip(land_pairs.row, land_pairs.col, land_pairs.data)
         ]
     entry = [
         EntryPointResult(

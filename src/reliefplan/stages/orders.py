@@ -260,7 +260,7 @@ def move_over_days(
     dest_by_zone = np.zeros((len(sc.zones), n_dest), np.int64)
     np.add.at(dest_by_zone, (alloc.zone, alloc.site), alloc.people)
     dest_by_zone[:, ns : ns + len(over_sites)] = ov.to_site[:, over_sites]
-    dest_by_zone[:, ns + len(over_sites) :] = ov.to_zone_land[:, land]
+    dest_by_zone[:, ns + len(over_sites) :] = ov.to_zone_land[:, land].toarray()  # only the receiving zones
     o_snap, d_snap = snap(net, parts.xy), snap(net, dest_xy)
     overflow = np.r_[np.zeros(ns, bool), np.ones(n_dest - ns, bool)]
     inst = _days_instance(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import shapely
 
 from ..scenario.folder import Scenario
@@ -28,7 +29,9 @@ class Overflow:
     max_density_per_km2: float
     density_source: str
     to_site: np.ndarray  # int [zones, sites] to a candidate site's land beyond its camp
-    to_zone_land: np.ndarray  # int [zones, zones] to the land of a zone outside the footprint
+    # int [zones, zones] to the land of a zone outside the footprint; sparse (few zones receive anybody, and a
+    # dense zones x zones array is 74 GiB at 100,000 zones), canonical CSR: sorted, no duplicates, no stored zeros
+    to_zone_land: sp.csr_array
     inside: np.ndarray  # int [zones] remaining in the operation area (in their zone)
     site_room: np.ndarray  # people each candidate site's land still holds at the density (before overflow)
     zone_room: np.ndarray  # people each zone's land outside the footprint still holds
@@ -45,7 +48,12 @@ class Overflow:
 
     @property
     def by_zone_land(self) -> np.ndarray:
-        return self.to_zone_land.sum(axis=0)
+        return np.asarray(self.to_zone_land.sum(axis=0)).ravel()
+
+    @property
+    def zone_land_by_zone(self) -> np.ndarray:
+        """People of each zone sent to zone land [zones]."""
+        return np.asarray(self.to_zone_land.sum(axis=1)).ravel()
 
 
 def max_density(sc: Scenario) -> tuple[float, str]:
@@ -60,10 +68,11 @@ def max_density(sc: Scenario) -> tuple[float, str]:
     )
 
 
-def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: list[str]) -> np.ndarray:
-    """Whole people [clients, destinations] minimising person-seconds; who fits nowhere stays unassigned."""
+def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: list[str]) -> sp.csr_array:
+    """Whole people [clients, destinations] minimising person-seconds, as a canonical sparse array of the used
+    pairs; who fits nowhere stays unassigned."""
     n, m = time_s.shape
-    out = np.zeros((n, m), dtype=np.int64)
+    out = sp.csr_array((n, m), dtype=np.int64)
     clients = np.flatnonzero(demand > 0)
     dest = np.flatnonzero(room > 0)
     if clients.size == 0 or dest.size == 0:
@@ -85,7 +94,10 @@ def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: li
     )
     res = solve_siting(inst)
     people = np.rint(res.assign_people).astype(np.int64)
-    np.add.at(out, (clients[res.assign_client], dest[res.assign_facility]), people)
+    # COO -> CSR sums repeated pairs (as np.add.at did on the dense array); rounding may leave zeros: drop them
+    out = sp.coo_array((people, (clients[res.assign_client], dest[res.assign_facility])), shape=(n, m)).tocsr()
+    out.sum_duplicates()
+    out.eliminate_zeros()
     return out
 
 
@@ -126,16 +138,16 @@ def place_overflow(
     land = np.array([o if not o.is_empty else z for o, z in zip(outside, zone_geoms)], dtype=object)
     land_xy = shapely.get_coordinates(shapely.point_on_surface(land)).reshape(nz, 2)
     to_site = np.zeros((nz, ns), dtype=np.int64)
-    to_land = np.zeros((nz, nz), dtype=np.int64)
+    to_land = sp.csr_array((nz, nz), dtype=np.int64)
     land_time = None
     left = unmet.copy()
     if sc.overflow.policy == "nearest_outside" and left.any():
-        to_site = _transport(left, site_room, np.asarray(time_s, dtype=float), [s.id for s in sc.sites])
+        to_site = _transport(left, site_room, np.asarray(time_s, dtype=float), [s.id for s in sc.sites]).toarray()
         left = left - to_site.sum(axis=1)
         if left.any() and zone_room.any() and zone_land_times is not None:
             land_time = np.asarray(zone_land_times(land_xy), dtype=float)
             to_land = _transport(left, zone_room, land_time, [f"overflow:{z.id}" for z in sc.zones])
-            left = left - to_land.sum(axis=1)
+            left = left - np.asarray(to_land.sum(axis=1)).ravel()
     if (left < 0).any() or int(to_site.sum() + to_land.sum() + left.sum()) != int(unmet.sum()):
         raise AssertionError("overflow placement did not conserve people")
     return Overflow(

@@ -134,9 +134,13 @@ def presence(
             fz.append(z), fd.append(s), fg.append(gi["sheltered"]), fq.append(n)
     for z, s in zip(*np.nonzero(overflow.to_site)):
         fz.append(int(z)), fd.append(int(s)), fg.append(gi["overflow"]), fq.append(int(overflow.to_site[z, s]))
+    by_land = overflow.to_zone_land.tocsc()  # a column's rows come out sorted, as np.flatnonzero gave them
+    by_land.sort_indices()
     for j, k in enumerate(land):
-        for z in np.flatnonzero(overflow.to_zone_land[:, k]):
-            fz.append(int(z)), fd.append(ns + j), fg.append(gi["overflow"]), fq.append(int(overflow.to_zone_land[z, k]))
+        col = slice(by_land.indptr[k], by_land.indptr[k + 1])
+        for z, n in zip(by_land.indices[col].tolist(), by_land.data[col].tolist()):
+            if n != 0:
+                fz.append(z), fd.append(ns + j), fg.append(gi["overflow"]), fq.append(int(n))
     fz_a, fd_a, fg_a = np.array(fz, dtype=np.int64), np.array(fd, dtype=np.int64), np.array(fg, dtype=np.int64)
     fq_a = np.array(fq, dtype=np.int64)
     # share arrived by the end of each day: the zone must have left and the destination have received them
