@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import words
 from ..plan import Indicator, Plan, Severity
-from .hold import hold_lines
+from .hold import THRESHOLD_WORDS, hold_lines
 
 #: verdict indicator -> kind of check (the headline groups and counts failures by kind)
 KIND_OF: dict[str, str] = {
@@ -46,21 +46,7 @@ KIND_OF: dict[str, str] = {
     "vulnerable_share_walking_over_max_h": "movement",
     "people_redisplaced": "movement",
     "people_left_without_place": "movement",
-    **{
-        f"health_{t}": "health"
-        for t in (
-            "sphere_cdr_doubling",
-            "sphere_u5dr_doubling",
-            "sphere_cdr_absolute",
-            "sphere_u5dr_absolute",
-            "who_wasting_very_high",
-            "ipc5_food_gap",
-            "ipc5_gam",
-            "ipc5_cdr",
-            "ipc5_u5dr",
-            "ipc5_famine",
-        )
-    },
+    **{f"health_{t}": "health" for t in THRESHOLD_WORDS},  # one verdict row per threshold and group
 }
 #: kinds in the order a planner asks about them (people without shelter, then what people get, then the means)
 KIND_TITLES: dict[str, str] = {
@@ -160,12 +146,8 @@ class Headline(_Out):
 # ---- words ---------------------------------------------------------------------------------------------------------
 
 
-def _words():
-    return words
-
-
 def _qty(v: float | None, unit: str) -> str:
-    return _words().quantity(v, unit)
+    return words.quantity(v, unit)
 
 
 def _people(n: float) -> str:
@@ -182,7 +164,7 @@ def _one(v: float | None) -> str:
 
 
 def _cmp(c: str) -> str:
-    return _words().COMPARISON_WORDS.get(c, c)
+    return words.COMPARISON_WORDS.get(c, c)
 
 
 def _against(r: Indicator) -> str:
@@ -208,7 +190,6 @@ _PEOPLE_ROWS = {
 
 def _scenario_row_text(r: Indicator) -> str:
     """A scenario-wide row in words: its value, against its target."""
-    words = _words()
     v = r.value
     i = r.indicator
     if i.endswith("_need_met_share"):
@@ -279,7 +260,7 @@ def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int |
 
 def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
     failed = [r for r in rows if r.met is False]
-    title = KIND_TITLES.get(kind, _words().key_words(kind))
+    title = KIND_TITLES.get(kind, words.key_words(kind))
     sev = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
     parts: list[str] = []
     for r in (r for r in failed if r.scope == "scenario"):
@@ -321,7 +302,7 @@ def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
             )
         if not g_failed:  # the worst place, when no group figure says it already
             worst = min(p_failed_rows, key=_ratio)
-            what = _words().key_words(worst.indicator) if len({r.indicator for r in p_failed_rows}) > 1 else ""
+            what = words.key_words(worst.indicator) if len({r.indicator for r in p_failed_rows}) > 1 else ""
             text += (
                 f", worst {what + ' ' if what else ''}{_qty(worst.value, worst.unit)} "
                 f"({_place_name(plan, *_scope(worst))}) {_against(worst)}"
@@ -385,7 +366,7 @@ def _shelter_finding(plan: Plan) -> str | None:
         )
         if n
     ]
-    share = _words().share(p.unsheltered / p.displaced if p.displaced else None)
+    share = words.share(p.unsheltered / p.displaced if p.displaced else None)
     return f"{_people(p.unsheltered)} of {_people(p.displaced)} displaced people ({share}) have no shelter place" + (
         f": {_list(where)}" if where else ""
     )
@@ -394,7 +375,6 @@ def _shelter_finding(plan: Plan) -> str | None:
 def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
     """Per commodity short for some group: who (groups and people), from which day, by how much (the worst group
     against the standard). Returns the lines and the groups with any shortfall."""
-    words = _words()
     summary = (plan.groups or {}).get("summary") or []
     failed_groups = {_scope(r)[1] for r in plan.verdict if r.met is False and r.scope.startswith("group:")}
     rows = {(r.indicator, _scope(r)[1]): r for r in plan.verdict if r.scope.startswith("group:")}
@@ -476,7 +456,6 @@ def _days(first: Any, last: Any) -> str:
 
 def binding_sentence(b: dict[str, Any], names: dict[str, str]) -> str:
     """A binding constraint of the supply plan in words, with its shadow-price estimate stated as one."""
-    words = _words()
     kind = str(b.get("kind", "")).replace("_", " ")
     where = names.get(str(b.get("id")), str(b.get("id", "")))
     subject = {
@@ -515,7 +494,7 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
         worst = max(ev.bottlenecks, key=lambda b: b.max_delay_h)
         out.append(
             f"road capacity during the move: {len(ev.bottlenecks)} saturated link(s), worst queueing "
-            f"delay {_words().hours(worst.max_delay_h)}"
+            f"delay {words.hours(worst.max_delay_h)}"
         )
     return out
 
@@ -673,7 +652,6 @@ def assessment_lines(pairs: Sequence[dict[str, Any]]) -> list[str]:
 def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
     """The headline of an uncertainty ensemble (its summary.json): members planned, and the scenario-wide checks
     least often met, with the median first day each commodity falls short."""
-    words = _words()
     ok, n = summary.get("ok", 0), summary.get("members", 0)
     out = [
         f"{ok:,} of {n:,} members planned; people conserved in every member: "

@@ -120,7 +120,8 @@ class PackageSpec(_Strict):
     assumptions: list[str] = []
 
 
-_LISTS = (
+#: package elements with a day and a place to check (package_problems)
+_ELEMENTS = (
     "entry_capacity",
     "tents",
     "prepared_area",
@@ -131,9 +132,9 @@ _LISTS = (
     "fleet",
     "pier",
     "airdrops",
-    "chain",
-    "assumptions",
 )
+#: the list fields a package merges from the packages it extends
+_LISTS = (*_ELEMENTS, "chain", "assumptions")
 #: the elements that change who is sheltered where (and so the siting, layouts and evacuation)
 SHELTER_ELEMENTS = ("prepared_area", "sites")
 
@@ -185,18 +186,7 @@ def shelter_key(pkg: PackageSpec) -> str:
 def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: list[str], file: str) -> list[Problem]:
     """Days outside the horizon, unknown crossings, empty ranges: every problem at once."""
     out: list[Problem] = []
-    for kind in (
-        "entry_capacity",
-        "tents",
-        "prepared_area",
-        "sites",
-        "water",
-        "field_hospitals",
-        "warehouses",
-        "fleet",
-        "pier",
-        "airdrops",
-    ):
+    for kind in _ELEMENTS:
         for i, el in enumerate(getattr(pkg, kind)):
             feat = f"packages.{name}.{kind}[{i}]"
             if el.from_day >= horizon_days:
