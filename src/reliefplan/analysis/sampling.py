@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario._uncertainty import BOUNDS, UncertaintySpec
+from ..scenario._uncertainty import BOUNDS, UncertaintySpec, ids_by_target
 
 
 @dataclass
@@ -75,14 +75,7 @@ def sample_member(
     which engine or worker runs the member."""
     rng = np.random.default_rng(seed)
     m = MemberInputs(index=index)
-    layer = {
-        "zone.population_error": zone_ids,
-        "site.usable_fraction": site_ids,
-        "entry.trucks_per_day": entry_ids,
-        "chain.loss_share": chain_ids or [],
-        "chain.movements_allowed_share": chain_ids or [],
-        "entry.availability": mode_entry_ids or [],
-    }
+    layer = ids_by_target(zone_ids, site_ids, entry_ids, chain_ids, mode_entry_ids)
     into = {
         "chain.loss_share": m.chain_loss_share,
         "chain.movements_allowed_share": m.movements_allowed_share,

@@ -162,6 +162,25 @@ class UncertaintySpec(_Strict):
     entry_capacity_bootstrap: Bootstrap | None = None
 
 
+def ids_by_target(
+    zone_ids: list[str],
+    site_ids: list[str],
+    entry_ids: list[str],
+    chain_ids: list[str] | None = None,
+    mode_entry_ids: list[str] | None = None,
+) -> dict[str, list[str]]:
+    """The ids each per-feature parameter target may name (chain_ids: entry points with a declared chain;
+    mode_entry_ids: the sea and air entries)."""
+    return {
+        "zone.population_error": zone_ids,
+        "site.usable_fraction": site_ids,
+        "entry.trucks_per_day": entry_ids,
+        "chain.loss_share": chain_ids or [],
+        "chain.movements_allowed_share": chain_ids or [],
+        "entry.availability": mode_entry_ids or [],
+    }
+
+
 def uncertainty_problems(
     spec: UncertaintySpec,
     file: str,
@@ -175,14 +194,7 @@ def uncertainty_problems(
     """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
     folder) the problems of the bootstrap series. chain_ids: entry points with a declared chain; mode_entry_ids:
     the sea and air entries (supply.entries)."""
-    layer = {
-        "zone.population_error": zone_ids,
-        "site.usable_fraction": site_ids,
-        "entry.trucks_per_day": entry_ids,
-        "chain.loss_share": chain_ids or [],
-        "chain.movements_allowed_share": chain_ids or [],
-        "entry.availability": mode_entry_ids or [],
-    }
+    layer = ids_by_target(zone_ids, site_ids, entry_ids, chain_ids, mode_entry_ids)
     out: list[Problem] = []
     for name, p in spec.parameters.items():
         where = f"uncertainty.parameters.{name}.ids"
