@@ -485,11 +485,11 @@ def test_read_instance_and_dict_roundtrip(tmp_path):
 
 
 def test_large_expanded_network_keeps_optimal_clearance_with_max_flow_schedule(monkeypatch):
-    import reliefplan.solvers.evacuation as ev
+    import reliefplan.solvers.evacuation.exact as exact
 
     i = random_instance(np.random.default_rng(7), n=9, n_arcs=20, n_sources=3)
     ref = solve_evacuation(i, method="exact", time_step_s=60)
-    monkeypatch.setattr(ev, "MIN_COST_ARCS_LIMIT", 10)
+    monkeypatch.setattr(exact, "MIN_COST_ARCS_LIMIT", 10)
     res = solve_evacuation(i, method="exact", time_step_s=60)
     assert res.status == "optimal_clearance" and ref.status == "optimal"
     assert res.clearance_s == ref.clearance_s and res.arrived == ref.arrived
@@ -534,21 +534,21 @@ def wide_instance(rng, n=8, n_arcs=18, n_sources=4, n_sinks=3, cap_factor=1.0, r
 
 def solve_both(i, monkeypatch, dt=60.0):
     """(result with the relaxation first, result of the expanded min-cost flow alone, relaxation used?)"""
-    import reliefplan.solvers.evacuation as ev
+    import reliefplan.solvers.evacuation.exact as exact
 
     used = []
-    real = ev._relaxed_schedule
+    real = exact._relaxed_schedule
 
     def spy(*a, **kw):
         out = real(*a, **kw)
         used.append(out is not None)
         return out
 
-    monkeypatch.setattr(ev, "_relaxed_schedule", spy)
+    monkeypatch.setattr(exact, "_relaxed_schedule", spy)
     fast = solve_evacuation(i, method="exact", time_step_s=dt)
-    monkeypatch.setattr(ev, "RELAXATION_FIRST", False)
+    monkeypatch.setattr(exact, "RELAXATION_FIRST", False)
     slow = solve_evacuation(i, method="exact", time_step_s=dt)
-    monkeypatch.setattr(ev, "RELAXATION_FIRST", True)
+    monkeypatch.setattr(exact, "RELAXATION_FIRST", True)
     return fast, slow, any(used)
 
 
@@ -630,13 +630,14 @@ def _random_grid(seed: int, side: int = 14) -> EvacuationInstance:
 def test_queue_model_same_move_with_small_batches_and_chunks(seed, monkeypatch):
     """Sink trees one at a time, predecessors grown again, departures expanded in small chunks: the queue model
     moves the same people the same way (national-scale memory settings change nothing but memory)."""
-    import reliefplan.solvers.evacuation as ev
+    import reliefplan.solvers.evacuation.queue as queue
+    import reliefplan.solvers.evacuation.steps as steps
 
     inst_ = _random_grid(seed)
     ref = solve_evacuation(inst_, method="queue", time_step_s=60.0)
-    monkeypatch.setattr(ev, "SINK_BATCH", 1)
-    monkeypatch.setattr(ev, "PRED_KEEP_LIMIT", 0)
-    monkeypatch.setattr(ev, "RELEASE_CHUNK", 50)
+    monkeypatch.setattr(queue, "SINK_BATCH", 1)
+    monkeypatch.setattr(queue, "PRED_KEEP_LIMIT", 0)
+    monkeypatch.setattr(steps, "RELEASE_CHUNK", 50)
     got = solve_evacuation(inst_, method="queue", time_step_s=60.0)
     check_conservation(got)
     assert got.clearance_s == ref.clearance_s and got.arrived == ref.arrived

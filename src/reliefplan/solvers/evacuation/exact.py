@@ -1,0 +1,331 @@
+"""Exact method: the time-expanded network (one copy of every node per step), the quickest horizon by max flows
+(bounds, widening, bisection), the schedule by a min-cost flow (or the capacity-free relaxation when it fits), and
+the bottlenecks as the links of a minimum cut one step short of the clearance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._mcf import max_flow_min_cost, solved_max_flow
+from .condensation import _Net
+from .model import _Core
+from .paths import _reverse_dist, _SinkPaths
+from .relaxation import RELAXATION_PAIRS_LIMIT, _quickest_relaxed, _Relaxation, _relaxed_schedule
+from .steps import _cap_at, _jam_stats, _steps
+
+# Above this the exact method keeps the optimal clearance but schedules with a max flow instead of a
+# min-cost flow (the network simplex takes ~5 s at 180 k expanded arcs, ~12 s at 265 k: it grows faster
+# than the graph).
+MIN_COST_ARCS_LIMIT = 200_000
+# The exact method first solves the schedule with link capacities dropped (a transportation problem:
+# nobody waits, everyone walks a quickest route to the site chosen for them). If those routes fit every
+# link's capacity at every step, that schedule is optimal for the expanded network too (a feasible
+# optimum of a relaxation) and costs a small static min-cost flow instead of one on the expanded network.
+RELAXATION_FIRST = True
+# The max flow of the last horizon found too short is kept for its minimum cut (the bottlenecks) up to this
+# many expanded arcs; above, the cut is solved again rather than holding a second graph in memory.
+KEEP_CUT_ARCS_LIMIT = 1_000_000
+# Beyond this the exact method refuses (auto falls back to the queue model).
+EXPANDED_ARCS_LIMIT = 30_000_000
+
+
+class _TooLarge(Exception):
+    """The time-expanded network would not fit; callers fall back or report."""
+
+
+@dataclass
+class _Ten:
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    costs: np.ndarray
+    seg: dict[str, slice]
+    move_arc: np.ndarray
+    move_t: np.ndarray
+    s_node: int
+    t_node: int
+    T: int
+
+
+def _build_ten(
+    net: _Net,
+    tau: np.ndarray,
+    rate: np.ndarray,
+    rel_node: np.ndarray,
+    rel_k: np.ndarray,
+    rel_amt: np.ndarray,
+    sinks: np.ndarray,
+    sink_cap: np.ndarray,
+    T: int,
+    big: int,
+    hold_cost: np.ndarray,
+    with_costs: bool,
+) -> _Ten:
+    n, m, k = net.n, net.m, len(sinks)
+    cnt = np.maximum(T - tau, 0)
+    move_arc = np.repeat(np.arange(m), cnt)
+    move_t = np.arange(len(move_arc)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    mv_tail = move_t * n + net.frm[move_arc]
+    mv_head = (move_t + tau[move_arc]) * n + net.to[move_arc]
+    mv_cap = _cap_at(rate[move_arc], move_t)
+    hv = np.arange(max(T - 1, 0) * n)
+    hd_tail, hd_head = hv, hv + n
+    sk_j = np.repeat(np.arange(k), T)
+    sk_t = np.tile(np.arange(T), k)
+    sk_tail = sk_t * n + sinks[sk_j]
+    sk_head = T * n + sk_j
+    s_node, t_node = T * n + k, T * n + k + 1
+    ok = rel_k < T
+    parts = {
+        "move": (mv_tail, mv_head, mv_cap),
+        "hold": (hd_tail, hd_head, np.full(len(hv), big)),
+        "sink": (sk_tail, sk_head, np.full(len(sk_j), big)),
+        "agg": (
+            T * n + np.arange(k),
+            np.full(k, t_node),
+            np.where(np.isfinite(sink_cap), np.floor(np.minimum(sink_cap, big)), big),
+        ),
+        "src": (np.full(int(ok.sum()), s_node), rel_k[ok] * n + rel_node[ok], rel_amt[ok]),
+    }
+    seg, start = {}, 0
+    for name, (tl, _, _) in parts.items():
+        seg[name] = slice(start, start + len(tl))
+        start += len(tl)
+    tails = np.concatenate([p[0] for p in parts.values()]).astype(np.int64)
+    heads = np.concatenate([p[1] for p in parts.values()]).astype(np.int64)
+    caps = np.concatenate([p[2] for p in parts.values()]).astype(np.int64)
+    costs = np.zeros(0, np.int64)
+    if with_costs:
+        # Lexicographic-ish costs: arrival time dominates (K per step); ties go to moving early and
+        # waiting close to the sinks (queues form at the bottleneck, as in reality) and to no detours
+        # (a moving step costs more than any waiting step, so nobody walks in circles).
+        dmax = int(hold_cost.max()) if len(hold_cost) else 0
+        K = T * (dmax + 1) + 1
+        costs = np.concatenate(
+            [
+                tau[move_arc] * (dmax + 1),
+                np.tile(hold_cost, max(T - 1, 0)),
+                K * (sk_t + 1),
+                np.zeros(k, np.int64),
+                np.zeros(int(ok.sum()), np.int64),
+            ]
+        ).astype(np.int64)
+    return _Ten(tails, heads, caps, costs, seg, move_arc, move_t, s_node, t_node, T)
+
+
+def _flows_on_ten(
+    ten: _Ten, net: _Net, tau: np.ndarray, m_arc: np.ndarray, m_t: np.ndarray, val: np.ndarray, arrivals: np.ndarray
+) -> np.ndarray:
+    """Arc flows of the expanded network for a schedule given as moves and arrivals (nobody waits)."""
+    flows = np.zeros(len(ten.tails), dtype=np.int64)
+    cnt = np.maximum(ten.T - tau, 0)
+    flows[ten.seg["move"].start + (np.cumsum(cnt) - cnt)[m_arc] + m_t] = val
+    flows[ten.seg["sink"]] = arrivals.reshape(-1)
+    flows[ten.seg["agg"]] = arrivals.sum(axis=1)
+    return flows
+
+
+def _ten_size(net: _Net, n_sinks: int, T: int) -> int:
+    return T * (net.m + net.n + n_sinks)
+
+
+def _solved_max_flow(ten: _Ten) -> Any:
+    """The expanded network's max flow, solved (value, flows and minimum cut readable)."""
+    return solved_max_flow(ten.tails, ten.heads, ten.caps, ten.s_node, ten.t_node)
+
+
+def _max_flow(ten: _Ten, flows: bool = False) -> Any:
+    """Max flow value of the expanded network (and the arc flows if asked)."""
+    mf = _solved_max_flow(ten)
+    if flows:
+        return int(mf.optimal_flow()), np.asarray(mf.flows(np.arange(len(ten.tails))), dtype=np.int64)
+    return int(mf.optimal_flow())
+
+
+def _min_cut_source_side(ten: _Ten, mf: Any = None) -> np.ndarray:
+    """Boolean mask of expanded nodes on the source side of a minimum cut (``mf``: its solved max flow)."""
+    mf = _solved_max_flow(ten) if mf is None else mf
+    side = np.zeros(ten.t_node + 1, dtype=bool)
+    side[np.asarray(mf.get_source_side_min_cut(), dtype=np.int64)] = True
+    return side
+
+
+def _solve_exact(
+    net: _Net,
+    dt: float,
+    rel_node: np.ndarray,
+    rel_k: np.ndarray,
+    rel_amt: np.ndarray,
+    sinks: np.ndarray,
+    sink_cap: np.ndarray,
+    deliverable: int,
+    rate_per_h: float,
+    T_fixed: int | None,
+    T_upper: int | None = None,
+) -> _Core:
+    tau = _steps(net.travel_time_s, dt)
+    rate = net.capacity_per_h * dt / 3600.0
+    total = int(rel_amt.sum())
+    big = total + 1
+    k = len(sinks)
+    if k:
+        dist_steps = np.asarray(_reverse_dist(net, np.unique(sinks), tau.astype(float), min_only=True))
+    else:
+        dist_steps = np.full(net.n, np.inf)
+    reach = np.isfinite(dist_steps)
+    hold_cost = np.where(reach, np.round(dist_steps), 0).astype(np.int64)
+    dmax = int(hold_cost.max()) if len(hold_cost) else 0
+    notes: list[str] = []
+    rx = None
+    if RELAXATION_FIRST and 0 < k and k * net.n <= RELAXATION_PAIRS_LIMIT and len(rel_k):
+        rx = _Relaxation(_SinkPaths.build(net, tau, sinks), rel_node, rel_k, rel_amt, sink_cap)
+        rx = rx if rx.usable else None
+
+    flow_value: dict[int, int] = {}  # max flow of each horizon tried: the min-cost solve need not redo it
+    too_short: dict[int, tuple[_Ten, Any]] = {}
+
+    def feasible(T: int) -> bool:
+        if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
+            raise _TooLarge(
+                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
+                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
+            )
+        ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
+        mf = _solved_max_flow(ten)
+        flow_value[T] = int(mf.optimal_flow())
+        if flow_value[T] < deliverable:  # the last horizon found too short: its minimum cut is the bottleneck
+            too_short.clear()
+            if len(ten.tails) <= KEEP_CUT_ARCS_LIMIT:
+                too_short[T] = ten, mf
+        return flow_value[T] >= deliverable
+
+    def min_cost(T: int) -> tuple[_Ten, np.ndarray]:
+        if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
+            raise _TooLarge(
+                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
+                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
+            )
+        relaxed = None if rx is None else _relaxed_schedule(rx, tau, rate, T, dmax)
+        if relaxed is not None:
+            ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
+            return ten, _flows_on_ten(ten, net, tau, *relaxed)
+        if _ten_size(net, k, T) > MIN_COST_ARCS_LIMIT:
+            # min-cost flow grows too slow on deep expanded graphs: keep the optimal horizon but
+            # take the schedule from a max flow (arrivals within the horizon, not earliest)
+            ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
+            notes.append(
+                f"expanded network of {len(ten.tails):,} arcs: clearance is optimal for the time step, "
+                "but the schedule comes from a max flow, so arrival curves are not the earliest possible"
+            )
+            return ten, _max_flow(ten, flows=True)[1]
+        ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, True)
+        return ten, max_flow_min_cost(
+            ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node, flow_value.get(T)
+        )[1]
+
+    def last_arrival(ten: _Ten, flows: np.ndarray, T: int) -> int:
+        per_t = flows[ten.seg["sink"]].reshape(k, T).sum(axis=0) if k else np.zeros(T)
+        nz_t = np.flatnonzero(per_t)
+        return int(nz_t[-1]) + 1 if len(nz_t) else 1
+
+    cut_arc: np.ndarray | None = None
+    cut_t = np.zeros(0, np.int64)
+    if T_fixed is not None:
+        T = max(int(T_fixed), 1)
+        ten, flows = min_cost(T)
+    elif deliverable == 0:
+        T = int(rel_k.max()) + 1 if len(rel_k) else 1
+        ten, flows = min_cost(T)
+    else:
+        last_rel = int(rel_k.max()) + 1
+        # lower bound: the last released person still has to walk (only valid if no site fills up)
+        lo = 0
+        rr = reach[rel_node]
+        if np.all(~np.isfinite(sink_cap)) and rr.any():
+            lo = int((rel_k[rr] + dist_steps[rel_node[rr]]).max())  # infeasible: arrivals need layer >= this
+        # throughput bound: everyone crosses the network's minimum cut at its rate
+        rate_step = rate_per_h * dt / 3600.0
+        lo = max(lo, int(math.floor(deliverable / max(rate_step, 1e-9))) - 1)
+        hi = max(lo + 1, last_rel, int(lo + 1 + math.ceil(deliverable / max(rate_step, 1e-9))))
+        gap = 0
+        if rx is not None:
+            # the relaxation's quickest horizon (cheap max flows on its small graph) bounds the real one
+            # from below and is the real one whenever the links do not jam: try it first, then widen
+            T_rx = _quickest_relaxed(
+                rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0))
+            )
+            if T_rx is not None and T_rx - 1 > lo:
+                lo, hi, gap = T_rx - 1, T_rx, 1
+        if T_upper is not None and lo < T_upper < hi:
+            hi = int(T_upper)
+        if lo > 0 and feasible(lo):  # bounds are proofs, but a wrong one would silently cost optimality
+            lo, gap = 0, 0
+        while not feasible(hi):
+            if gap:
+                lo, hi, gap = hi, hi + 2 * gap, 2 * gap
+            else:
+                lo, hi = hi, hi * 2
+        # smallest horizon in which everyone who can arrive does (max flows are cheap; min cost is not)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if feasible(mid):
+                hi = mid
+            else:
+                lo = mid
+        if lo >= 1:
+            # the links that set the clearance: arcs of a minimum cut one step short of it
+            if lo in too_short:
+                cut_ten, cut_mf = too_short.pop(lo)
+            else:
+                cut_ten = _build_ten(
+                    net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, lo, big, hold_cost, False
+                )
+                cut_mf = None
+            side = _min_cut_source_side(cut_ten, cut_mf)
+            mv = cut_ten.seg["move"]
+            crossing = side[cut_ten.tails[mv]] & ~side[cut_ten.heads[mv]]
+            cut_arc, cut_t = cut_ten.move_arc[crossing], cut_ten.move_t[crossing]
+        ten, flows = min_cost(hi)
+        T = last_arrival(ten, flows, hi)
+    T_graph = ten.T
+
+    arrivals = flows[ten.seg["sink"]].reshape(k, T_graph)[:, :T]
+    fm = flows[ten.seg["move"]]
+    nz = fm > 0
+    hold = flows[ten.seg["hold"]].reshape(max(T_graph - 1, 0), net.n)
+    waiting = np.zeros((T_graph, net.n), dtype=np.int64)
+    waiting[: T_graph - 1] = hold
+    # saturated (at capacity) while people wait at the tail node: a queue in front of the link
+    mv_cap = ten.caps[ten.seg["move"]]
+    wait_tail = waiting[ten.move_t, net.frm[ten.move_arc]]
+    jam = (fm >= mv_cap) & (wait_tail > 0) & (net.capacity_per_h[ten.move_arc] > 0) & (ten.move_t < T)
+    nz &= ten.move_t < T  # nobody moves after the last arrival (movement costs)
+    if cut_arc is not None and len(cut_arc):
+        # bottlenecks = min-cut links; their queue is what waits at their tail in the schedule
+        q_at = np.zeros((net.m, T_graph))
+        q_at[ten.move_arc, ten.move_t] = wait_tail
+        keep = cut_t < T_graph
+        jf, jl, js, mq = _jam_stats(net.m, cut_arc[keep], cut_t[keep], q_at[cut_arc[keep], cut_t[keep]])
+    else:
+        jf, jl, js, mq = _jam_stats(net.m, ten.move_arc[jam], ten.move_t[jam], wait_tail[jam].astype(float))
+    by_min_cost = not any("max flow" in x for x in notes)
+    objective = float((arrivals.sum(axis=0) * (np.arange(T) + 1) * dt).sum()) if by_min_cost else None
+    return _Core(
+        T=T,
+        arrivals=arrivals,
+        flow_arc=ten.move_arc[nz],
+        flow_t=ten.move_t[nz],
+        flow_val=fm[nz].astype(float),
+        jam_first=jf,
+        jam_last=jl,
+        jam_steps=js,
+        max_queue=mq,
+        status="optimal" if by_min_cost else "optimal_clearance",
+        objective=objective,
+        notes=notes,
+    )

@@ -1,0 +1,353 @@
+"""Queue method: point queues on fixed routes. Streams of people follow given routes or the quickest route to the
+nearest site with room; every link discharges its entry queue at capacity, vectorised over the links in use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .condensation import _identity_net, _Net, _unique
+from .model import EvacuationInstance, Routing, _Core
+from .paths import _reverse_dist, _reverse_graph
+from .steps import _cap_at, _release_layers, _steps
+
+
+@dataclass
+class _Stream:
+    source: int
+    sink: int
+    people: int
+    route: np.ndarray  # net arc indices
+
+
+SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
+PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
+
+
+def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted from * n + to keys, arc) of the quickest usable arc per node pair (the first in a stable sort)."""
+    idx = np.flatnonzero(usable)
+    idx = idx[np.argsort(net.travel_time_s[idx], kind="stable")]
+    key, first = np.unique(net.frm[idx] * net.n + net.to[idx], return_index=True)
+    return key, idx[first]
+
+
+def _routes_to(
+    net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray, arc_of_key: np.ndarray
+) -> list[np.ndarray]:
+    """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
+    cur = np.asarray(nodes, dtype=np.int64).copy()
+    hops: list[np.ndarray] = []
+    owner: list[np.ndarray] = []
+    active = np.flatnonzero(cur != target)
+    while len(active):
+        nxt = pred[cur[active]].astype(np.int64)
+        hops.append(arc_of_key[np.searchsorted(arc_key, cur[active] * net.n + nxt)])
+        owner.append(active)
+        cur[active] = nxt
+        active = active[nxt != target]
+    if not hops:
+        return [np.zeros(0, np.int64) for _ in nodes]
+    arc, who = np.concatenate(hops), np.concatenate(owner)
+    o = np.argsort(who, kind="stable")  # hop order kept within a route
+    bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
+    arc = arc[o]
+    return [arc[bounds[q] : bounds[q + 1]] for q in range(len(nodes))]
+
+
+def _shortest_streams(
+    net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray, sink_cap: np.ndarray
+) -> tuple[list[_Stream], int]:
+    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance).
+
+    Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
+    yet tried, so memory is sources x sinks distances, never one list of every pair; the shortest-path trees are
+    computed by batches of sinks, and their predecessors only for the sinks someone walks to."""
+    import heapq
+
+    streams: list[_Stream] = []
+    usable = net.capacity_per_h > 0
+    valid_sinks = np.flatnonzero(sinks_net >= 0)
+    if len(valid_sinks) == 0 or len(src_net) == 0:
+        return streams, int(people.sum())
+    targets = sinks_net[valid_sinks]
+    rem_p = people.astype(np.int64).copy()
+    live = np.flatnonzero((src_net >= 0) & (people > 0))
+    k = len(targets)
+    graph = _reverse_graph(net, net.travel_time_s)
+    d_src = np.empty((k, len(live)))
+    keep_pred = k * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
+    preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
+    for b in range(0, k, SINK_BATCH):
+        got = _reverse_dist(
+            net, targets[b : b + SINK_BATCH], net.travel_time_s, min_only=False, predecessors=keep_pred, graph=graph
+        )
+        d, pred = got if keep_pred else (got, None)
+        d_src[b : b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
+        if preds is not None:
+            preds[b : b + SINK_BATCH] = np.atleast_2d(pred)
+    # each source's sinks by (distance, sink row): the order of the pairs in the greedy
+    cand = np.empty(d_src.shape, dtype=np.int32)
+    for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
+        cand[:, c0 : c0 + 8192] = np.argsort(d_src[:, c0 : c0 + 8192], axis=0, kind="stable")
+    n_fin = np.isfinite(d_src).sum(axis=0)
+    rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
+    ptr = np.zeros(len(live), dtype=np.int64)
+    heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
+    heapq.heapify(heap)
+    chosen: list[tuple[int, int, int]] = []  # (source, sink row, people) in greedy order
+    while heap:
+        _, i, r, c = heapq.heappop(heap)
+        j = int(valid_sinks[r])
+        if rem_c[j] > 0:
+            q = int(min(rem_p[i], rem_c[j]))
+            rem_p[i] -= q
+            rem_c[j] -= q
+            chosen.append((i, r, q))
+            if rem_p[i] == 0:
+                continue
+        ptr[c] += 1
+        if ptr[c] < n_fin[c]:
+            r2 = int(cand[ptr[c], c])
+            heapq.heappush(heap, (float(d_src[r2, c]), i, r2, c))
+    del d_src, cand
+    # routes of the (source node, sink) pairs used, one predecessor tree per sink walked to
+    arc_key, arc_of_key = _quickest_arcs(net, usable)
+    route: dict[tuple[int, int], np.ndarray] = {}
+    walkers: dict[int, set[int]] = {}  # sink row -> source nodes walking to it
+    for i, r, _ in chosen:
+        walkers.setdefault(r, set()).add(int(src_net[i]))
+    rows_used = sorted(walkers)
+    for b in range(0, len(rows_used), SINK_BATCH):
+        rows = rows_used[b : b + SINK_BATCH]
+        if preds is not None:
+            pred = preds[rows]
+        else:
+            pred = np.atleast_2d(
+                _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True, graph=graph)[1]
+            )
+        for q, r in enumerate(rows):
+            nodes = sorted(walkers[r])
+            for u, arcs in zip(
+                nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key, arc_of_key)
+            ):
+                route[(u, r)] = arcs
+    for i, r, q in chosen:
+        streams.append(_Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]))
+    return streams, int(rem_p.sum())
+
+
+def _solve_queue(
+    net: _Net,
+    dt: float,
+    streams: list[_Stream],
+    inst: EvacuationInstance,
+    sinks_net: np.ndarray,
+    sink_cap: np.ndarray,
+    T_fixed: int | None,
+) -> _Core:
+    tau = _steps(net.travel_time_s, dt)
+    rate = net.capacity_per_h * dt / 3600.0
+    k = len(sinks_net)
+    # route-suffix trie: one element per (link, rest of route); shortest-path routes share suffixes
+    key_of: dict[tuple[int, int], int] = {}
+    e_arc: list[int] = []
+    e_next: list[int] = []
+    e_sink: list[int] = []
+    first_elem = np.full(len(streams), -1, dtype=np.int64)
+    for s_i, st in enumerate(streams):
+        nxt = -1 - st.sink  # terminal marker
+        for a in st.route[::-1].tolist():
+            key = (a, nxt)
+            e = key_of.get(key)
+            if e is None:
+                e = len(e_arc)
+                key_of[key] = e
+                e_arc.append(a)
+                e_next.append(nxt if nxt >= 0 else -1)
+                e_sink.append(-1 - nxt if nxt < 0 else -1)
+            nxt = e
+        first_elem[s_i] = nxt if nxt >= 0 else -1
+    E = len(e_arc)
+    ea = np.asarray(e_arc, dtype=np.int64)
+    en = np.asarray(e_next, dtype=np.int64)
+    es = np.asarray(e_sink, dtype=np.int64)
+    etau = tau[ea] if E else np.zeros(0, np.int64)
+    queue = np.zeros(E)
+    term = en < 0
+    # people on their way along a link, by the step they reach its end: step -> [(elements (ascending), people)];
+    # only what moves is touched, so a step costs what happens in it, not the size of the network
+    calendar: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    # release schedule per stream
+    s_people = np.asarray([s.people for s in streams], dtype=np.int64)
+    s_src = np.asarray([s.source for s in streams], dtype=np.int64)
+    item, rk, ramt = _release_layers(
+        s_people,
+        inst.source_release_s[s_src] if len(s_src) else np.zeros(0),
+        inst.source_spread_s[s_src] if len(s_src) else np.zeros(0),
+        dt,
+    )
+    order = np.argsort(rk, kind="stable")
+    item, rk, ramt = item[order], rk[order], ramt[order]
+    last_rel = int(rk.max()) if len(rk) else 0
+    direct = first_elem[item] < 0  # source is the sink: arrives at release
+    s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)
+
+    # per step, only the links on some route: at national scale a small part of the network
+    used_arcs = _unique(ea)
+    U = len(used_arcs)
+    eu = np.searchsorted(used_arcs, ea)  # element -> used link
+    rate_u = rate[used_arcs]
+    pos_rate = rate_u[rate_u > 0]
+    max_route = int(max((tau[s.route].sum() for s in streams), default=0))
+    if T_fixed is not None:
+        T_max = int(T_fixed)
+    else:
+        longest = max((len(s.route) for s in streams), default=1)
+        T_max = int(
+            last_rel
+            + max_route
+            + 2
+            + longest * math.ceil(s_people.sum() / max(float(pos_rate.min()) if len(pos_rate) else 1.0, 1e-9))
+        )
+    room = np.where(np.isfinite(sink_cap), sink_cap, np.inf).astype(float)
+    arrivals_cols: list[np.ndarray] = []
+    f_arc: list[np.ndarray] = []
+    f_t: list[np.ndarray] = []
+    f_val: list[np.ndarray] = []
+    jam_first = np.full(U, -1, dtype=np.int64)
+    jam_last = np.full(U, -1, dtype=np.int64)
+    jam_steps = np.zeros(U, dtype=np.int64)
+    max_q = np.zeros(U)
+    rp = 0
+    turned_away = 0.0
+    t = 0
+    positive = net.capacity_per_h[used_arcs] > 0
+    positive_e = positive[eu]
+    while t < T_max:
+        arr_sink = np.zeros(k)
+        pieces = calendar.pop(t, None)
+        if pieces:
+            ae = np.concatenate([p[0] for p in pieces])
+            av = np.concatenate([p[1] for p in pieces])
+            o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
+            ae, av = ae[o], av[o]
+            nt = ~term[ae]
+            if nt.any():
+                tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
+                queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
+            if (~nt).any():
+                arr_sink += np.bincount(es[ae[~nt]], weights=av[~nt], minlength=k)
+        while rp < len(rk) and rk[rp] == t:
+            if direct[rp]:
+                arr_sink[s_sink[item[rp]]] += ramt[rp]
+            else:
+                queue[first_elem[item[rp]]] += ramt[rp]
+            rp += 1
+        accepted = np.minimum(arr_sink, room)
+        turned_away += float((arr_sink - accepted).sum())
+        room -= accepted
+        arrivals_cols.append(accepted)
+        A = np.flatnonzero(queue) if E else np.zeros(0, np.int64)  # elements where people wait
+        if len(A):
+            ua, inv = np.unique(eu[A], return_inverse=True)
+            Q = np.bincount(inv, weights=queue[A], minlength=len(ua))
+            u = _cap_at(rate_u[ua], np.full(len(ua), t)).astype(float)
+            out = np.minimum(Q, u)
+            frac = np.divide(out, Q, out=np.zeros(len(ua)), where=Q > 0)
+            out_e = queue[A] * frac[inv]
+            queue[A] -= out_e
+            go = out_e != 0
+            if go.any():
+                e_go, v_go = A[go], out_e[go]
+                at = t + etau[e_go]
+                o = np.argsort(at, kind="stable")
+                e_go, v_go, at = e_go[o], v_go[o], at[o]
+                cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
+                for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
+                    calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
+            moved = np.flatnonzero(out > 0)
+            if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
+                f_arc.append(used_arcs[ua[moved]].astype(np.int32))
+                f_t.append(np.full(len(moved), t, dtype=np.int32))
+                f_val.append(out[moved].astype(np.float32))
+            left = Q - out
+            jam = (left > 1e-9) & positive[ua]
+            if jam.any():
+                jj = ua[jam]
+                jam_first[jj] = np.where(jam_first[jj] < 0, t, jam_first[jj])
+                jam_last[jj] = t
+                jam_steps[jj] += 1
+                max_q[jj] = np.maximum(max_q[jj], left[jam])
+        t += 1
+        if t > last_rel and rp >= len(rk):
+            stuck_free = float(queue[positive_e].sum()) if E else 0.0
+            if stuck_free <= 1e-9 and sum(float(v.sum()) for ps in calendar.values() for _, v in ps) <= 1e-9:
+                break  # nobody waits at an open link and nobody is on the way
+    T = t
+    arrivals_f = np.stack(arrivals_cols, axis=1) if arrivals_cols else np.zeros((k, 0))
+    # whole people: round cumulative arrivals so totals are exact and the curve stays monotone
+    cum = np.floor(np.cumsum(arrivals_f, axis=1) + 1e-6)
+    arrivals = np.diff(np.concatenate([np.zeros((k, 1)), cum], axis=1), axis=1).astype(np.int64)
+    notes = []
+    if turned_away > 0.5:
+        notes.append(f"{turned_away:,.0f} people reached a full site on their fixed route and were turned away")
+
+    def cat(xs: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
+
+    def on_net(v: np.ndarray, fill: float) -> np.ndarray:  # per used link -> per network link
+        out = np.full(net.m, fill, dtype=v.dtype)
+        out[used_arcs] = v
+        return out
+
+    return _Core(
+        T=T,
+        arrivals=arrivals,
+        flow_arc=cat(f_arc, np.int32),
+        flow_t=cat(f_t, np.int32),
+        flow_val=cat(f_val, np.float32),
+        jam_first=on_net(jam_first, -1),
+        jam_last=on_net(jam_last, -1),
+        jam_steps=on_net(jam_steps, 0),
+        max_queue=on_net(max_q, 0.0),
+        status="simulated",
+        notes=notes,
+    )
+
+
+def _run_queue(
+    instance: EvacuationInstance,
+    net: _Net,
+    src_net: np.ndarray,
+    sinks_net: np.ndarray,
+    routing: Routing,
+    dt: float,
+    T_fixed: int | None,
+) -> tuple[_Core, _Net]:
+    """Queue model on given routes (fixed) or quickest routes to the nearest site with room."""
+    people = instance.source_people
+    if routing == "fixed" and instance.routes is not None and any(r is not None for r in instance.routes):
+        qnet = _identity_net(instance)  # given routes are original arcs: simulate on the full network
+        q_src, q_sinks = instance.source_node.copy(), instance.sink_node.copy()
+    else:
+        qnet, q_src, q_sinks = net, src_net, sinks_net
+    streams: list[_Stream] = []
+    need_shortest = np.ones(len(people), dtype=bool)
+    if qnet is not net:
+        sink_at: dict[int, int] = {}
+        for j in range(len(q_sinks)):
+            sink_at.setdefault(int(q_sinks[j]), j)
+        for i, r in enumerate(instance.routes or []):
+            if r is not None and people[i] > 0:
+                end = int(instance.arc_to[r[-1]]) if len(r) else int(instance.source_node[i])
+                streams.append(_Stream(source=i, sink=sink_at[end], people=int(people[i]), route=r))
+                need_shortest[i] = False
+    sub = np.where(need_shortest & (q_src >= 0), people, 0)
+    extra, _unassigned = _shortest_streams(qnet, q_src, sub, q_sinks, instance.sink_capacity)
+    streams.extend(extra)
+    return _solve_queue(qnet, dt, streams, instance, q_sinks, instance.sink_capacity, T_fixed), qnet
