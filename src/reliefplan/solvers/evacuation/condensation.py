@@ -85,15 +85,27 @@ def condense(inst: EvacuationInstance) -> _Net:
     flows and clearance are unchanged apart from finer rounding).
     """
     n = inst.n_nodes
-    keep = (inst.arc_capacity_per_h > 0) & (inst.arc_from != inst.arc_to)
     src_nodes = np.unique(inst.source_node[inst.source_people > 0])
     sink_nodes = np.unique(inst.sink_node[inst.sink_capacity > 0])
-    fwd = _reach(n, inst.arc_from[keep], inst.arc_to[keep], src_nodes)
-    bwd = _reach(n, inst.arc_to[keep], inst.arc_from[keep], sink_nodes)
-    alive = fwd & bwd
     terminal = np.zeros(n, dtype=bool)
     terminal[inst.source_node] = True
     terminal[inst.sink_node] = True
+    keep, alive = _live_arcs(inst, src_nodes, sink_nodes, terminal)
+    arcs = np.flatnonzero(keep)
+    frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
+    ch, lengths = _chains(n, frm, to, _contractible(n, frm, to, alive, terminal))
+    return _chain_net(inst, arcs, ch, lengths, alive, src_nodes, sink_nodes)
+
+
+def _live_arcs(
+    inst: EvacuationInstance, src_nodes: np.ndarray, sink_nodes: np.ndarray, terminal: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(arcs kept, nodes alive): open arcs between nodes on some source→sink path, dead-end spurs peeled."""
+    n = inst.n_nodes
+    keep = (inst.arc_capacity_per_h > 0) & (inst.arc_from != inst.arc_to)
+    fwd = _reach(n, inst.arc_from[keep], inst.arc_to[keep], src_nodes)
+    bwd = _reach(n, inst.arc_to[keep], inst.arc_from[keep], sink_nodes)
+    alive = fwd & bwd
     # dead-end spurs: a non-terminal node with a single neighbour is only ever a U-turn; peel them
     # (and the spurs their removal leaves) one node at a time, touching only their neighbours
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
@@ -119,10 +131,11 @@ def condense(inst: EvacuationInstance) -> _Net:
                         stack.append(y)
         alive = np.asarray(alive_l, dtype=bool)
     keep &= alive[inst.arc_from] & alive[inst.arc_to]
-    arcs = np.flatnonzero(keep)
-    frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
+    return keep, alive
 
-    # contractible: two distinct neighbours, at most one arc per (neighbour, direction)
+
+def _contractible(n: int, frm: np.ndarray, to: np.ndarray, alive: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+    """Nodes a chain passes through: two distinct neighbours, at most one arc per (neighbour, direction)."""
     # node pairs as scalar keys u * n + v (np.unique along an axis is several times slower)
     neigh = _unique(np.concatenate([frm * n + to, to * n + frm]))
     n_neigh = np.bincount(neigh // n, minlength=n)
@@ -130,8 +143,11 @@ def condense(inst: EvacuationInstance) -> _Net:
     multi = np.zeros(n, dtype=bool)
     multi[out_key[out_cnt > 1] // n] = True
     multi[out_key[out_cnt > 1] % n] = True
-    contract = alive & ~terminal & (n_neigh == 2) & ~multi
+    return alive & ~terminal & (n_neigh == 2) & ~multi
 
+
+def _chains(n: int, frm: np.ndarray, to: np.ndarray, contract: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """(arcs of every useful chain, chain after chain in walking order; arcs per chain)."""
     # the arc a chain continues on after arc a: the one out-arc of a contractible head not going back
     order = np.argsort(frm, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -164,7 +180,21 @@ def condense(inst: EvacuationInstance) -> _Net:
     chains = ra[useful[rc]]
     lengths = size[useful]
     ch = np.asarray(chains, dtype=np.int64)
-    lengths = lengths.tolist()
+    return ch, lengths.tolist()
+
+
+def _chain_net(
+    inst: EvacuationInstance,
+    arcs: np.ndarray,
+    ch: np.ndarray,
+    lengths: list[int],
+    alive: np.ndarray,
+    src_nodes: np.ndarray,
+    sink_nodes: np.ndarray,
+) -> _Net:
+    """The condensed network: one arc per chain (summed travel time, smallest capacity), its nodes renumbered."""
+    n = inst.n_nodes
+    frm, to = inst.arc_from[arcs], inst.arc_to[arcs]
     m_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=m_ptr[1:])
     first, last = m_ptr[:-1], m_ptr[1:] - 1

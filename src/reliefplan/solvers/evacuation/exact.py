@@ -155,6 +155,110 @@ def _min_cut_source_side(ten: _Ten, mf: Any = None) -> np.ndarray:
     return side
 
 
+class _Expanded:
+    """One solve's time-expanded network at any horizon: its data, the max flows tried so far, its schedules."""
+
+    def __init__(
+        self,
+        net: _Net,
+        dt: float,
+        rel_node: np.ndarray,
+        rel_k: np.ndarray,
+        rel_amt: np.ndarray,
+        sinks: np.ndarray,
+        sink_cap: np.ndarray,
+        deliverable: int,
+    ) -> None:
+        self.net, self.dt, self.deliverable = net, dt, deliverable
+        self.rel_node, self.rel_k, self.rel_amt = rel_node, rel_k, rel_amt
+        self.sinks, self.sink_cap = sinks, sink_cap
+        self.tau = _steps(net.travel_time_s, dt)
+        self.rate = net.capacity_per_h * dt / 3600.0
+        total = int(rel_amt.sum())
+        self.big = total + 1
+        self.k = k = len(sinks)
+        if k:
+            dist_steps = np.asarray(_reverse_dist(net, np.unique(sinks), self.tau.astype(float), min_only=True))
+        else:
+            dist_steps = np.full(net.n, np.inf)
+        self.dist_steps = dist_steps
+        self.reach = np.isfinite(dist_steps)
+        self.hold_cost = np.where(self.reach, np.round(dist_steps), 0).astype(np.int64)
+        self.dmax = int(self.hold_cost.max()) if len(self.hold_cost) else 0
+        self.notes: list[str] = []
+        self.rx: _Relaxation | None = None
+        if RELAXATION_FIRST and 0 < k and k * net.n <= RELAXATION_PAIRS_LIMIT and len(rel_k):
+            rx = _Relaxation(_SinkPaths.build(net, self.tau, sinks), rel_node, rel_k, rel_amt, sink_cap)
+            self.rx = rx if rx.usable else None
+        self.flow_value: dict[int, int] = {}  # max flow of each horizon tried: the min-cost solve need not redo it
+        self.too_short: dict[int, tuple[_Ten, Any]] = {}
+
+    def build(self, T: int, with_costs: bool = False) -> _Ten:
+        """The expanded network with ``T`` steps."""
+        return _build_ten(
+            self.net,
+            self.tau,
+            self.rate,
+            self.rel_node,
+            self.rel_k,
+            self.rel_amt,
+            self.sinks,
+            self.sink_cap,
+            T,
+            self.big,
+            self.hold_cost,
+            with_costs,
+        )
+
+    def check_size(self, T: int) -> None:
+        if _ten_size(self.net, self.k, T) > EXPANDED_ARCS_LIMIT:
+            raise _TooLarge(
+                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
+                f"({T} steps of {self.dt:g} s); use a larger time step or the queue method"
+            )
+
+    def feasible(self, T: int) -> bool:
+        """Does everyone who can arrive do so within ``T`` steps (a max flow)?"""
+        self.check_size(T)
+        ten = self.build(T)
+        mf = _solved_max_flow(ten)
+        self.flow_value[T] = int(mf.optimal_flow())
+        if self.flow_value[T] < self.deliverable:  # the last horizon found too short: its minimum cut is the bottleneck
+            self.too_short.clear()
+            if len(ten.tails) <= KEEP_CUT_ARCS_LIMIT:
+                self.too_short[T] = ten, mf
+        return self.flow_value[T] >= self.deliverable
+
+    def schedule(self, T: int) -> tuple[_Ten, np.ndarray]:
+        """The expanded network with ``T`` steps and its arc flows: the relaxation's schedule when it fits, else a
+        min-cost flow, or a max flow above MIN_COST_ARCS_LIMIT."""
+        self.check_size(T)
+        relaxed = None if self.rx is None else _relaxed_schedule(self.rx, self.tau, self.rate, T, self.dmax)
+        if relaxed is not None:
+            ten = self.build(T)
+            return ten, _flows_on_ten(ten, self.net, self.tau, *relaxed)
+        if _ten_size(self.net, self.k, T) > MIN_COST_ARCS_LIMIT:
+            # min-cost flow grows too slow on deep expanded graphs: keep the optimal horizon but
+            # take the schedule from a max flow (arrivals within the horizon, not earliest)
+            ten = self.build(T)
+            self.notes.append(
+                f"expanded network of {len(ten.tails):,} arcs: clearance is optimal for the time step, "
+                "but the schedule comes from a max flow, so arrival curves are not the earliest possible"
+            )
+            return ten, _max_flow(ten, flows=True)[1]
+        ten = self.build(T, with_costs=True)
+        return ten, max_flow_min_cost(
+            ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node, self.flow_value.get(T)
+        )[1]
+
+    def last_arrival(self, ten: _Ten, flows: np.ndarray, T: int) -> int:
+        """Steps until the last arrival of a schedule (at least 1)."""
+        k = self.k
+        per_t = flows[ten.seg["sink"]].reshape(k, T).sum(axis=0) if k else np.zeros(T)
+        nz_t = np.flatnonzero(per_t)
+        return int(nz_t[-1]) + 1 if len(nz_t) else 1
+
+
 def _solve_exact(
     net: _Net,
     dt: float,
@@ -168,130 +272,84 @@ def _solve_exact(
     T_fixed: int | None,
     T_upper: int | None = None,
 ) -> _Core:
-    tau = _steps(net.travel_time_s, dt)
-    rate = net.capacity_per_h * dt / 3600.0
-    total = int(rel_amt.sum())
-    big = total + 1
-    k = len(sinks)
-    if k:
-        dist_steps = np.asarray(_reverse_dist(net, np.unique(sinks), tau.astype(float), min_only=True))
-    else:
-        dist_steps = np.full(net.n, np.inf)
-    reach = np.isfinite(dist_steps)
-    hold_cost = np.where(reach, np.round(dist_steps), 0).astype(np.int64)
-    dmax = int(hold_cost.max()) if len(hold_cost) else 0
-    notes: list[str] = []
-    rx = None
-    if RELAXATION_FIRST and 0 < k and k * net.n <= RELAXATION_PAIRS_LIMIT and len(rel_k):
-        rx = _Relaxation(_SinkPaths.build(net, tau, sinks), rel_node, rel_k, rel_amt, sink_cap)
-        rx = rx if rx.usable else None
-
-    flow_value: dict[int, int] = {}  # max flow of each horizon tried: the min-cost solve need not redo it
-    too_short: dict[int, tuple[_Ten, Any]] = {}
-
-    def feasible(T: int) -> bool:
-        if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
-            raise _TooLarge(
-                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
-                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
-            )
-        ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
-        mf = _solved_max_flow(ten)
-        flow_value[T] = int(mf.optimal_flow())
-        if flow_value[T] < deliverable:  # the last horizon found too short: its minimum cut is the bottleneck
-            too_short.clear()
-            if len(ten.tails) <= KEEP_CUT_ARCS_LIMIT:
-                too_short[T] = ten, mf
-        return flow_value[T] >= deliverable
-
-    def min_cost(T: int) -> tuple[_Ten, np.ndarray]:
-        if _ten_size(net, k, T) > EXPANDED_ARCS_LIMIT:
-            raise _TooLarge(
-                f"time-expanded network would exceed {EXPANDED_ARCS_LIMIT:,} arcs "
-                f"({T} steps of {dt:g} s); use a larger time step or the queue method"
-            )
-        relaxed = None if rx is None else _relaxed_schedule(rx, tau, rate, T, dmax)
-        if relaxed is not None:
-            ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
-            return ten, _flows_on_ten(ten, net, tau, *relaxed)
-        if _ten_size(net, k, T) > MIN_COST_ARCS_LIMIT:
-            # min-cost flow grows too slow on deep expanded graphs: keep the optimal horizon but
-            # take the schedule from a max flow (arrivals within the horizon, not earliest)
-            ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, False)
-            notes.append(
-                f"expanded network of {len(ten.tails):,} arcs: clearance is optimal for the time step, "
-                "but the schedule comes from a max flow, so arrival curves are not the earliest possible"
-            )
-            return ten, _max_flow(ten, flows=True)[1]
-        ten = _build_ten(net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, T, big, hold_cost, True)
-        return ten, max_flow_min_cost(
-            ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node, flow_value.get(T)
-        )[1]
-
-    def last_arrival(ten: _Ten, flows: np.ndarray, T: int) -> int:
-        per_t = flows[ten.seg["sink"]].reshape(k, T).sum(axis=0) if k else np.zeros(T)
-        nz_t = np.flatnonzero(per_t)
-        return int(nz_t[-1]) + 1 if len(nz_t) else 1
-
+    """The quickest schedule on the expanded network (with ``T_fixed`` steps if given), and its bottlenecks."""
+    ex = _Expanded(net, dt, rel_node, rel_k, rel_amt, sinks, sink_cap, deliverable)
     cut_arc: np.ndarray | None = None
     cut_t = np.zeros(0, np.int64)
     if T_fixed is not None:
         T = max(int(T_fixed), 1)
-        ten, flows = min_cost(T)
+        ten, flows = ex.schedule(T)
     elif deliverable == 0:
         T = int(rel_k.max()) + 1 if len(rel_k) else 1
-        ten, flows = min_cost(T)
+        ten, flows = ex.schedule(T)
     else:
-        last_rel = int(rel_k.max()) + 1
-        # lower bound: the last released person still has to walk (only valid if no site fills up)
-        lo = 0
-        rr = reach[rel_node]
-        if np.all(~np.isfinite(sink_cap)) and rr.any():
-            lo = int((rel_k[rr] + dist_steps[rel_node[rr]]).max())  # infeasible: arrivals need layer >= this
-        # throughput bound: everyone crosses the network's minimum cut at its rate
-        rate_step = rate_per_h * dt / 3600.0
-        lo = max(lo, int(math.floor(deliverable / max(rate_step, 1e-9))) - 1)
-        hi = max(lo + 1, last_rel, int(lo + 1 + math.ceil(deliverable / max(rate_step, 1e-9))))
-        gap = 0
-        if rx is not None:
-            # the relaxation's quickest horizon (cheap max flows on its small graph) bounds the real one
-            # from below and is the real one whenever the links do not jam: try it first, then widen
-            T_rx = _quickest_relaxed(
-                rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0))
-            )
-            if T_rx is not None and T_rx - 1 > lo:
-                lo, hi, gap = T_rx - 1, T_rx, 1
-        if T_upper is not None and lo < T_upper < hi:
-            hi = int(T_upper)
-        if lo > 0 and feasible(lo):  # bounds are proofs, but a wrong one would silently cost optimality
-            lo, gap = 0, 0
-        while not feasible(hi):
-            if gap:
-                lo, hi, gap = hi, hi + 2 * gap, 2 * gap
-            else:
-                lo, hi = hi, hi * 2
-        # smallest horizon in which everyone who can arrive does (max flows are cheap; min cost is not)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if feasible(mid):
-                hi = mid
-            else:
-                lo = mid
+        lo, hi = _quickest_horizon(ex, rate_per_h, T_upper)
         if lo >= 1:
-            # the links that set the clearance: arcs of a minimum cut one step short of it
-            if lo in too_short:
-                cut_ten, cut_mf = too_short.pop(lo)
-            else:
-                cut_ten = _build_ten(
-                    net, tau, rate, rel_node, rel_k, rel_amt, sinks, sink_cap, lo, big, hold_cost, False
-                )
-                cut_mf = None
-            side = _min_cut_source_side(cut_ten, cut_mf)
-            mv = cut_ten.seg["move"]
-            crossing = side[cut_ten.tails[mv]] & ~side[cut_ten.heads[mv]]
-            cut_arc, cut_t = cut_ten.move_arc[crossing], cut_ten.move_t[crossing]
-        ten, flows = min_cost(hi)
-        T = last_arrival(ten, flows, hi)
+            cut_arc, cut_t = _clearance_cut(ex, lo)
+        ten, flows = ex.schedule(hi)
+        T = ex.last_arrival(ten, flows, hi)
+    return _core_of_schedule(ex, ten, flows, T, cut_arc, cut_t)
+
+
+def _quickest_horizon(ex: _Expanded, rate_per_h: float, T_upper: int | None) -> tuple[int, int]:
+    """(lo, hi): the smallest horizon ``hi`` in which everyone who can arrive does, ``lo = hi - 1`` too short
+    (0 when no shorter horizon was tried). Bounds first, then widening, then bisection by max flows."""
+    rel_k, rel_node, dist_steps, deliverable, rx = ex.rel_k, ex.rel_node, ex.dist_steps, ex.deliverable, ex.rx
+    last_rel = int(rel_k.max()) + 1
+    # lower bound: the last released person still has to walk (only valid if no site fills up)
+    lo = 0
+    rr = ex.reach[rel_node]
+    if np.all(~np.isfinite(ex.sink_cap)) and rr.any():
+        lo = int((rel_k[rr] + dist_steps[rel_node[rr]]).max())  # infeasible: arrivals need layer >= this
+    # throughput bound: everyone crosses the network's minimum cut at its rate
+    rate_step = rate_per_h * ex.dt / 3600.0
+    lo = max(lo, int(math.floor(deliverable / max(rate_step, 1e-9))) - 1)
+    hi = max(lo + 1, last_rel, int(lo + 1 + math.ceil(deliverable / max(rate_step, 1e-9))))
+    gap = 0
+    if rx is not None:
+        # the relaxation's quickest horizon (cheap max flows on its small graph) bounds the real one
+        # from below and is the real one whenever the links do not jam: try it first, then widen
+        T_rx = _quickest_relaxed(rx, deliverable, int(rel_k.max()) + 2 + int(rx.d[np.isfinite(rx.d)].max(initial=0)))
+        if T_rx is not None and T_rx - 1 > lo:
+            lo, hi, gap = T_rx - 1, T_rx, 1
+    if T_upper is not None and lo < T_upper < hi:
+        hi = int(T_upper)
+    if lo > 0 and ex.feasible(lo):  # bounds are proofs, but a wrong one would silently cost optimality
+        lo, gap = 0, 0
+    while not ex.feasible(hi):
+        if gap:
+            lo, hi, gap = hi, hi + 2 * gap, 2 * gap
+        else:
+            lo, hi = hi, hi * 2
+    # smallest horizon in which everyone who can arrive does (max flows are cheap; min cost is not)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ex.feasible(mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo, hi
+
+
+def _clearance_cut(ex: _Expanded, lo: int) -> tuple[np.ndarray, np.ndarray]:
+    """The links that set the clearance: (arc, step) of a minimum cut one step short of it (``lo`` steps)."""
+    if lo in ex.too_short:
+        cut_ten, cut_mf = ex.too_short.pop(lo)
+    else:
+        cut_ten = ex.build(lo)
+        cut_mf = None
+    side = _min_cut_source_side(cut_ten, cut_mf)
+    mv = cut_ten.seg["move"]
+    crossing = side[cut_ten.tails[mv]] & ~side[cut_ten.heads[mv]]
+    return cut_ten.move_arc[crossing], cut_ten.move_t[crossing]
+
+
+def _core_of_schedule(
+    ex: _Expanded, ten: _Ten, flows: np.ndarray, T: int, cut_arc: np.ndarray | None, cut_t: np.ndarray
+) -> _Core:
+    """Arrivals, moves and jams of a schedule on the expanded network; the bottlenecks are the cut's links when
+    there is a cut, else the links saturated while people wait in front of them."""
+    net, k, dt, notes = ex.net, ex.k, ex.dt, ex.notes
     T_graph = ten.T
 
     arrivals = flows[ten.seg["sink"]].reshape(k, T_graph)[:, :T]

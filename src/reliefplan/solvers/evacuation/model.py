@@ -54,7 +54,8 @@ class EvacuationInstance:
     source_release_s: np.ndarray
     sink_node: np.ndarray
     sink_capacity: np.ndarray
-    source_spread_s: np.ndarray | None = None
+    # None (the default) means all at once: __post_init__ makes it zeros, so after construction it is an array
+    source_spread_s: np.ndarray = None  # type: ignore[assignment]
     routes: list[np.ndarray | None] | None = None
 
     def __post_init__(self) -> None:

@@ -169,10 +169,24 @@ def _relaxed_schedule(
     d steps away costs ``K (k + d + 1) + (dmax + 1) d``. When everyone arrives that is a constant plus
     ``(K + dmax + 1) d``: the relaxation minimises the steps walked, a small transportation problem.
     """
-    k, it_k, it_src, amt, big = rx.k, rx.it_k, rx.it_src, rx.amt, rx.big
-    live = it_k < T
+    live = rx.it_k < T
     if not live.any() or not rx.usable:
         return None
+    everyone, found = _nearest_sinks(rx, T, live)
+    if found is None:
+        found = _deadline_chains(rx, T, dmax, everyone)
+        if found is None:
+            return None
+    return _moves(rx, tau, rate, T, *found)
+
+
+# people per (departure item, pair) in runs: item, pair, people; then the pairs: source node, sink, steps
+_Found = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _nearest_sinks(rx: _Relaxation, T: int, live: np.ndarray) -> tuple[bool, _Found | None]:
+    """(does everyone arrive without deadlines, the assignment if it also meets every deadline)."""
+    k, it_k, it_src, amt, big = rx.k, rx.it_k, rx.it_src, rx.amt, rx.big
     ns = len(rx.src_nodes)
     supply = int(amt[live].sum())
     node_amt = np.bincount(it_src[live], weights=amt[live], minlength=ns).astype(np.int64)
@@ -191,48 +205,66 @@ def _relaxed_schedule(
         t_node,
         supply,
     )
-    seg = None
-    everyone = out is not None and out[0] == supply  # else not even the deadline-free relaxation takes all
+    if out is None or out[0] != supply:
+        return False, None  # not even the deadline-free relaxation takes all
+    live_i = np.flatnonzero(live)
+    item_order = live_i[np.lexsort((-it_k[live_i], it_src[live_i]))]
+    i_in, i_out, seg_amt = _match_in_order(amt[item_order], out[1][ns : ns + P])
+    seg_item, seg_pair = item_order[i_in], i_out
+    if np.all(it_k[seg_item] + pd[seg_pair] <= T - 1):
+        return True, (seg_item, seg_pair, seg_amt, pv, pj, pd)
+    return True, None
+
+
+def _deadline_chains(rx: _Relaxation, T: int, dmax: int, everyone: bool) -> _Found | None:
+    """2) deadlines kept: the chains (None if the min-cost flow fails)."""
+    k, it_k, amt = rx.k, rx.it_k, rx.amt
+    c = rx.chains(T)
+    pv, pj, pd, e = c.pv, c.pj, c.pd, c.e
+    supply_e = int(amt[e].sum())
+    z_e, z_l, z_k = np.zeros(len(e), np.int64), np.zeros(len(c.link), np.int64), np.zeros(k, np.int64)
+    out = None
     if everyone:
-        live_i = np.flatnonzero(live)
-        item_order = live_i[np.lexsort((-it_k[live_i], it_src[live_i]))]
-        i_in, i_out, seg_amt = _match_in_order(amt[item_order], out[1][ns : ns + P])
-        seg_item, seg_pair = item_order[i_in], i_out
-        if np.all(it_k[seg_item] + pd[seg_pair] <= T - 1):
-            seg = seg_item, seg_pair, seg_amt
-    if seg is None:
-        # 2) deadlines kept: the chains
-        c = rx.chains(T)
-        pv, pj, pd, e = c.pv, c.pj, c.pd, c.e
-        supply_e = int(amt[e].sum())
-        z_e, z_l, z_k = np.zeros(len(e), np.int64), np.zeros(len(c.link), np.int64), np.zeros(k, np.int64)
-        out = None
-        if everyone:
-            out = _min_cost(
-                c.tails, c.heads, c.caps, np.concatenate([z_e, z_l, pd[c.hang], z_k]), c.s_node, c.t_node, supply_e
-            )
-        if out is None or out[0] < supply_e:  # not everyone arrives: who is left behind matters
-            K = T * (dmax + 1) + 1
-            out = _min_cost(
-                c.tails,
-                c.heads,
-                c.caps,
-                np.concatenate([K * it_k[e], z_l, K * (pd[c.hang] + 1) + (dmax + 1) * pd[c.hang], z_k]),
-                c.s_node,
-                c.t_node,
-                supply_e,
-            )
-        if out is None:
-            return None
-        # along a chain, the q-th person out left with the q-th person in (chains only lead nearer)
-        item_order = e[np.lexsort((it_k[e], c.pos[e]))]
-        flows_in = np.zeros(len(amt), dtype=np.int64)
-        flows_in[e] = out[1][: len(e)]
-        f_pair = np.zeros(len(pv), dtype=np.int64)
-        f_pair[c.hang] = out[1][len(e) + len(c.link) : len(e) + len(c.link) + len(c.hang)]
-        i_in, seg_pair, seg_amt = _match_in_order(flows_in[item_order], f_pair)
-        seg = item_order[i_in], seg_pair, seg_amt
-    seg_item, seg_pair, seg_amt = seg
+        out = _min_cost(
+            c.tails, c.heads, c.caps, np.concatenate([z_e, z_l, pd[c.hang], z_k]), c.s_node, c.t_node, supply_e
+        )
+    if out is None or out[0] < supply_e:  # not everyone arrives: who is left behind matters
+        K = T * (dmax + 1) + 1
+        out = _min_cost(
+            c.tails,
+            c.heads,
+            c.caps,
+            np.concatenate([K * it_k[e], z_l, K * (pd[c.hang] + 1) + (dmax + 1) * pd[c.hang], z_k]),
+            c.s_node,
+            c.t_node,
+            supply_e,
+        )
+    if out is None:
+        return None
+    # along a chain, the q-th person out left with the q-th person in (chains only lead nearer)
+    item_order = e[np.lexsort((it_k[e], c.pos[e]))]
+    flows_in = np.zeros(len(amt), dtype=np.int64)
+    flows_in[e] = out[1][: len(e)]
+    f_pair = np.zeros(len(pv), dtype=np.int64)
+    f_pair[c.hang] = out[1][len(e) + len(c.link) : len(e) + len(c.link) + len(c.hang)]
+    i_in, seg_pair, seg_amt = _match_in_order(flows_in[item_order], f_pair)
+    return item_order[i_in], seg_pair, seg_amt, pv, pj, pd
+
+
+def _moves(
+    rx: _Relaxation,
+    tau: np.ndarray,
+    rate: np.ndarray,
+    T: int,
+    seg_item: np.ndarray,
+    seg_pair: np.ndarray,
+    seg_amt: np.ndarray,
+    pv: np.ndarray,
+    pj: np.ndarray,
+    pd: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """People per (link, step) and arrivals of an assignment; None if a link would be over capacity."""
+    k, it_k = rx.k, rx.it_k
     if np.any(it_k[seg_item] + pd[seg_pair] > T - 1):  # cannot happen; a wrong schedule would be silent
         return None
     # routes of the (node, sink) pairs in use, then people per (link, step)

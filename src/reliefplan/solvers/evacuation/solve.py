@@ -5,12 +5,14 @@ horizon estimate), chooses the method and the time step, and assembles the resul
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 import numpy as np
 
 from ..._errors import InputError, Problem, SolverError
-from .condensation import condense
+from .condensation import _Net, condense
 from .exact import _solve_exact, _TooLarge
 from .instance import validate_instance
 from .model import EvacuationInstance, EvacuationResult, Method, Routing, _Core
@@ -48,6 +50,46 @@ def solve_evacuation(
     routes); ``"fixed"`` follows ``instance.routes`` (shortest where None) with the queue model.
     """
     validate_instance(instance)
+    _check_arguments(routing, method, time_step_s, horizon_s)
+    explanations: list[str] = []
+    net = condense(instance)
+    reach = _reach_sites(instance, net, explanations)
+    horizon_est_s = _horizon_estimate(instance, net, reach)
+    if horizon_s is not None:
+        horizon_est_s = horizon_s
+    _check_step_count(time_step_s, horizon_est_s)
+
+    auto = method == "auto"
+    chosen = _auto_method(routing, time_step_s, horizon_est_s, net, reach, explanations) if method == "auto" else method
+
+    core: _Core | None = None
+    if chosen == "exact":
+        dt = time_step_s or _exact_step(horizon_est_s, net, reach)
+        try:
+            core = _run_exact(instance, net, reach, dt, horizon_s)
+        except _TooLarge as exc:
+            if not auto:
+                raise SolverError(str(exc)) from exc
+            chosen = "queue"
+            explanations.append(f"{exc}; the queue model ran instead")
+        qnet = net
+        sink_index = reach.ok_sink
+    if core is None:
+        dt = time_step_s or _choose_step(1.5 * horizon_est_s, 0, STEPS_TARGET_QUEUE, None)
+        T_fixed = None if horizon_s is None else int(math.floor(horizon_s / dt + 1e-9))
+        core, qnet = _run_queue(instance, net, reach.src_net, reach.sinks_net, routing, dt, T_fixed)
+        sink_index = np.arange(len(instance.sink_node))
+        if routing == "free":
+            explanations.append(
+                "queue model: everyone takes the quickest route to the nearest site with room "
+                "(no re-routing around queues), so clearance is an upper bound on the best achievable"
+            )
+    explanations.extend(core.notes)
+    return _result(instance, net, qnet, core, sink_index, dt, chosen, routing, horizon_s, explanations)
+
+
+def _check_arguments(routing: str, method: str, time_step_s: float | None, horizon_s: float | None) -> None:
+    """Raise InputError for a routing, method, step or horizon the solver does not take."""
     if routing not in ("free", "fixed"):
         raise InputError(
             Problem(file="<arguments>", field="routing", message=f"expected free or fixed, got {routing!r}")
@@ -74,9 +116,21 @@ def solve_evacuation(
                 )
             )
 
-    total = instance.total_people
-    explanations: list[str] = []
-    net = condense(instance)
+
+@dataclass(frozen=True)
+class _Reach:
+    """Who can reach which site on the condensed network, and how many people it can take at what rate."""
+
+    src_net: np.ndarray  # condensed node of each source (-1: on no road with capacity to a site)
+    sinks_net: np.ndarray  # condensed node of each sink (-1: unreachable)
+    ok_src: np.ndarray  # sources with people and a way out
+    ok_sink: np.ndarray  # sinks on the condensed network
+    deliverable: int  # people the reachable sites can take, with unlimited time
+    rate_per_h: float  # the network's throughput, people per hour
+
+
+def _reach_sites(instance: EvacuationInstance, net: _Net, explanations: list[str]) -> _Reach:
+    """Sources with a way out, reachable sinks, people deliverable and throughput; says who cannot leave."""
     node_map = net.node_map(instance.n_nodes)
     src_net = node_map[instance.source_node]
     sinks_net = node_map[instance.sink_node]
@@ -101,15 +155,21 @@ def solve_evacuation(
             f"the sites reachable from the sources can take only {deliverable:,} of "
             f"{reachable_people:,} people who can leave; {reachable_people - deliverable:,} have no place"
         )
+    return _Reach(src_net, sinks_net, ok_src, ok_sink, deliverable, rate_per_h)
 
-    # horizon estimate: last release + walk to the nearest site + everyone through the network's throughput
-    horizon_est_s = 3600.0
-    if deliverable > 0:
-        d_s = _reverse_dist(net, np.unique(sinks_net[ok_sink]), net.travel_time_s, min_only=True)
-        ends = instance.source_release_s[ok_src] + instance.source_spread_s[ok_src] + d_s[src_net[ok_src]]
-        horizon_est_s = float(np.max(ends[np.isfinite(ends)])) + deliverable / max(rate_per_h, 1e-9) * 3600.0
-    if horizon_s is not None:
-        horizon_est_s = horizon_s
+
+def _horizon_estimate(instance: EvacuationInstance, net: _Net, reach: _Reach) -> float:
+    """Seconds: last release + walk to the nearest site + everyone through the network's throughput."""
+    if reach.deliverable <= 0:
+        return 3600.0
+    ok_src = reach.ok_src
+    d_s = _reverse_dist(net, np.unique(reach.sinks_net[reach.ok_sink]), net.travel_time_s, min_only=True)
+    ends = instance.source_release_s[ok_src] + instance.source_spread_s[ok_src] + d_s[reach.src_net[ok_src]]
+    return float(np.max(ends[np.isfinite(ends)])) + reach.deliverable / max(reach.rate_per_h, 1e-9) * 3600.0
+
+
+def _check_step_count(time_step_s: float | None, horizon_est_s: float) -> None:
+    """Raise InputError when a given step needs more than MAX_USER_STEPS steps to cover the move."""
     if time_step_s is not None and 1.5 * horizon_est_s / time_step_s > MAX_USER_STEPS:
         need = 1.5 * horizon_est_s / MAX_USER_STEPS
         raise InputError(
@@ -124,64 +184,64 @@ def solve_evacuation(
             )
         )
 
-    auto = method == "auto"
-    if method == "auto":
-        if routing == "fixed":
-            method = "queue"
-        else:
-            dt_ex = time_step_s or _choose_step(
-                1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT, EXPANDED_ARCS_TARGET
-            )
-            method = "exact" if dt_ex <= AUTO_EXACT_MAX_STEP_S or time_step_s is not None else "queue"
-            if method == "queue":
-                explanations.append(
-                    "network too large for the exact method at a useful resolution; the queue model ran instead"
-                )
 
-    core: _Core | None = None
-    if method == "exact":
-        dt = time_step_s or _choose_step(
-            1.5 * horizon_est_s, net.m + net.n + len(ok_sink), STEPS_TARGET_EXACT, EXPANDED_ARCS_TARGET
-        )
-        T_fixed = None if horizon_s is None else int(math.floor(horizon_s / dt + 1e-9))
-        T_upper = None
-        rel_item, rel_k, rel_amt = _release_layers(
-            people[ok_src], instance.source_release_s[ok_src], instance.source_spread_s[ok_src], dt
-        )
-        try:
-            core = _solve_exact(
-                net,
-                dt,
-                src_net[ok_src][rel_item],
-                rel_k,
-                rel_amt,
-                sinks_net[ok_sink],
-                instance.sink_capacity[ok_sink],
-                deliverable,
-                rate_per_h,
-                T_fixed,
-                T_upper,
-            )
-        except _TooLarge as exc:
-            if not auto:
-                raise SolverError(str(exc)) from exc
-            method = "queue"
-            explanations.append(f"{exc}; the queue model ran instead")
-        qnet = net
-        sink_index = ok_sink
-    if core is None:
-        dt = time_step_s or _choose_step(1.5 * horizon_est_s, 0, STEPS_TARGET_QUEUE, None)
-        T_fixed = None if horizon_s is None else int(math.floor(horizon_s / dt + 1e-9))
-        core, qnet = _run_queue(instance, net, src_net, sinks_net, routing, dt, T_fixed)
-        sink_index = np.arange(len(instance.sink_node))
-        if routing == "free":
-            explanations.append(
-                "queue model: everyone takes the quickest route to the nearest site with room "
-                "(no re-routing around queues), so clearance is an upper bound on the best achievable"
-            )
-    explanations.extend(core.notes)
+def _exact_step(horizon_est_s: float, net: _Net, reach: _Reach) -> float:
+    """The exact method's automatic step: the expanded network stays near EXPANDED_ARCS_TARGET arcs."""
+    return _choose_step(
+        1.5 * horizon_est_s, net.m + net.n + len(reach.ok_sink), STEPS_TARGET_EXACT, EXPANDED_ARCS_TARGET
+    )
 
-    # results on the original arcs and sinks
+
+def _auto_method(
+    routing: Routing, time_step_s: float | None, horizon_est_s: float, net: _Net, reach: _Reach, explanations: list[str]
+) -> Literal["exact", "queue"]:
+    """Exact when routes are free and it can run at a useful resolution (or at the given step), else queue."""
+    if routing == "fixed":
+        return "queue"
+    dt_ex = time_step_s or _exact_step(horizon_est_s, net, reach)
+    if dt_ex <= AUTO_EXACT_MAX_STEP_S or time_step_s is not None:
+        return "exact"
+    explanations.append("network too large for the exact method at a useful resolution; the queue model ran instead")
+    return "queue"
+
+
+def _run_exact(instance: EvacuationInstance, net: _Net, reach: _Reach, dt: float, horizon_s: float | None) -> _Core:
+    """The exact method at step ``dt`` (raises _TooLarge when the expanded network would not fit)."""
+    ok_src, ok_sink = reach.ok_src, reach.ok_sink
+    T_fixed = None if horizon_s is None else int(math.floor(horizon_s / dt + 1e-9))
+    T_upper = None
+    rel_item, rel_k, rel_amt = _release_layers(
+        instance.source_people[ok_src], instance.source_release_s[ok_src], instance.source_spread_s[ok_src], dt
+    )
+    return _solve_exact(
+        net,
+        dt,
+        reach.src_net[ok_src][rel_item],
+        rel_k,
+        rel_amt,
+        reach.sinks_net[ok_sink],
+        instance.sink_capacity[ok_sink],
+        reach.deliverable,
+        reach.rate_per_h,
+        T_fixed,
+        T_upper,
+    )
+
+
+def _result(
+    instance: EvacuationInstance,
+    net: _Net,
+    qnet: _Net,
+    core: _Core,
+    sink_index: np.ndarray,
+    dt: float,
+    method: Literal["exact", "queue"],
+    routing: Routing,
+    horizon_s: float | None,
+    explanations: list[str],
+) -> EvacuationResult:
+    """The result on the original arcs and sinks (``qnet``: the network the method ran on)."""
+    total = instance.total_people
     k_all = len(instance.sink_node)
     arrivals = np.zeros((k_all, core.T), dtype=np.int64)
     arrivals[sink_index] = core.arrivals[:, : core.T]
