@@ -9,20 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..plan import Plan
+from ..solvers.health import THRESHOLD_WORDS
 
-#: health thresholds in words
-THRESHOLD_WORDS = {
-    "sphere_cdr_doubling": "crude death rate doubles (Sphere emergency)",
-    "sphere_u5dr_doubling": "under-5 death rate doubles (Sphere emergency)",
-    "sphere_cdr_absolute": "crude death rate >= 1/10,000/day (Sphere emergency)",
-    "sphere_u5dr_absolute": "under-5 death rate >= 2/10,000/day (Sphere emergency)",
-    "who_wasting_very_high": "acute malnutrition (GAM) >= 15 % (WHO 'very high')",
-    "ipc5_food_gap": "households in extreme food gap >= 20 % (IPC Phase 5 criterion)",
-    "ipc5_gam": "acute malnutrition (GAM) >= 30 % (IPC Phase 5 criterion)",
-    "ipc5_cdr": "crude death rate >= 2/10,000/day (IPC Phase 5 criterion)",
-    "ipc5_u5dr": "under-5 death rate >= 4/10,000/day (IPC Phase 5 criterion)",
-    "ipc5_famine": "all three IPC Phase 5 (Famine) criteria at once",
-}
 STANDARD_WORDS = {"water": "water", "food": "food", "medical": "medical supplies", "shelter_nfi": "tents and kits"}
 GROUP_WORDS = {"site_residents": "site residents", "served_elsewhere": "served elsewhere"}
 

@@ -22,24 +22,18 @@ import numpy as np
 from ..plan import Indicator
 from ..scenario._healthdata import HealthSpec, load_health_data
 from ..scenario.folder import Scenario
-from ..solvers.health import STATEMENT, HealthInputs, HealthProjection, age_shares, project_health
+from ..solvers.health import (
+    STATEMENT,
+    THRESHOLD_WORDS,
+    HealthInputs,
+    HealthProjection,
+    age_shares,
+    project_health,
+)
 from .deliveries import Deliveries
 from .presence import Presence
 from .verdict import indicator
 
-#: thresholds with a verdict row per group (the rest are in plan.json `health.crossings`)
-VERDICT_THRESHOLDS = (
-    "sphere_cdr_doubling",
-    "sphere_u5dr_doubling",
-    "sphere_cdr_absolute",
-    "sphere_u5dr_absolute",
-    "who_wasting_very_high",
-    "ipc5_food_gap",
-    "ipc5_gam",
-    "ipc5_cdr",
-    "ipc5_u5dr",
-    "ipc5_famine",
-)
 #: under-5 and adult shares when the scenario gives no age structure (ASSUMPTION, Gaza-like: Checchi et al. 2024)
 _DEFAULT_AGE_SHARES = (0.151, 0.533)
 #: indicators whose P10/P50/P90 by day go into plan.json per group
@@ -359,7 +353,7 @@ def health_indicators(p: HealthProjection, horizon_days: int) -> list[Indicator]
     draws), against the horizon; met when it is not crossed within the horizon at the median."""
     out = []
     for c in p.crossings:
-        if c.threshold not in VERDICT_THRESHOLDS:
+        if c.threshold not in THRESHOLD_WORDS:  # one verdict row per group and named threshold
             continue
         value = float(horizon_days if c.day_p50 is None else c.day_p50)
         if c.day_p10 is None:
