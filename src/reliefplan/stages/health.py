@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..plan import Indicator
+from ..plan_health import GroupSummary, Health, Hold
 from ..scenario._healthdata import HealthSpec, load_health_data
 from ..scenario.folder import Scenario
 from ..solvers.health import (
@@ -30,6 +31,7 @@ from ..solvers.health import (
     age_shares,
     project_health,
 )
+from ..solvers.layout import CampLayout
 from .deliveries import Deliveries
 from .presence import Presence
 from .verdict import indicator
@@ -67,7 +69,7 @@ class Exposures:
 class PlanHealth:
     groups: HealthProjection | None
     locations: HealthProjection | None
-    block: dict[str, Any]  # plan.json `health`
+    block: Health  # plan.json `health`
     verdict: list[Indicator]
 
 
@@ -78,7 +80,7 @@ def _coverage(d: Deliveries, commodity: str) -> np.ndarray | None:
 
 
 def exposures(
-    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], spec: HealthSpec, kcal_pp: float
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[CampLayout], spec: HealthSpec, kcal_pp: float
 ) -> Exposures:
     """Food, water, sanitation and covered space per location, group and day, from the supply plan.
 
@@ -216,7 +218,7 @@ def _group_food(d: Deliveries) -> dict[str, np.ndarray]:
 
 
 def plan_health(
-    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float, *, by_location: bool = True
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[CampLayout], kcal_pp: float, *, by_location: bool = True
 ) -> PlanHealth:
     """The health layer of a plan: projections per group (and per location), plan.json `health`, verdict rows.
 
@@ -275,7 +277,7 @@ def _round(a: np.ndarray, nd: int = 4) -> list[float]:
 
 def _block(
     groups: HealthProjection, locations: HealthProjection | None, gin: HealthInputs, spec: HealthSpec, age_note: str
-) -> dict[str, Any]:
+) -> Health:
     """plan.json `health`: per group the series (P10/P50/P90 by day), crossings, excess deaths as intervals; per
     location what is crossed first."""
     summary = groups.to_dict(series=False)
@@ -345,7 +347,7 @@ def _block(
             for lid, c in hold.items()
         }
         out["locations_crossed"] = [c.__dict__ for c in locations.crossings if c.day_p10 is not None]
-    return out
+    return Health.model_validate(out)
 
 
 def health_indicators(p: HealthProjection, horizon_days: int) -> list[Indicator]:
@@ -382,14 +384,14 @@ def _day(day: int | None, horizon: int) -> str:
     return f"beyond {horizon - 1}" if day is None else str(day)
 
 
-def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, horizon_days: int) -> dict[str, Any]:
+def hold(groups_summary: list[GroupSummary], health: HealthProjection | None, horizon_days: int) -> Hold:
     """ "How long can it hold": per group, the first day each standard falls short and each health threshold is
     projected to be crossed (P10/P50/P90), and what fails first; over all groups, the earliest of each."""
     out: dict[str, Any] = {"horizon_days": horizon_days, "groups": {}, "first_standard": None, "first_health": None}
     crossings = {} if health is None else {(c.group_id, c.threshold): c for c in health.crossings}
     for g in groups_summary:
-        gid = g["group"]
-        standards = {k: v for k, v in (g.get("first_shortfall_day") or {}).items()}
+        gid = g.group
+        standards = dict(g.first_shortfall_day)
         first_std = min(((v, k) for k, v in standards.items() if v is not None), default=None)
         th = {
             name: {
@@ -422,4 +424,4 @@ def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, 
             out["first_health"] is None or rec["first_health"]["day_p50"] < out["first_health"]["day_p50"]
         ):
             out["first_health"] = {"group": gid, **rec["first_health"]}
-    return out
+    return Hold.model_validate(out)
