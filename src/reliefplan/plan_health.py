@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import Field
 
 from .plan_base import Out, absent
+from .solvers.health import Crossing  # the solver's own record: first day a threshold is crossed, over draws
 
 # ---- groups ----------------------------------------------------------------------------------------------------------
 
@@ -94,20 +95,6 @@ class ByIndicator(Out, Generic[V]):
     u5dr_per_10k_day: dict[str, V] = Field(description="under-5 death rate (deaths/10,000 under 5/day)")
 
 
-class ThresholdCrossing(Out):
-    """The first day a threshold is met for a group or location, over draws (None: not within the horizon)."""
-
-    group_id: str
-    threshold: str
-    indicator: str
-    limit: str
-    day_p10: int | None
-    day_p50: int | None
-    day_p90: int | None
-    share_of_draws: float = Field(description="share of draws in which it is crossed within the horizon")
-    source: str
-
-
 class FirstCrossing(Out):
     """The threshold crossed first (earliest median day)."""
 
@@ -134,7 +121,7 @@ class Health(Out):
     draws: int = Field(description="parameter draws")
     days: int
     seed: int
-    crossings: list[ThresholdCrossing] = Field(description="per group and threshold")
+    crossings: list[Crossing] = Field(description="per group and threshold")
     hold: dict[str, FirstCrossing | None] = Field(description="group -> the threshold crossed first (None: none)")
     excess_deaths: dict[str, Percentiles] = Field(description="group -> excess deaths over the horizon (people)")
     last_day: ByIndicator[Percentiles] = Field(description="each indicator on the last day")
@@ -145,7 +132,7 @@ class Health(Out):
     locations: dict[str, FirstCrossing | None] | None = Field(
         default=None, exclude_if=absent, description="location -> the threshold crossed first (with by_location)"
     )
-    locations_crossed: list[ThresholdCrossing] | None = Field(
+    locations_crossed: list[Crossing] | None = Field(
         default=None, exclude_if=absent, description="per location, the thresholds crossed (with by_location)"
     )
 
