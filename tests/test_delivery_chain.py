@@ -246,15 +246,15 @@ def test_distribution_points_queue_and_walk_by_hand():
     )
     (row,) = distribution_by_site([lay], svc)
     lam = 3360 / 5.6 / 14 / 8  # collections per hour
-    assert row["utilisation_max"] == pytest.approx(round(lam / 30, 3))
-    assert row["wait_mean_min"] == pytest.approx(round(60 * (lam / 30) / (30 - lam), 1))  # M/M/1, cv 1
-    assert row["walk_mean_m"] == pytest.approx((10 * 100 + 30 * 50) / 40)  # grid (Manhattan) walks
-    assert row["walk_max_m"] == pytest.approx(100.0)
+    assert row.utilisation_max == pytest.approx(round(lam / 30, 3))
+    assert row.wait_mean_min == pytest.approx(round(60 * (lam / 30) / (30 - lam), 1))  # M/M/1, cv 1
+    assert row.walk_mean_m == pytest.approx((10 * 100 + 30 * 50) / 40)  # grid (Manhattan) walks
+    assert row.walk_max_m == pytest.approx(100.0)
     (ind,) = distribution_indicators([row], 0.85, "ASSUMPTION")
     assert ind.met is True and ind.scope == "site:S"
     busy = SimpleNamespace(
         site_id="B", plots=plots, distribution_points=Features(dp.geometry, {"people_served": np.array([30_000])})
     )
     (over,) = distribution_by_site([busy], svc)
-    assert over["utilisation_max"] > 1 and over["unserved_collections_per_day"] > 0
+    assert over.utilisation_max > 1 and over.unserved_collections_per_day > 0
     assert distribution_indicators([over], 0.85, "x")[0].met is False

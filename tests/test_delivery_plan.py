@@ -26,7 +26,7 @@ def test_pier_package_chain_figures(targeted):
     sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
     sc = sc.model_copy(update={"supply": sc.supply.model_copy(update={"routing": RoutingSpec(time_limit_s=2)})})
     plan = pipeline.run(sc).plan
-    lm = plan.supply.last_mile  # every tonne trucked that day: full loads, routed part-loads or unserved
+    lm = plan.supply.last_mile.model_dump()  # every tonne trucked that day: full loads, routed part-loads or unserved
     assert {o["origin"] for o in lm["origins"]} == {"KEREM-SHALOM:moved", "PIER-2024"}
     for o in lm["origins"]:
         r = o["routed"]
@@ -34,7 +34,7 @@ def test_pier_package_chain_figures(targeted):
             o["full_loads"] * 20.0 + r.get("load_t", 0) + r.get("unserved_t", 0), abs=0.5
         )
         assert all(x["load_t"] <= 20.0 + 1e-6 for x in r.get("routes", []))
-    chain = plan.supply.chain
+    chain = plan.supply.chain.model_dump()
     by = {e["entry_point"]: e for e in chain["entry_points"]}
     pier, ks = by["PIER-2024"], by["KEREM-SHALOM"]
     # the pier: 2.29 shuttle trips x 123.5 t on the days the 2024 pier operated, from day 11 (8 days in 30)
@@ -124,7 +124,7 @@ def test_hubs_chosen_in_the_plan(targeted):
     )
     sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
     plan = pipeline.run(sc).plan
-    h = plan.supply.hubs
+    h = plan.supply.hubs.model_dump()
     assert len(h["open"]) == 2 and h["siting"]["status"] == "optimal"
     assert all(r["t_per_day"] <= r["capacity_t_per_day"] + 1e-6 for r in h["hubs"])
     assert plan.supply.max_conservation_residual_t < 1e-6

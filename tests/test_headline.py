@@ -56,7 +56,7 @@ def test_counts_are_the_verdict_rows(short):
 
 def test_for_whom_from_when_by_how_much(short):
     h = headline(short)
-    groups = {g["group"]: g for g in short.groups["summary"]}
+    groups = {g["group"]: g for g in short.groups.model_dump()["summary"]}
     assert set(groups) == {"staying", "sheltered"}
     assert h.people_short == 20_000 == h.people_in_plan and h.first_day == 0
     assert h.lead == "The plan does not hold for everyone in the plan (20,000 people, both groups) from day 0"

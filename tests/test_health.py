@@ -183,3 +183,16 @@ def test_no_food_at_all_kills_within_months_and_never_more_than_everyone():
     famine = pr.crossing("g0", "ipc5_famine")
     assert famine.share_of_draws >= 0.8 and 10 < famine.day_p50 < T  # 120 days: the slowest draws not yet
     assert np.all(np.isfinite(pr.indicators["cdr_per_10k_day"]))
+
+
+def test_every_threshold_has_words_and_a_verdict_row():
+    """One list of thresholds (solvers.health.THRESHOLD_WORDS): every threshold the projection reports, from the data
+    file or combined, is named in words, so the verdict (stages.health) and the headline (analysis.hold) cover it."""
+    from reliefplan.analysis import hold
+    from reliefplan.solvers.health import THRESHOLD_WORDS
+
+    pr = project_health(inputs([0.4]), n_draws=5)
+    assert (
+        {c.threshold for c in pr.crossings} == set(THRESHOLD_WORDS) == {*load_health_data().thresholds, "ipc5_famine"}
+    )
+    assert hold.THRESHOLD_WORDS is THRESHOLD_WORDS

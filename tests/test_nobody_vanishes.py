@@ -58,8 +58,8 @@ def _plan(folder: Path):
 
 def _coverage(plan) -> dict[tuple[str, str], float]:
     """(group, commodity) -> share of the horizon's need met, and ('all', commodity) for everyone."""
-    out = {(g["group"], k): v for g in plan.groups["summary"] for k, v in g["met_share"].items()}
-    out.update({("all", c["commodity"]): c["met_share"] for c in plan.sustain["commodities"]})
+    out = {(g["group"], k): v for g in plan.groups.model_dump()["summary"] for k, v in g["met_share"].items()}
+    out.update({("all", c.commodity): c.met_share for c in plan.sustain.commodities})
     return out
 
 
@@ -151,18 +151,18 @@ def test_owed_tents_are_delivered_when_capacity_allows(tmp_path):
     items gets them, and the plan counts the people without them until then."""
     dis = [{"entry_point": "KS", "first_day": 0, "last_day": 0}]
     plan = _plan(_folder(tmp_path, tpd=400, extra={"supply": {"disruptions": dis}})).plan
-    groups = {g["group"]: g for g in plan.groups["summary"]}
+    groups = {g["group"]: g for g in plan.groups.model_dump()["summary"]}
     sheltered = groups["sheltered"]
     assert sheltered["people_owed_shelter_items_max"] == pytest.approx(plan.people.sheltered, abs=2)
     assert sheltered["people_owed_shelter_items_last_day"] == 0
-    owed = [r["people_owed_shelter_items"] for r in plan.groups["daily"] if r["group"] == "sheltered"]
+    owed = [r["people_owed_shelter_items"] for r in plan.groups.model_dump()["daily"] if r["group"] == "sheltered"]
     assert owed[0] > 0 and owed[1] == pytest.approx(0, abs=1e-6)
     assert sheltered["met_share"]["shelter_nfi"] == pytest.approx(1 - 1 / 6, abs=1e-3)  # one day of six without
 
 
 def test_headline_figures_per_group(tmp_path):
     plan = _plan(_folder(tmp_path, tpd=1000)).plan
-    for g in plan.groups["summary"]:
+    for g in plan.groups.model_dump()["summary"]:
         assert g["water_l_per_person_day"] == pytest.approx(15.0, rel=1e-6)
         assert g["kcal_per_person_day"] == pytest.approx(plan.needs.kcal_per_person_day, rel=1e-6)
         assert g["cumulative_kcal_deficit_per_person"] == pytest.approx(0, abs=1e-3)
@@ -170,9 +170,9 @@ def test_headline_figures_per_group(tmp_path):
     for g in ("staying", "sheltered", "site_residents", "served_elsewhere"):
         assert ("water_l_per_person_day", f"group:{g}") in rows and ("kcal_per_person_day", f"group:{g}") in rows
     scarce = _plan(_folder(tmp_path / "s", tpd=5)).plan
-    g = next(x for x in scarce.groups["summary"] if x["group"] == "staying")
+    g = next(x for x in scarce.groups.model_dump()["summary"] if x["group"] == "staying")
     assert g["water_l_per_person_day"] < 15 and g["cumulative_water_deficit_l_per_person"] > 0
-    days = [r for r in scarce.groups["daily"] if r["group"] == "staying"]
+    days = [r for r in scarce.groups.model_dump()["daily"] if r["group"] == "staying"]
     deficits = [r["cumulative_water_deficit_l_per_person"] for r in days]
     assert deficits == sorted(deficits) and deficits[-1] == pytest.approx(
         g["cumulative_water_deficit_l_per_person"], abs=0.1

@@ -59,11 +59,11 @@ def starved_and_fed(tmp_path_factory):
 def test_health_block_is_a_risk_projection_with_ranges(starved_and_fed):
     starved, fed = starved_and_fed
     for plan in (starved, fed):
-        h = plan.health
+        h = plan.health.model_dump()
         assert "not a prediction" in h["statement"].lower()
         assert h["draws"] == 20 and h["days"] == 60
         groups = set(h["inputs"])
-        assert groups == {g["group"] for g in plan.groups["summary"]}
+        assert groups == {g["group"] for g in plan.groups.model_dump()["summary"]}
         for d in h["excess_deaths"].values():  # never one figure without its interval
             assert set(d) == {"p10", "p50", "p90"} and d["p10"] <= d["p50"] <= d["p90"]
         for name in ("gam_share", "cdr_per_10k_day"):
@@ -74,13 +74,13 @@ def test_health_block_is_a_risk_projection_with_ranges(starved_and_fed):
         rows = [v for v in plan.verdict if v.indicator.startswith("health_")]
         assert {v.scope for v in rows} == {f"group:{g}" for g in groups}
         assert all("not a prediction" in v.note for v in rows)
-        assert plan.hold["horizon_days"] == 60 and set(plan.hold["groups"]) == groups
+        assert plan.hold.model_dump()["horizon_days"] == 60 and set(plan.hold.model_dump()["groups"]) == groups
     # with 0.2 trucks a day the food runs short: famine criteria are crossed; with 100 nothing is
-    s_hold = starved.hold["groups"]["sheltered"]
+    s_hold = starved.hold.model_dump()["groups"]["sheltered"]
     assert s_hold["first_standard"]["day"] == 0
     assert s_hold["first_health"] is not None
-    assert fed.hold["groups"]["sheltered"]["first_health"] is None
-    gam = starved.health["crossings"]
+    assert fed.hold.model_dump()["groups"]["sheltered"]["first_health"] is None
+    gam = starved.health.model_dump()["crossings"]
     assert any(c["threshold"] == "ipc5_food_gap" and c["day_p50"] is not None for c in gam)
 
 
@@ -89,30 +89,32 @@ def test_less_food_never_improves_health(starved_and_fed):
     and crosses every threshold no later."""
     starved, fed = starved_and_fed
     for name in WORSE_UP:
-        for gid, s in fed.health["series"][name].items():
-            worse = starved.health["series"][name][gid]
+        for gid, s in fed.health.model_dump()["series"][name].items():
+            worse = starved.health.model_dump()["series"][name][gid]
             for q in ("p10", "p50", "p90"):
                 assert np.all(np.asarray(worse[q]) >= np.asarray(s[q]) - 1e-6), (name, gid, q)
-    fed_days = {(c["group_id"], c["threshold"]): c for c in fed.health["crossings"]}
-    for c in starved.health["crossings"]:
+    fed_days = {(c["group_id"], c["threshold"]): c for c in fed.health.model_dump()["crossings"]}
+    for c in starved.health.model_dump()["crossings"]:
         f = fed_days[(c["group_id"], c["threshold"])]
         for q in ("day_p10", "day_p50", "day_p90"):
             if f[q] is not None:
                 assert c[q] is not None and c[q] <= f[q]
-    for gid, d in fed.health["excess_deaths"].items():
-        assert starved.health["excess_deaths"][gid]["p50"] >= d["p50"] - 1e-6
+    for gid, d in fed.health.model_dump()["excess_deaths"].items():
+        assert starved.health.model_dump()["excess_deaths"][gid]["p50"] >= d["p50"] - 1e-6
 
 
 def test_health_inputs_follow_the_supply_plan(starved_and_fed):
     starved, fed = starved_and_fed
-    for g in fed.groups["summary"]:
-        inputs = fed.health["inputs"][g["group"]]
+    for g in fed.groups.model_dump()["summary"]:
+        inputs = fed.health.model_dump()["inputs"][g["group"]]
         assert np.allclose(inputs["intake_share_of_requirement"], 1.0, atol=1e-3)
         assert min(inputs["water_l_per_person_day"]) >= 15.0 - 0.01  # the Sphere figure, all delivered
     # starved: the group's daily kcal share is exactly what the supply plan says it had
-    daily = [r for r in starved.groups["daily"] if r["group"] == "staying"]
+    daily = [r for r in starved.groups.model_dump()["daily"] if r["group"] == "staying"]
     share = [r["kcal_per_person_day"] / r["kcal_need_per_person_day"] for r in daily]
-    assert np.allclose(starved.health["inputs"]["staying"]["intake_share_of_requirement"], share, atol=2e-3)
+    assert np.allclose(
+        starved.health.model_dump()["inputs"]["staying"]["intake_share_of_requirement"], share, atol=2e-3
+    )
 
 
 def test_health_off_and_no_supply(tmp_path):
@@ -120,7 +122,7 @@ def test_health_off_and_no_supply(tmp_path):
     sc.layout.enabled = False
     plan = make_plan(sc)
     assert plan.health is None and not any(v.indicator.startswith("health_") for v in plan.verdict)
-    assert plan.hold is not None and plan.hold["first_health"] is None
+    assert plan.hold is not None and plan.hold.model_dump()["first_health"] is None
 
 
 def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
@@ -204,7 +206,7 @@ def test_how_long_it_holds_in_headline_and_comparison(starved_and_fed):
 
     starved, fed = starved_and_fed
     h = headline(starved)
-    fh = starved.hold["first_health"]
+    fh = starved.hold.model_dump()["first_health"]
     assert h.hold and f"from day {fh['day_p50']}" in h.hold[0] and "P10-P90" in h.hold[0]
     assert any(x.startswith("How long can it hold: first standard short") for x in lines(h))
     assert any(k.kind == "health" for k in h.kinds)
@@ -273,7 +275,7 @@ def test_ensemble_keeps_each_thresholds_first_day(starved_and_fed):
     got = key_results(starved)
     days = [
         c["day_p50"]
-        for c in starved.health["crossings"]
+        for c in starved.health.model_dump()["crossings"]
         if c["threshold"] == "ipc5_food_gap" and c["day_p50"] is not None
     ]
     assert got["first_health_day.ipc5_food_gap"] == min(days)

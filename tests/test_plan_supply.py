@@ -31,7 +31,7 @@ def test_enough_capacity_meets_every_daily_standard(tmp_path):
     assert all(r.met for r in rows.values())
     # everyone, not only the displaced: 20,000 people x 15 L = 300 t of water a day for 10 days
     assert plan.supply.required_t["water"] == pytest.approx(3000)
-    assert plan.sustain["first_shortfall_day"] == {"water": None, "food": None, "medical": None, "shelter_nfi": None}
+    assert plan.sustain.first_shortfall_day == {"water": None, "food": None, "medical": None, "shelter_nfi": None}
 
 
 def test_scarce_capacity_short_by_at_least_the_gap(tmp_path):
@@ -96,7 +96,7 @@ def test_crossing_opening_day_and_inspection_delay(tmp_path):
     sc.layout.enabled = False
     plan = make_plan(sc)
     # nothing enters before day 2 and nothing moves on before day 3: days 0-2 are short of water
-    assert plan.sustain["first_shortfall_day"]["water"] == 0
+    assert plan.sustain.first_shortfall_day["water"] == 0
     daily = {(r.day, r.commodity): r.model_dump() for r in plan.supply.daily}
     assert all(daily[(t, "water")]["delivered_t"] == pytest.approx(0, abs=1e-6) for t in (0, 1, 2))
     assert daily[(3, "water")]["delivered_t"] > 0

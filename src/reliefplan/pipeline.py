@@ -14,7 +14,8 @@ import shapely
 from .solvers.layout import CampLayout
 from .stages.allocation import AllocationResult, allocate
 from .stages.camps import lay_out, layout_capacities, layout_params
-from .stages.capacity import SiteCapacity, free_geometry, site_capacity
+from .scenario.folder import free_geometry
+from .stages.capacity import SiteCapacity, site_capacity
 from .stages.deliveries import (
     Deliveries,
     deliver,
@@ -38,6 +39,8 @@ from .stages.orders import (
     movement_result,
 )
 from .stages.overflow import Overflow, place_overflow
+from .plan_health import Groups
+from .plan_supply import DistributionPoints, PointServiceFigures, Sustain
 from .plan import (
     EntryPointResult,
     EvacuationTiming,
@@ -293,9 +296,9 @@ class Sheltering:
     )  # the camp layouts, or their computation under way (see `layouts`)
     layouts_on: bool
     evacuation: EvacuationTiming | None
+    overflow: Overflow  # where the people without a camp place go
+    presence: Presence  # everyone's location by group and day
     layout_fit: np.ndarray | None = None  # people each site's layout fits before the usable fraction
-    overflow: Overflow | None = None
-    presence: Presence | None = None
     movement: MovementResult | None = None  # the move over days (scenario block `movement`)
 
     @property
@@ -305,7 +308,7 @@ class Sheltering:
         return p.result() if isinstance(p, Future) else p
 
 
-def _in_background(fn: Callable[..., Any], *args: Any) -> Future:
+def _in_background(fn: Callable[..., list[CampLayout]], *args: Any) -> Future[list[CampLayout]]:
     """fn(*args) in a thread of its own. Camp layouts (Python, numpy, shapely) then run while the main thread moves
     people and solves the supply LP, which spend their time in OR-Tools and HiGHS with the GIL released: on two cores
     the layouts cost no wall time (the 60-day Rafah plan: 3.1 s of layouts)."""
@@ -407,6 +410,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
         step("evacuation timing")
         graph = times.graph
+        assert times.samples_xy is not None and times.samples_zone is not None  # sampled whenever roads are used
         if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
             graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
         moved = move(
@@ -546,6 +550,8 @@ def finish(
         for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
     ]
     if ov.to_zone_land.nnz > 0:
+        land_time_s = ov.zone_land_time_s
+        assert land_time_s is not None  # computed whenever people go to zone land
         land_pairs = ov.to_zone_land.tocoo()
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
         flows += [
@@ -555,7 +561,7 @@ def finish(
                 group="overflow",
                 people=int(n),
                 distance_m=float("nan"),
-                travel_time_s=float(ov.zone_land_time_s[i, k]),
+                travel_time_s=float(land_time_s[i, k]),
                 to_lon=float(land_ll[k].x),
                 to_lat=float(land_ll[k].y),
             )
@@ -591,8 +597,11 @@ def finish(
             warm=cache.supply_lp if cache is not None and warm else None,
             drive_cache=cache.drive_h if cache is not None else None,
         )
-        supply, sustained = supply_summary(delivered, sc, rows=rows)
-        groups = group_figures(delivered, rows=rows)
+        supply, sustain_figures = supply_summary(delivered, sc, rows=rows)
+        sustained = Sustain.model_validate(sustain_figures)
+        groups = Groups.model_validate(
+            {**group_figures(delivered, rows=rows), "presence": _presence_rows(pres) if rows else []}
+        )
 
     if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
         step("camp layouts (waiting for them)")
@@ -603,9 +612,11 @@ def finish(
 
         svc, max_util, src = service(sc)
         rows_dp = distribution_by_site(layouts, svc, grid=sc.layout.distance_metric == "grid")
-        supply.distribution_points = {"sites": rows_dp, "service": svc.__dict__, "sources": src}
+        supply.distribution_points = DistributionPoints(
+            sites=rows_dp, service=PointServiceFigures(**svc.__dict__), sources=src
+        )
         verdict += distribution_indicators(rows_dp, max_util, src["max_utilisation"])
-    if sustained is not None:
+    if sustained is not None and supply is not None and groups is not None and delivered is not None:
         verdict += supply_indicators(supply, sustained, std)
         verdict += group_indicators(groups, delivered.sustain, std)
         verdict += location_indicators(delivered.sustain, std)
@@ -679,7 +690,7 @@ def finish(
             message=alloc.siting.message,
             unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
         ),
-        network=times.network,
+        network=dict(times.network),
         entry_points=entry,
         verdict=verdict,
         standards=StandardsUsed(
@@ -694,7 +705,7 @@ def finish(
         movement=sh.movement,
         supply=supply,
         sustain=sustained,
-        groups=None if groups is None else {**groups, "presence": _presence_rows(pres) if rows else []},
+        groups=groups,
         package=sc.package,
         monitoring=monitoring,
         arrivals=arrivals_summary(sc, d, alloc) if sc.arrivals is not None else None,
@@ -703,7 +714,7 @@ def finish(
         phases=None if pres.phases is None else pres.phases.summary(),
         hold=None
         if groups is None
-        else hold(groups["summary"], None if health is None else health.groups, sc.horizon_days),
+        else hold(groups.summary, None if health is None else health.groups, sc.horizon_days),
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from .plan_base import Out as _Out
+from .plan_base import absent as _absent
+from .plan_health import Groups, Health, Hold
+from .plan_supply import DeliveryChain, DistributionPoints, FuelPlan, HubPlan, LastMile, Sustain
 
 Severity = Literal["ok", "minor", "major", "critical", "info"]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class People(_Out):
@@ -304,10 +305,6 @@ class EntryClosure(_Out):
     reason: str
 
 
-def _absent(v: Any) -> bool:
-    return v is None
-
-
 class SupplyPlan(_Out):
     """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
     binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
@@ -336,19 +333,19 @@ class SupplyPlan(_Out):
     entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
     local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
     locations: int = Field(description="locations the supply plan feeds")
-    chain: dict[str, Any] | None = Field(
+    chain: DeliveryChain | None = Field(
         default=None,
         exclude_if=_absent,
         description=("entry modes and the delivery chain, when declared (docs/delivery.md)"),
     )
-    fuel: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
-    last_mile: dict[str, Any] | None = Field(
+    fuel: FuelPlan | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
+    last_mile: LastMile | None = Field(
         default=None,
         exclude_if=_absent,
         description=("one day's last-mile routes per origin, when supply.routing is declared"),
     )
-    hubs: dict[str, Any] | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
-    distribution_points: dict[str, Any] | None = Field(
+    hubs: HubPlan | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
+    distribution_points: DistributionPoints | None = Field(
         default=None,
         exclude_if=_absent,
         description=("per opened site its distribution points and queues, when supply.distribution is declared"),
@@ -583,13 +580,13 @@ class Plan(_Out):
             "leavers, arrivals per site and day, re-displacement, walking burden, per mode; None when not declared"
         ),
     )
-    sustain: dict[str, Any] | None = Field(
+    sustain: Sustain | None = Field(
         default=None,
         description=(
             "coverage series per commodity, first shortfall day per commodity and site, people below standard"
         ),
     )
-    groups: dict[str, Any] | None = Field(
+    groups: Groups | None = Field(
         default=None,
         description=(
             "per group of people (staying, sheltered, overflow, site_residents, served_elsewhere): people, litres of "
@@ -604,7 +601,7 @@ class Plan(_Out):
             "the assistance package whose resources this plan counts (`reliefplan assess`); None: the scenario alone"
         ),
     )
-    health: dict[str, Any] | None = Field(
+    health: Health | None = Field(
         default=None,
         description=(
             "risk projection, not a prediction (stages.health, docs/health.md): per group P10/P50/P90 by day of weight "
@@ -629,7 +626,7 @@ class Plan(_Out):
             "home, who lost a camp place, cumulative by day, and camp places by day; None when not declared"
         ),
     )
-    hold: dict[str, Any] | None = Field(
+    hold: Hold | None = Field(
         default=None,
         description=(
             "how long can it hold: per group the first day each standard falls short (supply plan) and each health "

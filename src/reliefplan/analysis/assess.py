@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from .._errors import InputError, Problem
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema
+from ..plan_supply import DeliveryChain
 from ..scenario.folder import Scenario
 from ..scenario.packages import PackageSpec, resolve, shelter_key
 from ..solvers.supply import (
@@ -176,7 +177,7 @@ class _Shared:
     )
 
 
-def _delivery(chain: dict[str, Any] | None) -> dict[str, Any] | None:
+def _delivery(chain: DeliveryChain | None) -> dict[str, Any] | None:
     """A pair's delivery chain in short: totals and per entry point (plan.json supply.chain without the days)."""
     if not chain:
         return None
@@ -191,8 +192,10 @@ def _delivery(chain: dict[str, Any] | None) -> dict[str, Any] | None:
         "binds_most",
     )
     return {
-        **{k: chain.get(k) for k in ("entered_t", "lost_t", "delivered_t", "cost_usd", "cost_usd_per_t_delivered")},
-        "entry_points": {e["entry_point"]: {k: e.get(k) for k in keys} for e in chain.get("entry_points", [])},
+        **{
+            k: getattr(chain, k) for k in ("entered_t", "lost_t", "delivered_t", "cost_usd", "cost_usd_per_t_delivered")
+        },
+        "entry_points": {e.entry_point: {k: getattr(e, k) for k in keys} for e in chain.entry_points},
     }
 
 
@@ -561,7 +564,7 @@ def assess(
             unsheltered=plan.people.unsheltered,
             remaining_in_operation_area=plan.people.remaining_in_operation_area,
             in_plan=plan.people.in_plan,
-            groups={g["group"]: {k: g.get(k) for k in keys} for g in (plan.groups or {}).get("summary", [])},
+            groups={g.group: {k: getattr(g, k) for k in keys} for g in (plan.groups.summary if plan.groups else [])},
             clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
             first_shortfall_day={k: v for k, v in fsd.items()},
             shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},

@@ -76,16 +76,16 @@ GROUPS = ("staying", "sheltered", "overflow", "site_residents", "served_elsewher
 
 def _group(name: str, key: str):
     def get(p: Plan) -> float | None:
-        rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
-        return rows[0].get(key) if rows else None
+        rows = [g for g in (p.groups.summary if p.groups else []) if g.group == name]
+        return getattr(rows[0], key) if rows else None
 
     return get
 
 
 def _group_met_pct(name: str, commodity: str):
     def get(p: Plan) -> float | None:
-        rows = [g for g in ((p.groups or {}).get("summary") or []) if g["group"] == name]
-        share = rows[0].get("met_share", {}).get(commodity) if rows else None
+        rows = [g for g in (p.groups.summary if p.groups else []) if g.group == name]
+        share = rows[0].met_share.get(commodity) if rows else None
         return _pct(share)
 
     return get

@@ -170,9 +170,9 @@ def key_results(plan: Any) -> dict[str, Any]:
         for k, v in s.first_shortfall_day.items():
             out[f"first_shortfall_day.{k}"] = math.nan if v is None else float(v)
         out["shortfall_t.total"] = float(sum(s.shortfall_t.values()))
-    for c in (plan.health or {}).get("crossings") or []:  # earliest median day over groups, per threshold
-        k = f"first_health_day.{c['threshold']}"
-        day = math.nan if c["day_p50"] is None else float(c["day_p50"])
+    for c in plan.health.crossings if plan.health else []:  # earliest median day over groups, per threshold
+        k = f"first_health_day.{c.threshold}"
+        day = math.nan if c.day_p50 is None else float(c.day_p50)
         days = [d for d in (out.get(k, math.nan), day) if not math.isnan(d)]
         out[k] = min(days) if days else math.nan
     for row in plan.verdict:

@@ -247,9 +247,7 @@ def kind_of(indicator: str) -> str:
 
 def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int | None:
     days = [
-        g.get("first_shortfall_day", {}).get(commodity)
-        for g in (plan.groups or {}).get("summary") or []
-        if g.get("group") in groups
+        g.first_shortfall_day.get(commodity) for g in (plan.groups.summary if plan.groups else []) if g.group in groups
     ]
     days = [d for d in days if d is not None]
     if days:
@@ -375,7 +373,7 @@ def _shelter_finding(plan: Plan) -> str | None:
 def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
     """Per commodity short for some group: who (groups and people), from which day, by how much (the worst group
     against the standard). Returns the lines and the groups with any shortfall."""
-    summary = (plan.groups or {}).get("summary") or []
+    summary = plan.groups.summary if plan.groups else []
     failed_groups = {_scope(r)[1] for r in plan.verdict if r.met is False and r.scope.startswith("group:")}
     rows = {(r.indicator, _scope(r)[1]): r for r in plan.verdict if r.scope.startswith("group:")}
     lines = []
@@ -383,54 +381,54 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         short = [
             g
             for g in summary
-            if g.get("met_share", {}).get(c, 1.0) < 1.0 - SHARE_TOL
-            and any(r.met is False for (i, grp), r in rows.items() if grp == g["group"] and kind_of(i) == c)
+            if g.met_share.get(c, 1.0) < 1.0 - SHARE_TOL
+            and any(r.met is False for (i, grp), r in rows.items() if grp == g.group and kind_of(i) == c)
         ]
         if not short:
             continue
-        people = sum(int(g.get("people_max") or 0) for g in short)
-        days = [g.get("first_shortfall_day", {}).get(c) for g in short]
+        people = sum(g.people_max for g in short)
+        days = [g.first_shortfall_day.get(c) for g in short]
         days = [d for d in days if d is not None]
         when = f" from day {min(days)}" if days else ""
-        names = _list([_group(g["group"]) for g in short])
+        names = _list([_group(g.group) for g in short])
         who = f"{names} ({_people(people)} people)"
         if c == "water":
-            worst = min(short, key=lambda g: g.get("water_l_per_person_day") or 0.0)
-            target = rows.get(("water_l_per_person_day", worst["group"]))
+            worst = min(short, key=lambda g: g.water_l_per_person_day or 0.0)
+            target = rows.get(("water_l_per_person_day", worst.group))
             how = (
-                f"worst {_group(worst['group'])}: {_one(worst.get('water_l_per_person_day'))} L/person/day on "
-                f"average, {_one(worst.get('water_l_per_person_day_min'))} on the worst day"
+                f"worst {_group(worst.group)}: {_one(worst.water_l_per_person_day)} L/person/day on "
+                f"average, {_one(worst.water_l_per_person_day_min)} on the worst day"
                 + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
-                + f" ({words.share(worst['met_share'][c])} of the need)"
+                + f" ({words.share(worst.met_share[c])} of the need)"
             )
         elif c == "food":
-            worst = min(short, key=lambda g: g.get("kcal_per_person_day") or 0.0)
-            target = rows.get(("kcal_per_person_day", worst["group"]))
+            worst = min(short, key=lambda g: g.kcal_per_person_day or 0.0)
+            target = rows.get(("kcal_per_person_day", worst.group))
             how = (
-                f"worst {_group(worst['group'])}: {words.number(round(worst.get('kcal_per_person_day') or 0))} "
+                f"worst {_group(worst.group)}: {words.number(round(worst.kcal_per_person_day or 0))} "
                 "kcal/person/day on "
-                f"average, {words.number(round(worst.get('kcal_per_person_day_min') or 0))} on the worst day"
+                f"average, {words.number(round(worst.kcal_per_person_day_min or 0))} on the worst day"
                 + (f", against {_cmp(target.comparison)} {words.number(target.target)}" if target else "")
-                + f" ({words.share(worst['met_share'][c])} of the need)"
+                + f" ({words.share(worst.met_share[c])} of the need)"
             )
         elif c == "shelter_nfi":
-            worst = min(short, key=lambda g: g["met_share"][c])
-            owed = [f"{_people(g.get('people_owed_shelter_items_max') or 0)} {_group(g['group'])}" for g in short]
+            worst = min(short, key=lambda g: g.met_share[c])
+            owed = [f"{_people(g.people_owed_shelter_items_max or 0)} {_group(g.group)}" for g in short]
             how = (
-                f"people still owed tents and kits, at most: {_list(owed)}; worst {_group(worst['group'])}: "
-                f"{words.share(worst['met_share'][c])} of the need met"
+                f"people still owed tents and kits, at most: {_list(owed)}; worst {_group(worst.group)}: "
+                f"{words.share(worst.met_share[c])} of the need met"
             )
         else:
-            worst = min(short, key=lambda g: g["met_share"][c])
-            how = f"worst {_group(worst['group'])}: {words.share(worst['met_share'][c])} of the need met"
+            worst = min(short, key=lambda g: g.met_share[c])
+            how = f"worst {_group(worst.group)}: {words.share(worst.met_share[c])} of the need met"
         verb = "fall" if c in _PLURAL else "falls"
         lines.append(f"{KIND_TITLES[c]} {verb} short{when} for {who}; {how}")
     return lines, failed_groups
 
 
 def _people_short(plan: Plan, failed_groups: set[str]) -> int:
-    summary = (plan.groups or {}).get("summary") or []
-    n = sum(int(g.get("people_max") or 0) for g in summary if g.get("group") in failed_groups)
+    summary = plan.groups.summary if plan.groups else []
+    n = sum(g.people_max for g in summary if g.group in failed_groups)
     if "overflow" not in failed_groups:
         n += plan.people.unsheltered
     return n
@@ -524,7 +522,7 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
     findings = [x for x in [_shelter_finding(plan)] if x] + group_lines
     people_short = _people_short(plan, failed_groups) if not holds else 0
     first = _first_day(plan, kinds) if not holds else None
-    n_groups = len((plan.groups or {}).get("summary") or [])
+    n_groups = len(plan.groups.summary) if plan.groups else 0
     in_plan = plan.people.in_plan or plan.people.population
     if holds:
         lead = (

@@ -6,23 +6,10 @@ Reads plan.json's `hold` block (stages.health.hold); health days are risk projec
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..plan import Plan
+from ..plan_health import FirstCrossing, GroupFirstCrossing
+from ..solvers.health import THRESHOLD_WORDS
 
-#: health thresholds in words
-THRESHOLD_WORDS = {
-    "sphere_cdr_doubling": "crude death rate doubles (Sphere emergency)",
-    "sphere_u5dr_doubling": "under-5 death rate doubles (Sphere emergency)",
-    "sphere_cdr_absolute": "crude death rate >= 1/10,000/day (Sphere emergency)",
-    "sphere_u5dr_absolute": "under-5 death rate >= 2/10,000/day (Sphere emergency)",
-    "who_wasting_very_high": "acute malnutrition (GAM) >= 15 % (WHO 'very high')",
-    "ipc5_food_gap": "households in extreme food gap >= 20 % (IPC Phase 5 criterion)",
-    "ipc5_gam": "acute malnutrition (GAM) >= 30 % (IPC Phase 5 criterion)",
-    "ipc5_cdr": "crude death rate >= 2/10,000/day (IPC Phase 5 criterion)",
-    "ipc5_u5dr": "under-5 death rate >= 4/10,000/day (IPC Phase 5 criterion)",
-    "ipc5_famine": "all three IPC Phase 5 (Famine) criteria at once",
-}
 STANDARD_WORDS = {"water": "water", "food": "food", "medical": "medical supplies", "shelter_nfi": "tents and kits"}
 GROUP_WORDS = {"site_residents": "site residents", "served_elsewhere": "served elsewhere"}
 
@@ -31,9 +18,9 @@ def _g(g: str) -> str:
     return GROUP_WORDS.get(g, g)
 
 
-def _range(c: dict[str, Any], horizon: int) -> str:
-    hi = c.get("day_p90")
-    return f"P10-P90: day {c.get('day_p10')} to {'beyond ' + str(horizon - 1) if hi is None else hi}"
+def _range(c: GroupFirstCrossing | FirstCrossing, horizon: int) -> str:
+    hi = c.day_p90
+    return f"P10-P90: day {c.day_p10} to {'beyond ' + str(horizon - 1) if hi is None else hi}"
 
 
 def hold_lines(plan: Plan) -> list[str]:
@@ -41,12 +28,11 @@ def hold_lines(plan: Plan) -> list[str]:
     h = plan.hold
     if not h:
         return []
-    horizon = h["horizon_days"]
+    horizon = h.horizon_days
     out = []
-    fs, fh = h.get("first_standard"), h.get("first_health")
+    fs, fh = h.first_standard, h.first_health
     head = (
-        f"first standard short: {STANDARD_WORDS.get(fs['standard'], fs['standard'])} on day {fs['day']} "
-        f"({_g(fs['group'])})"
+        f"first standard short: {STANDARD_WORDS.get(fs.standard, fs.standard)} on day {fs.day} ({_g(fs.group)})"
         if fs
         else f"every standard met for {horizon} days"
     )
@@ -54,24 +40,20 @@ def hold_lines(plan: Plan) -> list[str]:
         head += "; health thresholds not projected (no supply plan solution, or the health layer is off)"
     elif fh:
         head += (
-            f"; first health threshold projected to be crossed: {THRESHOLD_WORDS.get(fh['threshold'], fh['threshold'])}"
-            f" from day {fh['day_p50']} ({_g(fh['group'])}; {_range(fh, horizon)})"
+            f"; first health threshold projected to be crossed: {THRESHOLD_WORDS.get(fh.threshold, fh.threshold)}"
+            f" from day {fh.day_p50} ({_g(fh.group)}; {_range(fh, horizon)})"
         )
     else:
         head += f"; no health threshold projected to be crossed within {horizon} days (median over draws)"
     out.append(head)
-    for gid, g in h["groups"].items():
+    for gid, g in h.groups.items():
         parts = []
-        if g.get("first_standard"):
-            parts.append(
-                f"{STANDARD_WORDS.get(g['first_standard']['standard'], g['first_standard']['standard'])} "
-                f"short from day {g['first_standard']['day']}"
-            )
-        if g.get("first_health"):
-            c = g["first_health"]
-            parts.append(
-                f"{THRESHOLD_WORDS.get(c['threshold'], c['threshold'])} from day {c['day_p50']} ({_range(c, horizon)})"
-            )
+        if g.first_standard:
+            s = g.first_standard
+            parts.append(f"{STANDARD_WORDS.get(s.standard, s.standard)} short from day {s.day}")
+        if g.first_health:
+            c = g.first_health
+            parts.append(f"{THRESHOLD_WORDS.get(c.threshold, c.threshold)} from day {c.day_p50} ({_range(c, horizon)})")
         if parts:
             out.append(f"{_g(gid)}: " + "; ".join(parts))
     if plan.health is not None:
@@ -81,22 +63,21 @@ def hold_lines(plan: Plan) -> list[str]:
 
 def hold_days(plan: Plan) -> dict[str, dict[str, int | None]]:
     """Per group: the first day a standard is short and the median first day a health threshold is crossed."""
-    h = plan.hold or {}
     return {
         gid: {
-            "first_standard_day": (g.get("first_standard") or {}).get("day"),
-            "first_health_day_p50": (g.get("first_health") or {}).get("day_p50"),
-            "first_health_day_p10": (g.get("first_health") or {}).get("day_p10"),
+            "first_standard_day": g.first_standard.day if g.first_standard else None,
+            "first_health_day_p50": g.first_health.day_p50 if g.first_health else None,
+            "first_health_day_p10": g.first_health.day_p10 if g.first_health else None,
         }
-        for gid, g in (h.get("groups") or {}).items()
+        for gid, g in (plan.hold.groups if plan.hold else {}).items()
     }
 
 
 def first_health_day(plan: Plan) -> float | None:
-    fh = (plan.hold or {}).get("first_health")
-    return None if not fh else float(fh["day_p50"])
+    fh = plan.hold.first_health if plan.hold else None
+    return None if not fh or fh.day_p50 is None else float(fh.day_p50)
 
 
 def first_standard_day(plan: Plan) -> float | None:
-    fs = (plan.hold or {}).get("first_standard")
-    return None if not fs else float(fs["day"])
+    fs = plan.hold.first_standard if plan.hold else None
+    return None if not fs else float(fs.day)

@@ -134,7 +134,7 @@ def _summary(p) -> None:  # p: Plan
         for label, text in _movement_lines(p.movement, p.horizon_days):
             t.add_row(label, text)
     console.print(t)
-    if p.groups and p.groups.get("summary"):
+    if p.groups and p.groups.summary:
         g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
         for col in (
             "group",
@@ -145,19 +145,19 @@ def _summary(p) -> None:  # p: Plan
             "owed tents+kits (max)",
         ):
             g.add_column(col, justify="left" if col == "group" else "right")
-        for r in p.groups["summary"]:
-            share = r["met_share"]
+        for r in p.groups.summary:
+            share = r.met_share
             g.add_row(
-                r["group"],
-                f"{r['people_max']:,}",
+                r.group,
+                f"{r.people_max:,}",
                 "—"
-                if r["water_l_per_person_day"] is None
-                else f"{r['water_l_per_person_day']:,.1f} ({r['water_l_per_person_day_min']:,.1f})",
+                if r.water_l_per_person_day is None
+                else f"{r.water_l_per_person_day:,.1f} ({r.water_l_per_person_day_min:,.1f})",
                 "—"
-                if r["kcal_per_person_day"] is None
-                else f"{r['kcal_per_person_day']:,.0f} ({r['kcal_per_person_day_min']:,.0f})",
+                if r.kcal_per_person_day is None
+                else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
                 " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
-                f"{r['people_owed_shelter_items_max'] or 0:,}",
+                f"{r.people_owed_shelter_items_max or 0:,}",
             )
         console.print(g)
     _settlement(p)

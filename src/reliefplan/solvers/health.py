@@ -50,6 +50,22 @@ STATEMENT = (
     "Risk projection, not a prediction: figures are ranges over declared parameter uncertainty "
     "(P10/P50/P90), resting on published equations and labelled assumptions."
 )
+#: the health thresholds, in words: the one list of them. data/health/health.yaml gives the figures of the first
+#: nine (a threshold there without words here is projected but has no verdict row); the last is all three IPC Phase 5
+#: criteria at once (`_crossing_days`). Each gets a verdict row per group (stages.health) and is named in the
+#: headline and "how long can it hold" (analysis.hold).
+THRESHOLD_WORDS = {
+    "sphere_cdr_doubling": "crude death rate doubles (Sphere emergency)",
+    "sphere_u5dr_doubling": "under-5 death rate doubles (Sphere emergency)",
+    "sphere_cdr_absolute": "crude death rate >= 1/10,000/day (Sphere emergency)",
+    "sphere_u5dr_absolute": "under-5 death rate >= 2/10,000/day (Sphere emergency)",
+    "who_wasting_very_high": "acute malnutrition (GAM) >= 15 % (WHO 'very high')",
+    "ipc5_food_gap": "households in extreme food gap >= 20 % (IPC Phase 5 criterion)",
+    "ipc5_gam": "acute malnutrition (GAM) >= 30 % (IPC Phase 5 criterion)",
+    "ipc5_cdr": "crude death rate >= 2/10,000/day (IPC Phase 5 criterion)",
+    "ipc5_u5dr": "under-5 death rate >= 4/10,000/day (IPC Phase 5 criterion)",
+    "ipc5_famine": "all three IPC Phase 5 (Famine) criteria at once",
+}
 _PAL_NODES = 5  # activity levels at which adults' weight is simulated; draws interpolate between them
 
 

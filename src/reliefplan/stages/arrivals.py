@@ -13,6 +13,7 @@ from .._rounding import largest_remainder
 from ..geo import to_lon_lat
 from ..scenario.arrivals import ZONE_PREFIX
 from ..scenario.folder import Scenario
+from .allocation import AllocationResult
 from .displacement import Displacement, displace
 from .presence import Presence
 
@@ -116,7 +117,7 @@ def present(pres: Presence) -> np.ndarray:
     return pres.people[mask].sum(axis=(0, 1))
 
 
-def arrivals_summary(sc: Scenario, d: Displacement, alloc: Any) -> dict[str, Any]:
+def arrivals_summary(sc: Scenario, d: Displacement, alloc: AllocationResult) -> dict[str, Any]:
     """The plan.json `arrivals` block: per point, people by day and where they went; totals."""
     a = sc.arrivals
     rows = arrival_rows(sc)

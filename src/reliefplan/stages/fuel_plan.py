@@ -22,7 +22,7 @@ from ..scenario.delivery_data import figure
 from ..scenario.delivery_specs import step_series
 from ..scenario.folder import Scenario
 from ..solvers.fuel import FuelUse, use_problems
-from ..solvers.supply import Arc, Commodity, Production, Site, SupplyResult, Warehouse
+from ..solvers.supply import Arc, Commodity, Production, Site, SupplyInstance, SupplyResult, Warehouse
 
 FUEL = "fuel"
 USES = "fuel:uses"
@@ -136,7 +136,7 @@ def add_fuel(
     return commodities, warehouses, sites, production, arcs, info
 
 
-def fuel_report(info: dict[str, Any], inst: Any, res: SupplyResult) -> dict[str, Any]:
+def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
     """plan.json ``supply.fuel``: per day litres entered (trucked and declared), delivered to each use and needed,
     water made with fuel and the water capacity idle for want of it, with the figures' sources."""
     kid = res.commodity_ids.index(FUEL)

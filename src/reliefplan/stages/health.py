@@ -20,26 +20,22 @@ from typing import Any
 import numpy as np
 
 from ..plan import Indicator
+from ..plan_health import GroupSummary, Health, Hold
 from ..scenario._healthdata import HealthSpec, load_health_data
 from ..scenario.folder import Scenario
-from ..solvers.health import STATEMENT, HealthInputs, HealthProjection, age_shares, project_health
+from ..solvers.health import (
+    STATEMENT,
+    THRESHOLD_WORDS,
+    HealthInputs,
+    HealthProjection,
+    age_shares,
+    project_health,
+)
+from ..solvers.layout import CampLayout
 from .deliveries import Deliveries
 from .presence import Presence
 from .verdict import indicator
 
-#: thresholds with a verdict row per group (the rest are in plan.json `health.crossings`)
-VERDICT_THRESHOLDS = (
-    "sphere_cdr_doubling",
-    "sphere_u5dr_doubling",
-    "sphere_cdr_absolute",
-    "sphere_u5dr_absolute",
-    "who_wasting_very_high",
-    "ipc5_food_gap",
-    "ipc5_gam",
-    "ipc5_cdr",
-    "ipc5_u5dr",
-    "ipc5_famine",
-)
 #: under-5 and adult shares when the scenario gives no age structure (ASSUMPTION, Gaza-like: Checchi et al. 2024)
 _DEFAULT_AGE_SHARES = (0.151, 0.533)
 #: indicators whose P10/P50/P90 by day go into plan.json per group
@@ -73,7 +69,7 @@ class Exposures:
 class PlanHealth:
     groups: HealthProjection | None
     locations: HealthProjection | None
-    block: dict[str, Any]  # plan.json `health`
+    block: Health  # plan.json `health`
     verdict: list[Indicator]
 
 
@@ -84,7 +80,7 @@ def _coverage(d: Deliveries, commodity: str) -> np.ndarray | None:
 
 
 def exposures(
-    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], spec: HealthSpec, kcal_pp: float
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[CampLayout], spec: HealthSpec, kcal_pp: float
 ) -> Exposures:
     """Food, water, sanitation and covered space per location, group and day, from the supply plan.
 
@@ -222,7 +218,7 @@ def _group_food(d: Deliveries) -> dict[str, np.ndarray]:
 
 
 def plan_health(
-    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[Any], kcal_pp: float, *, by_location: bool = True
+    sc: Scenario, pres: Presence, d: Deliveries, layouts: list[CampLayout], kcal_pp: float, *, by_location: bool = True
 ) -> PlanHealth:
     """The health layer of a plan: projections per group (and per location), plan.json `health`, verdict rows.
 
@@ -281,7 +277,7 @@ def _round(a: np.ndarray, nd: int = 4) -> list[float]:
 
 def _block(
     groups: HealthProjection, locations: HealthProjection | None, gin: HealthInputs, spec: HealthSpec, age_note: str
-) -> dict[str, Any]:
+) -> Health:
     """plan.json `health`: per group the series (P10/P50/P90 by day), crossings, excess deaths as intervals; per
     location what is crossed first."""
     summary = groups.to_dict(series=False)
@@ -351,7 +347,7 @@ def _block(
             for lid, c in hold.items()
         }
         out["locations_crossed"] = [c.__dict__ for c in locations.crossings if c.day_p10 is not None]
-    return out
+    return Health.model_validate(out)
 
 
 def health_indicators(p: HealthProjection, horizon_days: int) -> list[Indicator]:
@@ -359,7 +355,7 @@ def health_indicators(p: HealthProjection, horizon_days: int) -> list[Indicator]
     draws), against the horizon; met when it is not crossed within the horizon at the median."""
     out = []
     for c in p.crossings:
-        if c.threshold not in VERDICT_THRESHOLDS:
+        if c.threshold not in THRESHOLD_WORDS:  # one verdict row per group and named threshold
             continue
         value = float(horizon_days if c.day_p50 is None else c.day_p50)
         if c.day_p10 is None:
@@ -388,14 +384,14 @@ def _day(day: int | None, horizon: int) -> str:
     return f"beyond {horizon - 1}" if day is None else str(day)
 
 
-def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, horizon_days: int) -> dict[str, Any]:
+def hold(groups_summary: list[GroupSummary], health: HealthProjection | None, horizon_days: int) -> Hold:
     """ "How long can it hold": per group, the first day each standard falls short and each health threshold is
     projected to be crossed (P10/P50/P90), and what fails first; over all groups, the earliest of each."""
     out: dict[str, Any] = {"horizon_days": horizon_days, "groups": {}, "first_standard": None, "first_health": None}
     crossings = {} if health is None else {(c.group_id, c.threshold): c for c in health.crossings}
     for g in groups_summary:
-        gid = g["group"]
-        standards = {k: v for k, v in (g.get("first_shortfall_day") or {}).items()}
+        gid = g.group
+        standards = dict(g.first_shortfall_day)
         first_std = min(((v, k) for k, v in standards.items() if v is not None), default=None)
         th = {
             name: {
@@ -428,4 +424,4 @@ def hold(groups_summary: list[dict[str, Any]], health: HealthProjection | None, 
             out["first_health"] is None or rec["first_health"]["day_p50"] < out["first_health"]["day_p50"]
         ):
             out["first_health"] = {"group": gid, **rec["first_health"]}
-    return out
+    return Hold.model_validate(out)

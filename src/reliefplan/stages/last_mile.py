@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario.folder import Scenario
-from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
+from ..solvers.network import TravelTimes, build_network, straight_line_matrix, travel_time_matrix
 from ..solvers.routing import NOT_MODELLED, RoutingInstance, solve_routing
 from ..solvers.supply import SupplyInstance, SupplyResult
 from .presence import Presence
@@ -19,7 +19,7 @@ from .presence import Presence
 TRUCK_SPEED_M_S = 20 / 3.6  # off-road legs and the no-road fallback (as deliveries.TRUCK_LEG_SPEED_M_S)
 
 
-def road_matrix(sc: Scenario, a_xy: np.ndarray, b_xy: np.ndarray) -> Any:
+def road_matrix(sc: Scenario, a_xy: np.ndarray, b_xy: np.ndarray) -> TravelTimes:
     """Driving times and distances (`network.TravelTimes`) on the scenario's roads, or straight lines without."""
     if sc.roads is not None:
         net = build_network(sc.roads, mode="drive", crs=sc.crs, closures=sc.closures)

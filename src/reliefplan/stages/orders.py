@@ -36,8 +36,10 @@ from ..scenario.folder import Scenario
 from ..solvers import movement_days as md
 from ..solvers.departures import final_share, share_left, unordered_shares
 from ..solvers.network import Network, snap
+from .allocation import AllocationResult
 from .capacity import SiteCapacity, site_capacity
 from .displacement import Displacement, displace
+from .overflow import Overflow
 
 
 @dataclass
@@ -244,7 +246,7 @@ def _plan_matrix(parts: OrderParts, dest_by_zone: np.ndarray) -> np.ndarray:
 
 
 def move_over_days(
-    sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapacity, alloc: Any, ov: Any
+    sc: Scenario, net: Network, parts: OrderParts, cap: SiteCapacity, alloc: AllocationResult, ov: Overflow
 ) -> DaysMovement:
     """Run the days under the plan (the siting and its overflow land) and, when asked, in arrival order."""
     spec = sc.movement

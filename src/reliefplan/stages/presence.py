@@ -16,13 +16,13 @@ the day); until then they are at their zone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import shapely
 
 from ..plan import EvacuationTiming
 from ..scenario.folder import GROUPS, Scenario
+from .overflow import Overflow
 from .phases import PhaseResult, apply_phases
 
 #: groups whose people move to a destination (and need shelter items when they arrive)
@@ -102,7 +102,7 @@ def presence(
     start_days: np.ndarray,
     staying: np.ndarray,
     sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray],
-    overflow: Any,
+    overflow: Overflow,
     site_xy: np.ndarray,
     evacuation: EvacuationTiming | None,
     arrival_share: np.ndarray | None = None,
@@ -110,7 +110,7 @@ def presence(
 ) -> Presence:
     """Everyone's location by group and day.
 
-    sheltered_flows: (zone index, site index, people) of the siting; overflow: `overflow.Overflow`;
+    sheltered_flows: (zone index, site index, people) of the siting; overflow: where the people without a camp place go;
     evacuation: the plan's evacuation block (arrivals per destination id over time) or None;
     arrival_share: [destination, day] share of each destination's people arrived by the end of each day (the
     movement over days, `orders.move_over_days`), instead of the evacuation block's arrivals;
@@ -127,22 +127,21 @@ def presence(
     land = np.flatnonzero(overflow.by_zone_land)
     dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
     # flows (zone, destination, group, people)
-    fz, fd, fg, fq = [], [], [], []
+    flows: list[tuple[int, int, int, int]] = []
     zi, si, q = sheltered_flows
     for z, s, n in zip(zi.tolist(), si.tolist(), q.tolist()):
         if n > 0:
-            fz.append(z), fd.append(s), fg.append(gi["sheltered"]), fq.append(n)
+            flows.append((z, s, gi["sheltered"], n))
     for z, s in zip(*np.nonzero(overflow.to_site)):
-        fz.append(int(z)), fd.append(int(s)), fg.append(gi["overflow"]), fq.append(int(overflow.to_site[z, s]))
+        flows.append((int(z), int(s), gi["overflow"], int(overflow.to_site[z, s])))
     by_land = overflow.to_zone_land.tocsc()  # a column's rows come out sorted, as np.flatnonzero gave them
     by_land.sort_indices()
     for j, k in enumerate(land):
         col = slice(by_land.indptr[k], by_land.indptr[k + 1])
         for z, n in zip(by_land.indices[col].tolist(), by_land.data[col].tolist()):
             if n != 0:
-                fz.append(z), fd.append(ns + j), fg.append(gi["overflow"]), fq.append(int(n))
-    fz_a, fd_a, fg_a = np.array(fz, dtype=np.int64), np.array(fd, dtype=np.int64), np.array(fg, dtype=np.int64)
-    fq_a = np.array(fq, dtype=np.int64)
+                flows.append((z, ns + j, gi["overflow"], int(n)))
+    fz_a, fd_a, fg_a, fq_a = np.array(flows, dtype=np.int64).reshape(-1, 4).T
     # share arrived by the end of each day: the zone must have left and the destination have received them
     frac = (
         np.minimum(
@@ -254,7 +253,7 @@ def zone_returns(sc: Scenario, days: int) -> np.ndarray:
         hit = shapely.area(shapely.intersection(zone_geoms, f.geometry_m)) > 0
         for z in np.flatnonzero(hit):
             covering[z].add(f.operation)
-    for z, ops in enumerate(covering):
+    for k, ops in enumerate(covering):
         if ops and ops <= set(curves):
-            out[z] = np.min([curves[o] for o in ops], axis=0)
+            out[k] = np.min([curves[o] for o in ops], axis=0)
     return out

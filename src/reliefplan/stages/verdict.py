@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult, SupplyPlan
+from ..plan_health import Groups
+from ..plan_supply import Sustain
 from ..solvers.layout import LayoutSummary
+from ..solvers.network import NetworkSummary
 from ..solvers.sustain import SustainResult
 from ..standards import Standards
 from .overflow import Overflow
@@ -61,7 +64,7 @@ def assess(
     sites: list[SiteResult],
     usable_area_m2: float,
     standards: Standards,
-    network: dict[str, Any] | None = None,
+    network: NetworkSummary | None = None,
 ) -> list[Indicator]:
     """Scenario-wide indicators first, then per open site."""
     v, cite = standards.value, standards.cite
@@ -348,21 +351,21 @@ def _share(v: float) -> float:
     return 1.0 if v >= 1.0 - SHARE_TOL else float(v)
 
 
-def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: Standards) -> list[Indicator]:
+def supply_indicators(supply: SupplyPlan, sustained: Sustain, standards: Standards) -> list[Indicator]:
     """One row per commodity, everyone in the plan: share of the horizon's need met (for items owed until delivered,
     of the person-days owed, those had), with the first day it fails and where."""
     out = []
-    for c in sustained["commodities"]:
-        req, short = c["required_t"], c["shortfall_t"]
-        share = _share(c.get("met_share", 1.0 if req <= 0 else 1.0 - short / req))
-        key = _COMMODITY_STANDARD.get(c["commodity"])
-        first = c["first_shortfall_day"]
-        owed = c.get("owed_until_delivered")
+    for c in sustained.commodities:
+        short = c.shortfall_t
+        share = _share(c.met_share)
+        key = _COMMODITY_STANDARD.get(c.commodity)
+        first = c.first_shortfall_day
+        owed = c.owed_until_delivered
         note = (
             "met every day"
             if first is None or share >= 1.0
             else (
-                f"first short on day {first} at {len(c.get('sites_short_first_day') or [])} location(s); "
+                f"first short on day {first} at {len(c.sites_short_first_day)} location(s); "
                 + (
                     f"owed until delivered: {short:,.0f} t still owed on the last day"
                     if owed
@@ -372,7 +375,7 @@ def supply_indicators(supply: SupplyPlan, sustained: dict[str, Any], standards: 
         )
         out.append(
             indicator(
-                f"{c['commodity']}_need_met_share",
+                f"{c.commodity}_need_met_share",
                 "scenario",
                 share,
                 1.0,
@@ -431,37 +434,37 @@ def entry_capacity_indicator(trucks_by_day: dict[str, np.ndarray], needed_by_day
     )
 
 
-def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Standards) -> list[Indicator]:
+def group_indicators(groups: Groups, sus: SustainResult, standards: Standards) -> list[Indicator]:
     """Per group of people: litres of water and kcal of food delivered per person per day (mean over the days the
     group exists, worst day in the note), and the share of medical and shelter needs met."""
     v, cite = standards.value, standards.cite
     out = []
-    for g in groups["summary"]:
-        scope = f"group:{g['group']}"
-        gs = sus.groups.get(g["group"])
+    for g in groups.summary:
+        scope = f"group:{g.group}"
+        gs = sus.groups.get(g.group)
         if gs is None:
             continue
-        share = g["met_share"]
-        if g.get("water_l_per_person_day") is not None and gs.need_t[sus.commodity_ids.index("water")].any():
+        share = g.met_share
+        if g.water_l_per_person_day is not None and gs.need_t[sus.commodity_ids.index("water")].any():
             out.append(
                 indicator(
                     "water_l_per_person_day",
                     scope,
-                    g["water_l_per_person_day"],
+                    g.water_l_per_person_day,
                     v("water_l_per_person_day"),
                     "L/person/day",
                     ">=",
                     cite("water_l_per_person_day"),
-                    note=f"delivered or produced, per person present; worst day {g['water_l_per_person_day_min']:,.1f} L; "
+                    note=f"delivered or produced, per person present; worst day {g.water_l_per_person_day_min:,.1f} L; "
                     f"{_share(share['water']):.1%} of the aid-dependent need met; cumulative deficit "
-                    f"{g['cumulative_water_deficit_l_per_person']:,.0f} L per person",
+                    f"{g.cumulative_water_deficit_l_per_person:,.0f} L per person",
                 )
             )
-        if g.get("kcal_per_person_day") is not None and gs.need_t[sus.commodity_ids.index("food")].any():
+        if g.kcal_per_person_day is not None and gs.need_t[sus.commodity_ids.index("food")].any():
             target = float(
                 np.nanmax(
                     np.asarray(
-                        [r["kcal_need_per_person_day"] for r in groups["daily"] if r["group"] == g["group"]]
+                        [r.kcal_need_per_person_day for r in groups.daily if r.group == g.group]
                         or [v("kcal_per_person_day")]
                     )
                 )
@@ -470,23 +473,23 @@ def group_indicators(groups: dict[str, Any], sus: SustainResult, standards: Stan
                 indicator(
                     "kcal_per_person_day",
                     scope,
-                    g["kcal_per_person_day"],
+                    g.kcal_per_person_day,
                     target or v("kcal_per_person_day"),
                     "kcal/person/day",
                     ">=",
                     cite("kcal_per_person_day"),
-                    note=f"delivered, per person present; worst day {g['kcal_per_person_day_min']:,.0f} kcal; "
+                    note=f"delivered, per person present; worst day {g.kcal_per_person_day_min:,.0f} kcal; "
                     f"{_share(share['food']):.1%} of the aid-dependent need met; cumulative deficit "
-                    f"{g['cumulative_kcal_deficit_per_person']:,.0f} kcal per person",
+                    f"{g.cumulative_kcal_deficit_per_person:,.0f} kcal per person",
                 )
             )
         for k in ("medical", "shelter_nfi"):
             if k in share and gs.need_t[sus.commodity_ids.index(k)].any():
                 note = ""
-                if k == "shelter_nfi" and g.get("people_owed_shelter_items_max") is not None:
+                if k == "shelter_nfi" and g.people_owed_shelter_items_max is not None:
                     note = (
-                        f"people still owed tents and kits: up to {g['people_owed_shelter_items_max']:,}, "
-                        f"{g['people_owed_shelter_items_last_day']:,} on the last day"
+                        f"people still owed tents and kits: up to {g.people_owed_shelter_items_max:,}, "
+                        f"{g.people_owed_shelter_items_last_day:,} on the last day"
                     )
                 out.append(
                     indicator(

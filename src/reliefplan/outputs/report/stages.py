@@ -368,7 +368,7 @@ def supply_view(plan: Plan, sp: Mapping[str, Any]) -> dict[str, Any]:
             for k in acc:
                 if _is_num(r.get(k)):
                     acc[k][int(r["day"])] += r[k]
-    if not (plan.sustain or {}).get("commodities") and by_c:
+    if not (plan.sustain and plan.sustain.commodities) and by_c:
         _add(
             v,
             coverage_chart(

@@ -692,26 +692,26 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
         ("sites opened", f"{sum(s.open for s in plan.sites)} of {len(plan.sites)}", ""),
         ("water need (everyone)", f"{(plan.needs_all or plan.needs).water_l_per_day / 1000:,.0f} m³/day", ""),
     ]
-    summary = (plan.groups or {}).get("summary") or []
-    water = [g for g in summary if g.get("water_l_per_person_day") is not None]
+    summary = plan.groups.summary if plan.groups else []
+    water = [(g.water_l_per_person_day, g.group) for g in summary if g.water_l_per_person_day is not None]
     if water:
-        worst = min(water, key=lambda g: g["water_l_per_person_day"])
+        litres, group = min(water, key=lambda x: x[0])
         target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
         out.append(
             (
-                f"water delivered, worst group ({worst['group']})",
-                f"{worst['water_l_per_person_day']:,.1f} L/person/day",
-                "bad" if worst["water_l_per_person_day"] < target - 1e-6 else "good",
+                f"water delivered, worst group ({group})",
+                f"{litres:,.1f} L/person/day",
+                "bad" if litres < target - 1e-6 else "good",
             )
         )
-    food = [g for g in summary if g.get("kcal_per_person_day") is not None]
+    food = [(g.kcal_per_person_day, g) for g in summary if g.kcal_per_person_day is not None]
     if food:
-        worst = min(food, key=lambda g: g["kcal_per_person_day"])
+        kcal, worst = min(food, key=lambda x: x[0])
         out.append(
             (
-                f"food delivered, worst group ({worst['group']})",
-                f"{worst['kcal_per_person_day']:,.0f} kcal/person/day",
-                "bad" if worst["met_share"].get("food", 1.0) < 1 - 1e-6 else "good",
+                f"food delivered, worst group ({worst.group})",
+                f"{kcal:,.0f} kcal/person/day",
+                "bad" if worst.met_share.get("food", 1.0) < 1 - 1e-6 else "good",
             )
         )
     out.append(("checks not met", f"{h.failed:,} of {h.checked:,}", "bad" if h.failed else "good"))
