@@ -48,6 +48,7 @@ from .departures import (
     origin_share_left,
     share_left,
 )
+from . import _movement_kernel as kernel
 from .evacuation import EvacuationInstance, _SinkPaths, condense
 
 Curve = LogisticCurve | WeibullCurve | EmpiricalCurve
@@ -466,13 +467,11 @@ class _Elements:
         self.qdep = np.zeros(cap)  # sum of their departure steps
         self.qvul = np.zeros(cap)  # vulnerable people among them
         self.size = np.ones(cap, np.int64)  # travel ring: slots of this element (k + 2)
-        self.phase = np.zeros(cap, np.int64)  # the current step modulo size (kept up to date each step)
         self.off = np.zeros(cap, np.int64)  # its first slot
         self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
         self.slots = 0
-        self.t = 0  # the simulation's current step (new elements start their ring phase there)
 
     def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
         if self.n == len(self.next):
@@ -498,7 +497,7 @@ class _Elements:
         self.n_arcs += len(arcs)
         self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
         self.k[e], self.f[e], self.use[e] = k, tau - k, use
-        self.size[e], self.off[e], self.phase[e] = k + 2, self.slots, self.t % (k + 2)
+        self.size[e], self.off[e] = k + 2, self.slots  # at step t the ring's current slot is off + t % size
         self.slots += k + 2
         self.n += 1
         return e
@@ -898,27 +897,9 @@ class _Sim:
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
         el = self.el
-        n_el = el.n
-        if el.t != t:  # the ring phases follow the clock (a jump recomputes them)
-            np.remainder(t, el.size[:n_el], out=el.phase[:n_el])
-            el.t = t
-        slot = el.off[:n_el] + el.phase[:n_el]
-        nz = np.flatnonzero(el.ring_n[slot])
-        if not len(nz):
-            return
-        sl = slot[nz]
-        n, dep, vul = el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl]
-        el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl] = 0, 0.0, 0.0
-        nxt = el.next[nz]
-        mv = nxt >= 0
-        if mv.any():  # several elements may lead into the same next one
-            np.add.at(el.queue, nxt[mv], n[mv])
-            np.add.at(el.qdep, nxt[mv], dep[mv])
-            np.add.at(el.qvul, nxt[mv], vul[mv])
-        if not mv.all():
-            te = nz[~mv]
-            self.en_route -= int(n[~mv].sum())
-            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+        rings = [getattr(el, a) for a in kernel.RING_ARRAYS]
+        ends = kernel.land(t, el.n, el.off, el.size, el.next, *rings, el.queue, el.qdep, el.qvul)
+        self._reached(*ends)
 
     def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
         """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
@@ -926,84 +907,30 @@ class _Sim:
         el = self.el
         if qi is None:
             qi = np.flatnonzero(el.queue[: el.n])
-        for _ in range(256):  # passes along chains of short links; each pass moves people one link on
-            if not len(qi):
-                break
-            qi = self._pass(qi, t)
+        if not len(qi):
+            return
+        ends = kernel.discharge(
+            np.ascontiguousarray(qi, np.int64),
+            t,
+            self.max_use,
+            self.cap_step,
+            self.credit,
+            self.credit_t,
+            self.jam_steps,
+            self.jam_first,
+            self.jam_last,
+            self.max_queue,
+            *(getattr(el, a) for a in kernel.ELEMENT_ARRAYS),
+            *(getattr(el, a) for a in kernel.RING_ARRAYS),
+        )
+        self._reached(*ends)
 
-    def _pass(self, qi: np.ndarray, t: int) -> np.ndarray:
-        """One discharge pass over elements ``qi`` (with people queued); returns the elements reached within
-        the step."""
-        el = self.el
-        qv, qu = el.queue[qi], el.use[qi]
-        lens = el.nar[qi]
-        first_pos = np.cumsum(lens) - lens
-        flat = np.repeat(el.ptr[qi] - first_pos, lens) + np.arange(int(lens.sum()))
-        qa = el.arcs[flat]  # every link of every segment: each takes the segment's people from its capacity
-        w = np.repeat(qv * qu, lens)
-        load = np.bincount(qa, weights=w, minlength=len(self.cap_step))
-        arcs = np.flatnonzero(load)
-        first = self.credit_t[arcs] != t  # this step's capacity, plus at most one person's rounding owed
-        if first.any():
-            fa = arcs[first]
-            self.credit[fa] = np.minimum(self.credit[fa], self.max_use) + self.cap_step[fa]
-            self.credit_t[fa] = t
-        if (self.credit[arcs] >= load[arcs]).all():  # free flow everywhere: everyone goes
-            self.credit[arcs] -= load[arcs]
-            out, o_dep, o_vul = qv, el.qdep[qi].copy(), el.qvul[qi].copy()
-            el.queue[qi], el.qdep[qi], el.qvul[qi] = 0, 0.0, 0.0
-        else:
-            frac = np.ones(len(load))
-            frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
-            fq = np.minimum.reduceat(frac[qa], first_pos)  # a segment moves as its tightest link allows
-            out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
-            share = out / qv
-            o_dep, o_vul = el.qdep[qi] * share, el.qvul[qi] * share
-            el.queue[qi] -= out
-            el.qdep[qi] -= o_dep
-            el.qvul[qi] -= o_vul
-            used = np.bincount(qa, weights=np.repeat(out * qu, lens), minlength=len(load))
-            self.credit[arcs] -= used[arcs]
-            left = load[arcs] - used[arcs]
-            jam = arcs[left > 1e-9]
-            new = jam[self.jam_last[jam] != t]
-            self.jam_steps[new] += 1
-            self.jam_first[new] = np.where(self.jam_first[new] < 0, t, self.jam_first[new])
-            self.jam_last[jam] = t
-            np.maximum.at(self.max_queue, jam, (load - used)[jam])
-            sent = out > 0
-            qi, out, o_dep, o_vul = qi[sent], out[sent], o_dep[sent], o_vul[sent]
-        owed = out * el.f[qi] + el.carry[qi]  # the fraction one step slower; remainders carried over
-        late = np.floor(owed + 1e-9).astype(np.int64)
-        el.carry[qi] = owed - late
-        lf = late / out
-        k, off, size = el.k[qi], el.off[qi], el.size[qi]
-        s2 = off + (el.phase[qi] + k + 1) % size
-        el.ring_n[s2] += late
-        el.ring_dep[s2] += o_dep * lf
-        el.ring_vul[s2] += o_vul * lf
-        early, e_dep, e_vul = out - late, o_dep * (1 - lf), o_vul * (1 - lf)
-        later = k > 0
-        if later.any():
-            s1 = (off + (el.phase[qi] + k) % size)[later]
-            el.ring_n[s1] += early[later]
-            el.ring_dep[s1] += e_dep[later]
-            el.ring_vul[s1] += e_vul[later]
-        now = ~later & (early > 0)  # through a short link within the step: on to the next one now
-        if not now.any():
-            return np.zeros(0, np.int64)
-        e, n, dep, vul = qi[now], early[now], e_dep[now], e_vul[now]
-        nxt = el.next[e]
-        mv = nxt >= 0
-        if not mv.all():
-            te = e[~mv]
-            self.en_route -= int(n[~mv].sum())
-            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
-        nxt, n, dep, vul = nxt[mv], n[mv], dep[mv], vul[mv]
-        np.add.at(el.queue, nxt, n)
-        np.add.at(el.qdep, nxt, dep)
-        np.add.at(el.qvul, nxt, vul)
-        return np.unique(nxt)
+    def _reached(self, te: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray) -> None:
+        """People at the end of their way (elements ``te``): arriving at the element's site this step."""
+        if len(te):
+            el = self.el
+            self.en_route -= int(n.sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n, dep, vul))
 
     # ------------------------------------------------------------------ the days
     def run(self, assignment: str) -> DaysResult:

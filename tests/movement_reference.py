@@ -1,0 +1,131 @@
+"""The hourly movement's per-step work as it was before the compiled kernel (solvers/movement_days kernel):
+numpy arrays over route elements and links, one pass at a time. Kept as the reference the kernel is tested
+against on small cases (tests/test_movement_kernel.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from reliefplan.solvers import movement_days as md
+
+
+class ReferenceSim(md._Sim):
+    """`movement_days._Sim` with the array version of landing and discharging."""
+
+    def _land(self, t: int) -> None:
+        """People reaching the end of a link this step: onto the next link's queue, or at their site."""
+        el = self.el
+        n_el = el.n
+        slot = el.off[:n_el] + t % el.size[:n_el]
+        nz = np.flatnonzero(el.ring_n[slot])
+        if not len(nz):
+            return
+        sl = slot[nz]
+        n, dep, vul = el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl]
+        el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl] = 0, 0.0, 0.0
+        nxt = el.next[nz]
+        mv = nxt >= 0
+        if mv.any():  # several elements may lead into the same next one
+            np.add.at(el.queue, nxt[mv], n[mv])
+            np.add.at(el.qdep, nxt[mv], dep[mv])
+            np.add.at(el.qvul, nxt[mv], vul[mv])
+        if not mv.all():
+            te = nz[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+
+    def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
+        """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
+        get through a link shorter than the rest of the step go on to the next one within the step."""
+        el = self.el
+        if qi is None:
+            qi = np.flatnonzero(el.queue[: el.n])
+        for _ in range(256):  # passes along chains of short links; each pass moves people one link on
+            if not len(qi):
+                break
+            qi = self._pass(qi, t)
+
+    def _pass(self, qi: np.ndarray, t: int) -> np.ndarray:
+        """One discharge pass over elements ``qi`` (with people queued); returns the elements reached within
+        the step."""
+        el = self.el
+        qv, qu = el.queue[qi], el.use[qi]
+        lens = el.nar[qi]
+        first_pos = np.cumsum(lens) - lens
+        flat = np.repeat(el.ptr[qi] - first_pos, lens) + np.arange(int(lens.sum()))
+        qa = el.arcs[flat]  # every link of every segment: each takes the segment's people from its capacity
+        w = np.repeat(qv * qu, lens)
+        load = np.bincount(qa, weights=w, minlength=len(self.cap_step))
+        arcs = np.flatnonzero(load)
+        first = self.credit_t[arcs] != t  # this step's capacity, plus at most one person's rounding owed
+        if first.any():
+            fa = arcs[first]
+            self.credit[fa] = np.minimum(self.credit[fa], self.max_use) + self.cap_step[fa]
+            self.credit_t[fa] = t
+        if (self.credit[arcs] >= load[arcs]).all():  # free flow everywhere: everyone goes
+            self.credit[arcs] -= load[arcs]
+            out, o_dep, o_vul = qv, el.qdep[qi].copy(), el.qvul[qi].copy()
+            el.queue[qi], el.qdep[qi], el.qvul[qi] = 0, 0.0, 0.0
+        else:
+            frac = np.ones(len(load))
+            frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
+            fq = np.minimum.reduceat(frac[qa], first_pos)  # a segment moves as its tightest link allows
+            out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
+            share = out / qv
+            o_dep, o_vul = el.qdep[qi] * share, el.qvul[qi] * share
+            el.queue[qi] -= out
+            el.qdep[qi] -= o_dep
+            el.qvul[qi] -= o_vul
+            used = np.bincount(qa, weights=np.repeat(out * qu, lens), minlength=len(load))
+            self.credit[arcs] -= used[arcs]
+            left = load[arcs] - used[arcs]
+            jam = arcs[left > 1e-9]
+            new = jam[self.jam_last[jam] != t]
+            self.jam_steps[new] += 1
+            self.jam_first[new] = np.where(self.jam_first[new] < 0, t, self.jam_first[new])
+            self.jam_last[jam] = t
+            np.maximum.at(self.max_queue, jam, (load - used)[jam])
+            sent = out > 0
+            qi, out, o_dep, o_vul = qi[sent], out[sent], o_dep[sent], o_vul[sent]
+        owed = out * el.f[qi] + el.carry[qi]  # the fraction one step slower; remainders carried over
+        late = np.floor(owed + 1e-9).astype(np.int64)
+        el.carry[qi] = owed - late
+        lf = late / out
+        k, off, size = el.k[qi], el.off[qi], el.size[qi]
+        s2 = off + ((t % el.size[qi]) + k + 1) % size
+        el.ring_n[s2] += late
+        el.ring_dep[s2] += o_dep * lf
+        el.ring_vul[s2] += o_vul * lf
+        early, e_dep, e_vul = out - late, o_dep * (1 - lf), o_vul * (1 - lf)
+        later = k > 0
+        if later.any():
+            s1 = (off + ((t % el.size[qi]) + k) % size)[later]
+            el.ring_n[s1] += early[later]
+            el.ring_dep[s1] += e_dep[later]
+            el.ring_vul[s1] += e_vul[later]
+        now = ~later & (early > 0)  # through a short link within the step: on to the next one now
+        if not now.any():
+            return np.zeros(0, np.int64)
+        e, n, dep, vul = qi[now], early[now], e_dep[now], e_vul[now]
+        nxt = el.next[e]
+        mv = nxt >= 0
+        if not mv.all():
+            te = e[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+        nxt, n, dep, vul = nxt[mv], n[mv], dep[mv], vul[mv]
+        np.add.at(el.queue, nxt, n)
+        np.add.at(el.qdep, nxt, dep)
+        np.add.at(el.qvul, nxt, vul)
+        return np.unique(nxt)
+
+
+def simulate_reference(
+    inst: md.DaysInstance, *, assignment: Literal["arrival", "plan"] = "arrival", plan: Any = None
+) -> md.DaysResult:
+    """`movement_days.simulate` on the reference per-step work."""
+    md.validate_days_instance(inst)
+    quota = None if plan is None else np.asarray(plan, dtype=np.int64)
+    return ReferenceSim(inst, md._prepare_network(inst), quota).run(assignment)
