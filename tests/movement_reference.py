@@ -1,4 +1,4 @@
-"""The hourly movement's per-step work as it was before the compiled kernel (solvers/movement_days kernel):
+"""The hourly movement's per-step work as it was before the compiled kernel (solvers/movement_days/kernel.py):
 numpy arrays over route elements and links, one pass at a time. Kept as the reference the kernel is tested
 against on small cases (tests/test_movement_kernel.py)."""
 
@@ -9,10 +9,12 @@ from typing import Any, Literal
 import numpy as np
 
 from reliefplan.solvers import movement_days as md
+from reliefplan.solvers.movement_days.routes import prepare_network
+from reliefplan.solvers.movement_days.simulation import _Sim
 
 
-class ReferenceSim(md._Sim):
-    """`movement_days._Sim` with the array version of landing and discharging."""
+class ReferenceSim(_Sim):
+    """`movement_days.simulation._Sim` with the array version of landing and discharging."""
 
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
@@ -128,4 +130,4 @@ def simulate_reference(
     """`movement_days.simulate` on the reference per-step work."""
     md.validate_days_instance(inst)
     quota = None if plan is None else np.asarray(plan, dtype=np.int64)
-    return ReferenceSim(inst, md._prepare_network(inst), quota).run(assignment)
+    return ReferenceSim(inst, prepare_network(inst), quota).run(assignment)
