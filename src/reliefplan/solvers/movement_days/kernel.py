@@ -230,3 +230,51 @@ def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vu
             end[i] = True
     ends = np.flatnonzero(end)
     return np.unique(nx[:n_mv]), now_e[ends], now_n[ends], now_d[ends], now_v[ends]
+
+
+@njit(cache=True)
+def arrive(
+    j: np.ndarray,
+    mo: np.ndarray,
+    d: np.ndarray,
+    n: np.ndarray,
+    take: np.ndarray,
+    dep: np.ndarray,
+    vul: np.ndarray,
+    part: np.ndarray,
+    planned: bool,
+    when: Any,
+    books: Any,
+) -> np.ndarray:
+    """Arrivals take ``take`` of their ``n`` places (``part`` = take / n of their departure steps and vulnerable
+    people go with them): occupancy, arrivals by site, hour and mode, trip ends (trips, their steps, who walked
+    longer than the limit). Places held for planned arrivals are released, taken or not. ``when``: (step, day,
+    hour, the walking limit in steps, which modes are on foot). Returns which rows walked too long (their
+    vulnerable people are summed by the caller)."""
+    t, day, hour, h_steps, on_foot = when
+    occ, occ_vul, held, arr_site_day, arr_site_hour, arr_mode_day, trips, trip_steps, over = books
+    if planned:
+        for i in range(len(j)):
+            if d[i]:
+                held[j[i]] -= n[i]
+    steps = np.zeros(len(trip_steps))
+    long = np.zeros(len(j), np.bool_)
+    for i in range(len(j)):
+        na = take[i]
+        if na <= 0:
+            continue
+        s, m = j[i], mo[i]
+        occ[s] += na
+        occ_vul[s] += vul[i] * part[i]
+        arr_site_day[s, day] += na
+        arr_site_hour[s, hour] += na
+        arr_mode_day[m, day] += na
+        dp = dep[i] * part[i]
+        trips[m] += na
+        steps[m] += na * t - dp
+        if t - dp / max(na, 1) > h_steps and on_foot[m]:
+            over[m] += na
+            long[i] = True
+    for m in range(len(trip_steps)):
+        trip_steps[m] += steps[m]
+    return long

@@ -111,6 +111,17 @@ class _Sim:
         self._tgt_key: bytes | None = None
         self._tgt_of_node = np.zeros(0, np.int64)
         self._init_days()
+        self._arrival_books = (
+            self.occ,
+            self.occ_vul,
+            self.held,
+            self.arr_site_day,
+            self.arr_site_hour,
+            self.arr_mode_day,
+            self.trips,
+            self.trip_steps,
+            self.over,
+        )
 
     def _init_days(self) -> None:
         """The books by link and by day, and what the days carry over (re-displaced people, vehicles used)."""
@@ -308,18 +319,11 @@ class _Sim:
                     if directed_pass:
                         held -= int(want.sum())  # a planned place that is not there any more is no longer held
             part = take / np.maximum(n, 1)
-        if planned:
-            np.subtract.at(self.held, j[d], n[d])  # arrived or turned away: no longer held either way
-        acc = take > 0
-        if acc.any():
-            ja, na = j[acc], take[acc]
-            np.add.at(self.occ, ja, na)
-            np.add.at(self.occ_vul, ja, vul[acc] * part[acc])
-            hour = min(t // self.sph, self.H * 24 - 1)
-            np.add.at(self.arr_site_day[:, self.day], ja, na)
-            np.add.at(self.arr_site_hour[:, hour], ja, na)
-            np.add.at(self.arr_mode_day[:, self.day], mo[acc], na)
-            self._trip_ends(mo[acc], na, dep[acc] * part[acc], vul[acc] * part[acc], t)
+        # planned places are no longer held, arrived or turned away; the arrivals' books and trip ends
+        when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
+        long = kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(planned), when, self._arrival_books)
+        if long.any():
+            self.over_vul += float((vul[long] * part[long]).sum())
         rej = np.flatnonzero(take < n)
         if not len(rej):
             return
