@@ -42,6 +42,7 @@ class Elements:
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
         self.slots = 0
+        self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
 
     def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
         if self.n == len(self.next):
@@ -50,6 +51,7 @@ class Elements:
                     b = np.zeros(2 * len(a), a.dtype)
                     b[: len(a)] = a
                     setattr(self, name, b)
+            self.grown += 1
         e = self.n
         k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
         if self.slots + k + 2 > len(self.ring_n):
@@ -58,10 +60,12 @@ class Elements:
                 b = np.zeros(max(2 * len(a), self.slots + k + 2), a.dtype)
                 b[: self.slots] = a[: self.slots]
                 setattr(self, name, b)
+            self.grown += 1
         if self.n_arcs + len(arcs) > len(self.arcs):
             b = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
             b[: self.n_arcs] = self.arcs[: self.n_arcs]
             self.arcs = b
+            self.grown += 1
         self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
         self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
         self.n_arcs += len(arcs)

@@ -111,6 +111,8 @@ class _Sim:
         self._tgt_key: bytes | None = None
         self._tgt_of_node = np.zeros(0, np.int64)
         self._init_days()
+        self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
+        self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
         self._arrival_books = (
             self.occ,
             self.occ_vul,
@@ -385,9 +387,15 @@ class _Sim:
         return {k: np.asarray(v, np.int64) for k, v in out.items()}
 
     # ------------------------------------------------------------------ moving
+    def _el_arrays(self) -> tuple[np.ndarray, ...]:
+        """The route elements' arrays as the kernel takes them (rebuilt when the elements grew)."""
+        if self._els_grown != self.el.grown:
+            self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
+        return self._els
+
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
-        self._reached(*kernel.land(t, self.el.n, kernel.element_arrays(self.el)))
+        self._reached(*kernel.land(t, self.el.n, self._el_arrays()))
 
     def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
         """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
@@ -396,9 +404,8 @@ class _Sim:
         if qi is None:
             qi = np.flatnonzero(el.queue[: el.n])
         if len(qi):
-            links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
             qi = np.ascontiguousarray(qi, np.int64)
-            self._reached(*kernel.discharge(qi, t, self.max_use, links, kernel.element_arrays(el)))
+            self._reached(*kernel.discharge(qi, t, self.max_use, self._links, self._el_arrays()))
 
     def _reached(self, te: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray) -> None:
         """People at the end of their way (elements ``te``): arriving at the element's site this step."""
