@@ -87,15 +87,17 @@ def _load() -> str:
 
 
 def member_vs_cold(
-    folder: Path, name: str, layout: bool, repeats: int, members_n: int
+    folder: Path, name: str, layout: bool, repeats: int, members_n: int, cpu: dict[str, float] | None = None
 ) -> tuple[float, float, float, dict[str, float], dict[str, float]]:
     """Median seconds of a cold plan (load + plan, empty cache), of the same plan from a warm worker (same
     inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs), plus median stage
-    times of the cold plans and of the members."""
-    cold, cold_st = [], []
+    times of the cold plans and of the members. ``cpu``, when given, gets the median CPU seconds of the cold
+    plans and the members (this process: on a shared machine, steadier than wall time)."""
+    cold, cold_st, cold_cpu = [], [], []
     for _ in range(repeats):
         ensemble._STATE.clear()
         ensemble._SHELTERED.clear()
+        c = time.process_time()
         t = time.perf_counter()
         sc = load_scenario(folder, name)
         sc.layout = sc.layout.model_copy(update={"enabled": layout})
@@ -104,20 +106,23 @@ def member_vs_cold(
         run(sc, step)
         step("end")
         cold.append(time.perf_counter() - t)
+        cold_cpu.append(time.process_time() - c)
         cold_st.append(st)
     sc = load_scenario(folder, name)
     members = ensemble.draw_members(sc, members_n + 1, seed=1)
     key = str(folder.resolve())
     ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
     base, cache = ensemble._base(key, name, layout)
-    warm, warm_st = [], []
+    warm, warm_st, warm_cpu = [], [], []
     for m in members[1:]:
         st = {}
         step = _stepper(st)
+        c = time.process_time()
         t = time.perf_counter()
         ensemble.plan_member(base, cache, m, step)
         step("end")
         warm.append(time.perf_counter() - t)
+        warm_cpu.append(time.process_time() - c)
         warm_st.append(st)
     same = []
     for _ in range(repeats):
@@ -125,6 +130,8 @@ def member_vs_cold(
         run(base, cache=cache)
         same.append(time.perf_counter() - t)
     med = statistics.median
+    if cpu is not None:
+        cpu.update(cold=med(cold_cpu), member=med(warm_cpu))
     stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
     return med(cold), med(same), med(warm), stages(cold_st), stages(warm_st)
 

@@ -10,16 +10,24 @@ everyone leaving within the 12 h spread): the figure is a ratio, not a wall-cloc
 `python -m benchmarks.bench_movement --staged`: the example scenario ``staged-orders-2024`` as an ensemble
 member (sampled inputs, warm worker: bench_ensemble.member_vs_cold) against a cold plan, stage by stage.
 Target (issue 19): a member <= 25 % of a cold plan.
+
+Before / after, in the same process: the compiled per-step kernel (solvers/movement_days/kernel.py) against
+the array version it replaced (tests/movement_reference.py), on the 30-day run (identical results checked) and,
+with ``--staged``, on the member / cold ratio. CPU seconds of this process are printed beside wall seconds:
+the machine is shared, and wall time then measures the other jobs too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -113,21 +121,55 @@ def _median(fn, repeats: int = REPEATS):
     return statistics.median(secs), out
 
 
+def _reference() -> Any:
+    """The array version of the per-step work (tests/movement_reference.py), the baseline of the kernel."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import movement_reference  # type: ignore[import-not-found]
+
+    return movement_reference
+
+
+@contextlib.contextmanager
+def _array_version() -> Iterator[None]:
+    """Every simulation in the block runs on the array version (as before the compiled kernel)."""
+    from reliefplan.solvers.movement_days import simulation
+
+    kernel_sim = simulation._Sim
+    simulation._Sim = _reference().ReferenceSim
+    try:
+        yield
+    finally:
+        simulation._Sim = kernel_sim
+
+
 def staged_member(members: int = 2) -> None:
-    """An ensemble member of ``staged-orders-2024`` (layouts as the scenario says) against a cold plan."""
+    """An ensemble member of ``staged-orders-2024`` (layouts as the scenario says) against a cold plan, on the
+    array version and on the kernel, in this process."""
     from benchmarks.bench_ensemble import member_vs_cold
 
-    # the example declares its uncertainty (scenario.yaml), so members are drawn as `reliefplan ensemble` draws them
-    cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(
-        EXAMPLE, "staged-orders-2024", True, repeats=1, members_n=members
-    )
     fmt = lambda st: ", ".join(f"{k} {v:.1f}" for k, v in st.items() if v >= 0.05)  # noqa: E731
-    print(f"staged-orders-2024 cold plan (load + plan): {cold_s:.1f} s [{fmt(cold_st)}]")
-    print(
-        f"  same plan in a warm worker {same_s:.1f} s ({same_s / cold_s:.0%}); member (sampled inputs), median of "
-        f"{members}: {warm_s:.1f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} (target <= 25 %); "
-        f"load {os.getloadavg()[0]:.1f}"
-    )
+    ratios = {}
+    for label, ctx in (("array version (before)", _array_version()), ("kernel (after)", contextlib.nullcontext())):
+        cpu: dict[str, float] = {}
+        with ctx:
+            # the example declares its uncertainty (scenario.yaml): members are drawn as `reliefplan ensemble` does
+            cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(
+                EXAMPLE, "staged-orders-2024", True, repeats=1, members_n=members, cpu=cpu
+            )
+        ratios[label] = (warm_s / cold_s, cpu["member"] / cpu["cold"])
+        print(f"{label}: staged-orders-2024 cold plan (load + plan): {cold_s:.1f} s, CPU {cpu['cold']:.1f} s")
+        print(f"  [{fmt(cold_st)}]")
+        print(
+            f"  same plan in a warm worker {same_s:.1f} s ({same_s / cold_s:.0%}); member (sampled inputs), median "
+            f"of {members}: {warm_s:.1f} s, CPU {cpu['member']:.1f} s [{fmt(warm_st)}]"
+        )
+        print(
+            f"  member / cold = {warm_s / cold_s:.0%} wall, {cpu['member'] / cpu['cold']:.0%} CPU (target <= 25 %); "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    (bw, bc), (aw, ac) = ratios.values()
+    print(f"member / cold: {bw:.0%} -> {aw:.0%} wall, {bc:.0%} -> {ac:.0%} CPU")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -145,13 +187,28 @@ def main(argv: list[str] | None = None) -> None:
         f"baseline (evacuation stage, {base.method}): {t_base:.2f} s, clearance {(base.clearance_s or 0) / 3600:.1f} h"
     )
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    md.simulate(md.DaysInstance(**dict(vars(inst), horizon_days=7)))  # compiles the kernel (or loads it)
+    c0 = time.process_time()
     t_arr, arr = _median(lambda: md.simulate(inst))
+    cpu_arr = (time.process_time() - c0) / REPEATS
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = arr.summary()
     print(
-        f"arrival order: {t_arr:.2f} s = {t_arr / t_base:.0f}x the evacuation stage | peak RSS {rss1:.0f} MB "
-        f"(+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route elements | "
-        f"load {os.getloadavg()[0]:.1f}"
+        f"arrival order: {t_arr:.2f} s (CPU {cpu_arr:.2f} s) = {t_arr / t_base:.0f}x the evacuation stage | peak RSS "
+        f"{rss1:.0f} MB (+{rss1 - rss0:.0f} MB over the baseline's) | {arr.network['route_elements']:,} route "
+        f"elements | load {os.getloadavg()[0]:.1f}"
+    )
+    ref = _reference()
+    c0 = time.process_time()
+    t_ref, before = _median(lambda: ref.simulate_reference(inst), 1)
+    cpu_ref = time.process_time() - c0
+    same = all(
+        np.array_equal(v, getattr(before, k)) if isinstance(v, np.ndarray) else v == getattr(before, k)
+        for k, v in vars(arr).items()
+    )
+    print(
+        f"  array version (before the kernel): {t_ref:.2f} s (CPU {cpu_ref:.2f} s); kernel / array version "
+        f"{t_arr / t_ref:.2f} wall, {cpu_arr / cpu_ref:.2f} CPU; results {'identical' if same else 'DIFFER'}"
     )
     fine = dict(vars(inst), step_s=60.0)
     t_fine, r_fine = _median(lambda: md.simulate(md.DaysInstance(**fine)), 1)

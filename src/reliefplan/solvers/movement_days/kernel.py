@@ -1,0 +1,280 @@
+"""The per-step kernel of the hourly movement, compiled with numba: people reaching the end of a link
+(`land`), and every link letting through its capacity (`discharge`).
+
+Both do, element by element and link by link in the same order, the arithmetic of the array version they
+replaced (kept as the reference in tests/movement_reference.py): sums accumulate in the same order, so results
+are identical bit for bit. The route elements' arrays (`routes.Elements`) and the links' credit and jam books
+are passed in as tuples (`element_arrays`, `link_arrays`) and updated in place; people who reach the end of
+their way come back as arrays (element, people, sum of departure steps, vulnerable people) for the arrivals.
+Compiled on first use and cached on disk (numba ``cache=True``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+#: the route elements' arrays, in the order the kernels unpack them (see routes.Elements)
+ELEMENT_ARRAYS = ("arcs", "ptr", "nar", "next", "use", "k", "f", "carry", "size", "off", "queue", "qdep", "qvul")
+RING_ARRAYS = ("ring_n", "ring_dep", "ring_vul")
+#: the links' arrays (see simulation._Sim): capacity per step, credit and when it was topped up, jam books
+LINK_ARRAYS = ("cap_step", "credit", "credit_t", "jam_steps", "jam_first", "jam_last", "max_queue")
+
+
+def element_arrays(el: Any) -> tuple[np.ndarray, ...]:
+    return tuple(getattr(el, a) for a in ELEMENT_ARRAYS + RING_ARRAYS)
+
+
+@njit(cache=True)
+def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """People at the end of a link this step go onto the next element's queue; those at the end of their way
+    come back (elements, people, departure-step sums, vulnerable people)."""
+    _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul = els
+    te, tn, td, tv = np.empty(n_el, np.int64), np.empty(n_el, np.int64), np.empty(n_el), np.empty(n_el)
+    c = 0
+    for e in range(n_el):
+        s = off[e] + t % size[e]
+        n = ring_n[s]
+        if n == 0:
+            continue
+        d, v = ring_dep[s], ring_vul[s]
+        ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
+        x = nxt[e]
+        if x >= 0:
+            queue[x] += n
+            qdep[x] += d
+            qvul[x] += v
+        else:
+            te[c], tn[c], td[c], tv[c] = e, n, d, v
+            c += 1
+    return te[:c], tn[:c], td[:c], tv[:c]
+
+
+@njit(cache=True)
+def discharge(
+    qi: np.ndarray, t: int, max_use: float, links: Any, els: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Passes of `_one_pass` along chains of short links (at most 256) from the queued elements ``qi``; returns
+    the people who reached the end of their way within the step (as `land`)."""
+    m = len(links[0])
+    work = (np.zeros(m), np.zeros(m), np.ones(m), np.zeros(m, np.bool_), np.empty(m, np.int64))
+    cap, c = 16, 0
+    te, tn, td, tv = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap)
+    for _ in range(256):
+        if len(qi) == 0:
+            break
+        qi, e_end, n_end, d_end, v_end = _one_pass(qi, t, max_use, links, els, work)
+        if c + len(e_end) > cap:
+            cap = max(2 * cap, c + len(e_end))
+            te, tn, td, tv = _grow(te, cap), _grow(tn, cap), _grow(td, cap), _grow(tv, cap)
+        for i in range(len(e_end)):
+            te[c], tn[c], td[c], tv[c] = e_end[i], n_end[i], d_end[i], v_end[i]
+            c += 1
+    return te[:c], tn[:c], td[:c], tv[:c]
+
+
+@njit(cache=True)
+def _grow(a: np.ndarray, cap: int) -> np.ndarray:
+    b = np.empty(cap, a.dtype)
+    b[: len(a)] = a
+    return b
+
+
+@njit(cache=True)
+def _one_pass(qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, work: Any) -> Any:
+    """One discharge pass over the queued elements ``qi`` (sorted): every link takes each segment's people (times
+    their road use) from this step's credit; a segment moves as its tightest link allows. Returns the elements
+    reached within the step (links shorter than the rest of the step) and the people at the end of their way.
+    ``work``: zeroed arrays over links (load, used, frac = 1, touched, the touched list), left as found."""
+    load, used, frac, touched, lst = work
+    qv, n_touch, free = _load(qi, t, max_use, links, els, work)
+    if free:
+        out, o_dep, o_vul = _all_go(qi, qv, lst[:n_touch], links, els, load)
+    else:
+        out, o_dep, o_vul = _tightest(qi, qv, t, lst[:n_touch], links, els, work)
+    for j in range(n_touch):
+        a = lst[j]
+        load[a], used[a], frac[a], touched[a] = 0.0, 0.0, 1.0, False
+    return _onto_links(qi, t, out, o_dep, o_vul, els)
+
+
+@njit(cache=True)
+def _load(qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, work: Any) -> Any:
+    """Every link of every segment takes the segment's people from its capacity: the load per link, this
+    step's credit (plus at most one person's rounding owed), and whether every link has room for its load."""
+    cap_step, credit, credit_t = links[0], links[1], links[2]
+    arcs, ptr, nar, queue, use = els[0], els[1], els[2], els[10], els[4]
+    load, touched, lst = work[0], work[3], work[4]
+    qv = np.empty(len(qi), np.int64)
+    n_touch = 0
+    for i in range(len(qi)):
+        e = qi[i]
+        qv[i] = queue[e]
+        w = qv[i] * use[e]
+        for p in range(ptr[e], ptr[e] + nar[e]):
+            a = arcs[p]
+            if not touched[a]:
+                touched[a] = True
+                lst[n_touch] = a
+                n_touch += 1
+            load[a] += w
+    free = True
+    for j in range(n_touch):
+        a = lst[j]
+        if credit_t[a] != t:
+            credit[a] = min(credit[a], max_use) + cap_step[a]
+            credit_t[a] = t
+        if not credit[a] >= load[a]:
+            free = False
+    return qv, n_touch, free
+
+
+@njit(cache=True)
+def _all_go(qi: np.ndarray, qv: np.ndarray, lst: np.ndarray, links: Any, els: Any, load: np.ndarray) -> Any:
+    """Free flow on every link: everyone queued goes."""
+    credit, queue, qdep, qvul = links[1], els[10], els[11], els[12]
+    for a in lst:
+        credit[a] -= load[a]
+    out, o_dep, o_vul = qv.copy(), np.empty(len(qi)), np.empty(len(qi))
+    for i in range(len(qi)):
+        e = qi[i]
+        o_dep[i], o_vul[i] = qdep[e], qvul[e]
+        queue[e], qdep[e], qvul[e] = 0, 0.0, 0.0
+    return out, o_dep, o_vul
+
+
+@njit(cache=True)
+def _tightest(qi: np.ndarray, qv: np.ndarray, t: int, lst: np.ndarray, links: Any, els: Any, work: Any) -> Any:
+    """Some link is full: each link lets through the share of its load its credit allows, a segment moves as
+    its tightest link allows (whole people, rounded down); the rest stays queued and the link counts as jammed."""
+    credit, jam_steps, jam_first, jam_last, max_queue = links[1], links[3], links[4], links[5], links[6]
+    arcs, ptr, nar, use, queue, qdep, qvul = els[0], els[1], els[2], els[4], els[10], els[11], els[12]
+    load, used, frac = work[0], work[1], work[2]
+    for a in lst:
+        frac[a] = min(1.0, credit[a] / load[a])
+    out, o_dep, o_vul = np.empty(len(qi), np.int64), np.empty(len(qi)), np.empty(len(qi))
+    for i in range(len(qi)):
+        e = qi[i]
+        fq = np.inf
+        for p in range(ptr[e], ptr[e] + nar[e]):
+            fq = min(fq, frac[arcs[p]])
+        out[i] = qv[i] if fq >= 1.0 else np.int64(math.floor(qv[i] * fq + 1e-9))
+        share = out[i] / qv[i]
+        o_dep[i], o_vul[i] = qdep[e] * share, qvul[e] * share
+        queue[e] -= out[i]
+        qdep[e] -= o_dep[i]
+        qvul[e] -= o_vul[i]
+        w = out[i] * use[e]
+        for p in range(ptr[e], ptr[e] + nar[e]):
+            used[arcs[p]] += w
+    for a in lst:
+        credit[a] -= used[a]
+        left = load[a] - used[a]
+        if left > 1e-9:
+            if jam_last[a] != t:
+                jam_steps[a] += 1
+                if jam_first[a] < 0:
+                    jam_first[a] = t
+            jam_last[a] = t
+            max_queue[a] = max(max_queue[a], left)
+    return out, o_dep, o_vul
+
+
+@njit(cache=True)
+def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vul: np.ndarray, els: Any) -> Any:
+    """People through a link's entry: into its travel ring, the fraction one step slower with remainders
+    carried over; through a link shorter than the rest of the step, on to the next element's queue now."""
+    _, _, _, nxt, _, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul = els
+    now_e, now_n, now_d, now_v = (
+        np.empty(len(qi), np.int64),
+        np.empty(len(qi), np.int64),
+        np.empty(len(qi)),
+        np.empty(len(qi)),
+    )
+    c = 0
+    for i in range(len(qi)):
+        if out[i] <= 0:
+            continue
+        e = qi[i]
+        owed = out[i] * f[e] + carry[e]
+        late = np.int64(math.floor(owed + 1e-9))
+        carry[e] = owed - late
+        lf = late / out[i]
+        ph = t % size[e]
+        s2 = off[e] + (ph + k[e] + 1) % size[e]
+        ring_n[s2] += late
+        ring_dep[s2] += o_dep[i] * lf
+        ring_vul[s2] += o_vul[i] * lf
+        early, e_dep, e_vul = out[i] - late, o_dep[i] * (1 - lf), o_vul[i] * (1 - lf)
+        if k[e] > 0:
+            s1 = off[e] + (ph + k[e]) % size[e]
+            ring_n[s1] += early
+            ring_dep[s1] += e_dep
+            ring_vul[s1] += e_vul
+        elif early > 0:
+            now_e[c], now_n[c], now_d[c], now_v[c] = e, early, e_dep, e_vul
+            c += 1
+    nx, n_mv, end = np.empty(c, np.int64), 0, np.zeros(c, np.bool_)
+    for i in range(c):  # several elements may lead into the same next one
+        x = nxt[now_e[i]]
+        if x >= 0:
+            queue[x] += now_n[i]
+            qdep[x] += now_d[i]
+            qvul[x] += now_v[i]
+            nx[n_mv] = x
+            n_mv += 1
+        else:
+            end[i] = True
+    ends = np.flatnonzero(end)
+    return np.unique(nx[:n_mv]), now_e[ends], now_n[ends], now_d[ends], now_v[ends]
+
+
+@njit(cache=True)
+def arrive(
+    j: np.ndarray,
+    mo: np.ndarray,
+    d: np.ndarray,
+    n: np.ndarray,
+    take: np.ndarray,
+    dep: np.ndarray,
+    vul: np.ndarray,
+    part: np.ndarray,
+    planned: bool,
+    when: Any,
+    books: Any,
+) -> np.ndarray:
+    """Arrivals take ``take`` of their ``n`` places (``part`` = take / n of their departure steps and vulnerable
+    people go with them): occupancy, arrivals by site, hour and mode, trip ends (trips, their steps, who walked
+    longer than the limit). Places held for planned arrivals are released, taken or not. ``when``: (step, day,
+    hour, the walking limit in steps, which modes are on foot). Returns which rows walked too long (their
+    vulnerable people are summed by the caller)."""
+    t, day, hour, h_steps, on_foot = when
+    occ, occ_vul, held, arr_site_day, arr_site_hour, arr_mode_day, trips, trip_steps, over = books
+    if planned:
+        for i in range(len(j)):
+            if d[i]:
+                held[j[i]] -= n[i]
+    steps = np.zeros(len(trip_steps))
+    long = np.zeros(len(j), np.bool_)
+    for i in range(len(j)):
+        na = take[i]
+        if na <= 0:
+            continue
+        s, m = j[i], mo[i]
+        occ[s] += na
+        occ_vul[s] += vul[i] * part[i]
+        arr_site_day[s, day] += na
+        arr_site_hour[s, hour] += na
+        arr_mode_day[m, day] += na
+        dp = dep[i] * part[i]
+        trips[m] += na
+        steps[m] += na * t - dp
+        if t - dp / max(na, 1) > h_steps and on_foot[m]:
+            over[m] += na
+            long[i] = True
+    for m in range(len(trip_steps)):
+        trip_steps[m] += steps[m]
+    return long

@@ -1,0 +1,119 @@
+"""The road network the simulation moves people on (condensed, with shortest ways to every site) and the route
+elements: segments of the way to a site, about a step long, each with its queue and travel ring."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..evacuation import EvacuationInstance, _SinkPaths, condense
+from .instance import DaysInstance
+
+
+class Elements:
+    """Growable route elements: a segment of the way to a site (one or more links, about a step long), for one
+    mode (and whether the people on it follow the plan). People on an element carry the sum of their departure
+    steps and their vulnerable people along."""
+
+    def __init__(self, cap: int = 1024) -> None:
+        self.n = 0
+        self.ptr = np.zeros(cap, np.int64)  # its links: arcs[ptr : ptr + nar]
+        self.nar = np.zeros(cap, np.int64)
+        self.arcs = np.zeros(4 * cap, np.int64)
+        self.n_arcs = 0
+        self.next = np.zeros(cap, np.int64)
+        self.site = np.zeros(cap, np.int64)
+        self.mode = np.zeros(cap, np.int64)
+        self.directed = np.zeros(cap, bool)
+        self.k = np.zeros(cap, np.int64)  # whole steps of the travel time (>= 1)
+        self.f = np.zeros(cap)  # fraction of the outflow that takes one step more
+        self.carry = np.zeros(cap)  # fraction of a person owed to the slower step (unbiased split)
+        self.use = np.ones(cap)
+        self.ff_s = np.zeros(cap)  # free-flow seconds from this element to the site
+        self.queue = np.zeros(cap, np.int64)  # people waiting to enter the link
+        self.qdep = np.zeros(cap)  # sum of their departure steps
+        self.qvul = np.zeros(cap)  # vulnerable people among them
+        self.size = np.ones(cap, np.int64)  # travel ring: slots of this element (k + 2)
+        self.off = np.zeros(cap, np.int64)  # its first slot
+        self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
+        self.ring_dep = np.zeros(4 * cap)
+        self.ring_vul = np.zeros(4 * cap)
+        self.slots = 0
+        self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
+
+    def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
+        if self.n == len(self.next):
+            for name, a in list(vars(self).items()):
+                if isinstance(a, np.ndarray) and not name.startswith("ring") and name != "arcs":
+                    b = np.zeros(2 * len(a), a.dtype)
+                    b[: len(a)] = a
+                    setattr(self, name, b)
+            self.grown += 1
+        e = self.n
+        k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
+        if self.slots + k + 2 > len(self.ring_n):
+            for name in ("ring_n", "ring_dep", "ring_vul"):
+                a = getattr(self, name)
+                b = np.zeros(max(2 * len(a), self.slots + k + 2), a.dtype)
+                b[: self.slots] = a[: self.slots]
+                setattr(self, name, b)
+            self.grown += 1
+        if self.n_arcs + len(arcs) > len(self.arcs):
+            b = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
+            b[: self.n_arcs] = self.arcs[: self.n_arcs]
+            self.arcs = b
+            self.grown += 1
+        self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
+        self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
+        self.n_arcs += len(arcs)
+        self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
+        self.k[e], self.f[e], self.use[e] = k, tau - k, use
+        self.size[e], self.off[e] = k + 2, self.slots  # at step t the ring's current slot is off + t % size
+        self.slots += k + 2
+        self.n += 1
+        return e
+
+
+@dataclass
+class RoadNet:
+    n_orig_arcs: int
+    cnet: Any  # evacuation._Net (condensed)
+    paths: Any  # evacuation._SinkPaths on lengths
+    site_row: np.ndarray  # row of each site in paths.dist (-1: unreachable)
+    origin_node: np.ndarray  # condensed node per origin (-1: no road to any site)
+    site_node: np.ndarray
+
+
+def prepare_network(inst: DaysInstance) -> RoadNet:
+    n_o, n_s = len(inst.origin_node), len(inst.site_node)
+    ev = EvacuationInstance(
+        node_ids=[str(i) for i in range(inst.n_nodes)],
+        arc_from=inst.arc_from,
+        arc_to=inst.arc_to,
+        arc_travel_time_s=inst.arc_length_m,
+        arc_capacity_per_h=inst.arc_capacity_per_h,
+        source_node=np.concatenate([inst.origin_node, inst.site_node]),
+        source_people=np.ones(n_o + n_s, np.int64),
+        source_release_s=np.zeros(n_o + n_s),
+        sink_node=inst.site_node,
+        sink_capacity=np.ones(n_s),
+    )
+    cnet = condense(ev)  # lengths add up along merged chains; capacity is the chain's smallest
+    node_map = cnet.node_map(inst.n_nodes)
+    s_node = node_map[inst.site_node]
+    reach = np.flatnonzero(s_node >= 0)
+    paths = _SinkPaths.build(cnet, cnet.travel_time_s, s_node[reach]) if len(reach) else None
+    site_row = np.full(n_s, -1, np.int64)
+    site_row[reach] = np.arange(len(reach))
+    o_node = node_map[inst.origin_node]
+    if paths is not None:
+        ok = o_node >= 0
+        o_node[ok] = np.where(np.isfinite(paths.dist[:, o_node[ok]]).any(axis=0), o_node[ok], -1)
+    else:
+        o_node[:] = -1
+    return RoadNet(
+        n_orig_arcs=len(inst.arc_from), cnet=cnet, paths=paths, site_row=site_row, origin_node=o_node, site_node=s_node
+    )

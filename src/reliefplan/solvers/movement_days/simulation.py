@@ -1,0 +1,585 @@
+"""The hourly simulation: `simulate` runs `_Sim`, a point-queue model stepped every ``step_s`` seconds while
+anyone is on the road (see the package docstring). Per step: people reach the end of a link (`kernel.land`),
+departures enter their first route element, every link lets through its capacity (`kernel.discharge`), and
+arrivals take a place, move on or wait without one."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from ..._errors import InputError, Problem
+from ..._rounding import largest_remainder
+from ..departures import cumulative_people, share_left
+from . import kernel
+from .instance import DaysInstance, validate_days_instance
+from .result import DaysResult
+from .routes import Elements, RoadNet, prepare_network
+from .schedule import cap_modes, departure_schedule, split_modes
+
+_BIG = np.iinfo(np.int64).max // 8
+_EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
+
+
+def simulate(
+    inst: DaysInstance,
+    *,
+    assignment: Literal["arrival", "plan"] = "arrival",
+    plan: np.ndarray | None = None,
+    file: str = "<instance>",
+) -> DaysResult:
+    """Run the days: departures, movement under road capacity, sites filling, orders and re-displacement.
+
+    ``plan``: int [origin, site] planned people (``assignment="plan"``); e.g. ``staged_plan(inst).people``.
+    """
+    validate_days_instance(inst, file)
+    if assignment not in ("arrival", "plan"):
+        raise InputError(
+            Problem(file=file, field="assignment", message=f"expected arrival or plan, got {assignment!r}")
+        )
+    n_o, n_s = len(inst.origin_node), len(inst.site_node)
+    if assignment == "plan":
+        if plan is None:
+            raise InputError(
+                Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)")
+            )
+        plan = np.asarray(plan, dtype=np.int64)
+        if plan.shape != (n_o, n_s) or (plan < 0).any():
+            raise InputError(
+                Problem(file=file, field="plan", message=f"expected whole people >= 0 of shape {(n_o, n_s)}")
+            )
+    return _Sim(inst, prepare_network(inst), plan if assignment == "plan" else None).run(assignment)
+
+
+class _Sim:
+    """One run; see `simulate`. People move as whole numbers; each batch carries the sum of its departure
+    steps and its vulnerable people (floats, split in proportion), so trip times need no per-origin tags."""
+
+    def __init__(self, inst: DaysInstance, net: RoadNet, plan: np.ndarray | None) -> None:
+        self.inst, self.net = inst, net
+        self.dt = float(inst.step_s)
+        self.spd = int(round(86400 / self.dt))  # steps per day
+        self.sph = int(round(3600 / self.dt))  # steps per hour
+        n_o, n_s, n_m, n_k, H = (
+            len(inst.origin_node),
+            len(inst.site_node),
+            len(inst.modes),
+            len(inst.order_curves),
+            inst.horizon_days,
+        )
+        self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
+        self.el = Elements()
+        self.index: dict[tuple[int, int, int, bool], int] = {}
+        cn = net.cnet
+        self.arc_len = cn.travel_time_s  # the condensed network carries lengths
+        self.cap_step = cn.capacity_per_h * self.dt / 3600.0
+        self.credit = np.zeros(cn.m)
+        self.credit_t = np.full(cn.m, -1, np.int64)  # the step the credit was last topped up
+        self.speed = np.array([m.speed_m_s for m in inst.modes])
+        self.use = np.array([m.road_use for m in inst.modes])
+        self.on_foot = np.array([m.on_foot for m in inst.modes])
+        self.max_use = float(self.use.max())
+        self.capacity = np.where(inst.site_overflow, _BIG, inst.site_capacity).astype(np.int64)
+        self.occ = np.zeros(n_s, np.int64)
+        self.occ_vul = np.zeros(n_s)
+        self.closed = net.site_row < 0  # reached by nobody
+        self.without_at_site = np.zeros(n_s, np.int64)  # left, found no place: waiting near site j
+        self.without_vul = np.zeros(n_s)
+        self.without_home = 0  # left, but no open site could be reached at all
+        self.quota = None if plan is None else plan.copy()
+        self.held = np.zeros(n_s, np.int64) if plan is None else plan.sum(axis=0).astype(np.int64)
+        self.h_steps = inst.max_walk_h * 3600 / self.dt
+        self.pending: list[tuple[np.ndarray, ...]] = []  # arriving: (site, mode, directed, n, dep, vul)
+        self.en_route = 0  # people in queues and on links
+        self.trips = np.zeros(n_m, np.int64)
+        self.trip_steps = np.zeros(n_m)  # sum of (end - departure) steps
+        self.over = np.zeros(n_m, np.int64)
+        self.over_vul = 0.0
+        self.ff_sum = np.zeros(n_m)
+        self.turned_away = 0
+        self.released_origin = np.zeros(n_o, np.int64)
+        self.left_order_inc = np.zeros((n_k, H), np.int64)
+        self.left_unordered_inc = np.zeros(H, np.int64)
+        self.redisp_inc = np.zeros((n_k, H), np.int64)
+        self.redisplaced = 0
+        self.arr_site_day = np.zeros((n_s, H), np.int64)
+        self.arr_site_hour = np.zeros((n_s, H * 24), np.int64)
+        self.arr_mode_day = np.zeros((n_m, H), np.int64)
+        self.dep_mode_day = np.zeros((n_m, H), np.int64)
+        self._tgt_key: bytes | None = None
+        self._tgt_of_node = np.zeros(0, np.int64)
+        self._init_days()
+        self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
+        self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
+        self._arrival_books = (
+            self.occ,
+            self.occ_vul,
+            self.held,
+            self.arr_site_day,
+            self.arr_site_hour,
+            self.arr_mode_day,
+            self.trips,
+            self.trip_steps,
+            self.over,
+        )
+
+    def _init_days(self) -> None:
+        """The books by link and by day, and what the days carry over (re-displaced people, vehicles used)."""
+        inst, n_s, n_k, m, H = self.inst, self.n_s, self.n_k, self.net.cnet.m, self.H
+        self.jam_steps = np.zeros(m, np.int64)
+        self.jam_first = np.full(m, -1, np.int64)
+        self.jam_last = np.full(m, -1, np.int64)
+        self.max_queue = np.zeros(m)
+        self.day = 0
+        self.occ_day = np.zeros((n_s, H), np.int64)
+        self.at_origin_day, self.on_road_day, self.at_sites_day, self.without_day = (
+            np.zeros(H, np.int64) for _ in range(4)
+        )
+        self.inside_at_op = np.full(n_k, -1, np.int64)
+        self.closing_day = np.where(inst.site_order >= 0, np.floor(inst.order_day[np.maximum(inst.site_order, 0)]), -1)
+        self.redisp_people = np.zeros(n_s, np.int64)  # people at a site when its order came
+        self.redisp_sched = np.zeros(n_s, np.int64)
+        self.w0 = int(round(inst.departure_hours[0] * self.sph))
+        self.W = max(1, int(round(inst.departure_hours[1] * self.sph)) - self.w0)
+        self.access_steps = np.round(inst.origin_access_m[:, None] / self.speed[None, :] / self.dt).astype(np.int64)
+        self.limit_used = np.zeros(self.n_m, np.int64)
+
+    # ------------------------------------------------------------------ routes and targets
+    def _route(self, node: int, site: int, mode: int, directed: bool) -> int:
+        """First element from condensed ``node`` to ``site`` (made on first use); -1 if the node is the site's.
+
+        The way is cut into segments at canonical boundaries: the nodes where the remaining free-flow time to
+        the site crosses a whole number of steps. Routes from different nodes therefore share their segments
+        once they meet a boundary, and a person crosses at most a few segments within one step.
+        """
+        key = (node, site, mode, directed)
+        e0 = self.index.get(key)
+        if e0 is not None:
+            return e0
+        paths, row, target = self.net.paths, int(self.net.site_row[site]), int(self.net.site_node[site])
+        if node == target:
+            return -1
+        el, made, cur, prev = self.el, [], node, -1
+        steps_per_m = 1.0 / (self.speed[mode] * self.dt)
+        n_c = self.net.cnet.n
+        while cur != target:
+            e = self.index.get((cur, site, mode, directed))
+            if e is not None:
+                el.next[prev] = e
+                break
+            arcs, v, tau = [], cur, 0.0
+            while True:
+                nxt = int(paths.pred[row, v])
+                arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
+                arcs.append(arc)
+                tau += self.arc_len[arc] * steps_per_m
+                v = nxt
+                if v == target:
+                    break
+                r_v = paths.dist[row, v] * steps_per_m
+                r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
+                if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
+                    break
+            e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
+            self.index[(cur, site, mode, directed)] = e
+            if prev >= 0:
+                el.next[prev] = e
+            made.append((e, tau))
+            prev, cur = e, v
+        for e, tau in reversed(made):  # free-flow time from here to the site
+            nx = el.next[e]
+            el.ff_s[e] = tau * self.dt + (el.ff_s[nx] if nx >= 0 else 0.0)
+        return self.index[key]
+
+    def _room(self) -> np.ndarray:
+        """Places an undirected arrival can take now (places held for planned people excluded)."""
+        return np.where(self.closed, 0, self.capacity - self.occ - self.held)
+
+    def _targets(self, nodes: np.ndarray) -> np.ndarray:
+        """Per condensed node: the nearest site with room; else the nearest overflow site; else the nearest open
+        site (people go there and wait without a place); -1 if no open site can be reached."""
+        room = self._room() > 0
+        key = room.tobytes() + self.closed.tobytes()
+        if key != self._tgt_key:  # availability changed: recompute for every node (sites x nodes, small)
+            dist, row, over = self.net.paths.dist, self.net.site_row, self.inst.site_overflow
+            out = np.full(self.net.cnet.n, -1, np.int64)
+            ok = ~self.closed & (row >= 0)
+            for mask in (ok & room & ~over, ok & over, ok):
+                todo = np.flatnonzero(out < 0)
+                if not len(todo) or not mask.any():
+                    continue
+                cand = np.flatnonzero(mask)
+                d = dist[row[cand]][:, todo]
+                best = np.argmin(d, axis=0)
+                fin = np.isfinite(d[best, np.arange(len(todo))])
+                out[todo[fin]] = cand[best[fin]]
+            self._tgt_key, self._tgt_of_node = key, out
+        return self._tgt_of_node[nodes]
+
+    # ------------------------------------------------------------------ departures, entries, trip ends
+    def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
+        people (each origin's share; at a site, its share of the site's vulnerable people)."""
+        day, n_o, inst = self.day, self.n_o, self.inst
+        self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        vul = np.zeros(len(people))
+        o = streams < n_o
+        if o.any():
+            so, po = streams[o], people[o]
+            np.add.at(self.released_origin, so, po)
+            k = inst.origin_order[so]
+            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
+            self.left_unordered_inc[day] += int(po[k < 0].sum())
+            vul[o] = po * inst.origin_vulnerable_share[so]
+        for i in np.flatnonzero(~o).tolist():
+            j, n = int(streams[i]) - n_o, int(people[i])
+            from_site = min(n, int(self.occ[j]))
+            share = self.occ_vul[j] / self.occ[j] if self.occ[j] else 0.0
+            wait_share = self.without_vul[j] / self.without_at_site[j] if self.without_at_site[j] else 0.0
+            vul[i] = from_site * share + (n - from_site) * wait_share
+            self.occ_vul[j] -= from_site * share
+            self.without_vul[j] -= (n - from_site) * wait_share
+            self.occ[j] -= from_site
+            self.without_at_site[j] -= n - from_site
+            self.redisp_inc[int(inst.site_order[j]), day] += n
+            self.redisplaced += n
+        return vul
+
+    def _enter(
+        self,
+        elems: np.ndarray,
+        sites: np.ndarray,
+        modes: np.ndarray,
+        people: np.ndarray,
+        dep: np.ndarray,
+        vul: np.ndarray,
+        directed: np.ndarray,
+        t: int,
+    ) -> None:
+        """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
+        el = self.el
+        on = elems >= 0
+        if on.any():
+            e = elems[on]
+            np.add.at(el.queue, e, people[on])
+            np.add.at(el.qdep, e, dep[on])
+            np.add.at(el.qvul, e, vul[on])
+            self.en_route += int(people[on].sum())
+            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
+        at = ~on & (sites >= 0)
+        if at.any():
+            self.pending.append((sites[at], modes[at], directed[at], people[at], dep[at], vul[at]))
+        nowhere = np.flatnonzero(~on & (sites < 0))
+        if len(nowhere):
+            self._trip_ends(modes[nowhere], people[nowhere], dep[nowhere], vul[nowhere], t)
+            self.without_home += int(people[nowhere].sum())
+
+    def _trip_ends(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, t: int) -> None:
+        """Trips end (a place, or giving up): trip times, and who walked longer than max_walk_h (per batch)."""
+        dur = t - dep / np.maximum(people, 1)  # steps, the batch's mean
+        self.trips += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        self.trip_steps += np.bincount(modes, weights=people * t - dep, minlength=self.n_m)
+        long = (dur > self.h_steps) & self.on_foot[modes]
+        if long.any():
+            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
+            self.over_vul += float(vul[long].sum())
+
+    def _arrivals(self, t: int) -> None:
+        """People reaching sites this step take a place if there is room, else move on or wait without one."""
+        if len(self.pending) == 1:
+            j, mo, d, n, dep, vul = self.pending[0]
+        else:
+            j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
+        self.pending = []
+        free = np.where(self.closed, 0, self.capacity - self.occ)
+        planned = d.any()
+        if planned:
+            dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
+            und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
+            # planned people first (their places are held), then undirected people into what is not held
+            fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
+        else:
+            fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
+        ok = fits[j]
+        if ok.all():
+            take, part = n, np.ones(len(n))
+        else:
+            take = np.where(ok, n, 0)
+            for site in np.unique(j[~ok]).tolist():
+                room, held = int(free[site]), int(self.held[site])
+                for directed_pass in (True, False) if planned else (False,):
+                    rows = np.flatnonzero((j == site) & (d == directed_pass))
+                    if not len(rows):
+                        continue
+                    want = n[rows]
+                    cap = room if directed_pass else max(0, room - held)
+                    got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
+                    take[rows] = got
+                    room -= int(got.sum())
+                    if directed_pass:
+                        held -= int(want.sum())  # a planned place that is not there any more is no longer held
+            part = take / np.maximum(n, 1)
+        # planned places are no longer held, arrived or turned away; the arrivals' books and trip ends
+        when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
+        long = kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(planned), when, self._arrival_books)
+        if long.any():
+            self.over_vul += float((vul[long] * part[long]).sum())
+        rej = np.flatnonzero(take < n)
+        if not len(rej):
+            return
+        jr, mr, nr = j[rej], mo[rej], n[rej] - take[rej]
+        dr, vr = dep[rej] * (1 - part[rej]), vul[rej] * (1 - part[rej])
+        self.turned_away += int(nr.sum())
+        nodes = self.net.site_node[jr]
+        tg = self._targets(nodes)
+        room = self._room()
+        go = (tg >= 0) & (tg != jr)
+        go[go] &= room[tg[go]] > 0
+        stay = np.flatnonzero(~go)  # nowhere with room: waits near this site without a place
+        if len(stay):
+            self._trip_ends(mr[stay], nr[stay], dr[stay], vr[stay], t)
+            np.add.at(self.without_at_site, jr[stay], nr[stay])
+            np.add.at(self.without_vul, jr[stay], vr[stay])
+        g = np.flatnonzero(go)
+        if len(g):
+            elems = np.array([self._route(int(nodes[i]), int(tg[i]), int(mr[i]), False) for i in g], np.int64)
+            self._enter(elems, tg[g], mr[g], nr[g], dr[g], vr[g], np.zeros(len(g), bool), t)
+            on = np.unique(elems[elems >= 0])
+            self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
+
+    # ------------------------------------------------------------------ one day's schedule
+    def _schedule(self) -> dict[str, np.ndarray]:
+        """Release events of the day: (stream, mode, directed site or -1, node, people, first step)."""
+        inst, day, n_o = self.inst, self.day, self.n_o
+        daily, redisp_people, redisp_sched = self.daily, self.redisp_people, self.redisp_sched
+        o = np.flatnonzero(daily[:, day])
+        rows_s, rows_n, rows_node = [o], [daily[o, day]], [self.net.origin_node[o]]
+        for j in np.flatnonzero(redisp_people).tolist():
+            k = int(inst.site_order[j])
+            c = share_left(inst.order_curves[k], np.array([day + 1 - inst.order_day[k]]))
+            due = int(cumulative_people(int(redisp_people[j]), c)[0]) - int(redisp_sched[j])
+            if due > 0:
+                redisp_sched[j] += due
+                rows_s.append(np.array([n_o + j])), rows_n.append(np.array([due]))
+                rows_node.append(np.array([self.net.site_node[j]]))
+        s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
+        shares = np.array([m.share for m in inst.modes])
+        by_mode = cap_modes(split_modes(n_all, shares), inst.modes, self.limit_used)
+        out: dict[str, list[int]] = {k: [] for k in ("s", "m", "j", "node", "n", "t0")}
+        for i, mo in zip(*np.nonzero(by_mode)):
+            s, n = int(s_all[i]), int(by_mode[i, mo])
+            parts: list[tuple[int, int]] = []
+            if self.quota is not None and s < n_o and self.quota[s].any():
+                q = self.quota[s]
+                give = min(n, int(q.sum()))
+                alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
+                q -= alloc
+                parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
+                n -= give
+            if n:
+                parts.append((-1, n))
+            t0 = day * self.spd + self.w0 + (int(self.access_steps[s, mo]) if s < n_o else 0)
+            for jj, a in parts:
+                for k, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
+                    out[k].append(v)
+        return {k: np.asarray(v, np.int64) for k, v in out.items()}
+
+    # ------------------------------------------------------------------ moving
+    def _el_arrays(self) -> tuple[np.ndarray, ...]:
+        """The route elements' arrays as the kernel takes them (rebuilt when the elements grew)."""
+        if self._els_grown != self.el.grown:
+            self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
+        return self._els
+
+    def _land(self, t: int) -> None:
+        """People reaching the end of a link this step: onto the next link's queue, or at their site."""
+        self._reached(*kernel.land(t, self.el.n, self._el_arrays()))
+
+    def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
+        """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
+        get through a link shorter than the rest of the step go on to the next one within the step."""
+        el = self.el
+        if qi is None:
+            qi = np.flatnonzero(el.queue[: el.n])
+        if len(qi):
+            qi = np.ascontiguousarray(qi, np.int64)
+            self._reached(*kernel.discharge(qi, t, self.max_use, self._links, self._el_arrays()))
+
+    def _reached(self, te: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray) -> None:
+        """People at the end of their way (elements ``te``): arriving at the element's site this step."""
+        if len(te):
+            el = self.el
+            self.en_route -= int(n.sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n, dep, vul))
+
+    # ------------------------------------------------------------------ the days
+
+    # ------------------------------------------------------------------ the days
+    def run(self, assignment: str) -> DaysResult:
+        """Step through the days (jumping over idle time to the next departures); the result."""
+        sched = departure_schedule(self.inst)
+        self.daily = np.diff(np.concatenate([np.zeros((self.n_o, 1), np.int64), sched], axis=1), axis=1)
+        stuck = self.net.origin_node < 0
+        self.cannot_leave = int(sched[stuck, -1].sum())
+        self.daily[stuck] = 0
+        ev = {k: np.zeros(0, np.int64) for k in _EVENT_KEYS}
+        t, T, day = 0, self.H * self.spd, -1
+        while t < T:
+            if t // self.spd != day:  # a new day
+                if day >= 0:
+                    self._books(day)
+                day = self.day = t // self.spd
+                ev = self._new_day(ev)
+            self._land(t)
+            if len(ev["n"]):
+                ev = self._release(ev, t)
+            self._discharge(t)
+            for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
+                if not self.pending:
+                    break
+                self._arrivals(t)
+            t += 1
+            if not self.en_route and not self.pending and t < T:  # idle: jump
+                jump = -(-t // self.spd) * self.spd  # the next day's start (now, if this is one)
+                if len(ev["n"]):
+                    jump = min(jump, max(t, int(ev["t0"].min())))
+                t = max(t, jump)
+        self._books(day)
+        return self._result(assignment, T)
+
+    def _new_day(self, ev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Sites a new order covers close; who is inside when an operation starts; the day's release events."""
+        inst, day = self.inst, self.day
+        self.limit_used[:] = 0
+        for j in np.flatnonzero((self.closing_day == day) & ~self.closed).tolist():
+            self.closed[j] = True
+            self.redisp_people[j] = self.occ[j] + self.without_at_site[j]
+        for k in range(self.n_k):  # still inside on the operation's first day, before anyone moves
+            op = inst.order_operation_day[k]
+            if not math.isnan(op) and int(op) == day:
+                home = inst.origin_people - self.released_origin
+                sk = inst.site_order == k
+                self.inside_at_op[k] = int(home[inst.origin_order == k].sum()) + int(
+                    (self.occ[sk] + self.without_at_site[sk]).sum()
+                )
+        new = self._schedule()
+        new["tgt"] = np.full(len(new["n"]), -3, np.int64)
+        new["e"] = np.full(len(new["n"]), -3, np.int64)
+        return {k: np.concatenate([ev[k], new[k]]) for k in _EVENT_KEYS}
+
+    def _release(self, ev: dict[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
+        """Departures due this step, evenly over the window (rounded), onto their first route element; the
+        events still running."""
+        W = self.W
+        i_rel = t - ev["t0"]
+        li = np.flatnonzero((i_rel >= 0) & (i_rel < W))
+        if len(li):
+            ir, nn = i_rel[li], ev["n"][li]
+            amount = (2 * nn * (ir + 1) + W) // (2 * W) - (2 * nn * ir + W) // (2 * W)
+            go = amount > 0
+            li, amount = li[go], amount[go]
+        if len(li):
+            js = ev["j"][li]
+            tg = js.copy()
+            und = js < 0
+            if und.any():
+                tg[und] = self._targets(ev["node"][li[und]])
+            changed = np.flatnonzero(tg != ev["tgt"][li])
+            for c in changed.tolist():  # a new destination: its route
+                i = int(li[c])
+                ev["tgt"][i] = tg[c]
+                ev["e"][i] = (
+                    self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]), bool(js[c] >= 0)) if tg[c] >= 0 else -1
+                )
+            mo = ev["m"][li]
+            vul = self._depart(ev["s"][li], mo, amount)
+            self._enter(ev["e"][li], tg, mo, amount, amount * float(t), vul, js >= 0, t)
+        ended = t - ev["t0"] >= W - 1
+        return {k: v[~ended] for k, v in ev.items()} if ended.any() else ev
+
+    def _books(self, d: int) -> None:
+        """The end of day ``d``: where everyone is (checked: nobody vanishes)."""
+        inst = self.inst
+        self.occ_day[:, d] = self.occ
+        self.at_origin_day[d] = int(inst.origin_people.sum() - self.released_origin.sum())
+        self.on_road_day[d] = self.en_route + sum(int(p[3].sum()) for p in self.pending)
+        self.at_sites_day[d] = int(self.occ.sum())
+        self.without_day[d] = int(self.without_at_site.sum()) + self.without_home
+        total = self.at_origin_day[d] + self.on_road_day[d] + self.at_sites_day[d] + self.without_day[d]
+        if total != inst.total_people:  # a hard invariant, never a rounding matter
+            raise AssertionError(f"people not conserved on day {d}: {total} != {inst.total_people}")
+
+    def _result(self, assignment: str, T: int) -> DaysResult:
+        """The books as a `DaysResult`; people still on the road at the end count with their trips so far."""
+        inst, dt, el = self.inst, self.dt, self.el
+        e_of_slot = np.repeat(np.arange(el.n), el.size[: el.n])
+        rs = np.flatnonzero(el.ring_n[: el.slots])
+        self._still_walking(el.mode[e_of_slot[rs]], el.ring_n[rs], el.ring_dep[rs], el.ring_vul[rs], T)
+        qi = np.flatnonzero(el.queue[: el.n])
+        self._still_walking(el.mode[qi], el.queue[qi], el.qdep[qi], el.qvul[qi], T)
+        notes = []
+        if self.turned_away:
+            notes.append(f"{self.turned_away:,} arrivals found their site full or closed and moved on")
+        if self.without_home:
+            notes.append(f"{self.without_home:,} people left but no open site could be reached: without a place")
+        if self.cannot_leave:
+            notes.append(f"{self.cannot_leave:,} people would leave but have no road to any site: counted at home")
+        trips = np.maximum(self.trips, 1)
+        return DaysResult(
+            assignment=assignment,
+            step_s=dt,
+            total_people=inst.total_people,
+            order_ids=[f"order-{k}" for k in range(self.n_k)],
+            site_ids=list(inst.site_ids or []),
+            mode_names=[m.name for m in inst.modes],
+            left_by_order=np.cumsum(self.left_order_inc, axis=1),
+            left_unordered=np.cumsum(self.left_unordered_inc),
+            redisplaced_by_order=np.cumsum(self.redisp_inc, axis=1),
+            inside_at_operation=self.inside_at_op,
+            arrivals_site_day=self.arr_site_day,
+            arrivals_site_hour=self.arr_site_hour,
+            occupancy_site_day=self.occ_day,
+            departures_mode_day=self.dep_mode_day,
+            arrivals_mode_day=self.arr_mode_day,
+            at_origin_day=self.at_origin_day,
+            on_road_day=self.on_road_day,
+            at_sites_day=self.at_sites_day,
+            without_place_day=self.without_day,
+            turned_away=self.turned_away,
+            redisplaced=self.redisplaced,
+            cannot_leave=self.cannot_leave,
+            walking_over_h=self.over,
+            vulnerable_walking_over_h=self.over_vul,
+            max_walk_h=inst.max_walk_h,
+            trips_mode=self.trips.copy(),
+            mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
+            mean_free_flow_h=self.ff_sum / trips / 3600.0,
+            bottlenecks=self._bottlenecks(),
+            notes=notes,
+            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
+        )
+
+    def _still_walking(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
+        """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
+        long = (people > 0) & (T - dep / np.maximum(people, 1) > self.h_steps) & self.on_foot[modes]
+        if long.any():
+            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
+            self.over_vul += float(vul[long].sum())
+
+    def _bottlenecks(self, top: int = 25) -> list[dict[str, Any]]:
+        cn = self.net.cnet
+        jammed = np.flatnonzero(self.jam_steps)
+        order = jammed[np.argsort(-self.max_queue[jammed], kind="stable")][:top]
+        return [
+            {
+                "link": int(cn.bottleneck_arc[a]),
+                "capacity_per_h": float(cn.capacity_per_h[a]),
+                "saturated_h": float(self.jam_steps[a] * self.dt / 3600.0),
+                "from_h": float(self.jam_first[a] * self.dt / 3600.0),
+                "until_h": float((self.jam_last[a] + 1) * self.dt / 3600.0),
+                "max_queue_people": round(float(self.max_queue[a])),
+            }
+            for a in order.tolist()
+        ]

@@ -1,0 +1,204 @@
+"""The hourly movement's per-step work as it was before the compiled kernel (solvers/movement_days/kernel.py):
+numpy arrays over route elements and links, one pass at a time. Kept as the reference the kernel is tested
+against on small cases (tests/test_movement_kernel.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from reliefplan._rounding import largest_remainder
+from reliefplan.solvers import movement_days as md
+from reliefplan.solvers.movement_days.routes import prepare_network
+from reliefplan.solvers.movement_days.simulation import _Sim
+
+
+class ReferenceSim(_Sim):
+    """`movement_days.simulation._Sim` with the array version of landing, discharging and arrivals."""
+
+    def _land(self, t: int) -> None:
+        """People reaching the end of a link this step: onto the next link's queue, or at their site."""
+        el = self.el
+        n_el = el.n
+        slot = el.off[:n_el] + t % el.size[:n_el]
+        nz = np.flatnonzero(el.ring_n[slot])
+        if not len(nz):
+            return
+        sl = slot[nz]
+        n, dep, vul = el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl]
+        el.ring_n[sl], el.ring_dep[sl], el.ring_vul[sl] = 0, 0.0, 0.0
+        nxt = el.next[nz]
+        mv = nxt >= 0
+        if mv.any():  # several elements may lead into the same next one
+            np.add.at(el.queue, nxt[mv], n[mv])
+            np.add.at(el.qdep, nxt[mv], dep[mv])
+            np.add.at(el.qvul, nxt[mv], vul[mv])
+        if not mv.all():
+            te = nz[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+
+    def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
+        """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
+        get through a link shorter than the rest of the step go on to the next one within the step."""
+        el = self.el
+        if qi is None:
+            qi = np.flatnonzero(el.queue[: el.n])
+        for _ in range(256):  # passes along chains of short links; each pass moves people one link on
+            if not len(qi):
+                break
+            qi = self._pass(qi, t)
+
+    def _pass(self, qi: np.ndarray, t: int) -> np.ndarray:
+        """One discharge pass over elements ``qi`` (with people queued); returns the elements reached within
+        the step."""
+        el = self.el
+        qv, qu = el.queue[qi], el.use[qi]
+        lens = el.nar[qi]
+        first_pos = np.cumsum(lens) - lens
+        flat = np.repeat(el.ptr[qi] - first_pos, lens) + np.arange(int(lens.sum()))
+        qa = el.arcs[flat]  # every link of every segment: each takes the segment's people from its capacity
+        w = np.repeat(qv * qu, lens)
+        load = np.bincount(qa, weights=w, minlength=len(self.cap_step))
+        arcs = np.flatnonzero(load)
+        first = self.credit_t[arcs] != t  # this step's capacity, plus at most one person's rounding owed
+        if first.any():
+            fa = arcs[first]
+            self.credit[fa] = np.minimum(self.credit[fa], self.max_use) + self.cap_step[fa]
+            self.credit_t[fa] = t
+        if (self.credit[arcs] >= load[arcs]).all():  # free flow everywhere: everyone goes
+            self.credit[arcs] -= load[arcs]
+            out, o_dep, o_vul = qv, el.qdep[qi].copy(), el.qvul[qi].copy()
+            el.queue[qi], el.qdep[qi], el.qvul[qi] = 0, 0.0, 0.0
+        else:
+            frac = np.ones(len(load))
+            frac[arcs] = np.minimum(1.0, self.credit[arcs] / load[arcs])
+            fq = np.minimum.reduceat(frac[qa], first_pos)  # a segment moves as its tightest link allows
+            out = np.where(fq >= 1.0, qv, np.floor(qv * fq + 1e-9).astype(np.int64))
+            share = out / qv
+            o_dep, o_vul = el.qdep[qi] * share, el.qvul[qi] * share
+            el.queue[qi] -= out
+            el.qdep[qi] -= o_dep
+            el.qvul[qi] -= o_vul
+            used = np.bincount(qa, weights=np.repeat(out * qu, lens), minlength=len(load))
+            self.credit[arcs] -= used[arcs]
+            left = load[arcs] - used[arcs]
+            jam = arcs[left > 1e-9]
+            new = jam[self.jam_last[jam] != t]
+            self.jam_steps[new] += 1
+            self.jam_first[new] = np.where(self.jam_first[new] < 0, t, self.jam_first[new])
+            self.jam_last[jam] = t
+            np.maximum.at(self.max_queue, jam, (load - used)[jam])
+            sent = out > 0
+            qi, out, o_dep, o_vul = qi[sent], out[sent], o_dep[sent], o_vul[sent]
+        owed = out * el.f[qi] + el.carry[qi]  # the fraction one step slower; remainders carried over
+        late = np.floor(owed + 1e-9).astype(np.int64)
+        el.carry[qi] = owed - late
+        lf = late / out
+        k, off, size = el.k[qi], el.off[qi], el.size[qi]
+        s2 = off + ((t % el.size[qi]) + k + 1) % size
+        el.ring_n[s2] += late
+        el.ring_dep[s2] += o_dep * lf
+        el.ring_vul[s2] += o_vul * lf
+        early, e_dep, e_vul = out - late, o_dep * (1 - lf), o_vul * (1 - lf)
+        later = k > 0
+        if later.any():
+            s1 = (off + ((t % el.size[qi]) + k) % size)[later]
+            el.ring_n[s1] += early[later]
+            el.ring_dep[s1] += e_dep[later]
+            el.ring_vul[s1] += e_vul[later]
+        now = ~later & (early > 0)  # through a short link within the step: on to the next one now
+        if not now.any():
+            return np.zeros(0, np.int64)
+        e, n, dep, vul = qi[now], early[now], e_dep[now], e_vul[now]
+        nxt = el.next[e]
+        mv = nxt >= 0
+        if not mv.all():
+            te = e[~mv]
+            self.en_route -= int(n[~mv].sum())
+            self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
+        nxt, n, dep, vul = nxt[mv], n[mv], dep[mv], vul[mv]
+        np.add.at(el.queue, nxt, n)
+        np.add.at(el.qdep, nxt, dep)
+        np.add.at(el.qvul, nxt, vul)
+        return np.unique(nxt)
+
+    def _arrivals(self, t: int) -> None:
+        """People reaching sites this step take a place if there is room, else move on or wait without one."""
+        if len(self.pending) == 1:
+            j, mo, d, n, dep, vul = self.pending[0]
+        else:
+            j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
+        self.pending = []
+        free = np.where(self.closed, 0, self.capacity - self.occ)
+        planned = d.any()
+        if planned:
+            dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
+            und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
+            # planned people first (their places are held), then undirected people into what is not held
+            fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
+        else:
+            fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
+        ok = fits[j]
+        if ok.all():
+            take, part = n, np.ones(len(n))
+        else:
+            take = np.where(ok, n, 0)
+            for site in np.unique(j[~ok]).tolist():
+                room, held = int(free[site]), int(self.held[site])
+                for directed_pass in (True, False) if planned else (False,):
+                    rows = np.flatnonzero((j == site) & (d == directed_pass))
+                    if not len(rows):
+                        continue
+                    want = n[rows]
+                    cap = room if directed_pass else max(0, room - held)
+                    got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
+                    take[rows] = got
+                    room -= int(got.sum())
+                    if directed_pass:
+                        held -= int(want.sum())  # a planned place that is not there any more is no longer held
+            part = take / np.maximum(n, 1)
+        if planned:
+            np.subtract.at(self.held, j[d], n[d])  # arrived or turned away: no longer held either way
+        acc = take > 0
+        if acc.any():
+            ja, na = j[acc], take[acc]
+            np.add.at(self.occ, ja, na)
+            np.add.at(self.occ_vul, ja, vul[acc] * part[acc])
+            hour = min(t // self.sph, self.H * 24 - 1)
+            np.add.at(self.arr_site_day[:, self.day], ja, na)
+            np.add.at(self.arr_site_hour[:, hour], ja, na)
+            np.add.at(self.arr_mode_day[:, self.day], mo[acc], na)
+            self._trip_ends(mo[acc], na, dep[acc] * part[acc], vul[acc] * part[acc], t)
+        rej = np.flatnonzero(take < n)
+        if not len(rej):
+            return
+        jr, mr, nr = j[rej], mo[rej], n[rej] - take[rej]
+        dr, vr = dep[rej] * (1 - part[rej]), vul[rej] * (1 - part[rej])
+        self.turned_away += int(nr.sum())
+        nodes = self.net.site_node[jr]
+        tg = self._targets(nodes)
+        room = self._room()
+        go = (tg >= 0) & (tg != jr)
+        go[go] &= room[tg[go]] > 0
+        stay = np.flatnonzero(~go)  # nowhere with room: waits near this site without a place
+        if len(stay):
+            self._trip_ends(mr[stay], nr[stay], dr[stay], vr[stay], t)
+            np.add.at(self.without_at_site, jr[stay], nr[stay])
+            np.add.at(self.without_vul, jr[stay], vr[stay])
+        g = np.flatnonzero(go)
+        if len(g):
+            elems = np.array([self._route(int(nodes[i]), int(tg[i]), int(mr[i]), False) for i in g], np.int64)
+            self._enter(elems, tg[g], mr[g], nr[g], dr[g], vr[g], np.zeros(len(g), bool), t)
+            on = np.unique(elems[elems >= 0])
+            self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
+
+
+def simulate_reference(
+    inst: md.DaysInstance, *, assignment: Literal["arrival", "plan"] = "arrival", plan: Any = None
+) -> md.DaysResult:
+    """`movement_days.simulate` on the reference per-step work."""
+    md.validate_days_instance(inst)
+    quota = None if plan is None else np.asarray(plan, dtype=np.int64)
+    return ReferenceSim(inst, prepare_network(inst), quota).run(assignment)
