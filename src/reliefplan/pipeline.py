@@ -52,7 +52,7 @@ from .plan import (
     SupplyPlan,
     ZoneResult,
 )
-from .stages.phases import phase_indicators
+from .stages.phases import closed_within, phase_indicators, sheltered_share_by_day
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
@@ -375,11 +375,15 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
     step("overflow (people without a site place)")
+    land_m2 = cap.area_m2 - cap.excluded_area_m2
+    if sc.phases is not None and sc.phases.min_stay_days is not None:  # nor the land of sites closing too soon
+        soon = closed_within(sc.phases, [s.id for s in sc.sites], sc.horizon_days, sc.phases.min_stay_days)[:, 0]
+        land_m2 = np.where(soon, 0.0, land_m2)
     ov = place_overflow(
         sc,
         alloc.unmet,
         d.staying,
-        cap.area_m2 - cap.excluded_area_m2,
+        land_m2,
         alloc.by_site,
         times.time_s,
         lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s,
@@ -592,7 +596,9 @@ def finish(
             drive_cache=cache.drive_h if cache is not None else None,
         )
         supply, sustained = supply_summary(delivered, sc, rows=rows)
-        groups = group_figures(delivered, rows=rows)
+        groups = group_figures(
+            delivered, rows=rows, dependent={n: pres.dependent[:, g, :].sum(axis=0) for g, n in enumerate(pres.groups)}
+        )
 
     if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
         step("camp layouts (waiting for them)")
@@ -615,6 +621,12 @@ def finish(
         verdict += movement_indicators(sh.movement)
     if pres.phases is not None:
         verdict += phase_indicators(pres.phases)
+        verdict = [
+            sheltered_share_by_day(v, pres.people, pres.groups, pres.phases)
+            if v.indicator == "displaced_people_sheltered_share"
+            else v
+            for v in verdict
+        ]
     people_present = present(pres).astype(float)  # who the beds and the supplies are for
     monitoring = None
     if sc.monitoring is not None:
