@@ -33,4 +33,6 @@ def test_rows_per_aid_dependent_person(tmp_path):
     note = {(v.indicator, v.scope): v for v in half.verdict}[("water_l_per_person_day", "group:staying")].note
     assert "at most 5,000 of the group's 10,000" in note
     # nobody's need went unmet, so nothing in these rows fails
-    assert not [v for v in half.verdict if v.indicator in ("water_l_per_person_day", "kcal_per_person_day") and not v.met]
+    assert not [
+        v for v in half.verdict if v.indicator in ("water_l_per_person_day", "kcal_per_person_day") and not v.met
+    ]

@@ -375,3 +375,44 @@ def test_sheltered_share_counts_lost_places_day_by_day(tmp_path):
     assert {v.indicator: v for v in make_plan(_scenario(tmp_path / "n", None)).verdict}[
         "displaced_people_sheltered_share"
     ].value == pytest.approx(1.0)
+
+
+def test_per_phase_rows_compare_and_report(tmp_path):
+    """Per phase (days 0-4, 5-7, 8-19): S1 closes on day 5 (23,442 places lost, 10,000 re-displaced to S2), S2
+    keeps 5,860 of 11,721 from day 8 (5,861 lost, 4,140 without a place); in compare beside the plan without phases;
+    in the report. Plenty of trucks: no standard short in any phase."""
+    from reliefplan.analysis.compare import compare
+    from reliefplan.analysis.phase_table import phase_rows
+    from reliefplan.outputs.report import render_report
+
+    def plan(phases, where):
+        sc = _scenario(tmp_path / where, phases)
+        sc.supply.enabled = True
+        sc.entry_points[0].trucks_per_day = 10_000
+        return make_plan(sc)
+
+    phased = plan(
+        {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]}, "p"
+    )
+    rows = phase_rows(phased)
+    got = [
+        (r["from_day"], r["to_day"], r["events"], r["sites_closed"], r["places_at_start"], r["places_lost"])
+        + (r["redisplaced"], r["lost_place"])
+        for r in rows
+    ]
+    assert got == [
+        (0, 4, "", 0, 35_163, 0, 0, 0),
+        (5, 7, "S1 closes", 1, 11_721, 23_442, 10_000, 0),
+        (8, 19, "S2 shrinks to 50%", 0, 5_860, 5_861, 0, 4_140),
+    ]
+    assert all(set(r["first_short_day"].values()) == {None} for r in rows)
+    base = plan(None, "n")
+    cmp = {r.key: r for r in compare(base, phased)}
+    assert (cmp["phases: people re-displaced"].a, cmp["phases: people re-displaced"].b) == (None, 10_000)
+    assert (cmp["phase days 5-7: re-displaced"].a, cmp["phase days 5-7: re-displaced"].b) == (0, 10_000)
+    assert cmp["phase days 8-19: lost their place"].diff == 4_140
+    assert cmp["phase days 8-19: first water short"].b is None
+    assert cmp["displaced with a place, worst day"].b == pytest.approx(58.6)
+    assert not [r for r in compare(base, base) if r.key.startswith("phase")]  # no phases: no phase rows
+    html = render_report(phased, {})
+    assert "What changes in each phase" in html and "S2 shrinks to 50%" in html and "Moves the phases cause" in html

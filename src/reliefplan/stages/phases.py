@@ -45,6 +45,7 @@ class PhaseResult:
     moves: list[tuple[int, int, int, str, bool, int]] = field(default_factory=list)
     location_ids: list[str] = field(default_factory=list)  # names of the locations `moves` index
     distance_m: dict[tuple[int, int], float] = field(default_factory=dict)  # straight line, per (from, to)
+    events: list[dict[str, object]] = field(default_factory=list)  # what the scenario declares, by day
 
     def move_rows(self) -> list[dict[str, object]]:
         """The moves by day, from, to, reason and place (people summed), with the straight-line distance and a
@@ -90,6 +91,7 @@ class PhaseResult:
                 1,
             ),
             "moves": self.move_rows(),
+            "events": self.events,
             "notes": self.notes,
         }
 
@@ -162,6 +164,23 @@ def closed_within(spec: PhasesSpec, site_ids: list[str], days: int, stay_days: i
     return (c[:, end] - c[:, a]) > 0
 
 
+def declared_events(spec: PhasesSpec, days: int) -> list[dict[str, object]]:
+    """The declared phases as dated events (day, what, site or footprint, share kept), by day."""
+    ev: list[dict[str, object]] = []
+    for p in spec.sites:
+        if p.opens_day is not None and 0 < p.opens_day < days:
+            ev.append({"day": p.opens_day, "event": "opens", "site": p.site})
+        if p.closes_day is not None and p.closes_day < days:
+            ev.append({"day": p.closes_day, "event": "closes", "site": p.site})
+        ev += [{"day": s.day, "event": "shrinks", "site": p.site, "share": s.share} for s in p.shrinks if s.day < days]
+    ev += [
+        {"day": r.end_day, "event": "operation ends", "footprint": r.footprint}
+        for r in spec.returns
+        if r.end_day < days
+    ]
+    return sorted(ev, key=lambda e: (int(str(e["day"])), str(e["event"]), str(e.get("site", e.get("footprint")))))
+
+
 def apply_phases(
     spec: PhasesSpec,
     *,
@@ -215,6 +234,7 @@ def apply_phases(
             "modelled; people still on their way when the operation ends complete the move (ASSUMPTION).",
         ]
     )
+    out.events = declared_events(spec, T)
     red = div = ret = lost = 0
     site_xy = xy[nz : nz + ns]
 
