@@ -25,6 +25,7 @@ from .stages.deliveries import (
 )
 from .stages.arrivals import abroad, arrivals_summary, displace_all, present
 from .stages.displacement import Displacement
+from .solvers.health import HealthProjection
 from .stages.health import hold, plan_health
 from .stages.seasons import flooded_land, season_needs
 from .geo import to_lon_lat
@@ -157,6 +158,7 @@ class PlanRun:
     layouts: list[CampLayout] = field(default_factory=list)  # per opened site, in site order
     deliveries: Deliveries | None = None  # the supply instance and its solution, when computed
     people_by_day: np.ndarray | None = None  # [days]: everyone in the plan each day (all groups, all locations)
+    health: HealthProjection | None = None  # the groups' health projection, every draw (ensembles pool them)
 
 
 def _assumptions(
@@ -717,7 +719,13 @@ def finish(
         if groups is None
         else hold(groups["summary"], None if health is None else health.groups, sc.horizon_days),
     )
-    return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
+    return PlanRun(
+        plan=plan,
+        layouts=layouts,
+        deliveries=delivered,
+        people_by_day=people_present,
+        health=None if health is None else health.groups,
+    )
 
 
 def _presence_rows(pres: Presence) -> list[dict[str, Any]]:
