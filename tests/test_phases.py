@@ -18,9 +18,11 @@ S1_PLACES, S2_PLACES = 23_442, 11_721
 
 
 def _scenario(tmp_path: Path, phases: dict | None, horizon: int = 20):
+    """The phase mechanics are tested with a siting that ignores the phases (people planned into a closing site);
+    tests that name `siting` test the phase-aware siting."""
     cfg: dict = {"horizon_days": horizon}
     if phases is not None:
-        cfg["phases"] = phases
+        cfg["phases"] = {"siting": "ignore", **phases}
     sc = load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
     sc.layout.enabled = False
     sc.supply.enabled = False
@@ -263,3 +265,154 @@ def test_supply_and_presence_rows_follow_the_phases(tmp_path):
         "sheltered_at_site": 2_930,
         "overflow_at_site": 2_070,
     }
+
+
+# ---- the siting knows the phases (capacity-days, minimum stay) and the moves are listed ---------------------------
+
+
+def _sheltered_at(pres, site: str) -> list[int]:
+    return _at(pres, site, "sheltered").tolist()
+
+
+def test_capacity_days_siting_avoids_a_closing_site_when_another_has_room(tmp_path):
+    # S1 closes on day 5 of 20: each of its places is worth 5/20 of a place at S2, which has room for all 10,000
+    pres = _presence(tmp_path, {"siting": "capacity_days", "sites": [{"site": "S1", "closes_day": 5}]})
+    assert _sheltered_at(pres, "S1") == [0] * 20 and _sheltered_at(pres, "S2") == [10_000] * 20
+    s = pres.phases.summary()
+    assert (s["redisplaced"], s["diverted"], s["lost_place"]) == (0, 0, 0) and s["moves"] == []
+
+
+def test_capacity_days_siting_fills_a_closing_site_when_places_are_scarce(tmp_path):
+    # S2 keeps half its places all along: floor(11,721 / 2) = 5,860; 5 days at S1 beat no place, so 4,140 go to S1
+    # and move again on day 5 (S2 is full: without a place); ignoring the phases moves all 10,000 from S1
+    phases = {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]}
+    aware = _presence(tmp_path / "a", {"siting": "capacity_days", **phases})
+    assert _sheltered_at(aware, "S2") == [5_860] * 20
+    assert _sheltered_at(aware, "S1") == [4_140] * 5 + [0] * 15
+    s = aware.phases.summary()
+    assert (s["redisplaced"], s["lost_place"]) == (4_140, 4_140)
+    blind = _presence(tmp_path / "b", phases).phases.summary()
+    assert (blind["redisplaced"], blind["lost_place"]) == (10_000, 4_140)
+    # the same person-days with a place: 10,000 x 5 + 5,860 x 15 = 137,900 either way
+    for p in (aware, _presence(tmp_path / "c", phases)):
+        kinds = np.array(p.kinds)
+        assert int(p.people[kinds == "site", p.group("sheltered")].sum()) == 137_900
+
+
+def test_capacity_days_siting_plans_a_shrinking_site_by_tranches(tmp_path):
+    # S1 keeps 30 % from day 10: floor(23,442 x 0.3) = 7,032 places for all 20 days, 16,410 for 10 of them.
+    # The siting fills the lasting 7,032 at S1 and sends 2,968 to S2 (11,721 lasting places): nobody moves again;
+    # ignoring the phases puts all 10,000 at S1 and moves the 2,968 newest on day 10
+    phases = {"sites": [{"site": "S1", "shrinks": [{"day": 10, "share": 0.3}]}]}
+    aware = _presence(tmp_path / "a", {"siting": "capacity_days", **phases})
+    assert _sheltered_at(aware, "S1") == [7_032] * 20 and _sheltered_at(aware, "S2") == [2_968] * 20
+    assert aware.phases.summary()["redisplaced"] == 0
+    blind = _presence(tmp_path / "b", phases)
+    assert _sheltered_at(blind, "S1") == [10_000] * 10 + [7_032] * 10
+    assert blind.phases.summary()["redisplaced"] == 2_968
+
+
+def test_minimum_stay_keeps_people_out_of_a_site_closing_too_soon(tmp_path):
+    # S1 closes on day 5 < 10 days of minimum stay: not planned; S2 (half, 5,860 places) takes what it can,
+    # 4,140 are without a place from the start and nobody is moved again
+    phases = {
+        "siting": "capacity_days",
+        "min_stay_days": 10,
+        "sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}],
+    }
+    sh = shelter(_scenario(tmp_path, phases))
+    assert (sh.people.sheltered, sh.people.unsheltered) == (5_860, 4_140)
+    assert sh.alloc.by_site.tolist() == [0, 5_860]
+    s = sh.presence.phases.summary()
+    assert (s["redisplaced"], s["lost_place"]) == (0, 0)
+    assert sh.overflow.by_site[0] == 0  # nor on the closing site's land
+
+
+def test_moves_list_when_from_where_to_where_how_many(tmp_path):
+    from reliefplan.solvers.network import NetworkParams
+
+    pres = _presence(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]})
+    (m,) = pres.phases.summary()["moves"]
+    a, b = pres.location_ids.index("S1"), pres.location_ids.index("S2")
+    d = float(np.hypot(*(pres.xy[b] - pres.xy[a])))
+    p = NetworkParams.default()
+    assert m == {
+        "day": 5,
+        "from": "S1",
+        "to": "S2",
+        "reason": "redisplaced",
+        "with_place": True,
+        "people": 10_000,
+        "distance_m": round(d, 1),
+        "walk_h": round(d * p.circuity / p.walk_speed_m_s / 3600.0, 2),
+    }
+    assert pres.phases.summary()["redisplaced_person_km"] == round(10_000 * d / 1000.0, 1)
+
+
+def test_moves_list_returns_and_diversions():
+    # the unit case (locations unnamed: indices): 100 re-displaced from S1 (1) to S2 (2) on day 2, 100 diverted
+    # on day 2 and 100 on day 3
+    _, _, s = _unit({"sites": [{"site": "S1", "closes_day": 2}]}, [0, 100, 200, 300])
+    got = [(m["day"], m["from"], m["to"], m["reason"], m["people"]) for m in s["moves"]]
+    assert got == [(2, "1", "2", "diverted", 100), (2, "1", "2", "redisplaced", 100), (3, "1", "2", "diverted", 100)]
+
+
+def test_sheltered_share_counts_lost_places_day_by_day(tmp_path):
+    # S1 closes on day 5 (all 10,000 to S2), S2 keeps 5,860 places from day 8: from day 8, 5,860 of the 10,000
+    # displaced hold a place; the row reads the worst day, 0.586 (it read 1.0 before: planned places only)
+    phases = {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]}
+    plan = make_plan(_scenario(tmp_path, phases))
+    row = {v.indicator: v for v in plan.verdict}["displaced_people_sheltered_share"]
+    assert row.value == pytest.approx(0.586) and row.met is False
+    assert "worst day 8: 5,860 of 10,000" in row.note and "4,140 lost their place" in row.note
+    # returned people are home, not displaced: 5,000 back by day 15, taken in proportion (2,930 with a place)
+    phases["returns"] = [{"footprint": "op", "end_day": 10, "curve": {"days": [0, 5], "share": [0.0, 0.5]}}]
+    row = {v.indicator: v for v in make_plan(_scenario(tmp_path / "r", phases)).verdict}[
+        "displaced_people_sheltered_share"
+    ]
+    assert row.value == pytest.approx(0.586) and "5,000 returned home" in row.note
+    # without phases the row is the plan's share (everyone has a place here)
+    assert {v.indicator: v for v in make_plan(_scenario(tmp_path / "n", None)).verdict}[
+        "displaced_people_sheltered_share"
+    ].value == pytest.approx(1.0)
+
+
+def test_per_phase_rows_compare_and_report(tmp_path):
+    """Per phase (days 0-4, 5-7, 8-19): S1 closes on day 5 (23,442 places lost, 10,000 re-displaced to S2), S2
+    keeps 5,860 of 11,721 from day 8 (5,861 lost, 4,140 without a place); in compare beside the plan without phases;
+    in the report. Plenty of trucks: no standard short in any phase."""
+    from reliefplan.analysis.compare import compare
+    from reliefplan.analysis.phase_table import phase_rows
+    from reliefplan.outputs.report import render_report
+
+    def plan(phases, where):
+        sc = _scenario(tmp_path / where, phases)
+        sc.supply.enabled = True
+        sc.entry_points[0].trucks_per_day = 10_000
+        return make_plan(sc)
+
+    phased = plan(
+        {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 8, "share": 0.5}]}]}, "p"
+    )
+    rows = phase_rows(phased)
+    got = [
+        (r["from_day"], r["to_day"], r["events"], r["sites_closed"], r["places_at_start"], r["places_lost"])
+        + (r["redisplaced"], r["lost_place"])
+        for r in rows
+    ]
+    assert got == [
+        (0, 4, "", 0, 35_163, 0, 0, 0),
+        (5, 7, "S1 closes", 1, 11_721, 23_442, 10_000, 0),
+        (8, 19, "S2 shrinks to 50%", 0, 5_860, 5_861, 0, 4_140),
+    ]
+    assert all(set(r["first_short_day"].values()) == {None} for r in rows)
+    base = plan(None, "n")
+    cmp = {r.key: r for r in compare(base, phased)}
+    assert (cmp["phases: people re-displaced"].a, cmp["phases: people re-displaced"].b) == (None, 10_000)
+    assert (cmp["phase days 5-7: re-displaced"].a, cmp["phase days 5-7: re-displaced"].b) == (0, 10_000)
+    assert cmp["phase days 8-19: lost their place"].diff == 4_140
+    assert cmp["phase days 8-19: first water short"].b is None
+    assert cmp["displaced with a place, worst day"].b == pytest.approx(58.6)
+    assert not [r for r in compare(base, base) if r.key.startswith("phase")]  # no phases: no phase rows
+    html = render_report(phased, {})
+    assert "What changes in each phase" in html and "S2 shrinks to 50%" in html and "Moves the phases cause" in html

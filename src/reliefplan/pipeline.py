@@ -26,6 +26,7 @@ from .stages.deliveries import (
 )
 from .stages.arrivals import abroad, arrivals_summary, displace_all, present
 from .stages.displacement import Displacement
+from .solvers.health import HealthProjection
 from .stages.health import hold, plan_health
 from .stages.seasons import flooded_land, season_needs
 from .geo import to_lon_lat
@@ -55,7 +56,7 @@ from .plan import (
     SupplyPlan,
     ZoneResult,
 )
-from .stages.phases import phase_indicators
+from .stages.phases import closed_within, phase_indicators, sheltered_share_by_day
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
@@ -160,6 +161,7 @@ class PlanRun:
     layouts: list[CampLayout] = field(default_factory=list)  # per opened site, in site order
     deliveries: Deliveries | None = None  # the supply instance and its solution, when computed
     people_by_day: np.ndarray | None = None  # [days]: everyone in the plan each day (all groups, all locations)
+    health: HealthProjection | None = None  # the groups' health projection, every draw (ensembles pool them)
 
 
 def _assumptions(
@@ -378,11 +380,15 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         raise AssertionError(f"people not conserved: {sheltered} + {unsheltered} != {displaced}")
 
     step("overflow (people without a site place)")
+    land_m2 = cap.area_m2 - cap.excluded_area_m2
+    if sc.phases is not None and sc.phases.min_stay_days is not None:  # nor the land of sites closing too soon
+        soon = closed_within(sc.phases, [s.id for s in sc.sites], sc.horizon_days, sc.phases.min_stay_days)[:, 0]
+        land_m2 = np.where(soon, 0.0, land_m2)
     ov = place_overflow(
         sc,
         alloc.unmet,
         d.staying,
-        cap.area_m2 - cap.excluded_area_m2,
+        land_m2,
         alloc.by_site,
         times.time_s,
         lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s,
@@ -599,8 +605,12 @@ def finish(
         )
         supply, sustain_figures = supply_summary(delivered, sc, rows=rows)
         sustained = Sustain.model_validate(sustain_figures)
+        dependent = {n: pres.dependent[:, g, :].sum(axis=0) for g, n in enumerate(pres.groups)}
         groups = Groups.model_validate(
-            {**group_figures(delivered, rows=rows), "presence": _presence_rows(pres) if rows else []}
+            {
+                **group_figures(delivered, rows=rows, dependent=dependent),
+                "presence": _presence_rows(pres) if rows else [],
+            }
         )
 
     if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
@@ -626,6 +636,12 @@ def finish(
         verdict += movement_indicators(sh.movement)
     if pres.phases is not None:
         verdict += phase_indicators(pres.phases)
+        verdict = [
+            sheltered_share_by_day(v, pres.people, pres.groups, pres.phases)
+            if v.indicator == "displaced_people_sheltered_share"
+            else v
+            for v in verdict
+        ]
     people_present = present(pres).astype(float)  # who the beds and the supplies are for
     monitoring = None
     if sc.monitoring is not None:
@@ -716,7 +732,13 @@ def finish(
         if groups is None
         else hold(groups.summary, None if health is None else health.groups, sc.horizon_days),
     )
-    return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
+    return PlanRun(
+        plan=plan,
+        layouts=layouts,
+        deliveries=delivered,
+        people_by_day=people_present,
+        health=None if health is None else health.groups,
+    )
 
 
 def _presence_rows(pres: Presence) -> list[dict[str, Any]]:

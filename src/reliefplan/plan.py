@@ -623,7 +623,9 @@ class Plan(_Out):
         description=(
             "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
             "(moved again from a site they were at), diverted (arrivals turned from a closed or full site), returned "
-            "home, who lost a camp place, cumulative by day, and camp places by day; None when not declared"
+            "home, who lost a camp place, cumulative by day, and camp places by day; `moves`: every move the phases "
+            "make (day, from, to, reason, with a place, people, straight-line distance, walking-time estimate) and "
+            "`redisplaced_person_km`; None when not declared"
         ),
     )
     hold: Hold | None = Field(

@@ -19,6 +19,9 @@ class GroupSummary(Out):
     group: str = Field(description="staying, sheltered, overflow, site_residents, served_elsewhere, ...")
     people_max: int
     people_last_day: int
+    aid_dependent_max: int | None = Field(
+        default=None, exclude_if=absent, description="aid-dependent people present, at most (the rows' denominator)"
+    )
     water_l_per_person_day: float | None = Field(description="water delivered or produced (L/person/day, mean)")
     water_l_per_person_day_min: float | None = Field(description="worst day (L/person/day)")
     kcal_per_person_day: float | None = Field(description="food delivered (kcal/person/day, mean)")

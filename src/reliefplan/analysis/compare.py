@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..plan import Plan
 from .hold import first_health_day, first_standard_day, hold_days
+from .phase_table import phase_days, phase_rows
 
 
 @dataclass
@@ -158,7 +159,59 @@ def compare(a: Plan, b: Plan) -> list[Row]:
             (f"{g}: first standard short", _hold(g, "first_standard_day"), "day"),
             (f"{g}: first health threshold, P50", _hold(g, "first_health_day_p50"), "day"),
         ]
-    return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec]
+    return [Row(k, _float(f(a)), _float(f(b)), u) for k, f, u in spec] + phase_compare(a, b)
+
+
+def _phase(key: str):
+    def get(p: Plan) -> float | None:
+        return None if not p.phases else p.phases.get(key)
+
+    return get
+
+
+def _worst_sheltered_pct(p: Plan) -> float | None:
+    row = next((i for i in p.verdict if i.indicator == "displaced_people_sheltered_share"), None)
+    return None if row is None else _pct(row.value)
+
+
+def phase_compare(a: Plan, b: Plan) -> list[Row]:
+    """With phases in either plan: their totals, then per phase (the days between either plan's declared events)
+    the sites closed, places lost, people re-displaced and losing their place, and the first day each standard
+    falls short in the phase; a plan without phases is read over the same days."""
+    if not a.phases and not b.phases:
+        return []
+    out = [
+        Row(k, _float(f(a)), _float(f(b)), u)
+        for k, f, u in (
+            ("phases: people re-displaced", _phase("redisplaced"), "people"),
+            ("phases: people who lost their place", _phase("lost_place"), "people"),
+            ("phases: people returned home", _phase("returned"), "people"),
+            ("phases: re-displaced walking (straight line)", _phase("redisplaced_person_km"), "person-km"),
+            ("displaced with a place, worst day", _worst_sheltered_pct, "%"),
+        )
+    ]
+    days = sorted(set(phase_days(a)) | set(phase_days(b)))
+    ra, rb = phase_rows(a, days), phase_rows(b, days)
+    for x, y in zip(ra, rb):
+        head = f"phase days {x['from_day']}-{x['to_day']}"
+        for key, words, unit in (
+            ("sites_closed", "sites closed", "sites"),
+            ("places_lost", "places lost", "places"),
+            ("redisplaced", "re-displaced", "people"),
+            ("lost_place", "lost their place", "people"),
+            ("returned", "returned home", "people"),
+        ):
+            out.append(Row(f"{head}: {words}", _float(x[key]), _float(y[key]), unit))
+        for c in sorted(set(x["first_short_day"]) | set(y["first_short_day"])):
+            out.append(
+                Row(
+                    f"{head}: first {c} short",
+                    _float(x["first_short_day"].get(c)),
+                    _float(y["first_short_day"].get(c)),
+                    "day",
+                )
+            )
+    return out
 
 
 def _float(x: float | None) -> float | None:

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .health_pool import member_draws, pool_members
+
 from .._errors import InputError, Problem
 from ..scenario._inputs import folder_file
 from ..scenario._uncertainty import observed_series
@@ -218,8 +220,10 @@ def run_member(task: MemberTask) -> dict[str, Any]:
     row: dict[str, Any] = {"member": task.inputs.index, "attempts": task.attempt}
     try:
         sc, cache = _base(task.folder, task.scenario, task.layout)
-        plan = plan_member(sc, cache, task.inputs).plan
+        run = plan_member(sc, cache, task.inputs)
+        plan = run.plan
         row.update(key_results(plan))
+        row["health_draws"] = member_draws(run.health)  # pooled by `summarise`, not kept per member
         if not row["conserved"]:
             raise AssertionError("people not conserved")
         row["status"], row["error"] = "ok", ""
@@ -421,6 +425,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     """P10/P50/P90 of the outcomes, probability each verdict indicator is met, Spearman sensitivity."""
     from scipy.stats import spearmanr
 
+    health = pool_members([r.pop("health_draws", None) for r in rows if r.get("status") == "ok"])
     ok = [r for r in rows if r.get("status") == "ok"]
     by_member = {m.index: m for m in inputs}
     cols = sorted({k for r in ok for k in r})
@@ -495,6 +500,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
         "p_no_shortfall_through_day": by_day,
         "verdict_p_met": verdict,
         "sensitivity": sensitivity,
+        "health_pooled": health,
         "notes": [
             (
                 "Percentiles over successful members; first_shortfall_day percentiles are null when no shortfall "

@@ -135,7 +135,9 @@ def _summary(p) -> None:  # p: Plan
             t.add_row(label, text)
     console.print(t)
     if p.groups and p.groups.summary:
-        g = Table(title="what reaches each group (delivered per person present, mean over the horizon; worst day)")
+        g = Table(
+            title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
+        )
         for col in (
             "group",
             "people",

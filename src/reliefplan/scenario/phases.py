@@ -7,6 +7,8 @@ against its scenario (horizon, site ids, footprints); every problem names the fi
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from .._errors import Problem
@@ -67,10 +69,18 @@ class FootprintReturn(Strict):
 
 
 class PhasesSpec(Strict):
-    """The scenario's ``phases`` block."""
+    """The scenario's ``phases`` block.
+
+    siting: how the siting counts a site's phases (docs/movement.md, "Phases in the siting"): ``capacity_days``
+    (default) prices each day a person would be without a place there (closed, not yet open, shrunk) as that share
+    of the cost of no place at all; ``ignore`` plans as if every site held its places all the horizon.
+    min_stay_days: a site that is closed on any of the first ``min_stay_days`` days of a person's stay is not
+    planned for them (nor is its land used for people without a place); None: no minimum."""
 
     sites: list[SitePhase] = Field(default=[], max_length=10_000)
     returns: list[FootprintReturn] = Field(default=[], max_length=100)
+    siting: Literal["capacity_days", "ignore"] = "capacity_days"
+    min_stay_days: int | None = Field(default=None, ge=1, le=100_000)
 
 
 def phases_problems(

@@ -10,6 +10,7 @@ from .._rounding import largest_remainder
 from ..scenario.folder import Scenario
 from ..solvers.site_times import GroupTimes
 from ..solvers.siting import ArcCosts, SitingInstance, SitingResult, default_unmet_penalty, solve_siting
+from .phases import closed_within, place_day_share, place_tranches
 
 
 @dataclass
@@ -94,6 +95,26 @@ def _without_no_place(res: SitingResult, n_sites: int) -> SitingResult:
     )
 
 
+def _per_facility(per_site: list[bool], tranche_site: np.ndarray | None) -> np.ndarray:
+    """A per-site flag for each facility of the siting (a site, or one of its tranches)."""
+    a = np.array(per_site, dtype=bool)
+    return a if tranche_site is None else a[tranche_site]
+
+
+def _tranches_to_sites(res: SitingResult, tranche_site: np.ndarray, site_ids: list[str]) -> SitingResult:
+    """The result with each tranche's assignments given to its site (`phases.place_tranches`)."""
+    people = np.bincount(tranche_site, weights=res.facility_people, minlength=len(site_ids))
+    is_open = np.zeros(len(site_ids), dtype=bool)
+    is_open[tranche_site[res.open_mask & (res.facility_people > 0)]] = True
+    return replace(
+        res,
+        assign_facility=tranche_site[res.assign_facility],
+        open_mask=is_open,
+        facility_people=people,
+        open_ids=[i for i, o in zip(site_ids, is_open) if o],
+    )
+
+
 def _client_arcs(pairs: GroupTimes, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(client, site, walking time) of every listed pair of each client's zone."""
     lo = np.searchsorted(pairs.group, zone, side="left")
@@ -173,6 +194,11 @@ def allocate(
         allowed &= unit <= spec.max_walk_h * 3600.0
     if spec.vulnerable_max_walk_h is not None:
         allowed &= (group[client] != "vulnerable") | (unit <= spec.vulnerable_max_walk_h * 3600.0)
+    arrive = day if waves else np.zeros(len(zone), dtype=np.int64)
+    if sc.phases is not None and sc.phases.min_stay_days is not None:  # sites closing too soon are not planned
+        allowed &= ~closed_within(sc.phases, [s.id for s in sc.sites], sc.horizon_days, sc.phases.min_stay_days)[
+            site, arrive[client]
+        ]
     client, site = client[allowed], site[allowed]
     arcs = ArcCosts(client=client, facility=site, cost=unit[allowed] * demand[client])
     penalty = default_unmet_penalty(arcs, demand, factor=spec.unmet_penalty_factor)
@@ -180,15 +206,41 @@ def allocate(
     n_s = len(sites)
     fixed = np.array([s.opening_cost for s in sites], dtype=float)
     cap, ids = capacity.astype(float), [s.id for s in sites]
+    extra, tranche_site = 0.0, None
+    if sc.phases is not None and sc.phases.siting == "capacity_days":
+        # each day without a place costs that share of the penalty for no place at all (capacity-days)
+        site_ids = [s.id for s in sites]
+        if waves_apply(sc):  # no opening decisions: each site's places as tranches by how long they exist
+            tranche_site, size, share = place_tranches(sc.phases, site_ids, capacity, sc.horizon_days)
+            first = np.searchsorted(tranche_site, np.arange(n_s))
+            count = np.bincount(tranche_site, minlength=n_s)
+            reps = count[site]
+            t_arc = np.repeat(first[site], reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+            client, walk = np.repeat(client, reps), np.repeat(unit[allowed], reps)
+            unit_extra = penalty * (1.0 - share[t_arc, arrive[client]])
+            arcs = ArcCosts(client=client, facility=t_arc, cost=(walk + unit_extra) * demand[client])
+            cap, fixed, ids = (
+                size.astype(float),
+                fixed[tranche_site],
+                [f"{site_ids[s]}#{k}" for k, s in enumerate(tranche_site)],
+            )
+        else:  # opening decisions need one facility per site: the share of all its places' days
+            share = place_day_share(sc.phases, site_ids, capacity, sc.horizon_days)
+            unit_extra = penalty * (1.0 - share[site, arrive[client]])
+            arcs = ArcCosts(client=client, facility=site, cost=arcs.cost + unit_extra * demand[client])
+        extra = float(unit_extra.max(initial=0.0))
+    n_f = len(ids)
     unmet_penalty: float | None = penalty
     if waves:  # "(no place)" as a facility whose per-person cost falls with the leaving day
-        top = float(unit[allowed].max(initial=1.0))
+        top = float(unit[allowed].max(initial=1.0)) + extra
         gap = (n_s + 2) * top + 1.0
         ranks = np.unique(day, return_inverse=True)[1]
         cost_np = (penalty + (ranks.max() - ranks) * gap) * demand
         clients = np.arange(len(zone))
         arcs = ArcCosts(
-            client=np.r_[client, clients], facility=np.r_[site, np.full(len(zone), n_s)], cost=np.r_[arcs.cost, cost_np]
+            client=np.r_[arcs.client, clients],
+            facility=np.r_[arcs.facility, np.full(len(zone), n_f)],
+            cost=np.r_[arcs.cost, cost_np],
         )
         cap, fixed, ids = np.r_[cap, float(demand.sum())], np.r_[fixed, 0.0], ids + ["(no place)"]
         unmet_penalty = None  # everyone is placed: "(no place)" is a facility with room for all
@@ -202,8 +254,8 @@ def allocate(
         ],
         demand=demand.astype(float),
         cost=arcs,
-        must_open=np.array([s.must_open for s in sites] + [False] * waves),
-        never_open=np.array([s.never_open for s in sites] + [False] * waves),
+        must_open=np.r_[_per_facility([s.must_open for s in sites], tranche_site), [False] * waves].astype(bool),
+        never_open=np.r_[_per_facility([s.never_open for s in sites], tranche_site), [False] * waves].astype(bool),
         single_source=spec.single_site_per_zone,
         min_open=spec.min_open_sites,
         max_open=spec.max_open_sites,
@@ -211,7 +263,9 @@ def allocate(
     )
     res = solve_siting(inst, time_limit_s=spec.time_limit_s)
     if waves:
-        res = _without_no_place(res, n_s)
+        res = _without_no_place(res, n_f)
+    if tranche_site is not None:
+        res = _tranches_to_sites(res, tranche_site, [s.id for s in sites])
     people, unmet_client = _whole_people(res, demand)
     keep = people > 0
     n_z = len(sc.zones)
@@ -221,7 +275,7 @@ def allocate(
     ).astype(np.int64)
     flow_zone, flow_site, flow_people = zone[res.assign_client[keep]], res.assign_facility[keep], people[keep]
     flow_group = group[res.assign_client[keep]]
-    if waves:  # one flow per zone, site and group again
+    if waves or tranche_site is not None:  # one flow per zone, site and group again
         key = np.unique(
             np.c_[flow_zone, flow_site, np.unique(flow_group, return_inverse=True)[1]], axis=0, return_inverse=True
         )[1].reshape(-1)

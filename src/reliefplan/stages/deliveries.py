@@ -438,10 +438,16 @@ def deliver(
     )
 
 
-def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
+def group_figures(
+    d: Deliveries, *, rows: bool = True, dependent: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
     """plan.json `groups`: per group, what reaches each person — litres of water and kcal of food delivered per
     person per day, share of each need met, people still owed shelter items, cumulative energy and water deficit
-    per person — over the horizon and (rows) day by day."""
+    per person — over the horizon and (rows) day by day.
+
+    dependent: per group, aid-dependent people present each day [T]; the per-person figures are then per
+    aid-dependent person (the others find their own, `population.aid_dependent_share`, and are not counted as
+    receiving nothing)."""
     spec = {s.commodity.id: s for s in d.specs}
     kid = {k: i for i, k in enumerate(d.result.commodity_ids)}
     summary, by_day = [], []
@@ -449,8 +455,9 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
         people = np.nan_to_num(gs.people)
         if not people.any():  # a group this plan has nobody in (listed for one LP structure across plans)
             continue
+        per = people if dependent is None or g not in dependent else np.asarray(dependent[g], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(people > 0, 1.0 / np.where(people > 0, people, 1.0), 0.0)
+            inv = np.where(per > 0, 1.0 / np.where(per > 0, per, 1.0), 0.0)
         fig: dict[str, np.ndarray] = {}
         if "water" in kid:
             w = kid["water"]
@@ -465,8 +472,8 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
             fig["cumulative_kcal_deficit_per_person"] = np.cumsum(gs.shortfall_t[f] * kcal_t * inv)
         if "shelter_nfi" in kid and spec["shelter_nfi"].t_per_person > 0:
             fig["people_owed_shelter_items"] = gs.shortfall_t[kid["shelter_nfi"]] / spec["shelter_nfi"].t_per_person
-        last = int(np.flatnonzero(people > 0)[-1]) if (people > 0).any() else 0
-        present = people > 0
+        last = int(np.flatnonzero(per > 0)[-1]) if (per > 0).any() else 0
+        present = per > 0
 
         def mean(key: str) -> float | None:
             return round(float(fig[key][present].mean()), 3) if key in fig and present.any() else None
@@ -476,6 +483,7 @@ def group_figures(d: Deliveries, *, rows: bool = True) -> dict[str, Any]:
                 "group": g,
                 "people_max": int(people.max(initial=0)),
                 "people_last_day": int(people[-1]),
+                "aid_dependent_max": int(round(float(per.max(initial=0)))),
                 "water_l_per_person_day": mean("water_l_per_person_day"),
                 "water_l_per_person_day_min": round(float(fig["water_l_per_person_day"][present].min()), 3)
                 if "water_l_per_person_day" in fig and present.any()

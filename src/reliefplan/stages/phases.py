@@ -27,6 +27,7 @@ import numpy as np
 from .._rounding import largest_remainder
 from ..plan import Indicator
 from ..scenario.phases import PhasesSpec
+from ..solvers.network import NetworkParams
 from .verdict import indicator
 
 
@@ -40,6 +41,38 @@ class PhaseResult:
     lost_place_by_day: list[int] = field(default_factory=list)  # moved people who found no place (now overflow)
     places_by_day: list[int] = field(default_factory=list)  # camp places available at the end of each day
     notes: list[str] = field(default_factory=list)
+    # every move the phases make: (day, from location, to location, reason, with a place, people)
+    moves: list[tuple[int, int, int, str, bool, int]] = field(default_factory=list)
+    location_ids: list[str] = field(default_factory=list)  # names of the locations `moves` index
+    distance_m: dict[tuple[int, int], float] = field(default_factory=dict)  # straight line, per (from, to)
+    events: list[dict[str, object]] = field(default_factory=list)  # what the scenario declares, by day
+
+    def move_rows(self) -> list[dict[str, object]]:
+        """The moves by day, from, to, reason and place (people summed), with the straight-line distance and a
+        walking-time estimate (straight line x the network's fallback circuity at the walking speed, not routed)."""
+        params = NetworkParams.default()
+        total: dict[tuple[int, int, int, str, bool], int] = {}
+        for t, a, b, why, place, n in self.moves:
+            total[(t, a, b, why, place)] = total.get((t, a, b, why, place), 0) + n
+        name = self.location_ids or [str(i) for i in range(max((max(m[1], m[2]) for m in self.moves), default=0) + 1)]
+        out = []
+        for (t, a, b, why, place), n in sorted(total.items()):
+            if n <= 0:
+                continue
+            d = self.distance_m.get((a, b), 0.0)
+            out.append(
+                {
+                    "day": t,
+                    "from": name[a],
+                    "to": name[b],
+                    "reason": why,
+                    "with_place": place,
+                    "people": n,
+                    "distance_m": round(d, 1),
+                    "walk_h": round(d * params.circuity / params.walk_speed_m_s / 3600.0, 2),
+                }
+            )
+        return out
 
     def summary(self) -> dict[str, object]:
         return {
@@ -52,6 +85,13 @@ class PhaseResult:
             "returned_by_day": self.returned_by_day,
             "lost_place_by_day": self.lost_place_by_day,
             "places_by_day": self.places_by_day,
+            "redisplaced_person_km": round(
+                sum(n * self.distance_m.get((a, b), 0.0) for _, a, b, why, _, n in self.moves if why == "redisplaced")
+                / 1000.0,
+                1,
+            ),
+            "moves": self.move_rows(),
+            "events": self.events,
             "notes": self.notes,
         }
 
@@ -75,6 +115,70 @@ def site_places_by_day(
             closed[i, p.closes_day :] = True
     cap[closed] = 0
     return cap, closed
+
+
+def place_day_share(spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int) -> np.ndarray:
+    """[site, arrival day] share of the days from arrival to the horizon's end on which a place at the site exists
+    (its places under the phases over its planned places; 1 for a site with no phases, 0 for a site without
+    places). The siting's capacity-days rule prices the rest as days without a place."""
+    places = np.asarray(places, dtype=float)
+    cap, _ = site_places_by_day(spec, site_ids, places, days)
+    per = np.divide(cap, places[:, None], out=np.zeros(cap.shape), where=places[:, None] > 0)
+    # mean over t >= a: reverse cumulative sums over the remaining days
+    rest = np.cumsum(per[:, ::-1], axis=1)[:, ::-1]
+    return rest / (days - np.arange(days))[None, :]
+
+
+def place_tranches(
+    spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each site's places split by how long they exist: (site of each tranche, places in it, [tranche, arrival day]
+    share of the days from arrival to the horizon's end on which its places exist). A site without phases is one
+    tranche (share 1); a site keeping half its places from day 8 is two (the half kept, share 1; the half lost, the
+    days before 8); a closed site's places exist only while it is open. Places that never exist are in none."""
+    cap, _ = site_places_by_day(spec, site_ids, np.asarray(places, dtype=np.int64), days)
+    remaining = (days - np.arange(days))[None, :]
+    site_of, size, exists = [], [], []
+    for s in range(len(site_ids)):
+        lo = 0
+        for hi in np.unique(cap[s][cap[s] > 0]).tolist():
+            site_of.append(s)
+            size.append(hi - lo)
+            exists.append(cap[s] >= hi)
+            lo = hi
+    if not site_of:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, days))
+    e = np.array(exists, dtype=float)
+    share = np.cumsum(e[:, ::-1], axis=1)[:, ::-1] / remaining
+    return np.array(site_of, np.int64), np.array(size, np.int64), share
+
+
+def closed_within(spec: PhasesSpec, site_ids: list[str], days: int, stay_days: int) -> np.ndarray:
+    """[site, arrival day] True where the site is closed (not yet open, or closed) on any of the ``stay_days``
+    days from arrival (counted up to the horizon's end): the siting's minimum-stay rule."""
+    _, closed = site_places_by_day(spec, site_ids, np.ones(len(site_ids)), days)
+    # closed days in [a, a + stay): a window sum over the cumulative count
+    c = np.concatenate([np.zeros((len(site_ids), 1)), np.cumsum(closed, axis=1)], axis=1)
+    a = np.arange(days)
+    end = np.minimum(a + stay_days, days)
+    return (c[:, end] - c[:, a]) > 0
+
+
+def declared_events(spec: PhasesSpec, days: int) -> list[dict[str, object]]:
+    """The declared phases as dated events (day, what, site or footprint, share kept), by day."""
+    ev: list[dict[str, object]] = []
+    for p in spec.sites:
+        if p.opens_day is not None and 0 < p.opens_day < days:
+            ev.append({"day": p.opens_day, "event": "opens", "site": p.site})
+        if p.closes_day is not None and p.closes_day < days:
+            ev.append({"day": p.closes_day, "event": "closes", "site": p.site})
+        ev += [{"day": s.day, "event": "shrinks", "site": p.site, "share": s.share} for s in p.shrinks if s.day < days]
+    ev += [
+        {"day": r.end_day, "event": "operation ends", "footprint": r.footprint}
+        for r in spec.returns
+        if r.end_day < days
+    ]
+    return sorted(ev, key=lambda e: (int(str(e["day"])), str(e["event"]), str(e.get("site", e.get("footprint")))))
 
 
 def apply_phases(
@@ -123,12 +227,14 @@ def apply_phases(
     out = PhaseResult(
         notes=[
             "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
-            "first; the siting does not know the phases (it may plan people into a site that later closes), nobody "
-            "moves back into a site that opens or grows again, and a return frees no place for people without one.",
+            "first (phases.moves lists each move); nobody moves back into a site that opens or grows again, and a "
+            "return frees no place for people without one.",
+            _siting_note(spec),
             "Returned people are counted at home as staying: the state of their homes (damage, services) is not "
             "modelled; people still on their way when the operation ends complete the move (ASSUMPTION).",
         ]
     )
+    out.events = declared_events(spec, T)
     red = div = ret = lost = 0
     site_xy = xy[nz : nz + ns]
 
@@ -145,6 +251,16 @@ def apply_phases(
         people[loc, grp, t:] += v
         dependent[loc, grp, t:] += v * sh
         gone = np.maximum(np.diff(v, prepend=again), 0)  # arrivals at the source that now go elsewhere
+        if (a_b := (src, loc)) not in out.distance_m:
+            out.distance_m[a_b] = float(np.hypot(*(xy[loc] - xy[src])))
+        if not count:  # a return home, or people losing their place where they are
+            if grp == g_stay:
+                out.moves.append((t, src, loc, "returned", False, int(v[0])))
+        else:
+            if again:
+                out.moves.append((t, src, loc, "redisplaced", place, again))
+            for i in np.flatnonzero(gone).tolist():  # arrivals sent on, on their day, from where they were bound
+                out.moves.append((t + i, src, loc, "diverted", place, int(gone[i])))
         arrivals[src, g0, t:] -= gone * sh
         if grp != g_stay:  # people going home need no camp shelter items (ASSUMPTION: homes not counted)
             arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
@@ -232,6 +348,48 @@ def apply_phases(
         out.lost_place_by_day.append(lost)
         out.places_by_day.append(int(cap[:, t].sum()))
     return out
+
+
+def _siting_note(spec: PhasesSpec) -> str:
+    """What the siting knew of the phases (the rule, `stages.allocation`)."""
+    if spec.siting == "ignore":
+        rule = "the siting ignored the phases (phases.siting: ignore): it planned people into sites as if each held "
+        rule += "its places all the horizon"
+    else:
+        rule = (
+            "the siting priced the phases by capacity-days: a person planned into a site that later closes or shrinks "
+            "costs, for each day without a place there, that share of the cost of no place at all; where places are "
+            "scarce a site that closes is still filled (days with a place beat none) and its people move again on "
+            "the closing day"
+        )
+    if spec.min_stay_days is not None:
+        rule += (
+            f"; sites closed on any of the first {spec.min_stay_days} days of a stay were not planned for, nor "
+            "their land used for people without a place (phases.min_stay_days)"
+        )
+    return rule[0].upper() + rule[1:] + "."
+
+
+def sheltered_share_by_day(row: Indicator, people: np.ndarray, groups: tuple[str, ...], ph: PhaseResult) -> Indicator:
+    """The `displaced_people_sheltered_share` row under phases: on each day, people holding a camp place over the
+    people displaced that day (with a place or without one, wherever they are: everyone who left home and is not back),
+    and the row's value is the worst day. People who lost their place when a site closed or shrank are counted
+    without one from that day; people returned home are no longer displaced (they are counted at home)."""
+    g_sh, g_ov = groups.index("sheltered"), groups.index("overflow")
+    with_place = people[:, g_sh, :].sum(axis=0)
+    away = with_place + people[:, g_ov, :].sum(axis=0)
+    share = np.divide(with_place, away, out=np.ones(with_place.shape), where=away > 0)
+    t = int(np.argmin(share))
+    s = ph.summary()
+    note = (
+        f"worst day {t}: {int(with_place[t]):,} of {int(away[t]):,} displaced people hold a camp place; day 0: "
+        f"{int(with_place[0]):,} of {int(away[0]):,}. Counted day by day under the phases: {s['lost_place']:,} lost "
+        f"their place when sites closed or shrank (residents of a closed site without a new one count as displaced "
+        f"from then), {s['returned']:,} returned home (counted at home, not here)"
+    )
+    return indicator(
+        row.indicator, row.scope, float(share[t]), row.target, row.unit, row.comparison, row.source, note=note
+    )
 
 
 def phase_indicators(ph: PhaseResult) -> list[Indicator]:

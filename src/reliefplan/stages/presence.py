@@ -236,6 +236,8 @@ def presence(
         inside_operation=inside,
         phases=phased,
     )
+    if phased is not None:
+        phased.location_ids = out.location_ids
     out.check()
     return out
 

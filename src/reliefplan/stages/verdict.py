@@ -445,6 +445,13 @@ def group_indicators(groups: Groups, sus: SustainResult, standards: Standards) -
         if gs is None:
             continue
         share = g.met_share
+        dep = g.aid_dependent_max
+        who = (
+            "per aid-dependent person present"
+            if dep is None or dep >= g.people_max
+            else f"per aid-dependent person present (at most {dep:,} of the group's {g.people_max:,}; the others "
+            "find their own, population.aid_dependent_share, and are not in this row)"
+        )
         if g.water_l_per_person_day is not None and gs.need_t[sus.commodity_ids.index("water")].any():
             out.append(
                 indicator(
@@ -455,7 +462,7 @@ def group_indicators(groups: Groups, sus: SustainResult, standards: Standards) -
                     "L/person/day",
                     ">=",
                     cite("water_l_per_person_day"),
-                    note=f"delivered or produced, per person present; worst day {g.water_l_per_person_day_min:,.1f} L; "
+                    note=f"delivered or produced, {who}; worst day {g.water_l_per_person_day_min:,.1f} L; "
                     f"{_share(share['water']):.1%} of the aid-dependent need met; cumulative deficit "
                     f"{g.cumulative_water_deficit_l_per_person:,.0f} L per person",
                 )
@@ -478,7 +485,7 @@ def group_indicators(groups: Groups, sus: SustainResult, standards: Standards) -
                     "kcal/person/day",
                     ">=",
                     cite("kcal_per_person_day"),
-                    note=f"delivered, per person present; worst day {g.kcal_per_person_day_min:,.0f} kcal; "
+                    note=f"delivered, {who}; worst day {g.kcal_per_person_day_min:,.0f} kcal; "
                     f"{_share(share['food']):.1%} of the aid-dependent need met; cumulative deficit "
                     f"{g.cumulative_kcal_deficit_per_person:,.0f} kcal per person",
                 )

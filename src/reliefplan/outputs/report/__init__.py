@@ -378,12 +378,52 @@ def render_ensemble(
             outcomes=table,
             charts=charts,
             verdict=verdict,
+            health=_pooled_health(summary.get("health_pooled")),
             summary_lines=ensemble_lines(dict(summary)),
             headline=None if plan is None else headline(plan),
             data_json=_script_json(data),
             **_common(_package_version()),
         )
     )
+
+
+def _pooled_health(h: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ensemble's pooled health block as table rows (`analysis.health_pool`): thresholds crossed (by median
+    day), horizon-mean death rates and excess deaths, each P10 / P50 / P90 over members x model draws."""
+    if not h:
+        return None
+    from ...analysis.hold import THRESHOLD_WORDS
+
+    def day(d: Any) -> str:
+        return "not crossed" if d is None else f"day {d}"
+
+    crossed = sorted(
+        (c for c in h["crossings"] if c["day_p10"] is not None),
+        key=lambda c: (c["day_p50"] is None, c["day_p50"] or 0, c["day_p10"]),
+    )
+    return {
+        "members": h["members"],
+        "draws": h["draws"],
+        "crossings": [
+            (
+                c["group"],
+                THRESHOLD_WORDS.get(c["threshold"], c["threshold"]),
+                day(c["day_p10"]),
+                day(c["day_p50"]),
+                day(c["day_p90"]),
+                f"{c['share_of_draws']:.0%}",
+            )
+            for c in crossed
+        ],
+        "rates": [
+            (name.removesuffix(".mean"), g, *(words.number(v[q]) for q in ("p10", "p50", "p90")))
+            for name, by_g in h["rates"].items()
+            if name.endswith(".mean")
+            for g, v in by_g.items()
+        ],
+        "deaths": [(g, *(words.number(v[q]) for q in ("p10", "p50", "p90"))) for g, v in h["excess_deaths"].items()],
+        "notes": h.get("notes") or [],
+    }
 
 
 def write_ensemble_report(summary: Mapping[str, Any], out_dir: Path, *, plan: Plan | None = None) -> Path:

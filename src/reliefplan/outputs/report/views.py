@@ -612,10 +612,11 @@ def sections(plan: Plan) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """(views of present optional sections, [(name, description)] of expected sections that are absent).
 
     The stages reliefplan knows are shown in words (`stages.STAGE_VIEWS`); any other section generically."""
+    from .phases import VIEWS as PHASE_VIEWS
     from .settlement import VIEWS
     from .stages import STAGE_VIEWS
 
-    STAGE_VIEWS = {**STAGE_VIEWS, **VIEWS}
+    STAGE_VIEWS = {**STAGE_VIEWS, **VIEWS, **PHASE_VIEWS}
     present = optional_sections(plan)
     views = []
     for k, v in present.items():

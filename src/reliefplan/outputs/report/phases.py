@@ -1,0 +1,105 @@
+"""Report view of the phases (sites opening, shrinking, closing; people going home): per phase what changes, the
+moves the phases cause, camp places and people re-displaced by day. Same shape as the views of `stages`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...analysis.hold import STANDARD_WORDS
+from ...analysis.phase_table import phase_rows
+from ...plan import Plan
+from ...words import _chart, number
+from .stages import _add, _table, _view
+
+
+def phases_view(plan: Plan, ph: Mapping[str, Any]) -> dict[str, Any]:
+    """Per phase: events, sites closed, places lost, re-displaced, without a place, home, first day short."""
+    v = _view("phases", "Phases: sites that close, shrink or open, and people going home")
+    rows = phase_rows(plan)
+    commodities = sorted({c for r in rows for c in r["first_short_day"]})
+    v["figures"] += [
+        ("people re-displaced (moved again from a site)", number(ph.get("redisplaced"))),
+        ("of the moved, without a place", number(ph.get("lost_place"))),
+        ("arrivals diverted from a closed or full site", number(ph.get("diverted"))),
+        ("people returned home", number(ph.get("returned"))),
+        ("re-displaced walking, straight line", f"{number(ph.get('redisplaced_person_km'))} person-km"),
+    ]
+    v["tables"].append(
+        _table(
+            "What changes in each phase",
+            [
+                "days",
+                "events",
+                "sites closed",
+                "places at start",
+                "places lost",
+                "re-displaced",
+                "without a place",
+                "home",
+            ]
+            + [f"first day {STANDARD_WORDS.get(c, c)} short" for c in commodities],
+            [
+                [
+                    f"{r['from_day']}-{r['to_day']}",
+                    r["events"] or "—",
+                    number(r["sites_closed"]),
+                    number(r["places_at_start"]),
+                    number(r["places_lost"]),
+                    number(r["redisplaced"]),
+                    number(r["lost_place"]),
+                    number(r["returned"]),
+                ]
+                + ["—" if r["first_short_day"].get(c) is None else number(r["first_short_day"][c]) for c in commodities]
+                for r in rows
+            ],
+            open=True,
+            note="first day short: the first day in the phase on which the need of everyone in the plan is not met "
+            "(— : met every day of the phase)",
+        )
+    )
+    moves = ph.get("moves") or []
+    v["tables"].append(
+        _table(
+            "Moves the phases cause (daily model; not in the hourly movement)",
+            ["day", "from", "to", "why", "with a place", "people", "distance (straight line)", "walk (estimate)"],
+            [
+                [
+                    m["day"],
+                    m["from"],
+                    m["to"],
+                    m["reason"],
+                    "yes" if m["with_place"] else "no",
+                    number(m["people"]),
+                    f"{number(m['distance_m'])} m",
+                    f"{m['walk_h']} h",
+                ]
+                for m in moves
+            ],
+            note="walk estimate: straight line x the network's fallback circuity at the walking speed; not routed",
+        )
+    )
+    days = list(range(plan.horizon_days))
+    _add(
+        v,
+        _chart(
+            "phases-by-day",
+            "Camp places and people moved again, by day",
+            days,
+            [
+                {"label": "camp places", "data": ph.get("places_by_day") or [], "type": "line"},
+                {"label": "re-displaced (cumulative)", "data": ph.get("redisplaced_by_day") or []},
+                {"label": "without a place after a move (cumulative)", "data": ph.get("lost_place_by_day") or []},
+                {"label": "returned home (cumulative)", "data": ph.get("returned_by_day") or []},
+            ],
+            type="bar",
+            x_title="day of the plan",
+            y_title="people / places",
+        ),
+        "no places and nobody moved",
+    )
+    v["notes"] += [{"text": str(n), "detail": None} for n in ph.get("notes") or []]
+    return v
+
+
+VIEWS = {"phases": phases_view}
