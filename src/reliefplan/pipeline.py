@@ -381,8 +381,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         d.staying,
         cap.area_m2 - cap.excluded_area_m2,
         alloc.by_site,
-        times.time_s,
-        lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s,
+        times.pairs,
+        lambda xy, moving: walking_times(sc, d.displaced_part_m, xy, moving=moving, cache=cache).pairs,
     )
     if ov.total != unsheltered:
         raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
@@ -548,6 +548,7 @@ def finish(
     if ov.to_zone_land.nnz > 0:
         land_pairs = ov.to_zone_land.tocoo()
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
+        land_time_s = ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0] if ov.zone_land_times else []
         flows += [
             Flow(
                 zone=sc.zones[i].id,
@@ -555,12 +556,12 @@ def finish(
                 group="overflow",
                 people=int(n),
                 distance_m=float("nan"),
-                travel_time_s=float(ov.zone_land_time_s[i, k]),
+                travel_time_s=float(t),
                 to_lon=float(land_ll[k].x),
                 to_lat=float(land_ll[k].y),
             )
             # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
-            for i, k, n in zip(land_pairs.row, land_pairs.col, land_pairs.data)
+            for i, k, n, t in zip(land_pairs.row, land_pairs.col, land_pairs.data, land_time_s)
         ]
     entry = [
         EntryPointResult(
