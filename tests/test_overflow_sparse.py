@@ -50,7 +50,7 @@ def test_overflow_totals_read_the_sparse_array_like_the_dense_one():
         site_room=np.zeros(2, np.int64),
         zone_room=np.zeros(3, np.int64),
         zone_land_xy=np.zeros((3, 2)),
-        zone_land_time_s=None,
+        zone_land_times=None,
     )
     assert (ov.by_zone_land == dense.sum(axis=0)).all() and ov.by_zone_land.shape == (3,)
     assert (ov.zone_land_by_zone == dense.sum(axis=1)).all() and ov.zone_land_by_zone.shape == (3,)

@@ -390,8 +390,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         d.staying,
         land_m2,
         alloc.by_site,
-        times.time_s,
-        lambda xy: walking_times(sc, d.displaced_part_m, xy, cache=cache).time_s,
+        times.pairs,
+        lambda xy, moving: walking_times(sc, d.displaced_part_m, xy, moving=moving, cache=cache).pairs,
     )
     if ov.total != unsheltered:
         raise AssertionError(f"overflow not conserved: {ov.total} placed of {unsheltered} without a site place")
@@ -556,10 +556,9 @@ def finish(
         for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
     ]
     if ov.to_zone_land.nnz > 0:
-        land_time_s = ov.zone_land_time_s
-        assert land_time_s is not None  # computed whenever people go to zone land
         land_pairs = ov.to_zone_land.tocoo()
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
+        land_time_s = ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0] if ov.zone_land_times else []
         flows += [
             Flow(
                 zone=sc.zones[i].id,
@@ -567,12 +566,12 @@ def finish(
                 group="overflow",
                 people=int(n),
                 distance_m=float("nan"),
-                travel_time_s=float(land_time_s[i, k]),
+                travel_time_s=float(t),
                 to_lon=float(land_ll[k].x),
                 to_lat=float(land_ll[k].y),
             )
             # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
-            for i, k, n in zip(land_pairs.row, land_pairs.col, land_pairs.data)
+            for i, k, n, t in zip(land_pairs.row, land_pairs.col, land_pairs.data, land_time_s)
         ]
     entry = [
         EntryPointResult(

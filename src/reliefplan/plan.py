@@ -333,6 +333,14 @@ class SupplyPlan(_Out):
     entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
     local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
     locations: int = Field(description="locations the supply plan feeds")
+    areas: dict[str, Any] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=(
+            "when the locations were more than supply.max_locations: how they were grouped into supply areas "
+            "(stages/supply_areas.py) and how per-location figures are read"
+        ),
+    )
     chain: DeliveryChain | None = Field(
         default=None,
         exclude_if=_absent,

@@ -133,6 +133,8 @@ class SupplySpec(_Strict):
     )  # produced per 1,000 people present at each location
     disruptions: list[DisruptionSpec] = Field(default=[], max_length=1000)
     time_limit_s: float = Field(default=60.0, gt=0, le=86_400)
+    # more locations than this are grouped into supply areas (stages/supply_areas.py), bounding the LP at scale
+    max_locations: int = Field(default=300, ge=10, le=1_000_000)
     # false: the deprivation LP only (shortfalls exact; truckloads and fleet not minimised, so upper bounds)
     minimise_trucks: bool = True
     # > 1: a shortfall beyond half of a day's need weighs this many times more, so rations are spread over days

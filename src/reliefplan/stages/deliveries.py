@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
 from .presence import Presence
+from .supply_areas import SupplyAreas, supply_areas
 from .seasons import season_needs
 from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
@@ -48,6 +50,15 @@ class Deliveries:
     closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
     local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
     chain: dict[str, Any] | None = None  # the declared delivery chain's figures (delivery_chain.py), else None
+    areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
+
+    def rows(self, pres: Presence) -> np.ndarray:
+        """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
+        index = {sid: i for i, sid in enumerate(self.sustain.site_ids)}
+        if self.areas is not None:
+            at = np.array([index.get(a, -1) for a in self.areas.presence.location_ids] + [-1], dtype=np.int64)
+            return at[self.areas.area_of]  # area_of -1 picks the trailing -1
+        return np.array([index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
 
 
 def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
@@ -176,6 +187,23 @@ GROUPS_AT = {
 }
 
 
+#: the last grouping into supply areas: (the presence, by weak reference; max_locations; areas or None). The verdict's
+#: truckload count and the supply stage share it (grouping 100,000 zones takes seconds)
+_LAST_AREAS: list[tuple[weakref.ref[Presence], int, SupplyAreas | None]] = []
+
+
+def supply_presence(sc: Scenario, pres: Presence) -> tuple[Presence, SupplyAreas | None]:
+    """The presence the supply plan feeds: one location per supply area when there are more than
+    supply.max_locations (supply_areas.py), else the plan's own."""
+    m = sc.supply.max_locations
+    for ref, mm, got in _LAST_AREAS:
+        if ref() is pres and mm == m:
+            return (pres if got is None else got.presence), got
+    areas = supply_areas(pres, np.isin(pres.kinds, list(GROUPS_AT)), m)
+    _LAST_AREAS[:] = [(weakref.ref(pres), m, areas)]
+    return (pres if areas is None else areas.presence), areas
+
+
 def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
     """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
     owed until delivered (shelter) for the aid-dependent people arriving."""
@@ -243,6 +271,7 @@ def supply_instance(
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
     spec, days = sc.supply, sc.horizon_days
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
+    pres, areas = supply_presence(sc, pres)  # national scale: the LP feeds supply areas, not every zone
     used, need = node_demand(pres, specs)
     season_needs(sc, pres, specs, need)  # wear and seasons, when declared
     ids = [pres.location_ids[l] for l in used]
@@ -291,6 +320,8 @@ def supply_instance(
         groups = need[l]
         daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
         peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
+        if areas is not None:
+            peak *= float(areas.storage_scale[l])
         sites.append(
             Site(
                 id=nid,
@@ -364,6 +395,8 @@ def supply_instance(
     ]
     if disruptions:
         inst = apply_disruptions(inst, disruptions, file=str(sc.folder / "scenario.yaml"))
+    if areas is not None:
+        inst.meta["areas"] = areas
     return inst, one_way, specs, closures, local_water
 
 
@@ -371,9 +404,10 @@ def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: 
     """Truckloads a day everyone's need takes at each commodity's payload (water net of local production; shelter
     items on the day people arrive), and how it was counted."""
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
-    used, need = node_demand(pres, specs)
-    season_needs(sc, pres, specs, need)
-    _, _, _, local, _ = water_production(sc, pres, used)
+    fed, _ = supply_presence(sc, pres)  # the locations the supply plan feeds (areas at national scale)
+    used, need = node_demand(fed, specs)
+    season_needs(sc, fed, specs, need)
+    _, _, _, local, _ = water_production(sc, fed, used)
     loads = np.zeros(sc.horizon_days)
     for s in specs:
         t = sum(
@@ -435,6 +469,7 @@ def deliver(
         closures=closures,
         local_water_t=local_water,
         chain=chain,
+        areas=inst.meta.get("areas"),
     )
 
 
@@ -564,6 +599,8 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
         "local_water_m3_per_day": [round(float(v), 1) for v in d.local_water_t],
         "locations": len(d.instance.sites),
     }
+    if d.areas is not None:
+        supply["areas"] = d.areas.to_dict(int((d.areas.area_of >= 0).sum()))
     if d.chain is not None:
         chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
         if chain:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..plan import Indicator
 from ..plan_health import GroupSummary, Health, Hold
@@ -95,11 +96,9 @@ def exposures(
     L, G, T = people.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         dep_share = np.where(people > 0, pres.dependent / np.where(people > 0, people, 1.0), 0.0)
-    ids = d.sustain.site_ids
-    loc_index = {sid: i for i, sid in enumerate(ids)}
-    # presence order -> supply order; locations the supply plan does not feed (e.g. people still abroad) are left
-    # out of the projection (weight 0)
-    rows = np.array([loc_index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
+    # presence order -> supply order (a location's supply area when grouped); locations the supply plan does not
+    # feed (e.g. people still abroad) are left out of the projection (weight 0)
+    rows = d.rows(pres)
     fed = rows >= 0
     people = np.where(fed[:, None, None], people, 0.0)
 
@@ -109,12 +108,26 @@ def exposures(
 
     # water need per aid-dependent person at each location (the standard, plus heat where declared)
     need_w = np.zeros((L, T))
-    where = {lid: i for i, lid in enumerate(pres.location_ids)}
-    for site in d.instance.sites:
-        if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
-            continue
-        need_w[where[site.id]] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
     dep_loc = pres.dependent.sum(axis=1)
+    if d.areas is None:
+        where = {lid: i for i, lid in enumerate(pres.location_ids)}
+        for site in d.instance.sites:
+            if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
+                continue
+            need_w[where[site.id]] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
+    else:  # an area's water need shared by its members in proportion to their aid-dependent people
+        site = {x.id: x for x in d.instance.sites}
+        area_w = np.array(
+            [
+                sum((np.asarray(g.get("water", 0.0)) for g in site[a].groups.values()), np.zeros(T))
+                for a in d.areas.presence.location_ids
+            ]
+        ).reshape(-1, T)
+        area_dep = d.areas.presence.dependent.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_dep = np.where(area_dep > 0, area_w / np.where(area_dep > 0, area_dep, 1.0), 0.0)
+        member = d.areas.area_of >= 0
+        need_w[member] = per_dep[d.areas.area_of[member]] * dep_loc[member]
     with np.errstate(divide="ignore", invalid="ignore"):
         need_l_pp = np.where(
             dep_loc > 0, need_w * 1000.0 / np.where(dep_loc > 0, dep_loc, 1.0), std.value("water_l_per_person_day")
@@ -162,6 +175,38 @@ def exposures(
         covered_m2=covered,
         people=people,
         dependent=np.where(fed[:, None, None], pres.dependent, 0.0),
+    )
+
+
+def _by_area(ex: Exposures, area_of: np.ndarray, n: int) -> Exposures:
+    """Exposures per supply area [areas, G, T]: people summed, each exposure the people-weighted mean of its
+    members' (geometric for latrines and covered space, as `_mean`), so a projection per area is the one a single
+    location holding the area's people would get."""
+    member = np.flatnonzero(area_of >= 0)
+    L, G, T = ex.people.shape
+    agg = sp.csr_array((np.ones(member.size), (area_of[member], member)), shape=(n, L))
+    w = ex.people
+
+    def total(a: np.ndarray) -> np.ndarray:
+        return (agg @ a.reshape(L, G * T)).reshape(n, G, T)
+
+    people = total(w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(people > 0, 1.0 / np.where(people > 0, people, 1.0), 0.0)
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return total(x * w) * inv
+
+    def gmean(x: np.ndarray) -> np.ndarray:
+        return np.exp(mean(np.log(np.maximum(x, 1e-9))))
+
+    return Exposures(
+        intake_share=mean(ex.intake_share),
+        water_l=mean(ex.water_l),
+        people_per_latrine=gmean(ex.people_per_latrine),
+        covered_m2=gmean(ex.covered_m2),
+        people=people,
+        dependent=total(ex.dependent),
     )
 
 
@@ -258,14 +303,23 @@ def plan_health(
     groups = project_health(gin, data, n_draws=spec.draws, seed=spec.seed)
     locations = None
     if spec.by_location and by_location:
-        people_l = ex.people.sum(axis=1)
+        ex_l, loc_ids = ex, pres.location_ids
+        if d.areas is not None:  # national scale: one projection per supply area (supply_areas.py), not per zone
+            loc_ids = d.areas.presence.location_ids
+            ex_l = _by_area(ex, d.areas.area_of, len(loc_ids))
+        people_l = ex_l.people.sum(axis=1)
         keep_l = people_l.max(axis=1) > 0
-        l_ids = [lid for lid, k in zip(pres.location_ids, keep_l) if k]
+        l_ids = [lid for lid, k in zip(loc_ids, keep_l) if k]
         if l_ids:
             locations = project_health(
-                _inputs(l_ids, ex, 1, sc, spec, keep_l, u5, adult), data, n_draws=spec.draws, seed=spec.seed
+                _inputs(l_ids, ex_l, 1, sc, spec, keep_l, u5, adult), data, n_draws=spec.draws, seed=spec.seed
             )
     block = _block(groups, locations, gin, spec, age_note)
+    if locations is not None and d.areas is not None:
+        block["locations_note"] = (
+            "per supply area (supply.areas): the projection of the area's people together, from the "
+            "people-weighted mean of its members' exposures; not per zone or camp"
+        )
     return PlanHealth(
         groups=groups, locations=locations, block=block, verdict=health_indicators(groups, sc.horizon_days)
     )

@@ -16,9 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 import shapely
+from scipy.spatial import cKDTree
 
 from ..scenario.folder import Scenario
-from ..solvers.siting import SitingInstance, default_unmet_penalty, solve_siting
+from ..solvers.site_times import GroupTimes
+from ..solvers.siting import ArcCosts, SitingInstance, default_unmet_penalty, solve_siting
+
+#: zone lands with room each zone's people may be sent to (the nearest in a straight line); every one of them when
+#: a plan has no more (the Rafah example has 50 zones). Bounds the walking times asked for (#24: a dense
+#: zones x zones matrix is 74 GiB at 100,000 zones).
+LAND_NEIGHBOURS = 64
 
 
 @dataclass
@@ -36,7 +43,9 @@ class Overflow:
     site_room: np.ndarray  # people each candidate site's land still holds at the density (before overflow)
     zone_room: np.ndarray  # people each zone's land outside the footprint still holds
     zone_land_xy: np.ndarray  # metric [zones, 2]: a point on each zone's land outside the footprint
-    zone_land_time_s: np.ndarray | None  # [zones, zones] walking time to that land (None when not needed)
+    # walking times [zones, zones] of the pairs the zone-land tier considered (`land_candidates` within the walking
+    # limit), sparse; None when no one needed zone land
+    zone_land_times: GroupTimes | None
 
     @property
     def total(self) -> int:
@@ -69,36 +78,66 @@ def max_density(sc: Scenario) -> tuple[float, str]:
 
 
 def _transport(demand: np.ndarray, room: np.ndarray, time_s: np.ndarray, ids: list[str]) -> sp.csr_array:
-    """Whole people [clients, destinations] minimising person-seconds, as a canonical sparse array of the used
-    pairs; who fits nowhere stays unassigned."""
-    n, m = time_s.shape
+    """`_transport_pairs` over a dense [clients, destinations] time matrix (inf: not usable)."""
+    i, j = np.nonzero(np.isfinite(time_s))
+    return _transport_pairs(demand, room, i, j, time_s[i, j], time_s.shape, ids)
+
+
+def _transport_pairs(
+    demand: np.ndarray,
+    room: np.ndarray,
+    client: np.ndarray,
+    dest: np.ndarray,
+    time_s: np.ndarray,
+    shape: tuple[int, int],
+    ids: list[str],
+) -> sp.csr_array:
+    """Whole people [clients, destinations] minimising person-seconds over the listed (client, dest, time_s) pairs,
+    as a canonical sparse array of the used pairs; who fits nowhere stays unassigned. Pairs not listed, or
+    beyond the walking limit (siting.max_walk_h: no time), are not usable."""
+    n, m = shape
     out = sp.csr_array((n, m), dtype=np.int64)
     clients = np.flatnonzero(demand > 0)
-    dest = np.flatnonzero(room > 0)
-    if clients.size == 0 or dest.size == 0:
+    dests = np.flatnonzero(room > 0)
+    ok = (demand[client] > 0) & (room[dest] > 0) & np.isfinite(time_s)
+    if clients.size == 0 or dests.size == 0 or not ok.any():
         return out
-    t = time_s[np.ix_(clients, dest)]
-    cost = np.where(np.isfinite(t), t, np.inf) * demand[clients, None]
-    reach = np.isfinite(cost)  # pairs beyond the walking limit (siting.max_walk_h) have no time: not usable
-    if not reach.any():
-        return out
+    ci, dj = np.searchsorted(clients, client[ok]), np.searchsorted(dests, dest[ok])
+    arcs = ArcCosts(client=ci, facility=dj, cost=time_s[ok] * demand[client[ok]])
+    d = demand[clients].astype(float)
     inst = SitingInstance(
-        facility_ids=[ids[j] for j in dest],
-        capacity=room[dest].astype(float),
-        fixed_cost=np.zeros(dest.size),
+        facility_ids=[ids[j] for j in dests],
+        capacity=room[dests].astype(float),
+        fixed_cost=np.zeros(dests.size),
         client_ids=[str(i) for i in clients],
-        demand=demand[clients].astype(float),
-        cost=np.where(reach, cost, 0.0),
-        allowed=reach,
-        unmet_penalty=default_unmet_penalty(np.where(np.isfinite(cost), cost, np.nan), demand[clients].astype(float)),
+        demand=d,
+        cost=arcs,
+        unmet_penalty=default_unmet_penalty(arcs, d),
     )
     res = solve_siting(inst)
     people = np.rint(res.assign_people).astype(np.int64)
     # COO -> CSR sums repeated pairs (as np.add.at did on the dense array); rounding may leave zeros: drop them
-    out = sp.coo_array((people, (clients[res.assign_client], dest[res.assign_facility])), shape=(n, m)).tocsr()
+    out = sp.coo_array((people, (clients[res.assign_client], dests[res.assign_facility])), shape=(n, m)).tocsr()
     out.sum_duplicates()
     out.eliminate_zeros()
     return out
+
+
+def land_candidates(
+    client_xy: np.ndarray, land_xy: np.ndarray, left: np.ndarray, room: np.ndarray, k: int = LAND_NEIGHBOURS
+) -> tuple[np.ndarray, np.ndarray]:
+    """(client zone, land zone) pairs for the zone-land tier: each zone with people left and the ``k`` zones with
+    room whose land point is nearest its own point in a straight line (all of them when there are at most k)."""
+    clients, dests = np.flatnonzero(left > 0), np.flatnonzero(room > 0)
+    k = min(k, dests.size)
+    if clients.size == 0 or k == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if k == dests.size:
+        return np.repeat(clients, k), np.tile(dests, clients.size)
+    _, j = cKDTree(land_xy[dests]).query(client_xy[clients], k=k)
+    i, d = np.repeat(clients, k), dests[np.asarray(j).reshape(-1)]
+    order = np.lexsort((d, i))
+    return i[order], d[order]
 
 
 def place_overflow(
@@ -107,14 +146,15 @@ def place_overflow(
     staying: np.ndarray,
     site_free_area_m2: np.ndarray,
     site_people: np.ndarray,
-    time_s: np.ndarray,
-    zone_land_times: Callable[[np.ndarray], np.ndarray] | None = None,
+    site_times: GroupTimes,
+    zone_land_times: Callable[[np.ndarray, np.ndarray], GroupTimes] | None = None,
 ) -> Overflow:
     """Send each zone's people without a site place (``unmet``) to overflow land by the scenario's policy.
 
-    site_people: camp people allocated to each site (residents are taken from the sites); time_s: [zones, sites]
-    walking times; zone_land_times(xy) -> [zones, zones] walking times to points on zone land (asked only when
-    someone is left after the candidate sites and some zone has room).
+    site_people: camp people allocated to each site (residents are taken from the sites); site_times: walking
+    times [zones, sites] (sparse pairs); zone_land_times(xy, moving) -> walking times [zones, points] from the
+    zones marked moving to the points (asked only when someone is left after the candidate sites and some zone
+    has room; only for `land_candidates`).
     """
     unmet = np.asarray(unmet, dtype=np.int64)
     nz, ns = len(sc.zones), len(sc.sites)
@@ -139,14 +179,40 @@ def place_overflow(
     land_xy = shapely.get_coordinates(shapely.point_on_surface(land)).reshape(nz, 2)
     to_site = np.zeros((nz, ns), dtype=np.int64)
     to_land = sp.csr_array((nz, nz), dtype=np.int64)
-    land_time = None
+    land_times = None
     left = unmet.copy()
     if sc.overflow.policy == "nearest_outside" and left.any():
-        to_site = _transport(left, site_room, np.asarray(time_s, dtype=float), [s.id for s in sc.sites]).toarray()
+        st = site_times
+        to_site = _transport_pairs(
+            left, site_room, st.group, st.destination, st.time_s, (nz, ns), [s.id for s in sc.sites]
+        ).toarray()
         left = left - to_site.sum(axis=1)
         if left.any() and zone_room.any() and zone_land_times is not None:
-            land_time = np.asarray(zone_land_times(land_xy), dtype=float)
-            to_land = _transport(left, zone_room, land_time, [f"overflow:{z.id}" for z in sc.zones])
+            zone_xy = shapely.get_coordinates(shapely.point_on_surface(zone_geoms)).reshape(nz, 2)
+            ci, cd = land_candidates(zone_xy, land_xy, left, zone_room)
+            dests = np.unique(cd)
+            got = zone_land_times(land_xy[dests], left > 0)
+            # back to zone indices (dests is sorted, so (group, destination) order holds), candidates only
+            dz = dests[got.destination]
+            keep = np.isin(got.group * nz + dz, ci * nz + cd)
+            land_times = GroupTimes(
+                group=got.group[keep],
+                destination=dz[keep],
+                time_s=got.time_s[keep],
+                distance_m=got.distance_m[keep],
+                n_groups=nz,
+                n_destinations=nz,
+                max_mean_s=got.max_mean_s,
+            )
+            to_land = _transport_pairs(
+                left,
+                zone_room,
+                land_times.group,
+                land_times.destination,
+                land_times.time_s,
+                (nz, nz),
+                [f"overflow:{z.id}" for z in sc.zones],
+            )
             left = left - np.asarray(to_land.sum(axis=1)).ravel()
     if (left < 0).any() or int(to_site.sum() + to_land.sum() + left.sum()) != int(unmet.sum()):
         raise AssertionError("overflow placement did not conserve people")
@@ -160,5 +226,5 @@ def place_overflow(
         site_room=site_room,
         zone_room=zone_room,
         zone_land_xy=land_xy,
-        zone_land_time_s=land_time,
+        zone_land_times=land_times,
     )
