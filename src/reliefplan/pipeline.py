@@ -558,7 +558,11 @@ def finish(
     if ov.to_zone_land.nnz > 0:
         land_pairs = ov.to_zone_land.tocoo()
         land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
-        land_time_s = ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0] if ov.zone_land_times else []
+        land_time_s = (
+            ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0]
+            if ov.zone_land_times
+            else np.full(land_pairs.nnz, np.nan)
+        )
         flows += [
             Flow(
                 zone=sc.zones[i].id,
