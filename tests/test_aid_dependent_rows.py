@@ -27,9 +27,10 @@ def test_rows_per_aid_dependent_person(tmp_path):
             w, k = rows[("water_l_per_person_day", f"group:{g}")], rows[("kcal_per_person_day", f"group:{g}")]
             assert w.value == pytest.approx(std.value("water_l_per_person_day"), rel=1e-6) and w.met is True
             assert k.met is True
-    summary = {g["group"]: g for g in half.groups["summary"]}
+    assert half.groups is not None
+    summary = {g.group: g for g in half.groups.summary}
     # zone B's 10,000 stay, 5,000 of them aid-dependent; zone A's 10,000 are sheltered, 5,000 aid-dependent
-    assert (summary["staying"]["people_max"], summary["staying"]["aid_dependent_max"]) == (10_000, 5_000)
+    assert (summary["staying"].people_max, summary["staying"].aid_dependent_max) == (10_000, 5_000)
     note = {(v.indicator, v.scope): v for v in half.verdict}[("water_l_per_person_day", "group:staying")].note
     assert "at most 5,000 of the group's 10,000" in note
     # nobody's need went unmet, so nothing in these rows fails

@@ -104,8 +104,9 @@ def test_a_grouped_plan_counts_everyone_and_says_how(tmp_path, trucks):
     assert "supply.max_locations" in a["rule"] and "disaggregated in proportion to need" in a["note"]
     # everyone counted: the need is the same tonnes, group by group
     assert grouped.supply.required_t == pytest.approx(whole.supply.required_t, rel=1e-9)
-    people = {g["group"]: g["people_max"] for g in grouped.groups["summary"]}
-    assert people == {g["group"]: g["people_max"] for g in whole.groups["summary"]}
+    assert grouped.groups is not None and whole.groups is not None
+    people = {g.group: g.people_max for g in grouped.groups.summary}
+    assert people == {g.group: g.people_max for g in whole.groups.summary}
     short_w, short_g = sum(whole.supply.shortfall_t.values()), sum(grouped.supply.shortfall_t.values())
     if trucks == 200:
         assert short_w == pytest.approx(0, abs=1e-3) and short_g == pytest.approx(0, abs=1e-3)
@@ -113,9 +114,11 @@ def test_a_grouped_plan_counts_everyone_and_says_how(tmp_path, trucks):
         req = sum(grouped.supply.required_t.values())
         assert short_g >= req - 160 * 6 - 1e-6 and short_g == pytest.approx(short_w, rel=0.05)
     # health per supply area, said so
-    assert 0 < len(grouped.health["locations"]) <= 10
-    assert all(k.startswith("area:") or k in ("S1", "S2") for k in grouped.health["locations"])
-    assert "per supply area" in grouped.health["locations_note"]
+    h = grouped.health
+    assert h is not None and h.locations is not None and h.locations_note is not None
+    assert 0 < len(h.locations) <= 10
+    assert all(k.startswith("area:") or k in ("S1", "S2") for k in h.locations)
+    assert "per supply area" in h.locations_note
 
 
 def test_land_candidates_are_the_nearest_zones_with_room():

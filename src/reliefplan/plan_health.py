@@ -138,6 +138,9 @@ class Health(Out):
     locations_crossed: list[Crossing] | None = Field(
         default=None, exclude_if=absent, description="per location, the thresholds crossed (with by_location)"
     )
+    locations_note: str | None = Field(
+        default=None, exclude_if=absent, description="how `locations` reads when supply locations were grouped"
+    )
 
 
 # ---- hold ------------------------------------------------------------------------------------------------------------
