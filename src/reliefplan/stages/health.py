@@ -316,7 +316,7 @@ def plan_health(
             )
     block = _block(groups, locations, gin, spec, age_note)
     if locations is not None and d.areas is not None:
-        block["locations_note"] = (
+        block.locations_note = (
             "per supply area (supply.areas): the projection of the area's people together, from the "
             "people-weighted mean of its members' exposures; not per zone or camp"
         )
