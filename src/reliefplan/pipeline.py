@@ -520,61 +520,8 @@ def finish(
     ov, pres = sh.overflow, sh.presence
     zones = _zones(sc, d, alloc, ov)
     sites = _sites(sc, cap, alloc, ov, kcal_pp)
-    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
-    flows = [
-        Flow(
-            zone=sc.zones[i].id,
-            site=sc.sites[j].id,
-            group=g,
-            people=int(q),
-            distance_m=float(dist),
-            travel_time_s=float(t),
-        )
-        for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s, flow_distance_m)
-    ]
-    oi, oj = np.nonzero(ov.to_site)
-    over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
-    flows += [
-        Flow(
-            zone=sc.zones[i].id,
-            site=sc.sites[j].id,
-            group="overflow",
-            people=int(ov.to_site[i, j]),
-            distance_m=float(dist),
-            travel_time_s=float(t),
-        )
-        for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
-    ]
-    if ov.to_zone_land.nnz > 0:
-        land_pairs = ov.to_zone_land.tocoo()
-        land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
-        flows += [
-            Flow(
-                zone=sc.zones[i].id,
-                site=f"overflow:{sc.zones[k].id}",
-                group="overflow",
-                people=int(n),
-                distance_m=float("nan"),
-                travel_time_s=float(ov.zone_land_time_s[i, k]),
-                to_lon=float(land_ll[k].x),
-                to_lat=float(land_ll[k].y),
-            )
-            # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
-            for i, k, n in zip(land_pairs.row, land_pairs.col, land_pairs.data)
-        ]
-    entry = [
-        EntryPointResult(
-            id=e.id,
-            name=e.name,
-            trucks_per_day=e.trucks_per_day,
-            design_trucks_per_day=e.design_trucks_per_day,
-            payload_t=e.payload_t or std.value("truck_payload_t"),
-            lon=e.geometry.x,
-            lat=e.geometry.y,
-        )
-        for e in sc.entry_points
-    ]
-
+    flows = _flows(sc, times, alloc, ov)
+    entry = _entry_results(sc)
     step("verdict")
     verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=times.network)
     verdict.append(overflow_indicator(people, ov))
@@ -668,17 +615,7 @@ def finish(
         sites=sites,
         flows=flows,
         unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        siting=Siting(
-            solver=alloc.siting.solver,
-            status=alloc.siting.status,
-            objective=_finite(alloc.siting.objective),
-            bound=_finite(alloc.siting.bound),
-            gap=_finite(alloc.siting.gap),
-            solve_time_s=alloc.siting.solve_time_s,
-            open_sites=list(alloc.siting.open_ids),
-            message=alloc.siting.message,
-            unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
-        ),
+        siting=_siting(alloc),
         network=times.network,
         entry_points=entry,
         verdict=verdict,
@@ -706,6 +643,85 @@ def finish(
         else hold(groups["summary"], None if health is None else health.groups, sc.horizon_days),
     )
     return PlanRun(plan=plan, layouts=layouts, deliveries=delivered, people_by_day=people_present)
+
+
+def _flows(sc: Scenario, times: ZoneSiteTimes, alloc: AllocationResult, ov: Overflow) -> list[Flow]:
+    """People from each zone to each site (by group), then the overflow: to sites, and to land in zones."""
+    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
+    flows = [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group=g,
+            people=int(q),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s, flow_distance_m)
+    ]
+    oi, oj = np.nonzero(ov.to_site)
+    over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
+    flows += [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group="overflow",
+            people=int(ov.to_site[i, j]),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
+    ]
+    if ov.to_zone_land.nnz > 0:
+        land_pairs = ov.to_zone_land.tocoo()
+        land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
+        flows += [
+            Flow(
+                zone=sc.zones[i].id,
+                site=f"overflow:{sc.zones[k].id}",
+                group="overflow",
+                people=int(n),
+                distance_m=float("nan"),
+                travel_time_s=float(ov.zone_land_time_s[i, k]),
+                to_lon=float(land_ll[k].x),
+                to_lat=float(land_ll[k].y),
+            )
+            # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
+            for i, k, n in zip(land_pairs.row, land_pairs.col, land_pairs.data)
+        ]
+    return flows
+
+
+def _entry_results(sc: Scenario) -> list[EntryPointResult]:
+    """The entry points as the plan reports them (payload: the point's own, else the standard truck's)."""
+    std = sc.standards
+    return [
+        EntryPointResult(
+            id=e.id,
+            name=e.name,
+            trucks_per_day=e.trucks_per_day,
+            design_trucks_per_day=e.design_trucks_per_day,
+            payload_t=e.payload_t or std.value("truck_payload_t"),
+            lon=e.geometry.x,
+            lat=e.geometry.y,
+        )
+        for e in sc.entry_points
+    ]
+
+
+def _siting(alloc: AllocationResult) -> Siting:
+    """How the sites were chosen: solver, status, objective, bound and gap (None where not finite)."""
+    return Siting(
+        solver=alloc.siting.solver,
+        status=alloc.siting.status,
+        objective=_finite(alloc.siting.objective),
+        bound=_finite(alloc.siting.bound),
+        gap=_finite(alloc.siting.gap),
+        solve_time_s=alloc.siting.solve_time_s,
+        open_sites=list(alloc.siting.open_ids),
+        message=alloc.siting.message,
+        unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
+    )
 
 
 def _presence_rows(pres: Presence) -> list[dict[str, Any]]:
