@@ -31,6 +31,8 @@ from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (
+    DaysMovement,
+    OrderParts,
     displace_on_orders,
     inside_ordered_areas,
     move_over_days,
@@ -343,21 +345,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
     free = free_geometry(sc.sites, sc.footprints)
     params = layout_params(sc) if sc.layout.enabled else None
-    fit = None
-    if params is not None:
-        # the layout fit depends on geometry and layout settings only: ensemble members share it
-        key = (
-            geometry_key(
-                free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
-            )
-            if cache is not None
-            else ""
-        )
-        fit = cache.layout_people.get(key) if cache is not None else None
-        if fit is None:
-            fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
-            if cache is not None:
-                cache.layout_people[key] = fit
+    fit = None if params is None else _layout_fit(sc, free, params, cache)
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
@@ -394,34 +382,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
             partial(lay_out, client=cache.client if cache is not None else None), sc, free, site_people, params
         )
 
-    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
-    land = np.flatnonzero(ov.by_zone_land)
-    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
-    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
-    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
-    evacuation = days = None
-    if parts is not None:
-        if times.graph is not None:
-            step("movement over days")
-            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
-    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
-        step("evacuation timing")
-        graph = times.graph
-        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
-            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
-        moved = move(
-            sc,
-            graph,
-            times.samples_xy,
-            times.samples_zone,
-            d.days,
-            d.displaced_by_day,
-            moving,
-            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
-            dest_people,
-            dest_ids,
-        )
-        evacuation = movement_summary(moved, sc, graph, sc.crs)
+    evacuation, days = _move(sc, d, parts, cap, times, alloc, ov, step)
 
     pres = presence(
         sc,
@@ -438,21 +399,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
     pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.zone_land_by_zone + ov.inside)
-    dependent = pres.dependent[:, :, -1].sum()
-    people = People(
-        population=int(d.population.sum()),
-        displaced=displaced,
-        staying=int(d.staying.sum()),
-        sheltered=sheltered,
-        unsheltered=unsheltered,
-        overflow_on_sites=int(ov.to_site.sum()),
-        overflow_on_zone_land=int(ov.to_zone_land.sum()),
-        remaining_in_operation_area=int(ov.inside.sum()),
-        site_residents=pres.totals["site_residents"],
-        served_elsewhere=pres.totals["served_elsewhere"],
-        in_plan=int(sum(pres.totals.values())),
-        aid_dependent=int(round(float(dependent))),
-    )
+    people = _people(d, sheltered, unsheltered, ov, pres)
     if people.in_plan != people.population + people.site_residents + people.served_elsewhere:
         raise AssertionError("not everyone in the territory is in the plan")
     return Sheltering(
@@ -485,6 +432,89 @@ def _entry_trucks_per_day(sc: Scenario) -> float | None:
     if sc.entry_trucks_by_day is not None:
         return float(sum(np.mean(v) for v in sc.entry_trucks_by_day.values()))
     return sum(e.trucks_per_day for e in sc.entry_points)
+
+
+def _layout_fit(sc: Scenario, free: np.ndarray, params: Any, cache: TravelCache | None) -> Any:
+    """People each site's free land holds under the camp layout (from the cache when it holds the same fit)."""
+    # the layout fit depends on geometry and layout settings only: ensemble members share it
+    key = (
+        geometry_key(
+            free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
+        )
+        if cache is not None
+        else ""
+    )
+    fit = cache.layout_people.get(key) if cache is not None else None
+    if fit is None:
+        fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
+        if cache is not None:
+            cache.layout_people[key] = fit
+    return fit
+
+
+def _move(
+    sc: Scenario,
+    d: Displacement,
+    parts: OrderParts | None,
+    cap: SiteCapacity,
+    times: ZoneSiteTimes,
+    alloc: AllocationResult,
+    ov: Overflow,
+    step: Progress,
+) -> tuple[EvacuationTiming | None, DaysMovement | None]:
+    """(evacuation timing, movement over days): the move over the roads of everyone who moves, over days under
+    orders (``parts``), else in one go when the scenario has roads, an evacuation block and no arrivals series."""
+    site_people = alloc.by_site
+    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
+    land = np.flatnonzero(ov.by_zone_land)
+    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
+    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
+    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
+    evacuation = days = None
+    if parts is not None:
+        if times.graph is not None:
+            step("movement over days")
+            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
+    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
+        step("evacuation timing")
+        graph = times.graph
+        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
+            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
+        moved = move(
+            sc,
+            graph,
+            times.samples_xy,
+            times.samples_zone,
+            d.days,
+            d.displaced_by_day,
+            moving,
+            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
+            dest_people,
+            dest_ids,
+        )
+        evacuation = movement_summary(moved, sc, graph, sc.crs)
+    return evacuation, days
+
+
+def _people(d: Displacement, sheltered: int, unsheltered: int, ov: Overflow, pres: Presence) -> People:
+    """The plan's head count: who lives in the territory, who is displaced, where they are, who depends on aid."""
+    displaced = int(d.displaced.sum())
+    dependent = pres.dependent[:, :, -1].sum()
+    people = People(
+        population=int(d.population.sum()),
+        displaced=displaced,
+        staying=int(d.staying.sum()),
+        sheltered=sheltered,
+        unsheltered=unsheltered,
+        overflow_on_sites=int(ov.to_site.sum()),
+        overflow_on_zone_land=int(ov.to_zone_land.sum()),
+        remaining_in_operation_area=int(ov.inside.sum()),
+        site_residents=pres.totals["site_residents"],
+        served_elsewhere=pres.totals["served_elsewhere"],
+        in_plan=int(sum(pres.totals.values())),
+        aid_dependent=int(round(float(dependent))),
+    )
+    return people
 
 
 def run(
