@@ -33,6 +33,8 @@ from .geo import to_lon_lat
 from .stages.movement import move, movement_summary
 from .stages.needs import compute_needs, energy_kcal_per_person_day
 from .stages.orders import (
+    DaysMovement,
+    OrderParts,
     displace_on_orders,
     inside_ordered_areas,
     move_over_days,
@@ -348,21 +350,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     step("site capacity (camp layouts)" if sc.layout.enabled else "site capacity")
     free = free_geometry(sc.sites, sc.footprints)
     params = layout_params(sc) if sc.layout.enabled else None
-    fit = None
-    if params is not None:
-        # the layout fit depends on geometry and layout settings only: ensemble members share it
-        key = (
-            geometry_key(
-                free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
-            )
-            if cache is not None
-            else ""
-        )
-        fit = cache.layout_people.get(key) if cache is not None else None
-        if fit is None:
-            fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
-            if cache is not None:
-                cache.layout_people[key] = fit
+    fit = None if params is None else _layout_fit(sc, free, params, cache)
     cap = site_capacity(sc.sites, sc.footprints, std, layout_people=fit)
 
     step("walking times")
@@ -403,35 +391,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
             partial(lay_out, client=cache.client if cache is not None else None), sc, free, site_people, params
         )
 
-    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
-    land = np.flatnonzero(ov.by_zone_land)
-    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
-    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
-    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
-    evacuation = days = None
-    if parts is not None:
-        if times.graph is not None:
-            step("movement over days")
-            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
-    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
-        step("evacuation timing")
-        graph = times.graph
-        assert times.samples_xy is not None and times.samples_zone is not None  # sampled whenever roads are used
-        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
-            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
-        moved = move(
-            sc,
-            graph,
-            times.samples_xy,
-            times.samples_zone,
-            d.days,
-            d.displaced_by_day,
-            moving,
-            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
-            dest_people,
-            dest_ids,
-        )
-        evacuation = movement_summary(moved, sc, graph, sc.crs)
+    evacuation, days = _move(sc, d, parts, cap, times, alloc, ov, step)
 
     pres = presence(
         sc,
@@ -448,21 +408,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
     pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.zone_land_by_zone + ov.inside)
-    dependent = pres.dependent[:, :, -1].sum()
-    people = People(
-        population=int(d.population.sum()),
-        displaced=displaced,
-        staying=int(d.staying.sum()),
-        sheltered=sheltered,
-        unsheltered=unsheltered,
-        overflow_on_sites=int(ov.to_site.sum()),
-        overflow_on_zone_land=int(ov.to_zone_land.sum()),
-        remaining_in_operation_area=int(ov.inside.sum()),
-        site_residents=pres.totals["site_residents"],
-        served_elsewhere=pres.totals["served_elsewhere"],
-        in_plan=int(sum(pres.totals.values())),
-        aid_dependent=int(round(float(dependent))),
-    )
+    people = _people(d, sheltered, unsheltered, ov, pres)
     if people.in_plan != people.population + people.site_residents + people.served_elsewhere:
         raise AssertionError("not everyone in the territory is in the plan")
     return Sheltering(
@@ -495,6 +441,90 @@ def _entry_trucks_per_day(sc: Scenario) -> float | None:
     if sc.entry_trucks_by_day is not None:
         return float(sum(np.mean(v) for v in sc.entry_trucks_by_day.values()))
     return sum(e.trucks_per_day for e in sc.entry_points)
+
+
+def _layout_fit(sc: Scenario, free: np.ndarray, params: Any, cache: TravelCache | None) -> Any:
+    """People each site's free land holds under the camp layout (from the cache when it holds the same fit)."""
+    # the layout fit depends on geometry and layout settings only: ensemble members share it
+    key = (
+        geometry_key(
+            free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
+        )
+        if cache is not None
+        else ""
+    )
+    fit = cache.layout_people.get(key) if cache is not None else None
+    if fit is None:
+        fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
+        if cache is not None:
+            cache.layout_people[key] = fit
+    return fit
+
+
+def _move(
+    sc: Scenario,
+    d: Displacement,
+    parts: OrderParts | None,
+    cap: SiteCapacity,
+    times: ZoneSiteTimes,
+    alloc: AllocationResult,
+    ov: Overflow,
+    step: Progress,
+) -> tuple[EvacuationTiming | None, DaysMovement | None]:
+    """(evacuation timing, movement over days): the move over the roads of everyone who moves, over days under
+    orders (``parts``), else in one go when the scenario has roads, an evacuation block and no arrivals series."""
+    site_people = alloc.by_site
+    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
+    land = np.flatnonzero(ov.by_zone_land)
+    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
+    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
+    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
+    evacuation = days = None
+    if parts is not None:
+        if times.graph is not None:
+            step("movement over days")
+            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
+    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
+        step("evacuation timing")
+        graph = times.graph
+        assert times.samples_xy is not None and times.samples_zone is not None  # sampled whenever roads are used
+        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
+            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
+        moved = move(
+            sc,
+            graph,
+            times.samples_xy,
+            times.samples_zone,
+            d.days,
+            d.displaced_by_day,
+            moving,
+            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
+            dest_people,
+            dest_ids,
+        )
+        evacuation = movement_summary(moved, sc, graph, sc.crs)
+    return evacuation, days
+
+
+def _people(d: Displacement, sheltered: int, unsheltered: int, ov: Overflow, pres: Presence) -> People:
+    """The plan's head count: who lives in the territory, who is displaced, where they are, who depends on aid."""
+    displaced = int(d.displaced.sum())
+    dependent = pres.dependent[:, :, -1].sum()
+    people = People(
+        population=int(d.population.sum()),
+        displaced=displaced,
+        staying=int(d.staying.sum()),
+        sheltered=sheltered,
+        unsheltered=unsheltered,
+        overflow_on_sites=int(ov.to_site.sum()),
+        overflow_on_zone_land=int(ov.to_zone_land.sum()),
+        remaining_in_operation_area=int(ov.inside.sum()),
+        site_residents=pres.totals["site_residents"],
+        served_elsewhere=pres.totals["served_elsewhere"],
+        in_plan=int(sum(pres.totals.values())),
+        aid_dependent=int(round(float(dependent))),
+    )
+    return people
 
 
 def run(
@@ -530,66 +560,8 @@ def finish(
     ov, pres = sh.overflow, sh.presence
     zones = _zones(sc, d, alloc, ov)
     sites = _sites(sc, cap, alloc, ov, kcal_pp)
-    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
-    flows = [
-        Flow(
-            zone=sc.zones[i].id,
-            site=sc.sites[j].id,
-            group=g,
-            people=int(q),
-            distance_m=float(dist),
-            travel_time_s=float(t),
-        )
-        for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s, flow_distance_m)
-    ]
-    oi, oj = np.nonzero(ov.to_site)
-    over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
-    flows += [
-        Flow(
-            zone=sc.zones[i].id,
-            site=sc.sites[j].id,
-            group="overflow",
-            people=int(ov.to_site[i, j]),
-            distance_m=float(dist),
-            travel_time_s=float(t),
-        )
-        for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
-    ]
-    if ov.to_zone_land.nnz > 0:
-        land_pairs = ov.to_zone_land.tocoo()
-        land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
-        land_time_s = (
-            ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0]
-            if ov.zone_land_times
-            else np.full(land_pairs.nnz, np.nan)
-        )
-        flows += [
-            Flow(
-                zone=sc.zones[i].id,
-                site=f"overflow:{sc.zones[k].id}",
-                group="overflow",
-                people=int(n),
-                distance_m=float("nan"),
-                travel_time_s=float(t),
-                to_lon=float(land_ll[k].x),
-                to_lat=float(land_ll[k].y),
-            )
-            # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
-            for i, k, n, t in zip(land_pairs.row, land_pairs.col, land_pairs.data, land_time_s)
-        ]
-    entry = [
-        EntryPointResult(
-            id=e.id,
-            name=e.name,
-            trucks_per_day=e.trucks_per_day,
-            design_trucks_per_day=e.design_trucks_per_day,
-            payload_t=e.payload_t or std.value("truck_payload_t"),
-            lon=e.geometry.x,
-            lat=e.geometry.y,
-        )
-        for e in sc.entry_points
-    ]
-
+    flows = _flows(sc, times, alloc, ov)
+    entry = _entry_results(sc)
     step("verdict")
     verdict = assess(people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=times.network)
     verdict.append(overflow_indicator(people, ov))
@@ -698,17 +670,7 @@ def finish(
         sites=sites,
         flows=flows,
         unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
-        siting=Siting(
-            solver=alloc.siting.solver,
-            status=alloc.siting.status,
-            objective=_finite(alloc.siting.objective),
-            bound=_finite(alloc.siting.bound),
-            gap=_finite(alloc.siting.gap),
-            solve_time_s=alloc.siting.solve_time_s,
-            open_sites=list(alloc.siting.open_ids),
-            message=alloc.siting.message,
-            unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
-        ),
+        siting=_siting(alloc),
         network=dict(times.network),
         entry_points=entry,
         verdict=verdict,
@@ -741,6 +703,90 @@ def finish(
         deliveries=delivered,
         people_by_day=people_present,
         health=None if health is None else health.groups,
+    )
+
+
+def _flows(sc: Scenario, times: ZoneSiteTimes, alloc: AllocationResult, ov: Overflow) -> list[Flow]:
+    """People from each zone to each site (by group), then the overflow: to sites, and to land in zones."""
+    flow_time_s, flow_distance_m = times.pairs.lookup(alloc.zone, alloc.site)
+    flows = [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group=g,
+            people=int(q),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, g, q, t, dist in zip(alloc.zone, alloc.site, alloc.group, alloc.people, flow_time_s, flow_distance_m)
+    ]
+    oi, oj = np.nonzero(ov.to_site)
+    over_time_s, over_distance_m = times.pairs.lookup(oi, oj)
+    flows += [
+        Flow(
+            zone=sc.zones[i].id,
+            site=sc.sites[j].id,
+            group="overflow",
+            people=int(ov.to_site[i, j]),
+            distance_m=float(dist),
+            travel_time_s=float(t),
+        )
+        for i, j, t, dist in zip(oi, oj, over_time_s, over_distance_m)
+    ]
+    if ov.to_zone_land.nnz > 0:
+        land_pairs = ov.to_zone_land.tocoo()
+        land_ll = to_lon_lat(shapely.points(ov.zone_land_xy), sc.crs)
+        land_time_s = (
+            ov.zone_land_times.lookup(land_pairs.row, land_pairs.col)[0]
+            if ov.zone_land_times
+            else np.full(land_pairs.nnz, np.nan)
+        )
+        flows += [
+            Flow(
+                zone=sc.zones[i].id,
+                site=f"overflow:{sc.zones[k].id}",
+                group="overflow",
+                people=int(n),
+                distance_m=float("nan"),
+                travel_time_s=float(t),
+                to_lon=float(land_ll[k].x),
+                to_lat=float(land_ll[k].y),
+            )
+            # the canonical CSR's stored pairs, row by row as np.nonzero gave them on the dense array
+            for i, k, n, t in zip(land_pairs.row, land_pairs.col, land_pairs.data, land_time_s)
+        ]
+    return flows
+
+
+def _entry_results(sc: Scenario) -> list[EntryPointResult]:
+    """The entry points as the plan reports them (payload: the point's own, else the standard truck's)."""
+    std = sc.standards
+    return [
+        EntryPointResult(
+            id=e.id,
+            name=e.name,
+            trucks_per_day=e.trucks_per_day,
+            design_trucks_per_day=e.design_trucks_per_day,
+            payload_t=e.payload_t or std.value("truck_payload_t"),
+            lon=e.geometry.x,
+            lat=e.geometry.y,
+        )
+        for e in sc.entry_points
+    ]
+
+
+def _siting(alloc: AllocationResult) -> Siting:
+    """How the sites were chosen: solver, status, objective, bound and gap (None where not finite)."""
+    return Siting(
+        solver=alloc.siting.solver,
+        status=alloc.siting.status,
+        objective=_finite(alloc.siting.objective),
+        bound=_finite(alloc.siting.bound),
+        gap=_finite(alloc.siting.gap),
+        solve_time_s=alloc.siting.solve_time_s,
+        open_sites=list(alloc.siting.open_ids),
+        message=alloc.siting.message,
+        unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
     )
 
 

@@ -276,11 +276,24 @@ def _needs_row(n: Needs) -> list[Any]:
 def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[str, Table]:
     """The plan as flat tables keyed by file stem: people per zone and site, needs, basket, flows, verdict,
     plus one table per list of records in any optional section (e.g. supply per day)."""
-    zone_tag = pcode_hashtag([z.pcode for z in plan.zones if z.pcode])
-    zone_pcode = {z.id: z.pcode for z in plan.zones}
-    has_pcodes = any(zone_pcode.values())
-    t: dict[str, Table] = {}
+    t: dict[str, Table] = {
+        "people_by_zone": _people_by_zone(plan),
+        "people_by_site": _people_by_site(plan, layers),
+        **_needs_tables(plan),
+        "flows": _flows_table(plan),
+        "verdict": _verdict_table(plan),
+    }
+    for section, data in optional_sections(plan).items():
+        for key, records in _record_lists(data):
+            name = f"{section}_{key}".replace(".", "_")
+            t[name] = _records_table(name, records)
+    return t
 
+
+def _people_by_zone(plan: Plan) -> Table:
+    """People per zone: population, displaced, staying, sheltered or not, when they leave, where the zone is."""
+    zone_tag = pcode_hashtag([z.pcode for z in plan.zones if z.pcode])
+    has_pcodes = any({z.id: z.pcode for z in plan.zones}.values())
     cols = (
         ["zone_id", "zone_name"]
         + (["pcode"] if has_pcodes else [])
@@ -311,7 +324,7 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
             "#geo+lat",
         ]
     )
-    t["people_by_zone"] = Table(
+    return Table(
         "people_by_zone",
         cols,
         hxl,
@@ -333,6 +346,9 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
         ],
     )
 
+
+def _people_by_site(plan: Plan, layers: Mapping[str, Layer] | None) -> Table:
+    """People per site: capacity, who lives there already, who is allocated, area, compliance, where it is."""
     site_pc = _site_pcodes(plan, layers)
     comp = site_compliance(plan)
     with_pc = bool(site_pc)
@@ -368,7 +384,7 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
             "#geo+lat",
         ]
     )
-    t["people_by_site"] = Table(
+    return Table(
         "people_by_site",
         cols,
         hxl,
@@ -391,10 +407,13 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
         ],
     )
 
+
+def _needs_tables(plan: Plan) -> dict[str, Table]:
+    """Needs and the daily basket for the scenario and per site."""
     ncols = _needs_columns()
     rows = [["scenario", "", "", plan.needs.people] + _needs_row(plan.needs)]
     rows += [["site", s.id, s.name, s.needs.people] + _needs_row(s.needs) for s in plan.sites if s.needs]
-    t["needs"] = Table(
+    needs = Table(
         "needs",
         ["scope", "site_id", "site_name", "people"] + ncols,
         ["#meta+scope", "#loc+id", "#loc+name", "#affected+displaced+num"]
@@ -403,20 +422,26 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
     )
     brows = [["scenario", "", b.item, b.kg_per_day] for b in plan.needs.basket]
     brows += [["site", s.id, b.item, b.kg_per_day] for s in plan.sites if s.needs for b in s.needs.basket]
-    t["needs_basket"] = Table(
+    basket = Table(
         "needs_basket",
         ["scope", "site_id", "item", "kg_per_day"],
         ["#meta+scope", "#loc+id", "#item+name", "#indicator+kg_per_day+num"],
         brows,
     )
+    return {"needs": needs, "needs_basket": basket}
 
+
+def _flows_table(plan: Plan) -> Table:
+    """People from each zone to each site, with distance and walking time."""
+    zone_pcode = {z.id: z.pcode for z in plan.zones}
+    has_pcodes = any(zone_pcode.values())
     cols = ["zone_id"] + (["zone_pcode"] if has_pcodes else []) + ["site_id", "people", "distance_m", "travel_time_s"]
     hxl = (
         ["#loc+origin+id"]
         + ([pcode_hashtag([z.pcode for z in plan.zones if z.pcode], "origin")] if has_pcodes else [])
         + ["#loc+dest+id", "#affected+displaced+num", "#indicator+distance_m+num", "#indicator+travel_time_s+num"]
     )
-    t["flows"] = Table(
+    return Table(
         "flows",
         cols,
         hxl,
@@ -428,7 +453,10 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
         ],
     )
 
-    t["verdict"] = Table(
+
+def _verdict_table(plan: Plan) -> Table:
+    """Every verdict row: indicator, scope, value against target, met, severity, source."""
+    return Table(
         "verdict",
         ["indicator", "scope", "site_id", "value", "target", "comparison", "unit", "met", "severity", "source", "note"],
         [
@@ -461,12 +489,6 @@ def plan_tables(plan: Plan, layers: Mapping[str, Layer] | None = None) -> dict[s
             for i in plan.verdict
         ],
     )
-
-    for section, data in optional_sections(plan).items():
-        for key, records in _record_lists(data):
-            name = f"{section}_{key}".replace(".", "_")
-            t[name] = _records_table(name, records)
-    return t
 
 
 # ---- optional plan sections (added by later stages) ------------------------------------------------

@@ -1233,21 +1233,9 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     own = f"scenarios.{name}."
     days = sc.horizon_days or cfg.horizon_days
     col = _Collector()
-    for fp in sc.footprints:
-        if fp not in cfg.footprints:
-            col.add(
-                cfg_path,
-                f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
-                field=f"scenarios.{name}.footprints",
-            )
     monitoring_spec = sc.monitoring or cfg.monitoring
     arrivals_spec = sc.arrivals or cfg.arrivals
-    if not sc.footprints and monitoring_spec is None and arrivals_spec is None:
-        col.add(
-            cfg_path,
-            "a scenario needs at least one footprint (the area the operation empties), or monitoring or arrivals",
-            field=f"scenarios.{name}.footprints",
-        )
+    _footprint_problems(cfg_path, name, sc, cfg, monitoring_spec is None and arrivals_spec is None, col)
 
     layers = (
         cfg.layers if sc.layers is None else cfg.layers.model_copy(update={k: v for k, v in sc.layers if v is not None})
@@ -1270,19 +1258,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     closures = _closures(folder, layers.closures, col) if layers.closures is not None else None
 
     layout_spec = sc.layout or cfg.layout
-    no_build: list[Feature] = []
-    if layout_spec.no_build:
-        got = _read(
-            folder,
-            FootprintSpec(file=layout_spec.no_build),
-            col,
-            (own if sc.layout is not None else "") + "layout.no_build",
-        )
-        for f in got[1] if got else []:
-            if f.geometry_error is not None:
-                col.add(got[0], f.geometry_error, str(f.index), "geometry")
-            elif f.geometry is not None and not f.geometry.is_empty:
-                no_build.append(f)
+    no_build = _no_build(folder, layout_spec, col, (own if sc.layout is not None else "") + "layout.no_build")
 
     supply_spec = sc.supply or cfg.supply
     observed = None
@@ -1299,116 +1275,22 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         col,
     )
 
-    std_spec = _standards_spec(cfg.standards, sc.standards)
-    standards = None
-    try:
-        standards = load_standards(std_spec.profile, std_spec.overrides, source_file=str(cfg_path))
-    except InputError as e:
-        col.problems.extend(e.problems)
-    if structure is not None and standards is not None:
-        _band_problems(folder, structure, standards, col)
+    standards = _checked_standards(folder, cfg_path, cfg, sc, structure, col)
 
     uncertainty = sc.uncertainty or cfg.uncertainty
-    if uncertainty is not None:
-        col.problems.extend(
-            uncertainty_problems(
-                uncertainty,
-                str(cfg_path),
-                [z.id for z in zones],
-                [s.id for s in sites],
-                [e.id for e in entry_points],
-                folder=folder,
-                chain_ids=[c.entry_point for c in supply_spec.chain],
-                mode_entry_ids=[e.id for e in supply_spec.entries],
-            )
-        )
-
     health_spec = sc.health or cfg.health
-    col.problems.extend(
-        health_spec_problems(health_spec, str(cfg_path), (own if sc.health is not None else "") + "health")
-    )
-    col.problems.extend(
-        seasons_problems(
-            sc.seasons if sc.seasons is not None else cfg.seasons,
-            sc.start_date or cfg.start_date,
-            str(cfg_path),
-            (own if sc.seasons is not None else "") + "seasons",
-        )
-    )
+    _spec_problems(folder, cfg_path, sc, cfg, own, zones, sites, entry_points, supply_spec, col)
     flood, flood_problems = read_flood_layer(
         folder, sc.seasons if sc.seasons is not None else cfg.seasons, str(cfg_path)
     )
     col.problems.extend(flood_problems)
 
-    for pname in cfg.packages:  # every package checked here, so `assess` never meets a broken one halfway
-        try:
-            resolved = resolve_package(cfg.packages, pname, str(cfg_path))
-        except InputError as e:
-            col.problems.extend(e.problems)
-            continue
-        col.problems.extend(package_problems(resolved, pname, days, [e.id for e in entry_points], str(cfg_path)))
-        col.problems.extend(package_file_problems(resolved, pname, folder, days, [s.id for s in sites]))
+    _package_problems(folder, cfg_path, cfg, days, entry_points, sites, col)
 
-    days = sc.horizon_days or cfg.horizon_days
-    movement = sc.movement or cfg.movement
-    movement_observed: dict[int, tuple[list[float], list[float]]] = {}
-    phases = sc.phases or cfg.phases
-    if phases is not None:
-        col.problems.extend(
-            phases_problems(
-                phases,
-                file=str(cfg_path),
-                horizon_days=days,
-                sites=[s.id for s in sites],
-                footprints={fp: cfg.footprints[fp].start_day for fp in sc.footprints if fp in cfg.footprints},
-                where=(own if sc.phases is not None else "") + "phases",
-            )
-        )
-    if movement is not None and movement.enabled and arrivals_spec is not None:
-        col.add(
-            cfg_path,
-            "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
-            "both: the two describe where the displaced come from in different ways",
-            field=(own if sc.arrivals is not None else "") + "arrivals",
-        )
-    if movement is not None and movement.enabled:
-        where = (own if sc.movement is not None else "") + "movement"
-        col.problems.extend(
-            movement_problems(
-                movement, file=str(cfg_path), horizon_days=days, footprints=list(sc.footprints), where=where
-            )
-        )
-        ordered = {o.footprint for o in movement.orders}
-        for fp in sc.footprints:
-            if fp not in ordered:
-                col.add(
-                    cfg_path,
-                    f"footprint '{fp}' has no order; with a movement block every footprint of the "
-                    "scenario needs an order (movement.orders: [{footprint: ..., day: ...}])",
-                    field=f"{where}.orders",
-                )
-        for k, o in enumerate(movement.orders):
-            if o.observed is not None:
-                path = _path(folder, o.observed.file, col, f"{where}.orders[{k}].observed.file")
-                if path is not None:
-                    try:
-                        movement_observed[k] = read_observed_departures(path, o.observed)
-                    except InputError as e:
-                        col.problems.extend(e.problems)
+    movement, movement_observed, phases = _orders_and_phases(folder, cfg_path, sc, cfg, own, days, sites, col)
     served = _served(folder, layers.served_populations, col) if layers.served_populations else []
     water_sources = _water_sources(folder, layers.water_sources, days, col) if layers.water_sources else []
-    cargo = sc.cargo or cfg.cargo
-    if cargo.payload_file:
-        cargo = _payload_file(folder, cargo, col)
-    col.problems.extend(_cargo_problems(cargo, cfg_path))
-    food_mix: list[dict[str, Any]] = []
-    if cargo.food_mix_file:
-        food_mix = _food_mix(folder, cargo.food_mix_file, col)
-        total = sum(r["t"] for r in food_mix)
-        if total > 0:
-            cargo = cargo.model_copy(
-                update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix) / total}
-            )
+    cargo, food_mix = _cargo(folder, cfg_path, sc.cargo or cfg.cargo, col)
     for e in entry_points:
         if e.closes_day is not None and e.closes_day < e.opening_day and layers.entry_points is not None:
             col.add(folder / layers.entry_points.file, "expected closes_day >= opening_day", e.id, "closes_day")
@@ -1428,14 +1310,7 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
     col.raise_if_any()
     assert standards is not None and crs is not None
 
-    if flood:  # flood polygons in the local metric CRS (stages.seasons)
-        for z, g in zip(flood, project(_as_array([z["geometry"] for z in flood]), WGS84, crs)):
-            z["geometry_m"] = g
-    for items in (zones, sites, footprints, entry_points, warehouses, served, water_sources):
-        if items:
-            projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
-            for item, g in zip(items, projected):
-                item.geometry_m = g
+    _project_all(crs, flood, (zones, sites, footprints, entry_points, warehouses, served, water_sources))
 
     monitored = arriving = None
     if monitoring_spec is not None or arrivals_spec is not None:
@@ -1508,6 +1383,215 @@ def load_scenario(folder: str | Path, name: str) -> Scenario:
         seasons=sc.seasons if sc.seasons is not None else cfg.seasons,
         flood_zones=flood,
     )
+
+
+def _orders_and_phases(
+    folder: Path,
+    cfg_path: Path,
+    sc: ScenarioSettings,
+    cfg: ScenarioFile,
+    own: str,
+    days: int,
+    sites: list[Site],
+    col: _Collector,
+) -> tuple[MovementSpec | None, dict[int, tuple[list[float], list[float]]], PhasesSpec | None]:
+    """(movement, observed departures per order, phases), checked: phases against the sites and footprints, orders
+    against the footprints (every footprint needs one) and never together with an arrivals series."""
+    arrivals_spec = sc.arrivals or cfg.arrivals
+    movement = sc.movement or cfg.movement
+    movement_observed: dict[int, tuple[list[float], list[float]]] = {}
+    phases = sc.phases or cfg.phases
+    if phases is not None:
+        col.problems.extend(
+            phases_problems(
+                phases,
+                file=str(cfg_path),
+                horizon_days=days,
+                sites=[s.id for s in sites],
+                footprints={fp: cfg.footprints[fp].start_day for fp in sc.footprints if fp in cfg.footprints},
+                where=(own if sc.phases is not None else "") + "phases",
+            )
+        )
+    if movement is not None and movement.enabled and arrivals_spec is not None:
+        col.add(
+            cfg_path,
+            "a scenario has either orders over days (movement) or an arrivals series (arrivals), not "
+            "both: the two describe where the displaced come from in different ways",
+            field=(own if sc.arrivals is not None else "") + "arrivals",
+        )
+    if movement is not None and movement.enabled:
+        where = (own if sc.movement is not None else "") + "movement"
+        col.problems.extend(
+            movement_problems(
+                movement, file=str(cfg_path), horizon_days=days, footprints=list(sc.footprints), where=where
+            )
+        )
+        ordered = {o.footprint for o in movement.orders}
+        for fp in sc.footprints:
+            if fp not in ordered:
+                col.add(
+                    cfg_path,
+                    f"footprint '{fp}' has no order; with a movement block every footprint of the "
+                    "scenario needs an order (movement.orders: [{footprint: ..., day: ...}])",
+                    field=f"{where}.orders",
+                )
+        for k, o in enumerate(movement.orders):
+            if o.observed is not None:
+                path = _path(folder, o.observed.file, col, f"{where}.orders[{k}].observed.file")
+                if path is not None:
+                    try:
+                        movement_observed[k] = read_observed_departures(path, o.observed)
+                    except InputError as e:
+                        col.problems.extend(e.problems)
+    return movement, movement_observed, phases
+
+
+def _cargo(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> tuple[CargoSpec, list[dict[str, Any]]]:
+    """(cargo with its payload file and food mix applied, the food mix rows)."""
+    if cargo.payload_file:
+        cargo = _payload_file(folder, cargo, col)
+    col.problems.extend(_cargo_problems(cargo, cfg_path))
+    food_mix: list[dict[str, Any]] = []
+    if cargo.food_mix_file:
+        food_mix = _food_mix(folder, cargo.food_mix_file, col)
+        total = sum(r["t"] for r in food_mix)
+        if total > 0:
+            cargo = cargo.model_copy(
+                update={"food_kcal_per_kg": sum(r["t"] * r["kcal_per_kg"] for r in food_mix) / total}
+            )
+    return cargo, food_mix
+
+
+def _project_all(crs: CRS, flood: list[dict[str, Any]], layers: tuple[list[Any], ...]) -> None:
+    """Every layer's geometry in the scenario's metric CRS (``geometry_m``); flood polygons too (stages.seasons)."""
+    if flood:  # flood polygons in the local metric CRS (stages.seasons)
+        for z, g in zip(flood, project(_as_array([z["geometry"] for z in flood]), WGS84, crs)):
+            z["geometry_m"] = g
+    for items in layers:
+        if items:
+            projected = project(_as_array([i.geometry for i in items]), WGS84, crs)
+            for item, g in zip(items, projected):
+                item.geometry_m = g
+
+
+def _checked_standards(
+    folder: Path,
+    cfg_path: Path,
+    cfg: ScenarioFile,
+    sc: ScenarioSettings,
+    structure: PopulationStructure | None,
+    col: _Collector,
+) -> Standards | None:
+    """The standards profile with the file's and the scenario's overrides (None and problems if it does not load),
+    and the population structure's age bands against it."""
+    std_spec = _standards_spec(cfg.standards, sc.standards)
+    standards = None
+    try:
+        standards = load_standards(std_spec.profile, std_spec.overrides, source_file=str(cfg_path))
+    except InputError as e:
+        col.problems.extend(e.problems)
+    if structure is not None and standards is not None:
+        _band_problems(folder, structure, standards, col)
+    return standards
+
+
+def _footprint_problems(
+    cfg_path: Path, name: str, sc: ScenarioSettings, cfg: ScenarioFile, need_one: bool, col: _Collector
+) -> None:
+    """Footprints the file does not define; none at all when the scenario has neither monitoring nor arrivals."""
+    for fp in sc.footprints:
+        if fp not in cfg.footprints:
+            col.add(
+                cfg_path,
+                f"unknown footprint '{fp}'; expected one of {list(cfg.footprints)}",
+                field=f"scenarios.{name}.footprints",
+            )
+    if not sc.footprints and need_one:
+        col.add(
+            cfg_path,
+            "a scenario needs at least one footprint (the area the operation empties), or monitoring or arrivals",
+            field=f"scenarios.{name}.footprints",
+        )
+
+
+def _no_build(folder: Path, layout_spec: LayoutSpec, col: _Collector, where: str) -> list[Feature]:
+    """The layout's no-build polygons (none without a file); broken geometries are problems."""
+    no_build: list[Feature] = []
+    if layout_spec.no_build:
+        got = _read(
+            folder,
+            FootprintSpec(file=layout_spec.no_build),
+            col,
+            where,
+        )
+        for f in got[1] if got else []:
+            if f.geometry_error is not None:
+                col.add(got[0], f.geometry_error, str(f.index), "geometry")
+            elif f.geometry is not None and not f.geometry.is_empty:
+                no_build.append(f)
+    return no_build
+
+
+def _spec_problems(
+    folder: Path,
+    cfg_path: Path,
+    sc: ScenarioSettings,
+    cfg: ScenarioFile,
+    own: str,
+    zones: list[Zone],
+    sites: list[Site],
+    entry_points: list[EntryPoint],
+    supply_spec: SupplySpec,
+    col: _Collector,
+) -> None:
+    """The uncertainty, health and seasons blocks against the layers (each named with the block it comes from)."""
+    uncertainty = sc.uncertainty or cfg.uncertainty
+    if uncertainty is not None:
+        col.problems.extend(
+            uncertainty_problems(
+                uncertainty,
+                str(cfg_path),
+                [z.id for z in zones],
+                [s.id for s in sites],
+                [e.id for e in entry_points],
+                folder=folder,
+                chain_ids=[c.entry_point for c in supply_spec.chain],
+                mode_entry_ids=[e.id for e in supply_spec.entries],
+            )
+        )
+
+    health_spec = sc.health or cfg.health
+    col.problems.extend(
+        health_spec_problems(health_spec, str(cfg_path), (own if sc.health is not None else "") + "health")
+    )
+    col.problems.extend(
+        seasons_problems(
+            sc.seasons if sc.seasons is not None else cfg.seasons,
+            sc.start_date or cfg.start_date,
+            str(cfg_path),
+            (own if sc.seasons is not None else "") + "seasons",
+        )
+    )
+
+
+def _package_problems(
+    folder: Path,
+    cfg_path: Path,
+    cfg: ScenarioFile,
+    days: int,
+    entry_points: list[EntryPoint],
+    sites: list[Site],
+    col: _Collector,
+) -> None:
+    """Every package checked here, so `assess` never meets a broken one halfway."""
+    for pname in cfg.packages:
+        try:
+            resolved = resolve_package(cfg.packages, pname, str(cfg_path))
+        except InputError as e:
+            col.problems.extend(e.problems)
+            continue
+        col.problems.extend(package_problems(resolved, pname, days, [e.id for e in entry_points], str(cfg_path)))
+        col.problems.extend(package_file_problems(resolved, pname, folder, days, [s.id for s in sites]))
 
 
 def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:

@@ -158,39 +158,11 @@ def _load_osm(path: Path) -> RoadLines:
 
 def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     file = str(path)
-    try:
-        meta, fids, wkb, field_data = pyogrio.raw.read(path, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(Problem(file=file, message=f"not a readable vector file: {exc}")) from exc
-    names = [str(f) for f in meta["fields"]]
-    data = dict(zip(names, field_data))
-    geoms = shapely.from_wkb(wkb) if wkb is not None else np.empty(0, dtype=object)
-    if len(geoms) == 0:
-        raise InputError(Problem(file=file, message="the road file has no features; expected LineString features"))
-    src_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else WGS84
-    if src_crs != WGS84:
-        geoms = project(geoms, src_crs, WGS84)
-
-    ids = data.get("id")
-    if ids is None:
-        fid_text = np.arange(len(geoms)).astype(str).astype(object)
-    elif ids.dtype.kind in "iu":
-        fid_text = ids.astype(str).astype(object)
-    else:
-        fid_text = np.asarray([str(v) if v is not None else str(i) for i, v in enumerate(ids)], dtype=object)
+    data, geoms = _read_features(path, layer)
+    fid_text = _feature_ids(data.get("id"), len(geoms))
     types = shapely.get_type_id(geoms)
     is_line = np.isin(types, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
     found: list[tuple[int, int, Problem]] = []  # (feature, column, problem): reported feature by feature
-
-    def column(name: str) -> np.ndarray | None:
-        for k in data:
-            if k.lower() == name:
-                return data[k]
-        return None
-
-    def memo(parse: Any, values: np.ndarray) -> list[Any]:
-        seen: dict[Any, Any] = {}
-        return [seen[v] if v in seen else seen.setdefault(v, parse(v)) for v in values]
 
     n = len(geoms)
     lines = np.flatnonzero(is_line)
@@ -201,13 +173,13 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
     width = np.full(n, np.nan)
     lanes = np.full(n, np.nan)
     closed = np.zeros(n, dtype=bool)
-    col_highway, col_maxspeed, col_oneway = column("highway"), column("maxspeed"), column("oneway")
-    col_closed = column("closed")
+    col_highway, col_maxspeed, col_oneway = _column(data, "highway"), _column(data, "maxspeed"), _column(data, "oneway")
+    col_closed = _column(data, "closed")
     if col_highway is not None:
         given = lines[[v is not None and not (isinstance(v, str) and v == "") for v in col_highway[lines]]]
         highway[given] = [str(v).strip().lower() for v in col_highway[given]]
     if col_maxspeed is not None:
-        maxspeed[lines] = memo(_osm.parse_maxspeed_kmh, col_maxspeed[lines])
+        maxspeed[lines] = _memo(_osm.parse_maxspeed_kmh, col_maxspeed[lines])
         for i in lines[maxspeed[lines] >= 1000]:  # NaN (absent) passes; infinity does not
             found.append(
                 (
@@ -222,84 +194,13 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
                 )
             )
     if col_oneway is not None:
-        oneway[lines] = memo(_osm.parse_oneway, col_oneway[lines])
+        oneway[lines] = _memo(_osm.parse_oneway, col_oneway[lines])
     for k, (fname, out) in enumerate((("capacity", capacity), ("width", width), ("lanes", lanes))):
-        col = column(fname)
-        if col is None:
-            continue
-        if col.dtype.kind in "iuf":  # numeric column: NaN is absent
-            v = col[lines].astype(float)
-            # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
-            bad = (v <= 0) | (v >= 1e7)
-            for i, x in zip(lines[bad], v[bad]):
-                found.append(
-                    (
-                        int(i),
-                        k,
-                        Problem(
-                            file=file,
-                            feature=fid_text[i],
-                            field=fname,
-                            message=f"expected a positive finite number, got {float(x)}",
-                        ),
-                    )
-                )
-            out[lines] = np.where(bad, np.nan, v)
-            continue
-        for i in lines:
-            raw = col[i]
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            try:
-                x = float(raw)
-            except (TypeError, ValueError):
-                found.append(
-                    (
-                        int(i),
-                        k,
-                        Problem(
-                            file=file,
-                            feature=fid_text[i],
-                            field=fname,
-                            message=f"expected a positive number, got {raw!r}",
-                        ),
-                    )
-                )
-                continue
-            if math.isnan(x):
-                continue
-            if not 0 < x < 1e7:
-                found.append(
-                    (
-                        int(i),
-                        k,
-                        Problem(
-                            file=file,
-                            feature=fid_text[i],
-                            field=fname,
-                            message=f"expected a positive finite number, got {x}",
-                        ),
-                    )
-                )
-                continue
-            out[i] = x
+        col = _column(data, fname)
+        if col is not None:
+            _read_positive(col, lines, out, fid_text, file, fname, k, found)
     if col_closed is not None:
-        for i in lines:
-            raw = col_closed[i]
-            if _missing(raw):  # features without the property read as NaN
-                continue
-            t = _truthy(raw)
-            if t is None:
-                found.append(
-                    (
-                        int(i),
-                        3,
-                        Problem(
-                            file=file, feature=fid_text[i], field="closed", message=f"expected true/false, got {raw!r}"
-                        ),
-                    )
-                )
-            closed[i] = bool(t)
+        _read_closed(col_closed, lines, closed, fid_text, file, found)
     problems = [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
     if not is_line.any():
         kinds = sorted({shapely.get_type_id(g) for g in geoms})
@@ -334,6 +235,144 @@ def _load_vector(path: Path, layer: str | int | None) -> RoadLines:
         source=path.name,
         skipped_features=int((~is_line).sum()),
     )
+
+
+def _read_features(path: Path, layer: str | int | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(columns by name, geometries in WGS84) of a vector file; InputError if unreadable or empty."""
+    file = str(path)
+    try:
+        meta, fids, wkb, field_data = pyogrio.raw.read(path, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(Problem(file=file, message=f"not a readable vector file: {exc}")) from exc
+    names = [str(f) for f in meta["fields"]]
+    data = dict(zip(names, field_data))
+    geoms = shapely.from_wkb(wkb) if wkb is not None else np.empty(0, dtype=object)
+    if len(geoms) == 0:
+        raise InputError(Problem(file=file, message="the road file has no features; expected LineString features"))
+    src_crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else WGS84
+    if src_crs != WGS84:
+        geoms = project(geoms, src_crs, WGS84)
+    return data, geoms
+
+
+def _feature_ids(ids: np.ndarray | None, n: int) -> np.ndarray:
+    """Each feature's id as text: the ``id`` column, or its position where there is none."""
+    if ids is None:
+        return np.arange(n).astype(str).astype(object)
+    if ids.dtype.kind in "iu":
+        return ids.astype(str).astype(object)
+    return np.asarray([str(v) if v is not None else str(i) for i, v in enumerate(ids)], dtype=object)
+
+
+def _column(data: dict[str, np.ndarray], name: str) -> np.ndarray | None:
+    """The column whose name is ``name`` in any case."""
+    for k in data:
+        if k.lower() == name:
+            return data[k]
+    return None
+
+
+def _memo(parse: Any, values: np.ndarray) -> list[Any]:
+    """``parse`` of each value, each distinct value parsed once."""
+    seen: dict[Any, Any] = {}
+    return [seen[v] if v in seen else seen.setdefault(v, parse(v)) for v in values]
+
+
+def _read_positive(
+    col: np.ndarray,
+    lines: np.ndarray,
+    out: np.ndarray,
+    fid_text: np.ndarray,
+    file: str,
+    fname: str,
+    k: int,
+    found: list[tuple[int, int, Problem]],
+) -> None:
+    """Positive finite numbers of a column (capacity, width, lanes) into ``out`` at the line features; a bad value
+    is a problem (``k``: the column's order in the report) and stays absent (NaN)."""
+    if col.dtype.kind in "iuf":  # numeric column: NaN is absent
+        v = col[lines].astype(float)
+        # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
+        bad = (v <= 0) | (v >= 1e7)
+        for i, x in zip(lines[bad], v[bad]):
+            found.append(
+                (
+                    int(i),
+                    k,
+                    Problem(
+                        file=file,
+                        feature=fid_text[i],
+                        field=fname,
+                        message=f"expected a positive finite number, got {float(x)}",
+                    ),
+                )
+            )
+        out[lines] = np.where(bad, np.nan, v)
+        return
+    for i in lines:
+        raw = col[i]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            x = float(raw)
+        except (TypeError, ValueError):
+            found.append(
+                (
+                    int(i),
+                    k,
+                    Problem(
+                        file=file,
+                        feature=fid_text[i],
+                        field=fname,
+                        message=f"expected a positive number, got {raw!r}",
+                    ),
+                )
+            )
+            continue
+        if math.isnan(x):
+            continue
+        if not 0 < x < 1e7:
+            found.append(
+                (
+                    int(i),
+                    k,
+                    Problem(
+                        file=file,
+                        feature=fid_text[i],
+                        field=fname,
+                        message=f"expected a positive finite number, got {x}",
+                    ),
+                )
+            )
+            continue
+        out[i] = x
+
+
+def _read_closed(
+    col_closed: np.ndarray,
+    lines: np.ndarray,
+    closed: np.ndarray,
+    fid_text: np.ndarray,
+    file: str,
+    found: list[tuple[int, int, Problem]],
+) -> None:
+    """The ``closed`` column (true/false in any spelling) into ``closed`` at the line features."""
+    for i in lines:
+        raw = col_closed[i]
+        if _missing(raw):  # features without the property read as NaN
+            continue
+        t = _truthy(raw)
+        if t is None:
+            found.append(
+                (
+                    int(i),
+                    3,
+                    Problem(
+                        file=file, feature=fid_text[i], field="closed", message=f"expected true/false, got {raw!r}"
+                    ),
+                )
+            )
+        closed[i] = bool(t)
 
 
 # --------------------------------------------------------------------------- closures

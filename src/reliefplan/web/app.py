@@ -304,6 +304,18 @@ def create_app(
     app.state.jobs = jobs
     app.state.auth = token is not None
     app.add_middleware(BodyLimit, max_bytes=limits.max_zip_bytes + 1024 * 1024)
+    _guard_requests(app, hosts, token, limits)
+    _page_routes(app, token, limits)
+    lookups = _Lookups(st)
+    _upload_routes(app, st, limits, lookups)
+    _run_routes(app, st, lookups)
+    _run_file_routes(app, st, lookups)
+    _error_handlers(app)
+    return app
+
+
+def _guard_requests(app: FastAPI, hosts: set[str], token: str | None, limits: Limits) -> None:
+    """Every request: a known Host, no cross-site writes, the token where one is set, the size limit."""
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -330,6 +342,10 @@ def create_app(
         if length is not None and length.isdigit() and int(length) > limits.max_zip_bytes + 1024 * 1024:
             return _error(413, f"request larger than {limits.max_zip_bytes:,} bytes")
         return await call_next(request)
+
+
+def _page_routes(app: FastAPI, token: str | None, limits: Limits) -> None:
+    """The page, the offline API docs and the choices the page offers."""
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
@@ -366,7 +382,36 @@ def create_app(
             auth=token is not None,
         )
 
-    # ---- uploads -------------------------------------------------------------------------------------
+
+class _Lookups:
+    """Uploads and runs by id (404 when there is none), and each upload's choices, read once (uploads never
+    change)."""
+
+    def __init__(self, st: Store) -> None:
+        self.st = st
+        self.catalogs: dict[str, Catalog] = {}
+
+    def upload(self, upload_id: str) -> Upload:
+        u = self.st.get_upload(upload_id)
+        if u is None:
+            raise HTTPException(404, "no such upload")
+        return u
+
+    def catalog(self, u: Upload) -> Catalog:
+        if u.id not in self.catalogs:
+            self.catalogs[u.id] = upload_catalog(ensure_upload_dir(self.st, u.id))
+        return self.catalogs[u.id]
+
+    def run(self, run_id: str) -> Run:
+        r = self.st.get_run(run_id)
+        if r is None:
+            raise HTTPException(404, "no such run")
+        return r
+
+
+def _upload_routes(app: FastAPI, st: Store, limits: Limits, lookups: _Lookups) -> None:
+    """/api/uploads: upload a scenario folder, list, read, catalog, delete."""
+    _get_upload, _catalog, catalogs = lookups.upload, lookups.catalog, lookups.catalogs
 
     @app.post(
         "/api/uploads",
@@ -402,12 +447,6 @@ def create_app(
     def list_uploads() -> list[UploadOut]:
         return [_upload_out(u) for u in st.list_uploads()]
 
-    def _get_upload(upload_id: str) -> Upload:
-        u = st.get_upload(upload_id)
-        if u is None:
-            raise HTTPException(404, "no such upload")
-        return u
-
     @app.get(
         "/api/uploads/{upload_id}",
         response_model=UploadOut,
@@ -425,13 +464,6 @@ def create_app(
     )
     def upload_scenarios(upload_id: str) -> list[str]:
         return _get_upload(upload_id).scenarios
-
-    catalogs: dict[str, Catalog] = {}  # uploads never change: read each one's choices once
-
-    def _catalog(u: Upload) -> Catalog:
-        if u.id not in catalogs:
-            catalogs[u.id] = upload_catalog(ensure_upload_dir(st, u.id))
-        return catalogs[u.id]
 
     @app.get(
         "/api/uploads/{upload_id}/catalog",
@@ -460,7 +492,10 @@ def create_app(
             raise HTTPException(409, f"{len(active)} run(s) of this upload are still queued or running")
         return Response(status_code=204)
 
-    # ---- runs ----------------------------------------------------------------------------------------
+
+def _run_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:
+    """/api/runs: start, list, read, cancel."""
+    _get_upload, _catalog, _get_run = lookups.upload, lookups.catalog, lookups.run
 
     @app.post(
         "/api/runs",
@@ -497,12 +532,6 @@ def create_app(
     def list_runs(upload_id: str | None = None) -> list[RunOut]:
         return [_run_out(r) for r in st.list_runs(upload_id)]
 
-    def _get_run(run_id: str) -> Run:
-        r = st.get_run(run_id)
-        if r is None:
-            raise HTTPException(404, "no such run")
-        return r
-
     @app.get(
         "/api/runs/{run_id}",
         response_model=RunOut,
@@ -526,6 +555,11 @@ def create_app(
         if not request.app.state.jobs.cancel(run_id):
             st.cancel_run(run_id)  # queued in a store whose server stopped: nothing runs it
         return _run_out(_get_run(run_id))
+
+
+def _run_file_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:
+    """A run's output files, deleting a run with its files, and the comparison page of two runs."""
+    _get_run = lookups.run
 
     @app.get(
         "/api/runs/{run_id}/files/{name:path}",
@@ -585,6 +619,10 @@ def create_app(
                 return _problems(422, e, st.data_dir)  # type: ignore[return-value]
         return FileResponse(page_path, media_type="text/html")
 
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every error answer has the same body: ``detail`` and a list of ``problems``."""
+
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse(
@@ -612,5 +650,3 @@ def create_app(
                 "problems": problems,
             },
         )
-
-    return app

@@ -259,21 +259,10 @@ class _Expanded:
         return int(nz_t[-1]) + 1 if len(nz_t) else 1
 
 
-def _solve_exact(
-    net: _Net,
-    dt: float,
-    rel_node: np.ndarray,
-    rel_k: np.ndarray,
-    rel_amt: np.ndarray,
-    sinks: np.ndarray,
-    sink_cap: np.ndarray,
-    deliverable: int,
-    rate_per_h: float,
-    T_fixed: int | None,
-    T_upper: int | None = None,
-) -> _Core:
-    """The quickest schedule on the expanded network (with ``T_fixed`` steps if given), and its bottlenecks."""
-    ex = _Expanded(net, dt, rel_node, rel_k, rel_amt, sinks, sink_cap, deliverable)
+def _solve_exact(ex: _Expanded, rate_per_h: float, T_fixed: int | None, T_upper: int | None = None) -> _Core:
+    """The quickest schedule on the expanded network (with ``T_fixed`` steps if given), and its bottlenecks;
+    ``rate_per_h``: the network's throughput (bounds the horizon)."""
+    rel_k, deliverable = ex.rel_k, ex.deliverable
     cut_arc: np.ndarray | None = None
     cut_t = np.zeros(0, np.int64)
     if T_fixed is not None:

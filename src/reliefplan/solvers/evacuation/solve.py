@@ -13,7 +13,7 @@ import numpy as np
 
 from ..._errors import InputError, Problem, SolverError
 from .condensation import _Net, condense
-from .exact import _solve_exact, _TooLarge
+from .exact import _Expanded, _solve_exact, _TooLarge
 from .instance import validate_instance
 from .model import EvacuationInstance, EvacuationResult, Method, Routing, _Core
 from .paths import _reverse_dist, _static_flows
@@ -213,7 +213,7 @@ def _run_exact(instance: EvacuationInstance, net: _Net, reach: _Reach, dt: float
     rel_item, rel_k, rel_amt = _release_layers(
         instance.source_people[ok_src], instance.source_release_s[ok_src], instance.source_spread_s[ok_src], dt
     )
-    return _solve_exact(
+    ex = _Expanded(
         net,
         dt,
         reach.src_net[ok_src][rel_item],
@@ -222,10 +222,8 @@ def _run_exact(instance: EvacuationInstance, net: _Net, reach: _Reach, dt: float
         reach.sinks_net[ok_sink],
         instance.sink_capacity[ok_sink],
         reach.deliverable,
-        reach.rate_per_h,
-        T_fixed,
-        T_upper,
     )
+    return _solve_exact(ex, reach.rate_per_h, T_fixed, T_upper)
 
 
 def _result(
