@@ -6,6 +6,7 @@ it supplies. A location no open hub can take keeps its direct corridors (reporte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ def add_hubs(
     warehouses: list[Warehouse],
     arcs: list[Arc],
     entry_ids: list[str],
-    make_arcs: Any,
+    make_arcs: Callable[[list[str], list[str], np.ndarray], list[Arc]],
 ) -> tuple[list[Warehouse], list[Arc], dict[str, Any]]:
     """The instance's warehouses and arcs with the chosen hubs in them, and the hub plan for plan.json.
     make_arcs(sources, targets, hours) -> truck corridors."""

@@ -36,12 +36,12 @@ def _origin_xy(sc: Scenario, node: str) -> np.ndarray | None:
     for e in [*sc.entry_points, *sc.warehouses]:
         if e.id == base:
             return np.array([e.geometry_m.x, e.geometry_m.y])
-    for e in sc.supply.entries:
-        if e.id == base and e.lon is not None and e.lat is not None:
+    for m in sc.supply.entries:
+        if m.id == base and m.lon is not None and m.lat is not None:
             import shapely
 
             pt = np.empty(1, dtype=object)
-            pt[:] = [shapely.Point(e.lon, e.lat)]
+            pt[:] = [shapely.Point(m.lon, m.lat)]
             g = project(pt, WGS84, sc.crs)[0]
             return np.array([g.x, g.y])
     return None
