@@ -19,13 +19,31 @@ def targeted():
     return load_scenario(EXAMPLE, "targeted")
 
 
+def round_trips(plan) -> None:
+    """plan.json as written reads back into the same typed plan and matches the shipped schema."""
+    from reliefplan.outputs.files import check_plan_json
+    from reliefplan.plan import Plan
+
+    text = plan.model_dump_json(indent=2)
+    check_plan_json(text)
+    assert Plan.model_validate_json(text).model_dump_json(indent=2) == text
+
+
 def test_pier_package_chain_figures(targeted):
     from reliefplan import pipeline
-    from reliefplan.scenario.delivery_specs import RoutingSpec
+    from reliefplan.scenario.delivery_specs import DistributionSpec, RoutingSpec
 
     sc = apply_package(targeted, resolve(targeted.packages, "jun-2024-pier"), "jun-2024-pier")
-    sc = sc.model_copy(update={"supply": sc.supply.model_copy(update={"routing": RoutingSpec(time_limit_s=2)})})
+    parts = {"routing": RoutingSpec(time_limit_s=2), "distribution": DistributionSpec(servers=2)}
+    sc = sc.model_copy(update={"supply": sc.supply.model_copy(update=parts)})
     plan = pipeline.run(sc).plan
+    round_trips(plan)  # typed to the leaves: chain, last mile, distribution points, groups, health, hold
+    dp = plan.supply.distribution_points
+    assert (
+        dp is not None
+        and dp.service.servers == 2
+        and {r.site for r in dp.sites} == {s.id for s in plan.sites if s.open}
+    )
     lm = plan.supply.last_mile.model_dump()  # every tonne trucked that day: full loads, routed part-loads or unserved
     assert {o["origin"] for o in lm["origins"]} == {"KEREM-SHALOM:moved", "PIER-2024"}
     for o in lm["origins"]:
@@ -124,6 +142,7 @@ def test_hubs_chosen_in_the_plan(targeted):
     )
     sc = targeted.model_copy(update={"supply": targeted.supply.model_copy(update={"hubs": hubs})})
     plan = pipeline.run(sc).plan
+    round_trips(plan)
     h = plan.supply.hubs.model_dump()
     assert len(h["open"]) == 2 and h["siting"]["status"] == "optimal"
     assert all(r["t_per_day"] <= r["capacity_t_per_day"] + 1e-6 for r in h["hubs"])
@@ -168,4 +187,5 @@ def test_fuel_package_plan_with_health(targeted):
     sc.layout.enabled = False
     plan = pipeline.run(sc).plan
     assert plan.supply.fuel is not None and plan.health is not None
+    round_trips(plan)
     assert plan.people.sheltered + plan.people.unsheltered == plan.people.displaced

@@ -249,7 +249,7 @@ def test_supply_and_presence_rows_follow_the_phases(tmp_path):
         },
     )
     sc.supply.enabled = True
-    rows = make_plan(sc).groups.model_dump()["presence"]
+    rows = make_plan(sc).groups.presence
     assert rows[9] == {
         "day": 9,
         "in_operation_area": 0,

@@ -97,7 +97,7 @@ def test_everyone_somewhere_every_day(tmp_path):
             ) == total, (name, d)
         assert sum(a.people for a in run.arrivals) >= run.at_sites_by_day[-1]
     assert set(plan.movement.runs) == {"plan", "arrival"} and plan.movement.assignment == "arrival"
-    rows = plan.groups.model_dump()["presence"]
+    rows = plan.groups.presence
     assert len(rows) == plan.horizon_days
     for row in rows:
         assert sum(v for k, v in row.items() if "_at_" in k) == plan.people.in_plan

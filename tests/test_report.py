@@ -28,6 +28,7 @@ from reliefplan.outputs.report import (
     write_report,
 )
 from reliefplan.plan import EvacuationTiming, Plan, SupplyPlan
+from reliefplan.plan_supply import Sustain
 
 CHROMIUM = Path(os.environ.get("RELIEFPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -104,6 +105,8 @@ def _with_sections(plan: Plan) -> Plan:
             "commodity": c,
             "required_t": 60.0,
             "shortfall_t": 12.0,
+            "met_share": 0.8,
+            "owed_until_delivered": False,
             "first_shortfall_day": 1,
             "sites_short_first_day": ["S1", "S2"],
             "coverage_by_day": [1.0, 0.9, 0.8 if c == "food" else 0.7],
@@ -188,12 +191,14 @@ def _with_sections(plan: Plan) -> Plan:
                     "locations": 2,
                 }
             ),
-            sustain={
-                "first_shortfall_day": {"food": 1, "water": 1},
-                "shortfall_t": {"food": 12.0, "water": 12.0},
-                "commodities": commodities,
-                "first_shortfall_day_by_site": by_site,
-            },
+            sustain=Sustain.model_validate(
+                {
+                    "first_shortfall_day": {"food": 1, "water": 1},
+                    "shortfall_t": {"food": 12.0, "water": 12.0},
+                    "commodities": commodities,
+                    "first_shortfall_day_by_site": by_site,
+                }
+            ),
         )
     )
 

@@ -633,7 +633,7 @@ def finish(
     if delivered is not None and sc.seasons is not None:
         seasons = season_needs(sc, pres, delivered.specs, {}).to_dict()  # what the supply plan's needs included
     flood, flood_row = flooded_land(sc, pres, free_geometry(sc.sites, sc.footprints))
-    if flood is not None:
+    if flood is not None and flood_row is not None:
         seasons = {**(seasons or {}), "flood": flood}
         verdict.append(flood_row)
     health = None

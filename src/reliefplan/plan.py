@@ -13,6 +13,7 @@ from .plan_health import Groups, Health, Hold
 from .plan_supply import DeliveryChain, DistributionPoints, FuelPlan, HubPlan, LastMile, Sustain
 
 Severity = Literal["ok", "minor", "major", "critical", "info"]
+Comparison = Literal[">=", "<="]
 
 
 class People(_Out):
@@ -179,7 +180,7 @@ class Indicator(_Out):
     value: float | None
     target: float
     unit: str
-    comparison: Literal[">=", "<="]
+    comparison: Comparison
     met: bool | None = Field(description="None when the value cannot be assessed yet")
     severity: Severity
     source: str

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from .._errors import InputError, Problem
 from ..scenario.folder import Scenario
 from ..solvers.layout import CampLayout, Geometry, LayoutParams, generate_layout, layout_capacity
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+T = TypeVar("T")
+#: sites to fit, (free part, people, site id, source file) each -> one result per site
+Jobs = list[tuple[Geometry, int, str, str]]
 
 
 def layout_params(sc: Scenario) -> LayoutParams:
@@ -41,7 +50,9 @@ def _no_build(sc: Scenario) -> list[Geometry] | None:
     return list(sc.no_build_m) or None
 
 
-def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams, *, client: Any = None) -> np.ndarray:
+def layout_capacities(
+    sc: Scenario, free_geoms: np.ndarray, params: LayoutParams, *, client: Client | None = None
+) -> np.ndarray:
     """People the modular layout fits on each site's free part (before the usable fraction).
 
     client: a dask.distributed Client to fit the sites by batch on its cluster (the same figures)."""
@@ -53,7 +64,7 @@ def layout_capacities(sc: Scenario, free_geoms: np.ndarray, params: LayoutParams
 
 
 def lay_out(
-    sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams, *, client: Any = None
+    sc: Scenario, free_geoms: np.ndarray, people: np.ndarray, params: LayoutParams, *, client: Client | None = None
 ) -> list[CampLayout]:
     """A layout for every site that receives people, in site order.
 
@@ -68,23 +79,25 @@ BATCHES_PER_THREAD = 4
 
 
 def _by_site(
-    client: Any,
-    batch_fn: Any,
+    client: Client | None,
+    batch_fn: Callable[[Jobs, LayoutParams, list[Geometry] | None], list[T]],
     sc: Scenario,
     free_geoms: np.ndarray,
     people: np.ndarray,
     todo: list[int],
     params: LayoutParams,
-) -> list[Any]:
+) -> list[T]:
     """batch_fn over the sites `todo`, here or by batch on the Dask cluster; one result per site, in `todo` order.
 
     On the cluster site j goes to worker j mod n (another one only if that one is gone), so that the layout pass
     finds the site's fitted grid in the cache the capacity pass left in that worker."""
     jobs = [(free_geoms[j], int(people[j]), sc.sites[j].id, sc.sites[j].source.partition("#")[0]) for j in todo]
     no_build = _no_build(sc)
-    nthreads = client.nthreads() if client is not None and jobs else {}
+    if client is None or not jobs:
+        return batch_fn(jobs, params, no_build)
+    nthreads: dict[str, int] = client.nthreads()
     workers = sorted(nthreads)
-    if not workers:  # no cluster, nothing to do, or a cluster without workers yet
+    if not workers:  # a cluster without workers yet
         return batch_fn(jobs, params, no_build)
     shared = client.scatter(no_build, broadcast=True, hash=False) if no_build else None
     futures, order = [], []
@@ -105,22 +118,18 @@ def _by_site(
                 )
             )
             order.extend(batch)
-    out: list[Any] = [None] * len(jobs)
+    out: dict[int, T] = {}
     for k, r in zip(order, [r for batch in client.gather(futures) for r in batch]):
         out[k] = r
-    return out
+    return [out[k] for k in range(len(jobs))]
 
 
-def _layout_batch(
-    jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams, no_build: list[Geometry] | None
-) -> list[CampLayout]:
+def _layout_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[CampLayout]:
     return [
         generate_layout(g, n, params, site_id=site_id, no_build=no_build, source=source)
         for g, n, site_id, source in jobs
     ]
 
 
-def _capacity_batch(
-    jobs: list[tuple[Geometry, int, str, str]], params: LayoutParams, no_build: list[Geometry] | None
-) -> list[int]:
+def _capacity_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[int]:
     return [layout_capacity(g, params, no_build, site_id=site_id, source=source) for g, _n, site_id, source in jobs]

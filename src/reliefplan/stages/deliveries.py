@@ -17,6 +17,7 @@ from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
 from ..solvers.supply import (
     Arc,
+    CommoditySpec,
     EntryPoint,
     Production,
     Site,
@@ -45,7 +46,7 @@ class Deliveries:
     result: SupplyResult
     sustain: SustainResult
     one_way_h: np.ndarray  # [entry, node]
-    specs: list[Any]  # supply.CommoditySpec per commodity (t per person, payloads)
+    specs: list[CommoditySpec]  # per commodity (t per person, payloads)
     food_kcal_per_kg: float
     closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
     local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
@@ -166,7 +167,7 @@ PACKAGE_STOCK = "package-stock"
 PACKAGE_WATER = "package-water"
 
 
-def _tent_stock(sc: Scenario, specs: list[Any], days: int) -> np.ndarray:
+def _tent_stock(sc: Scenario, specs: list[CommoditySpec], days: int) -> np.ndarray:
     """Tonnes of shelter sets (tent + household kits) a package makes available on each day."""
     shelter = next((s for s in specs if s.commodity.id == "shelter_nfi"), None)
     out = np.zeros(days)
@@ -204,7 +205,9 @@ def supply_presence(sc: Scenario, pres: Presence) -> tuple[Presence, SupplyAreas
     return (pres if areas is None else areas.presence), areas
 
 
-def node_demand(pres: Presence, specs: list[Any]) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
+def node_demand(
+    pres: Presence, specs: list[CommoditySpec]
+) -> tuple[list[int], dict[int, dict[str, dict[str, list[float]]]]]:
     """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
     owed until delivered (shelter) for the aid-dependent people arriving."""
     used = [l for l, kind in enumerate(pres.kinds) if kind in GROUPS_AT]  # not 'abroad': not arrived, no need here
@@ -265,7 +268,7 @@ def water_production(
 
 def supply_instance(
     sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: dict[str, Any] | None = None
-) -> tuple[SupplyInstance, np.ndarray, list[Any], dict[str, dict[str, Any]], np.ndarray]:
+) -> tuple[SupplyInstance, np.ndarray, list[CommoditySpec], dict[str, dict[str, Any]], np.ndarray]:
     """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
     (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""

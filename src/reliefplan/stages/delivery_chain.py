@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..scenario.delivery_specs import step_series
+from ..scenario.delivery_specs import ModeEntrySpec, StepValue, step_series
 from ..scenario.folder import Scenario
 from ..solvers.chain import (
     EntryChain,
@@ -67,7 +67,7 @@ def mode_entries(
 
 def _modes(
     sc: Scenario, land_payload_t: float
-) -> list[tuple[Any, ModeFigures, np.ndarray, str, float, tuple[str, ...]]]:
+) -> list[tuple[ModeEntrySpec, ModeFigures, np.ndarray, str, float, tuple[str, ...]]]:
     """Per declared sea/air entry: (spec, figures, share available per day, how, t per unit, commodities)."""
     days = sc.horizon_days
     file = str(sc.folder / "scenario.yaml")
@@ -197,7 +197,7 @@ def chain_summary(sc: Scenario, inst: SupplyInstance, res: SupplyResult) -> dict
     return rep
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: StepValue | None) -> float | list[dict[str, float]] | None:
     if isinstance(v, list):
         return [{"from_day": s.from_day, "value": s.value} for s in v]
     return v

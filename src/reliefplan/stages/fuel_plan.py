@@ -90,7 +90,7 @@ def add_fuel(
     sites = list(sites)
     need_t = {u.name: np.full(days, u.amount_per_day * u.l_per_unit * dens) for u in other}
     if other:
-        peak = float(sum(need_t.values()).max(initial=0.0))
+        peak = float(np.sum(list(need_t.values()), axis=0).max(initial=0.0))
         sites.append(
             Site(
                 id=USES,
@@ -155,7 +155,12 @@ def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -
             fuel_plants += res.production_t[p] * pr.inputs[FUEL]
     s = res.site_ids.index(USES) if USES in res.site_ids else None
     by_use: dict[str, Any] = {}
-    if s is not None and res.cell_site is not None:
+    if (
+        s is not None
+        and res.cell_site is not None
+        and res.cell_demand_t is not None
+        and res.cell_consumed_t is not None
+    ):
         for q in np.flatnonzero(res.cell_site == s):
             g = res.cell_group[q]
             need = res.cell_demand_t[kid, q]

@@ -116,10 +116,10 @@ def exposures(
                 continue
             need_w[where[site.id]] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
     else:  # an area's water need shared by its members in proportion to their aid-dependent people
-        site = {x.id: x for x in d.instance.sites}
+        by_id = {x.id: x for x in d.instance.sites}
         area_w = np.array(
             [
-                sum((np.asarray(g.get("water", 0.0)) for g in site[a].groups.values()), np.zeros(T))
+                sum((np.asarray(g.get("water", 0.0)) for g in by_id[a].groups.values()), np.zeros(T))
                 for a in d.areas.presence.location_ids
             ]
         ).reshape(-1, T)

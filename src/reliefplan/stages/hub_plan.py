@@ -6,10 +6,11 @@ it supplies. A location no open hub can take keeps its direct corridors (reporte
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
+from ..plan_supply import HubPlan, HubRow, HubSiting
 from ..scenario.folder import Scenario
 from ..solvers.hubs import choose_hubs
 from ..solvers.supply import Arc, Site, Warehouse
@@ -25,8 +26,8 @@ def add_hubs(
     warehouses: list[Warehouse],
     arcs: list[Arc],
     entry_ids: list[str],
-    make_arcs: Any,
-) -> tuple[list[Warehouse], list[Arc], dict[str, Any]]:
+    make_arcs: Callable[[list[str], list[str], np.ndarray], list[Arc]],
+) -> tuple[list[Warehouse], list[Arc], HubPlan]:
     """The instance's warehouses and arcs with the chosen hubs in them, and the hub plan for plan.json.
     make_arcs(sources, targets, hours) -> truck corridors."""
     import shapely
@@ -100,30 +101,30 @@ def add_hubs(
         arcs.append(Arc(source=h + GATE, target=h, trucked=False, capacity_t_per_day=cands[j].capacity_t_per_day))
         arcs += make_arcs([h], [location_ids[i] for i in mine], hours_lh[mine, j][None, :])
         rows.append(
-            {
-                "hub": h,
-                "locations": int(mine.size),
-                "t_per_day": round(float(plan.tonnes_per_hub[j]), 1),
-                "capacity_t_per_day": cands[j].capacity_t_per_day,
-                "utilisation": round(float(plan.utilisation[j]), 3),
-                "declared": cands[j].declared,
-            }
+            HubRow(
+                hub=h,
+                locations=int(mine.size),
+                t_per_day=round(float(plan.tonnes_per_hub[j]), 1),
+                capacity_t_per_day=cands[j].capacity_t_per_day,
+                utilisation=round(float(plan.utilisation[j]), 3),
+                declared=cands[j].declared,
+            )
         )
     unmet = [location_ids[i] for i in np.flatnonzero(plan.hub_of_point < 0)]
     return (
         warehouses,
         arcs,
-        {
-            "open": plan.open_ids,
-            "hubs": rows,
-            "tkm_per_day": round(plan.tkm_per_day, 1),
-            "unmet_t_per_day": round(float(plan.unmet_t_per_day.sum()), 1),
-            "locations_without_hub": unmet,
-            "siting": plan.siting,
-            "not_modelled": [
+        HubPlan(
+            open=plan.open_ids,
+            hubs=rows,
+            tkm_per_day=round(plan.tkm_per_day, 1),
+            unmet_t_per_day=round(float(plan.unmet_t_per_day.sum()), 1),
+            locations_without_hub=unmet,
+            siting=HubSiting.model_validate(plan.siting),
+            not_modelled=[
                 "hubs are chosen once, on each location's mean daily need over the horizon (all commodities, "
                 "water included), before the supply plan; a hub opening after day 0 is not chosen",
                 "locations no open hub can take keep their direct corridors from the entry points",
             ],
-        },
+        ),
     )

@@ -6,10 +6,9 @@ the origin. Reports vehicles, distance, load and the stops left unserved with th
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from ..plan_supply import LastMile, LastMileOrigin, RoutedLoads, UnservedStop, VehicleRoute
 from ..scenario.folder import Scenario
 from ..solvers.network import TravelTimes, build_network, straight_line_matrix, travel_time_matrix
 from ..solvers.routing import NOT_MODELLED, RoutingInstance, solve_routing
@@ -36,18 +35,18 @@ def _origin_xy(sc: Scenario, node: str) -> np.ndarray | None:
     for e in [*sc.entry_points, *sc.warehouses]:
         if e.id == base:
             return np.array([e.geometry_m.x, e.geometry_m.y])
-    for e in sc.supply.entries:
-        if e.id == base and e.lon is not None and e.lat is not None:
+    for m in sc.supply.entries:
+        if m.id == base and m.lon is not None and m.lat is not None:
             import shapely
 
             pt = np.empty(1, dtype=object)
-            pt[:] = [shapely.Point(e.lon, e.lat)]
+            pt[:] = [shapely.Point(m.lon, m.lat)]
             g = project(pt, WGS84, sc.crs)[0]
             return np.array([g.x, g.y])
     return None
 
 
-def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
+def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyResult) -> LastMile:
     """plan.json ``supply.last_mile``: the declared day's routes per origin (see the module docstring)."""
     spec = sc.supply.routing
     assert spec is not None
@@ -74,7 +73,7 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
         if arc.trucked and arc.target in loc and t > 1e-6:
             by_origin.setdefault(arc.source, {})
             by_origin[arc.source][arc.target] = by_origin[arc.source].get(arc.target, 0.0) + t
-    out: list[dict[str, Any]] = []
+    out: list[LastMileOrigin] = []
     for origin, loads in by_origin.items():
         oxy = _origin_xy(sc, origin)
         if oxy is None:
@@ -92,7 +91,7 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
         n = len(stops)
         sel = np.concatenate([[0], 1 + np.flatnonzero(keep)])
         open_s, close_s = spec.working_day_h[0] * 3600.0, spec.working_day_h[1] * 3600.0
-        routed: dict[str, Any] = {"stops": n}
+        routed = RoutedLoads(stops=n)
         if n:
             inst_r = RoutingInstance(
                 depot_ids=[origin],
@@ -112,50 +111,48 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
                 name=f"{origin} day {day}",
             )
             r = solve_routing(inst_r, time_limit_s=spec.time_limit_s)
-            routed.update(
-                {
-                    "status": r.status,
-                    "vehicles_used": r.vehicles_used,
-                    "distance_km": round(r.distance_m / 1000.0, 1),
-                    "load_t": round(r.load_delivered, 1),
-                    "unserved_t": round(r.load_unserved, 1),
-                    "unserved": [
-                        {"stop": u.stop_id, "t": round(u.demand, 2), "code": u.code, "reason": u.reason}
-                        for u in r.unserved
-                    ],
-                    "routes": [
-                        {
-                            "vehicle": x.vehicle_id,
-                            "stops": x.stop_ids,
-                            "load_t": round(x.load, 2),
-                            "distance_km": round(x.distance_m / 1000.0, 2),
-                        }
-                        for x in r.routes
-                        if x.stop_ids
-                    ],
-                    "solve_time_s": round(r.solve_time_s, 2),
-                }
+            routed = RoutedLoads(
+                stops=n,
+                status=r.status,
+                vehicles_used=r.vehicles_used,
+                distance_km=round(r.distance_m / 1000.0, 1),
+                load_t=round(r.load_delivered, 1),
+                unserved_t=round(r.load_unserved, 1),
+                unserved=[
+                    UnservedStop(stop=u.stop_id, t=round(u.demand, 2), code=u.code, reason=u.reason) for u in r.unserved
+                ],
+                routes=[
+                    VehicleRoute(
+                        vehicle=x.vehicle_id,
+                        stops=x.stop_ids,
+                        load_t=round(x.load, 2),
+                        distance_km=round(x.distance_m / 1000.0, 2),
+                    )
+                    for x in r.routes
+                    if x.stop_ids
+                ],
+                solve_time_s=round(r.solve_time_s, 2),
             )
         out.append(
-            {
-                "origin": origin,
-                "locations": len(ids),
-                "tonnes": round(float(tonnes.sum()), 1),
-                "full_loads": int(full.sum()),
-                "full_loads_km": round(direct_km, 1),
-                "routed": routed,
-            }
+            LastMileOrigin(
+                origin=origin,
+                locations=len(ids),
+                tonnes=round(float(tonnes.sum()), 1),
+                full_loads=int(full.sum()),
+                full_loads_km=round(direct_km, 1),
+                routed=routed,
+            )
         )
-    return {
-        "day": day,
-        "vehicle_capacity_t": cap,
-        "vehicles_per_origin": spec.vehicles_per_origin,
-        "working_day_h": list(spec.working_day_h),
-        "service_min": spec.service_min,
-        "origins": out,
-        "not_modelled": [
+    return LastMile(
+        day=day,
+        vehicle_capacity_t=cap,
+        vehicles_per_origin=spec.vehicles_per_origin,
+        working_day_h=list(spec.working_day_h),
+        service_min=spec.service_min,
+        origins=out,
+        not_modelled=[
             "full truckloads drive straight to their location and back (one trip each; a truck may make several a day)",
             "routes use the day's tonnes of the supply plan, after losses",
             *NOT_MODELLED,
         ],
-    }
+    )

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from ..plan import Indicator, MonitoredBlock, MonitoredSite, MonitoringResult, SiteResult
+from ..plan import Comparison, Indicator, MonitoredBlock, MonitoredSite, MonitoringResult, SiteResult
 from ..scenario.folder import Scenario
 from ..scenario.monitoring import Monitoring
 from .verdict import indicator
@@ -21,7 +21,7 @@ SAMPLES_PER_UNIT = 256  # grid points per block or site for the farthest walk, p
 MIN_SPACING_M = 5.0
 
 #: standard name -> (figure key in the profile, comparison)
-STANDARDS = {
+STANDARDS: dict[str, tuple[str | None, Comparison]] = {
     "m2_per_person": ("site_area_m2_per_person", ">="),
     "people_per_latrine": (None, "<="),
     "people_per_tap": ("people_per_tap", "<="),
@@ -35,7 +35,7 @@ def latrine_key(sc: Scenario) -> str:
     return "people_per_latrine_acute" if sc.layout.latrine_phase == "acute" else "people_per_latrine"
 
 
-def targets(sc: Scenario) -> dict[str, tuple[float, str, str]]:
+def targets(sc: Scenario) -> dict[str, tuple[float, Comparison, str]]:
     """standard name -> (target, comparison, source)."""
     std = sc.standards
     out = {}
@@ -100,7 +100,7 @@ def _ratio(people: float, count: float) -> float | None:
     return float("inf") if count == 0 and people > 0 else (float(people / count) if count else 0.0)
 
 
-def _met(value: float | None, target: float, cmp: str) -> bool | None:
+def _met(value: float | None, target: float, cmp: Comparison) -> bool | None:
     if value is None:
         return None
     return bool(value >= target - 1e-9) if cmp == ">=" else bool(value <= target + 1e-9)
@@ -117,7 +117,7 @@ def _unit_figures(
     taps: float,
     water: float | None,
     latrine_m: float | None,
-    tg: dict[str, tuple[float, str, str]],
+    tg: dict[str, tuple[float, Comparison, str]],
 ) -> dict[str, Any]:
     fig = {
         "m2_per_person": None if area is None or people == 0 else area / people,
@@ -130,7 +130,7 @@ def _unit_figures(
     return {**{k: _finite(v) for k, v in fig.items()}, "standards_met": met}
 
 
-def _known(walks: np.ndarray | None, rows: Any) -> float | None:
+def _known(walks: np.ndarray | None, rows: list[int] | np.ndarray) -> float | None:
     """The farthest walk over `rows`, None when unknown (no points file, or no point on the site)."""
     if walks is None or np.size(rows) == 0 or np.isnan(walks[rows]).any():
         return None
@@ -283,7 +283,7 @@ def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
 
 
 def _site_indicators(
-    s: MonitoredSite, tg: dict[str, tuple[float, str, str]], m: Monitoring, days: int
+    s: MonitoredSite, tg: dict[str, tuple[float, Comparison, str]], m: Monitoring, days: int
 ) -> list[Indicator]:
     scope = f"site:{s.id}"
     units = {

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..plan import BasketLine, Needs
-from ..scenario.folder import PopulationStructure
+from ..scenario.folder import CargoSpec, PopulationStructure
 from ..standards import Standards
 from ..solvers.supply import cargo_figures
 
@@ -38,7 +38,7 @@ def compute_needs(
     *,
     household_size: float,
     kcal_per_person_day: float | None = None,
-    cargo: Any = None,
+    cargo: CargoSpec | None = None,
     food_mix: list[dict[str, Any]] | None = None,
 ) -> Needs:
     """Daily needs and facility counts for `people` under `standards`.

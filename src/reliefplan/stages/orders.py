@@ -16,7 +16,7 @@ footprint model (everyone inside a footprint leaves on its start day) and the ev
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import shapely
@@ -35,6 +35,7 @@ from ..plan import (
 from ..scenario.folder import Scenario
 from ..solvers import movement_days as md
 from ..solvers.departures import final_share, share_left, unordered_shares
+from ..solvers.layout import Geometry
 from ..solvers.network import Network, snap
 from .allocation import AllocationResult
 from .capacity import SiteCapacity, site_capacity
@@ -54,11 +55,11 @@ class OrderParts:
     vulnerable_share: np.ndarray  # float [part]
     left: np.ndarray  # int [part, day]: people who have left by the end of each day (cumulative)
     order_day: np.ndarray  # float [order]
-    curves: list[Any]  # departure curve per order (the default where none is declared)
+    curves: list[md.Curve]  # departure curve per order (the default where none is declared)
     operation_day: np.ndarray  # float [order] (NaN: not declared)
 
 
-def _order_geometry(sc: Scenario) -> list[Any]:
+def _order_geometry(sc: Scenario) -> list[Geometry]:
     """Union of each order's footprint features (metric)."""
     spec = sc.movement
     assert spec is not None
@@ -66,7 +67,7 @@ def _order_geometry(sc: Scenario) -> list[Any]:
 
 
 def _days_instance(
-    sc: Scenario, parts_people: np.ndarray, order: np.ndarray, unordered: np.ndarray, **network: Any
+    sc: Scenario, parts_people: np.ndarray, order: np.ndarray, unordered: np.ndarray, **network: int | np.ndarray
 ) -> md.DaysInstance:
     spec = sc.movement
     assert spec is not None
@@ -89,9 +90,11 @@ def _days_instance(
         origin_order=order,
         modes=spec.modes or md.default_modes(),
         horizon_days=sc.horizon_days,
-        order_day=[o.day for o in spec.orders],
+        order_day=np.array([o.day for o in spec.orders], dtype=float),
         order_curves=[md.order_curve(o) for o in spec.orders],
-        order_operation_day=[np.nan if o.operation_day is None else o.operation_day for o in spec.orders],
+        order_operation_day=np.array(
+            [np.nan if o.operation_day is None else o.operation_day for o in spec.orders], dtype=float
+        ),
         origin_unordered_share=unordered,
         unordered_curve=None if u is None else u.curve,
         unordered_start_day=None if u is None else u.start_day,
@@ -151,7 +154,7 @@ def displace_on_orders(sc: Scenario) -> tuple[Displacement, OrderParts]:
         left=left,
         order_day=inst.order_day,
         curves=inst.order_curves,
-        operation_day=inst.order_operation_day,
+        operation_day=np.asarray(inst.order_operation_day),  # NaN-filled by DaysInstance when not declared
     )
 
     T = sc.horizon_days
@@ -163,9 +166,9 @@ def displace_on_orders(sc: Scenario) -> tuple[Displacement, OrderParts]:
     np.logical_or.at(from_outside, zi, (order < 0) & (left[:, -1] > 0))
     moving = left[:, -1] > 0
     part = []
-    for i, z in enumerate(zone_geoms):
-        mine = np.flatnonzero((zi == i) & moving)
-        part.append(z if from_outside[i] or not mine.size else shapely.union_all(part_geom[i, ki[mine]]))
+    for zk, zg in enumerate(zone_geoms):
+        mine = np.flatnonzero((zi == zk) & moving)
+        part.append(zg if from_outside[zk] or not mine.size else shapely.union_all(part_geom[zk, ki[mine]]))
     part_a = np.array(part, dtype=object)
     origin = shapely.point_on_surface(part_a)
     d = Displacement(
@@ -198,7 +201,9 @@ class DaysMovement:
     arrival_share: np.ndarray  # float [destination, day]: sites then zone land with overflow (presence order)
 
 
-def _sites_over_orders(sc: Scenario, cap: SiteCapacity, geoms: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sites_over_orders(
+    sc: Scenario, cap: SiteCapacity, geoms: list[Geometry]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The order that later covers each site (most of its area; -1: none), and its places and point until then.
 
     The plan's capacity excludes every footprint; a site that only a later order covers holds people until that
@@ -313,7 +318,7 @@ def _run(r: md.DaysResult) -> MovementRun:
     s = r.summary()
     k_nz, t_nz = np.nonzero(r.arrivals_site_day)
     return MovementRun(
-        assignment=r.assignment,
+        assignment=cast(Literal["plan", "arrival"], r.assignment),
         at_origin=s["at_origin"],
         on_road=s["on_road"],
         at_sites=s["at_sites"],

@@ -19,15 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario._seasonsdata import season_overrides
+from ..plan import Indicator
+from ..scenario._seasonsdata import MonthsParam, load_seasons_data, season_overrides
 from ..scenario.folder import Scenario
 from ..solvers.seasons import (
     day_months,
     heat_extra_water_l,
-    load_seasons_data,
     tent_replacements,
     winterisation_kits_owed,
 )
+from ..solvers.supply import CommoditySpec
 from .presence import Presence
 
 #: need lists by location index, group and commodity id (t by day), as `deliveries.node_demand` returns them
@@ -51,7 +52,7 @@ class SeasonNeeds:
         }
 
 
-def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> SeasonNeeds:
+def season_needs(sc: Scenario, pres: Presence, specs: list[CommoditySpec], need: Need) -> SeasonNeeds:
     """Add wear and season needs to ``need`` in place (commodities ``water`` and ``shelter_nfi``); what was added."""
     out = SeasonNeeds()
     if sc.seasons is None or sc.start_date is None:
@@ -122,11 +123,13 @@ def season_needs(sc: Scenario, pres: Presence, specs: list[Any], need: Need) -> 
     return out
 
 
-def _label(p: Any) -> str:
+def _label(p: MonthsParam) -> str:
     return f"{p.where} [{p.source}]" + (" ASSUMPTION" if p.assumption else "")
 
 
-def flooded_land(sc: Scenario, pres: Presence, free_sites_m: Any) -> tuple[dict[str, Any] | None, Any]:
+def flooded_land(
+    sc: Scenario, pres: Presence, free_sites_m: np.ndarray
+) -> tuple[dict[str, Any] | None, Indicator | None]:
     """People on flooded site land: each site's usable share by day (``seasons.flood.layer``) x its people (spread
     evenly over the site). They must move or be protected; moving them is not modelled yet (the movement stage).
     Returns plan.json ``seasons.flood`` and a verdict row (None, None without a flood layer)."""
