@@ -15,7 +15,8 @@ from reliefplan.solvers.movement_days.simulation import _Sim
 
 
 class ReferenceSim(_Sim):
-    """`movement_days.simulation._Sim` with the array version of landing, discharging and arrivals."""
+    """`movement_days.simulation._Sim` with the array version of departing, entering, landing, discharging and
+    arrivals."""
 
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
@@ -193,6 +194,63 @@ class ReferenceSim(_Sim):
             self._enter(elems, tg[g], mr[g], nr[g], dr[g], vr[g], np.zeros(len(g), bool), t)
             on = np.unique(elems[elems >= 0])
             self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
+
+    def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
+        people (each origin's share; at a site, its share of the site's vulnerable people)."""
+        day, n_o, inst = self.day, self.n_o, self.inst
+        self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        vul = np.zeros(len(people))
+        o = streams < n_o
+        if o.any():
+            so, po = streams[o], people[o]
+            np.add.at(self.released_origin, so, po)
+            k = inst.origin_order[so]
+            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
+            self.left_unordered_inc[day] += int(po[k < 0].sum())
+            vul[o] = po * inst.origin_vulnerable_share[so]
+        for i in np.flatnonzero(~o).tolist():
+            j, n = int(streams[i]) - n_o, int(people[i])
+            from_site = min(n, int(self.occ[j]))
+            share = self.occ_vul[j] / self.occ[j] if self.occ[j] else 0.0
+            wait_share = self.without_vul[j] / self.without_at_site[j] if self.without_at_site[j] else 0.0
+            vul[i] = from_site * share + (n - from_site) * wait_share
+            self.occ_vul[j] -= from_site * share
+            self.without_vul[j] -= (n - from_site) * wait_share
+            self.occ[j] -= from_site
+            self.without_at_site[j] -= n - from_site
+            self.redisp_inc[int(inst.site_order[j]), day] += n
+            self.redisplaced += n
+        return vul
+
+    def _enter(
+        self,
+        elems: np.ndarray,
+        sites: np.ndarray,
+        modes: np.ndarray,
+        people: np.ndarray,
+        dep: np.ndarray,
+        vul: np.ndarray,
+        directed: np.ndarray,
+        t: int,
+    ) -> None:
+        """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
+        el = self.el
+        on = elems >= 0
+        if on.any():
+            e = elems[on]
+            np.add.at(el.queue, e, people[on])
+            np.add.at(el.qdep, e, dep[on])
+            np.add.at(el.qvul, e, vul[on])
+            self.en_route += int(people[on].sum())
+            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
+        at = ~on & (sites >= 0)
+        if at.any():
+            self.pending.append((sites[at], modes[at], directed[at], people[at], dep[at], vul[at]))
+        nowhere = np.flatnonzero(~on & (sites < 0))
+        if len(nowhere):
+            self._trip_ends(modes[nowhere], people[nowhere], dep[nowhere], vul[nowhere], t)
+            self.without_home += int(people[nowhere].sum())
 
 
 def simulate_reference(

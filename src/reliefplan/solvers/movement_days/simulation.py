@@ -223,17 +223,10 @@ class _Sim:
         """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
         people (each origin's share; at a site, its share of the site's vulnerable people)."""
         day, n_o, inst = self.day, self.n_o, self.inst
-        self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
-        vul = np.zeros(len(people))
-        o = streams < n_o
-        if o.any():
-            so, po = streams[o], people[o]
-            np.add.at(self.released_origin, so, po)
-            k = inst.origin_order[so]
-            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
-            self.left_unordered_inc[day] += int(po[k < 0].sum())
-            vul[o] = po * inst.origin_vulnerable_share[so]
-        for i in np.flatnonzero(~o).tolist():
+        origins = (inst.origin_order, inst.origin_vulnerable_share)
+        books = (self.released_origin, self.left_order_inc, self.left_unordered_inc, self.dep_mode_day)
+        vul = kernel.leave(day, streams, modes, people, n_o, origins, books)
+        for i in np.flatnonzero(streams >= n_o).tolist():
             j, n = int(streams[i]) - n_o, int(people[i])
             from_site = min(n, int(self.occ[j]))
             share = self.occ_vul[j] / self.occ[j] if self.occ[j] else 0.0
@@ -259,15 +252,10 @@ class _Sim:
         t: int,
     ) -> None:
         """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
-        el = self.el
+        self.en_route += kernel.enter(elems, modes, people, dep, vul, self._el_arrays(), (self.el.ff_s, self.ff_sum))
         on = elems >= 0
-        if on.any():
-            e = elems[on]
-            np.add.at(el.queue, e, people[on])
-            np.add.at(el.qdep, e, dep[on])
-            np.add.at(el.qvul, e, vul[on])
-            self.en_route += int(people[on].sum())
-            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
+        if on.all():
+            return
         at = ~on & (sites >= 0)
         if at.any():
             self.pending.append((sites[at], modes[at], directed[at], people[at], dep[at], vul[at]))
