@@ -6,7 +6,7 @@ arrivals take a place, move on or wait without one."""
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ..._rounding import largest_remainder
 from ..departures import cumulative_people, share_left
 from . import kernel
 from .instance import DaysInstance, validate_days_instance
-from .result import DaysResult
+from .result import DaysResult, bottlenecks
 from .routes import Elements, RoadNet, prepare_network
 from .schedule import cap_modes, departure_schedule, split_modes
 
@@ -577,7 +577,7 @@ class _Sim:
             trips_mode=self.trips.copy(),
             mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
             mean_free_flow_h=self.ff_sum / trips / 3600.0,
-            bottlenecks=self._bottlenecks(),
+            bottlenecks=bottlenecks(self.net.cnet, self._links, self.dt),
             notes=notes,
             network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
         )
@@ -588,19 +588,3 @@ class _Sim:
         if long.any():
             self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
             self.over_vul += float(vul[long].sum())
-
-    def _bottlenecks(self, top: int = 25) -> list[dict[str, Any]]:
-        cn = self.net.cnet
-        jammed = np.flatnonzero(self.jam_steps)
-        order = jammed[np.argsort(-self.max_queue[jammed], kind="stable")][:top]
-        return [
-            {
-                "link": int(cn.bottleneck_arc[a]),
-                "capacity_per_h": float(cn.capacity_per_h[a]),
-                "saturated_h": float(self.jam_steps[a] * self.dt / 3600.0),
-                "from_h": float(self.jam_first[a] * self.dt / 3600.0),
-                "until_h": float((self.jam_last[a] + 1) * self.dt / 3600.0),
-                "max_queue_people": round(float(self.max_queue[a])),
-            }
-            for a in order.tolist()
-        ]
