@@ -97,6 +97,7 @@ def member_vs_cold(
     for _ in range(repeats):
         ensemble._STATE.clear()
         ensemble._SHELTERED.clear()
+        _clear_fit_caches()
         c = time.process_time()
         t = time.perf_counter()
         sc = load_scenario(folder, name)
@@ -134,6 +135,16 @@ def member_vs_cold(
         cpu.update(cold=med(cold_cpu), member=med(warm_cpu))
     stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
     return med(cold), med(same), med(warm), stages(cold_st), stages(warm_st)
+
+
+def _clear_fit_caches() -> None:
+    """A cold plan fits every site's camp layout again (the layout solver remembers fits in the process)."""
+    from reliefplan.solvers.layout import grid, services
+
+    for mod in (grid, services):
+        for f in vars(mod).values():
+            if hasattr(f, "cache_clear"):
+                f.cache_clear()
 
 
 def _stepper(store: dict[str, float]):

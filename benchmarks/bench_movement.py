@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
 from reliefplan.solvers import movement_days as md
 from reliefplan.solvers.departures import default_curve
@@ -148,6 +149,10 @@ def staged_member(members: int = 2) -> None:
     from benchmarks.bench_ensemble import member_vs_cold
 
     fmt = lambda st: ", ".join(f"{k} {v:.1f}" for k, v in st.items() if v >= 0.05)  # noqa: E731
+    # untimed: imports, and the kernel compiled (or loaded from numba's cache) as in any worker after its first use
+    t0 = time.perf_counter()
+    run(load_scenario(EXAMPLE, "staged-orders-2024"))
+    print(f"warm-up plan (imports, kernel compiled or loaded): {time.perf_counter() - t0:.1f} s", flush=True)
     ratios = {}
     for label, ctx in (("array version (before)", _array_version()), ("kernel (after)", contextlib.nullcontext())):
         cpu: dict[str, float] = {}

@@ -8,14 +8,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reliefplan._rounding import largest_remainder
 from reliefplan.solvers import movement_days as md
 from reliefplan.solvers.movement_days.routes import prepare_network
 from reliefplan.solvers.movement_days.simulation import _Sim
 
 
 class ReferenceSim(_Sim):
-    """`movement_days.simulation._Sim` with the array version of landing, discharging and arrivals."""
+    """`movement_days.simulation._Sim` with the array version of departing, entering, landing, discharging and
+    taking places."""
 
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
@@ -124,42 +124,9 @@ class ReferenceSim(_Sim):
         np.add.at(el.qvul, nxt, vul)
         return np.unique(nxt)
 
-    def _arrivals(self, t: int) -> None:
-        """People reaching sites this step take a place if there is room, else move on or wait without one."""
-        if len(self.pending) == 1:
-            j, mo, d, n, dep, vul = self.pending[0]
-        else:
-            j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
-        self.pending = []
-        free = np.where(self.closed, 0, self.capacity - self.occ)
-        planned = d.any()
-        if planned:
-            dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
-            und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
-            # planned people first (their places are held), then undirected people into what is not held
-            fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
-        else:
-            fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
-        ok = fits[j]
-        if ok.all():
-            take, part = n, np.ones(len(n))
-        else:
-            take = np.where(ok, n, 0)
-            for site in np.unique(j[~ok]).tolist():
-                room, held = int(free[site]), int(self.held[site])
-                for directed_pass in (True, False) if planned else (False,):
-                    rows = np.flatnonzero((j == site) & (d == directed_pass))
-                    if not len(rows):
-                        continue
-                    want = n[rows]
-                    cap = room if directed_pass else max(0, room - held)
-                    got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
-                    take[rows] = got
-                    room -= int(got.sum())
-                    if directed_pass:
-                        held -= int(want.sum())  # a planned place that is not there any more is no longer held
-            part = take / np.maximum(n, 1)
-        if planned:
+    def _accept(self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, *rest: np.ndarray) -> None:
+        take, dep, vul, part = rest
+        if d.any():
             np.subtract.at(self.held, j[d], n[d])  # arrived or turned away: no longer held either way
         acc = take > 0
         if acc.any():
@@ -171,28 +138,47 @@ class ReferenceSim(_Sim):
             np.add.at(self.arr_site_hour[:, hour], ja, na)
             np.add.at(self.arr_mode_day[:, self.day], mo[acc], na)
             self._trip_ends(mo[acc], na, dep[acc] * part[acc], vul[acc] * part[acc], t)
-        rej = np.flatnonzero(take < n)
-        if not len(rej):
-            return
-        jr, mr, nr = j[rej], mo[rej], n[rej] - take[rej]
-        dr, vr = dep[rej] * (1 - part[rej]), vul[rej] * (1 - part[rej])
-        self.turned_away += int(nr.sum())
-        nodes = self.net.site_node[jr]
-        tg = self._targets(nodes)
-        room = self._room()
-        go = (tg >= 0) & (tg != jr)
-        go[go] &= room[tg[go]] > 0
-        stay = np.flatnonzero(~go)  # nowhere with room: waits near this site without a place
-        if len(stay):
-            self._trip_ends(mr[stay], nr[stay], dr[stay], vr[stay], t)
-            np.add.at(self.without_at_site, jr[stay], nr[stay])
-            np.add.at(self.without_vul, jr[stay], vr[stay])
-        g = np.flatnonzero(go)
-        if len(g):
-            elems = np.array([self._route(int(nodes[i]), int(tg[i]), int(mr[i]), False) for i in g], np.int64)
-            self._enter(elems, tg[g], mr[g], nr[g], dr[g], vr[g], np.zeros(len(g), bool), t)
-            on = np.unique(elems[elems >= 0])
-            self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
+
+    def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
+        people (each origin's share; at a site, its share of the site's vulnerable people)."""
+        day, n_o, inst = self.day, self.n_o, self.inst
+        self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
+        vul = np.zeros(len(people))
+        o = streams < n_o
+        if o.any():
+            so, po = streams[o], people[o]
+            np.add.at(self.released_origin, so, po)
+            k = inst.origin_order[so]
+            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
+            self.left_unordered_inc[day] += int(po[k < 0].sum())
+            vul[o] = po * inst.origin_vulnerable_share[so]
+        self._leave_sites(streams, people, vul)
+        return vul
+
+    def _enter(
+        self,
+        elems: np.ndarray,
+        sites: np.ndarray,
+        modes: np.ndarray,
+        people: np.ndarray,
+        dep: np.ndarray,
+        vul: np.ndarray,
+        directed: np.ndarray,
+        t: int,
+    ) -> None:
+        """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
+        el = self.el
+        on = elems >= 0
+        if on.any():
+            e = elems[on]
+            np.add.at(el.queue, e, people[on])
+            np.add.at(el.qdep, e, dep[on])
+            np.add.at(el.qvul, e, vul[on])
+            self.en_route += int(people[on].sum())
+            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
+        if not on.all():
+            self._off_road(~on, sites, modes, people, dep, vul, directed, t)
 
 
 def simulate_reference(

@@ -278,3 +278,50 @@ def arrive(
     for m in range(len(trip_steps)):
         trip_steps[m] += steps[m]
     return long
+
+
+@njit(cache=True)
+def leave(
+    day: int, streams: np.ndarray, modes: np.ndarray, people: np.ndarray, n_o: int, origins: Any, books: Any
+) -> np.ndarray:
+    """People leave now: departures by mode; for rows from an origin (stream < n_o), who has left it, by order
+    (or none), and its vulnerable people (the origin's share). ``origins``: (order, vulnerable share) per
+    origin; ``books``: (released per origin, left per order and day, left without an order per day, departures
+    per mode and day). Returns the vulnerable people per row (0 for rows leaving a site: the caller's)."""
+    origin_order, vulnerable_share = origins
+    released, left_order, left_unordered, dep_mode_day = books
+    vul = np.zeros(len(people))
+    for i in range(len(people)):
+        dep_mode_day[modes[i], day] += people[i]
+        s = streams[i]
+        if s >= n_o:
+            continue
+        released[s] += people[i]
+        k = origin_order[s]
+        if k >= 0:
+            left_order[k, day] += people[i]
+        else:
+            left_unordered[day] += people[i]
+        vul[i] = people[i] * vulnerable_share[s]
+    return vul
+
+
+@njit(cache=True)
+def enter(
+    elems: np.ndarray, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, els: Any, ff: Any
+) -> int:
+    """People join the queue of their first element (rows with an element >= 0); their free-flow seconds to the
+    site add to ``ff`` = (free-flow seconds per element, the sum per mode). Returns how many joined."""
+    queue, qdep, qvul = els[10], els[11], els[12]
+    ff_s, ff_sum = ff
+    total = 0
+    for i in range(len(elems)):
+        e = elems[i]
+        if e < 0:
+            continue
+        queue[e] += people[i]
+        qdep[e] += dep[i]
+        qvul[e] += vul[i]
+        total += people[i]
+        ff_sum[modes[i]] += people[i] * ff_s[e]
+    return total

@@ -80,3 +80,22 @@ class DaysResult:
             },
             "notes": list(self.notes),
         }
+
+
+def bottlenecks(cnet: Any, links: tuple[np.ndarray, ...], step_s: float, top: int = 25) -> list[dict[str, Any]]:
+    """The ``top`` saturated links by largest queue: capacity, hours saturated, from and until (hours from the
+    start), largest queue. ``links``: the simulation's link arrays (kernel.LINK_ARRAYS order)."""
+    jam_steps, jam_first, jam_last, max_queue = links[3:7]
+    jammed = np.flatnonzero(jam_steps)
+    order = jammed[np.argsort(-max_queue[jammed], kind="stable")][:top]
+    return [
+        {
+            "link": int(cnet.bottleneck_arc[a]),
+            "capacity_per_h": float(cnet.capacity_per_h[a]),
+            "saturated_h": float(jam_steps[a] * step_s / 3600.0),
+            "from_h": float(jam_first[a] * step_s / 3600.0),
+            "until_h": float((jam_last[a] + 1) * step_s / 3600.0),
+            "max_queue_people": round(float(max_queue[a])),
+        }
+        for a in order.tolist()
+    ]

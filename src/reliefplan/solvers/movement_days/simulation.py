@@ -6,7 +6,7 @@ arrivals take a place, move on or wait without one."""
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ..._rounding import largest_remainder
 from ..departures import cumulative_people, share_left
 from . import kernel
 from .instance import DaysInstance, validate_days_instance
-from .result import DaysResult
+from .result import DaysResult, bottlenecks
 from .routes import Elements, RoadNet, prepare_network
 from .schedule import cap_modes, departure_schedule, split_modes
 
@@ -223,17 +223,17 @@ class _Sim:
         """People leave their origin (stream < n_o) or their site (n_o + j, re-displaced) now; their vulnerable
         people (each origin's share; at a site, its share of the site's vulnerable people)."""
         day, n_o, inst = self.day, self.n_o, self.inst
-        self.dep_mode_day[:, day] += np.bincount(modes, weights=people, minlength=self.n_m).astype(np.int64)
-        vul = np.zeros(len(people))
-        o = streams < n_o
-        if o.any():
-            so, po = streams[o], people[o]
-            np.add.at(self.released_origin, so, po)
-            k = inst.origin_order[so]
-            np.add.at(self.left_order_inc[:, day], k[k >= 0], po[k >= 0])
-            self.left_unordered_inc[day] += int(po[k < 0].sum())
-            vul[o] = po * inst.origin_vulnerable_share[so]
-        for i in np.flatnonzero(~o).tolist():
+        origins = (inst.origin_order, inst.origin_vulnerable_share)
+        books = (self.released_origin, self.left_order_inc, self.left_unordered_inc, self.dep_mode_day)
+        vul = kernel.leave(day, streams, modes, people, n_o, origins, books)
+        self._leave_sites(streams, people, vul)
+        return vul
+
+    def _leave_sites(self, streams: np.ndarray, people: np.ndarray, vul: np.ndarray) -> None:
+        """Rows leaving a site (stream n_o + j, re-displaced): from its places first, then from those waiting
+        near it; their vulnerable people (the site's shares) into ``vul``."""
+        day, n_o, inst = self.day, self.n_o, self.inst
+        for i in np.flatnonzero(streams >= n_o).tolist():
             j, n = int(streams[i]) - n_o, int(people[i])
             from_site = min(n, int(self.occ[j]))
             share = self.occ_vul[j] / self.occ[j] if self.occ[j] else 0.0
@@ -245,7 +245,6 @@ class _Sim:
             self.without_at_site[j] -= n - from_site
             self.redisp_inc[int(inst.site_order[j]), day] += n
             self.redisplaced += n
-        return vul
 
     def _enter(
         self,
@@ -259,19 +258,28 @@ class _Sim:
         t: int,
     ) -> None:
         """Put people on the road at their first element (-1: already at the site; site -1: nowhere to go)."""
-        el = self.el
+        self.en_route += kernel.enter(elems, modes, people, dep, vul, self._el_arrays(), (self.el.ff_s, self.ff_sum))
         on = elems >= 0
-        if on.any():
-            e = elems[on]
-            np.add.at(el.queue, e, people[on])
-            np.add.at(el.qdep, e, dep[on])
-            np.add.at(el.qvul, e, vul[on])
-            self.en_route += int(people[on].sum())
-            np.add.at(self.ff_sum, modes[on], people[on] * el.ff_s[e])
-        at = ~on & (sites >= 0)
+        if not on.all():
+            self._off_road(~on, sites, modes, people, dep, vul, directed, t)
+
+    def _off_road(
+        self,
+        off: np.ndarray,
+        sites: np.ndarray,
+        modes: np.ndarray,
+        people: np.ndarray,
+        dep: np.ndarray,
+        vul: np.ndarray,
+        directed: np.ndarray,
+        t: int,
+    ) -> None:
+        """Rows ``off`` the road: already at their site (arriving this step) or with nowhere to go (without a
+        place, at home)."""
+        at = off & (sites >= 0)
         if at.any():
             self.pending.append((sites[at], modes[at], directed[at], people[at], dep[at], vul[at]))
-        nowhere = np.flatnonzero(~on & (sites < 0))
+        nowhere = np.flatnonzero(off & (sites < 0))
         if len(nowhere):
             self._trip_ends(modes[nowhere], people[nowhere], dep[nowhere], vul[nowhere], t)
             self.without_home += int(people[nowhere].sum())
@@ -293,44 +301,57 @@ class _Sim:
         else:
             j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
         self.pending = []
+        take, part = self._take(j, d, n)
+        self._accept(t, j, mo, d, n, take, dep, vul, part)
+        rej = np.flatnonzero(take < n)
+        if len(rej):
+            r = 1 - part[rej]
+            self._turn_away(t, j[rej], mo[rej], n[rej] - take[rej], dep[rej] * r, vul[rej] * r)
+
+    def _take(self, j: np.ndarray, d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Places each arriving batch takes (planned people first, into their held places; undirected people into
+        what is not held; in proportion when a site is short), and the share of each batch that takes one."""
         free = np.where(self.closed, 0, self.capacity - self.occ)
         planned = d.any()
         if planned:
             dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
             und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
-            # planned people first (their places are held), then undirected people into what is not held
             fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
         else:
             fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
         ok = fits[j]
         if ok.all():
-            take, part = n, np.ones(len(n))
-        else:
-            take = np.where(ok, n, 0)
-            for site in np.unique(j[~ok]).tolist():
-                room, held = int(free[site]), int(self.held[site])
-                for directed_pass in (True, False) if planned else (False,):
-                    rows = np.flatnonzero((j == site) & (d == directed_pass))
-                    if not len(rows):
-                        continue
-                    want = n[rows]
-                    cap = room if directed_pass else max(0, room - held)
-                    got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
-                    take[rows] = got
-                    room -= int(got.sum())
-                    if directed_pass:
-                        held -= int(want.sum())  # a planned place that is not there any more is no longer held
-            part = take / np.maximum(n, 1)
-        # planned places are no longer held, arrived or turned away; the arrivals' books and trip ends
+            return n, np.ones(len(n))
+        take = np.where(ok, n, 0)
+        for site in np.unique(j[~ok]).tolist():
+            room, held = int(free[site]), int(self.held[site])
+            for directed_pass in (True, False) if planned else (False,):
+                rows = np.flatnonzero((j == site) & (d == directed_pass))
+                if not len(rows):
+                    continue
+                want = n[rows]
+                cap = room if directed_pass else max(0, room - held)
+                got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
+                take[rows] = got
+                room -= int(got.sum())
+                if directed_pass:
+                    held -= int(want.sum())  # a planned place that is not there any more is no longer held
+        return take, take / np.maximum(n, 1)
+
+    def _accept(self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, *rest: np.ndarray) -> None:
+        """Planned places are no longer held (arrived or turned away); the arrivals' books and trip ends.
+        ``rest``: places taken, departure-step sums, vulnerable people, the share taking a place."""
+        take, dep, vul, part = rest
         when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
-        long = kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(planned), when, self._arrival_books)
+        long = kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(d.any()), when, self._arrival_books)
         if long.any():
             self.over_vul += float((vul[long] * part[long]).sum())
-        rej = np.flatnonzero(take < n)
-        if not len(rej):
-            return
-        jr, mr, nr = j[rej], mo[rej], n[rej] - take[rej]
-        dr, vr = dep[rej] * (1 - part[rej]), vul[rej] * (1 - part[rej])
+
+    def _turn_away(
+        self, t: int, jr: np.ndarray, mr: np.ndarray, nr: np.ndarray, dr: np.ndarray, vr: np.ndarray
+    ) -> None:
+        """People who found their site full or closed go on to the nearest site with room from there (setting
+        off within the step), or wait near it without a place."""
         self.turned_away += int(nr.sum())
         nodes = self.net.site_node[jr]
         tg = self._targets(nodes)
@@ -556,7 +577,7 @@ class _Sim:
             trips_mode=self.trips.copy(),
             mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
             mean_free_flow_h=self.ff_sum / trips / 3600.0,
-            bottlenecks=self._bottlenecks(),
+            bottlenecks=bottlenecks(self.net.cnet, self._links, self.dt),
             notes=notes,
             network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
         )
@@ -567,19 +588,3 @@ class _Sim:
         if long.any():
             self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
             self.over_vul += float(vul[long].sum())
-
-    def _bottlenecks(self, top: int = 25) -> list[dict[str, Any]]:
-        cn = self.net.cnet
-        jammed = np.flatnonzero(self.jam_steps)
-        order = jammed[np.argsort(-self.max_queue[jammed], kind="stable")][:top]
-        return [
-            {
-                "link": int(cn.bottleneck_arc[a]),
-                "capacity_per_h": float(cn.capacity_per_h[a]),
-                "saturated_h": float(self.jam_steps[a] * self.dt / 3600.0),
-                "from_h": float(self.jam_first[a] * self.dt / 3600.0),
-                "until_h": float((self.jam_last[a] + 1) * self.dt / 3600.0),
-                "max_queue_people": round(float(self.max_queue[a])),
-            }
-            for a in order.tolist()
-        ]
