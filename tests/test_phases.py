@@ -416,3 +416,23 @@ def test_per_phase_rows_compare_and_report(tmp_path):
     assert not [r for r in compare(base, base) if r.key.startswith("phase")]  # no phases: no phase rows
     html = render_report(phased, {})
     assert "What changes in each phase" in html and "S2 shrinks to 50%" in html and "Moves the phases cause" in html
+
+
+def test_the_re_moves_are_routed_on_the_roads(tmp_path):
+    """With a road network: S1 closing on day 5 sends its 10,000 to S2 on the roads, under road capacity, in one
+    hourly-movement run of 3 days from day 5; everyone arrives, nobody is lost on the way."""
+    from conftest import add_north_road
+
+    folder = write_scenario(
+        tmp_path / "sc",
+        config={"horizon_days": 20, "phases": {"siting": "ignore", "sites": [{"site": "S1", "closes_day": 5}]}},
+    )
+    add_north_road(folder)
+    sc = load_scenario(folder, "main")
+    sc.layout.enabled = sc.supply.enabled = False
+    (r,) = make_plan(sc).phases["routed"]
+    assert (r["day"], r["people"], r["from_sites"], r["to_locations"]) == (5, 10_000, 1, 1)
+    assert len(r["arrived_by_day"]) == 3 and r["arrived_by_day"][-1] == 10_000 and r["cannot_leave"] == 0
+    assert r["arrived_by_day"][0] + r["on_road_end_of_day"] == 10_000
+    # without roads nothing is routed (the daily moves stay listed)
+    assert make_plan(_scenario(tmp_path / "n", {"sites": [{"site": "S1", "closes_day": 5}]})).phases["routed"] is None
