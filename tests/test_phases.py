@@ -436,3 +436,30 @@ def test_the_re_moves_are_routed_on_the_roads(tmp_path):
     assert r["arrived_by_day"][0] + r["on_road_end_of_day"] == 10_000
     # without roads nothing is routed (the daily moves stay listed)
     assert make_plan(_scenario(tmp_path / "n", {"sites": [{"site": "S1", "closes_day": 5}]})).phases["routed"] is None
+
+
+def test_tranches_day_shares_and_minimum_stay_by_hand():
+    from reliefplan.scenario.phases import PhasesSpec
+    from reliefplan.stages.phases import closed_within, place_day_share, place_tranches
+
+    spec = PhasesSpec.model_validate(
+        {
+            "sites": [
+                {"site": "A", "closes_day": 2},  # 4 days: places on days 0, 1
+                {"site": "B", "shrinks": [{"day": 1, "share": 0.5}, {"day": 3, "share": 0.25}]},  # 8 -> 4 -> 2
+                {"site": "D", "opens_day": 3},
+            ]
+        }
+    )
+    ids, places = ["A", "B", "C", "D"], np.array([10, 8, 5, 6])
+    site, size, share = place_tranches(spec, ids, places, 4)
+    assert site.tolist() == [0, 1, 1, 1, 2, 3] and size.tolist() == [10, 2, 2, 4, 5, 6]
+    # arriving on day 0: A's places 2 of 4 days; B's lowest 2 all 4, next 2 for 3 days, top 4 for 1; D 1 of 4
+    np.testing.assert_allclose(share[:, 0], [0.5, 1.0, 0.75, 0.25, 1.0, 0.25])
+    np.testing.assert_allclose(share[:, 2], [0.0, 1.0, 0.5, 0.0, 1.0, 0.5])  # from day 2: 2 days left
+    # a site's share of all its places' days: B (8 + 4 + 4 + 2) / (8 x 4) = 18 / 32
+    np.testing.assert_allclose(place_day_share(spec, ids, places, 4)[:, 0], [0.5, 18 / 32, 1.0, 0.25])
+    # a 2-day minimum stay from day 0: A is open days 0-1 (ok), D is closed on days 0-2 (refused); from day 1, A
+    # closes on day 2 (refused)
+    w = closed_within(spec, ids, 4, 2)
+    assert w[:, 0].tolist() == [False, False, False, True] and w[:, 1].tolist() == [True, False, False, True]
