@@ -101,6 +101,11 @@ def test_returns_follow_the_declared_curve(tmp_path):
             ],
             "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}],
         },
+        {
+            "siting": "capacity_days",
+            "min_stay_days": 3,
+            "sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}],
+        },
     ],
 )
 def test_nobody_vanishes_under_phases(tmp_path, phases):
