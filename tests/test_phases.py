@@ -407,8 +407,8 @@ def test_per_phase_rows_compare_and_report(tmp_path):
     ]
     assert got == [
         (0, 4, "", 0, 35_163, 0, 0, 0),
-        (5, 7, "S1 closes", 1, 11_721, 23_442, 10_000, 0),
-        (8, 19, "S2 shrinks to 50%", 0, 5_860, 5_861, 0, 4_140),
+        (5, 7, "closes: S1", 1, 11_721, 23_442, 10_000, 0),
+        (8, 19, "shrinks: S2 (to 50%)", 0, 5_860, 5_861, 0, 4_140),
     ]
     assert all(set(r["first_short_day"].values()) == {None} for r in rows)
     base = plan(None, "n")
@@ -420,7 +420,7 @@ def test_per_phase_rows_compare_and_report(tmp_path):
     assert cmp["displaced with a place, worst day"].b == pytest.approx(58.6)
     assert not [r for r in compare(base, base) if r.key.startswith("phase")]  # no phases: no phase rows
     html = render_report(phased, {})
-    assert "What changes in each phase" in html and "S2 shrinks to 50%" in html and "Moves the phases cause" in html
+    assert "What changes in each phase" in html and "shrinks: S2 (to 50%)" in html and "Moves the phases cause" in html
 
 
 def test_the_re_moves_are_routed_on_the_roads(tmp_path):

@@ -61,7 +61,7 @@ def phases_view(plan: Plan, ph: Mapping[str, Any]) -> dict[str, Any]:
     moves = ph.get("moves") or []
     v["tables"].append(
         _table(
-            "Moves the phases cause (daily model; not in the hourly movement)",
+            "Moves the phases cause (daily model; with roads, each day's re-moves are also run on them, below)",
             ["day", "from", "to", "why", "with a place", "people", "distance (straight line)", "walk (estimate)"],
             [
                 [
