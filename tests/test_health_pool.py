@@ -90,6 +90,7 @@ def test_summarise_carries_the_pooled_block_and_drops_the_draws():
         }
         for k in range(3)
     ]
+    rows.append({"member": 3, "status": "failed", "health_draws": member_draws(_projection(rng, 10, 5))})
     s = summarise(rows, [], 5)
     assert s["health_pooled"]["members"] == 3 and s["health_pooled"]["draws"] == 30
     assert all("health_draws" not in r for r in rows)  # pooled, not written per member

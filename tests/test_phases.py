@@ -101,6 +101,11 @@ def test_returns_follow_the_declared_curve(tmp_path):
             ],
             "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 2, 8], "share": [0.1, 0.4, 0.9]}}],
         },
+        {
+            "siting": "capacity_days",
+            "min_stay_days": 3,
+            "sites": [{"site": "S1", "closes_day": 2}, {"site": "S2", "shrinks": [{"day": 4, "share": 0.3}]}],
+        },
     ],
 )
 def test_nobody_vanishes_under_phases(tmp_path, phases):
@@ -402,8 +407,8 @@ def test_per_phase_rows_compare_and_report(tmp_path):
     ]
     assert got == [
         (0, 4, "", 0, 35_163, 0, 0, 0),
-        (5, 7, "S1 closes", 1, 11_721, 23_442, 10_000, 0),
-        (8, 19, "S2 shrinks to 50%", 0, 5_860, 5_861, 0, 4_140),
+        (5, 7, "closes: S1", 1, 11_721, 23_442, 10_000, 0),
+        (8, 19, "shrinks: S2 (to 50%)", 0, 5_860, 5_861, 0, 4_140),
     ]
     assert all(set(r["first_short_day"].values()) == {None} for r in rows)
     base = plan(None, "n")
@@ -415,4 +420,51 @@ def test_per_phase_rows_compare_and_report(tmp_path):
     assert cmp["displaced with a place, worst day"].b == pytest.approx(58.6)
     assert not [r for r in compare(base, base) if r.key.startswith("phase")]  # no phases: no phase rows
     html = render_report(phased, {})
-    assert "What changes in each phase" in html and "S2 shrinks to 50%" in html and "Moves the phases cause" in html
+    assert "What changes in each phase" in html and "shrinks: S2 (to 50%)" in html and "Moves the phases cause" in html
+
+
+def test_the_re_moves_are_routed_on_the_roads(tmp_path):
+    """With a road network: S1 closing on day 5 sends its 10,000 to S2 on the roads, under road capacity, in one
+    hourly-movement run of 3 days from day 5; everyone arrives, nobody is lost on the way."""
+    from conftest import add_north_road
+
+    folder = write_scenario(
+        tmp_path / "sc",
+        config={"horizon_days": 20, "phases": {"siting": "ignore", "sites": [{"site": "S1", "closes_day": 5}]}},
+    )
+    add_north_road(folder)
+    sc = load_scenario(folder, "main")
+    sc.layout.enabled = sc.supply.enabled = False
+    (r,) = make_plan(sc).phases["routed"]
+    assert (r["day"], r["people"], r["from_sites"], r["to_locations"]) == (5, 10_000, 1, 1)
+    assert len(r["arrived_by_day"]) == 3 and r["arrived_by_day"][-1] == 10_000 and r["cannot_leave"] == 0
+    assert r["arrived_by_day"][0] + r["on_road_end_of_day"] == 10_000
+    # without roads nothing is routed (the daily moves stay listed)
+    assert make_plan(_scenario(tmp_path / "n", {"sites": [{"site": "S1", "closes_day": 5}]})).phases["routed"] is None
+
+
+def test_tranches_day_shares_and_minimum_stay_by_hand():
+    from reliefplan.scenario.phases import PhasesSpec
+    from reliefplan.stages.phases import closed_within, place_day_share, place_tranches
+
+    spec = PhasesSpec.model_validate(
+        {
+            "sites": [
+                {"site": "A", "closes_day": 2},  # 4 days: places on days 0, 1
+                {"site": "B", "shrinks": [{"day": 1, "share": 0.5}, {"day": 3, "share": 0.25}]},  # 8 -> 4 -> 2
+                {"site": "D", "opens_day": 3},
+            ]
+        }
+    )
+    ids, places = ["A", "B", "C", "D"], np.array([10, 8, 5, 6])
+    site, size, share = place_tranches(spec, ids, places, 4)
+    assert site.tolist() == [0, 1, 1, 1, 2, 3] and size.tolist() == [10, 2, 2, 4, 5, 6]
+    # arriving on day 0: A's places 2 of 4 days; B's lowest 2 all 4, next 2 for 3 days, top 4 for 1; D 1 of 4
+    np.testing.assert_allclose(share[:, 0], [0.5, 1.0, 0.75, 0.25, 1.0, 0.25])
+    np.testing.assert_allclose(share[:, 2], [0.0, 1.0, 0.5, 0.0, 1.0, 0.5])  # from day 2: 2 days left
+    # a site's share of all its places' days: B (8 + 4 + 4 + 2) / (8 x 4) = 18 / 32
+    np.testing.assert_allclose(place_day_share(spec, ids, places, 4)[:, 0], [0.5, 18 / 32, 1.0, 0.25])
+    # a 2-day minimum stay from day 0: A is open days 0-1 (ok), D is closed on days 0-2 (refused); from day 1, A
+    # closes on day 2 (refused)
+    w = closed_within(spec, ids, 4, 2)
+    assert w[:, 0].tolist() == [False, False, False, True] and w[:, 1].tolist() == [True, False, False, True]

@@ -59,6 +59,7 @@ from .plan import (
     ZoneResult,
 )
 from .stages.phases import closed_within, phase_indicators, sheltered_share_by_day
+from .stages.phase_moves import route_phase_moves
 from .stages.presence import Presence, presence
 from .scenario.folder import Scenario
 from .stages.travel import TravelCache, ZoneSiteTimes, geometry_key, walking_times
@@ -405,6 +406,9 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
         None if days is None else days.arrival_share,
         site_places=cap.capacity,
     )
+    if pres.phases is not None and times.graph is not None and any(m[3] == "redisplaced" for m in pres.phases.moves):
+        step("re-moves of the phases on the roads")
+        pres.phases.routed = route_phase_moves(sc, times.graph, pres.xy, pres.phases)
     if parts is not None:  # in the ordered areas: everyone there who has not left, whether they will or not
         pres.inside_operation = inside_ordered_areas(parts)
     pres = abroad(pres, sc, alloc.by_zone, ov.to_site.sum(axis=1) + ov.zone_land_by_zone + ov.inside)

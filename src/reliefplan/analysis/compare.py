@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..plan import Plan
-from .hold import first_health_day, first_standard_day, hold_days
+from .hold import STANDARD_WORDS, first_health_day, first_standard_day, hold_days
 from .phase_table import phase_days, phase_rows
 
 
@@ -205,7 +205,7 @@ def phase_compare(a: Plan, b: Plan) -> list[Row]:
         for c in sorted(set(x["first_short_day"]) | set(y["first_short_day"])):
             out.append(
                 Row(
-                    f"{head}: first {c} short",
+                    f"{head}: first {STANDARD_WORDS.get(c, c)} short",
                     _float(x["first_short_day"].get(c)),
                     _float(y["first_short_day"].get(c)),
                     "day",

@@ -425,7 +425,8 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
     """P10/P50/P90 of the outcomes, probability each verdict indicator is met, Spearman sensitivity."""
     from scipy.stats import spearmanr
 
-    health = pool_members([r.pop("health_draws", None) for r in rows if r.get("status") == "ok"])
+    draws = [(r.get("status") == "ok", r.pop("health_draws", None)) for r in rows]  # never kept per member
+    health = pool_members([d for ok_, d in draws if ok_])
     ok = [r for r in rows if r.get("status") == "ok"]
     by_member = {m.index: m for m in inputs}
     cols = sorted({k for r in ok for k in r})

@@ -34,6 +34,17 @@ def first_short_in(plan: Plan, a: int, b: int) -> dict[str, int | None]:
     return out
 
 
+def _events_words(events: list[dict[str, Any]]) -> str:
+    """The day's events by kind: "closes: S1, S2; shrinks: S3 (to 50%)"."""
+    kinds: dict[str, list[str]] = {}
+    for e in events:
+        name = str(e.get("site") or e.get("footprint"))
+        kinds.setdefault(str(e["event"]), []).append(
+            name + (f" (to {float(e['share']):.0%})" if e.get("share") is not None else "")
+        )
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in kinds.items())
+
+
 def phase_rows(plan: Plan, days: list[int] | None = None) -> list[dict[str, Any]]:
     """One row per phase: from_day, to_day, the events on its first day, sites closed, places at its start and lost
     on its first day, people re-displaced / diverted / losing their place / returned home during it, and the first
@@ -53,11 +64,7 @@ def phase_rows(plan: Plan, days: list[int] | None = None) -> list[dict[str, Any]
                 "phase": i + 1,
                 "from_day": a,
                 "to_day": b,
-                "events": "; ".join(
-                    f"{e.get('site') or e.get('footprint')} {e['event']}"
-                    + (f" to {float(e['share']):.0%}" if e.get("share") is not None else "")
-                    for e in on
-                ),
+                "events": _events_words(on),
                 "sites_closed": sum(1 for e in on if e["event"] == "closes"),
                 "places_at_start": int(places[a]) if places else None,
                 "places_lost": max(int(places[a - 1]) - int(places[a]), 0) if places and a > 0 else 0,

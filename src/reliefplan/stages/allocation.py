@@ -180,6 +180,10 @@ def allocate(
     people are split by the day they leave, and leaving a person without a place costs more the earlier they
     leave, by more than any chain of reassignments of later leavers could save ((sites + 2) x the longest walk):
     the plan never holds a place for a later wave while an earlier one goes without.
+    With phases (`scenario.phases`, ``siting: capacity_days``): each day a person would be at a site without a
+    place there costs that share of the penalty for no place at all; where `waves_apply`, each site's places are
+    tranches by how long they exist (`phases.place_tranches`). ``min_stay_days``: sites closed on any of a stay's
+    first days are not allowed (docs/movement.md, "Phases in the siting").
     """
     spec = sc.siting
     zone, group, demand = _clients(sc, displaced.astype(np.int64))
@@ -233,7 +237,7 @@ def allocate(
     unmet_penalty: float | None = penalty
     if waves:  # "(no place)" as a facility whose per-person cost falls with the leaving day
         top = float(unit[allowed].max(initial=1.0)) + extra
-        gap = (n_s + 2) * top + 1.0
+        gap = (n_f + 2) * top + 1.0  # a chain of reassignments passes each facility (site or tranche) once
         ranks = np.unique(day, return_inverse=True)[1]
         cost_np = (penalty + (ranks.max() - ranks) * gap) * demand
         clients = np.arange(len(zone))

@@ -46,6 +46,7 @@ class PhaseResult:
     location_ids: list[str] = field(default_factory=list)  # names of the locations `moves` index
     distance_m: dict[tuple[int, int], float] = field(default_factory=dict)  # straight line, per (from, to)
     events: list[dict[str, object]] = field(default_factory=list)  # what the scenario declares, by day
+    routed: list[dict[str, object]] | None = None  # the re-moves on the roads (`stages.phase_moves`), per day
 
     def move_rows(self) -> list[dict[str, object]]:
         """The moves by day, from, to, reason and place (people summed), with the straight-line distance and a
@@ -92,6 +93,7 @@ class PhaseResult:
             ),
             "moves": self.move_rows(),
             "events": self.events,
+            "routed": self.routed,
             "notes": self.notes,
         }
 

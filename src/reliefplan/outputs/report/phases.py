@@ -61,7 +61,7 @@ def phases_view(plan: Plan, ph: Mapping[str, Any]) -> dict[str, Any]:
     moves = ph.get("moves") or []
     v["tables"].append(
         _table(
-            "Moves the phases cause (daily model; not in the hourly movement)",
+            "Moves the phases cause (daily model; with roads, each day's re-moves are also run on them, below)",
             ["day", "from", "to", "why", "with a place", "people", "distance (straight line)", "walk (estimate)"],
             [
                 [
@@ -79,6 +79,41 @@ def phases_view(plan: Plan, ph: Mapping[str, Any]) -> dict[str, Any]:
             note="walk estimate: straight line x the network's fallback circuity at the walking speed; not routed",
         )
     )
+    routed = ph.get("routed") or []
+    if routed:
+        v["tables"].append(
+            _table(
+                "The re-moves on the roads (hourly movement model, one run per day)",
+                [
+                    "day",
+                    "people",
+                    "from sites",
+                    "to",
+                    "arrived that day",
+                    "on the road at its end",
+                    "last arrival",
+                    "mean trip",
+                    f"walking over {routed[0]['max_walk_h']:g} h",
+                ],
+                [
+                    [
+                        r["day"],
+                        number(r["people"]),
+                        number(r["from_sites"]),
+                        number(r["to_locations"]),
+                        number(r["arrived_by_day"][0]),
+                        number(r["on_road_end_of_day"]),
+                        "—" if r["last_arrival_h"] is None else f"hour {r['last_arrival_h']}",
+                        f"{r['mean_trip_h']} h",
+                        number(r["walking_over_max_h"]),
+                    ]
+                    for r in routed
+                ],
+                open=True,
+                note="ASSUMPTION: everyone moved on a day leaves that day over its departure hours; the hours count "
+                "from the start of that day",
+            )
+        )
     days = list(range(plan.horizon_days))
     _add(
         v,
