@@ -6,7 +6,7 @@ from conftest import fc, feat, square, write_scenario
 
 from reliefplan.pipeline import run, shelter
 from reliefplan.scenario.folder import load_scenario
-from reliefplan.stages.overflow import Overflow, _transport
+from reliefplan.stages.overflow import Overflow, _transport, land_candidates
 
 INF = np.inf
 
@@ -91,3 +91,39 @@ def test_a_plan_with_overflow_on_zone_land_keeps_everyone(tmp_path):
     pres = shelter(load_scenario(folder, "main")).presence
     assert (pres.people.sum(axis=(0, 1)) == p.in_plan).all()
     assert pres.totals["overflow"] == p.unsheltered
+
+
+def test_zone_land_goes_only_to_the_nearest_candidates(tmp_path, monkeypatch):
+    # as above, plus zone C (100 people) two squares east of B: with one candidate per zone (the nearest, B) the
+    # rest of A's people remain in the operation area; with the default (every zone with room) C takes some
+    zones = fc(
+        [
+            feat({"id": "A", "population": 10000}, square(0, 0)),
+            feat({"id": "B", "population": 5100}, square(1, 0)),
+            feat({"id": "C", "population": 100}, square(3, 0)),
+        ]
+    )
+    cfg = {
+        "horizon_days": 4,
+        "layout": {"enabled": False},
+        "supply": {"enabled": False},
+        "overflow": {"policy": "nearest_outside", "max_density_per_km2": 5000, "source": "test"},
+    }
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": 0.2, "existing_population": 500}, square(0, 3)),
+            feat({"id": "S2", "usable_fraction": 0.1, "existing_population": 500}, square(3, 3)),
+        ]
+    )
+    folder = write_scenario(tmp_path, zones=zones, sites=sites, config=cfg)
+    every = run(load_scenario(folder, "main")).plan.people
+    monkeypatch.setattr(land_candidates, "__defaults__", (1,))
+    nearest = run(load_scenario(folder, "main")).plan.people
+    for p in (every, nearest):
+        assert p.overflow_on_sites + p.overflow_on_zone_land + p.remaining_in_operation_area == p.unsheltered
+    # ~450 are left after the sites' land; B holds ~1.05 km2 x 5,000 - 5,100 ~ 170, C ~ 5,170: only the default
+    # reaches C and places everyone
+    assert every.remaining_in_operation_area == 0
+    assert 0 < nearest.overflow_on_zone_land < every.overflow_on_zone_land
+    assert nearest.remaining_in_operation_area == every.overflow_on_zone_land - nearest.overflow_on_zone_land
+    assert nearest.unsheltered == every.unsheltered

@@ -62,8 +62,16 @@ def test_grouping_follows_the_rule_and_counts_everyone():
     assert a.presence.xy[2].tolist() == [900.0, 0.0]
     # storage: each zone has one group and a constant count, so members' peaks sum to the area's peak
     assert np.allclose(a.storage_scale, 1.0)
-    d = a.to_dict(10)
-    assert d["areas"] == 5 and d["cell_km"] == 2.0 and "disaggregated in proportion" in d["note"]
+    d = a.to_dict()
+    assert d["locations"] == 10 and d["areas"] == 5 and d["cell_km"] == 2.0
+    assert "disaggregated in proportion" in d["note"]
+    assert d["members"] == {
+        "S1": ["S1"],
+        "S2": ["S2"],
+        "area:zone:2km:0_0": ["zone:z0", "zone:z1", "zone:z2", "zone:z3"],
+        "area:zone:2km:1_0": ["zone:z4", "zone:z5", "zone:z6"],
+        "area:zone:2km:2_0": ["zone:z7"],
+    }
 
 
 def test_camps_are_grouped_beyond_half_the_budget():
@@ -102,6 +110,9 @@ def test_a_grouped_plan_counts_everyone_and_says_how(tmp_path, trucks):
     a = grouped.supply.areas
     assert a is not None and a["locations"] == 18 and grouped.supply.locations <= 10
     assert "supply.max_locations" in a["rule"] and "disaggregated in proportion to need" in a["note"]
+    assert sorted(m for ms in a["members"].values() for m in ms) == sorted(
+        [f"zone:Z{i}{j}" for i in range(4) for j in range(4)] + ["S1", "S2"]
+    )
     # everyone counted: the need is the same tonnes, group by group
     assert grouped.supply.required_t == pytest.approx(whole.supply.required_t, rel=1e-9)
     assert grouped.groups is not None and whole.groups is not None

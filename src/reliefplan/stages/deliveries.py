@@ -603,7 +603,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
         "locations": len(d.instance.sites),
     }
     if d.areas is not None:
-        supply["areas"] = d.areas.to_dict(int((d.areas.area_of >= 0).sum()))
+        supply["areas"] = d.areas.to_dict()
     if d.chain is not None:
         chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
         if chain:

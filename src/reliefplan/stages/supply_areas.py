@@ -42,14 +42,21 @@ class SupplyAreas:
     # [areas] sum of the members' peak aid-dependent people over the area's peak: a member's storage is days of its
     # own peak need, so the area's storage is its peak need times this (1 for an area of one location)
     storage_scale: np.ndarray
+    location_ids: list[str]  # the plan's presence locations, as `area_of` indexes them
 
     @property
     def members(self) -> np.ndarray:
         """Locations in each area [areas]."""
         return np.bincount(self.area_of[self.area_of >= 0], minlength=len(self.presence.location_ids))
 
-    def to_dict(self, locations: int) -> dict[str, object]:
-        """plan.json `supply.areas`: the rule, the sizes and how per-location figures are read."""
+    def to_dict(self) -> dict[str, object]:
+        """plan.json `supply.areas`: the rule, the sizes, each area's members (location ids) and how per-location
+        figures are read."""
+        members: dict[str, list[str]] = {a: [] for a in self.presence.location_ids}
+        for lid, a in zip(self.location_ids, self.area_of.tolist()):
+            if a >= 0:
+                members[self.presence.location_ids[a]].append(lid)
+        locations = int((self.area_of >= 0).sum())
         camps = (
             "one area per camp"
             if self.camp_cell_m is None
@@ -70,8 +77,10 @@ class SupplyAreas:
             ),
             "note": (
                 "supply, sustainment and location figures are per area; a zone's or camp's share of need met is its "
-                "area's (disaggregated in proportion to need); driving times within an area are not modelled"
+                "area's (disaggregated in proportion to need: read each member's from its area in `members`); "
+                "driving times within an area are not modelled"
             ),
+            "members": members,
         }
 
 
@@ -167,4 +176,5 @@ def supply_areas(pres: Presence, fed: np.ndarray, max_locations: int) -> SupplyA
         cell_m=cell,
         max_locations=max_locations,
         storage_scale=scale,
+        location_ids=list(pres.location_ids),
     )
