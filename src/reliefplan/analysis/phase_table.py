@@ -28,9 +28,9 @@ def _in(series: list[int], a: int, b: int) -> int:
 def first_short_in(plan: Plan, a: int, b: int) -> dict[str, int | None]:
     """Per commodity: the first day in a..b on which the need of everyone in the plan is not fully met."""
     out: dict[str, int | None] = {}
-    for c in (plan.sustain or {}).get("commodities") or []:
-        cov = c.get("coverage_by_day") or []
-        out[c["commodity"]] = next((t for t in range(a, min(b + 1, len(cov))) if cov[t] < 1.0 - COVERAGE_TOL), None)
+    for c in plan.sustain.commodities if plan.sustain is not None else []:
+        cov = c.coverage_by_day
+        out[c.commodity] = next((t for t in range(a, min(b + 1, len(cov))) if cov[t] < 1.0 - COVERAGE_TOL), None)
     return out
 
 
