@@ -13,6 +13,7 @@ import numpy as np
 import pyogrio
 import pyogrio.errors
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from .._errors import InputError, Problem
@@ -47,23 +48,23 @@ class RoadLines:
     @classmethod
     def from_geometry(
         cls,
-        geometry,
+        geometry: ArrayLike,
         *,
-        highway=None,
-        oneway=None,
-        maxspeed_kmh=None,
-        capacity_per_h=None,
-        width_m=None,
-        lanes=None,
-        closed=None,
-        feature_id=None,
+        highway: ArrayLike | None = None,
+        oneway: ArrayLike | None = None,
+        maxspeed_kmh: ArrayLike | None = None,
+        capacity_per_h: ArrayLike | None = None,
+        width_m: ArrayLike | None = None,
+        lanes: ArrayLike | None = None,
+        closed: ArrayLike | None = None,
+        feature_id: ArrayLike | None = None,
         source: str = "roads",
     ) -> RoadLines:
         """Build from WGS84 LineStrings already in memory (e.g. a scenario layer); omitted columns = not given."""
         geometry = np.asarray(geometry, dtype=object)
         n = len(geometry)
 
-        def col(v, fill, dtype):
+        def col(v: ArrayLike | None, fill: Any, dtype: Any) -> np.ndarray:
             if v is None:
                 return np.full(n, fill, dtype=dtype)
             return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
