@@ -291,23 +291,16 @@ def _read_positive(
 ) -> None:
     """Positive finite numbers of a column (capacity, width, lanes) into ``out`` at the line features; a bad value
     is a problem (``k``: the column's order in the report) and stays absent (NaN)."""
+
+    def bad_value(i: int, message: str) -> None:
+        found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname, message=message)))
+
     if col.dtype.kind in "iuf":  # numeric column: NaN is absent
         v = col[lines].astype(float)
         # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
         bad = (v <= 0) | (v >= 1e7)
         for i, x in zip(lines[bad], v[bad]):
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive finite number, got {float(x)}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive finite number, got {float(x)}")
         out[lines] = np.where(bad, np.nan, v)
         return
     for i in lines:
@@ -317,34 +310,12 @@ def _read_positive(
         try:
             x = float(raw)
         except (TypeError, ValueError):
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive number, got {raw!r}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive number, got {raw!r}")
             continue
         if math.isnan(x):
             continue
         if not 0 < x < 1e7:
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive finite number, got {x}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive finite number, got {x}")
             continue
         out[i] = x
 
