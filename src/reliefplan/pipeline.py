@@ -195,17 +195,7 @@ def _assumptions(
             "sample points of its displaced part; off-road legs walked straight at walking speed."
         ),
     ]
-    if evacuation is not None:
-        out.append(
-            f"Evacuation: everyone who moves walks to their camp or overflow land over the road network "
-            f"({sc.evacuation.routing} "
-            f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
-            + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
-            + " from each zone's start day); link capacities from road width; people left in the operation area "
-            "do not move."
-        )
-    elif sc.evacuation.enabled and sc.movement is None:
-        out.append("Evacuation timing not computed: it needs a road network and people with a site.")
+    out += _evacuation_words(sc, evacuation)
     pop = sc.population_spec
     out.append(
         f"Everyone in the plan depends on aid at the declared share ({pop.aid_dependent_share:g} of each zone's people "
@@ -227,26 +217,59 @@ def _assumptions(
         "them), which is kinder than most operations allow."
     )
     if supply is not None:
+        out.append(_supply_words(sc))
+    out += _settlement_words(sc)
+    if layouts_on:
         out.append(
-            f"Supply: entry capacity '{sc.supply.entry_capacity}' (closures and disruptions applied) to every location "
-            "with people (zones, sites, overflow land, served populations), directly"
-            + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
-            + f"{sc.supply.site_storage_days:g} days of storage per location; local water from "
-            f"{len(sc.water_sources)} declared source(s)"
-            + (
-                f" and {sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people"
-                if sc.supply.local_water_m3_per_day
-                else ""
-            )
-            + f"; scarce supplies shared by '{sc.sharing.policy}'"
-            + (
-                f" (order: {', '.join(sc.sharing.priority)})"
-                if sc.sharing.policy == "priority"
-                else " (the same share of need for every group and location where the logistics allow)"
-            )
-            + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
-            "fed where they are each day (their zone until they arrive)."
+            "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
+            "by the plots its layout holds x the usable fraction (the layout's capacity truth)."
         )
+    return out
+
+
+def _evacuation_words(sc: Scenario, evacuation: EvacuationTiming | None) -> list[str]:
+    """How the move over the roads was timed, or why it was not."""
+    if evacuation is not None:
+        return [
+            f"Evacuation: everyone who moves walks to their camp or overflow land over the road network "
+            f"({sc.evacuation.routing} "
+            f"routing, departures {sc.evacuation.departure.replace('_', ' ')}"
+            + (f" over {sc.evacuation.spread_h:g} h" if sc.evacuation.departure == "spread" else "")
+            + " from each zone's start day); link capacities from road width; people left in the operation area "
+            "do not move."
+        ]
+    if sc.evacuation.enabled and sc.movement is None:
+        return ["Evacuation timing not computed: it needs a road network and people with a site."]
+    return []
+
+
+def _supply_words(sc: Scenario) -> str:
+    """How the supply plan reaches everyone and shares what is scarce."""
+    return (
+        f"Supply: entry capacity '{sc.supply.entry_capacity}' (closures and disruptions applied) to every location "
+        "with people (zones, sites, overflow land, served populations), directly"
+        + (f" or through {len(sc.warehouses)} warehouse(s), " if sc.warehouses else " (no warehouses declared), ")
+        + f"{sc.supply.site_storage_days:g} days of storage per location; local water from "
+        f"{len(sc.water_sources)} declared source(s)"
+        + (
+            f" and {sc.supply.local_water_m3_per_day:g} m3/day per 1,000 people"
+            if sc.supply.local_water_m3_per_day
+            else ""
+        )
+        + f"; scarce supplies shared by '{sc.sharing.policy}'"
+        + (
+            f" (order: {', '.join(sc.sharing.priority)})"
+            if sc.sharing.policy == "priority"
+            else " (the same share of need for every group and location where the logistics allow)"
+        )
+        + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
+        "fed where they are each day (their zone until they arrive)."
+    )
+
+
+def _settlement_words(sc: Scenario) -> list[str]:
+    """Arrivals over days, and the existing settlement's snapshot and installed latrines and taps."""
+    out: list[str] = []
     if sc.arrivals is not None:
         a = sc.arrivals
         out.append(
@@ -268,11 +291,6 @@ def _assumptions(
         out.append(
             f"Latrines and taps installed by day from {sc.monitoring.installed_file}, linear between dated "
             "rows and held before the first and after the last."
-        )
-    if layouts_on:
-        out.append(
-            "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
-            "by the plots its layout holds x the usable fraction (the layout's capacity truth)."
         )
     return out
 

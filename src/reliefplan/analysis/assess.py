@@ -546,38 +546,7 @@ def assess(
         with lock:
             shared.timings["supply_and_verdict"] += t2 - t1
             shared.timings["additions"] += time.perf_counter() - t2
-        plan = run.plan
-        fsd = plan.supply.first_shortfall_day if plan.supply else {}
-        short = plan.supply.shortfall_t if plan.supply else {}
-        keys = (
-            "water_l_per_person_day",
-            "kcal_per_person_day",
-            "cumulative_kcal_deficit_per_person",
-            "people_owed_shelter_items_max",
-        )
-        return PairResult(
-            package=pname,
-            scenario=sname,
-            passed=not _failed(plan),
-            displaced=plan.people.displaced,
-            sheltered=plan.people.sheltered,
-            unsheltered=plan.people.unsheltered,
-            remaining_in_operation_area=plan.people.remaining_in_operation_area,
-            in_plan=plan.people.in_plan,
-            groups={g.group: {k: getattr(g, k) for k in keys} for g in (plan.groups.summary if plan.groups else [])},
-            clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
-            first_shortfall_day={k: v for k, v in fsd.items()},
-            shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
-            delivery=_delivery(plan.supply.chain if plan.supply else None),
-            failed=_failed(plan),
-            binding=_binding(plan),
-            additions=additions,
-            not_addressable=rest,
-            shelter_reused=reused,
-            seconds=round(time.perf_counter() - t, 2),
-            hold=hold_days(plan),
-            headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest)),
-        ), run
+        return _pair_result(pname, sname, run.plan, additions, rest, reused, t), run
 
     def collect(job: tuple[str, str, Future]) -> None:
         pname, sname, fut = job
@@ -611,27 +580,83 @@ def assess(
     return Assessment(
         reliefplan_version=_version(),
         title=first.title,
-        packages=[
-            PackageSummary(
-                name=n,
-                description=first.packages[n].description,
-                extends=first.packages[n].extends,
-                elements=_elements(specs[n]),
-                assumptions=specs[n].assumptions,
-            )
-            for n in package_names
-        ],
+        packages=_package_summaries(first, specs, package_names),
         scenarios=list(scenarios),
         addition_from_day=from_day,
         pairs=pairs,
         timings_s={k: round(v, 2) for k, v in shared.timings.items()},
-        notes=[
-            "A pair passes when every verdict indicator is met (scenario-wide and per site).",
-            "Each minimal addition holds the rest of the pair's plan as it is: land is found for the people "
-            "without a place, and trucks for the people with one; adding land adds people to supply, so "
-            "re-assess with the additions in a package to see them together.",
-            f"Supply additions are available from day {from_day} on the days the crossing is open, and feed "
-            "everyone in the plan: the displaced wherever they are, the people staying, the sites' residents and the "
-            "other populations fed through the same crossings.",
-        ],
+        notes=_notes(from_day),
     )
+
+
+def _pair_result(
+    pname: str,
+    sname: str,
+    plan: Plan,
+    additions: list[Addition],
+    rest: list[str],
+    reused: bool,
+    t: float,
+) -> PairResult:
+    """One pair's figures for the assessment: who is where, supply shortfalls, what fails and binds, the minimal
+    additions (``t``: when the pair started, for its seconds)."""
+    fsd = plan.supply.first_shortfall_day if plan.supply else {}
+    short = plan.supply.shortfall_t if plan.supply else {}
+    keys = (
+        "water_l_per_person_day",
+        "kcal_per_person_day",
+        "cumulative_kcal_deficit_per_person",
+        "people_owed_shelter_items_max",
+    )
+    return PairResult(
+        package=pname,
+        scenario=sname,
+        passed=not _failed(plan),
+        displaced=plan.people.displaced,
+        sheltered=plan.people.sheltered,
+        unsheltered=plan.people.unsheltered,
+        remaining_in_operation_area=plan.people.remaining_in_operation_area,
+        in_plan=plan.people.in_plan,
+        groups={g.group: {k: getattr(g, k) for k in keys} for g in (plan.groups.summary if plan.groups else [])},
+        clearance_hours=plan.evacuation.clearance_hours if plan.evacuation else None,
+        first_shortfall_day={k: v for k, v in fsd.items()},
+        shortfall_t={k: round(float(v), 1) for k, v in (short.items() if isinstance(short, dict) else [])},
+        delivery=_delivery(plan.supply.chain if plan.supply else None),
+        failed=_failed(plan),
+        binding=_binding(plan),
+        additions=additions,
+        not_addressable=rest,
+        shelter_reused=reused,
+        seconds=round(time.perf_counter() - t, 2),
+        hold=hold_days(plan),
+        headline=headline(plan, fixes=[a.text for a in additions], fixes_note=_fixes_note(rest)),
+    )
+
+
+def _package_summaries(
+    first: Scenario, specs: dict[str, PackageSpec], package_names: list[str]
+) -> list[PackageSummary]:
+    """Each assessed package: description, what it extends, its elements and assumptions."""
+    return [
+        PackageSummary(
+            name=n,
+            description=first.packages[n].description,
+            extends=first.packages[n].extends,
+            elements=_elements(specs[n]),
+            assumptions=specs[n].assumptions,
+        )
+        for n in package_names
+    ]
+
+
+def _notes(from_day: int) -> list[str]:
+    """How to read an assessment."""
+    return [
+        "A pair passes when every verdict indicator is met (scenario-wide and per site).",
+        "Each minimal addition holds the rest of the pair's plan as it is: land is found for the people "
+        "without a place, and trucks for the people with one; adding land adds people to supply, so "
+        "re-assess with the additions in a package to see them together.",
+        f"Supply additions are available from day {from_day} on the days the crossing is open, and feed "
+        "everyone in the plan: the displaced wherever they are, the people staying, the sites' residents and the "
+        "other populations fed through the same crossings.",
+    ]

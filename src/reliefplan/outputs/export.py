@@ -235,7 +235,7 @@ _PCODE = re.compile(r"^[A-Z]{2,3}(\d+)$")
 def pcode_hashtag(pcodes: Sequence[str], role: str = "") -> str:
     """HXL hashtag for a column of P-codes: `#admN+code` when every code reads as a COD P-code
     (country letters + 2 digits per admin level, e.g. PS0275 = adm2), otherwise `#loc+code`."""
-    levels = set()
+    levels: set[int | None] = set()
     for p in pcodes:
         m = _PCODE.match(p or "")
         if p and (not m or len(m.group(1)) % 2):
@@ -243,8 +243,9 @@ def pcode_hashtag(pcodes: Sequence[str], role: str = "") -> str:
         elif m:
             levels.add(len(m.group(1)) // 2)
     role = f"+{role}" if role else ""
-    if len(levels) == 1 and None not in levels and 1 <= next(iter(levels)) <= 5:
-        return f"#adm{next(iter(levels))}{role}+code"
+    level = next(iter(levels)) if len(levels) == 1 else None
+    if level is not None and 1 <= level <= 5:
+        return f"#adm{level}{role}+code"
     return f"#loc{role}+code"
 
 

@@ -151,8 +151,8 @@ class SupplySpec(_Strict):
 
 
 #: the groups every person in the plan belongs to (each person in exactly one, at one location each day)
-GROUPS = ("staying", "sheltered", "overflow", "site_residents", "served_elsewhere")
 Group = Literal["staying", "sheltered", "overflow", "site_residents", "served_elsewhere"]
+GROUPS: tuple[Group, ...] = ("staying", "sheltered", "overflow", "site_residents", "served_elsewhere")
 
 
 class PopulationSpec(_Strict):
@@ -893,7 +893,7 @@ def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
     except InputError as e:
         col.problems.extend(e.problems)
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
         item = (row.get("item") or "").strip() or f"row {i + 1}"
         t = _number(col, path, Feature(i, row, None), item, "t", row.get("t"), required=True)
@@ -1089,12 +1089,12 @@ def _valid(model: type[BaseModel], raw: Any, folder: Path) -> Any:
 def _layer_problems(folder: Path, doc: dict[str, Any]) -> list[Problem]:
     """Problems of the layers named by the valid parts of a scenario.yaml that has errors elsewhere."""
     col = _Collector()
-    layers = doc.get("layers") if isinstance(doc.get("layers"), dict) else {}
+    layers: dict[str, Any] = doc["layers"] if isinstance(doc.get("layers"), dict) else {}
     for key, reader in (("zones", _zones), ("sites", _sites), ("entry_points", _entry_points), ("roads", _roads)):
         spec = _valid(LayerSpec, layers.get(key), folder)
         if spec is not None:
             reader(folder, spec, col)
-    footprints = doc.get("footprints") if isinstance(doc.get("footprints"), dict) else {}
+    footprints: dict[str, Any] = doc["footprints"] if isinstance(doc.get("footprints"), dict) else {}
     for name, raw in footprints.items():
         spec = _valid(FootprintSpec, raw, folder)
         if spec is not None:
@@ -1524,11 +1524,13 @@ def _no_build(folder: Path, layout_spec: LayoutSpec, col: _Collector, where: str
             col,
             where,
         )
-        for f in got[1] if got else []:
-            if f.geometry_error is not None:
-                col.add(got[0], f.geometry_error, str(f.index), "geometry")
-            elif f.geometry is not None and not f.geometry.is_empty:
-                no_build.append(f)
+        if got is not None:
+            path, feats = got
+            for f in feats:
+                if f.geometry_error is not None:
+                    col.add(path, f.geometry_error, str(f.index), "geometry")
+                elif f.geometry is not None and not f.geometry.is_empty:
+                    no_build.append(f)
     return no_build
 
 
@@ -1602,7 +1604,7 @@ def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:
     return shapely.difference(geoms, shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object)))
 
 
-def _as_array(geoms: list[shapely.Geometry]):
+def _as_array(geoms: list[shapely.Geometry]) -> np.ndarray:
     import numpy as np
 
     arr = np.empty(len(geoms), dtype=object)

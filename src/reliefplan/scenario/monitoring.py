@@ -265,17 +265,7 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
     path = None
     date = None
     if spec.snapshot is not None:
-        path = folder_file(folder, spec.snapshot, field="monitoring.snapshot")
-        rows = read_csv_rows(path)
-        if not rows or "site_id" not in rows[0] or "people" not in rows[0]:
-            raise InputError(
-                Problem(
-                    file=str(path),
-                    field="site_id",
-                    message="expected columns site_id, people "
-                    "(and optionally date, block_id, latrines, taps) and at least one row",
-                )
-            )
+        path, rows = _snapshot(folder, spec.snapshot)
         date = _dates(spec, rows, path, cfg, problems)
     if start is None:
         start = date
@@ -297,6 +287,64 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
     if spec.blocks is not None:
         blocks_path, blocks = _blocks(folder, spec.blocks, site_ids, crs, problems)
 
+    unit_site, unit_block, people, lat, taps, geoms = _units(rows, path, site_ids, index, blocks_path, blocks, problems)
+    water = _points(folder, spec.water_points, "water_points", "taps", crs, problems) if spec.water_points else None
+    latr = _points(folder, spec.latrines, "latrines", "stalls", crs, problems) if spec.latrines else None
+    installed_l: dict[str, np.ndarray] = {}
+    installed_t: dict[str, np.ndarray] = {}
+    if spec.installed is not None and start is not None:
+        installed_l, installed_t = _installed(folder, spec.installed, index, start, days, problems)
+    if problems:
+        raise InputError(problems)
+    assert start is not None
+    m = Monitoring(
+        file=spec.snapshot or "",
+        date=date.isoformat() if date else "",
+        start_date=start.isoformat(),
+        day=day,
+        unit_site=np.array(unit_site, dtype=np.int64),
+        unit_block=unit_block,
+        unit_people=np.array(people, dtype=np.int64),
+        unit_latrines=np.array(lat, dtype=float),
+        unit_taps=np.array(taps, dtype=float),
+        unit_geometry_m=np.array(geoms + [None], dtype=object)[:-1],
+        water_xy=None if water is None else water[0],
+        latrine_xy=None if latr is None else latr[0],
+        installed_file=spec.installed,
+        installed_latrines=installed_l,
+        installed_taps=installed_t,
+    )
+    _count_from_points(m, sites, water, latr)
+    return m
+
+
+def _snapshot(folder: Path, snapshot: str) -> tuple[Path, list[dict[str, str]]]:
+    """(path, rows) of the snapshot CSV; InputError without site_id and people columns or without rows."""
+    path = folder_file(folder, snapshot, field="monitoring.snapshot")
+    rows = read_csv_rows(path)
+    if not rows or "site_id" not in rows[0] or "people" not in rows[0]:
+        raise InputError(
+            Problem(
+                file=str(path),
+                field="site_id",
+                message="expected columns site_id, people "
+                "(and optionally date, block_id, latrines, taps) and at least one row",
+            )
+        )
+    return path, rows
+
+
+def _units(
+    rows: list[dict[str, str]],
+    path: Path | None,
+    site_ids: list[str],
+    index: dict[str, int],
+    blocks_path: Path | None,
+    blocks: dict[str, Any],
+    problems: list[Problem],
+) -> tuple[list[int], list[str | None], list[int], list[float], list[float], list[Any]]:
+    """The snapshot's units (a whole site or one of its blocks): site, block, people, latrines, taps, block
+    geometry; rows with unknown sites or blocks, repeated units and sites with both kinds of rows are problems."""
     unit_site, unit_block, people, lat, taps, geoms = [], [], [], [], [], []
     seen: set[tuple[str, str | None]] = set()
     for i, r in enumerate(rows):
@@ -366,34 +414,7 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
                 message="the site has a whole-site row and block rows; expected one or the other",
             )
         )
-    water = _points(folder, spec.water_points, "water_points", "taps", crs, problems) if spec.water_points else None
-    latr = _points(folder, spec.latrines, "latrines", "stalls", crs, problems) if spec.latrines else None
-    installed_l: dict[str, np.ndarray] = {}
-    installed_t: dict[str, np.ndarray] = {}
-    if spec.installed is not None and start is not None:
-        installed_l, installed_t = _installed(folder, spec.installed, index, start, days, problems)
-    if problems:
-        raise InputError(problems)
-    assert start is not None
-    m = Monitoring(
-        file=spec.snapshot or "",
-        date=date.isoformat() if date else "",
-        start_date=start.isoformat(),
-        day=day,
-        unit_site=np.array(unit_site, dtype=np.int64),
-        unit_block=unit_block,
-        unit_people=np.array(people, dtype=np.int64),
-        unit_latrines=np.array(lat, dtype=float),
-        unit_taps=np.array(taps, dtype=float),
-        unit_geometry_m=np.array(geoms + [None], dtype=object)[:-1],
-        water_xy=None if water is None else water[0],
-        latrine_xy=None if latr is None else latr[0],
-        installed_file=spec.installed,
-        installed_latrines=installed_l,
-        installed_taps=installed_t,
-    )
-    _count_from_points(m, sites, water, latr)
-    return m
+    return unit_site, unit_block, people, lat, taps, geoms
 
 
 def _count_from_points(m: Monitoring, sites: list[Any], water: Any, latr: Any) -> None:

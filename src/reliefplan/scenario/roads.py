@@ -13,6 +13,7 @@ import numpy as np
 import pyogrio
 import pyogrio.errors
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from .._errors import InputError, Problem
@@ -47,23 +48,23 @@ class RoadLines:
     @classmethod
     def from_geometry(
         cls,
-        geometry,
+        geometry: ArrayLike,
         *,
-        highway=None,
-        oneway=None,
-        maxspeed_kmh=None,
-        capacity_per_h=None,
-        width_m=None,
-        lanes=None,
-        closed=None,
-        feature_id=None,
+        highway: ArrayLike | None = None,
+        oneway: ArrayLike | None = None,
+        maxspeed_kmh: ArrayLike | None = None,
+        capacity_per_h: ArrayLike | None = None,
+        width_m: ArrayLike | None = None,
+        lanes: ArrayLike | None = None,
+        closed: ArrayLike | None = None,
+        feature_id: ArrayLike | None = None,
         source: str = "roads",
     ) -> RoadLines:
         """Build from WGS84 LineStrings already in memory (e.g. a scenario layer); omitted columns = not given."""
         geometry = np.asarray(geometry, dtype=object)
         n = len(geometry)
 
-        def col(v, fill, dtype):
+        def col(v: ArrayLike | None, fill: Any, dtype: Any) -> np.ndarray:
             if v is None:
                 return np.full(n, fill, dtype=dtype)
             return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
@@ -290,23 +291,16 @@ def _read_positive(
 ) -> None:
     """Positive finite numbers of a column (capacity, width, lanes) into ``out`` at the line features; a bad value
     is a problem (``k``: the column's order in the report) and stays absent (NaN)."""
+
+    def bad_value(i: int, message: str) -> None:
+        found.append((int(i), k, Problem(file=file, feature=fid_text[i], field=fname, message=message)))
+
     if col.dtype.kind in "iuf":  # numeric column: NaN is absent
         v = col[lines].astype(float)
         # infinity (JSON allows it) would give a road of infinite capacity; NaN is absent
         bad = (v <= 0) | (v >= 1e7)
         for i, x in zip(lines[bad], v[bad]):
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive finite number, got {float(x)}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive finite number, got {float(x)}")
         out[lines] = np.where(bad, np.nan, v)
         return
     for i in lines:
@@ -316,34 +310,12 @@ def _read_positive(
         try:
             x = float(raw)
         except (TypeError, ValueError):
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive number, got {raw!r}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive number, got {raw!r}")
             continue
         if math.isnan(x):
             continue
         if not 0 < x < 1e7:
-            found.append(
-                (
-                    int(i),
-                    k,
-                    Problem(
-                        file=file,
-                        feature=fid_text[i],
-                        field=fname,
-                        message=f"expected a positive finite number, got {x}",
-                    ),
-                )
-            )
+            bad_value(i, f"expected a positive finite number, got {x}")
             continue
         out[i] = x
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..plan_supply import HubPlan, HubRow, HubSiting
+from ..scenario.delivery_specs import HubCandidate
 from ..scenario.folder import Scenario
 from ..solvers.hubs import choose_hubs
 from ..solvers.supply import Arc, Site, Warehouse
@@ -30,44 +31,17 @@ def add_hubs(
 ) -> tuple[list[Warehouse], list[Arc], HubPlan]:
     """The instance's warehouses and arcs with the chosen hubs in them, and the hub plan for plan.json.
     make_arcs(sources, targets, hours) -> truck corridors."""
-    import shapely
-
-    from ..geo import WGS84, project
     from .last_mile import road_matrix
 
     def road(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tt = road_matrix(sc, a, b)
         return tt.time_s / 3600.0, np.nan_to_num(tt.distance_m, nan=np.inf) / 1000.0
 
-    from .._errors import InputError
-    from ..solvers.distribution import zone_problems
-
     spec = sc.supply.hubs
     assert spec is not None
     cands = spec.candidates
-    # a hub must stand in the territory: a zone, or an area of the other populations the same entries feed
-    areas = [z.geometry for z in sc.zones] + [p.geometry for p in sc.served if p.geometry.geom_type != "Point"]
-    probs = zone_problems(
-        [c.id for c in cands],
-        np.array([c.lon for c in cands]),
-        np.array([c.lat for c in cands]),
-        areas,
-        file=str(sc.folder / "scenario.yaml"),
-        kind="supply.hubs.candidates",
-    )
-    if probs:
-        raise InputError(probs)
-    pts = np.empty(len(cands), dtype=object)
-    pts[:] = [shapely.Point(c.lon, c.lat) for c in cands]
-    hxy = np.array([[g.x, g.y] for g in project(pts, WGS84, sc.crs)]).reshape(len(cands), 2)
-    need = np.zeros(len(location_ids))
-    by_id = {s.id: s for s in sites}
-    for i, lid in enumerate(location_ids):
-        s = by_id[lid]
-        parts = [np.asarray(v, dtype=float) for g in s.groups.values() for v in g.values()] + [
-            np.asarray(v, dtype=float) for v in s.demand_t.values()
-        ]
-        need[i] = float(np.sum([p.mean() for p in parts])) if parts else 0.0
+    hxy = _candidate_xy(sc, cands)
+    need = _mean_need(location_ids, sites)
     hours_lh, km_lh = road(location_xy, hxy)
     plan = choose_hubs(
         need,
@@ -128,3 +102,42 @@ def add_hubs(
             ],
         ),
     )
+
+
+def _candidate_xy(sc: Scenario, cands: list[HubCandidate]) -> np.ndarray:
+    """The candidate hubs in the metric CRS; InputError for a candidate outside the territory (a hub must stand in
+    a zone, or an area of the other populations the same entries feed)."""
+    import shapely
+
+    from .._errors import InputError
+    from ..geo import WGS84, project
+    from ..solvers.distribution import zone_problems
+
+    areas = [z.geometry for z in sc.zones] + [p.geometry for p in sc.served if p.geometry.geom_type != "Point"]
+    probs = zone_problems(
+        [c.id for c in cands],
+        np.array([c.lon for c in cands]),
+        np.array([c.lat for c in cands]),
+        areas,
+        file=str(sc.folder / "scenario.yaml"),
+        kind="supply.hubs.candidates",
+    )
+    if probs:
+        raise InputError(probs)
+    pts = np.empty(len(cands), dtype=object)
+    pts[:] = [shapely.Point(c.lon, c.lat) for c in cands]
+    hxy = np.array([[g.x, g.y] for g in project(pts, WGS84, sc.crs)]).reshape(len(cands), 2)
+    return hxy
+
+
+def _mean_need(location_ids: list[str], sites: list[Site]) -> np.ndarray:
+    """Each location's mean daily need over the horizon, t (every group's and commodity's demand)."""
+    need = np.zeros(len(location_ids))
+    by_id = {s.id: s for s in sites}
+    for i, lid in enumerate(location_ids):
+        s = by_id[lid]
+        parts = [np.asarray(v, dtype=float) for g in s.groups.values() for v in g.values()] + [
+            np.asarray(v, dtype=float) for v in s.demand_t.values()
+        ]
+        need[i] = float(np.sum([p.mean() for p in parts])) if parts else 0.0
+    return need

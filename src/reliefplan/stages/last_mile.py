@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plan_supply import LastMile, LastMileOrigin, RoutedLoads, UnservedStop, VehicleRoute
+from ..scenario.delivery_specs import RoutingSpec
 from ..scenario.folder import Scenario
 from ..solvers.network import TravelTimes, build_network, straight_line_matrix, travel_time_matrix
 from ..solvers.routing import NOT_MODELLED, RoutingInstance, solve_routing
@@ -52,18 +53,7 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
     assert spec is not None
     T = res.days
     flow_t = res.flow_t.sum(axis=0)  # [A, T]
-    day = (
-        spec.day
-        if spec.day is not None
-        else int(
-            np.argmax(
-                [
-                    sum(flow_t[a, t] for a, arc in enumerate(inst.arcs) if arc.trucked and arc.target in res.site_ids)
-                    for t in range(T)
-                ]
-            )
-        )
-    )
+    day = spec.day if spec.day is not None else _busiest_day(inst, res, flow_t)
     day = min(day, T - 1)
     cap = float(spec.vehicle_capacity_t or inst.payload_t)
     loc = {lid: i for i, lid in enumerate(pres.location_ids)}
@@ -88,51 +78,8 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
         direct_km = float((full * 2 * dist[0, 1:]).sum() / 1000.0)
         keep = rest > 1e-3
         stops = [i for i, k in zip(ids, keep) if k]
-        n = len(stops)
         sel = np.concatenate([[0], 1 + np.flatnonzero(keep)])
-        open_s, close_s = spec.working_day_h[0] * 3600.0, spec.working_day_h[1] * 3600.0
-        routed = RoutedLoads(stops=n)
-        if n:
-            inst_r = RoutingInstance(
-                depot_ids=[origin],
-                stop_ids=stops,
-                demand=rest[keep],
-                service_time_s=np.full(n, spec.service_min * 60),
-                window_open_s=np.full(n, open_s),
-                window_close_s=np.full(n, close_s),
-                depot_open_s=np.array([open_s]),
-                depot_close_s=np.array([close_s]),
-                vehicle_ids=[f"{origin}-v{k}" for k in range(spec.vehicles_per_origin)],
-                vehicle_depot=np.zeros(spec.vehicles_per_origin, dtype=np.int64),
-                vehicle_capacity=np.full(spec.vehicles_per_origin, cap),
-                distance_m=dist[np.ix_(sel, sel)],
-                travel_time_s=secs[np.ix_(sel, sel)],
-                load_unit="t",
-                name=f"{origin} day {day}",
-            )
-            r = solve_routing(inst_r, time_limit_s=spec.time_limit_s)
-            routed = RoutedLoads(
-                stops=n,
-                status=r.status,
-                vehicles_used=r.vehicles_used,
-                distance_km=round(r.distance_m / 1000.0, 1),
-                load_t=round(r.load_delivered, 1),
-                unserved_t=round(r.load_unserved, 1),
-                unserved=[
-                    UnservedStop(stop=u.stop_id, t=round(u.demand, 2), code=u.code, reason=u.reason) for u in r.unserved
-                ],
-                routes=[
-                    VehicleRoute(
-                        vehicle=x.vehicle_id,
-                        stops=x.stop_ids,
-                        load_t=round(x.load, 2),
-                        distance_km=round(x.distance_m / 1000.0, 2),
-                    )
-                    for x in r.routes
-                    if x.stop_ids
-                ],
-                solve_time_s=round(r.solve_time_s, 2),
-            )
+        routed = _routes(spec, origin, stops, rest[keep], dist[np.ix_(sel, sel)], secs[np.ix_(sel, sel)], cap, day)
         out.append(
             LastMileOrigin(
                 origin=origin,
@@ -155,4 +102,72 @@ def last_mile(sc: Scenario, pres: Presence, inst: SupplyInstance, res: SupplyRes
             "routes use the day's tonnes of the supply plan, after losses",
             *NOT_MODELLED,
         ],
+    )
+
+
+def _busiest_day(inst: SupplyInstance, res: SupplyResult, flow_t: np.ndarray) -> int:
+    """The day the most tonnes are trucked to the sites."""
+    T = res.days
+    return int(
+        np.argmax(
+            [
+                sum(flow_t[a, t] for a, arc in enumerate(inst.arcs) if arc.trucked and arc.target in res.site_ids)
+                for t in range(T)
+            ]
+        )
+    )
+
+
+def _routes(
+    spec: RoutingSpec,
+    origin: str,
+    stops: list[str],
+    demand_t: np.ndarray,
+    dist_m: np.ndarray,
+    time_s: np.ndarray,
+    cap: float,
+    day: int,
+) -> RoutedLoads:
+    """The part loads of one origin routed over its stops (matrices: origin first, then the stops)."""
+    n = len(stops)
+    if not n:
+        return RoutedLoads(stops=n)
+    open_s, close_s = spec.working_day_h[0] * 3600.0, spec.working_day_h[1] * 3600.0
+    inst_r = RoutingInstance(
+        depot_ids=[origin],
+        stop_ids=stops,
+        demand=demand_t,
+        service_time_s=np.full(n, spec.service_min * 60),
+        window_open_s=np.full(n, open_s),
+        window_close_s=np.full(n, close_s),
+        depot_open_s=np.array([open_s]),
+        depot_close_s=np.array([close_s]),
+        vehicle_ids=[f"{origin}-v{k}" for k in range(spec.vehicles_per_origin)],
+        vehicle_depot=np.zeros(spec.vehicles_per_origin, dtype=np.int64),
+        vehicle_capacity=np.full(spec.vehicles_per_origin, cap),
+        distance_m=dist_m,
+        travel_time_s=time_s,
+        load_unit="t",
+        name=f"{origin} day {day}",
+    )
+    r = solve_routing(inst_r, time_limit_s=spec.time_limit_s)
+    return RoutedLoads(
+        stops=n,
+        status=r.status,
+        vehicles_used=r.vehicles_used,
+        distance_km=round(r.distance_m / 1000.0, 1),
+        load_t=round(r.load_delivered, 1),
+        unserved_t=round(r.load_unserved, 1),
+        unserved=[UnservedStop(stop=u.stop_id, t=round(u.demand, 2), code=u.code, reason=u.reason) for u in r.unserved],
+        routes=[
+            VehicleRoute(
+                vehicle=x.vehicle_id,
+                stops=x.stop_ids,
+                load_t=round(x.load, 2),
+                distance_km=round(x.distance_m / 1000.0, 2),
+            )
+            for x in r.routes
+            if x.stop_ids
+        ],
+        solve_time_s=round(r.solve_time_s, 2),
     )

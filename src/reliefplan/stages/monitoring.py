@@ -168,33 +168,7 @@ def monitor(
     moved = m.unit_relocated if m.unit_relocated is not None else np.zeros_like(m.unit_people)
     site_area = np.array([shapely.area(s.geometry_m) * s.usable_fraction for s in sc.sites])
 
-    blocks: dict[int, list[MonitoredBlock]] = {}
-    for u in range(m.unit_people.size):
-        if m.unit_block[u] is None:
-            continue
-        g = m.unit_geometry_m[u]
-        f = _unit_figures(
-            m.unit_people[u],
-            None if g is None else float(g.area),
-            m.unit_latrines[u],
-            m.unit_taps[u],
-            _known(water, [u]),
-            _known(latr, [u]),
-            tg,
-        )
-        if g is None:
-            f["standards_met"].pop("m2_per_person")
-        blocks.setdefault(int(m.unit_site[u]), []).append(
-            MonitoredBlock(
-                id=str(m.unit_block[u]),
-                people=int(m.unit_people[u]),
-                relocated=int(moved[u]),
-                area_m2=None if g is None else float(g.area),
-                latrines=_count(m.unit_latrines[u]),
-                taps=_count(m.unit_taps[u]),
-                **f,
-            )
-        )
+    blocks = _blocks_by_site(m, water, latr, moved, tg)
 
     out_sites: list[MonitoredSite] = []
     verdict: list[Indicator] = []
@@ -211,12 +185,8 @@ def monitor(
         f = _unit_figures(people, float(site_area[j]), lat, taps, wmax, lmax, tg)
         after = int(res.existing_population + res.population + res.overflow)
         lat_need, tap_need = math.ceil(after / lat_per), math.ceil(after / tap_per)
-        series_l = sc.monitoring.installed_latrines.get(s.id)
-        series_t = sc.monitoring.installed_taps.get(s.id)
-        if series_l is None and not math.isnan(lat):
-            series_l = np.full(sc.horizon_days, lat)
-        if series_t is None and not math.isnan(taps):
-            series_t = np.full(sc.horizon_days, taps)
+        series_l = _series(m.installed_latrines.get(s.id), lat, sc.horizon_days)
+        series_t = _series(m.installed_taps.get(s.id), taps, sc.horizon_days)
         day_people = None if people_by_site_day is None else people_by_site_day[j]
         dl, fl = _daily(day_people, series_l, lat_per) if day_people is not None else (None, None)
         dt_, ft = _daily(day_people, series_t, tap_per) if day_people is not None else (None, None)
@@ -263,6 +233,48 @@ def monitor(
         notes=m.notes + _notes(m, n_sites, len(out_sites)),
     )
     return result, verdict
+
+
+def _blocks_by_site(
+    m: Monitoring, water: np.ndarray | None, latr: np.ndarray | None, moved: np.ndarray, tg: dict[str, Any]
+) -> dict[int, list[MonitoredBlock]]:
+    """The snapshot's blocks with their figures, by site index (units without a block are whole sites)."""
+    blocks: dict[int, list[MonitoredBlock]] = {}
+    for u in range(m.unit_people.size):
+        if m.unit_block[u] is None:
+            continue
+        g = m.unit_geometry_m[u]
+        f = _unit_figures(
+            m.unit_people[u],
+            None if g is None else float(g.area),
+            m.unit_latrines[u],
+            m.unit_taps[u],
+            _known(water, [u]),
+            _known(latr, [u]),
+            tg,
+        )
+        if g is None:
+            f["standards_met"].pop("m2_per_person")
+        blocks.setdefault(int(m.unit_site[u]), []).append(
+            MonitoredBlock(
+                id=str(m.unit_block[u]),
+                people=int(m.unit_people[u]),
+                relocated=int(moved[u]),
+                area_m2=None if g is None else float(g.area),
+                latrines=_count(m.unit_latrines[u]),
+                taps=_count(m.unit_taps[u]),
+                **f,
+            )
+        )
+
+    return blocks
+
+
+def _series(installed: np.ndarray | None, count: float, days: int) -> np.ndarray | None:
+    """Items installed each day: the installed series, else the snapshot's count held (None if neither says)."""
+    if installed is None and not math.isnan(count):
+        return np.full(days, count)
+    return installed
 
 
 def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
