@@ -94,7 +94,7 @@ def _warm_highs(
     if kept is None:
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held))
         return h, highspy, key, held
-    h, last, fair_vals, was_held = kept  # last: bounds and costs the model holds now (None after a second solve)
+    h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
     held = np.intersect1d(held, was_held)
     upper = _upper(lp, held)
     n, m = lp.n_col, lp.matrix.shape[0]
@@ -125,6 +125,10 @@ def _warm_highs(
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
+    if basis is not None:
+        # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
+        # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
+        h.setBasis(basis)
     return h, highspy, key, held
 
 
@@ -183,7 +187,7 @@ def solve_supply(
     held = lp.site_stock_cols if method == "sifting" else np.zeros(0, dtype=np.int64)
     h, highspy, key, held = _warm_highs(lp, time_limit_s, threads, warm, held)
     timings = {"build": time.perf_counter() - t0}
-    state = {"held": held}
+    state: dict[str, Any] = {"held": held}
     try:
         return _solve(
             instance,
@@ -207,7 +211,7 @@ def solve_supply(
             last = (
                 None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
             )
-            warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy(), state["held"]
+            warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy(), state["held"], state.get("basis")
 
 
 def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, int]:
@@ -373,7 +377,7 @@ def _solve(
     deep_factor: float,
     step_trucks_per_day: float,
     storage_step_t: float,
-    state: dict[str, np.ndarray],
+    state: dict[str, Any],
 ) -> SupplyResult:
     """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`.
     ``state["held"]``: columns held at 0 (sifting), updated to those still held after the deprivation solve."""
@@ -406,6 +410,7 @@ def _solve(
     message = ""
     z2 = None
     if trucks == "second_solve":
+        state["basis"] = h.getBasis()  # the deprivation optimum's, for the next warm member
         held = state["held"]
         if held.size:  # the truckload solve over the whole LP (exact lexicographic order): stock may save loads
             h.changeColsBounds(held.size, held.astype(np.int32), np.zeros(held.size), lp.col_upper[held])
