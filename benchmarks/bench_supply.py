@@ -1,6 +1,7 @@
 """Supply LP at the issue's size: 200 sites × 60 days × 4 commodities × 5 crossings × 10 warehouses.
 
-Run: `python -m benchmarks.bench_supply [--hard] [--chain]`. Prints build+solve time (wall and CPU: on a
+Run: `python -m benchmarks.bench_supply [--hard] [--chain]`, or `--methods [--scenario=full-180d] [--days=30,60,180,365]` for the example's
+supply LP solved directly and by sifting in the same process. Prints build+solve time (wall and CPU: on a
 shared machine wall time mostly measures the neighbours), the LP size, the process's peak resident
 memory and the ratio to a 20-site baseline run first in the same process. Target: < 10 s and
 < 2 GB on 2 cores. `--hard` adds 50 sites each served by 3 warehouses over capped roads.
@@ -266,12 +267,55 @@ def rafah_ratio(days: int = 60) -> None:
     )
 
 
+def method_ratio(scenario: str = "full", days_list: tuple[int, ...] = (30, 60, 180, 365)) -> None:
+    """The example's supply LP solved directly and by sifting (solvers.supply.solve._sift), each cold, in the same
+    process (CPU: the machine is shared): the time of each, the ratio and the deprivation objectives (the same
+    optimum within HiGHS' tolerances). Days beyond the scenario's horizon repeat its inputs (`horizon_days`)."""
+    from pathlib import Path
+
+    from reliefplan.pipeline import shelter
+    from reliefplan.scenario.folder import load_scenario
+    from reliefplan.stages.deliveries import supply_instance
+
+    folder = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+    drive: dict = {}
+    for days in days_list:
+        sc = load_scenario(folder, scenario)
+        sc = sc.model_copy(
+            update={"horizon_days": days, "supply": sc.supply.model_copy(update={"time_limit_s": 900.0})}
+        )
+        sh = shelter(sc)
+        inst = supply_instance(sc, sh.presence, sh.kcal_pp, drive)[0]
+        got = {}
+        for method in ("direct", "sifting"):
+            c0, t0 = time.process_time(), time.perf_counter()
+            r = solve_supply(inst, time_limit_s=900.0, deep_factor=sc.supply.deep_shortfall_factor, method=method)
+            got[method] = (time.process_time() - c0, r.objective_deprivation or float("nan"))
+            print(
+                f"  {scenario} x {days} days, {method}: {r.status}, {got[method][0]:.2f} s CPU, "
+                f"{time.perf_counter() - t0:.2f} s wall ({', '.join(f'{k} {v:.2f} s' for k, v in r.timings_s.items())}"
+                f"); {r.method}; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        (d, zd), (f, zf) = got["direct"], got["sifting"]
+        print(
+            f"supply {scenario} {days} days: sifting {f:.2f} s CPU = {f / d:.2f}x direct ({d:.2f} s CPU); "
+            f"deprivation {zf:,.3f} vs {zd:,.3f} (relative difference {abs(zf - zd) / max(abs(zd), 1e-9):.1e})",
+            flush=True,
+        )
+
+
 def peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
 
 
 def main() -> None:
+    if "--methods" in sys.argv:  # only the direct vs sifting comparison on the example
+        opt = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in sys.argv if "=" in a}
+        days = opt.get("--days", "30,60,180,365")
+        method_ratio(opt.get("--scenario", "full-180d"), tuple(int(d) for d in days.split(",")))
+        return
     base, _ = run(20)
     inst = make_instance(200)
     K, A, T = len(inst.commodities), len(inst.arcs), inst.days

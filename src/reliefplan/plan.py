@@ -314,6 +314,7 @@ class SupplyPlan(_Out):
     objective: SupplyObjective | None
     best_bound: float | None = Field(description="lower bound on the deprivation objective")
     gap: float | None = Field(description="(objective - bound) / objective")
+    method: str = Field(default="direct", description="how the LP was solved: sifting (with its solves) or direct")
     days: int = Field(description="days of the supply horizon")
     entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
     daily: list[SupplyDay]

@@ -87,6 +87,9 @@ def solve_supply_cmd(
         2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"
     ),
     trucks: str = typer.Option("auto", "--trucks", help="truckload objective: auto, second_solve, epsilon or off"),
+    method: str = typer.Option(
+        "auto", "--method", help="LP solve: auto, sifting (sites' stock priced in) or direct (one solve); same optimum"
+    ),
 ) -> None:
     """Daily supply through capacity-limited crossings: deliveries, shortfalls, binding constraints; prints JSON."""
     import json
@@ -102,6 +105,7 @@ def solve_supply_cmd(
             step_trucks_per_day=step_trucks,
             deep_factor=deep_factor,
             trucks=trucks,
+            method=method,
             file=str(instance),
         )
     except ReliefplanError as e:

@@ -581,6 +581,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
         "objective": full.get("objective"),
         "best_bound": full.get("best_bound"),
         "gap": full.get("gap"),
+        "method": d.result.method,
         "days": days,
         "entry_capacity": sc.supply.entry_capacity,
         "daily": daily,

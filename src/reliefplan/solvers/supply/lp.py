@@ -71,6 +71,7 @@ class _Lp(_Sizes):
     short_map: sp.csr_matrix  # (K * Q * T) x n_col: each report cell's shortfall from the LP columns
     short_cols: np.ndarray  # every shortfall-type column (fixed in the truckload solve, zero in min_extra)
     fair_entries: np.ndarray  # positions in matrix.data of the sharing coefficients (they are the cells' need)
+    site_stock_cols: np.ndarray  # site stock columns a restricted LP may start without (solve's sifting)
 
 
 def _cells(
@@ -625,6 +626,17 @@ def _report_map(cells: _LpCells, terms: Terms, cell_dem: np.ndarray, n_col: int)
     )
 
 
+def _site_stock_cols(inst: SupplyInstance, net: _Net, off: dict[str, int], col_upper: np.ndarray) -> np.ndarray:
+    """Site stock columns that may be 0 in a feasible plan: all with a positive bound, except the series of a site
+    and commodity with initial stock (which must be held until it is used)."""
+    K, W, S, M, T = net.K, net.W, net.S, net.M, net.T
+    kk, ss = (x.ravel() for x in np.indices((K, S)))
+    has_init = np.array([[inst.sites[s].initial_t.get(c.id, 0.0) > 0 for s in range(S)] for c in inst.commodities])
+    keep = ~has_init.reshape(K, S)[kk, ss]
+    cols = (off["stock"] + ((kk[keep] * M + W + ss[keep]) * T)[:, None] + np.arange(T)[None, :]).ravel()
+    return cols[col_upper[cols] > 0].astype(np.int64)
+
+
 def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _Lp:
     """The LP in the column and row order the solve and the warm starts rely on: balance rows, then capacity rows,
     then the shortfall rows; columns as `_Columns` lays them out."""
@@ -697,4 +709,5 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float) -> _L
         short_map=_report_map(cells, terms, cell_dem, cols.n_col),
         short_cols=np.arange(cols.off["c1"], cols.n_col, dtype=np.int64),
         fair_entries=fair_entries,
+        site_stock_cols=_site_stock_cols(inst, net, cols.off, col_upper),
     )

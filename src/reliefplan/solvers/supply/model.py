@@ -28,6 +28,8 @@ SHARING = ("equal", "priority", "none")
 #: gave different, equally optimal, tent deliveries per site); ~1.5x the deprivation solve on the 60-day Rafah plan
 SHARE_OWED = True
 MODES = ("land", "sea", "air")
+METHODS = ("auto", "sifting", "direct")  # how the LP is solved (solve.solve_supply); each gives its optimum
+SIFT_TOL = 1e-7  # a held column prices in below this reduced cost (HiGHS' default dual feasibility tolerance)
 _EPS = 1e-9
 
 
@@ -237,6 +239,7 @@ class SupplyResult:
     solve_time_s: float
     message: str = ""
     timings_s: dict[str, float] = field(default_factory=dict)  # build, deprivation, truckloads, report
+    method: str = "direct"  # how the deprivation LP was solved (sifting: solves and columns priced in)
     consumed_t: np.ndarray | None = None  # [K, S, T] handed out (None: demand - shortfall)
     carry_over: list[bool] = field(default_factory=list)  # per commodity
     # demand cells (a site, or one group at a site): site index, group, need, shortfall, consumption, people

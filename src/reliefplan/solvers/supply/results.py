@@ -203,6 +203,7 @@ def result_to_dict(result: SupplyResult, inst: SupplyInstance, *, rows: bool = T
         "best_bound": None if result.best_bound is None else _r(result.best_bound, 6),
         "gap": result.gap,
         "message": result.message,
+        "method": result.method,
         "deliveries": deliveries,
         "shortfall_t": {k: _r(v) for k, v in result.shortfall_by_commodity_t().items()},
         "required_t": {kid: _r(result.demand_t[k].sum()) for k, kid in enumerate(result.commodity_ids)},
