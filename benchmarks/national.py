@@ -12,7 +12,8 @@ emptied area and crossings on the border:
 * sites: squares of 3,000-6,000 people's site area (45 m2 per person at a usable fraction of 0.8), each
   inside a zone cell outside the footprint; total capacity ≈ 1.5 x the displaced;
 * 10 entry points along the southern and western borders, 60 days, siting.max_walk_h = 12 (a day's walk:
-  ASSUMPTION of the benchmark, not a standard).
+  ASSUMPTION of the benchmark, not a standard); supply.time_limit_s = 900 (HiGHS's limit is wall-clock time, and
+  the machine is shared).
 
 Everything is seeded. Files are written with pyogrio (GeoPackage for zones, sites, roads and footprint; CSV
 for the crossings) into the folder given, never into the repository.
@@ -184,6 +185,9 @@ def write_national(
         "horizon_days": 60,
         "siting": {"max_walk_h": max_walk_h} if max_walk_h is not None else {},
         "layout": {"enabled": layout},
+        # HiGHS's time limit is wall-clock: on the shared machine (load ~20) the default 60 s stopped the supply LP
+        # before optimal at 3 M, and the health layer (which needs an optimal plan) did not run
+        "supply": {"time_limit_s": 900},
         "layers": {
             "zones": {"file": "zones.gpkg"},
             "sites": {"file": "sites.gpkg", "usable_fraction": USABLE_FRACTION},

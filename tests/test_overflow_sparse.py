@@ -60,16 +60,13 @@ def test_overflow_totals_read_the_sparse_array_like_the_dense_one():
     assert [(int(i), int(k)) for i, k in zip(*ov.to_zone_land.nonzero())] == list(zip(*np.nonzero(dense)))
 
 
-def test_a_plan_with_overflow_on_zone_land_keeps_everyone(tmp_path):
-    # zone A (in the footprint, 10,000) is displaced; zone B next door has 1,000 people staying on ~1.05 km2. At
-    # 5,000 people/km2 the two sites' land cannot hold all of A's people without a camp place: the rest walk to B
-    zones = fc(
-        [feat({"id": "A", "population": 10000}, square(0, 0)), feat({"id": "B", "population": 1000}, square(1, 0))]
-    )
+def _overflow_scenario(tmp_path, zones, **extra):
+    """Two small sites with residents, the footprint over zone A, overflow at 5,000 people/km2."""
     cfg = {
         "horizon_days": 4,
         "layout": {"enabled": False},
         "overflow": {"policy": "nearest_outside", "max_density_per_km2": 5000, "source": "test"},
+        **extra,
     }
     sites = fc(
         [
@@ -77,7 +74,16 @@ def test_a_plan_with_overflow_on_zone_land_keeps_everyone(tmp_path):
             feat({"id": "S2", "usable_fraction": 0.1, "existing_population": 500}, square(3, 3)),
         ]
     )
-    folder = write_scenario(tmp_path, zones=zones, sites=sites, config=cfg)
+    return write_scenario(tmp_path, zones=zones, sites=sites, config=cfg)
+
+
+def test_a_plan_with_overflow_on_zone_land_keeps_everyone(tmp_path):
+    # zone A (in the footprint, 10,000) is displaced; zone B next door has 1,000 people staying on ~1.05 km2. At
+    # 5,000 people/km2 the two sites' land cannot hold all of A's people without a camp place: the rest walk to B
+    zones = fc(
+        [feat({"id": "A", "population": 10000}, square(0, 0)), feat({"id": "B", "population": 1000}, square(1, 0))]
+    )
+    folder = _overflow_scenario(tmp_path, zones)
     plan = run(load_scenario(folder, "main")).plan
     p = plan.people
     assert p.overflow_on_zone_land > 0
@@ -103,19 +109,7 @@ def test_zone_land_goes_only_to_the_nearest_candidates(tmp_path, monkeypatch):
             feat({"id": "C", "population": 100}, square(3, 0)),
         ]
     )
-    cfg = {
-        "horizon_days": 4,
-        "layout": {"enabled": False},
-        "supply": {"enabled": False},
-        "overflow": {"policy": "nearest_outside", "max_density_per_km2": 5000, "source": "test"},
-    }
-    sites = fc(
-        [
-            feat({"id": "S1", "usable_fraction": 0.2, "existing_population": 500}, square(0, 3)),
-            feat({"id": "S2", "usable_fraction": 0.1, "existing_population": 500}, square(3, 3)),
-        ]
-    )
-    folder = write_scenario(tmp_path, zones=zones, sites=sites, config=cfg)
+    folder = _overflow_scenario(tmp_path, zones, supply={"enabled": False})
     every = run(load_scenario(folder, "main")).plan.people
     monkeypatch.setattr(land_candidates, "__defaults__", (1,))
     nearest = run(load_scenario(folder, "main")).plan.people
