@@ -341,8 +341,8 @@ def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
             for t in range(T)
         ]
         count: dict[str, int] = {}
-        for r in rows:
-            for s in r["binding"]:
+        for t in range(T):
+            for s in binds[e][t]:
                 count[s] = count.get(s, 0) + 1
         out.append(
             {

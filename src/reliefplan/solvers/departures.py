@@ -43,7 +43,9 @@ from ..scenario.movement import (  # noqa: F401
 DEFAULTS_FILE = "data/departures/defaults.yaml"
 
 
-_CURVE = TypeAdapter(DepartureCurve)
+# pydantic types TypeAdapter's argument as type[T], which an Annotated union (a typing form) may not match; mypy
+# accepts it on a fresh run and rejects it on an incremental one, hence the two codes
+_CURVE: TypeAdapter[LogisticCurve | WeibullCurve | EmpiricalCurve] = TypeAdapter(DepartureCurve)  # type: ignore[arg-type, unused-ignore]
 
 
 def _problems(err: ValidationError, file: str, feature: str | None, prefix: str = "") -> list[Problem]:
@@ -77,7 +79,7 @@ def share_left(curve: LogisticCurve | WeibullCurve | EmpiricalCurve, t_days: Any
     t = np.asarray(t_days, dtype=float)
     pos = np.maximum(t, 0.0)
     if isinstance(curve, LogisticCurve):
-        s0 = _sigmoid(np.float64(-curve.midpoint_days / curve.width_days))
+        s0 = _sigmoid(np.asarray(-curve.midpoint_days / curve.width_days))
         s = curve.final_share * (_sigmoid((pos - curve.midpoint_days) / curve.width_days) - s0) / (1.0 - s0)
     elif isinstance(curve, WeibullCurve):
         s = curve.final_share * -np.expm1(-((pos / curve.scale_days) ** curve.shape))

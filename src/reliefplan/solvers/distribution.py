@@ -377,7 +377,8 @@ def _relocate(
         opened = np.flatnonzero(best.open_mask)
         slot = {j: k for k, j in enumerate(opened)}
         load = np.zeros((opened.size, people.size))
-        np.add.at(load, ([slot[j] for j in best.assign_facility], best.assign_client), best.assign_people)
+        point_row = np.array([slot[j] for j in best.assign_facility], dtype=np.intp)
+        np.add.at(load, (point_row, best.assign_client), best.assign_people)
         moved = load @ unit  # each open point's people walked to every candidate, (n_open, n_candidates)
         new = opened.copy()
         taken = set(opened.tolist())

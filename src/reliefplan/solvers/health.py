@@ -21,6 +21,7 @@ interval. Days are indices from 0 (the plan's first day); a value on day t is at
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,7 +177,7 @@ class HealthProjection:
             if c.day_p50 is None:
                 continue
             cur = best[c.group_id]
-            if cur is None or (c.day_p50, c.day_p10 or 0) < (cur.day_p50, cur.day_p10 or 0):  # type: ignore[operator]
+            if cur is None or (c.day_p50, c.day_p10 or 0) < (cur.day_p50, cur.day_p10 or 0):
                 best[c.group_id] = c
         return best
 
@@ -225,14 +226,17 @@ def pool(projections: list[HealthProjection]) -> HealthProjection:
             or set(p.crossing_days) != set(first.crossing_days)
         ):
             raise ValueError("projections to pool must share groups, days and thresholds")
-    cat = lambda get: np.concatenate([get(p) for p in projections], axis=0)  # noqa: E731
+
+    def cat(draws: Iterable[np.ndarray]) -> np.ndarray:
+        return np.concatenate(list(draws), axis=0)
+
     return HealthProjection(
         group_ids=list(first.group_ids),
         n_days=first.n_days,
-        indicators={k: cat(lambda p, k=k: p.indicators[k]) for k in first.indicators},
-        crossing_days={k: cat(lambda p, k=k: p.crossing_days[k]) for k in first.crossing_days},
+        indicators={k: cat(p.indicators[k] for p in projections) for k in first.indicators},
+        crossing_days={k: cat(p.crossing_days[k] for p in projections) for k in first.crossing_days},
         thresholds=dict(first.thresholds),
-        excess_deaths_draws=cat(lambda p: p.excess_deaths_draws),
+        excess_deaths_draws=cat(p.excess_deaths_draws for p in projections),
         assumptions=sorted(set().union(*(p.assumptions for p in projections))),
     )
 
@@ -439,7 +443,7 @@ def project_health(
     baselines = {"cdr_per_10k_day": cdr0, "u5dr_per_10k_day": u5dr0}
     crossing_days, thresholds = _crossing_days(indicators, baselines, data)
     people = _per_group(inputs.people, g, t)[None]
-    excess = np.sum((cdr - cdr0) * people, axis=-1, dtype=np.float64) / 1e4  # [D, G]
+    excess = np.asarray(np.sum((cdr - cdr0) * people, axis=-1, dtype=np.float64) / 1e4)  # [D, G]
     assumptions = sorted(
         {f"{k}: {p[k].label()}" for k in _DRAWN if p[k].assumption}
         | {f"{name}: {a.where}" for name, c in data.dose_response.items() for a in c.anchors if a.assumption}

@@ -243,8 +243,8 @@ def group_straight_times(
         time = dist / speed_m_s
         n, mean_t, mean_d = _group_means(time, dist, np.isfinite(time), start, count)
         ok = (n > 0) & ((mean_t <= max_mean_s) if max_mean_s is not None else True)
-        jj, g = np.nonzero(ok)
-        parts.append((present[g], j0 + jj, mean_t[jj, g], mean_d[jj, g]))
+        jj, gg = np.nonzero(ok)
+        parts.append((present[gg], j0 + jj, mean_t[jj, gg], mean_d[jj, gg]))
     g, j, t, d = (np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in range(4))
     order = np.lexsort((j, g))
     return GroupTimes(

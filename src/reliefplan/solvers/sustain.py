@@ -209,6 +209,7 @@ def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) 
     carry = np.asarray(result.carry_over, dtype=bool)
     need = result.demand_t
     owed = result.need_to_date_t()
+    assert result.consumed_t is not None  # SupplyResult.__post_init__ fills it
     consumed = np.clip(result.consumed_t, 0.0, None)
     with np.errstate(divide="ignore", invalid="ignore"):
         daily_cov = np.where(need > 0, np.minimum(consumed, need) / np.where(need > 0, need, 1.0), 1.0)
@@ -280,7 +281,12 @@ def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) 
 
 def group_sustain(result: SupplyResult, *, tol_t: float = 1e-6) -> dict[str, GroupSustain]:
     """Need, consumption and shortfall per group of people, over all its cells."""
-    if result.cell_demand_t is None or result.cell_site is None:
+    if (
+        result.cell_demand_t is None
+        or result.cell_site is None
+        or result.cell_consumed_t is None
+        or result.cell_shortfall_t is None
+    ):
         return {}
     carry = np.asarray(result.carry_over, dtype=bool)
     K, _, T = result.cell_demand_t.shape

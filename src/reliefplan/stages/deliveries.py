@@ -419,6 +419,7 @@ def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: 
         )
         if s.commodity.id == "water":
             t = np.maximum(t - local, 0.0)
+        assert s.commodity.payload_t is not None  # load_commodities gives every commodity its payload
         loads += t / s.commodity.payload_t
     how = (
         "truckloads of "
@@ -592,7 +593,7 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
         "required_t": full["required_t"],
         "first_shortfall_day": full["first_shortfall_day"],
         "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),
-        "trucks_per_day": [int(v) for v in (sum(f.trucks_per_day for f in fleet) if fleet else np.zeros(days))],
+        "trucks_per_day": [int(v) for v in sum((f.trucks_per_day for f in fleet), np.zeros(days))],
         "max_conservation_residual_t": full.get("max_conservation_residual_t"),
         "sharing": sc.sharing.policy,
         "carry_over": full["carry_over"],

@@ -53,7 +53,7 @@ def route_phase_moves(sc: Scenario, net: Network, xy: np.ndarray, ph: PhaseResul
             site_capacity=plan.sum(axis=0),
             modes=(spec.modes if spec is not None and spec.modes else None) or md.default_modes(),
             horizon_days=DAYS,
-            order_day=[0.0],
+            order_day=np.array([0.0]),
             order_curves=[EmpiricalCurve(days=[0.0, 1.0], share=[0.0, 1.0])],
             origin_access_m=o.distance_m,
             max_walk_h=spec.max_walk_h if spec is not None else 6.0,

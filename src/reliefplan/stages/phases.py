@@ -31,6 +31,11 @@ from ..solvers.network import NetworkParams
 from .verdict import indicator
 
 
+def _last(people_by_day: list[int]) -> int:
+    """The running total on the last day (0 with no days)."""
+    return people_by_day[-1] if people_by_day else 0
+
+
 @dataclass
 class PhaseResult:
     """What the phases did, by day (cumulative counts of people)."""
@@ -77,10 +82,10 @@ class PhaseResult:
 
     def summary(self) -> dict[str, object]:
         return {
-            "redisplaced": self.redisplaced_by_day[-1] if self.redisplaced_by_day else 0,
-            "diverted": self.diverted_by_day[-1] if self.diverted_by_day else 0,
-            "returned": self.returned_by_day[-1] if self.returned_by_day else 0,
-            "lost_place": self.lost_place_by_day[-1] if self.lost_place_by_day else 0,
+            "redisplaced": _last(self.redisplaced_by_day),
+            "diverted": _last(self.diverted_by_day),
+            "returned": _last(self.returned_by_day),
+            "lost_place": _last(self.lost_place_by_day),
             "redisplaced_by_day": self.redisplaced_by_day,
             "diverted_by_day": self.diverted_by_day,
             "returned_by_day": self.returned_by_day,
@@ -269,7 +274,11 @@ def apply_phases(
         if count:
             red += again
             div += int(v[-1]) - again
-        r_zone.append(r_zone[k]), r_loc.append(loc), r_grp.append(grp), r_share.append(sh), r_place.append(place)
+        r_zone.append(r_zone[k])
+        r_loc.append(loc)
+        r_grp.append(grp)
+        r_share.append(sh)
+        r_place.append(place)
         row = np.zeros(T, dtype=np.int64)
         row[t:] = v
         Rl.append(row)
@@ -313,7 +322,7 @@ def apply_phases(
 
     for t in range(T):
         # returns home
-        for z in np.flatnonzero(zone_return[:, t] > 0):
+        for z in np.flatnonzero(zone_return[:, t] > 0).tolist():
             need = int(np.floor(movers_of_zone[z] * zone_return[z, t] + 1e-9)) - int(returned[z])
             ks = [k for k in by_zone.get(int(z), []) if r_grp[k] in (g_sh, g_ov) and Rl[k][t] > 0]
             have = np.array([Rl[k][t] for k in ks], dtype=np.int64)
@@ -401,7 +410,7 @@ def phase_indicators(ph: PhaseResult) -> list[Indicator]:
         indicator(
             "people_redisplaced_by_site_phases",
             "scenario",
-            float(s["redisplaced"]),
+            float(_last(ph.redisplaced_by_day)),
             0.0,
             "people",
             "<=",
@@ -413,7 +422,7 @@ def phase_indicators(ph: PhaseResult) -> list[Indicator]:
         indicator(
             "people_lost_place_by_site_phases",
             "scenario",
-            float(s["lost_place"]),
+            float(_last(ph.lost_place_by_day)),
             0.0,
             "people",
             "<=",

@@ -152,7 +152,7 @@ def supply_areas(pres: Presence, fed: np.ndarray, max_locations: int) -> SupplyA
     ids = [pres.location_ids[idx[m]] if camp_cell is None and camp[m] else "" for m in first]
     for a, m in enumerate(first):
         if not ids[a]:
-            size = camp_cell if camp[m] else cell
+            size = camp_cell if camp[m] and camp_cell is not None else cell
             c = np.floor((xy[m] - xy[camp == camp[m]].min(axis=0)) / size).astype(int)
             ids[a] = f"area:{names[kind[m]]}:{size / 1000:g}km:{c[0]}_{c[1]}"
     grouped = replace(

@@ -126,6 +126,7 @@ def _r(x: float, nd: int = 3) -> float:
 
 def site_figures_t(result: SupplyResult) -> dict[str, np.ndarray]:
     """Per commodity, site and day (K, S, T), tonnes rounded to 3 decimals as plan.json shows them."""
+    assert result.consumed_t is not None  # SupplyResult.__post_init__ fills it
     return {
         name: np.round(a, 3) + 0.0
         for name, a in (
