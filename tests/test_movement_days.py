@@ -363,3 +363,35 @@ def test_fewer_places_or_more_people_never_read_better(seed):
     assert more.without_place_day[-1] >= base.without_place_day[-1]
     for r in (base, fewer, more):  # nobody vanishes
         assert (r.at_origin_day + r.on_road_day + r.at_sites_day + r.without_place_day == r.total_people).all()
+
+
+def test_left_out_arrays_take_their_defaults_and_given_ones_are_kept() -> None:
+    base = dict(
+        **line([100.0]),
+        origin_node=[0, 0],
+        origin_people=[3, 4],
+        origin_order=[0, -1],
+        site_node=[1],
+        site_capacity=[7],
+        modes=[FOOT],
+        horizon_days=2,
+        order_day=[0.0],
+        order_curves=[ALL_DAY0],
+    )
+    left_out = md.DaysInstance(**base)
+    as_none = md.DaysInstance(**base, origin_access_m=None, site_order=None, site_overflow=None)
+    for i in (left_out, as_none):
+        assert np.isnan(i.order_operation_day).tolist() == [True]
+        assert i.origin_unordered_share.tolist() == [0.0, 0.0]
+        assert i.origin_access_m.tolist() == [0.0, 0.0]
+        assert i.origin_vulnerable_share.tolist() == [0.0, 0.0]
+        assert i.site_order.tolist() == [-1]
+        assert i.site_overflow.tolist() == [False]
+        assert (i.origin_ids, i.site_ids) == (["0", "1"], ["0"])
+    given = md.DaysInstance(
+        **base, origin_access_m=np.array([5.0, 6.0]), site_order=np.array([0]), origin_ids=["a", "b"]
+    )
+    assert given.origin_access_m.tolist() == [5.0, 6.0]
+    assert given.site_order.tolist() == [0]
+    assert given.origin_ids == ["a", "b"]
+    assert md.instance_problems(left_out) == []

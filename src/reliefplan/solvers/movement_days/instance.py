@@ -14,8 +14,17 @@ import yaml
 from pydantic import ValidationError
 
 from ..._errors import InputError, Problem
-from ...scenario.movement import ModeSpec, MovementSpec, OrderSpec, mode_problems, movement_problems
-from ..departures import EmpiricalCurve, LogisticCurve, WeibullCurve, default_curve
+from ...scenario.movement import (
+    EmpiricalCurve,
+    LogisticCurve,
+    ModeSpec,
+    MovementSpec,
+    OrderSpec,
+    WeibullCurve,
+    mode_problems,
+    movement_problems,
+)
+from ..departures import default_curve
 
 Curve = LogisticCurve | WeibullCurve | EmpiricalCurve
 MODES_FILE = "data/departures/modes.yaml"
@@ -65,6 +74,27 @@ def order_curve(o: OrderSpec) -> Curve:
     return default_curve() if o.curve is None else o.curve
 
 
+# Marks an optional array left out by the caller; __post_init__ replaces it with the default, so the fields are
+# never Optional after construction. Compared by identity, never read.
+_UNSET = np.empty(0)
+
+
+def _unset() -> np.ndarray:
+    return _UNSET
+
+
+def _given(a: Any, default: np.ndarray) -> Any:
+    return default if a is _UNSET or a is None else a  # None: as if left out, for untyped callers
+
+
+def _i64(a: Any) -> np.ndarray:
+    return np.asarray(a, dtype=np.int64).reshape(-1)
+
+
+def _f64(a: Any) -> np.ndarray:
+    return np.asarray(a, dtype=float).reshape(-1)
+
+
 @dataclass
 class DaysInstance:
     """Everything the movement model needs, as arrays (indices refer to the network's nodes).
@@ -90,47 +120,37 @@ class DaysInstance:
     horizon_days: int
     order_day: np.ndarray = field(default_factory=lambda: np.zeros(0))
     order_curves: list[Curve] = field(default_factory=list)
-    order_operation_day: np.ndarray | None = None
-    origin_unordered_share: np.ndarray | None = None
+    order_operation_day: np.ndarray = field(default_factory=_unset)  # default: NaN (not given)
+    origin_unordered_share: np.ndarray = field(default_factory=_unset)  # default: 0
     unordered_curve: Curve | None = None
     unordered_start_day: float | None = None
-    origin_access_m: np.ndarray | None = None
-    origin_vulnerable_share: np.ndarray | None = None
-    site_order: np.ndarray | None = None
-    site_overflow: np.ndarray | None = None
+    origin_access_m: np.ndarray = field(default_factory=_unset)  # default: 0 m
+    origin_vulnerable_share: np.ndarray = field(default_factory=_unset)  # default: 0
+    site_order: np.ndarray = field(default_factory=_unset)  # default: -1 (no order)
+    site_overflow: np.ndarray = field(default_factory=_unset)  # default: False
     departure_hours: tuple[float, float] = (6.0, 18.0)
     step_s: float = 300.0
     max_walk_h: float = 6.0
-    origin_ids: list[str] | None = None
-    site_ids: list[str] | None = None
+    origin_ids: list[str] = field(default_factory=list)  # default: "0", "1", ...
+    site_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        i64 = lambda a: np.asarray(a, dtype=np.int64).reshape(-1)  # noqa: E731
-        f64 = lambda a: np.asarray(a, dtype=float).reshape(-1)  # noqa: E731
-        self.arc_from, self.arc_to = i64(self.arc_from), i64(self.arc_to)
-        self.arc_length_m, self.arc_capacity_per_h = f64(self.arc_length_m), f64(self.arc_capacity_per_h)
+        self.arc_from, self.arc_to = _i64(self.arc_from), _i64(self.arc_to)
+        self.arc_length_m, self.arc_capacity_per_h = _f64(self.arc_length_m), _f64(self.arc_capacity_per_h)
         self.origin_node, self.origin_people, self.origin_order = (
-            i64(self.origin_node),
-            i64(self.origin_people),
-            i64(self.origin_order),
+            _i64(self.origin_node),
+            _i64(self.origin_people),
+            _i64(self.origin_order),
         )
-        self.site_node, self.site_capacity = i64(self.site_node), i64(self.site_capacity)
+        self.site_node, self.site_capacity = _i64(self.site_node), _i64(self.site_capacity)
         n_o, n_s, n_k = len(self.origin_node), len(self.site_node), len(self.order_curves)
-        self.order_day = f64(self.order_day)
-        self.order_operation_day = f64(
-            np.full(n_k, np.nan) if self.order_operation_day is None else self.order_operation_day
-        )
-        self.origin_unordered_share = f64(
-            np.zeros(n_o) if self.origin_unordered_share is None else self.origin_unordered_share
-        )
-        self.origin_access_m = f64(np.zeros(n_o) if self.origin_access_m is None else self.origin_access_m)
-        self.origin_vulnerable_share = f64(
-            np.zeros(n_o) if self.origin_vulnerable_share is None else self.origin_vulnerable_share
-        )
-        self.site_order = i64(np.full(n_s, -1) if self.site_order is None else self.site_order)
-        self.site_overflow = np.asarray(
-            np.zeros(n_s, bool) if self.site_overflow is None else self.site_overflow, dtype=bool
-        ).reshape(-1)
+        self.order_day = _f64(self.order_day)
+        self.order_operation_day = _f64(_given(self.order_operation_day, np.full(n_k, np.nan)))
+        self.origin_unordered_share = _f64(_given(self.origin_unordered_share, np.zeros(n_o)))
+        self.origin_access_m = _f64(_given(self.origin_access_m, np.zeros(n_o)))
+        self.origin_vulnerable_share = _f64(_given(self.origin_vulnerable_share, np.zeros(n_o)))
+        self.site_order = _i64(_given(self.site_order, np.full(n_s, -1)))
+        self.site_overflow = np.asarray(_given(self.site_overflow, np.zeros(n_s, bool)), dtype=bool).reshape(-1)
         self.origin_ids = self.origin_ids or [str(i) for i in range(n_o)]
         self.site_ids = self.site_ids or [str(j) for j in range(n_s)]
 

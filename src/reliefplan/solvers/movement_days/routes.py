@@ -62,9 +62,9 @@ class Elements:
                 setattr(self, name, b)
             self.grown += 1
         if self.n_arcs + len(arcs) > len(self.arcs):
-            b = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
-            b[: self.n_arcs] = self.arcs[: self.n_arcs]
-            self.arcs = b
+            wider = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
+            wider[: self.n_arcs] = self.arcs[: self.n_arcs]
+            self.arcs = wider
             self.grown += 1
         self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
         self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)

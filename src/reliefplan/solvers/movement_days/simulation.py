@@ -383,7 +383,8 @@ class _Sim:
             due = int(cumulative_people(int(redisp_people[j]), c)[0]) - int(redisp_sched[j])
             if due > 0:
                 redisp_sched[j] += due
-                rows_s.append(np.array([n_o + j])), rows_n.append(np.array([due]))
+                rows_s.append(np.array([n_o + j]))
+                rows_n.append(np.array([due]))
                 rows_node.append(np.array([self.net.site_node[j]]))
         s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
         shares = np.array([m.share for m in inst.modes])
@@ -403,8 +404,8 @@ class _Sim:
                 parts.append((-1, n))
             t0 = day * self.spd + self.w0 + (int(self.access_steps[s, mo]) if s < n_o else 0)
             for jj, a in parts:
-                for k, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
-                    out[k].append(v)
+                for key, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
+                    out[key].append(v)
         return {k: np.asarray(v, np.int64) for k, v in out.items()}
 
     # ------------------------------------------------------------------ moving
