@@ -263,15 +263,14 @@ class _PointQueues:
         # invariant: queue == 0 outside active ∪ touched; active is sorted
         self.active = np.zeros(0, np.int64)
         self.touched: list[np.ndarray] = []
-        self.touched_one: list[int] = []
         # people on their way: running total and a bound on its rounding error (people)
         self.transit = 0.0
         self.transit_err = 0.0
 
-    def release(self, e: int, people: float) -> None:
-        """``people`` join the entry queue of trie element ``e``."""
-        self.queue[e] += people
-        self.touched_one.append(e)
+    def release(self, e: np.ndarray, people: np.ndarray) -> None:
+        """``people[i]`` join the entry queue of trie element ``e[i]``, in that order."""
+        np.add.at(self.queue, e, people)
+        self.touched.append(e)
 
     def _on_way(self, v: np.ndarray, sign: float) -> None:
         """Keep the running total of people on their way; the error bound covers the piece sum and the add."""
@@ -349,9 +348,9 @@ class _PointQueues:
 
     def _waiting(self) -> np.ndarray:
         """The elements with people in their queue, ascending; costs the waiting and touched elements only."""
-        if self.touched or self.touched_one:
-            cand = np.unique(np.concatenate([self.active, *self.touched, np.asarray(self.touched_one, dtype=np.int64)]))
-            self.touched, self.touched_one = [], []
+        if self.touched:
+            cand = np.unique(np.concatenate([self.active, *self.touched]))
+            self.touched = []
         else:
             cand = self.active
         return cand[self.queue[cand] != 0]
@@ -437,16 +436,19 @@ def _solve_queue(
     s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)
     sim = _PointQueues(net, trie, tau, rate, len(sinks_net), sink_cap)
     T_max = _step_limit(streams, tau, sim.rate_u, last_rel, T_fixed)
+    # each step's departures as one slice; np.add.at adds in slice order, as one by one did
+    rel_sink = s_sink[rel.item]
+    rel_elem = trie.first[rel.item]
     rp = 0
     t = 0
     while t < T_max:
         arr_sink = sim.arriving(t)
-        while rp < len(rel.step) and rel.step[rp] == t:
-            if rel.direct[rp]:
-                arr_sink[s_sink[rel.item[rp]]] += rel.people[rp]
-            else:
-                sim.release(int(trie.first[rel.item[rp]]), rel.people[rp])
-            rp += 1
+        if rp < len(rel.step) and rel.step[rp] == t:
+            hi = int(np.searchsorted(rel.step, t, side="right"))
+            d = rel.direct[rp:hi]
+            np.add.at(arr_sink, rel_sink[rp:hi][d], rel.people[rp:hi][d])
+            sim.release(rel_elem[rp:hi][~d], rel.people[rp:hi][~d])
+            rp = hi
         sim.accept(arr_sink)
         sim.discharge(t)
         t += 1
