@@ -1,7 +1,8 @@
 """Queue model step loop (issue 24): the current `_solve_queue` against the loop before the change (kept in
 tests/queue_reference.py), on the same streams, CPU time in the same process, results compared bit for bit.
 
-Run: ``nice .venv/bin/python -m benchmarks.bench_queue_steps [--grid 70] [--sources 10000] [--step 60]``.
+Run: ``nice .venv/bin/python -m benchmarks.bench_queue_steps [--grid 70] [--sources 10000] [--step 60]
+[--stagger-h 48]``.
 
 The instance is bench_evacuation's street grid (blocks split in 3, mid-block sources, 10 sites on the southern
 edge, 1.4 M people leaving over 4 h). The streams and routes are built once (the solver's own path); only the
@@ -32,8 +33,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--grid", type=int, default=70, help="grid side (intersections)")
     ap.add_argument("--sources", type=int, default=10_000)
     ap.add_argument("--step", type=float, default=60.0, help="time step, s")
+    ap.add_argument(
+        "--stagger-h",
+        type=float,
+        default=0.0,
+        help="sources start at random times over this many hours, each leaving over 30 min (national-like: "
+        "many routes, few in use at once)",
+    )
     args, _ = ap.parse_known_args(argv)
     inst = grid_instance(args.grid, args.grid, 3, args.sources, 10, 1_400_000, True, seed=1)
+    if args.stagger_h > 0:
+        rng = np.random.default_rng(2)
+        inst.source_release_s = rng.uniform(0, args.stagger_h * 3600, len(inst.source_node))
+        inst.source_spread_s = np.full(len(inst.source_node), 1800.0)
     calls: list[tuple] = []
     current = queue_mod._solve_queue
 

@@ -53,42 +53,38 @@ CASES = [  # (seed, nodes, extra links, sources, sites, capped sites), time step
 ]
 
 
-@pytest.mark.parametrize(("case", "step_s"), CASES, ids=[f"seed{c[0]}-n{c[1]}-{dt:g}s" for c, dt in CASES])
-def test_queue_steps_match_reference_bit_for_bit(case, step_s, monkeypatch):
+FIELDS = ("arrivals", "flow_arc", "flow_t", "flow_val", "jam_first", "jam_last", "jam_steps", "max_queue")
+
+
+def assert_same_as_reference(monkeypatch, instance: EvacuationInstance, **kwargs) -> None:
+    """Solve with the queue model, running the current and the reference step loop on the same streams."""
     compared = []
     current = queue_mod._solve_queue
 
-    def both(*args, **kwargs):
-        compared.append((current(*args, **kwargs), _reference_solve_queue(*args, **kwargs)))
+    def both(*args):
+        compared.append((current(*args), _reference_solve_queue(*args)))
         return compared[-1][0]
 
     monkeypatch.setattr(queue_mod, "_solve_queue", both)
-    res = solve_evacuation(random_instance(*case), method="queue", time_step_s=step_s)
+    res = solve_evacuation(instance, method="queue", **kwargs)
     assert res.method == "queue"
     assert len(compared) == 1
     new, old = compared[0]
     assert new.T == old.T and new.status == old.status and new.notes == old.notes
-    for name in ("arrivals", "flow_arc", "flow_t", "flow_val", "jam_first", "jam_last", "jam_steps", "max_queue"):
+    for name in FIELDS:
         a, b = getattr(new, name), getattr(old, name)
         assert a.dtype == b.dtype and a.shape == b.shape, name
         assert np.array_equal(a, b), name  # bit for bit: same values, same order of summation
 
 
+@pytest.mark.parametrize(("case", "step_s"), CASES, ids=[f"seed{c[0]}-n{c[1]}-{dt:g}s" for c, dt in CASES])
+def test_queue_steps_match_reference_bit_for_bit(case, step_s, monkeypatch):
+    assert_same_as_reference(monkeypatch, random_instance(*case), time_step_s=step_s)
+
+
 def test_queue_steps_match_reference_with_fixed_horizon(monkeypatch):
     """A horizon shorter than the clearance: the loop stops at the horizon, people still on their way."""
-    compared = []
-    current = queue_mod._solve_queue
-
-    def both(*args, **kwargs):
-        compared.append((current(*args, **kwargs), _reference_solve_queue(*args, **kwargs)))
-        return compared[-1][0]
-
-    monkeypatch.setattr(queue_mod, "_solve_queue", both)
-    solve_evacuation(random_instance(3, 60, 40, 15, 4, True), method="queue", time_step_s=60.0, horizon_s=3600.0)
-    new, old = compared[0]
-    assert new.T == old.T
-    for name in ("arrivals", "flow_arc", "flow_t", "flow_val", "max_queue"):
-        assert np.array_equal(getattr(new, name), getattr(old, name)), name
+    assert_same_as_reference(monkeypatch, random_instance(3, 60, 40, 15, 4, True), time_step_s=60.0, horizon_s=3600.0)
 
 
 def test_stopping_test_near_its_threshold_decides_as_the_full_sums(monkeypatch):

@@ -25,6 +25,7 @@ class _Stream:
 
 SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
 PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
+DENSE_SHARE = 8  # above 1/8 of the route elements waiting or touched, the step scans them all (same result)
 IDLE_PEOPLE = 1e-9  # the simulation stops when no more than this waits at open links and is on its way
 # relative rounding of a float64 sum of non-negative terms, generously (numpy's pairwise sum: ~(16 + log2 n) eps;
 # Python's sequential sum of m piece sums: m eps): within it of IDLE_PEOPLE the full sums decide
@@ -289,8 +290,7 @@ class _PointQueues:
             o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
             ae, av = ae[o], av[o]
             nt = ~self.term[ae]
-            for _, v in pieces:
-                self._on_way(v, -1.0)
+            self._on_way(av, -1.0)
             if nt.any():
                 tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
                 queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
@@ -331,7 +331,7 @@ class _PointQueues:
             cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
             for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
                 self.calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
-                self._on_way(v_go[lo:hi], 1.0)
+            self._on_way(v_go, 1.0)
         moved = np.flatnonzero(out > 0)
         if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
             self.f_arc.append(self.used_arcs[ua[moved]].astype(np.int32))
@@ -349,6 +349,10 @@ class _PointQueues:
     def _waiting(self) -> np.ndarray:
         """The elements with people in their queue, ascending; costs the waiting and touched elements only."""
         if self.touched:
+            n_cand = len(self.active) + sum(len(x) for x in self.touched)
+            if n_cand * DENSE_SHARE > self.E:  # most elements in play: one scan is cheaper than a sort
+                self.touched = []
+                return np.flatnonzero(self.queue)
             cand = np.unique(np.concatenate([self.active, *self.touched]))
             self.touched = []
         else:
