@@ -25,6 +25,12 @@ class _Stream:
 
 SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
 PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
+DENSE_SHARE = 8  # above 1/8 of the route elements waiting or touched, the step scans them all (same result)
+IDLE_PEOPLE = 1e-9  # the simulation stops when no more than this waits at open links and is on its way
+# relative rounding of a float64 sum of non-negative terms, generously (numpy's pairwise sum: ~(16 + log2 n) eps;
+# Python's sequential sum of m piece sums: m eps): within it of IDLE_PEOPLE the full sums decide
+SUM_REL = 1e-6
+ROUNDING = 64 * np.finfo(float).eps  # per add to the running total: the piece's pairwise sum and the add itself
 
 
 def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +229,10 @@ class _PointQueues:
     """The queue model's state as it runs: people waiting at each trie element, on their way, arrived.
 
     Per step only the links on some route are touched (at national scale a small part of the network), and
-    people on their way are kept by the step they reach their link's end, so a step costs what happens in it.
+    people on their way are kept by the step they reach their link's end, so a step costs what happens in it:
+    the elements where people wait are kept as a sorted set (``active``, plus those ``touched`` since the last
+    discharge), and the people on their way as a running total, so neither a step nor the stopping test scans
+    every route element or every pending arrival.
     """
 
     def __init__(self, net: _Net, trie: _Trie, tau: np.ndarray, rate: np.ndarray, k: int, sink_cap: np.ndarray) -> None:
@@ -252,6 +261,23 @@ class _PointQueues:
         self.turned_away = 0.0
         self.positive = net.capacity_per_h[self.used_arcs] > 0
         self.positive_e = self.positive[self.eu]
+        # invariant: queue == 0 outside active ∪ touched; active is sorted
+        self.active = np.zeros(0, np.int64)
+        self.touched: list[np.ndarray] = []
+        # people on their way: running total and a bound on its rounding error (people)
+        self.transit = 0.0
+        self.transit_err = 0.0
+
+    def release(self, e: np.ndarray, people: np.ndarray) -> None:
+        """``people[i]`` join the entry queue of trie element ``e[i]``, in that order."""
+        np.add.at(self.queue, e, people)
+        self.touched.append(e)
+
+    def _on_way(self, v: np.ndarray, sign: float) -> None:
+        """Keep the running total of people on their way; the error bound covers the piece sum and the add."""
+        s = float(v.sum())
+        self.transit += sign * s
+        self.transit_err += ROUNDING * (abs(s) + abs(self.transit))
 
     def arriving(self, t: int) -> np.ndarray:
         """People reaching their link's end at step ``t`` join the next queue; returns those at their sink."""
@@ -264,9 +290,11 @@ class _PointQueues:
             o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
             ae, av = ae[o], av[o]
             nt = ~self.term[ae]
+            self._on_way(av, -1.0)
             if nt.any():
                 tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
                 queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
+                self.touched.append(tgt)
             if (~nt).any():
                 arr_sink += np.bincount(es[ae[~nt]], weights=av[~nt], minlength=self.k)
         return arr_sink
@@ -282,7 +310,8 @@ class _PointQueues:
         """Each link lets out of its entry queue what its capacity allows at step ``t``, every route in
         proportion to its share of the queue; what stays behind is a jam."""
         queue = self.queue
-        A = np.flatnonzero(queue) if self.E else np.zeros(0, np.int64)  # elements where people wait
+        A = self._waiting()  # elements where people wait, ascending (as np.flatnonzero(queue))
+        self.active = A
         if not len(A):
             return
         ua, inv = np.unique(self.eu[A], return_inverse=True)
@@ -292,6 +321,7 @@ class _PointQueues:
         frac = np.divide(out, Q, out=np.zeros(len(ua)), where=Q > 0)
         out_e = queue[A] * frac[inv]
         queue[A] -= out_e
+        self.active = A[queue[A] != 0]
         go = out_e != 0
         if go.any():
             e_go, v_go = A[go], out_e[go]
@@ -301,6 +331,7 @@ class _PointQueues:
             cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
             for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
                 self.calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
+            self._on_way(v_go, 1.0)
         moved = np.flatnonzero(out > 0)
         if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
             self.f_arc.append(self.used_arcs[ua[moved]].astype(np.int32))
@@ -315,10 +346,44 @@ class _PointQueues:
             self.jam_steps[jj] += 1
             self.max_q[jj] = np.maximum(self.max_q[jj], left[jam])
 
+    def _waiting(self) -> np.ndarray:
+        """The elements with people in their queue, ascending; costs the waiting and touched elements only."""
+        if self.touched:
+            n_cand = len(self.active) + sum(len(x) for x in self.touched)
+            if n_cand * DENSE_SHARE > self.E:  # most elements in play: one scan is cheaper than a sort
+                self.touched = []
+                return np.flatnonzero(self.queue)
+            cand = np.unique(np.concatenate([self.active, *self.touched]))
+            self.touched = []
+        else:
+            cand = self.active
+        return cand[self.queue[cand] != 0]
+
     def idle(self) -> bool:
-        """Nobody waits at an open link and nobody is on the way."""
+        """Nobody waits at an open link and nobody is on the way (called right after ``discharge``).
+
+        Decides exactly as summing every open queue and every pending arrival (``_idle_full``) would: the sums
+        over the waiting elements and the running total decide alone when they are clear of the 1e-9 threshold
+        by more than their rounding can move them; only near it are the full sums taken."""
+        on = self.active[self.positive_e[self.active]]
+        stuck_free = float(self.queue[on].sum())
+        if stuck_free > IDLE_PEOPLE * (1 + SUM_REL):
+            return False
+        if stuck_free >= IDLE_PEOPLE * (1 - SUM_REL):
+            return self._idle_full()
+        if not self.calendar:
+            return True
+        if (self.transit - self.transit_err) * (1 - SUM_REL) > IDLE_PEOPLE:
+            return False
+        return self._idle_full()
+
+    def _idle_full(self) -> bool:
+        """The stopping test over every element and every pending arrival (the reference; costly)."""
         stuck_free = float(self.queue[self.positive_e].sum()) if self.E else 0.0
-        return stuck_free <= 1e-9 and sum(float(v.sum()) for ps in self.calendar.values() for _, v in ps) <= 1e-9
+        return (
+            stuck_free <= IDLE_PEOPLE
+            and sum(float(v.sum()) for ps in self.calendar.values() for _, v in ps) <= IDLE_PEOPLE
+        )
 
     def core(self, T: int) -> _Core:
         """The run as whole people per sink and step, flows and jams per network link."""
@@ -375,16 +440,19 @@ def _solve_queue(
     s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)
     sim = _PointQueues(net, trie, tau, rate, len(sinks_net), sink_cap)
     T_max = _step_limit(streams, tau, sim.rate_u, last_rel, T_fixed)
+    # each step's departures as one slice; np.add.at adds in slice order, as one by one did
+    rel_sink = s_sink[rel.item]
+    rel_elem = trie.first[rel.item]
     rp = 0
     t = 0
     while t < T_max:
         arr_sink = sim.arriving(t)
-        while rp < len(rel.step) and rel.step[rp] == t:
-            if rel.direct[rp]:
-                arr_sink[s_sink[rel.item[rp]]] += rel.people[rp]
-            else:
-                sim.queue[trie.first[rel.item[rp]]] += rel.people[rp]
-            rp += 1
+        if rp < len(rel.step) and rel.step[rp] == t:
+            hi = int(np.searchsorted(rel.step, t, side="right"))
+            d = rel.direct[rp:hi]
+            np.add.at(arr_sink, rel_sink[rp:hi][d], rel.people[rp:hi][d])
+            sim.release(rel_elem[rp:hi][~d], rel.people[rp:hi][~d])
+            rp = hi
         sim.accept(arr_sink)
         sim.discharge(t)
         t += 1
