@@ -33,6 +33,7 @@ from ..solvers.health import (
     project_health,
 )
 from ..solvers.layout import CampLayout
+from ..solvers.supply import Site
 from .deliveries import Deliveries
 from .presence import Presence
 from .verdict import indicator
@@ -108,21 +109,21 @@ def exposures(
 
     # water need per aid-dependent person at each location (the standard, plus heat where declared)
     need_w = np.zeros((L, T))
+
+    def water_t(site: Site) -> np.ndarray:
+        """A supply location's water need by day (t), all its groups."""
+        return sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
+
     dep_loc = pres.dependent.sum(axis=1)
     if d.areas is None:
         where = {lid: i for i, lid in enumerate(pres.location_ids)}
         for site in d.instance.sites:
             if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
                 continue
-            need_w[where[site.id]] = sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
+            need_w[where[site.id]] = water_t(site)
     else:  # an area's water need shared by its members in proportion to their aid-dependent people
         by_id = {x.id: x for x in d.instance.sites}
-        area_w = np.array(
-            [
-                sum((np.asarray(g.get("water", 0.0)) for g in by_id[a].groups.values()), np.zeros(T))
-                for a in d.areas.presence.location_ids
-            ]
-        ).reshape(-1, T)
+        area_w = np.array([water_t(by_id[a]) for a in d.areas.presence.location_ids]).reshape(-1, T)
         area_dep = d.areas.presence.dependent.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_dep = np.where(area_dep > 0, area_w / np.where(area_dep > 0, area_dep, 1.0), 0.0)

@@ -228,10 +228,7 @@ def travel_time_matrix(
         )
         distance_m[oi, di] = direct
         time_s[oi, di] = direct / leg_speed
-    if cutoff_s is not None:
-        over = time_s > cutoff_s
-        time_s[over] = np.inf
-        distance_m[over] = np.nan
+    _beyond_cutoff(time_s, distance_m, cutoff_s)
     return TravelTimes(
         time_s=time_s,
         distance_m=distance_m,
@@ -330,6 +327,14 @@ def aggregate_origins(tt: TravelTimes, origin_group: np.ndarray, n_groups: int) 
     )
 
 
+def _beyond_cutoff(time_s: np.ndarray, distance_m: np.ndarray, cutoff_s: float | None) -> None:
+    """In place: pairs slower than ``cutoff_s`` become unreachable (time inf, distance NaN)."""
+    if cutoff_s is not None:
+        over = time_s > cutoff_s
+        time_s[over] = np.inf
+        distance_m[over] = np.nan
+
+
 def straight_line_matrix(
     origins_xy: np.ndarray,
     destinations_xy: np.ndarray,
@@ -345,10 +350,7 @@ def straight_line_matrix(
     b = np.asarray(destinations_xy, dtype=float).reshape(-1, 2)
     dist = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1)) * circuity
     time = dist / speed_m_s
-    if cutoff_s is not None:
-        over = time > cutoff_s
-        time[over] = np.inf
-        dist[over] = np.nan
+    _beyond_cutoff(time, dist, cutoff_s)
     return TravelTimes(
         time_s=time,
         distance_m=dist,
