@@ -378,27 +378,9 @@ def _units(
         seen.add((sid, bid))
         g = None
         if bid is not None and blocks:
-            if bid not in blocks:
-                problems.append(
-                    Problem(
-                        file=str(path),
-                        feature=feat,
-                        field="block_id",
-                        message=f"block {bid!r} is not in {blocks_path.name}; expected a block id of the blocks file",
-                    )
-                )
+            g = _block_geometry(sid, bid, blocks, blocks_path, path, feat, problems)
+            if g is None:
                 continue
-            if blocks[bid][0] != sid:
-                problems.append(
-                    Problem(
-                        file=str(path),
-                        feature=feat,
-                        field="site_id",
-                        message=f"block {bid!r} lies on site {blocks[bid][0]!r} in {blocks_path.name}, not {sid!r}",
-                    )
-                )
-                continue
-            g = blocks[bid][1]
         if n is None:
             continue
         unit_site.append(index[sid]), unit_block.append(bid), people.append(n), geoms.append(g)
@@ -415,6 +397,41 @@ def _units(
             )
         )
     return unit_site, unit_block, people, lat, taps, geoms
+
+
+def _block_geometry(
+    sid: str,
+    bid: str,
+    blocks: dict[str, Any],
+    blocks_path: Path | None,
+    path: Path | None,
+    feat: str,
+    problems: list[Problem],
+) -> Any:
+    """The geometry of a row's block from the blocks file, or None and a problem when the block is not there or lies
+    on another site."""
+    name = blocks_path.name if blocks_path is not None else "the blocks file"
+    if bid not in blocks:
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=feat,
+                field="block_id",
+                message=f"block {bid!r} is not in {name}; expected a block id of the blocks file",
+            )
+        )
+        return None
+    if blocks[bid][0] != sid:
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=feat,
+                field="site_id",
+                message=f"block {bid!r} lies on site {blocks[bid][0]!r} in {name}, not {sid!r}",
+            )
+        )
+        return None
+    return blocks[bid][1]
 
 
 def _count_from_points(m: Monitoring, sites: list[Any], water: Any, latr: Any) -> None:
