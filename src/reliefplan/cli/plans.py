@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
@@ -99,8 +99,7 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
 
 
 def _summary(p) -> None:  # p: Plan
-    from ..terminal import number
-
+    """The plan on the terminal: people, needs, siting, the move, the groups, the settlement, the verdict."""
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
     pp = p.people
     t.add_row(
@@ -134,35 +133,48 @@ def _summary(p) -> None:  # p: Plan
         for label, text in _movement_lines(p.movement, p.horizon_days):
             t.add_row(label, text)
     console.print(t)
-    if p.groups and p.groups.summary:
-        g = Table(
-            title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
-        )
-        for col in (
-            "group",
-            "people",
-            "water L/person/day",
-            "kcal/person/day",
-            "water / food / medical met",
-            "owed tents+kits (max)",
-        ):
-            g.add_column(col, justify="left" if col == "group" else "right")
-        for r in p.groups.summary:
-            share = r.met_share
-            g.add_row(
-                r.group,
-                f"{r.people_max:,}",
-                "—"
-                if r.water_l_per_person_day is None
-                else f"{r.water_l_per_person_day:,.1f} ({r.water_l_per_person_day_min:,.1f})",
-                "—"
-                if r.kcal_per_person_day is None
-                else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
-                " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
-                f"{r.people_owed_shelter_items_max or 0:,}",
-            )
-        console.print(g)
+    _groups_table(p)
     _settlement(p)
+    _verdict_table(p)
+
+
+def _groups_table(p) -> None:  # p: Plan
+    """What reaches each group, when the plan has groups."""
+    if not (p.groups and p.groups.summary):
+        return
+    g = Table(
+        title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
+    )
+    for col in (
+        "group",
+        "people",
+        "water L/person/day",
+        "kcal/person/day",
+        "water / food / medical met",
+        "owed tents+kits (max)",
+    ):
+        g.add_column(col, justify="left" if col == "group" else "right")
+    for r in p.groups.summary:
+        share = r.met_share
+        g.add_row(
+            r.group,
+            f"{r.people_max:,}",
+            "—"
+            if r.water_l_per_person_day is None
+            else f"{r.water_l_per_person_day:,.1f} ({r.water_l_per_person_day_min:,.1f})",
+            "—"
+            if r.kcal_per_person_day is None
+            else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
+            " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
+            f"{r.people_owed_shelter_items_max or 0:,}",
+        )
+    console.print(g)
+
+
+def _verdict_table(p) -> None:  # p: Plan
+    """The scenario-wide verdict and how many checks are not met."""
+    from ..terminal import number
+
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
@@ -335,7 +347,11 @@ def ensemble_cmd(
     except ReliefplanError as e:
         fail(e)
         return
-    s = res.summary
+    _print_ensemble(res.summary, scenario, seed, paths, base_plan)
+
+
+def _print_ensemble(s: dict[str, Any], scenario: str, seed: int, paths: list[Path], base_plan: bool) -> None:
+    """The ensemble's outcomes (P10/P50/P90), failed members, files written and how sure the plan is."""
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
         table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
@@ -376,7 +392,7 @@ def assess_cmd(
     from ..analysis.assess import assess
     from ..outputs.files import check_output_folder, moved, output_set, write_plan
     from ..outputs.products import pair_folder, write_assessment_run
-    from ..scenario.folder import Problem, load_scenario, read_scenario_file
+    from ..scenario.folder import load_scenario, read_scenario_file
     from ..terminal import progress
 
     _exit_on_sigterm()
@@ -385,26 +401,7 @@ def assess_cmd(
         cfg = read_scenario_file(scenario_dir)
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
-        unknown = [
-            Problem(
-                file=str(scenario_dir / "scenario.yaml"),
-                field="packages",
-                message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
-            )
-            for p in pkgs
-            if p not in cfg.packages
-        ]
-        unknown += [
-            Problem(
-                file=str(scenario_dir / "scenario.yaml"),
-                field="scenarios",
-                message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
-            )
-            for s in names
-            if s not in cfg.scenarios
-        ]
-        if unknown:
-            raise InputError(unknown)
+        _check_names(scenario_dir, cfg, pkgs, names)
         with (
             progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar,
             output_set(out) as tmp,
@@ -421,6 +418,37 @@ def assess_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    _print_assessment(result, paths, out)
+
+
+def _check_names(scenario_dir: Path, cfg, pkgs: list[str], names: list[str]) -> None:  # cfg: ScenarioFile
+    """Every package and scenario asked for exists in scenario.yaml; else an InputError naming each unknown one."""
+    from .._errors import Problem
+
+    unknown = [
+        Problem(
+            file=str(scenario_dir / "scenario.yaml"),
+            field="packages",
+            message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
+        )
+        for p in pkgs
+        if p not in cfg.packages
+    ]
+    unknown += [
+        Problem(
+            file=str(scenario_dir / "scenario.yaml"),
+            field="scenarios",
+            message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
+        )
+        for s in names
+        if s not in cfg.scenarios
+    ]
+    if unknown:
+        raise InputError(unknown)
+
+
+def _print_assessment(result, paths: list[Path], out: Path) -> None:  # result: Assessment
+    """Each pair's verdict and figures; for each failing pair what fails, what binds and the smallest addition."""
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
     for col in (
         "package",
