@@ -154,12 +154,12 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
     the rounded addition meets every need (its supply LP with every shortfall at zero is feasible), restarting from
     the parametric LP's basis."""
     inst = replace(inst, sharing="none")
-    best = None
+    best, best_trucks = None, math.inf
     kept: dict[str, Any] = {}
     for e in inst.entry_points:
         got = min_extra_entry_capacity(inst, e.id, from_day, time_limit_s=sc.supply.time_limit_s, keep=kept)
-        if got.trucks_per_day is not None and (best is None or got.trucks_per_day < best.trucks_per_day):
-            best = got
+        if got.trucks_per_day is not None and got.trucks_per_day < best_trucks:
+            best, best_trucks = got, got.trucks_per_day
     method = "parametric LP (least capacity with no shortfall, every crossing tried), rounded up to whole trucks"
     if best is None:
         return Addition(
@@ -179,8 +179,8 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
                 else ""
             ),
         )
-    payload = best.t_per_day / best.trucks_per_day if best.trucks_per_day else 0.0
-    trucks = math.ceil(best.trucks_per_day - 1e-6)
+    payload = (best.t_per_day or 0.0) / best_trucks if best_trucks else 0.0
+    trucks = math.ceil(best_trucks - 1e-6)
     ok = meets_every_need(
         with_extra_capacity(inst, best.entry_id, from_day, inst.days - 1, trucks * payload, open_days_only=True),
         time_limit_s=sc.supply.time_limit_s,
@@ -193,7 +193,7 @@ def _least_trucks(sc: Scenario, inst: SupplyInstance, from_day: int, closes: lis
         entry_point=best.entry_id,
         from_day=from_day,
         method=method,
-        tolerance=f"1 truck/day ({best.trucks_per_day:,.2f} exact)",
+        tolerance=f"1 truck/day ({best_trucks:,.2f} exact)",
         verified=ok,
         closes=closes,
         text=f"{lead}+{trucks:,} trucks/day at {best.entry_id} from day {from_day}",
@@ -216,6 +216,7 @@ def _with_stock(inst: SupplyInstance, commodity: str, t: float) -> SupplyInstanc
 def _supply(sc: Scenario, run: PlanRun, from_day: int) -> list[Addition]:
     """Trucks/day for every shortfall; and when shelter items are short, tents, then the trucks left with them."""
     d, plan = run.deliveries, run.plan
+    assert d is not None  # assess_pair asks for supply additions only when the plan has deliveries
     failed = set(_failed(plan))
     out = [_least_trucks(sc, d.instance, from_day, sorted(_SUPPLY & failed))]
     res = d.result
@@ -250,6 +251,7 @@ def _supply(sc: Scenario, run: PlanRun, from_day: int) -> list[Addition]:
 
 def _beds(sc: Scenario, run: PlanRun) -> list[Addition]:
     row = next(v for v in run.plan.verdict if v.indicator == "inpatient_beds_per_10000")
+    assert run.people_by_day is not None  # the beds row is assessed from the people present each day
     need = np.ceil(run.people_by_day * sc.standards.value("beds_per_10000") / 10000.0 - 1e-9)
     extra = int(max(0.0, float((need - np.asarray(sc.hospital_beds_by_day)).max())))
     return [

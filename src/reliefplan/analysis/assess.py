@@ -258,7 +258,7 @@ def assess(
             shared.timings["additions"] += time.perf_counter() - t2
         return _pair_result(pname, sname, run.plan, additions, rest, reused, t), run
 
-    def collect(job: tuple[str, str, Future]) -> None:
+    def collect(job: tuple[str, str, Future[tuple[PairResult, PlanRun]]]) -> None:
         pname, sname, fut = job
         result, run = fut.result()
         pairs.append(result)
@@ -268,7 +268,7 @@ def assess(
     # Pairs run PAIR_WORKERS at a time in threads (their time is in HiGHS, which releases the GIL); sheltering
     # (siting, the move) stays in this thread, and results are reported in pair order.
     with ThreadPoolExecutor(max_workers=PAIR_WORKERS, thread_name_prefix="reliefplan-pair") as pool:
-        running: deque[tuple[str, str, Future]] = deque()
+        running: deque[tuple[str, str, Future[tuple[PairResult, PlanRun]]]] = deque()
         for sname, sc0 in scenarios.items():
             for pname, pkg in specs.items():
                 while len(running) >= PAIR_WORKERS:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import words
 from ..plan import Indicator, Plan, Severity
+from ..solvers.health import THRESHOLD_WORDS
 from .headline_words import (
     _against,
     _cmp,
@@ -30,7 +31,7 @@ from .headline_words import (
     _scope,
     binding_sentence,
 )
-from .hold import THRESHOLD_WORDS, hold_lines
+from .hold import hold_lines
 
 #: verdict indicator -> kind of check (the headline groups and counts failures by kind)
 KIND_OF: dict[str, str] = {
@@ -165,9 +166,10 @@ def kind_of(indicator: str) -> str:
 
 def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int | None:
     days = [
-        g.first_shortfall_day.get(commodity) for g in (plan.groups.summary if plan.groups else []) if g.group in groups
+        d
+        for g in (plan.groups.summary if plan.groups else [])
+        if g.group in groups and (d := g.first_shortfall_day.get(commodity)) is not None
     ]
-    days = [d for d in days if d is not None]
     if days:
         return int(min(days))
     first = plan.supply.first_shortfall_day.get(commodity) if plan.supply else None
@@ -177,7 +179,7 @@ def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int |
 def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
     failed = [r for r in rows if r.met is False]
     title = KIND_TITLES.get(kind, words.key_words(kind))
-    sev = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
+    sev: Severity = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
     parts: list[str] = []
     for r in (r for r in failed if r.scope == "scenario"):
         parts.append(_scenario_row_text(r))
@@ -305,8 +307,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         if not short:
             continue
         people = sum(g.people_max for g in short)
-        days = [g.first_shortfall_day.get(c) for g in short]
-        days = [d for d in days if d is not None]
+        days = [d for g in short if (d := g.first_shortfall_day.get(c)) is not None]
         when = f" from day {min(days)}" if days else ""
         names = _list([_group(g.group) for g in short])
         who = f"{names} ({_people(people)} people)"

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import typer
 from rich.table import Table
 
 from .._errors import InputError, ReliefplanError
+
+if TYPE_CHECKING:
+    from ..analysis.assess import Assessment
+    from ..pipeline import PlanRun
+    from ..plan import MovementResult, Plan
+    from ..scenario.config import ScenarioFile
+
 from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail
 
 
@@ -61,7 +68,7 @@ def plan(
     _wrote(out, paths, headline_of=done.plan)
 
 
-def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
+def _movement_lines(m: MovementResult, days: int) -> list[tuple[str, str]]:
     """Summary rows of the move over days: each order's departures, unordered leavers, the run's outcome."""
     out = []
     for o in m.orders:
@@ -98,7 +105,7 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
     return out
 
 
-def _summary(p) -> None:  # p: Plan
+def _summary(p: Plan) -> None:
     """The plan on the terminal: people, needs, siting, the move, the groups, the settlement, the verdict."""
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
     pp = p.people
@@ -138,7 +145,7 @@ def _summary(p) -> None:  # p: Plan
     _verdict_table(p)
 
 
-def _groups_table(p) -> None:  # p: Plan
+def _groups_table(p: Plan) -> None:
     """What reaches each group, when the plan has groups."""
     if not (p.groups and p.groups.summary):
         return
@@ -171,7 +178,7 @@ def _groups_table(p) -> None:  # p: Plan
     console.print(g)
 
 
-def _verdict_table(p) -> None:  # p: Plan
+def _verdict_table(p: Plan) -> None:
     """The scenario-wide verdict and how many checks are not met."""
     from ..terminal import number
 
@@ -203,7 +210,7 @@ def _verdict_table(p) -> None:  # p: Plan
     )
 
 
-def _settlement(p) -> None:  # p: Plan
+def _settlement(p: Plan) -> None:
     """Monitored sites (snapshot figures, standards not met, after the plan) and arrivals, when the plan has them."""
     from ..terminal import number
 
@@ -315,7 +322,7 @@ def ensemble_cmd(
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
-    engine = "dask" if scheduler is not None or dask_local is not None else "local"
+    engine: Literal["local", "dask"] = "dask" if scheduler is not None or dask_local is not None else "local"
     if workers is None:
         workers = default_workers(runs)
     _exit_on_sigterm()
@@ -409,7 +416,7 @@ def assess_cmd(
             bar.stage("loading scenarios")
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
-            def pair_done(pkg: str, scen: str, done) -> None:
+            def pair_done(pkg: str, scen: str, done: PlanRun) -> None:
                 write_plan(done.plan, tmp / pair_folder(pkg, scen))
                 bar.advance()
 
@@ -421,7 +428,7 @@ def assess_cmd(
     _print_assessment(result, paths, out)
 
 
-def _check_names(scenario_dir: Path, cfg, pkgs: list[str], names: list[str]) -> None:  # cfg: ScenarioFile
+def _check_names(scenario_dir: Path, cfg: ScenarioFile, pkgs: list[str], names: list[str]) -> None:
     """Every package and scenario asked for exists in scenario.yaml; else an InputError naming each unknown one."""
     from .._errors import Problem
 
@@ -447,7 +454,7 @@ def _check_names(scenario_dir: Path, cfg, pkgs: list[str], names: list[str]) -> 
         raise InputError(unknown)
 
 
-def _print_assessment(result, paths: list[Path], out: Path) -> None:  # result: Assessment
+def _print_assessment(result: Assessment, paths: list[Path], out: Path) -> None:
     """Each pair's verdict and figures; for each failing pair what fails, what binds and the smallest addition."""
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
     for col in (
@@ -495,8 +502,8 @@ def _print_assessment(result, paths: list[Path], out: Path) -> None:  # result: 
         for x in p.additions:
             check = {True: "verified", False: "not verified", None: "by hand"}[x.verified]
             console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]", highlight=False, soft_wrap=True)
-        for x in p.not_addressable:
-            console.print(f"  [dim]not a package matter: {x}[/]", highlight=False, soft_wrap=True)
+        for why in p.not_addressable:
+            console.print(f"  [dim]not a package matter: {why}[/]", highlight=False, soft_wrap=True)
     console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json", highlight=False)
     summary = assessment_lines([p.model_dump(mode="json") for p in result.pairs])
     colour = "green" if all(p.passed for p in result.pairs) else "red"

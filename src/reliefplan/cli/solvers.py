@@ -71,8 +71,8 @@ def solve_evacuation_cmd(
             time_step_s=time_step,
             horizon_s=horizon,
             routing=routing,  # type: ignore[arg-type]
-            method=method,
-        )  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]
+        )
     except ReliefplanError as e:
         fail(e)
         return

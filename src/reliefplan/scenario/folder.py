@@ -99,7 +99,6 @@ __all__ = [
     "OverflowSpec",
     "PopulationSpec",
     "PopulationStructure",
-    "Problem",
     "Scenario",
     "ScenarioFile",
     "ScenarioSettings",

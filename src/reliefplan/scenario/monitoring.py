@@ -74,7 +74,7 @@ class Monitoring:
 
 
 def _count(
-    row: dict[str, Any], key: str, path: Path, feature: str, problems: list[Problem], required: bool = False
+    row: dict[str, Any], key: str, path: Path | None, feature: str, problems: list[Problem], required: bool = False
 ) -> float | None:
     raw = (row.get(key) or "").strip() if isinstance(row.get(key), str) else row.get(key)
     if raw in (None, ""):
@@ -114,7 +114,8 @@ def _points(
             )
             continue
         c = _count(f.properties, count_field, path, fid, problems)
-        pts.append(f.geometry), n.append(1.0 if c is None else c)
+        pts.append(f.geometry)
+        n.append(1.0 if c is None else c)
     xy = (
         shapely.get_coordinates(project(np.array(pts + [None], dtype=object)[:-1], WGS84, crs))
         if pts
@@ -283,7 +284,8 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
         if why is not None:
             problems.append(why)
         day = got or 0
-    blocks_path, blocks = (None, {})
+    blocks_path: Path | None = None
+    blocks: dict[str, tuple[str, Any]] = {}
     if spec.blocks is not None:
         blocks_path, blocks = _blocks(folder, spec.blocks, site_ids, crs, problems)
 
@@ -342,7 +344,7 @@ def _units(
     blocks_path: Path | None,
     blocks: dict[str, Any],
     problems: list[Problem],
-) -> tuple[list[int], list[str | None], list[int], list[float], list[float], list[Any]]:
+) -> tuple[list[int], list[str | None], list[float], list[float], list[float], list[Any]]:
     """The snapshot's units (a whole site or one of its blocks): site, block, people, latrines, taps, block
     geometry; rows with unknown sites or blocks, repeated units and sites with both kinds of rows are problems."""
     unit_site, unit_block, people, lat, taps, geoms = [], [], [], [], [], []
@@ -383,8 +385,12 @@ def _units(
                 continue
         if n is None:
             continue
-        unit_site.append(index[sid]), unit_block.append(bid), people.append(n), geoms.append(g)
-        lat.append(np.nan if la is None else la), taps.append(np.nan if ta is None else ta)
+        unit_site.append(index[sid])
+        unit_block.append(bid)
+        people.append(n)
+        geoms.append(g)
+        lat.append(np.nan if la is None else la)
+        taps.append(np.nan if ta is None else ta)
     whole = {s for s, b in seen if b is None}
     mixed = sorted(whole & {s for s, b in seen if b is not None})
     for s in mixed:

@@ -203,7 +203,7 @@ def _yaml_text(inp: InitInputs, files: dict[str, str], choices: list[str], groun
         ]
         if inp.start_date:
             lines.append(f"  start_date: {_y(inp.start_date)}")
-    if "footprint" in files:
+    if "footprint" in files and inp.footprint is not None:
         lines += [
             "footprints:",
             f"  order: {{file: {files['footprint']}, start_day: {inp.start_day:g}, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
@@ -129,7 +130,7 @@ def create_app(
     jobs = Jobs(st, workers)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown(wait=False)
 
@@ -235,7 +236,9 @@ def _upload_routes(app: FastAPI, st: Store, limits: Limits, lookups: _Lookups) -
         summary="Upload a scenario folder as a zip",
         responses={413: ERRORS[413], 422: ERRORS[422]},
     )
-    def create_upload(file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")]):
+    def create_upload(
+        file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")],
+    ) -> Any:
         return _add_upload(st, limits, file)
 
     @app.get("/api/uploads", response_model=list[UploadOut], summary="List uploads, newest first")

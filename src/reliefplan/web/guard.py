@@ -4,10 +4,11 @@ writes, the token where one is set, and the size limit (also while a body stream
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 
 from .models import _error
 from .uploads import Limits
@@ -70,7 +71,7 @@ def _guard_requests(app: FastAPI, hosts: set[str], token: str | None, limits: Li
     """Every request: a known Host, no cross-site writes, the token where one is set, the size limit."""
 
     @app.middleware("http")
-    async def guard(request: Request, call_next):
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         host = (request.url.hostname or "").lower()
         if "*" not in hosts and host not in hosts:
             return _error(
