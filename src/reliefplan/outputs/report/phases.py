@@ -10,7 +10,7 @@ from ...analysis.hold import STANDARD_WORDS
 from ...analysis.phase_table import phase_rows
 from ...plan import Plan
 from ...words import _chart, number
-from .stages import _add, _table, _view
+from .blocks import _add, _table, _view
 
 
 def phases_view(plan: Plan, ph: Mapping[str, Any]) -> dict[str, Any]:

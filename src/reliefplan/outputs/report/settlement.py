@@ -8,7 +8,7 @@ from typing import Any
 
 from ...plan import Plan
 from ...words import _chart, number
-from .stages import _add, _table, _view
+from .blocks import _add, _table, _view
 
 WORDS = {
     "m2_per_person": "m² per person",

@@ -637,7 +637,7 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
     """Verdict rows (scenario-wide first, then per site/zone, failing first) and their numbered sources.
 
     Pass the same `sources` dict for several plans to number their sources in one list."""
-    from .stages import plain_note
+    from .supply import plain_note
 
     sources = {} if sources is None else sources
     rows = []
