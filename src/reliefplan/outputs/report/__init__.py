@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ...analysis.compare import compare
 from ...plan import Plan
+from ..export import optional_sections
 from ..files import write_text_atomic
 from ..layers import Layer
 from . import core, views
@@ -51,9 +52,9 @@ def read_attribution(scenario_dir: Path) -> str | None:
 
 
 def _absent_charts(plan: Plan, *more: Plan) -> list[tuple[str, str]]:
-    present = set(views.optional_sections(plan))
+    present = set(optional_sections(plan))
     for p in more:
-        present &= set(views.optional_sections(p))
+        present &= set(optional_sections(p))
     return [(title, section) for title, section in views.EXPECTED_CHARTS if section not in present]
 
 
