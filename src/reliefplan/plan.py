@@ -8,9 +8,76 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from .plan_base import Out as _Out
-from .plan_base import absent as _absent
 from .plan_health import Groups, Health, Hold
-from .plan_supply import DeliveryChain, DistributionPoints, FuelPlan, HubPlan, LastMile, Sustain
+from .plan_monitoring import MonitoredBlock, MonitoredSite, MonitoringResult
+from .plan_movement import (
+    CondensedNetwork,
+    EvacuationArrival,
+    EvacuationBottleneck,
+    EvacuationTiming,
+    MovementResult,
+    MovementRun,
+    ObservedDepartures,
+    OrderResult,
+    SiteDayArrivals,
+    TripFigures,
+    UnorderedResult,
+)
+from .plan_supply import (
+    BindingResult,
+    EntryClosure,
+    EntryUse,
+    SupplyDay,
+    SupplyDelivery,
+    SupplyObjective,
+    SupplyPlan,
+    Sustain,
+)
+
+# the models of plan.json, wherever they are defined (plan_*.py hold its bigger blocks)
+__all__ = [
+    "BasketLine",
+    "BindingResult",
+    "Comparison",
+    "CondensedNetwork",
+    "EntryClosure",
+    "EntryPointResult",
+    "EntryUse",
+    "EvacuationArrival",
+    "EvacuationBottleneck",
+    "EvacuationTiming",
+    "Flow",
+    "Groups",
+    "Health",
+    "Hold",
+    "Indicator",
+    "MonitoredBlock",
+    "MonitoredSite",
+    "MonitoringResult",
+    "MovementResult",
+    "MovementRun",
+    "Needs",
+    "ObservedDepartures",
+    "OrderResult",
+    "People",
+    "Plan",
+    "Severity",
+    "SiteDayArrivals",
+    "SiteResult",
+    "Siting",
+    "StandardsUsed",
+    "SupplyDay",
+    "SupplyDelivery",
+    "SupplyObjective",
+    "SupplyPlan",
+    "Sustain",
+    "TripFigures",
+    "UnorderedResult",
+    "ZoneResult",
+    "json_schema",
+    "plan_json_schema",
+    "plan_json_schema_text",
+]
 
 Severity = Literal["ok", "minor", "major", "critical", "info"]
 Comparison = Literal[">=", "<="]
@@ -190,347 +257,6 @@ class Indicator(_Out):
         description="probability the indicator is met over an uncertainty "
         "ensemble of this scenario (set by `reliefplan ensemble`)",
     )
-
-
-class ObservedDepartures(_Out):
-    label: str
-    source: str = ""
-    days: list[float] = Field(description="days after the order")
-    share: list[float] = Field(description="share of the area's people who had left (observed, never fitted to)")
-
-
-class OrderResult(_Out):
-    """An evacuation order: its area's people, the departure curve they follow, who has left by each day."""
-
-    id: str
-    footprint: str
-    day: float = Field(description="day of the horizon the order is issued")
-    operation_day: float | None = Field(default=None, description="day the operation starts (declared)")
-    curve: dict[str, Any] = Field(description="departure curve: kind, parameters, source")
-    curve_default: bool = Field(description="true: the shipped default curve (fitted to October 2023, north Gaza)")
-    final_share: float = Field(description="share of the area's people who ever leave on this curve")
-    people: int = Field(description="people living in the area this order covers first")
-    left_by_day: list[int] = Field(
-        description="people who have left the area by the end of each day "
-        "(cumulative; includes those who left before the order)"
-    )
-    curve_share_by_day: list[float] = Field(description="the curve's share at the end of each day of the horizon")
-    inside_at_operation: int | None = Field(
-        default=None,
-        description="people still inside the area (at home or at a site it covers) when the operation starts",
-    )
-    redisplaced: int = Field(default=0, description="people ordered out of a site this order covers")
-    observed: ObservedDepartures | None = None
-
-
-class UnorderedResult(_Out):
-    people: int = Field(description="people no order covers")
-    left_by_day: list[int] = Field(description="of them, people who have left by the end of each day")
-    share: float = Field(description="declared share who leave without an order (before distance decay)")
-    source: str = ""
-    left_before_order: int = Field(default=0, description="people of ordered areas who left before their order")
-
-
-class TripFigures(_Out):
-    trips: int
-    mean_h: float = Field(description="mean trip, queues included (h)")
-    free_flow_h: float = Field(description="the same trips without queues (h)")
-
-
-class SiteDayArrivals(_Out):
-    site: str
-    day: int
-    people: int
-
-
-class SupplyObjective(_Out):
-    deprivation: float | None = Field(description="priority-weighted shortfall the LP minimised (t x priority)")
-    truckloads: float | None = Field(description="truckloads of the second, lexicographic stage (loads)")
-
-
-class SupplyDay(_Out):
-    """One day and commodity, over all locations (sums of the rounded per-location rows)."""
-
-    day: int
-    commodity: str
-    required_t: float = Field(description="need of the day (t; tents and kits: owed on arrival)")
-    delivered_t: float = Field(description="delivered to the locations (t)")
-    produced_t: float = Field(description="produced on site, e.g. local water (t)")
-    shortfall_t: float = Field(description="need not met (t; tents and kits: still owed at the end of the day)")
-
-
-class SupplyDelivery(_Out):
-    """One day, location and commodity."""
-
-    day: int
-    site: str = Field(description="location id (site, zone or served population)")
-    commodity: str
-    required_t: float = Field(description="need of the day (t)")
-    delivered_t: float = Field(description="delivered (t)")
-    produced_t: float = Field(description="produced on site (t)")
-    consumed_t: float = Field(description="consumed (t)")
-    stock_end_t: float = Field(description="stock at the end of the day (t)")
-    shortfall_t: float = Field(description="need not met (t)")
-
-
-class EntryUse(_Out):
-    """One entry point and day."""
-
-    entry_point: str
-    day: int
-    capacity_t: float = Field(description="what the entry point can take that day (t)")
-    used_t: float = Field(description="tonnes entered (t)")
-    trucks_available: float = Field(description="capacity in trucks at the entry point's payload (trucks)")
-    trucks_used: int = Field(description="trucks the tonnes entered need (trucks)")
-    by_commodity_t: dict[str, float] = Field(description="tonnes entered per commodity (t)")
-
-
-class BindingResult(_Out):
-    """A constraint that limits the supply plan, what relaxing it would buy (LP duals), in words."""
-
-    kind: str = Field(description="entry, arc, warehouse_storage, site_storage, or a chain stage")
-    id: str = Field(description="the entry point, road, store or stage")
-    first_day: int
-    last_day: int
-    shadow_price: list[float] = Field(description="dual value per day (priority-weighted t per unit of step)")
-    step: float = Field(description="the change the text speaks of, in step_unit")
-    step_unit: str = Field(description="trucks/day, loads/day, or t of storage")
-    predicted_cut: float = Field(description="priority-weighted shortfall the step would cut (upper bound)")
-    commodity: str | None = Field(description="the commodity the cut is for, when only one")
-    predicted_cut_t: float | None = Field(description="tonnes of that commodity's shortfall cut (t)")
-    text: str
-
-
-class EntryClosure(_Out):
-    closes_day: int = Field(description="first day the entry point takes nothing")
-    reason: str
-
-
-class SupplyPlan(_Out):
-    """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
-    binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
-
-    status: str = Field(description="optimal | time_limit | infeasible | ... (HiGHS, lower case)")
-    objective: SupplyObjective | None
-    best_bound: float | None = Field(description="lower bound on the deprivation objective")
-    gap: float | None = Field(description="(objective - bound) / objective")
-    method: str = Field(default="direct", description="how the LP was solved: sifting (with its solves) or direct")
-    days: int = Field(description="days of the supply horizon")
-    entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
-    daily: list[SupplyDay]
-    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble members)")
-    entry_use: list[EntryUse] = Field(description="per entry point and day (empty for ensemble members)")
-    binding: list[BindingResult] = Field(description="binding constraints, largest predicted cut first")
-    shortfall_t: dict[str, float] = Field(description="per commodity, need not met over the horizon (t)")
-    required_t: dict[str, float] = Field(description="per commodity, need over the horizon (t)")
-    first_shortfall_day: dict[str, int | None] = Field(description="per commodity, first day short (None: never)")
-    fleet_trucks: int = Field(description="trucks the deliveries need at the same time (trucks)")
-    trucks_per_day: list[int] = Field(description="trucks on the road each day (trucks)")
-    max_conservation_residual_t: float | None = Field(description="largest flow-balance residual of the LP (t)")
-    sharing: str = Field(description="how scarce supply is shared between locations (scenario sharing.policy)")
-    carry_over: dict[str, bool] = Field(description="per commodity: unmet need carries over to later days")
-    payload_t: dict[str, float] = Field(description="t per truck by commodity (water: per vehicle)")
-    payload_source: dict[str, str]
-    food_kcal_per_kg: float = Field(description="energy density of the food delivered (kcal/kg)")
-    entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
-    local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
-    locations: int = Field(description="locations the supply plan feeds")
-    areas: dict[str, Any] | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=(
-            "when the locations were more than supply.max_locations: how they were grouped into supply areas "
-            "(stages/supply_areas.py) and how per-location figures are read"
-        ),
-    )
-    chain: DeliveryChain | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("entry modes and the delivery chain, when declared (docs/delivery.md)"),
-    )
-    fuel: FuelPlan | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
-    last_mile: LastMile | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("one day's last-mile routes per origin, when supply.routing is declared"),
-    )
-    hubs: HubPlan | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
-    distribution_points: DistributionPoints | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("per opened site its distribution points and queues, when supply.distribution is declared"),
-    )
-
-
-class EvacuationArrival(_Out):
-    site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
-    t_s: float = Field(description="end of the time step in which these people arrive (s from the start of day 0)")
-    people: int = Field(description="people arriving at this destination during that time step")
-
-
-class EvacuationBottleneck(_Out):
-    """A road link where people queue: demand exceeded its capacity."""
-
-    link: int = Field(description="index of the link in the walking network")
-    capacity_per_h: float = Field(description="people per hour the link carries")
-    saturated_from_h: float = Field(description="first time the link is saturated (h)")
-    saturated_until_h: float = Field(description="last time the link is saturated (h)")
-    max_queue_people: int = Field(description="longest queue at the link (people)")
-    max_delay_h: float = Field(description="time the longest queue needs to discharge at the link's capacity (h)")
-    coordinates: list[list[float]] = Field(description="the link as [lon, lat] points (WGS84)")
-
-
-class CondensedNetwork(_Out):
-    nodes: int = Field(description="nodes of the road network the solver ran on, after condensing")
-    links: int = Field(description="links of the condensed network")
-
-
-class EvacuationTiming(_Out):
-    """plan.json `evacuation`: the move of the plan's zone -> site flows under road capacity (stages.movement)."""
-
-    status: str = Field(description="optimal | optimal_clearance (exact method) | simulated (queue model)")
-    method: Literal["exact", "queue"] = Field(description="exact: time-expanded min-cost flow; queue: link queues")
-    routing: Literal["free", "fixed"] = Field(description="free: best achievable routes; fixed: shortest roads")
-    time_step_s: float = Field(description="time step of the schedule (s)")
-    departure: Literal["all_at_once", "spread"] = Field(description="how departures of a day are released")
-    spread_h: float = Field(description="departures spread uniformly over this long (h; with departure 'spread')")
-    clearance_hours: float | None = Field(
-        description="time until the last person arrives (h); None when people remain on the way at the horizon"
-    )
-    people_moving: int = Field(description="people who move (to a camp place or to overflow land)")
-    arrived: int = Field(description="people who reached their destination")
-    not_arrived: int = Field(description="people still on the way at the horizon")
-    objective_person_s: float | None = Field(
-        description="total arrival time of everyone (person-seconds; exact method only)"
-    )
-    best_bound_person_s: float | None = Field(description="lower bound on the objective (person-seconds)")
-    gap: float | None = Field(description="(objective - bound) / objective")
-    condensed: CondensedNetwork
-    arrivals: list[EvacuationArrival] = Field(description="people arriving, per destination and time step")
-    bottlenecks: list[EvacuationBottleneck] = Field(
-        description="the saturated links with the longest queueing delay, worst first"
-    )
-    explanations: list[str] = Field(description="what the solver did and why, in words")
-
-
-class MovementRun(_Out):
-    """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
-    order people arrive). The four day series add up to every person of the ordered and unordered areas."""
-
-    assignment: Literal["plan", "arrival"]
-    at_origin: int
-    on_road: int
-    at_sites: int
-    without_place: int
-    turned_away: int = Field(description="arrivals that found their site full or closed and moved on")
-    redisplaced: int = Field(description="people who had a place and were ordered out of it again")
-    cannot_leave: int = Field(description="people who would leave but have no road to any site")
-    walking_over_h: int = Field(description="trips on foot longer than max_walk_h")
-    vulnerable_walking_over_h: int
-    walking_over_h_by_mode: dict[str, int]
-    trips: dict[str, TripFigures]
-    at_origin_by_day: list[int]
-    on_road_by_day: list[int]
-    at_sites_by_day: list[int]
-    without_place_by_day: list[int]
-    departures_by_mode_day: dict[str, list[int]]
-    arrivals_by_mode_day: dict[str, list[int]]
-    arrivals: list[SiteDayArrivals] = Field(description="people taking a place, per destination and day")
-    bottlenecks: list[dict[str, Any]] = []
-    notes: list[str] = []
-
-
-class MovementResult(_Out):
-    """How people really move over days (scenario block ``movement``; docs/movement.md)."""
-
-    assignment: Literal["plan", "arrival"] = Field(description="the run the verdict reports")
-    step_s: float
-    max_walk_h: float
-    departure_hours: list[float]
-    orders: list[OrderResult]
-    unordered: UnorderedResult
-    modes: list[dict[str, Any]]
-    runs: dict[str, MovementRun]
-    comparison: dict[str, Any] | None = Field(default=None, description="arrival order vs the plan, figure by figure")
-    network: dict[str, int] = {}
-
-
-class MonitoredBlock(_Out):
-    """One block of a monitored site as the snapshot gives it (figures None where the data says nothing)."""
-
-    id: str
-    people: int
-    relocated: int = Field(default=0, description="of them, inside an operation footprint: they must move")
-    area_m2: float | None = Field(default=None, description="block outline area (blocks file)")
-    m2_per_person: float | None = None
-    latrines: int | None = None
-    people_per_latrine: float | None = None
-    taps: int | None = None
-    people_per_tap: float | None = None
-    max_distance_to_water_m: float | None = Field(
-        default=None, description="farthest sampled point of the block to its nearest water point, straight line"
-    )
-    max_distance_to_latrine_m: float | None = None
-    standards_met: dict[str, bool | None] = {}
-
-
-class MonitoredSite(_Out):
-    """A site of an existing settlement: the snapshot's figures and standards, then the site after the plan."""
-
-    id: str
-    name: str = ""
-    people: int = Field(description="people on the site in the snapshot")
-    relocated: int = Field(default=0, description="of them, inside an operation footprint, moved by the plan")
-    usable_area_m2: float = Field(description="site area x usable fraction (the whole site, as it is)")
-    m2_per_person: float | None = None
-    latrines: int | None = None
-    people_per_latrine: float | None = None
-    taps: int | None = None
-    people_per_tap: float | None = None
-    max_distance_to_water_m: float | None = None
-    max_distance_to_latrine_m: float | None = None
-    standards_met: dict[str, bool | None] = Field(
-        default={}, description="snapshot, per standard: met, not met, or None (no data)"
-    )
-    spare_capacity: int = Field(
-        default=0,
-        description="people the site can still take at the standard (free usable "
-        "area / site area per person, layout cap, minus the residents who stay)",
-    )
-    people_after: int = Field(description="residents who stay + people the plan sends here (camp and overflow)")
-    m2_per_person_after: float | None = Field(
-        default=None, description="free usable area (footprint excluded) per person after the plan"
-    )
-    latrines_needed_after: int = 0
-    additional_latrines: int | None = Field(default=None, description="beyond those installed (None: unknown)")
-    taps_needed_after: int = 0
-    additional_taps: int | None = None
-    days_short_of_latrines: int | None = Field(
-        default=None,
-        description="days over the horizon with more people "
-        "per latrine than the standard (installed series or snapshot)",
-    )
-    first_day_short_of_latrines: int | None = None
-    days_short_of_taps: int | None = None
-    first_day_short_of_taps: int | None = None
-    blocks: list[MonitoredBlock] = []
-
-
-class MonitoringResult(_Out):
-    """plan.json `monitoring`: an existing settlement checked as it is, and where its spare capacity goes."""
-
-    file: str
-    date: str = Field(description="the snapshot's date (ISO)")
-    start_date: str = Field(description="day 0 of the plan (ISO)")
-    day: int = Field(description="the snapshot's day in the plan")
-    people: int
-    relocated: int
-    blocks: int
-    sites_meeting: dict[str, int] = Field(description="per standard: sites with data that meet it")
-    sites_with_data: dict[str, int]
-    targets: dict[str, float] = Field(description="the standard figures used (profile)")
-    sites: list[MonitoredSite]
-    notes: list[str] = []
 
 
 class StandardsUsed(_Out):
