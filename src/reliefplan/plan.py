@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from .plan_base import Out as _Out
+from .plan_base import absent
 from .plan_health import Groups, Health, Hold
 from .plan_monitoring import MonitoredBlock, MonitoredSite, MonitoringResult
 from .plan_movement import (
+    ArrivalPoint,
+    Arrivals,
+    ComparedFigure,
+    ComparedTrip,
     CondensedNetwork,
+    EmpiricalCurve,
     EvacuationArrival,
     EvacuationBottleneck,
     EvacuationTiming,
+    LogisticCurve,
+    MovementBottleneck,
+    MovementMode,
     MovementResult,
     MovementRun,
     ObservedDepartures,
     OrderResult,
+    RunComparison,
     SiteDayArrivals,
     TripFigures,
     UnorderedResult,
+    WeibullCurve,
+    departure_curve,
 )
+from .plan_phases import Flood, FloodedSite, PhaseEvent, PhaseMove, Phases, RoutedPhaseMoves, Seasons
 from .plan_supply import (
     BindingResult,
     EntryClosure,
     EntryUse,
+    SupplyAreas,
     SupplyDay,
     SupplyDelivery,
     SupplyObjective,
@@ -36,36 +51,58 @@ from .plan_supply import (
 
 # the models of plan.json, wherever they are defined (plan_*.py hold its bigger blocks)
 __all__ = [
+    "ArrivalPoint",
+    "Arrivals",
     "BasketLine",
     "BindingResult",
+    "CampLayoutSummary",
+    "ComparedFigure",
+    "ComparedTrip",
     "Comparison",
     "CondensedNetwork",
+    "EmpiricalCurve",
     "EntryClosure",
     "EntryPointResult",
     "EntryUse",
     "EvacuationArrival",
     "EvacuationBottleneck",
     "EvacuationTiming",
+    "Flood",
+    "FloodedSite",
     "Flow",
     "Groups",
     "Health",
     "Hold",
     "Indicator",
+    "LogisticCurve",
     "MonitoredBlock",
     "MonitoredSite",
     "MonitoringResult",
+    "MovementBottleneck",
+    "MovementMode",
     "MovementResult",
     "MovementRun",
     "Needs",
+    "Network",
     "ObservedDepartures",
     "OrderResult",
     "People",
+    "PhaseEvent",
+    "PhaseMove",
+    "Phases",
     "Plan",
+    "RoadNetwork",
+    "RoutedPhaseMoves",
+    "RunComparison",
+    "Seasons",
     "Severity",
     "SiteDayArrivals",
     "SiteResult",
     "Siting",
+    "StandardFigure",
     "StandardsUsed",
+    "StraightLineNetwork",
+    "SupplyAreas",
     "SupplyDay",
     "SupplyDelivery",
     "SupplyObjective",
@@ -73,8 +110,11 @@ __all__ = [
     "Sustain",
     "TripFigures",
     "UnorderedResult",
+    "WeibullCurve",
     "ZoneResult",
+    "departure_curve",
     "json_schema",
+    "network_result",
     "plan_json_schema",
     "plan_json_schema_text",
 ]
@@ -259,11 +299,117 @@ class Indicator(_Out):
     )
 
 
+class RoadNetwork(_Out):
+    """plan.json `network` on roads: the walking network the travel times ran on (solvers.network, stages.travel)."""
+
+    mode: str = Field(description="walk | drive")
+    source: str | None = Field(description="the roads file")
+    fallback: Literal[False] = Field(description="false: times on the road network")
+    nodes: int
+    links: int
+    crs: str = Field(description="metric CRS of the network")
+    road_length_km: float = Field(description="length of the routable roads (km)")
+    dropped_nodes: int = Field(description="nodes outside the largest connected part, left out")
+    dropped_links: int
+    dropped_components: int
+    largest_dropped_component_nodes: int
+    closed_links: int = Field(description="links closed by the declared closures")
+    slowed_links: int = Field(description="links slowed by the declared closures")
+    closures_source: str | None = Field(description="the closures file (None: none declared)")
+    skipped_features: int = Field(description="road features that could not be used")
+    capacity_unit: str = Field(description="persons_per_h (walk) | vehicles_per_h (drive)")
+    walk_speed_m_s: float = Field(description="walking speed (m/s)")
+    connectivity: str
+    origin_sample_points: int | None = Field(
+        default=None, exclude_if=absent, description="sample points over the zones' displaced parts"
+    )
+    mean_origin_snap_m: float | None = Field(
+        default=None, exclude_if=absent, description="mean straight walk from a sample point to the roads (m)"
+    )
+    max_origin_snap_m: float | None = Field(default=None, exclude_if=absent, description="the longest such walk (m)")
+    max_site_snap_m: float | None = Field(
+        default=None, exclude_if=absent, description="the longest walk from a site point to the roads (m)"
+    )
+
+
+class StraightLineNetwork(_Out):
+    """plan.json `network` without roads: straight-line distance x circuity at walking speed."""
+
+    mode: str = Field(description="walk | drive")
+    source: None = Field(description="no roads file")
+    fallback: Literal[True] = Field(description="true: straight-line times, not roads")
+    reason: str = Field(description="why no road network was used")
+    nodes: int = Field(description="0")
+    links: int = Field(description="0")
+    circuity: float = Field(description="road distance / straight-line distance assumed")
+    circuity_source: str
+
+
+Network = RoadNetwork | StraightLineNetwork
+
+
+def network_result(summary: Mapping[str, object]) -> Network:
+    """The plan.json form of a travel-times network summary (``ZoneSiteTimes.network``)."""
+    if summary.get("fallback"):
+        return StraightLineNetwork.model_validate(summary)
+    return RoadNetwork.model_validate(summary)
+
+
+class CampLayoutSummary(_Out):
+    """plan.json `layout[]`: one opened site's camp layout (solvers.layout, UNHCR modular grid)."""
+
+    site_id: str
+    plots: int = Field(description="family plots housing people")
+    slots: int = Field(description="plot-sized slots that fit (plots + service slots, used or not)")
+    people: int = Field(description="people the layout holds (capacity truth)")
+    people_requested: int
+    shortfall: int = Field(description="people requested that have no plot")
+    capacity: float = Field(description="people the whole site could hold with this layout")
+    taps: int
+    taps_required: int = Field(description="ceil(people / people per tap): the ratio alone")
+    water_points: int
+    latrines: int = Field(description="latrine stalls (drop holes)")
+    latrines_female: int
+    latrines_male: int
+    latrines_required: int = Field(description="ceil(people / people per latrine): the ratio alone")
+    latrine_blocks: int
+    health_posts: int
+    distribution_points: int
+    max_plot_to_water_m: float | None = Field(description="farthest plot to its water point (m)")
+    max_plot_to_latrine_m: float | None = Field(description="farthest plot to its latrine (m)")
+    max_people_per_health_post: int
+    max_people_per_distribution_point: int
+    covered_m2_per_person: float = Field(description="covered living space per person (m2)")
+    gross_m2_per_person: float | None = Field(
+        description="footprint of used blocks incl. their roads and firebreaks per person held (m2)"
+    )
+    site_m2_per_person: float | None = Field(description="whole usable site area per person held (m2)")
+    plot_side_m: float = Field(description="side of a family plot (m)")
+    orientation_deg: float = Field(description="grid orientation (degrees)")
+    max_built_up_run_m: float = Field(description="longest built-up run between firebreaks (m)")
+    distance_metric: str = Field(description="how distances to services were measured")
+    standards_met: dict[str, bool] = Field(description="standard -> met")
+    notes: list[str]
+
+
+class StandardFigure(_Out):
+    """One planning figure of the standards profile and where it comes from."""
+
+    value: float
+    unit: str
+    edition: str
+    chapter: str
+    source: str
+    verified: bool
+    checked: str = Field(description="where the figure was checked against the source text, or why it could not be")
+    overridden: bool = Field(description="set by the scenario, not the profile")
+
+
 class StandardsUsed(_Out):
     profile: str
     title: str
     overrides: dict[str, float]
-    figures: dict[str, dict[str, Any]]
+    figures: dict[str, StandardFigure]
 
 
 class Plan(_Out):
@@ -287,7 +433,7 @@ class Plan(_Out):
     flows: list[Flow]
     unsheltered_by_zone: dict[str, int]
     siting: Siting
-    network: dict[str, Any] = Field(
+    network: RoadNetwork | StraightLineNetwork = Field(
         description="walking network used for travel times: nodes, links, mode, source file, fallback used or not"
     )
     entry_points: list[EntryPointResult]
@@ -347,14 +493,14 @@ class Plan(_Out):
             "crossed first; the inputs fed, assumptions and what is not modelled; None when not computed"
         ),
     )
-    seasons: dict[str, Any] | None = Field(
+    seasons: Seasons | None = Field(
         default=None,
         description=(
             "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
             "winterisation kits, heat water), items, and how each was counted; None when not declared"
         ),
     )
-    phases: dict[str, Any] | None = Field(
+    phases: Phases | None = Field(
         default=None,
         description=(
             "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
@@ -371,7 +517,7 @@ class Plan(_Out):
             "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"
         ),
     )
-    layout: list[dict[str, Any]] = Field(
+    layout: list[CampLayoutSummary] = Field(
         default=[],
         description="per opened site: plots, people held, taps, "
         "latrines, max distance plot->water point and plot->latrine, covered and "
@@ -381,7 +527,7 @@ class Plan(_Out):
         default=None,
         description="an existing settlement's snapshot checked site by site and block by block; None without one",
     )
-    arrivals: dict[str, Any] | None = Field(
+    arrivals: Arrivals | None = Field(
         default=None,
         description=(
             "people arriving at transit points: per point people by day, first and last day, sheltered; None "

@@ -3,11 +3,53 @@ under evacuation orders, stages/orders.py; docs/movement.md)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from .plan_base import Out
+
+
+class LogisticCurve(Out):
+    """Normalised logistic in days after the order (scenario ``movement.orders[*].curve``)."""
+
+    source: str = Field(description="where the figures come from, or 'ASSUMPTION: ...'")
+    kind: Literal["logistic"]
+    final_share: float = Field(description="share of the people present at the order who ever leave")
+    midpoint_days: float = Field(description="centre of the logistic (days after the order)")
+    width_days: float = Field(description="logistic scale (days; 10 % -> 90 % takes ~4.4 x this)")
+
+
+class WeibullCurve(Out):
+    """Weibull cumulative distribution in days after the order, scaled by the final share."""
+
+    source: str = Field(description="where the figures come from, or 'ASSUMPTION: ...'")
+    kind: Literal["weibull"]
+    final_share: float = Field(description="share of the people present at the order who ever leave")
+    scale_days: float = Field(description="63 % of the final share have left by then (days after the order)")
+    shape: float = Field(description="< 1: early rush then a long tail; > 1: slow start")
+
+
+class EmpiricalCurve(Out):
+    """Observed or declared (day, share left) points; linear in between, flat after the last."""
+
+    source: str = Field(description="where the figures come from, or 'ASSUMPTION: ...'")
+    kind: Literal["empirical"]
+    days: list[float] = Field(description="days after the order")
+    share: list[float] = Field(description="share of the area's people who have left by each day")
+
+
+DepartureCurve = Annotated[LogisticCurve | WeibullCurve | EmpiricalCurve, Field(discriminator="kind")]
+_CURVES: dict[str, type[LogisticCurve] | type[WeibullCurve] | type[EmpiricalCurve]] = {
+    "logistic": LogisticCurve,
+    "weibull": WeibullCurve,
+    "empirical": EmpiricalCurve,
+}
+
+
+def departure_curve(figures: dict[str, Any]) -> LogisticCurve | WeibullCurve | EmpiricalCurve:
+    """The plan.json form of a departure curve from its scenario figures (``curve.model_dump()``)."""
+    return _CURVES[figures["kind"]].model_validate(figures)
 
 
 class ObservedDepartures(Out):
@@ -24,7 +66,7 @@ class OrderResult(Out):
     footprint: str
     day: float = Field(description="day of the horizon the order is issued")
     operation_day: float | None = Field(default=None, description="day the operation starts (declared)")
-    curve: dict[str, Any] = Field(description="departure curve: kind, parameters, source")
+    curve: DepartureCurve = Field(description="departure curve: kind, parameters, source")
     curve_default: bool = Field(description="true: the shipped default curve (fitted to October 2023, north Gaza)")
     final_share: float = Field(description="share of the area's people who ever leave on this curve")
     people: int = Field(description="people living in the area this order covers first")
@@ -112,6 +154,58 @@ class EvacuationTiming(Out):
     explanations: list[str] = Field(description="what the solver did and why, in words")
 
 
+class MovementBottleneck(Out):
+    """A link of the condensed road network where people queued during the move over days."""
+
+    link: int = Field(description="index of the link in the walking network")
+    capacity_per_h: float = Field(description="people per hour the link carries")
+    saturated_h: float = Field(description="hours the link was saturated (h)")
+    from_h: float = Field(description="first saturated hour, from the start of day 0 (h)")
+    until_h: float = Field(description="end of the last saturated time step (h)")
+    max_queue_people: int = Field(description="longest queue at the link (people)")
+
+
+class MovementMode(Out):
+    """A way of moving (scenario ``movement.modes``, or the shipped defaults)."""
+
+    name: str
+    share: float = Field(description="share of the people leaving who move this way")
+    speed_m_s: float = Field(description="travel speed (m/s)")
+    road_use: float = Field(description="road capacity used per person (pedestrian-equivalents)")
+    max_people_per_day: float | None = Field(description="people a day this mode can carry (None: no limit)")
+    on_foot: bool = Field(description="counts in the walking burden")
+    source: str
+
+
+class ComparedFigure(Out):
+    """One figure under arrival order and under the plan's assignment (people)."""
+
+    arrival: int
+    plan: int
+    difference: int = Field(description="plan - arrival")
+
+
+class ComparedTrip(Out):
+    """Mean trip of one mode under arrival order and under the plan's assignment (h)."""
+
+    arrival: float | None
+    plan: float | None
+
+
+class RunComparison(Out):
+    """What direction changes: the arrival-order run beside the planned one, figure by figure (people, at the
+    horizon)."""
+
+    at_sites: ComparedFigure
+    without_place: ComparedFigure
+    on_road: ComparedFigure
+    turned_away: ComparedFigure
+    redisplaced: ComparedFigure
+    walking_over_h: ComparedFigure
+    vulnerable_walking_over_h: ComparedFigure
+    mean_trip_h: dict[str, ComparedTrip] = Field(description="per mode, mean trip queues included (h)")
+
+
 class MovementRun(Out):
     """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
     order people arrive). The four day series add up to every person of the ordered and unordered areas."""
@@ -135,7 +229,7 @@ class MovementRun(Out):
     departures_by_mode_day: dict[str, list[int]]
     arrivals_by_mode_day: dict[str, list[int]]
     arrivals: list[SiteDayArrivals] = Field(description="people taking a place, per destination and day")
-    bottlenecks: list[dict[str, Any]] = []
+    bottlenecks: list[MovementBottleneck] = Field(default=[], description="the links that jammed, longest queue first")
     notes: list[str] = []
 
 
@@ -148,7 +242,35 @@ class MovementResult(Out):
     departure_hours: list[float]
     orders: list[OrderResult]
     unordered: UnorderedResult
-    modes: list[dict[str, Any]]
+    modes: list[MovementMode]
     runs: dict[str, MovementRun]
-    comparison: dict[str, Any] | None = Field(default=None, description="arrival order vs the plan, figure by figure")
+    comparison: RunComparison | None = Field(default=None, description="arrival order vs the plan, figure by figure")
     network: dict[str, int] = {}
+
+
+class ArrivalPoint(Out):
+    """A transit point where people arrive from outside (layer arrivals), and where they went."""
+
+    id: str
+    name: str
+    zone: str = Field(description="the arrival zone the point's people are counted in")
+    lon: float
+    lat: float
+    people: int = Field(description="people arriving over the horizon")
+    first_day: int | None = Field(description="first day anyone arrives (None: nobody)")
+    last_day: int | None
+    peak_per_day: int = Field(description="most people arriving in one day")
+    by_day: list[int] = Field(description="people arriving each day")
+    sheltered: int = Field(description="of them, people with a site place")
+    without_a_site_place: int
+
+
+class Arrivals(Out):
+    """plan.json `arrivals`: people arriving at transit points over days (stages/arrivals.py)."""
+
+    file: str = Field(description="the arrivals series it was read from")
+    start_date: str = Field(description="day 0 of the series (ISO)")
+    source: str
+    people: int = Field(description="people arriving over the horizon, all points")
+    by_day: list[int] = Field(description="people arriving each day, all points")
+    points: list[ArrivalPoint]

@@ -3,8 +3,6 @@ distribution points (docs/delivery.md). Each is present only when the scenario (
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from .plan_base import Out, absent
@@ -371,6 +369,21 @@ class EntryClosure(Out):
     reason: str
 
 
+class SupplyAreas(Out):
+    """plan.json `supply.areas`: over supply.max_locations, how the locations were grouped into supply areas
+    (stages/supply_areas.py) and how per-location figures are read."""
+
+    locations: int = Field(description="locations grouped")
+    areas: int = Field(description="supply areas the LP feeds")
+    max_locations: int = Field(description="the location budget (supply.max_locations)")
+    camp_cell_km: float | None = Field(description="grid cell side camps are grouped in (km; None: one area per camp)")
+    cell_km: float = Field(description="grid cell side zones, zone land and served populations are grouped in (km)")
+    members_max: int = Field(description="most locations in one area")
+    rule: str = Field(description="the grouping rule in words")
+    note: str = Field(description="how a member's figures are read")
+    members: dict[str, list[str]] = Field(description="area id -> its member location ids")
+
+
 class SupplyPlan(Out):
     """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
     binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
@@ -400,7 +413,7 @@ class SupplyPlan(Out):
     entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
     local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
     locations: int = Field(description="locations the supply plan feeds")
-    areas: dict[str, Any] | None = Field(
+    areas: SupplyAreas | None = Field(
         default=None,
         exclude_if=absent,
         description=(
