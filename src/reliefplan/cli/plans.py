@@ -81,7 +81,7 @@ def _movement_lines(m: MovementResult, days: int) -> list[tuple[str, str]]:
             (
                 f"order '{o.footprint}' (day {o.day:g})",
                 f"{o.left_by_day[-1]:,} of {o.people:,} left by day {days - 1} "
-                f"({o.curve.get('kind')} curve, final share {o.final_share:.0%}){inside}",
+                f"({o.curve.kind} curve, final share {o.final_share:.0%}){inside}",
             )
         )
     u = m.unordered
@@ -217,11 +217,11 @@ def _settlement(p: Plan) -> None:
     if p.arrivals is not None:
         a = p.arrivals
         console.print(
-            f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
+            f"arrivals: {a.people:,} people at {len(a.points)} point(s) from {a.start_date}; "
             + "; ".join(
-                f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
-                f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
-                for x in a["points"]
+                f"{x.id}: {x.people:,} (days {x.first_day}-{x.last_day}, peak "
+                f"{x.peak_per_day:,}/day), {x.sheltered:,} with a site place"
+                for x in a.points
             ),
             highlight=False,
             soft_wrap=True,

@@ -106,10 +106,10 @@ def _walks_chart(plan: Plan, layouts: list[Mapping[str, Any]]) -> dict[str, Any]
     if limit is not None:
         ds.append(
             {
-                "label": f"standard: water within {number(limit['value'])} m",
+                "label": f"standard: water within {number(limit.value)} m",
                 "type": "line",
                 "dash": True,
-                "data": [limit["value"]] * len(top),
+                "data": [limit.value] * len(top),
                 "color": "#555f6d",
             }
         )

@@ -250,7 +250,8 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
     water = [(g.water_l_per_person_day, g.group) for g in summary if g.water_l_per_person_day is not None]
     if water:
         litres, group = min(water, key=lambda x: x[0])
-        target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
+        fig = plan.standards.figures.get("water_l_per_person_day")
+        target = fig.value if fig is not None else 15
         out.append(
             (
                 f"water delivered, worst group ({group})",
