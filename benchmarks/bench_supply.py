@@ -254,13 +254,18 @@ def rafah_ratio(days: int = 60) -> None:
     inst = {
         name: supply_instance(s, sh.presence, sh.kcal_pp, drive)[0] for name, s in (("today", today), ("chain", chain))
     }
+    from reliefplan.solvers.supply import solve as supply_solve
+
     got, objective = {}, {}
-    runs = (
-        ("today's supply LP", "today", True),
-        ("chain + pier + fuel, every corridor (before)", "chain", False),
-        ("chain + pier + fuel, transit hubs (now)", "chain", True),
+    scale = supply_solve.BACKLOG_SCALE_STRATEGY
+    runs = (  # label, instance, transit hubs, scaling for a backlog (None: HiGHS' default, as before)
+        ("today's supply LP", "today", True, scale),
+        ("chain + pier + fuel as before (every corridor, HiGHS' default scaling)", "chain", False, None),
+        ("chain + pier + fuel, transit hubs, HiGHS' default scaling", "chain", True, None),
+        ("chain + pier + fuel now (transit hubs, max-value scaling)", "chain", True, scale),
     )
-    for label, name, hubs in runs:
+    for label, name, hubs, sc_strategy in runs:
+        supply_solve.BACKLOG_SCALE_STRATEGY = sc_strategy
         c0, t0 = time.process_time(), time.perf_counter()
         r = solve_supply(inst[name], time_limit_s=900.0, deep_factor=sc.supply.deep_shortfall_factor, transit_hubs=hubs)
         got[label] = time.process_time() - c0
@@ -272,8 +277,9 @@ def rafah_ratio(days: int = 60) -> None:
             f"{r.objective_deprivation:,.4f}, truckloads {r.objective_trucks:,.4f}, load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-    now, before, base = (got[label] for label, _, _ in (runs[2], runs[1], runs[0]))
-    (z_now, _), (z_before, _) = objective[runs[2][0]], objective[runs[1][0]]
+    supply_solve.BACKLOG_SCALE_STRATEGY = scale
+    now, before, base = (got[r[0]] for r in (runs[3], runs[1], runs[0]))
+    (z_now, _), (z_before, _) = objective[runs[3][0]], objective[runs[1][0]]
     print(
         f"supply Rafah {days} days: chain + pier + fuel {now:.2f} s CPU = {now / before:.2f}x the same LP solved "
         f"as before ({before:.2f} s CPU) = {now / base:.2f}x today's supply LP ({base:.2f} s CPU); deprivation "
