@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,42 +22,19 @@ from ..solvers.supply import (
     Production,
     Site,
     SupplyInstance,
-    SupplyResult,
     Warehouse,
     load_commodities,
     solve_supply,
 )
 from ..solvers.chain import with_chain
 from . import delivery_chain, fuel_plan
-from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain
-from .supply_report import group_figures as group_figures, supply_summary as supply_summary
+from ..solvers.sustain import Disruption, apply_disruptions, sustain
+from .supply_report import Deliveries as Deliveries, group_figures as group_figures, supply_summary as supply_summary
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
 HANDLING_H = 2.0
 #: off-road legs of trucks (snap to the road network) at 20 km/h
 TRUCK_LEG_SPEED_M_S = 20 / 3.6
-
-
-@dataclass
-class Deliveries:
-    instance: SupplyInstance
-    result: SupplyResult
-    sustain: SustainResult
-    one_way_h: np.ndarray  # [entry, node]
-    specs: list[CommoditySpec]  # per commodity (t per person, payloads)
-    food_kcal_per_kg: float
-    closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
-    local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
-    chain: dict[str, Any] | None = None  # the declared delivery chain's figures (delivery_chain.py), else None
-    areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
-
-    def rows(self, pres: Presence) -> np.ndarray:
-        """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
-        index = {sid: i for i, sid in enumerate(self.sustain.site_ids)}
-        if self.areas is not None:
-            at = np.array([index.get(a, -1) for a in self.areas.presence.location_ids] + [-1], dtype=np.int64)
-            return at[self.areas.area_of]  # area_of -1 picks the trailing -1
-        return np.array([index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
 
 
 def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:

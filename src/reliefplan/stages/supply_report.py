@@ -1,19 +1,48 @@
-"""The supply plan in plan.json: `supply` (per day, per crossing, fleet, the delivery chain's parts) and `groups`
-(what reaches each person of each group), from a plan's deliveries (`deliveries.deliver`)."""
+"""A plan's deliveries (`Deliveries`, made by `deliveries.deliver`) and what plan.json says of them: `supply` (per
+day, per crossing, fleet, the delivery chain's parts) and `groups` (what reaches each person of each group)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
-from ..solvers.supply import fleet_by_origin, result_to_dict, site_figures_t
-from ..solvers.sustain import GroupSustain, sustain_to_dict
+from ..solvers.supply import (
+    CommoditySpec,
+    SupplyInstance,
+    SupplyResult,
+    fleet_by_origin,
+    result_to_dict,
+    site_figures_t,
+)
+from ..solvers.sustain import GroupSustain, SustainResult, sustain_to_dict
+from .presence import Presence
+from .supply_areas import SupplyAreas
 
-if TYPE_CHECKING:
-    from .deliveries import Deliveries
+
+@dataclass
+class Deliveries:
+    instance: SupplyInstance
+    result: SupplyResult
+    sustain: SustainResult
+    one_way_h: np.ndarray  # [entry, node]
+    specs: list[CommoditySpec]  # per commodity (t per person, payloads)
+    food_kcal_per_kg: float
+    closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
+    local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
+    chain: dict[str, Any] | None = None  # the declared delivery chain's figures (delivery_chain.py), else None
+    areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
+
+    def rows(self, pres: Presence) -> np.ndarray:
+        """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
+        index = {sid: i for i, sid in enumerate(self.sustain.site_ids)}
+        if self.areas is not None:
+            at = np.array([index.get(a, -1) for a in self.areas.presence.location_ids] + [-1], dtype=np.int64)
+            return at[self.areas.area_of]  # area_of -1 picks the trailing -1
+        return np.array([index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
 
 
 def group_figures(
