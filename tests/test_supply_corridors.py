@@ -159,3 +159,24 @@ def test_split_over_corridors_by_hand():
     assert r.flow_t[0, :, 0] == pytest.approx([7.5, 2.5, 0.0, 5.0])
     assert r.delivered_t[0, :, 1] == pytest.approx([7.5, 7.5])
     assert conservation_residual(inst, r) < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_chain_with_hubs_and_max_value_scaling_reaches_the_plain_optimum(seed, monkeypatch):
+    """A delivery chain after crossing A (a backlog of unlimited stock: max-value scaling) and the pier's loss:
+    the default solve (transit hubs, max-value scaling) against every corridor with HiGHS' default scaling."""
+    from reliefplan.solvers import chain
+    from reliefplan.solvers.supply import solve as supply_solve
+
+    base = _instance(seed, "equal")
+    days = base.days
+    inst = chain.with_chain(
+        base, [chain.EntryChain("A", collection_loads_by_day=[3.0] * days, movements_loads_by_day=[2.5] * days)]
+    )
+    assert aggregate(inst).hubs == 1 and any(w.capacity_t is None for w in inst.warehouses)
+    now = solve_supply(inst)
+    monkeypatch.setattr(supply_solve, "BACKLOG_SCALE_STRATEGY", None)
+    before = solve_supply(inst, transit_hubs=False)
+    assert now.status == before.status == "Optimal"
+    assert now.objective_deprivation == pytest.approx(before.objective_deprivation, rel=1e-7, abs=1e-6)
+    assert conservation_residual(inst, now) < 1e-6
