@@ -41,6 +41,7 @@ class Elements:
         self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
+        self.on_ring = np.zeros(cap, np.int64)  # people on its travel ring (kept by the compiled kernel only)
         self.slots = 0
         self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
 

@@ -21,6 +21,7 @@ from .schedule import cap_modes, departure_schedule, split_modes
 
 _BIG = np.iinfo(np.int64).max // 8
 _EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
+_NONE = np.zeros(0, np.int64)
 
 
 def simulate(
@@ -113,6 +114,7 @@ class _Sim:
         self._init_days()
         self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
         self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
+        self._sites = (self.closed, self.capacity)
         self._arrival_books = (
             self.occ,
             self.occ_vul,
@@ -301,6 +303,8 @@ class _Sim:
         else:
             j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
         self.pending = []
+        if self._all_arrive(t, j, mo, d, n, dep, vul):
+            return
         take, part = self._take(j, d, n)
         self._accept(t, j, mo, d, n, take, dep, vul, part)
         rej = np.flatnonzero(take < n)
@@ -337,6 +341,17 @@ class _Sim:
                 if directed_pass:
                     held -= int(want.sum())  # a planned place that is not there any more is no longer held
         return take, take / np.maximum(n, 1)
+
+    def _all_arrive(
+        self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray
+    ) -> bool:
+        """When every site has room for all its arrivals, they take their places (`_take` and `_accept` in one
+        compiled call); False, with nothing changed, when some do not fit."""
+        when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
+        ok, long = kernel.arrive_if_all_fit(j, mo, d, n, dep, vul, self._sites, when, self._arrival_books)
+        if ok and long.any():
+            self.over_vul += float(vul[long].sum())  # each row's share taking a place is 1
+        return bool(ok)
 
     def _accept(self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, *rest: np.ndarray) -> None:
         """Planned places are no longer held (arrived or turned away); the arrivals' books and trip ends.
@@ -419,6 +434,10 @@ class _Sim:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
         self._reached(*kernel.land(t, self.el.n, self._el_arrays()))
 
+    def _land_and_discharge(self, t: int) -> None:
+        """`_land` then `_discharge` in one compiled call (a step without departures)."""
+        self._reached(*kernel.land_and_discharge(t, self.el.n, self.max_use, self._links, self._el_arrays()))
+
     def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
         """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
         get through a link shorter than the rest of the step go on to the next one within the step."""
@@ -454,10 +473,19 @@ class _Sim:
                     self._books(day)
                 day = self.day = t // self.spd
                 ev = self._new_day(ev)
-            self._land(t)
             if len(ev["n"]):
-                ev = self._release(ev, t)
-            self._discharge(t)
+                li, amount, ended = kernel.due(t, self.W, ev["t0"], ev["n"])
+            else:
+                li, amount, ended = _NONE, _NONE, False
+            if len(li):
+                self._land(t)
+                self._release(ev, t, li, amount)
+                self._discharge(t)
+            else:
+                self._land_and_discharge(t)
+            if ended:  # events whose window is over
+                keep = t - ev["t0"] < self.W - 1
+                ev = {k: v[keep] for k, v in ev.items()}
             for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
                 if not self.pending:
                     break
@@ -491,17 +519,9 @@ class _Sim:
         new["e"] = np.full(len(new["n"]), -3, np.int64)
         return {k: np.concatenate([ev[k], new[k]]) for k in _EVENT_KEYS}
 
-    def _release(self, ev: dict[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
-        """Departures due this step, evenly over the window (rounded), onto their first route element; the
-        events still running."""
-        W = self.W
-        i_rel = t - ev["t0"]
-        li = np.flatnonzero((i_rel >= 0) & (i_rel < W))
-        if len(li):
-            ir, nn = i_rel[li], ev["n"][li]
-            amount = (2 * nn * (ir + 1) + W) // (2 * W) - (2 * nn * ir + W) // (2 * W)
-            go = amount > 0
-            li, amount = li[go], amount[go]
+    def _release(self, ev: dict[str, np.ndarray], t: int, li: np.ndarray, amount: np.ndarray) -> None:
+        """Departures due this step (events ``li``, ``amount`` people each: `kernel.due`) onto their first route
+        element."""
         if len(li):
             js = ev["j"][li]
             tg = js.copy()
@@ -515,11 +535,28 @@ class _Sim:
                 ev["e"][i] = (
                     self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]), bool(js[c] >= 0)) if tg[c] >= 0 else -1
                 )
-            mo = ev["m"][li]
-            vul = self._depart(ev["s"][li], mo, amount)
-            self._enter(ev["e"][li], tg, mo, amount, amount * float(t), vul, js >= 0, t)
-        ended = t - ev["t0"] >= W - 1
-        return {k: v[~ended] for k, v in ev.items()} if ended.any() else ev
+            mo, streams, elems = ev["m"][li], ev["s"][li], ev["e"][li]
+            if self._leave_and_enter(t, streams, mo, amount, elems):
+                return
+            vul = self._depart(streams, mo, amount)
+            self._enter(elems, tg, mo, amount, amount * float(t), vul, js >= 0, t)
+
+    def _leave_and_enter(
+        self, t: int, streams: np.ndarray, modes: np.ndarray, people: np.ndarray, elems: np.ndarray
+    ) -> bool:
+        """`_depart` and `_enter` in one compiled call when everyone leaves an origin onto a route element;
+        False, with nothing changed, otherwise."""
+        inst = self.inst
+        origins = (inst.origin_order, inst.origin_vulnerable_share)
+        books = (self.released_origin, self.left_order_inc, self.left_unordered_inc, self.dep_mode_day)
+        ff = (self.el.ff_s, self.ff_sum)
+        joined = kernel.leave_and_enter(
+            self.day, t, streams, modes, people, elems, self.n_o, origins, books, self._el_arrays(), ff
+        )
+        if joined < 0:
+            return False
+        self.en_route += joined
+        return True
 
     def _books(self, d: int) -> None:
         """The end of day ``d``: where everyone is (checked: nobody vanishes)."""
