@@ -16,7 +16,7 @@ from ..departures import cumulative_people, share_left
 from . import kernel
 from .instance import DaysInstance, validate_days_instance
 from .result import DaysResult, bottlenecks
-from .routes import Elements, RoadNet, prepare_network
+from .routes import Elements, RoadNet, prepare_network, segment, segments
 from .schedule import cap_modes, departure_schedule, split_modes
 
 _BIG = np.iinfo(np.int64).max // 8
@@ -73,6 +73,7 @@ class _Sim:
         self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
         self.el = Elements()
         self.index: dict[tuple[int, int, int, bool], int] = {}
+        self.segments = segments(net, 1.0 / (np.array([m.speed_m_s for m in inst.modes]) * float(inst.step_s)))
         cn = net.cnet
         self.arc_len = cn.travel_time_s  # the condensed network carries lengths
         self.cap_step = cn.capacity_per_h * self.dt / 3600.0
@@ -160,30 +161,20 @@ class _Sim:
         e0 = self.index.get(key)
         if e0 is not None:
             return e0
-        paths, row, target = self.net.paths, int(self.net.site_row[site]), int(self.net.site_node[site])
+        target = int(self.net.site_node[site])
         if node == target:
             return -1
         el, made, cur, prev = self.el, [], node, -1
         steps_per_m = 1.0 / (self.speed[mode] * self.dt)
-        n_c = self.net.cnet.n
         while cur != target:
             e = self.index.get((cur, site, mode, directed))
             if e is not None:
                 el.next[prev] = e
                 break
-            arcs, v, tau = [], cur, 0.0
-            while True:
-                nxt = int(paths.pred[row, v])
-                arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
-                arcs.append(arc)
-                tau += self.arc_len[arc] * steps_per_m
-                v = nxt
-                if v == target:
-                    break
-                r_v = paths.dist[row, v] * steps_per_m
-                r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
-                if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
-                    break
+            seg = self.segments.get((cur, site, mode))
+            if seg is None:
+                seg = self.segments[(cur, site, mode)] = segment(self.net, cur, site, steps_per_m)
+            arcs, tau, v = seg
             e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e
             if prev >= 0:
