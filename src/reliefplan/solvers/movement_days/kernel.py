@@ -62,31 +62,39 @@ def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def land_and_discharge(
     t: int, n_el: int, max_use: float, links: Any, els: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`land`, then `discharge` of every queued element: a step without departures in one call (the same
-    arithmetic in the same order as the two calls; the people at the end of their way, landed ones first)."""
+    """`land`, then `discharge_queued`: a step without departures in one call (the same arithmetic in the same
+    order as the two calls; the people at the end of their way, landed ones first)."""
     a = land(t, n_el, els)
-    queue = els[10]
-    n_q = 0
-    for e in range(n_el):
-        if queue[e] != 0:
-            n_q += 1
-    if n_q == 0:
-        return a
-    qi = np.empty(n_q, np.int64)
-    c = 0
-    for e in range(n_el):
-        if queue[e] != 0:
-            qi[c] = e
-            c += 1
-    b = discharge(qi, t, max_use, links, els)
+    b = discharge_queued(t, n_el, max_use, links, els)
     if len(a[0]) == 0:
         return b
+    if len(b[0]) == 0:
+        return a
     return (
         np.concatenate((a[0], b[0])),
         np.concatenate((a[1], b[1])),
         np.concatenate((a[2], b[2])),
         np.concatenate((a[3], b[3])),
     )
+
+
+@njit(cache=True)
+def discharge_queued(
+    t: int, n_el: int, max_use: float, links: Any, els: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`discharge` from every element with people queued."""
+    queue = els[10]
+    n_q = 0
+    for e in range(n_el):
+        if queue[e] != 0:
+            n_q += 1
+    qi = np.empty(n_q, np.int64)
+    c = 0
+    for e in range(n_el):
+        if queue[e] != 0:
+            qi[c] = e
+            c += 1
+    return discharge(qi, t, max_use, links, els)
 
 
 @njit(cache=True)

@@ -434,7 +434,8 @@ class _Sim:
         get through a link shorter than the rest of the step go on to the next one within the step."""
         el = self.el
         if qi is None:
-            qi = np.flatnonzero(el.queue[: el.n])
+            self._reached(*kernel.discharge_queued(t, el.n, self.max_use, self._links, self._el_arrays()))
+            return
         if len(qi):
             qi = np.ascontiguousarray(qi, np.int64)
             self._reached(*kernel.discharge(qi, t, self.max_use, self._links, self._el_arrays()))
