@@ -12,12 +12,11 @@ import numpy as np
 
 from ..._errors import InputError, Problem
 from ..._rounding import largest_remainder
-from ..departures import cumulative_people, share_left
 from . import kernel
 from .instance import DaysInstance, validate_days_instance
 from .result import DaysResult, bottlenecks
 from .routes import Elements, RoadNet, prepare_network, segment, segments
-from .schedule import cap_modes, departure_schedule, split_modes
+from .schedule import day_events, departure_schedule
 
 _BIG = np.iinfo(np.int64).max // 8
 _EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
@@ -376,44 +375,6 @@ class _Sim:
             on = np.unique(elems[elems >= 0])
             self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
 
-    # ------------------------------------------------------------------ one day's schedule
-    def _schedule(self) -> dict[str, np.ndarray]:
-        """Release events of the day: (stream, mode, directed site or -1, node, people, first step)."""
-        inst, day, n_o = self.inst, self.day, self.n_o
-        daily, redisp_people, redisp_sched = self.daily, self.redisp_people, self.redisp_sched
-        o = np.flatnonzero(daily[:, day])
-        rows_s, rows_n, rows_node = [o], [daily[o, day]], [self.net.origin_node[o]]
-        for j in np.flatnonzero(redisp_people).tolist():
-            k = int(inst.site_order[j])
-            c = share_left(inst.order_curves[k], np.array([day + 1 - inst.order_day[k]]))
-            due = int(cumulative_people(int(redisp_people[j]), c)[0]) - int(redisp_sched[j])
-            if due > 0:
-                redisp_sched[j] += due
-                rows_s.append(np.array([n_o + j]))
-                rows_n.append(np.array([due]))
-                rows_node.append(np.array([self.net.site_node[j]]))
-        s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
-        shares = np.array([m.share for m in inst.modes])
-        by_mode = cap_modes(split_modes(n_all, shares), inst.modes, self.limit_used)
-        out: dict[str, list[int]] = {k: [] for k in ("s", "m", "j", "node", "n", "t0")}
-        for i, mo in zip(*np.nonzero(by_mode)):
-            s, n = int(s_all[i]), int(by_mode[i, mo])
-            parts: list[tuple[int, int]] = []
-            if self.quota is not None and s < n_o and self.quota[s].any():
-                q = self.quota[s]
-                give = min(n, int(q.sum()))
-                alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
-                q -= alloc
-                parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
-                n -= give
-            if n:
-                parts.append((-1, n))
-            t0 = day * self.spd + self.w0 + (int(self.access_steps[s, mo]) if s < n_o else 0)
-            for jj, a in parts:
-                for key, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
-                    out[key].append(v)
-        return {k: np.asarray(v, np.int64) for k, v in out.items()}
-
     # ------------------------------------------------------------------ moving
     def _el_arrays(self) -> tuple[np.ndarray, ...]:
         """The route elements' arrays as the kernel takes them (rebuilt when the elements grew)."""
@@ -446,8 +407,6 @@ class _Sim:
             el = self.el
             self.en_route -= int(n.sum())
             self.pending.append((el.site[te], el.mode[te], el.directed[te], n, dep, vul))
-
-    # ------------------------------------------------------------------ the days
 
     # ------------------------------------------------------------------ the days
     def run(self, assignment: str) -> DaysResult:
@@ -506,7 +465,16 @@ class _Sim:
                 self.inside_at_op[k] = int(home[inst.origin_order == k].sum()) + int(
                     (self.occ[sk] + self.without_at_site[sk]).sum()
                 )
-        new = self._schedule()
+        new = day_events(
+            inst,
+            day,
+            self.daily[:, day],
+            (self.net.origin_node, self.net.site_node),
+            (self.redisp_people, self.redisp_sched),
+            self.quota,
+            self.limit_used,
+            (day * self.spd + self.w0, self.access_steps),
+        )
         new["tgt"] = np.full(len(new["n"]), -3, np.int64)
         new["e"] = np.full(len(new["n"]), -3, np.int64)
         return {k: np.concatenate([ev[k], new[k]]) for k in _EVENT_KEYS}
