@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from reliefplan.analysis import ensemble
+from reliefplan.analysis import ensemble, ensemble_member
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
 
@@ -95,8 +95,8 @@ def member_vs_cold(
     plans and the members (this process: on a shared machine, steadier than wall time)."""
     cold, cold_st, cold_cpu = [], [], []
     for _ in range(repeats):
-        ensemble._STATE.clear()
-        ensemble._SHELTERED.clear()
+        ensemble_member._STATE.clear()
+        ensemble_member._SHELTERED.clear()
         _clear_fit_caches()
         c = time.process_time()
         t = time.perf_counter()
@@ -113,7 +113,7 @@ def member_vs_cold(
     members = ensemble.draw_members(sc, members_n + 1, seed=1)
     key = str(folder.resolve())
     ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
-    base, cache = ensemble._base(key, name, layout)
+    base, cache = ensemble_member._base(key, name, layout)
     warm, warm_st, warm_cpu = [], [], []
     for m in members[1:]:
         st = {}
@@ -164,8 +164,8 @@ def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) 
     """Members per minute with start-up (process start, scenario load, first member per worker) included,
     and excluded: counted from the moment as many members finished as there are workers."""
     workers = int(engine.get("workers") or engine.get("dask_local") or 1)
-    ensemble._STATE.clear()  # the in-process worker starts cold too
-    ensemble._SHELTERED.clear()
+    ensemble_member._STATE.clear()  # the in-process worker starts cold too
+    ensemble_member._SHELTERED.clear()
     stamps: list[float] = []
     t = time.perf_counter()
     res = ensemble.run_ensemble(
