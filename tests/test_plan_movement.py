@@ -274,7 +274,7 @@ def test_observed_series_is_read_and_reported(tmp_path):
 
 def test_report_draws_each_order_curve_with_the_observed_series(tmp_path):
     from reliefplan.outputs.report import render_report
-    from reliefplan.outputs.report.stages import movement_view
+    from reliefplan.outputs.report.movement import movement_view
 
     d = _folder(
         tmp_path,

@@ -29,6 +29,7 @@ from reliefplan.outputs.report import (
 )
 from reliefplan.plan import EvacuationTiming, Plan, SupplyPlan
 from reliefplan.plan_supply import Sustain
+from reliefplan.words import _chart
 
 CHROMIUM = Path(os.environ.get("RELIEFPLAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -369,19 +370,15 @@ def test_short_labels():
 
 
 def test_overlay_charts_union_and_shared_series():
-    a = [
-        views._chart(
-            "sites", "t", ["x", "y"], [{"label": "capacity", "data": [5, 6]}, {"label": "people", "data": [1, 2]}]
-        )
-    ]
+    a = [_chart("sites", "t", ["x", "y"], [{"label": "capacity", "data": [5, 6]}, {"label": "people", "data": [1, 2]}])]
     b = [
-        views._chart(
+        _chart(
             "sites",
             "t",
             ["x", "y", "z"],
             [{"label": "capacity", "data": [5, 6, 7]}, {"label": "people", "data": [0, 2, 3]}],
         ),
-        views._chart("only-b", "u", ["q"], [{"label": "n", "data": [1]}]),
+        _chart("only-b", "u", ["q"], [{"label": "n", "data": [1]}]),
     ]
     out = views.overlay_charts(a, b, "A", "B")
     assert [c["id"] for c in out] == ["sites", "only-b"] and out[1]["title"] == "u (B only)"

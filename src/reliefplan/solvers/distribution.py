@@ -231,21 +231,7 @@ def place_points(
     w = np.asarray(walk_s, dtype=float)
     n_z, n_c = w.shape if w.ndim == 2 else (0, 0)
     ids = point_ids if point_ids is not None else [f"p{j}" for j in range(n_c)]
-    probs = svc.problems(file)
-    if w.ndim != 2 or w.shape[0] != people.size:
-        probs.append(
-            Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None, "walk_s")
-        )
-    if isinstance(n_points, bool) or int(n_points) != n_points or not 1 <= n_points <= max(n_c, 1):
-        probs.append(
-            Problem(
-                file, f"expected a whole number from 1 to {n_c} (the candidates), got {n_points!r}", None, "n_points"
-            )
-        )
-    if not (isinstance(max_utilisation, int | float) and 0 < max_utilisation <= 1):
-        probs.append(Problem(file, f"expected a share in (0, 1], got {max_utilisation!r}", None, "max_utilisation"))
-    if len(ids) != n_c:
-        probs.append(Problem(file, f"expected {n_c} point ids, got {len(ids)}", None, "point_ids"))
+    probs = _input_problems(people, w, n_points, svc, max_utilisation, ids, file)
     if probs:
         raise InputError(probs)
     cap = people_capacity(svc) * float(max_utilisation)
@@ -272,16 +258,43 @@ def place_points(
         rounds += r2
         if other.objective < res.objective * (1 - 1e-9):
             res = other
+    return _placement(res, w, ids, svc, rounds)
+
+
+def _input_problems(
+    people: np.ndarray,
+    w: np.ndarray,
+    n_points: int,
+    svc: PointService,
+    max_utilisation: float,
+    ids: list[str],
+    file: str,
+) -> list[Problem]:
+    """The service's problems, then a walking matrix, point count, utilisation or ids that do not fit."""
+    n_c = w.shape[1] if w.ndim == 2 else 0
+    probs = svc.problems(file)
+    if w.ndim != 2 or w.shape[0] != people.size:
+        probs.append(
+            Problem(file, f"expected a {people.size} x n_candidates matrix, got shape {w.shape}", None, "walk_s")
+        )
+    if isinstance(n_points, bool) or int(n_points) != n_points or not 1 <= n_points <= max(n_c, 1):
+        probs.append(
+            Problem(
+                file, f"expected a whole number from 1 to {n_c} (the candidates), got {n_points!r}", None, "n_points"
+            )
+        )
+    if not (isinstance(max_utilisation, int | float) and 0 < max_utilisation <= 1):
+        probs.append(Problem(file, f"expected a share in (0, 1], got {max_utilisation!r}", None, "max_utilisation"))
+    if len(ids) != n_c:
+        probs.append(Problem(file, f"expected {n_c} point ids, got {len(ids)}", None, "point_ids"))
+    return probs
+
+
+def _placement(res: SitingResult, w: np.ndarray, ids: list[str], svc: PointService, rounds: int) -> Placement:
+    """The chosen siting as points opened, each zone's point, people per point, walks, queues and solver figures."""
     zi, pj, pp = res.assign_client, res.assign_facility, res.assign_people
-    per_point = np.bincount(pj, weights=pp, minlength=n_c)
-    wt = w[zi, pj] / 60.0
-    if pp.sum() > 0:
-        order = np.argsort(wt, kind="stable")
-        cum = np.cumsum(pp[order]) / pp.sum()
-        p90 = float(wt[order][min(int(np.searchsorted(cum, 0.9)), order.size - 1)])
-        mean, mx = float(wt @ pp / pp.sum()), float(wt.max())
-    else:
-        p90 = mean = mx = float("nan")
+    per_point = np.bincount(pj, weights=pp, minlength=len(ids))
+    mean, p90, mx = _walk_minutes(w[zi, pj] / 60.0, pp)
     opened = res.open_mask.copy()
     return Placement(
         [ids[j] for j in np.flatnonzero(opened)],
@@ -306,6 +319,18 @@ def place_points(
         },
         list(NOT_MODELLED),
     )
+
+
+def _walk_minutes(wt: np.ndarray, pp: np.ndarray) -> tuple[float, float, float]:
+    """(mean, P90, longest) one-way walk in minutes over the people assigned `pp`; NaN when nobody is."""
+    if pp.sum() > 0:
+        order = np.argsort(wt, kind="stable")
+        cum = np.cumsum(pp[order]) / pp.sum()
+        p90 = float(wt[order][min(int(np.searchsorted(cum, 0.9)), order.size - 1)])
+        mean, mx = float(wt @ pp / pp.sum()), float(wt.max())
+    else:
+        p90 = mean = mx = float("nan")
+    return mean, p90, mx
 
 
 def _greedy_open(people: np.ndarray, walk: np.ndarray, n: int) -> np.ndarray:

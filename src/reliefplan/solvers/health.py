@@ -376,67 +376,30 @@ def project_health(
     adult_loss = 1.0 - np.exp(log_w)
 
     # 2. malnutrition
-    mu0, sd0 = (
-        a.astype(np.float32)[:, None]
-        for a in fit_baseline_whz(
-            _base(inputs, data, "baseline_gam_share", g), _base(inputs, data, "baseline_sam_share", g)
-        )
-    )
-    child_loss = v["child_to_adult_weight_loss_ratio"] * adult_loss
-    lms_l = p["whz_lms_l"].value
-    cuts = (-1.0, -2.0, -3.0, v["whz_survival_limit"])
-    p1, gam, sam, child_lethal = wasting_shares(mu0, sd0, child_loss, lms_l, v["whz_lms_s"], cuts)
-    b1, b2, b3, child_lethal0 = wasting_shares(mu0, sd0, np.zeros((1, 1), np.float32), lms_l, v["whz_lms_s"], cuts)
-    log_bmi_mean, log_bmi_sd = pooled_log_bmi(body.weight_kg, body.height_m, cshare, v["adult_bmi_log_sd"])
-    bmi_18 = share_below_bmi(p["bmi_thinness"].value, log_bmi_mean, log_bmi_sd, log_w)
-    bmi_16 = share_below_bmi(p["bmi_severe_thinness"].value, log_bmi_mean, log_bmi_sd, log_w)
-    lethal = share_below_bmi(v["bmi_survival_limit"], log_bmi_mean, log_bmi_sd, log_w)
-    lethal0 = share_below_bmi(v["bmi_survival_limit"], log_bmi_mean, log_bmi_sd, np.zeros((1, 1, 1), np.float32))
-    gap = extreme_food_gap_share(share[None], v["household_intake_log_sd"], v["extreme_gap_share_of_requirement"])
+    m = _malnutrition(inputs, data, v, body, cshare, log_w, adult_loss, share, g)
 
     # 3. infection risk
     rr_dia, rr_ari = _infection_risk(inputs, data, {name: ndtri(u[name]) for name in _CURVES}, g, t)
 
     # 4. mortality (deaths per 10,000 per day)
-    def hazard(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
-        return (
-            (1.0 - q1)
-            + v["hr_mild_wasting"] * (q1 - q2)
-            + v["hr_moderate_wasting"] * (q2 - q3)
-            + v["hr_severe_wasting"] * q3
-        )
-
-    wasting_factor = hazard(p1, gam, sam) / hazard(b1, b2, b3)
     u5 = _per_group(inputs.under5_share, g, t)[None]
     adults = _per_group(inputs.adult_share, g, t)[None]
     u5dr0 = _baseline_rate(inputs, "baseline_u5dr_per_10k_day", v, g)
     cdr0 = _baseline_rate(inputs, "baseline_cdr_per_10k_day", v, g)
-    dr5_0 = np.maximum(cdr0 - u5 * u5dr0, 0.0) / np.maximum(1.0 - u5, 1e-9)
-    starving_u5 = _newly_below(child_lethal0, child_lethal, d, g)
-    starving = _newly_below(lethal0, lethal, d, g)
-    u5dr = (
-        u5dr0
-        * wasting_factor
-        * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
-        + 1e4 * starving_u5
-    )
-    dr5 = dr5_0 * (
-        1.0 + v["over5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["over5_ari_death_share"] * (rr_ari - 1.0)
-    ) + 1e4 * starving * adults / np.maximum(1.0 - u5, 1e-9)
-    cdr = u5 * u5dr + (1.0 - u5) * dr5
+    u5dr, cdr = _mortality(v, m, rr_dia, rr_ari, u5, adults, u5dr0, cdr0, d, g)
 
     indicators = {
         "adult_weight_loss_share": adult_loss,
-        "child_weight_loss_share": child_loss,
-        "gam_share": gam,
-        "sam_share": sam,
-        "adult_bmi_below_18_5_share": bmi_18,
-        "adult_bmi_below_16_share": bmi_16,
-        "extreme_food_gap_share": gap,
+        "child_weight_loss_share": m.child_loss,
+        "gam_share": m.gam,
+        "sam_share": m.sam,
+        "adult_bmi_below_18_5_share": m.bmi_18,
+        "adult_bmi_below_16_share": m.bmi_16,
+        "extreme_food_gap_share": m.gap,
         "rr_diarrhoea": rr_dia,
         "rr_ari": rr_ari,
-        "starved_share": (np.maximum.accumulate(child_lethal, axis=-1) - child_lethal0) * u5
-        + (np.maximum.accumulate(lethal, axis=-1) - lethal0) * adults,
+        "starved_share": (np.maximum.accumulate(m.child_lethal, axis=-1) - m.child_lethal0) * u5
+        + (np.maximum.accumulate(m.lethal, axis=-1) - m.lethal0) * adults,
         "u5dr_per_10k_day": u5dr,
         "cdr_per_10k_day": cdr,
     }
@@ -457,6 +420,112 @@ def project_health(
         excess_deaths_draws=excess,
         assumptions=assumptions,
     )
+
+
+@dataclass(frozen=True)
+class _Malnutrition:
+    """Step 2 of `project_health`, [D, G, T] arrays (the `*0` and `base` ones at zero weight loss): children's
+    weight loss and wasting shares below WHZ -1, -2, -3 and the survival limit; adults' BMI below 18.5, 16 and
+    the survival limit; the share of households with an extreme food gap."""
+
+    child_loss: np.ndarray
+    wasting: tuple[np.ndarray, np.ndarray, np.ndarray]  # shares below WHZ -1, -2, -3
+    base: tuple[np.ndarray, np.ndarray, np.ndarray]  # the same with no weight loss
+    child_lethal: np.ndarray
+    child_lethal0: np.ndarray
+    bmi_18: np.ndarray
+    bmi_16: np.ndarray
+    lethal: np.ndarray
+    lethal0: np.ndarray
+    gap: np.ndarray
+
+    @property
+    def gam(self) -> np.ndarray:
+        return self.wasting[1]
+
+    @property
+    def sam(self) -> np.ndarray:
+        return self.wasting[2]
+
+
+def _malnutrition(
+    inputs: HealthInputs,
+    data: HealthData,
+    v: dict[str, np.ndarray],
+    body: Body,
+    cshare: np.ndarray,
+    log_w: np.ndarray,
+    adult_loss: np.ndarray,
+    share: np.ndarray,
+    g: int,
+) -> _Malnutrition:
+    """Children's wasting from their weight loss (a multiple of adults'), adults' thinness from their log weight,
+    and the extreme food gap from the intake share."""
+    p = data.parameters
+    mu0, sd0 = (
+        a.astype(np.float32)[:, None]
+        for a in fit_baseline_whz(
+            _base(inputs, data, "baseline_gam_share", g), _base(inputs, data, "baseline_sam_share", g)
+        )
+    )
+    child_loss = v["child_to_adult_weight_loss_ratio"] * adult_loss
+    lms_l = p["whz_lms_l"].value
+    cuts = (-1.0, -2.0, -3.0, v["whz_survival_limit"])
+    p1, gam, sam, child_lethal = wasting_shares(mu0, sd0, child_loss, lms_l, v["whz_lms_s"], cuts)
+    b1, b2, b3, child_lethal0 = wasting_shares(mu0, sd0, np.zeros((1, 1), np.float32), lms_l, v["whz_lms_s"], cuts)
+    log_bmi_mean, log_bmi_sd = pooled_log_bmi(body.weight_kg, body.height_m, cshare, v["adult_bmi_log_sd"])
+    return _Malnutrition(
+        child_loss=child_loss,
+        wasting=(p1, gam, sam),
+        base=(b1, b2, b3),
+        child_lethal=child_lethal,
+        child_lethal0=child_lethal0,
+        bmi_18=share_below_bmi(p["bmi_thinness"].value, log_bmi_mean, log_bmi_sd, log_w),
+        bmi_16=share_below_bmi(p["bmi_severe_thinness"].value, log_bmi_mean, log_bmi_sd, log_w),
+        lethal=share_below_bmi(v["bmi_survival_limit"], log_bmi_mean, log_bmi_sd, log_w),
+        lethal0=share_below_bmi(v["bmi_survival_limit"], log_bmi_mean, log_bmi_sd, np.zeros((1, 1, 1), np.float32)),
+        gap=extreme_food_gap_share(share[None], v["household_intake_log_sd"], v["extreme_gap_share_of_requirement"]),
+    )
+
+
+def _mortality(
+    v: dict[str, np.ndarray],
+    m: _Malnutrition,
+    rr_dia: np.ndarray,
+    rr_ari: np.ndarray,
+    u5: np.ndarray,
+    adults: np.ndarray,
+    u5dr0: np.ndarray,
+    cdr0: np.ndarray,
+    d: int,
+    g: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(under-5, crude) death rates per 10,000 per day: the baselines scaled by the wasting hazard and the
+    infection risks, plus the people newly below a survival limit."""
+
+    def hazard(q1: np.ndarray, q2: np.ndarray, q3: np.ndarray) -> np.ndarray:
+        return (
+            (1.0 - q1)
+            + v["hr_mild_wasting"] * (q1 - q2)
+            + v["hr_moderate_wasting"] * (q2 - q3)
+            + v["hr_severe_wasting"] * q3
+        )
+
+    wasting_factor = hazard(*m.wasting) / hazard(*m.base)
+    dr5_0 = np.maximum(cdr0 - u5 * u5dr0, 0.0) / np.maximum(1.0 - u5, 1e-9)
+    starving_u5 = _newly_below(m.child_lethal0, m.child_lethal, d, g)
+    starving = _newly_below(m.lethal0, m.lethal, d, g)
+    u5dr = (
+        u5dr0
+        * wasting_factor
+        * (1.0 + v["u5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["u5_ari_death_share"] * (rr_ari - 1.0))
+        + 1e4 * starving_u5
+    )
+    dr5 = dr5_0 * (
+        1.0 + v["over5_diarrhoea_death_share"] * (rr_dia - 1.0) + v["over5_ari_death_share"] * (rr_ari - 1.0)
+    ) + 1e4 * starving * adults / np.maximum(1.0 - u5, 1e-9)
+    cdr = u5 * u5dr + (1.0 - u5) * dr5
+    return u5dr, cdr
 
 
 def _newly_below(start: np.ndarray, share: np.ndarray, d: int, g: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import InputError, Problem
-from .siting import SitingInstance, solve_siting
+from .siting import SitingInstance, SitingResult, solve_siting
 
 
 @dataclass(frozen=True)
@@ -68,23 +68,7 @@ def choose_hubs(
     fixed = np.zeros(n_h) if hub_cost_tkm is None else np.asarray(hub_cost_tkm, dtype=float)
     opens = np.zeros(n_h, dtype=np.int64) if hub_open_day is None else np.asarray(hub_open_day)
     must = np.zeros(n_h, dtype=bool) if declared is None else np.asarray(declared, dtype=bool)
-    probs: list[Problem] = []
-    if km.shape != (n_p, n_h):
-        probs.append(
-            Problem(file, f"expected a {n_p} x {n_h} matrix (points x hubs), got shape {km.shape}", None, "drive_km")
-        )
-    for name, arr in (("capacity_t_per_day", cap), ("cost_tkm", fixed), ("open_day", opens), ("declared", must)):
-        if np.shape(arr) != (n_h,):
-            probs.append(Problem(file, f"expected {n_h} values (one per hub), got shape {np.shape(arr)}", None, name))
-    for k in np.flatnonzero(~np.isfinite(t) | (t < 0)):
-        probs.append(Problem(file, f"expected a number >= 0, got {t[k]}", f"points[{k}]", "t_per_day"))
-    if np.shape(cap) == (n_h,):
-        for k in np.flatnonzero(~np.isfinite(cap) | (cap <= 0)):
-            probs.append(
-                Problem(
-                    file, f"expected a capacity > 0, got {cap[k]}", f"hubs[{k}] ({hub_ids[k]})", "capacity_t_per_day"
-                )
-            )
+    probs = _input_problems(t, km, cap, fixed, opens, must, hub_ids, file)
     if probs:
         raise InputError(probs)
     never = opens > day
@@ -120,6 +104,44 @@ def choose_hubs(
         unmet_penalty=float(unmet_cost_per_t),
     )
     res = solve_siting(inst, time_limit_s=time_limit_s, file=file)
+    return _hub_plan(res, hub_ids, n_p, cap)
+
+
+def _input_problems(
+    t: np.ndarray,
+    km: np.ndarray,
+    cap: np.ndarray,
+    fixed: np.ndarray,
+    opens: np.ndarray,
+    must: np.ndarray,
+    hub_ids: list[str],
+    file: str,
+) -> list[Problem]:
+    """Every shape that does not match the points and hubs, negative tonnes and capacities not above 0."""
+    n_p, n_h = t.size, len(hub_ids)
+    probs: list[Problem] = []
+    if km.shape != (n_p, n_h):
+        probs.append(
+            Problem(file, f"expected a {n_p} x {n_h} matrix (points x hubs), got shape {km.shape}", None, "drive_km")
+        )
+    for name, arr in (("capacity_t_per_day", cap), ("cost_tkm", fixed), ("open_day", opens), ("declared", must)):
+        if np.shape(arr) != (n_h,):
+            probs.append(Problem(file, f"expected {n_h} values (one per hub), got shape {np.shape(arr)}", None, name))
+    for k in np.flatnonzero(~np.isfinite(t) | (t < 0)):
+        probs.append(Problem(file, f"expected a number >= 0, got {t[k]}", f"points[{k}]", "t_per_day"))
+    if np.shape(cap) == (n_h,):
+        for k in np.flatnonzero(~np.isfinite(cap) | (cap <= 0)):
+            probs.append(
+                Problem(
+                    file, f"expected a capacity > 0, got {cap[k]}", f"hubs[{k}] ({hub_ids[k]})", "capacity_t_per_day"
+                )
+            )
+    return probs
+
+
+def _hub_plan(res: SitingResult, hub_ids: list[str], n_p: int, cap: np.ndarray) -> HubPlan:
+    """The siting result as hubs opened, each point's hub, tonnes per hub and the solver's figures."""
+    n_h = len(hub_ids)
     hub_of = np.full(n_p, -1, dtype=np.int64)
     hub_of[res.assign_client] = res.assign_facility
     per_hub = np.bincount(res.assign_facility, weights=res.assign_people, minlength=n_h)

@@ -10,6 +10,7 @@ import numpy as np
 from .._errors import InputError, Problem
 from ..scenario.folder import Scenario
 from ..solvers.layout import CampLayout, Geometry, LayoutParams, generate_layout, layout_capacity
+from .travel import TravelCache, geometry_key
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -133,3 +134,21 @@ def _layout_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | N
 
 def _capacity_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[int]:
     return [layout_capacity(g, params, no_build, site_id=site_id, source=source) for g, _n, site_id, source in jobs]
+
+
+def layout_fit(sc: Scenario, free: np.ndarray, params: LayoutParams, cache: TravelCache | None) -> np.ndarray:
+    """People each site's free land holds under the camp layout (from the cache when it holds the same fit)."""
+    # the layout fit depends on geometry and layout settings only: ensemble members share it
+    key = (
+        geometry_key(
+            free, repr(params), [s.id for s in sc.sites], geometry_key(np.asarray(sc.no_build_m, dtype=object))
+        )
+        if cache is not None
+        else ""
+    )
+    fit = cache.layout_people.get(key) if cache is not None else None
+    if fit is None:
+        fit = layout_capacities(sc, free, params, client=cache.client if cache is not None else None)
+        if cache is not None:
+            cache.layout_people[key] = fit
+    return fit

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -14,6 +15,12 @@ from ..geo import to_lon_lat
 from ..plan import CondensedNetwork, EvacuationArrival, EvacuationBottleneck, EvacuationTiming
 from ..solvers.network import Network, snap
 from ..scenario.folder import Scenario
+from .allocation import AllocationResult
+from .capacity import SiteCapacity
+from .displacement import Displacement
+from .orders import DaysMovement, OrderParts, move_over_days
+from .overflow import Overflow
+from .travel import ZoneSiteTimes
 
 
 @dataclass
@@ -152,3 +159,48 @@ def movement_summary(
         bottlenecks=bottlenecks,
         explanations=list(r.explanations),
     )
+
+
+def move_everyone(
+    sc: Scenario,
+    d: Displacement,
+    parts: OrderParts | None,
+    cap: SiteCapacity,
+    times: ZoneSiteTimes,
+    alloc: AllocationResult,
+    ov: Overflow,
+    step: Callable[[str], None],
+) -> tuple[EvacuationTiming | None, DaysMovement | None]:
+    """(evacuation timing, movement over days): the move over the roads of everyone who moves, over days under
+    orders (``parts``), else in one go when the scenario has roads, an evacuation block and no arrivals series."""
+    site_people = alloc.by_site
+    # everyone who moves: to a camp place, or as overflow to a site's land or a zone's land
+    land = np.flatnonzero(ov.by_zone_land)
+    dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
+    dest_people = np.concatenate([site_people + ov.by_site, ov.by_zone_land[land]])
+    moving = alloc.by_zone + ov.to_site.sum(axis=1) + ov.zone_land_by_zone
+    evacuation = days = None
+    if parts is not None:
+        if times.graph is not None:
+            step("movement over days")
+            days = move_over_days(sc, times.graph, parts, cap, alloc, ov)
+    elif sc.evacuation.enabled and times.graph is not None and moving.sum() > 0 and sc.arrivals is None:
+        step("evacuation timing")
+        graph = times.graph
+        assert times.samples_xy is not None and times.samples_zone is not None  # sampled whenever roads are used
+        if sc.road_capacity_factor != 1.0:  # a copy: the cached network stays as built
+            graph = replace(graph, link_capacity_per_h=graph.link_capacity_per_h * sc.road_capacity_factor)
+        moved = move(
+            sc,
+            graph,
+            times.samples_xy,
+            times.samples_zone,
+            d.days,
+            d.displaced_by_day,
+            moving,
+            np.vstack([cap.point_xy, ov.zone_land_xy[land]]),
+            dest_people,
+            dest_ids,
+        )
+        evacuation = movement_summary(moved, sc, graph, sc.crs)
+    return evacuation, days

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...plan import Plan
 from ...words import _chart, number
-from .stages import _add, _table, _view
+from .blocks import _add, _table, _view
 
 WORDS = {
     "m2_per_person": "m² per person",
@@ -48,8 +48,17 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
                     f"{number(m['sites_meeting'][k])} of {number(m['sites_with_data'][k])} with data",
                 )
             )
-    rows, blocks = [], []
-    for s in m["sites"]:
+    v["tables"].append(_site_table(m["sites"]))
+    if any(s["blocks"] for s in m["sites"]):
+        v["tables"].append(_block_table(m["sites"]))
+    v["notes"] += [{"text": n, "detail": None} for n in m.get("notes") or []]
+    return v
+
+
+def _site_table(sites: list[Any]) -> dict[str, Any]:
+    """Each monitored site: the snapshot's figures, the standards missed, and the site after the plan."""
+    rows = []
+    for s in sites:
         rows.append(
             [
                 s["id"],
@@ -68,6 +77,34 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
                 "—" if s["days_short_of_latrines"] is None else number(s["days_short_of_latrines"]),
             ]
         )
+    return _table(
+        "Each monitored site",
+        [
+            "site",
+            "people",
+            "m² per person",
+            "people per latrine",
+            "people per tap",
+            "farthest walk to water (m)",
+            "farthest walk to a latrine (m)",
+            "standards not met",
+            "to relocate",
+            "spare capacity",
+            "people after the plan",
+            "latrines to add",
+            "taps to add",
+            "days short of latrines",
+        ],
+        rows,
+        open=True,
+        note="the snapshot's figures; 'after the plan': residents who stay plus the people the plan sends here",
+    )
+
+
+def _block_table(sites: list[Any]) -> dict[str, Any]:
+    """Each block of each monitored site: the snapshot's figures and the standards missed."""
+    blocks = []
+    for s in sites:
         for b in s["blocks"]:
             blocks.append(
                 [
@@ -83,51 +120,22 @@ def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
                     number(b["relocated"]),
                 ]
             )
-    v["tables"].append(
-        _table(
-            "Each monitored site",
-            [
-                "site",
-                "people",
-                "m² per person",
-                "people per latrine",
-                "people per tap",
-                "farthest walk to water (m)",
-                "farthest walk to a latrine (m)",
-                "standards not met",
-                "to relocate",
-                "spare capacity",
-                "people after the plan",
-                "latrines to add",
-                "taps to add",
-                "days short of latrines",
-            ],
-            rows,
-            open=True,
-            note="the snapshot's figures; 'after the plan': residents who stay plus the people the plan sends here",
-        )
+    return _table(
+        "Each block",
+        [
+            "site",
+            "block",
+            "people",
+            "m² per person (block outline)",
+            "people per latrine",
+            "people per tap",
+            "farthest walk to water (m)",
+            "farthest walk to a latrine (m)",
+            "standards not met",
+            "to relocate",
+        ],
+        blocks,
     )
-    if blocks:
-        v["tables"].append(
-            _table(
-                "Each block",
-                [
-                    "site",
-                    "block",
-                    "people",
-                    "m² per person (block outline)",
-                    "people per latrine",
-                    "people per tap",
-                    "farthest walk to water (m)",
-                    "farthest walk to a latrine (m)",
-                    "standards not met",
-                    "to relocate",
-                ],
-                blocks,
-            )
-        )
-    v["notes"] += [{"text": n, "detail": None} for n in m.get("notes") or []]
-    return v
 
 
 def arrivals_view(plan: Plan, a: Mapping[str, Any]) -> dict[str, Any]:
