@@ -13,6 +13,7 @@ from ..._errors import InputError, Problem, SolverError
 from .._highs import quiet_highs
 from .binding import _binding
 from .corridors import Corridors, aggregate, identity
+from .compact import CompactHighs, live_columns
 from .lp import _build_lp, _Lp
 from .model import (
     AUTO_EPSILON_COLUMNS,
@@ -36,12 +37,17 @@ from .validate import validate_instance
 #: HiGHS' default (docs/supply.md)
 BACKLOG_SCALE_STRATEGY = 4
 
-
 def _highs(
-    lp: _Lp, time_limit_s: float, threads: int | None, col_upper: np.ndarray | None = None, scale: int | None = None
+    lp: _Lp,
+    time_limit_s: float,
+    threads: int | None,
+    col_upper: np.ndarray | None = None,
+    scale: int | None = None,
+    compact: bool = False,
 ) -> tuple[Any, Any]:
     """A HiGHS model of ``lp`` (``col_upper``: other column bounds, e.g. with held columns at 0; ``scale``: HiGHS'
-    simplex_scale_strategy, None: its default)."""
+    simplex_scale_strategy, None: its default; ``compact``: without the columns fixed at 0
+    (`compact.CompactHighs`, addressed by the whole LP's column indices all the same))."""
     import highspy
 
     h = quiet_highs()
@@ -50,22 +56,25 @@ def _highs(
         h.setOptionValue("simplex_scale_strategy", scale)
     if threads:
         h.setOptionValue("threads", int(threads))
+    upper = lp.col_upper if col_upper is None else col_upper
+    live = live_columns(lp.col_upper) if compact else np.arange(lp.n_col)
+    a = lp.matrix[:, live] if compact else lp.matrix
     model = highspy.HighsLp()
-    model.num_col_ = lp.n_col
+    model.num_col_ = live.size
     model.num_row_ = lp.matrix.shape[0]
-    model.col_cost_ = lp.cost1
-    model.col_lower_ = np.zeros(lp.n_col)
-    model.col_upper_ = lp.col_upper if col_upper is None else col_upper
+    model.col_cost_ = lp.cost1[live]
+    model.col_lower_ = np.zeros(live.size)
+    model.col_upper_ = upper[live]
     model.row_lower_ = lp.row_lower
     model.row_upper_ = lp.row_upper
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = lp.matrix.indptr.astype(np.int32)
-    model.a_matrix_.index_ = lp.matrix.indices.astype(np.int32)
-    model.a_matrix_.value_ = lp.matrix.data
+    model.a_matrix_.start_ = a.indptr.astype(np.int32)
+    model.a_matrix_.index_ = a.indices.astype(np.int32)
+    model.a_matrix_.value_ = a.data
     status = h.passModel(model)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the supply LP")
-    return h, highspy
+    return (CompactHighs(h, live, lp.n_col, lp.matrix, lp.cost1) if compact else h), highspy
 
 
 def _structure_key(lp: _Lp) -> str:
@@ -102,8 +111,8 @@ def _warm_highs(
     held after the last solve are held again), or a new one (kept there for the next call)."""
     import highspy
 
-    if warm is None:
-        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale), "", held)
+    if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
+        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
