@@ -12,8 +12,8 @@ import numpy as np
 from ..._errors import InputError, Problem, SolverError
 from .._highs import quiet_highs
 from .binding import _binding
-from .corridors import Corridors, aggregate, identity
 from .compact import CompactHighs, live_columns
+from .corridors import Corridors, aggregate, identity
 from .lp import _build_lp, _Lp
 from .model import (
     AUTO_EPSILON_COLUMNS,
@@ -36,6 +36,7 @@ from .validate import validate_instance
 #: optimum; on the LPs without (the example's plans, bench_supply's 200 sites) it was no faster, so they keep
 #: HiGHS' default (docs/supply.md)
 BACKLOG_SCALE_STRATEGY = 4
+
 
 def _highs(
     lp: _Lp,
