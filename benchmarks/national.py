@@ -27,6 +27,7 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyogrio.raw
@@ -100,21 +101,45 @@ def write_national(
     size = SIZES[size] if isinstance(size, str) else size
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-
-    # zones: n x n squares of 1 km, population lognormal, total exact
+    rng = np.random.default_rng(seed)  # drawn in this order: zones, footprint, sites
     n = int(round(math.sqrt(size.zones)))
     side = n * ZONE_M
+    zx, zy, population = _write_zones(folder, rng, n, size.people)
+    emptied = _write_footprint(folder, rng, n)
+    _write_sites(folder, rng, size.sites, zx, zy, emptied)
+    n_links = _write_roads(folder, side, size.road_edges)
+    _write_entry_points(folder, side)
+    cfg = _config(size, n, n_links, seed, max_walk_h, layout)
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return Written(
+        folder=folder,
+        scenario="national",
+        people=int(population.sum()),
+        zones=n * n,
+        emptied_zones=int(emptied.sum()),
+        sites=size.sites,
+        road_edges=n_links,
+        side_km=side / 1000,
+    )
+
+
+def _write_zones(
+    folder: Path, rng: np.random.Generator, n: int, people: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n x n square zones of 1 km, population lognormal, total exact; returns (x, y of their corners, population)."""
     ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     ii, jj = ii.ravel(), jj.ravel()
     zx, zy = X0 + ii * ZONE_M, Y0 + jj * ZONE_M
     zones = shapely.box(zx, zy, zx + ZONE_M, zy + ZONE_M)
     weight = rng.lognormal(0.0, 0.8, size=n * n)
-    population = rng.multinomial(size.people, weight / weight.sum()).astype(np.int64)
+    population = rng.multinomial(people, weight / weight.sum()).astype(np.int64)
     ids = np.array([f"Z{k:06d}" for k in range(n * n)], dtype=object)
     _write_gpkg(folder / "zones.gpkg", zones, {"id": ids, "population": population}, "Polygon")
+    return zx, zy, population
 
-    # footprint: random 10 km blocks until 30 % of the zones are inside
+
+def _write_footprint(folder: Path, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Random 10 km blocks until 30 % of the zones are inside; returns the emptied zones [n, n]."""
     nb = math.ceil(n / BLOCK_ZONES)
     emptied = np.zeros((n, n), dtype=bool)
     blocks = []
@@ -131,25 +156,32 @@ def write_national(
     _write_gpkg(
         folder / "footprint.gpkg", fp, {"id": np.array([f"B{k}" for k in range(len(fp))], dtype=object)}, "Polygon"
     )
+    return emptied
 
-    # sites: one per chosen zone cell outside the footprint, side from its capacity
+
+def _write_sites(
+    folder: Path, rng: np.random.Generator, n_sites: int, zx: np.ndarray, zy: np.ndarray, emptied: np.ndarray
+) -> None:
+    """One site per chosen zone cell outside the footprint, its side from its capacity."""
     free_cells = np.flatnonzero(~emptied.ravel())
-    cells = rng.choice(free_cells, size=size.sites, replace=False)
-    people_cap = rng.uniform(3000, 6000, size=size.sites)
+    cells = rng.choice(free_cells, size=n_sites, replace=False)
+    people_cap = rng.uniform(3000, 6000, size=n_sites)
     s_side = np.sqrt(people_cap * SITE_M2_PER_PERSON / USABLE_FRACTION)
     room = ZONE_M - s_side
-    sx = zx[cells] + rng.uniform(0, 1, size.sites) * room
-    sy = zy[cells] + rng.uniform(0, 1, size.sites) * room
+    sx = zx[cells] + rng.uniform(0, 1, n_sites) * room
+    sy = zy[cells] + rng.uniform(0, 1, n_sites) * room
     sites = shapely.box(sx, sy, sx + s_side, sy + s_side)
     _write_gpkg(
         folder / "sites.gpkg",
         sites,
-        {"id": np.array([f"S{k:04d}" for k in range(size.sites)], dtype=object)},
+        {"id": np.array([f"S{k:04d}" for k in range(n_sites)], dtype=object)},
         "Polygon",
     )
 
-    # roads: a regular grid with ~road_edges streets between adjacent crossings
-    g = max(2, int(round(0.5 + math.sqrt(0.25 + size.road_edges / 2.0))))
+
+def _write_roads(folder: Path, side: float, road_edges: int) -> int:
+    """A regular grid with ~road_edges streets between adjacent crossings; returns the number of links."""
+    g = max(2, int(round(0.5 + math.sqrt(0.25 + road_edges / 2.0))))
     step = side / (g - 1)
     k = np.arange(g)
     a_i, a_j = np.meshgrid(k[:-1], k, indexing="ij")  # east-west streets (i -> i + 1 at row j)
@@ -167,8 +199,11 @@ def write_national(
     _write_gpkg(
         folder / "roads.gpkg", lines, {"id": np.arange(len(lines)), "highway": highway.astype(object)}, "LineString"
     )
+    return len(lines)
 
-    # crossings: 10 on the southern and western borders
+
+def _write_entry_points(folder: Path, side: float) -> None:
+    """10 crossings on the southern and western borders."""
     t = Transformer.from_crs(UTM, CRS.from_epsg(4326), always_xy=True)
     along = (np.arange(5) + 0.5) / 5 * side
     ex = np.concatenate([X0 + along, np.full(5, X0)])
@@ -177,10 +212,13 @@ def write_national(
     rows = ["id,name,lon,lat,trucks_per_day"] + [f"E{k},crossing {k},{lon[k]:.6f},{lat[k]:.6f},300" for k in range(10)]
     (folder / "entry_points.csv").write_text("\n".join(rows) + "\n")
 
-    cfg = {
+
+def _config(size: Size, n: int, n_links: int, seed: int, max_walk_h: float | None, layout: bool) -> dict[str, Any]:
+    """The scenario.yaml of the folder."""
+    return {
         "title": f"Synthetic national scenario {size.name} (issue 24 benchmark)",
         "description": f"{size.people:,} people on {n * n:,} zones of 1 km2; {size.sites} candidate sites; a street "
-        f"grid of {len(lines):,} links; 30 % of the zones emptied. Seed {seed}.",
+        f"grid of {n_links:,} links; 30 % of the zones emptied. Seed {seed}.",
         "crs": "auto",
         "horizon_days": 60,
         "siting": {"max_walk_h": max_walk_h} if max_walk_h is not None else {},
@@ -197,17 +235,6 @@ def write_national(
         "footprints": {"emptied": {"file": "footprint.gpkg", "start_day": 0}},
         "scenarios": {"national": {"footprints": ["emptied"]}},
     }
-    (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return Written(
-        folder=folder,
-        scenario="national",
-        people=int(population.sum()),
-        zones=n * n,
-        emptied_zones=int(emptied.sum()),
-        sites=size.sites,
-        road_edges=len(lines),
-        side_km=side / 1000,
-    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,6 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
     from reliefplan.scenario.folder import load_scenario
     from reliefplan.solvers import network as rn
     from reliefplan.solvers.site_times import group_times
-    from reliefplan.solvers.siting import DEFAULT_UNMET_FACTOR
     from reliefplan.stages.allocation import allocate
     from reliefplan.stages.capacity import site_capacity
     from reliefplan.stages.displacement import displace
@@ -68,24 +68,7 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
         per_sample = np.array([dist.get(int(v), np.inf) for v in o.node]) + o_leg + s_leg[j]
         mean[:, j] = np.add.reduceat(per_sample, start) / np.diff(np.append(start, len(z_sel)))
     t_nx = _since(t)
-    people = d.displaced[zones]
-    allowed = np.isfinite(mean) & (mean <= limit_s)
-    penalty = max(1.0, DEFAULT_UNMET_FACTOR * float(mean[allowed].max()))
-    prob = pulp.LpProblem("siting", pulp.LpMinimize)
-    zi, sj = np.nonzero(allowed)
-    x = [pulp.LpVariable(f"x_{a}_{b}", lowBound=0) for a, b in zip(zi, sj)]
-    u = [pulp.LpVariable(f"u_{a}", lowBound=0) for a in range(len(zones))]
-    prob += pulp.lpSum(float(mean[a, b]) * v for a, b, v in zip(zi, sj, x)) + penalty * pulp.lpSum(u)
-    by_zone: dict[int, list] = {}
-    by_site: dict[int, list] = {}
-    for a, b, v in zip(zi, sj, x):
-        by_zone.setdefault(int(a), []).append(v)
-        by_site.setdefault(int(b), []).append(v)
-    for a in range(len(zones)):
-        prob += pulp.lpSum(by_zone.get(a, [])) + u[a] == float(people[a])
-    for b, vs in by_site.items():
-        prob += pulp.lpSum(vs) <= float(cap.capacity[b])
-    prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    prob = _pulp_siting(mean, d.displaced[zones], cap.capacity, limit_s)
     theirs = _since(t)
     objective_nx = float(pulp.value(prob.objective))
 
@@ -111,3 +94,30 @@ def compare_1m(folder: Path, scenario: str = "national") -> dict[str, float]:
         f"(relative); walking times differ by at most {diff:.3f} s (reliefplan sums links in whole ms)"
     )
     return {"ours_s": ours[0], "nx_s": theirs[0], "ratio": theirs[0] / ours[0]}
+
+
+def _pulp_siting(mean: np.ndarray, people: np.ndarray, capacity: np.ndarray, limit_s: float) -> Any:
+    """The transportation model in PuLP (zones x sites within the walking limit, unmet people at a penalty),
+    solved by CBC."""
+    import pulp
+
+    from reliefplan.solvers.siting import DEFAULT_UNMET_FACTOR
+
+    allowed = np.isfinite(mean) & (mean <= limit_s)
+    penalty = max(1.0, DEFAULT_UNMET_FACTOR * float(mean[allowed].max()))
+    prob = pulp.LpProblem("siting", pulp.LpMinimize)
+    zi, sj = np.nonzero(allowed)
+    x = [pulp.LpVariable(f"x_{a}_{b}", lowBound=0) for a, b in zip(zi, sj)]
+    u = [pulp.LpVariable(f"u_{a}", lowBound=0) for a in range(len(people))]
+    prob += pulp.lpSum(float(mean[a, b]) * v for a, b, v in zip(zi, sj, x)) + penalty * pulp.lpSum(u)
+    by_zone: dict[int, list] = {}
+    by_site: dict[int, list] = {}
+    for a, b, v in zip(zi, sj, x):
+        by_zone.setdefault(int(a), []).append(v)
+        by_site.setdefault(int(b), []).append(v)
+    for a in range(len(people)):
+        prob += pulp.lpSum(by_zone.get(a, [])) + u[a] == float(people[a])
+    for b, vs in by_site.items():
+        prob += pulp.lpSum(vs) <= float(capacity[b])
+    prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    return prob

@@ -1,6 +1,7 @@
 """The queue model's step loop as it was before issue 24 made each step cost what moves in it (commit e9021d2):
 it scans every route element per step and re-adds every pending arrival to decide whether to stop. Kept as the
-reference that tests/test_queue_steps.py compares the current `_solve_queue` against, bit for bit."""
+reference that tests/test_queue_steps.py compares the current `_solve_queue` against, bit for bit; with it the
+array version of the departures' release layers (`release_layers`, before they were compiled)."""
 
 from __future__ import annotations
 
@@ -184,3 +185,41 @@ def _solve_queue(
         if t > last_rel and rp >= len(rel.step) and sim.idle():
             break
     return sim.core(t)
+
+
+RELEASE_CHUNK = 4_000_000  # (item, step) pairs expanded at a time: a national move has ~10^8
+
+
+def release_layers(
+    people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray, dt: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start."""
+    k0 = np.ceil(release_s / dt - 1e-9).astype(np.int64)
+    k1 = np.where(spread_s > 0, np.ceil((release_s + spread_s) / dt - 1e-9), k0).astype(np.int64)
+    k1 = np.maximum(k1, k0)
+    cnt = np.where(people > 0, k1 - k0 + 1, 0)
+    if (
+        cnt.sum() > RELEASE_CHUNK and len(people) > 1
+    ):  # by blocks of items, in item order: the same triples, bounded memory
+        ends = np.searchsorted(np.cumsum(cnt), np.arange(RELEASE_CHUNK, int(cnt.sum()), RELEASE_CHUNK))
+        bounds = np.unique(np.r_[0, np.maximum(ends, 1), len(people)])
+        parts = [
+            release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])
+        ]
+        return (
+            np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+    item = np.repeat(np.arange(len(people)), cnt)
+    first = np.repeat(np.cumsum(cnt) - cnt, cnt)
+    k = k0[item] + (np.arange(len(item)) - first)
+    r, s, p = release_s[item], spread_s[item], people[item]
+    frac = np.where(s > 0, np.clip((k * dt - r) / np.where(s > 0, s, 1.0), 0.0, 1.0), 1.0)
+    frac[np.r_[first[1:] != first[:-1], True] if len(item) else np.zeros(0, bool)] = 1.0  # last step: everyone
+    cum = np.floor(p * frac + 1e-9).astype(np.int64)
+    prev = np.r_[0, cum[:-1]] if len(cum) else cum
+    is_first = np.arange(len(item)) == first
+    amount = np.where(is_first, cum, cum - prev)
+    nz = amount > 0
+    return item[nz], k[nz], amount[nz]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import queue_reference
 from queue_reference import _solve_queue as _reference_solve_queue
+from queue_reference import release_layers as reference_release_layers
 
 import reliefplan.solvers.evacuation.queue as queue_mod
 from reliefplan.solvers.evacuation import EvacuationInstance, solve_evacuation
+from reliefplan.solvers.evacuation.steps import _release_layers, _stable_order
 
 
 def random_instance(seed: int, n: int, m_extra: int, n_src: int, n_sink: int, capped: bool) -> EvacuationInstance:
@@ -43,6 +46,16 @@ def random_instance(seed: int, n: int, m_extra: int, n_src: int, n_sink: int, ca
         sink_node=sinks,
         sink_capacity=sink_cap,
     )
+
+
+def staggered_instance(seed: int, n: int, m_extra: int, n_src: int, n_sink: int, capped: bool) -> EvacuationInstance:
+    """`random_instance` with sources leaving hours apart, most at once: long stretches where nobody waits and the
+    loop jumps to the next arrival or departure."""
+    inst = random_instance(seed, n, m_extra, n_src, n_sink, capped)
+    rng = np.random.default_rng(seed + 100)
+    inst.source_release_s = rng.choice([0.0, 6 * 3600.0, 30 * 3600.0, 31 * 3600.0, 80 * 3600.0], size=n_src)
+    inst.source_spread_s = rng.choice([0.0, 0.0, 0.0, 600.0], size=n_src)
+    return inst
 
 
 CASES = [  # (seed, nodes, extra links, sources, sites, capped sites), time step s
@@ -82,6 +95,21 @@ def test_queue_steps_match_reference_bit_for_bit(case, step_s, monkeypatch):
     assert_same_as_reference(monkeypatch, random_instance(*case), time_step_s=step_s)
 
 
+@pytest.mark.parametrize("seed", range(30, 38))
+def test_queue_steps_jumping_idle_stretches_match_reference(seed, monkeypatch):
+    """Departures hours apart: the steps where nobody waits are jumped over, with the same run as stepping through
+    them one by one (the reference)."""
+    assert_same_as_reference(
+        monkeypatch, staggered_instance(seed, 40 + 20 * (seed % 3), 30, 10, 3, seed % 2 == 0), time_step_s=60.0
+    )
+
+
+def test_queue_steps_jump_to_a_fixed_horizon(monkeypatch):
+    """The last departure far beyond a fixed horizon: the loop jumps to the horizon and stops there."""
+    inst = staggered_instance(40, 60, 40, 15, 4, True)
+    assert_same_as_reference(monkeypatch, inst, time_step_s=60.0, horizon_s=50 * 3600.0)
+
+
 def test_queue_steps_match_reference_with_fixed_horizon(monkeypatch):
     """A horizon shorter than the clearance: the loop stops at the horizon, people still on their way."""
     assert_same_as_reference(monkeypatch, random_instance(3, 60, 40, 15, 4, True), time_step_s=60.0, horizon_s=3600.0)
@@ -117,3 +145,49 @@ def test_stopping_test_near_its_threshold_decides_as_the_full_sums(monkeypatch):
 def _jitter(rng: np.random.Generator, n: int) -> np.ndarray:
     """Factors of 1 (sums exactly at the threshold) or around it."""
     return np.ones(n) if rng.random() < 0.5 else rng.uniform(0.5, 1.5, n)
+
+
+def brute_force_release(people: int, release_s: float, spread_s: float, dt: float) -> list[tuple[int, int]]:
+    """(step, people) leaving one source, by the rule itself: whole people gone by the start of each step of
+    the spread, in proportion to the time elapsed (all of them at the last step), less those gone before."""
+    first = int(np.ceil(release_s / dt - 1e-9))
+    last = max(first, int(np.ceil((release_s + spread_s) / dt - 1e-9))) if spread_s > 0 else first
+    out, gone = [], 0
+    for k in range(first, last + 1):
+        share = 1.0 if k == last or spread_s <= 0 else min(max((k * dt - release_s) / spread_s, 0.0), 1.0)
+        now = int(np.floor(people * share + 1e-9))
+        if now > gone:
+            out.append((k, now - gone))
+        gone = now
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_release_layers_match_the_array_version_and_brute_force(seed, monkeypatch):
+    """The compiled release layers against the array version they replaced (also expanded in small chunks) and a
+    brute force per source: the same (source, step, people) triples in the same order."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    dt = float(rng.choice([1.0, 30.0, 60.0, 300.0]))
+    people = rng.choice([0, 1, 2, 7, 100, 4_000, 250_000], size=n).astype(np.int64)
+    release = rng.choice([0.0, 15.0, 59.999, 60.0, 1800.0, 7200.5], size=n) + (seed % 3) * rng.uniform(0, 100, n)
+    spread = rng.choice([0.0, 1.0, 60.0, 3599.0, 4 * 3600.0, 48 * 3600.0], size=n)
+    got = _release_layers(people, release, spread, dt)
+    ref = reference_release_layers(people, release, spread, dt)
+    monkeypatch.setattr(queue_reference, "RELEASE_CHUNK", 7)
+    chunked = reference_release_layers(people, release, spread, dt)
+    for g, r, c in zip(got, ref, chunked):
+        assert g.dtype == r.dtype == np.int64
+        assert np.array_equal(g, r) and np.array_equal(g, c)
+    item, step, amount = got
+    for i in range(n):
+        mine = list(zip(step[item == i].tolist(), amount[item == i].tolist()))
+        assert mine == brute_force_release(int(people[i]), float(release[i]), float(spread[i]), dt)
+        assert sum(a for _, a in mine) == people[i]  # nobody vanishes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stable_order_is_numpy_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    key = rng.integers(0, [1, 3, 50, 5_000, 2, 1][seed], size=[0, 1, 17, 10_000, 300, 5][seed]).astype(np.int64)
+    assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))

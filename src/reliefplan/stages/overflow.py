@@ -159,24 +159,9 @@ def place_overflow(
     unmet = np.asarray(unmet, dtype=np.int64)
     nz, ns = len(sc.zones), len(sc.sites)
     density, source = max_density(sc)
-    per_m2 = density / 1e6
-    residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
-    site_room = np.maximum(
-        np.floor(np.asarray(site_free_area_m2) * per_m2 + 1e-9).astype(np.int64)
-        - residents
-        - np.asarray(site_people, dtype=np.int64),
-        0,
-    )
+    site_room = _site_room(sc, density, site_free_area_m2, site_people)
     zone_geoms = np.array([z.geometry_m for z in sc.zones], dtype=object)
-    if sc.footprints:
-        fp = shapely.union_all(np.array([f.geometry_m for f in sc.footprints], dtype=object))
-        outside = shapely.difference(zone_geoms, fp)
-    else:
-        outside = zone_geoms
-    out_area = shapely.area(outside)
-    zone_room = np.maximum(np.floor(out_area * per_m2 + 1e-9).astype(np.int64) - np.asarray(staying, np.int64), 0)
-    land = np.array([o if not o.is_empty else z for o, z in zip(outside, zone_geoms)], dtype=object)
-    land_xy = shapely.get_coordinates(shapely.point_on_surface(land)).reshape(nz, 2)
+    zone_room, land_xy = _zone_land(sc, density, zone_geoms, staying)
     to_site = np.zeros((nz, ns), dtype=np.int64)
     to_land = sp.csr_array((nz, nz), dtype=np.int64)
     land_times = None
@@ -189,21 +174,7 @@ def place_overflow(
         left = left - to_site.sum(axis=1)
         if left.any() and zone_room.any() and zone_land_times is not None:
             zone_xy = shapely.get_coordinates(shapely.point_on_surface(zone_geoms)).reshape(nz, 2)
-            ci, cd = land_candidates(zone_xy, land_xy, left, zone_room)
-            dests = np.unique(cd)
-            got = zone_land_times(land_xy[dests], left > 0)
-            # back to zone indices (dests is sorted, so (group, destination) order holds), candidates only
-            dz = dests[got.destination]
-            keep = np.isin(got.group * nz + dz, ci * nz + cd)
-            land_times = GroupTimes(
-                group=got.group[keep],
-                destination=dz[keep],
-                time_s=got.time_s[keep],
-                distance_m=got.distance_m[keep],
-                n_groups=nz,
-                n_destinations=nz,
-                max_mean_s=got.max_mean_s,
-            )
+            land_times = _candidate_land_times(zone_xy, land_xy, left, zone_room, zone_land_times)
             to_land = _transport_pairs(
                 left,
                 zone_room,
@@ -227,4 +198,58 @@ def place_overflow(
         zone_room=zone_room,
         zone_land_xy=land_xy,
         zone_land_times=land_times,
+    )
+
+
+def _site_room(sc: Scenario, density: float, site_free_area_m2: np.ndarray, site_people: np.ndarray) -> np.ndarray:
+    """People each candidate site's land beyond its camp still holds at ``density`` (per km²)."""
+    residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
+    return np.maximum(
+        np.floor(np.asarray(site_free_area_m2) * (density / 1e6) + 1e-9).astype(np.int64)
+        - residents
+        - np.asarray(site_people, dtype=np.int64),
+        0,
+    )
+
+
+def _zone_land(
+    sc: Scenario, density: float, zone_geoms: np.ndarray, staying: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(people each zone's land outside the footprints still holds at ``density``, a point on that land [zones, 2])."""
+    if sc.footprints:
+        fp = shapely.union_all(np.array([f.geometry_m for f in sc.footprints], dtype=object))
+        outside = shapely.difference(zone_geoms, fp)
+    else:
+        outside = zone_geoms
+    out_area = shapely.area(outside)
+    zone_room = np.maximum(
+        np.floor(out_area * (density / 1e6) + 1e-9).astype(np.int64) - np.asarray(staying, np.int64), 0
+    )
+    land = np.array([o if not o.is_empty else z for o, z in zip(outside, zone_geoms)], dtype=object)
+    return zone_room, shapely.get_coordinates(shapely.point_on_surface(land)).reshape(len(zone_geoms), 2)
+
+
+def _candidate_land_times(
+    zone_xy: np.ndarray,
+    land_xy: np.ndarray,
+    left: np.ndarray,
+    zone_room: np.ndarray,
+    zone_land_times: Callable[[np.ndarray, np.ndarray], GroupTimes],
+) -> GroupTimes:
+    """Walking times [zones, zones] from the zones with people left to the `land_candidates` only."""
+    nz = len(zone_xy)
+    ci, cd = land_candidates(zone_xy, land_xy, left, zone_room)
+    dests = np.unique(cd)
+    got = zone_land_times(land_xy[dests], left > 0)
+    # back to zone indices (dests is sorted, so (group, destination) order holds), candidates only
+    dz = dests[got.destination]
+    keep = np.isin(got.group * nz + dz, ci * nz + cd)
+    return GroupTimes(
+        group=got.group[keep],
+        destination=dz[keep],
+        time_s=got.time_s[keep],
+        distance_m=got.distance_m[keep],
+        n_groups=nz,
+        n_destinations=nz,
+        max_mean_s=got.max_mean_s,
     )

@@ -34,13 +34,15 @@ def _reverse_dist(
     min_only: bool,
     predecessors: bool = False,
     graph: sp.csr_array | None = None,
+    limit: float = np.inf,
 ) -> Any:
     """Shortest distance from every node to ``targets`` along usable arcs (Dijkstra on the reverse graph;
-    ``graph``: `_reverse_graph` of the same weights when the caller already built it)."""
+    ``graph``: `_reverse_graph` of the same weights when the caller already built it); inf beyond ``limit``
+    (the distances within it are those without a limit; the predecessors may break ties otherwise)."""
     g = _reverse_graph(net, weight) if graph is None else graph
     if min_only:
-        return dijkstra(g, directed=True, indices=targets, min_only=True)
-    return dijkstra(g, directed=True, indices=targets, return_predecessors=predecessors)
+        return dijkstra(g, directed=True, indices=targets, min_only=True, limit=limit)
+    return dijkstra(g, directed=True, indices=targets, return_predecessors=predecessors, limit=limit)
 
 
 def _static_flows(

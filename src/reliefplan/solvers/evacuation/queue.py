@@ -4,146 +4,23 @@ nearest site with room; every link discharges its entry queue at capacity, vecto
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import queue_kernel
 from .condensation import _identity_net, _Net, _unique
 from .model import EvacuationInstance, Routing, _Core
-from .paths import _reverse_dist, _reverse_graph
-from .steps import _cap_at, _release_layers, _steps
+from .steps import _release_layers, _stable_order, _steps
+from .streams import _shortest_streams, _Stream
 
-
-@dataclass
-class _Stream:
-    source: int
-    sink: int
-    people: int
-    route: np.ndarray  # net arc indices
-
-
-SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
-PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
-DENSE_SHARE = 8  # above 1/8 of the route elements waiting or touched, the step scans them all (same result)
 IDLE_PEOPLE = 1e-9  # the simulation stops when no more than this waits at open links and is on its way
 # relative rounding of a float64 sum of non-negative terms, generously (numpy's pairwise sum: ~(16 + log2 n) eps;
 # Python's sequential sum of m piece sums: m eps): within it of IDLE_PEOPLE the full sums decide
 SUM_REL = 1e-6
 ROUNDING = 64 * np.finfo(float).eps  # per add to the running total: the piece's pairwise sum and the add itself
-
-
-def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted from * n + to keys, arc) of the quickest usable arc per node pair (the first in a stable sort)."""
-    idx = np.flatnonzero(usable)
-    idx = idx[np.argsort(net.travel_time_s[idx], kind="stable")]
-    key, first = np.unique(net.frm[idx] * net.n + net.to[idx], return_index=True)
-    return key, idx[first]
-
-
-def _routes_to(
-    net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray, arc_of_key: np.ndarray
-) -> list[np.ndarray]:
-    """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
-    cur = np.asarray(nodes, dtype=np.int64).copy()
-    hops: list[np.ndarray] = []
-    owner: list[np.ndarray] = []
-    active = np.flatnonzero(cur != target)
-    while len(active):
-        nxt = pred[cur[active]].astype(np.int64)
-        hops.append(arc_of_key[np.searchsorted(arc_key, cur[active] * net.n + nxt)])
-        owner.append(active)
-        cur[active] = nxt
-        active = active[nxt != target]
-    if not hops:
-        return [np.zeros(0, np.int64) for _ in nodes]
-    arc, who = np.concatenate(hops), np.concatenate(owner)
-    o = np.argsort(who, kind="stable")  # hop order kept within a route
-    bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
-    arc = arc[o]
-    return [arc[bounds[q] : bounds[q + 1]] for q in range(len(nodes))]
-
-
-def _shortest_streams(
-    net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray, sink_cap: np.ndarray
-) -> tuple[list[_Stream], int]:
-    """Everyone takes the quickest route to the nearest site that still has room (greedy by distance).
-
-    Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
-    yet tried, so memory is sources x sinks distances, never one list of every pair; the shortest-path trees are
-    computed by batches of sinks, and their predecessors only for the sinks someone walks to."""
-    import heapq
-
-    streams: list[_Stream] = []
-    usable = net.capacity_per_h > 0
-    valid_sinks = np.flatnonzero(sinks_net >= 0)
-    if len(valid_sinks) == 0 or len(src_net) == 0:
-        return streams, int(people.sum())
-    targets = sinks_net[valid_sinks]
-    rem_p = people.astype(np.int64).copy()
-    live = np.flatnonzero((src_net >= 0) & (people > 0))
-    k = len(targets)
-    graph = _reverse_graph(net, net.travel_time_s)
-    d_src = np.empty((k, len(live)))
-    keep_pred = k * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
-    preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
-    for b in range(0, k, SINK_BATCH):
-        got = _reverse_dist(
-            net, targets[b : b + SINK_BATCH], net.travel_time_s, min_only=False, predecessors=keep_pred, graph=graph
-        )
-        d, pred = got if keep_pred else (got, None)
-        d_src[b : b + SINK_BATCH] = np.atleast_2d(d)[:, src_net[live]]
-        if preds is not None and pred is not None:  # both or neither (keep_pred)
-            preds[b : b + SINK_BATCH] = np.atleast_2d(pred)
-    # each source's sinks by (distance, sink row): the order of the pairs in the greedy
-    cand = np.empty(d_src.shape, dtype=np.int32)
-    for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
-        cand[:, c0 : c0 + 8192] = np.argsort(d_src[:, c0 : c0 + 8192], axis=0, kind="stable")
-    n_fin = np.isfinite(d_src).sum(axis=0)
-    rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
-    ptr = np.zeros(len(live), dtype=np.int64)
-    heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
-    heapq.heapify(heap)
-    chosen: list[tuple[int, int, int]] = []  # (source, sink row, people) in greedy order
-    while heap:
-        _, i, r, c = heapq.heappop(heap)
-        j = int(valid_sinks[r])
-        if rem_c[j] > 0:
-            q = int(min(rem_p[i], rem_c[j]))
-            rem_p[i] -= q
-            rem_c[j] -= q
-            chosen.append((i, r, q))
-            if rem_p[i] == 0:
-                continue
-        ptr[c] += 1
-        if ptr[c] < n_fin[c]:
-            r2 = int(cand[ptr[c], c])
-            heapq.heappush(heap, (float(d_src[r2, c]), i, r2, c))
-    del d_src, cand
-    # routes of the (source node, sink) pairs used, one predecessor tree per sink walked to
-    arc_key, arc_of_key = _quickest_arcs(net, usable)
-    route: dict[tuple[int, int], np.ndarray] = {}
-    walkers: dict[int, set[int]] = {}  # sink row -> source nodes walking to it
-    for i, r, _ in chosen:
-        walkers.setdefault(r, set()).add(int(src_net[i]))
-    rows_used = sorted(walkers)
-    for b in range(0, len(rows_used), SINK_BATCH):
-        rows = rows_used[b : b + SINK_BATCH]
-        if preds is not None:
-            pred = preds[rows]
-        else:
-            pred = np.atleast_2d(
-                _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True, graph=graph)[1]
-            )
-        for q, r in enumerate(rows):
-            nodes = sorted(walkers[r])
-            for u, arcs in zip(
-                nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key, arc_of_key)
-            ):
-                route[(u, r)] = arcs
-    for i, r, q in chosen:
-        streams.append(_Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]))
-    return streams, int(rem_p.sum())
 
 
 @dataclass(frozen=True)
@@ -204,7 +81,7 @@ def _stream_releases(streams: list[_Stream], inst: EvacuationInstance, trie: _Tr
         inst.source_spread_s[s_src] if len(s_src) else np.zeros(0),
         dt,
     )
-    order = np.argsort(rk, kind="stable")
+    order = _stable_order(rk) if len(rk) and rk.min() >= 0 else np.argsort(rk, kind="stable")
     item, rk, ramt = item[order], rk[order], ramt[order]
     return _Releases(item=item, step=rk, people=ramt, direct=trie.first[item] < 0)  # direct: arrives at release
 
@@ -232,7 +109,8 @@ class _PointQueues:
     people on their way are kept by the step they reach their link's end, so a step costs what happens in it:
     the elements where people wait are kept as a sorted set (``active``, plus those ``touched`` since the last
     discharge), and the people on their way as a running total, so neither a step nor the stopping test scans
-    every route element or every pending arrival.
+    every route element or every pending arrival. The work on the waiting elements is compiled (``queue_kernel``);
+    arrivals at the sites are kept for the steps that have some (``arrivals_at``).
     """
 
     def __init__(self, net: _Net, trie: _Trie, tau: np.ndarray, rate: np.ndarray, k: int, sink_cap: np.ndarray) -> None:
@@ -243,14 +121,15 @@ class _PointQueues:
         self.etau = tau[trie.arc] if E else np.zeros(0, np.int64)
         self.queue = np.zeros(E)
         self.term = trie.next < 0
-        # step -> [(elements (ascending), people)] reaching the end of their link then
+        # step -> [(elements (ascending), people)] reaching the end of their link then; its steps in a heap
         self.calendar: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.calendar_steps: list[int] = []
         self.used_arcs = _unique(trie.arc)
         U = len(self.used_arcs)
         self.eu = np.searchsorted(self.used_arcs, trie.arc)  # element -> used link
         self.rate_u = rate[self.used_arcs]
         self.room = np.where(np.isfinite(sink_cap), sink_cap, np.inf).astype(float)
-        self.arrivals_cols: list[np.ndarray] = []
+        self.arrivals_at: list[tuple[int, np.ndarray]] = []  # (step, people accepted per sink), steps with some
         self.f_arc: list[np.ndarray] = []
         self.f_t: list[np.ndarray] = []
         self.f_val: list[np.ndarray] = []
@@ -267,6 +146,17 @@ class _PointQueues:
         # people on their way: running total and a bound on its rounding error (people)
         self.transit = 0.0
         self.transit_err = 0.0
+        # the kernels' scratch: per element and per used link, stamped by the call that wrote them
+        self._stamp = 0
+        self._mark_w = np.zeros(E, np.int64)
+        self._mark_l = np.zeros(E, np.int64)
+        self._acc = np.zeros(E)
+        self._link_mark = np.zeros(U, np.int64)
+        self._link_q = np.zeros(U)
+
+    def _next_stamp(self) -> int:
+        self._stamp += 1
+        return self._stamp
 
     def release(self, e: np.ndarray, people: np.ndarray) -> None:
         """``people[i]`` join the entry queue of trie element ``e[i]``, in that order."""
@@ -279,85 +169,73 @@ class _PointQueues:
         self.transit += sign * s
         self.transit_err += ROUNDING * (abs(s) + abs(self.transit))
 
-    def arriving(self, t: int) -> np.ndarray:
-        """People reaching their link's end at step ``t`` join the next queue; returns those at their sink."""
-        arr_sink = np.zeros(self.k)
+    def arriving(self, t: int) -> np.ndarray | None:
+        """People reaching their link's end at step ``t`` join the next queue; returns those at their sink
+        (None when nobody reaches the end of a link)."""
         pieces = self.calendar.pop(t, None)
-        if pieces:
-            en, es, queue = self.trie.next, self.trie.sink, self.queue
-            ae = np.concatenate([p[0] for p in pieces])
-            av = np.concatenate([p[1] for p in pieces])
-            o = np.argsort(ae, kind="stable")  # element order: the sums below add up as over every element
-            ae, av = ae[o], av[o]
-            nt = ~self.term[ae]
-            self._on_way(av, -1.0)
-            if nt.any():
-                tgt, inv = np.unique(en[ae[nt]], return_inverse=True)
-                queue[tgt] += np.bincount(inv, weights=av[nt], minlength=len(tgt))
-                self.touched.append(tgt)
-            if (~nt).any():
-                arr_sink += np.bincount(es[ae[~nt]], weights=av[~nt], minlength=self.k)
+        if not pieces:
+            return None
+        ae = np.concatenate([p[0] for p in pieces])
+        av = np.concatenate([p[1] for p in pieces])
+        o = np.argsort(ae, kind="stable")  # element order: the sums add up as over every element
+        ae, av = ae[o], av[o]
+        self._on_way(av, -1.0)
+        arr_sink = np.zeros(self.k)
+        tgt = queue_kernel.land(
+            ae, av, self.trie.next, self.trie.sink, self.queue, self._acc, self._mark_l, self._next_stamp(), arr_sink
+        )
+        if len(tgt):
+            self.touched.append(tgt)
         return arr_sink
 
-    def accept(self, arr_sink: np.ndarray) -> None:
+    def accept(self, t: int, arr_sink: np.ndarray) -> None:
         """Sinks take who arrives while they have room; the rest is turned away."""
         accepted = np.minimum(arr_sink, self.room)
         self.turned_away += float((arr_sink - accepted).sum())
         self.room -= accepted
-        self.arrivals_cols.append(accepted)
+        self.arrivals_at.append((t, accepted))
 
     def discharge(self, t: int) -> None:
         """Each link lets out of its entry queue what its capacity allows at step ``t``, every route in
         proportion to its share of the queue; what stays behind is a jam."""
-        queue = self.queue
         A = self._waiting()  # elements where people wait, ascending (as np.flatnonzero(queue))
         self.active = A
         if not len(A):
             return
-        ua, inv = np.unique(self.eu[A], return_inverse=True)
-        Q = np.bincount(inv, weights=queue[A], minlength=len(ua))
-        u = _cap_at(self.rate_u[ua], np.full(len(ua), t)).astype(float)
-        out = np.minimum(Q, u)
-        frac = np.divide(out, Q, out=np.zeros(len(ua)), where=Q > 0)
-        out_e = queue[A] * frac[inv]
-        queue[A] -= out_e
-        self.active = A[queue[A] != 0]
-        go = out_e != 0
-        if go.any():
-            e_go, v_go = A[go], out_e[go]
+        self.active, e_go, v_go, moved_u, moved_out = queue_kernel.discharge(
+            A, t, self.queue, self.eu, self.rate_u, self.positive, self._link_q, self._link_mark,
+            self._next_stamp(), self.jam_first, self.jam_last, self.jam_steps, self.max_q,
+        )  # fmt: skip
+        if len(e_go):
             at = t + self.etau[e_go]
             o = np.argsort(at, kind="stable")
             e_go, v_go, at = e_go[o], v_go[o], at[o]
-            cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
-            for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(at)].tolist()):
-                self.calendar.setdefault(int(at[lo]), []).append((e_go[lo:hi], v_go[lo:hi]))
+            bounds = np.flatnonzero(np.diff(at, prepend=-1, append=-1)).tolist()
+            for lo, hi in zip(bounds[:-1], bounds[1:]):
+                step = int(at[lo])
+                if step not in self.calendar:
+                    self.calendar[step] = []
+                    heapq.heappush(self.calendar_steps, step)
+                self.calendar[step].append((e_go[lo:hi], v_go[lo:hi]))
             self._on_way(v_go, 1.0)
-        moved = np.flatnonzero(out > 0)
-        if len(moved):  # compact storage: long runs record (arc, step) pairs by the million
-            self.f_arc.append(self.used_arcs[ua[moved]].astype(np.int32))
-            self.f_t.append(np.full(len(moved), t, dtype=np.int32))
-            self.f_val.append(out[moved].astype(np.float32))
-        left = Q - out
-        jam = (left > 1e-9) & self.positive[ua]
-        if jam.any():
-            jj = ua[jam]
-            self.jam_first[jj] = np.where(self.jam_first[jj] < 0, t, self.jam_first[jj])
-            self.jam_last[jj] = t
-            self.jam_steps[jj] += 1
-            self.max_q[jj] = np.maximum(self.max_q[jj], left[jam])
+        if len(moved_u):  # compact storage: long runs record (arc, step) pairs by the million
+            self.f_arc.append(self.used_arcs[moved_u].astype(np.int32))
+            self.f_t.append(np.full(len(moved_u), t, dtype=np.int32))
+            self.f_val.append(moved_out.astype(np.float32))
+
+    def next_arrival(self) -> int | None:
+        """The first step at which someone reaches the end of a link, if anyone is on the way."""
+        while self.calendar_steps and self.calendar_steps[0] not in self.calendar:
+            heapq.heappop(self.calendar_steps)
+        return self.calendar_steps[0] if self.calendar_steps else None
 
     def _waiting(self) -> np.ndarray:
         """The elements with people in their queue, ascending; costs the waiting and touched elements only."""
         if self.touched:
-            n_cand = len(self.active) + sum(len(x) for x in self.touched)
-            if n_cand * DENSE_SHARE > self.E:  # most elements in play: one scan is cheaper than a sort
-                self.touched = []
-                return np.flatnonzero(self.queue)
-            cand = np.unique(np.concatenate([self.active, *self.touched]))
+            touched = self.touched[0] if len(self.touched) == 1 else np.concatenate(self.touched)
             self.touched = []
-        else:
-            cand = self.active
-        return cand[self.queue[cand] != 0]
+            return queue_kernel.waiting(self.active, touched, self.queue, self._mark_w, self._next_stamp())
+        return self.active[self.queue[self.active] != 0]
 
     def idle(self) -> bool:
         """Nobody waits at an open link and nobody is on the way (called right after ``discharge``).
@@ -388,7 +266,9 @@ class _PointQueues:
     def core(self, T: int) -> _Core:
         """The run as whole people per sink and step, flows and jams per network link."""
         k = self.k
-        arrivals_f = np.stack(self.arrivals_cols, axis=1) if self.arrivals_cols else np.zeros((k, 0))
+        arrivals_f = np.zeros((k, T))
+        for t, accepted in self.arrivals_at:
+            arrivals_f[:, t] = accepted
         # whole people: round cumulative arrivals so totals are exact and the curve stays monotone
         cum = np.floor(np.cumsum(arrivals_f, axis=1) + 1e-6)
         arrivals = np.diff(np.concatenate([np.zeros((k, 1)), cum], axis=1), axis=1).astype(np.int64)
@@ -450,15 +330,28 @@ def _solve_queue(
         if rp < len(rel.step) and rel.step[rp] == t:
             hi = int(np.searchsorted(rel.step, t, side="right"))
             d = rel.direct[rp:hi]
-            np.add.at(arr_sink, rel_sink[rp:hi][d], rel.people[rp:hi][d])
+            if d.any():
+                arr_sink = np.zeros(len(sinks_net)) if arr_sink is None else arr_sink
+                np.add.at(arr_sink, rel_sink[rp:hi][d], rel.people[rp:hi][d])
             sim.release(rel_elem[rp:hi][~d], rel.people[rp:hi][~d])
             rp = hi
-        sim.accept(arr_sink)
+        if arr_sink is not None:  # a step without arrivals accepts nobody and turns nobody away
+            sim.accept(t, arr_sink)
         sim.discharge(t)
         t += 1
         if t > last_rel and rp >= len(rel.step) and sim.idle():
             break
+        if not len(sim.active):  # nobody waits: nothing happens before the next arrival or departure
+            t = _next_event(t, sim.next_arrival(), int(rel.step[rp]) if rp < len(rel.step) else None, T_max)
     return sim.core(t)
+
+
+def _next_event(t: int, arrival: int | None, departure: int | None, T_max: int) -> int:
+    """The step the loop goes on from when nobody waits at step ``t``: the next arrival at a link's end or the
+    next departure, at most ``T_max``. The steps skipped would change nothing: no queue, no arrival, and the
+    stopping test answers as it did at ``t`` (its sums are unchanged)."""
+    nxt = min(x for x in (arrival, departure, T_max) if x is not None)
+    return max(t, nxt)
 
 
 def _run_queue(

@@ -5,6 +5,7 @@ capacity, departures per step from a release schedule, the automatic step, and j
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 NICE_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600, 7200)
 
@@ -19,42 +20,64 @@ def _cap_at(rate_per_step: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.floor((t + 1) * rate_per_step + 1e-7) - np.floor(t * rate_per_step + 1e-7)).astype(np.int64)
 
 
-RELEASE_CHUNK = 4_000_000  # (item, step) pairs expanded at a time: a national move has ~10^8
-
-
 def _release_layers(
     people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray, dt: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start."""
+    """(item, step, people) of departures: uniform release over [r, r+s), each at the next step start; in item
+    order, then step order, steps where nobody leaves left out."""
     k0 = np.ceil(release_s / dt - 1e-9).astype(np.int64)
     k1 = np.where(spread_s > 0, np.ceil((release_s + spread_s) / dt - 1e-9), k0).astype(np.int64)
     k1 = np.maximum(k1, k0)
-    cnt = np.where(people > 0, k1 - k0 + 1, 0)
-    if (
-        cnt.sum() > RELEASE_CHUNK and len(people) > 1
-    ):  # by blocks of items, in item order: the same triples, bounded memory
-        ends = np.searchsorted(np.cumsum(cnt), np.arange(RELEASE_CHUNK, int(cnt.sum()), RELEASE_CHUNK))
-        bounds = np.unique(np.r_[0, np.maximum(ends, 1), len(people)])
-        parts = [
-            _release_layers(people[a:b], release_s[a:b], spread_s[a:b], dt) for a, b in zip(bounds[:-1], bounds[1:])
-        ]
-        return (
-            np.concatenate([p[0] + a for p, a in zip(parts, bounds[:-1])]),
-            np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]),
-        )
-    item = np.repeat(np.arange(len(people)), cnt)
-    first = np.repeat(np.cumsum(cnt) - cnt, cnt)
-    k = k0[item] + (np.arange(len(item)) - first)
-    r, s, p = release_s[item], spread_s[item], people[item]
-    frac = np.where(s > 0, np.clip((k * dt - r) / np.where(s > 0, s, 1.0), 0.0, 1.0), 1.0)
-    frac[np.r_[first[1:] != first[:-1], True] if len(item) else np.zeros(0, bool)] = 1.0  # last step: everyone
-    cum = np.floor(p * frac + 1e-9).astype(np.int64)
-    prev = np.r_[0, cum[:-1]] if len(cum) else cum
-    is_first = np.arange(len(item)) == first
-    amount = np.where(is_first, cum, cum - prev)
-    nz = amount > 0
-    return item[nz], k[nz], amount[nz]
+    people = np.asarray(people, dtype=np.int64)
+    return _release_kernel(people, np.asarray(release_s, float), np.asarray(spread_s, float), float(dt), k0, k1)
+
+
+@njit(cache=True)
+def _release_kernel(
+    people: np.ndarray, release_s: np.ndarray, spread_s: np.ndarray, dt: float, k0: np.ndarray, k1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The departures of `_release_layers`, item by item: the whole people gone by the start of each step
+    (rounded down, everyone by the last step), less those gone by the step before (a national move spreads
+    ~10^8 (item, step) pairs, most of them empty: only those with people are kept)."""
+    size = 0
+    for i in range(len(people)):
+        if people[i] > 0:
+            size += min(k1[i] - k0[i] + 1, people[i])  # a non-empty step takes at least one person
+    item = np.empty(size, np.int64)
+    step = np.empty(size, np.int64)
+    amount = np.empty(size, np.int64)
+    c = 0
+    for i in range(len(people)):
+        p, r, s = people[i], release_s[i], spread_s[i]
+        if p <= 0:
+            continue
+        prev = 0
+        for k in range(k0[i], k1[i] + 1):
+            frac = 1.0
+            if s > 0 and k < k1[i]:
+                frac = min(max((k * dt - r) / s, 0.0), 1.0)
+            cum = int(np.floor(p * frac + 1e-9))
+            if cum - prev > 0:
+                item[c], step[c], amount[c] = i, k, cum - prev
+                c += 1
+            prev = cum
+    return item[:c], step[:c], amount[:c]
+
+
+@njit(cache=True)
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for small non-negative integer keys (steps): a counting sort."""
+    n_key = key.max() + 1 if len(key) else 0
+    start = np.zeros(n_key + 1, np.int64)
+    for x in key:
+        start[x + 1] += 1
+    for j in range(n_key):
+        start[j + 1] += start[j]
+    order = np.empty(len(key), np.int64)
+    for i in range(len(key)):
+        order[start[key[i]]] = i
+        start[key[i]] += 1
+    return order
 
 
 def _choose_step(horizon_est_s: float, size_per_step: int, steps_target: int, budget: int | None) -> float:
