@@ -1,13 +1,18 @@
 """Ensemble throughput: members per minute on 1 and 2 workers, and a member's cost vs a cold plan.
 
-Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--layout]] [--dask-local K]`.
+Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--layout] [--supply-only]]
+[--no-throughput] [--same-draws N] [--dask-local K]`.
 Default: the small synthetic scenario of tests/conftest.py (layouts off). `--rafah full` runs the bundled
 example (examples/rafah-2024, copied with an uncertainty block) instead: 2-10 s per member with layouts off,
 so 200 members take ~15-20 min on one worker. Figures are ratios against baselines run in the same process,
 medians, each line with the load average of the (shared) machine:
 
 * member / cold plan: a warm member (scenario loaded, travel times and layout fits cached in the worker)
-  against load_scenario + plan in a fresh cache, both with their stage times. Target (issue 10): <= 25 %.
+  against load_scenario + plan in a fresh cache, both with their stage times, wall and CPU (this process's CPU
+  seconds: steadier than wall time on a shared machine). Target (issues 10, 16, 19, 21): <= 25 %.
+  `--same-draws N` also times cold plans of the first N members' draws: the base scenario's cold plan solves
+  the scenario's declared crossings, a member the sampled ones, whose supply LP can be much harder (see
+  docs/ensemble.md), so this is what a member costs against the same work done without reuse.
 * 2 workers / 1 worker members per minute, start-up (process start, scenario load, first member of each
   worker) included and excluded. Target: >= 1.7x."""
 
@@ -26,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from reliefplan.analysis import ensemble
+from reliefplan.analysis import ensemble, ensemble_member
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
 
@@ -86,55 +91,67 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def member_vs_cold(
-    folder: Path, name: str, layout: bool, repeats: int, members_n: int, cpu: dict[str, float] | None = None
-) -> tuple[float, float, float, dict[str, float], dict[str, float]]:
-    """Median seconds of a cold plan (load + plan, empty cache), of the same plan from a warm worker (same
-    inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs), plus median stage
-    times of the cold plans and of the members. ``cpu``, when given, gets the median CPU seconds of the cold
-    plans and the members (this process: on a shared machine, steadier than wall time)."""
-    cold, cold_st, cold_cpu = [], [], []
-    for _ in range(repeats):
-        ensemble._STATE.clear()
-        ensemble._SHELTERED.clear()
-        _clear_fit_caches()
-        c = time.process_time()
-        t = time.perf_counter()
-        sc = load_scenario(folder, name)
-        sc.layout = sc.layout.model_copy(update={"enabled": layout})
-        st: dict[str, float] = {}
-        step = _stepper(st)
-        run(sc, step)
-        step("end")
-        cold.append(time.perf_counter() - t)
-        cold_cpu.append(time.process_time() - c)
-        cold_st.append(st)
+def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[float, float, dict, dict]:
+    """(wall s, CPU s, wall and CPU s per stage) of a cold plan: load + plan in an empty cache; ``draws``: a
+    member's inputs applied to the scenario first (a cold plan of the same draws)."""
+    ensemble_member._STATE.clear()
+    ensemble_member._SHELTERED.clear()
+    _clear_fit_caches()
+    st: dict[str, float] = {}
+    st_cpu: dict[str, float] = {}
+    c = time.process_time()
+    t = time.perf_counter()
+    sc = load_scenario(folder, name)
+    sc.layout = sc.layout.model_copy(update={"enabled": layout})
+    if draws is not None:
+        sc = ensemble.member_scenario(sc, draws)
+    step = _stepper(st, st_cpu)
+    run(sc, step)
+    step("end")
+    return time.perf_counter() - t, time.process_time() - c, st, st_cpu
+
+
+def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_n: int, same_draws: int = 0) -> dict:
+    """Medians (wall and CPU s, and per stage) of a cold plan (load + plan, empty cache), of the same plan from a
+    warm worker (same inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs); with
+    ``same_draws`` > 0, also of cold plans of the first ``same_draws`` members' draws (what the sampled inputs
+    alone cost, without any reuse). CPU is this process's (steadier than wall time on a shared machine)."""
+    med = statistics.median
+    stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
+    out: dict[str, Any] = {}
+
+    def keep(label: str, runs: list[tuple[float, float, dict, dict]]) -> None:
+        out[label] = med([r[0] for r in runs])
+        out[label + "_cpu"] = med([r[1] for r in runs])
+        out[label + "_stages"] = stages([r[2] for r in runs])
+        out[label + "_stages_cpu"] = stages([r[3] for r in runs])
+
+    keep("cold", [_cold(folder, name, layout) for _ in range(repeats)])
     sc = load_scenario(folder, name)
     members = ensemble.draw_members(sc, members_n + 1, seed=1)
     key = str(folder.resolve())
     ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
-    base, cache = ensemble._base(key, name, layout)
-    warm, warm_st, warm_cpu = [], [], []
+    base, cache = ensemble_member._base(key, name, layout)
+    warm = []
     for m in members[1:]:
-        st = {}
-        step = _stepper(st)
+        st: dict[str, float] = {}
+        st_cpu: dict[str, float] = {}
+        step = _stepper(st, st_cpu)
         c = time.process_time()
         t = time.perf_counter()
         ensemble.plan_member(base, cache, m, step)
         step("end")
-        warm.append(time.perf_counter() - t)
-        warm_cpu.append(time.process_time() - c)
-        warm_st.append(st)
+        warm.append((time.perf_counter() - t, time.process_time() - c, st, st_cpu))
+    keep("member", warm)
     same = []
     for _ in range(repeats):
         t = time.perf_counter()
         run(base, cache=cache)
         same.append(time.perf_counter() - t)
-    med = statistics.median
-    if cpu is not None:
-        cpu.update(cold=med(cold_cpu), member=med(warm_cpu))
-    stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
-    return med(cold), med(same), med(warm), stages(cold_st), stages(warm_st)
+    out["same"] = med(same)
+    if same_draws:
+        keep("cold_same_draws", [_cold(folder, name, layout, m) for m in members[1 : 1 + same_draws]])
+    return out
 
 
 def _clear_fit_caches() -> None:
@@ -147,15 +164,17 @@ def _clear_fit_caches() -> None:
                 f.cache_clear()
 
 
-def _stepper(store: dict[str, float]):
-    """A progress callback that adds each stage's seconds to ``store``."""
-    last: list[Any] = [time.perf_counter(), None]
+def _stepper(store: dict[str, float], cpu: dict[str, float] | None = None):
+    """A progress callback that adds each stage's wall seconds to ``store`` (and CPU seconds to ``cpu``)."""
+    last: list[Any] = [time.perf_counter(), None, time.process_time()]
 
     def step(msg: str) -> None:
-        now = time.perf_counter()
+        now, now_cpu = time.perf_counter(), time.process_time()
         if last[1] is not None:
             store[last[1]] = store.get(last[1], 0.0) + now - last[0]
-        last[0], last[1] = now, msg
+            if cpu is not None:
+                cpu[last[1]] = cpu.get(last[1], 0.0) + now_cpu - last[2]
+        last[0], last[1], last[2] = now, msg, now_cpu
 
     return step
 
@@ -164,8 +183,8 @@ def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) 
     """Members per minute with start-up (process start, scenario load, first member per worker) included,
     and excluded: counted from the moment as many members finished as there are workers."""
     workers = int(engine.get("workers") or engine.get("dask_local") or 1)
-    ensemble._STATE.clear()  # the in-process worker starts cold too
-    ensemble._SHELTERED.clear()
+    ensemble_member._STATE.clear()  # the in-process worker starts cold too
+    ensemble_member._SHELTERED.clear()
     stamps: list[float] = []
     t = time.perf_counter()
     res = ensemble.run_ensemble(
@@ -196,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-throughput", action="store_true", help="member / cold only")
     ap.add_argument("--dask-local", type=int, default=0, help="also measure a Dask LocalCluster of K workers")
     ap.add_argument("--members", type=int, default=12, help="warm members timed stage by stage")
+    ap.add_argument(
+        "--same-draws", type=int, default=0, help="also time cold plans of the first N members' draws (no reuse)"
+    )
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
         folder, name = (
@@ -208,17 +230,31 @@ def main(argv: list[str] | None = None) -> None:
             f"layouts {'on' if layout else 'off'}, {a.runs} members",
             flush=True,
         )
-        cold_s, same_s, warm_s, cold_st, warm_st = member_vs_cold(
-            folder, name, layout, repeats=3 if a.rafah else 10, members_n=a.members
+        r = member_vs_cold(
+            folder, name, layout, repeats=3 if a.rafah else 10, members_n=a.members, same_draws=a.same_draws
         )
         fmt = lambda st: ", ".join(f"{k} {v:.2f}" for k, v in st.items() if v >= 0.005)
-        print(f"cold plan (load + plan), median: {cold_s:.3f} s [{fmt(cold_st)}]; {_load()}", flush=True)
         print(
-            f"same plan in a warm worker: {same_s:.3f} s ({same_s / cold_s:.0%}); warm member (sampled inputs), "
-            f"median of {a.members}: {warm_s:.3f} s [{fmt(warm_st)}]; member / cold = {warm_s / cold_s:.0%} "
-            f"(target <= 25 %); {_load()}",
+            f"cold plan (load + plan), median: {r['cold']:.3f} s wall [{fmt(r['cold_stages'])}], "
+            f"{r['cold_cpu']:.3f} s CPU [{fmt(r['cold_stages_cpu'])}]; {_load()}",
             flush=True,
         )
+        print(
+            f"same plan in a warm worker: {r['same']:.3f} s ({r['same'] / r['cold']:.0%}); warm member (sampled "
+            f"inputs), median of {a.members}: {r['member']:.3f} s wall [{fmt(r['member_stages'])}], "
+            f"{r['member_cpu']:.3f} s CPU [{fmt(r['member_stages_cpu'])}]; member / cold = "
+            f"{r['member'] / r['cold']:.0%} wall, {r['member_cpu'] / r['cold_cpu']:.0%} CPU (target <= 25 %); {_load()}",
+            flush=True,
+        )
+        if a.same_draws:
+            print(
+                f"cold plan of the same draws, median of {a.same_draws}: {r['cold_same_draws']:.3f} s wall "
+                f"[{fmt(r['cold_same_draws_stages'])}], {r['cold_same_draws_cpu']:.3f} s CPU "
+                f"[{fmt(r['cold_same_draws_stages_cpu'])}]; member / cold plan of the same draws = "
+                f"{r['member'] / r['cold_same_draws']:.0%} wall, {r['member_cpu'] / r['cold_same_draws_cpu']:.0%} CPU; "
+                f"{_load()}",
+                flush=True,
+            )
         if a.no_throughput:
             return
         one, one_steady = throughput(folder, name, a.runs, layout, workers=1)

@@ -39,6 +39,16 @@ class ReferenceSim(_Sim):
             self.en_route -= int(n[~mv].sum())
             self.pending.append((el.site[te], el.mode[te], el.directed[te], n[~mv], dep[~mv], vul[~mv]))
 
+    def _land_and_discharge(self, t: int) -> None:
+        self._land(t)
+        self._discharge(t)
+
+    def _leave_and_enter(self, *args: Any) -> bool:
+        return False  # always the array version of departing and entering (`_depart`, `_enter`)
+
+    def _all_arrive(self, *args: Any) -> bool:
+        return False  # always the array version of taking places (`_take`, `_accept`)
+
     def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
         """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
         get through a link shorter than the rest of the step go on to the next one within the step."""

@@ -78,7 +78,7 @@ def test_more_arrivals_never_read_better(tmp_path):
     assert all(cb[k] <= ca[k] + 1e-9 for k in ca), (ca, cb)
     share = lambda p: p.people.sheltered / p.people.displaced  # noqa: E731
     assert share(b) <= share(a) + 1e-12
-    assert b.arrivals["people"] == 3 * a.arrivals["people"]
+    assert b.arrivals.people == 3 * a.arrivals.people
     # and no site's latrines or taps are short on fewer days
     for sa, sb in zip(a.monitoring.sites, b.monitoring.sites):
         assert sb.days_short_of_latrines >= sa.days_short_of_latrines

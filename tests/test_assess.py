@@ -12,7 +12,8 @@ import yaml
 from conftest import fc, feat, square, write_scenario
 
 from reliefplan._errors import InputError
-from reliefplan.analysis.assess import _unsheltered_with, assess, assessment_json_schema
+from reliefplan.analysis.additions import _unsheltered_with
+from reliefplan.analysis.assess import assess, assessment_json_schema
 from reliefplan.analysis.packages import apply_package
 from reliefplan.pipeline import finish, run, shelter
 from reliefplan.scenario.folder import load_scenario

@@ -216,7 +216,7 @@ def test_road_closed_on_some_features_only(tmp_path):
     )
     (d / "roads.geojson").write_text(json.dumps(road))
     plan = make_plan(load_scenario(d, "main"))
-    assert plan.network["closed_links"] >= 1 and plan.people.sheltered == 10000
+    assert plan.network.closed_links >= 1 and plan.people.sheltered == 10000
 
 
 def test_per_scenario_layers_override(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from conftest import write_scenario
 
 from reliefplan._errors import InputError
-from reliefplan.analysis import ensemble
+from reliefplan.analysis import ensemble, ensemble_engines, ensemble_member
 from reliefplan.analysis.ensemble import run_ensemble, run_member, write_ensemble
 from reliefplan.analysis.sampling import block_bootstrap, closure_days
 from reliefplan.scenario.folder import load_scenario
@@ -326,7 +326,7 @@ def test_bad_closure_and_run_arguments(tmp_path):
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr(ensemble, "SCHEDULER_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(ensemble_engines, "SCHEDULER_TIMEOUT_S", 1.0)
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         run_ensemble(_dir(tmp_path, UNC), "main", 2, engine="dask", scheduler="tcp://127.0.0.1:9")
 
@@ -406,12 +406,12 @@ def test_cli_ensemble_writes_outputs(tmp_path):
 
 
 def test_pool_batches_grow_with_fast_members_and_stay_single_for_slow_ones():
-    assert ensemble._batch_size(0.0, 0, 200, 2) == 1  # nothing timed yet
-    assert ensemble._batch_size(0.15, 10, 200, 2) == ensemble.MAX_BATCH  # 15 ms members: full batches
-    assert ensemble._batch_size(0.25 * 4, 4, 200, 2) == 4  # 0.25 s members: ~1 s of work
-    assert ensemble._batch_size(40.0, 10, 200, 2) == 1  # members of seconds: one at a time
-    assert ensemble._batch_size(0.15, 10, 12, 2) == 3  # the tail is shared: 12 left, 2 workers
-    assert ensemble._batch_size(0.15, 10, 1, 2) == 1
+    assert ensemble_engines._batch_size(0.0, 0, 200, 2) == 1  # nothing timed yet
+    assert ensemble_engines._batch_size(0.15, 10, 200, 2) == ensemble_engines.MAX_BATCH  # 15 ms members: full batches
+    assert ensemble_engines._batch_size(0.25 * 4, 4, 200, 2) == 4  # 0.25 s members: ~1 s of work
+    assert ensemble_engines._batch_size(40.0, 10, 200, 2) == 1  # members of seconds: one at a time
+    assert ensemble_engines._batch_size(0.15, 10, 12, 2) == 3  # the tail is shared: 12 left, 2 workers
+    assert ensemble_engines._batch_size(0.15, 10, 1, 2) == 1
 
 
 def test_pool_with_growing_batches_gives_the_serial_members(tmp_path):
@@ -427,7 +427,7 @@ def test_members_run_with_one_blas_thread(tmp_path, monkeypatch):
     """Idle OpenBLAS threads spin-wait and take the other worker's core: a worker holds BLAS to one thread."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    monkeypatch.setattr(ensemble, "_STATE", {})  # a fresh worker
+    monkeypatch.setattr(ensemble_member, "_STATE", {})  # a fresh worker
     d = _dir(tmp_path, UNC)
     m = ensemble.draw_members(load_scenario(d, "main"), 1, seed=3)[0]
     with threadpool_limits(limits=2, user_api="blas"):  # as if numpy had started with more threads
@@ -450,7 +450,7 @@ def test_supply_only_members_reuse_the_sheltering_and_match_cold_plans(tmp_path,
     calls = []
     real = pipeline.shelter
     monkeypatch.setattr(pipeline, "shelter", lambda *a, **k: calls.append(1) or real(*a, **k))
-    monkeypatch.setattr(ensemble, "_SHELTERED", [])
+    monkeypatch.setattr(ensemble_member, "_SHELTERED", [])
     from reliefplan.stages.travel import TravelCache
 
     cache = TravelCache()

@@ -75,10 +75,9 @@ def test_layouts_cap_capacity_and_hold_everyone_placed(plans, full_by_area):
     assert p.people.sheltered == sum(s.capacity for s in p.sites) < 761_003
     assert len(p.layout) == sum(s.open for s in p.sites)
     for lay in p.layout:
-        assert lay["shortfall"] == pytest.approx(0, abs=1e-6) and lay["people"] == pytest.approx(
-            lay["people_requested"]
-        )
-        assert lay["max_plot_to_water_m"] <= 500 and lay["max_plot_to_latrine_m"] <= 50
+        assert lay.shortfall == 0 and lay.people == lay.people_requested
+        assert lay.max_plot_to_water_m is not None and lay.max_plot_to_water_m <= 500
+        assert lay.max_plot_to_latrine_m is not None and lay.max_plot_to_latrine_m <= 50
     rows = [i for i in p.verdict if i.indicator == "layout_people_with_a_plot"]
     assert rows and all(i.met for i in rows)
 
@@ -100,3 +99,20 @@ def test_key_figures_unchanged(plans):
     stored = json.loads((Path(__file__).parent / "data" / "example_key_figures.json").read_text())
     for name, p in plans.items():
         assert key_figures(p.model_dump(mode="json")) == _approx(stored[name]), name
+
+
+def test_plan_json_validates_against_the_schema_and_round_trips(plans):
+    """The example's plan.json, typed to the leaves (network, layout, standards figures, supply, groups), is valid
+    against the shipped schema and reads back into the same models and the same text."""
+    import jsonschema
+
+    from reliefplan.plan import Plan, RoadNetwork, plan_json_schema
+
+    schema = plan_json_schema()
+    for p in plans.values():
+        text = p.model_dump_json(indent=2)
+        jsonschema.validate(json.loads(text), schema)
+        assert Plan.model_validate_json(text).model_dump_json(indent=2) == text
+        assert isinstance(p.network, RoadNetwork) and p.network.source == "roads_arterial.geojson"
+        assert {lay.site_id for lay in p.layout} == {s.id for s in p.sites if s.open}
+        assert p.standards.figures["water_l_per_person_day"].value == 15.0

@@ -132,7 +132,7 @@ def test_an_earlier_closure_never_improves_coverage(tmp_path):
 
 def test_plan_json_and_verdict(tmp_path):
     plan = make_plan(_scenario(tmp_path, {"sites": [{"site": "S1", "closes_day": 5}]}))
-    assert plan.phases["redisplaced"] == 10_000
+    assert plan.phases is not None and plan.phases.redisplaced == 10_000
     rows = {i.indicator: i for i in plan.verdict}
     assert rows["people_redisplaced_by_site_phases"].value == 10_000
     assert rows["people_redisplaced_by_site_phases"].met is False
@@ -435,12 +435,12 @@ def test_the_re_moves_are_routed_on_the_roads(tmp_path):
     add_north_road(folder)
     sc = load_scenario(folder, "main")
     sc.layout.enabled = sc.supply.enabled = False
-    (r,) = make_plan(sc).phases["routed"]
-    assert (r["day"], r["people"], r["from_sites"], r["to_locations"]) == (5, 10_000, 1, 1)
-    assert len(r["arrived_by_day"]) == 3 and r["arrived_by_day"][-1] == 10_000 and r["cannot_leave"] == 0
-    assert r["arrived_by_day"][0] + r["on_road_end_of_day"] == 10_000
+    (r,) = make_plan(sc).phases.routed
+    assert (r.day, r.people, r.from_sites, r.to_locations) == (5, 10_000, 1, 1)
+    assert len(r.arrived_by_day) == 3 and r.arrived_by_day[-1] == 10_000 and r.cannot_leave == 0
+    assert r.arrived_by_day[0] + r.on_road_end_of_day == 10_000
     # without roads nothing is routed (the daily moves stay listed)
-    assert make_plan(_scenario(tmp_path / "n", {"sites": [{"site": "S1", "closes_day": 5}]})).phases["routed"] is None
+    assert make_plan(_scenario(tmp_path / "n", {"sites": [{"site": "S1", "closes_day": 5}]})).phases.routed is None
 
 
 def test_tranches_day_shares_and_minimum_stay_by_hand():

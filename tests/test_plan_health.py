@@ -137,9 +137,10 @@ def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
     )
     plan = _plan(folder)
     people = base.people.in_plan
-    heat = np.asarray(plan.seasons["added_t_by_day"]["heat_water"])
+    assert plan.seasons is not None and plan.seasons.added_t_by_day is not None
+    heat = np.asarray(plan.seasons.added_t_by_day["heat_water"])
     assert np.allclose(heat[:10], 0.0) and np.allclose(heat[10:], people * 0.5 / 1000.0, rtol=1e-6)
-    tents = plan.seasons["items_total"]["replacement_tents"]
+    tents = (plan.seasons.items_total or {})["replacement_tents"]
     # 10,000 displaced people (aid-dependent), households of the standard size: a near-fixed 10-day life
     # renews every tent about 5 times in 60 days
     issued = max(10000 / load_scenario(folder, "main").household_size, 10000 * 3.5 / 17.5)
@@ -239,12 +240,13 @@ def _flood_folder(tmp_path: Path, props: dict, name: str = "flood") -> Path:
 
 def test_people_on_flooded_land_by_hand(tmp_path):
     plan = _plan(_flood_folder(tmp_path, {"months": [6], "usable_share_lost": 1.0}))
-    fl = plan.seasons["flood"]
+    fl = plan.seasons.flood
+    assert fl is not None
     s1 = next(s for s in plan.sites if s.id == "S1")
     present = s1.population + s1.overflow + s1.existing_population
-    by_day = fl["people_on_flooded_land_by_day"]
+    by_day = fl.people_on_flooded_land_by_day
     assert by_day[:10] == [0] * 10  # 22-31 May
-    assert fl["first_day"] == 10 and fl["sites"]["S1"]["usable_share_min"] == pytest.approx(0.5, abs=0.01)
+    assert fl.first_day == 10 and fl.sites["S1"].usable_share_min == pytest.approx(0.5, abs=0.01)
     assert by_day[10] == pytest.approx(present / 2, rel=0.02)  # half the site, people spread evenly
     assert by_day[40] == 0  # July: dry again
     row = next(v for v in plan.verdict if v.indicator == "people_on_flooded_land")

@@ -15,7 +15,7 @@ from reliefplan.solvers.network import NetworkParams
 
 def test_no_roads_falls_back_and_says_so(scenario_dir):
     plan = make_plan(load_scenario(scenario_dir, "main"))
-    assert plan.network["fallback"] is True
+    assert plan.network.fallback is True
     row = next(i for i in plan.verdict if i.indicator == "travel_times_on_road_network")
     assert row.met is None and "straight-line" in row.note
     p = NetworkParams.default()
@@ -28,7 +28,7 @@ def test_roads_are_used_for_walking_times(tmp_path):
     x = add_north_road(d)  # from zone A (centre) north to site S1 (centre), 3 cells = ~3.3 km
     sc = load_scenario(d, "main")
     plan = make_plan(sc)
-    assert plan.network["fallback"] is False and plan.network["source"] == "roads.geojson"
+    assert plan.network.fallback is False and plan.network.source == "roads.geojson"
     assert plan.people.sheltered + plan.people.unsheltered == plan.people.displaced == 10000
     (flow,) = plan.flows
     assert flow.site == "S1" and np.isfinite(flow.travel_time_s)
@@ -64,6 +64,6 @@ def test_closure_layer_slows_the_walk(tmp_path):
         base.replace("  entry_points:", "  closures:\n    file: damage.geojson\n  entry_points:")
     )
     slowed = make_plan(load_scenario(d, "main"))
-    assert slowed.network["slowed_links"] > 0
+    assert slowed.network.fallback is False and slowed.network.slowed_links > 0
     (a,), (b,) = plain.flows, slowed.flows
     assert b.travel_time_s > a.travel_time_s and b.distance_m == pytest.approx(a.distance_m, rel=1e-6)

@@ -108,9 +108,9 @@ def test_a_grouped_plan_counts_everyone_and_says_how(tmp_path, trucks):
     grouped = _grid_scenario(tmp_path / "g", trucks, max_locations=10)
     assert whole.supply.areas is None and whole.supply.locations == 18  # 16 zones + 2 sites
     a = grouped.supply.areas
-    assert a is not None and a["locations"] == 18 and grouped.supply.locations <= 10
-    assert "supply.max_locations" in a["rule"] and "disaggregated in proportion to need" in a["note"]
-    assert sorted(m for ms in a["members"].values() for m in ms) == sorted(
+    assert a is not None and a.locations == 18 and grouped.supply.locations <= 10
+    assert "supply.max_locations" in a.rule and "disaggregated in proportion to need" in a.note
+    assert sorted(m for ms in a.members.values() for m in ms) == sorted(
         [f"zone:Z{i}{j}" for i in range(4) for j in range(4)] + ["S1", "S2"]
     )
     # everyone counted: the need is the same tonnes, group by group

@@ -10,23 +10,27 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable
+from typing import Callable, ParamSpec
 
 import numpy as np
 
 from .plan import (
+    CampLayoutSummary,
     EvacuationTiming,
     Indicator,
     MonitoringResult,
     MovementResult,
     Needs,
     People,
+    Phases,
     Plan,
+    Seasons,
     SiteResult,
+    StandardFigure,
     StandardsUsed,
     SupplyPlan,
+    network_result,
 )
 from .plan_health import Groups
 from .plan_supply import DistributionPoints, PointServiceFigures, Sustain
@@ -60,21 +64,21 @@ from .stages.results import entry_results, flow_results, head_count, presence_ro
 from .stages.results import zone_results
 from .stages.seasons import flooded_land, season_needs
 from .stages.travel import TravelCache, ZoneSiteTimes, walking_times
+from .stages.verdict_movement import evacuation_indicators, movement_indicators
 from .stages.verdict import (
     assess,
     beds_indicator,
     entry_capacity_indicator,
-    evacuation_indicators,
     fleet_indicator,
     group_indicators,
     layout_indicators,
     location_indicators,
-    movement_indicators,
     overflow_indicator,
     supply_indicators,
 )
 
 Progress = Callable[[str], None]
+_P = ParamSpec("_P")
 
 
 def _version() -> str:
@@ -131,13 +135,13 @@ class Sheltering:
         return p.result() if isinstance(p, Future) else p
 
 
-def _in_background(fn: Callable[..., list[CampLayout]], *args: Any) -> Future[list[CampLayout]]:
+def _in_background(fn: Callable[_P, list[CampLayout]], *args: _P.args, **kwargs: _P.kwargs) -> Future[list[CampLayout]]:
     """fn(*args) in a thread of its own. Camp layouts (Python, numpy, shapely) then run while the main thread moves
     people and solves the supply LP, which spend their time in OR-Tools and HiGHS with the GIL released: on two cores
     the layouts cost no wall time (the 60-day Rafah plan: 3.1 s of layouts)."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reliefplan-layouts")
     try:
-        return pool.submit(fn, *args)
+        return pool.submit(fn, *args, **kwargs)
     finally:
         pool.shutdown(wait=False)  # the thread ends with its task
 
@@ -182,9 +186,8 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     layouts: Future[list[CampLayout]] | list[CampLayout] = []
     if params is not None:
         step("camp layouts (in the background)")
-        layouts = _in_background(
-            partial(lay_out, client=cache.client if cache is not None else None), sc, free, alloc.by_site, params
-        )
+        client = cache.client if cache is not None else None
+        layouts = _in_background(lay_out, sc, free, alloc.by_site, params, client=client)
 
     evacuation, days = move_everyone(sc, d, parts, cap, times, alloc, ov, step)
     pres = _presence(sc, d, parts, cap, times, alloc, ov, evacuation, days, step)
@@ -354,10 +357,10 @@ def finish(
         verdict.append(fleet_indicator(np.asarray(sc.fleet_trucks_by_day), sup.supply))
     seasons = None
     if sup is not None and sc.seasons is not None:
-        seasons = season_needs(sc, pres, sup.delivered.specs, {}).to_dict()  # what the supply plan's needs included
+        seasons = season_needs(sc, pres, sup.delivered.specs, {}).summary()  # what the supply plan's needs included
     flood, flood_row = flooded_land(sc, pres, free_geometry(sc.sites, sc.footprints))
     if flood is not None and flood_row is not None:
-        seasons = {**(seasons or {}), "flood": flood}
+        seasons = (seasons or Seasons()).model_copy(update={"flood": flood})
         verdict.append(flood_row)
     health = None
     if sup is not None and sc.health.enabled and sup.delivered.result.objective_deprivation is not None:
@@ -455,7 +458,7 @@ def _plan(
     health: PlanHealth | None,
     *,
     monitoring: MonitoringResult | None,
-    seasons: dict[str, Any] | None,
+    seasons: Seasons | None,
 ) -> Plan:
     """plan.json: the stages' results, the verdict and the assumptions in words."""
     std, people, pres = sc.standards, sh.people, sh.presence
@@ -467,7 +470,7 @@ def _plan(
         + (movement_assumptions(sc, sh.movement) if sh.movement is not None else [])
         + sc.ground_notes
         + sc.package_notes
-        + ((seasons or {}).get("notes") or [])
+        + ((seasons.notes if seasons is not None else None) or [])
     )
     overrides = {k: f.value for k, f in std.figures.items() if f.overridden}
     return Plan(
@@ -492,17 +495,17 @@ def _plan(
         flows=flow_results(sc, sh.times, sh.alloc, sh.overflow),
         unsheltered_by_zone={z.id: z.unsheltered for z in zones if z.unsheltered},
         siting=siting_result(sh.alloc),
-        network=dict(sh.times.network),
+        network=network_result(sh.times.network),
         entry_points=entry_results(sc),
         verdict=verdict,
         standards=StandardsUsed(
             profile=std.profile,
             title=std.title,
             overrides=overrides,
-            figures={k: f.model_dump(exclude={"key"}) for k, f in std.figures.items()},
+            figures={k: StandardFigure.model_validate(f.model_dump(exclude={"key"})) for k, f in std.figures.items()},
         ),
         assumptions=words,
-        layout=[lay.summary.to_dict() for lay in layouts],
+        layout=[CampLayoutSummary.model_validate(lay.summary.to_dict()) for lay in layouts],
         evacuation=sh.evacuation,
         movement=sh.movement,
         supply=supply,
@@ -513,7 +516,7 @@ def _plan(
         arrivals=arrivals_summary(sc, sh.displacement, sh.alloc) if sc.arrivals is not None else None,
         health=None if health is None else health.block,
         seasons=seasons,
-        phases=None if pres.phases is None else pres.phases.summary(),
+        phases=None if pres.phases is None else Phases.model_validate(pres.phases.summary()),
         hold=None
         if groups is None
         else hold(groups.summary, None if health is None else health.groups, sc.horizon_days),

@@ -3,14 +3,121 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from .plan_base import Out as _Out
-from .plan_base import absent as _absent
+from .plan_base import absent
 from .plan_health import Groups, Health, Hold
-from .plan_supply import DeliveryChain, DistributionPoints, FuelPlan, HubPlan, LastMile, Sustain
+from .plan_monitoring import MonitoredBlock, MonitoredSite, MonitoringResult
+from .plan_movement import (
+    ArrivalPoint,
+    Arrivals,
+    ComparedFigure,
+    ComparedTrip,
+    CondensedNetwork,
+    EmpiricalCurve,
+    EvacuationArrival,
+    EvacuationBottleneck,
+    EvacuationTiming,
+    LogisticCurve,
+    MovementBottleneck,
+    MovementMode,
+    MovementResult,
+    MovementRun,
+    ObservedDepartures,
+    OrderResult,
+    RunComparison,
+    SiteDayArrivals,
+    TripFigures,
+    UnorderedResult,
+    WeibullCurve,
+    departure_curve,
+)
+from .plan_phases import Flood, FloodedSite, PhaseEvent, PhaseMove, Phases, RoutedPhaseMoves, Seasons
+from .plan_supply import (
+    BindingResult,
+    EntryClosure,
+    EntryUse,
+    SupplyAreas,
+    SupplyDay,
+    SupplyDelivery,
+    SupplyObjective,
+    SupplyPlan,
+    Sustain,
+)
+
+# the models of plan.json, wherever they are defined (plan_*.py hold its bigger blocks)
+__all__ = [
+    "ArrivalPoint",
+    "Arrivals",
+    "BasketLine",
+    "BindingResult",
+    "CampLayoutSummary",
+    "ComparedFigure",
+    "ComparedTrip",
+    "Comparison",
+    "CondensedNetwork",
+    "EmpiricalCurve",
+    "EntryClosure",
+    "EntryPointResult",
+    "EntryUse",
+    "EvacuationArrival",
+    "EvacuationBottleneck",
+    "EvacuationTiming",
+    "Flood",
+    "FloodedSite",
+    "Flow",
+    "Groups",
+    "Health",
+    "Hold",
+    "Indicator",
+    "LogisticCurve",
+    "MonitoredBlock",
+    "MonitoredSite",
+    "MonitoringResult",
+    "MovementBottleneck",
+    "MovementMode",
+    "MovementResult",
+    "MovementRun",
+    "Needs",
+    "Network",
+    "ObservedDepartures",
+    "OrderResult",
+    "People",
+    "PhaseEvent",
+    "PhaseMove",
+    "Phases",
+    "Plan",
+    "RoadNetwork",
+    "RoutedPhaseMoves",
+    "RunComparison",
+    "Seasons",
+    "Severity",
+    "SiteDayArrivals",
+    "SiteResult",
+    "Siting",
+    "StandardFigure",
+    "StandardsUsed",
+    "StraightLineNetwork",
+    "SupplyAreas",
+    "SupplyDay",
+    "SupplyDelivery",
+    "SupplyObjective",
+    "SupplyPlan",
+    "Sustain",
+    "TripFigures",
+    "UnorderedResult",
+    "WeibullCurve",
+    "ZoneResult",
+    "departure_curve",
+    "json_schema",
+    "network_result",
+    "plan_json_schema",
+    "plan_json_schema_text",
+]
 
 Severity = Literal["ok", "minor", "major", "critical", "info"]
 Comparison = Literal[">=", "<="]
@@ -192,352 +299,117 @@ class Indicator(_Out):
     )
 
 
-class ObservedDepartures(_Out):
-    label: str
-    source: str = ""
-    days: list[float] = Field(description="days after the order")
-    share: list[float] = Field(description="share of the area's people who had left (observed, never fitted to)")
+class RoadNetwork(_Out):
+    """plan.json `network` on roads: the walking network the travel times ran on (solvers.network, stages.travel)."""
 
-
-class OrderResult(_Out):
-    """An evacuation order: its area's people, the departure curve they follow, who has left by each day."""
-
-    id: str
-    footprint: str
-    day: float = Field(description="day of the horizon the order is issued")
-    operation_day: float | None = Field(default=None, description="day the operation starts (declared)")
-    curve: dict[str, Any] = Field(description="departure curve: kind, parameters, source")
-    curve_default: bool = Field(description="true: the shipped default curve (fitted to October 2023, north Gaza)")
-    final_share: float = Field(description="share of the area's people who ever leave on this curve")
-    people: int = Field(description="people living in the area this order covers first")
-    left_by_day: list[int] = Field(
-        description="people who have left the area by the end of each day "
-        "(cumulative; includes those who left before the order)"
+    mode: str = Field(description="walk | drive")
+    source: str | None = Field(description="the roads file")
+    fallback: Literal[False] = Field(description="false: times on the road network")
+    nodes: int
+    links: int
+    crs: str = Field(description="metric CRS of the network")
+    road_length_km: float = Field(description="length of the routable roads (km)")
+    dropped_nodes: int = Field(description="nodes outside the largest connected part, left out")
+    dropped_links: int
+    dropped_components: int
+    largest_dropped_component_nodes: int
+    closed_links: int = Field(description="links closed by the declared closures")
+    slowed_links: int = Field(description="links slowed by the declared closures")
+    closures_source: str | None = Field(description="the closures file (None: none declared)")
+    skipped_features: int = Field(description="road features that could not be used")
+    capacity_unit: str = Field(description="persons_per_h (walk) | vehicles_per_h (drive)")
+    walk_speed_m_s: float = Field(description="walking speed (m/s)")
+    connectivity: str
+    origin_sample_points: int | None = Field(
+        default=None, exclude_if=absent, description="sample points over the zones' displaced parts"
     )
-    curve_share_by_day: list[float] = Field(description="the curve's share at the end of each day of the horizon")
-    inside_at_operation: int | None = Field(
-        default=None,
-        description="people still inside the area (at home or at a site it covers) when the operation starts",
+    mean_origin_snap_m: float | None = Field(
+        default=None, exclude_if=absent, description="mean straight walk from a sample point to the roads (m)"
     )
-    redisplaced: int = Field(default=0, description="people ordered out of a site this order covers")
-    observed: ObservedDepartures | None = None
-
-
-class UnorderedResult(_Out):
-    people: int = Field(description="people no order covers")
-    left_by_day: list[int] = Field(description="of them, people who have left by the end of each day")
-    share: float = Field(description="declared share who leave without an order (before distance decay)")
-    source: str = ""
-    left_before_order: int = Field(default=0, description="people of ordered areas who left before their order")
-
-
-class TripFigures(_Out):
-    trips: int
-    mean_h: float = Field(description="mean trip, queues included (h)")
-    free_flow_h: float = Field(description="the same trips without queues (h)")
-
-
-class SiteDayArrivals(_Out):
-    site: str
-    day: int
-    people: int
-
-
-class SupplyObjective(_Out):
-    deprivation: float | None = Field(description="priority-weighted shortfall the LP minimised (t x priority)")
-    truckloads: float | None = Field(description="truckloads of the second, lexicographic stage (loads)")
-
-
-class SupplyDay(_Out):
-    """One day and commodity, over all locations (sums of the rounded per-location rows)."""
-
-    day: int
-    commodity: str
-    required_t: float = Field(description="need of the day (t; tents and kits: owed on arrival)")
-    delivered_t: float = Field(description="delivered to the locations (t)")
-    produced_t: float = Field(description="produced on site, e.g. local water (t)")
-    shortfall_t: float = Field(description="need not met (t; tents and kits: still owed at the end of the day)")
-
-
-class SupplyDelivery(_Out):
-    """One day, location and commodity."""
-
-    day: int
-    site: str = Field(description="location id (site, zone or served population)")
-    commodity: str
-    required_t: float = Field(description="need of the day (t)")
-    delivered_t: float = Field(description="delivered (t)")
-    produced_t: float = Field(description="produced on site (t)")
-    consumed_t: float = Field(description="consumed (t)")
-    stock_end_t: float = Field(description="stock at the end of the day (t)")
-    shortfall_t: float = Field(description="need not met (t)")
-
-
-class EntryUse(_Out):
-    """One entry point and day."""
-
-    entry_point: str
-    day: int
-    capacity_t: float = Field(description="what the entry point can take that day (t)")
-    used_t: float = Field(description="tonnes entered (t)")
-    trucks_available: float = Field(description="capacity in trucks at the entry point's payload (trucks)")
-    trucks_used: int = Field(description="trucks the tonnes entered need (trucks)")
-    by_commodity_t: dict[str, float] = Field(description="tonnes entered per commodity (t)")
-
-
-class BindingResult(_Out):
-    """A constraint that limits the supply plan, what relaxing it would buy (LP duals), in words."""
-
-    kind: str = Field(description="entry, arc, warehouse_storage, site_storage, or a chain stage")
-    id: str = Field(description="the entry point, road, store or stage")
-    first_day: int
-    last_day: int
-    shadow_price: list[float] = Field(description="dual value per day (priority-weighted t per unit of step)")
-    step: float = Field(description="the change the text speaks of, in step_unit")
-    step_unit: str = Field(description="trucks/day, loads/day, or t of storage")
-    predicted_cut: float = Field(description="priority-weighted shortfall the step would cut (upper bound)")
-    commodity: str | None = Field(description="the commodity the cut is for, when only one")
-    predicted_cut_t: float | None = Field(description="tonnes of that commodity's shortfall cut (t)")
-    text: str
-
-
-class EntryClosure(_Out):
-    closes_day: int = Field(description="first day the entry point takes nothing")
-    reason: str
-
-
-class SupplyPlan(_Out):
-    """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
-    binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
-
-    status: str = Field(description="optimal | time_limit | infeasible | ... (HiGHS, lower case)")
-    objective: SupplyObjective | None
-    best_bound: float | None = Field(description="lower bound on the deprivation objective")
-    gap: float | None = Field(description="(objective - bound) / objective")
-    method: str = Field(default="direct", description="how the LP was solved: sifting (with its solves) or direct")
-    days: int = Field(description="days of the supply horizon")
-    entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
-    daily: list[SupplyDay]
-    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble members)")
-    entry_use: list[EntryUse] = Field(description="per entry point and day (empty for ensemble members)")
-    binding: list[BindingResult] = Field(description="binding constraints, largest predicted cut first")
-    shortfall_t: dict[str, float] = Field(description="per commodity, need not met over the horizon (t)")
-    required_t: dict[str, float] = Field(description="per commodity, need over the horizon (t)")
-    first_shortfall_day: dict[str, int | None] = Field(description="per commodity, first day short (None: never)")
-    fleet_trucks: int = Field(description="trucks the deliveries need at the same time (trucks)")
-    trucks_per_day: list[int] = Field(description="trucks on the road each day (trucks)")
-    max_conservation_residual_t: float | None = Field(description="largest flow-balance residual of the LP (t)")
-    sharing: str = Field(description="how scarce supply is shared between locations (scenario sharing.policy)")
-    carry_over: dict[str, bool] = Field(description="per commodity: unmet need carries over to later days")
-    payload_t: dict[str, float] = Field(description="t per truck by commodity (water: per vehicle)")
-    payload_source: dict[str, str]
-    food_kcal_per_kg: float = Field(description="energy density of the food delivered (kcal/kg)")
-    entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
-    local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
-    locations: int = Field(description="locations the supply plan feeds")
-    areas: dict[str, Any] | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=(
-            "when the locations were more than supply.max_locations: how they were grouped into supply areas "
-            "(stages/supply_areas.py) and how per-location figures are read"
-        ),
-    )
-    chain: DeliveryChain | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("entry modes and the delivery chain, when declared (docs/delivery.md)"),
-    )
-    fuel: FuelPlan | None = Field(default=None, exclude_if=_absent, description="fuel, when declared")
-    last_mile: LastMile | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("one day's last-mile routes per origin, when supply.routing is declared"),
-    )
-    hubs: HubPlan | None = Field(default=None, exclude_if=_absent, description="hubs, when declared")
-    distribution_points: DistributionPoints | None = Field(
-        default=None,
-        exclude_if=_absent,
-        description=("per opened site its distribution points and queues, when supply.distribution is declared"),
+    max_origin_snap_m: float | None = Field(default=None, exclude_if=absent, description="the longest such walk (m)")
+    max_site_snap_m: float | None = Field(
+        default=None, exclude_if=absent, description="the longest walk from a site point to the roads (m)"
     )
 
 
-class EvacuationArrival(_Out):
-    site: str = Field(description="destination: a site id, or 'overflow:<zone id>' for the land of a zone")
-    t_s: float = Field(description="end of the time step in which these people arrive (s from the start of day 0)")
-    people: int = Field(description="people arriving at this destination during that time step")
+class StraightLineNetwork(_Out):
+    """plan.json `network` without roads: straight-line distance x circuity at walking speed."""
+
+    mode: str = Field(description="walk | drive")
+    source: None = Field(description="no roads file")
+    fallback: Literal[True] = Field(description="true: straight-line times, not roads")
+    reason: str = Field(description="why no road network was used")
+    nodes: int = Field(description="0")
+    links: int = Field(description="0")
+    circuity: float = Field(description="road distance / straight-line distance assumed")
+    circuity_source: str
 
 
-class EvacuationBottleneck(_Out):
-    """A road link where people queue: demand exceeded its capacity."""
-
-    link: int = Field(description="index of the link in the walking network")
-    capacity_per_h: float = Field(description="people per hour the link carries")
-    saturated_from_h: float = Field(description="first time the link is saturated (h)")
-    saturated_until_h: float = Field(description="last time the link is saturated (h)")
-    max_queue_people: int = Field(description="longest queue at the link (people)")
-    max_delay_h: float = Field(description="time the longest queue needs to discharge at the link's capacity (h)")
-    coordinates: list[list[float]] = Field(description="the link as [lon, lat] points (WGS84)")
+Network = RoadNetwork | StraightLineNetwork
 
 
-class CondensedNetwork(_Out):
-    nodes: int = Field(description="nodes of the road network the solver ran on, after condensing")
-    links: int = Field(description="links of the condensed network")
+def network_result(summary: Mapping[str, object]) -> Network:
+    """The plan.json form of a travel-times network summary (``ZoneSiteTimes.network``)."""
+    if summary.get("fallback"):
+        return StraightLineNetwork.model_validate(summary)
+    return RoadNetwork.model_validate(summary)
 
 
-class EvacuationTiming(_Out):
-    """plan.json `evacuation`: the move of the plan's zone -> site flows under road capacity (stages.movement)."""
+class CampLayoutSummary(_Out):
+    """plan.json `layout[]`: one opened site's camp layout (solvers.layout, UNHCR modular grid)."""
 
-    status: str = Field(description="optimal | optimal_clearance (exact method) | simulated (queue model)")
-    method: Literal["exact", "queue"] = Field(description="exact: time-expanded min-cost flow; queue: link queues")
-    routing: Literal["free", "fixed"] = Field(description="free: best achievable routes; fixed: shortest roads")
-    time_step_s: float = Field(description="time step of the schedule (s)")
-    departure: Literal["all_at_once", "spread"] = Field(description="how departures of a day are released")
-    spread_h: float = Field(description="departures spread uniformly over this long (h; with departure 'spread')")
-    clearance_hours: float | None = Field(
-        description="time until the last person arrives (h); None when people remain on the way at the horizon"
+    site_id: str
+    plots: int = Field(description="family plots housing people")
+    slots: int = Field(description="plot-sized slots that fit (plots + service slots, used or not)")
+    people: int = Field(description="people the layout holds (capacity truth)")
+    people_requested: int
+    shortfall: int = Field(description="people requested that have no plot")
+    capacity: float = Field(description="people the whole site could hold with this layout")
+    taps: int
+    taps_required: int = Field(description="ceil(people / people per tap): the ratio alone")
+    water_points: int
+    latrines: int = Field(description="latrine stalls (drop holes)")
+    latrines_female: int
+    latrines_male: int
+    latrines_required: int = Field(description="ceil(people / people per latrine): the ratio alone")
+    latrine_blocks: int
+    health_posts: int
+    distribution_points: int
+    max_plot_to_water_m: float | None = Field(description="farthest plot to its water point (m)")
+    max_plot_to_latrine_m: float | None = Field(description="farthest plot to its latrine (m)")
+    max_people_per_health_post: int
+    max_people_per_distribution_point: int
+    covered_m2_per_person: float = Field(description="covered living space per person (m2)")
+    gross_m2_per_person: float | None = Field(
+        description="footprint of used blocks incl. their roads and firebreaks per person held (m2)"
     )
-    people_moving: int = Field(description="people who move (to a camp place or to overflow land)")
-    arrived: int = Field(description="people who reached their destination")
-    not_arrived: int = Field(description="people still on the way at the horizon")
-    objective_person_s: float | None = Field(
-        description="total arrival time of everyone (person-seconds; exact method only)"
-    )
-    best_bound_person_s: float | None = Field(description="lower bound on the objective (person-seconds)")
-    gap: float | None = Field(description="(objective - bound) / objective")
-    condensed: CondensedNetwork
-    arrivals: list[EvacuationArrival] = Field(description="people arriving, per destination and time step")
-    bottlenecks: list[EvacuationBottleneck] = Field(
-        description="the saturated links with the longest queueing delay, worst first"
-    )
-    explanations: list[str] = Field(description="what the solver did and why, in words")
+    site_m2_per_person: float | None = Field(description="whole usable site area per person held (m2)")
+    plot_side_m: float = Field(description="side of a family plot (m)")
+    orientation_deg: float = Field(description="grid orientation (degrees)")
+    max_built_up_run_m: float = Field(description="longest built-up run between firebreaks (m)")
+    distance_metric: str = Field(description="how distances to services were measured")
+    standards_met: dict[str, bool] = Field(description="standard -> met")
+    notes: list[str]
 
 
-class MovementRun(_Out):
-    """One run of the movement over days: ``plan`` (the siting's assignment) or ``arrival`` (sites fill in the
-    order people arrive). The four day series add up to every person of the ordered and unordered areas."""
+class StandardFigure(_Out):
+    """One planning figure of the standards profile and where it comes from."""
 
-    assignment: Literal["plan", "arrival"]
-    at_origin: int
-    on_road: int
-    at_sites: int
-    without_place: int
-    turned_away: int = Field(description="arrivals that found their site full or closed and moved on")
-    redisplaced: int = Field(description="people who had a place and were ordered out of it again")
-    cannot_leave: int = Field(description="people who would leave but have no road to any site")
-    walking_over_h: int = Field(description="trips on foot longer than max_walk_h")
-    vulnerable_walking_over_h: int
-    walking_over_h_by_mode: dict[str, int]
-    trips: dict[str, TripFigures]
-    at_origin_by_day: list[int]
-    on_road_by_day: list[int]
-    at_sites_by_day: list[int]
-    without_place_by_day: list[int]
-    departures_by_mode_day: dict[str, list[int]]
-    arrivals_by_mode_day: dict[str, list[int]]
-    arrivals: list[SiteDayArrivals] = Field(description="people taking a place, per destination and day")
-    bottlenecks: list[dict[str, Any]] = []
-    notes: list[str] = []
-
-
-class MovementResult(_Out):
-    """How people really move over days (scenario block ``movement``; docs/movement.md)."""
-
-    assignment: Literal["plan", "arrival"] = Field(description="the run the verdict reports")
-    step_s: float
-    max_walk_h: float
-    departure_hours: list[float]
-    orders: list[OrderResult]
-    unordered: UnorderedResult
-    modes: list[dict[str, Any]]
-    runs: dict[str, MovementRun]
-    comparison: dict[str, Any] | None = Field(default=None, description="arrival order vs the plan, figure by figure")
-    network: dict[str, int] = {}
-
-
-class MonitoredBlock(_Out):
-    """One block of a monitored site as the snapshot gives it (figures None where the data says nothing)."""
-
-    id: str
-    people: int
-    relocated: int = Field(default=0, description="of them, inside an operation footprint: they must move")
-    area_m2: float | None = Field(default=None, description="block outline area (blocks file)")
-    m2_per_person: float | None = None
-    latrines: int | None = None
-    people_per_latrine: float | None = None
-    taps: int | None = None
-    people_per_tap: float | None = None
-    max_distance_to_water_m: float | None = Field(
-        default=None, description="farthest sampled point of the block to its nearest water point, straight line"
-    )
-    max_distance_to_latrine_m: float | None = None
-    standards_met: dict[str, bool | None] = {}
-
-
-class MonitoredSite(_Out):
-    """A site of an existing settlement: the snapshot's figures and standards, then the site after the plan."""
-
-    id: str
-    name: str = ""
-    people: int = Field(description="people on the site in the snapshot")
-    relocated: int = Field(default=0, description="of them, inside an operation footprint, moved by the plan")
-    usable_area_m2: float = Field(description="site area x usable fraction (the whole site, as it is)")
-    m2_per_person: float | None = None
-    latrines: int | None = None
-    people_per_latrine: float | None = None
-    taps: int | None = None
-    people_per_tap: float | None = None
-    max_distance_to_water_m: float | None = None
-    max_distance_to_latrine_m: float | None = None
-    standards_met: dict[str, bool | None] = Field(
-        default={}, description="snapshot, per standard: met, not met, or None (no data)"
-    )
-    spare_capacity: int = Field(
-        default=0,
-        description="people the site can still take at the standard (free usable "
-        "area / site area per person, layout cap, minus the residents who stay)",
-    )
-    people_after: int = Field(description="residents who stay + people the plan sends here (camp and overflow)")
-    m2_per_person_after: float | None = Field(
-        default=None, description="free usable area (footprint excluded) per person after the plan"
-    )
-    latrines_needed_after: int = 0
-    additional_latrines: int | None = Field(default=None, description="beyond those installed (None: unknown)")
-    taps_needed_after: int = 0
-    additional_taps: int | None = None
-    days_short_of_latrines: int | None = Field(
-        default=None,
-        description="days over the horizon with more people "
-        "per latrine than the standard (installed series or snapshot)",
-    )
-    first_day_short_of_latrines: int | None = None
-    days_short_of_taps: int | None = None
-    first_day_short_of_taps: int | None = None
-    blocks: list[MonitoredBlock] = []
-
-
-class MonitoringResult(_Out):
-    """plan.json `monitoring`: an existing settlement checked as it is, and where its spare capacity goes."""
-
-    file: str
-    date: str = Field(description="the snapshot's date (ISO)")
-    start_date: str = Field(description="day 0 of the plan (ISO)")
-    day: int = Field(description="the snapshot's day in the plan")
-    people: int
-    relocated: int
-    blocks: int
-    sites_meeting: dict[str, int] = Field(description="per standard: sites with data that meet it")
-    sites_with_data: dict[str, int]
-    targets: dict[str, float] = Field(description="the standard figures used (profile)")
-    sites: list[MonitoredSite]
-    notes: list[str] = []
+    value: float
+    unit: str
+    edition: str
+    chapter: str
+    source: str
+    verified: bool
+    checked: str = Field(description="where the figure was checked against the source text, or why it could not be")
+    overridden: bool = Field(description="set by the scenario, not the profile")
 
 
 class StandardsUsed(_Out):
     profile: str
     title: str
     overrides: dict[str, float]
-    figures: dict[str, dict[str, Any]]
+    figures: dict[str, StandardFigure]
 
 
 class Plan(_Out):
@@ -561,7 +433,7 @@ class Plan(_Out):
     flows: list[Flow]
     unsheltered_by_zone: dict[str, int]
     siting: Siting
-    network: dict[str, Any] = Field(
+    network: RoadNetwork | StraightLineNetwork = Field(
         description="walking network used for travel times: nodes, links, mode, source file, fallback used or not"
     )
     entry_points: list[EntryPointResult]
@@ -621,14 +493,14 @@ class Plan(_Out):
             "crossed first; the inputs fed, assumptions and what is not modelled; None when not computed"
         ),
     )
-    seasons: dict[str, Any] | None = Field(
+    seasons: Seasons | None = Field(
         default=None,
         description=(
             "wear and seasons in the needs (declared `seasons:`): tonnes added by day per part (tent replacements, "
             "winterisation kits, heat water), items, and how each was counted; None when not declared"
         ),
     )
-    phases: dict[str, Any] | None = Field(
+    phases: Phases | None = Field(
         default=None,
         description=(
             "declared `phases:` (sites opening, shrinking, closing on a date; returns home): people re-displaced "
@@ -645,7 +517,7 @@ class Plan(_Out):
             "threshold is projected to be crossed (P10/P50/P90), what fails first per group and over all groups"
         ),
     )
-    layout: list[dict[str, Any]] = Field(
+    layout: list[CampLayoutSummary] = Field(
         default=[],
         description="per opened site: plots, people held, taps, "
         "latrines, max distance plot->water point and plot->latrine, covered and "
@@ -655,7 +527,7 @@ class Plan(_Out):
         default=None,
         description="an existing settlement's snapshot checked site by site and block by block; None without one",
     )
-    arrivals: dict[str, Any] | None = Field(
+    arrivals: Arrivals | None = Field(
         default=None,
         description=(
             "people arriving at transit points: per point people by day, first and last day, sheltered; None "

@@ -301,3 +301,140 @@ class Sustain(Out):
     first_shortfall_day_by_site: dict[str, dict[str, int | None]] = Field(
         description="commodity -> location -> first day short (None: never)"
     )
+
+
+# ---- supply -------------------------------------------------------------------------------------------------------------
+
+
+class SupplyObjective(Out):
+    deprivation: float | None = Field(description="priority-weighted shortfall the LP minimised (t x priority)")
+    truckloads: float | None = Field(description="truckloads of the second, lexicographic stage (loads)")
+
+
+class SupplyDay(Out):
+    """One day and commodity, over all locations (sums of the rounded per-location rows)."""
+
+    day: int
+    commodity: str
+    required_t: float = Field(description="need of the day (t; tents and kits: owed on arrival)")
+    delivered_t: float = Field(description="delivered to the locations (t)")
+    produced_t: float = Field(description="produced on site, e.g. local water (t)")
+    shortfall_t: float = Field(description="need not met (t; tents and kits: still owed at the end of the day)")
+
+
+class SupplyDelivery(Out):
+    """One day, location and commodity."""
+
+    day: int
+    site: str = Field(description="location id (site, zone or served population)")
+    commodity: str
+    required_t: float = Field(description="need of the day (t)")
+    delivered_t: float = Field(description="delivered (t)")
+    produced_t: float = Field(description="produced on site (t)")
+    consumed_t: float = Field(description="consumed (t)")
+    stock_end_t: float = Field(description="stock at the end of the day (t)")
+    shortfall_t: float = Field(description="need not met (t)")
+
+
+class EntryUse(Out):
+    """One entry point and day."""
+
+    entry_point: str
+    day: int
+    capacity_t: float = Field(description="what the entry point can take that day (t)")
+    used_t: float = Field(description="tonnes entered (t)")
+    trucks_available: float = Field(description="capacity in trucks at the entry point's payload (trucks)")
+    trucks_used: int = Field(description="trucks the tonnes entered need (trucks)")
+    by_commodity_t: dict[str, float] = Field(description="tonnes entered per commodity (t)")
+
+
+class BindingResult(Out):
+    """A constraint that limits the supply plan, what relaxing it would buy (LP duals), in words."""
+
+    kind: str = Field(description="entry, arc, warehouse_storage, site_storage, or a chain stage")
+    id: str = Field(description="the entry point, road, store or stage")
+    first_day: int
+    last_day: int
+    shadow_price: list[float] = Field(description="dual value per day (priority-weighted t per unit of step)")
+    step: float = Field(description="the change the text speaks of, in step_unit")
+    step_unit: str = Field(description="trucks/day, loads/day, or t of storage")
+    predicted_cut: float = Field(description="priority-weighted shortfall the step would cut (upper bound)")
+    commodity: str | None = Field(description="the commodity the cut is for, when only one")
+    predicted_cut_t: float | None = Field(description="tonnes of that commodity's shortfall cut (t)")
+    text: str
+
+
+class EntryClosure(Out):
+    closes_day: int = Field(description="first day the entry point takes nothing")
+    reason: str
+
+
+class SupplyAreas(Out):
+    """plan.json `supply.areas`: over supply.max_locations, how the locations were grouped into supply areas
+    (stages/supply_areas.py) and how per-location figures are read."""
+
+    locations: int = Field(description="locations grouped")
+    areas: int = Field(description="supply areas the LP feeds")
+    max_locations: int = Field(description="the location budget (supply.max_locations)")
+    camp_cell_km: float | None = Field(description="grid cell side camps are grouped in (km; None: one area per camp)")
+    cell_km: float = Field(description="grid cell side zones, zone land and served populations are grouped in (km)")
+    members_max: int = Field(description="most locations in one area")
+    rule: str = Field(description="the grouping rule in words")
+    note: str = Field(description="how a member's figures are read")
+    members: dict[str, list[str]] = Field(description="area id -> its member location ids")
+
+
+class SupplyPlan(Out):
+    """plan.json `supply`: the daily deliveries (stages.deliveries over solvers.supply), status and gap, what
+    binds; the chain, fuel, last-mile, hub and distribution-point parts only when declared (absent otherwise)."""
+
+    status: str = Field(description="optimal | time_limit | infeasible | ... (HiGHS, lower case)")
+    objective: SupplyObjective | None
+    best_bound: float | None = Field(description="lower bound on the deprivation objective")
+    gap: float | None = Field(description="(objective - bound) / objective")
+    method: str = Field(default="direct", description="how the LP was solved: sifting (with its solves) or direct")
+    days: int = Field(description="days of the supply horizon")
+    entry_capacity: str = Field(description="how entry capacity is set (scenario supply.entry_capacity)")
+    daily: list[SupplyDay]
+    deliveries: list[SupplyDelivery] = Field(description="per day, location and commodity (empty for ensemble members)")
+    entry_use: list[EntryUse] = Field(description="per entry point and day (empty for ensemble members)")
+    binding: list[BindingResult] = Field(description="binding constraints, largest predicted cut first")
+    shortfall_t: dict[str, float] = Field(description="per commodity, need not met over the horizon (t)")
+    required_t: dict[str, float] = Field(description="per commodity, need over the horizon (t)")
+    first_shortfall_day: dict[str, int | None] = Field(description="per commodity, first day short (None: never)")
+    fleet_trucks: int = Field(description="trucks the deliveries need at the same time (trucks)")
+    trucks_per_day: list[int] = Field(description="trucks on the road each day (trucks)")
+    max_conservation_residual_t: float | None = Field(description="largest flow-balance residual of the LP (t)")
+    sharing: str = Field(description="how scarce supply is shared between locations (scenario sharing.policy)")
+    carry_over: dict[str, bool] = Field(description="per commodity: unmet need carries over to later days")
+    payload_t: dict[str, float] = Field(description="t per truck by commodity (water: per vehicle)")
+    payload_source: dict[str, str]
+    food_kcal_per_kg: float = Field(description="energy density of the food delivered (kcal/kg)")
+    entry_closures: dict[str, EntryClosure] = Field(description="entry point id -> when it closes and why")
+    local_water_m3_per_day: list[float] = Field(description="water produced locally each day (m3)")
+    locations: int = Field(description="locations the supply plan feeds")
+    areas: SupplyAreas | None = Field(
+        default=None,
+        exclude_if=absent,
+        description=(
+            "when the locations were more than supply.max_locations: how they were grouped into supply areas "
+            "(stages/supply_areas.py) and how per-location figures are read"
+        ),
+    )
+    chain: DeliveryChain | None = Field(
+        default=None,
+        exclude_if=absent,
+        description=("entry modes and the delivery chain, when declared (docs/delivery.md)"),
+    )
+    fuel: FuelPlan | None = Field(default=None, exclude_if=absent, description="fuel, when declared")
+    last_mile: LastMile | None = Field(
+        default=None,
+        exclude_if=absent,
+        description=("one day's last-mile routes per origin, when supply.routing is declared"),
+    )
+    hubs: HubPlan | None = Field(default=None, exclude_if=absent, description="hubs, when declared")
+    distribution_points: DistributionPoints | None = Field(
+        default=None,
+        exclude_if=absent,
+        description=("per opened site its distribution points and queues, when supply.distribution is declared"),
+    )

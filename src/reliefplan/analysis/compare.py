@@ -164,7 +164,7 @@ def compare(a: Plan, b: Plan) -> list[Row]:
 
 def _phase(key: str):
     def get(p: Plan) -> float | None:
-        return None if not p.phases else p.phases.get(key)
+        return None if p.phases is None else float(getattr(p.phases, key))
 
     return get
 

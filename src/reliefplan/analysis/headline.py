@@ -16,7 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import words
 from ..plan import Indicator, Plan, Severity
-from .hold import THRESHOLD_WORDS, hold_lines
+from ..solvers.health import THRESHOLD_WORDS
+from .headline_words import (
+    _against,
+    _cmp,
+    _group,
+    _list,
+    _one,
+    _people,
+    _place_name,
+    _qty,
+    _ratio,
+    _scenario_row_text,
+    _scope,
+    binding_sentence,
+)
+from .hold import hold_lines
 
 #: verdict indicator -> kind of check (the headline groups and counts failures by kind)
 KIND_OF: dict[str, str] = {
@@ -75,8 +90,6 @@ SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2, "info": 3, "ok": 4}
 SHARE_TOL = 1e-6
 #: binding constraints named in the headline (the rest are in the supply section and plan.json)
 MAX_BINDS = 3
-#: group ids in words
-GROUP_WORDS = {"site_residents": "site residents", "served_elsewhere": "served elsewhere"}
 #: kinds whose title is plural ("shelter items fall short")
 _PLURAL = {"medical", "shelter_nfi"}
 _PLACE_WORDS = {
@@ -143,100 +156,6 @@ class Headline(_Out):
     )
 
 
-# ---- words ---------------------------------------------------------------------------------------------------------
-
-
-def _qty(v: float | None, unit: str) -> str:
-    return words.quantity(v, unit)
-
-
-def _people(n: float) -> str:
-    return f"{round(n):,}"
-
-
-def _group(g: str) -> str:
-    return GROUP_WORDS.get(g, g.replace("_", " "))
-
-
-def _one(v: float | None) -> str:
-    """Litres per person per day with one decimal (6.2), as the standard is read."""
-    return "—" if v is None else f"{v:,.1f}"
-
-
-def _cmp(c: str) -> str:
-    return words.COMPARISON_WORDS.get(c, c)
-
-
-def _against(r: Indicator) -> str:
-    return f"against {_cmp(r.comparison)} {_qty(r.target, r.unit)}"
-
-
-def _list(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-#: scenario rows that count people, in words after the number
-_PEOPLE_ROWS = {
-    "people_remaining_in_operation_area": "remain in the area being emptied",
-    "people_inside_operation_area_at_start": "are still inside an ordered area when its operation starts",
-    "people_walking_over_max_h": "walk longer than the scenario's limit (movement.max_walk_h)",
-    "people_redisplaced": "are ordered out of the place they reached",
-    "people_left_without_place": "left and found no place",
-}
-
-
-def _scenario_row_text(r: Indicator) -> str:
-    """A scenario-wide row in words: its value, against its target."""
-    v = r.value
-    i = r.indicator
-    if i.endswith("_need_met_share"):
-        return f"{words.share(v)} of the need met overall"
-    if i == "displaced_people_sheltered_share":
-        return f"{words.share(v)} of the displaced have a shelter place {_against(r)}"
-    if i == "entry_trucks_per_day_vs_need":
-        return f"the crossings admit {words.number(v)} trucks/day on average against {words.number(r.target)} needed"
-    if i in _PEOPLE_ROWS:
-        return f"{_people(v or 0)} people {_PEOPLE_ROWS[i]}"
-    if i == "usable_site_area_m2_per_displaced_person":
-        return f"{_qty(v, r.unit)} of usable site land for each displaced person and resident {_against(r)}"
-    if i == "evacuation_clearance_hours":
-        return f"the last person reaches a site after {words.hours(v)} {_against(r)}"
-    if i == "evacuees_reaching_their_site_share":
-        return f"{words.share(v)} of the people moving reach their site"
-    if i == "inpatient_beds_per_10000":
-        return f"{_qty(v, r.unit)} on the worst day {_against(r)}"
-    if i == "fleet_trucks_available":
-        return f"{words.number(v)} trucks available to haul against {words.number(r.target)} needed"
-    return f"{words.key_words(i)}: {_qty(v, r.unit)} {_against(r)}"
-
-
-def _ratio(r: Indicator) -> float:
-    """How far a row is from its target (lower is worse; 1 is met)."""
-    if r.value is None:
-        return math.inf
-    if r.comparison == ">=":
-        return 1.0 if r.target <= 0 else r.value / r.target
-    return 1.0 if r.value <= 0 else r.target / r.value
-
-
-def _scope(r: Indicator) -> tuple[str, str]:
-    kind, _, ident = r.scope.partition(":")
-    return kind, ident
-
-
-def _place_name(plan: Plan, kind: str, ident: str) -> str:
-    if kind == "site":
-        s = next((s for s in plan.sites if s.id == ident), None)
-        return (s.name or s.id) if s is not None else ident
-    if kind == "zone":
-        z = next((z for z in plan.zones if z.id == ident), None)
-        return (z.name or z.id) if z is not None else ident
-    return ident
-
-
 # ---- the kinds of check --------------------------------------------------------------------------------------------
 
 
@@ -247,9 +166,10 @@ def kind_of(indicator: str) -> str:
 
 def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int | None:
     days = [
-        g.first_shortfall_day.get(commodity) for g in (plan.groups.summary if plan.groups else []) if g.group in groups
+        d
+        for g in (plan.groups.summary if plan.groups else [])
+        if g.group in groups and (d := g.first_shortfall_day.get(commodity)) is not None
     ]
-    days = [d for d in days if d is not None]
     if days:
         return int(min(days))
     first = plan.supply.first_shortfall_day.get(commodity) if plan.supply else None
@@ -259,7 +179,7 @@ def _group_first_day(plan: Plan, commodity: str, groups: Sequence[str]) -> int |
 def _kind(plan: Plan, kind: str, rows: list[Indicator]) -> CheckKind:
     failed = [r for r in rows if r.met is False]
     title = KIND_TITLES.get(kind, words.key_words(kind))
-    sev = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
+    sev: Severity = min((r.severity for r in failed), key=lambda s: SEVERITY_RANK.get(s, 9), default="ok")
     parts: list[str] = []
     for r in (r for r in failed if r.scope == "scenario"):
         parts.append(_scenario_row_text(r))
@@ -387,8 +307,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         if not short:
             continue
         people = sum(g.people_max for g in short)
-        days = [g.first_shortfall_day.get(c) for g in short]
-        days = [d for d in days if d is not None]
+        days = [d for g in short if (d := g.first_shortfall_day.get(c)) is not None]
         when = f" from day {min(days)}" if days else ""
         names = _list([_group(g.group) for g in short])
         who = f"{names} ({_people(people)} people)"
@@ -444,34 +363,6 @@ def _first_day(plan: Plan, kinds: list[CheckKind]) -> int | None:
 
 
 # ---- what binds -----------------------------------------------------------------------------------------------------
-
-
-def _days(first: Any, last: Any) -> str:
-    if first is None:
-        return ""
-    return f"on day {first}" if last is None or last == first else f"on days {first}–{last}"
-
-
-def binding_sentence(b: dict[str, Any], names: dict[str, str]) -> str:
-    """A binding constraint of the supply plan in words, with its shadow-price estimate stated as one."""
-    kind = str(b.get("kind", "")).replace("_", " ")
-    where = names.get(str(b.get("id")), str(b.get("id", "")))
-    subject = {
-        "entry capacity": f"crossing capacity at {where}",
-        "arc capacity": f"road capacity on {where}",
-        "warehouse storage": f"storage at warehouse {where}",
-        "site storage": f"storage at site {where}",
-    }.get(kind, f"{kind} {where}".strip())
-    when = _days(b.get("first_day"), b.get("last_day"))
-    step = f"+{words.number(b.get('step'))} {b.get('step_unit', '')}".rstrip() if b.get("step") else "more"
-    if isinstance(b.get("predicted_cut_t"), (int, float)) and b.get("commodity"):
-        est = (
-            f"{step} there would cut the {words.commodity_words(str(b['commodity']))} shortfall by up to about "
-            f"{words.number(b['predicted_cut_t'])} t"
-        )
-    else:
-        est = f"{step} there would cut the shortfall (several commodities at once)"
-    return f"{subject} {when}: {est} (shadow-price estimate; exact only for small changes)".replace("  ", " ")
 
 
 def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:

@@ -92,19 +92,12 @@ def _with_chain(sc: Scenario, pkg: PackageSpec, name: str, file: str, notes: lis
     )
 
 
-def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
-    """The scenario with the package's resources in it (a new object; ``sc`` is not changed)."""
-    from ..geo import WGS84, project
+def _entry_trucks(sc: Scenario, pkg: PackageSpec, name: str, notes: list[str]) -> dict[str, np.ndarray]:
+    """Trucks per day at each crossing: the scenario's (or the package's observed series), then the package's
+    elements set or added on their days."""
     from ..stages.deliveries import entry_trucks_by_day
 
-    file = str(Path(sc.folder) / "scenario.yaml")
     days = sc.horizon_days
-    problems = package_problems(pkg, name, days, [e.id for e in sc.entry_points], file)
-    if problems:
-        raise InputError(problems)
-    notes = [f"Assistance package '{name}': {pkg.description}".rstrip(": ")] + list(pkg.assumptions)
-
-    # entry capacity per crossing per day: the scenario's, an observed series, then the package's elements
     if pkg.entry_series is not None:
         series = read_observed_trucks(
             folder_file(sc.folder, pkg.entry_series.file, field=f"packages.{name}.entry_series.file"),
@@ -126,7 +119,11 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
             trucks[el.entry_point][el.from_day : last] = el.trucks_per_day
         else:
             trucks[el.entry_point][el.from_day : last] += el.trucks_per_day
+    return trucks
 
+
+def _shelter_land(sc: Scenario, pkg: PackageSpec, name: str, notes: list[str]) -> list[Site]:
+    """The sites with the package's prepared land and its extra sites (counted as ready when people arrive)."""
     sites = list(sc.sites)
     if pkg.prepared_area:
         free = shapely.area(np.asarray(free_geometry(sc.sites, sc.footprints), dtype=object))
@@ -142,6 +139,22 @@ def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
             "Shelter land added after day 0 is counted as ready when people arrive; its from_day is "
             "reported, not modelled in the siting."
         )
+    return sites
+
+
+def apply_package(sc: Scenario, pkg: PackageSpec, name: str) -> Scenario:
+    """The scenario with the package's resources in it (a new object; ``sc`` is not changed)."""
+    from ..geo import WGS84, project
+
+    file = str(Path(sc.folder) / "scenario.yaml")
+    days = sc.horizon_days
+    problems = package_problems(pkg, name, days, [e.id for e in sc.entry_points], file)
+    if problems:
+        raise InputError(problems)
+    notes = [f"Assistance package '{name}': {pkg.description}".rstrip(": ")] + list(pkg.assumptions)
+
+    trucks = _entry_trucks(sc, pkg, name, notes)
+    sites = _shelter_land(sc, pkg, name, notes)
     warehouses = list(sc.warehouses)
     if pkg.warehouses:
         pts = np.empty(len(pkg.warehouses), dtype=object)

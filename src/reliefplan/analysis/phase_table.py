@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plan import Plan
+from ..plan import PhaseEvent, Plan
 
 #: a day's coverage this close to 1 is LP round-off, not a shortfall (as `stages.verdict.SHARE_TOL`)
 COVERAGE_TOL = 1e-6
@@ -14,8 +14,8 @@ COVERAGE_TOL = 1e-6
 
 def phase_days(plan: Plan) -> list[int]:
     """Day 0 and each day a declared phase event falls on, within the horizon."""
-    ev = (plan.phases or {}).get("events") or []
-    return sorted({0} | {int(e["day"]) for e in ev if 0 <= int(e["day"]) < plan.horizon_days})
+    ev = plan.phases.events if plan.phases is not None else []
+    return sorted({0} | {e.day for e in ev if 0 <= e.day < plan.horizon_days})
 
 
 def _in(series: list[int], a: int, b: int) -> int:
@@ -34,14 +34,12 @@ def first_short_in(plan: Plan, a: int, b: int) -> dict[str, int | None]:
     return out
 
 
-def _events_words(events: list[dict[str, Any]]) -> str:
+def _events_words(events: list[PhaseEvent]) -> str:
     """The day's events by kind: "closes: S1, S2; shrinks: S3 (to 50%)"."""
     kinds: dict[str, list[str]] = {}
     for e in events:
-        name = str(e.get("site") or e.get("footprint"))
-        kinds.setdefault(str(e["event"]), []).append(
-            name + (f" (to {float(e['share']):.0%})" if e.get("share") is not None else "")
-        )
+        name = str(e.site or e.footprint)
+        kinds.setdefault(e.event, []).append(name + (f" (to {e.share:.0%})" if e.share is not None else ""))
     return "; ".join(f"{k}: {', '.join(v)}" for k, v in kinds.items())
 
 
@@ -50,28 +48,28 @@ def phase_rows(plan: Plan, days: list[int] | None = None) -> list[dict[str, Any]
     on its first day, people re-displaced / diverted / losing their place / returned home during it, and the first
     day in it each standard falls short. days: the phases' first days (default: this plan's, `phase_days`); pass
     another plan's to line two plans up."""
-    ph = plan.phases or {}
+    ph = plan.phases
     days = sorted(set(days if days is not None else phase_days(plan)) | {0})
     T = plan.horizon_days
-    places = ph.get("places_by_day") or []
-    events = ph.get("events") or []
+    places = ph.places_by_day if ph is not None else []
+    events = ph.events if ph is not None else []
     rows = []
     for i, a in enumerate(days):
         b = (days[i + 1] - 1) if i + 1 < len(days) else T - 1
-        on = [e for e in events if int(e["day"]) == a]
+        on = [e for e in events if e.day == a]
         rows.append(
             {
                 "phase": i + 1,
                 "from_day": a,
                 "to_day": b,
                 "events": _events_words(on),
-                "sites_closed": sum(1 for e in on if e["event"] == "closes"),
+                "sites_closed": sum(1 for e in on if e.event == "closes"),
                 "places_at_start": int(places[a]) if places else None,
                 "places_lost": max(int(places[a - 1]) - int(places[a]), 0) if places and a > 0 else 0,
-                "redisplaced": _in(ph.get("redisplaced_by_day") or [], a, b),
-                "diverted": _in(ph.get("diverted_by_day") or [], a, b),
-                "lost_place": _in(ph.get("lost_place_by_day") or [], a, b),
-                "returned": _in(ph.get("returned_by_day") or [], a, b),
+                "redisplaced": _in(ph.redisplaced_by_day if ph is not None else [], a, b),
+                "diverted": _in(ph.diverted_by_day if ph is not None else [], a, b),
+                "lost_place": _in(ph.lost_place_by_day if ph is not None else [], a, b),
+                "returned": _in(ph.returned_by_day if ph is not None else [], a, b),
                 "first_short_day": first_short_in(plan, a, b),
             }
         )

@@ -5,11 +5,15 @@ wrote.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from .._errors import ReliefplanError
+
+if TYPE_CHECKING:
+    from ..plan import Plan
 
 app = typer.Typer(
     help="reliefplan: plan evacuation, sheltering and supply, and say whether the plan holds.",
@@ -60,7 +64,7 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
 
 
-def _wrote(out: Path, paths: list[Path], headline_of=None) -> None:
+def _wrote(out: Path, paths: list[Path], headline_of: Plan | None = None) -> None:
     """The files of a run in one line each per kind, the plan's headline (`headline_of`: a Plan), then the page
     to open."""
     names = [p.relative_to(out).as_posix() if p.is_relative_to(out) else str(p) for p in paths]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 from .._errors import InputError, Problem, ReliefplanError
 from ._common import console, fail
+
+if TYPE_CHECKING:
+    from ..scenario.scaffold import Hazard, InitResult
 
 
 def standards_show(
@@ -154,19 +157,9 @@ def init_cmd(
     building_buffer_m: float = typer.Option(0.0, "--building-buffer-m", min=0),
 ) -> None:
     """Build a scenario folder from standard data, check it, and say what to do next."""
-    from ..scenario.scaffold import Hazard, InitInputs, init_scenario
+    from ..scenario.scaffold import InitInputs, init_scenario
 
     try:
-        hazards = []
-        for h in hazard:
-            file, _, rest = h.partition(":")
-            buf, _, kind = rest.partition(":")
-            try:
-                hazards.append(Hazard(Path(file), float(buf or 0), kind))
-            except ValueError:
-                raise InputError(
-                    Problem(file=file, field="--hazard", message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")
-                ) from None
         done = init_scenario(
             out,
             InitInputs(
@@ -193,7 +186,7 @@ def init_cmd(
                 max_slope_pct=max_slope_pct,
                 landcover=landcover,
                 exclude_classes=[c.strip() for c in (exclude_classes or "").split(",") if c.strip()],
-                hazards=hazards,
+                hazards=_hazards(hazard),
                 buildings=buildings,
                 building_buffer_m=building_buffer_m,
             ),
@@ -201,6 +194,28 @@ def init_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    _print_init(done)
+
+
+def _hazards(hazard: list[str]) -> list[Hazard]:
+    """The --hazard options, each FILE[:BUFFER_M[:KIND]]."""
+    from ..scenario.scaffold import Hazard
+
+    hazards = []
+    for h in hazard:
+        file, _, rest = h.partition(":")
+        buf, _, kind = rest.partition(":")
+        try:
+            hazards.append(Hazard(Path(file), float(buf or 0), kind))
+        except ValueError:
+            raise InputError(
+                Problem(file=file, field="--hazard", message=f"expected FILE[:BUFFER_M[:KIND]], got {h!r}")
+            ) from None
+    return hazards
+
+
+def _print_init(done: InitResult) -> None:
+    """What init wrote, the choices it made and the next steps."""
     sc = done.scenario
     console.print(
         f"wrote [bold]{done.folder}[/]: {len(sc.zones)} zones, "

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import typer
 from rich.table import Table
 
 from .._errors import InputError, ReliefplanError
+
+if TYPE_CHECKING:
+    from ..analysis.assess import Assessment
+    from ..pipeline import PlanRun
+    from ..plan import MovementResult, Plan
+    from ..scenario.config import ScenarioFile
+
 from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail
 
 
@@ -61,7 +68,7 @@ def plan(
     _wrote(out, paths, headline_of=done.plan)
 
 
-def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
+def _movement_lines(m: MovementResult, days: int) -> list[tuple[str, str]]:
     """Summary rows of the move over days: each order's departures, unordered leavers, the run's outcome."""
     out = []
     for o in m.orders:
@@ -74,7 +81,7 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
             (
                 f"order '{o.footprint}' (day {o.day:g})",
                 f"{o.left_by_day[-1]:,} of {o.people:,} left by day {days - 1} "
-                f"({o.curve.get('kind')} curve, final share {o.final_share:.0%}){inside}",
+                f"({o.curve.kind} curve, final share {o.final_share:.0%}){inside}",
             )
         )
     u = m.unordered
@@ -98,9 +105,8 @@ def _movement_lines(m, days: int) -> list[tuple[str, str]]:  # m: MovementResult
     return out
 
 
-def _summary(p) -> None:  # p: Plan
-    from ..terminal import number
-
+def _summary(p: Plan) -> None:
+    """The plan on the terminal: people, needs, siting, the move, the groups, the settlement, the verdict."""
     t = Table(title=f"{p.scenario_title or p.scenario} — scenario '{p.scenario}'", show_header=False)
     pp = p.people
     t.add_row(
@@ -134,35 +140,48 @@ def _summary(p) -> None:  # p: Plan
         for label, text in _movement_lines(p.movement, p.horizon_days):
             t.add_row(label, text)
     console.print(t)
-    if p.groups and p.groups.summary:
-        g = Table(
-            title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
-        )
-        for col in (
-            "group",
-            "people",
-            "water L/person/day",
-            "kcal/person/day",
-            "water / food / medical met",
-            "owed tents+kits (max)",
-        ):
-            g.add_column(col, justify="left" if col == "group" else "right")
-        for r in p.groups.summary:
-            share = r.met_share
-            g.add_row(
-                r.group,
-                f"{r.people_max:,}",
-                "—"
-                if r.water_l_per_person_day is None
-                else f"{r.water_l_per_person_day:,.1f} ({r.water_l_per_person_day_min:,.1f})",
-                "—"
-                if r.kcal_per_person_day is None
-                else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
-                " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
-                f"{r.people_owed_shelter_items_max or 0:,}",
-            )
-        console.print(g)
+    _groups_table(p)
     _settlement(p)
+    _verdict_table(p)
+
+
+def _groups_table(p: Plan) -> None:
+    """What reaches each group, when the plan has groups."""
+    if not (p.groups and p.groups.summary):
+        return
+    g = Table(
+        title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
+    )
+    for col in (
+        "group",
+        "people",
+        "water L/person/day",
+        "kcal/person/day",
+        "water / food / medical met",
+        "owed tents+kits (max)",
+    ):
+        g.add_column(col, justify="left" if col == "group" else "right")
+    for r in p.groups.summary:
+        share = r.met_share
+        g.add_row(
+            r.group,
+            f"{r.people_max:,}",
+            "—"
+            if r.water_l_per_person_day is None
+            else f"{r.water_l_per_person_day:,.1f} ({r.water_l_per_person_day_min:,.1f})",
+            "—"
+            if r.kcal_per_person_day is None
+            else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
+            " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
+            f"{r.people_owed_shelter_items_max or 0:,}",
+        )
+    console.print(g)
+
+
+def _verdict_table(p: Plan) -> None:
+    """The scenario-wide verdict and how many checks are not met."""
+    from ..terminal import number
+
     failed = [i for i in p.verdict if i.met is False]
     scen = [i for i in p.verdict if i.scope == "scenario"]
     v = Table(title="verdict (scenario-wide)")
@@ -191,18 +210,18 @@ def _summary(p) -> None:  # p: Plan
     )
 
 
-def _settlement(p) -> None:  # p: Plan
+def _settlement(p: Plan) -> None:
     """Monitored sites (snapshot figures, standards not met, after the plan) and arrivals, when the plan has them."""
     from ..terminal import number
 
     if p.arrivals is not None:
         a = p.arrivals
         console.print(
-            f"arrivals: {a['people']:,} people at {len(a['points'])} point(s) from {a['start_date']}; "
+            f"arrivals: {a.people:,} people at {len(a.points)} point(s) from {a.start_date}; "
             + "; ".join(
-                f"{x['id']}: {x['people']:,} (days {x['first_day']}-{x['last_day']}, peak "
-                f"{x['peak_per_day']:,}/day), {x['sheltered']:,} with a site place"
-                for x in a["points"]
+                f"{x.id}: {x.people:,} (days {x.first_day}-{x.last_day}, peak "
+                f"{x.peak_per_day:,}/day), {x.sheltered:,} with a site place"
+                for x in a.points
             ),
             highlight=False,
             soft_wrap=True,
@@ -303,7 +322,7 @@ def ensemble_cmd(
 
     if scheduler is not None and dask_local is not None:
         fail(ReliefplanError("give either --scheduler or --dask-local, not both"))
-    engine = "dask" if scheduler is not None or dask_local is not None else "local"
+    engine: Literal["local", "dask"] = "dask" if scheduler is not None or dask_local is not None else "local"
     if workers is None:
         workers = default_workers(runs)
     _exit_on_sigterm()
@@ -335,7 +354,11 @@ def ensemble_cmd(
     except ReliefplanError as e:
         fail(e)
         return
-    s = res.summary
+    _print_ensemble(res.summary, scenario, seed, paths, base_plan)
+
+
+def _print_ensemble(s: dict[str, Any], scenario: str, seed: int, paths: list[Path], base_plan: bool) -> None:
+    """The ensemble's outcomes (P10/P50/P90), failed members, files written and how sure the plan is."""
     table = Table(title=f"ensemble {scenario}: {s['ok']}/{s['members']} members ok, seed {seed}")
     for col in ("outcome", "P10", "P50", "P90"):
         table.add_column(col, justify="left" if col == "outcome" else "right", overflow="fold")
@@ -376,7 +399,7 @@ def assess_cmd(
     from ..analysis.assess import assess
     from ..outputs.files import check_output_folder, moved, output_set, write_plan
     from ..outputs.products import pair_folder, write_assessment_run
-    from ..scenario.folder import Problem, load_scenario, read_scenario_file
+    from ..scenario.folder import load_scenario, read_scenario_file
     from ..terminal import progress
 
     _exit_on_sigterm()
@@ -385,26 +408,7 @@ def assess_cmd(
         cfg = read_scenario_file(scenario_dir)
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
-        unknown = [
-            Problem(
-                file=str(scenario_dir / "scenario.yaml"),
-                field="packages",
-                message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
-            )
-            for p in pkgs
-            if p not in cfg.packages
-        ]
-        unknown += [
-            Problem(
-                file=str(scenario_dir / "scenario.yaml"),
-                field="scenarios",
-                message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
-            )
-            for s in names
-            if s not in cfg.scenarios
-        ]
-        if unknown:
-            raise InputError(unknown)
+        _check_names(scenario_dir, cfg, pkgs, names)
         with (
             progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar,
             output_set(out) as tmp,
@@ -412,7 +416,7 @@ def assess_cmd(
             bar.stage("loading scenarios")
             loaded = {n: load_scenario(scenario_dir, n) for n in names}
 
-            def pair_done(pkg: str, scen: str, done) -> None:
+            def pair_done(pkg: str, scen: str, done: PlanRun) -> None:
                 write_plan(done.plan, tmp / pair_folder(pkg, scen))
                 bar.advance()
 
@@ -421,6 +425,37 @@ def assess_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    _print_assessment(result, paths, out)
+
+
+def _check_names(scenario_dir: Path, cfg: ScenarioFile, pkgs: list[str], names: list[str]) -> None:
+    """Every package and scenario asked for exists in scenario.yaml; else an InputError naming each unknown one."""
+    from .._errors import Problem
+
+    unknown = [
+        Problem(
+            file=str(scenario_dir / "scenario.yaml"),
+            field="packages",
+            message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
+        )
+        for p in pkgs
+        if p not in cfg.packages
+    ]
+    unknown += [
+        Problem(
+            file=str(scenario_dir / "scenario.yaml"),
+            field="scenarios",
+            message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
+        )
+        for s in names
+        if s not in cfg.scenarios
+    ]
+    if unknown:
+        raise InputError(unknown)
+
+
+def _print_assessment(result: Assessment, paths: list[Path], out: Path) -> None:
+    """Each pair's verdict and figures; for each failing pair what fails, what binds and the smallest addition."""
     t = Table(title=f"assistance packages x operations ({result.timings_s['total']:.0f} s)")
     for col in (
         "package",
@@ -467,8 +502,8 @@ def assess_cmd(
         for x in p.additions:
             check = {True: "verified", False: "not verified", None: "by hand"}[x.verified]
             console.print(f"  {x.text} [dim](tolerance {x.tolerance}; {check})[/]", highlight=False, soft_wrap=True)
-        for x in p.not_addressable:
-            console.print(f"  [dim]not a package matter: {x}[/]", highlight=False, soft_wrap=True)
+        for why in p.not_addressable:
+            console.print(f"  [dim]not a package matter: {why}[/]", highlight=False, soft_wrap=True)
     console.print(f"wrote [bold]{paths[0]}[/], {paths[1]} and {out / 'pairs'}/*/plan.json", highlight=False)
     summary = assessment_lines([p.model_dump(mode="json") for p in result.pairs])
     colour = "green" if all(p.passed for p in result.pairs) else "red"

@@ -34,7 +34,7 @@ def travel_times_cmd(
     except ReliefplanError as e:
         fail(e)
         return
-    text = write_long_csv(out, tt, oid, did)
+    text = write_long_csv(out, tt, [str(o) for o in oid], [str(d) for d in did])
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -71,8 +71,8 @@ def solve_evacuation_cmd(
             time_step_s=time_step,
             horizon_s=horizon,
             routing=routing,  # type: ignore[arg-type]
-            method=method,
-        )  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]
+        )
     except ReliefplanError as e:
         fail(e)
         return

@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,7 +70,11 @@ def check_plan_json(text: str, path: Path | str = "plan.json") -> None:
     if _VALIDATOR is None:
         _VALIDATOR = jsonschema_rs.validator_for(json.loads(plan_json_schema_text()))
     bad: list[str] = []
-    doc = json.loads(text, parse_constant=lambda c: bad.append(c) or None)  # NaN, Infinity
+
+    def non_finite(c: str) -> None:  # NaN, Infinity
+        bad.append(c)
+
+    doc = json.loads(text, parse_constant=non_finite)
     errors = [f"{'/'.join(map(str, e.instance_path)) or '(top)'}: {e.message}" for e in _VALIDATOR.iter_errors(doc)]
     if bad or errors:
         raise OutputError(
@@ -182,7 +186,9 @@ def moved(paths: list[Path], tmp: Path, out: Path) -> list[Path]:
     return [Path(out) / Path(p).relative_to(tmp) for p in paths]
 
 
-def write_long_csv(path: Path | str | None, tt: TravelTimes, origin_ids, destination_ids) -> str | None:
+def write_long_csv(
+    path: Path | str | None, tt: TravelTimes, origin_ids: Sequence[str], destination_ids: Sequence[str]
+) -> str | None:
     """Long-form CSV origin_id,destination_id,distance_m,travel_time_s; unreachable → empty cells.
 
     Writes atomically when path is given; returns the text when path is None.

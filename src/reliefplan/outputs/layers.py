@@ -95,21 +95,21 @@ def plan_layers(sc: Scenario, plan: Plan, layouts: list[Any] | None = None) -> d
             start_day=r.start_day,
         )
     footprint = Layer("footprint", "MultiPolygon")
-    for f in sc.footprints:
-        footprint.add(f.geometry, id=f.id, operation=f.operation, start_day=f.start_day)
+    for fp in sc.footprints:
+        footprint.add(fp.geometry, id=fp.id, operation=fp.operation, start_day=fp.start_day)
     compliance = site_compliance(plan)
     sites = Layer("sites", "MultiPolygon")
-    for s, r in zip(sc.sites, plan.sites):
+    for s, sr in zip(sc.sites, plan.sites):
         sites.add(
             s.geometry,
             id=s.id,
             name=s.name,
-            capacity=r.capacity,
-            population=r.population,
-            existing_population=r.existing_population,
-            usable_area_m2=r.usable_area_m2,
-            m2_per_person=r.m2_per_person,
-            open=r.open,
+            capacity=sr.capacity,
+            population=sr.population,
+            existing_population=sr.existing_population,
+            usable_area_m2=sr.usable_area_m2,
+            m2_per_person=sr.m2_per_person,
+            open=sr.open,
             compliance=compliance[s.id],
         )
     zone_pt = {r.id: (r.lon, r.lat) for r in plan.zones}

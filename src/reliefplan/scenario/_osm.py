@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def parse_oneway(value: object, junction: object = None) -> int:
     return 0
 
 
-def read_osm_ways(path: Path) -> dict[str, list]:
+def read_osm_ways(path: Path) -> dict[str, list[Any]]:
     """Every highway way of an OSM file with at least two located nodes.
 
     Returns columns: coords (list of (n,2) lon/lat arrays), way_id, highway, maxspeed_kmh,
@@ -92,7 +93,7 @@ def read_osm_ways(path: Path) -> dict[str, list]:
             Problem(file=str(path), message="reading OSM files needs the 'osmium' package (pip install osmium)")
         ) from exc
 
-    cols: dict[str, list] = {
+    cols: dict[str, list[Any]] = {
         k: [] for k in ("coords", "way_id", "highway", "maxspeed_kmh", "oneway", "width_m", "lanes", "capacity")
     }
     skipped = 0
@@ -108,7 +109,7 @@ def read_osm_ways(path: Path) -> dict[str, list]:
             highway = tags.get("highway")
             if highway is None or highway in NOT_ROADS or tags.get("area") == "yes":
                 continue
-            pts = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
+            pts = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]  # type: ignore[union-attr]  # ways only
             if len(pts) < 2:
                 skipped += 1  # clipped extract: the way's nodes lie outside the file
                 continue

@@ -119,7 +119,7 @@ def load_seasons_data(
     if problems:
         raise InputError(problems)
     try:
-        return SeasonsData(**raw)
+        return SeasonsData.model_validate(raw)
     except ValidationError as exc:
         raise InputError(
             [
@@ -206,7 +206,7 @@ def read_flood_layer(
         fid = str(f.properties.get("id", f.index))
         raw = f.properties.get("months")
         try:
-            months = [int(m) for m in (raw.split(",") if isinstance(raw, str) else raw)]
+            months = [int(m) for m in (raw.split(",") if isinstance(raw, str) else () if raw is None else raw)]
             if (
                 not months
                 or any(not 1 <= m <= 12 for m in months)

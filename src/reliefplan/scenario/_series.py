@@ -106,5 +106,6 @@ def dated_rows(
         if why is not None:
             problems.append(why)
             continue
+        assert t is not None  # day_of gives a day or a problem
         out.append((feat, k, int(t), r))
     return out

@@ -87,26 +87,62 @@ def load_arrivals(
     an InputError listing every problem (file, row or feature, field)."""
     start = _start(spec, cfg)
     problems: list[Problem] = []
-    # the points: their own file, or the scenario's entry points
-    if spec.points is not None:
-        ppath = folder_file(folder, spec.points, field="arrivals.points")
-        pts = []
-        for f in read_layer(ppath):
-            pid = str(f.properties.get("id") or "").strip() or str(f.index)
-            if f.geometry is None or f.geometry.geom_type != "Point":
-                problems.append(
-                    Problem(
-                        file=str(ppath), feature=pid, field="geometry", message=f.geometry_error or "expected a point"
-                    )
-                )
-                continue
-            pts.append((pid, str(f.properties.get("name") or ""), f.geometry))
-        where = ppath.name
-    else:
-        pts = [(e.id, e.name, e.geometry) for e in entry_points]
-        ppath, where = Path(cfg), "the entry_points layer"
-    ids = [p[0] for p in pts]
-    # rows: date, point, people
+    pts, ppath, where = _points(folder, spec, entry_points, cfg, problems)
+    series = _series(folder, spec, [p[0] for p in pts], where, start, days, problems)
+    used = [k for k, p in enumerate(pts) if p[0] in series]
+    metric = project(np.array([pts[k][2] for k in used] + [None], dtype=object)[:-1], WGS84, crs) if used else []
+    zone_index = _point_zones(zones, [pts[k][0] for k in used], metric, ppath, problems)
+    if problems:
+        raise InputError(problems)
+    by_day = np.zeros((len(used), days), dtype=np.int64)
+    for row, k in enumerate(used):
+        a = np.array(sorted(series[pts[k][0]]), dtype=float)
+        by_day[row] = whole_per_day(linear_by_day(a[:, 0], a[:, 1], days, hold=False))
+    lonlat = np.array([[pts[k][2].x, pts[k][2].y] for k in used], dtype=float).reshape(-1, 2)
+    return Arrivals(
+        file=spec.file,
+        start_date=start.isoformat(),
+        point_ids=[pts[k][0] for k in used],
+        point_names=[pts[k][1] for k in used],
+        point_lonlat=lonlat,
+        point_m=np.array(list(metric) + [None], dtype=object)[:-1],
+        zone_index=np.array(zone_index),
+        by_day=by_day,
+        transit_radius_m=spec.transit_radius_m,
+        source=spec.source,
+    )
+
+
+def _points(
+    folder: Path, spec: ArrivalsSpec, entry_points: list[Any], cfg: str, problems: list[Problem]
+) -> tuple[list[tuple[str, str, Any]], Path, str]:
+    """(id, name, WGS84 point) of each arrival point: its own file, or the scenario's entry points; the file they
+    come from, and how to name it in a message."""
+    if spec.points is None:
+        return [(e.id, e.name, e.geometry) for e in entry_points], Path(cfg), "the entry_points layer"
+    ppath = folder_file(folder, spec.points, field="arrivals.points")
+    pts = []
+    for f in read_layer(ppath):
+        pid = str(f.properties.get("id") or "").strip() or str(f.index)
+        if f.geometry is None or f.geometry.geom_type != "Point":
+            problems.append(
+                Problem(file=str(ppath), feature=pid, field="geometry", message=f.geometry_error or "expected a point")
+            )
+            continue
+        pts.append((pid, str(f.properties.get("name") or ""), f.geometry))
+    return pts, ppath, ppath.name
+
+
+def _series(
+    folder: Path,
+    spec: ArrivalsSpec,
+    ids: list[str],
+    where: str,
+    start: dt.date,
+    days: int,
+    problems: list[Problem],
+) -> dict[str, list[tuple[int, float]]]:
+    """Point id -> (day, people arriving) rows of the series (date, point, people), each checked."""
     path = folder_file(folder, spec.file, field="arrivals.file")
     rows = read_csv_rows(path)
     if not rows or not {"date", "point", "people"} <= set(rows[0]):
@@ -144,19 +180,22 @@ def load_arrivals(
             )
             continue
         series.setdefault(pid, []).append((t, n))
-    # each point in a zone
+    return series
+
+
+def _point_zones(zones: list[Any], ids: list[str], metric: Any, ppath: Path, problems: list[Problem]) -> list[int]:
+    """The zone of each point (metric): the zone covering it, else the nearest within POINT_TOLERANCE_M, else -1
+    and a problem."""
     zone_geoms = np.array([z.geometry_m for z in zones], dtype=object)
     tree = shapely.STRtree(zone_geoms)
-    used = [k for k, p in enumerate(pts) if p[0] in series]
-    metric = project(np.array([pts[k][2] for k in used] + [None], dtype=object)[:-1], WGS84, crs) if used else []
     zone_index = []
-    for k, g in zip(used, metric):
+    for pid, g in zip(ids, metric):
         hits = tree.query(g, predicate="dwithin", distance=POINT_TOLERANCE_M)
         if hits.size == 0:
             problems.append(
                 Problem(
                     file=str(ppath),
-                    feature=pts[k][0],
+                    feature=pid,
                     field="geometry",
                     message=f"the point matches no population zone (none within "
                     f"{POINT_TOLERANCE_M:g} m); expected a point inside a zone",
@@ -166,25 +205,7 @@ def load_arrivals(
             continue
         inside = [h for h in hits if zone_geoms[h].covers(g)]
         zone_index.append(int(inside[0] if inside else hits[np.argmin(shapely.distance(zone_geoms[hits], g))]))
-    if problems:
-        raise InputError(problems)
-    by_day = np.zeros((len(used), days), dtype=np.int64)
-    for row, k in enumerate(used):
-        a = np.array(sorted(series[pts[k][0]]), dtype=float)
-        by_day[row] = whole_per_day(linear_by_day(a[:, 0], a[:, 1], days, hold=False))
-    lonlat = np.array([[pts[k][2].x, pts[k][2].y] for k in used], dtype=float).reshape(-1, 2)
-    return Arrivals(
-        file=spec.file,
-        start_date=start.isoformat(),
-        point_ids=[pts[k][0] for k in used],
-        point_names=[pts[k][1] for k in used],
-        point_lonlat=lonlat,
-        point_m=np.array(list(metric) + [None], dtype=object)[:-1],
-        zone_index=np.array(zone_index),
-        by_day=by_day,
-        transit_radius_m=spec.transit_radius_m,
-        source=spec.source,
-    )
+    return zone_index
 
 
 def arrival_zones(a: Arrivals, crs: Any) -> list[dict[str, Any]]:

@@ -94,8 +94,8 @@ class ChainSpec(Strict):
     @model_validator(mode="after")
     def _shares(self) -> ChainSpec:
         v = self.movements_allowed_share
-        vals = [v] if not isinstance(v, list) else [s.value for s in v]
-        if v is not None and any(not 0 <= x <= 1 for x in vals):
+        vals = [] if v is None else [v] if not isinstance(v, list) else [s.value for s in v]
+        if any(not 0 <= x <= 1 for x in vals):
             raise ValueError("movements_allowed_share: expected shares in [0, 1]")
         return self
 

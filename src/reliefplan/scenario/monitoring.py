@@ -74,7 +74,7 @@ class Monitoring:
 
 
 def _count(
-    row: dict[str, Any], key: str, path: Path, feature: str, problems: list[Problem], required: bool = False
+    row: dict[str, Any], key: str, path: Path | None, feature: str, problems: list[Problem], required: bool = False
 ) -> float | None:
     raw = (row.get(key) or "").strip() if isinstance(row.get(key), str) else row.get(key)
     if raw in (None, ""):
@@ -114,7 +114,8 @@ def _points(
             )
             continue
         c = _count(f.properties, count_field, path, fid, problems)
-        pts.append(f.geometry), n.append(1.0 if c is None else c)
+        pts.append(f.geometry)
+        n.append(1.0 if c is None else c)
     xy = (
         shapely.get_coordinates(project(np.array(pts + [None], dtype=object)[:-1], WGS84, crs))
         if pts
@@ -283,7 +284,8 @@ def load_monitoring(folder: Path, spec: MonitoringSpec, sites: list[Any], crs: A
         if why is not None:
             problems.append(why)
         day = got or 0
-    blocks_path, blocks = (None, {})
+    blocks_path: Path | None = None
+    blocks: dict[str, tuple[str, Any]] = {}
     if spec.blocks is not None:
         blocks_path, blocks = _blocks(folder, spec.blocks, site_ids, crs, problems)
 
@@ -342,7 +344,7 @@ def _units(
     blocks_path: Path | None,
     blocks: dict[str, Any],
     problems: list[Problem],
-) -> tuple[list[int], list[str | None], list[int], list[float], list[float], list[Any]]:
+) -> tuple[list[int], list[str | None], list[float], list[float], list[float], list[Any]]:
     """The snapshot's units (a whole site or one of its blocks): site, block, people, latrines, taps, block
     geometry; rows with unknown sites or blocks, repeated units and sites with both kinds of rows are problems."""
     unit_site, unit_block, people, lat, taps, geoms = [], [], [], [], [], []
@@ -378,31 +380,17 @@ def _units(
         seen.add((sid, bid))
         g = None
         if bid is not None and blocks:
-            if bid not in blocks:
-                problems.append(
-                    Problem(
-                        file=str(path),
-                        feature=feat,
-                        field="block_id",
-                        message=f"block {bid!r} is not in {blocks_path.name}; expected a block id of the blocks file",
-                    )
-                )
+            g = _block_geometry(sid, bid, blocks, blocks_path, path, feat, problems)
+            if g is None:
                 continue
-            if blocks[bid][0] != sid:
-                problems.append(
-                    Problem(
-                        file=str(path),
-                        feature=feat,
-                        field="site_id",
-                        message=f"block {bid!r} lies on site {blocks[bid][0]!r} in {blocks_path.name}, not {sid!r}",
-                    )
-                )
-                continue
-            g = blocks[bid][1]
         if n is None:
             continue
-        unit_site.append(index[sid]), unit_block.append(bid), people.append(n), geoms.append(g)
-        lat.append(np.nan if la is None else la), taps.append(np.nan if ta is None else ta)
+        unit_site.append(index[sid])
+        unit_block.append(bid)
+        people.append(n)
+        geoms.append(g)
+        lat.append(np.nan if la is None else la)
+        taps.append(np.nan if ta is None else ta)
     whole = {s for s, b in seen if b is None}
     mixed = sorted(whole & {s for s, b in seen if b is not None})
     for s in mixed:
@@ -415,6 +403,41 @@ def _units(
             )
         )
     return unit_site, unit_block, people, lat, taps, geoms
+
+
+def _block_geometry(
+    sid: str,
+    bid: str,
+    blocks: dict[str, Any],
+    blocks_path: Path | None,
+    path: Path | None,
+    feat: str,
+    problems: list[Problem],
+) -> Any:
+    """The geometry of a row's block from the blocks file, or None and a problem when the block is not there or lies
+    on another site."""
+    name = blocks_path.name if blocks_path is not None else "the blocks file"
+    if bid not in blocks:
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=feat,
+                field="block_id",
+                message=f"block {bid!r} is not in {name}; expected a block id of the blocks file",
+            )
+        )
+        return None
+    if blocks[bid][0] != sid:
+        problems.append(
+            Problem(
+                file=str(path),
+                feature=feat,
+                field="site_id",
+                message=f"block {bid!r} lies on site {blocks[bid][0]!r} in {name}, not {sid!r}",
+            )
+        )
+        return None
+    return blocks[bid][1]
 
 
 def _count_from_points(m: Monitoring, sites: list[Any], water: Any, latr: Any) -> None:

@@ -94,118 +94,74 @@ def phases_problems(
 ) -> list[Problem]:
     """What the block contradicts in its scenario: unknown sites or footprints, a site named twice, days outside
     the horizon, an operation ending before it starts. footprints: name -> start day."""
-    probs = []
+    probs: list[Problem] = []
     seen: set[str] = set()
-    last = horizon_days - 1
     for i, p in enumerate(spec.sites):
-        feature = f"site {p.site}"
-        if p.site not in sites:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.sites[{i}].site",
-                    message=f"unknown site; expected one of the scenario's site ids ({len(sites)})",
-                )
-            )
-        if p.site in seen:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.sites[{i}].site",
-                    message="site named twice; expected one entry per site",
-                )
-            )
+        probs += _site_problems(p, f"{where}.sites[{i}]", file, horizon_days, sites, seen)
         seen.add(p.site)
-        if p.opens_day is not None and p.closes_day is not None and p.closes_day <= p.opens_day:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.sites[{i}].closes_day",
-                    message=f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): "
-                    "phases out of order",
-                )
-            )
-        days = [s.day for s in p.shrinks]
-        if any(b <= a for a, b in zip(days, days[1:])):
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.sites[{i}].shrinks",
-                    message=f"shrink days {days}: expected strictly increasing days (phases out of order)",
-                )
-            )
-        for key, day in (("opens_day", p.opens_day), ("closes_day", p.closes_day)):
-            if day is not None and day > last:
-                probs.append(
-                    Problem(
-                        file=file,
-                        feature=feature,
-                        field=f"{where}.sites[{i}].{key}",
-                        message=f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})",
-                    )
-                )
-        for k, s in enumerate(p.shrinks):
-            if s.day > last:
-                probs.append(
-                    Problem(
-                        file=file,
-                        feature=feature,
-                        field=f"{where}.sites[{i}].shrinks[{k}].day",
-                        message=f"day {s.day} is outside the horizon of {horizon_days} days",
-                    )
-                )
-            if p.opens_day is not None and s.day < p.opens_day:
-                probs.append(
-                    Problem(
-                        file=file,
-                        feature=feature,
-                        field=f"{where}.sites[{i}].shrinks[{k}].day",
-                        message=f"day {s.day} is before the site opens (day {p.opens_day}): phases out of order",
-                    )
-                )
     named: set[str] = set()
     for i, r in enumerate(spec.returns):
-        feature = f"footprint {r.footprint}"
-        if r.footprint not in footprints:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.returns[{i}].footprint",
-                    message=f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}",
-                )
-            )
-        elif r.end_day <= footprints[r.footprint]:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.returns[{i}].end_day",
-                    message=f"the operation ends on day {r.end_day}, not after it starts (day "
-                    f"{footprints[r.footprint]:g}): phases out of order",
-                )
-            )
-        if r.footprint in named:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.returns[{i}].footprint",
-                    message="footprint named twice; expected one return per footprint",
-                )
-            )
+        probs += _return_problems(r, f"{where}.returns[{i}]", file, horizon_days, footprints, named)
         named.add(r.footprint)
-        if r.end_day > last:
-            probs.append(
-                Problem(
-                    file=file,
-                    feature=feature,
-                    field=f"{where}.returns[{i}].end_day",
-                    message=f"day {r.end_day} is outside the horizon of {horizon_days} days (0 .. {last})",
-                )
-            )
     return probs
+
+
+def _site_problems(
+    p: SitePhase, at: str, file: str, horizon_days: int, sites: list[str], seen: set[str]
+) -> list[Problem]:
+    """One site's phases against the scenario (``at``: the entry's field path; ``seen``: sites named before)."""
+    last = horizon_days - 1
+    out: list[Problem] = []
+
+    def bad(field: str, message: str) -> None:
+        out.append(Problem(file=file, feature=f"site {p.site}", field=f"{at}.{field}", message=message))
+
+    if p.site not in sites:
+        bad("site", f"unknown site; expected one of the scenario's site ids ({len(sites)})")
+    if p.site in seen:
+        bad("site", "site named twice; expected one entry per site")
+    if p.opens_day is not None and p.closes_day is not None and p.closes_day <= p.opens_day:
+        bad(
+            "closes_day",
+            f"closes on day {p.closes_day}, not after it opens (day {p.opens_day}): phases out of order",
+        )
+    days = [s.day for s in p.shrinks]
+    if any(b <= a for a, b in zip(days, days[1:])):
+        bad("shrinks", f"shrink days {days}: expected strictly increasing days (phases out of order)")
+    for key, day in (("opens_day", p.opens_day), ("closes_day", p.closes_day)):
+        if day is not None and day > last:
+            bad(key, f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})")
+    for k, s in enumerate(p.shrinks):
+        if s.day > last:
+            bad(f"shrinks[{k}].day", f"day {s.day} is outside the horizon of {horizon_days} days")
+        if p.opens_day is not None and s.day < p.opens_day:
+            bad(
+                f"shrinks[{k}].day",
+                f"day {s.day} is before the site opens (day {p.opens_day}): phases out of order",
+            )
+    return out
+
+
+def _return_problems(
+    r: FootprintReturn, at: str, file: str, horizon_days: int, footprints: dict[str, float], named: set[str]
+) -> list[Problem]:
+    """One footprint's return against the scenario (``at``: the entry's field path; ``named``: footprints before)."""
+    last = horizon_days - 1
+    out: list[Problem] = []
+
+    def bad(field: str, message: str) -> None:
+        out.append(Problem(file=file, feature=f"footprint {r.footprint}", field=f"{at}.{field}", message=message))
+
+    if r.footprint not in footprints:
+        bad("footprint", f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}")
+    elif r.end_day <= footprints[r.footprint]:
+        bad(
+            "end_day",
+            f"the operation ends on day {r.end_day}, not after it starts (day "
+            f"{footprints[r.footprint]:g}): phases out of order",
+        )
+    if r.footprint in named:
+        bad("footprint", "footprint named twice; expected one return per footprint")
+    if r.end_day > last:
+        bad("end_day", f"day {r.end_day} is outside the horizon of {horizon_days} days (0 .. {last})")
+    return out

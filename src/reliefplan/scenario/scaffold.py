@@ -10,14 +10,11 @@ folder with the normal loader, and only then puts it in place: on any problem no
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,55 +22,14 @@ import numpy as np
 import shapely
 
 from .._errors import InputError, Problem
-from .._rounding import largest_remainder
-from ..geo import WGS84, project
-from ._layers import Feature, read_layer, read_text
-from ._raster import inside, open_raster, read_window, window
+from ._fields import POLYGONAL
+from ._layers import Feature, read_layer
 from .folder import SCENARIO_FILE, Scenario, load_scenario
+from .init_inputs import Hazard, InitInputs, boundary_zones, population_raster, population_table
 
-POLYGONAL = ("Polygon", "MultiPolygon")
-NAME_SUFFIXES = ("EN", "NAME", "REF", "FR", "ES", "PT", "AR")  # COD-AB name fields, in order of preference
-POPULATION_HEADERS = ("population", "pop", "t_tl", "total", "total_population", "pop_total")
+__all__ = ["Hazard", "InitInputs", "InitResult", "init_scenario"]
+
 SCENARIO_NAME = "main"
-
-
-@dataclass
-class Hazard:
-    file: Path
-    buffer_m: float = 0.0
-    kind: str = ""
-
-
-@dataclass
-class InitInputs:
-    """What `reliefplan init` was given. Paths are the user's files; they are copied into the folder."""
-
-    boundaries: Path
-    population: Path  # .csv table keyed by P-code, or a raster of people per pixel (.tif)
-    sites: Path
-    footprint: Path | None = None  # the area an order empties
-    arrivals: Path | None = None  # CSV date, point, people: daily arrivals at the entry points
-    start_date: str | None = None  # ISO date of day 0 (needed by arrivals; a snapshot's date otherwise)
-    snapshot: Path | None = None  # CSV date, site_id, block_id, people, latrines, taps: an existing settlement
-    entry_points: Path | None = None
-    roads: Path | None = None  # .osm.pbf / .osm extract, or GeoJSON/GeoPackage lines
-    boundaries_layer: str | None = None
-    admin_level: int | None = None  # default: the finest level with a P-code field
-    pcode_field: str | None = None
-    name_field: str | None = None
-    population_pcode_field: str | None = None
-    population_field: str | None = None
-    title: str = ""
-    usable_fraction: float | None = None
-    trucks_per_day: float | None = None  # for entry points without the column
-    start_day: float = 0.0
-    dem: Path | None = None
-    max_slope_pct: float | None = None
-    landcover: Path | None = None
-    exclude_classes: list[str] = field(default_factory=list)
-    hazards: list[Hazard] = field(default_factory=list)
-    buildings: Path | None = None
-    building_buffer_m: float = 0.0
 
 
 @dataclass
@@ -82,238 +38,6 @@ class InitResult:
     choices: list[str]  # what was mapped and assumed, as written into scenario.yaml
     scenario: Scenario  # the folder loaded by the normal loader
     next_steps: list[str]
-
-
-# ---- boundaries -------------------------------------------------------------------------------------------
-
-_PCODE = re.compile(r"^adm(\d)_pcode$", re.IGNORECASE)
-
-
-def _fields(feats: list[Feature]) -> list[str]:
-    seen: dict[str, None] = {}
-    for f in feats:
-        seen.update(dict.fromkeys(f.properties))
-    return list(seen)
-
-
-def _pick_pcode(path: Path, names: list[str], level: int | None, given: str | None) -> tuple[str, int | None]:
-    if given is not None:
-        if given not in names:
-            raise InputError(Problem(file=str(path), field=given, message=f"no such field; the file has {names}"))
-        m = _PCODE.match(given)
-        return given, int(m.group(1)) if m else level
-    levels = {int(m.group(1)): n for n in names if (m := _PCODE.match(n))}
-    if level is not None:
-        if level not in levels:
-            raise InputError(
-                Problem(
-                    file=str(path),
-                    field=f"ADM{level}_PCODE",
-                    message=(
-                        f"no P-code field for admin level {level}; the file has {sorted(levels) or 'no ADMn_PCODE field'}"
-                    ),
-                )
-            )
-        return levels[level], level
-    if not levels:
-        raise InputError(
-            Problem(
-                file=str(path),
-                field="ADMn_PCODE",
-                message=(
-                    "no P-code field; expected a COD-AB field such as ADM2_PCODE (or name one with --pcode-field)"
-                ),
-            )
-        )
-    finest = max(levels)
-    return levels[finest], finest
-
-
-def _zones(inp: InitInputs, choices: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    path = inp.boundaries
-    feats = read_layer(path, inp.boundaries_layer)
-    if not feats:
-        raise InputError(Problem(file=str(path), message="no features; expected administrative boundary polygons"))
-    names = _fields(feats)
-    pfield, level = _pick_pcode(path, names, inp.admin_level, inp.pcode_field)
-    nfield = inp.name_field
-    if nfield is None and level is not None:
-        nfield = next((f"ADM{level}_{s}" for s in NAME_SUFFIXES if f"ADM{level}_{s}" in names), None) or next(
-            (n for n in names for s in NAME_SUFFIXES if n.lower() == f"adm{level}_{s.lower()}"), None
-        )
-    problems, zones, seen = [], [], set()
-    for f in feats:
-        code = str(f.properties.get(pfield) or "").strip()
-        if not code:
-            problems.append(Problem(file=str(path), feature=str(f.index), field=pfield, message="missing P-code"))
-            continue
-        if code in seen:
-            problems.append(Problem(file=str(path), feature=code, field=pfield, message="duplicate P-code"))
-        seen.add(code)
-        g = f.geometry
-        if g is None or g.geom_type not in POLYGONAL or g.is_empty:
-            problems.append(
-                Problem(
-                    file=str(path),
-                    feature=code,
-                    field="geometry",
-                    message=f"expected a polygon, got {None if g is None else g.geom_type}",
-                )
-            )
-            continue
-        zones.append(
-            {
-                "pcode": code,
-                "name": str(f.properties.get(nfield) or "") if nfield else "",
-                "geometry": shapely.make_valid(g) if not g.is_valid else g,
-            }
-        )
-    if problems:
-        raise InputError(problems)
-    choices.append(
-        f"zones: {len(zones)} boundaries of {path.name}, P-code from field '{pfield}'"
-        + (
-            f" (admin level {level}, the finest in the file)"
-            if inp.admin_level is None and inp.pcode_field is None and level is not None
-            else ""
-        )
-        + (f", names from '{nfield}'" if nfield else ", no name field found")
-    )
-    return zones, names
-
-
-# ---- population -------------------------------------------------------------------------------------------
-
-
-def _hxl_attrs(tag: str) -> tuple[str, set[str]]:
-    parts = tag.strip().lower().split("+")
-    return parts[0], {p.strip() for p in parts[1:]}
-
-
-def _population_table(path: Path, zones: list[dict[str, Any]], inp: InitInputs, choices: list[str]) -> np.ndarray:
-    text = read_text(path, "population table")
-    rows = list(csv.reader(io.StringIO(text)))
-    if len(rows) < 2:
-        raise InputError(Problem(file=str(path), message="no data rows; expected a header and one row per P-code"))
-    header = [h.strip() for h in rows[0]]
-    hxl = rows[1] if all((c or "").strip().startswith("#") or not (c or "").strip() for c in rows[1]) else None
-    first = 2 if hxl else 1
-    tags = [(c or "").strip() for c in hxl] if hxl else [""] * len(header)
-
-    def col(given: str | None, by_header, by_tag, what: str, field: str) -> int:
-        if given is not None:
-            if given in header:
-                return header.index(given)
-            if given in tags:
-                return tags.index(given)
-            raise InputError(Problem(file=str(path), field=given, message=f"no such column; the header is {header}"))
-        for i, h in enumerate(header):
-            if by_header(h):
-                return i
-        for i, t in enumerate(tags):
-            if t and by_tag(*_hxl_attrs(t)):
-                return i
-        raise InputError(
-            Problem(
-                file=str(path),
-                field=field,
-                message=f"no {what} column found in {header}"
-                + (f" / {tags}" if hxl else "")
-                + f"; name it with --{field.replace('_', '-')}",
-            )
-        )
-
-    pc = col(
-        inp.population_pcode_field,
-        lambda h: bool(_PCODE.match(h)) or h.lower() in ("pcode", "p_code"),
-        lambda tag, attrs: re.fullmatch(r"#adm\d", tag) is not None and ("code" in attrs or "pcode" in attrs),
-        "P-code",
-        "population_pcode_field",
-    )
-    pop = col(
-        inp.population_field,
-        lambda h: h.lower() in POPULATION_HEADERS,
-        lambda tag, attrs: tag == "#population" and attrs <= {"total", "all", "ind", "i"},
-        "population",
-        "population_field",
-    )
-    index = {z["pcode"]: k for k, z in enumerate(zones)}
-    values = np.full(len(zones), -1, dtype=np.int64)
-    problems = []
-    for i, row in enumerate(rows[first:]):
-        line = first + i + 1
-        if not any((c or "").strip() for c in row):
-            continue
-        code = row[pc].strip() if pc < len(row) else ""
-        raw = row[pop].strip() if pop < len(row) else ""
-        where = dict(file=str(path), feature=f"row {line}")
-        if code not in index:
-            problems.append(
-                Problem(
-                    **where,
-                    field=header[pc],
-                    message=(
-                        f"P-code {code!r} matches no boundary in {inp.boundaries.name}" if code else "missing P-code"
-                    ),
-                )
-            )
-            continue
-        try:
-            n = float(raw.replace(",", "")) if raw else float("nan")
-            if not np.isfinite(n) or n < 0:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                Problem(**where, field=header[pop], message=f"expected a number of people >= 0, got {raw!r}")
-            )
-            continue
-        if values[index[code]] >= 0:
-            problems.append(Problem(**where, field=header[pc], message=f"P-code {code!r} appears twice"))
-        values[index[code]] = int(round(n))
-    missing = [z["pcode"] for z, v in zip(zones, values) if v < 0]
-    if missing and not problems:
-        problems.append(
-            Problem(
-                file=str(path),
-                field=header[pc],
-                message=(
-                    f"no population row for {len(missing)} boundar{'y' if len(missing) == 1 else 'ies'} "
-                    f"({', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}); expected one row per P-code"
-                ),
-            )
-        )
-    if problems:
-        raise InputError(problems)
-    choices.append(
-        f"population: column '{header[pop]}' of {path.name}, joined on P-code column '{header[pc]}'"
-        + (" (HXL row read)" if hxl else "")
-        + f"; {int(values.sum()):,} people in {len(zones)} zones"
-    )
-    return values
-
-
-def _population_raster(path: Path, zones: list[dict[str, Any]], choices: list[str]) -> np.ndarray:
-    import rasterio
-
-    r = open_raster(path)
-    geoms = np.empty(len(zones), dtype=object)
-    geoms[:] = [z["geometry"] for z in zones]
-    in_crs = project(geoms, WGS84, r.crs)
-    exact = np.zeros(len(zones))
-    with rasterio.open(path) as ds:
-        for k, g in enumerate(in_crs):
-            row0, col0, h, w = window(r, g, 0)
-            mask = inside(g, r.transform, row0, col0, h, w, touched=False)
-            v = read_window(ds, row0, col0, h, w)[mask]
-            exact[k] = float(np.nansum(v))
-    total = int(round(exact.sum()))
-    people = largest_remainder(exact, total)
-    choices.append(
-        f"population: zonal sums of the raster {path.name} ({total:,} people); each pixel counts wholly "
-        "for the zone holding its centre (no pixel counted twice, none split), nodata pixels count 0"
-    )
-    choices.append("ASSUMPTION: raster values are people per pixel (e.g. WorldPop 'ppp'), not densities per km2")
-    return people
 
 
 # ---- the other layers -------------------------------------------------------------------------------------
@@ -479,7 +203,7 @@ def _yaml_text(inp: InitInputs, files: dict[str, str], choices: list[str], groun
         ]
         if inp.start_date:
             lines.append(f"  start_date: {_y(inp.start_date)}")
-    if "footprint" in files:
+    if "footprint" in files and inp.footprint is not None:
         lines += [
             "footprints:",
             f"  order: {{file: {files['footprint']}, start_day: {inp.start_day:g}, "
@@ -574,6 +298,37 @@ def _next_steps(out: Path, has_roads: bool) -> list[str]:
 def init_scenario(out: Path, inp: InitInputs) -> InitResult:
     """Build, check and write the scenario folder `out` (which must not exist or be empty)."""
     out = Path(out)
+    _check_request(out, inp)
+    choices: list[str] = []
+    zones, _ = boundary_zones(inp, choices)
+    if inp.population.suffix.lower() == ".csv":
+        people = population_table(inp.population, zones, inp, choices)
+    else:
+        people = population_raster(inp.population, zones, choices)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.init-", dir=out.parent))
+    try:
+        files = _write_layers(inp, tmp, zones, people, choices)
+        ground = _ground(inp, tmp, choices)
+        (tmp / SCENARIO_FILE).write_text(_yaml_text(inp, files, choices, ground), encoding="utf-8")
+        (tmp / "ATTRIBUTION.md").write_text(_attribution(_sources(inp)), encoding="utf-8")
+        _check_folder(tmp, out)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return InitResult(
+        folder=out,
+        choices=choices,
+        scenario=load_scenario(out, SCENARIO_NAME),
+        next_steps=_next_steps(out, inp.roads is not None),
+    )
+
+
+def _check_request(out: Path, inp: InitInputs) -> None:
+    """What init needs before it reads anything: where people come from, and a new folder to write."""
     if inp.footprint is None and inp.arrivals is None and inp.snapshot is None:
         raise InputError(
             Problem(
@@ -596,89 +351,77 @@ def init_scenario(out: Path, inp: InitInputs) -> InitResult:
         )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(Problem(file=str(out), message="exists and is not empty; expected a new folder"))
-    choices: list[str] = []
-    zones, _ = _zones(inp, choices)
-    if inp.population.suffix.lower() == ".csv":
-        people = _population_table(inp.population, zones, inp, choices)
-    else:
-        people = _population_raster(inp.population, zones, choices)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.init-", dir=out.parent))
-    try:
-        _geojson(
-            tmp / "zones.geojson",
-            [
-                ({"id": z["pcode"], "pcode": z["pcode"], "name": z["name"], "population": int(n)}, z["geometry"])
-                for z, n in zip(zones, people)
-            ],
-        )
-        files = {"zones": "zones.geojson"}
-        _sites(inp, tmp, choices)
-        files["sites"] = "sites.geojson"
-        if inp.footprint is not None:
-            fp = _polygons(inp.footprint, "footprint")
-            _geojson(
-                tmp / "footprint.geojson", [({"id": str(f.properties.get("id", f.index))}, f.geometry) for f in fp]
-            )
-            files["footprint"] = "footprint.geojson"
-            choices.append(
-                f"order: {len(fp)} polygon(s) of {inp.footprint.name}, everyone inside leaves from day "
-                f"{inp.start_day:g} (area-weighted share of each zone)"
-            )
-        if inp.arrivals is not None:
-            files["arrivals"] = _copy(inp.arrivals, tmp)
-            choices.append(
-                f"arrivals: {inp.arrivals.name} (date, point, people per day; linear between rows) at "
-                f"the entry points, day 0 = {inp.start_date}"
-            )
-        if inp.snapshot is not None:
-            files["snapshot"] = _copy(inp.snapshot, tmp)
-            choices.append(f"existing settlement: {inp.snapshot.name}; its people stay on their sites")
-        if inp.entry_points is not None:
-            _entry_points(inp, tmp, choices)
-            files["entry_points"] = "entry_points.geojson"
-        if inp.roads is not None:
-            files["roads"] = _copy(inp.roads, tmp)
-            choices.append(f"roads: {inp.roads.name} as the walking network")
-        ground = _ground(inp, tmp, choices)
-        (tmp / SCENARIO_FILE).write_text(_yaml_text(inp, files, choices, ground), encoding="utf-8")
-        sources = {"zones.geojson": f"{inp.boundaries.name} + {inp.population.name}", "sites.geojson": inp.sites.name}
-        if inp.footprint is not None:
-            sources["footprint.geojson"] = inp.footprint.name
-        if inp.entry_points is not None:
-            sources["entry_points.geojson"] = inp.entry_points.name
-        for p in (
-            inp.roads,
-            inp.dem,
-            inp.landcover,
-            inp.buildings,
-            inp.arrivals,
-            inp.snapshot,
-            *[h.file for h in inp.hazards],
-        ):
-            if p is not None:
-                sources[p.name] = p.name
-        (tmp / "ATTRIBUTION.md").write_text(_attribution(sources), encoding="utf-8")
-        try:
-            load_scenario(tmp, SCENARIO_NAME)
-        except InputError as e:  # name the folder the user asked for, not the staging one
-            raise InputError(
-                [
-                    Problem(
-                        file=p.file.replace(str(tmp), str(out)), message=p.message, feature=p.feature, field=p.field
-                    )
-                    for p in e.problems
-                ]
-            ) from None
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return InitResult(
-        folder=out,
-        choices=choices,
-        scenario=load_scenario(out, SCENARIO_NAME),
-        next_steps=_next_steps(out, inp.roads is not None),
+
+
+def _write_layers(
+    inp: InitInputs, tmp: Path, zones: list[dict[str, Any]], people: np.ndarray, choices: list[str]
+) -> dict[str, str]:
+    """The layers and tables written (or copied) into the staging folder: scenario key -> file name."""
+    _geojson(
+        tmp / "zones.geojson",
+        [
+            ({"id": z["pcode"], "pcode": z["pcode"], "name": z["name"], "population": int(n)}, z["geometry"])
+            for z, n in zip(zones, people)
+        ],
     )
+    files = {"zones": "zones.geojson"}
+    _sites(inp, tmp, choices)
+    files["sites"] = "sites.geojson"
+    if inp.footprint is not None:
+        fp = _polygons(inp.footprint, "footprint")
+        _geojson(tmp / "footprint.geojson", [({"id": str(f.properties.get("id", f.index))}, f.geometry) for f in fp])
+        files["footprint"] = "footprint.geojson"
+        choices.append(
+            f"order: {len(fp)} polygon(s) of {inp.footprint.name}, everyone inside leaves from day "
+            f"{inp.start_day:g} (area-weighted share of each zone)"
+        )
+    if inp.arrivals is not None:
+        files["arrivals"] = _copy(inp.arrivals, tmp)
+        choices.append(
+            f"arrivals: {inp.arrivals.name} (date, point, people per day; linear between rows) at "
+            f"the entry points, day 0 = {inp.start_date}"
+        )
+    if inp.snapshot is not None:
+        files["snapshot"] = _copy(inp.snapshot, tmp)
+        choices.append(f"existing settlement: {inp.snapshot.name}; its people stay on their sites")
+    if inp.entry_points is not None:
+        _entry_points(inp, tmp, choices)
+        files["entry_points"] = "entry_points.geojson"
+    if inp.roads is not None:
+        files["roads"] = _copy(inp.roads, tmp)
+        choices.append(f"roads: {inp.roads.name} as the walking network")
+    return files
+
+
+def _sources(inp: InitInputs) -> dict[str, str]:
+    """Each file of the folder -> the user's file(s) it comes from (for ATTRIBUTION.md)."""
+    sources = {"zones.geojson": f"{inp.boundaries.name} + {inp.population.name}", "sites.geojson": inp.sites.name}
+    if inp.footprint is not None:
+        sources["footprint.geojson"] = inp.footprint.name
+    if inp.entry_points is not None:
+        sources["entry_points.geojson"] = inp.entry_points.name
+    for p in (
+        inp.roads,
+        inp.dem,
+        inp.landcover,
+        inp.buildings,
+        inp.arrivals,
+        inp.snapshot,
+        *[h.file for h in inp.hazards],
+    ):
+        if p is not None:
+            sources[p.name] = p.name
+    return sources
+
+
+def _check_folder(tmp: Path, out: Path) -> None:
+    """The staged folder loaded by the normal loader; its problems name the folder the user asked for."""
+    try:
+        load_scenario(tmp, SCENARIO_NAME)
+    except InputError as e:  # name the folder the user asked for, not the staging one
+        raise InputError(
+            [
+                Problem(file=p.file.replace(str(tmp), str(out)), message=p.message, feature=p.feature, field=p.field)
+                for p in e.problems
+            ]
+        ) from None

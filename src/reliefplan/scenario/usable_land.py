@@ -138,7 +138,9 @@ def _osm_polygons(path: Path, keys: list[str]) -> list[tuple[shapely.Geometry, d
     return out
 
 
-def _polygons(folder: Path, file: str, layer: str | None, keys: list[str]) -> tuple[Path, list[tuple[Any, dict]]]:
+def _polygons(
+    folder: Path, file: str, layer: str | None, keys: list[str]
+) -> tuple[Path, list[tuple[Any, dict[str, Any]]]]:
     path = folder_file(folder, file)
     if path.name.lower().endswith(OSM_SUFFIXES):
         return path, _osm_polygons(path, keys)
@@ -147,7 +149,7 @@ def _polygons(folder: Path, file: str, layer: str | None, keys: list[str]) -> tu
 
 def _buffer_of(path: Path, index: int, props: dict[str, Any], default: float, problems: list[Problem]) -> float:
     raw = props.get("buffer_m")
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         b = float(raw)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._errors import InputError, Problem
 from ..scenario.delivery_data import figure
-from .supply import MODES, Arc, SupplyInstance, SupplyResult, Warehouse
+from .supply import MODES, Arc, EntryPoint, SupplyInstance, SupplyResult, Warehouse
 
 BACKLOG, COLLECTED, MOVED = ":backlog", ":collected", ":moved"
 UNIT = {"land": "truck", "sea": "shuttle", "air": "sortie"}
@@ -282,92 +282,122 @@ def _origin(inst: SupplyInstance, e: str) -> str:
     return e
 
 
-def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
-    """Per entry point: mode, tonnes entered, lost at entry, collected, moved, lost on the route, delivered (handed
-    on to a location or warehouse), the end-of-day backlog, which stage binds each day, cost and cost per tonne
-    delivered; totals over entry points. Tonnes are summed over commodities."""
-    T = res.days
-    widx = {w: i for i, w in enumerate(res.warehouse_ids)}
-    flow = res.flow_t.sum(axis=0)  # [A, T]
-    arc_lost = res.arc_lost_t.sum(axis=0) if res.arc_lost_t is not None else np.zeros_like(flow)
-    entered_all = res.entry_use_t.sum(axis=0)  # [E, T]
-    lost_e_all = res.entry_lost_t.sum(axis=0) if res.entry_lost_t is not None else np.zeros_like(entered_all)
-    binds: dict[str, list[list[str]]] = {e.id: [[] for _ in range(T)] for e in inst.entry_points}
+def _binding_stages(inst: SupplyInstance, res: SupplyResult) -> dict[str, list[list[str]]]:
+    """Per entry point and day, the chain stages that bind (entry, collection, movements)."""
+    binds: dict[str, list[list[str]]] = {e.id: [[] for _ in range(res.days)] for e in inst.entry_points}
     for b in res.binding:
         e = b.id if b.kind == "entry_capacity" else b.id.split("->")[0].split(":")[0]
         if e in binds and b.kind in ("entry_capacity", "collection", "movements"):
             stage = "entry" if b.kind == "entry_capacity" else b.kind
             for t in range(b.first_day, b.last_day + 1):
                 binds[e][t].append(stage)
-    out, tot = [], {k: 0.0 for k in ("entered_t", "lost_t", "delivered_t", "cost_usd")}
-    for ei, ep in enumerate(inst.entry_points):
-        e = ep.id
-        origin = _origin(inst, e)
+    return binds
 
-        def stage_flow(name: str, e: str = e) -> np.ndarray | None:
-            a = [i for i, x in enumerate(inst.arcs) if x.stage == name and x.source.startswith(e + ":")]
-            return flow[a].sum(axis=0) if a else None
 
-        onward = [i for i, a in enumerate(inst.arcs) if a.source == origin and not a.target.startswith(e + ":")]
-        arrive = np.zeros(T)
-        for i in onward:
-            d = inst.arcs[i].travel_days
-            if d < T:
-                arrive[d:] += (flow[i] - arc_lost[i])[: T - d]
-        entered = entered_all[ei]
-        lost_e = lost_e_all[ei]
-        lost_r = arc_lost[onward].sum(axis=0) if onward else np.zeros(T)
-        collected, moved = stage_flow("collection"), stage_flow("movements")
-        backlog = res.warehouse_stock_t[:, widx[e + BACKLOG]].sum(axis=0) if e + BACKLOG in widx else None
-        waiting = sum(
+@dataclass(frozen=True)
+class _EntrySeries:
+    """One entry point's daily tonnes (summed over commodities) through its chain."""
+
+    entered: np.ndarray
+    lost_e: np.ndarray
+    lost_r: np.ndarray
+    arrive: np.ndarray
+    collected: np.ndarray | None
+    moved: np.ndarray | None
+    backlog: np.ndarray | None
+    waiting: np.ndarray
+
+
+def _entry_series(inst: SupplyInstance, res: SupplyResult, ei: int) -> _EntrySeries:
+    """Entered, lost at entry and on the route, collected, moved, arrived, the backlog and goods waiting."""
+    T = res.days
+    e = inst.entry_points[ei].id
+    widx = {w: i for i, w in enumerate(res.warehouse_ids)}
+    flow = res.flow_t.sum(axis=0)  # [A, T]
+    arc_lost = res.arc_lost_t.sum(axis=0) if res.arc_lost_t is not None else np.zeros_like(flow)
+    origin = _origin(inst, e)
+
+    def stage_flow(name: str) -> np.ndarray | None:
+        a = [i for i, x in enumerate(inst.arcs) if x.stage == name and x.source.startswith(e + ":")]
+        return flow[a].sum(axis=0) if a else None
+
+    onward = [i for i, a in enumerate(inst.arcs) if a.source == origin and not a.target.startswith(e + ":")]
+    arrive = np.zeros(T)
+    for i in onward:
+        d = inst.arcs[i].travel_days
+        if d < T:
+            arrive[d:] += (flow[i] - arc_lost[i])[: T - d]
+    return _EntrySeries(
+        entered=res.entry_use_t.sum(axis=0)[ei],
+        lost_e=res.entry_lost_t.sum(axis=0)[ei] if res.entry_lost_t is not None else np.zeros(T),
+        lost_r=arc_lost[onward].sum(axis=0) if onward else np.zeros(T),
+        arrive=arrive,
+        collected=stage_flow("collection"),
+        moved=stage_flow("movements"),
+        backlog=res.warehouse_stock_t[:, widx[e + BACKLOG]].sum(axis=0) if e + BACKLOG in widx else None,
+        waiting=sum(
             (res.warehouse_stock_t[:, widx[e + s]].sum(axis=0) for s in (COLLECTED, MOVED) if e + s in widx),
             np.zeros(T),
-        )
-        cost = None if ep.cost_usd_per_t is None else float(entered.sum() * ep.cost_usd_per_t)
-        delivered = float(arrive.sum())
-        rows = [
-            {
-                "day": t,
-                "entered_t": _r(entered[t]),
-                "lost_at_entry_t": _r(lost_e[t]),
-                "collected_t": None if collected is None else _r(collected[t]),
-                "moved_t": None if moved is None else _r(moved[t]),
-                "lost_on_route_t": _r(lost_r[t]),
-                "delivered_t": _r(arrive[t]),
-                "backlog_t": None if backlog is None else _r(backlog[t]),
-                "collected_waiting_t": _r(waiting[t]),
-                "binding": binds[e][t],
-            }
-            for t in range(T)
-        ]
-        count: dict[str, int] = {}
-        for t in range(T):
-            for s in binds[e][t]:
-                count[s] = count.get(s, 0) + 1
-        out.append(
-            {
-                "entry_point": e,
-                "mode": ep.mode,
-                "unit": UNIT.get(ep.mode, "unit"),
-                "payload_t": ep.payload(inst.payload_t) if ep.uniform_payload else None,
-                "loss_share": ep.loss_share,
-                "entered_t": _r(entered.sum()),
-                "lost_at_entry_t": _r(lost_e.sum()),
-                "lost_on_route_t": _r(lost_r.sum()),
-                "delivered_t": _r(delivered),
-                "backlog_last_day_t": None if backlog is None else _r(backlog[-1]),
-                "cost_usd_per_t_entered": ep.cost_usd_per_t,
-                "cost_usd": None if cost is None else round(cost),
-                "cost_usd_per_t_delivered": None if cost is None or delivered <= 1e-9 else round(cost / delivered, 1),
-                "binding_days": count,
-                "binds_most": max(count, key=lambda s: count[s]) if count else None,
-                "daily": rows,
-            }
-        )
-        tot["entered_t"] += float(entered.sum())
-        tot["lost_t"] += float(lost_e.sum() + lost_r.sum())
-        tot["delivered_t"] += delivered
-        tot["cost_usd"] += cost or 0.0
+        ),
+    )
+
+
+def _entry_report(inst: SupplyInstance, ep: EntryPoint, x: _EntrySeries, binds: list[list[str]]) -> dict[str, Any]:
+    """One entry point's block of the report (see `chain_report`)."""
+    cost = None if ep.cost_usd_per_t is None else float(x.entered.sum() * ep.cost_usd_per_t)
+    delivered = float(x.arrive.sum())
+    rows = [
+        {
+            "day": t,
+            "entered_t": _r(x.entered[t]),
+            "lost_at_entry_t": _r(x.lost_e[t]),
+            "collected_t": None if x.collected is None else _r(x.collected[t]),
+            "moved_t": None if x.moved is None else _r(x.moved[t]),
+            "lost_on_route_t": _r(x.lost_r[t]),
+            "delivered_t": _r(x.arrive[t]),
+            "backlog_t": None if x.backlog is None else _r(x.backlog[t]),
+            "collected_waiting_t": _r(x.waiting[t]),
+            "binding": binds[t],
+        }
+        for t in range(len(binds))
+    ]
+    count: dict[str, int] = {}
+    for day in binds:
+        for s in day:
+            count[s] = count.get(s, 0) + 1
+    return {
+        "entry_point": ep.id,
+        "mode": ep.mode,
+        "unit": UNIT.get(ep.mode, "unit"),
+        "payload_t": ep.payload(inst.payload_t) if ep.uniform_payload else None,
+        "loss_share": ep.loss_share,
+        "entered_t": _r(x.entered.sum()),
+        "lost_at_entry_t": _r(x.lost_e.sum()),
+        "lost_on_route_t": _r(x.lost_r.sum()),
+        "delivered_t": _r(delivered),
+        "backlog_last_day_t": None if x.backlog is None else _r(x.backlog[-1]),
+        "cost_usd_per_t_entered": ep.cost_usd_per_t,
+        "cost_usd": None if cost is None else round(cost),
+        "cost_usd_per_t_delivered": None if cost is None or delivered <= 1e-9 else round(cost / delivered, 1),
+        "binding_days": count,
+        "binds_most": max(count, key=lambda s: count[s]) if count else None,
+        "daily": rows,
+    }
+
+
+def chain_report(inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
+    """Per entry point: mode, tonnes entered, lost at entry, collected, moved, lost on the route, delivered (handed
+    on to a location or warehouse), the end-of-day backlog, which stage binds each day, cost and cost per tonne
+    delivered; totals over entry points. Tonnes are summed over commodities."""
+    binds = _binding_stages(inst, res)
+    out, tot = [], {k: 0.0 for k in ("entered_t", "lost_t", "delivered_t", "cost_usd")}
+    for ei, ep in enumerate(inst.entry_points):
+        x = _entry_series(inst, res, ei)
+        out.append(_entry_report(inst, ep, x, binds[ep.id]))
+        tot["entered_t"] += float(x.entered.sum())
+        tot["lost_t"] += float(x.lost_e.sum() + x.lost_r.sum())
+        tot["delivered_t"] += float(x.arrive.sum())
+        tot["cost_usd"] += 0.0 if ep.cost_usd_per_t is None else float(x.entered.sum() * ep.cost_usd_per_t)
     known = all(ep.cost_usd_per_t is not None for ep in inst.entry_points)
     return {
         "entry_points": out,

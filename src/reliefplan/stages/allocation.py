@@ -190,76 +190,27 @@ def allocate(
     if not isinstance(time_s, GroupTimes):
         time_s = GroupTimes.from_dense(time_s, np.zeros_like(time_s), groups=np.unique(zone))
     waves = leaving_by_day is not None and waves_apply(sc) and len(zone) > 0
+    day = np.zeros(len(zone), dtype=np.int64)  # the day each client leaves (all 0 without waves)
     if waves:
         zone, group, demand, day = _by_wave(zone, group, demand, np.asarray(leaving_by_day))
-    client, site, unit = _client_arcs(time_s, zone)
-    allowed = np.isfinite(unit)
-    if spec.max_walk_h is not None:
-        allowed &= unit <= spec.max_walk_h * 3600.0
-    if spec.vulnerable_max_walk_h is not None:
-        allowed &= (group[client] != "vulnerable") | (unit <= spec.vulnerable_max_walk_h * 3600.0)
-    arrive = day if waves else np.zeros(len(zone), dtype=np.int64)
-    if sc.phases is not None and sc.phases.min_stay_days is not None:  # sites closing too soon are not planned
-        allowed &= ~closed_within(sc.phases, [s.id for s in sc.sites], sc.horizon_days, sc.phases.min_stay_days)[
-            site, arrive[client]
-        ]
-    client, site = client[allowed], site[allowed]
-    arcs = ArcCosts(client=client, facility=site, cost=unit[allowed] * demand[client])
+    client, site, walk = _allowed_arcs(sc, time_s, zone, group, day)
+    arcs = ArcCosts(client=client, facility=site, cost=walk * demand[client])
     penalty = default_unmet_penalty(arcs, demand, factor=spec.unmet_penalty_factor)
-    sites = sc.sites
-    n_s = len(sites)
-    fixed = np.array([s.opening_cost for s in sites], dtype=float)
-    cap, ids = capacity.astype(float), [s.id for s in sites]
-    extra, tranche_site = 0.0, None
-    if sc.phases is not None and sc.phases.siting == "capacity_days":
-        # each day without a place costs that share of the penalty for no place at all (capacity-days)
-        site_ids = [s.id for s in sites]
-        if waves_apply(sc):  # no opening decisions: each site's places as tranches by how long they exist
-            tranche_site, size, share = place_tranches(sc.phases, site_ids, capacity, sc.horizon_days)
-            first = np.searchsorted(tranche_site, np.arange(n_s))
-            count = np.bincount(tranche_site, minlength=n_s)
-            reps = count[site]
-            t_arc = np.repeat(first[site], reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
-            client, walk = np.repeat(client, reps), np.repeat(unit[allowed], reps)
-            unit_extra = penalty * (1.0 - share[t_arc, arrive[client]])
-            arcs = ArcCosts(client=client, facility=t_arc, cost=(walk + unit_extra) * demand[client])
-            cap, fixed, ids = (
-                size.astype(float),
-                fixed[tranche_site],
-                [f"{site_ids[s]}#{k}" for k, s in enumerate(tranche_site)],
-            )
-        else:  # opening decisions need one facility per site: the share of all its places' days
-            share = place_day_share(sc.phases, site_ids, capacity, sc.horizon_days)
-            unit_extra = penalty * (1.0 - share[site, arrive[client]])
-            arcs = ArcCosts(client=client, facility=site, cost=arcs.cost + unit_extra * demand[client])
-        extra = float(unit_extra.max(initial=0.0))
-    n_f = len(ids)
+    fac = _facilities(sc, capacity, arcs, walk, demand, day, penalty)
     unmet_penalty: float | None = penalty
-    if waves:  # "(no place)" as a facility whose per-person cost falls with the leaving day
-        top = float(unit[allowed].max(initial=1.0)) + extra
-        gap = (n_f + 2) * top + 1.0  # a chain of reassignments passes each facility (site or tranche) once
-        ranks = np.unique(day, return_inverse=True)[1]
-        cost_np = (penalty + (ranks.max() - ranks) * gap) * demand
-        clients = np.arange(len(zone))
-        arcs = ArcCosts(
-            client=np.r_[arcs.client, clients],
-            facility=np.r_[arcs.facility, np.full(len(zone), n_f)],
-            cost=np.r_[arcs.cost, cost_np],
-        )
-        cap, fixed, ids = np.r_[cap, float(demand.sum())], np.r_[fixed, 0.0], ids + ["(no place)"]
+    if waves:
+        fac = _with_no_place(fac, walk, demand, day, penalty)
         unmet_penalty = None  # everyone is placed: "(no place)" is a facility with room for all
+    sites = sc.sites
     inst = SitingInstance(
-        facility_ids=ids,
-        capacity=cap,
-        fixed_cost=fixed,
-        client_ids=[
-            f"{sc.zones[i].id}/{g}" + (f"/day{t}" if waves else "")
-            for i, g, t in zip(zone, group, day if waves else zone)
-        ],
+        facility_ids=fac.ids,
+        capacity=fac.capacity,
+        fixed_cost=fac.fixed,
+        client_ids=[f"{sc.zones[i].id}/{g}" + (f"/day{t}" if waves else "") for i, g, t in zip(zone, group, day)],
         demand=demand.astype(float),
-        cost=arcs,
-        must_open=np.r_[_per_facility([s.must_open for s in sites], tranche_site), [False] * waves].astype(bool),
-        never_open=np.r_[_per_facility([s.never_open for s in sites], tranche_site), [False] * waves].astype(bool),
+        cost=fac.arcs,
+        must_open=np.r_[_per_facility([s.must_open for s in sites], fac.tranche_site), [False] * waves].astype(bool),
+        never_open=np.r_[_per_facility([s.never_open for s in sites], fac.tranche_site), [False] * waves].astype(bool),
         single_source=spec.single_site_per_zone,
         min_open=spec.min_open_sites,
         max_open=spec.max_open_sites,
@@ -267,9 +218,127 @@ def allocate(
     )
     res = solve_siting(inst, time_limit_s=spec.time_limit_s)
     if waves:
-        res = _without_no_place(res, n_f)
-    if tranche_site is not None:
-        res = _tranches_to_sites(res, tranche_site, [s.id for s in sites])
+        res = _without_no_place(res, len(fac.ids) - 1)
+    if fac.tranche_site is not None:
+        res = _tranches_to_sites(res, fac.tranche_site, [s.id for s in sites])
+    return _result(sc, res, zone, group, demand, penalty, merge=waves or fac.tranche_site is not None)
+
+
+def _allowed_arcs(
+    sc: Scenario, time_s: GroupTimes, zone: np.ndarray, group: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(client, site, walking time s) of the pairs the siting may use: a route within the walking limits (the
+    vulnerable group's own), and with ``min_stay_days`` no site that closes during a stay's first days."""
+    spec = sc.siting
+    client, site, unit = _client_arcs(time_s, zone)
+    allowed = np.isfinite(unit)
+    if spec.max_walk_h is not None:
+        allowed &= unit <= spec.max_walk_h * 3600.0
+    if spec.vulnerable_max_walk_h is not None:
+        allowed &= (group[client] != "vulnerable") | (unit <= spec.vulnerable_max_walk_h * 3600.0)
+    if sc.phases is not None and sc.phases.min_stay_days is not None:  # sites closing too soon are not planned
+        allowed &= ~closed_within(sc.phases, [s.id for s in sc.sites], sc.horizon_days, sc.phases.min_stay_days)[
+            site, day[client]
+        ]
+    return client[allowed], site[allowed], unit[allowed]
+
+
+@dataclass
+class _Facilities:
+    """The siting instance's facilities: the sites, or tranches of their places (phases), and their arcs."""
+
+    arcs: ArcCosts
+    capacity: np.ndarray  # people
+    fixed: np.ndarray  # opening cost
+    ids: list[str]
+    tranche_site: np.ndarray | None = None  # site index of each tranche, when the facilities are tranches
+    extra: float = 0.0  # largest capacity-days cost per person added to an arc (s)
+
+
+def _facilities(
+    sc: Scenario,
+    capacity: np.ndarray,
+    arcs: ArcCosts,
+    walk: np.ndarray,
+    demand: np.ndarray,
+    arrive: np.ndarray,
+    penalty: float,
+) -> _Facilities:
+    """The sites as facilities; with phases (``siting: capacity_days``) each day without a place costs that share of
+    the penalty for no place at all, and under waves each site's places are tranches by how long they exist."""
+    sites = sc.sites
+    n_s = len(sites)
+    fac = _Facilities(
+        arcs=arcs,
+        capacity=capacity.astype(float),
+        fixed=np.array([s.opening_cost for s in sites], dtype=float),
+        ids=[s.id for s in sites],
+    )
+    if sc.phases is None or sc.phases.siting != "capacity_days":
+        return fac
+    client, site = arcs.client, arcs.facility
+    site_ids = [s.id for s in sites]
+    if waves_apply(sc):  # no opening decisions: each site's places as tranches by how long they exist
+        tranche_site, size, share = place_tranches(sc.phases, site_ids, capacity, sc.horizon_days)
+        first = np.searchsorted(tranche_site, np.arange(n_s))
+        count = np.bincount(tranche_site, minlength=n_s)
+        reps = count[site]
+        t_arc = np.repeat(first[site], reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        client, walk = np.repeat(client, reps), np.repeat(walk, reps)
+        unit_extra = penalty * (1.0 - share[t_arc, arrive[client]])
+        return _Facilities(
+            arcs=ArcCosts(client=client, facility=t_arc, cost=(walk + unit_extra) * demand[client]),
+            capacity=size.astype(float),
+            fixed=fac.fixed[tranche_site],
+            ids=[f"{site_ids[s]}#{k}" for k, s in enumerate(tranche_site)],
+            tranche_site=tranche_site,
+            extra=float(unit_extra.max(initial=0.0)),
+        )
+    # opening decisions need one facility per site: the share of all its places' days
+    share = place_day_share(sc.phases, site_ids, capacity, sc.horizon_days)
+    unit_extra = penalty * (1.0 - share[site, arrive[client]])
+    fac.arcs = ArcCosts(client=client, facility=site, cost=arcs.cost + unit_extra * demand[client])
+    fac.extra = float(unit_extra.max(initial=0.0))
+    return fac
+
+
+def _with_no_place(
+    fac: _Facilities, walk: np.ndarray, demand: np.ndarray, day: np.ndarray, penalty: float
+) -> _Facilities:
+    """Under waves: "(no place)" as a facility with room for all, whose per-person cost falls with the leaving day
+    by more than any chain of reassignments of later leavers could save."""
+    n_f = len(fac.ids)
+    top = float(walk.max(initial=1.0)) + fac.extra
+    gap = (n_f + 2) * top + 1.0  # a chain of reassignments passes each facility (site or tranche) once
+    ranks = np.unique(day, return_inverse=True)[1]
+    cost_np = (penalty + (ranks.max() - ranks) * gap) * demand
+    clients = np.arange(len(day))
+    return _Facilities(
+        arcs=ArcCosts(
+            client=np.r_[fac.arcs.client, clients],
+            facility=np.r_[fac.arcs.facility, np.full(len(day), n_f)],
+            cost=np.r_[fac.arcs.cost, cost_np],
+        ),
+        capacity=np.r_[fac.capacity, float(demand.sum())],
+        fixed=np.r_[fac.fixed, 0.0],
+        ids=fac.ids + ["(no place)"],
+        tranche_site=fac.tranche_site,
+        extra=fac.extra,
+    )
+
+
+def _result(
+    sc: Scenario,
+    res: SitingResult,
+    zone: np.ndarray,
+    group: np.ndarray,
+    demand: np.ndarray,
+    penalty: float,
+    *,
+    merge: bool,
+) -> AllocationResult:
+    """Whole people per flow and unsheltered per zone; merge: one flow per zone, site and group again (waves or
+    tranches split them)."""
     people, unmet_client = _whole_people(res, demand)
     keep = people > 0
     n_z = len(sc.zones)
@@ -279,7 +348,7 @@ def allocate(
     ).astype(np.int64)
     flow_zone, flow_site, flow_people = zone[res.assign_client[keep]], res.assign_facility[keep], people[keep]
     flow_group = group[res.assign_client[keep]]
-    if waves or tranche_site is not None:  # one flow per zone, site and group again
+    if merge:
         key = np.unique(
             np.c_[flow_zone, flow_site, np.unique(flow_group, return_inverse=True)[1]], axis=0, return_inverse=True
         )[1].reshape(-1)

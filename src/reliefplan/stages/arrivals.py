@@ -4,13 +4,13 @@ the day they arrive), and where they are before they arrive (abroad: in the plan
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import shapely
 
 from .._rounding import largest_remainder
 from ..geo import to_lon_lat
+from ..plan import ArrivalPoint, Arrivals
 from ..scenario.arrivals import ZONE_PREFIX
 from ..scenario.folder import Scenario
 from .allocation import AllocationResult
@@ -117,7 +117,7 @@ def present(pres: Presence) -> np.ndarray:
     return pres.people[mask].sum(axis=(0, 1))
 
 
-def arrivals_summary(sc: Scenario, d: Displacement, alloc: AllocationResult) -> dict[str, Any]:
+def arrivals_summary(sc: Scenario, d: Displacement, alloc: AllocationResult) -> Arrivals:
     """The plan.json `arrivals` block: per point, people by day and where they went; totals."""
     a = sc.arrivals
     rows = arrival_rows(sc)
@@ -126,29 +126,29 @@ def arrivals_summary(sc: Scenario, d: Displacement, alloc: AllocationResult) -> 
         series = a.by_day[k]
         nz = np.flatnonzero(series)
         points.append(
-            {
-                "id": a.point_ids[k],
-                "name": a.point_names[k],
-                "zone": sc.zones[int(a.zone_index[k])].id,
-                "lon": float(a.point_lonlat[k, 0]),
-                "lat": float(a.point_lonlat[k, 1]),
-                "people": int(series.sum()),
-                "first_day": int(nz[0]) if nz.size else None,
-                "last_day": int(nz[-1]) if nz.size else None,
-                "peak_per_day": int(series.max(initial=0)),
-                "by_day": [int(x) for x in series],
-                "sheltered": int(alloc.by_zone[z]),
-                "without_a_site_place": int(alloc.unmet[z]),
-            }
+            ArrivalPoint(
+                id=a.point_ids[k],
+                name=a.point_names[k],
+                zone=sc.zones[int(a.zone_index[k])].id,
+                lon=float(a.point_lonlat[k, 0]),
+                lat=float(a.point_lonlat[k, 1]),
+                people=int(series.sum()),
+                first_day=int(nz[0]) if nz.size else None,
+                last_day=int(nz[-1]) if nz.size else None,
+                peak_per_day=int(series.max(initial=0)),
+                by_day=[int(x) for x in series],
+                sheltered=int(alloc.by_zone[z]),
+                without_a_site_place=int(alloc.unmet[z]),
+            )
         )
-    return {
-        "file": a.file,
-        "start_date": a.start_date,
-        "source": a.source,
-        "people": a.total,
-        "by_day": [int(x) for x in a.by_day.sum(axis=0)],
-        "points": points,
-    }
+    return Arrivals(
+        file=a.file,
+        start_date=a.start_date,
+        source=a.source,
+        people=a.total,
+        by_day=[int(x) for x in a.by_day.sum(axis=0)],
+        points=points,
+    )
 
 
 def is_arrival_zone(zone_id: str) -> bool:

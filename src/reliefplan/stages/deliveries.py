@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,53 +13,28 @@ from ..solvers.network import build_network, straight_line_matrix, travel_time_m
 from .presence import Presence
 from .supply_areas import SupplyAreas, supply_areas
 from .seasons import season_needs
-from ..plan import SupplyPlan
 from ..scenario.folder import Scenario
 from ..solvers.supply import (
     Arc,
+    Commodity,
     CommoditySpec,
     EntryPoint,
     Production,
     Site,
     SupplyInstance,
-    SupplyResult,
     Warehouse,
-    fleet_by_origin,
     load_commodities,
-    result_to_dict,
-    site_figures_t,
     solve_supply,
 )
 from ..solvers.chain import with_chain
 from . import delivery_chain, fuel_plan
-from ..solvers.sustain import Disruption, SustainResult, apply_disruptions, sustain, sustain_to_dict
+from ..solvers.sustain import Disruption, apply_disruptions, sustain
+from .supply_report import Deliveries as Deliveries, group_figures as group_figures, supply_summary as supply_summary
 
 #: loading, unloading and checkpoint time added to each truck round trip (planning assumption)
 HANDLING_H = 2.0
 #: off-road legs of trucks (snap to the road network) at 20 km/h
 TRUCK_LEG_SPEED_M_S = 20 / 3.6
-
-
-@dataclass
-class Deliveries:
-    instance: SupplyInstance
-    result: SupplyResult
-    sustain: SustainResult
-    one_way_h: np.ndarray  # [entry, node]
-    specs: list[CommoditySpec]  # per commodity (t per person, payloads)
-    food_kcal_per_kg: float
-    closures: dict[str, dict[str, Any]]  # entry id -> {"closes_day", "reason"}
-    local_water_t: np.ndarray  # [days] local water production available (wells, plants, packages)
-    chain: dict[str, Any] | None = None  # the declared delivery chain's figures (delivery_chain.py), else None
-    areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
-
-    def rows(self, pres: Presence) -> np.ndarray:
-        """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
-        index = {sid: i for i, sid in enumerate(self.sustain.site_ids)}
-        if self.areas is not None:
-            at = np.array([index.get(a, -1) for a in self.areas.presence.location_ids] + [-1], dtype=np.int64)
-            return at[self.areas.area_of]  # area_of -1 picks the trailing -1
-        return np.array([index.get(lid, -1) for lid in pres.location_ids], dtype=np.int64)
 
 
 def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
@@ -266,13 +241,112 @@ def water_production(
     return nodes, prod, arcs, total, notes
 
 
+def _entries(sc: Scenario, closures: dict[str, dict[str, Any]], payload: float) -> list[EntryPoint]:
+    """The scenario's entry points with their daily capacity in t (preset, then closures)."""
+    trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
+    for eid, c in closures.items():
+        trucks[eid][c["closes_day"] :] = 0.0
+    return [
+        EntryPoint(
+            id=e.id,
+            payload_t=e.payload_t or payload,
+            capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
+            opening_day=e.opening_day,
+            inspection_delay_days=e.inspection_delay_days,
+        )
+        for e in sc.entry_points
+    ]
+
+
+def _sites(
+    sc: Scenario,
+    pres: Presence,
+    used: list[int],
+    ids: list[str],
+    need: dict[int, dict[str, dict[str, list[float]]]],
+    specs: list[CommoditySpec],
+    areas: SupplyAreas | None,
+) -> list[Site]:
+    """Every location with people as a site: its need by group, people by group, storage in days of peak need."""
+    sites = []
+    for l, nid in zip(used, ids):
+        groups = need[l]
+        daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
+        peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
+        if areas is not None:
+            peak *= float(areas.storage_scale[l])
+        sites.append(
+            Site(
+                id=nid,
+                demand_t={},
+                storage_t=sc.supply.site_storage_days * peak,
+                groups=groups,
+                group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
+                people=list(pres.people[l].sum(axis=0).astype(float)),
+            )
+        )
+    return sites
+
+
+def _person_day_weights(specs: list[CommoditySpec]) -> list[Commodity]:
+    """The commodities with their deprivation weight per tonne in person-days (the smallest 1)."""
+    # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
+    # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
+    per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}
+    scale = min(per_person.values(), default=1.0)
+    return [replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale) for s in specs]
+
+
+def _add_fuel(
+    sc: Scenario,
+    ids: list[str],
+    entry_ids: list[str],
+    commodities: list[Commodity],
+    warehouses: list[Warehouse],
+    sites: list[Site],
+    production: list[Production],
+    arcs: list[Arc],
+) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], dict[str, Any]]:
+    """The instance's parts with fuel in them (`fuel_plan.add_fuel`), water plants named by their source."""
+    water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
+    water_nodes[fuel_plan.LOCAL] = [f"water:{nid}" for nid in ids]
+    water_nodes[fuel_plan.PACKAGE] = [PACKAGE_WATER]
+    trips = [a.round_trip_h for a in arcs if a.source in entry_ids and a.round_trip_h]
+    return fuel_plan.add_fuel(
+        sc,
+        commodities,
+        warehouses,
+        sites,
+        production,
+        arcs,
+        entry_ids,
+        float(np.mean(trips)) if trips else HANDLING_H,
+        water_nodes,
+        sc.supply.site_storage_days,
+    )
+
+
+def _disrupted(sc: Scenario, inst: SupplyInstance) -> SupplyInstance:
+    """The instance with the scenario's declared disruptions applied to the entry capacity."""
+    disruptions = [
+        Disruption(
+            entry_point=d.entry_point,
+            days=tuple(range(d.first_day, min(d.last_day, inst.days - 1) + 1)),
+            capacity_factor=d.capacity_factor,
+            reason=d.reason,
+        )
+        for d in sc.supply.disruptions
+    ]
+    return apply_disruptions(inst, disruptions, file=str(sc.folder / "scenario.yaml")) if disruptions else inst
+
+
 def supply_instance(
     sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: dict[str, Any] | None = None
 ) -> tuple[SupplyInstance, np.ndarray, list[CommoditySpec], dict[str, dict[str, Any]], np.ndarray]:
     """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
     (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
-    spec, days = sc.supply, sc.horizon_days
+    days = sc.horizon_days
     specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
     pres, areas = supply_presence(sc, pres)  # national scale: the LP feeds supply areas, not every zone
     used, need = node_demand(pres, specs)
@@ -283,19 +357,7 @@ def supply_instance(
     node_xy = pres.xy[used].reshape(len(used), 2)
     payload = sc.standards.value("truck_payload_t")
     closures = entry_closures(sc)
-    trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
-    for eid, c in closures.items():
-        trucks[eid][c["closes_day"] :] = 0.0
-    entries = [
-        EntryPoint(
-            id=e.id,
-            payload_t=e.payload_t or payload,
-            capacity_t_by_day=list(trucks[e.id] * (e.payload_t or payload)),
-            opening_day=e.opening_day,
-            inspection_delay_days=e.inspection_delay_days,
-        )
-        for e in sc.entry_points
-    ]
+    entries = _entries(sc, closures, payload)
     entry_xy = np.array([[e.geometry_m.x, e.geometry_m.y] for e in sc.entry_points])
     wh_xy = np.array([[w.geometry_m.x, w.geometry_m.y] for w in sc.warehouses]).reshape(-1, 2)
     one_way = _one_way_h(sc, entry_xy, node_xy, drive_cache)
@@ -318,51 +380,16 @@ def supply_instance(
             Arc(source=PACKAGE_STOCK, target=nid, travel_days=0, round_trip_h=HANDLING_H, commodities=("shelter_nfi",))
             for nid in ids
         ]
-    sites = []
-    for l, nid in zip(used, ids):
-        groups = need[l]
-        daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
-        peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
-        if areas is not None:
-            peak *= float(areas.storage_scale[l])
-        sites.append(
-            Site(
-                id=nid,
-                demand_t={},
-                storage_t=spec.site_storage_days * peak,
-                groups=groups,
-                group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
-                people=list(pres.people[l].sum(axis=0).astype(float)),
-            )
-        )
-    # Deprivation in person-days: a tonne of food short leaves ~1,800 person-days unfed, a tonne of water
-    # ~67 person-days without water; per-tonne weights would hand all scarce capacity to the heaviest need.
-    per_person = {s.commodity.id: s.commodity.priority / s.t_per_person for s in specs if s.t_per_person > 0}
-    scale = min(per_person.values(), default=1.0)
-    commodities = [
-        replace(s.commodity, priority=per_person.get(s.commodity.id, s.commodity.priority) / scale) for s in specs
-    ]
+    sites = _sites(sc, pres, used, ids, need, specs, areas)
+    commodities = _person_day_weights(specs)
     if sc.supply.hubs is not None:  # hubs chosen by the siting engine (issue 20)
         from .hub_plan import add_hubs
 
         warehouses, arcs, hubs_info = add_hubs(sc, ids, node_xy, sites, warehouses, arcs, entry_ids, _arcs)
     fuel_info = None
     if sc.supply.fuel is not None:  # fuel as a commodity (issue 20): trucked or declared, used by plants and others
-        water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
-        water_nodes[fuel_plan.LOCAL] = [f"water:{nid}" for nid in ids]
-        water_nodes[fuel_plan.PACKAGE] = [PACKAGE_WATER]
-        trips = [a.round_trip_h for a in arcs if a.source in entry_ids and a.round_trip_h]
-        commodities, warehouses, sites, production, arcs, fuel_info = fuel_plan.add_fuel(
-            sc,
-            commodities,
-            warehouses,
-            sites,
-            production,
-            arcs,
-            entry_ids,
-            float(np.mean(trips)) if trips else HANDLING_H,
-            water_nodes,
-            spec.site_storage_days,
+        commodities, warehouses, sites, production, arcs, fuel_info = _add_fuel(
+            sc, ids, entry_ids, commodities, warehouses, sites, production, arcs
         )
     if delivery_chain.declared(sc):  # sea and air entries, stages after the entry points (issue 20)
         more, more_arcs = delivery_chain.mode_entries(
@@ -387,17 +414,7 @@ def supply_instance(
         inst.meta["hubs"] = hubs_info
     if sc.supply.chain:
         inst = with_chain(inst, delivery_chain.entry_chains(sc, inst), file=str(sc.folder / "scenario.yaml"))
-    disruptions = [
-        Disruption(
-            entry_point=d.entry_point,
-            days=tuple(range(d.first_day, min(d.last_day, days - 1) + 1)),
-            capacity_factor=d.capacity_factor,
-            reason=d.reason,
-        )
-        for d in spec.disruptions
-    ]
-    if disruptions:
-        inst = apply_disruptions(inst, disruptions, file=str(sc.folder / "scenario.yaml"))
+    inst = _disrupted(sc, inst)
     if areas is not None:
         inst.meta["areas"] = areas
     return inst, one_way, specs, closures, local_water
@@ -475,150 +492,3 @@ def deliver(
         chain=chain,
         areas=inst.meta.get("areas"),
     )
-
-
-def group_figures(
-    d: Deliveries, *, rows: bool = True, dependent: dict[str, np.ndarray] | None = None
-) -> dict[str, Any]:
-    """plan.json `groups`: per group, what reaches each person — litres of water and kcal of food delivered per
-    person per day, share of each need met, people still owed shelter items, cumulative energy and water deficit
-    per person — over the horizon and (rows) day by day.
-
-    dependent: per group, aid-dependent people present each day [T]; the per-person figures are then per
-    aid-dependent person (the others find their own, `population.aid_dependent_share`, and are not counted as
-    receiving nothing)."""
-    spec = {s.commodity.id: s for s in d.specs}
-    kid = {k: i for i, k in enumerate(d.result.commodity_ids)}
-    summary, by_day = [], []
-    for g, gs in d.sustain.groups.items():
-        people = np.nan_to_num(gs.people)
-        if not people.any():  # a group this plan has nobody in (listed for one LP structure across plans)
-            continue
-        per = people if dependent is None or g not in dependent else np.asarray(dependent[g], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(per > 0, 1.0 / np.where(per > 0, per, 1.0), 0.0)
-        fig: dict[str, np.ndarray] = {}
-        if "water" in kid:
-            w = kid["water"]
-            fig["water_l_per_person_day"] = gs.consumed_t[w] * 1000.0 * inv
-            fig["water_need_l_per_person_day"] = gs.need_t[w] * 1000.0 * inv
-            fig["cumulative_water_deficit_l_per_person"] = np.cumsum(gs.shortfall_t[w] * 1000.0 * inv)
-        if "food" in kid:
-            f = kid["food"]
-            kcal_t = d.food_kcal_per_kg * 1000.0
-            fig["kcal_per_person_day"] = gs.consumed_t[f] * kcal_t * inv
-            fig["kcal_need_per_person_day"] = gs.need_t[f] * kcal_t * inv
-            fig["cumulative_kcal_deficit_per_person"] = np.cumsum(gs.shortfall_t[f] * kcal_t * inv)
-        if "shelter_nfi" in kid and spec["shelter_nfi"].t_per_person > 0:
-            fig["people_owed_shelter_items"] = gs.shortfall_t[kid["shelter_nfi"]] / spec["shelter_nfi"].t_per_person
-        last = int(np.flatnonzero(per > 0)[-1]) if (per > 0).any() else 0
-        present = per > 0
-
-        def mean(key: str) -> float | None:
-            return round(float(fig[key][present].mean()), 3) if key in fig and present.any() else None
-
-        summary.append(
-            {
-                "group": g,
-                "people_max": int(people.max(initial=0)),
-                "people_last_day": int(people[-1]),
-                "aid_dependent_max": int(round(float(per.max(initial=0)))),
-                "water_l_per_person_day": mean("water_l_per_person_day"),
-                "water_l_per_person_day_min": round(float(fig["water_l_per_person_day"][present].min()), 3)
-                if "water_l_per_person_day" in fig and present.any()
-                else None,
-                "kcal_per_person_day": mean("kcal_per_person_day"),
-                "kcal_per_person_day_min": round(float(fig["kcal_per_person_day"][present].min()), 1)
-                if "kcal_per_person_day" in fig and present.any()
-                else None,
-                "met_share": {k: round(v, 6) for k, v in gs.met_share.items()},
-                "first_shortfall_day": gs.first_shortfall_day,
-                "cumulative_kcal_deficit_per_person": round(float(fig["cumulative_kcal_deficit_per_person"][last]), 1)
-                if "cumulative_kcal_deficit_per_person" in fig
-                else None,
-                "cumulative_water_deficit_l_per_person": round(
-                    float(fig["cumulative_water_deficit_l_per_person"][last]), 1
-                )
-                if "cumulative_water_deficit_l_per_person" in fig
-                else None,
-                "people_owed_shelter_items_max": int(round(float(fig["people_owed_shelter_items"].max(initial=0))))
-                if "people_owed_shelter_items" in fig
-                else None,
-                "people_owed_shelter_items_last_day": int(round(float(fig["people_owed_shelter_items"][-1])))
-                if "people_owed_shelter_items" in fig
-                else None,
-            }
-        )
-        if rows:
-            for t in range(d.result.days):
-                by_day.append(
-                    {
-                        "group": g,
-                        "day": t,
-                        "people": int(people[t]),
-                        **{k: round(float(v[t]), 3) for k, v in fig.items()},
-                    }
-                )
-    return {"food_kcal_per_kg": round(d.food_kcal_per_kg, 1), "summary": summary, "daily": by_day}
-
-
-def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[SupplyPlan, dict[str, Any]]:
-    """plan.json `supply` (per-day totals, trucks needed vs available per crossing, fleet) and `sustain`;
-    ``rows=False``: without the per-site and per-crossing daily rows (ensemble members)."""
-    full = result_to_dict(d.result, d.instance, rows=rows)
-    days = d.instance.days
-    res = d.result
-    # per day and commodity, summed over sites from the rounded per-site figures (as the rows show them)
-    figures = site_figures_t(res)
-    sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
-    daily = [
-        {"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
-        for t in range(days)
-        for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])
-    ]
-    fleet = fleet_by_origin(d.instance, d.result)
-    supply: dict[str, Any] = {
-        "status": str(full["status"]).lower(),
-        "objective": full.get("objective"),
-        "best_bound": full.get("best_bound"),
-        "gap": full.get("gap"),
-        "method": d.result.method,
-        "days": days,
-        "entry_capacity": sc.supply.entry_capacity,
-        "daily": daily,
-        "deliveries": full["deliveries"],
-        "entry_use": full["entry_use"],
-        "binding": full["binding"],
-        "shortfall_t": full["shortfall_t"],
-        "required_t": full["required_t"],
-        "first_shortfall_day": full["first_shortfall_day"],
-        "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),
-        "trucks_per_day": [int(v) for v in sum((f.trucks_per_day for f in fleet), np.zeros(days))],
-        "max_conservation_residual_t": full.get("max_conservation_residual_t"),
-        "sharing": sc.sharing.policy,
-        "carry_over": full["carry_over"],
-        "payload_t": {s.commodity.id: s.commodity.payload_t for s in d.specs},
-        "payload_source": {s.commodity.id: s.payload_source for s in d.specs},
-        "food_kcal_per_kg": round(d.food_kcal_per_kg, 1),
-        "entry_closures": d.closures,
-        "local_water_m3_per_day": [round(float(v), 1) for v in d.local_water_t],
-        "locations": len(d.instance.sites),
-    }
-    if d.areas is not None:
-        supply["areas"] = d.areas.to_dict()
-    if d.chain is not None:
-        chain = {k: v for k, v in d.chain.items() if k not in ("fuel", "last_mile", "hubs")}
-        if chain:
-            supply["chain"] = (
-                chain
-                if rows
-                else {k: v for k, v in chain.items() if k != "entry_points"}
-                | {"entry_points": [{k: v for k, v in e.items() if k != "daily"} for e in chain["entry_points"]]}
-            )
-        if "fuel" in d.chain:
-            supply["fuel"] = d.chain["fuel"] if rows else {k: v for k, v in d.chain["fuel"].items() if k != "daily"}
-        if "last_mile" in d.chain:
-            supply["last_mile"] = d.chain["last_mile"]
-        if "hubs" in d.chain:
-            supply["hubs"] = d.chain["hubs"]
-    return SupplyPlan.model_validate(supply), sustain_to_dict(d.sustain)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._errors import InputError, Problem
 from ..scenario.delivery_data import figure
-from ..scenario.delivery_specs import step_series
+from ..scenario.delivery_specs import FuelSpec, step_series
 from ..scenario.folder import Scenario
 from ..solvers.fuel import FuelUse, use_problems
 from ..solvers.supply import Arc, Commodity, Production, Site, SupplyInstance, SupplyResult, Warehouse
@@ -37,6 +37,50 @@ def density_t_per_l() -> float:
 def tanker_t() -> tuple[float, str]:
     f = figure("entry_modes.land.payload_t_per_truck.fuel")
     return float(f.value), f"{f.source} (data/delivery.yaml entry_modes.land.payload_t_per_truck.fuel)"
+
+
+def _check_uses(spec: FuelSpec, water_nodes: dict[str, list[str]], file: str) -> None:
+    """Each fuel use's figures and water source, or an `InputError` naming every problem."""
+    uses = [FuelUse(u.name, u.amount_per_day, u.l_per_unit, water_m3=u.water_source is not None) for u in spec.uses]
+    probs = use_problems(uses, file)
+    for i, u in enumerate(spec.uses):
+        if u.water_source is not None and u.water_source not in water_nodes:
+            probs.append(
+                Problem(
+                    file,
+                    f"unknown water source '{u.water_source}'; expected one of {sorted(water_nodes)}",
+                    f"supply.fuel.uses[{i}] ({u.name})",
+                    "water_source",
+                )
+            )
+    if probs:
+        raise InputError(probs)
+
+
+def _fuel_info(spec: FuelSpec, dens: float, pay: float, pay_src: str) -> dict[str, Any]:
+    """The fuel figures a plan reports, with their sources."""
+    return {
+        "uses": [
+            {
+                "name": u.name,
+                "amount_per_day": u.amount_per_day,
+                "l_per_unit": u.l_per_unit,
+                "water_source": u.water_source,
+                "source": u.source,
+            }
+            for u in spec.uses
+        ],
+        "density_kg_per_l": dens * 1000.0,
+        "tanker_t": pay,
+        "tanker_source": pay_src,
+        "weight_note": (
+            "ASSUMPTION: a tonne of fuel short for hospitals, bakeries and trucks weighs as much as a "
+            "tonne of food short (its person-days); fuel for water is valued by the water it makes, "
+            "so the plan fuels the water plants first where water is short"
+        ),
+        "trucked": spec.trucked,
+        "entered_source": spec.source,
+    }
 
 
 def add_fuel(
@@ -58,20 +102,7 @@ def add_fuel(
     file = str(sc.folder / "scenario.yaml")
     days = sc.horizon_days
     dens = density_t_per_l()
-    uses = [FuelUse(u.name, u.amount_per_day, u.l_per_unit, water_m3=u.water_source is not None) for u in spec.uses]
-    probs = use_problems(uses, file)
-    for i, u in enumerate(spec.uses):
-        if u.water_source is not None and u.water_source not in water_nodes:
-            probs.append(
-                Problem(
-                    file,
-                    f"unknown water source '{u.water_source}'; expected one of {sorted(water_nodes)}",
-                    f"supply.fuel.uses[{i}] ({u.name})",
-                    "water_source",
-                )
-            )
-    if probs:
-        raise InputError(probs)
+    _check_uses(spec, water_nodes, file)
     # ASSUMPTION: a tonne of fuel for hospitals, bakeries and trucks weighs as much as a tonne of food
     weight = next((c.priority for c in commodities if c.id == "food"), max(c.priority for c in commodities))
     pay, pay_src = tanker_t()
@@ -111,29 +142,7 @@ def add_fuel(
         warehouses.append(Warehouse(id=ENTERED))
         production.append(Production(node=ENTERED, commodity=FUEL, t_per_day=list(entered)))
         arcs += [Arc(source=ENTERED, target=t, trucked=False, commodities=(FUEL,)) for t in targets]
-    info = {
-        "uses": [
-            {
-                "name": u.name,
-                "amount_per_day": u.amount_per_day,
-                "l_per_unit": u.l_per_unit,
-                "water_source": u.water_source,
-                "source": u.source,
-            }
-            for u in spec.uses
-        ],
-        "density_kg_per_l": dens * 1000.0,
-        "tanker_t": pay,
-        "tanker_source": pay_src,
-        "weight_note": (
-            "ASSUMPTION: a tonne of fuel short for hospitals, bakeries and trucks weighs as much as a "
-            "tonne of food short (its person-days); fuel for water is valued by the water it makes, "
-            "so the plan fuels the water plants first where water is short"
-        ),
-        "trucked": spec.trucked,
-        "entered_source": spec.source,
-    }
-    return commodities, warehouses, sites, production, arcs, info
+    return commodities, warehouses, sites, production, arcs, _fuel_info(spec, dens, pay, pay_src)
 
 
 def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from ..solvers.health import (
 )
 from ..solvers.layout import CampLayout
 from ..solvers.supply import Site
+from ..standards import Standards
 from .deliveries import Deliveries
 from .presence import Presence
 from .verdict import indicator
@@ -81,6 +82,78 @@ def _coverage(d: Deliveries, commodity: str) -> np.ndarray | None:
     return d.sustain.coverage[ids.index(commodity)] if commodity in ids else None
 
 
+def _water_t(site: Site, days: int) -> np.ndarray:
+    """A supply location's water need by day (t), all its groups."""
+    return sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(days))
+
+
+def _water_need_l_pp(pres: Presence, d: Deliveries, standard_l: float) -> np.ndarray:
+    """Water need per aid-dependent person at each location and day [L, T] (L/person/day): the supply plan's
+    (the standard, plus heat where declared); the standard where nobody depends on aid."""
+    L, _, T = pres.people.shape
+    need_w = np.zeros((L, T))
+    dep_loc = pres.dependent.sum(axis=1)
+    if d.areas is None:
+        where = {lid: i for i, lid in enumerate(pres.location_ids)}
+        for site in d.instance.sites:
+            if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
+                continue
+            need_w[where[site.id]] = _water_t(site, T)
+    else:  # an area's water need shared by its members in proportion to their aid-dependent people
+        by_id = {x.id: x for x in d.instance.sites}
+        area_w = np.array([_water_t(by_id[a], T) for a in d.areas.presence.location_ids]).reshape(-1, T)
+        area_dep = d.areas.presence.dependent.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_dep = np.where(area_dep > 0, area_w / np.where(area_dep > 0, area_dep, 1.0), 0.0)
+        member = d.areas.area_of >= 0
+        need_w[member] = per_dep[d.areas.area_of[member]] * dep_loc[member]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dep_loc > 0, need_w * 1000.0 / np.where(dep_loc > 0, dep_loc, 1.0), standard_l)
+
+
+def _sanitation(
+    pres: Presence,
+    people: np.ndarray,
+    layouts: list[CampLayout],
+    spec: HealthSpec,
+    std: Standards,
+    shelter: np.ndarray,
+    dep_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(people per latrine, covered m2 per person) [L, G, T] by where people are: a camp's layout latrines (the
+    acute ratio without layouts) and its tents as delivered (``shelter``: share of those owed [L, T]); overflow land
+    and the area being emptied ``health.open_land``; everyone else ``health.home``."""
+    L, G, T = people.shape
+    home, open_land = spec.home, spec.open_land
+    latrine = np.full((L, G, T), home.people_per_latrine)
+    covered = np.full((L, G, T), home.covered_m2_per_person)
+    kinds = np.array(pres.kinds)
+    gi = {g: i for i, g in enumerate(pres.groups)}
+    tent_m2 = std.value("covered_area_m2_per_person")
+    tented = shelter * tent_m2 + (1.0 - shelter) * spec.uncovered_m2_per_person
+    camp = kinds == "site"
+    land = (kinds == "site") | (kinds == "zone_land")
+    s, o = gi["sheltered"], gi["overflow"]
+    latrines_at = {lay.summary.site_id: lay.summary.latrines for lay in layouts}
+    camp_ids = np.array(pres.location_ids)[camp]
+    camp_people = people[camp][:, s, :]
+    per_latrine = np.full(camp_people.shape, std.value("people_per_latrine_acute"))
+    for k, sid in enumerate(camp_ids):
+        n = latrines_at.get(sid)
+        if n:
+            per_latrine[k] = np.maximum(camp_people[k], 1.0) / n
+    latrine[camp, s, :] = per_latrine
+    covered[camp, s, :] = tented[camp]
+    latrine[land, o, :] = open_land.people_per_latrine
+    covered[land, o, :] = np.minimum(tented[land], open_land.covered_m2_per_person)
+    # people who remain in the area being emptied: no planned sanitation either
+    latrine[kinds == "zone", o, :] = open_land.people_per_latrine
+    # the non-dependent part of each cell keeps the home figures: geometric blend (the curves are log-log)
+    latrine = np.exp(dep_share * np.log(latrine) + (1.0 - dep_share) * np.log(home.people_per_latrine))
+    covered = np.exp(dep_share * np.log(covered) + (1.0 - dep_share) * np.log(home.covered_m2_per_person))
+    return latrine, covered
+
+
 def exposures(
     sc: Scenario, pres: Presence, d: Deliveries, layouts: list[CampLayout], spec: HealthSpec, kcal_pp: float
 ) -> Exposures:
@@ -107,66 +180,13 @@ def exposures(
         c = _coverage(d, commodity)
         return np.ones((L, T)) if c is None else np.where(fed[:, None], np.clip(c[np.maximum(rows, 0)], 0.0, 1.0), 1.0)
 
-    # water need per aid-dependent person at each location (the standard, plus heat where declared)
-    need_w = np.zeros((L, T))
-
-    def water_t(site: Site) -> np.ndarray:
-        """A supply location's water need by day (t), all its groups."""
-        return sum((np.asarray(g.get("water", 0.0)) for g in site.groups.values()), np.zeros(T))
-
-    dep_loc = pres.dependent.sum(axis=1)
-    if d.areas is None:
-        where = {lid: i for i, lid in enumerate(pres.location_ids)}
-        for site in d.instance.sites:
-            if site.id not in where:  # a supply location where no one lives (e.g. `fuel:uses`, a hub)
-                continue
-            need_w[where[site.id]] = water_t(site)
-    else:  # an area's water need shared by its members in proportion to their aid-dependent people
-        by_id = {x.id: x for x in d.instance.sites}
-        area_w = np.array([water_t(by_id[a]) for a in d.areas.presence.location_ids]).reshape(-1, T)
-        area_dep = d.areas.presence.dependent.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_dep = np.where(area_dep > 0, area_w / np.where(area_dep > 0, area_dep, 1.0), 0.0)
-        member = d.areas.area_of >= 0
-        need_w[member] = per_dep[d.areas.area_of[member]] * dep_loc[member]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        need_l_pp = np.where(
-            dep_loc > 0, need_w * 1000.0 / np.where(dep_loc > 0, dep_loc, 1.0), std.value("water_l_per_person_day")
-        )
+    need_l_pp = _water_need_l_pp(pres, d, std.value("water_l_per_person_day"))  # [L, T]
     food = cov("food")[:, None, :]
     water = cov("water")[:, None, :]
     intake = dep_share * food + (1.0 - dep_share)
-    home, open_land = spec.home, spec.open_land
     water_l = dep_share * water * need_l_pp[:, None, :] + (1.0 - dep_share) * std.value("water_l_per_person_day")
 
-    # sanitation and covered space by where people are
-    latrine = np.full((L, G, T), home.people_per_latrine)
-    covered = np.full((L, G, T), home.covered_m2_per_person)
-    kinds = np.array(pres.kinds)
-    gi = {g: i for i, g in enumerate(pres.groups)}
-    shelter = cov("shelter_nfi")  # share of the tents and kits owed so far that were delivered
-    tent_m2 = std.value("covered_area_m2_per_person")
-    tented = shelter * tent_m2 + (1.0 - shelter) * spec.uncovered_m2_per_person
-    camp = kinds == "site"
-    land = (kinds == "site") | (kinds == "zone_land")
-    s, o = gi["sheltered"], gi["overflow"]
-    latrines_at = {lay.summary.site_id: lay.summary.latrines for lay in layouts}
-    camp_ids = np.array(pres.location_ids)[camp]
-    camp_people = people[camp][:, s, :]
-    per_latrine = np.full(camp_people.shape, std.value("people_per_latrine_acute"))
-    for k, sid in enumerate(camp_ids):
-        n = latrines_at.get(sid)
-        if n:
-            per_latrine[k] = np.maximum(camp_people[k], 1.0) / n
-    latrine[camp, s, :] = per_latrine
-    covered[camp, s, :] = tented[camp]
-    latrine[land, o, :] = open_land.people_per_latrine
-    covered[land, o, :] = np.minimum(tented[land], open_land.covered_m2_per_person)
-    # people who remain in the area being emptied: no planned sanitation either
-    latrine[kinds == "zone", o, :] = open_land.people_per_latrine
-    # the non-dependent part of each cell keeps the home figures: geometric blend (the curves are log-log)
-    latrine = np.exp(dep_share * np.log(latrine) + (1.0 - dep_share) * np.log(home.people_per_latrine))
-    covered = np.exp(dep_share * np.log(covered) + (1.0 - dep_share) * np.log(home.covered_m2_per_person))
+    latrine, covered = _sanitation(pres, people, layouts, spec, std, cov("shelter_nfi"), dep_share)
     if spec.other_kcal_per_person_day:  # food outside the plan (stocks, markets, gardens), for everyone
         intake = intake + spec.other_kcal_per_person_day / kcal_pp
     return Exposures(

@@ -13,6 +13,7 @@ import numpy as np
 from ..plan_supply import HubPlan, HubRow, HubSiting
 from ..scenario.delivery_specs import HubCandidate
 from ..scenario.folder import Scenario
+from ..solvers import hubs as hub_siting
 from ..solvers.hubs import choose_hubs
 from ..solvers.supply import Arc, Site, Warehouse
 
@@ -84,23 +85,23 @@ def add_hubs(
                 declared=cands[j].declared,
             )
         )
-    unmet = [location_ids[i] for i in np.flatnonzero(plan.hub_of_point < 0)]
-    return (
-        warehouses,
-        arcs,
-        HubPlan(
-            open=plan.open_ids,
-            hubs=rows,
-            tkm_per_day=round(plan.tkm_per_day, 1),
-            unmet_t_per_day=round(float(plan.unmet_t_per_day.sum()), 1),
-            locations_without_hub=unmet,
-            siting=HubSiting.model_validate(plan.siting),
-            not_modelled=[
-                "hubs are chosen once, on each location's mean daily need over the horizon (all commodities, "
-                "water included), before the supply plan; a hub opening after day 0 is not chosen",
-                "locations no open hub can take keep their direct corridors from the entry points",
-            ],
-        ),
+    return warehouses, arcs, _hub_plan(plan, rows, location_ids)
+
+
+def _hub_plan(plan: hub_siting.HubPlan, rows: list[HubRow], location_ids: list[str]) -> HubPlan:
+    """The hub plan for plan.json from the siting result ``plan`` (`choose_hubs`)."""
+    return HubPlan(
+        open=plan.open_ids,
+        hubs=rows,
+        tkm_per_day=round(plan.tkm_per_day, 1),
+        unmet_t_per_day=round(float(plan.unmet_t_per_day.sum()), 1),
+        locations_without_hub=[location_ids[i] for i in np.flatnonzero(plan.hub_of_point < 0)],
+        siting=HubSiting.model_validate(plan.siting),
+        not_modelled=[
+            "hubs are chosen once, on each location's mean daily need over the horizon (all commodities, "
+            "water included), before the supply plan; a hub opening after day 0 is not chosen",
+            "locations no open hub can take keep their direct corridors from the entry points",
+        ],
     )
 
 

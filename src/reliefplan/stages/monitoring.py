@@ -6,7 +6,8 @@ installed."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -16,6 +17,21 @@ from ..plan import Comparison, Indicator, MonitoredBlock, MonitoredSite, Monitor
 from ..scenario.folder import Scenario
 from ..scenario.monitoring import Monitoring
 from .verdict import indicator
+
+#: standard name -> (target, comparison, source), as `targets` gives them
+Targets = dict[str, tuple[float, Comparison, str]]
+
+
+class UnitFigures(TypedDict):
+    """A block's or a site's figures against the standards (None where the data says nothing)."""
+
+    m2_per_person: float | None
+    people_per_latrine: float | None
+    people_per_tap: float | None
+    max_distance_to_water_m: float | None
+    max_distance_to_latrine_m: float | None
+    standards_met: dict[str, bool | None]
+
 
 SAMPLES_PER_UNIT = 256  # grid points per block or site for the farthest walk, plus its vertices
 MIN_SPACING_M = 5.0
@@ -35,7 +51,7 @@ def latrine_key(sc: Scenario) -> str:
     return "people_per_latrine_acute" if sc.layout.latrine_phase == "acute" else "people_per_latrine"
 
 
-def targets(sc: Scenario) -> dict[str, tuple[float, Comparison, str]]:
+def targets(sc: Scenario) -> Targets:
     """standard name -> (target, comparison, source)."""
     std = sc.standards
     out = {}
@@ -117,9 +133,9 @@ def _unit_figures(
     taps: float,
     water: float | None,
     latrine_m: float | None,
-    tg: dict[str, tuple[float, Comparison, str]],
-) -> dict[str, Any]:
-    fig = {
+    tg: Targets,
+) -> UnitFigures:
+    fig: dict[str, float | None] = {
         "m2_per_person": None if area is None or people == 0 else area / people,
         "people_per_latrine": _ratio(people, latrines),
         "people_per_tap": _ratio(people, taps),
@@ -127,7 +143,14 @@ def _unit_figures(
         "max_distance_to_latrine_m": latrine_m,
     }
     met = {k: _met(v, tg[k][0], tg[k][1]) for k, v in fig.items()}
-    return {**{k: _finite(v) for k, v in fig.items()}, "standards_met": met}
+    return UnitFigures(
+        m2_per_person=_finite(fig["m2_per_person"]),
+        people_per_latrine=_finite(fig["people_per_latrine"]),
+        people_per_tap=_finite(fig["people_per_tap"]),
+        max_distance_to_water_m=_finite(fig["max_distance_to_water_m"]),
+        max_distance_to_latrine_m=_finite(fig["max_distance_to_latrine_m"]),
+        standards_met=met,
+    )
 
 
 def _known(walks: np.ndarray | None, rows: list[int] | np.ndarray) -> float | None:
@@ -168,54 +191,15 @@ def monitor(
     moved = m.unit_relocated if m.unit_relocated is not None else np.zeros_like(m.unit_people)
     site_area = np.array([shapely.area(s.geometry_m) * s.usable_fraction for s in sc.sites])
 
-    blocks = _blocks_by_site(m, water, latr, moved, tg)
+    snap = _Snapshot(m, tg, water, latr, moved, site_area, _blocks_by_site(m, water, latr, moved, tg))
 
     out_sites: list[MonitoredSite] = []
     verdict: list[Indicator] = []
-    lat_per, tap_per = tg["people_per_latrine"][0], tg["people_per_tap"][0]
     index = {s.id: j for j, s in enumerate(sc.sites)}
     series_sites = {index[k] for k in (*m.installed_latrines, *m.installed_taps)}
     for j in sorted(set(m.unit_site.tolist()) | series_sites):  # in the snapshot, or with an installed series
-        s, res = sc.sites[j], sites[j]
-        rows = np.flatnonzero(m.unit_site == j)
-        people = int(m.unit_people[rows].sum())
-        lat = float(m.unit_latrines[rows].sum()) if rows.size else float("nan")  # NaN: a unit does not say
-        taps = float(m.unit_taps[rows].sum()) if rows.size else float("nan")
-        wmax, lmax = _known(water, rows), _known(latr, rows)
-        f = _unit_figures(people, float(site_area[j]), lat, taps, wmax, lmax, tg)
-        after = int(res.existing_population + res.population + res.overflow)
-        lat_need, tap_need = math.ceil(after / lat_per), math.ceil(after / tap_per)
-        series_l = _series(m.installed_latrines.get(s.id), lat, sc.horizon_days)
-        series_t = _series(m.installed_taps.get(s.id), taps, sc.horizon_days)
         day_people = None if people_by_site_day is None else people_by_site_day[j]
-        dl, fl = _daily(day_people, series_l, lat_per) if day_people is not None else (None, None)
-        dt_, ft = _daily(day_people, series_t, tap_per) if day_people is not None else (None, None)
-        last_l = None if series_l is None else float(series_l[-1])
-        last_t = None if series_t is None else float(series_t[-1])
-        out_sites.append(
-            MonitoredSite(
-                id=s.id,
-                name=s.name,
-                people=people,
-                relocated=int(moved[rows].sum()),
-                usable_area_m2=float(site_area[j]),
-                latrines=_count(lat),
-                taps=_count(taps),
-                spare_capacity=int(res.capacity),
-                people_after=after,
-                m2_per_person_after=float(free_usable_m2[j] / after) if after else None,
-                latrines_needed_after=lat_need,
-                taps_needed_after=tap_need,
-                additional_latrines=None if last_l is None else max(0, lat_need - int(last_l)),
-                additional_taps=None if last_t is None else max(0, tap_need - int(last_t)),
-                days_short_of_latrines=dl,
-                first_day_short_of_latrines=fl,
-                days_short_of_taps=dt_,
-                first_day_short_of_taps=ft,
-                blocks=blocks.get(int(j), []),
-                **f,
-            )
-        )
+        out_sites.append(_site(sc, snap, j, sites[j], float(free_usable_m2[j]), day_people))
         verdict += _site_indicators(out_sites[-1], tg, m, sc.horizon_days)
     names = list(STANDARDS)
     result = MonitoringResult(
@@ -235,8 +219,65 @@ def monitor(
     return result, verdict
 
 
+@dataclass
+class _Snapshot:
+    """The snapshot's units with what `monitor` computed for them once: walks, people relocated, site areas."""
+
+    m: Monitoring
+    tg: Targets
+    water: np.ndarray | None  # farthest walk to water per unit (m), None without water points
+    latr: np.ndarray | None  # farthest walk to a latrine per unit (m)
+    moved: np.ndarray  # people relocated per unit
+    site_area: np.ndarray  # usable m2 per site (whole site x usable fraction)
+    blocks: dict[int, list[MonitoredBlock]]  # by site index
+
+
+def _site(
+    sc: Scenario, snap: _Snapshot, j: int, res: SiteResult, free_usable_m2: float, day_people: np.ndarray | None
+) -> MonitoredSite:
+    """Site j as the snapshot gives it, after the plan, and day by day against the latrines and taps installed."""
+    m, tg, s = snap.m, snap.tg, sc.sites[j]
+    lat_per, tap_per = tg["people_per_latrine"][0], tg["people_per_tap"][0]
+    rows = np.flatnonzero(m.unit_site == j)
+    people = int(m.unit_people[rows].sum())
+    lat = float(m.unit_latrines[rows].sum()) if rows.size else float("nan")  # NaN: a unit does not say
+    taps = float(m.unit_taps[rows].sum()) if rows.size else float("nan")
+    wmax, lmax = _known(snap.water, rows), _known(snap.latr, rows)
+    f = _unit_figures(people, float(snap.site_area[j]), lat, taps, wmax, lmax, tg)
+    after = int(res.existing_population + res.population + res.overflow)
+    lat_need, tap_need = math.ceil(after / lat_per), math.ceil(after / tap_per)
+    series_l = _series(m.installed_latrines.get(s.id), lat, sc.horizon_days)
+    series_t = _series(m.installed_taps.get(s.id), taps, sc.horizon_days)
+    dl, fl = _daily(day_people, series_l, lat_per) if day_people is not None else (None, None)
+    dt_, ft = _daily(day_people, series_t, tap_per) if day_people is not None else (None, None)
+    last_l = None if series_l is None else float(series_l[-1])
+    last_t = None if series_t is None else float(series_t[-1])
+    return MonitoredSite(
+        id=s.id,
+        name=s.name,
+        people=people,
+        relocated=int(snap.moved[rows].sum()),
+        usable_area_m2=float(snap.site_area[j]),
+        latrines=_count(lat),
+        taps=_count(taps),
+        spare_capacity=int(res.capacity),
+        people_after=after,
+        m2_per_person_after=free_usable_m2 / after if after else None,
+        latrines_needed_after=lat_need,
+        taps_needed_after=tap_need,
+        additional_latrines=None if last_l is None else max(0, lat_need - int(last_l)),
+        additional_taps=None if last_t is None else max(0, tap_need - int(last_t)),
+        days_short_of_latrines=dl,
+        first_day_short_of_latrines=fl,
+        days_short_of_taps=dt_,
+        first_day_short_of_taps=ft,
+        blocks=snap.blocks.get(int(j), []),
+        **f,
+    )
+
+
 def _blocks_by_site(
-    m: Monitoring, water: np.ndarray | None, latr: np.ndarray | None, moved: np.ndarray, tg: dict[str, Any]
+    m: Monitoring, water: np.ndarray | None, latr: np.ndarray | None, moved: np.ndarray, tg: Targets
 ) -> dict[int, list[MonitoredBlock]]:
     """The snapshot's blocks with their figures, by site index (units without a block are whole sites)."""
     blocks: dict[int, list[MonitoredBlock]] = {}
@@ -294,9 +335,7 @@ def _notes(m: Monitoring, n_sites: int, listed: int) -> list[str]:
     ]
 
 
-def _site_indicators(
-    s: MonitoredSite, tg: dict[str, tuple[float, Comparison, str]], m: Monitoring, days: int
-) -> list[Indicator]:
+def _site_indicators(s: MonitoredSite, tg: Targets, m: Monitoring, days: int) -> list[Indicator]:
     scope = f"site:{s.id}"
     units = {
         "m2_per_person": "m2/person",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ..plan import BasketLine, Needs
 from ..scenario.folder import CargoSpec, PopulationStructure
@@ -39,7 +39,7 @@ def compute_needs(
     household_size: float,
     kcal_per_person_day: float | None = None,
     cargo: CargoSpec | None = None,
-    food_mix: list[dict[str, Any]] | None = None,
+    food_mix: Sequence[Mapping[str, float | str]] | None = None,
 ) -> Needs:
     """Daily needs and facility counts for `people` under `standards`.
 
@@ -64,8 +64,8 @@ def compute_needs(
     food_kg = n * food_kg_pp
     water_l = n * v("water_l_per_person_day")
     if food_mix:  # the mix delivered, by weight
-        total_t = sum(r["t"] for r in food_mix)
-        lines = [BasketLine(item=r["item"], kg_per_day=food_kg * r["t"] / total_t) for r in food_mix]
+        total_t = sum(float(r["t"]) for r in food_mix)  # rows of cargo.food_mix_file: item, t, kcal_per_kg
+        lines = [BasketLine(item=str(r["item"]), kg_per_day=food_kg * float(r["t"]) / total_t) for r in food_mix]
     else:
         lines = [BasketLine(item=i.item, kg_per_day=n * i.g_per_person_day / 1000.0 * scale) for i in basket.items]
 

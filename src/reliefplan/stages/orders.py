@@ -24,13 +24,17 @@ import shapely
 from .._rounding import largest_remainder
 from ..geo import to_lon_lat
 from ..plan import (
+    MovementBottleneck,
+    MovementMode,
     MovementResult,
     MovementRun,
     ObservedDepartures,
     OrderResult,
+    RunComparison,
     SiteDayArrivals,
     TripFigures,
     UnorderedResult,
+    departure_curve,
 )
 from ..scenario.folder import Scenario
 from ..solvers import movement_days as md
@@ -340,7 +344,7 @@ def _run(r: md.DaysResult) -> MovementRun:
             SiteDayArrivals(site=r.site_ids[k], day=int(t), people=int(r.arrivals_site_day[k, t]))
             for k, t in zip(k_nz.tolist(), t_nz.tolist())
         ],
-        bottlenecks=r.bottlenecks,
+        bottlenecks=[MovementBottleneck.model_validate(b) for b in r.bottlenecks],
         notes=list(r.notes),
     )
 
@@ -373,7 +377,7 @@ def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResu
                 footprint=o.footprint,
                 day=o.day,
                 operation_day=o.operation_day,
-                curve=curve.model_dump(),
+                curve=departure_curve(curve.model_dump()),
                 curve_default=o.curve is None,
                 final_share=final_share(curve),
                 people=int(parts.people[mine].sum()),
@@ -412,9 +416,11 @@ def movement_result(sc: Scenario, parts: OrderParts, runs: dict[str, md.DaysResu
         departure_hours=list(spec.departure_hours),
         orders=orders,
         unordered=unordered,
-        modes=[m.model_dump() for m in modes],
+        modes=[MovementMode.model_validate(m.model_dump()) for m in modes],
         runs={} if not runs else {name: _run(r) for name, r in runs.items()},
-        comparison=md.compare(runs["arrival"], runs["plan"]) if runs and "arrival" in runs else None,
+        comparison=RunComparison.model_validate(md.compare(runs["arrival"], runs["plan"]))
+        if runs and "arrival" in runs
+        else None,
         network={} if not runs else dict(next(iter(runs.values())).network),
     )
 
@@ -424,9 +430,9 @@ def movement_assumptions(sc: Scenario, m: MovementResult) -> list[str]:
     out = []
     for o in m.orders:
         c = o.curve
-        src = c.get("source") or "ASSUMPTION: no source declared"
+        src = c.source or "ASSUMPTION: no source declared"
         out.append(
-            f"Order on '{o.footprint}' (day {o.day:g}): people leave on a {c.get('kind')} departure curve "
+            f"Order on '{o.footprint}' (day {o.day:g}): people leave on a {c.kind} departure curve "
             f"(final share {o.final_share:.0%}{'; the shipped default' if o.curve_default else ''}; {src}); "
             "the rest stay in the area (counted as staying, inside the operation area)."
         )
@@ -439,7 +445,7 @@ def movement_assumptions(sc: Scenario, m: MovementResult) -> list[str]:
             + ("their own curve" if u.curve is not None else "the first order's curve")
             + "."
         )
-    modes = ", ".join(f"{d['name']} {d['share']:.0%} at {d['speed_m_s']:g} m/s" for d in m.modes)
+    modes = ", ".join(f"{d.name} {d.share:.0%} at {d.speed_m_s:g} m/s" for d in m.modes)
     out.append(
         f"Movement over days: a point-queue simulation on the walking network, {m.step_s:g}-s steps, departures "
         f"evenly between {m.departure_hours[0]:g}:00 and {m.departure_hours[1]:g}:00; modes {modes} (sources in "

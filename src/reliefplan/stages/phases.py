@@ -209,28 +209,8 @@ def apply_phases(
     everyone at a destination: the presence's arrived flows and the sites' residents.
     zone_return: [zone, day] share of each zone's movers returned home by the end of each day.
     Sites are locations nz .. nz + ns - 1."""
-    gi = {g: i for i, g in enumerate(groups)}
-    g_sh, g_ov, g_stay = gi["sheltered"], gi["overflow"], gi["staying"]
     T = people.shape[2]
-    r_zone: list[int] = [int(v) for v in rows[0]]
-    r_loc: list[int] = [int(v) for v in rows[1]]
-    r_grp: list[int] = [int(v) for v in rows[2]]
-    r_share: list[float] = [float(v) for v in rows[3]]
-    R = np.asarray(rows[4], dtype=np.int64)
-    # a row holds a camp place when sheltered, or residents moved to another site
-    r_place = [g == g_sh for g in r_grp]
-    Rl: list[np.ndarray] = [R[k].copy() for k in range(len(r_zone))]
-    by_loc: dict[int, list[int]] = {}  # rows never change location: a move makes a new row
-    by_zone: dict[int, list[int]] = {}
-    for k in range(len(Rl)):
-        by_loc.setdefault(r_loc[k], []).append(k)
-        by_zone.setdefault(r_zone[k], []).append(k)
     cap, closed = site_places_by_day(spec, site_ids, places, T)
-    movers_of_zone = np.zeros(nz, dtype=np.int64)
-    for z, g, v in zip(r_zone, r_grp, Rl):
-        if z >= 0 and g in (g_sh, g_ov):
-            movers_of_zone[z] += v[-1]
-    returned = np.zeros(nz, dtype=np.int64)
     out = PhaseResult(
         notes=[
             "People leaving a closed or shrunk site go to the nearest open sites with room by straight line, nearest "
@@ -242,123 +222,173 @@ def apply_phases(
         ]
     )
     out.events = declared_events(spec, T)
-    red = div = ret = lost = 0
-    site_xy = xy[nz : nz + ns]
+    c = _Cohorts(people, dependent, arrivals, groups, nz, ns, xy, rows, cap, closed, out)
+    for t in range(T):
+        c.returns(t, zone_return)
+        for s in range(ns):
+            c.site_day(s, t)
+        out.redisplaced_by_day.append(c.red)
+        out.diverted_by_day.append(c.div)
+        out.returned_by_day.append(c.ret)
+        out.lost_place_by_day.append(c.lost)
+        out.places_by_day.append(int(cap[:, t].sum()))
+    return out
 
-    def move(k: int, t: int, v: np.ndarray, loc: int, grp: int, place: bool, count: bool = True) -> None:
+
+class _Cohorts:
+    """The rows of people at destinations while the phases are applied day by day (`apply_phases`): each move
+    makes a new row (rows never change location), and the running counts of people re-displaced, diverted,
+    returned and without a place."""
+
+    def __init__(
+        self,
+        people: np.ndarray,
+        dependent: np.ndarray,
+        arrivals: np.ndarray,
+        groups: tuple[str, ...],
+        nz: int,
+        ns: int,
+        xy: np.ndarray,
+        rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        cap: np.ndarray,
+        closed: np.ndarray,
+        out: PhaseResult,
+    ) -> None:
+        self.people, self.dependent, self.arrivals = people, dependent, arrivals
+        gi = {g: i for i, g in enumerate(groups)}
+        self.g_sh, self.g_ov, self.g_stay = gi["sheltered"], gi["overflow"], gi["staying"]
+        self.T = people.shape[2]
+        self.nz, self.xy, self.site_xy = nz, xy, xy[nz : nz + ns]
+        self.cap, self.closed, self.out = cap, closed, out
+        self.zone: list[int] = [int(v) for v in rows[0]]
+        self.loc: list[int] = [int(v) for v in rows[1]]
+        self.grp: list[int] = [int(v) for v in rows[2]]
+        self.share: list[float] = [float(v) for v in rows[3]]
+        R = np.asarray(rows[4], dtype=np.int64)
+        # a row holds a camp place when sheltered, or residents moved to another site
+        self.place = [g == self.g_sh for g in self.grp]
+        self.R: list[np.ndarray] = [R[k].copy() for k in range(len(self.zone))]
+        self.by_loc: dict[int, list[int]] = {}
+        self.by_zone: dict[int, list[int]] = {}
+        for k in range(len(self.R)):
+            self.by_loc.setdefault(self.loc[k], []).append(k)
+            self.by_zone.setdefault(self.zone[k], []).append(k)
+        self.movers_of_zone = np.zeros(nz, dtype=np.int64)
+        for z, g, v in zip(self.zone, self.grp, self.R):
+            if z >= 0 and g in (self.g_sh, self.g_ov):
+                self.movers_of_zone[z] += v[-1]
+        self.returned = np.zeros(nz, dtype=np.int64)
+        self.red = self.div = self.ret = self.lost = 0
+
+    def move(self, k: int, t: int, v: np.ndarray, loc: int, grp: int, place: bool, count: bool = True) -> None:
         """Move v[t:] people of row k to a new row at loc from day t (people, dependent, shelter-item arrivals)."""
-        nonlocal red, div
-        src, g0, sh = r_loc[k], r_grp[k], r_share[k]
+        out, Rl = self.out, self.R
+        src, g0, sh = self.loc[k], self.grp[k], self.share[k]
         prev = int(Rl[k][t - 1]) if t > 0 else 0
         today = max(int(Rl[k][t]) - prev, 0)  # arrived today: they leave first, as diverted, not re-displaced
         again = max(int(v[0]) - today, 0)
         Rl[k][t:] -= v
-        people[src, g0, t:] -= v
-        dependent[src, g0, t:] -= v * sh
-        people[loc, grp, t:] += v
-        dependent[loc, grp, t:] += v * sh
+        self.people[src, g0, t:] -= v
+        self.dependent[src, g0, t:] -= v * sh
+        self.people[loc, grp, t:] += v
+        self.dependent[loc, grp, t:] += v * sh
         gone = np.maximum(np.diff(v, prepend=again), 0)  # arrivals at the source that now go elsewhere
         if (a_b := (src, loc)) not in out.distance_m:
-            out.distance_m[a_b] = float(np.hypot(*(xy[loc] - xy[src])))
+            out.distance_m[a_b] = float(np.hypot(*(self.xy[loc] - self.xy[src])))
         if not count:  # a return home, or people losing their place where they are
-            if grp == g_stay:
+            if grp == self.g_stay:
                 out.moves.append((t, src, loc, "returned", False, int(v[0])))
         else:
             if again:
                 out.moves.append((t, src, loc, "redisplaced", place, again))
             for i in np.flatnonzero(gone).tolist():  # arrivals sent on, on their day, from where they were bound
                 out.moves.append((t + i, src, loc, "diverted", place, int(gone[i])))
-        arrivals[src, g0, t:] -= gone * sh
-        if grp != g_stay:  # people going home need no camp shelter items (ASSUMPTION: homes not counted)
-            arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
+        self.arrivals[src, g0, t:] -= gone * sh
+        if grp != self.g_stay:  # people going home need no camp shelter items (ASSUMPTION: homes not counted)
+            self.arrivals[loc, grp, t:] += np.diff(v, prepend=0) * sh
         if count:
-            red += again
-            div += int(v[-1]) - again
-        r_zone.append(r_zone[k])
-        r_loc.append(loc)
-        r_grp.append(grp)
-        r_share.append(sh)
-        r_place.append(place)
-        row = np.zeros(T, dtype=np.int64)
+            self.red += again
+            self.div += int(v[-1]) - again
+        self.zone.append(self.zone[k])
+        self.loc.append(loc)
+        self.grp.append(grp)
+        self.share.append(sh)
+        self.place.append(place)
+        row = np.zeros(self.T, dtype=np.int64)
         row[t:] = v
         Rl.append(row)
-        by_loc.setdefault(loc, []).append(len(Rl) - 1)
-        by_zone.setdefault(r_zone[k], []).append(len(Rl) - 1)
+        self.by_loc.setdefault(loc, []).append(len(Rl) - 1)
+        self.by_zone.setdefault(self.zone[k], []).append(len(Rl) - 1)
 
-    def relocate(k: int, t: int, v: np.ndarray) -> None:
+    def relocate(self, k: int, t: int, v: np.ndarray) -> None:
         """Send v (people of row k from day t) to the nearest open sites with room, else the nearest open land."""
-        nonlocal lost
-        here = r_loc[k] - nz
-        open_ = np.flatnonzero(~closed[:, t])
+        nz, xy, site_xy = self.nz, self.xy, self.site_xy
+        here = self.loc[k] - nz
+        open_ = np.flatnonzero(~self.closed[:, t])
         if not open_.size:  # nowhere open: they stay near their home zone without a place
-            z = r_zone[k] if r_zone[k] >= 0 else int(np.argmin(((xy[:nz] - xy[r_loc[k]]) ** 2).sum(axis=1)))
-            move(k, t, v, z, g_ov, False)
-            if r_grp[k] != g_ov:
-                lost += int(v[-1])
+            z = self.zone[k] if self.zone[k] >= 0 else int(np.argmin(((xy[:nz] - xy[self.loc[k]]) ** 2).sum(axis=1)))
+            self.move(k, t, v, z, self.g_ov, False)
+            if self.grp[k] != self.g_ov:
+                self.lost += int(v[-1])
             return
         order = open_[np.argsort(((site_xy[open_] - site_xy[here]) ** 2).sum(axis=1), kind="stable")]
         order = order[order != here]
-        want = r_grp[k] != g_ov  # overflow stays overflow: it held no place
+        want = self.grp[k] != self.g_ov  # overflow stays overflow: it held no place
         rest = v.copy()
         for s in order if want else []:
             if rest[0] <= 0:
                 break
-            room = int(cap[s, t] - sum(int(Rl[j][t]) for j in by_loc.get(nz + s, []) if r_place[j]))
+            room = int(self.cap[s, t] - sum(int(self.R[j][t]) for j in self.by_loc.get(nz + s, []) if self.place[j]))
             if room <= 0:
                 continue
             m = min(room, int(rest[0]))
             part = np.minimum(np.floor(rest * (m / rest[0]) + 1e-9).astype(np.int64), rest)
             part[0] = m
             part = np.minimum(part, rest)
-            move(k, t, part, nz + s, r_grp[k], True)
+            self.move(k, t, part, nz + s, self.grp[k], True)
             rest = rest - part
         if rest.any():
             # a shrunk site's people without room elsewhere stay on its land; a closed site's go to the nearest open
-            target = here if not closed[here, t] else int(order[0] if order.size else open_[0])
+            target = here if not self.closed[here, t] else int(order[0] if order.size else open_[0])
             # on the same site's land they lose their place but do not move: not a re-displacement
-            move(k, t, rest, nz + target, g_ov, False, count=target != here)
+            self.move(k, t, rest, nz + target, self.g_ov, False, count=target != here)
             if want:
-                lost += int(rest[-1])
+                self.lost += int(rest[-1])
 
-    for t in range(T):
-        # returns home
+    def returns(self, t: int, zone_return: np.ndarray) -> None:
+        """Day t's returns home: each zone's share due, taken from its movers' rows in proportion (largest
+        remainder)."""
         for z in np.flatnonzero(zone_return[:, t] > 0).tolist():
-            need = int(np.floor(movers_of_zone[z] * zone_return[z, t] + 1e-9)) - int(returned[z])
-            ks = [k for k in by_zone.get(int(z), []) if r_grp[k] in (g_sh, g_ov) and Rl[k][t] > 0]
-            have = np.array([Rl[k][t] for k in ks], dtype=np.int64)
+            need = int(np.floor(self.movers_of_zone[z] * zone_return[z, t] + 1e-9)) - int(self.returned[z])
+            ks = [k for k in self.by_zone.get(int(z), []) if self.grp[k] in (self.g_sh, self.g_ov) and self.R[k][t] > 0]
+            have = np.array([self.R[k][t] for k in ks], dtype=np.int64)
             need = min(need, int(have.sum()))
             if need <= 0:
                 continue
             take = largest_remainder(have * (need / have.sum()), need, cap=have)
             for k, a in zip(ks, take.tolist()):
                 if a:
-                    move(k, t, np.full(T - t, a, dtype=np.int64), z, g_stay, False, count=False)
-            returned[z] += need
-            ret += need
-        # sites: closed ones empty, shrunk or over-full ones shed the last moved in
-        for s in range(ns):
-            loc = nz + s
-            ks = [k for k in by_loc.get(loc, []) if Rl[k][t] > 0]
-            if not ks:
-                continue
-            if closed[s, t]:
-                for k in ks:
-                    relocate(k, t, Rl[k][t:].copy())
-                continue
-            excess = sum(int(Rl[k][t]) for k in ks if r_place[k]) - int(cap[s, t])
-            for k in reversed([k for k in ks if r_place[k]]):
-                if excess <= 0:
-                    break
-                a = min(excess, int(Rl[k][t]))
-                v = Rl[k][t:].copy() if a == Rl[k][t] else np.full(T - t, a, dtype=np.int64)
-                relocate(k, t, v)
-                excess -= a
-        out.redisplaced_by_day.append(red)
-        out.diverted_by_day.append(div)
-        out.returned_by_day.append(ret)
-        out.lost_place_by_day.append(lost)
-        out.places_by_day.append(int(cap[:, t].sum()))
-    return out
+                    self.move(k, t, np.full(self.T - t, a, dtype=np.int64), z, self.g_stay, False, count=False)
+            self.returned[z] += need
+            self.ret += need
+
+    def site_day(self, s: int, t: int) -> None:
+        """Site s on day t: a closed site empties; a shrunk or over-full one sheds the people last moved in."""
+        ks = [k for k in self.by_loc.get(self.nz + s, []) if self.R[k][t] > 0]
+        if not ks:
+            return
+        if self.closed[s, t]:
+            for k in ks:
+                self.relocate(k, t, self.R[k][t:].copy())
+            return
+        excess = sum(int(self.R[k][t]) for k in ks if self.place[k]) - int(self.cap[s, t])
+        for k in reversed([k for k in ks if self.place[k]]):
+            if excess <= 0:
+                break
+            a = min(excess, int(self.R[k][t]))
+            v = self.R[k][t:].copy() if a == self.R[k][t] else np.full(self.T - t, a, dtype=np.int64)
+            self.relocate(k, t, v)
+            excess -= a
 
 
 def _siting_note(spec: PhasesSpec) -> str:

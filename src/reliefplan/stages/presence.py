@@ -117,31 +117,13 @@ def presence(
     site_places: camp places per site (residents taken off), needed when the scenario declares ``phases``."""
     T = sc.horizon_days
     nz, ns = len(sc.zones), len(sc.sites)
-    G = len(GROUPS)
-    gi = {g: i for i, g in enumerate(GROUPS)}
     default = sc.population_spec.aid_dependent_share
     zone_share = np.array([z.aid_dependent_share if z.aid_dependent_share is not None else default for z in sc.zones])
     residents = np.array([s.existing_population for s in sc.sites], dtype=np.int64)
-
     # destinations: sites, then zone land with overflow
     land = np.flatnonzero(overflow.by_zone_land)
     dest_ids = [s.id for s in sc.sites] + [f"overflow:{sc.zones[k].id}" for k in land]
-    # flows (zone, destination, group, people)
-    flows: list[tuple[int, int, int, int]] = []
-    zi, si, q = sheltered_flows
-    for z, s, n in zip(zi.tolist(), si.tolist(), q.tolist()):
-        if n > 0:
-            flows.append((z, s, gi["sheltered"], n))
-    for z, s in zip(*np.nonzero(overflow.to_site)):
-        flows.append((int(z), int(s), gi["overflow"], int(overflow.to_site[z, s])))
-    by_land = overflow.to_zone_land.tocsc()  # a column's rows come out sorted, as np.flatnonzero gave them
-    by_land.sort_indices()
-    for j, k in enumerate(land):
-        col = slice(by_land.indptr[k], by_land.indptr[k + 1])
-        for z, n in zip(by_land.indices[col].tolist(), by_land.data[col].tolist()):
-            if n != 0:
-                flows.append((z, ns + j, gi["overflow"], int(n)))
-    fz_a, fd_a, fg_a, fq_a = np.array(flows, dtype=np.int64).reshape(-1, 4).T
+    fz_a, fd_a, fg_a, fq_a = _flows(sheltered_flows, overflow, land, ns)
     # share arrived by the end of each day: the zone must have left and the destination have received them
     frac = (
         np.minimum(
@@ -153,80 +135,34 @@ def presence(
     )
     arrived = np.floor(fq_a[:, None] * frac + 1e-9).astype(np.int64)
     arrived[frac >= 1.0 - 1e-12] = np.broadcast_to(fq_a[:, None], arrived.shape)[frac >= 1.0 - 1e-12]
-    waiting = fq_a[:, None] - arrived
-
-    served = sc.served
-    n_land = land.size
-    L = nz + ns + n_land + len(served)
-    people = np.zeros((L, G, T), dtype=np.int64)
-    dependent = np.zeros((L, G, T))
-    people[:nz, gi["staying"], :] = np.asarray(staying, dtype=np.int64)[:, None]
-    dependent[:nz, gi["staying"], :] = (np.asarray(staying) * zone_share)[:, None]
-    people[:nz, gi["overflow"], :] += overflow.inside[:, None]
-    dependent[:nz, gi["overflow"], :] += (overflow.inside * zone_share)[:, None]
     share_f = zone_share[fz_a] if fz_a.size else np.zeros(0)
-    np.add.at(people, (fz_a, fg_a), waiting)
-    np.add.at(dependent, (fz_a, fg_a), waiting * share_f[:, None])
-    np.add.at(people, (nz + fd_a, fg_a), arrived)
-    np.add.at(dependent, (nz + fd_a, fg_a), arrived * share_f[:, None])
-    people[nz : nz + ns, gi["site_residents"], :] = residents[:, None]
-    dependent[nz : nz + ns, gi["site_residents"], :] = (residents * default)[:, None]
-    for j, p in enumerate(served):
-        people[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population
-        share = p.aid_dependent_share if p.aid_dependent_share is not None else default
-        dependent[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population * share
-    # aid-dependent movers arriving at their destination each day (they need shelter items then)
-    arrivals = np.zeros((L, G, T))
-    moved = np.diff(arrived, axis=1, prepend=0) * share_f[:, None] if fq_a.size else np.zeros((0, T))
-    np.add.at(arrivals, (nz + fd_a, fg_a), moved)
-
-    zone_xy = shapely.get_coordinates(
-        shapely.point_on_surface(np.array([z.geometry_m for z in sc.zones], dtype=object))
-    ).reshape(nz, 2)
-    served_xy = shapely.get_coordinates(
-        shapely.point_on_surface(np.array([p.geometry_m for p in served], dtype=object))
-    ).reshape(len(served), 2)
-    xy = np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land], served_xy])
+    people, dependent, arrivals = _counts(
+        sc, staying, overflow, zone_share, residents, land.size, (fz_a, fd_a, fg_a, fq_a), arrived, share_f
+    )
+    xy = _location_xy(sc, site_xy, overflow, land)
     phased = None
     if sc.phases is not None:
         if site_places is None:
             raise ValueError("phases need the sites' places (site_places)")
-        rows = (
-            np.concatenate([fz_a, np.full(ns, -1)]),
-            np.concatenate([nz + fd_a, nz + np.arange(ns)]),
-            np.concatenate([fg_a, np.full(ns, gi["site_residents"])]),
-            np.concatenate([share_f, np.full(ns, default)]),
-            np.vstack([arrived.reshape(-1, T), np.repeat(residents[:, None], T, axis=1)]),
-        )
-        phased = apply_phases(
-            sc.phases,
-            people=people,
-            dependent=dependent,
-            arrivals=arrivals,
-            groups=GROUPS,
-            nz=nz,
-            ns=ns,
-            site_ids=[s.id for s in sc.sites],
-            places=site_places,
-            xy=xy,
-            rows=rows,
-            zone_return=zone_returns(sc, T),
+        phased = _phased(
+            sc, (people, dependent, arrivals), (fz_a, fd_a, fg_a), share_f, arrived, residents, site_places, xy
         )
     totals = {
         "staying": int(np.sum(staying)),
-        "sheltered": int(q.sum()),
+        "sheltered": int(sheltered_flows[2].sum()),
         "overflow": overflow.total,
         "site_residents": int(residents.sum()),
-        "served_elsewhere": int(sum(p.population for p in served)),
+        "served_elsewhere": int(sum(p.population for p in sc.served)),
     }
     # in the operation area at the end of the day: displaced people not yet gone, and those who stay there
-    inside = people[:nz, gi["sheltered"], :].sum(axis=0) + people[:nz, gi["overflow"], :].sum(axis=0)
+    g_sh, g_ov = GROUPS.index("sheltered"), GROUPS.index("overflow")
+    inside = people[:nz, g_sh, :].sum(axis=0) + people[:nz, g_ov, :].sum(axis=0)
     out = Presence(
         location_ids=[f"zone:{z.id}" for z in sc.zones]
         + [s.id for s in sc.sites]
         + dest_ids[ns:]
-        + [f"served:{p.id}" for p in served],
-        kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * n_land + ["served"] * len(served),
+        + [f"served:{p.id}" for p in sc.served],
+        kinds=["zone"] * nz + ["site"] * ns + ["zone_land"] * land.size + ["served"] * len(sc.served),
         xy=xy,
         groups=GROUPS,
         people=people,
@@ -240,6 +176,126 @@ def presence(
         phased.location_ids = out.location_ids
     out.check()
     return out
+
+
+def _phased(
+    sc: Scenario,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    share_f: np.ndarray,
+    arrived: np.ndarray,
+    residents: np.ndarray,
+    site_places: np.ndarray,
+    xy: np.ndarray,
+) -> PhaseResult:
+    """Apply the scenario's phases to ``counts`` (people, dependent, arrivals) in place: the rows are the arrived
+    flows (zone, destination, group) and the sites' residents."""
+    assert sc.phases is not None
+    T = sc.horizon_days
+    nz, ns = len(sc.zones), len(sc.sites)
+    fz_a, fd_a, fg_a = flows
+    default = sc.population_spec.aid_dependent_share
+    rows = (
+        np.concatenate([fz_a, np.full(ns, -1)]),
+        np.concatenate([nz + fd_a, nz + np.arange(ns)]),
+        np.concatenate([fg_a, np.full(ns, GROUPS.index("site_residents"))]),
+        np.concatenate([share_f, np.full(ns, default)]),
+        np.vstack([arrived.reshape(-1, T), np.repeat(residents[:, None], T, axis=1)]),
+    )
+    return apply_phases(
+        sc.phases,
+        people=counts[0],
+        dependent=counts[1],
+        arrivals=counts[2],
+        groups=GROUPS,
+        nz=nz,
+        ns=ns,
+        site_ids=[s.id for s in sc.sites],
+        places=site_places,
+        xy=xy,
+        rows=rows,
+        zone_return=zone_returns(sc, T),
+    )
+
+
+def _flows(
+    sheltered_flows: tuple[np.ndarray, np.ndarray, np.ndarray], overflow: Overflow, land: np.ndarray, ns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(zone, destination, group, people) of every flow of movers: the siting's sheltered people to sites, overflow
+    to sites' land and to zone land (destination ns + j for the j-th zone land in ``land``)."""
+    g_sh, g_ov = GROUPS.index("sheltered"), GROUPS.index("overflow")
+    flows: list[tuple[int, int, int, int]] = []
+    zi, si, q = sheltered_flows
+    for z, s, n in zip(zi.tolist(), si.tolist(), q.tolist()):
+        if n > 0:
+            flows.append((z, s, g_sh, n))
+    for z, s in zip(*np.nonzero(overflow.to_site)):
+        flows.append((int(z), int(s), g_ov, int(overflow.to_site[z, s])))
+    by_land = overflow.to_zone_land.tocsc()  # a column's rows come out sorted, as np.flatnonzero gave them
+    by_land.sort_indices()
+    for j, k in enumerate(land):
+        col = slice(by_land.indptr[k], by_land.indptr[k + 1])
+        for z, n in zip(by_land.indices[col].tolist(), by_land.data[col].tolist()):
+            if n != 0:
+                flows.append((z, ns + j, g_ov, int(n)))
+    fz, fd, fg, fq = np.array(flows, dtype=np.int64).reshape(-1, 4).T
+    return fz, fd, fg, fq
+
+
+def _counts(
+    sc: Scenario,
+    staying: np.ndarray,
+    overflow: Overflow,
+    zone_share: np.ndarray,
+    residents: np.ndarray,
+    n_land: int,
+    flows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    arrived: np.ndarray,
+    share_f: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(people, dependent, arrivals) [location, group, day] before phases: people staying, movers waiting at their
+    zone or arrived at their destination, site residents, served populations; arrivals are the aid-dependent movers
+    arriving each day (they need shelter items then)."""
+    T = sc.horizon_days
+    nz, ns = len(sc.zones), len(sc.sites)
+    gi = {g: i for i, g in enumerate(GROUPS)}
+    default = sc.population_spec.aid_dependent_share
+    fz_a, fd_a, fg_a, fq_a = flows
+    waiting = fq_a[:, None] - arrived
+    L = nz + ns + n_land + len(sc.served)
+    people = np.zeros((L, len(GROUPS), T), dtype=np.int64)
+    dependent = np.zeros((L, len(GROUPS), T))
+    people[:nz, gi["staying"], :] = np.asarray(staying, dtype=np.int64)[:, None]
+    dependent[:nz, gi["staying"], :] = (np.asarray(staying) * zone_share)[:, None]
+    people[:nz, gi["overflow"], :] += overflow.inside[:, None]
+    dependent[:nz, gi["overflow"], :] += (overflow.inside * zone_share)[:, None]
+    np.add.at(people, (fz_a, fg_a), waiting)
+    np.add.at(dependent, (fz_a, fg_a), waiting * share_f[:, None])
+    np.add.at(people, (nz + fd_a, fg_a), arrived)
+    np.add.at(dependent, (nz + fd_a, fg_a), arrived * share_f[:, None])
+    people[nz : nz + ns, gi["site_residents"], :] = residents[:, None]
+    dependent[nz : nz + ns, gi["site_residents"], :] = (residents * default)[:, None]
+    for j, p in enumerate(sc.served):
+        people[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population
+        share = p.aid_dependent_share if p.aid_dependent_share is not None else default
+        dependent[nz + ns + n_land + j, gi["served_elsewhere"], :] = p.population * share
+    arrivals = np.zeros((L, len(GROUPS), T))
+    moved = np.diff(arrived, axis=1, prepend=0) * share_f[:, None] if fq_a.size else np.zeros((0, T))
+    np.add.at(arrivals, (nz + fd_a, fg_a), moved)
+    return people, dependent, arrivals
+
+
+def _location_xy(sc: Scenario, site_xy: np.ndarray, overflow: Overflow, land: np.ndarray) -> np.ndarray:
+    """Metric [L, 2] point of every location: zones and served populations at a point on their surface, sites at
+    ``site_xy``, zone land at the overflow's point."""
+    nz, ns = len(sc.zones), len(sc.sites)
+    zone_xy = shapely.get_coordinates(
+        shapely.point_on_surface(np.array([z.geometry_m for z in sc.zones], dtype=object))
+    ).reshape(nz, 2)
+    served_xy = shapely.get_coordinates(
+        shapely.point_on_surface(np.array([p.geometry_m for p in sc.served], dtype=object))
+    ).reshape(len(sc.served), 2)
+    return np.vstack([zone_xy, np.asarray(site_xy, dtype=float).reshape(ns, 2), overflow.zone_land_xy[land], served_xy])
 
 
 def zone_returns(sc: Scenario, days: int) -> np.ndarray:

@@ -3,8 +3,6 @@ count and everyone's location by day."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import shapely
 
@@ -201,13 +199,13 @@ def siting_result(alloc: AllocationResult) -> Siting:
     )
 
 
-def presence_rows(pres: Presence) -> list[dict[str, Any]]:
+def presence_rows(pres: Presence) -> list[dict[str, int]]:
     """Everyone, every day: people by group and kind of location at the end of the day, and how many are in the
     operation area."""
     kinds = np.array(pres.kinds)
     out = []
     for t in range(pres.days):
-        row: dict[str, Any] = {"day": t, "in_operation_area": int(pres.inside_operation[t])}
+        row: dict[str, int] = {"day": t, "in_operation_area": int(pres.inside_operation[t])}
         for g, name in enumerate(pres.groups):
             for k in ("zone", "site", "zone_land", "served", "abroad"):
                 n = int(pres.people[kinds == k, g, t].sum())

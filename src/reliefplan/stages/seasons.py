@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from ..plan import Indicator
+from ..plan import Flood, FloodedSite, Indicator, Seasons
 from ..scenario._seasonsdata import MonthsParam, load_seasons_data, season_overrides
 from ..scenario.folder import Scenario
 from ..solvers.seasons import (
@@ -43,13 +42,14 @@ class SeasonNeeds:
     items: dict[str, np.ndarray] = field(default_factory=dict)  # part -> tents / kits / m3 by day
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added_t_total": {k: round(float(v.sum()), 1) for k, v in self.added_t.items()},
-            "added_t_by_day": {k: [round(float(x), 2) for x in v] for k, v in self.added_t.items()},
-            "items_total": {k: round(float(v.sum()), 1) for k, v in self.items.items()},
-            "notes": self.notes,
-        }
+    def summary(self) -> Seasons:
+        """plan.json `seasons`: tonnes added over the horizon and by day per part, items, notes."""
+        return Seasons(
+            added_t_total={k: round(float(v.sum()), 1) for k, v in self.added_t.items()},
+            added_t_by_day={k: [round(float(x), 2) for x in v] for k, v in self.added_t.items()},
+            items_total={k: round(float(v.sum()), 1) for k, v in self.items.items()},
+            notes=self.notes,
+        )
 
 
 def season_needs(sc: Scenario, pres: Presence, specs: list[CommoditySpec], need: Need) -> SeasonNeeds:
@@ -127,9 +127,7 @@ def _label(p: MonthsParam) -> str:
     return f"{p.where} [{p.source}]" + (" ASSUMPTION" if p.assumption else "")
 
 
-def flooded_land(
-    sc: Scenario, pres: Presence, free_sites_m: np.ndarray
-) -> tuple[dict[str, Any] | None, Indicator | None]:
+def flooded_land(sc: Scenario, pres: Presence, free_sites_m: np.ndarray) -> tuple[Flood | None, Indicator | None]:
     """People on flooded site land: each site's usable share by day (``seasons.flood.layer``) x its people (spread
     evenly over the site). They must move or be protected; moving them is not modelled yet (the movement stage).
     Returns plan.json ``seasons.flood`` and a verdict row (None, None without a flood layer)."""
@@ -152,21 +150,21 @@ def flooded_land(
     first = int(days[0]) if days.size else None
     worst = int(np.argmax(total))
     ids = [s.id for s in sc.sites]
-    block = {
-        "zones": len(zones),
-        "people_on_flooded_land_by_day": [int(round(x)) for x in total],
-        "first_day": first,
-        "sites": {
-            ids[j]: {
-                "usable_share_min": round(float(usable[j].min()), 4),
-                "people_on_flooded_land_max": int(round(float(flooded[j].max()))),
-            }
+    block = Flood(
+        zones=len(zones),
+        people_on_flooded_land_by_day=[int(round(x)) for x in total],
+        first_day=first,
+        sites={
+            ids[j]: FloodedSite(
+                usable_share_min=round(float(usable[j].min()), 4),
+                people_on_flooded_land_max=int(round(float(flooded[j].max()))),
+            )
             for j in range(len(ids))
             if usable[j].min() < 1.0
         },
-        "note": "people spread evenly over each site; they must move or be protected (not modelled yet: "
+        note="people spread evenly over each site; they must move or be protected (not modelled yet: "
         "site capacity and the siting do not change by month)",
-    }
+    )
     row = indicator(
         "people_on_flooded_land",
         "scenario",

@@ -6,7 +6,14 @@ from typing import Literal
 
 import numpy as np
 
-from ..plan import EvacuationTiming, Indicator, MovementResult, Needs, People, Severity, SiteResult, SupplyPlan
+from ..plan import (
+    Indicator,
+    Needs,
+    People,
+    Severity,
+    SiteResult,
+    SupplyPlan,
+)
 from ..plan_health import Groups
 from ..plan_supply import Sustain
 from ..solvers.layout import LayoutSummary
@@ -70,23 +77,7 @@ def assess(
     v, cite = standards.value, standards.cite
     out: list[Indicator] = []
     if network is not None and network.get("fallback"):
-        out.append(
-            Indicator(
-                indicator="travel_times_on_road_network",
-                scope="scenario",
-                value=None,
-                target=1.0,
-                unit="yes/no",
-                comparison=">=",
-                met=None,
-                severity="info",
-                source=network.get("circuity_source") or "reliefplan network profile",
-                note=(
-                    f"no road network ({network.get('reason')}): walking times are straight-line distance x "
-                    f"circuity {network.get('circuity')}; routes and bottlenecks are unknown"
-                ),
-            )
-        )
+        out.append(_straight_line_row(network))
     share = 1.0 if people.displaced == 0 else people.sheltered / people.displaced
     out.append(
         indicator(
@@ -122,6 +113,32 @@ def assess(
             "living on the sites",
         )
     )
+    return out + _site_rows(sites, standards)
+
+
+def _straight_line_row(network: NetworkSummary) -> Indicator:
+    """Said when travel times are straight-line estimates: routes and bottlenecks are then unknown."""
+    return Indicator(
+        indicator="travel_times_on_road_network",
+        scope="scenario",
+        value=None,
+        target=1.0,
+        unit="yes/no",
+        comparison=">=",
+        met=None,
+        severity="info",
+        source=network.get("circuity_source") or "reliefplan network profile",
+        note=(
+            f"no road network ({network.get('reason')}): walking times are straight-line distance x "
+            f"circuity {network.get('circuity')}; routes and bottlenecks are unknown"
+        ),
+    )
+
+
+def _site_rows(sites: list[SiteResult], standards: Standards) -> list[Indicator]:
+    """Per open site: usable area per person present, and the camp's size against the recommended maximum."""
+    v, cite = standards.value, standards.cite
+    out: list[Indicator] = []
     for s in sites:
         if not s.open:
             continue
@@ -209,131 +226,6 @@ def layout_indicators(summaries: list[LayoutSummary], standards: Standards) -> l
                 note="if every plot gets its planned shelter",
             )
         )
-    return out
-
-
-def evacuation_indicators(evacuation: EvacuationTiming, max_clearance_h: float) -> list[Indicator]:
-    """Everyone who has a site reaches it, within the scenario's clearance target (no humanitarian standard sets one)."""
-    moving = evacuation.people_moving
-    out = [
-        indicator(
-            "evacuees_reaching_their_site_share",
-            "scenario",
-            1.0 if moving == 0 else evacuation.arrived / moving,
-            1.0,
-            "share",
-            ">=",
-            "reliefplan: every person allocated a site must be able to reach it over the roads",
-            note="; ".join(evacuation.explanations),
-        )
-    ]
-    clearance = evacuation.clearance_hours
-    worst = max((b.max_delay_h for b in evacuation.bottlenecks), default=0.0)
-    out.append(
-        indicator(
-            "evacuation_clearance_hours",
-            "scenario",
-            clearance,
-            max_clearance_h,
-            "h",
-            "<=",
-            "scenario planning target (evacuation.max_clearance_h): everyone reaches a site within this time",
-            note=(
-                f"{evacuation.method} method, {evacuation.routing} routing, step {evacuation.time_step_s:g} s; "
-                f"{len(evacuation.bottlenecks)} saturated link(s) listed, worst queueing delay {worst:.1f} h"
-            ),
-        )
-    )
-    return out
-
-
-def movement_indicators(m: MovementResult) -> list[Indicator]:
-    """The move over days (the run ``m.assignment``): people still inside each ordered area when its operation
-    starts, the walking burden (trips on foot over the declared hours, and the vulnerable among them),
-    re-displaced people, and people who left and found no place by the horizon."""
-    run = m.runs.get(m.assignment)
-    out = []
-    for o in m.orders:
-        if o.operation_day is None or o.inside_at_operation is None:
-            continue
-        out.append(
-            indicator(
-                "people_inside_operation_area_at_start",
-                "scenario",
-                float(o.inside_at_operation),
-                0.0,
-                "people",
-                "<=",
-                "reliefplan: nobody may be inside an area when the operation starts",
-                note=f"{o.inside_at_operation:,} of {o.people:,} people of '{o.footprint}' still inside on day "
-                f"{o.operation_day:g} (order on day {o.day:g}; {m.assignment} run; departure curve "
-                f"{o.curve.get('kind')}, final share {o.final_share:.0%})",
-            )
-        )
-    if run is None:
-        return out
-    on_foot = sum(
-        t.trips
-        for name, t in run.trips.items()
-        if any(md.get("name") == name and md.get("on_foot", True) for md in m.modes)
-    )
-    out.append(
-        indicator(
-            "people_walking_over_max_h",
-            "scenario",
-            float(run.walking_over_h),
-            0.0,
-            "people",
-            "<=",
-            f"scenario planning limit (movement.max_walk_h = {m.max_walk_h:g} h); no humanitarian standard sets one",
-            note=f"{run.walking_over_h:,} of {on_foot:,} trips on foot longer than {m.max_walk_h:g} h, queues included "
-            f"({m.assignment} run); by mode: " + ", ".join(f"{k} {v:,}" for k, v in run.walking_over_h_by_mode.items()),
-        )
-    )
-    share = run.vulnerable_walking_over_h / run.walking_over_h if run.walking_over_h else 0.0
-    out.append(
-        Indicator(
-            indicator="vulnerable_share_walking_over_max_h",
-            scope="scenario",
-            value=share,
-            target=0.0,
-            unit="share",
-            comparison="<=",
-            met=None,
-            severity="info",
-            source="movement.vulnerable_share (or the zones' vulnerable_share), spread evenly over each origin's walkers "
-            "(ASSUMPTION)",
-            note=f"{run.vulnerable_walking_over_h:,} vulnerable people among the {run.walking_over_h:,} walking over "
-            f"{m.max_walk_h:g} h",
-        )
-    )
-    out.append(
-        indicator(
-            "people_redisplaced",
-            "scenario",
-            float(run.redisplaced),
-            0.0,
-            "people",
-            "<=",
-            "reliefplan: a place given must not be ordered out again (successive orders)",
-            note=f"{run.redisplaced:,} people had a place in an area a later order covered and moved again "
-            f"({m.assignment} run); " + ", ".join(f"{o.footprint}: {o.redisplaced:,}" for o in m.orders),
-        )
-    )
-    out.append(
-        indicator(
-            "people_left_without_place",
-            "scenario",
-            float(run.without_place),
-            0.0,
-            "people",
-            "<=",
-            "reliefplan: everyone who leaves finds a place",
-            note=f"at the horizon ({m.assignment} run): {run.at_sites:,} at sites, {run.on_road:,} on the road, "
-            f"{run.without_place:,} left and found no place, {run.at_origin:,} still at home; "
-            f"{run.turned_away:,} arrivals turned away from full or closed sites",
-        )
-    )
     return out
 
 

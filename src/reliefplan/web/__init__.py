@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 from .._errors import ReliefplanError
-from .app import LOOPBACK_HOSTS, create_app
+from .app import create_app
+from .guard import LOOPBACK_HOSTS
 
 __all__ = ["create_app", "serve", "host_names"]
 

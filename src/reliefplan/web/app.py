@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import mimetypes
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -21,13 +19,24 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
 
 from .._errors import InputError
 from ..standards import available_profiles
 from ..store import Run, Store, Upload, new_id, resolve_store, safe_url
 from .catalog import Catalog, upload_catalog
-from .runner import Jobs, RunParams, ensure_upload_dir, relative_problems
+from .guard import LOOPBACK_HOSTS, BodyLimit, _guard_requests, _host_name
+from .models import (
+    ERRORS,
+    Options,
+    Problems,
+    RunOut,
+    RunRequest,
+    UploadOut,
+    _problems,
+    _run_out,
+    _upload_out,
+)
+from .runner import Jobs, ensure_upload_dir
 from .uploads import Limits, unpack
 
 log = logging.getLogger("reliefplan.web")
@@ -35,10 +44,6 @@ try:
     VERSION = _version("reliefplan")
 except PackageNotFoundError:  # running from a source tree without an install
     VERSION = "0+unknown"
-PUBLIC_PATHS = ("/", "/favicon.ico")  # the page itself holds no data; it sends the token with every API call
-PUBLIC_PREFIXES = ("/static/",)  # Swagger UI's assets, shipped with the package (no data)
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 BEARER = HTTPBearer(auto_error=False, description="needed when the server runs with --token")
@@ -46,117 +51,6 @@ BEARER = HTTPBearer(auto_error=False, description="needed when the server runs w
 
 def _auth(_cred: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
     return None  # enforced by the middleware (which also covers /docs and /openapi.json); declared for OpenAPI
-
-
-class UploadOut(BaseModel):
-    id: str
-    name: str
-    title: str
-    created_at: datetime
-    size_bytes: int
-    n_files: int
-    sha256: str
-    root: str
-    scenarios: list[str]
-
-
-class OutputOut(BaseModel):
-    name: str
-    size_bytes: int
-    sha256: str
-    url: str
-
-
-class RunOut(BaseModel):
-    id: str
-    upload_id: str
-    scenario: str
-    params: dict[str, Any]
-    status: str
-    progress: str
-    steps: int
-    share_done: float | None = Field(
-        default=None,
-        description="share of the run done, 0 to 1 (stages begun, members or pairs done); None when not known",
-    )
-    elapsed_s: float | None = Field(default=None, description="seconds since the run started (until it ended)")
-    error: str | None
-    problems: list[dict[str, Any]] | None
-    summary: dict[str, Any] | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    outputs: list[OutputOut]
-
-
-class RunRequest(BaseModel):
-    upload_id: str
-    scenario: str
-    params: RunParams = RunParams()
-
-
-class Options(BaseModel):
-    version: str
-    profiles: list[str]
-    entry_capacity: list[str]
-    max_zip_bytes: int
-    max_files: int
-    auth: bool
-
-
-class Problem(BaseModel):
-    file: str | None = None
-    feature: str | None = None
-    field: str | None = None
-    message: str
-
-
-class Problems(BaseModel):
-    """Every error answer: a sentence, and each problem with where it is (a request field: `field`, e.g.
-    'body.params.horizon_days'; an uploaded file: `file`, `feature`, `field`)."""
-
-    detail: str
-    problems: list[Problem] = []
-
-
-#: error answers every route can give
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problems, "description": "malformed request body (e.g. invalid JSON)"},
-    403: {"model": Problems, "description": "cross-site request refused (Origin not this server)"},
-    413: {"model": Problems, "description": "request body larger than the upload limit"},
-    422: {"model": Problems, "description": "request or upload that does not validate; every problem listed"},
-}
-
-
-def _upload_out(u: Upload) -> UploadOut:
-    return UploadOut(**u.__dict__)
-
-
-def _run_out(r: Run) -> RunOut:
-    d = {k: v for k, v in r.__dict__.items() if k != "outputs"}
-    elapsed = None
-    if r.started_at is not None:
-        end = r.finished_at or datetime.now(r.started_at.tzinfo)
-        elapsed = round(max(0.0, (end - r.started_at).total_seconds()), 1)
-    return RunOut(
-        **d,
-        elapsed_s=elapsed,
-        outputs=[
-            OutputOut(name=o.name, size_bytes=o.size_bytes, sha256=o.sha256, url=f"/api/runs/{r.id}/files/{o.name}")
-            for o in r.outputs
-        ],
-    )
-
-
-def _problems(status: int, e: InputError, *folders: Path) -> JSONResponse:
-    probs = relative_problems(e, *folders)
-    return JSONResponse(
-        status_code=status, content={"detail": "; ".join(p["message"] for p in probs)[:2000], "problems": probs}
-    )
-
-
-def _error(status: int, detail: str, **headers: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail, "problems": []}, headers=headers or None)
 
 
 def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
@@ -210,54 +104,6 @@ def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
     return out
 
 
-def _host_name(host: str) -> str:
-    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
-
-
-class BodyLimit:
-    """Refuse a request body larger than `max_bytes` while it streams in (chunked uploads have no
-    Content-Length to check first): once over, the app is told the client left and 413 is answered."""
-
-    def __init__(self, app: Any, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        seen = 0
-        over = False
-        started = False
-
-        async def limited_receive() -> dict[str, Any]:
-            nonlocal seen, over
-            if over:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    over = True
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            if over:
-                return  # the app's answer to the disconnect is replaced by the 413 below
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not over:
-                raise
-        if over and not started:
-            await _error(413, f"request larger than {self.max_bytes:,} bytes")(scope, receive, send)
-
-
 def create_app(
     store: Store | str | None = None,
     *,
@@ -284,7 +130,7 @@ def create_app(
     jobs = Jobs(st, workers)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown(wait=False)
 
@@ -312,36 +158,6 @@ def create_app(
     _run_file_routes(app, st, lookups)
     _error_handlers(app)
     return app
-
-
-def _guard_requests(app: FastAPI, hosts: set[str], token: str | None, limits: Limits) -> None:
-    """Every request: a known Host, no cross-site writes, the token where one is set, the size limit."""
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        host = (request.url.hostname or "").lower()
-        if "*" not in hosts and host not in hosts:
-            return _error(
-                400,
-                f"unknown Host '{host}'; this server answers to {sorted(hosts)} "
-                "(reliefplan serve --allowed-host NAME adds one)",
-            )
-        if request.method not in SAFE_METHODS:  # a web page elsewhere must not drive this server
-            origin = request.headers.get("origin")
-            if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
-                return _error(403, f"cross-site request from {origin} refused")
-            if request.headers.get("sec-fetch-site") == "cross-site":
-                return _error(403, "cross-site request refused")
-        path = request.url.path
-        if token is not None and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
-            got = request.headers.get("authorization", "")
-            given = got[7:] if got.lower().startswith("bearer ") else request.headers.get("x-reliefplan-token", "")
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return _error(401, "missing or wrong token", **{"WWW-Authenticate": "Bearer"})
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limits.max_zip_bytes + 1024 * 1024:
-            return _error(413, f"request larger than {limits.max_zip_bytes:,} bytes")
-        return await call_next(request)
 
 
 def _page_routes(app: FastAPI, token: str | None, limits: Limits) -> None:
@@ -420,28 +236,10 @@ def _upload_routes(app: FastAPI, st: Store, limits: Limits, lookups: _Lookups) -
         summary="Upload a scenario folder as a zip",
         responses={413: ERRORS[413], 422: ERRORS[422]},
     )
-    def create_upload(file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")]):
-        data = file.file.read(limits.max_zip_bytes + 1)
-        if len(data) > limits.max_zip_bytes:
-            raise HTTPException(413, f"zip larger than {limits.max_zip_bytes:,} bytes")
-        uid = new_id()
-        dest = st.upload_dir(uid)
-        try:
-            info = unpack(data, dest, limits)
-        except InputError as e:
-            return _problems(422, e, dest.parent)
-        name = Path(file.filename or "upload.zip").name[:255]
-        return _upload_out(
-            st.add_upload(
-                upload_id=uid,
-                name=name,
-                title=info.title[:500],
-                zip_bytes=data,
-                n_files=info.n_files,
-                root=info.root,
-                scenarios=info.scenarios,
-            )
-        )
+    def create_upload(
+        file: Annotated[UploadFile, File(description="zip of a scenario folder holding scenario.yaml")],
+    ) -> Any:
+        return _add_upload(st, limits, file)
 
     @app.get("/api/uploads", response_model=list[UploadOut], summary="List uploads, newest first")
     def list_uploads() -> list[UploadOut]:
@@ -491,6 +289,32 @@ def _upload_routes(app: FastAPI, st: Store, limits: Limits, lookups: _Lookups) -
         if active:
             raise HTTPException(409, f"{len(active)} run(s) of this upload are still queued or running")
         return Response(status_code=204)
+
+
+def _add_upload(st: Store, limits: Limits, file: UploadFile) -> UploadOut | JSONResponse:
+    """A zip read within the limit, unpacked and checked into the store (422 with every problem when it is not a
+    scenario folder)."""
+    data = file.file.read(limits.max_zip_bytes + 1)
+    if len(data) > limits.max_zip_bytes:
+        raise HTTPException(413, f"zip larger than {limits.max_zip_bytes:,} bytes")
+    uid = new_id()
+    dest = st.upload_dir(uid)
+    try:
+        info = unpack(data, dest, limits)
+    except InputError as e:
+        return _problems(422, e, dest.parent)
+    name = Path(file.filename or "upload.zip").name[:255]
+    return _upload_out(
+        st.add_upload(
+            upload_id=uid,
+            name=name,
+            title=info.title[:500],
+            zip_bytes=data,
+            n_files=info.n_files,
+            root=info.root,
+            scenarios=info.scenarios,
+        )
+    )
 
 
 def _run_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .._errors import InputError
+from ..scenario._fields import _feature_id, _prop
 from ..scenario._inputs import folder_file
 from ..scenario._layers import read_layer
-from ..scenario.folder import ScenarioFile, _feature_id, _prop, read_scenario_file
+from ..scenario.folder import ScenarioFile, read_scenario_file
 
 
 class EntryPointChoice(BaseModel):

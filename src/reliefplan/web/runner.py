@@ -83,9 +83,12 @@ class RunParams(BaseModel):
 
 
 def _merged(doc: dict[str, Any], settings: dict[str, Any], key: str) -> dict[str, Any]:
-    top = doc.get(key) if isinstance(doc.get(key), dict) else {}
-    own = settings.get(key) if isinstance(settings.get(key), dict) else {}
-    return {**top, **own}  # a scenario's block replaces the top-level one, so start from the effective values
+    top, own = doc.get(key), settings.get(key)
+    # a scenario's block replaces the top-level one, so start from the effective values
+    return {
+        **(top if isinstance(top, dict) else {}),
+        **(own if isinstance(own, dict) else {}),
+    }  # a scenario's block replaces the top-level one, so start from the effective values
 
 
 def scenario_yaml_for_run(doc: dict[str, Any], scenario: str, params: RunParams) -> dict[str, Any]:

@@ -3,6 +3,12 @@ charts, the verdict and (assessment) a package x scenario heat map.
 
 Leaflet and Chart.js are shipped as package data (``assets/``) and inlined into each page together with
 the plan's layers as GeoJSON, so the page opens from a USB stick with no network: no tiles, no CDN.
+
+The package: this module renders report.html and comparison.html; ``ensemble`` and ``assessment`` their pages;
+``page`` what every page shares (assets, the Jinja environment, safe JSON); ``views`` what report.html shows as
+plain data, with ``core`` (the core plan's charts), ``generic`` (a section no view knows) and one module per
+stage family (``stages`` names them: ``evacuation``, ``supply``, ``layouts``, ``movement``; ``settlement``,
+``phases``), built from ``blocks``.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 
 from ...analysis.compare import compare
 from ...plan import Plan
+from ..export import optional_sections
 from ..files import write_text_atomic
 from ..layers import Layer
 from . import core, views
@@ -45,9 +52,9 @@ def read_attribution(scenario_dir: Path) -> str | None:
 
 
 def _absent_charts(plan: Plan, *more: Plan) -> list[tuple[str, str]]:
-    present = set(views.optional_sections(plan))
+    present = set(optional_sections(plan))
     for p in more:
-        present &= set(views.optional_sections(p))
+        present &= set(optional_sections(p))
     return [(title, section) for title, section in views.EXPECTED_CHARTS if section not in present]
 
 

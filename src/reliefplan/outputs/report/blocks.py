@@ -8,7 +8,7 @@ A stage view is a dict: ``{"name", "title", "figures": [(label, text)], "notes":
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 from ...plan import Plan
 
@@ -48,7 +48,7 @@ def _table(
     }
 
 
-def _is_num(v: Any) -> bool:
+def _is_num(v: Any) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 

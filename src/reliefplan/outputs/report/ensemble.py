@@ -131,7 +131,7 @@ def _pooled_health(h: Mapping[str, Any] | None) -> dict[str, Any] | None:
     day), horizon-mean death rates and excess deaths, each P10 / P50 / P90 over members x model draws."""
     if not h:
         return None
-    from ...analysis.hold import THRESHOLD_WORDS
+    from ...solvers.health import THRESHOLD_WORDS
 
     def day(d: Any) -> str:
         return "not crossed" if d is None else f"day {d}"

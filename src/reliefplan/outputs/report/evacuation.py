@@ -161,7 +161,7 @@ def _arrival_charts(v: dict[str, Any], plan: Plan, ev: Mapping[str, Any], moving
         "no one moves in this plan",
     )
     total = [float(x) for x in itertools.accumulate(counts)]
-    ds = [{"label": "people at their sites", "data": total, "color": "#0072B2"}]
+    ds: list[dict[str, Any]] = [{"label": "people at their sites", "data": total, "color": "#0072B2"}]
     if _is_num(moving) and n_bins:
         ds.append(
             {

@@ -199,26 +199,17 @@ def _time_charts(
             continue
         for v in vs:
             ser = _series(records, v, tkey, ckey, xs, pooled)
-            charts.append(
-                _chart(
-                    f"{cid}-{v}",
-                    f"{title}: {_pretty(v)}",
-                    labels,
-                    [{"label": c, "data": d} for c, d in ser.items()],
-                    type="line",
-                    x_title=xlab,
-                    y_title=_pretty(v),
-                    note=note,
-                )
-            )
+            drawn = [("", "", ser)]
             if v in CUMULATIVE:
                 cum = {c: list(np.cumsum([x or 0.0 for x in d]).tolist()) for c, d in ser.items()}
+                drawn.append(("-cumulative", ", running total", cum))
+            for suffix, words, data in drawn:
                 charts.append(
                     _chart(
-                        f"{cid}-{v}-cumulative",
-                        f"{title}: {_pretty(v)}, running total",
+                        f"{cid}-{v}{suffix}",
+                        f"{title}: {_pretty(v)}{words}",
                         labels,
-                        [{"label": c, "data": d} for c, d in cum.items()],
+                        [{"label": c, "data": d} for c, d in data.items()],
                         type="line",
                         x_title=xlab,
                         y_title=_pretty(v),

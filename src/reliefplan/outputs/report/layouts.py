@@ -95,7 +95,7 @@ def _walks_chart(plan: Plan, layouts: list[Mapping[str, Any]]) -> dict[str, Any]
     the standard's distance to water."""
     limit = plan.standards.figures.get("max_distance_to_water_m")
     top = sorted(layouts, key=lambda x: -(x.get("max_plot_to_water_m") or 0))[:40]
-    ds = [
+    ds: list[dict[str, Any]] = [
         {"label": "farthest plot to water", "data": [x.get("max_plot_to_water_m") for x in top], "color": "#0072B2"},
         {
             "label": "farthest plot to a latrine",
@@ -106,10 +106,10 @@ def _walks_chart(plan: Plan, layouts: list[Mapping[str, Any]]) -> dict[str, Any]
     if limit is not None:
         ds.append(
             {
-                "label": f"standard: water within {number(limit['value'])} m",
+                "label": f"standard: water within {number(limit.value)} m",
                 "type": "line",
                 "dash": True,
-                "data": [limit["value"]] * len(top),
+                "data": [limit.value] * len(top),
                 "color": "#555f6d",
             }
         )

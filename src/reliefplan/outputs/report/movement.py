@@ -107,7 +107,7 @@ def _curve_charts(v: dict[str, Any], orders: list[Any], unordered: Mapping[str, 
     total_people = sum(o["people"] for o in orders) + int(unordered.get("people") or 0)
     for k, o in enumerate(orders):
         d0 = float(o["day"])
-        ds = [
+        ds: list[dict[str, Any]] = [
             {
                 "label": f"departure curve ({o['curve'].get('kind')})",
                 "data": [100.0 * x for x in o["curve_share_by_day"]],

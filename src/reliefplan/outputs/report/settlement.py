@@ -25,6 +25,29 @@ def _missed(met: Mapping[str, Any]) -> str:
     return (", ".join(bad) or "none") + (f" (no data: {', '.join(unknown)})" if unknown else "")
 
 
+#: the columns a site and a block share: the snapshot's figures checked, and the people to relocate
+_CHECKED = [
+    "people per latrine",
+    "people per tap",
+    "farthest walk to water (m)",
+    "farthest walk to a latrine (m)",
+    "standards not met",
+    "to relocate",
+]
+
+
+def _checked(x: Mapping[str, Any]) -> list[str]:
+    """A site's or a block's values in the `_CHECKED` columns."""
+    return [
+        number(x["people_per_latrine"]),
+        number(x["people_per_tap"]),
+        number(x["max_distance_to_water_m"]),
+        number(x["max_distance_to_latrine_m"]),
+        _missed(x["standards_met"]),
+        number(x["relocated"]),
+    ]
+
+
 def monitoring_view(plan: Plan, m: Mapping[str, Any]) -> dict[str, Any]:
     """The snapshot checked site by site and block by block; the sites after the plan."""
     v = _view(
@@ -64,12 +87,7 @@ def _site_table(sites: list[Any]) -> dict[str, Any]:
                 s["id"],
                 number(s["people"]),
                 number(s["m2_per_person"]),
-                number(s["people_per_latrine"]),
-                number(s["people_per_tap"]),
-                number(s["max_distance_to_water_m"]),
-                number(s["max_distance_to_latrine_m"]),
-                _missed(s["standards_met"]),
-                number(s["relocated"]),
+                *_checked(s),
                 number(s.get("spare_capacity")),
                 number(s["people_after"]),
                 number(s["additional_latrines"]),
@@ -83,12 +101,7 @@ def _site_table(sites: list[Any]) -> dict[str, Any]:
             "site",
             "people",
             "m² per person",
-            "people per latrine",
-            "people per tap",
-            "farthest walk to water (m)",
-            "farthest walk to a latrine (m)",
-            "standards not met",
-            "to relocate",
+            *_CHECKED,
             "spare capacity",
             "people after the plan",
             "latrines to add",
@@ -112,12 +125,7 @@ def _block_table(sites: list[Any]) -> dict[str, Any]:
                     b["id"],
                     number(b["people"]),
                     number(b["m2_per_person"]),
-                    number(b["people_per_latrine"]),
-                    number(b["people_per_tap"]),
-                    number(b["max_distance_to_water_m"]),
-                    number(b["max_distance_to_latrine_m"]),
-                    _missed(b["standards_met"]),
-                    number(b["relocated"]),
+                    *_checked(b),
                 ]
             )
     return _table(
@@ -127,12 +135,7 @@ def _block_table(sites: list[Any]) -> dict[str, Any]:
             "block",
             "people",
             "m² per person (block outline)",
-            "people per latrine",
-            "people per tap",
-            "farthest walk to water (m)",
-            "farthest walk to a latrine (m)",
-            "standards not met",
-            "to relocate",
+            *_CHECKED,
         ],
         blocks,
     )

@@ -208,7 +208,7 @@ def _crossing_charts(v: dict[str, Any], entry: list[Any], names: Mapping[str, st
     """Trucks used and available at each crossing per day, and what comes through them by commodity."""
     day_axis = list(range(days))
     crossings = list(dict.fromkeys(r.get("entry_point") for r in entry))
-    trucks_ds = []
+    trucks_ds: list[dict[str, Any]] = []
     spare = ["#000000", "#56B4E9", "#7F7F7F", "#8C564B", "#E69F00"]
     for i, e in enumerate(crossings):
         rs = {int(r["day"]): r for r in entry if r.get("entry_point") == e and _is_num(r.get("day"))}
@@ -348,7 +348,7 @@ def _crossing_table(entry: list[Any], names: Mapping[str, str]) -> dict[str, Any
     )
 
 
-def _chain_tables(v: dict[str, Any], sp: dict[str, Any], names: Mapping[str, str]) -> None:
+def _chain_tables(v: dict[str, Any], sp: Mapping[str, Any], names: Mapping[str, str]) -> None:
     """The delivery chain after each entry point and the fuel, when the plan declares them (issue 20)."""
     chain = sp.get("chain") or {}
     if chain.get("entry_points"):

@@ -15,8 +15,8 @@ import shapely
 
 from ...plan import Plan
 from ...words import number
-from ..export import optional_sections, site_compliance
-from ..layers import Layer
+from ..export import optional_sections
+from ..layers import Layer, site_compliance
 from .generic import EXPECTED_SECTIONS, _jsonable, _pretty, section_view
 
 # Charts the issue asks for that need an optional section, and which section provides them.
@@ -216,7 +216,7 @@ def verdict_view(plan: Plan, sources: dict[str, int] | None = None) -> dict[str,
     scenario = [r for r in rows if r["scope"] == "scenario"]
     local = sorted(
         (r for r in rows if r["scope"] != "scenario"),
-        key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["scope"], r["indicator"]),
+        key=lambda r: (SEVERITY_ORDER.get(str(r["severity"]), 9), str(r["scope"]), str(r["indicator"])),
     )
     failed_local = sum(1 for r in local if r["met"] is False)
     return {
@@ -250,7 +250,8 @@ def kpis(plan: Plan) -> list[tuple[str, str, str]]:
     water = [(g.water_l_per_person_day, g.group) for g in summary if g.water_l_per_person_day is not None]
     if water:
         litres, group = min(water, key=lambda x: x[0])
-        target = plan.standards.figures.get("water_l_per_person_day", {}).get("value", 15)
+        fig = plan.standards.figures.get("water_l_per_person_day")
+        target = fig.value if fig is not None else 15
         out.append(
             (
                 f"water delivered, worst group ({group})",

@@ -1,24 +1,23 @@
 """Camp layout: ``generate_layout`` lays a camp out for a number of people inside a site polygon, in steps:
 check the inputs; cut out the no-build areas and the perimeter setback; fit the grid (remembered per site);
 take the fewest slots, in fill order, that leave a plot for every household once services have taken theirs;
-house the people; measure each service's catchment; draw blocks, roads and firebreaks; sum up against the
-standards. ``layout_capacity`` is the same for 0 people."""
+house the people; measure each service's catchment (those two steps in `housing`); draw blocks, roads and
+firebreaks; sum up against the standards. ``layout_capacity`` is the same for 0 people."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from ..._errors import InputError, Problem
 from .grid import _boxes, _fit_cached, _Grid, _Slots, _slots_cached, _to_world, plot_side_m
+from .housing import _Catchments, _catchments, _house, _Housing, _shortfall_notes, _slots_in_use
 from .model import MAX_PLOTS, CampLayout, Features, Geometry, LayoutParams, LayoutSummary
-from .services import _full_services_cached, _place_services, _Services
+from .services import _full_services_cached, _Services
 
 
 def _validate_site(site: Any, source: str, site_id: str) -> tuple[list[Problem], Geometry | None, list[str]]:
@@ -229,100 +228,6 @@ def _fit_site(
     return g, inside, usable_wkb
 
 
-def _slots_in_use(
-    uv_sorted: np.ndarray, need: int, people: int, full: _Services, p: LayoutParams, plot_m: float
-) -> tuple[int, _Services]:
-    """How many slots to use, in fill order, and the services among them: the fewest that leave a plot for each
-    of the `need` households once services have taken theirs (every slot, with the site's services, when the
-    site cannot hold them all)."""
-    n_slots = len(uv_sorted)
-    if need >= n_slots - full.count:
-        return n_slots, full
-    m = need
-    while True:
-        svc = _place_services(uv_sorted[:m], people, p, plot_m)
-        housing = m - svc.count
-        if housing >= need or m == n_slots:
-            return m, svc
-        m = min(n_slots, m + (need - housing))
-
-
-@dataclass
-class _Housing:
-    """The family plots: which of the slots in use they are (fill-order positions), their people, grid-frame
-    centres (n, 2) and polygons, and the people housed in all."""
-
-    local: np.ndarray
-    people: np.ndarray
-    uv: np.ndarray
-    geometry: np.ndarray
-    held: int
-
-
-def _house(
-    g: _Grid, uv_sorted: np.ndarray, m: int, svc: _Services, people: int, p: LayoutParams, plot_m: float
-) -> _Housing:
-    """Households take the slots in use that no service took, in fill order, one household per plot."""
-    hh = p.household_size
-    is_service = np.zeros(m, dtype=bool)
-    for arr in (svc.latrine, svc.water, svc.health, svc.dist):
-        is_service[arr] = True
-    local = np.flatnonzero(~is_service)
-    n_plots = len(local)
-    held = min(people, n_plots * hh)
-    # the last plot may be part-full; plots beyond the people (when services freed more than needed) stay empty
-    cum = np.cumsum(np.full(n_plots, hh, dtype=np.int64))
-    plot_people = np.clip(held - (cum - hh), 0, hh)
-    half = plot_m / 2
-    uh, vh = uv_sorted[local, 0], uv_sorted[local, 1]
-    geometry = _boxes(g, uh - half, vh - half, uh + half, vh + half)
-    return _Housing(local, plot_people, np.stack([uh, vh], axis=1), geometry, held)
-
-
-@dataclass
-class _Catchments:
-    """Each plot's distance (m) to its nearest latrine block and water point; the people each service is nearest
-    to; the latrine stalls (whole female:male modules) and taps those people need."""
-
-    latrine_m: np.ndarray
-    water_m: np.ndarray
-    latrine: np.ndarray
-    water: np.ndarray
-    health: np.ndarray
-    distribution: np.ndarray
-    stalls: np.ndarray
-    stalls_female: np.ndarray
-    stalls_male: np.ndarray
-    taps: np.ndarray
-
-
-def _catchments(uv_sorted: np.ndarray, housing: _Housing, svc: _Services, p: LayoutParams) -> _Catchments:
-    p_norm = 1.0 if p.distance_metric == "grid" else 2.0
-    n_plots = len(housing.local)
-    weights = housing.people.astype(float)
-
-    def catchment(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if len(idx) == 0 or n_plots == 0:
-            return np.full(n_plots, np.inf), np.zeros(len(idx), dtype=np.int64)
-        d, a = cKDTree(uv_sorted[idx]).query(housing.uv, p=p_norm)
-        return d, np.bincount(a, weights=weights, minlength=len(idx)).round().astype(np.int64)
-
-    lat_d, lat_served = catchment(svc.latrine)
-    wat_d, wat_served = catchment(svc.water)
-    _, hp_served = catchment(svc.health)
-    _, dp_served = catchment(svc.dist)
-
-    fr = Fraction(p.latrine_female_share).limit_denominator(20)
-    module, module_f = max(1, fr.denominator), fr.numerator
-    stalls = np.maximum(1, np.ceil(lat_served / p.people_per_latrine)).astype(np.int64)
-    modules = np.ceil(stalls / module).astype(np.int64)
-    stalls, stalls_f = modules * module, modules * module_f
-    taps = np.maximum(1, np.ceil(wat_served / p.people_per_tap)).astype(np.int64)
-    return _Catchments(
-        lat_d, wat_d, lat_served, wat_served, hp_served, dp_served, stalls, stalls_f, stalls - stalls_f, taps
-    )
-
-
 def _ids(site_id: str, prefix: str, n: int) -> np.ndarray:
     return np.asarray([f"{site_id}-{prefix}{i + 1}" for i in range(n)], dtype=object)
 
@@ -449,23 +354,6 @@ def _service_layers(
         points(svc.dist), {"point_id": _ids(site_id, "D", len(svc.dist)), "people_served": c.distribution}
     )
     return water, latrines, health, distribution
-
-
-def _shortfall_notes(svc: _Services, p: LayoutParams, held: int, people: int) -> list[str]:
-    notes = []
-    if svc.uncoverable_latrine:
-        notes.append(
-            f"{svc.uncoverable_latrine} slot(s) have no free slot within "
-            f"{p.max_distance_to_latrine_m:g} m for a latrine block"
-        )
-    if svc.uncoverable_water:
-        notes.append(
-            f"{svc.uncoverable_water} slot(s) have no free slot within "
-            f"{p.max_distance_to_water_m:g} m for a water point"
-        )
-    if held < people:
-        notes.append(f"the site holds {held:,} of {people:,} people; {people - held:,} have no plot")
-    return notes
 
 
 def _count_unique_per_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:

@@ -27,9 +27,11 @@ What lives where:
 
 * `instance`: the scenario's ``movement`` keys checked against the scenario, the shipped modes, `DaysInstance`
   (arrays in) and its checks.
-* `schedule`: whole people leaving each origin by day, split by mode with the vehicles' daily limit.
+* `schedule`: whole people leaving each origin by day, split by mode with the vehicles' daily limit, and each
+  day's release events.
 * `routes`: the condensed road network with shortest ways to the sites, and the route elements (segments of
-  the way, each with its queue and travel ring).
+  the way, each with its queue and travel ring); the segments are memoised per network and step, for every
+  run on the same roads (both runs of a plan, ensemble members).
 * `simulation`: `simulate` and the step loop (departures, targets, arrivals, re-displacement, the books).
 * `kernel`: the per-step work on the elements and links (landing, discharge), compiled with numba.
 * `result`: `DaysResult` and its totals for plan.json.

@@ -20,28 +20,33 @@ from numba import njit
 #: the route elements' arrays, in the order the kernels unpack them (see routes.Elements)
 ELEMENT_ARRAYS = ("arcs", "ptr", "nar", "next", "use", "k", "f", "carry", "size", "off", "queue", "qdep", "qvul")
 RING_ARRAYS = ("ring_n", "ring_dep", "ring_vul")
+#: people on each element's travel ring, so that `land` skips empty elements without finding their slot
+COUNT_ARRAYS = ("on_ring",)
 #: the links' arrays (see simulation._Sim): capacity per step, credit and when it was topped up, jam books
 LINK_ARRAYS = ("cap_step", "credit", "credit_t", "jam_steps", "jam_first", "jam_last", "max_queue")
 
 
 def element_arrays(el: Any) -> tuple[np.ndarray, ...]:
-    return tuple(getattr(el, a) for a in ELEMENT_ARRAYS + RING_ARRAYS)
+    return tuple(getattr(el, a) for a in ELEMENT_ARRAYS + RING_ARRAYS + COUNT_ARRAYS)
 
 
 @njit(cache=True)
 def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People at the end of a link this step go onto the next element's queue; those at the end of their way
     come back (elements, people, departure-step sums, vulnerable people)."""
-    _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul = els
+    _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
     te, tn, td, tv = np.empty(n_el, np.int64), np.empty(n_el, np.int64), np.empty(n_el), np.empty(n_el)
     c = 0
     for e in range(n_el):
+        if on_ring[e] == 0:
+            continue
         s = off[e] + t % size[e]
         n = ring_n[s]
         if n == 0:
             continue
         d, v = ring_dep[s], ring_vul[s]
         ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
+        on_ring[e] -= n
         x = nxt[e]
         if x >= 0:
             queue[x] += n
@@ -51,6 +56,64 @@ def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             te[c], tn[c], td[c], tv[c] = e, n, d, v
             c += 1
     return te[:c], tn[:c], td[:c], tv[:c]
+
+
+@njit(cache=True)
+def land_and_discharge(
+    t: int, n_el: int, max_use: float, links: Any, els: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`land`, then `discharge_queued`: a step without departures in one call (the same arithmetic in the same
+    order as the two calls; the people at the end of their way, landed ones first)."""
+    a = land(t, n_el, els)
+    b = discharge_queued(t, n_el, max_use, links, els)
+    if len(a[0]) == 0:
+        return b
+    if len(b[0]) == 0:
+        return a
+    return (
+        np.concatenate((a[0], b[0])),
+        np.concatenate((a[1], b[1])),
+        np.concatenate((a[2], b[2])),
+        np.concatenate((a[3], b[3])),
+    )
+
+
+@njit(cache=True)
+def discharge_queued(
+    t: int, n_el: int, max_use: float, links: Any, els: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`discharge` from every element with people queued."""
+    queue = els[10]
+    n_q = 0
+    for e in range(n_el):
+        if queue[e] != 0:
+            n_q += 1
+    qi = np.empty(n_q, np.int64)
+    c = 0
+    for e in range(n_el):
+        if queue[e] != 0:
+            qi[c] = e
+            c += 1
+    return discharge(qi, t, max_use, links, els)
+
+
+@njit(cache=True)
+def due(t: int, w: int, t0: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Release events at step ``t``: people leave evenly over ``w`` steps from ``t0`` (rounded, the remainder
+    carried in the cumulative sum). Returns (events with people leaving now, how many, whether an event ends)."""
+    li, amount = np.empty(len(t0), np.int64), np.empty(len(t0), np.int64)
+    c, ended = 0, False
+    for i in range(len(t0)):
+        ir = t - t0[i]
+        if ir >= w - 1:
+            ended = True
+        if ir < 0 or ir >= w:
+            continue
+        x = (2 * n[i] * (ir + 1) + w) // (2 * w) - (2 * n[i] * ir + w) // (2 * w)
+        if x > 0:
+            li[c], amount[c] = i, x
+            c += 1
+    return li[:c], amount[:c], ended
 
 
 @njit(cache=True)
@@ -187,7 +250,7 @@ def _tightest(qi: np.ndarray, qv: np.ndarray, t: int, lst: np.ndarray, links: An
 def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vul: np.ndarray, els: Any) -> Any:
     """People through a link's entry: into its travel ring, the fraction one step slower with remainders
     carried over; through a link shorter than the rest of the step, on to the next element's queue now."""
-    _, _, _, nxt, _, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul = els
+    _, _, _, nxt, _, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
     now_e, now_n, now_d, now_v = (
         np.empty(len(qi), np.int64),
         np.empty(len(qi), np.int64),
@@ -206,12 +269,14 @@ def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vu
         ph = t % size[e]
         s2 = off[e] + (ph + k[e] + 1) % size[e]
         ring_n[s2] += late
+        on_ring[e] += late
         ring_dep[s2] += o_dep[i] * lf
         ring_vul[s2] += o_vul[i] * lf
         early, e_dep, e_vul = out[i] - late, o_dep[i] * (1 - lf), o_vul[i] * (1 - lf)
         if k[e] > 0:
             s1 = off[e] + (ph + k[e]) % size[e]
             ring_n[s1] += early
+            on_ring[e] += early
             ring_dep[s1] += e_dep
             ring_vul[s1] += e_vul
         elif early > 0:
@@ -325,3 +390,67 @@ def enter(
         total += people[i]
         ff_sum[modes[i]] += people[i] * ff_s[e]
     return total
+
+
+@njit(cache=True)
+def arrive_if_all_fit(
+    j: np.ndarray,
+    mo: np.ndarray,
+    d: np.ndarray,
+    n: np.ndarray,
+    dep: np.ndarray,
+    vul: np.ndarray,
+    sites: Any,
+    when: Any,
+    books: Any,
+) -> tuple[bool, np.ndarray]:
+    """`arrive` with every batch taking its places, when every site has room for all its arrivals (planned
+    people within its free places, undirected ones within those not held): the common step in one call.
+    ``sites``: (closed, capacity) per site. Returns (whether they all fit and arrived, which rows walked too
+    long); nothing changes when they do not all fit."""
+    closed, capacity = sites
+    occ, held = books[0], books[2]
+    n_s = len(occ)
+    planned = False
+    for i in range(len(d)):
+        if d[i]:
+            planned = True
+            break
+    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
+    for i in range(len(j)):
+        if planned and d[i]:
+            dir_tot[j[i]] += n[i]
+        else:
+            und_tot[j[i]] += n[i]
+    for i in range(len(j)):
+        s = j[i]
+        free = 0 if closed[s] else capacity[s] - occ[s]
+        if (planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s]):
+            return False, np.zeros(0, np.bool_)
+    ones = np.ones(len(n))
+    return True, arrive(j, mo, d, n, n, dep, vul, ones, planned, when, books)
+
+
+@njit(cache=True)
+def leave_and_enter(
+    day: int,
+    t: int,
+    streams: np.ndarray,
+    modes: np.ndarray,
+    people: np.ndarray,
+    elems: np.ndarray,
+    n_o: int,
+    *rest: Any,
+) -> int:
+    """`leave` then `enter` (departure-step sums ``people * t``) when every row leaves an origin onto a route
+    element: the common release in one call. ``rest``: (origins, books) of `leave`, then (els, ff) of `enter`.
+    Returns how many joined the road, or -1 (nothing changed) when some row leaves a site or has no element."""
+    origins, books, els, ff = rest
+    for i in range(len(streams)):
+        if streams[i] >= n_o or elems[i] < 0:
+            return -1
+    vul = leave(day, streams, modes, people, n_o, origins, books)
+    dep = np.empty(len(people))
+    for i in range(len(people)):
+        dep[i] = people[i] * float(t)
+    return enter(elems, modes, people, dep, vul, els, ff)

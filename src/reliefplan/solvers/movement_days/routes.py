@@ -3,6 +3,7 @@ elements: segments of the way to a site, about a step long, each with its queue 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ class Elements:
         self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
+        self.on_ring = np.zeros(cap, np.int64)  # people on its travel ring (kept by the compiled kernel only)
         self.slots = 0
         self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
 
@@ -117,3 +119,44 @@ def prepare_network(inst: DaysInstance) -> RoadNet:
     return RoadNet(
         n_orig_arcs=len(inst.arc_from), cnet=cnet, paths=paths, site_row=site_row, origin_node=o_node, site_node=s_node
     )
+
+
+#: segments of the ways to the sites (`segment`), per road network and step: every run on the same roads (the
+#: two runs of a plan, ensemble members, whose draws change capacities and people but not lengths) shares them
+_SEGMENTS: dict[bytes, dict[tuple[int, int, int], tuple[list[int], float, int]]] = {}
+_SEGMENT_NETWORKS = 4  # networks kept
+
+
+def segments(net: RoadNet, steps_per_m: np.ndarray) -> dict[tuple[int, int, int], tuple[list[int], float, int]]:
+    """The memo of `segment` results, keyed (node, site, mode), for this network's lengths and sites and these
+    steps per metre by mode (a cache that never changes a result: the same inputs give the same segments)."""
+    parts = (net.cnet.frm, net.cnet.to, net.cnet.travel_time_s, net.site_node, net.site_row, steps_per_m)
+    key = hashlib.blake2b(b"".join(np.ascontiguousarray(a).tobytes() for a in parts), digest_size=16).digest()
+    memo = _SEGMENTS.get(key)
+    if memo is None:
+        while len(_SEGMENTS) >= _SEGMENT_NETWORKS:
+            _SEGMENTS.pop(next(iter(_SEGMENTS)))
+        memo = _SEGMENTS[key] = {}
+    return memo
+
+
+def segment(net: RoadNet, node: int, site: int, steps_per_m: float) -> tuple[list[int], float, int]:
+    """The segment of the shortest way from condensed ``node`` to ``site``: its links, its travel time in steps
+    at ``steps_per_m``, and the node it ends at (the site's, or the next node where the remaining free-flow
+    time to the site crosses a whole number of steps)."""
+    paths, row, target = net.paths, int(net.site_row[site]), int(net.site_node[site])
+    n_c, arc_len = net.cnet.n, net.cnet.travel_time_s  # the condensed network carries lengths
+    arcs, v, tau = [], node, 0.0
+    while True:
+        nxt = int(paths.pred[row, v])
+        arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
+        arcs.append(arc)
+        tau += arc_len[arc] * steps_per_m
+        v = nxt
+        if v == target:
+            break
+        r_v = paths.dist[row, v] * steps_per_m
+        r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
+        if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
+            break
+    return arcs, tau, v

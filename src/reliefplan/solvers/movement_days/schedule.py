@@ -7,7 +7,7 @@ import numpy as np
 
 from ..._rounding import largest_remainder
 from ...scenario.movement import ModeSpec
-from ..departures import cumulative_people, origin_share_left
+from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
 
 
@@ -55,3 +55,58 @@ def cap_modes(by_mode: np.ndarray, modes: list[ModeSpec], limit_used: np.ndarray
             by_mode[:, i] = keep
         limit_used[i] += int(by_mode[:, i].sum())
     return by_mode
+
+
+def day_events(
+    inst: DaysInstance,
+    day: int,
+    leaving: np.ndarray,
+    nodes: tuple[np.ndarray, np.ndarray],
+    redisp: tuple[np.ndarray, np.ndarray],
+    quota: np.ndarray | None,
+    limit_used: np.ndarray,
+    start: tuple[int, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The day's release events: (stream, mode, directed site or -1, node, people, first step).
+
+    ``leaving``: people leaving each origin today; ``nodes``: condensed node per origin and per site; ``redisp``:
+    people at each site when its order came, and how many of them have been scheduled (updated); ``quota``:
+    planned people per origin and site still to leave (updated; None in arrival order); ``limit_used``: vehicles'
+    places used today (updated); ``start``: the first step of today's departure window, and the access steps per
+    origin and mode. A stream is an origin (< n_o) or a site n_o + j whose people leave again."""
+    n_o = len(inst.origin_node)
+    origin_node, site_node = nodes
+    redisp_people, redisp_sched = redisp
+    o = np.flatnonzero(leaving)
+    rows_s, rows_n, rows_node = [o], [leaving[o]], [origin_node[o]]
+    for j in np.flatnonzero(redisp_people).tolist():
+        k = int(inst.site_order[j])
+        c = share_left(inst.order_curves[k], np.array([day + 1 - inst.order_day[k]]))
+        due = int(cumulative_people(int(redisp_people[j]), c)[0]) - int(redisp_sched[j])
+        if due > 0:
+            redisp_sched[j] += due
+            rows_s.append(np.array([n_o + j]))
+            rows_n.append(np.array([due]))
+            rows_node.append(np.array([site_node[j]]))
+    s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
+    shares = np.array([m.share for m in inst.modes])
+    by_mode = cap_modes(split_modes(n_all, shares), inst.modes, limit_used)
+    out: dict[str, list[int]] = {k: [] for k in ("s", "m", "j", "node", "n", "t0")}
+    first, access_steps = start
+    for i, mo in zip(*np.nonzero(by_mode)):
+        s, n = int(s_all[i]), int(by_mode[i, mo])
+        parts: list[tuple[int, int]] = []
+        if quota is not None and s < n_o and quota[s].any():
+            q = quota[s]
+            give = min(n, int(q.sum()))
+            alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
+            q -= alloc
+            parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
+            n -= give
+        if n:
+            parts.append((-1, n))
+        t0 = first + (int(access_steps[s, mo]) if s < n_o else 0)
+        for jj, a in parts:
+            for key, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
+                out[key].append(v)
+    return {k: np.asarray(v, np.int64) for k, v in out.items()}

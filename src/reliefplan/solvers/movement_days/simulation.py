@@ -12,15 +12,15 @@ import numpy as np
 
 from ..._errors import InputError, Problem
 from ..._rounding import largest_remainder
-from ..departures import cumulative_people, share_left
 from . import kernel
 from .instance import DaysInstance, validate_days_instance
 from .result import DaysResult, bottlenecks
-from .routes import Elements, RoadNet, prepare_network
-from .schedule import cap_modes, departure_schedule, split_modes
+from .routes import Elements, RoadNet, prepare_network, segment, segments
+from .schedule import day_events, departure_schedule
 
 _BIG = np.iinfo(np.int64).max // 8
 _EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
+_NONE = np.zeros(0, np.int64)
 
 
 def simulate(
@@ -72,6 +72,7 @@ class _Sim:
         self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
         self.el = Elements()
         self.index: dict[tuple[int, int, int, bool], int] = {}
+        self.segments = segments(net, 1.0 / (np.array([m.speed_m_s for m in inst.modes]) * float(inst.step_s)))
         cn = net.cnet
         self.arc_len = cn.travel_time_s  # the condensed network carries lengths
         self.cap_step = cn.capacity_per_h * self.dt / 3600.0
@@ -113,6 +114,7 @@ class _Sim:
         self._init_days()
         self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
         self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
+        self._sites = (self.closed, self.capacity)
         self._arrival_books = (
             self.occ,
             self.occ_vul,
@@ -158,30 +160,20 @@ class _Sim:
         e0 = self.index.get(key)
         if e0 is not None:
             return e0
-        paths, row, target = self.net.paths, int(self.net.site_row[site]), int(self.net.site_node[site])
+        target = int(self.net.site_node[site])
         if node == target:
             return -1
         el, made, cur, prev = self.el, [], node, -1
         steps_per_m = 1.0 / (self.speed[mode] * self.dt)
-        n_c = self.net.cnet.n
         while cur != target:
             e = self.index.get((cur, site, mode, directed))
             if e is not None:
                 el.next[prev] = e
                 break
-            arcs, v, tau = [], cur, 0.0
-            while True:
-                nxt = int(paths.pred[row, v])
-                arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
-                arcs.append(arc)
-                tau += self.arc_len[arc] * steps_per_m
-                v = nxt
-                if v == target:
-                    break
-                r_v = paths.dist[row, v] * steps_per_m
-                r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
-                if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
-                    break
+            seg = self.segments.get((cur, site, mode))
+            if seg is None:
+                seg = self.segments[(cur, site, mode)] = segment(self.net, cur, site, steps_per_m)
+            arcs, tau, v = seg
             e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e
             if prev >= 0:
@@ -301,6 +293,8 @@ class _Sim:
         else:
             j, mo, d, n, dep, vul = (np.concatenate(x) for x in zip(*self.pending))
         self.pending = []
+        if self._all_arrive(t, j, mo, d, n, dep, vul):
+            return
         take, part = self._take(j, d, n)
         self._accept(t, j, mo, d, n, take, dep, vul, part)
         rej = np.flatnonzero(take < n)
@@ -338,6 +332,17 @@ class _Sim:
                     held -= int(want.sum())  # a planned place that is not there any more is no longer held
         return take, take / np.maximum(n, 1)
 
+    def _all_arrive(
+        self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray
+    ) -> bool:
+        """When every site has room for all its arrivals, they take their places (`_take` and `_accept` in one
+        compiled call); False, with nothing changed, when some do not fit."""
+        when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
+        ok, long = kernel.arrive_if_all_fit(j, mo, d, n, dep, vul, self._sites, when, self._arrival_books)
+        if ok and long.any():
+            self.over_vul += float(vul[long].sum())  # each row's share taking a place is 1
+        return bool(ok)
+
     def _accept(self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, *rest: np.ndarray) -> None:
         """Planned places are no longer held (arrived or turned away); the arrivals' books and trip ends.
         ``rest``: places taken, departure-step sums, vulnerable people, the share taking a place."""
@@ -370,44 +375,6 @@ class _Sim:
             on = np.unique(elems[elems >= 0])
             self._discharge(t, on[self.el.queue[on] > 0])  # they set off again within the step
 
-    # ------------------------------------------------------------------ one day's schedule
-    def _schedule(self) -> dict[str, np.ndarray]:
-        """Release events of the day: (stream, mode, directed site or -1, node, people, first step)."""
-        inst, day, n_o = self.inst, self.day, self.n_o
-        daily, redisp_people, redisp_sched = self.daily, self.redisp_people, self.redisp_sched
-        o = np.flatnonzero(daily[:, day])
-        rows_s, rows_n, rows_node = [o], [daily[o, day]], [self.net.origin_node[o]]
-        for j in np.flatnonzero(redisp_people).tolist():
-            k = int(inst.site_order[j])
-            c = share_left(inst.order_curves[k], np.array([day + 1 - inst.order_day[k]]))
-            due = int(cumulative_people(int(redisp_people[j]), c)[0]) - int(redisp_sched[j])
-            if due > 0:
-                redisp_sched[j] += due
-                rows_s.append(np.array([n_o + j]))
-                rows_n.append(np.array([due]))
-                rows_node.append(np.array([self.net.site_node[j]]))
-        s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
-        shares = np.array([m.share for m in inst.modes])
-        by_mode = cap_modes(split_modes(n_all, shares), inst.modes, self.limit_used)
-        out: dict[str, list[int]] = {k: [] for k in ("s", "m", "j", "node", "n", "t0")}
-        for i, mo in zip(*np.nonzero(by_mode)):
-            s, n = int(s_all[i]), int(by_mode[i, mo])
-            parts: list[tuple[int, int]] = []
-            if self.quota is not None and s < n_o and self.quota[s].any():
-                q = self.quota[s]
-                give = min(n, int(q.sum()))
-                alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
-                q -= alloc
-                parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
-                n -= give
-            if n:
-                parts.append((-1, n))
-            t0 = day * self.spd + self.w0 + (int(self.access_steps[s, mo]) if s < n_o else 0)
-            for jj, a in parts:
-                for key, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
-                    out[key].append(v)
-        return {k: np.asarray(v, np.int64) for k, v in out.items()}
-
     # ------------------------------------------------------------------ moving
     def _el_arrays(self) -> tuple[np.ndarray, ...]:
         """The route elements' arrays as the kernel takes them (rebuilt when the elements grew)."""
@@ -419,12 +386,17 @@ class _Sim:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
         self._reached(*kernel.land(t, self.el.n, self._el_arrays()))
 
+    def _land_and_discharge(self, t: int) -> None:
+        """`_land` then `_discharge` in one compiled call (a step without departures)."""
+        self._reached(*kernel.land_and_discharge(t, self.el.n, self.max_use, self._links, self._el_arrays()))
+
     def _discharge(self, t: int, qi: np.ndarray | None = None) -> None:
         """Every link lets through its capacity (pedestrian-equivalents) this step; the rest queues. People who
         get through a link shorter than the rest of the step go on to the next one within the step."""
         el = self.el
         if qi is None:
-            qi = np.flatnonzero(el.queue[: el.n])
+            self._reached(*kernel.discharge_queued(t, el.n, self.max_use, self._links, self._el_arrays()))
+            return
         if len(qi):
             qi = np.ascontiguousarray(qi, np.int64)
             self._reached(*kernel.discharge(qi, t, self.max_use, self._links, self._el_arrays()))
@@ -435,8 +407,6 @@ class _Sim:
             el = self.el
             self.en_route -= int(n.sum())
             self.pending.append((el.site[te], el.mode[te], el.directed[te], n, dep, vul))
-
-    # ------------------------------------------------------------------ the days
 
     # ------------------------------------------------------------------ the days
     def run(self, assignment: str) -> DaysResult:
@@ -454,10 +424,19 @@ class _Sim:
                     self._books(day)
                 day = self.day = t // self.spd
                 ev = self._new_day(ev)
-            self._land(t)
             if len(ev["n"]):
-                ev = self._release(ev, t)
-            self._discharge(t)
+                li, amount, ended = kernel.due(t, self.W, ev["t0"], ev["n"])
+            else:
+                li, amount, ended = _NONE, _NONE, False
+            if len(li):
+                self._land(t)
+                self._release(ev, t, li, amount)
+                self._discharge(t)
+            else:
+                self._land_and_discharge(t)
+            if ended:  # events whose window is over
+                keep = t - ev["t0"] < self.W - 1
+                ev = {k: v[keep] for k, v in ev.items()}
             for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
                 if not self.pending:
                     break
@@ -486,22 +465,23 @@ class _Sim:
                 self.inside_at_op[k] = int(home[inst.origin_order == k].sum()) + int(
                     (self.occ[sk] + self.without_at_site[sk]).sum()
                 )
-        new = self._schedule()
+        new = day_events(
+            inst,
+            day,
+            self.daily[:, day],
+            (self.net.origin_node, self.net.site_node),
+            (self.redisp_people, self.redisp_sched),
+            self.quota,
+            self.limit_used,
+            (day * self.spd + self.w0, self.access_steps),
+        )
         new["tgt"] = np.full(len(new["n"]), -3, np.int64)
         new["e"] = np.full(len(new["n"]), -3, np.int64)
         return {k: np.concatenate([ev[k], new[k]]) for k in _EVENT_KEYS}
 
-    def _release(self, ev: dict[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
-        """Departures due this step, evenly over the window (rounded), onto their first route element; the
-        events still running."""
-        W = self.W
-        i_rel = t - ev["t0"]
-        li = np.flatnonzero((i_rel >= 0) & (i_rel < W))
-        if len(li):
-            ir, nn = i_rel[li], ev["n"][li]
-            amount = (2 * nn * (ir + 1) + W) // (2 * W) - (2 * nn * ir + W) // (2 * W)
-            go = amount > 0
-            li, amount = li[go], amount[go]
+    def _release(self, ev: dict[str, np.ndarray], t: int, li: np.ndarray, amount: np.ndarray) -> None:
+        """Departures due this step (events ``li``, ``amount`` people each: `kernel.due`) onto their first route
+        element."""
         if len(li):
             js = ev["j"][li]
             tg = js.copy()
@@ -515,11 +495,28 @@ class _Sim:
                 ev["e"][i] = (
                     self._route(int(ev["node"][i]), int(tg[c]), int(ev["m"][i]), bool(js[c] >= 0)) if tg[c] >= 0 else -1
                 )
-            mo = ev["m"][li]
-            vul = self._depart(ev["s"][li], mo, amount)
-            self._enter(ev["e"][li], tg, mo, amount, amount * float(t), vul, js >= 0, t)
-        ended = t - ev["t0"] >= W - 1
-        return {k: v[~ended] for k, v in ev.items()} if ended.any() else ev
+            mo, streams, elems = ev["m"][li], ev["s"][li], ev["e"][li]
+            if self._leave_and_enter(t, streams, mo, amount, elems):
+                return
+            vul = self._depart(streams, mo, amount)
+            self._enter(elems, tg, mo, amount, amount * float(t), vul, js >= 0, t)
+
+    def _leave_and_enter(
+        self, t: int, streams: np.ndarray, modes: np.ndarray, people: np.ndarray, elems: np.ndarray
+    ) -> bool:
+        """`_depart` and `_enter` in one compiled call when everyone leaves an origin onto a route element;
+        False, with nothing changed, otherwise."""
+        inst = self.inst
+        origins = (inst.origin_order, inst.origin_vulnerable_share)
+        books = (self.released_origin, self.left_order_inc, self.left_unordered_inc, self.dep_mode_day)
+        ff = (self.el.ff_s, self.ff_sum)
+        joined = kernel.leave_and_enter(
+            self.day, t, streams, modes, people, elems, self.n_o, origins, books, self._el_arrays(), ff
+        )
+        if joined < 0:
+            return False
+        self.en_route += joined
+        return True
 
     def _books(self, d: int) -> None:
         """The end of day ``d``: where everyone is (checked: nobody vanishes)."""

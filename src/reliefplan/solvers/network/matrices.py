@@ -172,21 +172,45 @@ def travel_time_matrix(
     leg_speed = network.walk_speed_m_s if leg_speed_m_s is None else float(leg_speed_m_s)
     o_leg_s, d_leg_s = o.distance_m / leg_speed, d.distance_m / leg_speed
     if len(o.node) == 0 or len(d.node) == 0:
-        empty = np.empty((len(o.node), len(d.node)))
-        return TravelTimes(
-            time_s=empty,
-            distance_m=empty.copy(),
-            mode=network.mode,
-            fallback=False,
-            method="network",
-            origin_snap_m=o.distance_m,
-            destination_snap_m=d.distance_m,
-            cutoff_s=cutoff_s,
-        )
-    uo, inv_o = np.unique(o.node, return_inverse=True)
-    ud, inv_d = np.unique(d.node, return_inverse=True)
-    from_dest = len(ud) < len(uo)
+        time_s = np.empty((len(o.node), len(d.node)))
+        distance_m = time_s.copy()
+    else:
+        uo, inv_o = np.unique(o.node, return_inverse=True)
+        ud, inv_d = np.unique(d.node, return_inverse=True)
+        net_time, net_len = _node_times(network, uo, ud, cutoff_s, contract, batch)
+        time_s = net_time[np.ix_(inv_o, inv_d)] + o_leg_s[:, None] + d_leg_s[None, :]
+        distance_m = net_len[np.ix_(inv_o, inv_d)] + o.distance_m[:, None] + d.distance_m[None, :]
+        same = o.node[:, None] == d.node[None, :]
+        if same.any():  # both points at one node: walk straight across, not out to the node and back
+            oi, di = np.nonzero(same)
+            direct = np.hypot(
+                *(
+                    np.asarray(origins_xy, dtype=float).reshape(-1, 2)[oi]
+                    - np.asarray(destinations_xy, dtype=float).reshape(-1, 2)[di]
+                ).T
+            )
+            distance_m[oi, di] = direct
+            time_s[oi, di] = direct / leg_speed
+        _beyond_cutoff(time_s, distance_m, cutoff_s)
+    return TravelTimes(
+        time_s=time_s,
+        distance_m=distance_m,
+        mode=network.mode,
+        fallback=False,
+        method="network",
+        origin_snap_m=o.distance_m,
+        destination_snap_m=d.distance_m,
+        cutoff_s=cutoff_s,
+    )
 
+
+def _node_times(
+    network: Network, uo: np.ndarray, ud: np.ndarray, cutoff_s: float | None, contract: bool, batch: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(time_s, length_m) of the fastest path from each origin node `uo` to each destination node `ud` (inf / NaN
+    when unreachable within cutoff_s): Dijkstra on one lexicographic weight, time first and length to break ties,
+    from the smaller set of nodes, in batches; quanta coarsen when a path is too long to keep the sums exact."""
+    from_dest = len(ud) < len(uo)
     t_res, l_res = _T_RES_S, _L_RES_M
     for _ in range(4):
         w, m, exact_below = _lexicographic_graph(network.graph_time_s, network.graph_length_m, t_res, l_res)
@@ -215,30 +239,7 @@ def travel_time_matrix(
     net_time = np.where(reach, tq * t_res, np.inf)
     net_len = np.where(reach, (np.where(reach, block, 0.0) - tq * m) * l_res, np.nan)
 
-    time_s = net_time[np.ix_(inv_o, inv_d)] + o_leg_s[:, None] + d_leg_s[None, :]
-    distance_m = net_len[np.ix_(inv_o, inv_d)] + o.distance_m[:, None] + d.distance_m[None, :]
-    same = o.node[:, None] == d.node[None, :]
-    if same.any():  # both points at one node: walk straight across, not out to the node and back
-        oi, di = np.nonzero(same)
-        direct = np.hypot(
-            *(
-                np.asarray(origins_xy, dtype=float).reshape(-1, 2)[oi]
-                - np.asarray(destinations_xy, dtype=float).reshape(-1, 2)[di]
-            ).T
-        )
-        distance_m[oi, di] = direct
-        time_s[oi, di] = direct / leg_speed
-    _beyond_cutoff(time_s, distance_m, cutoff_s)
-    return TravelTimes(
-        time_s=time_s,
-        distance_m=distance_m,
-        mode=network.mode,
-        fallback=False,
-        method="network",
-        origin_snap_m=o.distance_m,
-        destination_snap_m=d.distance_m,
-        cutoff_s=cutoff_s,
-    )
+    return net_time, net_len
 
 
 def _arange_values(start: np.ndarray, stop: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:

@@ -40,44 +40,8 @@ def solomon_from_text(text: str, file: str = "<solomon>", vehicles: int | None =
         raise InputError(Problem(file, f"no '{word}' section; expected the Solomon VRPTW text layout"))
 
     k_v, k_c = find("VEHICLE"), find("CUSTOMER")
-    fleet: list[float] | None = None
-    for k in range(k_v + 1, k_c):
-        toks = lines[k].split()
-        if toks and all(_is_number(t) for t in toks):
-            if len(toks) != 2:
-                raise InputError(
-                    Problem(file, f"expected 2 numbers (NUMBER CAPACITY), got {len(toks)}", f"line {k + 1}", "VEHICLE")
-                )
-            fleet = [float(t) for t in toks]
-            break
-    if fleet is None:
-        raise InputError(Problem(file, "no fleet line (NUMBER CAPACITY) under VEHICLE", None, "VEHICLE"))
-    rows: list[list[float]] = []
-    probs: list[Problem] = []
-    for k in range(k_c + 1, len(lines)):
-        toks = lines[k].split()
-        if not toks or not _is_number(toks[0]):
-            continue  # header or blank line
-        if len(toks) != 7 or not all(_is_number(t) for t in toks):
-            probs.append(
-                Problem(
-                    file,
-                    f"expected 7 numbers (CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, "
-                    f"DUE DATE, SERVICE TIME), got {lines[k].strip()!r}",
-                    f"line {k + 1}",
-                )
-            )
-            continue
-        rows.append([float(t) for t in toks])
-    if probs:
-        raise InputError(probs)
-    if len(rows) < 2:
-        raise InputError(
-            Problem(
-                file, f"expected a depot row and at least one customer row, got {len(rows)} row(s)", None, "CUSTOMER"
-            )
-        )
-    a = np.array(rows)
+    fleet = _solomon_fleet(lines, k_v, k_c, file)
+    a = _solomon_rows(lines, k_c, file)
     number, capacity = fleet
     n_veh = number if vehicles is None else float(vehicles)
     if n_veh < 1 or n_veh != int(n_veh):
@@ -111,6 +75,53 @@ def solomon_from_text(text: str, file: str = "<solomon>", vehicles: int | None =
     )
     validate_instance(inst, file)
     return inst
+
+
+def _solomon_fleet(lines: list[str], k_v: int, k_c: int, file: str) -> list[float]:
+    """[number, capacity] from the first all-numbers line between VEHICLE (line k_v) and CUSTOMER (line k_c)."""
+    fleet: list[float] | None = None
+    for k in range(k_v + 1, k_c):
+        toks = lines[k].split()
+        if toks and all(_is_number(t) for t in toks):
+            if len(toks) != 2:
+                raise InputError(
+                    Problem(file, f"expected 2 numbers (NUMBER CAPACITY), got {len(toks)}", f"line {k + 1}", "VEHICLE")
+                )
+            fleet = [float(t) for t in toks]
+            break
+    if fleet is None:
+        raise InputError(Problem(file, "no fleet line (NUMBER CAPACITY) under VEHICLE", None, "VEHICLE"))
+    return fleet
+
+
+def _solomon_rows(lines: list[str], k_c: int, file: str) -> np.ndarray:
+    """The node rows after CUSTOMER (line k_c): 7 numbers each, the depot first; every bad row named."""
+    rows: list[list[float]] = []
+    probs: list[Problem] = []
+    for k in range(k_c + 1, len(lines)):
+        toks = lines[k].split()
+        if not toks or not _is_number(toks[0]):
+            continue  # header or blank line
+        if len(toks) != 7 or not all(_is_number(t) for t in toks):
+            probs.append(
+                Problem(
+                    file,
+                    f"expected 7 numbers (CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, "
+                    f"DUE DATE, SERVICE TIME), got {lines[k].strip()!r}",
+                    f"line {k + 1}",
+                )
+            )
+            continue
+        rows.append([float(t) for t in toks])
+    if probs:
+        raise InputError(probs)
+    if len(rows) < 2:
+        raise InputError(
+            Problem(
+                file, f"expected a depot row and at least one customer row, got {len(rows)} row(s)", None, "CUSTOMER"
+            )
+        )
+    return np.array(rows)
 
 
 def _is_number(tok: str) -> bool:
@@ -157,54 +168,8 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
     service = np.array([num("stops", k, s, "service_s", 0.0) for k, s in enumerate(sts)])
     w_open = np.array([num("stops", k, s, "open_s", 0.0) for k, s in enumerate(sts)])
     w_close = np.array([num("stops", k, s, "close_s", day_end) for k, s in enumerate(sts)])
-    where = {d: k for k, d in enumerate(depot_ids)}
-    v_ids: list[str] = []
-    v_dep: list[int] = []
-    v_cap: list[float] = []
-    for k, v in enumerate(vehs):
-        vid = ident("vehicles", k, v)
-        cap = num("vehicles", k, v, "capacity")
-        count = v.get("count", 1) if isinstance(v, dict) else 1
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            probs.append(
-                Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})", "count")
-            )
-            count = 1
-        dep = v.get("depot") if isinstance(v, dict) else None
-        if str(dep) not in where:
-            probs.append(
-                Problem(file, f"unknown depot {dep!r}; expected one of {depot_ids}", f"vehicles[{k}] ({vid})", "depot")
-            )
-            dep = depot_ids[0]
-        for c in range(count):
-            v_ids.append(vid if count == 1 else f"{vid}-{c + 1}")
-            v_dep.append(where[str(dep)])
-            v_cap.append(cap)
-    n = len(deps) + len(sts)
-    mats: dict[str, np.ndarray] = {}
-    for key in ("distance_m", "travel_time_s"):
-        if key in obj:
-            mats[key] = _matrix(obj[key], n, key, file, probs)
-    if len(mats) < 2:
-        pts = [*deps, *sts]
-        kinds = ["depots"] * len(deps) + ["stops"] * len(sts)
-        idx = list(range(len(deps))) + list(range(len(sts)))
-        xy = np.array([[num(kd, i, p, "x"), num(kd, i, p, "y")] for kd, i, p in zip(kinds, idx, pts, strict=True)])
-        if "distance_m" not in mats:
-            mats["distance_m"] = _euclid(xy) if xy.size else np.zeros((0, 0))
-        if "travel_time_s" not in mats:
-            speed = obj.get("speed_m_per_s")
-            if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
-                probs.append(
-                    Problem(
-                        file,
-                        f"expected a speed > 0 (m/s) to turn distances into travel times, got {speed!r}",
-                        None,
-                        "speed_m_per_s",
-                    )
-                )
-                speed = 1.0
-            mats["travel_time_s"] = mats["distance_m"] / float(speed)
+    v_ids, v_dep, v_cap = _fleet(vehs, depot_ids, fields, file, probs)
+    mats = _matrices(obj, deps, sts, fields, file, probs)
     fixed = obj.get("vehicle_fixed_cost_m", 0.0)
     if isinstance(fixed, bool) or not isinstance(fixed, int | float):
         probs.append(Problem(file, f"expected a number >= 0, got {fixed!r}", None, "vehicle_fixed_cost_m"))
@@ -231,6 +196,71 @@ def instance_from_json(obj: Any, file: str = "<instance>") -> RoutingInstance:
     )
     validate_instance(inst, file)
     return inst
+
+
+def _fleet(
+    vehs: list[Any], depot_ids: list[str], fields: FieldReader, file: str, probs: list[Problem]
+) -> tuple[list[str], list[int], list[float]]:
+    """(ids, depot index, capacity) of every vehicle, a `count` of N expanded to id-1..id-N; problems collected."""
+    num, ident = fields.number, fields.ident
+    where = {d: k for k, d in enumerate(depot_ids)}
+    v_ids: list[str] = []
+    v_dep: list[int] = []
+    v_cap: list[float] = []
+    for k, v in enumerate(vehs):
+        vid = ident("vehicles", k, v)
+        cap = num("vehicles", k, v, "capacity")
+        count = v.get("count", 1) if isinstance(v, dict) else 1
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            probs.append(
+                Problem(file, f"expected a whole number >= 1, got {count!r}", f"vehicles[{k}] ({vid})", "count")
+            )
+            count = 1
+        dep = v.get("depot") if isinstance(v, dict) else None
+        if str(dep) not in where:
+            probs.append(
+                Problem(file, f"unknown depot {dep!r}; expected one of {depot_ids}", f"vehicles[{k}] ({vid})", "depot")
+            )
+            dep = depot_ids[0]
+        for c in range(count):
+            v_ids.append(vid if count == 1 else f"{vid}-{c + 1}")
+            v_dep.append(where[str(dep)])
+            v_cap.append(cap)
+    return v_ids, v_dep, v_cap
+
+
+def _matrices(
+    obj: dict[str, Any], deps: list[Any], sts: list[Any], fields: FieldReader, file: str, probs: list[Problem]
+) -> dict[str, np.ndarray]:
+    """distance_m and travel_time_s (depots then stops) as given, else from the x, y coordinates (metres) and
+    speed_m_per_s; problems collected."""
+    num = fields.number
+    n = len(deps) + len(sts)
+    mats: dict[str, np.ndarray] = {}
+    for key in ("distance_m", "travel_time_s"):
+        if key in obj:
+            mats[key] = _matrix(obj[key], n, key, file, probs)
+    if len(mats) < 2:
+        pts = [*deps, *sts]
+        kinds = ["depots"] * len(deps) + ["stops"] * len(sts)
+        idx = list(range(len(deps))) + list(range(len(sts)))
+        xy = np.array([[num(kd, i, p, "x"), num(kd, i, p, "y")] for kd, i, p in zip(kinds, idx, pts, strict=True)])
+        if "distance_m" not in mats:
+            mats["distance_m"] = _euclid(xy) if xy.size else np.zeros((0, 0))
+        if "travel_time_s" not in mats:
+            speed = obj.get("speed_m_per_s")
+            if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
+                probs.append(
+                    Problem(
+                        file,
+                        f"expected a speed > 0 (m/s) to turn distances into travel times, got {speed!r}",
+                        None,
+                        "speed_m_per_s",
+                    )
+                )
+                speed = 1.0
+            mats["travel_time_s"] = mats["distance_m"] / float(speed)
+    return mats
 
 
 def _matrix(rows: Any, n: int, key: str, file: str, probs: list[Problem]) -> np.ndarray:

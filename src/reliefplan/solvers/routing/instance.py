@@ -117,17 +117,33 @@ class RoutingResult:
 def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[Problem]:
     """Every problem in `inst` (shapes, NaN, negatives, windows that close before they open)."""
     probs: list[Problem] = []
-    n_d, n_s, n_v = len(inst.depot_ids), len(inst.stop_ids), len(inst.vehicle_ids)
     for kind, ids in (("depots", inst.depot_ids), ("stops", inst.stop_ids), ("vehicles", inst.vehicle_ids)):
         seen: dict[str, int] = {}
         for k, x in enumerate(ids):
             if x in seen:
                 probs.append(Problem(file, f"id {x!r} repeated (first at index {seen[x]})", f"{kind}[{k}]", "id"))
             seen.setdefault(x, k)
-    if n_d == 0:
+    if not inst.depot_ids:
         probs.append(Problem(file, "expected at least one depot (hub)", None, "depots"))
-    if n_v == 0:
+    if not inst.vehicle_ids:
         probs.append(Problem(file, "expected at least one vehicle", None, "vehicles"))
+    probs += _value_problems(inst, file)
+    probs += _depot_index_problems(inst, file)
+    probs += _matrix_problems(inst, file)
+    if not (math.isfinite(inst.vehicle_fixed_cost_m) and inst.vehicle_fixed_cost_m >= 0):
+        probs.append(
+            Problem(
+                file, f"expected a finite number >= 0, got {inst.vehicle_fixed_cost_m}", None, "vehicle_fixed_cost_m"
+            )
+        )
+    return probs
+
+
+def _value_problems(inst: RoutingInstance, file: str) -> list[Problem]:
+    """Demands, service times, windows and capacities: shapes, non-finite, negative (capacities not above 0),
+    and windows that close before they open."""
+    probs: list[Problem] = []
+    n_d, n_s, n_v = len(inst.depot_ids), len(inst.stop_ids), len(inst.vehicle_ids)
 
     def vec(name: str, arr: np.ndarray, n: int, kind: str, ids: list[str], positive: bool = False) -> np.ndarray | None:
         a = np.asarray(arr, dtype=float)
@@ -166,6 +182,13 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
                         name,
                     )
                 )
+    return probs
+
+
+def _depot_index_problems(inst: RoutingInstance, file: str) -> list[Problem]:
+    """Each vehicle's depot index: one per vehicle, within the depots."""
+    probs: list[Problem] = []
+    n_d, n_v = len(inst.depot_ids), len(inst.vehicle_ids)
     vd = np.asarray(inst.vehicle_depot)
     if vd.shape != (n_v,):
         probs.append(Problem(file, f"expected {n_v} depot indices, got shape {vd.shape}", None, "vehicle_depot"))
@@ -179,6 +202,13 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
                     "depot",
                 )
             )
+    return probs
+
+
+def _matrix_problems(inst: RoutingInstance, file: str) -> list[Problem]:
+    """The distance and travel-time matrices: square over depots then stops, no NaN, nothing negative."""
+    probs: list[Problem] = []
+    n_d, n_s = len(inst.depot_ids), len(inst.stop_ids)
     n = n_d + n_s
     for name in ("distance_m", "travel_time_s"):
         m = np.asarray(getattr(inst, name), dtype=float)
@@ -193,12 +223,6 @@ def instance_problems(inst: RoutingInstance, file: str = "<instance>") -> list[P
         if (m < 0).any():
             i, j = np.argwhere(m < 0)[0]
             probs.append(Problem(file, f"expected >= 0, got {m[i, j]:g} at [{i}][{j}]", None, name))
-    if not (math.isfinite(inst.vehicle_fixed_cost_m) and inst.vehicle_fixed_cost_m >= 0):
-        probs.append(
-            Problem(
-                file, f"expected a finite number >= 0, got {inst.vehicle_fixed_cost_m}", None, "vehicle_fixed_cost_m"
-            )
-        )
     return probs
 
 

@@ -44,7 +44,7 @@ def solve_routing(
     t0 = time.perf_counter()
     validate_instance(instance, file)
     inst = instance
-    n_d, n_s = len(inst.depot_ids), len(inst.stop_ids)
+    n_s = len(inst.stop_ids)
     screened = screen_stops(inst)
     stops = np.flatnonzero(np.array([s is None for s in screened], dtype=bool))
     demand = np.asarray(inst.demand, dtype=float)
@@ -81,24 +81,8 @@ def solve_routing(
         )
         return done("no_solution", [], f"OR-Tools found no plan ({stats['ortools_status']}) within {time_limit_s:g} s")
 
-    routes: list[Route] = []
-    served = np.zeros(n_s, dtype=bool)
-    for v, idx_seq in enumerate(_index_routes(routing, sol, n_v)):
-        seq = [int(stops[manager.IndexToNode(i) - n_d]) for i in idx_seq]
-        served[seq] = True
-        routes.append(_schedule(inst, v, seq))
-    total_cap = float(np.sum(inst.vehicle_capacity))
-    for j in stops[~served[stops]]:
-        unserved.append(
-            Unserved(
-                inst.stop_ids[j],
-                float(demand[j]),
-                "not_routed",
-                f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
-                f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
-                "within the windows in the plan found",
-            )
-        )
+    routes, served = _read_routes(inst, manager, routing, sol, stops)
+    unserved += _not_routed(inst, stops[~served[stops]])
     status = "optimal" if stats["ortools_status"] == "ROUTING_OPTIMAL" else "feasible"
     msg = (
         "OR-Tools exhausted the search (optimal for the integer-rounded instance)"
@@ -106,6 +90,38 @@ def solve_routing(
         else f"heuristic plan ({first_solution} + {metaheuristic}, {time_limit_s:g} s); no bound is proven"
     )
     return done(status, routes, msg)
+
+
+def _read_routes(
+    inst: RoutingInstance, manager: Any, routing: Any, sol: Any, stops: np.ndarray
+) -> tuple[list[Route], np.ndarray]:
+    """Each vehicle's route, scheduled, from the OR-Tools solution, and which stops it serves."""
+    n_d, n_v = len(inst.depot_ids), len(inst.vehicle_ids)
+    routes: list[Route] = []
+    served = np.zeros(len(inst.stop_ids), dtype=bool)
+    for v, idx_seq in enumerate(_index_routes(routing, sol, n_v)):
+        seq = [int(stops[manager.IndexToNode(i) - n_d]) for i in idx_seq]
+        served[seq] = True
+        routes.append(_schedule(inst, v, seq))
+    return routes, served
+
+
+def _not_routed(inst: RoutingInstance, left_out: np.ndarray) -> list[Unserved]:
+    """The stops a vehicle could reach alone but the plan found leaves out, with the fleet against the demand."""
+    demand = np.asarray(inst.demand, dtype=float)
+    n_v = len(inst.vehicle_ids)
+    total_cap = float(np.sum(inst.vehicle_capacity))
+    return [
+        Unserved(
+            inst.stop_ids[j],
+            float(demand[j]),
+            "not_routed",
+            f"reachable alone, but the fleet ({n_v} vehicles, {total_cap:g} {inst.load_unit} in "
+            f"all for {float(demand.sum()):g} {inst.load_unit} of demand) did not stretch to it "
+            "within the windows in the plan found",
+        )
+        for j in left_out
+    ]
 
 
 @dataclass

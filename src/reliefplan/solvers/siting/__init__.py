@@ -15,7 +15,8 @@ open-count limits) and who goes where; it always reports status, objective, best
   plan (on large instances a relaxed MILP over each client's cheapest sites, see `solve_siting`).
 
 The package: ``instance`` (the instance and result types, validation, the standalone JSON format), ``solve``
-(``solve_siting``: active arcs, presolve, transportation, the result) and ``search`` (the search over open sets);
+(``solve_siting``: active arcs, presolve, transportation, the result), ``search`` (the search over open sets) and
+``allocate`` (a plan on the active arcs, the greedy single-source allocation to an open set);
 the CFLP internals it uses are in ``solvers/cflp/``.
 """
 

@@ -161,6 +161,20 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
     vec("capacity", inst.capacity, n_f, "facilities", inst.facility_ids)
     vec("fixed_cost", inst.fixed_cost, n_f, "facilities", inst.facility_ids)
     vec("demand", inst.demand, n_c, "clients", inst.client_ids)
+    probs += _cost_problems(inst, file)
+    probs += _open_problems(inst, file)
+    if inst.unmet_penalty is not None and not (math.isfinite(inst.unmet_penalty) and inst.unmet_penalty > 0):
+        probs.append(
+            Problem(file, f"expected a finite number > 0 or null, got {inst.unmet_penalty}", None, "unmet_penalty")
+        )
+    return probs
+
+
+def _cost_problems(inst: SitingInstance, file: str) -> list[Problem]:
+    """The cost: a sparse one's arcs, or a dense clients x sites matrix with a finite cost >= 0 on every usable
+    pair (`allowed`, of the same shape)."""
+    probs: list[Problem] = []
+    n_f, n_c = len(inst.facility_ids), len(inst.client_ids)
     if isinstance(inst.cost, ArcCosts):
         probs += _arc_problems(inst.cost, n_c, n_f, file)
         if inst.allowed is not None:
@@ -200,6 +214,13 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
                     "cost",
                 )
             )
+    return probs
+
+
+def _open_problems(inst: SitingInstance, file: str) -> list[Problem]:
+    """must_open and never_open (one boolean per site, never both), min_open and max_open (whole, in order)."""
+    probs: list[Problem] = []
+    n_f = len(inst.facility_ids)
     for name, m in (("must_open", inst.must_open), ("never_open", inst.never_open)):
         if m is not None and np.asarray(m).shape != (n_f,):
             probs.append(Problem(file, f"expected {n_f} booleans, got shape {np.asarray(m).shape}", None, name))
@@ -218,10 +239,6 @@ def instance_problems(inst: SitingInstance, file: str = "<instance>") -> list[Pr
             probs.append(Problem(file, f"expected a whole number >= 0, got {v}", None, name))
     if inst.min_open is not None and inst.max_open is not None and inst.min_open > inst.max_open:
         probs.append(Problem(file, f"min_open {inst.min_open} > max_open {inst.max_open}", None, "min_open"))
-    if inst.unmet_penalty is not None and not (math.isfinite(inst.unmet_penalty) and inst.unmet_penalty > 0):
-        probs.append(
-            Problem(file, f"expected a finite number > 0 or null, got {inst.unmet_penalty}", None, "unmet_penalty")
-        )
     return probs
 
 

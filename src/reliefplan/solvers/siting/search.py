@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -16,6 +15,7 @@ from ..cflp.bnb import lagrangian_bnb
 from ..cflp.flow import is_integral, solve_transport
 from ..cflp.lagrange import LagrangeOutcome, choose_open, facility_values, lagrangian
 from ..cflp.mip import MipOutcome, solve_mip
+from .allocate import _Plan, greedy_single_source
 from .instance import SitingInstance, SitingResult
 
 #: instances with at most this many usable client-site pairs start with the LP relaxation of the
@@ -33,17 +33,6 @@ _NEAR_ARCS = 150_000
 _LINK_K = 10
 #: each client's cheapest sites kept in a restricted MILP (fewer when arc_limit is small).
 _NEAR_K = 15
-
-
-@dataclass
-class _Plan:
-    """A candidate plan on the active arcs: fraction per arc, open mask, unmet fraction per client."""
-
-    objective: float
-    x: np.ndarray
-    y: np.ndarray
-    u: np.ndarray
-    people: np.ndarray | None = None  # integral flows when min-cost flow produced them
 
 
 #: `finish(status, plan, bound, solver, message, stats)`: the SitingResult of a plan on the active arcs.
@@ -138,7 +127,19 @@ class _OpeningSearch:
         sel = y_open[aj]
         self.stats["evaluations"] += 1
         if inst.single_source:
-            return self._greedy_single_source(y_open, sel)
+            return greedy_single_source(
+                y_open,
+                self.ai,
+                self.aj,
+                self.d,
+                self.dense,
+                self.capacity,
+                self.order_ss,
+                self.penalty,
+                self.arc_cost,
+                self.fixed,
+                self.must | (inst.min_open is not None),
+            )
         sol = solve_transport(self.ai[sel], aj[sel], self.unit[sel], d, self.capacity, self.penalty, cost_steps)
         if sol.status != "optimal":
             return None
@@ -149,33 +150,6 @@ class _OpeningSearch:
         y = (y_open & (used | self.must | keep_closed)).astype(float)
         obj = sol.objective + float(self.fixed @ y)
         return _Plan(obj, flow / d[self.ai], y, sol.unmet / d, flow if self.integral else None)
-
-    def _greedy_single_source(self, y_open: np.ndarray, sel: np.ndarray) -> _Plan | None:
-        ai, aj, d, dense, n_a, n_cl = self.ai, self.aj, self.d, self.dense, self.n_a, self.n_cl
-        resid = self.capacity * y_open
-        x = np.zeros(n_a)
-        u = np.zeros(n_cl)
-        arc_index = np.full((n_cl, self.n_f), -1, dtype=np.int64)
-        arc_index[ai, aj] = np.arange(n_a)
-        pref = np.argsort(np.where(y_open[None, :], dense, np.inf), axis=1)
-        for i in self.order_ss:
-            placed = False
-            for j in pref[i]:
-                if not y_open[j] or not np.isfinite(dense[i, j]):
-                    break
-                if resid[j] >= d[i] - 1e-9:
-                    resid[j] -= d[i]
-                    x[arc_index[i, j]] = 1.0
-                    placed = True
-                    break
-            if not placed:
-                if self.penalty is None:
-                    return None
-                u[i] = 1.0
-        used = np.bincount(aj, weights=x, minlength=self.n_f) > 0
-        y = (y_open & (used | self.must | (self.inst.min_open is not None))).astype(float)
-        obj = float(x @ self.arc_cost) + float(self.fixed @ y) + float(self.penalty or 0.0) * float(d @ u)
-        return _Plan(obj, x, y, u, x * d[ai])
 
     def consider(self, y_open: np.ndarray) -> float:
         """Evaluate an open set (repaired to cover the demand when everyone must be served), once; the best
@@ -522,27 +496,32 @@ class _OpeningSearch:
                 "fixed_open": int((y_lo == 1).sum()),
             }
         )
-        if mip.x is not None and mip.y is not None and mip.u is not None:
-            x = np.zeros(self.n_a)
-            x[sub] = mip.x
-            mplan = None
-            if far_used == 0:
-                mplan = _Plan(
-                    float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)), x, mip.y, mip.u
-                )
-            if not inst.single_source or mplan is None:
-                # Re-allocate the MILP's open set over ALL usable arcs: min-cost flow gives whole
-                # people and is never worse than the (possibly relaxed) MILP allocation up to rounding.
-                realloc = self.evaluate(mip.y > 0.5, cost_steps=1e9)
-                if realloc is not None and (mplan is None or realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9):
-                    mplan = realloc
-            if mplan is not None and (not best or mplan.objective < best[0].objective):
-                best[:] = [mplan]
+        self._adopt(mip, sub, far_used)
         # The MILP (with far columns: a relaxation) is exact for plans cheaper than fix_ub, so its
         # bound holds for the full instance; if it has no plan, none is cheaper than fix_ub.
         if mip.status == "infeasible":
             return mip, fix_ub if math.isfinite(fix_ub) else float("nan")
         return mip, min(mip.bound, fix_ub)
+
+    def _adopt(self, mip: MipOutcome, sub: np.ndarray, far_used: int) -> None:
+        """Make the MILP's plan (on the arcs `sub`) the best one when it is better; a plan leaning on far columns
+        or split between sites is re-allocated over all usable arcs first."""
+        if mip.x is None or mip.y is None or mip.u is None:
+            return
+        inst, arc_cost, d, fixed, penalty, best = self.inst, self.arc_cost, self.d, self.fixed, self.penalty, self.best
+        x = np.zeros(self.n_a)
+        x[sub] = mip.x
+        mplan = None
+        if far_used == 0:
+            mplan = _Plan(float(x @ arc_cost + fixed @ mip.y + float(penalty or 0.0) * (d @ mip.u)), x, mip.y, mip.u)
+        if not inst.single_source or mplan is None:
+            # Re-allocate the MILP's open set over ALL usable arcs: min-cost flow gives whole
+            # people and is never worse than the (possibly relaxed) MILP allocation up to rounding.
+            realloc = self.evaluate(mip.y > 0.5, cost_steps=1e9)
+            if realloc is not None and (mplan is None or realloc.objective <= mplan.objective * (1 + 1e-9) + 1e-9):
+                mplan = realloc
+        if mplan is not None and (not best or mplan.objective < best[0].objective):
+            best[:] = [mplan]
 
     def _mip(self, lag: LagrangeOutcome, bound: float) -> SitingResult:
         """HiGHS on the strong formulation, warm-started with the best plan and with facilities fixed by the

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..cflp.flow import solve_transport
+from .allocate import _Plan
 from .instance import ArcCosts, SitingInstance, SitingResult, validate_instance
-from .search import _OpeningSearch, _Plan
+from .search import _OpeningSearch
 
 
 def solve_siting(

@@ -60,8 +60,9 @@ in the capacity) and exact for small enough changes.
 The package: ``model`` (the instance and result types, the model's constants), ``readers`` (the standalone JSON
 format: ``instance_from_dict``, ``read_instance``), ``validate`` (``instance_problems``, ``validate_instance``),
 ``commodities`` (commodities, payloads and per-person needs from data/commodities.yaml and a standards profile),
-``lp`` (the LP above as arrays: demand cells, columns, rows, costs), ``solve`` (``solve_supply``: HiGHS, warm
-starts, the two solves, binding constraints in words), ``extra`` (more entry capacity, the least extra capacity that
+``cells`` (the demand cells and sharing classes), ``lp`` (the LP above as arrays: columns, rows, costs),
+``corridors`` (parallel corridors through transit hubs: the same optimum, fewer columns), ``solve``
+(``solve_supply``: HiGHS, warm starts, sifting, the two solves), ``binding`` (binding constraints in words), ``extra`` (more entry capacity, the least extra capacity that
 meets every need, ``meets_every_need``) and ``results`` (fleets, per-site figures, ``result_to_dict``).
 """
 

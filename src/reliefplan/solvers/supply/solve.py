@@ -11,6 +11,9 @@ import numpy as np
 
 from ..._errors import InputError, Problem, SolverError
 from .._highs import quiet_highs
+from .binding import _binding
+from .compact import CompactHighs, live_columns
+from .corridors import Corridors, aggregate, identity
 from .lp import _build_lp, _Lp
 from .model import (
     AUTO_EPSILON_COLUMNS,
@@ -21,7 +24,6 @@ from .model import (
     METHODS,
     SIFT_TOL,
     TIME_TIE_BREAK,
-    BindingConstraint,
     SupplyInstance,
     SupplyResult,
     owed_to_date,
@@ -29,31 +31,51 @@ from .model import (
 from .results import fleet_requirements
 from .validate import validate_instance
 
+#: HiGHS' simplex_scale_strategy for an LP with a warehouse of unlimited stock (a delivery chain's backlog): 4,
+#: scaling by the largest value, took the Rafah chain + pier + fuel LP (60 days) from 11.5 s to 3.5 s CPU, the same
+#: optimum; on the LPs without (the example's plans, bench_supply's 200 sites) it was no faster, so they keep
+#: HiGHS' default (docs/supply.md)
+BACKLOG_SCALE_STRATEGY = 4
 
-def _highs(lp: _Lp, time_limit_s: float, threads: int | None, col_upper: np.ndarray | None = None) -> tuple[Any, Any]:
-    """A HiGHS model of ``lp`` (``col_upper``: other column bounds, e.g. with held columns at 0)."""
+
+def _highs(
+    lp: _Lp,
+    time_limit_s: float,
+    threads: int | None,
+    col_upper: np.ndarray | None = None,
+    scale: int | None = None,
+    compact: bool = False,
+) -> tuple[Any, Any]:
+    """A HiGHS model of ``lp`` (``col_upper``: other column bounds, e.g. with held columns at 0; ``scale``: HiGHS'
+    simplex_scale_strategy, None: its default; ``compact``: without the columns fixed at 0
+    (`compact.CompactHighs`, addressed by the whole LP's column indices all the same))."""
     import highspy
 
     h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
+    if scale is not None:
+        h.setOptionValue("simplex_scale_strategy", scale)
     if threads:
         h.setOptionValue("threads", int(threads))
+    upper = lp.col_upper if col_upper is None else col_upper
+    live = live_columns(lp.col_upper) if compact else np.arange(lp.n_col)
+    a = lp.matrix[:, live] if compact else lp.matrix
     model = highspy.HighsLp()
-    model.num_col_ = lp.n_col
+    model.num_col_ = live.size
     model.num_row_ = lp.matrix.shape[0]
-    model.col_cost_ = lp.cost1
-    model.col_lower_ = np.zeros(lp.n_col)
-    model.col_upper_ = lp.col_upper if col_upper is None else col_upper
+    model.col_cost_ = lp.cost1[live]
+    model.col_lower_ = np.zeros(live.size)
+    model.col_upper_ = upper[live]
     model.row_lower_ = lp.row_lower
     model.row_upper_ = lp.row_upper
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = lp.matrix.indptr.astype(np.int32)
-    model.a_matrix_.index_ = lp.matrix.indices.astype(np.int32)
-    model.a_matrix_.value_ = lp.matrix.data
+    model.a_matrix_.start_ = a.indptr.astype(np.int32)
+    model.a_matrix_.index_ = a.indices.astype(np.int32)
+    model.a_matrix_.value_ = a.data
     status = h.passModel(model)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the supply LP")
-    return h, highspy
+    return (CompactHighs(h, live, lp.n_col, lp.matrix, lp.cost1) if compact else h), highspy
 
 
 def _structure_key(lp: _Lp) -> str:
@@ -78,21 +100,26 @@ def _upper(lp: _Lp, held: np.ndarray) -> np.ndarray:
 
 
 def _warm_highs(
-    lp: _Lp, time_limit_s: float, threads: int | None, warm: dict[str, Any] | None, held: np.ndarray
+    lp: _Lp,
+    time_limit_s: float,
+    threads: int | None,
+    warm: dict[str, Any] | None,
+    held: np.ndarray,
+    scale: int | None = None,
 ) -> tuple[Any, Any, str, np.ndarray]:
     """(model, highspy, key, held): a HiGHS model of ``lp`` with the ``held`` columns at 0: the one kept in ``warm``
     for the same matrix with new bounds and costs (simplex restarts from its last basis, and only the columns still
     held after the last solve are held again), or a new one (kept there for the next call)."""
     import highspy
 
-    if warm is None:
-        return (*_highs(lp, time_limit_s, threads, _upper(lp, held)), "", held)
+    if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
+        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
     if kept is None:
-        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held))
+        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale)
         return h, highspy, key, held
     h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
     held = np.intersect1d(held, was_held)
@@ -132,6 +159,25 @@ def _warm_highs(
     return h, highspy, key, held
 
 
+def _check_options(
+    instance: SupplyInstance, trucks: str, method: str, deep_share: float, deep_factor: float, file: str
+) -> None:
+    """The instance and `solve_supply`'s options, or an `InputError` naming each problem."""
+    validate_instance(instance, file)
+    if trucks not in ("auto", "second_solve", "epsilon", "off"):
+        raise InputError(Problem(file=file, field="trucks", message="expected auto, second_solve, epsilon or off"))
+    if method not in METHODS:
+        raise InputError(Problem(file=file, field="method", message=f"expected one of {', '.join(METHODS)}"))
+    if not 0.0 <= deep_share <= 1.0 or deep_factor < 1.0:
+        raise InputError(
+            Problem(
+                file=file,
+                field="deep_share/deep_factor",
+                message="expected 0 <= deep_share <= 1 and deep_factor >= 1 (convex cost)",
+            )
+        )
+
+
 def solve_supply(
     instance: SupplyInstance,
     *,
@@ -144,6 +190,7 @@ def solve_supply(
     threads: int | None = None,
     warm: dict[str, Any] | None = None,
     method: str = "auto",
+    transit_hubs: bool = True,
     file: str = "<instance>",
 ) -> SupplyResult:
     """Plan daily flows; minimise deprivation, then truckloads. See the module docstring for the model.
@@ -159,22 +206,13 @@ def solve_supply(
     lower the objective (`_sift`: the same optimum, proven by the reduced costs); "direct" solves the whole LP at
     once; "auto" sifts unless a warehouse may hold unlimited stock (a delivery chain's backlog): there the sites'
     stock is not what makes the LP hard, and sifting measured 1.5x slower (the Rafah chain + pier + fuel, 60 days).
+    ``transit_hubs``: solve with every complete block of parallel corridors through a transit hub (`corridors`: the
+    same optimum, fewer columns); False solves the instance's arcs as given.
     """
-    validate_instance(instance, file)
-    if trucks not in ("auto", "second_solve", "epsilon", "off"):
-        raise InputError(Problem(file=file, field="trucks", message="expected auto, second_solve, epsilon or off"))
-    if method not in METHODS:
-        raise InputError(Problem(file=file, field="method", message=f"expected one of {', '.join(METHODS)}"))
-    if not 0.0 <= deep_share <= 1.0 or deep_factor < 1.0:
-        raise InputError(
-            Problem(
-                file=file,
-                field="deep_share/deep_factor",
-                message="expected 0 <= deep_share <= 1 and deep_factor >= 1 (convex cost)",
-            )
-        )
+    _check_options(instance, trucks, method, deep_share, deep_factor, file)
     t0 = time.perf_counter()
-    lp = _build_lp(instance, deep_share, deep_factor)
+    corr = aggregate(instance) if transit_hubs else identity(instance)
+    lp = _build_lp(corr.instance, deep_share, deep_factor, corr.hubs)
     eps = 0.0
     if trucks == "auto":
         trucks = "second_solve" if lp.n_col <= AUTO_EPSILON_COLUMNS else "epsilon"
@@ -182,15 +220,17 @@ def solve_supply(
         prios = [c.priority for c in instance.commodities if c.priority > 0]
         eps = EPS_TRUCKS * (min(prios) if prios else 1.0)
         lp.cost1 = lp.cost1 + eps * lp.cost2
+    backlog = any(w.capacity_t is None for w in instance.warehouses)
     if method == "auto":
-        method = "direct" if any(w.capacity_t is None for w in instance.warehouses) else "sifting"
+        method = "direct" if backlog else "sifting"
     held = lp.site_stock_cols if method == "sifting" else np.zeros(0, dtype=np.int64)
-    h, highspy, key, held = _warm_highs(lp, time_limit_s, threads, warm, held)
+    scale = BACKLOG_SCALE_STRATEGY if backlog else None
+    h, highspy, key, held = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
     timings = {"build": time.perf_counter() - t0}
     state: dict[str, Any] = {"held": held}
     try:
         return _solve(
-            instance,
+            corr,
             lp,
             h,
             highspy,
@@ -248,9 +288,12 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
         h.setOptionValue("simplex_strategy", strategy)
 
 
-def _unsolved(lp: _Lp, status: str, time_limit_s: float, t0: float, named: dict[str, Any], method: str) -> SupplyResult:
+def _unsolved(
+    corr: Corridors, lp: _Lp, status: str, time_limit_s: float, t0: float, named: dict[str, Any], method: str
+) -> SupplyResult:
     """The result when HiGHS stops without an optimum: no plan, everything owed is short."""
-    K, E, W, S, A, P, T = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T
+    K, E, S, P, T = lp.K, lp.E, lp.S, lp.P, lp.T
+    A, W = corr.n_arcs, corr.n_warehouses
     z = np.zeros
     owed = owed_to_date(lp.cell_demand, lp.carry)
     return SupplyResult(
@@ -372,8 +415,37 @@ def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str,
     )
 
 
+def _restore(corr: Corridors, fig: dict[str, Any]) -> dict[str, Any]:
+    """The plan's arrays on the original instance's arcs and warehouses (no transit hubs; `corridors`)."""
+    if not corr.blocks:
+        return fig
+    flow = corr.restore_flow(fig["flow_t"])
+    loss = np.array([a.loss_share for a in corr.original.arcs], dtype=float)
+    return {
+        **fig,
+        "flow_t": flow,
+        "arc_lost_t": flow * loss[None, :, None],
+        "warehouse_stock_t": fig["warehouse_stock_t"][:, : corr.n_warehouses],
+    }
+
+
+def _named(instance: SupplyInstance, lp: _Lp) -> dict[str, Any]:
+    """The result's ids and report cells."""
+    return dict(
+        commodity_ids=[c.id for c in instance.commodities],
+        entry_ids=[e.id for e in instance.entry_points],
+        warehouse_ids=[w.id for w in instance.warehouses],
+        site_ids=[s.id for s in instance.sites],
+        carry_over=[bool(c) for c in lp.carry],
+        cell_site=lp.cell_site,
+        cell_group=lp.cell_group,
+        cell_demand_t=lp.cell_demand,
+        cell_people=lp.cell_people,
+    )
+
+
 def _solve(
-    instance: SupplyInstance,
+    corr: Corridors,
     lp: _Lp,
     h: Any,
     highspy: Any,
@@ -400,19 +472,9 @@ def _solve(
     timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
     ms = h.getModelStatus()
     status = h.modelStatusToString(ms)
-    named: dict[str, Any] = dict(
-        commodity_ids=[c.id for c in instance.commodities],
-        entry_ids=[e.id for e in instance.entry_points],
-        warehouse_ids=[w.id for w in instance.warehouses],
-        site_ids=[s.id for s in instance.sites],
-        carry_over=[bool(c) for c in lp.carry],
-        cell_site=lp.cell_site,
-        cell_group=lp.cell_group,
-        cell_demand_t=lp.cell_demand,
-        cell_people=lp.cell_people,
-    )
+    named = _named(corr.original, lp)
     if ms != highspy.HighsModelStatus.kOptimal:
-        return _unsolved(lp, status, time_limit_s, t0, named, method)
+        return _unsolved(corr, lp, status, time_limit_s, t0, named, method)
     sol = h.getSolution()
     duals = np.asarray(sol.row_dual, dtype=float)
     x = np.asarray(sol.col_value, dtype=float)
@@ -423,15 +485,48 @@ def _solve(
         # the truckload solve over the whole LP (exact lexicographic order: stock may save loads), sifted
         x, z2, message = _truckload_solve(lp, h, highspy, x, time_limit_s, t0, timings, state["held"])
     x = np.maximum(x, 0.0)  # solver noise below the zero bound
-    z1 = float(lp.true1 @ x)
     if trucks == "epsilon":
         z2 = float(lp.cost2 @ x)
         message = (
             f"truckloads weighted {eps:.2g} per truckload in the same solve as deprivation "
             "(epsilon method; shadow prices include that weight)"
         )
+    result = _result(corr, lp, x, status, z2, message, method, named)
+    prio = np.array([c.priority for c in corr.original.commodities], dtype=float)
+    weighted = prio[:, None, None] * result.cell_shortfall_t * deep_factor  # an upper bound on each cell's deprivation
+    result.binding = _binding(
+        corr.instance,
+        lp,
+        duals,
+        deep_share,
+        deep_factor,
+        step_trucks_per_day,
+        storage_step_t,
+        result.shortfall_t,
+        weighted,
+        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0),
+    )
+    result.fleet = fleet_requirements(corr.original, result)
+    result.solve_time_s = time.perf_counter() - t0
+    timings["report"] = result.solve_time_s - sum(timings.values())
+    result.timings_s = timings
+    return result
+
+
+def _result(
+    corr: Corridors,
+    lp: _Lp,
+    x: np.ndarray,
+    status: str,
+    z2: float | None,
+    message: str,
+    method: str,
+    named: dict[str, Any],
+) -> SupplyResult:
+    """The optimal plan ``x`` as a result on the original instance (binding constraints and fleet to follow)."""
+    z1 = float(lp.true1 @ x)
     res_bal = lp.matrix[: lp.n_bal] @ x - lp.rhs_bal
-    result = SupplyResult(
+    return SupplyResult(
         status=status,
         objective_deprivation=z1,
         objective_trucks=z2,
@@ -446,158 +541,6 @@ def _solve(
         solve_time_s=0.0,
         message=message,
         method=method,
-        **_plan_figures(instance, lp, x),
+        **_restore(corr, _plan_figures(corr.instance, lp, x)),
         **named,
     )
-    prio = np.array([c.priority for c in instance.commodities], dtype=float)
-    weighted = prio[:, None, None] * result.cell_shortfall_t * deep_factor  # an upper bound on each cell's deprivation
-    result.binding = _binding(
-        instance,
-        lp,
-        duals,
-        deep_share,
-        deep_factor,
-        step_trucks_per_day,
-        storage_step_t,
-        result.shortfall_t,
-        weighted,
-        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0),
-    )
-    result.fleet = fleet_requirements(instance, result)
-    result.solve_time_s = time.perf_counter() - t0
-    timings["report"] = result.solve_time_s - sum(timings.values())
-    result.timings_s = timings
-    return result
-
-
-# --------------------------------------------------------------------------------------------
-# Shadow prices in words
-# --------------------------------------------------------------------------------------------
-
-
-def _windows(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of consecutive True days as (first, last)."""
-    out: list[tuple[int, int]] = []
-    start = None
-    for t, m in enumerate(mask):
-        if m and start is None:
-            start = t
-        if not m and start is not None:
-            out.append((start, t - 1))
-            start = None
-    if start is not None:
-        out.append((start, len(mask) - 1))
-    return out
-
-
-def _days(a: int, b: int) -> str:
-    return f"day {a}" if a == b else f"days {a}–{b}"
-
-
-def _binding(
-    inst: SupplyInstance,
-    lp: _Lp,
-    duals: np.ndarray,
-    deep_share: float,
-    deep_factor: float,
-    step_trucks: float,
-    storage_step_t: float,
-    short_t: np.ndarray,
-    weighted_short: np.ndarray,
-    rtol: float,
-) -> list[BindingConstraint]:
-    # marginal deprivation value of one tonne, per commodity tier (to name what a margin relieves)
-    tiers = [(c.id, c.priority, 1.0) for c in inst.commodities]
-    if deep_factor != 1.0 and deep_share < 1.0:
-        tiers += [(c.id, c.priority * deep_factor, deep_factor) for c in inst.commodities]
-    wmax = max([w for _, w, _ in tiers] + [1.0])
-    tol = 1e-7 * wmax
-    out: list[BindingConstraint] = []
-    for kind, (r0, owners) in lp.rows.items():
-        T = lp.T
-        price = -duals[r0 : r0 + owners.size * T].reshape(owners.size, T)  # cut in deprivation per +1 t
-        for b, owner in enumerate(owners):
-            for a, z in _windows(price[b] > tol):
-                p = price[b, a : z + 1]
-                if kind == "entry_capacity":
-                    e = inst.entry_points[owner]
-                    pay = e.payload(inst.payload_t)
-                    name, step, unit, step_t = e.id, step_trucks, "trucks/day", step_trucks * pay
-                    what = f"+{step:g} trucks/day ({step_t:,.0f} t/day) at {name} on {_days(a, z)}"
-                elif kind == "arc_loads":
-                    arc = inst.arcs[owner]
-                    pay = arc.payload_t or inst.payload_t
-                    # a chain stage after an entry point (chain.with_chain names its nodes "<entry>:<stage>")
-                    name = arc.source.split(":")[0] if ":" in arc.source else f"{arc.source}->{arc.target}"
-                    step, unit, step_t = step_trucks, "loads/day", step_trucks * pay
-                    stage = {"movements": "convoy movements allowed", "collection": "collection"}.get(
-                        arc.stage, arc.stage or "a stage in truckloads"
-                    )
-                    what = f"+{step:g} loads/day (about {step_t:,.0f} t/day) of {stage} after {name} on {_days(a, z)}"
-                elif kind == "arc_capacity":
-                    arc = inst.arcs[owner]
-                    pay = arc.payload_t or inst.payload_t
-                    name, step, unit, step_t = (
-                        f"{arc.source}->{arc.target}",
-                        step_trucks,
-                        "trucks/day",
-                        step_trucks * pay,
-                    )
-                    what = f"+{step:g} trucks/day ({step_t:,.0f} t/day) on road {name} on {_days(a, z)}"
-                else:
-                    x = inst.warehouses[owner] if kind == "warehouse_storage" else inst.sites[owner]
-                    name, step, unit, step_t = x.id, storage_step_t, "t of storage", storage_step_t
-                    what = (
-                        f"+{step:g} t of storage at {'warehouse' if kind == 'warehouse_storage' else 'site'} "
-                        f"{name} on {_days(a, z)}"
-                    )
-                # dual per unit of the row: tonnes, or truckloads for a stage counted in loads
-                linear = float(p.sum() * (step if kind == "arc_loads" else step_t))
-                # the optimal value is convex in the capacity, so dual × change bounds the cut from above;
-                # so does the deprivation left from the window's first day on
-                cut = min(linear, float(weighted_short[..., a:].sum()))
-                # t per unit of the row: 1, or for a stage in loads the commodity's payload on that arc
-                per_unit = (
-                    {c.id: inst.payload(c, inst.arcs[owner].payload_t) for c in inst.commodities}
-                    if kind == "arc_loads"
-                    else {}
-                )
-                matches = {(k, f) for k, w, f in tiers if np.allclose(p, w * per_unit.get(k, 1.0), rtol=rtol, atol=tol)}
-                commodity = cut_t = None
-                if len({k for k, _ in matches}) == 1:
-                    commodity, f = next(iter(matches))
-                    ki = [c.id for c in inst.commodities].index(commodity)
-                    prio = inst.commodities[ki].priority
-                    cut_t = min(linear / (prio * f), float(short_t[ki, :, a:].sum()))
-                    cut = min(cut, cut_t * prio * f)
-                    text = f"{what} would cut the {commodity} shortfall by up to about {cut_t:,.0f} t"
-                else:
-                    text = f"{what} would cut the priority-weighted shortfall by up to about {cut:,.0f}"
-                per = (
-                    "t of storage"
-                    if kind.endswith("storage")
-                    else ("load/day" if kind == "arc_loads" else "t/day of capacity")
-                )
-                text += (
-                    f" (shadow price {float(p.mean()):.3g} per {per} and day"
-                    f"; dual × change = {linear:,.0f}, exact only for small changes and an upper bound "
-                    "beyond — re-solve to confirm)"
-                )
-                out.append(
-                    BindingConstraint(
-                        kind=(inst.arcs[owner].stage or kind) if kind == "arc_loads" else kind,
-                        id=name,
-                        first_day=a,
-                        last_day=z,
-                        shadow_price=[float(v) for v in p],
-                        step=step,
-                        step_unit=unit,
-                        step_t_per_day=step_t,
-                        predicted_cut=cut,
-                        commodity=commodity,
-                        predicted_cut_t=cut_t,
-                        text=text,
-                    )
-                )
-    out.sort(key=lambda c: -c.predicted_cut)
-    return out

@@ -1,0 +1,84 @@
+"""What an ensemble member of a scenario with successive orders reuses from earlier runs in its worker (the
+segments of the ways to the sites, `movement_days.routes.segments`) never changes a result: a member equals a
+cold plan of the same draws, run for run and figure by figure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_movement_kernel import assert_same, grid_instance
+
+from reliefplan.solvers import movement_days as md
+from reliefplan.solvers.movement_days import routes
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
+
+
+def _member(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
+    """The instance with an ensemble member's kind of draws: road capacity and people (lengths unchanged)."""
+    rng = np.random.default_rng(seed)
+    return replace(
+        inst,
+        arc_capacity_per_h=inst.arc_capacity_per_h * rng.lognormal(0.0, 0.25),
+        origin_people=np.maximum(0, np.rint(inst.origin_people * rng.normal(1.0, 0.1, len(inst.origin_people)))).astype(
+            np.int64
+        ),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("assignment", ["arrival", "plan"])
+def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assignment):
+    base = grid_instance(seed, 120.0)
+    member = _member(base, seed + 10)
+    plan = md.staged_plan(member).people if assignment == "plan" else None
+    routes._SEGMENTS.clear()
+    cold = md.simulate(member, assignment=assignment, plan=plan)
+    routes._SEGMENTS.clear()
+    md.simulate(base)  # the worker's earlier member: other capacities and people, the same roads
+    md.simulate(base, assignment="plan", plan=md.staged_plan(base).people)
+    assert len(routes._SEGMENTS) == 1 and next(iter(routes._SEGMENTS.values()))
+    warm = md.simulate(member, assignment=assignment, plan=plan)
+    assert_same(warm, cold)
+    assert warm.bottlenecks and warm.total_people == member.total_people
+
+
+def test_other_roads_or_steps_get_their_own_segments():
+    routes._SEGMENTS.clear()
+    inst = grid_instance(0, 120.0)
+    md.simulate(inst)
+    md.simulate(replace(inst, step_s=60.0))
+    md.simulate(replace(inst, arc_length_m=inst.arc_length_m * 1.5))
+    assert len(routes._SEGMENTS) == 3
+    for i in range(routes._SEGMENT_NETWORKS + 2):
+        md.simulate(replace(inst, arc_length_m=inst.arc_length_m * (2.0 + i), horizon_days=2))
+    assert len(routes._SEGMENTS) == routes._SEGMENT_NETWORKS
+
+
+@pytest.mark.slow
+def test_staged_orders_member_equals_a_cold_plan():
+    """The example's staged-orders-2024 (two successive orders, both runs): an ensemble member in a warm worker
+    (after another member) against a cold plan of the same draws with nothing cached."""
+    from reliefplan.analysis import ensemble
+    from reliefplan.pipeline import run
+    from reliefplan.scenario.folder import load_scenario
+
+    name = "staged-orders-2024"
+    sc = load_scenario(EXAMPLE, name)
+    members = ensemble.draw_members(sc, 2, seed=3)
+    key = str(EXAMPLE.resolve())
+    ensemble.run_member(ensemble.MemberTask(key, name, False, members[0]))  # warms the worker
+    base, cache = ensemble._base(key, name, False)
+    warm = ensemble.plan_member(base, cache, members[1]).plan
+    routes._SEGMENTS.clear()
+    cold_sc = ensemble.member_scenario(load_scenario(EXAMPLE, name), members[1])
+    cold_sc.layout = cold_sc.layout.model_copy(update={"enabled": False})
+    cold = run(cold_sc, rows=False).plan
+    assert warm.movement is not None and cold.movement is not None
+    assert warm.movement.runs["arrival"] == cold.movement.runs["arrival"]
+    assert warm.movement.runs["plan"] == cold.movement.runs["plan"]
+    assert warm.movement.orders == cold.movement.orders
+    assert warm.people == cold.people
