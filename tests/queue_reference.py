@@ -1,7 +1,8 @@
 """The queue model's step loop as it was before issue 24 made each step cost what moves in it (commit e9021d2):
 it scans every route element per step and re-adds every pending arrival to decide whether to stop. Kept as the
 reference that tests/test_queue_steps.py compares the current `_solve_queue` against, bit for bit; with it the
-array version of the departures' release layers (`release_layers`, before they were compiled)."""
+array version of the departures' release layers (`release_layers`, before they were compiled), and the
+dictionary walk that built the route trie (`route_trie`, before it was sorted level by level)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from reliefplan.solvers.evacuation.condensation import _Net, _unique
 from reliefplan.solvers.evacuation.model import EvacuationInstance, _Core
-from reliefplan.solvers.evacuation.queue import _route_trie, _step_limit, _Stream, _stream_releases, _Trie
+from reliefplan.solvers.evacuation.queue import _step_limit, _Stream, _stream_releases, _Trie
 from reliefplan.solvers.evacuation.steps import _cap_at, _steps
 
 
@@ -151,6 +152,34 @@ def _cat(xs: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
 
 
+def route_trie(streams: list[_Stream]) -> _Trie:
+    """The trie of the streams' routes, built from each route's end (one dictionary look-up per route link)."""
+    key_of: dict[tuple[int, int], int] = {}
+    e_arc: list[int] = []
+    e_next: list[int] = []
+    e_sink: list[int] = []
+    first_elem = np.full(len(streams), -1, dtype=np.int64)
+    for s_i, st in enumerate(streams):
+        nxt = -1 - st.sink  # terminal marker
+        for a in st.route[::-1].tolist():
+            key = (a, nxt)
+            e = key_of.get(key)
+            if e is None:
+                e = len(e_arc)
+                key_of[key] = e
+                e_arc.append(a)
+                e_next.append(nxt if nxt >= 0 else -1)
+                e_sink.append(-1 - nxt if nxt < 0 else -1)
+            nxt = e
+        first_elem[s_i] = nxt if nxt >= 0 else -1
+    return _Trie(
+        arc=np.asarray(e_arc, dtype=np.int64),
+        next=np.asarray(e_next, dtype=np.int64),
+        sink=np.asarray(e_sink, dtype=np.int64),
+        first=first_elem,
+    )
+
+
 def _solve_queue(
     net: _Net,
     dt: float,
@@ -163,7 +192,7 @@ def _solve_queue(
     """Simulate the point queues step by step until nobody waits or walks (at most ``T_fixed`` steps)."""
     tau = _steps(net.travel_time_s, dt)
     rate = net.capacity_per_h * dt / 3600.0
-    trie = _route_trie(streams)
+    trie = route_trie(streams)
     rel = _stream_releases(streams, inst, trie, dt)
     last_rel = int(rel.step.max()) if len(rel.step) else 0
     s_sink = np.asarray([s.sink for s in streams], dtype=np.int64)

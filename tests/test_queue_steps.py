@@ -191,3 +191,37 @@ def test_stable_order_is_numpy_stable_argsort(seed):
     rng = np.random.default_rng(seed)
     key = rng.integers(0, [1, 3, 50, 5_000, 2, 1][seed], size=[0, 1, 17, 10_000, 300, 5][seed]).astype(np.int64)
     assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))
+
+
+def random_streams(seed: int, n_streams: int, n_arcs: int, n_sinks: int) -> list[queue_mod._Stream]:
+    """Routes that share suffixes often (drawn from a few trunks), empty routes and repeats included."""
+    rng = np.random.default_rng(seed)
+    trunks = [rng.integers(0, n_arcs, size=int(rng.integers(1, 8))) for _ in range(4)]
+    streams = []
+    for i in range(n_streams):
+        head = rng.integers(0, n_arcs, size=int(rng.integers(0, 5)))
+        tail = trunks[int(rng.integers(0, len(trunks)))][int(rng.integers(0, 3)) :] if rng.random() < 0.8 else []
+        route = np.concatenate([head, tail]).astype(np.int64)
+        streams.append(queue_mod._Stream(source=i, sink=int(rng.integers(0, n_sinks)), people=1, route=route))
+    return streams
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_route_trie_matches_the_dictionary_walk(seed):
+    streams = random_streams(seed, n_streams=[0, 1, 5, 40, 300][seed % 5], n_arcs=[3, 30][seed % 2], n_sinks=3)
+    new, old = queue_mod._route_trie(streams), queue_reference.route_trie(streams)
+    for name in ("arc", "next", "sink", "first"):
+        a, b = getattr(new, name), getattr(old, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+
+
+def test_route_trie_by_hand():
+    # routes 0-1-2 and 5-1-2 to sink 0 share the suffix 1-2; 2 to sink 1 is another element; empty route: -1
+    mk = queue_mod._Stream
+    streams = [mk(0, 0, 1, np.array([0, 1, 2])), mk(1, 0, 1, np.array([5, 1, 2])), mk(2, 1, 1, np.array([2]))]
+    streams.append(mk(3, 1, 1, np.zeros(0, np.int64)))
+    t = queue_mod._route_trie(streams)
+    assert t.arc.tolist() == [2, 1, 0, 5, 2]
+    assert t.next.tolist() == [-1, 0, 1, 1, -1]
+    assert t.sink.tolist() == [0, -1, -1, -1, 1]
+    assert t.first.tolist() == [2, 3, 4, -1]

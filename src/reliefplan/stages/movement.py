@@ -50,8 +50,11 @@ def evacuation_instance(
     spread_s = spec.spread_h * 3600.0 if spec.departure == "spread" else 0.0
     snapped = snap(net, samples_xy)
     src_node, src_people, src_release = [], [], []
+    # each zone's sample points (ascending) as one slice of a stable sort: a scan per zone grows as zones x points
+    by_zone = np.argsort(samples_zone, kind="stable")
+    zone_lo = np.searchsorted(samples_zone[by_zone], np.arange(len(sheltered_by_zone) + 1))
     for z in np.flatnonzero(sheltered_by_zone):
-        pts = np.flatnonzero(samples_zone == z)
+        pts = by_zone[zone_lo[z] : zone_lo[z + 1]]
         leaving = by_day[z]
         per_day = largest_remainder(leaving / max(leaving.sum(), 1) * sheltered_by_zone[z], int(sheltered_by_zone[z]))
         for day, n in zip(days, per_day):

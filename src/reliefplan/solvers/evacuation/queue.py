@@ -34,31 +34,52 @@ class _Trie:
 
 
 def _route_trie(streams: list[_Stream]) -> _Trie:
-    """The trie of the streams' routes, built from each route's end."""
-    key_of: dict[tuple[int, int], int] = {}
-    e_arc: list[int] = []
-    e_next: list[int] = []
-    e_sink: list[int] = []
-    first_elem = np.full(len(streams), -1, dtype=np.int64)
-    for s_i, st in enumerate(streams):
-        nxt = -1 - st.sink  # terminal marker
-        for a in st.route[::-1].tolist():
-            key = (a, nxt)
-            e = key_of.get(key)
-            if e is None:
-                e = len(e_arc)
-                key_of[key] = e
-                e_arc.append(a)
-                e_next.append(nxt if nxt >= 0 else -1)
-                e_sink.append(-1 - nxt if nxt < 0 else -1)
-            nxt = e
-        first_elem[s_i] = nxt if nxt >= 0 else -1
-    return _Trie(
-        arc=np.asarray(e_arc, dtype=np.int64),
-        next=np.asarray(e_next, dtype=np.int64),
-        sink=np.asarray(e_sink, dtype=np.int64),
-        first=first_elem,
-    )
+    """The trie of the streams' routes, built from each route's end.
+
+    Elements are numbered in the order a walk over the streams, each route from its end, first meets them (the
+    order the step loop's sums over elements follow). Level by level from the routes' ends an element is its
+    (link, element after it) pair, so one sort per level names them all, and the numbering is the order of first
+    meeting: a sort of the route links, where a dictionary walk took a Python step per link (~4 s at 3 M people).
+    """
+    n_s = len(streams)
+    lengths = np.fromiter((len(st.route) for st in streams), dtype=np.int64, count=n_s)
+    total = int(lengths.sum())
+    first_elem = np.full(n_s, -1, dtype=np.int64)
+    if total == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return _Trie(arc=none, next=none, sink=none, first=first_elem)
+    arcs = np.concatenate([np.asarray(st.route, dtype=np.int64) for st in streams])
+    sinks = np.fromiter((st.sink for st in streams), dtype=np.int64, count=n_s)
+    start = np.cumsum(lengths) - lengths  # each route's first link in `arcs`
+    owner = np.repeat(np.arange(n_s), lengths)
+    depth = start[owner] + lengths[owner] - 1 - np.arange(total)  # links after this one on its route
+    name = np.empty(total, dtype=np.int64)  # per link of a route: its element, named level by level
+    names = 0
+    by_depth = np.argsort(depth, kind="stable")
+    level_lo = np.searchsorted(depth[by_depth], np.arange(int(lengths.max()) + 1))
+    for d in range(int(lengths.max())):
+        at = by_depth[level_lo[d] : level_lo[d + 1]]
+        after = sinks[owner[at]] if d == 0 else name[at + 1]  # the route's sink, or the element after
+        key = arcs[at] * (int(after.max()) + 1) + after
+        o = np.argsort(key, kind="stable")
+        new = np.r_[True, key[o][1:] != key[o][:-1]]
+        name[at[o]] = names + np.cumsum(new) - 1
+        names += int(new.sum())
+    # the walk meets position i at step start + depth; elements are numbered by the step first meeting them
+    first_step = np.full(names, total, dtype=np.int64)
+    np.minimum.at(first_step, name, start[owner] + depth)
+    in_order = np.argsort(first_step)  # element names by number (first steps are distinct)
+    number = np.empty(names, dtype=np.int64)
+    number[in_order] = np.arange(names)
+    where = np.empty(names, dtype=np.int64)  # a route link of each element (all give the same link and next)
+    where[name] = np.arange(total)
+    at_pos = where[in_order]
+    at_end = depth[at_pos] == 0
+    e_next = np.where(at_end, -1, number[name[np.minimum(at_pos + 1, total - 1)]])
+    e_sink = np.where(at_end, sinks[owner[at_pos]], -1)
+    has = lengths > 0
+    first_elem[has] = number[name[start[has]]]
+    return _Trie(arc=arcs[at_pos], next=e_next, sink=e_sink, first=first_elem)
 
 
 @dataclass(frozen=True)
