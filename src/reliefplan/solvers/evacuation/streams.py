@@ -84,11 +84,17 @@ def _shortest_streams(
     keep_pred = len(targets) * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
     limit = np.inf if keep_pred else _distance_limit(net, graph, targets, src_net[live])
     d_src, preds = _sink_distances(net, graph, targets, src_net[live], keep_pred, limit)
-    chosen, rem_p, rem_c = _greedy(d_src, live, valid_sinks, people, sink_cap)
-    if np.isfinite(limit) and rem_p[live].any() and (rem_c[valid_sinks] > 0).any():  # pairs beyond it may matter
-        d_src, _ = _sink_distances(net, graph, targets, src_net[live], False, np.inf)
-        chosen, rem_p, _ = _greedy(d_src, live, valid_sinks, people, sink_cap)
+    rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
+    chosen, rem_p, rem_c = _greedy(d_src, live, valid_sinks, people.astype(np.int64), rem_c)
     del d_src
+    if np.isfinite(limit) and rem_p[live].any() and (rem_c[valid_sinks] > 0).any():  # pairs beyond it may matter
+        # the greedy went on from here over pairs beyond the limit: those of the sources left and the sites
+        # with room (every pair of them is beyond it, or the greedy would have taken it)
+        rows = np.flatnonzero(rem_c[valid_sinks] > 0)
+        left = live[rem_p[live] > 0]
+        d_left, _ = _sink_distances(net, graph, targets[rows], src_net[left], False, np.inf)
+        more, rem_p, rem_c = _greedy(d_left, left, valid_sinks[rows], rem_p, rem_c)
+        chosen += [(i, int(rows[r]), q) for i, r, q in more]
     route = _routes(net, graph, targets, src_net, chosen, preds)
     streams = [
         _Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]) for i, r, q in chosen
@@ -129,16 +135,17 @@ def _sink_distances(
 
 
 def _greedy(
-    d_src: np.ndarray, live: np.ndarray, valid_sinks: np.ndarray, people: np.ndarray, sink_cap: np.ndarray
+    d_src: np.ndarray, live: np.ndarray, valid_sinks: np.ndarray, people: np.ndarray, places: np.ndarray
 ) -> tuple[list[tuple[int, int, int]], np.ndarray, np.ndarray]:
-    """(source, sink row, people) in greedy order, people left per source, places left per sink."""
-    rem_p = people.astype(np.int64).copy()
+    """(source, sink row, people) in greedy order, people left per source, places left per sink (from
+    ``people`` per source and ``places`` per sink, int64)."""
+    rem_p = people.copy()
+    rem_c = places.copy()
     # each source's sinks by (distance, sink row): the order of the pairs in the greedy
     cand = np.empty(d_src.shape, dtype=np.int32)
     for c0 in range(0, len(live), 8192):  # by column blocks: argsort's int64 result for a block only
         cand[:, c0 : c0 + 8192] = np.argsort(d_src[:, c0 : c0 + 8192], axis=0, kind="stable")
     n_fin = np.isfinite(d_src).sum(axis=0)
-    rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
     ptr = np.zeros(len(live), dtype=np.int64)
     heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
     heapq.heapify(heap)
