@@ -4,13 +4,13 @@ day, per crossing, fleet, the delivery chain's parts) and `groups` (what reaches
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..plan import SupplyPlan
 from ..plan_health import GroupDay, Groups, GroupSummary
-from ..plan_supply import DeliveryChain, EntryClosure, FuelPlan, HubPlan, LastMile, Sustain
+from ..plan_supply import DeliveryChain, EntryClosure, FuelPlan, HubPlan, LastMile, SupplyDay, Sustain
+from ..plan_supply import SupplyAreas as AreasFigures
 from ..scenario.folder import Scenario
 from ..solvers.supply import (
     CommoditySpec,
@@ -109,55 +109,65 @@ def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[S
     figures = site_figures_t(res)
     sums = {k: figures[k].sum(axis=1) for k in ("required_t", "delivered_t", "produced_t", "shortfall_t")}
     daily = [
-        {"day": t, "commodity": c, **{k: round(float(v[i, t]), 3) for k, v in sums.items()}}
+        SupplyDay(
+            day=t,
+            commodity=c,
+            required_t=round(float(sums["required_t"][i, t]), 3),
+            delivered_t=round(float(sums["delivered_t"][i, t]), 3),
+            produced_t=round(float(sums["produced_t"][i, t]), 3),
+            shortfall_t=round(float(sums["shortfall_t"][i, t]), 3),
+        )
         for t in range(days)
         for i, c in sorted(enumerate(res.commodity_ids), key=lambda ic: ic[1])
     ]
     fleet = fleet_by_origin(d.instance, d.result)
-    supply: dict[str, Any] = {
-        "status": str(full["status"]).lower(),
-        "objective": full.get("objective"),
-        "best_bound": full.get("best_bound"),
-        "gap": full.get("gap"),
-        "method": d.result.method,
-        "days": days,
-        "entry_capacity": sc.supply.entry_capacity,
-        "daily": daily,
-        "deliveries": full["deliveries"],
-        "entry_use": full["entry_use"],
-        "binding": full["binding"],
-        "shortfall_t": full["shortfall_t"],
-        "required_t": full["required_t"],
-        "first_shortfall_day": full["first_shortfall_day"],
-        "fleet_trucks": int(sum(f.fleet_trucks or 0 for f in fleet)),
-        "trucks_per_day": [int(v) for v in sum((f.trucks_per_day for f in fleet), np.zeros(days))],
-        "max_conservation_residual_t": full.get("max_conservation_residual_t"),
-        "sharing": sc.sharing.policy,
-        "carry_over": full["carry_over"],
-        "payload_t": {s.commodity.id: s.commodity.payload_t for s in d.specs},
-        "payload_source": {s.commodity.id: s.payload_source for s in d.specs},
-        "food_kcal_per_kg": round(d.food_kcal_per_kg, 1),
-        "entry_closures": d.closures,
-        "local_water_m3_per_day": [round(float(v), 1) for v in d.local_water_t],
-        "locations": len(d.instance.sites),
-    }
-    if d.areas is not None:
-        supply["areas"] = d.areas.to_dict()
-    if d.chain is not None:
-        supply["chain"] = (
-            d.chain
-            if rows
-            else d.chain.model_copy(
-                update={"entry_points": [e.model_copy(update={"daily": None}) for e in d.chain.entry_points]}
-            )
+    chain = d.chain
+    if chain is not None and not rows:
+        chain = chain.model_copy(
+            update={"entry_points": [e.model_copy(update={"daily": None}) for e in chain.entry_points]}
         )
-    if d.fuel is not None:
-        supply["fuel"] = d.fuel if rows else d.fuel.model_copy(update={"daily": None})
-    if d.last_mile is not None:
-        supply["last_mile"] = d.last_mile
-    if d.hubs is not None:
-        supply["hubs"] = d.hubs
-    return SupplyPlan.model_validate(supply), Sustain.model_validate(sustain_to_dict(d.sustain))
+    plan = SupplyPlan(
+        status=str(full["status"]).lower(),
+        objective=full.get("objective"),
+        best_bound=full.get("best_bound"),
+        gap=full.get("gap"),
+        method=d.result.method,
+        days=days,
+        entry_capacity=sc.supply.entry_capacity,
+        daily=daily,
+        deliveries=full["deliveries"],
+        entry_use=full["entry_use"],
+        binding=full["binding"],
+        shortfall_t=full["shortfall_t"],
+        required_t=full["required_t"],
+        first_shortfall_day=full["first_shortfall_day"],
+        fleet_trucks=int(sum(f.fleet_trucks or 0 for f in fleet)),
+        trucks_per_day=[int(v) for v in sum((f.trucks_per_day for f in fleet), np.zeros(days))],
+        max_conservation_residual_t=full.get("max_conservation_residual_t"),
+        sharing=sc.sharing.policy,
+        carry_over=full["carry_over"],
+        payload_t=_payloads_t(d.specs),
+        payload_source={s.commodity.id: s.payload_source for s in d.specs},
+        food_kcal_per_kg=round(d.food_kcal_per_kg, 1),
+        entry_closures=d.closures,
+        local_water_m3_per_day=[round(float(v), 1) for v in d.local_water_t],
+        locations=len(d.instance.sites),
+        areas=None if d.areas is None else AreasFigures.model_validate(d.areas.to_dict()),
+        chain=chain,
+        fuel=d.fuel if rows or d.fuel is None else d.fuel.model_copy(update={"daily": None}),
+        last_mile=d.last_mile,
+        hubs=d.hubs,
+    )
+    return plan, Sustain.model_validate(sustain_to_dict(d.sustain))
+
+
+def _payloads_t(specs: list[CommoditySpec]) -> dict[str, float]:
+    """t per truck by commodity."""
+    out = {}
+    for s in specs:
+        assert s.commodity.payload_t is not None  # load_commodities gives every commodity its payload
+        out[s.commodity.id] = s.commodity.payload_t
+    return out
 
 
 def _group_summary(
