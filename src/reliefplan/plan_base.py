@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -11,6 +9,6 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def absent(v: Any) -> bool:
+def absent(v: object) -> bool:
     """For ``exclude_if``: a key the block leaves out (rather than writing null) when it has nothing to say."""
     return v is None

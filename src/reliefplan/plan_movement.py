@@ -3,7 +3,8 @@ under evacuation orders, stages/orders.py; docs/movement.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -47,9 +48,9 @@ _CURVES: dict[str, type[LogisticCurve] | type[WeibullCurve] | type[EmpiricalCurv
 }
 
 
-def departure_curve(figures: dict[str, Any]) -> LogisticCurve | WeibullCurve | EmpiricalCurve:
+def departure_curve(figures: Mapping[str, object]) -> LogisticCurve | WeibullCurve | EmpiricalCurve:
     """The plan.json form of a departure curve from its scenario figures (``curve.model_dump()``)."""
-    return _CURVES[figures["kind"]].model_validate(figures)
+    return _CURVES[str(figures["kind"])].model_validate(figures)
 
 
 class ObservedDepartures(Out):

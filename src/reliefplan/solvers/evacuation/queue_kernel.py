@@ -44,6 +44,19 @@ def waiting(active: np.ndarray, touched: np.ndarray, queue: np.ndarray, mark: np
 
 
 @njit(cache=True)
+def _bucket_add(x: int, v: float, acc: np.ndarray, mark: np.ndarray, stamp: int, keys: np.ndarray, n: int) -> int:
+    """``acc[x] += v``, ``acc[x]`` starting at 0.0 the first time this ``stamp`` sees ``x`` (then recorded in
+    ``keys[n]``); returns the number of keys."""
+    if mark[x] != stamp:
+        mark[x] = stamp
+        acc[x] = 0.0
+        keys[n] = x
+        n += 1
+    acc[x] += v
+    return n
+
+
+@njit(cache=True)
 def discharge(
     A: np.ndarray,
     t: int,
@@ -65,13 +78,7 @@ def discharge(
     links = np.empty(len(A), np.int64)
     nl = 0
     for e in A:  # per link, its elements' queues summed in ascending element order (as np.bincount)
-        u = eu[e]
-        if link_mark[u] != stamp:
-            link_mark[u] = stamp
-            link_q[u] = 0.0
-            links[nl] = u
-            nl += 1
-        link_q[u] += queue[e]
+        nl = _bucket_add(eu[e], queue[e], link_q, link_mark, stamp, links, nl)
     links = np.sort(links[:nl])
     out = np.empty(nl)
     n_moved = 0
@@ -138,12 +145,7 @@ def land(
         e = ae[i]
         x = nxt[e]
         if x >= 0:
-            if mark[x] != stamp:
-                mark[x] = stamp
-                acc[x] = 0.0
-                tgt[nt] = x
-                nt += 1
-            acc[x] += av[i]
+            nt = _bucket_add(x, av[i], acc, mark, stamp, tgt, nt)
         else:
             arr_sink[sink[e]] += av[i]
     for i in range(nt):

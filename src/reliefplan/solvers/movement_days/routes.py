@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,7 @@ def prepare_network(inst: DaysInstance) -> RoadNet:
 #: two runs of a plan, ensemble members, whose draws change capacities and people but not lengths) shares them
 _SEGMENTS: dict[bytes, dict[tuple[int, int, int], tuple[list[int], float, int]]] = {}
 _SEGMENT_NETWORKS = 4  # networks kept
+_SEGMENTS_LOCK = threading.Lock()
 
 
 def segments(net: RoadNet, steps_per_m: np.ndarray) -> dict[tuple[int, int, int], tuple[list[int], float, int]]:
@@ -132,11 +134,12 @@ def segments(net: RoadNet, steps_per_m: np.ndarray) -> dict[tuple[int, int, int]
     steps per metre by mode (a cache that never changes a result: the same inputs give the same segments)."""
     parts = (net.cnet.frm, net.cnet.to, net.cnet.travel_time_s, net.site_node, net.site_row, steps_per_m)
     key = hashlib.blake2b(b"".join(np.ascontiguousarray(a).tobytes() for a in parts), digest_size=16).digest()
-    memo = _SEGMENTS.get(key)
-    if memo is None:
-        while len(_SEGMENTS) >= _SEGMENT_NETWORKS:
-            _SEGMENTS.pop(next(iter(_SEGMENTS)))
-        memo = _SEGMENTS[key] = {}
+    with _SEGMENTS_LOCK:  # workers may run members in threads
+        memo = _SEGMENTS.get(key)
+        if memo is None:
+            while len(_SEGMENTS) >= _SEGMENT_NETWORKS:
+                _SEGMENTS.pop(next(iter(_SEGMENTS)))
+            memo = _SEGMENTS[key] = {}
     return memo
 
 
