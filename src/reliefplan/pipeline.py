@@ -400,13 +400,9 @@ def _supply(
     )
     supply, sustain_figures = supply_summary(delivered, sc, rows=rows)
     dependent = {n: pres.dependent[:, g, :].sum(axis=0) for g, n in enumerate(pres.groups)}
-    groups = Groups.model_validate(
-        {
-            **group_figures(delivered, rows=rows, dependent=dependent),
-            "presence": presence_rows(pres) if rows else [],
-        }
-    )
-    return _Supplied(delivered, supply, Sustain.model_validate(sustain_figures), groups)
+    groups = group_figures(delivered, rows=rows, dependent=dependent)
+    groups.presence = presence_rows(pres) if rows else []
+    return _Supplied(delivered, supply, sustain_figures, groups)
 
 
 def _supply_checks(sc: Scenario, layouts: list[CampLayout], sup: _Supplied | None) -> list[Indicator]:

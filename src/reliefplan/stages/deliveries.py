@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
+from ..plan_supply import EntryClosure
 from ..solvers.network import build_network, straight_line_matrix, travel_time_matrix
 from .presence import Presence
 from .supply_areas import SupplyAreas, supply_areas
@@ -36,11 +36,17 @@ HANDLING_H = 2.0
 #: off-road legs of trucks (snap to the road network) at 20 km/h
 TRUCK_LEG_SPEED_M_S = 20 / 3.6
 
+#: truck driving times kept between plans (ensemble members): key -> (the roads and the closures they were computed
+#: on, held so that their ids, part of the key, are not reused; hours [from point, to point])
+DriveCache = dict[str, tuple[object, object, np.ndarray]]
+#: the supply LP's HiGHS model kept between plans of one LP structure, for a warm start (`solve_supply`'s ``warm``)
+SupplyWarmStart = dict[str, tuple[object, ...]]
 
-def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
+
+def entry_closures(sc: Scenario) -> dict[str, EntryClosure]:
     """Entry points that close: declared (``closes_day``), or inside an operation footprint from the day its part
     is emptied, unless declared to stay open (``stays_open``)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, EntryClosure] = {}
     for e in sc.entry_points:
         day, reasons = None, []
         if e.closes_day is not None:
@@ -53,16 +59,16 @@ def entry_closures(sc: Scenario) -> dict[str, dict[str, Any]]:
                 reasons.append(f"inside the operation area, emptied from day {fp_day} (declare stays_open to keep it)")
                 day = fp_day if day is None else min(day, fp_day)
         if day is not None and day < sc.horizon_days:
-            out[e.id] = {"closes_day": int(day), "reason": "; ".join(reasons)}
+            out[e.id] = EntryClosure(closes_day=int(day), reason="; ".join(reasons))
     return out
 
 
-def entry_capacity_by_day(sc: Scenario, closures: dict[str, dict[str, Any]] | None = None) -> dict[str, np.ndarray]:
+def entry_capacity_by_day(sc: Scenario, closures: dict[str, EntryClosure] | None = None) -> dict[str, np.ndarray]:
     """Trucks per day each crossing admits in this plan: the preset or package series, closed from the day it closes,
     with the scenario's disruptions applied."""
     trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for eid, c in (entry_closures(sc) if closures is None else closures).items():
-        trucks[eid][c["closes_day"] :] = 0.0
+        trucks[eid][c.closes_day :] = 0.0
     for d in sc.supply.disruptions:  # unknown crossings are refused where the supply instance is built
         if d.entry_point in trucks:
             trucks[d.entry_point][d.first_day : d.last_day + 1] *= d.capacity_factor
@@ -71,9 +77,7 @@ def entry_capacity_by_day(sc: Scenario, closures: dict[str, dict[str, Any]] | No
     return trucks
 
 
-def _one_way_h(
-    sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray, cache: dict[str, tuple[Any, Any, np.ndarray]] | None = None
-) -> np.ndarray:
+def _one_way_h(sc: Scenario, from_xy: np.ndarray, to_xy: np.ndarray, cache: DriveCache | None = None) -> np.ndarray:
     """Driving time (h) between points: on the roads when the scenario has them.
 
     cache: results kept by roads, closures and points (ensemble members share them)."""
@@ -241,11 +245,11 @@ def water_production(
     return nodes, prod, arcs, total, notes
 
 
-def _entries(sc: Scenario, closures: dict[str, dict[str, Any]], payload: float) -> list[EntryPoint]:
+def _entries(sc: Scenario, closures: dict[str, EntryClosure], payload: float) -> list[EntryPoint]:
     """The scenario's entry points with their daily capacity in t (preset, then closures)."""
     trucks = {k: v.copy() for k, v in entry_trucks_by_day(sc).items()}
     for eid, c in closures.items():
-        trucks[eid][c["closes_day"] :] = 0.0
+        trucks[eid][c.closes_day :] = 0.0
     return [
         EntryPoint(
             id=e.id,
@@ -306,7 +310,7 @@ def _add_fuel(
     sites: list[Site],
     production: list[Production],
     arcs: list[Arc],
-) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], dict[str, Any]]:
+) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], fuel_plan.FuelFigures]:
     """The instance's parts with fuel in them (`fuel_plan.add_fuel`), water plants named by their source."""
     water_nodes = {w.id: [f"water:{w.id}"] for w in sc.water_sources}
     water_nodes[fuel_plan.LOCAL] = [f"water:{nid}" for nid in ids]
@@ -341,8 +345,8 @@ def _disrupted(sc: Scenario, inst: SupplyInstance) -> SupplyInstance:
 
 
 def supply_instance(
-    sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: dict[str, Any] | None = None
-) -> tuple[SupplyInstance, np.ndarray, list[CommoditySpec], dict[str, dict[str, Any]], np.ndarray]:
+    sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: DriveCache | None = None
+) -> tuple[SupplyInstance, np.ndarray, list[CommoditySpec], dict[str, EntryClosure], np.ndarray]:
     """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
     (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
@@ -455,8 +459,8 @@ def deliver(
     sc: Scenario,
     pres: Presence,
     kcal_per_person_day: float,
-    warm: dict[str, Any] | None = None,
-    drive_cache: dict[str, Any] | None = None,
+    warm: SupplyWarmStart | None = None,
+    drive_cache: DriveCache | None = None,
 ) -> Deliveries:
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
     drive_cache: driving times kept between calls."""
@@ -471,15 +475,14 @@ def deliver(
     )
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
+    optimal = res.status == "Optimal"
     chain = delivery_chain.chain_summary(sc, inst, res) if delivery_chain.declared(sc) else None
-    if "fuel" in inst.meta and res.status == "Optimal":
-        chain = {**(chain or {}), "fuel": fuel_plan.fuel_report(inst.meta["fuel"], inst, res)}
-    if "hubs" in inst.meta:
-        chain = {**(chain or {}), "hubs": inst.meta["hubs"]}
-    if sc.supply.routing is not None and res.status == "Optimal":
+    fuel = fuel_plan.fuel_report(inst.meta["fuel"], inst, res) if "fuel" in inst.meta and optimal else None
+    routes = None
+    if sc.supply.routing is not None and optimal:
         from .last_mile import last_mile
 
-        chain = {**(chain or {}), "last_mile": last_mile(sc, pres, inst, res)}
+        routes = last_mile(sc, pres, inst, res)
     return Deliveries(
         instance=inst,
         result=res,
@@ -490,5 +493,8 @@ def deliver(
         closures=closures,
         local_water_t=local_water,
         chain=chain,
+        fuel=fuel,
+        hubs=inst.meta.get("hubs"),
+        last_mile=routes,
         areas=inst.meta.get("areas"),
     )

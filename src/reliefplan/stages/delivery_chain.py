@@ -5,11 +5,11 @@ Nothing here runs unless the scenario (or a package) declares ``supply.entries``
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import shapely
 
+from ..plan_supply import ChainMode, ChainStage, DeliveryChain, StepFigure
 from ..scenario.delivery_specs import ModeEntrySpec, StepValue, step_series
 from ..scenario.folder import Scenario
 from ..solvers.chain import (
@@ -90,22 +90,22 @@ def _modes(
     return out
 
 
-def modes_info(sc: Scenario, land_payload_t: float) -> list[dict[str, Any]]:
+def modes_info(sc: Scenario, land_payload_t: float) -> list[ChainMode]:
     """Each declared sea/air entry's figures and their sources, for plan.json."""
     return [
-        {
-            "entry_point": e.id,
-            "mode": e.mode,
-            "unit": fig.unit,
-            "units_per_day": e.units_per_day,
-            "payload_t": pay,
-            "availability": how,
-            "available_share_mean": round(float(avail.mean()), 4),
-            "loss_share": fig.loss_share,
-            "cost_usd_per_t": fig.cost_usd_per_t,
-            "commodities": list(kinds) or "all",
-            "sources": {**_sources(fig), "declared": e.source},
-        }
+        ChainMode(
+            entry_point=e.id,
+            mode=e.mode,
+            unit=fig.unit,
+            units_per_day=e.units_per_day,
+            payload_t=pay,
+            availability=how,
+            available_share_mean=round(float(avail.mean()), 4),
+            loss_share=fig.loss_share,
+            cost_usd_per_t=fig.cost_usd_per_t,
+            commodities=list(kinds) or "all",
+            sources={**_sources(fig), "declared": e.source},
+        )
         for e, fig, avail, how, pay, kinds in _modes(sc, land_payload_t)
     ]
 
@@ -159,24 +159,24 @@ def entry_chains(sc: Scenario, inst: SupplyInstance) -> list[EntryChain]:
     return out
 
 
-def chain_summary(sc: Scenario, inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
+def chain_summary(sc: Scenario, inst: SupplyInstance, res: SupplyResult) -> DeliveryChain:
     """plan.json ``supply.chain``: per entry point and day the tonnes entered, collected, moved, lost and delivered,
     the backlog, the binding stage, cost per tonne delivered; the figures used with their sources; what is not
     modelled."""
-    rep = chain_report(inst, res)
     stages = [
-        {
-            "entry_point": c.entry_point,
-            "collection_loads_per_day": _plain(c.collection_loads_per_day),
-            "movements_allowed_share": _plain(c.movements_allowed_share),
-            "movements_loads_per_day": c.movements_loads_per_day,
-            "loss_share": c.loss_share,
-            "source": c.source,
-        }
+        ChainStage(
+            entry_point=c.entry_point,
+            collection_loads_per_day=_plain(c.collection_loads_per_day),
+            movements_allowed_share=_plain(c.movements_allowed_share),
+            movements_loads_per_day=c.movements_loads_per_day,
+            loss_share=c.loss_share,
+            source=c.source,
+        )
         for c in sc.supply.chain
     ]
-    rep.update(
+    return DeliveryChain.model_validate(
         {
+            **chain_report(inst, res),
             "modes": modes_info(sc, inst.payload_t),
             "stages": stages,
             "land_cost_usd_per_t_source": land_cost_usd_per_t()[1],
@@ -194,10 +194,9 @@ def chain_summary(sc: Scenario, inst: SupplyInstance, res: SupplyResult) -> dict
             ],
         }
     )
-    return rep
 
 
-def _plain(v: StepValue | None) -> float | list[dict[str, float]] | None:
+def _plain(v: StepValue | None) -> float | list[StepFigure] | None:
     if isinstance(v, list):
-        return [{"from_day": s.from_day, "value": s.value} for s in v]
+        return [StepFigure(from_day=s.from_day, value=s.value) for s in v]
     return v

@@ -12,12 +12,13 @@ Nothing here runs unless fuel is declared.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._errors import InputError, Problem
+from ..plan_supply import FuelDay, FuelPlan, FuelUseMet
+from ..plan_supply import FuelUse as FuelUseRow
 from ..scenario.delivery_data import figure
 from ..scenario.delivery_specs import FuelSpec, step_series
 from ..scenario.folder import Scenario
@@ -57,30 +58,43 @@ def _check_uses(spec: FuelSpec, water_nodes: dict[str, list[str]], file: str) ->
         raise InputError(probs)
 
 
-def _fuel_info(spec: FuelSpec, dens: float, pay: float, pay_src: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FuelFigures:
+    """The fuel figures a plan reports with their sources: plan.json ``supply.fuel``'s first keys."""
+
+    uses: list[FuelUseRow]
+    density_kg_per_l: float
+    tanker_t: float  # t of fuel per tanker
+    tanker_source: str
+    weight_note: str
+    trucked: bool  # fuel may come through the crossings in tankers
+    entered_source: str
+
+
+def _fuel_info(spec: FuelSpec, dens: float, pay: float, pay_src: str) -> FuelFigures:
     """The fuel figures a plan reports, with their sources."""
-    return {
-        "uses": [
-            {
-                "name": u.name,
-                "amount_per_day": u.amount_per_day,
-                "l_per_unit": u.l_per_unit,
-                "water_source": u.water_source,
-                "source": u.source,
-            }
+    return FuelFigures(
+        uses=[
+            FuelUseRow(
+                name=u.name,
+                amount_per_day=u.amount_per_day,
+                l_per_unit=u.l_per_unit,
+                water_source=u.water_source,
+                source=u.source,
+            )
             for u in spec.uses
         ],
-        "density_kg_per_l": dens * 1000.0,
-        "tanker_t": pay,
-        "tanker_source": pay_src,
-        "weight_note": (
+        density_kg_per_l=dens * 1000.0,
+        tanker_t=pay,
+        tanker_source=pay_src,
+        weight_note=(
             "ASSUMPTION: a tonne of fuel short for hospitals, bakeries and trucks weighs as much as a "
             "tonne of food short (its person-days); fuel for water is valued by the water it makes, "
             "so the plan fuels the water plants first where water is short"
         ),
-        "trucked": spec.trucked,
-        "entered_source": spec.source,
-    }
+        trucked=spec.trucked,
+        entered_source=spec.source,
+    )
 
 
 def add_fuel(
@@ -94,7 +108,7 @@ def add_fuel(
     round_trip_h: float,
     water_nodes: dict[str, list[str]],
     storage_days: float,
-) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], dict[str, Any]]:
+) -> tuple[list[Commodity], list[Warehouse], list[Site], list[Production], list[Arc], FuelFigures]:
     """The supply instance's parts with fuel in them. ``water_nodes``: source id ('local', 'package' or a layer id)
     -> the production nodes it stands for. Returns the parts and the fuel figures with their sources."""
     spec = sc.supply.fuel
@@ -145,12 +159,12 @@ def add_fuel(
     return commodities, warehouses, sites, production, arcs, _fuel_info(spec, dens, pay, pay_src)
 
 
-def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -> dict[str, Any]:
+def fuel_report(info: FuelFigures, inst: SupplyInstance, res: SupplyResult) -> FuelPlan:
     """plan.json ``supply.fuel``: per day litres entered (trucked and declared), delivered to each use and needed,
     water made with fuel and the water capacity idle for want of it, with the figures' sources."""
     kid = res.commodity_ids.index(FUEL)
     wid = res.commodity_ids.index("water") if "water" in res.commodity_ids else None
-    dens = info["density_kg_per_l"] / 1000.0
+    dens = info.density_kg_per_l / 1000.0
     T = res.days
     trucked = res.entry_use_t[kid].sum(axis=0)
     declared = np.zeros(T)
@@ -163,7 +177,7 @@ def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -
             plants_cap += np.asarray(pr.t_per_day)
             fuel_plants += res.production_t[p] * pr.inputs[FUEL]
     s = res.site_ids.index(USES) if USES in res.site_ids else None
-    by_use: dict[str, Any] = {}
+    by_use: dict[str, FuelUseMet] = {}
     if (
         s is not None
         and res.cell_site is not None
@@ -174,38 +188,38 @@ def fuel_report(info: dict[str, Any], inst: SupplyInstance, res: SupplyResult) -
             g = res.cell_group[q]
             need = res.cell_demand_t[kid, q]
             got = res.cell_consumed_t[kid, q]
-            by_use[g] = {
-                "need_l_per_day": round(float(need.mean() / dens)),
-                "delivered_l_per_day": round(float(got.mean() / dens)),
-                "met_share": round(float(got.sum() / need.sum()), 4) if need.sum() > 0 else None,
-                "first_short_day": next((t for t in range(T) if got[t] < need[t] - 1e-6), None),
-            }
+            by_use[g] = FuelUseMet(
+                need_l_per_day=round(float(need.mean() / dens)),
+                delivered_l_per_day=round(float(got.mean() / dens)),
+                met_share=round(float(got.sum() / need.sum()), 4) if need.sum() > 0 else None,
+                first_short_day=next((t for t in range(T) if got[t] < need[t] - 1e-6), None),
+            )
     idle = plants_cap - plants_made
     water_short = res.shortfall_t[wid].sum(axis=0) if wid is not None else np.zeros(T)
     lost = np.minimum(idle, water_short)  # water short somewhere while a fuel-driven plant stood idle
-    return {
-        **info,
-        "entered_l": round(float((trucked + declared).sum() / dens)),
-        "trucked_l": round(float(trucked.sum() / dens)),
-        "declared_l": round(float(declared.sum() / dens)),
-        "to_water_l": round(float(fuel_plants.sum() / dens)),
-        "water_made_with_fuel_m3": round(float(plants_made.sum())),
-        "water_capacity_fuel_driven_m3": round(float(plants_cap.sum())),
-        "water_not_made_while_short_m3": round(float(lost.sum())),
-        "uses_other_than_water": by_use,
-        "daily": [
-            {
-                "day": t,
-                "entered_l": round(float((trucked[t] + declared[t]) / dens)),
-                "to_water_l": round(float(fuel_plants[t] / dens)),
-                "water_made_m3": round(float(plants_made[t]), 1),
-                "water_not_made_while_short_m3": round(float(lost[t]), 1),
-            }
+    return FuelPlan(
+        **vars(info),
+        entered_l=round(float((trucked + declared).sum() / dens)),
+        trucked_l=round(float(trucked.sum() / dens)),
+        declared_l=round(float(declared.sum() / dens)),
+        to_water_l=round(float(fuel_plants.sum() / dens)),
+        water_made_with_fuel_m3=round(float(plants_made.sum())),
+        water_capacity_fuel_driven_m3=round(float(plants_cap.sum())),
+        water_not_made_while_short_m3=round(float(lost.sum())),
+        uses_other_than_water=by_use,
+        daily=[
+            FuelDay(
+                day=t,
+                entered_l=round(float((trucked[t] + declared[t]) / dens)),
+                to_water_l=round(float(fuel_plants[t] / dens)),
+                water_made_m3=round(float(plants_made[t]), 1),
+                water_not_made_while_short_m3=round(float(lost[t]), 1),
+            )
             for t in range(T)
         ],
-        "not_modelled": [
+        not_modelled=[
             "fuel for water is used the day it reaches the plant (no tank at the plant); fuel for "
             "other uses is stored at one virtual depot with the sites' days of storage",
             "the fuel the delivery trucks burn is a declared use (amount a day), not computed from the routes",
         ],
-    }
+    )

@@ -9,10 +9,10 @@ closing day), so the supply plan and the verdict do not depend on these runs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from ..plan_movement import MovementBottleneck
+from ..plan_phases import RoutedPhaseMoves
 from ..scenario.folder import Scenario
 from ..scenario.movement import EmpiricalCurve
 from ..solvers import movement_days as md
@@ -23,7 +23,7 @@ from .phases import PhaseResult
 DAYS = 3
 
 
-def route_phase_moves(sc: Scenario, net: Network, xy: np.ndarray, ph: PhaseResult) -> list[dict[str, Any]]:
+def route_phase_moves(sc: Scenario, net: Network, xy: np.ndarray, ph: PhaseResult) -> list[RoutedPhaseMoves]:
     """One row per day with re-displacements: people, arrived by the end of that day and of the next days
     (cumulative, from that day), on the road at the end of it, hours from its start until the last arrival, the
     longest mode's mean trip (queues included), people walking over the limit, the worst bottlenecks.
@@ -63,19 +63,19 @@ def route_phase_moves(sc: Scenario, net: Network, xy: np.ndarray, ph: PhaseResul
         r = md.simulate(inst, assignment="plan", plan=plan)
         hours = np.flatnonzero(r.arrivals_site_hour.sum(axis=0))
         out.append(
-            {
-                "day": day,
-                "people": int(plan.sum()),
-                "from_sites": len(src),
-                "to_locations": len(dst),
-                "arrived_by_day": np.cumsum(r.arrivals_site_day.sum(axis=0)).astype(int).tolist(),  # from `day`
-                "on_road_end_of_day": int(r.on_road_day[0]),
-                "last_arrival_h": None if not hours.size else int(hours[-1]) + 1,
-                "mean_trip_h": round(float(np.nanmax(r.mean_trip_h, initial=0.0)), 2),
-                "walking_over_max_h": int(r.walking_over_h.sum()),
-                "max_walk_h": r.max_walk_h,
-                "cannot_leave": r.cannot_leave,
-                "bottlenecks": r.bottlenecks[:3],
-            }
+            RoutedPhaseMoves(
+                day=day,
+                people=int(plan.sum()),
+                from_sites=len(src),
+                to_locations=len(dst),
+                arrived_by_day=np.cumsum(r.arrivals_site_day.sum(axis=0)).astype(int).tolist(),  # from `day`
+                on_road_end_of_day=int(r.on_road_day[0]),
+                last_arrival_h=None if not hours.size else int(hours[-1]) + 1,
+                mean_trip_h=round(float(np.nanmax(r.mean_trip_h, initial=0.0)), 2),
+                walking_over_max_h=int(r.walking_over_h.sum()),
+                max_walk_h=r.max_walk_h,
+                cannot_leave=r.cannot_leave,
+                bottlenecks=[MovementBottleneck.model_validate(b) for b in r.bottlenecks[:3]],
+            )
         )
     return out

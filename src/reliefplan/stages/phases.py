@@ -26,6 +26,7 @@ import numpy as np
 
 from .._rounding import largest_remainder
 from ..plan import Indicator
+from ..plan_phases import RoutedPhaseMoves
 from ..scenario.phases import PhasesSpec
 from ..solvers.network import NetworkParams
 from .verdict import indicator
@@ -51,7 +52,7 @@ class PhaseResult:
     location_ids: list[str] = field(default_factory=list)  # names of the locations `moves` index
     distance_m: dict[tuple[int, int], float] = field(default_factory=dict)  # straight line, per (from, to)
     events: list[dict[str, object]] = field(default_factory=list)  # what the scenario declares, by day
-    routed: list[dict[str, object]] | None = None  # the re-moves on the roads (`stages.phase_moves`), per day
+    routed: list[RoutedPhaseMoves] | None = None  # the re-moves on the roads (`stages.phase_moves`), per day
 
     def move_rows(self) -> list[dict[str, object]]:
         """The moves by day, from, to, reason and place (people summed), with the straight-line distance and a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -24,6 +24,8 @@ from ..solvers.site_times import GroupTimes, group_straight_times, group_times
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
+
+    from .deliveries import DriveCache, SupplyWarmStart
 
 
 @dataclass
@@ -58,8 +60,8 @@ class TravelCache:
 
     entries: dict[str, tuple[RoadLines | None, ZoneSiteTimes]] = field(default_factory=dict)  # key -> (roads, times)
     layout_people: dict[str, np.ndarray] = field(default_factory=dict)  # site layout fits (pipeline), same idea
-    supply_lp: dict[str, Any] = field(default_factory=dict)  # the last supply LP's HiGHS model, for a warm start
-    drive_h: dict[str, Any] = field(default_factory=dict)  # truck driving times between points (deliveries)
+    supply_lp: SupplyWarmStart = field(default_factory=dict)  # the last supply LP's HiGHS model, for a warm start
+    drive_h: DriveCache = field(default_factory=dict)  # truck driving times between points (deliveries)
     hits: int = 0
     misses: int = 0
     client: Client | None = None  # walking-time trees and camp layouts by site batch on this Dask cluster
