@@ -212,7 +212,7 @@ def plan_one(
             "objective": p.siting.objective,
             "gap": p.siting.gap,
         },
-        "network": {k: p.network.get(k) for k in ("nodes", "links", "origin_sample_points")},
+        "network": {k: getattr(p.network, k, None) for k in ("nodes", "links", "origin_sample_points")},
         "load": os.getloadavg()[0],
     }
 
