@@ -48,6 +48,8 @@ from .stages.deliveries import (
     entry_capacity_by_day,
     group_figures,
     supply_summary,
+    SupplyDemand,
+    supply_demand,
     truckloads_needed_by_day,
 )
 from .stages.displacement import Displacement
@@ -333,10 +335,11 @@ def finish(
     step("verdict")
     verdict = assess(sh.people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=sh.times.network)
     verdict.append(overflow_indicator(sh.people, sh.overflow))
-    if sc.entry_points:
-        need = truckloads_needed_by_day(sc, pres, sh.kcal_pp)
+    demand = supply_demand(sc, pres, sh.kcal_pp) if sc.entry_points else None  # once: the check and the LP share it
+    if demand is not None:
+        need = truckloads_needed_by_day(sc, pres, sh.kcal_pp, demand)
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
-    sup = _supply(sc, pres, sh.kcal_pp, step, cache=cache, rows=rows, warm=warm)
+    sup = _supply(sc, pres, sh.kcal_pp, step, cache=cache, rows=rows, warm=warm, demand=demand)
 
     if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
         step("camp layouts (waiting for them)")
@@ -386,6 +389,7 @@ def _supply(
     cache: TravelCache | None,
     rows: bool,
     warm: bool,
+    demand: SupplyDemand | None = None,
 ) -> _Supplied | None:
     """The daily deliveries to everyone in the plan, when the scenario has entry points and supply on."""
     if not (sc.supply.enabled and sc.entry_points and pres.people.any()):
@@ -397,6 +401,7 @@ def _supply(
         kcal_pp,
         warm=cache.supply_lp if cache is not None and warm else None,
         drive_cache=cache.drive_h if cache is not None else None,
+        demand=demand,
     )
     supply, sustain_figures = supply_summary(delivered, sc, rows=rows)
     dependent = {n: pres.dependent[:, g, :].sum(axis=0) for g, n in enumerate(pres.groups)}

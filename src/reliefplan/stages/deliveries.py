@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -167,21 +166,29 @@ GROUPS_AT = {
 }
 
 
-#: the last grouping into supply areas: (the presence, by weak reference; max_locations; areas or None). The verdict's
-#: truckload count and the supply stage share it (grouping 100,000 zones takes seconds)
-_LAST_AREAS: list[tuple[weakref.ref[Presence], int, SupplyAreas | None]] = []
+@dataclass(frozen=True)
+class SupplyDemand:
+    """What the supply plan feeds, computed once a plan: the fed presence (one location per supply area over
+    supply.max_locations, else the plan's own), its areas, the commodity specs, the locations with a need and each
+    one's need by group (t/day, seasons applied), and local water production (nodes, production, arcs, t/day)."""
+
+    presence: Presence
+    areas: SupplyAreas | None
+    specs: list[CommoditySpec]
+    used: list[int]
+    need: dict[int, dict[str, dict[str, list[float]]]]
+    water: tuple[list[Warehouse], list[Production], list[Arc], np.ndarray, list[str]]
 
 
-def supply_presence(sc: Scenario, pres: Presence) -> tuple[Presence, SupplyAreas | None]:
-    """The presence the supply plan feeds: one location per supply area when there are more than
-    supply.max_locations (supply_areas.py), else the plan's own."""
-    m = sc.supply.max_locations
-    for ref, mm, got in _LAST_AREAS:
-        if ref() is pres and mm == m:
-            return (pres if got is None else got.presence), got
-    areas = supply_areas(pres, np.isin(pres.kinds, list(GROUPS_AT)), m)
-    _LAST_AREAS[:] = [(weakref.ref(pres), m, areas)]
-    return (pres if areas is None else areas.presence), areas
+def supply_demand(sc: Scenario, pres: Presence, kcal_per_person_day: float) -> SupplyDemand:
+    """The supply plan's demand (see `SupplyDemand`); the verdict's truckload count and the supply stage share it
+    (grouping 100,000 zones into areas takes seconds)."""
+    specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
+    areas = supply_areas(pres, np.isin(pres.kinds, list(GROUPS_AT)), sc.supply.max_locations)
+    fed = pres if areas is None else areas.presence  # national scale: the LP feeds supply areas, not every zone
+    used, need = node_demand(fed, specs)
+    season_needs(sc, fed, specs, need)  # wear and seasons, when declared
+    return SupplyDemand(fed, areas, specs, used, need, water_production(sc, fed, used))
 
 
 def node_demand(
@@ -345,16 +352,18 @@ def _disrupted(sc: Scenario, inst: SupplyInstance) -> SupplyInstance:
 
 
 def supply_instance(
-    sc: Scenario, pres: Presence, kcal_per_person_day: float, drive_cache: DriveCache | None = None
+    sc: Scenario,
+    pres: Presence,
+    kcal_per_person_day: float,
+    drive_cache: DriveCache | None = None,
+    demand: SupplyDemand | None = None,
 ) -> tuple[SupplyInstance, np.ndarray, list[CommoditySpec], dict[str, EntryClosure], np.ndarray]:
     """Entry points (capacity as the plan uses it: preset, closures, disruptions) -> every location with people
     (zones, sites, overflow land, served populations), directly or through warehouses; local water; each location's
     need by group. Returns the instance, driving hours [entry, node], the commodity specs, closures, local water."""
     days = sc.horizon_days
-    specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
-    pres, areas = supply_presence(sc, pres)  # national scale: the LP feeds supply areas, not every zone
-    used, need = node_demand(pres, specs)
-    season_needs(sc, pres, specs, need)  # wear and seasons, when declared
+    dem = demand if demand is not None else supply_demand(sc, pres, kcal_per_person_day)
+    pres, areas, specs, used, need = dem.presence, dem.areas, dem.specs, dem.used, dem.need
     ids = [pres.location_ids[l] for l in used]
     if len(set(ids)) != len(ids):
         raise AssertionError("location ids are not unique")
@@ -373,7 +382,8 @@ def supply_instance(
         + _arcs(wh_ids, ids, _one_way_h(sc, wh_xy, node_xy, drive_cache))
     )
     warehouses = [Warehouse(id=w.id, capacity_t=w.capacity_t) for w in sc.warehouses]
-    w_nodes, production, w_arcs, local_water, _notes = water_production(sc, pres, used)
+    w_nodes, production, w_arcs, local_water, _notes = dem.water
+    production = list(production)  # the package stock is added below; the demand stays as computed
     warehouses += w_nodes
     arcs += w_arcs
     if sc.tent_stock:
@@ -424,14 +434,13 @@ def supply_instance(
     return inst, one_way, specs, closures, local_water
 
 
-def truckloads_needed_by_day(sc: Scenario, pres: Presence, kcal_per_person_day: float) -> tuple[np.ndarray, str]:
+def truckloads_needed_by_day(
+    sc: Scenario, pres: Presence, kcal_per_person_day: float, demand: SupplyDemand | None = None
+) -> tuple[np.ndarray, str]:
     """Truckloads a day everyone's need takes at each commodity's payload (water net of local production; shelter
     items on the day people arrive), and how it was counted."""
-    specs = load_commodities(sc.standards, kcal_per_person_day=kcal_per_person_day, cargo=sc.cargo)
-    fed, _ = supply_presence(sc, pres)  # the locations the supply plan feeds (areas at national scale)
-    used, need = node_demand(fed, specs)
-    season_needs(sc, fed, specs, need)
-    _, _, _, local, _ = water_production(sc, fed, used)
+    dem = demand if demand is not None else supply_demand(sc, pres, kcal_per_person_day)
+    specs, need, local = dem.specs, dem.need, dem.water[3]
     loads = np.zeros(sc.horizon_days)
     for s in specs:
         t = sum(
@@ -461,10 +470,11 @@ def deliver(
     kcal_per_person_day: float,
     warm: SupplyWarmStart | None = None,
     drive_cache: DriveCache | None = None,
+    demand: SupplyDemand | None = None,
 ) -> Deliveries:
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
     drive_cache: driving times kept between calls."""
-    inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache)
+    inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache, demand)
     res = solve_supply(
         inst,
         time_limit_s=sc.supply.time_limit_s,
