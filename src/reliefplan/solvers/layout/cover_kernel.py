@@ -5,7 +5,8 @@ Both count the points of a ball exactly as scipy's cKDTree.query_ball_point and 
 (L1: |du| + |dv| <= r; L2: du² + dv² <= r², and the nearest distance sqrt(du² + dv²) > r for "not covered"), so
 they find the same sets; the order in which the candidates are tried (which settles ties) stays the tree's. The
 points are bucketed in square cells a little wider than the radius, so a ball only looks at 3 x 3 cells.
-Compiled on first use and cached on disk (numba ``cache=True``).
+Compiled on first use and cached on disk (numba ``cache=True``); they release the GIL, so the layouts drawn in the
+background (pipeline._in_background) do not hold up the main thread while they count.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def best_candidate(cells: Cells, cand: np.ndarray, unc: np.ndarray, p_norm: floa
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dist(x0: float, x1: float, y0: float, y1: float, l1: bool) -> float:
     """cKDTree's point-to-point distance: the L1 sum, or the squared L2 sum."""
     if l1:
@@ -63,12 +64,12 @@ def _dist(x0: float, x1: float, y0: float, y1: float, l1: bool) -> float:
     return d0 * d0 + d1 * d1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _range(keys: np.ndarray, first: int, last: int) -> tuple[int, int]:
     return int(np.searchsorted(keys, first, side="left")), int(np.searchsorted(keys, last, side="right"))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _uncovered(
     uv: np.ndarray,
     pts: np.ndarray,
@@ -99,7 +100,7 @@ def _uncovered(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best(
     uv: np.ndarray,
     lo: np.ndarray,
