@@ -164,19 +164,24 @@ def test_tied_grid_routes_do_not_depend_on_limits_or_batches(seed, batch, factor
     check_streams(args, got, got_left, ties=True)
 
 
-def test_limit_falls_back_when_someone_is_left_with_room_beyond_it(monkeypatch):
-    """A limit below some source's nearest site while sites still have room: the distances are computed again
-    without it (two distance passes), and the streams are those of the brute force."""
-    args = stream_inputs(random_instance(3, 60, 40, 15, 4, False))
+@pytest.mark.parametrize("factor, seed, capped", [(0.3, 3, False), (0.5, 6, True), (1.0, 7, True), (1.0, 5, True)])
+def test_limit_goes_on_in_rounds_when_someone_is_left_with_room_beyond_it(factor, seed, capped, monkeypatch):
+    """A limit below some source's nearest site while sites still have room: the greedy goes on in rounds over
+    the sources left and the sites with room only, each up to a new limit (unlimited after a round that took
+    nobody); the streams are the brute force's, in its order."""
+    case = (seed, 60, 40, 15, 4, capped) if seed < 6 else (seed, 300, 200, 60, 9, capped)
+    args = stream_inputs(random_instance(*case))
     calls = []
     current = streams_mod._sink_distances
 
     def count(*a):
-        calls.append(a[-1])
+        calls.append((len(a[2]), len(a[3]), a[-1]))  # (sites, sources, limit)
         return current(*a)
 
-    monkeypatch.setattr(streams_mod, "LIMIT_FACTOR", 0.3)
+    monkeypatch.setattr(streams_mod, "LIMIT_FACTOR", factor)
     monkeypatch.setattr(streams_mod, "_sink_distances", count)
     got, _ = streams_mod._shortest_streams(*args)
-    assert len(calls) == 2 and np.isfinite(calls[0]) and calls[1] == np.inf
-    assert sorted(as_tuples(got)) == sorted(brute_force_greedy(*args))
+    assert as_tuples(got) == brute_force_greedy(*args)
+    assert len(calls) >= 2 and np.isfinite(calls[0][2])
+    for (k0, s0, _), (k1, s1, _) in zip(calls, calls[1:]):  # each round over fewer (or as many) sites and sources
+        assert k1 <= k0 and s1 <= s0

@@ -6,8 +6,9 @@ no tree is grown whole. The distances are first computed only up to a limit (``L
 any source is from its nearest site; Dijkstra stops there), and the greedy runs on those. Its pairs are taken in
 increasing distance, so every pair within the limit is taken in the same order as with all distances; if
 everyone found a place within the limit, or no site has room left, the pairs beyond it would change nothing and
-the result is exact; otherwise the greedy goes on with the distances beyond it from the sites with room to the
-sources left. Routes are read from distances alone (`next_hop`): each site's tree again, stopped at the farthest
+the result is exact; otherwise the greedy goes on over the pairs of the sources left and the sites with room, up
+to a new limit set the same way (each round takes at least the nearest such pair; a round that takes none is
+followed by one without a limit). Routes are read from distances alone (`next_hop`): each site's tree again, stopped at the farthest
 source walking to it, and no predecessors kept.
 """
 
@@ -50,19 +51,23 @@ def _shortest_streams(
     targets = sinks_net[valid_sinks]
     live = np.flatnonzero((src_net >= 0) & (people > 0))
     graph = _reverse_graph(net, net.travel_time_s)
-    limit = _distance_limit(net, graph, targets, src_net[live])
-    d_src = _sink_distances(net, graph, targets, src_net[live], limit)
+    rem_p = people.astype(np.int64)
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
-    chosen, rem_p, rem_c = _greedy(d_src, live, valid_sinks, people.astype(np.int64), rem_c)
-    del d_src
-    if np.isfinite(limit) and rem_p[live].any() and (rem_c[valid_sinks] > 0).any():  # pairs beyond it may matter
-        # the greedy went on from here over pairs beyond the limit: those of the sources left and the sites
-        # with room (every pair of them is beyond it, or the greedy would have taken it)
-        rows = np.flatnonzero(rem_c[valid_sinks] > 0)
-        left = live[rem_p[live] > 0]
-        d_left = _sink_distances(net, graph, targets[rows], src_net[left], np.inf)
-        more, rem_p, rem_c = _greedy(d_left, left, valid_sinks[rows], rem_p, rem_c)
+    chosen: list[tuple[int, int, int, float]] = []
+    rows, left, stalled = np.arange(len(valid_sinks)), live, False
+    while len(rows) and len(left):
+        # every pair of a source left and a site with room lies beyond the previous limit, or the greedy would
+        # have taken it: the greedy goes on over those pairs only, up to a new limit
+        limit = np.inf if stalled else _distance_limit(net, graph, targets[rows], src_net[left])
+        d_src = _sink_distances(net, graph, targets[rows], src_net[left], limit)
+        more, rem_p, rem_c = _greedy(d_src, left, valid_sinks[rows], rem_p, rem_c)
+        del d_src
         chosen += [(i, int(rows[r]), q, d) for i, r, q, d in more]
+        stalled = not more  # possible with LIMIT_FACTOR < 1 only
+        if not np.isfinite(limit):  # nobody left reaches a site with room
+            break
+        rows = rows[rem_c[valid_sinks[rows]] > 0]
+        left = left[rem_p[left] > 0]
     route = _routes(net, graph, targets, src_net, chosen)
     streams = [
         _Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)])
