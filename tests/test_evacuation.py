@@ -628,14 +628,14 @@ def _random_grid(seed: int, side: int = 14) -> EvacuationInstance:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_queue_model_same_move_with_small_batches_and_chunks(seed, monkeypatch):
-    """Sink trees one at a time, predecessors grown again: the queue model moves the same people the same way
-    (national-scale memory settings change nothing but memory)."""
+    """Sink trees one at a time, distances limited below the farthest nearest site (the greedy's fall-back): the
+    queue model moves the same people the same way (national-scale memory settings change nothing but memory)."""
     import reliefplan.solvers.evacuation.streams as streams
 
     inst_ = _random_grid(seed)
     ref = solve_evacuation(inst_, method="queue", time_step_s=60.0)
     monkeypatch.setattr(streams, "SINK_BATCH", 1)
-    monkeypatch.setattr(streams, "PRED_KEEP_LIMIT", 0)
+    monkeypatch.setattr(streams, "LIMIT_FACTOR", 0.3)
     got = solve_evacuation(inst_, method="queue", time_step_s=60.0)
     check_conservation(got)
     assert got.clearance_s == ref.clearance_s and got.arrived == ref.arrived
