@@ -20,17 +20,22 @@ def _ortools(tails, heads, caps, costs, s, t):
     return int(mcf.maximum_flow()), int(mcf.optimal_cost())
 
 
-@pytest.mark.parametrize("seed", range(25))
-def test_matches_ortools_on_random_networks(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(4, 40))
-    m = int(rng.integers(n, 6 * n))
+def _random_network(rng: np.random.Generator, max_n: int, per_node: int, max_cap: int, max_cost: int):
+    """(n, tails, heads, caps, costs): parallel arcs and zero costs and capacities included, no loops."""
+    n = int(rng.integers(4, max_n))
+    m = int(rng.integers(n, per_node * n))
     tails = rng.integers(0, n, m).astype(np.int64)
     heads = rng.integers(0, n, m).astype(np.int64)
     keep = tails != heads
     tails, heads = tails[keep], heads[keep]
-    caps = rng.integers(0, 50, len(tails)).astype(np.int64)
-    costs = rng.integers(0, 20, len(tails)).astype(np.int64)  # parallel arcs and zero costs included
+    caps = rng.integers(0, max_cap, len(tails)).astype(np.int64)
+    costs = rng.integers(0, max_cost, len(tails)).astype(np.int64)
+    return n, tails, heads, caps, costs
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_matches_ortools_on_random_networks(seed: int) -> None:
+    n, tails, heads, caps, costs = _random_network(np.random.default_rng(seed), 40, 6, 50, 20)
     s, t = 0, n - 1
     value, flows = max_flow_min_cost(tails, heads, caps, costs, s, t)
     ref_value, ref_cost = _ortools(tails, heads, caps, costs, s, t)
@@ -86,14 +91,7 @@ def test_min_cost_flow_with_supplies_matches_ortools(seed: int) -> None:
     from reliefplan.solvers._mcf import min_cost_flow
 
     rng = np.random.default_rng(700 + seed)
-    n = int(rng.integers(4, 30))
-    m = int(rng.integers(n, 5 * n))
-    tails = rng.integers(0, n, m).astype(np.int64)
-    heads = rng.integers(0, n, m).astype(np.int64)
-    keep = tails != heads
-    tails, heads = tails[keep], heads[keep]
-    caps = rng.integers(0, 40, len(tails)).astype(np.int64)
-    costs = rng.integers(0, 25, len(tails)).astype(np.int64)
+    n, tails, heads, caps, costs = _random_network(rng, 30, 5, 40, 25)
     # supplies of some feasible flow, so that the problem is feasible
     some = np.minimum(caps, rng.integers(0, 40, len(tails)))
     supply = (np.bincount(tails, weights=some, minlength=n) - np.bincount(heads, weights=some, minlength=n)).astype(
