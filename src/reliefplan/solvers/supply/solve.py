@@ -30,6 +30,7 @@ from .model import (
 )
 from .results import fleet_requirements
 from .validate import validate_instance
+from .warm import grow, in_model
 
 #: HiGHS' simplex_scale_strategy for an LP with a warehouse of unlimited stock (a delivery chain's backlog): 4,
 #: scaling by the largest value, took the Rafah chain + pier + fuel LP (60 days) from 11.5 s to 3.5 s CPU, the same
@@ -107,9 +108,10 @@ def _warm_highs(
     held: np.ndarray,
     scale: int | None = None,
 ) -> tuple[Any, Any, str, np.ndarray]:
-    """(model, highspy, key, held): a HiGHS model of ``lp`` with the ``held`` columns at 0: the one kept in ``warm``
-    for the same matrix with new bounds and costs (simplex restarts from its last basis, and only the columns still
-    held after the last solve are held again), or a new one (kept there for the next call)."""
+    """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
+    kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
+    dual simplex restarts from its last basis on the whole LP: nothing held, see `warm`), or a new one (kept there
+    for the next call)."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
@@ -118,20 +120,28 @@ def _warm_highs(
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    if kept is None:
-        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale)
+    if kept is None:  # the first member: solved as a plan is, its live columns sifted (`warm` grows the model)
+        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
-    h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
-    held = np.intersect1d(held, was_held)
-    upper = _upper(lp, held)
+    h, last, fair_vals, _held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
+    if basis is not None:
+        # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
+        # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
+        h.setBasis(basis)
+    grow(h, lp)  # after setBasis: HiGHS keeps the basis, the new columns nonbasic at 0
+    # the whole LP at once, no sifting: the last optimum's basis is dual feasible for it (module warm)
+    held = np.zeros(0, dtype=np.int64)
+    upper = lp.col_upper
     n, m = lp.n_col, lp.matrix.shape[0]
-    # the sharing rows' coefficients are the cells' need: pass the ones that changed
+    # the sharing rows' coefficients are the cells' need: pass the ones that changed (of the columns in the model;
+    # a column added later comes with its own)
     new_vals = lp.matrix.data[lp.fair_entries]
     changed = np.flatnonzero(new_vals != fair_vals)
     if changed.size:
         cols = np.searchsorted(lp.matrix.indptr, lp.fair_entries[changed], side="right") - 1
         rws = lp.matrix.indices[lp.fair_entries[changed]]
-        for r, c, v in zip(rws.tolist(), cols.tolist(), new_vals[changed].tolist()):
+        keep = in_model(h, cols)
+        for r, c, v in zip(rws[keep].tolist(), cols[keep].tolist(), new_vals[changed][keep].tolist()):
             h.changeCoeff(r, c, v)
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
     h.setOptionValue("simplex_strategy", 0)
@@ -152,10 +162,6 @@ def _warm_highs(
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
-    if basis is not None:
-        # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
-        # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
-        h.setBasis(basis)
     return h, highspy, key, held
 
 
