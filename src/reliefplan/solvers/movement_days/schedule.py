@@ -9,6 +9,7 @@ from ..._rounding import largest_remainder
 from ...scenario.movement import ModeSpec
 from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
+from .kernel import largest_remainder_capped
 
 
 def departure_schedule(inst: DaysInstance) -> np.ndarray:
@@ -99,9 +100,10 @@ def day_events(
         if quota is not None and s < n_o and quota[s].any():
             q = quota[s]
             give = min(n, int(q.sum()))
-            alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
+            alloc = largest_remainder_capped(q * (give / q.sum()), give, q)  # compiled: one call per row
             q -= alloc
-            parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
+            to = np.flatnonzero(alloc)
+            parts += zip(to.tolist(), alloc[to].tolist())
             n -= give
         if n:
             parts.append((-1, n))
