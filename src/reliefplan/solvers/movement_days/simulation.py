@@ -416,6 +416,9 @@ class _Sim:
                     self._books(day)
                 day = self.day = t // self.spd
                 ev = self._new_day(ev)
+            if self.pending:  # arrivals left over after three rounds: the next step takes them first, here
+                t, ev = self._step(t, ev, T)
+                continue
             t, why, ended, landed = self._advance(t, min(T, (day + 1) * self.spd), ev)
             if ended:  # events whose window is over
                 keep = t - ev["t0"] < self.W - 1
