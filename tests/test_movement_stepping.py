@@ -21,7 +21,7 @@ def _one_at_a_time(monkeypatch: pytest.MonkeyPatch, inst: md.DaysInstance, **kw:
         return md.simulate(inst, **kw)
 
 
-@pytest.mark.parametrize(("seed", "step_s"), [(0, 60.0), (1, 300.0), (2, 120.0), (5, 300.0)])
+@pytest.mark.parametrize(("seed", "step_s"), [(0, 60.0), (1, 300.0), (2, 120.0), (5, 300.0), (6, 60.0), (7, 120.0)])
 @pytest.mark.parametrize("assignment", ["arrival", "plan"])
 def test_compiled_steps_equal_steps_one_at_a_time(monkeypatch, seed, step_s, assignment):
     inst = grid_instance(seed, step_s)
@@ -29,40 +29,44 @@ def test_compiled_steps_equal_steps_one_at_a_time(monkeypatch, seed, step_s, ass
     got = md.simulate(inst, assignment=assignment, plan=plan)
     want = _one_at_a_time(monkeypatch, inst, assignment=assignment, plan=plan)
     assert_same(got, want)
-    assert got.bottlenecks and got.walking_over_h.sum() > 0
+    assert got.walking_over_h.sum() > 0
+    assert got.bottlenecks or seed > 5  # seeds 0-5 jam
 
 
 def test_every_way_of_handing_a_step_back_is_taken(monkeypatch):
-    """Calls of `advance` by why they stopped, on a run with sites filling up (arrival order) and a plan."""
+    """Calls of `advance` by why they stopped, on runs with sites filling up (arrival order) and a plan; and
+    people turned away from a full site within a compiled call."""
     seen: dict[int, int] = {}
+    turned = []
     plain = simulation._Sim._advance
 
     def counted(self, *a):
+        before = self.turned_away
         out = plain(self, *a)
         seen[out[1]] = seen.get(out[1], 0) + 1
+        turned.append(self.turned_away - before)
         return out
 
     monkeypatch.setattr(simulation._Sim, "_advance", counted)
-    inst = grid_instance(1, 300.0)
-    md.simulate(inst)
-    md.simulate(inst, assignment="plan", plan=md.staged_plan(inst).people)
-    assert set(seen) == {
-        stepping.DAY_DONE,
-        stepping.STEP_IN_PYTHON,
-        stepping.ARRIVALS_IN_PYTHON,
-        stepping.WINDOWS_ENDED,
-    }, seen
+    for seed in (1, 3):
+        inst = grid_instance(seed, 300.0)
+        md.simulate(inst)
+        md.simulate(inst, assignment="plan", plan=md.staged_plan(inst).people)
+    assert {stepping.DAY_DONE, stepping.STEP_IN_PYTHON, stepping.WINDOWS_ENDED} <= set(seen), seen
+    assert any(k >= stepping.ARRIVALS_IN_PYTHON for k in seen), seen
+    assert max(turned) > 0
 
 
 def test_full_buffers_of_long_walks_hand_the_arrivals_back(monkeypatch):
-    """With room for one long walk a call, the arrivals beyond it go through Python: the same result."""
+    """With room for one long walk a call (and a round of arrivals needs two), arrivals go through Python:
+    the same result."""
     inst = grid_instance(3, 60.0)
     want = md.simulate(inst)
     plain = simulation._Sim.__init__
 
     def small(self, *a):
         plain(self, *a)
-        self._step_state = (np.zeros(1, np.int64), np.zeros(1), np.zeros(1, np.int64), np.zeros(2, np.int64))
+        self._step_state = (np.zeros(2, np.int64), np.zeros(1), np.zeros(1, np.int64), np.zeros(2, np.int64))
 
     monkeypatch.setattr(simulation._Sim, "__init__", small)
     got = md.simulate(inst)

@@ -116,8 +116,9 @@ class _Sim:
         self._tgt_key: bytes | None = None
         self._tgt_of_node = np.zeros(0, np.int64)
         self._tgt_room, self._tgt_closed = np.zeros(0, bool), np.zeros(0, bool)  # what the targets were made for
-        # `stepping.advance`: people on the road, long walks' vulnerable people and per step, their lengths
-        self._step_state = (np.zeros(1, np.int64), np.zeros(4096), np.zeros(1024, np.int64), np.zeros(2, np.int64))
+        # `stepping.advance`: people on the road and turned away, long walks' vulnerable people and per step,
+        # their lengths
+        self._step_state = (np.zeros(2, np.int64), np.zeros(4096), np.zeros(1024, np.int64), np.zeros(2, np.int64))
         self._walk = (self.h_steps, self.on_foot)
         # the first element of each route made, by (condensed node, site, mode, directed) as `index` (-2: none
         # yet), for `stepping.advance`; left empty (every new destination through `_route`) when too large
@@ -423,10 +424,10 @@ class _Sim:
             if ended:  # events whose window is over
                 keep = t - ev["t0"] < self.W - 1
                 ev = {k: v[keep] for k, v in ev.items()}
-            if why == stepping.ARRIVALS_IN_PYTHON:  # the step's moves are done; its arrivals are not
+            if why >= stepping.ARRIVALS_IN_PYTHON:  # the step's moves are done; its arrivals from a round on are not
                 te, n, dep, vul = landed
                 self.pending = [(self.el.site[te], self.el.mode[te], self.el.directed[te], n, dep, vul)]
-                t = self._end_step(t, ev, T)
+                t = self._end_step(t, ev, T, why - stepping.ARRIVALS_IN_PYTHON)
             elif why == stepping.WINDOWS_ENDED:
                 t = self._end_step(t, ev, T)
             elif why == stepping.STEP_IN_PYTHON:
@@ -440,7 +441,7 @@ class _Sim:
         if self.compiled_steps is False:
             return t, stepping.STEP_IN_PYTHON, False, ()
         el, state = self.el, self._step_state
-        state[0][0] = self.en_route
+        state[0][:] = self.en_route, 0
         net = (
             self._el_arrays(),
             el.site,
@@ -448,6 +449,7 @@ class _Sim:
             el.directed,
             self._links,
             (self._tgt_of_node, self._tgt_room, self._tgt_closed, self._route_of, self.n_m),
+            self.net.site_node,
         )
         inst = self.inst
         books = (
@@ -456,11 +458,13 @@ class _Sim:
             (el.ff_s, self.ff_sum),
             self._sites,
             self._arrival_books,
+            (self.without_at_site, self.without_vul),
         )
         events = tuple(ev[k] for k in ("t0", "n", "s", "m", "j", "node", "tgt", "e"))
         params = (self.W, self.spd, self.sph, self.H * self.spd, self.H * 24, self.n_o, el.n, self.max_use)
         t, why, ended, *landed = stepping.advance(t, t_stop, self.day, events, state, net, books, params + self._walk)
         self.en_route = int(state[0][0])
+        self.turned_away += int(state[0][1])
         long_vul, long_steps, n_long = state[1:]
         k = 0
         for c in long_steps[: n_long[1]].tolist():  # each step's sum as `_all_arrive` makes it
@@ -486,9 +490,10 @@ class _Sim:
             ev = {k: v[keep] for k, v in ev.items()}
         return self._end_step(t, ev, T), ev
 
-    def _end_step(self, t: int, ev: dict[str, np.ndarray], T: int) -> int:
-        """The step's arrivals; the next step (jumping over idle time to the next departures)."""
-        for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
+    def _end_step(self, t: int, ev: dict[str, np.ndarray], T: int, first_round: int = 0) -> int:
+        """The step's arrivals (rounds ``first_round`` to 2); the next step (jumping over idle time to the next
+        departures)."""
+        for _ in range(first_round, 3):  # arrivals; people moving on to a site at the same node arrive at once
             if not self.pending:
                 break
             self._arrivals(t)

@@ -13,10 +13,23 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .kernel import arrive_if_all_fit, discharge_queued, due, land, land_and_discharge, leave_and_enter
+from .kernel import (
+    arrive,
+    arrive_if_all_fit,
+    discharge,
+    discharge_queued,
+    due,
+    enter,
+    land,
+    land_and_discharge,
+    leave_and_enter,
+    take,
+)
 
 #: what `advance` stopped at
-DAY_DONE, STEP_IN_PYTHON, ARRIVALS_IN_PYTHON, WINDOWS_ENDED = 0, 1, 2, 3
+#: (ARRIVALS_IN_PYTHON + r: the step's moves are done, its arrivals from round r of 3 on are not; + 3: some are
+#: left over after the three rounds, for the next step)
+DAY_DONE, STEP_IN_PYTHON, WINDOWS_ENDED, ARRIVALS_IN_PYTHON = 0, 1, 2, 3
 
 
 @njit(cache=True)
@@ -78,9 +91,9 @@ def advance(t: int, t_stop: int, day: int, ev: Any, state: Any, net: Any, books:
     done), and at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
     people)."""
     t0, n = ev[0], ev[1]
-    en_route, long_vul, long_steps, n_long = state
-    els, el_site, el_mode, el_dir, links, tgt = net
-    origins, leave_books, ff, sites, arrival_books = books
+    en_route = state[0]
+    els, links, tgt = net[0], net[4], net[5]
+    origins, leave_books, ff, sites, arrival_books = books[:5]
     w, spd, sph, T, hours, n_o, n_el, max_use, h_steps, on_foot = params
     none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
     while t < t_stop:
@@ -101,13 +114,10 @@ def advance(t: int, t_stop: int, day: int, ev: Any, state: Any, net: Any, books:
             te, tn, td, tv = land_and_discharge(t, n_el, max_use, links, els)
         en_route[0] -= tn.sum()
         if len(te):
-            if n_long[0] + len(te) > len(long_vul) or n_long[1] == len(long_steps):
-                return t, ARRIVALS_IN_PYTHON, ended, te, tn, td, tv  # no room to note long walks: the caller's
             when = (t, day, min(t // sph, hours - 1), h_steps, on_foot)
-            ok, long = arrive_if_all_fit(el_site[te], el_mode[te], el_dir[te], tn, td, tv, sites, when, arrival_books)
-            if not ok:
-                return t, ARRIVALS_IN_PYTHON, ended, te, tn, td, tv
-            _note_long(long, tv, long_vul, long_steps, n_long)
+            rnd, te, tn, td, tv = _arrive(t, te, tn, td, tv, when, state, net, books, max_use)
+            if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
+                return t, ARRIVALS_IN_PYTHON + rnd, ended, te, tn, td, tv
         if ended:  # the caller drops the events whose window is over, then goes on to the next step
             return t, WINDOWS_ENDED, True, none_i, none_i, none_f, none_f
         t += 1
@@ -132,3 +142,122 @@ def _note_long(long: np.ndarray, tv: np.ndarray, long_vul: np.ndarray, long_step
         long_steps[n_long[1]] = c
         n_long[0] += c
         n_long[1] += 1
+
+
+@njit(cache=True)
+def _arrive(
+    t: int, te: Any, tn: Any, td: Any, tv: Any, when: Any, state: Any, net: Any, books: Any, max_use: float
+) -> Any:
+    """The step's arrivals (people at the end of elements ``te``), in up to three rounds as `_Sim._end_step`
+    makes them: all take a place (`kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places
+    taken, the rest moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make
+    (nothing of it done; 3: people left over for the next step) and its arrivals."""
+    long_vul, long_steps, n_long = state[1], state[2], state[3]
+    el_site, el_mode, el_dir = net[1], net[2], net[3]
+    sites, arrival_books = books[3], books[4]
+    for rnd in range(3):
+        if len(te) == 0:
+            return -1, te, tn, td, tv
+        if n_long[0] + 2 * len(te) > len(long_vul) or n_long[1] + 2 > len(long_steps):
+            return rnd, te, tn, td, tv  # no room to note long walks
+        j, mo, d = el_site[te], el_mode[te], el_dir[te]
+        ok, long = arrive_if_all_fit(j, mo, d, tn, td, tv, sites, when, arrival_books)
+        if ok:
+            _note_long(long, tv, long_vul, long_steps, n_long)
+            return -1, te, tn, td, tv
+        done, te2, tn2, td2, tv2 = _short_round(t, j, mo, d, tn, td, tv, when, state, net, books, max_use)
+        if not done:
+            return rnd, te, tn, td, tv
+        te, tn, td, tv = te2, tn2, td2, tv2
+    return (3 if len(te) else -1), te, tn, td, tv
+
+
+@njit(cache=True)
+def _short_round(
+    t: int, j: Any, mo: Any, d: Any, n: Any, dep: Any, vul: Any, when: Any, state: Any, net: Any, books: Any, mu: float
+) -> Any:
+    """A round of arrivals some site cannot take all of, as `_Sim._arrivals` makes it (`_take`, `_accept`,
+    `_turn_away`), when the people turned away all find their next site among the targets `_Sim._targets`
+    holds and a route already made; else (False, ...) with nothing changed. Returns (done, the arrivals of the
+    next round: people reaching their new site within the step)."""
+    en_route, long_vul, long_steps, n_long = state
+    els, links, tgt, site_node = net[0], net[4], net[5], net[6]
+    ff, sites, books_a, without = books[2], books[3], books[4], books[5]
+    closed, capacity = sites
+    occ, held = books_a[0], books_a[2]
+    none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+    got, part = take(j, d, n, sites, held, occ)
+    planned = False
+    for i in range(len(d)):
+        planned = planned or d[i]
+    occ2, held2 = occ.copy(), held.copy()  # as `_accept` leaves them
+    for i in range(len(j)):
+        occ2[j[i]] += max(got[i], 0)
+        if planned and d[i]:
+            held2[j[i]] -= n[i]
+    rej = np.flatnonzero(got < n)
+    of_node, route_of, n_m = tgt[0], tgt[3], tgt[4]
+    n_s = len(occ)
+    go = np.zeros(len(rej), np.bool_)
+    elems = np.full(len(rej), -1, np.int64)
+    if len(rej):
+        if not _targets_current(tgt, closed, capacity, occ2, held2) or len(route_of) == 0:
+            return False, none_i, none_i, none_f, none_f
+        for c in range(len(rej)):
+            i = rej[c]
+            node = site_node[j[i]]
+            tg = of_node[node]
+            go[c] = tg >= 0 and tg != j[i] and (0 if closed[tg] else capacity[tg] - occ2[tg] - held2[tg]) > 0
+            if go[c]:
+                elems[c] = route_of[((node * n_s + tg) * n_m + mo[i]) * 2]  # undirected
+                if elems[c] < 0:
+                    return False, none_i, none_i, none_f, none_f
+    long = arrive(j, mo, d, n, got, dep, vul, part, planned, when, books_a)
+    _note_long(long, vul * part, long_vul, long_steps, n_long)
+    if len(rej) == 0:
+        return True, none_i, none_i, none_f, none_f
+    r = 1 - part[rej]
+    jr, mr, nr, dr, vr = j[rej], mo[rej], n[rej] - got[rej], dep[rej] * r, vul[rej] * r
+    state[0][1] += nr.sum()  # turned away
+    stay = np.flatnonzero(~go)
+    if len(stay):
+        _wait(t, jr[stay], mr[stay], nr[stay], dr[stay], vr[stay], when, state, books_a, without)
+    g = np.flatnonzero(go)
+    if len(g) == 0:
+        return True, none_i, none_i, none_f, none_f
+    e = elems[g]
+    en_route[0] += enter(e, mr[g], nr[g], dr[g], vr[g], els, ff)
+    on = np.unique(e)
+    qi = on[els[10][on] > 0]
+    if len(qi) == 0:
+        return True, none_i, none_i, none_f, none_f
+    te, tn, td, tv = discharge(qi, t, mu, links, els)  # they set off again within the step
+    en_route[0] -= tn.sum()
+    return True, te, tn, td, tv
+
+
+@njit(cache=True)
+def _wait(
+    t: int, j: Any, mo: Any, n: Any, dep: Any, vul: Any, when: Any, state: Any, books_a: Any, without: Any
+) -> None:
+    """People turned away with nowhere to go wait near the site without a place: their trips end
+    (`_Sim._trip_ends`, sums by mode in row order as numpy's bincount makes them)."""
+    h_steps, on_foot = when[3], when[4]
+    trips, trip_steps, over = books_a[6], books_a[7], books_a[8]
+    n_m = len(trips)
+    steps, over_n = np.zeros(n_m), np.zeros(n_m)
+    long = np.zeros(len(n), np.bool_)
+    for i in range(len(n)):
+        trips[mo[i]] += n[i]
+        steps[mo[i]] += n[i] * t - dep[i]
+        long[i] = t - dep[i] / max(n[i], 1) > h_steps and on_foot[mo[i]]
+        if long[i]:
+            over_n[mo[i]] += n[i]
+    for m in range(n_m):
+        trip_steps[m] += steps[m]
+        over[m] += np.int64(over_n[m])
+    _note_long(long, vul, state[1], state[2], state[3])
+    at, at_vul = without
+    for i in range(len(n)):
+        at[j[i]] += n[i]
+        at_vul[j[i]] += vul[i]
