@@ -225,7 +225,7 @@ def test_scarce_places_a_short_stay_no_longer_pays_for_the_re_move(tmp_path: Pat
     # 5,860 places; penalty 10 x 6,906 = 69,056 s. A person at S1: 5,298 + 69,056 x 15/20 (days without a place)
     # + 4,455 (S1 -> S2, 2,855 m x 1.3 / 0.833 m/s) + 69,056 x 3/20 (re-displacement) = 71,903 > 69,056 (no place):
     # the plan leaves the 4,140 without a place rather than move them twice. Without the walk and the cost
-    # (the rule before): 60,190 < 69,056, S1 is filled and 4,140 are re-displaced.
+    # (the rule before): 57,090 < 69,056, S1 is filled and 4,140 are re-displaced.
     phases = {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]}
     sh = shelter(_scenario(tmp_path / "a", {"siting": "capacity_days", **phases}))
     assert sh.alloc.by_site.tolist() == [0, 5_860] and sh.alloc.re_move.redisplaced == 0
@@ -280,3 +280,20 @@ def test_bad_re_move_keys_name_file_and_field(tmp_path: Path, phases, field):
         load_scenario(folder, "main")
     text = str(e.value)
     assert "scenario.yaml" in text and field in text
+
+
+def test_waves_price_the_re_move_by_arrival_day(three_sites):
+    # 50 leave on day 0 and 50 on day 8 of 10; S1 (10 min) closes on day 9, S2 (1 h, 1 km from S1) has 50 places.
+    # Penalty 10 x 1 h = 36,000 s. At S1 the day-0 wave costs 600 + 36,000 x 1/10 + 1,561 (walk on) + 3 x 3,600
+    # (3 days at 36,000 / 10) = 16,561 s, the day-8 wave 600 + 36,000 / 2 + 1,561 + 3 x 18,000 = 74,161 s: the
+    # first wave goes to S1 and moves again on day 9, the second to S2
+    xy = np.array([[0.0, 0.0], [1_000.0, 0.0], [5_000.0, 0.0]])
+    walk = np.array([[600.0, 3_600.0, np.inf], [np.inf, np.inf, np.inf]])
+    leaving = np.zeros((2, 10), dtype=np.int64)
+    leaving[0, [0, 8]] = 50
+    sc = _with(three_sites, {"sites": [{"site": "S1", "closes_day": 9}]}, 10)
+    a = allocate(sc, np.array([100, 0]), np.array([100, 50, 0]), walk, leaving_by_day=leaving, site_xy=xy)
+    assert a.by_site.tolist() == [50, 50, 0] and a.siting.status == "optimal"
+    w2 = 1_000.0 * P.circuity / P.walk_speed_m_s
+    assert (a.re_move.redisplaced, a.re_move.diverted) == (50, 0)
+    assert a.re_move.second_walk_person_h == pytest.approx(50 * w2 / 3600)

@@ -362,6 +362,7 @@ def _with_no_place(
         ids=fac.ids + ["(no place)"],
         tranche_site=fac.tranche_site,
         extra=fac.extra,
+        re_move=fac.re_move,
     )
 
 
