@@ -245,10 +245,10 @@ def test_scarce_places_a_short_stay_no_longer_pays_for_the_re_move(tmp_path: Pat
 
 
 def test_plan_json_and_report_say_what_the_plan_expects(tmp_path: Path):
+    from test_phases import _scenario
+
     from reliefplan.outputs.report import render_report
     from reliefplan.pipeline import make_plan
-
-    from test_phases import _scenario
 
     # ignoring the phases, all 10,000 of zone A are planned into S1, which closes on day 5: the plan expects them
     # to move again, 2,855 m to S2 (4,455 s each)
@@ -261,6 +261,12 @@ def test_plan_json_and_report_say_what_the_plan_expects(tmp_path: Path):
     assert again.siting.re_move == rm
     html = render_report(plan, {})
     assert "planned into places that end within the horizon" in html
+    assert "ASSUMPTION" not in rm.note  # ignored: nothing priced
+    plan = make_plan(
+        _scenario(tmp_path / "aware", {"siting": "capacity_days", "sites": [{"site": "S1", "closes_day": 5}]})
+    )
+    assert "3 days without a place (ASSUMPTION" in plan.siting.re_move.note
+    assert "ASSUMPTION" in render_report(plan, {})
     assert make_plan(_scenario(tmp_path / "none", None)).siting.re_move is None
 
 

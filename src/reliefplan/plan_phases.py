@@ -66,6 +66,7 @@ class SitingReMove(Out):
         description="their extra walking: to the nearest other site with places that day, straight line x fallback "
         "circuity at walking speed (person-hours; the phases may send them farther when it is full)"
     )
+    note: str = Field(default="", description="what is counted, and which figure is an ASSUMPTION")
 
 
 class Phases(Out):

@@ -210,6 +210,7 @@ def planned_re_move_result(rm: PlannedReMove) -> SitingReMove:
         redisplaced=int(round(rm.redisplaced)),
         diverted=int(round(rm.diverted)),
         second_walk_person_h=round(rm.second_walk_person_h, 1),
+        note=rm.note,
     )
 
 

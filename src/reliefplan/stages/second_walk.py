@@ -114,6 +114,7 @@ class PlannedReMove:
     second_walk_person_h: float  # their extra walking (estimate, see the module)
     redisplacement_cost_days: float
     second_walk_priced: bool
+    note: str = ""  # how it was counted, and what is an ASSUMPTION
 
 
 def planned_re_move(
@@ -130,4 +131,24 @@ def planned_re_move(
         second_walk_person_h=float(n @ rm.walk_s[f, a]) / 3600.0,
         redisplacement_cost_days=spec.redisplacement_cost_days,
         second_walk_priced=spec.siting != "ignore" and spec.second_walk,
+        note=re_move_note(spec),
     )
+
+
+def re_move_note(spec: PhasesSpec) -> str:
+    """What the re-move figures count and which figure is an ASSUMPTION."""
+    note = (
+        "Expected from the siting's assignment: the plan's people only (the phases also move the sites' residents and "
+        "people without a place on a closing site's land). The second walk is the straight line to the nearest other "
+        "site with places that day x the network's fallback circuity at walking speed; the phases may send people "
+        "farther when that site is full."
+    )
+    if spec.siting != "ignore":
+        declared = "redisplacement_cost_days" in spec.model_fields_set
+        note += f" Each re-displacement was priced as {spec.redisplacement_cost_days:g} days without a place" + (
+            " (declared)."
+            if declared
+            else " (ASSUMPTION, the default: the moving day and the days to re-pitch a shelter, find the water "
+            "points and be registered for distributions again; no published figure found)."
+        )
+    return note
