@@ -115,9 +115,12 @@ def day_events(
     first, access_steps = start
     s_rows = s_all[rows]
     t0 = np.full(len(rows), first, np.int64)
-    o = s_rows < n_o
-    t0[o] += access_steps[s_rows[o], modes[o]]
-    cat = lambda a: np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64)  # noqa: E731
+    from_origin = s_rows < n_o
+    t0[from_origin] += access_steps[s_rows[from_origin], modes[from_origin]]
+
+    def cat(a: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64)
+
     return {
         "s": np.repeat(s_rows, parts),
         "m": np.repeat(modes.astype(np.int64), parts),
