@@ -119,11 +119,13 @@ CASES = [(s, 60, 40, 15, 4, s % 2 == 0) for s in range(6)] + [(s, 300, 200, 60, 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}-n{c[1]}" for c in CASES])
-@pytest.mark.parametrize("factor", [2.0, 1.0, 0.5])
-def test_limited_distances_give_the_greedy_streams_and_quickest_routes(case, factor, monkeypatch):
-    """Limit at 2x, 1x and 0.5x the farthest nearest site (the last forces the fall-back beyond it)."""
+@pytest.mark.parametrize("factor, keep", [(2.0, 10**8), (1.0, 10**8), (0.5, 10**8), (2.0, 0)])
+def test_limited_distances_give_the_greedy_streams_and_quickest_routes(case, factor, keep, monkeypatch):
+    """Limit at 2x, 1x and 0.5x the farthest nearest site (the last forces rounds beyond it); routes from the
+    greedy's kept distances or from trees grown again."""
     args = stream_inputs(random_instance(*case))
     monkeypatch.setattr(streams_mod, "LIMIT_FACTOR", factor)
+    monkeypatch.setattr(streams_mod, "ROW_KEEP_LIMIT", keep)
     got, got_left = streams_mod._shortest_streams(*args)
     check_streams(args, got, got_left, ties=False)
 
@@ -153,12 +155,15 @@ def tied_grid(seed: int, side: int = 12, capped: bool = True) -> EvacuationInsta
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("batch, factor", [(64, 2.0), (1, 2.0), (2, 0.3)])
-def test_tied_grid_routes_do_not_depend_on_limits_or_batches(seed, batch, factor, monkeypatch):
-    """Equal links tie everywhere: the routes follow the rule (not the heap's order), whatever the limit and the
-    trees grown together."""
+@pytest.mark.parametrize(
+    "batch, factor, keep", [(64, 2.0, 10**8), (1, 2.0, 10**8), (2, 0.3, 10**8), (3, 2.0, 0), (2, 0.5, 300)]
+)
+def test_tied_grid_routes_do_not_depend_on_limits_or_batches(seed, batch, factor, keep, monkeypatch):
+    """Equal links tie everywhere: the routes follow the rule (not the heap's order), whatever the limit, the
+    trees grown together and whether the greedy's distances were kept or the trees grown again."""
     args = stream_inputs(tied_grid(seed))
     monkeypatch.setattr(streams_mod, "SINK_BATCH", batch)
+    monkeypatch.setattr(streams_mod, "ROW_KEEP_LIMIT", keep)
     monkeypatch.setattr(streams_mod, "LIMIT_FACTOR", factor)
     got, got_left = streams_mod._shortest_streams(*args)
     check_streams(args, got, got_left, ties=True)
@@ -174,9 +179,9 @@ def test_limit_goes_on_in_rounds_when_someone_is_left_with_room_beyond_it(factor
     calls = []
     current = streams_mod._sink_distances
 
-    def count(*a):
-        calls.append((len(a[2]), len(a[3]), a[-1]))  # (sites, sources, limit)
-        return current(*a)
+    def count(*a, **kw):
+        calls.append((len(a[2]), len(a[3]), a[4]))  # (sites, sources, limit)
+        return current(*a, **kw)
 
     monkeypatch.setattr(streams_mod, "LIMIT_FACTOR", factor)
     monkeypatch.setattr(streams_mod, "_sink_distances", count)

@@ -29,16 +29,43 @@ def forward_arcs(net: _Net) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return indptr, (key % net.n).astype(np.int64), net.travel_time_s[arc] + 1e-6, arc.astype(np.int64)
 
 
+def compact_rows(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance rows [rows, nodes] (inf beyond a limit) as CSR (ptr, node, distance) of their finite entries."""
+    r, c = np.nonzero(np.isfinite(d))
+    ptr = np.zeros(len(d) + 1, np.int64)
+    np.cumsum(np.bincount(r, minlength=len(d)), out=ptr[1:])
+    return ptr, c.astype(np.int64), d[r, c]
+
+
 @njit(cache=True)
-def _next(indptr: np.ndarray, head: np.ndarray, w: np.ndarray, d: np.ndarray, u: int) -> int:
-    """Index of the arc entry from ``u`` that is its next hop along the distances ``d`` (-1: none)."""
+def _dist(ptr: np.ndarray, idx: np.ndarray, val: np.ndarray, r: int, v: int) -> float:
+    """Distance of node ``v`` in CSR row ``r`` (inf when not stored: beyond the row's limit)."""
+    lo, hi = ptr[r], ptr[r + 1]
+    k = lo + np.searchsorted(idx[lo:hi], v)
+    if k < hi and idx[k] == v:
+        return val[k]
+    return np.inf
+
+
+@njit(cache=True)
+def _next(
+    indptr: np.ndarray,
+    head: np.ndarray,
+    w: np.ndarray,
+    ptr: np.ndarray,
+    idx: np.ndarray,
+    val: np.ndarray,
+    r: int,
+    u: int,
+) -> int:
+    """Index of the arc entry from ``u`` that is its next hop along the distances of row ``r`` (-1: none)."""
     best = -1
     best_d = np.inf
     best_v = -1
-    du = d[u]
+    du = _dist(ptr, idx, val, r, u)
     for e in range(indptr[u], indptr[u + 1]):
         v = head[e]
-        dv = d[v]
+        dv = _dist(ptr, idx, val, r, v)
         if dv < du and dv + w[e] == du and (dv < best_d or (dv == best_d and v < best_v)):
             best, best_d, best_v = e, dv, v
     return best
@@ -50,22 +77,24 @@ def walk(
     head: np.ndarray,
     w: np.ndarray,
     arc: np.ndarray,
-    dist: np.ndarray,
+    ptr: np.ndarray,
+    idx: np.ndarray,
+    val: np.ndarray,
     row: np.ndarray,
     start: np.ndarray,
     target: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Routes from node ``start[p]`` to node ``target[row[p]]`` along the distances ``dist[row[p]]`` (to that
-    target): (arcs of every route one after another, arcs per route). A route that cannot reach its target
-    (a distance not from this graph) has length -1."""
+    """Routes from node ``start[p]`` to node ``target[row[p]]`` along the distances of CSR row ``row[p]``
+    (``compact_rows``, to that target): (arcs of every route one after another, arcs per route). A route that
+    cannot reach its target (distances not from this graph, or cut by their limit) has length -1."""
     m = len(start)
     count = np.zeros(m, np.int64)
     for p in range(m):
-        d = dist[row[p]]
+        r = row[p]
         u = start[p]
-        t = target[row[p]]
+        t = target[r]
         while u != t:
-            e = _next(indptr, head, w, d, u)
+            e = _next(indptr, head, w, ptr, idx, val, r, u)
             if e < 0:
                 count[p] = -1
                 break
@@ -76,10 +105,10 @@ def walk(
     for p in range(m):
         if count[p] < 0:
             continue
-        d = dist[row[p]]
+        r = row[p]
         u = start[p]
         for _ in range(count[p]):
-            e = _next(indptr, head, w, d, u)
+            e = _next(indptr, head, w, ptr, idx, val, r, u)
             out[k] = arc[e]
             k += 1
             u = head[e]

@@ -25,8 +25,31 @@ from .condensation import _Net
 from .paths import _reverse_dist, _reverse_graph
 
 SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
+#: finite distances of the greedy's trees kept for reading the routes (12 bytes each; beyond, trees are grown again)
+ROW_KEEP_LIMIT = 100_000_000
 #: distances are first computed up to this many times the farthest nearest site of any source
 LIMIT_FACTOR = 2.0
+
+
+@dataclass
+class _KeptRows:
+    """Each sink's finite distances from its latest (farthest-reaching) limited tree: the routes are read from
+    them instead of growing the tree again, within ``ROW_KEEP_LIMIT`` entries."""
+
+    rows: dict[int, tuple[np.ndarray, np.ndarray, float]]  # sink row -> (nodes ascending, distances, limit)
+    size: int = 0
+
+    def add(self, r: int, nodes: np.ndarray, dist: np.ndarray, limit: float) -> None:
+        old = self.rows.pop(r, None)
+        if old is not None:
+            self.size -= len(old[0])
+        if self.size + len(nodes) <= ROW_KEEP_LIMIT:
+            self.rows[r] = (nodes.copy(), dist.copy(), limit)
+            self.size += len(nodes)
+
+    def covers(self, r: int, reach: float) -> bool:
+        """Whether sink row ``r``'s kept distances reach ``reach`` (so every node of its routes)."""
+        return r in self.rows and self.rows[r][2] >= reach
 
 
 @dataclass
@@ -55,11 +78,12 @@ def _shortest_streams(
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
     chosen: list[tuple[int, int, int, float]] = []
     rows, left, stalled = np.arange(len(valid_sinks)), live, False
+    kept = _KeptRows(rows={})
     while len(rows) and len(left):
         # every pair of a source left and a site with room lies beyond the previous limit, or the greedy would
         # have taken it: the greedy goes on over those pairs only, up to a new limit
         limit = np.inf if stalled else _distance_limit(net, graph, targets[rows], src_net[left])
-        d_src = _sink_distances(net, graph, targets[rows], src_net[left], limit)
+        d_src = _sink_distances(net, graph, targets[rows], src_net[left], limit, kept=(kept, rows))
         more, rem_p, rem_c = _greedy(d_src, left, valid_sinks[rows], rem_p, rem_c)
         del d_src
         chosen += [(i, int(rows[r]), q, d) for i, r, q, d in more]
@@ -68,7 +92,7 @@ def _shortest_streams(
             break
         rows = rows[rem_c[valid_sinks[rows]] > 0]
         left = left[rem_p[left] > 0]
-    route = _routes(net, graph, targets, src_net, chosen)
+    route = _routes(net, graph, targets, src_net, chosen, kept)
     streams = [
         _Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)])
         for i, r, q, _ in chosen
@@ -84,14 +108,25 @@ def _distance_limit(net: _Net, graph: sp.csr_array, targets: np.ndarray, src_nod
 
 
 def _sink_distances(
-    net: _Net, graph: sp.csr_array, targets: np.ndarray, src_nodes: np.ndarray, limit: float
+    net: _Net,
+    graph: sp.csr_array,
+    targets: np.ndarray,
+    src_nodes: np.ndarray,
+    limit: float,
+    kept: tuple[_KeptRows, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Distances [sinks, sources] (inf beyond ``limit``), by batches of sinks."""
+    """Distances [sinks, sources] (inf beyond ``limit``), by batches of sinks; with ``kept`` = (store, the sinks'
+    rows) each tree's finite distances are kept too."""
     k = len(targets)
     d_src = np.empty((k, len(src_nodes)))
     for b in range(0, k, SINK_BATCH):
         d = _reverse_dist(net, targets[b : b + SINK_BATCH], net.travel_time_s, min_only=False, graph=graph, limit=limit)
-        d_src[b : b + SINK_BATCH] = np.atleast_2d(d)[:, src_nodes]
+        d = np.atleast_2d(d)
+        d_src[b : b + SINK_BATCH] = d[:, src_nodes]
+        if kept is not None:
+            ptr, idx, val = next_hop.compact_rows(d)
+            for q, r in enumerate(kept[1][b : b + SINK_BATCH]):
+                kept[0].add(int(r), idx[ptr[q] : ptr[q + 1]], val[ptr[q] : ptr[q + 1]], limit)
     return d_src
 
 
@@ -129,34 +164,48 @@ def _greedy(
 
 
 def _routes(
-    net: _Net, graph: sp.csr_array, targets: np.ndarray, src_net: np.ndarray, chosen: list[tuple[int, int, int, float]]
+    net: _Net,
+    graph: sp.csr_array,
+    targets: np.ndarray,
+    src_net: np.ndarray,
+    chosen: list[tuple[int, int, int, float]],
+    kept: _KeptRows,
 ) -> dict[tuple[int, int], np.ndarray]:
-    """Routes of the (source node, sink row) pairs used, read from each sink's distances (`next_hop`), grown only
-    as far as the farthest source walking to it. Sinks go by batches of similar reach: a batch's trees stop at
-    its farthest source."""
+    """Routes of the (source node, sink row) pairs used, read from each sink's distances (`next_hop`): those kept
+    from the greedy's trees, else its tree grown again only as far as the farthest source walking to it (sinks by
+    batches of similar reach: a batch's trees stop at its farthest source)."""
     pairs = {(int(src_net[i]), r): d for i, r, _, d in chosen}
     if not pairs:
         return {}
     node = np.fromiter((u for u, _ in pairs), dtype=np.int64, count=len(pairs))
     row = np.fromiter((r for _, r in pairs), dtype=np.int64, count=len(pairs))
     dist = np.fromiter(pairs.values(), dtype=float, count=len(pairs))
-    rows_used = np.unique(row)
     reach = np.zeros(len(targets))
     np.maximum.at(reach, row, dist)
+    rows_used = np.unique(row)
     rows_used = rows_used[np.argsort(reach[rows_used], kind="stable")]
     indptr, head, w, arc = next_hop.forward_arcs(net)
     route: dict[tuple[int, int], np.ndarray] = {}
     for b in range(0, len(rows_used), SINK_BATCH):
         rows = rows_used[b : b + SINK_BATCH]
-        d = np.atleast_2d(
-            _reverse_dist(
-                net, targets[rows], net.travel_time_s, min_only=False, graph=graph, limit=float(reach[rows].max())
+        grow = rows[[not kept.covers(int(r), reach[r]) for r in rows]]
+        if len(grow):
+            d = _reverse_dist(
+                net, targets[grow], net.travel_time_s, min_only=False, graph=graph, limit=float(reach[grow].max())
             )
-        )
+            ptr, idx, val = next_hop.compact_rows(np.atleast_2d(d))
+            grown = {int(r): (idx[ptr[q] : ptr[q + 1]], val[ptr[q] : ptr[q + 1]]) for q, r in enumerate(grow)}
+        else:
+            grown = {}
+        parts = [grown[int(r)] if int(r) in grown else kept.rows[int(r)][:2] for r in rows]
+        ptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(p[0]) for p in parts], out=ptr[1:])
+        idx = np.concatenate([p[0] for p in parts])
+        val = np.concatenate([p[1] for p in parts])
         local = np.full(len(targets), -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
         sel = np.flatnonzero(local[row] >= 0)
-        arcs, count = next_hop.walk(indptr, head, w, arc, d, local[row[sel]], node[sel], targets[rows])
+        arcs, count = next_hop.walk(indptr, head, w, arc, ptr, idx, val, local[row[sel]], node[sel], targets[rows])
         if (count < 0).any():
             raise RuntimeError("a quickest route could not be read from its site's distances")
         ends = np.cumsum(count)
