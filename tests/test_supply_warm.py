@@ -70,10 +70,13 @@ def test_a_truckload_solve_between_members_keeps_the_warm_restart_exact():
             assert hot.objective_trucks == pytest.approx(cold.objective_trucks, rel=1e-6)
 
 
-def test_a_warm_member_is_solved_whole_not_sifted():
+def test_a_warm_member_holds_only_the_stock_the_last_one_did_not_need():
     inst = _random_instance(1, "equal")
     warm: dict = {}
     first = solve_supply(inst, warm=warm, trucks="off")
+    held_first = int(first.method.split(" of ")[1].split()[0].replace(",", ""))
     again = solve_supply(_member(inst, 0.5, 1.0, None), warm=warm, trucks="off")
-    assert first.method.startswith("sifting")  # the first member is solved as a plan is
-    assert again.method == "direct"
+    assert first.method.startswith("sifting") and again.method.startswith("sifting")
+    held_again = int(again.method.split(" of ")[1].split()[0].replace(",", ""))
+    assert held_again <= held_first
+    _assert_same(again, solve_supply(_member(inst, 0.5, 1.0, None), trucks="off", method="direct"))

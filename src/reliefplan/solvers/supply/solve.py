@@ -117,8 +117,8 @@ def _warm_highs(
 ) -> tuple[Any, Any, str, np.ndarray]:
     """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
     kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
-    dual simplex restarts from its last basis on the whole LP: nothing held, see `warm`), or a new one (kept there
-    for the next call)."""
+    dual simplex restarts from its last basis, and only the columns still held after the last solve are held
+    again; see `warm`), or a new one (kept there for the next call)."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
@@ -130,15 +130,15 @@ def _warm_highs(
     if kept is None:  # the first member: solved as a plan is, its live columns sifted (`warm` grows the model)
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
-    h, last, fair_vals, _held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
+    h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
     if basis is not None:
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
         h.setBasis(basis)
     grow(h, lp)  # after setBasis: HiGHS keeps the basis, the new columns nonbasic at 0
-    # the whole LP at once, no sifting: the last optimum's basis is dual feasible for it (module warm)
-    held = np.zeros(0, dtype=np.int64)
-    upper = lp.col_upper
+    # sifted again, holding only the stock columns the last member did not need either (few after some members)
+    held = np.intersect1d(held, was_held)
+    upper = _upper(lp, held)
     n, m = lp.n_col, lp.matrix.shape[0]
     # the sharing rows' coefficients are the cells' need: pass the ones that changed (of the columns in the model;
     # a column added later comes with its own)
