@@ -115,8 +115,8 @@ def day_events(
     first, access_steps = start
     s_rows = s_all[rows]
     t0 = np.full(len(rows), first, np.int64)
-    o = s_rows < n_o
-    t0[o] += access_steps[s_rows[o], modes[o]]
+    from_origin = s_rows < n_o
+    t0[from_origin] += access_steps[s_rows[from_origin], modes[from_origin]]
     return {
         "s": np.repeat(s_rows, parts),
         "m": np.repeat(modes.astype(np.int64), parts),
