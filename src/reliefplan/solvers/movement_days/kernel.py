@@ -84,17 +84,13 @@ def discharge_queued(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`discharge` from every element with people queued."""
     queue = els[10]
-    n_q = 0
-    for e in range(n_el):
-        if queue[e] != 0:
-            n_q += 1
-    qi = np.empty(n_q, np.int64)
+    qi = np.empty(n_el, np.int64)
     c = 0
-    for e in range(n_el):
+    for e in range(n_el):  # one pass over the elements
         if queue[e] != 0:
             qi[c] = e
             c += 1
-    return discharge(qi, t, max_use, links, els)
+    return discharge(qi[:c].copy(), t, max_use, links, els)
 
 
 @njit(cache=True)
