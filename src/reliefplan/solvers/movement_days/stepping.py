@@ -129,10 +129,14 @@ def _kernel_stamp() -> str:
         return ""
 
 
-def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
-    """`advance`, `_arrive` and `_short_round`, compiled with numba's disk cache keyed on kernel.py's source as
-    well as their own: numba caches a function together with the compiled code of the kernel functions it calls,
-    but checks only its own file for changes (a closure variable is part of its cache key)."""
+#: kernel.py's source hash: numba caches a function together with the compiled code of the kernel functions it
+#: calls, but checks only its own file for changes; as a closure variable of each function here that calls the
+#: kernel (`advance`, `_arrive`, `_short_round`) it is part of their cache key (a stale cache crashed once)
+_KERNEL_STAMP = _kernel_stamp()
+
+
+def _compile_advance(kernel_stamp: str) -> Any:
+    """`advance` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
 
     def advance_(t: int, t_stop: int, day: int, ev: Any, state: Any, net: Any, books: Any, params: Any) -> Any:
         """Steps ``t``, ``t + 1``, ... until ``t_stop`` (the day's end or the horizon) or a step that needs Python.
@@ -147,7 +151,7 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
         Returns (the step reached, why it stopped, whether some departure window ended in it (the step's moves
         done), and at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
         people)."""
-        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_compiled`)
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         t0, n = ev[0], ev[1]
         en_route = state[0]
         els, links, tgt = net[0], net[4], net[5]
@@ -186,6 +190,12 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
                 t = max(t, jump)
         return t, DAY_DONE, False, none_i, none_i, none_f, none_f
 
+    return njit(cache=True)(advance_)
+
+
+def _compile_arrive(kernel_stamp: str) -> Any:
+    """`_arrive` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
+
     def arrive_(
         t: int, te: Any, tn: Any, td: Any, tv: Any, when: Any, state: Any, net: Any, books: Any, max_use: float
     ) -> Any:
@@ -193,7 +203,7 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
         makes them: all take a place (`kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places
         taken, the rest moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make
         (nothing of it done; 3: people left over for the next step) and its arrivals."""
-        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_compiled`)
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         long_vul, long_steps, n_long = state[1], state[2], state[3]
         el_site, el_mode, el_dir = net[1], net[2], net[3]
         sites, arrival_books = books[3], books[4]
@@ -213,6 +223,12 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
             te, tn, td, tv = te2, tn2, td2, tv2
         return (3 if len(te) else -1), te, tn, td, tv
 
+    return njit(cache=True)(arrive_)
+
+
+def _compile_short_round(kernel_stamp: str) -> Any:
+    """`_short_round` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
+
     def short_round_(
         t: int,
         j: Any,
@@ -231,7 +247,7 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
         `_turn_away`), when the people turned away all find their next site among the targets `_Sim._targets`
         holds and a route already made; else (False, ...) with nothing changed. Returns (done, the arrivals of the
         next round: people reaching their new site within the step)."""
-        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_compiled`)
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         en_route, long_vul, long_steps, n_long = state
         els, links, tgt, site_node = net[0], net[4], net[5], net[6]
         ff, sites, books_a, without = books[2], books[3], books[4], books[5]
@@ -287,7 +303,9 @@ def _compiled(kernel_stamp: str) -> tuple[Any, Any, Any]:
         en_route[0] -= tn.sum()
         return True, te, tn, td, tv
 
-    return njit(cache=True)(advance_), njit(cache=True)(arrive_), njit(cache=True)(short_round_)
+    return njit(cache=True)(short_round_)
 
 
-advance, _arrive, _short_round = _compiled(_kernel_stamp())
+advance = _compile_advance(_KERNEL_STAMP)
+_arrive = _compile_arrive(_KERNEL_STAMP)
+_short_round = _compile_short_round(_KERNEL_STAMP)
