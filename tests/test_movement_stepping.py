@@ -107,3 +107,12 @@ def test_a_member_after_another_equals_a_cold_run_with_compiled_steps():
     cold = md.simulate(member)
     md.simulate(base)
     assert_same(md.simulate(member), cold)
+
+
+def test_the_compiled_steps_cache_is_keyed_on_the_kernel_source():
+    """numba caches `advance` with the kernel functions it calls compiled in, but checks only stepping.py for
+    changes: the kernel's source hash is a closure variable, part of the cache key, of each function calling it."""
+    stamp = stepping._kernel_stamp()
+    assert len(stamp) == 16
+    for fn in (stepping.advance, stepping._arrive, stepping._short_round):
+        assert stamp in [c.cell_contents for c in fn.py_func.__closure__ or ()]

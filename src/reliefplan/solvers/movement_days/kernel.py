@@ -84,17 +84,13 @@ def discharge_queued(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`discharge` from every element with people queued."""
     queue = els[10]
-    n_q = 0
-    for e in range(n_el):
-        if queue[e] != 0:
-            n_q += 1
-    qi = np.empty(n_q, np.int64)
+    qi = np.empty(n_el, np.int64)
     c = 0
-    for e in range(n_el):
+    for e in range(n_el):  # one pass over the elements
         if queue[e] != 0:
             qi[c] = e
             c += 1
-    return discharge(qi, t, max_use, links, els)
+    return discharge(qi[:c].copy(), t, max_use, links, els)
 
 
 @njit(cache=True)
@@ -412,17 +408,7 @@ def arrive_if_all_fit(
     closed, capacity = sites
     occ, held = books[0], books[2]
     n_s = len(occ)
-    planned = False
-    for i in range(len(d)):
-        if d[i]:
-            planned = True
-            break
-    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
-    for i in range(len(j)):
-        if planned and d[i]:
-            dir_tot[j[i]] += n[i]
-        else:
-            und_tot[j[i]] += n[i]
+    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     for i in range(len(j)):
         s = j[i]
         free = 0 if closed[s] else capacity[s] - occ[s]
@@ -480,17 +466,7 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     is short. ``sites``: (closed, capacity). Returns (places taken per row, the share of each row taking one)."""
     closed, capacity = sites
     n_s = len(occ)
-    planned = False
-    for i in range(len(d)):
-        if d[i]:
-            planned = True
-            break
-    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
-    for i in range(len(j)):
-        if planned and d[i]:
-            dir_tot[j[i]] += n[i]
-        else:
-            und_tot[j[i]] += n[i]
+    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     short = np.zeros(n_s, np.bool_)
     for s in range(n_s):
         free = 0 if closed[s] else capacity[s] - occ[s]
@@ -522,3 +498,20 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     for i in range(len(n)):
         part[i] = out[i] / max(n[i], 1)
     return out, part
+
+
+@njit(cache=True)
+def _arrivals_by_site(j: np.ndarray, d: np.ndarray, n: np.ndarray, n_s: int) -> Any:
+    """Whether some arrivals follow the plan, and the arrivals per site: planned (when some do) and the others."""
+    planned = False
+    for i in range(len(d)):
+        if d[i]:
+            planned = True
+            break
+    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
+    for i in range(len(j)):
+        if planned and d[i]:
+            dir_tot[j[i]] += n[i]
+        else:
+            und_tot[j[i]] += n[i]
+    return planned, dir_tot, und_tot

@@ -117,15 +117,15 @@ def day_events(
     t0 = np.full(len(rows), first, np.int64)
     from_origin = s_rows < n_o
     t0[from_origin] += access_steps[s_rows[from_origin], modes[from_origin]]
-
-    def cat(a: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64)
-
     return {
         "s": np.repeat(s_rows, parts),
         "m": np.repeat(modes.astype(np.int64), parts),
-        "j": cat(js),
+        "j": _cat(js),
         "node": np.repeat(node_all[rows], parts),
-        "n": cat(ns),
+        "n": _cat(ns),
         "t0": np.repeat(t0, parts),
     }
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)

@@ -13,7 +13,7 @@ import numpy as np
 from ..._errors import InputError, Problem
 from . import kernel, stepping
 from .instance import DaysInstance, validate_days_instance
-from .result import DaysResult, bottlenecks
+from .result import DaysResult, days_result
 from .routes import Elements, RoadNet, prepare_network, segment, segments
 from .schedule import day_events, departure_schedule
 
@@ -433,7 +433,7 @@ class _Sim:
             elif why == stepping.STEP_IN_PYTHON:
                 t, ev = self._step(t, ev, T)
         self._books(day)
-        return self._result(assignment, T)
+        return days_result(self, assignment, T)
 
     def _advance(self, t: int, t_stop: int, ev: dict[str, np.ndarray]) -> tuple[int, int, bool, tuple[np.ndarray, ...]]:
         """`stepping.advance` from step ``t``: (the step reached, why it stopped, whether a departure window
@@ -584,60 +584,3 @@ class _Sim:
         total = self.at_origin_day[d] + self.on_road_day[d] + self.at_sites_day[d] + self.without_day[d]
         if total != inst.total_people:  # a hard invariant, never a rounding matter
             raise AssertionError(f"people not conserved on day {d}: {total} != {inst.total_people}")
-
-    def _result(self, assignment: str, T: int) -> DaysResult:
-        """The books as a `DaysResult`; people still on the road at the end count with their trips so far."""
-        inst, dt, el = self.inst, self.dt, self.el
-        e_of_slot = np.repeat(np.arange(el.n), el.size[: el.n])
-        rs = np.flatnonzero(el.ring_n[: el.slots])
-        self._still_walking(el.mode[e_of_slot[rs]], el.ring_n[rs], el.ring_dep[rs], el.ring_vul[rs], T)
-        qi = np.flatnonzero(el.queue[: el.n])
-        self._still_walking(el.mode[qi], el.queue[qi], el.qdep[qi], el.qvul[qi], T)
-        notes = []
-        if self.turned_away:
-            notes.append(f"{self.turned_away:,} arrivals found their site full or closed and moved on")
-        if self.without_home:
-            notes.append(f"{self.without_home:,} people left but no open site could be reached: without a place")
-        if self.cannot_leave:
-            notes.append(f"{self.cannot_leave:,} people would leave but have no road to any site: counted at home")
-        trips = np.maximum(self.trips, 1)
-        return DaysResult(
-            assignment=assignment,
-            step_s=dt,
-            total_people=inst.total_people,
-            order_ids=[f"order-{k}" for k in range(self.n_k)],
-            site_ids=list(inst.site_ids or []),
-            mode_names=[m.name for m in inst.modes],
-            left_by_order=np.cumsum(self.left_order_inc, axis=1),
-            left_unordered=np.cumsum(self.left_unordered_inc),
-            redisplaced_by_order=np.cumsum(self.redisp_inc, axis=1),
-            inside_at_operation=self.inside_at_op,
-            arrivals_site_day=self.arr_site_day,
-            arrivals_site_hour=self.arr_site_hour,
-            occupancy_site_day=self.occ_day,
-            departures_mode_day=self.dep_mode_day,
-            arrivals_mode_day=self.arr_mode_day,
-            at_origin_day=self.at_origin_day,
-            on_road_day=self.on_road_day,
-            at_sites_day=self.at_sites_day,
-            without_place_day=self.without_day,
-            turned_away=self.turned_away,
-            redisplaced=self.redisplaced,
-            cannot_leave=self.cannot_leave,
-            walking_over_h=self.over,
-            vulnerable_walking_over_h=self.over_vul,
-            max_walk_h=inst.max_walk_h,
-            trips_mode=self.trips.copy(),
-            mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
-            mean_free_flow_h=self.ff_sum / trips / 3600.0,
-            bottlenecks=bottlenecks(self.net.cnet, self._links, self.dt),
-            notes=notes,
-            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
-        )
-
-    def _still_walking(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
-        """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
-        long = (people > 0) & (T - dep / np.maximum(people, 1) > self.h_steps) & self.on_foot[modes]
-        if long.any():
-            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
-            self.over_vul += float(vul[long].sum())
