@@ -121,16 +121,19 @@ def test_unknown_method_is_an_input_error():
 
 
 def test_a_first_pricing_releases_a_window_then_the_prefix():
-    """By hand, 2 series of 10 days: a negative reduced cost on day 6 of series 0 releases days 6 - window .. 6 of
-    it the first time, and days 0 .. 6 once the series was priced before; series 1 stays held."""
+    """By hand, 2 series of 10 days: negative reduced costs on days 5 and 6 of series 0 release days 5 - window .. 6
+    of it the first time, and the whole series once it was priced before; series 1 stays held."""
     from reliefplan.solvers.supply import solve
 
     held = np.arange(20)
     neg = np.array([6, 5])
     window = solve.SIFT_WINDOW_DAYS
     assert solve._to_release(held, neg, 10, np.zeros(0, dtype=np.int64)).tolist() == list(range(max(0, 5 - window), 7))
-    assert solve._to_release(held, np.array([6]), 10, np.array([0])).tolist() == list(range(7))
-    assert solve._to_release(held[3:], np.array([13]), 10, np.array([1])).tolist() == [10, 11, 12, 13]
+    assert solve._to_release(held, np.array([6]), 10, np.array([0])).tolist() == list(range(10))
+    assert solve._to_release(held[3:], np.array([13]), 10, np.array([0, 1])).tolist() == list(range(10, 20))
+    assert solve._to_release(held[3:], np.array([13]), 10, np.array([0])).tolist() == list(
+        range(max(10, 13 - window), 14)
+    )
 
 
 @pytest.mark.parametrize("window", [0, 2, 30])

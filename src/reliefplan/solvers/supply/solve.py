@@ -274,14 +274,17 @@ def _to_release(held: np.ndarray, neg: np.ndarray, days: int, priced: np.ndarray
     releases its held days from `SIFT_WINDOW_DAYS` before its first negative day to its last: stock that pays on day
     t tends to pay from a few days earlier (goods brought in while the crossings have room), and releasing only the
     priced columns moved that back a day per round (180 rounds over 365 days). A series already in ``priced`` (its
-    window was not enough) releases every held day up to its last negative one. Releasing whole series instead let
-    the primal simplex wander: over 365 days 7,444 iterations against 2,985 (docs/supply.md)."""
+    window was not enough: over 180 days the stock then reached a day further each round) is released whole.
+    Releasing every priced series whole at once let the primal simplex wander: over 365 days 7,444 iterations
+    against 2,986 (docs/supply.md)."""
     series, day = neg // days, neg % days
     n = int(held.max()) // days + 1 if held.size else 0
     first, last = np.full(n, days, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     np.minimum.at(first, series, day)
     np.maximum.at(last, series, day)
-    first = np.where(np.isin(np.arange(n), priced), 0, first - SIFT_WINDOW_DAYS)
+    again = np.isin(np.arange(n), priced)
+    first = np.where(again, 0, first - SIFT_WINDOW_DAYS)
+    last = np.where(again & (last >= 0), days, last)
     hs, hd = held // days, held % days
     return held[(hd <= last[hs]) & (hd >= first[hs])]
 
