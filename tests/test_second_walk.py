@@ -230,14 +230,15 @@ def test_scarce_places_a_short_stay_no_longer_pays_for_the_re_move(tmp_path: Pat
     sh = shelter(_scenario(tmp_path / "a", {"siting": "capacity_days", **phases}))
     assert sh.alloc.by_site.tolist() == [0, 5_860] and sh.alloc.re_move.redisplaced == 0
     s = sh.presence.phases.summary()
-    # nobody with a place moves again; the 4,140 without one are on S1's land (the overflow policy does not know
-    # the phases, but with min_stay_days) and move with it on day 5, still without a place
-    assert (s["lost_place"], sh.overflow.by_site.tolist(), s["redisplaced"]) == (0, [4_140, 0], 4_140)
+    # nor does anyone without a place: the overflow prices S1's land as 5,298 + 4,455 + 10,358 = 20,111 s against
+    # 6,906 s to S2's land, which has room: nobody moves again
+    assert (s["lost_place"], sh.overflow.by_site.tolist(), s["redisplaced"]) == (0, [0, 4_140], 0)
     before = {"siting": "capacity_days", "second_walk": False, "redisplacement_cost_days": 0, **phases}
     sh = shelter(_scenario(tmp_path / "b", before))
     assert _sheltered_at(sh.presence, "S1") == [4_140] * 5 + [0] * 15
     rm = sh.alloc.re_move
     assert rm.redisplaced == 4_140 and not rm.second_walk_priced
+    assert sh.overflow.by_site.tolist() == [0, 0]  # all 10,000 hold a place
     # the plan's expected second walk is the phases' listed walk (S1 -> S2, the same estimate)
     (move,) = [m for m in sh.presence.phases.summary()["moves"] if m["reason"] == "redisplaced"]
     assert move["people"] == 4_140
@@ -303,3 +304,16 @@ def test_waves_price_the_re_move_by_arrival_day(three_sites):
     w2 = 1_000.0 * P.circuity / P.walk_speed_m_s
     assert (a.re_move.redisplaced, a.re_move.diverted) == (50, 0)
     assert a.re_move.second_walk_person_h == pytest.approx(50 * w2 / 3600)
+
+
+def test_land_that_closes_costs_the_overflow_its_re_move():
+    from reliefplan.stages.second_walk import land_re_move_s
+
+    # S1 closes on day 4 of 10 (S2 nearest, 500 m), S2 opens on day 2 (people on its land before: walk on to S1
+    # on day 0, no re-displacement cost), S3 open all along; penalty 10,000 s: 3 days cost 3,000 s
+    xy = np.array([[0.0, 0.0], [500.0, 0.0], [0.0, 2_000.0]])
+    spec = PhasesSpec(sites=[{"site": "S1", "closes_day": 4}, {"site": "S2", "opens_day": 2}])
+    w = P.circuity / P.walk_speed_m_s
+    got = land_re_move_s(spec, ["S1", "S2", "S3"], xy, 10, 10_000.0)
+    np.testing.assert_allclose(got, [500.0 * w + 3_000.0, 500.0 * w, 0.0])
+    assert land_re_move_s(spec.model_copy(update={"siting": "ignore"}), ["S1", "S2", "S3"], xy, 10, 1.0).sum() == 0

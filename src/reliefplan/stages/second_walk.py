@@ -15,12 +15,14 @@ priced by the mean over its planned places (`ReMove.per_site`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..scenario.folder import Scenario
 from ..scenario.phases import PhasesSpec
 from ..solvers.network import NetworkParams
+from ..solvers.site_times import GroupTimes
 from .phases import place_tranches, site_places_by_day
 
 
@@ -152,3 +154,28 @@ def re_move_note(spec: PhasesSpec) -> str:
             "points and be registered for distributions again; no published figure found)."
         )
     return note
+
+
+def land_re_move_s(spec: PhasesSpec, site_ids: list[str], site_xy: np.ndarray, days: int, penalty: float) -> np.ndarray:
+    """Per site, s: what a person put on its land without a place (the overflow, from day 0) pays when the site is
+    closed within the horizon: the walk on to the nearest other open site (``second_walk``) and, when they were
+    there before, ``redisplacement_cost_days`` days without a place (a day: ``penalty`` over the horizon). 0 for
+    sites open all along, and under ``siting: ignore``."""
+    n = len(site_ids)
+    if spec.siting == "ignore":
+        return np.zeros(n)
+    _, closed = site_places_by_day(spec, site_ids, np.ones(n, dtype=np.int64), days)
+    walk = nearest_other_site_walk_s((~closed).astype(np.int64), site_xy)
+    shut = closed.any(axis=1)
+    day = np.where(shut, closed.argmax(axis=1), 0)
+    cost = walk[np.arange(n), day] * spec.second_walk
+    return np.where(shut, cost + (day > 0) * spec.redisplacement_cost_days * penalty / days, 0.0)
+
+
+def land_pairs(sc: Scenario, pairs: GroupTimes, site_xy: np.ndarray, penalty: float) -> GroupTimes:
+    """The walking times to the sites' land for the overflow (people without a place), with `land_re_move_s` added
+    to the land of sites closed within the horizon: they go to land that lasts where it has room."""
+    if sc.phases is None:
+        return pairs
+    extra = land_re_move_s(sc.phases, [s.id for s in sc.sites], site_xy, sc.horizon_days, penalty)
+    return replace(pairs, time_s=pairs.time_s + extra[pairs.destination])
