@@ -112,7 +112,41 @@ def test_a_member_after_another_equals_a_cold_run_with_compiled_steps():
 def test_the_compiled_steps_cache_is_keyed_on_the_kernel_source():
     """numba caches `advance` with the kernel functions it calls compiled in, but checks only stepping.py for
     changes: the kernel's source hash is a closure variable, part of the cache key, of each function calling it."""
-    stamp = stepping._kernel_stamp()
+    stamp = stepping._KERNEL_STAMP
     assert len(stamp) == 16
     for fn in (stepping.advance, stepping._arrive, stepping._short_round):
         assert stamp in [c.cell_contents for c in fn.py_func.__closure__ or ()]
+
+
+def test_compiled_quota_split_equals_the_loop_it_replaced():
+    """`kernel.split_quota` (the day's planned departures over their sites) against the Python loop of
+    `schedule.day_events` before it, on random quotas (origins and re-displaced sites' streams)."""
+    from reliefplan._rounding import largest_remainder
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        n_o, n_s = 4, 5
+        quota = rng.integers(0, 30, (n_o, n_s)) * (rng.random((n_o, n_s)) < 0.6)
+        streams = rng.integers(0, n_o + 2, 12)
+        people = rng.integers(1, 60, 12)
+        want_j, want_n, want_parts, q = [], [], [], quota.copy()
+        for s, n in zip(streams.tolist(), people.tolist()):
+            parts = 0
+            if s < n_o and q[s].any():
+                give = min(n, int(q[s].sum()))
+                alloc = largest_remainder(q[s] * (give / q[s].sum()), give, cap=q[s])
+                q[s] -= alloc
+                for jj in np.flatnonzero(alloc).tolist():
+                    want_j.append(jj)
+                    want_n.append(int(alloc[jj]))
+                    parts += 1
+                n -= give
+            if n:
+                want_j.append(-1)
+                want_n.append(n)
+                parts += 1
+            want_parts.append(parts)
+        got_q = quota.copy()
+        j, n, parts = kernel.split_quota(streams, people, got_q, n_o)
+        assert j.tolist() == want_j and n.tolist() == want_n and parts.tolist() == want_parts
+        np.testing.assert_array_equal(got_q, q)

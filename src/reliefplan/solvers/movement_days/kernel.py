@@ -515,3 +515,32 @@ def _arrivals_by_site(j: np.ndarray, d: np.ndarray, n: np.ndarray, n_s: int) -> 
         else:
             und_tot[j[i]] += n[i]
     return planned, dir_tot, und_tot
+
+
+@njit(cache=True)
+def split_quota(streams: np.ndarray, people: np.ndarray, quota: np.ndarray, n_o: int) -> Any:
+    """Each release row's people (``streams``: origin, or n_o + site) split into parts: first the planned ones,
+    over the sites still planned for their origin (``quota``, updated; largest remainder), then the rest
+    undirected (site -1). Rows in order, as the day's events list them. Returns (site, people) per part and the
+    parts per row."""
+    cap = len(people) * (quota.shape[1] + 1) if quota.shape[0] else len(people)
+    j, n, parts = np.empty(cap, np.int64), np.empty(cap, np.int64), np.zeros(len(people), np.int64)
+    c = 0
+    for r in range(len(people)):
+        s, left = streams[r], people[r]
+        if s < n_o and quota[s].any():
+            q = quota[s]
+            give = min(left, q.sum())
+            alloc = largest_remainder_capped(q * (give / q.sum()), give, q)
+            q -= alloc
+            for jj in range(len(alloc)):
+                if alloc[jj]:
+                    j[c], n[c] = jj, alloc[jj]
+                    c += 1
+                    parts[r] += 1
+            left -= give
+        if left:
+            j[c], n[c] = -1, left
+            c += 1
+            parts[r] += 1
+    return j[:c].copy(), n[:c].copy(), parts

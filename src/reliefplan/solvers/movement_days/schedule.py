@@ -9,7 +9,7 @@ from ..._rounding import largest_remainder
 from ...scenario.movement import ModeSpec
 from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
-from .kernel import largest_remainder_capped
+from .kernel import split_quota
 
 
 def departure_schedule(inst: DaysInstance) -> np.ndarray:
@@ -93,25 +93,11 @@ def day_events(
     shares = np.array([m.share for m in inst.modes])
     by_mode = cap_modes(split_modes(n_all, shares), inst.modes, limit_used)
     rows, modes = np.nonzero(by_mode)
-    js: list[np.ndarray] = []  # each row's parts: (planned site or -1, people)
-    ns: list[np.ndarray] = []
-    parts = np.zeros(len(rows), np.int64)
-    for r, (i, mo) in enumerate(zip(rows.tolist(), modes.tolist())):
-        s, n = int(s_all[i]), int(by_mode[i, mo])
-        if quota is not None and s < n_o and quota[s].any():
-            q = quota[s]
-            give = min(n, int(q.sum()))
-            alloc = largest_remainder_capped(q * (give / q.sum()), give, q)  # compiled: one call per row
-            q -= alloc
-            to = np.flatnonzero(alloc)
-            js.append(to)
-            ns.append(alloc[to])
-            parts[r] += len(to)
-            n -= give
-        if n:
-            js.append(np.array([-1]))
-            ns.append(np.array([n]))
-            parts[r] += 1
+    people = by_mode[rows, modes]
+    if quota is None:  # arrival order: each row leaves undirected
+        to_site, part_n, parts = np.full(len(rows), -1, np.int64), people.astype(np.int64), np.ones(len(rows), np.int64)
+    else:  # planned people first, split over their planned sites (compiled: a row at a time, in order)
+        to_site, part_n, parts = split_quota(s_all[rows], people.astype(np.int64), quota, n_o)
     first, access_steps = start
     s_rows = s_all[rows]
     t0 = np.full(len(rows), first, np.int64)
@@ -120,12 +106,8 @@ def day_events(
     return {
         "s": np.repeat(s_rows, parts),
         "m": np.repeat(modes.astype(np.int64), parts),
-        "j": _cat(js),
+        "j": to_site,
         "node": np.repeat(node_all[rows], parts),
-        "n": _cat(ns),
+        "n": part_n,
         "t0": np.repeat(t0, parts),
     }
-
-
-def _cat(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
