@@ -219,7 +219,12 @@ def _site(
 ) -> AllocationResult:
     """The siting, checked: nobody beyond a site's capacity, every displaced person sheltered or not."""
     alloc = allocate(
-        sc, d.displaced, cap.capacity, times.pairs, leaving_by_day=d.displaced_by_day if parts is not None else None
+        sc,
+        d.displaced,
+        cap.capacity,
+        times.pairs,
+        leaving_by_day=d.displaced_by_day if parts is not None else None,
+        site_xy=cap.point_xy,
     )
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())

@@ -1,13 +1,15 @@
 """Who goes where, by which route, in the queue model: everyone takes the quickest route to the nearest site that
 still has room (greedy by distance), one stream per (source, site) pair with its route on the condensed network.
 
-At national scale (1,000 sites, a million links) the shortest-path trees from the sites are most of the cost. The
-distances are first computed only up to a limit (``LIMIT_FACTOR`` times the farthest any source is from its
-nearest site; Dijkstra stops there), and the greedy runs on those. Its pairs are taken in increasing distance, so
-every pair within the limit is taken in the same order as with all distances; if everyone found a place within
-the limit, or no site has room left, the pairs beyond it would change nothing and the result is exact; otherwise
-the distances are computed again without a limit. Routes always come from complete trees (their ties are broken
-as without a limit).
+At national scale (1,000 sites, a million links) the shortest-path trees from the sites are most of the cost, so
+no tree is grown whole. The distances are first computed only up to a limit (``LIMIT_FACTOR`` times the farthest
+any source is from its nearest site; Dijkstra stops there), and the greedy runs on those. Its pairs are taken in
+increasing distance, so every pair within the limit is taken in the same order as with all distances; if
+everyone found a place within the limit, or no site has room left, the pairs beyond it would change nothing and
+the result is exact; otherwise the greedy goes on over the pairs of the sources left and the sites with room, up
+to a new limit set the same way (each round takes at least the nearest such pair; a round that takes none is
+followed by one without a limit). Routes are read from distances alone (`next_hop`): each site's tree again, stopped at the farthest
+source walking to it, and no predecessors kept.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import next_hop
 from .condensation import _Net
 from .paths import _reverse_dist, _reverse_graph
 
 SINK_BATCH = 64  # shortest-path trees computed together (memory: batch x network nodes)
-PRED_KEEP_LIMIT = 300_000_000  # sinks x nodes up to which the trees' predecessors are kept (int32: 1.2 GB)
-#: distances are first computed up to this many times the farthest nearest site of any source (above
-#: PRED_KEEP_LIMIT, where the trees are grown twice anyway)
+#: distances are first computed up to this many times the farthest nearest site of any source
 LIMIT_FACTOR = 2.0
 
 
@@ -36,37 +37,6 @@ class _Stream:
     route: np.ndarray  # net arc indices
 
 
-def _quickest_arcs(net: _Net, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted from * n + to keys, arc) of the quickest usable arc per node pair (the first in a stable sort)."""
-    idx = np.flatnonzero(usable)
-    idx = idx[np.argsort(net.travel_time_s[idx], kind="stable")]
-    key, first = np.unique(net.frm[idx] * net.n + net.to[idx], return_index=True)
-    return key, idx[first]
-
-
-def _routes_to(
-    net: _Net, pred: np.ndarray, target: int, nodes: np.ndarray, arc_key: np.ndarray, arc_of_key: np.ndarray
-) -> list[np.ndarray]:
-    """Quickest routes (arc indices) from ``nodes`` to ``target`` along one tree's predecessors, walked together."""
-    cur = np.asarray(nodes, dtype=np.int64).copy()
-    hops: list[np.ndarray] = []
-    owner: list[np.ndarray] = []
-    active = np.flatnonzero(cur != target)
-    while len(active):
-        nxt = pred[cur[active]].astype(np.int64)
-        hops.append(arc_of_key[np.searchsorted(arc_key, cur[active] * net.n + nxt)])
-        owner.append(active)
-        cur[active] = nxt
-        active = active[nxt != target]
-    if not hops:
-        return [np.zeros(0, np.int64) for _ in nodes]
-    arc, who = np.concatenate(hops), np.concatenate(owner)
-    o = np.argsort(who, kind="stable")  # hop order kept within a route
-    bounds = np.searchsorted(who[o], np.arange(len(nodes) + 1))
-    arc = arc[o]
-    return [arc[bounds[q] : bounds[q + 1]] for q in range(len(nodes))]
-
-
 def _shortest_streams(
     net: _Net, src_net: np.ndarray, people: np.ndarray, sinks_net: np.ndarray, sink_cap: np.ndarray
 ) -> tuple[list[_Stream], int]:
@@ -74,30 +44,34 @@ def _shortest_streams(
 
     Greedy over (distance, source, sink) in increasing order, lazily: a heap holds each source's nearest sink not
     yet tried, so memory is sources x sinks distances, never one list of every pair; the shortest-path trees are
-    computed by batches of sinks, and their predecessors only for the sinks someone walks to."""
+    computed by batches of sinks, up to a limit."""
     valid_sinks = np.flatnonzero(sinks_net >= 0)
     if len(valid_sinks) == 0 or len(src_net) == 0:
         return [], int(people.sum())
     targets = sinks_net[valid_sinks]
     live = np.flatnonzero((src_net >= 0) & (people > 0))
     graph = _reverse_graph(net, net.travel_time_s)
-    keep_pred = len(targets) * net.n <= PRED_KEEP_LIMIT  # else the trees are grown again for their predecessors
-    limit = np.inf if keep_pred else _distance_limit(net, graph, targets, src_net[live])
-    d_src, preds = _sink_distances(net, graph, targets, src_net[live], keep_pred, limit)
+    rem_p = people.astype(np.int64)
     rem_c = np.where(np.isfinite(sink_cap), np.floor(sink_cap), np.iinfo(np.int64).max // 4).astype(np.int64)
-    chosen, rem_p, rem_c = _greedy(d_src, live, valid_sinks, people.astype(np.int64), rem_c)
-    del d_src
-    if np.isfinite(limit) and rem_p[live].any() and (rem_c[valid_sinks] > 0).any():  # pairs beyond it may matter
-        # the greedy went on from here over pairs beyond the limit: those of the sources left and the sites
-        # with room (every pair of them is beyond it, or the greedy would have taken it)
-        rows = np.flatnonzero(rem_c[valid_sinks] > 0)
-        left = live[rem_p[live] > 0]
-        d_left, _ = _sink_distances(net, graph, targets[rows], src_net[left], False, np.inf)
-        more, rem_p, rem_c = _greedy(d_left, left, valid_sinks[rows], rem_p, rem_c)
-        chosen += [(i, int(rows[r]), q) for i, r, q in more]
-    route = _routes(net, graph, targets, src_net, chosen, preds)
+    chosen: list[tuple[int, int, int, float]] = []
+    rows, left, stalled = np.arange(len(valid_sinks)), live, False
+    while len(rows) and len(left):
+        # every pair of a source left and a site with room lies beyond the previous limit, or the greedy would
+        # have taken it: the greedy goes on over those pairs only, up to a new limit
+        limit = np.inf if stalled else _distance_limit(net, graph, targets[rows], src_net[left])
+        d_src = _sink_distances(net, graph, targets[rows], src_net[left], limit)
+        more, rem_p, rem_c = _greedy(d_src, left, valid_sinks[rows], rem_p, rem_c)
+        del d_src
+        chosen += [(i, int(rows[r]), q, d) for i, r, q, d in more]
+        stalled = not more  # possible with LIMIT_FACTOR < 1 only
+        if not np.isfinite(limit):  # nobody left reaches a site with room
+            break
+        rows = rows[rem_c[valid_sinks[rows]] > 0]
+        left = left[rem_p[left] > 0]
+    route = _routes(net, graph, targets, src_net, chosen)
     streams = [
-        _Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)]) for i, r, q in chosen
+        _Stream(source=i, sink=int(valid_sinks[r]), people=q, route=route[(int(src_net[i]), r)])
+        for i, r, q, _ in chosen
     ]
     return streams, int(rem_p.sum())
 
@@ -110,34 +84,21 @@ def _distance_limit(net: _Net, graph: sp.csr_array, targets: np.ndarray, src_nod
 
 
 def _sink_distances(
-    net: _Net, graph: sp.csr_array, targets: np.ndarray, src_nodes: np.ndarray, keep_pred: bool, limit: float
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Distances [sinks, sources] (inf beyond ``limit``), by batches of sinks; with ``keep_pred`` the trees'
-    predecessors [sinks, nodes] too."""
+    net: _Net, graph: sp.csr_array, targets: np.ndarray, src_nodes: np.ndarray, limit: float
+) -> np.ndarray:
+    """Distances [sinks, sources] (inf beyond ``limit``), by batches of sinks."""
     k = len(targets)
     d_src = np.empty((k, len(src_nodes)))
-    preds = np.empty((k, net.n), dtype=np.int32) if keep_pred else None
     for b in range(0, k, SINK_BATCH):
-        got = _reverse_dist(
-            net,
-            targets[b : b + SINK_BATCH],
-            net.travel_time_s,
-            min_only=False,
-            predecessors=keep_pred,
-            graph=graph,
-            limit=limit,
-        )
-        d, pred = got if keep_pred else (got, None)
+        d = _reverse_dist(net, targets[b : b + SINK_BATCH], net.travel_time_s, min_only=False, graph=graph, limit=limit)
         d_src[b : b + SINK_BATCH] = np.atleast_2d(d)[:, src_nodes]
-        if preds is not None and pred is not None:  # both or neither (keep_pred)
-            preds[b : b + SINK_BATCH] = np.atleast_2d(pred)
-    return d_src, preds
+    return d_src
 
 
 def _greedy(
     d_src: np.ndarray, live: np.ndarray, valid_sinks: np.ndarray, people: np.ndarray, places: np.ndarray
-) -> tuple[list[tuple[int, int, int]], np.ndarray, np.ndarray]:
-    """(source, sink row, people) in greedy order, people left per source, places left per sink (from
+) -> tuple[list[tuple[int, int, int, float]], np.ndarray, np.ndarray]:
+    """(source, sink row, people, distance) in greedy order, people left per source, places left per sink (from
     ``people`` per source and ``places`` per sink, int64)."""
     rem_p = people.copy()
     rem_c = places.copy()
@@ -149,15 +110,15 @@ def _greedy(
     ptr = np.zeros(len(live), dtype=np.int64)
     heap = [(float(d_src[cand[0, c], c]), int(live[c]), int(cand[0, c]), c) for c in range(len(live)) if n_fin[c]]
     heapq.heapify(heap)
-    chosen: list[tuple[int, int, int]] = []  # (source, sink row, people) in greedy order
+    chosen: list[tuple[int, int, int, float]] = []  # (source, sink row, people, distance) in greedy order
     while heap:
-        _, i, r, c = heapq.heappop(heap)
+        d, i, r, c = heapq.heappop(heap)
         j = int(valid_sinks[r])
         if rem_c[j] > 0:
             q = int(min(rem_p[i], rem_c[j]))
             rem_p[i] -= q
             rem_c[j] -= q
-            chosen.append((i, r, q))
+            chosen.append((i, r, q, d))
             if rem_p[i] == 0:
                 continue
         ptr[c] += 1
@@ -168,32 +129,37 @@ def _greedy(
 
 
 def _routes(
-    net: _Net,
-    graph: sp.csr_array,
-    targets: np.ndarray,
-    src_net: np.ndarray,
-    chosen: list[tuple[int, int, int]],
-    preds: np.ndarray | None,
+    net: _Net, graph: sp.csr_array, targets: np.ndarray, src_net: np.ndarray, chosen: list[tuple[int, int, int, float]]
 ) -> dict[tuple[int, int], np.ndarray]:
-    """Routes of the (source node, sink row) pairs used, one predecessor tree per sink walked to."""
-    arc_key, arc_of_key = _quickest_arcs(net, net.capacity_per_h > 0)
+    """Routes of the (source node, sink row) pairs used, read from each sink's distances (`next_hop`), grown only
+    as far as the farthest source walking to it. Sinks go by batches of similar reach: a batch's trees stop at
+    its farthest source."""
+    pairs = {(int(src_net[i]), r): d for i, r, _, d in chosen}
+    if not pairs:
+        return {}
+    node = np.fromiter((u for u, _ in pairs), dtype=np.int64, count=len(pairs))
+    row = np.fromiter((r for _, r in pairs), dtype=np.int64, count=len(pairs))
+    dist = np.fromiter(pairs.values(), dtype=float, count=len(pairs))
+    rows_used = np.unique(row)
+    reach = np.zeros(len(targets))
+    np.maximum.at(reach, row, dist)
+    rows_used = rows_used[np.argsort(reach[rows_used], kind="stable")]
+    indptr, head, w, arc = next_hop.forward_arcs(net)
     route: dict[tuple[int, int], np.ndarray] = {}
-    walkers: dict[int, set[int]] = {}  # sink row -> source nodes walking to it
-    for i, r, _ in chosen:
-        walkers.setdefault(r, set()).add(int(src_net[i]))
-    rows_used = sorted(walkers)
     for b in range(0, len(rows_used), SINK_BATCH):
         rows = rows_used[b : b + SINK_BATCH]
-        if preds is not None:
-            pred = preds[rows]
-        else:
-            pred = np.atleast_2d(
-                _reverse_dist(net, targets[rows], net.travel_time_s, min_only=False, predecessors=True, graph=graph)[1]
+        d = np.atleast_2d(
+            _reverse_dist(
+                net, targets[rows], net.travel_time_s, min_only=False, graph=graph, limit=float(reach[rows].max())
             )
-        for q, r in enumerate(rows):
-            nodes = sorted(walkers[r])
-            for u, arcs in zip(
-                nodes, _routes_to(net, pred[q], int(targets[r]), np.asarray(nodes), arc_key, arc_of_key)
-            ):
-                route[(u, r)] = arcs
+        )
+        local = np.full(len(targets), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        sel = np.flatnonzero(local[row] >= 0)
+        arcs, count = next_hop.walk(indptr, head, w, arc, d, local[row[sel]], node[sel], targets[rows])
+        if (count < 0).any():
+            raise RuntimeError("a quickest route could not be read from its site's distances")
+        ends = np.cumsum(count)
+        for p, e, c in zip(sel, ends, count):
+            route[(int(node[p]), int(row[p]))] = arcs[e - c : e]
     return route
