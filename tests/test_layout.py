@@ -191,6 +191,21 @@ def test_capacity_truth() -> None:
     assert sorted(set(small.plots.attributes["people"].tolist())) == [3, 5]
 
 
+def test_mean_household_size_gives_whole_people() -> None:
+    """A mean household of 5.6 (the Rafah example): plots hold 5 or 6 people, floor(k * 5.6) after k plots, and a
+    full site holds a whole number of people (an ensemble member's full site held 1959.9999999999998 and stopped)."""
+    p = LayoutParams(household_size=5.6)
+    cap = layout_capacity(L_SHAPE, p)
+    over = generate_layout(L_SHAPE, int(cap) + 5_000, p)
+    s = over.summary
+    people = over.plots.attributes["people"]
+    assert isinstance(s.people, int) and s.people == math.floor(s.plots * 5.6 + 1e-9)
+    assert int(people.sum()) == s.people and set(people.tolist()) <= {5, 6}
+    # by hand: 20 people in ceil(20 / 5.6) = 4 plots of 5, 6, 5, 4 (floor(5.6) = 5, floor(11.2) = 11, floor(16.8) = 16)
+    small = generate_layout(L_SHAPE, 20, p)
+    assert small.summary.people == 20 and small.plots.attributes["people"].tolist() == [5, 6, 5, 4]
+
+
 def test_random_polygons_property() -> None:
     rng = np.random.default_rng(7)
     p = LayoutParams()

@@ -135,11 +135,11 @@ def _layout_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | N
     ]
 
 
-def _capacity_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[int]:
+def _capacity_batch(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[float]:
     return [layout_capacity(g, params, no_build, site_id=site_id, source=source) for g, _n, site_id, source in jobs]
 
 
-def _capacity_threads(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[int]:
+def _capacity_threads(jobs: Jobs, params: LayoutParams, no_build: list[Geometry] | None) -> list[float]:
     """_capacity_batch on two threads, a site at a time, results in site order. The capacity pass stands before the
     siting, on the plan's critical path, and spends most of its time where the GIL is released (GEOS, cKDTree, the
     cover kernels): the sites are independent, so the figures are the same as one after the other."""

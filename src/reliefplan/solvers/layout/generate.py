@@ -412,7 +412,7 @@ def _summary(
     n_slots: int,
     held: int,
     people: int,
-    capacity: int,
+    capacity: float,
     taps: np.ndarray,
     stalls: np.ndarray,
     stalls_f: np.ndarray,
@@ -489,7 +489,7 @@ def _empty_layout(
     usable: Geometry,
     notes: list[str],
     g: _Grid | None,
-    capacity: int = 0,
+    capacity: float = 0,
     n_slots: int = 0,
 ) -> CampLayout:
     e = np.empty(0, dtype=object)
@@ -541,7 +541,7 @@ def layout_capacity(
     *,
     site_id: str = "site",
     source: str = "site polygon",
-) -> int:
+) -> float:
     """People the polygon can hold with a full layout (plots minus service slots, times household size)."""
     lay = generate_layout(site_polygon_m, 0, params, site_id=site_id, no_build=no_build, source=source)
     return lay.summary.capacity

@@ -55,10 +55,12 @@ def _house(
         is_service[arr] = True
     local = np.flatnonzero(~is_service)
     n_plots = len(local)
-    held = min(people, n_plots * hh)
+    # whole people: with a mean household of e.g. 5.6, plot k holds the people between floor(k * 5.6) and
+    # floor((k + 1) * 5.6), so plots hold 5 or 6 and n plots hold floor(n * 5.6) (the epsilon absorbs float error)
+    bounds = np.floor(np.arange(n_plots + 1) * hh + 1e-9).astype(np.int64)
+    held = min(int(people), int(bounds[-1]))
     # the last plot may be part-full; plots beyond the people (when services freed more than needed) stay empty
-    cum = np.cumsum(np.full(n_plots, hh, dtype=np.int64))
-    plot_people = np.clip(held - (cum - hh), 0, hh)
+    plot_people = np.clip(held - bounds[:-1], 0, np.diff(bounds))
     half = plot_m / 2
     uh, vh = uv_sorted[local, 0], uv_sorted[local, 1]
     geometry = _boxes(g, uh - half, vh - half, uh + half, vh + half)

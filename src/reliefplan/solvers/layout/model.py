@@ -31,7 +31,7 @@ LAYERS = ("plots", "blocks", "roads", "firebreaks", "water_points", "latrines", 
 class LayoutParams:
     """Planning figures for one camp layout (units in the names). Defaults: Sphere 2018 + UNHCR modular planning."""
 
-    household_size: int = 5  # people per family plot; UNHCR modular planning (family ~5)
+    household_size: float = 5  # people per family plot (a mean: 5.6 in Gaza); UNHCR modular planning (family ~5)
     covered_area_m2_per_person: float = 3.5  # Sphere 2018, shelter and settlement standard 3
     site_area_m2_per_person: float = 45.0  # Sphere 2018, shelter std 2: plots+roads+services+firebreaks
     plot_area_m2: float | None = None  # gross family plot; None: derived from site_area_m2_per_person
@@ -210,7 +210,7 @@ class LayoutSummary:
     people: int  # people the layout holds (capacity truth)
     people_requested: int
     shortfall: int  # people requested that have no plot
-    capacity: int  # people the whole site could hold with this layout
+    capacity: float  # people the whole site could hold with this layout
     taps: int
     taps_required: int  # ceil(people / people_per_tap): the ratio alone
     water_points: int

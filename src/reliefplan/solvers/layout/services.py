@@ -147,7 +147,7 @@ class _Services:
         return len(self.latrine) + len(self.water) + len(self.health) + len(self.dist)
 
 
-def _place_services(uv: np.ndarray, people_target: int, p: LayoutParams, pitch_m: float) -> _Services:
+def _place_services(uv: np.ndarray, people_target: float, p: LayoutParams, pitch_m: float) -> _Services:
     """Service slots among the used slots `uv` (grid frame); housing is whatever is left."""
     n = len(uv)
     p_norm = 1.0 if p.distance_metric == "grid" else 2.0
