@@ -365,8 +365,7 @@ def supply_instance(
     dem = demand if demand is not None else supply_demand(sc, pres, kcal_per_person_day)
     pres, areas, specs, used, need = dem.presence, dem.areas, dem.specs, dem.used, dem.need
     ids = [pres.location_ids[l] for l in used]
-    if len(set(ids)) != len(ids):
-        raise AssertionError("location ids are not unique")
+    assert len(set(ids)) == len(ids), "location ids are not unique"
     node_xy = pres.xy[used].reshape(len(used), 2)
     payload = sc.standards.value("truck_payload_t")
     closures = entry_closures(sc)
