@@ -17,6 +17,8 @@ class ReferenceSim(_Sim):
     """`movement_days.simulation._Sim` with the array version of departing, entering, landing, discharging and
     taking places."""
 
+    compiled_steps = False  # every step through the methods below
+
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
         el = self.el

@@ -659,3 +659,69 @@ def test_queue_model_greedy_takes_the_nearest_site_with_room():
     res = solve_evacuation(net, method="queue", time_step_s=60.0)
     assert res.sink_arrivals.sum(axis=1).tolist() == [100, 130]
     assert res.arc_flows.toarray().sum(axis=1).tolist() == [20, 130, 80]
+
+
+# ---- the expanded min-cost flow on the live node copies, with node supplies --------------------------------
+
+
+def _expanded_of(i, monkeypatch, dt=60.0):
+    """(the solve's _Expanded, the horizon it scheduled) of the exact method on ``i``."""
+    import reliefplan.solvers.evacuation.exact as exact
+
+    got = []
+    real = exact._Expanded.schedule
+
+    def spy(self, T):
+        got.append((self, T))
+        return real(self, T)
+
+    monkeypatch.setattr(exact._Expanded, "schedule", spy)
+    monkeypatch.setattr(exact, "RELAXATION_FIRST", False)
+    solve_evacuation(i, method="exact", time_step_s=dt)
+    return got[-1]
+
+
+@pytest.mark.parametrize("seed", range(9))
+def test_min_cost_on_live_copies_equals_the_whole_expanded_network(seed, monkeypatch):
+    """Dropping the node copies no flow can use and moving departures and site totals into node supplies keeps
+    the optimum: the same least cost as the super-source/super-sink flow on the whole expanded network, and a
+    feasible flow of it. Sites that take exactly everyone (supplies and demands), more room than people (a
+    super-sink), and too little room (super-source and super-sink)."""
+    from reliefplan.solvers._mcf import max_flow_min_cost
+
+    rng = np.random.default_rng(900 + seed)
+    room = (1.0, 1.3, 0.8)[seed % 3]
+    i = wide_instance(rng, cap_factor=0.3, room=room)
+    if seed % 3 == 0:  # every site takes exactly its share of everyone
+        total = int(i.source_people.sum())
+        caps = np.floor(i.sink_capacity / i.sink_capacity.sum() * total)
+        caps[0] += total - caps.sum()
+        i = EvacuationInstance(**{**i.__dict__, "sink_capacity": caps})
+    ex, T = _expanded_of(i, monkeypatch)
+    ten = ex.build(T, with_costs=True)
+    flows = ex.min_cost_flows(ten)
+    value, ref = max_flow_min_cost(ten.tails, ten.heads, ten.caps, ten.costs, ten.s_node, ten.t_node)
+    assert int(flows @ ten.costs) == int(ref @ ten.costs)
+    assert np.all(flows >= 0) and np.all(flows <= ten.caps)
+    net = np.bincount(ten.tails, weights=flows, minlength=ten.t_node + 1) - np.bincount(
+        ten.heads, weights=flows, minlength=ten.t_node + 1
+    )
+    expect = np.zeros(ten.t_node + 1)
+    expect[ten.s_node], expect[ten.t_node] = value, -value
+    np.testing.assert_array_equal(net, expect)
+    live = ex.live_copies(T).reshape(-1)
+    used = np.r_[ten.tails[ref > 0], ten.heads[ref > 0]]
+    assert live[used[used < T * ex.net.n]].all()  # the whole network's optimum uses only live copies
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_quickest_horizon_is_the_smallest_feasible(seed, monkeypatch):
+    """Narrow roads (the relaxation's horizon too short, the search widens by extrapolating the max flows): the
+    horizon found is the smallest in which everyone who can arrive does, by brute force."""
+    import reliefplan.solvers.evacuation.exact as exact
+
+    rng = np.random.default_rng(950 + seed)
+    i = wide_instance(rng, cap_factor=0.1, room=1.0)
+    ex, T = _expanded_of(i, monkeypatch)
+    values = [exact._max_flow(ex.build(t)) for t in range(1, T + 1)]
+    assert values[-1] == ex.deliverable and (T == 1 or values[-2] < ex.deliverable)

@@ -20,17 +20,22 @@ def _ortools(tails, heads, caps, costs, s, t):
     return int(mcf.maximum_flow()), int(mcf.optimal_cost())
 
 
-@pytest.mark.parametrize("seed", range(25))
-def test_matches_ortools_on_random_networks(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(4, 40))
-    m = int(rng.integers(n, 6 * n))
+def _random_network(rng: np.random.Generator, max_n: int, per_node: int, max_cap: int, max_cost: int):
+    """(n, tails, heads, caps, costs): parallel arcs and zero costs and capacities included, no loops."""
+    n = int(rng.integers(4, max_n))
+    m = int(rng.integers(n, per_node * n))
     tails = rng.integers(0, n, m).astype(np.int64)
     heads = rng.integers(0, n, m).astype(np.int64)
     keep = tails != heads
     tails, heads = tails[keep], heads[keep]
-    caps = rng.integers(0, 50, len(tails)).astype(np.int64)
-    costs = rng.integers(0, 20, len(tails)).astype(np.int64)  # parallel arcs and zero costs included
+    caps = rng.integers(0, max_cap, len(tails)).astype(np.int64)
+    costs = rng.integers(0, max_cost, len(tails)).astype(np.int64)
+    return n, tails, heads, caps, costs
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_matches_ortools_on_random_networks(seed: int) -> None:
+    n, tails, heads, caps, costs = _random_network(np.random.default_rng(seed), 40, 6, 50, 20)
     s, t = 0, n - 1
     value, flows = max_flow_min_cost(tails, heads, caps, costs, s, t)
     ref_value, ref_cost = _ortools(tails, heads, caps, costs, s, t)
@@ -77,3 +82,27 @@ def test_falls_back_to_ortools_when_the_network_simplex_fails(monkeypatch) -> No
     caps, costs = rng.integers(1, 30, len(tails)), rng.integers(0, 9, len(tails))
     value, flows = max_flow_min_cost(tails, heads, caps, costs, 0, 11)
     assert calls and (value, int(flows @ costs)) == _ortools(tails, heads, caps, costs, 0, 11)
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_min_cost_flow_with_supplies_matches_ortools(seed: int) -> None:
+    from ortools.graph.python import min_cost_flow as ortools_mcf
+
+    from reliefplan.solvers._mcf import min_cost_flow
+
+    rng = np.random.default_rng(700 + seed)
+    n, tails, heads, caps, costs = _random_network(rng, 30, 5, 40, 25)
+    # supplies of some feasible flow, so that the problem is feasible
+    some = np.minimum(caps, rng.integers(0, 40, len(tails)))
+    supply = (np.bincount(tails, weights=some, minlength=n) - np.bincount(heads, weights=some, minlength=n)).astype(
+        np.int64
+    )
+    flows = min_cost_flow(tails, heads, caps, costs, supply)
+    assert np.all(flows >= 0) and np.all(flows <= caps)
+    out = np.bincount(tails, weights=flows, minlength=n) - np.bincount(heads, weights=flows, minlength=n)
+    np.testing.assert_array_equal(out, supply)
+    ref = ortools_mcf.SimpleMinCostFlow()
+    ref.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    ref.set_nodes_supplies(np.arange(n), supply)
+    assert ref.solve() == ref.OPTIMAL
+    assert int(flows @ costs) == ref.optimal_cost()

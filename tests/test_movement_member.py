@@ -62,7 +62,7 @@ def test_other_roads_or_steps_get_their_own_segments():
 def test_staged_orders_member_equals_a_cold_plan():
     """The example's staged-orders-2024 (two successive orders, both runs): an ensemble member in a warm worker
     (after another member) against a cold plan of the same draws with nothing cached."""
-    from reliefplan.analysis import ensemble
+    from reliefplan.analysis import ensemble, ensemble_member
     from reliefplan.pipeline import run
     from reliefplan.scenario.folder import load_scenario
 
@@ -71,7 +71,7 @@ def test_staged_orders_member_equals_a_cold_plan():
     members = ensemble.draw_members(sc, 2, seed=3)
     key = str(EXAMPLE.resolve())
     ensemble.run_member(ensemble.MemberTask(key, name, False, members[0]))  # warms the worker
-    base, cache = ensemble._base(key, name, False)
+    base, cache = ensemble_member._base(key, name, False)
     warm = ensemble.plan_member(base, cache, members[1]).plan
     routes._SEGMENTS.clear()
     cold_sc = ensemble.member_scenario(load_scenario(EXAMPLE, name), members[1])

@@ -289,9 +289,11 @@ def test_capacity_days_siting_avoids_a_closing_site_when_another_has_room(tmp_pa
 
 def test_capacity_days_siting_fills_a_closing_site_when_places_are_scarce(tmp_path):
     # S2 keeps half its places all along: floor(11,721 / 2) = 5,860; 5 days at S1 beat no place, so 4,140 go to S1
-    # and move again on day 5 (S2 is full: without a place); ignoring the phases moves all 10,000 from S1
+    # and move again on day 5 (S2 is full: without a place); ignoring the phases moves all 10,000 from S1.
+    # Days only, the re-move not priced (with it the plan refuses the short stay: test_second_walk.py)
     phases = {"sites": [{"site": "S1", "closes_day": 5}, {"site": "S2", "shrinks": [{"day": 0, "share": 0.5}]}]}
-    aware = _presence(tmp_path / "a", {"siting": "capacity_days", **phases})
+    days_only = {"siting": "capacity_days", "second_walk": False, "redisplacement_cost_days": 0}
+    aware = _presence(tmp_path / "a", {**days_only, **phases})
     assert _sheltered_at(aware, "S2") == [5_860] * 20
     assert _sheltered_at(aware, "S1") == [4_140] * 5 + [0] * 15
     s = aware.phases.summary()

@@ -62,6 +62,7 @@ from .stages.overflow import Overflow, place_overflow
 from .stages.phase_moves import route_phase_moves
 from .stages.phases import closed_within, phase_indicators, sheltered_share_by_day
 from .stages.presence import Presence, presence
+from .stages.second_walk import land_pairs
 from .stages.results import entry_results, flow_results, head_count, presence_rows, site_results, siting_result
 from .stages.results import zone_results
 from .stages.seasons import flooded_land, season_needs
@@ -219,7 +220,12 @@ def _site(
 ) -> AllocationResult:
     """The siting, checked: nobody beyond a site's capacity, every displaced person sheltered or not."""
     alloc = allocate(
-        sc, d.displaced, cap.capacity, times.pairs, leaving_by_day=d.displaced_by_day if parts is not None else None
+        sc,
+        d.displaced,
+        cap.capacity,
+        times.pairs,
+        leaving_by_day=d.displaced_by_day if parts is not None else None,
+        site_xy=cap.point_xy,
     )
     sheltered = int(alloc.people.sum())
     unsheltered = int(alloc.unmet.sum())
@@ -251,7 +257,7 @@ def _overflow(
         d.staying,
         land_m2,
         alloc.by_site,
-        times.pairs,
+        land_pairs(sc, times.pairs, cap.point_xy, alloc.unmet_penalty_per_person_s),  # closing land priced
         lambda xy, moving: walking_times(sc, d.displaced_part_m, xy, moving=moving, cache=cache).pairs,
     )
     if ov.total != unsheltered:

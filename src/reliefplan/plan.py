@@ -36,7 +36,7 @@ from .plan_movement import (
     WeibullCurve,
     departure_curve,
 )
-from .plan_phases import Flood, FloodedSite, PhaseEvent, PhaseMove, Phases, RoutedPhaseMoves, Seasons
+from .plan_phases import Flood, FloodedSite, PhaseEvent, PhaseMove, Phases, RoutedPhaseMoves, Seasons, SitingReMove
 from .plan_supply import (
     BindingResult,
     EntryClosure,
@@ -99,6 +99,7 @@ __all__ = [
     "SiteDayArrivals",
     "SiteResult",
     "Siting",
+    "SitingReMove",
     "StandardFigure",
     "StandardsUsed",
     "StraightLineNetwork",
@@ -269,6 +270,7 @@ class Siting(_Out):
     open_sites: list[str]
     unmet_penalty_per_person_s: float
     message: str = ""
+    re_move: SitingReMove | None = Field(default=None, exclude_if=absent, description="with phases: re-moves planned")
 
 
 class EntryPointResult(_Out):

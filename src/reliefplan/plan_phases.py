@@ -51,6 +51,24 @@ class RoutedPhaseMoves(Out):
     bottlenecks: list[MovementBottleneck] = Field(description="the three longest queues")
 
 
+class SitingReMove(Out):
+    """plan.json `siting.re_move`: the re-moves the siting's plan expects under the phases (stages/second_walk.py),
+    before the phases run (their `phases` block has what happened, residents and people without a place too)."""
+
+    rule: str = Field(description="phases.siting: capacity_days | re_move | ignore")
+    second_walk_priced: bool = Field(description="the siting priced the second walk (phases.second_walk)")
+    redisplacement_cost_days: float = Field(
+        description="each re-displacement priced as this many days without a place (ASSUMPTION unless declared)"
+    )
+    redisplaced: int = Field(description="people planned into places that end within the horizon (they move again)")
+    diverted: int = Field(description="people planned into places not there on the day they arrive (they walk on)")
+    second_walk_person_h: float = Field(
+        description="their extra walking: to the nearest other site with places that day, straight line x fallback "
+        "circuity at walking speed (person-hours; the phases may send them farther when it is full)"
+    )
+    note: str = Field(default="", description="what is counted, and which figure is an ASSUMPTION")
+
+
 class Phases(Out):
     """plan.json `phases`: what the declared phases do to people, by day and in total."""
 

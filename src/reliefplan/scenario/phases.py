@@ -73,13 +73,24 @@ class PhasesSpec(Strict):
 
     siting: how the siting counts a site's phases (docs/movement.md, "Phases in the siting"): ``capacity_days``
     (default) prices each day a person would be without a place there (closed, not yet open, shrunk) as that share
-    of the cost of no place at all; ``ignore`` plans as if every site held its places all the horizon.
+    of the cost of no place at all, and the re-move (below); ``re_move`` prices only the re-move, as if the people
+    moved on found a place (for plans whose places outlast the closures); ``ignore`` plans as if every site held
+    its places all the horizon.
+    second_walk: the re-move's walk is priced: a person whose place ends within the horizon (closure, shrink) walks
+    again from the site to the nearest other site with places that day (straight line x the network's fallback
+    circuity at walking speed, as `phases.moves` estimates it); arriving where the place is not there yet, the same
+    walk on (diverted).
+    redisplacement_cost_days: besides that walk, each re-displacement costs as much as this many days without a
+    place (ASSUMPTION, default 3: the moving day and the days to re-pitch a shelter, find water points and be
+    registered for distributions again; no published figure found).
     min_stay_days: a site that is closed on any of the first ``min_stay_days`` days of a person's stay is not
     planned for them (nor is its land used for people without a place); None: no minimum."""
 
     sites: list[SitePhase] = Field(default=[], max_length=10_000)
     returns: list[FootprintReturn] = Field(default=[], max_length=100)
-    siting: Literal["capacity_days", "ignore"] = "capacity_days"
+    siting: Literal["capacity_days", "re_move", "ignore"] = "capacity_days"
+    second_walk: bool = True
+    redisplacement_cost_days: float = Field(default=3.0, ge=0, le=100_000)
     min_stay_days: int | None = Field(default=None, ge=1, le=100_000)
 
 

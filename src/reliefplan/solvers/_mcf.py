@@ -1,4 +1,4 @@
-"""Maximum flow at minimum cost on integer networks.
+"""Maximum flow at minimum cost, and least-cost flows meeting node supplies, on integer networks.
 
 OR-Tools' push-relabel gives the maximum flow value; LEMON's network simplex (through pylmcf) then
 routes exactly that much at least cost. On the deep time-expanded networks of the evacuation model
@@ -47,7 +47,6 @@ def max_flow_min_cost(
     ``value`` is the maximum flow when the caller already knows it (saves a max-flow solve). Costs and
     capacities are int64; arcs may be in any order and parallel.
     """
-    import pylmcf
 
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
@@ -58,32 +57,48 @@ def max_flow_min_cost(
     if value == 0:
         return 0, flows
     n_nodes = int(max(tails.max(initial=0), heads.max(initial=0), s_node, t_node)) + 1
-    order = np.lexsort((heads, tails))  # pylmcf wants arcs sorted by (tail, head)
-    g = pylmcf.Graph(n_nodes, tails[order], heads[order])
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[s_node], supply[t_node] = value, -value
+    return value, min_cost_flow(tails, heads, caps, costs, supply)
+
+
+def min_cost_flow(
+    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, supply: np.ndarray
+) -> np.ndarray:
+    """Arc flows of a least-cost flow meeting every node's ``supply`` exactly (> 0 sends, < 0 receives; they sum
+    to 0), by LEMON's network simplex (OR-Tools' cost scaling should it fail). Raises SolverError if infeasible."""
+    import pylmcf
+
+    tails = np.asarray(tails, dtype=np.int64)
+    heads = np.asarray(heads, dtype=np.int64)
+    caps = np.asarray(caps, dtype=np.int64)
+    costs = np.asarray(costs, dtype=np.int64)
+    supply = np.asarray(supply, dtype=np.int64)
+    flows = np.zeros(len(tails), dtype=np.int64)
+    order = np.lexsort((heads, tails))  # pylmcf wants arcs sorted by (tail, head)
+    g = pylmcf.Graph(len(supply), tails[order], heads[order])
     g.set_node_supply(supply)
     g.set_edge_capacities(caps[order])
-    g.set_edge_costs(np.asarray(costs, dtype=np.int64)[order])
+    g.set_edge_costs(costs[order])
     g.set_pivot_rule("block_search")
     try:
         g.solve()
-    except RuntimeError:  # INFEASIBLE / UNBOUNDED: the value above makes neither possible; OR-Tools decides
-        return value, _ortools_min_cost(tails, heads, caps, costs, s_node, t_node, value)
+    except RuntimeError:  # INFEASIBLE / UNBOUNDED: callers pass feasible problems; OR-Tools decides
+        return _ortools_min_cost(tails, heads, caps, costs, supply)
     flows[order] = g.result()
-    return value, flows
+    return flows
 
 
 def _ortools_min_cost(
-    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, s_node: int, t_node: int, value: int
+    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, supply: np.ndarray
 ) -> np.ndarray:
-    """Arc flows of a least-cost s-t flow of ``value`` by OR-Tools' cost scaling (the fallback solver)."""
-    from ortools.graph.python import min_cost_flow
+    """Arc flows of a least-cost flow meeting ``supply`` by OR-Tools' cost scaling (the fallback solver)."""
+    from ortools.graph.python import min_cost_flow as ortools_mcf
 
-    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf = ortools_mcf.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, np.asarray(costs, dtype=np.int64))
-    mcf.set_node_supply(s_node, value)
-    mcf.set_node_supply(t_node, -value)
+    nodes = np.flatnonzero(supply)
+    mcf.set_nodes_supplies(nodes, supply[nodes])
     status = mcf.solve()
     if status != mcf.OPTIMAL:
         raise SolverError(f"min-cost flow failed: LEMON's network simplex raised, OR-Tools returned {status}")

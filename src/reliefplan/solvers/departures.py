@@ -26,7 +26,6 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 from pydantic import TypeAdapter, ValidationError
-from scipy.optimize import brentq, least_squares
 
 from .._errors import InputError, Problem
 
@@ -107,6 +106,8 @@ def days_to_share(curve: LogisticCurve | WeibullCurve | EmpiricalCurve, share: f
         return float(d[k - 1] + (share - s[k - 1]) / (s[k] - s[k - 1]) * (d[k] - d[k - 1]))
     if final_share(curve) == share:  # reached only in the limit
         return None
+    from scipy.optimize import brentq  # lazily: scipy.optimize costs ~0.2 s of start-up a plan rarely needs
+
     hi = 1.0
     while share_left(curve, hi) < share:
         hi *= 2.0
@@ -158,6 +159,8 @@ def fit_curve(kind: Literal["logistic", "weibull"], days: Any, share: Any, *, so
         raise InputError(
             Problem(file="<fit>", field="days", message=f"expected at least 3 observed points, got {len(t)}")
         )
+    from scipy.optimize import least_squares  # lazily, as brentq above
+
     span = max(float(t.max()), 1.0)
     lo = np.array([0.0, 1e-3, 1e-3])
     hi = np.array([1.0, 20.0 * span, 20.0 * span if kind == "logistic" else 20.0])

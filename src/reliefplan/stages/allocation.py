@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import shapely
 
 from .._rounding import largest_remainder
 from ..scenario.folder import Scenario
 from ..solvers.site_times import GroupTimes
 from ..solvers.siting import ArcCosts, SitingInstance, SitingResult, default_unmet_penalty, solve_siting
-from .phases import closed_within, place_day_share, place_tranches
+from .phases import closed_within
+from .second_walk import PlannedReMove, ReMove, planned_re_move, re_move, redisplacement_cost
 
 
 @dataclass
@@ -27,6 +29,7 @@ class AllocationResult:
     unmet_penalty_per_person_s: float
     by_site: np.ndarray  # people sent to each site
     by_zone: np.ndarray  # people of each zone who have a site
+    re_move: PlannedReMove | None = None  # with phases: the re-moves the plan expects (`stages.second_walk`)
 
 
 def _clients(sc: Scenario, displaced: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -169,6 +172,7 @@ def allocate(
     capacity: np.ndarray,
     time_s: np.ndarray | GroupTimes,
     leaving_by_day: np.ndarray | None = None,
+    site_xy: np.ndarray | None = None,
 ) -> AllocationResult:
     """Minimise people x walking time (+ opening costs), leaving people unsheltered only when nothing fits.
 
@@ -183,7 +187,10 @@ def allocate(
     With phases (`scenario.phases`, ``siting: capacity_days``): each day a person would be at a site without a
     place there costs that share of the penalty for no place at all; where `waves_apply`, each site's places are
     tranches by how long they exist (`phases.place_tranches`). ``min_stay_days``: sites closed on any of a stay's
-    first days are not allowed (docs/movement.md, "Phases in the siting").
+    first days are not allowed (docs/movement.md, "Phases in the siting"). The re-move is priced too
+    (`stages.second_walk`): a person whose place ends within the horizon walks again to the nearest other site with
+    places (``second_walk``) and pays ``redisplacement_cost_days`` days without a place; ``re_move`` prices only that.
+    site_xy: metric point of each site (the second walk's start and end; None: a point on each site's polygon).
     """
     spec = sc.siting
     zone, group, demand = _clients(sc, displaced.astype(np.int64))
@@ -196,7 +203,7 @@ def allocate(
     client, site, walk = _allowed_arcs(sc, time_s, zone, group, day)
     arcs = ArcCosts(client=client, facility=site, cost=walk * demand[client])
     penalty = default_unmet_penalty(arcs, demand, factor=spec.unmet_penalty_factor)
-    fac = _facilities(sc, capacity, arcs, walk, demand, day, penalty)
+    fac = _facilities(sc, capacity, arcs, walk, demand, day, penalty, site_xy)
     unmet_penalty: float | None = penalty
     if waves:
         fac = _with_no_place(fac, walk, demand, day, penalty)
@@ -219,9 +226,16 @@ def allocate(
     res = solve_siting(inst, time_limit_s=spec.time_limit_s)
     if waves:
         res = _without_no_place(res, len(fac.ids) - 1)
+    expected = None
+    if sc.phases is not None and fac.re_move is not None:
+        expected = planned_re_move(
+            sc.phases, fac.re_move, res.assign_facility, day[res.assign_client], res.assign_people
+        )
     if fac.tranche_site is not None:
         res = _tranches_to_sites(res, fac.tranche_site, [s.id for s in sites])
-    return _result(sc, res, zone, group, demand, penalty, merge=waves or fac.tranche_site is not None)
+    out = _result(sc, res, zone, group, demand, penalty, merge=waves or fac.tranche_site is not None)
+    out.re_move = expected
+    return out
 
 
 def _allowed_arcs(
@@ -252,7 +266,8 @@ class _Facilities:
     fixed: np.ndarray  # opening cost
     ids: list[str]
     tranche_site: np.ndarray | None = None  # site index of each tranche, when the facilities are tranches
-    extra: float = 0.0  # largest capacity-days cost per person added to an arc (s)
+    extra: float = 0.0  # largest phases cost per person added to an arc (capacity-days, second walk; s)
+    re_move: ReMove | None = None  # the re-move of each facility by arrival day (with phases)
 
 
 def _facilities(
@@ -263,9 +278,11 @@ def _facilities(
     demand: np.ndarray,
     arrive: np.ndarray,
     penalty: float,
+    site_xy: np.ndarray | None,
 ) -> _Facilities:
-    """The sites as facilities; with phases (``siting: capacity_days``) each day without a place costs that share of
-    the penalty for no place at all, and under waves each site's places are tranches by how long they exist."""
+    """The sites as facilities. With phases (``siting: capacity_days`` or ``re_move``) each arc costs, besides the
+    walk, what the phases will take (`_phases_cost`); without opening decisions each site's places are tranches by
+    how long they exist, with them one facility per site priced by the mean over its places."""
     sites = sc.sites
     n_s = len(sites)
     fac = _Facilities(
@@ -274,32 +291,53 @@ def _facilities(
         fixed=np.array([s.opening_cost for s in sites], dtype=float),
         ids=[s.id for s in sites],
     )
-    if sc.phases is None or sc.phases.siting != "capacity_days":
+    if sc.phases is None:
         return fac
-    client, site = arcs.client, arcs.facility
     site_ids = [s.id for s in sites]
-    if waves_apply(sc):  # no opening decisions: each site's places as tranches by how long they exist
-        tranche_site, size, share = place_tranches(sc.phases, site_ids, capacity, sc.horizon_days)
-        first = np.searchsorted(tranche_site, np.arange(n_s))
-        count = np.bincount(tranche_site, minlength=n_s)
-        reps = count[site]
-        t_arc = np.repeat(first[site], reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
-        client, walk = np.repeat(client, reps), np.repeat(walk, reps)
-        unit_extra = penalty * (1.0 - share[t_arc, arrive[client]])
-        return _Facilities(
-            arcs=ArcCosts(client=client, facility=t_arc, cost=(walk + unit_extra) * demand[client]),
-            capacity=size.astype(float),
-            fixed=fac.fixed[tranche_site],
-            ids=[f"{site_ids[s]}#{k}" for k, s in enumerate(tranche_site)],
-            tranche_site=tranche_site,
-            extra=float(unit_extra.max(initial=0.0)),
-        )
-    # opening decisions need one facility per site: the share of all its places' days
-    share = place_day_share(sc.phases, site_ids, capacity, sc.horizon_days)
-    unit_extra = penalty * (1.0 - share[site, arrive[client]])
-    fac.arcs = ArcCosts(client=client, facility=site, cost=arcs.cost + unit_extra * demand[client])
-    fac.extra = float(unit_extra.max(initial=0.0))
-    return fac
+    if site_xy is None:
+        site_xy = shapely.get_coordinates(shapely.point_on_surface(np.array([s.geometry_m for s in sites])))
+    rm = re_move(sc.phases, site_ids, capacity, site_xy, sc.horizon_days)
+    client, site = arcs.client, arcs.facility
+    if sc.phases.siting == "ignore" or not waves_apply(sc):
+        # one facility per site: the share of all its places' days and the mean re-move per person planned there
+        fac.re_move = rm.per_site(capacity)
+        if sc.phases.siting == "ignore":
+            return fac
+        unit_extra = _phases_cost(sc, fac.re_move, site, arrive[client], penalty)
+        fac.arcs = ArcCosts(client=client, facility=site, cost=arcs.cost + unit_extra * demand[client])
+        fac.extra = float(unit_extra.max(initial=0.0))
+        return fac
+    tranche_site = rm.tranche_site
+    first = np.searchsorted(tranche_site, np.arange(n_s))
+    count = np.bincount(tranche_site, minlength=n_s)
+    reps = count[site]
+    t_arc = np.repeat(first[site], reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+    client, walk = np.repeat(client, reps), np.repeat(walk, reps)
+    unit_extra = _phases_cost(sc, rm, t_arc, arrive[client], penalty)
+    return _Facilities(
+        arcs=ArcCosts(client=client, facility=t_arc, cost=(walk + unit_extra) * demand[client]),
+        capacity=rm.size.astype(float),
+        fixed=fac.fixed[tranche_site],
+        ids=[f"{site_ids[s]}#{k}" for k, s in enumerate(tranche_site)],
+        tranche_site=tranche_site,
+        extra=float(unit_extra.max(initial=0.0)),
+        re_move=rm,
+    )
+
+
+def _phases_cost(sc: Scenario, rm: ReMove, facility: np.ndarray, arrive: np.ndarray, penalty: float) -> np.ndarray:
+    """Per person on each arc (a facility of ``rm``, people arriving on ``arrive``), s: ``capacity_days``: each day
+    without a place there costs that share of ``penalty`` (no place at all); ``re_move``: a place not there on arrival
+    is no place. Both: the second walk (``second_walk``) and ``redisplacement_cost_days`` per re-displaced person."""
+    ph = sc.phases
+    assert ph is not None
+    if ph.siting == "capacity_days":
+        cost = penalty * (1.0 - rm.share[facility, arrive])
+    else:
+        cost = penalty * rm.diverted[facility, arrive]
+    if ph.second_walk:
+        cost = cost + rm.walk_s[facility, arrive]
+    return cost + redisplacement_cost(ph, penalty, arrive, sc.horizon_days) * rm.redisplaced[facility, arrive]
 
 
 def _with_no_place(
@@ -324,6 +362,7 @@ def _with_no_place(
         ids=fac.ids + ["(no place)"],
         tranche_site=fac.tranche_site,
         extra=fac.extra,
+        re_move=fac.re_move,
     )
 
 

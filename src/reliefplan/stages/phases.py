@@ -400,9 +400,15 @@ def _siting_note(spec: PhasesSpec) -> str:
     else:
         rule = (
             "the siting priced the phases by capacity-days: a person planned into a site that later closes or shrinks "
-            "costs, for each day without a place there, that share of the cost of no place at all; where places are "
-            "scarce a site that closes is still filled (days with a place beat none) and its people move again on "
-            "the closing day"
+            "costs, for each day without a place there, that share of the cost of no place at all"
+            if spec.siting == "capacity_days"
+            else "the siting priced only the phases' re-moves (phases.siting: re_move), as if people moved on find a place"
+        )
+        rule += (
+            (", plus the second walk to the nearest other site with places" if spec.second_walk else "")
+            + f" and {spec.redisplacement_cost_days:g} days without a place per re-displacement (siting.re_move: the "
+            "re-moves the plan expects); where places are scarce a site that closes is still filled when its days with "
+            "a place outweigh that, and its people move again on the closing day"
         )
     if spec.min_stay_days is not None:
         rule += (

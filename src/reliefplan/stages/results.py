@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 
 from ..geo import to_lon_lat
-from ..plan import EntryPointResult, Flow, People, SiteResult, Siting, ZoneResult
+from ..plan import EntryPointResult, Flow, People, SiteResult, Siting, SitingReMove, ZoneResult
 from ..scenario.folder import Scenario
 from .allocation import AllocationResult
 from .capacity import SiteCapacity
@@ -15,6 +15,7 @@ from .displacement import Displacement
 from .needs import compute_needs
 from .overflow import Overflow
 from .presence import Presence
+from .second_walk import PlannedReMove
 from .travel import ZoneSiteTimes
 
 
@@ -196,6 +197,20 @@ def siting_result(alloc: AllocationResult) -> Siting:
         open_sites=list(alloc.siting.open_ids),
         message=alloc.siting.message,
         unmet_penalty_per_person_s=alloc.unmet_penalty_per_person_s,
+        re_move=None if alloc.re_move is None else planned_re_move_result(alloc.re_move),
+    )
+
+
+def planned_re_move_result(rm: PlannedReMove) -> SitingReMove:
+    """The re-moves the siting's plan expects, in whole people (rounded expectations with opening decisions)."""
+    return SitingReMove(
+        rule=rm.rule,
+        second_walk_priced=rm.second_walk_priced,
+        redisplacement_cost_days=rm.redisplacement_cost_days,
+        redisplaced=int(round(rm.redisplaced)),
+        diverted=int(round(rm.diverted)),
+        second_walk_person_h=round(rm.second_walk_person_h, 1),
+        note=rm.note,
     )
 
 

@@ -16,9 +16,9 @@ at least the straight-line distance), or straight-line with ``distance_metric="e
 All geometry is in a local metric CRS (metres); ``write_layout_gpkg`` reprojects to WGS84.
 
 The package: ``model`` (the planning figures and the result types), ``grid`` (the modular grid and its fit to the
-polygon), ``services`` (where latrines, water points, health posts and distribution points go), ``housing``
-(the slots in use, the households on them, each service's catchment), ``generate`` (``generate_layout`` step by
-step, ``layout_capacity``) and ``writer`` (site file in, GeoPackage out).
+polygon), ``services`` (where latrines, water points, health posts and distribution points go; ``cover_kernel`` its
+greedy repair compiled), ``housing`` (the slots in use, the households on them, each service's catchment),
+``generate`` (``generate_layout`` step by step, ``layout_capacity``) and ``writer`` (site file in, GeoPackage out).
 """
 
 from .generate import generate_layout, layout_capacity

@@ -262,7 +262,8 @@ def _inside(g: _Grid, u: np.ndarray, v: np.ndarray, geoms: tuple[Geometry, Geome
     half = g.plot_m / 2
     x, y = _to_world(g, u, v)
     inside = shapely.contains_xy(er_out, x, y)
-    maybe = np.flatnonzero(~inside & shapely.contains_xy(er_in, x, y))
+    rest = np.flatnonzero(~inside)  # only these can be near the edge
+    maybe = rest[shapely.contains_xy(er_in, x[rest], y[rest])]
     if len(maybe):
         boxes = _boxes(g, u[maybe] - half, v[maybe] - half, u[maybe] + half, v[maybe] + half)
         inside[maybe] = shapely.contains(usable, boxes)

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
+from .cover_kernel import Cells, best_candidate, uncovered
 from .grid import _slots_cached
 from .model import LayoutParams
 
@@ -63,13 +64,15 @@ def _cover(
     chosen = np.zeros(n, dtype=bool)
     chosen[first[np.isfinite(d[first])]] = True
 
-    tree = cKDTree(uv)
     failed: list[int] = []
     if radius is not None:
         r = radius + 1e-6
-        dist = cKDTree(uv[chosen]).query(uv, p=p_norm)[0] if chosen.any() else np.full(n, np.inf)
-        unc = dist > r
+        # the candidates come in the tree's order (it settles ties); the balls are counted compiled (cover_kernel)
+        cells = Cells(uv, r)
+        unc = uncovered(cells, chosen, p_norm)
+        tree = cKDTree(uv) if unc.any() else None
         for i in np.flatnonzero(unc):
+            assert tree is not None
             if not unc[i]:
                 continue
             cand = np.asarray(tree.query_ball_point(uv[i], r, p=p_norm), dtype=np.int64)
@@ -78,11 +81,7 @@ def _cover(
                 failed.append(int(i))
                 unc[i] = False
                 continue
-            balls = tree.query_ball_point(uv[cand], r, p=p_norm)
-            gains = [int(unc[np.asarray(b, dtype=np.int64)].sum()) for b in balls]
-            k = int(np.argmax(gains))
-            chosen[cand[k]] = True
-            unc[np.asarray(balls[k], dtype=np.int64)] = False
+            chosen[cand[best_candidate(cells, cand, unc, p_norm)]] = True
     if cap_slots is not None and chosen.any():
         for _ in range(64):
             centres = np.flatnonzero(chosen)
@@ -117,15 +116,17 @@ def _place_k(uv: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     tree = cKDTree(uv[cand])
     taken = np.zeros(len(cand), dtype=bool)
     out = []
-    for c in centres:
-        kk = min(len(cand), 32)
+    k0 = min(len(cand), 32)
+    # the 32 nearest of every centre in one query (a point's neighbours come out as they do one point at a time)
+    near = tree.query(centres, k=k0)[1].reshape(len(centres), k0)
+    for c, nn in zip(centres, near):
+        kk = k0
         while True:
-            _, nn = tree.query(c, k=kk)
-            nn = np.atleast_1d(nn)
             free = nn[~taken[nn]]
             if len(free) or kk == len(cand):
                 break
             kk = min(len(cand), kk * 4)
+            nn = np.atleast_1d(tree.query(c, k=kk)[1])
         if len(free):
             taken[free[0]] = True
             out.append(cand[free[0]])

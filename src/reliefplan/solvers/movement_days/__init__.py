@@ -33,7 +33,9 @@ What lives where:
   the way, each with its queue and travel ring); the segments are memoised per network and step, for every
   run on the same roads (both runs of a plan, ensemble members).
 * `simulation`: `simulate` and the step loop (departures, targets, arrivals, re-displacement, the books).
-* `kernel`: the per-step work on the elements and links (landing, discharge), compiled with numba.
+* `kernel`: the per-step work on the elements and links (landing, discharge, places taken), compiled with numba.
+* `stepping`: the ordinary steps (known routes, arrivals that find a place or move on along known routes) in
+  one compiled call, handing a step back to `simulation` when it needs Python; results identical.
 * `result`: `DaysResult` and its totals for plan.json.
 * `staged`: the planned assignment (`staged_plan`) and the comparison of the two runs (`compare`).
 """

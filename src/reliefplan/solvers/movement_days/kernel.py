@@ -40,7 +40,7 @@ def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for e in range(n_el):
         if on_ring[e] == 0:
             continue
-        s = off[e] + t % size[e]
+        s = off[e] + (t & (size[e] - 1))  # t % size: sizes are powers of 2
         n = ring_n[s]
         if n == 0:
             continue
@@ -84,17 +84,13 @@ def discharge_queued(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`discharge` from every element with people queued."""
     queue = els[10]
-    n_q = 0
-    for e in range(n_el):
-        if queue[e] != 0:
-            n_q += 1
-    qi = np.empty(n_q, np.int64)
+    qi = np.empty(n_el, np.int64)
     c = 0
-    for e in range(n_el):
+    for e in range(n_el):  # one pass over the elements
         if queue[e] != 0:
             qi[c] = e
             c += 1
-    return discharge(qi, t, max_use, links, els)
+    return discharge(qi[:c].copy(), t, max_use, links, els)
 
 
 @njit(cache=True)
@@ -266,15 +262,16 @@ def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vu
         late = np.int64(math.floor(owed + 1e-9))
         carry[e] = owed - late
         lf = late / out[i]
-        ph = t % size[e]
-        s2 = off[e] + (ph + k[e] + 1) % size[e]
+        mask = size[e] - 1  # sizes are powers of 2: x % size is x & mask
+        ph = t & mask
+        s2 = off[e] + ((ph + k[e] + 1) & mask)
         ring_n[s2] += late
         on_ring[e] += late
         ring_dep[s2] += o_dep[i] * lf
         ring_vul[s2] += o_vul[i] * lf
         early, e_dep, e_vul = out[i] - late, o_dep[i] * (1 - lf), o_vul[i] * (1 - lf)
         if k[e] > 0:
-            s1 = off[e] + (ph + k[e]) % size[e]
+            s1 = off[e] + ((ph + k[e]) & mask)
             ring_n[s1] += early
             on_ring[e] += early
             ring_dep[s1] += e_dep
@@ -411,17 +408,7 @@ def arrive_if_all_fit(
     closed, capacity = sites
     occ, held = books[0], books[2]
     n_s = len(occ)
-    planned = False
-    for i in range(len(d)):
-        if d[i]:
-            planned = True
-            break
-    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
-    for i in range(len(j)):
-        if planned and d[i]:
-            dir_tot[j[i]] += n[i]
-        else:
-            und_tot[j[i]] += n[i]
+    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     for i in range(len(j)):
         s = j[i]
         free = 0 if closed[s] else capacity[s] - occ[s]
@@ -454,3 +441,77 @@ def leave_and_enter(
     for i in range(len(people)):
         dep[i] = people[i] * float(t)
     return enter(elems, modes, people, dep, vul, els, ff)
+
+
+@njit(cache=True)
+def largest_remainder_capped(exact: np.ndarray, total: int, cap: np.ndarray) -> np.ndarray:
+    """`_rounding.largest_remainder` with a cap, step for step (a stable sort of the same keys): whole numbers
+    close to ``exact`` summing to ``total``, none above ``cap``."""
+    base = np.minimum(np.floor(exact).astype(np.int64), cap)
+    short = total - base.sum()
+    if short > 0:
+        key = np.empty(len(exact))
+        for i in range(len(exact)):
+            key[i] = -(exact[i] - base[i]) if base[i] < cap[i] else np.inf
+        order = np.argsort(key, kind="mergesort")
+        for i in range(short):
+            base[order[i]] += 1
+    return base
+
+
+@njit(cache=True)
+def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarray, occ: np.ndarray) -> Any:
+    """Places each arriving batch takes when some site cannot take all its arrivals: planned people first, into
+    their held places; undirected people into what is not held; in proportion (largest remainder) when a site
+    is short. ``sites``: (closed, capacity). Returns (places taken per row, the share of each row taking one)."""
+    closed, capacity = sites
+    n_s = len(occ)
+    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
+    short = np.zeros(n_s, np.bool_)
+    for s in range(n_s):
+        free = 0 if closed[s] else capacity[s] - occ[s]
+        short[s] = (planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s])
+    out = np.empty(len(n), np.int64)
+    for i in range(len(n)):
+        out[i] = 0 if short[j[i]] else n[i]
+    for s in range(n_s):  # ascending, as the sites short of places were visited before
+        if not short[s]:
+            continue
+        room = 0 if closed[s] else capacity[s] - occ[s]
+        held_s = held[s]
+        for p in range(2):
+            directed_pass = p == 0
+            if directed_pass and not planned:
+                continue
+            rows = np.flatnonzero((j == s) & (d == directed_pass))
+            if len(rows) == 0:
+                continue
+            want = n[rows]
+            w = want.sum()
+            cap = room if directed_pass else max(0, room - held_s)
+            got = want if w <= cap else largest_remainder_capped(want * (cap / w), cap, want)
+            out[rows] = got
+            room -= got.sum()
+            if directed_pass:
+                held_s -= w  # a planned place that is not there any more is no longer held
+    part = np.empty(len(n))
+    for i in range(len(n)):
+        part[i] = out[i] / max(n[i], 1)
+    return out, part
+
+
+@njit(cache=True)
+def _arrivals_by_site(j: np.ndarray, d: np.ndarray, n: np.ndarray, n_s: int) -> Any:
+    """Whether some arrivals follow the plan, and the arrivals per site: planned (when some do) and the others."""
+    planned = False
+    for i in range(len(d)):
+        if d[i]:
+            planned = True
+            break
+    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
+    for i in range(len(j)):
+        if planned and d[i]:
+            dir_tot[j[i]] += n[i]
+        else:
+            und_tot[j[i]] += n[i]
+    return planned, dir_tot, und_tot

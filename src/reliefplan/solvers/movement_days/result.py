@@ -99,3 +99,63 @@ def bottlenecks(cnet: Any, links: tuple[np.ndarray, ...], step_s: float, top: in
         }
         for a in order.tolist()
     ]
+
+
+def days_result(sim: Any, assignment: str, T: int) -> DaysResult:
+    """A run's books (`simulation._Sim` ``sim``) as a `DaysResult`; people still on the road at the end count
+    with their trips so far."""
+    inst, dt, el = sim.inst, sim.dt, sim.el
+    e_of_slot = np.repeat(np.arange(el.n), el.size[: el.n])
+    rs = np.flatnonzero(el.ring_n[: el.slots])
+    _still_walking(sim, el.mode[e_of_slot[rs]], el.ring_n[rs], el.ring_dep[rs], el.ring_vul[rs], T)
+    qi = np.flatnonzero(el.queue[: el.n])
+    _still_walking(sim, el.mode[qi], el.queue[qi], el.qdep[qi], el.qvul[qi], T)
+    notes = []
+    if sim.turned_away:
+        notes.append(f"{sim.turned_away:,} arrivals found their site full or closed and moved on")
+    if sim.without_home:
+        notes.append(f"{sim.without_home:,} people left but no open site could be reached: without a place")
+    if sim.cannot_leave:
+        notes.append(f"{sim.cannot_leave:,} people would leave but have no road to any site: counted at home")
+    trips = np.maximum(sim.trips, 1)
+    return DaysResult(
+        assignment=assignment,
+        step_s=dt,
+        total_people=inst.total_people,
+        order_ids=[f"order-{k}" for k in range(sim.n_k)],
+        site_ids=list(inst.site_ids or []),
+        mode_names=[m.name for m in inst.modes],
+        left_by_order=np.cumsum(sim.left_order_inc, axis=1),
+        left_unordered=np.cumsum(sim.left_unordered_inc),
+        redisplaced_by_order=np.cumsum(sim.redisp_inc, axis=1),
+        inside_at_operation=sim.inside_at_op,
+        arrivals_site_day=sim.arr_site_day,
+        arrivals_site_hour=sim.arr_site_hour,
+        occupancy_site_day=sim.occ_day,
+        departures_mode_day=sim.dep_mode_day,
+        arrivals_mode_day=sim.arr_mode_day,
+        at_origin_day=sim.at_origin_day,
+        on_road_day=sim.on_road_day,
+        at_sites_day=sim.at_sites_day,
+        without_place_day=sim.without_day,
+        turned_away=sim.turned_away,
+        redisplaced=sim.redisplaced,
+        cannot_leave=sim.cannot_leave,
+        walking_over_h=sim.over,
+        vulnerable_walking_over_h=sim.over_vul,
+        max_walk_h=inst.max_walk_h,
+        trips_mode=sim.trips.copy(),
+        mean_trip_h=sim.trip_steps * dt / 3600.0 / trips,
+        mean_free_flow_h=sim.ff_sum / trips / 3600.0,
+        bottlenecks=bottlenecks(sim.net.cnet, sim._links, sim.dt),
+        notes=notes,
+        network={"nodes": sim.net.cnet.n, "links": sim.net.cnet.m, "route_elements": sim.el.n},
+    )
+
+
+def _still_walking(sim: Any, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
+    """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
+    long = (people > 0) & (T - dep / np.maximum(people, 1) > sim.h_steps) & sim.on_foot[modes]
+    if long.any():
+        sim.over += np.bincount(modes[long], weights=people[long], minlength=sim.n_m).astype(np.int64)
+        sim.over_vul += float(vul[long].sum())

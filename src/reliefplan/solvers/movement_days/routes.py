@@ -38,7 +38,7 @@ class Elements:
         self.queue = np.zeros(cap, np.int64)  # people waiting to enter the link
         self.qdep = np.zeros(cap)  # sum of their departure steps
         self.qvul = np.zeros(cap)  # vulnerable people among them
-        self.size = np.ones(cap, np.int64)  # travel ring: slots of this element (k + 2)
+        self.size = np.ones(cap, np.int64)  # travel ring: slots of this element (k + 2 rounded up to a power of 2)
         self.off = np.zeros(cap, np.int64)  # its first slot
         self.ring_n = np.zeros(4 * cap, np.int64)  # people on the link, by the step they reach its end
         self.ring_dep = np.zeros(4 * cap)
@@ -57,10 +57,11 @@ class Elements:
             self.grown += 1
         e = self.n
         k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
-        if self.slots + k + 2 > len(self.ring_n):
+        size = 1 << (k + 1).bit_length()  # >= k + 2 slots; a power of 2, so the kernel finds a slot by a mask
+        if self.slots + size > len(self.ring_n):
             for name in ("ring_n", "ring_dep", "ring_vul"):
                 a = getattr(self, name)
-                b = np.zeros(max(2 * len(a), self.slots + k + 2), a.dtype)
+                b = np.zeros(max(2 * len(a), self.slots + size), a.dtype)
                 b[: self.slots] = a[: self.slots]
                 setattr(self, name, b)
             self.grown += 1
@@ -74,8 +75,8 @@ class Elements:
         self.n_arcs += len(arcs)
         self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
         self.k[e], self.f[e], self.use[e] = k, tau - k, use
-        self.size[e], self.off[e] = k + 2, self.slots  # at step t the ring's current slot is off + t % size
-        self.slots += k + 2
+        self.size[e], self.off[e] = size, self.slots  # at step t the ring's current slot is off + t % size
+        self.slots += size
         self.n += 1
         return e
 

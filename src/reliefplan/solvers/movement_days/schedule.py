@@ -9,6 +9,7 @@ from ..._rounding import largest_remainder
 from ...scenario.movement import ModeSpec
 from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
+from .kernel import largest_remainder_capped
 
 
 def departure_schedule(inst: DaysInstance) -> np.ndarray:
@@ -91,22 +92,40 @@ def day_events(
     s_all, n_all, node_all = (np.concatenate(x).astype(np.int64) for x in (rows_s, rows_n, rows_node))
     shares = np.array([m.share for m in inst.modes])
     by_mode = cap_modes(split_modes(n_all, shares), inst.modes, limit_used)
-    out: dict[str, list[int]] = {k: [] for k in ("s", "m", "j", "node", "n", "t0")}
-    first, access_steps = start
-    for i, mo in zip(*np.nonzero(by_mode)):
+    rows, modes = np.nonzero(by_mode)
+    js: list[np.ndarray] = []  # each row's parts: (planned site or -1, people)
+    ns: list[np.ndarray] = []
+    parts = np.zeros(len(rows), np.int64)
+    for r, (i, mo) in enumerate(zip(rows.tolist(), modes.tolist())):
         s, n = int(s_all[i]), int(by_mode[i, mo])
-        parts: list[tuple[int, int]] = []
         if quota is not None and s < n_o and quota[s].any():
             q = quota[s]
             give = min(n, int(q.sum()))
-            alloc = largest_remainder(q * (give / q.sum()), give, cap=q)
+            alloc = largest_remainder_capped(q * (give / q.sum()), give, q)  # compiled: one call per row
             q -= alloc
-            parts += [(int(jj), int(a)) for jj, a in enumerate(alloc.tolist()) if a]
+            to = np.flatnonzero(alloc)
+            js.append(to)
+            ns.append(alloc[to])
+            parts[r] += len(to)
             n -= give
         if n:
-            parts.append((-1, n))
-        t0 = first + (int(access_steps[s, mo]) if s < n_o else 0)
-        for jj, a in parts:
-            for key, v in (("s", s), ("m", int(mo)), ("j", jj), ("node", int(node_all[i])), ("n", a), ("t0", t0)):
-                out[key].append(v)
-    return {k: np.asarray(v, np.int64) for k, v in out.items()}
+            js.append(np.array([-1]))
+            ns.append(np.array([n]))
+            parts[r] += 1
+    first, access_steps = start
+    s_rows = s_all[rows]
+    t0 = np.full(len(rows), first, np.int64)
+    from_origin = s_rows < n_o
+    t0[from_origin] += access_steps[s_rows[from_origin], modes[from_origin]]
+    return {
+        "s": np.repeat(s_rows, parts),
+        "m": np.repeat(modes.astype(np.int64), parts),
+        "j": _cat(js),
+        "node": np.repeat(node_all[rows], parts),
+        "n": _cat(ns),
+        "t0": np.repeat(t0, parts),
+    }
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)

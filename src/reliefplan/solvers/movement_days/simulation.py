@@ -11,16 +11,16 @@ from typing import Literal
 import numpy as np
 
 from ..._errors import InputError, Problem
-from ..._rounding import largest_remainder
-from . import kernel
+from . import kernel, stepping
 from .instance import DaysInstance, validate_days_instance
-from .result import DaysResult, bottlenecks
+from .result import DaysResult, days_result
 from .routes import Elements, RoadNet, prepare_network, segment, segments
 from .schedule import day_events, departure_schedule
 
 _BIG = np.iinfo(np.int64).max // 8
 _EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
 _NONE = np.zeros(0, np.int64)
+_ROUTE_TABLE = 4_000_000  # entries of `_Sim._route_of` at most (32 MB)
 
 
 def simulate(
@@ -56,6 +56,10 @@ def simulate(
 class _Sim:
     """One run; see `simulate`. People move as whole numbers; each batch carries the sum of its departure
     steps and its vulnerable people (floats, split in proportion), so trip times need no per-origin tags."""
+
+    #: ordinary steps in one compiled call (`stepping.advance`); False: every step here, one at a time (a
+    #: subclass that replaces the per-step methods, e.g. the array version in tests/movement_reference.py)
+    compiled_steps = True
 
     def __init__(self, inst: DaysInstance, net: RoadNet, plan: np.ndarray | None) -> None:
         self.inst, self.net = inst, net
@@ -111,6 +115,15 @@ class _Sim:
         self.dep_mode_day = np.zeros((n_m, H), np.int64)
         self._tgt_key: bytes | None = None
         self._tgt_of_node = np.zeros(0, np.int64)
+        self._tgt_room, self._tgt_closed = np.zeros(0, bool), np.zeros(0, bool)  # what the targets were made for
+        # `stepping.advance`: people on the road and turned away, long walks' vulnerable people and per step,
+        # their lengths
+        self._step_state = (np.zeros(2, np.int64), np.zeros(4096), np.zeros(1024, np.int64), np.zeros(2, np.int64))
+        self._walk = (self.h_steps, self.on_foot)
+        # the first element of each route made, by (condensed node, site, mode, directed) as `index` (-2: none
+        # yet), for `stepping.advance`; left empty (every new destination through `_route`) when too large
+        size = net.cnet.n * n_s * n_m * 2
+        self._route_of = np.full(size if size <= _ROUTE_TABLE else 0, -2, np.int64)
         self._init_days()
         self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
         self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
@@ -176,6 +189,8 @@ class _Sim:
             arcs, tau, v = seg
             e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e
+            if len(self._route_of):
+                self._route_of[((cur * self.n_s + site) * self.n_m + mode) * 2 + directed] = e
             if prev >= 0:
                 el.next[prev] = e
             made.append((e, tau))
@@ -208,6 +223,7 @@ class _Sim:
                 fin = np.isfinite(d[best, np.arange(len(todo))])
                 out[todo[fin]] = cand[best[fin]]
             self._tgt_key, self._tgt_of_node = key, out
+            self._tgt_room, self._tgt_closed = room, self.closed.copy()
         return self._tgt_of_node[nodes]
 
     # ------------------------------------------------------------------ departures, entries, trip ends
@@ -305,32 +321,8 @@ class _Sim:
     def _take(self, j: np.ndarray, d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Places each arriving batch takes (planned people first, into their held places; undirected people into
         what is not held; in proportion when a site is short), and the share of each batch that takes one."""
-        free = np.where(self.closed, 0, self.capacity - self.occ)
-        planned = d.any()
-        if planned:
-            dir_tot = np.bincount(j[d], weights=n[d], minlength=self.n_s)
-            und_tot = np.bincount(j[~d], weights=n[~d], minlength=self.n_s)
-            fits = (dir_tot <= free) & (und_tot <= np.maximum(0, free - self.held))
-        else:
-            fits = np.bincount(j, weights=n, minlength=self.n_s) <= np.maximum(0, free - self.held)
-        ok = fits[j]
-        if ok.all():
-            return n, np.ones(len(n))
-        take = np.where(ok, n, 0)
-        for site in np.unique(j[~ok]).tolist():
-            room, held = int(free[site]), int(self.held[site])
-            for directed_pass in (True, False) if planned else (False,):
-                rows = np.flatnonzero((j == site) & (d == directed_pass))
-                if not len(rows):
-                    continue
-                want = n[rows]
-                cap = room if directed_pass else max(0, room - held)
-                got = want if want.sum() <= cap else largest_remainder(want * (cap / want.sum()), cap, cap=want)
-                take[rows] = got
-                room -= int(got.sum())
-                if directed_pass:
-                    held -= int(want.sum())  # a planned place that is not there any more is no longer held
-        return take, take / np.maximum(n, 1)
+        take, part = kernel.take(j, d, n, self._sites, self.held, self.occ)
+        return take, part
 
     def _all_arrive(
         self, t: int, j: np.ndarray, mo: np.ndarray, d: np.ndarray, n: np.ndarray, dep: np.ndarray, vul: np.ndarray
@@ -410,7 +402,8 @@ class _Sim:
 
     # ------------------------------------------------------------------ the days
     def run(self, assignment: str) -> DaysResult:
-        """Step through the days (jumping over idle time to the next departures); the result."""
+        """Step through the days (jumping over idle time to the next departures); the result. Ordinary steps run
+        compiled (`stepping.advance`), the others here (`_step`), in the same order: the same result."""
         sched = departure_schedule(self.inst)
         self.daily = np.diff(np.concatenate([np.zeros((self.n_o, 1), np.int64), sched], axis=1), axis=1)
         stuck = self.net.origin_node < 0
@@ -424,31 +417,93 @@ class _Sim:
                     self._books(day)
                 day = self.day = t // self.spd
                 ev = self._new_day(ev)
-            if len(ev["n"]):
-                li, amount, ended = kernel.due(t, self.W, ev["t0"], ev["n"])
-            else:
-                li, amount, ended = _NONE, _NONE, False
-            if len(li):
-                self._land(t)
-                self._release(ev, t, li, amount)
-                self._discharge(t)
-            else:
-                self._land_and_discharge(t)
+            if self.pending:  # arrivals left over after three rounds: the next step takes them first, here
+                t, ev = self._step(t, ev, T)
+                continue
+            t, why, ended, landed = self._advance(t, min(T, (day + 1) * self.spd), ev)
             if ended:  # events whose window is over
                 keep = t - ev["t0"] < self.W - 1
                 ev = {k: v[keep] for k, v in ev.items()}
-            for _ in range(3):  # arrivals; people moving on to a site at the same node arrive at once
-                if not self.pending:
-                    break
-                self._arrivals(t)
-            t += 1
-            if not self.en_route and not self.pending and t < T:  # idle: jump
-                jump = -(-t // self.spd) * self.spd  # the next day's start (now, if this is one)
-                if len(ev["n"]):
-                    jump = min(jump, max(t, int(ev["t0"].min())))
-                t = max(t, jump)
+            if why >= stepping.ARRIVALS_IN_PYTHON:  # the step's moves are done; its arrivals from a round on are not
+                te, n, dep, vul = landed
+                self.pending = [(self.el.site[te], self.el.mode[te], self.el.directed[te], n, dep, vul)]
+                t = self._end_step(t, ev, T, why - stepping.ARRIVALS_IN_PYTHON)
+            elif why == stepping.WINDOWS_ENDED:
+                t = self._end_step(t, ev, T)
+            elif why == stepping.STEP_IN_PYTHON:
+                t, ev = self._step(t, ev, T)
         self._books(day)
-        return self._result(assignment, T)
+        return days_result(self, assignment, T)
+
+    def _advance(self, t: int, t_stop: int, ev: dict[str, np.ndarray]) -> tuple[int, int, bool, tuple[np.ndarray, ...]]:
+        """`stepping.advance` from step ``t``: (the step reached, why it stopped, whether a departure window
+        ended in it, the arrivals it leaves)."""
+        if self.compiled_steps is False:
+            return t, stepping.STEP_IN_PYTHON, False, ()
+        el, state = self.el, self._step_state
+        state[0][:] = self.en_route, 0
+        net = (
+            self._el_arrays(),
+            el.site,
+            el.mode,
+            el.directed,
+            self._links,
+            (self._tgt_of_node, self._tgt_room, self._tgt_closed, self._route_of, self.n_m),
+            self.net.site_node,
+        )
+        inst = self.inst
+        books = (
+            (inst.origin_order, inst.origin_vulnerable_share),
+            (self.released_origin, self.left_order_inc, self.left_unordered_inc, self.dep_mode_day),
+            (el.ff_s, self.ff_sum),
+            self._sites,
+            self._arrival_books,
+            (self.without_at_site, self.without_vul),
+        )
+        events = tuple(ev[k] for k in ("t0", "n", "s", "m", "j", "node", "tgt", "e"))
+        params = (self.W, self.spd, self.sph, self.H * self.spd, self.H * 24, self.n_o, el.n, self.max_use)
+        t, why, ended, *landed = stepping.advance(t, t_stop, self.day, events, state, net, books, params + self._walk)
+        self.en_route = int(state[0][0])
+        self.turned_away += int(state[0][1])
+        long_vul, long_steps, n_long = state[1:]
+        k = 0
+        for c in long_steps[: n_long[1]].tolist():  # each step's sum as `_all_arrive` makes it
+            self.over_vul += float(long_vul[k : k + c].sum())
+            k += c
+        n_long[:] = 0
+        return int(t), int(why), bool(ended), tuple(landed)
+
+    def _step(self, t: int, ev: dict[str, np.ndarray], T: int) -> tuple[int, dict[str, np.ndarray]]:
+        """Step ``t`` here: departures (new routes), landing, discharge, then `_end_step`."""
+        if len(ev["n"]):
+            li, amount, ended = kernel.due(t, self.W, ev["t0"], ev["n"])
+        else:
+            li, amount, ended = _NONE, _NONE, False
+        if len(li):
+            self._land(t)
+            self._release(ev, t, li, amount)
+            self._discharge(t)
+        else:
+            self._land_and_discharge(t)
+        if ended:  # events whose window is over
+            keep = t - ev["t0"] < self.W - 1
+            ev = {k: v[keep] for k, v in ev.items()}
+        return self._end_step(t, ev, T), ev
+
+    def _end_step(self, t: int, ev: dict[str, np.ndarray], T: int, first_round: int = 0) -> int:
+        """The step's arrivals (rounds ``first_round`` to 2); the next step (jumping over idle time to the next
+        departures)."""
+        for _ in range(first_round, 3):  # arrivals; people moving on to a site at the same node arrive at once
+            if not self.pending:
+                break
+            self._arrivals(t)
+        t += 1
+        if not self.en_route and not self.pending and t < T:  # idle: jump
+            jump = -(-t // self.spd) * self.spd  # the next day's start (now, if this is one)
+            if len(ev["n"]):
+                jump = min(jump, max(t, int(ev["t0"].min())))
+            t = max(t, jump)
+        return t
 
     def _new_day(self, ev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Sites a new order covers close; who is inside when an operation starts; the day's release events."""
@@ -529,60 +584,3 @@ class _Sim:
         total = self.at_origin_day[d] + self.on_road_day[d] + self.at_sites_day[d] + self.without_day[d]
         if total != inst.total_people:  # a hard invariant, never a rounding matter
             raise AssertionError(f"people not conserved on day {d}: {total} != {inst.total_people}")
-
-    def _result(self, assignment: str, T: int) -> DaysResult:
-        """The books as a `DaysResult`; people still on the road at the end count with their trips so far."""
-        inst, dt, el = self.inst, self.dt, self.el
-        e_of_slot = np.repeat(np.arange(el.n), el.size[: el.n])
-        rs = np.flatnonzero(el.ring_n[: el.slots])
-        self._still_walking(el.mode[e_of_slot[rs]], el.ring_n[rs], el.ring_dep[rs], el.ring_vul[rs], T)
-        qi = np.flatnonzero(el.queue[: el.n])
-        self._still_walking(el.mode[qi], el.queue[qi], el.qdep[qi], el.qvul[qi], T)
-        notes = []
-        if self.turned_away:
-            notes.append(f"{self.turned_away:,} arrivals found their site full or closed and moved on")
-        if self.without_home:
-            notes.append(f"{self.without_home:,} people left but no open site could be reached: without a place")
-        if self.cannot_leave:
-            notes.append(f"{self.cannot_leave:,} people would leave but have no road to any site: counted at home")
-        trips = np.maximum(self.trips, 1)
-        return DaysResult(
-            assignment=assignment,
-            step_s=dt,
-            total_people=inst.total_people,
-            order_ids=[f"order-{k}" for k in range(self.n_k)],
-            site_ids=list(inst.site_ids or []),
-            mode_names=[m.name for m in inst.modes],
-            left_by_order=np.cumsum(self.left_order_inc, axis=1),
-            left_unordered=np.cumsum(self.left_unordered_inc),
-            redisplaced_by_order=np.cumsum(self.redisp_inc, axis=1),
-            inside_at_operation=self.inside_at_op,
-            arrivals_site_day=self.arr_site_day,
-            arrivals_site_hour=self.arr_site_hour,
-            occupancy_site_day=self.occ_day,
-            departures_mode_day=self.dep_mode_day,
-            arrivals_mode_day=self.arr_mode_day,
-            at_origin_day=self.at_origin_day,
-            on_road_day=self.on_road_day,
-            at_sites_day=self.at_sites_day,
-            without_place_day=self.without_day,
-            turned_away=self.turned_away,
-            redisplaced=self.redisplaced,
-            cannot_leave=self.cannot_leave,
-            walking_over_h=self.over,
-            vulnerable_walking_over_h=self.over_vul,
-            max_walk_h=inst.max_walk_h,
-            trips_mode=self.trips.copy(),
-            mean_trip_h=self.trip_steps * dt / 3600.0 / trips,
-            mean_free_flow_h=self.ff_sum / trips / 3600.0,
-            bottlenecks=bottlenecks(self.net.cnet, self._links, self.dt),
-            notes=notes,
-            network={"nodes": self.net.cnet.n, "links": self.net.cnet.m, "route_elements": self.el.n},
-        )
-
-    def _still_walking(self, modes: np.ndarray, people: np.ndarray, dep: np.ndarray, vul: np.ndarray, T: int) -> None:
-        """People on the road at the horizon's end who have been walking longer than max_walk_h already."""
-        long = (people > 0) & (T - dep / np.maximum(people, 1) > self.h_steps) & self.on_foot[modes]
-        if long.any():
-            self.over += np.bincount(modes[long], weights=people[long], minlength=self.n_m).astype(np.int64)
-            self.over_vul += float(vul[long].sum())

@@ -30,6 +30,9 @@ SHARE_OWED = True
 MODES = ("land", "sea", "air")
 METHODS = ("auto", "sifting", "direct")  # how the LP is solved (solve.solve_supply); each gives its optimum
 SIFT_TOL = 1e-7  # a held column prices in below this reduced cost (HiGHS' default dual feasibility tolerance)
+#: a series' first pricing releases its held days from this many days before its first negative reduced cost to its
+#: last (solve._to_release); the whole 365-day series cost 2.8x the iterations of this window (docs/supply.md)
+SIFT_WINDOW_DAYS = 30
 _EPS = 1e-9
 
 

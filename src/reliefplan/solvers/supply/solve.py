@@ -23,6 +23,7 @@ from .model import (
     FAIR_WEIGHT,
     METHODS,
     SIFT_TOL,
+    SIFT_WINDOW_DAYS,
     TIME_TIE_BREAK,
     SupplyInstance,
     SupplyResult,
@@ -30,12 +31,19 @@ from .model import (
 )
 from .results import fleet_requirements
 from .validate import validate_instance
+from .warm import grow, in_model
 
 #: HiGHS' simplex_scale_strategy for an LP with a warehouse of unlimited stock (a delivery chain's backlog): 4,
 #: scaling by the largest value, took the Rafah chain + pier + fuel LP (60 days) from 11.5 s to 3.5 s CPU, the same
 #: optimum; on the LPs without (the example's plans, bench_supply's 200 sites) it was no faster, so they keep
 #: HiGHS' default (docs/supply.md)
 BACKLOG_SCALE_STRATEGY = 4
+
+#: HiGHS' simplex_dual_edge_weight_strategy on a warm member's restart: 1, Devex. A restart repairs a few thousand
+#: primal infeasibilities (3,000-5,000 iterations on Rafah `full`); dual steepest edge (HiGHS' choice, -1) takes a
+#: few fewer but dearer iterations: over 20 warm Rafah `full` members, whole solve_supply, median 0.60 -> 0.39 s CPU
+#: (sum 18.5 -> 14.1 s), the same optima. A cold solve keeps HiGHS' choice (Devex took 11.1 s against 6.4 s there)
+WARM_EDGE_WEIGHTS = 1
 
 
 def _highs(
@@ -107,9 +115,10 @@ def _warm_highs(
     held: np.ndarray,
     scale: int | None = None,
 ) -> tuple[Any, Any, str, np.ndarray]:
-    """(model, highspy, key, held): a HiGHS model of ``lp`` with the ``held`` columns at 0: the one kept in ``warm``
-    for the same matrix with new bounds and costs (simplex restarts from its last basis, and only the columns still
-    held after the last solve are held again), or a new one (kept there for the next call)."""
+    """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
+    kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
+    dual simplex restarts from its last basis, and only the columns still held after the last solve are held
+    again; see `warm`), or a new one (kept there for the next call)."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
@@ -118,20 +127,28 @@ def _warm_highs(
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    if kept is None:
-        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale)
+    if kept is None:  # the first member: solved as a plan is, its live columns sifted (`warm` grows the model)
+        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
     h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
+    if basis is not None:
+        # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
+        # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
+        h.setBasis(basis)
+    grow(h, lp)  # after setBasis: HiGHS keeps the basis, the new columns nonbasic at 0
+    # sifted again, holding only the stock columns the last member did not need either (few after some members)
     held = np.intersect1d(held, was_held)
     upper = _upper(lp, held)
     n, m = lp.n_col, lp.matrix.shape[0]
-    # the sharing rows' coefficients are the cells' need: pass the ones that changed
+    # the sharing rows' coefficients are the cells' need: pass the ones that changed (of the columns in the model;
+    # a column added later comes with its own)
     new_vals = lp.matrix.data[lp.fair_entries]
     changed = np.flatnonzero(new_vals != fair_vals)
     if changed.size:
         cols = np.searchsorted(lp.matrix.indptr, lp.fair_entries[changed], side="right") - 1
         rws = lp.matrix.indices[lp.fair_entries[changed]]
-        for r, c, v in zip(rws.tolist(), cols.tolist(), new_vals[changed].tolist()):
+        keep = in_model(h, cols)
+        for r, c, v in zip(rws[keep].tolist(), cols[keep].tolist(), new_vals[changed][keep].tolist()):
             h.changeCoeff(r, c, v)
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
     h.setOptionValue("simplex_strategy", 0)
@@ -139,6 +156,7 @@ def _warm_highs(
     # on 16 Rafah members the warm dual simplex took 0.155 s (median) instead of 0.218 s, same optima. After a
     # truckload solve (other costs, held bounds) it does not: a whole plan re-solved then took 2.2 s, not 1.7 s.
     h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.2 if last is not None else 1.0)
+    h.setOptionValue("simplex_dual_edge_weight_strategy", WARM_EDGE_WEIGHTS)
     # pass only what changed (members share most bounds and every cost)
     col = np.arange(n, dtype=np.int32) if last is None else np.flatnonzero(upper != last[0]).astype(np.int32)
     if col.size:
@@ -152,10 +170,6 @@ def _warm_highs(
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
-    if basis is not None:
-        # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
-        # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
-        h.setBasis(basis)
     return h, highspy, key, held
 
 
@@ -254,17 +268,39 @@ def solve_supply(
             warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy(), state["held"], state.get("basis")
 
 
+def _to_release(held: np.ndarray, neg: np.ndarray, days: int, priced: np.ndarray) -> np.ndarray:
+    """The ``held`` columns to release when the held columns ``neg`` have a negative reduced cost. Columns are laid
+    out in series of ``days`` (a site's stock of one commodity, day by day). A series priced in for the first time
+    releases its held days from `SIFT_WINDOW_DAYS` before its first negative day to its last: stock that pays on day
+    t tends to pay from a few days earlier (goods brought in while the crossings have room), and releasing only the
+    priced columns moved that back a day per round (180 rounds over 365 days). A series already in ``priced`` (its
+    window was not enough: over 180 days the stock then reached a day further each round) is released whole.
+    Releasing every priced series whole at once let the primal simplex wander: over 365 days 7,444 iterations
+    against 2,986 (docs/supply.md)."""
+    series, day = neg // days, neg % days
+    n = int(held.max()) // days + 1 if held.size else 0
+    first, last = np.full(n, days, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first, series, day)
+    np.maximum.at(last, series, day)
+    again = np.isin(np.arange(n), priced)
+    first = np.where(again, 0, first - SIFT_WINDOW_DAYS)
+    last = np.where(again & (last >= 0), days, last)
+    hs, hd = held // days, held % days
+    return held[(hd <= last[hs]) & (hd >= first[hs])]
+
+
 def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, int]:
-    """(columns still held at 0, solves): solve with the ``held`` columns fixed at 0, then release every series
-    (a site's stock of one commodity over all days) in which a held column has a negative reduced cost and re-solve
-    with the primal simplex from the same basis, until no held column has one: the basis is then optimal for the
-    whole LP too (each held column sits at its lower bound 0 with a reduced cost >= 0). This is sifting (Bixby,
-    Gregory, Lustig, Marsten & Shanno 1992, "Very large-scale linear programming: a case study in combining
-    interior point and simplex methods", Operations Research 40(5)): the example's sites hold stock in few series,
-    and the LP without it solves several times faster. Should the restricted LP stop without an optimum, every
-    held column is released and the whole LP decides."""
+    """(columns still held at 0, solves): solve with the ``held`` columns fixed at 0, then release held columns
+    around those with a negative reduced cost (`_to_release`) and re-solve with the primal simplex from the same
+    basis, until no held column has one: the basis is then optimal for the whole LP too (each held column sits at
+    its lower bound 0 with a reduced cost >= 0). This is sifting (Bixby, Gregory, Lustig, Marsten & Shanno 1992,
+    "Very large-scale linear programming: a case study in combining interior point and simplex methods",
+    Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
+    times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
+    decides."""
     strategy = h.getOptionValue("simplex_strategy")[1]
     solves = 0
+    priced = np.zeros(0, dtype=np.int64)  # series released before
     try:
         while True:
             h.run()
@@ -278,8 +314,8 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
                 neg = held[rc < -SIFT_TOL]
                 if not neg.size:
                     return held, solves
-                # the whole series: a site holding stock one day tends to hold it the next (fewer rounds)
-                release = held[np.isin(held // lp.T, neg // lp.T)]
+                release = _to_release(held, neg, lp.T, priced)
+                priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
             held = np.setdiff1d(held, release, assume_unique=True)
             h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on

@@ -1,0 +1,311 @@
+"""The hourly run's ordinary steps in one compiled call (`advance`): from step ``t`` to the end of the day, every
+step whose departures already have their route and whose arrivals all find a place runs here, with the same
+kernel calls in the same order as `simulation._Sim` makes them one step at a time, so results are identical
+bit for bit. `advance` stops, with nothing of that step done, at the first step that needs Python: a departure
+with a new destination or route (or from a site, or with nowhere to go), a departure window ending, the
+nearest sites' availability changed since `_Sim._targets` last computed it; and, with the step's moves done, at
+arrivals that do not all find a place (the caller then runs its arrivals: `_take`, moving on)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from . import kernel
+from .kernel import (
+    arrive,
+    arrive_if_all_fit,
+    discharge,
+    discharge_queued,
+    due,
+    enter,
+    land,
+    land_and_discharge,
+    leave_and_enter,
+    take,
+)
+
+#: what `advance` stopped at
+#: (ARRIVALS_IN_PYTHON + r: the step's moves are done, its arrivals from round r of 3 on are not; + 3: some are
+#: left over after the three rounds, for the next step)
+DAY_DONE, STEP_IN_PYTHON, WINDOWS_ENDED, ARRIVALS_IN_PYTHON = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def _targets_current(tgt: Any, closed: np.ndarray, capacity: np.ndarray, occ: np.ndarray, held: np.ndarray) -> bool:
+    """Whether the sites with room and the closed sites are those `_Sim._targets` last computed targets for."""
+    room_then, closed_then = tgt[1], tgt[2]
+    if len(room_then) != len(occ):
+        return False
+    for s in range(len(occ)):
+        room = (not closed[s]) and capacity[s] - occ[s] - held[s] > 0
+        if room != room_then[s] or closed[s] != closed_then[s]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _release_ready(li: np.ndarray, ev: Any, n_o: int, tgt: Any, sites: Any, occ: Any, held: Any) -> bool:
+    """Whether the departures ``li`` all leave an origin for a destination whose route exists: a new
+    destination takes its existing route here, as `_Sim._release` would (a route to make needs Python)."""
+    _, _, s, m, j, node, tg_ev, e = ev
+    of_node, _, _, route_of, n_m = tgt
+    n_s = len(occ)
+    checked, current = False, False
+    for c in range(len(li)):
+        i = li[c]
+        if s[i] >= n_o:
+            return False
+        tg = j[i]
+        if tg < 0:  # undirected: the nearest site with room, as `_Sim._targets` computed it
+            if not checked:
+                current, checked = _targets_current(tgt, sites[0], sites[1], occ, held), True
+            if not current:
+                return False
+            tg = of_node[node[i]]
+        if tg != tg_ev[i]:
+            if tg < 0 or len(route_of) == 0:
+                return False
+            r = route_of[((node[i] * n_s + tg) * n_m + m[i]) * 2 + (j[i] >= 0)]
+            if r < 0:
+                return False
+            tg_ev[i], e[i] = tg, r
+        if e[i] < 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _note_long(long: np.ndarray, tv: np.ndarray, long_vul: np.ndarray, long_steps: np.ndarray, n_long: Any) -> None:
+    """The vulnerable people of the rows that walked too long, kept for the caller to sum step by step as
+    `_Sim._all_arrive` sums them (numpy's order)."""
+    c = 0
+    for i in range(len(long)):
+        if long[i]:
+            long_vul[n_long[0] + c] = tv[i]
+            c += 1
+    if c:
+        long_steps[n_long[1]] = c
+        n_long[0] += c
+        n_long[1] += 1
+
+
+@njit(cache=True)
+def _wait(
+    t: int, j: Any, mo: Any, n: Any, dep: Any, vul: Any, when: Any, state: Any, books_a: Any, without: Any
+) -> None:
+    """People turned away with nowhere to go wait near the site without a place: their trips end
+    (`_Sim._trip_ends`, sums by mode in row order as numpy's bincount makes them)."""
+    h_steps, on_foot = when[3], when[4]
+    trips, trip_steps, over = books_a[6], books_a[7], books_a[8]
+    n_m = len(trips)
+    steps, over_n = np.zeros(n_m), np.zeros(n_m)
+    long = np.zeros(len(n), np.bool_)
+    for i in range(len(n)):
+        trips[mo[i]] += n[i]
+        steps[mo[i]] += n[i] * t - dep[i]
+        long[i] = t - dep[i] / max(n[i], 1) > h_steps and on_foot[mo[i]]
+        if long[i]:
+            over_n[mo[i]] += n[i]
+    for m in range(n_m):
+        trip_steps[m] += steps[m]
+        over[m] += np.int64(over_n[m])
+    _note_long(long, vul, state[1], state[2], state[3])
+    at, at_vul = without
+    for i in range(len(n)):
+        at[j[i]] += n[i]
+        at_vul[j[i]] += vul[i]
+
+
+def _kernel_stamp() -> str:
+    """A hash of kernel.py's source (empty when it cannot be read)."""
+    try:
+        return hashlib.sha256(Path(kernel.__file__).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
+
+
+#: kernel.py's source hash: numba caches a function together with the compiled code of the kernel functions it
+#: calls, but checks only its own file for changes; as a closure variable of each function here that calls the
+#: kernel (`advance`, `_arrive`, `_short_round`) it is part of their cache key (a stale cache crashed once)
+_KERNEL_STAMP = _kernel_stamp()
+
+
+def _compile_advance(kernel_stamp: str) -> Any:
+    """`advance` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
+
+    def advance_(t: int, t_stop: int, day: int, ev: Any, state: Any, net: Any, books: Any, params: Any) -> Any:
+        """Steps ``t``, ``t + 1``, ... until ``t_stop`` (the day's end or the horizon) or a step that needs Python.
+
+        ``ev``: the day's release events (t0, n, stream, mode, site, node, target, element); ``state``: (people on
+        the road [1], long walks' vulnerable people [buffer] and per step [counts], their lengths [2]); ``net``: (the
+        elements' arrays, their site, mode and directed flags, the links' arrays, the targets `_Sim._targets` holds
+        (per node, sites with room, closed) with the first element of each route made (`_Sim._route_of`) and the
+        number of modes); ``books``: (origins and books of `kernel.leave`, `kernel.enter`'s ff,
+        sites (closed, capacity) and the books of `kernel.arrive`); ``params``: (window steps, steps per day and per
+        hour, horizon steps, hours, origins, elements, largest road use, walking limit in steps, modes on foot).
+        Returns (the step reached, why it stopped, whether some departure window ended in it (the step's moves
+        done), and at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
+        people)."""
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
+        t0, n = ev[0], ev[1]
+        en_route = state[0]
+        els, links, tgt = net[0], net[4], net[5]
+        origins, leave_books, ff, sites, arrival_books = books[:5]
+        w, spd, sph, T, hours, n_o, n_el, max_use, h_steps, on_foot = params
+        none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+        while t < t_stop:
+            if len(t0):
+                li, amount, ended = due(t, w, t0, n)
+            else:
+                li, amount, ended = none_i, none_i, False
+            if len(li):
+                if not _release_ready(li, ev, n_o, tgt, sites, arrival_books[0], arrival_books[2]):
+                    return t, STEP_IN_PYTHON, False, none_i, none_i, none_f, none_f
+                a = land(t, n_el, els)
+                s, m, e = ev[2][li], ev[3][li], ev[7][li]
+                en_route[0] += leave_and_enter(day, t, s, m, amount, e, n_o, origins, leave_books, els, ff)
+                b = discharge_queued(t, n_el, max_use, links, els)
+                te, tn = np.concatenate((a[0], b[0])), np.concatenate((a[1], b[1]))
+                td, tv = np.concatenate((a[2], b[2])), np.concatenate((a[3], b[3]))
+            else:
+                te, tn, td, tv = land_and_discharge(t, n_el, max_use, links, els)
+            en_route[0] -= tn.sum()
+            if len(te):
+                when = (t, day, min(t // sph, hours - 1), h_steps, on_foot)
+                rnd, te, tn, td, tv = _arrive(t, te, tn, td, tv, when, state, net, books, max_use)
+                if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
+                    return t, ARRIVALS_IN_PYTHON + rnd, ended, te, tn, td, tv
+            if ended:  # the caller drops the events whose window is over, then goes on to the next step
+                return t, WINDOWS_ENDED, True, none_i, none_i, none_f, none_f
+            t += 1
+            if en_route[0] == 0 and t < T:  # idle: jump (as `_Sim._end_step`)
+                jump = -(-t // spd) * spd
+                if len(t0):
+                    jump = min(jump, max(t, t0.min()))
+                t = max(t, jump)
+        return t, DAY_DONE, False, none_i, none_i, none_f, none_f
+
+    return njit(cache=True)(advance_)
+
+
+def _compile_arrive(kernel_stamp: str) -> Any:
+    """`_arrive` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
+
+    def arrive_(
+        t: int, te: Any, tn: Any, td: Any, tv: Any, when: Any, state: Any, net: Any, books: Any, max_use: float
+    ) -> Any:
+        """The step's arrivals (people at the end of elements ``te``), in up to three rounds as `_Sim._end_step`
+        makes them: all take a place (`kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places
+        taken, the rest moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make
+        (nothing of it done; 3: people left over for the next step) and its arrivals."""
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
+        long_vul, long_steps, n_long = state[1], state[2], state[3]
+        el_site, el_mode, el_dir = net[1], net[2], net[3]
+        sites, arrival_books = books[3], books[4]
+        for rnd in range(3):
+            if len(te) == 0:
+                return -1, te, tn, td, tv
+            if n_long[0] + 2 * len(te) > len(long_vul) or n_long[1] + 2 > len(long_steps):
+                return rnd, te, tn, td, tv  # no room to note long walks
+            j, mo, d = el_site[te], el_mode[te], el_dir[te]
+            ok, long = arrive_if_all_fit(j, mo, d, tn, td, tv, sites, when, arrival_books)
+            if ok:
+                _note_long(long, tv, long_vul, long_steps, n_long)
+                return -1, te, tn, td, tv
+            done, te2, tn2, td2, tv2 = _short_round(t, j, mo, d, tn, td, tv, when, state, net, books, max_use)
+            if not done:
+                return rnd, te, tn, td, tv
+            te, tn, td, tv = te2, tn2, td2, tv2
+        return (3 if len(te) else -1), te, tn, td, tv
+
+    return njit(cache=True)(arrive_)
+
+
+def _compile_short_round(kernel_stamp: str) -> Any:
+    """`_short_round` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
+
+    def short_round_(
+        t: int,
+        j: Any,
+        mo: Any,
+        d: Any,
+        n: Any,
+        dep: Any,
+        vul: Any,
+        when: Any,
+        state: Any,
+        net: Any,
+        books: Any,
+        mu: float,
+    ) -> Any:
+        """A round of arrivals some site cannot take all of, as `_Sim._arrivals` makes it (`_take`, `_accept`,
+        `_turn_away`), when the people turned away all find their next site among the targets `_Sim._targets`
+        holds and a route already made; else (False, ...) with nothing changed. Returns (done, the arrivals of the
+        next round: people reaching their new site within the step)."""
+        _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
+        en_route, long_vul, long_steps, n_long = state
+        els, links, tgt, site_node = net[0], net[4], net[5], net[6]
+        ff, sites, books_a, without = books[2], books[3], books[4], books[5]
+        closed, capacity = sites
+        occ, held = books_a[0], books_a[2]
+        none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+        got, part = take(j, d, n, sites, held, occ)
+        planned = False
+        for i in range(len(d)):
+            planned = planned or d[i]
+        occ2, held2 = occ.copy(), held.copy()  # as `_accept` leaves them
+        for i in range(len(j)):
+            occ2[j[i]] += max(got[i], 0)
+            if planned and d[i]:
+                held2[j[i]] -= n[i]
+        rej = np.flatnonzero(got < n)
+        of_node, route_of, n_m = tgt[0], tgt[3], tgt[4]
+        n_s = len(occ)
+        go = np.zeros(len(rej), np.bool_)
+        elems = np.full(len(rej), -1, np.int64)
+        if len(rej):
+            if not _targets_current(tgt, closed, capacity, occ2, held2) or len(route_of) == 0:
+                return False, none_i, none_i, none_f, none_f
+            for c in range(len(rej)):
+                i = rej[c]
+                node = site_node[j[i]]
+                tg = of_node[node]
+                go[c] = tg >= 0 and tg != j[i] and (0 if closed[tg] else capacity[tg] - occ2[tg] - held2[tg]) > 0
+                if go[c]:
+                    elems[c] = route_of[((node * n_s + tg) * n_m + mo[i]) * 2]  # undirected
+                    if elems[c] < 0:
+                        return False, none_i, none_i, none_f, none_f
+        long = arrive(j, mo, d, n, got, dep, vul, part, planned, when, books_a)
+        _note_long(long, vul * part, long_vul, long_steps, n_long)
+        if len(rej) == 0:
+            return True, none_i, none_i, none_f, none_f
+        r = 1 - part[rej]
+        jr, mr, nr, dr, vr = j[rej], mo[rej], n[rej] - got[rej], dep[rej] * r, vul[rej] * r
+        state[0][1] += nr.sum()  # turned away
+        stay = np.flatnonzero(~go)
+        if len(stay):
+            _wait(t, jr[stay], mr[stay], nr[stay], dr[stay], vr[stay], when, state, books_a, without)
+        g = np.flatnonzero(go)
+        if len(g) == 0:
+            return True, none_i, none_i, none_f, none_f
+        e = elems[g]
+        en_route[0] += enter(e, mr[g], nr[g], dr[g], vr[g], els, ff)
+        on = np.unique(e)
+        qi = on[els[10][on] > 0]
+        if len(qi) == 0:
+            return True, none_i, none_i, none_f, none_f
+        te, tn, td, tv = discharge(qi, t, mu, links, els)  # they set off again within the step
+        en_route[0] -= tn.sum()
+        return True, te, tn, td, tv
+
+    return njit(cache=True)(short_round_)
+
+
+advance = _compile_advance(_KERNEL_STAMP)
+_arrive = _compile_arrive(_KERNEL_STAMP)
+_short_round = _compile_short_round(_KERNEL_STAMP)

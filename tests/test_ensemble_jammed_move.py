@@ -1,0 +1,69 @@
+"""An ensemble member whose roads jam (Rafah `full`: everyone moves, the expanded min-cost flow runs) equals a cold
+plan of its own draws, move included, after an earlier member warmed the worker."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import EXAMPLE
+
+from reliefplan.analysis import ensemble, ensemble_member
+from reliefplan.pipeline import run
+from reliefplan.scenario.folder import load_scenario
+
+# the benchmark's draws (benchmarks/bench_ensemble.RAFAH_UNC) without the supply ones: the move is the question
+UNC = {
+    "parameters": {
+        "population_error": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1},
+        "usable_fraction": {
+            "target": "site.usable_fraction",
+            "dist": "triangular",
+            "low": 0.5,
+            "mode": 0.7,
+            "high": 0.85,
+        },
+        "road_capacity": {"target": "roads.capacity_factor", "dist": "lognormal", "median": 1.0, "sigma": 0.25},
+    }
+}
+
+
+@pytest.mark.slow
+def test_jammed_member_move_equals_a_cold_plan_of_its_draws(tmp_path: Path, monkeypatch) -> None:
+    import reliefplan.solvers.evacuation.exact as exact
+
+    folder = tmp_path / "rafah"
+    shutil.copytree(EXAMPLE, folder)
+    cfg = yaml.safe_load((folder / "scenario.yaml").read_text())
+    cfg["uncertainty"] = UNC
+    cfg.setdefault("layout", {})["enabled"] = False
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    solved = []
+    real = exact._Expanded.min_cost_flows
+    monkeypatch.setattr(exact._Expanded, "min_cost_flows", lambda self, ten: solved.append(ten.T) or real(self, ten))
+
+    members = ensemble.draw_members(load_scenario(folder, "full"), 2, seed=1)
+    key = str(folder.resolve())
+    ensemble_member._STATE.clear()
+    ensemble_member._SHELTERED.clear()
+    ensemble.run_member(ensemble.MemberTask(key, "full", False, members[0]))  # warms the worker
+    base, cache = ensemble_member._base(key, "full", False)
+    warm = ensemble.plan_member(base, cache, members[1]).plan
+    assert solved, "the roads jam: the expanded min-cost flow ran"
+    cold_sc = ensemble.member_scenario(load_scenario(folder, "full"), members[1])
+    cold_sc.layout = cold_sc.layout.model_copy(update={"enabled": False})
+    cold = run(cold_sc, rows=False).plan
+    strip = {"solve_time_s"}
+    assert warm.evacuation.model_dump(exclude=strip) == cold.evacuation.model_dump(exclude=strip)
+    a, b = ensemble.key_results(warm), ensemble.key_results(cold)
+    assert a.keys() == b.keys()
+    for k in a:  # the supply LP re-solves warm: the same optimum to rounding
+        if isinstance(a[k], float) and math.isnan(a[k]):
+            assert math.isnan(b[k]), k
+        elif isinstance(a[k], (str, bool)) or a[k] is None:
+            assert a[k] == b[k], k
+        else:
+            assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-9), k
