@@ -29,43 +29,39 @@ def forward_arcs(net: _Net) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return indptr, (key % net.n).astype(np.int64), net.travel_time_s[arc] + 1e-6, arc.astype(np.int64)
 
 
+@njit(cache=True)
 def compact_rows(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distance rows [rows, nodes] (inf beyond a limit) as CSR (ptr, node, distance) of their finite entries."""
-    r, c = np.nonzero(np.isfinite(d))
-    ptr = np.zeros(len(d) + 1, np.int64)
-    np.cumsum(np.bincount(r, minlength=len(d)), out=ptr[1:])
-    return ptr, c.astype(np.int64), d[r, c]
+    b, n = d.shape
+    ptr = np.zeros(b + 1, np.int64)
+    for i in range(b):
+        c = 0
+        for j in range(n):
+            if d[i, j] < np.inf:
+                c += 1
+        ptr[i + 1] = ptr[i] + c
+    idx = np.empty(ptr[b], np.int64)
+    val = np.empty(ptr[b])
+    k = 0
+    for i in range(b):
+        for j in range(n):
+            if d[i, j] < np.inf:
+                idx[k] = j
+                val[k] = d[i, j]
+                k += 1
+    return ptr, idx, val
 
 
 @njit(cache=True)
-def _dist(ptr: np.ndarray, idx: np.ndarray, val: np.ndarray, r: int, v: int) -> float:
-    """Distance of node ``v`` in CSR row ``r`` (inf when not stored: beyond the row's limit)."""
-    lo, hi = ptr[r], ptr[r + 1]
-    k = lo + np.searchsorted(idx[lo:hi], v)
-    if k < hi and idx[k] == v:
-        return val[k]
-    return np.inf
-
-
-@njit(cache=True)
-def _next(
-    indptr: np.ndarray,
-    head: np.ndarray,
-    w: np.ndarray,
-    ptr: np.ndarray,
-    idx: np.ndarray,
-    val: np.ndarray,
-    r: int,
-    u: int,
-) -> int:
-    """Index of the arc entry from ``u`` that is its next hop along the distances of row ``r`` (-1: none)."""
+def _next(indptr: np.ndarray, head: np.ndarray, w: np.ndarray, d: np.ndarray, u: int) -> int:
+    """Index of the arc entry from ``u`` that is its next hop along the distances ``d`` (-1: none)."""
     best = -1
     best_d = np.inf
     best_v = -1
-    du = _dist(ptr, idx, val, r, u)
+    du = d[u]
     for e in range(indptr[u], indptr[u + 1]):
         v = head[e]
-        dv = _dist(ptr, idx, val, r, v)
+        dv = d[v]
         if dv < du and dv + w[e] == du and (dv < best_d or (dv == best_d and v < best_v)):
             best, best_d, best_v = e, dv, v
     return best
@@ -85,31 +81,38 @@ def walk(
     target: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Routes from node ``start[p]`` to node ``target[row[p]]`` along the distances of CSR row ``row[p]``
-    (``compact_rows``, to that target): (arcs of every route one after another, arcs per route). A route that
-    cannot reach its target (distances not from this graph, or cut by their limit) has length -1."""
+    (``compact_rows``, to that target; ``row`` ascending): (arcs of every route one after another, arcs per
+    route). A route that cannot reach its target (distances not from this graph, or cut by their limit) has
+    length -1. Each row's distances are spread over a scratch vector of the nodes while its routes are walked."""
+    n = len(indptr) - 1
     m = len(start)
+    d = np.full(n, np.inf)
     count = np.zeros(m, np.int64)
-    for p in range(m):
-        r = row[p]
-        u = start[p]
-        t = target[r]
-        while u != t:
-            e = _next(indptr, head, w, ptr, idx, val, r, u)
-            if e < 0:
-                count[p] = -1
-                break
-            count[p] += 1
-            u = head[e]
-    out = np.empty(np.maximum(count, 0).sum(), np.int64)
+    out = np.empty(max(16, 4 * m), np.int64)
     k = 0
-    for p in range(m):
-        if count[p] < 0:
-            continue
+    p = 0
+    while p < m:
         r = row[p]
-        u = start[p]
-        for _ in range(count[p]):
-            e = _next(indptr, head, w, ptr, idx, val, r, u)
-            out[k] = arc[e]
-            k += 1
-            u = head[e]
-    return out, count
+        for q in range(ptr[r], ptr[r + 1]):
+            d[idx[q]] = val[q]
+        while p < m and row[p] == r:
+            u = start[p]
+            k0 = k
+            while u != target[r]:
+                e = _next(indptr, head, w, d, u)
+                if e < 0:
+                    count[p] = -1
+                    k = k0
+                    break
+                if k == len(out):
+                    grown = np.empty(2 * len(out), np.int64)
+                    grown[:k] = out[:k]
+                    out = grown
+                out[k] = arc[e]
+                k += 1
+                count[p] += 1
+                u = head[e]
+            p += 1
+        for q in range(ptr[r], ptr[r + 1]):
+            d[idx[q]] = np.inf
+    return out[:k].copy(), count

@@ -205,6 +205,7 @@ def _routes(
         local = np.full(len(targets), -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
         sel = np.flatnonzero(local[row] >= 0)
+        sel = sel[np.argsort(local[row[sel]], kind="stable")]  # by row: one row's distances spread at a time
         arcs, count = next_hop.walk(indptr, head, w, arc, ptr, idx, val, local[row[sel]], node[sel], targets[rows])
         if (count < 0).any():
             raise RuntimeError("a quickest route could not be read from its site's distances")
