@@ -31,7 +31,6 @@ from .model import (
 )
 from .results import fleet_requirements
 from .validate import validate_instance
-from .warm import grow, in_model
 
 #: HiGHS' simplex_scale_strategy for an LP with a warehouse of unlimited stock (a delivery chain's backlog): 4,
 #: scaling by the largest value, took the Rafah chain + pier + fuel LP (60 days) from 11.5 s to 3.5 s CPU, the same
@@ -118,16 +117,18 @@ def _warm_highs(
     """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
     kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
     dual simplex restarts from its last basis, and only the columns still held after the last solve are held
-    again; see `warm`), or a new one (kept there for the next call)."""
+    again; see `compact`), or a new one (kept there for the next call)."""
     import highspy
 
-    if warm is None:  # solved once: without the dead columns (a warm restart needs one structure for all members)
+    if warm is None:  # solved once: without the dead columns
         return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    if kept is None:  # the first member: solved as a plan is, its live columns sifted (`warm` grows the model)
+    if (
+        kept is None
+    ):  # the first member: solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model)
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
     h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
@@ -135,7 +136,7 @@ def _warm_highs(
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
         h.setBasis(basis)
-    grow(h, lp)  # after setBasis: HiGHS keeps the basis, the new columns nonbasic at 0
+    h.add_live(lp.matrix, lp.cost1, lp.col_upper)  # after setBasis: HiGHS keeps the basis, new columns at 0
     # sifted again, holding only the stock columns the last member did not need either (few after some members)
     held = np.intersect1d(held, was_held)
     upper = _upper(lp, held)
@@ -147,7 +148,7 @@ def _warm_highs(
     if changed.size:
         cols = np.searchsorted(lp.matrix.indptr, lp.fair_entries[changed], side="right") - 1
         rws = lp.matrix.indices[lp.fair_entries[changed]]
-        keep = in_model(h, cols)
+        keep = h.holds(cols)
         for r, c, v in zip(rws[keep].tolist(), cols[keep].tolist(), new_vals[changed][keep].tolist()):
             h.changeCoeff(r, c, v)
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
