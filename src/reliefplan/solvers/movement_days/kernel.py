@@ -410,9 +410,7 @@ def arrive_if_all_fit(
     n_s = len(occ)
     planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     for i in range(len(j)):
-        s = j[i]
-        free = 0 if closed[s] else capacity[s] - occ[s]
-        if (planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s]):
+        if _short(j[i], planned, dir_tot, und_tot, closed, capacity, occ, held):
             return False, np.zeros(0, np.bool_)
     ones = np.ones(len(n))
     return True, arrive(j, mo, d, n, n, dep, vul, ones, planned, when, books)
@@ -469,8 +467,7 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     short = np.zeros(n_s, np.bool_)
     for s in range(n_s):
-        free = 0 if closed[s] else capacity[s] - occ[s]
-        short[s] = (planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s])
+        short[s] = _short(s, planned, dir_tot, und_tot, closed, capacity, occ, held)
     out = np.empty(len(n), np.int64)
     for i in range(len(n)):
         out[i] = 0 if short[j[i]] else n[i]
@@ -498,6 +495,23 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     for i in range(len(n)):
         part[i] = out[i] / max(n[i], 1)
     return out, part
+
+
+@njit(cache=True)
+def _short(
+    s: int,
+    planned: bool,
+    dir_tot: np.ndarray,
+    und_tot: np.ndarray,
+    closed: np.ndarray,
+    capacity: np.ndarray,
+    occ: np.ndarray,
+    held: np.ndarray,
+) -> bool:
+    """Whether site ``s`` cannot take all its arrivals: the planned ones within its free places, the others within
+    those not held."""
+    free = 0 if closed[s] else capacity[s] - occ[s]
+    return bool((planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s]))
 
 
 @njit(cache=True)
