@@ -3,6 +3,7 @@ served populations, water sources, warehouses, roads, closures and the layout's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -329,17 +330,28 @@ def _warehouses(folder: Path, spec: LayerSpec, pallet_t: float, col: _Collector)
     return out
 
 
-def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
-    from .roads import load_roads  # pyosmium and friends load only when a scenario has roads
-
-    path = _path(folder, spec.file, col, "layers.roads.file")
+def _loaded(
+    folder: Path, spec: LayerSpec, col: _Collector, where: str, load: Callable[[Path], Any]
+) -> tuple[Path, Any] | None:
+    """(path, what ``load`` read from the layer's file), or None with the problems collected (a missing file, or
+    the loader's InputError)."""
+    path = _path(folder, spec.file, col, where)
     if path is None:
         return None
     try:
-        roads = load_roads(path, layer=spec.layer)
+        return path, load(path)
     except InputError as e:
         col.problems.extend(e.problems)
         return None
+
+
+def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
+    from .roads import load_roads  # pyosmium and friends load only when a scenario has roads
+
+    got = _loaded(folder, spec, col, "layers.roads.file", lambda path: load_roads(path, layer=spec.layer))
+    if got is None:
+        return None
+    path, roads = got
     for i, message in coordinate_problems(roads.geometry):
         col.add(path, message, str(roads.feature_id[i]), "geometry")
     for i in np.flatnonzero(shapely.length(roads.geometry) == 0).tolist():
@@ -355,14 +367,17 @@ def _roads(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
 def _closures(folder: Path, spec: LayerSpec, col: _Collector) -> Any:
     from .roads import load_closures
 
-    path = _path(folder, spec.file, col, "layers.closures.file")
-    if path is None:
+    factor_field = spec.fields.get("factor", "factor")
+    got = _loaded(
+        folder,
+        spec,
+        col,
+        "layers.closures.file",
+        lambda path: load_closures(path, layer=spec.layer, factor_field=factor_field),
+    )
+    if got is None:
         return None
-    try:
-        closures = load_closures(path, layer=spec.layer, factor_field=spec.fields.get("factor", "factor"))
-    except InputError as e:
-        col.problems.extend(e.problems)
-        return None
+    path, closures = got
     for i, message in coordinate_problems(closures.polygons):
         col.add(path, message, str(i), "geometry")
     return closures
