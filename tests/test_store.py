@@ -25,7 +25,7 @@ def need_postgres() -> str:
         msg = f"PostgreSQL tests need {PG_ENV}=postgresql+psycopg://user:pass@127.0.0.1/db (.ci/run sets it)"
         if os.environ.get("CI"):
             pytest.fail(msg)
-        pytest.skip(msg)
+        pytest.skip(reason=msg)  # no PostgreSQL here; CI sets the URL, and fails above without it
     return url
 
 

@@ -432,23 +432,16 @@ def _check_names(scenario_dir: Path, cfg: ScenarioFile, pkgs: list[str], names: 
     """Every package and scenario asked for exists in scenario.yaml; else an InputError naming each unknown one."""
     from .._errors import Problem
 
+    asked = (("packages", "package", pkgs, sorted(cfg.packages)), ("scenarios", "scenario", names, list(cfg.scenarios)))
     unknown = [
         Problem(
             file=str(scenario_dir / "scenario.yaml"),
-            field="packages",
-            message=f"no package named '{p}'; expected one of {sorted(cfg.packages)}",
+            field=field,
+            message=f"no {kind} named '{name}'; expected one of {known}",
         )
-        for p in pkgs
-        if p not in cfg.packages
-    ]
-    unknown += [
-        Problem(
-            file=str(scenario_dir / "scenario.yaml"),
-            field="scenarios",
-            message=f"no scenario named '{s}'; expected one of {list(cfg.scenarios)}",
-        )
-        for s in names
-        if s not in cfg.scenarios
+        for field, kind, wanted, known in asked
+        for name in wanted
+        if name not in known
     ]
     if unknown:
         raise InputError(unknown)
