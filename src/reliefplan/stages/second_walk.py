@@ -21,7 +21,7 @@ import numpy as np
 
 from ..scenario.folder import Scenario
 from ..scenario.phases import PhasesSpec
-from ..solvers.network import NetworkParams
+from ..solvers.network import NetworkParams, straight_line_matrix
 from ..solvers.site_times import GroupTimes
 from .phases import place_tranches, site_places_by_day
 
@@ -68,12 +68,12 @@ def nearest_other_site_walk_s(cap: np.ndarray, site_xy: np.ndarray, params: Netw
     (straight line x fallback circuity at walking speed); 0 where no other site has places."""
     p = params or NetworkParams.default()
     xy = np.asarray(site_xy, dtype=float).reshape(-1, 2)
-    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    np.fill_diagonal(dist, np.inf)
+    time_s = straight_line_matrix(xy, xy, speed_m_s=p.walk_speed_m_s, circuity=p.circuity).time_s
+    np.fill_diagonal(time_s, np.inf)
     # the sites with places change only on event days: the nearest per distinct pattern, not per day
     has, day_pattern = np.unique(cap > 0, axis=1, return_inverse=True)
-    near = np.where(has[None, :, :], dist[:, :, None], np.inf).min(axis=1)[:, day_pattern.reshape(-1)]
-    return np.where(np.isfinite(near), near * p.circuity / p.walk_speed_m_s, 0.0)
+    near = np.where(has[None, :, :], time_s[:, :, None], np.inf).min(axis=1)[:, day_pattern.reshape(-1)]
+    return np.where(np.isfinite(near), near, 0.0)
 
 
 def re_move(spec: PhasesSpec, site_ids: list[str], places: np.ndarray, site_xy: np.ndarray, days: int) -> ReMove:
