@@ -126,9 +126,8 @@ def _warm_highs(
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    if (
-        kept is None
-    ):  # the first member: solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model)
+    # the first member: solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model later)
+    if kept is None:
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
     h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
