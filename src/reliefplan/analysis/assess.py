@@ -15,7 +15,6 @@ Minimal additions, one per resource that can close a failed indicator, each give
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections import deque
@@ -25,6 +24,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
+from .._cpus import usable_cpus
 from .._errors import InputError, Problem
 from ..pipeline import PlanRun, Sheltering, _version, finish, shelter
 from ..plan import Plan, json_schema
@@ -40,7 +40,7 @@ from .packages import apply_package
 Progress = Callable[[str], None]
 
 #: pairs planned at once (threads: a pair's time is mostly in HiGHS, which releases the GIL)
-PAIR_WORKERS = max(1, min(2, os.cpu_count() or 1))
+PAIR_WORKERS = min(2, usable_cpus())
 
 
 class PairResult(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._cpus import usable_cpus
 from .._errors import InputError, Problem
 from ..plan import Plan
 from ..scenario._inputs import folder_file
@@ -105,11 +106,7 @@ def draw_members(sc: Scenario, runs: int, seed: int) -> list[MemberInputs]:
 
 def default_workers(runs: int) -> int:
     """One worker per CPU core this process may use, at most one per member, at least 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, runs))
+    return max(1, min(usable_cpus(), runs))
 
 
 def run_ensemble(

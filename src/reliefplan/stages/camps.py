@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from .._cpus import usable_cpus
 from .._errors import InputError, Problem
 from ..scenario.folder import Scenario
 from ..solvers.layout import CampLayout, Geometry, LayoutParams, generate_layout, layout_capacity
@@ -143,7 +143,7 @@ def _capacity_threads(jobs: Jobs, params: LayoutParams, no_build: list[Geometry]
     """_capacity_batch on two threads, a site at a time, results in site order. The capacity pass stands before the
     siting, on the plan's critical path, and spends most of its time where the GIL is released (GEOS, cKDTree, the
     cover kernels): the sites are independent, so the figures are the same as one after the other."""
-    if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
+    if len(jobs) < 2 or usable_cpus() < 2:
         return _capacity_batch(jobs, params, no_build)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reliefplan-capacity") as pool:
         return list(pool.map(lambda job: _capacity_batch([job], params, no_build)[0], jobs))
