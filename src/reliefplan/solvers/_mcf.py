@@ -47,7 +47,6 @@ def max_flow_min_cost(
     ``value`` is the maximum flow when the caller already knows it (saves a max-flow solve). Costs and
     capacities are int64; arcs may be in any order and parallel.
     """
-
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
