@@ -169,7 +169,8 @@ def land_re_move_s(spec: PhasesSpec, site_ids: list[str], site_xy: np.ndarray, d
     shut = closed.any(axis=1)
     day = np.where(shut, closed.argmax(axis=1), 0)
     cost = walk[np.arange(n), day] * spec.second_walk
-    return np.where(shut, cost + (day > 0) * spec.redisplacement_cost_days * penalty / days, 0.0)
+    # on the land from day 0: re-displaced (priced as in the siting) unless the site was closed from the start
+    return np.where(shut, cost + (day > 0) * redisplacement_cost(spec, penalty, np.zeros(n), days), 0.0)
 
 
 def land_pairs(sc: Scenario, pairs: GroupTimes, site_xy: np.ndarray, penalty: float) -> GroupTimes:
