@@ -24,6 +24,13 @@ and is sifted again holding only the stock columns the last member did not need 
 first warm `full` members). Solving it whole instead was measured and not kept: over 20 warm `full` members the same
 in all (15.8 s against 15.1 s CPU, median 0.40 s against 0.44 s), over 8 `targeted` members dearer (5.1 s against
 4.3 s, median 0.57 s against 0.49 s): its members need little stock.
+
+Rows go the same way: a row with no non-zero coefficient in the model's columns (a site's balance on a day nobody
+there needs a commodity, whose sharing coefficients are explicit zeros; the storage rows of dead stock) is left out
+unless its bounds exclude 0 (`needed_rows`), and added with ``addRows`` when a later plan needs it: 23,507 of 39,060
+rows on Rafah `full` members. Fewer and cheaper pivots on the warm restart: over 40 members median 2,818 -> 2,617
+dual simplex iterations, HiGHS 0.27-0.30 -> 0.26-0.28 s CPU; 12 staged-orders members 2.41 -> 1.72 s
+(docs/ensemble.md).
 """
 
 from __future__ import annotations
