@@ -36,6 +36,7 @@ import yaml
 from reliefplan.analysis import ensemble, ensemble_member
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
+from reliefplan.solvers.movement_days import routes
 
 SYNTHETIC_UNC = {
     "parameters": {
@@ -102,6 +103,7 @@ def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[flo
     ensemble_member._STATE.clear()
     ensemble_member._SHELTERED.clear()
     _clear_fit_caches()
+    routes._SEGMENTS.clear()  # the ways to the sites of the hourly movement (scenarios with orders)
     st: dict[str, float] = {}
     st_cpu: dict[str, float] = {}
     c = time.process_time()

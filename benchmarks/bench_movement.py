@@ -11,7 +11,8 @@ everyone leaving within the 12 h spread): the figure is a ratio, not a wall-cloc
 member (sampled inputs, warm worker: bench_ensemble.member_vs_cold) against a cold plan and a cold plan of the
 member's draws, stage by stage, with the CPU seconds of the hourly runs; first with the kernel stepping one
 step at a time (before), then with the ordinary steps in one compiled call (`stepping.advance`, after);
-``--kernel-only``: only the latter; ``--array``: the array version first. Target (issue 19): a member <= 25 %
+``--kernel-only``: only the latter; ``--array``: the array version first; ``--reuse``: every plan making the
+segments of its ways again (before), then members sharing them (`routes.segments`, keyed on the sites' nodes). Target (issue 19): a member <= 25 %
 of a cold plan; its two hourly runs <= 1.0 s CPU.
 
 Before / after, in the same process: the compiled per-step kernel (solvers/movement_days/kernel.py) against
@@ -172,6 +173,11 @@ def staged_member(members: int = 2) -> None:
         versions = versions[1:]
     if "--kernel-only" in sys.argv:
         versions = versions[-1:]
+    if "--reuse" in sys.argv:
+        versions = [
+            ("segments made again in each plan (before)", _segments_per_plan()),
+            ("segments shared across members (after)", contextlib.nullcontext()),
+        ]
     for label, ctx in versions:
         with ctx, _simulation_cpu() as sim_cpu:
             # the example declares its uncertainty (scenario.yaml): members are drawn as `reliefplan ensemble` does;
@@ -218,6 +224,26 @@ def _one_step_at_a_time() -> Iterator[None]:
         yield
     finally:
         simulation._Sim.compiled_steps = True
+
+
+@contextlib.contextmanager
+def _segments_per_plan() -> Iterator[None]:
+    """Every plan makes the segments of its ways again (its two runs share them), as before they were keyed on the
+    sites' nodes: a member's overflow places changed the destinations, and with them the key, in every member."""
+    from reliefplan.solvers.movement_days import routes
+
+    plain = md.simulate
+
+    def fresh(inst: md.DaysInstance, **kwargs: Any) -> Any:
+        if kwargs.get("assignment") == "plan":  # a plan's first run (stages.orders.move_over_days)
+            routes._SEGMENTS.clear()
+        return plain(inst, **kwargs)
+
+    md.simulate = fresh
+    try:
+        yield
+    finally:
+        md.simulate = plain
 
 
 @contextlib.contextmanager

@@ -180,3 +180,36 @@ def test_a_chain_with_hubs_and_max_value_scaling_reaches_the_plain_optimum(seed,
     assert now.status == before.status == "Optimal"
     assert now.objective_deprivation == pytest.approx(before.objective_deprivation, rel=1e-7, abs=1e-6)
     assert conservation_residual(inst, now) < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_split_as_arrays_equals_the_per_day_passes(seed):
+    """`_split` (greedy passes side by side over commodities and days) against the per-pass loop it replaced
+    (tests/corridors_reference.py): the same tonnes on every corridor and day, bit for bit; origins with and
+    without travel days and losses (one losing everything), links with solver noise and zero days."""
+    from corridors_reference import _split as split_reference
+
+    from reliefplan.solvers.supply.corridors import _Block, _split
+
+    rng = np.random.default_rng(seed)
+    K, n_o, J, T = 3, int(rng.integers(2, 5)), int(rng.integers(3, 30)), int(rng.integers(1, 25))
+    days = rng.integers(0, 4, n_o)
+    keep = rng.choice([1.0, 0.9, 0.75, 0.5], n_o)
+    if seed % 3 == 0:
+        keep[-1] = 0.0
+    rt = rng.random((n_o, J))
+    b = _Block(
+        into=np.arange(n_o),
+        out=np.arange(J),
+        arcs=np.arange(n_o * J).reshape(n_o, J),
+        days=days,
+        keep=keep,
+        order=np.argsort(rt.T, axis=1, kind="stable"),
+    )
+    sent = rng.random((K, n_o, T)) * rng.choice([0.0, 1.0, 50.0], (K, n_o, T))
+    links = rng.random((K, J, T)) * rng.choice([0.0, 1.0, 3.0], (K, J, T))
+    links[0, 0, :] = 1e-15  # noise on a day nothing arrives
+    got = _split(b, sent, links)
+    want = split_reference(b, sent, links)
+    assert got.shape == want.shape
+    assert np.array_equal(got, want)

@@ -197,16 +197,15 @@ def node_demand(
     """Every location, and each one's need by group: daily commodities for the aid-dependent people present, items
     owed until delivered (shelter) for the aid-dependent people arriving."""
     used = [l for l, kind in enumerate(pres.kinds) if kind in GROUPS_AT]  # not 'abroad': not arrived, no need here
+    # t per location, group and day of each commodity at once, read out as Python lists (the products one by one
+    # were most of it)
+    dep, arr = pres.dependent[used], pres.arrivals[used]
+    by_spec = [((arr if s.commodity.carry_over else dep) * s.t_per_person).tolist() for s in specs]
+    ids = [s.commodity.id for s in specs]
+    gi = {name: pres.group(name) for names in GROUPS_AT.values() for name in names if name in pres.groups}
     out: dict[int, dict[str, dict[str, list[float]]]] = {}
-    for l in used:
-        groups = {}
-        for name in GROUPS_AT[pres.kinds[l]]:
-            g = pres.group(name)
-            dep, arr = pres.dependent[l, g], pres.arrivals[l, g]
-            groups[name] = {
-                s.commodity.id: list((arr if s.commodity.carry_over else dep) * s.t_per_person) for s in specs
-            }
-        out[l] = groups
+    for i, l in enumerate(used):
+        out[l] = {name: {cid: t[i][gi[name]] for cid, t in zip(ids, by_spec)} for name in GROUPS_AT[pres.kinds[l]]}
     return used, out
 
 
@@ -280,9 +279,12 @@ def _sites(
 ) -> list[Site]:
     """Every location with people as a site: its need by group, people by group, storage in days of peak need."""
     sites = []
-    for l, nid in zip(used, ids):
+    daily_ids = [s.commodity.id for s in specs if not s.commodity.carry_over]
+    people = pres.people[used].astype(float)  # [L, G, T] whole people: exact as floats
+    people_l = pres.people[used].sum(axis=1).astype(float).tolist()
+    for i, (l, nid) in enumerate(zip(used, ids)):
         groups = need[l]
-        daily = [np.asarray(v[s.commodity.id]) for v in groups.values() for s in specs if not s.commodity.carry_over]
+        daily = [v[c] for v in groups.values() for c in daily_ids]
         peak = float(np.max(np.sum(daily, axis=0))) if daily else 0.0
         if areas is not None:
             peak *= float(areas.storage_scale[l])
@@ -292,8 +294,8 @@ def _sites(
                 demand_t={},
                 storage_t=sc.supply.site_storage_days * peak,
                 groups=groups,
-                group_people={g: list(pres.people[l, pres.group(g)].astype(float)) for g in groups},
-                people=list(pres.people[l].sum(axis=0).astype(float)),
+                group_people={g: people[i, pres.group(g)].tolist() for g in groups},
+                people=people_l[i],
             )
         )
     return sites
@@ -442,10 +444,9 @@ def truckloads_needed_by_day(
     specs, need, local = dem.specs, dem.need, dem.water[3]
     loads = np.zeros(sc.horizon_days)
     for s in specs:
-        t = sum(
-            (np.asarray(g[s.commodity.id]) for groups in need.values() for g in groups.values()),
-            np.zeros(sc.horizon_days),
-        )
+        # one array of every location's and group's need, summed over them in order: the sums one by one
+        rows = [g[s.commodity.id] for groups in need.values() for g in groups.values()]
+        t = np.sum(rows, axis=0) if rows else np.zeros(sc.horizon_days)
         if s.commodity.id == "water":
             t = np.maximum(t - local, 0.0)
         assert s.commodity.payload_t is not None  # load_commodities gives every commodity its payload

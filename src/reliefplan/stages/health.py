@@ -347,7 +347,7 @@ def plan_health(
 
 
 def _round(a: np.ndarray, nd: int = 4) -> list[float]:
-    return [round(float(x), nd) for x in a]
+    return [round(x, nd) for x in np.asarray(a, dtype=float).tolist()]
 
 
 def _block(
@@ -356,19 +356,20 @@ def _block(
     """plan.json `health`: per group the series (P10/P50/P90 by day), crossings, excess deaths as intervals; per
     location what is crossed first."""
     summary = groups.to_dict(series=False)
-    series = {}
-    for name in SERIES:
-        pct = groups.percentiles(name)
-        series[name] = {
-            gid: {f"p{q}": _round(pct[j, i]) for j, q in enumerate((10, 50, 90))}
+    pct = {name: groups.percentiles(name) for name in SERIES}  # [3, G, T] each, once
+    series = {
+        name: {
+            gid: {f"p{q}": _round(p[j, i]) for j, q in enumerate((10, 50, 90))}
             for i, gid in enumerate(groups.group_ids)
         }
+        for name, p in pct.items()
+    }
     last = {
         name: {
-            gid: {f"p{q}": round(float(groups.percentiles(name)[j, i, -1]), 4) for j, q in enumerate((10, 50, 90))}
+            gid: {f"p{q}": round(float(p[j, i, -1]), 4) for j, q in enumerate((10, 50, 90))}
             for i, gid in enumerate(groups.group_ids)
         }
-        for name in SERIES
+        for name, p in pct.items()
     }
     inputs = {
         gid: {

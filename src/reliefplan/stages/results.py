@@ -12,7 +12,7 @@ from ..scenario.folder import Scenario
 from .allocation import AllocationResult
 from .capacity import SiteCapacity
 from .displacement import Displacement
-from .needs import compute_needs
+from .needs import needs_for
 from .overflow import Overflow
 from .presence import Presence
 from .second_walk import PlannedReMove
@@ -56,6 +56,17 @@ def site_results(
     pop = alloc.by_site
     over = ov.by_site
     lonlat = to_lon_lat(shapely.points(cap.point_xy), sc.crs)
+    opened = [int(p) for p in pop if p > 0]
+    needs = iter(
+        needs_for(
+            opened,
+            sc.standards,
+            household_size=sc.household_size,
+            kcal_per_person_day=kcal_pp,
+            cargo=sc.cargo,
+            food_mix=sc.food_mix,
+        )
+    )
     out = []
     for j, s in enumerate(sc.sites):
         present = int(pop[j]) + s.existing_population + int(over[j])
@@ -73,16 +84,7 @@ def site_results(
                 overflow=int(over[j]),
                 m2_per_person=float(cap.usable_area_m2[j] / present) if present else None,
                 open=bool(pop[j] > 0),
-                needs=compute_needs(
-                    int(pop[j]),
-                    sc.standards,
-                    household_size=sc.household_size,
-                    kcal_per_person_day=kcal_pp,
-                    cargo=sc.cargo,
-                    food_mix=sc.food_mix,
-                )
-                if pop[j] > 0
-                else None,
+                needs=next(needs) if pop[j] > 0 else None,
                 lon=float(lonlat[j].x),
                 lat=float(lonlat[j].y),
             )

@@ -123,17 +123,24 @@ def prepare_network(inst: DaysInstance) -> RoadNet:
     )
 
 
-#: segments of the ways to the sites (`segment`), per road network and step: every run on the same roads (the
-#: two runs of a plan, ensemble members, whose draws change capacities and people but not lengths) shares them
+#: segments of the ways to the sites (`segment`), per road network and step, keyed (node, the site's condensed
+#: node, mode): every run on the same roads shares them (the two runs of a plan; ensemble members, whose draws
+#: change capacities, people and the destinations, overflow places included, but not the lengths)
 _SEGMENTS: dict[bytes, dict[tuple[int, int, int], tuple[list[int], float, int]]] = {}
 _SEGMENT_NETWORKS = 4  # networks kept
 _SEGMENTS_LOCK = threading.Lock()
 
 
 def segments(net: RoadNet, steps_per_m: np.ndarray) -> dict[tuple[int, int, int], tuple[list[int], float, int]]:
-    """The memo of `segment` results, keyed (node, site, mode), for this network's lengths and sites and these
-    steps per metre by mode (a cache that never changes a result: the same inputs give the same segments)."""
-    parts = (net.cnet.frm, net.cnet.to, net.cnet.travel_time_s, net.site_node, net.site_row, steps_per_m)
+    """The memo of `segment` results, keyed (node, the site's condensed node, mode), for this network's lengths and
+    these steps per metre by mode (a cache that never changes a result: the same inputs give the same segments).
+
+    A segment depends on its site only through the site's node: the shortest-path tree to a node (one Dijkstra
+    per node, `_SinkPaths.build`) does not depend on which other sites there are, so runs with other destinations
+    (an ensemble member's overflow places) share the segments. The usable links and the order of capacities
+    (the tie-break between parallel links) are in the key too; uniform capacity draws keep both."""
+    cap = net.cnet.capacity_per_h
+    parts = (net.cnet.frm, net.cnet.to, net.cnet.travel_time_s, cap > 0, np.argsort(-cap, kind="stable"), steps_per_m)
     key = hashlib.blake2b(b"".join(np.ascontiguousarray(a).tobytes() for a in parts), digest_size=16).digest()
     with _SEGMENTS_LOCK:  # workers may run members in threads
         memo = _SEGMENTS.get(key)

@@ -183,9 +183,9 @@ class _Sim:
             if e is not None:
                 el.next[prev] = e
                 break
-            seg = self.segments.get((cur, site, mode))
+            seg = self.segments.get((cur, target, mode))
             if seg is None:
-                seg = self.segments[(cur, site, mode)] = segment(self.net, cur, site, steps_per_m)
+                seg = self.segments[(cur, target, mode)] = segment(self.net, cur, site, steps_per_m)
             arcs, tau, v = seg
             e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e

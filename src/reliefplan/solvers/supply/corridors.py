@@ -68,35 +68,48 @@ class Corridors:
 
 def _split(b: _Block, sent: np.ndarray, links: np.ndarray) -> np.ndarray:
     """[K, O, J, T] t sent on each original corridor: what each origin sent (``sent`` [K, O, T]) shared over the
-    locations the hub passed it on to (``links`` [K, J, T]), each location filled from its nearest origin first."""
+    locations the hub passed it on to (``links`` [K, J, T]), each location filled from its nearest origin first.
+
+    Each commodity and hub day is one greedy pass over the locations; the passes are independent, so they run
+    side by side as arrays over (commodity, day) and only the locations and their origins are looped over (the
+    per-pass loop it replaced is tests/corridors_reference.py; same figures)."""
     K, n_o, T = sent.shape
     J = links.shape[1]
+    src = np.arange(T)[None, :] - b.days[:, None]  # [O, T] the day an origin sent what reaches the hub on day tau
+    ok = src >= 0
+    from_day = np.broadcast_to(np.maximum(src, 0)[None], (K, n_o, T))
+    arriving = np.where(ok[None], np.take_along_axis(sent, from_day, axis=2) * b.keep[None, :, None], 0.0)
+    # sums over the contiguous last axis: the same (pairwise) sums as a pass's need.sum() and arriving.sum()
+    total = np.ascontiguousarray(links.transpose(0, 2, 1)).sum(axis=2)  # [K, T]
+    given = np.ascontiguousarray(arriving.transpose(0, 2, 1)).sum(axis=2)
+    # (links carrying what never arrived: solver noise, ~1e-15 t)
+    live = (total > 0.0) & (given > 0.0)
+    left = arriving * np.where(live, total / np.where(live, given, 1.0), 0.0)[:, None, :]
+    by_hub_day = np.zeros((K, n_o, J, T))  # t sent from each origin for each location, by the day it reaches the hub
+    for j in range(J):
+        want = links[:, j, :]
+        active = live & (want > 0)
+        if not active.any():
+            continue
+        for o in b.order[j]:
+            take = np.minimum(want, left[:, o, :])
+            m = active & (want > 0.0) & (take > 0.0)
+            if b.keep[o] > 0:  # what leaves the origin for it: before the loss
+                by_hub_day[:, o, j, :] += np.where(m, take / b.keep[o], 0.0)
+            left[:, o, :] -= np.where(m, take, 0.0)
+            want = np.where(m, want - take, want)
+        rest = active & (want > 1e-12 * total)  # rounding: the rest from the origin that has most left
+        if rest.any():
+            most = np.where(arriving > 0, left, -np.inf).argmax(axis=1)  # [K, T]
+            for o in range(n_o):
+                mo = rest & (most == o)
+                if b.keep[o] > 0:
+                    by_hub_day[:, o, j, :] += np.where(mo, want / b.keep[o], 0.0)
+                left[:, o, :] -= np.where(mo, want, 0.0)
     f = np.zeros((K, n_o, J, T))
-    for k in range(K):
-        for tau in range(T):  # the day goods reach the hub and leave it
-            src_day = tau - b.days
-            ok = src_day >= 0
-            arriving = np.where(ok, sent[k, np.arange(n_o), np.maximum(src_day, 0)] * b.keep, 0.0)
-            need = links[k, :, tau]
-            total, given = float(need.sum()), float(arriving.sum())
-            if total <= 0.0 or given <= 0.0:  # (links carrying what never arrived: solver noise, ~1e-15 t)
-                continue
-            left = arriving * (total / given)
-            for j in np.flatnonzero(need > 0):
-                want = float(need[j])
-                for o in b.order[j]:
-                    if want <= 0.0:
-                        break
-                    take = min(want, float(left[o]))
-                    if take > 0.0:
-                        # what leaves the origin for it: before the loss
-                        f[k, o, j, src_day[o]] += take / b.keep[o] if b.keep[o] > 0 else 0.0
-                        left[o] -= take
-                        want -= take
-                if want > 1e-12 * total:  # rounding: the rest from the origin that has most left
-                    o = int(np.argmax(np.where(arriving > 0, left, -np.inf)))
-                    f[k, o, j, max(int(src_day[o]), 0)] += want / b.keep[o] if b.keep[o] > 0 else 0.0
-                    left[o] -= want
+    for o in range(n_o):  # back to the day each origin sent it
+        d = int(b.days[o])
+        f[:, o, :, : max(T - d, 0)] = by_hub_day[:, o, :, d:]
     # an origin whose goods are all lost (loss 1) sent them somewhere: to its first location
     for o in np.flatnonzero(b.keep <= 0):
         f[:, o, 0, :] = sent[:, o, :]

@@ -1,0 +1,97 @@
+"""What an ensemble member of a scenario with successive orders reuses or computes more cheaply never changes a
+result: the ways to the sites shared by runs with other destinations (`routes.segments`, keyed on the site's
+node), the departures split by mode in one compiled call (`schedule.split_modes`), and the siting's check for
+repeated pairs (`siting.instance._repeats`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from test_movement_kernel import assert_same, grid_instance
+
+from reliefplan._rounding import largest_remainder
+from reliefplan.solvers import movement_days as md
+from reliefplan.solvers.movement_days import routes
+from reliefplan.solvers.movement_days.schedule import split_modes
+from reliefplan.solvers.siting.instance import _repeats
+
+
+def _other_destinations(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
+    """The instance with its sites in another order and one more overflow destination at a site's node (as an
+    ensemble member's overflow places are), other capacities and people."""
+    rng = np.random.default_rng(seed)
+    n_s = len(inst.site_node)
+    perm = rng.permutation(n_s)
+    extra = int(rng.integers(n_s))
+    cap = np.asarray(inst.site_capacity)[perm]
+    return replace(
+        inst,
+        site_node=np.r_[np.asarray(inst.site_node)[perm], np.asarray(inst.site_node)[extra]],
+        site_capacity=np.r_[(cap * rng.uniform(0.6, 1.2, n_s)).astype(np.int64), 0],
+        site_order=np.r_[np.asarray(inst.site_order)[perm], -1],
+        site_overflow=np.r_[np.asarray(inst.site_overflow)[perm], True],
+        site_ids=[str(j) for j in range(n_s + 1)],
+        arc_capacity_per_h=inst.arc_capacity_per_h * rng.lognormal(0.0, 0.25),
+        origin_people=np.rint(inst.origin_people * rng.normal(1.0, 0.1, len(inst.origin_people))).astype(np.int64),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("assignment", ["arrival", "plan"])
+def test_runs_with_other_destinations_share_segments_and_equal_a_cold_run(seed, assignment):
+    base = grid_instance(seed, 120.0)
+    member = _other_destinations(base, seed + 20)
+    plan = md.staged_plan(member).people if assignment == "plan" else None
+    routes._SEGMENTS.clear()
+    cold = md.simulate(member, assignment=assignment, plan=plan)
+    routes._SEGMENTS.clear()
+    md.simulate(base)  # the worker's earlier member: other sites, capacities and people, the same roads
+    md.simulate(base, assignment="plan", plan=md.staged_plan(base).people)
+    made = sum(len(m) for m in routes._SEGMENTS.values())
+    warm = md.simulate(member, assignment=assignment, plan=plan)
+    assert_same(warm, cold)
+    assert warm.turned_away + warm.redisplaced > 0 or warm.bottlenecks
+    # one network's segments, used again: the member's run found most of its ways made
+    assert len(routes._SEGMENTS) == 1
+    assert sum(len(m) for m in routes._SEGMENTS.values()) - made < made
+
+
+def test_capacities_in_another_order_get_their_own_segments():
+    """The tie-break between parallel quickest links is the widest, so the order of capacities is in the key:
+    capacities scaled alike (the road capacity draw) share the segments, capacities in another order do not."""
+    inst = grid_instance(0, 120.0)
+    routes._SEGMENTS.clear()
+    md.simulate(inst)
+    md.simulate(replace(inst, arc_capacity_per_h=inst.arc_capacity_per_h * 0.5))
+    assert len(routes._SEGMENTS) == 1
+    rng = np.random.default_rng(0)
+    md.simulate(replace(inst, arc_capacity_per_h=inst.arc_capacity_per_h * rng.uniform(0.5, 2.0, len(inst.arc_from))))
+    assert len(routes._SEGMENTS) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_split_modes_equals_largest_remainder_row_by_row(seed):
+    rng = np.random.default_rng(seed)
+    n = rng.integers(0, 5000, 300)
+    n[::7] = 0
+    n[::11] = rng.integers(1, 4, len(n[::11]))
+    for shares in (
+        np.array([0.6, 0.3, 0.1]),
+        np.array([0.5, 0.25, 0.25]),
+        np.array([1.0, 0.0]),
+        rng.dirichlet([1] * 4),
+    ):
+        got = split_modes(n, shares)
+        want = np.array([largest_remainder(k * shares, int(k)) if k else np.zeros(len(shares), int) for k in n])
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got.sum(axis=1), n)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_repeated_pairs_found_as_by_unique(seed):
+    rng = np.random.default_rng(seed)
+    keys = rng.choice(10_000, 2_000, replace=seed % 2 == 0)
+    assert _repeats(keys) == (len(np.unique(keys)) != len(keys))
+    assert not _repeats(np.zeros(0, np.int64)) and not _repeats(np.array([3]))
