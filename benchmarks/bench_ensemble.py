@@ -6,8 +6,8 @@ Default: the small synthetic scenario of tests/conftest.py (layouts off). `--raf
 example (examples/rafah-2024, copied with an uncertainty block) instead: 2-10 s per member with layouts off,
 so 200 members take ~15-20 min on one worker. `--rafah full-180d` (or `targeted-180d`) runs the example's 180-day
 scenarios of issue 21 (seasons and the health layer on), `--horizon-days D` overrides a scenario's horizon; each
-run is printed as it ends (a 180-day member takes minutes: use `--members 6 --repeats 1 --same-draws 1`). Figures are ratios against baselines run in the same process,
-medians, each line with the load average of the (shared) machine:
+run is printed as it ends (a 180-day member takes minutes: `--members 6 --repeats 1 --same-draws 1`). Figures are
+ratios against baselines run in the same process, medians, each line with the load average of the (shared) machine:
 
 * member / cold plan: a warm member (scenario loaded, travel times and layout fits cached in the worker)
   against load_scenario + plan in a fresh cache, both with their stage times, wall and CPU (this process's CPU
