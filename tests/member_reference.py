@@ -17,6 +17,8 @@ from reliefplan.scenario._healthdata import HealthSpec
 from reliefplan.scenario.folder import CargoSpec, Scenario
 from reliefplan.solvers.health import STATEMENT, HealthInputs, HealthProjection
 from reliefplan.solvers.supply import CommoditySpec, Site, cargo_figures
+from reliefplan.solvers.supply.model import CorridorFleet, SupplyInstance, SupplyResult
+from reliefplan.solvers.supply.results import OriginFleet
 from reliefplan.stages.deliveries import GROUPS_AT, SupplyDemand, supply_demand
 from reliefplan.stages.health import SERIES
 from reliefplan.stages.needs import _split_female
@@ -261,3 +263,90 @@ def _block(
         }
         out["locations_crossed"] = [c.__dict__ for c in locations.crossings if c.day_p10 is not None]
     return Health.model_validate(out)
+
+
+def fleet_requirements(
+    inst: SupplyInstance, result: SupplyResult, operating_h_per_day: float | None = None
+) -> list[CorridorFleet]:
+    """Trucks per day on each arc (ceil(Σ_k t_k / payload_k)) and the fleet its round trip needs.
+
+    A truck makes ``floor(operating_h / round_trip_h)`` whole trips a day (one trip per
+    ``ceil(round_trip_h / operating_h)`` days when the round trip is longer than a working day);
+    fleet = ceil(peak trucks per day / trips per truck per day). This is at least the continuous
+    estimate trucks × round_trip_h / operating_h, which ignores that trips are whole.
+    """
+    op_h = operating_h_per_day or inst.operating_h_per_day
+    out: list[CorridorFleet] = []
+    for a, arc in enumerate(inst.arcs):
+        pay = arc.payload_t or inst.payload_t
+        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
+        loads = (result.flow_t[:, a, :] / per_k).sum(axis=0) if arc.trucked else np.zeros(result.days)
+        trucks = np.ceil(loads - 1e-6).astype(np.int64)
+        trucks[trucks < 0] = 0
+        peak = int(trucks.max()) if trucks.size else 0
+        trips = fleet = None
+        if arc.round_trip_h and arc.trucked:
+            trips = (
+                float(math.floor(op_h / arc.round_trip_h + 1e-9))
+                if arc.round_trip_h <= op_h
+                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
+            )
+            fleet = int(math.ceil(peak / trips - 1e-9))
+        out.append(
+            CorridorFleet(
+                arc=a,
+                source=arc.source,
+                target=arc.target,
+                payload_t=pay,
+                trucks_per_day=trucks,
+                max_trucks_per_day=peak,
+                round_trip_h=arc.round_trip_h,
+                trips_per_truck_per_day=trips,
+                fleet_trucks=fleet,
+            )
+        )
+    return out
+
+
+def fleet_by_origin(
+    inst: SupplyInstance, result: SupplyResult, operating_h_per_day: float | None = None
+) -> list[OriginFleet]:
+    """Per origin of trucked corridors: whole trucks per day = ceil(the truckloads of all its corridors that day),
+    and the fleet = ceil(max over days of Σ_a truckloads_a / trips per truck per day on a) (trips as in
+    `fleet_requirements`).
+
+    The LP splits a crossing's truckloads over every location it feeds, so rounding up corridor by corridor counts
+    a truck for every fraction (the 60-day Rafah plan: 201-239 trucks/day from a crossing admitting 146.5); a
+    logistician counts whole trucks through the crossing, some of them dropping at more than one location, and a
+    fleet based there that serves whichever corridor needs it that day."""
+    op_h = operating_h_per_day or inst.operating_h_per_day
+    loads: dict[str, np.ndarray] = {}
+    busy: dict[str, np.ndarray] = {}
+    timed: set[str] = set()
+    for a, arc in enumerate(inst.arcs):
+        if not arc.trucked:
+            continue
+        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
+        la = np.maximum((result.flow_t[:, a, :] / per_k).sum(axis=0), 0.0)
+        loads[arc.source] = loads.get(arc.source, np.zeros(result.days)) + la
+        if arc.round_trip_h:
+            trips = (
+                float(math.floor(op_h / arc.round_trip_h + 1e-9))
+                if arc.round_trip_h <= op_h
+                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
+            )
+            busy[arc.source] = busy.get(arc.source, np.zeros(result.days)) + la / trips
+            timed.add(arc.source)
+    out = []
+    for node, la in loads.items():
+        trucks = np.maximum(np.ceil(la - 1e-6), 0).astype(np.int64)
+        fleet = int(math.ceil(float(busy[node].max(initial=0.0)) - 1e-6)) if node in timed else None
+        out.append(
+            OriginFleet(
+                node=node,
+                trucks_per_day=trucks,
+                max_trucks_per_day=int(trucks.max(initial=0)),
+                fleet_trucks=max(fleet, 0) if fleet is not None else None,
+            )
+        )
+    return out

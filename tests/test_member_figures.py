@@ -75,3 +75,79 @@ def test_health_block_equals_the_one_percentile_per_row(rafah, monkeypatch):
     (args,) = seen
     assert real(*args).model_dump() == ref._block(*args).model_dump()
     assert real(*args).series
+
+
+def test_site_shares_and_first_days_equal_one_site_at_a_time(rafah):
+    from reliefplan.solvers.sustain import COVERAGE_TOL, _first, _met_share, sustain
+
+    d = rafah[1].deliveries
+    res = d.result
+    got = sustain(d.instance, res)
+    owed = res.need_to_date_t()
+    consumed = np.clip(res.consumed_t, 0.0, None)
+    for k, kid in enumerate(res.commodity_ids):
+        carry = bool(res.carry_over[k])
+        for s, sid in enumerate(res.site_ids):
+            want = (
+                _met_share(consumed[k, s], res.demand_t[k, s], res.shortfall_t[k, s], owed[k, s], carry)
+                if res.demand_t[k, s].any()
+                else None
+            )
+            assert got.met_share_by_site[kid][s] == want
+            is_short = res.shortfall_t[k, s] > 1e-6 + COVERAGE_TOL * owed[k, s]
+            assert got.first_shortfall_day_by_site[kid][sid] == _first(is_short)
+    assert any(v is not None for v in got.first_shortfall_day_by_site["water"].values())
+
+
+def test_fleets_equal_the_corridor_by_corridor_counts(rafah):
+    from reliefplan.solvers.supply.results import fleet_by_origin, fleet_requirements
+
+    d = rafah[1].deliveries
+    got, want = fleet_requirements(d.instance, d.result), ref.fleet_requirements(d.instance, d.result)
+    assert len(got) == len(want) == len(d.instance.arcs)
+    for a, b in zip(got, want):
+        assert {**a.__dict__, "trucks_per_day": None} == {**b.__dict__, "trucks_per_day": None}
+        assert np.array_equal(a.trucks_per_day, b.trucks_per_day) and a.trucks_per_day.dtype == b.trucks_per_day.dtype
+    assert any(f.fleet_trucks for f in got)
+    got_o, want_o = fleet_by_origin(d.instance, d.result), ref.fleet_by_origin(d.instance, d.result)
+    assert [o.node for o in got_o] == [o.node for o in want_o]
+    for a, b in zip(got_o, want_o):
+        assert (a.max_trucks_per_day, a.fleet_trucks) == (b.max_trucks_per_day, b.fleet_trucks)
+        assert np.array_equal(a.trucks_per_day, b.trucks_per_day)
+    assert any(o.max_trucks_per_day for o in got_o)
+
+
+def test_geometry_is_reused_only_for_the_same_geometry(rafah, monkeypatch):
+    """An ensemble member's zones and sites are copies with other numbers and the same geometry objects: the zones'
+    parts inside the footprints and the sites' free land are computed once, and again for other geometry or start
+    days; the results equal those computed afresh."""
+    import shapely
+
+    from reliefplan.scenario import model
+    from reliefplan.stages import displacement
+
+    sc = rafah[0]
+    calls = []
+    real = displacement._zone_parts
+    monkeypatch.setattr(displacement, "_zone_parts", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(displacement, "_PARTS", type(displacement._PARTS)())
+    first = displacement.displace(sc.zones, sc.footprints, sc.crs)
+    halved = [z.model_copy(update={"population": z.population // 2}) for z in sc.zones]
+    again = displacement.displace(halved, sc.footprints, sc.crs)
+    assert len(calls) == 1
+    monkeypatch.setattr(displacement, "_PARTS", type(displacement._PARTS)())
+    fresh = displacement.displace(halved, sc.footprints, sc.crs)
+    assert len(calls) == 2
+    for k in ("population", "displaced", "share", "days", "displaced_by_day", "origin_xy", "origin_lonlat"):
+        assert np.array_equal(getattr(again, k), getattr(fresh, k)), k
+    assert again.displaced.sum() < first.displaced.sum()
+    later = [f.model_copy(update={"start_day": f.start_day + 1.0}) for f in sc.footprints]
+    assert np.array_equal(displacement.displace(halved, later, sc.crs).days, fresh.days + 1.0)
+    assert len(calls) == 3
+
+    free = model.free_geometry(sc.sites, sc.footprints)
+    free[0] = None  # the caller's array
+    again_free = model.free_geometry([s.model_copy(update={"usable_fraction": 0.1}) for s in sc.sites], sc.footprints)
+    fps = shapely.union_all(np.array([f.geometry_m for f in sc.footprints], dtype=object))
+    want = shapely.difference(np.array([s.geometry_m for s in sc.sites], dtype=object), fps)
+    assert all(shapely.equals_exact(a, b, 0.0) for a, b in zip(again_free, want))

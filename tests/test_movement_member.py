@@ -29,11 +29,29 @@ def _member(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
     )
 
 
+def _other_destinations(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
+    """`_member`, with the sites in another order and one more overflow destination at a site's node (as an
+    ensemble member's overflow places are): the segments, keyed on the sites' nodes, are shared all the same."""
+    rng = np.random.default_rng(seed)
+    n_s = len(inst.site_node)
+    perm = rng.permutation(n_s)
+    extra = int(rng.integers(n_s))
+    return replace(
+        _member(inst, seed),
+        site_node=np.r_[np.asarray(inst.site_node)[perm], np.asarray(inst.site_node)[extra]],
+        site_capacity=np.r_[(np.asarray(inst.site_capacity)[perm] * rng.uniform(0.6, 1.2, n_s)).astype(np.int64), 0],
+        site_order=np.r_[np.asarray(inst.site_order)[perm], -1],
+        site_overflow=np.r_[np.asarray(inst.site_overflow)[perm], True],
+        site_ids=[str(j) for j in range(n_s + 1)],
+    )
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("assignment", ["arrival", "plan"])
-def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assignment):
+@pytest.mark.parametrize("draws", [_member, _other_destinations])
+def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assignment, draws):
     base = grid_instance(seed, 120.0)
-    member = _member(base, seed + 10)
+    member = draws(base, seed + 10)
     plan = md.staged_plan(member).people if assignment == "plan" else None
     routes._SEGMENTS.clear()
     cold = md.simulate(member, assignment=assignment, plan=plan)
@@ -41,9 +59,12 @@ def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assign
     md.simulate(base)  # the worker's earlier member: other capacities and people, the same roads
     md.simulate(base, assignment="plan", plan=md.staged_plan(base).people)
     assert len(routes._SEGMENTS) == 1 and next(iter(routes._SEGMENTS.values()))
+    made = len(next(iter(routes._SEGMENTS.values())))
     warm = md.simulate(member, assignment=assignment, plan=plan)
     assert_same(warm, cold)
     assert warm.bottlenecks and warm.total_people == member.total_people
+    # the same network's segments, used again: the member's run found most of its ways made
+    assert len(routes._SEGMENTS) == 1 and len(next(iter(routes._SEGMENTS.values()))) - made < made
 
 
 def test_other_roads_or_steps_get_their_own_segments():

@@ -1,7 +1,7 @@
 """What an ensemble member of a scenario with successive orders reuses or computes more cheaply never changes a
-result: the ways to the sites shared by runs with other destinations (`routes.segments`, keyed on the site's
-node), the departures split by mode in one compiled call (`schedule.split_modes`), and the siting's check for
-repeated pairs (`siting.instance._repeats`)."""
+result: the ways to the sites (`routes.segments`, keyed on the site's node: runs with other destinations share
+them, tests/test_movement_member.py; capacities in another order do not), the departures split by mode in one
+compiled call (`schedule.split_modes`), and the siting's check for repeated pairs (`siting.instance._repeats`)."""
 
 from __future__ import annotations
 
@@ -9,53 +9,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_movement_kernel import assert_same, grid_instance
+from test_movement_kernel import grid_instance
 
 from reliefplan._rounding import largest_remainder
 from reliefplan.solvers import movement_days as md
 from reliefplan.solvers.movement_days import routes
 from reliefplan.solvers.movement_days.schedule import split_modes
 from reliefplan.solvers.siting.instance import _repeats
-
-
-def _other_destinations(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
-    """The instance with its sites in another order and one more overflow destination at a site's node (as an
-    ensemble member's overflow places are), other capacities and people."""
-    rng = np.random.default_rng(seed)
-    n_s = len(inst.site_node)
-    perm = rng.permutation(n_s)
-    extra = int(rng.integers(n_s))
-    cap = np.asarray(inst.site_capacity)[perm]
-    return replace(
-        inst,
-        site_node=np.r_[np.asarray(inst.site_node)[perm], np.asarray(inst.site_node)[extra]],
-        site_capacity=np.r_[(cap * rng.uniform(0.6, 1.2, n_s)).astype(np.int64), 0],
-        site_order=np.r_[np.asarray(inst.site_order)[perm], -1],
-        site_overflow=np.r_[np.asarray(inst.site_overflow)[perm], True],
-        site_ids=[str(j) for j in range(n_s + 1)],
-        arc_capacity_per_h=inst.arc_capacity_per_h * rng.lognormal(0.0, 0.25),
-        origin_people=np.rint(inst.origin_people * rng.normal(1.0, 0.1, len(inst.origin_people))).astype(np.int64),
-    )
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("assignment", ["arrival", "plan"])
-def test_runs_with_other_destinations_share_segments_and_equal_a_cold_run(seed, assignment):
-    base = grid_instance(seed, 120.0)
-    member = _other_destinations(base, seed + 20)
-    plan = md.staged_plan(member).people if assignment == "plan" else None
-    routes._SEGMENTS.clear()
-    cold = md.simulate(member, assignment=assignment, plan=plan)
-    routes._SEGMENTS.clear()
-    md.simulate(base)  # the worker's earlier member: other sites, capacities and people, the same roads
-    md.simulate(base, assignment="plan", plan=md.staged_plan(base).people)
-    made = sum(len(m) for m in routes._SEGMENTS.values())
-    warm = md.simulate(member, assignment=assignment, plan=plan)
-    assert_same(warm, cold)
-    assert warm.turned_away + warm.redisplaced > 0 or warm.bottlenecks
-    # one network's segments, used again: the member's run found most of its ways made
-    assert len(routes._SEGMENTS) == 1
-    assert sum(len(m) for m in routes._SEGMENTS.values()) - made < made
 
 
 def test_capacities_in_another_order_get_their_own_segments():

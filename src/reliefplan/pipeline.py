@@ -8,6 +8,7 @@ into the plan's rows and words.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -84,6 +85,7 @@ Progress = Callable[[str], None]
 _P = ParamSpec("_P")
 
 
+@functools.cache  # a metadata lookup on disk (~1 ms): once per process, not once per plan
 def _version() -> str:
     try:
         return version("reliefplan")

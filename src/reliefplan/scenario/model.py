@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._memo import LastCall
 from ..standards import Standards
 from ._healthdata import HealthSpec
 from ._uncertainty import UncertaintySpec
@@ -176,9 +177,18 @@ class Scenario(BaseModel):
     flood_zones: list[dict[str, Any]] = []  # seasons.flood.layer: id, geometry_m, months, usable_share_lost
 
 
+_FREE: LastCall[np.ndarray] = LastCall()
+
+
 def free_geometry(sites: list[Site], footprints: list[Footprint]) -> np.ndarray:
-    """Each site's polygon minus the operation footprint (metric CRS)."""
+    """Each site's polygon minus the operation footprint (metric CRS); the last result again for the same geometry
+    objects (an ensemble's members, three times a plan)."""
     geoms = np.array([s.geometry_m for s in sites], dtype=object)
     if not footprints:
         return geoms
-    return shapely.difference(geoms, shapely.union_all(np.array([f.geometry_m for f in footprints], dtype=object)))
+    fps = tuple(f.geometry_m for f in footprints)
+    free = _FREE.get(
+        (*geoms, None, *fps),
+        lambda: shapely.difference(geoms, shapely.union_all(np.array(fps, dtype=object))),
+    )
+    return free.copy()  # geometries are immutable; the array is the caller's

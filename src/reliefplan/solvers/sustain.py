@@ -195,6 +195,22 @@ def _met_share(consumed: np.ndarray, need: np.ndarray, short: np.ndarray, owed: 
     return 1.0 if total <= 0 else float(np.minimum(consumed, need).sum()) / total
 
 
+def _met_shares(
+    consumed: np.ndarray, need: np.ndarray, short: np.ndarray, owed: np.ndarray, carry: np.ndarray
+) -> np.ndarray:
+    """`_met_share` of every commodity and site at once: [K, S] from [K, S, T] (sums over the contiguous day axis,
+    so each is the sum `_met_share` takes of its site's row)."""
+
+    def day_sum(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=float).sum(axis=2)
+
+    owed_t, need_t = day_sum(owed), day_sum(need)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        owed_share = np.where(owed_t <= 0, 1.0, 1.0 - day_sum(short) / owed_t)
+        need_share = np.where(need_t <= 0, 1.0, day_sum(np.minimum(consumed, need)) / need_t)
+    return np.where(carry[:, None], owed_share, need_share)
+
+
 def _first(short: np.ndarray) -> int | None:
     days = np.flatnonzero(short)
     return int(days[0]) if days.size else None
@@ -231,8 +247,9 @@ def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) 
         unserved = (1.0 - coverage) * people[None, :, :]
     by_site: dict[str, dict[str, int | None]] = {}
     commodities: list[CommoditySustain] = []
+    first_site = np.where(short.any(axis=2), short.argmax(axis=2), -1).tolist()  # [K, S] first short day, -1 none
     for k, kid in enumerate(result.commodity_ids):
-        by_site[kid] = {sid: _first(short[k, s]) for s, sid in enumerate(result.site_ids)}
+        by_site[kid] = {sid: None if d < 0 else d for sid, d in zip(result.site_ids, first_site[k])}
         first = _first(short[k].any(axis=0))
         if carry[k]:
             tot = owed[k].sum(axis=0)
@@ -255,13 +272,9 @@ def sustain(inst: SupplyInstance, result: SupplyResult, *, tol_t: float = 1e-6) 
                 carry_over=bool(carry[k]),
             )
         )
+    share = _met_shares(consumed, need, result.shortfall_t, owed, carry)
     by_site_share = {
-        kid: [
-            _met_share(consumed[k, s], need[k, s], result.shortfall_t[k, s], owed[k, s], bool(carry[k]))
-            if need[k, s].any()
-            else None
-            for s in range(S)
-        ]
+        kid: [v if has else None for v, has in zip(share[k].tolist(), need[k].any(axis=1).tolist())]
         for k, kid in enumerate(result.commodity_ids)
     }
     return SustainResult(

@@ -9,6 +9,7 @@ import shapely
 from pyproj import CRS
 
 from .._errors import InputError, Problem
+from .._memo import LastCall
 from .._rounding import largest_remainder
 from ..geo import to_lon_lat
 from ..scenario.folder import Footprint, Zone
@@ -37,13 +38,13 @@ class Displacement:
         return float(self.days[nz[0]]) if nz.size else None
 
 
-def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displacement:
-    """Area-weighted share of each zone's population inside the footprint, split by the day each part is emptied.
+_PARTS: LastCall[tuple[np.ndarray, np.ndarray, np.ndarray]] = LastCall()
 
-    A part of a zone covered by several footprints leaves on the earliest start day.
-    """
+
+def _zone_parts(zone_geoms: np.ndarray, footprints: list[Footprint]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(footprint start days, share of each zone's area emptied on each of them [Z, days], each zone's part inside
+    the footprints): the geometry alone, the same for every ensemble member (`displace` keeps the last)."""
     problems = []
-    zone_geoms = np.array([z.geometry_m for z in zones], dtype=object)
     fp_geoms = np.array([f.geometry_m for f in footprints], dtype=object)
     tree = shapely.STRtree(zone_geoms)
     for f, g in zip(footprints, fp_geoms):
@@ -65,13 +66,25 @@ def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displa
     days = np.array(sorted({f.start_day for f in footprints}), dtype=float)
     zone_area = shapely.area(zone_geoms)
     covered_so_far = None
-    exact_by_day = np.zeros((len(zones), len(days)))
+    exact_by_day = np.zeros((len(zone_geoms), len(days)))
     for k, day in enumerate(days):
         union = shapely.union_all(fp_geoms[[f.start_day == day for f in footprints]])
         new = union if covered_so_far is None else shapely.difference(union, covered_so_far)
         covered_so_far = union if covered_so_far is None else shapely.union(covered_so_far, union)
         exact_by_day[:, k] = shapely.area(shapely.intersection(zone_geoms, new)) / zone_area
 
+    return days, exact_by_day, shapely.intersection(zone_geoms, shapely.union_all(fp_geoms))
+
+
+def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displacement:
+    """Area-weighted share of each zone's population inside the footprint, split by the day each part is emptied.
+
+    A part of a zone covered by several footprints leaves on the earliest start day.
+    """
+    zone_geoms = np.array([z.geometry_m for z in zones], dtype=object)
+    key = (*zone_geoms, None, *(x for f in footprints for x in (f.geometry_m, f.start_day)))
+    days, exact_by_day, inside = _PARTS.get(key, lambda: _zone_parts(zone_geoms, footprints))
+    days = days.copy()  # the Displacement's own
     population = np.array([z.population for z in zones], dtype=np.int64)
     share = np.clip(exact_by_day.sum(axis=1), 0.0, 1.0)
     exact = population * share
@@ -80,8 +93,6 @@ def displace(zones: list[Zone], footprints: list[Footprint], crs: CRS) -> Displa
     for i in np.nonzero(displaced)[0]:
         by_day[i] = largest_remainder(exact_by_day[i] * population[i], int(displaced[i]))
 
-    footprint_union = shapely.union_all(fp_geoms)
-    inside = shapely.intersection(zone_geoms, footprint_union)
     part = np.array(
         [p if d > 0 and not p.is_empty else z for p, z, d in zip(inside, zone_geoms, displaced)], dtype=object
     )

@@ -129,9 +129,10 @@ def movement_summary(
     ]
     worst = sorted(r.bottlenecks, key=lambda b: -b.max_delay_s)[:max_bottlenecks]
     a_xy, b_xy = net.node_xy[inst.arc_from], net.node_xy[inst.arc_to]
+    links = np.array([shapely.LineString([a_xy[b.arc], b_xy[b.arc]]) for b in worst], dtype=object)
+    lines = to_lon_lat(links, crs) if len(worst) else links  # one projection for all of them
     bottlenecks = []
-    for b in worst:
-        line = to_lon_lat(shapely.LineString([a_xy[b.arc], b_xy[b.arc]]), crs)
+    for b, line in zip(worst, lines):
         bottlenecks.append(
             EvacuationBottleneck(
                 link=int(b.arc),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -62,6 +63,32 @@ def compute_needs(
 _NEEDS = TypeAdapter(list[Needs])
 
 
+# The standards figures a site's needs are read from (looked up once for all sites).
+_FIGURE_KEYS = (
+    "covered_area_m2_per_person",
+    "tent_covered_area_m2",
+    "people_per_latrine_acute",
+    "latrine_female_share",
+    "medical_kit_people",
+    "medical_kit_days",
+    "medical_kit_weight_kg",
+    "water_l_per_person_day",
+    "survival_water_l_per_person_day",
+    "tent_weight_kg",
+    "nfi_kits_per_household",
+    "nfi_kit_weight_kg",
+    "site_area_m2_per_person",
+    "people_per_latrine",
+    "people_per_tap",
+    "people_per_health_post",
+    "people_per_health_centre",
+    "people_per_hospital",
+    "beds_per_10000",
+    "health_workers_per_10000",
+    "people_per_distribution_point",
+)
+
+
 def needs_for(
     people: Sequence[int],
     standards: Standards,
@@ -85,89 +112,74 @@ def needs_for(
         mix = [(str(r["item"]), float(r["t"])) for r in food_mix]
     else:
         items = [(i.item, i.g_per_person_day) for i in basket.items]
-    fig = {
-        k: v(k)
-        for k in (
-            "covered_area_m2_per_person",
-            "tent_covered_area_m2",
-            "people_per_latrine_acute",
-            "latrine_female_share",
-            "medical_kit_people",
-            "medical_kit_days",
-            "medical_kit_weight_kg",
-            "water_l_per_person_day",
-            "survival_water_l_per_person_day",
-            "tent_weight_kg",
-            "nfi_kits_per_household",
-            "nfi_kit_weight_kg",
-            "site_area_m2_per_person",
-            "people_per_latrine",
-            "people_per_tap",
-            "people_per_health_post",
-            "people_per_health_centre",
-            "people_per_hospital",
-            "beds_per_10000",
-            "health_workers_per_10000",
-            "people_per_distribution_point",
-        )
-    }
+    fig = {k: v(k) for k in _FIGURE_KEYS}
     out = []
     for people_n in people:
         n = int(people_n)
         households = math.ceil(n / household_size - 1e-9)
         # A household cannot share a tent with another: at least one tent each, and enough tents for the covered area.
         tents = max(households, math.ceil(n * fig["covered_area_m2_per_person"] / fig["tent_covered_area_m2"] - 1e-9))
-        latrines = math.ceil(n / fig["people_per_latrine_acute"] - 1e-9)
-        lat_f, lat_m = _split_female(latrines, fig["latrine_female_share"])
-        medical_kits = n / fig["medical_kit_people"] / fig["medical_kit_days"]
-        medical_kg = medical_kits * fig["medical_kit_weight_kg"]
-        food_kg = n * food_kg_pp
-        water_l = n * fig["water_l_per_person_day"]
         if food_mix:
-            lines = [{"item": item, "kg_per_day": food_kg * t / total_t} for item, t in mix]
+            lines = [{"item": item, "kg_per_day": n * food_kg_pp * t / total_t} for item, t in mix]
         else:
             lines = [{"item": item, "kg_per_day": n * g / 1000.0 * scale} for item, g in items]
-
-        def per(key: str, n: int = n) -> int:
-            return math.ceil(n / fig[key] - 1e-9)
-
-        shelter_kg = (
-            tents * fig["tent_weight_kg"] + households * fig["nfi_kits_per_household"] * fig["nfi_kit_weight_kg"]
-        )
-        out.append(
-            {
-                "people": n,
-                "water_l_per_day": water_l,
-                "survival_water_l_per_day": n * fig["survival_water_l_per_person_day"],
-                "kcal_per_person_day": kcal_pp,
-                "kcal_per_day": n * kcal_pp,
-                "food_kg_per_day": food_kg,
-                "food_kcal_per_kg": food_kcal_kg,
-                "basket": lines,
-                "medical_kits_per_day": medical_kits,
-                "medical_kg_per_day": medical_kg,
-                "households": households,
-                "tents": tents,
-                "nfi_kits": math.ceil(households * fig["nfi_kits_per_household"] - 1e-9),
-                "shelter_items_kg": shelter_kg,
-                "covered_area_m2": n * fig["covered_area_m2_per_person"],
-                "site_area_m2": n * fig["site_area_m2_per_person"],
-                "latrines": latrines,
-                "latrines_female": lat_f,
-                "latrines_male": lat_m,
-                "latrines_medium_term": per("people_per_latrine"),
-                "water_taps": per("people_per_tap"),
-                "health_posts": per("people_per_health_post"),
-                "health_centres": per("people_per_health_centre"),
-                "hospitals": per("people_per_hospital"),
-                "hospital_beds": math.ceil(n * fig["beds_per_10000"] / 10000 - 1e-9),
-                "health_workers": math.ceil(n * fig["health_workers_per_10000"] / 10000 - 1e-9),
-                "distribution_points": per("people_per_distribution_point"),
-                "trucks_per_day_food_medical": food_kg / 1000.0 / payload["food"]
-                + medical_kg / 1000.0 / payload["medical"],
-                "water_tankers_per_day": water_l / 1000.0 / payload["water"],
-                "shelter_items_truckloads": shelter_kg / 1000.0 / payload["shelter_nfi"],
-                "payload_t": payload,
-            }
-        )
+        out.append(_row(n, households, tents, lines, fig, kcal_pp, food_kg_pp, food_kcal_kg, payload))
     return _NEEDS.validate_python(out)
+
+
+def _row(
+    n: int,
+    households: int,
+    tents: int,
+    lines: list[dict[str, Any]],
+    fig: dict[str, float],
+    kcal_pp: float,
+    food_kg_pp: float,
+    food_kcal_kg: float,
+    payload: dict[str, float],
+) -> dict[str, Any]:
+    """One head count's Needs fields (units in the model), from the standards' figures ``fig``."""
+    latrines = math.ceil(n / fig["people_per_latrine_acute"] - 1e-9)
+    lat_f, lat_m = _split_female(latrines, fig["latrine_female_share"])
+    medical_kits = n / fig["medical_kit_people"] / fig["medical_kit_days"]
+    medical_kg = medical_kits * fig["medical_kit_weight_kg"]
+    food_kg = n * food_kg_pp
+    water_l = n * fig["water_l_per_person_day"]
+
+    def per(key: str, n: int = n) -> int:
+        return math.ceil(n / fig[key] - 1e-9)
+
+    shelter_kg = tents * fig["tent_weight_kg"] + households * fig["nfi_kits_per_household"] * fig["nfi_kit_weight_kg"]
+    return {
+        "people": n,
+        "water_l_per_day": water_l,
+        "survival_water_l_per_day": n * fig["survival_water_l_per_person_day"],
+        "kcal_per_person_day": kcal_pp,
+        "kcal_per_day": n * kcal_pp,
+        "food_kg_per_day": food_kg,
+        "food_kcal_per_kg": food_kcal_kg,
+        "basket": lines,
+        "medical_kits_per_day": medical_kits,
+        "medical_kg_per_day": medical_kg,
+        "households": households,
+        "tents": tents,
+        "nfi_kits": math.ceil(households * fig["nfi_kits_per_household"] - 1e-9),
+        "shelter_items_kg": shelter_kg,
+        "covered_area_m2": n * fig["covered_area_m2_per_person"],
+        "site_area_m2": n * fig["site_area_m2_per_person"],
+        "latrines": latrines,
+        "latrines_female": lat_f,
+        "latrines_male": lat_m,
+        "latrines_medium_term": per("people_per_latrine"),
+        "water_taps": per("people_per_tap"),
+        "health_posts": per("people_per_health_post"),
+        "health_centres": per("people_per_health_centre"),
+        "hospitals": per("people_per_hospital"),
+        "hospital_beds": math.ceil(n * fig["beds_per_10000"] / 10000 - 1e-9),
+        "health_workers": math.ceil(n * fig["health_workers_per_10000"] / 10000 - 1e-9),
+        "distribution_points": per("people_per_distribution_point"),
+        "trucks_per_day_food_medical": food_kg / 1000.0 / payload["food"] + medical_kg / 1000.0 / payload["medical"],
+        "water_tankers_per_day": water_l / 1000.0 / payload["water"],
+        "shelter_items_truckloads": shelter_kg / 1000.0 / payload["shelter_nfi"],
+        "payload_t": payload,
+    }

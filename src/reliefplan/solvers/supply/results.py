@@ -17,6 +17,27 @@ from .model import CorridorFleet, SupplyInstance, SupplyResult
 # --------------------------------------------------------------------------------------------
 
 
+def _truckloads(inst: SupplyInstance, result: SupplyResult) -> np.ndarray:
+    """[A, T] truckloads on each arc and day: Σ_k t_k / payload_k (0 on arcs that are not trucked)."""
+    per_carrier: dict[float | None, list[float]] = {}  # t per truck of each commodity, by the arc's own payload
+    for arc in inst.arcs:
+        if arc.payload_t not in per_carrier:
+            per_carrier[arc.payload_t] = [inst.payload(c, arc.payload_t) for c in inst.commodities]
+    per_k = np.array([per_carrier[arc.payload_t] for arc in inst.arcs]).reshape(len(inst.arcs), -1).T  # [K, A]
+    loads = (result.flow_t / per_k[:, :, None]).sum(axis=0)  # over commodities in order, as arc by arc
+    trucked = np.array([arc.trucked for arc in inst.arcs], dtype=bool)
+    return np.where(trucked[:, None], loads, 0.0)
+
+
+def _trips(round_trip_h: float, op_h: float) -> float:
+    """Whole trips a truck makes a day (one per ceil(round trip / working day) days when longer than a day)."""
+    return (
+        float(math.floor(op_h / round_trip_h + 1e-9))
+        if round_trip_h <= op_h
+        else 1.0 / math.ceil(round_trip_h / op_h - 1e-9)
+    )
+
+
 def fleet_requirements(
     inst: SupplyInstance, result: SupplyResult, operating_h_per_day: float | None = None
 ) -> list[CorridorFleet]:
@@ -28,29 +49,23 @@ def fleet_requirements(
     estimate trucks × round_trip_h / operating_h, which ignores that trips are whole.
     """
     op_h = operating_h_per_day or inst.operating_h_per_day
+    trucks = np.ceil(_truckloads(inst, result) - 1e-6).astype(np.int64)
+    trucks[trucks < 0] = 0
+    peaks = trucks.max(axis=1).tolist() if trucks.shape[1] else [0] * len(inst.arcs)
     out: list[CorridorFleet] = []
     for a, arc in enumerate(inst.arcs):
-        pay = arc.payload_t or inst.payload_t
-        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
-        loads = (result.flow_t[:, a, :] / per_k).sum(axis=0) if arc.trucked else np.zeros(result.days)
-        trucks = np.ceil(loads - 1e-6).astype(np.int64)
-        trucks[trucks < 0] = 0
-        peak = int(trucks.max()) if trucks.size else 0
+        peak = int(peaks[a])
         trips = fleet = None
         if arc.round_trip_h and arc.trucked:
-            trips = (
-                float(math.floor(op_h / arc.round_trip_h + 1e-9))
-                if arc.round_trip_h <= op_h
-                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
-            )
+            trips = _trips(arc.round_trip_h, op_h)
             fleet = int(math.ceil(peak / trips - 1e-9))
         out.append(
             CorridorFleet(
                 arc=a,
                 source=arc.source,
                 target=arc.target,
-                payload_t=pay,
-                trucks_per_day=trucks,
+                payload_t=arc.payload_t or inst.payload_t,
+                trucks_per_day=trucks[a],
                 max_trucks_per_day=peak,
                 round_trip_h=arc.round_trip_h,
                 trips_per_truck_per_day=trips,
@@ -82,27 +97,23 @@ def fleet_by_origin(
     logistician counts whole trucks through the crossing, some of them dropping at more than one location, and a
     fleet based there that serves whichever corridor needs it that day."""
     op_h = operating_h_per_day or inst.operating_h_per_day
-    loads: dict[str, np.ndarray] = {}
-    busy: dict[str, np.ndarray] = {}
-    timed: set[str] = set()
-    for a, arc in enumerate(inst.arcs):
-        if not arc.trucked:
-            continue
-        per_k = np.array([inst.payload(c, arc.payload_t) for c in inst.commodities])[:, None]
-        la = np.maximum((result.flow_t[:, a, :] / per_k).sum(axis=0), 0.0)
-        loads[arc.source] = loads.get(arc.source, np.zeros(result.days)) + la
-        if arc.round_trip_h:
-            trips = (
-                float(math.floor(op_h / arc.round_trip_h + 1e-9))
-                if arc.round_trip_h <= op_h
-                else 1.0 / math.ceil(arc.round_trip_h / op_h - 1e-9)
-            )
-            busy[arc.source] = busy.get(arc.source, np.zeros(result.days)) + la / trips
-            timed.add(arc.source)
+    trucked = [a for a, arc in enumerate(inst.arcs) if arc.trucked]
+    nodes = list(dict.fromkeys(inst.arcs[a].source for a in trucked))  # in order of their first corridor
+    at = {n: i for i, n in enumerate(nodes)}
+    la = np.maximum(_truckloads(inst, result)[trucked], 0.0)
+    src = np.array([at[inst.arcs[a].source] for a in trucked], dtype=np.int64)
+    loads = np.zeros((len(nodes), result.days))
+    np.add.at(loads, src, la)  # corridor by corridor, in order
+    timed = [i for i, a in enumerate(trucked) if inst.arcs[a].round_trip_h]
+    busy = np.zeros((len(nodes), result.days))
+    trips = np.array([_trips(float(inst.arcs[trucked[i]].round_trip_h or 0.0), op_h) for i in timed])
+    np.add.at(busy, src[timed], la[timed] / trips.reshape(-1, 1))
+    has_time = np.zeros(len(nodes), dtype=bool)
+    has_time[src[timed]] = True
     out = []
-    for node, la in loads.items():
-        trucks = np.maximum(np.ceil(la - 1e-6), 0).astype(np.int64)
-        fleet = int(math.ceil(float(busy[node].max(initial=0.0)) - 1e-6)) if node in timed else None
+    for i, node in enumerate(nodes):
+        trucks = np.maximum(np.ceil(loads[i] - 1e-6), 0).astype(np.int64)
+        fleet = int(math.ceil(float(busy[i].max(initial=0.0)) - 1e-6)) if has_time[i] else None
         out.append(
             OriginFleet(
                 node=node,
@@ -232,7 +243,7 @@ def result_to_dict(result: SupplyResult, inst: SupplyInstance, *, rows: bool = T
                 "from": f.source,
                 "to": f.target,
                 "payload_t": f.payload_t,
-                "trucks_per_day": [int(v) for v in f.trucks_per_day],
+                "trucks_per_day": f.trucks_per_day.tolist(),
                 "max_trucks_per_day": f.max_trucks_per_day,
                 "round_trip_h": f.round_trip_h,
                 "trips_per_truck_per_day": f.trips_per_truck_per_day,
