@@ -1,11 +1,13 @@
 """Ensemble throughput: members per minute on 1 and 2 workers, and a member's cost vs a cold plan.
 
-Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--layout] [--supply-only]]
-[--no-throughput] [--same-draws N] [--dask-local K]`.
+Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--horizon-days D] [--layout]
+[--supply-only]] [--no-throughput] [--same-draws N] [--repeats R] [--dask-local K]`.
 Default: the small synthetic scenario of tests/conftest.py (layouts off). `--rafah full` runs the bundled
 example (examples/rafah-2024, copied with an uncertainty block) instead: 2-10 s per member with layouts off,
-so 200 members take ~15-20 min on one worker. Figures are ratios against baselines run in the same process,
-medians, each line with the load average of the (shared) machine:
+so 200 members take ~15-20 min on one worker. `--rafah full-180d` (or `targeted-180d`) runs the example's 180-day
+scenarios of issue 21 (seasons and the health layer on), `--horizon-days D` overrides a scenario's horizon; each
+run is printed as it ends (a 180-day member takes minutes: `--members 6 --repeats 1 --same-draws 1`). Figures are
+ratios against baselines run in the same process, medians, each line with the load average of the (shared) machine:
 
 * member / cold plan: a warm member (scenario loaded, travel times and layout fits cached in the worker)
   against load_scenario + plan in a fresh cache, both with their stage times, wall and CPU (this process's CPU
@@ -76,13 +78,16 @@ def synthetic(tmp: Path) -> tuple[Path, str]:
 RAFAH_SUPPLY_UNC = {k: RAFAH_UNC[k] for k in ("closures", "entry_capacity_bootstrap")}
 
 
-def rafah(tmp: Path, name: str, unc: dict[str, Any] | None = None) -> tuple[Path, str]:
+def rafah(tmp: Path, name: str, unc: dict[str, Any] | None = None, horizon_days: int | None = None) -> tuple[Path, str]:
+    """The example copied to ``tmp`` with an uncertainty block (and scenario ``name``'s horizon overridden)."""
     src = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
     dst = tmp / "rafah"
     shutil.copytree(src, dst)  # a copy: the scenario reader refuses files reached through a symbolic link
     cfg = yaml.safe_load((src / "scenario.yaml").read_text())
     if unc is not None:
         cfg["uncertainty"] = unc
+    if horizon_days is not None:
+        cfg["scenarios"][name]["horizon_days"] = horizon_days
     cfg.setdefault("uncertainty", RAFAH_UNC)  # the example's own block when it declares one
     (dst / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dst, name
@@ -113,14 +118,29 @@ def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[flo
     return time.perf_counter() - t, time.process_time() - c, st, st_cpu
 
 
-def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_n: int, same_draws: int = 0) -> dict:
+def member_vs_cold(
+    folder: Path,
+    name: str,
+    layout: bool,
+    repeats: int,
+    members_n: int,
+    same_draws: int = 0,
+    log: Any = None,
+) -> dict:
     """Medians (wall and CPU s, and per stage) of a cold plan (load + plan, empty cache), of the same plan from a
     warm worker (same inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs); with
     ``same_draws`` > 0, also of cold plans of the first ``same_draws`` members' draws (what the sampled inputs
-    alone cost, without any reuse). CPU is this process's (steadier than wall time on a shared machine)."""
+    alone cost, without any reuse). CPU is this process's (steadier than wall time on a shared machine).
+    log: called with a line per run as it ends (long horizons take minutes)."""
     med = statistics.median
     stages = lambda rows: {k: med([r.get(k, 0.0) for r in rows]) for k in rows[0]}
     out: dict[str, Any] = {}
+    say = log or (lambda _line: None)
+
+    def timed(label: str, r: tuple[float, float, dict, dict]) -> tuple[float, float, dict, dict]:
+        top = sorted(r[3].items(), key=lambda kv: -kv[1])[:4]
+        say(f"  {label}: {r[0]:.2f} s wall, {r[1]:.2f} s CPU [{', '.join(f'{k} {v:.2f}' for k, v in top)}]; {_load()}")
+        return r
 
     def keep(label: str, runs: list[tuple[float, float, dict, dict]]) -> None:
         out[label] = med([r[0] for r in runs])
@@ -128,11 +148,13 @@ def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_
         out[label + "_stages"] = stages([r[2] for r in runs])
         out[label + "_stages_cpu"] = stages([r[3] for r in runs])
 
-    keep("cold", [_cold(folder, name, layout) for _ in range(repeats)])
+    keep("cold", [timed("cold plan", _cold(folder, name, layout)) for _ in range(repeats)])
     sc = load_scenario(folder, name)
     members = ensemble.draw_members(sc, members_n + 1, seed=1)
     key = str(folder.resolve())
+    c = time.process_time()
     ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
+    say(f"  first member (warms the worker): {time.process_time() - c:.2f} s CPU; {_load()}")
     base, cache = ensemble_member._base(key, name, layout)
     warm = []
     for m in members[1:]:
@@ -143,16 +165,23 @@ def member_vs_cold(folder: Path, name: str, layout: bool, repeats: int, members_
         t = time.perf_counter()
         ensemble.plan_member(base, cache, m, step)
         step("end")
-        warm.append((time.perf_counter() - t, time.process_time() - c, st, st_cpu))
+        warm.append(timed(f"member {m.index}", (time.perf_counter() - t, time.process_time() - c, st, st_cpu)))
     keep("member", warm)
     same = []
     for _ in range(repeats):
         t = time.perf_counter()
         run(base, cache=cache)
         same.append(time.perf_counter() - t)
+        say(f"  same inputs, warm worker: {same[-1]:.2f} s wall; {_load()}")
     out["same"] = med(same)
     if same_draws:
-        keep("cold_same_draws", [_cold(folder, name, layout, m) for m in members[1 : 1 + same_draws]])
+        keep(
+            "cold_same_draws",
+            [
+                timed(f"cold plan of member {m.index}'s draws", _cold(folder, name, layout, m))
+                for m in members[1 : 1 + same_draws]
+            ],
+        )
     return out
 
 
@@ -207,7 +236,8 @@ def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="bench_ensemble")
     ap.add_argument("--runs", type=int, default=40)
-    ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted)")
+    ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted, full-180d)")
+    ap.add_argument("--horizon-days", type=int, default=None, help="override the Rafah scenario's horizon (days)")
     ap.add_argument("--layout", action="store_true", help="camp layouts on (Rafah only)")
     ap.add_argument(
         "--supply-only",
@@ -217,13 +247,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-throughput", action="store_true", help="member / cold only")
     ap.add_argument("--dask-local", type=int, default=0, help="also measure a Dask LocalCluster of K workers")
     ap.add_argument("--members", type=int, default=12, help="warm members timed stage by stage")
+    ap.add_argument("--repeats", type=int, default=0, help="cold plans timed (default 3 for Rafah, 10 synthetic)")
     ap.add_argument(
         "--same-draws", type=int, default=0, help="also time cold plans of the first N members' draws (no reuse)"
     )
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
         folder, name = (
-            rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None) if a.rafah else synthetic(Path(tmp))
+            rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None, a.horizon_days)
+            if a.rafah
+            else synthetic(Path(tmp))
         )
         layout = bool(a.layout and a.rafah)
         print(
@@ -233,7 +266,13 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
         r = member_vs_cold(
-            folder, name, layout, repeats=3 if a.rafah else 10, members_n=a.members, same_draws=a.same_draws
+            folder,
+            name,
+            layout,
+            repeats=a.repeats or (3 if a.rafah else 10),
+            members_n=a.members,
+            same_draws=a.same_draws,
+            log=lambda line: print(line, flush=True),
         )
         fmt = lambda st: ", ".join(f"{k} {v:.2f}" for k, v in st.items() if v >= 0.005)
         print(
