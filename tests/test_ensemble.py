@@ -464,3 +464,21 @@ def test_supply_only_members_reuse_the_sheltering_and_match_cold_plans(tmp_path,
     assert ensemble.shelter_inputs(moved) != ensemble.shelter_inputs(members[0])
     ensemble.plan_member(base, cache, moved)
     assert len(calls) == len(members) + 2
+
+
+def test_members_without_a_supply_optimum_are_listed_and_read_worse():
+    """A member whose supply LP stopped (its wall-clock time limit) stays in every percentile with everything owed
+    short, and the summary and headline say how many."""
+    from reliefplan.analysis.headline import ensemble_lines
+    from reliefplan.analysis.sampling import MemberInputs
+
+    rows = [
+        {"member": i, "status": "ok", "conserved": True, "supply_status": s, "first_shortfall_day.water": d}
+        for i, (s, d) in enumerate([("optimal", None), ("optimal", 12.0), ("time limit reached", 0.0)])
+    ]
+    summary = ensemble.summarise(rows, [MemberInputs(index=i) for i in range(3)], DAYS)
+    assert summary["supply_not_optimal"] == [{"member": 2, "supply_status": "time limit reached"}]
+    assert summary["outcomes"]["first_shortfall_day.water"]["p_shortfall"] == 2 / 3  # the stopped one counts short
+    assert any("stopped without an optimum (time limit?) in 1 of 3 members" in line for line in ensemble_lines(summary))
+    rows[2]["supply_status"] = "optimal"
+    assert ensemble.summarise(rows, [MemberInputs(index=i) for i in range(3)], DAYS)["supply_not_optimal"] == []

@@ -27,6 +27,10 @@ NOTES = [
         "largest |rho| first); first shortfall day censored at the horizon."
     ),
     (
+        "A member whose supply LP stopped without an optimum (e.g. its time limit, supply.time_limit_s, in wall "
+        "seconds) counts everything owed as short: it reads worse, never better; supply_not_optimal lists them."
+    ),
+    (
         "Samples outside a quantity's range are clipped to it (population >= 0, usable fraction in [0, 1], "
         "trucks >= 0, road capacity factor >= 0.01); clipped_samples counts them per parameter."
     ),
@@ -139,6 +143,11 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
         "failed": failed,
         "retried": int(sum(1 for r in rows if (r.get("attempts") or 1) > 1)),
         "conserved_in_every_member": all(bool(r.get("conserved")) for r in ok),
+        "supply_not_optimal": [
+            {"member": r["member"], "supply_status": r["supply_status"]}
+            for r in ok
+            if r.get("supply_status") not in (None, "optimal")
+        ],
         "clipped_samples": clipped,
         "outcomes": _outcomes(ok, outcome_cols),
         "p_no_shortfall_through_day": _no_shortfall_through_day(ok, outcome_cols, horizon_days),

@@ -546,6 +546,11 @@ def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
         f"{ok:,} of {n:,} members planned; people conserved in every member: "
         + ("yes" if summary.get("conserved_in_every_member") else "NO")
     ]
+    if unsolved := summary.get("supply_not_optimal"):
+        out.append(
+            f"Supply LP stopped without an optimum (time limit?) in {len(unsolved):,} of {n:,} members: everything "
+            "owed is counted short in them, so their figures are the worst case, not a plan."
+        )
     rows = sorted(
         (
             (k.removesuffix("@scenario"), v["p_met"])
