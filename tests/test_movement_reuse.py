@@ -1,7 +1,7 @@
 """What an ensemble member of a scenario with successive orders reuses or computes more cheaply never changes a
 result: the ways to the sites (`routes.segments`, keyed on the site's node: runs with other destinations share
 them, tests/test_movement_member.py; capacities in another order do not), the departures split by mode in one
-compiled call (`schedule.split_modes`), and the siting's check for repeated pairs (`siting.instance._repeats`)."""
+single array call (`schedule.split_modes`), and the siting's check for repeated pairs (`siting.instance._repeats`)."""
 
 from __future__ import annotations
 

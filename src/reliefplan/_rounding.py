@@ -18,3 +18,15 @@ def largest_remainder(exact: np.ndarray, total: int, cap: np.ndarray | None = No
         order = np.argsort(-np.where(room, frac, -np.inf), kind="stable")
         base[order[:short]] += 1
     return base
+
+
+def largest_remainder_rows(exact: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """`largest_remainder(exact[i], totals[i])` for every row of ``exact`` [R, M] at once (no cap): the same whole
+    numbers, the same stable order of remainders."""
+    exact = np.asarray(exact, dtype=float)
+    base = np.floor(exact).astype(np.int64)
+    short = np.asarray(totals, dtype=np.int64) - base.sum(axis=1)
+    order = np.argsort(-(exact - base), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(exact.shape[1])[None, :], axis=1)
+    return base + (rank < short[:, None])

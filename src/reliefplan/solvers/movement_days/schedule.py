@@ -4,9 +4,8 @@ vehicles' daily limit."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ..._rounding import largest_remainder
+from ..._rounding import largest_remainder, largest_remainder_rows
 from ...scenario.movement import ModeSpec
 from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
@@ -36,27 +35,9 @@ def departure_schedule(inst: DaysInstance) -> np.ndarray:
 
 
 def split_modes(n: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Whole people per (row, mode), each row split by the shares (largest remainder, `_rounding`'s, compiled)."""
-    return _split_rows(np.asarray(n, dtype=np.int64), np.asarray(shares, dtype=float))
-
-
-@njit(cache=True)
-def _split_rows(n: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """`_rounding.largest_remainder(n[i] * shares, n[i])` for every row, step for step (a stable sort of the same
-    keys): the same whole people."""
-    out = np.zeros((len(n), len(shares)), dtype=np.int64)
-    for i in range(len(n)):
-        if n[i] == 0:
-            continue
-        exact = n[i] * shares
-        base = np.floor(exact).astype(np.int64)
-        short = n[i] - base.sum()
-        if short > 0:
-            order = np.argsort(-(exact - base), kind="mergesort")
-            for r in range(short):
-                base[order[r]] += 1
-        out[i] = base
-    return out
+    """Whole people per (row, mode), each row split by the shares (largest remainder, all rows at once)."""
+    n = np.asarray(n, dtype=np.int64)
+    return largest_remainder_rows(n[:, None] * np.asarray(shares, dtype=float)[None, :], n)
 
 
 def cap_modes(by_mode: np.ndarray, modes: list[ModeSpec], limit_used: np.ndarray) -> np.ndarray:
