@@ -3,7 +3,7 @@
 Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--horizon-days D] [--layout]
 [--supply-only]] [--no-throughput] [--same-draws N] [--repeats R] [--dask-local K]`.
 Default: the small synthetic scenario of tests/conftest.py (layouts off). `--rafah full` runs the bundled
-example (examples/rafah-2024, copied with an uncertainty block) instead: 2-10 s per member with layouts off,
+example (examples/rafah-2024, copied, with its own uncertainty block) instead: 2-10 s per member with layouts off,
 so 200 members take ~15-20 min on one worker. `--rafah full-180d` (or `targeted-180d`) runs the example's 180-day
 scenarios of issue 21 (seasons and the health layer on), `--horizon-days D` overrides a scenario's horizon; each
 run is printed as it ends (a 180-day member takes minutes: `--members 6 --repeats 1 --same-draws 1`). Figures are
@@ -47,22 +47,6 @@ SYNTHETIC_UNC = {
     "closures": [{"entry_point": "KS", "probability_per_day": 0.05, "mean_days": 3}],
 }
 
-RAFAH_UNC = {
-    "parameters": {
-        "population_error": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1},
-        "usable_fraction": {
-            "target": "site.usable_fraction",
-            "dist": "triangular",
-            "low": 0.5,
-            "mode": 0.7,
-            "high": 0.85,
-        },
-        "road_capacity": {"target": "roads.capacity_factor", "dist": "lognormal", "median": 1.0, "sigma": 0.25},
-    },
-    "closures": [{"entry_point": "KEREM-SHALOM", "probability_per_day": 0.05, "mean_days": 3}],
-    "entry_capacity_bootstrap": {"file": "entry_capacity_observed_2024.csv", "block_days": 7},
-}
-
 
 def synthetic(tmp: Path) -> tuple[Path, str]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -73,22 +57,22 @@ def synthetic(tmp: Path) -> tuple[Path, str]:
     ), "main"
 
 
-# Supply uncertainty only (Kerem Shalom closures, daily trucks resampled from the 2024 line list): members share
-# the sheltering, and re-solve only the supply plan.
-RAFAH_SUPPLY_UNC = {k: RAFAH_UNC[k] for k in ("closures", "entry_capacity_bootstrap")}
+# Supply uncertainty only (`--supply-only`: Kerem Shalom closures, daily trucks resampled from the 2024 line list):
+# members share the sheltering, and re-solve only the supply plan.
+SUPPLY_KEYS = ("closures", "entry_capacity_bootstrap")
 
 
-def rafah(tmp: Path, name: str, unc: dict[str, Any] | None = None, horizon_days: int | None = None) -> tuple[Path, str]:
-    """The example copied to ``tmp`` with an uncertainty block (and scenario ``name``'s horizon overridden)."""
+def rafah(tmp: Path, name: str, supply_only: bool = False, horizon_days: int | None = None) -> tuple[Path, str]:
+    """The example copied to ``tmp`` with its own uncertainty block (only its supply part if ``supply_only``; and
+    scenario ``name``'s horizon overridden)."""
     src = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
     dst = tmp / "rafah"
     shutil.copytree(src, dst)  # a copy: the scenario reader refuses files reached through a symbolic link
     cfg = yaml.safe_load((src / "scenario.yaml").read_text())
-    if unc is not None:
-        cfg["uncertainty"] = unc
+    if supply_only:
+        cfg["uncertainty"] = {k: cfg["uncertainty"][k] for k in SUPPLY_KEYS}
     if horizon_days is not None:
         cfg["scenarios"][name]["horizon_days"] = horizon_days
-    cfg.setdefault("uncertainty", RAFAH_UNC)  # the example's own block when it declares one
     (dst / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dst, name
 
@@ -253,11 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
-        folder, name = (
-            rafah(Path(tmp), a.rafah, RAFAH_SUPPLY_UNC if a.supply_only else None, a.horizon_days)
-            if a.rafah
-            else synthetic(Path(tmp))
-        )
+        folder, name = rafah(Path(tmp), a.rafah, a.supply_only, a.horizon_days) if a.rafah else synthetic(Path(tmp))
         layout = bool(a.layout and a.rafah)
         print(
             f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}"

@@ -15,21 +15,6 @@ from reliefplan.analysis import ensemble, ensemble_member
 from reliefplan.pipeline import run
 from reliefplan.scenario.folder import load_scenario
 
-# the benchmark's draws (benchmarks/bench_ensemble.RAFAH_UNC) without the supply ones: the move is the question
-UNC = {
-    "parameters": {
-        "population_error": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1},
-        "usable_fraction": {
-            "target": "site.usable_fraction",
-            "dist": "triangular",
-            "low": 0.5,
-            "mode": 0.7,
-            "high": 0.85,
-        },
-        "road_capacity": {"target": "roads.capacity_factor", "dist": "lognormal", "median": 1.0, "sigma": 0.25},
-    }
-}
-
 
 @pytest.mark.slow
 def test_jammed_member_move_equals_a_cold_plan_of_its_draws(tmp_path: Path, monkeypatch) -> None:
@@ -38,7 +23,8 @@ def test_jammed_member_move_equals_a_cold_plan_of_its_draws(tmp_path: Path, monk
     folder = tmp_path / "rafah"
     shutil.copytree(EXAMPLE, folder)
     cfg = yaml.safe_load((folder / "scenario.yaml").read_text())
-    cfg["uncertainty"] = UNC
+    # the example's own draws without the supply ones: the move is the question
+    cfg["uncertainty"] = {"parameters": cfg["uncertainty"]["parameters"]}
     cfg.setdefault("layout", {})["enabled"] = False
     (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     solved = []

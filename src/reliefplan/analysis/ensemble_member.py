@@ -4,6 +4,7 @@ the key results an ensemble keeps."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import traceback
@@ -178,18 +179,14 @@ def plan_member(base: Scenario, cache: Any, m: MemberInputs, progress: Callable[
     return finish(sc, sh, progress, cache=cache, rows=False)
 
 
-_FROZEN: list[bool] = []
-
-
+@functools.cache  # once per worker
 def _freeze_once() -> None:
     """After a worker's first member: what the worker keeps (scenario, travel cache, the supply LP's model, ~200 k
     Python objects on Rafah) leaves the cyclic garbage collector's view (`gc.freeze`), so the full collections a
     member's allocations trigger no longer walk it each time (Rafah `full`: 62 ms of collections a member, 7 ms
     after). At most the first member's cyclic garbage is kept for good."""
-    if not _FROZEN:
-        gc.collect()
-        gc.freeze()
-        _FROZEN.append(True)
+    gc.collect()
+    gc.freeze()
 
 
 def run_member(task: MemberTask) -> dict[str, Any]:
