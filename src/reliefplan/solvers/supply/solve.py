@@ -17,8 +17,10 @@ from .corridors import Corridors, aggregate, identity
 from .lp import _build_lp, _Lp
 from .model import (
     AUTO_EPSILON_COLUMNS,
+    CELL_TIE_BREAK,
     DEEP_FACTOR,
     DEEP_SHARE,
+    DUAL_TOL,
     EPS_TRUCKS,
     FAIR_WEIGHT,
     METHODS,
@@ -60,6 +62,7 @@ def _highs(
 
     h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("dual_feasibility_tolerance", DUAL_TOL)  # the tie-breaks above it: one optimum (`tiebreak`)
     if scale is not None:
         h.setOptionValue("simplex_scale_strategy", scale)
     if threads:
@@ -545,7 +548,7 @@ def _solve(
         storage_step_t,
         result.shortfall_t,
         weighted,
-        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0),
+        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + 2 * CELL_TIE_BREAK + (1e-2 if eps else 0.0),
     )
     result.fleet = fleet_requirements(corr.original, result)
     result.solve_time_s = time.perf_counter() - t0
