@@ -14,7 +14,6 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from .._mcf import min_cost_flow, solved_max_flow
-from ..canonical_flow import canonical_optimum
 from .condensation import _Net
 from .model import _Core
 from .paths import _reverse_dist, _reverse_graph, _SinkPaths
@@ -35,11 +34,6 @@ RELAXATION_FIRST = True
 KEEP_CUT_ARCS_LIMIT = 1_000_000
 # Beyond this the exact method refuses (auto falls back to the queue model).
 EXPANDED_ARCS_LIMIT = 30_000_000
-# Map the min-cost flow's optimum to the canonical one (canonical_flow.py): the same schedule whatever exact solver,
-# pivot rule or warm start found an optimum, for ~0.02 s on a jammed Rafah member (~5 % of LEMON's solve). Off
-# while LEMON solves every move cold (it returns the same optimum for the same input anyway); turn it on with any
-# warm or alternative solver, or a member would no longer equal a cold plan of its draws.
-CANONICAL_SCHEDULE = False
 
 
 class _TooLarge(Exception):
@@ -310,10 +304,9 @@ class _Expanded:
         renum = np.full(n_nodes, -1, dtype=np.int64)
         renum[used] = np.arange(len(used))
         arcs = np.flatnonzero(keep)
-        problem = (renum[ten.tails[arcs]], renum[ten.heads[arcs]], ten.caps[arcs], ten.costs[arcs], supply[used])
-        flows[arcs] = min_cost_flow(*problem)
-        if CANONICAL_SCHEDULE:
-            flows[arcs] = canonical_optimum(*problem, flows[arcs])
+        flows[arcs] = min_cost_flow(
+            renum[ten.tails[arcs]], renum[ten.heads[arcs]], ten.caps[arcs], ten.costs[arcs], supply[used]
+        )
         if by_supply:
             flows[src] = ten.caps[src]
             flows[agg] = flows[ten.seg["sink"]].reshape(k, T).sum(axis=1)
