@@ -46,6 +46,14 @@ BACKLOG_SCALE_STRATEGY = 4
 #: (sum 18.5 -> 14.1 s), the same optima. A cold solve keeps HiGHS' choice (Devex took 11.1 s against 6.4 s there)
 WARM_EDGE_WEIGHTS = 1
 
+#: HiGHS' dual_simplex_cost_perturbation_multiplier on a warm member's restart from the last deprivation optimum:
+#: 0, none. HiGHS perturbs costs against stalling on dual degenerate LPs; the cell tie-break (`tiebreak`) leaves the
+#: supply LP far less degenerate, and the perturbation then only moves the restart off the last optimum. 31 recorded
+#: Rafah `full` members replayed, same process (CPU, load 4-9): warm median 0.425 / 0.432 s with 0.2 (the value
+#: before), 0.291 / 0.277 s with 0; `targeted` (21): 0.590 / 0.467 s against 0.553 / 0.433 s; the same optima.
+#: (Before the tie-break, no perturbation stalled one member for 30 k iterations, 10.3 s: docs/ensemble.md.)
+WARM_COST_PERTURBATION = 0.0
+
 
 def _highs(
     lp: _Lp,
@@ -160,10 +168,10 @@ def _warm_highs(
         h.change_coeffs(rws[keep], cols[keep], new_vals[changed][keep])
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
     h.setOptionValue("simplex_strategy", 0)
-    # Less cost perturbation than HiGHS' default (1.0) suits a restart from a neighbour's deprivation optimum:
-    # on 16 Rafah members the warm dual simplex took 0.155 s (median) instead of 0.218 s, same optima. After a
-    # truckload solve (other costs, held bounds) it does not: a whole plan re-solved then took 2.2 s, not 1.7 s.
-    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.2 if last is not None else 1.0)
+    # Less cost perturbation than HiGHS' default (1.0) suits a restart from a neighbour's deprivation optimum
+    # (`WARM_COST_PERTURBATION`). After a truckload solve (other costs, held bounds) it does not: a whole plan
+    # re-solved then took 2.2 s, not 1.7 s.
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", WARM_COST_PERTURBATION if last is not None else 1.0)
     h.setOptionValue("simplex_dual_edge_weight_strategy", WARM_EDGE_WEIGHTS)
     # pass only what changed (members share most bounds and every cost)
     col = np.arange(n, dtype=np.int32) if last is None else np.flatnonzero(upper != last[0]).astype(np.int32)
