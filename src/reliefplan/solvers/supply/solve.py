@@ -22,6 +22,7 @@ from .model import (
     EPS_TRUCKS,
     FAIR_WEIGHT,
     METHODS,
+    SIFT_GIVE_UP_SHARE,
     SIFT_TOL,
     SIFT_WINDOW_DAYS,
     TIME_TIE_BREAK,
@@ -297,8 +298,10 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
     "Very large-scale linear programming: a case study in combining interior point and simplex methods",
     Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
     times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
-    decides."""
+    decides. Should the first pricing release more than `SIFT_GIVE_UP_SHARE` of the held columns, sifting gives up
+    (`_give_up`): the whole LP by the dual simplex from scratch."""
     strategy = h.getOptionValue("simplex_strategy")[1]
+    perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves = 0
     priced = np.zeros(0, dtype=np.int64)  # series released before
     try:
@@ -307,6 +310,7 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
             solves += 1
             if not held.size:
                 return held, solves
+            primal = 4  # the solution stays feasible, new columns to price in
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 release = held
             else:
@@ -315,13 +319,28 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
                 if not neg.size:
                     return held, solves
                 release = _to_release(held, neg, lp.T, priced)
+                if solves == 1 and release.size > SIFT_GIVE_UP_SHARE * held.size:
+                    release, primal = held, _give_up(h)
                 priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
             held = np.setdiff1d(held, release, assume_unique=True)
             h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
-            h.setOptionValue("simplex_strategy", 4)  # primal: the solution stays feasible, new columns to price in
+            h.setOptionValue("simplex_strategy", primal)
     finally:
         h.setOptionValue("simplex_strategy", strategy)
+        h.setOptionValue("dual_simplex_cost_perturbation_multiplier", perturbation)
+
+
+def _give_up(h: Any) -> int:
+    """Prepare ``h`` to solve the whole LP from scratch by the dual simplex without cost perturbation; returns that
+    simplex_strategy. When most held columns price in, the restricted basis is far from the whole LP's optimum:
+    Rafah full-180d with a member's draws (234 k rows, 275 k columns, 82 % of the held stock released at the first
+    pricing): the primal re-solve from the restricted basis took > 190 s CPU; the dual simplex from that basis
+    (dual infeasible) > 259 s; from scratch 175 s with HiGHS' cost perturbation and 115 s without
+    (docs/supply.md)."""
+    h.clearSolver()
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
+    return 1
 
 
 def _unsolved(
