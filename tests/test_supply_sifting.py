@@ -202,7 +202,24 @@ def test_give_up_restores_the_options():
     h, highspy = solve._highs(lp, 60.0, None, solve._upper(lp, lp.site_stock_cols), compact=True)
     h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.7)
     h.setOptionValue("simplex_strategy", 0)
-    left, solves = solve._sift(lp, h, highspy, lp.site_stock_cols, 60.0)
+    left, solves = solve._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
     assert left.size == 0 and solves == 2
     assert h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1] == 0.7
     assert h.getOptionValue("simplex_strategy")[1] == 0
+
+
+def test_warm_members_with_uneven_crossings_give_the_cold_optimum():
+    """Ensemble members on uneven crossings: the first gives up sifting, the next restart warm (nothing held), each
+    to the direct optimum."""
+    warm: dict = {}
+    inst = _uneven_instance(1)
+    for f in (1.0, 0.6, 1.3):
+        changed = replace(
+            inst,
+            entry_points=[
+                replace(e, capacity_t_by_day=[c * f for c in e.capacity_t_by_day]) for e in inst.entry_points
+            ],
+        )
+        hot = solve_supply(changed, warm=warm, trucks="off", method="sifting")
+        cold = solve_supply(changed, trucks="off", method="direct")
+        assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-9, abs=1e-7)

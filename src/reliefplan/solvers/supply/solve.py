@@ -290,7 +290,9 @@ def _to_release(held: np.ndarray, neg: np.ndarray, days: int, priced: np.ndarray
     return held[(hd <= last[hs]) & (hd >= first[hs])]
 
 
-def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, int]:
+def _sift(
+    lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float, give_up: bool = False
+) -> tuple[np.ndarray, int]:
     """(columns still held at 0, solves): solve with the ``held`` columns fixed at 0, then release held columns
     around those with a negative reduced cost (`_to_release`) and re-solve with the primal simplex from the same
     basis, until no held column has one: the basis is then optimal for the whole LP too (each held column sits at
@@ -298,8 +300,9 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
     "Very large-scale linear programming: a case study in combining interior point and simplex methods",
     Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
     times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
-    decides. Should the first pricing release more than `SIFT_GIVE_UP_SHARE` of the held columns, sifting gives up
-    (`_give_up`): the whole LP by the dual simplex from scratch."""
+    decides. With ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release
+    more than `SIFT_GIVE_UP_SHARE` of them, sifting gives up (`_give_up`): the whole LP by the dual simplex from
+    scratch. (A warm member holds only what the last member left held, and restarts from its basis.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
     perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves = 0
@@ -319,7 +322,7 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
                 if not neg.size:
                     return held, solves
                 release = _to_release(held, neg, lp.T, priced)
-                if solves == 1 and release.size > SIFT_GIVE_UP_SHARE * held.size:
+                if give_up and solves == 1 and release.size > SIFT_GIVE_UP_SHARE * held.size:
                     release, primal = held, _give_up(h)
                 priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
@@ -518,7 +521,8 @@ def _solve(
     """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`.
     ``state["held"]``: columns held at 0 (sifting), updated to those still held after the deprivation solve."""
     n_held = state["held"].size
-    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s)
+    give_up = n_held == lp.site_stock_cols.size > 0  # a cold solve (or a member after one that released nothing)
+    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
     method = (
         f"sifting: {solves} solves, {n_held - state['held'].size:,} of {n_held:,} site stock columns priced in"
         if n_held
