@@ -486,6 +486,26 @@ def test_page_plans_the_rafah_example(live_server, tmp_path):
     _page_flow(live_server, zpath, "targeted", ["displaced", "unhcr-emergency"])
 
 
+def test_a_shorter_horizon_ignores_packages_the_run_does_not_apply(client, tmp_path):
+    """A package resource after the chosen horizon is an input error only for runs that use the package (the Rafah
+    example's pier opens on day 11; a 10-day plan of it once failed on that)."""
+    packages = {
+        "late": {"tents": [{"count": 10, "from_day": 8}]},
+        "later": {"extends": "late", "tents": [{"count": 5, "from_day": 1}]},
+    }
+    folder = write_scenario(tmp_path / "sc", config={"packages": packages})
+    uid = post_zip(client, zip_folder(folder)).json()["id"]
+
+    def go(**params):
+        body = {"upload_id": uid, "scenario": "main", "params": {"layout": False, "horizon_days": 5, **params}}
+        return wait(client, client.post("/api/runs", json=body).json()["id"])
+
+    assert go()["status"] == "done"
+    failed = go(package="later")  # applied: its base's tents on day 8 do not fit 5 days
+    assert failed["status"] == "failed" and "packages.late.tents[0]" in failed["error"], failed
+    assert "outside the horizon" in failed["error"]
+
+
 def test_ensemble_runs_as_a_job(client, tmp_path):
     unc = {"parameters": {"trucks": {"target": "entry.trucks_per_day", "dist": "uniform", "low": 3, "high": 7}}}
     folder = write_scenario(tmp_path / "sc", config={"uncertainty": unc})

@@ -116,7 +116,23 @@ def scenario_yaml_for_run(doc: dict[str, Any], scenario: str, params: RunParams)
         settings["supply"] = supply
     scenarios[scenario] = settings
     doc["scenarios"] = scenarios
+    if params.horizon_days is not None and not params.assess and isinstance(doc.get("packages"), dict):
+        # every package in the folder is checked against the horizon (issue 11: a resource available after it is
+        # an input error), so a shorter horizon chosen here would fail on packages this run never applies (the
+        # Rafah example's pier opens on day 11): the run's copy keeps only the one it applies, with its bases
+        doc["packages"] = _applied_packages(doc["packages"], params.package)
     return doc
+
+
+def _applied_packages(packages: dict[str, Any], name: str | None) -> dict[str, Any]:
+    """``name`` and the packages it extends (none when ``name`` is None); unknown names are left for the loader
+    to report."""
+    kept: dict[str, Any] = {}
+    while name is not None and name in packages and name not in kept:
+        kept[name] = packages[name]
+        base = packages[name].get("extends") if isinstance(packages[name], dict) else None
+        name = base if isinstance(base, str) else None
+    return kept
 
 
 def ensure_upload_dir(store: Store, upload_id: str) -> Path:
