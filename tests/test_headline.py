@@ -121,3 +121,20 @@ def test_site_colours_use_every_check_of_the_site_supply_included(short):
     failing = [r for r in rows if r.met is False]
     assert [r.indicator for r in failing] == ["water_need_met_share"]  # only the supply fails at this site
     assert site_compliance(short)["S1"] == failing[0].severity != "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("people_redisplaced_by_site_phases", "148 people move again from a site that closed or shrank"),
+        ("people_lost_place_by_site_phases", "148 people moved from a closed or shrunk site and found no place"),
+    ],
+)
+def test_phase_rows_in_words_without_repeating_their_kind(name, words):
+    """A phases row said its own name twice in the kind line ('people redisplaced by site phases: people
+    redisplaced by site phases: 148 people')."""
+    from reliefplan.analysis.headline_words import _scenario_row_text
+    from reliefplan.stages.verdict import indicator
+
+    row = indicator(name, "scenario", 148.0, 0.0, "people", "<=", "test")
+    assert _scenario_row_text(row) == words
