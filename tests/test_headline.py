@@ -138,3 +138,15 @@ def test_phase_rows_in_words_without_repeating_their_kind(name, words):
 
     row = indicator(name, "scenario", 148.0, 0.0, "people", "<=", "test")
     assert _scenario_row_text(row) == words
+
+
+def test_people_who_change_group_are_counted_once(short):
+    """A person who changes group (returns home, re-moved by phases) is in each group's own maximum; the headline
+    counted the sum of those maxima (34,336 of 30,000 people in a plan with returns) instead of the groups' people
+    on their fullest day."""
+    plan = short.model_copy(deep=True)
+    for g in plan.groups.summary:  # as if 1,000 people had moved from one group to the other mid-horizon
+        g.people_max += 1_000
+    h = headline(plan)
+    assert h.people_short == 20_000
+    assert h.findings[0].startswith("water falls short from day 0 for staying and sheltered (20,000 people); ")

@@ -290,6 +290,20 @@ def _shelter_finding(plan: Plan) -> str | None:
     )
 
 
+def _people_in(plan: Plan, groups: set[str]) -> int:
+    """People in these groups on the day they are most: a person who changes group (returns home, moves between
+    a camp and the land beyond it) is counted once, not in each group's own maximum."""
+    if plan.groups is None or not groups:
+        return 0
+    by_day: dict[int, int] = {}
+    for d in plan.groups.daily:
+        if d.group in groups:
+            by_day[d.day] = by_day.get(d.day, 0) + d.people
+    if by_day:
+        return max(by_day.values())
+    return sum(g.people_max for g in plan.groups.summary if g.group in groups)
+
+
 def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
     """Per commodity short for some group: who (groups and people), from which day, by how much (the worst group
     against the standard). Returns the lines and the groups with any shortfall."""
@@ -306,7 +320,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         ]
         if not short:
             continue
-        people = sum(g.people_max for g in short)
+        people = _people_in(plan, {g.group for g in short})
         days = [d for g in short if (d := g.first_shortfall_day.get(c)) is not None]
         when = f" from day {min(days)}" if days else ""
         names = _list([_group(g.group) for g in short])
@@ -346,8 +360,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
 
 
 def _people_short(plan: Plan, failed_groups: set[str]) -> int:
-    summary = plan.groups.summary if plan.groups else []
-    n = sum(g.people_max for g in summary if g.group in failed_groups)
+    n = _people_in(plan, failed_groups)
     if "overflow" not in failed_groups:
         n += plan.people.unsheltered
     return n
