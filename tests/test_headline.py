@@ -150,3 +150,14 @@ def test_people_who_change_group_are_counted_once(short):
     h = headline(plan)
     assert h.people_short == 20_000
     assert h.findings[0].startswith("water falls short from day 0 for staying and sheltered (20,000 people); ")
+
+
+def test_only_a_place_failing_names_no_count_of_people(enough):
+    """A monitored camp short of latrines, every group served: the lead read 'does not hold for 0 of 141,000
+    people'."""
+    plan = enough.model_copy(deep=True)
+    row = next(r for r in plan.verdict if r.scope.startswith("site:") and r.met is True)
+    row.met, row.severity = False, "critical"
+    h = headline(plan)
+    assert not h.holds and h.people_short == 0 and h.failed == 1
+    assert h.lead == "The plan does not hold" and h.summary.startswith("The plan does not hold: ")

@@ -443,12 +443,14 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
                 else f", {len(failed_groups)} of {n_groups} groups"
             )
         who = (
-            f"everyone in the plan ({_people(in_plan)} people{groups})"
+            f" for everyone in the plan ({_people(in_plan)} people{groups})"
             if people_short >= in_plan > 0
-            else f"{_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}"
+            else f" for {_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}"
+            if people_short > 0
+            else ""  # only checks of places fail (a camp's latrines): no group of people is short
         )
         when = f" from day {first}" if first is not None else ""
-        lead = f"The plan does not hold for {who}{when}"
+        lead = f"The plan does not hold{who}{when}"
         worst = findings[0] if findings else failing[0].text
         summary = f"{lead}: {worst}. {failed:,} of {checked:,} checks fail, in {len(failing)} kind(s)."
     if fixes is not None:
