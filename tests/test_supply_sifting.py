@@ -152,3 +152,74 @@ def test_windowed_sifting_gives_the_direct_optimum_over_40_days(seed, window, mo
         assert sifted.objective_deprivation == pytest.approx(direct.objective_deprivation, rel=1e-7, abs=1e-6)
         np.testing.assert_allclose(sifted.shortfall_t.sum(axis=1), direct.shortfall_t.sum(axis=1), atol=1e-5)
         assert sifted.max_conservation_residual_t < 1e-6
+
+
+def _uneven_instance(seed: int, days: int = 30) -> SupplyInstance:
+    """`_random_instance` with crossings that admit much more than the need on some days and nothing on others
+    (sampled or observed daily trucks): sites stock all through the horizon."""
+    inst = _random_instance(seed, "equal", days=days)
+    rng = np.random.default_rng(100 + seed)
+    entries = [
+        replace(e, capacity_t_by_day=list(e.trucks_per_day * 20 * rng.choice([0.0, 0.2, 3.0], size=days)))
+        for e in inst.entry_points
+    ]
+    return replace(inst, entry_points=entries)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sifting_gives_up_when_most_stock_prices_in(seed, monkeypatch):
+    """Uneven crossings: the first pricing releases most held stock, sifting gives up and solves the whole LP by the
+    dual simplex from scratch, to the optimum of sifting on (`SIFT_GIVE_UP_SHARE` 1: never give up) and of the
+    direct solve: the same deprivation and the same shortfall per commodity and day, in both stages."""
+    from reliefplan.solvers.supply import solve
+
+    inst = _uneven_instance(seed)
+    calls = []
+    give_up = solve._give_up
+    monkeypatch.setattr(solve, "_give_up", lambda h: calls.append(1) or give_up(h))
+    for trucks in ("off", "second_solve"):
+        calls.clear()
+        gave_up = solve_supply(inst, trucks=trucks, method="sifting")
+        assert calls, "the first pricing released less than SIFT_GIVE_UP_SHARE of the held stock"
+        with monkeypatch.context() as m:
+            m.setattr(solve, "SIFT_GIVE_UP_SHARE", 1.0)
+            sifted = solve_supply(inst, trucks=trucks, method="sifting")
+        direct = solve_supply(inst, trucks=trucks, method="direct")
+        assert gave_up.status == sifted.status == direct.status == "Optimal"
+        for other in (sifted, direct):
+            assert gave_up.objective_deprivation == pytest.approx(other.objective_deprivation, rel=1e-9, abs=1e-7)
+            np.testing.assert_allclose(gave_up.shortfall_t.sum(axis=1), other.shortfall_t.sum(axis=1), atol=1e-5)
+        assert gave_up.max_conservation_residual_t < 1e-6
+
+
+def test_give_up_restores_the_options():
+    """After giving up, the model keeps the caller's simplex strategy and cost perturbation (a warm member sets its
+    own, a truckload solve relies on the primal simplex)."""
+    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply.lp import _build_lp
+
+    lp = _build_lp(_uneven_instance(0), 0.5, 1.0, 0)
+    h, highspy = solve._highs(lp, 60.0, None, solve._upper(lp, lp.site_stock_cols), compact=True)
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.7)
+    h.setOptionValue("simplex_strategy", 0)
+    left, solves = solve._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
+    assert left.size == 0 and solves == 2
+    assert h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1] == 0.7
+    assert h.getOptionValue("simplex_strategy")[1] == 0
+
+
+def test_warm_members_with_uneven_crossings_give_the_cold_optimum():
+    """Ensemble members on uneven crossings: the first gives up sifting, the next restart warm (nothing held), each
+    to the direct optimum."""
+    warm: dict = {}
+    inst = _uneven_instance(1)
+    for f in (1.0, 0.6, 1.3):
+        changed = replace(
+            inst,
+            entry_points=[
+                replace(e, capacity_t_by_day=[c * f for c in e.capacity_t_by_day]) for e in inst.entry_points
+            ],
+        )
+        hot = solve_supply(changed, warm=warm, trucks="off", method="sifting")
+        cold = solve_supply(changed, trucks="off", method="direct")
+        assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-9, abs=1e-7)

@@ -40,6 +40,11 @@ SIFT_TOL = DUAL_TOL  # a held column prices in below this reduced cost (the dual
 #: a series' first pricing releases its held days from this many days before its first negative reduced cost to its
 #: last, a later one the whole series (solve._to_release); whole series at once cost 2.5x the iterations over 365 days
 SIFT_WINDOW_DAYS = 30
+#: sifting gives up when its first pricing would release more than this share of the held stock columns: sites then
+#: stock all through the horizon (crossings scarce and uneven: sampled or observed daily trucks), the primal re-solve
+#: of so large a release is the slowest way to the optimum, and the whole LP is solved by the dual simplex from
+#: scratch instead (solve._sift; Rafah full-180d with a member's draws releases 82 %, the 30-day plans at most ~40 %)
+SIFT_GIVE_UP_SHARE = 0.5
 _EPS = 1e-9
 
 

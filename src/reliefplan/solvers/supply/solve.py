@@ -24,6 +24,7 @@ from .model import (
     EPS_TRUCKS,
     FAIR_WEIGHT,
     METHODS,
+    SIFT_GIVE_UP_SHARE,
     SIFT_TOL,
     SIFT_WINDOW_DAYS,
     TIME_TIE_BREAK,
@@ -305,7 +306,9 @@ def _to_release(held: np.ndarray, neg: np.ndarray, days: int, priced: np.ndarray
     return held[(hd <= last[hs]) & (hd >= first[hs])]
 
 
-def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, int]:
+def _sift(
+    lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float, give_up: bool = False
+) -> tuple[np.ndarray, int]:
     """(columns still held at 0, solves): solve with the ``held`` columns fixed at 0, then release held columns
     around those with a negative reduced cost (`_to_release`) and re-solve with the primal simplex from the same
     basis, until no held column has one: the basis is then optimal for the whole LP too (each held column sits at
@@ -313,8 +316,11 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
     "Very large-scale linear programming: a case study in combining interior point and simplex methods",
     Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
     times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
-    decides."""
+    decides. With ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release
+    more than `SIFT_GIVE_UP_SHARE` of them, sifting gives up (`_give_up`): the whole LP by the dual simplex from
+    scratch. (A warm member holds only what the last member left held, and restarts from its basis.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
+    perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves = 0
     priced = np.zeros(0, dtype=np.int64)  # series released before
     try:
@@ -323,6 +329,7 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
             solves += 1
             if not held.size:
                 return held, solves
+            primal = 4  # the solution stays feasible, new columns to price in
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 release = held
             else:
@@ -331,13 +338,28 @@ def _sift(lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float) 
                 if not neg.size:
                     return held, solves
                 release = _to_release(held, neg, lp.T, priced)
+                if give_up and solves == 1 and release.size > SIFT_GIVE_UP_SHARE * held.size:
+                    release, primal = held, _give_up(h)
                 priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
             held = np.setdiff1d(held, release, assume_unique=True)
             h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
-            h.setOptionValue("simplex_strategy", 4)  # primal: the solution stays feasible, new columns to price in
+            h.setOptionValue("simplex_strategy", primal)
     finally:
         h.setOptionValue("simplex_strategy", strategy)
+        h.setOptionValue("dual_simplex_cost_perturbation_multiplier", perturbation)
+
+
+def _give_up(h: Any) -> int:
+    """Prepare ``h`` to solve the whole LP from scratch by the dual simplex without cost perturbation; returns that
+    simplex_strategy. When most held columns price in, the restricted basis is far from the whole LP's optimum:
+    Rafah full-180d with a member's draws (234 k rows, 275 k columns, 82 % of the held stock released at the first
+    pricing): the primal re-solve from the restricted basis took > 190 s CPU; the dual simplex from that basis
+    (dual infeasible) > 259 s; from scratch 175 s with HiGHS' cost perturbation and 115 s without
+    (docs/supply.md)."""
+    h.clearSolver()
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
+    return 1
 
 
 def _unsolved(
@@ -515,7 +537,8 @@ def _solve(
     """Deprivation first, then (``second_solve``) truckloads with the deprivation held; see `solve_supply`.
     ``state["held"]``: columns held at 0 (sifting), updated to those still held after the deprivation solve."""
     n_held = state["held"].size
-    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s)
+    give_up = n_held == lp.site_stock_cols.size > 0  # a cold solve (or a member after one that released nothing)
+    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
     method = (
         f"sifting: {solves} solves, {n_held - state['held'].size:,} of {n_held:,} site stock columns priced in"
         if n_held
