@@ -431,7 +431,7 @@ def _costs(
     on_share: np.ndarray,
     deep_factor: float,
     deep_c1: float,
-    keys: list[str],
+    cell_group: list[str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(deprivation cost with tie-breaks, deprivation as reported, truckloads) per column."""
     K, E, A, T, C, J, B = net.K, net.E, net.A, net.T, cols.C, cols.J, cols.B
@@ -443,6 +443,7 @@ def _costs(
     # plan serves people now and only rations early where the convex cost asks for it.
     later = 1.0 + TIME_TIE_BREAK * (T - 1 - np.arange(T)) / max(T - 1, 1)
     # and which cell goes short on which day among equally deprived plans: by a hash of its identity (`tiebreak`)
+    keys = cell_keys(inst, cells.k, cells.site, [{cell_group[q] for q in m} for m in cells.members])
     tie = cell_day_factors(keys, T, min(CELL_TIE_BREAK, 0.5 * TIME_TIE_BREAK / max(T - 1, 1)))
     gfac = gfac_c[cells.cls] if C > 1 else np.ones(J)
     w = prio[cells.k] * gfac  # [J] deprivation weight per tonne
@@ -563,14 +564,7 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float, trans
     sig_lo, sig_hi = cols.off["sig1"], cols.off["sig2"] + cols.sizes["sig2"]
     fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
     deep_c1 = deep_factor if shared and tiers else 1.0
-    keys = cell_keys(
-        [c.id for c in inst.commodities],
-        [x.id for x in inst.sites],
-        cells.k,
-        cells.site,
-        ["+".join(sorted({cell_group[q] for q in m})) for m in cells.members],
-    )
-    cost1, true1, cost2 = _costs(inst, net, cells, cols, gfac_c, on_share, deep_factor, deep_c1, keys)
+    cost1, true1, cost2 = _costs(inst, net, cells, cols, gfac_c, on_share, deep_factor, deep_c1, cell_group)
     return _Lp(
         K=K,
         E=net.E,

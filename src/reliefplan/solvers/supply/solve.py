@@ -47,12 +47,9 @@ BACKLOG_SCALE_STRATEGY = 4
 #: (sum 18.5 -> 14.1 s), the same optima. A cold solve keeps HiGHS' choice (Devex took 11.1 s against 6.4 s there)
 WARM_EDGE_WEIGHTS = 1
 
-#: HiGHS' dual_simplex_cost_perturbation_multiplier on a warm member's restart from the last deprivation optimum:
-#: 0, none. HiGHS perturbs costs against stalling on dual degenerate LPs; the cell tie-break (`tiebreak`) leaves the
-#: supply LP far less degenerate, and the perturbation then only moves the restart off the last optimum. 31 recorded
-#: Rafah `full` members replayed, same process (CPU, load 4-9): warm median 0.425 / 0.432 s with 0.2 (the value
-#: before), 0.291 / 0.277 s with 0; `targeted` (21): 0.590 / 0.467 s against 0.553 / 0.433 s; the same optima.
-#: (Before the tie-break, no perturbation stalled one member for 30 k iterations, 10.3 s: docs/ensemble.md.)
+#: HiGHS' dual_simplex_cost_perturbation_multiplier on a warm member's restart: 0. With the cell tie-break
+#: (`tiebreak`) the LP is far less degenerate; 31 Rafah `full` members replayed, warm median 0.43 -> 0.28-0.29 s CPU
+#: against 0.2, `targeted` 0.47-0.59 -> 0.43-0.55 s, the same optima (docs/ensemble.md)
 WARM_COST_PERTURBATION = 0.0
 
 

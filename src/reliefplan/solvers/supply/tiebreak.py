@@ -22,6 +22,8 @@ import hashlib
 
 import numpy as np
 
+from .model import SupplyInstance
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -39,8 +41,7 @@ def cell_day_factors(keys: list[str], days: int, delta: float) -> np.ndarray:
     return 1.0 + delta * (x >> np.uint64(11)).astype(float) / float(2**53)
 
 
-def cell_keys(
-    commodity_ids: list[str], site_ids: list[str], k: np.ndarray, site: np.ndarray, groups: list[str]
-) -> list[str]:
-    """One identity per LP cell: its commodity, site and the groups it stands for."""
-    return [f"{commodity_ids[a]}\x1f{site_ids[b]}\x1f{g}" for a, b, g in zip(k.tolist(), site.tolist(), groups)]
+def cell_keys(inst: SupplyInstance, k: np.ndarray, site: np.ndarray, groups: list[set[str]]) -> list[str]:
+    """One identity per LP cell: its commodity, its site and the groups it stands for (ids, not positions)."""
+    kid, sid = [c.id for c in inst.commodities], [x.id for x in inst.sites]
+    return [f"{kid[a]}\x1f{sid[b]}\x1f{'+'.join(sorted(g))}" for a, b, g in zip(k.tolist(), site.tolist(), groups)]
