@@ -16,6 +16,7 @@ from reliefplan import terminal
 from reliefplan.analysis.ensemble import default_workers
 from reliefplan.cli import _outcome, app
 from reliefplan.standards import load_standards
+from reliefplan.words import outcome_words
 
 
 def test_numbers_for_people():
@@ -31,6 +32,11 @@ def test_ensemble_percentiles_print_whole_people():
     assert _outcome("clearance_h", 21.333) == "21 h 20 min"
     assert _outcome("first_shortfall_day.water", 3.0) == "day 3"
     assert _outcome("first_shortfall_day.food", None) == "none within the horizon"
+    # a health day read '4' and '—' under 'first health day.ipc5 food gap'; a shortfall day 'medical supplies falls'
+    assert _outcome("first_health_day.ipc5_food_gap", 4.0) == "day 4"
+    assert _outcome("first_health_day.ipc5_gam", None) == "not within the horizon"
+    assert outcome_words("first_health_day.ipc5_food_gap") == "first day health threshold ipc5 food gap crossed"
+    assert outcome_words("first_shortfall_day.medical") == "first day medical supplies short"
 
 
 def test_default_workers_one_per_core_at_most_one_per_member():

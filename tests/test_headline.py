@@ -121,3 +121,43 @@ def test_site_colours_use_every_check_of_the_site_supply_included(short):
     failing = [r for r in rows if r.met is False]
     assert [r.indicator for r in failing] == ["water_need_met_share"]  # only the supply fails at this site
     assert site_compliance(short)["S1"] == failing[0].severity != "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("people_redisplaced_by_site_phases", "148 people move again from a site that closed or shrank"),
+        ("people_lost_place_by_site_phases", "148 people moved from a closed or shrunk site and found no place"),
+    ],
+)
+def test_phase_rows_in_words_without_repeating_their_kind(name, words):
+    """A phases row said its own name twice in the kind line ('people redisplaced by site phases: people
+    redisplaced by site phases: 148 people')."""
+    from reliefplan.analysis.headline_words import _scenario_row_text
+    from reliefplan.stages.verdict import indicator
+
+    row = indicator(name, "scenario", 148.0, 0.0, "people", "<=", "test")
+    assert _scenario_row_text(row) == words
+
+
+def test_people_who_change_group_are_counted_once(short):
+    """A person who changes group (returns home, re-moved by phases) is in each group's own maximum; the headline
+    counted the sum of those maxima (34,336 of 30,000 people in a plan with returns) instead of the groups' people
+    on their fullest day."""
+    plan = short.model_copy(deep=True)
+    for g in plan.groups.summary:  # as if 1,000 people had moved from one group to the other mid-horizon
+        g.people_max += 1_000
+    h = headline(plan)
+    assert h.people_short == 20_000
+    assert h.findings[0].startswith("water falls short from day 0 for staying and sheltered (20,000 people); ")
+
+
+def test_only_a_place_failing_names_no_count_of_people(enough):
+    """A monitored camp short of latrines, every group served: the lead read 'does not hold for 0 of 141,000
+    people'."""
+    plan = enough.model_copy(deep=True)
+    row = next(r for r in plan.verdict if r.scope.startswith("site:") and r.met is True)
+    row.met, row.severity = False, "critical"
+    h = headline(plan)
+    assert not h.holds and h.people_short == 0 and h.failed == 1
+    assert h.lead == "The plan does not hold" and h.summary.startswith("The plan does not hold: ")

@@ -45,7 +45,7 @@ def _assert_same(hot, cold):
 def test_members_on_a_growing_model_reach_the_cold_optimum(seed, sharing):
     inst = _random_instance(seed, sharing, days=10)
     warm: dict = {}
-    sizes = []
+    sizes, rows = [], []
     # the first member has dead columns (odd sites need nothing from day 4), later ones need them again
     for f, people, stop in ((1.0, 1.0, 4), (0.5, 1.2, None), (1.4, 0.8, 6), (0.7, 1.0, None), (0.7, 1.0, 2)):
         member = _member(inst, f, people, stop)
@@ -54,7 +54,9 @@ def test_members_on_a_growing_model_reach_the_cold_optimum(seed, sharing):
         ((model, *_),) = warm.values()
         assert isinstance(model, CompactHighs)
         sizes.append(model._live.size)
+        rows.append(model.getNumRow())
     assert sizes[1] > sizes[0]  # the second member's new live columns were added to the kept model
+    assert rows[1] > rows[0]  # and the rows they need (left out while no column had a coefficient there)
     assert sizes == sorted(sizes)  # never removed: dead again is a bound at 0
 
 

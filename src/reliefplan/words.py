@@ -178,7 +178,9 @@ def outcome_words(name: str) -> str:
             else "shortfall over the horizon, all commodities (t)"
         )
     if head == "first_shortfall_day":
-        return f"first day {commodity_words(com)} falls short"
+        return f"first day {commodity_words(com)} short"
+    if head == "first_health_day":  # the threshold's key; its words live with the health model (a higher layer)
+        return f"first day health threshold {com.replace('_', ' ')} crossed"
     return {
         "displaced": "people displaced",
         "sheltered": "people sheltered",
@@ -192,6 +194,8 @@ def outcome_value(name: str, v: float | None) -> str:
     """An ensemble percentile: people and tonnes whole, hours as 'h min', days as 'day d' (null: never short)."""
     if name.startswith("first_shortfall_day."):
         return "none within the horizon" if v is None else f"day {v:g}"
+    if name.startswith("first_health_day."):
+        return "not within the horizon" if v is None else f"day {v:g}"
     if v is None or not math.isfinite(v):
         return "—"
     if name.endswith(("_h", "_hours")):

@@ -290,6 +290,20 @@ def _shelter_finding(plan: Plan) -> str | None:
     )
 
 
+def _people_in(plan: Plan, groups: set[str]) -> int:
+    """People in these groups on the day they are most: a person who changes group (returns home, moves between
+    a camp and the land beyond it) is counted once, not in each group's own maximum."""
+    if plan.groups is None or not groups:
+        return 0
+    by_day: dict[int, int] = {}
+    for d in plan.groups.daily:
+        if d.group in groups:
+            by_day[d.day] = by_day.get(d.day, 0) + d.people
+    if by_day:
+        return max(by_day.values())
+    return sum(g.people_max for g in plan.groups.summary if g.group in groups)
+
+
 def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
     """Per commodity short for some group: who (groups and people), from which day, by how much (the worst group
     against the standard). Returns the lines and the groups with any shortfall."""
@@ -306,7 +320,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
         ]
         if not short:
             continue
-        people = sum(g.people_max for g in short)
+        people = _people_in(plan, {g.group for g in short})
         days = [d for g in short if (d := g.first_shortfall_day.get(c)) is not None]
         when = f" from day {min(days)}" if days else ""
         names = _list([_group(g.group) for g in short])
@@ -346,8 +360,7 @@ def _group_findings(plan: Plan) -> tuple[list[str], set[str]]:
 
 
 def _people_short(plan: Plan, failed_groups: set[str]) -> int:
-    summary = plan.groups.summary if plan.groups else []
-    n = sum(g.people_max for g in summary if g.group in failed_groups)
+    n = _people_in(plan, failed_groups)
     if "overflow" not in failed_groups:
         n += plan.people.unsheltered
     return n
@@ -430,12 +443,14 @@ def headline(plan: Plan, *, fixes: Sequence[str] | None = None, fixes_note: str 
                 else f", {len(failed_groups)} of {n_groups} groups"
             )
         who = (
-            f"everyone in the plan ({_people(in_plan)} people{groups})"
+            f" for everyone in the plan ({_people(in_plan)} people{groups})"
             if people_short >= in_plan > 0
-            else f"{_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}"
+            else f" for {_people(people_short)} of {_people(in_plan)} people{groups.replace(',', ' in', 1)}"
+            if people_short > 0
+            else ""  # only checks of places fail (a camp's latrines): no group of people is short
         )
         when = f" from day {first}" if first is not None else ""
-        lead = f"The plan does not hold for {who}{when}"
+        lead = f"The plan does not hold{who}{when}"
         worst = findings[0] if findings else failing[0].text
         summary = f"{lead}: {worst}. {failed:,} of {checked:,} checks fail, in {len(failing)} kind(s)."
     if fixes is not None:

@@ -53,6 +53,8 @@ _PEOPLE_ROWS = {
     "people_walking_over_max_h": "walk longer than the scenario's limit (movement.max_walk_h)",
     "people_redisplaced": "are ordered out of the place they reached",
     "people_left_without_place": "left and found no place",
+    "people_redisplaced_by_site_phases": "move again from a site that closed or shrank",
+    "people_lost_place_by_site_phases": "moved from a closed or shrunk site and found no place",
 }
 
 

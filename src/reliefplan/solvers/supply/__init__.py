@@ -51,7 +51,9 @@ Objective, lexicographic in two solves:
    solves), and shadow prices then include that tiny weight.
 
 A relative 1e-4 tie-break makes a later shortfall a hair cheaper than the same shortfall earlier
-(serve people now when the total is the same); the reported deprivation leaves it out.
+(serve people now when the total is the same), and one of at most 1e-6 per (cell, day), by a hash of its identity,
+picks one plan among equally deprived ones whatever the solver's start (``tiebreak``); the reported deprivation
+leaves both out.
 
 Shadow prices (row duals) come from solve 1 and are reported per binding constraint in plain
 words; ``dual × change`` is an upper bound on the cut in deprivation (the optimal value is convex

@@ -47,17 +47,25 @@ class _Solution:
 
 
 class CompactHighs:
-    """A highspy.Highs holding only the ``live`` columns of an LP, addressed by the whole LP's column indices.
+    """A highspy.Highs holding only the ``live`` columns of an LP and the ``rows`` they need, addressed by the whole
+    LP's column and row indices.
 
     Dead columns stay at 0 (value 0; reduced cost c_j − a_jᵀy from the row duals, so sifting prices them the
-    same); setting a dead column's bounds to anything but 0 is an error. Every other method is HiGHS' own."""
+    same); setting a dead column's bounds to anything but 0 is an error. A row left out (no non-zero coefficient in
+    the model's columns, bounds that admit 0: `needed_rows`) is empty: activity 0, dual 0. Every other method is
+    HiGHS' own."""
 
-    def __init__(self, h: Any, live: np.ndarray, n_col: int, matrix: sp.csc_matrix, cost: np.ndarray) -> None:
+    def __init__(
+        self, h: Any, live: np.ndarray, n_col: int, matrix: sp.csc_matrix, cost: np.ndarray, rows: np.ndarray
+    ) -> None:
         self._h = h
         self._live = live
         self._n = n_col
         self._pos = np.full(n_col, -1, dtype=np.int64)
         self._pos[live] = np.arange(live.size)
+        self._rows = rows
+        self._rpos = np.full(matrix.shape[0], -1, dtype=np.int64)
+        self._rpos[rows] = np.arange(rows.size)
         self._cost = np.asarray(cost, dtype=float).copy()
         self._read_dead(matrix)
 
@@ -69,30 +77,71 @@ class CompactHighs:
         """The mask of ``cols`` (whole-LP indices) the model holds."""
         return self._pos[cols] >= 0
 
-    def add_live(self, matrix: sp.csc_matrix, cost: np.ndarray, col_upper: np.ndarray) -> int:
+    def add_live(
+        self,
+        matrix: sp.csc_matrix,
+        cost: np.ndarray,
+        col_upper: np.ndarray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+    ) -> int:
         """Add the live columns (positive upper bound) of an LP of the same structure that the model lacks, with
-        their costs, bounds and coefficients, keeping HiGHS' basis (the new columns nonbasic at 0); the dead
-        columns' reduced costs are read from then on with ``matrix`` (the sharing coefficients change). The number
-        added."""
+        their costs, bounds and coefficients, and the rows they or the model's columns need under ``matrix``'s
+        coefficients and the new row bounds (empty, with those bounds), keeping HiGHS' basis (new columns nonbasic at
+        0, new rows basic); the dead columns' reduced costs are read from then on with ``matrix`` (the sharing
+        coefficients change). The number of columns added."""
         new = live_columns(col_upper)
         new = new[self._pos[new] < 0]
+        in_model = self._pos >= 0
+        in_model[new] = True
+        rows = needed_rows(matrix, in_model, row_lower, row_upper)
+        rows = rows[self._rpos[rows] < 0]
+        if rows.size:
+            # with their own bounds: the caller passes only the bounds that changed since the last member, and a
+            # row left out then may have the same bounds now (added at [0, 0] it held a capacity at 0: a worse
+            # optimum, the 6 Dec identity failure of tests/test_ensemble_jammed_move.py)
+            self._h.addRows(
+                rows.size,
+                row_lower[rows],
+                row_upper[rows],
+                0,
+                np.zeros(rows.size, dtype=np.int32),
+                np.zeros(0, np.int32),
+                np.zeros(0),
+            )
+            self._rpos[rows] = self._rows.size + np.arange(rows.size)
+            self._rows = np.concatenate([self._rows, rows])
         if new.size:
             a = matrix[:, new].tocsc()
+            r = self._rpos[a.indices]
+            keep = r >= 0  # zeros in rows the model leaves out
+            starts = np.concatenate([[0], np.cumsum(keep)])[a.indptr[:-1]]
             self._h.addCols(
                 new.size,
                 cost[new],
                 np.zeros(new.size),
                 col_upper[new],
-                a.nnz,
-                a.indptr[:-1].astype(np.int32),
-                a.indices.astype(np.int32),
-                a.data,
+                int(keep.sum()),
+                starts.astype(np.int32),
+                r[keep].astype(np.int32),
+                a.data[keep],
             )
             self._pos[new] = self._live.size + np.arange(new.size)
             self._live = np.concatenate([self._live, new])
             self._cost[new] = cost[new]
         self._read_dead(matrix)
         return int(new.size)
+
+    def change_coeffs(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """Set the coefficients (``rows``, ``cols``: whole-LP indices) of columns the model holds; a zero in a row
+        it leaves out stays out."""
+        r, c = self._rpos[rows], self._pos[cols]
+        if (c < 0).any() or ((r < 0) & (values != 0)).any():
+            raise SolverError("supply LP: a coefficient outside the compact model")
+        ok = r >= 0
+        change = self._h.changeCoeff
+        for i, j, v in zip(r[ok].tolist(), c[ok].tolist(), values[ok].tolist()):
+            change(i, j, v)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._h, name)
@@ -111,16 +160,19 @@ class CompactHighs:
             raise SolverError(f"supply LP: column {col} is fixed at 0 and cannot be released")
         return self._h.changeColsBounds(pos.size, pos, lo, up) if pos.size else None
 
+    def changeRowsBounds(self, n: int, idx: Any, lower: Any, upper: Any) -> Any:  # noqa: N802  # HiGHS' name
+        r = self._rpos[np.asarray(idx, dtype=np.int64)[:n]]
+        lo, up = np.asarray(lower, dtype=float)[:n], np.asarray(upper, dtype=float)[:n]
+        if ((r < 0) & ((lo > 0) | (up < 0))).any():
+            raise SolverError("supply LP: a row left out of the compact model cannot exclude 0")
+        ok = r >= 0
+        return self._h.changeRowsBounds(int(ok.sum()), r[ok].astype(np.int32), lo[ok], up[ok]) if ok.any() else None
+
     def changeColsCost(self, n: int, idx: Any, cost: Any) -> Any:  # noqa: N802  # HiGHS' name
         full = np.asarray(idx, dtype=np.int64)[:n]
         self._cost[full] = np.asarray(cost, dtype=float)[:n]
         pos, (c,), _ = self._map(n, idx, cost)
         return self._h.changeColsCost(pos.size, pos, c) if pos.size else None
-
-    def changeCoeff(self, row: int, col: int, value: float) -> Any:  # noqa: N802  # HiGHS' name
-        if self._pos[col] < 0:
-            raise SolverError(f"supply LP: column {col} is not in the compact model")
-        return self._h.changeCoeff(row, int(self._pos[col]), value)
 
     def getSolution(self) -> _Solution:  # noqa: N802  # HiGHS' name
         sol = self._h.getSolution()
@@ -128,10 +180,23 @@ class CompactHighs:
         value[self._live] = np.asarray(sol.col_value, dtype=float)
         dual = np.zeros(self._n)
         dual[self._live] = np.asarray(sol.col_dual, dtype=float)
-        y = np.asarray(sol.row_dual, dtype=float)
-        if self._dead.size and y.size:
+        m = self._rpos.size
+        row_value, y = np.zeros(m), np.zeros(m)
+        if sol.row_dual is not None and len(sol.row_dual):
+            row_value[self._rows] = np.asarray(sol.row_value, dtype=float)
+            y[self._rows] = np.asarray(sol.row_dual, dtype=float)
+        if self._dead.size:
             dual[self._dead] = self._cost[self._dead] - self._dead_t @ y
-        return _Solution(value, dual, sol.row_value, sol.row_dual)
+        return _Solution(value, dual, row_value, y)
+
+
+def needed_rows(matrix: sp.csc_matrix, cols: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> np.ndarray:
+    """The rows a compact model of the columns ``cols`` (a mask over ``matrix``'s columns) needs: those with a
+    non-zero coefficient in them, and those whose bounds exclude 0 (an empty row that cannot hold: infeasible)."""
+    col_of = np.repeat(cols, np.diff(matrix.indptr))
+    rows = matrix.indices[col_of & (matrix.data != 0)]
+    need = np.bincount(rows, minlength=matrix.shape[0]) > 0
+    return np.flatnonzero(need | (row_lower > 0) | (row_upper < 0))
 
 
 def live_columns(col_upper: np.ndarray) -> np.ndarray:

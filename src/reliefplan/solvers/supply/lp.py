@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from .cells import _cells, _lp_cells, _LpCells, _sharing_classes
 from .model import (
+    CELL_TIE_BREAK,
     FAIR_WEIGHT,
     SHARE_OWED,
     TIME_TIE_BREAK,
@@ -21,6 +22,7 @@ from .model import (
     Warehouse,
     owed_to_date,
 )
+from .tiebreak import cell_day_factors, cell_keys
 
 # --------------------------------------------------------------------------------------------
 # The LP
@@ -429,6 +431,7 @@ def _costs(
     on_share: np.ndarray,
     deep_factor: float,
     deep_c1: float,
+    keys: list[str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(deprivation cost with tie-breaks, deprivation as reported, truckloads) per column."""
     K, E, A, T, C, J, B = net.K, net.E, net.A, net.T, cols.C, cols.J, cols.B
@@ -439,16 +442,18 @@ def _costs(
     # Tie-break between equally costly plans: a shortfall on a later day costs a hair less, so the
     # plan serves people now and only rations early where the convex cost asks for it.
     later = 1.0 + TIME_TIE_BREAK * (T - 1 - np.arange(T)) / max(T - 1, 1)
+    # and which cell goes short on which day among equally deprived plans: by a hash of its identity (`tiebreak`)
+    tie = cell_day_factors(keys, T, min(CELL_TIE_BREAK, 0.5 * TIME_TIE_BREAK / max(T - 1, 1)))
     gfac = gfac_c[cells.cls] if C > 1 else np.ones(J)
     w = prio[cells.k] * gfac  # [J] deprivation weight per tonne
     cost1 = np.zeros(cols.n_col)
     true1 = np.zeros(cols.n_col)
     c1 = off["c1"] + jj * T + tt
     # shared: a cell worse off than the common share pays the deep rate (with tiers) and the sharing penalty
-    cost1[c1] = (w[jj] * later[tt]) * np.where(on_share, deep_c1 * (1.0 + FAIR_WEIGHT), 1.0)
+    cost1[c1] = (w[jj] * later[tt] * tie[jj, tt]) * np.where(on_share, deep_c1 * (1.0 + FAIR_WEIGHT), 1.0)
     true1[c1] = prio[cells.k[jj]] * np.where(on_share, deep_c1, 1.0)
     if sizes["c2"]:
-        cost1[off["c2"] + jj * T + tt] = w[jj] * later[tt] * deep_factor
+        cost1[off["c2"] + jj * T + tt] = w[jj] * later[tt] * tie[jj, tt] * deep_factor
         true1[off["c2"] + jj * T + tt] = prio[cells.k[jj]] * deep_factor
     for name, f in (("sig1", 1.0), ("sig2", deep_factor)):
         if sizes[name]:
@@ -458,7 +463,7 @@ def _costs(
             np.add.at(true1, col, prio[cells.k[js]] * rflat[on_share] * f)
     if B:
         bj, bt = (x.ravel() for x in np.indices((B, T)))
-        cost1[off["b"] + bj * T + bt] = -w[b_cells[bj]] * later[bt] * (1.0 - FAIR_WEIGHT)
+        cost1[off["b"] + bj * T + bt] = -w[b_cells[bj]] * later[bt] * tie[b_cells[bj], bt] * (1.0 - FAIR_WEIGHT)
         true1[off["b"] + bj * T + bt] = -prio[cells.k[b_cells[bj]]]
     cost2 = np.zeros(cols.n_col)
     if A:
@@ -558,7 +563,14 @@ def _build_lp(inst: SupplyInstance, deep_share: float, deep_factor: float, trans
     sig_lo, sig_hi = cols.off["sig1"], cols.off["sig2"] + cols.sizes["sig2"]
     fair_entries = np.arange(matrix.indptr[sig_lo], matrix.indptr[sig_hi], dtype=np.int64)
     deep_c1 = deep_factor if shared and tiers else 1.0
-    cost1, true1, cost2 = _costs(inst, net, cells, cols, gfac_c, on_share, deep_factor, deep_c1)
+    keys = cell_keys(
+        [c.id for c in inst.commodities],
+        [x.id for x in inst.sites],
+        cells.k,
+        cells.site,
+        ["+".join(sorted({cell_group[q] for q in m})) for m in cells.members],
+    )
+    cost1, true1, cost2 = _costs(inst, net, cells, cols, gfac_c, on_share, deep_factor, deep_c1, keys)
     return _Lp(
         K=K,
         E=net.E,

@@ -21,6 +21,13 @@ DEEP_FACTOR = 2.0
 AUTO_EPSILON_COLUMNS = 2_000_000
 EPS_TRUCKS = 1e-4  # truckload weight of the epsilon method, relative to the smallest priority
 TIME_TIE_BREAK = 1e-4  # relative, day 0 vs the last day (see _build_lp)
+#: relative, at most: which (cell, day) goes short among equally deprived plans, by a hash of its identity; at most
+#: half the time tie-break's step between two days (`tiebreak`)
+CELL_TIE_BREAK = 1e-6
+#: HiGHS' dual feasibility tolerance on the supply LP (its default 1e-7): reduced costs this close to 0 count as
+#: optimal, so with 1e-7 the tie-breaks above were partly below it and a plan's (site, day) shortfalls still depended
+#: on the starting basis; at 1e-10 five starts gave the same plan to the tonne on 5 Rafah members (`tiebreak`)
+DUAL_TOL = 1e-10
 FAIR_WEIGHT = 1e-4  # distance from the common share, relative to the deprivation weight (see the module doc)
 GROUP_PRIORITY_FACTOR = 10.0  # a group's deprivation weighs this many times the next group's (priority sharing)
 SHARING = ("equal", "priority", "none")
@@ -29,7 +36,7 @@ SHARING = ("equal", "priority", "none")
 SHARE_OWED = True
 MODES = ("land", "sea", "air")
 METHODS = ("auto", "sifting", "direct")  # how the LP is solved (solve.solve_supply); each gives its optimum
-SIFT_TOL = 1e-7  # a held column prices in below this reduced cost (HiGHS' default dual feasibility tolerance)
+SIFT_TOL = DUAL_TOL  # a held column prices in below this reduced cost (the dual feasibility tolerance)
 #: a series' first pricing releases its held days from this many days before its first negative reduced cost to its
 #: last, a later one the whole series (solve._to_release); whole series at once cost 2.5x the iterations over 365 days
 SIFT_WINDOW_DAYS = 30

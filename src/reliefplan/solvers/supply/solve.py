@@ -12,13 +12,15 @@ import numpy as np
 from ..._errors import InputError, Problem, SolverError
 from .._highs import quiet_highs
 from .binding import _binding
-from .compact import CompactHighs, live_columns
+from .compact import CompactHighs, live_columns, needed_rows
 from .corridors import Corridors, aggregate, identity
 from .lp import _build_lp, _Lp
 from .model import (
     AUTO_EPSILON_COLUMNS,
+    CELL_TIE_BREAK,
     DEEP_FACTOR,
     DEEP_SHARE,
+    DUAL_TOL,
     EPS_TRUCKS,
     FAIR_WEIGHT,
     METHODS,
@@ -62,21 +64,27 @@ def _highs(
 
     h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("dual_feasibility_tolerance", DUAL_TOL)  # the tie-breaks above it: one optimum (`tiebreak`)
     if scale is not None:
         h.setOptionValue("simplex_scale_strategy", scale)
     if threads:
         h.setOptionValue("threads", int(threads))
     upper = lp.col_upper if col_upper is None else col_upper
     live = live_columns(lp.col_upper) if compact else np.arange(lp.n_col)
-    a = lp.matrix[:, live] if compact else lp.matrix
+    rows = (
+        needed_rows(lp.matrix, lp.col_upper > 0, lp.row_lower, lp.row_upper)
+        if compact
+        else np.arange(lp.matrix.shape[0])
+    )
+    a = lp.matrix[rows][:, live] if compact else lp.matrix
     model = highspy.HighsLp()
     model.num_col_ = live.size
-    model.num_row_ = lp.matrix.shape[0]
+    model.num_row_ = rows.size
     model.col_cost_ = lp.cost1[live]
     model.col_lower_ = np.zeros(live.size)
     model.col_upper_ = upper[live]
-    model.row_lower_ = lp.row_lower
-    model.row_upper_ = lp.row_upper
+    model.row_lower_ = lp.row_lower[rows]
+    model.row_upper_ = lp.row_upper[rows]
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = a.indptr.astype(np.int32)
     model.a_matrix_.index_ = a.indices.astype(np.int32)
@@ -84,7 +92,7 @@ def _highs(
     status = h.passModel(model)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the supply LP")
-    return (CompactHighs(h, live, lp.n_col, lp.matrix, lp.cost1) if compact else h), highspy
+    return (CompactHighs(h, live, lp.n_col, lp.matrix, lp.cost1, rows) if compact else h), highspy
 
 
 def _structure_key(lp: _Lp) -> str:
@@ -137,7 +145,8 @@ def _warm_highs(
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
         h.setBasis(basis)
-    h.add_live(lp.matrix, lp.cost1, lp.col_upper)  # after setBasis: HiGHS keeps the basis, new columns at 0
+    # after setBasis: HiGHS keeps the basis, new columns at 0, new rows basic
+    h.add_live(lp.matrix, lp.cost1, lp.col_upper, lp.row_lower, lp.row_upper)
     # sifted again, holding only the stock columns the last member did not need either (few after some members)
     held = np.intersect1d(held, was_held)
     upper = _upper(lp, held)
@@ -150,8 +159,7 @@ def _warm_highs(
         cols = np.searchsorted(lp.matrix.indptr, lp.fair_entries[changed], side="right") - 1
         rws = lp.matrix.indices[lp.fair_entries[changed]]
         keep = h.holds(cols)
-        for r, c, v in zip(rws[keep].tolist(), cols[keep].tolist(), new_vals[changed][keep].tolist()):
-            h.changeCoeff(r, c, v)
+        h.change_coeffs(rws[keep], cols[keep], new_vals[changed][keep])
     h.setOptionValue("time_limit", float(time_limit_s) + h.getRunTime())  # HiGHS' clock runs on
     h.setOptionValue("simplex_strategy", 0)
     # Less cost perturbation than HiGHS' default (1.0) suits a restart from a neighbour's deprivation optimum:
@@ -565,7 +573,7 @@ def _solve(
         storage_step_t,
         result.shortfall_t,
         weighted,
-        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + (1e-2 if eps else 0.0),
+        rtol=2 * TIME_TIE_BREAK + 2 * FAIR_WEIGHT + 2 * CELL_TIE_BREAK + (1e-2 if eps else 0.0),
     )
     result.fleet = fleet_requirements(corr.original, result)
     result.solve_time_s = time.perf_counter() - t0
