@@ -310,8 +310,9 @@ def _sift(
     Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
     times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
     decides. With ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release
-    more than `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the whole LP by the dual simplex from
-    scratch. (A warm member holds only what the last member left held, and restarts from its basis.)"""
+    more than `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the
+    whole LP by the dual simplex from scratch. (A warm member holds only what the last member left held, and restarts
+    from its basis.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
     perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves = 0
