@@ -177,6 +177,7 @@ def test_sifting_gives_up_when_most_stock_prices_in(seed, monkeypatch):
     calls = []
     give_up = solve._give_up
     monkeypatch.setattr(solve, "_give_up", lambda h: calls.append(1) or give_up(h))
+    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)  # a small instance
     for trucks in ("off", "second_solve"):
         calls.clear()
         gave_up = solve_supply(inst, trucks=trucks, method="sifting")
@@ -192,13 +193,14 @@ def test_sifting_gives_up_when_most_stock_prices_in(seed, monkeypatch):
         assert gave_up.max_conservation_residual_t < 1e-6
 
 
-def test_give_up_restores_the_options():
+def test_give_up_restores_the_options(monkeypatch):
     """After giving up, the model keeps the caller's simplex strategy and cost perturbation (a warm member sets its
     own, a truckload solve relies on the primal simplex)."""
     from reliefplan.solvers.supply import solve
     from reliefplan.solvers.supply.lp import _build_lp
 
     lp = _build_lp(_uneven_instance(0), 0.5, 1.0, 0)
+    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)
     h, highspy = solve._highs(lp, 60.0, None, solve._upper(lp, lp.site_stock_cols), compact=True)
     h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.7)
     h.setOptionValue("simplex_strategy", 0)
@@ -208,9 +210,12 @@ def test_give_up_restores_the_options():
     assert h.getOptionValue("simplex_strategy")[1] == 0
 
 
-def test_warm_members_with_uneven_crossings_give_the_cold_optimum():
+def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch):
     """Ensemble members on uneven crossings: the first gives up sifting, the next restart warm (nothing held), each
     to the direct optimum."""
+    from reliefplan.solvers.supply import solve
+
+    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)
     warm: dict = {}
     inst = _uneven_instance(1)
     for f in (1.0, 0.6, 1.3):

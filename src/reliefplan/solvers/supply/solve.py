@@ -24,6 +24,7 @@ from .model import (
     EPS_TRUCKS,
     FAIR_WEIGHT,
     METHODS,
+    SIFT_GIVE_UP_COLUMNS,
     SIFT_GIVE_UP_SHARE,
     SIFT_TOL,
     SIFT_WINDOW_DAYS,
@@ -314,8 +315,9 @@ def _sift(
     Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
     times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
     decides. With ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release
-    more than `SIFT_GIVE_UP_SHARE` of them, sifting gives up (`_give_up`): the whole LP by the dual simplex from
-    scratch. (A warm member holds only what the last member left held, and restarts from its basis.)"""
+    more than `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the
+    whole LP by the dual simplex from scratch. (A warm member holds only what the last member left held, and restarts
+    from its basis.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
     perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves = 0
@@ -335,7 +337,8 @@ def _sift(
                 if not neg.size:
                     return held, solves
                 release = _to_release(held, neg, lp.T, priced)
-                if give_up and solves == 1 and release.size > SIFT_GIVE_UP_SHARE * held.size:
+                big = release.size > max(SIFT_GIVE_UP_SHARE * held.size, SIFT_GIVE_UP_COLUMNS)
+                if give_up and solves == 1 and big:
                     release, primal = held, _give_up(h)
                 priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
