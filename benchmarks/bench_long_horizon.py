@@ -6,7 +6,7 @@ Run: `python -m benchmarks long_horizon` (the defaults), or `python -m benchmark
 `--observed` instead times the 180-day plan under scarce, uneven crossings: the scenario with an ensemble member's
 draws (`ensemble.draw_members(seed=1)`, member 1: daily trucks bootstrapped from the 2024 line list, Kerem Shalom
 closures, population and land errors), where sites stock all through the horizon and sifting gives up
-(`supply.solve._give_up`); `--old` also times the same plan with sifting that never gives up, in the same process,
+(`supply.sifting._give_up`); `--old` also times the same plan with sifting that never gives up, in the same process,
 and prints the ratio (minutes: the old supply LP took about 290 s CPU).
 Prints wall and CPU time per horizon, CPU and wall per day, CPU per stage and the supply LP's own times (wall), and
 the ratio of each horizon's cost per day to the first's. CPU is the process's: the camp layouts run in a thread of
@@ -58,17 +58,17 @@ def observed(name: str, old: bool) -> None:
     from benchmarks import bench_ensemble as be
     from reliefplan.analysis import ensemble
     from reliefplan.scenario.folder import load_scenario
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting
 
     draws = ensemble.draw_members(load_scenario(EXAMPLE, name), 2, seed=1)[1]
-    runs = {"now": solve.SIFT_GIVE_UP_SHARE, **({"never gives up": 1.0} if old else {})}
+    runs = {"now": sifting.SIFT_GIVE_UP_SHARE, **({"never gives up": 1.0} if old else {})}
     cpu = {}
     for label, share in runs.items():
-        solve.SIFT_GIVE_UP_SHARE = share
+        sifting.SIFT_GIVE_UP_SHARE = share
         try:
             wall, cpu[label], _, st_cpu = be._cold(EXAMPLE, name, False, draws)
         finally:
-            solve.SIFT_GIVE_UP_SHARE = runs["now"]
+            sifting.SIFT_GIVE_UP_SHARE = runs["now"]
         top = ", ".join(f"{k} {v:.1f}" for k, v in sorted(st_cpu.items(), key=lambda kv: -kv[1])[:3])
         print(
             f"{name}, member 1's draws, sifting {label}: {wall:.1f} s wall, {cpu[label]:.1f} s CPU [{top}]; "

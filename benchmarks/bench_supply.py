@@ -289,7 +289,7 @@ def rafah_ratio(days: int = 60) -> None:
 
 
 def method_ratio(scenario: str = "full", days_list: tuple[int, ...] = (30, 60, 180, 365)) -> None:
-    """The example's supply LP solved directly and by sifting (solvers.supply.solve._sift), each cold, in the same
+    """The example's supply LP solved directly and by sifting (solvers.supply.sifting._sift), each cold, in the same
     process (CPU: the machine is shared): the time of each, the ratio and the deprivation objectives (the same
     optimum within HiGHS' tolerances). Days beyond the scenario's horizon repeat its inputs (`horizon_days`)."""
     from pathlib import Path

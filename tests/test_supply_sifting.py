@@ -123,15 +123,17 @@ def test_unknown_method_is_an_input_error():
 def test_a_first_pricing_releases_a_window_then_the_prefix():
     """By hand, 2 series of 10 days: negative reduced costs on days 5 and 6 of series 0 release days 5 - window .. 6
     of it the first time, and the whole series once it was priced before; series 1 stays held."""
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting
 
     held = np.arange(20)
     neg = np.array([6, 5])
-    window = solve.SIFT_WINDOW_DAYS
-    assert solve._to_release(held, neg, 10, np.zeros(0, dtype=np.int64)).tolist() == list(range(max(0, 5 - window), 7))
-    assert solve._to_release(held, np.array([6]), 10, np.array([0])).tolist() == list(range(10))
-    assert solve._to_release(held[3:], np.array([13]), 10, np.array([0, 1])).tolist() == list(range(10, 20))
-    assert solve._to_release(held[3:], np.array([13]), 10, np.array([0])).tolist() == list(
+    window = sifting.SIFT_WINDOW_DAYS
+    assert sifting._to_release(held, neg, 10, np.zeros(0, dtype=np.int64)).tolist() == list(
+        range(max(0, 5 - window), 7)
+    )
+    assert sifting._to_release(held, np.array([6]), 10, np.array([0])).tolist() == list(range(10))
+    assert sifting._to_release(held[3:], np.array([13]), 10, np.array([0, 1])).tolist() == list(range(10, 20))
+    assert sifting._to_release(held[3:], np.array([13]), 10, np.array([0])).tolist() == list(
         range(max(10, 13 - window), 14)
     )
 
@@ -141,9 +143,9 @@ def test_a_first_pricing_releases_a_window_then_the_prefix():
 def test_windowed_sifting_gives_the_direct_optimum_over_40_days(seed, window, monkeypatch):
     """Over 40 days with windows shorter than the horizon (several pricing rounds), sifting reaches the whole LP's
     deprivation and the same shortfall per commodity and day, in both stages."""
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting
 
-    monkeypatch.setattr(solve, "SIFT_WINDOW_DAYS", window)
+    monkeypatch.setattr(sifting, "SIFT_WINDOW_DAYS", window)
     inst = _random_instance(seed, "equal", days=40)
     for trucks in ("off", "second_solve"):
         sifted = solve_supply(inst, trucks=trucks, method="sifting")
@@ -171,19 +173,19 @@ def test_sifting_gives_up_when_most_stock_prices_in(seed, monkeypatch):
     """Uneven crossings: the first pricing releases most held stock, sifting gives up and solves the whole LP by the
     dual simplex from scratch, to the optimum of sifting on (`SIFT_GIVE_UP_SHARE` 1: never give up) and of the
     direct solve: the same deprivation and the same shortfall per commodity and day, in both stages."""
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting
 
     inst = _uneven_instance(seed)
     calls = []
-    give_up = solve._give_up
-    monkeypatch.setattr(solve, "_give_up", lambda h: calls.append(1) or give_up(h))
-    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)  # a small instance
+    give_up = sifting._give_up
+    monkeypatch.setattr(sifting, "_give_up", lambda h: calls.append(1) or give_up(h))
+    monkeypatch.setattr(sifting, "SIFT_GIVE_UP_COLUMNS", 0)  # a small instance
     for trucks in ("off", "second_solve"):
         calls.clear()
         gave_up = solve_supply(inst, trucks=trucks, method="sifting")
         assert calls, "the first pricing released less than SIFT_GIVE_UP_SHARE of the held stock"
         with monkeypatch.context() as m:
-            m.setattr(solve, "SIFT_GIVE_UP_SHARE", 1.0)
+            m.setattr(sifting, "SIFT_GIVE_UP_SHARE", 1.0)
             sifted = solve_supply(inst, trucks=trucks, method="sifting")
         direct = solve_supply(inst, trucks=trucks, method="direct")
         assert gave_up.status == sifted.status == direct.status == "Optimal"
@@ -196,15 +198,15 @@ def test_sifting_gives_up_when_most_stock_prices_in(seed, monkeypatch):
 def test_give_up_restores_the_options(monkeypatch):
     """After giving up, the model keeps the caller's simplex strategy and cost perturbation (a warm member sets its
     own, a truckload solve relies on the primal simplex)."""
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting, solve
     from reliefplan.solvers.supply.lp import _build_lp
 
     lp = _build_lp(_uneven_instance(0), 0.5, 1.0, 0)
-    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)
+    monkeypatch.setattr(sifting, "SIFT_GIVE_UP_COLUMNS", 0)
     h, highspy = solve._highs(lp, 60.0, None, solve._upper(lp, lp.site_stock_cols), compact=True)
     h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.7)
     h.setOptionValue("simplex_strategy", 0)
-    left, solves = solve._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
+    left, solves = sifting._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
     assert left.size == 0 and solves == 2
     assert h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1] == 0.7
     assert h.getOptionValue("simplex_strategy")[1] == 0
@@ -213,9 +215,9 @@ def test_give_up_restores_the_options(monkeypatch):
 def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch):
     """Ensemble members on uneven crossings: the first gives up sifting, the next restart warm (nothing held), each
     to the direct optimum."""
-    from reliefplan.solvers.supply import solve
+    from reliefplan.solvers.supply import sifting
 
-    monkeypatch.setattr(solve, "SIFT_GIVE_UP_COLUMNS", 0)
+    monkeypatch.setattr(sifting, "SIFT_GIVE_UP_COLUMNS", 0)
     warm: dict = {}
     inst = _uneven_instance(1)
     for f in (1.0, 0.6, 1.3):

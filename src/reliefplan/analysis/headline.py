@@ -538,11 +538,8 @@ def assessment_lines(pairs: Sequence[dict[str, Any]]) -> list[str]:
         best = min(mine, key=lambda p: (pair_failed(p), p.get("unsheltered") or 0))
         h = best.get("headline") or {}
         kinds = ", ".join(f"{k['title']} {k['failed']:,}" for k in h.get("kinds") or [])
-        line = (
-            f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
-            + (f" ({kinds})" if kinds else "")
-            + "."
-        )
+        line = f"{sc}: no package passes; closest {best['package']}, which {fails_text(pair_failed(best))}"
+        line += (f" ({kinds})" if kinds else "") + "."
         fixes = h.get("smallest_fix") or [a.get("text") for a in best.get("additions") or []]
         if fixes:
             line += " Smallest change: " + "; ".join(str(f) for f in fixes) + "."

@@ -64,7 +64,7 @@ format: ``instance_from_dict``, ``read_instance``), ``validate`` (``instance_pro
 ``commodities`` (commodities, payloads and per-person needs from data/commodities.yaml and a standards profile),
 ``cells`` (the demand cells and sharing classes), ``lp`` (the LP above as arrays: columns, rows, costs),
 ``corridors`` (parallel corridors through transit hubs: the same optimum, fewer columns), ``solve``
-(``solve_supply``: HiGHS, warm starts, sifting, the two solves), ``compact`` (the model of the live columns only,
+(``solve_supply``: HiGHS, warm starts, the two solves), ``sifting`` (solve without most site stock, price it in, or give up for the whole LP), ``compact`` (the model of the live columns only,
 kept between ensemble members: it gains a member's new live columns and restarts warm), ``binding`` (binding constraints in words), ``extra`` (more entry capacity, the least extra capacity that
 meets every need, ``meets_every_need``) and ``results`` (fleets, per-site figures, ``result_to_dict``).
 """

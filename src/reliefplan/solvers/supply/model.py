@@ -38,12 +38,12 @@ MODES = ("land", "sea", "air")
 METHODS = ("auto", "sifting", "direct")  # how the LP is solved (solve.solve_supply); each gives its optimum
 SIFT_TOL = DUAL_TOL  # a held column prices in below this reduced cost (the dual feasibility tolerance)
 #: a series' first pricing releases its held days from this many days before its first negative reduced cost to its
-#: last, a later one the whole series (solve._to_release); whole series at once cost 2.5x the iterations over 365 days
+#: last, a later one the whole series (sifting._to_release); whole series at once cost 2.5x the iterations over 365 days
 SIFT_WINDOW_DAYS = 30
 #: sifting gives up when its first pricing would release more than this share of the held stock columns: sites then
 #: stock all through the horizon (crossings scarce and uneven: sampled or observed daily trucks), the primal re-solve
 #: of so large a release is the slowest way to the optimum, and the whole LP is solved by the dual simplex from
-#: scratch instead (solve._sift; Rafah full-180d with a member's draws releases 82 %: 56.3 k of 68.7 k)
+#: scratch instead (sifting._sift; Rafah full-180d with a member's draws releases 82 %: 56.3 k of 68.7 k)
 SIFT_GIVE_UP_SHARE = 0.5
 #: ... and releases at least this many: below it the primal re-solve is quick, and the cold dual simplex was not faster
 #: (Rafah `full`, 30 days, cold plans of members' draws releasing 5.7-7.0 k of 11.0 k: 23.6 s against 19.4 s over three)
