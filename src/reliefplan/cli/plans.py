@@ -150,7 +150,10 @@ def _groups_table(p: Plan) -> None:
     if not (p.groups and p.groups.summary):
         return
     g = Table(
-        title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)"
+        title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)",
+        # the LP's optimum is rarely unique in who goes short when: say so next to the figures it affects
+        caption="when supplies are short, this split between groups is one of several equally deprived plans "
+        "(a fixed tie-break picks it; the total deprivation is the same in all of them)",
     )
     for col in (
         "group",

@@ -103,7 +103,10 @@ def _supply_words(sc: Scenario) -> str:
             else " (the same share of need for every group and location where the logistics allow)"
         )
         + "; tents and household kits are owed to each arriving household until delivered; displaced people are "
-        "fed where they are each day (their zone until they arrive)."
+        "fed where they are each day (their zone until they arrive). When supplies are short, many plans are equally "
+        "deprived and differ only in which location or group goes short on which day: a fixed tie-break on each "
+        "location's and group's identity picks one, so the per-site and per-group figures are one such split (the "
+        "total deprivation, the LP's objective, is the same in all of them)."
     )
 
 
