@@ -280,8 +280,8 @@ def _sites(
     """Every location with people as a site: its need by group, people by group, storage in days of peak need."""
     sites = []
     daily_ids = [s.commodity.id for s in specs if not s.commodity.carry_over]
-    people = pres.people[used].astype(float)  # [L, G, T] whole people: exact as floats
-    people_l = pres.people[used].sum(axis=1).astype(float).tolist()
+    people = pres.people[used].astype(float)  # [L, G, T] whole people: exact as floats (and their sums)
+    people_l = people.sum(axis=1).tolist()
     for i, (l, nid) in enumerate(zip(used, ids)):
         groups = need[l]
         daily = [v[c] for v in groups.values() for c in daily_ids]

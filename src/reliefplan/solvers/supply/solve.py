@@ -73,11 +73,9 @@ def _highs(
         h.setOptionValue("threads", int(threads))
     upper = lp.col_upper if col_upper is None else col_upper
     live = live_columns(lp.col_upper) if compact else np.arange(lp.n_col)
-    rows = (
-        needed_rows(lp.matrix, lp.col_upper > 0, lp.row_lower, lp.row_upper)
-        if compact
-        else np.arange(lp.matrix.shape[0])
-    )
+    in_model = np.zeros(lp.n_col, dtype=bool)
+    in_model[live] = True
+    rows = needed_rows(lp.matrix, in_model, lp.row_lower, lp.row_upper) if compact else np.arange(lp.matrix.shape[0])
     a = lp.matrix[rows][:, live] if compact else lp.matrix
     model = highspy.HighsLp()
     model.num_col_ = live.size
