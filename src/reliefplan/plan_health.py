@@ -49,6 +49,38 @@ class GroupDay(Out):
     people_owed_shelter_items: float | None = Field(default=None, exclude_if=absent, description="people")
 
 
+class GroupRange(Out):
+    """One group's figure for one commodity: as reported, and the least and the most over the equally good plans."""
+
+    group: str
+    commodity: str
+    unit: str = Field(
+        description="L/person/day, kcal/person/day (means over the days the group has people, as in "
+        "the summary) or 'share of need met' (over the horizon; owed items: of the person-days owed)"
+    )
+    reported: float = Field(description="the plan's figure (the tie-break's pick)")
+    least: float | None = Field(description="the least over the equally good plans (None: its LP did not solve)")
+    most: float | None = Field(description="the most over the equally good plans (None: its LP did not solve)")
+    status_least: str = Field(description="HiGHS' model status of the solve for the least")
+    status_most: str = Field(description="HiGHS' model status of the solve for the most")
+
+
+class GroupRanges(Out):
+    """plan.json `groups.ranges` (supply.group_ranges): how determined each group's share is when supplies are short
+    (stages.group_ranges, solvers.supply.ranges)."""
+
+    meaning: str = Field(description="what a range says, in words")
+    face: list[str] = Field(
+        description="the criteria an equally good plan keeps at most at the reported plan's "
+        "value: deprivation (the supply objective), group_weighted (priority sharing), fair_share (distance from "
+        "the common share)"
+    )
+    tolerance: float = Field(description="relative slack on each criterion (floating point)")
+    solves: int
+    cpu_s: float = Field(description="CPU seconds of the range solves")
+    rows: list[GroupRange]
+
+
 class Groups(Out):
     """plan.json `groups`: what reaches each person of each group (stages.deliveries.group_figures)."""
 
@@ -59,6 +91,12 @@ class Groups(Out):
         default=[],
         description="per day: 'day', 'in_operation_area' and '<group>_at_<kind>' people at the end of the day "
         "(kind: zone, site, zone_land, served, abroad; a count of 0 is left out)",
+    )
+    ranges: GroupRanges | None = Field(
+        default=None,
+        exclude_if=absent,
+        description="per group and commodity, the least and the most over the "
+        "supply LP's equally good plans (only with supply.group_ranges)",
     )
 
 

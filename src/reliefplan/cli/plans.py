@@ -32,6 +32,13 @@ def plan(
         help="Dask scheduler tcp://HOST:PORT: walking times and camp "
         "layouts by site batch on its cluster (same results)",
     ),
+    group_ranges: bool = typer.Option(
+        False,
+        "--group-ranges",
+        help="when supplies are short, also give each group's least and most water, food and share of each need "
+        "over the equally good supply plans (2 more LP solves per group and commodity; as supply.group_ranges: "
+        "true; plan.json groups.ranges)",
+    ),
 ) -> None:
     """Plan one named scenario and write OUT/plan.json."""
     from ..outputs.files import check_output_folder
@@ -52,6 +59,8 @@ def plan(
                 from ..scenario.packages import resolve
 
                 sc = apply_package(sc, resolve(sc.packages, package, str(scenario_dir / "scenario.yaml")), package)
+            if group_ranges:
+                sc = sc.model_copy(update={"supply": sc.supply.model_copy(update={"group_ranges": True})})
             if scheduler is not None:
                 from ..solvers.site_times import connect
 
@@ -149,23 +158,27 @@ def _groups_table(p: Plan) -> None:
     """What reaches each group, when the plan has groups."""
     if not (p.groups and p.groups.summary):
         return
+    ranges = _ranges_by_group(p)
     g = Table(
         title="what reaches each group (delivered per aid-dependent person present, mean over the horizon; worst day)",
         # the LP's optimum is rarely unique in who goes short when: say so next to the figures it affects
         caption="when supplies are short, this split between groups is one of several equally deprived plans "
-        "(a fixed tie-break picks it; the total deprivation is the same in all of them)",
+        "(a fixed tie-break picks it; the total deprivation is the same in all of them)"
+        + (
+            "; range: any plan as little deprived (and no further from equal shares) gives the group between these "
+            "water / food figures"
+            if ranges
+            else "; `plan --group-ranges` gives each group's range"
+        ),
     )
-    for col in (
-        "group",
-        "people",
-        "water L/person/day",
-        "kcal/person/day",
-        "water / food / medical met",
-        "owed tents+kits (max)",
-    ):
+    cols = ["group", "people", "water L/person/day", "kcal/person/day"]
+    cols += ["range water / kcal"] if ranges else []
+    cols += ["water / food / medical met", "owed tents+kits (max)"]
+    for col in cols:
         g.add_column(col, justify="left" if col == "group" else "right")
     for r in p.groups.summary:
         share = r.met_share
+        extra = [ranges.get(r.group, "—")] if ranges else []
         g.add_row(
             r.group,
             f"{r.people_max:,}",
@@ -175,10 +188,26 @@ def _groups_table(p: Plan) -> None:
             "—"
             if r.kcal_per_person_day is None
             else f"{r.kcal_per_person_day:,.0f} ({r.kcal_per_person_day_min:,.0f})",
+            *extra,
             " / ".join(f"{share.get(k, 1.0):.0%}" for k in ("water", "food", "medical")),
             f"{r.people_owed_shelter_items_max or 0:,}",
         )
     console.print(g)
+
+
+def _ranges_by_group(p: Plan) -> dict[str, str]:
+    """Per group, its water and food ranges over the equally good plans in words ('8.0-10.9 / 2,059'; '?' for an
+    end whose LP did not solve), when the plan has them."""
+    if p.groups is None or p.groups.ranges is None:
+        return {}
+    fmt = {"water": "{:,.1f}", "food": "{:,.0f}"}
+    out: dict[str, dict[str, str]] = {}
+    for r in p.groups.ranges.rows:
+        if r.commodity not in fmt:
+            continue
+        lo, hi = ("?" if v is None else fmt[r.commodity].format(v) for v in (r.least, r.most))
+        out.setdefault(r.group, {})[r.commodity] = lo if lo == hi else f"{lo}–{hi}"
+    return {g: " / ".join(v.get(k, "—") for k in fmt) for g, v in out.items()}
 
 
 def _verdict_table(p: Plan) -> None:

@@ -124,6 +124,9 @@ class SupplySpec(_Strict):
     # (e.g. ahead of a closure); 1 (default) keeps every group's coverage monotone in people and resources
     # (an optimiser that smooths over days may delay tents to even out water, and more trucks can then read worse)
     deep_shortfall_factor: float = Field(default=1.0, ge=1)
+    # true: each group's least and most over the supply LP's equally good plans (2 more LP solves per group and
+    # commodity; plan.json groups.ranges, docs/supply.md); plans only, not ensemble members
+    group_ranges: bool = False
     # the delivery chain (issue 20, docs/delivery.md): sea and air entries, stages after an entry point, fuel
     entries: list[ModeEntrySpec] = Field(default=[], max_length=100)
     chain: list[ChainSpec] = Field(default=[], max_length=100)

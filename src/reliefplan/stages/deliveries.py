@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -475,6 +476,7 @@ def deliver(
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
     drive_cache: driving times kept between calls."""
     inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache, demand)
+    keep: dict[str, Any] | None = {} if sc.supply.group_ranges and warm is None else None  # a plan, not a member
     res = solve_supply(
         inst,
         time_limit_s=sc.supply.time_limit_s,
@@ -482,6 +484,7 @@ def deliver(
         trucks="auto" if sc.supply.minimise_trucks else "off",
         warm=warm,
         deep_factor=sc.supply.deep_shortfall_factor,
+        keep=keep,
     )
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
@@ -507,4 +510,5 @@ def deliver(
         hubs=inst.meta.get("hubs"),
         last_mile=routes,
         areas=inst.meta.get("areas"),
+        face=keep if keep and "lp" in keep else None,
     )

@@ -4,6 +4,7 @@ day, per crossing, fleet, the delivery chain's parts) and `groups` (what reaches
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,7 @@ class Deliveries:
     hubs: HubPlan | None = None  # the hubs opened (hub_plan.py), when declared
     last_mile: LastMile | None = None  # one day's last-mile routes (last_mile.py), when declared and solved
     areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
+    face: dict[str, Any] | None = None  # the supply LP's optimum kept for the groups' ranges (supply.group_ranges)
 
     def rows(self, pres: Presence) -> np.ndarray:
         """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
@@ -62,6 +64,7 @@ def group_figures(d: Deliveries, *, rows: bool = True, dependent: dict[str, np.n
     kid = {k: i for i, k in enumerate(d.result.commodity_ids)}
     summary: list[GroupSummary] = []
     by_day: list[GroupDay] = []
+    per_person: dict[str, np.ndarray] = {}
     for g, gs in d.sustain.groups.items():
         people = np.nan_to_num(gs.people)
         if not people.any():  # a group this plan has nobody in (listed for one LP structure across plans)
@@ -69,6 +72,7 @@ def group_figures(d: Deliveries, *, rows: bool = True, dependent: dict[str, np.n
         per = people if dependent is None or g not in dependent else np.asarray(dependent[g], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.where(per > 0, 1.0 / np.where(per > 0, per, 1.0), 0.0)
+        per_person[g] = inv
         fig: dict[str, np.ndarray] = {}
         if "water" in kid:
             w = kid["water"]
@@ -96,7 +100,12 @@ def group_figures(d: Deliveries, *, rows: bool = True, dependent: dict[str, np.n
                         }
                     )
                 )
-    return Groups(food_kcal_per_kg=round(d.food_kcal_per_kg, 1), summary=summary, daily=by_day)
+    ranges = None
+    if d.face is not None and rows:  # supply.group_ranges, a plan (not an ensemble member)
+        from .group_ranges import group_ranges
+
+        ranges = group_ranges(d.instance, d.result, d.face, d.food_kcal_per_kg, per_person)
+    return Groups(food_kcal_per_kg=round(d.food_kcal_per_kg, 1), summary=summary, daily=by_day, ranges=ranges)
 
 
 def supply_summary(d: Deliveries, sc: Scenario, *, rows: bool = True) -> tuple[SupplyPlan, Sustain]:

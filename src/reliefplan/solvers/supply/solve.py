@@ -216,6 +216,7 @@ def solve_supply(
     method: str = "auto",
     transit_hubs: bool = True,
     file: str = "<instance>",
+    keep: dict[str, Any] | None = None,
 ) -> SupplyResult:
     """Plan daily flows; minimise deprivation, then truckloads. See the module docstring for the model.
 
@@ -232,6 +233,8 @@ def solve_supply(
     stock is not what makes the LP hard, and sifting measured 1.5x slower (the Rafah chain + pier + fuel, 60 days).
     ``transit_hubs``: solve with every complete block of parallel corridors through a transit hub (`corridors`: the
     same optimum, fewer columns); False solves the instance's arcs as given.
+    ``keep``: filled with the LP, the deprivation optimum and its basis, for the ranges over the optimal face
+    (`ranges.face_ranges`).
     """
     _check_options(instance, trucks, method, deep_share, deep_factor, file)
     t0 = time.perf_counter()
@@ -251,7 +254,9 @@ def solve_supply(
     scale = BACKLOG_SCALE_STRATEGY if backlog else None
     h, highspy, key, held = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
     timings = {"build": time.perf_counter() - t0}
-    state: dict[str, Any] = {"held": held}
+    state: dict[str, Any] = {"held": held, "keep": keep}
+    if keep is not None:
+        keep.update(scale=scale, threads=threads, warm=warm is not None)
     try:
         return _solve(
             corr,
@@ -471,6 +476,8 @@ def _solve(
     x = np.asarray(sol.col_value, dtype=float)
     message = ""
     z2 = None
+    if state.get("keep") is not None:  # where the ranges over the optimal face start (`ranges`)
+        state["keep"].update(lp=lp, basis=h.getBasis(), x=x.copy())
     if trucks == "second_solve":
         state["basis"] = h.getBasis()  # the deprivation optimum's, for the next warm member
         # the truckload solve over the whole LP (exact lexicographic order: stock may save loads), sifted
