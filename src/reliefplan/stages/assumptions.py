@@ -106,7 +106,12 @@ def _supply_words(sc: Scenario) -> str:
         "fed where they are each day (their zone until they arrive). When supplies are short, many plans are equally "
         "deprived and differ only in which location or group goes short on which day: a fixed tie-break on each "
         "location's and group's identity picks one, so the per-site and per-group figures are one such split (the "
-        "total deprivation, the LP's objective, is the same in all of them)."
+        "total deprivation, the LP's objective, is the same in all of them)"
+        + (
+            "; groups.ranges gives each group's least and most over those plans."
+            if sc.supply.group_ranges
+            else "; supply.group_ranges (plan --group-ranges) gives each group's least and most over those plans."
+        )
     )
 
 
