@@ -209,3 +209,25 @@ def test_a_plan_with_group_ranges_reports_each_groups_range_in_its_units(tmp_pat
     # off by default: no ranges, no extra solves
     sc.supply.group_ranges = False
     assert make_plan(sc).groups.ranges is None
+
+
+def test_plan_group_ranges_flag_adds_the_range_column_and_the_block(tmp_path):
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+    from reliefplan.outputs.files import read_plan
+
+    folder = write_scenario(
+        tmp_path / "sc", config={"horizon_days": 4, "layout": {"enabled": False}}, entry_points=CSV.format(tpd=8)
+    )
+    args = ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out"), "--group-ranges"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    plan = read_plan(tmp_path / "out" / "plan.json")
+    assert plan.groups is not None and plan.groups.ranges is not None and plan.groups.ranges.rows
+    assert "range water / kcal" in res.output and "any plan as little deprived" in res.output
+    # without the flag: no range column, and the caption says how to get one
+    plain = ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out2")]
+    res = CliRunner().invoke(app, plain, env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "range water / kcal" not in res.output and "--group-ranges" in res.output
