@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from conftest import write_scenario
 from scipy.optimize import linprog
 from test_supply_sifting import _random_instance
+from test_supply_warm import _member
 
 from reliefplan.solvers.supply import Arc, Commodity, EntryPoint, Site, SupplyInstance, SupplyResult, solve_supply
 from reliefplan.solvers.supply.ranges import FACE_TOL, face_ranges, face_rows
@@ -231,3 +232,23 @@ def test_plan_group_ranges_flag_adds_the_range_column_and_the_block(tmp_path):
     res = CliRunner().invoke(app, plain, env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
     assert "range water / kcal" not in res.output and "--group-ranges" in res.output
+
+
+def test_a_warm_members_ranges_equal_a_cold_plans():
+    # a member restarted warm keeps a model of other columns: its ranges start cold, and agree with a cold plan's
+    inst = _random_instance(6, "equal", days=8)
+    warm: dict = {}
+    solve_supply(_member(inst, 1.3, 0.9, 5), warm=warm)  # the last member: the same LP structure
+    keep_warm: dict = {}
+    res = solve_supply(inst, warm=warm, keep=keep_warm)
+    keep_cold = _keep_default(inst)
+    assert keep_warm["warm"] and not keep_cold["warm"] and len(warm) == 1
+    w = sp.csr_matrix(np.array([_consumed_weights(res, "all", k) for k in ("water", "food")]))
+    for a, b in zip(face_ranges(inst, keep_warm, w).ranges, face_ranges(inst, keep_cold, w).ranges):
+        assert a.least == pytest.approx(b.least, abs=1e-5) and a.most == pytest.approx(b.most, abs=1e-5)
+
+
+def _keep_default(inst: SupplyInstance) -> dict:
+    keep: dict = {}
+    solve_supply(inst, keep=keep)
+    return keep
