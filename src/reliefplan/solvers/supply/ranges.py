@@ -105,14 +105,16 @@ def face_ranges(
     figures: sp.csr_matrix | np.ndarray,
     *,
     tol: float = FACE_TOL,
-    time_limit_s: float = 60.0,
+    time_limit_s: float | None = None,
 ) -> FaceRanges:
     """The least and the most of each figure (a row of ``figures``: weights over the report cells' shortfall,
     [n, K * Q * T] in `SupplyResult.cell_shortfall_t`'s order) over the optimal face of the plan `solve_supply`
-    left in ``keep``. ``time_limit_s``: per solve (wall, HiGHS' clock)."""
+    left in ``keep``. ``time_limit_s``: per solve (wall, HiGHS' clock; None: the plan's own)."""
     from .solve import _highs
 
     t0 = time.process_time()
+    if time_limit_s is None:
+        time_limit_s = float(keep.get("time_limit_s", 60.0))
     lp: _Lp = keep["lp"]
     x = np.maximum(keep["x"], 0.0)
     named = face_rows(instance, lp)

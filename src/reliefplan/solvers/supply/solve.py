@@ -256,7 +256,7 @@ def solve_supply(
     timings = {"build": time.perf_counter() - t0}
     state: dict[str, Any] = {"held": held, "keep": keep}
     if keep is not None:
-        keep.update(scale=scale, threads=threads, warm=warm is not None)
+        keep.update(scale=scale, threads=threads, warm=warm is not None, time_limit_s=time_limit_s)
     try:
         return _solve(
             corr,
