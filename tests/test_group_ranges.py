@@ -227,6 +227,10 @@ def test_plan_group_ranges_flag_adds_the_range_column_and_the_block(tmp_path):
     plan = read_plan(tmp_path / "out" / "plan.json")
     assert plan.groups is not None and plan.groups.ranges is not None and plan.groups.ranges.rows
     assert "range water / kcal" in res.output and "any plan as little deprived" in res.output
+    # the report: the ranges as a table with what they mean, and no bar chart mixing L, kcal and shares
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "ranges · rows" in html and "any plan as little deprived as this one" in html
+    assert "chart-groups-ranges.rows" not in html
     # without the flag: no range column, and the caption says how to get one
     plain = ["plan", str(folder), "--scenario", "main", "--out", str(tmp_path / "out2")]
     res = CliRunner().invoke(app, plain, env={"COLUMNS": "250"})

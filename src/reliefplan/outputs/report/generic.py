@@ -114,6 +114,8 @@ def _records_charts(cid: str, title: str, records: list[dict[str, Any]]) -> list
         and any(_is_num(r.get(k)) for r in records)
     ]
     values = sorted(values, key=_priority)[:MAX_VALUES]
+    if len({r.get("unit") for r in records}) > 1:  # bars in mixed units (L, kcal, shares) would mislead: table only
+        values = []
     series_keys = [
         k
         for k in keys
