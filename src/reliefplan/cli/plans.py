@@ -307,7 +307,11 @@ def ensemble_cmd(
     ),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT"),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
-    layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
+    layout: Optional[bool] = typer.Option(
+        None,
+        "--layout/--no-layout",
+        help="draw the camps' layouts or not (default: scenario); not drawn, a site's capacity is still its layout's",
+    ),
     out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
     base_plan: bool = typer.Option(
         True,
@@ -320,6 +324,7 @@ def ensemble_cmd(
     from ..analysis.ensemble import default_workers, run_ensemble
     from ..outputs.files import check_output_folder
     from ..outputs.products import write_ensemble_run
+    from ..scenario.config import with_layout
     from ..scenario.folder import load_scenario
     from ..terminal import progress
 
@@ -348,7 +353,7 @@ def ensemble_cmd(
             )
         sc = load_scenario(scenario_dir, scenario)
         if layout is not None:
-            sc.layout.enabled = layout
+            sc.layout = with_layout(sc.layout, layout)
         if base_plan:
             with progress(err_console, "planning the scenario as declared") as bar:
                 paths = write_ensemble_run(sc, res, out, base_plan=base_plan, step=bar.stage)
