@@ -4,6 +4,9 @@ model; only the opened sites' drawn layouts and their checks are left out, and t
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from conftest import write_scenario
 
 from reliefplan.analysis import ensemble, ensemble_member
@@ -41,16 +44,33 @@ def test_not_drawn_keeps_each_sites_layout_capacity(tmp_path):
 
 
 def test_member_without_layouts_equals_the_cold_plan_not_drawn(tmp_path):
-    unc = {"parameters": {"f": {"target": "site.usable_fraction", "dist": "uniform", "low": 0.3, "high": 0.6}}}
-    folder = write_scenario(tmp_path / "e", config={"uncertainty": unc, "supply": {"enabled": False}})
+    """A member (the layout fit shared in its worker) gives the key results of a cold plan of its draws, not drawn."""
+    unc = {
+        "parameters": {
+            "f": {"target": "site.usable_fraction", "dist": "uniform", "low": 0.3, "high": 0.6},
+            "pop": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.2},
+        }
+    }
+    folder = write_scenario(tmp_path / "e", config={"uncertainty": unc})
     ensemble_member._STATE.clear()
-    res = ensemble.run_ensemble(folder, "main", 2, seed=3, layout=False)
-    members = ensemble.draw_members(load_scenario(folder, "main"), 2, seed=3)
-    for m, row in zip(members, res.members, strict=True):
+    ensemble_member._SHELTERED.clear()
+    members = ensemble.draw_members(load_scenario(folder, "main"), 3, seed=3)
+    ensemble.run_member(ensemble.MemberTask(str(folder), "main", False, members[0]))  # warms the worker
+    base, cache = ensemble_member._base(str(folder), "main", False)
+    assert cache.layout_people, "the worker keeps the layout fit"
+    for m in members[1:]:
+        warm = ensemble.key_results(ensemble.plan_member(base, cache, m).plan)
         cold_sc = ensemble.member_scenario(load_scenario(folder, "main"), m)
         cold_sc.layout = with_layout(cold_sc.layout, False)
-        cold = run(cold_sc, rows=False).plan
-        assert (row["sheltered"], row["unsheltered"]) == (cold.people.sheltered, cold.people.unsheltered)
+        cold = ensemble.key_results(run(cold_sc, rows=False).plan)
+        assert warm.keys() == cold.keys()
+        for k in warm:
+            if isinstance(warm[k], float) and math.isnan(warm[k]):
+                assert math.isnan(cold[k]), k
+            elif isinstance(warm[k], (str, bool)) or warm[k] is None:
+                assert warm[k] == cold[k], k
+            else:
+                assert warm[k] == pytest.approx(cold[k], rel=1e-9, abs=1e-9), k
         by_area = ensemble.member_scenario(load_scenario(folder, "main"), m)
         by_area.layout = by_area.layout.model_copy(update={"enabled": False})
-        assert row["sheltered"] <= run(by_area, rows=False).plan.people.sheltered
+        assert warm["sheltered"] <= run(by_area, rows=False).plan.people.sheltered
