@@ -34,10 +34,10 @@ from .lp import _Lp
 from .model import SupplyInstance
 
 #: the face's rows hold each criterion at most at the reported plan's value plus this share of the row's magnitude
-#: there (Σ |a_j x_j|): the reported plan's own rows are met within HiGHS' primal feasibility tolerance (1e-7 t per
-#: column), worst case about 1e-8 of that magnitude on Rafah `full`, so 1e-6 never cuts it off; it lets a plan be
-#: at most 1e-6 more deprived (Rafah `full`: 1.7 weighted t in 1.67 million), which moves a range by tonnes, far
-#: below the figures' rounding (docs/supply.md, "How determined is each group's share")
+#: there (Σ |a_j x_j|), for floating point: the reported plan satisfies its own rows whatever HiGHS' scaling and
+#: feasibility tolerance (1e-7) make of them. Rafah `full`: a plan may be 1.05 weighted t more deprived (of 1.05
+#: million); the ranges at 0, 1e-7 and 1e-6 agree to 0.001 L/person/day, all solves optimal even at 0; a commodity met
+#: in full then reads a hair below (food 2,059.065 for 2,059.07 kcal/person/day; docs/supply.md)
 FACE_TOL = 1e-6
 
 
