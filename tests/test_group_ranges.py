@@ -256,3 +256,21 @@ def _keep_default(inst: SupplyInstance) -> dict:
     keep: dict = {}
     solve_supply(inst, keep=keep)
     return keep
+
+
+def test_a_plan_whose_supply_lp_did_not_solve_says_so_instead_of_ranges(tmp_path, monkeypatch):
+    from reliefplan.pipeline import make_plan
+    from reliefplan.scenario.folder import load_scenario
+    from reliefplan.solvers.supply import solve as solve_module
+
+    d = write_scenario(
+        tmp_path, entry_points=CSV.format(tpd=8), config={"horizon_days": 4, "supply": {"group_ranges": True}}
+    )
+    sc = load_scenario(d, "main")
+    sc.layout.enabled = False
+    # HiGHS never runs: the model's status stays 'Not Set', as when a solve ends without an optimum
+    monkeypatch.setattr(solve_module, "_sift", lambda lp, h, highspy, held, *a, **k: (held, 0))
+    plan = make_plan(sc)
+    assert plan.supply.status != "optimal"
+    rg = plan.groups.ranges
+    assert rg is not None and rg.rows == [] and rg.solves == 0 and rg.meaning.startswith("not computed")

@@ -169,6 +169,8 @@ def _groups_table(p: Plan) -> None:
             "water / food figures"
             if ranges
             else "; `plan --group-ranges` gives each group's range"
+            if p.groups.ranges is None
+            else f"; ranges {p.groups.ranges.meaning}"
         ),
     )
     cols = ["group", "people", "water L/person/day", "kcal/person/day"]

@@ -510,5 +510,5 @@ def deliver(
         hubs=inst.meta.get("hubs"),
         last_mile=routes,
         areas=inst.meta.get("areas"),
-        face=keep if keep and "lp" in keep else None,
+        face=keep,
     )

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ..plan_health import GroupRange, GroupRanges
 from ..solvers.supply import SupplyInstance, SupplyResult, owed_to_date
-from ..solvers.supply.ranges import face_ranges
+from ..solvers.supply.ranges import FACE_TOL, face_ranges
 
 MEANING = (
     "any plan as little deprived as this one (and, under the sharing policy, no further from equal shares) gives "
@@ -33,6 +33,16 @@ def group_ranges(
     nobody), as the groups' figures use."""
     if res.cell_demand_t is None or res.cell_shortfall_t is None:
         return None
+    if "lp" not in face:  # no optimum, so no optimal face: say so rather than give ranges
+        return GroupRanges(
+            meaning=f"not computed: the supply LP ended '{res.status}' without an optimum, so there is no optimal "
+            "face to range over",
+            face=[],
+            tolerance=FACE_TOL,
+            solves=0,
+            cpu_s=0.0,
+            rows=[],
+        )
     K, Q, T = res.cell_demand_t.shape
     carry = np.asarray(res.carry_over, dtype=bool)
     scale = {"water": (1000.0, "L/person/day"), "food": (food_kcal_per_kg * 1000.0, "kcal/person/day")}

@@ -41,7 +41,7 @@ class Deliveries:
     hubs: HubPlan | None = None  # the hubs opened (hub_plan.py), when declared
     last_mile: LastMile | None = None  # one day's last-mile routes (last_mile.py), when declared and solved
     areas: SupplyAreas | None = None  # locations grouped into supply areas (supply_areas.py), else None
-    face: dict[str, Any] | None = None  # the supply LP's optimum kept for the groups' ranges (supply.group_ranges)
+    face: dict[str, Any] | None = None  # the supply LP kept for the groups' ranges (supply.group_ranges), else None
 
     def rows(self, pres: Presence) -> np.ndarray:
         """Row of each presence location in the supply plan's sites (its area's when grouped); -1: not fed."""
