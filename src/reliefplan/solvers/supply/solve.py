@@ -50,6 +50,12 @@ WARM_EDGE_WEIGHTS = 1
 #: against 0.2, `targeted` 0.47-0.59 -> 0.43-0.55 s, the same optima (docs/ensemble.md)
 WARM_COST_PERTURBATION = 0.0
 
+#: A member after one whose deprivation solve gave up sifting (`sifting._give_up`: crossings so scarce and uneven
+#: that most site stock prices in at once) solves cold, as a plan does, not warm from that member's basis: Rafah
+#: full-180d members restarted warm took 484 s against 101-135 s cold (docs/supply.md). The 30- and 60-day plans never
+#: give up (`SIFT_GIVE_UP_COLUMNS`), so their members stay warm
+COLD_AFTER_GIVE_UP = True
+
 
 def _highs(
     lp: _Lp,
@@ -127,7 +133,8 @@ def _warm_highs(
     """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
     kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
     dual simplex restarts from its last basis, and only the columns still held after the last solve are held
-    again; see `compact`), or a new one (kept there for the next call)."""
+    again; see `compact`), or a new one (kept there for the next call): for the first member and, with
+    `COLD_AFTER_GIVE_UP`, for a member after one whose solve gave up sifting."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns
@@ -136,11 +143,12 @@ def _warm_highs(
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    # the first member: solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model later)
-    if kept is None:
+    # the first member, and one after a member that gave up sifting (`COLD_AFTER_GIVE_UP`): solved as a plan is, its
+    # live columns sifted (`CompactHighs.add_live` grows the model later)
+    if kept is None or (COLD_AFTER_GIVE_UP and kept[5]):
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         return h, highspy, key, held
-    h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
+    h, last, fair_vals, was_held, basis, _ = kept  # last: bounds and costs the model holds (None after a second solve)
     if basis is not None:
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
@@ -225,7 +233,8 @@ def solve_supply(
     ``AUTO_EPSILON_COLUMNS`` LP columns and "epsilon" above (the second solve can take several times
     the first on large instances).
     ``warm``: a dict kept between calls (ensemble members): an instance with the same constraint matrix
-    re-solves from the previous basis instead of from scratch; results are the same optimum.
+    re-solves from the previous basis instead of from scratch (unless the previous solve gave up sifting:
+    `COLD_AFTER_GIVE_UP`); results are the same optimum.
     ``method``: "sifting" solves the LP without the sites' stock columns first and prices them in until none would
     lower the objective (`_sift`: the same optimum, proven by the reduced costs); "direct" solves the whole LP at
     once; "auto" sifts unless a warehouse may hold unlimited stock (a delivery chain's backlog): there the sites'
@@ -275,7 +284,8 @@ def solve_supply(
             last = (
                 None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
             )
-            warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy(), state["held"], state.get("basis")
+            fair = lp.matrix.data[lp.fair_entries].copy()
+            warm[key] = h, last, fair, state["held"], state.get("basis"), state.get("gave_up", False)
 
 
 def _unsolved(
@@ -454,9 +464,10 @@ def _solve(
     ``state["held"]``: columns held at 0 (sifting), updated to those still held after the deprivation solve."""
     n_held = state["held"].size
     give_up = n_held == lp.site_stock_cols.size > 0  # a cold solve (or a member after one that released nothing)
-    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
+    state["held"], solves, state["gave_up"] = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
     method = (
         f"sifting: {solves} solves, {n_held - state['held'].size:,} of {n_held:,} site stock columns priced in"
+        + (" (gave up: the whole LP by the dual simplex)" if state["gave_up"] else "")
         if n_held
         else "direct"
     )
