@@ -219,8 +219,9 @@ def test_give_up_restores_the_options(monkeypatch):
 @pytest.mark.parametrize("cold_after_give_up", [True, False])
 def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch, cold_after_give_up):
     """Ensemble members on uneven crossings: the first gives up sifting. With `COLD_AFTER_GIVE_UP` the next ones solve
-    cold as a plan does (a new model, every stock column held again: they give up too); without, they restart warm
-    from the last basis with nothing held. Each reaches the direct optimum, the same shortfall in every cell and day."""
+    cold and give up at once (a new model each, the whole LP by the dual simplex from scratch); without, they restart
+    warm from the last basis with nothing held. Each reaches the direct optimum, the same shortfall in every cell and
+    day."""
     from reliefplan.solvers.supply import sifting, solve
 
     monkeypatch.setattr(sifting, "SIFT_GIVE_UP_COLUMNS", 0)
@@ -237,8 +238,33 @@ def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch, c
         )
         hot = solve_supply(changed, warm=warm, trucks="off", method="sifting")
         models.append(next(iter(warm.values()))[0])
-        assert ("gave up" in hot.method) is (i == 0 or cold_after_give_up), hot.method
+        if i == 0:
+            assert hot.method.startswith("sifting") and "gave up" in hot.method, hot.method
+        else:
+            assert hot.method.startswith("direct") and ("gave up" in hot.method) is cold_after_give_up, hot.method
         cold = solve_supply(changed, trucks="off", method="direct")
         assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-9, abs=1e-7)
         np.testing.assert_allclose(hot.cell_shortfall_t, cold.cell_shortfall_t, atol=1e-5)
     assert len({id(m) for m in models}) == (3 if cold_after_give_up else 1)  # a new model per cold member
+
+
+@pytest.mark.parametrize("cold_after_give_up", [True, False])
+def test_a_member_after_one_without_an_optimum_solves_cold(monkeypatch, cold_after_give_up):
+    """A member whose solve stopped at its time limit leaves no optimum to restart from: with `COLD_AFTER_GIVE_UP` the
+    next member builds a new model and is sifted as a plan is (it did not give up); either way it reaches the direct
+    optimum."""
+    from reliefplan.solvers.supply import solve
+
+    monkeypatch.setattr(solve, "COLD_AFTER_GIVE_UP", cold_after_give_up)
+    warm: dict = {}
+    inst = _random_instance(3, "equal", days=30)
+    stopped = solve_supply(inst, warm=warm, trucks="off", time_limit_s=0.0)
+    assert stopped.status != "Optimal"
+    first = next(iter(warm.values()))[0]
+    hot = solve_supply(inst, warm=warm, trucks="off")
+    assert (next(iter(warm.values()))[0] is not first) is cold_after_give_up
+    assert hot.method.startswith("sifting") is cold_after_give_up, hot.method  # cold: sifted, as a plan is
+    direct = solve_supply(inst, trucks="off", method="direct")
+    assert hot.status == "Optimal"
+    assert hot.objective_deprivation == pytest.approx(direct.objective_deprivation, rel=1e-9, abs=1e-7)
+    np.testing.assert_allclose(hot.cell_shortfall_t, direct.cell_shortfall_t, atol=1e-5)
