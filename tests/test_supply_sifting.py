@@ -98,14 +98,18 @@ def test_initial_stock_is_held_until_used():
 def test_warm_sifting_gives_the_cold_optimum():
     """Ensemble members re-solve warm with the stock still held from the last member, to the cold optimum."""
     warm: dict = {}
+    models = []
     inst = _random_instance(3, "equal")
     for f in (1.0, 0.5, 1.4, 0.8):
         changed = replace(
             inst, entry_points=[replace(e, trucks_per_day=e.trucks_per_day * f) for e in inst.entry_points]
         )
         hot = solve_supply(changed, warm=warm, trucks="off", method="sifting")
+        assert "gave up" not in hot.method
+        models.append(next(iter(warm.values()))[0])
         cold = solve_supply(changed, trucks="off", method="direct")
         assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-7, abs=1e-6)
+    assert len({id(m) for m in models}) == 1  # nobody gave up sifting: every member restarted warm on one model
 
 
 def test_auto_sifts_unless_a_warehouse_holds_unlimited_stock():
@@ -206,21 +210,26 @@ def test_give_up_restores_the_options(monkeypatch):
     h, highspy = solve._highs(lp, 60.0, None, solve._upper(lp, lp.site_stock_cols), compact=True)
     h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.7)
     h.setOptionValue("simplex_strategy", 0)
-    left, solves = sifting._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
-    assert left.size == 0 and solves == 2
+    left, solves, gave_up = sifting._sift(lp, h, highspy, lp.site_stock_cols, 60.0, give_up=True)
+    assert left.size == 0 and solves == 2 and gave_up
     assert h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1] == 0.7
     assert h.getOptionValue("simplex_strategy")[1] == 0
 
 
-def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch):
-    """Ensemble members on uneven crossings: the first gives up sifting, the next restart warm (nothing held), each
-    to the direct optimum."""
-    from reliefplan.solvers.supply import sifting
+@pytest.mark.parametrize("cold_after_give_up", [True, False])
+def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch, cold_after_give_up):
+    """Ensemble members on uneven crossings: the first gives up sifting. With `COLD_AFTER_GIVE_UP` the next ones solve
+    cold and give up at once (a new model each, the whole LP by the dual simplex from scratch); without, they restart
+    warm from the last basis with nothing held. Each reaches the direct optimum, the same shortfall in every cell and
+    day."""
+    from reliefplan.solvers.supply import sifting, solve
 
     monkeypatch.setattr(sifting, "SIFT_GIVE_UP_COLUMNS", 0)
+    monkeypatch.setattr(solve, "COLD_AFTER_GIVE_UP", cold_after_give_up)
     warm: dict = {}
+    models = []
     inst = _uneven_instance(1)
-    for f in (1.0, 0.6, 1.3):
+    for i, f in enumerate((1.0, 0.6, 1.3)):
         changed = replace(
             inst,
             entry_points=[
@@ -228,5 +237,34 @@ def test_warm_members_with_uneven_crossings_give_the_cold_optimum(monkeypatch):
             ],
         )
         hot = solve_supply(changed, warm=warm, trucks="off", method="sifting")
+        models.append(next(iter(warm.values()))[0])
+        if i == 0:
+            assert hot.method.startswith("sifting") and "gave up" in hot.method, hot.method
+        else:
+            assert hot.method.startswith("direct") and ("gave up" in hot.method) is cold_after_give_up, hot.method
         cold = solve_supply(changed, trucks="off", method="direct")
         assert hot.objective_deprivation == pytest.approx(cold.objective_deprivation, rel=1e-9, abs=1e-7)
+        np.testing.assert_allclose(hot.cell_shortfall_t, cold.cell_shortfall_t, atol=1e-5)
+    assert len({id(m) for m in models}) == (3 if cold_after_give_up else 1)  # a new model per cold member
+
+
+@pytest.mark.parametrize("cold_after_give_up", [True, False])
+def test_a_member_after_one_without_an_optimum_solves_cold(monkeypatch, cold_after_give_up):
+    """A member whose solve stopped at its time limit leaves no optimum to restart from: with `COLD_AFTER_GIVE_UP` the
+    next member builds a new model and is sifted as a plan is (it did not give up); either way it reaches the direct
+    optimum."""
+    from reliefplan.solvers.supply import solve
+
+    monkeypatch.setattr(solve, "COLD_AFTER_GIVE_UP", cold_after_give_up)
+    warm: dict = {}
+    inst = _random_instance(3, "equal", days=30)
+    stopped = solve_supply(inst, warm=warm, trucks="off", time_limit_s=0.0)
+    assert stopped.status != "Optimal"
+    first = next(iter(warm.values()))[0]
+    hot = solve_supply(inst, warm=warm, trucks="off")
+    assert (next(iter(warm.values()))[0] is not first) is cold_after_give_up
+    assert hot.method.startswith("sifting") is cold_after_give_up, hot.method  # cold: sifted, as a plan is
+    direct = solve_supply(inst, trucks="off", method="direct")
+    assert hot.status == "Optimal"
+    assert hot.objective_deprivation == pytest.approx(direct.objective_deprivation, rel=1e-9, abs=1e-7)
+    np.testing.assert_allclose(hot.cell_shortfall_t, direct.cell_shortfall_t, atol=1e-5)

@@ -35,28 +35,28 @@ def _to_release(held: np.ndarray, neg: np.ndarray, days: int, priced: np.ndarray
 
 def _sift(
     lp: _Lp, h: Any, highspy: Any, held: np.ndarray, time_limit_s: float, give_up: bool = False
-) -> tuple[np.ndarray, int]:
-    """(columns still held at 0, solves): solve with the ``held`` columns fixed at 0, then release held columns
-    around those with a negative reduced cost (`_to_release`) and re-solve with the primal simplex from the same
-    basis, until no held column has one: the basis is then optimal for the whole LP too (each held column sits at
-    its lower bound 0 with a reduced cost >= 0). This is sifting (Bixby, Gregory, Lustig, Marsten & Shanno 1992,
-    "Very large-scale linear programming: a case study in combining interior point and simplex methods",
-    Operations Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several
-    times faster. Should the restricted LP stop without an optimum, every held column is released and the whole LP
-    decides. With ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release
-    more than `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the
-    whole LP by the dual simplex from scratch. (A warm member holds only what the last member left held, and restarts
-    from its basis.)"""
+) -> tuple[np.ndarray, int, bool]:
+    """(columns still held at 0, solves, whether it gave up): solve with the ``held`` columns fixed at 0, then
+    release held columns around those with a negative reduced cost (`_to_release`) and re-solve with the primal simplex
+    from the same basis, until no held column has one: the basis is then optimal for the whole LP too (each held column
+    sits at its lower bound 0 with a reduced cost >= 0). This is sifting (Bixby, Gregory, Lustig, Marsten & Shanno 1992,
+    "Very large-scale linear programming: a case study in combining interior point and simplex methods", Operations
+    Research 40(5)): the example's sites hold stock in few series, and the LP without it solves several times faster.
+    Should the restricted LP stop without an optimum, every held column is released and the whole LP decides. With
+    ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release more than
+    `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the whole LP by the
+    dual simplex from scratch. (A warm member holds only what the last member left held, and restarts from its basis; a
+    member after one that gave up solves cold: `solve.COLD_AFTER_GIVE_UP`.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
     perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
-    solves = 0
+    solves, gave_up = 0, False
     priced = np.zeros(0, dtype=np.int64)  # series released before
     try:
         while True:
             h.run()
             solves += 1
             if not held.size:
-                return held, solves
+                return held, solves, gave_up
             primal = 4  # the solution stays feasible, new columns to price in
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 release = held
@@ -64,11 +64,11 @@ def _sift(
                 rc = np.asarray(h.getSolution().col_dual, dtype=float)[held]
                 neg = held[rc < -SIFT_TOL]
                 if not neg.size:
-                    return held, solves
+                    return held, solves, gave_up
                 release = _to_release(held, neg, lp.T, priced)
                 big = release.size > max(SIFT_GIVE_UP_SHARE * held.size, SIFT_GIVE_UP_COLUMNS)
                 if give_up and solves == 1 and big:
-                    release, primal = held, _give_up(h)
+                    release, primal, gave_up = held, _give_up(h), True
                 priced = np.union1d(priced, neg // lp.T)
             h.changeColsBounds(release.size, release.astype(np.int32), np.zeros(release.size), lp.col_upper[release])
             held = np.setdiff1d(held, release, assume_unique=True)

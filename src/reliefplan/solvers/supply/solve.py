@@ -30,7 +30,7 @@ from .model import (
     owed_to_date,
 )
 from .results import fleet_requirements
-from .sifting import _sift
+from .sifting import _give_up, _sift
 from .validate import validate_instance
 
 #: HiGHS' simplex_scale_strategy for an LP with a warehouse of unlimited stock (a delivery chain's backlog): 4,
@@ -49,6 +49,15 @@ WARM_EDGE_WEIGHTS = 1
 #: (`tiebreak`) the LP is far less degenerate; 31 Rafah `full` members replayed, warm median 0.43 -> 0.28-0.29 s CPU
 #: against 0.2, `targeted` 0.47-0.59 -> 0.43-0.55 s, the same optima (docs/ensemble.md)
 WARM_COST_PERTURBATION = 0.0
+
+#: A member after one whose deprivation solve gave up sifting (`sifting._give_up`: crossings so scarce and uneven
+#: that most site stock prices in at once) solves cold, not warm from that member's basis, and gives up at once: the
+#: whole LP by the dual simplex from scratch, as a give-up does after its first pricing, without that restricted
+#: solve (7-48 s of 35-166 s on Rafah full-180d members, every one of which gave up); and so every later member of
+#: that worker. A member after one that stopped without an optimum (a time limit) solves cold as a plan does. Rafah
+#: full-180d members restarted warm took 484 s (load 3-8) or ran into the 900-s limit (load 6-9) against 35-166 s cold
+#: (docs/supply.md). The 30- and 60-day plans never give up (`SIFT_GIVE_UP_COLUMNS`), so their members stay warm
+COLD_AFTER_GIVE_UP = True
 
 
 def _highs(
@@ -123,24 +132,32 @@ def _warm_highs(
     warm: dict[str, Any] | None,
     held: np.ndarray,
     scale: int | None = None,
-) -> tuple[Any, Any, str, np.ndarray]:
-    """(model, highspy, key, held): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one
-    kept in ``warm`` for the same matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
+) -> tuple[Any, Any, str, np.ndarray, bool]:
+    """(model, highspy, key, held, whole): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0
+    (``whole``: none held, set to give up at once, see `COLD_AFTER_GIVE_UP`): the one kept in ``warm`` for the same
+    matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
     dual simplex restarts from its last basis, and only the columns still held after the last solve are held
-    again; see `compact`), or a new one (kept there for the next call)."""
+    again; see `compact`), or a new one (kept there for the next call): for the first member and, with
+    `COLD_AFTER_GIVE_UP`, for a member after one whose solve gave up sifting or stopped without an optimum."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns
-        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held)
+        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held, False)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    # the first member: solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model later)
-    if kept is None:
+    # the first member, and one after a member that gave up sifting or stopped without an optimum
+    # (`COLD_AFTER_GIVE_UP`): solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model
+    # later)
+    if kept is None or (COLD_AFTER_GIVE_UP and kept[5]):
+        whole = kept is not None and kept[5] == "scarce"  # the last member gave up sifting: give up at once
+        held = held[:0] if whole else held
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
-        return h, highspy, key, held
-    h, last, fair_vals, was_held, basis = kept  # last: bounds and costs the model holds (None after a second solve)
+        if whole:
+            h.setOptionValue("simplex_strategy", _give_up(h))
+        return h, highspy, key, held, whole
+    h, last, fair_vals, was_held, basis, _ = kept  # last: bounds and costs the model holds (None after a second solve)
     if basis is not None:
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
@@ -180,7 +197,7 @@ def _warm_highs(
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
-    return h, highspy, key, held
+    return h, highspy, key, held, False
 
 
 def _check_options(
@@ -226,7 +243,8 @@ def solve_supply(
     ``AUTO_EPSILON_COLUMNS`` LP columns and "epsilon" above (the second solve can take several times
     the first on large instances).
     ``warm``: a dict kept between calls (ensemble members): an instance with the same constraint matrix
-    re-solves from the previous basis instead of from scratch; results are the same optimum.
+    re-solves from the previous basis instead of from scratch (unless the previous solve gave up sifting or
+    stopped without an optimum: `COLD_AFTER_GIVE_UP`); results are the same optimum.
     ``method``: "sifting" solves the LP without the sites' stock columns first and prices them in until none would
     lower the objective (`_sift`: the same optimum, proven by the reduced costs); "direct" solves the whole LP at
     once; "auto" sifts unless a warehouse may hold unlimited stock (a delivery chain's backlog): there the sites'
@@ -252,9 +270,9 @@ def solve_supply(
         method = "direct" if backlog else "sifting"
     held = lp.site_stock_cols if method == "sifting" else np.zeros(0, dtype=np.int64)
     scale = BACKLOG_SCALE_STRATEGY if backlog else None
-    h, highspy, key, held = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
+    h, highspy, key, held, whole = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
     timings = {"build": time.perf_counter() - t0}
-    state: dict[str, Any] = {"held": held, "keep": keep}
+    state: dict[str, Any] = {"held": held, "whole": whole, "keep": keep}
     if keep is not None:
         keep.update(scale=scale, threads=threads, warm=warm is not None, time_limit_s=time_limit_s)
     try:
@@ -280,7 +298,19 @@ def solve_supply(
             last = (
                 None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
             )
-            warm[key] = h, last, lp.matrix.data[lp.fair_entries].copy(), state["held"], state.get("basis")
+            fair = lp.matrix.data[lp.fair_entries].copy()
+            # the next member: warm (""), cold as a plan after a solve that stopped without an optimum (its basis is
+            # no optimum to restart from), or the whole LP at once after a give-up (`COLD_AFTER_GIVE_UP`)
+            optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            scarce = state.get("gave_up", False) or whole
+            warm[key] = (
+                h,
+                last,
+                fair,
+                state["held"],
+                state.get("basis"),
+                ("scarce" if scarce else "") if optimal else "stopped",
+            )
 
 
 def _unsolved(
@@ -459,11 +489,13 @@ def _solve(
     ``state["held"]``: columns held at 0 (sifting), updated to those still held after the deprivation solve."""
     n_held = state["held"].size
     give_up = n_held == lp.site_stock_cols.size > 0  # a cold solve (or a member after one that released nothing)
-    state["held"], solves = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
+    state["held"], solves, state["gave_up"] = _sift(lp, h, highspy, state["held"], time_limit_s, give_up)
     method = (
         f"sifting: {solves} solves, {n_held - state['held'].size:,} of {n_held:,} site stock columns priced in"
+        + (" (gave up: the whole LP by the dual simplex)" if state["gave_up"] else "")
         if n_held
         else "direct"
+        + (": the whole LP by the dual simplex (the worker's last member gave up sifting)" if state["whole"] else "")
     )
     timings["deprivation"] = time.perf_counter() - t0 - timings["build"]
     ms = h.getModelStatus()
