@@ -294,23 +294,28 @@ def solve_supply(
         )
     finally:
         if warm is not None:
-            # what the model now holds, unless the truckload solve changed bounds and costs after
-            last = (
-                None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
-            )
-            fair = lp.matrix.data[lp.fair_entries].copy()
-            # the next member: warm (""), cold as a plan after a solve that stopped without an optimum (its basis is
-            # no optimum to restart from), or the whole LP at once after a give-up (`COLD_AFTER_GIVE_UP`)
-            optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            scarce = state.get("gave_up", False) or whole
-            warm[key] = (
-                h,
-                last,
-                fair,
-                state["held"],
-                state.get("basis"),
-                ("scarce" if scarce else "") if optimal else "stopped",
-            )
+            _keep_warm(warm, key, h, highspy, lp, trucks, state)
+
+
+def _keep_warm(
+    warm: dict[str, Any], key: str, h: Any, highspy: Any, lp: _Lp, trucks: str, state: dict[str, Any]
+) -> None:
+    """Keep the solved model in ``warm`` for the next member, with what it holds and how the next one starts."""
+    # what the model now holds, unless the truckload solve changed bounds and costs after
+    last = None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
+    fair = lp.matrix.data[lp.fair_entries].copy()
+    # the next member: warm (""), cold as a plan after a solve that stopped without an optimum (its basis is
+    # no optimum to restart from), or the whole LP at once after a give-up (`COLD_AFTER_GIVE_UP`)
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    scarce = state.get("gave_up", False) or state["whole"]
+    warm[key] = (
+        h,
+        last,
+        fair,
+        state["held"],
+        state.get("basis"),
+        ("scarce" if scarce else "") if optimal else "stopped",
+    )
 
 
 def _unsolved(
