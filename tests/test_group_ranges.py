@@ -269,7 +269,7 @@ def test_a_plan_whose_supply_lp_did_not_solve_says_so_instead_of_ranges(tmp_path
     sc = load_scenario(d, "main")
     sc.layout.enabled = False
     # HiGHS never runs: the model's status stays 'Not Set', as when a solve ends without an optimum
-    monkeypatch.setattr(solve_module, "_sift", lambda lp, h, highspy, held, *a, **k: (held, 0))
+    monkeypatch.setattr(solve_module, "_sift", lambda lp, h, highspy, held, *a, **k: (held, 0, False))
     plan = make_plan(sc)
     assert plan.supply.status != "optimal"
     rg = plan.groups.ranges
