@@ -56,6 +56,13 @@ def fail(e: ReliefplanError) -> None:
     raise typer.Exit(code=2)
 
 
+def above_zero(value: float | None) -> float | None:
+    """Option callback: refuse a value <= 0 as Click refuses one outside ``min=`` (a usage error, exit 2)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"expected a number > 0, got {value:g}")
+    return value
+
+
 def _exit_on_sigterm() -> None:
     """A TERM signal unwinds like Ctrl-C, so a half-written output set is removed (see output.output_set)."""
     import signal

@@ -297,9 +297,9 @@ def compare_cmd(
 
 def ensemble_cmd(
     scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml (and its 'uncertainty:' block)"),
-    scenario: str = typer.Option(..., "--scenario", help="named scenario"),
+    scenario: str = typer.Option(..., "--scenario", "-s", help="named scenario"),
     runs: int = typer.Option(..., "--runs", help="number of members (>= 1)"),
-    seed: int = typer.Option(0, "--seed", help="seed; the same seed gives the same members on every engine"),
+    seed: int = typer.Option(0, "--seed", min=0, help="seed; the same seed gives the same members on every engine"),
     workers: Optional[int] = typer.Option(
         None,
         "--workers",
@@ -308,7 +308,7 @@ def ensemble_cmd(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://HOST:PORT"),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask LocalCluster of K workers"),
     layout: Optional[bool] = typer.Option(None, "--layout/--no-layout", help="camp layouts on/off (default: scenario)"),
-    out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for members.parquet and summary.json"),
     base_plan: bool = typer.Option(
         True,
         "--plan/--no-plan",
@@ -395,7 +395,7 @@ def assess_cmd(
     scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml and its 'packages:' block"),
     packages: Optional[str] = typer.Option(None, "--packages", help="comma-separated package names (default: all)"),
     scenarios: Optional[str] = typer.Option(None, "--scenarios", help="comma-separated scenario names (default: all)"),
-    from_day: int = typer.Option(0, "--from-day", help="day from which a minimal addition of trucks can arrive"),
+    from_day: int = typer.Option(0, "--from-day", min=0, help="day from which a minimal addition of trucks can arrive"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""

@@ -1,0 +1,48 @@
+"""Command-line options out of range are usage errors (exit 2, the option named), never a traceback or a run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from reliefplan.cli import app
+
+BAD_OPTIONS = [
+    # a traceback before (scipy: limit must be >= 0; numpy: expected non-negative integer)
+    (["travel-times", "roads.geojson", "points.csv", "--mode", "walk", "--cutoff-s", "-1"], "--cutoff-s"),
+    (["ensemble", "folder", "-s", "main", "--runs", "2", "--seed", "-1", "-o", "out"], "--seed"),
+    # accepted before, and the run went on with a meaningless figure
+    (["travel-times", "roads.geojson", "points.csv", "--mode", "walk", "--max-snap-m", "-1"], "--max-snap-m"),
+    (["solve-siting", "inst.json", "--time-limit", "-1"], "--time-limit"),
+    (["solve-siting", "inst.json", "--mip-gap", "-1"], "--mip-gap"),
+    (["solve-supply", "inst.json", "--time-limit", "-1"], "--time-limit"),
+    (["solve-supply", "inst.json", "--step-trucks", "0"], "--step-trucks"),
+    (["solve-supply", "inst.json", "--step-trucks", "-50"], "--step-trucks"),
+    (["solve-routing", "inst.json", "--time-limit", "-1"], "--time-limit"),
+    (["solve-routing", "inst.json", "--vehicles", "0"], "--vehicles"),
+    (["assess", "folder", "--from-day", "-3", "-o", "out"], "--from-day"),
+    (["layout", "site.geojson", "--people", "-5"], "--people"),
+    (["layout", "site.geojson", "--people", "5", "--household-size", "0"], "--household-size"),
+]
+
+
+@pytest.mark.parametrize(("args", "option"), BAD_OPTIONS, ids=[" ".join(a[:1] + [o]) for a, o in BAD_OPTIONS])
+def test_out_of_range_option_is_a_usage_error(args, option, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert option in res.output
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_short_names_are_the_same_for_the_same_thing():
+    """-s is the scenario and -o the output wherever a command takes them."""
+    for cmd in (["plan"], ["ensemble"], ["assess"], ["schema"], ["travel-times"], ["compare"], ["layout"]):
+        text = CliRunner().invoke(app, [*cmd, "--help"], env={"COLUMNS": "200"}).output
+        if "--out" in text:
+            assert re.search(r"(?<![\w-])-o\b", text), cmd
+        if re.search(r"--scenario\b", text):
+            assert re.search(r"(?<![\w-])-s\b", text), cmd
