@@ -46,3 +46,14 @@ def test_short_names_are_the_same_for_the_same_thing():
             assert re.search(r"(?<![\w-])-o\b", text), cmd
         if re.search(r"--scenario\b", text):
             assert re.search(r"(?<![\w-])-s\b", text), cmd
+
+
+def test_compare_with_a_json_that_is_not_a_plan_says_what_is_missing(tmp_path):
+    """Was the raw pydantic error: 18 blocks of 'Field required / For further information visit https://...'."""
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / "b.json").write_text('{"scenario": 3}')
+    res = CliRunner().invoke(app, ["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert res.exit_code == 2
+    assert "not a reliefplan plan.json: missing reliefplan_version, scenario," in res.output
+    assert "errors.pydantic.dev" not in res.output and "Field required" not in res.output
+    assert len(res.output.splitlines()) <= 4
