@@ -218,3 +218,26 @@ def test_cli_exits_2_and_writes_nothing_on_a_bad_policy(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "--out", str(out)])
     assert res.exit_code == 2 and "overflow.policy" in res.output and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "lines"),
+    [
+        ("title: a\nhorizon_days: 30\nhorizon_days: 20\n", "horizon_days", "lines 2 and 3"),
+        ("title: a\nscenarios:\n  main: {horizon_days: 5, horizon_days: 6}\n", "horizon_days", "lines 3 and 3"),
+        ("title: a\nscenarios:\n  main: {}\n  main: {}\n", "main", "lines 3 and 4"),
+    ],
+)
+def test_a_key_given_twice_is_refused(tmp_path, text, key, lines):
+    """PyYAML keeps the last of two equal keys without a word: a horizon typed twice planned with the second."""
+    (tmp_path / "scenario.yaml").write_text(text)
+    (p,) = problems(tmp_path)
+    assert p.file.endswith("scenario.yaml")
+    assert f"the key '{key}' twice" in p.message and lines in p.message
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path):
+    from reliefplan.scenario._inputs import load_yaml
+
+    (tmp_path / "s.yaml").write_text("base: &b {x: 1}\na:\n  <<: *b\n  y: 2\nb:\n  <<: *b\n  <<: *b\n")
+    assert load_yaml(tmp_path / "s.yaml")["a"] == {"x": 1, "y": 2}
