@@ -241,3 +241,50 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path):
 
     (tmp_path / "s.yaml").write_text("base: &b {x: 1}\na:\n  <<: *b\n  y: 2\nb:\n  <<: *b\n  <<: *b\n")
     assert load_yaml(tmp_path / "s.yaml")["a"] == {"x": 1, "y": 2}
+
+
+UNCERTAIN = {
+    "uncertainty": {
+        "parameters": {
+            "pop": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1, "ids": ["A"]},
+        },
+        "closures": [{"entry_point": "KS", "probability_per_day": 0.05, "mean_days": 3}],
+    },
+    "packages": {"more": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 10}]}},
+    "supply": {"disruptions": [{"entry_point": "KS", "first_day": 1, "last_day": 2}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("entry_points", "expected"),
+    [
+        ("id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27,31.22,-5\n", "'trucks_per_day'"),
+        ("id,name,lat,trucks_per_day\nKS,Kerem Shalom,31.22,100\n", "'lon/lat'"),
+        (b"id,name,lon,lat,trucks_per_day\nKS,K\xf6rem,34.27,31.22,100\n", "UTF-8"),
+    ],
+)
+def test_a_broken_layer_is_reported_once_not_again_by_every_block_naming_its_ids(tmp_path, entry_points, expected):
+    """Was: one bad crossing row, then 'unknown entry point KS' from the uncertainty closures, every package and
+    the disruptions naming it; the same for a zone row and the uncertainty's zone ids."""
+    d = write_scenario(tmp_path / "sc", config=UNCERTAIN)
+    path = d / "entry_points.csv"
+    path.write_bytes(entry_points) if isinstance(entry_points, bytes) else path.write_text(entry_points)
+    found = problems(d)
+    assert len(found) == 1 and found[0].file.endswith("entry_points.csv") and expected in str(found[0])
+
+
+def test_a_bad_zone_row_is_not_reported_again_as_an_unknown_uncertainty_id(tmp_path):
+    zones = fc(
+        [
+            feat({"id": "A", "population": -1}, square(0, 0)),
+            feat({"id": "B", "population": 10000}, square(1, 0)),
+        ]
+    )
+    (p,) = problems(write_scenario(tmp_path / "sc", zones=zones, config=UNCERTAIN))
+    assert p.file.endswith("zones.geojson") and p.feature == "A" and p.field == "population"
+
+
+def test_references_to_a_sound_layer_are_still_checked(tmp_path):
+    cfg = {**UNCERTAIN, "packages": {"more": {"entry_capacity": [{"entry_point": "NOPE", "trucks_per_day": 1}]}}}
+    (p,) = problems(write_scenario(tmp_path / "sc", config=cfg))
+    assert "unknown entry point 'NOPE'" in p.message
