@@ -284,6 +284,13 @@ def test_a_bad_zone_row_is_not_reported_again_as_an_unknown_uncertainty_id(tmp_p
     assert p.file.endswith("zones.geojson") and p.feature == "A" and p.field == "population"
 
 
+def test_an_entry_points_table_without_rows_is_refused(tmp_path):
+    """Was: no deliveries planned, no supply standard checked, and 'The plan holds: all checks are met'."""
+    d = write_scenario(tmp_path / "sc", entry_points="id,name,lon,lat,trucks_per_day\n")
+    (p,) = problems(d)
+    assert p.file.endswith("entry_points.csv") and "no entry points" in p.message
+
+
 def test_references_to_a_sound_layer_are_still_checked(tmp_path):
     cfg = {**UNCERTAIN, "packages": {"more": {"entry_capacity": [{"entry_point": "NOPE", "trucks_per_day": 1}]}}}
     (p,) = problems(write_scenario(tmp_path / "sc", config=cfg))
