@@ -295,3 +295,23 @@ def test_references_to_a_sound_layer_are_still_checked(tmp_path):
     cfg = {**UNCERTAIN, "packages": {"more": {"entry_capacity": [{"entry_point": "NOPE", "trucks_per_day": 1}]}}}
     (p,) = problems(write_scenario(tmp_path / "sc", config=cfg))
     assert "unknown entry point 'NOPE'" in p.message
+
+
+def _cargo_folder(tmp_path, cargo: dict, rows: str) -> Path:
+    d = write_scenario(tmp_path / "sc", config={"cargo": cargo})
+    (d / "payload.csv").write_text("commodity,t_per_truck,source\n" + rows)
+    return d
+
+
+def test_a_payload_file_row_with_an_unknown_commodity_names_the_file_and_row(tmp_path):
+    """Was: scenario.yaml, field 'cargo.payload_t.bananas' - a key the user never wrote."""
+    d = _cargo_folder(tmp_path, {"payload_file": "payload.csv"}, "food,20,x\nbananas,3,x\n")
+    (p,) = problems(d)
+    assert p.file.endswith("payload.csv") and p.feature == "bananas" and p.field == "commodity"
+
+
+def test_payload_map_and_file_together_name_scenario_yaml(tmp_path):
+    """Was: the CSV named as the file at fault."""
+    d = _cargo_folder(tmp_path, {"payload_file": "payload.csv", "payload_t": {"food": 20}}, "food,20,x\n")
+    (p,) = problems(d)
+    assert p.file.endswith("scenario.yaml") and p.field == "cargo.payload_file" and "not both" in p.message
