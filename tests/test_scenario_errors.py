@@ -315,3 +315,17 @@ def test_payload_map_and_file_together_name_scenario_yaml(tmp_path):
     d = _cargo_folder(tmp_path, {"payload_file": "payload.csv", "payload_t": {"food": 20}}, "food,20,x\n")
     (p,) = problems(d)
     assert p.file.endswith("scenario.yaml") and p.field == "cargo.payload_file" and "not both" in p.message
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"median_days": 0}}},
+        {"start_date": "2024-05-06", "seasons": {"heat": {"months": [6, 13]}}},
+        {"health": {"parameters": {"physical_activity_level": {"value": 1.5, "low": 2, "high": 1}}}},
+    ],
+)
+def test_season_and_health_messages_carry_no_pydantic_prefix(tmp_path, block):
+    (p,) = problems(write_scenario(tmp_path / "sc", config=block))
+    assert p.file.endswith("scenario.yaml") and not p.message.startswith("Value error")
+    assert "Value error" not in p.message
