@@ -329,3 +329,12 @@ def test_season_and_health_messages_carry_no_pydantic_prefix(tmp_path, block):
     (p,) = problems(write_scenario(tmp_path / "sc", config=block))
     assert p.file.endswith("scenario.yaml") and not p.message.startswith("Value error")
     assert "Value error" not in p.message
+
+
+def test_a_disruption_factor_above_1_is_refused_when_the_scenario_loads(tmp_path):
+    """Was accepted up to 100 by the loader, then refused by the supply stage as 'disruptions[0]', no block named."""
+    cfg = {"supply": {"disruptions": [{"entry_point": "KS", "first_day": 1, "last_day": 2, "capacity_factor": 2}]}}
+    with pytest.raises(InputError) as e:
+        load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
+    (p,) = e.value.problems
+    assert p.file.endswith("scenario.yaml") and p.field == "supply.disruptions.0.capacity_factor"

@@ -44,3 +44,11 @@ def test_an_unknown_scenario_or_profile_names_its_request_field(client, scenario
     (p,) = res.json()["problems"]
     assert p["field"] == field and words in p["message"]
 
+
+def test_a_closure_factor_above_1_is_refused_before_the_run(client, scenario_zip):  # noqa: F811
+    """Was accepted up to 10 (the page said 'from 0 (closed) to 10') and then failed the run in the supply stage."""
+    uid = post_zip(client, scenario_zip).json()["id"]
+    closure = {"entry_point": "KS", "first_day": 1, "last_day": 2, "capacity_factor": 2}
+    res = client.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"closures": [closure]}})
+    assert res.status_code == 422
+    assert [p["field"] for p in res.json()["problems"]] == ["body.params.closures.0.capacity_factor"]
