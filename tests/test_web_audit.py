@@ -52,3 +52,11 @@ def test_a_closure_factor_above_1_is_refused_before_the_run(client, scenario_zip
     res = client.post("/api/runs", json={"upload_id": uid, "scenario": "main", "params": {"closures": [closure]}})
     assert res.status_code == 422
     assert [p["field"] for p in res.json()["problems"]] == ["body.params.closures.0.capacity_factor"]
+
+
+def test_the_start_up_line_names_each_host_once():
+    """Was 'answers to Host 127.0.0.1, localhost, ::1, 127.0.0.1' for the default --host."""
+    from reliefplan.web import host_names
+
+    names = host_names("127.0.0.1", ["localhost", "plans.example.org"], None)
+    assert len(names) == len(set(names)) and "plans.example.org" in names
