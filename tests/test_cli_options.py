@@ -57,3 +57,20 @@ def test_compare_with_a_json_that_is_not_a_plan_says_what_is_missing(tmp_path):
     assert "not a reliefplan plan.json: missing reliefplan_version, scenario," in res.output
     assert "errors.pydantic.dev" not in res.output and "Field required" not in res.output
     assert len(res.output.splitlines()) <= 4
+
+
+def test_ctrl_c_says_nothing_was_written(tmp_path, monkeypatch):
+    """Was a silent exit 130: the user could not tell whether OUT held a half-written run."""
+    from conftest import write_scenario
+
+    import reliefplan.pipeline
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reliefplan.pipeline, "run", interrupted)
+    d = write_scenario(tmp_path / "sc")
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "-o", str(tmp_path / "out")])
+    assert res.exit_code == 130
+    assert "interrupted: nothing written" in res.output
+    assert not (tmp_path / "out").exists()

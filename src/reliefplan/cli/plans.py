@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..plan import MovementResult, Plan
     from ..scenario.config import ScenarioFile
 
-from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail
+from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail, interrupted
 
 
 def plan(
@@ -61,6 +61,8 @@ def plan(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     finally:
         if client is not None:
             client.close()
@@ -357,6 +359,8 @@ def ensemble_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     _print_ensemble(res.summary, scenario, seed, paths, base_plan)
 
 
@@ -428,6 +432,8 @@ def assess_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     _print_assessment(result, paths, out)
 
 
