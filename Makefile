@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/reliefplan compare out/rafah-2024/targeted/plan.json out/rafah-2024/full/plan.json --out out/rafah-2024/compare
 	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted,full --packages none,observed-apr-2024,observed-jun-2024,tent-cities-2024 --out out/rafah-2024/assess
 	$(BIN)/reliefplan assess examples/rafah-2024 --scenarios targeted --packages jun-2024-chain,jun-2024-pier,jun-2024-airdrops,jun-2024-more-trucks,jun-2024-fuel --out out/rafah-2024/assess-delivery
+	$(BIN)/reliefplan ensemble examples/rafah-2024 --scenario full --runs 20 --seed 1 --out out/rafah-2024/ensemble-full
 
 # Lint and types first (seconds; mypy's cache lives in .mypy_cache), then the fast suite.
 test: $(STAMP)

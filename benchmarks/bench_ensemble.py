@@ -1,6 +1,6 @@
 """Ensemble throughput: members per minute on 1 and 2 workers, and a member's cost vs a cold plan.
 
-Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--horizon-days D] [--layout]
+Run: `python -m benchmarks.bench_ensemble [--runs N] [--members M] [--rafah NAME [--horizon-days D] [--layout [off|fit|on]]
 [--supply-only]] [--no-throughput] [--same-draws N] [--repeats R] [--dask-local K]`.
 Default: the small synthetic scenario of tests/conftest.py (layouts off). `--rafah full` runs the bundled
 example (examples/rafah-2024, copied, with its own uncertainty block) instead: 2-10 s per member with layouts off,
@@ -35,6 +35,7 @@ import yaml
 
 from reliefplan.analysis import ensemble, ensemble_member
 from reliefplan.pipeline import run
+from reliefplan.scenario.config import with_layout
 from reliefplan.scenario.folder import load_scenario
 from reliefplan.solvers.movement_days import routes
 
@@ -62,9 +63,11 @@ def synthetic(tmp: Path) -> tuple[Path, str]:
 SUPPLY_KEYS = ("closures", "entry_capacity_bootstrap")
 
 
-def rafah(tmp: Path, name: str, supply_only: bool = False, horizon_days: int | None = None) -> tuple[Path, str]:
+def rafah(
+    tmp: Path, name: str, supply_only: bool = False, horizon_days: int | None = None, layout: str = "off"
+) -> tuple[Path, str]:
     """The example copied to ``tmp`` with its own uncertainty block (only its supply part if ``supply_only``; and
-    scenario ``name``'s horizon overridden)."""
+    scenario ``name``'s horizon overridden; ``layout`` "off": no camp layouts at all, capacity by area)."""
     src = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
     dst = tmp / "rafah"
     shutil.copytree(src, dst)  # a copy: the scenario reader refuses files reached through a symbolic link
@@ -73,6 +76,8 @@ def rafah(tmp: Path, name: str, supply_only: bool = False, horizon_days: int | N
         cfg["uncertainty"] = {k: cfg["uncertainty"][k] for k in SUPPLY_KEYS}
     if horizon_days is not None:
         cfg["scenarios"][name]["horizon_days"] = horizon_days
+    if layout == "off":
+        cfg["layout"] = {**cfg.get("layout", {}), "enabled": False}
     (dst / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dst, name
 
@@ -81,7 +86,7 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[float, float, dict, dict]:
+def _cold(folder: Path, name: str, layout: bool | None, draws: Any = None) -> tuple[float, float, dict, dict]:
     """(wall s, CPU s, wall and CPU s per stage) of a cold plan: load + plan in an empty cache; ``draws``: a
     member's inputs applied to the scenario first (a cold plan of the same draws)."""
     ensemble_member._STATE.clear()
@@ -93,7 +98,8 @@ def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[flo
     c = time.process_time()
     t = time.perf_counter()
     sc = load_scenario(folder, name)
-    sc.layout = sc.layout.model_copy(update={"enabled": layout})
+    if layout is not None:  # as a member does (`ensemble_member._base`)
+        sc.layout = with_layout(sc.layout, layout)
     if draws is not None:
         sc = ensemble.member_scenario(sc, draws)
     step = _stepper(st, st_cpu)
@@ -105,7 +111,7 @@ def _cold(folder: Path, name: str, layout: bool, draws: Any = None) -> tuple[flo
 def member_vs_cold(
     folder: Path,
     name: str,
-    layout: bool,
+    layout: bool | None,
     repeats: int,
     members_n: int,
     same_draws: int = 0,
@@ -194,7 +200,7 @@ def _stepper(store: dict[str, float], cpu: dict[str, float] | None = None):
     return step
 
 
-def throughput(folder: Path, name: str, runs: int, layout: bool, **engine: Any) -> tuple[float, float]:
+def throughput(folder: Path, name: str, runs: int, layout: bool | None, **engine: Any) -> tuple[float, float]:
     """Members per minute with start-up (process start, scenario load, first member per worker) included,
     and excluded: counted from the moment as many members finished as there are workers."""
     workers = int(engine.get("workers") or engine.get("dask_local") or 1)
@@ -222,7 +228,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--rafah", default=None, help="scenario of examples/rafah-2024 (e.g. full, targeted, full-180d)")
     ap.add_argument("--horizon-days", type=int, default=None, help="override the Rafah scenario's horizon (days)")
-    ap.add_argument("--layout", action="store_true", help="camp layouts on (Rafah only)")
+    ap.add_argument(
+        "--layout",
+        nargs="?",
+        const="on",
+        default="off",
+        choices=("off", "fit", "on"),
+        help="Rafah only: off = no camp layouts (capacity by area; default), fit = capacity from the layout fit, "
+        "camps not drawn (`ensemble --no-layout`), on = drawn (the scenario as declared)",
+    )
     ap.add_argument(
         "--supply-only",
         action="store_true",
@@ -237,12 +251,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
-        folder, name = rafah(Path(tmp), a.rafah, a.supply_only, a.horizon_days) if a.rafah else synthetic(Path(tmp))
-        layout = bool(a.layout and a.rafah)
+        mode = a.layout if a.rafah else "off"
+        folder, name = (
+            rafah(Path(tmp), a.rafah, a.supply_only, a.horizon_days, mode) if a.rafah else synthetic(Path(tmp))
+        )
+        layout = {"off": None, "fit": False, "on": True}[mode]
         print(
             f"scenario: {'rafah-2024/' + a.rafah if a.rafah else 'synthetic (tests/conftest.py)'}"
             f"{', supply uncertainty only' if a.supply_only and a.rafah else ''}, "
-            f"layouts {'on' if layout else 'off'}, {a.runs} members",
+            f"layouts {mode}, {a.runs} members",
             flush=True,
         )
         r = member_vs_cold(

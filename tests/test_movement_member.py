@@ -85,6 +85,7 @@ def test_staged_orders_member_equals_a_cold_plan():
     (after another member) against a cold plan of the same draws with nothing cached."""
     from reliefplan.analysis import ensemble, ensemble_member
     from reliefplan.pipeline import run
+    from reliefplan.scenario.config import with_layout
     from reliefplan.scenario.folder import load_scenario
 
     name = "staged-orders-2024"
@@ -96,7 +97,7 @@ def test_staged_orders_member_equals_a_cold_plan():
     warm = ensemble.plan_member(base, cache, members[1]).plan
     routes._SEGMENTS.clear()
     cold_sc = ensemble.member_scenario(load_scenario(EXAMPLE, name), members[1])
-    cold_sc.layout = cold_sc.layout.model_copy(update={"enabled": False})
+    cold_sc.layout = with_layout(cold_sc.layout, False)  # as the members: the layout fit, camps not drawn
     cold = run(cold_sc, rows=False).plan
     assert warm.movement is not None and cold.movement is not None
     assert warm.movement.runs["arrival"] == cold.movement.runs["arrival"]

@@ -472,7 +472,7 @@ def test_page_uploads_runs_and_shows_report(live_server, tmp_path):
         live_server,
         zpath,
         "main",
-        ["10,000 displaced", "standards unhcr-emergency · 10 days · no camp layouts", "KS at 50 % on days 1–2"],
+        ["10,000 displaced", "standards unhcr-emergency · 10 days · camp layouts not drawn", "KS at 50 % on days 1–2"],
         closures="KS 1-2 0.5",
     )
 

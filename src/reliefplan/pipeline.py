@@ -189,7 +189,7 @@ def shelter(sc: Scenario, progress: Progress | None = None, *, cache: TravelCach
     step("overflow (people without a site place)")
     ov = _overflow(sc, d, cap, times, alloc, cache)
     layouts: Future[list[CampLayout]] | list[CampLayout] = []
-    if params is not None:
+    if params is not None and sc.layout.draw:
         step("camp layouts (in the background)")
         client = cache.client if cache is not None else None
         layouts = _in_background(lay_out, sc, free, alloc.by_site, params, client=client)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..scenario.config import with_layout
 from ..scenario.folder import Scenario, load_scenario
 from .health_pool import member_draws
 from .sampling import MemberInputs
@@ -43,7 +44,7 @@ def _base(folder: str, name: str, layout: bool | None) -> tuple[Scenario, Any]:
             threadpool_limits(limits=1, user_api="blas")
         sc = load_scenario(folder, name)
         if layout is not None:
-            sc.layout = sc.layout.model_copy(update={"enabled": layout})
+            sc.layout = with_layout(sc.layout, layout)
         _STATE[key] = (sc, TravelCache())
     return _STATE[key]
 

@@ -66,12 +66,22 @@ class SitingSpec(_Strict):
 class LayoutSpec(_Strict):
     """Camp layout options: each opened site gets a modular plan; its plot count caps the site's capacity."""
 
-    enabled: bool = True
+    enabled: bool = True  # false: no layout at all; a site's capacity is its usable area / the space per person
+    # false: each site's capacity is still capped by the plots its layout fits (the capacity truth), but the opened
+    # sites' layouts are not drawn (no layout.gpkg, no per-site layout checks): `ensemble --no-layout`, quicker
+    draw: bool = True
     latrine_phase: Literal["acute", "medium"] = "acute"
     distance_metric: Literal["grid", "euclidean"] = "grid"
     search_origin: bool = False  # also shift the grid origin: ~0.2 % more plots, ~2.5x slower
     no_build: FolderFile | None = None  # file of polygons/lines nobody may build on (shoreline, road buffers)
     no_build_buffer_m: float = Field(default=0.0, ge=0, le=10_000)
+
+
+def with_layout(spec: LayoutSpec, layout: bool) -> LayoutSpec:
+    """``spec`` with camp layouts drawn (True: and the layout fit on) or not drawn (False). Not drawing keeps the
+    layout fit as each site's capacity, so a quicker run never reads kinder than the scenario's own capacity model
+    (area / space per person holds ~13 % more people than the layouts fit on the Rafah example)."""
+    return spec.model_copy(update={"enabled": True, "draw": True} if layout else {"draw": False})
 
 
 class EvacuationSpec(_Strict):

@@ -64,6 +64,12 @@ def assumptions(
             "Camp layouts: UNHCR modular grid fitted into each site's free area; a site's capacity is also capped "
             "by the plots its layout holds x the usable fraction (the layout's capacity truth)."
         )
+        if not sc.layout.draw:
+            out.append(
+                "Camp layouts not drawn (layout.draw: false, e.g. `ensemble --no-layout`): each site's capacity is "
+                "still its layout's, but no site's plots, water points, latrines and firebreaks are laid out or "
+                "checked, and the health layer counts latrines at the standard's acute ratio."
+            )
     return out
 
 

@@ -46,7 +46,9 @@ class RunParams(BaseModel):
     entry_capacity: Literal["declared", "design", "observed"] | None = Field(
         default=None, description="entry-point capacity preset: declared, design or observed (needs a series)"
     )
-    layout: bool | None = Field(default=None, description="lay out camps (slower)")
+    layout: bool | None = Field(
+        default=None, description="draw the camps' layouts (slower); not drawn, a site's capacity is still its layout's"
+    )
     evacuation: bool | None = Field(default=None, description="time the evacuation")
     supply: bool | None = Field(default=None, description="plan daily deliveries")
     closures: list[Closure] = Field(default=[], max_length=50, description="extra entry-point closures")
@@ -102,7 +104,9 @@ def scenario_yaml_for_run(doc: dict[str, Any], scenario: str, params: RunParams)
     if params.horizon_days is not None:
         settings["horizon_days"] = params.horizon_days
     if params.layout is not None:
-        settings["layout"] = {**_merged(doc, settings, "layout"), "enabled": params.layout}
+        # as `ensemble --no-layout` (config.with_layout): not drawn, a site's capacity is still its layout's
+        on = {"enabled": True, "draw": True} if params.layout else {"draw": False}
+        settings["layout"] = {**_merged(doc, settings, "layout"), **on}
     if params.evacuation is not None:
         settings["evacuation"] = {**_merged(doc, settings, "evacuation"), "enabled": params.evacuation}
     if params.entry_capacity is not None or params.supply is not None or params.closures:
