@@ -338,3 +338,15 @@ def test_a_disruption_factor_above_1_is_refused_when_the_scenario_loads(tmp_path
         load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
     (p,) = e.value.problems
     assert p.file.endswith("scenario.yaml") and p.field == "supply.disruptions.0.capacity_factor"
+
+
+def test_a_malformed_geometry_names_the_feature_by_its_id(tmp_path):
+    """Was 'feature 1' (the index) while an invalid polygon of the same layer was named by id."""
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
+            {"type": "Feature", "properties": {"id": "S2"}, "geometry": {"type": "Polygon", "coordinates": [[[0, 0]]]}},
+        ]
+    )
+    (p,) = problems(write_scenario(tmp_path / "sc", sites=sites))
+    assert p.file.endswith("sites.geojson") and p.feature == "S2" and p.field == "geometry"

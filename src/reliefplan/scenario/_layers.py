@@ -125,9 +125,15 @@ def read_geojson(path: Path) -> list[Feature]:
             try:
                 geom = shapely.geometry.shape(f["geometry"])
             except Exception as e:  # shapely raises several types for malformed coordinates
+                fid = (props or {}).get("id")
+                # the id as the other problems of a layer name a feature, else its index in the file
+                feature = str(fid) if isinstance(fid, (str, int)) and str(fid).strip() else str(i)
                 problems.append(
                     Problem(
-                        file=str(path), feature=str(i), field="geometry", message=f"malformed geometry ({str(e)[:200]})"
+                        file=str(path),
+                        feature=feature,
+                        field="geometry",
+                        message=f"malformed geometry ({str(e)[:200]})",
                     )
                 )
                 continue
