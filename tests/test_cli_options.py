@@ -74,3 +74,24 @@ def test_ctrl_c_says_nothing_was_written(tmp_path, monkeypatch):
     assert res.exit_code == 130
     assert "interrupted: nothing written" in res.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("cmd", ["solve-evacuation", "solve-supply", "solve-siting", "solve-routing", "travel-times"])
+def test_options_in_seconds_carry_the_unit(cmd):
+    """Scenario keys say time_limit_s; the CLI said --time-limit and --horizon (seconds, where plans count days)."""
+    text = CliRunner().invoke(app, [cmd, "--help"], env={"COLUMNS": "250"}).output
+    for word in ("--time-limit", "--time-step", "--horizon", "--cutoff"):
+        if word in text:
+            assert f"{word}-s" in text, (cmd, word)
+
+
+def test_the_old_names_still_work(tmp_path):
+    inst = tmp_path / "evac.json"
+    inst.write_text(
+        '{"nodes": ["a", "z"], "arcs": [{"from": "a", "to": "z", "travel_time_s": 600, "capacity_per_h": 3600}],'
+        ' "sources": [{"node": "a", "people": 100}], "sinks": [{"node": "z", "capacity": null}]}'
+    )
+    for names in (["--time-step", "60", "--horizon", "9000"], ["--time-step-s", "60", "--horizon-s", "9000"]):
+        res = CliRunner().invoke(app, ["solve-evacuation", str(inst), "--no-flows", *names])
+        assert res.exit_code == 0, res.output
+        assert '"time_step_s": 60.0' in res.output

@@ -100,7 +100,9 @@ def schema(
         write_text_atomic(out, text)
 
 
-def scenarios_cmd(scenario_dir: Path) -> None:
+def scenarios_cmd(
+    scenario_dir: Path = typer.Argument(..., help="scenario folder holding scenario.yaml"),
+) -> None:
     """List the named scenarios of a scenario folder, each with its description."""
     from ..scenario.folder import read_scenario_file
 

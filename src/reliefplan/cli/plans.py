@@ -267,8 +267,8 @@ def _settlement(p: Plan) -> None:
 
 
 def compare_cmd(
-    plan_a: Path,
-    plan_b: Path,
+    plan_a: Path = typer.Argument(..., help="plan.json of the first plan (A)"),
+    plan_b: Path = typer.Argument(..., help="plan.json of the second plan (B), shown as B - A"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html"),
 ) -> None:
     """Print two plans side by side (B - A); with --out also write a comparison report."""

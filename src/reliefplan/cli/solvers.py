@@ -53,9 +53,11 @@ def solve_evacuation_cmd(
     instance: Path = typer.Argument(
         ..., help="JSON: nodes, arcs (from,to,travel_time_s,capacity_per_h), sources, sinks"
     ),
-    time_step: Optional[float] = typer.Option(None, "--time-step", help="time step in seconds (default: chosen)"),
+    time_step: Optional[float] = typer.Option(
+        None, "--time-step-s", "--time-step", help="time step in seconds (default: chosen)"
+    ),
     horizon: Optional[float] = typer.Option(
-        None, "--horizon", help="stop after this many seconds (default: until clear)"
+        None, "--horizon-s", "--horizon", help="stop after this many seconds (default: until clear)"
     ),
     routing: str = typer.Option("free", "--routing", help="free (optimised routes) or fixed (given/shortest routes)"),
     method: str = typer.Option("auto", "--method", help="auto, exact (time-expanded flow) or queue (point queues)"),
@@ -83,7 +85,9 @@ def solve_evacuation_cmd(
 
 def solve_supply_cmd(
     instance: Path = typer.Argument(..., help="JSON: days, commodities, entry_points, warehouses, sites, arcs"),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=0, help="HiGHS time limit per solve (s)"),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit-s", "--time-limit", min=0, help="HiGHS time limit per solve (s)"
+    ),
     step_trucks: float = typer.Option(
         50.0, "--step-trucks", callback=above_zero, help="capacity change the binding statements speak of"
     ),
@@ -154,7 +158,9 @@ def solve_siting_cmd(
     instance: Path = typer.Argument(
         ..., help="JSON: facilities [{id,capacity,fixed_cost}], clients [{id,demand}], cost"
     ),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=0, help="time limit for the whole solve (s)"),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit-s", "--time-limit", min=0, help="time limit for the whole solve (s)"
+    ),
     mip_gap: float = typer.Option(
         1e-6, "--mip-gap", min=0, max=1, help="relative gap at which a plan counts as optimal"
     ),
@@ -175,7 +181,7 @@ def solve_siting_cmd(
 
 def solve_routing_cmd(
     instance: Path = typer.Argument(..., help="JSON (depots, stops, vehicles) or a Solomon VRPTW text file"),
-    time_limit: float = typer.Option(10.0, "--time-limit", min=0, help="search time limit (s)"),
+    time_limit: float = typer.Option(10.0, "--time-limit-s", "--time-limit", min=0, help="search time limit (s)"),
     fmt: str = typer.Option("auto", "--format", help="auto, json or solomon"),
     vehicles: Optional[int] = typer.Option(
         None, "--vehicles", min=1, help="Solomon: fleet size (default: the file's NUMBER)"
