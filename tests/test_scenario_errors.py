@@ -350,3 +350,11 @@ def test_a_malformed_geometry_names_the_feature_by_its_id(tmp_path):
     )
     (p,) = problems(write_scenario(tmp_path / "sc", sites=sites))
     assert p.file.endswith("sites.geojson") and p.feature == "S2" and p.field == "geometry"
+
+
+def test_a_semicolon_separated_table_is_named_as_such(tmp_path):
+    """Was one 'lon/lat' and one 'trucks_per_day' problem per row, 'feature 0', 'feature 1', ..."""
+    d = write_scenario(tmp_path / "sc", entry_points="id;name;lon;lat;trucks_per_day\nKS;K;34.27;31.22;100\n")
+    (p,) = problems(d)
+    assert p.file.endswith("entry_points.csv") and "one column 'id;name;lon;lat;trucks_per_day'" in p.message
+    assert "comma-separated" in p.message

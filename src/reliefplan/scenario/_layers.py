@@ -200,6 +200,15 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
         ) from None
     if not reader.fieldnames:
         raise InputError(Problem(file=str(path), message="no header row; expected column names on the first line"))
+    if len(reader.fieldnames) == 1 and any(sep in reader.fieldnames[0] for sep in ";\t"):
+        # Spreadsheets in many locales save CSV with ';': every row would otherwise miss every column but one.
+        raise InputError(
+            Problem(
+                file=str(path),
+                feature="line 1",
+                message=f"the header reads as one column {reader.fieldnames[0][:80]!r}; expected comma-separated columns",
+            )
+        )
     problems = [
         Problem(
             file=str(path),
