@@ -95,3 +95,17 @@ def test_the_old_names_still_work(tmp_path):
         res = CliRunner().invoke(app, ["solve-evacuation", str(inst), "--no-flows", *names])
         assert res.exit_code == 0, res.output
         assert '"time_step_s": 60.0' in res.output
+
+
+def test_travel_times_names_the_points_file_of_a_point_far_from_the_roads(tmp_path):
+    """Was 'origins, feature A: point is ... m from the nearest road' - a name the user never gave."""
+    import json
+
+    road = {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [0.01, 0]]}}
+    (tmp_path / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [road]}))
+    (tmp_path / "near.csv").write_text("id,lon,lat\nN,0.005,0.0001\n")
+    (tmp_path / "far.csv").write_text("id,lon,lat\nF,1,1\n")
+    roads, near, far = (str(tmp_path / n) for n in ("roads.geojson", "near.csv", "far.csv"))
+    res = CliRunner().invoke(app, ["travel-times", roads, near, "--to", far, "--mode", "walk"])
+    assert res.exit_code == 2
+    assert "far.csv, feature F: point is" in res.output and "origins" not in res.output
