@@ -199,3 +199,11 @@ def test_boundaries_without_pcodes(inputs, tmp_path):
     assert e.value.problems[0].field == "ADMn_PCODE" and "--pcode-field" in str(e.value)
     res = init_scenario(tmp_path / "o", _inputs(inputs, boundaries=b, pcode_field="ADM2_CODE"))
     assert [z.pcode for z in res.scenario.zones] == [v[0] for v in sp.VILLAGES]
+
+
+def test_a_start_date_that_is_not_a_date_is_refused_even_when_nothing_reads_it(inputs, tmp_path):
+    """Was silently ignored with only a footprint (checked only with arrivals or a snapshot)."""
+    with pytest.raises(InputError) as e:
+        init_scenario(tmp_path / "o", _inputs(inputs, start_date="2024-99-01"))
+    assert e.value.problems[0].field == "--start-date" and "ISO date" in e.value.problems[0].message
+    assert not (tmp_path / "o").exists()

@@ -218,3 +218,143 @@ def test_cli_exits_2_and_writes_nothing_on_a_bad_policy(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "--out", str(out)])
     assert res.exit_code == 2 and "overflow.policy" in res.output and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "lines"),
+    [
+        ("title: a\nhorizon_days: 30\nhorizon_days: 20\n", "horizon_days", "lines 2 and 3"),
+        ("title: a\nscenarios:\n  main: {horizon_days: 5, horizon_days: 6}\n", "horizon_days", "lines 3 and 3"),
+        ("title: a\nscenarios:\n  main: {}\n  main: {}\n", "main", "lines 3 and 4"),
+    ],
+)
+def test_a_key_given_twice_is_refused(tmp_path, text, key, lines):
+    """PyYAML keeps the last of two equal keys without a word: a horizon typed twice planned with the second."""
+    (tmp_path / "scenario.yaml").write_text(text)
+    (p,) = problems(tmp_path)
+    assert p.file.endswith("scenario.yaml")
+    assert f"the key '{key}' twice" in p.message and lines in p.message
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path):
+    from reliefplan.scenario._inputs import load_yaml
+
+    (tmp_path / "s.yaml").write_text("base: &b {x: 1}\na:\n  <<: *b\n  y: 2\nb:\n  <<: *b\n  <<: *b\n")
+    assert load_yaml(tmp_path / "s.yaml")["a"] == {"x": 1, "y": 2}
+
+
+UNCERTAIN = {
+    "uncertainty": {
+        "parameters": {
+            "pop": {"target": "zone.population_error", "dist": "normal", "mean": 0, "sd": 0.1, "ids": ["A"]},
+        },
+        "closures": [{"entry_point": "KS", "probability_per_day": 0.05, "mean_days": 3}],
+    },
+    "packages": {"more": {"entry_capacity": [{"entry_point": "KS", "trucks_per_day": 10}]}},
+    "supply": {"disruptions": [{"entry_point": "KS", "first_day": 1, "last_day": 2}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("entry_points", "expected"),
+    [
+        ("id,name,lon,lat,trucks_per_day\nKS,Kerem Shalom,34.27,31.22,-5\n", "'trucks_per_day'"),
+        ("id,name,lat,trucks_per_day\nKS,Kerem Shalom,31.22,100\n", "'lon/lat'"),
+        (b"id,name,lon,lat,trucks_per_day\nKS,K\xf6rem,34.27,31.22,100\n", "UTF-8"),
+    ],
+)
+def test_a_broken_layer_is_reported_once_not_again_by_every_block_naming_its_ids(tmp_path, entry_points, expected):
+    """Was: one bad crossing row, then 'unknown entry point KS' from the uncertainty closures, every package and
+    the disruptions naming it; the same for a zone row and the uncertainty's zone ids."""
+    d = write_scenario(tmp_path / "sc", config=UNCERTAIN)
+    path = d / "entry_points.csv"
+    path.write_bytes(entry_points) if isinstance(entry_points, bytes) else path.write_text(entry_points)
+    found = problems(d)
+    assert len(found) == 1 and found[0].file.endswith("entry_points.csv") and expected in str(found[0])
+
+
+def test_a_bad_zone_row_is_not_reported_again_as_an_unknown_uncertainty_id(tmp_path):
+    zones = fc(
+        [
+            feat({"id": "A", "population": -1}, square(0, 0)),
+            feat({"id": "B", "population": 10000}, square(1, 0)),
+        ]
+    )
+    (p,) = problems(write_scenario(tmp_path / "sc", zones=zones, config=UNCERTAIN))
+    assert p.file.endswith("zones.geojson") and p.feature == "A" and p.field == "population"
+
+
+def test_an_entry_points_table_without_rows_is_refused(tmp_path):
+    """Was: no deliveries planned, no supply standard checked, and 'The plan holds: all checks are met'."""
+    d = write_scenario(tmp_path / "sc", entry_points="id,name,lon,lat,trucks_per_day\n")
+    (p,) = problems(d)
+    assert p.file.endswith("entry_points.csv") and "no entry points" in p.message
+
+
+def test_references_to_a_sound_layer_are_still_checked(tmp_path):
+    cfg = {**UNCERTAIN, "packages": {"more": {"entry_capacity": [{"entry_point": "NOPE", "trucks_per_day": 1}]}}}
+    (p,) = problems(write_scenario(tmp_path / "sc", config=cfg))
+    assert "unknown entry point 'NOPE'" in p.message
+
+
+def _cargo_folder(tmp_path, cargo: dict, rows: str) -> Path:
+    d = write_scenario(tmp_path / "sc", config={"cargo": cargo})
+    (d / "payload.csv").write_text("commodity,t_per_truck,source\n" + rows)
+    return d
+
+
+def test_a_payload_file_row_with_an_unknown_commodity_names_the_file_and_row(tmp_path):
+    """Was: scenario.yaml, field 'cargo.payload_t.bananas' - a key the user never wrote."""
+    d = _cargo_folder(tmp_path, {"payload_file": "payload.csv"}, "food,20,x\nbananas,3,x\n")
+    (p,) = problems(d)
+    assert p.file.endswith("payload.csv") and p.feature == "bananas" and p.field == "commodity"
+
+
+def test_payload_map_and_file_together_name_scenario_yaml(tmp_path):
+    """Was: the CSV named as the file at fault."""
+    d = _cargo_folder(tmp_path, {"payload_file": "payload.csv", "payload_t": {"food": 20}}, "food,20,x\n")
+    (p,) = problems(d)
+    assert p.file.endswith("scenario.yaml") and p.field == "cargo.payload_file" and "not both" in p.message
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"start_date": "2024-05-06", "seasons": {"tent_lifespan": {"median_days": 0}}},
+        {"start_date": "2024-05-06", "seasons": {"heat": {"months": [6, 13]}}},
+        {"health": {"parameters": {"physical_activity_level": {"value": 1.5, "low": 2, "high": 1}}}},
+    ],
+)
+def test_season_and_health_messages_carry_no_pydantic_prefix(tmp_path, block):
+    (p,) = problems(write_scenario(tmp_path / "sc", config=block))
+    assert p.file.endswith("scenario.yaml") and not p.message.startswith("Value error")
+    assert "Value error" not in p.message
+
+
+def test_a_disruption_factor_above_1_is_refused_when_the_scenario_loads(tmp_path):
+    """Was accepted up to 100 by the loader, then refused by the supply stage as 'disruptions[0]', no block named."""
+    cfg = {"supply": {"disruptions": [{"entry_point": "KS", "first_day": 1, "last_day": 2, "capacity_factor": 2}]}}
+    with pytest.raises(InputError) as e:
+        load_scenario(write_scenario(tmp_path / "sc", config=cfg), "main")
+    (p,) = e.value.problems
+    assert p.file.endswith("scenario.yaml") and p.field == "supply.disruptions.0.capacity_factor"
+
+
+def test_a_malformed_geometry_names_the_feature_by_its_id(tmp_path):
+    """Was 'feature 1' (the index) while an invalid polygon of the same layer was named by id."""
+    sites = fc(
+        [
+            feat({"id": "S1", "usable_fraction": 1.0}, square(0, 3)),
+            {"type": "Feature", "properties": {"id": "S2"}, "geometry": {"type": "Polygon", "coordinates": [[[0, 0]]]}},
+        ]
+    )
+    (p,) = problems(write_scenario(tmp_path / "sc", sites=sites))
+    assert p.file.endswith("sites.geojson") and p.feature == "S2" and p.field == "geometry"
+
+
+def test_a_semicolon_separated_table_is_named_as_such(tmp_path):
+    """Was one 'lon/lat' and one 'trucks_per_day' problem per row, 'feature 0', 'feature 1', ..."""
+    d = write_scenario(tmp_path / "sc", entry_points="id;name;lon;lat;trucks_per_day\nKS;K;34.27;31.22;100\n")
+    (p,) = problems(d)
+    assert p.file.endswith("entry_points.csv") and "one column 'id;name;lon;lat;trucks_per_day'" in p.message
+    assert "comma-separated" in p.message

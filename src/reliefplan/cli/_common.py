@@ -5,7 +5,7 @@ wrote.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -54,6 +54,21 @@ def fail(e: ReliefplanError) -> None:
     """Print an error for people (every problem on its own line) and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def interrupted(out: Path) -> NoReturn:
+    """Ctrl-C: say what became of OUT (the output set is removed while unwinding, see output.output_set), exit 130."""
+    err_console.print(
+        f"interrupted: nothing written; {out} is as it was before this run", markup=False, highlight=False
+    )
+    raise typer.Exit(code=130)
+
+
+def above_zero(value: float | None) -> float | None:
+    """Option callback: refuse a value <= 0 as Click refuses one outside ``min=`` (a usage error, exit 2)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"expected a number > 0, got {value:g}")
+    return value
 
 
 def _exit_on_sigterm() -> None:

@@ -83,7 +83,7 @@ def standards_show(
 
 
 def schema(
-    out: Optional[Path] = typer.Option(None, "--out", help="write the JSON Schema here"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write the JSON Schema here"),
     of: str = typer.Option("plan", "--of", help="plan (plan.json) or assessment (assessment.json)"),
 ) -> None:
     """Print (or write) the JSON Schema of plan.json or assessment.json, generated from the result models."""
@@ -100,7 +100,9 @@ def schema(
         write_text_atomic(out, text)
 
 
-def scenarios_cmd(scenario_dir: Path) -> None:
+def scenarios_cmd(
+    scenario_dir: Path = typer.Argument(..., help="scenario folder holding scenario.yaml"),
+) -> None:
     """List the named scenarios of a scenario folder, each with its description."""
     from ..scenario.folder import read_scenario_file
 

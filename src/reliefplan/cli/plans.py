@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..plan import MovementResult, Plan
     from ..scenario.config import ScenarioFile
 
-from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail
+from ._common import MAX_RUNS, _exit_on_sigterm, _num, _outcome, _wrote, console, err_console, fail, interrupted
 
 
 def plan(
@@ -70,6 +70,8 @@ def plan(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     finally:
         if client is not None:
             client.close()
@@ -296,8 +298,8 @@ def _settlement(p: Plan) -> None:
 
 
 def compare_cmd(
-    plan_a: Path,
-    plan_b: Path,
+    plan_a: Path = typer.Argument(..., help="plan.json of the first plan (A)"),
+    plan_b: Path = typer.Argument(..., help="plan.json of the second plan (B), shown as B - A"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="write OUT/comparison.html"),
 ) -> None:
     """Print two plans side by side (B - A); with --out also write a comparison report."""
@@ -328,9 +330,9 @@ def compare_cmd(
 
 def ensemble_cmd(
     scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml (and its 'uncertainty:' block)"),
-    scenario: str = typer.Option(..., "--scenario", help="named scenario"),
+    scenario: str = typer.Option(..., "--scenario", "-s", help="named scenario"),
     runs: int = typer.Option(..., "--runs", help="number of members (>= 1)"),
-    seed: int = typer.Option(0, "--seed", help="seed; the same seed gives the same members on every engine"),
+    seed: int = typer.Option(0, "--seed", min=0, help="seed; the same seed gives the same members on every engine"),
     workers: Optional[int] = typer.Option(
         None,
         "--workers",
@@ -344,7 +346,7 @@ def ensemble_cmd(
         help="draw every member's camp layouts (about 3 s a member on the example); by default they are not drawn, "
         "and each site still holds only what its layout fits. The scenario as declared (--plan) is planned as declared",
     ),
-    out: Path = typer.Option(..., "--out", help="folder for members.parquet and summary.json"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for members.parquet and summary.json"),
     base_plan: bool = typer.Option(
         True,
         "--plan/--no-plan",
@@ -394,6 +396,8 @@ def ensemble_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     _print_ensemble(res.summary, scenario, seed, paths, base_plan)
 
 
@@ -432,7 +436,7 @@ def assess_cmd(
     scenario_dir: Path = typer.Argument(..., help="scenario folder with scenario.yaml and its 'packages:' block"),
     packages: Optional[str] = typer.Option(None, "--packages", help="comma-separated package names (default: all)"),
     scenarios: Optional[str] = typer.Option(None, "--scenarios", help="comma-separated scenario names (default: all)"),
-    from_day: int = typer.Option(0, "--from-day", help="day from which a minimal addition of trucks can arrive"),
+    from_day: int = typer.Option(0, "--from-day", min=0, help="day from which a minimal addition of trucks can arrive"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
@@ -465,6 +469,8 @@ def assess_cmd(
     except ReliefplanError as e:
         fail(e)
         return
+    except KeyboardInterrupt:
+        interrupted(out)
     _print_assessment(result, paths, out)
 
 

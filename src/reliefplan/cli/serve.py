@@ -13,7 +13,7 @@ from ._common import fail
 
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (loopback by default)"),
-    port: int = typer.Option(8000, "--port", help="TCP port"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port"),
     store: Optional[str] = typer.Option(
         None,
         "--store",
@@ -28,7 +28,7 @@ def serve_cmd(
     token: Optional[str] = typer.Option(
         None, "--token", help="require this bearer token on every API call (default: env RELIEFPLAN_TOKEN; none = open)"
     ),
-    workers: int = typer.Option(2, "--workers", help="plan runs at once"),
+    workers: int = typer.Option(2, "--workers", min=1, help="plan runs at once"),
     allowed_host: Optional[list[str]] = typer.Option(
         None,
         "--allowed-host",

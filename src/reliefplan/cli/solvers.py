@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from .._errors import ReliefplanError
-from ._common import console, fail
+from ._common import above_zero, console, fail
 
 
 def travel_times_cmd(
@@ -17,9 +17,11 @@ def travel_times_cmd(
     points: Path = typer.Argument(..., help="CSV id,lon,lat or GeoJSON points with `id`"),
     mode: str = typer.Option(..., "--mode", help="walk or drive"),
     to: Optional[Path] = typer.Option(None, "--to", help="destination points (default: POINTS to POINTS)"),
-    cutoff_s: Optional[float] = typer.Option(None, "--cutoff-s", help="pairs slower than this are left empty"),
-    max_snap_m: float = typer.Option(5000.0, "--max-snap-m", help="points farther than this from a road are an error"),
-    out: Optional[Path] = typer.Option(None, "--out", help="CSV to write (default: print the CSV)"),
+    cutoff_s: Optional[float] = typer.Option(None, "--cutoff-s", min=0, help="pairs slower than this are left empty"),
+    max_snap_m: float = typer.Option(
+        5000.0, "--max-snap-m", min=0, help="points farther than this from a road are an error"
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV to write (default: print the CSV)"),
 ) -> None:
     """Network travel times, long-form CSV origin_id,destination_id,distance_m,travel_time_s."""
     import json
@@ -51,9 +53,11 @@ def solve_evacuation_cmd(
     instance: Path = typer.Argument(
         ..., help="JSON: nodes, arcs (from,to,travel_time_s,capacity_per_h), sources, sinks"
     ),
-    time_step: Optional[float] = typer.Option(None, "--time-step", help="time step in seconds (default: chosen)"),
+    time_step: Optional[float] = typer.Option(
+        None, "--time-step-s", "--time-step", help="time step in seconds (default: chosen)"
+    ),
     horizon: Optional[float] = typer.Option(
-        None, "--horizon", help="stop after this many seconds (default: until clear)"
+        None, "--horizon-s", "--horizon", help="stop after this many seconds (default: until clear)"
     ),
     routing: str = typer.Option("free", "--routing", help="free (optimised routes) or fixed (given/shortest routes)"),
     method: str = typer.Option("auto", "--method", help="auto, exact (time-expanded flow) or queue (point queues)"),
@@ -81,8 +85,12 @@ def solve_evacuation_cmd(
 
 def solve_supply_cmd(
     instance: Path = typer.Argument(..., help="JSON: days, commodities, entry_points, warehouses, sites, arcs"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="HiGHS time limit per solve (s)"),
-    step_trucks: float = typer.Option(50.0, "--step-trucks", help="capacity change the binding statements speak of"),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit-s", "--time-limit", min=0, help="HiGHS time limit per solve (s)"
+    ),
+    step_trucks: float = typer.Option(
+        50.0, "--step-trucks", callback=above_zero, help="capacity change the binding statements speak of"
+    ),
     deep_factor: float = typer.Option(
         2.0, "--deep-factor", help="cost factor of shortfall beyond half the need (1 = linear)"
     ),
@@ -118,9 +126,9 @@ def solve_supply_cmd(
 
 def layout_cmd(
     site_polygon: Path = typer.Argument(..., help="GeoJSON with one Polygon/MultiPolygon feature (WGS84)"),
-    people: int = typer.Option(..., "--people", help="people to house on the site"),
+    people: int = typer.Option(..., "--people", min=0, help="people to house on the site"),
     profile: str = typer.Option("sphere-2018", "--profile", help="standards profile: sphere-2018 or unhcr-emergency"),
-    household_size: Optional[int] = typer.Option(None, "--household-size", help="people per family plot"),
+    household_size: Optional[int] = typer.Option(None, "--household-size", min=1, help="people per family plot"),
     site_id: Optional[str] = typer.Option(None, "--site-id", help="site id in the output (default: feature id)"),
     out: Path = typer.Option(Path("layout.gpkg"), "--out", "-o", help="GeoPackage to write"),
 ) -> None:
@@ -150,8 +158,12 @@ def solve_siting_cmd(
     instance: Path = typer.Argument(
         ..., help="JSON: facilities [{id,capacity,fixed_cost}], clients [{id,demand}], cost"
     ),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="time limit for the whole solve (s)"),
-    mip_gap: float = typer.Option(1e-6, "--mip-gap", help="relative gap at which a plan counts as optimal"),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit-s", "--time-limit", min=0, help="time limit for the whole solve (s)"
+    ),
+    mip_gap: float = typer.Option(
+        1e-6, "--mip-gap", min=0, max=1, help="relative gap at which a plan counts as optimal"
+    ),
 ) -> None:
     """Capacitated facility location: which sites to open and who goes where; prints JSON."""
     import json
@@ -169,9 +181,11 @@ def solve_siting_cmd(
 
 def solve_routing_cmd(
     instance: Path = typer.Argument(..., help="JSON (depots, stops, vehicles) or a Solomon VRPTW text file"),
-    time_limit: float = typer.Option(10.0, "--time-limit", help="search time limit (s)"),
+    time_limit: float = typer.Option(10.0, "--time-limit-s", "--time-limit", min=0, help="search time limit (s)"),
     fmt: str = typer.Option("auto", "--format", help="auto, json or solomon"),
-    vehicles: Optional[int] = typer.Option(None, "--vehicles", help="Solomon: fleet size (default: the file's NUMBER)"),
+    vehicles: Optional[int] = typer.Option(
+        None, "--vehicles", min=1, help="Solomon: fleet size (default: the file's NUMBER)"
+    ),
 ) -> None:
     """Daily vehicle routes from hubs to distribution points: vehicles, distance, load, unserved stops; prints JSON."""
     import json

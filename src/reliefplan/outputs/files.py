@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from ..plan import Plan
 from .layers import Layer
 
@@ -96,8 +98,27 @@ def read_plan(path: Path) -> Plan:
     text = read_text(Path(path), "plan file")
     try:
         return Plan.model_validate(json.loads(text))
+    except ValidationError as e:
+        raise InputError(Problem(file=str(path), message=f"not a reliefplan plan.json: {_plan_errors(e)}")) from None
     except (json.JSONDecodeError, ValueError) as e:
         raise InputError(Problem(file=str(path), message=f"not a reliefplan plan.json: {e}")) from None
+
+
+def _plan_errors(e: ValidationError) -> str:
+    """A plan.json's validation errors in one line: the missing keys, then the first few others."""
+    errors = e.errors()
+    missing = [".".join(map(str, x["loc"])) for x in errors if x["type"] == "missing"]
+    other = [f"{'.'.join(map(str, x['loc'])) or '(top)'}: {x['msg']}" for x in errors if x["type"] != "missing"]
+    parts = (
+        (
+            [f"missing {', '.join(missing[:8])}" + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")]
+            if missing
+            else []
+        )
+        + other[:3]
+        + ([f"{len(other) - 3} more"] if len(other) > 3 else [])
+    )
+    return "; ".join(parts) + " (expected the plan.json that `reliefplan plan` writes)"
 
 
 # ---- the output folder as a set --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ._tables import _band_problems
 from ._uncertainty import uncertainty_problems
 from .config import ScenarioFile, ScenarioSettings, StandardsSpec, SupplySpec
 from .delivery_specs import chain_problems
-from .model import EntryPoint, PopulationStructure, Site, Zone
+from .model import PopulationStructure, Site
 from .movement import MovementSpec, movement_problems, read_observed_departures
 from .packages import package_file_problems, package_problems
 from .packages import resolve as resolve_package
@@ -115,22 +115,23 @@ def _spec_problems(
     sc: ScenarioSettings,
     cfg: ScenarioFile,
     own: str,
-    zones: list[Zone],
+    zone_ids: list[str] | None,
     sites: list[Site],
-    entry_points: list[EntryPoint],
+    entry_ids: list[str] | None,
     supply_spec: SupplySpec,
     col: _Collector,
 ) -> None:
-    """The uncertainty, health and seasons blocks against the layers (each named with the block it comes from)."""
+    """The uncertainty, health and seasons blocks against the layers (each named with the block it comes from;
+    zone_ids, entry_ids: None while that layer has problems of its own, see folder._named_ids)."""
     uncertainty = sc.uncertainty or cfg.uncertainty
     if uncertainty is not None:
         col.problems.extend(
             uncertainty_problems(
                 uncertainty,
                 str(cfg_path),
-                [z.id for z in zones],
+                zone_ids,
                 [s.id for s in sites],
-                [e.id for e in entry_points],
+                entry_ids,
                 folder=folder,
                 chain_ids=[c.entry_point for c in supply_spec.chain],
                 mode_entry_ids=[e.id for e in supply_spec.entries],
@@ -156,18 +157,19 @@ def _package_problems(
     cfg_path: Path,
     cfg: ScenarioFile,
     days: int,
-    entry_points: list[EntryPoint],
+    entry_ids: list[str] | None,
     sites: list[Site],
     col: _Collector,
 ) -> None:
-    """Every package checked here, so `assess` never meets a broken one halfway."""
+    """Every package checked here, so `assess` never meets a broken one halfway (entry_ids: None while the entry
+    points layer has problems of its own)."""
     for pname in cfg.packages:
         try:
             resolved = resolve_package(cfg.packages, pname, str(cfg_path))
         except InputError as e:
             col.problems.extend(e.problems)
             continue
-        col.problems.extend(package_problems(resolved, pname, days, [e.id for e in entry_points], str(cfg_path)))
+        col.problems.extend(package_problems(resolved, pname, days, entry_ids, str(cfg_path)))
         col.problems.extend(package_file_problems(resolved, pname, folder, days, [s.id for s in sites]))
 
 

@@ -198,7 +198,7 @@ def load_health_data(overrides: dict[str, Any] | None = None, *, source_file: st
 def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
-        return f"{err['msg']} (at {'.'.join(str(p) for p in err['loc']) or 'value'})"
+        return f"{err['msg'].removeprefix('Value error, ')} (at {'.'.join(str(p) for p in err['loc']) or 'value'})"
     return str(exc)
 
 

@@ -156,6 +156,20 @@ def check_regular(path: Path, what: str = "file") -> None:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _duplicate_key(node: yaml.MappingNode) -> str | None:
+    """A key given twice in one mapping (PyYAML would silently keep the last value)."""
+    seen: dict[tuple[str, str], int] = {}
+    for k, _v in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = k.start_mark.line + 1
+        if (k.tag, k.value) in seen:
+            first = seen[(k.tag, k.value)]
+            return f"has the key '{k.value}' twice in one block (lines {first} and {line}); expected each key once"
+        seen[(k.tag, k.value)] = line
+    return None
+
+
 def _node_problem(root: yaml.Node) -> str | None:
     """Depth and alias-expanded size of a composed YAML document, without recursion."""
     size: dict[int, int] = {}
@@ -176,6 +190,9 @@ def _node_problem(root: yaml.Node) -> str | None:
             continue
         if key in size:
             continue
+        twice = _duplicate_key(node) if isinstance(node, yaml.MappingNode) else None
+        if twice is not None:
+            return twice
         stack.append((node, depth, True))
         stack.extend((c, depth + 1, False) for c in children if id(c) not in size)
     return None

@@ -164,6 +164,9 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
     if got is None:
         return []
     path, feats = got
+    if not feats:
+        # An empty table would plan no deliveries at all and check no supply standard: the plan would read better.
+        col.add(path, "no entry points; expected at least one row (id, lon, lat, trucks_per_day)")
     out = []
     for f in feats:
         fid = _feature_id(f, spec)

@@ -125,9 +125,15 @@ def read_geojson(path: Path) -> list[Feature]:
             try:
                 geom = shapely.geometry.shape(f["geometry"])
             except Exception as e:  # shapely raises several types for malformed coordinates
+                fid = (props or {}).get("id")
+                # the id as the other problems of a layer name a feature, else its index in the file
+                feature = str(fid) if isinstance(fid, (str, int)) and str(fid).strip() else str(i)
                 problems.append(
                     Problem(
-                        file=str(path), feature=str(i), field="geometry", message=f"malformed geometry ({str(e)[:200]})"
+                        file=str(path),
+                        feature=feature,
+                        field="geometry",
+                        message=f"malformed geometry ({str(e)[:200]})",
                     )
                 )
                 continue
@@ -194,6 +200,15 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
         ) from None
     if not reader.fieldnames:
         raise InputError(Problem(file=str(path), message="no header row; expected column names on the first line"))
+    if len(reader.fieldnames) == 1 and any(sep in reader.fieldnames[0] for sep in ";\t"):
+        # Spreadsheets in many locales save CSV with ';': every row would otherwise miss every column but one.
+        raise InputError(
+            Problem(
+                file=str(path),
+                feature="line 1",
+                message=f"the header reads as one column {reader.fieldnames[0][:80]!r}; expected comma-separated columns",
+            )
+        )
     problems = [
         Problem(
             file=str(path),

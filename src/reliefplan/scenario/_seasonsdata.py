@@ -126,7 +126,7 @@ def load_seasons_data(
                 Problem(
                     file=source_file,
                     field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
-                    message=e["msg"],
+                    message=e["msg"].removeprefix("Value error, "),
                 )
                 for e in exc.errors()
             ]

@@ -68,7 +68,7 @@ def _band_problems(folder: Path, structure: PopulationStructure, standards: Stan
 def _cargo(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> tuple[CargoSpec, list[dict[str, Any]]]:
     """(cargo with its payload file and food mix applied, the food mix rows)."""
     if cargo.payload_file:
-        cargo = _payload_file(folder, cargo, col)
+        cargo = _payload_file(folder, cfg_path, cargo, col)
     col.problems.extend(_cargo_problems(cargo, cfg_path))
     food_mix: list[dict[str, Any]] = []
     if cargo.food_mix_file:
@@ -81,8 +81,15 @@ def _cargo(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> t
     return cargo, food_mix
 
 
-def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
-    """The cargo block with t per truck by commodity read from its payload file."""
+def _payload_file(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
+    """The cargo block with t per truck by commodity read from its payload file (each row's commodity checked
+    here, so a problem names the file and row it comes from)."""
+    from .supply_data import _commodities_yaml
+
+    if cargo.payload_t:
+        col.add(cfg_path, "give cargo.payload_t or cargo.payload_file, not both", field="cargo.payload_file")
+        return cargo
+    known = [c["id"] for c in _commodities_yaml()["commodities"]]
     try:
         path = folder_file(folder, str(cargo.payload_file), field="cargo.payload_file")
         rows = read_csv_rows(path)
@@ -101,11 +108,11 @@ def _payload_file(folder: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
             row.get("t_per_truck"),
             "t per truck",
         )
-        if v is not None:
+        if cid not in known:
+            col.add(path, f"unknown commodity '{cid}'; expected one of {known}", cid or f"row {i + 1}", "commodity")
+        elif v is not None:
             payload[cid] = v
             sources[cid] = f"{path.name}: {row.get('source') or 'no source given'}"
-    if cargo.payload_t:
-        col.add(path, "give cargo.payload_t or cargo.payload_file, not both", field="cargo.payload_file")
     return cargo.model_copy(update={"payload_t": payload, "payload_sources": sources})
 
 

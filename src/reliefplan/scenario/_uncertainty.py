@@ -184,17 +184,19 @@ def ids_by_target(
 def uncertainty_problems(
     spec: UncertaintySpec,
     file: str,
-    zone_ids: list[str],
+    zone_ids: list[str] | None,
     site_ids: list[str],
-    entry_ids: list[str],
+    entry_ids: list[str] | None,
     folder: Any = None,
     chain_ids: list[str] | None = None,
     mode_entry_ids: list[str] | None = None,
 ) -> list[Problem]:
     """Ids the block names that the scenario does not have, contradictory settings and (given the scenario
     folder) the problems of the bootstrap series. chain_ids: entry points with a declared chain; mode_entry_ids:
-    the sea and air entries (supply.entries)."""
-    layer = ids_by_target(zone_ids, site_ids, entry_ids, chain_ids, mode_entry_ids)
+    the sea and air entries (supply.entries); zone_ids, entry_ids None: that layer is not read whole, so the ids
+    naming it are not checked."""
+    unread = {t for t, ids in (("zone.population_error", zone_ids), ("entry.trucks_per_day", entry_ids)) if ids is None}
+    layer = ids_by_target(zone_ids or [], site_ids, entry_ids or [], chain_ids, mode_entry_ids)
     out: list[Problem] = []
     for name, p in spec.parameters.items():
         where = f"uncertainty.parameters.{name}.ids"
@@ -220,7 +222,7 @@ def uncertainty_problems(
                 )
             )
         for i in p.ids or []:
-            if i not in known:
+            if i not in known and p.target not in unread:
                 out.append(Problem(file=file, field=where, message=f"unknown id {i!r}; expected one of {known}"))
         if p.target == "entry.trucks_per_day" and spec.entry_capacity_bootstrap is not None:
             out.append(
@@ -232,7 +234,7 @@ def uncertainty_problems(
                 )
             )
     for k, c in enumerate(spec.closures):
-        if c.entry_point not in entry_ids:
+        if entry_ids is not None and c.entry_point not in entry_ids:
             out.append(
                 Problem(
                     file=file,

@@ -101,7 +101,7 @@ class DisruptionSpec(_Strict):
     entry_point: str
     first_day: int = Field(ge=0, le=MAX_HORIZON_DAYS)
     last_day: int = Field(ge=0, le=MAX_HORIZON_DAYS)
-    capacity_factor: float = Field(default=0.0, ge=0, le=100)  # 0 = closed
+    capacity_factor: float = Field(default=0.0, ge=0, le=1)  # share of capacity left: 0 = closed
     reason: str = ""
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ models, so `from reliefplan.scenario.folder import Scenario` keeps working.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,18 +293,33 @@ def _check_options(
     supply_spec = sc.supply or cfg.supply
     if supply_spec.entry_capacity == "observed":
         read.observed = _observed(folder, cfg_path, supply_spec, days, col, own if sc.supply is not None else "")
-    entry_ids = [e.id for e in read.entry_points] if read.entry_points or read.layers.entry_points is None else None
+    entry_ids = _named_ids(read.entry_points, read.layers.entry_points, folder, col)
     _option_problems(cfg_path, name, sc, cfg, read.sites, entry_ids, days, col)
     read.standards = _checked_standards(folder, cfg_path, cfg, sc, read.structure, col)
-    _spec_problems(folder, cfg_path, sc, cfg, own, read.zones, read.sites, read.entry_points, supply_spec, col)
+    zone_ids = _named_ids(read.zones, read.layers.zones, folder, col)
+    _spec_problems(folder, cfg_path, sc, cfg, own, zone_ids, read.sites, entry_ids, supply_spec, col)
     read.flood, flood_problems = read_flood_layer(
         folder, sc.seasons if sc.seasons is not None else cfg.seasons, str(cfg_path)
     )
     col.problems.extend(flood_problems)
-    _package_problems(folder, cfg_path, cfg, days, read.entry_points, read.sites, col)
+    _package_problems(folder, cfg_path, cfg, days, entry_ids, read.sites, col)
     read.movement, read.movement_observed, read.phases = _orders_and_phases(
         folder, cfg_path, sc, cfg, own, days, read.sites, col
     )
+
+
+def _named_ids(
+    items: Sequence[Zone | EntryPoint], spec: LayerSpec | None, folder: Path, col: _Collector
+) -> list[str] | None:
+    """The ids of a layer that other blocks may name; None (their references not checked) while the layer is empty or
+    has problems of its own: a feature left out for a bad field would be reported again, as unknown, by every block
+    that names it."""
+    if spec is None:
+        return []
+    path = str(folder / spec.file)
+    if not items or any(p.file == path for p in col.problems):
+        return None
+    return [i.id for i in items]
 
 
 def _read_supply_inputs(

@@ -183,8 +183,11 @@ def shelter_key(pkg: PackageSpec) -> str:
     return repr([getattr(pkg, k) for k in SHELTER_ELEMENTS])
 
 
-def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: list[str], file: str) -> list[Problem]:
-    """Days outside the horizon, unknown crossings, empty ranges: every problem at once."""
+def package_problems(
+    pkg: PackageSpec, name: str, horizon_days: int, entry_ids: list[str] | None, file: str
+) -> list[Problem]:
+    """Days outside the horizon, unknown crossings, empty ranges: every problem at once (entry_ids None: the
+    crossings are not checked)."""
     out: list[Problem] = []
     for kind in _ELEMENTS:
         for i, el in enumerate(getattr(pkg, kind)):
@@ -199,7 +202,7 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
                     )
                 )
             if kind == "entry_capacity":
-                if el.entry_point not in entry_ids:
+                if entry_ids is not None and el.entry_point not in entry_ids:
                     out.append(
                         Problem(
                             file=file,
@@ -210,7 +213,7 @@ def package_problems(pkg: PackageSpec, name: str, horizon_days: int, entry_ids: 
                     )
                 if el.until_day is not None and el.until_day < el.from_day:
                     out.append(Problem(file=file, feature=feat, field="until_day", message="expected >= from_day"))
-            if kind in ("pier", "airdrops") and el.id in entry_ids:
+            if kind in ("pier", "airdrops") and el.id in (entry_ids or []):
                 out.append(
                     Problem(
                         file=file,

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -349,6 +350,17 @@ def _check_request(out: Path, inp: InitInputs) -> None:
                 "(--entry-points) and the date of day 0 (--start-date YYYY-MM-DD)",
             )
         )
+    if inp.start_date is not None:
+        try:
+            date.fromisoformat(inp.start_date)
+        except ValueError:
+            raise InputError(  # checked here too: without arrivals or a snapshot nothing else reads it
+                Problem(
+                    file="reliefplan init",
+                    field="--start-date",
+                    message=f"expected an ISO date (YYYY-MM-DD), got {inp.start_date!r}",
+                )
+            ) from None
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(Problem(file=str(out), message="exists and is not empty; expected a new folder"))
 

@@ -32,7 +32,7 @@ def host_names(host: str, allowed: list[str] | None, token: str | None) -> list[
         names.append("*")
     if "*" in names and not token:
         raise ReliefplanError("--allowed-host '*' needs a token (--token or RELIEFPLAN_TOKEN)")
-    return names
+    return list(dict.fromkeys(names))  # each once: 127.0.0.1 is both loopback and the default --host
 
 
 def serve(

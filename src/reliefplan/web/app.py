@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._errors import InputError
 from ..standards import available_profiles
@@ -51,6 +52,11 @@ BEARER = HTTPBearer(auto_error=False, description="needed when the server runs w
 
 def _auth(_cred: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
     return None  # enforced by the middleware (which also covers /docs and /openapi.json); declared for OpenAPI
+
+
+def _request_problem(field: str, message: str, expected: list[str]) -> dict[str, Any]:
+    """A request field's problem in the error body's form (as a 422 from validation names it)."""
+    return {"file": None, "feature": None, "field": field, "message": f"{message}; expected one of {expected}"}
 
 
 def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
@@ -330,16 +336,20 @@ def _run_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:
     )
     def create_run(req: RunRequest, request: Request) -> Any:
         u = _get_upload(req.upload_id)
+        problems = []
         if req.scenario not in u.scenarios:
-            raise HTTPException(422, f"no scenario named '{req.scenario}'; expected one of {u.scenarios}")
+            problems.append(_request_problem("body.scenario", f"no scenario named '{req.scenario}'", u.scenarios))
         if req.params.profile is not None and req.params.profile not in available_profiles():
-            raise HTTPException(
-                422, f"no standards profile '{req.params.profile}'; expected one of {available_profiles()}"
+            problems.append(
+                _request_problem(
+                    "body.params.profile", f"no standards profile '{req.params.profile}'", available_profiles()
+                )
             )
-        try:
-            problems = _choice_problems(_catalog(u), req)
-        except InputError:
-            problems = []  # the folder's own problems are the run's to report, all at once
+        if not problems:
+            try:
+                problems = _choice_problems(_catalog(u), req)
+            except InputError:
+                problems = []  # the folder's own problems are the run's to report, all at once
         if problems:
             return JSONResponse(
                 status_code=422,
@@ -447,8 +457,8 @@ def _run_file_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:
 def _error_handlers(app: FastAPI) -> None:
     """Every error answer has the same body: ``detail`` and a list of ``problems``."""
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException and Starlette's own 404 / 405
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             status_code=exc.status_code, content={"detail": str(exc.detail), "problems": []}, headers=exc.headers
         )

@@ -32,7 +32,7 @@ class Closure(BaseModel):
     entry_point: str = Field(min_length=1, max_length=100)
     first_day: int = Field(ge=0, le=3650)
     last_day: int = Field(ge=0, le=3650)
-    capacity_factor: float = Field(default=0.0, ge=0, le=10)
+    capacity_factor: float = Field(default=0.0, ge=0, le=1)  # share of capacity left, as scenario.yaml allows
     reason: str = Field(default="", max_length=500)
 
 

@@ -155,6 +155,7 @@ def travel_time_matrix(
     leg_speed_m_s: float | None = None,
     contract: bool = True,
     batch: int = 64,
+    files: tuple[str, str] = ("origins", "destinations"),
 ) -> TravelTimes:
     """Fastest travel time and the distance along that path between every origin and destination.
 
@@ -165,10 +166,11 @@ def travel_time_matrix(
     Pairs slower than cutoff_s (legs included) are unreachable (inf / NaN). leg_speed_m_s
     sets the speed of the snap legs (default: the walking speed, also in drive mode).
     With contract=True, pass-through nodes that no point snaps to are removed first (chains
-    of links become one arc), which leaves every result unchanged and makes Dijkstra faster.
+    of links become one arc), which leaves every result unchanged and makes Dijkstra faster. files: what a point
+    too far from the roads is named by (the points files of the `travel-times` command).
     """
-    o = snap(network, origins_xy, max_snap_m=max_snap_m, ids=origin_ids, file="origins")
-    d = snap(network, destinations_xy, max_snap_m=max_snap_m, ids=destination_ids, file="destinations")
+    o = snap(network, origins_xy, max_snap_m=max_snap_m, ids=origin_ids, file=files[0])
+    d = snap(network, destinations_xy, max_snap_m=max_snap_m, ids=destination_ids, file=files[1])
     leg_speed = network.walk_speed_m_s if leg_speed_m_s is None else float(leg_speed_m_s)
     o_leg_s, d_leg_s = o.distance_m / leg_speed, d.distance_m / leg_speed
     if len(o.node) == 0 or len(d.node) == 0:

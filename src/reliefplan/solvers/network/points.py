@@ -124,5 +124,6 @@ def travel_times_between_files(
         max_snap_m=max_snap_m,
         origin_ids=origins.ids,
         destination_ids=dests.ids,
+        files=(str(points_path), str(to_path if to_path is not None else points_path)),
     )
     return tt, origins.ids, dests.ids, net
