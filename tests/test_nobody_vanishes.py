@@ -217,3 +217,26 @@ def test_priority_sharing_serves_the_first_group_first(tmp_path):
     assert cov[("sheltered", "food")] == pytest.approx(1.0) and cov[("served_elsewhere", "water")] < 0.5
     equal = _coverage(_plan(_folder(tmp_path / "eq", tpd=8)).plan)
     assert all(equal[(g, "water")] == pytest.approx(equal[("all", "water")], abs=1e-6) for g in present)
+
+
+def test_a_scenario_without_entry_points_does_not_hold(tmp_path):
+    """No entry points: nothing can be delivered, so the crossings check counts 0 trucks/day against everyone's need
+    and the plan does not hold (it read "The plan holds: all checks are met", with no supply row at all)."""
+    import yaml
+
+    from reliefplan.pipeline import make_plan
+    from reliefplan.scenario.folder import load_scenario
+
+    d = write_scenario(tmp_path / "s", config={"layout": {"enabled": False}})
+    cfg = yaml.safe_load((d / "scenario.yaml").read_text())
+    cfg["layers"].pop("entry_points")
+    (d / "scenario.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    plan = make_plan(load_scenario(d, "main"))
+    row = next(v for v in plan.verdict if v.indicator == "entry_trucks_per_day_vs_need")
+    assert row.value == 0 and row.target > 0 and not row.met
+    assert plan.supply is None
+    assert any(a.startswith("Supply not planned: the scenario declares no entry points") for a in plan.assumptions)
+    from reliefplan.analysis.headline import headline
+
+    hl = headline(plan)
+    assert not hl.holds and hl.lead.startswith("The plan does not hold")

@@ -343,7 +343,9 @@ def finish(
     step("verdict")
     verdict = assess(sh.people, sh.needs, sites, float(cap.usable_area_m2.sum()), std, network=sh.times.network)
     verdict.append(overflow_indicator(sh.people, sh.overflow))
-    demand = supply_demand(sc, pres, sh.kcal_pp) if sc.entry_points else None  # once: the check and the LP share it
+    # once: the check and the LP share it; without entry points the check counts 0 trucks/day against everyone's
+    # need (a plan that cannot feed anyone must not read "holds")
+    demand = supply_demand(sc, pres, sh.kcal_pp) if sc.entry_points or sc.supply.enabled else None
     if demand is not None:
         need = truckloads_needed_by_day(sc, pres, sh.kcal_pp, demand)
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))

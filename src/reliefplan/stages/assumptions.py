@@ -58,6 +58,11 @@ def assumptions(
     )
     if supply is not None:
         out.append(_supply_words(sc))
+    elif sc.supply.enabled and not sc.entry_points:
+        out.append(
+            "Supply not planned: the scenario declares no entry points (layers.entry_points), so nothing can be "
+            "delivered; the entry-capacity check counts 0 trucks/day against everyone's need."
+        )
     out += _settlement_words(sc)
     if layouts_on:
         out.append(
