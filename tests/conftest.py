@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,16 @@ def planned(folder: Path, name: str = "main", *, layouts: bool = False):
     sc.supply.enabled = False
     plan = make_plan(sc)
     return plan, plan_layers(sc, plan)
+
+
+def assert_same_key_results(a: dict[str, Any], b: dict[str, Any]) -> None:
+    """Two members' (or a member's and a cold plan's) `ensemble.key_results`: equal, numbers to rounding (the
+    supply LP re-solved warm gives the same optimum to ~1e-9)."""
+    assert a.keys() == b.keys()
+    for k in a:
+        if isinstance(a[k], float) and math.isnan(a[k]):
+            assert math.isnan(b[k]), k
+        elif isinstance(a[k], (str, bool)) or a[k] is None:
+            assert a[k] == b[k], k
+        else:
+            assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-9), k
