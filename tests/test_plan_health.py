@@ -154,6 +154,13 @@ def test_seasons_add_heat_water_and_tent_replacements_by_hand(tmp_path):
     "extra, field",
     [
         ({"health": {"parameters": {"no_such_thing": 1}}}, "health.parameters.no_such_thing"),
+        # each override keeps the figure's nature (found by audit2: an activity level of -1 planned with exit 0)
+        ({"health": {"parameters": {"physical_activity_level": -1}}}, "health.parameters.physical_activity_level"),
+        ({"health": {"parameters": {"physical_activity_level": 0.8}}}, "health.parameters.physical_activity_level"),
+        ({"health": {"parameters": {"u5_ari_death_share": 1.5}}}, "health.parameters.u5_ari_death_share"),
+        ({"health": {"parameters": {"whz_survival_limit": 2}}}, "health.parameters.whz_survival_limit"),
+        ({"health": {"parameters": {"hr_severe_wasting": {"low": 0}}}}, "health.parameters.hr_severe_wasting"),
+        ({"health": {"parameters": {"tau_at_days": 0}}}, "health.parameters.tau_at_days"),
         ({"health": {"baseline": {"gam_share": 1.5}}}, "health.baseline.gam_share"),
         ({"health": {"baseline": {"wasting": 0.1}}}, "health.baseline.wasting"),
         ({"health": {"draws": -1}}, "health.draws"),
@@ -293,3 +300,10 @@ def test_report_has_the_health_section_with_ranges(starved_and_fed):
     section = html[i : i + 6000]
     assert "risk projection, not a prediction" in section.lower() and "excess deaths" in section
     assert "P10–P90" in section and "How long can it hold" in html
+
+
+def test_health_overrides_within_their_nature_are_taken():
+    from reliefplan.scenario._healthdata import load_health_data
+
+    d = load_health_data({"physical_activity_level": 1.7, "u5_ari_death_share": {"value": 0.2, "high": 0.3}})
+    assert d.value("physical_activity_level") == 1.7 and d.value("u5_ari_death_share") == 0.2

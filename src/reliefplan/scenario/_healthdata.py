@@ -190,9 +190,29 @@ def load_health_data(overrides: dict[str, Any] | None = None, *, source_file: st
             params[key] = Param(**{**old, **upd, "source": f"scenario override ({old['source']})", "assumption": False})
         except (ValidationError, TypeError) as exc:
             problems.append(Problem(file=source_file, field=field, message=_first_error(exc)))
+            continue
+        bad = _out_of_range(data.parameters[key], params[key])
+        if bad:
+            problems.append(Problem(file=source_file, field=field, message=bad))
     if problems:
         raise InputError(problems)
     return data.model_copy(update={"parameters": params})
+
+
+def _out_of_range(shipped: Param, new: Param) -> str | None:
+    """Why an override cannot be this figure, or None: it keeps the shipped figure's sign (a weight, a rate, a
+    ratio stays positive; a z-score limit stays negative), a share lies in [0, 1] and an activity level (TEE/RMR) is
+    at least 1."""
+    figures = [x for x in (new.value, new.low, new.high) if x is not None]
+    if shipped.unit.startswith("share") and not all(0.0 <= x <= 1.0 for x in figures):
+        return f"expected a share in [0, 1] ({shipped.unit}), got {', '.join(f'{x:g}' for x in figures)}"
+    if shipped.unit == "TEE/RMR" and min(figures) < 1.0:
+        return f"expected an activity level >= 1 (TEE/RMR), got {min(figures):g}"
+    if shipped.value > 0 and min(figures) <= 0:
+        return f"expected > 0 ({shipped.unit or 'as the shipped figure'}), got {min(figures):g}"
+    if shipped.value < 0 and max(figures) >= 0:
+        return f"expected < 0 ({shipped.unit or 'as the shipped figure'}), got {max(figures):g}"
+    return None
 
 
 def _first_error(exc: Exception) -> str:
