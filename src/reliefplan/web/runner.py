@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import InputError, Problem, ReliefplanError
 from ..scenario._inputs import load_yaml
+from ..scenario.config import layout_update
 from ..scenario.folder import SCENARIO_FILE, load_scenario
 from ..store import Output, Run, Store, file_digest, iter_files
 from .progress import Tracker
@@ -104,9 +105,8 @@ def scenario_yaml_for_run(doc: dict[str, Any], scenario: str, params: RunParams)
     if params.horizon_days is not None:
         settings["horizon_days"] = params.horizon_days
     if params.layout is not None:
-        # as `ensemble --no-layout` (config.with_layout): not drawn, a site's capacity is still its layout's
-        on = {"enabled": True, "draw": True} if params.layout else {"draw": False}
-        settings["layout"] = {**_merged(doc, settings, "layout"), **on}
+        # as `ensemble --no-layout`: not drawn, a site's capacity is still its layout's
+        settings["layout"] = {**_merged(doc, settings, "layout"), **layout_update(params.layout)}
     if params.evacuation is not None:
         settings["evacuation"] = {**_merged(doc, settings, "evacuation"), "enabled": params.evacuation}
     if params.entry_capacity is not None or params.supply is not None or params.closures:

@@ -75,7 +75,7 @@ def face_rows(instance: SupplyInstance, lp: _Lp) -> list[tuple[str, np.ndarray]]
     if instance.sharing == "priority":
         rows.append(("group_weighted", lp.true1 * weight))
     fair = np.zeros(lp.n_col)
-    lo, hi = lp.off["c1"], lp.off["c1"] + (lp.off["sig1"] - lp.off["c1"])  # c1 and c2 (c2 only without sharing)
+    lo, hi = lp.off["c1"], lp.off["sig1"]  # c1 and c2 (c2 only without sharing)
     fair[lo:hi] = np.abs(lp.true1[lo:hi] * weight[lo:hi])
     fair[lp.off["b"] :] = np.abs(lp.true1[lp.off["b"] :] * weight[lp.off["b"] :])
     rows.append(("fair_share", fair))

@@ -5,7 +5,7 @@ solves, the result, and the binding constraints in words from the duals.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -58,6 +58,17 @@ WARM_COST_PERTURBATION = 0.0
 #: full-180d members restarted warm took 484 s (load 3-8) or ran into the 900-s limit (load 6-9) against 35-166 s cold
 #: (docs/supply.md). The 30- and 60-day plans never give up (`SIFT_GIVE_UP_COLUMNS`), so their members stay warm
 COLD_AFTER_GIVE_UP = True
+
+
+class _Kept(NamedTuple):
+    """A worker's supply model kept for its next member (`_warm_highs`)."""
+
+    h: Any  # the HiGHS model (`compact.CompactHighs`)
+    last: tuple[np.ndarray, ...] | None  # the bounds and costs it holds; None after a truckload solve changed them
+    fair: np.ndarray  # the sharing coefficients it holds
+    held: np.ndarray  # the site stock columns still held at 0
+    basis: Any  # the deprivation optimum's basis (after a truckload solve), else None: the model's own
+    next: str  # how the next member starts: "" warm, "scarce" whole LP at once, "stopped" cold (`COLD_AFTER_GIVE_UP`)
 
 
 def _highs(
@@ -150,14 +161,14 @@ def _warm_highs(
     # the first member, and one after a member that gave up sifting or stopped without an optimum
     # (`COLD_AFTER_GIVE_UP`): solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model
     # later)
-    if kept is None or (COLD_AFTER_GIVE_UP and kept[5]):
-        whole = kept is not None and kept[5] == "scarce"  # the last member gave up sifting: give up at once
+    if kept is None or (COLD_AFTER_GIVE_UP and kept.next):
+        whole = kept is not None and kept.next == "scarce"  # the last member gave up sifting: give up at once
         held = held[:0] if whole else held
         h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
         if whole:
             h.setOptionValue("simplex_strategy", _give_up(h))
         return h, highspy, key, held, whole
-    h, last, fair_vals, was_held, basis, _ = kept  # last: bounds and costs the model holds (None after a second solve)
+    h, last, fair_vals, was_held, basis = kept.h, kept.last, kept.fair, kept.held, kept.basis
     if basis is not None:
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
         # with every shortfall held): on 4 members of the 60-day Rafah LP 8.1 s -> see docs/supply.md
@@ -308,13 +319,8 @@ def _keep_warm(
     # no optimum to restart from), or the whole LP at once after a give-up (`COLD_AFTER_GIVE_UP`)
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     scarce = state.get("gave_up", False) or state["whole"]
-    warm[key] = (
-        h,
-        last,
-        fair,
-        state["held"],
-        state.get("basis"),
-        ("scarce" if scarce else "") if optimal else "stopped",
+    warm[key] = _Kept(
+        h, last, fair, state["held"], state.get("basis"), ("scarce" if scarce else "") if optimal else "stopped"
     )
 
 
