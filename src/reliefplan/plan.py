@@ -297,7 +297,8 @@ class Indicator(_Out):
     p_met: float | None = Field(
         default=None,
         description="probability the indicator is met over an uncertainty "
-        "ensemble of this scenario (set by `reliefplan ensemble`)",
+        "ensemble of this scenario (set by `reliefplan ensemble`); each member is planned knowing its own draws "
+        "(closures, daily trucks) from day 0, so this is an upper bound for operation without foresight",
     )
 
 

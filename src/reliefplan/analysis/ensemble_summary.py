@@ -34,6 +34,12 @@ NOTES = [
         "Samples outside a quantity's range are clipped to it (population >= 0, usable fraction in [0, 1], "
         "trucks >= 0, road capacity factor >= 0.01); clipped_samples counts them per parameter."
     ),
+    (
+        "Each member is planned knowing its own draws from day 0 (its sampled closures, its daily truck counts): "
+        "its supply plan stocks goods ahead of a closure nobody could foresee. Shortfalls, first shortfall days and "
+        "p_met are therefore the best those crossings allow, kinder than operating day by day without foresight "
+        "(not modelled)."
+    ),
 ]
 
 
