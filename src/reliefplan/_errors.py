@@ -23,6 +23,13 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def field_path(*parts: str | int | None) -> str:
+    """A field's path in an input file: its keys and list positions joined by dots (``movement.orders.1.day``,
+    ``movement.modes.*.share`` for every item). The style of every schema error, so that one style is met
+    everywhere; None and empty parts are left out."""
+    return ".".join(str(p) for p in parts if p is not None and p != "")
+
+
 class ReliefplanError(Exception):
     """Base class of every error reliefplan raises on purpose."""
 

@@ -57,6 +57,41 @@ class Strict(BaseModel):
         return v
 
 
+# ---- naming an entry of a list in an error ------------------------------------------------------------------
+
+#: keys that identify an entry of a scenario.yaml list, in the order they are looked for
+_ID_KEYS = ("id", "name", "site", "footprint", "entry_point")
+
+
+def item_feature(list_key: str, item: Any) -> str | None:
+    """How an error names an entry of the list `list_key` (the feature): by the key that identifies it, e.g.
+    "footprint east-rafah-order" for an order, "site HZ-B101" for a site's phases, "mode cart" for a mode (by its
+    name, after the list); None when the entry has no such key (its field path then gives its position)."""
+    if not isinstance(item, dict):
+        return None
+    for key in _ID_KEYS:
+        v = item.get(key)
+        if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
+            word = list_key.removesuffix("s") if key in ("id", "name") else key.replace("_", " ")
+            return f"{word} {v}"
+    return None
+
+
+def loc_feature(doc: Any, loc: tuple[Any, ...]) -> str | None:
+    """The feature of a schema error at `loc` in the document `doc`: the innermost list entry on the way that
+    `item_feature` can name (None if none)."""
+    found, node, key = None, doc, ""
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            key, node = str(part), node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            found = item_feature(key, node) or found
+        else:
+            break
+    return found
+
+
 # ---- file keys ----------------------------------------------------------------------------------------------
 
 

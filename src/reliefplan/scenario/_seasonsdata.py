@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path
 from ._healthdata import ListParam, Param
 
 
@@ -106,7 +106,7 @@ def load_seasons_data(
                 problems.append(
                     Problem(
                         file=source_file,
-                        field=f"seasons.{section}.{key}",
+                        field=field_path("seasons", section, key),
                         message=f"unknown key; expected one of {sorted(k for k in raw[section] if k != 'distribution')}",
                     )
                 )
@@ -125,7 +125,7 @@ def load_seasons_data(
             [
                 Problem(
                     file=source_file,
-                    field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
+                    field=field_path("seasons", *(p for p in e["loc"] if p != "value")),
                     message=e["msg"].removeprefix("Value error, "),
                 )
                 for e in exc.errors()
