@@ -146,10 +146,16 @@ def _check_file_key(value: str, info: ValidationInfo) -> str:
 FolderFile = Annotated[str, FILE_KEY, Field(min_length=1, max_length=1000), AfterValidator(_check_file_key)]
 
 
-def folder_file(folder: Path | str, name: str, *, source: str | None = None, field: str | None = None) -> Path:
-    """The path of file key `name` of a scenario folder, checked again at read time (inside the folder, a
-    regular file if it exists). Raises InputError naming `source` (default: the scenario file) and `field`."""
+def folder_file(
+    folder: Path | str, name: str, *, source: str | None = None, field: str | None = None, what: str = "file"
+) -> Path:
+    """The path of file key `name` of a scenario folder, checked again at read time: inside the folder, a regular
+    file, and there. Raises InputError naming `source` (default: the scenario file) and `field`, the key that
+    names the file (a missing file is fixed there: a typo in the name, or a file not copied with the folder);
+    `what` says what the file is ("layer file", "table")."""
     why = path_problem(name, Path(folder))
+    if why is None and not (Path(folder) / name).exists():
+        why = f"{name}: {what} not found in the scenario folder"
     if why is not None:
         raise InputError(Problem(file=source or str(Path(folder) / "scenario.yaml"), field=field, message=why))
     return Path(folder) / name
