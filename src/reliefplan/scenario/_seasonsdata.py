@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .._errors import InputError, Problem, field_path
+from .._errors import InputError, Problem, field_path, schema_message
 from ._healthdata import ListParam, Param
 
 
@@ -126,7 +126,7 @@ def load_seasons_data(
                 Problem(
                     file=source_file,
                     field=field_path("seasons", *(p for p in e["loc"] if p != "value")),
-                    message=e["msg"].removeprefix("Value error, "),
+                    message=schema_message(e),
                 )
                 for e in exc.errors()
             ]

@@ -18,7 +18,7 @@ import shapely
 from pydantic import BaseModel, ValidationError
 from pyproj import CRS
 
-from .._errors import InputError, Problem, field_path
+from .._errors import InputError, Problem, field_path, schema_message
 from ..geo import WGS84, project
 from ..standards import Standards
 from ._checks import (
@@ -135,20 +135,10 @@ def _validation_problems(path: Path, err: ValidationError, doc: Any) -> list[Pro
                 file=str(path),
                 feature=loc_feature(doc, loc),
                 field=field_path(*loc) or None,
-                message=_message(e),
+                message=schema_message(e),
             )
         )
     return out
-
-
-def _message(e: Any) -> str:
-    """A schema error's message, with the value given when the message is pydantic's bare expectation."""
-    msg = str(e["msg"]).removeprefix("Value error, ")
-    given = e.get("input")
-    if msg.startswith("Input should") and (given is None or isinstance(given, str | int | float)):
-        shown = repr(given)
-        msg += f", got {shown if len(shown) <= 80 else shown[:77] + '...'}"
-    return msg
 
 
 def _document(folder: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from ..._errors import InputError, Problem, field_path
+from ..._errors import InputError, Problem, field_path, schema_message
 from ...scenario.movement import (
     EmpiricalCurve,
     LogisticCurve,
@@ -60,7 +60,7 @@ def movement_spec_from_dict(
                     file=file,
                     feature=feature,
                     field=field_path("movement", *loc),
-                    message=e["msg"].removeprefix("Value error, "),
+                    message=schema_message(e),
                 )
             )
         raise InputError(probs) from None
