@@ -517,3 +517,21 @@ def test_a_bad_observed_departure_share_names_the_csv_row(tmp_path):
         " ".join(res.output.split())
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("list_key", "item", "feature"),
+    [
+        ("orders", {"footprint": "east", "day": 0}, "footprint east"),
+        ("modes", {"name": "cart", "share": 0.3}, "mode cart"),
+        ("entries", {"id": "PIER", "kind": "sea"}, "entry PIER"),
+        ("disruptions", {"entry_point": "KS", "first_day": 1}, "entry point KS"),
+        ("tents", {"count": 10}, None),
+    ],
+)
+def test_a_list_entry_is_named_by_the_key_that_identifies_it(list_key, item, feature):
+    from reliefplan.scenario._inputs import item_feature, loc_feature
+
+    assert item_feature(list_key, item) == feature
+    doc = {"scenarios": {"main": {"movement": {list_key: [{"x": 1}, item]}}}}
+    assert loc_feature(doc, ("scenarios", "main", "movement", list_key, 1, "day")) == feature

@@ -72,9 +72,14 @@ def item_feature(list_key: str, item: Any) -> str | None:
     for key in _ID_KEYS:
         v = item.get(key)
         if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
-            word = list_key.removesuffix("s") if key in ("id", "name") else key.replace("_", " ")
+            word = _singular(list_key) if key in ("id", "name") else key.replace("_", " ")
             return f"{word} {v}"
     return None
+
+
+def _singular(key: str) -> str:
+    """entries -> entry, modes -> mode: what one entry of a list key is called."""
+    return key[:-3] + "y" if key.endswith("ies") else key.removesuffix("s")
 
 
 def loc_feature(doc: Any, loc: tuple[Any, ...]) -> str | None:
