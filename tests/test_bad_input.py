@@ -448,6 +448,30 @@ _SEASONS = {"start_date": "2024-05-06", "horizon_days": 20}
             "seasons.tent_lifespan.shape",
             "must be > 0, got -1",
         ),
+        (  # needs smaller than their data, a share above 1
+            {**_SEASONS, "seasons": {"heat": {"extra_water_l_per_person_day": -1}}},
+            None,
+            "seasons.heat.extra_water_l_per_person_day",
+            "must be >= 0, got -1",
+        ),
+        (
+            {**_SEASONS, "seasons": {"winterisation": {"kit_weight_kg": 0}}},
+            None,
+            "seasons.winterisation.kit_weight_kg",
+            "must be > 0, got 0",
+        ),
+        (
+            {**_SEASONS, "seasons": {"flood": {"default_usable_share_lost": 2}}},
+            None,
+            "seasons.flood.default_usable_share_lost",
+            "must be in [0, 1], got 2",
+        ),
+        (
+            {**_SEASONS, "seasons": {"tent_lifespan": {"median_days": {"value": 300, "low": -5, "high": 400}}}},
+            None,
+            "seasons.tent_lifespan.median_days",
+            "must be > 0, got -5 (low)",
+        ),
         (  # months outside 1-12
             {**_SEASONS, "seasons": {"heat": {"months": [6, 13]}}},
             None,

@@ -37,7 +37,11 @@ def schema_message(error: Mapping[str, Any]) -> str:
     the value given when the message is pydantic's bare expectation ('Input should be greater than 0, got -2')."""
     msg = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
-    if msg.startswith("Input should") and (given is None or isinstance(given, str | int | float)):
+    if (
+        msg.startswith("Input should")
+        and ", got " not in msg
+        and (given is None or isinstance(given, str | int | float))
+    ):
         shown = repr(given)
         msg += f", got {shown if len(shown) <= 80 else shown[:77] + '...'}"
     return msg
