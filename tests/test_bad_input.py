@@ -394,7 +394,7 @@ _SEASONS = {"start_date": "2024-05-06", "horizon_days": 20}
         ),
         (
             {"movement": {"orders": [_ORDER], "unordered": {"by_zone": {"B": -0.2}}}},
-            None,
+            "zone B",
             "movement.unordered.by_zone.B",
             "greater than or equal to 0, got -0.2",
         ),

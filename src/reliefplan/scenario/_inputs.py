@@ -84,10 +84,12 @@ def _singular(key: str) -> str:
 
 def loc_feature(doc: Any, loc: tuple[Any, ...]) -> str | None:
     """The feature of a schema error at `loc` in the document `doc`: the innermost list entry on the way that
-    `item_feature` can name (None if none)."""
+    `item_feature` can name, or the id keying a ``by_...`` mapping (None if none)."""
     found, node, key = None, doc, ""
     for part in loc:
         if isinstance(node, dict) and part in node:
+            if key.startswith("by_"):  # a mapping keyed by id: by_zone: {R1: 0.5} names zone R1
+                found = f"{key.removeprefix('by_')} {part}"
             key, node = str(part), node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
