@@ -332,3 +332,20 @@ def test_prepared_area_adds_exactly_its_km2_of_usable_land(tmp_path):
     plus = apply_package(sc, PackageSpec(prepared_area=[{"km2": 0.05, "from_day": 2}, {"km2": 0.02}]), "x")
     added = shelter(plus).capacity.usable_area_m2.sum() - base.capacity.usable_area_m2.sum()
     assert added == pytest.approx(0.07e6, rel=1e-6)
+
+
+def test_from_day_past_a_horizon_is_refused_not_clipped(tmp_path):
+    """Was clipped quietly to the horizon's last day: additions 'from day 40' of a 6-day plan were from day 5."""
+    from typer.testing import CliRunner
+
+    from reliefplan.cli import app
+
+    folder = _folder(tmp_path, horizon=6)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["assess", str(folder), "--from-day", "6", "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and "scenario.yaml, feature scenario main, field '--from-day'" in text, res.output
+    assert "day 6 is past the horizon of 6 days (0 .. 5)" in text and not out.exists()
+    with pytest.raises(InputError, match="past the horizon of 6 days") as e:
+        assess(_load(folder), ["trucks"], from_day=40)
+    assert e.value.problems[0].field == "from_day"

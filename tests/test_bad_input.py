@@ -348,3 +348,214 @@ def test_plan_json_refused_when_it_breaks_its_schema(tmp_path):
     with pytest.raises(OutputError, match="people/sheltered"):
         write_plan(plan, tmp_path / "out")
     assert not (tmp_path / "out" / "plan.json").exists()
+
+
+# ---- issues 19 and 21: every bad value of the movement, seasons and phases blocks, end to end through the CLI ----
+
+_ORDER = {"footprint": "op", "day": 0}
+_SEASONS = {"start_date": "2024-05-06", "horizon_days": 20}
+
+
+@pytest.mark.parametrize(
+    ("config", "feature", "field", "words"),
+    [
+        (  # issue 19: a departure curve that is not monotone
+            {"movement": {"orders": [{**_ORDER, "curve": {"kind": "empirical", "days": [0, 5], "share": [0.5, 0.3]}}]}},
+            "footprint op",
+            "movement.orders.0.curve.share",
+            "must not decrease",
+        ),
+        (  # a departure curve above 1
+            {"movement": {"orders": [{**_ORDER, "curve": {"kind": "empirical", "days": [0, 5], "share": [0.5, 1.2]}}]}},
+            "footprint op",
+            "movement.orders.0.curve.share",
+            "[0, 1]",
+        ),
+        (
+            {
+                "movement": {
+                    "orders": [
+                        {
+                            **_ORDER,
+                            "curve": {"kind": "logistic", "final_share": 1.3, "midpoint_days": 3, "width_days": 1},
+                        }
+                    ]
+                }
+            },
+            "footprint op",
+            "movement.orders.0.curve.final_share",
+            "less than or equal to 1, got 1.3",
+        ),
+        (  # shares outside [0, 1]
+            {"movement": {"orders": [_ORDER], "unordered": {"share": 1.5}}},
+            None,
+            "movement.unordered.share",
+            "less than or equal to 1, got 1.5",
+        ),
+        (
+            {"movement": {"orders": [_ORDER], "unordered": {"by_zone": {"B": -0.2}}}},
+            "zone B",
+            "movement.unordered.by_zone.B",
+            "greater than or equal to 0, got -0.2",
+        ),
+        (
+            {"movement": {"orders": [_ORDER], "vulnerable_share": 1.2}},
+            None,
+            "movement.vulnerable_share",
+            "got 1.2",
+        ),
+        (  # orders dated outside the horizon
+            {"horizon_days": 8, "movement": {"orders": [{**_ORDER, "day": 40}]}},
+            "footprint op",
+            "movement.orders.0.day",
+            "outside the horizon of 8 days",
+        ),
+        (
+            {"movement": {"orders": [{**_ORDER, "day": -1}]}},
+            "footprint op",
+            "movement.orders.0.day",
+            "greater than or equal to 0, got -1",
+        ),
+        (  # modes with speed <= 0
+            {
+                "movement": {
+                    "orders": [_ORDER],
+                    "modes": [
+                        {"name": "foot", "share": 0.7, "speed_m_s": 1.0},
+                        {"name": "cart", "share": 0.3, "speed_m_s": 0},
+                    ],
+                }
+            },
+            "mode cart",
+            "movement.modes.1.speed_m_s",
+            "greater than 0, got 0",
+        ),
+        (
+            {"movement": {"orders": [_ORDER], "modes": [{"name": "foot", "share": 1.0, "speed_m_s": -1}]}},
+            "mode foot",
+            "movement.modes.0.speed_m_s",
+            "greater than 0, got -1",
+        ),
+        (  # issue 21: lifespans <= 0
+            {**_SEASONS, "seasons": {"tent_lifespan": {"median_days": 0}}},
+            None,
+            "seasons.tent_lifespan.median_days",
+            "must be > 0, got 0",
+        ),
+        (
+            {**_SEASONS, "seasons": {"tent_lifespan": {"shape": -1}}},
+            None,
+            "seasons.tent_lifespan.shape",
+            "must be > 0, got -1",
+        ),
+        (  # needs smaller than their data, a share above 1
+            {**_SEASONS, "seasons": {"heat": {"extra_water_l_per_person_day": -1}}},
+            None,
+            "seasons.heat.extra_water_l_per_person_day",
+            "must be >= 0, got -1",
+        ),
+        (
+            {**_SEASONS, "seasons": {"winterisation": {"kit_weight_kg": 0}}},
+            None,
+            "seasons.winterisation.kit_weight_kg",
+            "must be > 0, got 0",
+        ),
+        (
+            {**_SEASONS, "seasons": {"flood": {"default_usable_share_lost": 2}}},
+            None,
+            "seasons.flood.default_usable_share_lost",
+            "must be in [0, 1], got 2",
+        ),
+        (
+            {**_SEASONS, "seasons": {"tent_lifespan": {"median_days": {"value": 300, "low": -5, "high": 400}}}},
+            None,
+            "seasons.tent_lifespan.median_days",
+            "must be > 0, got -5 (low)",
+        ),
+        (  # months outside 1-12
+            {**_SEASONS, "seasons": {"heat": {"months": [6, 13]}}},
+            None,
+            "seasons.heat.months",
+            "1-12, got [13]",
+        ),
+        (
+            {**_SEASONS, "seasons": {"winterisation": {"months": [0, 12]}}},
+            None,
+            "seasons.winterisation.months",
+            "1-12, got [0]",
+        ),
+        (  # phases out of order
+            {"horizon_days": 20, "phases": {"sites": [{"site": "S1", "opens_day": 9, "closes_day": 4}]}},
+            "site S1",
+            "phases.sites.0.closes_day",
+            "phases out of order",
+        ),
+        (
+            {
+                "horizon_days": 20,
+                "phases": {"sites": [{"site": "S2", "shrinks": [{"day": 8, "share": 0.5}, {"day": 3, "share": 0.2}]}]},
+            },
+            "site S2",
+            "phases.sites.0.shrinks",
+            "phases out of order",
+        ),
+        (
+            {
+                "horizon_days": 20,
+                "phases": {"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
+            },
+            "footprint op",
+            "phases.returns.0.end_day",
+            "phases out of order",
+        ),
+        (  # return curves that exceed 1
+            {
+                "horizon_days": 20,
+                "phases": {
+                    "returns": [{"footprint": "op", "end_day": 5, "curve": {"days": [0, 5], "share": [0.2, 1.5]}}]
+                },
+            },
+            "footprint op",
+            "phases.returns.0.curve.share",
+            "share.1 = 1.5: expected a share of the people in [0, 1]",
+        ),
+    ],
+)
+def test_issue_19_and_21_bad_values_exit_2_naming_file_feature_field(tmp_path, config, feature, field, words):
+    d = write_scenario(tmp_path / "s", config=config)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    where = f"scenario.yaml, feature {feature}, field '{field}'" if feature else f"scenario.yaml, field '{field}'"
+    text = " ".join(res.output.split())  # Rich wraps long lines
+    assert where in text and words in text, res.output
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["s"]
+
+
+def test_a_bad_observed_departure_share_names_the_csv_row(tmp_path):
+    d = write_scenario(tmp_path / "s", config={"movement": {"orders": [{**_ORDER, "observed": {"file": "obs.csv"}}]}})
+    (d / "obs.csv").write_text("days_after_order,share_left\n2,0.3\n6,1.4\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "-o", str(out)])
+    assert res.exit_code == 2 and "obs.csv, feature row 2, field 'share_left': expected a share in [0, 1], got 1.4" in (
+        " ".join(res.output.split())
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("list_key", "item", "feature"),
+    [
+        ("orders", {"footprint": "east", "day": 0}, "footprint east"),
+        ("modes", {"name": "cart", "share": 0.3}, "mode cart"),
+        ("entries", {"id": "PIER", "kind": "sea"}, "entry PIER"),
+        ("disruptions", {"entry_point": "KS", "first_day": 1}, "entry point KS"),
+        ("tents", {"count": 10}, None),
+    ],
+)
+def test_a_list_entry_is_named_by_the_key_that_identifies_it(list_key, item, feature):
+    from reliefplan.scenario._inputs import item_feature, loc_feature
+
+    assert item_feature(list_key, item) == feature
+    doc = {"scenarios": {"main": {"movement": {list_key: [{"x": 1}, item]}}}}
+    assert loc_feature(doc, ("scenarios", "main", "movement", list_key, 1, "day")) == feature

@@ -117,17 +117,21 @@ def test_unordered_shares_by_zone_and_distance():
         ({"kind": "empirical", "days": [1, 2], "share": [0.1, 1.2]}, "curve.share", "[0, 1]"),
         ({"kind": "empirical", "days": [1, 1], "share": [0.1, 0.2]}, "curve.days", "strictly increasing"),
         ({"kind": "empirical", "days": [1, 2], "share": [0.1]}, "curve", "one share per day"),
-        ({"kind": "logistic", "final_share": 1.5, "midpoint_days": 3, "width_days": 1}, "curve.final_share", "1"),
-        ({"kind": "weibull", "final_share": 0.5, "scale_days": 0, "shape": 1}, "curve.scale_days", "0"),
-        ({"kind": "weibull", "final_share": 0.5, "scale_days": 3, "shape": -1}, "curve.shape", "0"),
+        (
+            {"kind": "logistic", "final_share": 1.5, "midpoint_days": 3, "width_days": 1},
+            "curve.final_share",
+            "less than or equal to 1, got 1.5",
+        ),
+        ({"kind": "weibull", "final_share": 0.5, "scale_days": 0, "shape": 1}, "curve.scale_days", "than 0, got 0"),
+        ({"kind": "weibull", "final_share": 0.5, "scale_days": 3, "shape": -1}, "curve.shape", "than 0, got -1"),
         ({"kind": "gompertz", "final_share": 0.5}, "curve", "kind"),
     ],
 )
 def test_bad_curves_name_file_feature_and_field(data, field, words):
     with pytest.raises(InputError) as e:
-        dep.curve_from_dict(data, file="scenario.yaml", feature="orders[0]", field="curve")
+        dep.curve_from_dict(data, file="scenario.yaml", feature="footprint east", field="curve")
     p = e.value.problems[0]
-    assert (p.file, p.feature) == ("scenario.yaml", "orders[0]")
+    assert (p.file, p.feature) == ("scenario.yaml", "footprint east")
     assert p.field.startswith(field)
     assert words in str(e.value)
 

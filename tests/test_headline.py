@@ -84,6 +84,7 @@ def test_what_binds_and_the_fix_not_computed_for_one_plan(short):
     assert "shadow-price estimate" in h.binds[0]
     assert not h.smallest_fix_computed and h.smallest_fix == []
     assert "not computed for a single plan" in h.smallest_fix_note and "reliefplan assess" in h.smallest_fix_note
+    assert "--out <folder>`" in h.smallest_fix_note  # the command as hinted runs (assess needs --out)
     fixed = headline(short, fixes=["+12 trucks/day at KS from day 0"], fixes_note="parametric LP")
     assert fixed.smallest_fix_computed and fixed.smallest_fix == ["+12 trucks/day at KS from day 0"]
     assert "Smallest change that would fix it:" in lines(fixed) and "  - +12 trucks/day at KS from day 0" in lines(

@@ -278,14 +278,14 @@ def _spec(**over):
     "data,field,words",
     [
         (_spec(modes=[{"name": "foot", "share": 1.0, "speed_m_s": 0}]), "movement.modes.0.speed_m_s", "greater than 0"),
-        (_spec(modes=[{"name": "foot", "share": 0.7, "speed_m_s": 1}]), "movement.modes[*].share", "sum to 0.7"),
+        (_spec(modes=[{"name": "foot", "share": 0.7, "speed_m_s": 1}]), "movement.modes.*.share", "sum to 0.7"),
         (
             _spec(modes=[{"name": "foot", "share": 1.3, "speed_m_s": 1}]),
             "movement.modes.0.share",
             "less than or equal to 1",
         ),
-        (_spec(orders=[{"footprint": "east", "day": 40}]), "movement.orders[0].day", "outside the horizon"),
-        (_spec(orders=[{"footprint": "west", "day": 1}]), "movement.orders[0].footprint", "unknown footprint"),
+        (_spec(orders=[{"footprint": "east", "day": 40}]), "movement.orders.0.day", "outside the horizon"),
+        (_spec(orders=[{"footprint": "west", "day": 1}]), "movement.orders.0.footprint", "unknown footprint"),
         (
             _spec(
                 orders=[

@@ -155,33 +155,33 @@ def test_plan_json_and_verdict(tmp_path):
         ),
         (
             {"returns": [{"footprint": "op", "end_day": 25, "curve": {"days": [0], "share": [1]}}]},
-            "phases.returns[0].end_day",
+            "phases.returns.0.end_day",
             "outside the horizon",
         ),
         (
             {"returns": [{"footprint": "op", "end_day": 0, "curve": {"days": [0], "share": [1]}}]},
-            "phases.returns[0].end_day",
+            "phases.returns.0.end_day",
             "out of order",
         ),
         (
             {"returns": [{"footprint": "nope", "end_day": 3, "curve": {"days": [0], "share": [1]}}]},
-            "phases.returns[0].footprint",
+            "phases.returns.0.footprint",
             "unknown footprint",
         ),
-        ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites[0].closes_day", "out of order"),
+        ({"sites": [{"site": "S1", "opens_day": 6, "closes_day": 4}]}, "phases.sites.0.closes_day", "out of order"),
         (
             {"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 0.5}, {"day": 2, "share": 0.2}]}]},
-            "phases.sites[0].shrinks",
+            "phases.sites.0.shrinks",
             "out of order",
         ),
         ({"sites": [{"site": "S1", "shrinks": [{"day": 4, "share": 1.5}]}]}, "share", "1"),
         (
             {"sites": [{"site": "S1", "opens_day": 6, "shrinks": [{"day": 2, "share": 0.5}]}]},
-            "phases.sites[0].shrinks[0].day",
+            "phases.sites.0.shrinks.0.day",
             "out of order",
         ),
-        ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites[0].site", "unknown site"),
-        ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites[0].closes_day", "outside the horizon"),
+        ({"sites": [{"site": "S9", "closes_day": 4}]}, "phases.sites.0.site", "unknown site"),
+        ({"sites": [{"site": "S1", "closes_day": 40}]}, "phases.sites.0.closes_day", "outside the horizon"),
     ],
 )
 def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
@@ -191,7 +191,7 @@ def test_bad_phases_name_file_feature_and_field(tmp_path, phases, field, words):
     p = e.value.problems[0]
     assert p.file.endswith("scenario.yaml")
     assert field in (p.field or "")
-    if field.startswith("phases.sites["):
+    if field.startswith("phases.sites."):
         assert p.feature.startswith("site S")
     assert words in str(e.value)
 

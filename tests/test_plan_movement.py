@@ -218,13 +218,13 @@ def _problems(tmp_path, movement, **kw):
             "movement.unordered.share",
             "greater than or equal to 0",
         ),
-        ({"orders": [{"footprint": "op", "day": 40}]}, "movement.orders[0].day", "outside the horizon"),
+        ({"orders": [{"footprint": "op", "day": 40}]}, "movement.orders.0.day", "outside the horizon"),
         (
             {"orders": [{"footprint": "op", "day": 0}], "modes": [{"name": "foot", "share": 1, "speed_m_s": 0}]},
             "movement.modes.0.speed_m_s",
             "greater than 0",
         ),
-        ({"orders": [{"footprint": "nowhere", "day": 0}]}, "movement.orders[0].footprint", "unknown footprint"),
+        ({"orders": [{"footprint": "nowhere", "day": 0}]}, "movement.orders.0.footprint", "unknown footprint"),
         ({"orders": []}, "movement.orders", "has no order"),
         (
             {"orders": [{"footprint": "op", "day": 0, "observed": {"file": "../x.csv"}}]},
@@ -257,7 +257,7 @@ def test_cli_refuses_bad_movement_with_exit_2_and_writes_nothing(tmp_path):
     d = _folder(tmp_path / "sc", {"orders": [{"footprint": "op", "day": 99}]})
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["plan", str(d), "--scenario", "main", "--out", str(out)])
-    assert r.exit_code == 2 and "movement.orders[0].day" in r.output and not out.exists()
+    assert r.exit_code == 2 and "movement.orders.0.day" in r.output and not out.exists()
 
 
 def test_observed_series_is_read_and_reported(tmp_path):

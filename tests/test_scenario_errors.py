@@ -120,6 +120,43 @@ def test_unknown_footprint_and_missing_layer_file_together(tmp_path):
     assert "unknown footprint 'ghost'" in msgs and "sites.geojson: layer file not found" in msgs
 
 
+def test_missing_files_name_the_scenario_yaml_key_that_points_to_each_all_at_once(tmp_path):
+    d = write_scenario(
+        tmp_path / "s",
+        config={
+            "population_structure": "nosuch_age.csv",
+            "supply": {"entry_capacity": "observed", "observed_file": "nosuch_obs.csv", "observed_start": "2024-05-06"},
+            "uncertainty": {"entry_capacity_bootstrap": {"file": "nosuch_boot.csv"}},
+            "scenarios": {
+                "main": {
+                    "footprints": ["op"],
+                    "movement": {"orders": [{"footprint": "op", "day": 0, "observed": {"file": "nosuch_dep.csv"}}]},
+                }
+            },
+        },
+    )
+    (d / "sites.geojson").unlink()
+    got = {(Path(p.file).name, p.field, p.message) for p in problems(d)}
+    assert got == {
+        ("scenario.yaml", "layers.sites.file", "sites.geojson: layer file not found in the scenario folder"),
+        ("scenario.yaml", "population_structure", "nosuch_age.csv: file not found in the scenario folder"),
+        ("scenario.yaml", "supply.observed_file", "nosuch_obs.csv: file not found in the scenario folder"),
+        (
+            "scenario.yaml",
+            "scenarios.main.movement.orders.0.observed.file",
+            "nosuch_dep.csv: file not found in the scenario folder",
+        ),
+        (
+            "scenario.yaml",
+            "uncertainty.entry_capacity_bootstrap.file",
+            "nosuch_boot.csv: file not found in the scenario folder",
+        ),
+    }
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["plan", str(d), "-s", "main", "-o", str(out)])
+    assert res.exit_code == 2 and "5 problem(s)" in res.output and not out.exists()
+
+
 def test_unknown_key_in_scenario_yaml(tmp_path):
     d = write_scenario(tmp_path / "s", config={"horizon": 30})
     (p,) = problems(d)

@@ -468,7 +468,7 @@ def test_bad_input_names_file_feature_and_field():
         instance_from_dict(bad, file="inst.json")
     probs = {(p.feature, p.field) for p in ei.value.problems}
     assert ("entry_points[0] (ks)", "capacity_t_per_day") in probs
-    assert ("entry_points[0] (ks)", "closed_days[1]") in probs
+    assert ("entry_points[0] (ks)", "closed_days.1") in probs
     assert ("sites[0] (s)", "demand_t_per_day.food") in probs
     assert ("arcs[2]", "to") in probs
     assert ("sites[0] (s)", "demand_units_per_day.tents") in probs

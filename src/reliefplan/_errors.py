@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,28 @@ class Problem:
         if self.field is not None:
             where += f", field '{self.field}'"
         return f"{where}: {self.message}"
+
+
+def field_path(*parts: str | int | None) -> str:
+    """A field's path in an input file: its keys and list positions joined by dots (``movement.orders.1.day``,
+    ``movement.modes.*.share`` for every item). The style of every schema error, so that one style is met
+    everywhere; None and empty parts are left out."""
+    return ".".join(str(p) for p in parts if p is not None and p != "")
+
+
+def schema_message(error: Mapping[str, Any]) -> str:
+    """The message of one schema (pydantic) error for people: without pydantic's 'Value error, ' prefix, and with
+    the value given when the message is pydantic's bare expectation ('Input should be greater than 0, got -2')."""
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    if (
+        msg.startswith("Input should")
+        and ", got " not in msg
+        and (given is None or isinstance(given, str | int | float))
+    ):
+        shown = repr(given)
+        msg += f", got {shown if len(shown) <= 80 else shown[:77] + '...'}"
+    return msg
 
 
 class ReliefplanError(Exception):

@@ -240,6 +240,11 @@ def assess(
     step = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     first = next(iter(scenarios.values()))
+    late = from_day_problems(
+        {n: sc.horizon_days for n, sc in scenarios.items()}, from_day, str(first.folder / "scenario.yaml")
+    )
+    if late:
+        raise InputError(late)
     specs = _specs(first, package_names)
     shared = _Shared()
     pairs: list[PairResult] = []
@@ -252,7 +257,7 @@ def assess(
         t1 = time.perf_counter()
         run = finish(sc, sh, cache=shared.cache, warm=False)
         t2 = time.perf_counter()
-        additions, rest = assess_pair(sc, run, sh, from_day=min(from_day, sc.horizon_days - 1))
+        additions, rest = assess_pair(sc, run, sh, from_day=from_day)
         with lock:
             shared.timings["supply_and_verdict"] += t2 - t1
             shared.timings["additions"] += time.perf_counter() - t2
@@ -371,6 +376,23 @@ def _package_summaries(
             assumptions=specs[n].assumptions,
         )
         for n in package_names
+    ]
+
+
+def from_day_problems(horizons: dict[str, int], from_day: int, file: str, field: str = "from_day") -> list[Problem]:
+    """A day for the minimal additions past a scenario's horizon is refused, not clipped to its last day: the
+    additions would then answer another question (trucks from day 29, not 40) under the figure asked for.
+    horizons: scenario name -> horizon in days."""
+    return [
+        Problem(
+            file=file,
+            feature=f"scenario {name}",
+            field=field,
+            message=f"day {from_day} is past the horizon of {days} days (0 .. {days - 1}); expected a day within the "
+            "horizon of every scenario assessed (choose the scenarios with --scenarios, or an earlier day)",
+        )
+        for name, days in horizons.items()
+        if from_day >= days
     ]
 
 

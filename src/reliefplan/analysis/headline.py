@@ -406,7 +406,7 @@ def _binds(plan: Plan, kinds: list[CheckKind]) -> list[str]:
 
 def assess_hint(plan: Plan) -> str:
     return (
-        f"not computed for a single plan: `reliefplan assess <scenario folder> --scenarios {plan.scenario}` "
+        f"not computed for a single plan: `reliefplan assess <scenario folder> --scenarios {plan.scenario} --out <folder>` "
         "finds the least addition of each resource (prepared land, trucks/day at a crossing, tents, beds, "
         "fleet) that makes it pass, and confirms it by re-solving"
     )

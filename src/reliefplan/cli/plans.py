@@ -440,7 +440,7 @@ def assess_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="folder for assessment.json, assessment.html and pairs/"),
 ) -> None:
     """Plan every (package, scenario) pair; say which pass, and the smallest addition that would make each pass."""
-    from ..analysis.assess import assess
+    from ..analysis.assess import assess, from_day_problems
     from ..outputs.files import check_output_folder, moved, output_set, write_plan
     from ..outputs.products import pair_folder, write_assessment_run
     from ..scenario.folder import load_scenario, read_scenario_file
@@ -453,6 +453,10 @@ def assess_cmd(
         names = [s.strip() for s in scenarios.split(",") if s.strip()] if scenarios else list(cfg.scenarios)
         pkgs = [s.strip() for s in packages.split(",") if s.strip()] if packages else list(cfg.packages)
         _check_names(scenario_dir, cfg, pkgs, names)
+        horizons = {n: cfg.scenarios[n].horizon_days or cfg.horizon_days for n in names}
+        late = from_day_problems(horizons, from_day, str(scenario_dir / "scenario.yaml"), "--from-day")
+        if late:
+            raise InputError(late)
         with (
             progress(err_console, "package x scenario pairs", total=len(names) * len(pkgs)) as bar,
             output_set(out) as tmp,

@@ -10,7 +10,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .._errors import InputError
+from .._errors import InputError, field_path
 from ..geo import local_crs
 from ..standards import Standards, load_standards
 from ._fields import _Collector, _path
@@ -88,7 +88,7 @@ def _option_problems(
     supply = sc.supply or cfg.supply
     where = own if sc.supply is not None else ""
     for k, d in enumerate(supply.disruptions):
-        field = f"{where}supply.disruptions.{k}"
+        field = field_path(f"{where}supply.disruptions", k)
         if entry_ids is not None and d.entry_point not in entry_ids:
             col.add(
                 cfg_path,
@@ -105,7 +105,11 @@ def _option_problems(
         extra = [e.id for e in supply.entries]
         for k, e in enumerate(supply.entries):
             if e.id in entry_ids or extra.index(e.id) != k:
-                col.add(cfg_path, f"entry point id '{e.id}' already used", field=f"{where}supply.entries.{k}.id")
+                col.add(
+                    cfg_path,
+                    f"entry point id '{e.id}' already used",
+                    field=field_path(f"{where}supply.entries", k, "id"),
+                )
         col.problems.extend(chain_problems(supply.chain, entry_ids + extra, str(cfg_path), f"{where}supply.chain"))
 
 
@@ -225,7 +229,7 @@ def _orders_and_phases(
                 )
         for k, o in enumerate(movement.orders):
             if o.observed is not None:
-                path = _path(folder, o.observed.file, col, f"{where}.orders[{k}].observed.file")
+                path = _path(folder, o.observed.file, col, field_path(where, "orders", k, "observed", "file"))
                 if path is not None:
                     try:
                         movement_observed[k] = read_observed_departures(path, o.observed)

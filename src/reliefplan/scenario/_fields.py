@@ -31,10 +31,10 @@ class _Collector:
             raise InputError(self.problems)
 
 
-def _path(folder: Path, name: str, col: _Collector, field: str) -> Path | None:
-    """A file key's path, checked again at read time (see _inputs.folder_file)."""
+def _path(folder: Path, name: str, col: _Collector, field: str, what: str = "file") -> Path | None:
+    """A file key's path, checked again at read time (see _inputs.folder_file); None after a problem."""
     try:
-        return folder_file(folder, name, field=field)
+        return folder_file(folder, name, field=field, what=what)
     except InputError as e:
         col.problems.extend(e.problems)
         return None
@@ -43,7 +43,7 @@ def _path(folder: Path, name: str, col: _Collector, field: str) -> Path | None:
 def _read(
     folder: Path, spec: LayerSpec | FootprintSpec, col: _Collector, field: str = "file"
 ) -> tuple[Path, list[Feature]] | None:
-    path = _path(folder, spec.file, col, field)
+    path = _path(folder, spec.file, col, field, "layer file")
     if path is None:
         return None
     try:

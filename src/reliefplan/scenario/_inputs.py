@@ -57,6 +57,48 @@ class Strict(BaseModel):
         return v
 
 
+# ---- naming an entry of a list in an error ------------------------------------------------------------------
+
+#: keys that identify an entry of a scenario.yaml list, in the order they are looked for
+_ID_KEYS = ("id", "name", "site", "footprint", "entry_point")
+
+
+def item_feature(list_key: str, item: Any) -> str | None:
+    """How an error names an entry of the list `list_key` (the feature): by the key that identifies it, e.g.
+    "footprint east-rafah-order" for an order, "site HZ-B101" for a site's phases, "mode cart" for a mode (by its
+    name, after the list); None when the entry has no such key (its field path then gives its position)."""
+    if not isinstance(item, dict):
+        return None
+    for key in _ID_KEYS:
+        v = item.get(key)
+        if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
+            word = _singular(list_key) if key in ("id", "name") else key.replace("_", " ")
+            return f"{word} {v}"
+    return None
+
+
+def _singular(key: str) -> str:
+    """entries -> entry, modes -> mode: what one entry of a list key is called."""
+    return key[:-3] + "y" if key.endswith("ies") else key.removesuffix("s")
+
+
+def loc_feature(doc: Any, loc: tuple[Any, ...]) -> str | None:
+    """The feature of a schema error at `loc` in the document `doc`: the innermost list entry on the way that
+    `item_feature` can name, or the id keying a ``by_...`` mapping (None if none)."""
+    found, node, key = None, doc, ""
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            if key.startswith("by_"):  # a mapping keyed by id: by_zone: {R1: 0.5} names zone R1
+                found = f"{key.removeprefix('by_')} {part}"
+            key, node = str(part), node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            found = item_feature(key, node) or found
+        else:
+            break
+    return found
+
+
 # ---- file keys ----------------------------------------------------------------------------------------------
 
 
@@ -111,10 +153,16 @@ def _check_file_key(value: str, info: ValidationInfo) -> str:
 FolderFile = Annotated[str, FILE_KEY, Field(min_length=1, max_length=1000), AfterValidator(_check_file_key)]
 
 
-def folder_file(folder: Path | str, name: str, *, source: str | None = None, field: str | None = None) -> Path:
-    """The path of file key `name` of a scenario folder, checked again at read time (inside the folder, a
-    regular file if it exists). Raises InputError naming `source` (default: the scenario file) and `field`."""
+def folder_file(
+    folder: Path | str, name: str, *, source: str | None = None, field: str | None = None, what: str = "file"
+) -> Path:
+    """The path of file key `name` of a scenario folder, checked again at read time: inside the folder, a regular
+    file, and there. Raises InputError naming `source` (default: the scenario file) and `field`, the key that
+    names the file (a missing file is fixed there: a typo in the name, or a file not copied with the folder);
+    `what` says what the file is ("layer file", "table")."""
     why = path_problem(name, Path(folder))
+    if why is None and not (Path(folder) / name).exists():
+        why = f"{name}: {what} not found in the scenario folder"
     if why is not None:
         raise InputError(Problem(file=source or str(Path(folder) / "scenario.yaml"), field=field, message=why))
     return Path(folder) / name

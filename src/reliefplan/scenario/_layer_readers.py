@@ -226,7 +226,7 @@ def _entry_points(folder: Path, spec: LayerSpec, col: _Collector) -> list[EntryP
 
 def _served(folder: Path, spec: LayerSpec, col: _Collector) -> list[ServedPopulation]:
     """Other populations fed through the same entry points: polygons or points with a population."""
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.served_populations.file")
     if got is None:
         return []
     path, feats = got
@@ -264,7 +264,7 @@ def _served(folder: Path, spec: LayerSpec, col: _Collector) -> list[ServedPopula
 
 def _water_sources(folder: Path, spec: LayerSpec, days: int, col: _Collector) -> list[WaterSource]:
     """Wells, desalination plants, pipeline connections: where (a point), how much, from when, for whom."""
-    got = _read(folder, spec, col)
+    got = _read(folder, spec, col, "layers.water_sources.file")
     if got is None:
         return []
     path, feats = got
@@ -338,7 +338,7 @@ def _loaded(
 ) -> tuple[Path, Any] | None:
     """(path, what ``load`` read from the layer's file), or None with the problems collected (a missing file, or
     the loader's InputError)."""
-    path = _path(folder, spec.file, col, where)
+    path = _path(folder, spec.file, col, where, "layer file")
     if path is None:
         return None
     try:

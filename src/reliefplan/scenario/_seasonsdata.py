@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path, schema_message
 from ._healthdata import ListParam, Param
 
 
@@ -32,6 +32,17 @@ class MonthsParam(ListParam):
     _months = field_validator("value")(_check_months)
 
 
+def _within(p: Param, low: float, high: float | None = None, *, above: bool = False) -> Param:
+    """The figure, its low and its high all >= low (> low if `above`) and <= high: a negative amount or a zero
+    weight would make a need smaller than its data, a share above 1 would take more land than there is."""
+    named = [(x, k) for x, k in ((p.value, ""), (p.low, " (low)"), (p.high, " (high)")) if x is not None]
+    bad = [f"{x:g}{k}" for x, k in named if (x <= low if above else x < low) or (high is not None and x > high)]
+    if bad:
+        want = f"> {low:g}" if above else f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+        raise ValueError(f"must be {want}, got {', '.join(bad)}")
+    return p
+
+
 class TentLifespan(_Strict):
     distribution: str = "weibull"
     median_days: Param
@@ -40,9 +51,7 @@ class TentLifespan(_Strict):
     @field_validator("median_days", "shape")
     @classmethod
     def _positive(cls, p: Param) -> Param:
-        if p.value <= 0 or (p.low is not None and p.low <= 0):
-            raise ValueError(f"must be > 0, got {p.value:g}" + (f" (low {p.low:g})" if p.low is not None else ""))
-        return p
+        return _within(p, 0, above=True)
 
 
 class Winterisation(_Strict):
@@ -51,14 +60,34 @@ class Winterisation(_Strict):
     kit_weight_kg: Param
     blankets_per_person: Param
 
+    @field_validator("kits_per_household", "blankets_per_person")
+    @classmethod
+    def _count(cls, p: Param) -> Param:
+        return _within(p, 0)
+
+    @field_validator("kit_weight_kg")
+    @classmethod
+    def _weight(cls, p: Param) -> Param:
+        return _within(p, 0, above=True)
+
 
 class Heat(_Strict):
     months: MonthsParam
     extra_water_l_per_person_day: Param
 
+    @field_validator("extra_water_l_per_person_day")
+    @classmethod
+    def _amount(cls, p: Param) -> Param:
+        return _within(p, 0)
+
 
 class Flood(_Strict):
     default_usable_share_lost: Param
+
+    @field_validator("default_usable_share_lost")
+    @classmethod
+    def _share(cls, p: Param) -> Param:
+        return _within(p, 0, 1)
 
 
 class SeasonsData(_Strict):
@@ -106,7 +135,7 @@ def load_seasons_data(
                 problems.append(
                     Problem(
                         file=source_file,
-                        field=f"seasons.{section}.{key}",
+                        field=field_path("seasons", section, key),
                         message=f"unknown key; expected one of {sorted(k for k in raw[section] if k != 'distribution')}",
                     )
                 )
@@ -125,8 +154,8 @@ def load_seasons_data(
             [
                 Problem(
                     file=source_file,
-                    field="seasons." + ".".join(str(p) for p in e["loc"] if p != "value"),
-                    message=e["msg"].removeprefix("Value error, "),
+                    field=field_path("seasons", *(p for p in e["loc"] if p != "value")),
+                    message=schema_message(e),
                 )
                 for e in exc.errors()
             ]

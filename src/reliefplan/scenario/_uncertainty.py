@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path
 from ._inputs import FolderFile, Strict, folder_file
 
 Target = Literal[
@@ -238,8 +238,8 @@ def uncertainty_problems(
             out.append(
                 Problem(
                     file=file,
-                    feature=f"closures[{k}]",
-                    field="uncertainty.closures.entry_point",
+                    feature=f"entry point {c.entry_point}",
+                    field=field_path("uncertainty.closures", k, "entry_point"),
                     message=f"unknown entry point {c.entry_point!r}; expected one of {entry_ids}",
                 )
             )

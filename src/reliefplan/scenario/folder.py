@@ -18,7 +18,7 @@ import shapely
 from pydantic import BaseModel, ValidationError
 from pyproj import CRS
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path, schema_message
 from ..geo import WGS84, project
 from ..standards import Standards
 from ._checks import (
@@ -31,7 +31,7 @@ from ._checks import (
     _spec_problems,
 )
 from ._fields import _Collector
-from ._inputs import load_yaml
+from ._inputs import load_yaml, loc_feature
 from ._layer_readers import (
     _closures,
     _entry_points,
@@ -126,18 +126,19 @@ SCENARIO_FILE = "scenario.yaml"
 _UNION_TAGS = ("logistic", "weibull", "empirical")
 
 
-def _validation_problems(path: Path, err: ValidationError) -> list[Problem]:
-    return [
-        Problem(
-            file=str(path),
-            field=".".join(
-                str(p) for i, p in enumerate(e["loc"]) if not (p in _UNION_TAGS and i and e["loc"][i - 1] == "curve")
+def _validation_problems(path: Path, err: ValidationError, doc: Any) -> list[Problem]:
+    out = []
+    for e in err.errors():
+        loc = tuple(p for i, p in enumerate(e["loc"]) if not (p in _UNION_TAGS and i and e["loc"][i - 1] == "curve"))
+        out.append(
+            Problem(
+                file=str(path),
+                feature=loc_feature(doc, loc),
+                field=field_path(*loc) or None,
+                message=schema_message(e),
             )
-            or None,
-            message=e["msg"].removeprefix("Value error, "),
         )
-        for e in err.errors()
-    ]
+    return out
 
 
 def _document(folder: Path) -> dict[str, Any]:
@@ -157,7 +158,7 @@ def read_scenario_file(folder: Path) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(doc, context={"folder": folder})
     except ValidationError as e:
-        problems = _validation_problems(path, e)
+        problems = _validation_problems(path, e, doc)
     raise InputError(problems + _layer_problems(folder, doc))
 
 

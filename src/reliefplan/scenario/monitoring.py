@@ -128,10 +128,10 @@ def _blocks(
     folder: Path, name: str, site_ids: list[str], crs: Any, problems: list[Problem]
 ) -> tuple[Path, dict[str, tuple[str, Any]]]:
     """block id -> (site id, metric polygon)."""
-    path = folder_file(folder, name, field="monitoring.blocks")
+    path = Path(folder) / name
     out: dict[str, tuple[str, Any]] = {}
     try:
-        feats = read_layer(path)
+        feats = read_layer(folder_file(folder, name, field="monitoring.blocks"))
     except InputError as e:
         problems.extend(e.problems)
         return path, out

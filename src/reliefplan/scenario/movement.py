@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path
 from ._inputs import FolderFile, Strict
 from ._layers import read_text
 
@@ -58,9 +58,11 @@ class EmpiricalCurve(_Curve):
     def _days_increase(cls, v: list[float]) -> list[float]:
         for i, d in enumerate(v):
             if not math.isfinite(d) or d < 0:
-                raise ValueError(f"days[{i}] = {d}: expected a finite number of days >= 0 after the order")
+                raise ValueError(
+                    f"{field_path('days', i)} = {d}: expected a finite number of days >= 0 after the order"
+                )
             if i and d <= v[i - 1]:
-                raise ValueError(f"days[{i}] = {d} after {v[i - 1]}: expected strictly increasing days")
+                raise ValueError(f"{field_path('days', i)} = {d} after {v[i - 1]}: expected strictly increasing days")
         return v
 
     @field_validator("share")
@@ -68,10 +70,10 @@ class EmpiricalCurve(_Curve):
     def _share_monotone(cls, v: list[float]) -> list[float]:
         for i, s in enumerate(v):
             if not (math.isfinite(s) and 0 <= s <= 1):
-                raise ValueError(f"share[{i}] = {s}: expected a share of the people in [0, 1]")
+                raise ValueError(f"{field_path('share', i)} = {s}: expected a share of the people in [0, 1]")
             if i and s < v[i - 1]:
                 raise ValueError(
-                    f"share[{i}] = {s} after {v[i - 1]}: a departure (return) curve is the cumulative "
+                    f"{field_path('share', i)} = {s} after {v[i - 1]}: a departure (return) curve is the cumulative "
                     "share who have left (returned), so it must not decrease"
                 )
         return v
@@ -180,17 +182,28 @@ def mode_problems(modes: list[ModeSpec], file: str, field: str = "movement.modes
         return [Problem(file=file, field=field, message="expected at least one transport mode")]
     total = sum(m.share for m in modes)
     if abs(total - 1.0) > 1e-6:
-        out.append(Problem(file=file, field=f"{field}[*].share", message=f"mode shares sum to {total:g}; expected 1"))
+        out.append(
+            Problem(
+                file=file, field=field_path(field, "*", "share"), message=f"mode shares sum to {total:g}; expected 1"
+            )
+        )
     seen: set[str] = set()
     for i, m in enumerate(modes):
         if m.name in seen:
-            out.append(Problem(file=file, feature=m.name, field=f"{field}[{i}].name", message="mode name repeated"))
+            out.append(
+                Problem(
+                    file=file,
+                    feature=f"mode {m.name}",
+                    field=field_path(field, i, "name"),
+                    message="mode name repeated",
+                )
+            )
         seen.add(m.name)
     if all(m.max_people_per_day is not None for m in modes):
         out.append(
             Problem(
                 file=file,
-                field=f"{field}[*].max_people_per_day",
+                field=field_path(field, "*", "max_people_per_day"),
                 message="every mode is limited; expected one without a limit (walking) for the rest",
             )
         )
@@ -204,13 +217,13 @@ def movement_problems(
     operation days before their order, an unordered start outside the horizon, inconsistent modes."""
     probs = []
     for i, o in enumerate(spec.orders):
-        feature = f"orders[{i}] ({o.footprint})"
+        feature = f"footprint {o.footprint}"
         if o.day >= horizon_days:
             probs.append(
                 Problem(
                     file=file,
                     feature=feature,
-                    field=f"{where}.orders[{i}].day",
+                    field=field_path(where, "orders", i, "day"),
                     message=f"day {o.day:g} is outside the horizon of {horizon_days} days (0 .. {horizon_days - 1})",
                 )
             )
@@ -219,7 +232,7 @@ def movement_problems(
                 Problem(
                     file=file,
                     feature=feature,
-                    field=f"{where}.orders[{i}].operation_day",
+                    field=field_path(where, "orders", i, "operation_day"),
                     message=f"expected a day from the order ({o.day:g}) to the horizon's last "
                     f"({horizon_days - 1}), got {o.operation_day:g}",
                 )
@@ -229,7 +242,7 @@ def movement_problems(
                 Problem(
                     file=file,
                     feature=feature,
-                    field=f"{where}.orders[{i}].footprint",
+                    field=field_path(where, "orders", i, "footprint"),
                     message=f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}",
                 )
             )
@@ -238,7 +251,7 @@ def movement_problems(
         probs.append(
             Problem(
                 file=file,
-                field=f"{where}.unordered.start_day",
+                field=field_path(where, "unordered", "start_day"),
                 message=f"day {u.start_day:g} is outside the horizon of {horizon_days} days",
             )
         )

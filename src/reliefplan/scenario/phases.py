@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._errors import Problem
+from .._errors import Problem, field_path
 from ._inputs import Strict
 from .movement import EmpiricalCurve
 
@@ -108,11 +108,11 @@ def phases_problems(
     probs: list[Problem] = []
     seen: set[str] = set()
     for i, p in enumerate(spec.sites):
-        probs += _site_problems(p, f"{where}.sites[{i}]", file, horizon_days, sites, seen)
+        probs += _site_problems(p, field_path(where, "sites", i), file, horizon_days, sites, seen)
         seen.add(p.site)
     named: set[str] = set()
     for i, r in enumerate(spec.returns):
-        probs += _return_problems(r, f"{where}.returns[{i}]", file, horizon_days, footprints, named)
+        probs += _return_problems(r, field_path(where, "returns", i), file, horizon_days, footprints, named)
         named.add(r.footprint)
     return probs
 
@@ -125,7 +125,7 @@ def _site_problems(
     out: list[Problem] = []
 
     def bad(field: str, message: str) -> None:
-        out.append(Problem(file=file, feature=f"site {p.site}", field=f"{at}.{field}", message=message))
+        out.append(Problem(file=file, feature=f"site {p.site}", field=field_path(at, field), message=message))
 
     if p.site not in sites:
         bad("site", f"unknown site; expected one of the scenario's site ids ({len(sites)})")
@@ -144,10 +144,10 @@ def _site_problems(
             bad(key, f"day {day} is outside the horizon of {horizon_days} days (0 .. {last})")
     for k, s in enumerate(p.shrinks):
         if s.day > last:
-            bad(f"shrinks[{k}].day", f"day {s.day} is outside the horizon of {horizon_days} days")
+            bad(field_path("shrinks", k, "day"), f"day {s.day} is outside the horizon of {horizon_days} days")
         if p.opens_day is not None and s.day < p.opens_day:
             bad(
-                f"shrinks[{k}].day",
+                field_path("shrinks", k, "day"),
                 f"day {s.day} is before the site opens (day {p.opens_day}): phases out of order",
             )
     return out
@@ -161,7 +161,7 @@ def _return_problems(
     out: list[Problem] = []
 
     def bad(field: str, message: str) -> None:
-        out.append(Problem(file=file, feature=f"footprint {r.footprint}", field=f"{at}.{field}", message=message))
+        out.append(Problem(file=file, feature=f"footprint {r.footprint}", field=field_path(at, field), message=message))
 
     if r.footprint not in footprints:
         bad("footprint", f"unknown footprint; expected one of the scenario's footprints {sorted(footprints)}")

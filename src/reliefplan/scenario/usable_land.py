@@ -139,9 +139,9 @@ def _osm_polygons(path: Path, keys: list[str]) -> list[tuple[shapely.Geometry, d
 
 
 def _polygons(
-    folder: Path, file: str, layer: str | None, keys: list[str]
+    folder: Path, file: str, layer: str | None, keys: list[str], field: str
 ) -> tuple[Path, list[tuple[Any, dict[str, Any]]]]:
-    path = folder_file(folder, file)
+    path = folder_file(folder, file, field=field)
     if path.name.lower().endswith(OSM_SUFFIXES):
         return path, _osm_polygons(path, keys)
     return path, [(f.geometry, f.properties) for f in read_layer(path, layer)]
@@ -168,23 +168,29 @@ def _buffer_of(path: Path, index: int, props: dict[str, Any], default: float, pr
     return b
 
 
+#: where the usable_land block sits in scenario.yaml, and its land-cover key (for messages)
+_KEY = "layers.sites.usable_land"
+_LC = f"{_KEY}.landcover"
+
+
 def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
     """Open and check every ground input of the scenario; raises InputError listing every problem."""
     problems: list[Problem] = []
     g = Ground(max_slope_pct=spec.max_slope_pct, nodata_excluded=spec.nodata == "exclude")
     if spec.dem is not None:
         try:
-            g.dem = open_raster(folder_file(folder, spec.dem, source=cfg_file, field="layers.sites.usable_land.dem"))
+            g.dem = open_raster(folder_file(folder, spec.dem, source=cfg_file, field=f"{_KEY}.dem", what="raster"))
             g.sources["slope"] = spec.dem
         except InputError as e:
             problems += e.problems
     if spec.landcover is not None:
-        path = folder_file(folder, spec.landcover, source=cfg_file, field="layers.sites.usable_land.landcover")
         names = tuple(str(c) for c in spec.exclude_classes)
         g.exclude_names = names
-        if path.suffix.lower() in RASTER_SUFFIXES:
+        if Path(spec.landcover).suffix.lower() in RASTER_SUFFIXES:
             try:
-                g.landcover = open_raster(path)
+                g.landcover = open_raster(
+                    folder_file(folder, spec.landcover, source=cfg_file, field=_LC, what="raster")
+                )
             except InputError as e:
                 problems += e.problems
             numeric = []
@@ -202,7 +208,7 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
             g.exclude_classes = tuple(numeric)
         else:
             try:
-                _, feats = _polygons(folder, spec.landcover, spec.landcover_layer, spec.landcover_fields)
+                _, feats = _polygons(folder, spec.landcover, spec.landcover_layer, spec.landcover_fields, _LC)
                 wanted = set(names)
                 g.vectors["landcover"] = [
                     (geom, 0.0)
@@ -214,9 +220,10 @@ def load_ground(folder: Path, spec: UsableLandSpec, cfg_file: str) -> Ground:
                 problems += e.problems
         g.sources["landcover"] = spec.landcover
     for reason, specs in (("hazard", spec.hazards), ("building", [spec.buildings] if spec.buildings else [])):
-        for vs in specs:
+        for k, vs in enumerate(specs):
+            key = f"{_KEY}.hazards.{k}.file" if reason == "hazard" else f"{_KEY}.buildings.file"
             try:
-                path, feats = _polygons(folder, vs.file, vs.layer, ["building"])
+                path, feats = _polygons(folder, vs.file, vs.layer, ["building"], key)
             except InputError as e:
                 problems += e.problems
                 continue

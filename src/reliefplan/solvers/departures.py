@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path, schema_message
 
 # the input models live with the scenario (they are scenario.yaml keys); re-exported here for the solvers
 from ..scenario.movement import (  # noqa: F401
@@ -51,8 +51,8 @@ def _problems(err: ValidationError, file: str, feature: str | None, prefix: str 
     out = []
     for e in err.errors():
         loc = [str(p) for p in e["loc"] if p not in ("logistic", "weibull", "empirical")]
-        msg = e["msg"].removeprefix("Value error, ")
-        out.append(Problem(file=file, feature=feature, field=".".join([prefix, *loc]).strip(".") or None, message=msg))
+        msg = schema_message(e)
+        out.append(Problem(file=file, feature=feature, field=field_path(prefix, *loc) or None, message=msg))
     return out
 
 

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .._errors import InputError
+from .._errors import InputError, field_path
 from ..standards import available_profiles
 from ..store import Run, Store, Upload, new_id, resolve_store, safe_url
 from .catalog import Catalog, upload_catalog
@@ -470,7 +470,7 @@ def _error_handlers(app: FastAPI) -> None:
             {
                 "file": None,
                 "feature": None,
-                "field": ".".join(str(x) for x in e.get("loc", ())),
+                "field": field_path(*e.get("loc", ())),
                 "message": str(e.get("msg", "")),
             }
             for e in errors

@@ -13,7 +13,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from ..._errors import InputError, Problem
+from ..._errors import InputError, Problem, field_path, schema_message
 from ...scenario.movement import (
     EmpiricalCurve,
     LogisticCurve,
@@ -59,8 +59,8 @@ def movement_spec_from_dict(
                 Problem(
                     file=file,
                     feature=feature,
-                    field=".".join(["movement", *loc]),
-                    message=e["msg"].removeprefix("Value error, "),
+                    field=field_path("movement", *loc),
+                    message=schema_message(e),
                 )
             )
         raise InputError(probs) from None

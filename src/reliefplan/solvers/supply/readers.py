@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..._errors import InputError, Problem
+from ..._errors import InputError, Problem, field_path
 from ...scenario._layers import read_json
 from .model import (
     _EPS,
@@ -210,9 +210,9 @@ def _read_entry(r: _Reader, i: int, e: Any, payload: float | None) -> EntryPoint
         r.problem(feat, "closed_days", "expected a list of days")
         raw_closed = []
     for j, d in enumerate(raw_closed):
-        dd = r.num(d, feat, f"closed_days[{j}]", integer=True)
+        dd = r.num(d, feat, field_path("closed_days", j), integer=True)
         if dd is not None and dd >= r.days:
-            r.problem(feat, f"closed_days[{j}]", f"day {dd} is outside the horizon 0..{r.days - 1}")
+            r.problem(feat, field_path("closed_days", j), f"day {dd} is outside the horizon 0..{r.days - 1}")
         elif dd is not None:
             closed.append(dd)
     opening = r.num(e.get("opening_day", 0), feat, "opening_day", integer=True)
