@@ -168,7 +168,8 @@ def operate_supply(
     delivered = np.zeros((K, S, T))
     produced_site = np.zeros((K, S, T))
     input_used = np.zeros((K, T))  # production inputs (fuel) used up
-    stranded = np.zeros(K)  # out of inspection at a crossing with nowhere to go: kept with the locations' stock
+    stranded = np.zeros(K)  # out of inspection at a crossing with no arc to take it (capacity): lost there
+    entry_use_lost = np.zeros((K, E, T))
     owed = np.zeros((K, Q))  # items owed until delivered, still owed from earlier days
     over_storage = 0.0
 
@@ -187,6 +188,7 @@ def operate_supply(
             a = out_arcs[n]
             if n < E and a.size == 0:
                 stranded += ready_e[:, n]
+                entry_use_lost[:, n, t] += ready_e[:, n]
                 continue
             lack, deep, room = _lack_room(
                 stock + coming[:, E:], need_s, cap, E, W, deep_share, fed_wh, out_arcs, net.dst, allowed
@@ -237,10 +239,13 @@ def operate_supply(
             if a.size == 0 or not avail.any():
                 continue
             x = _share(avail, want, free, allowed[:, a] * inside)
+            if n < E:  # a crossing holds no stock: what inspection let through goes on, over storage if need be
+                x += _spread(avail - x.sum(axis=1), allowed[:, a] * inside)
             x = _arc_caps(x, arc_cap_t[a], arc_loads[a, t], pay_ka[:, a], trucked[a])
             sent = x.sum(axis=1)
             if n < E:
                 stranded += avail - sent
+                entry_use_lost[:, n, t] += avail - sent
             else:
                 stock[:, n - E] -= sent
             flow[:, a, t] = x
@@ -283,7 +288,7 @@ def operate_supply(
     short_s = np.einsum("kqt,sq->kst", cell_short_c, site_cells)
     used_s_t = np.einsum("kqt,sq->kst", cell_used_k, site_cells)
     demand = np.einsum("kqt,sq->kst", cell_dem, site_cells)
-    entry_lost = entry_use * (1.0 - keep_e)[None, :, None]
+    entry_lost = entry_use * (1.0 - keep_e)[None, :, None] + entry_use_lost
     arc_lost = flow * (1.0 - keep_a)[None, :, None]
     residual = _residual(
         stock_t,
@@ -294,7 +299,6 @@ def operate_supply(
         prod_k,
         used_s_t,
         input_used,
-        stranded,
         due[:, :, T:],
         inst,
         net.kidx,
@@ -313,7 +317,8 @@ def operate_supply(
         )
     if stranded.sum() > 1e-6:
         notes.append(
-            f"{stranded.sum():,.1f} t out of inspection found nowhere to go (counted as stock at the crossing)"
+            f"{stranded.sum():,.1f} t out of inspection found no arc to take it on (arc capacity): counted as lost at "
+            "the crossing"
         )
     result = SupplyResult(
         status=STATUS,
@@ -455,6 +460,12 @@ def _share(avail: np.ndarray, want: np.ndarray, free: np.ndarray, can: np.ndarra
     return x + spread * scale[None, :]
 
 
+def _spread(rest: np.ndarray, can: np.ndarray) -> np.ndarray:
+    """[K, a] ``rest`` [K] shared equally by the arcs that can carry each commodity."""
+    n = can.sum(axis=1)
+    return np.where(can, (np.where(n > 0, rest / np.where(n > 0, n, 1), 0.0))[:, None], 0.0)
+
+
 def _arc_caps(
     x: np.ndarray, cap_t: np.ndarray, loads: np.ndarray, pay_k: np.ndarray, trucked: np.ndarray
 ) -> np.ndarray:
@@ -493,7 +504,6 @@ def _residual(
     prod_k: np.ndarray,
     used_s: np.ndarray,
     input_used: np.ndarray,
-    stranded: np.ndarray,
     beyond: np.ndarray,
     inst: SupplyInstance,
     kidx: dict[str, int],
@@ -501,7 +511,7 @@ def _residual(
     M: int,
 ) -> float:
     """Largest |goods in - goods out| over commodities (t): initial stock + entered + produced = consumed + used by
-    production + lost + stock at the end + left at a crossing + still on the way after the horizon."""
+    production + lost + stock at the end + still on the way after the horizon."""
     init = np.zeros(K)
     holders: list[Warehouse | Site] = [*inst.warehouses, *inst.sites]
     for h in holders:
@@ -516,7 +526,6 @@ def _residual(
         + entry_lost.sum(axis=(1, 2))
         + arc_lost.sum(axis=(1, 2))
         + (stock_t[:, :, -1].sum(axis=1) if stock_t.shape[2] else 0.0)
-        + stranded
         + beyond.sum(axis=(1, 2))
     )
     return float(np.abs(goods_in - goods_out).max(initial=0.0))
