@@ -10,6 +10,7 @@ Members run in this process, one after the other (workers=1), on a (shared) mach
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import tempfile
@@ -23,13 +24,15 @@ from reliefplan.analysis import ensemble, ensemble_member
 from .bench_ensemble import _load, rafah
 
 
-def _pct(values: list[float]) -> str:
-    v = [x for x in values if not math.isnan(x)]
-    never = len(values) - len(v)
-    if not v:
-        return f"never short ({never})"
-    p = np.percentile(v, [10, 50, 90])
-    return f"{p[0]:,.0f} / {p[1]:,.0f} / {p[2]:,.0f}" + (f" (never short: {never})" if never else "")
+def _pct(values: list[float], days: bool) -> str:
+    """P10 / P50 / P90 as the ensemble summary computes them: a first day never reached ranks after the horizon
+    ("none"), tonnes linear."""
+    v = np.array(values, dtype=float)
+    if days:
+        p = np.percentile(np.where(np.isnan(v), np.inf, v), [10, 50, 90], method="inverted_cdf")
+        return " / ".join("none" if not np.isfinite(x) else f"{x:.0f}" for x in p)
+    p = np.percentile(v[np.isfinite(v)], [10, 50, 90])
+    return " / ".join(f"{x:,.0f}" for x in p)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--members", type=int, default=20)
     ap.add_argument("--layout", default="fit", choices=("off", "fit"))
     ap.add_argument("--horizon-days", type=int, default=None)
+    ap.add_argument("--save", default=None, help="write both modes' member rows to this JSON file")
     a = ap.parse_args(argv or [])
     with tempfile.TemporaryDirectory() as tmp:
         folder, name = rafah(Path(tmp), a.rafah, horizon_days=a.horizon_days, layout=a.layout)
@@ -61,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
             p = [float(r.get(k, math.nan)) for r in rows["plan"]]
             o = [float(r.get(k, math.nan)) for r in rows["operate"]]
             worse = sum(1 for x, y in zip(p, o) if (y > x + 1e-6 if k.startswith("short") else _earlier(y, x)))
-            print(f"  {k}: {_pct(p)} | {_pct(o)}; operate worse in {worse}/{len(p)}", flush=True)
+            days = k.startswith("first")
+            print(f"  {k}: {_pct(p, days)} | {_pct(o, days)}; operate worse in {worse}/{len(p)}", flush=True)
+        if a.save:
+            Path(a.save).write_text(json.dumps(rows, default=str))
 
 
 def _earlier(day_o: float, day_p: float) -> bool:

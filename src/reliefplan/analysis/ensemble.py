@@ -191,6 +191,13 @@ def run_ensemble(
             "supply": supply,
         }
     )
+    if supply == "operate":
+        summary["notes"].append(
+            "Members' supply operated day by day without foresight (--supply operate): each day's crossings admit "
+            "that day's trucks, loaded with the day's lack (most deprivation per truckload first), then the declared "
+            "plan's cargo mix into free storage; no member knows its closures or daily trucks in advance. With "
+            "--supply plan (the default) each member re-plans over the horizon knowing them: an upper bound."
+        )
     return EnsembleResult(members=members, summary=summary, failed=summary["failed"])
 
 
