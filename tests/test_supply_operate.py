@@ -306,3 +306,16 @@ def test_unknown_supply_mode_is_an_input_error(tmp_path) -> None:  # type: ignor
     d = write_scenario(tmp_path / "sc", config={"layout": {"enabled": False}, "uncertainty": OPERATE_UNC})
     with pytest.raises(InputError, match="supply"):
         run_ensemble(d, "main", 2, supply="hindsight")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_warehouse_without_a_capacity(seed: int) -> None:
+    # a warehouse with no capacity (a package's stock) takes what its locations cannot store: finite, conserved
+    from dataclasses import replace
+
+    inst = _random_instance(np.random.default_rng(300 + seed), "equal")
+    inst = replace(inst, warehouses=[replace(w, capacity_t=None) if w.id == "WH" else w for w in inst.warehouses])
+    res = operate_supply(inst, solve_supply(inst))
+    assert np.isfinite(res.flow_t).all() and np.isfinite(res.warehouse_stock_t).all()
+    assert res.max_conservation_residual_t < 1e-9
+    assert res.objective_deprivation is not None and np.isfinite(res.objective_deprivation)

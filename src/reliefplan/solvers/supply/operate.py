@@ -448,6 +448,8 @@ def _share(avail: np.ndarray, want: np.ndarray, free: np.ndarray, can: np.ndarra
     x = want * f[:, None]
     rest = np.maximum(avail - x.sum(axis=1), 0.0)  # [K]
     room = np.where(can, free[None, :], 0.0)  # [K, a]
+    endless = np.isinf(room)  # a warehouse without a capacity: what is left is shared by such targets alone
+    room = np.where(endless.any(axis=1, keepdims=True), endless.astype(float), room)
     per_k = room.sum(axis=1)
     spread = np.where(per_k[:, None] > 0, room / np.where(per_k > 0, per_k, 1.0)[:, None], 0.0) * rest[:, None]
     total = spread.sum()
