@@ -6,17 +6,21 @@ The rule, each day ``t`` (tonnes; nothing it uses is known later than day ``t``)
 
 1. goods due today arrive (in transit, or out of inspection at a crossing);
 2. local production (wells, plants: production lines at nodes without incoming arcs) first: each line makes up to
-   its rate, only what the locations it reaches lack today (not for storage);
+   its rate what the locations it reaches lack today (a store with room, such as a package's tents, keeps the rest);
 3. each open crossing, then each warehouse, in the order goods flow (arcs), loads and sends on:
 
    * a crossing fills that day's trucks (capacity with closures applied, counted in trucks as the LP does) with the
-     cargo mix in truckloads the reference plan (``reference``: the declared scenario's plan) used there that day,
-     else its mix there over the horizon, else what the locations it serves lack today; never more of a commodity
-     than those locations lack plus the storage they have free (trucks left over go to the other commodities);
+     day's lack of the locations it serves, the most deprivation per truckload first (the LP's weights: priority x
+     payload, the part of a lack beyond ``deep_share`` of the need at ``deep_factor``, an item owed until delivered
+     x the days left, as it is short again each day); trucks left over carry the cargo mix in truckloads the
+     reference plan (``reference``: the declared scenario's plan) used there that day, else its mix there over the
+     horizon (no reference: nothing more), into the free storage of the locations it serves;
    * goods leave along the arcs to the locations (and warehouses) the node serves: first each one's lack (its
      need today, plus what is still owed of an item owed until delivered, minus what it holds and what is on the
      way to it), in proportion to it (equal sharing, as the plan's default), then what is left in proportion to
-     the storage each has free; a warehouse keeps what it could not send (up to its capacity);
+     the storage each has free; a warehouse keeps what it could not send (up to its capacity); what inspection let
+     through at a crossing goes on even above storage (a crossing holds no stock); what no arc can take (arc
+     capacity) is lost there;
 
 4. each location consumes up to its need (every group the same share of its need: equal sharing) and stores the
    rest (up to its storage); an item owed until delivered stays owed.
@@ -45,7 +49,6 @@ from .model import DEEP_FACTOR, DEEP_SHARE, Site, SupplyInstance, SupplyResult, 
 from .results import fleet_requirements
 
 STATUS = "operated (no foresight)"
-_EPS = 1e-12
 
 
 def reference_mix(instance: SupplyInstance, reference: SupplyResult | None) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +103,7 @@ def operate_supply(
     deep_factor: float = DEEP_FACTOR,
 ) -> SupplyResult:
     """The instance operated day by day without foresight (module doc); ``reference``: the plan whose cargo mix the
-    crossings load (None: what the locations served lack today)."""
+    crossings load into the trucks the day's lack leaves (None: those trucks stay empty)."""
     t0 = time.perf_counter()
     inst, net = instance, _net(instance)
     K, E, W, S, A, P, T = net.K, net.E, net.W, net.S, net.A, net.P, net.T
@@ -307,8 +310,8 @@ def operate_supply(
     )
     notes = [
         "operated day by day without foresight: no optimisation, so no binding constraints, shadow prices or gap",
-        "crossings load "
-        + ("the declared plan's cargo mix" if reference is not None else "what the locations they serve lack")
+        "crossings load the day's lack, most deprivation per truckload first"
+        + (", then the declared plan's cargo mix into free storage" if reference is not None else "")
         + "; groups share each location's goods equally",
     ]
     if over_storage > 1e-6:
