@@ -116,6 +116,7 @@ def member_vs_cold(
     members_n: int,
     same_draws: int = 0,
     log: Any = None,
+    supply: str = "plan",
 ) -> dict:
     """Medians (wall and CPU s, and per stage) of a cold plan (load + plan, empty cache), of the same plan from a
     warm worker (same inputs: what reuse alone saves) and of a warm ensemble member (sampled inputs); with
@@ -143,7 +144,7 @@ def member_vs_cold(
     members = ensemble.draw_members(sc, members_n + 1, seed=1)
     key = str(folder.resolve())
     c = time.process_time()
-    ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0]))  # warms this process's caches
+    ensemble.run_member(ensemble.MemberTask(key, name, layout, members[0], supply=supply))  # warms the caches
     say(f"  first member (warms the worker): {time.process_time() - c:.2f} s CPU; {_load()}")
     base, cache = ensemble_member._base(key, name, layout)
     warm = []
@@ -153,7 +154,7 @@ def member_vs_cold(
         step = _stepper(st, st_cpu)
         c = time.process_time()
         t = time.perf_counter()
-        ensemble.plan_member(base, cache, m, step)
+        ensemble.plan_member(base, cache, m, step, supply=supply)
         step("end")
         warm.append(timed(f"member {m.index}", (time.perf_counter() - t, time.process_time() - c, st, st_cpu)))
     keep("member", warm)
@@ -249,6 +250,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--same-draws", type=int, default=0, help="also time cold plans of the first N members' draws (no reuse)"
     )
+    ap.add_argument(
+        "--supply", default="plan", choices=("plan", "operate"), help="members' supply: planned, or operated day by day"
+    )
     a = ap.parse_args(argv or [])  # `python -m benchmarks` calls main() with no arguments
     with tempfile.TemporaryDirectory() as tmp:
         mode = a.layout if a.rafah else "off"
@@ -270,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
             members_n=a.members,
             same_draws=a.same_draws,
             log=lambda line: print(line, flush=True),
+            supply=a.supply,
         )
         fmt = lambda st: ", ".join(f"{k} {v:.2f}" for k, v in st.items() if v >= 0.005)
         print(

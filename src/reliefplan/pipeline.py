@@ -45,6 +45,7 @@ from .stages.camps import lay_out, layout_fit, layout_params
 from .stages.capacity import SiteCapacity, site_capacity
 from .stages.deliveries import (
     Deliveries,
+    Operate,
     deliver,
     entry_capacity_by_day,
     group_figures,
@@ -329,6 +330,7 @@ def finish(
     cache: TravelCache | None = None,
     rows: bool = True,
     warm: bool = True,
+    operate: Operate | None = None,
 ) -> PlanRun:
     """Daily supply and the verdict on top of a scenario's sheltering (see `shelter`).
 
@@ -349,7 +351,7 @@ def finish(
     if demand is not None:
         need = truckloads_needed_by_day(sc, pres, sh.kcal_pp, demand)
         verdict.append(entry_capacity_indicator(entry_capacity_by_day(sc), *need))
-    sup = _supply(sc, pres, sh.kcal_pp, step, cache=cache, rows=rows, warm=warm, demand=demand)
+    sup = _supply(sc, pres, sh.kcal_pp, step, cache=cache, rows=rows, warm=warm, demand=demand, operate=operate)
 
     if isinstance(sh.pending_layouts, Future) and not sh.pending_layouts.done():
         step("camp layouts (waiting for them)")
@@ -400,6 +402,7 @@ def _supply(
     rows: bool,
     warm: bool,
     demand: SupplyDemand | None = None,
+    operate: Operate | None = None,
 ) -> _Supplied | None:
     """The daily deliveries to everyone in the plan, when the scenario has entry points and supply on."""
     if not (sc.supply.enabled and sc.entry_points and pres.people.any()):
@@ -412,6 +415,7 @@ def _supply(
         warm=cache.supply_lp if cache is not None and warm else None,
         drive_cache=cache.drive_h if cache is not None else None,
         demand=demand,
+        operate=operate,
     )
     supply, sustain_figures = supply_summary(delivered, sc, rows=rows)
     dependent = {n: pres.dependent[:, g, :].sum(axis=0) for g, n in enumerate(pres.groups)}

@@ -26,6 +26,7 @@ from ..scenario._uncertainty import observed_series
 from ..scenario.folder import SCENARIO_FILE, Scenario, load_scenario
 from .ensemble_engines import _run_dask, _run_pool, _run_serial
 from .ensemble_member import (
+    SUPPLY_MODES,
     MemberTask,
     key_results,
     member_scenario,
@@ -122,12 +123,15 @@ def run_ensemble(
     layout: bool | None = None,
     progress: Progress | None = None,
     member_fn: Callable[[MemberTask], dict[str, Any]] = run_member,
+    supply: str = "plan",
 ) -> EnsembleResult:
     """Run `runs` members of a scenario over its declared uncertainty.
 
     engine 'local': a process pool of `workers` (1 = in this process); 'dask': the scheduler at `scheduler`
     (tcp://HOST:PORT) or a LocalCluster of `dask_local` workers on loopback. A failed member is retried
     once, then reported in `failed` (its row stays, status 'failed').
+    supply: 'plan' (each member's supply LP over the horizon, knowing its draws) or 'operate' (day by day without
+    foresight: `ensemble_member.plan_member`).
     """
     problems = []
     if runs < 1:
@@ -142,12 +146,18 @@ def run_ensemble(
                 message="expected a scheduler address or a LocalCluster size >= 1",
             )
         )
+    if supply not in SUPPLY_MODES:
+        problems.append(
+            Problem(
+                file="--supply", field="supply", message=f"expected one of {', '.join(SUPPLY_MODES)}, got {supply!r}"
+            )
+        )
     if problems:
         raise InputError(problems)
     folder = Path(folder).resolve()
     sc = load_scenario(folder, scenario)
     inputs = draw_members(sc, runs, seed)
-    tasks = [MemberTask(str(folder), scenario, layout, m) for m in inputs]
+    tasks = [MemberTask(str(folder), scenario, layout, m, supply=supply) for m in inputs]
     done = [0]
 
     def tick() -> None:
@@ -178,8 +188,23 @@ def run_ensemble(
             "engine": engine,
             "workers": dask_local if engine == "dask" and scheduler is None else workers,
             "scheduler": scheduler,
+            "supply": supply,
         }
     )
+    if supply == "operate":
+        summary["notes"].append(
+            "Members' supply operated day by day without foresight (--supply operate): each day's crossings admit "
+            "that day's trucks, loaded with the day's lack (most deprivation per truckload first), then the declared "
+            "plan's cargo mix into free storage; no member knows its closures or daily trucks in advance. With "
+            "--supply plan (the default) each member re-plans over the horizon knowing them: an upper bound."
+        )
+    else:
+        summary["notes"].append(
+            "Each member is planned knowing its own draws from day 0 (its sampled closures, its daily truck counts): "
+            "its supply plan stocks goods ahead of a closure nobody could foresee. Shortfalls, first shortfall days "
+            "and p_met are therefore the best those crossings allow, kinder than operating day by day without "
+            "foresight (--supply operate runs the members that way)."
+        )
     return EnsembleResult(members=members, summary=summary, failed=summary["failed"])
 
 

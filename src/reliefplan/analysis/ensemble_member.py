@@ -27,6 +27,7 @@ class MemberTask:
     layout: bool | None  # None: as the scenario says
     inputs: MemberInputs
     attempt: int = 1
+    supply: str = "plan"  # plan: the supply LP over the horizon (foresight); operate: day by day without foresight
 
 
 _STATE: dict[tuple[str, str, bool | None], tuple[Scenario, Any]] = {}
@@ -161,15 +162,43 @@ def shelter_inputs(m: MemberInputs) -> tuple[Any, ...]:
     )
 
 
-def plan_member(base: Scenario, cache: Any, m: MemberInputs, progress: Callable[[str], None] | None = None) -> Any:
+#: supply modes of a member (`MemberTask.supply`)
+SUPPLY_MODES = ("plan", "operate")
+# The declared scenario's supply plan per base scenario, whose cargo mix operated members load: (base, result).
+_REFERENCE: list[tuple[Scenario, Any]] = []
+
+
+def reference_plan(base: Scenario, cache: Any) -> Any:
+    """The declared scenario's supply result (its LP over the horizon), planned once per worker and base scenario:
+    what an operator knows in advance (no member's draws); operated members load its cargo mix."""
+    if not (_REFERENCE and _REFERENCE[0][0] is base):
+        from ..pipeline import run
+
+        done = run(base, cache=cache, rows=False)
+        _REFERENCE[:] = [(base, None if done.deliveries is None else done.deliveries.result)]
+    return _REFERENCE[0][1]
+
+
+def plan_member(
+    base: Scenario,
+    cache: Any,
+    m: MemberInputs,
+    progress: Callable[[str], None] | None = None,
+    supply: str = "plan",
+) -> Any:
     """One member's plan (pipeline.PlanRun, without daily rows) on a worker's base scenario and travel cache.
 
     A member whose population, usable-fraction and road-capacity draws equal the previous member's of the same
     base (ensembles over supply uncertainty only: crossings, closures, observed trucks) reuses that member's
     sheltering, the displacement through the evacuation timing, which those draws alone decide; the supply LP
-    then re-solves warm from the previous member's basis (deliveries keep it in the cache)."""
-    from ..pipeline import finish, shelter
+    then re-solves warm from the previous member's basis (deliveries keep it in the cache).
 
+    supply "operate": the member's supply is operated day by day without foresight (`operate_supply`), loading the
+    declared plan's cargo mix (`reference_plan`) instead of re-planning over the horizon with its draws known."""
+    from ..pipeline import finish, shelter
+    from ..stages.deliveries import Operate
+
+    operate = Operate(reference_plan(base, cache)) if supply == "operate" else None
     sc = member_scenario(base, m)
     key = shelter_inputs(m)
     if _SHELTERED and _SHELTERED[0][0] is base and _SHELTERED[0][1] == key:
@@ -177,7 +206,7 @@ def plan_member(base: Scenario, cache: Any, m: MemberInputs, progress: Callable[
     else:
         sh = shelter(sc, progress, cache=cache)
         _SHELTERED[:] = [(base, key, sh)]
-    return finish(sc, sh, progress, cache=cache, rows=False)
+    return finish(sc, sh, progress, cache=cache, rows=False, operate=operate)
 
 
 @functools.cache  # once per worker
@@ -195,7 +224,7 @@ def run_member(task: MemberTask) -> dict[str, Any]:
     row: dict[str, Any] = {"member": task.inputs.index, "attempts": task.attempt}
     try:
         sc, cache = _base(task.folder, task.scenario, task.layout)
-        run = plan_member(sc, cache, task.inputs)
+        run = plan_member(sc, cache, task.inputs, supply=task.supply)
         _freeze_once()
         plan = run.plan
         row.update(key_results(plan))

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..solvers.supply.operate import STATUS as OPERATE_STATUS
 from .health_pool import pool_members
 from .sampling import MemberInputs
 
@@ -16,6 +17,9 @@ PERCENTILES = (10, 50, 90)
 #: outcomes that are a first day (None/NaN: not within the horizon, ranked after it); health days are the earliest
 #: median first-crossing day over groups of each member (a risk projection)
 _DAY_OUTCOMES = ("first_shortfall_day.", "first_health_day.")
+
+#: an ensemble member's supply operated day by day (`--supply operate`): no optimum is sought, none is missing
+OPERATED = OPERATE_STATUS.lower()
 
 NOTES = [
     (
@@ -33,12 +37,6 @@ NOTES = [
     (
         "Samples outside a quantity's range are clipped to it (population >= 0, usable fraction in [0, 1], "
         "trucks >= 0, road capacity factor >= 0.01); clipped_samples counts them per parameter."
-    ),
-    (
-        "Each member is planned knowing its own draws from day 0 (its sampled closures, its daily truck counts): "
-        "its supply plan stocks goods ahead of a closure nobody could foresee. Shortfalls, first shortfall days and "
-        "p_met are therefore the best those crossings allow, kinder than operating day by day without foresight "
-        "(not modelled)."
     ),
 ]
 
@@ -152,7 +150,7 @@ def summarise(rows: list[dict[str, Any]], inputs: list[MemberInputs], horizon_da
         "supply_not_optimal": [
             {"member": r["member"], "supply_status": r["supply_status"]}
             for r in ok
-            if r.get("supply_status") not in (None, "optimal")
+            if r.get("supply_status") not in (None, "optimal", OPERATED)
         ],
         "clipped_samples": clipped,
         "outcomes": _outcomes(ok, outcome_cols),

@@ -558,6 +558,11 @@ def ensemble_lines(summary: dict[str, Any], *, max_rows: int = 5) -> list[str]:
         f"{ok:,} of {n:,} members planned; people conserved in every member: "
         + ("yes" if summary.get("conserved_in_every_member") else "NO")
     ]
+    if summary.get("supply") == "operate":
+        out.append(
+            "Supply operated day by day without foresight (--supply operate): no member knew its closures or daily "
+            "trucks in advance."
+        )
     if unsolved := summary.get("supply_not_optimal"):
         out.append(
             f"Supply LP stopped without an optimum (time limit?) in {len(unsolved):,} of {n:,} members: everything "

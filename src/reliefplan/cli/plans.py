@@ -353,6 +353,13 @@ def ensemble_cmd(
         help="also plan the scenario as declared and write it to OUT with each verdict "
         "row's probability of being met over the ensemble",
     ),
+    supply: str = typer.Option(
+        "plan",
+        "--supply",
+        help="plan: each member re-plans its supply over the horizon knowing its draws (closures, daily trucks) from "
+        "day 0, an upper bound on coverage; operate: each member operates day by day without foresight, loading the "
+        "declared plan's cargo mix into the trucks its day's lack leaves (docs/ensemble.md)",
+    ),
 ) -> None:
     """Run the plan N times over the scenario's declared uncertainty; P10/P50/P90, P(met), sensitivity."""
     from ..analysis.ensemble import default_workers, run_ensemble
@@ -384,6 +391,7 @@ def ensemble_cmd(
                 dask_local=dask_local,
                 layout=layout,
                 progress=bar.count,
+                supply=supply,
             )
         sc = load_scenario(scenario_dir, scenario)
         if layout:

@@ -126,7 +126,7 @@ def _supply_words(sc: Scenario) -> str:
         + " The supply plan is one optimisation over the whole horizon: it knows each day's entry capacity and "
         "closures from day 0 and stocks goods ahead of them. Where those days are a forecast, an observed series or "
         "an ensemble member's draws, that is foresight no operator has, so the shortfall is the least those "
-        "crossings allow, not what day-by-day operation would reach (not modelled)."
+        "crossings allow, not what day-by-day operation would reach (an ensemble's --supply operate runs its members that way)."
     )
 
 

@@ -22,10 +22,12 @@ from ..solvers.supply import (
     Production,
     Site,
     SupplyInstance,
+    SupplyResult,
     Warehouse,
     load_commodities,
     solve_supply,
 )
+from ..solvers.supply.operate import operate_supply
 from ..solvers.chain import with_chain
 from . import delivery_chain, fuel_plan
 from ..solvers.sustain import Disruption, apply_disruptions, sustain
@@ -41,6 +43,14 @@ TRUCK_LEG_SPEED_M_S = 20 / 3.6
 DriveCache = dict[str, tuple[object, object, np.ndarray]]
 #: the supply LP's HiGHS model kept between plans of one LP structure, for a warm start (`solve_supply`'s ``warm``)
 SupplyWarmStart = dict[str, tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class Operate:
+    """Supply operated day by day without foresight (`operate_supply`): ``reference`` is the plan whose cargo mix
+    the crossings load into trucks their day's lack leaves (the declared scenario's; None: none)."""
+
+    reference: SupplyResult | None = None
 
 
 def entry_closures(sc: Scenario) -> dict[str, EntryClosure]:
@@ -472,20 +482,25 @@ def deliver(
     warm: SupplyWarmStart | None = None,
     drive_cache: DriveCache | None = None,
     demand: SupplyDemand | None = None,
+    operate: Operate | None = None,
 ) -> Deliveries:
     """warm: kept between calls so plans with the same supply structure re-solve from the last basis;
-    drive_cache: driving times kept between calls."""
+    drive_cache: driving times kept between calls; operate: the supply operated day by day without foresight
+    (`operate_supply`, ensemble members' ``--supply operate``) instead of the LP over the horizon."""
     inst, one_way, specs, closures, local_water = supply_instance(sc, pres, kcal_per_person_day, drive_cache, demand)
-    keep: dict[str, Any] | None = {} if sc.supply.group_ranges and warm is None else None  # a plan, not a member
-    res = solve_supply(
-        inst,
-        time_limit_s=sc.supply.time_limit_s,
-        file=str(sc.folder / "scenario.yaml"),
-        trucks="auto" if sc.supply.minimise_trucks else "off",
-        warm=warm,
-        deep_factor=sc.supply.deep_shortfall_factor,
-        keep=keep,
-    )
+    keep: dict[str, Any] | None = {} if sc.supply.group_ranges and warm is None and operate is None else None
+    if operate is not None:
+        res = operate_supply(inst, operate.reference, deep_factor=sc.supply.deep_shortfall_factor)
+    else:
+        res = solve_supply(
+            inst,
+            time_limit_s=sc.supply.time_limit_s,
+            file=str(sc.folder / "scenario.yaml"),
+            trucks="auto" if sc.supply.minimise_trucks else "off",
+            warm=warm,
+            deep_factor=sc.supply.deep_shortfall_factor,
+            keep=keep,
+        )
     food = next((s for s in specs if s.commodity.id == "food"), None)
     kcal_kg = kcal_per_person_day / (food.t_per_person * 1000.0) if food is not None and food.t_per_person else 0.0
     optimal = res.status == "Optimal"
