@@ -290,7 +290,8 @@ def solve_supply(
     the first on large instances).
     ``warm``: a dict kept between calls (ensemble members): an instance with the same constraint matrix
     re-solves from the previous basis instead of from scratch (unless the previous solve gave up sifting or
-    stopped without an optimum: `COLD_AFTER_GIVE_UP`); results are the same optimum.
+    stopped without an optimum: `COLD_AFTER_GIVE_UP`, or warm restarts have cost more than cold solves there:
+    `WARM_OR_COLD`); results are the same optimum.
     ``method``: "sifting" solves the LP without the sites' stock columns first and prices them in until none would
     lower the objective (`_sift`: the same optimum, proven by the reduced costs); "direct" solves the whole LP at
     once; "auto" sifts unless a warehouse may hold unlimited stock (a delivery chain's backlog): there the sites'
