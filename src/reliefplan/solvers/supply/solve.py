@@ -60,10 +60,10 @@ WARM_COST_PERTURBATION = 0.0
 #: (docs/supply.md). The 30- and 60-day plans never give up (`SIFT_GIVE_UP_COLUMNS`), so their members stay warm
 COLD_AFTER_GIVE_UP = True
 
-#: A worker's members restart warm only while that costs less than solving cold (`restarts.Restarts`: the median of
-#: the last 3 warm solves against the cold ones', in the thread's CPU seconds; a worker on the cold path tries warm
-#: again after 4, 8, ... 32 cold members). Rafah `staged-orders-2024`: warm restarts cost more than the worker's cold
-#: solve for most members (docs/supply.md); `full`'s members stay warm
+#: A worker's members restart warm only while that costs less than solving cold (`restarts.Restarts`: cold once two
+#: of the last 3 warm solves cost more than the cold solves' median, in the thread's CPU seconds; warm tried again
+#: after 4 cold members, then 8, ... 32 while it keeps losing). Rafah `staged-orders-2024`: warm restarts cost more
+#: than the worker's cold solve for most members (docs/supply.md); `full`'s and `targeted`'s members stay warm
 WARM_OR_COLD = True
 
 
