@@ -10,7 +10,81 @@ from typing import Any
 
 import numpy as np
 
-from .model import CorridorFleet, SupplyInstance, SupplyResult
+from .corridors import Corridors
+from .lp import _Lp
+from .model import CorridorFleet, SupplyInstance, SupplyResult, owed_to_date
+
+# --------------------------------------------------------------------------------------------
+# The plan's arrays from the LP solution
+# --------------------------------------------------------------------------------------------
+
+
+def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str, Any]:
+    """The plan's arrays from the LP solution ``x`` (t): flows, stocks, production, entry use and losses, and per
+    report cell and site what is short and what is consumed, delivered and produced there."""
+    K, E, W, S, A, P, T, Q, off = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T, lp.Q, lp.off
+
+    def block(name: str, shape: tuple[int, ...]) -> np.ndarray:
+        n = int(np.prod(shape))
+        return x[off[name] : off[name] + n].reshape(shape)
+
+    flow = block("flow", (K, A, T))
+    stock = block("stock", (K, W + S, T))
+    prod = block("prod", (P, T))
+    cell_short = np.clip((lp.short_map @ x).reshape(K, Q, T), 0.0, owed_to_date(lp.cell_demand, lp.carry))
+    cell_used = lp.cell_demand - cell_short
+    prev = np.concatenate([np.zeros((K, Q, 1)), cell_short[:, :, :-1]], axis=2)
+    cell_used[lp.carry] = (lp.cell_demand + prev - cell_short)[lp.carry]  # owed goods handed out later
+    cell_used = np.maximum(cell_used, 0.0)
+    short, used = np.zeros((K, S, T)), np.zeros((K, S, T))
+    np.add.at(short, (slice(None), lp.cell_site), cell_short)  # type: ignore[arg-type]  # numpy's stubs: no slice
+    np.add.at(used, (slice(None), lp.cell_site), cell_used)  # type: ignore[arg-type]  # numpy's stubs: no slice
+    delivered = np.zeros((K, S, T))
+    site_arc = np.flatnonzero(lp.arc_dst >= E + W)
+    keep_a = np.array([1.0 - a.loss_share for a in instance.arcs], dtype=float)
+    for a in site_arc:
+        d = int(lp.arc_days[a])
+        if d < T:
+            delivered[:, lp.arc_dst[a] - E - W, d:] += flow[:, a, : T - d] * keep_a[a]
+    entry_use = block("entry", (K, E, T))
+    entry_lost = entry_use * np.array([e.loss_share for e in instance.entry_points], dtype=float)[None, :, None]
+    arc_lost = flow * (1.0 - keep_a)[None, :, None]
+    produced = np.zeros((K, S, T))
+    kidx = {c.id: i for i, c in enumerate(instance.commodities)}
+    sidx = {s.id: i for i, s in enumerate(instance.sites)}
+    for p, pr in enumerate(instance.production):
+        if pr.node in sidx:
+            produced[kidx[pr.commodity], sidx[pr.node]] += prod[p]
+    return dict(
+        entry_use_t=entry_use,
+        flow_t=flow,
+        warehouse_stock_t=stock[:, :W],
+        site_stock_t=stock[:, W:],
+        production_t=prod,
+        shortfall_t=short,
+        consumed_t=used,
+        delivered_t=delivered,
+        produced_at_site_t=produced,
+        cell_shortfall_t=cell_short,
+        cell_consumed_t=cell_used,
+        entry_lost_t=entry_lost,
+        arc_lost_t=arc_lost,
+    )
+
+
+def _restore(corr: Corridors, fig: dict[str, Any]) -> dict[str, Any]:
+    """The plan's arrays on the original instance's arcs and warehouses (no transit hubs; `corridors`)."""
+    if not corr.blocks:
+        return fig
+    flow = corr.restore_flow(fig["flow_t"])
+    loss = np.array([a.loss_share for a in corr.original.arcs], dtype=float)
+    return {
+        **fig,
+        "flow_t": flow,
+        "arc_lost_t": flow * loss[None, :, None],
+        "warehouse_stock_t": fig["warehouse_stock_t"][:, : corr.n_warehouses],
+    }
+
 
 # --------------------------------------------------------------------------------------------
 # Fleet

@@ -46,7 +46,8 @@ def _sift(
     ``give_up`` (a deprivation solve holding every site stock column), should the first pricing release more than
     `SIFT_GIVE_UP_SHARE` of them and at least `SIFT_GIVE_UP_COLUMNS`, sifting gives up (`_give_up`): the whole LP by the
     dual simplex from scratch. (A warm member holds only what the last member left held, and restarts from its basis; a
-    member after one that gave up solves cold: `solve.COLD_AFTER_GIVE_UP`.)"""
+    member after one that gave up solves cold: `solve.COLD_AFTER_GIVE_UP`; so does one while warm restarts cost the
+    worker more: `solve.WARM_OR_COLD`.)"""
     strategy = h.getOptionValue("simplex_strategy")[1]
     perturbation = h.getOptionValue("dual_simplex_cost_perturbation_multiplier")[1]
     solves, gave_up = 0, False

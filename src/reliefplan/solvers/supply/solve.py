@@ -29,7 +29,8 @@ from .model import (
     SupplyResult,
     owed_to_date,
 )
-from .results import fleet_requirements
+from .restarts import Restarts
+from .results import _plan_figures, _restore, fleet_requirements
 from .sifting import _give_up, _sift
 from .validate import validate_instance
 
@@ -59,6 +60,12 @@ WARM_COST_PERTURBATION = 0.0
 #: (docs/supply.md). The 30- and 60-day plans never give up (`SIFT_GIVE_UP_COLUMNS`), so their members stay warm
 COLD_AFTER_GIVE_UP = True
 
+#: A worker's members restart warm only while that costs less than solving cold (`restarts.Restarts`: cold once two
+#: of the last 3 warm solves cost more than the cold solves' median, in the thread's CPU seconds; warm tried again
+#: after 4 cold members, then 8, ... 32 while it keeps losing). Rafah `staged-orders-2024`: warm restarts cost more
+#: than the worker's cold solve for most members (docs/supply.md); `full`'s and `targeted`'s members stay warm
+WARM_OR_COLD = True
+
 
 class _Kept(NamedTuple):
     """A worker's supply model kept for its next member (`_warm_highs`)."""
@@ -69,6 +76,18 @@ class _Kept(NamedTuple):
     held: np.ndarray  # the site stock columns still held at 0
     basis: Any  # the deprivation optimum's basis (after a truckload solve), else None: the model's own
     next: str  # how the next member starts: "" warm, "scarce" whole LP at once, "stopped" cold (`COLD_AFTER_GIVE_UP`)
+    restarts: Restarts  # what warm and cold solves of this structure cost the worker (`WARM_OR_COLD`)
+
+
+class _Start(NamedTuple):
+    """How a solve starts (`_warm_highs`)."""
+
+    h: Any  # the HiGHS model
+    highspy: Any
+    key: str  # the LP's structure (`_structure_key`), "" for a plan solved once
+    held: np.ndarray  # the site stock columns held at 0 (sifting)
+    how: str  # "warm" from the kept model; "cold": a new model, sifted; "whole": the whole LP at once; "" once
+    restarts: Restarts | None  # the worker's record (None for a plan solved once)
 
 
 def _highs(
@@ -143,31 +162,25 @@ def _warm_highs(
     warm: dict[str, Any] | None,
     held: np.ndarray,
     scale: int | None = None,
-) -> tuple[Any, Any, str, np.ndarray, bool]:
-    """(model, highspy, key, held, whole): a HiGHS model of ``lp``'s live columns with the ``held`` columns at 0
-    (``whole``: none held, set to give up at once, see `COLD_AFTER_GIVE_UP`): the one kept in ``warm`` for the same
-    matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the
-    dual simplex restarts from its last basis, and only the columns still held after the last solve are held
-    again; see `compact`), or a new one (kept there for the next call): for the first member and, with
-    `COLD_AFTER_GIVE_UP`, for a member after one whose solve gave up sifting or stopped without an optimum."""
+) -> _Start:
+    """A HiGHS model of ``lp``'s live columns with the ``held`` columns at 0: the one kept in ``warm`` for the same
+    matrix, given ``lp``'s new live columns, bounds, costs and sharing coefficients (the dual simplex restarts from
+    its last basis, and only the columns still held after the last solve are held again; see `compact`), or a new
+    one (kept there for the next call; `_cold_highs`): for the first member, with `COLD_AFTER_GIVE_UP` for a member
+    after one whose solve gave up sifting or stopped without an optimum, and with `WARM_OR_COLD` while warm
+    restarts cost this worker more than cold solves."""
     import highspy
 
     if warm is None:  # solved once: without the dead columns
-        return (*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held, False)
+        return _Start(*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held, "", None)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
     warm.clear()  # one model at a time: the members of one ensemble share one structure
-    # the first member, and one after a member that gave up sifting or stopped without an optimum
-    # (`COLD_AFTER_GIVE_UP`): solved as a plan is, its live columns sifted (`CompactHighs.add_live` grows the model
-    # later)
-    if kept is None or (COLD_AFTER_GIVE_UP and kept.next):
-        whole = kept is not None and kept.next == "scarce"  # the last member gave up sifting: give up at once
-        held = held[:0] if whole else held
-        h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
-        if whole:
-            h.setOptionValue("simplex_strategy", _give_up(h))
-        return h, highspy, key, held, whole
+    if kept is None:
+        return _cold_highs(lp, time_limit_s, threads, held, scale, key, Restarts())
+    if (COLD_AFTER_GIVE_UP and kept.next) or (WARM_OR_COLD and not kept.restarts.next_warm()):
+        return _cold_highs(lp, time_limit_s, threads, held, scale, key, kept.restarts, kept.next == "scarce")
     h, last, fair_vals, was_held, basis = kept.h, kept.last, kept.fair, kept.held, kept.basis
     if basis is not None:
         # restart from the last deprivation optimum, not from the truckload solve's basis (optimal for other costs
@@ -208,7 +221,29 @@ def _warm_highs(
         h.changeRowsBounds(row.size, row, lp.row_lower[row], lp.row_upper[row])
     if last is None or not np.array_equal(lp.cost1, last[3]):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.cost1)
-    return h, highspy, key, held, False
+    return _Start(h, highspy, key, held, "warm", kept.restarts)
+
+
+def _cold_highs(
+    lp: _Lp,
+    time_limit_s: float,
+    threads: int | None,
+    held: np.ndarray,
+    scale: int | None,
+    key: str,
+    restarts: Restarts,
+    whole: bool = False,
+) -> _Start:
+    """A new model for a worker's member, solved as a plan is, its live columns sifted (`CompactHighs.add_live`
+    grows it for later members); ``whole`` (the last member gave up sifting, `COLD_AFTER_GIVE_UP`): nothing held,
+    set to give up at once."""
+    import highspy
+
+    held = held[:0] if whole else held
+    h, _ = _highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True)
+    if whole:
+        h.setOptionValue("simplex_strategy", _give_up(h))
+    return _Start(h, highspy, key, held, "whole" if whole else "cold", restarts)
 
 
 def _check_options(
@@ -255,7 +290,8 @@ def solve_supply(
     the first on large instances).
     ``warm``: a dict kept between calls (ensemble members): an instance with the same constraint matrix
     re-solves from the previous basis instead of from scratch (unless the previous solve gave up sifting or
-    stopped without an optimum: `COLD_AFTER_GIVE_UP`); results are the same optimum.
+    stopped without an optimum: `COLD_AFTER_GIVE_UP`, or warm restarts have cost more than cold solves there:
+    `WARM_OR_COLD`); results are the same optimum.
     ``method``: "sifting" solves the LP without the sites' stock columns first and prices them in until none would
     lower the objective (`_sift`: the same optimum, proven by the reduced costs); "direct" solves the whole LP at
     once; "auto" sifts unless a warehouse may hold unlimited stock (a delivery chain's backlog): there the sites'
@@ -281,9 +317,11 @@ def solve_supply(
         method = "direct" if backlog else "sifting"
     held = lp.site_stock_cols if method == "sifting" else np.zeros(0, dtype=np.int64)
     scale = BACKLOG_SCALE_STRATEGY if backlog else None
-    h, highspy, key, held, whole = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
+    cpu0 = time.thread_time()  # what this start costs, for `WARM_OR_COLD`: the solving thread's CPU (`restarts`)
+    start = _warm_highs(lp, time_limit_s, threads, warm, held, scale)
+    h, highspy = start.h, start.highspy
     timings = {"build": time.perf_counter() - t0}
-    state: dict[str, Any] = {"held": held, "whole": whole, "keep": keep}
+    state: dict[str, Any] = {"held": start.held, "whole": start.how == "whole", "keep": keep}
     if keep is not None:
         keep.update(scale=scale, threads=threads, warm=warm is not None, time_limit_s=time_limit_s)
     try:
@@ -305,13 +343,13 @@ def solve_supply(
         )
     finally:
         if warm is not None:
-            _keep_warm(warm, key, h, highspy, lp, trucks, state)
+            _keep_warm(warm, start, lp, trucks, state, time.thread_time() - cpu0)
 
 
-def _keep_warm(
-    warm: dict[str, Any], key: str, h: Any, highspy: Any, lp: _Lp, trucks: str, state: dict[str, Any]
-) -> None:
-    """Keep the solved model in ``warm`` for the next member, with what it holds and how the next one starts."""
+def _keep_warm(warm: dict[str, Any], start: _Start, lp: _Lp, trucks: str, state: dict[str, Any], cpu_s: float) -> None:
+    """Keep the solved model in ``warm`` for the next member, with what it holds and how the next one starts
+    (``cpu_s``: what this solve cost, `WARM_OR_COLD`)."""
+    h, highspy = start.h, start.highspy
     # what the model now holds, unless the truckload solve changed bounds and costs after
     last = None if trucks == "second_solve" else (_upper(lp, state["held"]), lp.row_lower, lp.row_upper, lp.cost1)
     fair = lp.matrix.data[lp.fair_entries].copy()
@@ -319,8 +357,17 @@ def _keep_warm(
     # no optimum to restart from), or the whole LP at once after a give-up (`COLD_AFTER_GIVE_UP`)
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     scarce = state.get("gave_up", False) or state["whole"]
-    warm[key] = _Kept(
-        h, last, fair, state["held"], state.get("basis"), ("scarce" if scarce else "") if optimal else "stopped"
+    assert start.restarts is not None  # a worker's solve (`_warm_highs`)
+    if optimal:  # a solve stopped at its time limit is no cost to compare
+        start.restarts.record(start.how == "warm", cpu_s)
+    warm[start.key] = _Kept(
+        h,
+        last,
+        fair,
+        state["held"],
+        state.get("basis"),
+        ("scarce" if scarce else "") if optimal else "stopped",
+        start.restarts,
     )
 
 
@@ -396,73 +443,6 @@ def _truckload_solve(
             "flows are those of the first solve (deprivation only)"
         ),
     )
-
-
-def _plan_figures(instance: SupplyInstance, lp: _Lp, x: np.ndarray) -> dict[str, Any]:
-    """The plan's arrays from the LP solution ``x`` (t): flows, stocks, production, entry use and losses, and per
-    report cell and site what is short and what is consumed, delivered and produced there."""
-    K, E, W, S, A, P, T, Q, off = lp.K, lp.E, lp.W, lp.S, lp.A, lp.P, lp.T, lp.Q, lp.off
-
-    def block(name: str, shape: tuple[int, ...]) -> np.ndarray:
-        n = int(np.prod(shape))
-        return x[off[name] : off[name] + n].reshape(shape)
-
-    flow = block("flow", (K, A, T))
-    stock = block("stock", (K, W + S, T))
-    prod = block("prod", (P, T))
-    cell_short = np.clip((lp.short_map @ x).reshape(K, Q, T), 0.0, owed_to_date(lp.cell_demand, lp.carry))
-    cell_used = lp.cell_demand - cell_short
-    prev = np.concatenate([np.zeros((K, Q, 1)), cell_short[:, :, :-1]], axis=2)
-    cell_used[lp.carry] = (lp.cell_demand + prev - cell_short)[lp.carry]  # owed goods handed out later
-    cell_used = np.maximum(cell_used, 0.0)
-    short, used = np.zeros((K, S, T)), np.zeros((K, S, T))
-    np.add.at(short, (slice(None), lp.cell_site), cell_short)  # type: ignore[arg-type]  # numpy's stubs: no slice
-    np.add.at(used, (slice(None), lp.cell_site), cell_used)  # type: ignore[arg-type]  # numpy's stubs: no slice
-    delivered = np.zeros((K, S, T))
-    site_arc = np.flatnonzero(lp.arc_dst >= E + W)
-    keep_a = np.array([1.0 - a.loss_share for a in instance.arcs], dtype=float)
-    for a in site_arc:
-        d = int(lp.arc_days[a])
-        if d < T:
-            delivered[:, lp.arc_dst[a] - E - W, d:] += flow[:, a, : T - d] * keep_a[a]
-    entry_use = block("entry", (K, E, T))
-    entry_lost = entry_use * np.array([e.loss_share for e in instance.entry_points], dtype=float)[None, :, None]
-    arc_lost = flow * (1.0 - keep_a)[None, :, None]
-    produced = np.zeros((K, S, T))
-    kidx = {c.id: i for i, c in enumerate(instance.commodities)}
-    sidx = {s.id: i for i, s in enumerate(instance.sites)}
-    for p, pr in enumerate(instance.production):
-        if pr.node in sidx:
-            produced[kidx[pr.commodity], sidx[pr.node]] += prod[p]
-    return dict(
-        entry_use_t=entry_use,
-        flow_t=flow,
-        warehouse_stock_t=stock[:, :W],
-        site_stock_t=stock[:, W:],
-        production_t=prod,
-        shortfall_t=short,
-        consumed_t=used,
-        delivered_t=delivered,
-        produced_at_site_t=produced,
-        cell_shortfall_t=cell_short,
-        cell_consumed_t=cell_used,
-        entry_lost_t=entry_lost,
-        arc_lost_t=arc_lost,
-    )
-
-
-def _restore(corr: Corridors, fig: dict[str, Any]) -> dict[str, Any]:
-    """The plan's arrays on the original instance's arcs and warehouses (no transit hubs; `corridors`)."""
-    if not corr.blocks:
-        return fig
-    flow = corr.restore_flow(fig["flow_t"])
-    loss = np.array([a.loss_share for a in corr.original.arcs], dtype=float)
-    return {
-        **fig,
-        "flow_t": flow,
-        "arc_lost_t": flow * loss[None, :, None],
-        "warehouse_stock_t": fig["warehouse_stock_t"][:, : corr.n_warehouses],
-    }
 
 
 def _named(instance: SupplyInstance, lp: _Lp) -> dict[str, Any]:
