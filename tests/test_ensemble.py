@@ -469,7 +469,7 @@ def test_supply_only_members_reuse_the_sheltering_and_match_cold_plans(tmp_path,
 def test_members_without_a_supply_optimum_are_listed_and_read_worse():
     """A member whose supply LP stopped (its wall-clock time limit) stays in every percentile with everything owed
     short, and the summary and headline say how many."""
-    from reliefplan.analysis.headline import ensemble_lines
+    from reliefplan.analysis.headline_ensemble import ensemble_lines
     from reliefplan.analysis.sampling import MemberInputs
 
     rows = [

@@ -133,27 +133,7 @@ def run_ensemble(
     supply: 'plan' (each member's supply LP over the horizon, knowing its draws) or 'operate' (day by day without
     foresight: `ensemble_member.plan_member`).
     """
-    problems = []
-    if runs < 1:
-        problems.append(Problem(file="--runs", field="runs", message=f"expected at least 1 member, got {runs}"))
-    if engine == "local" and workers < 1:
-        problems.append(Problem(file="--workers", field="workers", message=f"expected >= 1 worker, got {workers}"))
-    if engine == "dask" and scheduler is None and (dask_local is None or dask_local < 1):
-        problems.append(
-            Problem(
-                file="--dask-local",
-                field="dask_local",
-                message="expected a scheduler address or a LocalCluster size >= 1",
-            )
-        )
-    if supply not in SUPPLY_MODES:
-        problems.append(
-            Problem(
-                file="--supply", field="supply", message=f"expected one of {', '.join(SUPPLY_MODES)}, got {supply!r}"
-            )
-        )
-    if problems:
-        raise InputError(problems)
+    _check_arguments(runs, engine, workers, scheduler, dask_local, supply)
     folder = Path(folder).resolve()
     sc = load_scenario(folder, scenario)
     inputs = draw_members(sc, runs, seed)
@@ -178,7 +158,83 @@ def run_ensemble(
         row.update({f"input:{k}": v for k, v in m.inputs.items()})
         row["closures"] = json.dumps(m.closures)
         members.append(row)
-    summary = summarise(members, inputs, sc.horizon_days)
+    summary = _summary(
+        members,
+        inputs,
+        sc.horizon_days,
+        scenario=scenario,
+        folder=folder,
+        runs=runs,
+        seed=seed,
+        engine=engine,
+        workers=dask_local if engine == "dask" and scheduler is None else workers,
+        scheduler=scheduler,
+        supply=supply,
+    )
+    return EnsembleResult(members=members, summary=summary, failed=summary["failed"])
+
+
+def _check_arguments(
+    runs: int, engine: Engine, workers: int, scheduler: str | None, dask_local: int | None, supply: str
+) -> None:
+    """Raise an InputError naming each of run_ensemble's arguments that is out of range."""
+    problems = []
+    if runs < 1:
+        problems.append(Problem(file="--runs", field="runs", message=f"expected at least 1 member, got {runs}"))
+    if engine == "local" and workers < 1:
+        problems.append(Problem(file="--workers", field="workers", message=f"expected >= 1 worker, got {workers}"))
+    if engine == "dask" and scheduler is None and (dask_local is None or dask_local < 1):
+        problems.append(
+            Problem(
+                file="--dask-local",
+                field="dask_local",
+                message="expected a scheduler address or a LocalCluster size >= 1",
+            )
+        )
+    if supply not in SUPPLY_MODES:
+        problems.append(
+            Problem(
+                file="--supply", field="supply", message=f"expected one of {', '.join(SUPPLY_MODES)}, got {supply!r}"
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
+#: what members knew of their crossings, by supply mode (a note of the summary)
+_FORESIGHT_NOTES = {
+    "operate": (
+        "Members' supply operated day by day without foresight (--supply operate): each day's crossings admit "
+        "that day's trucks, loaded with the day's lack (most deprivation per truckload first), then the declared "
+        "plan's cargo mix into free storage; no member knows its closures or daily trucks in advance. With "
+        "--supply plan (the default) each member re-plans over the horizon knowing them: an upper bound."
+    ),
+    "plan": (
+        "Each member is planned knowing its own draws from day 0 (its sampled closures, its daily truck counts): "
+        "its supply plan stocks goods ahead of a closure nobody could foresee. Shortfalls, first shortfall days "
+        "and p_met are therefore the best those crossings allow, kinder than operating day by day without "
+        "foresight (--supply operate runs the members that way)."
+    ),
+}
+
+
+def _summary(
+    members: list[dict[str, Any]],
+    inputs: list[MemberInputs],
+    horizon_days: int,
+    *,
+    scenario: str,
+    folder: Path,
+    runs: int,
+    seed: int,
+    engine: Engine,
+    workers: int | None,
+    scheduler: str | None,
+    supply: str,
+) -> dict[str, Any]:
+    """The members' summary (`summarise`) with how the ensemble was run and a note on what members knew of their
+    crossings (``_FORESIGHT_NOTES``)."""
+    summary = summarise(members, inputs, horizon_days)
     summary.update(
         {
             "scenario": scenario,
@@ -186,26 +242,13 @@ def run_ensemble(
             "runs": runs,
             "seed": seed,
             "engine": engine,
-            "workers": dask_local if engine == "dask" and scheduler is None else workers,
+            "workers": workers,
             "scheduler": scheduler,
             "supply": supply,
         }
     )
-    if supply == "operate":
-        summary["notes"].append(
-            "Members' supply operated day by day without foresight (--supply operate): each day's crossings admit "
-            "that day's trucks, loaded with the day's lack (most deprivation per truckload first), then the declared "
-            "plan's cargo mix into free storage; no member knows its closures or daily trucks in advance. With "
-            "--supply plan (the default) each member re-plans over the horizon knowing them: an upper bound."
-        )
-    else:
-        summary["notes"].append(
-            "Each member is planned knowing its own draws from day 0 (its sampled closures, its daily truck counts): "
-            "its supply plan stocks goods ahead of a closure nobody could foresee. Shortfalls, first shortfall days "
-            "and p_met are therefore the best those crossings allow, kinder than operating day by day without "
-            "foresight (--supply operate runs the members that way)."
-        )
-    return EnsembleResult(members=members, summary=summary, failed=summary["failed"])
+    summary["notes"].append(_FORESIGHT_NOTES["operate" if supply == "operate" else "plan"])
+    return summary
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> None:

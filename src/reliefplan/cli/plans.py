@@ -427,7 +427,8 @@ def _print_ensemble(s: dict[str, Any], scenario: str, seed: int, paths: list[Pat
             f"wrote {paths[3]} (the scenario as declared, each verdict row with its P(met)) and its report",
             highlight=False,
         )
-    from ..analysis.headline import ensemble_lines, headline
+    from ..analysis.headline import headline
+    from ..analysis.headline_ensemble import ensemble_lines
     from ..outputs.files import read_plan
     from ..terminal import print_headline
 

@@ -191,11 +191,10 @@ def execute(store: Store, run_id: str) -> None:
 
 def execute_started(store: Store, run_id: str) -> None:
     """Plan a run already marked running; record its outputs or its error. Never raises."""
-    from ..analysis.ensemble import run_ensemble
-    from ..analysis.headline import assessment_lines, ensemble_lines, headline
+    from ..analysis.headline import assessment_lines, headline
     from ..analysis.packages import apply_package
-    from ..outputs.files import output_set, read_plan
-    from ..outputs.products import write_ensemble_run, write_run
+    from ..outputs.files import output_set
+    from ..outputs.products import write_run
     from ..pipeline import run as run_pipeline
     from ..scenario.packages import resolve
 
@@ -226,18 +225,7 @@ def execute_started(store: Store, run_id: str) -> None:
                 "assessment": assessment_lines([p.model_dump(mode="json") for p in result.pairs]),
             }
         elif params.ensemble_runs:
-            res = run_ensemble(
-                folder,
-                run.scenario,
-                params.ensemble_runs,
-                params.ensemble_seed,
-                engine="local",
-                workers=1,
-                progress=lambda k, n: step(f"ensemble member {k}/{n}"),
-            )
-            write_ensemble_run(sc, res, out, step=step)
-            plan = read_plan(out / "plan.json")
-            extra = {"ensemble": ensemble_lines(res.summary)}
+            plan, extra = _ensemble(sc, folder, run.scenario, params.ensemble_runs, params.ensemble_seed, out, step)
         else:
             if params.package is not None:
                 sc = apply_package(sc, resolve(sc.packages, params.package, SCENARIO_FILE), params.package)
@@ -269,6 +257,29 @@ def execute_started(store: Store, run_id: str) -> None:
     except Exception as e:  # a bug: keep the server up, record it, log the traceback for the operator
         log.exception("run %s crashed", run_id)
         store.finish_run(run_id, status="error", error=f"internal error ({type(e).__name__}); see the server log")
+
+
+def _ensemble(
+    sc: Any, folder: Path, scenario: str, runs: int, seed: int, out: Path, step: Any
+) -> tuple[Any, dict[str, Any]]:
+    """The run's uncertainty ensemble of ``runs`` members, in this process: its plan (read back from plan.json, for
+    the summary) and the summary's ensemble headline."""
+    from ..analysis.ensemble import run_ensemble
+    from ..analysis.headline_ensemble import ensemble_lines
+    from ..outputs.files import read_plan
+    from ..outputs.products import write_ensemble_run
+
+    res = run_ensemble(
+        folder,
+        scenario,
+        runs,
+        seed,
+        engine="local",
+        workers=1,
+        progress=lambda k, n: step(f"ensemble member {k}/{n}"),
+    )
+    write_ensemble_run(sc, res, out, step=step)
+    return read_plan(out / "plan.json"), {"ensemble": ensemble_lines(res.summary)}
 
 
 def _assess(sc: Any, out: Path, step: Any) -> tuple[Any, Any]:

@@ -22,7 +22,8 @@ def render_ensemble(
     """The ensemble page: its headline (and the declared plan's, given `plan`), P10/P50/P90 table, probability of
     no shortfall through each day (a fan of curves per commodity), tornado charts of Spearman sensitivity,
     probability each scenario-wide indicator is met."""
-    from ...analysis.headline import ensemble_lines, headline
+    from ...analysis.headline import headline
+    from ...analysis.headline_ensemble import ensemble_lines
 
     charts = _fan_charts(summary) + _tornado_charts(summary, tornado_outcomes)
     outcomes = summary.get("outcomes") or {}

@@ -34,65 +34,23 @@ The result has the arrays of a plan (`SupplyResult`): need, shortfall and consum
 stock, entry use, flows; no binding constraints or duals (nothing was optimised), gap None, status
 ``STATUS``. Its deprivation is the LP's measure of the same shortfalls without the sharing term: per report cell,
 ``priority x (s1 + deep_factor x s2)`` with ``s1 <= deep_share x need``.
+
+Code: `operate_supply` runs the days, one function per step (`_arrivals`, `_produce` and `_produce_at_locations`,
+`_load_crossing`, `_send`, `_consume_and_store`), on the instance's arrays, the running state (stock, owed, in
+transit) and the days' record of `operate_arrays`.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 
 import numpy as np
 
-from .cells import _cells
-from .lp import _net
 from .model import DEEP_FACTOR, DEEP_SHARE, Site, SupplyInstance, SupplyResult, Warehouse, owed_to_date
+from .operate_arrays import Days, Fixed, State, fixed_arrays, start_state
 from .results import fleet_requirements
 
 STATUS = "operated (no foresight)"
-
-
-def reference_mix(instance: SupplyInstance, reference: SupplyResult | None) -> tuple[np.ndarray, np.ndarray]:
-    """([K, E, T] the reference plan's cargo mix at each crossing and day, in shares of its truckloads, [K, E] its mix
-    over the horizon); zeros where the reference sent nothing (or no reference)."""
-    K, E, T = len(instance.commodities), len(instance.entry_points), instance.days
-    day = np.zeros((K, E, T))
-    if reference is not None:
-        ki = {k: i for i, k in enumerate(reference.commodity_ids)}
-        ei = {e: i for i, e in enumerate(reference.entry_ids)}
-        pay = instance.entry_payloads()
-        n = min(T, reference.days)
-        for k, c in enumerate(instance.commodities):
-            for e, ep in enumerate(instance.entry_points):
-                if c.id in ki and ep.id in ei:
-                    day[k, e, :n] = reference.entry_use_t[ki[c.id], ei[ep.id], :n] / pay[k, e]
-    day = np.maximum(day, 0.0)
-    horizon = day.sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tot = day.sum(axis=0, keepdims=True)
-        day = np.where(tot > 0, day / np.where(tot > 0, tot, 1.0), 0.0)
-        htot = horizon.sum(axis=0, keepdims=True)
-        horizon = np.where(htot > 0, horizon / np.where(htot > 0, htot, 1.0), 0.0)
-    return day, horizon
-
-
-def _order(n_nodes: int, src: np.ndarray, dst: np.ndarray, first: np.ndarray) -> list[int]:
-    """Nodes in the order goods flow (Kahn's algorithm; ``first`` nodes ahead of the others when free); nodes on a
-    cycle come last, in index order."""
-    indeg = np.zeros(n_nodes, dtype=np.int64)
-    np.add.at(indeg, dst, 1)
-    out: list[list[int]] = [[] for _ in range(n_nodes)]
-    for a, s in enumerate(src.tolist()):
-        out[s].append(int(dst[a]))
-    ready = deque(sorted(np.flatnonzero(indeg == 0).tolist(), key=lambda n: (not first[n], n)))
-    seen: list[int] = []
-    while ready:
-        n = ready.popleft()
-        seen.append(n)
-        for m in out[n]:
-            indeg[m] -= 1
-            if indeg[m] == 0:
-                ready.append(m)
-    return seen + [n for n in range(n_nodes) if n not in set(seen)]
 
 
 def operate_supply(
@@ -105,266 +63,282 @@ def operate_supply(
     """The instance operated day by day without foresight (module doc); ``reference``: the plan whose cargo mix the
     crossings load into the trucks the day's lack leaves (None: those trucks stay empty)."""
     t0 = time.perf_counter()
-    inst, net = instance, _net(instance)
-    K, E, W, S, A, P, T = net.K, net.E, net.W, net.S, net.A, net.P, net.T
-    N, M = E + W + S, W + S
-    cell_site, cell_group, cell_dem, cell_people, _listed = _cells(inst, net.kidx, T)
-    Q = cell_site.size
-    carry = net.carry
-    # site of each cell as a [S, Q] 0/1 matrix: cell needs summed per site
-    site_cells = np.zeros((S, Q))
-    site_cells[cell_site, np.arange(Q)] = 1.0
-
-    # node arrays: stock held at warehouses and sites (by node index - E), capacity, arrivals still to come
-    cap = np.full(M, np.inf)
-    for j, w in enumerate(inst.warehouses):
-        if w.capacity_t is not None:
-            cap[j] = w.capacity_t
-    for s, site in enumerate(inst.sites):
-        if site.storage_t is not None:
-            cap[W + s] = site.storage_t
-    stock = np.zeros((K, M))
-    holders: list[Warehouse | Site] = [*inst.warehouses, *inst.sites]
-    for j, h in enumerate(holders):
-        for k, v in h.initial_t.items():
-            stock[net.kidx[k], j] += v
-    horizon_pad = int(max(net.dd.max(initial=0), net.delay.max(initial=0))) + 1
-    due = np.zeros((K, N, T + horizon_pad))  # goods arriving at a node (or out of inspection at a crossing) on a day
-    coming = np.zeros((K, N))  # everything still to arrive at a node
-    keep_a = 1.0 - np.array([a.loss_share for a in inst.arcs], dtype=float)
-    keep_e = 1.0 - np.array([e.loss_share for e in inst.entry_points], dtype=float)
-    allowed = np.array(
-        [[not a.commodities or c.id in a.commodities for a in inst.arcs] for c in inst.commodities], dtype=bool
-    ).reshape(K, A)
-    pay_ke = inst.entry_payloads()  # [K, E]
-    pay_e = np.array([e.payload(inst.payload_t) for e in inst.entry_points], dtype=float)
-    arc_cap_t = np.array([np.inf if a.capacity_t_per_day is None else a.capacity_t_per_day for a in inst.arcs])
-    arc_loads = np.array(
-        [
-            np.full(T, np.inf) if a.capacity_loads_by_day is None else np.asarray(a.capacity_loads_by_day, float)[:T]
-            for a in inst.arcs
-        ]
-    ).reshape(A, T)
-    pay_ka = np.array([[inst.payload(c, a.payload_t) for a in inst.arcs] for c in inst.commodities]).reshape(K, A)
-    trucked = np.array([a.trucked for a in inst.arcs], dtype=bool)
-    out_arcs: list[np.ndarray] = [np.flatnonzero(net.src == n) for n in range(N)]
-    prod_k = np.array([net.kidx[p.commodity] for p in inst.production], dtype=np.int64)
-    prod_n = np.array([net.nidx[p.node] for p in inst.production], dtype=np.int64)
-    rate = np.array([p.t_per_day for p in inst.production], dtype=float).reshape(P, T)
-    has_in = np.zeros(N, dtype=bool)
-    has_in[net.dst] = True
-    producer = np.zeros(N, dtype=bool)
-    producer[prod_n] = True
-    order = [n for n in _order(N, net.src, net.dst, producer & ~has_in) if n < E + W]
-    # warehouses goods reach and send on, downstream ones first (their lack adds up upstream)
-    fed_wh = [n - E for n in reversed(order) if E <= n and has_in[n] and out_arcs[n].size]
-    mix_day, mix_horizon = reference_mix(inst, reference)
-    prio = np.array([c.priority for c in inst.commodities], dtype=float)
-    tiers = deep_factor != 1.0 and deep_share < 1.0
-
-    entry_use = np.zeros((K, E, T))
-    flow = np.zeros((K, A, T))
-    prod = np.zeros((P, T))
-    stock_t = np.zeros((K, M, T))
-    cell_short = np.zeros((K, Q, T))
-    cell_used = np.zeros((K, Q, T))
-    delivered = np.zeros((K, S, T))
-    produced_site = np.zeros((K, S, T))
-    input_used = np.zeros((K, T))  # production inputs (fuel) used up
-    stranded = np.zeros(K)  # out of inspection at a crossing with no arc to take it (capacity): lost there
-    entry_use_lost = np.zeros((K, E, T))
-    owed = np.zeros((K, Q))  # items owed until delivered, still owed from earlier days
-    over_storage = 0.0
-
+    fx = fixed_arrays(instance, reference, deep_share, deep_factor)
+    st, rec = start_state(fx), Days.zeros(fx)
+    T = fx.net.T
     for t in range(T):
-        arr = due[:, :, t]
-        coming -= arr
-        stock += arr[:, E:]
-        delivered[:, :, t] += arr[:, E + W :]
-        ready_e = arr[:, :E].copy()  # out of inspection today at each crossing
-        need_q = cell_dem[:, :, t] + np.where(carry[:, None], owed, 0.0)  # [K, Q] today, with what is still owed
-        need_s = need_q @ site_cells.T  # [K, S]
+        ready_e = _arrivals(fx, st, rec, t)
+        need_q = fx.cell_dem[:, :, t] + np.where(fx.net.carry[:, None], st.owed, 0.0)  # [K, Q] with what is owed
+        need_s = need_q @ fx.site_cells.T  # [K, S]
         # deprivation per tonne lacking today; an item owed until delivered is short again every day it is not
-        w_t = prio * np.where(carry, T - t, 1.0)
+        w_t = fx.prio * np.where(fx.net.carry, T - t, 1.0)
+        for n in fx.order:
+            _node_day(fx, st, rec, n, t, ready_e, need_s, w_t)
+        _produce_at_locations(fx, st, rec, t, need_s)
+        _consume_and_store(fx, st, rec, t, need_q, need_s)
+    result = _result(fx, st, rec, reference is not None)
+    result.fleet = fleet_requirements(instance, result)
+    result.solve_time_s = time.perf_counter() - t0
+    result.timings_s = {"operate": result.solve_time_s}
+    return result
 
-        for n in order:
-            a = out_arcs[n]
-            if n < E and a.size == 0:
-                stranded += ready_e[:, n]
-                entry_use_lost[:, n, t] += ready_e[:, n]
-                continue
-            lack, deep, room = _lack_room(
-                stock + coming[:, E:], need_s, cap, E, W, deep_share, fed_wh, out_arcs, net.dst, allowed
-            )
-            inside = t + net.dd[a] < T  # goods arriving after the horizon are not sent (the LP's rule too)
-            want = lack[:, net.dst[a]] * allowed[:, a] * inside / keep_a[a]  # [K, a] t to send to cover the lack
-            free = room[net.dst[a]] * inside  # [a]
-            if n < E:
-                e = n
-                if net.cap_e[e, t] > 0 and t + net.delay[e] < T:
-                    x = _load(
-                        net.cap_e[e, t] / pay_e[e],
-                        pay_ke[:, e],
-                        mix_day[:, e, t] if mix_day[:, e, t].any() else mix_horizon[:, e],
-                        want.sum(axis=1) / keep_e[e],
-                        (deep[:, net.dst[a]] * allowed[:, a] * inside / keep_a[a]).sum(axis=1) / keep_e[e],
-                        w_t * (deep_factor if tiers else 1.0),
-                        w_t,
-                        (allowed[:, a] * inside).any(axis=1),
-                        float(free.sum()) / keep_e[e],
-                    )
-                    entry_use[:, e, t] = x
-                    if net.delay[e] == 0:
-                        ready_e[:, e] += x * keep_e[e]
-                    else:
-                        due[:, e, t + net.delay[e]] += x * keep_e[e]
-                        coming[:, e] += x * keep_e[e]
-                avail = ready_e[:, e].copy()
-                ready_e[:, e] = 0.0
-            else:
-                j = n - E
-                made = np.flatnonzero(prod_n == n)
-                for p in made:  # production: up to the rate and the inputs held, only what the targets lack
-                    k = prod_k[p]
-                    # a store keeps what it makes (up to its room: a package's tents); a plant makes what is lacking
-                    q = min(rate[p, t], float(want[k].sum()) + max(cap[j] - stock[:, j].sum(), 0.0))
-                    for ik, f in inst.production[p].inputs.items():
-                        q = min(q, stock[net.kidx[ik], j] / f) if f > 0 else q
-                    q = max(q, 0.0)
-                    prod[p, t] = q
-                    stock[k, j] += q
-                    for ik, f in inst.production[p].inputs.items():
-                        stock[net.kidx[ik], j] -= q * f
-                        input_used[net.kidx[ik], t] += q * f
-                avail = stock[:, j].copy()
-                if made.size and not has_in[n]:
-                    free = free * 0.0  # local production covers the lack only (module doc)
-            if a.size == 0 or not avail.any():
-                continue
-            x = _share(avail, want, free, allowed[:, a] * inside)
-            if n < E:  # a crossing holds no stock: what inspection let through goes on, over storage if need be
-                x += _spread(avail - x.sum(axis=1), allowed[:, a] * inside)
-            x = _arc_caps(x, arc_cap_t[a], arc_loads[a, t], pay_ka[:, a], trucked[a])
-            sent = x.sum(axis=1)
-            if n < E:
-                stranded += avail - sent
-                entry_use_lost[:, n, t] += avail - sent
-            else:
-                stock[:, n - E] -= sent
-            flow[:, a, t] = x
-            got = x * keep_a[a]
-            d, dst = net.dd[a], net.dst[a]
-            now = d == 0
-            np.add.at(stock, (slice(None), dst[now] - E), got[:, now])  # type: ignore[arg-type]
-            site_now = now & (dst >= E + W)
-            np.add.at(delivered[:, :, t], (slice(None), dst[site_now] - E - W), got[:, site_now])  # type: ignore[arg-type]
-            later = ~now
-            if later.any():
-                np.add.at(due, (slice(None), dst[later], t + d[later]), got[:, later])  # type: ignore[arg-type]
-                np.add.at(coming, (slice(None), dst[later]), got[:, later])  # type: ignore[arg-type]
 
-        # production at the locations themselves (a site's own well): before the day's consumption
-        for p in np.flatnonzero(prod_n >= E + W):
-            s, k = prod_n[p] - E - W, prod_k[p]
-            q = min(rate[p, t], max(need_s[k, s] - stock[k, W + s], 0.0))
-            prod[p, t] = q
-            stock[k, W + s] += q
-            produced_site[k, s, t] += q
+def _arrivals(fx: Fixed, st: State, rec: Days, t: int) -> np.ndarray:
+    """Step 1: goods due today arrive at the warehouses and locations; returns [K, E] t out of inspection today at
+    each crossing."""
+    E, W = fx.net.E, fx.net.W
+    arr = st.due[:, :, t]
+    st.coming -= arr
+    st.stock += arr[:, E:]
+    rec.delivered[:, :, t] += arr[:, E + W :]
+    return arr[:, :E].copy()
 
-        # consumption: each cell the same share of its need (equal sharing), the rest stored
-        have = stock[:, W:]
-        used_s = np.minimum(have, need_s)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(need_s > 0, used_s / np.where(need_s > 0, need_s, 1.0), 0.0)  # [K, S]
-        used_q = need_q * share[:, cell_site]
-        cell_used[:, :, t] = used_q
-        short_q = need_q - used_q
-        cell_short[:, :, t] = short_q
-        owed = np.where(carry[:, None], short_q, 0.0)
-        stock[:, W:] = np.maximum(have - used_s, 0.0)
-        over_storage = max(over_storage, float(np.max(stock[:, W:].sum(axis=0) - cap[W:], initial=0.0)))
-        stock_t[:, :, t] = stock
 
+def _node_day(
+    fx: Fixed, st: State, rec: Days, n: int, t: int, ready_e: np.ndarray, need_s: np.ndarray, w_t: np.ndarray
+) -> None:
+    """Steps 2-4 at crossing or warehouse ``n`` on day ``t``: a crossing loads its trucks, a warehouse makes what its
+    production lines can; then the node sends along its arcs."""
+    net, E, W = fx.net, fx.net.E, fx.net.W
+    a = fx.out_arcs[n]
+    if n < E and a.size == 0:
+        rec.stranded += ready_e[:, n]
+        rec.entry_use_lost[:, n, t] += ready_e[:, n]
+        return
+    lack, deep, room = _lack_room(
+        st.stock + st.coming[:, E:], need_s, fx.cap, E, W, fx.deep_share, fx.fed_wh, fx.out_arcs, net.dst, fx.allowed
+    )
+    inside = t + net.dd[a] < net.T  # goods arriving after the horizon are not sent (the LP's rule too)
+    can = fx.allowed[:, a] * inside  # [K, a] the arc takes the commodity and arrives in time
+    want = lack[:, net.dst[a]] * can / fx.keep_a[a]  # [K, a] t to send to cover the lack
+    free = room[net.dst[a]] * inside  # [a]
+    if n < E:
+        deep_a = deep[:, net.dst[a]] * can / fx.keep_a[a]
+        avail = _load_crossing(fx, st, rec, n, t, ready_e, can.any(axis=1), want, deep_a, free, w_t)
+    else:
+        avail, free = _produce(fx, st, rec, n, t, want, free)
+    if a.size == 0 or not avail.any():
+        return
+    _send(fx, st, rec, n, t, avail, want, free, can)
+
+
+def _load_crossing(
+    fx: Fixed,
+    st: State,
+    rec: Days,
+    e: int,
+    t: int,
+    ready_e: np.ndarray,
+    can: np.ndarray,
+    want: np.ndarray,
+    deep_a: np.ndarray,
+    free: np.ndarray,
+    w_t: np.ndarray,
+) -> np.ndarray:
+    """Step 3 at crossing ``e``: if open, its trucks load the lack of the locations it serves (``want`` [K, a] t,
+    ``deep_a`` its deep part; ``can`` [K] some arc takes the commodity), then the reference's mix into ``free``
+    storage; returns [K] t out of inspection today, to send on."""
+    net, keep = fx.net, fx.keep_e[e]
+    if net.cap_e[e, t] > 0 and t + net.delay[e] < net.T:
+        x = _load(
+            net.cap_e[e, t] / fx.pay_e[e],
+            fx.pay_ke[:, e],
+            fx.mix_day[:, e, t] if fx.mix_day[:, e, t].any() else fx.mix_horizon[:, e],
+            want.sum(axis=1) / keep,
+            deep_a.sum(axis=1) / keep,
+            w_t * (fx.deep_factor if fx.tiers else 1.0),
+            w_t,
+            can,
+            float(free.sum()) / keep,
+        )
+        rec.entry_use[:, e, t] = x
+        if net.delay[e] == 0:
+            ready_e[:, e] += x * keep
+        else:
+            st.due[:, e, t + net.delay[e]] += x * keep
+            st.coming[:, e] += x * keep
+    avail = ready_e[:, e].copy()
+    ready_e[:, e] = 0.0
+    return avail
+
+
+def _produce(
+    fx: Fixed, st: State, rec: Days, n: int, t: int, want: np.ndarray, free: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2 at warehouse ``n``: each production line makes up to its rate and the inputs held, only what the
+    targets lack (``want`` [K, a] t; a store keeps what it makes, up to its room: a package's tents); returns ([K] t
+    to send, [a] t of free storage the node may fill: none where local production covers the lack only)."""
+    j = n - fx.net.E
+    made = np.flatnonzero(fx.prod_n == n)
+    for p in made:
+        k = fx.prod_k[p]
+        q = min(fx.rate[p, t], float(want[k].sum()) + max(fx.cap[j] - st.stock[:, j].sum(), 0.0))
+        inputs = fx.inst.production[p].inputs
+        for ik, f in inputs.items():
+            q = min(q, st.stock[fx.net.kidx[ik], j] / f) if f > 0 else q
+        q = max(q, 0.0)
+        rec.prod[p, t] = q
+        st.stock[k, j] += q
+        for ik, f in inputs.items():
+            st.stock[fx.net.kidx[ik], j] -= q * f
+            rec.input_used[fx.net.kidx[ik], t] += q * f
+    avail = st.stock[:, j].copy()
+    if made.size and not fx.has_in[n]:
+        free = free * 0.0  # local production covers the lack only (module doc)
+    return avail, free
+
+
+def _send(
+    fx: Fixed,
+    st: State,
+    rec: Days,
+    n: int,
+    t: int,
+    avail: np.ndarray,
+    want: np.ndarray,
+    free: np.ndarray,
+    can: np.ndarray,
+) -> None:
+    """Step 4: node ``n`` sends ``avail`` [K] t along its arcs (``can`` [K, a]: the arc takes the commodity and
+    arrives within the horizon): the targets' lack first, then their free storage; a crossing sends all it let
+    through (what no arc can take is lost there), a warehouse keeps the rest."""
+    net, E, W = fx.net, fx.net.E, fx.net.W
+    a = fx.out_arcs[n]
+    x = _share(avail, want, free, can)
+    if n < E:  # a crossing holds no stock: what inspection let through goes on, over storage if need be
+        x += _spread(avail - x.sum(axis=1), can)
+    x = _arc_caps(x, fx.arc_cap_t[a], fx.arc_loads[a, t], fx.pay_ka[:, a], fx.trucked[a])
+    sent = x.sum(axis=1)
+    if n < E:
+        rec.stranded += avail - sent
+        rec.entry_use_lost[:, n, t] += avail - sent
+    else:
+        st.stock[:, n - E] -= sent
+    rec.flow[:, a, t] = x
+    got = x * fx.keep_a[a]
+    d, dst = net.dd[a], net.dst[a]
+    now = d == 0
+    np.add.at(st.stock, (slice(None), dst[now] - E), got[:, now])  # type: ignore[arg-type]
+    site_now = now & (dst >= E + W)
+    np.add.at(rec.delivered[:, :, t], (slice(None), dst[site_now] - E - W), got[:, site_now])  # type: ignore[arg-type]
+    later = ~now
+    if later.any():
+        np.add.at(st.due, (slice(None), dst[later], t + d[later]), got[:, later])  # type: ignore[arg-type]
+        np.add.at(st.coming, (slice(None), dst[later]), got[:, later])  # type: ignore[arg-type]
+
+
+def _produce_at_locations(fx: Fixed, st: State, rec: Days, t: int, need_s: np.ndarray) -> None:
+    """Step 2 at the locations themselves (a location's own well), after the day's trucks, before consumption: up to
+    the rate, what the location lacks today."""
+    E, W = fx.net.E, fx.net.W
+    for p in np.flatnonzero(fx.prod_n >= E + W):
+        s, k = fx.prod_n[p] - E - W, fx.prod_k[p]
+        q = min(fx.rate[p, t], max(need_s[k, s] - st.stock[k, W + s], 0.0))
+        rec.prod[p, t] = q
+        st.stock[k, W + s] += q
+        rec.produced_site[k, s, t] += q
+
+
+def _consume_and_store(fx: Fixed, st: State, rec: Days, t: int, need_q: np.ndarray, need_s: np.ndarray) -> None:
+    """Step 5: each report cell consumes the same share of its need (``need_q`` [K, Q] t, ``need_s`` [K, S] per
+    location: equal sharing), the rest is stored; an item owed until delivered stays owed."""
+    W = fx.net.W
+    have = st.stock[:, W:]
+    used_s = np.minimum(have, need_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(need_s > 0, used_s / np.where(need_s > 0, need_s, 1.0), 0.0)  # [K, S]
+    used_q = need_q * share[:, fx.cell_site]
+    rec.cell_used[:, :, t] = used_q
+    short_q = need_q - used_q
+    rec.cell_short[:, :, t] = short_q
+    st.owed = np.where(fx.net.carry[:, None], short_q, 0.0)
+    st.stock[:, W:] = np.maximum(have - used_s, 0.0)
+    st.over_storage = max(st.over_storage, float(np.max(st.stock[:, W:].sum(axis=0) - fx.cap[W:], initial=0.0)))
+    rec.stock_t[:, :, t] = st.stock
+
+
+def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResult:
+    """The days' record as a plan's arrays (per location and per report cell), its deprivation and conservation
+    residual, and a message on what was not optimised (no fleet or timings yet)."""
+    inst, net, site_cells, carry, W = fx.inst, fx.net, fx.site_cells, fx.net.carry, fx.net.W
     # what an item owed until delivered hands out on a day: the day's need and what was owed, less what is still owed
-    cell_used_k = cell_used
-    cell_short_c = np.clip(cell_short, 0.0, owed_to_date(cell_dem, carry))
-    short_s = np.einsum("kqt,sq->kst", cell_short_c, site_cells)
-    used_s_t = np.einsum("kqt,sq->kst", cell_used_k, site_cells)
-    demand = np.einsum("kqt,sq->kst", cell_dem, site_cells)
-    entry_lost = entry_use * (1.0 - keep_e)[None, :, None] + entry_use_lost
-    arc_lost = flow * (1.0 - keep_a)[None, :, None]
+    cell_short_c = np.clip(rec.cell_short, 0.0, owed_to_date(fx.cell_dem, carry))
+    used_s_t = np.einsum("kqt,sq->kst", rec.cell_used, site_cells)
+    entry_lost = rec.entry_use * (1.0 - fx.keep_e)[None, :, None] + rec.entry_use_lost
+    arc_lost = rec.flow * (1.0 - fx.keep_a)[None, :, None]
     residual = _residual(
-        stock_t,
-        entry_use,
+        rec.stock_t,
+        rec.entry_use,
         entry_lost,
         arc_lost,
-        prod,
-        prod_k,
+        rec.prod,
+        fx.prod_k,
         used_s_t,
-        input_used,
-        due[:, :, T:],
+        rec.input_used,
+        st.due[:, :, net.T :],
         inst,
         net.kidx,
-        K,
-        M,
+        net.K,
+        net.M,
     )
-    notes = [
-        "operated day by day without foresight: no optimisation, so no binding constraints, shadow prices or gap",
-        "crossings load the day's lack, most deprivation per truckload first"
-        + (", then the declared plan's cargo mix into free storage" if reference is not None else "")
-        + "; groups share each location's goods equally",
-    ]
-    if over_storage > 1e-6:
-        notes.append(
-            f"goods already on the way found no storage room on arrival: up to {over_storage:,.1f} t kept above it"
-        )
-    if stranded.sum() > 1e-6:
-        notes.append(
-            f"{stranded.sum():,.1f} t out of inspection found no arc to take it on (arc capacity): counted as lost at "
-            "the crossing"
-        )
-    result = SupplyResult(
+    return SupplyResult(
         status=STATUS,
-        objective_deprivation=deprivation(inst, cell_dem, cell_short_c, carry, deep_share, deep_factor),
+        objective_deprivation=deprivation(inst, fx.cell_dem, cell_short_c, carry, fx.deep_share, fx.deep_factor),
         objective_trucks=None,
         best_bound=None,
         gap=None,
-        days=T,
+        days=net.T,
         commodity_ids=[c.id for c in inst.commodities],
         entry_ids=[e.id for e in inst.entry_points],
         warehouse_ids=[w.id for w in inst.warehouses],
         site_ids=[s.id for s in inst.sites],
         entry_capacity_t=net.cap_e,
-        entry_use_t=entry_use,
-        flow_t=flow,
-        warehouse_stock_t=stock_t[:, :W],
-        site_stock_t=stock_t[:, W:],
-        production_t=prod,
-        demand_t=demand,
-        shortfall_t=short_s,
-        delivered_t=delivered,
-        produced_at_site_t=produced_site,
+        entry_use_t=rec.entry_use,
+        flow_t=rec.flow,
+        warehouse_stock_t=rec.stock_t[:, :W],
+        site_stock_t=rec.stock_t[:, W:],
+        production_t=rec.prod,
+        demand_t=np.einsum("kqt,sq->kst", fx.cell_dem, site_cells),
+        shortfall_t=np.einsum("kqt,sq->kst", cell_short_c, site_cells),
+        delivered_t=rec.delivered,
+        produced_at_site_t=rec.produced_site,
         binding=[],
         fleet=[],
         max_conservation_residual_t=residual,
         solve_time_s=0.0,
-        message="; ".join(notes),
+        message="; ".join(_notes(has_reference, st.over_storage, float(rec.stranded.sum()))),
         method="operate",
         consumed_t=used_s_t,
         carry_over=[bool(c) for c in carry],
-        cell_site=cell_site,
-        cell_group=cell_group,
-        cell_demand_t=cell_dem,
+        cell_site=fx.cell_site,
+        cell_group=fx.cell_group,
+        cell_demand_t=fx.cell_dem,
         cell_shortfall_t=cell_short_c,
-        cell_consumed_t=cell_used_k,
-        cell_people=cell_people,
+        cell_consumed_t=rec.cell_used,
+        cell_people=fx.cell_people,
         entry_lost_t=entry_lost,
         arc_lost_t=arc_lost,
     )
-    result.fleet = fleet_requirements(inst, result)
-    result.solve_time_s = time.perf_counter() - t0
-    result.timings_s = {"operate": result.solve_time_s}
-    return result
+
+
+def _notes(has_reference: bool, over_storage_t: float, stranded_t: float) -> list[str]:
+    """The result's message: what was not optimised, the rule, and goods kept above storage or lost unsent."""
+    notes = [
+        "operated day by day without foresight: no optimisation, so no binding constraints, shadow prices or gap",
+        "crossings load the day's lack, most deprivation per truckload first"
+        + (", then the declared plan's cargo mix into free storage" if has_reference else "")
+        + "; groups share each location's goods equally",
+    ]
+    if over_storage_t > 1e-6:
+        notes.append(
+            f"goods already on the way found no storage room on arrival: up to {over_storage_t:,.1f} t kept above it"
+        )
+    if stranded_t > 1e-6:
+        notes.append(
+            f"{stranded_t:,.1f} t out of inspection found no arc to take it on (arc capacity): counted as lost at "
+            "the crossing"
+        )
+    return notes
 
 
 def _lack_room(
