@@ -4,6 +4,8 @@ plentiful, and never better than the plan (the LP, which knows every day's cross
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -319,3 +321,11 @@ def test_warehouse_without_a_capacity(seed: int) -> None:
     assert np.isfinite(res.flow_t).all() and np.isfinite(res.warehouse_stock_t).all()
     assert res.max_conservation_residual_t < 1e-9
     assert res.objective_deprivation is not None and np.isfinite(res.objective_deprivation)
+
+
+def test_priority_sharing_is_said_not_modelled() -> None:
+    # groups share equally when operated: a scenario's priority order is named as not modelled, next to the figures
+    inst = _two_sites(2, 0.0)
+    assert "NOT MODELLED" not in operate_supply(inst).message
+    prio = dataclasses.replace(inst, sharing="priority", group_priority=("sheltered",))
+    assert "NOT MODELLED when operated: the scenario's 'priority' sharing" in operate_supply(prio).message

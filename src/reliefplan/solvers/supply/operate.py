@@ -306,7 +306,7 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
         fleet=[],
         max_conservation_residual_t=residual,
         solve_time_s=0.0,
-        message="; ".join(_notes(has_reference, st.over_storage, float(rec.stranded.sum()))),
+        message="; ".join(_notes(has_reference, st.over_storage, float(rec.stranded.sum()), inst.sharing)),
         method="operate",
         consumed_t=used_s_t,
         carry_over=[bool(c) for c in carry],
@@ -321,13 +321,18 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
     )
 
 
-def _notes(has_reference: bool, over_storage_t: float, stranded_t: float) -> list[str]:
+def _notes(has_reference: bool, over_storage_t: float, stranded_t: float, sharing: str = "equal") -> list[str]:
     """The result's message: what was not optimised, the rule, and goods kept above storage or lost unsent."""
     notes = [
         "operated day by day without foresight: no optimisation, so no binding constraints, shadow prices or gap",
         "crossings load the day's lack, most deprivation per truckload first"
         + (", then the declared plan's cargo mix into free storage" if has_reference else "")
-        + "; groups share each location's goods equally",
+        + "; groups share each location's goods equally"
+        + (
+            f" (NOT MODELLED when operated: the scenario's '{sharing}' sharing between groups)"
+            if sharing not in ("equal", "none")
+            else ""
+        ),
     ]
     if over_storage_t > 1e-6:
         notes.append(
