@@ -247,7 +247,7 @@ def _summary(
             "supply": supply,
         }
     )
-    summary["notes"].append(_FORESIGHT_NOTES["operate" if supply == "operate" else "plan"])
+    summary["notes"].append(_FORESIGHT_NOTES[supply])  # supply checked by _check_arguments
     return summary
 
 

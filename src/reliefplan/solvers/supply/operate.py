@@ -46,8 +46,8 @@ import time
 
 import numpy as np
 
-from .model import DEEP_FACTOR, DEEP_SHARE, Site, SupplyInstance, SupplyResult, Warehouse, owed_to_date
-from .operate_arrays import Days, Fixed, State, fixed_arrays, start_state
+from .model import DEEP_FACTOR, DEEP_SHARE, SupplyInstance, SupplyResult, owed_to_date
+from .operate_arrays import Days, Fixed, State, fixed_arrays, initial_stock, start_state
 from .results import fleet_requirements
 
 STATUS = "operated (no foresight)"
@@ -102,7 +102,6 @@ def _node_day(
     net, E, W = fx.net, fx.net.E, fx.net.W
     a = fx.out_arcs[n]
     if n < E and a.size == 0:
-        rec.stranded += ready_e[:, n]
         rec.entry_use_lost[:, n, t] += ready_e[:, n]
         return
     lack, deep, room = _lack_room(
@@ -210,7 +209,6 @@ def _send(
     x = _arc_caps(x, fx.arc_cap_t[a], fx.arc_loads[a, t], fx.pay_ka[:, a], fx.trucked[a])
     sent = x.sum(axis=1)
     if n < E:
-        rec.stranded += avail - sent
         rec.entry_use_lost[:, n, t] += avail - sent
     else:
         st.stock[:, n - E] -= sent
@@ -306,7 +304,7 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
         fleet=[],
         max_conservation_residual_t=residual,
         solve_time_s=0.0,
-        message="; ".join(_notes(has_reference, st.over_storage, float(rec.stranded.sum()), inst.sharing)),
+        message="; ".join(_notes(has_reference, st.over_storage, float(rec.entry_use_lost.sum()), inst.sharing)),
         method="operate",
         consumed_t=used_s_t,
         carry_over=[bool(c) for c in carry],
@@ -496,11 +494,7 @@ def _residual(
 ) -> float:
     """Largest |goods in - goods out| over commodities (t): initial stock + entered + produced = consumed + used by
     production + lost + stock at the end + still on the way after the horizon."""
-    init = np.zeros(K)
-    holders: list[Warehouse | Site] = [*inst.warehouses, *inst.sites]
-    for h in holders:
-        for k, v in h.initial_t.items():
-            init[kidx[k]] += v
+    init = initial_stock(inst, kidx, K).sum(axis=1)
     made = np.zeros(K)
     np.add.at(made, prod_k, prod.sum(axis=1))
     goods_in = init + entry_use.sum(axis=(1, 2)) + made

@@ -55,7 +55,8 @@ def _order(n_nodes: int, src: np.ndarray, dst: np.ndarray, first: np.ndarray) ->
             indeg[m] -= 1
             if indeg[m] == 0:
                 ready.append(m)
-    return seen + [n for n in range(n_nodes) if n not in set(seen)]
+    done = set(seen)
+    return seen + [n for n in range(n_nodes) if n not in done]
 
 
 @dataclass
@@ -162,6 +163,16 @@ def fixed_arrays(inst: SupplyInstance, reference: SupplyResult | None, deep_shar
     )
 
 
+def initial_stock(inst: SupplyInstance, kidx: dict[str, int], K: int) -> np.ndarray:
+    """[K, M] t held on day 0 by the warehouses, then the locations."""
+    holders: list[Warehouse | Site] = [*inst.warehouses, *inst.sites]
+    stock = np.zeros((K, len(holders)))
+    for j, h in enumerate(holders):
+        for k, v in h.initial_t.items():
+            stock[kidx[k], j] += v
+    return stock
+
+
 @dataclass
 class State:
     """The running state (t): stock held, items owed until delivered, goods in transit."""
@@ -176,11 +187,7 @@ class State:
 def start_state(fx: Fixed) -> State:
     """Day 0's state: the holders' initial stock, nothing owed or on the way."""
     net = fx.net
-    stock = np.zeros((net.K, net.M))
-    holders: list[Warehouse | Site] = [*fx.inst.warehouses, *fx.inst.sites]
-    for j, h in enumerate(holders):
-        for k, v in h.initial_t.items():
-            stock[net.kidx[k], j] += v
+    stock = initial_stock(fx.inst, net.kidx, net.K)
     pad = int(max(net.dd.max(initial=0), net.delay.max(initial=0))) + 1
     return State(
         stock=stock,
@@ -196,7 +203,6 @@ class Days:
 
     entry_use: np.ndarray  # [K, E, T] loaded at each crossing
     entry_use_lost: np.ndarray  # [K, E, T] out of inspection with no arc to take it on
-    stranded: np.ndarray  # [K] the same, over the horizon
     flow: np.ndarray  # [K, A, T] sent along each arc
     prod: np.ndarray  # [P, T] made by each production line
     input_used: np.ndarray  # [K, T] production inputs (fuel) used up
@@ -213,7 +219,6 @@ class Days:
         return cls(
             entry_use=np.zeros((K, E, T)),
             entry_use_lost=np.zeros((K, E, T)),
-            stranded=np.zeros(K),
             flow=np.zeros((K, net.A, T)),
             prod=np.zeros((net.P, T)),
             input_used=np.zeros((K, T)),
