@@ -22,6 +22,7 @@ from ..solvers.supply import (
     site_figures_t,
 )
 from ..solvers.sustain import GroupSustain, SustainResult, sustain_to_dict
+from .group_ranges import group_ranges
 from .presence import Presence
 from .supply_areas import SupplyAreas
 
@@ -102,8 +103,6 @@ def group_figures(d: Deliveries, *, rows: bool = True, dependent: dict[str, np.n
                 )
     ranges = None
     if d.face is not None and rows:  # supply.group_ranges, a plan (not an ensemble member)
-        from .group_ranges import group_ranges
-
         ranges = group_ranges(d.instance, d.result, d.face, d.food_kcal_per_kg, per_person)
     return Groups(food_kcal_per_kg=round(d.food_kcal_per_kg, 1), summary=summary, daily=by_day, ranges=ranges)
 

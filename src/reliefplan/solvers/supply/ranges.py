@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from .cells import _sharing_classes
 from .lp import _Lp
 from .model import SupplyInstance
+from .solve import _highs
 
 #: the face's rows hold each criterion at most at the reported plan's value plus this share of the row's magnitude
 #: there (Σ |a_j x_j|), for floating point: the reported plan satisfies its own rows whatever HiGHS' scaling and
@@ -110,8 +111,6 @@ def face_ranges(
     """The least and the most of each figure (a row of ``figures``: weights over the report cells' shortfall,
     [n, K * Q * T] in `SupplyResult.cell_shortfall_t`'s order) over the optimal face of the plan `solve_supply`
     left in ``keep``. ``time_limit_s``: per solve (wall, HiGHS' clock; None: the plan's own)."""
-    from .solve import _highs
-
     t0 = time.process_time()
     if time_limit_s is None:
         time_limit_s = float(keep.get("time_limit_s", 60.0))

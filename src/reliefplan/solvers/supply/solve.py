@@ -86,7 +86,7 @@ class _Start(NamedTuple):
     highspy: Any
     key: str  # the LP's structure (`_structure_key`), "" for a plan solved once
     held: np.ndarray  # the site stock columns held at 0 (sifting)
-    how: str  # "warm" from the kept model; "cold": a new model, sifted; "whole": the whole LP at once; "" once
+    how: str  # "warm" from the kept model; "cold": a new model, sifted (a plan's too); "whole": the whole LP at once
     restarts: Restarts | None  # the worker's record (None for a plan solved once)
 
 
@@ -172,7 +172,7 @@ def _warm_highs(
     import highspy
 
     if warm is None:  # solved once: without the dead columns
-        return _Start(*_highs(lp, time_limit_s, threads, _upper(lp, held), scale, compact=True), "", held, "", None)
+        return _cold_highs(lp, time_limit_s, threads, held, scale, "", None)
     key = _structure_key(lp)
     # taken out while in use (a thread running another member meanwhile builds its own), put back by the caller
     kept = warm.pop(key, None)
@@ -231,11 +231,11 @@ def _cold_highs(
     held: np.ndarray,
     scale: int | None,
     key: str,
-    restarts: Restarts,
+    restarts: Restarts | None,
     whole: bool = False,
 ) -> _Start:
-    """A new model for a worker's member, solved as a plan is, its live columns sifted (`CompactHighs.add_live`
-    grows it for later members); ``whole`` (the last member gave up sifting, `COLD_AFTER_GIVE_UP`): nothing held,
+    """A new model, solved as a plan is, its live columns sifted: a plan's (``restarts`` None) or a worker's member's
+    (`CompactHighs.add_live` grows it for later members); ``whole`` (the last member gave up sifting, `COLD_AFTER_GIVE_UP`): nothing held,
     set to give up at once."""
     import highspy
 
