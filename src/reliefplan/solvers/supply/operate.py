@@ -48,7 +48,7 @@ import numpy as np
 
 from .model import DEEP_FACTOR, DEEP_SHARE, SupplyInstance, SupplyResult, owed_to_date
 from .operate_arrays import Days, Fixed, State, fixed_arrays, initial_stock, start_state
-from .results import fleet_requirements
+from .results import fleet_requirements, named_fields
 
 STATUS = "operated (no foresight)"
 
@@ -286,10 +286,6 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
         best_bound=None,
         gap=None,
         days=net.T,
-        commodity_ids=[c.id for c in inst.commodities],
-        entry_ids=[e.id for e in inst.entry_points],
-        warehouse_ids=[w.id for w in inst.warehouses],
-        site_ids=[s.id for s in inst.sites],
         entry_capacity_t=net.cap_e,
         entry_use_t=rec.entry_use,
         flow_t=rec.flow,
@@ -307,15 +303,11 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
         message="; ".join(_notes(has_reference, st.over_storage, float(rec.entry_use_lost.sum()), inst.sharing)),
         method="operate",
         consumed_t=used_s_t,
-        carry_over=[bool(c) for c in carry],
-        cell_site=fx.cell_site,
-        cell_group=fx.cell_group,
-        cell_demand_t=fx.cell_dem,
         cell_shortfall_t=cell_short_c,
         cell_consumed_t=rec.cell_used,
-        cell_people=fx.cell_people,
         entry_lost_t=entry_lost,
         arc_lost_t=arc_lost,
+        **named_fields(inst, carry, fx.cell_site, fx.cell_group, fx.cell_dem, fx.cell_people),
     )
 
 

@@ -91,6 +91,28 @@ def _restore(corr: Corridors, fig: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def named_fields(
+    instance: SupplyInstance,
+    carry: np.ndarray,
+    cell_site: np.ndarray,
+    cell_group: list[str],
+    cell_demand_t: np.ndarray,
+    cell_people: np.ndarray,
+) -> dict[str, Any]:
+    """A result's ids and report cells (planned or operated alike)."""
+    return dict(
+        commodity_ids=[c.id for c in instance.commodities],
+        entry_ids=[e.id for e in instance.entry_points],
+        warehouse_ids=[w.id for w in instance.warehouses],
+        site_ids=[s.id for s in instance.sites],
+        carry_over=[bool(c) for c in carry],
+        cell_site=cell_site,
+        cell_group=cell_group,
+        cell_demand_t=cell_demand_t,
+        cell_people=cell_people,
+    )
+
+
 def _truckloads(inst: SupplyInstance, result: SupplyResult) -> np.ndarray:
     """[A, T] truckloads on each arc and day: Σ_k t_k / payload_k (0 on arcs that are not trucked)."""
     per_carrier: dict[float | None, list[float]] = {}  # t per truck of each commodity, by the arc's own payload

@@ -30,7 +30,7 @@ from .model import (
     owed_to_date,
 )
 from .restarts import Restarts
-from .results import _plan_figures, _restore, fleet_requirements
+from .results import _plan_figures, _restore, fleet_requirements, named_fields
 from .sifting import _give_up, _sift
 from .validate import validate_instance
 
@@ -447,17 +447,7 @@ def _truckload_solve(
 
 def _named(instance: SupplyInstance, lp: _Lp) -> dict[str, Any]:
     """The result's ids and report cells."""
-    return dict(
-        commodity_ids=[c.id for c in instance.commodities],
-        entry_ids=[e.id for e in instance.entry_points],
-        warehouse_ids=[w.id for w in instance.warehouses],
-        site_ids=[s.id for s in instance.sites],
-        carry_over=[bool(c) for c in lp.carry],
-        cell_site=lp.cell_site,
-        cell_group=lp.cell_group,
-        cell_demand_t=lp.cell_demand,
-        cell_people=lp.cell_people,
-    )
+    return named_fields(instance, lp.carry, lp.cell_site, lp.cell_group, lp.cell_demand, lp.cell_people)
 
 
 def _solve(
