@@ -106,9 +106,11 @@ def read_plan(path: Path) -> Plan:
 
 def _plan_errors(e: ValidationError) -> str:
     """A plan.json's validation errors in one line: the missing keys, then the first few others."""
+    from .._errors import field_path
+
     errors = e.errors()
-    missing = [".".join(map(str, x["loc"])) for x in errors if x["type"] == "missing"]
-    other = [f"{'.'.join(map(str, x['loc'])) or '(top)'}: {x['msg']}" for x in errors if x["type"] != "missing"]
+    missing = [field_path(*x["loc"]) for x in errors if x["type"] == "missing"]
+    other = [f"{field_path(*x['loc']) or '(top)'}: {x['msg']}" for x in errors if x["type"] != "missing"]
     parts = (
         (
             [f"missing {', '.join(missing[:8])}" + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")]

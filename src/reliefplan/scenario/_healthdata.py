@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.special import ndtri
 
-from .._errors import InputError, Problem
+from .._errors import InputError, Problem, field_path
 from ._inputs import Strict
 
 Dist = Literal["fixed", "uniform", "loguniform", "ci95"]
@@ -218,7 +218,7 @@ def _out_of_range(shipped: Param, new: Param) -> str | None:
 def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
-        return f"{err['msg'].removeprefix('Value error, ')} (at {'.'.join(str(p) for p in err['loc']) or 'value'})"
+        return f"{err['msg'].removeprefix('Value error, ')} (at {field_path(*err['loc']) or 'value'})"
     return str(exc)
 
 

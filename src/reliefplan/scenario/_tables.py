@@ -84,12 +84,10 @@ def _cargo(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> t
 def _payload_file(folder: Path, cfg_path: Path, cargo: CargoSpec, col: _Collector) -> CargoSpec:
     """The cargo block with t per truck by commodity read from its payload file (each row's commodity checked
     here, so a problem names the file and row it comes from)."""
-    from .supply_data import _commodities_yaml
-
     if cargo.payload_t:
         col.add(cfg_path, "give cargo.payload_t or cargo.payload_file, not both", field="cargo.payload_file")
         return cargo
-    known = [c["id"] for c in _commodities_yaml()["commodities"]]
+    known = _commodity_ids()
     try:
         path = folder_file(folder, str(cargo.payload_file), field="cargo.payload_file")
         rows = read_csv_rows(path)
@@ -136,10 +134,15 @@ def _food_mix(folder: Path, file: str, col: _Collector) -> list[dict[str, Any]]:
     return out
 
 
-def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
+def _commodity_ids() -> list[str]:
+    """The ids of the packaged commodity table, in its order (what a cargo row may name)."""
     from .supply_data import _commodities_yaml
 
-    known = [c["id"] for c in _commodities_yaml()["commodities"]]
+    return [c["id"] for c in _commodities_yaml()["commodities"]]
+
+
+def _cargo_problems(cargo: CargoSpec, cfg_path: Path) -> list[Problem]:
+    known = _commodity_ids()
     out = []
     for k, v in cargo.payload_t.items():
         if k not in known:

@@ -54,9 +54,9 @@ def _auth(_cred: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
     return None  # enforced by the middleware (which also covers /docs and /openapi.json); declared for OpenAPI
 
 
-def _request_problem(field: str, message: str, expected: list[str]) -> dict[str, Any]:
+def _request_problem(field: str, message: str) -> dict[str, Any]:
     """A request field's problem in the error body's form (as a 422 from validation names it)."""
-    return {"file": None, "feature": None, "field": field, "message": f"{message}; expected one of {expected}"}
+    return {"file": None, "feature": None, "field": field, "message": message}
 
 
 def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
@@ -66,12 +66,9 @@ def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
     names = [x.name for x in cat.packages]
     if p.package is not None and not p.assess and p.package not in names:
         out.append(
-            {
-                "file": None,
-                "feature": None,
-                "field": "body.params.package",
-                "message": f"no package named '{p.package}' in this upload; expected one of {names}",
-            }
+            _request_problem(
+                "body.params.package", f"no package named '{p.package}' in this upload; expected one of {names}"
+            )
         )
     sc = next((x for x in cat.scenarios if x.name == req.scenario), None)
     if sc is None:
@@ -82,30 +79,20 @@ def _choice_problems(cat: Catalog, req: RunRequest) -> list[dict[str, Any]]:
         where = f"body.params.closures.{i}"
         if ids and c.entry_point not in ids:
             out.append(
-                {
-                    "file": None,
-                    "feature": None,
-                    "field": f"{where}.entry_point",
-                    "message": f"no entry point '{c.entry_point}' in scenario '{sc.name}'; expected one of {ids}",
-                }
+                _request_problem(
+                    f"{where}.entry_point",
+                    f"no entry point '{c.entry_point}' in scenario '{sc.name}'; expected one of {ids}",
+                )
             )
         if c.first_day > c.last_day:
             out.append(
-                {
-                    "file": None,
-                    "feature": None,
-                    "field": f"{where}.first_day",
-                    "message": f"first day {c.first_day} is after last day {c.last_day}",
-                }
+                _request_problem(f"{where}.first_day", f"first day {c.first_day} is after last day {c.last_day}")
             )
         elif c.first_day >= horizon:
             out.append(
-                {
-                    "file": None,
-                    "feature": None,
-                    "field": f"{where}.first_day",
-                    "message": f"day {c.first_day} is beyond the horizon (days 0 to {horizon - 1})",
-                }
+                _request_problem(
+                    f"{where}.first_day", f"day {c.first_day} is beyond the horizon (days 0 to {horizon - 1})"
+                )
             )
     return out
 
@@ -338,11 +325,14 @@ def _run_routes(app: FastAPI, st: Store, lookups: _Lookups) -> None:
         u = _get_upload(req.upload_id)
         problems = []
         if req.scenario not in u.scenarios:
-            problems.append(_request_problem("body.scenario", f"no scenario named '{req.scenario}'", u.scenarios))
+            problems.append(
+                _request_problem("body.scenario", f"no scenario named '{req.scenario}'; expected one of {u.scenarios}")
+            )
         if req.params.profile is not None and req.params.profile not in available_profiles():
             problems.append(
                 _request_problem(
-                    "body.params.profile", f"no standards profile '{req.params.profile}'", available_profiles()
+                    "body.params.profile",
+                    f"no standards profile '{req.params.profile}'; expected one of {available_profiles()}",
                 )
             )
         if not problems:
@@ -466,15 +456,7 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        problems = [
-            {
-                "file": None,
-                "feature": None,
-                "field": field_path(*e.get("loc", ())),
-                "message": str(e.get("msg", "")),
-            }
-            for e in errors
-        ]
+        problems = [_request_problem(field_path(*e.get("loc", ())), str(e.get("msg", ""))) for e in errors]
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(status_code=400, content={"detail": "malformed JSON body", "problems": problems})
         return JSONResponse(
