@@ -11,9 +11,9 @@ everyone leaving within the 12 h spread): the figure is a ratio, not a wall-cloc
 member (sampled inputs, warm worker: bench_ensemble.member_vs_cold) against a cold plan and a cold plan of the
 member's draws, stage by stage, with the CPU seconds of the hourly runs; first with the kernel stepping one
 step at a time (before), then with the ordinary steps in one compiled call (`stepping.advance`, after);
-``--kernel-only``: only the latter; ``--array``: the array version first; ``--reuse``: every plan making the
-segments of its ways again (before), then members sharing them (`routes.segments`, keyed on the sites' nodes). Target (issue 19): a member <= 25 %
-of a cold plan; its two hourly runs <= 1.0 s CPU.
+``--kernel-only``: only the latter; ``--array``: the array version first; ``--routes``: routes made in Python
+(before 7 Dec 2026: every step with a new destination handed back), then in the compiled steps
+(`route_kernel`). Target (issue 19): a member <= 25 % of a cold plan; its two hourly runs <= 1.0 s CPU.
 
 Before / after, in the same process: the compiled per-step kernel (solvers/movement_days/kernel.py) against
 the array version it replaced (tests/movement_reference.py), on the 30-day run (identical results checked) and,
@@ -172,10 +172,10 @@ def staged_member(members: int = 2) -> None:
         versions = versions[1:]
     if "--kernel-only" in sys.argv:
         versions = versions[-1:]
-    if "--reuse" in sys.argv:
+    if "--routes" in sys.argv:
         versions = [
-            ("segments made again in each plan (before)", _segments_per_plan()),
-            ("segments shared across members (after)", contextlib.nullcontext()),
+            ("routes made in Python (before)", _routes_in_python()),
+            ("routes and targets made in the compiled steps (after)", contextlib.nullcontext()),
         ]
     for label, ctx in versions:
         with ctx, _simulation_cpu() as sim_cpu:
@@ -226,23 +226,17 @@ def _one_step_at_a_time() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _segments_per_plan() -> Iterator[None]:
-    """Every plan makes the segments of its ways again (its two runs share them), as before they were keyed on the
-    sites' nodes: a member's overflow places changed the destinations, and with them the key, in every member."""
-    from reliefplan.solvers.movement_days import routes
+def _routes_in_python() -> Iterator[None]:
+    """Every simulation in the block makes its routes in Python (`_Sim._route_here`, segments memoised per network,
+    as before 7 Dec 2026): without the route table, the compiled steps hand back every step with a new destination."""
+    from reliefplan.solvers.movement_days import simulation
 
-    plain = md.simulate
-
-    def fresh(inst: md.DaysInstance, **kwargs: Any) -> Any:
-        if kwargs.get("assignment") == "plan":  # a plan's first run (stages.orders.move_over_days)
-            routes._SEGMENTS.clear()
-        return plain(inst, **kwargs)
-
-    md.simulate = fresh
+    table = simulation._ROUTE_TABLE
+    simulation._ROUTE_TABLE = 0
     try:
         yield
     finally:
-        md.simulate = plain
+        simulation._ROUTE_TABLE = table
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import pytest
 from test_movement_kernel import assert_same, grid_instance
 
 from reliefplan.solvers import movement_days as md
-from reliefplan.solvers.movement_days import routes
+from reliefplan.solvers.movement_days import routes, simulation
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rafah-2024"
 
@@ -49,7 +49,12 @@ def _other_destinations(inst: md.DaysInstance, seed: int) -> md.DaysInstance:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("assignment", ["arrival", "plan"])
 @pytest.mark.parametrize("draws", [_member, _other_destinations])
-def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assignment, draws):
+@pytest.mark.parametrize("table", [True, False])
+def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(monkeypatch, seed, assignment, draws, table):
+    """With the route table routes are made in compiled code (nothing memoised); without it, in Python from the
+    segments memoised per network."""
+    if not table:
+        monkeypatch.setattr(simulation, "_ROUTE_TABLE", 0)
     base = grid_instance(seed, 120.0)
     member = draws(base, seed + 10)
     plan = md.staged_plan(member).people if assignment == "plan" else None
@@ -58,16 +63,21 @@ def test_a_run_after_other_runs_on_the_same_roads_equals_a_cold_run(seed, assign
     routes._SEGMENTS.clear()
     md.simulate(base)  # the worker's earlier member: other capacities and people, the same roads
     md.simulate(base, assignment="plan", plan=md.staged_plan(base).people)
-    assert len(routes._SEGMENTS) == 1 and next(iter(routes._SEGMENTS.values()))
-    made = len(next(iter(routes._SEGMENTS.values())))
     warm = md.simulate(member, assignment=assignment, plan=plan)
     assert_same(warm, cold)
     assert warm.bottlenecks and warm.total_people == member.total_people
+    if table:
+        assert not routes._SEGMENTS
+        return
     # the same network's segments, used again: the member's run found most of its ways made
+    assert len(routes._SEGMENTS) == 1 and next(iter(routes._SEGMENTS.values()))
+    made = len(next(iter(routes._SEGMENTS.values())))
+    md.simulate(member, assignment=assignment, plan=plan)
     assert len(routes._SEGMENTS) == 1 and len(next(iter(routes._SEGMENTS.values()))) - made < made
 
 
-def test_other_roads_or_steps_get_their_own_segments():
+def test_other_roads_or_steps_get_their_own_segments(monkeypatch):
+    monkeypatch.setattr(simulation, "_ROUTE_TABLE", 0)  # segments are memoised for the routes made in Python
     routes._SEGMENTS.clear()
     inst = grid_instance(0, 120.0)
     md.simulate(inst)

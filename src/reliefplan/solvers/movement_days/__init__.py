@@ -30,12 +30,14 @@ What lives where:
 * `schedule`: whole people leaving each origin by day, split by mode with the vehicles' daily limit, and each
   day's release events.
 * `routes`: the condensed road network with shortest ways to the sites, and the route elements (segments of
-  the way, each with its queue and travel ring); the segments are memoised per network and step, for every
-  run on the same roads (both runs of a plan, ensemble members).
+  the way, each with its queue and travel ring).
+* `route_kernel`: where people head, compiled: the nearest site with room from every node, and the routes
+  (chains of elements) made on first use; Python uses the same functions.
 * `simulation`: `simulate` and the step loop (departures, targets, arrivals, re-displacement, the books).
-* `kernel`: the per-step work on the elements and links (landing, discharge, places taken), compiled with numba.
-* `stepping`: the ordinary steps (known routes, arrivals that find a place or move on along known routes) in
-  one compiled call, handing a step back to `simulation` when it needs Python; results identical.
+* `kernel`: the per-step work on the elements and links (landing, discharge), compiled with numba.
+* `places_kernel`: arrivals taking their places (and the split of planned departures), compiled.
+* `stepping`: the steps in one compiled call (departures, new routes, windows ending, arrivals that move on),
+  handing a step back to `simulation` only when it needs Python; results identical.
 * `result`: `DaysResult` and its totals for plan.json.
 * `staged`: the planned assignment (`staged_plan`) and the comparison of the two runs (`compare`).
 """

@@ -117,15 +117,66 @@ def discharge(
     qi: np.ndarray, t: int, max_use: float, links: Any, els: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Passes of `_one_pass` along chains of short links (at most 256) from the queued elements ``qi``; returns
-    the people who reached the end of their way within the step (as `land`)."""
-    m = len(links[0])
-    work = (np.zeros(m), np.zeros(m), np.ones(m), np.zeros(m, np.bool_), np.empty(m, np.int64))
+    the people who reached the end of their way within the step (as `land`).
+
+    The arrays each pass needs are taken out of ``links`` and ``els`` once, here, and handed on one by one: a
+    tuple argument is copied and its every array counted (an atomic reference count) at each call."""
+    cap_step, credit, credit_t, jam_steps, jam_first, jam_last, max_queue = links
+    arcs, ptr, nar, nxt, use, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
+    m = len(cap_step)
+    load, used, frac, touched, lst = np.zeros(m), np.zeros(m), np.ones(m), np.zeros(m, np.bool_), np.empty(m, np.int64)
     cap, c = 16, 0
     te, tn, td, tv = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap)
     for _ in range(256):
         if len(qi) == 0:
             break
-        qi, e_end, n_end, d_end, v_end = _one_pass(qi, t, max_use, links, els, work)
+        # one pass (see `_one_pass`): every link takes each segment's people from this step's credit
+        qv, n_touch, free = _load(
+            qi, t, max_use, cap_step, credit, credit_t, arcs, ptr, nar, queue, use, load, touched, lst
+        )
+        if free:
+            out, o_dep, o_vul = _all_go(qi, qv, lst[:n_touch], credit, queue, qdep, qvul, load)
+        else:
+            out, o_dep, o_vul = _tightest(
+                qi,
+                qv,
+                t,
+                lst[:n_touch],
+                (credit, jam_steps, jam_first, jam_last, max_queue),
+                arcs,
+                ptr,
+                nar,
+                use,
+                queue,
+                qdep,
+                qvul,
+                load,
+                used,
+                frac,
+            )
+        for j in range(n_touch):
+            a = lst[j]
+            load[a], used[a], frac[a], touched[a] = 0.0, 0.0, 1.0, False
+        qi, e_end, n_end, d_end, v_end = _onto_links(
+            qi,
+            t,
+            out,
+            o_dep,
+            o_vul,
+            nxt,
+            k,
+            f,
+            carry,
+            size,
+            off,
+            queue,
+            qdep,
+            qvul,
+            ring_n,
+            ring_dep,
+            ring_vul,
+            on_ring,
+        )
         if c + len(e_end) > cap:
             cap = max(2 * cap, c + len(e_end))
             te, tn, td, tv = _grow(te, cap), _grow(tn, cap), _grow(td, cap), _grow(tv, cap)
@@ -143,30 +194,25 @@ def _grow(a: np.ndarray, cap: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _one_pass(qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, work: Any) -> Any:
-    """One discharge pass over the queued elements ``qi`` (sorted): every link takes each segment's people (times
-    their road use) from this step's credit; a segment moves as its tightest link allows. Returns the elements
-    reached within the step (links shorter than the rest of the step) and the people at the end of their way.
-    ``work``: zeroed arrays over links (load, used, frac = 1, touched, the touched list), left as found."""
-    load, used, frac, touched, lst = work
-    qv, n_touch, free = _load(qi, t, max_use, links, els, work)
-    if free:
-        out, o_dep, o_vul = _all_go(qi, qv, lst[:n_touch], links, els, load)
-    else:
-        out, o_dep, o_vul = _tightest(qi, qv, t, lst[:n_touch], links, els, work)
-    for j in range(n_touch):
-        a = lst[j]
-        load[a], used[a], frac[a], touched[a] = 0.0, 0.0, 1.0, False
-    return _onto_links(qi, t, out, o_dep, o_vul, els)
-
-
-@njit(cache=True)
-def _load(qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, work: Any) -> Any:
+def _load(
+    qi: np.ndarray,
+    t: int,
+    max_use: float,
+    cap_step: np.ndarray,
+    credit: np.ndarray,
+    credit_t: np.ndarray,
+    arcs: np.ndarray,
+    ptr: np.ndarray,
+    nar: np.ndarray,
+    queue: np.ndarray,
+    use: np.ndarray,
+    load: np.ndarray,
+    touched: np.ndarray,
+    lst: np.ndarray,
+) -> Any:
     """Every link of every segment takes the segment's people from its capacity: the load per link, this
-    step's credit (plus at most one person's rounding owed), and whether every link has room for its load."""
-    cap_step, credit, credit_t = links[0], links[1], links[2]
-    arcs, ptr, nar, queue, use = els[0], els[1], els[2], els[10], els[4]
-    load, touched, lst = work[0], work[3], work[4]
+    step's credit (plus at most one person's rounding owed), and whether every link has room for its load.
+    ``load``, ``touched``, ``lst``: zeroed work arrays over links, and the list of the links touched."""
     qv = np.empty(len(qi), np.int64)
     n_touch = 0
     for i in range(len(qi)):
@@ -192,9 +238,17 @@ def _load(qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, work: An
 
 
 @njit(cache=True)
-def _all_go(qi: np.ndarray, qv: np.ndarray, lst: np.ndarray, links: Any, els: Any, load: np.ndarray) -> Any:
+def _all_go(
+    qi: np.ndarray,
+    qv: np.ndarray,
+    lst: np.ndarray,
+    credit: np.ndarray,
+    queue: np.ndarray,
+    qdep: np.ndarray,
+    qvul: np.ndarray,
+    load: np.ndarray,
+) -> Any:
     """Free flow on every link: everyone queued goes."""
-    credit, queue, qdep, qvul = links[1], els[10], els[11], els[12]
     for a in lst:
         credit[a] -= load[a]
     out, o_dep, o_vul = qv.copy(), np.empty(len(qi)), np.empty(len(qi))
@@ -206,12 +260,27 @@ def _all_go(qi: np.ndarray, qv: np.ndarray, lst: np.ndarray, links: Any, els: An
 
 
 @njit(cache=True)
-def _tightest(qi: np.ndarray, qv: np.ndarray, t: int, lst: np.ndarray, links: Any, els: Any, work: Any) -> Any:
+def _tightest(
+    qi: np.ndarray,
+    qv: np.ndarray,
+    t: int,
+    lst: np.ndarray,
+    jams: Any,
+    arcs: np.ndarray,
+    ptr: np.ndarray,
+    nar: np.ndarray,
+    use: np.ndarray,
+    queue: np.ndarray,
+    qdep: np.ndarray,
+    qvul: np.ndarray,
+    load: np.ndarray,
+    used: np.ndarray,
+    frac: np.ndarray,
+) -> Any:
     """Some link is full: each link lets through the share of its load its credit allows, a segment moves as
-    its tightest link allows (whole people, rounded down); the rest stays queued and the link counts as jammed."""
-    credit, jam_steps, jam_first, jam_last, max_queue = links[1], links[3], links[4], links[5], links[6]
-    arcs, ptr, nar, use, queue, qdep, qvul = els[0], els[1], els[2], els[4], els[10], els[11], els[12]
-    load, used, frac = work[0], work[1], work[2]
+    its tightest link allows (whole people, rounded down); the rest stays queued and the link counts as jammed.
+    ``jams``: (credit, and the jam books of `LINK_ARRAYS`)."""
+    credit, jam_steps, jam_first, jam_last, max_queue = jams
     for a in lst:
         frac[a] = min(1.0, credit[a] / load[a])
     out, o_dep, o_vul = np.empty(len(qi), np.int64), np.empty(len(qi)), np.empty(len(qi))
@@ -243,10 +312,28 @@ def _tightest(qi: np.ndarray, qv: np.ndarray, t: int, lst: np.ndarray, links: An
 
 
 @njit(cache=True)
-def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vul: np.ndarray, els: Any) -> Any:
+def _onto_links(
+    qi: np.ndarray,
+    t: int,
+    out: np.ndarray,
+    o_dep: np.ndarray,
+    o_vul: np.ndarray,
+    nxt: np.ndarray,
+    k: np.ndarray,
+    f: np.ndarray,
+    carry: np.ndarray,
+    size: np.ndarray,
+    off: np.ndarray,
+    queue: np.ndarray,
+    qdep: np.ndarray,
+    qvul: np.ndarray,
+    ring_n: np.ndarray,
+    ring_dep: np.ndarray,
+    ring_vul: np.ndarray,
+    on_ring: np.ndarray,
+) -> Any:
     """People through a link's entry: into its travel ring, the fraction one step slower with remainders
     carried over; through a link shorter than the rest of the step, on to the next element's queue now."""
-    _, _, _, nxt, _, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
     now_e, now_n, now_d, now_v = (
         np.empty(len(qi), np.int64),
         np.empty(len(qi), np.int64),
@@ -292,54 +379,6 @@ def _onto_links(qi: np.ndarray, t: int, out: np.ndarray, o_dep: np.ndarray, o_vu
             end[i] = True
     ends = np.flatnonzero(end)
     return np.unique(nx[:n_mv]), now_e[ends], now_n[ends], now_d[ends], now_v[ends]
-
-
-@njit(cache=True)
-def arrive(
-    j: np.ndarray,
-    mo: np.ndarray,
-    d: np.ndarray,
-    n: np.ndarray,
-    take: np.ndarray,
-    dep: np.ndarray,
-    vul: np.ndarray,
-    part: np.ndarray,
-    planned: bool,
-    when: Any,
-    books: Any,
-) -> np.ndarray:
-    """Arrivals take ``take`` of their ``n`` places (``part`` = take / n of their departure steps and vulnerable
-    people go with them): occupancy, arrivals by site, hour and mode, trip ends (trips, their steps, who walked
-    longer than the limit). Places held for planned arrivals are released, taken or not. ``when``: (step, day,
-    hour, the walking limit in steps, which modes are on foot). Returns which rows walked too long (their
-    vulnerable people are summed by the caller)."""
-    t, day, hour, h_steps, on_foot = when
-    occ, occ_vul, held, arr_site_day, arr_site_hour, arr_mode_day, trips, trip_steps, over = books
-    if planned:
-        for i in range(len(j)):
-            if d[i]:
-                held[j[i]] -= n[i]
-    steps = np.zeros(len(trip_steps))
-    long = np.zeros(len(j), np.bool_)
-    for i in range(len(j)):
-        na = take[i]
-        if na <= 0:
-            continue
-        s, m = j[i], mo[i]
-        occ[s] += na
-        occ_vul[s] += vul[i] * part[i]
-        arr_site_day[s, day] += na
-        arr_site_hour[s, hour] += na
-        arr_mode_day[m, day] += na
-        dp = dep[i] * part[i]
-        trips[m] += na
-        steps[m] += na * t - dp
-        if t - dp / max(na, 1) > h_steps and on_foot[m]:
-            over[m] += na
-            long[i] = True
-    for m in range(len(trip_steps)):
-        trip_steps[m] += steps[m]
-    return long
 
 
 @njit(cache=True)
@@ -390,33 +429,6 @@ def enter(
 
 
 @njit(cache=True)
-def arrive_if_all_fit(
-    j: np.ndarray,
-    mo: np.ndarray,
-    d: np.ndarray,
-    n: np.ndarray,
-    dep: np.ndarray,
-    vul: np.ndarray,
-    sites: Any,
-    when: Any,
-    books: Any,
-) -> tuple[bool, np.ndarray]:
-    """`arrive` with every batch taking its places, when every site has room for all its arrivals (planned
-    people within its free places, undirected ones within those not held): the common step in one call.
-    ``sites``: (closed, capacity) per site. Returns (whether they all fit and arrived, which rows walked too
-    long); nothing changes when they do not all fit."""
-    closed, capacity = sites
-    occ, held = books[0], books[2]
-    n_s = len(occ)
-    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
-    for i in range(len(j)):
-        if _short(j[i], planned, dir_tot, und_tot, closed, capacity, occ, held):
-            return False, np.zeros(0, np.bool_)
-    ones = np.ones(len(n))
-    return True, arrive(j, mo, d, n, n, dep, vul, ones, planned, when, books)
-
-
-@njit(cache=True)
 def leave_and_enter(
     day: int,
     t: int,
@@ -439,122 +451,3 @@ def leave_and_enter(
     for i in range(len(people)):
         dep[i] = people[i] * float(t)
     return enter(elems, modes, people, dep, vul, els, ff)
-
-
-@njit(cache=True)
-def largest_remainder_capped(exact: np.ndarray, total: int, cap: np.ndarray) -> np.ndarray:
-    """`_rounding.largest_remainder` with a cap, step for step (a stable sort of the same keys): whole numbers
-    close to ``exact`` summing to ``total``, none above ``cap``."""
-    base = np.minimum(np.floor(exact).astype(np.int64), cap)
-    short = total - base.sum()
-    if short > 0:
-        key = np.empty(len(exact))
-        for i in range(len(exact)):
-            key[i] = -(exact[i] - base[i]) if base[i] < cap[i] else np.inf
-        order = np.argsort(key, kind="mergesort")
-        for i in range(short):
-            base[order[i]] += 1
-    return base
-
-
-@njit(cache=True)
-def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarray, occ: np.ndarray) -> Any:
-    """Places each arriving batch takes when some site cannot take all its arrivals: planned people first, into
-    their held places; undirected people into what is not held; in proportion (largest remainder) when a site
-    is short. ``sites``: (closed, capacity). Returns (places taken per row, the share of each row taking one)."""
-    closed, capacity = sites
-    n_s = len(occ)
-    planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
-    short = np.zeros(n_s, np.bool_)
-    for s in range(n_s):
-        short[s] = _short(s, planned, dir_tot, und_tot, closed, capacity, occ, held)
-    out = np.empty(len(n), np.int64)
-    for i in range(len(n)):
-        out[i] = 0 if short[j[i]] else n[i]
-    for s in range(n_s):  # ascending, as the sites short of places were visited before
-        if not short[s]:
-            continue
-        room = 0 if closed[s] else capacity[s] - occ[s]
-        held_s = held[s]
-        for p in range(2):
-            directed_pass = p == 0
-            if directed_pass and not planned:
-                continue
-            rows = np.flatnonzero((j == s) & (d == directed_pass))
-            if len(rows) == 0:
-                continue
-            want = n[rows]
-            w = want.sum()
-            cap = room if directed_pass else max(0, room - held_s)
-            got = want if w <= cap else largest_remainder_capped(want * (cap / w), cap, want)
-            out[rows] = got
-            room -= got.sum()
-            if directed_pass:
-                held_s -= w  # a planned place that is not there any more is no longer held
-    part = np.empty(len(n))
-    for i in range(len(n)):
-        part[i] = out[i] / max(n[i], 1)
-    return out, part
-
-
-@njit(cache=True)
-def _short(
-    s: int,
-    planned: bool,
-    dir_tot: np.ndarray,
-    und_tot: np.ndarray,
-    closed: np.ndarray,
-    capacity: np.ndarray,
-    occ: np.ndarray,
-    held: np.ndarray,
-) -> bool:
-    """Whether site ``s`` cannot take all its arrivals: the planned ones within its free places, the others within
-    those not held."""
-    free = 0 if closed[s] else capacity[s] - occ[s]
-    return bool((planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s]))
-
-
-@njit(cache=True)
-def _arrivals_by_site(j: np.ndarray, d: np.ndarray, n: np.ndarray, n_s: int) -> Any:
-    """Whether some arrivals follow the plan, and the arrivals per site: planned (when some do) and the others."""
-    planned = False
-    for i in range(len(d)):
-        if d[i]:
-            planned = True
-            break
-    dir_tot, und_tot = np.zeros(n_s, np.int64), np.zeros(n_s, np.int64)
-    for i in range(len(j)):
-        if planned and d[i]:
-            dir_tot[j[i]] += n[i]
-        else:
-            und_tot[j[i]] += n[i]
-    return planned, dir_tot, und_tot
-
-
-@njit(cache=True)
-def split_quota(streams: np.ndarray, people: np.ndarray, quota: np.ndarray, n_o: int) -> Any:
-    """Each release row's people (``streams``: origin, or n_o + site) split into parts: first the planned ones,
-    over the sites still planned for their origin (``quota``, updated; largest remainder), then the rest
-    undirected (site -1). Rows in order, as the day's events list them. Returns (site, people) per part and the
-    parts per row."""
-    cap = len(people) * (quota.shape[1] + 1) if quota.shape[0] else len(people)
-    j, n, parts = np.empty(cap, np.int64), np.empty(cap, np.int64), np.zeros(len(people), np.int64)
-    c = 0
-    for r in range(len(people)):
-        s, left = streams[r], people[r]
-        if s < n_o and quota[s].any():
-            q = quota[s]
-            give = min(left, q.sum())
-            alloc = largest_remainder_capped(q * (give / q.sum()), give, q)
-            q -= alloc
-            for jj in range(len(alloc)):
-                if alloc[jj]:
-                    j[c], n[c] = jj, alloc[jj]
-                    c += 1
-                    parts[r] += 1
-            left -= give
-        if left:
-            j[c], n[c] = -1, left
-            c += 1
-            parts[r] += 1
-    return j[:c].copy(), n[:c].copy(), parts

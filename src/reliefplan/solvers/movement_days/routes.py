@@ -21,11 +21,12 @@ class Elements:
     steps and their vulnerable people along."""
 
     def __init__(self, cap: int = 1024) -> None:
-        self.n = 0
+        # elements, links in `arcs`, ring slots used: an array, so that compiled route making
+        # (`route_kernel.make_route`) counts in the same place as `add`
+        self.counts = np.zeros(3, np.int64)
         self.ptr = np.zeros(cap, np.int64)  # its links: arcs[ptr : ptr + nar]
         self.nar = np.zeros(cap, np.int64)
         self.arcs = np.zeros(4 * cap, np.int64)
-        self.n_arcs = 0
         self.next = np.zeros(cap, np.int64)
         self.site = np.zeros(cap, np.int64)
         self.mode = np.zeros(cap, np.int64)
@@ -44,40 +45,54 @@ class Elements:
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
         self.on_ring = np.zeros(cap, np.int64)  # people on its travel ring (kept by the compiled kernel only)
-        self.slots = 0
         self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
 
-    def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
-        if self.n == len(self.next):
+    @property
+    def n(self) -> int:
+        return int(self.counts[0])
+
+    @property
+    def n_arcs(self) -> int:
+        return int(self.counts[1])
+
+    @property
+    def slots(self) -> int:
+        return int(self.counts[2])
+
+    def grow(self, elements: bool = True, slots: int = 0, arcs: int = 0) -> None:
+        """Room for more: the element arrays doubled (``elements``), the rings and the links list at least
+        doubled when ``slots`` or ``arcs`` more do not fit (0: doubled)."""
+        if elements:
             for name, a in list(vars(self).items()):
-                if isinstance(a, np.ndarray) and not name.startswith("ring") and name != "arcs":
+                if isinstance(a, np.ndarray) and not name.startswith("ring") and name not in ("arcs", "counts"):
                     b = np.zeros(2 * len(a), a.dtype)
                     b[: len(a)] = a
                     setattr(self, name, b)
-            self.grown += 1
+        if not slots or self.slots + slots > len(self.ring_n):
+            for name in ("ring_n", "ring_dep", "ring_vul"):
+                a = getattr(self, name)
+                b = np.zeros(max(2 * len(a), self.slots + slots), a.dtype)
+                b[: self.slots] = a[: self.slots]
+                setattr(self, name, b)
+        if not arcs or self.n_arcs + arcs > len(self.arcs):
+            wider = np.zeros(max(2 * len(self.arcs), self.n_arcs + arcs), np.int64)
+            wider[: self.n_arcs] = self.arcs[: self.n_arcs]
+            self.arcs = wider
+        self.grown += 1
+
+    def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
         e = self.n
         k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
         size = 1 << (k + 1).bit_length()  # >= k + 2 slots; a power of 2, so the kernel finds a slot by a mask
-        if self.slots + size > len(self.ring_n):
-            for name in ("ring_n", "ring_dep", "ring_vul"):
-                a = getattr(self, name)
-                b = np.zeros(max(2 * len(a), self.slots + size), a.dtype)
-                b[: self.slots] = a[: self.slots]
-                setattr(self, name, b)
-            self.grown += 1
-        if self.n_arcs + len(arcs) > len(self.arcs):
-            wider = np.zeros(max(2 * len(self.arcs), self.n_arcs + len(arcs)), np.int64)
-            wider[: self.n_arcs] = self.arcs[: self.n_arcs]
-            self.arcs = wider
-            self.grown += 1
+        full = self.n == len(self.next)
+        if full or self.slots + size > len(self.ring_n) or self.n_arcs + len(arcs) > len(self.arcs):
+            self.grow(full, size, len(arcs))
         self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
         self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
-        self.n_arcs += len(arcs)
         self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
         self.k[e], self.f[e], self.use[e] = k, tau - k, use
         self.size[e], self.off[e] = size, self.slots  # at step t the ring's current slot is off + t % size
-        self.slots += size
-        self.n += 1
+        self.counts += (1, len(arcs), size)
         return e
 
 

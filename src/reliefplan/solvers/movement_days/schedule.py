@@ -9,7 +9,7 @@ from ..._rounding import largest_remainder, largest_remainder_rows
 from ...scenario.movement import ModeSpec
 from ..departures import cumulative_people, origin_share_left, share_left
 from .instance import DaysInstance
-from .kernel import split_quota
+from .places_kernel import split_quota
 
 
 def departure_schedule(inst: DaysInstance) -> np.ndarray:

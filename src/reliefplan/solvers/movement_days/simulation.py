@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from ..._errors import InputError, Problem
-from . import kernel, stepping
+from . import kernel, places_kernel, route_kernel, stepping
 from .instance import DaysInstance, validate_days_instance
 from .result import DaysResult, days_result
 from .routes import Elements, RoadNet, prepare_network, segment, segments
@@ -76,7 +76,6 @@ class _Sim:
         self.n_o, self.n_s, self.n_m, self.n_k, self.H = n_o, n_s, n_m, n_k, H
         self.el = Elements()
         self.index: dict[tuple[int, int, int, bool], int] = {}
-        self.segments = segments(net, 1.0 / (np.array([m.speed_m_s for m in inst.modes]) * float(inst.step_s)))
         cn = net.cnet
         self.arc_len = cn.travel_time_s  # the condensed network carries lengths
         self.cap_step = cn.capacity_per_h * self.dt / 3600.0
@@ -113,9 +112,6 @@ class _Sim:
         self.arr_site_hour = np.zeros((n_s, H * 24), np.int64)
         self.arr_mode_day = np.zeros((n_m, H), np.int64)
         self.dep_mode_day = np.zeros((n_m, H), np.int64)
-        self._tgt_key: bytes | None = None
-        self._tgt_of_node = np.zeros(0, np.int64)
-        self._tgt_room, self._tgt_closed = np.zeros(0, bool), np.zeros(0, bool)  # what the targets were made for
         # `stepping.advance`: people on the road and turned away, long walks' vulnerable people and per step,
         # their lengths
         self._step_state = (np.zeros(2, np.int64), np.zeros(4096), np.zeros(1024, np.int64), np.zeros(2, np.int64))
@@ -124,6 +120,10 @@ class _Sim:
         # yet), for `stepping.advance`; left empty (every new destination through `_route`) when too large
         size = net.cnet.n * n_s * n_m * 2
         self._route_of = np.full(size if size <= _ROUTE_TABLE else 0, -2, np.int64)
+        # without the table, routes are made here (`_route_here`) from segments memoised per network
+        self.segments = {} if len(self._route_of) else segments(net, 1.0 / (self.speed * self.dt))
+        self._road = route_kernel.road_arrays(net, self.speed, self.dt, self.use, inst.site_overflow)
+        self._tgt = route_kernel.no_targets(net.cnet.n, n_s, self._route_of, n_m)  # where undirected people head
         self._init_days()
         self._links = tuple(getattr(self, a) for a in kernel.LINK_ARRAYS)
         self._els, self._els_grown = kernel.element_arrays(self.el), self.el.grown
@@ -167,12 +167,33 @@ class _Sim:
 
         The way is cut into segments at canonical boundaries: the nodes where the remaining free-flow time to
         the site crosses a whole number of steps. Routes from different nodes therefore share their segments
-        once they meet a boundary, and a person crosses at most a few segments within one step.
-        """
+        once they meet a boundary, and a person crosses at most a few segments within one step. With the route
+        table, `route_kernel.make_route` makes them (as the compiled steps do; the arrays grown when full);
+        without it, `_route_here`."""
+        if not len(self._route_of):
+            return self._route_here(node, site, mode, directed)
+        while True:
+            e = route_kernel.make_route(
+                node,
+                site,
+                mode,
+                directed,
+                self._road,
+                route_kernel.build_arrays(self.el),
+                self._route_of,
+                self.n_s,
+                self.n_m,
+            )
+            if e != route_kernel.IN_PYTHON:
+                return int(e)
+            self.el.grow()
+
+    def _route_here(self, node: int, site: int, mode: int, directed: bool) -> int:
+        """`_route` in Python, with the segments memoised per network (`routes.segments`) and the elements made
+        indexed by a dictionary (networks too large for the route table)."""
         key = (node, site, mode, directed)
-        e0 = self.index.get(key)
-        if e0 is not None:
-            return e0
+        if key in self.index:
+            return self.index[key]
         target = int(self.net.site_node[site])
         if node == target:
             return -1
@@ -189,8 +210,6 @@ class _Sim:
             arcs, tau, v = seg
             e = el.add(arcs, site, mode, directed, tau, float(self.use[mode]))
             self.index[(cur, site, mode, directed)] = e
-            if len(self._route_of):
-                self._route_of[((cur * self.n_s + site) * self.n_m + mode) * 2 + directed] = e
             if prev >= 0:
                 el.next[prev] = e
             made.append((e, tau))
@@ -205,26 +224,11 @@ class _Sim:
         return np.where(self.closed, 0, self.capacity - self.occ - self.held)
 
     def _targets(self, nodes: np.ndarray) -> np.ndarray:
-        """Per condensed node: the nearest site with room; else the nearest overflow site; else the nearest open
-        site (people go there and wait without a place); -1 if no open site can be reached."""
-        room = self._room() > 0
-        key = room.tobytes() + self.closed.tobytes()
-        if key != self._tgt_key:  # availability changed: recompute for every node (sites x nodes, small)
-            dist, row, over = self.net.paths.dist, self.net.site_row, self.inst.site_overflow
-            out = np.full(self.net.cnet.n, -1, np.int64)
-            ok = ~self.closed & (row >= 0)
-            for mask in (ok & room & ~over, ok & over, ok):
-                todo = np.flatnonzero(out < 0)
-                if not len(todo) or not mask.any():
-                    continue
-                cand = np.flatnonzero(mask)
-                d = dist[row[cand]][:, todo]
-                best = np.argmin(d, axis=0)
-                fin = np.isfinite(d[best, np.arange(len(todo))])
-                out[todo[fin]] = cand[best[fin]]
-            self._tgt_key, self._tgt_of_node = key, out
-            self._tgt_room, self._tgt_closed = room, self.closed.copy()
-        return self._tgt_of_node[nodes]
+        """Per condensed node in ``nodes``: the nearest site with room; else the nearest overflow site; else the
+        nearest open site (people go there and wait without a place); -1 if no open site can be reached
+        (`route_kernel.refresh_targets`: recomputed when the sites with room changed, as the compiled steps do)."""
+        route_kernel.refresh_targets(self._tgt, self.closed, self.capacity, self.occ, self.held, self._road)
+        return self._tgt[0][nodes]
 
     # ------------------------------------------------------------------ departures, entries, trip ends
     def _depart(self, streams: np.ndarray, modes: np.ndarray, people: np.ndarray) -> np.ndarray:
@@ -321,7 +325,7 @@ class _Sim:
     def _take(self, j: np.ndarray, d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Places each arriving batch takes (planned people first, into their held places; undirected people into
         what is not held; in proportion when a site is short), and the share of each batch that takes one."""
-        take, part = kernel.take(j, d, n, self._sites, self.held, self.occ)
+        take, part = places_kernel.take(j, d, n, self._sites, self.held, self.occ)
         return take, part
 
     def _all_arrive(
@@ -330,7 +334,7 @@ class _Sim:
         """When every site has room for all its arrivals, they take their places (`_take` and `_accept` in one
         compiled call); False, with nothing changed, when some do not fit."""
         when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
-        ok, long = kernel.arrive_if_all_fit(j, mo, d, n, dep, vul, self._sites, when, self._arrival_books)
+        ok, long = places_kernel.arrive_if_all_fit(j, mo, d, n, dep, vul, self._sites, when, self._arrival_books)
         if ok and long.any():
             self.over_vul += float(vul[long].sum())  # each row's share taking a place is 1
         return bool(ok)
@@ -340,7 +344,7 @@ class _Sim:
         ``rest``: places taken, departure-step sums, vulnerable people, the share taking a place."""
         take, dep, vul, part = rest
         when = (t, self.day, min(t // self.sph, self.H * 24 - 1), self.h_steps, self.on_foot)
-        long = kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(d.any()), when, self._arrival_books)
+        long = places_kernel.arrive(j, mo, d, n, take, dep, vul, part, bool(d.any()), when, self._arrival_books)
         if long.any():
             self.over_vul += float((vul[long] * part[long]).sum())
 
@@ -420,26 +424,22 @@ class _Sim:
             if self.pending:  # arrivals left over after three rounds: the next step takes them first, here
                 t, ev = self._step(t, ev, T)
                 continue
-            t, why, ended, landed = self._advance(t, min(T, (day + 1) * self.spd), ev)
-            if ended:  # events whose window is over
-                keep = t - ev["t0"] < self.W - 1
-                ev = {k: v[keep] for k, v in ev.items()}
+            t, why, landed, ev = self._advance(t, min(T, (day + 1) * self.spd), ev)
             if why >= stepping.ARRIVALS_IN_PYTHON:  # the step's moves are done; its arrivals from a round on are not
-                te, n, dep, vul = landed
-                self.pending = [(self.el.site[te], self.el.mode[te], self.el.directed[te], n, dep, vul)]
+                self.pending = [landed]
                 t = self._end_step(t, ev, T, why - stepping.ARRIVALS_IN_PYTHON)
-            elif why == stepping.WINDOWS_ENDED:
-                t = self._end_step(t, ev, T)
             elif why == stepping.STEP_IN_PYTHON:
                 t, ev = self._step(t, ev, T)
         self._books(day)
         return days_result(self, assignment, T)
 
-    def _advance(self, t: int, t_stop: int, ev: dict[str, np.ndarray]) -> tuple[int, int, bool, tuple[np.ndarray, ...]]:
-        """`stepping.advance` from step ``t``: (the step reached, why it stopped, whether a departure window
-        ended in it, the arrivals it leaves)."""
+    def _advance(
+        self, t: int, t_stop: int, ev: dict[str, np.ndarray]
+    ) -> tuple[int, int, tuple[np.ndarray, ...], dict[str, np.ndarray]]:
+        """`stepping.advance` from step ``t``: (the step reached, why it stopped, the arrivals it leaves, the events
+        (those whose departure window is over dropped, as `_step` drops them))."""
         if self.compiled_steps is False:
-            return t, stepping.STEP_IN_PYTHON, False, ()
+            return t, stepping.STEP_IN_PYTHON, (), ev
         el, state = self.el, self._step_state
         state[0][:] = self.en_route, 0
         net = (
@@ -448,8 +448,9 @@ class _Sim:
             el.mode,
             el.directed,
             self._links,
-            (self._tgt_of_node, self._tgt_room, self._tgt_closed, self._route_of, self.n_m),
+            self._tgt,
             self.net.site_node,
+            (self._road, route_kernel.build_arrays(el)),
         )
         inst = self.inst
         books = (
@@ -462,7 +463,9 @@ class _Sim:
         )
         events = tuple(ev[k] for k in ("t0", "n", "s", "m", "j", "node", "tgt", "e"))
         params = (self.W, self.spd, self.sph, self.H * self.spd, self.H * 24, self.n_o, el.n, self.max_use)
-        t, why, ended, *landed = stepping.advance(t, t_stop, self.day, events, state, net, books, params + self._walk)
+        t, why, ended, landed, events = stepping.advance(
+            t, t_stop, self.day, events, state, net, books, params + self._walk
+        )
         self.en_route = int(state[0][0])
         self.turned_away += int(state[0][1])
         long_vul, long_steps, n_long = state[1:]
@@ -471,7 +474,11 @@ class _Sim:
             self.over_vul += float(long_vul[k : k + c].sum())
             k += c
         n_long[:] = 0
-        return int(t), int(why), bool(ended), tuple(landed)
+        ev = dict(zip(("t0", "n", "s", "m", "j", "node", "tgt", "e"), events))
+        if ended:  # a window ended in the step whose arrivals Python makes: its events whose window is over
+            keep = t - ev["t0"] < self.W - 1
+            ev = {k: v[keep] for k, v in ev.items()}
+        return int(t), int(why), landed, ev
 
     def _step(self, t: int, ev: dict[str, np.ndarray], T: int) -> tuple[int, dict[str, np.ndarray]]:
         """Step ``t`` here: departures (new routes), landing, discharge, then `_end_step`."""

@@ -1,10 +1,11 @@
 """The hourly run's ordinary steps in one compiled call (`advance`): from step ``t`` to the end of the day, every
-step whose departures already have their route and whose arrivals all find a place runs here, with the same
-kernel calls in the same order as `simulation._Sim` makes them one step at a time, so results are identical
-bit for bit. `advance` stops, with nothing of that step done, at the first step that needs Python: a departure
-with a new destination or route (or from a site, or with nowhere to go), a departure window ending, the
-nearest sites' availability changed since `_Sim._targets` last computed it; and, with the step's moves done, at
-arrivals that do not all find a place (the caller then runs its arrivals: `_take`, moving on)."""
+step runs here, with the same kernel calls in the same order as `simulation._Sim` makes them one step at a time,
+so results are identical bit for bit: departures, their targets and routes (`route_kernel`), departure windows
+ending, arrivals in up to three rounds, people turned away from a full site moving on. `advance` stops, with
+nothing of that step done, at a step that needs Python: a departure from a site (re-displacement) or with
+nowhere to go, or a route the element arrays have no room for (Python grows them); and, with the step's moves
+done, at arrivals Python must make (a route without room, long walks beyond the buffers, people left over after
+three rounds)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from . import kernel
+from . import kernel, places_kernel, route_kernel
 from .kernel import (
-    arrive,
-    arrive_if_all_fit,
     discharge,
     discharge_queued,
     due,
@@ -26,57 +25,14 @@ from .kernel import (
     land,
     land_and_discharge,
     leave_and_enter,
-    take,
 )
+from .places_kernel import arrive, arrive_if_all_fit, take
+from .route_kernel import make_route, refresh_targets
 
 #: what `advance` stopped at
 #: (ARRIVALS_IN_PYTHON + r: the step's moves are done, its arrivals from round r of 3 on are not; + 3: some are
-#: left over after the three rounds, for the next step)
-DAY_DONE, STEP_IN_PYTHON, WINDOWS_ENDED, ARRIVALS_IN_PYTHON = 0, 1, 2, 3
-
-
-@njit(cache=True)
-def _targets_current(tgt: Any, closed: np.ndarray, capacity: np.ndarray, occ: np.ndarray, held: np.ndarray) -> bool:
-    """Whether the sites with room and the closed sites are those `_Sim._targets` last computed targets for."""
-    room_then, closed_then = tgt[1], tgt[2]
-    if len(room_then) != len(occ):
-        return False
-    for s in range(len(occ)):
-        room = (not closed[s]) and capacity[s] - occ[s] - held[s] > 0
-        if room != room_then[s] or closed[s] != closed_then[s]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def _release_ready(li: np.ndarray, ev: Any, n_o: int, tgt: Any, sites: Any, occ: Any, held: Any) -> bool:
-    """Whether the departures ``li`` all leave an origin for a destination whose route exists: a new
-    destination takes its existing route here, as `_Sim._release` would (a route to make needs Python)."""
-    _, _, s, m, j, node, tg_ev, e = ev
-    of_node, _, _, route_of, n_m = tgt
-    n_s = len(occ)
-    checked, current = False, False
-    for c in range(len(li)):
-        i = li[c]
-        if s[i] >= n_o:
-            return False
-        tg = j[i]
-        if tg < 0:  # undirected: the nearest site with room, as `_Sim._targets` computed it
-            if not checked:
-                current, checked = _targets_current(tgt, sites[0], sites[1], occ, held), True
-            if not current:
-                return False
-            tg = of_node[node[i]]
-        if tg != tg_ev[i]:
-            if tg < 0 or len(route_of) == 0:
-                return False
-            r = route_of[((node[i] * n_s + tg) * n_m + m[i]) * 2 + (j[i] >= 0)]
-            if r < 0:
-                return False
-            tg_ev[i], e[i] = tg, r
-        if e[i] < 0:
-            return False
-    return True
+#: left over after the three rounds, for the next step; a departure window ending is handled here)
+DAY_DONE, STEP_IN_PYTHON, ARRIVALS_IN_PYTHON = 0, 1, 2
 
 
 @njit(cache=True)
@@ -121,18 +77,105 @@ def _wait(
         at_vul[j[i]] += vul[i]
 
 
+@njit(cache=True)
+def _next_round(here: Any, reached: Any, el_site: Any, el_mode: Any, el_dir: Any) -> Any:
+    """The next round of arrivals: people whose new site is at their node (site, mode, people, departure-step
+    sums, vulnerable people), then those who reached the end of elements within the step."""
+    at_site, at_mode, at_n, at_dep, at_vul = here
+    te, tn, td, tv = reached
+    return (
+        np.concatenate((at_site, el_site[te])),
+        np.concatenate((at_mode, el_mode[te])),
+        np.concatenate((np.zeros(len(at_site), np.bool_), el_dir[te])),
+        np.concatenate((at_n, tn)),
+        np.concatenate((at_dep, td)),
+        np.concatenate((at_vul, tv)),
+    )
+
+
 def _kernel_stamp() -> str:
-    """A hash of kernel.py's source (empty when it cannot be read)."""
+    """A hash of the kernels' sources (kernel.py, places_kernel.py, route_kernel.py; empty when unreadable)."""
     try:
-        return hashlib.sha256(Path(kernel.__file__).read_bytes()).hexdigest()[:16]
+        sources = b"".join(Path(m.__file__).read_bytes() for m in (kernel, places_kernel, route_kernel))
+        return hashlib.sha256(sources).hexdigest()[:16]
     except OSError:
         return ""
 
 
-#: kernel.py's source hash: numba caches a function together with the compiled code of the kernel functions it
-#: calls, but checks only its own file for changes; as a closure variable of each function here that calls the
-#: kernel (`advance`, `_arrive`, `_short_round`) it is part of their cache key (a stale cache crashed once)
+#: the kernels' source hash: numba caches a function together with the compiled code of the kernel functions it
+#: calls, but checks only its own file for changes; as a closure variable of each function here that calls a
+#: kernel (`advance`, `_arrive`, `_short_round`, `_release_ready`, `_all_fit`) it is part of their cache key (a
+#: stale cache crashed once)
 _KERNEL_STAMP = _kernel_stamp()
+
+
+def _compile_release_ready(kernel_stamp: str) -> Any:
+    """`_release_ready` compiled, its cache keyed on the kernel sources too (see `_KERNEL_STAMP`)."""
+
+    def _release_ready_(li: np.ndarray, ev: Any, n_o: int, tgt: Any, sites: Any, occ: Any, held: Any, mk: Any) -> bool:
+        """Whether the departures ``li`` all leave an origin for a destination with a route: a new destination takes
+        its route here, made if need be (`route_kernel.make_route`), as `_Sim._release` would; else Python.
+        ``mk``: (the road arrays, the element arrays) of `make_route`."""
+        _stamp = len(kernel_stamp)  # the kernels' sources in the cache key (see `_KERNEL_STAMP`)
+        _, _, s, m, j, node, tg_ev, e = ev
+        of_node, _, _, route_of, n_m, _ = tgt
+        n_s = len(occ)
+        checked = False
+        for c in range(len(li)):
+            i = li[c]
+            if s[i] >= n_o:
+                return False
+            tg = j[i]
+            if tg < 0:  # undirected: the nearest site with room, as `_Sim._targets` computes it
+                if not checked:
+                    refresh_targets(tgt, sites[0], sites[1], occ, held, mk[0])
+                    checked = True
+                tg = of_node[node[i]]
+            if tg != tg_ev[i]:
+                if tg < 0 or len(route_of) == 0:
+                    return False
+                r = route_of[((node[i] * n_s + tg) * n_m + m[i]) * 2 + (j[i] >= 0)]
+                if r < 0:
+                    r = make_route(node[i], tg, m[i], j[i] >= 0, mk[0], mk[1], route_of, n_s, n_m)
+                if r < 0:
+                    return False
+                tg_ev[i], e[i] = tg, r
+            if e[i] < 0:
+                return False
+        return True
+
+    return njit(cache=True)(_release_ready_)
+
+
+def _compile_all_fit(kernel_stamp: str) -> Any:
+    """`_all_fit` compiled, its cache keyed on the kernel sources too (see `_KERNEL_STAMP`)."""
+
+    def _all_fit_(
+        te: Any,
+        tn: Any,
+        td: Any,
+        tv: Any,
+        when: Any,
+        el_site: Any,
+        el_mode: Any,
+        el_dir: Any,
+        sites: Any,
+        books: Any,
+        long: Any,
+    ) -> bool:
+        """The common first round of `_arrive`: every arrival takes its place (`places_kernel.arrive_if_all_fit`), its long
+        walks noted; False (nothing changed) when some site is short or the long-walk buffers are full. Only the
+        arrays this round needs are passed: `_arrive`'s tuples cost a copy and a count of every array per call."""
+        _stamp = len(kernel_stamp)  # the kernels' sources in the cache key (see `_KERNEL_STAMP`)
+        long_vul, long_steps, n_long = long
+        if n_long[0] + 2 * len(te) > len(long_vul) or n_long[1] + 2 > len(long_steps):
+            return False
+        ok, lw = arrive_if_all_fit(el_site[te], el_mode[te], el_dir[te], tn, td, tv, sites, when, books)
+        if ok:
+            _note_long(lw, tv, long_vul, long_steps, n_long)
+        return ok
+
+    return njit(cache=True)(_all_fit_)
 
 
 def _compile_advance(kernel_stamp: str) -> Any:
@@ -146,49 +189,67 @@ def _compile_advance(kernel_stamp: str) -> Any:
         elements' arrays, their site, mode and directed flags, the links' arrays, the targets `_Sim._targets` holds
         (per node, sites with room, closed) with the first element of each route made (`_Sim._route_of`) and the
         number of modes); ``books``: (origins and books of `kernel.leave`, `kernel.enter`'s ff,
-        sites (closed, capacity) and the books of `kernel.arrive`); ``params``: (window steps, steps per day and per
+        sites (closed, capacity) and the books of `places_kernel.arrive`); ``params``: (window steps, steps per day and per
         hour, horizon steps, hours, origins, elements, largest road use, walking limit in steps, modes on foot).
         Returns (the step reached, why it stopped, whether some departure window ended in it (the step's moves
-        done), and at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
-        people)."""
+        done), at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
+        people; and the events, those whose window is over dropped)."""
         _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         t0, n = ev[0], ev[1]
         en_route = state[0]
         els, links, tgt = net[0], net[4], net[5]
+        el_site, el_mode, el_dir = net[1], net[2], net[3]
         origins, leave_books, ff, sites, arrival_books = books[:5]
-        w, spd, sph, T, hours, n_o, n_el, max_use, h_steps, on_foot = params
+        long_books = (state[1], state[2], state[3])
+        w, spd, sph, T, hours, n_o, _, max_use, h_steps, on_foot = params
+        counts = net[7][1][-1]  # elements made so far (routes are made within the call too)
         none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+        nothing = (none_i, none_i, np.zeros(0, np.bool_), none_i, none_f, none_f)
         while t < t_stop:
             if len(t0):
                 li, amount, ended = due(t, w, t0, n)
             else:
                 li, amount, ended = none_i, none_i, False
             if len(li):
-                if not _release_ready(li, ev, n_o, tgt, sites, arrival_books[0], arrival_books[2]):
-                    return t, STEP_IN_PYTHON, False, none_i, none_i, none_f, none_f
-                a = land(t, n_el, els)
+                if not _release_ready(li, ev, n_o, tgt, sites, arrival_books[0], arrival_books[2], net[7]):
+                    return t, STEP_IN_PYTHON, False, nothing, ev
+                a = land(t, counts[0], els)
                 s, m, e = ev[2][li], ev[3][li], ev[7][li]
                 en_route[0] += leave_and_enter(day, t, s, m, amount, e, n_o, origins, leave_books, els, ff)
-                b = discharge_queued(t, n_el, max_use, links, els)
+                b = discharge_queued(t, counts[0], max_use, links, els)
                 te, tn = np.concatenate((a[0], b[0])), np.concatenate((a[1], b[1]))
                 td, tv = np.concatenate((a[2], b[2])), np.concatenate((a[3], b[3]))
             else:
-                te, tn, td, tv = land_and_discharge(t, n_el, max_use, links, els)
+                te, tn, td, tv = land_and_discharge(t, counts[0], max_use, links, els)
             en_route[0] -= tn.sum()
             if len(te):
                 when = (t, day, min(t // sph, hours - 1), h_steps, on_foot)
-                rnd, te, tn, td, tv = _arrive(t, te, tn, td, tv, when, state, net, books, max_use)
-                if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
-                    return t, ARRIVALS_IN_PYTHON + rnd, ended, te, tn, td, tv
-            if ended:  # the caller drops the events whose window is over, then goes on to the next step
-                return t, WINDOWS_ENDED, True, none_i, none_i, none_f, none_f
+                if not _all_fit(te, tn, td, tv, when, el_site, el_mode, el_dir, sites, arrival_books, long_books):
+                    rnd, j, mo, d, tn, td, tv = _arrive(
+                        t, el_site[te], el_mode[te], el_dir[te], tn, td, tv, when, state, net, books, max_use
+                    )
+                    if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
+                        return t, ARRIVALS_IN_PYTHON + rnd, ended, (j, mo, d, tn, td, tv), ev
+            if ended:  # the events whose window is over are dropped (as `_Sim.run` drops them)
+                keep = t - t0 < w - 1
+                ev = (
+                    ev[0][keep],
+                    ev[1][keep],
+                    ev[2][keep],
+                    ev[3][keep],
+                    ev[4][keep],
+                    ev[5][keep],
+                    ev[6][keep],
+                    ev[7][keep],
+                )
+                t0, n = ev[0], ev[1]
             t += 1
             if en_route[0] == 0 and t < T:  # idle: jump (as `_Sim._end_step`)
                 jump = -(-t // spd) * spd
                 if len(t0):
                     jump = min(jump, max(t, t0.min()))
                 t = max(t, jump)
-        return t, DAY_DONE, False, none_i, none_i, none_f, none_f
+        return t, DAY_DONE, False, nothing, ev
 
     return njit(cache=True)(advance_)
 
@@ -197,31 +258,41 @@ def _compile_arrive(kernel_stamp: str) -> Any:
     """`_arrive` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
 
     def arrive_(
-        t: int, te: Any, tn: Any, td: Any, tv: Any, when: Any, state: Any, net: Any, books: Any, max_use: float
+        t: int,
+        j: Any,
+        mo: Any,
+        d: Any,
+        tn: Any,
+        td: Any,
+        tv: Any,
+        when: Any,
+        state: Any,
+        net: Any,
+        books: Any,
+        max_use: float,
     ) -> Any:
-        """The step's arrivals (people at the end of elements ``te``), in up to three rounds as `_Sim._end_step`
-        makes them: all take a place (`kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places
-        taken, the rest moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make
-        (nothing of it done; 3: people left over for the next step) and its arrivals."""
+        """The step's arrivals (people ``tn`` reaching sites ``j`` by mode ``mo``, planned ``d``, with their
+        departure-step sums and vulnerable people), in up to three rounds as `_Sim._end_step` makes them: all take
+        a place (`places_kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places taken, the rest
+        moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make (nothing of it
+        done; 3: people left over for the next step) and its arrivals."""
         _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         long_vul, long_steps, n_long = state[1], state[2], state[3]
-        el_site, el_mode, el_dir = net[1], net[2], net[3]
         sites, arrival_books = books[3], books[4]
         for rnd in range(3):
-            if len(te) == 0:
-                return -1, te, tn, td, tv
-            if n_long[0] + 2 * len(te) > len(long_vul) or n_long[1] + 2 > len(long_steps):
-                return rnd, te, tn, td, tv  # no room to note long walks
-            j, mo, d = el_site[te], el_mode[te], el_dir[te]
+            if len(tn) == 0:
+                return -1, j, mo, d, tn, td, tv
+            if n_long[0] + 2 * len(tn) > len(long_vul) or n_long[1] + 2 > len(long_steps):
+                return rnd, j, mo, d, tn, td, tv  # no room to note long walks
             ok, long = arrive_if_all_fit(j, mo, d, tn, td, tv, sites, when, arrival_books)
             if ok:
                 _note_long(long, tv, long_vul, long_steps, n_long)
-                return -1, te, tn, td, tv
-            done, te2, tn2, td2, tv2 = _short_round(t, j, mo, d, tn, td, tv, when, state, net, books, max_use)
+                return -1, j, mo, d, tn, td, tv
+            done, nxt = _short_round(t, (j, mo, d, tn, td, tv), when, state, net, books, max_use)
             if not done:
-                return rnd, te, tn, td, tv
-            te, tn, td, tv = te2, tn2, td2, tv2
-        return (3 if len(te) else -1), te, tn, td, tv
+                return rnd, j, mo, d, tn, td, tv
+            j, mo, d, tn, td, tv = nxt
+        return (3 if len(tn) else -1), j, mo, d, tn, td, tv
 
     return njit(cache=True)(arrive_)
 
@@ -229,31 +300,21 @@ def _compile_arrive(kernel_stamp: str) -> Any:
 def _compile_short_round(kernel_stamp: str) -> Any:
     """`_short_round` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
 
-    def short_round_(
-        t: int,
-        j: Any,
-        mo: Any,
-        d: Any,
-        n: Any,
-        dep: Any,
-        vul: Any,
-        when: Any,
-        state: Any,
-        net: Any,
-        books: Any,
-        mu: float,
-    ) -> Any:
+    def short_round_(t: int, rows: Any, when: Any, state: Any, net: Any, books: Any, mu: float) -> Any:
         """A round of arrivals some site cannot take all of, as `_Sim._arrivals` makes it (`_take`, `_accept`,
-        `_turn_away`), when the people turned away all find their next site among the targets `_Sim._targets`
-        holds and a route already made; else (False, ...) with nothing changed. Returns (done, the arrivals of the
-        next round: people reaching their new site within the step)."""
+        `_turn_away`): the people turned away go on to the nearest site with room (`route_kernel.refresh_targets`,
+        `make_route`) or wait; else (False, ...) with nothing changed (a route Python must make). Returns (done,
+        the arrivals of the next round: people whose new site is at their node, then those reaching it within
+        the step; ``rows`` and these as (site, mode, planned, people, departure-step sums, vulnerable people))."""
         _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
+        j, mo, d, n, dep, vul = rows
         en_route, long_vul, long_steps, n_long = state
         els, links, tgt, site_node = net[0], net[4], net[5], net[6]
         ff, sites, books_a, without = books[2], books[3], books[4], books[5]
         closed, capacity = sites
         occ, held = books_a[0], books_a[2]
-        none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+        none_i, none_f, none_b = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_)
+        empty = (none_i, none_i, none_b, none_i, none_f, none_f)
         got, part = take(j, d, n, sites, held, occ)
         planned = False
         for i in range(len(d)):
@@ -269,8 +330,9 @@ def _compile_short_round(kernel_stamp: str) -> Any:
         go = np.zeros(len(rej), np.bool_)
         elems = np.full(len(rej), -1, np.int64)
         if len(rej):
-            if not _targets_current(tgt, closed, capacity, occ2, held2) or len(route_of) == 0:
-                return False, none_i, none_i, none_f, none_f
+            if len(route_of) == 0:
+                return False, empty
+            refresh_targets(tgt, closed, capacity, occ2, held2, net[7][0])
             for c in range(len(rej)):
                 i = rej[c]
                 node = site_node[j[i]]
@@ -279,11 +341,13 @@ def _compile_short_round(kernel_stamp: str) -> Any:
                 if go[c]:
                     elems[c] = route_of[((node * n_s + tg) * n_m + mo[i]) * 2]  # undirected
                     if elems[c] < 0:
-                        return False, none_i, none_i, none_f, none_f
+                        elems[c] = make_route(node, tg, mo[i], False, net[7][0], net[7][1], route_of, n_s, n_m)
+                    if elems[c] == route_kernel.IN_PYTHON:
+                        return False, empty
         long = arrive(j, mo, d, n, got, dep, vul, part, planned, when, books_a)
         _note_long(long, vul * part, long_vul, long_steps, n_long)
         if len(rej) == 0:
-            return True, none_i, none_i, none_f, none_f
+            return True, empty
         r = 1 - part[rej]
         jr, mr, nr, dr, vr = j[rej], mo[rej], n[rej] - got[rej], dep[rej] * r, vul[rej] * r
         state[0][1] += nr.sum()  # turned away
@@ -292,20 +356,25 @@ def _compile_short_round(kernel_stamp: str) -> Any:
             _wait(t, jr[stay], mr[stay], nr[stay], dr[stay], vr[stay], when, state, books_a, without)
         g = np.flatnonzero(go)
         if len(g) == 0:
-            return True, none_i, none_i, none_f, none_f
+            return True, empty
         e = elems[g]
         en_route[0] += enter(e, mr[g], nr[g], dr[g], vr[g], els, ff)
-        on = np.unique(e)
+        on = np.unique(e[e >= 0])
         qi = on[els[10][on] > 0]
         if len(qi) == 0:
-            return True, none_i, none_i, none_f, none_f
-        te, tn, td, tv = discharge(qi, t, mu, links, els)  # they set off again within the step
-        en_route[0] -= tn.sum()
-        return True, te, tn, td, tv
+            te, tn, td, tv = none_i, none_i, none_f, none_f
+        else:
+            te, tn, td, tv = discharge(qi, t, mu, links, els)  # they set off again within the step
+            en_route[0] -= tn.sum()
+        at = np.flatnonzero(e < 0)  # their new site is at their node: they arrive in the next round, first
+        here = (of_node[site_node[jr[g]]][at], mr[g][at], nr[g][at], dr[g][at], vr[g][at])
+        return True, _next_round(here, (te, tn, td, tv), net[1], net[2], net[3])
 
     return njit(cache=True)(short_round_)
 
 
+_release_ready = _compile_release_ready(_KERNEL_STAMP)
+_all_fit = _compile_all_fit(_KERNEL_STAMP)
 advance = _compile_advance(_KERNEL_STAMP)
 _arrive = _compile_arrive(_KERNEL_STAMP)
 _short_round = _compile_short_round(_KERNEL_STAMP)
