@@ -96,7 +96,7 @@ def _next_round(here: Any, reached: Any, el_site: Any, el_mode: Any, el_dir: Any
 def _kernel_stamp() -> str:
     """A hash of the kernels' sources (kernel.py, places_kernel.py, route_kernel.py; empty when unreadable)."""
     try:
-        sources = b"".join(Path(m.__file__).read_bytes() for m in (kernel, places_kernel, route_kernel))
+        sources = b"".join(Path(str(m.__file__)).read_bytes() for m in (kernel, places_kernel, route_kernel))
         return hashlib.sha256(sources).hexdigest()[:16]
     except OSError:
         return ""
