@@ -16,6 +16,7 @@ from reliefplan.solvers.supply import (
     Production,
     Site,
     SupplyInstance,
+    SupplyResult,
     Warehouse,
     solve_supply,
 )
@@ -70,6 +71,30 @@ def test_hand_calculated_storage_top_up_without_foresight() -> None:
     # without a reference plan a crossing loads the day's lack only: nothing stored, day 1 all short
     bare = operate_supply(inst)
     np.testing.assert_allclose(bare.shortfall_t[0, :, 1], [10, 20], atol=1e-9)
+
+
+def test_reference_made_only_when_trucks_are_left_over() -> None:
+    """A reference given as what makes it (an ensemble worker's declared plan) is asked for once, when trucks are
+    first left over after the day's lack, and gives what the plan itself gives; on scarce crossings never."""
+    inst = _two_sites(4, 100.0)
+    plan = solve_supply(inst)
+    asked: list[int] = []
+
+    def make() -> SupplyResult:
+        asked.append(1)
+        return plan
+
+    lazy, eager = operate_supply(inst, make), operate_supply(inst, plan)
+    assert asked == [1]
+    for f in ("shortfall_t", "entry_use_t", "site_stock_t", "delivered_t"):
+        np.testing.assert_array_equal(getattr(lazy, f), getattr(eager, f))
+    assert lazy.message == eager.message
+
+    def never() -> SupplyResult:
+        raise AssertionError("no truck is left over: the reference is not needed")
+
+    scarce = _two_sites(2, 100.0)  # 20 t a day for 30 t of need
+    np.testing.assert_array_equal(operate_supply(scarce, never).shortfall_t, operate_supply(scarce, plan).shortfall_t)
 
 
 def _random_instance(rng: np.random.Generator, sharing: str = "none", scale: float = 1.0) -> SupplyInstance:

@@ -170,7 +170,8 @@ _REFERENCE: list[tuple[Scenario, Any]] = []
 
 def reference_plan(base: Scenario, cache: Any) -> Any:
     """The declared scenario's supply result (its LP over the horizon), planned once per worker and base scenario:
-    what an operator knows in advance (no member's draws); operated members load its cargo mix."""
+    what an operator knows in advance (no member's draws); operated members load its cargo mix into trucks left
+    over (asked for only then, from within a member's supply stage)."""
     if not (_REFERENCE and _REFERENCE[0][0] is base):
         from ..pipeline import run
 
@@ -194,11 +195,12 @@ def plan_member(
     then re-solves warm from the previous member's basis (deliveries keep it in the cache).
 
     supply "operate": the member's supply is operated day by day without foresight (`operate_supply`), loading the
-    declared plan's cargo mix (`reference_plan`) instead of re-planning over the horizon with its draws known."""
+    declared plan's cargo mix (`reference_plan`, planned when some member first has trucks to spare: on scarce
+    crossings never) instead of re-planning over the horizon with its draws known."""
     from ..pipeline import finish, shelter
     from ..stages.deliveries import Operate
 
-    operate = Operate(reference_plan(base, cache)) if supply == "operate" else None
+    operate = Operate(functools.partial(reference_plan, base, cache)) if supply == "operate" else None
     sc = member_scenario(base, m)
     key = shelter_inputs(m)
     if _SHELTERED and _SHELTERED[0][0] is base and _SHELTERED[0][1] == key:

@@ -22,12 +22,12 @@ from ..solvers.supply import (
     Production,
     Site,
     SupplyInstance,
-    SupplyResult,
     Warehouse,
     load_commodities,
     solve_supply,
 )
 from ..solvers.supply.operate import operate_supply
+from ..solvers.supply.operate_arrays import Reference
 from ..solvers.chain import with_chain
 from . import delivery_chain, fuel_plan
 from ..solvers.sustain import Disruption, apply_disruptions, sustain
@@ -48,9 +48,10 @@ SupplyWarmStart = dict[str, tuple[object, ...]]
 @dataclass(frozen=True)
 class Operate:
     """Supply operated day by day without foresight (`operate_supply`): ``reference`` is the plan whose cargo mix
-    the crossings load into trucks their day's lack leaves (the declared scenario's; None: none)."""
+    the crossings load into trucks their day's lack leaves (the declared scenario's; None: none), or what makes it
+    when first needed."""
 
-    reference: SupplyResult | None = None
+    reference: Reference = None
 
 
 def entry_closures(sc: Scenario) -> dict[str, EntryClosure]:

@@ -43,11 +43,12 @@ transit) and the days' record of `operate_arrays`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from .model import DEEP_FACTOR, DEEP_SHARE, SupplyInstance, SupplyResult, owed_to_date
-from .operate_arrays import Days, Fixed, State, fixed_arrays, initial_stock, start_state
+from .operate_arrays import Days, Fixed, Reference, State, fixed_arrays, initial_stock, start_state
 from .results import fleet_requirements, named_fields
 
 STATUS = "operated (no foresight)"
@@ -55,13 +56,14 @@ STATUS = "operated (no foresight)"
 
 def operate_supply(
     instance: SupplyInstance,
-    reference: SupplyResult | None = None,
+    reference: Reference = None,
     *,
     deep_share: float = DEEP_SHARE,
     deep_factor: float = DEEP_FACTOR,
 ) -> SupplyResult:
     """The instance operated day by day without foresight (module doc); ``reference``: the plan whose cargo mix the
-    crossings load into the trucks the day's lack leaves (None: those trucks stay empty)."""
+    crossings load into the trucks the day's lack leaves (None: those trucks stay empty), or what makes it when
+    first needed."""
     t0 = time.perf_counter()
     fx = fixed_arrays(instance, reference, deep_share, deep_factor)
     st, rec = start_state(fx), Days.zeros(fx)
@@ -142,7 +144,7 @@ def _load_crossing(
         x = _load(
             net.cap_e[e, t] / fx.pay_e[e],
             fx.pay_ke[:, e],
-            fx.mix_day[:, e, t] if fx.mix_day[:, e, t].any() else fx.mix_horizon[:, e],
+            lambda: fx.mix.at(e, t),
             want.sum(axis=1) / keep,
             deep_a.sum(axis=1) / keep,
             w_t * (fx.deep_factor if fx.tiers else 1.0),
@@ -371,7 +373,7 @@ def _lack_room(
 def _load(
     trucks: float,
     pay_k: np.ndarray,
-    mix_k: np.ndarray,
+    mix_k: Callable[[], np.ndarray],
     lack_t: np.ndarray,
     deep_t: np.ndarray,
     w_deep: np.ndarray,
@@ -381,8 +383,8 @@ def _load(
 ) -> np.ndarray:
     """[K] t a crossing loads into ``trucks``: first today's lack, the most deprivation per truckload first (the deep
     part of a lack, beyond deep_share of the need, at its deep weight ``w_deep``, then the rest at ``w_lack``, per
-    tonne); then the trucks left by the mix (truckload shares), at most the free room in all, trucks a full commodity
-    leaves going to the others."""
+    tonne); then the trucks left by the mix (``mix_k()``: truckload shares, asked for only then), at most the free
+    room in all, trucks a full commodity leaves going to the others."""
     x = np.zeros_like(pay_k)
     left = float(trucks)
     if left <= 0:
@@ -396,8 +398,10 @@ def _load(
         left -= take / pay_k[k]
         if left <= 1e-12:
             return x
-    mix = np.where(can, mix_k, 0.0)
     room = float(room_t)
+    if room <= 1e-12:
+        return x
+    mix = np.where(can, mix_k(), 0.0)
     open_k = mix > 0
     for _ in range(pay_k.size + 1):  # each round fills the room or uses every truck
         if left <= 1e-12 or room <= 1e-12 or not open_k.any():

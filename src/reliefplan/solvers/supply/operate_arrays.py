@@ -5,7 +5,8 @@ commodity first."""
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +37,30 @@ def reference_mix(instance: SupplyInstance, reference: SupplyResult | None) -> t
         htot = horizon.sum(axis=0, keepdims=True)
         horizon = np.where(htot > 0, horizon / np.where(htot > 0, htot, 1.0), 0.0)
     return day, horizon
+
+
+#: the plan whose cargo mix trucks left over load: a result, or what makes it on first need (an ensemble worker's
+#: declared plan, planned only if some member has trucks to spare), or None
+Reference = SupplyResult | Callable[[], SupplyResult | None] | None
+
+
+@dataclass
+class Mix:
+    """The reference plan's cargo mix at a crossing and day (`reference_mix`), made on first need: trucks are left
+    over once the day's lack is loaded, which on scarce crossings never happens."""
+
+    instance: SupplyInstance
+    reference: Reference
+    _day: np.ndarray | None = field(default=None, repr=False)
+    _horizon: np.ndarray | None = field(default=None, repr=False)
+
+    def at(self, e: int, t: int) -> np.ndarray:
+        """[K] truckload shares at crossing ``e`` on day ``t`` (its mix over the horizon where the plan sent
+        nothing that day)."""
+        if self._day is None or self._horizon is None:
+            ref = self.reference() if callable(self.reference) else self.reference
+            self._day, self._horizon = reference_mix(self.instance, ref)
+        return self._day[:, e, t] if self._day[:, e, t].any() else self._horizon[:, e]
 
 
 def _order(n_nodes: int, src: np.ndarray, dst: np.ndarray, first: np.ndarray) -> list[int]:
@@ -92,12 +117,11 @@ class Fixed:
     has_in: np.ndarray  # [N] bool: an arc leads to the node
     order: list[int]  # crossings and warehouses in the order goods flow
     fed_wh: list[int]  # warehouses goods reach and send on, downstream ones first (their lack adds up upstream)
-    mix_day: np.ndarray  # [K, E, T] the reference's cargo mix (truckload shares)
-    mix_horizon: np.ndarray  # [K, E] its mix over the horizon
+    mix: Mix  # the reference's cargo mix (truckload shares)
     prio: np.ndarray  # [K] priority
 
 
-def fixed_arrays(inst: SupplyInstance, reference: SupplyResult | None, deep_share: float, deep_factor: float) -> Fixed:
+def fixed_arrays(inst: SupplyInstance, reference: Reference, deep_share: float, deep_factor: float) -> Fixed:
     """The instance's arrays (`Fixed`)."""
     net = _net(inst)
     K, E, W, S, A, P, T = net.K, net.E, net.W, net.S, net.A, net.P, net.T
@@ -119,7 +143,6 @@ def fixed_arrays(inst: SupplyInstance, reference: SupplyResult | None, deep_shar
     producer = np.zeros(N, dtype=bool)
     producer[prod_n] = True
     order = [n for n in _order(N, net.src, net.dst, producer & ~has_in) if n < E + W]
-    mix_day, mix_horizon = reference_mix(inst, reference)
     return Fixed(
         inst=inst,
         net=net,
@@ -157,8 +180,7 @@ def fixed_arrays(inst: SupplyInstance, reference: SupplyResult | None, deep_shar
         has_in=has_in,
         order=order,
         fed_wh=[n - E for n in reversed(order) if E <= n and has_in[n] and out_arcs[n].size],
-        mix_day=mix_day,
-        mix_horizon=mix_horizon,
+        mix=Mix(inst, reference),
         prio=np.array([c.priority for c in inst.commodities], dtype=float),
     )
 
