@@ -172,7 +172,7 @@ def test_lines_crossing_without_shared_vertex_do_not_connect():
     # two components: the 3-node vertical line is kept, the 2-node horizontal one dropped and reported
     assert net.n_nodes == 3 and set(net.link_feature.tolist()) == {"1"}
     assert net.dropped_nodes == 2 and net.dropped_component_sizes == (2,) and net.dropped_links == 2
-    with pytest.raises(InputError, match="outside the network's extent"):
+    with pytest.raises(InputError, match="outside the network's extent; a larger limit .*--max-snap-m"):
         rn.travel_time_matrix(net, xy((0, 0)), xy((50, -60)), max_snap_m=10)
 
 

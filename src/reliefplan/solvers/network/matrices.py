@@ -47,7 +47,8 @@ def snap(
                         file=file,
                         feature=str(ids[i]) if ids is not None else str(i),
                         message=f"point is {dist[i]:.0f} m from the nearest road of {network.source} "
-                        f"(limit {max_snap_m:.0f} m): outside the network's extent",
+                        f"(limit {max_snap_m:.0f} m): outside the network's extent; a larger limit "
+                        "(`travel-times --max-snap-m`) snaps it anyway, its off-road leg walked",
                     )
                     for i in far
                 ]
