@@ -116,7 +116,7 @@ def due(t: int, w: int, t0: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.n
 def discharge(
     qi: np.ndarray, t: int, max_use: float, links: Any, els: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Passes of `_one_pass` along chains of short links (at most 256) from the queued elements ``qi``; returns
+    """Passes along chains of short links (at most 256) from the queued elements ``qi``; returns
     the people who reached the end of their way within the step (as `land`).
 
     The arrays each pass needs are taken out of ``links`` and ``els`` once, here, and handed on one by one: a
@@ -130,7 +130,8 @@ def discharge(
     for _ in range(256):
         if len(qi) == 0:
             break
-        # one pass (see `_one_pass`): every link takes each segment's people from this step's credit
+        # one pass: every link takes each segment's people from this step's credit; a segment moves as its tightest
+        # link allows, onto its ring or, through links shorter than the rest of the step, on to the next queue
         qv, n_touch, free = _load(
             qi, t, max_use, cap_step, credit, credit_t, arcs, ptr, nar, queue, use, load, touched, lst
         )

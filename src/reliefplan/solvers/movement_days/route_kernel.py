@@ -1,6 +1,6 @@
 """Where people head, in compiled code: the nearest site with room from every node (`refresh_targets`), and the
-first route element of the way from a node to a site, its segments made on first use as `routes.segment` and
-`routes.Elements.add` make them (`make_route`), so that `stepping.advance` need not hand a step back to Python
+first route element of the way from a node to a site, its segments (`segment_links`) and elements
+(`add_element`) made on first use (`make_route`), so that `stepping.advance` need not hand a step back to Python
 when sites fill or people head for a new destination. The simulation's Python uses the same functions, so both
 give the same targets and the same elements in the same order. Python still makes a route when the element arrays
 are full (it grows them) or when the network is too large for the route table (`simulation._ROUTE_TABLE`)."""
@@ -17,24 +17,18 @@ from numba import njit
 AT_SITE, IN_PYTHON = -1, -2
 
 
-def road_arrays(net: Any, speed: np.ndarray, dt: float, use: np.ndarray, overflow: np.ndarray) -> tuple[Any, ...]:
-    """The view of a `routes.RoadNet` that `make_route` and `refresh_targets` take: (site node, site row,
-    shortest-path successors, the arc per node pair (sorted keys, arcs), link lengths, distances, speed per mode
-    (m/s), step (s), road use per mode, which sites are overflow places)."""
+def path_arrays(net: Any) -> tuple[np.ndarray, ...]:
+    """The shortest ways of a `routes.RoadNet` as `segment_links` takes them: (successors towards each site row,
+    the sorted keys of node pairs and the arc of each, link lengths, distances)."""
     p = net.paths
-    return (
-        net.site_node,
-        net.site_row,
-        p.pred,
-        p.arc_key,
-        p.arc_of_key,
-        net.cnet.travel_time_s,  # the condensed network carries lengths
-        p.dist,
-        speed,
-        float(dt),
-        use,
-        overflow,
-    )
+    return (p.pred, p.arc_key, p.arc_of_key, net.cnet.travel_time_s, p.dist)  # the condensed network carries lengths
+
+
+def road_arrays(net: Any, speed: np.ndarray, dt: float, use: np.ndarray, overflow: np.ndarray) -> tuple[Any, ...]:
+    """The view of a `routes.RoadNet` that `make_route` and `refresh_targets` take: (site node, site row, the
+    shortest ways (`path_arrays`), speed per mode (m/s), step (s), road use per mode, which sites are overflow
+    places)."""
+    return (net.site_node, net.site_row, path_arrays(net), speed, float(dt), use, overflow)
 
 
 def no_targets(n_nodes: int, n_sites: int, route_of: np.ndarray, n_modes: int) -> tuple[Any, ...]:
@@ -57,9 +51,12 @@ def build_arrays(el: Any) -> tuple[np.ndarray, ...]:
 
 
 @njit(cache=True)
-def _segment(v: int, row: int, target: int, road: Any, steps_per_m: float, buf: np.ndarray, at: int) -> Any:
-    """`routes.segment` from node ``v``: its links written to ``buf[at:]``; (how many, travel steps, end node)."""
-    pred, arc_key, arc_of_key, arc_len, dist = road[2], road[3], road[4], road[5], road[6]
+def segment_links(v: int, row: int, target: int, paths: Any, steps_per_m: float, buf: np.ndarray, at: int) -> Any:
+    """The segment of the shortest way from condensed node ``v`` to the site of ``row`` (node ``target``): its links
+    written to ``buf[at:]``; (how many, travel time in steps at ``steps_per_m``, the node it ends at: the site's, or
+    the next where the remaining free-flow time to the site crosses a whole number of steps). ``paths``:
+    `path_arrays`."""
+    pred, arc_key, arc_of_key, arc_len, dist = paths
     n_c = pred.shape[1]
     n, tau = 0, 0.0
     while True:
@@ -79,13 +76,36 @@ def _segment(v: int, row: int, target: int, road: Any, steps_per_m: float, buf: 
 
 
 @njit(cache=True)
-def _ring_size(k: int) -> int:
-    """``1 << (k + 1).bit_length()``: at least k + 2 slots, a power of 2."""
+def ring_size(k: int) -> int:
+    """Slots of the travel ring of an element of ``k`` whole steps: ``1 << (k + 1).bit_length()``, at least k + 2
+    and a power of 2, so the kernel finds a slot by a mask."""
     b, x = 0, k + 1
     while x:
         b += 1
         x >>= 1
     return 1 << b
+
+
+@njit(cache=True)
+def add_element(
+    els: Any, buf: np.ndarray, at: int, n: int, site: int, mode: int, directed: bool, tau: float, use: float
+) -> int:
+    """A new element (`build_arrays`, with room for it): links ``buf[at : at + n]``, towards ``site`` for ``mode``
+    (planned people or not), ``tau`` steps long (k whole steps, a share f one step slower), road use ``use``; its
+    next element none yet. Returns its index."""
+    arcs, ptr, nar, nxt, e_site, e_mode, e_dir, k_, f_, use_, _, size_, off, _, counts = els
+    e = counts[0]
+    k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
+    for q in range(n):
+        arcs[counts[1] + q] = buf[at + q]
+    ptr[e], nar[e] = counts[1], n
+    nxt[e], e_site[e], e_mode[e], e_dir[e] = -1, site, mode, directed
+    k_[e], f_[e], use_[e] = k, tau - k, use
+    size_[e], off[e] = ring_size(k), counts[2]  # at step t the ring's current slot is off + t % size
+    counts[0] += 1
+    counts[1] += n
+    counts[2] += size_[e]
+    return e
 
 
 @njit(cache=True)
@@ -95,8 +115,8 @@ def make_route(
     """The first element from condensed ``node`` to ``site`` for ``mode`` (planned people or not), its missing
     segments made as `_Sim._route` makes them; `AT_SITE` when the node is the site's; `IN_PYTHON`, with nothing
     changed, when the element arrays have no room for the new segments."""
-    site_node, site_row, speed, dt, use = road[0], road[1], road[7], road[8], road[9]
-    arcs, ptr, nar, nxt, e_site, e_mode, e_dir, k_, f_, use_, ff_s, size_, off, ring_n, counts = els
+    site_node, site_row, paths, speed, dt, use = road[0], road[1], road[2], road[3], road[4], road[5]
+    arcs, nxt, ff_s, ring_n, counts = els[0], els[3], els[10], els[13], els[14]
     target = site_node[site]
     if node == target:
         return AT_SITE
@@ -105,7 +125,7 @@ def make_route(
         return route_of[first]
     steps_per_m = 1.0 / (speed[mode] * dt)
     row = site_row[site]
-    n_c = road[2].shape[1]
+    n_c = paths[0].shape[1]
     buf = np.empty(n_c, np.int64)  # the chain's links, segment after segment (a shortest path: < n_c links)
     seg_at, seg_n, seg_v = np.empty(n_c, np.int64), np.empty(n_c, np.int64), np.empty(n_c, np.int64)
     seg_tau = np.empty(n_c)
@@ -115,28 +135,17 @@ def make_route(
         if r >= 0:
             join = r
             break
-        n, tau, v = _segment(cur, row, target, road, steps_per_m, buf, n_arc)
+        n, tau, v = segment_links(cur, row, target, paths, steps_per_m, buf, n_arc)
         seg_at[n_seg], seg_n[n_seg], seg_tau[n_seg], seg_v[n_seg] = n_arc, n, tau, cur
         n_seg += 1
         n_arc += n
-        slots += _ring_size(int(math.floor(tau + 1e-9)))
+        slots += ring_size(int(math.floor(tau + 1e-9)))
         cur = v
     if counts[0] + n_seg > len(nxt) or counts[1] + n_arc > len(arcs) or counts[2] + slots > len(ring_n):
         return IN_PYTHON
     prev = -1
-    for i in range(n_seg):  # `routes.Elements.add`, then `_Sim._route`'s books
-        e, tau = counts[0], seg_tau[i]
-        k = int(math.floor(tau + 1e-9))
-        size = _ring_size(k)
-        for q in range(seg_n[i]):
-            arcs[counts[1] + q] = buf[seg_at[i] + q]
-        ptr[e], nar[e] = counts[1], seg_n[i]
-        nxt[e], e_site[e], e_mode[e], e_dir[e] = -1, site, mode, directed
-        k_[e], f_[e], use_[e] = k, tau - k, use[mode]
-        size_[e], off[e] = size, counts[2]
-        counts[0] += 1
-        counts[1] += seg_n[i]
-        counts[2] += size
+    for i in range(n_seg):
+        e = add_element(els, buf, seg_at[i], seg_n[i], site, mode, directed, seg_tau[i], use[mode])
         route_of[((seg_v[i] * n_s + site) * n_m + mode) * 2 + directed] = e
         if prev >= 0:
             nxt[prev] = e
@@ -174,7 +183,7 @@ def refresh_targets(
     if targets_current(tgt, closed, capacity, occ, held):
         return
     of_node, room_then, closed_then, valid = tgt[0], tgt[1], tgt[2], tgt[5]
-    row, dist, over = road[1], road[6], road[10]
+    row, dist, over = road[1], road[2][4], road[6]
     n_s = len(occ)
     room = np.empty(n_s, np.bool_)
     ok = np.empty(n_s, np.bool_)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..evacuation import EvacuationInstance, _SinkPaths, condense
+from . import route_kernel
 from .instance import DaysInstance
 
 
@@ -81,19 +82,14 @@ class Elements:
         self.grown += 1
 
     def add(self, arcs: list[int], site: int, mode: int, directed: bool, tau: float, use: float) -> int:
-        e = self.n
-        k = int(math.floor(tau + 1e-9))  # 0: a link shorter than a step, crossed within it
-        size = 1 << (k + 1).bit_length()  # >= k + 2 slots; a power of 2, so the kernel finds a slot by a mask
+        """A new element (`route_kernel.add_element`), the arrays grown first when full; its index."""
+        size = route_kernel.ring_size(int(math.floor(tau + 1e-9)))
         full = self.n == len(self.next)
         if full or self.slots + size > len(self.ring_n) or self.n_arcs + len(arcs) > len(self.arcs):
             self.grow(full, size, len(arcs))
-        self.arcs[self.n_arcs : self.n_arcs + len(arcs)] = arcs
-        self.ptr[e], self.nar[e] = self.n_arcs, len(arcs)
-        self.next[e], self.site[e], self.mode[e], self.directed[e] = -1, site, mode, directed
-        self.k[e], self.f[e], self.use[e] = k, tau - k, use
-        self.size[e], self.off[e] = size, self.slots  # at step t the ring's current slot is off + t % size
-        self.counts += (1, len(arcs), size)
-        return e
+        links = np.asarray(arcs, np.int64)
+        els = route_kernel.build_arrays(self)
+        return int(route_kernel.add_element(els, links, 0, len(links), site, mode, directed, float(tau), float(use)))
 
 
 @dataclass
@@ -167,22 +163,9 @@ def segments(net: RoadNet, steps_per_m: np.ndarray) -> dict[tuple[int, int, int]
 
 
 def segment(net: RoadNet, node: int, site: int, steps_per_m: float) -> tuple[list[int], float, int]:
-    """The segment of the shortest way from condensed ``node`` to ``site``: its links, its travel time in steps
-    at ``steps_per_m``, and the node it ends at (the site's, or the next node where the remaining free-flow
-    time to the site crosses a whole number of steps)."""
-    paths, row, target = net.paths, int(net.site_row[site]), int(net.site_node[site])
-    n_c, arc_len = net.cnet.n, net.cnet.travel_time_s  # the condensed network carries lengths
-    arcs, v, tau = [], node, 0.0
-    while True:
-        nxt = int(paths.pred[row, v])
-        arc = int(paths.arc_of_key[np.searchsorted(paths.arc_key, v * n_c + nxt)])
-        arcs.append(arc)
-        tau += arc_len[arc] * steps_per_m
-        v = nxt
-        if v == target:
-            break
-        r_v = paths.dist[row, v] * steps_per_m
-        r_next = paths.dist[row, int(paths.pred[row, v])] * steps_per_m
-        if math.floor(r_v + 1e-9) != math.floor(r_next + 1e-9):  # v is a boundary
-            break
-    return arcs, tau, v
+    """The segment of the shortest way from condensed ``node`` to ``site`` (`route_kernel.segment_links`): its
+    links, its travel time in steps at ``steps_per_m``, and the node it ends at."""
+    buf = np.empty(net.cnet.n, np.int64)
+    row, target = int(net.site_row[site]), int(net.site_node[site])
+    n, tau, v = route_kernel.segment_links(node, row, target, route_kernel.path_arrays(net), steps_per_m, buf, 0)
+    return buf[:n].tolist(), float(tau), int(v)

@@ -19,6 +19,7 @@ from .schedule import day_events, departure_schedule
 
 _BIG = np.iinfo(np.int64).max // 8
 _EVENT_KEYS = ("s", "m", "j", "node", "n", "t0", "tgt", "e")
+_ADVANCE_EVENTS = ("t0", "n", "s", "m", "j", "node", "tgt", "e")  # the events' order in `stepping.advance`
 _NONE = np.zeros(0, np.int64)
 _ROUTE_TABLE = 4_000_000  # entries of `_Sim._route_of` at most (32 MB)
 
@@ -461,11 +462,9 @@ class _Sim:
             self._arrival_books,
             (self.without_at_site, self.without_vul),
         )
-        events = tuple(ev[k] for k in ("t0", "n", "s", "m", "j", "node", "tgt", "e"))
-        params = (self.W, self.spd, self.sph, self.H * self.spd, self.H * 24, self.n_o, el.n, self.max_use)
-        t, why, ended, landed, events = stepping.advance(
-            t, t_stop, self.day, events, state, net, books, params + self._walk
-        )
+        events = tuple(ev[k] for k in _ADVANCE_EVENTS)
+        params = (self.W, self.spd, self.sph, self.H * self.spd, self.H * 24, self.n_o, self.max_use)
+        t, why, landed, events = stepping.advance(t, t_stop, self.day, events, state, net, books, params + self._walk)
         self.en_route = int(state[0][0])
         self.turned_away += int(state[0][1])
         long_vul, long_steps, n_long = state[1:]
@@ -474,11 +473,7 @@ class _Sim:
             self.over_vul += float(long_vul[k : k + c].sum())
             k += c
         n_long[:] = 0
-        ev = dict(zip(("t0", "n", "s", "m", "j", "node", "tgt", "e"), events))
-        if ended:  # a window ended in the step whose arrivals Python makes: its events whose window is over
-            keep = t - ev["t0"] < self.W - 1
-            ev = {k: v[keep] for k, v in ev.items()}
-        return int(t), int(why), landed, ev
+        return int(t), int(why), landed, dict(zip(_ADVANCE_EVENTS, events))
 
     def _step(self, t: int, ev: dict[str, np.ndarray], T: int) -> tuple[int, dict[str, np.ndarray]]:
         """Step ``t`` here: departures (new routes), landing, discharge, then `_end_step`."""

@@ -151,29 +151,20 @@ def _compile_all_fit(kernel_stamp: str) -> Any:
     """`_all_fit` compiled, its cache keyed on the kernel sources too (see `_KERNEL_STAMP`)."""
 
     def _all_fit_(
-        te: Any,
-        tn: Any,
-        td: Any,
-        tv: Any,
-        when: Any,
-        el_site: Any,
-        el_mode: Any,
-        el_dir: Any,
-        sites: Any,
-        books: Any,
-        long: Any,
-    ) -> bool:
-        """The common first round of `_arrive`: every arrival takes its place (`places_kernel.arrive_if_all_fit`), its long
-        walks noted; False (nothing changed) when some site is short or the long-walk buffers are full. Only the
-        arrays this round needs are passed: `_arrive`'s tuples cost a copy and a count of every array per call."""
+        j: Any, mo: Any, d: Any, tn: Any, td: Any, tv: Any, when: Any, sites: Any, books: Any, long: Any
+    ) -> int:
+        """A round of arrivals (sites ``j``, modes, planned, people, departure-step sums, vulnerable people) when
+        every one takes its place (`places_kernel.arrive_if_all_fit`), its long walks noted: 1; 0 (nothing changed)
+        when some site is short; -1 when the long-walk buffers have no room. Only the arrays a round needs are
+        passed: a tuple argument costs a copy and a count of each of its arrays per call."""
         _stamp = len(kernel_stamp)  # the kernels' sources in the cache key (see `_KERNEL_STAMP`)
         long_vul, long_steps, n_long = long
-        if n_long[0] + 2 * len(te) > len(long_vul) or n_long[1] + 2 > len(long_steps):
-            return False
-        ok, lw = arrive_if_all_fit(el_site[te], el_mode[te], el_dir[te], tn, td, tv, sites, when, books)
+        if n_long[0] + 2 * len(tn) > len(long_vul) or n_long[1] + 2 > len(long_steps):
+            return -1
+        ok, lw = arrive_if_all_fit(j, mo, d, tn, td, tv, sites, when, books)
         if ok:
             _note_long(lw, tv, long_vul, long_steps, n_long)
-        return ok
+        return 1 if ok else 0
 
     return njit(cache=True)(_all_fit_)
 
@@ -190,10 +181,9 @@ def _compile_advance(kernel_stamp: str) -> Any:
         (per node, sites with room, closed) with the first element of each route made (`_Sim._route_of`) and the
         number of modes); ``books``: (origins and books of `kernel.leave`, `kernel.enter`'s ff,
         sites (closed, capacity) and the books of `places_kernel.arrive`); ``params``: (window steps, steps per day and per
-        hour, horizon steps, hours, origins, elements, largest road use, walking limit in steps, modes on foot).
-        Returns (the step reached, why it stopped, whether some departure window ended in it (the step's moves
-        done), at ARRIVALS_IN_PYTHON the step's arrivals: elements, people, departure-step sums, vulnerable
-        people; and the events, those whose window is over dropped)."""
+        hour, horizon steps, hours, origins, largest road use, walking limit in steps, modes on foot).
+        Returns (the step reached, why it stopped, at ARRIVALS_IN_PYTHON the step's arrivals (site, mode, planned,
+        people, departure-step sums, vulnerable people), and the events, those whose window is over dropped)."""
         _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
         t0, n = ev[0], ev[1]
         en_route = state[0]
@@ -201,7 +191,7 @@ def _compile_advance(kernel_stamp: str) -> Any:
         el_site, el_mode, el_dir = net[1], net[2], net[3]
         origins, leave_books, ff, sites, arrival_books = books[:5]
         long_books = (state[1], state[2], state[3])
-        w, spd, sph, T, hours, n_o, _, max_use, h_steps, on_foot = params
+        w, spd, sph, T, hours, n_o, max_use, h_steps, on_foot = params
         counts = net[7][1][-1]  # elements made so far (routes are made within the call too)
         none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
         nothing = (none_i, none_i, np.zeros(0, np.bool_), none_i, none_f, none_f)
@@ -212,7 +202,7 @@ def _compile_advance(kernel_stamp: str) -> Any:
                 li, amount, ended = none_i, none_i, False
             if len(li):
                 if not _release_ready(li, ev, n_o, tgt, sites, arrival_books[0], arrival_books[2], net[7]):
-                    return t, STEP_IN_PYTHON, False, nothing, ev
+                    return t, STEP_IN_PYTHON, nothing, ev
                 a = land(t, counts[0], els)
                 s, m, e = ev[2][li], ev[3][li], ev[7][li]
                 en_route[0] += leave_and_enter(day, t, s, m, amount, e, n_o, origins, leave_books, els, ff)
@@ -222,15 +212,7 @@ def _compile_advance(kernel_stamp: str) -> Any:
             else:
                 te, tn, td, tv = land_and_discharge(t, counts[0], max_use, links, els)
             en_route[0] -= tn.sum()
-            if len(te):
-                when = (t, day, min(t // sph, hours - 1), h_steps, on_foot)
-                if not _all_fit(te, tn, td, tv, when, el_site, el_mode, el_dir, sites, arrival_books, long_books):
-                    rnd, j, mo, d, tn, td, tv = _arrive(
-                        t, el_site[te], el_mode[te], el_dir[te], tn, td, tv, when, state, net, books, max_use
-                    )
-                    if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
-                        return t, ARRIVALS_IN_PYTHON + rnd, ended, (j, mo, d, tn, td, tv), ev
-            if ended:  # the events whose window is over are dropped (as `_Sim.run` drops them)
+            if ended:  # the events whose window is over are dropped (as `_Sim._step` drops them)
                 keep = t - t0 < w - 1
                 ev = (
                     ev[0][keep],
@@ -243,13 +225,21 @@ def _compile_advance(kernel_stamp: str) -> Any:
                     ev[7][keep],
                 )
                 t0, n = ev[0], ev[1]
+            if len(te):
+                when = (t, day, min(t // sph, hours - 1), h_steps, on_foot)
+                j, mo, d = el_site[te], el_mode[te], el_dir[te]
+                fit = _all_fit(j, mo, d, tn, td, tv, when, sites, arrival_books, long_books)
+                if fit != 1:
+                    rnd, rows = _arrive(t, fit, (j, mo, d, tn, td, tv), when, state, net, books, max_use)
+                    if rnd >= 0:  # arrivals from round ``rnd`` on (3: left over for the next step) through Python
+                        return t, ARRIVALS_IN_PYTHON + rnd, rows, ev
             t += 1
             if en_route[0] == 0 and t < T:  # idle: jump (as `_Sim._end_step`)
                 jump = -(-t // spd) * spd
                 if len(t0):
                     jump = min(jump, max(t, t0.min()))
                 t = max(t, jump)
-        return t, DAY_DONE, False, nothing, ev
+        return t, DAY_DONE, nothing, ev
 
     return njit(cache=True)(advance_)
 
@@ -257,42 +247,29 @@ def _compile_advance(kernel_stamp: str) -> Any:
 def _compile_arrive(kernel_stamp: str) -> Any:
     """`_arrive` compiled, its cache keyed on the kernel source too (see `_KERNEL_STAMP`)."""
 
-    def arrive_(
-        t: int,
-        j: Any,
-        mo: Any,
-        d: Any,
-        tn: Any,
-        td: Any,
-        tv: Any,
-        when: Any,
-        state: Any,
-        net: Any,
-        books: Any,
-        max_use: float,
-    ) -> Any:
-        """The step's arrivals (people ``tn`` reaching sites ``j`` by mode ``mo``, planned ``d``, with their
-        departure-step sums and vulnerable people), in up to three rounds as `_Sim._end_step` makes them: all take
-        a place (`places_kernel.arrive_if_all_fit`), or some sites are short (`_short_round`: places taken, the rest
-        moving on or waiting). Returns (-1, ...) when all is done, else the round Python must make (nothing of it
-        done; 3: people left over for the next step) and its arrivals."""
+    def arrive_(t: int, fit: int, rows: Any, when: Any, state: Any, net: Any, books: Any, max_use: float) -> Any:
+        """The step's arrivals (``rows``: site, mode, planned, people, departure-step sums, vulnerable people) in up
+        to three rounds as `_Sim._end_step` makes them, the first round's `_all_fit` being ``fit``: all take a
+        place, or some sites are short (`_short_round`: places taken, the rest moving on or waiting). Returns (-1,
+        ...) when all is done, else the round Python must make (nothing of it done; 3: people left over for the
+        next step) and its arrivals."""
         _stamp = len(kernel_stamp)  # the kernel's source in the cache key (see `_KERNEL_STAMP`)
-        long_vul, long_steps, n_long = state[1], state[2], state[3]
+        long = (state[1], state[2], state[3])
         sites, arrival_books = books[3], books[4]
         for rnd in range(3):
-            if len(tn) == 0:
-                return -1, j, mo, d, tn, td, tv
-            if n_long[0] + 2 * len(tn) > len(long_vul) or n_long[1] + 2 > len(long_steps):
-                return rnd, j, mo, d, tn, td, tv  # no room to note long walks
-            ok, long = arrive_if_all_fit(j, mo, d, tn, td, tv, sites, when, arrival_books)
-            if ok:
-                _note_long(long, tv, long_vul, long_steps, n_long)
-                return -1, j, mo, d, tn, td, tv
-            done, nxt = _short_round(t, (j, mo, d, tn, td, tv), when, state, net, books, max_use)
+            if rnd:
+                if len(rows[3]) == 0:
+                    return -1, rows
+                fit = _all_fit(*rows, when, sites, arrival_books, long)
+            if fit < 0:
+                return rnd, rows  # no room to note long walks
+            if fit:
+                return -1, rows
+            done, nxt = _short_round(t, rows, when, state, net, books, max_use)
             if not done:
-                return rnd, j, mo, d, tn, td, tv
-            j, mo, d, tn, td, tv = nxt
-        return (3 if len(tn) else -1), j, mo, d, tn, td, tv
+                return rnd, rows
+            rows = nxt
+        return (3 if len(rows[3]) else -1), rows
 
     return njit(cache=True)(arrive_)
 
