@@ -78,7 +78,7 @@ def operate_supply(
             _node_day(fx, st, rec, n, t, ready_e, need_s, w_t)
         _produce_at_locations(fx, st, rec, t, need_s)
         _consume_and_store(fx, st, rec, t, need_q, need_s)
-    result = _result(fx, st, rec, reference is not None)
+    result = _result(fx, st, rec)
     result.fleet = fleet_requirements(instance, result)
     result.solve_time_s = time.perf_counter() - t0
     result.timings_s = {"operate": result.solve_time_s}
@@ -257,7 +257,7 @@ def _consume_and_store(fx: Fixed, st: State, rec: Days, t: int, need_q: np.ndarr
     rec.stock_t[:, :, t] = st.stock
 
 
-def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResult:
+def _result(fx: Fixed, st: State, rec: Days) -> SupplyResult:
     """The days' record as a plan's arrays (per location and per report cell), its deprivation and conservation
     residual, and a message on what was not optimised (no fleet or timings yet)."""
     inst, net, site_cells, carry, W = fx.inst, fx.net, fx.site_cells, fx.net.carry, fx.net.W
@@ -302,7 +302,9 @@ def _result(fx: Fixed, st: State, rec: Days, has_reference: bool) -> SupplyResul
         fleet=[],
         max_conservation_residual_t=residual,
         solve_time_s=0.0,
-        message="; ".join(_notes(has_reference, st.over_storage, float(rec.entry_use_lost.sum()), inst.sharing)),
+        message="; ".join(
+            _notes(fx.mix.reference is not None, st.over_storage, float(rec.entry_use_lost.sum()), inst.sharing)
+        ),
         method="operate",
         consumed_t=used_s_t,
         cell_shortfall_t=cell_short_c,
