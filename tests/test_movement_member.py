@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from test_movement_kernel import assert_same, grid_instance
 
+from reliefplan._errors import InputError
 from reliefplan.solvers import movement_days as md
 from reliefplan.solvers.movement_days import routes, simulation
 
@@ -114,3 +115,30 @@ def test_staged_orders_member_equals_a_cold_plan():
     assert warm.movement.runs["plan"] == cold.movement.runs["plan"]
     assert warm.movement.orders == cold.movement.orders
     assert warm.people == cold.people
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.parametrize("table", [True, False])
+def test_the_two_runs_on_two_threads_equal_the_runs_one_after_the_other(monkeypatch, seed, cores, table):
+    """`simulate_runs` runs the plan's and the arrival-order runs on two threads (one core: one after the other);
+    each equals its run alone, figure by figure, whichever finishes first."""
+    if not table:
+        monkeypatch.setattr(simulation, "_ROUTE_TABLE", 0)
+    monkeypatch.setattr(simulation, "usable_cpus", lambda: cores)
+    inst = _other_destinations(grid_instance(seed, 120.0), seed + 20)
+    plan = md.staged_plan(inst).people
+    alone = {"plan": md.simulate(inst, assignment="plan", plan=plan), "arrival": md.simulate(inst)}
+    both = md.simulate_runs(inst, ("plan", "arrival"), plan=plan)
+    assert list(both) == ["plan", "arrival"]
+    for a, r in both.items():
+        assert r.assignment == a
+        assert_same(r, alone[a])
+
+
+def test_simulate_runs_names_a_bad_assignment_and_a_missing_plan():
+    inst = grid_instance(0, 120.0)
+    with pytest.raises(InputError, match="expected arrival or plan, got 'fastest'"):
+        md.simulate_runs(inst, ("plan", "fastest"), plan=md.staged_plan(inst).people)
+    with pytest.raises(InputError, match="needs a plan"):
+        md.simulate_runs(inst, ("arrival", "plan"))

@@ -302,9 +302,8 @@ def move_over_days(
         + [f"overflow:{sc.zones[k].id}" for k in land],
     )
     planned = _plan_matrix(parts, dest_by_zone)
-    runs = {"plan": md.simulate(inst, assignment="plan", plan=planned)}
-    if spec.assignment == "arrival" or spec.compare:
-        runs["arrival"] = md.simulate(inst, assignment="arrival")
+    both = spec.assignment == "arrival" or spec.compare
+    runs = md.simulate_runs(inst, ("plan", "arrival") if both else ("plan",), plan=planned)
     # the share of each presence destination's planned people arrived by each day (under the plan)
     arr = runs["plan"].arrivals_site_day
     got = np.vstack([arr[:ns], arr[ns + len(over_sites) :]]).astype(float)

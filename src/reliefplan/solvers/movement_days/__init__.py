@@ -56,7 +56,7 @@ from .instance import (
 )
 from .result import DaysResult
 from .schedule import departure_schedule
-from .simulation import simulate
+from .simulation import simulate, simulate_runs
 from .staged import StagedPlan, compare, staged_plan
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "movement_spec_from_dict",
     "order_curve",
     "simulate",
+    "simulate_runs",
     "staged_plan",
     "validate_days_instance",
 ]

@@ -304,6 +304,30 @@ def validate_days_instance(inst: DaysInstance, file: str = "<instance>") -> None
         raise InputError(probs)
 
 
+def validate_runs(
+    inst: DaysInstance, assignments: tuple[str, ...], plan: np.ndarray | None, file: str = "<instance>"
+) -> np.ndarray | None:
+    """The instance and the runs asked for (`simulation.simulate_runs`) checked: each run "plan" or "arrival", and
+    the plan's people per origin and site, whole and >= 0, when a run follows it. Returns the plan as int64."""
+    validate_days_instance(inst, file)
+    bad = [a for a in assignments if a not in ("arrival", "plan")]
+    if bad or not assignments:
+        raise InputError(
+            Problem(file=file, field="assignment", message=f"expected arrival or plan, got {(bad or [''])[0]!r}")
+        )
+    if "plan" not in assignments:
+        return None
+    if plan is None:
+        raise InputError(
+            Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)")
+        )
+    shape = (len(inst.origin_node), len(inst.site_node))
+    out = np.asarray(plan, dtype=np.int64)
+    if out.shape != shape or (out < 0).any():
+        raise InputError(Problem(file=file, field="plan", message=f"expected whole people >= 0 of shape {shape}"))
+    return out
+
+
 def instance_from_network(net: Any, **kwargs: Any) -> DaysInstance:
     """A `DaysInstance` on a `network.Network` (walking: capacities in persons/h), other arrays as keywords."""
     return DaysInstance(

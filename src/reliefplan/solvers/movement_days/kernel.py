@@ -7,6 +7,12 @@ are identical bit for bit. The route elements' arrays (`routes.Elements`) and th
 are passed in as tuples (`element_arrays`, `link_arrays`) and updated in place; people who reach the end of
 their way come back as arrays (element, people, sum of departure steps, vulnerable people) for the arrivals.
 Compiled on first use and cached on disk (numba ``cache=True``).
+
+A step touches only the elements with people: one bit per element marks those with people on their travel ring
+(`rbits`) and those that may have people queued (`qbits`), read word by word in element order. A step allocates
+next to nothing: each numba array made costs an allocation, a free and atomic reference counts, and a member's
+two runs once made 1.7 million of them; the passes write into work rows made with the elements
+(`routes.Elements.work_i`, `work_f`) and into work arrays over links made with the run.
 """
 
 from __future__ import annotations
@@ -16,14 +22,19 @@ from typing import Any
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 #: the route elements' arrays, in the order the kernels unpack them (see routes.Elements)
 ELEMENT_ARRAYS = ("arcs", "ptr", "nar", "next", "use", "k", "f", "carry", "size", "off", "queue", "qdep", "qvul")
 RING_ARRAYS = ("ring_n", "ring_dep", "ring_vul")
-#: people on each element's travel ring, so that `land` skips empty elements without finding their slot
-COUNT_ARRAYS = ("on_ring",)
-#: the links' arrays (see simulation._Sim): capacity per step, credit and when it was topped up, jam books
-LINK_ARRAYS = ("cap_step", "credit", "credit_t", "jam_steps", "jam_first", "jam_last", "max_queue")
+#: people on each element's travel ring, the elements with people on it and with people queued (one bit each), the
+#: work rows
+COUNT_ARRAYS = ("on_ring", "rbits", "qbits", "work_i", "work_f")
+#: the links' arrays (see simulation._Sim): capacity per step, credit and when it was topped up, jam books, and
+#: `discharge`'s work arrays (load, used, share let through, touched, the list of those touched)
+LINK_ARRAYS: tuple[str, ...] = ("cap_step", "credit", "credit_t", "jam_steps", "jam_first", "jam_last", "max_queue")
+LINK_ARRAYS += ("w_load", "w_used", "w_frac", "w_touched", "w_links")
+_ONE = np.uint64(1)
 
 
 def element_arrays(el: Any) -> tuple[np.ndarray, ...]:
@@ -31,30 +42,49 @@ def element_arrays(el: Any) -> tuple[np.ndarray, ...]:
 
 
 @njit(cache=True)
+def _lowest(bits: np.uint64) -> int:
+    """The index of the lowest bit set in ``bits`` (not 0)."""
+    return int(trailing_zeros(bits))  # type: ignore[call-arg]  # a numba intrinsic
+
+
+@njit(cache=True)
+def _mark(bits: np.ndarray, e: int) -> None:
+    """Element ``e``'s bit set (`routes.Elements.rbits`, `qbits`)."""
+    bits[e >> 6] |= _ONE << np.uint64(e & 63)
+
+
+@njit(cache=True)
 def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People at the end of a link this step go onto the next element's queue; those at the end of their way
-    come back (elements, people, departure-step sums, vulnerable people)."""
-    _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
-    te, tn, td, tv = np.empty(n_el, np.int64), np.empty(n_el, np.int64), np.empty(n_el), np.empty(n_el)
+    come back (elements, people, departure-step sums, vulnerable people: views of work rows that the next call
+    overwrites). Only the elements with people on their ring are looked at (`routes.Elements.rbits`), in element
+    order."""
+    _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring, rbits, qbits = els[:19]
+    te, tn, td, tv = els[19][6], els[19][7], els[20][4], els[20][5]  # work rows: the caller copies what it keeps
     c = 0
-    for e in range(n_el):
-        if on_ring[e] == 0:
-            continue
-        s = off[e] + (t & (size[e] - 1))  # t % size: sizes are powers of 2
-        n = ring_n[s]
-        if n == 0:
-            continue
-        d, v = ring_dep[s], ring_vul[s]
-        ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
-        on_ring[e] -= n
-        x = nxt[e]
-        if x >= 0:
-            queue[x] += n
-            qdep[x] += d
-            qvul[x] += v
-        else:
-            te[c], tn[c], td[c], tv[c] = e, n, d, v
-            c += 1
+    for w in range((n_el + 63) >> 6):
+        bits = rbits[w]
+        while bits:
+            e = (w << 6) + _lowest(bits)
+            bits &= bits - _ONE
+            s = off[e] + (t & (size[e] - 1))  # t % size: sizes are powers of 2
+            n = ring_n[s]
+            if n == 0:
+                continue
+            d, v = ring_dep[s], ring_vul[s]
+            ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
+            on_ring[e] -= n
+            if on_ring[e] == 0:
+                rbits[w] &= ~(_ONE << np.uint64(e & 63))
+            x = nxt[e]
+            if x >= 0:
+                queue[x] += n
+                qdep[x] += d
+                qvul[x] += v
+                _mark(qbits, x)
+            else:
+                te[c], tn[c], td[c], tv[c] = e, n, d, v
+                c += 1
     return te[:c], tn[:c], td[:c], tv[:c]
 
 
@@ -65,32 +95,36 @@ def land_and_discharge(
     """`land`, then `discharge_queued`: a step without departures in one call (the same arithmetic in the same
     order as the two calls; the people at the end of their way, landed ones first)."""
     a = land(t, n_el, els)
-    b = discharge_queued(t, n_el, max_use, links, els)
-    if len(a[0]) == 0:
-        return b
-    if len(b[0]) == 0:
-        return a
-    return (
-        np.concatenate((a[0], b[0])),
-        np.concatenate((a[1], b[1])),
-        np.concatenate((a[2], b[2])),
-        np.concatenate((a[3], b[3])),
-    )
+    return discharge_after(queued(n_el, els), t, max_use, links, els, a)
+
+
+@njit(cache=True)
+def queued(n_el: int, els: Any) -> np.ndarray:
+    """The elements with people queued, in order (found through `routes.Elements.qbits`; those emptied since are
+    unmarked): a view of a work row."""
+    queue, qbits = els[10], els[18]
+    qi = els[19][5]
+    c = 0
+    for w in range((n_el + 63) >> 6):
+        bits = qbits[w]
+        while bits:
+            b = bits & (~bits + _ONE)
+            bits ^= b
+            e = (w << 6) + _lowest(b)
+            if queue[e] != 0:
+                qi[c] = e
+                c += 1
+            else:
+                qbits[w] ^= b
+    return qi[:c]
 
 
 @njit(cache=True)
 def discharge_queued(
     t: int, n_el: int, max_use: float, links: Any, els: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`discharge` from every element with people queued."""
-    queue = els[10]
-    qi = np.empty(n_el, np.int64)
-    c = 0
-    for e in range(n_el):  # one pass over the elements
-        if queue[e] != 0:
-            qi[c] = e
-            c += 1
-    return discharge(qi[:c].copy(), t, max_use, links, els)
+    """`discharge` from every element with people queued (`queued`)."""
+    return discharge(queued(n_el, els), t, max_use, links, els)
 
 
 @njit(cache=True)
@@ -116,52 +150,55 @@ def due(t: int, w: int, t0: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.n
 def discharge(
     qi: np.ndarray, t: int, max_use: float, links: Any, els: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`discharge_after` with no one before."""
+    none_i, none_f = np.zeros(0, np.int64), np.zeros(0)
+    return discharge_after(qi, t, max_use, links, els, (none_i, none_i, none_f, none_f))
+
+
+@njit(cache=True)
+def discharge_after(
+    qi: np.ndarray, t: int, max_use: float, links: Any, els: Any, first: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Passes along chains of short links (at most 256) from the queued elements ``qi``; returns
-    the people who reached the end of their way within the step (as `land`).
+    the people who reached the end of their way within the step (as `land`), after those of ``first`` (their
+    elements, people, departure-step sums and vulnerable people: e.g. those `land` brought to the end).
 
     The arrays each pass needs are taken out of ``links`` and ``els`` once, here, and handed on one by one: a
     tuple argument is copied and its every array counted (an atomic reference count) at each call."""
-    cap_step, credit, credit_t, jam_steps, jam_first, jam_last, max_queue = links
-    arcs, ptr, nar, nxt, use, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els
-    m = len(cap_step)
-    load, used, frac, touched, lst = np.zeros(m), np.zeros(m), np.ones(m), np.zeros(m, np.bool_), np.empty(m, np.int64)
-    cap, c = 16, 0
+    cap_step, credit, credit_t, jam_steps, jam_first, jam_last, max_queue, load, used, frac, touched, lst = links
+    arcs, ptr, nar, nxt, use, k, f, carry, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring = els[:17]
+    rbits, qbits = els[17], els[18]
+    # each pass's arrays, written in place (`routes.Elements.work_i`, `work_f`; a pass has at most one row per
+    # element); the next pass's segments alternate between two rows (a pass reads one while it writes the other)
+    wi, wf = els[19], els[20]
+    ping, pong, qv, now_e, now_n = wi[0], wi[1], wi[2], wi[3], wi[4]
+    o_dep, o_vul, now_d, now_v = wf[0], wf[1], wf[2], wf[3]
+    c = len(first[0])
+    cap = max(16, 2 * c)
     te, tn, td, tv = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap)
-    for _ in range(256):
-        if len(qi) == 0:
+    for i in range(c):
+        te[i], tn[i], td[i], tv[i] = first[0][i], first[1][i], first[2][i], first[3][i]
+    for p in range(256):
+        n_q = len(qi)
+        if n_q == 0:
             break
         # one pass: every link takes each segment's people from this step's credit; a segment moves as its tightest
         # link allows, onto its ring or, through links shorter than the rest of the step, on to the next queue
-        qv, n_touch, free = _load(
-            qi, t, max_use, cap_step, credit, credit_t, arcs, ptr, nar, queue, use, load, touched, lst
+        n_touch, free = _load(
+            qi, t, max_use, cap_step, credit, credit_t, arcs, ptr, nar, queue, use, load, touched, lst, qv
         )
         if free:
-            out, o_dep, o_vul = _all_go(qi, qv, lst[:n_touch], credit, queue, qdep, qvul, load)
+            _all_go(qi, lst[:n_touch], credit, queue, qdep, qvul, load, o_dep, o_vul)
         else:
-            out, o_dep, o_vul = _tightest(
-                qi,
-                qv,
-                t,
-                lst[:n_touch],
-                (credit, jam_steps, jam_first, jam_last, max_queue),
-                arcs,
-                ptr,
-                nar,
-                use,
-                queue,
-                qdep,
-                qvul,
-                load,
-                used,
-                frac,
-            )
+            _tightest(qi, qv, t, lst[:n_touch], links, els, (o_dep, o_vul))  # rare: the tuples are unpacked there
         for j in range(n_touch):
             a = lst[j]
             load[a], used[a], frac[a], touched[a] = 0.0, 0.0, 1.0, False
-        qi, e_end, n_end, d_end, v_end = _onto_links(
+        next_qi = ping if p % 2 == 0 else pong
+        n_next, n_end = _onto_links(
             qi,
             t,
-            out,
+            qv,
             o_dep,
             o_vul,
             nxt,
@@ -177,12 +214,16 @@ def discharge(
             ring_dep,
             ring_vul,
             on_ring,
+            rbits,
+            qbits,
+            (now_e, now_n, now_d, now_v, next_qi),
         )
-        if c + len(e_end) > cap:
-            cap = max(2 * cap, c + len(e_end))
+        qi = next_qi[:n_next]
+        if c + n_end > cap:
+            cap = max(2 * cap, c + n_end)
             te, tn, td, tv = _grow(te, cap), _grow(tn, cap), _grow(td, cap), _grow(tv, cap)
-        for i in range(len(e_end)):
-            te[c], tn[c], td[c], tv[c] = e_end[i], n_end[i], d_end[i], v_end[i]
+        for i in range(n_end):
+            te[c], tn[c], td[c], tv[c] = now_e[i], now_n[i], now_d[i], now_v[i]
             c += 1
     return te[:c], tn[:c], td[:c], tv[:c]
 
@@ -210,11 +251,12 @@ def _load(
     load: np.ndarray,
     touched: np.ndarray,
     lst: np.ndarray,
+    qv: np.ndarray,
 ) -> Any:
     """Every link of every segment takes the segment's people from its capacity: the load per link, this
     step's credit (plus at most one person's rounding owed), and whether every link has room for its load.
-    ``load``, ``touched``, ``lst``: zeroed work arrays over links, and the list of the links touched."""
-    qv = np.empty(len(qi), np.int64)
+    ``load``, ``touched``, ``lst``: zeroed work arrays over links, and the list of the links touched; ``qv``:
+    written with the people queued on each segment. Returns (links touched, whether all have room)."""
     n_touch = 0
     for i in range(len(qi)):
         e = qi[i]
@@ -235,68 +277,57 @@ def _load(
             credit_t[a] = t
         if not credit[a] >= load[a]:
             free = False
-    return qv, n_touch, free
+    return n_touch, free
 
 
 @njit(cache=True)
 def _all_go(
     qi: np.ndarray,
-    qv: np.ndarray,
     lst: np.ndarray,
     credit: np.ndarray,
     queue: np.ndarray,
     qdep: np.ndarray,
     qvul: np.ndarray,
     load: np.ndarray,
-) -> Any:
-    """Free flow on every link: everyone queued goes."""
+    o_dep: np.ndarray,
+    o_vul: np.ndarray,
+) -> None:
+    """Free flow on every link: everyone queued goes (the people, as `_load` wrote them; their departure-step
+    sums and vulnerable people written to ``o_dep``, ``o_vul``)."""
     for a in lst:
         credit[a] -= load[a]
-    out, o_dep, o_vul = qv.copy(), np.empty(len(qi)), np.empty(len(qi))
     for i in range(len(qi)):
         e = qi[i]
         o_dep[i], o_vul[i] = qdep[e], qvul[e]
         queue[e], qdep[e], qvul[e] = 0, 0.0, 0.0
-    return out, o_dep, o_vul
 
 
 @njit(cache=True)
-def _tightest(
-    qi: np.ndarray,
-    qv: np.ndarray,
-    t: int,
-    lst: np.ndarray,
-    jams: Any,
-    arcs: np.ndarray,
-    ptr: np.ndarray,
-    nar: np.ndarray,
-    use: np.ndarray,
-    queue: np.ndarray,
-    qdep: np.ndarray,
-    qvul: np.ndarray,
-    load: np.ndarray,
-    used: np.ndarray,
-    frac: np.ndarray,
-) -> Any:
+def _tightest(qi: np.ndarray, qv: np.ndarray, t: int, lst: np.ndarray, links: Any, els: Any, moved: Any) -> None:
     """Some link is full: each link lets through the share of its load its credit allows, a segment moves as
-    its tightest link allows (whole people, rounded down); the rest stays queued and the link counts as jammed.
-    ``jams``: (credit, and the jam books of `LINK_ARRAYS`)."""
-    credit, jam_steps, jam_first, jam_last, max_queue = jams
+    its tightest link allows (whole people, rounded down); the rest stays queued and the link counts as jammed
+    (the jam books of `LINK_ARRAYS`). ``lst``: the links touched. The people moving overwrite ``qv`` (queued
+    people), their departure-step sums and vulnerable people go to ``moved`` = (o_dep, o_vul)."""
+    _, credit, _, jam_steps, jam_first, jam_last, max_queue, load, used, frac = links[:10]
+    arcs, ptr, nar, use, queue, qdep, qvul = els[0], els[1], els[2], els[4], els[10], els[11], els[12]
+    o_dep, o_vul = moved
+    out = qv
     for a in lst:
         frac[a] = min(1.0, credit[a] / load[a])
-    out, o_dep, o_vul = np.empty(len(qi), np.int64), np.empty(len(qi)), np.empty(len(qi))
     for i in range(len(qi)):
         e = qi[i]
         fq = np.inf
         for p in range(ptr[e], ptr[e] + nar[e]):
             fq = min(fq, frac[arcs[p]])
-        out[i] = qv[i] if fq >= 1.0 else np.int64(math.floor(qv[i] * fq + 1e-9))
-        share = out[i] / qv[i]
+        q = qv[i]
+        o = q if fq >= 1.0 else np.int64(math.floor(q * fq + 1e-9))
+        out[i] = o  # over the queued people (`out` is `qv`)
+        share = o / q
         o_dep[i], o_vul[i] = qdep[e] * share, qvul[e] * share
-        queue[e] -= out[i]
+        queue[e] -= o
         qdep[e] -= o_dep[i]
         qvul[e] -= o_vul[i]
-        w = out[i] * use[e]
+        w = o * use[e]
         for p in range(ptr[e], ptr[e] + nar[e]):
             used[arcs[p]] += w
     for a in lst:
@@ -309,7 +340,6 @@ def _tightest(
                     jam_first[a] = t
             jam_last[a] = t
             max_queue[a] = max(max_queue[a], left)
-    return out, o_dep, o_vul
 
 
 @njit(cache=True)
@@ -332,15 +362,16 @@ def _onto_links(
     ring_dep: np.ndarray,
     ring_vul: np.ndarray,
     on_ring: np.ndarray,
+    rbits: np.ndarray,
+    qbits: np.ndarray,
+    into: Any,
 ) -> Any:
     """People through a link's entry: into its travel ring, the fraction one step slower with remainders
-    carried over; through a link shorter than the rest of the step, on to the next element's queue now."""
-    now_e, now_n, now_d, now_v = (
-        np.empty(len(qi), np.int64),
-        np.empty(len(qi), np.int64),
-        np.empty(len(qi)),
-        np.empty(len(qi)),
-    )
+    carried over; through a link shorter than the rest of the step, on to the next element's queue now. The
+    elements given people on their ring or queue are marked (`rbits`, `qbits`). ``into`` = (elements, people,
+    departure-step sums, vulnerable people, next segments): written with the people at the end of their way and
+    the next pass's segments (in element order, once each). Returns how many of each (next, at the end)."""
+    now_e, now_n, now_d, now_v, nx = into
     c = 0
     for i in range(len(qi)):
         if out[i] <= 0:
@@ -367,19 +398,30 @@ def _onto_links(
         elif early > 0:
             now_e[c], now_n[c], now_d[c], now_v[c] = e, early, e_dep, e_vul
             c += 1
-    nx, n_mv, end = np.empty(c, np.int64), 0, np.zeros(c, np.bool_)
-    for i in range(c):  # several elements may lead into the same next one
+        if on_ring[e] > 0:
+            _mark(rbits, e)
+    n_mv, n_end = 0, 0
+    for i in range(c):  # several elements may lead into the same next one; those at their way's end kept in order
         x = nxt[now_e[i]]
         if x >= 0:
             queue[x] += now_n[i]
             qdep[x] += now_d[i]
             qvul[x] += now_v[i]
+            _mark(qbits, x)
             nx[n_mv] = x
             n_mv += 1
         else:
-            end[i] = True
-    ends = np.flatnonzero(end)
-    return np.unique(nx[:n_mv]), now_e[ends], now_n[ends], now_d[ends], now_v[ends]
+            now_e[n_end], now_n[n_end], now_d[n_end], now_v[n_end] = now_e[i], now_n[i], now_d[i], now_v[i]
+            n_end += 1
+    if n_mv > 1:  # the next segments in element order, once each (as numpy's unique)
+        nx[:n_mv].sort()
+        u = 1
+        for i in range(1, n_mv):
+            if nx[i] != nx[u - 1]:
+                nx[u] = nx[i]
+                u += 1
+        n_mv = u
+    return n_mv, n_end
 
 
 @njit(cache=True)
@@ -414,7 +456,7 @@ def enter(
 ) -> int:
     """People join the queue of their first element (rows with an element >= 0); their free-flow seconds to the
     site add to ``ff`` = (free-flow seconds per element, the sum per mode). Returns how many joined."""
-    queue, qdep, qvul = els[10], els[11], els[12]
+    queue, qdep, qvul, qbits = els[10], els[11], els[12], els[18]
     ff_s, ff_sum = ff
     total = 0
     for i in range(len(elems)):
@@ -424,6 +466,7 @@ def enter(
         queue[e] += people[i]
         qdep[e] += dep[i]
         qvul[e] += vul[i]
+        _mark(qbits, e)
         total += people[i]
         ff_sum[modes[i]] += people[i] * ff_s[e]
     return total

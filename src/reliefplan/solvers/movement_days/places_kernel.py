@@ -82,7 +82,8 @@ def arrive_if_all_fit(
     n_s = len(occ)
     planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     for i in range(len(j)):
-        if _short(j[i], planned, dir_tot, und_tot, closed, capacity, occ, held):
+        x = j[i]
+        if _short(planned, dir_tot[x], und_tot[x], closed[x], capacity[x], occ[x], held[x]):
             return False, np.zeros(0, np.bool_)
     ones = np.ones(len(n))
     return True, arrive(j, mo, d, n, n, dep, vul, ones, planned, when, books)
@@ -114,7 +115,7 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     planned, dir_tot, und_tot = _arrivals_by_site(j, d, n, n_s)
     short = np.zeros(n_s, np.bool_)
     for s in range(n_s):
-        short[s] = _short(s, planned, dir_tot, und_tot, closed, capacity, occ, held)
+        short[s] = _short(planned, dir_tot[s], und_tot[s], closed[s], capacity[s], occ[s], held[s])
     out = np.empty(len(n), np.int64)
     for i in range(len(n)):
         out[i] = 0 if short[j[i]] else n[i]
@@ -144,21 +145,13 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     return out, part
 
 
-@njit(cache=True, inline="always")  # called per arrival row: a call would count its six arrays
-def _short(
-    s: int,
-    planned: bool,
-    dir_tot: np.ndarray,
-    und_tot: np.ndarray,
-    closed: np.ndarray,
-    capacity: np.ndarray,
-    occ: np.ndarray,
-    held: np.ndarray,
-) -> bool:
-    """Whether site ``s`` cannot take all its arrivals: the planned ones within its free places, the others within
-    those not held."""
-    free = 0 if closed[s] else capacity[s] - occ[s]
-    return bool((planned and dir_tot[s] > free) or und_tot[s] > max(0, free - held[s]))
+@njit(cache=True, inline="always")  # called per arrival row
+def _short(planned: bool, dir_n: int, und_n: int, closed: bool, capacity: int, occ: int, held: int) -> bool:
+    """Whether a site cannot take all its arrivals (``dir_n`` planned, ``und_n`` others): the planned ones within
+    its free places, the others within those not held. Scalars only: an array argument costs two atomic reference
+    counts per call, and this is called for every arrival."""
+    free = 0 if closed else capacity - occ
+    return bool((planned and dir_n > free) or und_n > max(0, free - held))
 
 
 @njit(cache=True)

@@ -46,6 +46,14 @@ class Elements:
         self.ring_dep = np.zeros(4 * cap)
         self.ring_vul = np.zeros(4 * cap)
         self.on_ring = np.zeros(cap, np.int64)  # people on its travel ring (kept by the compiled kernel only)
+        # one bit per element, so that a step finds the elements with people on their ring (`rbits`, exact) and
+        # those that may have people queued (`qbits`) word by word, in element order, instead of testing each
+        self.rbits = np.zeros(cap // 64 + 1, np.uint64)
+        self.qbits = np.zeros(cap // 64 + 1, np.uint64)
+        # the kernel's work rows (`kernel.land`, `kernel.discharge`), one slot per element: made once, not at every
+        # step
+        self.work_i = np.zeros((8, cap), np.int64)
+        self.work_f = np.zeros((6, cap))
         self.grown = 0  # how many times arrays were replaced by larger ones (the kernel's tuple is rebuilt)
 
     @property
@@ -65,7 +73,9 @@ class Elements:
         doubled when ``slots`` or ``arcs`` more do not fit (0: doubled)."""
         if elements:
             for name, a in list(vars(self).items()):
-                if isinstance(a, np.ndarray) and not name.startswith("ring") and name not in ("arcs", "counts"):
+                if isinstance(a, np.ndarray) and name.startswith("work"):
+                    setattr(self, name, np.zeros((len(a), 2 * a.shape[1]), a.dtype))
+                elif isinstance(a, np.ndarray) and not name.startswith("ring") and name not in ("arcs", "counts"):
                     b = np.zeros(2 * len(a), a.dtype)
                     b[: len(a)] = a
                     setattr(self, name, b)

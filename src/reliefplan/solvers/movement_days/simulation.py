@@ -6,13 +6,14 @@ arrivals take a place, move on or wait without one."""
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
 
-from ..._errors import InputError, Problem
+from ..._cpus import usable_cpus
 from . import kernel, places_kernel, route_kernel, stepping
-from .instance import DaysInstance, validate_days_instance
+from .instance import DaysInstance, validate_runs
 from .result import DaysResult, days_result
 from .routes import Elements, RoadNet, prepare_network, segment, segments
 from .schedule import day_events, departure_schedule
@@ -35,23 +36,30 @@ def simulate(
 
     ``plan``: int [origin, site] planned people (``assignment="plan"``); e.g. ``staged_plan(inst).people``.
     """
-    validate_days_instance(inst, file)
-    if assignment not in ("arrival", "plan"):
-        raise InputError(
-            Problem(file=file, field="assignment", message=f"expected arrival or plan, got {assignment!r}")
-        )
-    n_o, n_s = len(inst.origin_node), len(inst.site_node)
-    if assignment == "plan":
-        if plan is None:
-            raise InputError(
-                Problem(file=file, field="plan", message="assignment 'plan' needs a plan (people per origin and site)")
-            )
-        plan = np.asarray(plan, dtype=np.int64)
-        if plan.shape != (n_o, n_s) or (plan < 0).any():
-            raise InputError(
-                Problem(file=file, field="plan", message=f"expected whole people >= 0 of shape {(n_o, n_s)}")
-            )
-    return _Sim(inst, prepare_network(inst), plan if assignment == "plan" else None).run(assignment)
+    return simulate_runs(inst, (assignment,), plan=plan, file=file)[assignment]
+
+
+def simulate_runs(
+    inst: DaysInstance,
+    assignments: tuple[str, ...],
+    *,
+    plan: np.ndarray | None = None,
+    file: str = "<instance>",
+) -> dict[str, DaysResult]:
+    """`simulate` under each of ``assignments`` ("plan", "arrival") on the same roads, by assignment. Two runs go
+    on two threads when the process may use two cores: a run is independent of the other and spends most of its
+    time in compiled steps that release the GIL (`stepping.advance`), so the results are those of one run after
+    the other."""
+    plan = validate_runs(inst, assignments, plan, file)
+    net = prepare_network(inst)
+
+    def run(a: str) -> DaysResult:
+        return _Sim(inst, net, plan if a == "plan" else None).run(a)
+
+    if len(assignments) < 2 or usable_cpus() < 2:
+        return {a: run(a) for a in assignments}
+    with ThreadPoolExecutor(max_workers=len(assignments), thread_name_prefix="reliefplan-move") as pool:
+        return dict(zip(assignments, pool.map(run, assignments)))
 
 
 class _Sim:
@@ -148,6 +156,9 @@ class _Sim:
         self.jam_first = np.full(m, -1, np.int64)
         self.jam_last = np.full(m, -1, np.int64)
         self.max_queue = np.zeros(m)
+        # `kernel.discharge`'s work arrays over links, at rest between passes (made once, not at every step)
+        self.w_load, self.w_used, self.w_frac = np.zeros(m), np.zeros(m), np.ones(m)
+        self.w_touched, self.w_links = np.zeros(m, bool), np.zeros(m, np.int64)
         self.day = 0
         self.occ_day = np.zeros((n_s, H), np.int64)
         self.at_origin_day, self.on_road_day, self.at_sites_day, self.without_day = (
@@ -381,7 +392,7 @@ class _Sim:
 
     def _land(self, t: int) -> None:
         """People reaching the end of a link this step: onto the next link's queue, or at their site."""
-        self._reached(*kernel.land(t, self.el.n, self._el_arrays()))
+        self._reached(*(a.copy() for a in kernel.land(t, self.el.n, self._el_arrays())))  # views of work rows
 
     def _land_and_discharge(self, t: int) -> None:
         """`_land` then `_discharge` in one compiled call (a step without departures)."""

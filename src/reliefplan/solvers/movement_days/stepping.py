@@ -19,12 +19,13 @@ from numba import njit
 from . import kernel, places_kernel, route_kernel
 from .kernel import (
     discharge,
-    discharge_queued,
+    discharge_after,
     due,
     enter,
     land,
     land_and_discharge,
     leave_and_enter,
+    queued,
 )
 from .places_kernel import arrive, arrive_if_all_fit, take
 from .route_kernel import make_route, refresh_targets
@@ -206,9 +207,7 @@ def _compile_advance(kernel_stamp: str) -> Any:
                 a = land(t, counts[0], els)
                 s, m, e = ev[2][li], ev[3][li], ev[7][li]
                 en_route[0] += leave_and_enter(day, t, s, m, amount, e, n_o, origins, leave_books, els, ff)
-                b = discharge_queued(t, counts[0], max_use, links, els)
-                te, tn = np.concatenate((a[0], b[0])), np.concatenate((a[1], b[1]))
-                td, tv = np.concatenate((a[2], b[2])), np.concatenate((a[3], b[3]))
+                te, tn, td, tv = discharge_after(queued(counts[0], els), t, max_use, links, els, a)
             else:
                 te, tn, td, tv = land_and_discharge(t, counts[0], max_use, links, els)
             en_route[0] -= tn.sum()
@@ -241,7 +240,7 @@ def _compile_advance(kernel_stamp: str) -> Any:
                 t = max(t, jump)
         return t, DAY_DONE, nothing, ev
 
-    return njit(cache=True)(advance_)
+    return njit(cache=True, nogil=True)(advance_)
 
 
 def _compile_arrive(kernel_stamp: str) -> Any:
