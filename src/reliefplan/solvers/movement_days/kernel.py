@@ -54,6 +54,12 @@ def _mark(bits: np.ndarray, e: int) -> None:
 
 
 @njit(cache=True)
+def _clear(bits: np.ndarray, e: int) -> None:
+    """Element ``e``'s bit cleared."""
+    bits[e >> 6] &= ~(_ONE << np.uint64(e & 63))
+
+
+@njit(cache=True)
 def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People at the end of a link this step go onto the next element's queue; those at the end of their way
     come back (elements, people, departure-step sums, vulnerable people: views of work rows that the next call
@@ -75,7 +81,7 @@ def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
             on_ring[e] -= n
             if on_ring[e] == 0:
-                rbits[w] &= ~(_ONE << np.uint64(e & 63))
+                _clear(rbits, e)
             x = nxt[e]
             if x >= 0:
                 queue[x] += n
@@ -108,14 +114,13 @@ def queued(n_el: int, els: Any) -> np.ndarray:
     for w in range((n_el + 63) >> 6):
         bits = qbits[w]
         while bits:
-            b = bits & (~bits + _ONE)
-            bits ^= b
-            e = (w << 6) + _lowest(b)
+            e = (w << 6) + _lowest(bits)
+            bits &= bits - _ONE
             if queue[e] != 0:
                 qi[c] = e
                 c += 1
             else:
-                qbits[w] ^= b
+                _clear(qbits, e)
     return qi[:c]
 
 

@@ -122,7 +122,7 @@ def take(j: np.ndarray, d: np.ndarray, n: np.ndarray, sites: Any, held: np.ndarr
     for s in range(n_s):  # ascending, as the sites short of places were visited before
         if not short[s]:
             continue
-        room = 0 if closed[s] else capacity[s] - occ[s]
+        room = _free(closed[s], capacity[s], occ[s])
         held_s = held[s]
         for p in range(2):
             directed_pass = p == 0
@@ -150,8 +150,14 @@ def _short(planned: bool, dir_n: int, und_n: int, closed: bool, capacity: int, o
     """Whether a site cannot take all its arrivals (``dir_n`` planned, ``und_n`` others): the planned ones within
     its free places, the others within those not held. Scalars only: an array argument costs two atomic reference
     counts per call, and this is called for every arrival."""
-    free = 0 if closed else capacity - occ
+    free = _free(closed, capacity, occ)
     return bool((planned and dir_n > free) or und_n > max(0, free - held))
+
+
+@njit(cache=True, inline="always")
+def _free(closed: bool, capacity: int, occ: int) -> int:
+    """A site's places not taken (none when it is closed)."""
+    return 0 if closed else capacity - occ
 
 
 @njit(cache=True)

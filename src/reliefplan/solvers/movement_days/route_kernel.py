@@ -160,6 +160,12 @@ def make_route(
 
 
 @njit(cache=True)
+def has_room(closed: bool, capacity: int, occ: int, held: int) -> bool:
+    """Whether a site takes people who follow no plan: open, with places neither taken nor held."""
+    return (not closed) and capacity - occ - held > 0
+
+
+@njit(cache=True)
 def targets_current(tgt: Any, closed: np.ndarray, capacity: np.ndarray, occ: np.ndarray, held: np.ndarray) -> bool:
     """Whether the targets ``tgt`` (per node, sites with room, closed sites, ..., valid) were made for the sites
     with room and the closed sites now."""
@@ -167,7 +173,7 @@ def targets_current(tgt: Any, closed: np.ndarray, capacity: np.ndarray, occ: np.
     if not valid[0]:
         return False
     for s in range(len(occ)):
-        room = (not closed[s]) and capacity[s] - occ[s] - held[s] > 0
+        room = has_room(closed[s], capacity[s], occ[s], held[s])
         if room != room_then[s] or closed[s] != closed_then[s]:
             return False
     return True
@@ -188,7 +194,7 @@ def refresh_targets(
     room = np.empty(n_s, np.bool_)
     ok = np.empty(n_s, np.bool_)
     for s in range(n_s):
-        room[s] = (not closed[s]) and capacity[s] - occ[s] - held[s] > 0
+        room[s] = has_room(closed[s], capacity[s], occ[s], held[s])
         ok[s] = (not closed[s]) and row[s] >= 0
     of_node[:] = -1
     for p in range(3):  # sites with room (not overflow places), overflow places, any open site

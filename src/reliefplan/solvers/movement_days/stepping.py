@@ -28,7 +28,7 @@ from .kernel import (
     queued,
 )
 from .places_kernel import arrive, arrive_if_all_fit, take
-from .route_kernel import make_route, refresh_targets
+from .route_kernel import has_room, make_route, refresh_targets
 
 #: what `advance` stopped at
 #: (ARRIVALS_IN_PYTHON + r: the step's moves are done, its arrivals from round r of 3 on are not; + 3: some are
@@ -313,7 +313,7 @@ def _compile_short_round(kernel_stamp: str) -> Any:
                 i = rej[c]
                 node = site_node[j[i]]
                 tg = of_node[node]
-                go[c] = tg >= 0 and tg != j[i] and (0 if closed[tg] else capacity[tg] - occ2[tg] - held2[tg]) > 0
+                go[c] = tg >= 0 and tg != j[i] and has_room(closed[tg], capacity[tg], occ2[tg], held2[tg])
                 if go[c]:
                     elems[c] = route_of[((node * n_s + tg) * n_m + mo[i]) * 2]  # undirected
                     if elems[c] < 0:
