@@ -60,6 +60,19 @@ def _clear(bits: np.ndarray, e: int) -> None:
 
 
 @njit(cache=True)
+def _marked(bits: np.ndarray, n_el: int, out: np.ndarray) -> int:
+    """The elements whose bit is set, in element order, written to ``out``; how many."""
+    c = 0
+    for w in range((n_el + 63) >> 6):
+        b = bits[w]
+        while b:
+            out[c] = (w << 6) + _lowest(b)
+            c += 1
+            b &= b - _ONE
+    return c
+
+
+@njit(cache=True)
 def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People at the end of a link this step go onto the next element's queue; those at the end of their way
     come back (elements, people, departure-step sums, vulnerable people: views of work rows that the next call
@@ -67,30 +80,28 @@ def land(t: int, n_el: int, els: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     order."""
     _, _, _, nxt, _, _, _, _, size, off, queue, qdep, qvul, ring_n, ring_dep, ring_vul, on_ring, rbits, qbits = els[:19]
     te, tn, td, tv = els[19][6], els[19][7], els[20][4], els[20][5]  # work rows: the caller copies what it keeps
+    on = els[19][5]  # a work row `queued` fills after
     c = 0
-    for w in range((n_el + 63) >> 6):
-        bits = rbits[w]
-        while bits:
-            e = (w << 6) + _lowest(bits)
-            bits &= bits - _ONE
-            s = off[e] + (t & (size[e] - 1))  # t % size: sizes are powers of 2
-            n = ring_n[s]
-            if n == 0:
-                continue
-            d, v = ring_dep[s], ring_vul[s]
-            ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
-            on_ring[e] -= n
-            if on_ring[e] == 0:
-                _clear(rbits, e)
-            x = nxt[e]
-            if x >= 0:
-                queue[x] += n
-                qdep[x] += d
-                qvul[x] += v
-                _mark(qbits, x)
-            else:
-                te[c], tn[c], td[c], tv[c] = e, n, d, v
-                c += 1
+    for i in range(_marked(rbits, n_el, on)):
+        e = on[i]
+        s = off[e] + (t & (size[e] - 1))  # t % size: sizes are powers of 2
+        n = ring_n[s]
+        if n == 0:
+            continue
+        d, v = ring_dep[s], ring_vul[s]
+        ring_n[s], ring_dep[s], ring_vul[s] = 0, 0.0, 0.0
+        on_ring[e] -= n
+        if on_ring[e] == 0:
+            _clear(rbits, e)
+        x = nxt[e]
+        if x >= 0:
+            queue[x] += n
+            qdep[x] += d
+            qvul[x] += v
+            _mark(qbits, x)
+        else:
+            te[c], tn[c], td[c], tv[c] = e, n, d, v
+            c += 1
     return te[:c], tn[:c], td[:c], tv[:c]
 
 
@@ -111,16 +122,13 @@ def queued(n_el: int, els: Any) -> np.ndarray:
     queue, qbits = els[10], els[18]
     qi = els[19][5]
     c = 0
-    for w in range((n_el + 63) >> 6):
-        bits = qbits[w]
-        while bits:
-            e = (w << 6) + _lowest(bits)
-            bits &= bits - _ONE
-            if queue[e] != 0:
-                qi[c] = e
-                c += 1
-            else:
-                _clear(qbits, e)
+    for i in range(_marked(qbits, n_el, qi)):
+        e = qi[i]
+        if queue[e] != 0:
+            qi[c] = e
+            c += 1
+        else:
+            _clear(qbits, e)
     return qi[:c]
 
 
